@@ -1,0 +1,3 @@
+"""salescli: a git-native sales pipeline."""
+
+__version__ = "0.1.0"

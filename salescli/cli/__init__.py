@@ -1,0 +1,90 @@
+"""The command line: the only package that knows about the terminal.
+
+Subcommands load lazily so `salescli --help` imports nothing heavy (SPEC §9).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from salescli import __version__
+from salescli.errors import SalescliError
+
+# name -> "module:attribute", loaded only when the command runs or its help is shown
+COMMANDS = {
+    "init": ("salescli.cli.setup:init_cmd", "Create a pipeline repository."),
+    "check": ("salescli.cli.setup:check_cmd", "Validate every record, pipeline and setting."),
+    "account": ("salescli.cli.records:account", "Accounts (organisations) and their contacts."),
+    "lead": ("salescli.cli.records:lead", "Leads before they become accounts and deals."),
+    "deal": ("salescli.cli.records:deal", "Deals moving through a pipeline."),
+    "schema": ("salescli.cli.setup:schema_cmd", "Print the JSON Schema of a record kind."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use; domain errors become one line."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module, attr = self.lazy[name][0].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table above, so --help does not import every command.
+        rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SalescliError as err:
+            exc = click.ClickException(str(err))
+            exc.exit_code = err.exit_code
+            raise exc from None
+        except OSError as err:
+            if isinstance(err, BrokenPipeError):
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            raise click.ClickException(f"{where}{err.strerror or err}") from None
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-C", "--repo", "repo", metavar="PATH", envvar="SALESCLI_REPO",
+              help="Run as if started in PATH (also env SALESCLI_REPO).")
+@click.version_option(__version__, prog_name="salescli")
+@click.pass_context
+def cli(ctx: click.Context, repo: str | None) -> None:
+    """A git-native sales pipeline: deals, accounts and leads as YAML files in git.
+
+    \b
+    Examples:
+      salescli init crm && cd crm
+      salescli check
+      salescli deal list --stage proposal --format json
+    """
+    ctx.obj = {"repo": repo}
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="salescli")
+    except BrokenPipeError:
+        # `salescli deal list | head`: the reader left; exit quietly like git does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

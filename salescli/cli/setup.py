@@ -1,0 +1,93 @@
+"""`init`, `check` and `schema`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from salescli.cli.common import echo, get_repo
+
+
+def _preset_names() -> list[str]:
+    from salescli.init import presets
+
+    return presets()
+
+
+@click.command("init")
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+@click.option("--preset", default="default", show_default=True, metavar="NAME",
+              help="Pipeline preset: default, meeting-led, dynamics, startup, enterprise.")
+def init_cmd(directory: str, preset: str) -> None:
+    """Create a pipeline repository in DIRECTORY (or adopt a git repository there).
+
+    Writes salescli.yaml, pipelines/PRESET.yaml, products.yaml, the record folders
+    and JSON Schemas wired into .vscode/settings.json for editor completion, and
+    commits them. Refuses to run where salescli.yaml already exists.
+
+    \b
+    Examples:
+      salescli init crm
+      salescli init crm --preset enterprise
+    """
+    from salescli.init import init_repository
+
+    root = init_repository(Path(directory), preset)
+    echo(f"Initialised salescli repository in {root} (pipeline: {preset})")
+
+
+@click.command("check")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: one line per finding; json: a stable list.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only, not warnings.")
+@click.pass_context
+def check_cmd(ctx: click.Context, fmt: str, quiet: bool) -> None:
+    """Validate every record, pipeline, price list and setting.
+
+    Prints `path:line:col: error|warning: message [code]` and exits 1 when there is
+    any error, 0 otherwise (warnings alone do not fail). Use it in a pre-commit
+    hook or CI.
+
+    \b
+    Examples:
+      salescli check
+      salescli check --format json | jq '.diagnostics[] | select(.severity=="error")'
+    """
+    from salescli.check import run_check
+
+    repo = get_repo(ctx)
+    diagnostics = run_check(repo.root)
+    if quiet:
+        diagnostics = [d for d in diagnostics if d.severity == "error"]
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if fmt == "json":
+        echo(json.dumps({
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.as_dict() for d in diagnostics],
+        }, indent=2, ensure_ascii=False))
+    else:
+        for d in diagnostics:
+            echo(d.format())
+        if diagnostics or sys.stdout.isatty():
+            click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    ctx.exit(1 if errors else 0)
+
+
+@click.command("schema")
+@click.argument("kind", type=click.Choice(["account", "lead", "deal", "products", "settings",
+                                           "pipeline"]))
+def schema_cmd(kind: str) -> None:
+    """Print the JSON Schema of a record KIND (what editors use for completion).
+
+    \b
+    Example:
+      salescli schema deal > deal.schema.json
+    """
+    from salescli.model import json_schema
+
+    echo(json.dumps(json_schema(kind), indent=2))

@@ -1,0 +1,50 @@
+"""Record IDs: the slug rules of SPEC §1, checked before any file or git operation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+
+from salescli.errors import UsageError
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+_ID_RE = re.compile(ID_PATTERN)
+MAX_LEN = 64
+KINDS = ("account", "lead", "deal")
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+
+
+def check_id(value: str, kind: str = "record") -> str:
+    """Return `value` if it is a valid ID, else refuse it with a clear message."""
+    if is_valid_id(value):
+        return value
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    raise UsageError(
+        f"invalid {kind} ID {shown!r}: IDs are 1-64 characters of a-z, 0-9 and '-', "
+        "starting with a letter or digit"
+    )
+
+
+def slugify(name: str) -> str:
+    """Fold a display name to an ID: 'Äänekoski Oy' -> 'aanekoski-oy'."""
+    from slugify import slugify as _slugify  # lazy: unidecode tables are large
+
+    slug = _slugify(name, max_length=MAX_LEN, word_boundary=False, separator="-")
+    slug = slug.strip("-")
+    return slug or "record"
+
+
+def unique_id(base: str, taken: Container[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is free; always a valid ID."""
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = base[: MAX_LEN - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1

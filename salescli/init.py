@@ -1,0 +1,129 @@
+"""`salescli init`: a new (or adopted) git repository laid out as SPEC §1."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from salescli.errors import SalescliError, UsageError
+from salescli.gitio import Change, git
+from salescli.ids import slugify
+from salescli.model import MODELS, json_schema
+from salescli.repo import (
+    KIND_DIRS,
+    PIPELINES_DIR,
+    PRODUCTS_FILE,
+    SETTINGS_FILE,
+    Repository,
+    find_git_dir,
+)
+
+SCHEMA_DIR = "schemas"
+# which files each schema describes, for the YAML language server in VS Code / Neovim
+SCHEMA_GLOBS = {
+    "account": ["accounts/*/*.yaml"],
+    "lead": ["leads/*/*.yaml"],
+    "deal": ["deals/*/*.yaml"],
+    "products": [PRODUCTS_FILE],
+    "settings": [SETTINGS_FILE],
+    "pipeline": [f"{PIPELINES_DIR}/*.yaml"],
+}
+
+
+def presets() -> list[str]:
+    folder = resources.files("salescli._presets")
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_text(name: str) -> str:
+    if name not in presets():
+        raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(presets())}")
+    return resources.files("salescli._presets").joinpath(f"{name}.yaml").read_text("utf-8")
+
+
+def settings_text(owner: str | None, pipeline: str) -> str:
+    owners = f"[{owner}]" if owner else "[]"
+    return f"""\
+# salescli repository settings (see `salescli --help` and the README).
+company:
+  name: null
+  business_id: null
+  address: null
+  email: null
+  phone: null
+  website: null
+currency: EUR
+locale: en_US              # money/date formatting in documents (en_US, fi_FI, sv_SE, de_DE)
+default_pipeline: {pipeline}
+owners: {owners}
+sources: [website, referral, linkedin, event, outbound, partner, inbound]
+lost_reasons: [price, budget, timing, no-need, competitor, no-response, requirements, other]
+lead_disqualify_reasons: [not-icp, no-need, unreachable, budget-or-tech]
+discount_approval_threshold: 15   # percent; a bigger discount needs approved_by
+lead_first_contact_sla_days: 2
+follow_up_days: 14         # an open deal untouched this long shows in `today`
+quote: {{validity_days: 30, numbering: "Q-{{year}}-{{seq:04d}}", terms: "Net 14 days"}}
+fx: {{}}                     # rates into `currency`, e.g. {{USD: 0.92}}
+"""
+
+
+PRODUCTS_TEXT = """\
+# Price list: quotes and deal values take prices from here.
+currency: EUR
+products: []
+#  - sku: silma-pro
+#    name: Silma.io Pro
+#    unit: month
+#    unit_price: 300.00
+#    tax_rate: 25.5
+#    tiers:                # volume pricing: the highest tier whose min <= quantity
+#      - {min: 10, unit_price: 270.00}
+"""
+
+
+def vscode_settings(existing: str | None) -> str:
+    data = json.loads(existing) if existing else {}
+    schemas = data.setdefault("yaml.schemas", {})
+    for kind, globs in SCHEMA_GLOBS.items():
+        schemas[f"./{SCHEMA_DIR}/{kind}.schema.json"] = globs
+    return json.dumps(data, indent=2) + "\n"
+
+
+def init_repository(directory: Path, preset: str = "default") -> Path:
+    """Create or adopt `directory` as a pipeline repository, in one commit."""
+    pipeline = preset_text(preset)
+    directory = directory.resolve()
+    if (directory / SETTINGS_FILE).exists():
+        raise SalescliError(
+            f"{directory / SETTINGS_FILE} already exists; this is already a salescli repository"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        find_git_dir(directory)
+    except SalescliError:
+        git(directory, "init", "-q")
+    user = git(directory, "config", "user.name", check=False).stdout.strip()
+    owner = slugify(user.split()[0]) if user else None
+
+    files: dict[str, str] = {
+        SETTINGS_FILE: settings_text(owner, preset),
+        f"{PIPELINES_DIR}/{preset}.yaml": pipeline,
+        PRODUCTS_FILE: PRODUCTS_TEXT,
+    }
+    for kind in MODELS:
+        files[f"{SCHEMA_DIR}/{kind}.schema.json"] = json.dumps(json_schema(kind), indent=2) + "\n"
+    vscode = directory / ".vscode" / "settings.json"
+    files[".vscode/settings.json"] = vscode_settings(
+        vscode.read_text("utf-8") if vscode.exists() else None
+    )
+    for folder in (*KIND_DIRS.values(), "templates", "quotes"):
+        if not (directory / folder).exists():
+            files[f"{folder}/.gitkeep"] = ""
+
+    repo = Repository(directory)
+    with Change(repo, "repo", slugify(directory.name), f"init with preset {preset}",
+                "init") as change:
+        for rel, text in files.items():
+            change.write(directory / rel, text)
+    return directory

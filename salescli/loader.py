@@ -1,0 +1,226 @@
+"""files -> records: read one file, parse it fast, validate it against its model.
+
+Each step collects findings instead of raising, so one bad file never stops the
+others; `check` and the commands decide what an error means for them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salescli.diagnostics import Diagnostic, Finding, error, warning
+from salescli.errors import SalescliError
+from salescli.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
+
+RECORD_KINDS = ("account", "lead", "deal")
+
+
+@dataclass
+class Parsed:
+    kind: str
+    path: str  # relative to the repository root, with '/'
+    text: str | None = None
+    data: Any = None
+    model: Any = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not any(f.severity == "error" for f in self.findings)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        return [to_diagnostic(f, self.text) for f in self.findings]
+
+
+def to_diagnostic(f: Finding, text: str | None) -> Diagnostic:
+    line, column = f.line, f.column
+    if line is None:
+        line, column = locate(text, f.loc) if (text and f.loc) else (1, 1)
+    return Diagnostic(f.path, line, column or 1, f.severity, f.code, f.message)
+
+
+def dotted(loc: typing.Sequence[Any]) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def read_text(path: Path, rel: str, findings: list[Finding]) -> str | None:
+    if path.is_symlink():
+        findings.append(error(rel, "symlink", "is a symbolic link; records must be regular files"))
+        return None
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlProblem(
+                f"file is {size} bytes, more than the {MAX_BYTES} a record may have",
+                code="too-large",
+            )
+        with open(path, "rb") as fh:
+            return decode(fh.read())
+    except YamlProblem as p:
+        findings.append(error(rel, p.code, p.message, line=p.line, column=p.column))
+    except OSError as err:
+        findings.append(error(rel, "io", f"cannot read: {err.strerror}"))
+    return None
+
+
+def parse_text(kind: str, rel: str, text: str) -> Parsed:
+    from salescli.model import MODELS
+
+    parsed = Parsed(kind, rel, text)
+    findings = parsed.findings
+    try:
+        data = load_fast(text)
+    except YamlProblem as p:
+        findings.append(error(rel, p.code, p.message, line=p.line, column=p.column))
+        return parsed
+    parsed.data = data
+    if data is None:
+        findings.append(error(rel, "empty", f"file is empty; a {kind} is a YAML mapping"))
+        return parsed
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else "a single value"
+        findings.append(
+            error(rel, "not-a-mapping", f"a {kind} must be a mapping of keys, not {found}")
+        )
+        return parsed
+    model_cls = MODELS[kind]
+    findings.extend(unknown_keys(rel, model_cls, data))
+    from pydantic import ValidationError
+
+    try:
+        parsed.model = model_cls.model_validate(data)
+    except ValidationError as err:
+        for e in err.errors(include_url=False):
+            findings.append(_schema_finding(rel, e))
+    return parsed
+
+
+def _schema_finding(rel: str, e: dict) -> Finding:
+    loc = tuple(e["loc"])
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "missing":
+        return error(rel, "required", f"missing required key `{dotted(loc)}`", loc[:-1])
+    where = dotted(loc)
+    return error(rel, "schema", f"{where}: {msg}" if where else msg, loc)
+
+
+def _nested_model(annotation: Any) -> tuple[Any, str | None]:
+    """(model class, 'list'|'dict'|None) nested in a field's annotation, if any."""
+    from pydantic import BaseModel
+
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _nested_model(arg)
+            if found[0] is not None:
+                return found
+        return None, None
+    if origin is list:
+        inner, _ = _nested_model(typing.get_args(annotation)[0])
+        return inner, "list" if inner else None
+    if origin is dict:
+        inner, _ = _nested_model(typing.get_args(annotation)[1])
+        return inner, "dict" if inner else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, None
+    return None, None
+
+
+def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[Finding]:
+    """Keys the model does not define: warnings with a did-you-mean."""
+    out: list[Finding] = []
+    known = {(f.alias or name): f for name, f in model_cls.model_fields.items()}
+    for key, value in data.items():
+        f = known.get(key)
+        if f is None:
+            guess = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f"; did you mean `{guess[0]}`?" if guess else ""
+            out.append(warning(rel, "unknown-key", f"unknown key `{dotted((*loc, key))}`{hint}",
+                               (*loc, key)))
+            continue
+        inner, container = _nested_model(f.annotation)
+        if inner is None:
+            continue
+        if container is None and isinstance(value, dict):
+            out.extend(unknown_keys(rel, inner, value, (*loc, key)))
+        elif container == "list" and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    out.extend(unknown_keys(rel, inner, item, (*loc, key, i)))
+        elif container == "dict" and isinstance(value, dict):
+            for k, item in value.items():
+                if isinstance(item, dict):
+                    out.extend(unknown_keys(rel, inner, item, (*loc, key, k)))
+    return out
+
+
+def parse_file(root: Path, kind: str, path: Path) -> Parsed:
+    rel = path.relative_to(root).as_posix()
+    findings: list[Finding] = []
+    text = read_text(path, rel, findings)
+    if text is None:
+        return Parsed(kind, rel, None, findings=findings)
+    parsed = parse_text(kind, rel, text)
+    if kind in RECORD_KINDS:
+        parsed.findings.extend(_placement(parsed, path))
+    return parsed
+
+
+def _placement(parsed: Parsed, path: Path) -> list[Finding]:
+    """`id` equals the file name; the month folder equals the created month."""
+    out: list[Finding] = []
+    data = parsed.data if isinstance(parsed.data, dict) else {}
+    record_id = data.get("id")
+    if record_id is not None and record_id != path.stem:
+        out.append(error(parsed.path, "id-mismatch",
+                         f"id `{record_id}` does not match the file name `{path.name}`; "
+                         f"rename the file or set `id: {path.stem}`", ("id",)))
+    created = getattr(parsed.model, "created", None)
+    if created is not None and path.parent.name != created.strftime("%Y-%m"):
+        out.append(warning(parsed.path, "month-folder",
+                           f"created {created} but the file is in {path.parent.name}/; "
+                           f"records stay in the folder of the month they were created",
+                           ("created",)))
+    return out
+
+
+def _raise_first_error(parsed: Parsed) -> None:
+    errors = [f for f in parsed.findings if f.severity == "error"]
+    if errors or parsed.model is None:
+        first = to_diagnostic(errors[0], parsed.text) if errors else None
+        where = first.format() if first else f"{parsed.path}: invalid"
+        raise SalescliError(f"{where}; fix the file (see `salescli check`)")
+
+
+def load_config(root: Path, kind: str, relpath: str) -> Any:
+    path = root / relpath
+    if not path.exists():
+        raise SalescliError(f"{relpath}: missing; run `salescli init` to create it")
+    parsed = parse_file(root, kind, path)
+    _raise_first_error(parsed)
+    return parsed.model
+
+
+def load_record_file(root: Path, kind: str, path: Path) -> Any:
+    parsed = parse_file(root, kind, path)
+    _raise_first_error(parsed)
+    return parsed.model
+
+
+def walk_files(root: Path, folder: str) -> list[Path]:
+    """Every .yaml below `folder`, sorted, for check (which also judges misplaced ones)."""
+    base = root / folder
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        out.extend(Path(dirpath) / n for n in sorted(filenames) if n.endswith((".yaml", ".yml")))
+    return out

@@ -1,0 +1,336 @@
+"""The structure of every record kind, defined once (SPEC §3).
+
+pydantic validates the plain values the fast reader returns (about 12 µs a deal)
+and publishes the same definitions as JSON Schema for editors. Field order here is
+the documented key order that salescli writes and keeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from salescli.ids import ID_PATTERN
+
+ROLES = (
+    "economic-buyer", "decision-maker", "technical-evaluator", "champion",
+    "end-user", "approver", "influencer", "other",
+)
+ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")
+LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
+DEAL_STATUSES = ("open", "won", "lost")
+BILLING = ("one-time", "monthly", "quarterly", "annually")
+FORECAST = ("commit", "best-case", "pipeline", "omit")
+PREDICATES = ("decision_maker", "quote", "next_step", "stakeholders")
+
+
+def _to_date(value: Any) -> Any:
+    # YAML gives dates as date objects; a quoted ISO string is accepted too.
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date YYYY-MM-DD, not a date and time")
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else value
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real date YYYY-MM-DD") from None
+    return value
+
+
+def _to_decimal(value: Any) -> Any:
+    # Money is never a float in arithmetic: take the number's shortest text form.
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("expected a finite number")
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(value, str):
+        raise ValueError("expected a number, not text (remove the quotes)")
+    return value
+
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_to_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d\d-\d\d$"}),
+]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    Field(ge=0, decimal_places=2),
+    WithJsonSchema({"type": "number", "minimum": 0, "multipleOf": 0.01}),
+]
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    Field(ge=0),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    Field(ge=0, le=100),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Text = str | None
+
+
+class Record(BaseModel):
+    # extra keys are kept and reported as warnings (with a did-you-mean) by check
+    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+
+
+class Evaluation(Record):
+    went_well: Text = None
+    improve: Text = None
+
+
+class Activity(Record):
+    date: Date
+    type: Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
+    summary: str
+    outcome: Text = None
+    status: Literal["booked", "held", "cancelled"] | None = None
+    with_: list[Id] = Field(default_factory=list, alias="with")
+    evaluation: Evaluation | None = None
+    owner: Text = None
+
+
+class Contact(Record):
+    id: Id
+    name: str
+    title: Text = None
+    email: Text = None
+    phone: Text = None
+    linkedin: Text = None
+    role: Role | None = None
+    influence: Literal["high", "medium", "low"] | None = None
+    reports_to: Id | None = None
+    notes: Text = None
+
+
+class Account(Record):
+    id: Id
+    name: str
+    business_id: Text = None
+    domain: Text = None
+    industry: Text = None
+    region: Text = None
+    size: Text = None
+    parent: Id | None = None
+    owner: Text = None
+    created: Date | None = None
+    tags: list[str] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    notes: Text = None
+
+
+class LeadContact(Record):
+    name: Text = None
+    email: Text = None
+    phone: Text = None
+    title: Text = None
+
+
+class Conversion(Record):
+    account: Id
+    deal: Id | None = None
+
+
+class Lead(Record):
+    id: Id
+    company: str
+    contact: LeadContact | None = None
+    source: Text = None
+    status: Literal[LEAD_STATUSES] = "new"  # type: ignore[valid-type]
+    owner: Text = None
+    created: Date
+    disqualify_reason: Text = None
+    converted: Conversion | None = None
+    activities: list[Activity] = Field(default_factory=list)
+    notes: Text = None
+
+
+class Stakeholder(Record):
+    contact: Id
+    role: Role | None = None
+
+
+class NextStep(Record):
+    action: Text = None
+    due: Date | None = None
+
+
+class Item(Record):
+    product: Id | None = None
+    name: Text = None
+    quantity: Number = Decimal(1)
+    unit: Text = None
+    unit_price: Money | None = None
+    discount: Percent = Decimal(0)
+    billing: Literal[BILLING] = "one-time"  # type: ignore[valid-type]
+    cycles: int | None = Field(default=None, ge=1)
+    tax_rate: Percent | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Item:
+        if not self.product and not self.name:
+            raise ValueError("an item needs a `product` (a price list SKU) or a `name`")
+        if not self.product and self.unit_price is None:
+            raise ValueError("an item without `product` needs a `unit_price`")
+        return self
+
+
+class QuoteRef(Record):
+    number: str
+    version: int = Field(ge=1)
+    date: Date
+    total: Money
+    currency: Currency
+    file: str
+
+
+class Deal(Record):
+    id: Id
+    title: str
+    account: Id
+    pipeline: Id | None = None
+    stage: Id | None = None
+    status: Literal[DEAL_STATUSES] = "open"  # type: ignore[valid-type]
+    value: Money | None = None
+    currency: Currency | None = None
+    close_date: Date | None = None
+    owner: Text = None
+    source: Text = None
+    created: Date
+    stakeholders: list[Stakeholder] = Field(default_factory=list)
+    next_step: NextStep | None = None
+    probability: Percent | None = None
+    forecast: Literal[FORECAST] | None = None  # type: ignore[valid-type]
+    items: list[Item] = Field(default_factory=list)
+    approved_by: Text = None
+    won_date: Date | None = None
+    lost_date: Date | None = None
+    lost_reason: Text = None
+    lost_note: Text = None
+    revisit: Date | None = None
+    quotes: list[QuoteRef] = Field(default_factory=list)
+    checklist: dict[str, list[str]] = Field(default_factory=dict)
+    activities: list[Activity] = Field(default_factory=list)
+    notes: Text = None
+
+
+class Tier(Record):
+    min: Number
+    unit_price: Money
+
+
+class Product(Record):
+    sku: Id
+    name: str
+    unit: Text = None
+    unit_price: Money
+    tax_rate: Percent | None = None
+    billing: Literal[BILLING] = "one-time"  # type: ignore[valid-type]
+    tiers: list[Tier] = Field(default_factory=list)
+    description: Text = None
+
+
+class Products(Record):
+    currency: Currency | None = None
+    products: list[Product] = Field(default_factory=list)
+
+
+class Company(Record):
+    name: Text = None
+    business_id: Text = None
+    address: Text = None
+    email: Text = None
+    phone: Text = None
+    website: Text = None
+
+
+class QuoteSettings(Record):
+    validity_days: int = Field(default=30, ge=0)
+    numbering: str = "Q-{year}-{seq:04d}"
+    terms: Text = None
+
+
+class Settings(Record):
+    company: Company = Field(default_factory=Company)
+    currency: Currency = "EUR"
+    locale: str = "en_US"
+    default_pipeline: Id = "default"
+    owners: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    lost_reasons: list[str] = Field(default_factory=list)
+    lead_disqualify_reasons: list[str] = Field(default_factory=list)
+    discount_approval_threshold: Percent = Decimal(15)
+    lead_first_contact_sla_days: int = Field(default=2, ge=0)
+    follow_up_days: int = Field(default=14, ge=0)
+    prices_include_tax: bool = False
+    quote: QuoteSettings = Field(default_factory=QuoteSettings)
+    fx: dict[Currency, Number] = Field(default_factory=dict)
+
+
+class Requirements(Record):
+    requires: list[str] = Field(default_factory=list)
+
+
+class Stage(Record):
+    id: Id
+    name: Text = None
+    probability: Percent
+    max_days: int | None = Field(default=None, ge=1)
+    requires: list[str] = Field(default_factory=list)
+    checklist: list[str] = Field(default_factory=list)
+
+
+class Rules(Record):
+    skip: bool = False
+    backward: Literal["never", "with-reason", "free"] = "with-reason"
+
+
+class Pipeline(Record):
+    name: Id
+    stages: list[Stage] = Field(min_length=1)
+    won: Requirements = Field(default_factory=Requirements)
+    lost: Requirements = Field(default_factory=lambda: Requirements(requires=["lost_reason"]))
+    rules: Rules = Field(default_factory=Rules)
+
+
+# kind -> model; the JSON Schema files and `check` both read this one table.
+MODELS: dict[str, type[Record]] = {
+    "account": Account,
+    "lead": Lead,
+    "deal": Deal,
+    "products": Products,
+    "settings": Settings,
+    "pipeline": Pipeline,
+}
+
+
+def key_order(kind: str) -> list[str]:
+    """The documented key order of a kind, as its YAML keys."""
+    return [f.alias or name for name, f in MODELS[kind].model_fields.items()]
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    schema = MODELS[kind].model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"salescli {kind}"
+    return schema

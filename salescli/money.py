@@ -1,0 +1,54 @@
+"""Money arithmetic, pure and exact: Decimal everywhere, half-up to cents per line."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+# a recurring item counts price x cycles; cycles default to one year of billing
+CYCLES_PER_YEAR = {"one-time": 1, "monthly": 12, "quarterly": 4, "annually": 1}
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def unit_price(item: Any, products: Any) -> Decimal | None:
+    """The item's own price, else the price list's (the highest tier whose min <= qty)."""
+    if item.unit_price is not None:
+        return item.unit_price
+    product = next((p for p in products.products if p.sku == item.product), None)
+    if product is None:
+        return None
+    price = product.unit_price
+    for tier in sorted(product.tiers, key=lambda t: t.min):
+        if tier.min <= item.quantity:
+            price = tier.unit_price
+    return price
+
+
+def line_net(item: Any, products: Any) -> Decimal | None:
+    """Net of one billing period: quantity x unit price less the discount."""
+    price = unit_price(item, products)
+    if price is None:
+        return None
+    return cents(item.quantity * price * (1 - item.discount / 100))
+
+
+def item_total(item: Any, products: Any) -> Decimal | None:
+    net = line_net(item, products)
+    if net is None:
+        return None
+    cycles = item.cycles or CYCLES_PER_YEAR[item.billing]
+    return net * cycles
+
+
+def deal_value(deal: Any, products: Any) -> Decimal | None:
+    """`value` if set, else the items' total; None when neither is known."""
+    if deal.value is not None:
+        return deal.value
+    totals = [item_total(i, products) for i in deal.items]
+    if not totals or any(t is None for t in totals):
+        return None
+    return sum(totals, Decimal(0))

@@ -1,0 +1,148 @@
+"""The pipeline repository on disk: where it is, its settings, and its records by ID."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from salescli.errors import NotARepository, RecordNotFound, SalescliError
+from salescli.ids import check_id
+
+SETTINGS_FILE = "salescli.yaml"
+PRODUCTS_FILE = "products.yaml"
+PIPELINES_DIR = "pipelines"
+KIND_DIRS = {"account": "accounts", "lead": "leads", "deal": "deals"}
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def find_root(start: Path) -> Path:
+    """Walk up from `start` to the folder holding salescli.yaml, as git finds .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+        if (folder / ".git").exists():
+            break  # never leave the enclosing git repository
+    raise NotARepository(
+        f"not a salescli repository (no {SETTINGS_FILE} in {start} or its parents); "
+        "run `salescli init` or pass -C PATH"
+    )
+
+
+def find_git_dir(root: Path) -> Path:
+    for folder in (root, *root.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_dir():
+            return dotgit
+        if dotgit.is_file():  # worktrees and submodules: "gitdir: PATH"
+            text = dotgit.read_text(encoding="utf-8").strip()
+            if text.startswith("gitdir:"):
+                return (folder / text[7:].strip()).resolve()
+    raise NotARepository(f"{root} is not inside a git repository; run `git init` first")
+
+
+@dataclass
+class Repository:
+    root: Path
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def discover(cls, path: str | os.PathLike[str] | None = None) -> Repository:
+        explicit = path or os.environ.get("SALESCLI_REPO")
+        if explicit:
+            root = Path(explicit).resolve()
+            if not (root / SETTINGS_FILE).is_file():
+                raise NotARepository(
+                    f"not a salescli repository: {root} has no {SETTINGS_FILE}; "
+                    "run `salescli init` there first"
+                )
+            return cls(root)
+        return cls(find_root(Path.cwd()))
+
+    @cached_property
+    def git_dir(self) -> Path:
+        return find_git_dir(self.root)
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    # ---------------------------------------------------------------- config files
+
+    def _config(self, kind: str, relpath: str) -> Any:
+        from salescli.loader import load_config
+
+        if relpath not in self._cache:
+            self._cache[relpath] = load_config(self.root, kind, relpath)
+        return self._cache[relpath]
+
+    @property
+    def settings(self) -> Any:
+        return self._config("settings", SETTINGS_FILE)
+
+    @property
+    def products(self) -> Any:
+        if not (self.root / PRODUCTS_FILE).exists():
+            from salescli.model import Products
+
+            return Products()
+        return self._config("products", PRODUCTS_FILE)
+
+    def pipeline_paths(self) -> list[Path]:
+        folder = self.root / PIPELINES_DIR
+        return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+    def pipeline(self, name: str | None = None) -> Any:
+        name = name or self.settings.default_pipeline
+        check_id(name, "pipeline")
+        relpath = f"{PIPELINES_DIR}/{name}.yaml"
+        if not (self.root / relpath).is_file():
+            raise SalescliError(
+                f"{relpath}: no such pipeline; create it or fix the deal's `pipeline:`"
+            )
+        return self._config("pipeline", relpath)
+
+    # --------------------------------------------------------------------- records
+
+    def record_paths(self, kind: str) -> list[Path]:
+        """Every `KIND/YYYY-MM/ID.yaml`, sorted by path (month, then ID)."""
+        base = self.root / KIND_DIRS[kind]
+        if not base.is_dir():
+            return []
+        paths: list[Path] = []
+        with os.scandir(base) as months:
+            for month in sorted(months, key=lambda e: e.name):
+                if month.is_dir(follow_symlinks=False) and MONTH_RE.match(month.name):
+                    with os.scandir(month.path) as files:
+                        paths.extend(
+                            Path(f.path) for f in sorted(files, key=lambda e: e.name)
+                            if f.name.endswith(".yaml")
+                        )
+        return paths
+
+    def find(self, kind: str, record_id: str) -> Path:
+        """The file of a record, found by ID alone whatever its month folder."""
+        check_id(record_id, kind)
+        base = self.root / KIND_DIRS[kind]
+        if base.is_dir():
+            for month in sorted(os.listdir(base), reverse=True):
+                if MONTH_RE.match(month):
+                    candidate = base / month / f"{record_id}.yaml"
+                    if candidate.is_file():
+                        return candidate
+        raise RecordNotFound(
+            f"no {kind} {record_id!r} in {KIND_DIRS[kind]}/; "
+            f"see `salescli {kind} list` for the IDs"
+        )
+
+    def ids(self, kind: str) -> set[str]:
+        return {p.stem for p in self.record_paths(kind)}
+
+    def load(self, kind: str, record_id: str) -> Any:
+        """One record as a validated model; an invalid file is an error naming it."""
+        from salescli.loader import load_record_file
+
+        return load_record_file(self.root, kind, self.find(kind, record_id))
