@@ -58,19 +58,17 @@ def load_context(root: Path) -> Context:
         ctx.pipelines[path.stem] = parsed
     for kind, folder in KIND_DIRS.items():
         for path in walk_files(root, folder):
+            rel_parts = path.relative_to(root / folder).parts
+            if len(rel_parts) != 2 or not MONTH_RE.match(rel_parts[0]) \
+                    or path.suffix != ".yaml":
+                # judged once it is where salescli reads records from
+                rel = path.relative_to(root).as_posix()
+                ctx.files.append(Parsed(kind, rel, findings=[error(
+                    rel, "misplaced", f"{kind} files belong in {folder}/YYYY-MM/ID.yaml; "
+                    "move it there")]))
+                continue
             parsed = parse_file(root, kind, path)
             ctx.files.append(parsed)
-            rel_parts = path.relative_to(root / folder).parts
-            if len(rel_parts) != 2 or not MONTH_RE.match(rel_parts[0]):
-                parsed.findings.append(error(
-                    parsed.path, "misplaced",
-                    f"{kind} files belong in {folder}/YYYY-MM/ID.yaml; move it there",
-                ))
-                continue
-            if path.suffix != ".yaml":
-                parsed.findings.append(error(parsed.path, "misplaced",
-                                             "record files end in .yaml; rename it"))
-                continue
             previous = ctx.records[kind].get(path.stem)
             if previous is not None:
                 parsed.findings.append(error(
@@ -232,7 +230,9 @@ def check_deals(ctx: Context) -> Iterable[Finding]:
                 yield error(path, "required",
                             "an open deal needs a `close_date` (the expected close date)", ())
             if stage is not None:
-                for name in missing_requirements(stage.requires, deal, account):
+                # unknown names are reported once, on the pipeline file
+                known = [r for r in stage.requires if known_requirement(r)]
+                for name in missing_requirements(known, deal, account):
                     yield warning(path, "requirement",
                                   f"stage `{stage.id}` requires {describe_missing(name)}",
                                   ("stage",))

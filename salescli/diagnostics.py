@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -33,11 +34,12 @@ class Finding:
     loc: tuple = field(default=())
     line: int | None = None
     column: int | None = None
+    at_key: bool = False  # point at the key itself, not its value
 
 
-def error(path: str, code: str, message: str, loc: tuple = (), **kw: int) -> Finding:
+def error(path: str, code: str, message: str, loc: tuple = (), **kw: Any) -> Finding:
     return Finding(path, "error", code, message, tuple(loc), **kw)
 
 
-def warning(path: str, code: str, message: str, loc: tuple = (), **kw: int) -> Finding:
+def warning(path: str, code: str, message: str, loc: tuple = (), **kw: Any) -> Finding:
     return Finding(path, "warning", code, message, tuple(loc), **kw)

@@ -32,6 +32,7 @@ class Parsed:
 
     @property
     def ok(self) -> bool:
+        """Valid as a whole: a model and no error (the model may be partial otherwise)."""
         return self.model is not None and not any(f.severity == "error" for f in self.findings)
 
     def diagnostics(self) -> list[Diagnostic]:
@@ -41,7 +42,7 @@ class Parsed:
 def to_diagnostic(f: Finding, text: str | None) -> Diagnostic:
     line, column = f.line, f.column
     if line is None:
-        line, column = locate(text, f.loc) if (text and f.loc) else (1, 1)
+        line, column = locate(text, f.loc, key=f.at_key) if (text and f.loc) else (1, 1)
     return Diagnostic(f.path, line, column or 1, f.severity, f.code, f.message)
 
 
@@ -99,14 +100,70 @@ def parse_text(kind: str, rel: str, text: str) -> Parsed:
     try:
         parsed.model = model_cls.model_validate(data)
     except ValidationError as err:
-        for e in err.errors(include_url=False):
-            findings.append(_schema_finding(rel, e))
+        errors = err.errors(include_url=False)
+        findings.extend(_schema_finding(rel, e) for e in errors)
+        # Validate again without the broken keys, so the cross-file checks still see
+        # the rest of the record and the user gets every problem in one run.
+        try:
+            parsed.model = model_cls.model_validate(_without(data, [e["loc"] for e in errors]))
+        except ValidationError:
+            pass
     return parsed
+
+
+def _without(data: dict, locs: list[tuple]) -> dict:
+    """A copy of `data` without the broken parts: the list element or top-level key."""
+    import copy
+
+    data = copy.deepcopy(data)
+    cuts: list[tuple] = []
+    for loc in locs:
+        if not loc:
+            continue
+        first_index = next((i for i, step in enumerate(loc) if isinstance(step, int)), None)
+        cuts.append(loc[: first_index + 1] if first_index is not None else loc[:1])
+    # delete deepest and highest indices first so earlier cuts keep their meaning
+    for cut in sorted(set(cuts), key=lambda c: (len(c), c[-1] if isinstance(c[-1], int)
+                                                 else -1), reverse=True):
+        parent: Any = data
+        try:
+            for step in cut[:-1]:
+                parent = parent[step]
+            del parent[cut[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue
+    return data
+
+
+_MESSAGES = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "bool_type": "expected true or false",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping (key: value)",
+    "model_type": "expected a mapping (key: value)",
+    "date_type": "expected a date YYYY-MM-DD",
+}
+
+
+def _friendly(e: dict) -> str:
+    ctx = e.get("ctx") or {}
+    if e["type"] == "decimal_max_places":
+        return f"at most {ctx.get('decimal_places')} decimals"
+    if e["type"] == "string_pattern_mismatch":
+        from salescli.ids import ID_PATTERN
+
+        if ctx.get("pattern") == ID_PATTERN:
+            return "not a valid ID (a-z, 0-9 and '-', at most 64 characters)"
+        return "expected a 3-letter currency code such as EUR"
+    msg = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
+    return msg.replace("Input should be", "should be")
 
 
 def _schema_finding(rel: str, e: dict) -> Finding:
     loc = tuple(e["loc"])
-    msg = e["msg"].removeprefix("Value error, ")
+    msg = _friendly(e)
     if e["type"] == "missing":
         return error(rel, "required", f"missing required key `{dotted(loc)}`", loc[:-1])
     where = dotted(loc)
@@ -145,7 +202,7 @@ def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[
             guess = difflib.get_close_matches(str(key), list(known), n=1)
             hint = f"; did you mean `{guess[0]}`?" if guess else ""
             out.append(warning(rel, "unknown-key", f"unknown key `{dotted((*loc, key))}`{hint}",
-                               (*loc, key)))
+                               (*loc, key), at_key=True))
             continue
         inner, container = _nested_model(f.annotation)
         if inner is None:

@@ -328,8 +328,8 @@ def _refuse_aliases(data: Any) -> None:
         stack.extend(children)
 
 
-def locate(text: str, path: Sequence[str | int]) -> tuple[int, int]:
-    """1-based (line, column) of the value at `path`, or of the nearest existing parent.
+def locate(text: str, path: Sequence[str | int], key: bool = False) -> tuple[int, int]:
+    """1-based (line, column) of the value at `path` (or its key), else the nearest parent.
 
     Only called for files that have findings, so composing the node tree is cheap.
     """
@@ -357,7 +357,9 @@ def locate(text: str, path: Sequence[str | int]) -> tuple[int, int]:
         node = nxt
     if best is None:
         return 1, 1
-    if node is not None and not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+    if not key and node is not None and not isinstance(
+        node, yaml.MappingNode | yaml.SequenceNode
+    ):
         best = node
     return best.start_mark.line + 1, best.start_mark.column + 1
 

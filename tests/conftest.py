@@ -1,0 +1,132 @@
+"""Shared fixtures: real temporary git repositories, inputs written as YAML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from salescli.cli import cli
+from salescli.init import init_repository
+from salescli.repo import Repository
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Tests never depend on the machine's git config.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(var, "Anna Tester")
+    for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(var, "anna@example.com")
+    monkeypatch.delenv("SALESCLI_REPO", raising=False)
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Anna Tester\n\temail = anna@example.com\n"
+        "[init]\n\tdefaultBranch = main\n"
+    )
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                          text=True).stdout
+
+
+class Repo:
+    """A pipeline repository in a temporary folder, with helpers to write records."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @property
+    def repo(self) -> Repository:
+        return Repository(self.root)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def commit(self, message: str = "test data") -> None:
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-qm", message)
+
+    def git(self, *args: str) -> str:
+        return git(self.root, *args)
+
+    def run(self, *args: str, input: str | None = None):
+        return CliRunner().invoke(cli, ["-C", str(self.root), *args], input=input,
+                                  catch_exceptions=False)
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
+
+    def status(self) -> str:
+        return self.git("status", "--porcelain")
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every file's bytes outside .git, to prove a command changed nothing."""
+        out = {}
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            for name in filenames:
+                p = Path(dirpath) / name
+                out[p.relative_to(self.root).as_posix()] = p.read_bytes()
+        return out
+
+
+ACCOUNT = """
+id: acme-oy
+name: Acme Oy
+business_id: 1234567-8
+domain: acme.fi
+owner: anna
+created: 2026-10-01
+contacts:
+  - id: matti-virtanen
+    name: Matti Virtanen
+    email: matti.virtanen@acme.fi
+    phone: "+358 40 123 4567"
+    role: economic-buyer
+    influence: high
+"""
+
+DEAL = """
+id: acme-erp
+title: Order-processing automation
+account: acme-oy
+pipeline: default
+stage: needs-analysis
+status: open
+value: 48000.00
+currency: EUR
+close_date: 2027-01-31
+owner: anna
+source: referral
+created: 2026-10-01
+stakeholders:
+  - {contact: matti-virtanen, role: economic-buyer}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    root = tmp_path / "crm"
+    init_repository(root, "default")
+    return Repo(root)
+
+
+@pytest.fixture
+def filled(repo: Repo) -> Repo:
+    """A repository with one account and one valid deal, committed."""
+    repo.write("accounts/2026-10/acme-oy.yaml", ACCOUNT)
+    repo.write("deals/2026-10/acme-erp.yaml", DEAL)
+    repo.commit()
+    return repo

@@ -1,0 +1,292 @@
+"""`salescli check`: every defect with its exact diagnostic and exit code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import DEAL, Repo
+
+
+def check_lines(repo: Repo, *args: str) -> tuple[int, list[str]]:
+    result = repo.run("check", *args)
+    return result.exit_code, [ln for ln in result.stdout.splitlines() if ln]
+
+
+def test_a_valid_repository_has_no_findings(filled: Repo):
+    assert check_lines(filled) == (0, [])
+
+
+D = "deals/2026-10/"
+A = "accounts/2026-10/"
+
+CASES = [
+    # (file, content, expected diagnostic)
+    (D + "syntax.yaml", "id: [unclosed\n",
+     D + "syntax.yaml:2:1: error: did not find expected ',' or ']' [yaml]"),
+    (D + "dup.yaml", "id: dup\ntitle: a\nid: dup\n",
+     D + "dup.yaml:3:1: error: duplicate key 'id' (first at line 1); keep one of them "
+     "[duplicate-key]"),
+    (D + "conflict.yaml", "id: c\n<<<<<<< HEAD\ntitle: a\n=======\ntitle: b\n>>>>>>> other\n",
+     D + "conflict.yaml:2:1: error: merge conflict markers: resolve the conflict and remove "
+     "the markers [conflict]"),
+    (D + "empty.yaml", "",
+     D + "empty.yaml:1:1: error: file is empty; a deal is a YAML mapping [empty]"),
+    (D + "list.yaml", "- a\n- b\n",
+     D + "list.yaml:1:1: error: a deal must be a mapping of keys, not a list [not-a-mapping]"),
+    (D + "multi.yaml", "id: m\n---\nid: n\n",
+     D + "multi.yaml:2:1: error: several YAML documents in one file; a record is one document "
+     "(remove '---') [multiple-documents]"),
+    (D + "tagged.yaml", "id: !!python/object:os.system x\n",
+     D + "tagged.yaml:1:5: error: tags such as 'tag:yaml.org,2002:python/object:os.system' are "
+     "not allowed in records [unsupported]"),
+    (D + "alias.yaml", "id: a\nx: &x [1, 2]\ny: *x\n",
+     D + "alias.yaml:1:1: error: anchors and aliases (&, *) are not allowed in records "
+     "[unsupported]"),
+    (D + "nul.yaml", "id: a\ntitle: \0\n",
+     D + "nul.yaml:2:1: error: file contains a NUL byte; records are UTF-8 text [encoding]"),
+]
+
+
+@pytest.mark.parametrize("rel,content,expected", CASES, ids=[c[0] for c in CASES])
+def test_unreadable_files(filled: Repo, rel: str, content: str, expected: str):
+    (filled.root / rel).write_text(content)
+    code, lines = check_lines(filled)
+    assert code == 1
+    assert lines == [expected]
+
+
+def test_non_utf8_file(filled: Repo):
+    (filled.root / D / "latin.yaml").write_bytes(b"id: latin\ntitle: \xe4\n")
+    assert check_lines(filled) == (1, [
+        D + "latin.yaml:2:1: error: file is not valid UTF-8; save it as UTF-8 [encoding]"])
+
+
+def deal_with(**changes: str) -> str:
+    """The valid fixture deal with some lines replaced or added."""
+    lines = DEAL.strip("\n").splitlines()
+    keys = [ln.split(":")[0] for ln in lines]
+    for key, value in changes.items():
+        line = f"{key}: {value}" if value is not None else None
+        if key in keys:
+            lines[keys.index(key)] = line
+        else:
+            lines.append(line)
+    return "\n".join(ln for ln in lines if ln is not None) + "\n"
+
+
+DEAL_CASES = [
+    ({"status": "opne"}, "6:9: error: status: should be 'open', 'won' or 'lost' [schema]"),
+    ({"title": "12"}, "2:8: error: title: expected text [schema]"),
+    ({"value": "10.555"}, "7:8: error: value: at most 2 decimals [schema]"),
+    ({"value": '"100"'}, "7:8: error: value: expected a number, not text (remove the quotes) "
+     "[schema]"),
+    ({"probability": "120"}, "15:14: error: probability: should be less than or equal to 100 "
+     "[schema]"),
+    ({"close_date": "2027-02-30"}, "9:13: error: '2027-02-30' is not a real date [yaml]"),
+    ({"close_date": '"soon"'}, "9:13: error: close_date: expected a date YYYY-MM-DD [schema]"),
+    ({"title": None}, "1:1: error: missing required key `title` [required]"),
+    ({"clsoe_date": "2027-01-01"},
+     "15:1: warning: unknown key `clsoe_date`; did you mean `close_date`? [unknown-key]"),
+    ({"id": "other"}, "1:5: error: id `other` does not match the file name `acme-erp.yaml`; "
+     "rename the file or set `id: acme-erp` [id-mismatch]"),
+    ({"created": "2026-09-30"}, "12:10: warning: created 2026-09-30 but the file is in "
+     "2026-10/; records stay in the folder of the month they were created [month-folder]"),
+    ({"account": "nobody"}, "3:10: error: account `nobody` does not exist; add it with "
+     "`salescli account add` or fix `account:` [unknown-account]"),
+    ({"stage": "proposall"}, "5:8: error: stage `proposall` is not in pipeline `default` "
+     "(needs-analysis, proposal, negotiation, contracting) [unknown-stage]"),
+    ({"pipeline": "nope"}, "4:11: error: pipeline `nope` has no file pipelines/nope.yaml "
+     "[unknown-pipeline]"),
+    ({"stage": "proposal"}, "5:8: warning: stage `proposal` requires `items` [requirement]"),
+    ({"close_date": None}, "1:1: error: an open deal needs a `close_date` (the expected close "
+     "date) [required]"),
+    ({"status": "lost"}, "6:9: error: a lost deal needs a `lost_reason` (one of: price, budget, "
+     "timing, no-need, competitor, no-response, requirements, other) [lost-reason]"),
+    ({"status": "lost", "lost_reason": "weather"}, "15:14: error: lost_reason `weather` is not "
+     "one of the settings' lost_reasons: price, budget, timing, no-need, competitor, "
+     "no-response, requirements, other [lost-reason]"),
+    ({"items": "[{name: Work, unit_price: 100, discount: 20}]"},
+     "15:49: error: item discount over the 15% approval threshold needs `approved_by` "
+     "[approval]"),
+    ({"currency": "EUX"}, "8:11: error: `EUX` is not an ISO 4217 currency code [currency]"),
+    ({"owner": "bob"}, "10:8: warning: owner `bob` is not in the settings' owners "
+     "[unknown-owner]"),
+]
+
+
+@pytest.mark.parametrize("changes,expected", DEAL_CASES, ids=[str(c[0]) for c in DEAL_CASES])
+def test_deal_defects(filled: Repo, changes: dict, expected: str):
+    filled.write(D + "acme-erp.yaml", deal_with(**changes))
+    code, lines = check_lines(filled)
+    assert f"{D}acme-erp.yaml:{expected}" in lines, "\n".join(lines)
+    assert code == (1 if ": error:" in expected else 0)
+
+
+def test_stakeholder_must_be_a_contact_of_the_account(filled: Repo):
+    filled.write(D + "acme-erp.yaml", DEAL.replace("contact: matti-virtanen", "contact: ghost"))
+    assert check_lines(filled) == (1, [
+        D + "acme-erp.yaml:14:15: error: stakeholder `ghost` is not a contact of account "
+        "`acme-oy` [unknown-contact]"])
+
+
+def test_approved_discount_passes(filled: Repo):
+    filled.write(D + "acme-erp.yaml", deal_with(
+        items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="ville"))
+    assert check_lines(filled) == (0, [])
+
+
+def test_references_and_hierarchy(filled: Repo):
+    filled.write(A + "acme-group.yaml", """
+        id: acme-group
+        name: Acme Group
+        parent: acme-oy
+        created: 2026-10-01
+        contacts:
+          - {id: liisa, name: Liisa, reports_to: nobody}
+        """)
+    account = (filled.root / A / "acme-oy.yaml").read_text()
+    (filled.root / A / "acme-oy.yaml").write_text(account.replace(
+        "owner: anna", "parent: acme-group\nowner: anna"))
+    code, lines = check_lines(filled)
+    assert code == 1
+    assert lines == [
+        A + "acme-group.yaml:3:9: error: account hierarchy has a cycle: "
+        "acme-group -> acme-oy -> acme-group [parent-cycle]",
+        A + "acme-group.yaml:6:42: error: contact `liisa` reports to `nobody`, who is not a "
+        "contact of this account [unknown-contact]",
+    ]
+
+
+def test_missing_parent_account(filled: Repo):
+    account = (filled.root / A / "acme-oy.yaml").read_text()
+    (filled.root / A / "acme-oy.yaml").write_text(account.replace(
+        "owner: anna", "parent: ghost-group\nowner: anna"))
+    assert check_lines(filled) == (1, [
+        A + "acme-oy.yaml:5:9: error: parent account `ghost-group` does not exist "
+        "[unknown-account]"])
+
+
+def test_lead_defects(filled: Repo):
+    filled.write("leads/2026-11/beta.yaml", """
+        id: beta
+        company: Beta
+        status: disqualified
+        created: 2026-11-01
+        converted: {account: nobody, deal: none-deal}
+        """)
+    filled.write("leads/2026-11/gamma.yaml", """
+        id: gamma
+        company: Gamma
+        status: disqualified
+        disqualify_reason: rude
+        created: 2026-11-01
+        """)
+    code, lines = check_lines(filled)
+    L = "leads/2026-11/"
+    assert code == 1
+    assert lines == [
+        L + "beta.yaml:3:9: error: a disqualified lead needs a `disqualify_reason` (one of: "
+        "not-icp, no-need, unreachable, budget-or-tech) [disqualify-reason]",
+        L + "beta.yaml:5:22: error: converted to account `nobody`, which does not exist "
+        "[unknown-account]",
+        L + "beta.yaml:5:36: error: converted to deal `none-deal`, which does not exist "
+        "[unknown-deal]",
+        L + "gamma.yaml:4:20: error: disqualify_reason `rude` is not one of: not-icp, no-need, "
+        "unreachable, budget-or-tech [disqualify-reason]",
+    ]
+
+
+def test_probable_duplicates_by_business_id_email_phone_domain(filled: Repo):
+    filled.write(A + "acme-copy.yaml", """
+        id: acme-copy
+        name: ACME
+        business_id: 1234567-8
+        domain: https://www.acme.fi/
+        created: 2026-10-01
+        """)
+    filled.write("leads/2026-11/matti.yaml", """
+        id: matti
+        company: Matti's firm
+        contact: {name: Matti, email: Matti.Virtanen@acme.fi, phone: 040 123 4567}
+        created: 2026-11-01
+        """)
+    code, lines = check_lines(filled)
+    assert code == 0  # duplicates are warnings: a human decides
+    dup = [ln for ln in lines if "[duplicate]" in ln]
+    assert A + "acme-copy.yaml:3:14: warning: probable duplicate: same business_id " \
+        "`1234567-8` as accounts/2026-10/acme-oy.yaml [duplicate]" in dup
+    assert A + "acme-copy.yaml:4:9: warning: probable duplicate: same domain `acme.fi` as " \
+        "accounts/2026-10/acme-oy.yaml, leads/2026-11/matti.yaml [duplicate]" in dup
+    assert "leads/2026-11/matti.yaml:3:31: warning: probable duplicate: same e-mail " \
+        "`matti.virtanen@acme.fi` as accounts/2026-10/acme-oy.yaml [duplicate]" in dup
+    assert "leads/2026-11/matti.yaml:3:62: warning: probable duplicate: same phone " \
+        "`401234567` as accounts/2026-10/acme-oy.yaml [duplicate]" in dup
+
+
+def test_pipeline_file_defects(filled: Repo):
+    filled.write("pipelines/default.yaml", """
+        name: default
+        stages:
+          - id: needs-analysis
+            probability: 50
+            requires: [budgett]
+          - id: proposal
+            probability: 40
+          - id: proposal
+            probability: 60
+          - id: too-sure
+            probability: 140
+        lost: {requires: [reasons]}
+        """)
+    code, lines = check_lines(filled)
+    P = "pipelines/default.yaml"
+    assert code == 1
+    assert lines == [
+        P + ":5:16: error: stage `needs-analysis` requires `budgett`, which is neither a deal "
+        "field nor decision_maker, quote, next_step or stakeholders [unknown-requirement]",
+        P + ":7:18: error: stage `proposal` has probability 40, lower than the stage before it "
+        "(50); probabilities never decrease [probability-order]",
+        P + ":8:9: error: stage `proposal` is defined twice [duplicate-stage]",
+        P + ":11:18: error: stages[3].probability: should be less than or equal to 100 "
+        "[schema]",
+        P + ":12:19: error: `lost` requires `reasons`, which is not a deal field or predicate "
+        "[unknown-requirement]",
+    ]
+
+
+def test_misplaced_and_symlinked_files(filled: Repo):
+    filled.write("deals/loose.yaml", "id: loose\n")
+    (filled.root / D / "link.yaml").symlink_to(filled.root / D / "acme-erp.yaml")
+    code, lines = check_lines(filled)
+    assert code == 1
+    assert lines == [
+        D + "link.yaml:1:1: error: is a symbolic link; records must be regular files [symlink]",
+        "deals/loose.yaml:1:1: error: deal files belong in deals/YYYY-MM/ID.yaml; move it "
+        "there [misplaced]",
+    ]
+
+
+def test_one_bad_file_never_stops_the_others_and_json_lists_all(filled: Repo):
+    for rel, content, _ in CASES:
+        (filled.root / rel).write_text(content)
+    filled.write(A + "acme-oy.yaml", (filled.root / A / "acme-oy.yaml").read_text()
+                 .replace("role: economic-buyer", "role: boss"))
+    result = filled.run("check", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    paths = {d["path"] for d in report["diagnostics"]}
+    assert {rel for rel, _, _ in CASES} <= paths
+    assert A + "acme-oy.yaml" in paths
+    assert report["errors"] == len(report["diagnostics"]) - report["warnings"]
+    first = report["diagnostics"][0]
+    assert set(first) == {"path", "line", "column", "severity", "code", "message"}
+
+
+def test_quiet_hides_warnings(filled: Repo):
+    filled.write(D + "acme-erp.yaml", deal_with(owner="bob"))
+    assert check_lines(filled, "--quiet") == (0, [])
+
+
+def test_usage_error_exits_2(filled: Repo):
+    assert filled.run("check", "--format", "xml").exit_code == 2

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import Repo, git
+
+from salescli.cli import cli
+from salescli.init import presets
+
+
+def test_presets_are_the_five_seed_pipelines():
+    assert presets() == ["default", "dynamics", "enterprise", "meeting-led", "startup"]
+
+
+@pytest.mark.parametrize("preset", ["default", "meeting-led", "dynamics", "startup", "enterprise"])
+def test_init_each_preset_then_check_passes(tmp_path: Path, preset: str):
+    target = tmp_path / "x"
+    result = CliRunner().invoke(cli, ["init", str(target), "--preset", preset])
+    assert result.exit_code == 0, result.output
+    check = CliRunner().invoke(cli, ["-C", str(target), "check"])
+    assert check.exit_code == 0, check.output
+    assert check.output == ""
+    assert (target / "pipelines" / f"{preset}.yaml").is_file()
+    log = git(target, "log", "--format=%s%n%b")
+    assert f"repo(x): init with preset {preset}" in log
+    assert "Salescli-Event: init" in log
+    assert git(target, "status", "--porcelain") == ""
+
+
+def test_init_writes_settings_owner_and_editor_schemas(repo: Repo):
+    settings = (repo.root / "salescli.yaml").read_text()
+    assert "owners: [anna]" in settings
+    assert "default_pipeline: default" in settings
+    vscode = json.loads((repo.root / ".vscode/settings.json").read_text())
+    assert vscode["yaml.schemas"]["./schemas/deal.schema.json"] == ["deals/*/*.yaml"]
+    schema = json.loads((repo.root / "schemas/deal.schema.json").read_text())
+    assert schema["properties"]["status"]["enum"] == ["open", "won", "lost"]
+    assert "title" in schema["required"]
+
+
+def test_init_refuses_an_existing_repository(repo: Repo):
+    before = repo.head()
+    result = repo.run("init", str(repo.root))
+    assert result.exit_code == 1
+    assert "salescli.yaml already exists" in result.output
+    assert repo.head() == before
+
+
+def test_init_adopts_an_existing_git_repository(tmp_path: Path):
+    root = tmp_path / "existing"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / "README").write_text("mine\n")
+    git(root, "add", "README")
+    git(root, "commit", "-qm", "first")
+    result = CliRunner().invoke(cli, ["init", str(root), "--preset", "startup"])
+    assert result.exit_code == 0, result.output
+    assert git(root, "rev-list", "--count", "HEAD").strip() == "2"
+    assert (root / "README").read_text() == "mine\n"
+
+
+def test_init_unknown_preset_is_a_usage_error(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "y"), "--preset", "nope"])
+    assert result.exit_code == 2
+    assert "unknown preset 'nope'" in result.output
+    assert not (tmp_path / "y").exists()
+
+
+def test_commands_outside_a_repository_say_how_to_start(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert "not a salescli repository" in result.output
+    assert "salescli init" in result.output
