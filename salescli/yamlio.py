@@ -367,13 +367,45 @@ def locate(text: str, path: Sequence[str | int], key: bool = False) -> tuple[int
 # --------------------------------------------------------------------- round trip
 
 
-def _yaml_rt(indent: int = 2, block_seq_indent: int = 2) -> Any:
+_KEY_ONLY_RE = re.compile(r"^[^#\s-][^#]*:\s*(?:#.*)?$")
+
+
+def guess_indent(text: str) -> tuple[int, int, int]:
+    """(mapping indent, sequence indent, dash offset) of a file, so a dump keeps its style.
+
+    ruamel has `load_yaml_guess_indent`, but it crashes on a `- ` line with nothing
+    after the dash, and it only guesses the sequence indent.
+    """
+    mapping = sequence = offset = None
+    parent: int | None = None  # indent of the last `key:` line with no value
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        dash = stripped[:2] in ("- ", "-")
+        if parent is not None and (indent > parent or (dash and indent == parent)):
+            if dash:
+                if offset is None:
+                    offset = indent - parent
+                    after = stripped[1:]
+                    gap = len(after) - len(after.lstrip(" ")) if after.strip() else 1
+                    sequence = offset + 1 + gap
+            elif mapping is None:
+                mapping = indent - parent
+        parent = indent if _KEY_ONLY_RE.match(stripped) else None
+        if mapping is not None and offset is not None:
+            break
+    return mapping or 2, sequence or (offset or 2) + 2, 2 if offset is None else offset
+
+
+def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap the user's long lines
-    y.indent(mapping=indent, sequence=indent + block_seq_indent, offset=block_seq_indent)
+    y.indent(mapping=mapping, sequence=sequence, offset=offset)
     y.representer.add_representer(Decimal, _represent_decimal)
     return y
 
@@ -388,12 +420,9 @@ class RoundTrip:
     """A record loaded for editing: `data` is ruamel's commented tree; `dump()` the text."""
 
     def __init__(self, text: str):
-        from ruamel.yaml.util import load_yaml_guess_indent
-
         # The fast reader refuses tags, aliases, duplicates etc. before ruamel sees them.
         load_fast(text)
-        _, indent, bsi = load_yaml_guess_indent(text)
-        self._yaml = _yaml_rt(indent or 2, 2 if bsi is None else bsi)
+        self._yaml = _yaml_rt(*guess_indent(text))
         try:
             self.data = self._yaml.load(text)
         except ValueError as err:  # ruamel raises plain ValueError for 2026-02-30
@@ -467,3 +496,25 @@ def plain(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return _dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=value.tzinfo)
     return value
+
+
+def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
+    """Apply `{"value": 52000, "next_step.due": date}` to a record's text, round trip.
+
+    Only the changed lines differ: comments, key order, quoting and flow style stay.
+    A new top-level key goes where the documented `order` puts it.
+    """
+    from ruamel.yaml.comments import CommentedMap
+
+    rt = RoundTrip(text)
+    if not isinstance(rt.data, dict):
+        raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
+    for dotted_key, value in changes.items():
+        keys = dotted_key.split(".")
+        target = rt.data
+        for depth, key in enumerate(keys[:-1]):
+            if not isinstance(target.get(key), dict):
+                set_in(target, key, CommentedMap(), order if depth == 0 else ())
+            target = target[key]
+        set_in(target, keys[-1], value, order if len(keys) == 1 else ())
+    return rt.dump()

@@ -1,0 +1,217 @@
+"""The two YAML readers: safety, YAML 1.2 values, agreement, and round-trip edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salescli.model import key_order
+from salescli.yamlio import (
+    YamlProblem,
+    decode,
+    edit_text,
+    load_fast,
+    load_roundtrip,
+    plain,
+)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("no", "no"), ("on", "on"), ("yes", "yes"), ("y", "y"), ("off", "off"),
+    ("true", True), ("False", False), ("010", 10), ("0o10", 8), ("0x1F", 31),
+    ("1:20", "1:20"), ("1_000", 1000), ("1e3", 1000.0), (".5", 0.5), ("~", None),
+    ("null", None), ("", None), ("2026-11-01", dt.date(2026, 11, 1)), ("2026-1-1", "2026-1-1"),
+    ("'010'", "010"), ("+1", 1), ("-.inf", -math.inf),
+])
+def test_yaml_12_values(text: str, value: object):
+    assert load_fast(f"a: {text}\n") == {"a": value}
+    assert plain(load_roundtrip(f"a: {text}\n")) == {"a": value}
+
+
+@pytest.mark.parametrize("text,code,line", [
+    ("a: &x [1]\nb: *x\n", "unsupported", 1),
+    ("a: !!python/object/apply:os.system [ls]\n", "unsupported", 1),
+    ("a: !custom x\n", "unsupported", 1),
+    ("<<: {a: 1}\n", "unsupported", 1),
+    ("a: 1\na: 2\n", "duplicate-key", 2),
+    ("a: 1\n---\nb: 2\n", "multiple-documents", 2),
+    ("a: 2026-02-30\n", "yaml", 1),
+    ("a: " + "[" * 10_000 + "]" * 10_000 + "\n", "too-deep", 1),
+    ("- " * 5_000 + "x\n", "too-deep", 1),
+    ("x: 1\n<<<<<<< ours\n", "conflict", 2),
+])
+def test_refused(text: str, code: str, line: int):
+    with pytest.raises(YamlProblem) as err:
+        load_fast(text)
+    assert (err.value.code, err.value.line) == (code, line)
+
+
+def test_billion_laughs_is_refused_quickly():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    with pytest.raises(YamlProblem, match="anchors and aliases"):
+        load_fast(bomb)
+
+
+@pytest.mark.parametrize("data,code", [
+    (b"a: 1\0", "encoding"), (b"a: \xff\n", "encoding"), (b"a: 1" + b" " * 1_000_001, "too-large"),
+])
+def test_decode_refuses(data: bytes, code: str):
+    with pytest.raises(YamlProblem) as err:
+        decode(data)
+    assert err.value.code == code
+
+
+def test_decode_accepts_a_bom():
+    assert decode(b"\xef\xbb\xbfa: 1\n") == "a: 1\n"
+
+
+# ---- the fast reader agrees with the round-trip reader on every value (SPEC §9)
+
+_plain_chars = st.sampled_from(list("0123456789abcdefnoOyYtTxX_.:+-~eE ") + ["inf", "nan",
+                                                                             "null", "true"])
+scalar_text = st.lists(_plain_chars, min_size=1, max_size=12).map("".join)
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _outcome(reader, text: str) -> object:
+    try:
+        return ("ok", reader(text))
+    except YamlProblem:
+        return ("refused",)
+    except Exception:  # noqa: BLE001 - both readers must fail, however they fail
+        return ("refused",)
+
+
+@settings(max_examples=600, deadline=None)
+@given(scalar_text)
+def test_fast_and_roundtrip_readers_agree_on_plain_scalars(text: str):
+    doc = f"key: {text}\n"
+    fast = _outcome(load_fast, doc)
+    rt = _outcome(lambda t: plain(load_roundtrip(t)), doc)
+    assert fast[0] == rt[0], (doc, fast, rt)
+    if fast[0] == "ok":
+        assert _same(fast[1], rt[1]), (doc, fast, rt)
+
+
+record_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12),
+              st.floats(allow_nan=False, allow_infinity=True), st.text(max_size=20),
+              st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31))),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), children, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), record_value,
+                       min_size=1, max_size=6))
+def test_fast_and_roundtrip_readers_agree_on_dumped_records(data: dict):
+    # Text as ruamel writes it (quoting, escapes, block and flow styles).
+    from salescli.yamlio import dump_new
+
+    text = dump_new(data)
+    fast = _outcome(load_fast, text)
+    rt = _outcome(lambda t: plain(load_roundtrip(t)), text)
+    assert fast[0] == rt[0] == "ok", (text, fast, rt)
+    assert _same(fast[1], rt[1]), text
+
+
+# ---- golden round-trip edits
+
+COMMENTED = """\
+# Acme's ERP deal -- discussed with Matti on the phone
+id: acme-erp
+title: 'Order-processing automation'   # their words
+account: acme-oy
+stage: proposal
+status: open
+value: 48000.00            # list price before discount
+currency: EUR
+close_date: 2027-01-31
+created: 2026-10-01
+stakeholders:
+  - {contact: matti-virtanen, role: economic-buyer}
+next_step: {action: Send revised quote, due: 2026-11-25}
+items:
+  # integration is quoted separately
+  - {product: silma-pro, quantity: 12, discount: 10, billing: monthly, cycles: 12}
+contacts_seen:
+  - name: Matti
+    when: 2026-10-02
+notes: |
+  Wants integration with their WMS.
+  Budget approved in Q4.
+"""
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [ln for ln in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                               lineterm="", n=0)
+            if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+
+
+def test_golden_one_field_changes_one_line():
+    after = edit_text(COMMENTED, {"value": Decimal("52000.00")}, key_order("deal"))
+    assert changed_lines(COMMENTED, after) == [
+        "-value: 48000.00            # list price before discount",
+        "+value: 52000.00            # list price before discount",
+    ]
+
+
+def test_golden_nested_field_in_flow_mapping():
+    after = edit_text(COMMENTED, {"next_step.due": dt.date(2026, 12, 1)}, key_order("deal"))
+    assert changed_lines(COMMENTED, after) == [
+        "-next_step: {action: Send revised quote, due: 2026-11-25}",
+        "+next_step: {action: Send revised quote, due: 2026-12-01}",
+    ]
+
+
+def test_new_key_goes_to_its_documented_place():
+    after = edit_text(COMMENTED, {"owner": "anna"}, key_order("deal"))
+    assert changed_lines(COMMENTED, after) == ["+owner: anna"]
+    lines = after.splitlines()
+    assert lines.index("owner: anna") == lines.index("close_date: 2027-01-31") + 1
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a:\n  b: 1\nc:\n  - x\n", (2, 4, 2)),
+    ("a:\n    b: 1\nc:\n- x\n", (4, 2, 0)),
+    ("c:\n    -   x\n", (2, 8, 4)),
+    ("a: 1\n", (2, 4, 2)),
+    ("_:\n- \n", (2, 2, 0)),
+])
+def test_guess_indent(text: str, expected: tuple):
+    from salescli.yamlio import guess_indent
+
+    assert guess_indent(text) == expected
+
+
+def test_edit_in_another_indent_style_keeps_it():
+    text = "id: x\nstakeholders:\n- contact: a\n  role: other\nmeta:\n    k: 1\n"
+    after = edit_text(text, {"id": "y"}, key_order("deal"))
+    assert changed_lines(text, after) == ["-id: x", "+id: y"]
+
+
+def test_edit_keeps_every_other_value():
+    after = edit_text(COMMENTED, {"stage": "negotiation"}, key_order("deal"))
+    before, now = load_fast(COMMENTED), load_fast(after)
+    assert now.pop("stage") == "negotiation"
+    before.pop("stage")
+    assert now == before
