@@ -1,0 +1,185 @@
+"""The write path every mutating command uses (SPEC §5), tested directly."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import DEAL, Repo
+
+from salescli.errors import CommitFailed, RepositoryBusy, SalescliError
+from salescli.gitio import Change, RepoLock, atomic_write, author_date
+
+DEAL_PATH = "deals/2026-10/acme-erp.yaml"
+
+
+def change_value(repo: Repo, value: str, **kw) -> Change:
+    path = repo.root / DEAL_PATH
+    with Change(repo.repo, "deal", "acme-erp", f"value -> {value}", "set", **kw) as change:
+        change.write(path, path.read_text().replace("48000.00", value))
+    return change
+
+
+def test_commit_has_subject_trailer_and_exactly_its_paths(filled: Repo):
+    (filled.root / "notes.txt").write_text("staged work\n")
+    filled.git("add", "notes.txt")
+    (filled.root / "salescli.yaml").write_text(
+        (filled.root / "salescli.yaml").read_text() + "# unstaged edit\n")
+    change = change_value(filled, "52000.00")
+    assert change.sha == filled.head()
+    assert filled.git("log", "-1", "--format=%s%n%n%b").strip() == (
+        "deal(acme-erp): value -> 52000.00\n\nSalescli-Event: set")
+    assert filled.git("show", "--name-only", "--format=", "HEAD").split() == [DEAL_PATH]
+    # the user's other work is exactly as it was
+    assert sorted(filled.status().splitlines()) == [" M salescli.yaml", "A  notes.txt"]
+
+
+def test_message_and_author_date(filled: Repo):
+    change_value(filled, "1.00", date="2026-06-30", message="Budget cut")
+    assert filled.git("log", "-1", "--format=%aI").strip() == "2026-06-30T12:00:00+00:00"
+    body = filled.git("log", "-1", "--format=%b")
+    assert body.startswith("Budget cut\n\nSalescli-Event: set")
+
+
+def test_author_date_forms():
+    assert author_date("2026-01-02") == "2026-01-02T12:00:00+00:00"
+    assert author_date("2026-01-02T08:30:00+02:00") == "2026-01-02T08:30:00+02:00"
+    with pytest.raises(SalescliError, match="invalid date '2026-13-01'"):
+        author_date("2026-13-01")
+
+
+def test_new_file_is_added_and_committed(filled: Repo):
+    path = filled.root / "deals/2026-11/new-deal.yaml"
+    with Change(filled.repo, "deal", "new-deal", "add", "add") as change:
+        change.write(path, DEAL.replace("acme-erp", "new-deal"))
+    assert filled.git("show", "--name-status", "--format=", "HEAD").split() == [
+        "A", "deals/2026-11/new-deal.yaml"]
+    assert filled.status() == ""
+
+
+def test_no_commit_leaves_the_change_in_the_work_tree(filled: Repo):
+    before = filled.head()
+    change_value(filled, "7.00", commit=False)
+    assert filled.head() == before
+    assert filled.status() == f" M {DEAL_PATH}\n"
+
+
+@pytest.mark.parametrize("setup,message", [
+    (lambda r: (r.root / DEAL_PATH).write_text(DEAL + "notes: mine\n"),
+     f"{DEAL_PATH}: has uncommitted changes; commit or discard them first"),
+    (lambda r: r.git("add", "-f", DEAL_PATH) if (r.root / DEAL_PATH).write_text(
+        DEAL + "x: 1\n") else None,
+     f"{DEAL_PATH}: has uncommitted changes"),
+    (lambda r: (r.root / ".git" / "MERGE_HEAD").write_text(r.head()),
+     "the repository is in the middle of a merge; finish or abort it first"),
+    (lambda r: (r.root / ".git" / "rebase-merge").mkdir(),
+     "the repository is in the middle of a rebase"),
+])
+def test_refusals_write_and_commit_nothing(filled: Repo, setup, message: str):
+    setup(filled)
+    before, files, status = filled.head(), filled.snapshot(), filled.status()
+    with pytest.raises(SalescliError, match=message.replace("(", r"\(")):
+        change_value(filled, "1.00")
+    assert (filled.head(), filled.snapshot(), filled.status()) == (before, files, status)
+
+
+def test_committed_conflict_markers_are_refused(filled: Repo):
+    (filled.root / DEAL_PATH).write_text(DEAL + "<<<<<<< HEAD\nnotes: a\n=======\n>>>>>>> b\n")
+    filled.commit("oops, committed a conflict")
+    before = filled.snapshot()
+    with pytest.raises(SalescliError, match=f"{DEAL_PATH}:16: merge conflict markers"):
+        change_value(filled, "1.00")
+    assert filled.snapshot() == before
+
+
+def test_rejecting_hook_restores_files_and_index(filled: Repo):
+    hook = filled.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'error: pipeline frozen for the audit' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before, files = filled.head(), filled.snapshot()
+    new = filled.root / "deals/2026-11/other.yaml"
+    with pytest.raises(CommitFailed, match="pipeline frozen for the audit"):
+        with Change(filled.repo, "deal", "acme-erp", "two files", "set") as change:
+            change.write(filled.root / DEAL_PATH, DEAL.replace("48000.00", "1.00"))
+            change.write(new, DEAL.replace("acme-erp", "other"))
+    assert (filled.head(), filled.snapshot(), filled.status()) == (before, files, "")
+
+
+def test_held_index_lock_gives_a_clear_error_and_is_left_alone(filled: Repo):
+    lock = filled.root / ".git" / "index.lock"
+    lock.write_text("someone else's\n")
+    before = filled.snapshot()
+    with pytest.raises(CommitFailed) as err:
+        change_value(filled, "1.00")
+    assert "index.lock" in str(err.value)
+    assert str(err.value).startswith("commit failed, nothing changed: fatal: Unable to create")
+    assert lock.read_text() == "someone else's\n"
+    assert filled.snapshot() == before
+    lock.unlink()
+    assert filled.status() == ""
+
+
+def test_an_error_inside_the_change_restores_files(filled: Repo):
+    before, files = filled.head(), filled.snapshot()
+    with pytest.raises(RuntimeError):
+        with Change(filled.repo, "deal", "acme-erp", "x", "set") as change:
+            change.write(filled.root / DEAL_PATH, "broken")
+            change.write(filled.root / "deals/2026-12/n.yaml", "new")
+            raise RuntimeError("validation failed after writing")
+    assert (filled.head(), filled.snapshot()) == (before, files)
+
+
+def test_lock_waits_then_fails_clearly(filled: Repo):
+    with RepoLock(filled.repo.git_dir):
+        with pytest.raises(RepositoryBusy, match="another salescli command is changing"):
+            with RepoLock(filled.repo.git_dir, timeout=0.2):
+                pass
+    with RepoLock(filled.repo.git_dir, timeout=0.2):
+        pass  # released
+
+
+def test_atomic_write_leaves_no_temp_file_and_a_normal_mode(tmp_path: Path):
+    target = tmp_path / "a" / "b.yaml"
+    atomic_write(target, "x: 1\n")
+    atomic_write(target, "x: 2\n")
+    assert target.read_text() == "x: 2\n"
+    assert os.listdir(target.parent) == ["b.yaml"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _parallel_writer(args: tuple[str, int]) -> str:
+    root, n = args
+    from salescli.repo import Repository
+
+    repo = Repository(Path(root))
+    path = repo.root / f"deals/2026-10/deal-{n}.yaml"
+    with Change(repo, "deal", f"deal-{n}", "value", "set") as change:
+        change.write(path, path.read_text().replace("48000.00", f"{n}.00"))
+    return change.sha
+
+
+def test_six_parallel_writers_make_six_commits_of_one_file_each(filled: Repo):
+    for n in range(6):
+        filled.write(f"deals/2026-10/deal-{n}.yaml", DEAL.replace("acme-erp", f"deal-{n}"))
+    filled.commit("six deals")
+    base = filled.head()
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        shas = pool.map(_parallel_writer, [(str(filled.root), n) for n in range(6)])
+    assert len(set(shas)) == 6
+    log = filled.git("log", "--format=%H", f"{base}..HEAD").split()
+    assert sorted(log) == sorted(shas)
+    for sha in log:
+        files = filled.git("show", "--name-only", "--format=", sha).split()
+        assert len(files) == 1
+        n = files[0].split("deal-")[1].split(".")[0]
+        assert f"value: {n}.00" in filled.git("show", f"{sha}:{files[0]}")
+    assert filled.status() == ""
