@@ -1,0 +1,42 @@
+"""Every command explains itself, with an example; the reference is generated from it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from salescli.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docs"))
+from gen_commands import render, walk  # noqa: E402
+
+ALL = [(path, cmd) for path, cmd, _ in walk(cli, ["salescli"], None)]
+
+
+@pytest.mark.parametrize("path,command", ALL, ids=[" ".join(p) for p, _ in ALL])
+def test_every_command_has_help_with_an_example(path: list[str], command):
+    result = CliRunner().invoke(cli, [*path[1:], "--help"])
+    assert result.exit_code == 0
+    assert command.help and command.help.strip(), f"{' '.join(path)} has no help"
+    assert "Example" in result.output, f"{' '.join(path)} --help shows no example"
+    assert "salescli " in result.output.split("Example", 1)[1]
+
+
+def test_command_reference_is_up_to_date():
+    assert (ROOT / "docs" / "commands.md").read_text() == render(), (
+        "docs/commands.md is out of date: run python docs/gen_commands.py")
+
+
+def test_help_imports_nothing_heavy():
+    code = ("import sys; from salescli.cli import cli; "
+            "cli.main(['--help'], standalone_mode=False); "
+            "heavy = [m for m in ('ruamel.yaml', 'yaml', 'pydantic', 'tabulate', 'jinja2', 'git',"
+            " 'babel', 'slugify') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

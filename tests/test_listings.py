@@ -1,0 +1,122 @@
+"""Read-only views: list and show, through the one renderer."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import DEAL, Repo
+
+
+@pytest.fixture
+def two(filled: Repo) -> Repo:
+    filled.write("deals/2026-11/beta-crm.yaml", DEAL.replace("acme-erp", "beta-crm")
+                 .replace("Order-processing automation", "=HYPERLINK(\"x\")")
+                 .replace("stage: needs-analysis", "stage: proposal")
+                 .replace("owner: anna", "owner: ville")
+                 .replace("created: 2026-10-01", "created: 2026-11-02")
+                 .replace("close_date: 2027-01-31", "close_date: 2026-12-15")
+                 .replace("value: 48000.00\n", "")
+                 + "items:\n  - {name: Work, quantity: 10, unit_price: 120.50, discount: 10}\n")
+    filled.write("deals/2026-11/gone.yaml", DEAL.replace("acme-erp", "gone")
+                 .replace("status: open", "status: lost\nlost_reason: budget"))
+    filled.commit()
+    return filled
+
+
+def test_deal_list_table_sorted_by_close_date(two: Repo):
+    result = two.run("deal", "list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["id", "title", "account", "stage", "status", "value",
+                                "currency", "close_date", "owner"]
+    assert lines[2].startswith("beta-crm")
+    assert "1084.50" in lines[2]  # 10 x 120.50 less 10 %: the items' total
+    assert lines[3].startswith("acme-erp")
+    assert len(lines) == 4  # the lost deal is not listed by default
+
+
+def test_deal_list_filters_and_json(two: Repo):
+    result = two.run("deal", "list", "--stage", "proposal", "--owner", "ville",
+                     "--format", "json")
+    data = json.loads(result.stdout)
+    assert [d["id"] for d in data] == ["beta-crm"]
+    assert data[0]["items"][0]["unit_price"] == 120.5
+    assert data[0]["close_date"] == "2026-12-15"
+    lost = json.loads(two.run("deal", "list", "--status", "lost", "--format", "json").stdout)
+    assert [d["id"] for d in lost] == ["gone"]
+    assert [d["id"] for d in json.loads(
+        two.run("deal", "list", "--status", "all", "--format", "json").stdout)] == [
+        "beta-crm", "acme-erp", "gone"]
+
+
+def test_csv_neutralises_formulas_and_markdown_renders(two: Repo):
+    csv_out = two.run("deal", "list", "--format", "csv").stdout.splitlines()
+    assert csv_out[0] == "id,title,account,stage,status,value,currency,close_date,owner"
+    assert csv_out[1].startswith("beta-crm,\"'=HYPERLINK(\"\"x\"\")\",acme-oy,proposal")
+    md = two.run("deal", "list", "--format", "markdown").stdout.splitlines()
+    assert md[0].startswith("| id ")
+    assert md[1].startswith("|----")
+
+
+def test_deal_show(two: Repo):
+    result = two.run("deal", "show", "acme-erp")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert re.search(r"^title +Order-processing automation$", out, re.M)
+    assert re.search(r"^next_step", out, re.M) is None  # absent fields are not shown
+    assert "Stakeholders" in out and "matti-virtanen  economic-buyer" in out
+    data = json.loads(two.run("deal", "show", "acme-erp", "--format", "json").stdout)
+    assert data["value"] == 48000.0 and data["stakeholders"][0]["contact"] == "matti-virtanen"
+
+
+def test_account_and_lead_views(two: Repo):
+    two.write("leads/2026-11/beta-ltd.yaml", """
+        id: beta-ltd
+        company: Beta Ltd
+        contact: {name: Sara Beta, email: sara@beta.example}
+        source: website
+        created: 2026-11-01
+        """)
+    two.commit()
+    accounts = two.run("account", "list").stdout
+    assert "acme-oy" in accounts and "Acme Oy" in accounts
+    shown = two.run("account", "show", "acme-oy").stdout
+    assert "Matti Virtanen" in shown and "economic-buyer" in shown
+    leads = json.loads(two.run("lead", "list", "--status", "new", "--format", "json").stdout)
+    assert [x["id"] for x in leads] == ["beta-ltd"]
+    assert "Sara Beta" in two.run("lead", "show", "beta-ltd").stdout
+
+
+def test_an_invalid_file_is_skipped_with_a_note(two: Repo):
+    (two.root / "deals/2026-11/broken.yaml").write_text("id: [\n")
+    result = two.run("deal", "list", "--format", "json")
+    assert result.exit_code == 0
+    assert [d["id"] for d in json.loads(result.stdout)] == ["beta-crm", "acme-erp"]
+    assert "skipped 1 invalid file(s) such as deals/2026-11/broken.yaml" in result.stderr
+
+
+def test_show_of_an_invalid_record_names_the_file_and_line(two: Repo):
+    (two.root / "deals/2026-10/acme-erp.yaml").write_text(DEAL.replace("open", "opne"))
+    result = two.run("deal", "show", "acme-erp")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: deals/2026-10/acme-erp.yaml:7:9: error: status: should be 'open', 'won' or "
+        "'lost' [schema]; fix the file (see `salescli check`)")
+
+
+def test_unknown_record(two: Repo):
+    result = two.run("deal", "show", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: no deal 'nope' in deals/; see `salescli deal list` for the IDs")
+
+
+@pytest.mark.parametrize("bad", ["../x", "/abs", "-rf", "--output=/tmp/x", "Acme", "",
+                                 "a" * 300, "a/b", "..", "a b"])
+def test_hostile_ids_are_refused_before_any_file_access(two: Repo, bad: str):
+    result = two.run("deal", "show", "--", bad)
+    assert result.exit_code == 2
+    assert "invalid deal ID" in result.stderr
+    assert "Traceback" not in result.output
