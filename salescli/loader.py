@@ -7,7 +7,9 @@ others; `check` and the commands decide what an error means for them.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -53,18 +55,19 @@ def dotted(loc: typing.Sequence[Any]) -> str:
     return out
 
 
-def read_text(path: Path, rel: str, findings: list[Finding]) -> str | None:
-    if path.is_symlink():
-        findings.append(error(rel, "symlink", "is a symbolic link; records must be regular files"))
-        return None
+def read_text(full: str, rel: str, findings: list[Finding]) -> str | None:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
+        st = os.lstat(full)
+        if stat.S_ISLNK(st.st_mode):
+            findings.append(error(rel, "symlink",
+                                  "is a symbolic link; records must be regular files"))
+            return None
+        if st.st_size > MAX_BYTES:
             raise YamlProblem(
-                f"file is {size} bytes, more than the {MAX_BYTES} a record may have",
+                f"file is {st.st_size} bytes, more than the {MAX_BYTES} a record may have",
                 code="too-large",
             )
-        with open(path, "rb") as fh:
+        with open(full, "rb") as fh:
             return decode(fh.read())
     except YamlProblem as p:
         findings.append(error(rel, p.code, p.message, line=p.line, column=p.column))
@@ -192,19 +195,26 @@ def _nested_model(annotation: Any) -> tuple[Any, str | None]:
     return None, None
 
 
+@functools.cache
+def _fields(model_cls: Any) -> dict[str, tuple[Any, str | None]]:
+    """key -> (nested model, container) for a model, worked out once per class."""
+    return {(f.alias or name): _nested_model(f.annotation)
+            for name, f in model_cls.model_fields.items()}
+
+
 def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[Finding]:
     """Keys the model does not define: warnings with a did-you-mean."""
     out: list[Finding] = []
-    known = {(f.alias or name): f for name, f in model_cls.model_fields.items()}
+    known = _fields(model_cls)
     for key, value in data.items():
-        f = known.get(key)
-        if f is None:
+        nested = known.get(key)
+        if nested is None:
             guess = difflib.get_close_matches(str(key), list(known), n=1)
             hint = f"; did you mean `{guess[0]}`?" if guess else ""
             out.append(warning(rel, "unknown-key", f"unknown key `{dotted((*loc, key))}`{hint}",
                                (*loc, key), at_key=True))
             continue
-        inner, container = _nested_model(f.annotation)
+        inner, container = nested
         if inner is None:
             continue
         if container is None and isinstance(value, dict):
@@ -220,31 +230,39 @@ def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[
     return out
 
 
-def parse_file(root: Path, kind: str, path: Path) -> Parsed:
-    rel = path.relative_to(root).as_posix()
+def parse_file(root: Path | str, kind: str, path: Path | str) -> Parsed:
+    """Read, parse and validate one file. `path` is absolute or relative to `root`."""
+    root = os.fspath(root)
+    path = os.fspath(path)
+    if os.path.isabs(path):
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+    else:
+        rel, path = path, os.path.join(root, path)
     findings: list[Finding] = []
     text = read_text(path, rel, findings)
     if text is None:
         return Parsed(kind, rel, None, findings=findings)
     parsed = parse_text(kind, rel, text)
     if kind in RECORD_KINDS:
-        parsed.findings.extend(_placement(parsed, path))
+        parsed.findings.extend(_placement(parsed))
     return parsed
 
 
-def _placement(parsed: Parsed, path: Path) -> list[Finding]:
+def _placement(parsed: Parsed) -> list[Finding]:
     """`id` equals the file name; the month folder equals the created month."""
     out: list[Finding] = []
+    folder, name = parsed.path.split("/")[-2:]
+    stem = name.removesuffix(".yaml")
     data = parsed.data if isinstance(parsed.data, dict) else {}
     record_id = data.get("id")
-    if record_id is not None and record_id != path.stem:
+    if record_id is not None and record_id != stem:
         out.append(error(parsed.path, "id-mismatch",
-                         f"id `{record_id}` does not match the file name `{path.name}`; "
-                         f"rename the file or set `id: {path.stem}`", ("id",)))
+                         f"id `{record_id}` does not match the file name `{name}`; "
+                         f"rename the file or set `id: {stem}`", ("id",)))
     created = getattr(parsed.model, "created", None)
-    if created is not None and path.parent.name != created.strftime("%Y-%m"):
+    if created is not None and folder != created.strftime("%Y-%m"):
         out.append(warning(parsed.path, "month-folder",
-                           f"created {created} but the file is in {path.parent.name}/; "
+                           f"created {created} but the file is in {folder}/; "
                            f"records stay in the folder of the month they were created",
                            ("created",)))
     return out
@@ -273,11 +291,21 @@ def load_record_file(root: Path, kind: str, path: Path) -> Any:
     return parsed.model
 
 
-def walk_files(root: Path, folder: str) -> list[Path]:
-    """Every .yaml below `folder`, sorted, for check (which also judges misplaced ones)."""
-    base = root / folder
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames.sort()
-        out.extend(Path(dirpath) / n for n in sorted(filenames) if n.endswith((".yaml", ".yml")))
-    return out
+def walk_files(root: Path | str, folder: str) -> list[str]:
+    """Every .yaml/.yml below `folder`, as sorted paths relative to `root`."""
+    root = os.fspath(root)
+    out: list[str] = []
+    stack = [folder]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(root, rel_dir)), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(rel)
+            elif entry.name.endswith((".yaml", ".yml")):
+                out.append(rel)
+    return sorted(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from salescli.model import PREDICATES, Deal
@@ -18,23 +19,26 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def _contact_roles(account: Any) -> dict[str, str | None]:
-    return {c.id: c.role for c in (account.contacts if account else [])}
+NO_ROLES: Mapping[str, str | None] = {}
 
 
-def has_decision_maker(deal: Deal, account: Any = None) -> bool:
-    roles = _contact_roles(account)
+def has_decision_maker(deal: Deal, contact_roles: Mapping[str, str | None] = NO_ROLES) -> bool:
+    """A stakeholder whose role (on the deal, else as the account's contact) decides."""
     return any(
-        (s.role or roles.get(s.contact)) in BUYER_ROLES for s in deal.stakeholders
+        (s.role or contact_roles.get(s.contact)) in BUYER_ROLES for s in deal.stakeholders
     )
 
 
-def missing_requirements(requires: list[str], deal: Deal, account: Any = None) -> list[str]:
-    """The names in `requires` that `deal` does not meet, in the pipeline's order."""
+def missing_requirements(requires: list[str], deal: Deal,
+                         contact_roles: Mapping[str, str | None] = NO_ROLES) -> list[str]:
+    """The names in `requires` that `deal` does not meet, in the pipeline's order.
+
+    `contact_roles` maps the account's contact IDs to their roles.
+    """
     missing = []
     for name in requires:
         if name == "decision_maker":
-            ok = has_decision_maker(deal, account)
+            ok = has_decision_maker(deal, contact_roles)
         elif name == "quote":
             ok = bool(deal.quotes)
         elif name == "next_step":

@@ -93,7 +93,7 @@ def conflict_marker_line(text: str) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
-def _check_text(text: str) -> None:
+def _check_conflicts(text: str) -> None:
     line = conflict_marker_line(text)
     if line is not None:
         raise YamlProblem(
@@ -101,231 +101,236 @@ def _check_text(text: str) -> None:
             line,
             code="conflict",
         )
-    _check_depth(text)
-
-
-def _check_depth(text: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it."""
-    # Cheap screen first: ordinary records have few brackets and shallow indents.
-    if (
-        text.count("[") + text.count("{") <= MAX_DEPTH
-        and "- - " not in text
-        and not re.search(rf"^ {{{MAX_DEPTH}}}", text, re.M)
-    ):
-        return
-    import yaml
-
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_loader_class()):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    raise YamlProblem(
-                        f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1,
-                        mark.column + 1, code="too-deep",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.MarkedYAMLError as err:
-        raise _problem_from_yaml_error(err) from None
 
 
 # --------------------------------------------------------------------------- fast
+#
+# libyaml parses to events in C; we build the values from the event stream in one
+# loop. That is about 3x faster than PyYAML's constructor and lets us refuse what a
+# record never needs (tags, anchors, aliases, merge keys, deep nesting, several
+# documents) at the event that shows it, before anything is built from it.
+
+_FAST: dict[str, Any] = {}
 
 
-_LOADER: type | None = None
-
-
-def _loader_class() -> type:
-    """Build (once) a libyaml loader with YAML 1.2 resolution and a closed set of types."""
-    global _LOADER
-    if _LOADER is not None:
-        return _LOADER
-    from yaml.constructor import ConstructorError, SafeConstructor
-    from yaml.resolver import BaseResolver
+def _fast() -> dict[str, Any]:
+    """Import PyYAML once and keep what the fast reader needs."""
+    if _FAST:
+        return _FAST
+    import yaml
 
     try:
         from yaml._yaml import CParser as Parser
     except ImportError:  # pragma: no cover - PyYAML built without libyaml
-        from yaml.composer import Composer
         from yaml.parser import Parser as PyParser
         from yaml.reader import Reader
         from yaml.scanner import Scanner
 
-        class Parser(Reader, Scanner, PyParser, Composer):  # type: ignore[no-redef]
+        class Parser(Reader, Scanner, PyParser):  # type: ignore[no-redef]
             def __init__(self, stream: Any) -> None:
                 Reader.__init__(self, stream)
                 Scanner.__init__(self)
                 PyParser.__init__(self)
-                Composer.__init__(self)
 
-    class Resolver12(BaseResolver):
-        yaml_implicit_resolvers: dict = {}
+    class Composer(Parser, yaml.resolver.BaseResolver):  # for `locate` only
+        def __init__(self, stream: Any) -> None:
+            Parser.__init__(self, stream)
+            yaml.resolver.BaseResolver.__init__(self)
 
-    X = re.X
-    for tag, regexp, first in (
-        ("bool", re.compile(_BOOL_RE), list("tTfF")),
-        ("float", re.compile(_FLOAT_RE, X), list("-+0123456789.")),
-        ("int", re.compile(_INT_RE, X), list("-+0123456789")),
-        ("merge", re.compile(_MERGE_RE), ["<"]),
-        ("null", re.compile(_NULL_RE), ["~", "n", "N", ""]),
-        ("timestamp", re.compile(_TIMESTAMP_RE, X), list("0123456789")),
-    ):
-        Resolver12.add_implicit_resolver("tag:yaml.org,2002:" + tag, regexp, first)
+    if not hasattr(Composer, "get_single_node"):  # pragma: no cover - pure Python PyYAML
+        from yaml.composer import Composer as PyComposer
 
-    class Constructor12(SafeConstructor):
-        yaml_constructors: dict = {}
+        class Composer(Composer, PyComposer):  # type: ignore[no-redef]
+            def __init__(self, stream: Any) -> None:
+                super().__init__(stream)
+                PyComposer.__init__(self)
 
-        def construct_mapping(self, node: Any, deep: bool = False) -> dict:
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise ConstructorError(
-                        None, None, "merge keys (<<) are not supported", key_node.start_mark
-                    )
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.get(key)
-                except TypeError:
-                    raise ConstructorError(
-                        None, None, "a mapping key must be a plain value", key_node.start_mark
-                    ) from None
-                if first is not None:
-                    raise ConstructorError(
-                        None, None,
-                        f"duplicate key {key!r} (first at line {first}); keep one of them",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark.line + 1
-            return SafeConstructor.construct_mapping(self, node, deep=deep)
+    _FAST.update(
+        yaml=yaml, Parser=Parser, Composer=Composer,
+        scalar=yaml.ScalarEvent, mapping=yaml.MappingStartEvent,
+        sequence=yaml.SequenceStartEvent, end=(yaml.MappingEndEvent, yaml.SequenceEndEvent),
+        alias=yaml.AliasEvent, doc_end=yaml.DocumentEndEvent, stream_end=yaml.StreamEndEvent,
+    )
+    return _FAST
 
-        def construct_yaml_int(self, node: Any) -> int:
-            text = self.construct_scalar(node).replace("_", "")
-            sign = -1 if text[:1] == "-" else 1
-            if text[:1] in "+-":
-                text = text[1:]
-            try:
-                if text[:2] == "0b":
-                    return sign * int(text[2:], 2)
-                if text[:2] == "0x":
-                    return sign * int(text[2:], 16)
-                if text[:2] == "0o":
-                    return sign * int(text[2:], 8)
-                return sign * int(text)  # YAML 1.2: a leading 0 is not octal
-            except ValueError:
-                raise ConstructorError(
-                    None, None, f"not a number: {node.value!r}", node.start_mark
-                ) from None
 
-        def construct_yaml_float(self, node: Any) -> float:
-            text = self.construct_scalar(node).replace("_", "").lower()
-            sign = -1.0 if text[:1] == "-" else 1.0
-            if text[:1] in "+-":
-                text = text[1:]
-            if text == ".inf":
-                return sign * float("inf")
-            if text == ".nan":
-                return float("nan")
-            return sign * float(text)
+_INT = re.compile(_INT_RE, re.X)
+_FLOAT = re.compile(_FLOAT_RE, re.X)
+_TIMESTAMP = re.compile(_TIMESTAMP_RE, re.X)
+_BOOLS = {"true": True, "True": True, "TRUE": True,
+          "false": False, "False": False, "FALSE": False}
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_RESOLVE_FIRST = frozenset("0123456789+-.")
+_RESOLVE_WORDS = frozenset((*_BOOLS, *_NULLS, "<<"))
+_STR_TAGS = frozenset(("!", "tag:yaml.org,2002:str"))
+_MAP_TAGS = frozenset((None, "!", "tag:yaml.org,2002:map"))
+_SEQ_TAGS = frozenset((None, "!", "tag:yaml.org,2002:seq"))
 
-        def construct_yaml_timestamp(self, node: Any) -> _dt.date:
-            value = self.construct_scalar(node)
-            try:
-                if _DATE_RE.match(value):
-                    return _dt.date.fromisoformat(value)
+
+def _at(event: Any, message: str, code: str = "yaml") -> YamlProblem:
+    mark = event.start_mark
+    return YamlProblem(message, mark.line + 1, mark.column + 1, code=code)
+
+
+def _to_int(text: str) -> int:
+    text = text.replace("_", "")
+    sign = -1 if text[:1] == "-" else 1
+    if text[:1] in "+-":
+        text = text[1:]
+    base = {"0b": 2, "0x": 16, "0o": 8}.get(text[:2])
+    return sign * (int(text[2:], base) if base else int(text))  # YAML 1.2: 010 is ten
+
+
+def _to_float(text: str) -> float:
+    text = text.replace("_", "").lower()
+    sign = -1.0 if text[:1] == "-" else 1.0
+    if text[:1] in "+-":
+        text = text[1:]
+    if text == ".nan":
+        return float("nan")
+    return sign * (float("inf") if text == ".inf" else float(text))
+
+
+def _plain(event: Any) -> Any:
+    """A plain scalar's value under YAML 1.2 core rules, as ruamel resolves them."""
+    value = event.value
+    first = value[:1]
+    if first and first in "0123456789+-.":
+        try:
+            if _DATE_RE.match(value):
+                return _dt.date.fromisoformat(value)
+            if first.isdigit() and _TIMESTAMP.match(value):
                 # Rare in records: reuse ruamel's own arithmetic so both readers agree.
                 from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
                 return create_timestamp(**timestamp_regexp.match(value).groupdict())
-            except ValueError:
-                raise ConstructorError(
-                    None, None, f"{value!r} is not a real date", node.start_mark
-                ) from None
+            if _INT.match(value):
+                return _to_int(value)
+            if _FLOAT.match(value):
+                return _to_float(value)
+        except ValueError:
+            kind = "date" if "-" in value[1:] else "number"
+            raise _at(event, f"{value!r} is not a real {kind}") from None
+        return value
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if value in _NULLS:
+        return None
+    if value == "<<":
+        raise _at(event, "merge keys (<<) are not supported", "unsupported")
+    return value
 
-        def construct_undefined(self, node: Any) -> Any:
-            raise ConstructorError(
-                None, None, f"tags such as {node.tag!r} are not allowed in records",
-                node.start_mark,
-            )
 
-    for tag, method in (
-        ("null", SafeConstructor.construct_yaml_null),
-        ("bool", SafeConstructor.construct_yaml_bool),
-        ("int", Constructor12.construct_yaml_int),
-        ("float", Constructor12.construct_yaml_float),
-        ("timestamp", Constructor12.construct_yaml_timestamp),
-        ("str", SafeConstructor.construct_yaml_str),
-        ("seq", SafeConstructor.construct_yaml_seq),
-        ("map", SafeConstructor.construct_yaml_map),
-    ):
-        Constructor12.add_constructor("tag:yaml.org,2002:" + tag, method)
-    Constructor12.add_constructor(None, Constructor12.construct_undefined)
+def _scalar(event: Any) -> Any:
+    if event.anchor is not None:
+        raise _at(event, "anchors and aliases (&, *) are not allowed in records", "unsupported")
+    tag = event.tag
+    if tag is None:
+        return _plain(event) if event.implicit[0] else event.value
+    if tag in _STR_TAGS:
+        return event.value
+    raise _at(event, f"tags such as {tag!r} are not allowed in records", "unsupported")
 
-    class FastLoader(Parser, Constructor12, Resolver12):
-        def __init__(self, stream: Any) -> None:
-            Parser.__init__(self, stream)
-            Constructor12.__init__(self)
-            Resolver12.__init__(self)
 
-    _LOADER = FastLoader
-    return FastLoader
+def _build(parser: Any) -> Any:
+    f = _fast()
+    scalar_t, mapping_t, sequence_t = f["scalar"], f["mapping"], f["sequence"]
+    end_t, alias_t, doc_end_t, stream_end_t = f["end"], f["alias"], f["doc_end"], f["stream_end"]
+    get = parser.get_event
+    get()  # stream start
+    event = get()
+    if type(event) is stream_end_t:
+        return None
+    if event.version is not None or event.tags:
+        raise _at(event, "%YAML and %TAG directives are not supported in records",
+                  "unsupported")
+    root: Any = None
+    # one frame per open collection: [container, pending key or _NO_KEY, {key: event}]
+    stack: list[list[Any]] = []
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is scalar_t:
+            # hot path: most scalars are plain text with no tag or anchor
+            if event.anchor is not None or event.tag is not None:
+                value = _scalar(event)
+            else:
+                value = event.value
+                if event.implicit[0] and (not value or value[0] in _RESOLVE_FIRST
+                                          or value in _RESOLVE_WORDS):
+                    value = _plain(event)
+        elif kind is mapping_t or kind is sequence_t:
+            if event.anchor is not None:
+                raise _at(event, "anchors and aliases (&, *) are not allowed in records",
+                          "unsupported")
+            if event.tag not in (_MAP_TAGS if kind is mapping_t else _SEQ_TAGS):
+                raise _at(event, f"tags such as {event.tag!r} are not allowed in records",
+                          "unsupported")
+            if len(stack) >= MAX_DEPTH:
+                raise _at(event, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+            value = {} if kind is mapping_t else []
+        elif isinstance(event, end_t):
+            stack.pop()
+            continue
+        elif kind is alias_t:
+            raise _at(event, "anchors and aliases (&, *) are not allowed in records",
+                      "unsupported")
+        elif kind is doc_end_t:
+            break
+        else:  # pragma: no cover - libyaml emits nothing else inside a document
+            raise _at(event, f"unexpected {kind.__name__}")
+        if not stack:
+            root = value
+        else:
+            frame = stack[-1]
+            container = frame[0]
+            if type(container) is list:
+                container.append(value)
+            elif frame[1] is _NO_KEY:
+                if type(value) in (dict, list):
+                    raise _at(event, "a mapping key must be a plain value")
+                first = frame[2].get(value)
+                if first is not None:
+                    line = first.start_mark.line + 1
+                    raise _at(event, f"duplicate key {value!r} (first at line {line}); "
+                                     "keep one of them", "duplicate-key")
+                frame[2][value] = event
+                frame[1] = value
+            else:
+                container[frame[1]] = value
+                frame[1] = _NO_KEY
+        if type(value) is dict or type(value) is list:
+            stack.append([value, _NO_KEY, {}])
+    event = get()
+    if type(event) is not stream_end_t:
+        raise _at(event, "several YAML documents in one file; a record is one document "
+                         "(remove '---')", "multiple-documents")
+    return root
+
+
+_NO_KEY = object()
 
 
 def _problem_from_yaml_error(err: Any) -> YamlProblem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     message = err.problem or err.context or "invalid YAML"
-    if "expected a single document" in f"{err.context} {err.problem}":
-        return YamlProblem(
-            "several YAML documents in one file; a record is one document (remove '---')",
-            mark.line + 1 if mark else 1, 1, code="multiple-documents",
-        )
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    code = "duplicate-key" if "duplicate key" in message else "yaml"
-    if "tags such as" in message or "merge keys" in message:
-        code = "unsupported"
-    return YamlProblem(message, line, col, code=code)
+    return YamlProblem(message, line, col)
 
 
 def load_fast(text: str) -> Any:
     """Parse one record's text to plain Python values (dict, list, str, int, ...)."""
-    import yaml
-
-    _check_text(text)
-    loader = _loader_class()(text)
+    f = _fast()
+    _check_conflicts(text)
+    parser = f["Parser"](text)
     try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as err:
+        return _build(parser)
+    except f["yaml"].MarkedYAMLError as err:
         raise _problem_from_yaml_error(err) from None
-    except yaml.YAMLError as err:
+    except f["yaml"].YAMLError as err:
         raise YamlProblem(str(err)) from None
-    except RecursionError:
-        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
     finally:
-        loader.dispose()
-    _refuse_aliases(data)
-    return data
-
-
-def _refuse_aliases(data: Any) -> None:
-    # libyaml resolves aliases to the same object: a shared container is an alias,
-    # and refusing it makes "billion laughs" impossible downstream.
-    seen: set[int] = set()
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if id(item) in seen:
-            raise YamlProblem("anchors and aliases (&, *) are not allowed in records",
-                              code="unsupported")
-        seen.add(id(item))
-        stack.extend(children)
+        parser.dispose()
 
 
 def locate(text: str, path: Sequence[str | int], key: bool = False) -> tuple[int, int]:
@@ -333,10 +338,10 @@ def locate(text: str, path: Sequence[str | int], key: bool = False) -> tuple[int
 
     Only called for files that have findings, so composing the node tree is cheap.
     """
-    import yaml
-
+    f = _fast()
+    yaml = f["yaml"]
     try:
-        node = yaml.compose(text, Loader=_loader_class())
+        node = yaml.compose(text, Loader=f["Composer"])
     except yaml.YAMLError:
         return 1, 1
     best = node

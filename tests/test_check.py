@@ -41,7 +41,7 @@ CASES = [
      D + "tagged.yaml:1:5: error: tags such as 'tag:yaml.org,2002:python/object:os.system' are "
      "not allowed in records [unsupported]"),
     (D + "alias.yaml", "id: a\nx: &x [1, 2]\ny: *x\n",
-     D + "alias.yaml:1:1: error: anchors and aliases (&, *) are not allowed in records "
+     D + "alias.yaml:2:4: error: anchors and aliases (&, *) are not allowed in records "
      "[unsupported]"),
     (D + "nul.yaml", "id: a\ntitle: \0\n",
      D + "nul.yaml:2:1: error: file contains a NUL byte; records are UTF-8 text [encoding]"),
@@ -290,3 +290,24 @@ def test_quiet_hides_warnings(filled: Repo):
 
 def test_usage_error_exits_2(filled: Repo):
     assert filled.run("check", "--format", "xml").exit_code == 2
+
+
+def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monkeypatch):
+    from salescli import check
+
+    for n in range(12):
+        filled.write(f"{A}co-{n}.yaml", f"id: co-{n}\nname: Co {n}\ncreated: 2026-10-01\n"
+                     + ("parent: ghost\n" if n % 5 == 0 else ""))
+        filled.write(f"{D}d-{n}.yaml", deal_with(id=f"d-{n}", account=f"co-{n}",
+                                                  stage="proposal" if n % 3 else "nope"))
+        filled.write(f"leads/2026-11/l-{n}.yaml", f"id: l-{n}\ncompany: L\ncreated: 2026-11-01\n"
+                     f"status: {'disqualified' if n % 4 == 0 else 'new'}\n")
+    serial = check.run_check(filled.root)
+    monkeypatch.setattr(check, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(check, "CHUNK", 5)
+    parallel = check.run_check(filled.root)
+    assert parallel == serial
+    codes = [d.code for d in serial]
+    assert {c: codes.count(c) for c in set(codes)} == {
+        "unknown-account": 3, "unknown-stage": 4, "requirement": 8, "disqualify-reason": 3,
+        "unknown-contact": 12}
