@@ -453,3 +453,46 @@ def check_duplicates(keys: list[tuple[str, DupKey]]) -> list[Finding]:
             out.append(warning(path, "duplicate",
                                f"probable duplicate: same {what} `{value}` as {others}", loc))
     return out
+
+
+# --------------------------------------------------------- one record, for commands
+
+
+def _references(kind: str, model: Any) -> dict[str, set[str]]:
+    if kind == "deal":
+        return {"account": {model.account}}
+    if kind == "lead" and model.converted is not None:
+        return {"account": {model.converted.account}, "deal": {model.converted.deal or ""}}
+    if kind == "account" and model.parent:
+        return {"account": {model.parent}}
+    return {}
+
+
+def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic]:
+    """The errors `check` would report for one record, reading only what it refers to.
+
+    Commands run this before writing, so nothing they commit fails `check`.
+    """
+    from salescli.loader import Parsed
+
+    ctx = Context(settings=repo.settings, products=repo.products)
+    for path in repo.pipeline_paths():
+        try:
+            ctx.pipelines[path.stem] = repo.pipeline(path.stem)
+        except Exception:  # a broken pipeline file is check's business, not this record's
+            continue
+    ctx.ids = {k: set() for k in KIND_DIRS}
+    for ref_kind, ids in _references(kind, model).items():
+        for ref in ids:
+            try:
+                path = repo.find(ref_kind, ref)
+            except Exception:
+                continue
+            ctx.ids[ref_kind].add(ref)
+            if ref_kind == "account":
+                account = parse_file(repo.root, "account", path).model
+                if account is not None:
+                    ctx.accounts[ref] = AccountInfo(
+                        account.parent, {c.id: c.role for c in account.contacts})
+    findings = [f for v in VALIDATORS[kind] for f in v(Parsed(kind, rel, model=model), ctx)]
+    return [to_diagnostic(f, None) for f in findings if f.severity == "error"]

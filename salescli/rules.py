@@ -60,3 +60,55 @@ def describe_missing(name: str) -> str:
         "next_step": "a next step (`next_step.action`)",
         "stakeholders": "at least one stakeholder",
     }.get(name, f"`{name}`")
+
+
+def stage_index(pipeline: Any, stage_id: str | None) -> int | None:
+    ids = [s.id for s in pipeline.stages]
+    return ids.index(stage_id) if stage_id in ids else None
+
+
+def move_problems(pipeline: Any, deal: Deal, target: str,
+                  contact_roles: Mapping[str, str | None] = NO_ROLES,
+                  reason: str | None = None) -> list[str]:
+    """Why `deal` may not move to stage `target` under the pipeline's rules; [] if it may."""
+    ids = [s.id for s in pipeline.stages]
+    if deal.status != "open":
+        return [f"the deal is {deal.status}; reopen it first (salescli deal reopen)"]
+    if target not in ids:
+        return [f"no stage `{target}` in pipeline `{pipeline.name}` ({', '.join(ids)})"]
+    here = stage_index(pipeline, deal.stage)
+    there = ids.index(target)
+    if here == there:
+        return [f"the deal is already in `{target}`"]
+    problems = []
+    if here is not None and there < here:
+        if pipeline.rules.backward == "never":
+            problems.append(f"pipeline `{pipeline.name}` does not allow moving back "
+                            "(rules.backward: never)")
+        elif pipeline.rules.backward == "with-reason" and not reason:
+            problems.append("moving back needs --reason (rules.backward: with-reason)")
+        entering = [pipeline.stages[there]]
+    else:
+        first = 0 if here is None else here + 1
+        skipped = ids[first:there]
+        if skipped and not pipeline.rules.skip:
+            problems.append(f"moving to `{target}` skips {', '.join(f'`{s}`' for s in skipped)}"
+                            f"; pipeline `{pipeline.name}` does not allow skipping "
+                            "(rules.skip: false)")
+        # skipping counts as reaching: what the skipped stages require must hold too
+        entering = pipeline.stages[first:there + 1]
+    for stage in entering:
+        for name in missing_requirements(
+                [r for r in stage.requires if known_requirement(r)], deal, contact_roles):
+            problems.append(f"`{stage.id}` requires {describe_missing(name)}")
+    return problems
+
+
+def close_problems(pipeline: Any, deal: Deal, outcome: str,
+                   contact_roles: Mapping[str, str | None] = NO_ROLES) -> list[str]:
+    """Why `deal` may not be won or lost (`outcome`); [] if it may."""
+    if deal.status != "open":
+        return [f"the deal is already {deal.status}"]
+    requires = [r for r in getattr(pipeline, outcome).requires if known_requirement(r)]
+    return [f"`{outcome}` requires {describe_missing(name)}"
+            for name in missing_requirements(requires, deal, contact_roles)]

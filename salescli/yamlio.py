@@ -503,23 +503,45 @@ def plain(value: Any) -> Any:
     return value
 
 
+def apply_sets(data: Any, changes: dict[str, Any], order: Sequence[str] = ()) -> None:
+    """Set dotted keys (`next_step.due`) in a commented mapping, creating parents."""
+    from ruamel.yaml.comments import CommentedMap
+
+    for dotted_key, value in changes.items():
+        keys = dotted_key.split(".")
+        target = data
+        for depth, key in enumerate(keys[:-1]):
+            if not isinstance(target.get(key), dict):
+                child = CommentedMap()
+                child.fa.set_flow_style()  # small nested mappings read best inline
+                set_in(target, key, child, order if depth == 0 else ())
+            target = target[key]
+        set_in(target, keys[-1], value, order if len(keys) == 1 else ())
+
+
+def flow(value: dict) -> Any:
+    """A small mapping written inline: `{contact: matti, role: economic-buyer}`."""
+    from ruamel.yaml.comments import CommentedMap
+
+    m = CommentedMap(value)
+    m.fa.set_flow_style()
+    return m
+
+
+def block(value: dict) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(value)
+
+
 def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
     """Apply `{"value": 52000, "next_step.due": date}` to a record's text, round trip.
 
     Only the changed lines differ: comments, key order, quoting and flow style stay.
     A new top-level key goes where the documented `order` puts it.
     """
-    from ruamel.yaml.comments import CommentedMap
-
     rt = RoundTrip(text)
     if not isinstance(rt.data, dict):
         raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
-    for dotted_key, value in changes.items():
-        keys = dotted_key.split(".")
-        target = rt.data
-        for depth, key in enumerate(keys[:-1]):
-            if not isinstance(target.get(key), dict):
-                set_in(target, key, CommentedMap(), order if depth == 0 else ())
-            target = target[key]
-        set_in(target, keys[-1], value, order if len(keys) == 1 else ())
+    apply_sets(rt.data, changes, order)
     return rt.dump()

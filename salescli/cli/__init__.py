@@ -21,7 +21,7 @@ COMMANDS = {
     "check": ("salescli.cli.setup:check_cmd", "Validate every record, pipeline and setting."),
     "account": ("salescli.cli.records:account", "Accounts (organisations) and their contacts."),
     "lead": ("salescli.cli.records:lead", "Leads before they become accounts and deals."),
-    "deal": ("salescli.cli.records:deal", "Deals moving through a pipeline."),
+    "deal": ("salescli.cli.deal:deal", "Deals moving through a pipeline."),
     "schema": ("salescli.cli.setup:schema_cmd", "Print the JSON Schema of a record kind."),
 }
 

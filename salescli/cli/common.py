@@ -43,3 +43,63 @@ def echo(text: str) -> None:
 
 def warn(text: str) -> None:
     click.echo(text, err=True)
+
+
+def change_options(func: Callable) -> Callable:
+    """--date, -m/--message and --no-commit, the same on every mutating command."""
+    func = click.option("--no-commit", is_flag=True,
+                        help="Write the files but do not commit them.")(func)
+    func = click.option("-m", "--message", metavar="TEXT",
+                        help="Extra text for the commit message body.")(func)
+    func = click.option("--date", metavar="DATE",
+                        help="When it happened (YYYY-MM-DD or ISO date-time): the commit's "
+                        "author date and the record's dates.")(func)
+    return func
+
+
+def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str | None,
+            message: str | None, no_commit: bool, summary: str = "") -> Any:
+    from salescli.edit import Session
+
+    return Session(get_repo(ctx), kind, record_id, event, summary=summary, date=date,
+                   message=message, commit=not no_commit)
+
+
+def done(change: Any, what: str) -> None:
+    """Tell the user what was recorded, and where, like git does after a commit."""
+    where = f" [{change.sha[:7]}]" if change.sha else " (not committed)"
+    echo(f"{what}{where}")
+
+
+def load_all(repo: Any, kind: str) -> list[Any]:
+    """Every valid record of a kind; invalid files are skipped with one note on stderr."""
+    from salescli.loader import parse_file
+
+    models, bad = [], []
+    for path in repo.record_paths(kind):
+        parsed = parse_file(repo.root, kind, path)
+        if parsed.ok:
+            models.append(parsed.model)
+        else:
+            bad.append(parsed.path)
+    if bad:
+        warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
+             "run `salescli check` for details")
+    return models
+
+
+def record_json(model: Any) -> dict:
+    return model.model_dump(mode="python", by_alias=True)
+
+
+def complete_choices(attr: str) -> Callable:
+    """Completion from a settings list (sources, lost_reasons, owners...)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        try:
+            values = getattr(get_repo(ctx).settings, attr)
+            return [v for v in values if v.startswith(incomplete)]
+        except Exception:  # completion must never print a traceback into the shell
+            return []
+
+    return complete
