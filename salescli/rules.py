@@ -70,7 +70,11 @@ def stage_index(pipeline: Any, stage_id: str | None) -> int | None:
 def move_problems(pipeline: Any, deal: Deal, target: str,
                   contact_roles: Mapping[str, str | None] = NO_ROLES,
                   reason: str | None = None) -> list[str]:
-    """Why `deal` may not move to stage `target` under the pipeline's rules; [] if it may."""
+    """Why `deal` may not move to stage `target` under the pipeline's rules; [] if it may.
+
+    A new deal (no stage yet) may start in a later stage without `rules.skip`, as
+    imports do, but it must meet what every stage up to it requires.
+    """
     ids = [s.id for s in pipeline.stages]
     if deal.status != "open":
         return [f"the deal is {deal.status}; reopen it first (salescli deal reopen)"]
@@ -91,7 +95,7 @@ def move_problems(pipeline: Any, deal: Deal, target: str,
     else:
         first = 0 if here is None else here + 1
         skipped = ids[first:there]
-        if skipped and not pipeline.rules.skip:
+        if skipped and here is not None and not pipeline.rules.skip:
             problems.append(f"moving to `{target}` skips {', '.join(f'`{s}`' for s in skipped)}"
                             f"; pipeline `{pipeline.name}` does not allow skipping "
                             "(rules.skip: false)")

@@ -1,0 +1,110 @@
+"""`log`, `today` and `stale` on histories built with backdated commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import Repo
+from test_cmd_deal import refused
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    repo.write("accounts/2026-09/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-09-01
+        contacts:
+          - {id: matti, name: Matti, role: economic-buyer}
+        """)
+    repo.commit()
+
+    def ok(*args: str) -> None:
+        r = repo.run(*args)
+        assert r.exit_code == 0, r.output
+
+    # fresh: created 2026-11-01, in its first stage since then
+    ok("deal", "add", "Fresh", "--account", "acme-oy", "--value", "10", "--close-date",
+       "2027-03-01", "--date", "2026-11-01")
+    # moved: created 2026-09-10, entered proposal 2026-10-01 (max_days 14)
+    ok("deal", "add", "Moved", "--account", "acme-oy", "--value", "20", "--close-date",
+       "2026-11-15", "--date", "2026-09-10")
+    ok("deal", "stakeholder", "moved", "matti", "--date", "2026-09-11")
+    ok("deal", "item", "add", "moved", "--name", "Work", "--unit-price", "20",
+       "--date", "2026-09-12")
+    ok("deal", "advance", "moved", "--date", "2026-10-01")
+    ok("deal", "set", "moved", "next_step.action=Send quote", "next_step.due=2026-11-20",
+       "--date", "2026-10-02")
+    ok("log", "call", "moved", "Follow-up", "--date", "2026-11-10")
+    # lost with a revisit date
+    ok("deal", "add", "Parked", "--account", "acme-oy", "--value", "30", "--close-date",
+       "2026-12-01", "--date", "2026-10-01")
+    ok("deal", "lose", "parked", "--reason", "timing", "--revisit", "2026-11-25",
+       "--date", "2026-10-15")
+    repo.write("leads/2026-11/beta.yaml", "id: beta\ncompany: Beta\ncreated: 2026-11-20\n")
+    repo.commit()
+    return repo
+
+
+def test_log_appends_an_activity_block(crm: Repo):
+    r = crm.run("log", "meeting", "fresh", "First meeting", "--with", "matti", "--went-well",
+                "Clear agenda", "--improve", "Ask budget", "--date", "2026-11-05")
+    assert r.exit_code == 0, r.output
+    text = (crm.root / "deals/2026-11/fresh.yaml").read_text()
+    assert text.endswith(
+        "activities:\n"
+        "  - date: 2026-11-05\n"
+        "    type: meeting\n"
+        "    summary: First meeting\n"
+        "    status: held\n"
+        "    with: [matti]\n"
+        "    evaluation: {went_well: Clear agenda, improve: Ask budget}\n"
+        "    owner: anna\n")
+    assert crm.git("log", "-1", "--format=%s").strip() == "deal(fresh): meeting: First meeting"
+    assert crm.run("log", "note", "acme-oy", "Met at event").exit_code == 0
+    assert "summary: Met at event" in (crm.root / "accounts/2026-09/acme-oy.yaml").read_text()
+    assert crm.run("log", "email", "lead:beta", "Sent intro").exit_code == 0
+    assert crm.run("check").exit_code == 0
+
+
+def test_log_refusals(crm: Repo):
+    refused(crm, ["log", "call", "nobody", "x"], 2, "no deal, lead or account 'nobody'")
+    refused(crm, ["log", "call", "fresh", "x", "--status", "held"], 2,
+            "--status is for meetings (booked, held, cancelled)")
+    refused(crm, ["log", "call", "thing:fresh", "x"], 2,
+            "unknown kind 'thing' in 'thing:fresh'; use deal:, lead: or account:")
+
+
+def test_stale_counts_from_stage_entry(crm: Repo):
+    rows = json.loads(crm.run("stale", "--on", "2026-11-23", "--format", "json").stdout)["rows"]
+    # moved: in proposal since 2026-10-01 -> 53 days > 14; fresh: 22 days > 21
+    assert [(r["id"], r["since"], r["days"], r["max_days"]) for r in rows] == [
+        ("moved", "2026-10-01", 53, 14), ("fresh", "2026-11-01", 22, 21)]
+    assert json.loads(crm.run("stale", "--on", "2026-11-22", "--format",
+                              "json").stdout)["rows"][-1]["id"] == "moved"
+    assert len(json.loads(crm.run("stale", "--on", "2026-10-10", "--format",
+                                  "json").stdout)["rows"]) == 0
+
+
+def test_today_lists_what_needs_attention(crm: Repo):
+    out = json.loads(crm.run("today", "--on", "2026-11-25", "--format", "json").stdout)
+    assert out["date"] == "2026-11-25"
+    got = [(r["what"], r["id"], r["date"], r["days"]) for r in out["rows"]]
+    assert got == [
+        ("overdue", "moved", "2026-11-20", 5),
+        ("stale", "moved", "2026-10-01", 55),
+        ("stale", "fresh", "2026-11-01", 24),
+        ("close-date-passed", "moved", "2026-11-15", 10),
+        ("untouched", "fresh", "2026-11-01", 24),
+        ("untouched", "moved", "2026-11-10", 15),  # follow_up_days is 14
+        ("revisit", "parked", "2026-11-25", 0),
+        ("lead-sla", "beta", "2026-11-20", 5),
+    ]
+    table = crm.run("today", "--on", "2026-11-25").stdout
+    assert table.splitlines()[0].split()[:3] == ["what", "kind", "id"]
+    assert "Send quote" in table
+
+
+def test_today_on_a_quiet_day(crm: Repo):
+    assert crm.run("today", "--on", "2026-10-05").stdout.strip() == "(none)"

@@ -1,0 +1,306 @@
+"""Deal commands end to end: every command, every refusal, nothing written on refusal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+
+
+@pytest.fixture
+def acct(repo: Repo) -> Repo:
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-10-01
+        contacts:
+          - id: matti-virtanen
+            name: Matti Virtanen
+            role: economic-buyer
+          - id: liisa-k
+            name: Liisa K
+        """)
+    repo.commit()
+    return repo
+
+
+@pytest.fixture
+def deal(acct: Repo) -> Repo:
+    r = acct.run("deal", "add", "ERP integration", "--account", "acme-oy", "--id", "acme-erp",
+                 "--value", "48000", "--close-date", "2027-01-31", "--date", "2026-10-05")
+    assert r.exit_code == 0, r.output
+    return acct
+
+
+def refused(repo: Repo, args: list[str], code: int, message: str) -> None:
+    """The command fails with exactly `message` and changes nothing at all."""
+    before, files = repo.head(), repo.snapshot()
+    r = repo.run(*args)
+    assert r.exit_code == code, r.output
+    assert r.stderr.strip() == f"Error: {message}"
+    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
+
+
+def subject(repo: Repo) -> str:
+    return repo.git("log", "-1", "--format=%s").strip()
+
+
+def test_add_writes_the_documented_record_in_its_month(deal: Repo):
+    text = (deal.root / DEAL_FILE).read_text()
+    assert text == textwrap.dedent("""\
+        id: acme-erp
+        title: ERP integration
+        account: acme-oy
+        pipeline: default
+        stage: needs-analysis
+        status: open
+        value: 48000.00
+        currency: EUR
+        close_date: 2027-01-31
+        owner: anna
+        created: 2026-10-05
+        """)
+    assert subject(deal) == "deal(acme-erp): add in needs-analysis"
+    assert deal.git("log", "-1", "--format=%aI%n%b").split() == [
+        "2026-10-05T12:00:00+00:00", "Salescli-Event:", "add"]
+    assert deal.git("show", "--name-only", "--format=", "HEAD").split() == [DEAL_FILE]
+    assert deal.run("check").exit_code == 0
+
+
+def test_add_id_from_title_and_unique(acct: Repo):
+    for _ in range(2):
+        assert acct.run("deal", "add", "Äänekoski pilot", "--account", "acme-oy",
+                        "--value", "1", "--close-date", "2027-01-01").exit_code == 0
+    assert sorted(acct.repo.ids("deal")) == ["aanekoski-pilot", "aanekoski-pilot-2"]
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--account", "nope", "--value", "1", "--close-date", "2027-01-01"], 1,
+     "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
+    (["--account", "acme-oy", "--value", "1"], 2,
+     "--close-date is required: an open deal needs an expected close date"),
+    (["--account", "acme-oy", "--close-date", "2027-01-01"], 1,
+     "cannot add the deal in `needs-analysis`: `needs-analysis` requires `value`"),
+    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-13-01"], 2,
+     "invalid --close-date '2027-13-01': use YYYY-MM-DD"),
+    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--stage",
+      "negotiation"], 1,
+     "cannot add the deal in `negotiation`: `proposal` requires a stakeholder with role "
+     "economic-buyer or decision-maker; `proposal` requires `items`; `negotiation` requires "
+     "a recorded quote (`salescli quote DEAL`)"),
+    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--source", "tv"], 2,
+     "unknown source 'tv'; choose one of: website, referral, linkedin, event, outbound, "
+     "partner, inbound (settings in salescli.yaml)"),
+    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--id", "../x"], 2,
+     "invalid deal ID '../x': IDs are 1-64 characters of a-z, 0-9 and '-', starting with a "
+     "letter or digit"),
+    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--currency",
+      "EUX"], 1, "deals/2026-11/x.yaml: `EUX` is not an ISO 4217 currency code; nothing was "
+     "changed"),
+])
+def test_add_refusals(acct: Repo, args: list[str], code: int, message: str):
+    extra = ["--date", "2026-11-02"] if "--currency" in args else []
+    refused(acct, ["deal", "add", "X", *args, *extra], code, message)
+
+
+def test_advance_checks_requires_then_moves(deal: Repo):
+    refused(deal, ["deal", "advance", "acme-erp"], 1,
+            "cannot move acme-erp to `proposal`: `proposal` requires a stakeholder with role "
+            "economic-buyer or decision-maker; `proposal` requires `items`")
+    assert deal.run("deal", "stakeholder", "acme-erp", "matti-virtanen").exit_code == 0
+    assert subject(deal) == "deal(acme-erp): stakeholder matti-virtanen"
+    assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "40",
+                    "--unit", "h", "--unit-price", "120", "--tax-rate", "25.5").exit_code == 0
+    r = deal.run("deal", "advance", "acme-erp", "--date", "2026-10-20")
+    assert r.exit_code == 0 and "needs-analysis -> proposal" in r.stdout
+    assert subject(deal) == "deal(acme-erp): needs-analysis -> proposal"
+    assert "Salescli-Event: advance" in deal.git("log", "-1", "--format=%b")
+    text = (deal.root / DEAL_FILE).read_text()
+    assert "stage: proposal\n" in text
+    assert "  - {contact: matti-virtanen}\n" in text
+    assert "  - {name: Work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}\n" in text
+    refused(deal, ["deal", "advance", "acme-erp"], 1,
+            "cannot move acme-erp to `negotiation`: `negotiation` requires a recorded quote "
+            "(`salescli quote DEAL`)")
+    # backward moves need a reason, recorded in the commit
+    refused(deal, ["deal", "move", "acme-erp", "needs-analysis"], 1,
+            "cannot move acme-erp to `needs-analysis`: moving back needs --reason "
+            "(rules.backward: with-reason)")
+    assert deal.run("deal", "move", "acme-erp", "needs-analysis", "--reason",
+                    "Scope changed").exit_code == 0
+    assert deal.git("log", "-1", "--format=%b").startswith("Reason: Scope changed\n")
+    refused(deal, ["deal", "move", "acme-erp", "contracting"], 1,
+            "cannot move acme-erp to `contracting`: moving to `contracting` skips `proposal`, "
+            "`negotiation`; pipeline `default` does not allow skipping (rules.skip: false); "
+            "`negotiation` requires a recorded quote (`salescli quote DEAL`)")
+    refused(deal, ["deal", "move", "acme-erp", "nowhere"], 1,
+            "cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default` "
+            "(needs-analysis, proposal, negotiation, contracting)")
+
+
+def test_set_is_typed_validated_and_round_trip(deal: Repo):
+    path = deal.root / DEAL_FILE
+    path.write_text(path.read_text().replace("value: 48000.00", "value: 48000.00   # list price"))
+    deal.commit("a comment")
+    r = deal.run("deal", "set", "acme-erp", "value=52000", "next_step.action=Send quote",
+                 "next_step.due=2026-12-01")
+    assert r.exit_code == 0, r.output
+    diff = [ln for ln in deal.git("diff", "HEAD~1", "--", DEAL_FILE).splitlines()
+            if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    assert diff == ["-value: 48000.00   # list price", "+value: 52000.00   # list price",
+                    "+next_step: {action: Send quote, due: 2026-12-01}"]
+    assert subject(deal) == "deal(acme-erp): set value, next_step.action, next_step.due"
+    refused(deal, ["deal", "set", "acme-erp", "stage=won"], 2,
+            "`stage` is not set directly: use `deal advance` or `deal move`")
+    refused(deal, ["deal", "set", "acme-erp", "close_date=soon"], 1,
+            "deals/2026-10/acme-erp.yaml:9:13: error: close_date: expected a date YYYY-MM-DD "
+            "[schema]; nothing was changed")
+    refused(deal, ["deal", "set", "acme-erp", "account=ghost"], 1,
+            "deals/2026-10/acme-erp.yaml: account `ghost` does not exist; add it with "
+            "`salescli account add` or fix `account:`; nothing was changed")
+    refused(deal, ["deal", "set", "acme-erp", "novalue"], 2,
+            "expected FIELD=VALUE, got 'novalue'")
+
+
+def test_win_lose_reopen(deal: Repo):
+    refused(deal, ["deal", "lose", "acme-erp", "--reason", "weather"], 2,
+            "unknown lost reason 'weather'; choose one of: price, budget, timing, no-need, "
+            "competitor, no-response, requirements, other (settings in salescli.yaml)")
+    assert deal.run("deal", "lose", "acme-erp", "--reason", "budget", "--note", "Frozen",
+                    "--revisit", "2027-09-01", "--date", "2026-11-20").exit_code == 0
+    text = (deal.root / DEAL_FILE).read_text()
+    assert "status: lost\n" in text and "lost_date: 2026-11-20\n" in text
+    assert "lost_reason: budget\nlost_note: Frozen\nrevisit: 2027-09-01\n" in text
+    assert subject(deal) == "deal(acme-erp): lost (budget)"
+    refused(deal, ["deal", "win", "acme-erp"], 1, "cannot win acme-erp: the deal is already lost")
+    refused(deal, ["deal", "advance", "acme-erp"], 1,
+            "cannot move acme-erp to `proposal`: the deal is lost; reopen it first "
+            "(salescli deal reopen)")
+    assert deal.run("deal", "reopen", "acme-erp", "--reason", "Budget back").exit_code == 0
+    text = (deal.root / DEAL_FILE).read_text()
+    assert "status: open\n" in text and "lost" not in text and "revisit" not in text
+    assert deal.git("log", "-1", "--format=%b").startswith("Reason: Budget back")
+    assert deal.run("deal", "win", "acme-erp", "--date", "2026-12-01").exit_code == 0
+    assert "status: won\n" in (deal.root / DEAL_FILE).read_text()
+    assert "won_date: 2026-12-01\n" in (deal.root / DEAL_FILE).read_text()
+    assert deal.run("check").exit_code == 0
+
+
+def test_items_discount_approval_and_remove(deal: Repo):
+    refused(deal, ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
+                   "--discount", "20"], 1,
+            "a 20% discount is over the 15% approval threshold: add --approved-by NAME")
+    refused(deal, ["deal", "item", "add", "acme-erp", "ghost-sku"], 2,
+            "no product 'ghost-sku' in products.yaml")
+    refused(deal, ["deal", "item", "add", "acme-erp"], 2,
+            "give either a PRODUCT from products.yaml or --name")
+    assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
+                    "--discount", "20", "--approved-by", "ville").exit_code == 0
+    assert "approved_by: ville" in (deal.root / DEAL_FILE).read_text()
+    refused(deal, ["deal", "item", "remove", "acme-erp", "5"], 2,
+            "acme-erp has no item '5'; see `salescli deal show acme-erp` for the numbers")
+    assert deal.run("deal", "item", "remove", "acme-erp", "1").exit_code == 0
+    assert subject(deal) == "deal(acme-erp): remove item Work"
+    assert "items: []" in (deal.root / DEAL_FILE).read_text()
+
+
+def test_stakeholder_role_and_removal(deal: Repo):
+    refused(deal, ["deal", "stakeholder", "acme-erp", "ghost"], 1,
+            "deals/2026-10/acme-erp.yaml: stakeholder `ghost` is not a contact of account "
+            "`acme-oy`; nothing was changed")
+    assert deal.run("deal", "stakeholder", "acme-erp", "liisa-k", "--role",
+                    "champion").exit_code == 0
+    assert "{contact: liisa-k, role: champion}" in (deal.root / DEAL_FILE).read_text()
+    assert deal.run("deal", "stakeholder", "acme-erp", "liisa-k", "--remove").exit_code == 0
+    assert "liisa-k" not in (deal.root / DEAL_FILE).read_text()
+
+
+def test_no_commit_and_dirty_refusal(deal: Repo):
+    before = deal.head()
+    assert deal.run("deal", "set", "acme-erp", "value=1", "--no-commit").exit_code == 0
+    assert deal.head() == before and deal.status() == f" M {DEAL_FILE}\n"
+    r = deal.run("deal", "set", "acme-erp", "value=2")
+    assert r.exit_code == 1
+    assert r.stderr.strip() == (f"Error: {DEAL_FILE}: has uncommitted changes; commit or "
+                                f"discard them first (git diff -- {DEAL_FILE})")
+
+
+def test_held_index_lock_restores_files_and_leaves_the_lock(deal: Repo):
+    lock = deal.root / ".git" / "index.lock"
+    lock.write_text("")
+    before, files = deal.head(), deal.snapshot()
+    r = deal.run("deal", "set", "acme-erp", "value=1")
+    assert r.exit_code == 1
+    assert "commit failed, nothing changed" in r.stderr and "index.lock" in r.stderr
+    assert lock.exists() and deal.head() == before and deal.snapshot() == files
+
+
+@pytest.mark.parametrize("bad", ["../x", "/abs", "-rf", "--output=/tmp/x", "Acme", "", "a" * 300])
+def test_hostile_ids_refused_before_anything(deal: Repo, bad: str):
+    before, files = deal.head(), deal.snapshot()
+    for args in (["deal", "set", "--", bad, "value=1"], ["deal", "advance", "--", bad],
+                 ["deal", "win", "--", bad], ["log", "call", "--", bad, "x"]):
+        r = deal.run(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "invalid" in r.stderr and "Traceback" not in r.output
+    assert (deal.head(), deal.snapshot()) == (before, files)
+
+
+def test_edit_reopens_until_valid(deal: Repo, tmp_path: Path, monkeypatch):
+    # an "editor" that first saves an invalid status, then fixes it
+    script = tmp_path / "ed.py"
+    state = tmp_path / "n"
+    script.write_text(textwrap.dedent(f"""
+        import sys, pathlib
+        p = pathlib.Path(sys.argv[1]); n = pathlib.Path({str(state)!r})
+        count = int(n.read_text()) if n.exists() else 0
+        n.write_text(str(count + 1))
+        text = p.read_text()
+        if count == 0:
+            p.write_text(text.replace("owner: anna", "owner: anna\\nstatus: opne"
+                                      ).replace("status: open\\n", ""))
+        else:
+            assert text.startswith("# salescli: "), text
+            p.write_text(text.replace("status: opne", "status: open"))
+        """))
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    r = deal.run("deal", "edit", "acme-erp")
+    assert r.exit_code == 0, r.output
+    assert state.read_text() == "2"
+    text = (deal.root / DEAL_FILE).read_text()
+    assert "# salescli" not in text and "status: open" in text
+    assert subject(deal) == "deal(acme-erp): edit"
+
+
+def test_edit_aborts_on_empty_file(deal: Repo, tmp_path: Path, monkeypatch):
+    script = tmp_path / "empty.py"
+    script.write_text("import sys, pathlib; pathlib.Path(sys.argv[1]).write_text('')\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    refused(deal, ["deal", "edit", "acme-erp"], 1,
+            f"{DEAL_FILE}: emptied in the editor; nothing changed")
+
+
+def test_six_parallel_deal_set_commands(acct: Repo):
+    for n in range(6):
+        assert acct.run("deal", "add", f"D{n}", "--account", "acme-oy", "--value", "1",
+                        "--close-date", "2027-01-01", "--date", "2026-10-05").exit_code == 0
+    base = acct.head()
+    env = {**os.environ, "SALESCLI_REPO": str(acct.root)}
+    procs = [subprocess.Popen([sys.executable, "-m", "salescli", "deal", "set", f"d{n}",
+                               f"value={n + 100}"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for n in range(6)]
+    for p in procs:
+        assert p.wait() == 0, p.stderr.read()
+    shas = acct.git("log", "--format=%H", f"{base}..HEAD").split()
+    assert len(shas) == 6
+    for sha in shas:
+        files = acct.git("show", "--name-only", "--format=", sha).split()
+        assert len(files) == 1
+    assert acct.status() == ""
