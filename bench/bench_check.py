@@ -45,6 +45,7 @@ SEED = 20260101
 GENERATOR_VERSION = 1  # bump when the generated data changes, to force a rebuild
 CHECK_BUDGET_S = 2.5  # SPEC §9: `check` on 10 000 deals
 HELP_BUDGET_S = 0.150  # SPEC §9: `salescli --help`
+ADVANCE_BUDGET_S = 0.300  # SPEC §9: a mutating command end to end, commit included
 HELP_RUNS = 10
 
 START = dt.date(2025, 1, 1)
@@ -560,6 +561,32 @@ def verify(cmd: list[str]) -> None:
         print("\n".join("  " + ln for ln in lines[:5]))
 
 
+def time_advance(salescli: list[str], root: Path, runs: int) -> list[float]:
+    """`deal advance` end to end (with its commit) on a clone of the data repository.
+
+    Each timed advance (negotiation -> contracting) is undone by an untimed
+    `deal move ... --reason`, so every run does the same work.
+    """
+    clone = root.parent / f"{root.name}-advance"
+    if clone.exists():
+        shutil.rmtree(clone)
+    run(["git", "clone", "-q", "--local", str(root), str(clone)])
+    deal = next(p.stem for p in sorted((clone / "deals").glob("*/*.yaml"))
+                if "\nstage: negotiation\nstatus: open\n" in p.read_text())
+    base = [*salescli, "-C", str(clone), "deal"]
+    times = []
+    env = git_env()
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run([*base, "advance", deal], env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if proc.returncode != 0:
+            sys.exit(f"deal advance {deal} failed: {proc.stderr}")
+        run([*base, "move", deal, "negotiation", "--reason", "bench"])
+    shutil.rmtree(clone)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time `salescli check` on a generated repository and `salescli --help`, "
@@ -590,6 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         (f"salescli check ({meta['deals']} deals)", time_runs(check, args.runs),
          CHECK_BUDGET_S),
         ("salescli --help", time_runs([*salescli, "--help"], HELP_RUNS), HELP_BUDGET_S),
+        ("salescli deal advance", time_advance(salescli, root, HELP_RUNS), ADVANCE_BUDGET_S),
     ]
 
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None

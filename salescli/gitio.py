@@ -252,19 +252,21 @@ class Change:
             body += self.message.strip() + "\n\n"
         body += f"Salescli-Event: {self.event}\n"
         env = {"GIT_AUTHOR_DATE": self.date} if self.date else {}
-        added = git(self.root, "add", "-A", "--", *rels, check=False)
-        proc = added if added.returncode != 0 else git(
-            self.root, "commit", "-q", "--only", "--no-edit", "-F", "-", "--", *rels,
+        # `commit --only` takes tracked paths from the work tree; only new files need adding
+        new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
+        added = git(self.root, "add", "--", *new, check=False) if new else None
+        proc = added if added is not None and added.returncode != 0 else git(
+            self.root, "commit", "--only", "--no-edit", "--no-status", "-F", "-", "--", *rels,
             input=body, env=env, check=False,
         )
         if proc.returncode != 0:
             self._restore_files()
-            if added.returncode == 0:
-                self._unstage(rels)
-            raise CommitFailed(
-                f"commit failed, nothing changed: {_git_reason(proc)}"
-            )
-        self.sha = git(self.root, "rev-parse", "HEAD").stdout.strip()
+            if added is not None and added.returncode == 0:
+                self._unstage(new)
+            raise CommitFailed(f"commit failed, nothing changed: {_git_reason(proc)}")
+        # "[main 1a2b3c4] subject" (or "[main (root-commit) 1a2b3c4]"): no extra process
+        first = proc.stdout.split("]", 1)[0]
+        self.sha = first.split()[-1] if first.startswith("[") else None
 
     def _unstage(self, rels: list[str]) -> None:
         # Put the index entries back to HEAD's; new files leave the index.

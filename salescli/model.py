@@ -90,7 +90,9 @@ Text = str | None
 
 class Record(BaseModel):
     # extra keys are kept and reported as warnings (with a did-you-mean) by check
-    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+    # defer_build: a command builds only the validators of the kinds it touches
+    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True,
+                              defer_build=True)
 
 
 class Evaluation(Record):
