@@ -33,6 +33,15 @@ from salescli.rules import describe_missing, known_requirement, missing_requirem
 PARALLEL_FROM = 400  # below this many records, starting workers costs more than it saves
 CHUNK = 250
 
+# e-mail domains shared by many people: never evidence of the same organisation
+FREE_MAIL = frozenset((
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
+    "gmx.com", "gmx.de", "gmx.net", "mail.com", "yandex.com", "zoho.com", "fastmail.com",
+    "hey.com", "luukku.com", "suomi24.fi", "kolumbus.fi", "elisanet.fi", "saunalahti.fi",
+    "welho.com", "hotmail.fi", "outlook.fi",
+))
+
 # (what, normalised value, loc) that may reveal a duplicate record
 DupKey = tuple[str, str, tuple]
 
@@ -289,8 +298,9 @@ def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
         c = model.contact
         keys.append(("e-mail", _norm_email(c.email), ("contact", "email")))
         keys.append(("phone", _norm_phone(c.phone), ("contact", "phone")))
-        if c.email and "@" in c.email:
-            keys.append(("domain", _norm_domain(c.email.split("@", 1)[1]), ("contact", "email")))
+        domain = _norm_domain(c.email.split("@", 1)[1]) if c.email and "@" in c.email else ""
+        if domain not in FREE_MAIL:
+            keys.append(("domain", domain, ("contact", "email")))
     return [k for k in keys if k[1]]
 
 

@@ -25,7 +25,7 @@ from salescli.ids import check_id, slugify, unique_id
 from salescli.loader import Parsed, parse_file, parse_text, to_diagnostic
 from salescli.model import key_order
 from salescli.repo import KIND_DIRS
-from salescli.yamlio import RoundTrip, YamlProblem, apply_sets, dump_new
+from salescli.yamlio import RoundTrip, YamlProblem, apply_sets, dump_new, keep_tail
 
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
@@ -107,8 +107,7 @@ class Session(Change):
         return Loaded(record.kind, record.id, record.path, text, model)
 
     def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
-        order = key_order(record.kind)
-        return self.update(record, lambda data: apply_sets(data, changes, order))
+        return self.update(record, lambda data: sets(data, changes, record.kind))
 
     def create(self, kind: str, record_id: str, data: dict[str, Any],
                created: dt.date) -> Loaded:
@@ -174,3 +173,73 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
 
 def today(date: str | dt.date | None) -> dt.date:
     return parse_date(date) or dt.date.today()
+
+
+def field_names(model: Any) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _is_text(annotation: Any) -> bool:
+    """A field that holds text (or an ID), possibly optional."""
+    import typing
+
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    return all(typing.get_origin(a) is typing.Annotated and typing.get_args(a)[0] is str
+               or a is str for a in args)
+
+
+def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
+                    ruled: dict[str, str], nested: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """FIELD=VALUE arguments of a `set`, checked against the record's fields and typed.
+
+    Refuses fields a `set` may not change (`ruled`) and unknown ones, with a
+    did-you-mean. A text field keeps the text as typed, so `phone=0401234567` is not
+    read as a number. `nested` maps a field to the model of its sub-fields
+    (`contact.email` of a lead).
+    """
+    import difflib
+
+    changes = parse_assignments(assignments)
+    raw = dict(a.partition("=")[::2] for a in assignments)
+    nested = nested or {}
+    known = field_names(model)
+    for key, value in changes.items():
+        top, _, rest = key.partition(".")
+        if top in ruled:
+            raise UsageError(f"`{top}` is not set directly: {ruled[top]}")
+        if top not in known:
+            guess = difflib.get_close_matches(top, known, n=1)
+            hint = f" (did you mean `{guess[0]}`?)" if guess else ""
+            raise UsageError(f"{what} has no field `{top}`{hint}; fields: "
+                             + ", ".join(k for k in known if k not in ruled))
+        owner, name = model, top
+        if rest:
+            if top not in nested:
+                raise UsageError(f"`{top}` has no sub-fields; set it as {top}=VALUE")
+            owner, name = nested[top], rest
+            if rest not in field_names(owner):
+                raise UsageError(f"`{top}` has no field `{rest}`; fields: "
+                                 + ", ".join(field_names(owner)))
+        field = next(f for n, f in owner.model_fields.items() if (f.alias or n) == name)
+        if value is not None and not isinstance(value, str) and _is_text(field.annotation):
+            changes[key] = raw[key]
+    return changes
+
+
+def check_listed(changes: dict[str, Any], settings: Any) -> None:
+    """Owners and sources set by hand come from the settings, as on `add`."""
+    for key, attr in (("owner", "owners"), ("source", "sources")):
+        if isinstance(changes.get(key), str):
+            choose(changes[key], getattr(settings, attr), key)
+
+
+def describe(changes: dict[str, Any]) -> tuple[str, str]:
+    """(`k=v, ...` for the user, the commit subject's summary of it)."""
+    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
+    return summary, summary if len(summary) <= 60 else ", ".join(changes)
+
+
+def sets(data: Any, changes: dict[str, Any], kind: str) -> None:
+    """`apply_sets` in the kind's key order, comments after the record kept last."""
+    keep_tail(data, lambda: apply_sets(data, changes, key_order(kind)))

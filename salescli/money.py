@@ -47,7 +47,7 @@ def item_total(item: Any, products: Any) -> Decimal | None:
 def deal_value(deal: Any, products: Any) -> Decimal | None:
     """`value` if set, else the items' total; None when neither is known."""
     if deal.value is not None:
-        return deal.value
+        return cents(deal.value)  # 12000.0 in a file still reads 12000.00
     totals = [item_total(i, products) for i in deal.items]
     if not totals or any(t is None for t in totals):
         return None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -545,3 +545,68 @@ def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> 
         raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
     apply_sets(rt.data, changes, order)
     return rt.dump()
+
+
+def split_tags(value: Any) -> list[str]:
+    """`tags=a,b` on the command line: a list, as the file holds it."""
+    if value is None:
+        return []
+    return [t.strip() for t in str(value).split(",") if t.strip()]
+
+
+def inline(values: list) -> Any:
+    """A list written inline, `[a, b]`, as SPEC's examples show tags."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = CommentedSeq(values)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _tail(node: Any) -> tuple[Any, Any, int] | None:
+    """(collection, key, slot) where ruamel keeps the comment after a node's last line."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap) and len(node):
+        key: Any = list(node.keys())[-1]
+        slot = 2
+    elif isinstance(node, CommentedSeq) and len(node):
+        key, slot = len(node) - 1, 0
+    else:
+        return None
+    child = node[key]
+    if isinstance(child, CommentedMap | CommentedSeq) and not child.fa.flow_style():
+        return _tail(child) or (node, key, slot)
+    return node, key, slot
+
+
+def keep_tail(node: Any, mutate: Callable[[], None]) -> None:
+    """Run `mutate`, keeping the comment lines that followed `node` after it.
+
+    ruamel keeps such lines on the node's last key or item, so a key or item added
+    at the end would otherwise land below a comment about what comes next.
+    """
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    rest = ""
+    found = _tail(node)
+    if found is not None:
+        where, key, slot = found
+        entry = where.ca.items.get(key)
+        token = entry[slot] if entry else None
+        if isinstance(token, CommentToken):
+            first, _, rest = token.value.partition("\n")
+            if first.strip():
+                token.value = first + "\n"  # the end-of-line comment stays
+            else:
+                entry[slot] = None
+    mutate()
+    found = _tail(node)
+    if rest and found is not None:
+        where, key, slot = found
+        entry = where.ca.items.setdefault(key, [None, None, None, None])
+        if isinstance(entry[slot], CommentToken):
+            entry[slot].value += rest
+        else:
+            entry[slot] = CommentToken("\n" + rest, CommentMark(0), None)

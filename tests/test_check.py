@@ -311,3 +311,10 @@ def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monk
     assert {c: codes.count(c) for c in set(codes)} == {
         "unknown-account": 3, "unknown-stage": 4, "requirement": 8, "disqualify-reason": 3,
         "unknown-contact": 12}
+
+
+def test_free_mail_domains_are_not_duplicates(filled: Repo):
+    for n in (1, 2):
+        filled.write(f"leads/2026-11/p{n}.yaml", f"id: p{n}\ncompany: P{n}\ncreated: 2026-11-01\n"
+                     f"contact: {{name: P, email: p{n}@gmail.com}}\n")
+    assert check_lines(filled) == (0, [])

@@ -19,10 +19,14 @@ from salescli.errors import SalescliError
 COMMANDS = {
     "init": ("salescli.cli.setup:init_cmd", "Create a pipeline repository."),
     "check": ("salescli.cli.setup:check_cmd", "Validate every record, pipeline and setting."),
-    "account": ("salescli.cli.records:account", "Accounts (organisations) and their contacts."),
-    "lead": ("salescli.cli.records:lead", "Leads before they become accounts and deals."),
+    "account": ("salescli.cli.account:account", "Accounts (organisations) and their contacts."),
+    "contact": ("salescli.cli.account:contact", "Contacts of an account."),
+    "lead": ("salescli.cli.lead:lead", "Leads before they become accounts and deals."),
     "deal": ("salescli.cli.deal:deal", "Deals moving through a pipeline."),
     "schema": ("salescli.cli.setup:schema_cmd", "Print the JSON Schema of a record kind."),
+    "log": ("salescli.cli.activity:log", "Record a call, email, meeting, demo, note or task."),
+    "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
+    "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
 }
 
 

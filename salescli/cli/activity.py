@@ -69,7 +69,7 @@ def _log_command(activity_type: str) -> click.Command:
                 no_commit: bool) -> None:
         from salescli.edit import default_owner, today
         from salescli.ids import check_id
-        from salescli.yamlio import block, flow
+        from salescli.yamlio import block, flow, inline
 
         repo = get_repo(ctx)
         kind, record_id = resolve_target(repo, target)
@@ -92,7 +92,7 @@ def _log_command(activity_type: str) -> click.Command:
         if owner:
             activity["owner"] = owner
         if "with" in activity:
-            activity["with"] = _flow_list(activity["with"])
+            activity["with"] = inline(activity["with"])
         with session(ctx, kind, record_id, "log", date, message, no_commit,
                      summary=f"{activity_type}: {summary}"[:72]) as s:
             record = s.load(kind, record_id)
@@ -117,14 +117,6 @@ def _log_command(activity_type: str) -> click.Command:
           --improve "Ask about budget earlier"
     """
     return log_cmd
-
-
-def _flow_list(values: list[str]) -> Any:
-    from ruamel.yaml.comments import CommentedSeq
-
-    seq = CommentedSeq(values)
-    seq.fa.set_flow_style()
-    return seq
 
 
 @click.group("log")

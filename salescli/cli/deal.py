@@ -256,20 +256,18 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
       salescli deal set acme-erp next_step.action="Send quote" next_step.due=2026-12-01
       salescli deal set acme-erp probability=        # empty: back to the stage's
     """
-    from salescli.edit import parse_assignments
+    from salescli.edit import assignments_for, check_listed, describe
+    from salescli.model import Deal, NextStep
 
-    changes = parse_assignments(assignments)
-    for key in changes:
-        top = key.split(".")[0]
-        if top in RULED_FIELDS:
-            raise UsageError(f"`{top}` is not set directly: {RULED_FIELDS[top]}")
+    changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
+                              {"next_step": NextStep})
     for key in MONEY_FIELDS:
         if key in changes:
             changes[key] = money(changes[key])
-    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
-    subject = summary if len(summary) <= 60 else ", ".join(changes)  # the diff has the values
+    summary, subject = describe(changes)
     with session(ctx, "deal", deal_id, "set", date, message, no_commit,
                  summary=f"set {subject}") as s:
+        check_listed(changes, s.repo.settings)
         s.set(s.load("deal", deal_id), changes)
     done(s, f"Updated deal {deal_id}: {summary}")
 

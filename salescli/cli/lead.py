@@ -1,0 +1,527 @@
+"""`salescli lead ...`: leads, new -> contacted -> qualified (converted) or disqualified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from salescli.check import FREE_MAIL
+from salescli.cli.account import add_contact
+from salescli.cli.common import (
+    change_options,
+    complete_choices,
+    complete_ids,
+    done,
+    echo,
+    format_option,
+    get_repo,
+    load_all,
+    record_json,
+    session,
+)
+from salescli.cli.deal import money, refuse, show_activities
+from salescli.edit import assignments_for, check_listed, describe, sets
+from salescli.errors import SalescliError, UsageError
+from salescli.output import render, render_fields
+from salescli.yamlio import keep_tail
+
+LEAD_RULED = {"id": "it is the file name",
+              "status": "use `salescli lead contact`, `lead qualify`, `lead disqualify` or "
+                        "`lead convert`",
+              "converted": "use `salescli lead convert`",
+              "disqualify_reason": "use `salescli lead disqualify --reason`",
+              "activities": "use `salescli log`"}
+# mail providers: their domain says nothing about the company behind an address
+
+LEAD_ID = click.argument("lead_id", metavar="LEAD", shell_complete=complete_ids("lead"))
+
+
+@click.group("lead")
+def lead() -> None:
+    """Leads: new -> contacted -> qualified (converted) or disqualified.
+
+    \b
+    Examples:
+      salescli lead add "Beta Ltd" --contact "Sara Beta" --email sara@beta.example --source website
+      salescli lead contact beta-ltd
+      salescli lead convert beta-ltd --value 12000 --close-date 2027-02-28
+      salescli lead list --status new
+    """
+
+
+# ------------------------------------------------------------------- views
+
+
+@lead.command("list")
+@click.option("--status", type=click.Choice(["new", "contacted", "qualified", "disqualified",
+                                             "all"]), default="all", show_default=True)
+@click.option("--source", help="Only leads from this source.")
+@click.option("--owner", help="Only leads of this owner.")
+@format_option()
+@click.pass_context
+def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | None,
+              fmt: str) -> None:
+    """List leads.
+
+    \b
+    Example:
+      salescli lead list --status new --source website
+    """
+    repo = get_repo(ctx)
+    models = [
+        x for x in load_all(repo, "lead")
+        if (status == "all" or x.status == status) and (not source or x.source == source)
+        and (not owner or x.owner == owner)
+    ]
+    rows = [{"id": x.id, "company": x.company,
+             "contact": x.contact.name if x.contact else None, "source": x.source,
+             "status": x.status, "owner": x.owner, "created": x.created} for x in models]
+    columns = ("id", "company", "contact", "source", "status", "owner", "created")
+    echo(render(rows, columns, fmt, payload=[record_json(m) for m in models]))
+
+
+@lead.command("show")
+@LEAD_ID
+@format_option()
+@click.pass_context
+def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
+    """Show one lead.
+
+    \b
+    Example:
+      salescli lead show beta-ltd --format json
+    """
+    repo = get_repo(ctx)
+    x = repo.load("lead", lead_id)
+    if fmt == "json":
+        echo(render([], (), "json", payload=record_json(x)))
+        return
+    c = x.contact
+    fields = [("id", x.id), ("company", x.company), ("contact", c.name if c else None),
+              ("email", c.email if c else None), ("phone", c.phone if c else None),
+              ("source", x.source), ("status", x.status), ("owner", x.owner),
+              ("created", x.created), ("disqualify_reason", x.disqualify_reason),
+              ("converted", f"{x.converted.account} / {x.converted.deal or '-'}"
+               if x.converted else None)]
+    echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
+    show_activities(x.activities, fmt)
+
+
+# --------------------------------------------------------------- changes
+
+
+def _people(repo: Any) -> list[tuple[str, str, str]]:
+    """(what, normalised value, who) for the e-mail and phone of every lead and contact."""
+    from salescli.check import duplicate_keys
+
+    out = []
+    for x in load_all(repo, "lead"):
+        out += [(what, value, f"lead {x.id}") for what, value, _ in duplicate_keys("lead", x)
+                if what in ("e-mail", "phone")]
+    for a in load_all(repo, "account"):
+        for what, value, loc in duplicate_keys("account", a):
+            if what in ("e-mail", "phone"):
+                out.append((what, value, f"contact {a.contacts[loc[1]].id} of account {a.id}"))
+    return out
+
+
+def find_duplicate(repo: Any, draft: Any) -> str | None:
+    """`same X `v` as WHO` for the first lead or contact with this lead's e-mail or phone."""
+    from salescli.check import duplicate_keys
+
+    mine = {(what, value) for what, value, _ in duplicate_keys("lead", draft)}
+    for what, value, who in _people(repo):
+        if (what, value) in mine:
+            shown = draft.contact.email if what == "e-mail" else draft.contact.phone
+            return f"same {what} `{shown}` as {who}"
+    return None
+
+
+@lead.command("add")
+@click.argument("company")
+@click.option("--id", "lead_id", metavar="ID", help="The lead's ID (default: from the company).")
+@click.option("--contact", "contact_name", metavar="NAME", help="The person to talk to.")
+@click.option("--email", help="Their e-mail address.")
+@click.option("--phone", help="Their phone number.")
+@click.option("--title", help="Their job title.")
+@click.option("--source", help="Where it came from (settings' sources).",
+              shell_complete=complete_choices("sources"))
+@click.option("--owner", help="Who follows it up (default: you, if in the settings' owners).",
+              shell_complete=complete_choices("owners"))
+@click.option("--force", is_flag=True,
+              help="Add it even if the e-mail or phone is already a lead's or a contact's.")
+@change_options
+@click.pass_context
+def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name: str | None,
+             email: str | None, phone: str | None, title: str | None, source: str | None,
+             owner: str | None, force: bool, date: str | None, message: str | None,
+             no_commit: bool) -> None:
+    """Add a new lead, refusing one whose e-mail or phone is already known.
+
+    A lead with the e-mail or phone of an existing lead or account contact is a
+    probable duplicate: the command names it and adds nothing, unless --force.
+
+    \b
+    Examples:
+      salescli lead add "Beta Ltd" --contact "Sara Beta" --email sara@beta.example --source website
+      salescli lead add "Gamma Oy" --phone "+358 40 765 4321" --source event --date 2026-11-03
+    """
+    from salescli.edit import choose, default_owner, new_id, today
+    from salescli.model import Lead
+
+    repo = get_repo(ctx)
+    settings = repo.settings
+    record_id = new_id(repo, "lead", company, lead_id)
+    created = today(date)
+    person = {k: v for k, v in (("name", contact_name), ("email", email), ("phone", phone),
+                                ("title", title)) if v is not None}
+    data = {
+        "id": record_id, "company": company, "contact": person or None,
+        "source": choose(source, settings.sources, "source"), "status": "new",
+        "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
+        "created": created,
+    }
+    if not force and person:
+        duplicate = find_duplicate(repo, Lead.model_validate(
+            {k: v for k, v in data.items() if v is not None}))
+        if duplicate:
+            raise SalescliError(f"probable duplicate: {duplicate}; to add it anyway, use --force")
+    with session(ctx, "lead", record_id, "add", date, message, no_commit,
+                 summary="add" + (f" from {data['source']}" if data["source"] else "")) as s:
+        s.create("lead", record_id, data, created)
+    done(s, f"Added lead {record_id}")
+
+
+@lead.command("set")
+@LEAD_ID
+@click.argument("assignments", nargs=-1, required=True, metavar="FIELD=VALUE...")
+@change_options
+@click.pass_context
+def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], date: str | None,
+             message: str | None, no_commit: bool) -> None:
+    """Set fields of a lead; contact.* reaches the contact's name, email, phone and title.
+
+    The status changes with `lead contact|qualify|disqualify|convert`.
+
+    \b
+    Examples:
+      salescli lead set beta-ltd source=referral owner=ville
+      salescli lead set beta-ltd contact.email=sara.beta@beta.example contact.title=COO
+    """
+    from salescli.model import Lead, LeadContact
+
+    changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact})
+    summary, subject = describe(changes)
+    with session(ctx, "lead", lead_id, "set", date, message, no_commit,
+                 summary=f"set {subject}") as s:
+        check_listed(changes, s.repo.settings)
+        s.update(s.load("lead", lead_id), lambda data: sets(data, changes, "lead"))
+    done(s, f"Updated lead {lead_id}: {summary}")
+
+
+def _register_edit() -> None:
+    from salescli.cli.editor import make_edit_command
+
+    lead.add_command(make_edit_command("lead"))
+
+
+_register_edit()
+
+
+def _refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a status change the lead flow does not have (SPEC 3.2).
+
+    `doing` names the change with `{id}` for the lead: "mark {id} contacted".
+    """
+    x = lead_model
+    doing = doing.format(id=x.id)
+    if x.converted is not None:
+        raise SalescliError(f"cannot {doing}: it was converted to account "
+                            f"{x.converted.account}")
+    if x.status not in allowed:
+        raise SalescliError(f"cannot {doing}: it is {x.status}, not " + " or ".join(allowed))
+
+
+@lead.command("contact")
+@LEAD_ID
+@change_options
+@click.pass_context
+def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
+                 no_commit: bool) -> None:
+    """Mark a new lead contacted (the first contact; --date when it happened).
+
+    \b
+    Example:
+      salescli lead contact beta-ltd --date 2026-11-02
+    """
+    with session(ctx, "lead", lead_id, "contact", date, message, no_commit,
+                 summary="new -> contacted") as s:
+        record = s.load("lead", lead_id)
+        _refuse_status(record.model, "mark {id} contacted", ("new",))
+        s.update(record, lambda data: sets(data, {"status": "contacted"}, "lead"))
+    done(s, f"Lead {lead_id}: contacted")
+
+
+@lead.command("qualify")
+@LEAD_ID
+@change_options
+@click.pass_context
+def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
+                 no_commit: bool) -> None:
+    """Mark a lead qualified without converting it yet (`lead convert` does both).
+
+    \b
+    Example:
+      salescli lead qualify beta-ltd
+    """
+    with session(ctx, "lead", lead_id, "qualify", date, message, no_commit) as s:
+        record = s.load("lead", lead_id)
+        _refuse_status(record.model, "qualify {id}", ("new", "contacted"))
+        s.summary = f"{record.model.status} -> qualified"
+        s.update(record, lambda data: sets(data, {"status": "qualified"}, "lead"))
+    done(s, f"Lead {lead_id}: qualified")
+    echo(f"Next: salescli lead convert {lead_id} --value AMOUNT --close-date DATE "
+         "(or --no-deal for the account only)")
+
+
+def _append_note(data: Any, note: str) -> None:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    from salescli.model import key_order
+    from salescli.yamlio import set_in
+
+    old = data.get("notes")
+    text = f"{str(old).rstrip()}\n{note}" if old and str(old).strip() else note
+    set_in(data, "notes", LiteralScalarString(text + "\n") if "\n" in text else text,
+           key_order("lead"))
+
+
+@lead.command("disqualify")
+@LEAD_ID
+@click.option("--reason", required=True, metavar="REASON",
+              help="One of the settings' lead_disqualify_reasons.",
+              shell_complete=complete_choices("lead_disqualify_reasons"))
+@click.option("--note", metavar="TEXT", help="What was learned, appended to the lead's notes.")
+@change_options
+@click.pass_context
+def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | None,
+                    date: str | None, message: str | None, no_commit: bool) -> None:
+    """Disqualify a lead, with a reason from the settings' lead_disqualify_reasons.
+
+    \b
+    Examples:
+      salescli lead disqualify gamma-oy --reason not-icp
+      salescli lead disqualify gamma-oy --reason budget-or-tech --note "On-prem only until 2028"
+    """
+    from salescli.edit import choose
+
+    with session(ctx, "lead", lead_id, "disqualify", date, message, no_commit,
+                 summary=f"disqualified ({reason})") as s:
+        choose(reason, s.repo.settings.lead_disqualify_reasons, "disqualify reason")
+        record = s.load("lead", lead_id)
+        _refuse_status(record.model, "disqualify {id}", ("new", "contacted", "qualified"))
+
+        def disqualify(data: Any) -> None:
+            sets(data, {"status": "disqualified", "disqualify_reason": reason}, "lead")
+            if note:
+                keep_tail(data, lambda: _append_note(data, note))
+
+        s.update(record, disqualify)
+    done(s, f"Lead {lead_id}: disqualified ({reason})")
+
+
+# ---------------------------------------------------------------- convert
+
+
+def _norm_business_id(value: Any) -> str:
+    return str(value or "").replace(" ", "").upper()
+
+
+def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
+    """The existing account a lead belongs to, and why: business id, domain, person, name.
+
+    Each clue in that order decides alone; two accounts matching one clue is ambiguous.
+    """
+    from salescli.check import duplicate_keys
+    from salescli.ids import slugify
+
+    lead_keys = {what: value for what, value, _ in duplicate_keys("lead", x)}
+    if lead_keys.get("domain") in FREE_MAIL:
+        del lead_keys["domain"]
+    business_id = _norm_business_id(getattr(x, "business_id", None))
+    if business_id:
+        lead_keys["business_id"] = business_id
+    lead_keys["name"] = slugify(x.company)
+    for what in ("business_id", "domain", "e-mail", "phone", "name"):
+        if what not in lead_keys:
+            continue
+        found = []
+        for a in accounts:
+            keys = {(w, v) for w, v, _ in duplicate_keys("account", a)}
+            keys.add(("name", slugify(a.name)))
+            if (what, lead_keys[what]) in keys:
+                found.append(a)
+        if len(found) > 1:
+            raise SalescliError(f"cannot convert {x.id}: accounts {', '.join(a.id for a in found)} "
+                                f"all have its {what.replace('_', ' ')}; choose one with --account")
+        if found:
+            return found[0], f"same {what.replace('_', ' ')} {lead_keys[what]}"
+    return None
+
+
+def _same_person(account: Any, person: dict[str, Any]) -> str | None:
+    """The ID of the account's contact with the person's e-mail or phone, if any."""
+    from salescli.check import duplicate_keys
+    from salescli.model import Lead
+
+    probe = Lead.model_validate({"id": "probe", "company": "-", "created": "2000-01-01",
+                                 "contact": person})
+    mine = {(w, v) for w, v, _ in duplicate_keys("lead", probe) if w in ("e-mail", "phone")}
+    for what, value, loc in duplicate_keys("account", account):
+        if (what, value) in mine:
+            return account.contacts[loc[1]].id
+    return None
+
+
+@lead.command("convert")
+@LEAD_ID
+@click.option("--account", "account_id", metavar="ACCOUNT",
+              help="Use this existing account (default: one matching the lead, else a new one).",
+              shell_complete=complete_ids("account"))
+@click.option("--no-deal", is_flag=True,
+              help="Qualified but no need yet: create the account only.")
+@click.option("--title", help="The deal's title (default: the lead's company).")
+@click.option("--value", metavar="AMOUNT", help="The deal's expected value, e.g. 12000.")
+@click.option("--close-date", metavar="DATE", help="The deal's expected close date.")
+@click.option("--stage", metavar="STAGE", help="Stage to start the deal in (default: the first).")
+@click.option("--pipeline", metavar="NAME", help="Pipeline (default: settings' default).")
+@change_options
+@click.pass_context
+def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_deal: bool,
+                 title: str | None, value: str | None, close_date: str | None,
+                 stage: str | None, pipeline: str | None, date: str | None,
+                 message: str | None, no_commit: bool) -> None:
+    """Qualify a lead into an account, its contact and a deal, in one commit.
+
+    The account is --account, else an existing account with the lead's business ID,
+    e-mail domain, e-mail, phone or company name, else a new one. The lead's
+    contact is added to it (unless it is there already), and a deal starts in the
+    pipeline's first stage, checked against what that stage requires.
+
+    \b
+    Examples:
+      salescli lead convert beta-ltd --value 12000 --close-date 2027-02-28
+      salescli lead convert beta-ltd --account beta-group --title "Pilot" --value 5000 \\
+          --close-date 2027-01-15
+      salescli lead convert gamma-oy --no-deal
+    """
+    from salescli.edit import default_owner, new_id, parse_date, today
+    from salescli.ids import check_id, slugify, unique_id
+    from salescli.model import Deal
+    from salescli.rules import move_problems
+
+    deal_options = [name for name, given in (("--title", title), ("--value", value),
+                                             ("--close-date", close_date), ("--stage", stage),
+                                             ("--pipeline", pipeline)) if given is not None]
+    if no_deal and deal_options:
+        raise UsageError(f"--no-deal creates no deal: drop {', '.join(deal_options)}")
+    due = parse_date(close_date, "--close-date")
+    if not no_deal and due is None:
+        raise UsageError("--close-date is required: the new deal needs an expected close date "
+                         "(or use --no-deal)")
+    amount = money(value)
+    if account_id:
+        check_id(account_id, "account")
+    created = today(date)
+
+    with session(ctx, "lead", lead_id, "convert", date, message, no_commit) as s:
+        repo = s.repo
+        record = s.load("lead", lead_id)
+        x = record.model
+        _refuse_status(x, "convert {id}", ("new", "contacted", "qualified"))
+        owner = x.owner or default_owner(repo)
+
+        # 1. the account: named, matched or new
+        existing, why = None, "new"
+        if account_id:
+            existing, why = s.load("account", account_id), "existing"
+        else:
+            match = _matching_account(load_all(repo, "account"), x)
+            if match:
+                existing = s.load("account", match[0].id)
+                why = f"existing, {match[1]}"
+        contacts = existing.model.contacts if existing else []
+
+        # 2. the lead's contact, unless the account has them already
+        c = x.contact
+        person = {k: getattr(c, k) for k in ("name", "title", "email", "phone")
+                  if c is not None and getattr(c, k) is not None}
+        contact_id, new_contact = None, False
+        name = person.get("name") or person.get("email") or person.get("phone")
+        if name:  # a title alone is nobody to talk to
+            if existing:
+                contact_id = _same_person(existing.model, person)
+            if contact_id is None:
+                contact_id = unique_id(slugify(name), [p.id for p in contacts])
+                new_contact = True
+                person = {"id": contact_id, **person, "name": name}
+                person = {k: person[k] for k in ("id", "name", "title", "email", "phone")
+                          if k in person}
+        else:
+            person = {}
+
+        # 3. the deal, checked before anything is written
+        deal_id = target = None
+        if not no_deal:
+            pipe = repo.pipeline(pipeline)
+            target = stage or pipe.stages[0].id
+            deal_id = new_id(repo, "deal", title or x.company)
+            deal_data = {
+                "id": deal_id, "title": title or x.company, "account": None,
+                "pipeline": pipe.name, "stage": target, "status": "open", "value": amount,
+                "currency": repo.settings.currency, "close_date": due, "owner": owner,
+                "source": x.source, "created": created,
+                "stakeholders": [{"contact": contact_id}] if contact_id else None,
+            }
+            roles = {p.id: p.role for p in contacts}
+            if contact_id:
+                roles.setdefault(contact_id, None)
+            draft = Deal.model_validate({**deal_data, "account": "draft", "stage": None})
+            refuse(move_problems(pipe, draft, target, roles),
+                   f"convert {lead_id} with a deal in `{target}`")
+
+        # 4. the writes, all in this one commit
+        if existing:
+            account_ref = existing.id
+            if new_contact:
+                s.update(existing, lambda data: add_contact(data, person))
+        else:
+            account_ref = new_id(repo, "account", x.company)
+            email = (c.email or "") if c else ""
+            domain = email.rsplit("@", 1)[1].lower() if "@" in email else None
+            business_id = getattr(x, "business_id", None)  # not a lead field, but typed in
+            s.create("account", account_ref, {
+                "id": account_ref, "name": x.company,
+                "business_id": None if business_id is None else str(business_id),
+                "domain": domain if domain not in FREE_MAIL else None,
+                "owner": owner, "created": created,
+                "contacts": [person] if person else None,
+            }, created)
+        if deal_id:
+            s.create("deal", deal_id, {**deal_data, "account": account_ref}, created)
+
+        def convert(data: Any) -> None:
+            from salescli.yamlio import flow
+
+            sets(data, {"status": "qualified",
+                        "converted": flow({"account": account_ref, "deal": deal_id})}, "lead")
+
+        s.update(record, convert)
+        s.summary = f"convert -> account {account_ref}, " + (
+            f"deal {deal_id}" if deal_id else "no deal")
+    parts = [f"account {account_ref} ({why})"]
+    if contact_id:
+        parts.append(f"contact {contact_id}" + ("" if new_contact else " (existing)"))
+    parts.append(f"deal {deal_id} in {target}" if deal_id else "no deal")
+    done(s, f"Converted lead {lead_id}: " + ", ".join(parts))

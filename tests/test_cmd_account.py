@@ -1,0 +1,392 @@
+"""`salescli account ...` and `salescli contact ...`, end to end in real repositories."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from conftest import Repo
+
+from salescli.cli.account import ROLE_CHOICES
+from salescli.model import ROLES
+
+ACME = "accounts/2026-10/acme-oy.yaml"
+
+
+def last_commit(repo: Repo) -> str:
+    return repo.git("log", "-1", "--format=%s%n%n%b").strip()
+
+
+def changed(repo: Repo) -> list[str]:
+    return repo.git("show", "--name-status", "--format=", "HEAD").split()
+
+
+def refused(repo: Repo, args: list[str], code: int, message: str) -> None:
+    """The command fails with exactly `message` and writes and commits nothing."""
+    before, head = repo.snapshot(), repo.head()
+    result = repo.run(*args)
+    assert result.exit_code == code, result.output
+    assert result.stderr == f"Error: {message}\n"
+    assert result.stdout == ""
+    assert repo.snapshot() == before
+    assert repo.head() == head
+    assert repo.status() == ""
+
+
+def read(repo: Repo, rel: str) -> str:
+    return (repo.root / rel).read_text(encoding="utf-8")
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def test_role_choices_are_the_models():
+    assert ROLE_CHOICES == ROLES
+
+
+# ------------------------------------------------------------------ account add
+
+
+def test_account_add_with_everything(filled: Repo):
+    result = filled.run("account", "add", "Äänekoski Oy", "--business-id", "7654321-0",
+                        "--domain", "aanekoski.fi", "--industry", "wholesale",
+                        "--region", "Keski-Suomi", "--size", "50-249", "--parent", "acme-oy",
+                        "--tag", "wholesale", "--tag", "key-account", "--date", "2026-11-05")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Added account aanekoski-oy [{filled.head()[:7]}]\n"
+    assert read(filled, "accounts/2026-11/aanekoski-oy.yaml") == dedent("""
+        id: aanekoski-oy
+        name: Äänekoski Oy
+        business_id: 7654321-0
+        domain: aanekoski.fi
+        industry: wholesale
+        region: Keski-Suomi
+        size: 50-249
+        parent: acme-oy
+        owner: anna
+        created: 2026-11-05
+        tags: [wholesale, key-account]
+        """)
+    assert last_commit(filled) == "account(aanekoski-oy): add\n\nSalescli-Event: add"
+    assert changed(filled) == ["A", "accounts/2026-11/aanekoski-oy.yaml"]
+    assert filled.git("log", "-1", "--format=%aI").strip() == "2026-11-05T12:00:00+00:00"
+    assert filled.status() == ""
+    assert filled.run("check").exit_code == 0
+
+
+def test_account_add_minimal_with_id_owner_message(filled: Repo):
+    result = filled.run("account", "add", "Beta", "--id", "beta-ltd", "--owner", "anna",
+                        "--date", "2026-12-01", "-m", "Met at the fair")
+    assert result.exit_code == 0, result.output
+    assert read(filled, "accounts/2026-12/beta-ltd.yaml") == dedent("""
+        id: beta-ltd
+        name: Beta
+        owner: anna
+        created: 2026-12-01
+        """)
+    assert last_commit(filled) == ("account(beta-ltd): add\n\nMet at the fair\n\n"
+                                   "Salescli-Event: add")
+
+
+def test_account_add_no_commit_leaves_the_file_in_the_work_tree(filled: Repo):
+    head = filled.head()
+    result = filled.run("account", "add", "Beta Ltd", "--date", "2026-12-01", "--no-commit")
+    assert result.exit_code == 0
+    assert result.stdout == "Added account beta-ltd (not committed)\n"
+    assert filled.head() == head
+    assert filled.status() == "?? accounts/2026-12/\n"
+
+
+def test_account_add_force_adds_a_probable_duplicate(filled: Repo):
+    result = filled.run("account", "add", "Acme Oy", "--domain", "acme.fi", "--force",
+                        "--date", "2026-12-01")
+    assert result.exit_code == 0, result.output
+    assert "Added account acme-oy-2" in result.stdout
+    assert (filled.root / "accounts/2026-12/acme-oy-2.yaml").is_file()
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["Acme Group", "--business-id", "12345 67-8"], 1,
+     "probable duplicate: same business id `12345 67-8` as account acme-oy; "
+     "to add it anyway, use --force"),
+    (["Acme Group", "--domain", "https://www.ACME.fi/en"], 1,
+     "probable duplicate: same domain `https://www.ACME.fi/en` as account acme-oy; "
+     "to add it anyway, use --force"),
+    (["ACME  oy"], 1,
+     "probable duplicate: same name `ACME  oy` as account acme-oy; to add it anyway, use --force"),
+    (["Beta", "--parent", "nope"], 1,
+     "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
+    (["Beta", "--parent", "../x"], 2,
+     "invalid account ID '../x': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+    (["Beta", "--id", "Beta Ltd"], 2,
+     "invalid account ID 'Beta Ltd': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+    (["Beta", "--id", "acme-oy"], 1, "account 'acme-oy' already exists; choose another --id"),
+    (["Beta", "--owner", "bob"], 2,
+     "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
+    (["Beta", "--date", "2026-13-01"], 2, "invalid date '2026-13-01': use YYYY-MM-DD"),
+])
+def test_account_add_refusals(filled: Repo, args: list[str], code: int, message: str):
+    refused(filled, ["account", "add", *args], code, message)
+
+
+# ------------------------------------------------------------------ account set
+
+COMMENTED = """\
+# Acme: our first customer, met at Alihankinta 2026
+id: acme-oy
+name: Acme Oy        # legal name, as in the trade register
+business_id: 1234567-8
+domain: acme.fi
+industry: wholesale  # TOL 46
+owner: anna
+created: 2026-10-01
+tags: [wholesale]
+contacts:
+    -   id: matti-virtanen
+        name: Matti Virtanen   # CFO since 2024
+        email: matti.virtanen@acme.fi
+        role: economic-buyer
+# nothing logged yet
+activities: []
+notes: |
+  Prefers e-mail.
+"""
+
+
+@pytest.fixture
+def commented(filled: Repo) -> Repo:
+    filled.write(ACME, COMMENTED)
+    filled.commit("hand-written account")
+    return filled
+
+
+def test_account_set_golden_round_trip(commented: Repo):
+    result = commented.run("account", "set", "acme-oy", "industry=retail")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (f"Updated account acme-oy: industry=retail "
+                             f"[{commented.head()[:7]}]\n")
+    # the comment keeps its column: the one changed line is all that differs
+    assert read(commented, ACME) == COMMENTED.replace("industry: wholesale  # TOL 46",
+                                                       "industry: retail     # TOL 46")
+    assert commented.git("diff", "--stat", "HEAD~1", "HEAD").splitlines()[-1] == (
+        " 1 file changed, 1 insertion(+), 1 deletion(-)")
+    assert last_commit(commented) == ("account(acme-oy): set industry=retail\n\n"
+                                      "Salescli-Event: set")
+
+
+def test_account_set_new_fields_go_in_the_documented_order(commented: Repo):
+    result = commented.run("account", "set", "acme-oy", "region=Satakunta", "tags=a, b,c",
+                           "size=10-49", "business_id=")
+    assert result.exit_code == 0, result.output
+    assert "region=Satakunta, tags=a, b,c, size=10-49, business_id=" in result.stdout
+    assert read(commented, ACME) == (
+        COMMENTED.replace("business_id: 1234567-8\n", "business_id:\n")
+        .replace("industry: wholesale  # TOL 46\n",
+                 "industry: wholesale  # TOL 46\nregion: Satakunta\nsize: 10-49\n")
+        .replace("tags: [wholesale]", "tags: [a, b, c]"))
+    assert commented.run("check").exit_code == 0
+
+
+def test_account_set_parent(filled: Repo):
+    filled.run("account", "add", "Acme Group", "--id", "acme-group", "--date", "2026-10-01")
+    result = filled.run("account", "set", "acme-oy", "parent=acme-group")
+    assert result.exit_code == 0, result.output
+    assert "parent: acme-group\n" in read(filled, ACME)
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["id=acme"], 2, "`id` is not set directly: it is the file name"),
+    (["contacts=x"], 2,
+     "`contacts` is not set directly: use `salescli contact add` or `salescli contact set`"),
+    (["activities.0.summary=x"], 2, "`activities` is not set directly: use `salescli log`"),
+    (["industy=retail"], 2,
+     "an account has no field `industy` (did you mean `industry`?); fields: name, "
+     "business_id, domain, industry, region, size, parent, owner, created, tags, notes"),
+    (["domain.x=1"], 2, "`domain` has no sub-fields; set it as domain=VALUE"),
+    (["industry"], 2, "expected FIELD=VALUE, got 'industry'"),
+    (["owner=bob"], 2, "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
+    (["parent=acme-oy"], 1, "cannot make acme-oy the parent of acme-oy: the hierarchy would "
+                            "have a cycle: acme-oy -> acme-oy"),
+    (["parent=nope"], 1, "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
+    (["name="], 1, "accounts/2026-10/acme-oy.yaml:2:6: error: name: expected text [schema]; "
+                   "nothing was changed"),
+])
+def test_account_set_refusals(filled: Repo, args: list[str], code: int, message: str):
+    refused(filled, ["account", "set", "acme-oy", *args], code, message)
+
+
+def test_account_set_refuses_a_parent_cycle(filled: Repo):
+    filled.run("account", "add", "Acme Group", "--id", "acme-group", "--parent", "acme-oy",
+               "--date", "2026-10-01")
+    refused(filled, ["account", "set", "acme-oy", "parent=acme-group"], 1,
+            "cannot make acme-group the parent of acme-oy: the hierarchy would have a cycle: "
+            "acme-oy -> acme-group -> acme-oy")
+
+
+def test_account_set_unknown_account(filled: Repo):
+    refused(filled, ["account", "set", "nope", "industry=x"], 1,
+            "no account 'nope' in accounts/; see `salescli account list` for the IDs")
+
+
+def test_account_edit(filled: Repo, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("EDITOR", "sed -i 's/^domain: acme.fi/domain: acme.com/'")
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = filled.run("account", "edit", "acme-oy")
+    assert result.exit_code == 0, result.output
+    assert "domain: acme.com\n" in read(filled, ACME)
+    assert last_commit(filled) == "account(acme-oy): edit\n\nSalescli-Event: edit"
+
+
+# ------------------------------------------------------------------ contact add
+
+
+def test_contact_add_appends_a_block_mapping_below_the_list_comment(commented: Repo):
+    result = commented.run("contact", "add", "acme-oy", "Liisa Koski", "--title", "CTO",
+                           "--email", "liisa@acme.fi", "--phone", "+358 50 555 0101",
+                           "--linkedin", "https://www.linkedin.com/in/liisa",
+                           "--role", "technical-evaluator", "--influence", "medium",
+                           "--reports-to", "matti-virtanen")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (f"Account acme-oy: added contact liisa-koski "
+                             f"[{commented.head()[:7]}]\n")
+    assert read(commented, ACME) == COMMENTED.replace("# nothing logged yet\n", """\
+    -   id: liisa-koski
+        name: Liisa Koski
+        title: CTO
+        email: liisa@acme.fi
+        phone: +358 50 555 0101
+        linkedin: https://www.linkedin.com/in/liisa
+        role: technical-evaluator
+        influence: medium
+        reports_to: matti-virtanen
+# nothing logged yet
+""")
+    assert last_commit(commented) == ("account(acme-oy): add contact liisa-koski\n\n"
+                                      "Salescli-Event: contact")
+    assert changed(commented) == ["M", ACME]
+    assert commented.run("check").exit_code == 0
+
+
+def test_contact_add_makes_the_id_unique_within_the_account(filled: Repo):
+    result = filled.run("contact", "add", "acme-oy", "Matti Virtanen")
+    assert result.exit_code == 0, result.output
+    assert "added contact matti-virtanen-2" in result.stdout
+    assert read(filled, ACME).endswith(
+        "    influence: high\n  - id: matti-virtanen-2\n    name: Matti Virtanen\n")
+
+
+@pytest.mark.parametrize("contacts", ["", "contacts: []\n"])
+def test_contact_add_to_an_account_without_contacts(repo: Repo, contacts: str):
+    repo.write("accounts/2026-10/beta.yaml",
+               f"id: beta\nname: Beta\n{contacts}activities: []\n")
+    repo.commit()
+    result = repo.run("contact", "add", "beta", "Sara Beta", "--id", "sara")
+    assert result.exit_code == 0, result.output
+    assert read(repo, "accounts/2026-10/beta.yaml") == dedent("""
+        id: beta
+        name: Beta
+        contacts:
+          - id: sara
+            name: Sara Beta
+        activities: []
+        """)
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["acme-oy", "Matti", "--id", "matti-virtanen"], 1,
+     "account acme-oy already has a contact `matti-virtanen`; choose another --id"),
+    (["acme-oy", "Liisa", "--reports-to", "liisa-k"], 1,
+     "cannot add Liisa: --reports-to `liisa-k` is not a contact of account acme-oy"),
+    (["acme-oy", "Liisa", "--reports-to", "Liisa K"], 2,
+     "invalid contact ID 'Liisa K': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+    (["acme-oy", "Liisa", "--id", "-x"], 2,
+     "invalid contact ID '-x': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+    (["nope", "Liisa"], 1, "no account 'nope' in accounts/; see `salescli account list` "
+                           "for the IDs"),
+])
+def test_contact_add_refusals(filled: Repo, args: list[str], code: int, message: str):
+    refused(filled, ["contact", "add", *args], code, message)
+
+
+def test_contact_add_refuses_an_unknown_role(filled: Repo):
+    before, head = filled.snapshot(), filled.head()
+    result = filled.run("contact", "add", "acme-oy", "Liisa", "--role", "boss")
+    assert result.exit_code == 2
+    assert "Invalid value for '--role': 'boss' is not one of 'economic-buyer'" in result.stderr
+    assert filled.snapshot() == before and filled.head() == head
+
+
+# ------------------------------------------------------------------ contact set
+
+
+def test_contact_set(commented: Repo):
+    commented.run("contact", "add", "acme-oy", "Liisa Koski", "--id", "liisa")
+    result = commented.run("contact", "set", "acme-oy", "matti-virtanen", "title=CFO",
+                           "influence=high", "name=Matti J. Virtanen")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Account acme-oy: contact matti-virtanen: title=CFO, influence=high, "
+        f"name=Matti J. Virtanen [{commented.head()[:7]}]\n")
+    text = read(commented, ACME)
+    assert text.startswith(COMMENTED.split("contacts:")[0])
+    assert """\
+    -   id: matti-virtanen
+        name: Matti J. Virtanen # CFO since 2024
+        title: CFO
+        email: matti.virtanen@acme.fi
+        role: economic-buyer
+        influence: high
+    -   id: liisa
+""" in text
+    assert last_commit(commented) == (
+        "account(acme-oy): contact matti-virtanen: set title=CFO, influence=high, "
+        "name=Matti J. Virtanen\n\nSalescli-Event: contact")
+    result = commented.run("contact", "set", "acme-oy", "liisa", "reports_to=matti-virtanen")
+    assert result.exit_code == 0, result.output
+    assert "        reports_to: matti-virtanen\n# nothing logged yet\n" in read(commented, ACME)
+    assert commented.run("check").exit_code == 0
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["matti-virtanen", "id=matti"], 2,
+     "`id` is not set directly: it is how deals and other contacts refer to the contact"),
+    (["matti-virtanen", "emial=x@y"], 2,
+     "a contact has no field `emial` (did you mean `email`?); fields: name, title, email, "
+     "phone, linkedin, role, influence, reports_to, notes"),
+    (["nobody", "title=CEO"], 1,
+     "no contact `nobody` in account acme-oy; see `salescli account show acme-oy`"),
+    (["matti-virtanen", "reports_to=matti-virtanen"], 1,
+     "cannot set reports_to of matti-virtanen: `matti-virtanen` is not another contact of "
+     "account acme-oy"),
+    (["matti-virtanen", "reports_to=liisa"], 1,
+     "cannot set reports_to of matti-virtanen: `liisa` is not another contact of account "
+     "acme-oy"),
+    (["matti-virtanen", "influence=huge"], 1,
+     "accounts/2026-10/acme-oy.yaml:13:16: error: contacts[0].influence: should be 'high', "
+     "'medium' or 'low' [schema]; nothing was changed"),
+    (["Matti", "title=CEO"], 2,
+     "invalid contact ID 'Matti': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+])
+def test_contact_set_refusals(filled: Repo, args: list[str], code: int, message: str):
+    refused(filled, ["contact", "set", "acme-oy", *args], code, message)
+
+
+def test_set_keeps_text_fields_text(filled: Repo):
+    # YAML would read these as numbers; the fields hold text
+    result = filled.run("contact", "set", "acme-oy", "matti-virtanen", "phone=0401234567",
+                        "title=2024")
+    assert result.exit_code == 0, result.output
+    text = read(filled, ACME)
+    assert "    title: '2024'\n" in text
+    assert '    phone: "0401234567"\n' in text  # the quotes it had are kept
+    result = filled.run("account", "set", "acme-oy", "business_id=12345678", "tags=")
+    assert result.exit_code == 0, result.output
+    assert "business_id: '12345678'\n" in read(filled, ACME)
+    assert "tags: []\n" in read(filled, ACME)
+    assert filled.run("check").exit_code == 0

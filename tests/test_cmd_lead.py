@@ -1,0 +1,478 @@
+"""`salescli lead ...`: the lead flow of SPEC 3.2, end to end in real repositories."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Repo
+from test_cmd_account import changed, dedent, last_commit, read, refused
+
+BETA = "leads/2026-11/beta-ltd.yaml"
+BETA_TEXT = """\
+# from the website form, 1 Nov
+id: beta-ltd
+company: Beta Ltd
+contact: {name: Sara Beta, email: sara@beta.example, phone: "+44 20 1234 5678", title: COO}
+source: website   # the pricing page
+status: new
+owner: anna
+created: 2026-11-01
+# nothing below yet
+"""
+
+
+@pytest.fixture
+def beta(filled: Repo) -> Repo:
+    """`filled` (account acme-oy with matti-virtanen, deal acme-erp) plus lead beta-ltd."""
+    filled.write(BETA, BETA_TEXT)
+    filled.commit("a lead")
+    return filled
+
+
+def with_status(repo: Repo, status: str, extra: str = "") -> Repo:
+    repo.write(BETA, BETA_TEXT.replace("status: new", f"status: {status}{extra}"))
+    repo.commit("status")
+    return repo
+
+
+# --------------------------------------------------------------------- lead add
+
+
+def test_lead_add_with_everything(filled: Repo):
+    result = filled.run("lead", "add", "Beta Ltd", "--contact", "Sara Beta", "--email",
+                        "sara@beta.example", "--phone", "+44 20 1234 5678", "--title", "COO",
+                        "--source", "website", "--owner", "anna", "--date", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Added lead beta-ltd [{filled.head()[:7]}]\n"
+    assert read(filled, BETA) == dedent("""
+        id: beta-ltd
+        company: Beta Ltd
+        contact: {name: Sara Beta, email: sara@beta.example, phone: +44 20 1234 5678, title: COO}
+        source: website
+        status: new
+        owner: anna
+        created: 2026-11-01
+        """)
+    assert last_commit(filled) == "lead(beta-ltd): add from website\n\nSalescli-Event: add"
+    assert changed(filled) == ["A", BETA]
+    assert filled.git("log", "-1", "--format=%aI").strip() == "2026-11-01T12:00:00+00:00"
+    assert filled.run("check").exit_code == 0
+
+
+def test_lead_add_company_only(repo: Repo):
+    result = repo.run("lead", "add", "Gamma Oy", "--id", "gamma", "--date", "2026-12-24")
+    assert result.exit_code == 0, result.output
+    assert read(repo, "leads/2026-12/gamma.yaml") == dedent("""
+        id: gamma
+        company: Gamma Oy
+        status: new
+        owner: anna
+        created: 2026-12-24
+        """)
+    assert last_commit(repo) == "lead(gamma): add\n\nSalescli-Event: add"
+
+
+def test_lead_add_force_adds_a_probable_duplicate(beta: Repo):
+    result = beta.run("lead", "add", "Beta Again", "--email", "sara@beta.example", "--force")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Added lead beta-again [")
+
+
+def test_a_converted_lead_is_compared_through_its_account(beta: Repo):
+    beta.run("lead", "convert", "beta-ltd", "--no-deal", "--date", "2026-11-10")
+    refused(beta, ["lead", "add", "Beta", "--email", "Sara@Beta.example"], 1,
+            "probable duplicate: same e-mail `Sara@Beta.example` as contact sara-beta of "
+            "account beta-ltd; to add it anyway, use --force")
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["Beta", "--email", " SARA@beta.example"], 1,
+     "probable duplicate: same e-mail ` SARA@beta.example` as lead beta-ltd; "
+     "to add it anyway, use --force"),
+    (["Beta", "--contact", "Sara", "--phone", "020 1234 5678"], 1,
+     "probable duplicate: same phone `020 1234 5678` as lead beta-ltd; "
+     "to add it anyway, use --force"),
+    (["Acme", "--phone", "040-1234567"], 1,
+     "probable duplicate: same phone `040-1234567` as contact matti-virtanen of account "
+     "acme-oy; to add it anyway, use --force"),
+    (["Acme", "--email", "matti.virtanen@acme.fi"], 1,
+     "probable duplicate: same e-mail `matti.virtanen@acme.fi` as contact matti-virtanen of "
+     "account acme-oy; to add it anyway, use --force"),
+    (["Delta", "--source", "tv"], 2,
+     "unknown source 'tv'; choose one of: website, referral, linkedin, event, outbound, "
+     "partner, inbound (settings in salescli.yaml)"),
+    (["Delta", "--owner", "bob"], 2,
+     "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
+    (["Delta", "--id", "Delta"], 2,
+     "invalid lead ID 'Delta': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+    (["Delta", "--id", "beta-ltd"], 1, "lead 'beta-ltd' already exists; choose another --id"),
+    (["Delta", "--date", "yesterday"], 2, "invalid date 'yesterday': use YYYY-MM-DD"),
+])
+def test_lead_add_refusals(beta: Repo, args: list[str], code: int, message: str):
+    refused(beta, ["lead", "add", *args], code, message)
+
+
+# --------------------------------------------------------------------- lead set
+
+
+def test_lead_set_golden_round_trip(beta: Repo):
+    result = beta.run("lead", "set", "beta-ltd", "source=referral")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Updated lead beta-ltd: source=referral [{beta.head()[:7]}]\n"
+    assert read(beta, BETA) == BETA_TEXT.replace("source: website   #", "source: referral  #")
+    assert last_commit(beta) == "lead(beta-ltd): set source=referral\n\nSalescli-Event: set"
+
+
+def test_lead_set_contact_fields_and_new_keys(beta: Repo):
+    result = beta.run("lead", "set", "beta-ltd", "contact.email=sara.b@beta.example",
+                      "notes=Wants a demo")
+    assert result.exit_code == 0, result.output
+    assert read(beta, BETA) == (
+        BETA_TEXT.replace("sara@beta.example", "sara.b@beta.example")
+        .replace("# nothing below yet\n", "notes: Wants a demo\n# nothing below yet\n"))
+    assert beta.run("check").exit_code == 0
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["status=qualified"], 2, "`status` is not set directly: use `salescli lead contact`, "
+                              "`lead qualify`, `lead disqualify` or `lead convert`"),
+    (["converted.account=acme-oy"], 2, "`converted` is not set directly: use "
+                                       "`salescli lead convert`"),
+    (["disqualify_reason=not-icp"], 2, "`disqualify_reason` is not set directly: use "
+                                       "`salescli lead disqualify --reason`"),
+    (["id=beta"], 2, "`id` is not set directly: it is the file name"),
+    (["activities=x"], 2, "`activities` is not set directly: use `salescli log`"),
+    (["compnay=Beta"], 2, "a lead has no field `compnay` (did you mean `company`?); fields: "
+                          "company, contact, source, owner, created, notes"),
+    (["contact.mail=x"], 2, "`contact` has no field `mail`; fields: name, email, phone, title"),
+    (["owner.x=1"], 2, "`owner` has no sub-fields; set it as owner=VALUE"),
+    (["source=tv"], 2, "unknown source 'tv'; choose one of: website, referral, linkedin, "
+                       "event, outbound, partner, inbound (settings in salescli.yaml)"),
+    (["created=2026-02-30"], 1, "leads/2026-11/beta-ltd.yaml:8:10: error: created: "
+                                "'2026-02-30' is not a real date YYYY-MM-DD [schema]; "
+                                "nothing was changed"),
+])
+def test_lead_set_refusals(beta: Repo, args: list[str], code: int, message: str):
+    refused(beta, ["lead", "set", "beta-ltd", *args], code, message)
+
+
+def test_lead_edit(beta: Repo, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("EDITOR", "sed -i 's/^company: Beta Ltd/company: Beta Limited/'")
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = beta.run("lead", "edit", "beta-ltd")
+    assert result.exit_code == 0, result.output
+    assert read(beta, BETA) == BETA_TEXT.replace("Beta Ltd", "Beta Limited")
+
+
+# ------------------------------------------------------------- the lead's status
+
+
+def test_lead_contact(beta: Repo):
+    result = beta.run("lead", "contact", "beta-ltd", "--date", "2026-11-02T09:30:00+02:00")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Lead beta-ltd: contacted [{beta.head()[:7]}]\n"
+    assert read(beta, BETA) == BETA_TEXT.replace("status: new", "status: contacted")
+    assert last_commit(beta) == "lead(beta-ltd): new -> contacted\n\nSalescli-Event: contact"
+    assert beta.git("log", "-1", "--format=%aI").strip() == "2026-11-02T09:30:00+02:00"
+
+
+def test_lead_qualify_hints_at_convert(beta: Repo):
+    with_status(beta, "contacted")
+    result = beta.run("lead", "qualify", "beta-ltd")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"Lead beta-ltd: qualified [{beta.head()[:7]}]\n"
+        "Next: salescli lead convert beta-ltd --value AMOUNT --close-date DATE "
+        "(or --no-deal for the account only)\n")
+    assert read(beta, BETA) == BETA_TEXT.replace("status: new", "status: qualified")
+    assert last_commit(beta) == ("lead(beta-ltd): contacted -> qualified\n\n"
+                                 "Salescli-Event: qualify")
+
+
+def test_lead_disqualify_appends_the_note(beta: Repo):
+    with_status(beta, "contacted", "\nnotes: Met at Slush.")
+    result = beta.run("lead", "disqualify", "beta-ltd", "--reason", "not-icp", "--note",
+                      "Two people, no ERP")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Lead beta-ltd: disqualified (not-icp) [{beta.head()[:7]}]\n"
+    assert read(beta, BETA) == BETA_TEXT.replace(
+        "status: new", "status: disqualified\nnotes: |\n  Met at Slush.\n  Two people, no ERP"
+    ).replace("created: 2026-11-01\n", "created: 2026-11-01\ndisqualify_reason: not-icp\n")
+    assert last_commit(beta) == ("lead(beta-ltd): disqualified (not-icp)\n\n"
+                                 "Salescli-Event: disqualify")
+    assert beta.run("check").exit_code == 0
+
+
+def test_lead_disqualify_without_a_note(beta: Repo):
+    result = beta.run("lead", "disqualify", "beta-ltd", "--reason", "unreachable")
+    assert result.exit_code == 0, result.output
+    assert read(beta, BETA) == BETA_TEXT.replace("status: new", "status: disqualified").replace(
+        "created: 2026-11-01\n", "created: 2026-11-01\ndisqualify_reason: unreachable\n")
+
+
+CONVERTED = "\nconverted: {account: acme-oy, deal: null}"
+
+
+@pytest.mark.parametrize("command,status,extra,message", [
+    (["contact"], "contacted", "", "cannot mark beta-ltd contacted: it is contacted, not new"),
+    (["contact"], "qualified", CONVERTED,
+     "cannot mark beta-ltd contacted: it was converted to account acme-oy"),
+    (["qualify"], "qualified", "", "cannot qualify beta-ltd: it is qualified, not new or "
+                                   "contacted"),
+    (["qualify"], "disqualified", "\ndisqualify_reason: no-need",
+     "cannot qualify beta-ltd: it is disqualified, not new or contacted"),
+    (["disqualify", "--reason", "no-need"], "disqualified", "\ndisqualify_reason: no-need",
+     "cannot disqualify beta-ltd: it is disqualified, not new or contacted or qualified"),
+    (["disqualify", "--reason", "no-need"], "qualified", CONVERTED,
+     "cannot disqualify beta-ltd: it was converted to account acme-oy"),
+    (["convert", "--no-deal"], "qualified", CONVERTED,
+     "cannot convert beta-ltd: it was converted to account acme-oy"),
+    (["convert", "--no-deal"], "disqualified", "\ndisqualify_reason: no-need",
+     "cannot convert beta-ltd: it is disqualified, not new or contacted or qualified"),
+])
+def test_status_changes_the_flow_does_not_have(beta: Repo, command: list[str], status: str,
+                                               extra: str, message: str):
+    with_status(beta, status, extra)
+    refused(beta, ["lead", command[0], "beta-ltd", *command[1:]], 1, message)
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["lead", "disqualify", "beta-ltd", "--reason", "rude"], 2,
+     "unknown disqualify reason 'rude'; choose one of: not-icp, no-need, unreachable, "
+     "budget-or-tech (settings in salescli.yaml)"),
+    (["lead", "contact", "nope"], 1, "no lead 'nope' in leads/; see `salescli lead list` for "
+                                     "the IDs"),
+    (["lead", "qualify", "../beta-ltd"], 2,
+     "invalid lead ID '../beta-ltd': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+])
+def test_status_refusals(beta: Repo, args: list[str], code: int, message: str):
+    refused(beta, args, code, message)
+
+
+def test_disqualify_needs_a_reason(beta: Repo):
+    before, head = beta.snapshot(), beta.head()
+    result = beta.run("lead", "disqualify", "beta-ltd")
+    assert result.exit_code == 2
+    assert "Missing option '--reason'" in result.stderr
+    assert beta.snapshot() == before and beta.head() == head
+
+
+# ---------------------------------------------------------------- lead convert
+
+
+def test_convert_creates_account_contact_and_deal_in_one_commit(beta: Repo):
+    with_status(beta, "contacted")
+    result = beta.run("lead", "convert", "beta-ltd", "--value", "12000", "--close-date",
+                      "2027-02-28", "--date", "2026-12-03")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Converted lead beta-ltd: account beta-ltd (new), contact sara-beta, deal beta-ltd "
+        f"in needs-analysis [{beta.head()[:7]}]\n")
+    assert beta.git("log", "-1", "--format=%s%n%n%b").strip() == (
+        "lead(beta-ltd): convert -> account beta-ltd, deal beta-ltd\n\n"
+        "Salescli-Event: convert")
+    assert beta.git("rev-list", "--count", "HEAD~1..HEAD").strip() == "1"
+    assert sorted(changed(beta)[i:i + 2] for i in range(0, 6, 2)) == [
+        ["A", "accounts/2026-12/beta-ltd.yaml"],
+        ["A", "deals/2026-12/beta-ltd.yaml"],
+        ["M", BETA],
+    ]
+    assert read(beta, "accounts/2026-12/beta-ltd.yaml") == dedent("""
+        id: beta-ltd
+        name: Beta Ltd
+        domain: beta.example
+        owner: anna
+        created: 2026-12-03
+        contacts:
+          - id: sara-beta
+            name: Sara Beta
+            title: COO
+            email: sara@beta.example
+            phone: +44 20 1234 5678
+        """)
+    assert read(beta, "deals/2026-12/beta-ltd.yaml") == dedent("""
+        id: beta-ltd
+        title: Beta Ltd
+        account: beta-ltd
+        pipeline: default
+        stage: needs-analysis
+        status: open
+        value: 12000.00
+        currency: EUR
+        close_date: 2027-02-28
+        owner: anna
+        source: website
+        created: 2026-12-03
+        stakeholders:
+          - {contact: sara-beta}
+        """)
+    assert read(beta, BETA) == BETA_TEXT.replace("status: new", "status: qualified").replace(
+        "created: 2026-11-01\n",
+        "created: 2026-11-01\nconverted: {account: beta-ltd, deal: beta-ltd}\n")
+    assert beta.status() == ""
+    check = beta.run("check")
+    assert check.exit_code == 0, check.output
+
+
+def test_convert_no_deal_creates_the_account_only(beta: Repo):
+    result = beta.run("lead", "convert", "beta-ltd", "--no-deal", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("Converted lead beta-ltd: account beta-ltd (new), contact "
+                             f"sara-beta, no deal [{beta.head()[:7]}]\n")
+    assert last_commit(beta) == ("lead(beta-ltd): convert -> account beta-ltd, no deal\n\n"
+                                 "Salescli-Event: convert")
+    assert changed(beta) == ["A", "accounts/2026-11/beta-ltd.yaml", "M", BETA]
+    assert "converted: {account: beta-ltd, deal: null}\n" in read(beta, BETA)
+    assert beta.run("check").exit_code == 0
+
+
+def test_convert_into_the_account_with_the_same_domain(beta: Repo):
+    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "sara@acme.fi"))
+    beta.commit()
+    result = beta.run("lead", "convert", "beta-ltd", "--title", "Pilot", "--value", "5000",
+                      "--close-date", "2027-01-15", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        "Converted lead beta-ltd: account acme-oy (existing, same domain acme.fi), contact "
+        "sara-beta, deal pilot in needs-analysis [")
+    assert sorted(changed(beta)[i:i + 2] for i in range(0, 6, 2)) == [
+        ["A", "deals/2026-11/pilot.yaml"],
+        ["M", "accounts/2026-10/acme-oy.yaml"],
+        ["M", BETA],
+    ]
+    assert read(beta, "accounts/2026-10/acme-oy.yaml").endswith("""\
+    influence: high
+  - id: sara-beta
+    name: Sara Beta
+    title: COO
+    email: sara@acme.fi
+    phone: +44 20 1234 5678
+""")
+    deal = read(beta, "deals/2026-11/pilot.yaml")
+    assert "title: Pilot\naccount: acme-oy\n" in deal
+    assert "converted: {account: acme-oy, deal: pilot}" in read(beta, BETA)
+    assert beta.run("check").exit_code == 0
+
+
+def test_convert_reuses_a_contact_with_the_same_email(beta: Repo):
+    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "Matti.Virtanen@acme.fi"))
+    beta.commit()
+    result = beta.run("lead", "convert", "beta-ltd", "--account", "acme-oy", "--value", "1",
+                      "--close-date", "2027-01-15", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    assert "account acme-oy (existing), contact matti-virtanen (existing), deal" in result.stdout
+    assert sorted(changed(beta)[i:i + 2] for i in range(0, 4, 2)) == [
+        ["A", "deals/2026-11/beta-ltd.yaml"], ["M", BETA]]
+    assert "  - {contact: matti-virtanen}\n" in read(beta, "deals/2026-11/beta-ltd.yaml")
+
+
+def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
+    repo.write("accounts/2026-10/webmail.yaml", "id: webmail\nname: Webmail\ndomain: gmail.com\n")
+    repo.write("leads/2026-11/solo.yaml",
+               "id: solo\ncompany: Solo Consulting\ncontact: {name: Sam, email: sam@gmail.com}\n"
+               "created: 2026-11-01\n")
+    repo.commit()
+    result = repo.run("lead", "convert", "solo", "--no-deal", "--date", "2026-11-02")
+    assert result.exit_code == 0, result.output
+    assert "account solo-consulting (new)" in result.stdout
+    assert read(repo, "accounts/2026-11/solo-consulting.yaml") == dedent("""
+        id: solo-consulting
+        name: Solo Consulting
+        owner: anna
+        created: 2026-11-02
+        contacts:
+          - id: sam
+            name: Sam
+            email: sam@gmail.com
+        """)
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--value", "12000"], 2,
+     "--close-date is required: the new deal needs an expected close date (or use --no-deal)"),
+    (["--no-deal", "--value", "1", "--stage", "proposal"], 2,
+     "--no-deal creates no deal: drop --value, --stage"),
+    (["--close-date", "2027-02-28"], 1,
+     "cannot convert beta-ltd with a deal in `needs-analysis`: `needs-analysis` requires "
+     "`value`"),
+    (["--value", "1", "--close-date", "2027-02-28", "--stage", "proposal"], 1,
+     "cannot convert beta-ltd with a deal in `proposal`: `proposal` requires a stakeholder "
+     "with role economic-buyer or decision-maker; `proposal` requires `items`"),
+    (["--value", "1", "--close-date", "2027-02-28", "--stage", "won"], 1,
+     "cannot convert beta-ltd with a deal in `won`: no stage `won` in pipeline `default` "
+     "(needs-analysis, proposal, negotiation, contracting)"),
+    (["--value", "1", "--close-date", "2027-02-28", "--pipeline", "nope"], 1,
+     "pipelines/nope.yaml: no such pipeline; create it or fix the deal's `pipeline:`"),
+    (["--value", "lots", "--close-date", "2027-02-28"], 2, "not an amount of money: 'lots'"),
+    (["--value", "1", "--close-date", "28.2.2027"], 2,
+     "invalid --close-date '28.2.2027': use YYYY-MM-DD"),
+    (["--no-deal", "--account", "nope"], 1,
+     "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
+    (["--no-deal", "--account", "No Pe"], 2,
+     "invalid account ID 'No Pe': IDs are 1-64 characters of a-z, 0-9 and '-', "
+     "starting with a letter or digit"),
+])
+def test_convert_refusals(beta: Repo, args: list[str], code: int, message: str):
+    refused(beta, ["lead", "convert", "beta-ltd", *args], code, message)
+
+
+def test_convert_refuses_an_ambiguous_match(beta: Repo):
+    beta.write("accounts/2026-10/acme-2.yaml", "id: acme-2\nname: Acme Two\ndomain: acme.fi\n")
+    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "sara@acme.fi"))
+    beta.commit()
+    refused(beta, ["lead", "convert", "beta-ltd", "--no-deal"], 1,
+            "cannot convert beta-ltd: accounts acme-2, acme-oy all have its domain; "
+            "choose one with --account")
+
+
+def test_convert_refuses_a_lead_whose_account_file_is_dirty(beta: Repo):
+    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "sara@acme.fi"))
+    beta.commit()
+    path = beta.root / "accounts/2026-10/acme-oy.yaml"
+    path.write_text(path.read_text() + "notes: draft\n")
+    before, head = beta.snapshot(), beta.head()
+    result = beta.run("lead", "convert", "beta-ltd", "--no-deal")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: accounts/2026-10/acme-oy.yaml: has uncommitted changes; commit or discard "
+        "them first (git diff -- accounts/2026-10/acme-oy.yaml)\n")
+    assert beta.snapshot() == before and beta.head() == head
+
+
+def test_convert_matches_a_business_id_written_on_the_lead(beta: Repo):
+    # Lead has no business_id field (check warns about it), but one typed in counts
+    beta.write(BETA, BETA_TEXT.replace("company: Beta Ltd", "company: Beta Ltd\n"
+                                       "business_id: 1234 567-8"))
+    beta.commit()
+    result = beta.run("lead", "convert", "beta-ltd", "--no-deal")
+    assert result.exit_code == 0, result.output
+    assert "account acme-oy (existing, same business id 1234567-8)" in result.stdout
+
+
+def test_convert_writes_nothing_when_a_later_file_fails(beta: Repo):
+    # the account is written before the deal is validated: the deal's error undoes it
+    settings = beta.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("currency: EUR", "currency: ABC"))
+    beta.commit("a currency check refuses")
+    refused(beta, ["lead", "convert", "beta-ltd", "--value", "1", "--close-date", "2027-01-01",
+                   "--date", "2026-12-05"], 1,
+            "deals/2026-12/beta-ltd.yaml: `ABC` is not an ISO 4217 currency code; "
+            "nothing was changed")
+    assert not (beta.root / "accounts/2026-12/beta-ltd.yaml").exists()
+
+
+def test_convert_names_a_contact_without_a_name_by_their_email(repo: Repo):
+    repo.write("leads/2026-11/eta.yaml", "id: eta\ncompany: Eta\ncontact: {email: info@eta.fi, "
+               "title: Office}\ncreated: 2026-11-01\n")
+    repo.write("leads/2026-11/theta.yaml", "id: theta\ncompany: Theta\ncontact: {title: CEO}\n"
+               "created: 2026-11-01\n")
+    repo.commit()
+    assert repo.run("lead", "convert", "eta", "--no-deal", "--date", "2026-11-02").exit_code == 0
+    assert read(repo, "accounts/2026-11/eta.yaml").endswith(
+        "contacts:\n  - id: info-eta-fi\n    name: info@eta.fi\n    title: Office\n"
+        "    email: info@eta.fi\n")
+    result = repo.run("lead", "convert", "theta", "--no-deal", "--date", "2026-11-02")
+    assert result.exit_code == 0, result.output
+    assert "contacts" not in read(repo, "accounts/2026-11/theta.yaml")
+    assert repo.run("check").exit_code == 0
