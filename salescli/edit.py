@@ -165,6 +165,8 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
             value = load_fast(f"v: {raw}\n")["v"] if raw.strip() else None
         except YamlProblem:
             value = raw
+        if value in (None, "") and raw.strip() not in ("", "~", "null", "Null", "NULL"):
+            value = raw  # `#1`, `|`, `>`: text for a text field, refused by any other
         if isinstance(value, dict | list):
             value = raw  # a set value is one scalar; structure is what `edit` is for
         changes[key] = value
@@ -177,6 +179,12 @@ def today(date: str | dt.date | None) -> dt.date:
 
 def field_names(model: Any) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _nested_model_field(field: Any) -> bool:
+    from salescli.loader import _nested_model
+
+    return _nested_model(field.annotation)[0] is not None
 
 
 def _is_text(annotation: Any) -> bool:
@@ -222,8 +230,11 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
         field = next(f for n, f in owner.model_fields.items() if (f.alias or n) == name)
-        if value is not None and not isinstance(value, str) and _is_text(field.annotation):
-            changes[key] = raw[key]
+        if value is not None and _is_text(field.annotation):
+            changes[key] = raw[key]  # exactly as typed: `#1`, `007` and `yes` stay text
+        elif isinstance(value, str) and value == raw[key] and _nested_model_field(field):
+            raise UsageError(f"`{key}` is a group of fields: set its parts "
+                             f"({key}.FIELD=VALUE) or use `edit`")
     return changes
 
 

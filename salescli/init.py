@@ -82,8 +82,12 @@ products: []
 """
 
 
-def vscode_settings(existing: str | None) -> str:
-    data = json.loads(existing) if existing else {}
+def vscode_settings(existing: str | None) -> str | None:
+    """settings.json with the schema mapping added; None if the file is not plain JSON."""
+    try:
+        data = json.loads(existing) if existing else {}
+    except json.JSONDecodeError:  # VS Code allows comments; we never rewrite those files
+        return None
     schemas = data.setdefault("yaml.schemas", {})
     for kind, globs in SCHEMA_GLOBS.items():
         schemas[f"./{SCHEMA_DIR}/{kind}.schema.json"] = globs
@@ -106,17 +110,22 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
     user = git(directory, "config", "user.name", check=False).stdout.strip()
     owner = slugify(user.split()[0]) if user else None
 
-    files: dict[str, str] = {
-        SETTINGS_FILE: settings_text(owner, preset),
-        f"{PIPELINES_DIR}/{preset}.yaml": pipeline,
-        PRODUCTS_FILE: PRODUCTS_TEXT,
-    }
+    files: dict[str, str] = {SETTINGS_FILE: settings_text(owner, preset)}
+    # an adopted repository keeps its own pipeline and price list
+    for rel, text in ((f"{PIPELINES_DIR}/{preset}.yaml", pipeline), (PRODUCTS_FILE, PRODUCTS_TEXT)):
+        if not (directory / rel).exists():
+            files[rel] = text
     for kind in MODELS:
         files[f"{SCHEMA_DIR}/{kind}.schema.json"] = json.dumps(json_schema(kind), indent=2) + "\n"
     vscode = directory / ".vscode" / "settings.json"
-    files[".vscode/settings.json"] = vscode_settings(
-        vscode.read_text("utf-8") if vscode.exists() else None
-    )
+    merged = vscode_settings(vscode.read_text("utf-8") if vscode.exists() else None)
+    if merged is None:
+        import sys
+
+        print("warning: .vscode/settings.json is not plain JSON (comments?); left as it was. "
+              "Add the \"yaml.schemas\" mapping from `salescli schema` by hand.", file=sys.stderr)
+    else:
+        files[".vscode/settings.json"] = merged
     for folder in (*KIND_DIRS.values(), "templates", "quotes"):
         if not (directory / folder).exists():
             files[f"{folder}/.gitkeep"] = ""

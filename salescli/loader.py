@@ -111,6 +111,8 @@ def parse_text(kind: str, rel: str, text: str) -> Parsed:
             parsed.model = model_cls.model_validate(_without(data, [e["loc"] for e in errors]))
         except ValidationError:
             pass
+    if kind in RECORD_KINDS and "/" in rel:
+        findings.extend(_placement(parsed))
     return parsed
 
 
@@ -242,10 +244,7 @@ def parse_file(root: Path | str, kind: str, path: Path | str) -> Parsed:
     text = read_text(path, rel, findings)
     if text is None:
         return Parsed(kind, rel, None, findings=findings)
-    parsed = parse_text(kind, rel, text)
-    if kind in RECORD_KINDS:
-        parsed.findings.extend(_placement(parsed))
-    return parsed
+    return parse_text(kind, rel, text)
 
 
 def _placement(parsed: Parsed) -> list[Finding]:

@@ -304,3 +304,47 @@ def test_six_parallel_deal_set_commands(acct: Repo):
         files = acct.git("show", "--name-only", "--format=", sha).split()
         assert len(files) == 1
     assert acct.status() == ""
+
+
+def test_set_keeps_text_exactly_as_typed(deal: Repo):
+    assert deal.run("deal", "set", "acme-erp", "notes=#1 priority: call back",
+                    "next_step.action=Call #urgent", "owner=anna").exit_code == 0
+    text = (deal.root / DEAL_FILE).read_text()
+    assert "notes: '#1 priority: call back'\n" in text
+    assert "next_step: {action: 'Call #urgent'}\n" in text
+    refused(deal, ["deal", "set", "acme-erp", "next_step=#x"], 2,
+            "`next_step` is a group of fields: set its parts (next_step.FIELD=VALUE) or use "
+            "`edit`")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--currency", "eur"], "--currency 'eur': expected a 3-letter code such as EUR"),
+    (["--value", "nan"], "not an amount of money: 'nan'"),
+    (["--value", "-5"], "not an amount of money: '-5'"),
+    (["--value", "1.234"], "1.234 has more than 2 decimals; money is kept to the cent"),
+])
+def test_add_bad_values_are_one_line_usage_errors(acct: Repo, args: list[str], message: str):
+    base = ["deal", "add", "X", "--account", "acme-oy", "--value", "1", "--close-date",
+            "2027-01-01"]
+    if "--value" in args:
+        base = base[:5] + base[7:]
+    refused(acct, [*base, *args], 2, message)
+
+
+def test_edit_refuses_an_id_that_does_not_match_the_file(deal: Repo, tmp_path: Path,
+                                                        monkeypatch):
+    script = tmp_path / "ed.py"
+    script.write_text("import re, sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+                      "p.write_text(re.sub('(?m)^id: acme-erp$', 'id: other', p.read_text()))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    refused(deal, ["deal", "edit", "acme-erp"], 1,
+            f"{DEAL_FILE}: still invalid and not saved again; nothing changed")
+
+
+def test_new_lists_go_to_their_documented_place(deal: Repo):
+    assert deal.run("deal", "set", "acme-erp", "notes=Met at Slush").exit_code == 0
+    assert deal.run("log", "call", "acme-erp", "Intro").exit_code == 0
+    assert deal.run("deal", "stakeholder", "acme-erp", "matti-virtanen").exit_code == 0
+    keys = [ln.split(":")[0] for ln in (deal.root / DEAL_FILE).read_text().splitlines()
+            if ln and not ln.startswith((" ", "#"))]
+    assert keys[-4:] == ["created", "stakeholders", "activities", "notes"]

@@ -75,3 +75,24 @@ def test_commands_outside_a_repository_say_how_to_start(tmp_path: Path, monkeypa
     assert result.exit_code == 1
     assert "not a salescli repository" in result.output
     assert "salescli init" in result.output
+
+
+def test_adopting_keeps_the_repositorys_own_pipeline_price_list_and_commented_vscode(
+        tmp_path: Path):
+    root = tmp_path / "own"
+    (root / "pipelines").mkdir(parents=True)
+    (root / ".vscode").mkdir()
+    git(root, "init", "-q")
+    mine = {"pipelines/default.yaml": "name: default\nstages:\n  - {id: only, probability: 5}\n",
+            "products.yaml": "currency: USD\nproducts: []\n",
+            ".vscode/settings.json": '{\n  // mine\n  "editor.fontSize": 14\n}\n'}
+    for rel, text in mine.items():
+        (root / rel).write_text(text)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "mine")
+    result = CliRunner().invoke(cli, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    assert ".vscode/settings.json is not plain JSON" in result.stderr
+    for rel, text in mine.items():
+        assert (root / rel).read_text() == text
+    assert git(root, "status", "--porcelain") == ""

@@ -60,6 +60,16 @@ class LazyGroup(click.Group):
             exc = click.ClickException(str(err))
             exc.exit_code = err.exit_code
             raise exc from None
+        except ValueError as err:
+            # pydantic's ValidationError on input a command did not check itself:
+            # still one line, never a traceback
+            if type(err).__name__ != "ValidationError":
+                raise
+            first = err.errors()[0]  # type: ignore[attr-defined]
+            where = ".".join(str(p) for p in first["loc"])
+            exc = click.ClickException(f"{where}: {first['msg']}")
+            exc.exit_code = 2
+            raise exc from None
         except OSError as err:
             if isinstance(err, BrokenPipeError):
                 raise

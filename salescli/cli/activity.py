@@ -100,8 +100,11 @@ def _log_command(activity_type: str) -> click.Command:
             def append(data: Any) -> None:
                 from ruamel.yaml.comments import CommentedSeq
 
+                from salescli.model import key_order
+                from salescli.yamlio import set_in
+
                 if not data.get("activities"):
-                    data["activities"] = CommentedSeq()
+                    set_in(data, "activities", CommentedSeq(), key_order(kind))
                 data["activities"].append(block(activity))
 
             s.update(record, append)
@@ -148,10 +151,16 @@ def stale_rows(repo: Any, deals: list[Any], on: dt.date) -> list[dict]:
 
     entered = stage_entered(repo.root)
     rows = []
+    from salescli.errors import SalescliError
+
     for d in deals:
         if d.status != "open":
             continue
-        pipe = repo.pipeline(d.pipeline)
+        try:
+            pipe = repo.pipeline(d.pipeline)
+        except SalescliError as err:  # one broken reference must not hide the others
+            click.echo(f"warning: {d.id}: {err}", err=True)
+            continue
         stage = next((s for s in pipe.stages if s.id == d.stage), None)
         if stage is None or not stage.max_days:
             continue

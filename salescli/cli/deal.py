@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -35,9 +36,14 @@ def money(value: Any) -> Decimal | None:
     if value is None:
         return None
     try:
-        return cents(Decimal(str(value)))
+        amount = Decimal(str(value))
     except ArithmeticError:
-        raise UsageError(f"not an amount of money: {value!r}") from None
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise UsageError(f"not an amount of money: {value!r}")
+    if cents(amount) != amount:
+        raise UsageError(f"{value} has more than 2 decimals; money is kept to the cent")
+    return cents(amount)
 
 
 def refuse(problems: list[str], what: str) -> None:
@@ -223,6 +229,8 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: str | None,
     pipe = repo.pipeline(pipeline)
     target = stage or pipe.stages[0].id
     created = today(date)
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise UsageError(f"--currency {currency!r}: expected a 3-letter code such as EUR")
     due = parse_date(close_date, "--close-date")
     if due is None:
         raise UsageError("--close-date is required: an open deal needs an expected close date")
@@ -470,8 +478,11 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
         def change(data: Any) -> None:
             from ruamel.yaml.comments import CommentedSeq
 
+            from salescli.model import key_order
+            from salescli.yamlio import set_in
+
             if "stakeholders" not in data or data["stakeholders"] is None:
-                data["stakeholders"] = CommentedSeq()
+                set_in(data, "stakeholders", CommentedSeq(), key_order("deal"))
             people = data["stakeholders"]
             index = next((i for i, p in enumerate(people) if p.get("contact") == contact_id),
                          None)
@@ -541,9 +552,12 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
         if value is None:
             return None
         try:
-            return Decimal(value)
+            result = Decimal(value)
         except ArithmeticError:
-            raise UsageError(f"{what} must be a number, not {value!r}") from None
+            result = None
+        if result is None or not result.is_finite() or result < 0:
+            raise UsageError(f"{what} must be a number of at least 0, not {value!r}")
+        return result
 
     item: dict[str, Any] = {}
     if product:
@@ -576,13 +590,13 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
         def add(data: Any) -> None:
             from ruamel.yaml.comments import CommentedSeq
 
+            from salescli.model import key_order
+            from salescli.yamlio import set_in
+
             if not data.get("items"):
-                data["items"] = CommentedSeq()
+                set_in(data, "items", CommentedSeq(), key_order("deal"))
             data["items"].append(flow(item))
             if approved_by:
-                from salescli.model import key_order
-                from salescli.yamlio import set_in
-
                 set_in(data, "approved_by", approved_by, key_order("deal"))
 
         s.update(record, add)

@@ -44,9 +44,12 @@ def make_edit_command(kind: str) -> click.Command:
 
         with session(ctx, kind, record_id, "edit", date, message, no_commit,
                      summary="edit") as s:
-            record = s.load(kind, record_id)
-            rel = s.repo.rel(record.path)
-            shown = record.text
+            # an invalid file can be opened too: fixing it is what `edit` is for
+            path = s.repo.find(kind, record_id)
+            s.guard(path)
+            rel = s.repo.rel(path)
+            original = path.read_text(encoding="utf-8")
+            shown = original
             with tempfile.TemporaryDirectory(prefix="salescli-") as tmp:
                 scratch = os.path.join(tmp, f"{record_id}.yaml")
                 while True:
@@ -59,7 +62,7 @@ def make_edit_command(kind: str) -> click.Command:
                     if not text.strip():
                         raise SalescliError(f"{rel}: emptied in the editor; nothing changed")
                     if edited == shown:
-                        if text == record.text:
+                        if text == original:
                             echo(f"{rel}: no changes")
                             return
                         raise SalescliError(f"{rel}: still invalid and not saved again; "
@@ -73,7 +76,7 @@ def make_edit_command(kind: str) -> click.Command:
                         break
                     shown = _header([f"line {d.line}: {d.message}" if d.line > 1 or d.column > 1
                                      else d.message for d in errors]) + text
-            s.write(record.path, text)
+            s.write(path, text)
         done(s, f"Saved {rel}")
 
     edit.help = f"""Edit a {kind} in $VISUAL or $EDITOR, validated before it is committed.
