@@ -11,6 +11,7 @@ from salescli.cli.common import change_options, complete_ids, done, echo, sessio
 from salescli.errors import SalescliError
 
 MARK = "# salescli: "
+MAX_ROUNDS = 20
 
 
 def _strip_header(text: str) -> str:
@@ -52,7 +53,7 @@ def make_edit_command(kind: str) -> click.Command:
             shown = original
             with tempfile.TemporaryDirectory(prefix="salescli-") as tmp:
                 scratch = os.path.join(tmp, f"{record_id}.yaml")
-                while True:
+                for _round in range(MAX_ROUNDS):
                     with open(scratch, "w", encoding="utf-8") as fh:
                         fh.write(shown)
                     run_editor(scratch)
@@ -76,6 +77,9 @@ def make_edit_command(kind: str) -> click.Command:
                         break
                     shown = _header([f"line {d.line}: {d.message}" if d.line > 1 or d.column > 1
                                      else d.message for d in errors]) + text
+                else:  # a scripted $EDITOR that never converges must not loop forever
+                    raise SalescliError(f"{rel}: still invalid after {MAX_ROUNDS} edits; "
+                                        "nothing changed")
             s.write(path, text)
         done(s, f"Saved {rel}")
 
