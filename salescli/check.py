@@ -314,14 +314,19 @@ VALIDATORS: dict[str, tuple[Callable[[Parsed, Context], Iterable[Finding]], ...]
 }
 
 
+def validate(parsed: Parsed, ctx: Context) -> list[Finding]:
+    """A parsed file's own findings, then its kind's validators (if it has a model)."""
+    findings = list(parsed.findings)
+    if parsed.model is not None:
+        for validator in VALIDATORS[parsed.kind]:
+            findings.extend(validator(parsed, ctx))
+    return findings
+
+
 def check_file(root: str, kind: str, rel: str, ctx: Context) -> tuple[Parsed, FileResult]:
     """Parse one file and run its kind's validators; diagnostics come out located."""
     parsed = parse_file(root, kind, rel)
-    findings = list(parsed.findings)
-    if parsed.model is not None:
-        for validator in VALIDATORS[kind]:
-            findings.extend(validator(parsed, ctx))
-    result = FileResult(rel, [to_diagnostic(f, parsed.text) for f in findings])
+    result = FileResult(rel, [to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)])
     if parsed.model is not None and kind in ("account", "lead"):
         result.keys = duplicate_keys(kind, parsed.model)
         if kind == "account":
@@ -401,11 +406,7 @@ def run_check(root: Path) -> list[Diagnostic]:
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     rels = {kind: _record_files(root_s, kind, ctx, out) for kind in KIND_DIRS}
     for parsed in parsed_config:
-        findings = list(parsed.findings)
-        if parsed.model is not None:
-            for validator in VALIDATORS[parsed.kind]:
-                findings.extend(validator(parsed, ctx))
-        out.extend(to_diagnostic(f, parsed.text) for f in findings)
+        out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 
     # 2. accounts, which deals are checked against; 3. deals and leads
     results = _check_many(root_s, "account", rels["account"], ctx)
@@ -504,5 +505,5 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
                 if account is not None:
                     ctx.accounts[ref] = AccountInfo(
                         account.parent, {c.id: c.role for c in account.contacts})
-    findings = [f for v in VALIDATORS[kind] for f in v(Parsed(kind, rel, model=model), ctx)]
+    findings = validate(Parsed(kind, rel, model=model), ctx)
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]

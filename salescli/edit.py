@@ -22,7 +22,7 @@ from typing import Any
 from salescli.errors import SalescliError, UsageError
 from salescli.gitio import Change
 from salescli.ids import check_id, slugify, unique_id
-from salescli.loader import Parsed, parse_file, parse_text, to_diagnostic
+from salescli.loader import parse_file, parse_text, raise_if_invalid
 from salescli.model import key_order
 from salescli.repo import KIND_DIRS
 from salescli.yamlio import RoundTrip, YamlProblem, apply_sets, dump_new, keep_tail
@@ -55,13 +55,6 @@ class Loaded:
     model: Any
 
 
-def _raise_invalid(parsed: Parsed, doing: str) -> None:
-    errors = [f for f in parsed.findings if f.severity == "error"]
-    if errors or parsed.model is None:
-        where = to_diagnostic(errors[0], parsed.text).format() if errors else parsed.path
-        raise SalescliError(f"{where}; {doing}")
-
-
 class Session(Change):
     """A Change that also reads, edits and creates records."""
 
@@ -78,7 +71,7 @@ class Session(Change):
         path = self.repo.find(kind, record_id)
         self.guard(path)
         parsed = parse_file(self.root, kind, path)
-        _raise_invalid(parsed, "fix the file first (see `salescli check`)")
+        raise_if_invalid(parsed, "fix the file first (see `salescli check`)")
         return Loaded(kind, record_id, path, parsed.text or "", parsed.model)
 
     def _validated(self, kind: str, path: Path, text: str) -> Any:
@@ -87,7 +80,7 @@ class Session(Change):
 
         rel = self.repo.rel(path)
         parsed = parse_text(kind, rel, text)
-        _raise_invalid(parsed, "nothing was changed")
+        raise_if_invalid(parsed, "nothing was changed")
         if kind in KIND_DIRS:
             errors = record_errors(self.repo, kind, rel, parsed.model)
             if errors:

@@ -267,12 +267,14 @@ def _placement(parsed: Parsed) -> list[Finding]:
     return out
 
 
-def _raise_first_error(parsed: Parsed) -> None:
+def raise_if_invalid(parsed: Parsed, doing: str = "fix the file (see `salescli check`)"
+                     ) -> None:
+    """Refuse a file with errors: its first diagnostic, then what to do about it."""
     errors = [f for f in parsed.findings if f.severity == "error"]
     if errors or parsed.model is None:
-        first = to_diagnostic(errors[0], parsed.text) if errors else None
-        where = first.format() if first else f"{parsed.path}: invalid"
-        raise SalescliError(f"{where}; fix the file (see `salescli check`)")
+        where = to_diagnostic(errors[0], parsed.text).format() if errors \
+            else f"{parsed.path}: invalid"
+        raise SalescliError(f"{where}; {doing}")
 
 
 def load_config(root: Path, kind: str, relpath: str) -> Any:
@@ -280,13 +282,13 @@ def load_config(root: Path, kind: str, relpath: str) -> Any:
     if not path.exists():
         raise SalescliError(f"{relpath}: missing; run `salescli init` to create it")
     parsed = parse_file(root, kind, path)
-    _raise_first_error(parsed)
+    raise_if_invalid(parsed)
     return parsed.model
 
 
 def load_record_file(root: Path, kind: str, path: Path) -> Any:
     parsed = parse_file(root, kind, path)
-    _raise_first_error(parsed)
+    raise_if_invalid(parsed)
     return parsed.model
 
 
