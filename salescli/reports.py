@@ -1,0 +1,644 @@
+"""Report arithmetic (SPEC §7): pure functions from timelines to rows and totals.
+
+No git, no files, no click: `history.py` supplies the timelines, the CLI the query.
+Every report returns `{"report", "as_of", "filters", "rows", "totals"}`. Money is a
+Decimal in cents, summed per currency unless the settings' `fx` converts it; rates
+are 0..1 rounded to 4 decimals; day counts are rounded to 1 decimal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from salescli.history import Timeline
+from salescli.money import CENT, deal_value
+
+DAY = 86400
+CATEGORIES = ("won", "commit", "best-case", "pipeline")
+CHANGES = ("new", "advanced", "moved-back", "won", "lost", "value-up", "value-down",
+           "slipped", "new-leads", "converted")
+
+
+@dataclass
+class Query:
+    """What a report is asked: the moment, the window and the filters."""
+
+    as_of: float                  # epoch seconds: history after this is ignored
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive; defaults to the as-of date
+    pipeline: str | None = None
+    owner: str | None = None
+    source: str | None = None
+    by: str | None = None
+
+    @property
+    def as_of_date(self) -> dt.date:
+        return dt.datetime.fromtimestamp(self.as_of, dt.UTC).date()
+
+    @property
+    def last(self) -> dt.date:
+        return self.until or self.as_of_date
+
+    def in_window(self, day: dt.date | None) -> bool:
+        return day is not None and (self.since is None or day >= self.since) \
+            and day <= self.last
+
+    def filters(self) -> dict[str, Any]:
+        out = {"since": self.since, "until": self.until, "pipeline": self.pipeline,
+               "owner": self.owner, "source": self.source}
+        if self.by:
+            out["by"] = self.by
+        return out
+
+
+@dataclass
+class Config:
+    """The repository's settings, pipelines (by name) and price list."""
+
+    settings: Any
+    pipelines: dict[str, Any]
+    products: Any = None
+
+    def pipeline(self, name: str | None) -> Any:
+        return self.pipelines.get(name or self.settings.default_pipeline)
+
+    def stage_ids(self, name: str | None) -> list[str]:
+        pipe = self.pipeline(name)
+        return [s.id for s in pipe.stages] if pipe else []
+
+
+def _date(text: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _day(epoch: float) -> dt.date:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
+
+
+def rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def days(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+@dataclass
+class Deal:
+    """A deal as it was at the query's moment, with its timeline."""
+
+    timeline: Timeline
+    state: dict[str, Any]
+    value: Decimal | None
+    currency: str
+
+    @property
+    def id(self) -> str:
+        return self.timeline.id
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "state":
+            raise AttributeError(name)  # copy/pickle probe before state exists
+        return self.state.get(name)
+
+    @property
+    def created_date(self) -> dt.date:
+        return _day(self.timeline.created)
+
+    def closed_on(self, status: str) -> dt.date | None:
+        """When the deal was won or lost: its won_date/lost_date, else the commit's date."""
+        if self.state.get("status") != status:
+            return None
+        recorded = _date(self.state.get(f"{status}_date"))
+        if recorded:
+            return recorded
+        changes = self.timeline.history("status", float("inf"))
+        when = next((t for t, v in reversed(changes) if v == status), self.timeline.created)
+        return _day(when)
+
+
+def price(value: Any, products: Any) -> Decimal | None:
+    """A stored value (cents, or a deal's items to price) as money."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return (Decimal(value) / 100).quantize(CENT)
+    if isinstance(value, tuple) and products is not None:
+        keys = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
+        items = []
+        for raw in value[1]:
+            item = dict(zip(keys, raw, strict=True))
+            try:
+                items.append(SimpleNamespace(
+                    product=item["product"], quantity=Decimal(item["quantity"] or 1),
+                    unit_price=None if item["unit_price"] is None
+                    else Decimal(item["unit_price"]),
+                    discount=Decimal(item["discount"] or 0),
+                    billing=item["billing"] or "one-time",
+                    cycles=int(item["cycles"]) if item["cycles"] else None))
+            except (ArithmeticError, ValueError):
+                return None
+        return deal_value(SimpleNamespace(value=None, items=items), products)
+    return None
+
+
+class Book:
+    """The deals and leads a report looks at, as of the query's moment."""
+
+    def __init__(self, timelines: Iterable[Timeline], config: Config, query: Query):
+        self.config, self.query = config, query
+        fx = {k: Decimal(str(v)) for k, v in (config.settings.fx or {}).items()}
+        base = config.settings.currency
+        self.deals: list[Deal] = []
+        self.leads: list[tuple[Timeline, dict[str, Any]]] = []
+        for tl in timelines:
+            if not tl.exists(query.as_of):
+                continue
+            state = tl.state(query.as_of)
+            if tl.kind == "lead":
+                if self._wanted(state, lead=True):
+                    self.leads.append((tl, state))
+                continue
+            if not self._wanted(state):
+                continue
+            value = price(state.get("value"), config.products)
+            currency = state.get("currency") or base
+            if currency != base and currency in fx and value is not None:
+                value, currency = (value * fx[currency]).quantize(CENT), base
+            self.deals.append(Deal(tl, state, value, currency))
+        self.base = base
+
+    def _wanted(self, state: dict[str, Any], lead: bool = False) -> bool:
+        q = self.query
+        if q.owner and state.get("owner") != q.owner:
+            return False
+        if q.source and state.get("source") != q.source:
+            return False
+        if not lead and q.pipeline and \
+                (state.get("pipeline") or self.config.settings.default_pipeline) != q.pipeline:
+            return False
+        return True
+
+    def payload(self, name: str, rows: list[dict], totals: dict) -> dict[str, Any]:
+        return {"report": name, "as_of": self.query.as_of_date,
+                "filters": self.query.filters(), "rows": rows, "totals": totals}
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0)).quantize(CENT)
+
+
+def _by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for d in deals:
+        out[d.currency] += d.value or 0
+    return {c: v.quantize(CENT) for c, v in sorted(out.items())}
+
+
+# ----------------------------------------------------------------------- funnel
+
+
+def stage_days(tl: Timeline, until: float) -> dict[str, float]:
+    """Days a deal spent in each stage while open, up to `until` (or its close)."""
+    spent: dict[str, float] = defaultdict(float)
+    stage = status = None
+    start = tl.created
+    for when, _, name, _, new, _ in tl.changes:
+        if when > until:
+            break
+        if name not in ("stage", "status"):
+            continue
+        if stage is not None and status == "open":
+            spent[stage] += (when - start) / DAY
+        if name == "stage":
+            stage = new
+        else:
+            status = new
+        start = when
+        if stage is not None and status == "open":
+            spent.setdefault(stage, 0.0)  # entered, even if it left at once
+    if stage is not None and status == "open":
+        spent[stage] += max(0.0, until - start) / DAY
+    return dict(spent)
+
+
+def funnel(book: Book) -> dict[str, Any]:
+    q = book.query
+    name = q.pipeline or book.config.settings.default_pipeline
+    stages = book.config.stage_ids(name)
+    deals = [d for d in book.deals if q.in_window(d.created_date)
+             and (d.pipeline or book.config.settings.default_pipeline) == name]
+    reached = [0] * len(stages)
+    lost_here, open_here = Counter(), Counter()
+    spent: dict[str, list[float]] = defaultdict(list)
+    won = lost = still_open = 0
+    for d in deals:
+        seen = [stages.index(s) for _, s in d.timeline.history("stage", q.as_of) if s in stages]
+        top = len(stages) - 1 if d.status == "won" else max(seen, default=-1)
+        for i in range(top + 1):
+            reached[i] += 1
+        won += d.status == "won"
+        lost += d.status == "lost"
+        still_open += d.status == "open"
+        if d.status == "lost":
+            lost_here[d.stage] += 1
+        elif d.status == "open":
+            open_here[d.stage] += 1
+        for stage, n in stage_days(d.timeline, q.as_of).items():
+            spent[stage].append(n)
+    rows = []
+    for i, stage in enumerate(stages):
+        after = reached[i + 1] if i + 1 < len(stages) else won
+        rows.append({"stage": stage, "reached": reached[i],
+                     "conversion": rate(after, reached[i]), "lost_here": lost_here[stage],
+                     "open_here": open_here[stage], "median_days": days(spent[stage])})
+    totals = {"deals": len(deals), "won": won, "lost": lost, "open": still_open,
+              "win_rate": rate(won, won + lost)}
+    payload = book.payload("funnel", rows, totals)
+    payload["filters"]["pipeline"] = name
+    return payload
+
+
+# --------------------------------------------------------------------- forecast
+
+
+def period(day: dt.date, by: str) -> str:
+    if by == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def probability(d: Deal, config: Config) -> Decimal:
+    if d.probability is not None:
+        return Decimal(str(d.probability))
+    pipe = config.pipeline(d.pipeline)
+    stage = next((s for s in pipe.stages if s.id == d.stage), None) if pipe else None
+    return Decimal(str(stage.probability)) if stage else Decimal(0)
+
+
+def category(d: Deal, prob: Decimal) -> str:
+    if d.forecast in ("commit", "best-case", "pipeline", "omit"):
+        return d.forecast
+    return "commit" if prob >= 70 else "best-case" if prob >= 40 else "pipeline"
+
+
+def forecast(book: Book) -> dict[str, Any]:
+    q = book.query
+    by = q.by or "month"
+    groups: dict[tuple[str, str, str], list] = {}
+
+    def add(key: tuple[str, str, str], value: Decimal | None, weighted: Decimal) -> None:
+        row = groups.setdefault(key, [0, Decimal(0), Decimal(0)])
+        row[0] += 1
+        row[1] += value or 0
+        row[2] += weighted
+
+    for d in book.deals:
+        close = _date(d.close_date)
+        if d.status != "open" or close is None:
+            continue
+        if (q.since and close < q.since) or (q.until and close > q.until):
+            continue
+        prob = probability(d, book.config)
+        cat = category(d, prob)
+        if cat == "omit":
+            continue
+        add((period(close, by), cat, d.currency), d.value, (d.value or 0) * prob / 100)
+    shown = {k[0] for k in groups} | {period(q.as_of_date, by)}
+    for d in book.deals:
+        won = d.closed_on("won")
+        if won and period(won, by) in shown and q.in_window(won):
+            add((period(won, by), "won", d.currency), d.value, d.value or Decimal(0))
+    rows = [{"period": p, "category": c, "currency": cur, "count": n,
+             "value": v.quantize(CENT), "weighted": w.quantize(CENT)}
+            for (p, c, cur), (n, v, w) in
+            sorted(groups.items(), key=lambda kv: (kv[0][0], CATEGORIES.index(kv[0][1]),
+                                                   kv[0][2]))]
+    totals: dict[str, Any] = {}
+    for row in rows:
+        if row["category"] == "won":
+            continue
+        t = totals.setdefault(row["currency"], {"count": 0, "value": Decimal(0),
+                                                "weighted": Decimal(0)})
+        t["count"] += row["count"]
+        t["value"] += row["value"]
+        t["weighted"] += row["weighted"]
+    return book.payload("forecast", rows, {"open": totals})
+
+
+# ------------------------------------------------------------------------ cycle
+
+
+def _p75(values: list[int]) -> float:
+    if len(values) == 1:
+        return float(values[0])
+    return round(statistics.quantiles(values, n=4, method="inclusive")[2], 1)
+
+
+def _group(d: Deal, by: str | None) -> str:
+    if by == "source":
+        return d.source or "(none)"
+    if by == "owner":
+        return d.owner or "(none)"
+    if by == "start-month":
+        return period(d.created_date, "month")
+    return "all"
+
+
+def won_cycles(book: Book) -> list[tuple[Deal, int]]:
+    out = []
+    for d in book.deals:
+        won = d.closed_on("won")
+        if won and book.query.in_window(won):
+            out.append((d, (won - d.created_date).days))
+    return out
+
+
+def cycle(book: Book) -> dict[str, Any]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    cycles = won_cycles(book)
+    for d, n in cycles:
+        groups[_group(d, book.query.by)].append(n)
+
+    def row(group: str, values: list[int]) -> dict[str, Any]:
+        return {"group": group, "count": len(values),
+                "median_days": days([float(v) for v in values]),
+                "mean_days": round(statistics.fmean(values), 1),
+                "p75_days": _p75(values)}
+
+    rows = [row(g, v) for g, v in sorted(groups.items())]
+    every = [n for _, n in cycles]
+    totals = row("all", every) if every else {"group": "all", "count": 0}
+    del totals["group"]
+    return book.payload("cycle", rows, totals)
+
+
+# ------------------------------------------------------------------------- lost
+
+
+def lost(book: Book) -> dict[str, Any]:
+    deals = [d for d in book.deals if book.query.in_window(d.closed_on("lost"))]
+    groups: dict[tuple[str, str, str], list[Deal]] = defaultdict(list)
+    for d in deals:
+        groups[(d.lost_reason or "(none)", d.stage or "(none)", d.currency)].append(d)
+    rows = [{"reason": r, "stage": s, "currency": c, "count": len(ds),
+             "value": _sum(d.value for d in ds), "share": rate(len(ds), len(deals))}
+            for (r, s, c), ds in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    by_source = Counter(d.source or "(none)" for d in deals)
+    totals = {"count": len(deals), "value": _by_currency(deals),
+              "by_reason": dict(Counter(d.lost_reason or "(none)" for d in deals)
+                                .most_common()),
+              "by_source": dict(by_source.most_common())}
+    return book.payload("lost", rows, totals)
+
+
+# ------------------------------------------------------------------------ slips
+
+
+def slips_of(d: Deal, query: Query) -> int:
+    return sum(1 for when, _, name, old, new, counted in d.timeline.changes
+               if name == "close_date" and counted and when <= query.as_of
+               and old is not None and new is not None and new > old
+               and query.in_window(_day(when)))
+
+
+def slips(book: Book) -> dict[str, Any]:
+    counts = {d.id: (slips_of(d, book.query), d) for d in book.deals}
+    rows = [{"deal": i, "slips": n, "close_date": _date(d.close_date)}
+            for i, (n, d) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            if n >= 2]
+    totals = {"deals": len(counts), "slipped": sum(1 for n, _ in counts.values() if n),
+              "slips": sum(n for n, _ in counts.values()), "two_or_more": len(rows)}
+    return book.payload("slips", rows, totals)
+
+
+# --------------------------------------------------------------------- activity
+
+
+@dataclass
+class ActivityRecord:
+    """A record's activities as the CLI read them (reports never read files)."""
+
+    kind: str
+    id: str
+    owner: str | None
+    source: str | None
+    pipeline: str | None
+    activities: list[Any] = field(default_factory=list)
+
+
+def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
+    q = book.query
+    by = q.by or "month"
+    counts: Counter = Counter()
+    booked = held = cancelled = 0
+    won_ids = {d.id for d in book.deals if q.in_window(d.closed_on("won"))}
+    on_won = 0
+    for rec in records:
+        if q.source and rec.source != q.source:
+            continue
+        if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
+                           book.config.settings.default_pipeline) != q.pipeline):
+            continue
+        for a in rec.activities:
+            owner = a.owner or rec.owner
+            if q.owner and owner != q.owner:
+                continue
+            if rec.kind == "deal" and rec.id in won_ids and a.date <= q.last:
+                on_won += 1
+            if not q.in_window(a.date):
+                continue
+            counts[(period(a.date, by), a.type, owner or "(none)")] += 1
+            if a.type == "meeting":
+                booked += a.status in ("booked", "held", "cancelled", None)
+                held += a.status == "held"
+                cancelled += a.status == "cancelled"
+    rows = [{"period": p, "type": t, "owner": o, "count": n}
+            for (p, t, o), n in sorted(counts.items())]
+    totals = {"activities": sum(counts.values()), "meetings_booked": booked,
+              "meetings_held": held, "meetings_cancelled": cancelled,
+              "won_deals": len(won_ids),
+              "activities_per_won_deal": round(on_won / len(won_ids), 2) if won_ids else None}
+    return book.payload("activity", rows, totals)
+
+
+# ---------------------------------------------------------------------- sources
+
+
+def first_contact_hours(tl: Timeline, until: float) -> float | None:
+    """Hours from a lead's creation to when its status first left `new`."""
+    for when, _, name, old, new, _ in tl.changes:
+        if when > until:
+            break
+        if name == "status" and old is not None and new != "new":
+            return max(0.0, (when - tl.created) / 3600)
+    return None
+
+
+def sources(book: Book) -> dict[str, Any]:
+    q = book.query
+    sla = book.config.settings.lead_first_contact_sla_days * 24
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(source: str | None) -> dict[str, Any]:
+        key = source or "(none)"
+        return rows.setdefault(key, {
+            "source": key, "leads": 0, "contacted": 0, "qualified": 0, "disqualified": 0,
+            "deals": 0, "won": 0, "won_value": Decimal(0), "currency": book.base,
+            "_hours": []})
+
+    breaches = 0
+    every_hours: list[float] = []
+    for tl, state in book.leads:
+        if not q.in_window(_day(tl.created)):
+            continue
+        r = row(state.get("source"))
+        r["leads"] += 1
+        status = state.get("status")
+        hours = first_contact_hours(tl, q.as_of)
+        if hours is not None or status in ("contacted", "qualified", "disqualified"):
+            r["contacted"] += 1
+        r["qualified"] += status == "qualified"
+        r["disqualified"] += status == "disqualified"
+        if hours is not None:
+            r["_hours"].append(hours)
+            every_hours.append(hours)
+            breaches += hours > sla
+        elif status == "new" and (q.as_of - tl.created) / 3600 > sla:
+            breaches += 1
+    unconverted: dict[str, Decimal] = defaultdict(Decimal)
+    for d in book.deals:
+        if not q.in_window(d.created_date):
+            continue
+        r = row(d.source)
+        r["deals"] += 1
+        if d.status == "won":
+            r["won"] += 1
+            if d.currency == book.base:
+                r["won_value"] += d.value or 0
+            else:
+                unconverted[d.currency] += d.value or 0
+    out = []
+    for key in sorted(rows):
+        r = rows[key]
+        hours = r.pop("_hours")
+        r["won_value"] = r["won_value"].quantize(CENT)
+        r["qualify_rate"] = rate(r["qualified"], r["leads"])
+        r["win_rate"] = rate(r["won"], r["deals"])
+        r["median_first_contact_hours"] = days(hours)
+        out.append(r)
+    totals = {"leads": sum(r["leads"] for r in out), "deals": sum(r["deals"] for r in out),
+              "won": sum(r["won"] for r in out),
+              "median_first_contact_hours": days(every_hours), "sla_hours": sla,
+              "sla_breaches": breaches,
+              "won_value_unconverted": {c: v.quantize(CENT) for c, v in unconverted.items()}}
+    return book.payload("sources", out, totals)
+
+
+# --------------------------------------------------------------------- velocity
+
+
+def velocity(book: Book) -> dict[str, Any]:
+    q = book.query
+    cycles = won_cycles(book)
+    rows = []
+    for currency in sorted({d.currency for d in book.deals}):
+        deals = [d for d in book.deals if d.currency == currency]
+        open_deals = sum(1 for d in deals if d.status == "open")
+        won = [(d, n) for d, n in cycles if d.currency == currency]
+        lost_n = sum(1 for d in deals if q.in_window(d.closed_on("lost")))
+        win_rate = rate(len(won), len(won) + lost_n)
+        avg = (_sum(d.value for d, _ in won) / len(won)).quantize(CENT) if won else None
+        median = days([float(n) for _, n in won])
+        speed = None
+        if win_rate is not None and avg is not None and median:
+            speed = (open_deals * Decimal(str(win_rate)) * avg / Decimal(str(median))) \
+                .quantize(CENT)
+        rows.append({"currency": currency, "open_deals": open_deals, "win_rate": win_rate,
+                     "avg_won_value": avg, "median_cycle_days": median, "velocity": speed})
+    return book.payload("velocity", rows, {"unit": "value per day"})
+
+
+# ---------------------------------------------------------------------- changes
+
+
+def deal_changes(book: Book, since: float, until: float,
+                 wanted: Callable[[Timeline], bool] = lambda tl: True) -> list[dict]:
+    """Change events in (since, until]: one dict per event (the engine of `review`)."""
+    events: list[dict] = []
+    for d in book.deals:
+        tl = d.timeline
+        if not wanted(tl):
+            continue
+        stages = book.config.stage_ids(d.pipeline)
+        if since < tl.created <= until:
+            events.append({"change": "new", "deal": d.id, "currency": d.currency,
+                           "value": price(tl.state(tl.created).get("value"),
+                                          book.config.products)})
+        for when, _, name, old, new, counted in tl.changes:
+            if not counted or when <= since or when > until or old is None or new is None:
+                continue
+            kind, value = None, d.value
+            if name == "stage" and old in stages and new in stages:
+                kind = "advanced" if stages.index(new) > stages.index(old) else "moved-back"
+            elif name == "status" and new in ("won", "lost"):
+                kind = new
+            elif name == "value" and isinstance(old, int) and isinstance(new, int):
+                kind = "value-up" if new > old else "value-down"
+                value = Decimal(new - old) / 100
+            elif name == "close_date" and new > old:
+                kind = "slipped"
+            if kind:
+                events.append({"change": kind, "deal": d.id, "currency": d.currency,
+                               "value": value, "time": when})
+    return events
+
+
+def changes(book: Book) -> dict[str, Any]:
+    q = book.query
+    since_day = q.since or q.last - dt.timedelta(days=6)  # a week: the Monday report
+    start = dt.datetime.combine(since_day, dt.time(), dt.UTC).timestamp() - 1e-6
+    end = min(q.as_of, dt.datetime.combine(q.last, dt.time.max, dt.UTC).timestamp())
+    events = deal_changes(book, start, end)
+    for tl, _ in book.leads:
+        if start < tl.created <= end:
+            events.append({"change": "new-leads", "deal": tl.id, "currency": None})
+        for when, _, name, old, new, counted in tl.changes:
+            if counted and name == "status" and new == "qualified" and old is not None \
+                    and start < when <= end:
+                events.append({"change": "converted", "deal": tl.id, "currency": None})
+    grouped: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    for e in events:
+        grouped[(e["change"], e["currency"])].append(e)
+    rows = []
+    for change in CHANGES:
+        keys = sorted((k for k in grouped if k[0] == change), key=lambda k: k[1] or "") \
+            or [(change, book.base if change not in ("new-leads", "converted") else None)]
+        for key in keys:
+            evs = grouped.get(key, [])
+            ids = list(dict.fromkeys(e["deal"] for e in evs))
+            money = None if key[1] is None else _sum(e.get("value") for e in evs)
+            rows.append({"change": change, "currency": key[1], "count": len(evs),
+                         "value": money, "deals": ids})
+    payload = book.payload("changes", rows, {"events": len(events)})
+    payload["filters"]["since"] = since_day
+    return payload
+
+
+REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "funnel": funnel, "forecast": forecast, "cycle": cycle, "lost": lost, "slips": slips,
+    "sources": sources, "velocity": velocity, "changes": changes,
+}
