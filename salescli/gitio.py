@@ -102,6 +102,16 @@ def rev_parse(root: Path, rev: str) -> str | None:
     return proc.stdout.strip() or None
 
 
+def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
+    """Full messages of some commits, in one git process."""
+    if not shas:
+        return {}
+    out = git(root, "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%B%x00",
+              input="\n".join(shas) + "\n").stdout
+    parts = out.split("\0")
+    return {parts[i].strip(): parts[i + 1] for i in range(0, len(parts) - 1, 2)}
+
+
 def is_ancestor(root: Path, old: str, new: str) -> bool:
     return git(root, "merge-base", "--is-ancestor", old, new, check=False).returncode == 0
 

@@ -32,7 +32,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +60,9 @@ Progress = Callable[[int], None]
 
 
 def _key_line(names: Sequence[str]) -> re.Pattern[bytes]:
-    # a wanted key at column 0, its rest of line, and whether an indented line follows
+    # a wanted key at column 0, its rest of line, and whether a nested value follows
     keys = b"|".join(n.encode() for n in names)
-    return re.compile(rb"^(" + keys + rb"):([^\n]*)(\n[ \t]+\S)?", re.M)
+    return re.compile(rb"^(" + keys + rb"):([^\n]*)(\n(?:[ \t]+\S|-(?:[ \t]|$)))?", re.M)
 
 
 _KEY_LINES = {kind: _key_line(names) for kind, names in FIELDS.items()}
@@ -80,7 +80,7 @@ def _normal(name: str, value: Any) -> Any:
             return None
         try:
             return int((Decimal(str(value)) * 100).to_integral_value())  # cents
-        except (InvalidOperation, ValueError):
+        except (ArithmeticError, ValueError):  # not a number, or inf/nan
             return None
     if name == "probability":
         return value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -102,41 +102,52 @@ def _items_value(items: Any) -> Any:
     return ("items", tuple(out))
 
 
-def read_fields(kind: str, blob: bytes) -> tuple | None:
-    """The wanted fields of one version, or None when it does not parse (kept as is)."""
-    names = FIELDS[kind]
-    if _STARTS_BLOCK.match(blob) and b"\r" not in blob:
-        found: dict[str, Any] = {}
-        for m in _KEY_LINES[kind].finditer(blob + b"\n"):
-            name, raw, continued = m.group(1).decode(), m.group(2), m.group(3)
-            if continued or name in found:
-                break
-            raw = _COMMENT.split(raw, 1)[0].strip()
-            if raw and not _SIMPLE.match(raw):
-                break
-            try:
-                found[name] = _normal(name, resolve_plain(raw.decode()))
-            except (ValueError, UnicodeDecodeError):
-                break
-        else:
-            if kind != "deal" or found.get("value") is not None or b"\nitems:" not in blob:
-                return tuple(found.get(n) for n in names)
-    try:  # flow style, quotes, comments, items: the full parser decides
+def fast_fields(kind: str, blob: bytes) -> tuple | None:
+    """The wanted fields by a line scan, or None when the record needs the full parser."""
+    if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
+        return None
+    found: dict[str, Any] = {}
+    for m in _KEY_LINES[kind].finditer(blob + b"\n"):
+        name, raw, continued = m.group(1).decode(), m.group(2), m.group(3)
+        if continued or name in found:
+            return None
+        raw = _COMMENT.split(raw, 1)[0].strip()
+        if raw and not _SIMPLE.match(raw):
+            return None
+        try:
+            found[name] = _normal(name, resolve_plain(raw.decode()))
+        except (ValueError, UnicodeDecodeError):
+            return None
+    if kind == "deal" and found.get("value") is None and b"\nitems:" in blob:
+        return None  # priced from its items: needs them parsed
+    return tuple(found.get(n) for n in FIELDS[kind])
+
+
+def full_fields(kind: str, blob: bytes) -> tuple | None:
+    """The wanted fields by the full parser; None when the version does not parse."""
+    try:
         data = load_fast(blob.decode("utf-8"))
     except (YamlProblem, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict):
         return None
+    names = FIELDS[kind]
     values = {n: _normal(n, data.get(n)) for n in names}
     if kind == "deal" and values["value"] is None:
         values["value"] = _items_value(data.get("items"))
     return tuple(values[n] for n in names)
 
 
+def read_fields(kind: str, blob: bytes) -> tuple | None:
+    """The fields reports need from one version (None: it does not parse)."""
+    fields = fast_fields(kind, blob)
+    return fields if fields is not None else full_fields(kind, blob)
+
+
 # ---------------------------------------------------------------- reading the log
 
-# A version: (author time, order, commit, path, parent blob ids, blob id). `order`
-# breaks ties between commits with one author time: older commits sort first.
+# A version: (author time, order, commit, path, parent blob ids, blob id). `order` is
+# the commit's place in `git log --date-order`, negated: parents sort before children.
 Version = tuple[int, int, str, str, tuple[str, ...], str]
 
 
@@ -241,7 +252,7 @@ class _Blobs:
 
 def _read_history(root: Path, rev: str, exclude: str | None, blobs: dict[str, tuple | None],
                   progress: Progress | None) -> list[Version]:
-    args = ["log", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
+    args = ["log", "--date-order", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
             "--format=%x01%H %at %P", rev]
     if exclude:
         args.append("^" + exclude)
@@ -268,6 +279,7 @@ class Timeline:
     changes: list[Change] = field(default_factory=list)
     alive: list[tuple[int, bool]] = field(default_factory=list)  # (time, exists)
     _cur: list = field(default_factory=list, repr=False)
+    last: int = 0                                 # time of the latest change so far
 
     @property
     def id(self) -> str:
@@ -331,7 +343,8 @@ def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[
 
 def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> list[Timeline]:
     """Fold versions (any order) into one timeline per record, oldest change first."""
-    versions = sorted(versions, key=lambda v: (v[0], v[1], v[3]))
+    # parents before children (git log --date-order), whatever the author dates say
+    versions = sorted(versions, key=lambda v: (v[1], v[3]))
     live: dict[str, Timeline] = {}
     done: list[Timeline] = []
     seen: set[tuple] = set()
@@ -360,7 +373,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
             tl = live.get(path)
             if new == NULL:
                 if tl is not None:
-                    tl.alive.append((when, False))
+                    tl.alive.append((max(when, tl.last), False))
                     tl._cur = [None] * len(names)
                     done.append(live.pop(path))
                 continue
@@ -371,8 +384,11 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                 created = noon(newf[names.index("created")]) if "created" in names else None
                 start = min(when, created) if created else when
                 tl = live[path] = Timeline(kind, path, start, alive=[(start, True)],
-                                           _cur=[None] * len(names))
+                                           _cur=[None] * len(names), last=start)
                 when = start
+            # a commit authored before its parent's change happens, for us, right after it
+            moment = max(when, tl.last)
+            tl.last = moment
             oldfs = [blobs.get(o) if o != NULL else None for o in olds]
             cur = tl._cur
             for k, name in enumerate(names):
@@ -392,11 +408,9 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                     key = (tl.path, name, old, value, when)
                     counted = key not in seen  # a cherry-pick repeats its author time
                     seen.add(key)
-                tl.changes.append((when, commit, name, old, value, counted))
+                tl.changes.append((moment, commit, name, old, value, counted))
                 cur[k] = value
     done.extend(live.values())
-    for tl in done:
-        tl.changes.sort(key=lambda c: c[0])  # stable: same-time changes keep their order
     return done
 
 
