@@ -48,10 +48,11 @@ FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
 # the fields whose changes are events (SPEC §6); the others are read for filters
 TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
            "probability", "forecast", "lost_reason")
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
-_DATE_FIELDS = frozenset(("close_date", "created", "won_date", "lost_date"))
+_MOVES = frozenset(("stage", "status"))
+_NONES = {kind: (None,) * len(names) for kind, names in FIELDS.items()}
 
 Progress = Callable[[int], None]
 
@@ -102,22 +103,39 @@ def _items_value(items: Any) -> Any:
     return ("items", tuple(out))
 
 
+_MISS = object()
+_line_memo: dict[bytes, tuple[str, Any] | None] = {}  # field lines repeat across versions
+
+
+def _line(m: re.Match[bytes]) -> tuple[str, Any] | None:
+    """One `key: value` line's name and value, or None when it is not a simple scalar."""
+    if m.group(3):  # a nested value or a continued scalar follows
+        return None
+    raw = _COMMENT.split(m.group(2), 1)[0].strip()
+    if raw and not _SIMPLE.match(raw):
+        return None
+    name = m.group(1).decode()
+    try:
+        return name, _normal(name, resolve_plain(raw.decode()))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def fast_fields(kind: str, blob: bytes) -> tuple | None:
     """The wanted fields by a line scan, or None when the record needs the full parser."""
     if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
         return None
+    memo = _line_memo
+    if len(memo) > 500_000:
+        memo.clear()
     found: dict[str, Any] = {}
     for m in _KEY_LINES[kind].finditer(blob + b"\n"):
-        name, raw, continued = m.group(1).decode(), m.group(2), m.group(3)
-        if continued or name in found:
+        hit = memo.get(m.group(0), _MISS)
+        if hit is _MISS:
+            hit = memo[m.group(0)] = _line(m)
+        if hit is None or hit[0] in found:
             return None
-        raw = _COMMENT.split(raw, 1)[0].strip()
-        if raw and not _SIMPLE.match(raw):
-            return None
-        try:
-            found[name] = _normal(name, resolve_plain(raw.decode()))
-        except (ValueError, UnicodeDecodeError):
-            return None
+        found[hit[0]] = hit[1]
     if kind == "deal" and found.get("value") is None and b"\nitems:" in blob:
         return None  # priced from its items: needs them parsed
     return tuple(found.get(n) for n in FIELDS[kind])
@@ -278,8 +296,9 @@ class Timeline:
     created: int                                  # author time (or `created:`, if earlier)
     changes: list[Change] = field(default_factory=list)
     alive: list[tuple[int, bool]] = field(default_factory=list)  # (time, exists)
-    _cur: list = field(default_factory=list, repr=False)
+    _cur: list = field(default_factory=list, repr=False)  # the fields after the last change
     last: int = 0                                 # time of the latest change so far
+    moves: list[tuple[int, str, Any]] = field(default_factory=list)  # stage/status changes
 
     @property
     def id(self) -> str:
@@ -295,6 +314,8 @@ class Timeline:
 
     def state(self, at: float) -> dict[str, Any]:
         """The fields as they were at `at` (epoch seconds)."""
+        if at >= self.last and self._cur:
+            return dict(zip(FIELDS[self.kind], self._cur, strict=True))
         out: dict[str, Any] = {}
         for time, _, name, _, new, _ in self.changes:
             if time > at:
@@ -372,44 +393,51 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
             newf = blobs.get(new) if new != NULL else None
             tl = live.get(path)
             if new == NULL:
-                if tl is not None:
-                    tl.alive.append((max(when, tl.last), False))
-                    tl._cur = [None] * len(names)
+                if tl is not None:  # its history ends; its last fields stay readable
+                    tl.last = max(when, tl.last)
+                    tl.alive.append((tl.last, False))
                     done.append(live.pop(path))
                 continue
             if newf is None:
                 continue  # a version that does not parse changes nothing
-            merge = len(olds) > 1
             if tl is None:
                 created = noon(newf[names.index("created")]) if "created" in names else None
                 start = min(when, created) if created else when
                 tl = live[path] = Timeline(kind, path, start, alive=[(start, True)],
                                            _cur=[None] * len(names), last=start)
                 when = start
-            # a commit authored before its parent's change happens, for us, right after it
-            moment = max(when, tl.last)
-            tl.last = moment
-            oldfs = [blobs.get(o) if o != NULL else None for o in olds]
             cur = tl._cur
-            for k, name in enumerate(names):
-                value = newf[k]
-                if merge:
-                    if value == cur[k]:
-                        continue
-                    parent = [f[k] if f else None for f in oldfs]
-                    counted = all(p != value for p in parent)
-                    old = parent[0]
-                else:
-                    old = oldfs[0][k] if oldfs[0] else None
+            if len(olds) == 1:
+                oldf = blobs.get(olds[0]) if olds[0] != NULL else None
+                if oldf == newf:
+                    continue  # only untracked parts changed (activities, notes...)
+                parents = [oldf or _NONES[kind]]
+            else:
+                parents = [blobs.get(o) or _NONES[kind] for o in olds]
+            # a commit authored before its parent's change happens, for us, right after it
+            moment = tl.last = max(when, tl.last)
+            for k, value in enumerate(newf):
+                if len(parents) == 1:
+                    old = parents[0][k]
                     if value == old:
                         continue
-                    counted = True
-                if counted:
-                    key = (tl.path, name, old, value, when)
-                    counted = key not in seen  # a cherry-pick repeats its author time
-                    seen.add(key)
-                tl.changes.append((moment, commit, name, old, value, counted))
+                else:  # a merge: only a value new to every parent is a change of its own
+                    if value == cur[k]:
+                        continue
+                    old = parents[0][k]
+                    if any(p[k] == value for p in parents):
+                        tl.changes.append((moment, commit, names[k], old, value, False))
+                        cur[k] = value
+                        if names[k] in _MOVES:
+                            tl.moves.append((moment, names[k], value))
+                        continue
+                key = (tl.path, k, old, value, when)
+                counted = key not in seen  # a cherry-pick repeats its author time
+                seen.add(key)
+                tl.changes.append((moment, commit, names[k], old, value, counted))
                 cur[k] = value
+                if names[k] in _MOVES:
+                    tl.moves.append((moment, names[k], value))
     done.extend(live.values())
     return done
 
@@ -428,13 +456,15 @@ class History:
         return [t for t in self.timelines if t.kind == kind]
 
 
-def _cache_path(git_dir: Path) -> Path:
-    return git_dir / "salescli" / "history.cache"
+def _cache_paths(git_dir: Path) -> tuple[Path, Path]:
+    # timelines answer a repeated report; versions and blobs make the next one cheap
+    folder = git_dir / "salescli"
+    return folder / "timelines.cache", folder / "history.cache"
 
 
 def _load_cache(path: Path) -> dict | None:
     try:
-        data = marshal.loads(path.read_bytes())
+        data = marshal.loads(path.read_bytes())  # marshal builds plain data only, never code
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
@@ -443,13 +473,23 @@ def _load_cache(path: Path) -> dict | None:
 
 
 def _save_cache(path: Path, data: dict) -> None:
-    path.parent.mkdir(exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
+        path.parent.mkdir(exist_ok=True)
         tmp.write_bytes(marshal.dumps(data))
         os.replace(tmp, path)
     except OSError:  # a cache that cannot be written only costs time next run
         tmp.unlink(missing_ok=True)
+
+
+def _pack(timelines: list[Timeline]) -> list[tuple]:
+    return [(t.kind, t.path, t.created, t.last, t.changes, t.alive, t._cur, t.moves)
+            for t in timelines]
+
+
+def _unpack(packed: list[tuple]) -> list[Timeline]:
+    return [Timeline(kind, path, created, changes, alive, cur, last, moves)
+            for kind, path, created, last, changes, alive, cur, moves in packed]
 
 
 def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *, use_cache: bool = True,
@@ -460,22 +500,31 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *, use_cache: boo
         if rev != "HEAD":
             raise gitio.SalescliError(f"unknown revision {rev!r}: give a commit, branch or tag")
         return History(None, [])
-    cache_file = _cache_path(git_dir)
-    cache = _load_cache(cache_file) if use_cache else None
+    timelines_file, history_file = _cache_paths(git_dir)
+    if use_cache:
+        warm = _load_cache(timelines_file)
+        if warm and warm["rev"] == head:
+            return History(head, _unpack(warm["timelines"]))
+    cache = _load_cache(history_file) if use_cache else None
     blobs: dict[str, tuple | None] = cache["blobs"] if cache else {}
     if cache and cache["rev"] == head:
         versions = cache["versions"]
-    elif cache and rev == "HEAD" and gitio.is_ancestor(root, cache["rev"], head):
+    elif cache and gitio.is_ancestor(root, cache["rev"], head):
+        # only the commits since the cached one; their order follows the cached ones
         newer = _read_history(root, head, cache["rev"], blobs, progress)
         top = max((v[1] for v in cache["versions"]), default=0) + len(newer) + 1
         versions = cache["versions"] + [(*v[:1], top + v[1], *v[2:]) for v in newer]
-    else:
+    else:  # first run, or a rewritten history: the log again, known blobs not re-read
         versions = _read_history(root, head, None, blobs, progress)
-    if use_cache and rev == "HEAD" and (cache is None or cache["rev"] != head):
-        used = {s for v in versions for s in (v[5], *v[4])}
-        _save_cache(cache_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
-                                 "blobs": {s: f for s, f in blobs.items() if s in used}})
-    return History(head, build_timelines(versions, blobs))
+    timelines = build_timelines(versions, blobs)
+    if use_cache and rev == "HEAD":
+        if cache is None or cache["rev"] != head:
+            used = {s for v in versions for s in (v[5], *v[4])}
+            _save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
+                                       "blobs": {s: f for s, f in blobs.items() if s in used}})
+        _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
+                                     "timelines": _pack(timelines)})
+    return History(head, timelines)
 
 
 def commit_time(root: Path, rev: str) -> int:

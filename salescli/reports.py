@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
@@ -60,18 +61,27 @@ class Query:
 
 @dataclass
 class Config:
-    """The repository's settings, pipelines (by name) and price list."""
+    """What reports need of the settings, pipelines and price list, as plain data."""
 
-    settings: Any
-    pipelines: dict[str, Any]
-    products: Any = None
+    currency: str = "EUR"
+    default_pipeline: str = "default"
+    fx: dict[str, Decimal] = field(default_factory=dict)
+    sla_days: int = 2
+    stages: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
+    products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
 
-    def pipeline(self, name: str | None) -> Any:
-        return self.pipelines.get(name or self.settings.default_pipeline)
+    def stage_ids(self, pipeline: str | None) -> list[str]:
+        return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]
 
-    def stage_ids(self, name: str | None) -> list[str]:
-        pipe = self.pipeline(name)
-        return [s.id for s in pipe.stages] if pipe else []
+    def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
+        for s, prob in self.stages.get(pipeline or self.default_pipeline, ()):
+            if s == stage:
+                return prob
+        return Decimal(0)
+
+    @cached_property
+    def products(self) -> Any:
+        return self.products_loader() if self.products_loader else None
 
 
 def _date(text: Any) -> dt.date | None:
@@ -127,13 +137,14 @@ class Deal:
         return _day(when)
 
 
-def price(value: Any, products: Any) -> Decimal | None:
+def price(value: Any, config: Config) -> Decimal | None:
     """A stored value (cents, or a deal's items to price) as money."""
     if value is None:
         return None
     if isinstance(value, int):
         return (Decimal(value) / 100).quantize(CENT)
-    if isinstance(value, tuple) and products is not None:
+    products = config.products if isinstance(value, tuple) else None
+    if products is not None:
         keys = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
         items = []
         for raw in value[1]:
@@ -157,8 +168,7 @@ class Book:
 
     def __init__(self, timelines: Iterable[Timeline], config: Config, query: Query):
         self.config, self.query = config, query
-        fx = {k: Decimal(str(v)) for k, v in (config.settings.fx or {}).items()}
-        base = config.settings.currency
+        fx, base = config.fx, config.currency
         self.deals: list[Deal] = []
         self.leads: list[tuple[Timeline, dict[str, Any]]] = []
         for tl in timelines:
@@ -171,7 +181,7 @@ class Book:
                 continue
             if not self._wanted(state):
                 continue
-            value = price(state.get("value"), config.products)
+            value = price(state.get("value"), config)
             currency = state.get("currency") or base
             if currency != base and currency in fx and value is not None:
                 value, currency = (value * fx[currency]).quantize(CENT), base
@@ -185,7 +195,7 @@ class Book:
         if q.source and state.get("source") != q.source:
             return False
         if not lead and q.pipeline and \
-                (state.get("pipeline") or self.config.settings.default_pipeline) != q.pipeline:
+                (state.get("pipeline") or self.config.default_pipeline) != q.pipeline:
             return False
         return True
 
@@ -209,41 +219,44 @@ def _by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
 
 
 def stage_days(tl: Timeline, until: float) -> dict[str, float]:
-    """Days a deal spent in each stage while open, up to `until` (or its close)."""
-    spent: dict[str, float] = defaultdict(float)
+    """Every stage a deal was in, with the days it spent there while open.
+
+    Up to `until` for a deal still there, up to the win or loss for a closed one.
+    """
+    spent: dict[str, float] = {}
     stage = status = None
     start = tl.created
-    for when, _, name, _, new, _ in tl.changes:
+    for when, name, new in tl.moves:
         if when > until:
             break
-        if name not in ("stage", "status"):
-            continue
         if stage is not None and status == "open":
-            spent[stage] += (when - start) / DAY
+            spent[stage] = spent.get(stage, 0.0) + (when - start) / DAY
         if name == "stage":
             stage = new
+            if stage is not None and stage not in spent:
+                spent[stage] = 0.0  # entered, even if only for a moment
         else:
             status = new
         start = when
-        if stage is not None and status == "open":
-            spent.setdefault(stage, 0.0)  # entered, even if it left at once
     if stage is not None and status == "open":
-        spent[stage] += max(0.0, until - start) / DAY
-    return dict(spent)
+        spent[stage] = spent.get(stage, 0.0) + max(0.0, until - start) / DAY
+    return spent
 
 
 def funnel(book: Book) -> dict[str, Any]:
     q = book.query
-    name = q.pipeline or book.config.settings.default_pipeline
+    name = q.pipeline or book.config.default_pipeline
     stages = book.config.stage_ids(name)
     deals = [d for d in book.deals if q.in_window(d.created_date)
-             and (d.pipeline or book.config.settings.default_pipeline) == name]
+             and (d.pipeline or book.config.default_pipeline) == name]
+    index = {s: i for i, s in enumerate(stages)}
     reached = [0] * len(stages)
     lost_here, open_here = Counter(), Counter()
     spent: dict[str, list[float]] = defaultdict(list)
     won = lost = still_open = 0
     for d in deals:
-        seen = [stages.index(s) for _, s in d.timeline.history("stage", q.as_of) if s in stages]
+        spent_here = stage_days(d.timeline, q.as_of)
+        seen = [index[s] for s in spent_here if s in index]
         top = len(stages) - 1 if d.status == "won" else max(seen, default=-1)
         for i in range(top + 1):
             reached[i] += 1
@@ -254,7 +267,7 @@ def funnel(book: Book) -> dict[str, Any]:
             lost_here[d.stage] += 1
         elif d.status == "open":
             open_here[d.stage] += 1
-        for stage, n in stage_days(d.timeline, q.as_of).items():
+        for stage, n in spent_here.items():
             spent[stage].append(n)
     rows = []
     for i, stage in enumerate(stages):
@@ -284,9 +297,7 @@ def period(day: dt.date, by: str) -> str:
 def probability(d: Deal, config: Config) -> Decimal:
     if d.probability is not None:
         return Decimal(str(d.probability))
-    pipe = config.pipeline(d.pipeline)
-    stage = next((s for s in pipe.stages if s.id == d.stage), None) if pipe else None
-    return Decimal(str(stage.probability)) if stage else Decimal(0)
+    return config.stage_probability(d.pipeline, d.stage)
 
 
 def category(d: Deal, prob: Decimal) -> str:
@@ -451,7 +462,7 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
         if q.source and rec.source != q.source:
             continue
         if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
-                           book.config.settings.default_pipeline) != q.pipeline):
+                           book.config.default_pipeline) != q.pipeline):
             continue
         for a in rec.activities:
             owner = a.owner or rec.owner
@@ -490,7 +501,7 @@ def first_contact_hours(tl: Timeline, until: float) -> float | None:
 
 def sources(book: Book) -> dict[str, Any]:
     q = book.query
-    sla = book.config.settings.lead_first_contact_sla_days * 24
+    sla = book.config.sla_days * 24
     rows: dict[str, dict[str, Any]] = {}
 
     def row(source: str | None) -> dict[str, Any]:
@@ -586,8 +597,7 @@ def deal_changes(book: Book, since: float, until: float,
         stages = book.config.stage_ids(d.pipeline)
         if since < tl.created <= until:
             events.append({"change": "new", "deal": d.id, "currency": d.currency,
-                           "value": price(tl.state(tl.created).get("value"),
-                                          book.config.products)})
+                           "value": price(tl.state(tl.created).get("value"), book.config)})
         for when, _, name, old, new, counted in tl.changes:
             if not counted or when <= since or when > until or old is None or new is None:
                 continue

@@ -88,16 +88,65 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool) -> tuple[Any, floa
 
 
 def config_of(repo: Any) -> Any:
-    from salescli.errors import SalescliError
+    """The plain configuration reports need, cached under .git/ by the files' stat.
+
+    Validating settings and pipelines costs more than a warm report (pydantic), so
+    an unchanged configuration is read from the cache; `check` validates it.
+    """
+    import marshal
+    import os
+    from decimal import Decimal
+
+    from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
     from salescli.reports import Config
 
-    pipelines = {}
+    files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
+    stamp = []
+    for path in files:
+        st = os.stat(path)
+        stamp.append((path.name, st.st_mtime_ns, st.st_size))
+    cache = repo.git_dir / "salescli" / "config.cache"
+    try:
+        saved, plain = marshal.loads(cache.read_bytes())
+        if saved != stamp:
+            plain = None
+    except (OSError, EOFError, ValueError, TypeError):
+        plain = None
+    if plain is None:
+        plain = _plain_config(repo)
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            tmp = cache.with_name(f".config.{os.getpid()}")
+            tmp.write_bytes(marshal.dumps((stamp, plain)))
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    currency, default, fx, sla, stages = plain
+
+    def products() -> Any:
+        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
+
+    return Config(currency=currency, default_pipeline=default,
+                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
+                  stages={name: [(s, Decimal(p)) for s, p in st] for name, st in stages.items()},
+                  products_loader=products)
+
+
+def _plain_config(repo: Any) -> tuple:
+    from salescli.errors import SalescliError
+
+    settings = repo.settings
+    stages = {}
     for path in repo.pipeline_paths():
         try:
-            pipelines[path.stem] = repo.pipeline(path.stem)
+            pipe = repo.pipeline(path.stem)
         except SalescliError as err:  # one broken pipeline must not hide every report
             warn(f"warning: {err}")
-    return Config(repo.settings, pipelines, repo.products)
+            continue
+        stages[path.stem] = [(s.id, str(s.probability)) for s in pipe.stages]
+    return (settings.currency, settings.default_pipeline,
+            {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
+            stages)
 
 
 def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None) -> Any:
@@ -113,7 +162,7 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None) 
     if query.until and query.until > query.as_of_date:
         query.until = query.as_of_date  # nothing is known after the as-of moment
     config = config_of(repo)
-    if query.pipeline and query.pipeline not in config.pipelines:
+    if query.pipeline and query.pipeline not in config.stages:
         raise click.UsageError(f"--pipeline: no pipeline {query.pipeline!r} in pipelines/")
     return repo, Book(history.timelines, config, query)
 
