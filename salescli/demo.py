@@ -43,7 +43,7 @@ DIRECT_SOURCES = (("outbound", 40), ("referral", 25), ("partner", 20), ("event",
 LOST_REASONS = ("price", "budget", "timing", "no-need", "competitor", "no-response",
                 "requirements", "other")
 # where deals are lost, and why (seed 001's standard loss reasons), by stage
-LOST_AT = ((0, 45), (1, 28), (2, 19), (3, 8))
+LOST_AT = ((0, 60), (1, 22), (2, 13), (3, 5))
 REASONS_BY_STAGE = {
     0: (("no-need", 24), ("budget", 18), ("timing", 18), ("no-response", 20),
         ("requirements", 12), ("other", 8)),
@@ -463,17 +463,17 @@ class Demo:
             outcome = self.outcome(forced.get(i))
             ready = [a for a in self.accounts if a.free_after and a.free_after < t0]
             roll = rng.random()
-            if roll < 0.12 and ready:
+            if roll < 0.22 and ready:
                 account = rng.choice(ready[-40:])  # a recent customer buys more
                 account.free_after = None
                 self.plan_deal(account, t0, rng.choice(REPEAT_TOPICS), account.owner,
                                rng.choice(("referral", "inbound", "website")), outcome, "repeat")
-            elif roll < 0.38:
+            elif roll < 0.45:
                 self.plan_direct(t0, owner_of(), direct_source(), outcome)
             else:
                 self.plan_lead(t0, owner_of(), lead_source(), outcome=outcome)
         # leads that never become deals: disqualified, parked as accounts, still open
-        extra = max(len(DISQUALIFY) + 2, int(n * 0.3))
+        extra = max(len(DISQUALIFY) + 2, int(n * 0.25))
         for i, t0 in enumerate(self.arrivals(extra, self.start + dt.timedelta(days=1),
                                              self.end)):
             if i < len(DISQUALIFY):
@@ -489,7 +489,7 @@ class Demo:
             stage = self.pick(tuple((s, w) for s, w in LOST_AT
                                     if forced_reason in dict(REASONS_BY_STAGE[s])))
             return "lost", stage, forced_reason
-        if self.rng.random() < 0.33:
+        if self.rng.random() < 0.29:
             return "won", 3, None
         stage = self.pick(LOST_AT)
         return "lost", stage, self.pick(REASONS_BY_STAGE[stage])
@@ -630,18 +630,20 @@ class Demo:
             dwell = self.dwell(si, slow)
             final = si == last_stage
             if si == 0:
-                if origin != "repeat" and rng.random() < 0.5:
+                if origin != "repeat" and rng.random() < 0.35:
                     add(1, self.op_log, "deal", deal_id, owner, self.call(on_deal, first=True))
-                self.plan_meeting(add, deal_id, owner, on_deal or [p.id for p in people[:1]])
-                if rng.random() < 0.25:
+                if rng.random() < 0.85:
+                    self.plan_meeting(add, deal_id, owner,
+                                      on_deal or [p.id for p in people[:1]])
+                if rng.random() < 0.2:
                     add(2, self.op_log, "deal", deal_id, owner,
                         {"type": "demo", "summary": rng.choice(DEMOS), "with": on_deal[:2]
                          or None})
-                if rng.random() < 0.3:
+                if rng.random() < 0.2:
                     add(1, self.op_next_step, deal_id, owner, *self.next_step(dwell))
                 # a decision maker before proposal (the stage requires one)
                 if buyer is None:
-                    if origin == "lead" and rng.random() < 0.45:
+                    if origin == "lead" and rng.random() < 0.6:
                         first = people[0]
                         first.role = rng.choice(BUYERS)
                         add(2, self.op_contact_set, account.id, owner, first.id,
@@ -667,16 +669,16 @@ class Demo:
                 for item in self.items(value):
                     items.append(item)
                     add(1, self.op_item_add, deal_id, owner, item, None)
-                if rng.random() < 0.35:
+                if rng.random() < 0.25:
                     add(1, self.op_set_value, deal_id, owner, None)  # the items' total
             elif si == 1:
                 add(2, self.op_quote, deal_id, owner, False)
-                if rng.random() < 0.35:
+                if rng.random() < 0.25:
                     add(0.1, self.op_log, "deal", deal_id, owner,
                         {"type": "email", "summary": "Sent proposal and quote"})
-                if rng.random() < 0.3:
-                    add(3, self.op_log, "deal", deal_id, owner, self.call(on_deal))
                 if rng.random() < 0.2:
+                    add(3, self.op_log, "deal", deal_id, owner, self.call(on_deal))
+                if rng.random() < 0.15:
                     add(1, self.op_next_step, deal_id, owner, *self.next_step(dwell))
             elif si == 2:
                 if rng.random() < 0.2:
@@ -694,7 +696,7 @@ class Demo:
                         "anna" if discount > 15 else None)
                     add(0.1, self.op_quote, deal_id, owner, True)
                     add(0.1, self.op_set_value, deal_id, owner, None)
-                elif roll < 0.3:  # the scope grows
+                elif roll < 0.28:  # the scope grows
                     more = self.items(value, 1)[0]
                     items.append(more)
                     add(2, self.op_item_add, deal_id, owner, more, None)
@@ -790,7 +792,7 @@ class Demo:
                      with_: list[str], summary: str | None = None) -> None:
         rng = self.rng
         summary = summary or rng.choice(MEETINGS[:3])
-        if rng.random() < 0.35:  # booked in salescli ahead of time, or logged once held
+        if rng.random() < 0.25:  # booked in salescli ahead of time, or logged once held
             add(1, self.op_log, "deal", deal_id, owner,
                 {"type": "meeting", "summary": summary, "status": "booked"})
         if rng.random() < 0.08:
@@ -826,7 +828,7 @@ class Demo:
         rng = self.rng
         out: list[dict[str, Any]] = []
         chosen = rng.sample(PRODUCTS[1:] if value > 40000 else PRODUCTS[:1] + PRODUCTS[2:],
-                            count or rng.choice((1, 1, 1, 2, 2, 3)))
+                            count or rng.choice((1, 1, 1, 2, 2)))
         for sku, _, _, price, billing, _ in chosen:
             unit = Decimal(price)
             cycles = 12 if billing == "monthly" else 1

@@ -156,7 +156,7 @@ def test_history_obeys_the_pipeline_at_every_commit(demo: Repo):
                 if before is not None and before.status != "open":
                     assert deal.model_dump() == before.model_dump(), message
                 deals[deal.id] = deal
-    assert moves > 40 and len(deals) == 40
+    assert moves > 20 and len(deals) == 40
 
 
 def test_demo_writes_what_salescli_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
