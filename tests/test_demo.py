@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,10 +203,14 @@ def test_commands_edit_demo_records_line_by_line(demo: Repo, tmp_path: Path):
 
 
 def test_same_seed_same_head_other_seed_other_head(tmp_path: Path):
-    heads = []
-    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        build_demo(tmp_path / name / "demo", deals=10, seed=seed, end=END)
-        heads.append(git(tmp_path / name / "demo", "rev-parse", "HEAD").strip())
+    """Byte-identical history, even in another process with another string hash seed."""
+    build_demo(tmp_path / "a" / "demo", deals=10, seed=5, end=END)
+    subprocess.run([sys.executable, "-m", "salescli", "demo", str(tmp_path / "b" / "demo"),
+                    "--deals", "10", "--seed", "5", "--end", str(END)], check=True,
+                   capture_output=True, cwd=tmp_path,
+                   env={**os.environ, "PYTHONHASHSEED": "123"})
+    build_demo(tmp_path / "c" / "demo", deals=10, seed=6, end=END)
+    heads = [git(tmp_path / name / "demo", "rev-parse", "HEAD").strip() for name in "abc"]
     assert heads[0] == heads[1]
     assert heads[2] != heads[0]
 
