@@ -1219,7 +1219,8 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
 
     if deals < 1:
         raise UsageError("--deals must be at least 1")
-    end = end or dt.date.today()
+    # yesterday by default: no event may lie later today than the moment reports run
+    end = end or dt.date.today() - dt.timedelta(days=1)
     refuse_target(target)
     existed = target.exists()
     demo = Demo(deals, seed, end)

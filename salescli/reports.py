@@ -473,9 +473,9 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
             if not q.in_window(a.date):
                 continue
             counts[(period(a.date, by), a.type, owner or "(none)")] += 1
-            if a.type == "meeting":
-                booked += a.status in ("booked", "held", "cancelled", None)
-                held += a.status == "held"
+            if a.type == "meeting":  # logged when booked, then again when held or cancelled
+                booked += a.status == "booked"
+                held += a.status in ("held", None)  # a meeting logged without status took place
                 cancelled += a.status == "cancelled"
     rows = [{"period": p, "type": t, "owner": o, "count": n}
             for (p, t, o), n in sorted(counts.items())]

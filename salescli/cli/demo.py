@@ -18,8 +18,27 @@ def build_repository(directory: Path, deals: int, seed: int, end: Any,
     return summary.root, summary
 
 
-def show_reports(root: Path) -> None:
-    """Hook: print the funnel and forecast of the new repository (once reports exist)."""
+def show_reports(root: Path, day: Any = None) -> None:
+    """Print the new repository's funnel and quarterly forecast, as of its last day."""
+    import datetime as dt
+    import time
+
+    from salescli.cli.report import config_of, show
+    from salescli.history import load_history
+    from salescli.repo import Repository
+    from salescli.reports import Book, Query, forecast, funnel
+
+    repo = Repository(root)
+    moment = time.time() if day is None else \
+        dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
+    timelines = load_history(root, repo.git_dir).timelines  # also warms the cache
+    config = config_of(repo)
+    click.echo("Funnel (deals created in the last two years)\n")
+    show("funnel", funnel(Book(timelines, config, Query(as_of=moment))), "table")
+    click.echo("\nForecast by quarter (open deals by expected close)\n")
+    show("forecast", forecast(Book(timelines, config, Query(as_of=moment, by="quarter"))),
+         "table")
+    click.echo(f"\nNext: cd {root} && salescli report --help", err=True)
 
 
 def _progress() -> Any:
@@ -44,7 +63,7 @@ def _progress() -> Any:
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Random seed: the same seed and --end give the same repository.")
 @click.option("--end", metavar="DATE",
-              help="Last day of the history (default: today); it spans two years before.")
+              help="Last day of the history (default: yesterday); it spans two years before.")
 def demo_cmd(directory: Path, deals: int, seed: int, end: str | None) -> None:
     """Build a demo repository in DIRECTORY with two years of backdated history.
 
@@ -65,4 +84,4 @@ def demo_cmd(directory: Path, deals: int, seed: int, end: str | None) -> None:
     click.echo(f"Built {root}: {s.commits:,} commits; {s.deals:,} deals ({s.open:,} open, "
                f"{s.won:,} won, {s.lost:,} lost), {s.accounts:,} accounts, {s.leads:,} leads",
                err=True)
-    show_reports(root)
+    show_reports(root, day)
