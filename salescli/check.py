@@ -529,7 +529,8 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True) -> li
         except Exception:  # reported by the file checks; history is checked without it
             continue
     candidates = []
-    for tl in load_history(root, git_dir, use_cache=use_cache).of("deal"):
+    history = load_history(root, git_dir, kinds=("deal",), use_cache=use_cache)
+    for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
             if name != "stage" or not counted or old is None or new is None:
                 continue

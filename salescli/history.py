@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli import gitio
+from salescli.repo import KIND_DIRS
 from salescli.yamlio import YamlProblem, load_fast, resolve_plain
 
 NULL = "0" * 40
@@ -165,7 +166,7 @@ def read_fields(kind: str, blob: bytes) -> tuple | None:
 # ---------------------------------------------------------------- reading the log
 
 # A version: (author time, order, commit, path, parent blob ids, blob id). `order` is
-# the commit's place in `git log --date-order`, negated: parents sort before children.
+# the commit's place in `git log`, negated: parents sort before children.
 Version = tuple[int, int, str, str, tuple[str, ...], str]
 
 
@@ -268,13 +269,15 @@ class _Blobs:
             raise self.error
 
 
-def _read_history(root: Path, rev: str, exclude: str | None, blobs: dict[str, tuple | None],
-                  progress: Progress | None) -> list[Version]:
-    args = ["log", "--date-order", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
+def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
+                  blobs: dict[str, tuple | None], progress: Progress | None) -> list[Version]:
+    # git's default order shows a child before its parents (--date-order would cost a
+    # second pass of tree diffs over the whole history)
+    args = ["log", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
             "--format=%x01%H %at %P", rev]
     if exclude:
         args.append("^" + exclude)
-    args += ["--", "deals/", "leads/"]
+    args += ["--", folder]
     reader = _Blobs(root, blobs)
     with reader.stream, gitio.Stream(root, *args) as log:
         versions = _parse_log(log.chunks(), reader.want, progress)
@@ -364,7 +367,7 @@ def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[
 
 def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> list[Timeline]:
     """Fold versions (any order) into one timeline per record, oldest change first."""
-    # parents before children (git log --date-order), whatever the author dates say
+    # parents before children (git log's order), whatever the author dates say
     versions = sorted(versions, key=lambda v: (v[1], v[3]))
     live: dict[str, Timeline] = {}
     done: list[Timeline] = []
@@ -456,10 +459,10 @@ class History:
         return [t for t in self.timelines if t.kind == kind]
 
 
-def _cache_paths(git_dir: Path) -> tuple[Path, Path]:
+def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path]:
     # timelines answer a repeated report; versions and blobs make the next one cheap
     folder = git_dir / "salescli"
-    return folder / "timelines.cache", folder / "history.cache"
+    return folder / f"{kind}-timelines.cache", folder / f"{kind}-history.cache"
 
 
 def _load_cache(path: Path) -> dict | None:
@@ -492,39 +495,54 @@ def _unpack(packed: list[tuple]) -> list[Timeline]:
             for kind, path, created, last, changes, alive, cur, moves in packed]
 
 
-def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *, use_cache: bool = True,
+def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
+                 kinds: Sequence[str] = ("deal", "lead"), use_cache: bool = True,
                  progress: Progress | None = None) -> History:
-    """Timelines of every deal and lead reachable from `rev`."""
+    """Timelines of every record of `kinds` reachable from `rev`.
+
+    Each kind is its own log (a report that needs only deals never reads leads) and
+    its own cache.
+    """
     head = gitio.rev_parse(root, rev)
     if head is None:
         if rev != "HEAD":
             raise gitio.SalescliError(f"unknown revision {rev!r}: give a commit, branch or tag")
         return History(None, [])
-    timelines_file, history_file = _cache_paths(git_dir)
-    if use_cache:
+    timelines: list[Timeline] = []
+    for kind in kinds:
+        timelines += _kind_history(root, git_dir, kind, head, rev == "HEAD" and use_cache,
+                                   use_cache, progress)
+    return History(head, timelines)
+
+
+def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
+                  read: bool, progress: Progress | None) -> list[Timeline]:
+    timelines_file, history_file = _cache_paths(git_dir, kind)
+    if read:
         warm = _load_cache(timelines_file)
         if warm and warm["rev"] == head:
-            return History(head, _unpack(warm["timelines"]))
-    cache = _load_cache(history_file) if use_cache else None
+            return _unpack(warm["timelines"])
+    cache = _load_cache(history_file) if read else None
     blobs: dict[str, tuple | None] = cache["blobs"] if cache else {}
+    folder = KIND_DIRS[kind] + "/"
     if cache and cache["rev"] == head:
         versions = cache["versions"]
     elif cache and gitio.is_ancestor(root, cache["rev"], head):
         # only the commits since the cached one; their order follows the cached ones
-        newer = _read_history(root, head, cache["rev"], blobs, progress)
+        newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
         top = max((v[1] for v in cache["versions"]), default=0) + len(newer) + 1
         versions = cache["versions"] + [(*v[:1], top + v[1], *v[2:]) for v in newer]
     else:  # first run, or a rewritten history: the log again, known blobs not re-read
-        versions = _read_history(root, head, None, blobs, progress)
+        versions = _read_history(root, folder, head, None, blobs, progress)
     timelines = build_timelines(versions, blobs)
-    if use_cache and rev == "HEAD":
+    if write:
         if cache is None or cache["rev"] != head:
             used = {s for v in versions for s in (v[5], *v[4])}
             _save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
                                        "blobs": {s: f for s, f in blobs.items() if s in used}})
         _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
                                      "timelines": _pack(timelines)})
-    return History(head, timelines)
+    return timelines
 
 
 def commit_time(root: Path, rev: str) -> int:
@@ -537,7 +555,7 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     """deal id -> the day it entered the stage it is in now (or was created in it)."""
     out: dict[str, dt.date] = {}
     now = float("inf")
-    for tl in load_history(root, git_dir).of("deal"):
+    for tl in load_history(root, git_dir, kinds=("deal",)).timelines:
         if tl.exists(now):
             stages = tl.history("stage", now)
             when = stages[-1][0] if stages else tl.created

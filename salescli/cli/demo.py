@@ -31,7 +31,7 @@ def show_reports(root: Path, day: Any = None) -> None:
     repo = Repository(root)
     moment = time.time() if day is None else \
         dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
-    timelines = load_history(root, repo.git_dir).timelines  # also warms the cache
+    timelines = load_history(root, repo.git_dir, kinds=("deal",)).timelines  # warms the cache
     config = config_of(repo)
     click.echo("Funnel (deals created in the last two years)\n")
     show("funnel", funnel(Book(timelines, config, Query(as_of=moment))), "table")

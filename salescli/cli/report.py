@@ -60,7 +60,8 @@ class _Progress:
             sys.stderr.flush()
 
 
-def history_for(repo: Any, as_of: str | None, no_cache: bool) -> tuple[Any, float]:
+def history_for(repo: Any, as_of: str | None, no_cache: bool,
+                kinds: tuple[str, ...] = ("deal",)) -> tuple[Any, float]:
     """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
     from salescli import gitio
     from salescli.history import load_history
@@ -79,8 +80,8 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool) -> tuple[Any, floa
                                  as_of).stdout.strip())
     progress = _Progress() if sys.stderr.isatty() else None
     try:
-        history = load_history(repo.root, repo.git_dir, rev, use_cache=not no_cache,
-                               progress=progress)
+        history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
+                               use_cache=not no_cache, progress=progress)
     finally:
         if progress:
             progress.close()
@@ -149,11 +150,13 @@ def _plain_config(repo: Any) -> tuple:
             stages)
 
 
-def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None) -> Any:
+def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
+               leads: bool = False) -> Any:
     from salescli.reports import Book, Query
 
     repo = get_repo(ctx)
-    history, moment = history_for(repo, opts["as_of"], opts["no_cache"])
+    kinds = ("deal", "lead") if leads else ("deal",)
+    history, moment = history_for(repo, opts["as_of"], opts["no_cache"], kinds)
     query = Query(as_of=moment, since=_day(opts["since"], "--since"),
                   until=_day(opts["until"], "--until"), pipeline=opts["pipeline"],
                   owner=opts["owner"], source=opts["source"], by=by)
@@ -230,7 +233,7 @@ def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
     def command(ctx: click.Context, fmt: str, by: str | None = None, **opts: Any) -> None:
         from salescli.reports import REPORTS
 
-        _, book = build_book(ctx, opts, by)
+        _, book = build_book(ctx, opts, by, leads=name in ("sources", "changes"))
         show(name, REPORTS[name](book), fmt)
 
     command.__doc__ = doc
