@@ -290,7 +290,7 @@ def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
 Change = tuple[int, str, str, Any, Any, bool]  # (time, commit, field, old, new, counted)
 
 
-@dataclass
+@dataclass(slots=True)
 class Timeline:
     """One record's life: when it existed, and every change of its fields, oldest first."""
 

@@ -38,14 +38,14 @@ class Query:
     owner: str | None = None
     source: str | None = None
     by: str | None = None
+    as_of_date: dt.date = field(init=False)
+    last: dt.date = field(init=False)  # the window's last day
 
-    @property
-    def as_of_date(self) -> dt.date:
-        return dt.datetime.fromtimestamp(self.as_of, dt.UTC).date()
-
-    @property
-    def last(self) -> dt.date:
-        return self.until or self.as_of_date
+    def __post_init__(self) -> None:
+        self.as_of_date = _day(self.as_of)
+        if self.until and self.until > self.as_of_date:
+            self.until = self.as_of_date  # nothing is known after the as-of moment
+        self.last = self.until or self.as_of_date
 
     def in_window(self, day: dt.date | None) -> bool:
         return day is not None and (self.since is None or day >= self.since) \
@@ -103,27 +103,23 @@ def days(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-@dataclass
 class Deal:
     """A deal as it was at the query's moment, with its timeline."""
 
-    timeline: Timeline
-    state: dict[str, Any]
-    value: Decimal | None
-    currency: str
+    __slots__ = ("timeline", "state", "value", "currency", "id", "created_date", "stage",
+                 "status", "pipeline", "owner", "source", "close_date", "probability",
+                 "forecast", "lost_reason")
 
-    @property
-    def id(self) -> str:
-        return self.timeline.id
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name == "state":
-            raise AttributeError(name)  # copy/pickle probe before state exists
-        return self.state.get(name)
-
-    @property
-    def created_date(self) -> dt.date:
-        return _day(self.timeline.created)
+    def __init__(self, timeline: Timeline, state: dict[str, Any], value: Decimal | None,
+                 currency: str):
+        self.timeline, self.state, self.value, self.currency = timeline, state, value, currency
+        self.id = timeline.id
+        self.created_date = _day(timeline.created)
+        get = state.get
+        self.stage, self.status, self.pipeline = get("stage"), get("status"), get("pipeline")
+        self.owner, self.source, self.close_date = get("owner"), get("source"), get("close_date")
+        self.probability, self.forecast = get("probability"), get("forecast")
+        self.lost_reason = get("lost_reason")
 
     def closed_on(self, status: str) -> dt.date | None:
         """When the deal was won or lost: its won_date/lost_date, else the commit's date."""

@@ -162,8 +162,6 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
                   owner=opts["owner"], source=opts["source"], by=by)
     if query.until and query.since and query.until < query.since:
         raise click.UsageError("--until is before --since")
-    if query.until and query.until > query.as_of_date:
-        query.until = query.as_of_date  # nothing is known after the as-of moment
     config = config_of(repo)
     if query.pipeline and query.pipeline not in config.stages:
         raise click.UsageError(f"--pipeline: no pipeline {query.pipeline!r} in pipelines/")
