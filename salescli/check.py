@@ -510,11 +510,12 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
 
 
-def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
+def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
+                        commits: set[str] | None = None) -> list[Diagnostic]:
     """Stage changes in history that broke the pipeline's rules (hand edits included).
 
     Warnings, not errors: history cannot be changed, only known. Each names the
-    commit, the deal and the stages.
+    commit, the deal and the stages. `commits` limits them to a range's commits.
     """
     from salescli.gitio import commit_messages
     from salescli.history import load_history
@@ -529,10 +530,12 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True) -> li
         except Exception:  # reported by the file checks; history is checked without it
             continue
     candidates = []
-    history = load_history(root, git_dir, kinds=("deal",), use_cache=use_cache)
+    history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
             if name != "stage" or not counted or old is None or new is None:
+                continue
+            if commits is not None and commit not in commits:
                 continue
             state = tl.state(when)
             pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)

@@ -112,6 +112,14 @@ def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1] for i in range(0, len(parts) - 1, 2)}
 
 
+def rev_list(root: Path, *revs: str) -> list[str]:
+    """Commits named by revisions (`A..B`, `^A B`), newest first."""
+    for rev in revs:
+        if rev.startswith("-"):
+            raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
+    return git(root, "rev-list", *revs, "--").stdout.split()
+
+
 def is_ancestor(root: Path, old: str, new: str) -> bool:
     return git(root, "merge-base", "--is-ancestor", old, new, check=False).returncode == 0
 

@@ -49,7 +49,7 @@ FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
 # the fields whose changes are events (SPEC §6); the others are read for filters
 TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
            "probability", "forecast", "lost_reason")
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -166,7 +166,7 @@ def read_fields(kind: str, blob: bytes) -> tuple | None:
 # ---------------------------------------------------------------- reading the log
 
 # A version: (author time, order, commit, path, parent blob ids, blob id). `order` is
-# the commit's place in `git log`, negated: parents sort before children.
+# the commit's place in history, parents first.
 Version = tuple[int, int, str, str, tuple[str, ...], str]
 
 
@@ -177,6 +177,7 @@ def _parse_log(chunks: Iterable[bytes], want: Callable[[str, str], None],
     commit, when, parents = "", 0, 0
     section = -1  # which parent this part of a merge's output compares against
     changes: dict[str, list] = {}
+    graph: list[tuple[str, list[str]]] = []  # (commit, parents), as git printed them
     count = 0
 
     def flush() -> None:
@@ -194,7 +195,7 @@ def _parse_log(chunks: Iterable[bytes], want: Callable[[str, str], None],
             want(new, kind)
             for old in olds:
                 want(old, kind)
-            versions.append((when, -count, commit, path, tuple(olds), new))
+            versions.append((when, 0, commit, path, tuple(olds), new))
         changes.clear()
 
     rest = b""
@@ -223,12 +224,38 @@ def _parse_log(chunks: Iterable[bytes], want: Callable[[str, str], None],
                 flush()
                 commit, when = sha, int(head[1])
                 parents, section = max(1, len(head) - 2), 0
+                graph.append((sha, [p.decode() for p in head[2:]]))
             elif raw.startswith(b":"):
                 pending_meta = raw.split()
     flush()
     if progress and count % 500:
         progress(count % 500)
-    return versions
+    order = _topological(graph)
+    return [(v[0], order[v[2]], *v[2:]) for v in versions]
+
+
+def _topological(graph: list[tuple[str, list[str]]]) -> dict[str, int]:
+    """commit -> its place with every parent first (0 = oldest).
+
+    git's default order is newest first and topological unless committer dates go
+    backwards (a backdated import, a skewed clock); a depth-first walk fixes those.
+    """
+    parents_of = dict(graph)
+    order: dict[str, int] = {}
+    for start, _ in reversed(graph):
+        if start in order:
+            continue
+        stack = [(start, iter(parents_of[start]))]
+        while stack:
+            sha, parents = stack[-1]
+            for parent in parents:
+                if parent in parents_of and parent not in order:
+                    stack.append((parent, iter(parents_of[parent])))
+                    break
+            else:
+                stack.pop()
+                order.setdefault(sha, len(order))
+    return order
 
 
 class _Blobs:
@@ -271,9 +298,9 @@ class _Blobs:
 
 def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
                   blobs: dict[str, tuple | None], progress: Progress | None) -> list[Version]:
-    # git's default order shows a child before its parents (--date-order would cost a
-    # second pass of tree diffs over the whole history)
-    args = ["log", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
+    # --parents: the parents among the commits shown, to order them (--date-order
+    # would make git diff every tree twice)
+    args = ["log", "--parents", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
             "--format=%x01%H %at %P", rev]
     if exclude:
         args.append("^" + exclude)
@@ -530,8 +557,8 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
     elif cache and gitio.is_ancestor(root, cache["rev"], head):
         # only the commits since the cached one; their order follows the cached ones
         newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
-        top = max((v[1] for v in cache["versions"]), default=0) + len(newer) + 1
-        versions = cache["versions"] + [(*v[:1], top + v[1], *v[2:]) for v in newer]
+        top = max((v[1] for v in cache["versions"]), default=-1) + 1
+        versions = cache["versions"] + [(v[0], top + v[1], *v[2:]) for v in newer]
     else:  # first run, or a rewritten history: the log again, known blobs not re-read
         versions = _read_history(root, folder, head, None, blobs, progress)
     timelines = build_timelines(versions, blobs)

@@ -582,20 +582,26 @@ def velocity(book: Book) -> dict[str, Any]:
 # ---------------------------------------------------------------------- changes
 
 
-def deal_changes(book: Book, since: float, until: float,
-                 wanted: Callable[[Timeline], bool] = lambda tl: True) -> list[dict]:
-    """Change events in (since, until]: one dict per event (the engine of `review`)."""
+Include = Callable[[float, str], bool]  # (event time, commit) -> in the report's scope
+
+
+def deal_events(book: Book, include: Include) -> list[dict]:
+    """One dict per deal event in scope: new, advanced, moved-back, won, lost, value, slip.
+
+    The engine of `report changes` (scope: a time window) and `review` (scope: the
+    commits of a range).
+    """
     events: list[dict] = []
     for d in book.deals:
         tl = d.timeline
-        if not wanted(tl):
-            continue
         stages = book.config.stage_ids(d.pipeline)
-        if since < tl.created <= until:
+        if tl.changes and include(tl.created, tl.changes[0][1]):
             events.append({"change": "new", "deal": d.id, "currency": d.currency,
-                           "value": price(tl.state(tl.created).get("value"), book.config)})
-        for when, _, name, old, new, counted in tl.changes:
-            if not counted or when <= since or when > until or old is None or new is None:
+                           "value": price(tl.state(tl.created).get("value"), book.config),
+                           "time": tl.created, "commit": tl.changes[0][1],
+                           "field": None, "old": None, "new": None})
+        for when, commit, name, old, new, counted in tl.changes:
+            if not counted or old is None or new is None or not include(when, commit):
                 continue
             kind, value = None, d.value
             if name == "stage" and old in stages and new in stages:
@@ -609,8 +615,42 @@ def deal_changes(book: Book, since: float, until: float,
                 kind = "slipped"
             if kind:
                 events.append({"change": kind, "deal": d.id, "currency": d.currency,
-                               "value": value, "time": when})
+                               "value": value, "time": when, "commit": commit,
+                               "field": name, "old": old, "new": new})
     return events
+
+
+def lead_events(book: Book, include: Include) -> list[dict]:
+    """New leads and conversions (a lead's status becoming qualified) in scope."""
+    events: list[dict] = []
+    for tl, _ in book.leads:
+        if tl.changes and include(tl.created, tl.changes[0][1]):
+            events.append({"change": "new-leads", "deal": tl.id, "currency": None,
+                           "time": tl.created, "commit": tl.changes[0][1]})
+        for when, commit, name, old, new, counted in tl.changes:
+            if counted and name == "status" and new == "qualified" and old is not None \
+                    and include(when, commit):
+                events.append({"change": "converted", "deal": tl.id, "currency": None,
+                               "time": when, "commit": commit})
+    return events
+
+
+def change_rows(events: list[dict], base: str) -> list[dict]:
+    """Events grouped as `changes` rows: every kind, in order, per currency."""
+    grouped: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    for e in events:
+        grouped[(e["change"], e["currency"])].append(e)
+    rows = []
+    for change in CHANGES:
+        keys = sorted((k for k in grouped if k[0] == change), key=lambda k: k[1] or "") \
+            or [(change, base if change not in ("new-leads", "converted") else None)]
+        for key in keys:
+            evs = grouped.get(key, [])
+            ids = list(dict.fromkeys(e["deal"] for e in evs))
+            money = None if key[1] is None else _sum(e.get("value") for e in evs)
+            rows.append({"change": change, "currency": key[1], "count": len(evs),
+                         "value": money, "deals": ids})
+    return rows
 
 
 def changes(book: Book) -> dict[str, Any]:
@@ -618,30 +658,56 @@ def changes(book: Book) -> dict[str, Any]:
     since_day = q.since or q.last - dt.timedelta(days=6)  # a week: the Monday report
     start = dt.datetime.combine(since_day, dt.time(), dt.UTC).timestamp() - 1e-6
     end = min(q.as_of, dt.datetime.combine(q.last, dt.time.max, dt.UTC).timestamp())
-    events = deal_changes(book, start, end)
-    for tl, _ in book.leads:
-        if start < tl.created <= end:
-            events.append({"change": "new-leads", "deal": tl.id, "currency": None})
-        for when, _, name, old, new, counted in tl.changes:
-            if counted and name == "status" and new == "qualified" and old is not None \
-                    and start < when <= end:
-                events.append({"change": "converted", "deal": tl.id, "currency": None})
-    grouped: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
-    for e in events:
-        grouped[(e["change"], e["currency"])].append(e)
-    rows = []
-    for change in CHANGES:
-        keys = sorted((k for k in grouped if k[0] == change), key=lambda k: k[1] or "") \
-            or [(change, book.base if change not in ("new-leads", "converted") else None)]
-        for key in keys:
-            evs = grouped.get(key, [])
-            ids = list(dict.fromkeys(e["deal"] for e in evs))
-            money = None if key[1] is None else _sum(e.get("value") for e in evs)
-            rows.append({"change": change, "currency": key[1], "count": len(evs),
-                         "value": money, "deals": ids})
-    payload = book.payload("changes", rows, {"events": len(events)})
+
+    def include(when: float, commit: str) -> bool:
+        return start < when <= end
+
+    events = deal_events(book, include) + lead_events(book, include)
+    payload = book.payload("changes", change_rows(events, book.base), {"events": len(events)})
     payload["filters"]["since"] = since_day
     return payload
+
+
+def open_pipeline(book: Book) -> dict[str, dict[str, Any]]:
+    """Open deals per currency: count, value and probability-weighted value."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in book.deals:
+        if d.status != "open":
+            continue
+        t = out.setdefault(d.currency, {"count": 0, "value": Decimal(0),
+                                        "weighted": Decimal(0)})
+        t["count"] += 1
+        t["value"] += d.value or 0
+        t["weighted"] += (d.value or 0) * probability(d, book.config) / 100
+    return {c: {**t, "value": t["value"].quantize(CENT), "weighted": t["weighted"]
+                .quantize(CENT)} for c, t in sorted(out.items())}
+
+
+def review(before: Book | None, after: Book, commits: set[str], range_: str,
+           violations: list[dict]) -> dict[str, Any]:
+    """What the commits of a range do to the pipeline (for a pull-request comment)."""
+
+    def include(when: float, commit: str) -> bool:
+        return commit in commits
+
+    events = deal_events(after, include) + lead_events(after, include)
+    events.sort(key=lambda e: (e["time"], e["deal"]))
+    gone = sorted({d.id for d in before.deals} - {d.id for d in after.deals}) if before else []
+    pipe_before = open_pipeline(before) if before else {}
+    pipe_after = open_pipeline(after)
+    delta = {}
+    for cur in sorted(set(pipe_before) | set(pipe_after)):
+        b = pipe_before.get(cur, {"count": 0, "value": Decimal(0), "weighted": Decimal(0)})
+        a = pipe_after.get(cur, {"count": 0, "value": Decimal(0), "weighted": Decimal(0)})
+        delta[cur] = {k: a[k] - b[k] for k in ("count", "value", "weighted")}
+    return {"report": "review", "range": range_, "commits": len(commits),
+            "rows": change_rows(events, after.base),
+            "events": [{k: e.get(k) for k in ("time", "commit", "deal", "change", "field",
+                                               "old", "new", "value", "currency")}
+                       for e in events],
+            "removed": gone,
+            "pipeline": {"before": pipe_before, "after": pipe_after, "change": delta},
+            "violations": violations}
 
 
 REPORTS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -29,6 +29,7 @@ COMMANDS = {
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
+    "review": ("salescli.cli.review:review_cmd", "What a branch or pull request does to deals."),
 }
 
 
