@@ -148,6 +148,10 @@ def change_rows(spec: dict[str, tuple]) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
+    return make_crm(repo)
+
+
+def make_crm(repo: Repo) -> Repo:
     """The default preset with owners anna and ville and one account, in December 2025."""
     settings = repo.root / "salescli.yaml"
     settings.write_text(re.sub(r"^owners: .*$", "owners: [anna, ville]", settings.read_text(),
@@ -625,12 +629,6 @@ def test_activity_by_month_week_and_owner(june: Repo):
         {"period": "2026-06", "type": "meeting", "owner": "anna", "count": 1},
         {"period": "2026-06", "type": "meeting", "owner": "ville", "count": 1},
     ]
-    # meetings booked = meetings of any status (held + cancelled) = 2; won deals in the
-    # window: lead-a; activities per won deal = 5 activities / 1 won deal (seed 000:
-    # "the number of actions and their ratio to winning a deal").
-    assert out["totals"] == {"activities": 5, "meetings_booked": 2, "meetings_held": 1,
-                             "meetings_cancelled": 1, "won_deals": 1,
-                             "activities_per_won_deal": 5.0}
     # ISO weeks: 06-03 W23, 06-08 and 06-12 W24, 06-15 W25, 06-20 W25
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
                  "--by", "week")
@@ -646,6 +644,18 @@ def test_activity_by_month_week_and_owner(june: Repo):
                  "--owner", "ville")
     assert out["rows"] == [{"period": "2026-06", "type": "meeting", "owner": "ville",
                             "count": 1}]
+
+
+def test_activity_totals(june: Repo):
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    # meetings booked = meetings of any status (held + cancelled) = 2; won deals in the
+    # window: lead-a; activities per won deal = 5 activities / 1 won deal (seed 000:
+    # "the number of actions and their ratio to winning a deal").
+    assert out["totals"] == {"activities": 5, "meetings_booked": 2, "meetings_held": 1,
+                             "meetings_cancelled": 1, "won_deals": 1,
+                             "activities_per_won_deal": 5.0}
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
+                 "--owner", "ville")
     assert out["totals"] == {"activities": 1, "meetings_booked": 1, "meetings_held": 0,
                              "meetings_cancelled": 1, "won_deals": 0,
                              "activities_per_won_deal": None}
