@@ -49,7 +49,7 @@ FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
 # the fields whose changes are events (SPEC §6); the others are read for filters
 TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
            "probability", "forecast", "lost_reason")
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -329,10 +329,20 @@ class Timeline:
     _cur: list = field(default_factory=list, repr=False)  # the fields after the last change
     last: int = 0                                 # time of the latest change so far
     moves: list[tuple[int, str, Any]] = field(default_factory=list)  # stage/status changes
+    paths: list[tuple[int, str]] = field(default_factory=list)  # earlier files (ID changes)
 
     @property
     def id(self) -> str:
         return self.path.rsplit("/", 1)[1][:-5]
+
+    def id_at(self, at: float) -> str:
+        """The ID the record had at `at` (an ID change renames its file)."""
+        path = self.paths[0][1] if self.paths else self.path
+        for when, later in self.paths[1:]:
+            if when > at:
+                break
+            path = later
+        return path.rsplit("/", 1)[1][:-5]
 
     def exists(self, at: float) -> bool:
         state = False
@@ -417,7 +427,10 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                 old_path = renamed_to[path]
                 tl = live.pop(old_path, None)
                 if tl is not None:
+                    if not tl.paths:
+                        tl.paths.append((tl.created, tl.path))
                     tl.path = path
+                    tl.paths.append((max(when, tl.last), path))
                     live[path] = tl
                     olds = (next(v[4][0] for v in group if v[3] == old_path),)
             newf = blobs.get(new) if new != NULL else None
@@ -445,7 +458,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
             else:
                 parents = [blobs.get(o) or _NONES[kind] for o in olds]
             # a commit authored before its parent's change happens, for us, right after it
-            moment = tl.last = max(when, tl.last)
+            moment = max(when, tl.last)
             for k, value in enumerate(newf):
                 if len(parents) == 1:
                     old = parents[0][k]
@@ -457,6 +470,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                     old = parents[0][k]
                     if any(p[k] == value for p in parents):
                         tl.changes.append((moment, commit, names[k], old, value, False))
+                        tl.last = moment
                         cur[k] = value
                         if names[k] in _MOVES:
                             tl.moves.append((moment, names[k], value))
@@ -465,6 +479,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                 counted = key not in seen  # a cherry-pick repeats its author time
                 seen.add(key)
                 tl.changes.append((moment, commit, names[k], old, value, counted))
+                tl.last = moment
                 cur[k] = value
                 if names[k] in _MOVES:
                     tl.moves.append((moment, names[k], value))
@@ -513,13 +528,13 @@ def _save_cache(path: Path, data: dict) -> None:
 
 
 def _pack(timelines: list[Timeline]) -> list[tuple]:
-    return [(t.kind, t.path, t.created, t.last, t.changes, t.alive, t._cur, t.moves)
+    return [(t.kind, t.path, t.created, t.last, t.changes, t.alive, t._cur, t.moves, t.paths)
             for t in timelines]
 
 
 def _unpack(packed: list[tuple]) -> list[Timeline]:
-    return [Timeline(kind, path, created, changes, alive, cur, last, moves)
-            for kind, path, created, last, changes, alive, cur, moves in packed]
+    return [Timeline(kind, path, created, changes, alive, cur, last, moves, paths)
+            for kind, path, created, last, changes, alive, cur, moves, paths in packed]
 
 
 def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,

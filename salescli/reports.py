@@ -111,9 +111,9 @@ class Deal:
                  "forecast", "lost_reason")
 
     def __init__(self, timeline: Timeline, state: dict[str, Any], value: Decimal | None,
-                 currency: str):
+                 currency: str, at: float = float("inf")):
         self.timeline, self.state, self.value, self.currency = timeline, state, value, currency
-        self.id = timeline.id
+        self.id = timeline.id_at(at) if timeline.paths else timeline.id
         self.created_date = _day(timeline.created)
         get = state.get
         self.stage, self.status, self.pipeline = get("stage"), get("status"), get("pipeline")
@@ -181,7 +181,7 @@ class Book:
             currency = state.get("currency") or base
             if currency != base and currency in fx and value is not None:
                 value, currency = (value * fx[currency]).quantize(CENT), base
-            self.deals.append(Deal(tl, state, value, currency))
+            self.deals.append(Deal(tl, state, value, currency, query.as_of))
         self.base = base
 
     def _wanted(self, state: dict[str, Any], lead: bool = False) -> bool:
@@ -452,33 +452,40 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
     by = q.by or "month"
     counts: Counter = Counter()
     booked = held = cancelled = 0
-    won_ids = {d.id for d in book.deals if q.in_window(d.closed_on("won"))}
-    on_won = 0
+    won = sum(1 for d in book.deals if q.in_window(d.closed_on("won")))
     for rec in records:
         if q.source and rec.source != q.source:
             continue
         if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
                            book.config.default_pipeline) != q.pipeline):
             continue
+        waiting = 0  # meetings booked on this record and not yet held or cancelled
         for a in rec.activities:
             owner = a.owner or rec.owner
             if q.owner and owner != q.owner:
                 continue
-            if rec.kind == "deal" and rec.id in won_ids and a.date <= q.last:
-                on_won += 1
+            if a.type == "meeting":
+                # logged when booked and again when held or cancelled; a meeting logged
+                # only as held (or with no status) was booked and held at once
+                if a.status == "booked":
+                    waiting += 1
+                    new_booking = True
+                else:
+                    new_booking = not waiting
+                    waiting = max(0, waiting - 1)
             if not q.in_window(a.date):
                 continue
             counts[(period(a.date, by), a.type, owner or "(none)")] += 1
-            if a.type == "meeting":  # logged when booked, then again when held or cancelled
-                booked += a.status == "booked"
-                held += a.status in ("held", None)  # a meeting logged without status took place
+            if a.type == "meeting":
+                booked += new_booking
+                held += a.status in ("held", None)
                 cancelled += a.status == "cancelled"
     rows = [{"period": p, "type": t, "owner": o, "count": n}
             for (p, t, o), n in sorted(counts.items())]
     totals = {"activities": sum(counts.values()), "meetings_booked": booked,
               "meetings_held": held, "meetings_cancelled": cancelled,
-              "won_deals": len(won_ids),
-              "activities_per_won_deal": round(on_won / len(won_ids), 2) if won_ids else None}
+              "won_deals": won,  # seed 000: actions in the period per deal won in it
+              "activities_per_won_deal": round(sum(counts.values()) / won, 2) if won else None}
     return book.payload("activity", rows, totals)
 
 
