@@ -40,23 +40,46 @@ def _day(value: str | None, what: str) -> dt.date | None:
 
 
 class _Progress:
-    """A counter on stderr while a long history is read, only on a terminal."""
+    """A progress bar on stderr while a long history is read, only on a terminal.
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.shown = False
+    The total (every commit, an upper bound) is counted by git in the background, so
+    the bar costs the reading nothing; until it is known, a counter shows.
+    """
+
+    def __init__(self, root: Any, rev: str) -> None:
+        import threading
+
+        self.count, self.total, self.shown = 0, 0, False
         self.started = time.monotonic()
+        self.root, self.rev = root, rev
+        threading.Thread(target=self._count, daemon=True).start()
+
+    def _count(self) -> None:
+        from salescli import gitio
+
+        try:
+            self.total = int(gitio.git(self.root, "rev-list", "--count", self.rev,
+                                       "--").stdout.strip() or 0)
+        except Exception:  # only the bar's total is lost
+            self.total = 0
 
     def __call__(self, n: int) -> None:
         self.count += n
-        if time.monotonic() - self.started > 0.3:
-            self.shown = True
-            sys.stderr.write(f"\rReading history: {self.count:,} commits")
-            sys.stderr.flush()
+        if time.monotonic() - self.started < 0.3:
+            return  # short reads need no bar
+        self.shown = True
+        if self.total:
+            done = min(self.count, self.total)
+            bar = "#" * (30 * done // self.total)
+            text = f"Reading history [{bar:<30}] {done:,}/{self.total:,} commits"
+        else:
+            text = f"Reading history: {self.count:,} commits"
+        sys.stderr.write("\r" + text)
+        sys.stderr.flush()
 
     def close(self) -> None:
         if self.shown:
-            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.write("\r" + " " * 79 + "\r")
             sys.stderr.flush()
 
 
@@ -78,7 +101,7 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool,
         rev = as_of
         moment = float(gitio.git(repo.root, "log", "-1", "--format=%ct", "--end-of-options",
                                  as_of).stdout.strip())
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _Progress(repo.root, rev) if sys.stderr.isatty() else None
     try:
         history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
                                use_cache=not no_cache, progress=progress)
