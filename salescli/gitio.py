@@ -345,3 +345,16 @@ class Change:
             git(self.root, "reset", "-q", "--", *rels, check=False)
         else:
             git(self.root, "rm", "-q", "--cached", "--ignore-unmatch", "--", *rels, check=False)
+
+
+def merge_file(cwd: Path, ours: str, base: str, theirs: str, marker_size: int = 7) -> int:
+    """git's own line merge of three files into `ours`; the number of conflicts (0: clean).
+
+    What the merge driver falls back to when a version is not a readable record.
+    """
+    proc = git(cwd, "merge-file", f"--marker-size={marker_size}", "-L", "ours", "-L", "base",
+               "-L", "theirs", "--", ours, base, theirs, check=False)
+    if proc.returncode < 0 or proc.returncode > 127:
+        raise SalescliError(f"git merge-file failed: {_git_reason(proc)}")
+    return proc.returncode
+

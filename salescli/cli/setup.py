@@ -24,9 +24,11 @@ def _preset_names() -> list[str]:
 def init_cmd(directory: str, preset: str) -> None:
     """Create a pipeline repository in DIRECTORY (or adopt a git repository there).
 
-    Writes salescli.yaml, pipelines/PRESET.yaml, products.yaml, the record folders
-    and JSON Schemas wired into .vscode/settings.json for editor completion, and
-    commits them. Refuses to run where salescli.yaml already exists.
+    Writes salescli.yaml, pipelines/PRESET.yaml, products.yaml, the record folders,
+    JSON Schemas wired into .vscode/settings.json for editor completion and a
+    .gitattributes naming the record merge driver, and commits them; the driver is
+    set in this clone's git config. Refuses to run where salescli.yaml already
+    exists. `salescli hook install` adds the pre-commit hook.
 
     \b
     Examples:
