@@ -358,3 +358,16 @@ def merge_file(cwd: Path, ours: str, base: str, theirs: str, marker_size: int = 
         raise SalescliError(f"git merge-file failed: {_git_reason(proc)}")
     return proc.returncode
 
+
+def export_index(root: Path, dest: Path, pathspecs: Sequence[str]) -> Path:
+    """Copy the staged (index) version of the files under `pathspecs` into `dest`.
+
+    Returns the folder in `dest` that stands for `root` (git writes paths from the
+    top level). Honours GIT_INDEX_FILE, so a pre-commit hook sees exactly what
+    `git commit` (even `commit --only PATH`) is about to record.
+    """
+    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
+    files = git(root, "ls-files", "-z", "--", *pathspecs).stdout
+    if files:
+        git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest}/", input=files)
+    return dest / prefix if prefix else dest

@@ -29,6 +29,7 @@ COMMANDS = {
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
+    "hook": ("salescli.cli.hooks:hook", "Install the pre-commit hook and the merge driver."),
     "merge-driver": ("salescli.cli.hooks:merge_driver_cmd",
                      "Merge two edits of a record field by field (git runs this)."),
 }

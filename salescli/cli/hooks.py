@@ -59,3 +59,60 @@ def merge_driver_cmd(base: str, ours: str, theirs: str, path: str, marker_size: 
              f"{', '.join(result.conflicts)}; resolve the conflict markers")
         sys.exit(1)
 
+
+@click.group("hook")
+def hook() -> None:
+    """Git hooks and the merge driver for this repository.
+
+    \b
+    Example:
+      salescli hook install
+    """
+
+
+@hook.command("install")
+@click.option("--force", is_flag=True,
+              help="Replace a pre-commit hook that is not salescli's (it is kept beside it).")
+@click.option("--no-commit", is_flag=True, help="Write .gitattributes but do not commit it.")
+@click.pass_context
+def hook_install(ctx: click.Context, force: bool, no_commit: bool) -> None:
+    """Install the pre-commit hook and the record merge driver in this repository.
+
+    The hook runs `salescli check --staged --quiet` before every commit: a commit
+    whose records have errors is stopped (skip once with `git commit --no-verify`).
+    The merge driver (`salescli merge-driver`) is listed in .gitattributes, which is
+    committed, and set in this clone's git config; every clone runs this command
+    once (`salescli init` already did it for the clone it created). Both call
+    `salescli` from PATH. Running it again is harmless.
+
+    \b
+    Examples:
+      salescli hook install
+      salescli hook install --force     # replace another pre-commit hook
+    """
+    from salescli.gitio import Change
+    from salescli.hooks import (
+        ATTRIBUTES_FILE,
+        gitattributes_text,
+        install_pre_commit,
+        refuse_foreign_hook,
+        register_merge_driver,
+    )
+    from salescli.ids import slugify
+
+    repo = get_repo(ctx)
+    refuse_foreign_hook(repo.root, force)  # before anything is changed
+    path = repo.root / ATTRIBUTES_FILE
+    text = gitattributes_text(path.read_text("utf-8") if path.exists() else None)
+    if text is not None:
+        with Change(repo, "repo", slugify(repo.root.name) or "repo",
+                    "register the salescli merge driver", "hook", commit=not no_commit) as change:
+            change.write(path, text)
+        echo(f"merge driver listed in {ATTRIBUTES_FILE}"
+             + (" (not committed)" if no_commit else " and committed"))
+    else:
+        echo(f"merge driver already listed in {ATTRIBUTES_FILE}")
+    changed = register_merge_driver(repo.root)
+    echo("merge driver set in .git/config" if changed else "merge driver already set in git config")
+    # the hook last: the .gitattributes commit above must not depend on it
+    echo(install_pre_commit(repo.root, force))
