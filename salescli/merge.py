@@ -211,7 +211,9 @@ class _Merger:
         """Merge theirs' list `b` into ours' list `a`, in place."""
         name = path[-1] if path else None
         ident = None if name in APPEND_ONLY else _identity(o, a, b)
-        if ident is not None:
+        if not any(isinstance(x, dict | list) for x in (*o, *a, *b)):
+            self._merge_as_set(o, a, b)  # tags, `with`, checklist ticks: order is not data
+        elif ident is not None:
             self._merge_identified(o, a, b, path, ident)
         elif len(a) >= len(o) and len(b) >= len(o):
             self._merge_appended(o, a, b, path)

@@ -177,6 +177,14 @@ def test_items_merge_by_product_or_name_and_tags_as_sets():
     assert data["tags"] == ["erp", "urgent", "pilot"]
 
 
+def test_a_tag_replaced_differently_on_both_sides_keeps_both():
+    ours = edit(BASE, ("[erp, wholesale]", "[erp, retail]"))
+    theirs = edit(BASE, ("[erp, wholesale]", "[erp, b2b]"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean
+    assert "tags: [erp, retail, b2b]\n" in result.text
+
+
 def test_keys_removed_on_one_side():
     ours = edit(BASE, ("owner: anna\n", ""))
     theirs = edit(BASE, ("value: 48000.00", "value: 50000.00"))
