@@ -1215,6 +1215,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
 
     Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit.
     """
+    from salescli.hooks import register_merge_driver
     from salescli.init import init_files
 
     if deals < 1:
@@ -1229,6 +1230,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
     try:
         _git(target, "init", "-q")
         _git(target, "symbolic-ref", "HEAD", BRANCH)
+        register_merge_driver(target)  # init_files' .gitattributes names it
         out = FastImport(target)
         try:
             # 1. what `salescli init` commits; 2. the company's own settings and prices

@@ -353,3 +353,29 @@ class Change:
             git(self.root, "reset", "-q", "--", *rels, check=False)
         else:
             git(self.root, "rm", "-q", "--cached", "--ignore-unmatch", "--", *rels, check=False)
+
+
+def merge_file(cwd: Path, ours: str, base: str, theirs: str, marker_size: int = 7) -> int:
+    """git's own line merge of three files into `ours`; the number of conflicts (0: clean).
+
+    What the merge driver falls back to when a version is not a readable record.
+    """
+    proc = git(cwd, "merge-file", f"--marker-size={marker_size}", "-L", "ours", "-L", "base",
+               "-L", "theirs", "--", ours, base, theirs, check=False)
+    if proc.returncode < 0 or proc.returncode > 127:
+        raise SalescliError(f"git merge-file failed: {_git_reason(proc)}")
+    return proc.returncode
+
+
+def export_index(root: Path, dest: Path, pathspecs: Sequence[str]) -> Path:
+    """Copy the staged (index) version of the files under `pathspecs` into `dest`.
+
+    Returns the folder in `dest` that stands for `root` (git writes paths from the
+    top level). Honours GIT_INDEX_FILE, so a pre-commit hook sees exactly what
+    `git commit` (even `commit --only PATH`) is about to record.
+    """
+    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
+    files = git(root, "ls-files", "-z", "--", *pathspecs).stdout
+    if files:
+        git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest}/", input=files)
+    return dest / prefix if prefix else dest

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from salescli.errors import SalescliError, UsageError
 from salescli.gitio import Change, git
+from salescli.hooks import ATTRIBUTES_FILE, gitattributes_text, register_merge_driver
 from salescli.ids import slugify
 from salescli.model import MODELS, json_schema
 from salescli.repo import (
@@ -120,6 +121,11 @@ def init_files(directory: Path, preset: str = "default",
               "Add the \"yaml.schemas\" mapping from `salescli schema` by hand.", file=sys.stderr)
     else:
         files[".vscode/settings.json"] = merged
+    attributes = directory / ATTRIBUTES_FILE
+    merged_attributes = gitattributes_text(
+        attributes.read_text("utf-8") if attributes.exists() else None)
+    if merged_attributes is not None:  # an adopted repository keeps its own lines too
+        files[ATTRIBUTES_FILE] = merged_attributes
     for folder in (*KIND_DIRS.values(), "templates", "quotes"):
         if not (directory / folder).exists():
             files[f"{folder}/.gitkeep"] = ""
@@ -127,7 +133,10 @@ def init_files(directory: Path, preset: str = "default",
 
 
 def init_repository(directory: Path, preset: str = "default") -> Path:
-    """Create or adopt `directory` as a pipeline repository, in one commit."""
+    """Create or adopt `directory` as a pipeline repository, in one commit.
+
+    Also registers the record merge driver in the repository's git config.
+    """
     preset_text(preset)  # an unknown preset is refused before anything is created
     directory = directory.resolve()
     if (directory / SETTINGS_FILE).exists():
@@ -148,4 +157,5 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
                 "init") as change:
         for rel, text in files.items():
             change.write(directory / rel, text)
+    register_merge_driver(directory)  # the .gitattributes lines name it; this clone runs it
     return directory

@@ -589,33 +589,52 @@ def _tail(node: Any) -> tuple[Any, Any, int] | None:
     return node, key, slot
 
 
+def take_tail(node: Any) -> str:
+    """Remove and return the comment lines that follow a node's last line.
+
+    ruamel keeps them on the node's last key or item, although they are about
+    whatever comes next in the file; the end-of-line comment stays where it is.
+    """
+    from ruamel.yaml.tokens import CommentToken
+
+    found = _tail(node)
+    if found is None:
+        return ""
+    where, key, slot = found
+    entry = where.ca.items.get(key)
+    token = entry[slot] if entry else None
+    if not isinstance(token, CommentToken):
+        return ""
+    first, _, rest = token.value.partition("\n")
+    if first.strip():
+        token.value = first + "\n"  # the end-of-line comment stays
+    else:
+        entry[slot] = None
+    return rest
+
+
+def put_tail(node: Any, rest: str) -> None:
+    """Put comment lines (from `take_tail`) after a node's last line."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    found = _tail(node)
+    if not rest or found is None:
+        return
+    where, key, slot = found
+    entry = where.ca.items.setdefault(key, [None, None, None, None])
+    if isinstance(entry[slot], CommentToken):
+        entry[slot].value += rest
+    else:
+        entry[slot] = CommentToken("\n" + rest, CommentMark(0), None)
+
+
 def keep_tail(node: Any, mutate: Callable[[], None]) -> None:
     """Run `mutate`, keeping the comment lines that followed `node` after it.
 
     ruamel keeps such lines on the node's last key or item, so a key or item added
     at the end would otherwise land below a comment about what comes next.
     """
-    from ruamel.yaml.error import CommentMark
-    from ruamel.yaml.tokens import CommentToken
-
-    rest = ""
-    found = _tail(node)
-    if found is not None:
-        where, key, slot = found
-        entry = where.ca.items.get(key)
-        token = entry[slot] if entry else None
-        if isinstance(token, CommentToken):
-            first, _, rest = token.value.partition("\n")
-            if first.strip():
-                token.value = first + "\n"  # the end-of-line comment stays
-            else:
-                entry[slot] = None
+    rest = take_tail(node)
     mutate()
-    found = _tail(node)
-    if rest and found is not None:
-        where, key, slot = found
-        entry = where.ca.items.setdefault(key, [None, None, None, None])
-        if isinstance(entry[slot], CommentToken):
-            entry[slot].value += rest
-        else:
-            entry[slot] = CommentToken("\n" + rest, CommentMark(0), None)
+    put_tail(node, rest)

@@ -30,6 +30,9 @@ COMMANDS = {
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
     "review": ("salescli.cli.review:review_cmd", "What a branch or pull request does to deals."),
+    "hook": ("salescli.cli.hooks:hook", "Install the pre-commit hook and the merge driver."),
+    "merge-driver": ("salescli.cli.hooks:merge_driver_cmd",
+                     "Merge two edits of a record field by field (git runs this)."),
 }
 
 

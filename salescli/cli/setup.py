@@ -24,9 +24,11 @@ def _preset_names() -> list[str]:
 def init_cmd(directory: str, preset: str) -> None:
     """Create a pipeline repository in DIRECTORY (or adopt a git repository there).
 
-    Writes salescli.yaml, pipelines/PRESET.yaml, products.yaml, the record folders
-    and JSON Schemas wired into .vscode/settings.json for editor completion, and
-    commits them. Refuses to run where salescli.yaml already exists.
+    Writes salescli.yaml, pipelines/PRESET.yaml, products.yaml, the record folders,
+    JSON Schemas wired into .vscode/settings.json for editor completion and a
+    .gitattributes naming the record merge driver, and commits them; the driver is
+    set in this clone's git config. Refuses to run where salescli.yaml already
+    exists. `salescli hook install` adds the pre-commit hook.
 
     \b
     Examples:
@@ -46,8 +48,11 @@ def init_cmd(directory: str, preset: str) -> None:
 @click.option("--history", is_flag=True,
               help="Also check every stage change in git history against the pipeline's rules.")
 @click.option("--no-cache", is_flag=True, help="Read history without the cache (--history).")
+@click.option("--staged", is_flag=True,
+              help="Check the files as staged for the next commit, not the work tree.")
 @click.pass_context
-def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache: bool) -> None:
+def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache: bool,
+              staged: bool) -> None:
     """Validate every record, pipeline, price list and setting.
 
     Prints `path:line:col: error|warning: message [code]` and exits 1 when there is
@@ -58,16 +63,23 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
     pipeline's rules: skipped stages, and moves back without a recorded reason
     (hand edits included), naming the commit, the deal and the stages.
 
+    --staged checks what the next commit will hold (git's index) instead of the
+    files on disk; the pre-commit hook of `salescli hook install` runs it.
+
     \b
     Examples:
       salescli check
+      salescli check --staged
       salescli check --format json | jq '.diagnostics[] | select(.severity=="error")'
       salescli check --history
     """
     from salescli.check import history_diagnostics, run_check
 
     repo = get_repo(ctx)
-    diagnostics = run_check(repo.root)
+    if staged:
+        diagnostics = _check_staged(repo.root)
+    else:
+        diagnostics = run_check(repo.root)
     if history:
         diagnostics += history_diagnostics(repo.root, repo.git_dir, use_cache=not no_cache)
     if quiet:
@@ -86,6 +98,19 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
         if diagnostics or sys.stdout.isatty():
             click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     ctx.exit(1 if errors else 0)
+
+
+def _check_staged(root: Path) -> list:
+    import tempfile
+
+    from salescli.check import run_check
+    from salescli.gitio import export_index
+    from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+    # check reads only these; exporting just them keeps the hook quick
+    specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
+    with tempfile.TemporaryDirectory(prefix="salescli-staged-") as tmp:
+        return run_check(export_index(root, Path(tmp), specs))
 
 
 @click.command("schema")

@@ -1,0 +1,147 @@
+"""`salescli hook install` and `check --staged`, in real repositories with real commits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DEAL, Repo
+
+from salescli.hooks import DRIVER, HOOK_MARK
+
+DEAL_PATH = "deals/2026-10/acme-erp.yaml"
+
+
+@pytest.fixture
+def on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # git runs `salescli` from PATH, as it would for a user with salescli installed
+    bin_dir = os.path.dirname(sys.executable)
+    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
+
+
+def hook_file(repo: Repo) -> Path:
+    return repo.root / ".git" / "hooks" / "pre-commit"
+
+
+def commit(repo: Repo, *paths: str) -> subprocess.CompletedProcess:
+    repo.git("add", "--", *paths)
+    return subprocess.run(["git", "commit", "-qm", "change"], cwd=repo.root,
+                          capture_output=True, text=True)
+
+
+def test_install_is_idempotent(filled: Repo):
+    head = filled.head()
+    first = filled.run("hook", "install")
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines() == [
+        "merge driver already listed in .gitattributes",  # init did it
+        "merge driver already set in git config",
+        f"pre-commit hook installed: {hook_file(filled)}",
+    ]
+    script = hook_file(filled).read_text()
+    assert script.startswith("#!/bin/sh\n" + HOOK_MARK)
+    assert "salescli -C . check --staged --quiet" in script
+    assert os.access(hook_file(filled), os.X_OK)
+    again = filled.run("hook", "install")
+    assert again.exit_code == 0
+    assert again.output.splitlines()[-1] == \
+        f"pre-commit hook already installed: {hook_file(filled)}"
+    assert hook_file(filled).read_text() == script
+    assert filled.head() == head and filled.status() == ""
+
+
+def test_install_in_an_existing_repository_commits_gitattributes(filled: Repo):
+    filled.git("rm", "-q", ".gitattributes")
+    filled.git("commit", "-qm", "before salescli had a merge driver")
+    filled.git("config", "--unset-all", "merge.salescli.driver")
+    result = filled.run("hook", "install")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == ["merge driver listed in .gitattributes and committed",
+                                             "merge driver set in .git/config"]
+    assert "deals/**/*.yaml merge=salescli" in (filled.root / ".gitattributes").read_text()
+    assert filled.git("log", "-1", "--format=%s").strip() == \
+        "repo(crm): register the salescli merge driver"
+    assert filled.git("config", "--get", "merge.salescli.driver").strip() == DRIVER
+    assert filled.status() == ""
+
+
+def test_install_keeps_the_users_own_gitattributes_lines(filled: Repo):
+    filled.write(".gitattributes", "*.pdf binary\n")
+    filled.commit()
+    assert filled.run("hook", "install").exit_code == 0
+    text = (filled.root / ".gitattributes").read_text()
+    assert text.startswith("*.pdf binary\n") and "leads/**/*.yaml merge=salescli\n" in text
+
+
+def test_install_refuses_a_foreign_hook_unless_forced(filled: Repo):
+    hook = hook_file(filled)
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("#!/bin/sh\nexec make lint\n")
+    filled.git("config", "--unset-all", "merge.salescli.driver")
+    result = filled.run("hook", "install")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {hook} exists and is not salescli's hook; add `salescli check --staged` to it "
+        "yourself, or run `salescli hook install --force` to replace it (the old one is kept "
+        "as pre-commit.before-salescli)\n")
+    assert hook.read_text() == "#!/bin/sh\nexec make lint\n"
+    # refused before anything changed
+    assert subprocess.run(["git", "config", "--get", "merge.salescli.driver"], cwd=filled.root,
+                          capture_output=True).returncode == 1
+    forced = filled.run("hook", "install", "--force")
+    assert forced.exit_code == 0
+    assert forced.output.splitlines()[-1] == (f"pre-commit hook installed: {hook} (the old hook "
+                                             f"is kept as {hook}.before-salescli)")
+    assert HOOK_MARK in hook.read_text()
+    assert Path(f"{hook}.before-salescli").read_text() == "#!/bin/sh\nexec make lint\n"
+
+
+def test_the_hook_blocks_an_invalid_record_and_lets_a_valid_one_through(filled: Repo, on_path):
+    assert filled.run("hook", "install").exit_code == 0
+    head = filled.head()
+    filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: lots"))
+    proc = commit(filled, DEAL_PATH)
+    assert proc.returncode == 1
+    # git sends a hook's output to stderr
+    assert f"{DEAL_PATH}:7:8: error: value: expected a number" in proc.stderr
+    assert filled.head() == head
+    filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: 52000.00"))
+    proc = commit(filled, DEAL_PATH)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert filled.head() != head
+
+
+def test_salescli_commands_commit_through_the_hook(filled: Repo, on_path):
+    # `commit --only` uses a temporary index: the hook must check that one
+    assert filled.run("hook", "install").exit_code == 0
+    filled.write("deals/2026-10/broken.yaml", "id: broken\nvalue: [\n")  # not staged
+    result = filled.run("deal", "set", "acme-erp", "value=52000")
+    assert result.exit_code == 0, result.output
+    assert filled.git("log", "-1", "--format=%s").strip() == "deal(acme-erp): set value=52000.00"
+
+
+def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatch):
+    assert filled.run("hook", "install").exit_code == 0
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: 52000.00"))
+    proc = commit(filled, DEAL_PATH)
+    assert proc.returncode == 1
+    assert "salescli is not on PATH, so the records were not checked" in proc.stderr
+    assert "git commit --no-verify" in proc.stderr
+
+
+def test_check_staged_reads_the_index_not_the_work_tree(filled: Repo):
+    path = filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: lots"))
+    filled.git("add", "--", DEAL_PATH)
+    path.write_text(DEAL.lstrip("\n"))  # fixed on disk, still broken in the index
+    assert filled.run("check").exit_code == 0
+    staged = filled.run("check", "--staged")
+    assert staged.exit_code == 1
+    assert f"{DEAL_PATH}:7:8: error: " in staged.output
+    filled.git("add", "--", DEAL_PATH)
+    path.write_text("id: [\n")  # broken on disk only
+    assert filled.run("check", "--staged").exit_code == 0
+    assert filled.run("check").exit_code == 1

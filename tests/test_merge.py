@@ -1,0 +1,308 @@
+"""The record merge driver (SPEC §5): the pure three-way merge, then real `git merge`s."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from salescli.merge import Unmergeable, conflict_text, merge_texts
+from salescli.yamlio import conflict_marker_line, load_fast
+
+
+def y(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+BASE = y("""
+    id: acme-erp
+    title: Order-processing automation   # the buyer's own words
+    account: acme-oy
+    stage: proposal
+    value: 48000.00
+    close_date: 2027-01-31
+    owner: anna
+    tags: [erp, wholesale]
+    stakeholders:
+      - {contact: matti-virtanen, role: economic-buyer}
+    next_step: {action: Send quote, due: 2026-11-25}
+    activities:
+      - date: 2026-11-01
+        type: call
+        summary: Intro call
+    # free text below
+    notes: ""
+    """)
+
+
+def edit(text: str, *pairs: tuple[str, str]) -> str:
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def activity(day: str, kind: str, summary: str) -> str:
+    return f"  - date: {day}\n    type: {kind}\n    summary: {summary}\n"
+
+
+INTRO = activity("2026-11-01", "call", "Intro call")
+
+
+# ------------------------------------------------------------------ pure merge
+
+
+def test_different_fields_both_kept_and_ours_comments_stay():
+    ours = edit(BASE, ("value: 48000.00", "value: 52000.00  # after the workshop"))
+    theirs = edit(BASE, ("close_date: 2027-01-31", "close_date: 2027-02-28"),
+                  ("# free text below\n", "# free text below, keep it short\n"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean
+    # a round-trip edit of ours: only theirs' changed value differs (not theirs' comment)
+    assert result.text == edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
+
+
+def test_same_field_same_value_is_no_conflict():
+    ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
+    theirs = edit(BASE, ("value: 48000.00", "value: 52000.00"), ("owner: anna", "owner: ville"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean
+    assert load_fast(result.text)["value"] == 52000.0
+    assert load_fast(result.text)["owner"] == "ville"
+
+
+def test_same_field_changed_differently_is_a_conflict_around_that_field_only():
+    ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
+    theirs = edit(BASE, ("value: 48000.00", "value: 50000.00"), ("owner: anna", "owner: ville"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.conflicts == ["value"]
+    assert "<<<<<<< ours\nvalue: 52000.00\n=======\nvalue: 50000.00\n>>>>>>> theirs\n" \
+        in result.text
+    assert "owner: ville" in result.text  # the clean part of the merge is done
+    assert conflict_marker_line(result.text) == 5
+    # keeping either side leaves a valid record
+    kept = result.text.replace("<<<<<<< ours\nvalue: 52000.00\n=======\n", "")
+    kept = kept.replace(">>>>>>> theirs\n", "")
+    assert load_fast(kept)["value"] == 50000.0
+
+
+def test_activities_appended_on_both_sides_are_unioned_newest_last():
+    ours = edit(BASE, (INTRO, INTRO + activity("2026-11-20", "meeting", "First meeting")))
+    theirs = edit(BASE, (INTRO, INTRO + activity("2026-11-10", "email", "Sent the deck")
+                         + activity("2026-11-20", "meeting", "First meeting")))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean
+    assert result.text == edit(BASE, (INTRO, INTRO
+                                      + activity("2026-11-10", "email", "Sent the deck")
+                                      + activity("2026-11-20", "meeting", "First meeting")))
+    # the comment about `notes` stays above notes, not inside the activities
+    assert result.text.count("# free text below") == 1
+
+
+def test_an_activity_edited_on_one_side_while_the_other_appends():
+    ours = edit(BASE, ("summary: Intro call", "summary: Intro call, budget confirmed"))
+    theirs = edit(BASE, (INTRO, INTRO + activity("2026-11-12", "demo", "Demo")))
+    data = load_fast(merge_texts(BASE, ours, theirs).text)
+    assert [a["summary"] for a in data["activities"]] == ["Intro call, budget confirmed", "Demo"]
+
+
+def test_activities_added_where_the_base_had_none():
+    base = edit(BASE, (f"activities:\n{INTRO}", "activities: []\n"))
+    ours = edit(base, ("activities: []\n", "activities:\n" + activity("2026-11-20", "call", "B")))
+    theirs = edit(base, ("activities: []\n", "activities:\n" + activity("2026-11-02", "call", "A")))
+    result = merge_texts(base, ours, theirs)
+    assert result.clean
+    assert [a["summary"] for a in load_fast(result.text)["activities"]] == ["A", "B"]
+
+
+def test_nested_next_step_fields_merge_one_by_one():
+    ours = edit(BASE, ("due: 2026-11-25", "due: 2026-12-01"))
+    theirs = edit(BASE, ("action: Send quote", "action: Send revised quote"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean
+    assert "next_step: {action: Send revised quote, due: 2026-12-01}\n" in result.text
+    both = edit(BASE, ("due: 2026-11-25", "due: 2026-12-03"))
+    assert merge_texts(BASE, ours, both).conflicts == ["next_step.due"]
+
+
+ACCOUNT = y("""
+    id: acme-oy
+    name: Acme Oy
+    contacts:
+      - id: matti-virtanen
+        name: Matti Virtanen
+        title: CFO
+        phone: "+358 40 123 4567"
+      - id: liisa-k
+        name: Liisa K
+    """)
+
+
+def test_contacts_merge_by_id():
+    ours = edit(ACCOUNT, ('phone: "+358 40 123 4567"', 'phone: "+358 40 765 4321"'))
+    theirs = edit(ACCOUNT, ("title: CFO", "title: CEO"),
+                  ("  - id: liisa-k\n    name: Liisa K\n",
+                   "  - id: sara-b\n    name: Sara B\n"))  # liisa left, sara joined
+    result = merge_texts(ACCOUNT, ours, theirs)
+    assert result.clean
+    contacts = load_fast(result.text)["contacts"]
+    assert contacts == [
+        {"id": "matti-virtanen", "name": "Matti Virtanen", "title": "CEO",
+         "phone": "+358 40 765 4321"},
+        {"id": "sara-b", "name": "Sara B"},
+    ]
+    assert "'" not in result.text and '"+358 40 765 4321"' in result.text  # quoting kept
+
+
+def test_one_contact_changed_on_both_sides_conflicts_on_that_field():
+    ours = edit(ACCOUNT, ("title: CFO", "title: CEO"))
+    theirs = edit(ACCOUNT, ("title: CFO", "title: COO"))
+    assert merge_texts(ACCOUNT, ours, theirs).conflicts == ["contacts[0].title"]
+
+
+def test_items_merge_by_product_or_name_and_tags_as_sets():
+    base = edit(BASE, ("next_step:", "items:\n  - {product: silma-pro, quantity: 12}\n"
+                       "  - {name: Integration work, quantity: 40}\nnext_step:"))
+    ours = edit(base, ("quantity: 12", "quantity: 15"), ("[erp, wholesale]", "[erp, urgent]"))
+    theirs = edit(base, ("quantity: 40", "quantity: 60"), ("[erp, wholesale]",
+                                                           "[erp, wholesale, pilot]"))
+    data = load_fast(merge_texts(base, ours, theirs).text)
+    assert data["items"] == [{"product": "silma-pro", "quantity": 15},
+                             {"name": "Integration work", "quantity": 60}]
+    assert data["tags"] == ["erp", "urgent", "pilot"]
+
+
+def test_a_tag_replaced_differently_on_both_sides_keeps_both():
+    ours = edit(BASE, ("[erp, wholesale]", "[erp, retail]"))
+    theirs = edit(BASE, ("[erp, wholesale]", "[erp, b2b]"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean
+    assert "tags: [erp, retail, b2b]\n" in result.text
+
+
+def test_keys_removed_on_one_side():
+    ours = edit(BASE, ("owner: anna\n", ""))
+    theirs = edit(BASE, ("value: 48000.00", "value: 50000.00"))
+    data = load_fast(merge_texts(BASE, ours, theirs).text)
+    assert "owner" not in data and data["value"] == 50000.0
+    changed = edit(BASE, ("owner: anna", "owner: ville"))
+    assert merge_texts(BASE, ours, changed).conflicts == ["owner"]
+
+
+def test_both_sides_added_the_file():
+    ours = "id: x\ntitle: A\nvalue: 1\n"
+    theirs = "id: x\ntitle: B\nvalue: 1\nowner: anna\n"
+    result = merge_texts("", ours, theirs)
+    assert result.conflicts == ["title"]
+    assert "owner: anna" in result.text
+
+
+def test_text_equal_on_a_side_is_taken_byte_for_byte():
+    odd = BASE.replace("value: 48000.00", "value:    48000.00")
+    assert merge_texts(BASE, BASE, odd).text == odd
+    assert merge_texts(BASE, odd, BASE).text == odd
+
+
+@pytest.mark.parametrize("broken", ["id: x\n  title: [\n", "- a\n- b\n",
+                                    "id: x\n<<<<<<< HEAD\nv: 1\n=======\nv: 2\n>>>>>>> b\n"])
+def test_unreadable_version_is_unmergeable(broken: str):
+    with pytest.raises(Unmergeable):
+        merge_texts(BASE, broken, edit(BASE, ("owner: anna", "owner: ville")))
+
+
+def test_conflict_text_marks_only_differing_lines():
+    assert conflict_text("a\nb\nc\n", "a\nB\nc\n", 3) == "a\n<<< ours\nb\n===\nB\n>>> theirs\nc\n"
+
+
+# ------------------------------------------------------ the command git calls
+
+
+def test_merge_driver_falls_back_to_a_line_merge(tmp_path: Path):
+    base, ours, theirs = (tmp_path / n for n in ("O", "A", "B"))
+    base.write_text("id: x\ntitle: t\nvalue: 1\nowner: anna\n")
+    ours.write_text("id: x\ntitle: t\nvalue: 1\nowner: [anna\n")  # not YAML
+    theirs.write_text("id: x\ntitle: u\nvalue: 1\nowner: anna\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "salescli", "merge-driver", str(base), str(ours), str(theirs),
+         "deals/2026-10/x.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "deals/2026-10/x.yaml: merged line by line" in proc.stderr
+    assert ours.read_text() == "id: x\ntitle: u\nvalue: 1\nowner: [anna\n"
+
+
+# -------------------------------------------------------------- real git merges
+
+
+@pytest.fixture
+def on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # git runs `salescli` from PATH, as it would for a user with salescli installed
+    bin_dir = os.path.dirname(sys.executable)
+    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
+
+
+DEAL = "deals/2026-10/acme-erp.yaml"
+
+
+def _branches(filled: Repo, ours: list[list[str]], theirs: list[list[str]]) -> None:
+    filled.git("checkout", "-qb", "theirs")
+    for args in theirs:
+        assert filled.run(*args).exit_code == 0
+    filled.git("checkout", "-q", "main")
+    for args in ours:
+        assert filled.run(*args).exit_code == 0
+
+
+def _merge(filled: Repo) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "merge", "--no-edit", "theirs"], cwd=filled.root,
+                          capture_output=True, text=True)
+
+
+def test_git_merge_of_different_fields_and_activities_has_no_conflict(filled: Repo, on_path):
+    assert "merge=salescli" in (filled.root / ".gitattributes").read_text()
+    _branches(
+        filled,
+        ours=[["deal", "set", "acme-erp", "value=52000"],
+              ["log", "call", "acme-erp", "Pricing call", "--date", "2026-11-20"]],
+        theirs=[["deal", "set", "acme-erp", "close_date=2027-02-28"],
+                ["log", "email", "acme-erp", "Sent the deck", "--date", "2026-11-10"]],
+    )
+    proc = _merge(filled)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = load_fast((filled.root / DEAL).read_text())
+    assert data["value"] == 52000
+    assert str(data["close_date"]) == "2027-02-28"
+    assert [a["summary"] for a in data["activities"]] == ["Sent the deck", "Pricing call"]
+    assert filled.status() == ""
+    assert filled.run("check").exit_code == 0
+
+
+def test_git_merge_of_one_field_changed_differently_conflicts_and_check_reports_it(
+        filled: Repo, on_path):
+    _branches(filled, ours=[["deal", "set", "acme-erp", "value=52000"]],
+              theirs=[["deal", "set", "acme-erp", "value=50000", "title=ERP pilot"]])
+    proc = _merge(filled)
+    assert proc.returncode == 1
+    assert f"CONFLICT (content): Merge conflict in {DEAL}" in proc.stdout
+    assert filled.status().startswith(f"UU {DEAL}")
+    text = (filled.root / DEAL).read_text()
+    assert "<<<<<<< ours\nvalue: 52000" in text and "title: ERP pilot" in text
+    result = filled.run("check")
+    assert result.exit_code == 1
+    assert f"{DEAL}:" in result.output and "merge conflict markers" in result.output
+
+
+def test_without_salescli_on_path_git_merges_line_by_line(filled: Repo, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    _branches(filled, ours=[["deal", "set", "acme-erp", "value=52000"]],
+              theirs=[["deal", "set", "acme-erp", "title=ERP pilot"]])
+    proc = _merge(filled)
+    assert "salescli is not on PATH: merging deals/2026-10/acme-erp.yaml line by line" \
+        in proc.stderr
+    assert proc.returncode == 0  # lines apart: git's own merge manages this one
+    data = load_fast((filled.root / DEAL).read_text())
+    assert (data["value"], data["title"]) == (52000, "ERP pilot")
