@@ -29,6 +29,8 @@ COMMANDS = {
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
+    "import": ("salescli.cli.imports:import_group",
+               "Import a Pipedrive export or a CSV, with backdated history."),
 }
 
 
