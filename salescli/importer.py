@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.errors import SalescliError, UsageError
+from salescli.ids import is_valid_id
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 
@@ -48,7 +49,7 @@ class ImportFailed(SalescliError):
 def norm_header(text: str) -> str:
     """`Deal - Currency of Value` -> `deal currency of value`: case, spacing, dashes."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
 @dataclass
@@ -187,6 +188,13 @@ def first_of(value: str) -> str:
 
 
 # ------------------------------------------------------------------ planning
+
+PIPEDRIVE_LABELS = {
+    "id": "Deal - ID", "title": "Title", "status": "Status", "created": "Deal created",
+    "value": "Value", "currency": "Currency", "stage": "Stage",
+    "close_date": "Expected close date", "won_time": "Won time", "lost_time": "Lost time",
+    "close_time": "Close time", "organization": "Organization", "lost_reason": "Lost reason",
+}
 
 
 @dataclass
@@ -337,6 +345,7 @@ class Planner:
         # a record with no time of its own in the export is created at the import
         self.now = dt.datetime.now(UTC).replace(microsecond=0)
         self.missing_requires = 0
+        self.labels = dict(PIPEDRIVE_LABELS)  # field -> the column's name in messages
 
     # -- errors and values
     def error(self, where: Source | str, message: str) -> None:
@@ -428,44 +437,48 @@ class Planner:
     def deal(self, where: Source, row: dict[str, str], stage_map: dict[str, str],
              default_close: dt.date | None) -> None:
         """Plan one deal from a row of normalised fields (title, value, stage...)."""
+        L = self.labels
         errors_before = len(self.errors)
         title = row.get("title", "").strip()
+        explicit = row.get("id", "").strip()
+        if explicit and (not is_valid_id(explicit) or explicit in self.taken["deal"]):
+            self.error(where, f"{L['id']}: {explicit!r} is not a free deal ID (a-z, 0-9, '-')")
         if not title:
-            self.error(where, "Title: missing; every deal needs a title")
+            self.error(where, f"{L['title']}: missing; every deal needs a title")
         status = row.get("status", "").strip().casefold() or "open"
         if status == "deleted":
             self.skipped_deleted += 1
             return
         if status not in ("open", "won", "lost"):
-            self.error(where, f"Status: {row['status']!r} is not open, won or lost")
-        created = self.when(where, "Deal created", row.get("created", ""))
+            self.error(where, f"{L['status']}: {row['status']!r} is not open, won or lost")
+        created = self.when(where, L["created"], row.get("created", ""))
         if created is None and not row.get("created", "").strip():
-            self.error(where, "Deal created: missing; the deal's creation time is its history's "
+            self.error(where, f"{L['created']}: missing; the deal's creation time is its history's "
                        "start")
         value = currency = None
         if row.get("value", "").strip():
             try:
                 value = parse_money(row["value"])
             except ValueError as err:
-                self.error(where, f"Value: {err}")
+                self.error(where, f"{L['value']}: {err}")
         if row.get("currency", "").strip():
             currency = row["currency"].strip().upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
-                self.error(where, f"Currency: {row['currency']!r} is not a 3-letter code "
+                self.error(where, f"{L['currency']}: {row['currency']!r} is not a 3-letter code "
                            "such as EUR")
         stage = self.stage_of(row.get("stage", ""), stage_map)
         if stage is None:
             ids = ", ".join(s.id for s in self.pipe.stages)
-            self.error(where, f"Stage: {row['stage']!r} is not a stage of pipeline "
+            self.error(where, f"{L['stage']}: {row['stage']!r} is not a stage of pipeline "
                        f"`{self.pipe.name}` ({ids}); map it with --stage-map "
                        f"\"{row['stage'].strip()}=STAGE\"")
-        close = self.when(where, "Expected close date", row.get("close_date", ""))
+        close = self.when(where, L["close_date"], row.get("close_date", ""))
         closed_at = None
         if status in ("won", "lost"):
-            column = "Won time" if status == "won" else "Lost time"
+            column = L[f"{status}_time"]
             before = len(self.errors)
             closed_at = self.when(where, column, row.get(f"{status}_time", "")) \
-                or self.when(where, "Close time", row.get("close_time", ""))
+                or self.when(where, L["close_time"], row.get("close_time", ""))
             if closed_at is None and len(self.errors) == before:
                 self.error(where, f"{column}: missing for a {status} deal")
         if created and closed_at and closed_at < created:
@@ -475,12 +488,12 @@ class Planner:
         if status == "open" and close_date is None:
             close_date = default_close
             if close_date is None:
-                self.error(where, "Expected close date: missing; an open deal needs one (fill "
+                self.error(where, f"{L['close_date']}: missing; an open deal needs one (fill "
                            "it in, or pass --default-close-date YYYY-MM-DD)")
         org = row.get("organization", "").strip()
         person = row.get("person", "").strip()
         if not org and not person:
-            self.error(where, "Organization: missing, and no contact person either; a deal "
+            self.error(where, f"{L['organization']}: missing, and no contact person either; a deal "
                        "belongs to an account")
         if len(self.errors) > errors_before or created is None:
             return
@@ -489,7 +502,8 @@ class Planner:
         if person:
             cid = self.contact(account, person, created)
             stakeholders = [{"contact": cid}]
-        ident = self.new_id("deal", title)
+        ident = explicit or self.new_id("deal", title)
+        self.taken["deal"].add(ident)
         data: dict[str, Any] = {
             "id": ident, "title": title, "account": account.id, "pipeline": self.pipe.name,
             "stage": stage, "status": "open", "value": value,
@@ -498,6 +512,7 @@ class Planner:
             "owner": self.owners.get(row.get("owner", "")),
             "source": self.sources.get(row.get("source", "")),
             "created": created.date(), "stakeholders": stakeholders,
+            "notes": row.get("notes", "").strip() or None,
         }
         deal = Planned("deal", ident, data, created, where)
         self.records.append(deal)
@@ -510,8 +525,8 @@ class Planner:
                 reason, note = lost_reason(row.get("lost_reason", ""),
                                            list(self.settings.lost_reasons))
                 if reason is None:
-                    self.error(where, f"Lost reason: {row.get('lost_reason')!r} matches none "
-                               "of the settings' lost_reasons, which have no `other`")
+                    self.error(where, f"{L['lost_reason']}: {row.get('lost_reason')!r} matches "
+                               "none of the settings' lost_reasons, which have no `other`")
                     return
                 change = {"status": "lost", "lost_date": closed_at.date(),
                           "lost_reason": reason, "lost_note": note}
@@ -567,7 +582,7 @@ class Planner:
         from salescli.repo import KIND_DIRS
 
         flow = frozenset(FLOW_KEYS)
-        order = {k: key_order(k) for k in ("account", "deal")}
+        order = {k: key_order(k) for k in ("account", "deal", "lead")}
         texts: dict[str, tuple[Planned, list[str]]] = {}
         for ev in self.events:
             rec = ev.record
@@ -805,10 +820,13 @@ def plan_pipedrive(repo: Any, deals: Path, organizations: Path | None = None,
 
 def _summarise(planner: Planner, plan: Plan) -> None:
     deals = [r for r in planner.records if r.kind == "deal"]
-    counts = {"deals": len(deals), "accounts": sum(
-        r.kind == "account" and r.existing_text is None for r in planner.records)}
-    for status in ("open", "won", "lost"):
-        counts[status] = sum(d.data["status"] == status for d in deals)
+    counts = {"accounts": sum(
+        r.kind == "account" and r.existing_text is None for r in planner.records),
+        "leads": sum(r.kind == "lead" for r in planner.records)}
+    if deals:
+        counts["deals"] = len(deals)
+        for status in ("open", "won", "lost"):
+            counts[status] = sum(d.data["status"] == status for d in deals)
     counts["contacts"] = sum(len(a.contacts) for a in planner.accounts.values())
     counts["commits"] = len(plan.commits)
     plan.counts = counts
@@ -819,3 +837,145 @@ def _summarise(planner: Planner, plan: Plan) -> None:
             f"{planner.missing_requires} open deal(s) lack what their stage requires "
             "(stakeholders, items, quotes...): imports enter stages as they were; "
             "`salescli check` lists them as warnings")
+
+
+# ------------------------------------------------------------------ any CSV
+
+CSV_FIELDS: dict[str, tuple[str, ...]] = {
+    "account": ("id", "name", "business_id", "domain", "industry", "region", "size", "owner",
+                "created", "tags", "notes", "contact.name", "contact.email", "contact.phone",
+                "contact.title"),
+    "lead": ("id", "company", "contact.name", "contact.email", "contact.phone",
+             "contact.title", "source", "status", "owner", "created", "disqualify_reason",
+             "notes"),
+    "deal": ("id", "title", "account", "value", "currency", "stage", "status", "close_date",
+             "owner", "source", "created", "won_date", "lost_date", "lost_reason", "notes"),
+}
+# a deal's CSV fields under the names the deal planner reads
+_DEAL_ROW = {"account": "organization", "won_date": "won_time", "lost_date": "lost_time"}
+
+
+def csv_columns(table: Table, kind: str, maps: Iterable[str],
+                date_column: str | None) -> tuple[dict[str, int], list[str]]:
+    """field -> column: `--map COLUMN=field,...`, then headers named like a field.
+
+    Returns the columns and the headers left unused.
+    """
+    fields = CSV_FIELDS[kind]
+    normal = [norm_header(h) for h in table.headers]
+
+    def column(name: str, what: str) -> int:
+        if norm_header(name) not in normal:
+            raise UsageError(f"{what}: {table.name} has no column {name!r}; its columns: "
+                             + ", ".join(table.headers))
+        return normal.index(norm_header(name))
+
+    found: dict[str, int] = {}
+    for pair in (p for text in maps for p in text.split(",") if p.strip()):
+        col, sep, name = pair.rpartition("=")
+        name = name.strip()
+        if not sep or name not in fields:
+            raise UsageError(f"--map: expected COLUMN=FIELD with FIELD one of "
+                             f"{', '.join(fields)}; got {pair.strip()!r}")
+        found[name] = column(col.strip(), "--map")
+    if date_column:
+        found["created"] = column(date_column, "--date-column")
+    for name in fields:
+        key = norm_header(name.replace("_", " ").replace(".", " "))
+        if name not in found and key in normal and normal.index(key) not in found.values():
+            found[name] = normal.index(key)
+    unused = [h for i, h in enumerate(table.headers) if i not in found.values()]
+    return found, unused
+
+
+def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
+             date_column: str | None = None, date_format: str | None = None,
+             pipeline: str | None = None) -> Plan:
+    """Plan a generic CSV's import: one record per row, added at its `created` time.
+
+    Deals go through the same planner as Pipedrive's (an account named by ID or name,
+    created if new; won/lost a separate commit at won_date/lost_date).
+    """
+    if kind not in CSV_FIELDS:
+        raise UsageError(f"--kind must be one of {', '.join(CSV_FIELDS)}")
+    table = read_table(path)
+    columns, unused = csv_columns(table, kind, maps, date_column)
+    name_field = {"account": "name", "lead": "company", "deal": "title"}[kind]
+    if name_field not in columns:
+        raise UsageError(f"{table.name}: no column for `{name_field}`; map one with "
+                         f"--map \"COLUMN={name_field}\"")
+    dates = Dates(date_format)
+    planner = Planner(repo, dates, pipeline)
+    planner.labels = {**{_DEAL_ROW.get(f, f): f for f in CSV_FIELDS["deal"]},
+                      **{_DEAL_ROW.get(f, f): table.headers[i] for f, i in columns.items()}}
+    planner.labels.setdefault("close_time", "close_time")
+    planner.labels.setdefault("organization", "account")
+    date_fields = ("created", "close_date", "won_date", "lost_date")
+    dates.observe(_date_cells([(table, columns)], date_fields))
+    rows = list(rows_of(table, columns))
+    planner.owners.plan(row.get("owner", "") for _, row in rows)
+    planner.sources.plan(row.get("source", "") for _, row in rows)
+    now = planner.now.strftime("%Y-%m-%d %H:%M:%S")
+    for where, row in rows:
+        if not row.get("created", "").strip():
+            row["created"] = now
+        if kind == "deal":
+            planner.deal(where, {_DEAL_ROW.get(k, k): v for k, v in row.items()}, {}, None)
+        else:
+            _plan_record(planner, kind, where, row, columns, table)
+    plan = planner.finish(f"Imported from {table.name}")
+    _summarise(planner, plan)
+    if unused:
+        plan.notes.append("columns not imported: " + ", ".join(unused))
+    return plan
+
+
+def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str],
+                 columns: dict[str, int], table: Table) -> None:
+    """An account or a lead from one row, added in one commit at its `created` time."""
+    errors_before = len(planner.errors)
+    created = planner.when(where, table.headers[columns["created"]] if "created" in columns
+                           else "created", row["created"])
+    name = row["name" if kind == "account" else "company"].strip()
+    if not name:
+        planner.error(where, f"{'name' if kind == 'account' else 'company'}: missing")
+    explicit = row.get("id", "").strip()
+    if explicit and (not is_valid_id(explicit) or explicit in planner.taken[kind]):
+        planner.error(where, f"id: {explicit!r} is not a free {kind} ID (a-z, 0-9, '-')")
+    if kind == "account" and name and planner._slug(name) in planner.existing:
+        planner.error(where, f"account {planner._slug(name)!r} already exists")
+    if created is None or len(planner.errors) > errors_before:
+        return
+    ident = explicit or planner.new_id(kind, name)
+    planner.taken[kind].add(ident)
+    data: dict[str, Any] = {"id": ident}
+    # in the documented key order of a contact (name, title, email, phone)
+    person = {k: row[f"contact.{k}"].strip() for k in ("name", "title", "email", "phone")
+              if row.get(f"contact.{k}", "").strip()}
+    for key, value in row.items():
+        value = value.strip()
+        if not value or key in ("id", "created") or key.startswith("contact."):
+            continue
+        if key == "owner":
+            data[key] = planner.owners.get(value)
+        elif key == "source":
+            data[key] = planner.sources.get(value)
+        elif key == "tags":
+            data[key] = [t.strip() for t in value.split(",") if t.strip()]
+        elif key == "status":
+            data[key] = value.casefold()
+        else:
+            data[key] = value
+    data["name" if kind == "account" else "company"] = name
+    data["created"] = created.date()
+    if person and kind == "lead":
+        data["contact"] = {k: person[k] for k in ("name", "email", "phone", "title")
+                           if k in person}
+    elif person:
+        if "name" not in person:
+            planner.error(where, "contact.name: missing for the account's contact")
+            return
+        data["contacts"] = [{"id": planner._slug(person["name"]), **person}]
+    record = Planned(kind, ident, data, created, where)
+    planner.records.append(record)
+    planner.events.append(Event(created, 1, record, "add", "add"))

@@ -345,3 +345,60 @@ def test_a_thousand_deals_import_quickly(repo: Repo, tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert len(list((repo.root / "deals").glob("*/*.yaml"))) == 1000
     assert elapsed < 45, elapsed
+
+
+# ------------------------------------------------------------------- import csv
+
+
+def test_import_csv_accounts_with_a_contact(repo: Repo, tmp_path: Path):
+    f = write(tmp_path, "companies.csv",
+              "Company,VAT,Web,Person,Email,Added\n"
+              "Äänekoski Oy,1234567-8,aanekoski.example,Matti Virtanen,matti@aanekoski.example,"
+              "2024-03-01\n"
+              "Beta Ltd,,beta.example,,,2024-04-02 10:00:00\n")
+    result = repo.run("import", "csv", str(f), "--kind", "account", "--map",
+                      "Company=name,VAT=business_id,Web=domain,Person=contact.name,"
+                      "Email=contact.email", "--date-column", "Added")
+    assert result.exit_code == 0, result.output
+    assert "Imported from companies.csv: 2 accounts in 2 commit(s)" in result.output
+    got = records(repo, "accounts")
+    assert got["aanekoski-oy"]["business_id"] == "1234567-8"
+    assert got["aanekoski-oy"]["contacts"] == [
+        {"id": "matti-virtanen", "name": "Matti Virtanen", "email": "matti@aanekoski.example"}]
+    assert (repo.root / "accounts/2024-04/beta-ltd.yaml").is_file()
+    dates = repo.git("log", "-2", "--format=%ad %s", "--date=short").splitlines()
+    assert dates == ["2024-04-02 account(beta-ltd): add", "2024-03-01 account(aanekoski-oy): add"]
+    assert repo.run("check").exit_code == 0
+
+
+def test_import_csv_leads_and_deals(repo: Repo, tmp_path: Path):
+    leads = write(tmp_path, "leads.csv", "company,contact email,source,status,created\n"
+                  "Gamma Oy,g@gamma.example,Website,new,2024-05-01\n")
+    assert repo.run("import", "csv", str(leads), "--kind", "lead").exit_code == 0
+    lead = records(repo, "leads")["gamma-oy"]
+    assert (lead["contact"], lead["source"], lead["status"]) == (
+        {"email": "g@gamma.example"}, "website", "new")
+    deals = write(tmp_path, "deals.csv", "Name,Customer,Amount,stage,status,close_date,"
+                  "created,won_date\n"
+                  "Pilot,Gamma Oy,1000,proposal,won,,2024-05-02,2024-06-01\n"
+                  "Rollout,Gamma Oy,2000,,open,2024-12-31,2024-05-03,\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal",
+                      "--map", "Name=title,Customer=account,Amount=value")
+    assert result.exit_code == 0, result.output
+    got = records(repo, "deals")
+    assert (got["pilot"]["status"], str(got["pilot"]["won_date"])) == ("won", "2024-06-01")
+    assert got["rollout"]["stage"] == "needs-analysis" and got["rollout"]["account"] == "gamma-oy"
+    assert repo.run("check").exit_code == 0
+
+
+def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", "Name,Customer,Amount,created\n"
+                  "Pilot,Gamma Oy,lots,2024-05-02\n")
+    head = repo.head()
+    result = repo.run("import", "csv", str(deals), "--kind", "deal",
+                      "--map", "Name=title,Customer=account,Amount=value")
+    assert result.exit_code == 1
+    assert "deals.csv:2: Amount: 'lots' is not a number" in result.output
+    assert repo.head() == head
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map", "Nope=title")
+    assert result.exit_code == 2 and "has no column 'Nope'" in result.output

@@ -122,3 +122,40 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
     default_close = parse_date(default_close_date, "--default-close-date")
     _run(ctx, "Pipedrive", dry_run, lambda repo: plan_pipedrive(
         repo, deals, organizations, persons, stage_map, pipeline, date_format, default_close))
+
+
+@import_group.command("csv")
+@click.argument("file", type=CSV_FILE)
+@click.option("--kind", type=click.Choice(["account", "lead", "deal"]), required=True,
+              help="What each row is.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=field,...",
+              help="Columns to record fields (contact.email for a lead's or an account's "
+              "contact); columns named like a field map themselves.")
+@click.option("--date-column", metavar="COLUMN",
+              help="The column with each record's creation time (default: `created`, "
+              "else now).")
+@click.option("--pipeline", metavar="NAME", help="Pipeline for deals (default: settings').")
+@DATE_FORMAT
+@DRY_RUN
+@click.pass_context
+def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
+               date_column: str | None, pipeline: str | None, date_format: str | None,
+               dry_run: bool) -> None:
+    """Import any CSV as accounts, leads or deals: one commit per record at its time.
+
+    Each record is added in its own commit dated at its creation time (--date-column
+    or a `created` column; now if neither). Deals name their account by ID or name
+    (a new name becomes an account), enter their `stage` (default: the first), and a
+    won or lost deal gets a second commit at its won_date / lost_date.
+
+    \b
+    Examples:
+      salescli import csv companies.csv --kind account \\
+          --map "Company=name,VAT number=business_id,Web=domain,Email=contact.email"
+      salescli import csv leads.csv --kind lead --map "Name=company" --date-column Added
+      salescli import csv deals.csv --kind deal --map "Customer=account,Amount=value"
+    """
+    from salescli.importer import plan_csv
+
+    _run(ctx, file.name, dry_run, lambda repo: plan_csv(
+        repo, kind, file, maps, date_column, date_format, pipeline))
