@@ -379,3 +379,61 @@ def export_index(root: Path, dest: Path, pathspecs: Sequence[str]) -> Path:
     if files:
         git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest}/", input=files)
     return dest / prefix if prefix else dest
+
+
+def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
+    """Paths (under `paths`) with staged, unstaged or untracked changes."""
+    out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
+              *paths).stdout
+    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+
+def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]]) -> str:
+    """Write `commits` (author time, message, files) on top of HEAD in one `git fast-import`.
+
+    Nothing is visible until the end: fast-import builds them on a private ref, then
+    the index and work tree move to the new tree (`read-tree -m -u`, which keeps the
+    user's unrelated changes and refuses to overwrite theirs) and HEAD's branch moves
+    only if it is still where it was. The caller holds the RepoLock. Returns the new
+    HEAD commit.
+    """
+    head = rev_parse(root, "HEAD")
+    if head is None:
+        raise SalescliError("the repository has no commit yet; run `salescli init` first")
+    ref = "refs/salescli/import"
+    git(root, "update-ref", "-d", ref, check=False)
+    author = git(root, "var", "GIT_AUTHOR_IDENT").stdout.strip().rsplit(" ", 2)[0]
+    committer = git(root, "var", "GIT_COMMITTER_IDENT").stdout.strip()
+    parts = []
+    for n, (when, message, files) in enumerate(commits):
+        msg = message.encode()
+        parts.append(f"commit {ref}\nauthor {author} {when} +0000\ncommitter {committer}\n"
+                     f"data {len(msg)}\n".encode())
+        parts.append(msg)
+        if n == 0:
+            parts.append(f"from {head}\n".encode())
+        for path, text in files.items():
+            data = text.encode()
+            parts.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
+            parts.append(data)
+            parts.append(b"\n")
+    parts.append(b"done\n")
+    proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=root,
+                          input=b"".join(parts), capture_output=True,
+                          env={**os.environ, "LC_ALL": "C"})
+    if proc.returncode != 0:
+        git(root, "update-ref", "-d", ref, check=False)
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SalescliError(f"git fast-import failed, nothing changed: "
+                            f"{reason[0] if reason else proc.returncode}")
+    new = rev_parse(root, ref) or head
+    git(root, "update-ref", "-d", ref, check=False)
+    moved = git(root, "read-tree", "-m", "-u", head, new, check=False)
+    if moved.returncode != 0:
+        raise SalescliError(f"cannot update the work tree, nothing changed: {_git_reason(moved)}")
+    updated = git(root, "update-ref", "-m", "salescli import", "HEAD", new, head, check=False)
+    if updated.returncode != 0:
+        git(root, "read-tree", "-m", "-u", new, head, check=False)
+        raise SalescliError(f"HEAD moved during the import, nothing changed: "
+                            f"{_git_reason(updated)}")
+    return new

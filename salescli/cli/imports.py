@@ -1,0 +1,161 @@
+"""`salescli import pipedrive|csv`: other tools' exports as backdated history (SPEC §10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from salescli.cli.common import echo, get_repo, warn
+from salescli.errors import SalescliError
+
+CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+# what an import writes; it refuses to run while any of these has uncommitted changes
+RECORD_PATHS = ("salescli.yaml", "accounts", "deals", "leads")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import a Pipedrive export or any CSV, with its history as backdated commits.
+
+    All or nothing: every row is checked first; any error is printed with its file
+    and row, and nothing is written or committed.
+
+    \b
+    Examples:
+      salescli import pipedrive --deals deals.csv --organizations organizations.csv
+      salescli import csv accounts.csv --kind account --map "Company=name,VAT=business_id"
+    """
+
+
+DATE_FORMAT = click.option(
+    "--date-format", metavar="FORMAT",
+    help="How the export writes dates that are not YYYY-MM-DD, e.g. %d/%m/%Y.")
+DRY_RUN = click.option("--dry-run", is_flag=True,
+                       help="Check every row and print what would be imported; write nothing.")
+
+
+def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any], Any]) -> None:
+    """Plan under the repository lock, then write every commit at once (or none)."""
+    from salescli.gitio import RepoLock, append_history, in_progress, uncommitted
+    from salescli.importer import ImportFailed
+
+    repo = get_repo(ctx)
+    with RepoLock(repo.git_dir):
+        busy = in_progress(repo.git_dir)
+        if busy:
+            raise SalescliError(f"the repository is in the middle of {busy}; finish or abort "
+                                "it first")
+        dirty = uncommitted(repo.root, RECORD_PATHS)
+        if dirty and not dry_run:
+            raise SalescliError(f"{dirty[0]}: has uncommitted changes; an import needs the "
+                                "records and salescli.yaml committed first (git status)")
+        try:
+            plan = make_plan(repo)
+        except ImportFailed as failed:
+            for line in failed.errors:
+                warn(line)
+            raise
+        sha = None
+        if not dry_run and plan.commits:
+            sha = append_history(repo.root, [
+                (int(c.when.timestamp()), c.message, c.files) for c in plan.commits])
+    c = plan.counts
+    parts = [f"{c.get('deals', 0)} deal(s) ({c.get('open', 0)} open, {c.get('won', 0)} won, "
+             f"{c.get('lost', 0)} lost)"] if "deals" in c else []
+    parts += [f"{c[k]} {k}" for k in ("accounts", "contacts", "leads") if c.get(k)]
+    summary = ", ".join(parts) or "nothing"
+    for note in plan.notes:
+        warn(f"note: {note}")
+    if plan.added_owners:
+        warn(f"note: added owners to salescli.yaml: {', '.join(plan.added_owners)}")
+    if plan.added_sources:
+        warn(f"note: added sources to salescli.yaml: {', '.join(plan.added_sources)}")
+    if dry_run:
+        echo(f"Would import from {what}: {summary} in {len(plan.commits)} commit(s) "
+             "(dry run: nothing written)")
+    else:
+        echo(f"Imported from {what}: {summary} in {len(plan.commits)} commit(s)"
+             + (f" [{sha[:7]}]" if sha else ""))
+
+
+@import_group.command("pipedrive")
+@click.option("--deals", "deals", type=CSV_FILE, required=True, metavar="FILE",
+              help="Pipedrive's deals export (CSV).")
+@click.option("--organizations", type=CSV_FILE, metavar="FILE",
+              help="Pipedrive's organizations export: add times, websites, owners.")
+@click.option("--persons", type=CSV_FILE, metavar="FILE",
+              help="Pipedrive's people export: contacts with e-mail, phone and job title.")
+@click.option("--stage-map", metavar="OLD=new,...",
+              help="Pipedrive stage names to this pipeline's stage IDs.")
+@click.option("--pipeline", metavar="NAME", help="Pipeline to import into (default: settings').")
+@click.option("--default-close-date", metavar="DATE",
+              help="Expected close date for open deals that have none (YYYY-MM-DD).")
+@DATE_FORMAT
+@DRY_RUN
+@click.pass_context
+def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None,
+                     persons: Path | None, stage_map: str | None, pipeline: str | None,
+                     default_close_date: str | None, date_format: str | None,
+                     dry_run: bool) -> None:
+    """Import Pipedrive's CSV export: accounts, contacts and deals with their history.
+
+    Each deal is added at its "Deal created" time in its current stage, and won or
+    lost at its "Won time" / "Lost time", as backdated commits: every report works
+    on the imported history. Organizations become accounts and persons their
+    contacts. Stages match this pipeline's stage IDs or names, else --stage-map.
+    Lost reasons match the settings' lost_reasons, else `other` with the text kept
+    in lost_note. Owners and sources the settings do not list are added to them.
+
+    \b
+    Examples:
+      salescli import pipedrive --deals deals.csv --organizations organizations.csv \\
+          --persons people.csv
+      salescli import pipedrive --deals deals.csv \\
+          --stage-map "Qualified=needs-analysis,Proposal Made=proposal" --dry-run
+    """
+    from salescli.edit import parse_date
+    from salescli.importer import plan_pipedrive
+
+    default_close = parse_date(default_close_date, "--default-close-date")
+    _run(ctx, "Pipedrive", dry_run, lambda repo: plan_pipedrive(
+        repo, deals, organizations, persons, stage_map, pipeline, date_format, default_close))
+
+
+@import_group.command("csv")
+@click.argument("file", type=CSV_FILE)
+@click.option("--kind", type=click.Choice(["account", "lead", "deal"]), required=True,
+              help="What each row is.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=field,...",
+              help="Columns to record fields (contact.email for a lead's or an account's "
+              "contact); columns named like a field map themselves.")
+@click.option("--date-column", metavar="COLUMN",
+              help="The column with each record's creation time (default: `created`, "
+              "else now).")
+@click.option("--pipeline", metavar="NAME", help="Pipeline for deals (default: settings').")
+@DATE_FORMAT
+@DRY_RUN
+@click.pass_context
+def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
+               date_column: str | None, pipeline: str | None, date_format: str | None,
+               dry_run: bool) -> None:
+    """Import any CSV as accounts, leads or deals: one commit per record at its time.
+
+    Each record is added in its own commit dated at its creation time (--date-column
+    or a `created` column; now if neither). Deals name their account by ID or name
+    (a new name becomes an account), enter their `stage` (default: the first), and a
+    won or lost deal gets a second commit at its won_date / lost_date.
+
+    \b
+    Examples:
+      salescli import csv companies.csv --kind account \\
+          --map "Company=name,VAT number=business_id,Web=domain,Email=contact.email"
+      salescli import csv leads.csv --kind lead --map "Name=company" --date-column Added
+      salescli import csv deals.csv --kind deal --map "Customer=account,Amount=value"
+    """
+    from salescli.importer import plan_csv
+
+    _run(ctx, file.name, dry_run, lambda repo: plan_csv(
+        repo, kind, file, maps, date_column, date_format, pipeline))

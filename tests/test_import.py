@@ -1,0 +1,404 @@
+"""`salescli import pipedrive|csv`: exports become records with backdated history."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from salescli.importer import Dates, lost_reason, norm_header, parse_money
+from salescli.yamlio import load_fast
+
+# Pipedrive's own export layout: "Deal - X" headers, UTC timestamps, several
+# currencies, UTF-8 names; every status, several stages and lost reasons.
+DEALS = """\
+Deal - ID,Deal - Title,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,\
+Deal - Organization,Deal - Contact person,Deal - Expected close date,Deal - Lost reason,\
+Deal - Owner,Deal - Deal created,Deal - Won time,Deal - Lost time,Deal - Pipeline
+1,ERP integration,48000.50,EUR,Needs analysis,Open,Äänekoski Oy,Matti Virtanen,2025-03-31,,\
+Anna Lindholm,2024-11-04 09:15:00,,,Sales
+2,Warehouse pilot,12000,EUR,Proposal,open,Acme Oy,Sara Beta,2025-02-28,,Ville Korpela,\
+2024-11-10 10:00:00,,,Sales
+3,Data platform,30500.75,USD,Negotiation,Open,Globex Inc,,2025-04-15,,Anna Lindholm,\
+2024-10-20 12:30:00,,,Sales
+4,Customer portal,9999.99,EUR,Contracting,Open,Initech Ltd,Liisa Koski,2025-01-31,,\
+Ville Korpela,2024-09-02 08:00:00,,,Sales
+5,Field service app,8000,EUR,Qualified,Open,Äänekoski Oy,,2025-05-31,,Anna Lindholm,\
+2024-12-01 13:45:00,,,Sales
+6,Reporting dashboard,15000,EUR,Contracting,Won,Acme Oy,Sara Beta,2024-12-31,,Anna Lindholm,\
+2024-08-05 09:00:00,2024-12-15 14:00:00,,Sales
+7,Analytics add-on,22000.25,USD,Negotiation,Won,Globex Inc,,,,Ville Korpela,\
+2024-07-01 11:00:00,2024-10-30 16:20:00,,Sales
+8,Training programme,5000,EUR,Proposal,won,Initech Ltd,,2024-11-30,,Anna Lindholm,\
+2024-09-15 10:00:00,2024-11-20 09:30:00,,Sales
+9,Support renewal,7300,EUR,Contracting,Won,Äänekoski Oy,Matti Virtanen,,,Anna Lindholm,\
+2024-06-10 08:30:00,2024-07-01 12:00:00,,Sales
+10,Invoice automation,18000,EUR,Proposal,Lost,Acme Oy,,2024-10-31,Price,Ville Korpela,\
+2024-06-20 10:00:00,,2024-09-12 15:00:00,Sales
+11,Route optimisation,26000,EUR,Negotiation,Lost,Globex Inc,,,Went with a competitor,\
+Anna Lindholm,2024-05-02 09:00:00,,2024-08-30 11:00:00,Sales
+12,Inventory forecasting,11000.10,USD,Needs analysis,Lost,Initech Ltd,,,Budget frozen,\
+Ville Korpela,2024-07-15 10:00:00,,2024-08-01 10:00:00,Sales
+13,Mobile sales tool,4000,EUR,Needs analysis,Lost,Äänekoski Oy,,,Bad chemistry,\
+Anna Lindholm,2024-08-20 10:00:00,,2024-09-30 10:00:00,Sales
+14,Quality tracking,6500,EUR,Proposal,Lost,Acme Oy,,,,Anna Lindholm,2024-09-01 10:00:00,,\
+2024-10-01 10:00:00,Sales
+15,Second site rollout,14250.50,USD,Proposal,Open,Globex Inc,,2025-03-15,,Anna Lindholm,\
+2024-11-20 15:00:00,,,Sales
+16,Old test deal,1,EUR,Proposal,Deleted,Acme Oy,,,,Anna Lindholm,2024-01-01 10:00:00,,,Sales
+"""
+
+ORGANIZATIONS = """\
+Organization - Name,Organization - Owner,Organization - Add time,Organization - Website
+Äänekoski Oy,Anna Lindholm,2024-05-01 08:00:00,https://www.aanekoski.example
+Acme Oy,Ville Korpela,2024-04-15 09:00:00,acme.example
+Globex Inc,Anna Lindholm,2024-04-20 09:00:00,
+Initech Ltd,Ville Korpela,2024-06-01 09:00:00,initech.example
+Umbrella GmbH,Anna Lindholm,2024-10-05 12:00:00,umbrella.example
+"""
+
+PERSONS = """\
+Person - Name,Person - Organization,Person - Email,Person - Phone,Person - Job title,\
+Person - Add time
+Matti Virtanen,Äänekoski Oy,"matti@aanekoski.example, matti.v@example.com",+358 40 123 4567,\
+CFO,2024-05-02 10:00:00
+Sara Beta,Acme Oy,sara@acme.example,,COO,2024-04-16 10:00:00
+Lone Person,,lone@example.com,,,2024-05-05 10:00:00
+"""
+
+STAGE_MAP = "Qualified=needs-analysis"
+STATUSES = {"open": 6, "won": 4, "lost": 5}
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> dict[str, Path]:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    return {"deals": write(folder, "deals.csv", DEALS),
+            "organizations": write(folder, "organizations.csv", ORGANIZATIONS),
+            "persons": write(folder, "persons.csv", PERSONS)}
+
+
+def run_import(repo: Repo, export: dict[str, Path], *extra: str):
+    return repo.run("import", "pipedrive", "--deals", str(export["deals"]),
+                    "--organizations", str(export["organizations"]),
+                    "--persons", str(export["persons"]), "--stage-map", STAGE_MAP, *extra)
+
+
+def records(repo: Repo, folder: str) -> dict[str, dict]:
+    return {p.stem: load_fast(p.read_text("utf-8"))
+            for p in sorted((repo.root / folder).glob("*/*.yaml"))}
+
+
+@pytest.fixture
+def imported(repo: Repo, export: dict[str, Path]) -> Repo:
+    result = run_import(repo, export)
+    assert result.exit_code == 0, result.output
+    return repo
+
+
+# ------------------------------------------------------------------- the import
+
+
+def test_counts_statuses_values_and_dates_are_reproduced(imported: Repo):
+    deals = records(imported, "deals")
+    assert len(deals) == 15  # the deleted deal is skipped
+    by_status = {s: sum(d["status"] == s for d in deals.values()) for s in STATUSES}
+    assert by_status == STATUSES
+    erp = deals["erp-integration"]
+    assert erp["value"] == pytest.approx(48000.50) and erp["currency"] == "EUR"
+    assert erp["stage"] == "needs-analysis" and erp["account"] == "aanekoski-oy"
+    assert str(erp["close_date"]) == "2025-03-31" and str(erp["created"]) == "2024-11-04"
+    assert erp["stakeholders"] == [{"contact": "matti-virtanen"}]
+    assert deals["field-service-app"]["stage"] == "needs-analysis"  # --stage-map
+    addon = deals["analytics-add-on"]
+    assert (addon["status"], addon["currency"], str(addon["won_date"])) == \
+        ("won", "USD", "2024-10-30")
+    assert str(addon["close_date"]) == "2024-10-30"  # no expected date: the won date
+    assert str(deals["invoice-automation"]["lost_date"]) == "2024-09-12"
+    reasons = {k: (d.get("lost_reason"), d.get("lost_note")) for k, d in deals.items()
+               if d["status"] == "lost"}
+    assert reasons == {
+        "invoice-automation": ("price", None),
+        "route-optimisation": ("competitor", "Went with a competitor"),
+        "inventory-forecasting": ("budget", "Budget frozen"),
+        "mobile-sales-tool": ("other", "Bad chemistry"),
+        "quality-tracking": ("other", None),
+    }
+    assert {d["owner"] for d in deals.values()} == {"anna", "ville"}
+    # files live in the month they were created
+    assert (imported.root / "deals/2024-11/erp-integration.yaml").is_file()
+
+
+def test_accounts_and_contacts(imported: Repo):
+    accounts = records(imported, "accounts")
+    assert set(accounts) == {"aanekoski-oy", "acme-oy", "globex-inc", "initech-ltd",
+                             "umbrella-gmbh"}
+    aane = accounts["aanekoski-oy"]
+    assert aane["name"] == "Äänekoski Oy" and aane["domain"] == "aanekoski.example"
+    assert str(aane["created"]) == "2024-05-01"
+    assert aane["contacts"] == [{"id": "matti-virtanen", "name": "Matti Virtanen",
+                                 "title": "CFO", "email": "matti@aanekoski.example",
+                                 "phone": "+358 40 123 4567"}]
+    assert [c["id"] for c in accounts["initech-ltd"]["contacts"]] == ["liisa-koski"]
+    assert (imported.root / "accounts/2024-05/aanekoski-oy.yaml").is_file()
+
+
+def test_check_passes_and_the_tree_is_clean(imported: Repo):
+    result = imported.run("check")
+    assert result.exit_code == 0, result.output
+    assert imported.status() == ""
+    settings = load_fast((imported.root / "salescli.yaml").read_text("utf-8"))
+    assert settings["owners"] == ["anna", "ville"]
+
+
+def test_funnel_runs_on_the_imported_history(imported: Repo):
+    result = imported.run("report", "funnel", "--format", "json")
+    assert result.exit_code == 0, result.output
+    totals = json.loads(result.output)["totals"]
+    assert (totals["won"], totals["lost"], totals["open"]) == (4, 5, 6)
+    won_2024q4 = imported.run("report", "funnel", "--since", "2024-11-01", "--format", "json")
+    assert json.loads(won_2024q4.output)["totals"]["open"] == 4
+
+
+def test_author_dates_are_the_exports_times(imported: Repo):
+    log = imported.git("log", "--format=%ad|%s", "--date=iso-strict-local",
+                       "--", "deals/").splitlines()
+    seen = {s: d for d, s in (line.split("|", 1) for line in log)}
+    assert seen["deal(erp-integration): add in needs-analysis"] == "2024-11-04T09:15:00+00:00"
+    assert seen["deal(reporting-dashboard): won"] == "2024-12-15T14:00:00+00:00"
+    assert seen["deal(route-optimisation): lost (competitor)"] == "2024-08-30T11:00:00+00:00"
+    accounts = imported.git("log", "--format=%ad|%s", "--date=iso-strict-local",
+                            "--", "accounts/").splitlines()
+    assert "2024-05-01T08:00:00+00:00|account(aanekoski-oy): add" in accounts
+    # one commit per event, each with its trailer
+    assert sum(line.split("|")[1].startswith("deal(") for line in log) == 15 + 9
+    body = imported.git("log", "-1", "--format=%B", "--grep=erp-integration")
+    assert "Salescli-Event: add" in body and "deals.csv:2" in body
+
+
+def test_a_malformed_row_fails_the_whole_import_and_nothing_changes(repo: Repo,
+                                                                     export: dict[str, Path]):
+    bad = DEALS.replace("30500.75,USD", "abc,USD").replace(
+        "2024-12-01 13:45:00", "2024-13-45 99:00:00").replace(
+        "Second site rollout,14250.50,USD,Proposal", "Second site rollout,14250.50,USD,Demo")
+    assert bad != DEALS
+    write(export["deals"].parent, "deals.csv", bad)
+    before, head, status = repo.snapshot(), repo.head(), repo.status()
+    result = run_import(repo, export)
+    assert result.exit_code == 1
+    errors = result.output  # the file's own line numbers, as a spreadsheet shows them
+    assert f"deals.csv:{_line('3,Data platform')}: Value: 'abc' is not a number" in errors
+    assert f"deals.csv:{_line('5,Field service app')}: Deal created: '2024-13-45 99:00:00'" \
+        in errors
+    assert f"deals.csv:{_line('15,Second site rollout')}: Stage: 'Demo' is not a stage" in errors
+    assert "--stage-map" in errors and "nothing was imported" in errors
+    assert (repo.snapshot(), repo.head(), repo.status()) == (before, head, status)
+
+
+def _line(prefix: str) -> int:
+    """The line of the deals file that starts with `prefix` (the header is line 1)."""
+    rows = DEALS.splitlines()
+    return next(n for n, row in enumerate(rows, 1) if row.startswith(prefix))
+
+
+def test_unknown_stage_without_map_names_the_stages(repo: Repo, export: dict[str, Path]):
+    result = repo.run("import", "pipedrive", "--deals", str(export["deals"]))
+    assert result.exit_code == 1
+    assert (f"deals.csv:{_line('5,Field service app')}: Stage: 'Qualified' is not a stage of "
+            "pipeline `default` (needs-analysis, proposal, negotiation, contracting); map it "
+            'with --stage-map "Qualified=STAGE"') in result.output
+    assert repo.status() == ""
+
+
+def test_refuses_with_uncommitted_record_changes(repo: Repo, export: dict[str, Path]):
+    repo.write("salescli.yaml", (repo.root / "salescli.yaml").read_text() + "# edited\n")
+    head = repo.head()
+    result = run_import(repo, export)
+    assert result.exit_code == 1
+    assert "salescli.yaml: has uncommitted changes" in result.output
+    assert repo.head() == head
+
+
+def test_dry_run_writes_nothing(repo: Repo, export: dict[str, Path]):
+    before, head = repo.snapshot(), repo.head()
+    result = run_import(repo, export, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Would import from Pipedrive: 15 deal(s) (6 open, 4 won, 5 lost)" in result.output
+    assert (repo.snapshot(), repo.head()) == (before, head)
+
+
+def test_a_second_import_reuses_existing_accounts(imported: Repo, tmp_path: Path):
+    more = write(tmp_path, "more.csv", "Title,Value,Currency,Stage,Status,Organization,"
+                 "Contact person,Expected close date,Owner,Add time\n"
+                 "Expansion,1000,EUR,Proposal,open,Äänekoski Oy,Pekka Uusi,2025-06-30,"
+                 "Anna Lindholm,2025-01-10\n")
+    result = imported.run("import", "pipedrive", "--deals", str(more))
+    assert result.exit_code == 0, result.output
+    assert records(imported, "deals")["expansion"]["account"] == "aanekoski-oy"
+    text = (imported.root / "accounts/2024-05/aanekoski-oy.yaml").read_text("utf-8")
+    assert "pekka-uusi" in text and "matti-virtanen" in text
+    assert not (imported.root / "accounts/2025-01").exists()
+    assert imported.run("check").exit_code == 0
+
+
+# ------------------------------------------------------------------- variants
+
+
+def test_header_variants_are_matched_loosely(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "d.csv", (
+        "\ufeffDEAL - TITLE;deal -  value;Deal - Currency of Value;Deal - Stage;Deal - Status;"
+        "Organization;Deal - Expected close date;Deal - Add time;Deal - Won time\n"
+        "Pilot;1 200,00;eur;proposal;OPEN;Beta Ltd;2025-02-01;2024-12-01;\n"
+        "Rollout;2500.5;EUR;Contracting;won;Beta Ltd;;2024-10-01;2024-11-02\n"))
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1  # `1 200,00` is not a number: a comma is no decimal point
+    assert "d.csv:2: Value: '1 200,00' is not a number" in result.output
+    deals.write_text(deals.read_text("utf-8").replace("1 200,00", "1 200.00"), "utf-8")
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 0, result.output
+    got = records(repo, "deals")
+    assert got["pilot"]["value"] == 1200 and got["pilot"]["currency"] == "EUR"
+    assert got["rollout"]["status"] == "won" and str(got["rollout"]["won_date"]) == "2024-11-02"
+    assert str(got["pilot"]["created"]) == "2024-12-01"
+
+
+def test_ambiguous_dates_need_a_date_format(repo: Repo, tmp_path: Path):
+    text = ("Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,"
+            "Deal - Expected close date,Deal - Deal created\n"
+            "Pilot,Proposal,open,Beta Ltd,03/04/2025,02/01/2025\n")
+    deals = write(tmp_path, "d.csv", text)
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1
+    assert "d.csv:2: Expected close date: '03/04/2025' is ambiguous" in result.output
+    assert "--date-format %d/%m/%Y" in result.output
+    result = repo.run("import", "pipedrive", "--deals", str(deals), "--date-format", "%d/%m/%Y")
+    assert result.exit_code == 0, result.output
+    pilot = records(repo, "deals")["pilot"]
+    assert (str(pilot["close_date"]), str(pilot["created"])) == ("2025-04-03", "2025-01-02")
+
+
+def test_other_rows_settle_the_date_order():
+    dates = Dates()
+    dates.observe(["03/04/2025", "25/12/2024"])
+    assert dates.parse("03/04/2025").date().isoformat() == "2025-04-03"
+    assert dates.parse("4.3.2025 10:15").isoformat() == "2025-03-04T10:15:00+00:00"
+    assert dates.parse("2025-03-04").hour == 12  # a bare date is noon UTC, like --date
+
+
+def test_open_deal_without_close_date(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "d.csv", "Title,Stage,Status,Organization,Deal created\n"
+                  "Pilot,Proposal,open,Beta Ltd,2025-01-02\n")
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1
+    assert "d.csv:2: Expected close date: missing" in result.output
+    assert "--default-close-date" in result.output
+    result = repo.run("import", "pipedrive", "--deals", str(deals),
+                      "--default-close-date", "2025-06-30")
+    assert result.exit_code == 0, result.output
+    assert str(records(repo, "deals")["pilot"]["close_date"]) == "2025-06-30"
+
+
+def test_missing_required_column_is_a_usage_error(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "d.csv", "Name,Value\nx,1\n")
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 2
+    assert "d.csv: no column Deal - Stage, Deal - Status, Deal - Deal created" in result.output
+
+
+def test_pure_helpers():
+    assert norm_header("Deal -  Currency of Value") == "deal currency of value"
+    assert parse_money("48,000.50") == parse_money("48000.5")
+    with pytest.raises(ValueError, match="more than 2 decimals"):
+        parse_money("1.005")
+    reasons = ["price", "budget", "no-response", "other"]
+    assert lost_reason("No response", reasons) == ("no-response", None)
+    assert lost_reason("Price too high", reasons) == ("price", "Price too high")
+    assert lost_reason("", reasons) == ("other", None)
+    assert lost_reason("Odd", ["price"]) == (None, "Odd")
+
+
+def test_a_thousand_deals_import_quickly(repo: Repo, tmp_path: Path):
+    header = ("Deal - Title,Deal - Value,Deal - Stage,Deal - Status,Deal - Organization,"
+              "Deal - Expected close date,Deal - Lost reason,Deal - Deal created,"
+              "Deal - Won time,Deal - Lost time\n")
+    rows = []
+    for n in range(1000):
+        status = ("open", "won", "lost")[n % 3]
+        won = "2024-06-01 10:00:00" if status == "won" else ""
+        lost = "2024-06-02 10:00:00" if status == "lost" else ""
+        rows.append(f"Deal {n},{n}.50,Proposal,{status},Company {n % 200},2025-01-31,"
+                    f"{'Price' if lost else ''},2024-0{1 + n % 5}-1{n % 9} 09:00:00,{won},{lost}\n")
+    deals = write(tmp_path, "big.csv", header + "".join(rows))
+    start = time.perf_counter()
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    elapsed = time.perf_counter() - start
+    assert result.exit_code == 0, result.output
+    assert len(list((repo.root / "deals").glob("*/*.yaml"))) == 1000
+    assert elapsed < 45, elapsed
+
+
+# ------------------------------------------------------------------- import csv
+
+
+def test_import_csv_accounts_with_a_contact(repo: Repo, tmp_path: Path):
+    f = write(tmp_path, "companies.csv",
+              "Company,VAT,Web,Person,Email,Added\n"
+              "Äänekoski Oy,1234567-8,aanekoski.example,Matti Virtanen,matti@aanekoski.example,"
+              "2024-03-01\n"
+              "Beta Ltd,,beta.example,,,2024-04-02 10:00:00\n")
+    result = repo.run("import", "csv", str(f), "--kind", "account", "--map",
+                      "Company=name,VAT=business_id,Web=domain,Person=contact.name,"
+                      "Email=contact.email", "--date-column", "Added")
+    assert result.exit_code == 0, result.output
+    assert "Imported from companies.csv: 2 accounts in 2 commit(s)" in result.output
+    got = records(repo, "accounts")
+    assert got["aanekoski-oy"]["business_id"] == "1234567-8"
+    assert got["aanekoski-oy"]["contacts"] == [
+        {"id": "matti-virtanen", "name": "Matti Virtanen", "email": "matti@aanekoski.example"}]
+    assert (repo.root / "accounts/2024-04/beta-ltd.yaml").is_file()
+    dates = repo.git("log", "-2", "--format=%ad %s", "--date=short").splitlines()
+    assert dates == ["2024-04-02 account(beta-ltd): add", "2024-03-01 account(aanekoski-oy): add"]
+    assert repo.run("check").exit_code == 0
+
+
+def test_import_csv_leads_and_deals(repo: Repo, tmp_path: Path):
+    leads = write(tmp_path, "leads.csv", "company,contact email,source,status,created\n"
+                  "Gamma Oy,g@gamma.example,Website,new,2024-05-01\n")
+    assert repo.run("import", "csv", str(leads), "--kind", "lead").exit_code == 0
+    lead = records(repo, "leads")["gamma-oy"]
+    assert (lead["contact"], lead["source"], lead["status"]) == (
+        {"email": "g@gamma.example"}, "website", "new")
+    deals = write(tmp_path, "deals.csv", "Name,Customer,Amount,stage,status,close_date,"
+                  "created,won_date\n"
+                  "Pilot,Gamma Oy,1000,proposal,won,,2024-05-02,2024-06-01\n"
+                  "Rollout,Gamma Oy,2000,,open,2024-12-31,2024-05-03,\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal",
+                      "--map", "Name=title,Customer=account,Amount=value")
+    assert result.exit_code == 0, result.output
+    got = records(repo, "deals")
+    assert (got["pilot"]["status"], str(got["pilot"]["won_date"])) == ("won", "2024-06-01")
+    assert got["rollout"]["stage"] == "needs-analysis" and got["rollout"]["account"] == "gamma-oy"
+    assert repo.run("check").exit_code == 0
+
+
+def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", "Name,Customer,Amount,created\n"
+                  "Pilot,Gamma Oy,lots,2024-05-02\n")
+    head = repo.head()
+    result = repo.run("import", "csv", str(deals), "--kind", "deal",
+                      "--map", "Name=title,Customer=account,Amount=value")
+    assert result.exit_code == 1
+    assert "deals.csv:2: Amount: 'lots' is not a number" in result.output
+    assert repo.head() == head
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map", "Nope=title")
+    assert result.exit_code == 2 and "has no column 'Nope'" in result.output
