@@ -247,3 +247,16 @@ def describe(changes: dict[str, Any]) -> tuple[str, str]:
 def sets(data: Any, changes: dict[str, Any], kind: str) -> None:
     """`apply_sets` in the kind's key order, comments after the record kept last."""
     keep_tail(data, lambda: apply_sets(data, changes, key_order(kind)))
+
+
+def add_contact(data: Any, person: dict[str, Any]) -> None:
+    """Append a contact to an account's round-trip tree, block style as SPEC 3.1 shows."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    from salescli.model import key_order
+    from salescli.yamlio import block, set_in
+
+    if not data.get("contacts"):  # absent, null or an inline []: start a block list
+        keep_tail(data, lambda: set_in(data, "contacts", CommentedSeq(), key_order("account")))
+    people = data["contacts"]
+    keep_tail(people, lambda: people.append(block(person)))

@@ -650,17 +650,11 @@ class Planner:
 
 def _append_contact(text: str, person: dict[str, Any]) -> str:
     """An existing account's text with one more contact, round trip (comments kept)."""
-    from ruamel.yaml.comments import CommentedSeq
-
-    from salescli.model import key_order
-    from salescli.yamlio import RoundTrip, block, keep_tail, set_in
+    from salescli.edit import add_contact
+    from salescli.yamlio import RoundTrip
 
     rt = RoundTrip(text)
-    data = rt.data
-    if not data.get("contacts"):
-        keep_tail(data, lambda: set_in(data, "contacts", CommentedSeq(), key_order("account")))
-    people = data["contacts"]
-    keep_tail(people, lambda: people.append(block(person)))
+    add_contact(rt.data, person)
     return rt.dump()
 
 

@@ -20,6 +20,7 @@ from salescli.cli.common import (
 )
 from salescli.cli.deal import show_activities
 from salescli.edit import (
+    add_contact,
     assignments_for,
     check_listed,
     describe,
@@ -282,19 +283,6 @@ def contact() -> None:
       salescli contact add acme-oy "Matti Virtanen" --email matti@acme.fi --role economic-buyer
       salescli contact set acme-oy matti-virtanen title=CFO influence=high
     """
-
-
-def add_contact(data: Any, person: dict[str, Any]) -> None:
-    """Append a contact to an account's round-trip tree, block style as SPEC 3.1 shows."""
-    from ruamel.yaml.comments import CommentedSeq
-
-    from salescli.model import key_order
-    from salescli.yamlio import block, set_in
-
-    if not data.get("contacts"):  # absent, null or an inline []: start a block list
-        keep_tail(data, lambda: set_in(data, "contacts", CommentedSeq(), key_order("account")))
-    people = data["contacts"]
-    keep_tail(people, lambda: people.append(block(person)))
 
 
 @contact.command("add")

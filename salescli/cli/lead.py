@@ -7,7 +7,6 @@ from typing import Any
 import click
 
 from salescli.check import FREE_MAIL
-from salescli.cli.account import add_contact
 from salescli.cli.common import (
     change_options,
     complete_choices,
@@ -21,7 +20,7 @@ from salescli.cli.common import (
     session,
 )
 from salescli.cli.deal import money, refuse, show_activities
-from salescli.edit import assignments_for, check_listed, describe, sets
+from salescli.edit import add_contact, assignments_for, check_listed, describe, sets
 from salescli.errors import SalescliError, UsageError
 from salescli.output import render, render_fields
 from salescli.yamlio import keep_tail
