@@ -27,6 +27,7 @@ COMMANDS = {
     "log": ("salescli.cli.activity:log", "Record a call, email, meeting, demo, note or task."),
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
+    "quote": ("salescli.cli.documents:quote_cmd", "Make, record and commit a deal's quote."),
 }
 
 

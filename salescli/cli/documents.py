@@ -1,0 +1,132 @@
+"""`salescli quote`, `agenda` and `render`: documents made from the repository's records.
+
+The arithmetic is in `salescli.quote`, the agenda's facts in `salescli.agenda`, the
+rendering in `salescli.templates`; this module only wires options to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from salescli.cli.common import (
+    change_options,
+    complete_ids,
+    done,
+    echo,
+    get_repo,
+    load_all,
+    session,
+)
+
+QUOTES_DIR = "quotes"
+
+
+def _plain(model: Any) -> Any:
+    """A record as plain dicts and lists: templates see data, never model methods."""
+    return model.model_dump(mode="python", by_alias=True) if model is not None else None
+
+
+def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None) -> str:
+    from salescli.templates import render
+
+    settings = repo.settings
+    context = {"company": _plain(settings.company), "locale": settings.locale,
+               "lang": settings.locale.replace("-", "_").split("_")[0], **context}
+    return render(name, context, repo.root, locale=settings.locale,
+                  currency=currency or settings.currency)
+
+
+def _write_out(out: str, text: str) -> None:
+    from salescli.gitio import atomic_write
+
+    atomic_write(Path(out).resolve(), text)
+
+
+def _used_numbers(repo: Any) -> list[str]:
+    return [q.number for d in load_all(repo, "deal") for q in d.quotes]
+
+
+def _account(repo: Any, deal: Any) -> Any:
+    return repo.load("account", deal.account)
+
+
+# ------------------------------------------------------------------------- quote
+
+
+@click.command("quote")
+@click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="Markdown, or HTML ready to print on A4 (or save as PDF).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the quote (with the number it would get); write and commit nothing.")
+@click.option("--draft", is_flag=True,
+              help="Print a draft marked DRAFT, even with a discount still awaiting approval; "
+              "nothing is recorded.")
+@change_options
+@click.pass_context
+def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: bool,
+              date: str | None, message: str | None, no_commit: bool) -> None:
+    """Make a quote of a deal's items: write it to quotes/DEAL/, record it, commit.
+
+    Prices come from products.yaml (volume tiers), less each item's discount; VAT
+    per rate; money in the settings' locale. The number follows the settings'
+    quote.numbering; a deal's later quotes are new versions of its latest number.
+    A discount over discount_approval_threshold needs the deal's approved_by.
+
+    \b
+    Examples:
+      salescli quote acme-erp --dry-run
+      salescli quote acme-erp --format html
+      salescli quote acme-erp --draft --format html > draft.html
+    """
+    from salescli.edit import today
+    from salescli.quote import build_quote
+
+    when = today(date)
+    ext = fmt
+    template = f"quote.{ext}.j2"
+    if dry_run or draft:
+        repo = get_repo(ctx)
+        d = repo.load("deal", deal_id)
+        quote = build_quote(d, _account(repo, d), repo.products, repo.settings, when,
+                            _used_numbers(repo), draft=draft)
+        echo(_render(repo, template, _quote_context(quote, d, _account(repo, d)),
+                     quote.currency).rstrip("\n"))
+        return
+    with session(ctx, "deal", deal_id, "quote", date, message, no_commit) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        account = _account(s.repo, d)
+        quote = build_quote(d, account, s.repo.products, s.repo.settings, when,
+                            _used_numbers(s.repo))
+        text = _render(s.repo, template, _quote_context(quote, d, account), quote.currency)
+        path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{ext}"
+        ref = {"number": quote.number, "version": quote.version, "date": quote.date,
+               "total": quote.totals.net, "currency": quote.currency,
+               "file": s.repo.rel(path)}
+        s.summary = f"quote {quote.number} v{quote.version}"
+        s.write(path, text)  # the document and the deal's record: one commit, or neither
+
+        def record_quote(data: Any) -> None:
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.model import key_order
+            from salescli.yamlio import flow, set_in
+
+            if not data.get("quotes"):
+                set_in(data, "quotes", CommentedSeq(), key_order("deal"))
+            data["quotes"].append(flow(ref))
+
+        s.update(record, record_quote)
+    from salescli.l10n import money
+
+    done(s, f"Quote {quote.number} v{quote.version} for {deal_id}: {ref['file']} "
+            f"({money(quote.totals.gross, quote.currency, s.repo.settings.locale)} incl. VAT)")
+
+
+def _quote_context(quote: Any, deal: Any, account: Any) -> dict[str, Any]:
+    return {"quote": quote, "deal": _plain(deal), "account": _plain(account)}
+
