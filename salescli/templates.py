@@ -18,6 +18,7 @@ jinja2 is imported only inside functions, so `salescli --help` never loads it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
 import os
@@ -162,11 +163,20 @@ Data.__module__ = "builtins"
 
 
 def view(value: Any) -> Any:
-    """Plain data (dicts, lists) as templates read it: mappings become `Data`."""
+    """Data as templates read it: mappings, records (pydantic models) and dataclasses
+    become read-only `Data`, lists become tuples; nothing with methods that change it."""
+    if isinstance(value, Data):
+        return value
     if isinstance(value, dict):
         return Data(value)
     if isinstance(value, list | tuple):
         return tuple(view(v) for v in value)
+    if hasattr(value, "model_dump") and not isinstance(value, type):
+        return Data(value.model_dump(mode="python", by_alias=True))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+        names += [n for n, a in vars(type(value)).items() if isinstance(a, property)]
+        return Data({n: getattr(value, n) for n in names})
     return value
 
 

@@ -81,6 +81,8 @@ def test_dry_run_prints_the_quote_and_commits_nothing(quoting: Repo):
     assert "| Date | 20.11.2026 |" in out and "| Valid until | 20.12.2026 |" in out
     assert f"| 1 | Silma.io Pro | 12 month | 270,00{NBSP}€ | 10{NBSP}% | 25,5{NBSP}% | " \
         f"per month × 12 | 2{NBSP}916,00{NBSP}€ | 34{NBSP}992,00{NBSP}€ |" in out
+    assert f"| One-time | 4{NBSP}800,00{NBSP}€ |" in out
+    assert f"| Recurring per month | 2{NBSP}916,00{NBSP}€ / month |" in out
     assert f"| Total excluding VAT | 39{NBSP}792,00{NBSP}€ |" in out
     assert f"| VAT 25,5{NBSP}% of 39{NBSP}792,00{NBSP}€ | 10{NBSP}146,96{NBSP}€ |" in out
     assert f"| **Total including VAT** | **49{NBSP}938,96{NBSP}€** |" in out
