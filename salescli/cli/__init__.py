@@ -28,6 +28,7 @@ COMMANDS = {
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "quote": ("salescli.cli.documents:quote_cmd", "Make, record and commit a deal's quote."),
+    "agenda": ("salescli.cli.documents:agenda_cmd", "A VALKEA meeting agenda for a deal."),
 }
 
 

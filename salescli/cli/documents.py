@@ -130,3 +130,55 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
 def _quote_context(quote: Any, deal: Any, account: Any) -> dict[str, Any]:
     return {"quote": quote, "deal": _plain(deal), "account": _plain(account)}
 
+
+
+# ------------------------------------------------------------------------ agenda
+
+AGENDA_TEMPLATES = {"en": "agenda-valkea.md.j2", "fi": "agenda-valkea.fi.md.j2"}
+
+
+@click.command("agenda")
+@click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
+@click.option("--lang", type=click.Choice(sorted(AGENDA_TEMPLATES)),
+              help="Language (default: fi when the settings' locale is Finnish, else en).")
+@click.option("--date", metavar="DATE", help="The meeting's date (default: today).")
+@click.option("--out", metavar="FILE", help="Write the agenda to FILE instead of printing it.")
+@click.option("--first-meeting/--follow-up", "first", default=None,
+              help="Open with the customer's own processes, as in a first meeting "
+              "(default: when no meeting has been held with the account yet).")
+@click.pass_context
+def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: str | None,
+               out: str | None, first: bool | None) -> None:
+    """A VALKEA meeting agenda for a deal, filled from the repository.
+
+    The six phases of seed 000's meeting model: preparation (the goal for the
+    deal's stage, account, stakeholders, latest activities, open next step),
+    opening, presence (what to find out, with what is known), position (items
+    and latest quote), progress (what the next stage still requires) and
+    evaluation (record it afterwards with `salescli log meeting --went-well
+    --improve`). Nothing is committed.
+
+    \b
+    Examples:
+      salescli agenda acme-erp
+      salescli agenda acme-erp --lang fi --date 2026-11-20 --out agenda.md
+    """
+    from salescli.agenda import build_agenda
+    from salescli.edit import today
+
+    repo = get_repo(ctx)
+    when = today(date)
+    d = repo.load("deal", deal_id)
+    account = _account(repo, d)
+    pipeline = repo.pipeline(d.pipeline or repo.settings.default_pipeline)
+    lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
+    agenda = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
+                          load_all(repo, "deal"), first)
+    text = _render(repo, AGENDA_TEMPLATES[lang],
+                   {"agenda": agenda, "deal": _plain(d), "account": _plain(account)},
+                   agenda.currency)
+    if out:
+        _write_out(out, text)
+        echo(f"Agenda for {deal_id} written to {out}")
+    else:
+        echo(text.rstrip("\n"))
