@@ -29,6 +29,7 @@ COMMANDS = {
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "quote": ("salescli.cli.documents:quote_cmd", "Make, record and commit a deal's quote."),
     "agenda": ("salescli.cli.documents:agenda_cmd", "A VALKEA meeting agenda for a deal."),
+    "render": ("salescli.cli.documents:render_cmd", "Render any template for a record."),
 }
 
 

@@ -182,3 +182,87 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: str | N
         echo(f"Agenda for {deal_id} written to {out}")
     else:
         echo(text.rstrip("\n"))
+
+
+# ------------------------------------------------------------------------ render
+
+
+def _template_name(root: Path, name: str) -> str:
+    """`order-confirmation` finds order-confirmation.md.j2; a full name is taken as is."""
+    from salescli.templates import available, check_name
+
+    check_name(name)
+    if name.endswith(".j2"):
+        return name
+    names = available(root)
+    for candidate in (f"{name}.md.j2", f"{name}.html.j2", f"{name}.j2"):
+        if candidate in names:
+            return candidate
+    return f"{name}.md.j2"  # not found: the renderer names it and lists what exists
+
+
+def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
+    """A deal with its account, contact and priced lines, as the latest quote numbered it."""
+    from salescli.errors import SalescliError
+    from salescli.quote import build_quote, contact_person
+
+    account = _account(repo, d)
+    latest = d.quotes[-1] if d.quotes else None
+    quote, problem = None, None
+    try:
+        quote = build_quote(d, account, repo.products, repo.settings, when, [], draft=True,
+                            number=(latest.number, latest.version) if latest else ("", 0))
+    except SalescliError as err:
+        problem = str(err)
+    return {"deal": _plain(d), "account": _plain(account), "quote": quote,
+            "quote_problem": problem, "latest_quote": _plain(latest),
+            "contact": contact_person(d, account)}
+
+
+@click.command("render")
+@click.argument("template")
+@click.argument("target", metavar="TARGET")
+@click.option("--date", metavar="DATE", help="The document's date (default: today).")
+@click.option("--out", metavar="FILE", help="Write to FILE instead of printing.")
+@click.pass_context
+def render_cmd(ctx: click.Context, template: str, target: str, date: str | None,
+               out: str | None) -> None:
+    """Render any template for a deal, lead or account (TARGET is its ID, or KIND:ID).
+
+    TEMPLATE is a file name in the repository's templates/ or a shipped one
+    (quote.md.j2, order-confirmation.md.j2...); `order-confirmation` finds
+    order-confirmation.md.j2. Templates see `kind`, `record`, `date`, `company`
+    and, for a deal, `deal`, `account`, `contact`, `quote` (its items priced as
+    in a quote, numbered as its latest) and `latest_quote`; for an account, its
+    `deals`; for a lead, `lead`. Nothing is committed.
+
+    \b
+    Examples:
+      salescli render order-confirmation acme-erp --out order.md
+      salescli render my-contract.md.j2 deal:acme-erp
+    """
+    from salescli.cli.activity import resolve_target
+    from salescli.edit import today
+
+    repo = get_repo(ctx)
+    when = today(date)
+    name = _template_name(repo.root, template)
+    kind, record_id = resolve_target(repo, target)
+    record = repo.load(kind, record_id)
+    context: dict[str, Any] = {"kind": kind, "record": _plain(record), "date": when}
+    currency = None
+    if kind == "deal":
+        context.update(_deal_context(repo, record, when))
+        currency = record.currency
+    elif kind == "account":
+        context["account"] = _plain(record)
+        context["deals"] = [_plain(d) for d in load_all(repo, "deal")
+                            if d.account == record_id]
+    else:
+        context["lead"] = _plain(record)
+    text = _render(repo, name, context, currency)
+    if out:
+        _write_out(out, text)
+        echo(f"Rendered {name} for {kind} {record_id} to {out}")
+    else:
+        echo(text.rstrip("\n"))
