@@ -86,14 +86,14 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
     from salescli.quote import build_quote
 
     when = today(date)
-    ext = fmt
-    template = f"quote.{ext}.j2"
+    template = f"quote.{fmt}.j2"
     if dry_run or draft:
         repo = get_repo(ctx)
         d = repo.load("deal", deal_id)
-        quote = build_quote(d, _account(repo, d), repo.products, repo.settings, when,
+        account = _account(repo, d)
+        quote = build_quote(d, account, repo.products, repo.settings, when,
                             _used_numbers(repo), draft=draft)
-        echo(_render(repo, template, _quote_context(quote, d, _account(repo, d)),
+        echo(_render(repo, template, _quote_context(quote, d, account),
                      quote.currency).rstrip("\n"))
         return
     with session(ctx, "deal", deal_id, "quote", date, message, no_commit) as s:
@@ -103,7 +103,7 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
         quote = build_quote(d, account, s.repo.products, s.repo.settings, when,
                             _used_numbers(s.repo))
         text = _render(s.repo, template, _quote_context(quote, d, account), quote.currency)
-        path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{ext}"
+        path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
         ref = {"number": quote.number, "version": quote.version, "date": quote.date,
                "total": quote.totals.net, "currency": quote.currency,
                "file": s.repo.rel(path)}
