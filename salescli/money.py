@@ -23,7 +23,8 @@ def product_of(item: Any, products: Any) -> Any:
 
 def item_billing(item: Any, products: Any) -> str:
     """The item's billing as written, else its product's, else one-time."""
-    if "billing" in item.model_fields_set:
+    written = getattr(item, "model_fields_set", None)  # None: a plain namespace, as given
+    if written is None or "billing" in written:
         return item.billing
     product = product_of(item, products)
     return product.billing if product is not None else item.billing

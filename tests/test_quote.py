@@ -302,3 +302,14 @@ def test_other_currencies_and_an_unknown_locale():
     assert money(D("1234.5"), "SEK", "sv_SE") == f"1{NBSP}234,50{NBSP}kr"
     with pytest.raises(SalescliError, match="unknown locale 'xx_YY'"):
         money(D(1), "EUR", "xx_YY")
+
+
+def test_billing_of_plain_items_is_taken_as_given():
+    # reports build items as plain namespaces with billing already filled in
+    from types import SimpleNamespace
+
+    from salescli.money import item_billing
+
+    item = SimpleNamespace(product="support", billing="one-time")
+    assert item_billing(item, PRODUCTS) == "one-time"
+    assert item_billing(deal("- {product: support}").items[0], PRODUCTS) == "quarterly"
