@@ -15,6 +15,7 @@ tuples below; nothing registers itself at import time.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections import defaultdict
@@ -507,3 +508,50 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
                         account.parent, {c.id: c.role for c in account.contacts})
     findings = validate(Parsed(kind, rel, model=model), ctx)
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
+
+
+def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
+                        commits: set[str] | None = None) -> list[Diagnostic]:
+    """Stage changes in history that broke the pipeline's rules (hand edits included).
+
+    Warnings, not errors: history cannot be changed, only known. Each names the
+    commit, the deal and the stages. `commits` limits them to a range's commits.
+    """
+    from salescli.gitio import commit_messages
+    from salescli.history import load_history
+    from salescli.loader import load_config
+    from salescli.rules import transition_problem
+
+    settings = load_config(root, "settings", SETTINGS_FILE)
+    pipelines: dict[str, Any] = {}
+    for rel in walk_files(os.fspath(root), PIPELINES_DIR):
+        try:
+            pipelines[rel.rsplit("/", 1)[-1][:-5]] = load_config(root, "pipeline", rel)
+        except Exception:  # reported by the file checks; history is checked without it
+            continue
+    candidates = []
+    history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
+    for tl in history.timelines:
+        for when, commit, name, old, new, counted in tl.changes:
+            if name != "stage" or not counted or old is None or new is None:
+                continue
+            if commits is not None and commit not in commits:
+                continue
+            state = tl.state(when)
+            pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)
+            if pipe is not None:
+                candidates.append((tl.path, tl.id, commit, when, pipe, old, new))
+    backward = [c[2] for c in candidates
+                if transition_problem(c[4], c[5], c[6], has_reason=False)
+                and transition_problem(c[4], c[5], c[6], has_reason=True) is None]
+    messages = commit_messages(root, sorted(set(backward)))
+    out = []
+    for path, deal, commit, when, pipe, old, new in candidates:
+        reason = re.search(r"^Reason: *\S", messages.get(commit, ""), re.M) is not None
+        problem = transition_problem(pipe, old, new, reason)
+        if problem:
+            day = dt.datetime.fromtimestamp(when, dt.UTC).date()
+            out.append((path, when, Diagnostic(
+                path, 1, 1, "warning", "history",
+                f"commit {commit[:7]} ({day}): deal {deal} {problem}")))
+    return [d for _, _, d in sorted(out, key=lambda o: o[:2])]  # by deal, then in time

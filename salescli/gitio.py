@@ -46,6 +46,84 @@ def git(cwd: Path, *args: str, input: str | None = None,
     return proc
 
 
+class Stream:
+    """A git process whose output is read as it comes (history is never held twice).
+
+        with Stream(root, "log", "--raw", "-z") as out:
+            for chunk in out.chunks():
+                ...
+
+    Leaving the block waits for git and turns a failure into one SalescliError line;
+    an early exit (an error in the reader) kills git so no child is left behind.
+    """
+
+    def __init__(self, root: Path, *args: str, stdin: bool = False):
+        self.args = args
+        self._err = tempfile.TemporaryFile()  # a file, so a chatty stderr never blocks git
+        self.proc = subprocess.Popen(
+            ["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=self._err,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def chunks(self, size: int = 1 << 20) -> Any:
+        read = self.proc.stdout.read  # type: ignore[union-attr]
+        while chunk := read(size):
+            yield chunk
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        proc = self.proc
+        if exc_type is not None and proc.poll() is None:
+            proc.kill()
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        code = proc.wait()
+        self._err.seek(0)
+        err = self._err.read().decode("utf-8", "replace")
+        self._err.close()
+        if exc_type is None and code != 0:
+            reason = next((ln for ln in err.splitlines() if ln.strip()), f"exit status {code}")
+            raise SalescliError(f"git {self.args[0]} failed: {reason.strip()}")
+
+
+def rev_parse(root: Path, rev: str) -> str | None:
+    """The commit a revision names, or None (an empty repository, an unknown name)."""
+    if rev.startswith("-"):
+        raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
+    proc = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
+               check=False)
+    return proc.stdout.strip() or None
+
+
+def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
+    """Full messages of some commits, in one git process."""
+    if not shas:
+        return {}
+    out = git(root, "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%B%x00",
+              input="\n".join(shas) + "\n").stdout
+    parts = out.split("\0")
+    return {parts[i].strip(): parts[i + 1] for i in range(0, len(parts) - 1, 2)}
+
+
+def rev_list(root: Path, *revs: str) -> list[str]:
+    """Commits named by revisions (`A..B`, `^A B`), newest first."""
+    for rev in revs:
+        if rev.startswith("-"):
+            raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
+    return git(root, "rev-list", *revs, "--").stdout.split()
+
+
+def is_ancestor(root: Path, old: str, new: str) -> bool:
+    return git(root, "merge-base", "--is-ancestor", old, new, check=False).returncode == 0
+
+
 def _git_reason(proc: subprocess.CompletedProcess) -> str:
     lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]

@@ -1,98 +1,605 @@
-"""Deal history from git: when did each deal enter the stage it is in?
+"""The history engine: every deal's and lead's timeline, read from git (SPEC §6).
 
-One streamed `git log --raw` names every version of every deal file; one
-`git cat-file --batch` reads those blobs. Only the `stage:` line of each version is
-read (a block-style record has it at the start of a line); anything unusual falls
-back to the full parser. Event time is the commit's author date, which `--date`
-sets and a rebase keeps (SPEC §6).
+The pipeline, as data flows:
+
+1. one streamed `git log --raw -m` over `deals/` and `leads/` names every version of
+   every record file, the commit that made it and its author date (the event time,
+   which `--date` sets and a rebase keeps);
+2. the blobs those versions name go, while the log is still streaming, to one
+   `git cat-file --batch`; only the fields reports need are read from each, with a
+   line scan for block-style records and the full parser as the fallback;
+3. the versions, oldest first, fold into a `Timeline` per record: field changes with
+   their time and commit. A rename (an ID change: one file deleted and one added in a
+   commit, same month folder) continues the old timeline; a deletion ends it.
+
+Merges never double count: a plain commit's change is its diff against its parent;
+at a merge only a value that differs from every parent is a new change (a conflict
+resolution), attributed to the merge. A cherry-pick repeats its original's author
+date, so the same change at the same moment counts once.
+
+Parsed blobs (by object id) and versions (by commit) are cached in
+`.git/salescli/history.cache`; a new commit on top of the cached one reads only the
+new commits, and a rewritten history (rebase, reset) re-reads the log but re-parses
+only blobs it has not seen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import marshal
+import os
 import re
-import subprocess
-from collections import defaultdict
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from salescli.yamlio import YamlProblem, load_fast
+from salescli import gitio
+from salescli.repo import KIND_DIRS
+from salescli.yamlio import YamlProblem, load_fast, resolve_plain
 
-_STAGE_RE = re.compile(rb"^stage:[ \t]*([a-z0-9][a-z0-9-]*)[ \t]*(?:#.*)?$", re.M)
-_NULL_SHA = "0" * 40
+NULL = "0" * 40
+DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
+               "probability", "forecast", "lost_reason", "source", "created", "won_date",
+               "lost_date")
+LEAD_FIELDS = ("status", "source", "owner", "created")
+FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
+# the fields whose changes are events (SPEC §6); the others are read for filters
+TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
+           "probability", "forecast", "lost_reason")
+CACHE_VERSION = 6
+_PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
+_KIND = {"deals": "deal", "leads": "lead"}
+_MOVES = frozenset(("stage", "status"))
+_NONES = {kind: (None,) * len(names) for kind, names in FIELDS.items()}
 
-
-def _versions(root: Path) -> Iterator[tuple[dt.datetime, str, str]]:
-    """(author time, path, blob sha) of every version of every deal, newest first."""
-    proc = subprocess.Popen(
-        ["git", "log", "--no-renames", "--raw", "-z", "--no-abbrev", "--format=%x01%at",
-         "--", "deals/"],
-        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    data = proc.stdout.read()
-    proc.wait()
-    # -z output: "\x01<time>" NUL, then per changed file "\n:<meta>" NUL "<path>" NUL
-    when = dt.datetime.min
-    fields = iter(data.split(b"\0"))
-    for field in fields:
-        field = field.lstrip(b"\n")
-        if field.startswith(b"\x01"):
-            when = dt.datetime.fromtimestamp(int(field[1:]), dt.UTC)
-        elif field.startswith(b":"):
-            new_sha = field.split()[3].decode()
-            path = next(fields).decode("utf-8", "surrogateescape")
-            if path.endswith(".yaml"):
-                yield when, path, new_sha
+Progress = Callable[[int], None]
 
 
-def _blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
-    """Contents of many blobs through one `git cat-file --batch`."""
-    if not shas:
-        return {}
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root,
-                          input=("\n".join(shas) + "\n").encode(), capture_output=True)
-    out, pos, blobs = proc.stdout, 0, {}
-    for sha in shas:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        blobs[sha] = out[pos:pos + size]
-        pos += size + 1
-    return blobs
+# ------------------------------------------------------------------ reading a blob
 
 
-def _stage(blob: bytes) -> str | None:
-    m = _STAGE_RE.search(blob)
-    if m:
-        return m.group(1).decode()
-    try:  # flow style, quotes, odd spacing: the full parser decides
-        data = load_fast(blob.decode("utf-8"))
-    except (YamlProblem, UnicodeDecodeError):
+def _key_line(names: Sequence[str]) -> re.Pattern[bytes]:
+    # a wanted key at column 0, its rest of line, and whether a nested value follows
+    keys = b"|".join(n.encode() for n in names)
+    return re.compile(rb"^(" + keys + rb"):([^\n]*)(\n(?:[ \t]+\S|-(?:[ \t]|$)))?", re.M)
+
+
+_KEY_LINES = {kind: _key_line(names) for kind, names in FIELDS.items()}
+_SIMPLE = re.compile(rb"^(?:[A-Za-z0-9_.+]|-(?=[0-9.]))[A-Za-z0-9_.+/ -]*$")
+_COMMENT = re.compile(rb"[ \t]#")
+_STARTS_BLOCK = re.compile(rb"^(?:#[^\n]*\n|[ \t]*\n)*[a-z_]+:")
+
+
+def _normal(name: str, value: Any) -> Any:
+    """A field value in a form the cache can hold: str, int, float or None."""
+    if value is None:
         return None
-    return data.get("stage") if isinstance(data, dict) else None
+    if name == "value":
+        if isinstance(value, bool):
+            return None
+        try:
+            return int((Decimal(str(value)) * 100).to_integral_value())  # cents
+        except (ArithmeticError, ValueError):  # not a number, or inf/nan
+            return None
+    if name == "probability":
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    return value if isinstance(value, str) else str(value)
 
 
-def stage_entered(root: Path) -> dict[str, dt.date]:
-    """deal id -> the date it entered its current stage (or was created in it)."""
-    by_path: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for when, path, sha in _versions(root):
-        by_path[path].append((when, sha))  # newest first
-    wanted = sorted({sha for versions in by_path.values() for _, sha in versions
-                     if sha != _NULL_SHA})
-    blobs = _blobs(root, wanted)
-    entered: dict[str, dt.date] = {}
-    for path, versions in by_path.items():
-        if not versions or versions[0][1] == _NULL_SHA:
-            continue  # deleted: its history has ended
-        current = _stage(blobs.get(versions[0][1], b""))
-        since = versions[0][0]
-        for when, sha in versions:
-            if sha == _NULL_SHA or _stage(blobs.get(sha, b"")) != current:
+def _items_value(items: Any) -> Any:
+    """A deal without `value`: its items, kept so the value is priced when reported."""
+    if not isinstance(items, list) or not items:
+        return None
+    keep = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            return None
+        out.append(tuple(None if item.get(k) is None else str(item.get(k)) for k in keep))
+    return ("items", tuple(out))
+
+
+_MISS = object()
+_line_memo: dict[bytes, tuple[str, Any] | None] = {}  # field lines repeat across versions
+
+
+def _line(m: re.Match[bytes]) -> tuple[str, Any] | None:
+    """One `key: value` line's name and value, or None when it is not a simple scalar."""
+    if m.group(3):  # a nested value or a continued scalar follows
+        return None
+    raw = _COMMENT.split(m.group(2), 1)[0].strip()
+    if raw and not _SIMPLE.match(raw):
+        return None
+    name = m.group(1).decode()
+    try:
+        return name, _normal(name, resolve_plain(raw.decode()))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def fast_fields(kind: str, blob: bytes) -> tuple | None:
+    """The wanted fields by a line scan, or None when the record needs the full parser."""
+    if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
+        return None
+    memo = _line_memo
+    if len(memo) > 500_000:
+        memo.clear()
+    found: dict[str, Any] = {}
+    for m in _KEY_LINES[kind].finditer(blob + b"\n"):
+        hit = memo.get(m.group(0), _MISS)
+        if hit is _MISS:
+            hit = memo[m.group(0)] = _line(m)
+        if hit is None or hit[0] in found:
+            return None
+        found[hit[0]] = hit[1]
+    if kind == "deal" and found.get("value") is None and b"\nitems:" in blob:
+        return None  # priced from its items: needs them parsed
+    return tuple(found.get(n) for n in FIELDS[kind])
+
+
+def full_fields(kind: str, blob: bytes) -> tuple | None:
+    """The wanted fields by the full parser; None when the version does not parse."""
+    try:
+        data = load_fast(blob.decode("utf-8"))
+    except (YamlProblem, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    names = FIELDS[kind]
+    values = {n: _normal(n, data.get(n)) for n in names}
+    if kind == "deal" and values["value"] is None:
+        values["value"] = _items_value(data.get("items"))
+    return tuple(values[n] for n in names)
+
+
+def read_fields(kind: str, blob: bytes) -> tuple | None:
+    """The fields reports need from one version (None: it does not parse)."""
+    fields = fast_fields(kind, blob)
+    return fields if fields is not None else full_fields(kind, blob)
+
+
+# ---------------------------------------------------------------- reading the log
+
+# A version: (author time, order, commit, path, parent blob ids, blob id). `order` is
+# the commit's place in history, parents first.
+Version = tuple[int, int, str, str, tuple[str, ...], str]
+
+
+def _parse_log(chunks: Iterable[bytes], want: Callable[[str, str], None],
+               progress: Progress | None) -> list[Version]:
+    """Versions from `git log --raw -z -m --format=%x01%H %at %P`, newest commit first."""
+    versions: list[Version] = []
+    commit, when, parents = "", 0, 0
+    section = -1  # which parent this part of a merge's output compares against
+    changes: dict[str, list] = {}
+    graph: list[tuple[str, list[str]]] = []  # (commit, parents), as git printed them
+    count = 0
+
+    def flush() -> None:
+        nonlocal count
+        if not commit:
+            return
+        count += 1
+        if progress and count % 500 == 0:
+            progress(500)
+        for path, (olds, new) in changes.items():
+            for i, old in enumerate(olds):
+                if old is None:  # not in this parent's diff: unchanged against it
+                    olds[i] = new
+            kind = _KIND[path.split("/", 1)[0]]
+            want(new, kind)
+            for old in olds:
+                want(old, kind)
+            versions.append((when, 0, commit, path, tuple(olds), new))
+        changes.clear()
+
+    rest = b""
+    pending_meta: list[bytes] | None = None
+    for chunk in chunks:
+        fields = (rest + chunk).split(b"\0")
+        rest = fields.pop()
+        for raw in fields:
+            if pending_meta is not None:
+                path = raw.decode("utf-8", "surrogateescape")
+                meta, pending_meta = pending_meta, None
+                if _PATH_RE.match(path):
+                    entry = changes.get(path)
+                    if entry is None:
+                        entry = changes[path] = [[None] * parents, meta[3].decode()]
+                    if section < parents:
+                        entry[0][section] = meta[2].decode()
+                continue
+            raw = raw.lstrip(b"\n")
+            if raw.startswith(b"\x01"):
+                head = raw[1:].split()
+                sha = head[0].decode()
+                if sha == commit:
+                    section += 1  # -m repeats a merge once per parent
+                    continue
+                flush()
+                commit, when = sha, int(head[1])
+                parents, section = max(1, len(head) - 2), 0
+                graph.append((sha, [p.decode() for p in head[2:]]))
+            elif raw.startswith(b":"):
+                pending_meta = raw.split()
+    flush()
+    if progress and count % 500:
+        progress(count % 500)
+    order = _topological(graph)
+    return [(v[0], order[v[2]], *v[2:]) for v in versions]
+
+
+def _topological(graph: list[tuple[str, list[str]]]) -> dict[str, int]:
+    """commit -> its place with every parent first (0 = oldest).
+
+    git's default order is newest first and topological unless committer dates go
+    backwards (a backdated import, a skewed clock); a depth-first walk fixes those.
+    """
+    parents_of = dict(graph)
+    order: dict[str, int] = {}
+    for start, _ in reversed(graph):
+        if start in order:
+            continue
+        stack = [(start, iter(parents_of[start]))]
+        while stack:
+            sha, parents = stack[-1]
+            for parent in parents:
+                if parent in parents_of and parent not in order:
+                    stack.append((parent, iter(parents_of[parent])))
+                    break
+            else:
+                stack.pop()
+                order.setdefault(sha, len(order))
+    return order
+
+
+class _Blobs:
+    """`git cat-file --batch` fed while the log streams; a thread reads its answers."""
+
+    def __init__(self, root: Path, known: dict[str, tuple | None]):
+        self.known = known
+        self.kinds: dict[str, str] = {}
+        self.stream = gitio.Stream(root, "cat-file", "--batch", "--buffer", stdin=True)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def want(self, sha: str, kind: str) -> None:
+        if sha == NULL or sha in self.known or sha in self.kinds:
+            return
+        self.kinds[sha] = kind
+        self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
+
+    def _read(self) -> None:
+        out = self.stream.proc.stdout
+        assert out is not None
+        try:
+            while header := out.readline():
+                sha, kind, *size = header.split()
+                if kind == b"missing":
+                    continue
+                data = out.read(int(size[0]) + 1)[:-1]
+                name = sha.decode()
+                self.known[name] = read_fields(self.kinds[name], data)
+        except BaseException as err:  # reported by finish(), never lost in the thread
+            self.error = err
+
+    def finish(self) -> None:
+        self.stream.proc.stdin.close()  # type: ignore[union-attr]
+        self.thread.join()
+        if self.error:
+            raise self.error
+
+
+def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
+                  blobs: dict[str, tuple | None], progress: Progress | None) -> list[Version]:
+    # --parents: the parents among the commits shown, to order them (--date-order
+    # would make git diff every tree twice)
+    args = ["log", "--parents", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
+            "--format=%x01%H %at %P", rev]
+    if exclude:
+        args.append("^" + exclude)
+    args += ["--", folder]
+    reader = _Blobs(root, blobs)
+    with reader.stream, gitio.Stream(root, *args) as log:
+        versions = _parse_log(log.chunks(), reader.want, progress)
+        reader.finish()
+    return versions
+
+
+# ---------------------------------------------------------------------- timelines
+
+Change = tuple[int, str, str, Any, Any, bool]  # (time, commit, field, old, new, counted)
+
+
+@dataclass(slots=True)
+class Timeline:
+    """One record's life: when it existed, and every change of its fields, oldest first."""
+
+    kind: str
+    path: str
+    created: int                                  # author time (or `created:`, if earlier)
+    changes: list[Change] = field(default_factory=list)
+    alive: list[tuple[int, bool]] = field(default_factory=list)  # (time, exists)
+    _cur: list = field(default_factory=list, repr=False)  # the fields after the last change
+    last: int = 0                                 # time of the latest change so far
+    moves: list[tuple[int, str, Any]] = field(default_factory=list)  # stage/status changes
+    paths: list[tuple[int, str]] = field(default_factory=list)  # earlier files (ID changes)
+
+    @property
+    def id(self) -> str:
+        return self.path.rsplit("/", 1)[1][:-5]
+
+    def id_at(self, at: float) -> str:
+        """The ID the record had at `at` (an ID change renames its file)."""
+        path = self.paths[0][1] if self.paths else self.path
+        for when, later in self.paths[1:]:
+            if when > at:
                 break
-            since = when
-        entered[Path(path).stem] = since.date()
-    return entered
+            path = later
+        return path.rsplit("/", 1)[1][:-5]
+
+    def exists(self, at: float) -> bool:
+        state = False
+        for time, alive in self.alive:
+            if time > at:
+                break
+            state = alive
+        return state
+
+    def state(self, at: float) -> dict[str, Any]:
+        """The fields as they were at `at` (epoch seconds)."""
+        if at >= self.last and self._cur:
+            return dict(zip(FIELDS[self.kind], self._cur, strict=True))
+        out: dict[str, Any] = {}
+        for time, _, name, _, new, _ in self.changes:
+            if time > at:
+                break
+            out[name] = new
+        return out
+
+    def history(self, name: str, at: float) -> list[tuple[int, Any]]:
+        """(time, value) each time `name` changed, up to `at`."""
+        return [(c[0], c[4]) for c in self.changes if c[2] == name and c[0] <= at]
+
+    def events(self, at: float) -> list[Change]:
+        """Changes that count as events (merges and cherry-picks counted once)."""
+        return [c for c in self.changes if c[5] and c[0] <= at]
+
+
+def noon(date: str | None) -> int | None:
+    """A `created:` date as epoch seconds at noon UTC (the same rule as `--date`)."""
+    if not date:
+        return None
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        return None
+    return int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp())
+
+
+def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[str, str]:
+    """old path -> new path for an ID change inside one plain commit."""
+    deleted = [v for v in group if v[5] == NULL and len(v[4]) == 1 and v[4][0] != NULL]
+    added = [v for v in group if v[5] != NULL and len(v[4]) == 1 and v[4][0] == NULL]
+    pairs: dict[str, str] = {}
+    for d in deleted:
+        folder = d[3].rsplit("/", 1)[0]
+        old = blobs.get(d[4][0])
+        candidates = [a for a in added if a[3].rsplit("/", 1)[0] == folder]
+        at = FIELDS[_KIND[folder.split("/", 1)[0]]].index("created")
+        same = [a for a in candidates
+                if old and blobs.get(a[5]) and blobs[a[5]][at] == old[at]]
+        pick = (same or candidates)[:1]
+        if pick:
+            pairs[d[3]] = pick[0][3]
+            added.remove(pick[0])
+    return pairs
+
+
+def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> list[Timeline]:
+    """Fold versions (any order) into one timeline per record, oldest change first."""
+    # parents before children (git log's order), whatever the author dates say
+    versions = sorted(versions, key=lambda v: (v[1], v[3]))
+    live: dict[str, Timeline] = {}
+    done: list[Timeline] = []
+    seen: set[tuple] = set()
+    i = 0
+    while i < len(versions):
+        j = i
+        while j < len(versions) and versions[j][2] == versions[i][2]:
+            j += 1
+        group = versions[i:j]
+        i = j
+        renames = _rename_pairs(group, blobs) if len(group) > 1 else {}
+        renamed_to = {new: old for old, new in renames.items()}
+        for when, _, commit, path, olds, new in group:
+            if path in renames:
+                continue  # handled with the file it became
+            kind = _KIND[path.split("/", 1)[0]]
+            names = FIELDS[kind]
+            if path in renamed_to:
+                old_path = renamed_to[path]
+                tl = live.pop(old_path, None)
+                if tl is not None:
+                    if not tl.paths:
+                        tl.paths.append((tl.created, tl.path))
+                    tl.path = path
+                    tl.paths.append((max(when, tl.last), path))
+                    live[path] = tl
+                    olds = (next(v[4][0] for v in group if v[3] == old_path),)
+            newf = blobs.get(new) if new != NULL else None
+            tl = live.get(path)
+            if new == NULL:
+                if tl is not None:  # its history ends; its last fields stay readable
+                    tl.last = max(when, tl.last)
+                    tl.alive.append((tl.last, False))
+                    done.append(live.pop(path))
+                continue
+            if newf is None:
+                continue  # a version that does not parse changes nothing
+            if tl is None:
+                created = noon(newf[names.index("created")]) if "created" in names else None
+                start = min(when, created) if created else when
+                tl = live[path] = Timeline(kind, path, start, alive=[(start, True)],
+                                           _cur=[None] * len(names), last=start)
+                when = start
+            cur = tl._cur
+            if len(olds) == 1:
+                oldf = blobs.get(olds[0]) if olds[0] != NULL else None
+                if oldf == newf:
+                    continue  # only untracked parts changed (activities, notes...)
+                parents = [oldf or _NONES[kind]]
+            else:
+                parents = [blobs.get(o) or _NONES[kind] for o in olds]
+            # a commit authored before its parent's change happens, for us, right after it
+            moment = max(when, tl.last)
+            for k, value in enumerate(newf):
+                if len(parents) == 1:
+                    old = parents[0][k]
+                    if value == old:
+                        continue
+                else:  # a merge: only a value new to every parent is a change of its own
+                    if value == cur[k]:
+                        continue
+                    old = parents[0][k]
+                    if any(p[k] == value for p in parents):
+                        tl.changes.append((moment, commit, names[k], old, value, False))
+                        tl.last = moment
+                        cur[k] = value
+                        if names[k] in _MOVES:
+                            tl.moves.append((moment, names[k], value))
+                        continue
+                key = (tl.path, k, old, value, when)
+                counted = key not in seen  # a cherry-pick repeats its author time
+                seen.add(key)
+                tl.changes.append((moment, commit, names[k], old, value, counted))
+                tl.last = moment
+                cur[k] = value
+                if names[k] in _MOVES:
+                    tl.moves.append((moment, names[k], value))
+    done.extend(live.values())
+    return done
+
+
+# -------------------------------------------------------------------------- cache
+
+
+@dataclass
+class History:
+    """Everything reports need from git: timelines and the moment they describe."""
+
+    rev: str | None
+    timelines: list[Timeline]
+
+    def of(self, kind: str) -> list[Timeline]:
+        return [t for t in self.timelines if t.kind == kind]
+
+
+def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path]:
+    # timelines answer a repeated report; versions and blobs make the next one cheap
+    folder = git_dir / "salescli"
+    return folder / f"{kind}-timelines.cache", folder / f"{kind}-history.cache"
+
+
+def _load_cache(path: Path) -> dict | None:
+    try:
+        data = marshal.loads(path.read_bytes())  # marshal builds plain data only, never code
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
+        return None
+    return data
+
+
+def _save_cache(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written only costs time next run
+        tmp.unlink(missing_ok=True)
+
+
+def _pack(timelines: list[Timeline]) -> list[tuple]:
+    return [(t.kind, t.path, t.created, t.last, t.changes, t.alive, t._cur, t.moves, t.paths)
+            for t in timelines]
+
+
+def _unpack(packed: list[tuple]) -> list[Timeline]:
+    return [Timeline(kind, path, created, changes, alive, cur, last, moves, paths)
+            for kind, path, created, last, changes, alive, cur, moves, paths in packed]
+
+
+def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
+                 kinds: Sequence[str] = ("deal", "lead"), use_cache: bool = True,
+                 progress: Progress | None = None) -> History:
+    """Timelines of every record of `kinds` reachable from `rev`.
+
+    Each kind is its own log (a report that needs only deals never reads leads) and
+    its own cache.
+    """
+    head = gitio.rev_parse(root, rev)
+    if head is None:
+        if rev != "HEAD":
+            raise gitio.SalescliError(f"unknown revision {rev!r}: give a commit, branch or tag")
+        return History(None, [])
+    timelines: list[Timeline] = []
+    for kind in kinds:
+        timelines += _kind_history(root, git_dir, kind, head, rev == "HEAD" and use_cache,
+                                   use_cache, progress)
+    return History(head, timelines)
+
+
+def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
+                  read: bool, progress: Progress | None) -> list[Timeline]:
+    timelines_file, history_file = _cache_paths(git_dir, kind)
+    if read:
+        warm = _load_cache(timelines_file)
+        if warm and warm["rev"] == head:
+            return _unpack(warm["timelines"])
+    cache = _load_cache(history_file) if read else None
+    blobs: dict[str, tuple | None] = cache["blobs"] if cache else {}
+    folder = KIND_DIRS[kind] + "/"
+    if cache and cache["rev"] == head:
+        versions = cache["versions"]
+    elif cache and gitio.is_ancestor(root, cache["rev"], head):
+        # only the commits since the cached one; their order follows the cached ones
+        newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
+        top = max((v[1] for v in cache["versions"]), default=-1) + 1
+        versions = cache["versions"] + [(v[0], top + v[1], *v[2:]) for v in newer]
+    else:  # first run, or a rewritten history: the log again, known blobs not re-read
+        versions = _read_history(root, folder, head, None, blobs, progress)
+    timelines = build_timelines(versions, blobs)
+    if write:
+        if cache is None or cache["rev"] != head:
+            used = {s for v in versions for s in (v[5], *v[4])}
+            _save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
+                                       "blobs": {s: f for s, f in blobs.items() if s in used}})
+        _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
+                                     "timelines": _pack(timelines)})
+    return timelines
+
+
+def commit_time(root: Path, rev: str) -> int:
+    """The author time of a commit (for `--as-of REV`)."""
+    out = gitio.git(root, "log", "-1", "--format=%at", "--end-of-options", rev).stdout.strip()
+    return int(out)
+
+
+def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
+    """deal id -> the day it entered the stage it is in now (or was created in it)."""
+    out: dict[str, dt.date] = {}
+    now = float("inf")
+    for tl in load_history(root, git_dir, kinds=("deal",)).timelines:
+        if tl.exists(now):
+            stages = tl.history("stage", now)
+            when = stages[-1][0] if stages else tl.created
+            out[tl.id] = dt.datetime.fromtimestamp(when, dt.UTC).date()
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -42,8 +43,9 @@ def preset_text(name: str) -> str:
     return resources.files("salescli._presets").joinpath(f"{name}.yaml").read_text("utf-8")
 
 
-def settings_text(owner: str | None, pipeline: str) -> str:
-    owners = f"[{owner}]" if owner else "[]"
+def settings_text(owner: str | Sequence[str] | None, pipeline: str) -> str:
+    names = [owner] if isinstance(owner, str) else list(owner or [])
+    owners = f"[{', '.join(names)}]"
     return f"""\
 # salescli repository settings (see `salescli --help` and the README).
 company:
@@ -94,23 +96,15 @@ def vscode_settings(existing: str | None) -> str | None:
     return json.dumps(data, indent=2) + "\n"
 
 
-def init_repository(directory: Path, preset: str = "default") -> Path:
-    """Create or adopt `directory` as a pipeline repository, in one commit."""
-    pipeline = preset_text(preset)
-    directory = directory.resolve()
-    if (directory / SETTINGS_FILE).exists():
-        raise SalescliError(
-            f"{directory / SETTINGS_FILE} already exists; this is already a salescli repository"
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    try:
-        find_git_dir(directory)
-    except SalescliError:
-        git(directory, "init", "-q")
-    user = git(directory, "config", "user.name", check=False).stdout.strip()
-    owner = slugify(user.split()[0]) if user else None
+def init_files(directory: Path, preset: str = "default",
+               owners: str | Sequence[str] | None = None) -> dict[str, str]:
+    """What `init` writes into `directory` (relative path -> text), without writing it.
 
-    files: dict[str, str] = {SETTINGS_FILE: settings_text(owner, preset)}
+    An adopted repository keeps its own pipeline, price list and folders; the demo
+    generator commits exactly these files as its first commit.
+    """
+    pipeline = preset_text(preset)
+    files: dict[str, str] = {SETTINGS_FILE: settings_text(owners, preset)}
     # an adopted repository keeps its own pipeline and price list
     for rel, text in ((f"{PIPELINES_DIR}/{preset}.yaml", pipeline), (PRODUCTS_FILE, PRODUCTS_TEXT)):
         if not (directory / rel).exists():
@@ -129,6 +123,25 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
     for folder in (*KIND_DIRS.values(), "templates", "quotes"):
         if not (directory / folder).exists():
             files[f"{folder}/.gitkeep"] = ""
+    return files
+
+
+def init_repository(directory: Path, preset: str = "default") -> Path:
+    """Create or adopt `directory` as a pipeline repository, in one commit."""
+    preset_text(preset)  # an unknown preset is refused before anything is created
+    directory = directory.resolve()
+    if (directory / SETTINGS_FILE).exists():
+        raise SalescliError(
+            f"{directory / SETTINGS_FILE} already exists; this is already a salescli repository"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        find_git_dir(directory)
+    except SalescliError:
+        git(directory, "init", "-q")
+    user = git(directory, "config", "user.name", check=False).stdout.strip()
+    owner = slugify(user.split()[0]) if user else None
+    files = init_files(directory, preset, owner)
 
     repo = Repository(directory)
     with Change(repo, "repo", slugify(directory.name), f"init with preset {preset}",

@@ -108,6 +108,26 @@ def move_problems(pipeline: Any, deal: Deal, target: str,
     return problems
 
 
+def transition_problem(pipeline: Any, old: str, new: str, has_reason: bool) -> str | None:
+    """What a stage change already made (in history) broke of the pipeline's rules."""
+    ids = [s.id for s in pipeline.stages]
+    if old not in ids or new not in ids:
+        return None
+    here, there = ids.index(old), ids.index(new)
+    if there > here + 1 and not pipeline.rules.skip:
+        skipped = ", ".join(ids[here + 1:there])
+        return (f"skipped {skipped} ({old} -> {new}); "
+                f"pipeline `{pipeline.name}` has rules.skip: false")
+    if there < here:
+        if pipeline.rules.backward == "never":
+            return (f"moved back {old} -> {new}; "
+                    f"pipeline `{pipeline.name}` has rules.backward: never")
+        if pipeline.rules.backward == "with-reason" and not has_reason:
+            return (f"moved back {old} -> {new} without a recorded reason "
+                    "(rules.backward: with-reason; use `deal move --reason`)")
+    return None
+
+
 def close_problems(pipeline: Any, deal: Deal, outcome: str,
                    contact_roles: Mapping[str, str | None] = NO_ROLES) -> list[str]:
     """Why `deal` may not be won or lost (`outcome`); [] if it may."""

@@ -191,34 +191,43 @@ def _to_float(text: str) -> float:
     return sign * (float("inf") if text == ".inf" else float(text))
 
 
-def _plain(event: Any) -> Any:
-    """A plain scalar's value under YAML 1.2 core rules, as ruamel resolves them."""
-    value = event.value
+def resolve_plain(value: str) -> Any:
+    """A plain scalar's value under YAML 1.2 core rules, as ruamel resolves them.
+
+    Raises ValueError for a date or number that does not exist (2027-02-30).
+    """
     first = value[:1]
     if first and first in "0123456789+-.":
-        try:
-            if _DATE_RE.match(value):
-                return _dt.date.fromisoformat(value)
-            if first.isdigit() and _TIMESTAMP.match(value):
-                # Rare in records: reuse ruamel's own arithmetic so both readers agree.
-                from ruamel.yaml.util import create_timestamp, timestamp_regexp
+        if _DATE_RE.match(value):
+            return _dt.date.fromisoformat(value)
+        if first.isdigit() and _TIMESTAMP.match(value):
+            # Rare in records: reuse ruamel's own arithmetic so both readers agree.
+            from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
-                return create_timestamp(**timestamp_regexp.match(value).groupdict())
-            if _INT.match(value):
-                return _to_int(value)
-            if _FLOAT.match(value):
-                return _to_float(value)
-        except ValueError:
-            kind = "date" if "-" in value[1:] else "number"
-            raise _at(event, f"{value!r} is not a real {kind}") from None
+            return create_timestamp(**timestamp_regexp.match(value).groupdict())
+        if _INT.match(value):
+            return _to_int(value)
+        if _FLOAT.match(value):
+            return _to_float(value)
         return value
     if value in _BOOLS:
         return _BOOLS[value]
     if value in _NULLS:
         return None
     if value == "<<":
-        raise _at(event, "merge keys (<<) are not supported", "unsupported")
+        raise ValueError("merge keys (<<) are not supported")
     return value
+
+
+def _plain(event: Any) -> Any:
+    value = event.value
+    try:
+        return resolve_plain(value)
+    except ValueError:
+        if value == "<<":
+            raise _at(event, "merge keys (<<) are not supported", "unsupported") from None
+        kind = "date" if "-" in value[1:] else "number"
+        raise _at(event, f"{value!r} is not a real {kind}") from None
 
 
 def _scalar(event: Any) -> Any:

@@ -18,6 +18,7 @@ from salescli.errors import SalescliError
 # name -> "module:attribute", loaded only when the command runs or its help is shown
 COMMANDS = {
     "init": ("salescli.cli.setup:init_cmd", "Create a pipeline repository."),
+    "demo": ("salescli.cli.demo:demo_cmd", "Build a demo repository with two years of history."),
     "check": ("salescli.cli.setup:check_cmd", "Validate every record, pipeline and setting."),
     "account": ("salescli.cli.account:account", "Accounts (organisations) and their contacts."),
     "contact": ("salescli.cli.account:contact", "Contacts of an account."),
@@ -30,6 +31,8 @@ COMMANDS = {
     "quote": ("salescli.cli.documents:quote_cmd", "Make, record and commit a deal's quote."),
     "agenda": ("salescli.cli.documents:agenda_cmd", "A VALKEA meeting agenda for a deal."),
     "render": ("salescli.cli.documents:render_cmd", "Render any template for a record."),
+    "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
+    "review": ("salescli.cli.review:review_cmd", "What a branch or pull request does to deals."),
 }
 
 

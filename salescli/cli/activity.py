@@ -149,7 +149,7 @@ def stale_rows(repo: Any, deals: list[Any], on: dt.date) -> list[dict]:
     """Open deals longer in their stage than its max_days (time since they entered it)."""
     from salescli.history import stage_entered
 
-    entered = stage_entered(repo.root)
+    entered = stage_entered(repo.root, repo.git_dir)
     rows = []
     from salescli.errors import SalescliError
 

@@ -43,23 +43,33 @@ def init_cmd(directory: str, preset: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: one line per finding; json: a stable list.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only, not warnings.")
+@click.option("--history", is_flag=True,
+              help="Also check every stage change in git history against the pipeline's rules.")
+@click.option("--no-cache", is_flag=True, help="Read history without the cache (--history).")
 @click.pass_context
-def check_cmd(ctx: click.Context, fmt: str, quiet: bool) -> None:
+def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache: bool) -> None:
     """Validate every record, pipeline, price list and setting.
 
     Prints `path:line:col: error|warning: message [code]` and exits 1 when there is
     any error, 0 otherwise (warnings alone do not fail). Use it in a pre-commit
     hook or CI.
 
+    --history adds a warning for each stage change in git history that broke the
+    pipeline's rules: skipped stages, and moves back without a recorded reason
+    (hand edits included), naming the commit, the deal and the stages.
+
     \b
     Examples:
       salescli check
       salescli check --format json | jq '.diagnostics[] | select(.severity=="error")'
+      salescli check --history
     """
-    from salescli.check import run_check
+    from salescli.check import history_diagnostics, run_check
 
     repo = get_repo(ctx)
     diagnostics = run_check(repo.root)
+    if history:
+        diagnostics += history_diagnostics(repo.root, repo.git_dir, use_cache=not no_cache)
     if quiet:
         diagnostics = [d for d in diagnostics if d.severity == "error"]
     errors = sum(d.severity == "error" for d in diagnostics)

@@ -1,0 +1,362 @@
+"""`report funnel|forecast|cycle|lost|slips|activity|sources|velocity|changes`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from salescli.cli.common import echo, format_option, get_repo, load_all, warn
+
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+COLUMNS = {
+    "funnel": ("stage", "reached", "conversion", "lost_here", "open_here", "median_days"),
+    "forecast": ("period", "category", "currency", "count", "value", "weighted"),
+    "cycle": ("group", "count", "median_days", "mean_days", "p75_days"),
+    "lost": ("reason", "stage", "currency", "count", "value", "share"),
+    "slips": ("deal", "slips", "close_date"),
+    "activity": ("period", "type", "owner", "count"),
+    "sources": ("source", "leads", "contacted", "qualified", "disqualified", "deals", "won",
+                "won_value", "currency", "qualify_rate", "win_rate",
+                "median_first_contact_hours"),
+    "velocity": ("currency", "open_deals", "win_rate", "avg_won_value", "median_cycle_days",
+                 "velocity"),
+    "changes": ("change", "currency", "count", "value", "deals"),
+}
+
+
+def _day(value: str | None, what: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class _Progress:
+    """A progress bar on stderr while a long history is read, only on a terminal.
+
+    The total (every commit, an upper bound) is counted by git in the background, so
+    the bar costs the reading nothing; until it is known, a counter shows.
+    """
+
+    def __init__(self, root: Any, rev: str) -> None:
+        import threading
+
+        self.count, self.total, self.shown = 0, 0, False
+        self.started = time.monotonic()
+        self.root, self.rev = root, rev
+        threading.Thread(target=self._count, daemon=True).start()
+
+    def _count(self) -> None:
+        from salescli import gitio
+
+        try:
+            self.total = int(gitio.git(self.root, "rev-list", "--count", self.rev,
+                                       "--").stdout.strip() or 0)
+        except Exception:  # only the bar's total is lost
+            self.total = 0
+
+    def __call__(self, n: int) -> None:
+        self.count += n
+        if time.monotonic() - self.started < 0.3:
+            return  # short reads need no bar
+        self.shown = True
+        if self.total:
+            done = min(self.count, self.total)
+            bar = "#" * (30 * done // self.total)
+            text = f"Reading history [{bar:<30}] {done:,}/{self.total:,} commits"
+        else:
+            text = f"Reading history: {self.count:,} commits"
+        sys.stderr.write("\r" + text)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+
+
+def history_for(repo: Any, as_of: str | None, no_cache: bool,
+                kinds: tuple[str, ...] = ("deal",)) -> tuple[Any, float]:
+    """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
+    from salescli import gitio
+    from salescli.history import load_history
+
+    rev, moment = "HEAD", time.time()
+    if as_of and _DATE.match(as_of):
+        day = _day(as_of, "--as-of")
+        assert day is not None
+        moment = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
+    elif as_of:
+        if gitio.rev_parse(repo.root, as_of) is None:
+            raise click.UsageError(
+                f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
+        rev = as_of
+        moment = float(gitio.git(repo.root, "log", "-1", "--format=%ct", "--end-of-options",
+                                 as_of).stdout.strip())
+    progress = _Progress(repo.root, rev) if sys.stderr.isatty() else None
+    try:
+        history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
+                               use_cache=not no_cache, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    return history, moment
+
+
+def config_of(repo: Any) -> Any:
+    """The plain configuration reports need, cached under .git/ by the files' stat.
+
+    Validating settings and pipelines costs more than a warm report (pydantic), so
+    an unchanged configuration is read from the cache; `check` validates it.
+    """
+    import marshal
+    import os
+    from decimal import Decimal
+
+    from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
+    from salescli.reports import Config
+
+    files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
+    stamp = []
+    for path in files:
+        st = os.stat(path)
+        stamp.append((path.name, st.st_mtime_ns, st.st_size))
+    cache = repo.git_dir / "salescli" / "config.cache"
+    try:
+        saved, plain = marshal.loads(cache.read_bytes())
+        if saved != stamp:
+            plain = None
+    except (OSError, EOFError, ValueError, TypeError):
+        plain = None
+    if plain is None:
+        plain = _plain_config(repo)
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            tmp = cache.with_name(f".config.{os.getpid()}")
+            tmp.write_bytes(marshal.dumps((stamp, plain)))
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    currency, default, fx, sla, stages = plain
+
+    def products() -> Any:
+        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
+
+    return Config(currency=currency, default_pipeline=default,
+                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
+                  stages={name: [(s, Decimal(p)) for s, p in st] for name, st in stages.items()},
+                  products_loader=products)
+
+
+def _plain_config(repo: Any) -> tuple:
+    from salescli.errors import SalescliError
+
+    settings = repo.settings
+    stages = {}
+    for path in repo.pipeline_paths():
+        try:
+            pipe = repo.pipeline(path.stem)
+        except SalescliError as err:  # one broken pipeline must not hide every report
+            warn(f"warning: {err}")
+            continue
+        stages[path.stem] = [(s.id, str(s.probability)) for s in pipe.stages]
+    return (settings.currency, settings.default_pipeline,
+            {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
+            stages)
+
+
+def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
+               leads: bool = False) -> Any:
+    from salescli.reports import Book, Query
+
+    repo = get_repo(ctx)
+    kinds = ("deal", "lead") if leads else ("deal",)
+    history, moment = history_for(repo, opts["as_of"], opts["no_cache"], kinds)
+    query = Query(as_of=moment, since=_day(opts["since"], "--since"),
+                  until=_day(opts["until"], "--until"), pipeline=opts["pipeline"],
+                  owner=opts["owner"], source=opts["source"], by=by)
+    if query.until and query.since and query.until < query.since:
+        raise click.UsageError("--until is before --since")
+    config = config_of(repo)
+    if query.pipeline and query.pipeline not in config.stages:
+        raise click.UsageError(f"--pipeline: no pipeline {query.pipeline!r} in pipelines/")
+    return repo, Book(history.timelines, config, query)
+
+
+def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
+    from salescli.output import to_jsonable
+
+    parts = []
+    for key, value in totals.items():
+        if isinstance(value, dict):
+            inner = _totals_text(value, f"{prefix}{key} ")
+            parts.append(inner or f"{prefix}{key}: -")
+        else:
+            value = to_jsonable(value)
+            parts.append(f"{prefix}{key}: {'-' if value is None else value}")
+    return "  ".join(parts)
+
+
+def show(name: str, payload: dict[str, Any], fmt: str) -> None:
+    from salescli.output import render
+
+    echo(render(payload["rows"], COLUMNS[name], fmt, payload))
+    if fmt in ("table", "markdown"):
+        echo("")
+        echo(_totals_text(payload["totals"]))
+
+
+def report_options(func: Callable) -> Callable:
+    """The window, moment and filters every report takes (SPEC §7)."""
+    for decorator in reversed((
+        click.option("--since", metavar="DATE", help="Start of the window (inclusive)."),
+        click.option("--until", metavar="DATE",
+                     help="End of the window (inclusive; default: the as-of date)."),
+        click.option("--as-of", "as_of", metavar="DATE|REV",
+                     help="Evaluate as the repository was on that date, or at that commit."),
+        click.option("--pipeline", metavar="NAME", help="Only deals of this pipeline."),
+        click.option("--owner", metavar="NAME", help="Only this owner's records."),
+        click.option("--source", metavar="NAME", help="Only records from this source."),
+        click.option("--no-cache", is_flag=True,
+                     help="Recompute from git without reading or writing the cache."),
+        format_option(),
+    )):
+        func = decorator(func)
+    return func
+
+
+@click.group("report")
+def report() -> None:
+    """Reports computed from git history: exact, auditable, and time-travelling.
+
+    Every report takes --since/--until (the window), --as-of DATE|REV (the moment),
+    --pipeline/--owner/--source (filters) and --format table|csv|json|markdown.
+    JSON is `{"report", "as_of", "filters", "rows", "totals"}`.
+
+    \b
+    Examples:
+      salescli report funnel
+      salescli report forecast --by quarter --format json
+      salescli report changes --since 2026-11-16
+      salescli report funnel --as-of 2026-06-30
+    """
+
+
+def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
+    def command(ctx: click.Context, fmt: str, by: str | None = None, **opts: Any) -> None:
+        from salescli.reports import REPORTS
+
+        _, book = build_book(ctx, opts, by, leads=name in ("sources", "changes"))
+        show(name, REPORTS[name](book), fmt)
+
+    command.__doc__ = doc
+    command = report_options(command)
+    if by:
+        command = click.option("--by", type=click.Choice(by), default=by[0],
+                               show_default=True, help="Group by.")(command)
+    return report.command(name)(click.pass_context(command))
+
+
+_simple("funnel", """How deals created in the window moved through the pipeline's stages.
+
+    Per stage: deals that reached it (skipping counts as reaching; won deals reached
+    every stage), conversion to the next stage (the last converts to won), deals
+    lost and still open there, and the median days deals spent in it (up to the
+    as-of date for deals still there). Uses the default pipeline unless --pipeline.
+
+    \b
+    Examples:
+      salescli report funnel
+      salescli report funnel --since 2026-01-01 --owner anna
+      salescli report funnel --as-of 2026-06-30 --format json
+    """)
+_simple("forecast", """Open deals by expected close period, weighted by probability.
+
+    Categories: commit (probability >= 70 or forecast: commit), best-case (>= 40),
+    pipeline (the rest); forecast: omit leaves a deal out. `won` rows show what was
+    already won in each period shown. --since/--until limit the close dates.
+
+    \b
+    Examples:
+      salescli report forecast
+      salescli report forecast --by quarter --format json
+    """, by=("month", "quarter"))
+_simple("cycle", """Days from creation to win for deals won in the window.
+
+    \b
+    Examples:
+      salescli report cycle
+      salescli report cycle --by start-month --since 2026-01-01
+    """, by=("all", "source", "owner", "start-month"))
+_simple("lost", """Deals lost in the window, by reason and the stage they were lost at.
+
+    \b
+    Examples:
+      salescli report lost --since 2026-01-01
+      salescli report lost --format json
+    """)
+_simple("slips", """How often close dates moved later; the deals that slipped twice or more.
+
+    \b
+    Examples:
+      salescli report slips
+      salescli report slips --since 2026-07-01 --format json
+    """)
+_simple("sources", """Leads by source: contacted, qualified, deals and won; first contact vs SLA.
+
+    \b
+    Examples:
+      salescli report sources
+      salescli report sources --since 2026-01-01 --format markdown
+    """)
+_simple("velocity", """Velocity: open deals x win rate x average won value / median cycle days.
+
+    \b
+    Examples:
+      salescli report velocity
+      salescli report velocity --since 2026-01-01 --owner anna
+    """)
+_simple("changes", """What happened in the window (default: the last 7 days).
+
+    New deals, advanced, moved back, won, lost, value up/down, close dates slipped,
+    new leads and conversions. `count` counts events; `deals` lists the IDs.
+
+    \b
+    Examples:
+      salescli report changes
+      salescli report changes --since 2026-11-01 --until 2026-11-30 --format json
+    """)
+
+
+@report.command("activity")
+@report_options
+@click.option("--by", type=click.Choice(("month", "week")), default="month",
+              show_default=True, help="Period.")
+@click.pass_context
+def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
+    """Activities by period, type and owner; meetings booked vs held; per won deal.
+
+    Activities are counted by their own dates, from the records as they are now.
+
+    \b
+    Examples:
+      salescli report activity
+      salescli report activity --by week --since 2026-11-01 --owner anna
+    """
+    from salescli.reports import ActivityRecord, activity
+
+    repo, book = build_book(ctx, opts, by)
+    records = []
+    for kind in ("deal", "account", "lead"):
+        for r in load_all(repo, kind):
+            records.append(ActivityRecord(kind, r.id, r.owner, getattr(r, "source", None),
+                                          getattr(r, "pipeline", None), r.activities))
+    show("activity", activity(book, records), fmt)

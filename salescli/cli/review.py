@@ -1,0 +1,134 @@
+"""`salescli review REV_RANGE`: what a branch or pull request does to the pipeline."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from salescli.cli.common import echo, get_repo
+
+
+def _parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
+    """(base, head, shown range) for `A..B`, `A...B` (from the merge base) or `A` (A..HEAD)."""
+    from salescli import gitio
+
+    if "..." in spec:
+        left, right = spec.split("...", 1)
+    elif ".." in spec:
+        left, right = spec.split("..", 1)
+    else:
+        left, right = spec, "HEAD"
+    left, right = left or "HEAD", right or "HEAD"
+    for rev in (left, right):
+        if rev.startswith("-") or gitio.rev_parse(repo.root, rev) is None:
+            raise click.UsageError(f"unknown revision {rev!r} in {spec!r}")
+    base = left
+    if "..." in spec:
+        base = gitio.git(repo.root, "merge-base", "--end-of-options", left, right).stdout.strip()
+    return base, right, f"{left}..{right}" if ".." not in spec else spec
+
+
+def _money(value: Any) -> str:
+    from decimal import Decimal
+
+    return f"{Decimal(value):,.2f}"
+
+
+def _signed(value: Any) -> str:
+    return ("+" if value >= 0 else "-") + _money(abs(value))
+
+
+def markdown(payload: dict[str, Any]) -> str:
+    """The review as a pull-request comment."""
+    import datetime as dt
+
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = [f"### Pipeline review: `{payload['range']}`", ""]
+    done = [r for r in payload["rows"] if r["count"]]
+    if not done and not payload["removed"]:
+        out.append(f"{payload['commits']} commit(s); no change to deals or leads.")
+    else:
+        out.append(f"{payload['commits']} commit(s).")
+        out += ["", "| change | count | value | deals |", "|---|---:|---:|---|"]
+        for r in done:
+            value = "" if r["value"] is None else f"{_money(r['value'])} {r['currency']}"
+            out.append(f"| {r['change']} | {r['count']} | {value} | "
+                       f"{cell(', '.join(r['deals']))} |")
+        if payload["removed"]:
+            out.append(f"| removed | {len(payload['removed'])} |  | "
+                       f"{cell(', '.join(payload['removed']))} |")
+    pipe = payload["pipeline"]
+    if pipe["after"] or pipe["before"]:
+        out += ["", "**Open pipeline**", "", "| currency | deals | value | weighted |",
+                "|---|---:|---:|---:|"]
+        for cur, change in pipe["change"].items():
+            a = pipe["after"].get(cur, {"count": 0, "value": 0, "weighted": 0})
+            out.append(f"| {cur} | {a['count']} ({change['count']:+d}) | "
+                       f"{_money(a['value'])} ({_signed(change['value'])}) | "
+                       f"{_money(a['weighted'])} ({_signed(change['weighted'])}) |")
+    if payload["events"]:
+        out += ["", "<details><summary>Every change</summary>", "",
+                "| date | deal | change | from | to | commit |", "|---|---|---|---|---|---|"]
+        for e in payload["events"]:
+            day = dt.datetime.fromtimestamp(e["time"], dt.UTC).date()
+            old, new = e["old"], e["new"]
+            if e["field"] == "value":
+                old, new = _money(old / 100), _money(new / 100)
+            out.append(f"| {day} | {cell(e['deal'])} | {e['change']} | {cell(old)} | "
+                       f"{cell(new)} | {e['commit'][:7]} |")
+        out += ["", "</details>"]
+    if payload["violations"]:
+        out += ["", "**Pipeline rules broken in this range**", ""]
+        out += [f"- {cell(v['message'])}" for v in payload["violations"]]
+    return "\n".join(out)
+
+
+@click.command("review")
+@click.argument("rev_range", metavar="REV_RANGE")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="markdown for a pull-request comment; json for scripts.")
+@click.option("--no-cache", is_flag=True, help="Read history without the cache.")
+@click.pass_context
+def review_cmd(ctx: click.Context, rev_range: str, fmt: str, no_cache: bool) -> None:
+    """What the commits of REV_RANGE do to the pipeline.
+
+    Deals added, advanced, moved back, won, lost, value changes and slipped close
+    dates made by the range's commits; the open pipeline's value and weighted value
+    before and after; stage changes that broke the pipeline's rules. REV_RANGE is
+    `BASE..HEAD`, `BASE...HEAD` (from their merge base, as a pull request shows) or
+    one revision (that revision..HEAD).
+
+    \b
+    Examples:
+      salescli review main..feature
+      salescli review origin/main...HEAD --format json
+      salescli review main...HEAD > comment.md && gh pr comment --body-file comment.md
+    """
+    from salescli import gitio
+    from salescli.check import history_diagnostics
+    from salescli.cli.report import config_of
+    from salescli.history import load_history
+    from salescli.output import dumps_json
+    from salescli.reports import Book, Query, review
+
+    repo = get_repo(ctx)
+    base, head, shown = _parse_range(repo, rev_range)
+    commits = set(gitio.rev_list(repo.root, f"^{base}", head))
+    config = config_of(repo)
+    use_cache = not no_cache
+
+    def book(rev: str) -> Any:
+        when = float(gitio.git(repo.root, "log", "-1", "--format=%ct", "--end-of-options",
+                               rev).stdout)
+        history = load_history(repo.root, repo.git_dir, rev, use_cache=use_cache)
+        return Book(history.timelines, config, Query(as_of=max(when, time.time())))
+
+    violations = [d.as_dict() for d in history_diagnostics(
+        repo.root, repo.git_dir, use_cache=use_cache, rev=head, commits=commits)]
+    payload = review(book(base), book(head), commits, shown, violations)
+    echo(dumps_json(payload) if fmt == "json" else markdown(payload))

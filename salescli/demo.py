@@ -1,0 +1,1265 @@
+"""`salescli demo`: a pipeline repository with two years of believable, backdated history.
+
+The generator plans every record's timeline first (small event tuples, no text),
+sorts the events by time, then replays them: each event changes the records it
+touches exactly as the matching salescli command would (same keys, key order,
+flow style, commit subject and `Salescli-Event:` trailer) and becomes one commit,
+streamed into a single `git fast-import` process (SPEC §9: 10,000 deals, about
+100,000 commits, in minutes). Nothing reads the wall clock or iterates a set, so
+the same seed and end date give the same HEAD.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from salescli.errors import SalescliError, UsageError
+
+DAYS = 730  # the history spans the two years before `end`
+BRANCH = "refs/heads/main"
+CURRENCY = "EUR"
+PRESET = "default"
+STAGES = ("needs-analysis", "proposal", "negotiation", "contracting")
+# event time and author: every commit is dated when its event happened, UTC
+TEAM = {"anna": ("Anna Lindholm", 40), "ville": ("Ville Korpela", 35),
+        "sara": ("Sara Nyberg", 25)}
+MAIL = "hubble.example"
+SOURCES = ("website", "referral", "linkedin", "event", "outbound", "partner", "inbound")
+LEAD_SOURCES = (("website", 26), ("linkedin", 18), ("inbound", 16), ("event", 14),
+                ("referral", 10), ("partner", 8), ("outbound", 8))
+DIRECT_SOURCES = (("outbound", 40), ("referral", 25), ("partner", 20), ("event", 15))
+LOST_REASONS = ("price", "budget", "timing", "no-need", "competitor", "no-response",
+                "requirements", "other")
+# where deals are lost, and why (seed 001's standard loss reasons), by stage
+LOST_AT = ((0, 60), (1, 22), (2, 13), (3, 5))
+REASONS_BY_STAGE = {
+    0: (("no-need", 24), ("budget", 18), ("timing", 18), ("no-response", 20),
+        ("requirements", 12), ("other", 8)),
+    1: (("price", 22), ("competitor", 22), ("no-response", 18), ("budget", 14),
+        ("timing", 12), ("requirements", 8), ("other", 4)),
+    2: (("price", 35), ("competitor", 30), ("budget", 12), ("timing", 13), ("other", 10)),
+    3: (("competitor", 30), ("price", 25), ("timing", 25), ("other", 20)),
+}
+DISQUALIFY = (("not-icp", 38), ("no-need", 27), ("unreachable", 20), ("budget-or-tech", 15))
+# median days in a stage; the pipeline's max_days are 21 and 14 for the first two
+DWELL = {0: 13.0, 1: 9.0, 2: 12.0, 3: 6.0}
+
+NAME_HEADS = (
+    "Nordic", "Baltic", "Arctic", "Boreal", "Aurora", "Polar", "Lake", "Harbour", "Pine",
+    "Granite", "Birch", "Northern", "Coastal", "Bright", "Silver", "Blue", "Green", "Iron",
+    "Cedar", "Summit", "Keski", "Itä", "Länsi", "Etelä", "Pohjois", "Saimaa", "Kaleva",
+    "Tapio", "Ilmari", "Väinö", "Helmi", "Kivi", "Metsä", "Vesi", "Tuuli", "Valo", "Sisu",
+    "Oulu", "Tampere", "Turku", "Espoo", "Vaasa", "Kuopio", "Lahti", "Pori", "Joensuu",
+    "Hämeen", "Savon", "Karjalan", "Lapin",
+)
+NAME_TAILS = (
+    "Logistics", "Machinery", "Foods", "Systems", "Analytics", "Engineering", "Timber",
+    "Energy", "Clinics", "Retail", "Software", "Metals", "Packaging", "Marine", "Transport",
+    "Dental", "Robotics", "Media", "Consulting", "Automation", "Plastics", "Textiles",
+    "Bakery", "Brewery", "Properties", "Electric", "Optics", "Pharma", "Labs", "Design",
+    "Works", "Tech", "Farms", "Print", "Security", "Health", "Water", "Glass", "Steel",
+    "Pumps",
+)
+LEGAL_FORMS = ("Oy", "Oy", "Oy", "Oyj", "Ab", "AB", "AS", "Ltd", "GmbH")
+TLDS = {"Oy": ".fi", "Oyj": ".fi", "Ab": ".fi", "AB": ".se", "AS": ".no", "Ltd": ".co.uk",
+        "GmbH": ".de"}
+INDUSTRIES = ("manufacturing", "logistics", "retail", "healthcare", "software", "energy",
+              "construction", "food", "professional-services", "public-sector")
+REGIONS = ("Uusimaa", "Pirkanmaa", "Varsinais-Suomi", "Pohjois-Pohjanmaa", "Keski-Suomi",
+           "Satakunta", "Stockholm", "Tallinn", "Oslo")
+SIZES = ("1-9", "10-49", "50-249", "250-999", "1000+")
+FIRST = ("Matti", "Anna", "Juha", "Laura", "Mikko", "Sanna", "Timo", "Kaisa", "Jari", "Elina",
+         "Pekka", "Heidi", "Antti", "Minna", "Ville", "Riikka", "Janne", "Tiina", "Jukka",
+         "Satu", "Markus", "Johanna", "Teemu", "Noora", "Sami", "Päivi", "Lars", "Ingrid",
+         "Erik", "Sofia", "Olli", "Aino", "Eero", "Venla", "Henrik", "Maria")
+LAST = ("Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine",
+        "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Lehtinen", "Saarinen", "Salminen",
+        "Heinonen", "Niemi", "Heikkilä", "Kinnunen", "Salonen", "Turunen", "Salo", "Laitinen",
+        "Tuominen", "Rantanen", "Karjalainen", "Jokinen", "Mattila", "Savolainen", "Lindqvist",
+        "Andersson", "Nyström", "Berg", "Holm", "Ström")
+BUYERS = ("economic-buyer", "decision-maker")
+TITLES = {
+    "economic-buyer": ("CEO", "CFO", "Managing Director", "COO"),
+    "decision-maker": ("Head of Operations", "IT Director", "VP Sales", "Plant Manager"),
+    "technical-evaluator": ("Solution Architect", "IT Manager", "Lead Engineer"),
+    "champion": ("Operations Manager", "Development Manager", "Product Owner"),
+    "end-user": ("Planner", "Customer Service Lead", "Warehouse Supervisor"),
+    "approver": ("Procurement Manager", "Legal Counsel"),
+    "influencer": ("Controller", "Quality Manager"),
+}
+LEAD_TITLES = ("Operations Manager", "Development Manager", "IT Manager", "Office Manager",
+               "Planner", "Product Owner", "Controller", "Head of Operations")
+TOPICS = ("Order automation", "Warehouse pilot", "ERP integration", "Field service app",
+          "Reporting dashboard", "Customer portal", "Data platform", "Invoice automation",
+          "Production monitoring", "Quality tracking", "Integration platform",
+          "Mobile sales tool", "Maintenance planning", "Route optimisation",
+          "Inventory forecasting")
+REPEAT_TOPICS = ("Licence expansion", "Second site rollout", "Support renewal",
+                 "Analytics add-on", "Training programme")
+# the demo company's price list (products.yaml); tiers as SPEC 3.4 shows them
+PRODUCTS = (
+    # sku, name, unit, price, billing, tiers
+    ("silma-pro", "Silma.io Pro", "user", "35.00", "monthly", (("25", "31.50"), ("100", "28.00"))),
+    ("silma-enterprise", "Silma.io Enterprise", "user", "55.00", "monthly",
+     (("50", "49.50"), ("200", "44.00"))),
+    ("onboarding", "Onboarding package", "package", "2400.00", "one-time", ()),
+    ("integration", "Integration work", "h", "120.00", "one-time", ()),
+    ("training", "Training day", "day", "1400.00", "one-time", ()),
+    ("premium-support", "Premium support", "year", "4800.00", "annually", ()),
+)
+TAX_RATE = "25.5"
+MAX_QUANTITY = {"onboarding": 1, "premium-support": 1, "training": 8}
+CALLS = ("Intro call", "Discovery call about the current process", "Follow-up call",
+         "Called about budget timing", "Pricing questions by phone", "Reference call arranged")
+EMAILS = ("Sent case study", "Sent meeting notes", "Answered security questionnaire",
+          "Shared pricing options", "Followed up on open questions", "Sent reference list")
+OUTCOMES = ("Meeting booked", "Interested, wants a demo", "Asked for pricing",
+            "Budget owner identified", "Will come back next week", "Agreed next step")
+MEETINGS = ("First meeting (VALKEA agenda)", "Needs workshop at their office",
+            "Steering group presentation", "Site visit", "Negotiation meeting")
+WENT_WELL = ("Started from their processes, not our product", "Clear agenda and goal",
+             "Decision maker attended", "They shared the budget range",
+             "Good questions about integrations", "Agreed concrete next steps")
+IMPROVE = ("Ask about the buying process earlier", "Shorter product part",
+           "Bring a reference case", "Confirm attendees the day before",
+           "Summarise next steps in writing", "Listen more before presenting")
+DEMOS = ("Product demo for the operations team", "Demo of the reporting module",
+         "Technical demo with IT")
+NOTES = ("Budget confirmed by the CFO", "Competitor also invited to tender",
+         "Pilot first, full rollout after the summer", "Procurement needs three quotes",
+         "Champion moving to a new role in spring")
+TASKS = ("Prepare pilot plan", "Check references for them", "Draft contract terms",
+         "Send invoice details to finance", "Book onboarding workshop")
+NEXT_STEPS = ("Send revised proposal", "Book demo with IT", "Confirm budget owner",
+              "Agree contract terms", "Schedule steering group", "Follow up on signature",
+              "Share reference customer", "Prepare pilot plan")
+BACK_REASONS = {
+    0: ("New decision maker joined; needs re-analysed", "Scope changed after their reorganisation",
+        "Requirements reopened by IT"),
+    1: ("Scope changed: customer wants a smaller first phase", "Budget cut; proposal to revise",
+        "Procurement asked for a new proposal format"),
+}
+LOST_NOTES = {
+    "price": "Chose a cheaper local vendor", "budget": "Budget moved to another initiative",
+    "timing": "Project postponed to next year", "no-need": "Solved it with their ERP's module",
+    "competitor": "Went with a competitor's suite", "no-response": "Stopped answering after "
+    "the demo", "requirements": "Needed on-premises hosting", "other": "Company was acquired",
+}
+
+
+@dataclass
+class DemoSummary:
+    """What `build_demo` made: counts for the user and for tests."""
+
+    root: Path
+    commits: int = 0
+    accounts: int = 0
+    leads: int = 0
+    deals: int = 0
+    open: int = 0
+    won: int = 0
+    lost: int = 0
+
+
+# ------------------------------------------------------------------ YAML text
+#
+# salescli writes a new record with yamlio.dump_new (ruamel) and edits it round
+# trip, which costs about a millisecond a file; 100,000 commits cannot afford that.
+# This writer emits the same text for the shapes records have (tests compare the
+# two on every version of a small demo); unusual strings still go through ruamel.
+
+_PLAIN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
+                    r"|^\+[0-9][0-9 ]*[0-9]$")
+_RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
+                       "FALSE"))
+_RUAMEL: dict[tuple[str, bool], str] = {}
+
+
+def _ruamel_scalar(text: str, flow: bool) -> str:
+    key = (text, flow)
+    if key not in _RUAMEL:
+        from salescli.yamlio import dump_new
+
+        if flow:
+            out = dump_new({"k": {"v": text}}, ["k"])
+            _RUAMEL[key] = out[len("k: {v: "):-2]
+        else:
+            _RUAMEL[key] = dump_new({"k": text})[len("k: "):-1]
+    return _RUAMEL[key]
+
+
+def scalar(value: Any, flow: bool = False) -> str:
+    """One value as salescli writes it (in a flow mapping when `flow`)."""
+    if isinstance(value, str):
+        if _PLAIN.match(value) and "  " not in value and value not in _RESERVED:
+            return value
+        return _ruamel_scalar(value, flow)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date | int):
+        return str(value)
+    raise TypeError(f"no YAML form for {value!r}")
+
+
+def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[str]) -> None:
+    if isinstance(value, dict):
+        if key in flow_keys:
+            inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in value.items())
+            out.append(f"{pad}{key}: {{{inner}}}")
+        else:
+            out.append(f"{pad}{key}:")
+            for k, v in value.items():
+                _emit(k, v, pad + "  ", out, flow_keys)
+    elif isinstance(value, list):
+        if key in flow_keys and not any(isinstance(v, dict | list) for v in value):
+            out.append(f"{pad}{key}: [{', '.join(scalar(v, True) for v in value)}]")
+            return
+        out.append(f"{pad}{key}:")
+        for item in value:
+            if isinstance(item, dict) and key in flow_keys:
+                inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in item.items())
+                out.append(f"{pad}  - {{{inner}}}")
+            elif isinstance(item, dict):
+                first = len(out)
+                for k, v in item.items():
+                    _emit(k, v, pad + "    ", out, flow_keys)
+                out[first] = f"{pad}  - {out[first][len(pad) + 4:]}"
+            else:
+                out.append(f"{pad}  - {scalar(item)}")
+    else:
+        out.append(f"{pad}{key}: {scalar(value)}")
+
+
+def render(data: dict[str, Any], order: list[str], flow_keys: frozenset[str]) -> str:
+    """A record's text: keys in the documented `order`, None left out, as dump_new does."""
+    out: list[str] = []
+    for key in order:
+        value = data.get(key)
+        if value is not None:
+            _emit(key, value, "", out, flow_keys)
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _epoch(when: dt.datetime) -> int:
+    return calendar.timegm(when.timetuple())
+
+
+def _describe(changes: dict[str, Any]) -> str:
+    """The commit summary `deal set` writes for these changes (salescli.edit.describe)."""
+    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
+    return summary if len(summary) <= 60 else ", ".join(changes)
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    title: str | None
+    email: str
+    phone: str | None
+    role: str | None = None
+
+
+@dataclass
+class AccountPlan:
+    id: str
+    name: str
+    domain: str
+    owner: str
+    created: dt.datetime
+    people: list[Person] = field(default_factory=list)
+    free_after: dt.datetime | None = None  # a won deal closed: ready for a repeat deal
+
+
+@dataclass
+class Record:
+    kind: str
+    id: str
+    path: str
+    data: dict[str, Any]
+
+
+# ------------------------------------------------------------------- the plan
+
+
+class Demo:
+    """Plans the timelines, then replays them as commits (see the module doc)."""
+
+    def __init__(self, deals: int, seed: int, end: dt.date):
+        from salescli.edit import FLOW_KEYS
+        from salescli.model import key_order
+
+        self.n_deals = deals
+        self.rng = random.Random(seed)
+        self.end = end
+        self.start = end - dt.timedelta(days=DAYS)
+        self.end_dt = dt.datetime(end.year, end.month, end.day, 23, 59, 59)
+        self.events: list[tuple[dt.datetime, int, Callable[..., Any], tuple]] = []
+        self.taken: dict[str, set[str]] = {"account": set(), "lead": set(), "deal": set()}
+        self.domains: set[str] = set()
+        self.serial = 0
+        self.accounts: list[AccountPlan] = []
+        from salescli.model import Activity, Contact
+
+        self.activity_order = [f.alias or n for n, f in Activity.model_fields.items()]
+        self.order = {k: key_order(k) for k in ("account", "lead", "deal")}
+        self.contact_order = [f.alias or n for n, f in Contact.model_fields.items()]
+        self.flow = frozenset(FLOW_KEYS)
+        self.records: dict[tuple[str, str], Record] = {}
+        self.quote_seq: dict[int, int] = {}
+        self.commits = 0
+        self.now = dt.datetime.combine(self.start, dt.time(9))
+
+    # -- randomness with guarantees
+    def pick(self, weighted: tuple[tuple[Any, int], ...]) -> Any:
+        values, weights = zip(*weighted, strict=True)
+        return self.rng.choices(values, weights=weights)[0]
+
+    def deck(self, weighted: tuple[tuple[Any, int], ...]) -> Callable[[], Any]:
+        """Weighted draws whose first len(values) draws hold every value once (a demo
+        of any size shows every source, owner and reason)."""
+        first = [v for v, _ in weighted]
+        self.rng.shuffle(first)
+
+        def draw() -> Any:
+            return first.pop() if first else self.pick(weighted)
+
+        return draw
+
+    # -- time
+    def at(self, day: dt.date) -> dt.datetime:
+        """A working-hours moment on `day` (weekends move to Monday)."""
+        if day.weekday() >= 5:
+            day += dt.timedelta(days=7 - day.weekday())
+        minute = self.rng.randint(8 * 60, 17 * 60 + 30)
+        return dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60,
+                           self.rng.randint(0, 59))
+
+    def later(self, when: dt.datetime, days: float) -> dt.datetime:
+        """A working-hours moment about `days` after `when`, always after it."""
+        nxt = self.at((when + dt.timedelta(days=max(days, 0))).date())
+        if nxt <= when:
+            nxt = when + dt.timedelta(minutes=self.rng.randint(4, 90),
+                                      seconds=self.rng.randint(0, 59))
+        return nxt
+
+    def dwell(self, stage: int, slow: bool) -> float:
+        days = DWELL[stage] * self.rng.lognormvariate(0, 0.45)
+        if self.rng.random() < 0.12:
+            days *= 2.4  # stuck: longer than the stage's max_days
+        if slow:
+            days *= 1.7  # seed 000: processes started before summer last longer
+        return max(days, 1.0)
+
+    def arrivals(self, count: int, first: dt.date, last: dt.date) -> list[dt.datetime]:
+        """`count` moments between two days: a growing business, quiet July and Christmas."""
+        span = (last - first).days
+        out = []
+        while len(out) < count:
+            day = first + dt.timedelta(days=self.rng.randint(0, span))
+            weight = 0.55 + 0.45 * (day - first).days / max(span, 1)
+            if day.month == 7 or (day.month == 12 and day.day > 20):
+                weight *= 0.45
+            if self.rng.random() < weight:
+                out.append(self.at(day))
+        return sorted(out)
+
+    def event(self, when: dt.datetime, op: Callable[..., Any], *args: Any) -> None:
+        self.events.append((when, len(self.events), op, args))
+
+    # -- names
+    def unique(self, kind: str, base: str) -> str:
+        from salescli.ids import unique_id
+
+        ident = unique_id(base, self.taken[kind])
+        self.taken[kind].add(ident)
+        return ident
+
+    def number(self) -> int:
+        self.serial += 1
+        return (self.serial * 7919 + 1_234_567) % 10_000_000  # distinct below 10**7
+
+    def phone(self) -> str:
+        n = self.number()
+        return f"+358 {self.rng.choice(('40', '44', '50'))} {n // 10_000:03d} {n % 10_000:04d}"
+
+    def business_id(self) -> str:
+        while True:
+            digits = f"{self.number():07d}"
+            rest = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2),
+                                                  strict=True)) % 11
+            if rest != 1:  # the Finnish Y-tunnus check digit
+                return f"{digits}-{0 if rest == 0 else 11 - rest}"
+
+    def company(self) -> tuple[str, str, str]:
+        """(name, short name, unique web domain)."""
+        from salescli.ids import slugify
+
+        head, tail = self.rng.choice(NAME_HEADS), self.rng.choice(NAME_TAILS)
+        form = self.rng.choice(LEGAL_FORMS)
+        base = slugify(head + tail)
+        domain, n = base, 1
+        while domain + TLDS[form] in self.domains:
+            n += 1
+            domain = f"{base}{n}"
+        self.domains.add(domain + TLDS[form])
+        return f"{head} {tail} {form}", f"{head} {tail}", domain + TLDS[form]
+
+    def person(self, domain: str, taken: list[Person], role: str | None,
+               title: str | None = None) -> Person:
+        from salescli.ids import slugify, unique_id
+
+        first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+        name = f"{first} {last}"
+        ident = unique_id(slugify(name), [p.id for p in taken])
+        local = ident.replace("-", ".")
+        if title is None:
+            title = self.rng.choice(TITLES[role]) if role else self.rng.choice(LEAD_TITLES)
+        phone = self.phone() if self.rng.random() < 0.8 else None
+        return Person(ident, name, title, f"{local}@{domain}", phone, role)
+
+    # -- plans
+    def plan(self) -> None:
+        rng = self.rng
+        owner_of = self.deck(tuple((o, w) for o, (_, w) in TEAM.items()))
+        lead_source = self.deck(LEAD_SOURCES)
+        direct_source = self.deck(DIRECT_SOURCES)
+        disqualify = self.deck(DISQUALIFY)
+        n = self.n_deals
+        # the first deals are old enough to close: they show every lost reason
+        window = min(n, 2 * len(LOST_REASONS))
+        forced = dict(zip(sorted(rng.sample(range(window), min(window, len(LOST_REASONS)))),
+                          rng.sample(LOST_REASONS, len(LOST_REASONS)), strict=False))
+        first_deal = self.start + dt.timedelta(days=10)
+        created = self.arrivals(n, first_deal, self.end - dt.timedelta(days=1))
+        for i, t0 in enumerate(created):
+            outcome = self.outcome(forced.get(i))
+            ready = [a for a in self.accounts if a.free_after and a.free_after < t0]
+            roll = rng.random()
+            if roll < 0.22 and ready:
+                account = rng.choice(ready[-40:])  # a recent customer buys more
+                account.free_after = None
+                self.plan_deal(account, t0, rng.choice(REPEAT_TOPICS), account.owner,
+                               rng.choice(("referral", "inbound", "website")), outcome, "repeat")
+            elif roll < 0.45:
+                self.plan_direct(t0, owner_of(), direct_source(), outcome)
+            else:
+                self.plan_lead(t0, owner_of(), lead_source(), outcome=outcome)
+        # leads that never become deals: disqualified, parked as accounts, still open
+        extra = max(len(DISQUALIFY) + 2, int(n * 0.25))
+        for i, t0 in enumerate(self.arrivals(extra, self.start + dt.timedelta(days=1),
+                                             self.end)):
+            if i < len(DISQUALIFY):
+                fate = "disqualify"
+            else:
+                fate = self.pick((("disqualify", 80), ("no-deal", 12), ("qualified", 8)))
+            self.plan_lead(t0, owner_of(), lead_source(), fate=fate,
+                           reason=disqualify() if fate == "disqualify" else None)
+
+    def outcome(self, forced_reason: str | None) -> tuple[str, int, str | None]:
+        """(won|lost, the stage index it ends in, lost reason)."""
+        if forced_reason:
+            stage = self.pick(tuple((s, w) for s, w in LOST_AT
+                                    if forced_reason in dict(REASONS_BY_STAGE[s])))
+            return "lost", stage, forced_reason
+        if self.rng.random() < 0.29:
+            return "won", 3, None
+        stage = self.pick(LOST_AT)
+        return "lost", stage, self.pick(REASONS_BY_STAGE[stage])
+
+    def plan_lead(self, convert_at: dt.datetime, owner: str, source: str,
+                  outcome: tuple | None = None, fate: str = "deal",
+                  reason: str | None = None) -> None:
+        rng = self.rng
+        from salescli.ids import slugify
+
+        name, short, domain = self.company()
+        lead_id = self.unique("lead", slugify(name))
+        contact = self.person(domain, [], None)
+        if fate == "deal":
+            gap = rng.uniform(2, 25)
+            t0 = max(convert_at - dt.timedelta(days=gap),
+                     dt.datetime.combine(self.start + dt.timedelta(days=1), dt.time(9)))
+        else:
+            t0 = convert_at
+        data = {"id": lead_id, "company": name,
+                "contact": {k: v for k, v in (("name", contact.name), ("email", contact.email),
+                                              ("phone", contact.phone),
+                                              ("title", contact.title)) if v is not None},
+                "source": source, "status": "new", "owner": owner, "created": t0.date()}
+        self.event(t0, self.op_lead_add, data)
+        # first contact: mostly within the SLA (48 h), some breaches
+        unreachable = fate == "disqualify" and reason == "unreachable"
+        hours = rng.uniform(0.3, 30) if rng.random() < 0.84 else rng.uniform(60, 200)
+        when = t0 + dt.timedelta(hours=hours)
+        if when.weekday() >= 5:
+            when = self.later(when, 0)
+        if fate == "deal" and when >= convert_at:
+            when = t0 + (convert_at - t0) / 3
+        if unreachable:
+            for _ in range(rng.randint(1, 3)):
+                when = self.later(when, rng.uniform(1, 4))
+                self.event(when, self.op_log, "lead", lead_id, owner,
+                           {"type": "call", "summary": "Tried to call",
+                            "outcome": "No answer, left a message"})
+        else:
+            self.event(when, self.op_lead_contact, lead_id, owner)
+            if rng.random() < 0.15:
+                kind = rng.choice(("call", "email"))
+                summary = rng.choice(CALLS if kind == "call" else EMAILS)
+                act = {"type": kind, "summary": summary}
+                if kind == "call" and rng.random() < 0.6:
+                    act["outcome"] = rng.choice(OUTCOMES)
+                nxt = when + dt.timedelta(minutes=rng.randint(5, 240))
+                if fate != "deal" or nxt < convert_at:
+                    self.event(nxt, self.op_log, "lead", lead_id, owner, act)
+                    when = nxt
+        if fate == "deal":
+            qualify = rng.random() < 0.15
+            if qualify:
+                self.event(when + (convert_at - when) / 2, self.op_lead_qualify, lead_id, owner)
+            account = self.new_account(name, domain, owner, convert_at, [contact])
+            topic = rng.choice(TOPICS)
+            self.plan_deal(account, convert_at, f"{short} {topic.lower()}", owner, source,
+                           outcome, "lead", lead_id)
+            return
+        decided = self.later(when, rng.uniform(2, 20))
+        if fate == "disqualify":
+            self.event(decided, self.op_lead_disqualify, lead_id, owner, reason)
+        elif fate == "qualified":
+            self.event(decided, self.op_lead_qualify, lead_id, owner)
+        else:  # qualified, no need yet: the account only (`lead convert --no-deal`)
+            account = self.new_account(name, domain, owner, decided, [contact])
+            self.event(decided, self.op_convert, lead_id, owner, account.id, None, None)
+
+    def new_account(self, name: str, domain: str, owner: str, created: dt.datetime,
+                    people: list[Person]) -> AccountPlan:
+        from salescli.ids import slugify
+
+        account = AccountPlan(self.unique("account", slugify(name)), name, domain, owner,
+                              created, list(people))
+        self.accounts.append(account)
+        return account
+
+    def plan_direct(self, t0: dt.datetime, owner: str, source: str, outcome: tuple) -> None:
+        """Prospecting: `account add`, `contact add`, then `deal add`."""
+        rng = self.rng
+        name, short, domain = self.company()
+        added = t0 - dt.timedelta(days=rng.uniform(1, 15))
+        added = max(added, dt.datetime.combine(self.start + dt.timedelta(days=1), dt.time(9)))
+        account = self.new_account(name, domain, owner, added, [])
+        data = {"id": account.id, "name": name, "business_id": self.business_id(),
+                "domain": domain, "industry": rng.choice(INDUSTRIES),
+                "region": rng.choice(REGIONS), "size": rng.choice(SIZES), "owner": owner,
+                "created": added.date()}
+        if rng.random() < 0.3:
+            data["tags"] = [rng.choice(("nordics", "key-account", "partner-led", "public"))]
+        self.event(added, self.op_account_add, data)
+        role = rng.choice(BUYERS) if rng.random() < 0.7 else "champion"
+        person = self.person(domain, account.people, role)
+        account.people.append(person)
+        when = added + (t0 - added) / 2
+        self.event(when, self.op_contact_add, account.id, owner, person, "high")
+        self.plan_deal(account, t0, f"{short} {rng.choice(TOPICS).lower()}", owner, source,
+                       outcome, "direct")
+
+    def plan_deal(self, account: AccountPlan, t0: dt.datetime, title: str, owner: str,
+                  source: str, outcome: tuple, origin: str, lead_id: str | None = None) -> None:
+        from salescli.ids import slugify
+
+        rng = self.rng
+        status, last_stage, reason = outcome
+        deal_id = self.unique("deal", slugify(title))
+        slow = t0.month in (5, 6, 7)
+        value = Decimal(int(rng.lognormvariate(9.9, 0.7)) // 500 * 500 + 1500)
+        steps: list[tuple[dt.datetime, Callable[..., Any], tuple]] = []
+        cursor = t0
+
+        def step(days: float, op: Callable[..., Any], *args: Any) -> None:
+            nonlocal cursor
+            cursor = self.later(cursor, days)
+            steps.append((cursor, op, args))
+
+        people = account.people
+        # roles known to the account (the lead's contact has none yet)
+        buyer = next((p for p in people if p.role in BUYERS), None)
+        on_deal: list[str] = [people[0].id] if origin == "lead" and people else []
+        if origin == "lead":
+            deal_data = self.deal_data(deal_id, title, account.id, value, None, owner, source,
+                                       t0, [{"contact": people[0].id}] if people else None)
+        else:
+            deal_data = self.deal_data(deal_id, title, account.id, value, None, owner, source,
+                                       t0, None)
+        # the expected close date and the stage plan come first; dates are filled below
+        plan: list[tuple[float, Callable[..., Any], tuple]] = []
+
+        def add(days: float, op: Callable[..., Any], *args: Any) -> None:
+            plan.append((days, op, args))
+
+        stage_steps: list[list[tuple[float, Callable[..., Any], tuple]]] = []
+        items: list[dict[str, Any]] = []
+        for si in range(last_stage + 1):
+            plan = []
+            dwell = self.dwell(si, slow)
+            final = si == last_stage
+            if si == 0:
+                if origin != "repeat" and rng.random() < 0.35:
+                    add(1, self.op_log, "deal", deal_id, owner, self.call(on_deal, first=True))
+                if rng.random() < 0.85:
+                    self.plan_meeting(add, deal_id, owner,
+                                      on_deal or [p.id for p in people[:1]])
+                if rng.random() < 0.2:
+                    add(2, self.op_log, "deal", deal_id, owner,
+                        {"type": "demo", "summary": rng.choice(DEMOS), "with": on_deal[:2]
+                         or None})
+                if rng.random() < 0.2:
+                    add(1, self.op_next_step, deal_id, owner, *self.next_step(dwell))
+                # a decision maker before proposal (the stage requires one)
+                if buyer is None:
+                    if origin == "lead" and rng.random() < 0.6:
+                        first = people[0]
+                        first.role = rng.choice(BUYERS)
+                        add(2, self.op_contact_set, account.id, owner, first.id,
+                            {"role": first.role, "influence": "high"})
+                        buyer = first
+                    else:
+                        new = self.person(account.domain, people, rng.choice(BUYERS))
+                        people.append(new)
+                        add(2, self.op_contact_add, account.id, owner, new, "high")
+                        buyer = new
+                if buyer.id not in on_deal:
+                    add(1, self.op_stakeholder, deal_id, owner, buyer.id, buyer.role)
+                    on_deal.append(buyer.id)
+                if rng.random() < 0.15:
+                    role = rng.choice(("technical-evaluator", "champion", "end-user",
+                                       "approver", "influencer"))
+                    extra = self.person(account.domain, people, role)
+                    people.append(extra)
+                    add(1, self.op_contact_add, account.id, owner, extra,
+                        rng.choice(("medium", "low", "high")))
+                    add(1, self.op_stakeholder, deal_id, owner, extra.id, None)
+                    on_deal.append(extra.id)
+                for item in self.items(value):
+                    items.append(item)
+                    add(1, self.op_item_add, deal_id, owner, item, None)
+                if rng.random() < 0.25:
+                    add(1, self.op_set_value, deal_id, owner, None)  # the items' total
+            elif si == 1:
+                add(2, self.op_quote, deal_id, owner, False)
+                if rng.random() < 0.25:
+                    add(0.1, self.op_log, "deal", deal_id, owner,
+                        {"type": "email", "summary": "Sent proposal and quote"})
+                if rng.random() < 0.2:
+                    add(3, self.op_log, "deal", deal_id, owner, self.call(on_deal))
+                if rng.random() < 0.15:
+                    add(1, self.op_next_step, deal_id, owner, *self.next_step(dwell))
+            elif si == 2:
+                if rng.random() < 0.2:
+                    self.plan_meeting(add, deal_id, owner, on_deal, MEETINGS[-1])
+                roll = rng.random()
+                if roll < 0.2 and items:  # a discount to close: new quote, lower value
+                    index = rng.randrange(len(items))
+                    old = items.pop(index)
+                    discount = rng.choice((5, 10, 10, 15, 20))
+                    new = {**{k: v for k, v in old.items() if k != "discount"}}
+                    new = self.with_discount(new, discount)
+                    items.append(new)
+                    add(1, self.op_item_remove, deal_id, owner, index)
+                    add(0.05, self.op_item_add, deal_id, owner, new,
+                        "anna" if discount > 15 else None)
+                    add(0.1, self.op_quote, deal_id, owner, True)
+                    add(0.1, self.op_set_value, deal_id, owner, None)
+                elif roll < 0.28:  # the scope grows
+                    more = self.items(value, 1)[0]
+                    items.append(more)
+                    add(2, self.op_item_add, deal_id, owner, more, None)
+                    add(0.1, self.op_quote, deal_id, owner, True)
+                    add(0.1, self.op_set_value, deal_id, owner, None)
+                if rng.random() < 0.15:
+                    add(2, self.op_log, "deal", deal_id, owner,
+                        {"type": "note", "summary": rng.choice(NOTES)})
+            else:
+                add(1, self.op_log, "deal", deal_id, owner,
+                    {"type": "email", "summary": "Contract sent for signature"})
+                if rng.random() < 0.3:
+                    add(1, self.op_log, "deal", deal_id, owner,
+                        {"type": "task", "summary": rng.choice(TASKS)})
+            if final and status == "lost":
+                # lost somewhere in the stage, not always after everything in it
+                plan = plan[:rng.randint(0, len(plan))] if si == 0 else plan
+            stage_steps.append(self.spread(plan, dwell))
+        # dates: walk the stages, advancing between them
+        back_done = False
+        for si, spread in enumerate(stage_steps):
+            for days, op, args in spread:
+                step(days, op, *args)
+            if si == last_stage:
+                break
+            if si in (1, 2) and not back_done and rng.random() < (0.05 if si == 1 else 0.09):
+                back_done = True  # the cycle is not linear (seed 004), with a reason
+                target = STAGES[si - 1]
+                step(rng.uniform(1, 4), self.op_move, deal_id, owner, target,
+                     rng.choice(BACK_REASONS[si - 1]))
+                if si == 2:
+                    step(rng.uniform(2, 6), self.op_quote, deal_id, owner, True)
+                else:
+                    step(rng.uniform(2, 6), self.op_log, "deal", deal_id, owner,
+                         self.call(on_deal))
+                step(rng.uniform(1, 5), self.op_move, deal_id, owner, STAGES[si], None)
+            step(rng.uniform(0.5, 3), self.op_move, deal_id, owner, STAGES[si + 1], None)
+        revisit = None
+        if status == "won":
+            step(rng.uniform(1, 6), self.op_win, deal_id, owner)
+        else:
+            if reason == "timing" and rng.random() < 0.7:
+                revisit = _month_end(cursor.date() + dt.timedelta(days=rng.randint(90, 300)))
+            note = LOST_NOTES[reason] if rng.random() < 0.6 else None
+            step(rng.uniform(1, 6), self.op_lose, deal_id, owner, reason, note, revisit)
+        closed = cursor
+        # the expected close date: optimistic at first, slipping later while it runs
+        cycle = (closed - t0).days
+        close = (t0 + dt.timedelta(days=max(14, cycle * rng.uniform(0.5, 1.15)))).date()
+        if rng.random() < 0.3:
+            close = _month_end(close)
+        deal_data["close_date"] = close
+        slips: list[tuple[dt.datetime, Callable[..., Any], tuple]] = []
+        while close < closed.date():
+            late = rng.random() < 0.12  # noticed only after the date had passed
+            when = self.at(close + dt.timedelta(days=rng.randint(3, 20) if late
+                                                else -rng.randint(0, 6)))
+            if when <= t0:
+                when = self.later(t0, 1)
+            if when >= closed:
+                break
+            close = close + dt.timedelta(days=rng.randint(14, 60))
+            if rng.random() < 0.4:
+                close = _month_end(close)
+            slips.append((when, self.op_set, (deal_id, owner, {"close_date": close})))
+        # a handover now and then: the deal's later commits are by its new owner
+        if rng.random() < 0.03 and len(steps) > 3:
+            k = rng.randrange(1, len(steps) - 1)
+            when = steps[k][0] - dt.timedelta(seconds=30)
+            if when > steps[k - 1][0]:
+                new_owner = rng.choice([o for o in TEAM if o != owner])
+                steps.insert(k, (when, self.op_set, (deal_id, owner, {"owner": new_owner})))
+        # create: `lead convert` or `deal add`
+        if origin == "lead":
+            self.event(t0, self.op_convert, lead_id, owner, account.id, deal_data,
+                       account.people[:1])
+        else:
+            self.event(t0, self.op_deal_add, deal_data)
+        for when, op, args in sorted(steps + slips, key=lambda s: s[0]):
+            self.event(when, op, *args)
+        if status == "won":
+            account.free_after = closed
+
+    def spread(self, plan: list, dwell: float) -> list:
+        """The stage's steps with gaps that fill about `dwell` days."""
+        if not plan:
+            return []
+        weight = sum(max(d, 0.05) for d, _, _ in plan)
+        scale = dwell / (weight + 1)
+        return [(max(d, 0.05) * scale, op, args) for d, op, args in plan]
+
+    def plan_meeting(self, add: Callable[..., None], deal_id: str, owner: str,
+                     with_: list[str], summary: str | None = None) -> None:
+        rng = self.rng
+        summary = summary or rng.choice(MEETINGS[:3])
+        if rng.random() < 0.25:  # booked in salescli ahead of time, or logged once held
+            add(1, self.op_log, "deal", deal_id, owner,
+                {"type": "meeting", "summary": summary, "status": "booked"})
+        if rng.random() < 0.08:
+            add(3, self.op_log, "deal", deal_id, owner,
+                {"type": "meeting", "summary": summary, "outcome": "They cancelled; rebooking",
+                 "status": "cancelled"})
+            add(1, self.op_log, "deal", deal_id, owner,
+                {"type": "meeting", "summary": summary, "status": "booked"})
+        held = {"type": "meeting", "summary": summary, "status": "held",
+                "with": with_[:3] or None}
+        if rng.random() < 0.6:
+            held["outcome"] = rng.choice(OUTCOMES)
+        if rng.random() < 0.75:  # VALKEA's evaluation phase
+            held["evaluation"] = {"went_well": rng.choice(WENT_WELL),
+                                  "improve": rng.choice(IMPROVE)}
+        add(4, self.op_log, "deal", deal_id, owner, held)
+
+    def call(self, with_: list[str], first: bool = False) -> dict[str, Any]:
+        summary = CALLS[0] if first else self.rng.choice(CALLS[1:])
+        act: dict[str, Any] = {"type": "call", "summary": summary}
+        if self.rng.random() < 0.6:
+            act["outcome"] = self.rng.choice(OUTCOMES)
+        if with_ and self.rng.random() < 0.5:
+            act["with"] = with_[:1]
+        return act
+
+    def next_step(self, dwell: float) -> tuple[str, int]:
+        """(action, days from when it is set to when it is due)."""
+        return self.rng.choice(NEXT_STEPS), int(dwell / 2) + self.rng.randint(3, 10)
+
+    def items(self, value: Decimal, count: int | None = None) -> list[dict[str, Any]]:
+        """Price-list items, roughly the deal's size, as `deal item add` writes them."""
+        rng = self.rng
+        out: list[dict[str, Any]] = []
+        chosen = rng.sample(PRODUCTS[1:] if value > 40000 else PRODUCTS[:1] + PRODUCTS[2:],
+                            count or rng.choice((1, 1, 1, 2, 2)))
+        for sku, _, _, price, billing, _ in chosen:
+            unit = Decimal(price)
+            cycles = 12 if billing == "monthly" else 1
+            share = value / (len(chosen) * unit * cycles)
+            quantity = max(1, min(MAX_QUANTITY.get(sku, 500), int(share)))
+            item: dict[str, Any] = {"product": sku, "quantity": quantity}
+            if billing != "one-time":
+                item["billing"] = billing
+            out.append(item)
+        return out
+
+    def with_discount(self, item: dict[str, Any], discount: int) -> dict[str, Any]:
+        order = ("product", "quantity", "discount", "billing", "cycles")
+        merged = {**item, "discount": discount}
+        return {k: merged[k] for k in order if k in merged}
+
+    @staticmethod
+    def deal_data(deal_id: str, title: str, account: str, value: Decimal,
+                  close: dt.date | None, owner: str, source: str, created: dt.datetime,
+                  stakeholders: list | None) -> dict[str, Any]:
+        return {"id": deal_id, "title": title, "account": account, "pipeline": PRESET,
+                "stage": STAGES[0], "status": "open", "value": _cents(value),
+                "currency": CURRENCY, "close_date": close, "owner": owner, "source": source,
+                "created": created.date(), "stakeholders": stakeholders}
+
+    # ------------------------------------------------------------- the replay
+    #
+    # Each op changes records as the command named in its comment does, then
+    # commits: (author, subject, records written, event, body, extra files).
+
+    def rec(self, kind: str, ident: str) -> Record:
+        return self.records[(kind, ident)]
+
+    def new(self, kind: str, data: dict[str, Any]) -> Record:
+        from salescli.repo import KIND_DIRS
+
+        path = f"{KIND_DIRS[kind]}/{data['created']:%Y-%m}/{data['id']}.yaml"
+        record = Record(kind, data["id"], path, data)
+        self.records[(kind, data["id"])] = record
+        return record
+
+    def op_lead_add(self, data: dict[str, Any]) -> tuple:  # lead add
+        lead = self.new("lead", dict(data))
+        return data["owner"], f"lead({lead.id}): add from {data['source']}", [lead], "add"
+
+    def op_lead_contact(self, lead_id: str, owner: str) -> tuple:  # lead contact
+        lead = self.rec("lead", lead_id)
+        lead.data["status"] = "contacted"
+        return owner, f"lead({lead_id}): new -> contacted", [lead], "contact"
+
+    def op_lead_qualify(self, lead_id: str, owner: str) -> tuple:  # lead qualify
+        lead = self.rec("lead", lead_id)
+        before = lead.data["status"]
+        lead.data["status"] = "qualified"
+        return owner, f"lead({lead_id}): {before} -> qualified", [lead], "qualify"
+
+    def op_lead_disqualify(self, lead_id: str, owner: str, reason: str) -> tuple:
+        lead = self.rec("lead", lead_id)  # lead disqualify --reason
+        lead.data.update(status="disqualified", disqualify_reason=reason)
+        return owner, f"lead({lead_id}): disqualified ({reason})", [lead], "disqualify"
+
+    def op_convert(self, lead_id: str, owner: str, account_id: str,
+                   deal: dict[str, Any] | None, people: list[Person] | None) -> tuple:
+        """`lead convert`: a new account with the lead's contact, a deal, one commit."""
+        lead = self.rec("lead", lead_id)
+        c = lead.data.get("contact") or {}
+        when = self.now.date()
+        person = {"id": self.person_id(lead_id, people), "name": c["name"],
+                  "title": c.get("title"), "email": c.get("email"), "phone": c.get("phone")}
+        account = self.new("account", {
+            "id": account_id, "name": lead.data["company"],
+            "domain": c["email"].rsplit("@", 1)[1], "owner": owner, "created": when,
+            "contacts": [{k: v for k, v in person.items() if v is not None}]})
+        written = [account]
+        if deal is not None:
+            written.append(self.new("deal", dict(deal)))
+        lead.data.update(status="qualified",
+                         converted={"account": account_id, "deal": deal and deal["id"]})
+        written.append(lead)
+        summary = f"convert -> account {account_id}, " + (
+            f"deal {deal['id']}" if deal else "no deal")
+        return owner, f"lead({lead_id}): {summary}", written, "convert"
+
+    def person_id(self, lead_id: str, people: list[Person] | None) -> str:
+        if people:
+            return people[0].id
+        from salescli.ids import slugify
+
+        return slugify(self.rec("lead", lead_id).data["contact"]["name"])
+
+    def op_account_add(self, data: dict[str, Any]) -> tuple:  # account add
+        account = self.new("account", dict(data))
+        return data["owner"], f"account({account.id}): add", [account], "add"
+
+    def op_contact_add(self, account_id: str, owner: str, p: Person,
+                       influence: str) -> tuple:  # contact add
+        account = self.rec("account", account_id)
+        values = {"id": p.id, "name": p.name, "title": p.title, "email": p.email,
+                  "phone": p.phone, "role": p.role, "influence": influence}
+        person = {k: values[k] for k in self.contact_order if values.get(k) is not None}
+        account.data.setdefault("contacts", []).append(person)
+        return owner, f"account({account_id}): add contact {p.id}", [account], "contact"
+
+    def op_contact_set(self, account_id: str, owner: str, contact_id: str,
+                       changes: dict[str, Any]) -> tuple:  # contact set
+        account = self.rec("account", account_id)
+        person = next(c for c in account.data["contacts"] if c["id"] == contact_id)
+        person.update(changes)
+        order = self.contact_order
+        ordered = {k: person[k] for k in order if k in person}
+        person.clear()
+        person.update(ordered)
+        return (owner, f"account({account_id}): contact {contact_id}: set "
+                f"{_describe(changes)}", [account], "contact")
+
+    def op_deal_add(self, data: dict[str, Any]) -> tuple:  # deal add
+        deal = self.new("deal", dict(data))
+        return data["owner"], f"deal({deal.id}): add in {data['stage']}", [deal], "add"
+
+    def op_set(self, deal_id: str, owner: str, changes: dict[str, Any]) -> tuple | None:
+        deal = self.rec("deal", deal_id)  # deal set
+        if deal.data["status"] != "open":
+            return None  # the plan closed it first: nothing to set
+        owner = deal.data["owner"]  # a handover is committed by the one handing over
+        for key, value in changes.items():
+            if key.startswith("next_step."):
+                deal.data.setdefault("next_step", {})[key.split(".", 1)[1]] = value
+            else:
+                deal.data[key] = value
+        return owner, f"deal({deal_id}): set {_describe(changes)}", [deal], "set"
+
+    def op_next_step(self, deal_id: str, owner: str, action: str, days: int) -> tuple | None:
+        due = self.now.date() + dt.timedelta(days=days)
+        return self.op_set(deal_id, owner, {"next_step.action": action, "next_step.due": due})
+
+    def op_set_value(self, deal_id: str, owner: str, _: None) -> tuple | None:
+        total = self.items_total(self.rec("deal", deal_id).data.get("items") or [])
+        if total == self.rec("deal", deal_id).data["value"]:
+            return None
+        return self.op_set(deal_id, owner, {"value": total})
+
+    def op_log(self, kind: str, ident: str, owner: str, activity: dict[str, Any]) -> tuple:
+        record = self.rec(kind, ident)  # log call|email|meeting|demo|note|task
+        owner = record.data.get("owner") or owner
+        values = {**activity, "date": self.now.date(), "owner": owner}
+        act = {k: values[k] for k in self.activity_order if values.get(k) is not None}
+        record.data.setdefault("activities", []).append(act)
+        summary = f"{act['type']}: {act['summary']}"[:72]
+        return owner, f"{kind}({ident}): {summary}", [record], "log"
+
+    def op_stakeholder(self, deal_id: str, owner: str, contact_id: str,
+                       role: str | None) -> tuple:  # deal stakeholder
+        deal = self.rec("deal", deal_id)
+        owner = deal.data["owner"]
+        people = deal.data.get("stakeholders") or []
+        deal.data["stakeholders"] = people
+        mine = next((p for p in people if p["contact"] == contact_id), None)
+        if mine is None:
+            people.append({"contact": contact_id, **({"role": role} if role else {})})
+        elif role:
+            mine["role"] = role
+        summary = f"stakeholder {contact_id}" + (f" ({role})" if role else "")
+        return owner, f"deal({deal_id}): {summary}", [deal], "stakeholder"
+
+    def op_item_add(self, deal_id: str, owner: str, item: dict[str, Any],
+                    approved_by: str | None) -> tuple:  # deal item add
+        deal = self.rec("deal", deal_id)
+        owner = deal.data["owner"]
+        deal.data.setdefault("items", []).append(dict(item))
+        if approved_by:
+            deal.data["approved_by"] = approved_by
+        return (owner, f"deal({deal_id}): item {item['product']} x {item['quantity']}", [deal],
+                "item")
+
+    def op_item_remove(self, deal_id: str, owner: str, index: int) -> tuple:
+        deal = self.rec("deal", deal_id)  # deal item remove
+        owner = deal.data["owner"]
+        item = deal.data["items"].pop(index)
+        return owner, f"deal({deal_id}): remove item {item['product']}", [deal], "item"
+
+    def op_quote(self, deal_id: str, owner: str, revision: bool) -> tuple:  # quote
+        deal = self.rec("deal", deal_id)
+        owner = deal.data["owner"]
+        quotes = deal.data.setdefault("quotes", [])
+        today = self.now.date()
+        if revision and quotes:
+            number, version = quotes[-1]["number"], quotes[-1]["version"] + 1
+        else:
+            seq = self.quote_seq[today.year] = self.quote_seq.get(today.year, 0) + 1
+            number, version = f"Q-{today.year}-{seq:04d}", 1
+        total = self.items_total(deal.data.get("items") or [])
+        file = f"quotes/{deal_id}/{number}-v{version}.md"
+        quotes.append({"number": number, "version": version, "date": today, "total": total,
+                       "currency": CURRENCY, "file": file})
+        text = self.quote_text(deal.data, number, version, today, total)
+        return (owner, f"deal({deal_id}): quote {number} v{version}", [deal], "quote", None,
+                [(file, text)])
+
+    def op_move(self, deal_id: str, owner: str, target: str, reason: str | None) -> tuple:
+        deal = self.rec("deal", deal_id)  # deal advance / deal move --reason
+        owner = deal.data["owner"]
+        here, there = STAGES.index(deal.data["stage"]), STAGES.index(target)
+        assert there == here + 1 or (there < here and reason), (deal_id, target)
+        self.require(deal, target)
+        before = deal.data["stage"]
+        deal.data["stage"] = target
+        body = f"Reason: {reason}" if reason else None
+        return (owner, f"deal({deal_id}): {before} -> {target}", [deal],
+                "move" if reason else "advance", body)
+
+    def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
+        deal = self.rec("deal", deal_id)
+        owner = deal.data["owner"]
+        deal.data.update(status="won", won_date=self.now.date())
+        return owner, f"deal({deal_id}): won", [deal], "win"
+
+    def op_lose(self, deal_id: str, owner: str, reason: str, note: str | None,
+                revisit: dt.date | None) -> tuple:  # deal lose --reason --note --revisit
+        deal = self.rec("deal", deal_id)
+        owner = deal.data["owner"]
+        deal.data.update(status="lost", lost_date=self.now.date(), lost_reason=reason)
+        if note:
+            deal.data["lost_note"] = note
+        if revisit:
+            deal.data["revisit"] = revisit
+        return owner, f"deal({deal_id}): lost ({reason})", [deal], "lose"
+
+    def require(self, deal: Record, target: str) -> None:
+        """The generator's own guard: what the default pipeline requires to enter."""
+        data = deal.data
+        if target == "proposal":
+            roles = {c["id"]: c.get("role") for c in
+                     self.rec("account", data["account"]).data.get("contacts", [])}
+            assert data.get("items"), deal.id
+            assert any((s.get("role") or roles.get(s["contact"])) in BUYERS
+                       for s in data.get("stakeholders") or []), deal.id
+        elif target == "negotiation":
+            assert data.get("quotes"), deal.id
+
+    # -- money, as salescli.money computes it
+    def items_total(self, items: list[dict[str, Any]]) -> Decimal:
+        total = Decimal(0)
+        for item in items:
+            _, _, _, price, _, tiers = PRODUCT[item["product"]]
+            unit = Decimal(price)
+            for least, tier_price in tiers:
+                if Decimal(least) <= item["quantity"]:
+                    unit = Decimal(tier_price)
+            discount = Decimal(item.get("discount", 0))
+            net = _cents(item["quantity"] * unit * (1 - discount / 100))
+            cycles = {"one-time": 1, "monthly": 12, "quarterly": 4, "annually": 1}[
+                item.get("billing", "one-time")]
+            total += net * cycles
+        return _cents(total)
+
+    def quote_text(self, deal: dict[str, Any], number: str, version: int, day: dt.date,
+                   total: Decimal) -> str:
+        account = self.rec("account", deal["account"]).data
+        lines = [f"# Quote {number} (version {version})", "",
+                 f"Date: {day}  ", f"Valid until: {day + dt.timedelta(days=30)}  ",
+                 f"Seller: {COMPANY['name']}  ", f"Buyer: {account['name']}", "",
+                 "| Item | Quantity | Discount | Billing |", "|---|---:|---:|---|"]
+        for item in deal.get("items") or []:
+            lines.append(f"| {PRODUCT[item['product']][1]} | {item['quantity']} | "
+                         f"{item.get('discount', 0)} % | {item.get('billing', 'one-time')} |")
+        lines += ["", f"Total (VAT excluded): {total} {CURRENCY}", "",
+                  "Terms: Net 14 days", ""]
+        return "\n".join(lines)
+
+    # -- writing
+    def text(self, record: Record) -> str:
+        return render(record.data, self.order[record.kind], self.flow)
+
+    def replay(self, out: FastImport, progress: Callable[[int, int], None] | None) -> None:
+        events = sorted((e for e in self.events if e[0] <= self.end_dt),
+                        key=lambda e: (e[0], e[1]))
+        total = len(events)
+        for n, (when, _, op, args) in enumerate(events):
+            self.now = when
+            result = op(*args)
+            if result is None:
+                continue
+            owner, subject, written, event, *rest = result
+            body = rest[0] if rest else None
+            extra = rest[1] if len(rest) > 1 else []
+            message = f"{subject}\n\n" + (f"{body}\n\n" if body else "") + \
+                f"Salescli-Event: {event}\n"
+            files = [(r.path, self.text(r)) for r in written] + extra
+            out.commit(owner, when, message, files)
+            self.commits += 1
+            if progress and n % 2000 == 0:
+                progress(n, total)
+        if progress:
+            progress(total, total)
+
+
+PRODUCT = {p[0]: p for p in PRODUCTS}
+COMPANY = {"name": "Hubble Oy", "business_id": "2345678-9", "address": "Kauppakatu 1, Turku",
+           "email": "sales@hubble.example", "phone": "+358 2 123 4567",
+           "website": "https://hubble.example"}
+
+
+def products_text() -> str:
+    """The demo company's price list, in products.yaml's documented layout."""
+    lines = ["# Price list: quotes and deal values take prices from here.",
+             f"currency: {CURRENCY}", "products:"]
+    for sku, name, unit, price, billing, tiers in PRODUCTS:
+        lines += [f"  - sku: {sku}", f"    name: {name}", f"    unit: {unit}",
+                  f"    unit_price: {price}", f"    tax_rate: {TAX_RATE}"]
+        if billing != "one-time":
+            lines.append(f"    billing: {billing}")
+        if tiers:
+            lines.append("    tiers:")
+            lines += [f"      - {{min: {least}, unit_price: {p}}}" for least, p in tiers]
+    return "\n".join(lines) + "\n"
+
+
+def settings_with_company(text: str) -> str:
+    """init's settings with the demo company filled in, as a user would edit them."""
+    for key, value in COMPANY.items():
+        text = text.replace(f"  {key}: null\n", f"  {key}: {scalar(value)}\n", 1)
+    return text
+
+
+# ------------------------------------------------------------------ git side
+
+
+class FastImport:
+    """One `git fast-import` fed through a pipe: commits stream out as they are made."""
+
+    def __init__(self, root: Path):
+        self.errors = tempfile.TemporaryFile()
+        env = {**os.environ, "LC_ALL": "C"}
+        self.proc = subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=self.errors, env=env, bufsize=1 << 20)
+        assert self.proc.stdin is not None
+        self.write = self.proc.stdin.write
+
+    def commit(self, owner: str, when: dt.datetime, message: str,
+               files: list[tuple[str, str]]) -> None:
+        name = TEAM[owner][0]
+        ident = f"{name} <{owner}@{MAIL}> {_epoch(when)} +0000\n"
+        msg = message.encode()
+        parts = [f"commit {BRANCH}\nauthor {ident}committer {ident}data {len(msg)}\n".encode(),
+                 msg]
+        for path, text in files:
+            data = text.encode()
+            parts.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
+            parts.append(data)
+            parts.append(b"\n")
+        self.write(b"".join(parts))
+
+    def close(self) -> None:
+        try:
+            self.write(b"done\n")
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+        if self.proc.wait() != 0:
+            self.errors.seek(0)
+            lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise SalescliError(f"git fast-import failed: {lines[0] if lines else 'unknown'}")
+
+
+def _git(root: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "LC_ALL": "C"})
+    if proc.returncode != 0:
+        raise SalescliError(f"git {args[0]} failed: {proc.stderr.strip() or proc.returncode}")
+    return proc.stdout
+
+
+def refuse_target(target: Path) -> None:
+    """A demo goes into a new or empty folder only: nothing of the user's is touched."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"{target} exists and is not empty; choose a new directory "
+                         "for the demo")
+
+
+def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | None = None,
+               progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+    """Create `target` as a pipeline repository with two years of history before `end`.
+
+    Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit.
+    """
+    from salescli.init import init_files
+
+    if deals < 1:
+        raise UsageError("--deals must be at least 1")
+    # yesterday by default: no event may lie later today than the moment reports run
+    end = end or dt.date.today() - dt.timedelta(days=1)
+    refuse_target(target)
+    existed = target.exists()
+    demo = Demo(deals, seed, end)
+    demo.plan()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        _git(target, "init", "-q")
+        _git(target, "symbolic-ref", "HEAD", BRANCH)
+        out = FastImport(target)
+        try:
+            # 1. what `salescli init` commits; 2. the company's own settings and prices
+            files = init_files(target, PRESET, list(TEAM))
+            start = dt.datetime.combine(demo.start, dt.time(8, 30))
+            out.commit("anna", start, f"repo(demo): init with preset {PRESET}\n\n"
+                       "Salescli-Event: init\n", sorted(files.items()))
+            out.commit("anna", start + dt.timedelta(minutes=40),
+                       "Company details and price list\n",
+                       [("salescli.yaml", settings_with_company(files["salescli.yaml"])),
+                        ("products.yaml", products_text())])
+            demo.commits = 2
+            demo.replay(out, progress)
+        finally:
+            out.close()
+        _git(target, "reset", "-q", "--hard")
+    except BaseException:
+        if existed:  # it was empty: leave it empty
+            for child in target.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    summary = DemoSummary(target.resolve(), commits=demo.commits)
+    for record in demo.records.values():
+        if record.kind == "deal":
+            summary.deals += 1
+            status = record.data["status"]
+            setattr(summary, status, getattr(summary, status) + 1)
+        elif record.kind == "account":
+            summary.accounts += 1
+        else:
+            summary.leads += 1
+    return summary

@@ -1,0 +1,723 @@
+"""Report arithmetic (SPEC §7): pure functions from timelines to rows and totals.
+
+No git, no files, no click: `history.py` supplies the timelines, the CLI the query.
+Every report returns `{"report", "as_of", "filters", "rows", "totals"}`. Money is a
+Decimal in cents, summed per currency unless the settings' `fx` converts it; rates
+are 0..1 rounded to 4 decimals; day counts are rounded to 1 decimal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any
+
+from salescli.history import Timeline
+from salescli.money import CENT, deal_value
+
+DAY = 86400
+CATEGORIES = ("won", "commit", "best-case", "pipeline")
+CHANGES = ("new", "advanced", "moved-back", "won", "lost", "value-up", "value-down",
+           "slipped", "new-leads", "converted")
+
+
+@dataclass
+class Query:
+    """What a report is asked: the moment, the window and the filters."""
+
+    as_of: float                  # epoch seconds: history after this is ignored
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive; defaults to the as-of date
+    pipeline: str | None = None
+    owner: str | None = None
+    source: str | None = None
+    by: str | None = None
+    as_of_date: dt.date = field(init=False)
+    last: dt.date = field(init=False)  # the window's last day
+
+    def __post_init__(self) -> None:
+        self.as_of_date = _day(self.as_of)
+        if self.until and self.until > self.as_of_date:
+            self.until = self.as_of_date  # nothing is known after the as-of moment
+        self.last = self.until or self.as_of_date
+
+    def in_window(self, day: dt.date | None) -> bool:
+        return day is not None and (self.since is None or day >= self.since) \
+            and day <= self.last
+
+    def filters(self) -> dict[str, Any]:
+        out = {"since": self.since, "until": self.until, "pipeline": self.pipeline,
+               "owner": self.owner, "source": self.source}
+        if self.by:
+            out["by"] = self.by
+        return out
+
+
+@dataclass
+class Config:
+    """What reports need of the settings, pipelines and price list, as plain data."""
+
+    currency: str = "EUR"
+    default_pipeline: str = "default"
+    fx: dict[str, Decimal] = field(default_factory=dict)
+    sla_days: int = 2
+    stages: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
+    products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
+
+    def stage_ids(self, pipeline: str | None) -> list[str]:
+        return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]
+
+    def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
+        for s, prob in self.stages.get(pipeline or self.default_pipeline, ()):
+            if s == stage:
+                return prob
+        return Decimal(0)
+
+    @cached_property
+    def products(self) -> Any:
+        return self.products_loader() if self.products_loader else None
+
+
+def _date(text: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _day(epoch: float) -> dt.date:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
+
+
+def rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def days(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+class Deal:
+    """A deal as it was at the query's moment, with its timeline."""
+
+    __slots__ = ("timeline", "state", "value", "currency", "id", "created_date", "stage",
+                 "status", "pipeline", "owner", "source", "close_date", "probability",
+                 "forecast", "lost_reason")
+
+    def __init__(self, timeline: Timeline, state: dict[str, Any], value: Decimal | None,
+                 currency: str, at: float = float("inf")):
+        self.timeline, self.state, self.value, self.currency = timeline, state, value, currency
+        self.id = timeline.id_at(at) if timeline.paths else timeline.id
+        self.created_date = _day(timeline.created)
+        get = state.get
+        self.stage, self.status, self.pipeline = get("stage"), get("status"), get("pipeline")
+        self.owner, self.source, self.close_date = get("owner"), get("source"), get("close_date")
+        self.probability, self.forecast = get("probability"), get("forecast")
+        self.lost_reason = get("lost_reason")
+
+    def closed_on(self, status: str) -> dt.date | None:
+        """When the deal was won or lost: its won_date/lost_date, else the commit's date."""
+        if self.state.get("status") != status:
+            return None
+        recorded = _date(self.state.get(f"{status}_date"))
+        if recorded:
+            return recorded
+        changes = self.timeline.history("status", float("inf"))
+        when = next((t for t, v in reversed(changes) if v == status), self.timeline.created)
+        return _day(when)
+
+
+def price(value: Any, config: Config) -> Decimal | None:
+    """A stored value (cents, or a deal's items to price) as money."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return (Decimal(value) / 100).quantize(CENT)
+    products = config.products if isinstance(value, tuple) else None
+    if products is not None:
+        keys = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
+        items = []
+        for raw in value[1]:
+            item = dict(zip(keys, raw, strict=True))
+            try:
+                items.append(SimpleNamespace(
+                    product=item["product"], quantity=Decimal(item["quantity"] or 1),
+                    unit_price=None if item["unit_price"] is None
+                    else Decimal(item["unit_price"]),
+                    discount=Decimal(item["discount"] or 0),
+                    billing=item["billing"] or "one-time",
+                    cycles=int(item["cycles"]) if item["cycles"] else None))
+            except (ArithmeticError, ValueError):
+                return None
+        return deal_value(SimpleNamespace(value=None, items=items), products)
+    return None
+
+
+class Book:
+    """The deals and leads a report looks at, as of the query's moment."""
+
+    def __init__(self, timelines: Iterable[Timeline], config: Config, query: Query):
+        self.config, self.query = config, query
+        fx, base = config.fx, config.currency
+        self.deals: list[Deal] = []
+        self.leads: list[tuple[Timeline, dict[str, Any]]] = []
+        for tl in timelines:
+            if not tl.exists(query.as_of):
+                continue
+            state = tl.state(query.as_of)
+            if tl.kind == "lead":
+                if self._wanted(state, lead=True):
+                    self.leads.append((tl, state))
+                continue
+            if not self._wanted(state):
+                continue
+            value = price(state.get("value"), config)
+            currency = state.get("currency") or base
+            if currency != base and currency in fx and value is not None:
+                value, currency = (value * fx[currency]).quantize(CENT), base
+            self.deals.append(Deal(tl, state, value, currency, query.as_of))
+        self.base = base
+
+    def _wanted(self, state: dict[str, Any], lead: bool = False) -> bool:
+        q = self.query
+        if q.owner and state.get("owner") != q.owner:
+            return False
+        if q.source and state.get("source") != q.source:
+            return False
+        if not lead and q.pipeline and \
+                (state.get("pipeline") or self.config.default_pipeline) != q.pipeline:
+            return False
+        return True
+
+    def payload(self, name: str, rows: list[dict], totals: dict) -> dict[str, Any]:
+        return {"report": name, "as_of": self.query.as_of_date,
+                "filters": self.query.filters(), "rows": rows, "totals": totals}
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0)).quantize(CENT)
+
+
+def _by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for d in deals:
+        out[d.currency] += d.value or 0
+    return {c: v.quantize(CENT) for c, v in sorted(out.items())}
+
+
+# ----------------------------------------------------------------------- funnel
+
+
+def stage_days(tl: Timeline, until: float) -> dict[str, float]:
+    """Every stage a deal was in, with the days it spent there while open.
+
+    Up to `until` for a deal still there, up to the win or loss for a closed one.
+    """
+    spent: dict[str, float] = {}
+    stage = status = None
+    start = tl.created
+    for when, name, new in tl.moves:
+        if when > until:
+            break
+        if stage is not None and status == "open":
+            spent[stage] = spent.get(stage, 0.0) + (when - start) / DAY
+        if name == "stage":
+            stage = new
+            if stage is not None and stage not in spent:
+                spent[stage] = 0.0  # entered, even if only for a moment
+        else:
+            status = new
+        start = when
+    if stage is not None and status == "open":
+        spent[stage] = spent.get(stage, 0.0) + max(0.0, until - start) / DAY
+    return spent
+
+
+def funnel(book: Book) -> dict[str, Any]:
+    q = book.query
+    name = q.pipeline or book.config.default_pipeline
+    stages = book.config.stage_ids(name)
+    deals = [d for d in book.deals if q.in_window(d.created_date)
+             and (d.pipeline or book.config.default_pipeline) == name]
+    index = {s: i for i, s in enumerate(stages)}
+    reached = [0] * len(stages)
+    lost_here, open_here = Counter(), Counter()
+    spent: dict[str, list[float]] = defaultdict(list)
+    won = lost = still_open = 0
+    for d in deals:
+        spent_here = stage_days(d.timeline, q.as_of)
+        seen = [index[s] for s in spent_here if s in index]
+        top = len(stages) - 1 if d.status == "won" else max(seen, default=-1)
+        for i in range(top + 1):
+            reached[i] += 1
+        won += d.status == "won"
+        lost += d.status == "lost"
+        still_open += d.status == "open"
+        if d.status == "lost":
+            lost_here[d.stage] += 1
+        elif d.status == "open":
+            open_here[d.stage] += 1
+        for stage, n in spent_here.items():
+            spent[stage].append(n)
+    rows = []
+    for i, stage in enumerate(stages):
+        after = reached[i + 1] if i + 1 < len(stages) else won
+        rows.append({"stage": stage, "reached": reached[i],
+                     "conversion": rate(after, reached[i]), "lost_here": lost_here[stage],
+                     "open_here": open_here[stage], "median_days": days(spent[stage])})
+    totals = {"deals": len(deals), "won": won, "lost": lost, "open": still_open,
+              "win_rate": rate(won, won + lost)}
+    payload = book.payload("funnel", rows, totals)
+    payload["filters"]["pipeline"] = name
+    return payload
+
+
+# --------------------------------------------------------------------- forecast
+
+
+def period(day: dt.date, by: str) -> str:
+    if by == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def probability(d: Deal, config: Config) -> Decimal:
+    if d.probability is not None:
+        return Decimal(str(d.probability))
+    return config.stage_probability(d.pipeline, d.stage)
+
+
+def category(d: Deal, prob: Decimal) -> str:
+    if d.forecast in ("commit", "best-case", "pipeline", "omit"):
+        return d.forecast
+    return "commit" if prob >= 70 else "best-case" if prob >= 40 else "pipeline"
+
+
+def forecast(book: Book) -> dict[str, Any]:
+    q = book.query
+    by = q.by or "month"
+    groups: dict[tuple[str, str, str], list] = {}
+
+    def add(key: tuple[str, str, str], value: Decimal | None, weighted: Decimal) -> None:
+        row = groups.setdefault(key, [0, Decimal(0), Decimal(0)])
+        row[0] += 1
+        row[1] += value or 0
+        row[2] += weighted
+
+    for d in book.deals:
+        close = _date(d.close_date)
+        if d.status != "open" or close is None:
+            continue
+        if (q.since and close < q.since) or (q.until and close > q.until):
+            continue
+        prob = probability(d, book.config)
+        cat = category(d, prob)
+        if cat == "omit":
+            continue
+        add((period(close, by), cat, d.currency), d.value, (d.value or 0) * prob / 100)
+    shown = {k[0] for k in groups} | {period(q.as_of_date, by)}
+    for d in book.deals:
+        won = d.closed_on("won")
+        if won and period(won, by) in shown and q.in_window(won):
+            add((period(won, by), "won", d.currency), d.value, d.value or Decimal(0))
+    rows = [{"period": p, "category": c, "currency": cur, "count": n,
+             "value": v.quantize(CENT), "weighted": w.quantize(CENT)}
+            for (p, c, cur), (n, v, w) in
+            sorted(groups.items(), key=lambda kv: (kv[0][0], CATEGORIES.index(kv[0][1]),
+                                                   kv[0][2]))]
+    totals: dict[str, Any] = {}
+    for row in rows:
+        if row["category"] == "won":
+            continue
+        t = totals.setdefault(row["currency"], {"count": 0, "value": Decimal(0),
+                                                "weighted": Decimal(0)})
+        t["count"] += row["count"]
+        t["value"] += row["value"]
+        t["weighted"] += row["weighted"]
+    return book.payload("forecast", rows, {"open": totals})
+
+
+# ------------------------------------------------------------------------ cycle
+
+
+def _p75(values: list[int]) -> float:
+    if len(values) == 1:
+        return float(values[0])
+    return round(statistics.quantiles(values, n=4, method="inclusive")[2], 1)
+
+
+def _group(d: Deal, by: str | None) -> str:
+    if by == "source":
+        return d.source or "(none)"
+    if by == "owner":
+        return d.owner or "(none)"
+    if by == "start-month":
+        return period(d.created_date, "month")
+    return "all"
+
+
+def won_cycles(book: Book) -> list[tuple[Deal, int]]:
+    out = []
+    for d in book.deals:
+        won = d.closed_on("won")
+        if won and book.query.in_window(won):
+            out.append((d, (won - d.created_date).days))
+    return out
+
+
+def cycle(book: Book) -> dict[str, Any]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    cycles = won_cycles(book)
+    for d, n in cycles:
+        groups[_group(d, book.query.by)].append(n)
+
+    def row(group: str, values: list[int]) -> dict[str, Any]:
+        return {"group": group, "count": len(values),
+                "median_days": days([float(v) for v in values]),
+                "mean_days": round(statistics.fmean(values), 1),
+                "p75_days": _p75(values)}
+
+    rows = [row(g, v) for g, v in sorted(groups.items())]
+    every = [n for _, n in cycles]
+    totals = row("all", every) if every else {"group": "all", "count": 0}
+    del totals["group"]
+    return book.payload("cycle", rows, totals)
+
+
+# ------------------------------------------------------------------------- lost
+
+
+def lost(book: Book) -> dict[str, Any]:
+    deals = [d for d in book.deals if book.query.in_window(d.closed_on("lost"))]
+    groups: dict[tuple[str, str, str], list[Deal]] = defaultdict(list)
+    for d in deals:
+        groups[(d.lost_reason or "(none)", d.stage or "(none)", d.currency)].append(d)
+    rows = [{"reason": r, "stage": s, "currency": c, "count": len(ds),
+             "value": _sum(d.value for d in ds), "share": rate(len(ds), len(deals))}
+            for (r, s, c), ds in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    by_source = Counter(d.source or "(none)" for d in deals)
+    totals = {"count": len(deals), "value": _by_currency(deals),
+              "by_reason": dict(Counter(d.lost_reason or "(none)" for d in deals)
+                                .most_common()),
+              "by_source": dict(by_source.most_common())}
+    return book.payload("lost", rows, totals)
+
+
+# ------------------------------------------------------------------------ slips
+
+
+def slips_of(d: Deal, query: Query) -> int:
+    return sum(1 for when, _, name, old, new, counted in d.timeline.changes
+               if name == "close_date" and counted and when <= query.as_of
+               and old is not None and new is not None and new > old
+               and query.in_window(_day(when)))
+
+
+def slips(book: Book) -> dict[str, Any]:
+    counts = {d.id: (slips_of(d, book.query), d) for d in book.deals}
+    rows = [{"deal": i, "slips": n, "close_date": _date(d.close_date)}
+            for i, (n, d) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            if n >= 2]
+    totals = {"deals": len(counts), "slipped": sum(1 for n, _ in counts.values() if n),
+              "slips": sum(n for n, _ in counts.values()), "two_or_more": len(rows)}
+    return book.payload("slips", rows, totals)
+
+
+# --------------------------------------------------------------------- activity
+
+
+@dataclass
+class ActivityRecord:
+    """A record's activities as the CLI read them (reports never read files)."""
+
+    kind: str
+    id: str
+    owner: str | None
+    source: str | None
+    pipeline: str | None
+    activities: list[Any] = field(default_factory=list)
+
+
+def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
+    q = book.query
+    by = q.by or "month"
+    counts: Counter = Counter()
+    booked = held = cancelled = 0
+    won = sum(1 for d in book.deals if q.in_window(d.closed_on("won")))
+    for rec in records:
+        if q.source and rec.source != q.source:
+            continue
+        if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
+                           book.config.default_pipeline) != q.pipeline):
+            continue
+        waiting = 0  # meetings booked on this record and not yet held or cancelled
+        for a in rec.activities:
+            owner = a.owner or rec.owner
+            if q.owner and owner != q.owner:
+                continue
+            if a.type == "meeting":
+                # logged when booked and again when held or cancelled; a meeting logged
+                # only as held (or with no status) was booked and held at once
+                if a.status == "booked":
+                    waiting += 1
+                    new_booking = True
+                else:
+                    new_booking = not waiting
+                    waiting = max(0, waiting - 1)
+            if not q.in_window(a.date):
+                continue
+            counts[(period(a.date, by), a.type, owner or "(none)")] += 1
+            if a.type == "meeting":
+                booked += new_booking
+                held += a.status in ("held", None)
+                cancelled += a.status == "cancelled"
+    rows = [{"period": p, "type": t, "owner": o, "count": n}
+            for (p, t, o), n in sorted(counts.items())]
+    totals = {"activities": sum(counts.values()), "meetings_booked": booked,
+              "meetings_held": held, "meetings_cancelled": cancelled,
+              "won_deals": won,  # seed 000: actions in the period per deal won in it
+              "activities_per_won_deal": round(sum(counts.values()) / won, 2) if won else None}
+    return book.payload("activity", rows, totals)
+
+
+# ---------------------------------------------------------------------- sources
+
+
+def first_contact_hours(tl: Timeline, until: float) -> float | None:
+    """Hours from a lead's creation to when its status first left `new`."""
+    for when, _, name, old, new, _ in tl.changes:
+        if when > until:
+            break
+        if name == "status" and old is not None and new != "new":
+            return max(0.0, (when - tl.created) / 3600)
+    return None
+
+
+def sources(book: Book) -> dict[str, Any]:
+    q = book.query
+    sla = book.config.sla_days * 24
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(source: str | None) -> dict[str, Any]:
+        key = source or "(none)"
+        return rows.setdefault(key, {
+            "source": key, "leads": 0, "contacted": 0, "qualified": 0, "disqualified": 0,
+            "deals": 0, "won": 0, "won_value": Decimal(0), "currency": book.base,
+            "_hours": []})
+
+    breaches = 0
+    every_hours: list[float] = []
+    for tl, state in book.leads:
+        if not q.in_window(_day(tl.created)):
+            continue
+        r = row(state.get("source"))
+        r["leads"] += 1
+        status = state.get("status")
+        hours = first_contact_hours(tl, q.as_of)
+        if hours is not None or status in ("contacted", "qualified", "disqualified"):
+            r["contacted"] += 1
+        r["qualified"] += status == "qualified"
+        r["disqualified"] += status == "disqualified"
+        if hours is not None:
+            r["_hours"].append(hours)
+            every_hours.append(hours)
+            breaches += hours > sla
+        elif status == "new" and (q.as_of - tl.created) / 3600 > sla:
+            breaches += 1
+    unconverted: dict[str, Decimal] = defaultdict(Decimal)
+    for d in book.deals:
+        if not q.in_window(d.created_date):
+            continue
+        r = row(d.source)
+        r["deals"] += 1
+        if d.status == "won":
+            r["won"] += 1
+            if d.currency == book.base:
+                r["won_value"] += d.value or 0
+            else:
+                unconverted[d.currency] += d.value or 0
+    out = []
+    for key in sorted(rows):
+        r = rows[key]
+        hours = r.pop("_hours")
+        r["won_value"] = r["won_value"].quantize(CENT)
+        r["qualify_rate"] = rate(r["qualified"], r["leads"])
+        r["win_rate"] = rate(r["won"], r["deals"])
+        r["median_first_contact_hours"] = days(hours)
+        out.append(r)
+    totals = {"leads": sum(r["leads"] for r in out), "deals": sum(r["deals"] for r in out),
+              "won": sum(r["won"] for r in out),
+              "median_first_contact_hours": days(every_hours), "sla_hours": sla,
+              "sla_breaches": breaches,
+              "won_value_unconverted": {c: v.quantize(CENT) for c, v in unconverted.items()}}
+    return book.payload("sources", out, totals)
+
+
+# --------------------------------------------------------------------- velocity
+
+
+def velocity(book: Book) -> dict[str, Any]:
+    q = book.query
+    cycles = won_cycles(book)
+    rows = []
+    for currency in sorted({d.currency for d in book.deals}):
+        deals = [d for d in book.deals if d.currency == currency]
+        open_deals = sum(1 for d in deals if d.status == "open")
+        won = [(d, n) for d, n in cycles if d.currency == currency]
+        lost_n = sum(1 for d in deals if q.in_window(d.closed_on("lost")))
+        win_rate = rate(len(won), len(won) + lost_n)
+        avg = (_sum(d.value for d, _ in won) / len(won)).quantize(CENT) if won else None
+        median = days([float(n) for _, n in won])
+        speed = None
+        if win_rate is not None and avg is not None and median:
+            speed = (open_deals * Decimal(str(win_rate)) * avg / Decimal(str(median))) \
+                .quantize(CENT)
+        rows.append({"currency": currency, "open_deals": open_deals, "win_rate": win_rate,
+                     "avg_won_value": avg, "median_cycle_days": median, "velocity": speed})
+    return book.payload("velocity", rows, {"unit": "value per day"})
+
+
+# ---------------------------------------------------------------------- changes
+
+
+Include = Callable[[float, str], bool]  # (event time, commit) -> in the report's scope
+
+
+def deal_events(book: Book, include: Include) -> list[dict]:
+    """One dict per deal event in scope: new, advanced, moved-back, won, lost, value, slip.
+
+    The engine of `report changes` (scope: a time window) and `review` (scope: the
+    commits of a range).
+    """
+    events: list[dict] = []
+    for d in book.deals:
+        tl = d.timeline
+        stages = book.config.stage_ids(d.pipeline)
+        if tl.changes and include(tl.created, tl.changes[0][1]):
+            events.append({"change": "new", "deal": d.id, "currency": d.currency,
+                           "value": price(tl.state(tl.created).get("value"), book.config),
+                           "time": tl.created, "commit": tl.changes[0][1],
+                           "field": None, "old": None, "new": None})
+        for when, commit, name, old, new, counted in tl.changes:
+            if not counted or old is None or new is None or not include(when, commit):
+                continue
+            kind, value = None, d.value
+            if name == "stage" and old in stages and new in stages:
+                kind = "advanced" if stages.index(new) > stages.index(old) else "moved-back"
+            elif name == "status" and new in ("won", "lost"):
+                kind = new
+            elif name == "value" and isinstance(old, int) and isinstance(new, int):
+                kind = "value-up" if new > old else "value-down"
+                value = Decimal(new - old) / 100
+            elif name == "close_date" and new > old:
+                kind = "slipped"
+            if kind:
+                events.append({"change": kind, "deal": d.id, "currency": d.currency,
+                               "value": value, "time": when, "commit": commit,
+                               "field": name, "old": old, "new": new})
+    return events
+
+
+def lead_events(book: Book, include: Include) -> list[dict]:
+    """New leads and conversions (a lead's status becoming qualified) in scope."""
+    events: list[dict] = []
+    for tl, _ in book.leads:
+        if tl.changes and include(tl.created, tl.changes[0][1]):
+            events.append({"change": "new-leads", "deal": tl.id, "currency": None,
+                           "time": tl.created, "commit": tl.changes[0][1]})
+        for when, commit, name, old, new, counted in tl.changes:
+            if counted and name == "status" and new == "qualified" and old is not None \
+                    and include(when, commit):
+                events.append({"change": "converted", "deal": tl.id, "currency": None,
+                               "time": when, "commit": commit})
+    return events
+
+
+def change_rows(events: list[dict], base: str) -> list[dict]:
+    """Events grouped as `changes` rows: every kind, in order, per currency."""
+    grouped: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    for e in events:
+        grouped[(e["change"], e["currency"])].append(e)
+    rows = []
+    for change in CHANGES:
+        keys = sorted((k for k in grouped if k[0] == change), key=lambda k: k[1] or "") \
+            or [(change, base if change not in ("new-leads", "converted") else None)]
+        for key in keys:
+            evs = grouped.get(key, [])
+            ids = list(dict.fromkeys(e["deal"] for e in evs))
+            money = None if key[1] is None else _sum(e.get("value") for e in evs)
+            rows.append({"change": change, "currency": key[1], "count": len(evs),
+                         "value": money, "deals": ids})
+    return rows
+
+
+def changes(book: Book) -> dict[str, Any]:
+    q = book.query
+    since_day = q.since or q.last - dt.timedelta(days=6)  # a week: the Monday report
+    start = dt.datetime.combine(since_day, dt.time(), dt.UTC).timestamp() - 1e-6
+    end = min(q.as_of, dt.datetime.combine(q.last, dt.time.max, dt.UTC).timestamp())
+
+    def include(when: float, commit: str) -> bool:
+        return start < when <= end
+
+    events = deal_events(book, include) + lead_events(book, include)
+    payload = book.payload("changes", change_rows(events, book.base), {"events": len(events)})
+    payload["filters"]["since"] = since_day
+    return payload
+
+
+def open_pipeline(book: Book) -> dict[str, dict[str, Any]]:
+    """Open deals per currency: count, value and probability-weighted value."""
+    out: dict[str, dict[str, Any]] = {}
+    for d in book.deals:
+        if d.status != "open":
+            continue
+        t = out.setdefault(d.currency, {"count": 0, "value": Decimal(0),
+                                        "weighted": Decimal(0)})
+        t["count"] += 1
+        t["value"] += d.value or 0
+        t["weighted"] += (d.value or 0) * probability(d, book.config) / 100
+    return {c: {**t, "value": t["value"].quantize(CENT), "weighted": t["weighted"]
+                .quantize(CENT)} for c, t in sorted(out.items())}
+
+
+def review(before: Book | None, after: Book, commits: set[str], range_: str,
+           violations: list[dict]) -> dict[str, Any]:
+    """What the commits of a range do to the pipeline (for a pull-request comment)."""
+
+    def include(when: float, commit: str) -> bool:
+        return commit in commits
+
+    events = deal_events(after, include) + lead_events(after, include)
+    events.sort(key=lambda e: (e["time"], e["deal"]))
+    gone = sorted({d.id for d in before.deals} - {d.id for d in after.deals}) if before else []
+    pipe_before = open_pipeline(before) if before else {}
+    pipe_after = open_pipeline(after)
+    delta = {}
+    for cur in sorted(set(pipe_before) | set(pipe_after)):
+        b = pipe_before.get(cur, {"count": 0, "value": Decimal(0), "weighted": Decimal(0)})
+        a = pipe_after.get(cur, {"count": 0, "value": Decimal(0), "weighted": Decimal(0)})
+        delta[cur] = {k: a[k] - b[k] for k in ("count", "value", "weighted")}
+    return {"report": "review", "range": range_, "commits": len(commits),
+            "rows": change_rows(events, after.base),
+            "events": [{k: e.get(k) for k in ("time", "commit", "deal", "change", "field",
+                                               "old", "new", "value", "currency")}
+                       for e in events],
+            "removed": gone,
+            "pipeline": {"before": pipe_before, "after": pipe_after, "change": delta},
+            "violations": violations}
+
+
+REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "funnel": funnel, "forecast": forecast, "cycle": cycle, "lost": lost, "slips": slips,
+    "sources": sources, "velocity": velocity, "changes": changes,
+}

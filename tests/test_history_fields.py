@@ -1,0 +1,82 @@
+"""The history engine's line scan must agree with the full parser on every value."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salescli.history import fast_fields, full_fields, read_fields
+
+DEAL = b"""id: acme-erp
+title: Order-processing automation
+account: acme-oy
+pipeline: default
+stage: proposal   # moved after the demo
+status: open
+value: 48000.00
+currency: EUR
+close_date: 2027-01-31
+owner: anna
+source: referral
+created: 2026-10-01
+stakeholders:
+  - {contact: matti-virtanen, role: economic-buyer}
+probability: null
+forecast:
+notes: |
+  stage: this line is inside a block scalar
+"""
+
+
+def test_block_record_is_read_by_the_line_scan():
+    fields = fast_fields("deal", DEAL)
+    assert fields is not None and fields == full_fields("deal", DEAL)
+    assert fields[:5] == ("proposal", "open", 4800000, "EUR", "2027-01-31")
+
+
+@pytest.mark.parametrize("text", [
+    b'{id: x, stage: proposal, value: 10}\n',                 # flow style
+    b'id: x\nstage: "proposal"\nvalue: 10\n',                 # quoted
+    b'id: x\nstage: prop\n  osal\n',                          # a plain scalar over two lines
+    b'id: x\nstage:\n- proposal\n',                           # a sequence at column 0
+    b'id: x\nstage: proposal\r\nvalue: 1\r\n',                # CRLF
+    b'id: x\nitems:\n  - {name: Work, quantity: 2, unit_price: 10}\n',  # value from items
+    b'id: x\nstage: proposal\nstage: won\n',                  # duplicate key
+    b'id: x\nclose_date: 2027-02-30\n',                       # no such day
+])
+def test_unusual_records_fall_back_to_the_full_parser(text: bytes):
+    assert fast_fields("deal", text) is None
+
+
+def test_value_from_items_is_kept_for_pricing():
+    fields = read_fields("deal", b"id: x\nitems:\n  - {name: Work, quantity: 2, unit_price: 10}\n")
+    assert fields is not None
+    assert fields[2] == ("items", ((None, "2", "10", None, None, None),))
+
+
+def test_a_version_that_does_not_parse_reads_as_none():
+    assert read_fields("deal", b"id: x\nstage: [unclosed\n") is None
+    assert read_fields("deal", b"<<<<<<< HEAD\nstage: a\n=======\nstage: b\n>>>>>>> x\n") is None
+
+
+SCALARS = st.one_of(
+    st.sampled_from(["proposal", "no", "on", "010", "1:20", "0x1F", "1e3", "-5", "+3", ".5",
+                     "null", "~", "", "true", "2027-01-31", "2027-1-31", "12000.50", "1_000",
+                     "anna smith", "a #b", "a# b", "-", "- x", "'q'", '"q"', "[1]", "{a: 1}",
+                     ".inf", "-.nan", "0o17", "2026-11-23T10:00:00Z", "a: b", "?", "|", ">"]),
+    st.text(alphabet="abcz019 .:-_#'\"[]{}!&*+/", max_size=12),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(st.sampled_from(["stage", "status", "value", "currency", "close_date",
+                                        "owner", "probability", "created", "won_date"]),
+                       SCALARS, max_size=6),
+       st.sampled_from(["", "  # note", "\t# note"]))
+def test_line_scan_and_full_parser_agree(values: dict[str, str], comment: str):
+    text = "id: x\n" + "".join(f"{k}: {v}{comment}\n" for k, v in values.items())
+    blob = text.encode()
+    fast = fast_fields("deal", blob)
+    if fast is not None:  # when the scan answers, it must give the parser's answer
+        assert fast == full_fields("deal", blob), text

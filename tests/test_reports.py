@@ -1,0 +1,682 @@
+"""Reports checked figure by figure against hand-computed numbers (SPEC §6, §7).
+
+Every test builds a small history by hand: real CLI commands with `--date`, and hand
+edits of the YAML committed with a backdated author date (hand edits that skip stages,
+move back, change owners). Each expected figure is a literal with its arithmetic in a
+comment. Event times are noon UTC (what `--date DAY` means); `--as-of DAY` is the end of
+that day, so a deal still in a stage gains an extra half day on the day it is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Repo
+
+# ------------------------------------------------------------------------ helpers
+
+
+def at(when: str) -> str:
+    """A git date: a bare day means noon UTC, like `--date`."""
+    return f"{when}T12:00:00+00:00" if len(when) == 10 else when
+
+
+def git_at(repo: Repo, when: str, *args: str, committed: str | None = None) -> str:
+    """Run git with author date `when` (and committer date `committed` or `when`)."""
+    env = {**os.environ, "GIT_AUTHOR_DATE": at(when),
+           "GIT_COMMITTER_DATE": at(committed or when)}
+    out = subprocess.run(["git", *args], cwd=repo.root, env=env, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def commit_at(repo: Repo, when: str, message: str = "hand edit",
+              committed: str | None = None) -> None:
+    repo.git("add", "-A")
+    git_at(repo, when, "commit", "-qm", message, committed=committed)
+
+
+def cli(repo: Repo, *args: str) -> str:
+    """A salescli command; its commit's committer date follows its `--date`."""
+    saved = os.environ.get("GIT_COMMITTER_DATE")
+    if "--date" in args:
+        os.environ["GIT_COMMITTER_DATE"] = at(args[args.index("--date") + 1])
+    try:
+        r = repo.run(*args)
+    finally:
+        if saved is None:
+            os.environ.pop("GIT_COMMITTER_DATE", None)
+        else:
+            os.environ["GIT_COMMITTER_DATE"] = saved
+    assert r.exit_code == 0, (args, r.output)
+    return r.output
+
+
+def deal_path(repo: Repo, deal: str) -> Path:
+    found = list(repo.root.glob(f"deals/*/{deal}.yaml"))
+    assert len(found) == 1, (deal, found)
+    return found[0]
+
+
+def write_deal(repo: Repo, deal: str, when: str, *, created: str | None = None,
+               stage: str = "needs-analysis", value: str = "10000.00", currency: str = "EUR",
+               close_date: str = "2026-12-31", owner: str = "anna", source: str = "website",
+               extra: str = "", commit: bool = True, month: str | None = None) -> None:
+    """A deal written by hand, the way users write YAML, committed at `when`."""
+    created = created or when[:10]
+    month = month or created[:7]
+    repo.write(f"deals/{month}/{deal}.yaml", textwrap.dedent(f"""
+        id: {deal}
+        title: {deal.title()} deal
+        account: acme-oy
+        pipeline: default
+        stage: {stage}
+        status: open
+        value: {value}
+        currency: {currency}
+        close_date: {close_date}
+        owner: {owner}
+        source: {source}
+        created: {created}
+        """) + textwrap.dedent(extra))
+    if commit:
+        commit_at(repo, when, f"hand: add {deal}")
+
+
+def edit_deal(repo: Repo, deal: str, when: str | None, **fields: str) -> None:
+    """Change top-level fields of a deal's file by hand; commit at `when` (if given)."""
+    path = deal_path(repo, deal)
+    text = path.read_text()
+    for key, value in fields.items():
+        line = f"{key}: {value}"
+        text, n = re.subn(rf"^{key}:.*$", line, text, flags=re.M)
+        if not n:
+            text += line + "\n"
+    path.write_text(text)
+    if when:
+        commit_at(repo, when, f"hand: {deal} {fields}")
+
+
+def report(repo: Repo, name: str, *args: str) -> dict[str, Any]:
+    """The report's JSON; the cached run and a `--no-cache` run must agree."""
+    r = repo.run("report", name, "--format", "json", *args)
+    assert r.exit_code == 0, r.output
+    cached = json.loads(r.stdout)
+    r = repo.run("report", name, "--format", "json", "--no-cache", *args)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == cached, f"--no-cache differs for {name} {args}"
+    assert cached["report"] == name
+    return cached
+
+
+def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows with `deals` lists sorted (SPEC does not order the IDs in a row)."""
+    out = []
+    for row in payload["rows"]:
+        row = dict(row)
+        if "deals" in row:
+            row["deals"] = sorted(row["deals"])
+        out.append(row)
+    return out
+
+
+def change_rows(spec: dict[str, tuple]) -> list[dict[str, Any]]:
+    """Expected `changes` rows: every kind in order; a kind not given is zero in EUR."""
+    kinds = ("new", "advanced", "moved-back", "won", "lost", "value-up", "value-down",
+             "slipped", "new-leads", "converted")
+    out = []
+    for kind in kinds:
+        entries = spec.get(kind)
+        if entries is None:
+            lead = kind in ("new-leads", "converted")
+            entries = [(None, 0, None, [])] if lead else [("EUR", 0, 0, [])]
+        elif not isinstance(entries, list):
+            entries = [entries]
+        for currency, count, value, deals in entries:
+            out.append({"change": kind, "currency": currency, "count": count,
+                        "value": value, "deals": sorted(deals)})
+    return out
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    return make_crm(repo)
+
+
+def make_crm(repo: Repo) -> Repo:
+    """The default preset with owners anna and ville and one account, in December 2025."""
+    settings = repo.root / "salescli.yaml"
+    settings.write_text(re.sub(r"^owners: .*$", "owners: [anna, ville]", settings.read_text(),
+                               flags=re.M))
+    repo.write("accounts/2025-12/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        owner: ville
+        created: 2025-12-01
+        contacts:
+          - id: matti
+            name: Matti Virtanen
+            role: economic-buyer
+        """)
+    commit_at(repo, "2025-12-01", "setup")
+    return repo
+
+
+# ------------------------------------------------------ one linear history, Q1 2026
+
+# Seven deals of the default pipeline (needs-analysis 10 %, proposal 30 %,
+# negotiation 60 %, contracting 80 %), built in this order (all at noon UTC):
+#
+#   alpha    cli add 01-05 EUR 10000 close 03-31 anna website; hand -> proposal 01-15;
+#            hand -> contracting 02-04 (skips negotiation); cli win 02-14
+#   epsilon  hand add 01-08 with created: 2025-12-20 (an import) EUR 3000 close 01-31
+#            anna event; cli close_date 03-31 on 01-25 (slip); cli win 03-20 (from n-a)
+#   beta     cli add 01-10 EUR 20000 close 02-28 ville referral; cli close 03-31 on 01-20
+#            (slip); hand -> proposal 02-10; cli close 04-30 on 03-01 (slip); cli lose
+#            price 03-11 (at proposal)
+#   eta      cli add 01-12 EUR 7000 close 04-30 ville website; cli lose budget 02-25
+#   gamma    cli add 02-01 EUR 5000 close 04-15 anna website; hand -> proposal and value
+#            6000 on 02-11; hand -> negotiation 03-03; cli close 04-10 on 03-05 (earlier:
+#            no slip); hand back to proposal 03-10; hand -> negotiation 03-15; cli value
+#            5500 on 03-18
+#   delta    hand add 02-20 USD 8000 close 05-31 ville referral, probability 75;
+#            cli value 9000 on 03-27
+#   zeta     hand add 03-02 EUR 4000 close 06-30 anna website, forecast: omit; hand owner
+#            ville 03-25; cli close 07-31 on 03-30 (slip)
+
+
+def build_q1(repo: Repo) -> Repo:
+    add = ("deal", "add")
+    cli(repo, *add, "Alpha", "--account", "acme-oy", "--id", "alpha", "--value", "10000",
+        "--close-date", "2026-03-31", "--owner", "anna", "--source", "website",
+        "--date", "2026-01-05")
+    write_deal(repo, "epsilon", "2026-01-08", created="2025-12-20", value="3000.00",
+               close_date="2026-01-31", source="event", month="2026-01")
+    cli(repo, *add, "Beta", "--account", "acme-oy", "--id", "beta", "--value", "20000",
+        "--close-date", "2026-02-28", "--owner", "ville", "--source", "referral",
+        "--date", "2026-01-10")
+    cli(repo, *add, "Eta", "--account", "acme-oy", "--id", "eta", "--value", "7000",
+        "--close-date", "2026-04-30", "--owner", "ville", "--source", "website",
+        "--date", "2026-01-12")
+    edit_deal(repo, "alpha", "2026-01-15", stage="proposal")
+    cli(repo, "deal", "set", "beta", "close_date=2026-03-31", "--date", "2026-01-20")
+    cli(repo, "deal", "set", "epsilon", "close_date=2026-03-31", "--date", "2026-01-25")
+    cli(repo, *add, "Gamma", "--account", "acme-oy", "--id", "gamma", "--value", "5000",
+        "--close-date", "2026-04-15", "--owner", "anna", "--source", "website",
+        "--date", "2026-02-01")
+    edit_deal(repo, "alpha", "2026-02-04", stage="contracting")
+    edit_deal(repo, "beta", "2026-02-10", stage="proposal")
+    edit_deal(repo, "gamma", "2026-02-11", stage="proposal", value="6000.00")
+    cli(repo, "deal", "win", "alpha", "--date", "2026-02-14")
+    write_deal(repo, "delta", "2026-02-20", value="8000.00", currency="USD",
+               close_date="2026-05-31", owner="ville", source="referral",
+               extra="probability: 75\n")
+    cli(repo, "deal", "lose", "eta", "--reason", "budget", "--date", "2026-02-25")
+    cli(repo, "deal", "set", "beta", "close_date=2026-04-30", "--date", "2026-03-01")
+    write_deal(repo, "zeta", "2026-03-02", value="4000.00", close_date="2026-06-30",
+               extra="forecast: omit\n")
+    edit_deal(repo, "gamma", "2026-03-03", stage="negotiation")
+    cli(repo, "deal", "set", "gamma", "close_date=2026-04-10", "--date", "2026-03-05")
+    edit_deal(repo, "gamma", "2026-03-10", stage="proposal")
+    cli(repo, "deal", "lose", "beta", "--reason", "price", "--date", "2026-03-11")
+    edit_deal(repo, "gamma", "2026-03-15", stage="negotiation")
+    cli(repo, "deal", "set", "gamma", "value=5500", "--date", "2026-03-18")
+    cli(repo, "deal", "win", "epsilon", "--date", "2026-03-20")
+    edit_deal(repo, "zeta", "2026-03-25", owner="ville")
+    cli(repo, "deal", "set", "delta", "value=9000", "--date", "2026-03-27")
+    cli(repo, "deal", "set", "zeta", "close_date=2026-07-31", "--date", "2026-03-30")
+    return repo
+
+
+@pytest.fixture
+def q1(crm: Repo) -> Repo:
+    return build_q1(crm)
+
+
+def funnel_row(stage: str, reached: int, conversion: float | None, lost_here: int,
+               open_here: int, median_days: float | None) -> dict[str, Any]:
+    return {"stage": stage, "reached": reached, "conversion": conversion,
+            "lost_here": lost_here, "open_here": open_here, "median_days": median_days}
+
+
+def test_funnel_at_three_dates(q1: Repo):
+    # 2026-03-31: all seven deals were created by then (epsilon on 2025-12-20).
+    # reached: n-a 7; proposal alpha beta gamma + epsilon (won) = 4; negotiation alpha
+    # (skipped it, won), gamma, epsilon (won) = 3; contracting alpha, epsilon = 2.
+    # days in needs-analysis: alpha 01-05..01-15 = 10, beta 01-10..02-10 = 31,
+    # gamma 02-01..02-11 = 10, delta 02-20 noon..03-31 end = 39.5, epsilon 12-20..03-20 =
+    # 90 (won there), eta 01-12..02-25 = 44 (lost there), zeta 03-02 noon..03-31 end =
+    # 29.5 -> sorted 10 10 29.5 31 39.5 44 90 -> median 31.
+    # proposal: alpha 01-15..02-04 = 20; beta 02-10..03-11 = 29; gamma two stints
+    # 02-11..03-03 = 20 + 03-10..03-15 = 5 -> 25 -> median 25.
+    # negotiation: gamma 03-03..03-10 = 7 + 03-15 noon..03-31 end = 16.5 -> 23.5.
+    # contracting: alpha 02-04..02-14 = 10.
+    out = report(q1, "funnel", "--as-of", "2026-03-31")
+    assert out["as_of"] == "2026-03-31"
+    assert out["filters"] == {"since": None, "until": None, "pipeline": "default",
+                              "owner": None, "source": None}
+    assert out["rows"] == [
+        funnel_row("needs-analysis", 7, 0.5714, 1, 2, 31.0),   # 4/7; eta lost; delta zeta
+        funnel_row("proposal", 4, 0.75, 1, 0, 25.0),           # 3/4; beta lost
+        funnel_row("negotiation", 3, 0.6667, 0, 1, 23.5),      # 2/3; gamma open
+        funnel_row("contracting", 2, 1.0, 0, 0, 10.0),         # won 2 / 2
+    ]
+    assert out["totals"] == {"deals": 7, "won": 2, "lost": 2, "open": 3, "win_rate": 0.5}
+
+    # 2026-01-31: alpha (proposal since 01-15), epsilon, beta, eta (all in n-a).
+    # n-a days: alpha 10, beta 01-10 noon..01-31 end 21.5, epsilon 12-20 noon..01-31 end
+    # 42.5, eta 01-12 noon..01-31 end 19.5 -> median (19.5 + 21.5) / 2 = 20.5.
+    # proposal: alpha 01-15 noon..01-31 end = 16.5.
+    out = report(q1, "funnel", "--as-of", "2026-01-31")
+    assert out["as_of"] == "2026-01-31"
+    assert out["rows"] == [
+        funnel_row("needs-analysis", 4, 0.25, 0, 3, 20.5),     # 1/4
+        funnel_row("proposal", 1, 0.0, 0, 1, 16.5),            # 0/1
+        funnel_row("negotiation", 0, None, 0, 0, None),
+        funnel_row("contracting", 0, None, 0, 0, None),
+    ]
+    assert out["totals"] == {"deals": 4, "won": 0, "lost": 0, "open": 4, "win_rate": None}
+
+    # 2026-02-15: alpha won 02-14; beta proposal 02-10; gamma proposal 02-11; epsilon, eta
+    # in n-a. reached: 5; alpha beta gamma = 3; alpha (won) = 1; alpha = 1.
+    # n-a: alpha 10, beta 31, gamma 10, epsilon 12-20 noon..02-15 end 57.5, eta 01-12
+    # noon..02-15 end 34.5 -> median 31. proposal: alpha 20, beta 5.5, gamma 4.5 -> 5.5.
+    out = report(q1, "funnel", "--as-of", "2026-02-15")
+    assert out["rows"] == [
+        funnel_row("needs-analysis", 5, 0.6, 0, 2, 31.0),      # 3/5
+        funnel_row("proposal", 3, 0.3333, 0, 2, 5.5),          # 1/3
+        funnel_row("negotiation", 1, 1.0, 0, 0, None),         # alpha skipped it: no days
+        funnel_row("contracting", 1, 1.0, 0, 0, 10.0),         # won 1 / 1
+    ]
+    assert out["totals"] == {"deals": 5, "won": 1, "lost": 0, "open": 4, "win_rate": 1.0}
+
+
+def test_funnel_window_and_owner_filter(q1: Repo):
+    # --owner anna as of 03-31: alpha, epsilon, gamma (zeta became ville's on 03-25).
+    # reached 3; proposal alpha epsilon gamma 3; negotiation 3; contracting alpha epsilon 2.
+    # n-a: 10, 10, 90 -> 10; proposal: alpha 20, gamma 25 -> 22.5; negotiation: gamma 23.5.
+    out = report(q1, "funnel", "--as-of", "2026-03-31", "--owner", "anna")
+    assert out["rows"] == [
+        funnel_row("needs-analysis", 3, 1.0, 0, 0, 10.0),
+        funnel_row("proposal", 3, 1.0, 0, 0, 22.5),
+        funnel_row("negotiation", 3, 0.6667, 0, 1, 23.5),      # 2/3
+        funnel_row("contracting", 2, 1.0, 0, 0, 10.0),
+    ]
+    assert out["totals"] == {"deals": 3, "won": 2, "lost": 0, "open": 1, "win_rate": 1.0}
+    # --since 2026-02-01: population gamma (02-01), delta (02-20), zeta (03-02).
+    # reached: 3; gamma 1; gamma 1; 0. n-a: gamma 10, delta 39.5, zeta 29.5 -> 29.5.
+    out = report(q1, "funnel", "--as-of", "2026-03-31", "--since", "2026-02-01")
+    assert out["rows"] == [
+        funnel_row("needs-analysis", 3, 0.3333, 0, 2, 29.5),
+        funnel_row("proposal", 1, 1.0, 0, 0, 25.0),
+        funnel_row("negotiation", 1, 0.0, 0, 1, 23.5),
+        funnel_row("contracting", 0, None, 0, 0, None),
+    ]
+    assert out["totals"] == {"deals": 3, "won": 0, "lost": 0, "open": 3, "win_rate": None}
+
+
+def test_forecast_by_month_and_quarter(q1: Repo):
+    # As of 03-31, open: gamma EUR 5500 negotiation 60 % -> best-case, closes 04-10;
+    # delta USD 9000 probability 75 -> commit, closes 05-31; zeta forecast: omit.
+    # won rows for periods shown (2026-04, 2026-05 and the as-of month 2026-03):
+    # epsilon won 03-20 EUR 3000 (alpha's 02-14 is in a month not shown).
+    out = report(q1, "forecast", "--as-of", "2026-03-31")
+    assert out["rows"] == [
+        {"period": "2026-03", "category": "won", "currency": "EUR", "count": 1,
+         "value": 3000.0, "weighted": 3000.0},
+        {"period": "2026-04", "category": "best-case", "currency": "EUR", "count": 1,
+         "value": 5500.0, "weighted": 3300.0},                 # 5500 x 60 / 100
+        {"period": "2026-05", "category": "commit", "currency": "USD", "count": 1,
+         "value": 9000.0, "weighted": 6750.0},                 # 9000 x 75 / 100
+    ]
+    assert out["totals"] == {"open": {"EUR": {"count": 1, "value": 5500.0, "weighted": 3300.0},
+                                      "USD": {"count": 1, "value": 9000.0,
+                                              "weighted": 6750.0}}}
+    # by quarter: 2026-Q1 won alpha 10000 + epsilon 3000; Q2 delta (commit), gamma (best).
+    out = report(q1, "forecast", "--as-of", "2026-03-31", "--by", "quarter")
+    assert out["rows"] == [
+        {"period": "2026-Q1", "category": "won", "currency": "EUR", "count": 2,
+         "value": 13000.0, "weighted": 13000.0},
+        {"period": "2026-Q2", "category": "commit", "currency": "USD", "count": 1,
+         "value": 9000.0, "weighted": 6750.0},
+        {"period": "2026-Q2", "category": "best-case", "currency": "EUR", "count": 1,
+         "value": 5500.0, "weighted": 3300.0},
+    ]
+    # As of 02-15, open: beta EUR 20000 proposal 30 % close 03-31, epsilon 3000 n-a 10 %
+    # close 03-31, eta 7000 n-a close 04-30, gamma 6000 proposal close 04-15.
+    # 2026-03 pipeline: 2, 23000, 6000 + 300 = 6300; 2026-04: 2, 13000, 700 + 1800 = 2500;
+    # won: alpha 10000 on 02-14, the as-of month.
+    out = report(q1, "forecast", "--as-of", "2026-02-15")
+    assert out["rows"] == [
+        {"period": "2026-02", "category": "won", "currency": "EUR", "count": 1,
+         "value": 10000.0, "weighted": 10000.0},
+        {"period": "2026-03", "category": "pipeline", "currency": "EUR", "count": 2,
+         "value": 23000.0, "weighted": 6300.0},
+        {"period": "2026-04", "category": "pipeline", "currency": "EUR", "count": 2,
+         "value": 13000.0, "weighted": 2500.0},
+    ]
+    assert out["totals"] == {"open": {"EUR": {"count": 4, "value": 36000.0,
+                                              "weighted": 8800.0}}}
+    # --owner ville as of 03-31: delta only (zeta is ville's but omitted).
+    out = report(q1, "forecast", "--as-of", "2026-03-31", "--owner", "ville")
+    assert out["rows"] == [
+        {"period": "2026-05", "category": "commit", "currency": "USD", "count": 1,
+         "value": 9000.0, "weighted": 6750.0},
+    ]
+
+
+def test_cycle_by_every_grouping(q1: Repo):
+    # won: alpha created 01-05 won 02-14 = 40 days; epsilon created 2025-12-20 (its
+    # created: field, earlier than its commit 01-08) won 03-20 = 90 days.
+    # median 65, mean 65, p75 = quantiles([40, 90], inclusive)[2] = 40 + 0.75 x 50 = 77.5
+    out = report(q1, "cycle", "--as-of", "2026-03-31")
+    assert out["rows"] == [{"group": "all", "count": 2, "median_days": 65.0,
+                            "mean_days": 65.0, "p75_days": 77.5}]
+    assert out["totals"] == {"count": 2, "median_days": 65.0, "mean_days": 65.0,
+                             "p75_days": 77.5}
+    out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "source")
+    assert out["rows"] == [
+        {"group": "event", "count": 1, "median_days": 90.0, "mean_days": 90.0,
+         "p75_days": 90.0},
+        {"group": "website", "count": 1, "median_days": 40.0, "mean_days": 40.0,
+         "p75_days": 40.0},
+    ]
+    out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "owner")
+    assert out["rows"] == [{"group": "anna", "count": 2, "median_days": 65.0,
+                            "mean_days": 65.0, "p75_days": 77.5}]
+    out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "start-month")
+    assert out["rows"] == [
+        {"group": "2025-12", "count": 1, "median_days": 90.0, "mean_days": 90.0,
+         "p75_days": 90.0},
+        {"group": "2026-01", "count": 1, "median_days": 40.0, "mean_days": 40.0,
+         "p75_days": 40.0},
+    ]
+    # window on won_date: since 03-01 only epsilon; as of 02-28 only alpha.
+    out = report(q1, "cycle", "--as-of", "2026-03-31", "--since", "2026-03-01")
+    assert out["totals"] == {"count": 1, "median_days": 90.0, "mean_days": 90.0,
+                             "p75_days": 90.0}
+    out = report(q1, "cycle", "--as-of", "2026-02-28")
+    assert out["rows"] == [{"group": "all", "count": 1, "median_days": 40.0,
+                            "mean_days": 40.0, "p75_days": 40.0}]
+
+
+def test_lost_by_reason_stage_and_source(q1: Repo):
+    # lost: eta budget at needs-analysis 7000 website (02-25); beta price at proposal
+    # 20000 referral (03-11). share = 1 / 2 each.
+    out = report(q1, "lost", "--as-of", "2026-03-31")
+    assert out["rows"] == [
+        {"reason": "budget", "stage": "needs-analysis", "currency": "EUR", "count": 1,
+         "value": 7000.0, "share": 0.5},
+        {"reason": "price", "stage": "proposal", "currency": "EUR", "count": 1,
+         "value": 20000.0, "share": 0.5},
+    ]
+    assert out["totals"] == {"count": 2, "value": {"EUR": 27000.0},
+                             "by_reason": {"budget": 1, "price": 1},
+                             "by_source": {"website": 1, "referral": 1}}
+    # as of 02-28: only eta was lost yet
+    out = report(q1, "lost", "--as-of", "2026-02-28")
+    assert out["rows"] == [{"reason": "budget", "stage": "needs-analysis", "currency": "EUR",
+                            "count": 1, "value": 7000.0, "share": 1.0}]
+    assert out["totals"] == {"count": 1, "value": {"EUR": 7000.0},
+                             "by_reason": {"budget": 1}, "by_source": {"website": 1}}
+    # --since 03-01: only beta; --source website: only eta
+    out = report(q1, "lost", "--as-of", "2026-03-31", "--since", "2026-03-01")
+    assert [(r["reason"], r["count"], r["share"]) for r in out["rows"]] == [("price", 1, 1.0)]
+    assert out["totals"]["value"] == {"EUR": 20000.0}
+    out = report(q1, "lost", "--as-of", "2026-03-31", "--source", "website")
+    assert out["totals"] == {"count": 1, "value": {"EUR": 7000.0},
+                             "by_reason": {"budget": 1}, "by_source": {"website": 1}}
+
+
+def test_slips_count_only_later_close_dates(q1: Repo):
+    # slips: beta 01-20 (02-28 -> 03-31) and 03-01 (-> 04-30); epsilon 01-25 (01-31 ->
+    # 03-31); zeta 03-30 (06-30 -> 07-31); gamma 03-05 (04-15 -> 04-10) is earlier: none.
+    out = report(q1, "slips", "--as-of", "2026-03-31")
+    assert out["rows"] == [{"deal": "beta", "slips": 2, "close_date": "2026-04-30"}]
+    assert out["totals"] == {"deals": 7, "slipped": 3, "slips": 4, "two_or_more": 1}
+    # window since 02-01: beta 03-01 and zeta 03-30 -> 2 slips, 2 deals, none twice
+    out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-02-01")
+    assert out["rows"] == []
+    assert out["totals"] == {"deals": 7, "slipped": 2, "slips": 2, "two_or_more": 0}
+    # as of 02-15: five deals exist; beta and epsilon slipped once each
+    out = report(q1, "slips", "--as-of", "2026-02-15")
+    assert out["rows"] == []
+    assert out["totals"] == {"deals": 5, "slipped": 2, "slips": 2, "two_or_more": 0}
+
+
+def test_velocity_per_currency(q1: Repo):
+    # EUR: open gamma, zeta = 2; won alpha 10000 (40 d), epsilon 3000 (90 d); lost beta,
+    # eta -> win rate 2 / 4 = 0.5; avg won 6500; median cycle 65;
+    # velocity 2 x 0.5 x 6500 / 65 = 100.00 per day.
+    # USD: delta open; nothing closed -> no rate, no average, no velocity.
+    out = report(q1, "velocity", "--as-of", "2026-03-31")
+    assert out["rows"] == [
+        {"currency": "EUR", "open_deals": 2, "win_rate": 0.5, "avg_won_value": 6500.0,
+         "median_cycle_days": 65.0, "velocity": 100.0},
+        {"currency": "USD", "open_deals": 1, "win_rate": None, "avg_won_value": None,
+         "median_cycle_days": None, "velocity": None},
+    ]
+    # as of 02-28: EUR open beta, epsilon, gamma = 3 (delta is USD); won alpha (40 d,
+    # 10000), lost eta -> 0.5; velocity 3 x 0.5 x 10000 / 40 = 375.00
+    out = report(q1, "velocity", "--as-of", "2026-02-28")
+    assert out["rows"][0] == {"currency": "EUR", "open_deals": 3, "win_rate": 0.5,
+                              "avg_won_value": 10000.0, "median_cycle_days": 40.0,
+                              "velocity": 375.0}
+
+
+def test_changes_by_month_and_default_week(q1: Repo):
+    # February, values as of 03-31 (gamma is 5500 by then):
+    # new: gamma 02-01 (5000 when created), delta 02-20 (USD 8000 when created)
+    # advanced: alpha 02-04 (skip, 10000), beta 02-10 (20000), gamma 02-11 (5500)
+    # won: alpha 02-14; lost: eta 02-25; value-up: gamma 5000 -> 6000 = +1000
+    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-02-01",
+                 "--until", "2026-02-28")
+    assert rows(out) == change_rows({
+        "new": [("EUR", 1, 5000.0, ["gamma"]), ("USD", 1, 8000.0, ["delta"])],
+        "advanced": ("EUR", 3, 35500.0, ["alpha", "beta", "gamma"]),  # 10000+20000+5500
+        "won": ("EUR", 1, 10000.0, ["alpha"]),
+        "lost": ("EUR", 1, 7000.0, ["eta"]),
+        "value-up": ("EUR", 1, 1000.0, ["gamma"]),
+    })
+    assert out["totals"] == {"events": 8}
+    # March: new zeta; gamma advanced twice (03-03, 03-15) = 2 events, 2 x 5500;
+    # gamma moved back 03-10; epsilon won 03-20; beta lost 03-11; delta USD +1000 on
+    # 03-27; gamma -500 on 03-18; slipped beta 03-01 (20000) and zeta 03-30 (4000).
+    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-01",
+                 "--until", "2026-03-31")
+    assert rows(out) == change_rows({
+        "new": ("EUR", 1, 4000.0, ["zeta"]),
+        "advanced": ("EUR", 2, 11000.0, ["gamma"]),
+        "moved-back": ("EUR", 1, 5500.0, ["gamma"]),
+        "won": ("EUR", 1, 3000.0, ["epsilon"]),
+        "lost": ("EUR", 1, 20000.0, ["beta"]),
+        "value-up": ("USD", 1, 1000.0, ["delta"]),
+        "value-down": ("EUR", 1, -500.0, ["gamma"]),
+        "slipped": ("EUR", 2, 24000.0, ["beta", "zeta"]),
+    })
+    assert out["totals"] == {"events": 10}
+    # default window: the 7 days ending at the as-of date, 03-25..03-31:
+    # delta +1000 (03-27), zeta slipped (03-30); zeta's owner change is no change kind.
+    out = report(q1, "changes", "--as-of", "2026-03-31")
+    assert out["filters"]["since"] == "2026-03-25"
+    assert rows(out) == change_rows({
+        "value-up": ("USD", 1, 1000.0, ["delta"]),
+        "slipped": ("EUR", 1, 4000.0, ["zeta"]),
+    })
+
+
+def test_filters_use_the_state_as_of_the_moment(q1: Repo):
+    # zeta was anna's until 03-25. --owner anna since 03-01:
+    # as of 03-24: new zeta; gamma advanced x2, moved back, -500; epsilon won.
+    out = report(q1, "changes", "--as-of", "2026-03-24", "--since", "2026-03-01",
+                 "--owner", "anna")
+    assert rows(out) == change_rows({
+        "new": ("EUR", 1, 4000.0, ["zeta"]),
+        "advanced": ("EUR", 2, 11000.0, ["gamma"]),
+        "moved-back": ("EUR", 1, 5500.0, ["gamma"]),
+        "won": ("EUR", 1, 3000.0, ["epsilon"]),
+        "value-down": ("EUR", 1, -500.0, ["gamma"]),
+    })
+    # as of 03-31 zeta is ville's: it leaves anna's report (and its slip with it)
+    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-01",
+                 "--owner", "anna")
+    assert rows(out) == change_rows({
+        "advanced": ("EUR", 2, 11000.0, ["gamma"]),
+        "moved-back": ("EUR", 1, 5500.0, ["gamma"]),
+        "won": ("EUR", 1, 3000.0, ["epsilon"]),
+        "value-down": ("EUR", 1, -500.0, ["gamma"]),
+    })
+    # --source referral: beta and delta; as of 03-31 slips: beta twice
+    out = report(q1, "slips", "--as-of", "2026-03-31", "--source", "referral")
+    assert out["totals"] == {"deals": 2, "slipped": 1, "slips": 2, "two_or_more": 1}
+
+
+# ------------------------------------------------- leads, activities and sources
+
+# June 2026, all through the CLI (plus one hand-written deal with its own activities):
+#   lead-a  website anna: add 06-01 12:00, contact 06-02 15:00 (27 h), convert 06-05
+#           (deal lead-a EUR 12000 close 09-30), deal won 06-20
+#   lead-b  website ville: add 06-01 12:00, contact 06-04 12:00 (72 h > 48 h SLA),
+#           disqualified 06-06
+#   lead-c  referral anna: add 06-03 12:00, still new on 06-30 (a breach: never contacted)
+#   lead-d  referral ville: add 06-10 12:00, qualified 06-10 18:00 (6 h), no deal
+#   d-web   hand 06-02 ville website EUR 5000, lost 06-25 (no-response); activities:
+#           05-30 note (before the window), 06-03 call with its own owner anna, 06-15
+#           meeting cancelled (no owner: the deal's, ville)
+# activities logged with `log` (which records the user, anna, as their owner): meeting
+# held 06-08 and call 06-12 on deal lead-a; email 06-20 on lead-c; meeting booked 07-02
+# on the account acme-oy (after the window).
+
+
+@pytest.fixture
+def june(crm: Repo) -> Repo:
+    r = crm
+    cli(r, "lead", "add", "Lead A", "--id", "lead-a", "--contact", "Aino", "--source",
+        "website", "--owner", "anna", "--date", "2026-06-01")
+    cli(r, "lead", "add", "Lead B", "--id", "lead-b", "--contact", "Bertil", "--source",
+        "website", "--owner", "ville", "--date", "2026-06-01")
+    write_deal(r, "d-web", "2026-06-02", value="5000.00", owner="ville", source="website",
+               close_date="2026-08-31", extra="""activities:
+  - {date: 2026-05-30, type: note, summary: Found them}
+  - {date: 2026-06-03, type: call, summary: Intro call, owner: anna}
+  - {date: 2026-06-15, type: meeting, summary: Demo, status: cancelled}
+""")
+    cli(r, "lead", "contact", "lead-a", "--date", "2026-06-02T15:00:00+00:00")
+    cli(r, "lead", "add", "Lead C", "--id", "lead-c", "--contact", "Cecilia", "--source",
+        "referral", "--owner", "anna", "--date", "2026-06-03")
+    cli(r, "lead", "contact", "lead-b", "--date", "2026-06-04")
+    cli(r, "lead", "convert", "lead-a", "--value", "12000", "--close-date", "2026-09-30",
+        "--date", "2026-06-05")
+    cli(r, "lead", "disqualify", "lead-b", "--reason", "not-icp", "--date", "2026-06-06")
+    cli(r, "log", "meeting", "deal:lead-a", "Kickoff", "--status", "held",
+        "--date", "2026-06-08")
+    cli(r, "lead", "add", "Lead D", "--id", "lead-d", "--contact", "Dora", "--source",
+        "referral", "--owner", "ville", "--date", "2026-06-10")
+    cli(r, "lead", "convert", "lead-d", "--no-deal", "--date", "2026-06-10T18:00:00+00:00")
+    cli(r, "log", "call", "deal:lead-a", "Follow-up", "--date", "2026-06-12")
+    cli(r, "log", "email", "lead:lead-c", "Intro", "--date", "2026-06-20")
+    cli(r, "deal", "win", "lead-a", "--date", "2026-06-20")
+    cli(r, "deal", "lose", "d-web", "--reason", "no-response", "--date", "2026-06-25")
+    cli(r, "log", "meeting", "acme-oy", "Quarterly review", "--status", "booked",
+        "--date", "2026-07-02")
+    return r
+
+
+def test_sources_leads_to_deals_and_sla(june: Repo):
+    out = report(june, "sources", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    assert out["rows"] == [
+        # lead-c (new), lead-d (qualified after 6 h); no deals from referral
+        {"source": "referral", "leads": 2, "contacted": 1, "qualified": 1,
+         "disqualified": 0, "deals": 0, "won": 0, "won_value": 0.0, "currency": "EUR",
+         "qualify_rate": 0.5, "win_rate": None, "median_first_contact_hours": 6.0},
+        # lead-a (27 h, qualified), lead-b (72 h, disqualified); deals d-web (lost) and
+        # lead-a (won 12000): win rate 1 / 2; median hours (27 + 72) / 2 = 49.5
+        {"source": "website", "leads": 2, "contacted": 2, "qualified": 1,
+         "disqualified": 1, "deals": 2, "won": 1, "won_value": 12000.0, "currency": "EUR",
+         "qualify_rate": 0.5, "win_rate": 0.5, "median_first_contact_hours": 49.5},
+    ]
+    # median of 6, 27, 72 = 27; breaches: lead-b (72 > 48) and lead-c (new for 28.5 days)
+    assert out["totals"] == {"leads": 4, "deals": 2, "won": 1,
+                             "median_first_contact_hours": 27.0, "sla_hours": 48,
+                             "sla_breaches": 2, "won_value_unconverted": {}}
+    # as of 06-02 (end): lead-a and lead-b exist, lead-a contacted after 27 h; lead-b is
+    # 36 h old and still new: no breach yet. d-web is the only deal (open).
+    out = report(june, "sources", "--as-of", "2026-06-02")
+    assert out["rows"] == [
+        {"source": "website", "leads": 2, "contacted": 1, "qualified": 0,
+         "disqualified": 0, "deals": 1, "won": 0, "won_value": 0.0, "currency": "EUR",
+         "qualify_rate": 0.0, "win_rate": 0.0, "median_first_contact_hours": 27.0},
+    ]
+    assert out["totals"]["sla_breaches"] == 0
+
+
+def test_activity_by_month_week_and_owner(june: Repo):
+    # in the window 06-01..06-30: 06-03 call anna (d-web, activity's own owner),
+    # 06-08 meeting held anna, 06-12 call anna (deal lead-a), 06-15 meeting cancelled
+    # ville (d-web), 06-20 email anna (lead-c). Out: 05-30 note, 07-02 booked meeting.
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    assert out["rows"] == [
+        {"period": "2026-06", "type": "call", "owner": "anna", "count": 2},
+        {"period": "2026-06", "type": "email", "owner": "anna", "count": 1},
+        {"period": "2026-06", "type": "meeting", "owner": "anna", "count": 1},
+        {"period": "2026-06", "type": "meeting", "owner": "ville", "count": 1},
+    ]
+    # ISO weeks: 06-03 W23, 06-08 and 06-12 W24, 06-15 W25, 06-20 W25
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
+                 "--by", "week")
+    assert out["rows"] == [
+        {"period": "2026-W23", "type": "call", "owner": "anna", "count": 1},
+        {"period": "2026-W24", "type": "call", "owner": "anna", "count": 1},
+        {"period": "2026-W24", "type": "meeting", "owner": "anna", "count": 1},
+        {"period": "2026-W25", "type": "email", "owner": "anna", "count": 1},
+        {"period": "2026-W25", "type": "meeting", "owner": "ville", "count": 1},
+    ]
+    # ville's only: the cancelled meeting; no won deal of his
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
+                 "--owner", "ville")
+    assert out["rows"] == [{"period": "2026-06", "type": "meeting", "owner": "ville",
+                            "count": 1}]
+
+
+def test_activity_totals(june: Repo):
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    # meetings booked = meetings of any status (held + cancelled) = 2; won deals in the
+    # window: lead-a; activities per won deal = 5 activities / 1 won deal (seed 000:
+    # "the number of actions and their ratio to winning a deal").
+    assert out["totals"] == {"activities": 5, "meetings_booked": 2, "meetings_held": 1,
+                             "meetings_cancelled": 1, "won_deals": 1,
+                             "activities_per_won_deal": 5.0}
+    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
+                 "--owner", "ville")
+    assert out["totals"] == {"activities": 1, "meetings_booked": 1, "meetings_held": 0,
+                             "meetings_cancelled": 1, "won_deals": 0,
+                             "activities_per_won_deal": None}
+
+
+def test_changes_with_leads_and_velocity(june: Repo):
+    # June: new deals d-web (5000) and lead-a (12000 at conversion); lead-a won, d-web
+    # lost; four new leads; lead-a and lead-d converted (status -> qualified).
+    out = report(june, "changes", "--as-of", "2026-06-30", "--since", "2026-06-01",
+                 "--until", "2026-06-30")
+    assert rows(out) == change_rows({
+        "new": ("EUR", 2, 17000.0, ["d-web", "lead-a"]),
+        "won": ("EUR", 1, 12000.0, ["lead-a"]),
+        "lost": ("EUR", 1, 5000.0, ["d-web"]),
+        "new-leads": (None, 4, None, ["lead-a", "lead-b", "lead-c", "lead-d"]),
+        "converted": (None, 2, None, ["lead-a", "lead-d"]),
+    })
+    assert out["totals"] == {"events": 10}
+    # velocity: nothing open; won lead-a 12000 after 06-05..06-20 = 15 days, lost d-web
+    # -> 0 x 0.5 x 12000 / 15 = 0
+    out = report(june, "velocity", "--as-of", "2026-06-30")
+    assert out["rows"] == [{"currency": "EUR", "open_deals": 0, "win_rate": 0.5,
+                            "avg_won_value": 12000.0, "median_cycle_days": 15.0,
+                            "velocity": 0.0}]

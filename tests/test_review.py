@@ -1,0 +1,122 @@
+"""`review REV_RANGE`: a hand-built branch checked figure by figure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import Repo
+
+DEAL = "deals/2026-10/acme-erp.yaml"
+BETA = """
+id: beta-crm
+title: CRM rollout
+account: acme-oy
+pipeline: default
+stage: needs-analysis
+status: open
+value: 10000
+currency: EUR
+close_date: 2027-02-28
+owner: anna
+created: 2026-11-03
+"""
+
+
+def commit(repo: Repo, when: str, message: str) -> str:
+    repo.git("add", "-A")
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", "commit", "-qm", message], cwd=repo.root, env=env, check=True)
+    return repo.head()
+
+
+def edit(repo: Repo, old: str, new: str) -> None:
+    path = repo.root / DEAL
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def branch(filled: Repo) -> Repo:
+    """main: acme-erp open in needs-analysis at 48,000 (10 %). feature: four commits."""
+    filled.git("checkout", "-qb", "feature")
+    edit(filled, "stage: needs-analysis", "stage: proposal")
+    edit(filled, "value: 48000.00", "value: 52000.00")
+    commit(filled, "2026-11-02T10:00:00Z", "advance and raise")
+    filled.write("deals/2026-11/beta-crm.yaml", BETA)
+    commit(filled, "2026-11-03T10:00:00Z", "new deal")
+    edit(filled, "close_date: 2027-01-31", "close_date: 2027-03-31")
+    commit(filled, "2026-11-04T10:00:00Z", "slip")
+    edit(filled, "stage: proposal", "stage: needs-analysis")
+    commit(filled, "2026-11-05T10:00:00Z", "back without a reason")
+    return filled
+
+
+def rows(payload: dict) -> dict:
+    return {r["change"]: (r["count"], r["value"], r["deals"]) for r in payload["rows"]
+            if r["count"]}
+
+
+def test_review_of_a_branch_figure_by_figure(branch: Repo):
+    r = branch.run("review", "main..feature", "--format", "json")
+    assert r.exit_code == 0, r.output
+    p = json.loads(r.output)
+    assert p["commits"] == 4
+    assert rows(p) == {
+        "new": (1, 10000.0, ["beta-crm"]),
+        "advanced": (1, 52000.0, ["acme-erp"]),
+        "moved-back": (1, 52000.0, ["acme-erp"]),
+        "value-up": (1, 4000.0, ["acme-erp"]),        # 52,000 - 48,000
+        "slipped": (1, 52000.0, ["acme-erp"]),
+    }
+    pipe = p["pipeline"]
+    assert pipe["before"] == {"EUR": {"count": 1, "value": 48000.0, "weighted": 4800.0}}
+    # after: acme-erp back in needs-analysis (10 %): 5,200; beta-crm 10 %: 1,000
+    assert pipe["after"] == {"EUR": {"count": 2, "value": 62000.0, "weighted": 6200.0}}
+    assert pipe["change"] == {"EUR": {"count": 1, "value": 14000.0, "weighted": 1400.0}}
+    assert [v["message"].split(": ", 1)[1] for v in p["violations"]] == [
+        "deal acme-erp moved back proposal -> needs-analysis without a recorded reason "
+        "(rules.backward: with-reason; use `deal move --reason`)"]
+    assert [(e["deal"], e["change"], e["old"], e["new"]) for e in p["events"]] == [
+        ("acme-erp", "advanced", "needs-analysis", "proposal"),
+        ("acme-erp", "value-up", 4800000, 5200000),
+        ("beta-crm", "new", None, None),
+        ("acme-erp", "slipped", "2027-01-31", "2027-03-31"),
+        ("acme-erp", "moved-back", "proposal", "needs-analysis"),
+    ]
+
+
+def test_markdown_is_a_pull_request_comment(branch: Repo):
+    r = branch.run("review", "main..feature")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("### Pipeline review: `main..feature`\n\n4 commit(s).")
+    assert "| value-up | 1 | 4,000.00 EUR | acme-erp |" in r.output
+    assert "| EUR | 2 (+1) | 62,000.00 (+14,000.00) | 6,200.00 (+1,400.00) |" in r.output
+    assert "**Pipeline rules broken in this range**" in r.output
+
+
+def test_after_a_merge_the_range_counts_each_change_once(branch: Repo):
+    branch.git("checkout", "-q", "main")
+    edit(branch, "title: Order-processing automation", "title: Order automation")
+    base = commit(branch, "2026-11-06T10:00:00Z", "main moves on")
+    branch.git("merge", "-q", "--no-ff", "feature", "-m", "merge feature")
+    # the pull request as GitHub shows it: from the merge base
+    p = json.loads(branch.run("review", "main~1...feature", "--format", "json").output)
+    assert rows(p)["advanced"] == (1, 52000.0, ["acme-erp"])
+    # after merging: main's first parent to the merge, every change once
+    p = json.loads(branch.run("review", f"{base}..main", "--format", "json").output)
+    assert p["commits"] == 5  # four on the branch and the merge
+    assert {k: v[0] for k, v in rows(p).items()} == {
+        "new": 1, "advanced": 1, "moved-back": 1, "value-up": 1, "slipped": 1}
+
+
+def test_bad_ranges_are_usage_errors(branch: Repo):
+    before = branch.snapshot()
+    r = branch.run("review", "main..nope")
+    assert r.exit_code == 2 and "unknown revision 'nope'" in r.output
+    r = branch.run("review", "--", "--upload-pack=x..main")
+    assert r.exit_code == 2
+    assert branch.snapshot() == before
