@@ -72,7 +72,8 @@ def available(root: Path | None) -> list[str]:
 
 def _read(path: Path, trusted: bool) -> str | None:
     """The template's text, None if absent; symlinks in the repository are refused."""
-    flags = os.O_RDONLY | (0 if trusted else os.O_NOFOLLOW)
+    # O_NONBLOCK: a FIFO named like a template must not hang the command
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if trusted else os.O_NOFOLLOW)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -277,8 +278,7 @@ def render(name: str, context: dict[str, Any], root: Path | None, *,
             out.append(chunk)
         return "".join(out)
     except TemplateNotFound as err:
-        wanted = err.name if err.name != name else name
-        raise TemplateError(f"no template {wanted!r} in {REPO_DIR}/ or the shipped ones "
+        raise TemplateError(f"no template {err.name!r} in {REPO_DIR}/ or the shipped ones "
                             f"({', '.join(available(root))})") from None
     except TemplateSyntaxError as err:
         where = f"{err.filename or err.name}:{err.lineno}"

@@ -123,6 +123,12 @@ def test_an_include_cannot_leave_the_template_folders(root: Path):
         render("inc.md.j2", {}, root)
 
 
+def test_a_fifo_named_like_a_template_is_refused_without_hanging(root: Path):
+    os.mkfifo(root / "templates" / "pipe.md.j2")
+    with pytest.raises(SalescliError, match="^pipe.md.j2 is not a regular file$"):
+        render("pipe.md.j2", {}, root)
+
+
 def test_output_is_bounded(root: Path):
     refused(root, "big.md.j2", "{% for i in range(100000) %}{{ 'x' * 99 }}{% endfor %}",
             f"templates/big.md.j2: output larger than {MAX_OUTPUT} characters; refused")
