@@ -14,11 +14,27 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def product_of(item: Any, products: Any) -> Any:
+    """The price list's entry for the item's `product`, or None."""
+    if not item.product:
+        return None
+    return next((p for p in products.products if p.sku == item.product), None)
+
+
+def item_billing(item: Any, products: Any) -> str:
+    """The item's billing as written, else its product's, else one-time."""
+    written = getattr(item, "model_fields_set", None)  # None: a plain namespace, as given
+    if written is None or "billing" in written:
+        return item.billing
+    product = product_of(item, products)
+    return product.billing if product is not None else item.billing
+
+
 def unit_price(item: Any, products: Any) -> Decimal | None:
     """The item's own price, else the price list's (the highest tier whose min <= qty)."""
     if item.unit_price is not None:
         return item.unit_price
-    product = next((p for p in products.products if p.sku == item.product), None)
+    product = product_of(item, products)
     if product is None:
         return None
     price = product.unit_price
@@ -40,7 +56,7 @@ def item_total(item: Any, products: Any) -> Decimal | None:
     net = line_net(item, products)
     if net is None:
         return None
-    cycles = item.cycles or CYCLES_PER_YEAR[item.billing]
+    cycles = item.cycles or CYCLES_PER_YEAR[item_billing(item, products)]
     return net * cycles
 
 

@@ -1,0 +1,257 @@
+"""`salescli agenda`: the six VALKEA phases, in English and Finnish, from the repository."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import Repo
+
+NBSP = "\xa0"
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    settings = (repo.root / "salescli.yaml").read_text()
+    repo.write("salescli.yaml", settings.replace("locale: en_US", "locale: fi_FI").replace(
+        "company:\n  name: null", "company:\n  name: Hubble Oy"))
+    repo.write("products.yaml", """
+        currency: EUR
+        products:
+          - {sku: silma-pro, name: Silma.io Pro, unit: month, unit_price: 300.00,
+             tax_rate: 25.5, billing: monthly, tiers: [{min: 10, unit_price: 270.00}]}
+        """)
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        business_id: 1234567-8
+        industry: wholesale
+        region: Satakunta
+        size: 50-249
+        created: 2026-10-01
+        contacts:
+          - {id: matti-v, name: Matti Virtanen, title: CFO, role: economic-buyer, influence: high}
+          - {id: liisa-k, name: Liisa Koski, title: IT lead, role: technical-evaluator,
+             influence: medium, reports_to: matti-v}
+          - {id: pekka-p, name: Pekka P}
+        activities:
+          - {date: 2026-10-05, type: call, summary: Intro call, outcome: Meeting booked}
+        notes: Family-owned, values long partnerships.
+        """)
+    repo.write("deals/2026-10/acme-erp.yaml", """
+        id: acme-erp
+        title: Order-processing automation
+        account: acme-oy
+        stage: proposal
+        close_date: 2027-01-31
+        owner: anna
+        created: 2026-10-01
+        stakeholders:
+          - {contact: matti-v}
+          - {contact: liisa-k}
+        next_step: {action: Send revised quote, due: 2026-11-18}
+        items:
+          - {product: silma-pro, quantity: 12, discount: 10}
+          - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}
+        quotes:
+          - {number: Q-2026-0003, version: 2, date: 2026-11-02, total: 39792.00, currency: EUR,
+             file: quotes/acme-erp/Q-2026-0003-v2.md}
+        checklist:
+          proposal: [Commercial proposal sent]
+        activities:
+          - date: 2026-10-12
+            type: meeting
+            summary: First meeting
+            status: held
+            evaluation: {went_well: Clear agenda, improve: Ask about budget earlier}
+          - {date: 2026-11-02, type: email, summary: Quote sent}
+        notes: Orders are typed in by hand from e-mail
+        """)
+    repo.write("deals/2026-10/acme-old.yaml", """
+        id: acme-old
+        title: Warehouse scanners
+        account: acme-oy
+        stage: proposal
+        status: lost
+        lost_reason: price
+        lost_date: 2026-10-20
+        created: 2026-10-02
+        """)
+    repo.write("deals/2026-10/fresh.yaml", """
+        id: fresh
+        title: AI pilot
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-03-31
+        value: 12000
+        created: 2026-10-03
+        """)
+    repo.commit()
+    return repo
+
+
+def phases(text: str) -> dict[int, str]:
+    """The agenda's sections by phase number, and 0 for what comes before them."""
+    parts = re.split(r"^## (\d)\. .*$", text, flags=re.M)
+    out = {0: parts[0]}
+    for number, body in zip(parts[1::2], parts[2::2], strict=True):
+        out[int(number)] = body.strip()
+    return out
+
+
+def agenda(repo: Repo, *args: str) -> dict[int, str]:
+    before, files = repo.head(), repo.snapshot()
+    r = repo.run("agenda", *args)
+    assert r.exit_code == 0, r.output
+    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
+    return phases(r.stdout)
+
+
+def test_every_phase_in_english_from_the_repository(crm: Repo):
+    p = agenda(crm, "acme-erp", "--lang", "en", "--date", "2026-11-20")
+    assert sorted(p) == [0, 1, 2, 3, 4, 5, 6]
+    # English words, the settings' fi_FI dates and money
+    assert p[0].startswith("# Meeting agenda: Order-processing automation — Acme Oy\n\n"
+                           "20.11.2026 · VALKEA · stage: Proposal\n")
+    prep = p[1]
+    assert "**Goal of the meeting:** Present the proposed solution and check that it meets " \
+        "the need and the decision criteria." in prep
+    # the stage's checklist, less what is ticked
+    assert "- [ ] Solution and scope agreed with the customer\n" in prep
+    assert "Commercial proposal sent" not in prep
+    assert ("**Account:** Acme Oy · business ID 1234567-8 · wholesale · Satakunta · "
+            "50-249 employees") in prep
+    assert "> Family-owned, values long partnerships." in prep
+    assert "| Matti Virtanen | CFO | economic-buyer | high |  |" in prep
+    assert "| Liisa Koski | IT lead | technical-evaluator | medium | Matti Virtanen |" in prep
+    assert "Others at Acme Oy: Pekka P" in prep
+    assert ("- 5.10.2026 call: Intro call — Meeting booked\n- 12.10.2026 meeting: First meeting\n"
+            "- 2.11.2026 email: Quote sent") in prep
+    assert "**Open next step:** Send revised quote (due 18.11.2026, overdue)" in prep
+
+    opening = p[2]
+    assert "1. Yourself (anna)" in opening
+    assert "2. Your company (Hubble Oy)" in opening
+    assert "3. The offering: Silma.io Pro, Integration work." in opening
+    assert "processes" not in opening
+
+    listen = p[3]
+    assert ("- [x] **Need**: Order-processing automation: Orders are typed in by hand from "
+            "e-mail. Confirm it in their words.") in listen
+    assert f"- [x] **Resources**: budget indication 39{NBSP}792,00{NBSP}€;" in listen
+    assert ("- [x] **Buying process**: decides: Matti Virtanen, CFO (economic-buyer, high "
+            "influence). Expected close 31.1.2027.") in listen
+    assert "- [x] **Earlier experiences**: Warehouse scanners (lost, price); AI pilot (open). " \
+        in listen
+    for topic in ("Goal", "Decision criteria", "Values and attitudes"):
+        assert f"- [ ] **{topic}**: ask" in listen
+
+    position = p[4]
+    assert (f"| Silma.io Pro | 12 month | 270,00{NBSP}€ | 10{NBSP}% | monthly | "
+            f"2{NBSP}916,00{NBSP}€ |") in position
+    assert (f"| Integration work | 40 h | 120,00{NBSP}€ |  | one-time | "
+            f"4{NBSP}800,00{NBSP}€ |") in position
+    assert (f"Latest quote: Q-2026-0003 v2 of 2.11.2026, 39{NBSP}792,00{NBSP}€ excluding VAT "
+            "(quotes/acme-erp/Q-2026-0003-v2.md).") in position
+
+    progress = p[5]
+    assert "Nothing is missing for **Negotiation**: `salescli deal advance acme-erp`." \
+        in progress
+    assert "Then, in Negotiation: Objections and open terms listed; Final price and " \
+        "conditions agreed." in progress
+
+    evaluation = p[6]
+    assert "- What went well?\n- What to improve next time?" in evaluation
+    assert ("Last time (12.10.2026): went well: Clear agenda; to improve: Ask about budget "
+            "earlier.") in evaluation
+    assert ('salescli log meeting acme-erp "Meeting" --date 2026-11-20 --status held \\\n'
+            '    --went-well "..." --improve "..."') in evaluation
+
+
+def test_every_phase_in_finnish_from_the_repository(crm: Repo):
+    p = agenda(crm, "acme-erp", "--date", "2026-11-20")  # fi from the settings' locale
+    assert p[0].startswith("# Tapaamisen agenda: Order-processing automation — Acme Oy\n\n"
+                           "20.11.2026 · VALKEA · vaihe: Proposal\n")
+    assert "**Tapaamisen tavoite:** Esittää ratkaisuehdotus" in p[1]
+    assert "- [ ] Solution and scope agreed with the customer" in p[1]
+    assert "**Asiakas:** Acme Oy · Y-tunnus 1234567-8 · wholesale · Satakunta · 50-249 henkeä" \
+        in p[1]
+    assert "| Matti Virtanen | CFO | budjetista päättävä | suuri |  |" in p[1]
+    assert "| Liisa Koski | IT lead | tekninen arvioija | kohtalainen | Matti Virtanen |" in p[1]
+    assert "- 5.10.2026 puhelu: Intro call — Meeting booked" in p[1]
+    assert "**Avoin seuraava askel:** Send revised quote (määräpäivä 18.11.2026, myöhässä)" \
+        in p[1]
+    assert "1. Itsesi (anna)" in p[2] and "2. Yrityksesi (Hubble Oy)" in p[2]
+    assert "3. Tarjoomasi: Silma.io Pro, Integration work." in p[2]
+    assert "- [x] **Tarve**: Order-processing automation: Orders are typed in by hand" in p[3]
+    assert f"- [x] **Resurssit**: budjettiarvio 39{NBSP}792,00{NBSP}€;" in p[3]
+    assert ("- [x] **Ostoprosessi**: päättää: Matti Virtanen, CFO (budjetista päättävä, "
+            "vaikutusvalta suuri). Arvioitu päätös 31.1.2027.") in p[3]
+    assert "- [x] **Aiemmat kokemukset**: Warehouse scanners (menetetty, price)" in p[3]
+    for topic in ("Tavoite", "Päätöksentekokriteerit", "Arvot ja asenteet"):
+        assert f"- [ ] **{topic}**: kysy" in p[3]
+    assert (f"| Silma.io Pro | 12 month | 270,00{NBSP}€ | 10{NBSP}% | kuukausittain | "
+            f"2{NBSP}916,00{NBSP}€ |") in p[4]
+    assert "Viimeisin tarjous: Q-2026-0003 v2, 2.11.2026" in p[4]
+    assert "Vaiheeseen **Negotiation** ei puutu mitään: `salescli deal advance acme-erp`." \
+        in p[5]
+    assert "- Mikä meni hyvin?\n- Mitä kehitettävää ensi kertaan?" in p[6]
+    assert "Edellisellä kerralla (12.10.2026): hyvin meni: Clear agenda; kehitettävää: Ask " \
+        "about budget earlier." in p[6]
+    assert 'salescli log meeting acme-erp "Tapaaminen" --date 2026-11-20 --status held' in p[6]
+
+
+@pytest.mark.parametrize("lang,opening,goal", [
+    ("en", "3. The customer's own processes, before any product: ask how Acme Oy works today,",
+     "**Goal of the meeting:** Get to know the customer's business and processes"),
+    ("fi", "3. Asiakkaan omat prosessit ennen tuotteita: pyydä kertomaan, miten Acme Oy toimii",
+     "**Tapaamisen tavoite:** Tutustua asiakkaan liiketoimintaan ja prosesseihin"),
+])
+def test_a_first_meeting_opens_with_the_customers_processes(crm: Repo, lang: str,
+                                                           opening: str, goal: str):
+    # `fresh` has had no meeting, and the account's only activity is a call
+    p = agenda(crm, "fresh", "--lang", lang, "--date", "2026-11-20")
+    assert opening in p[2] and goal in p[1]
+    assert ("first meeting" if lang == "en" else "ensimmäinen tapaaminen") in p[0]
+    # a meeting held before the date makes it a follow-up; the flag decides in the end
+    assert opening not in agenda(crm, "acme-erp", "--lang", lang, "--date", "2026-11-20")[2]
+    assert opening in agenda(crm, "acme-erp", "--lang", lang, "--first-meeting")[2]
+    assert opening not in agenda(crm, "fresh", "--lang", lang, "--follow-up")[2]
+    assert opening in agenda(crm, "acme-erp", "--lang", lang, "--date", "2026-10-12")[2]
+
+
+def test_progress_lists_what_the_next_stage_still_requires(crm: Repo):
+    en = agenda(crm, "fresh", "--lang", "en", "--date", "2026-11-20")[5]
+    assert ("Before **Proposal**, still missing:\n"
+            "- [ ] a stakeholder who decides (economic buyer or decision-maker)\n"
+            "- [ ] the items to offer\n") in en
+    fi = agenda(crm, "fresh", "--lang", "fi", "--date", "2026-11-20")[5]
+    assert ("Ennen vaihetta **Proposal** puuttuu vielä:\n"
+            "- [ ] päättäjä sidosryhmänä (budjetista päättävä tai päätöksentekijä)\n"
+            "- [ ] tarjottavat tuotteet ja palvelut\n") in fi
+    # what it lacks is also what `deal advance` refuses with
+    r = crm.run("deal", "advance", "fresh")
+    assert r.exit_code == 1 and "decision-maker" in r.stderr and "`items`" in r.stderr
+    # without items and activities the other phases say so
+    p = agenda(crm, "fresh", "--lang", "en", "--date", "2026-11-20")
+    assert "No items yet: present the direction of the solution" in p[4]
+    assert "No quote yet." in p[4]
+    assert "**Open next step:** none agreed" in p[1]
+
+
+def test_out_writes_the_file_and_commits_nothing(crm: Repo, tmp_path):
+    out = tmp_path / "agenda.md"
+    before = crm.head()
+    r = crm.run("agenda", "acme-erp", "--lang", "en", "--out", str(out))
+    assert r.exit_code == 0 and r.stdout == f"Agenda for acme-erp written to {out}\n"
+    assert out.read_text().startswith("# Meeting agenda: Order-processing automation")
+    assert crm.head() == before and crm.status() == ""
+
+
+def test_refusals(crm: Repo):
+    r = crm.run("agenda", "nope")
+    assert r.exit_code == 1 and r.stderr.startswith("Error: no deal 'nope' in deals/")
+    r = crm.run("agenda", "acme-erp", "--lang", "sv")
+    assert r.exit_code == 2
+    r = crm.run("agenda", "acme-erp", "--date", "20.11.2026")
+    assert r.exit_code == 2 and r.stderr == "Error: invalid date '20.11.2026': use YYYY-MM-DD\n"

@@ -1,0 +1,233 @@
+"""`salescli quote` end to end: one commit with the document and the deal's record."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Repo
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+NBSP = "\xa0"
+
+
+@pytest.fixture
+def quoting(repo: Repo) -> Repo:
+    settings = (repo.root / "salescli.yaml").read_text()
+    settings = settings.replace("locale: en_US", "locale: fi_FI").replace(
+        "company:\n  name: null", "company:\n  name: Hubble Oy")
+    repo.write("salescli.yaml", settings)
+    repo.write("products.yaml", """
+        currency: EUR
+        products:
+          - sku: silma-pro
+            name: Silma.io Pro
+            unit: month
+            unit_price: 300.00
+            tax_rate: 25.5
+            billing: monthly
+            tiers:
+              - {min: 10, unit_price: 270.00}
+        """)
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        business_id: 1234567-8
+        created: 2026-10-01
+        contacts:
+          - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
+        """)
+    repo.write(DEAL_FILE, """
+        # Acme's ERP deal: keep this comment
+        id: acme-erp
+        title: Order-processing <script>alert(1)</script>
+        account: acme-oy
+        stage: needs-analysis
+        value: 48000.00
+        close_date: 2027-01-31
+        created: 2026-10-01
+        stakeholders:
+          - {contact: matti-virtanen}
+        items:
+          - {product: silma-pro, quantity: 12, discount: 10}   # the pilot's price
+          - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}
+        notes: ""
+        """)
+    repo.write("deals/2026-10/beta-crm.yaml", """
+        id: beta-crm
+        title: CRM
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-01-31
+        created: 2026-10-02
+        items:
+          - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24, discount: 20}
+        """)
+    repo.commit()
+    return repo
+
+
+def unchanged(repo: Repo, args: list[str], code: int = 0):
+    """Run a command that must write and commit nothing; return its result."""
+    before, files = repo.head(), repo.snapshot()
+    r = repo.run(*args)
+    assert r.exit_code == code, r.output
+    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
+    return r
+
+
+def test_dry_run_prints_the_quote_and_commits_nothing(quoting: Repo):
+    r = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--date", "2026-11-20"])
+    out = r.stdout
+    assert out.startswith("# Quote Q-2026-0001\n")
+    assert "| Date | 20.11.2026 |" in out and "| Valid until | 20.12.2026 |" in out
+    assert f"| 1 | Silma.io Pro | 12 month | 270,00{NBSP}€ | 10{NBSP}% | 25,5{NBSP}% | " \
+        f"per month × 12 | 2{NBSP}916,00{NBSP}€ | 34{NBSP}992,00{NBSP}€ |" in out
+    assert f"| One-time | 4{NBSP}800,00{NBSP}€ |" in out
+    assert f"| Recurring per month | 2{NBSP}916,00{NBSP}€ / month |" in out
+    assert f"| Total excluding VAT | 39{NBSP}792,00{NBSP}€ |" in out
+    assert f"| VAT 25,5{NBSP}% of 39{NBSP}792,00{NBSP}€ | 10{NBSP}146,96{NBSP}€ |" in out
+    assert f"| **Total including VAT** | **49{NBSP}938,96{NBSP}€** |" in out
+    assert "**From:** Hubble Oy" in out
+    assert "**To:** Acme Oy, business ID 1234567-8" in out
+    assert "**Contact:** Matti Virtanen, CFO" in out
+    assert "DRAFT" not in out
+
+
+def test_a_quote_is_written_recorded_and_committed_in_one_commit(quoting: Repo):
+    preview = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--date", "2026-11-20"])
+    r = quoting.run("quote", "acme-erp", "--date", "2026-11-20")
+    assert r.exit_code == 0, r.output
+    sha = quoting.head()[:7]
+    assert r.stdout == (f"Quote Q-2026-0001 v1 for acme-erp: quotes/acme-erp/Q-2026-0001-v1.md "
+                        f"(49{NBSP}938,96{NBSP}€ incl. VAT) [{sha}]\n")
+    assert quoting.git("show", "--name-only", "--format=%s%n%b%n%aI", "HEAD").split("\n") == [
+        "deal(acme-erp): quote Q-2026-0001 v1", "Salescli-Event: quote", "",
+        "2026-11-20T12:00:00+00:00", "", DEAL_FILE, "quotes/acme-erp/Q-2026-0001-v1.md", ""]
+    assert quoting.status() == ""
+    # the committed document is what --dry-run showed
+    assert (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.md").read_text() == preview.stdout
+    # round trip: only the quotes list is added, the comments stay
+    text = (quoting.root / DEAL_FILE).read_text()
+    assert text.startswith("# Acme's ERP deal: keep this comment\n")
+    assert "  - {product: silma-pro, quantity: 12, discount: 10}   # the pilot's price\n" in text
+    diff = quoting.git("diff", "-U0", "HEAD~1", "--", DEAL_FILE).splitlines()
+    assert [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")] == [
+        "+quotes:", "+  - {number: Q-2026-0001, version: 1, date: 2026-11-20, total: 39792.00, "
+        "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md}"]
+    assert ("quotes:\n  - {number: Q-2026-0001, version: 1, date: 2026-11-20, total: 39792.00, "
+            "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md}\nnotes:") in text
+    assert "acme-erp" not in quoting.run("check").output  # (beta-crm awaits its approval)
+
+
+def test_versions_of_a_deal_and_numbers_across_deals_and_years(quoting: Repo):
+    quoting.run("deal", "set", "beta-crm", "approved_by=ville")
+    runs = [("acme-erp", "2026-11-20", "md"), ("acme-erp", "2026-11-25", "html"),
+            ("beta-crm", "2026-12-01", "md"), ("beta-crm", "2027-01-03", "md")]
+    for deal_id, day, fmt in runs:
+        r = quoting.run("quote", deal_id, "--date", day, "--format", fmt)
+        assert r.exit_code == 0, r.output
+    assert sorted(p.relative_to(quoting.root).as_posix()
+                  for p in (quoting.root / "quotes").rglob("*-v*")) == [
+        "quotes/acme-erp/Q-2026-0001-v1.md", "quotes/acme-erp/Q-2026-0001-v2.html",
+        "quotes/beta-crm/Q-2026-0002-v1.md", "quotes/beta-crm/Q-2026-0002-v2.md"]
+    quoting.repo._cache.clear()
+    beta = quoting.repo.load("deal", "beta-crm")
+    assert [(q.number, q.version, str(q.date), q.total) for q in beta.quotes] == [
+        ("Q-2026-0002", 1, "2026-12-01", 800), ("Q-2026-0002", 2, "2027-01-03", 800)]
+    assert "total: 800.00," in (quoting.root / "deals/2026-10/beta-crm.yaml").read_text()
+    # a new deal quoted in 2027 starts the year's sequence
+    quoting.write("deals/2026-10/gamma.yaml", """
+        id: gamma
+        title: Gamma
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-03-01
+        created: 2026-10-03
+        items:
+          - {name: Thing, unit_price: 10.00, tax_rate: 0}
+        """)
+    quoting.commit()
+    r = quoting.run("quote", "gamma", "--date", "2027-01-04")
+    assert "Q-2027-0001 v1" in r.stdout, r.output
+    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v2.html").read_text()
+    assert "@page { size: A4;" in html and "<h1>Quote Q-2026-0001 <small>(version 2)" in html
+
+
+def test_an_unapproved_discount_is_refused_and_nothing_is_written(quoting: Repo):
+    r = unchanged(quoting, ["quote", "beta-crm"], code=1)
+    assert r.stderr == (
+        "Error: cannot quote beta-crm: item 1 has a 20% discount, over the 15% approval "
+        "threshold, and the deal has no approved_by; set it (salescli deal set beta-crm "
+        "approved_by=NAME) or render a --draft\n")
+    unchanged(quoting, ["quote", "beta-crm", "--dry-run"], code=1)
+
+
+def test_a_draft_renders_marked_and_records_nothing(quoting: Repo):
+    r = unchanged(quoting, ["quote", "beta-crm", "--draft"])
+    assert r.stdout.startswith(
+        f"> **DRAFT — not a valid offer.** The discount on item 1 is over the 15{NBSP}% approval "
+        "threshold and awaits approval.\n\n# Quote Q-2026-0001\n")
+    html = unchanged(quoting, ["quote", "beta-crm", "--draft", "--format", "html"]).stdout
+    assert '<div class="watermark">DRAFT</div>' in html
+    assert "DRAFT — not a valid offer." in html
+
+
+def test_html_escapes_record_text(quoting: Repo):
+    html = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--format", "html"]).stdout
+    assert "<script>" not in html
+    assert "Order-processing &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_failed_commit_restores_the_deal_and_removes_the_document(quoting: Repo):
+    hook = quoting.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'error: quotes frozen' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    r = unchanged(quoting, ["quote", "acme-erp"], code=1)
+    assert r.stderr == "Error: commit failed, nothing changed: error: quotes frozen\n"
+    assert not (quoting.root / "quotes" / "acme-erp").exists() or not any(
+        (quoting.root / "quotes" / "acme-erp").iterdir())
+
+
+def test_no_commit_writes_both_files_unstaged(quoting: Repo):
+    before = quoting.head()
+    r = quoting.run("quote", "acme-erp", "--no-commit")
+    assert r.exit_code == 0 and "(not committed)" in r.stdout
+    assert quoting.head() == before
+    assert sorted(quoting.status().splitlines()) == [f" M {DEAL_FILE}", "?? quotes/acme-erp/"]
+
+
+def test_refusals(quoting: Repo):
+    quoting.write("deals/2026-10/empty.yaml", """
+        id: empty
+        title: Empty
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-03-01
+        created: 2026-10-03
+        """)
+    quoting.commit()
+    r = unchanged(quoting, ["quote", "empty"], code=1)
+    assert r.stderr == ("Error: empty has no items to quote; add them with "
+                        "`salescli deal item add empty PRODUCT`\n")
+    r = unchanged(quoting, ["quote", "nope"], code=1)
+    assert r.stderr.startswith("Error: no deal 'nope' in deals/")
+    r = unchanged(quoting, ["quote", "../x"], code=2)
+    assert "invalid" in r.stderr and r.stderr.count("\n") == 1
+    r = unchanged(quoting, ["quote", "acme-erp", "--format", "pdf"], code=2)
+
+
+def test_the_repositorys_template_overrides_the_shipped_one(quoting: Repo):
+    quoting.write("templates/quote.md.j2", "Tarjous {{ quote.number }}: "
+                  "{{ quote.totals.gross|money }} ({{ quote.date|date }})\n")
+    quoting.commit()
+    r = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--date", "2026-11-20"])
+    assert r.stdout == f"Tarjous Q-2026-0001: 49{NBSP}938,96{NBSP}€ (20.11.2026)\n"
+
+
+def test_a_hostile_template_is_refused_before_anything_is_written(quoting: Repo):
+    quoting.write("templates/quote.md.j2",
+                  "Quote\n{{ cycler.__init__.__globals__.os.system('touch pwned') }}\n")
+    quoting.commit()
+    r = unchanged(quoting, ["quote", "acme-erp"], code=1)
+    assert r.stderr == ("Error: templates/quote.md.j2:2: refused by the template sandbox: "
+                        "access to attribute '__init__' of 'type' object is unsafe.\n")
+    assert not (quoting.root / "pwned").exists()

@@ -1,0 +1,143 @@
+"""The template engine's guarantees: sandbox, strict variables, escaping, lookup, bounds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from salescli.errors import SalescliError, UsageError
+from salescli.templates import MAX_OUTPUT, available, render
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "templates").mkdir()
+    return tmp_path
+
+
+def write(root: Path, name: str, text: str) -> None:
+    (root / "templates" / name).write_text(text, encoding="utf-8")
+
+
+def refused(root: Path, name: str, text: str, message: str, context: dict | None = None):
+    write(root, name, text)
+    with pytest.raises(SalescliError) as err:
+        render(name, context or {"deal": {"title": "ERP", "items": []}}, root)
+    assert str(err.value) == message
+
+
+CANARY = "/tmp/salescli-template-canary"
+
+
+@pytest.mark.parametrize("payload,message", [
+    ("{{ cycler.__init__.__globals__.os.popen('touch " + CANARY + "').read() }}",
+     "access to attribute '__init__' of 'type' object is unsafe."),
+    # str.format runs in the sandbox's formatter: `__class__` gives an unsafe undefined
+    ("{{ \"{0.__class__.__init__.__globals__}\"|attr('format')(cycler) }}",
+     "access to attribute '__init__' of 'StrictUndefined' object is unsafe."),
+    ("{{ (\"{0.__init__.__globals__[os].popen}\"|attr('format'))(cycler) }}",
+     "access to attribute '__init__' of 'type' object is unsafe."),
+    ("{{ ()|attr('__class__') }}", "access to attribute '__class__' of 'tuple' object is unsafe."),
+    ("{{ lipsum.__globals__['os'].system('touch " + CANARY + "') }}",
+     "access to attribute '__globals__' of 'function' object is unsafe."),
+    ("{{ deal._values }}", "access to attribute '_values' of 'Data' object is unsafe."),
+    ("{{ 'x' * 10000000 }}", "the product of a sequence is too long"),
+    ("{{ 9 ** 99999999 }}", "exponent 99999999 is too large"),
+])
+def test_sandbox_escapes_are_refused_and_nothing_runs(root: Path, payload: str, message: str):
+    if os.path.exists(CANARY):
+        os.unlink(CANARY)
+    refused(root, "evil.md.j2", "Dear customer,\n" + payload + "\n",
+            f"templates/evil.md.j2:2: refused by the template sandbox: {message}")
+    assert not os.path.exists(CANARY)
+
+
+def test_templates_cannot_change_the_data(root: Path):
+    refused(root, "mut.md.j2", "{% set x = quote.lines.append(1) %}",
+            "templates/mut.md.j2:1: refused by the template sandbox: access to attribute "
+            "'append' of 'list' object is unsafe.", {"quote": _Quote()})
+
+
+class _Quote:
+    lines: list = []
+
+
+def test_an_undefined_variable_names_the_template_and_line(root: Path):
+    refused(root, "u.md.j2", "Hello\n\n{{ deal.title }} {{ deal.nope }}\n",
+            "templates/u.md.j2:3: undefined: "
+            "'Data object' has no attribute 'nope'")
+    refused(root, "v.md.j2", "{{ customer }}", "templates/v.md.j2:1: undefined: "
+            "'customer' is undefined")
+    refused(root, "s.md.j2", "a\n{% if %}\n", "templates/s.md.j2:2: template syntax error: "
+            "Expected an expression, got 'end of statement block'")
+
+
+def test_records_read_by_attribute_even_where_dict_methods_have_the_name(root: Path):
+    write(root, "items.md.j2", "{% for i in deal.items %}{{ i.name }};{% endfor %}"
+          "{{ deal['items'][1].name }} {{ deal.items|length }} {{ 'title' in deal }}")
+    deal = {"title": "ERP", "items": [{"name": "A"}, {"name": "B"}]}
+    assert render("items.md.j2", {"deal": deal}, root) == "A;B;B 2 True"
+
+
+def test_html_is_escaped_and_markdown_is_not(root: Path):
+    title = "<script>alert('x')</script> & co"
+    write(root, "t.html.j2", "<h1>{{ deal.title }}</h1>")
+    write(root, "t.md.j2", "# {{ deal.title }}")
+    assert render("t.html.j2", {"deal": {"title": title}}, root) == (
+        "<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co</h1>")
+    assert render("t.md.j2", {"deal": {"title": title}}, root) == f"# {title}"
+
+
+def test_a_symlinked_template_or_folder_is_refused(root: Path, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password\n")
+    (root / "templates" / "quote.md.j2").symlink_to(secret)
+    with pytest.raises(SalescliError) as err:
+        render("quote.md.j2", {}, root)
+    assert str(err.value) == ("templates/quote.md.j2 is a symbolic link; salescli renders only "
+                              "regular files in templates/ (copy the file instead)")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "x.md.j2").write_text("hi")
+    (root / "templates" / "quote.md.j2").unlink()
+    (root / "templates").rmdir()
+    (root / "templates").symlink_to(other)
+    with pytest.raises(SalescliError) as err:
+        render("x.md.j2", {}, root)
+    assert str(err.value) == ("templates/ is a symbolic link; salescli reads templates only "
+                              "from a real folder in the repository")
+
+
+@pytest.mark.parametrize("name", ["../secret.md.j2", "sub/quote.md.j2", "/etc/passwd", ".hidden",
+                                  "a\\b.j2", "", "quote..md.j2"])
+def test_names_leaving_the_template_folders_are_refused(root: Path, name: str):
+    with pytest.raises(UsageError, match=r"^invalid template name"):
+        render(name, {}, root)
+
+
+def test_an_include_cannot_leave_the_template_folders(root: Path):
+    write(root, "inc.md.j2", "{% include '../../etc/passwd' %}")
+    with pytest.raises(SalescliError, match=r"^invalid template name '../../etc/passwd'"):
+        render("inc.md.j2", {}, root)
+
+
+def test_a_fifo_named_like_a_template_is_refused_without_hanging(root: Path):
+    os.mkfifo(root / "templates" / "pipe.md.j2")
+    with pytest.raises(SalescliError, match="^pipe.md.j2 is not a regular file$"):
+        render("pipe.md.j2", {}, root)
+
+
+def test_output_is_bounded(root: Path):
+    refused(root, "big.md.j2", "{% for i in range(100000) %}{{ 'x' * 99 }}{% endfor %}",
+            f"templates/big.md.j2: output larger than {MAX_OUTPUT} characters; refused")
+
+
+def test_lookup_is_the_repository_then_the_shipped_templates(root: Path):
+    assert {"quote.md.j2", "quote.html.j2"} <= set(available(None))
+    with pytest.raises(SalescliError, match=r"^no template 'nope.md.j2' in templates/ or the "
+                                            r"shipped ones \(.*quote.md.j2"):
+        render("nope.md.j2", {}, root)
+    write(root, "quote.md.j2", "mine")
+    assert render("quote.md.j2", {}, root) == "mine"
