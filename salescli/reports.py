@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from salescli.history import Timeline
-from salescli.money import CENT, deal_value
+from salescli.money import CENT, deal_value, product_of
 
 DAY = 86400
 CATEGORIES = ("won", "commit", "best-case", "pipeline")
@@ -151,10 +151,13 @@ def price(value: Any, config: Config) -> Decimal | None:
                     unit_price=None if item["unit_price"] is None
                     else Decimal(item["unit_price"]),
                     discount=Decimal(item["discount"] or 0),
-                    billing=item["billing"] or "one-time",
+                    billing=item["billing"],
                     cycles=int(item["cycles"]) if item["cycles"] else None))
             except (ArithmeticError, ValueError):
                 return None
+            if items[-1].billing is None:  # as the quote does: the product's billing
+                product = product_of(items[-1], products)
+                items[-1].billing = product.billing if product is not None else "one-time"
         return deal_value(SimpleNamespace(value=None, items=items), products)
     return None
 
