@@ -192,6 +192,8 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
 
 
 def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
+    from decimal import Decimal
+
     from salescli.output import to_jsonable
 
     parts = []
@@ -200,7 +202,7 @@ def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
             inner = _totals_text(value, f"{prefix}{key} ")
             parts.append(inner or f"{prefix}{key}: -")
         else:
-            value = to_jsonable(value)
+            value = format(value, "f") if isinstance(value, Decimal) else to_jsonable(value)
             parts.append(f"{prefix}{key}: {'-' if value is None else value}")
     return "  ".join(parts)
 
