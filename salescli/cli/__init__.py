@@ -33,6 +33,8 @@ COMMANDS = {
     "hook": ("salescli.cli.hooks:hook", "Install the pre-commit hook and the merge driver."),
     "merge-driver": ("salescli.cli.hooks:merge_driver_cmd",
                      "Merge two edits of a record field by field (git runs this)."),
+    "export": ("salescli.cli.export:export_cmd",
+               "Export records and deal history as CSV, JSON Lines or SQLite."),
 }
 
 
