@@ -73,19 +73,24 @@ def done(change: Any, what: str) -> None:
 
 def load_all(repo: Any, kind: str) -> list[Any]:
     """Every valid record of a kind; invalid files are skipped with one note on stderr."""
+    return [model for _, model in load_with_paths(repo, kind)]
+
+
+def load_with_paths(repo: Any, kind: str) -> list[tuple[str, Any]]:
+    """(repository-relative path, record) of every valid record of a kind, like load_all."""
     from salescli.loader import parse_file
 
-    models, bad = [], []
+    loaded, bad = [], []
     for path in repo.record_paths(kind):
         parsed = parse_file(repo.root, kind, path)
         if parsed.ok:
-            models.append(parsed.model)
+            loaded.append((parsed.path, parsed.model))
         else:
             bad.append(parsed.path)
     if bad:
         warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
              "run `salescli check` for details")
-    return models
+    return loaded
 
 
 def record_json(model: Any) -> dict:

@@ -216,7 +216,7 @@ def show(name: str, payload: dict[str, Any], fmt: str) -> None:
         echo(_totals_text(payload["totals"]))
 
 
-def report_options(func: Callable) -> Callable:
+def window_options(func: Callable) -> Callable:
     """The window, moment and filters every report takes (SPEC §7)."""
     for decorator in reversed((
         click.option("--since", metavar="DATE", help="Start of the window (inclusive)."),
@@ -229,10 +229,14 @@ def report_options(func: Callable) -> Callable:
         click.option("--source", metavar="NAME", help="Only records from this source."),
         click.option("--no-cache", is_flag=True,
                      help="Recompute from git without reading or writing the cache."),
-        format_option(),
     )):
         func = decorator(func)
     return func
+
+
+def report_options(func: Callable) -> Callable:
+    """window_options, then --format table|csv|json|markdown."""
+    return window_options(format_option()(func))
 
 
 @click.group("report")
@@ -362,3 +366,68 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
             records.append(ActivityRecord(kind, r.id, r.owner, getattr(r, "source", None),
                                           getattr(r, "pipeline", None), r.activities))
     show("activity", activity(book, records), fmt)
+
+
+@report.command("dashboard")
+@window_options
+@click.option("--by", type=click.Choice(("month", "quarter")), default="month",
+              show_default=True, help="Forecast period.")
+@click.option("--out", "out", metavar="FILE.html", required=True,
+              help="Where to write the page ('-' for standard output).")
+@click.option("--force", is_flag=True, help="Overwrite FILE.html if it exists.")
+@click.pass_context
+def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: Any) -> None:
+    """One HTML page for the board: funnel, forecast, lost reasons, slips, stale deals.
+
+    Self-contained: inline SVG charts and styles, no JavaScript, nothing loaded from
+    the network, so it opens from a mail attachment and prints as it looks; the
+    layout fits a phone. The reports take the same window and filters as the
+    others; stale deals are the open deals past their stage's max_days on the
+    as-of date (their fields as the files are now).
+
+    \b
+    Examples:
+      salescli report dashboard --out dashboard.html
+      salescli report dashboard --since 2026-01-01 --by quarter --out board.html --force
+      salescli report dashboard --owner anna --out - | mail -s Pipeline anna@example.com
+    """
+    from pathlib import Path
+
+    from salescli import dashboard, reports
+    from salescli.cli.activity import stale_rows
+    from salescli.errors import UsageError
+
+    target = None if out == "-" else Path(out)
+    if target is not None and target.exists() and not force:
+        raise UsageError(f"--out {out}: exists; use --force to overwrite it")
+    repo, book = build_book(ctx, opts, by)
+    q = book.query
+    deals = [d for d in load_all(repo, "deal")
+             if (not q.owner or d.owner == q.owner) and (not q.source or d.source == q.source)
+             and (not q.pipeline or (d.pipeline or book.config.default_pipeline) == q.pipeline)]
+    company = repo.settings.company.name
+    page = dashboard.render_dashboard(
+        funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
+        slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date),
+        titles={d.id: d.title for d in deals}, company=company,
+        generated=dt.datetime.now(dt.UTC))
+    if target is None:
+        echo(page.rstrip("\n"))
+        return
+    _write_atomically(target, page)
+    echo(f"Wrote {target}")
+
+
+def _write_atomically(path: Any, text: str) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

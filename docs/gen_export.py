@@ -1,0 +1,79 @@
+"""Generate docs/export.md from the export's own table definitions, so it cannot drift.
+
+    python docs/gen_export.py          # rewrite docs/export.md
+    python docs/gen_export.py --check  # exit 1 if it is out of date (the tests do this)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from salescli.export import schema_markdown
+
+TARGET = Path(__file__).with_name("export.md")
+
+INTRO = """\
+# Export schema
+
+Generated from `salescli/export.py` by `python docs/gen_export.py`; do not edit by hand.
+
+`salescli export --format csv|jsonl|sqlite --out PATH` writes seven tables: the
+records as the files in the working tree are now, and `deal_events`, the deal
+history that reports read from git (SPEC §6), up to `HEAD`.
+
+| format | `--out` | what is written |
+|---|---|---|
+| `csv` | a folder | `TABLE.csv` per table, RFC 4180: UTF-8, a header row, `\\r\\n` line ends |
+| `jsonl` | a folder | `TABLE.jsonl` per table: one JSON object a line, every column present |
+| `sqlite` | a file | one database, a typed table per export table with its primary key |
+
+- An existing database, or a folder that already holds one of the table files, is
+  refused unless `--force`; files are written to a temporary name and renamed, so a
+  failed export never leaves a half-written table.
+- **Types.** `text`, `date` (`YYYY-MM-DD`) and `time` (UTC, `YYYY-MM-DDTHH:MM:SSZ`)
+  are strings everywhere. `money` and `number` are decimals: plain decimal text in
+  CSV (`48000.00` is written `48000.00`, never `4.8E4`), JSON numbers in JSON Lines,
+  `REAL` in SQLite (money has at most 2 decimals, which a double holds to the cent;
+  the YAML files stay the exact source). `integer` is an integer. An empty cell,
+  `null` or SQL `NULL` means the record does not say.
+- **Lists** (`tags`, an activity's `with`) are joined with `, `.
+- **CSV injection.** A CSV cell starting with `=`, `+`, `-`, `@`, tab or carriage
+  return gets a leading `'`, so a spreadsheet shows it as text instead of running it
+  as a formula (OWASP's CSV injection guidance). A phone number `+358 40 123 4567`
+  reads `'+358 40 123 4567` in the CSV; JSON Lines and SQLite keep values as they are.
+- `REFERENCES` are declared in SQLite for the reader's benefit; they are not enforced
+  (a deal may name an account whose file is invalid or missing: `salescli check` says so).
+- Invalid record files are skipped with a warning, as in listings.
+
+Examples:
+
+```sh
+salescli export --format sqlite --out pipeline.sqlite
+sqlite3 pipeline.sqlite "select stage, count(*), sum(value) from deals group by stage"
+salescli export --format csv --out export/
+duckdb -c "select field, count(*) from 'export/deal_events.csv' group by field"
+```
+
+## Tables
+"""
+
+
+def render() -> str:
+    return INTRO + "\n" + schema_markdown()
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv:
+        if not TARGET.exists() or TARGET.read_text() != text:
+            print("docs/export.md is out of date: run python docs/gen_export.py",
+                  file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""`salescli export`: the records and the deal history as tables (SPEC §10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from salescli.cli.common import echo, get_repo, load_with_paths
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(("csv", "jsonl", "sqlite")), required=True,
+              help="csv and jsonl write a folder with one file per table; sqlite one database.")
+@click.option("--out", "out", metavar="PATH", required=True,
+              help="The folder (csv, jsonl) or database file (sqlite) to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing database or table files.")
+@click.option("--no-cache", is_flag=True,
+              help="Recompute the deal history from git without reading or writing the cache.")
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, no_cache: bool) -> None:
+    """Export accounts, contacts, leads, deals, items, activities and deal_events.
+
+    Ready for DuckDB, a warehouse or a spreadsheet. Records are read as the files are
+    now; `deal_events` is every change of a deal's tracked fields from git history,
+    with its commit and author date. The tables and columns are documented in
+    docs/export.md. CSV cells starting with =, +, -, @, tab or carriage return get a
+    leading ' so a spreadsheet shows them as text instead of running them.
+
+    \b
+    Examples:
+      salescli export --format sqlite --out pipeline.sqlite
+      salescli export --format csv --out export/
+      salescli export --format jsonl --out export/ --force
+      duckdb -c "select stage, sum(value) from 'export/deals.csv' group by stage"
+    """
+    from salescli import export
+    from salescli.cli.report import config_of, history_for
+    from salescli.reports import price
+
+    repo = get_repo(ctx)
+    target = Path(out)
+    _check_target(target, fmt, force)
+    config = config_of(repo)
+    accounts = load_with_paths(repo, "account")
+    leads = load_with_paths(repo, "lead")
+    deals = load_with_paths(repo, "deal")
+    history, _ = history_for(repo, None, no_cache)
+
+    def models(pairs: list[tuple[str, Any]]) -> list[Any]:
+        return [m for _, m in pairs]
+
+    def paths(pairs: list[tuple[str, Any]]) -> dict[str, str]:
+        return {m.id: p for p, m in pairs}
+
+    products = config.products
+    deal_models = models(deals)
+    tables = {
+        "accounts": list(export.account_rows(models(accounts), paths(accounts))),
+        "contacts": list(export.contact_rows(models(accounts))),
+        "leads": list(export.lead_rows(models(leads), paths(leads))),
+        "deals": list(export.deal_rows(deal_models, products, config.currency,
+                                       config.default_pipeline, paths(deals))),
+        "items": list(export.item_rows(deal_models, products)),
+        "activities": list(export.activity_rows(
+            [("account", m) for m in models(accounts)] + [("lead", m) for m in models(leads)]
+            + [("deal", m) for m in deal_models])),
+        "deal_events": list(export.event_rows(history.timelines,
+                                              lambda v: price(v, config),
+                                              {m.id for m in deal_models})),
+    }
+    if fmt == "sqlite" and target.parent != Path(""):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    export.WRITERS[fmt](target, tables)
+    counts = ", ".join(f"{name} {len(rows)}" for name, rows in tables.items())
+    echo(f"Exported to {target} ({fmt}): {counts}")
+
+
+def _check_target(target: Path, fmt: str, force: bool) -> None:
+    """Refuse to overwrite what exists, unless --force; never write into a file's place."""
+    from salescli import export
+    from salescli.errors import UsageError
+
+    if fmt == "sqlite":
+        if target.is_dir():
+            raise UsageError(f"--out {target}: is a folder; give a database file name")
+        if target.exists() and not force:
+            raise UsageError(f"--out {target}: exists; use --force to overwrite it")
+        return
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {target}: is a file; {fmt} writes a folder of tables")
+    if force or not target.exists():
+        return
+    clashes = [t.name for t in export.TABLES if (target / f"{t.name}.{fmt}").exists()]
+    if clashes:
+        raise UsageError(f"--out {target}: already has {clashes[0]}.{fmt}; "
+                         "use --force to overwrite the table files")
