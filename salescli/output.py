@@ -56,9 +56,12 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
+        # csv leaves a lone CR unquoted with a LF line end: such rows are quoted whole
+        quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([neutralise(_cell(row.get(c))) for c in columns])
+            cells = [neutralise(_cell(row.get(c))) for c in columns]
+            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
         return buf.getvalue().rstrip("\n")
     from tabulate import tabulate
 

@@ -120,3 +120,15 @@ def test_hostile_ids_are_refused_before_any_file_access(two: Repo, bad: str):
     assert result.exit_code == 2
     assert "invalid deal ID" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_csv_cell_with_a_carriage_return_stays_in_its_row():
+    import csv
+    import io
+
+    from salescli.output import render
+
+    out = render([{"a": "\rcmd", "b": "x\ry"}, {"a": "plain", "b": "2"}], ("a", "b"), "csv")
+    assert list(csv.reader(io.StringIO(out))) == [["a", "b"], ["'\rcmd", "x\ry"],
+                                                  ["plain", "2"]]
+    assert out.splitlines()[-1] == "plain,2"  # ordinary rows keep minimal quoting
