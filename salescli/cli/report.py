@@ -243,9 +243,10 @@ def report_options(func: Callable) -> Callable:
 def report() -> None:
     """Reports computed from git history: exact, auditable, and time-travelling.
 
-    Every report takes --since/--until (the window), --as-of DATE|REV (the moment),
-    --pipeline/--owner/--source (filters) and --format table|csv|json|markdown.
-    JSON is `{"report", "as_of", "filters", "rows", "totals"}`.
+    Every report takes --since/--until (the window), --as-of DATE|REV (the moment)
+    and --pipeline/--owner/--source (filters); all but `dashboard` (an HTML page)
+    take --format table|csv|json|markdown. JSON is
+    `{"report", "as_of", "filters", "rows", "totals"}`.
 
     \b
     Examples:
