@@ -507,12 +507,14 @@ def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path]:
     return folder / f"{kind}-timelines.cache", folder / f"{kind}-history.cache"
 
 
-def _load_cache(path: Path) -> dict | None:
+def _load_cache(path: Path, *keys: str) -> dict | None:
+    """A cache file's data, or None when it is missing, stale or not ours (never an error)."""
     try:
         data = marshal.loads(path.read_bytes())  # marshal builds plain data only, never code
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION:
+    if not isinstance(data, dict) or data.get("v") != CACHE_VERSION \
+            or not isinstance(data.get("rev"), str) or not all(k in data for k in keys):
         return None
     return data
 
@@ -561,10 +563,13 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
                   read: bool, progress: Progress | None) -> list[Timeline]:
     timelines_file, history_file = _cache_paths(git_dir, kind)
     if read:
-        warm = _load_cache(timelines_file)
+        warm = _load_cache(timelines_file, "timelines")
         if warm and warm["rev"] == head:
-            return _unpack(warm["timelines"])
-    cache = _load_cache(history_file) if read else None
+            try:
+                return _unpack(warm["timelines"])
+            except (TypeError, ValueError):  # a damaged cache is only recomputed
+                pass
+    cache = _load_cache(history_file, "versions", "blobs") if read else None
     blobs: dict[str, tuple | None] = cache["blobs"] if cache else {}
     folder = KIND_DIRS[kind] + "/"
     if cache and cache["rev"] == head:

@@ -80,3 +80,18 @@ def test_line_scan_and_full_parser_agree(values: dict[str, str], comment: str):
     fast = fast_fields("deal", blob)
     if fast is not None:  # when the scan answers, it must give the parser's answer
         assert fast == full_fields("deal", blob), text
+
+
+def test_a_damaged_cache_is_recomputed(filled):
+    import marshal
+
+    from salescli.history import CACHE_VERSION
+
+    first = filled.run("report", "funnel", "--format", "json").output
+    folder = filled.root / ".git" / "salescli"
+    for name in ("deal-timelines.cache", "deal-history.cache"):
+        (folder / name).write_bytes(marshal.dumps({"v": CACHE_VERSION, "rev": filled.head(),
+                                                   "timelines": [("x",)]}))
+    assert filled.run("report", "funnel", "--format", "json").output == first
+    (folder / "deal-timelines.cache").write_bytes(b"\x00garbage")
+    assert filled.run("report", "funnel", "--format", "json").output == first
