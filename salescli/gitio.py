@@ -16,14 +16,12 @@ import errno
 import fcntl
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from salescli.errors import CommitFailed, RepositoryBusy, SalescliError
-from salescli.yamlio import conflict_marker_line
 
 LOCK_NAME = "salescli.lock"
 _IN_PROGRESS = {
@@ -59,6 +57,8 @@ class Stream:
 
     def __init__(self, root: Path, *args: str, stdin: bool = False):
         self.args = args
+        import tempfile
+
         self._err = tempfile.TemporaryFile()  # a file, so a chatty stderr never blocks git
         self.proc = subprocess.Popen(
             ["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=self._err,
@@ -195,6 +195,8 @@ def atomic_write(path: Path, text: str) -> None:
     """Write `text` so that readers see the old file or the new one, never a mix."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
@@ -303,6 +305,8 @@ class Change:
             )
         for p in paths:
             if p.is_file():
+                from salescli.yamlio import conflict_marker_line
+
                 line = conflict_marker_line(p.read_text(encoding="utf-8", errors="replace"))
                 if line is not None:
                     raise SalescliError(

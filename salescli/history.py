@@ -26,6 +26,8 @@ only blobs it has not seen.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import marshal
 import os
 import re
@@ -38,7 +40,6 @@ from typing import Any
 
 from salescli import gitio
 from salescli.repo import KIND_DIRS
-from salescli.yamlio import YamlProblem, load_fast, resolve_plain
 
 NULL = "0" * 40
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
@@ -61,13 +62,13 @@ Progress = Callable[[int], None]
 # ------------------------------------------------------------------ reading a blob
 
 
+@functools.cache  # compiled on first use: a warm report never scans a blob
 def _key_line(names: Sequence[str]) -> re.Pattern[bytes]:
     # a wanted key at column 0, its rest of line, and whether a nested value follows
     keys = b"|".join(n.encode() for n in names)
     return re.compile(rb"^(" + keys + rb"):([^\n]*)(\n(?:[ \t]+\S|-(?:[ \t]|$)))?", re.M)
 
 
-_KEY_LINES = {kind: _key_line(names) for kind, names in FIELDS.items()}
 _SIMPLE = re.compile(rb"^(?:[A-Za-z0-9_.+]|-(?=[0-9.]))[A-Za-z0-9_.+/ -]*$")
 _COMMENT = re.compile(rb"[ \t]#")
 _STARTS_BLOCK = re.compile(rb"^(?:#[^\n]*\n|[ \t]*\n)*[a-z_]+:")
@@ -117,6 +118,8 @@ def _line(m: re.Match[bytes]) -> tuple[str, Any] | None:
         return None
     name = m.group(1).decode()
     try:
+        from salescli.yamlio import resolve_plain
+
         return name, _normal(name, resolve_plain(raw.decode()))
     except (ValueError, UnicodeDecodeError):
         return None
@@ -130,7 +133,7 @@ def fast_fields(kind: str, blob: bytes) -> tuple | None:
     if len(memo) > 500_000:
         memo.clear()
     found: dict[str, Any] = {}
-    for m in _KEY_LINES[kind].finditer(blob + b"\n"):
+    for m in _key_line(FIELDS[kind]).finditer(blob + b"\n"):
         hit = memo.get(m.group(0), _MISS)
         if hit is _MISS:
             hit = memo[m.group(0)] = _line(m)
@@ -144,6 +147,8 @@ def fast_fields(kind: str, blob: bytes) -> tuple | None:
 
 def full_fields(kind: str, blob: bytes) -> tuple | None:
     """The wanted fields by the full parser; None when the version does not parse."""
+    from salescli.yamlio import YamlProblem, load_fast
+
     try:
         data = load_fast(blob.decode("utf-8"))
     except (YamlProblem, UnicodeDecodeError, ValueError):
@@ -553,9 +558,17 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
             raise gitio.SalescliError(f"unknown revision {rev!r}: give a commit, branch or tag")
         return History(None, [])
     timelines: list[Timeline] = []
-    for kind in kinds:
-        timelines += _kind_history(root, git_dir, kind, head, rev == "HEAD" and use_cache,
-                                   use_cache, progress)
+    # Millions of small tuples and no reference cycles: the cyclic collector would
+    # only rescan them (it more than doubles the time to load a cache).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for kind in kinds:
+            timelines += _kind_history(root, git_dir, kind, head, rev == "HEAD" and use_cache,
+                                       use_cache, progress)
+    finally:
+        if collecting:
+            gc.enable()
     return History(head, timelines)
 
 
