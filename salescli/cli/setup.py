@@ -47,7 +47,8 @@ def init_cmd(directory: str, preset: str) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only, not warnings.")
 @click.option("--history", is_flag=True,
               help="Also check every stage change in git history against the pipeline's rules.")
-@click.option("--no-cache", is_flag=True, help="Read history without the cache (--history).")
+@click.option("--no-cache", is_flag=True,
+              help="Check everything again, without reading or writing the caches.")
 @click.option("--staged", is_flag=True,
               help="Check the files as staged for the next commit, not the work tree.")
 @click.pass_context
@@ -66,6 +67,9 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
     --staged checks what the next commit will hold (git's index) instead of the
     files on disk; the pre-commit hook of `salescli hook install` runs it.
 
+    When no checked file changed since the last run (same size, inode and times),
+    the last run's findings are printed again from .git/salescli/check.cache.
+
     \b
     Examples:
       salescli check
@@ -73,14 +77,16 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
       salescli check --format json | jq '.diagnostics[] | select(.severity=="error")'
       salescli check --history
     """
-    from salescli.check import history_diagnostics, run_check
+    from salescli.checkcache import cached_check
 
     repo = get_repo(ctx)
     if staged:
         diagnostics = _check_staged(repo.root)
     else:
-        diagnostics = run_check(repo.root)
+        diagnostics = cached_check(repo.root, repo.git_dir, use_cache=not no_cache)
     if history:
+        from salescli.check import history_diagnostics
+
         diagnostics += history_diagnostics(repo.root, repo.git_dir, use_cache=not no_cache)
     if quiet:
         diagnostics = [d for d in diagnostics if d.severity == "error"]
