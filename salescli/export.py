@@ -11,15 +11,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salescli.gitio import atomic_file
 from salescli.history import TRACKED, Timeline
 from salescli.money import CENT, deal_value, item_total, unit_price
 from salescli.output import neutralise
@@ -340,7 +339,7 @@ def write_csv(folder: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         path = folder / f"{table.name}.csv"
-        with _atomic(path) as f:
+        with atomic_file(path, newline="") as f:
             # RFC 4180 line ends: with "\n" alone, csv leaves a cell's "\r" unquoted,
             # which splits the row for every reader
             writer = csv.writer(f, lineterminator="\r\n")
@@ -357,7 +356,7 @@ def write_jsonl(folder: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         path = folder / f"{table.name}.jsonl"
-        with _atomic(path) as f:
+        with atomic_file(path, newline="") as f:
             for values in _typed(table, tables[table.name]):
                 obj = {n: _json_value(v) for n, v in zip(table.names, values, strict=True)}
                 f.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -377,9 +376,9 @@ def create_sql(table: Table) -> str:
 
 def write_sqlite(path: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
     """One SQLite database with a typed table per export table, built beside `path`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
+    from salescli.gitio import atomic_path
+
+    with atomic_path(path) as tmp:
         con = sqlite3.connect(tmp)
         try:
             for table in TABLES:
@@ -393,35 +392,12 @@ def write_sqlite(path: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
             con.commit()
         finally:
             con.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return [path]
 
 
 WRITERS: dict[str, Callable[[Path, dict[str, Iterable[Row]]], list[Path]]] = {
     "csv": write_csv, "jsonl": write_jsonl, "sqlite": write_sqlite,
 }
-
-
-class _atomic:
-    """A text file written to a temporary name and renamed into place when complete."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self) -> Any:
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        return self.file
-
-    def __exit__(self, kind: Any, *rest: Any) -> None:
-        self.file.close()
-        if kind is None:
-            os.replace(self.tmp, self.path)
-        else:
-            Path(self.tmp).unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ schema doc

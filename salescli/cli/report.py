@@ -415,20 +415,9 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
     if target is None:
         echo(page.rstrip("\n"))
         return
-    _write_atomically(target, page)
+    from salescli.gitio import atomic_write
+
+    atomic_write(target, page)
     echo(f"Wrote {target}")
 
 
-def _write_atomically(path: Any, text: str) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
