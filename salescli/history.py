@@ -592,6 +592,10 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
         newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
         top = max((v[1] for v in cache["versions"]), default=-1) + 1
         versions = cache["versions"] + [(v[0], top + v[1], *v[2:]) for v in newer]
+    elif cache and gitio.is_ancestor(root, head, cache["rev"]):
+        # an older commit of the cached history (--as-of REV, review's base): its part
+        reachable = set(gitio.rev_list(root, head))
+        versions = [v for v in cache["versions"] if v[2] in reachable]
     else:  # first run, or a rewritten history: the log again, known blobs not re-read
         versions = _read_history(root, folder, head, None, blobs, progress)
     timelines = build_timelines(versions, blobs)

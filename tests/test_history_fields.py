@@ -95,3 +95,21 @@ def test_a_damaged_cache_is_recomputed(filled):
     assert filled.run("report", "funnel", "--format", "json").output == first
     (folder / "deal-timelines.cache").write_bytes(b"\x00garbage")
     assert filled.run("report", "funnel", "--format", "json").output == first
+
+
+def test_an_older_revision_is_read_from_the_cached_history(filled):
+    import os
+    import subprocess
+
+    path = filled.root / "deals/2026-10/acme-erp.yaml"
+    for when, old, new in (("2026-10-10T09:00:00Z", "needs-analysis", "proposal"),
+                           ("2026-10-20T09:00:00Z", "proposal", "negotiation")):
+        path.write_text(path.read_text().replace(f"stage: {old}", f"stage: {new}"))
+        filled.git("add", "-A")
+        subprocess.run(["git", "commit", "-qm", new], cwd=filled.root, check=True,
+                       env={**os.environ, "GIT_AUTHOR_DATE": when})
+    filled.run("report", "funnel")  # caches HEAD's history
+    args = ("report", "funnel", "--as-of", "HEAD~1", "--format", "json")
+    cached = filled.run(*args).output
+    assert cached == filled.run(*args, "--no-cache").output
+    assert '"open_here": 1' in cached and "proposal" in cached
