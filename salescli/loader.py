@@ -156,6 +156,10 @@ def _friendly(e: dict) -> str:
     ctx = e.get("ctx") or {}
     if e["type"] == "decimal_max_places":
         return f"at most {ctx.get('decimal_places')} decimals"
+    if e["type"] == "less_than":  # pydantic shows "Decimal('1000000000000')"
+        bound = str(ctx.get("lt")).removeprefix("Decimal('").removesuffix("')")
+        return f"should be less than {int(bound):,}" if bound.isdigit() else \
+            f"should be less than {bound}"
     if e["type"] == "string_pattern_mismatch":
         from salescli.ids import ID_PATTERN
 
