@@ -311,6 +311,6 @@ def walk_files(root: Path | str, folder: str) -> list[str]:
             rel = f"{rel_dir}/{entry.name}"
             if entry.is_dir(follow_symlinks=False):
                 stack.append(rel)
-            elif entry.name.endswith((".yaml", ".yml")):
-                out.append(rel)
+            elif entry.name.endswith((".yaml", ".yml")) or entry.is_symlink():
+                out.append(rel)  # a symlinked folder is listed, never followed: refused
     return sorted(out)
