@@ -377,19 +377,22 @@ def _record_files(root: str, kind: str, ctx: Context,
         out.append(Diagnostic(folder, 1, 1, "error", "symlink",
                               "is a symbolic link; record folders must be real folders"))
         return rels
+    files = walk_files(root, folder)
+    # macOS and Windows file systems fold case (and macOS Unicode normalisation):
+    # two such names are one file there, so a clone would keep only one of them.
+    # The one that is a valid ID is kept; the others are reported and not read.
     folded: dict[str, str] = {}
-    for rel in walk_files(root, folder):
+    for rel in sorted(files, key=lambda r: not is_valid_id(r.rsplit("/", 1)[-1][:-5])):
+        folded.setdefault(unicodedata.normalize("NFC", rel).casefold(), rel)
+    for rel in files:
         parts = rel.split("/")
-        # macOS and Windows file systems fold case (and macOS Unicode normalisation):
-        # two such names are one file there, so a clone would lose one of them.
-        key = unicodedata.normalize("NFC", rel).casefold()
-        if key in folded:
+        kept = folded[unicodedata.normalize("NFC", rel).casefold()]
+        if kept != rel:
             out.append(Diagnostic(rel, 1, 1, "error", "path-collision",
-                                  f"`{rel}` and `{folded[key]}` differ only by case or "
-                                  "Unicode normalisation, so they are one file on macOS and "
-                                  "Windows; rename one"))
+                                  f"`{rel}` and `{kept}` differ only by case or Unicode "
+                                  "normalisation, so they are one file on macOS and Windows; "
+                                  "rename one"))
             continue
-        folded[key] = rel
         if not rel.endswith((".yaml", ".yml")):  # walk_files reports folder symlinks
             out.append(Diagnostic(rel, 1, 1, "error", "symlink",
                                   "is a symbolic link; records and their folders must be "
