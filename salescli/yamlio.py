@@ -346,11 +346,15 @@ def _problem_from_yaml_error(err: Any) -> YamlProblem:
     return YamlProblem(message, line, col)
 
 
-def load_fast(text: str) -> Any:
-    """Parse one record's text to plain Python values (dict, list, str, int, ...)."""
+def load_fast(text: str, editable: bool = True) -> Any:
+    """Parse one record's text to plain Python values (dict, list, str, int, ...).
+
+    `editable=False` skips refusing the tabs only ruamel cannot read: history reads
+    committed versions, which are never edited, as libyaml reads them.
+    """
     f = _fast()
     _check_conflicts(text)
-    if "\t" in text:
+    if editable and "\t" in text:
         _check_tabs(text)
     parser = f["Parser"](text)
     try:
