@@ -77,6 +77,9 @@ UNREADABLE = [
     ("tab-in-plain-value", b"id: bad\ntitle: ERP\tsystem\n",
      "2:11: error: a tab where YAML allows only spaces; indent and separate with spaces "
      "[yaml]"),
+    ("tab-before-comment", b"id: bad\ntitle: ERP\t# note\n",
+     "2:11: error: a tab where YAML allows only spaces; indent and separate with spaces "
+     "[yaml]"),
     ("tab-indent", b"id: bad\nnext_step:\n\taction: x\n",
      "3:1: error: a tab where YAML allows only spaces; indent and separate with spaces [yaml]"),
     ("yaml-1.1-directive", b"%YAML 1.1\n---\nid: bad\n",
@@ -126,9 +129,17 @@ def test_memory_stays_bounded_on_hostile_files(filled: Repo):
     assert codes == ["too-large]", "unsupported]", "too-deep]"]
 
 
-def test_bom_is_accepted(filled: Repo):
+def test_bom_is_accepted_and_an_edit_drops_it(filled: Repo):
     path = filled.root / DEAL_FILE
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    filled.commit("bom")
+    assert check_lines(filled) == (0, [])
+    assert timed(filled, "deal", "set", "acme-erp", "value=50000").exit_code == 0
+    assert path.read_text() == DEAL.lstrip("\n").replace("value: 48000.00", "value: 50000.00")
+
+
+def test_tabs_in_quoted_values_and_block_text_are_accepted(filled: Repo):
+    filled.write(DEAL_FILE, DEAL + 'lost_note: "a\tb"\nnotes: |\n  one\ttwo\n')
     assert check_lines(filled) == (0, [])
 
 
