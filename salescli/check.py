@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.diagnostics import Diagnostic, Finding, error, warning
+from salescli.ids import WINDOWS_RESERVED, is_valid_id
 from salescli.loader import Parsed, parse_file, to_diagnostic, walk_files
 from salescli.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 from salescli.rules import describe_missing, known_requirement, missing_requirements
@@ -370,14 +372,45 @@ def _record_files(root: str, kind: str, ctx: Context,
     folder = KIND_DIRS[kind]
     rels: list[str] = []
     first: dict[str, str] = {}
-    for rel in walk_files(root, folder):
+    if os.path.islink(os.path.join(root, folder)):
+        ctx.ids[kind] = set()
+        out.append(Diagnostic(folder, 1, 1, "error", "symlink",
+                              "is a symbolic link; record folders must be real folders"))
+        return rels
+    files = walk_files(root, folder)
+    # macOS and Windows file systems fold case (and macOS Unicode normalisation):
+    # two such names are one file there, so a clone would keep only one of them.
+    # The one that is a valid ID is kept; the others are reported and not read.
+    folded: dict[str, str] = {}
+    for rel in sorted(files, key=lambda r: not is_valid_id(r.rsplit("/", 1)[-1][:-5])):
+        folded.setdefault(unicodedata.normalize("NFC", rel).casefold(), rel)
+    for rel in files:
         parts = rel.split("/")
+        kept = folded[unicodedata.normalize("NFC", rel).casefold()]
+        if kept != rel:
+            out.append(Diagnostic(rel, 1, 1, "error", "path-collision",
+                                  f"`{rel}` and `{kept}` differ only by case or Unicode "
+                                  "normalisation, so they are one file on macOS and Windows; "
+                                  "rename one"))
+            continue
+        if not rel.endswith((".yaml", ".yml")):  # walk_files reports folder symlinks
+            out.append(Diagnostic(rel, 1, 1, "error", "symlink",
+                                  "is a symbolic link; records and their folders must be "
+                                  "regular files and folders"))
+            continue
         if len(parts) != 3 or not MONTH_RE.match(parts[1]) or not rel.endswith(".yaml"):
             out.append(Diagnostic(rel, 1, 1, "error", "misplaced",
                                   f"{kind} files belong in {folder}/YYYY-MM/ID.yaml; "
                                   "move it there"))
             continue
         stem = parts[2].removesuffix(".yaml")
+        if not is_valid_id(stem):
+            why = (f"is a device name on Windows ({stem.upper()}), where the file could not "
+                   "be checked out" if stem in WINDOWS_RESERVED
+                   else "is not a valid ID (a-z, 0-9 and '-', at most 64 characters)")
+            out.append(Diagnostic(rel, 1, 1, "error", "invalid-id",
+                                  f"file name `{stem}` {why}; rename the file and its `id:`"))
+            continue
         if stem in first:
             out.append(Diagnostic(rel, 1, 1, "error", "duplicate-id",
                                   f"{kind} ID `{stem}` is also used by {first[stem]}; "

@@ -150,7 +150,7 @@ def full_fields(kind: str, blob: bytes) -> tuple | None:
     from salescli.yamlio import YamlProblem, load_fast
 
     try:
-        data = load_fast(blob.decode("utf-8"))
+        data = load_fast(blob.decode("utf-8"), editable=False)  # agree with the line scan
     except (YamlProblem, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict):

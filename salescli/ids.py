@@ -11,16 +11,28 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
 MAX_LEN = 64
 KINDS = ("account", "lead", "deal")
+# Device names Windows reserves in any folder and with any extension (`con.yaml` too):
+# a repository holding such a file cannot be checked out on Windows.
+WINDOWS_RESERVED = frozenset(
+    ("con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+     *(f"lpt{i}" for i in range(1, 10)))
+)
 
 
 def is_valid_id(value: object) -> bool:
-    return isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+    return (isinstance(value, str) and _ID_RE.fullmatch(value) is not None
+            and value not in WINDOWS_RESERVED)
 
 
 def check_id(value: str, kind: str = "record") -> str:
     """Return `value` if it is a valid ID, else refuse it with a clear message."""
     if is_valid_id(value):
         return value
+    if value in WINDOWS_RESERVED:
+        raise UsageError(
+            f"invalid {kind} ID {value!r}: it is a device name on Windows "
+            f"({value.upper()}), so the file could not be checked out there; choose another"
+        )
     shown = value if len(value) <= 40 else value[:37] + "..."
     raise UsageError(
         f"invalid {kind} ID {shown!r}: IDs are 1-64 characters of a-z, 0-9 and '-', "
@@ -39,7 +51,7 @@ def slugify(name: str) -> str:
 
 def unique_id(base: str, taken: Container[str]) -> str:
     """`base`, or `base-2`, `base-3`... whichever is free; always a valid ID."""
-    if base not in taken:
+    if base not in taken and base not in WINDOWS_RESERVED:
         return base
     n = 2
     while True:

@@ -156,6 +156,10 @@ def _friendly(e: dict) -> str:
     ctx = e.get("ctx") or {}
     if e["type"] == "decimal_max_places":
         return f"at most {ctx.get('decimal_places')} decimals"
+    if e["type"] == "less_than":  # pydantic shows "Decimal('1000000000000')"
+        bound = str(ctx.get("lt")).removeprefix("Decimal('").removesuffix("')")
+        return f"should be less than {int(bound):,}" if bound.isdigit() else \
+            f"should be less than {bound}"
     if e["type"] == "string_pattern_mismatch":
         from salescli.ids import ID_PATTERN
 
@@ -307,6 +311,6 @@ def walk_files(root: Path | str, folder: str) -> list[str]:
             rel = f"{rel_dir}/{entry.name}"
             if entry.is_dir(follow_symlinks=False):
                 stack.append(rel)
-            elif entry.name.endswith((".yaml", ".yml")):
-                out.append(rel)
+            elif entry.name.endswith((".yaml", ".yml")) or entry.is_symlink():
+                out.append(rel)  # a symlinked folder is listed, never followed: refused
     return sorted(out)

@@ -65,17 +65,21 @@ Date = Annotated[
     BeforeValidator(_to_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d\d-\d\d$"}),
 ]
+# Below a trillion, so price x quantity stays within Decimal's 28 digits: 1e300 would
+# pass as a number and then fail every quantize in listings, quotes and exports.
+MAX_AMOUNT = Decimal(10) ** 12
 Money = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
-    Field(ge=0, decimal_places=2),
-    WithJsonSchema({"type": "number", "minimum": 0, "multipleOf": 0.01}),
+    Field(ge=0, lt=MAX_AMOUNT, decimal_places=2),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 1e12,
+                    "multipleOf": 0.01}),
 ]
 Number = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
-    Field(ge=0),
-    WithJsonSchema({"type": "number", "minimum": 0}),
+    Field(ge=0, lt=MAX_AMOUNT),
+    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 1e12}),
 ]
 Percent = Annotated[
     Decimal,

@@ -110,7 +110,7 @@ class Repository:
     def record_paths(self, kind: str) -> list[Path]:
         """Every `KIND/YYYY-MM/ID.yaml`, sorted by path (month, then ID)."""
         base = self.root / KIND_DIRS[kind]
-        if not base.is_dir():
+        if not base.is_dir() or base.is_symlink():
             return []
         paths: list[Path] = []
         with os.scandir(base) as months:
@@ -127,9 +127,10 @@ class Repository:
         """The file of a record, found by ID alone whatever its month folder."""
         check_id(record_id, kind)
         base = self.root / KIND_DIRS[kind]
-        if base.is_dir():
+        if base.is_dir() and not base.is_symlink():
             for month in sorted(os.listdir(base), reverse=True):
-                if MONTH_RE.match(month):
+                # a symlinked month folder could lead outside the repository
+                if MONTH_RE.match(month) and not (base / month).is_symlink():
                     candidate = base / month / f"{record_id}.yaml"
                     if candidate.is_file():
                         return candidate

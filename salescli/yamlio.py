@@ -25,6 +25,11 @@ from typing import Any
 
 MAX_BYTES = 1_000_000  # a record is a few KB; anything near this is not one
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100  # a longer numeral is no amount; int() of it costs quadratic time
+# Characters YAML reads as line breaks although few editors show them as one: inside a
+# quoted value U+0085 silently becomes a space, so a file must spell them as escapes.
+HIDDEN_BREAKS = "\x85\u2028\u2029"
+_HIDDEN_BREAK_RE = re.compile(f"[{HIDDEN_BREAKS}]")
 
 _CONFLICT_RE = re.compile(r"^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))", re.M)
 _DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
@@ -84,6 +89,15 @@ def decode(data: bytes) -> str:
         raise YamlProblem(
             "file is not valid UTF-8; save it as UTF-8", line, code="encoding"
         ) from None
+    hidden = _HIDDEN_BREAK_RE.search(text)
+    if hidden:
+        char = hidden.group()
+        escape = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}[char]
+        raise YamlProblem(
+            f"file contains U+{ord(char):04X}, which YAML reads as a line break; "
+            f"write it as {escape} inside double quotes",
+            text.count("\n", 0, hidden.start()) + 1, code="encoding",
+        )
     return text
 
 
@@ -198,6 +212,8 @@ def resolve_plain(value: str) -> Any:
     """
     first = value[:1]
     if first and first in "0123456789+-.":
+        if len(value) > MAX_NUMBER_CHARS and (_INT.match(value) or _FLOAT.match(value)):
+            raise ValueError(f"a number of more than {MAX_NUMBER_CHARS} characters")
         if _DATE_RE.match(value):
             return _dt.date.fromisoformat(value)
         if first.isdigit() and _TIMESTAMP.match(value):
@@ -227,6 +243,9 @@ def _plain(event: Any) -> Any:
         if value == "<<":
             raise _at(event, "merge keys (<<) are not supported", "unsupported") from None
         kind = "date" if "-" in value[1:] else "number"
+        if len(value) > MAX_NUMBER_CHARS:  # never echo a megabyte numeral back
+            raise _at(event, f"number {value[:20]}... has {len(value)} characters; "
+                             f"a number has at most {MAX_NUMBER_CHARS}", "too-large") from None
         raise _at(event, f"{value!r} is not a real {kind}") from None
 
 
@@ -327,10 +346,16 @@ def _problem_from_yaml_error(err: Any) -> YamlProblem:
     return YamlProblem(message, line, col)
 
 
-def load_fast(text: str) -> Any:
-    """Parse one record's text to plain Python values (dict, list, str, int, ...)."""
+def load_fast(text: str, editable: bool = True) -> Any:
+    """Parse one record's text to plain Python values (dict, list, str, int, ...).
+
+    `editable=False` skips refusing the tabs only ruamel cannot read: history reads
+    committed versions, which are never edited, as libyaml reads them.
+    """
     f = _fast()
     _check_conflicts(text)
+    if editable and "\t" in text:
+        _check_tabs(text)
     parser = f["Parser"](text)
     try:
         return _build(parser)
@@ -340,6 +365,32 @@ def load_fast(text: str) -> Any:
         raise YamlProblem(str(err)) from None
     finally:
         parser.dispose()
+
+
+def _check_tabs(text: str) -> None:
+    """Refuse the tabs ruamel cannot read, so both readers agree (SPEC §9).
+
+    libyaml accepts a tab after `key:` or inside a plain value; ruamel's scanner
+    refuses both, so such a file could be checked but never edited. Rare: only files
+    with a tab pay for the second scan.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        for _ in YAML(typ="rt").parse(text):
+            pass
+    except MarkedYAMLError as err:
+        raise _ruamel_problem(err) from None
+
+
+def _ruamel_problem(err: Any) -> YamlProblem:
+    mark = err.problem_mark or err.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = str(err.problem or err.context or "invalid YAML")
+    if "\\t" in message:  # ruamel names the tab as its escape
+        message = "a tab where YAML allows only spaces; indent and separate with spaces"
+    return YamlProblem(message, line, col)
 
 
 def locate(text: str, path: Sequence[str | int], key: bool = False) -> tuple[int, int]:
@@ -421,7 +472,15 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
     y.width = 4096  # never re-wrap the user's long lines
     y.indent(mapping=mapping, sequence=sequence, offset=offset)
     y.representer.add_representer(Decimal, _represent_decimal)
+    y.representer.add_representer(str, _represent_str)
     return y
+
+
+def _represent_str(representer: Any, value: str) -> Any:
+    # ruamel writes U+0085 raw and reads it back as a space: escape the hidden line
+    # breaks in double quotes ("\N"), so a value reads back exactly as it was set.
+    style = '"' if _HIDDEN_BREAK_RE.search(value) else None
+    return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 def _represent_decimal(representer: Any, value: Decimal) -> Any:
@@ -437,8 +496,12 @@ class RoundTrip:
         # The fast reader refuses tags, aliases, duplicates etc. before ruamel sees them.
         load_fast(text)
         self._yaml = _yaml_rt(*guess_indent(text))
+        from ruamel.yaml.error import MarkedYAMLError
+
         try:
             self.data = self._yaml.load(text)
+        except MarkedYAMLError as err:  # whatever the fast reader let through
+            raise _ruamel_problem(err) from None
         except ValueError as err:  # ruamel raises plain ValueError for 2026-02-30
             raise YamlProblem(str(err)) from None
 

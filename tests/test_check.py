@@ -43,8 +43,8 @@ CASES = [
     (D + "alias.yaml", "id: a\nx: &x [1, 2]\ny: *x\n",
      D + "alias.yaml:2:4: error: anchors and aliases (&, *) are not allowed in records "
      "[unsupported]"),
-    (D + "nul.yaml", "id: a\ntitle: \0\n",
-     D + "nul.yaml:2:1: error: file contains a NUL byte; records are UTF-8 text [encoding]"),
+    (D + "nul-byte.yaml", "id: a\ntitle: \0\n",
+     D + "nul-byte.yaml:2:1: error: file contains a NUL byte; records are UTF-8 text [encoding]"),
 ]
 
 

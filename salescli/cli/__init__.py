@@ -66,6 +66,18 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            # Python decodes non-UTF-8 argv bytes to lone surrogates, which fail only
+            # later, when a value is encoded for a file: refuse them before any work.
+            if any("\ud800" <= ch <= "\udfff" for ch in arg):
+                shown = arg.encode("utf-8", "replace").decode("utf-8")
+                exc = click.ClickException(
+                    f"argument {shown!r} is not valid UTF-8 text; check the terminal's encoding")
+                exc.exit_code = 2
+                raise exc
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

@@ -41,6 +41,11 @@ def money(value: Any) -> Decimal | None:
         amount = None
     if amount is None or not amount.is_finite() or amount < 0:
         raise UsageError(f"not an amount of money: {value!r}")
+    from salescli.model import MAX_AMOUNT
+
+    if amount >= MAX_AMOUNT:  # before quantize, which fails past Decimal's 28 digits
+        shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:17]}..."
+        raise UsageError(f"{shown} is too large: an amount is below {MAX_AMOUNT:,}")
     if cents(amount) != amount:
         raise UsageError(f"{value} has more than 2 decimals; money is kept to the cent")
     return cents(amount)
