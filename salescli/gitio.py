@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import fcntl
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,9 @@ from typing import Any
 from salescli.errors import CommitFailed, RepositoryBusy, SalescliError
 
 LOCK_NAME = "salescli.lock"
+# atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
+TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+RECORD_DIRS = ("accounts", "leads", "deals")
 _IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
     "rebase-merge": "a rebase",
@@ -199,6 +203,7 @@ def atomic_write(path: Path, text: str) -> None:
     import tempfile
 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # (a process killed before the rename leaves `tmp`: remove_stale_temps takes it)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -247,6 +252,30 @@ def atomic_file(path: Path, newline: str = "\n") -> Iterator[Any]:
     """A text file to stream into, which appears at `path` only when complete."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as fh:
         yield fh
+
+
+def remove_stale_temps(root: Path) -> list[Path]:
+    """Delete temp files a killed salescli left in the record folders (caller holds the lock).
+
+    Every write to a record folder happens under the RepoLock, so while we hold it a
+    file of atomic_write's pattern there belongs to a process that died before its
+    rename (SIGKILL, power loss): its record file is intact, the temp file is litter.
+    """
+    removed = []
+    for top in RECORD_DIRS:
+        base = root / top
+        if not base.is_dir():
+            continue
+        for folder in (base, *(d for d in base.iterdir() if d.is_dir())):
+            for entry in os.scandir(folder):
+                if entry.name.startswith(".") and TEMP_RE.match(entry.name) \
+                        and entry.is_file(follow_symlinks=False):
+                    try:
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+                    except FileNotFoundError:
+                        pass
+    return removed
 
 
 def _umask() -> int:
@@ -309,6 +338,7 @@ class Change:
                 raise SalescliError(
                     f"the repository is in the middle of {what}; finish or abort it first"
                 )
+            remove_stale_temps(self.root)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise

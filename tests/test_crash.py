@@ -1,0 +1,229 @@
+"""Crash safety (SPEC §5): a mutating command killed (SIGKILL) at any point loses nothing.
+
+Defined outcomes of a kill, each checked here:
+- before the write or after the commit: the record equals HEAD's version (the old one,
+  or the new one committed in exactly one new commit of only the command's paths);
+- after the rename, before the commit: the record is the complete new version,
+  uncommitted; the next command on it refuses ("has uncommitted changes"), the user
+  commits or discards it;
+- before the rename: a `.NAME.XXXXXXXX.tmp` file may remain; the next mutating
+  command deletes it under the repository lock;
+- while git commits: git's `.git/index.lock` may remain; the next command refuses
+  with git's message, nothing changed, and works once the user removes the lock.
+Never a half-written record, never a record that fails to parse.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from salescli.gitio import TEMP_RE
+
+SALESCLI = str(Path(sys.executable).parent / "salescli")
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-10-01
+        contacts:
+          - {id: matti, name: Matti Virtanen, role: economic-buyer}
+        """)
+    for n in range(3):
+        repo.write(f"deals/2026-10/d{n}.yaml", f"""
+            id: d{n}
+            title: Deal {n}
+            account: acme-oy
+            pipeline: default
+            stage: needs-analysis
+            status: open
+            value: 1.00
+            currency: EUR
+            close_date: 2027-01-31
+            owner: anna
+            created: 2026-10-05
+            stakeholders:
+              - {{contact: matti, role: economic-buyer}}
+            items:
+              - {{name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}}
+            """)
+    repo.commit()
+    return repo
+
+
+def wait_session_gone(sid: int) -> None:
+    """Wait for every process of a session (orphaned git children) to end."""
+    for _ in range(500):
+        alive = False
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                fields = stat.rsplit(")", 1)[1].split()
+                if int(fields[3]) == sid and fields[0] != "Z":
+                    alive = True
+                    break
+        if not alive:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"session {sid} still running")
+
+
+def temp_files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob(".*.tmp")
+                  if ".git" not in p.parts and TEMP_RE.match(p.name))
+
+
+def command(i: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    """A mutating command and the record paths it writes."""
+    n = rng.randrange(3)
+    deal = f"deals/2026-10/d{n}.yaml"
+    choice = i % 5
+    if choice == 0:
+        return ["deal", "set", f"d{n}", f"value={1000 + i}"], [deal]
+    if choice == 1:
+        return ["log", "note", f"d{n}", f"note {i}", "--date", "2026-10-20"], [deal]
+    if choice == 2:
+        return (["account", "add", f"Firm {i}", "--id", f"firm-{i}", "--date", "2026-11-02"],
+                [f"accounts/2026-11/firm-{i}.yaml"])
+    if choice == 3:
+        return (["deal", "add", f"New {i}", "--account", "acme-oy", "--id", f"new-{i}",
+                 "--value", "5", "--close-date", "2027-02-01", "--date", "2026-11-03"],
+                [f"deals/2026-11/new-{i}.yaml"])
+    # needs-analysis -> proposal once; later a refusal (a quote is required), also killed
+    return ["deal", "advance", f"d{n}", "--date", "2026-10-21"], [deal]
+
+
+def at(repo: Repo, rev: str, rel: str) -> bytes | None:
+    proc = subprocess.run(["git", "show", f"{rev}:{rel}"], cwd=repo.root, capture_output=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def discard(repo: Repo, rel: str) -> None:
+    """What a user does with an uncommitted change they do not want: back to HEAD."""
+    repo.git("reset", "-q", "--", rel)
+    if at(repo, "HEAD", rel) is None:
+        (repo.root / rel).unlink()
+    else:
+        repo.git("checkout", "--", rel)
+
+
+def test_sigkill_at_random_points_loses_nothing(crm: Repo):
+    env = {**os.environ, "SALESCLI_REPO": str(crm.root)}
+    rng = random.Random(20261123)
+    spans = []
+    for value in (2, 3):  # the second run is warm, as the killed ones are
+        started = time.monotonic()
+        assert subprocess.run([SALESCLI, "deal", "set", "d0", f"value={value}"], env=env,
+                              stdout=subprocess.DEVNULL).returncode == 0
+        spans.append(time.monotonic() - started)
+    span = spans[-1]
+    seen: dict[str, int] = {}
+    for i in range(40):
+        args, paths = command(i, rng)
+        head = crm.head()
+        proc = subprocess.Popen([SALESCLI, *args], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        # mostly where the write and commit are (they come last); a quarter each early
+        # and late, so both plain outcomes occur whatever the machine's load
+        low, high = ((0.05, 0.3), (1.5, 2.5), (0.55, 1.0), (0.55, 1.0))[i % 4]
+        time.sleep(rng.uniform(low, high) * span)
+        if i % 2:  # the whole process group, git included (a power cut, in effect)
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # salescli alone: an orphaned git child finishes on its own
+            proc.kill()
+        proc.wait()
+        wait_session_gone(proc.pid)
+        outcome = []
+        if temp_files(crm.root):
+            outcome.append("temp file")  # removed by the next command (asserted below)
+        lock = crm.root / ".git" / "index.lock"
+        if lock.exists():
+            outcome.append("index.lock")
+            r = crm.run("deal", "set", "d0", "value=3")
+            assert r.exit_code == 1 and "index.lock" in r.stderr, r.output
+            lock.unlink()  # as git's message tells the user
+        new_head = crm.head()
+        if new_head != head:
+            outcome.append("committed")
+            assert crm.git("rev-parse", "HEAD^").strip() == head
+            assert crm.git("show", "--name-only", "--format=", "HEAD").split() == paths
+        for rel in paths:
+            text = (crm.root / rel).read_bytes() if (crm.root / rel).exists() else None
+            if text == at(crm, "HEAD", rel):
+                continue
+            # killed between the rename and the commit: the whole new version, uncommitted
+            outcome.append("uncommitted")
+            assert text is not None and b"\0" not in text
+            check = crm.run("check")
+            assert check.exit_code == 0, (args, check.output)
+            refused = crm.run(*args[:3], *(["value=1"] if args[1] == "set" else args[3:]))
+            if args[1] in ("set", "note", "advance"):
+                assert refused.exit_code == 1 and "has uncommitted changes" in refused.stderr
+            discard(crm, rel)
+            again = crm.run(*args, "--no-commit")
+            assert again.exit_code == 0, again.output
+            assert (crm.root / rel).read_bytes() == text  # exactly what the command writes
+            discard(crm, rel)
+        status = crm.git("status", "--porcelain", "--untracked-files=all")
+        assert set(status.splitlines()) <= {f"?? {t}" for t in temp_files(crm.root)}, status
+        key = "+".join(outcome) or "nothing happened"
+        seen[key] = seen.get(key, 0) + 1
+    # the next command works and sweeps any temp file a kill left behind
+    assert crm.run("deal", "set", "d1", "value=77").exit_code == 0
+    assert temp_files(crm.root) == [] and crm.status() == ""
+    assert crm.run("check").exit_code == 0
+    print("kill outcomes:", seen)
+    assert seen.get("committed", 0) and seen.get("nothing happened", 0)
+
+
+def test_a_stale_temp_file_is_removed_by_the_next_command(crm: Repo):
+    stale = crm.root / "deals/2026-10/.d0.yaml.k3j_x9a2.tmp"
+    stale.write_text("id: d0\ntitle: half")
+    own = crm.root / "deals/2026-10/.notes.tmp"  # not our pattern: the user's, kept
+    own.write_text("mine")
+    assert crm.run("deal", "set", "d2", "value=3").exit_code == 0
+    assert not stale.exists() and own.read_text() == "mine"
+
+
+def _hook(repo: Repo, body: str) -> None:
+    hook = repo.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\n" + body)
+    hook.chmod(0o755)
+
+
+def test_killed_between_write_and_commit_leaves_the_new_version_uncommitted(crm: Repo):
+    # the hook plays SIGKILL after the rename: salescli dies, its `git commit` with it
+    _hook(crm, "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat) $PPID\n")
+    head, rel = crm.head(), "deals/2026-10/d1.yaml"
+    proc = subprocess.run([SALESCLI, "deal", "set", "d1", "value=9"], capture_output=True,
+                          env={**os.environ, "SALESCLI_REPO": str(crm.root)})
+    assert proc.returncode == -signal.SIGKILL
+    (crm.root / ".git" / "hooks" / "pre-commit").unlink()
+    assert crm.head() == head and "value: 9.00" in (crm.root / rel).read_text()
+    assert temp_files(crm.root) == []
+    assert crm.run("check").exit_code == 0
+    # git held its index.lock while the hook ran: the next command says so, changes nothing
+    files = crm.snapshot()
+    r = crm.run("deal", "set", "d2", "value=10")
+    assert r.exit_code == 1 and "index.lock': File exists" in r.stderr, r.stderr
+    assert crm.snapshot() == files and crm.head() == head
+    (crm.root / ".git" / "index.lock").unlink()  # as git's message tells the user
+    r = crm.run("deal", "set", "d1", "value=10")
+    assert r.exit_code == 1 and f"{rel}: has uncommitted changes" in r.stderr
+    assert crm.run("deal", "set", "d2", "value=10").exit_code == 0  # other records: fine
+    crm.git("commit", "-qm", "keep it", "--", rel)  # or `git checkout -- FILE` to drop it
+    assert crm.run("deal", "set", "d1", "value=10").exit_code == 0
