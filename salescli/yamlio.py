@@ -377,12 +377,17 @@ def _check_tabs(text: str) -> None:
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         for _ in YAML(typ="rt").parse(text):
             pass
     except MarkedYAMLError as err:
         raise _ruamel_problem(err) from None
+    except ReaderError as err:  # a control character: refused as libyaml would, no traceback
+        line = text.count("\n", 0, max(err.position, 0)) + 1
+        raise YamlProblem(f"control character U+{err.character:04X} is not allowed in YAML; "
+                          "remove it", line) from None
 
 
 def _ruamel_problem(err: Any) -> YamlProblem:

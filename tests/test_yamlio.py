@@ -249,3 +249,9 @@ def test_comments_after_the_record_stay_last(text: str, changes: dict):
     sets(rt.data, changes, "deal")
     after = rt.dump()
     assert after.endswith("\n# about what follows\n") and after.count("# about") == 1, after
+
+
+def test_a_tab_and_a_control_character_are_refused_not_a_traceback():
+    with pytest.raises(YamlProblem) as err:
+        load_fast("a: 1\nv: x\t\x1b\n")
+    assert err.value.line == 2 and "U+001B" in err.value.message
