@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -376,12 +377,17 @@ def _check_tabs(text: str) -> None:
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
 
     try:
         for _ in YAML(typ="rt").parse(text):
             pass
     except MarkedYAMLError as err:
         raise _ruamel_problem(err) from None
+    except ReaderError as err:  # a control character: refused as libyaml would, no traceback
+        line = text.count("\n", 0, max(err.position, 0)) + 1
+        raise YamlProblem(f"control character U+{err.character:04X} is not allowed in YAML; "
+                          "remove it", line) from None
 
 
 def _ruamel_problem(err: Any) -> YamlProblem:
@@ -471,8 +477,12 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap the user's long lines
     y.indent(mapping=mapping, sequence=sequence, offset=offset)
+    y.Emitter = _record_emitter()
     y.representer.add_representer(Decimal, _represent_decimal)
     y.representer.add_representer(str, _represent_str)
+    from ruamel.yaml.scalarfloat import ScalarFloat
+
+    y.representer.add_representer(ScalarFloat, _represent_scalar_float)
     return y
 
 
@@ -481,6 +491,35 @@ def _represent_str(representer: Any, value: str) -> Any:
     # breaks in double quotes ("\N"), so a value reads back exactly as it was set.
     style = '"' if _HIDDEN_BREAK_RE.search(value) else None
     return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_scalar_float(representer: Any, value: Any) -> Any:
+    # ruamel rewrites a float it read in the user's format, and for some exponent
+    # forms that loses digits (1.912138534355494e+24 -> ...493e+24): an untouched
+    # value would change. Keep the format only when it reads back as the same number.
+    node = representer.represent_scalar_float(value)
+    try:
+        same = _to_float(node.value) == float(value)
+    except ValueError:
+        same = False
+    if not same and math.isfinite(value):
+        node.value = repr(float(value))
+    return node
+
+
+def _record_emitter() -> Any:
+    from ruamel.yaml.emitter import Emitter
+
+    class RecordEmitter(Emitter):
+        def analyze_scalar(self, scalar: Any) -> Any:
+            analysis = super().analyze_scalar(scalar)
+            # ruamel writes `[:x]` and `{a: ?x}` plain; libyaml (the fast reader, and
+            # most YAML 1.1 tools) refuses them there, so quote them in flow style.
+            if scalar[:1] in (":", "?"):
+                analysis.allow_flow_plain = False
+            return analysis
+
+    return RecordEmitter
 
 
 def _represent_decimal(representer: Any, value: Decimal) -> Any:
@@ -532,26 +571,29 @@ def set_in(mapping: Any, key: str, value: Any, order: Sequence[str] = ()) -> Non
 
 def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
     """Text of a new record; values under `flow_keys` that are small mappings go inline."""
+    buf = io.StringIO()
+    _yaml_rt().dump(commented(data, flow_keys), buf)
+    return buf.getvalue()
+
+
+def commented(value: Any, flow_keys: Iterable[str] = (), key: str | None = None) -> Any:
+    """Plain dicts and lists as ruamel's commented ones; those under `flow_keys` inline."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    flow = set(flow_keys)
-
-    def convert(value: Any, key: str | None = None) -> Any:
-        if isinstance(value, dict):
-            m = CommentedMap((k, convert(v, k)) for k, v in value.items())
-            if key in flow:
-                m.fa.set_flow_style()
-            return m
-        if isinstance(value, list):
-            s = CommentedSeq(convert(v, key) for v in value)
-            if key in flow and all(not isinstance(v, dict | list) for v in value):
-                s.fa.set_flow_style()
-            return s
+    if isinstance(value, CommentedMap | CommentedSeq):
         return value
-
-    buf = io.StringIO()
-    _yaml_rt().dump(convert(data), buf)
-    return buf.getvalue()
+    flow = flow_keys if isinstance(flow_keys, set) else set(flow_keys)
+    if isinstance(value, dict):
+        m = CommentedMap((k, commented(v, flow, k)) for k, v in value.items())
+        if key in flow:
+            m.fa.set_flow_style()
+        return m
+    if isinstance(value, list):
+        s = CommentedSeq(commented(v, flow, key) for v in value)
+        if key in flow and all(not isinstance(v, dict | list) for v in value):
+            s.fa.set_flow_style()
+        return s
+    return value
 
 
 def plain(value: Any) -> Any:
@@ -588,7 +630,9 @@ def apply_sets(data: Any, changes: dict[str, Any], order: Sequence[str] = ()) ->
                 child.fa.set_flow_style()  # small nested mappings read best inline
                 set_in(target, key, child, order if depth == 0 else ())
             target = target[key]
-        set_in(target, keys[-1], value, order if len(keys) == 1 else ())
+        # a plain list or dict becomes a commented one, so `keep_tail` can keep the
+        # comments that follow the record after it rather than inside it
+        set_in(target, keys[-1], commented(value), order if len(keys) == 1 else ())
 
 
 def flow(value: dict) -> Any:
@@ -666,14 +710,36 @@ def take_tail(node: Any) -> str:
     where, key, slot = found
     entry = where.ca.items.get(key)
     token = entry[slot] if entry else None
-    if not isinstance(token, CommentToken):
-        return ""
-    first, _, rest = token.value.partition("\n")
-    if first.strip():
-        token.value = first + "\n"  # the end-of-line comment stays
-    else:
-        entry[slot] = None
-    return rest
+    rest = ""
+    if isinstance(token, CommentToken):
+        first, _, rest = token.value.partition("\n")
+        if first.strip():
+            token.value = first + "\n"  # the end-of-line comment stays
+        else:
+            entry[slot] = None
+    return rest + _take_nested_end(node)
+
+
+def _take_nested_end(node: Any) -> str:
+    """Comment lines ruamel keeps in the `end` of a nested block collection.
+
+    It does so after an empty last item (`-` or `key:`); they would vanish with the
+    collection if its key were set to something else.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.tokens import CommentToken
+
+    taken = ""
+    while isinstance(node, CommentedMap | CommentedSeq) and len(node):
+        child = node[list(node.keys())[-1] if isinstance(node, CommentedMap) else -1]
+        if not isinstance(child, CommentedMap | CommentedSeq) or child.fa.flow_style():
+            break
+        end = getattr(child.ca, "end", None)
+        if end and all(isinstance(t, CommentToken) for t in end):
+            taken += "".join(t.value for t in end)
+            child.ca.end = []
+        node = child
+    return taken
 
 
 def put_tail(node: Any, rest: str) -> None:

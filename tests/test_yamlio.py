@@ -215,3 +215,43 @@ def test_edit_keeps_every_other_value():
     assert now.pop("stage") == "negotiation"
     before.pop("stage")
     assert now == before
+
+
+# ---- found by the property tests (tests/test_properties.py)
+
+
+def test_untouched_float_keeps_every_digit():
+    text = "a: 1.912138534355494e+24\nb: 1\n"
+    after = edit_text(text, {"b": 2})
+    assert load_fast(after)["a"] == 1.912138534355494e+24
+    assert edit_text("a: 48000.00\nb: 1\n", {"b": 2}) == "a: 48000.00\nb: 2\n"
+
+
+@pytest.mark.parametrize("value", [":0", ": a", "?x"])
+def test_flow_values_the_fast_reader_would_refuse_are_quoted(value: str):
+    from salescli.yamlio import dump_new
+
+    text = edit_text("id: x\nnext_step: {action: a}\n", {"next_step.action": value})
+    assert load_fast(text)["next_step"] == {"action": value}
+    assert load_fast(dump_new({"tags": [value]}, ["tags"])) == {"tags": [value]}
+
+
+@pytest.mark.parametrize("text,changes", [
+    ("id:\n  -\n# about what follows\n", {"id": "x"}),
+    ("id:\n  a:\n# about what follows\n", {"title": "t"}),
+    ("id: x\n# about what follows\n", {"title": ["a", "b"]}),
+])
+def test_comments_after_the_record_stay_last(text: str, changes: dict):
+    from salescli.edit import sets
+    from salescli.yamlio import RoundTrip
+
+    rt = RoundTrip(text)
+    sets(rt.data, changes, "deal")
+    after = rt.dump()
+    assert after.endswith("\n# about what follows\n") and after.count("# about") == 1, after
+
+
+def test_a_tab_and_a_control_character_are_refused_not_a_traceback():
+    with pytest.raises(YamlProblem) as err:
+        load_fast("a: 1\nv: x\t\x1b\n")
+    assert err.value.line == 2 and "U+001B" in err.value.message
