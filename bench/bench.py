@@ -19,7 +19,6 @@ It prints medians, minima, maxima and ratios to the budgets; nothing here is a t
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -30,21 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_check import HELP_RUNS, time_advance  # noqa: E402
-from bench_history import DATA_DIR, blob_list, build, salescli, timed  # noqa: E402
+from bench_history import blob_list, prepare, salescli, timed  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deals", type=int, default=10000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args()
-    # an installed salescli has its bytecode compiled; measure that, not recompiling
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    root = DATA_DIR / f"demo-{args.deals}"
-    if args.rebuild and root.exists():
-        shutil.rmtree(root)
-    built = build(root, args.deals)
+    args, root, built = prepare(__doc__.splitlines()[0])
     cli = salescli()
     runs = args.runs
     cache = root / ".git" / "salescli"

@@ -85,8 +85,9 @@ def row(name: str, times: list[float], budget: str, ratio: float | None) -> None
     print(f"{name:<22}{med:9.3f}{min(times):9.3f}{max(times):9.3f}  {budget:<18}{r}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def prepare(description: str) -> tuple[argparse.Namespace, Path, float | None]:
+    """The options every demo benchmark takes, and its repository (built when missing)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--deals", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true")
@@ -96,7 +97,11 @@ def main() -> None:
     root = DATA_DIR / f"demo-{args.deals}"
     if args.rebuild and root.exists():
         shutil.rmtree(root)
-    built = build(root, args.deals)
+    return args, root, build(root, args.deals)
+
+
+def main() -> None:
+    args, root, built = prepare(__doc__.splitlines()[0])
     commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root,
                              capture_output=True, text=True, check=True).stdout.strip()
     blobs = blob_list(root)

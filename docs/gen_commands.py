@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from generated import write_or_check
 
 from salescli.cli import cli
 
@@ -34,15 +35,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print("docs/commands.md is out of date: run python docs/gen_commands.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
+    return write_or_check(TARGET, render(), "gen_commands.py")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from generated import write_or_check
+
 from salescli.export import schema_markdown
 
 TARGET = Path(__file__).with_name("export.md")
@@ -64,15 +66,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print("docs/export.md is out of date: run python docs/gen_export.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
+    return write_or_check(TARGET, render(), "gen_export.py")
 
 
 if __name__ == "__main__":
