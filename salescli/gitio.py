@@ -117,6 +117,11 @@ def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1] for i in range(0, len(parts) - 1, 2)}
 
 
+def commit_time(root: Path, rev: str) -> float:
+    """When a commit was made (committer time): the moment `--as-of REV` describes."""
+    return float(git(root, "log", "-1", "--format=%ct", "--end-of-options", rev).stdout)
+
+
 def rev_list(root: Path, *revs: str) -> list[str]:
     """Commits named by revisions (`A..B`, `^A B`), newest first."""
     for rev in revs:

@@ -502,9 +502,6 @@ class History:
     rev: str | None
     timelines: list[Timeline]
 
-    def of(self, kind: str) -> list[Timeline]:
-        return [t for t in self.timelines if t.kind == kind]
-
 
 def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path]:
     # timelines answer a repeated report; versions and blobs make the next one cheap
@@ -607,12 +604,6 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
         _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
                                      "timelines": _pack(timelines)})
     return timelines
-
-
-def commit_time(root: Path, rev: str) -> int:
-    """The author time of a commit (for `--as-of REV`)."""
-    out = gitio.git(root, "log", "-1", "--format=%at", "--end-of-options", rev).stdout.strip()
-    return int(out)
 
 
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:

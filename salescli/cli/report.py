@@ -99,8 +99,7 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool,
             raise click.UsageError(
                 f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
         rev = as_of
-        moment = float(gitio.git(repo.root, "log", "-1", "--format=%ct", "--end-of-options",
-                                 as_of).stdout.strip())
+        moment = gitio.commit_time(repo.root, as_of)
     progress = _Progress(repo.root, rev) if sys.stderr.isatty() else None
     try:
         history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,

@@ -123,8 +123,7 @@ def review_cmd(ctx: click.Context, rev_range: str, fmt: str, no_cache: bool) -> 
     use_cache = not no_cache
 
     def book(rev: str) -> Any:
-        when = float(gitio.git(repo.root, "log", "-1", "--format=%ct", "--end-of-options",
-                               rev).stdout)
+        when = gitio.commit_time(repo.root, rev)
         history = load_history(repo.root, repo.git_dir, rev, use_cache=use_cache)
         return Book(history.timelines, config, Query(as_of=max(when, time.time())))
 
