@@ -113,3 +113,9 @@ def test_an_older_revision_is_read_from_the_cached_history(filled):
     cached = filled.run(*args).output
     assert cached == filled.run(*args, "--no-cache").output
     assert '"open_here": 1' in cached and "proposal" in cached
+
+
+def test_as_of_shaped_like_an_option_is_a_usage_error(filled):
+    r = filled.run("report", "funnel", "--as-of", "-x")
+    assert r.exit_code == 2
+    assert "--as-of: '-x' is neither a date (YYYY-MM-DD) nor a known revision" in r.output

@@ -95,7 +95,7 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool,
         assert day is not None
         moment = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
     elif as_of:
-        if gitio.rev_parse(repo.root, as_of) is None:
+        if as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
             raise click.UsageError(
                 f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
         rev = as_of
