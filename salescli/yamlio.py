@@ -81,6 +81,8 @@ def decode(data: bytes) -> str:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         raise YamlProblem("file contains a NUL byte; records are UTF-8 text", line, code="encoding")
+    if data.isascii():  # most records: nothing below can go wrong
+        return data.decode("ascii")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -347,12 +349,248 @@ def _problem_from_yaml_error(err: Any) -> YamlProblem:
     return YamlProblem(message, line, col)
 
 
+# -------------------------------------------------------------------------- block
+#
+# Records as salescli and most people write them use a small part of YAML: block
+# mappings and sequences, one-line scalars, and one-line flow lists and mappings
+# of plain words and simple quotes. `load_block` reads exactly that part with string operations and
+# gives up (NOT_BLOCK) at the first line it is not certain of; libyaml then reads
+# the file and reports any error. It gives up rather than decide: it never raises
+# and never guesses, so both paths yield the same values (tests prove it on
+# generated records and on every file of the demo repository). Lines repeat
+# across records (`status: open`, `type: meeting`), so each line's reading is
+# memoised; flow values are kept as tuples and copied, since callers may mutate.
+
+NOT_BLOCK: Any = object()
+
+# Printable characters that need no second thought. Everything else (tab, CR,
+# controls, BOM, U+0085/U+2028/U+2029, lone surrogates) goes to libyaml.
+_BLOCK_BAD = re.compile("[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                        "\U00010000-\U0010ffff]")
+# a line's indent and its content without trailing spaces; blank and comment
+# lines (first non-space is '#') do not match, and carry nothing
+_BLOCK_LINE = re.compile(r"^( *)([^ #\n](?:[^\n]*[^ \n])?)", re.M)
+_BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
+# c-indicators that cannot start a plain scalar; '-' may when a non-space follows
+_NOT_FIRST = frozenset("[]{}#&*!|>'\"%@`,?:")
+# one item of a one-line flow collection: an optional `key: `, then a quoted scalar
+# (no escapes) or plain words without flow indicators, ':' or '#'; then ',' or the end
+_FLOW_ITEM = re.compile(r"""\ *(?:([A-Za-z_][A-Za-z0-9_-]*):\ +)?
+    ('(?:[^']|'')*'|"[^"\\]*"|[^,\[\]{}#'":\ ](?:[^,\[\]{}#:]*[^,\[\]{}#:\ ])?)
+    \ *(,|$)""", re.X)
+_MAX_INDENT = 64  # bounds the recursion; deeper files go to libyaml's depth check
+_EMPTY: Any = object()  # `key:` with nothing after it: a nested node or null
+
+
+class _FlowList(tuple):
+    __slots__ = ()
+
+
+class _FlowMap(tuple):
+    __slots__ = ()
+
+
+def _block_plain(value: str) -> Any:
+    """A one-line plain scalar's value, or NOT_BLOCK when it may be something else."""
+    first = value[0]
+    if first in _NOT_FIRST or (first == "-" and value[1:2] in ("", " ")):
+        return NOT_BLOCK
+    if first in _RESOLVE_FIRST or value in _RESOLVE_WORDS:
+        try:
+            return resolve_plain(value)
+        except ValueError:  # 2026-02-30, a huge number, `<<`: libyaml explains
+            return NOT_BLOCK
+    return value
+
+
+def _block_flow(inner: str, mapping: bool) -> Any:
+    """The inside of a one-line `[a, b]` or `{k: v}` of scalars, as a tuple."""
+    out: list[Any] = []
+    keys: set[str] = set()
+    pos, end = 0, len(inner)
+    if not inner.strip(" "):
+        end = -1
+    while pos < end:
+        m = _FLOW_ITEM.match(inner, pos)
+        if m is None:
+            return NOT_BLOCK
+        key, raw, more = m.groups()
+        pos = m.end()
+        if more and pos == end:  # a trailing comma
+            return NOT_BLOCK
+        first = raw[0]
+        if first == "'":
+            value = raw[1:-1].replace("''", "'")
+        elif first == '"':
+            value = raw[1:-1]
+        else:
+            value = _block_plain(raw)
+            if value is NOT_BLOCK:
+                return NOT_BLOCK
+        if not mapping:
+            if key is not None:  # `[a: b]` holds a mapping: libyaml's call
+                return NOT_BLOCK
+            out.append(value)
+        elif key is None or key in keys or key in _RESOLVE_WORDS:
+            return NOT_BLOCK
+        else:
+            keys.add(key)
+            out.append((key, value))
+    return _FlowMap(out) if mapping else _FlowList(out)
+
+
+def _block_scalar(rest: str) -> Any:
+    """What follows `key: ` or `- ` on its line (trailing spaces already gone)."""
+    first = rest[0]
+    if first == "'":
+        inner = rest[1:-1]
+        if len(rest) < 2 or rest[-1] != "'" or "'" in inner.replace("''", ""):
+            return NOT_BLOCK
+        return inner.replace("''", "'")
+    if first == '"':
+        inner = rest[1:-1]
+        if len(rest) < 2 or rest[-1] != '"' or '"' in inner or "\\" in inner:
+            return NOT_BLOCK
+        return inner
+    if first == "[":
+        return _block_flow(rest[1:-1], False) if rest[-1] == "]" else NOT_BLOCK
+    if first == "{":
+        return _block_flow(rest[1:-1], True) if rest[-1] == "}" else NOT_BLOCK
+    cut = rest.find(" #")  # a comment after a plain scalar
+    if cut > 0:
+        rest = rest[:cut].rstrip(" ")
+    if ": " in rest or rest[-1] == ":":
+        return NOT_BLOCK
+    return _block_plain(rest)
+
+
+_MISS: Any = object()
+_line_memo: dict[str, Any] = {}
+
+
+def _block_line(content: str) -> Any:
+    """(key, value | _EMPTY) for a `key: value` line, (None, value) for a lone scalar."""
+    hit = _line_memo.get(content, _MISS)
+    if hit is _MISS:
+        m = _BLOCK_KEY.match(content)
+        if m is None:
+            hit = (None, _block_scalar(content))
+        elif m.group(1) in _RESOLVE_WORDS:  # `true:` is a boolean key: libyaml's call
+            hit = (None, NOT_BLOCK)
+        else:
+            rest = content[m.end():]
+            empty = not rest or rest[0] == "#"  # `key:  # comment` then a nested node
+            hit = (m.group(1), _EMPTY if empty else _block_scalar(rest))
+        if len(_line_memo) > 200_000:
+            _line_memo.clear()
+        _line_memo[content] = hit
+    return hit
+
+
+def _fresh(value: Any) -> Any:
+    kind = type(value)
+    if kind is _FlowList:
+        return list(value)
+    if kind is _FlowMap:
+        return dict(value)
+    return value
+
+
+def _is_entry(content: str) -> bool:
+    return content == "-" or content[:2] == "- "
+
+
+def _block_node(lines: list[tuple[int, str]], i: int) -> tuple[Any, int]:
+    """The mapping or sequence whose first line is lines[i], and the line after it."""
+    if _is_entry(lines[i][1]):
+        return _block_sequence(lines, i, lines[i][0])
+    return _block_mapping(lines, i, lines[i][0])
+
+
+def _block_value(lines: list[tuple[int, str]], i: int, indent: int, nested_at_indent: bool
+                 ) -> tuple[Any, int]:
+    """The value of an empty `key:` or `-` at line i-1: what is nested below it, or null."""
+    if i < len(lines):
+        below, content = lines[i]
+        if below > indent or (nested_at_indent and below == indent and _is_entry(content)):
+            return _block_node(lines, i)
+    return None, i
+
+
+def _block_mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
+    out: dict[str, Any] = {}
+    n = len(lines)
+    while i < n:
+        at, content = lines[i]
+        if at != indent:
+            if at < indent:
+                break
+            return NOT_BLOCK, i  # deeper than a key: a continued scalar, or an error
+        key, value = _block_line(content)
+        if key is None or key in out:  # duplicates get libyaml's message
+            return NOT_BLOCK, i
+        i += 1
+        if value is _EMPTY:  # a sequence may sit at the key's own indent
+            value, i = _block_value(lines, i, indent, True)
+        if value is NOT_BLOCK:
+            return NOT_BLOCK, i
+        out[key] = _fresh(value)
+    return out, i
+
+
+def _block_sequence(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
+    out: list[Any] = []
+    n = len(lines)
+    while i < n:
+        at, content = lines[i]
+        if at != indent:
+            if at < indent:
+                break
+            return NOT_BLOCK, i
+        if not _is_entry(content):
+            break  # a key at the dash's indent: the mapping around this sequence goes on
+        item = content[2:].lstrip(" ")
+        if not item:
+            value, i = _block_value(lines, i + 1, indent, False)
+        else:
+            key, value = _block_line(item)
+            if key is not None:  # `- key: value` opens a mapping at the column of `key`
+                lines[i] = (indent + len(content) - len(item), item)
+                value, i = _block_mapping(lines, i, lines[i][0])
+            else:
+                i += 1
+        if value is NOT_BLOCK:
+            return NOT_BLOCK, i
+        out.append(_fresh(value))
+    return out, i
+
+
+def load_block(text: str) -> Any:
+    """A record in plain block style as load_fast would read it, or NOT_BLOCK."""
+    if _BLOCK_BAD.search(text):
+        return NOT_BLOCK
+    found = _BLOCK_LINE.findall(text)
+    if not found or found[0][0] or len(max(found)[0]) > _MAX_INDENT:
+        return NOT_BLOCK
+    lines = [(len(indent), content) for indent, content in found]
+    if _is_entry(lines[0][1]):
+        return NOT_BLOCK
+    value, i = _block_mapping(lines, 0, 0)
+    return value if i == len(lines) else NOT_BLOCK
+
+
 def load_fast(text: str, editable: bool = True) -> Any:
     """Parse one record's text to plain Python values (dict, list, str, int, ...).
 
     `editable=False` skips refusing the tabs only ruamel cannot read: history reads
     committed versions, which are never edited, as libyaml reads them.
     """
+    value = load_block(text)
+    return load_events(text, editable) if value is NOT_BLOCK else value
+
+
+def load_events(text: str, editable: bool = True) -> Any:
+    """load_fast by libyaml's event stream: any YAML, and the errors' positions."""
     f = _fast()
     _check_conflicts(text)
     if editable and "\t" in text:
