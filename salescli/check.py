@@ -65,10 +65,14 @@ class Context:
     ids: dict[str, set[str]] = field(default_factory=dict)
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
 
+    lists: dict[str, list[str] | None] = field(default_factory=dict)
+
     def listed(self, attr: str) -> list[str] | None:
         """A settings list (owners, sources...), or None when unset: then anything goes."""
-        values = getattr(self.settings, attr, None) if self.settings else None
-        return list(values) if values else None
+        if attr not in self.lists:  # asked for every record: worked out once
+            values = getattr(self.settings, attr, None) if self.settings else None
+            self.lists[attr] = list(values) if values else None
+        return self.lists[attr]
 
 
 @dataclass
@@ -489,7 +493,10 @@ def check_duplicates(keys: list[tuple[str, DupKey]]) -> list[Finding]:
     for path, (what, value, loc) in keys:
         seen[(what, value)].append((path, loc))
     out = []
-    for (what, value), places in sorted(seen.items()):
+    # nearly every value is unique: look at the shared ones only, in a stable order
+    shared = sorted(k for k, places in seen.items() if len(places) > 1)
+    for what, value in shared:
+        places = seen[(what, value)]
         files = sorted({p for p, _ in places})
         if len(files) < 2:
             continue

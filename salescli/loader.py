@@ -55,24 +55,45 @@ def dotted(loc: typing.Sequence[Any]) -> str:
     return out
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO in place of a record must not hang check
+
+
 def read_text(full: str, rel: str, findings: list[Finding]) -> str | None:
+    # One open that refuses a symlink, then fstat on the open file: no lstat/open race,
+    # and one system call fewer per record (check reads 25,000 of them).
     try:
-        st = os.lstat(full)
-        if stat.S_ISLNK(st.st_mode):
+        fd = os.open(full, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError as err:
+        if os.path.islink(full):
             findings.append(error(rel, "symlink",
                                   "is a symbolic link; records must be regular files"))
+        else:
+            findings.append(error(rel, "io", f"cannot read: {err.strerror}"))
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            findings.append(error(rel, "io", "cannot read: not a regular file"))
             return None
         if st.st_size > MAX_BYTES:
             raise YamlProblem(
                 f"file is {st.st_size} bytes, more than the {MAX_BYTES} a record may have",
                 code="too-large",
             )
-        with open(full, "rb") as fh:
-            return decode(fh.read())
+        data = os.read(fd, st.st_size + 1)
+        while len(data) > st.st_size and len(data) <= MAX_BYTES:  # it grew since fstat
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+        return decode(data)
     except YamlProblem as p:
         findings.append(error(rel, p.code, p.message, line=p.line, column=p.column))
     except OSError as err:
         findings.append(error(rel, "io", f"cannot read: {err.strerror}"))
+    finally:
+        os.close(fd)
     return None
 
 
@@ -202,25 +223,27 @@ def _nested_model(annotation: Any) -> tuple[Any, str | None]:
 
 
 @functools.cache
-def _fields(model_cls: Any) -> dict[str, tuple[Any, str | None]]:
-    """key -> (nested model, container) for a model, worked out once per class."""
-    return {(f.alias or name): _nested_model(f.annotation)
+def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str]]]:
+    """A model's keys, and key -> (nested model, container) for its nested ones."""
+    keys = {(f.alias or name): _nested_model(f.annotation)
             for name, f in model_cls.model_fields.items()}
+    return frozenset(keys), {k: v for k, v in keys.items() if v[0] is not None}
 
 
 def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[Finding]:
     """Keys the model does not define: warnings with a did-you-mean."""
     out: list[Finding] = []
-    known = _fields(model_cls)
+    known, nested = _fields(model_cls)
+    if not data.keys() <= known:  # set arithmetic first: nearly every record is clean
+        for key in data:
+            if key not in known:
+                guess = difflib.get_close_matches(str(key), list(known), n=1)
+                hint = f"; did you mean `{guess[0]}`?" if guess else ""
+                out.append(warning(rel, "unknown-key",
+                                   f"unknown key `{dotted((*loc, key))}`{hint}",
+                                   (*loc, key), at_key=True))
     for key, value in data.items():
-        nested = known.get(key)
-        if nested is None:
-            guess = difflib.get_close_matches(str(key), list(known), n=1)
-            hint = f"; did you mean `{guess[0]}`?" if guess else ""
-            out.append(warning(rel, "unknown-key", f"unknown key `{dotted((*loc, key))}`{hint}",
-                               (*loc, key), at_key=True))
-            continue
-        inner, container = nested
+        inner, container = nested.get(key, (None, None))
         if inner is None:
             continue
         if container is None and isinstance(value, dict):
@@ -263,7 +286,7 @@ def _placement(parsed: Parsed) -> list[Finding]:
                          f"id `{record_id}` does not match the file name `{name}`; "
                          f"rename the file or set `id: {stem}`", ("id",)))
     created = getattr(parsed.model, "created", None)
-    if created is not None and folder != created.strftime("%Y-%m"):
+    if created is not None and folder != f"{created.year:04d}-{created.month:02d}":
         out.append(warning(parsed.path, "month-folder",
                            f"created {created} but the file is in {folder}/; "
                            f"records stay in the folder of the month they were created",

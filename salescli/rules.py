@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from salescli.model import PREDICATES, Deal
 BUYER_ROLES = ("economic-buyer", "decision-maker")
 
 
+@functools.cache  # check asks once per open deal
 def known_requirement(name: str) -> bool:
     fields = {(f.alias or n) for n, f in Deal.model_fields.items()}
     return name in PREDICATES or name in fields
