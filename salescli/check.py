@@ -3,14 +3,16 @@
 The flow, as `run_check` reads:
 
 1. the configuration (settings, price list, pipelines) is parsed and checked;
-2. accounts are parsed and checked, giving the account index (parents, contacts);
-3. deals and leads are parsed and checked against that index;
+2. accounts are parsed and checked, giving the account index (parents, contacts),
+   and leads with them, since leads need only the list of IDs;
+3. deals are parsed and checked against that index;
 4. the checks that need every record at once: hierarchy cycles and duplicates.
 
-Steps 2 and 3 run on every core for big repositories: each worker returns only
-located diagnostics and a small summary, never whole records (pickling records
-back costs more than parsing them). Validators are plain functions listed in the
-tuples below; nothing registers itself at import time.
+Steps 2 and 3 run on every core for big repositories: each worker returns, per
+chunk of files, only located diagnostics and a small summary (`Found`), never
+whole records (pickling records back costs more than parsing them). Validators
+are plain functions listed in the tuples below; nothing registers itself at import
+time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from salescli.diagnostics import Diagnostic, Finding, error, warning
 from salescli.ids import WINDOWS_RESERVED, is_valid_id
@@ -49,8 +51,7 @@ FREE_MAIL = frozenset((
 DupKey = tuple[str, str, tuple]
 
 
-@dataclass(frozen=True)
-class AccountInfo:
+class AccountInfo(NamedTuple):  # a tuple: workers send 10,000 of them back cheaply
     parent: str | None
     contacts: dict[str, str | None]  # contact id -> role
 
@@ -76,11 +77,19 @@ class Context:
 
 
 @dataclass
-class FileResult:
-    path: str
-    diagnostics: list[Diagnostic]
-    account: AccountInfo | None = None
-    keys: list[DupKey] = field(default_factory=list)
+class Found:
+    """What checking some files found; workers return one per chunk of files."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    accounts: dict[str, AccountInfo] = field(default_factory=dict)
+    account_paths: dict[str, str] = field(default_factory=dict)
+    keys: list[tuple[str, DupKey]] = field(default_factory=list)  # (path, key) for duplicates
+
+    def add(self, other: Found) -> None:
+        self.diagnostics += other.diagnostics
+        self.accounts.update(other.accounts)
+        self.account_paths.update(other.account_paths)
+        self.keys += other.keys
 
 
 # ------------------------------------------------------------------ helpers
@@ -330,16 +339,20 @@ def validate(parsed: Parsed, ctx: Context) -> list[Finding]:
     return findings
 
 
-def check_file(root: str, kind: str, rel: str, ctx: Context) -> tuple[Parsed, FileResult]:
+def check_file(root: str, kind: str, rel: str, ctx: Context, found: Found) -> Parsed:
     """Parse one file and run its kind's validators; diagnostics come out located."""
     parsed = parse_file(root, kind, rel)
-    result = FileResult(rel, [to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)])
-    if parsed.model is not None and kind in ("account", "lead"):
-        result.keys = duplicate_keys(kind, parsed.model)
+    findings = validate(parsed, ctx)
+    if findings:
+        found.diagnostics += [to_diagnostic(f, parsed.text) for f in findings]
+    m = parsed.model
+    if m is not None and kind in ("account", "lead"):
+        found.keys += [(rel, k) for k in duplicate_keys(kind, m)]
         if kind == "account":
-            m = parsed.model
-            result.account = AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
-    return parsed, result
+            stem = rel.rsplit("/", 1)[-1][:-5]
+            found.accounts[stem] = AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
+            found.account_paths[stem] = rel
+    return parsed
 
 
 # ------------------------------------------------------------ running it all
@@ -352,22 +365,33 @@ def _init_worker(root: str, ctx: Context) -> None:
     _WORKER["root"], _WORKER["ctx"] = root, ctx
 
 
-def _check_chunk(job: tuple[str, list[str]]) -> list[FileResult]:
+def _check_chunk(job: tuple[str, list[str]]) -> Found:
     kind, rels = job
-    return [check_file(_WORKER["root"], kind, rel, _WORKER["ctx"])[1] for rel in rels]
+    found = Found()
+    for rel in rels:
+        check_file(_WORKER["root"], kind, rel, _WORKER["ctx"], found)
+    return found
 
 
-def _check_many(root: str, kind: str, rels: list[str], ctx: Context) -> list[FileResult]:
+def _check_many(root: str, jobs: dict[str, list[str]], ctx: Context) -> Found:
+    """Check the files of several kinds, on every core when there are many."""
+    found = Found()
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if workers < 2 or len(rels) < PARALLEL_FROM:
-        return [check_file(root, kind, rel, ctx)[1] for rel in rels]
+    if workers < 2 or sum(map(len, jobs.values())) < PARALLEL_FROM:
+        for kind, rels in jobs.items():
+            for rel in rels:
+                check_file(root, kind, rel, ctx, found)
+        return found
     import multiprocessing
 
-    jobs = [(kind, rels[i:i + CHUNK]) for i in range(0, len(rels), CHUNK)]
+    chunks = [(kind, rels[i:i + CHUNK]) for kind, rels in jobs.items()
+              for i in range(0, len(rels), CHUNK)]
     with multiprocessing.get_context("fork").Pool(
         workers, initializer=_init_worker, initargs=(root, ctx)
     ) as pool:
-        return [r for chunk in pool.imap(_check_chunk, jobs) for r in chunk]
+        for part in pool.imap_unordered(_check_chunk, chunks):
+            found.add(part)
+    return found
 
 
 def _record_files(root: str, kind: str, ctx: Context,
@@ -446,18 +470,16 @@ def run_check(root: Path) -> list[Diagnostic]:
     for parsed in parsed_config:
         out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 
-    # 2. accounts, which deals are checked against; 3. deals and leads
-    results = _check_many(root_s, "account", rels["account"], ctx)
-    ctx.accounts = {r.path.rsplit("/", 1)[-1][:-5]: r.account for r in results if r.account}
-    results += _check_many(root_s, "deal", rels["deal"], ctx)
-    results += _check_many(root_s, "lead", rels["lead"], ctx)
-    for r in results:
-        out.extend(r.diagnostics)
+    # 2. accounts, which deals are checked against, with the leads (which need only
+    # the IDs); 3. the deals
+    found = _check_many(root_s, {"account": rels["account"], "lead": rels["lead"]}, ctx)
+    ctx.accounts = found.accounts
+    found.add(_check_many(root_s, {"deal": rels["deal"]}, ctx))
+    out += found.diagnostics
 
     # 4. checks that need every record at once
-    paths = {r.path.rsplit("/", 1)[-1][:-5]: r.path for r in results if r.account}
-    findings = list(check_hierarchy(ctx.accounts, paths))
-    findings += check_duplicates([(r.path, k) for r in results for k in r.keys])
+    findings = list(check_hierarchy(found.accounts, found.account_paths))
+    findings += check_duplicates(found.keys)
     texts: dict[str, str | None] = {}
     for f in findings:
         if f.path not in texts:

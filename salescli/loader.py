@@ -242,15 +242,16 @@ def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[
                 out.append(warning(rel, "unknown-key",
                                    f"unknown key `{dotted((*loc, key))}`{hint}",
                                    (*loc, key), at_key=True))
-    for key, value in data.items():
-        inner, container = nested.get(key, (None, None))
-        if inner is None:
-            continue
+    for key, (inner, container) in nested.items():  # the model's few nested keys
+        value = data.get(key)
         if container is None and isinstance(value, dict):
             out.extend(unknown_keys(rel, inner, value, (*loc, key)))
         elif container == "list" and isinstance(value, list):
+            inner_known, inner_nested = _fields(inner)
             for i, item in enumerate(value):
-                if isinstance(item, dict):
+                # most list items (activities, contacts) need no closer look
+                if isinstance(item, dict) and (not item.keys() <= inner_known
+                                               or not inner_nested.keys().isdisjoint(item)):
                     out.extend(unknown_keys(rel, inner, item, (*loc, key, i)))
         elif container == "dict" and isinstance(value, dict):
             for k, item in value.items():

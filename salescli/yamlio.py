@@ -367,9 +367,6 @@ NOT_BLOCK: Any = object()
 # controls, BOM, U+0085/U+2028/U+2029, lone surrogates) goes to libyaml.
 _BLOCK_BAD = re.compile("[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
                         "\U00010000-\U0010ffff]")
-# a line's indent and its content without trailing spaces; blank and comment
-# lines (first non-space is '#') do not match, and carry nothing
-_BLOCK_LINE = re.compile(r"^( *)([^ #\n](?:[^\n]*[^ \n])?)", re.M)
 _BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 # c-indicators that cannot start a plain scalar; '-' may when a non-space follows
 _NOT_FIRST = frozenset("[]{}#&*!|>'\"%@`,?:")
@@ -464,21 +461,21 @@ def _block_scalar(rest: str) -> Any:
     return _block_plain(rest)
 
 
-_MISS: Any = object()
-_line_memo: dict[str, Any] = {}
+_line_memo: dict[str, tuple[str | None, Any]] = {}
 
 
 def _block_line(content: str) -> Any:
     """(key, value | _EMPTY) for a `key: value` line, (None, value) for a lone scalar."""
-    hit = _line_memo.get(content, _MISS)
-    if hit is _MISS:
-        m = _BLOCK_KEY.match(content)
+    hit = _line_memo.get(content)
+    if hit is None:
+        line = content.rstrip(" ")
+        m = _BLOCK_KEY.match(line)
         if m is None:
-            hit = (None, _block_scalar(content))
+            hit = (None, _block_scalar(line))
         elif m.group(1) in _RESOLVE_WORDS:  # `true:` is a boolean key: libyaml's call
             hit = (None, NOT_BLOCK)
         else:
-            rest = content[m.end():]
+            rest = line[m.end():]
             empty = not rest or rest[0] == "#"  # `key:  # comment` then a nested node
             hit = (m.group(1), _EMPTY if empty else _block_scalar(rest))
         if len(_line_memo) > 200_000:
@@ -526,15 +523,21 @@ def _block_mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[A
             if at < indent:
                 break
             return NOT_BLOCK, i  # deeper than a key: a continued scalar, or an error
-        key, value = _block_line(content)
+        hit = _line_memo.get(content)  # inlined _block_line: this loop is the hot path
+        key, value = hit if hit is not None else _block_line(content)
         if key is None or key in out:  # duplicates get libyaml's message
             return NOT_BLOCK, i
         i += 1
+        kind = type(value)
         if value is _EMPTY:  # a sequence may sit at the key's own indent
             value, i = _block_value(lines, i, indent, True)
-        if value is NOT_BLOCK:
+            if value is NOT_BLOCK:
+                return NOT_BLOCK, i
+        elif value is NOT_BLOCK:
             return NOT_BLOCK, i
-        out[key] = _fresh(value)
+        elif kind is _FlowList or kind is _FlowMap:
+            value = _fresh(value)
+        out[key] = value
     return out, i
 
 
@@ -569,11 +572,12 @@ def load_block(text: str) -> Any:
     """A record in plain block style as load_fast would read it, or NOT_BLOCK."""
     if _BLOCK_BAD.search(text):
         return NOT_BLOCK
-    found = _BLOCK_LINE.findall(text)
-    if not found or found[0][0] or len(max(found)[0]) > _MAX_INDENT:
-        return NOT_BLOCK
-    lines = [(len(indent), content) for indent, content in found]
-    if _is_entry(lines[0][1]):
+    lines = []
+    for line in text.split("\n"):  # faster than a multi-line regex
+        content = line.lstrip(" ")
+        if content and content[0] != "#":  # blank and comment lines carry nothing
+            lines.append((len(line) - len(content), content))
+    if not lines or lines[0][0] or max(lines)[0] > _MAX_INDENT or _is_entry(lines[0][1]):
         return NOT_BLOCK
     value, i = _block_mapping(lines, 0, 0)
     return value if i == len(lines) else NOT_BLOCK
