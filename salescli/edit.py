@@ -25,7 +25,7 @@ from salescli.ids import check_id, slugify, unique_id
 from salescli.loader import parse_file, parse_text, raise_if_invalid
 from salescli.model import key_order
 from salescli.repo import KIND_DIRS
-from salescli.yamlio import RoundTrip, YamlProblem, apply_sets, dump_new, keep_tail
+from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail, replace_values
 
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
@@ -89,17 +89,27 @@ class Session(Change):
 
     def update(self, record: Loaded, mutate: Callable[[Any], None]) -> Loaded:
         """Apply `mutate` to the record's round-trip tree, validate, write."""
+        from salescli.yamlio import RoundTrip
+
         try:
             rt = RoundTrip(record.text)
-            mutate(rt.data)
+            # the comment lines after the record stay last, whatever `mutate` adds
+            keep_tail(rt.data, lambda: mutate(rt.data))
             text = rt.dump()
         except YamlProblem as p:
             raise SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}") from None
+        return self._replace(record, text)
+
+    def _replace(self, record: Loaded, text: str) -> Loaded:
         model = self._validated(record.kind, record.path, text)
         self.write(record.path, text)
         return Loaded(record.kind, record.id, record.path, text, model)
 
     def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
+        # one value on its own line (a stage, a date): replaced in place, no round trip
+        text = replace_values(record.text, changes)
+        if text is not None:
+            return self._replace(record, text)
         return self.update(record, lambda data: sets(data, changes, record.kind))
 
     def create(self, kind: str, record_id: str, data: dict[str, Any],

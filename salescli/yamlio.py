@@ -746,6 +746,9 @@ def _represent_scalar_float(representer: Any, value: Any) -> Any:
         same = False
     if not same and math.isfinite(value):
         node.value = repr(float(value))
+    # ruamel counts a read `48_000.00`'s underscores as digits and pads it to
+    # `048000.00`: write it without the padding (the underscores are not kept)
+    node.value = re.sub(r"^([-+]?)0+(?=\d)", r"\1", node.value)
     return node
 
 
@@ -857,6 +860,39 @@ def plain(value: Any) -> Any:
     if isinstance(value, _dt.datetime):
         return _dt.datetime(*value.timetuple()[:6], value.microsecond, tzinfo=value.tzinfo)
     return value
+
+
+def replace_values(text: str, changes: dict[str, Any]) -> str | None:
+    """`text` with new values on existing top-level `key: value` lines, or None.
+
+    The commonest edits (a deal's stage, a date, a status) change one value on one
+    line: done here, every other byte stays as it was and ruamel is not even
+    imported. Only for keys on a line of their own at column 0 with a plain value
+    (a comment after it stays), and for text, whole numbers and dates written as one
+    plain scalar. The result must read back as the old record with exactly these
+    values changed, else the caller takes the round-trip path.
+    """
+    before = load_block(text)
+    if before is NOT_BLOCK or not isinstance(before, dict):
+        return None
+    for key, value in changes.items():
+        if key not in before or type(value) not in (str, int, _dt.date):
+            return None
+        plain = value.isoformat() if isinstance(value, _dt.date) else str(value)
+        found = [m for m in re.finditer(rf"^{re.escape(key)}:( +)([^\n]*)$", text, re.M)]
+        if len(found) != 1 or not found[0].group(2) or found[0].group(2)[0] in "'\"[{|>&*!":
+            return None
+        m = found[0]
+        rest = m.group(2)
+        cut = rest.find(" #")
+        tail = rest[len(rest[:cut].rstrip(" ")):] if cut > 0 else ""
+        text = text[:m.start(2)] + plain + tail + text[m.end(2):]
+    after = load_block(text)
+    expected = {**before, **changes}
+    if after is NOT_BLOCK or list(after) != list(expected) or any(
+            type(after[k]) is not type(v) or after[k] != v for k, v in expected.items()):
+        return None
+    return text
 
 
 def apply_sets(data: Any, changes: dict[str, Any], order: Sequence[str] = ()) -> None:

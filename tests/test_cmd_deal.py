@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -348,3 +349,37 @@ def test_new_lists_go_to_their_documented_place(deal: Repo):
     keys = [ln.split(":")[0] for ln in (deal.root / DEAL_FILE).read_text().splitlines()
             if ln and not ln.startswith((" ", "#"))]
     assert keys[-4:] == ["created", "stakeholders", "activities", "notes"]
+
+
+def test_a_change_that_changes_nothing_succeeds_and_commits_nothing(deal: Repo):
+    assert deal.run("deal", "stakeholder", "acme-erp", "liisa-k").exit_code == 0
+    before, files = deal.head(), deal.snapshot()
+    for args in (["stakeholder", "acme-erp", "liisa-k"], ["set", "acme-erp", "value=48000"]):
+        r = deal.run("deal", *args)
+        assert r.exit_code == 0, r.output
+        assert r.stdout.endswith("(no change: nothing to commit)\n")
+        assert (deal.head(), deal.snapshot(), deal.status()) == (before, files, "")
+
+
+def test_advance_changes_one_line_and_leaves_the_others_as_written(deal: Repo):
+    # the user's own spelling of numbers, comments and spacing survive a stage change
+    path = deal.root / DEAL_FILE
+    text = path.read_text().replace("value: 48000.00", "value: 48_000.00   # list price")
+    text = text.replace("stage: needs-analysis", "stage: needs-analysis  # since the call")
+    path.write_text(text + "# kept last\n")
+    deal.commit()
+    assert deal.run("deal", "stakeholder", "acme-erp", "matti-virtanen").exit_code == 0
+    assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work",
+                    "--unit-price", "100").exit_code == 0
+    before = path.read_text()
+    # adding to lists is a round trip: ruamel drops the underscores (once padded
+    # them to 048000.00) but keeps the value, its comment and the comment after it all
+    assert re.search(r"\nvalue: 48000\.00 +# list price\n", before)
+    assert before.endswith("# kept last\n")
+    r = deal.run("deal", "advance", "acme-erp")
+    assert r.exit_code == 0, r.output
+    assert path.read_text() == before.replace("stage: needs-analysis  #",
+                                              "stage: proposal  #")
+    assert deal.run("deal", "set", "acme-erp", "close_date=2027-03-31").exit_code == 0
+    assert path.read_text() == before.replace("stage: needs-analysis  #", "stage: proposal  #"
+                                              ).replace("2027-01-31", "2027-03-31")

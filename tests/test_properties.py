@@ -307,19 +307,22 @@ class DealCommands(RuleBasedStateMachine):
         return subprocess.run(["git", "rev-parse", "HEAD"], cwd=self.root, check=True,
                               capture_output=True, text=True).stdout.strip()
 
-    def attempt(self, allowed: bool, command: str, *extra: str) -> bool:
-        """Run a deal command; it succeeds exactly when the model allows it, and a
-        refusal changes nothing, a success makes exactly one commit."""
+    def attempt(self, allowed: bool, command: str, *extra: str, changes: bool = True) -> bool:
+        """Run a deal command; it succeeds exactly when the model allows it. A refusal
+        changes nothing, a success makes exactly one commit, and a success that
+        `changes` nothing (a stakeholder added again) makes none and says so."""
         before, head = self.path.read_bytes(), self.head()
         code = self.run("deal", *command.split(), self.deal, *extra)
         assert (code == 0) == allowed, (command, extra, code, self.output, vars(self.model))
         event(f"{command} {'done' if allowed else 'refused'}")
-        if allowed:
+        if allowed and changes:
             parents = subprocess.run(["git", "rev-list", f"{head}..HEAD"], cwd=self.root,
                                      capture_output=True, text=True, check=True).stdout.split()
             assert len(parents) == 1, command
         else:
             assert self.path.read_bytes() == before and self.head() == head, command
+        if allowed and not changes:
+            assert "(no change: nothing to commit)" in self.output, self.output
         return allowed
 
     @initialize(ready=st.booleans())
@@ -372,10 +375,11 @@ class DealCommands(RuleBasedStateMachine):
           role=st.sampled_from([None, "decision-maker", "economic-buyer", "champion"]))
     def stakeholder(self, contact: str, role: str | None) -> None:
         m = self.model
-        # adding someone again without a role changes nothing, so there is nothing to commit
-        ok = contact not in m.stakeholders or (role is not None and m.stakeholders[contact]
-                                               != role)
-        if self.attempt(ok, "stakeholder", contact, *(("--role", role) if role else ())):
+        # adding someone again without a new role succeeds and has nothing to commit
+        changes = contact not in m.stakeholders or (role is not None
+                                                    and m.stakeholders[contact] != role)
+        if self.attempt(True, "stakeholder", contact, *(("--role", role) if role else ()),
+                        changes=changes) and changes:
             m.stakeholders[contact] = role
 
     @rule(price=st.sampled_from(["120", "0", "99.50"]))
@@ -388,8 +392,8 @@ class DealCommands(RuleBasedStateMachine):
     def set_value(self, value: str | None) -> None:
         m = self.model
         new = None if value is None else Decimal(value)
-        # setting the value it already has writes the same text: nothing to commit
-        if self.attempt(new != m.value, "set", f"value={value or ''}"):
+        # setting the value it already has succeeds with nothing to commit
+        if self.attempt(True, "set", f"value={value or ''}", changes=new != m.value):
             m.value = new
 
     @precondition(lambda self: self.model.items > 0)

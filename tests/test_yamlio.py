@@ -255,3 +255,47 @@ def test_a_tab_and_a_control_character_are_refused_not_a_traceback():
     with pytest.raises(YamlProblem) as err:
         load_fast("a: 1\nv: x\t\x1b\n")
     assert err.value.line == 2 and "U+001B" in err.value.message
+
+
+# ---- one value replaced on its line, without the round trip
+
+simple_value = st.one_of(
+    st.sampled_from(["proposal", "anna", "Acme Oy", "no", "1:20", "a-b", "x#y", "é"]),
+    st.integers(-10**6, 10**6), st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
+                       st.one_of(simple_value, record_value), min_size=1, max_size=6),
+       st.data())
+def test_replacing_a_value_on_its_line_reads_as_the_round_trip_edit(data: dict, draw):
+    from salescli.yamlio import dump_new, replace_values
+
+    text = dump_new(data) + draw.draw(st.sampled_from(["", "# after\n"]))
+    key = draw.draw(st.sampled_from(sorted(data)))
+    value = draw.draw(st.one_of(simple_value, st.text(max_size=12)))
+    replaced = replace_values(text, {key: value})
+    if replaced is None:
+        return  # the round trip's business
+    expected = {**load_fast(text), key: value}
+    assert _same(load_fast(replaced), expected), replaced
+    assert _same(load_fast(replaced), load_fast(edit_text(text, {key: value})))
+    changed = changed_lines(text, replaced)
+    assert replaced == text or (len(changed) == 2 and changed[0].startswith(f"-{key}:")), \
+        changed
+
+
+@pytest.mark.parametrize("text,changes,expected", [
+    ("a: 1\nstage: x   # since May\nb: 2\n", {"stage": "y"},
+     "a: 1\nstage: y   # since May\nb: 2\n"),
+    ("d: 2026-01-01\n", {"d": dt.date(2026, 2, 1)}, "d: 2026-02-01\n"),
+    ("a: 'x #y'\n", {"a": "z"}, None),  # quoted: the round trip decides
+    ("a:\n  b: 1\n", {"a": "z"}, None),  # nested
+    ("a: 1\n", {"b": "z"}, None),  # a new key goes to its documented place
+    ("a: 1\n", {"a": "yes: no"}, None),  # would not read back as text
+    ("a: 1\n", {"a": "010"}, None),  # would read back as a number
+])
+def test_replace_values(text: str, changes: dict, expected: str | None):
+    from salescli.yamlio import replace_values
+
+    assert replace_values(text, changes) == expected

@@ -67,7 +67,12 @@ def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str
 
 def done(change: Any, what: str) -> None:
     """Tell the user what was recorded, and where, like git does after a commit."""
-    where = f" [{change.sha[:7]}]" if change.sha else " (not committed)"
+    if change.sha:
+        where = f" [{change.sha[:7]}]"
+    elif change.unchanged:
+        where = " (no change: nothing to commit)"
+    else:
+        where = " (not committed)"
     echo(f"{what}{where}")
 
 
