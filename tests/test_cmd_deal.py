@@ -184,6 +184,13 @@ def test_win_lose_reopen(deal: Repo):
     refused(deal, ["deal", "advance", "acme-erp"], 1,
             "cannot move acme-erp to `proposal`: the deal is lost; reopen it first "
             "(salescli deal reopen)")
+    refused(deal, ["deal", "reopen", "acme-erp", "--reason", "Budget back", "--stage",
+                   "negotiation"], 1,
+            "cannot reopen acme-erp into `negotiation`: moving to `negotiation` skips "
+            "`proposal`; pipeline `default` does not allow skipping (rules.skip: false); "
+            "`proposal` requires a stakeholder with role economic-buyer or decision-maker; "
+            "`proposal` requires `items`; `negotiation` requires a recorded quote "
+            "(`salescli quote DEAL`)")
     assert deal.run("deal", "reopen", "acme-erp", "--reason", "Budget back").exit_code == 0
     text = (deal.root / DEAL_FILE).read_text()
     assert "status: open\n" in text and "lost" not in text and "revisit" not in text

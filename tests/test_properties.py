@@ -365,8 +365,15 @@ class DealCommands(RuleBasedStateMachine):
     def reopen(self, stage: str | None) -> None:
         m = self.model
         target = stage or m.stage
-        # reopening checks what the target stage requires, and nothing else
-        ok = m.status != "open" and all(m.met(r) for r in m.REQUIRES[target])
+        # into its last stage: what that stage requires; into another: the move rules
+        # from its last stage, with the reopen's reason
+        if target == m.stage:
+            ok = all(m.met(r) for r in m.REQUIRES[target])
+        else:
+            status, m.status = m.status, "open"
+            ok = m.may_move(target, "Budget unfrozen")
+            m.status = status
+        ok = ok and m.status != "open"
         if self.attempt(ok, "reopen", "--reason", "Budget unfrozen",
                         *(("--stage", stage) if stage else ())):
             m.status, m.stage = "open", target

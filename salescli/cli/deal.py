@@ -422,11 +422,14 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
                 date: str | None, message: str | None, no_commit: bool) -> None:
     """Reopen a won or lost deal into a stage (its last one unless --stage).
 
+    Into another stage, the pipeline's rules hold as for `deal move`: no skipping
+    ahead unless `rules.skip`, and what the stage requires must be met.
+
     \b
     Example:
       salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal
     """
-    from salescli.rules import missing_requirements
+    from salescli.rules import missing_requirements, move_problems
 
     with session(ctx, "deal", deal_id, "reopen", date, message, no_commit) as s:
         record = s.load("deal", deal_id)
@@ -438,8 +441,16 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
         entering = next((st for st in pipe.stages if st.id == target), None)
         if entering is None:
             raise UsageError(f"no stage `{target}` in pipeline `{pipe.name}`")
-        refuse([f"`{target}` requires `{m}`" for m in missing_requirements(
-            entering.requires, d, _roles(s.repo, d))], f"reopen {deal_id} into `{target}`")
+        roles = _roles(s.repo, d)
+        if target != d.stage:
+            # into another stage: the pipeline's rules for moving from its last stage
+            # (skipping, going back with the reason given here) hold as for `deal move`
+            problems = move_problems(pipe, d.model_copy(update={"status": "open"}), target,
+                                     roles, reason)
+        else:
+            problems = [f"`{target}` requires `{m}`"
+                        for m in missing_requirements(entering.requires, d, roles)]
+        refuse(problems, f"reopen {deal_id} into `{target}`")
         s.summary = f"reopen ({d.status}) into {target}"
         s.message = f"Reason: {reason}" + (f"\n\n{message}" if message else "")
 
