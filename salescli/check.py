@@ -6,7 +6,8 @@ The flow, as `run_check` reads:
 2. accounts are parsed and checked, giving the account index (parents, contacts),
    and leads with them, since leads need only the list of IDs;
 3. deals are parsed and checked against that index;
-4. the checks that need every record at once: hierarchy cycles and duplicates.
+4. the checks across accounts and leads (hierarchy cycles, duplicates), done in
+   this process while the workers check the deals.
 
 Steps 2 and 3 run on every core for big repositories: each worker returns, per
 chunk of files, only located diagnostics and a small summary (`Found`), never
@@ -373,11 +374,16 @@ def _check_chunk(job: tuple[str, list[str]]) -> Found:
     return found
 
 
-def _check_many(root: str, jobs: dict[str, list[str]], ctx: Context) -> Found:
-    """Check the files of several kinds, on every core when there are many."""
+def _check_many(root: str, jobs: dict[str, list[str]], ctx: Context,
+                meanwhile: Callable[[], None] = lambda: None) -> Found:
+    """Check the files of several kinds, on every core when there are many.
+
+    `meanwhile` runs in this process while the workers check.
+    """
     found = Found()
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if workers < 2 or sum(map(len, jobs.values())) < PARALLEL_FROM:
+        meanwhile()
         for kind, rels in jobs.items():
             for rel in rels:
                 check_file(root, kind, rel, ctx, found)
@@ -389,9 +395,16 @@ def _check_many(root: str, jobs: dict[str, list[str]], ctx: Context) -> Found:
     with multiprocessing.get_context("fork").Pool(
         workers, initializer=_init_worker, initargs=(root, ctx)
     ) as pool:
-        for part in pool.imap_unordered(_check_chunk, chunks):
+        parts = pool.imap_unordered(_check_chunk, chunks)
+        meanwhile()
+        for part in parts:
             found.add(part)
     return found
+
+
+def _fold(rel: str) -> str:
+    """A path as a case- and normalisation-insensitive file system sees it."""
+    return rel.lower() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
 
 
 def _record_files(root: str, kind: str, ctx: Context,
@@ -409,12 +422,14 @@ def _record_files(root: str, kind: str, ctx: Context,
     # macOS and Windows file systems fold case (and macOS Unicode normalisation):
     # two such names are one file there, so a clone would keep only one of them.
     # The one that is a valid ID is kept; the others are reported and not read.
+    folds = {rel: _fold(rel) for rel in files}
     folded: dict[str, str] = {}
-    for rel in sorted(files, key=lambda r: not is_valid_id(r.rsplit("/", 1)[-1][:-5])):
-        folded.setdefault(unicodedata.normalize("NFC", rel).casefold(), rel)
+    if len(set(folds.values())) < len(folds):  # rare: pay for the ordering only then
+        for rel in sorted(files, key=lambda r: not is_valid_id(r.rsplit("/", 1)[-1][:-5])):
+            folded.setdefault(folds[rel], rel)
     for rel in files:
         parts = rel.split("/")
-        kept = folded[unicodedata.normalize("NFC", rel).casefold()]
+        kept = folded.get(folds[rel], rel)
         if kept != rel:
             out.append(Diagnostic(rel, 1, 1, "error", "path-collision",
                                   f"`{rel}` and `{kept}` differ only by case or Unicode "
@@ -451,7 +466,13 @@ def _record_files(root: str, kind: str, ctx: Context,
 
 
 def run_check(root: Path) -> list[Diagnostic]:
-    root_s = os.fspath(root)
+    from salescli.runtime import gc_paused
+
+    with gc_paused():
+        return _run_check(os.fspath(root))
+
+
+def _run_check(root_s: str) -> list[Diagnostic]:
     ctx = Context()
     out: list[Diagnostic] = []
 
@@ -474,21 +495,22 @@ def run_check(root: Path) -> list[Diagnostic]:
     # the IDs); 3. the deals
     found = _check_many(root_s, {"account": rels["account"], "lead": rels["lead"]}, ctx)
     ctx.accounts = found.accounts
-    found.add(_check_many(root_s, {"deal": rels["deal"]}, ctx))
-    out += found.diagnostics
 
-    # 4. checks that need every record at once
-    findings = list(check_hierarchy(found.accounts, found.account_paths))
-    findings += check_duplicates(found.keys)
-    texts: dict[str, str | None] = {}
-    for f in findings:
-        if f.path not in texts:
-            try:
-                with open(os.path.join(root_s, f.path), encoding="utf-8") as fh:
-                    texts[f.path] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                texts[f.path] = None
-        out.append(to_diagnostic(f, texts[f.path]))
+    def across() -> None:  # 4. checks across accounts and leads, while the deals are checked
+        findings = list(check_hierarchy(found.accounts, found.account_paths))
+        findings += check_duplicates(found.keys)
+        texts: dict[str, str | None] = {}
+        for f in findings:
+            if f.path not in texts:
+                try:
+                    with open(os.path.join(root_s, f.path), encoding="utf-8") as fh:
+                        texts[f.path] = fh.read()
+                except (OSError, UnicodeDecodeError):
+                    texts[f.path] = None
+            out.append(to_diagnostic(f, texts[f.path]))
+
+    out += _check_many(root_s, {"deal": rels["deal"]}, ctx, meanwhile=across).diagnostics
+    out += found.diagnostics
     return sorted(set(out))
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import marshal
 import os
 import re
@@ -40,6 +39,7 @@ from typing import Any
 
 from salescli import gitio
 from salescli.repo import KIND_DIRS
+from salescli.runtime import gc_paused
 
 NULL = "0" * 40
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
@@ -555,17 +555,10 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
             raise gitio.SalescliError(f"unknown revision {rev!r}: give a commit, branch or tag")
         return History(None, [])
     timelines: list[Timeline] = []
-    # Millions of small tuples and no reference cycles: the cyclic collector would
-    # only rescan them (it more than doubles the time to load a cache).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():  # millions of small tuples: it more than doubles a cache load
         for kind in kinds:
             timelines += _kind_history(root, git_dir, kind, head, rev == "HEAD" and use_cache,
                                        use_cache, progress)
-    finally:
-        if collecting:
-            gc.enable()
     return History(head, timelines)
 
 

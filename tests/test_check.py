@@ -302,6 +302,9 @@ def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monk
                                                   stage="proposal" if n % 3 else "nope"))
         filled.write(f"leads/2026-11/l-{n}.yaml", f"id: l-{n}\ncompany: L\ncreated: 2026-11-01\n"
                      f"status: {'disqualified' if n % 4 == 0 else 'new'}\n")
+    for a, b in (("x", "y"), ("y", "x")):  # a parent cycle and a duplicate domain
+        filled.write(f"{A}cyc-{a}.yaml", f"id: cyc-{a}\nname: C\ndomain: same.fi\n"
+                     f"parent: cyc-{b}\ncreated: 2026-10-01\n")
     serial = check.run_check(filled.root)
     monkeypatch.setattr(check, "PARALLEL_FROM", 2)
     monkeypatch.setattr(check, "CHUNK", 5)
@@ -310,7 +313,7 @@ def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monk
     codes = [d.code for d in serial]
     assert {c: codes.count(c) for c in set(codes)} == {
         "unknown-account": 3, "unknown-stage": 4, "requirement": 8, "disqualify-reason": 3,
-        "unknown-contact": 12}
+        "unknown-contact": 12, "parent-cycle": 1, "duplicate": 2}
 
 
 def test_free_mail_domains_are_not_duplicates(filled: Repo):
