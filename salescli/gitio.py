@@ -319,6 +319,57 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:
     return result
 
 
+_COMMIT_REF = "refs/salescli/commit"  # where fast-import writes a command's commit
+_COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
+
+
+def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
+                          rels: Sequence[str]) -> tuple[str, str, str] | None:
+    """(HEAD, author, committer) when salescli may write its commit itself, else None.
+
+    Only when `git commit` would add nothing of the user's: no commit hooks, no
+    signing, no custom hooks path or message cleanup or encoding, a HEAD to build
+    on, and paths fast-import takes as they are. One `git var -l` gives both the
+    configuration and the identities, as `git commit` works them out.
+    """
+    common = git_dir
+    if (git_dir / "commondir").is_file():  # a linked worktree: hooks live in the main one
+        common = (git_dir / (git_dir / "commondir").read_text("utf-8").strip()).resolve()
+    hooks = common / "hooks"
+    if any(os.access(hooks / name, os.X_OK) for name in _COMMIT_HOOKS):
+        return None
+    if any(r.startswith('"') or "\n" in r or "\r" in r for r in rels):
+        return None
+    listed = git(root, "var", "-l", env=env, check=False)
+    if listed.returncode != 0:
+        return None  # no identity: `git commit` explains it
+    values: dict[str, str] = {}
+    for line in listed.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.lower() if "." in key else key] = value
+    if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
+            or {"core.hookspath", "commit.cleanup", "i18n.commitencoding"} & values.keys()):
+        return None
+    head = rev_parse(root, "HEAD")
+    author, committer = values.get("GIT_AUTHOR_IDENT"), values.get("GIT_COMMITTER_IDENT")
+    if head is None or not author or not committer:
+        return None
+    return head, author, committer
+
+
+def stripspace(message: str) -> str:
+    """A commit message as `git commit -F` cleans it by default (`--cleanup=whitespace`)."""
+    lines = [line.rstrip() for line in message.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
 class Change:
     """Validate-then-write-then-commit for one command, restoring everything on failure."""
 
@@ -420,6 +471,10 @@ class Change:
             body += self.message.strip() + "\n\n"
         body += f"Salescli-Event: {self.event}\n"
         env = {"GIT_AUTHOR_DATE": self.date} if self.date else {}
+        idents = _direct_commit_idents(self.root, self.repo.git_dir, env, rels)
+        if idents is not None:
+            self.sha = self._commit_directly(rels, stripspace(body), idents)
+            return
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
         added = git(self.root, "add", "--", *new, check=False) if new else None
@@ -435,6 +490,56 @@ class Change:
         # "[main 1a2b3c4] subject" (or "[main (root-commit) 1a2b3c4]"): no extra process
         first = proc.stdout.split("]", 1)[0]
         self.sha = first.split()[-1] if first.startswith("[") else None
+
+    def _commit_directly(self, rels: list[str], message: str, idents: tuple[str, str, str]
+                         ) -> str:
+        """What `git commit --only PATHS` records, without refreshing the whole index.
+
+        git's partial commit lstat()s every tracked file twice (its own index and a
+        temporary one): about 150 ms with 25,000 records. Here the paths are staged in
+        the index, the commit is written from HEAD's tree plus those blobs by `git
+        fast-import` (which reads only the trees on their way), and HEAD's branch moves
+        in one checked ref transaction. Killed half-way, the change is staged but not
+        committed, as with `git commit`.
+        """
+        head, author, committer = idents
+
+        def failed(proc: subprocess.CompletedProcess, staged: bool) -> CommitFailed:
+            self._restore_files()
+            if staged:
+                self._unstage(rels)
+            return CommitFailed(f"commit failed, nothing changed: {_git_reason(proc)}")
+
+        staged = git(self.root, "update-index", "--add", "--remove", "--", *rels, check=False)
+        if staged.returncode != 0:
+            raise failed(staged, False)
+        listed = git(self.root, "ls-files", "-s", "-z", "--", *rels, check=False)
+        blobs = {}
+        for entry in listed.stdout.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if path:
+                mode, sha, _stage = meta.split()
+                blobs[path] = (mode, sha)
+        lines = [f"commit {_COMMIT_REF}", "mark :1", f"author {author}",
+                 f"committer {committer}", f"data {len(message.encode())}", message,
+                 f"from {head}"]
+        lines += [f"M {blobs[r][0]} {blobs[r][1]} {r}" if r in blobs else f"D {r}"
+                  for r in rels]
+        lines += ["", "get-mark :1", "done", ""]
+        written = git(self.root, "fast-import", "--quiet", "--done", "--force",
+                      input="\n".join(lines), check=False)
+        sha = written.stdout.strip()
+        if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", sha):
+            raise failed(written, True)
+        # HEAD's branch moves only if it is still at `head`; the private ref goes
+        subject = message.split("\n", 1)[0]
+        moved = git(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin",
+                    input=f"update HEAD {sha} {head}\ndelete {_COMMIT_REF}\n", check=False)
+        if moved.returncode != 0:
+            raise failed(moved, True)
+        # as `git commit` does: pack loose objects now and then (detached, usually nothing)
+        git(self.root, "maintenance", "run", "--auto", "--quiet", check=False)
+        return sha
 
     def _unstage(self, rels: list[str]) -> None:
         # Put the index entries back to HEAD's; new files leave the index.

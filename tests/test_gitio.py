@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -175,7 +176,7 @@ def test_six_parallel_writers_make_six_commits_of_one_file_each(filled: Repo):
     with multiprocessing.get_context("spawn").Pool(6) as pool:
         shas = pool.map(_parallel_writer, [(str(filled.root), n) for n in range(6)])
     assert len(set(shas)) == 6
-    log = filled.git("log", "--format=%h", "--abbrev=7", f"{base}..HEAD").split()
+    log = filled.git("log", "--format=%H", f"{base}..HEAD").split()
     assert sorted(log) == sorted(shas)
     for sha in log:
         files = filled.git("show", "--name-only", "--format=", sha).split()
@@ -183,3 +184,67 @@ def test_six_parallel_writers_make_six_commits_of_one_file_each(filled: Repo):
         n = files[0].split("deal-")[1].split(".")[0]
         assert f"value: {n}.00" in filled.git("show", f"{sha}:{files[0]}")
     assert filled.status() == ""
+
+
+def _write_hook(repo: Repo, name: str, body: str) -> None:
+    hook = repo.root / ".git" / "hooks" / name
+    hook.write_text(f"#!/bin/sh\n{body}\n")
+    hook.chmod(0o755)
+
+
+def _recorded(repo: Repo) -> tuple:
+    """What a commit records, apart from its id and committer time."""
+    return (repo.git("log", "-1", "--format=%T %P%n%an <%ae> %aI%n%B"),
+            repo.git("reflog", "-1", "--format=%gs").strip(),
+            sorted(repo.status().splitlines()))
+
+
+@pytest.mark.parametrize("message", [None, "  Budget cut \n\n\n  second line  \n"])
+def test_direct_commit_records_what_git_commit_records(filled: Repo, tmp_path: Path,
+                                                        message: str | None):
+    # with a hook present salescli commits through `git commit --only`; without, it
+    # writes the commit itself: the two must record the same thing
+    twin = Repo(tmp_path / "twin")
+    subprocess.run(["git", "clone", "-q", str(filled.root), str(twin.root)], check=True)
+    for repo in (filled, twin):
+        repo.git("config", "user.name", "Anna")
+        repo.git("config", "user.email", "anna@example.com")
+        (repo.root / "notes.txt").write_text("staged work\n")
+        repo.git("add", "notes.txt")
+    _write_hook(twin, "post-commit", "touch .git/post-commit-ran")
+    for repo in (filled, twin):
+        change_value(repo, "52000.00", date="2026-06-30", message=message)
+    assert (twin.root / ".git" / "post-commit-ran").exists()
+    assert not (filled.root / ".git" / "post-commit-ran").exists()
+    assert _recorded(filled) == _recorded(twin)
+    assert _recorded(filled)[1].startswith("commit: deal(acme-erp): value -> 52000.00")
+    assert filled.git("for-each-ref", "refs/salescli").strip() == ""
+
+
+def test_signing_configured_goes_through_git_commit(filled: Repo):
+    filled.git("config", "commit.gpgsign", "true")
+    filled.git("config", "gpg.program", "false")  # signing fails: git commit was asked
+    before, files = filled.head(), filled.snapshot()
+    with pytest.raises(CommitFailed, match="gpg failed to sign"):
+        change_value(filled, "1.00")
+    assert (filled.head(), filled.snapshot(), filled.status()) == (before, files, "")
+
+
+def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypatch):
+    from salescli import gitio
+
+    real = gitio.git
+
+    def racing(cwd, *args, **kw):  # someone commits between reading HEAD and moving it
+        if args[:1] == ("fast-import",):  # another tool's commit, of HEAD's tree
+            tree = real(cwd, "rev-parse", "HEAD^{tree}").stdout.strip()
+            theirs = real(cwd, "commit-tree", tree, "-p", "HEAD", "-m", "theirs").stdout
+            real(cwd, "update-ref", "HEAD", theirs.strip())
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "git", racing)
+    files = filled.snapshot()
+    with pytest.raises(CommitFailed, match="commit failed, nothing changed"):
+        change_value(filled, "1.00")
+    assert filled.git("log", "-1", "--format=%s").strip() == "theirs"
+    assert filled.snapshot() == files and filled.status() == ""
