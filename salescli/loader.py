@@ -223,7 +223,7 @@ def _nested_model(annotation: Any) -> tuple[Any, str | None]:
 
 
 @functools.cache
-def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str]]]:
+def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str | None]]]:
     """A model's keys, and key -> (nested model, container) for its nested ones."""
     keys = {(f.alias or name): _nested_model(f.annotation)
             for name, f in model_cls.model_fields.items()}
