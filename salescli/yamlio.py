@@ -886,7 +886,10 @@ def replace_values(text: str, changes: dict[str, Any]) -> str | None:
         m = found[0]
         rest = m.group(2)
         cut = rest.find(" #")
-        tail = rest[len(rest[:cut].rstrip(" ")):] if cut > 0 else ""
+        tail = ""
+        if cut > 0:  # a comment stays in its column, as ruamel keeps it, if there is room
+            comment = rest[cut:].lstrip(" ")
+            tail = " " * max(1, len(rest) - len(comment) - len(plain)) + comment
         text = text[:m.start(2)] + plain + tail + text[m.end(2):]
     after = load_block(text)
     expected = {**before, **changes}

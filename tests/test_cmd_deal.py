@@ -385,8 +385,7 @@ def test_advance_changes_one_line_and_leaves_the_others_as_written(deal: Repo):
     assert before.endswith("# kept last\n")
     r = deal.run("deal", "advance", "acme-erp")
     assert r.exit_code == 0, r.output
-    assert path.read_text() == before.replace("stage: needs-analysis  #",
-                                              "stage: proposal  #")
+    moved = before.replace("stage: needs-analysis  #", "stage: proposal        #")
+    assert path.read_text() == moved  # the comment keeps its column
     assert deal.run("deal", "set", "acme-erp", "close_date=2027-03-31").exit_code == 0
-    assert path.read_text() == before.replace("stage: needs-analysis  #", "stage: proposal  #"
-                                              ).replace("2027-01-31", "2027-03-31")
+    assert path.read_text() == moved.replace("2027-01-31", "2027-03-31")

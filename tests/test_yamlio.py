@@ -286,8 +286,9 @@ def test_replacing_a_value_on_its_line_reads_as_the_round_trip_edit(data: dict, 
 
 
 @pytest.mark.parametrize("text,changes,expected", [
-    ("a: 1\nstage: x   # since May\nb: 2\n", {"stage": "y"},
-     "a: 1\nstage: y   # since May\nb: 2\n"),
+    ("a: 1\nstage: x   # since May\nb: 2\n", {"stage": "yes"},
+     "a: 1\nstage: yes # since May\nb: 2\n"),  # the comment keeps its column
+    ("stage: x  # c\n", {"stage": "proposal"}, "stage: proposal # c\n"),
     ("d: 2026-01-01\n", {"d": dt.date(2026, 2, 1)}, "d: 2026-02-01\n"),
     ("a: 'x #y'\n", {"a": "z"}, None),  # quoted: the round trip decides
     ("a:\n  b: 1\n", {"a": "z"}, None),  # nested

@@ -25,7 +25,6 @@ from salescli.edit import (
     check_listed,
     describe,
     field_names,
-    sets,
 )
 from salescli.errors import RecordNotFound, SalescliError
 from salescli.output import render, render_fields
@@ -258,7 +257,7 @@ def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...
             if cycle:
                 raise SalescliError(f"cannot make {parent} the parent of {account_id}: "
                                     "the hierarchy would have a cycle: " + " -> ".join(cycle))
-        s.update(record, lambda data: sets(data, changes, "account"))
+        s.set(record, changes)
     done(s, f"Updated account {account_id}: {summary}")
 
 

@@ -215,7 +215,7 @@ def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], dat
     with session(ctx, "lead", lead_id, "set", date, message, no_commit,
                  summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
-        s.update(s.load("lead", lead_id), lambda data: sets(data, changes, "lead"))
+        s.set(s.load("lead", lead_id), changes)
     done(s, f"Updated lead {lead_id}: {summary}")
 
 
@@ -258,7 +258,7 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
                  summary="new -> contacted") as s:
         record = s.load("lead", lead_id)
         _refuse_status(record.model, "mark {id} contacted", ("new",))
-        s.update(record, lambda data: sets(data, {"status": "contacted"}, "lead"))
+        s.set(record, {"status": "contacted"})
     done(s, f"Lead {lead_id}: contacted")
 
 
@@ -278,7 +278,7 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
         record = s.load("lead", lead_id)
         _refuse_status(record.model, "qualify {id}", ("new", "contacted"))
         s.summary = f"{record.model.status} -> qualified"
-        s.update(record, lambda data: sets(data, {"status": "qualified"}, "lead"))
+        s.set(record, {"status": "qualified"})
     done(s, f"Lead {lead_id}: qualified")
     echo(f"Next: salescli lead convert {lead_id} --value AMOUNT --close-date DATE "
          "(or --no-deal for the account only)")
