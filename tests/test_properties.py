@@ -438,3 +438,114 @@ def test_deal_commands_follow_the_pipeline_rules(tmp_path: Path):
     run_state_machine_as_test(DealCommands, settings=settings(
         max_examples=30, stateful_step_count=20, deadline=None,
         suppress_health_check=[HealthCheck.too_slow]))
+
+
+# ----------------------------------------------- 4. the lead commands vs a model
+
+DISQUALIFY_REASONS = ["not-icp", "no-need", "unreachable", "budget-or-tech"]
+
+
+class LeadCommands(RuleBasedStateMachine):
+    """The lead flow (SPEC 3.2): new -> contacted -> qualified (converted) or disqualified.
+
+    Each rule runs the real CLI on one lead; a plain model says whether it may, and
+    what the lead and the repository hold after it.
+    """
+
+    root: Path
+    counter = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        LeadCommands.counter += 1
+        n = LeadCommands.counter
+        self.lead = f"lead-{n}"
+        self.path = self.root / "leads" / "2026-11" / f"{self.lead}.yaml"
+        self.status, self.converted, self.notes = "new", False, 0
+        self.company = f"Lead Company {n}"
+
+    run = DealCommands.run
+    head = DealCommands.head
+
+    def attempt(self, allowed: bool, *args: str) -> bool:
+        before, head = self.path.read_bytes(), self.head()
+        code = self.run("lead", args[0], self.lead, *args[1:])
+        assert (code == 0) == allowed, (args, code, self.output, self.status, self.converted)
+        event(f"{args[0]} {'done' if allowed else 'refused'}")
+        if allowed:
+            assert subprocess.run(["git", "rev-list", "--count", f"{head}..HEAD"], cwd=self.root,
+                                  capture_output=True, text=True).stdout.strip() == "1", args
+        else:
+            assert self.path.read_bytes() == before and self.head() == head, args
+        return allowed
+
+    @property
+    def open(self) -> bool:
+        return not self.converted and self.status != "disqualified"
+
+    @initialize()
+    def add(self) -> None:
+        n = LeadCommands.counter
+        code = self.run("lead", "add", self.company, "--id", self.lead, "--contact",
+                        f"Person {n}", "--email", f"p{n}@lead{n}.example", "--source",
+                        "website", "--date", "2026-11-02")
+        assert code == 0, self.output
+
+    @rule()
+    def contact(self) -> None:
+        if self.attempt(self.open and self.status == "new", "contact"):
+            self.status = "contacted"
+
+    @rule()
+    def qualify(self) -> None:
+        if self.attempt(self.open and self.status in ("new", "contacted"), "qualify"):
+            self.status = "qualified"
+
+    @rule(reason=st.sampled_from([*DISQUALIFY_REASONS, "weather"]),
+          note=st.sampled_from([None, "On-prem only", "Budget: next year # maybe"]))
+    def disqualify(self, reason: str, note: str | None) -> None:
+        ok = self.open and reason in DISQUALIFY_REASONS
+        if self.attempt(ok, "disqualify", "--reason", reason, *(("--note", note) if note else ())):
+            self.status, self.notes = "disqualified", self.notes + bool(note)
+
+    @rule(deal=st.booleans())
+    def convert(self, deal: bool) -> None:
+        extra = (("--value", "1200", "--close-date", "2027-03-31") if deal else ("--no-deal",))
+        if self.attempt(self.open, "convert", *extra, "--date", "2026-11-10"):
+            self.status, self.converted = "qualified", True
+
+    @rule(source=st.sampled_from(["referral", "event", "website"]))
+    def set_source(self, source: str) -> None:
+        before = load_fast(self.path.read_text("utf-8"))
+        code = self.run("lead", "set", self.lead, f"source={source}")
+        assert code == 0, self.output
+        assert load_fast(self.path.read_text("utf-8")) == {**before, "source": source}
+
+    @invariant()
+    def file_matches_model(self) -> None:
+        if not self.path.exists():
+            return
+        data = load_fast(self.path.read_text("utf-8"))
+        assert data["status"] == self.status
+        assert ("converted" in data) == self.converted
+        assert (data.get("disqualify_reason") is not None) == (self.status == "disqualified")
+        assert str(data.get("notes") or "").count("\n") + bool(data.get("notes")) >= self.notes
+        if self.converted:  # the account (and deal) it became are real records
+            account = data["converted"]["account"]
+            assert list(self.root.glob(f"accounts/*/{account}.yaml")), account
+            if data["converted"].get("deal"):
+                assert list(self.root.glob(f"deals/*/{data['converted']['deal']}.yaml"))
+        rel = self.path.relative_to(self.root).as_posix()
+        errors = [d for d in run_check(self.root) if d.severity == "error"]
+        assert not errors, (rel, errors)
+
+
+def test_lead_commands_follow_the_lead_flow(tmp_path: Path):
+    from salescli.init import init_repository
+
+    root = tmp_path / "crm"
+    init_repository(root, "default")
+    LeadCommands.root = root
+    run_state_machine_as_test(LeadCommands, settings=settings(
+        max_examples=15, stateful_step_count=12, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow]))
