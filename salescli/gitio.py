@@ -319,7 +319,9 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:
     return result
 
 
-_COMMIT_REF = "refs/salescli/commit"  # where fast-import writes a command's commit
+# where fast-import writes a command's commit, until HEAD's branch takes it; one per
+# process, since linked worktrees share refs but not salescli's lock
+_COMMIT_REF = "refs/salescli/commit-{pid}"
 _COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
@@ -520,7 +522,8 @@ class Change:
             if path:
                 mode, sha, _stage = meta.split()
                 blobs[path] = (mode, sha)
-        lines = [f"commit {_COMMIT_REF}", "mark :1", f"author {author}",
+        ref = _COMMIT_REF.format(pid=os.getpid())
+        lines = [f"commit {ref}", "mark :1", f"author {author}",
                  f"committer {committer}", f"data {len(message.encode())}", message,
                  f"from {head}"]
         lines += [f"M {blobs[r][0]} {blobs[r][1]} {r}" if r in blobs else f"D {r}"
@@ -534,8 +537,9 @@ class Change:
         # HEAD's branch moves only if it is still at `head`; the private ref goes
         subject = message.split("\n", 1)[0]
         moved = git(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin",
-                    input=f"update HEAD {sha} {head}\ndelete {_COMMIT_REF}\n", check=False)
+                    input=f"update HEAD {sha} {head}\ndelete {ref}\n", check=False)
         if moved.returncode != 0:
+            git(self.root, "update-ref", "-d", ref, check=False)
             raise failed(moved, True)
         # as `git commit` does: pack loose objects now and then (detached, usually nothing)
         git(self.root, "maintenance", "run", "--auto", "--quiet", check=False)

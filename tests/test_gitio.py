@@ -248,3 +248,4 @@ def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypat
         change_value(filled, "1.00")
     assert filled.git("log", "-1", "--format=%s").strip() == "theirs"
     assert filled.snapshot() == files and filled.status() == ""
+    assert filled.git("for-each-ref", "refs/salescli").strip() == ""
