@@ -41,8 +41,10 @@ _IN_PROGRESS = {
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "LC_ALL": "C", **(env or {})}
+    # UTF-8 whatever the locale: fast-import counts the bytes of what it is given
     proc = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, text=True, env=full_env,
+        ["git", *args], cwd=cwd, input=input, capture_output=True, text=True,
+        encoding="utf-8", env=full_env,
     )
     if check and proc.returncode != 0:
         raise SalescliError(f"git {args[0]} failed: {_git_reason(proc)}")
@@ -300,7 +302,7 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:
     """path -> git's two-letter status, for those of `paths` that differ from HEAD."""
     if not paths:
         return {}
-    # --no-optional-locks: a status that refreshes the index would also rewrite it
+    # GIT_OPTIONAL_LOCKS=0: a status that refreshes the index would also rewrite it
     # (about 4 MB for 25,000 records), which a mutating command pays for again at commit
     out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all",
               "--ignored=no", "--", *paths, env={"GIT_OPTIONAL_LOCKS": "0"}).stdout
@@ -522,6 +524,8 @@ class Change:
             if path:
                 mode, sha, _stage = meta.split()
                 blobs[path] = (mode, sha)
+        if any(r not in blobs and (self.root / r).exists() for r in rels):
+            raise failed(listed, True)  # staged, yet not in the index: never record a removal
         ref = _COMMIT_REF.format(pid=os.getpid())
         lines = [f"commit {ref}", "mark :1", f"author {author}",
                  f"committer {committer}", f"data {len(message.encode())}", message,

@@ -199,7 +199,8 @@ def _recorded(repo: Repo) -> tuple:
             sorted(repo.status().splitlines()))
 
 
-@pytest.mark.parametrize("message", [None, "  Budget cut \n\n\n  second line  \n"])
+@pytest.mark.parametrize("message", [None, "  Budget cut \n\n\n  second line  \n",
+                                     "Äänekoski: budjetti 12 000 € 🙂"])
 def test_direct_commit_records_what_git_commit_records(filled: Repo, tmp_path: Path,
                                                         message: str | None):
     # with a hook present salescli commits through `git commit --only`; without, it
