@@ -67,11 +67,11 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
     if stamp(root) == key[2] and not any(len(f) > 1 and f[3] > fresh for f in key[2]):
         rows = [(d.path, d.line, d.column, d.severity, d.code, d.message)
                 for d in diagnostics]
-        tmp = path.with_name(f".check.{os.getpid()}")
+        from salescli.gitio import atomic_path
+
         try:
-            path.parent.mkdir(exist_ok=True)
-            tmp.write_bytes(marshal.dumps((key, rows)))
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                fh.write(marshal.dumps((key, rows)))
         except OSError:  # an unwritable cache only costs time next run
-            tmp.unlink(missing_ok=True)
+            pass
     return diagnostics

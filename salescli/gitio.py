@@ -205,36 +205,19 @@ class RepoLock:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write `text` so that readers see the old file or the new one, never a mix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    # (a process killed before the rename leaves `tmp`: remove_stale_temps takes it)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    with atomic_file(path) as fh:
+        fh.write(text)
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[str]:
-    """A temporary name beside `path` for a tool to write; renamed over `path` on success.
+    """A temporary name beside `path` to write; renamed over `path` on success.
 
-    For files salescli does not write as text itself (an SQLite export). The file gets
-    the permissions a plain `open` would give it, and a failure leaves nothing behind.
+    Readers see the old file or the new one, never a mix, and after a crash the new
+    one only if it is complete on disk (file and folder are synced). The file keeps
+    the old one's permissions, else gets those a plain `open` would give it; a failure
+    leaves nothing behind. (A process killed before the rename leaves the temp file:
+    `remove_stale_temps` takes it.)
     """
     import tempfile
 
@@ -252,6 +235,11 @@ def atomic_path(path: Path) -> Iterator[str]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 @contextlib.contextmanager

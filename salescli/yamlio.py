@@ -880,7 +880,7 @@ def replace_values(text: str, changes: dict[str, Any]) -> str | None:
         if key not in before or type(value) not in (str, int, _dt.date):
             return None
         plain = value.isoformat() if isinstance(value, _dt.date) else str(value)
-        found = [m for m in re.finditer(rf"^{re.escape(key)}:( +)([^\n]*)$", text, re.M)]
+        found = list(re.finditer(rf"^{re.escape(key)}:( +)([^\n]*)$", text, re.M))
         if len(found) != 1 or not found[0].group(2) or found[0].group(2)[0] in "'\"[{|>&*!":
             return None
         m = found[0]
