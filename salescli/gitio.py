@@ -315,6 +315,20 @@ _COMMIT_REF = "refs/salescli/commit-{pid}"
 _COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
+def git_vars(root: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """`git var -l`: the configuration (keys in lower case) and the identities
+    (GIT_AUTHOR_IDENT, GIT_COMMITTER_IDENT) as git commit works them out.
+
+    Raises SalescliError with git's words when it cannot (no user.email to guess).
+    """
+    values: dict[str, str] = {}
+    for line in git(root, "var", "-l", env=env).stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.lower() if "." in key else key] = value
+    return values
+
+
 def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
                           rels: Sequence[str]) -> tuple[str, str, str] | None:
     """(HEAD, author, committer) when salescli may write its commit itself, else None.
@@ -332,14 +346,10 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
         return None
     if any(r.startswith('"') or "\n" in r or "\r" in r for r in rels):
         return None
-    listed = git(root, "var", "-l", env=env, check=False)
-    if listed.returncode != 0:
+    try:
+        values = git_vars(root, env)
+    except SalescliError:
         return None  # no identity: `git commit` explains it
-    values: dict[str, str] = {}
-    for line in listed.stdout.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.lower() if "." in key else key] = value
     if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
             or {"core.hookspath", "commit.cleanup", "i18n.commitencoding"} & values.keys()):
         return None
@@ -593,8 +603,9 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
         raise SalescliError("the repository has no commit yet; run `salescli init` first")
     ref = "refs/salescli/import"
     git(root, "update-ref", "-d", ref, check=False)
-    author = git(root, "var", "GIT_AUTHOR_IDENT").stdout.strip().rsplit(" ", 2)[0]
-    committer = git(root, "var", "GIT_COMMITTER_IDENT").stdout.strip()
+    values = git_vars(root)
+    author = values["GIT_AUTHOR_IDENT"].rsplit(" ", 2)[0]
+    committer = values["GIT_COMMITTER_IDENT"]
     parts = []
     for n, (when, message, files) in enumerate(commits):
         msg = message.encode()
