@@ -600,15 +600,43 @@ def load_events(text: str, editable: bool = True) -> Any:
     _check_conflicts(text)
     if editable and "\t" in text:
         _check_tabs(text)
-    parser = f["Parser"](text)
     try:
-        return _build(parser)
+        return _parse(text)
     except f["yaml"].MarkedYAMLError as err:
+        if "nesting depth" in str(err.problem) and err.problem_mark is not None:
+            raise _too_deep(text, err.problem_mark) from None
         raise _problem_from_yaml_error(err) from None
     except f["yaml"].YAMLError as err:
         raise YamlProblem(str(err)) from None
+
+
+def _parse(text: str) -> Any:
+    parser = _fast()["Parser"](text)
+    try:
+        return _build(parser)
     finally:
         parser.dispose()
+
+
+def _too_deep(text: str, mark: Any) -> YamlProblem:
+    """Our own `too-deep` finding where libyaml's nesting limit spoke first.
+
+    libyaml 0.2.6 (PyYAML 6.0.4) refuses a thousand open brackets before it emits an
+    event, so `_build` never sees depth MAX_DEPTH. Reading the text up to libyaml's
+    mark lets it: the finding, its position and its code stay the same whichever
+    libyaml is installed.
+    """
+    lines = text.split("\n", mark.line + 1)
+    cut = sum(len(line) + 1 for line in lines[:mark.line]) + mark.column
+    try:
+        _parse(text[:cut])
+    except YamlProblem as problem:
+        if problem.code == "too-deep":
+            return problem
+    except Exception:  # noqa: BLE001 - the prefix is cut mid-collection; any error is fine
+        pass
+    return YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1,
+                       mark.column + 1, "too-deep")
 
 
 def _check_tabs(text: str) -> None:
