@@ -33,6 +33,9 @@ from salescli.errors import SalescliError, UsageError
 from salescli.ids import is_valid_id
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+# a date-only cell is noon UTC: a day's slack lets today's date in from any time zone
+LATEST = dt.timedelta(days=1)
 
 
 class ImportFailed(SalescliError):
@@ -351,14 +354,29 @@ class Planner:
     def error(self, where: Source | str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
 
-    def when(self, where: Source, column: str, value: str) -> dt.datetime | None:
+    def when(self, where: Source, column: str, value: str,
+             happened: bool = True) -> dt.datetime | None:
+        """A cell's time; one that `happened` (a creation, a win) lies in git's range.
+
+        Such a time dates a commit and names the record's month folder: 2999 would
+        make `deals/2999-11/`, and git cannot date a commit before 1970.
+        """
         if not value.strip():
             return None
         try:
-            return self.dates.parse(value)
+            when = self.dates.parse(value)
         except ValueError as err:
             self.error(where, f"{column}: {err}")
             return None
+        if happened and when > self.now + LATEST:
+            self.error(where, f"{column}: {value.strip()!r} is in the future (today is "
+                       f"{self.now:%Y-%m-%d}); fix the date in the export")
+            return None
+        if happened and when < EPOCH:
+            self.error(where, f"{column}: {value.strip()!r} is before 1970, earlier than "
+                       "git can date a commit; fix the date in the export")
+            return None
+        return when
 
     def new_id(self, kind: str, name: str) -> str:
         from salescli.ids import unique_id
@@ -472,7 +490,8 @@ class Planner:
             self.error(where, f"{L['stage']}: {row['stage']!r} is not a stage of pipeline "
                        f"`{self.pipe.name}` ({ids}); map it with --stage-map "
                        f"\"{row['stage'].strip()}=STAGE\"")
-        close = self.when(where, L["close_date"], row.get("close_date", ""))
+        # an expected close date is a plan, not an event: any year is the user's to write
+        close = self.when(where, L["close_date"], row.get("close_date", ""), happened=False)
         closed_at = None
         if status in ("won", "lost"):
             column = L[f"{status}_time"]

@@ -1,0 +1,67 @@
+"""Small hardening cases: each one a user's input, its exact message, and proof that a
+refused command wrote nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import Repo
+
+# ------------------------------------------------------------------ import
+
+HEADER = "Title,Value,Stage,Status,Organization,Expected close date,Deal created,Won time\n"
+
+
+def import_deals(repo: Repo, tmp_path: Path, rows: str, *extra: str):
+    """Import a small Pipedrive-style deals file; the result and the file's name."""
+    path = tmp_path / "deals.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return repo.run("import", "pipedrive", "--deals", str(path), *extra)
+
+
+def state(repo: Repo) -> tuple:
+    """Every file, HEAD and git status: equal before and after a refused command."""
+    return repo.snapshot(), repo.head(), repo.status()
+
+
+def test_import_refuses_a_creation_time_in_the_future(repo: Repo, tmp_path: Path):
+    before = state(repo)
+    result = import_deals(repo, tmp_path, "Pilot,100,Proposal,open,Beta Ltd,2027-06-30,"
+                          "2024-11-01,\nTypo,100,Proposal,open,Beta Ltd,2027-06-30,"
+                          "2999-11-01 10:00:00,\n")
+    assert result.exit_code == 1
+    assert "deals.csv:3: Deal created: '2999-11-01 10:00:00' is in the future (today is " \
+        in result.output
+    assert "fix the date in the export" in result.output
+    assert "nothing was imported" in result.output
+    assert state(repo) == before
+    assert not (repo.root / "deals/2999-11").exists()
+
+
+def test_import_refuses_a_won_time_in_the_future_and_before_1970(repo: Repo, tmp_path: Path):
+    before = state(repo)
+    result = import_deals(repo, tmp_path, "Pilot,100,Proposal,won,Beta Ltd,,2024-11-01,"
+                          "2999-01-05\nOld,100,Proposal,open,Beta Ltd,2027-06-30,1900-01-01,\n")
+    assert result.exit_code == 1
+    assert "deals.csv:2: Won time: '2999-01-05' is in the future" in result.output
+    assert ("deals.csv:3: Deal created: '1900-01-01' is before 1970, earlier than git can "
+            "date a commit; fix the date in the export") in result.output
+    assert state(repo) == before
+
+
+def test_import_keeps_a_far_expected_close_date(repo: Repo, tmp_path: Path):
+    # an expected close date is a plan, not an event: it names no folder, dates no commit
+    result = import_deals(repo, tmp_path, "Pilot,100,Proposal,open,Beta Ltd,2999-12-31,"
+                          "2024-11-01,\n")
+    assert result.exit_code == 0, result.output
+    assert "close_date: 2999-12-31\n" in (repo.root / "deals/2024-11/pilot.yaml").read_text()
+
+
+def test_import_csv_refuses_a_future_created_date(repo: Repo, tmp_path: Path):
+    path = tmp_path / "leads.csv"
+    path.write_text("company,created\nBeta Ltd,3024-01-02\n", encoding="utf-8")
+    before = state(repo)
+    result = repo.run("import", "csv", str(path), "--kind", "lead")
+    assert result.exit_code == 1
+    assert "leads.csv:2: created: '3024-01-02' is in the future" in result.output
+    assert state(repo) == before
