@@ -727,6 +727,18 @@ def match_columns(table: Table, columns: dict[str, tuple[str, ...]],
     return found
 
 
+def nul_cells(table: Table, columns: dict[str, int]) -> list[str]:
+    """`FILE:ROW: COLUMN: ...` for every imported cell that holds a NUL character.
+
+    A NUL is not text (a record file holding one is refused); in an export it is
+    damage, so its row is refused like any other bad cell, never silently changed.
+    """
+    used = sorted(set(columns.values()))
+    return [f"{table.name}:{line}: {table.headers[i]}: contains a NUL character (byte 0); "
+            "remove it from the export"
+            for line, cells in table.rows for i in used if i < len(cells) and "\0" in cells[i]]
+
+
 def rows_of(table: Table, columns: dict[str, int]) -> Iterable[tuple[Source, dict[str, str]]]:
     for line, cells in table.rows:
         yield Source(table.name, line), {
@@ -786,6 +798,8 @@ def plan_pipedrive(repo: Any, deals: Path, organizations: Path | None = None,
             if "name" not in cols:
                 raise UsageError(f"{table.name}: no column {what}")
             tables.append((table, cols))
+    for table, cols in tables:
+        planner.errors += nul_cells(table, cols)
     dates.observe(_date_cells(tables, ("created", "close_date", "won_time", "lost_time",
                                        "close_time")))
     owner_names = [row.get("owner", "") for t, c in tables if "owner" in c
@@ -923,6 +937,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
                       **{_DEAL_ROW.get(f, f): table.headers[i] for f, i in columns.items()}}
     planner.labels.setdefault("close_time", "close_time")
     planner.labels.setdefault("organization", "account")
+    planner.errors += nul_cells(table, columns)
     date_fields = ("created", "close_date", "won_date", "lost_date")
     dates.observe(_date_cells([(table, columns)], date_fields))
     rows = list(rows_of(table, columns))

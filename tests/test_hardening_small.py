@@ -65,3 +65,23 @@ def test_import_csv_refuses_a_future_created_date(repo: Repo, tmp_path: Path):
     assert result.exit_code == 1
     assert "leads.csv:2: created: '3024-01-02' is in the future" in result.output
     assert state(repo) == before
+
+
+def test_import_refuses_a_nul_in_a_cell(repo: Repo, tmp_path: Path):
+    before = state(repo)
+    result = import_deals(repo, tmp_path, "Pi\0lot,100,Proposal,open,Beta Ltd,2027-06-30,"
+                          "2024-11-01,\n")
+    assert result.exit_code == 1
+    assert ("deals.csv:2: Title: contains a NUL character (byte 0); remove it from the "
+            "export") in result.output
+    assert state(repo) == before
+
+
+def test_import_csv_refuses_a_nul_in_a_cell(repo: Repo, tmp_path: Path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("name,notes\nBeta Ltd,ok\nGamma Oy,bad\0note\n", encoding="utf-8")
+    before = state(repo)
+    result = repo.run("import", "csv", str(path), "--kind", "account")
+    assert result.exit_code == 1
+    assert "accounts.csv:3: notes: contains a NUL character (byte 0)" in result.output
+    assert state(repo) == before
