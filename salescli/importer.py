@@ -175,11 +175,14 @@ class Dates:
 def parse_money(value: str) -> Decimal:
     """`48000`, `48000.50`, `48,000.50`, `48 000.50`: money to the cent, never negative."""
     text = value.strip().replace("\u00a0", "").replace(" ", "")
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
         text = text.replace(",", "")
     if not re.fullmatch(r"\d+(\.\d+)?", text):
         raise ValueError(f"{value!r} is not a number")
     amount = Decimal(text)
+    if sign and amount:
+        raise ValueError(f"{value!r} is negative; an amount of money is 0 or more")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{value!r} has more than 2 decimals; money is kept to the cent")
     return amount.quantize(Decimal("0.01"))

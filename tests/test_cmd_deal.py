@@ -328,7 +328,7 @@ def test_set_keeps_text_exactly_as_typed(deal: Repo):
 @pytest.mark.parametrize("args,message", [
     (["--currency", "eur"], "--currency 'eur': expected a 3-letter code such as EUR"),
     (["--value", "nan"], "not an amount of money: 'nan'"),
-    (["--value", "-5"], "not an amount of money: '-5'"),
+    (["--value", "-5"], "--value: '-5' is negative; an amount of money is 0 or more"),
     (["--value", "1.234"], "1.234 has more than 2 decimals; money is kept to the cent"),
 ])
 def test_add_bad_values_are_one_line_usage_errors(acct: Repo, args: list[str], message: str):

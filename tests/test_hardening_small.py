@@ -85,3 +85,23 @@ def test_import_csv_refuses_a_nul_in_a_cell(repo: Repo, tmp_path: Path):
     assert result.exit_code == 1
     assert "accounts.csv:3: notes: contains a NUL character (byte 0)" in result.output
     assert state(repo) == before
+
+
+def test_import_says_a_negative_value_is_negative(repo: Repo, tmp_path: Path):
+    before = state(repo)
+    result = import_deals(repo, tmp_path, "Refund,-500,Proposal,open,Beta Ltd,2027-06-30,"
+                          "2024-11-01,\nBig,\"-48,000.50\",Proposal,open,Beta Ltd,2027-06-30,"
+                          "2024-11-01,\n")
+    assert result.exit_code == 1
+    assert ("deals.csv:2: Value: '-500' is negative; an amount of money is 0 or more"
+            in result.output)
+    assert "deals.csv:3: Value: '-48,000.50' is negative" in result.output
+    assert state(repo) == before
+
+
+def test_deal_set_says_a_negative_value_is_negative(filled: Repo):
+    before = state(filled)
+    result = filled.run("deal", "set", "acme-erp", "value=-500")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: value: -500 is negative; an amount of money is 0 or more\n"
+    assert state(filled) == before

@@ -30,7 +30,8 @@ RULED_FIELDS = {"id": "it is the file name", "stage": "use `deal advance` or `de
                 "won_date": "use `deal win --date`", "lost_date": "use `deal lose --date`"}
 
 
-def money(value: Any) -> Decimal | None:
+def money(value: Any, what: str = "--value") -> Decimal | None:
+    """A user's amount (`what` names the option or field) as Decimal cents, or refused."""
     from salescli.money import cents
 
     if value is None:
@@ -39,8 +40,10 @@ def money(value: Any) -> Decimal | None:
         amount = Decimal(str(value))
     except ArithmeticError:
         amount = None
-    if amount is None or not amount.is_finite() or amount < 0:
+    if amount is None or not amount.is_finite():
         raise UsageError(f"not an amount of money: {value!r}")
+    if amount < 0:
+        raise UsageError(f"{what}: {value!r} is negative; an amount of money is 0 or more")
     from salescli.model import MAX_AMOUNT
 
     if amount >= MAX_AMOUNT:  # before quantize, which fails past Decimal's 28 digits
@@ -276,7 +279,7 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
                               {"next_step": NextStep})
     for key in MONEY_FIELDS:
         if key in changes:
-            changes[key] = money(changes[key])
+            changes[key] = money(changes[key], key)
     summary, subject = describe(changes)
     with session(ctx, "deal", deal_id, "set", date, message, no_commit,
                  summary=f"set {subject}") as s:
@@ -584,7 +587,7 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
     if unit:
         item["unit"] = unit
     if unit_price is not None:
-        item["unit_price"] = money(unit_price)
+        item["unit_price"] = money(unit_price, "--unit-price")
     if number(discount, "--discount"):
         item["discount"] = number(discount, "--discount")
     if billing:
