@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import Repo
 
 # ------------------------------------------------------------------ import
@@ -105,3 +106,33 @@ def test_deal_set_says_a_negative_value_is_negative(filled: Repo):
     assert result.exit_code == 2
     assert result.stderr == "Error: value: -500 is negative; an amount of money is 0 or more\n"
     assert state(filled) == before
+
+
+# ------------------------------------------------------------------ empty names
+
+
+@pytest.mark.parametrize("args,message", [
+    (["account", "add", ""], "the account name is empty; give the account a name"),
+    (["account", "add", "  ", "--id", "blank"],
+     "the account name is empty; give the account a name"),
+    (["lead", "add", ""], "the lead company is empty; give the lead a company"),
+    (["deal", "add", " ", "--account", "acme-oy", "--value", "1", "--close-date",
+      "2027-01-01"], "the deal title is empty; give the deal a title"),
+    (["contact", "add", "acme-oy", ""], "the contact name is empty; give the contact a name"),
+])
+def test_an_empty_name_is_refused(filled: Repo, args: list[str], message: str):
+    before = state(filled)
+    result = filled.run(*args)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {message}\n"
+    assert state(filled) == before
+
+
+def test_check_reports_an_empty_title(filled: Repo):
+    path = filled.root / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("title: Order-processing automation",
+                                             'title: " "'))
+    result = filled.run("check")
+    assert result.exit_code == 1
+    assert ("deals/2026-10/acme-erp.yaml:2:8: error: title: should not be empty [schema]"
+            in result.stdout.splitlines())
