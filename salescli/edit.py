@@ -127,8 +127,21 @@ class Session(Change):
         return Loaded(kind, record_id, path, text, model)
 
 
+# the field that names a record of each kind, in the user's words
+NAME_FIELDS = {"account": "name", "lead": "company", "deal": "title", "contact": "name"}
+
+
+def check_name(kind: str, name: str) -> str:
+    """Refuse an empty or blank name: it would list as nothing and fold to the ID `record`."""
+    if not name.strip():
+        what = NAME_FIELDS[kind]
+        raise UsageError(f"the {kind} {what} is empty; give the {kind} a {what}")
+    return name
+
+
 def new_id(repo: Any, kind: str, name: str, explicit: str | None = None) -> str:
     """`explicit` if given (checked), else the name folded to a free slug."""
+    check_name(kind, name)
     if explicit:
         return check_id(explicit, kind)
     return unique_id(slugify(name), repo.ids(kind))

@@ -184,8 +184,12 @@ def _friendly(e: dict) -> str:
     if e["type"] == "string_pattern_mismatch":
         from salescli.ids import ID_PATTERN
 
+        from salescli.model import NAME_PATTERN
+
         if ctx.get("pattern") == ID_PATTERN:
             return "not a valid ID (a-z, 0-9 and '-', at most 64 characters)"
+        if ctx.get("pattern") == NAME_PATTERN:
+            return "should not be empty"
         return "expected a 3-letter currency code such as EUR"
     msg = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
     return msg.replace("Input should be", "should be")

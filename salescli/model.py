@@ -88,6 +88,9 @@ Percent = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+# a record's name, company or title: not empty or blank, or it lists as nothing
+NAME_PATTERN = r"\S"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Text = str | None
 
@@ -117,7 +120,7 @@ class Activity(Record):
 
 class Contact(Record):
     id: Id
-    name: str
+    name: Name
     title: Text = None
     email: Text = None
     phone: Text = None
@@ -130,7 +133,7 @@ class Contact(Record):
 
 class Account(Record):
     id: Id
-    name: str
+    name: Name
     business_id: Text = None
     domain: Text = None
     industry: Text = None
@@ -159,7 +162,7 @@ class Conversion(Record):
 
 class Lead(Record):
     id: Id
-    company: str
+    company: Name
     contact: LeadContact | None = None
     source: Text = None
     status: Literal[LEAD_STATUSES] = "new"  # type: ignore[valid-type]
@@ -212,7 +215,7 @@ class QuoteRef(Record):
 
 class Deal(Record):
     id: Id
-    title: str
+    title: Name
     account: Id
     pipeline: Id | None = None
     stage: Id | None = None

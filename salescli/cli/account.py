@@ -311,9 +311,11 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
           --role economic-buyer --influence high
       salescli contact add acme-oy "Liisa Koski" --title CTO --reports-to matti-virtanen
     """
+    from salescli.edit import check_name
     from salescli.ids import check_id, slugify, unique_id
     from salescli.model import Contact
 
+    check_name("contact", name)
     if contact_id:
         check_id(contact_id, "contact")
     if reports_to:
