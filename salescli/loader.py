@@ -183,7 +183,6 @@ def _friendly(e: dict) -> str:
             f"should be less than {bound}"
     if e["type"] == "string_pattern_mismatch":
         from salescli.ids import ID_PATTERN
-
         from salescli.model import NAME_PATTERN
 
         if ctx.get("pattern") == ID_PATTERN:
