@@ -14,7 +14,7 @@ record's schema, or the command fails naming the file and the problem.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,6 +145,42 @@ def new_id(repo: Any, kind: str, name: str, explicit: str | None = None) -> str:
     if explicit:
         return check_id(explicit, kind)
     return unique_id(slugify(name), repo.ids(kind))
+
+
+def probable_duplicate(mine: Mapping[str, tuple[str, str]],
+                       others: Iterable[tuple[str, Mapping[str, str]]]) -> str | None:
+    """`same WHAT `as written` as WHO` for the first of `others` sharing a key with `mine`.
+
+    `mine` maps what identifies a new record (`name`, `domain`, `e-mail`...) to its
+    normalised value and the value as the user wrote it; `others` are (who, keys).
+    The one test of every `add` that refuses a probable duplicate unless --force.
+    """
+    for who, theirs in others:
+        for what, (value, shown) in mine.items():
+            if value and theirs.get(what) == value:
+                return f"same {what.replace('_', ' ')} `{shown}` as {who}"
+    return None
+
+
+def refuse_duplicate(found: str | None) -> None:
+    """Refuse an `add` that `probable_duplicate` found to look like an existing record."""
+    if found:
+        raise SalescliError(f"probable duplicate: {found}; to add it anyway, use --force")
+
+
+def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
+    """The valid records of `kind` whose ID was folded from the same slug as `name`.
+
+    Names equal but for case, accents or Unicode normalisation fold to one slug, and
+    so to IDs `slug`, `slug-2`...: reading only those files finds them without
+    reading every record (one given its own --id is not found).
+    """
+    from salescli.ids import derived_from
+
+    base = slugify(name)
+    parsed = [parse_file(repo.root, kind, path) for path in repo.record_paths(kind)
+              if derived_from(path.stem, base)]
+    return [p.model for p in parsed if p.ok]
 
 
 def default_owner(repo: Any) -> str | None:

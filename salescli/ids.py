@@ -60,3 +60,11 @@ def unique_id(base: str, taken: Container[str]) -> str:
         if candidate not in taken:
             return candidate
         n += 1
+
+
+def derived_from(ident: str, base: str) -> bool:
+    """Could `unique_id` have made `ident` from `base` (`base`, `base-2`, `base-3`...)?"""
+    if ident == base:
+        return True
+    stem, _, n = ident.rpartition("-")
+    return n.isdigit() and stem == base[: MAX_LEN - len(n) - 1].rstrip("-")

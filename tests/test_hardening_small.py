@@ -136,3 +136,70 @@ def test_check_reports_an_empty_title(filled: Repo):
     assert result.exit_code == 1
     assert ("deals/2026-10/acme-erp.yaml:2:8: error: title: should not be empty [schema]"
             in result.stdout.splitlines())
+
+
+# ------------------------------------------------------- same name, another ID
+
+NFC, NFD = "Caf\u00e9 Oy", "Cafe\u0301 Oy"  # one name to the eye, two to a computer
+
+
+@pytest.mark.parametrize("again", [NFD, "CAFÉ OY", "café-oy"])
+def test_lead_add_refuses_a_company_twin(repo: Repo, again: str):
+    assert repo.run("lead", "add", NFC).exit_code == 0
+    before = state(repo)
+    result = repo.run("lead", "add", again)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: probable duplicate: same company `{again}` as lead "
+                             "cafe-oy; to add it anyway, use --force\n")
+    assert state(repo) == before
+
+
+def test_lead_add_force_adds_the_twin_with_its_own_id(repo: Repo):
+    assert repo.run("lead", "add", NFC).exit_code == 0
+    result = repo.run("lead", "add", NFD, "--force")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Added lead cafe-oy-2 [")
+
+
+def test_lead_add_finds_the_twin_among_suffixed_ids(repo: Repo):
+    assert repo.run("lead", "add", "Café Oy", "--id", "cafe-oy").exit_code == 0
+    assert repo.run("lead", "add", "Cafe Oy", "--force").exit_code == 0  # cafe-oy-2
+    repo.git("rm", "-q", next((repo.root / "leads").glob("*/cafe-oy.yaml")).as_posix())
+    repo.git("commit", "-qm", "removed")
+    result = repo.run("lead", "add", NFD)
+    assert result.exit_code == 1
+    assert f"same company `{NFD}` as lead cafe-oy-2;" in result.stderr
+
+
+def deal_add(repo: Repo, title: str, account: str, *extra: str):
+    return repo.run("deal", "add", title, "--account", account, "--value", "1",
+                    "--close-date", "2027-01-01", *extra)
+
+
+def test_deal_add_refuses_an_open_deal_twin_of_the_account(filled: Repo):
+    assert deal_add(filled, NFC, "acme-oy").exit_code == 0
+    before = state(filled)
+    result = deal_add(filled, NFD.upper(), "acme-oy")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: probable duplicate: same title `{NFD.upper()}` as open "
+                             "deal cafe-oy of account acme-oy; to add it anyway, use --force\n")
+    assert state(filled) == before
+    result = deal_add(filled, NFD, "acme-oy", "--force")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Added deal cafe-oy-2 in needs-analysis [")
+
+
+def test_deal_add_allows_the_title_of_another_accounts_deal(filled: Repo):
+    assert filled.run("account", "add", "Beta Ltd").exit_code == 0
+    assert deal_add(filled, NFC, "acme-oy").exit_code == 0
+    result = deal_add(filled, NFD, "beta-ltd")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Added deal cafe-oy-2 in needs-analysis [")
+
+
+def test_account_add_refuses_a_name_twin_as_before(filled: Repo):
+    assert filled.run("account", "add", NFC).exit_code == 0
+    result = filled.run("account", "add", NFD)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: probable duplicate: same name `{NFD}` as account "
+                             "cafe-oy; to add it anyway, use --force\n")

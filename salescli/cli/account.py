@@ -141,15 +141,14 @@ def account_keys(model: Any) -> dict[str, str]:
 
 def find_duplicate(repo: Any, draft: Any) -> str | None:
     """`same X `v` as account ID` for the first existing account that looks like `draft`."""
-    mine = account_keys(draft)
-    for existing in load_all(repo, "account"):
-        theirs = account_keys(existing)
-        for what in ("business_id", "domain", "name"):
-            if what in mine and mine[what] == theirs.get(what):
-                shown = {"business_id": draft.business_id, "domain": draft.domain,
-                         "name": draft.name}[what]
-                return f"same {what.replace('_', ' ')} `{shown}` as account {existing.id}"
-    return None
+    from salescli.edit import probable_duplicate
+
+    keys = account_keys(draft)
+    shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
+    mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
+            if what in keys}
+    return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
+                                     for a in load_all(repo, "account")))
 
 
 @account.command("add")
@@ -183,7 +182,7 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
       salescli account add "Acme Oy" --business-id 1234567-8 --domain acme.fi --owner anna
       salescli account add "Acme Logistics" --parent acme-oy --tag wholesale --tag logistics
     """
-    from salescli.edit import choose, default_owner, new_id, today
+    from salescli.edit import choose, default_owner, new_id, refuse_duplicate, today
     from salescli.model import Account
 
     repo = get_repo(ctx)
@@ -199,10 +198,8 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
         "created": created, "tags": list(tags) or None,
     }
     if not force:
-        duplicate = find_duplicate(repo, Account.model_validate(
-            {k: v for k, v in data.items() if v is not None}))
-        if duplicate:
-            raise SalescliError(f"probable duplicate: {duplicate}; to add it anyway, use --force")
+        refuse_duplicate(find_duplicate(repo, Account.model_validate(
+            {k: v for k, v in data.items() if v is not None})))
     with session(ctx, "account", record_id, "add", date, message, no_commit,
                  summary="add") as s:
         s.create("account", record_id, data, created)

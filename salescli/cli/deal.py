@@ -213,20 +213,35 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
 @click.option("--owner", help="Who owns it (default: you, if you are in the settings' owners).",
               shell_complete=complete_choices("owners"))
 @click.option("--currency", metavar="CODE", help="ISO 4217 code (default: settings' currency).")
+@click.option("--force", is_flag=True,
+              help="Add it even if an open deal of the account has the same title.")
 @change_options
 @click.pass_context
 def deal_add(ctx: click.Context, title: str, account_id: str, value: str | None,
              close_date: str | None, deal_id: str | None, pipeline: str | None,
              stage: str | None, source: str | None, owner: str | None, currency: str | None,
-             date: str | None, message: str | None, no_commit: bool) -> None:
+             force: bool, date: str | None, message: str | None, no_commit: bool) -> None:
     """Add a deal in the first stage of its pipeline (or --stage), checking what it requires.
+
+    An open deal of the same account with the same title (ignoring case and accents)
+    is a probable duplicate: the command names it and adds nothing, unless --force.
 
     \b
     Examples:
       salescli deal add "ERP integration" --account acme-oy --value 48000 --close-date 2027-01-31
       salescli deal add "Pilot" --account beta-ltd --id beta-pilot --source referral
     """
-    from salescli.edit import choose, default_owner, new_id, parse_date, today
+    from salescli.edit import (
+        choose,
+        default_owner,
+        name_twins,
+        new_id,
+        parse_date,
+        probable_duplicate,
+        refuse_duplicate,
+        today,
+    )
+    from salescli.ids import slugify
     from salescli.model import Deal
     from salescli.rules import move_problems
 
@@ -234,6 +249,13 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: str | None,
     settings = repo.settings
     repo.find("account", account_id)
     record_id = new_id(repo, "deal", title, deal_id)
+    if not force:
+        # one account may well have a closed deal, or another's deal, of the same title
+        refuse_duplicate(probable_duplicate(
+            {"title": (slugify(title), title)},
+            ((f"open deal {d.id} of account {account_id}", {"title": slugify(d.title)})
+             for d in name_twins(repo, "deal", title)
+             if d.account == account_id and d.status == "open")))
     pipe = repo.pipeline(pipeline)
     target = stage or pipe.stages[0].id
     created = today(date)

@@ -110,31 +110,41 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
 # --------------------------------------------------------------- changes
 
 
-def _people(repo: Any) -> list[tuple[str, str, str]]:
-    """(what, normalised value, who) for the e-mail and phone of every lead and contact."""
+def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
+    """(who, {e-mail, phone}) of every lead and account contact, normalised."""
     from salescli.check import duplicate_keys
 
     out = []
     for x in load_all(repo, "lead"):
-        out += [(what, value, f"lead {x.id}") for what, value, _ in duplicate_keys("lead", x)
-                if what in ("e-mail", "phone")]
+        out.append((f"lead {x.id}", {what: value for what, value, _ in duplicate_keys("lead", x)
+                                     if what in ("e-mail", "phone")}))
     for a in load_all(repo, "account"):
+        people: dict[int, dict[str, str]] = {}
         for what, value, loc in duplicate_keys("account", a):
             if what in ("e-mail", "phone"):
-                out.append((what, value, f"contact {a.contacts[loc[1]].id} of account {a.id}"))
+                people.setdefault(loc[1], {})[what] = value
+        out += [(f"contact {a.contacts[i].id} of account {a.id}", keys)
+                for i, keys in people.items()]
     return out
 
 
 def find_duplicate(repo: Any, draft: Any) -> str | None:
-    """`same X `v` as WHO` for the first lead or contact with this lead's e-mail or phone."""
+    """`same X `v` as WHO` for the first lead with this lead's company (ignoring case and
+    accents), or lead or contact with its e-mail or phone."""
     from salescli.check import duplicate_keys
+    from salescli.edit import name_twins, probable_duplicate
+    from salescli.ids import slugify
 
-    mine = {(what, value) for what, value, _ in duplicate_keys("lead", draft)}
-    for what, value, who in _people(repo):
-        if (what, value) in mine:
-            shown = draft.contact.email if what == "e-mail" else draft.contact.phone
-            return f"same {what} `{shown}` as {who}"
-    return None
+    c = draft.contact
+    shown = {"e-mail": c.email if c else None, "phone": c.phone if c else None}
+    mine = {"company": (slugify(draft.company), draft.company)}
+    mine |= {what: (value, shown[what]) for what, value, _ in duplicate_keys("lead", draft)
+             if what in shown}
+    others = [(f"lead {x.id}", {"company": slugify(x.company)})
+              for x in name_twins(repo, "lead", draft.company)]
+    if len(mine) > 1:  # an e-mail or phone to look for: every lead's and contact's
+        others += _people(repo)
+    return probable_duplicate(mine, others)
 
 
 @lead.command("add")
@@ -149,24 +159,26 @@ def find_duplicate(repo: Any, draft: Any) -> str | None:
 @click.option("--owner", help="Who follows it up (default: you, if in the settings' owners).",
               shell_complete=complete_choices("owners"))
 @click.option("--force", is_flag=True,
-              help="Add it even if the e-mail or phone is already a lead's or a contact's.")
+              help="Add it even if it looks like an existing lead (same company, e-mail or "
+              "phone) or contact.")
 @change_options
 @click.pass_context
 def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name: str | None,
              email: str | None, phone: str | None, title: str | None, source: str | None,
              owner: str | None, force: bool, date: str | None, message: str | None,
              no_commit: bool) -> None:
-    """Add a new lead, refusing one whose e-mail or phone is already known.
+    """Add a new lead, refusing one whose company, e-mail or phone is already known.
 
-    A lead with the e-mail or phone of an existing lead or account contact is a
-    probable duplicate: the command names it and adds nothing, unless --force.
+    A lead with the company of an existing lead (ignoring case and accents), or the
+    e-mail or phone of an existing lead or account contact, is a probable duplicate:
+    the command names it and adds nothing, unless --force.
 
     \b
     Examples:
       salescli lead add "Beta Ltd" --contact "Sara Beta" --email sara@beta.example --source website
       salescli lead add "Gamma Oy" --phone "+358 40 765 4321" --source event --date 2026-11-03
     """
-    from salescli.edit import choose, default_owner, new_id, today
+    from salescli.edit import choose, default_owner, new_id, refuse_duplicate, today
     from salescli.model import Lead
 
     repo = get_repo(ctx)
@@ -181,11 +193,9 @@ def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name
         "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
         "created": created,
     }
-    if not force and person:
-        duplicate = find_duplicate(repo, Lead.model_validate(
-            {k: v for k, v in data.items() if v is not None}))
-        if duplicate:
-            raise SalescliError(f"probable duplicate: {duplicate}; to add it anyway, use --force")
+    if not force:
+        refuse_duplicate(find_duplicate(repo, Lead.model_validate(
+            {k: v for k, v in data.items() if v is not None})))
     with session(ctx, "lead", record_id, "add", date, message, no_commit,
                  summary="add" + (f" from {data['source']}" if data["source"] else "")) as s:
         s.create("lead", record_id, data, created)
