@@ -282,14 +282,17 @@ def _build(parser: Any) -> Any:
         event = get()
         kind = type(event)
         if kind is scalar_t:
-            # hot path: most scalars are plain text with no tag or anchor
-            if event.anchor is not None or event.tag is not None:
-                value = _scalar(event)
-            else:
-                value = event.value
-                if event.implicit[0] and (not value or value[0] in _RESOLVE_FIRST
-                                          or value in _RESOLVE_WORDS):
-                    value = _plain(event)
+            try:
+                # hot path: most scalars are plain text with no tag or anchor
+                if event.anchor is not None or event.tag is not None:
+                    value = _scalar(event)
+                else:
+                    value = event.value
+                    if event.implicit[0] and (not value or value[0] in _RESOLVE_FIRST
+                                              or value in _RESOLVE_WORDS):
+                        value = _plain(event)
+            except YamlProblem as p:
+                raise _naming_field(p, stack) from None
         elif kind is mapping_t or kind is sequence_t:
             if event.anchor is not None:
                 raise _at(event, "anchors and aliases (&, *) are not allowed in records",
@@ -340,6 +343,30 @@ def _build(parser: Any) -> Any:
 
 
 _NO_KEY = object()
+
+
+def _naming_field(problem: YamlProblem, stack: list[list[Any]]) -> YamlProblem:
+    """A bad value's problem, led by the field it is in: `close_date: '2026-13-45' ...`.
+
+    Only the builder knows the field, and only on this rare path is it worked out.
+    """
+    if problem.code not in ("yaml", "too-large"):  # tags, anchors, `<<`: not the value's
+        return problem
+    path = ""
+    for depth, (container, key, _) in enumerate(stack):
+        innermost = depth == len(stack) - 1
+        if type(container) is list:
+            path += f"[{len(container) if innermost else len(container) - 1}]"
+            continue
+        if innermost and key is _NO_KEY:  # the bad scalar is a key itself
+            break
+        # an outer mapping's open value is its newest key's (duplicates are refused)
+        key = key if innermost else next(reversed(container))
+        path += f".{key}" if path else str(key)
+    if not path:
+        return problem
+    return YamlProblem(f"{path}: {problem.message}", problem.line, problem.column,
+                       problem.code)
 
 
 def _problem_from_yaml_error(err: Any) -> YamlProblem:

@@ -83,7 +83,8 @@ DEAL_CASES = [
      "[schema]"),
     ({"probability": "120"}, "15:14: error: probability: should be less than or equal to 100 "
      "[schema]"),
-    ({"close_date": "2027-02-30"}, "9:13: error: '2027-02-30' is not a real date [yaml]"),
+    ({"close_date": "2027-02-30"},
+     "9:13: error: close_date: '2027-02-30' is not a real date [yaml]"),
     ({"close_date": '"soon"'}, "9:13: error: close_date: expected a date YYYY-MM-DD [schema]"),
     ({"title": None}, "1:1: error: missing required key `title` [required]"),
     ({"clsoe_date": "2027-01-01"},

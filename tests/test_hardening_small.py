@@ -203,3 +203,32 @@ def test_account_add_refuses_a_name_twin_as_before(filled: Repo):
     assert result.exit_code == 1
     assert result.stderr == (f"Error: probable duplicate: same name `{NFD}` as account "
                              "cafe-oy; to add it anyway, use --force\n")
+
+
+# ------------------------------------------------------------------ messages
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+
+
+def check_with(repo: Repo, old: str, new: str) -> list[str]:
+    """`check`'s lines for the fixture deal with one line changed."""
+    path = repo.root / DEAL_FILE
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    result = repo.run("check")
+    assert result.exit_code == 1
+    return result.stdout.splitlines()
+
+
+def test_an_impossible_date_names_its_field(filled: Repo):
+    assert check_with(filled, "close_date: 2027-01-31", "close_date: 2026-13-45") == [
+        f"{DEAL_FILE}:9:13: error: close_date: '2026-13-45' is not a real date [yaml]"]
+
+
+def test_an_impossible_date_in_a_list_names_its_place(filled: Repo):
+    lines = check_with(filled, "stakeholders:", "activities:\n  - {date: 2026-10-02, "
+                       "type: call, summary: a}\n  - {date: 2026-02-30, type: call, "
+                       "summary: b}\nstakeholders:")
+    assert lines == [f"{DEAL_FILE}:15:12: error: activities[1].date: '2026-02-30' is not a "
+                     "real date [yaml]"]

@@ -88,11 +88,11 @@ UNREADABLE = [
      "2:1: error: several YAML documents in one file; a record is one document "
      "(remove '---') [multiple-documents]"),
     ("huge-integer", b"id: bad\nvalue: 1" + b"0" * 5_000 + b"\n",
-     "2:8: error: number 10000000000000000000... has 5001 characters; a number has at most "
+     "2:8: error: value: number 10000000000000000000... has 5001 characters; a number has at most "
      "100 [too-large]"),
     ("huge-hex", b"id: bad\nvalue: 0x" + b"f" * 100_000 + b"\n",
-     "2:8: error: number 0xffffffffffffffffff... has 100002 characters; a number has at most "
-     "100 [too-large]"),
+     "2:8: error: value: number 0xffffffffffffffffff... has 100002 characters; a number has "
+     "at most 100 [too-large]"),
 ]
 
 
