@@ -192,6 +192,11 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                         "who is not a contact of this account", ("contacts", i, "reports_to"))
 
 
+# the deal field a named requirement reads
+PREDICATE_FIELDS = {"decision_maker": "stakeholders", "quote": "quotes",
+                    "stakeholders": "stakeholders", "next_step": "next_step"}
+
+
 def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     deal, path = parsed.model, parsed.path
     s = ctx.settings
@@ -221,20 +226,28 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "unknown-stage",
                         f"stage `{deal.stage}` is not in pipeline `{pipeline_name}` ({names})",
                         ("stage",))
-    if deal.status == "open":
-        if deal.stage is None:
+    # A key with a bad value is dropped from the model and has its schema error: it is
+    # not also missing (`stage: Meeting` is no "needs a stage"), nor is a bad status open.
+    written = parsed.data if isinstance(parsed.data, dict) else {}
+    dropped = set(written) - deal.model_fields_set
+
+    def unmet(requires: list[str]) -> list[str]:
+        return [name for name in missing_requirements(requires, deal, roles)
+                if PREDICATE_FIELDS.get(name, name) not in dropped]
+
+    if deal.status == "open" and "status" not in dropped:
+        if deal.stage is None and "stage" not in dropped:
             yield error(path, "required", "an open deal needs a `stage`")
-        if deal.close_date is None:
+        if deal.close_date is None and "close_date" not in dropped:
             yield error(path, "required",
                         "an open deal needs a `close_date` (the expected close date)")
         if stage is not None:
             # unknown names are reported once, on the pipeline file
-            known = [r for r in stage.requires if known_requirement(r)]
-            for name in missing_requirements(known, deal, roles):
+            for name in unmet([r for r in stage.requires if known_requirement(r)]):
                 yield warning(path, "requirement",
                               f"stage `{stage.id}` requires {describe_missing(name)}", ("stage",))
     lost_reasons = ctx.listed("lost_reasons")
-    if deal.status == "lost":
+    if deal.status == "lost" and "lost_reason" not in dropped:
         if not deal.lost_reason:
             yield error(path, "lost-reason",
                         "a lost deal needs a `lost_reason`"
@@ -246,7 +259,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                         f"lost_reasons: {', '.join(lost_reasons)}", ("lost_reason",))
     if deal.status in ("won", "lost") and pipeline is not None:
         end = getattr(pipeline, deal.status).requires
-        for name in missing_requirements([r for r in end if known_requirement(r)], deal, roles):
+        for name in unmet([r for r in end if known_requirement(r)]):
             if name != "lost_reason":  # reported above with the settings' reasons
                 yield warning(path, "requirement",
                               f"`{deal.status}` requires {describe_missing(name)}", ("status",))

@@ -181,15 +181,20 @@ def _friendly(e: dict) -> str:
         bound = str(ctx.get("lt")).removeprefix("Decimal('").removesuffix("')")
         return f"should be less than {int(bound):,}" if bound.isdigit() else \
             f"should be less than {bound}"
+    if e["type"] == "greater_than_equal" and str(ctx.get("ge")) == "0":
+        number = str(e.get("input"))
+        number = number if len(number) <= 20 else number[:17] + "..."
+        return f"{number} is negative; expected 0 or more"
     if e["type"] == "string_pattern_mismatch":
         from salescli.ids import ID_PATTERN
-        from salescli.model import NAME_PATTERN
+        from salescli.model import NAME_PATTERN, quoted
 
         if ctx.get("pattern") == ID_PATTERN:
-            return "not a valid ID (a-z, 0-9 and '-', at most 64 characters)"
+            return (f"{quoted(e.get('input'))} is not a valid ID (a-z, 0-9 and '-', at most 64 "
+                    "characters)")
         if ctx.get("pattern") == NAME_PATTERN:
             return "should not be empty"
-        return "expected a 3-letter currency code such as EUR"
+        return f"{quoted(e.get('input'))} is not a 3-letter currency code such as EUR"
     msg = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
     return msg.replace("Input should be", "should be")
 

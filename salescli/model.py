@@ -8,6 +8,7 @@ the documented key order that salescli writes and keeps.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -46,6 +47,16 @@ def _to_date(value: Any) -> Any:
     return value
 
 
+def quoted(value: Any, limit: int = 40) -> str:
+    """A bad value as a message shows it: `'EURO'`, cut short if long."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
+
+
+# a numeral YAML would read as a number were it not quoted
+_NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
 def _to_decimal(value: Any) -> Any:
     # Money is never a float in arithmetic: take the number's shortest text form.
     if isinstance(value, bool):
@@ -55,7 +66,10 @@ def _to_decimal(value: Any) -> Any:
             raise ValueError("expected a finite number")
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if isinstance(value, str):
-        raise ValueError("expected a number, not text (remove the quotes)")
+        if _NUMERAL.fullmatch(value.strip()):
+            raise ValueError(f"expected a number, not the text {quoted(value)} "
+                             "(remove the quotes)")
+        raise ValueError(f"expected a number, not {quoted(value)}")
     return value
 
 

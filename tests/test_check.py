@@ -79,8 +79,8 @@ DEAL_CASES = [
     ({"status": "opne"}, "6:9: error: status: should be 'open', 'won' or 'lost' [schema]"),
     ({"title": "12"}, "2:8: error: title: expected text [schema]"),
     ({"value": "10.555"}, "7:8: error: value: at most 2 decimals [schema]"),
-    ({"value": '"100"'}, "7:8: error: value: expected a number, not text (remove the quotes) "
-     "[schema]"),
+    ({"value": '"100"'}, "7:8: error: value: expected a number, not the text '100' (remove "
+     "the quotes) [schema]"),
     ({"probability": "120"}, "15:14: error: probability: should be less than or equal to 100 "
      "[schema]"),
     ({"close_date": "2027-02-30"},

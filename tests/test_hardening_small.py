@@ -232,3 +232,55 @@ def test_an_impossible_date_in_a_list_names_its_place(filled: Repo):
                        "summary: b}\nstakeholders:")
     assert lines == [f"{DEAL_FILE}:15:12: error: activities[1].date: '2026-02-30' is not a "
                      "real date [yaml]"]
+
+
+def test_a_bad_currency_shows_the_value(filled: Repo):
+    assert check_with(filled, "currency: EUR", "currency: EURO") == [
+        f"{DEAL_FILE}:8:11: error: currency: 'EURO' is not a 3-letter currency code such as "
+        "EUR [schema]"]
+
+
+def test_a_bad_id_shows_the_value_and_a_bad_stage_is_not_also_missing(filled: Repo):
+    assert check_with(filled, "stage: needs-analysis", "stage: Meeting") == [
+        f"{DEAL_FILE}:5:8: error: stage: 'Meeting' is not a valid ID (a-z, 0-9 and '-', at "
+        "most 64 characters) [schema]"]
+
+
+def test_a_bad_close_date_is_not_also_missing(filled: Repo):
+    assert check_with(filled, "close_date: 2027-01-31", 'close_date: "soon"') == [
+        f"{DEAL_FILE}:9:13: error: close_date: expected a date YYYY-MM-DD [schema]"]
+
+
+def test_a_bad_status_does_not_make_open_deal_findings(filled: Repo):
+    check_with(filled, "status: open\n", "status: opne\n")
+    lines = check_with(filled, "close_date: 2027-01-31\n", "")  # no "needs a close_date"
+    assert lines == [f"{DEAL_FILE}:6:9: error: status: should be 'open', 'won' or 'lost' "
+                     "[schema]"]
+
+
+def test_a_bad_value_is_not_also_a_missing_requirement(filled: Repo):
+    # needs-analysis requires value: the bad value has its error, not a second warning
+    assert check_with(filled, "value: 48000.00", "value: -500") == [
+        f"{DEAL_FILE}:7:8: error: value: -500 is negative; expected 0 or more [schema]"]
+
+
+def test_text_for_a_number_says_remove_the_quotes_only_when_quoted(filled: Repo):
+    assert check_with(filled, "value: 48000.00", "value: lots") == [
+        f"{DEAL_FILE}:7:8: error: value: expected a number, not 'lots' [schema]"]
+    assert check_with(filled, "value: lots", "value: '48000'") == [
+        f"{DEAL_FILE}:7:8: error: value: expected a number, not the text '48000' (remove the "
+        "quotes) [schema]"]
+
+
+def test_a_bad_lost_reason_is_not_also_missing(filled: Repo):
+    lines = check_with(filled, "status: open\n", "status: lost\nlost_reason: 12\n")
+    assert lines == [f"{DEAL_FILE}:7:14: error: lost_reason: expected text [schema]"]
+
+
+def test_deal_set_names_the_field_and_value(filled: Repo):
+    before = state(filled)
+    result = filled.run("deal", "set", "acme-erp", "currency=EURO")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {DEAL_FILE}:8:11: error: currency: 'EURO' is not a "
+                             "3-letter currency code such as EUR [schema]; nothing was changed\n")
+    assert state(filled) == before
