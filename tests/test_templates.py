@@ -43,8 +43,6 @@ CANARY = "/tmp/salescli-template-canary"
     ("{{ lipsum.__globals__['os'].system('touch " + CANARY + "') }}",
      "access to attribute '__globals__' of 'function' object is unsafe."),
     ("{{ deal._values }}", "access to attribute '_values' of 'Data' object is unsafe."),
-    ("{{ 'x' * 10000000 }}", "the product of a sequence is too long"),
-    ("{{ 9 ** 99999999 }}", "exponent 99999999 is too large"),
 ])
 def test_sandbox_escapes_are_refused_and_nothing_runs(root: Path, payload: str, message: str):
     if os.path.exists(CANARY):
@@ -131,7 +129,8 @@ def test_a_fifo_named_like_a_template_is_refused_without_hanging(root: Path):
 
 def test_output_is_bounded(root: Path):
     refused(root, "big.md.j2", "{% for i in range(100000) %}{{ 'x' * 99 }}{% endfor %}",
-            f"templates/big.md.j2: output larger than {MAX_OUTPUT} characters; refused")
+            f"templates/big.md.j2: template output exceeds {MAX_OUTPUT:,} characters; it "
+            "cannot be a real document")
 
 
 def test_lookup_is_the_repository_then_the_shipped_templates(root: Path):
