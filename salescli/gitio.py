@@ -334,9 +334,11 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
     """(HEAD, author, committer) when salescli may write its commit itself, else None.
 
     Only when `git commit` would add nothing of the user's: no commit hooks, no
-    signing, no custom hooks path or message cleanup or encoding, a HEAD to build
-    on, and paths fast-import takes as they are. One `git var -l` gives both the
-    configuration and the identities, as `git commit` works them out.
+    signing, no custom hooks path or encoding, a HEAD to build on, and paths
+    fast-import takes as they are. (The message is already clean, and `git commit` is
+    told `--cleanup=whitespace`, so commit.cleanup changes neither path.) One `git var
+    -l` gives both the configuration and the identities, as `git commit` works them
+    out.
     """
     common = git_dir
     if (git_dir / "commondir").is_file():  # a linked worktree: hooks live in the main one
@@ -351,7 +353,7 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
     except SalescliError:
         return None  # no identity: `git commit` explains it
     if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
-            or {"core.hookspath", "commit.cleanup", "i18n.commitencoding"} & values.keys()):
+            or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
     head = rev_parse(root, "HEAD")
     author, committer = values.get("GIT_AUTHOR_IDENT"), values.get("GIT_COMMITTER_IDENT")
@@ -360,30 +362,19 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
     return head, author, committer
 
 
-def stripspace(message: str) -> str:
-    """A commit message as `git commit -F` cleans it by default (`--cleanup=whitespace`)."""
-    lines = [line.rstrip() for line in message.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n" if out else ""
-
-
 class Change:
     """Validate-then-write-then-commit for one command, restoring everything on failure."""
 
     def __init__(self, repo: Any, kind: str, record_id: str, summary: str, event: str, *,
                  date: str | dt.date | None = None, message: str | None = None,
-                 commit: bool = True):
+                 reason: str | None = None, commit: bool = True):
         self.repo = repo
         self.root: Path = repo.root
         self.subject = f"{kind}({record_id}): {summary}"
         self.event = event
         self.date = author_date(date)
-        self.message = message
+        self.message = message  # the user's -m
+        self.reason = reason  # --reason: the message's `Reason:` line
         self.commit = commit
         self._lock = RepoLock(repo.git_dir)
         self._originals: dict[Path, bytes | None] = {}
@@ -467,22 +458,23 @@ class Change:
                 atomic_write(path, data.decode("utf-8"))
 
     def _commit(self) -> None:
+        from salescli.commitmsg import commit_message
+
         rels = [self.repo.rel(p) for p in self._originals]
-        body = f"{self.subject}\n\n"
-        if self.message:
-            body += self.message.strip() + "\n\n"
-        body += f"Salescli-Event: {self.event}\n"
+        message = commit_message(self.subject, self.event, reason=self.reason,
+                                 message=self.message)
         env = {"GIT_AUTHOR_DATE": self.date} if self.date else {}
         idents = _direct_commit_idents(self.root, self.repo.git_dir, env, rels)
         if idents is not None:
-            self.sha = self._commit_directly(rels, stripspace(body), idents)
+            self.sha = self._commit_directly(rels, message, idents)
             return
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
         added = git(self.root, "add", "--", *new, check=False) if new else None
+        # the message is clean already: the user's commit.cleanup must not strip data lines
         proc = added if added is not None and added.returncode != 0 else git(
-            self.root, "commit", "--only", "--no-edit", "--no-status", "-F", "-", "--", *rels,
-            input=body, env=env, check=False,
+            self.root, "commit", "--only", "--no-edit", "--no-status", "--cleanup=whitespace",
+            "-F", "-", "--", *rels, input=message, env=env, check=False,
         )
         if proc.returncode != 0:
             self._restore_files()
