@@ -210,3 +210,45 @@ def test_the_demo_writes_the_commands_messages(proposal: Repo, reason: str | Non
     expected = f"{subject}\n\n" + (f"Reason: {reason}\n\n" if reason else "") + \
         f"Salescli-Event: {event}\n"
     assert last_message(proposal) == expected
+
+
+# -- the direct commit path records what `git add` + `git commit` would
+
+
+def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    """Another program rewrites the record between salescli hashing it and staging
+    it: salescli's version is committed and staged, the newer file is a change."""
+    from salescli import gitio
+
+    real = gitio.git
+    theirs = (filled.root / DEAL_FILE).read_text().replace("owner: anna", "owner: ville")
+
+    def racing(cwd, *args, **kw):
+        if args[:2] == ("update-index", "--add"):
+            gitio.atomic_write(filled.root / DEAL_FILE, theirs)
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "git", racing)
+    assert filled.run("deal", "set", "acme-erp", "value=1").exit_code == 0
+    assert "value: 1.00" in filled.git("show", f"HEAD:{DEAL_FILE}")
+    assert filled.status() == f" M {DEAL_FILE}\n"
+    assert (filled.root / DEAL_FILE).read_text() == theirs
+
+
+@pytest.mark.parametrize("executable, filemode, on_disk, recorded", [
+    (True, "true", 0o755, "100755"), (False, "true", 0o644, "100644"),
+    # the executable bit on disk not trusted: the index's mode stays
+    (True, "false", 0o644, "100755"), (False, "false", 0o755, "100644"),
+])
+def test_the_file_mode_is_what_git_would_record(filled: Repo, executable: bool, filemode: str,
+                                                on_disk: int, recorded: str):
+    if executable:
+        filled.git("update-index", "--chmod=+x", DEAL_FILE)
+        filled.git("commit", "-qm", "executable")
+    filled.git("config", "core.filemode", filemode)
+    (filled.root / DEAL_FILE).chmod(on_disk)
+    assert filled.run("deal", "set", "acme-erp", "value=1").exit_code == 0
+    assert filled.git("ls-tree", "HEAD", "--", DEAL_FILE).split()[0] == recorded
+    assert filled.git("ls-files", "-s", "--", DEAL_FILE).split()[0] == recorded
+    assert filled.status() == ""
