@@ -336,6 +336,18 @@ def test_a_live_processs_ref_is_kept_and_a_dead_ones_removed(crm: Repo):
         "refs/salescli/import"]
 
 
+def test_an_import_sweeps_stale_refs_too(crm: Repo, tmp_path: Path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    crm.git("update-ref", f"refs/salescli/commit-{dead.pid}", crm.head())
+    export = tmp_path / "accounts.csv"
+    export.write_text("name,created\nBeta Oy,2026-10-01\n", encoding="utf-8")
+    assert crm.run("import", "csv", str(export), "--kind", "account", "--dry-run").exit_code == 0
+    assert crm.git("for-each-ref", "refs/salescli/") != ""  # a dry run changes nothing
+    assert crm.run("import", "csv", str(export), "--kind", "account").exit_code == 0
+    assert crm.git("for-each-ref", "refs/salescli/") == ""
+
+
 @pytest.mark.parametrize("through_git_commit", [False, True])
 def test_an_interrupt_before_head_moves_restores_everything(crm: Repo, through_git_commit: bool,
                                                             monkeypatch: pytest.MonkeyPatch):
