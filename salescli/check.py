@@ -614,6 +614,7 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     Warnings, not errors: history cannot be changed, only known. Each names the
     commit, the deal and the stages. `commits` limits them to a range's commits.
     """
+    from salescli.commitmsg import parse_message
     from salescli.gitio import commit_messages
     from salescli.history import load_history
     from salescli.loader import load_config
@@ -644,7 +645,7 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     messages = commit_messages(root, sorted(set(backward)))
     out = []
     for path, deal, commit, when, pipe, old, new in candidates:
-        reason = re.search(r"^Reason: *\S", messages.get(commit, ""), re.M) is not None
+        reason = parse_message(messages.get(commit, "")).reason is not None
         problem = transition_problem(pipe, old, new, reason)
         if problem:
             day = dt.datetime.fromtimestamp(when, dt.UTC).date()

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from salescli.commitmsg import commit_message
 from salescli.errors import SalescliError, UsageError
 
 DAYS = 730  # the history spans the two years before `end`
@@ -1035,9 +1036,8 @@ class Demo:
         self.require(deal, target)
         before = deal.data["stage"]
         deal.data["stage"] = target
-        body = f"Reason: {reason}" if reason else None
         return (owner, f"deal({deal_id}): {before} -> {target}", [deal],
-                "move" if reason else "advance", body)
+                "move" if reason else "advance", reason)
 
     def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
         deal = self.rec("deal", deal_id)
@@ -1112,10 +1112,9 @@ class Demo:
             if result is None:
                 continue
             owner, subject, written, event, *rest = result
-            body = rest[0] if rest else None
+            reason = rest[0] if rest else None
             extra = rest[1] if len(rest) > 1 else []
-            message = f"{subject}\n\n" + (f"{body}\n\n" if body else "") + \
-                f"Salescli-Event: {event}\n"
+            message = commit_message(subject, event, reason=reason)
             files = [(r.path, self.text(r)) for r in written] + extra
             out.commit(owner, when, message, files)
             self.commits += 1
@@ -1236,8 +1235,8 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
-            out.commit("anna", start, f"repo(demo): init with preset {PRESET}\n\n"
-                       "Salescli-Event: init\n", sorted(files.items()))
+            out.commit("anna", start, commit_message(f"repo(demo): init with preset {PRESET}",
+                                                     "init"), sorted(files.items()))
             out.commit("anna", start + dt.timedelta(minutes=40),
                        "Company details and price list\n",
                        [("salescli.yaml", settings_with_company(files["salescli.yaml"])),

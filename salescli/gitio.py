@@ -21,7 +21,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from salescli.errors import CommitFailed, RepositoryBusy, SalescliError
 
@@ -312,6 +312,7 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:
 # where fast-import writes a command's commit, until HEAD's branch takes it; one per
 # process, since linked worktrees share refs but not salescli's lock
 _COMMIT_REF = "refs/salescli/commit-{pid}"
+_COMMIT_REF_RE = re.compile(r"refs/salescli/commit-([0-9]+)")
 _COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
@@ -329,14 +330,70 @@ def git_vars(root: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     return values
 
 
+def _process_gone(pid: int) -> bool:
+    """No process `pid` runs here now (our own pid: a dead namesake's leftover)."""
+    if pid == os.getpid() or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # no such pid, or none that large
+        return True
+    except OSError:  # EPERM: alive, another user's
+        return False
+    return False
+
+
+def remove_stale_commit_refs(root: Path) -> list[str]:
+    """Delete the private refs of salescli processes that were killed mid-commit.
+
+    A process killed between writing its commit and moving HEAD leaves
+    `refs/salescli/commit-PID` at a commit nothing else refers to. A live process
+    (another worktree's: refs are shared, the lock is not) keeps its ref; a pid since
+    reused keeps it until that process is gone too. Each deletion is checked against
+    the value read, so a ref written meanwhile stays.
+    """
+    out = git(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/salescli/",
+              check=False).stdout
+    removed = []
+    for line in out.splitlines():
+        name, _, sha = line.partition(" ")
+        match = _COMMIT_REF_RE.fullmatch(name)
+        if match and _process_gone(int(match.group(1))):
+            if git(root, "update-ref", "-d", name, sha, check=False).returncode == 0:
+                removed.append(name)
+    return removed
+
+
+def _config_bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in ("true", "yes", "on", "1", "")  # `[core] filemode`
+
+
+def _identity(path: Path) -> tuple:
+    """What changes when a file is rewritten (an atomic rename: the inode too)."""
+    st = os.lstat(path)
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+
+
+class _Direct(NamedTuple):
+    head: str
+    author: str
+    committer: str
+    filemode: bool  # core.filemode: whether the executable bit on disk counts
+
+
 def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
-                          rels: Sequence[str]) -> tuple[str, str, str] | None:
-    """(HEAD, author, committer) when salescli may write its commit itself, else None.
+                          rels: Sequence[str]) -> _Direct | None:
+    """HEAD, the identities and core.filemode when salescli may write its commit
+    itself, else None.
 
     Only when `git commit` would add nothing of the user's: no commit hooks, no
-    signing, no custom hooks path or message cleanup or encoding, a HEAD to build
-    on, and paths fast-import takes as they are. One `git var -l` gives both the
-    configuration and the identities, as `git commit` works them out.
+    signing, no custom hooks path or encoding, a HEAD to build on, and paths
+    fast-import takes as they are. (The message is already clean, and `git commit` is
+    told `--cleanup=whitespace`, so commit.cleanup changes neither path.) One `git var
+    -l` gives both the configuration and the identities, as `git commit` works them
+    out.
     """
     common = git_dir
     if (git_dir / "commondir").is_file():  # a linked worktree: hooks live in the main one
@@ -351,25 +408,13 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
     except SalescliError:
         return None  # no identity: `git commit` explains it
     if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
-            or {"core.hookspath", "commit.cleanup", "i18n.commitencoding"} & values.keys()):
+            or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
     head = rev_parse(root, "HEAD")
     author, committer = values.get("GIT_AUTHOR_IDENT"), values.get("GIT_COMMITTER_IDENT")
     if head is None or not author or not committer:
         return None
-    return head, author, committer
-
-
-def stripspace(message: str) -> str:
-    """A commit message as `git commit -F` cleans it by default (`--cleanup=whitespace`)."""
-    lines = [line.rstrip() for line in message.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out) + "\n" if out else ""
+    return _Direct(head, author, committer, _config_bool(values.get("core.filemode"), True))
 
 
 class Change:
@@ -377,13 +422,14 @@ class Change:
 
     def __init__(self, repo: Any, kind: str, record_id: str, summary: str, event: str, *,
                  date: str | dt.date | None = None, message: str | None = None,
-                 commit: bool = True):
+                 reason: str | None = None, commit: bool = True):
         self.repo = repo
         self.root: Path = repo.root
         self.subject = f"{kind}({record_id}): {summary}"
         self.event = event
         self.date = author_date(date)
-        self.message = message
+        self.message = message  # the user's -m
+        self.reason = reason  # --reason: the message's `Reason:` line
         self.commit = commit
         self._lock = RepoLock(repo.git_dir)
         self._originals: dict[Path, bytes | None] = {}
@@ -400,6 +446,7 @@ class Change:
                     f"the repository is in the middle of {what}; finish or abort it first"
                 )
             remove_stale_temps(self.root)
+            remove_stale_commit_refs(self.root)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
@@ -438,9 +485,10 @@ class Change:
         for rel, code in dirty.items():
             if "U" in code or code in ("AA", "DD"):
                 raise SalescliError(f"{rel}: has unresolved merge conflicts; resolve them first")
+            # against HEAD, so staged changes show too; an untracked file has no diff
+            shown = f"git status -- {rel}" if code == "??" else f"git diff HEAD -- {rel}"
             raise SalescliError(
-                f"{rel}: has uncommitted changes; commit or discard them first "
-                f"(git diff -- {rel})"
+                f"{rel}: has uncommitted changes; commit or discard them first ({shown})"
             )
         for p in paths:
             if p.is_file():
@@ -467,23 +515,33 @@ class Change:
                 atomic_write(path, data.decode("utf-8"))
 
     def _commit(self) -> None:
+        from salescli.commitmsg import commit_message
+
         rels = [self.repo.rel(p) for p in self._originals]
-        body = f"{self.subject}\n\n"
-        if self.message:
-            body += self.message.strip() + "\n\n"
-        body += f"Salescli-Event: {self.event}\n"
+        message = commit_message(self.subject, self.event, reason=self.reason,
+                                 message=self.message)
         env = {"GIT_AUTHOR_DATE": self.date} if self.date else {}
-        idents = _direct_commit_idents(self.root, self.repo.git_dir, env, rels)
-        if idents is not None:
-            self.sha = self._commit_directly(rels, stripspace(body), idents)
+        direct = _direct_commit_idents(self.root, self.repo.git_dir, env, rels)
+        if direct is not None:
+            self.sha = self._commit_directly(rels, message, direct)
             return
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
-        added = git(self.root, "add", "--", *new, check=False) if new else None
-        proc = added if added is not None and added.returncode != 0 else git(
-            self.root, "commit", "--only", "--no-edit", "--no-status", "-F", "-", "--", *rels,
-            input=body, env=env, check=False,
-        )
+        head = rev_parse(self.root, "HEAD")  # interrupted, did the commit land?
+        try:
+            added = git(self.root, "add", "--", *new, check=False) if new else None
+            # the message is clean already: the user's commit.cleanup must not strip it
+            proc = added if added is not None and added.returncode != 0 else git(
+                self.root, "commit", "--only", "--no-edit", "--no-status",
+                "--cleanup=whitespace", "-F", "-", "--", *rels, input=message, env=env,
+                check=False,
+            )
+        except BaseException:
+            if rev_parse(self.root, "HEAD") == head:
+                self._restore_files()
+                if new:
+                    self._unstage(new)
+            raise
         if proc.returncode != 0:
             self._restore_files()
             if added is not None and added.returncode == 0:
@@ -493,56 +551,100 @@ class Change:
         first = proc.stdout.split("]", 1)[0]
         self.sha = first.split()[-1] if first.startswith("[") else None
 
-    def _commit_directly(self, rels: list[str], message: str, idents: tuple[str, str, str]
-                         ) -> str:
+    def _blobs(self, rels: list[str], filemode: bool) -> dict[str, tuple[str, str, tuple]]:
+        """path -> (mode, blob, stat) of the files on disk, as `git add` would store them.
+
+        `hash-object` applies the same attributes and filters as `update-index`
+        without touching the user's index; the mode is the one update-index would
+        give: the executable bit if core.filemode, else the index's. The stat, taken
+        before hashing, tells later whether the file changed since.
+        """
+        present = [r for r in rels if os.path.lexists(self.root / r)]
+        if not present:
+            return {}
+        stats = {r: _identity(self.root / r) for r in present}
+        hashed = git(self.root, "hash-object", "-w", "--", *present, check=False)
+        shas = hashed.stdout.split()
+        if hashed.returncode != 0 or len(shas) != len(present):
+            raise CommitFailed(f"commit failed, nothing changed: {_git_reason(hashed)}")
+        known: dict[str, str] = {}
+        if not filemode:
+            listed = git(self.root, "ls-files", "-s", "-z", "--", *present).stdout
+            for entry in listed.split("\0"):
+                meta, _, path = entry.partition("\t")
+                if path:
+                    known[path] = meta.split()[0]
+        blobs = {}
+        for rel, sha in zip(present, shas, strict=True):
+            if filemode:
+                mode = "100755" if stats[rel][3] & 0o100 else "100644"
+            else:
+                mode = known.get(rel, "100644")
+                mode = mode if mode in ("100644", "100755") else "100644"
+            blobs[rel] = (mode, sha, stats[rel])
+        return blobs
+
+    def _commit_directly(self, rels: list[str], message: str, direct: _Direct) -> str:
         """What `git commit --only PATHS` records, without refreshing the whole index.
 
         git's partial commit lstat()s every tracked file twice (its own index and a
-        temporary one): about 150 ms with 25,000 records. Here the paths are staged in
-        the index, the commit is written from HEAD's tree plus those blobs by `git
-        fast-import` (which reads only the trees on their way), and HEAD's branch moves
-        in one checked ref transaction. Killed half-way, the change is staged but not
-        committed, as with `git commit`.
+        temporary one): about 150 ms with 25,000 records. Here the files are hashed,
+        the commit is written from HEAD's tree plus those blobs by `git fast-import`
+        (which reads only the trees on their way) onto a private ref, and only then
+        does the user's index take the paths, just before HEAD's branch moves in one
+        checked ref transaction that also drops the private ref.
+
+        Killed on the way, the files hold the new version, unstaged (and the private
+        ref may stay, for the next command to delete); only between the last two
+        steps are they staged too. On any error or interrupt before HEAD moves, the
+        files, the index and the refs are as they were.
         """
-        head, author, committer = idents
-
-        def failed(proc: subprocess.CompletedProcess, staged: bool) -> CommitFailed:
-            self._restore_files()
-            if staged:
-                self._unstage(rels)
-            return CommitFailed(f"commit failed, nothing changed: {_git_reason(proc)}")
-
-        staged = git(self.root, "update-index", "--add", "--remove", "--", *rels, check=False)
-        if staged.returncode != 0:
-            raise failed(staged, False)
-        listed = git(self.root, "ls-files", "-s", "-z", "--", *rels, check=False)
-        blobs = {}
-        for entry in listed.stdout.split("\0"):
-            meta, _, path = entry.partition("\t")
-            if path:
-                mode, sha, _stage = meta.split()
-                blobs[path] = (mode, sha)
-        if any(r not in blobs and (self.root / r).exists() for r in rels):
-            raise failed(listed, True)  # staged, yet not in the index: never record a removal
         ref = _COMMIT_REF.format(pid=os.getpid())
-        lines = [f"commit {ref}", "mark :1", f"author {author}",
-                 f"committer {committer}", f"data {len(message.encode())}", message,
-                 f"from {head}"]
-        lines += [f"M {blobs[r][0]} {blobs[r][1]} {r}" if r in blobs else f"D {r}"
-                  for r in rels]
-        lines += ["", "get-mark :1", "done", ""]
-        written = git(self.root, "fast-import", "--quiet", "--done", "--force",
-                      input="\n".join(lines), check=False)
-        sha = written.stdout.strip()
-        if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", sha):
-            raise failed(written, True)
-        # HEAD's branch moves only if it is still at `head`; the private ref goes
-        subject = message.split("\n", 1)[0]
-        moved = git(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin",
-                    input=f"update HEAD {sha} {head}\ndelete {ref}\n", check=False)
-        if moved.returncode != 0:
-            git(self.root, "update-ref", "-d", ref, check=False)
-            raise failed(moved, True)
+        sha: str | None = None
+        staged = False
+        try:
+            blobs = self._blobs(rels, direct.filemode)
+            lines = [f"commit {ref}", "mark :1", f"author {direct.author}",
+                     f"committer {direct.committer}", f"data {len(message.encode())}",
+                     message, f"from {direct.head}"]
+            lines += [f"M {blobs[r][0]} {blobs[r][1]} {r}" if r in blobs else f"D {r}"
+                      for r in rels]
+            lines += ["", "get-mark :1", "done", ""]
+            written = git(self.root, "fast-import", "--quiet", "--done", "--force",
+                          input="\n".join(lines), check=False)
+            made = written.stdout.strip()
+            if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", made):
+                raise CommitFailed(f"commit failed, nothing changed: {_git_reason(written)}")
+            sha = made
+            # the user's index takes the paths only now: a kill before this leaves it alone
+            staged = True
+            added = git(self.root, "update-index", "--add", "--remove", "--", *rels,
+                        check=False)
+            if added.returncode != 0:
+                raise CommitFailed(f"commit failed, nothing changed: {_git_reason(added)}")
+            # a file rewritten since it was hashed (another program, this instant): the
+            # index takes what is committed, and the newer file shows as a change
+            changed = [r for r, (_, _, st) in blobs.items()
+                       if not os.path.lexists(self.root / r)
+                       or _identity(self.root / r) != st]
+            if changed:
+                git(self.root, "update-index", "--index-info", input="".join(
+                    f"{blobs[r][0]} {blobs[r][1]}\t{r}\n" for r in changed))
+            # HEAD's branch moves only if it is still at `head`; the private ref goes
+            subject = message.split("\n", 1)[0]
+            moved = git(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin",
+                        input=f"update HEAD {sha} {direct.head}\ndelete {ref}\n",
+                        check=False)
+            if moved.returncode != 0:
+                raise CommitFailed(f"commit failed, nothing changed: {_git_reason(moved)}")
+        except BaseException:
+            # an interrupt may come after the ref transaction: then the commit stands
+            if sha is None or rev_parse(self.root, "HEAD") != sha:
+                self._restore_files()
+                if staged:
+                    self._unstage(rels)
+                git(self.root, "update-ref", "-d", ref, check=False)
+            raise
         # as `git commit` does: pack loose objects now and then (detached, usually nothing)
         git(self.root, "maintenance", "run", "--auto", "--quiet", check=False)
         return sha

@@ -215,8 +215,9 @@ class Commit:
 
     @property
     def message(self) -> str:
-        body = f"{self.body}\n\n" if self.body else ""
-        return f"{self.subject}\n\n{body}Salescli-Event: {self.event}\n"
+        from salescli.commitmsg import commit_message
+
+        return commit_message(self.subject, self.event, message=self.body)
 
 
 @dataclass

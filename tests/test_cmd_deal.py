@@ -237,7 +237,7 @@ def test_no_commit_and_dirty_refusal(deal: Repo):
     r = deal.run("deal", "set", "acme-erp", "value=2")
     assert r.exit_code == 1
     assert r.stderr.strip() == (f"Error: {DEAL_FILE}: has uncommitted changes; commit or "
-                                f"discard them first (git diff -- {DEAL_FILE})")
+                                f"discard them first (git diff HEAD -- {DEAL_FILE})")
 
 
 def test_held_index_lock_restores_files_and_leaves_the_lock(deal: Repo):

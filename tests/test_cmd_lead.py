@@ -436,7 +436,7 @@ def test_convert_refuses_a_lead_whose_account_file_is_dirty(beta: Repo):
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: accounts/2026-10/acme-oy.yaml: has uncommitted changes; commit or discard "
-        "them first (git diff -- accounts/2026-10/acme-oy.yaml)\n")
+        "them first (git diff HEAD -- accounts/2026-10/acme-oy.yaml)\n")
     assert beta.snapshot() == before and beta.head() == head
 
 

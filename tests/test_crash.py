@@ -4,8 +4,12 @@ Defined outcomes of a kill, each checked here:
 - before the write or after the commit: the record equals HEAD's version (the old one,
   or the new one committed in exactly one new commit of only the command's paths);
 - after the rename, before the commit: the record is the complete new version,
-  uncommitted; the next command on it refuses ("has uncommitted changes"), the user
-  commits or discards it;
+  uncommitted (staged too, killed just before HEAD moves); the next command on it
+  refuses ("has uncommitted changes", with a `git diff HEAD` that shows it), the
+  user commits or discards it (`git reset -q -- FILE`, then `git checkout -- FILE`
+  or, for a new record, deleting it);
+- after salescli wrote its commit, before HEAD moved: `refs/salescli/commit-PID`
+  points at that orphan commit; the next mutating command deletes it;
 - before the rename: a `.NAME.XXXXXXXX.tmp` file may remain; the next mutating
   command deletes it under the repository lock;
 - while git commits: git's `.git/index.lock` may remain; the next command refuses
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -184,9 +189,10 @@ def test_sigkill_at_random_points_loses_nothing(crm: Repo):
         assert set(status.splitlines()) <= {f"?? {t}" for t in temp_files(crm.root)}, status
         key = "+".join(outcome) or "nothing happened"
         seen[key] = seen.get(key, 0) + 1
-    # the next command works and sweeps any temp file a kill left behind
+    # the next command works and sweeps any temp file and private ref a kill left behind
     assert crm.run("deal", "set", "d1", "value=77").exit_code == 0
     assert temp_files(crm.root) == [] and crm.status() == ""
+    assert crm.git("for-each-ref", "refs/salescli/") == ""
     assert crm.run("check").exit_code == 0
     print("kill outcomes:", seen)
     assert seen.get("committed", 0) and seen.get("nothing happened", 0)
@@ -229,3 +235,141 @@ def test_killed_between_write_and_commit_leaves_the_new_version_uncommitted(crm:
     assert crm.run("deal", "set", "d2", "value=10").exit_code == 0  # other records: fine
     crm.git("commit", "-qm", "keep it", "--", rel)  # or `git checkout -- FILE` to drop it
     assert crm.run("deal", "set", "d1", "value=10").exit_code == 0
+
+
+def _git_that_kills(tmp_path: Path, at: str) -> dict[str, str]:
+    """An environment whose `git` SIGKILLs salescli (its caller) instead of running
+    `git AT ...`: the command dies at exactly that step, with no git left running."""
+    real = shutil.which("git")
+    assert real
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "git").write_text(
+        f'#!/bin/sh\nif [ "$1" = "{at}" ]; then kill -9 $PPID; exit 1; fi\n'
+        f'exec {real} "$@"\n')
+    (fake / "git").chmod(0o755)
+    return {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+
+
+DEAL_D0 = "deals/2026-10/d0.yaml"
+
+
+# each step of a direct commit, and what a kill just before it leaves
+@pytest.mark.parametrize("at, status, ref", [
+    ("hash-object", " M", False),   # written, nothing else
+    ("fast-import", " M", False),   # blobs hashed: loose objects, nothing that shows
+    ("update-index", " M", True),   # the commit is written, on the private ref only
+    ("update-ref", "M ", True),     # staged: the one moment before HEAD moves
+])
+def test_a_kill_at_each_step_leaves_a_documented_state(crm: Repo, tmp_path: Path, at: str,
+                                                        status: str, ref: bool):
+    head, before = crm.head(), (crm.root / DEAL_D0).read_bytes()
+    env = {**_git_that_kills(tmp_path, at), "SALESCLI_REPO": str(crm.root)}
+    proc = subprocess.run([SALESCLI, "deal", "advance", "d0"], env=env, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert crm.head() == head
+    assert crm.git("status", "--porcelain", "--untracked-files=all") == f"{status} {DEAL_D0}\n"
+    refs = crm.git("for-each-ref", "--format=%(refname)", "refs/salescli/").split()
+    assert len(refs) == ref and all(r.startswith("refs/salescli/commit-") for r in refs)
+    # the refusal names a command that shows the change, staged or not
+    r = crm.run("deal", "set", "d0", "value=5")
+    assert r.exit_code == 1 and r.stderr.strip() == (
+        f"Error: {DEAL_D0}: has uncommitted changes; commit or discard them first "
+        f"(git diff HEAD -- {DEAL_D0})")
+    assert "+stage: proposal" in crm.git("diff", "HEAD", "--", DEAL_D0)
+    # any other command sweeps the dead process's ref and leaves the record alone
+    assert crm.run("deal", "set", "d1", "value=5").exit_code == 0
+    assert crm.git("for-each-ref", "refs/salescli/") == ""
+    assert crm.git("status", "--porcelain", "--", DEAL_D0) == f"{status} {DEAL_D0}\n"
+    # what the README says to do drops it
+    crm.git("reset", "-q", "--", DEAL_D0)
+    crm.git("checkout", "--", DEAL_D0)
+    assert crm.status() == "" and (crm.root / DEAL_D0).read_bytes() == before
+
+
+def test_a_kill_after_head_moved_leaves_the_commit(crm: Repo, tmp_path: Path):
+    head = crm.head()
+    env = {**_git_that_kills(tmp_path, "maintenance"), "SALESCLI_REPO": str(crm.root)}
+    proc = subprocess.run([SALESCLI, "deal", "advance", "d0"], env=env, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert crm.git("rev-parse", "HEAD^").strip() == head and crm.status() == ""
+    assert crm.git("for-each-ref", "refs/salescli/") == ""
+
+
+@pytest.mark.parametrize("at, status", [("fast-import", "??"), ("update-ref", "A ")])
+def test_a_killed_add_leaves_a_new_record_to_delete(crm: Repo, tmp_path: Path, at: str,
+                                                    status: str):
+    rel = "deals/2026-11/new.yaml"
+    env = {**_git_that_kills(tmp_path, at), "SALESCLI_REPO": str(crm.root)}
+    proc = subprocess.run([SALESCLI, "deal", "add", "New", "--account", "acme-oy", "--id",
+                           "new", "--value", "5", "--close-date", "2027-02-01", "--date",
+                           "2026-11-03"], env=env, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert crm.git("status", "--porcelain", "--untracked-files=all") == f"{status} {rel}\n"
+    shown = f"git status -- {rel}" if status == "??" else f"git diff HEAD -- {rel}"
+    r = crm.run("deal", "set", "new", "value=6")
+    assert r.exit_code == 1 and r.stderr.strip().endswith(f"first ({shown})"), r.stderr
+    crm.git("reset", "-q", "--", rel)  # as the README says: unstage, then delete it
+    (crm.root / rel).unlink()
+    assert crm.status() == ""
+    assert crm.run("deal", "set", "d1", "value=5").exit_code == 0
+    assert crm.git("for-each-ref", "refs/salescli/") == ""
+
+
+def test_a_live_processs_ref_is_kept_and_a_dead_ones_removed(crm: Repo):
+    head = crm.head()
+    live = subprocess.Popen(["sleep", "60"])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    try:
+        for pid in (live.pid, dead.pid):
+            crm.git("update-ref", f"refs/salescli/commit-{pid}", head)
+        crm.git("update-ref", "refs/salescli/import", head)  # not a commit ref: kept
+        assert crm.run("deal", "set", "d1", "value=5").exit_code == 0
+        assert crm.git("for-each-ref", "--format=%(refname)", "refs/salescli/").split() == [
+            f"refs/salescli/commit-{live.pid}", "refs/salescli/import"]
+    finally:
+        live.kill()
+        live.wait()
+    assert crm.run("deal", "set", "d1", "value=6").exit_code == 0
+    assert crm.git("for-each-ref", "--format=%(refname)", "refs/salescli/").split() == [
+        "refs/salescli/import"]
+
+
+def test_an_import_sweeps_stale_refs_too(crm: Repo, tmp_path: Path):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    crm.git("update-ref", f"refs/salescli/commit-{dead.pid}", crm.head())
+    export = tmp_path / "accounts.csv"
+    export.write_text("name,created\nBeta Oy,2026-10-01\n", encoding="utf-8")
+    assert crm.run("import", "csv", str(export), "--kind", "account", "--dry-run").exit_code == 0
+    assert crm.git("for-each-ref", "refs/salescli/") != ""  # a dry run changes nothing
+    assert crm.run("import", "csv", str(export), "--kind", "account").exit_code == 0
+    assert crm.git("for-each-ref", "refs/salescli/") == ""
+
+
+@pytest.mark.parametrize("through_git_commit", [False, True])
+def test_an_interrupt_before_head_moves_restores_everything(crm: Repo, through_git_commit: bool,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    from salescli import gitio
+
+    real = gitio.git
+    if through_git_commit:  # a commit hook: salescli commits with `git commit`
+        _hook(crm, "true\n")
+    step = ("commit",) if through_git_commit else ("update-ref", "-m")
+
+    def interrupted(cwd, *args, **kw):  # Ctrl-C as the commit is about to land
+        if args[:len(step)] == step:
+            raise KeyboardInterrupt
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "git", interrupted)
+    head, files = crm.head(), crm.snapshot()
+    r = crm.run("deal", "add", "New", "--account", "acme-oy", "--id", "new", "--value", "5",
+                "--close-date", "2027-02-01", "--date", "2026-11-03")
+    assert r.exit_code == 1 and "Aborted" in r.output
+    assert (crm.head(), crm.snapshot(), crm.status()) == (head, files, "")
+    r = crm.run("deal", "advance", "d0")
+    assert r.exit_code == 1 and "Aborted" in r.output
+    assert (crm.head(), crm.snapshot(), crm.status()) == (head, files, "")
+    assert crm.git("for-each-ref", "refs/salescli/") == ""

@@ -327,8 +327,7 @@ def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | No
         refuse(move_problems(pipe, d, target, _roles(s.repo, d), reason),
                f"move {deal_id} to `{target}`")
         s.summary = f"{d.stage} -> {target}"
-        if reason:
-            s.message = f"Reason: {reason}" + (f"\n\n{message}" if message else "")
+        s.reason = reason
         s.set(record, {"stage": target})
     done(s, f"Moved deal {deal_id}: {s.summary}")
 
@@ -477,7 +476,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
                         for m in missing_requirements(entering.requires, d, roles)]
         refuse(problems, f"reopen {deal_id} into `{target}`")
         s.summary = f"reopen ({d.status}) into {target}"
-        s.message = f"Reason: {reason}" + (f"\n\n{message}" if message else "")
+        s.reason = reason
 
         def reopen(data: Any) -> None:
             for key in ("won_date", "lost_date", "lost_reason", "lost_note", "revisit"):

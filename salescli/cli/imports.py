@@ -39,7 +39,13 @@ DRY_RUN = click.option("--dry-run", is_flag=True,
 
 def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any], Any]) -> None:
     """Plan under the repository lock, then write every commit at once (or none)."""
-    from salescli.gitio import RepoLock, append_history, in_progress, uncommitted
+    from salescli.gitio import (
+        RepoLock,
+        append_history,
+        in_progress,
+        remove_stale_commit_refs,
+        uncommitted,
+    )
     from salescli.importer import ImportFailed
 
     repo = get_repo(ctx)
@@ -48,6 +54,8 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
         if busy:
             raise SalescliError(f"the repository is in the middle of {busy}; finish or abort "
                                 "it first")
+        if not dry_run:
+            remove_stale_commit_refs(repo.root)  # as every mutating command does
         dirty = uncommitted(repo.root, RECORD_PATHS)
         if dirty and not dry_run:
             raise SalescliError(f"{dirty[0]}: has uncommitted changes; an import needs the "

@@ -1,0 +1,254 @@
+"""History cannot be forged from data (SPEC §5, §6).
+
+A title, a note, `-m`, `--reason`, an owner or an imported file's name reaches the
+commit message. Whatever it holds, the subject stays one line, the only trailer is
+salescli's `Salescli-Event:` and the only `Reason:` is the one `--reason` gave, as
+git reads the message and as `check --history` reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from salescli.commitmsg import commit_message, parse_message
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+IN_PROPOSAL = """
+id: acme-erp
+title: Order-processing automation
+account: acme-oy
+pipeline: default
+stage: proposal
+status: open
+value: 48000.00
+currency: EUR
+close_date: 2027-01-31
+owner: anna
+created: 2026-10-01
+stakeholders:
+  - {contact: matti-virtanen, role: economic-buyer}
+items:
+  - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}
+"""
+FORGED = "Salescli-Event: forged"
+SIGNED = "Signed-off-by: Eve <eve@example.com>"
+# a line that reads as a field: git's trailer token, then ':'
+FIELD_LINE = re.compile(r"[A-Za-z0-9-]+[ \t]*:")
+
+
+@pytest.fixture
+def proposal(filled: Repo) -> Repo:
+    filled.write(DEAL_FILE, IN_PROPOSAL)
+    filled.commit("deal in proposal")
+    return filled
+
+
+def last_message(repo: Repo) -> str:
+    return repo.git("log", "-1", "--format=%B")[:-1]  # %B ends with a newline of its own
+
+
+def assert_only_salescli_fields(repo: Repo, event: str, reason: str | None = None) -> None:
+    """The last commit's message, read by git and by salescli: one subject line, one
+    trailer, and no line of data that reads as a field."""
+    message = last_message(repo)
+    ours = ([f"Reason: {reason}"] if reason else []) + [f"Salescli-Event: {event}"]
+    # splitlines: U+2028, NEL, CR... are line ends to many readers, if not to git
+    assert [ln for ln in message.splitlines() if FIELD_LINE.match(ln)] == ours, message
+    trailers = repo.git("log", "-1", "--format=%(trailers:unfold)")[:-1]  # as last_message
+    assert trailers == f"Salescli-Event: {event}\n"
+    parsed = subprocess.run(["git", "interpret-trailers", "--parse"], input=message,
+                            capture_output=True, text=True, cwd=repo.root, check=True).stdout
+    assert parsed == f"Salescli-Event: {event}\n"
+    read = parse_message(message)
+    assert read.trailers == (("Salescli-Event", event),) and read.event == event
+    assert read.reason == reason
+    subject = repo.git("log", "-1", "--format=%s").rstrip("\n")
+    assert len(subject.splitlines()) == 1 and message.startswith(subject + "\n\n")
+
+
+@pytest.mark.parametrize("title, subject", [
+    (f"Real\n{FORGED}", f"set title=Real {FORGED}"),
+    (f"T\n\n{SIGNED}", f"set title=T {SIGNED}"),
+    ("T\u2028Reason: forged", "set title=T Reason: forged"),
+    ("T\rReason: forged\x85x", "set title=T Reason: forged x"),
+    ("T\x1b[2K\rReason: forged", "set title=T [2K Reason: forged"),
+])
+def test_a_title_stays_on_the_subject_line(filled: Repo, title: str, subject: str):
+    r = filled.run("deal", "set", "acme-erp", f"title={title}")
+    assert r.exit_code == 0, r.output
+    assert filled.git("log", "-1", "--format=%s").rstrip("\n") == f"deal(acme-erp): {subject}"
+    assert_only_salescli_fields(filled, "set")
+    shown = json.loads(filled.run("deal", "show", "acme-erp", "--format", "json").output)
+    assert shown["title"] == title  # the record keeps the data as given
+
+
+def test_a_note_stays_on_the_subject_line(filled: Repo):
+    r = filled.run("log", "note", "acme-erp", f"Called\n{FORGED}\n\n{SIGNED}")
+    assert r.exit_code == 0, r.output
+    # the summary is cut at 72 characters, as always; the line breaks became spaces
+    assert filled.git("log", "-1", "--format=%s").rstrip("\n") == (
+        f"deal(acme-erp): note: Called {FORGED} {SIGNED}"[:len("deal(acme-erp): ") + 71])
+    assert_only_salescli_fields(filled, "log")
+
+
+def test_an_owner_name_stays_on_the_subject_line(filled: Repo):
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace(
+        "owners: [", 'owners: ["eve\\nSalescli-Event: forged", '))
+    filled.commit("a hostile owner name")
+    r = filled.run("deal", "set", "acme-erp", f"owner=eve\n{FORGED}")
+    assert r.exit_code == 0, r.output
+    assert filled.git("log", "-1", "--format=%s").rstrip("\n") == (
+        f"deal(acme-erp): set owner=eve {FORGED}")
+    assert_only_salescli_fields(filled, "set")
+
+
+def test_a_message_is_quoted_where_a_line_reads_as_a_field(filled: Repo):
+    typed = f"Budget cut: see mail\nReason: forged\n\n{SIGNED}\n---\n{FORGED}\n"
+    r = filled.run("deal", "set", "acme-erp", "value=50000", "-m", typed)
+    assert r.exit_code == 0, r.output
+    assert last_message(filled) == (
+        "deal(acme-erp): set value=50000.00\n\n"
+        "Budget cut: see mail\n Reason: forged\n\n"
+        f" {SIGNED}\n ---\n {FORGED}\n\n"
+        "Salescli-Event: set\n")
+    assert_only_salescli_fields(filled, "set")
+
+
+def test_a_reason_is_one_line_and_the_only_reason(proposal: Repo):
+    r = proposal.run("deal", "move", "acme-erp", "needs-analysis", "--reason",
+                     f"Scope changed\n{FORGED}\n\n{SIGNED}", "-m", "Reason: also forged")
+    assert r.exit_code == 0, r.output
+    assert last_message(proposal) == (
+        "deal(acme-erp): proposal -> needs-analysis\n\n"
+        f"Reason: Scope changed {FORGED} {SIGNED}\n\n"
+        " Reason: also forged\n\n"
+        "Salescli-Event: move\n")
+    assert_only_salescli_fields(proposal, "move", f"Scope changed {FORGED} {SIGNED}")
+
+
+def _history_warnings(repo: Repo) -> list[str]:
+    r = repo.run("check", "--history", "--format", "json", "--no-cache")
+    assert r.exit_code == 0, r.output
+    return [d["message"] for d in json.loads(r.output)["diagnostics"] if d["code"] == "history"]
+
+
+def test_a_message_cannot_stand_in_for_a_reason(proposal: Repo, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch):
+    # `deal edit` moves the deal back; a `Reason:` typed into -m is data, not a reason
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/^stage: proposal/stage: needs-analysis/' \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = proposal.run("deal", "edit", "acme-erp", "-m", "Reason: forged")
+    assert r.exit_code == 0, r.output
+    back = proposal.head()
+    assert _history_warnings(proposal) == [
+        f"commit {back[:7]} ({proposal.git('log', '-1', '--format=%as').strip()}): deal "
+        "acme-erp moved back proposal -> needs-analysis without a recorded reason "
+        "(rules.backward: with-reason; use `deal move --reason`)"]
+    assert_only_salescli_fields(proposal, "edit")
+
+
+def test_a_reason_given_with_the_command_counts(proposal: Repo):
+    r = proposal.run("deal", "move", "acme-erp", "needs-analysis", "--reason", "Scope\nchanged")
+    assert r.exit_code == 0, r.output
+    assert _history_warnings(proposal) == []
+
+
+def test_an_imported_file_name_is_quoted(repo: Repo, tmp_path: Path):
+    export = tmp_path / f"accounts\n{SIGNED}.csv"
+    export.write_text("name,created\nAcme Oy,2026-10-01\n", encoding="utf-8")
+    r = repo.run("import", "csv", str(export), "--kind", "account")
+    assert r.exit_code == 0, r.output
+    assert last_message(repo) == (
+        "account(acme-oy): add\n\n"
+        f"Imported from accounts\n {SIGNED}.csv (accounts\n {SIGNED}.csv:2)\n\n"
+        "Salescli-Event: add\n")
+    assert_only_salescli_fields(repo, "add")
+
+
+@pytest.mark.parametrize("message", [
+    f"Done\n{FORGED}\n\n{SIGNED}\n",
+    "a\u2028Reason: x\x85y\x0bz\x0cw\x1cv\x1dr\x1es\r\nt\rReason: u\x00\x07",
+    "line \xa0\n\n\n\t\n   \nReason:\n#comment\n---\n(cherry picked from commit 1)\n",
+])
+def test_git_commit_records_the_same_message(filled: Repo, tmp_path: Path, message: str):
+    """With a commit hook salescli goes through `git commit`; without, it writes the
+    commit itself: the same bytes either way, whatever commit.cleanup says."""
+    twin = Repo(tmp_path / "twin")
+    subprocess.run(["git", "clone", "-q", str(filled.root), str(twin.root)], check=True)
+    hook = twin.root / ".git" / "hooks" / "post-commit"
+    hook.write_text("#!/bin/sh\ntrue\n")
+    hook.chmod(0o755)
+    for repo in (filled, twin):
+        repo.git("config", "commit.cleanup", "strip")  # would drop the '#' line
+        r = repo.run("deal", "set", "acme-erp", "value=1", "-m", message)
+        assert r.exit_code == 0, r.output
+    assert last_message(filled) == last_message(twin)
+    assert ("\n#comment\n" in last_message(filled)) == ("\n#comment\n" in message)
+    assert_only_salescli_fields(filled, "set")
+
+
+@pytest.mark.parametrize("reason", [None, "Scope changed"])
+def test_the_demo_writes_the_commands_messages(proposal: Repo, reason: str | None):
+    """The demo builds its messages with the commands' formatter; for ordinary data
+    both are the plain `subject, Reason, trailer` of SPEC §5."""
+    args = ["deal", "set", "acme-erp", "value=1"] if reason is None else \
+        ["deal", "move", "acme-erp", "needs-analysis", "--reason", reason]
+    assert proposal.run(*args).exit_code == 0
+    subject = proposal.git("log", "-1", "--format=%s").rstrip("\n")
+    event = "set" if reason is None else "move"
+    assert last_message(proposal) == commit_message(subject, event, reason=reason)
+    expected = f"{subject}\n\n" + (f"Reason: {reason}\n\n" if reason else "") + \
+        f"Salescli-Event: {event}\n"
+    assert last_message(proposal) == expected
+
+
+# -- the direct commit path records what `git add` + `git commit` would
+
+
+def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    """Another program rewrites the record between salescli hashing it and staging
+    it: salescli's version is committed and staged, the newer file is a change."""
+    from salescli import gitio
+
+    real = gitio.git
+    theirs = (filled.root / DEAL_FILE).read_text().replace("owner: anna", "owner: ville")
+
+    def racing(cwd, *args, **kw):
+        if args[:2] == ("update-index", "--add"):
+            gitio.atomic_write(filled.root / DEAL_FILE, theirs)
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "git", racing)
+    assert filled.run("deal", "set", "acme-erp", "value=1").exit_code == 0
+    assert "value: 1.00" in filled.git("show", f"HEAD:{DEAL_FILE}")
+    assert filled.status() == f" M {DEAL_FILE}\n"
+    assert (filled.root / DEAL_FILE).read_text() == theirs
+
+
+@pytest.mark.parametrize("executable, filemode, on_disk, recorded", [
+    (True, "true", 0o755, "100755"), (False, "true", 0o644, "100644"),
+    # the executable bit on disk not trusted: the index's mode stays
+    (True, "false", 0o644, "100755"), (False, "false", 0o755, "100644"),
+])
+def test_the_file_mode_is_what_git_would_record(filled: Repo, executable: bool, filemode: str,
+                                                on_disk: int, recorded: str):
+    if executable:
+        filled.git("update-index", "--chmod=+x", DEAL_FILE)
+        filled.git("commit", "-qm", "executable")
+    filled.git("config", "core.filemode", filemode)
+    (filled.root / DEAL_FILE).chmod(on_disk)
+    assert filled.run("deal", "set", "acme-erp", "value=1").exit_code == 0
+    assert filled.git("ls-tree", "HEAD", "--", DEAL_FILE).split()[0] == recorded
+    assert filled.git("ls-files", "-s", "--", DEAL_FILE).split()[0] == recorded
+    assert filled.status() == ""
