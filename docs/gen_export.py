@@ -40,10 +40,17 @@ history that reports read from git (SPEC §6), up to `HEAD`.
   the YAML files stay the exact source). `integer` is an integer. An empty cell,
   `null` or SQL `NULL` means the record does not say.
 - **Lists** (`tags`, an activity's `with`) are joined with `, `.
-- **CSV injection.** A CSV cell starting with `=`, `+`, `-`, `@`, tab or carriage
-  return gets a leading `'`, so a spreadsheet shows it as text instead of running it
-  as a formula (OWASP's CSV injection guidance). A phone number `+358 40 123 4567`
-  reads `'+358 40 123 4567` in the CSV; JSON Lines and SQLite keep values as they are.
+- **CSV injection.** By default the CSV is spreadsheet-safe (OWASP's CSV injection
+  guidance): a cell whose first character is `=`, `+`, `-`, `@` or an invisible one
+  (a control character such as NUL, tab, CR or ESC, a format character such as
+  U+FEFF, a no-break space), or whose first character after spaces is one of those,
+  gets a leading `'`, so a spreadsheet shows it as text instead of running it as a
+  formula. A phone number `+358 40 123 4567` reads `'+358 40 123 4567`.
+- **Quoting.** Cells are quoted as RFC 4180 says (a comma, a double quote or a line
+  break), and also when they hold a `;` or a tab: Finnish and German Excel split a
+  CSV on `;`, and LibreOffice and Google Sheets may detect `;` or tab, so unquoted
+  `a;=1` would become a cell `=1`. Quoting never changes a value.
+- JSON Lines and SQLite keep values as they are.
 - `REFERENCES` are declared in SQLite for the reader's benefit; they are not enforced
   (a deal may name an account whose file is invalid or missing: `salescli check` says so).
 - Invalid record files are skipped with a warning, as in listings.

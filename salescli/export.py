@@ -8,7 +8,6 @@ cannot drift from what is written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sqlite3
@@ -21,7 +20,7 @@ from typing import Any
 from salescli.gitio import atomic_file
 from salescli.history import TRACKED, Timeline
 from salescli.money import CENT, deal_value, item_total, unit_price
-from salescli.output import neutralise
+from salescli.output import csv_line, neutralise
 
 FORMATS = ("csv", "jsonl", "sqlite")
 # a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
@@ -334,18 +333,18 @@ def _typed(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
 
 
 def write_csv(folder: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
-    """One `TABLE.csv` per table: UTF-8, RFC 4180, a header row, formula cells neutralised."""
+    """One `TABLE.csv` per table: UTF-8, RFC 4180, a header row, formula cells neutralised.
+
+    A cell with `;` or a tab is quoted too (`csv_line`); quoting never changes a value.
+    """
     out = []
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         path = folder / f"{table.name}.csv"
         with atomic_file(path, newline="") as f:
-            # RFC 4180 line ends: with "\n" alone, csv leaves a cell's "\r" unquoted,
-            # which splits the row for every reader
-            writer = csv.writer(f, lineterminator="\r\n")
-            writer.writerow(table.names)
+            f.write(csv_line(table.names, "\r\n"))  # RFC 4180 line ends
             for values in _typed(table, tables[table.name]):
-                writer.writerow([_csv_cell(v) for v in values])
+                f.write(csv_line([_csv_cell(v) for v in values], "\r\n"))
         out.append(path)
     return out
 

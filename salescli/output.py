@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 FORMATS = ("table", "csv", "json", "markdown")
 # OWASP CSV injection: a cell starting with these is a formula in a spreadsheet
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+# Quoted as well as `,`, `"` and line breaks: the other separators a spreadsheet picks
+# by itself (Finnish and German Excel split on `;`; LibreOffice and Google Sheets
+# detect `;` and tab), so `a;=1` can never become a cell `=1`
+_CSV_QUOTE = re.compile('[,"\r\n;\t]')
 
 
 def to_jsonable(value: Any) -> Any:
@@ -45,7 +48,24 @@ def _cell(value: Any) -> str:
 
 
 def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A CSV cell a spreadsheet shows as text: a leading `'` where it could run a formula.
+
+    Besides `=`, `+`, `-` and `@`, any invisible first character counts (NUL, tab, CR,
+    ESC, U+FEFF, a no-break space...), as does a formula start after leading spaces:
+    a spreadsheet may drop those and read what follows as a formula.
+    """
+    head = text.lstrip(" ")[:1]
+    if head and (head in _FORMULA_START or not head.isprintable()):
+        return "'" + text
+    return text
+
+
+def csv_line(cells: Sequence[str], end: str = "\n") -> str:
+    """One CSV record (RFC 4180 quoting) with `;` and tab quoted too, see `_CSV_QUOTE`."""
+    out = ['"' + c.replace('"', '""') + '"' if _CSV_QUOTE.search(c) else c for c in cells]
+    if out == [""]:
+        out = ['""']  # a lone empty cell must not read as an empty line
+    return ",".join(out) + end
 
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
@@ -54,15 +74,10 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     if fmt == "json":
         return dumps_json(rows if payload is None else payload)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        # csv leaves a lone CR unquoted with a LF line end: such rows are quoted whole
-        quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        writer.writerow(columns)
+        lines = [csv_line(columns)]
         for row in rows:
-            cells = [neutralise(_cell(row.get(c))) for c in columns]
-            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
-        return buf.getvalue().rstrip("\n")
+            lines.append(csv_line([neutralise(_cell(row.get(c))) for c in columns]))
+        return "".join(lines).rstrip("\n")
     from tabulate import tabulate
 
     table = [[_cell(row.get(c)) for c in columns] for row in rows]
