@@ -50,7 +50,10 @@ history that reports read from git (SPEC §6), up to `HEAD`.
   break), and also when they hold a `;` or a tab: Finnish and German Excel split a
   CSV on `;`, and LibreOffice and Google Sheets may detect `;` or tab, so unquoted
   `a;=1` would become a cell `=1`. Quoting never changes a value.
-- JSON Lines and SQLite keep values as they are.
+- **`--raw`** (CSV only) writes every value exactly as stored, with no `'`, for
+  DuckDB, a warehouse or any program that loads the values; quoting is the same. Do
+  not open a raw export in a spreadsheet. JSON Lines and SQLite always keep values
+  as they are.
 - `REFERENCES` are declared in SQLite for the reader's benefit; they are not enforced
   (a deal may name an account whose file is invalid or missing: `salescli check` says so).
 - Invalid record files are skipped with a warning, as in listings.
@@ -60,8 +63,9 @@ Examples:
 ```sh
 salescli export --format sqlite --out pipeline.sqlite
 sqlite3 pipeline.sqlite "select stage, count(*), sum(value) from deals group by stage"
-salescli export --format csv --out export/
-duckdb -c "select field, count(*) from 'export/deal_events.csv' group by field"
+salescli export --format csv --out export/              # to open in a spreadsheet
+salescli export --format csv --raw --out load/          # to load into DuckDB
+duckdb -c "select field, count(*) from 'load/deal_events.csv' group by field"
 ```
 
 ## Tables

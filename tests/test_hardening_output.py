@@ -1,13 +1,14 @@
 """Terminals and spreadsheets: what salescli prints and exports from hostile values.
 
-Exported and listed CSV is spreadsheet-safe: formula cells get a leading `'` and
-cells a spreadsheet could split are quoted.
+Exported and listed CSV is spreadsheet-safe (formula cells get a leading `'`, cells a
+spreadsheet could split are quoted) unless `export --raw`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,29 @@ def test_export_csv_quotes_cells_with_a_semicolon_or_a_tab(odd: Repo, tmp_path: 
     text = (tmp_path / "out" / "accounts.csv").read_text(encoding="utf-8")
     assert ',"a;=1",' in text and ',"a\t=1",' in text
     assert ",anna," in text  # plain cells stay unquoted
+
+
+def test_export_csv_raw_writes_values_as_stored(odd: Repo, tmp_path: Path):
+    tables = export_csv(odd, tmp_path / "raw", "--raw")
+    account = tables["accounts"][0]
+    for column, value in ODD_CELLS.items():
+        assert account[column] == value, column
+    assert tables["contacts"][0]["phone"] == "+358 40 123 4567"
+    assert tables["deals"][0]["title"] == '=HYPERLINK("http://evil.example")'
+    text = (tmp_path / "raw" / "accounts.csv").read_text(encoding="utf-8")
+    assert ',"a;=1",' in text  # quoting never changes a value, so raw keeps it
+    # the same values as JSON Lines, which is exact
+    odd.run("export", "--format", "jsonl", "--out", str(tmp_path / "jsonl"))
+    for name, rows in tables.items():
+        lines = (tmp_path / "jsonl" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        for row, line in zip(rows, lines, strict=True):
+            exact = {k: "" if v is None else str(v) for k, v in json.loads(line).items()}
+            if name in ("deals", "items"):  # numbers: JSON writes 48000.0, CSV 48000.00
+                exact = {k: v for k, v in exact.items() if not re.fullmatch(r"[\d.]+", v)}
+            assert {k: row[k] for k in exact} == exact, name
+
+
+def test_export_raw_says_so(odd: Repo, tmp_path: Path):
+    r = odd.run("export", "--format", "csv", "--raw", "--out", str(tmp_path / "o"))
+    assert "Exported to " in r.stdout and "(csv, raw)" in r.stdout
+    assert "--raw" in odd.run("export", "--help").stdout
