@@ -185,6 +185,20 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
 
 
+def _visible_controls(value: Any) -> Any:
+    """Every `{{ value }}` with control characters shown escaped (ESC as `\\x1b`).
+
+    A quote or agenda is a document for people, read with `cat`, `git show` or a
+    pager: a value from a record must not drive the terminal there either.
+    """
+    if not isinstance(value, str) or value.isprintable():
+        return value
+    from salescli.output import terminal_safe
+
+    # Markup (already escaped by an HTML template's filter) must stay Markup
+    return type(value)(terminal_safe(value))
+
+
 def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
     from jinja2 import StrictUndefined
     from jinja2.exceptions import SecurityError
@@ -207,6 +221,7 @@ def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
     env = Environment(
         loader=_loader(root), undefined=StrictUndefined, autoescape=_autoescape,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        finalize=_visible_controls,
     )
     env.filters.update(filters)
     return env

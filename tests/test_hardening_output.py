@@ -237,3 +237,21 @@ def test_a_click_usage_error_with_the_value_is_escaped(filled: Repo):
     r = filled.run("deal", "show", "acme-erp", HOSTILE)
     assert r.exit_code == 2
     assert f"Got unexpected extra argument ({SHOWN})" in safe(r.stderr)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def test_documents_written_to_files_show_control_characters_escaped(hostile: Repo,
+                                                                    tmp_path: Path):
+    out = tmp_path / "agenda.md"
+    r = hostile.run("agenda", "acme-erp", "--date", "2026-10-10", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert SHOWN in safe(out.read_text(encoding="utf-8"))
+    for fmt in ("md", "html"):
+        r = hostile.run("quote", "acme-erp", "--format", fmt)
+        assert r.exit_code == 0, r.output
+    quotes = sorted((hostile.root / "quotes" / "acme-erp").iterdir())
+    assert sorted(q.suffix for q in quotes) == [".html", ".md"]
+    for q in quotes:
+        assert SHOWN in safe(q.read_text(encoding="utf-8")), q.name
