@@ -113,6 +113,8 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
 
     table = [[terminal_safe(_cell(row.get(c)), cell=True) for c in columns] for row in rows]
     if fmt == "markdown":
+        # tabulate leaves `|` as is, which would end the cell: `a | b` made a new column
+        table = [[c.replace("|", "\\|") for c in cells] for cells in table]
         return tabulate(table, headers=list(columns), tablefmt="github", disable_numparse=True)
     if not rows:
         return "(none)"

@@ -173,6 +173,16 @@ def test_table_cells_escape_tabs_and_newlines_and_keep_their_columns(filled: Rep
     assert lines[2].index("acme-oy") == lines[0].index("account")  # the columns line up
 
 
+def test_markdown_cells_escape_pipes(filled: Repo):
+    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
+                                         'title: "ERP | phase 2"'))
+    filled.commit()
+    header, rule, row = filled.run("deal", "list", "--format", "markdown").stdout.splitlines()
+    columns = len(re.findall(r"(?<!\\)\|", header))
+    assert len(re.findall(r"(?<!\\)\|", row)) == columns
+    assert "ERP \\| phase 2" in row
+
+
 def test_json_keeps_the_values_exact_and_prints_no_control_character(hostile: Repo):
     r = hostile.run("deal", "show", "acme-erp", "--format", "json")
     assert json.loads(safe(r.stdout))["title"] == HOSTILE
