@@ -40,10 +40,20 @@ history that reports read from git (SPEC §6), up to `HEAD`.
   the YAML files stay the exact source). `integer` is an integer. An empty cell,
   `null` or SQL `NULL` means the record does not say.
 - **Lists** (`tags`, an activity's `with`) are joined with `, `.
-- **CSV injection.** A CSV cell starting with `=`, `+`, `-`, `@`, tab or carriage
-  return gets a leading `'`, so a spreadsheet shows it as text instead of running it
-  as a formula (OWASP's CSV injection guidance). A phone number `+358 40 123 4567`
-  reads `'+358 40 123 4567` in the CSV; JSON Lines and SQLite keep values as they are.
+- **CSV injection.** By default the CSV is spreadsheet-safe (OWASP's CSV injection
+  guidance): a cell whose first character is `=`, `+`, `-`, `@` or an invisible one
+  (a control character such as NUL, tab, CR or ESC, a format character such as
+  U+FEFF, a no-break space), or whose first character after spaces is one of those,
+  gets a leading `'`, so a spreadsheet shows it as text instead of running it as a
+  formula. A phone number `+358 40 123 4567` reads `'+358 40 123 4567`.
+- **Quoting.** Cells are quoted as RFC 4180 says (a comma, a double quote or a line
+  break), and also when they hold a `;` or a tab: Finnish and German Excel split a
+  CSV on `;`, and LibreOffice and Google Sheets may detect `;` or tab, so unquoted
+  `a;=1` would become a cell `=1`. Quoting never changes a value.
+- **`--raw`** (CSV only) writes every value exactly as stored, with no `'`, for
+  DuckDB, a warehouse or any program that loads the values; quoting is the same. Do
+  not open a raw export in a spreadsheet. JSON Lines and SQLite always keep values
+  as they are.
 - `REFERENCES` are declared in SQLite for the reader's benefit; they are not enforced
   (a deal may name an account whose file is invalid or missing: `salescli check` says so).
 - Invalid record files are skipped with a warning, as in listings.
@@ -53,8 +63,9 @@ Examples:
 ```sh
 salescli export --format sqlite --out pipeline.sqlite
 sqlite3 pipeline.sqlite "select stage, count(*), sum(value) from deals group by stage"
-salescli export --format csv --out export/
-duckdb -c "select field, count(*) from 'export/deal_events.csv' group by field"
+salescli export --format csv --out export/              # to open in a spreadsheet
+salescli export --format csv --raw --out load/          # to load into DuckDB
+duckdb -c "select field, count(*) from 'load/deal_events.csv' group by field"
 ```
 
 ## Tables

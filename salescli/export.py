@@ -8,7 +8,6 @@ cannot drift from what is written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sqlite3
@@ -21,7 +20,7 @@ from typing import Any
 from salescli.gitio import atomic_file
 from salescli.history import TRACKED, Timeline
 from salescli.money import CENT, deal_value, item_total, unit_price
-from salescli.output import neutralise
+from salescli.output import csv_line, neutralise
 
 FORMATS = ("csv", "jsonl", "sqlite")
 # a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
@@ -308,13 +307,14 @@ def _plain(value: Any, type_: str) -> Any:
     return str(value)
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any, raw: bool) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
-    # OWASP: a cell a spreadsheet would run as a formula gets a leading quote
-    return neutralise(str(value))
+    # OWASP: a cell a spreadsheet would run as a formula gets a leading quote, unless
+    # the file is for a database load, which needs `+358...` exactly as stored
+    return str(value) if raw else neutralise(str(value))
 
 
 def _json_value(value: Any) -> Any:
@@ -333,19 +333,20 @@ def _typed(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
         yield [_plain(row.get(name), t) for name, t in zip(table.names, types, strict=True)]
 
 
-def write_csv(folder: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
-    """One `TABLE.csv` per table: UTF-8, RFC 4180, a header row, formula cells neutralised."""
+def write_csv(folder: Path, tables: dict[str, Iterable[Row]], raw: bool = False) -> list[Path]:
+    """One `TABLE.csv` per table: UTF-8, RFC 4180, a header row.
+
+    Spreadsheet-safe unless `raw`: formula cells neutralised. Either way a cell with
+    `;` or a tab is quoted (`csv_line`); quoting never changes a value.
+    """
     out = []
     folder.mkdir(parents=True, exist_ok=True)
     for table in TABLES:
         path = folder / f"{table.name}.csv"
         with atomic_file(path, newline="") as f:
-            # RFC 4180 line ends: with "\n" alone, csv leaves a cell's "\r" unquoted,
-            # which splits the row for every reader
-            writer = csv.writer(f, lineterminator="\r\n")
-            writer.writerow(table.names)
+            f.write(csv_line(table.names, "\r\n"))  # RFC 4180 line ends
             for values in _typed(table, tables[table.name]):
-                writer.writerow([_csv_cell(v) for v in values])
+                f.write(csv_line([_csv_cell(v, raw) for v in values], "\r\n"))
         out.append(path)
     return out
 

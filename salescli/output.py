@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 FORMATS = ("table", "csv", "json", "markdown")
 # OWASP CSV injection: a cell starting with these is a formula in a spreadsheet
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+# Quoted as well as `,`, `"` and line breaks: the other separators a spreadsheet picks
+# by itself (Finnish and German Excel split on `;`; LibreOffice and Google Sheets
+# detect `;` and tab), so `a;=1` can never become a cell `=1`
+_CSV_QUOTE = re.compile('[,"\r\n;\t]')
+# What a terminal acts on: C0 controls (ESC starts CSI and OSC sequences), DEL, and
+# C1 controls (U+009B is a one-character CSI). Newline and tab are kept as layout.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_IN_CELL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_JSON_RAW = re.compile("[\x7f-\x9f]")  # json.dumps escapes C0 itself, not these
+_NAMED = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or f"\\x{ord(char):02x}"
+
+
+def terminal_safe(text: str, cell: bool = False) -> str:
+    """`text` with control characters shown as Python-style escapes: ESC as `\\x1b`.
+
+    Everything salescli prints for people goes through this, so a value from a record
+    file cannot move the cursor, retitle the window or hide text. Newlines and tabs
+    stay, except in a table `cell`, where they are data, not layout (`\\n`, `\\t`).
+    """
+    if text.isprintable():  # the common case, checked at C speed
+        return text
+    return (_CONTROL_IN_CELL if cell else _CONTROL).sub(_visible, text)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -29,7 +55,10 @@ def to_jsonable(value: Any) -> Any:
 
 
 def dumps_json(payload: Any) -> str:
-    return json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False)
+    """JSON for scripts: exact values, and still nothing a terminal would act on."""
+    text = json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False)
+    # DEL and C1 controls as \u007f..\u009f: the same string to any JSON reader
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _cell(value: Any) -> str:
@@ -45,28 +74,47 @@ def _cell(value: Any) -> str:
 
 
 def neutralise(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A CSV cell a spreadsheet shows as text: a leading `'` where it could run a formula.
+
+    Besides `=`, `+`, `-` and `@`, any invisible first character counts (NUL, tab, CR,
+    ESC, U+FEFF, a no-break space...), as does a formula start after leading spaces:
+    a spreadsheet may drop those and read what follows as a formula.
+    """
+    head = text.lstrip(" ")[:1]
+    if head and (head in _FORMULA_START or not head.isprintable()):
+        return "'" + text
+    return text
+
+
+def csv_line(cells: Sequence[str], end: str = "\n") -> str:
+    """One CSV record (RFC 4180 quoting) with `;` and tab quoted too, see `_CSV_QUOTE`."""
+    out = ['"' + c.replace('"', '""') + '"' if _CSV_QUOTE.search(c) else c for c in cells]
+    if out == [""]:
+        out = ['""']  # a lone empty cell must not read as an empty line
+    return ",".join(out) + end
 
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
            payload: Any = None) -> str:
-    """Render `rows` (dicts) in `fmt`. JSON prints `payload` when given, else the rows."""
+    """Render `rows` (dicts) in `fmt`. JSON prints `payload` when given, else the rows.
+
+    Table, Markdown and CSV are printed for people, so control characters in values are
+    shown escaped (`terminal_safe`); JSON keeps every value exact.
+    """
     if fmt == "json":
         return dumps_json(rows if payload is None else payload)
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        # csv leaves a lone CR unquoted with a LF line end: such rows are quoted whole
-        quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        writer.writerow(columns)
+        lines = [csv_line(columns)]
         for row in rows:
-            cells = [neutralise(_cell(row.get(c))) for c in columns]
-            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
-        return buf.getvalue().rstrip("\n")
+            lines.append(csv_line([terminal_safe(neutralise(_cell(row.get(c))))
+                                   for c in columns]))
+        return "".join(lines).rstrip("\n")
     from tabulate import tabulate
 
-    table = [[_cell(row.get(c)) for c in columns] for row in rows]
+    table = [[terminal_safe(_cell(row.get(c)), cell=True) for c in columns] for row in rows]
     if fmt == "markdown":
+        # tabulate leaves `|` as is, which would end the cell: `a | b` made a new column
+        table = [[c.replace("|", "\\|") for c in cells] for cells in table]
         return tabulate(table, headers=list(columns), tablefmt="github", disable_numparse=True)
     if not rows:
         return "(none)"
@@ -77,5 +125,6 @@ def render_fields(pairs: Sequence[tuple[str, Any]], fmt: str) -> str:
     """A single record's fields as `key: value` lines (table) or a two-column table."""
     if fmt == "table":
         width = max((len(k) for k, _ in pairs), default=0)
-        return "\n".join(f"{k.ljust(width)}  {_cell(v)}" for k, v in pairs)
+        return "\n".join(f"{k.ljust(width)}  {terminal_safe(_cell(v), cell=True)}"
+                         for k, v in pairs)
     return render([{"field": k, "value": v} for k, v in pairs], ("field", "value"), fmt)

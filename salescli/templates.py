@@ -212,6 +212,20 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
 
 
+def _visible_controls(value: Any) -> Any:
+    """Every `{{ value }}` with control characters shown escaped (ESC as `\\x1b`).
+
+    A quote or agenda is a document for people, read with `cat`, `git show` or a
+    pager: a value from a record must not drive the terminal there either.
+    """
+    if not isinstance(value, str) or value.isprintable():
+        return value
+    from salescli.output import terminal_safe
+
+    # Markup (already escaped by an HTML template's filter) must stay Markup
+    return type(value)(terminal_safe(value))
+
+
 # ------------------------------------------------------------------------ limits
 # Jinja's sandbox stops templates reaching Python, not templates doing too much:
 # `'x'|center(10**9)` allocates a gigabyte and nested loops run for ever. So every
@@ -638,7 +652,7 @@ def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
         # checked before that text is made
         if isinstance(value, (*_CONTAINERS, Data)):
             _text(_size(value), "output")
-        return value
+        return _visible_controls(value)
 
     # Jinja's own parameter names, so `lipsum(2, min=5)` still works
     def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:

@@ -79,6 +79,13 @@ class LazyGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        # every error of a subcommand, click's own too ("Got unexpected extra argument (...)")
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as exc:
+            raise _terminal_safe(exc) from None
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SalescliError as err:
@@ -100,6 +107,14 @@ class LazyGroup(click.Group):
                 raise
             where = f"{err.filename}: " if err.filename else ""
             raise click.ClickException(f"{where}{err.strerror or err}") from None
+
+
+def _terminal_safe(exc: click.ClickException) -> click.ClickException:
+    """The error with control characters escaped: messages echo IDs, values and paths."""
+    from salescli.output import terminal_safe
+
+    exc.message = terminal_safe(exc.message)
+    return exc
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

@@ -15,6 +15,7 @@ from salescli.cli.common import (
     get_repo,
     load_all,
     session,
+    warn,
 )
 from salescli.errors import UsageError
 from salescli.output import render
@@ -159,7 +160,7 @@ def stale_rows(repo: Any, deals: list[Any], on: dt.date) -> list[dict]:
         try:
             pipe = repo.pipeline(d.pipeline)
         except SalescliError as err:  # one broken reference must not hide the others
-            click.echo(f"warning: {d.id}: {err}", err=True)
+            warn(f"warning: {d.id}: {err}")
             continue
         stage = next((s for s in pipe.stages if s.id == d.stage), None)
         if stage is None or not stage.max_days:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from salescli.output import FORMATS
+from salescli.output import FORMATS, terminal_safe
 
 
 def get_repo(ctx: click.Context) -> Any:
@@ -38,11 +38,12 @@ def complete_ids(kind: str) -> Callable:
 
 
 def echo(text: str) -> None:
-    click.echo(text)
+    """Print for people: a value from a record cannot drive the terminal (ESC shows `\\x1b`)."""
+    click.echo(terminal_safe(text))
 
 
 def warn(text: str) -> None:
-    click.echo(text, err=True)
+    click.echo(terminal_safe(text), err=True)
 
 
 def change_options(func: Callable) -> Callable:

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from salescli.cli.common import warn
+
 
 def build_repository(directory: Path, deals: int, seed: int, end: Any,
                      progress: Any = None) -> tuple[Path, Any]:
@@ -38,7 +40,7 @@ def show_reports(root: Path, day: Any = None) -> None:
     click.echo("\nForecast by quarter (open deals by expected close)\n")
     show("forecast", forecast(Book(timelines, config, Query(as_of=moment, by="quarter"))),
          "table")
-    click.echo(f"\nNext: cd {root} && salescli report --help", err=True)
+    warn(f"\nNext: cd {root} && salescli report --help")  # the path is the user's
 
 
 def _progress() -> Any:
@@ -81,7 +83,6 @@ def demo_cmd(directory: Path, deals: int, seed: int, end: str | None) -> None:
 
     day = parse_date(end, "--end")
     root, s = build_repository(directory, deals, seed, day, _progress())
-    click.echo(f"Built {root}: {s.commits:,} commits; {s.deals:,} deals ({s.open:,} open, "
-               f"{s.won:,} won, {s.lost:,} lost), {s.accounts:,} accounts, {s.leads:,} leads",
-               err=True)
+    warn(f"Built {root}: {s.commits:,} commits; {s.deals:,} deals ({s.open:,} open, "
+         f"{s.won:,} won, {s.lost:,} lost), {s.accounts:,} accounts, {s.leads:,} leads")
     show_reports(root, day)

@@ -16,24 +16,35 @@ from salescli.cli.common import echo, get_repo, load_with_paths
 @click.option("--out", "out", metavar="PATH", required=True,
               help="The folder (csv, jsonl) or database file (sqlite) to write.")
 @click.option("--force", is_flag=True, help="Overwrite an existing database or table files.")
+@click.option("--raw", is_flag=True,
+              help="CSV for a database or warehouse load: every value exactly as stored, "
+              "no leading ' (JSON Lines and SQLite are always exact).")
 @click.option("--no-cache", is_flag=True,
               help="Recompute the deal history from git without reading or writing the cache.")
 @click.pass_context
-def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, no_cache: bool) -> None:
+def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
+               no_cache: bool) -> None:
     """Export accounts, contacts, leads, deals, items, activities and deal_events.
 
     Ready for DuckDB, a warehouse or a spreadsheet. Records are read as the files are
     now; `deal_events` is every change of a deal's tracked fields from git history,
     with its commit and author date. The tables and columns are documented in
-    docs/export.md. CSV cells starting with =, +, -, @, tab or carriage return get a
-    leading ' so a spreadsheet shows them as text instead of running them.
+    docs/export.md.
+
+    CSV is spreadsheet-safe by default: a cell starting with =, +, -, @ or an
+    invisible character (tab, carriage return, NUL...) gets a leading ' so a
+    spreadsheet shows it as text instead of running it (a phone number becomes
+    '+358...), and a cell with a comma, semicolon or tab is quoted. --raw writes
+    every value exactly as stored, for DuckDB or a warehouse load; do not open a
+    raw export in a spreadsheet.
 
     \b
     Examples:
       salescli export --format sqlite --out pipeline.sqlite
       salescli export --format csv --out export/
       salescli export --format jsonl --out export/ --force
-      duckdb -c "select stage, sum(value) from 'export/deals.csv' group by stage"
+      salescli export --format csv --raw --out load/
+      duckdb -c "select stage, sum(value) from 'load/deals.csv' group by stage"
     """
     from salescli import export
     from salescli.cli.report import config_of, history_for
@@ -72,9 +83,13 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, no_cache: bo
     }
     if fmt == "sqlite" and target.parent != Path(""):
         target.parent.mkdir(parents=True, exist_ok=True)
-    export.WRITERS[fmt](target, tables)
+    if fmt == "csv":
+        export.write_csv(target, tables, raw=raw)
+    else:
+        export.WRITERS[fmt](target, tables)
     counts = ", ".join(f"{name} {len(rows)}" for name, rows in tables.items())
-    echo(f"Exported to {target} ({fmt}): {counts}")
+    shown = "csv, raw" if fmt == "csv" and raw else fmt
+    echo(f"Exported to {target} ({shown}): {counts}")
 
 
 def _check_target(target: Path, fmt: str, force: bool) -> None:

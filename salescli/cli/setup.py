@@ -93,11 +93,13 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if fmt == "json":
-        echo(json.dumps({
+        from salescli.output import dumps_json
+
+        echo(dumps_json({
             "errors": errors,
             "warnings": warnings,
             "diagnostics": [d.as_dict() for d in diagnostics],
-        }, indent=2, ensure_ascii=False))
+        }))
     else:
         for d in diagnostics:
             echo(d.format())

@@ -1,0 +1,267 @@
+"""Terminals and spreadsheets: what salescli prints and exports from hostile values.
+
+Printed output (tables, Markdown, listing CSV, messages, errors) shows control
+characters as escapes (`\\x1b`), so a record cannot drive the terminal; JSON keeps the
+values exact. Exported CSV is spreadsheet-safe unless `--raw`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ACCOUNT, DEAL, Repo
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+
+
+# -------------------------------------------------------------- listing CSV
+
+
+def test_listing_csv_quotes_semicolons_and_tabs(filled: Repo):
+    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
+                                         'title: "a;=1"').replace("owner: anna",
+                                                                  'owner: "b\\t=1"'))
+    filled.commit()
+    lines = filled.run("deal", "list", "--format", "csv").stdout.splitlines()
+    assert lines[1].startswith('acme-erp,"a;=1",acme-oy,')
+    assert lines[1].endswith(',"b\t=1"')
+
+
+# -------------------------------------------------------------------- export
+
+ODD_CELLS = {
+    "name": "\x00=1+1",           # NUL first: a spreadsheet may drop it and run =1+1
+    "domain": "a;=1",             # ; is the separator of Finnish and German Excel
+    "industry": "a\t=1",          # tab: the separator LibreOffice may detect
+    "region": "  =1+1",           # spaces before a formula
+    "size": "\ufeff=1+1",         # a byte-order mark before a formula
+    "notes": "\u00a0@SUM(A1)",    # a no-break space before one
+}
+
+
+@pytest.fixture
+def odd(repo: Repo) -> Repo:
+    text = "id: acme-oy\nowner: anna\ncreated: 2026-10-01\n" + "".join(
+        f"{k}: {json.dumps(v)}\n" for k, v in ODD_CELLS.items()) + (
+        "contacts:\n  - {id: matti, name: Matti, phone: \"+358 40 123 4567\"}\n")
+    repo.write("accounts/2026-10/acme-oy.yaml", text)
+    repo.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
+                                       'title: "=HYPERLINK(\\"http://evil.example\\")"'))
+    repo.commit()
+    return repo
+
+
+def export_csv(repo: Repo, out: Path, *extra: str) -> dict[str, list[dict[str, str]]]:
+    r = repo.run("export", "--format", "csv", "--out", str(out), *extra)
+    assert r.exit_code == 0, r.output
+    tables = {}
+    for path in out.glob("*.csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            tables[path.stem] = list(csv.DictReader(f))
+    return tables
+
+
+def test_export_csv_neutralises_invisible_first_characters(odd: Repo, tmp_path: Path):
+    account = export_csv(odd, tmp_path / "out")["accounts"][0]
+    for column in ("name", "region", "size", "notes"):
+        assert account[column] == "'" + ODD_CELLS[column], column
+    assert account["domain"] == "a;=1" and account["industry"] == "a\t=1"
+
+
+def test_export_csv_quotes_cells_with_a_semicolon_or_a_tab(odd: Repo, tmp_path: Path):
+    export_csv(odd, tmp_path / "out")
+    text = (tmp_path / "out" / "accounts.csv").read_text(encoding="utf-8")
+    assert ',"a;=1",' in text and ',"a\t=1",' in text
+    assert ",anna," in text  # plain cells stay unquoted
+
+
+def test_export_csv_raw_writes_values_as_stored(odd: Repo, tmp_path: Path):
+    tables = export_csv(odd, tmp_path / "raw", "--raw")
+    account = tables["accounts"][0]
+    for column, value in ODD_CELLS.items():
+        assert account[column] == value, column
+    assert tables["contacts"][0]["phone"] == "+358 40 123 4567"
+    assert tables["deals"][0]["title"] == '=HYPERLINK("http://evil.example")'
+    text = (tmp_path / "raw" / "accounts.csv").read_text(encoding="utf-8")
+    assert ',"a;=1",' in text  # quoting never changes a value, so raw keeps it
+    # the same values as JSON Lines, which is exact
+    odd.run("export", "--format", "jsonl", "--out", str(tmp_path / "jsonl"))
+    for name, rows in tables.items():
+        lines = (tmp_path / "jsonl" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        for row, line in zip(rows, lines, strict=True):
+            exact = {k: "" if v is None else str(v) for k, v in json.loads(line).items()}
+            if name in ("deals", "items"):  # numbers: JSON writes 48000.0, CSV 48000.00
+                exact = {k: v for k, v in exact.items() if not re.fullmatch(r"[\d.]+", v)}
+            assert {k: row[k] for k in exact} == exact, name
+
+
+def test_export_raw_says_so(odd: Repo, tmp_path: Path):
+    r = odd.run("export", "--format", "csv", "--raw", "--out", str(tmp_path / "o"))
+    assert "Exported to " in r.stdout and "(csv, raw)" in r.stdout
+    assert "--raw" in odd.run("export", "--help").stdout
+
+
+# ------------------------------------------------------------ printed for people
+
+# OSC 0 (window title, ended by BEL), CSI 2J (clear screen), C1 CSI, backspace, CR, DEL
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u009b31mX\x08\rY\x7f"
+HOSTILE_YAML = '"\\e]0;pwned\\a\\e[2J\\x9b31mX\\b\\rY\\x7f"'
+SHOWN = "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31mX\\x08\\rY\\x7f"
+# anything a terminal acts on, but newline and tab
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    assert not RAW_CONTROL.findall(text), RAW_CONTROL.findall(text)
+    return text
+
+
+@pytest.fixture
+def hostile(filled: Repo) -> Repo:
+    """Every free-text field a view prints carries HOSTILE."""
+    filled.write("accounts/2026-10/acme-oy.yaml",
+                 ACCOUNT.replace("name: Acme Oy", f"name: {HOSTILE_YAML}"))
+    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
+                                         f"title: {HOSTILE_YAML}")
+                 + f"next_step: {{action: {HOSTILE_YAML}, due: 2026-10-05}}\n"
+                 + f"items:\n  - {{name: {HOSTILE_YAML}, quantity: 1, unit_price: 10,"
+                 + " tax_rate: 24}\n"
+                 + f"activities:\n  - {{date: 2026-10-02, type: call, summary: {HOSTILE_YAML},"
+                 + f" outcome: {HOSTILE_YAML}, owner: anna}}\n")
+    filled.write("leads/2026-10/beta-ltd.yaml",
+                 f"id: beta-ltd\ncompany: {HOSTILE_YAML}\nsource: website\nstatus: new\n"
+                 "owner: anna\ncreated: 2026-10-05\n")
+    filled.commit()
+    return filled
+
+
+VIEWS = {
+    "deal-list": ["deal", "list"],
+    "deal-list-markdown": ["deal", "list", "--format", "markdown"],
+    "deal-list-csv": ["deal", "list", "--format", "csv"],
+    "deal-show": ["deal", "show", "acme-erp"],
+    "deal-show-markdown": ["deal", "show", "acme-erp", "--format", "markdown"],
+    "account-list": ["account", "list"],
+    "account-show": ["account", "show", "acme-oy"],
+    "lead-list": ["lead", "list"],
+    "lead-show": ["lead", "show", "beta-ltd"],
+    "today": ["today", "--on", "2026-12-01"],
+    "today-markdown": ["today", "--on", "2026-12-01", "--format", "markdown"],
+    "agenda": ["agenda", "acme-erp", "--date", "2026-10-10"],
+}
+
+
+@pytest.mark.parametrize("args", VIEWS.values(), ids=VIEWS.keys())
+def test_views_show_control_characters_escaped(hostile: Repo, args: list[str]):
+    r = hostile.run(*args)
+    assert r.exit_code == 0, r.output
+    assert SHOWN in safe(r.stdout)
+    safe(r.stderr)
+
+
+def test_table_cells_escape_tabs_and_newlines_and_keep_their_columns(filled: Repo):
+    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
+                                         'title: "a\\tb\\nc\\e[1m"'))
+    filled.commit()
+    lines = filled.run("deal", "list").stdout.splitlines()
+    assert len(lines) == 3  # the title stays on its row
+    assert lines[2].split()[1] == "a\\tb\\nc\\x1b[1m"
+    assert lines[2].index("acme-oy") == lines[0].index("account")  # the columns line up
+
+
+def test_markdown_cells_escape_pipes(filled: Repo):
+    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
+                                         'title: "ERP | phase 2"'))
+    filled.commit()
+    header, rule, row = filled.run("deal", "list", "--format", "markdown").stdout.splitlines()
+    columns = len(re.findall(r"(?<!\\)\|", header))
+    assert len(re.findall(r"(?<!\\)\|", row)) == columns
+    assert "ERP \\| phase 2" in row
+
+
+def test_json_keeps_the_values_exact_and_prints_no_control_character(hostile: Repo):
+    r = hostile.run("deal", "show", "acme-erp", "--format", "json")
+    assert json.loads(safe(r.stdout))["title"] == HOSTILE
+    listed = hostile.run("deal", "list", "--format", "json").stdout
+    assert json.loads(safe(listed))[0]["next_step"]["action"] == HOSTILE
+    assert "\\u009b" in listed  # C1 as a JSON escape, which json.dumps leaves raw
+
+
+def test_report_rows_are_escaped(filled: Repo):
+    filled.write(DEAL_FILE, DEAL.replace("status: open", "status: lost")
+                 + f"lost_date: 2026-10-20\nlost_reason: {HOSTILE_YAML}\n")
+    filled.commit()
+    r = filled.run("report", "lost", "--since", "2026-01-01", "--as-of", "2026-12-31")
+    assert r.exit_code == 0, r.output
+    assert SHOWN in safe(r.stdout)
+    data = json.loads(filled.run("report", "lost", "--since", "2026-01-01", "--as-of",
+                                 "2026-12-31", "--format", "json").stdout)
+    assert data["rows"][0]["reason"] == HOSTILE
+
+
+def test_review_markdown_is_escaped(filled: Repo):
+    base = filled.head()
+    # the open pipeline table has a row per currency
+    filled.write(DEAL_FILE, DEAL.replace("currency: EUR", f"currency: {HOSTILE_YAML}"))
+    filled.commit("currency")
+    r = filled.run("review", f"{base}..HEAD")
+    assert r.exit_code == 0, r.output
+    assert SHOWN in safe(r.stdout)
+    payload = json.loads(safe(filled.run("review", f"{base}..HEAD", "--format", "json").stdout))
+    assert HOSTILE in payload["pipeline"]["after"]
+
+
+def test_check_messages_that_echo_a_value_are_escaped(filled: Repo):
+    filled.write(DEAL_FILE, DEAL.replace("owner: anna", f"owner: {HOSTILE_YAML}"))
+    r = filled.run("check")
+    assert "is not in the settings' owners" in r.stdout
+    assert SHOWN in safe(r.stdout)
+    data = json.loads(safe(filled.run("check", "--format", "json").stdout))
+    assert any(HOSTILE in d["message"] for d in data["diagnostics"])
+
+
+def test_an_error_that_echoes_the_argument_is_escaped(filled: Repo):
+    r = filled.run("deal", "move", "acme-erp", HOSTILE)
+    assert r.exit_code != 0
+    assert SHOWN in safe(r.stderr)
+    assert r.stderr.startswith("Error: ")
+
+
+def test_a_warning_that_echoes_a_value_is_escaped(filled: Repo, tmp_path: Path):
+    # import reports each bad row on stderr; the stage's --stage-map hint repeats it
+    rows = tmp_path / "deals.csv"
+    rows.write_text("Name,Customer,Amount,stage,status,close_date,created\n"
+                    f"Pilot,Acme Oy,1,{HOSTILE.replace(chr(13), '')},open,2027-01-01,"
+                    "2024-05-02\n", encoding="utf-8")
+    r = filled.run("import", "csv", str(rows), "--kind", "deal",
+                   "--map", "Name=title,Customer=account,Amount=value")
+    assert r.exit_code == 1
+    assert "--stage-map" in safe(r.stderr)
+
+
+def test_a_click_usage_error_with_the_value_is_escaped(filled: Repo):
+    r = filled.run("deal", "show", "acme-erp", HOSTILE)
+    assert r.exit_code == 2
+    assert f"Got unexpected extra argument ({SHOWN})" in safe(r.stderr)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def test_documents_written_to_files_show_control_characters_escaped(hostile: Repo,
+                                                                    tmp_path: Path):
+    out = tmp_path / "agenda.md"
+    r = hostile.run("agenda", "acme-erp", "--date", "2026-10-10", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert SHOWN in safe(out.read_text(encoding="utf-8"))
+    for fmt in ("md", "html"):
+        r = hostile.run("quote", "acme-erp", "--format", fmt)
+        assert r.exit_code == 0, r.output
+    quotes = sorted((hostile.root / "quotes" / "acme-erp").iterdir())
+    assert sorted(q.suffix for q in quotes) == [".html", ".md"]
+    for q in quotes:
+        assert SHOWN in safe(q.read_text(encoding="utf-8")), q.name
