@@ -92,20 +92,33 @@ class Stream:
                 except OSError:
                     pass
         code = proc.wait()
-        self._err.seek(0)
-        err = self._err.read().decode("utf-8", "replace")
+        err = self._stderr()
         self._err.close()
         if exc_type is None and code != 0:
-            reason = next((ln for ln in err.splitlines() if ln.strip()), f"exit status {code}")
-            raise SalescliError(f"git {self.args[0]} failed: {reason.strip()}")
+            raise SalescliError(f"git {self.args[0]} failed: {reason_text(err, code)}")
+
+    def _stderr(self) -> str:
+        self._err.seek(0)
+        return self._err.read().decode("utf-8", "replace")
+
+    def reason(self) -> str:
+        """Why git ended, once it has (its stderr as one line)."""
+        code = self.proc.wait()
+        return reason_text(self._stderr(), code)
 
 
 def rev_parse(root: Path, rev: str) -> str | None:
-    """The commit a revision names, or None (an empty repository, an unknown name)."""
+    """The commit a revision names, or None (an empty repository, an unknown name).
+
+    Only git's quiet "no such revision" is None: git refusing the repository (dubious
+    ownership, a damaged .git) is an error, never an empty history.
+    """
     if rev.startswith("-"):
         raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
     proc = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
                check=False)
+    if proc.returncode != 0 and (proc.returncode != 1 or proc.stderr.strip()):
+        raise SalescliError(f"git rev-parse failed: {_git_reason(proc)}")
     return proc.stdout.strip() or None
 
 
@@ -133,13 +146,36 @@ def rev_list(root: Path, *revs: str) -> list[str]:
 
 
 def is_ancestor(root: Path, old: str, new: str) -> bool:
-    return git(root, "merge-base", "--is-ancestor", old, new, check=False).returncode == 0
+    proc = git(root, "merge-base", "--is-ancestor", old, new, check=False)
+    if proc.returncode not in (0, 1):  # 1 is git's "no"; anything else is a failure
+        raise SalescliError(f"git merge-base failed: {_git_reason(proc)}")
+    return proc.returncode == 0
 
 
 def _git_reason(proc: subprocess.CompletedProcess) -> str:
-    lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+    return reason_text(proc.stderr or proc.stdout, proc.returncode)
+
+
+# git's advice lines that are a command to run: `git config --global --add
+# safe.directory PATH`, `git config --global user.email "you@example.com"`
+_ADVICE = re.compile(r"^git config .+")
+
+
+def reason_text(output: str, code: int) -> str:
+    """git's failure as one line: its fatal/error line, with the fix git suggests.
+
+    The fix is what makes the line useful: "detected dubious ownership" says what is
+    wrong, `git config --global --add safe.directory PATH` says what to do.
+    """
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    return (fatal or lines or [f"exit status {proc.returncode}"])[0]
+    reason = (fatal or lines or [f"exit status {code}"])[0]
+    advice = [ln for ln in lines if _ADVICE.match(ln)]
+    if not advice:
+        return reason
+    if lines[0] != reason and lines[0] not in advice:  # "Author identity unknown"
+        reason = f"{lines[0]}: {reason}"
+    return f"{reason}; git suggests: " + "; ".join(f"`{a}`" for a in advice)
 
 
 def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
@@ -417,7 +453,13 @@ class Change:
             # that records nothing, as `git add` of an unchanged file is.
             if exc_type is None and self._originals and not self.unchanged:
                 if self.commit:
-                    self._commit()
+                    try:
+                        self._commit()
+                    except BaseException:
+                        # git failed before the commit could fail cleanly (a refused
+                        # repository): the files are put back all the same
+                        self._restore_files()
+                        raise
             elif exc_type is not None:
                 self._restore_files()
         finally:

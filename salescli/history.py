@@ -278,7 +278,12 @@ class _Blobs:
         if sha == NULL or sha in self.known or sha in self.kinds:
             return
         self.kinds[sha] = kind
-        self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
+        try:
+            self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
+        except OSError:  # cat-file has ended early: its reader, or git, says why
+            self.thread.join()
+            raise self.error or gitio.SalescliError(
+                f"git cat-file failed: {self.stream.reason()}") from None
 
     def _read(self) -> None:
         out = self.stream.proc.stdout
@@ -286,13 +291,17 @@ class _Blobs:
         try:
             while header := out.readline():
                 sha, kind, *size = header.split()
-                if kind == b"missing":
-                    continue
+                if kind == b"missing":  # a damaged or partial clone: never read as "no deal"
+                    raise gitio.SalescliError(
+                        f"git cat-file: object {sha.decode()} named by the history of "
+                        f"{self.kinds.get(sha.decode(), 'record')}s is missing; run "
+                        "`git fsck` (or fetch the missing objects) first")
                 data = out.read(int(size[0]) + 1)[:-1]
                 name = sha.decode()
                 self.known[name] = read_fields(self.kinds[name], data)
         except BaseException as err:  # reported by finish(), never lost in the thread
             self.error = err
+            self.stream.proc.kill()  # so the log's writer never blocks on a full pipe
 
     def finish(self) -> None:
         self.stream.proc.stdin.close()  # type: ignore[union-attr]
