@@ -385,15 +385,63 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
     try:
         values = git_vars(root, env)
     except SalescliError:
-        return None  # no identity: `git commit` explains it
+        return None  # `git commit` explains it
     if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
             or {"core.hookspath", "commit.cleanup", "i18n.commitencoding"} & values.keys()):
         return None
     head = rev_parse(root, "HEAD")
-    author, committer = values.get("GIT_AUTHOR_IDENT"), values.get("GIT_COMMITTER_IDENT")
-    if head is None or not author or not committer:
+    if head is None:
         return None
+    try:
+        author, committer = commit_idents(root, values, env)
+    except SalescliError:
+        return None  # no usable identity: `git commit` refuses, in its own words
     return head, author, committer
+
+
+def _crud_only(name: str) -> bool:
+    # git's ident.c: a name of nothing but these is refused ("disallowed characters")
+    return all(c <= " " or c in ".,:;<>\"\\'" for c in name)
+
+
+def _configured(values: dict[str, str], environ: dict[str, str], who: str) -> bool:
+    """Whether git has the name and e-mail of `who` (author/committer) from the user.
+
+    From the environment (GIT_AUTHOR_NAME..., taken even when empty, as git does) or
+    the configuration (author.name, then user.name); then `git commit` takes them as
+    they are. Anything else is git's guess from the system (`root <root@host.(none)>`),
+    which `git commit` may refuse.
+    """
+    found = []
+    for part in ("name", "email"):
+        var = f"GIT_{who.upper()}_{part.upper()}"
+        if var in environ:
+            found.append(environ[var])
+        else:
+            found.append(values.get(f"{who}.{part}") or values.get(f"user.{part}") or "")
+    name, email = found
+    return bool(email) and not _crud_only(name)
+
+
+def commit_idents(root: Path, values: dict[str, str], env: dict[str, str] | None = None
+                  ) -> tuple[str, str]:
+    """(author, committer) idents exactly as `git commit` would record them, or the
+    SalescliError with git's words ("Author identity unknown ... git config --global
+    user.email") where `git commit` would refuse.
+
+    `git var -l` (`values`) prints an identity even when git would refuse to commit
+    with it, so a guessed one is asked for again the strict way (`git var
+    GIT_AUTHOR_IDENT`), as `git commit` asks.
+    """
+    environ = {**os.environ, **(env or {})}
+    idents = []
+    for who in ("author", "committer"):
+        var = f"GIT_{who.upper()}_IDENT"
+        ident = values.get(var)
+        if not ident or not _configured(values, environ, who):
+            ident = git(root, "var", var, env=env).stdout.strip()
+        idents.append(ident)
+    return idents[0], idents[1]
 
 
 def stripspace(message: str) -> str:
@@ -645,9 +693,11 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
         raise SalescliError("the repository has no commit yet; run `salescli init` first")
     ref = "refs/salescli/import"
     git(root, "update-ref", "-d", ref, check=False)
-    values = git_vars(root)
-    author = values["GIT_AUTHOR_IDENT"].rsplit(" ", 2)[0]
-    committer = values["GIT_COMMITTER_IDENT"]
+    try:  # who `git commit` would record, or git's refusal
+        author, committer = commit_idents(root, git_vars(root))
+    except SalescliError as err:
+        raise SalescliError(f"nothing imported: {err}") from None
+    author = author.rsplit(" ", 2)[0]
     parts = []
     for n, (when, message, files) in enumerate(commits):
         msg = message.encode()

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, git
 
 # ------------------------------------------------------- a repository git refuses
 
@@ -70,3 +70,98 @@ def test_export_of_a_repository_git_refuses_writes_nothing(dubious: Repo, tmp_pa
     r = dubious.run("export", "--format", "jsonl", "--out", str(out))
     _refused(r, dubious.root)
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ git identity
+
+
+@pytest.fixture
+def anonymous(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No identity from the environment or any configuration: git must guess one."""
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(var, raising=False)
+    config = Path(os.environ["HOME"]) / ".gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n")
+    return config
+
+
+def _hook(repo: Repo) -> None:
+    # any commit hook makes salescli commit through `git commit` instead of directly
+    hook = repo.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+
+
+def _git_commit_verdict(tmp_path: Path) -> tuple[int, str, str]:
+    """What plain `git commit` does here: (exit code, its fatal line, the author)."""
+    scratch = tmp_path / "scratch"
+    subprocess.run(["git", "init", "-q", str(scratch)], check=True)
+    (scratch / "f").write_text("x\n")
+    git(scratch, "add", "f")
+    proc = subprocess.run(["git", "commit", "-qm", "x"], cwd=scratch, capture_output=True,
+                          text=True)
+    fatal = next((ln for ln in proc.stderr.splitlines() if ln.startswith("fatal:")), "")
+    author = git(scratch, "log", "-1", "--format=%an <%ae>") if proc.returncode == 0 else ""
+    return proc.returncode, fatal, author.strip()
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["direct", "git-commit"])
+def test_no_configured_identity_commits_exactly_as_git_commit_would(
+        filled: Repo, anonymous: Path, tmp_path: Path, hooked: bool):
+    # git guesses `root <root@host.(none)>` and refuses it on a host without a domain,
+    # but may accept its guess elsewhere: salescli does what git commit does here
+    if hooked:
+        _hook(filled)
+    code, fatal, author = _git_commit_verdict(tmp_path)
+    head, files = filled.head(), filled.snapshot()
+    r = filled.run("deal", "set", "acme-erp", "value=52000")
+    if code != 0:
+        assert r.exit_code == 1, r.output
+        assert fatal and fatal in r.stderr, (fatal, r.stderr)
+        assert 'git config --global user.email "you@example.com"' in r.stderr
+        assert (filled.head(), filled.snapshot(), filled.status()) == (head, files, "")
+    else:
+        assert r.exit_code == 0, r.output
+        assert filled.git("log", "-1", "--format=%an <%ae>").strip() == author
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["direct", "git-commit"])
+def test_identity_required_from_configuration_is_refused_in_gits_words(
+        filled: Repo, anonymous: Path, hooked: bool):
+    anonymous.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tuseConfigOnly = true\n")
+    if hooked:
+        _hook(filled)
+    head, files = filled.head(), filled.snapshot()
+    r = filled.run("deal", "set", "acme-erp", "value=52000")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.strip() == (
+        "Error: commit failed, nothing changed: Author identity unknown: fatal: no email "
+        "was given and auto-detection is disabled; git suggests: "
+        '`git config --global user.email "you@example.com"`; '
+        '`git config --global user.name "Your Name"`')
+    assert (filled.head(), filled.snapshot(), filled.status()) == (head, files, "")
+
+
+def test_a_configured_identity_still_commits_directly(filled: Repo, anonymous: Path):
+    anonymous.write_text("[user]\n\tuseConfigOnly = true\n\tname = Ville\n"
+                         "\temail = ville@example.com\n")
+    r = filled.run("deal", "set", "acme-erp", "value=52000")
+    assert r.exit_code == 0, r.output
+    assert filled.git("log", "-1", "--format=%an <%ae>|%cn <%ce>").strip() == \
+        "Ville <ville@example.com>|Ville <ville@example.com>"
+
+
+def test_an_import_without_identity_is_refused(filled: Repo, anonymous: Path,
+                                                tmp_path: Path):
+    anonymous.write_text("[user]\n\tuseConfigOnly = true\n")
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Deal - Title,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,"
+                     "Deal - Organization,Deal - Expected close date,Deal - Deal created\n"
+                     "ERP,100,EUR,Proposal,Open,Acme Oy,2025-01-31,2024-11-04 09:15:00\n")
+    head, files = filled.head(), filled.snapshot()
+    r = filled.run("import", "pipedrive", "--deals", str(deals),
+                   "--stage-map", "Proposal=proposal")
+    assert r.exit_code == 1, r.output
+    assert "no email was given and auto-detection is disabled" in r.stderr
+    assert (filled.head(), filled.snapshot(), filled.status()) == (head, files, "")
