@@ -7,12 +7,16 @@ leaves the repository exactly as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import Repo, git
+
+from salescli.cli import cli
 
 # ------------------------------------------------------- a repository git refuses
 
@@ -165,3 +169,48 @@ def test_an_import_without_identity_is_refused(filled: Repo, anonymous: Path,
     assert r.exit_code == 1, r.output
     assert "no email was given and auto-detection is disabled" in r.stderr
     assert (filled.head(), filled.snapshot(), filled.status()) == (head, files, "")
+
+
+# ------------------------------------------------------------------- failed init
+
+
+@pytest.fixture
+def refusing_identity(anonymous: Path) -> None:
+    anonymous.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tuseConfigOnly = true\n")
+
+
+def _init(target: Path):
+    return CliRunner().invoke(cli, ["init", str(target)])
+
+
+def test_a_failed_init_of_a_new_folder_leaves_nothing(tmp_path: Path, refusing_identity):
+    r = _init(tmp_path / "a" / "b" / "crm")
+    assert r.exit_code == 1 and "auto-detection is disabled" in r.stderr, r.output
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"]
+
+
+def test_a_failed_init_of_an_empty_folder_leaves_it_empty(tmp_path: Path, refusing_identity):
+    target = tmp_path / "crm"
+    target.mkdir()
+    r = _init(target)
+    assert r.exit_code == 1, r.output
+    assert list(target.iterdir()) == []
+
+
+def test_a_failed_init_leaves_an_adopted_repository_as_it_was(tmp_path: Path,
+                                                             refusing_identity):
+    target = Repo(tmp_path / "mine")
+    subprocess.run(["git", "init", "-q", str(target.root)], check=True)
+    target.write("README.md", "# mine\n")
+    target.write("deals/notes.txt", "my own folder\n")
+    target.git("add", "-A")
+    target.git("-c", "user.name=Me", "-c", "user.email=me@example.com", "commit", "-qm", "mine")
+    target.write("scratch.txt", "untracked\n")
+    before = (target.head(), target.snapshot(), target.status(), target.git("ls-files", "-s"),
+              (target.root / ".git" / "config").read_text(),
+              sorted(p.name for p in (target.root / ".git").iterdir()))
+    r = _init(target.root)
+    assert r.exit_code == 1 and "auto-detection is disabled" in r.stderr, r.output
+    assert (target.head(), target.snapshot(), target.status(), target.git("ls-files", "-s"),
+            (target.root / ".git" / "config").read_text(),
+            sorted(p.name for p in (target.root / ".git").iterdir())) == before
