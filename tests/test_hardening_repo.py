@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import Repo, git
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from salescli.cli import cli
 
@@ -214,3 +216,111 @@ def test_a_failed_init_leaves_an_adopted_repository_as_it_was(tmp_path: Path,
     assert (target.head(), target.snapshot(), target.status(), target.git("ls-files", "-s"),
             (target.root / ".git" / "config").read_text(),
             sorted(p.name for p in (target.root / ".git").iterdir())) == before
+
+
+# ------------------------------------------- committed records that check rejects
+
+JUNK = {
+    "deals/2026-11/no-keys.yaml": "hello: world\n",                    # a mapping, no deal
+    "deals/2026-11/a-list.yaml": "- a\n- b\n",
+    "deals/2026-11/broken.yaml": "id: broken\nstage: [unclosed\n",
+    "deals/2026-11/no-account.yaml": "id: no-account\ntitle: T\nstage: proposal\n"
+                                     "status: open\ncreated: 2026-11-01\n",
+    "deals/2026-11/bad-status.yaml": "id: bad-status\ntitle: T\naccount: acme-oy\n"
+                                     "stage: proposal\nstatus: maybe\ncreated: 2026-11-01\n",
+    "deals/2026-11/text-value.yaml": "id: text-value\ntitle: T\naccount: acme-oy\n"
+                                     "stage: proposal\nvalue: 12k\ncreated: 2026-11-01\n",
+    "deals/2026-11/empty.yaml": "",
+}
+
+
+def _funnel(repo: Repo, *args: str) -> tuple[dict, str]:
+    r = repo.run("report", "funnel", "--format", "json", *args)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout), r.stderr
+
+
+def test_reports_skip_committed_records_check_rejects_and_say_so(filled: Repo):
+    for rel, text in JUNK.items():
+        filled.write(rel, text)
+    filled.git("add", "-A")
+    filled.git("commit", "-qm", "hand-written junk", "--no-verify")
+    assert filled.run("check").exit_code == 1
+    for args in ((), (), ("--no-cache",)):  # first run, from the cache, recomputed
+        out, err = _funnel(filled, *args)
+        assert out["totals"]["deals"] == 1  # acme-erp only
+        assert out["rows"][0]["reached"] == 1
+        assert out["skipped"] == sorted(JUNK)
+        assert err == ("warning: skipped 7 committed record file(s) that `salescli check` "
+                       "rejects, such as deals/2026-11/a-list.yaml; fix and commit them "
+                       "(see `salescli check`)\n")
+    r = filled.run("report", "forecast")
+    assert r.exit_code == 0 and "skipped 7 committed record file(s)" in r.stderr
+
+
+def test_a_deal_broken_by_a_commit_keeps_its_last_valid_version(filled: Repo):
+    path = filled.root / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("stage: needs-analysis", "stage: proposal")
+                    .replace("status: open", "status: maybe"))
+    filled.git("commit", "-qam", "a typo", "--no-verify")
+    out, err = _funnel(filled)
+    assert out["totals"] == {"deals": 1, "won": 0, "lost": 0, "open": 1, "win_rate": None}
+    assert [r["reached"] for r in out["rows"]] == [1, 0, 0, 0]  # the valid needs-analysis
+    assert out["skipped"] == ["deals/2026-10/acme-erp.yaml"]
+    assert "skipped 1 committed record file(s)" in err
+    path.write_text(path.read_text().replace("status: maybe", "status: open"))
+    filled.git("commit", "-qam", "fixed")
+    out, err = _funnel(filled)
+    assert [r["reached"] for r in out["rows"]] == [1, 1, 0, 0] and out["skipped"] == []
+    assert err == ""
+
+
+def test_skipped_records_are_as_of_the_reports_moment(filled: Repo):
+    first = filled.head()
+    filled.write("deals/2026-11/no-keys.yaml", "hello: world\n")
+    filled.commit("junk")
+    out, _ = _funnel(filled)
+    assert out["skipped"] == ["deals/2026-11/no-keys.yaml"]
+    out, err = _funnel(filled, "--as-of", first)
+    assert out["skipped"] == [] and err == ""
+
+
+TITLES = st.one_of(
+    st.sampled_from(["Order-processing automation", "Äänekoski: vaihe 2", "ERP: phase 2",
+                     "'quoted'", '"double"', "'it''s'", "null", "~", "2024", "yes", "- x",
+                     "a #b", "C#", "10:30", "x:", "[1]", "{a: 1}", "&a", "*a", "!x y", "|",
+                     "\"a\\nb\"", "'bad' tail", "\u2028x", "\x85x", "caf\u00e9 & co"]),
+    st.text(alphabet="abcÄ019 .:-_#'\"[]{}!&*,|>%@`\t", max_size=14),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TITLES, st.dictionaries(
+    st.sampled_from(["stage", "status", "value", "currency", "close_date", "probability",
+                     "forecast", "owner", "account", "created"]),
+    st.sampled_from(["proposal", "open", "won", "maybe", "null", "", "12k", "100.5", "100.555",
+                     "-1", "EUR", "eur", "2027-01-31", "2027-02-30", "50", "101", "commit",
+                     "acme-oy", "Acme", "yes", "'q'"]), max_size=5))
+def test_history_skips_exactly_what_the_schema_rejects(title: str, values: dict[str, str]):
+    # the line scan and the parser agree, and a version is read only if the deal's
+    # schema accepts the keys reports read and the keys every deal has
+    from pydantic import ValidationError
+
+    from salescli.history import _SCANNED, fast_fields, full_fields
+    from salescli.model import Deal
+    from salescli.yamlio import YamlProblem, load_fast
+
+    values.setdefault("account", "acme-oy")
+    values.setdefault("created", "2026-01-01")
+    text = f"id: x\ntitle: {title}\n" + "".join(f"{k}: {v}\n" for k, v in values.items())
+    blob = text.encode()
+    full, fast = full_fields("deal", blob), fast_fields("deal", blob)
+    if fast is not None:
+        assert fast == full, text
+    try:
+        data = load_fast(text, editable=False)
+        Deal.model_validate({k: v for k, v in data.items() if k in _SCANNED["deal"]})
+        valid = True
+    except (YamlProblem, ValidationError, ValueError, AttributeError):
+        valid = False
+    assert (full is not None) == valid, text
