@@ -239,6 +239,27 @@ class RepoLock:
             self._fd = None
 
 
+def refuse_links(root: Path, path: Path) -> None:
+    """Refuse to write `path` unless it stays inside `root` through real folders.
+
+    A symlinked folder on the way (`deals/2026-11` -> /tmp, `quotes/DEAL` -> ~/.ssh)
+    or a symlinked file would take the write outside the repository; git would
+    refuse to commit it, but `--no-commit` would leave it there.
+    """
+    rel = os.path.relpath(os.path.normpath(os.path.join(root, path)), root)
+    if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        raise SalescliError(f"{path}: is outside the repository {root}; nothing was written")
+    current = root
+    for part in Path(rel).parts:
+        current = current / part
+        if current.is_symlink():
+            what = "file" if current == root / rel else "folder"
+            raise SalescliError(
+                f"{current.relative_to(root).as_posix()}: is a symbolic link, which could "
+                f"lead outside the repository; make it a real {what} (see `salescli check`); "
+                "nothing was written")
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write `text` so that readers see the old file or the new one, never a mix."""
     with atomic_file(path) as fh:
@@ -544,6 +565,7 @@ class Change:
 
     def write(self, path: Path, text: str) -> None:
         if path not in self._originals:
+            refuse_links(self.root, path)
             self.guard(path)
             self._originals[path] = path.read_bytes() if path.exists() else None
         atomic_write(path, text)
@@ -698,6 +720,9 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     except SalescliError as err:
         raise SalescliError(f"nothing imported: {err}") from None
     author = author.rsplit(" ", 2)[0]
+    for _, _, files in commits:  # the work tree follows the import: never through a link
+        for path in files:
+            refuse_links(root, root / path)
     parts = []
     for n, (when, message, files) in enumerate(commits):
         msg = message.encode()

@@ -324,3 +324,108 @@ def test_history_skips_exactly_what_the_schema_rejects(title: str, values: dict[
     except (YamlProblem, ValidationError, ValueError, AttributeError):
         valid = False
     assert (full is not None) == valid, text
+
+
+# --------------------------------------------------------------- symlinked folders
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    return folder
+
+
+def _link(repo: Repo, rel: str, target: Path, commit: bool) -> None:
+    link = repo.root / rel
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(target, target_is_directory=True)
+    if commit:  # a link that came with a pull, or one made by hand
+        repo.git("add", rel)
+        repo.git("commit", "-qm", f"link {rel}", "--no-verify")
+
+
+def _refused_link(repo: Repo, args: tuple, link: str, outside: Path) -> None:
+    head, files, status = repo.head(), repo.snapshot(), repo.status()
+    r = repo.run(*args)
+    assert r.exit_code == 1, r.output
+    assert r.stderr.strip() == (
+        f"Error: {link}: is a symbolic link, which could lead outside the repository; "
+        "make it a real folder (see `salescli check`); nothing was written")
+    assert list(outside.iterdir()) == []
+    assert (repo.head(), repo.snapshot(), repo.status()) == (head, files, status)
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "untracked"])
+@pytest.mark.parametrize("link", ["deals/2026-12", "deals"])
+def test_deal_add_never_writes_through_a_symlinked_folder(filled: Repo, outside: Path,
+                                                         link: str, commit: bool):
+    if link == "deals":  # the whole kind folder, moved aside and linked
+        (filled.root / "deals").rename(filled.root / "deals-real")
+    _link(filled, link, outside, commit)
+    _refused_link(filled, ("deal", "add", "Warehouse", "--account", "acme-oy", "--value", "5",
+                           "--close-date", "2027-01-31", "--date", "2026-12-05",
+                           "--no-commit"), link, outside)
+
+
+@pytest.mark.parametrize("link", ["quotes/acme-erp", "quotes"])
+def test_quote_never_writes_through_a_symlinked_folder(filled: Repo, outside: Path, link: str):
+    r = filled.run("deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "1",
+                   "--unit-price", "100", "--tax-rate", "24")
+    assert r.exit_code == 0, r.output
+    if link == "quotes":
+        (filled.root / "quotes").rename(filled.root / "quotes-real")
+    _link(filled, link, outside, commit=True)
+    _refused_link(filled, ("quote", "acme-erp", "--no-commit"), link, outside)
+    _refused_link(filled, ("quote", "acme-erp"), link, outside)
+
+
+def test_an_import_never_writes_through_a_symlinked_folder(filled: Repo, outside: Path,
+                                                           tmp_path: Path):
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Deal - Title,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,"
+                     "Deal - Organization,Deal - Expected close date,Deal - Deal created\n"
+                     "ERP,100,EUR,Proposal,Open,Acme Oy,2025-01-31,2024-11-04 09:15:00\n")
+    _link(filled, "deals/2024-11", outside, commit=True)
+    _refused_link(filled, ("import", "pipedrive", "--deals", str(deals),
+                           "--stage-map", "Proposal=proposal"), "deals/2024-11", outside)
+
+
+def test_check_flags_symlinked_document_folders(filled: Repo, outside: Path):
+    _link(filled, "quotes/acme-erp", outside, commit=True)
+    (filled.root / "templates").rename(filled.root / "templates-real")
+    _link(filled, "templates", outside, commit=True)
+    r = filled.run("check")
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [
+        "quotes/acme-erp:1:1: error: is a symbolic link; documents and templates must be "
+        "real folders and files inside the repository [symlink]",
+        "templates:1:1: error: is a symbolic link; documents and templates must be "
+        "real folders and files inside the repository [symlink]",
+    ]
+
+
+def test_a_cached_clean_check_still_sees_a_new_symlinked_quote_folder(filled: Repo,
+                                                                     outside: Path):
+    (filled.root / "quotes" / "acme-erp").mkdir()
+    hour_ago = os.path.getmtime(filled.root / "salescli.yaml") - 3600
+    for dirpath, dirnames, filenames in os.walk(filled.root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in [*dirnames, *filenames, "."]:
+            os.utime(os.path.join(dirpath, name), (hour_ago, hour_ago))
+    assert filled.run("check").exit_code == 0
+    assert (filled.root / ".git" / "salescli" / "check.cache").exists()  # answered from it next
+    (filled.root / "quotes" / "acme-erp").rmdir()
+    _link(filled, "quotes/acme-erp", outside, commit=False)
+    r = filled.run("check")
+    assert r.exit_code == 1 and "quotes/acme-erp:1:1: error: is a symbolic link" in r.stdout
+
+
+def test_a_missing_object_is_an_error_not_an_empty_history(filled: Repo):
+    blob = filled.git("rev-parse", "HEAD:deals/2026-10/acme-erp.yaml").strip()
+    (filled.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a damaged clone
+    r = filled.run("report", "funnel", "--no-cache")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.strip() == (f"Error: git cat-file: object {blob} named by the history of "
+                                "deals is missing; run `git fsck` (or fetch the missing "
+                                "objects) first")
