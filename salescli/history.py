@@ -686,12 +686,12 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
     folder = KIND_DIRS[kind] + "/"
     if cache and cache["rev"] == head:
         versions = cache["versions"]
-    elif cache and gitio.is_ancestor(root, cache["rev"], head):
+    elif cache and _descends(root, cache["rev"], head):
         # only the commits since the cached one; their order follows the cached ones
         newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
         top = max((v[1] for v in cache["versions"]), default=-1) + 1
         versions = cache["versions"] + [(v[0], top + v[1], *v[2:]) for v in newer]
-    elif cache and gitio.is_ancestor(root, head, cache["rev"]):
+    elif cache and _descends(root, head, cache["rev"]):
         # an older commit of the cached history (--as-of REV, review's base): its part
         reachable = set(gitio.rev_list(root, head))
         versions = [v for v in cache["versions"] if v[2] in reachable]
@@ -707,6 +707,14 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
         _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
                                      "timelines": _pack(timelines), "rejected": rejected})
     return timelines, rejected
+
+
+def _descends(root: Path, old: str, new: str) -> bool:
+    """Whether commit `new` contains `old`; not when the cached commit is gone."""
+    try:
+        return gitio.is_ancestor(root, old, new)
+    except gitio.SalescliError:  # pruned after a rebase: the log is read again, and
+        return False             # a repository git refuses fails there, loudly
 
 
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:

@@ -429,3 +429,19 @@ def test_a_missing_object_is_an_error_not_an_empty_history(filled: Repo):
     assert r.stderr.strip() == (f"Error: git cat-file: object {blob} named by the history of "
                                 "deals is missing; run `git fsck` (or fetch the missing "
                                 "objects) first")
+
+
+def test_a_cache_of_a_pruned_commit_is_read_anew_not_an_error(filled: Repo):
+    import marshal
+
+    filled.run("report", "funnel")
+    cache = filled.root / ".git" / "salescli" / "deal-history.cache"
+    data = marshal.loads(cache.read_bytes())
+    data["rev"] = "1" * 40  # a commit gc pruned after a rebase
+    cache.write_bytes(marshal.dumps(data))
+    path = filled.root / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("stage: needs-analysis", "stage: proposal"))
+    filled.git("commit", "-qam", "advanced by hand")
+    out, err = _funnel(filled)
+    assert (out, err) == _funnel(filled, "--no-cache")
+    assert [r["reached"] for r in out["rows"]] == [1, 1, 0, 0]
