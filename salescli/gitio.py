@@ -316,9 +316,10 @@ def remove_stale_temps(root: Path) -> list[Path]:
     removed = []
     for top in RECORD_DIRS:
         base = root / top
-        if not base.is_dir():
+        if not base.is_dir() or base.is_symlink():
             continue
-        for folder in (base, *(d for d in base.iterdir() if d.is_dir())):
+        # never through a symlinked folder: its files are not ours to delete
+        for folder in (base, *(d for d in base.iterdir() if d.is_dir() and not d.is_symlink())):
             for entry in os.scandir(folder):
                 if entry.name.startswith(".") and TEMP_RE.match(entry.name) \
                         and entry.is_file(follow_symlinks=False):

@@ -445,3 +445,18 @@ def test_a_cache_of_a_pruned_commit_is_read_anew_not_an_error(filled: Repo):
     out, err = _funnel(filled)
     assert (out, err) == _funnel(filled, "--no-cache")
     assert [r["reached"] for r in out["rows"]] == [1, 1, 0, 0]
+
+
+@pytest.mark.parametrize("link", ["deals/2026-12", "leads"])
+def test_temp_file_cleanup_never_reaches_through_a_symlinked_folder(filled: Repo,
+                                                                    outside: Path, link: str):
+    # a change deletes temp files a killed salescli left in the record folders; one
+    # of that name in a linked folder is someone else's
+    theirs = outside / ".x.yaml.abcd1234.tmp"
+    theirs.write_text("not salescli's\n")
+    if link == "leads":
+        (filled.root / "leads").rename(filled.root / "leads-real")
+    _link(filled, link, outside, commit=False)
+    r = filled.run("deal", "set", "acme-erp", "value=52000")
+    assert r.exit_code == 0, r.output
+    assert theirs.read_text() == "not salescli's\n"
