@@ -36,6 +36,9 @@ from salescli.loader import Parsed, parse_file, to_diagnostic, walk_files
 from salescli.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 from salescli.rules import describe_missing, known_requirement, missing_requirements
 
+# folders salescli writes documents into or reads templates from: like the record
+# folders, never a symbolic link (a quote written there would leave the repository)
+DOCUMENT_DIRS = ("quotes", "templates")
 PARALLEL_FROM = 400  # below this many records, starting workers costs more than it saves
 CHUNK = 250
 
@@ -478,6 +481,27 @@ def _record_files(root: str, kind: str, ctx: Context,
     return rels
 
 
+def _document_links(root: str) -> list[Diagnostic]:
+    """Symbolic links among the document folders and their contents, never followed."""
+    out = []
+    stack = list(DOCUMENT_DIRS)
+    while stack:
+        rel = stack.pop()
+        full = os.path.join(root, rel)
+        if os.path.islink(full):
+            out.append(Diagnostic(rel, 1, 1, "error", "symlink",
+                                  "is a symbolic link; documents and templates must be real "
+                                  "folders and files inside the repository"))
+            continue
+        try:
+            entries = list(os.scandir(full))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        stack += [f"{rel}/{e.name}" for e in entries
+                  if e.is_symlink() or e.is_dir(follow_symlinks=False)]
+    return out
+
+
 def run_check(root: Path) -> list[Diagnostic]:
     from salescli.runtime import gc_paused
 
@@ -501,6 +525,7 @@ def _run_check(root_s: str) -> list[Diagnostic]:
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     rels = {kind: _record_files(root_s, kind, ctx, out) for kind in KIND_DIRS}
+    out += _document_links(root_s)
     for parsed in parsed_config:
         out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 

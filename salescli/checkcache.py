@@ -21,6 +21,10 @@ CACHE_VERSION = 1
 FRESH_NS = 2_000_000_000  # files modified this recently are not trusted to a cache
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
+# check looks for symbolic links here: a folder's own times change when an entry in it
+# is added, removed or replaced by a link (`quotes/DEAL`), so the folders themselves
+# will do, and cost two lstat calls
+_DOCUMENT_FOLDERS = ("quotes", "templates")
 
 
 def stamp(root: Path) -> list[tuple]:
@@ -31,6 +35,7 @@ def stamp(root: Path) -> list[tuple]:
     rels = [*_FILES]
     for folder in _FOLDERS:
         rels += walk_files(root, folder)
+    rels += _DOCUMENT_FOLDERS
     for rel in rels:
         try:
             st = os.lstat(os.path.join(root, rel))

@@ -92,20 +92,33 @@ class Stream:
                 except OSError:
                     pass
         code = proc.wait()
-        self._err.seek(0)
-        err = self._err.read().decode("utf-8", "replace")
+        err = self._stderr()
         self._err.close()
         if exc_type is None and code != 0:
-            reason = next((ln for ln in err.splitlines() if ln.strip()), f"exit status {code}")
-            raise SalescliError(f"git {self.args[0]} failed: {reason.strip()}")
+            raise SalescliError(f"git {self.args[0]} failed: {reason_text(err, code)}")
+
+    def _stderr(self) -> str:
+        self._err.seek(0)
+        return self._err.read().decode("utf-8", "replace")
+
+    def reason(self) -> str:
+        """Why git ended, once it has (its stderr as one line)."""
+        code = self.proc.wait()
+        return reason_text(self._stderr(), code)
 
 
 def rev_parse(root: Path, rev: str) -> str | None:
-    """The commit a revision names, or None (an empty repository, an unknown name)."""
+    """The commit a revision names, or None (an empty repository, an unknown name).
+
+    Only git's quiet "no such revision" is None: git refusing the repository (dubious
+    ownership, a damaged .git) is an error, never an empty history.
+    """
     if rev.startswith("-"):
         raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
     proc = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
                check=False)
+    if proc.returncode != 0 and (proc.returncode != 1 or proc.stderr.strip()):
+        raise SalescliError(f"git rev-parse failed: {_git_reason(proc)}")
     return proc.stdout.strip() or None
 
 
@@ -133,13 +146,36 @@ def rev_list(root: Path, *revs: str) -> list[str]:
 
 
 def is_ancestor(root: Path, old: str, new: str) -> bool:
-    return git(root, "merge-base", "--is-ancestor", old, new, check=False).returncode == 0
+    proc = git(root, "merge-base", "--is-ancestor", old, new, check=False)
+    if proc.returncode not in (0, 1):  # 1 is git's "no"; anything else is a failure
+        raise SalescliError(f"git merge-base failed: {_git_reason(proc)}")
+    return proc.returncode == 0
 
 
 def _git_reason(proc: subprocess.CompletedProcess) -> str:
-    lines = [ln.strip() for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip()]
+    return reason_text(proc.stderr or proc.stdout, proc.returncode)
+
+
+# git's advice lines that are a command to run: `git config --global --add
+# safe.directory PATH`, `git config --global user.email "you@example.com"`
+_ADVICE = re.compile(r"^git config .+")
+
+
+def reason_text(output: str, code: int) -> str:
+    """git's failure as one line: its fatal/error line, with the fix git suggests.
+
+    The fix is what makes the line useful: "detected dubious ownership" says what is
+    wrong, `git config --global --add safe.directory PATH` says what to do.
+    """
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    return (fatal or lines or [f"exit status {proc.returncode}"])[0]
+    reason = (fatal or lines or [f"exit status {code}"])[0]
+    advice = [ln for ln in lines if _ADVICE.match(ln)]
+    if not advice:
+        return reason
+    if lines[0] != reason and lines[0] not in advice:  # "Author identity unknown"
+        reason = f"{lines[0]}: {reason}"
+    return f"{reason}; git suggests: " + "; ".join(f"`{a}`" for a in advice)
 
 
 def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
@@ -203,6 +239,27 @@ class RepoLock:
             self._fd = None
 
 
+def refuse_links(root: Path, path: Path) -> None:
+    """Refuse to write `path` unless it stays inside `root` through real folders.
+
+    A symlinked folder on the way (`deals/2026-11` -> /tmp, `quotes/DEAL` -> ~/.ssh)
+    or a symlinked file would take the write outside the repository; git would
+    refuse to commit it, but `--no-commit` would leave it there.
+    """
+    rel = os.path.relpath(os.path.normpath(os.path.join(root, path)), root)
+    if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        raise SalescliError(f"{path}: is outside the repository {root}; nothing was written")
+    current = root
+    for part in Path(rel).parts:
+        current = current / part
+        if current.is_symlink():
+            what = "file" if current == root / rel else "folder"
+            raise SalescliError(
+                f"{current.relative_to(root).as_posix()}: is a symbolic link, which could "
+                f"lead outside the repository; make it a real {what} (see `salescli check`); "
+                "nothing was written")
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write `text` so that readers see the old file or the new one, never a mix."""
     with atomic_file(path) as fh:
@@ -259,9 +316,10 @@ def remove_stale_temps(root: Path) -> list[Path]:
     removed = []
     for top in RECORD_DIRS:
         base = root / top
-        if not base.is_dir():
+        if not base.is_dir() or base.is_symlink():
             continue
-        for folder in (base, *(d for d in base.iterdir() if d.is_dir())):
+        # never through a symlinked folder: its files are not ours to delete
+        for folder in (base, *(d for d in base.iterdir() if d.is_dir() and not d.is_symlink())):
             for entry in os.scandir(folder):
                 if entry.name.startswith(".") and TEMP_RE.match(entry.name) \
                         and entry.is_file(follow_symlinks=False):
@@ -406,15 +464,64 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
     try:
         values = git_vars(root, env)
     except SalescliError:
-        return None  # no identity: `git commit` explains it
+        return None  # `git commit` explains it
     if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
             or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
     head = rev_parse(root, "HEAD")
-    author, committer = values.get("GIT_AUTHOR_IDENT"), values.get("GIT_COMMITTER_IDENT")
-    if head is None or not author or not committer:
+    if head is None:
         return None
+    try:
+        author, committer = commit_idents(root, values, env)
+    except SalescliError:
+        return None  # no usable identity: `git commit` refuses, in its own words
     return _Direct(head, author, committer, _config_bool(values.get("core.filemode"), True))
+
+
+def _crud_only(name: str) -> bool:
+    # git's ident.c: a name of nothing but these is refused ("disallowed characters")
+    return all(c <= " " or c in ".,:;<>\"\\'" for c in name)
+
+
+def _configured(values: dict[str, str], environ: dict[str, str], who: str) -> bool:
+    """Whether git has the name and e-mail of `who` (author/committer) from the user.
+
+    From the environment (GIT_AUTHOR_NAME..., taken even when empty, as git does) or
+    the configuration (author.name, then user.name); then `git commit` takes them as
+    they are. Anything else is git's guess from the system (`root <root@host.(none)>`),
+    which `git commit` may refuse.
+    """
+    found = []
+    for part in ("name", "email"):
+        var = f"GIT_{who.upper()}_{part.upper()}"
+        if var in environ:
+            found.append(environ[var])
+        else:
+            found.append(values.get(f"{who}.{part}") or values.get(f"user.{part}") or "")
+    name, email = found
+    return bool(email) and not _crud_only(name)
+
+
+def commit_idents(root: Path, values: dict[str, str], env: dict[str, str] | None = None
+                  ) -> tuple[str, str]:
+    """(author, committer) idents exactly as `git commit` would record them, or the
+    SalescliError with git's words ("Author identity unknown ... git config --global
+    user.email") where `git commit` would refuse.
+
+    `git var -l` (`values`) prints an identity even when git would refuse to commit
+    with it, so a guessed one is asked for again the strict way (`git var
+    GIT_AUTHOR_IDENT`), as `git commit` asks.
+    """
+    environ = {**os.environ, **(env or {})}
+    idents = []
+    for who in ("author", "committer"):
+        var = f"GIT_{who.upper()}_IDENT"
+        ident = values.get(var)
+        if not ident or not _configured(values, environ, who):
+            ident = git(root, "var", var, env=env).stdout.strip()
+        idents.append(ident)
+    return idents[0], idents[1]
+
 
 
 class Change:
@@ -464,7 +571,13 @@ class Change:
             # that records nothing, as `git add` of an unchanged file is.
             if exc_type is None and self._originals and not self.unchanged:
                 if self.commit:
-                    self._commit()
+                    try:
+                        self._commit()
+                    except BaseException:
+                        # git failed before the commit could fail cleanly (a refused
+                        # repository): the files are put back all the same
+                        self._restore_files()
+                        raise
             elif exc_type is not None:
                 self._restore_files()
         finally:
@@ -502,6 +615,7 @@ class Change:
 
     def write(self, path: Path, text: str) -> None:
         if path not in self._originals:
+            refuse_links(self.root, path)
             self.guard(path)
             self._originals[path] = path.read_bytes() if path.exists() else None
         atomic_write(path, text)
@@ -705,9 +819,14 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
         raise SalescliError("the repository has no commit yet; run `salescli init` first")
     ref = "refs/salescli/import"
     git(root, "update-ref", "-d", ref, check=False)
-    values = git_vars(root)
-    author = values["GIT_AUTHOR_IDENT"].rsplit(" ", 2)[0]
-    committer = values["GIT_COMMITTER_IDENT"]
+    try:  # who `git commit` would record, or git's refusal
+        author, committer = commit_idents(root, git_vars(root))
+    except SalescliError as err:
+        raise SalescliError(f"nothing imported: {err}") from None
+    author = author.rsplit(" ", 2)[0]
+    for _, _, files in commits:  # the work tree follows the import: never through a link
+        for path in files:
+            refuse_links(root, root / path)
     parts = []
     for n, (when, message, files) in enumerate(commits):
         msg = message.encode()

@@ -50,7 +50,13 @@ FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
 # the fields whose changes are events (SPEC §6); the others are read for filters
 TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
            "probability", "forecast", "lost_reason")
-CACHE_VERSION = 6
+# keys a record cannot be without (the model's required fields): a version lacking
+# one is what `check` rejects, so reports skip it; read for that only
+REQUIRED = {"deal": ("id", "title", "account", "created"), "lead": ("id", "company", "created")}
+_SCANNED = {kind: names + tuple(n for n in REQUIRED[kind] if n not in names)
+            for kind, names in FIELDS.items()}
+_TEXT_ONLY = frozenset(("title", "company"))  # any plain text will do; never reported
+CACHE_VERSION = 7
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -105,48 +111,97 @@ def _items_value(items: Any) -> Any:
     return ("items", tuple(out))
 
 
+@functools.cache  # built on first use, from the model itself: one definition of valid
+def _adapter(kind: str, name: str) -> Any:
+    from typing import Annotated
+
+    from pydantic import ConfigDict, TypeAdapter
+
+    from salescli.model import MODELS
+
+    info = MODELS[kind].model_fields[name]
+    hint = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(hint, config=ConfigDict(strict=True))
+
+
+def field_ok(kind: str, name: str, value: Any) -> bool:
+    """Whether one field's value passes the record's schema, as `check` validates it."""
+    from pydantic import ValidationError
+
+    try:
+        _adapter(kind, name).validate_python(value)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return True
+
+
 _MISS = object()
-_line_memo: dict[bytes, tuple[str, Any] | None] = {}  # field lines repeat across versions
+# field lines repeat across versions: (name, value, valid) per line, for each kind
+_line_memo: dict[str, dict[bytes, tuple[str, Any, bool] | None]] = {k: {} for k in FIELDS}
+# a scalar that can only be text: plain (no indicator first, no `: `) or quoted
+# without escapes; nothing unprintable
+_PLAIN_TEXT = re.compile(
+    rb"^(?:[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:\x00-\x08\x0a-\x1f\x7f]|:(?=\S))*"
+    rb"|\"[^\"\\\x00-\x08\x0a-\x1f\x7f]*\"|'(?:[^'\x00-\x08\x0a-\x1f\x7f]|'')*')$")
+_ODD_TEXT = re.compile("[\x80-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
-def _line(m: re.Match[bytes]) -> tuple[str, Any] | None:
-    """One `key: value` line's name and value, or None when it is not a simple scalar."""
+def _line(kind: str, m: re.Match[bytes]) -> tuple[str, Any, bool] | None:
+    """One `key: value` line's name, value and validity, or None when it is not a
+    simple scalar (the full parser reads the record then)."""
     if m.group(3):  # a nested value or a continued scalar follows
         return None
     raw = _COMMENT.split(m.group(2), 1)[0].strip()
-    if raw and not _SIMPLE.match(raw):
-        return None
     name = m.group(1).decode()
+    if raw and not _SIMPLE.match(raw) and not (name in _TEXT_ONLY and _PLAIN_TEXT.match(raw)):
+        return None
     try:
         from salescli.yamlio import resolve_plain
 
-        return name, _normal(name, resolve_plain(raw.decode()))
+        text = raw.decode()
+        if _ODD_TEXT.search(text):
+            return None
+        value = resolve_plain(text)
     except (ValueError, UnicodeDecodeError):
         return None
+    return name, _normal(name, value), field_ok(kind, name, value)
 
 
 def fast_fields(kind: str, blob: bytes) -> tuple | None:
-    """The wanted fields by a line scan, or None when the record needs the full parser."""
+    """The wanted fields by a line scan, or None when the record needs the full parser.
+
+    Only a version the scan can vouch for is answered here: every wanted and required
+    key readable and valid. Anything else, including a version `check` would reject,
+    is for the full parser to decide.
+    """
     if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
         return None
-    memo = _line_memo
+    memo = _line_memo[kind]
     if len(memo) > 500_000:
         memo.clear()
     found: dict[str, Any] = {}
-    for m in _key_line(FIELDS[kind]).finditer(blob + b"\n"):
+    for m in _key_line(_SCANNED[kind]).finditer(blob + b"\n"):
         hit = memo.get(m.group(0), _MISS)
         if hit is _MISS:
-            hit = memo[m.group(0)] = _line(m)
-        if hit is None or hit[0] in found:
+            hit = memo[m.group(0)] = _line(kind, m)
+        if hit is None or not hit[2] or hit[0] in found:
             return None
         found[hit[0]] = hit[1]
+    if any(n not in found for n in REQUIRED[kind]):
+        return None
     if kind == "deal" and found.get("value") is None and b"\nitems:" in blob:
         return None  # priced from its items: needs them parsed
     return tuple(found.get(n) for n in FIELDS[kind])
 
 
 def full_fields(kind: str, blob: bytes) -> tuple | None:
-    """The wanted fields by the full parser; None when the version does not parse."""
+    """The wanted fields by the full parser; None when `check` rejects the version.
+
+    Rejected: it does not parse, is not a mapping, lacks a key every record has
+    (REQUIRED), or a field reports read breaks the record's schema (a status
+    `maybe`, a value `"12k"`). Reports skip such versions, as they skip files
+    `check` rejects.
+    """
     from salescli.yamlio import YamlProblem, load_fast
 
     try:
@@ -155,15 +210,23 @@ def full_fields(kind: str, blob: bytes) -> tuple | None:
         return None
     if not isinstance(data, dict):
         return None
+    for name in _SCANNED[kind]:
+        if name in data:
+            if not field_ok(kind, name, data[name]):
+                return None
+        elif name in REQUIRED[kind]:
+            return None
     names = FIELDS[kind]
     values = {n: _normal(n, data.get(n)) for n in names}
     if kind == "deal" and values["value"] is None:
+        if "items" in data and not field_ok(kind, "items", data["items"]):
+            return None  # the value comes from them
         values["value"] = _items_value(data.get("items"))
     return tuple(values[n] for n in names)
 
 
 def read_fields(kind: str, blob: bytes) -> tuple | None:
-    """The fields reports need from one version (None: it does not parse)."""
+    """The fields reports need from one version (None: `check` rejects it)."""
     fields = fast_fields(kind, blob)
     return fields if fields is not None else full_fields(kind, blob)
 
@@ -278,7 +341,12 @@ class _Blobs:
         if sha == NULL or sha in self.known or sha in self.kinds:
             return
         self.kinds[sha] = kind
-        self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
+        try:
+            self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
+        except OSError:  # cat-file has ended early: its reader, or git, says why
+            self.thread.join()
+            raise self.error or gitio.SalescliError(
+                f"git cat-file failed: {self.stream.reason()}") from None
 
     def _read(self) -> None:
         out = self.stream.proc.stdout
@@ -286,13 +354,17 @@ class _Blobs:
         try:
             while header := out.readline():
                 sha, kind, *size = header.split()
-                if kind == b"missing":
-                    continue
+                if kind == b"missing":  # a damaged or partial clone: never read as "no deal"
+                    raise gitio.SalescliError(
+                        f"git cat-file: object {sha.decode()} named by the history of "
+                        f"{self.kinds.get(sha.decode(), 'record')}s is missing; run "
+                        "`git fsck` (or fetch the missing objects) first")
                 data = out.read(int(size[0]) + 1)[:-1]
                 name = sha.decode()
                 self.known[name] = read_fields(self.kinds[name], data)
         except BaseException as err:  # reported by finish(), never lost in the thread
             self.error = err
+            self.stream.proc.kill()  # so the log's writer never blocks on a full pipe
 
     def finish(self) -> None:
         self.stream.proc.stdin.close()  # type: ignore[union-attr]
@@ -407,8 +479,27 @@ def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[
     return pairs
 
 
-def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> list[Timeline]:
-    """Fold versions (any order) into one timeline per record, oldest change first."""
+Rejected = dict[str, list[tuple[int, bool]]]  # path -> (time, its version is rejected)
+
+
+def _note(rejected: Rejected, path: str, when: int, bad: bool) -> None:
+    """Record whether `path`'s version from `when` on is one `check` rejects."""
+    states = rejected.get(path)
+    if states is None:
+        if bad:
+            rejected[path] = [(when, True)]
+    elif states[-1][1] != bad:
+        states.append((max(when, states[-1][0]), bad))
+
+
+def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
+                    rejected: Rejected | None = None) -> list[Timeline]:
+    """Fold versions (any order) into one timeline per record, oldest change first.
+
+    A version `check` rejects (None in `blobs`) changes nothing; `rejected` learns
+    when each file held one, so reports can say what they skipped.
+    """
+    rejected = {} if rejected is None else rejected
     # parents before children (git log's order), whatever the author dates say
     versions = sorted(versions, key=lambda v: (v[1], v[3]))
     live: dict[str, Timeline] = {}
@@ -425,6 +516,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
         renamed_to = {new: old for old, new in renames.items()}
         for when, _, commit, path, olds, new in group:
             if path in renames:
+                _note(rejected, path, when, False)
                 continue  # handled with the file it became
             kind = _KIND[path.split("/", 1)[0]]
             names = FIELDS[kind]
@@ -439,6 +531,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                     live[path] = tl
                     olds = (next(v[4][0] for v in group if v[3] == old_path),)
             newf = blobs.get(new) if new != NULL else None
+            _note(rejected, path, when, new != NULL and newf is None)
             tl = live.get(path)
             if new == NULL:
                 if tl is not None:  # its history ends; its last fields stay readable
@@ -447,7 +540,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None]) -> 
                     done.append(live.pop(path))
                 continue
             if newf is None:
-                continue  # a version that does not parse changes nothing
+                continue  # a version `check` rejects changes nothing
             if tl is None:
                 created = noon(newf[names.index("created")]) if "created" in names else None
                 start = min(when, created) if created else when
@@ -501,6 +594,20 @@ class History:
 
     rev: str | None
     timelines: list[Timeline]
+    rejected: Rejected = field(default_factory=dict)
+
+    def rejected_at(self, at: float) -> list[str]:
+        """Record files that held, at `at`, a version `check` rejects: reports skip them."""
+        out = []
+        for path, states in self.rejected.items():
+            bad = False
+            for when, state in states:
+                if when > at:
+                    break
+                bad = state
+            if bad:
+                out.append(path)
+        return sorted(out)
 
 
 def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path]:
@@ -554,22 +661,24 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
         if rev != "HEAD":
             raise gitio.SalescliError(f"unknown revision {rev!r}: give a commit, branch or tag")
         return History(None, [])
-    timelines: list[Timeline] = []
+    history = History(head, [])
     with gc_paused():  # millions of small tuples: it more than doubles a cache load
         for kind in kinds:
-            timelines += _kind_history(root, git_dir, kind, head, rev == "HEAD" and use_cache,
-                                       use_cache, progress)
-    return History(head, timelines)
+            timelines, rejected = _kind_history(root, git_dir, kind, head,
+                                                rev == "HEAD" and use_cache, use_cache, progress)
+            history.timelines += timelines
+            history.rejected.update(rejected)
+    return history
 
 
 def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
-                  read: bool, progress: Progress | None) -> list[Timeline]:
+                  read: bool, progress: Progress | None) -> tuple[list[Timeline], Rejected]:
     timelines_file, history_file = _cache_paths(git_dir, kind)
     if read:
-        warm = _load_cache(timelines_file, "timelines")
-        if warm and warm["rev"] == head:
+        warm = _load_cache(timelines_file, "timelines", "rejected")
+        if warm and warm["rev"] == head and isinstance(warm["rejected"], dict):
             try:
-                return _unpack(warm["timelines"])
+                return _unpack(warm["timelines"]), warm["rejected"]
             except (TypeError, ValueError):  # a damaged cache is only recomputed
                 pass
     cache = _load_cache(history_file, "versions", "blobs") if read else None
@@ -577,26 +686,35 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
     folder = KIND_DIRS[kind] + "/"
     if cache and cache["rev"] == head:
         versions = cache["versions"]
-    elif cache and gitio.is_ancestor(root, cache["rev"], head):
+    elif cache and _descends(root, cache["rev"], head):
         # only the commits since the cached one; their order follows the cached ones
         newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
         top = max((v[1] for v in cache["versions"]), default=-1) + 1
         versions = cache["versions"] + [(v[0], top + v[1], *v[2:]) for v in newer]
-    elif cache and gitio.is_ancestor(root, head, cache["rev"]):
+    elif cache and _descends(root, head, cache["rev"]):
         # an older commit of the cached history (--as-of REV, review's base): its part
         reachable = set(gitio.rev_list(root, head))
         versions = [v for v in cache["versions"] if v[2] in reachable]
     else:  # first run, or a rewritten history: the log again, known blobs not re-read
         versions = _read_history(root, folder, head, None, blobs, progress)
-    timelines = build_timelines(versions, blobs)
+    rejected: Rejected = {}
+    timelines = build_timelines(versions, blobs, rejected)
     if write:
         if cache is None or cache["rev"] != head:
             used = {s for v in versions for s in (v[5], *v[4])}
             _save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
                                        "blobs": {s: f for s, f in blobs.items() if s in used}})
         _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
-                                     "timelines": _pack(timelines)})
-    return timelines
+                                     "timelines": _pack(timelines), "rejected": rejected})
+    return timelines, rejected
+
+
+def _descends(root: Path, old: str, new: str) -> bool:
+    """Whether commit `new` contains `old`; not when the cached commit is gone."""
+    try:
+        return gitio.is_ancestor(root, old, new)
+    except gitio.SalescliError:  # pruned after a rebase: the log is read again, and
+        return False             # a repository git refuses fails there, loudly
 
 
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:

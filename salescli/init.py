@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 from salescli.errors import SalescliError, UsageError
-from salescli.gitio import Change, git
+from salescli.gitio import LOCK_NAME, Change, git
 from salescli.hooks import ATTRIBUTES_FILE, gitattributes_text, register_merge_driver
 from salescli.ids import slugify
 from salescli.model import MODELS, json_schema
@@ -143,19 +144,51 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
         raise SalescliError(
             f"{directory / SETTINGS_FILE} already exists; this is already a salescli repository"
         )
+    # what a failed init takes away again: the folders it makes, the repository it
+    # creates; an adopted repository keeps everything it had
+    made = [p for p in (directory, *directory.parents) if not p.exists()]
     directory.mkdir(parents=True, exist_ok=True)
+    created_git = False
+    lock: Path | None = None  # the lock file, if this command makes it
+    folders: list[Path] = []
     try:
-        find_git_dir(directory)
-    except SalescliError:
-        git(directory, "init", "-q")
-    user = git(directory, "config", "user.name", check=False).stdout.strip()
-    owner = slugify(user.split()[0]) if user else None
-    files = init_files(directory, preset, owner)
+        try:
+            find_git_dir(directory)
+        except SalescliError:
+            git(directory, "init", "-q")
+            created_git = True
+        lock = find_git_dir(directory) / LOCK_NAME
+        lock = None if lock.exists() else lock
+        user = git(directory, "config", "user.name", check=False).stdout.strip()
+        owner = slugify(user.split()[0]) if user else None
+        files = init_files(directory, preset, owner)
+        folders = sorted({p for rel in files for p in (directory / rel).parents
+                          if directory in p.parents and not p.exists()},
+                         key=lambda p: len(p.parts), reverse=True)  # deepest first
 
-    repo = Repository(directory)
-    with Change(repo, "repo", slugify(directory.name), f"init with preset {preset}",
-                "init") as change:
-        for rel, text in files.items():
-            change.write(directory / rel, text)
-    register_merge_driver(directory)  # the .gitattributes lines name it; this clone runs it
+        repo = Repository(directory)
+        with Change(repo, "repo", slugify(directory.name), f"init with preset {preset}",
+                    "init") as change:
+            for rel, text in files.items():
+                change.write(directory / rel, text)
+        register_merge_driver(directory)  # the .gitattributes lines name it; this clone runs it
+    except BaseException:
+        # Change has put the files back; what else init made goes too
+        if made:
+            shutil.rmtree(made[-1], ignore_errors=True)  # the topmost folder init made
+        else:
+            for folder in folders:
+                _remove_empty(folder)
+            if created_git:
+                shutil.rmtree(directory / ".git", ignore_errors=True)
+            elif lock:
+                lock.unlink(missing_ok=True)
+        raise
     return directory
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (the user's own files) or already gone: left alone
+        pass

@@ -165,8 +165,10 @@ def price(value: Any, config: Config) -> Decimal | None:
 class Book:
     """The deals and leads a report looks at, as of the query's moment."""
 
-    def __init__(self, timelines: Iterable[Timeline], config: Config, query: Query):
+    def __init__(self, timelines: Iterable[Timeline], config: Config, query: Query,
+                 skipped: Iterable[str] = ()):
         self.config, self.query = config, query
+        self.skipped = list(skipped)  # files whose committed version `check` rejects
         fx, base = config.fx, config.currency
         self.deals: list[Deal] = []
         self.leads: list[tuple[Timeline, dict[str, Any]]] = []
@@ -200,7 +202,8 @@ class Book:
 
     def payload(self, name: str, rows: list[dict], totals: dict) -> dict[str, Any]:
         return {"report": name, "as_of": self.query.as_of_date,
-                "filters": self.query.filters(), "rows": rows, "totals": totals}
+                "filters": self.query.filters(), "rows": rows, "totals": totals,
+                "skipped": self.skipped}
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:

@@ -15,7 +15,7 @@ def age(repo: Repo) -> None:
     past = time.time() - 60
     for folder, _, files in os.walk(repo.root):
         if ".git" not in folder.split(os.sep):
-            for name in files:
+            for name in [*files, "."]:  # folders too: check stamps quotes/ and templates/
                 os.utime(os.path.join(folder, name), (past, past))
 
 

@@ -107,7 +107,15 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool,
     finally:
         if progress:
             progress.close()
+    warn_skipped(history.rejected_at(moment))
     return history, moment
+
+
+def warn_skipped(paths: list[str]) -> None:
+    """Say which committed records the history left out: the ones `check` rejects."""
+    if paths:
+        warn(f"warning: skipped {len(paths)} committed record file(s) that `salescli check` "
+             f"rejects, such as {paths[0]}; fix and commit them (see `salescli check`)")
 
 
 def config_of(repo: Any) -> Any:
@@ -187,7 +195,7 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
     config = config_of(repo)
     if query.pipeline and query.pipeline not in config.stages:
         raise click.UsageError(f"--pipeline: no pipeline {query.pipeline!r} in pipelines/")
-    return repo, Book(history.timelines, config, query)
+    return repo, Book(history.timelines, config, query, history.rejected_at(moment))
 
 
 def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
@@ -245,7 +253,8 @@ def report() -> None:
     Every report takes --since/--until (the window), --as-of DATE|REV (the moment)
     and --pipeline/--owner/--source (filters); all but `dashboard` (an HTML page)
     take --format table|csv|json|markdown. JSON is
-    `{"report", "as_of", "filters", "rows", "totals"}`.
+    `{"report", "as_of", "filters", "rows", "totals", "skipped"}`; `skipped` lists
+    committed record files that `check` rejects, which reports leave out.
 
     \b
     Examples:

@@ -111,7 +111,7 @@ def review_cmd(ctx: click.Context, rev_range: str, fmt: str, no_cache: bool) -> 
     """
     from salescli import gitio
     from salescli.check import history_diagnostics
-    from salescli.cli.report import config_of
+    from salescli.cli.report import config_of, warn_skipped
     from salescli.history import load_history
     from salescli.output import dumps_json
     from salescli.reports import Book, Query, review
@@ -125,7 +125,11 @@ def review_cmd(ctx: click.Context, rev_range: str, fmt: str, no_cache: bool) -> 
     def book(rev: str) -> Any:
         when = gitio.commit_time(repo.root, rev)
         history = load_history(repo.root, repo.git_dir, rev, use_cache=use_cache)
-        return Book(history.timelines, config, Query(as_of=max(when, time.time())))
+        moment = max(when, time.time())
+        if rev == head:
+            warn_skipped(history.rejected_at(moment))
+        return Book(history.timelines, config, Query(as_of=moment),
+                    history.rejected_at(moment))
 
     violations = [d.as_dict() for d in history_diagnostics(
         repo.root, repo.git_dir, use_cache=use_cache, rev=head, commits=commits)]
