@@ -56,7 +56,7 @@ REQUIRED = {"deal": ("id", "title", "account", "created"), "lead": ("id", "compa
 _SCANNED = {kind: names + tuple(n for n in REQUIRED[kind] if n not in names)
             for kind, names in FIELDS.items()}
 _TEXT_ONLY = frozenset(("title", "company"))  # any plain text will do; never reported
-CACHE_VERSION = 7
+CACHE_VERSION = 8  # 8: `"stage": x` and other unusual keys go to the parser
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -78,6 +78,10 @@ def _key_line(names: Sequence[str]) -> re.Pattern[bytes]:
 _SIMPLE = re.compile(rb"^(?:[A-Za-z0-9_.+]|-(?=[0-9.]))[A-Za-z0-9_.+/ -]*$")
 _COMMENT = re.compile(rb"[ \t]#")
 _STARTS_BLOCK = re.compile(rb"^(?:#[^\n]*\n|[ \t]*\n)*[a-z_]+:")
+# A line at column 0 that is neither a comment, a `- ` entry, an indented line nor a
+# plain `key:`: `"stage": x`, `stage : x`, `? stage`, `---`, a tab. Such a record's
+# keys are for the parser to say: a hand edit `"stage": x` is the stage `x`.
+_ODD_TOP = re.compile(rb"^(?![A-Za-z_][A-Za-z0-9_-]*:(?:[ \t]|$)|#|-(?:[ \t]|$)| |$)", re.M)
 
 
 def _normal(name: str, value: Any) -> Any:
@@ -174,7 +178,7 @@ def fast_fields(kind: str, blob: bytes) -> tuple | None:
     key readable and valid. Anything else, including a version `check` would reject,
     is for the full parser to decide.
     """
-    if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
+    if not _STARTS_BLOCK.match(blob) or b"\r" in blob or _ODD_TOP.search(blob):
         return None
     memo = _line_memo[kind]
     if len(memo) > 500_000:

@@ -44,6 +44,11 @@ def test_block_record_is_read_by_the_line_scan():
     b'id: x\nitems:\n  - {name: Work, quantity: 2, unit_price: 10}\n',  # value from items
     b'id: x\nstage: proposal\nstage: won\n',                  # duplicate key
     b'id: x\nclose_date: 2027-02-30\n',                       # no such day
+    b'id: x\n"stage": proposal\n',                          # a quoted key
+    b"id: x\n'stage': proposal\n",
+    b'id: x\nstage : proposal\n',                           # a space before the colon
+    b'id: x\n? stage\n: proposal\n',                         # an explicit key
+    b'id: x\n---\nstage: proposal\n',                        # a second document
 ])
 def test_unusual_records_fall_back_to_the_full_parser(text: bytes):
     assert fast_fields("deal", text) is None
@@ -123,3 +128,47 @@ def test_as_of_shaped_like_an_option_is_a_usage_error(filled):
     r = filled.run("report", "funnel", "--as-of", "-x")
     assert r.exit_code == 2
     assert "--as-of: '-x' is neither a date (YYYY-MM-DD) nor a known revision" in r.output
+
+
+# Keys written in ways the line scan cannot read (a hand-edited `"stage": proposal` was
+# once read as no stage by the reports while `deal list` read it as proposal).
+STAGE_LINES = st.sampled_from([
+    "stage: proposal", '"stage": proposal', "'stage': proposal", "stage : proposal",
+    "? stage\n: proposal", "stage:\tproposal", "stage: proposal # moved", "stage: won",
+    "\tstage: won", "---", "%YAML 1.2", "? notes\n: x",
+])
+OTHERS = st.sampled_from(["notes: |\n  stage: won\n", "notes: plain\n  text\n", "tags: [a]\n",
+                          "# stage: won\n", "- stray\n", ""])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(STAGE_LINES, min_size=1, max_size=3), OTHERS, st.booleans())
+def test_the_scan_reads_keys_as_the_parser_does(lines: list[str], other: str, first: bool):
+    body = "".join(line + "\n" for line in lines)
+    text = "id: x\ntitle: X\naccount: a\ncreated: 2026-01-01\n" + (
+        other + body if first else body + other)
+    blob = text.encode()
+    fast = fast_fields("deal", blob)
+    if fast is not None:
+        assert fast == full_fields("deal", blob), text
+
+
+@pytest.mark.parametrize("line", ['"stage": proposal', "'stage': proposal", "stage : proposal",
+                                  "? stage\n: proposal"])
+def test_a_hand_edited_stage_key_counts_in_every_report(filled, line: str):
+    """`deal list` and the reports read the same stage, however its key is written."""
+    import json
+
+    from conftest import git
+
+    path = filled.root / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("stage: needs-analysis", line))
+    git(filled.root, "commit", "-qam", "hand edit")
+    listed = json.loads(filled.run("deal", "list", "--format", "json").output)
+    assert [d["stage"] for d in listed] == ["proposal"]
+    for cache in (["--no-cache"], []):
+        funnel = json.loads(filled.run("report", "funnel", *cache, "--format", "json").output)
+        assert {r["stage"]: r["reached"] for r in funnel["rows"]}["proposal"] == 1, funnel
+        forecast = json.loads(filled.run("report", "forecast", *cache, "--format",
+                                         "json").output)
+        assert sum(row["weighted"] for row in forecast["rows"]) > 0, forecast
