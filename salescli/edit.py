@@ -14,6 +14,7 @@ record's schema, or the command fails naming the file and the problem.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from salescli.model import key_order
 from salescli.repo import KIND_DIRS
 from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail, replace_values
 
+# what YAML reads as a line break: in a typed value, never a place to stop reading
+LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
              "with", "evaluation", "requires")
@@ -164,10 +167,15 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         if not sep or not key or not all(part for part in key.split(".")):
             raise UsageError(f"expected FIELD=VALUE, got {pair!r}")
-        try:
-            value = load_fast(f"v: {raw}\n")["v"] if raw.strip() else None
-        except YamlProblem:
+        if not raw.strip():
+            value: Any = None
+        elif LINE_BREAK.search(raw):  # YAML would read on past the break: text, whole
             value = raw
+        else:
+            try:
+                value = load_fast(f"v: {raw}\n")["v"]
+            except YamlProblem:
+                value = raw
         if value in (None, "") and raw.strip() not in ("", "~", "null", "Null", "NULL"):
             value = raw  # `#1`, `|`, `>`: text for a text field, refused by any other
         if isinstance(value, dict | list):
@@ -233,6 +241,9 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
         field = next(f for n, f in owner.model_fields.items() if (f.alias or n) == name)
+        if value is not None and LINE_BREAK.search(raw[key]) and not _is_text(field.annotation):
+            raise UsageError(f"`{key}` is one line: the value given has a line break "
+                             "(only text fields may hold several lines)")
         if value is not None and _is_text(field.annotation):
             changes[key] = raw[key]  # exactly as typed: `#1`, `007` and `yes` stay text
         elif isinstance(value, str) and value == raw[key] and _nested_model_field(field):
@@ -248,9 +259,17 @@ def check_listed(changes: dict[str, Any], settings: Any) -> None:
             choose(changes[key], getattr(settings, attr), key)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def describe(changes: dict[str, Any]) -> tuple[str, str]:
-    """(`k=v, ...` for the user, the commit subject's summary of it)."""
-    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
+    """(`k=v, ...` for the user, the commit subject's summary of it), each one line.
+
+    A line break or control character in a value shows as its escape (`a\\nb`).
+    """
+    summary = ", ".join(
+        f"{k}=" + _CONTROL.sub(lambda m: repr(m.group())[1:-1], "" if v is None else str(v))
+        for k, v in changes.items())
     return summary, summary if len(summary) <= 60 else ", ".join(changes)
 
 
