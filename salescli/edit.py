@@ -56,6 +56,7 @@ class Loaded:
     path: Path
     text: str
     model: Any
+    bom: bool = False  # the file starts with a byte-order mark, which a change keeps
 
 
 class Session(Change):
@@ -75,7 +76,9 @@ class Session(Change):
         self.guard(path)
         parsed = parse_file(self.root, kind, path)
         raise_if_invalid(parsed, "fix the file first (see `salescli check`)")
-        return Loaded(kind, record_id, path, parsed.text or "", parsed.model)
+        with open(path, "rb") as fh:
+            bom = fh.read(3) == b"\xef\xbb\xbf"
+        return Loaded(kind, record_id, path, parsed.text or "", parsed.model, bom)
 
     def _validated(self, kind: str, path: Path, text: str) -> Any:
         """The new text's model, if it passes everything `check` would hold against it."""
@@ -92,21 +95,23 @@ class Session(Change):
 
     def update(self, record: Loaded, mutate: Callable[[Any], None]) -> Loaded:
         """Apply `mutate` to the record's round-trip tree, validate, write."""
-        from salescli.yamlio import RoundTrip
+        from salescli.yamlio import roundtrip_edit
 
         try:
-            rt = RoundTrip(record.text)
-            # the comment lines after the record stay last, whatever `mutate` adds
-            keep_tail(rt.data, lambda: mutate(rt.data))
-            text = rt.dump()
+            text = roundtrip_edit(record.text, mutate)
         except YamlProblem as p:
-            raise SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}") from None
+            raise self._cannot(record, p) from None
         return self._replace(record, text)
+
+    def _cannot(self, record: Loaded, p: YamlProblem) -> SalescliError:
+        hint = (f" (or make this change with `salescli {record.kind} edit {record.id}`)"
+                if p.code == "cannot-edit" else "")
+        return SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}{hint}")
 
     def _replace(self, record: Loaded, text: str) -> Loaded:
         model = self._validated(record.kind, record.path, text)
-        self.write(record.path, text)
-        return Loaded(record.kind, record.id, record.path, text, model)
+        self.write(record.path, "\ufeff" + text if record.bom else text)
+        return Loaded(record.kind, record.id, record.path, text, model, record.bom)
 
     def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
         # one value on its own line (a stage, a date): replaced in place, no round trip

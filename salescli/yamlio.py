@@ -817,6 +817,15 @@ class RoundTrip:
             raise _ruamel_problem(err) from None
         except ValueError as err:  # ruamel raises plain ValueError for 2026-02-30
             raise YamlProblem(str(err)) from None
+        except Exception as err:  # noqa: BLE001 - ruamel's own bugs: one line, no traceback
+            # NotImplementedError "overlap in comment", AssertionError: both seen on
+            # comment lines between a key and its value, which YAML allows
+            found = re.search(r"line: (\d+)", str(err))
+            raise YamlProblem(
+                f"cannot rewrite this file's layout (ruamel.yaml fails with "
+                f"{type(err).__name__}); a comment between a key and its value is the "
+                "usual cause: move it above the key",
+                int(found.group(1)) + 1 if found else 1, code="cannot-edit") from None
 
     def dump(self) -> str:
         buf = io.StringIO()
@@ -927,6 +936,100 @@ def replace_values(text: str, changes: dict[str, Any]) -> str | None:
     return text
 
 
+# --------------------------------------------------------- round-trip edits, checked
+
+_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def line_break(text: str) -> str:
+    """The file's own line break (the first one in it; LF for a file of one line)."""
+    m = _BREAK_RE.search(text)
+    return m.group() if m else "\n"
+
+
+def _as_read(value: Any) -> Any:
+    """A value to be written (ruamel's types, money) as load_fast reads it back."""
+    if isinstance(value, Decimal):
+        return resolve_plain(format(value, "f"))
+    if isinstance(value, dict):
+        return {_as_read(k): _as_read(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_read(v) for v in value]
+    return plain(value)
+
+
+def _difference(a: Any, b: Any, path: tuple = ()) -> tuple[tuple, Any, Any] | None:
+    """The first place where `a` and `b` differ (value and type): (path, a's, b's)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                return (*path, key), a.get(key), b.get(key)
+            found = _difference(a[key], b[key], (*path, key))
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _difference(x, y, (*path, i))
+            if found:
+                return found
+        return None if len(a) == len(b) else (path, a, b)
+    if type(a) is type(b) and (a == b or (isinstance(a, float) and math.isnan(a)
+                                          and math.isnan(b))):
+        return None
+    return path, a, b
+
+
+_UNSET: Any = object()
+
+
+def roundtrip_edit(text: str, mutate: Callable[[Any], None], expected: Any = _UNSET) -> str:
+    """`text` changed by `mutate` on ruamel's round-trip tree, in the file's line breaks.
+
+    Comment lines after the record stay last. ruamel can misread what it does not
+    expect (`! 007` it reads as 7) and crash on some comment layouts, so it must read
+    the file as load_fast does, and what it writes must read as what `mutate` made
+    (or `expected`); else YamlProblem (code `cannot-edit`) names the value.
+    """
+    eol = line_break(text)
+    if "\r" in text:  # ruamel writes LF: edit in LF, then back to the file's own
+        text = _BREAK_RE.sub("\n", text)
+    rt = RoundTrip(text)
+    if not isinstance(rt.data, dict):
+        raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
+    found = _difference(load_fast(text), _as_read(rt.data))
+    if found:
+        path, meant, misread = found
+        raise YamlProblem(f"cannot keep `{_dotted(path)}` as written: the round trip would "
+                          f"turn {_shown(meant)} into {_shown(misread)}; write the value "
+                          "quoted", locate(text, path)[0], code="cannot-edit")
+    keep_tail(rt.data, lambda: mutate(rt.data))
+    intended = _as_read(rt.data) if expected is _UNSET else expected
+    out = rt.dump()
+    try:
+        found = _difference(intended, load_fast(out))
+    except YamlProblem as p:  # a bug of ours or ruamel's: refused, never written
+        raise YamlProblem(f"cannot write this change faithfully ({p.message}); please "
+                          "report this", code="cannot-edit") from None
+    if found:
+        path, meant, written = found
+        raise YamlProblem(f"cannot write `{_dotted(path)}` faithfully (it would read back as "
+                          f"{_shown(written)}, not {_shown(meant)}); please report this",
+                          locate(text, path)[0] if path else 1, code="cannot-edit")
+    return out if eol == "\n" else out.replace("\n", eol)
+
+
+def _dotted(path: tuple) -> str:
+    """`activities[2].summary`: where a value is, as a user names it."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") \
+        or "the record"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def apply_sets(data: Any, changes: dict[str, Any], order: Sequence[str] = ()) -> None:
     """Set dotted keys (`next_step.due`) in a commented mapping, creating parents."""
     from ruamel.yaml.comments import CommentedMap
@@ -966,11 +1069,7 @@ def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> 
     Only the changed lines differ: comments, key order, quoting and flow style stay.
     A new top-level key goes where the documented `order` puts it.
     """
-    rt = RoundTrip(text)
-    if not isinstance(rt.data, dict):
-        raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
-    apply_sets(rt.data, changes, order)
-    return rt.dump()
+    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order))
 
 
 def split_tags(value: Any) -> list[str]:

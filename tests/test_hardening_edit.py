@@ -83,3 +83,46 @@ def test_a_line_break_in_a_number_is_refused_not_cut(acct: Repo, typed: str):
     refused(acct, BASE, [f"probability={typed}"], 2,
             "`probability` is one line: the value given has a line break "
             "(only text fields may hold several lines)")
+
+
+# ---------------------------- the round trip (log, items...), the byte-order mark
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+def test_logging_an_activity_keeps_the_line_endings(acct: Repo, eol: str):
+    put(acct, "\ufeff" + (BASE + "# about what follows\n").replace("\n", eol))
+    r = acct.run("log", "call", "acme-erp", "Intro call", "--date", "2026-11-02")
+    assert r.exit_code == 0, r.output
+    after = file_bytes(acct).decode()
+    assert after.startswith("\ufeff" + BASE.replace("\n", eol))
+    assert "\n" not in after.replace(eol, "") and after.endswith(f"# about what follows{eol}")
+    assert acct.run("check").exit_code == 0
+
+
+def test_a_structural_edit_refuses_what_it_cannot_keep(acct: Repo):
+    put(acct, BASE + "x: ! 007\n")
+    before, files = acct.head(), acct.snapshot()
+    r = acct.run("log", "call", "acme-erp", "Intro call")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.strip() == (
+        f"Error: {DEAL_FILE}:12: cannot keep `x` as written: the round trip would turn "
+        "'007' into 7; write the value quoted "
+        "(or make this change with `salescli deal edit acme-erp`)")
+    assert (acct.head(), acct.snapshot(), acct.status()) == (before, files, "")
+
+
+def test_a_layout_the_round_trip_cannot_read_is_refused_in_one_line(acct: Repo):
+    put(acct, BASE + "notes: # k\n  # c\n  value\n\n")
+    before, files = acct.head(), acct.snapshot()
+    r = acct.run("log", "call", "acme-erp", "Intro call")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.output
+    assert r.stderr.startswith(f"Error: {DEAL_FILE}:")
+    assert "salescli deal edit acme-erp" in r.stderr
+    assert (acct.head(), acct.snapshot(), acct.status()) == (before, files, "")
+
+
+def test_a_file_keeps_its_byte_order_mark(acct: Repo):
+    after = set_ok(acct, "\ufeff" + BASE + "notes: 'é'\n", "title=New")
+    assert after.decode() == "\ufeff" + NEW_TITLE \
+        + "notes: 'é'\n"
