@@ -26,7 +26,7 @@ from salescli.ids import check_id, slugify, unique_id
 from salescli.loader import parse_file, parse_text, raise_if_invalid
 from salescli.model import key_order
 from salescli.repo import KIND_DIRS
-from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail, replace_values
+from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail
 
 # what YAML reads as a line break: in a typed value, never a place to stop reading
 LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
@@ -103,6 +103,16 @@ class Session(Change):
             raise self._cannot(record, p) from None
         return self._replace(record, text)
 
+    def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
+        """Set (dotted) fields: the new values spliced in, every other byte kept."""
+        from salescli.yamlio import set_values
+
+        try:
+            text = set_values(record.text, changes, key_order(record.kind))
+        except YamlProblem as p:
+            raise self._cannot(record, p) from None
+        return self._replace(record, text)
+
     def _cannot(self, record: Loaded, p: YamlProblem) -> SalescliError:
         hint = (f" (or make this change with `salescli {record.kind} edit {record.id}`)"
                 if p.code == "cannot-edit" else "")
@@ -112,13 +122,6 @@ class Session(Change):
         model = self._validated(record.kind, record.path, text)
         self.write(record.path, "\ufeff" + text if record.bom else text)
         return Loaded(record.kind, record.id, record.path, text, model, record.bom)
-
-    def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
-        # one value on its own line (a stage, a date): replaced in place, no round trip
-        text = replace_values(record.text, changes)
-        if text is not None:
-            return self._replace(record, text)
-        return self.update(record, lambda data: sets(data, changes, record.kind))
 
     def create(self, kind: str, record_id: str, data: dict[str, Any],
                created: dt.date) -> Loaded:

@@ -126,3 +126,96 @@ def test_a_file_keeps_its_byte_order_mark(acct: Repo):
     after = set_ok(acct, "\ufeff" + BASE + "notes: 'é'\n", "title=New")
     assert after.decode() == "\ufeff" + NEW_TITLE \
         + "notes: 'é'\n"
+
+
+# ------------------------------------------ U+0085, U+2028, U+2029 in any field style
+
+
+@pytest.mark.parametrize("old", ["notes: 'old'\n", "notes: old\n", 'notes: "old"\n',
+                                 "notes: |\n  old\n", "notes: >\n  old\n"])
+@pytest.mark.parametrize("char,escape", [("\x85", "\\N"), ("\u2028", "\\L"),
+                                         ("\u2029", "\\P")])
+def test_a_hidden_line_break_is_stored_escaped_whatever_the_field_style(
+        acct: Repo, old: str, char: str, escape: str):
+    after = set_ok(acct, BASE + old, f"notes=a{char}b")
+    assert after.decode() == BASE + f'notes: "a{escape}b"\n'
+    assert shown(acct)["notes"] == f"a{char}b"
+
+
+# ------------------------------------------- line breaks and controls in a text value
+
+
+def test_a_crlf_typed_into_a_literal_block_keeps_its_cr(acct: Repo):
+    after = set_ok(acct, BASE + "notes: |\n  old\n", "notes=a\r\nb")
+    assert after.decode() == BASE + 'notes: "a\\r\\nb"\n'
+    assert shown(acct)["notes"] == "a\r\nb"
+
+
+def test_several_lines_typed_into_a_literal_block_stay_a_literal_block(acct: Repo):
+    after = set_ok(acct, BASE + "notes: |  # kept\n    old\n\nsource: referral\n",
+                   "notes=first\n  second\n")
+    assert after.decode() == BASE + ("notes: |  # kept\n    first\n      second\n\n"
+                                     "source: referral\n")
+    assert shown(acct)["notes"] == "first\n  second\n"
+
+
+def test_several_lines_typed_into_a_one_line_field_are_escaped(acct: Repo):
+    after = set_ok(acct, BASE + "notes: old  # kept\n", "notes=a\nb")
+    assert after.decode() == BASE + 'notes: "a\\nb" # kept\n'
+    assert shown(acct)["notes"] == "a\nb"
+
+
+def test_a_value_its_field_style_cannot_hold_is_escaped(acct: Repo):
+    after = set_ok(acct, BASE + "notes: old\n", "notes=a\tb")
+    assert after.decode() == BASE + 'notes: "a\\tb"\n'
+    after = set_ok(acct, BASE + "notes: 'old'\n", "notes=it's\x1b")
+    assert after.decode() == BASE + 'notes: "it\'s\\e"\n'
+    assert shown(acct)["notes"] == "it's\x1b"
+
+
+# ------------------------------------------------------ every other byte as it was
+
+
+def test_a_non_specific_tag_elsewhere_survives_an_edit(acct: Repo):
+    after = set_ok(acct, BASE + "x: ! 007\n", "title=New")
+    assert after.decode() == NEW_TITLE + "x: ! 007\n"
+
+
+def test_a_comment_on_an_empty_value_stays(acct: Repo):
+    after = set_ok(acct, BASE + "notes:  # todo\nsource: referral\n", "notes=hello")
+    assert after.decode() == BASE + "notes: hello # todo\nsource: referral\n"
+    after = set_ok(acct, BASE + "notes:            # todo\n", "notes=hello")
+    assert after.decode() == BASE + "notes: hello      # todo\n"
+
+
+@pytest.mark.parametrize("layout,changed", [
+    # ruamel: NotImplementedError: overlap in comment
+    ("notes: # k\n  # c\n  value\n\n", "notes: # k\n  # c\n  new text\n\n"),
+    # ruamel: AssertionError
+    ("notes:\n  # c\n  |  # e\n  value\n", "notes:\n  # c\n  |-  # e\n  new text\n"),
+    ("notes:\n  # first\n  # second\n  value\nsource: referral\n",
+     "notes:\n  # first\n  # second\n  new text\nsource: referral\n"),
+])
+def test_comment_lines_between_a_key_and_its_value(acct: Repo, layout: str, changed: str):
+    after = set_ok(acct, BASE + layout, "title=New")
+    assert after.decode() == NEW_TITLE + layout
+    after = set_ok(acct, BASE + layout, "notes=new text")
+    assert after.decode() == BASE + changed
+    assert shown(acct)["notes"] == "new text"
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+def test_a_file_keeps_its_line_endings(acct: Repo, eol: str):
+    text = (BASE + "notes: |\n  line one\n  line two\n").replace("\n", eol)
+    after = set_ok(acct, text, "title=New", "source=referral", "next_step.action=Call")
+    assert after.decode() == (
+        NEW_TITLE.replace("owner: anna\n", "owner: anna\nsource: referral\n")
+        + "next_step: {action: Call}\nnotes: |\n  line one\n  line two\n"
+    ).replace("\n", eol)
+    assert shown(acct)["notes"] == "line one\nline two\n"
+
+
+def test_mixed_line_endings_are_kept_line_by_line(acct: Repo):
+    text = BASE.replace("stage: needs-analysis\n", "stage: needs-analysis\r\n")
+    after = set_ok(acct, text, "title=New")
+    assert after.decode() == text.replace("Order-processing automation", "New")
