@@ -5,9 +5,12 @@ one line and changes nothing. Every test goes through the real CLI."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import ACCOUNT, Repo
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 BASE = ("id: acme-erp\ntitle: Order-processing automation\naccount: acme-oy\n"
@@ -219,3 +222,110 @@ def test_mixed_line_endings_are_kept_line_by_line(acct: Repo):
     text = BASE.replace("stage: needs-analysis\n", "stage: needs-analysis\r\n")
     after = set_ok(acct, text, "title=New")
     assert after.decode() == text.replace("Order-processing automation", "New")
+
+
+# ------------------------------------------------------------------ property tests
+
+STYLES = ("plain", "single", "double", "literal", "folded", "flow", "comment-between")
+HOSTILE = list("'\":#-?&*!|>%@`{}[],\\ ") + [
+    "\t", "\n", "\r", "\r\n", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\ufeff",
+    "  lead", "trail  ", "a: b", "# c", "- x", "ä", "€", "日本", "🙂", "yes", "010", "null"]
+hostile_text = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+    st.lists(st.sampled_from(HOSTILE), max_size=8).map("".join),
+)
+EOLS = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+def _field(style: str, old: str) -> str | None:
+    """`notes` (or `next_step.action`) holding `old` in `style`, with a comment; LF."""
+    from salescli.yamlio import double_quoted
+
+    if style == "plain":
+        return f"notes: {old}  # keep\n"
+    if style == "single":
+        return "notes: '" + old.replace("'", "''") + "'  # keep\n"
+    if style == "double":
+        return f"notes: {double_quoted(old)}  # keep\n"
+    if style in ("literal", "folded"):
+        if style == "folded" and "\n" in old.rstrip("\n"):
+            return None  # folding joins lines: only one line reads back as written
+        chomp = "" if old.endswith("\n") else "-"
+        lines = "".join(f"  {line}\n" if line else "\n" for line in old.rstrip("\n").split("\n"))
+        return f"notes: {'|' if style == 'literal' else '>'}{chomp}  # keep\n{lines}"
+    if style == "flow":
+        return f"next_step: {{action: {double_quoted(old)}, due: 2026-11-25}}  # keep\n"
+    return f"notes:  # keep\n  # about the notes\n  {double_quoted(old)}\n"
+
+
+def _read(text: str) -> object:
+    from salescli.yamlio import YamlProblem, load_fast
+
+    try:
+        return load_fast(text)
+    except YamlProblem:
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(STYLES), hostile_text, st.one_of(st.none(), hostile_text), EOLS)
+def test_a_set_writes_the_value_and_keeps_every_other_byte(style: str, old: str,
+                                                           new: str | None, eol: str):
+    from salescli.model import key_order
+    from salescli.yamlio import set_values
+
+    head = "# a deal\nid: x\ntitle: 'T'  # theirs\n"
+    tail = "owner: anna  # who\nitems:\n  - {name: Work, quantity: 1}\n\n# footer\n"
+    field = _field(style, old)
+    assume(field is not None)
+    head, field, tail = (part.replace("\n", eol) for part in (head, field, tail))
+    before = _read(head + field + tail)
+    key = "next_step.action" if style == "flow" else "notes"
+    where = before["next_step"] if style == "flow" and before else before
+    assume(isinstance(where, dict) and where.get(key.rpartition(".")[2]) == old)
+
+    after = set_values(head + field + tail, {key: new}, key_order("deal"))
+    where[key.rpartition(".")[2]] = new  # the old record with only that value changed
+    assert _read(after) == before, after
+    assert after.startswith(head) and after.endswith(tail), after
+    middle = after[len(head):len(after) - len(tail)]
+    assert "# keep" in middle, after  # the comment on the value's line stays
+    assert all(m.group() == eol for m in re.finditer(r"\r\n|\r|\n", middle)), after
+
+
+@pytest.fixture(scope="module")
+def prop_repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
+    from salescli.init import init_repository
+
+    repo = Repo(tmp_path_factory.mktemp("edit") / "crm")
+    init_repository(repo.root, "default")
+    repo.write("accounts/2026-10/acme-oy.yaml", ACCOUNT)
+    repo.commit()
+    return repo
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(STYLES), hostile_text,
+       hostile_text.filter(lambda s: "\x00" not in s), EOLS, st.booleans())
+def test_deal_set_writes_the_typed_value_and_keeps_every_other_byte(
+        prop_repo: Repo, style: str, old: str, typed: str, eol: str, bom: bool):
+    field = _field(style, old)
+    assume(field is not None)
+    head = ("\ufeff" if bom else "") + BASE.replace("\n", eol)
+    field = field.replace("\n", eol)
+    before = _read(head.lstrip("\ufeff") + field)
+    where = before.get("next_step") if style == "flow" and before else before
+    assume(isinstance(where, dict) and where.get("action" if style == "flow" else "notes") == old)
+    put(prop_repo, head + field)
+    r = prop_repo.run("deal", "set", "acme-erp",
+                      f"{'next_step.action' if style == 'flow' else 'notes'}={typed}")
+    assert r.exit_code == 0, r.output
+    after = file_bytes(prop_repo).decode()
+    assert after.startswith(head), after
+    assert "# keep" in after[len(head):]
+    data = shown(prop_repo)
+    value = data["next_step"]["action"] if style == "flow" else data["notes"]
+    cleared = typed.strip() in ("", "~", "null", "Null", "NULL")
+    assert value == (None if cleared else typed)
+    assert prop_repo.run("check").exit_code == 0
