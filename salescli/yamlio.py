@@ -908,8 +908,7 @@ def plain(value: Any) -> Any:
 # is read back and must be the old record with exactly those values changed. A value
 # the field's own style cannot hold is written double-quoted with escapes: that holds
 # any text on one line, in block and flow context alike. Only what splicing does not
-# do (a block list or mapping replaced by something else) takes ruamel's round trip,
-# which is checked the same way.
+# do (a tag before a `|` block, say) takes ruamel's round trip, checked the same way.
 
 # what a plain or single-quoted scalar on one line may hold: no break, tab or control
 _UNPRINTABLE = re.compile("[^\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
@@ -1082,7 +1081,7 @@ class _Splice:
         start, end = node.start_mark.index, node.end_mark.index
         if not isinstance(node, yaml.ScalarNode):
             if not node.flow_style:
-                return None  # a block list or mapping: the round trip's business
+                return self._replace_collection(key_node, node, value)
             style = None
         elif node.style in ("|", ">"):
             return self._replace_block(key_node, node, value)
@@ -1111,6 +1110,22 @@ class _Splice:
             new += " " * max(1, room)
             end += gap
         return text[:start] + new + text[end:]
+
+    def _replace_collection(self, key_node: Any, node: Any, value: Any) -> str | None:
+        """A block list or mapping: the new value on the key's line, the old lines gone.
+
+        A comment on the key's line stays; the comment lines after the old value do
+        too, for they are about what follows it.
+        """
+        text = self.text
+        colon = text.find(":", key_node.end_mark.index)
+        new = _render(value, None, False, self.escaped)
+        if new is None or colon < 0 or text[key_node.end_mark.index:colon].strip(" "):
+            return None
+        rest = text[colon + 1:_line_end(text, colon)]
+        kept = rest if rest.lstrip(" ").startswith("#") else ""
+        end = _line_end(text, _value_end(text, node))  # with its last item's comment
+        return text[:colon + 1] + (" " + new if new else "") + kept + text[end:]
 
     def _replace_block(self, key_node: Any, node: Any, value: Any) -> str | None:
         """A `|` or `>` value: a block again where the value can be one, else one line."""

@@ -224,6 +224,18 @@ def test_mixed_line_endings_are_kept_line_by_line(acct: Repo):
     assert after.decode() == text.replace("Order-processing automation", "New")
 
 
+def test_a_block_list_set_inline_keeps_the_comments_after_it(acct: Repo):
+    path = acct.root / "accounts/2026-10/acme-oy.yaml"
+    text = path.read_text().replace("owner: anna\n", "tags:  # mine\n  - a\n  - b  # old\n"
+                                    "# who looks after them\nowner: anna\n")
+    path.write_text(text)
+    acct.commit()
+    r = acct.run("account", "set", "acme-oy", "tags=c,d")
+    assert r.exit_code == 0, r.output
+    assert path.read_text() == text.replace("tags:  # mine\n  - a\n  - b  # old\n",
+                                            "tags: [c, d]  # mine\n")
+
+
 # ------------------------------------------------------------------ property tests
 
 STYLES = ("plain", "single", "double", "literal", "folded", "flow", "comment-between")

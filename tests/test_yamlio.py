@@ -294,7 +294,11 @@ def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
     ("a: x\n", {"a": "it's: y"}, "a: 'it''s: y'\n"),  # would not read back as text
     ("a: 1\n", {"a": "010"}, "a: '010'\n"),  # would read back as a number
     ("a: x\n", {"a": "tab\there"}, 'a: "tab\\there"\n'),
-    ("a:\n  b: 1\n", {"a": "z"}, "a: z\n"),  # a block mapping: the round trip's
+    ("a:\n  b: 1\n", {"a": "z"}, "a: z\n"),  # a block mapping
+    ("id: x\ntags:  # mine\n  - a\n  # inner\n  - b  # last\n# about z\nz: 1\n",
+     {"tags": ["c", "d"]}, "id: x\ntags: [c, d]  # mine\n# about z\nz: 1\n"),
+    ("a:\nid:\n- -\n# foot\n", {"id": Decimal("0.00")}, "a:\nid: 0.00\n# foot\n"),
+    ("id:\n  a: |\n    t\n\n# foot", {"id": None}, "id:\n\n# foot"),
     ("a: 1\n", {"b": "z"}, "a: 1\nb: z\n"),
     ("id: x\nowner: y  # who\n# footer\n", {"title": "T", "currency": "EUR"},
      "id: x\ntitle: T\ncurrency: EUR\nowner: y  # who\n# footer\n"),  # documented order
