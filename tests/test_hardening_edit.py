@@ -271,10 +271,11 @@ def _field(style: str, old: str) -> str | None:
 
 
 def _read(text: str) -> object:
-    from salescli.yamlio import YamlProblem, load_fast
+    """The record as salescli reads the file (raw U+2028 and the like refused), or None."""
+    from salescli.yamlio import YamlProblem, decode, load_fast
 
     try:
-        return load_fast(text)
+        return load_fast(decode(text.encode()))
     except YamlProblem:
         return None
 
