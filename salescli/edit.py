@@ -14,6 +14,7 @@ record's schema, or the command fails naming the file and the problem.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,10 @@ from salescli.ids import check_id, slugify, unique_id
 from salescli.loader import parse_file, parse_text, raise_if_invalid
 from salescli.model import key_order
 from salescli.repo import KIND_DIRS
-from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail, replace_values
+from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail
 
+# what YAML reads as a line break: in a typed value, never a place to stop reading
+LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
              "with", "evaluation", "requires")
@@ -53,6 +56,7 @@ class Loaded:
     path: Path
     text: str
     model: Any
+    bom: bool = False  # the file starts with a byte-order mark, which a change keeps
 
 
 class Session(Change):
@@ -72,7 +76,9 @@ class Session(Change):
         self.guard(path)
         parsed = parse_file(self.root, kind, path)
         raise_if_invalid(parsed, "fix the file first (see `salescli check`)")
-        return Loaded(kind, record_id, path, parsed.text or "", parsed.model)
+        with open(path, "rb") as fh:
+            bom = fh.read(3) == b"\xef\xbb\xbf"
+        return Loaded(kind, record_id, path, parsed.text or "", parsed.model, bom)
 
     def _validated(self, kind: str, path: Path, text: str) -> Any:
         """The new text's model, if it passes everything `check` would hold against it."""
@@ -89,28 +95,33 @@ class Session(Change):
 
     def update(self, record: Loaded, mutate: Callable[[Any], None]) -> Loaded:
         """Apply `mutate` to the record's round-trip tree, validate, write."""
-        from salescli.yamlio import RoundTrip
+        from salescli.yamlio import roundtrip_edit
 
         try:
-            rt = RoundTrip(record.text)
-            # the comment lines after the record stay last, whatever `mutate` adds
-            keep_tail(rt.data, lambda: mutate(rt.data))
-            text = rt.dump()
+            text = roundtrip_edit(record.text, mutate)
         except YamlProblem as p:
-            raise SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}") from None
+            raise self._cannot(record, p) from None
         return self._replace(record, text)
+
+    def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
+        """Set (dotted) fields: the new values spliced in, every other byte kept."""
+        from salescli.yamlio import set_values
+
+        try:
+            text = set_values(record.text, changes, key_order(record.kind))
+        except YamlProblem as p:
+            raise self._cannot(record, p) from None
+        return self._replace(record, text)
+
+    def _cannot(self, record: Loaded, p: YamlProblem) -> SalescliError:
+        hint = (f" (or make this change with `salescli {record.kind} edit {record.id}`)"
+                if p.code == "cannot-edit" else "")
+        return SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}{hint}")
 
     def _replace(self, record: Loaded, text: str) -> Loaded:
         model = self._validated(record.kind, record.path, text)
-        self.write(record.path, text)
-        return Loaded(record.kind, record.id, record.path, text, model)
-
-    def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
-        # one value on its own line (a stage, a date): replaced in place, no round trip
-        text = replace_values(record.text, changes)
-        if text is not None:
-            return self._replace(record, text)
-        return self.update(record, lambda data: sets(data, changes, record.kind))
+        self.write(record.path, "\ufeff" + text if record.bom else text)
+        return Loaded(record.kind, record.id, record.path, text, model, record.bom)
 
     def create(self, kind: str, record_id: str, data: dict[str, Any],
                created: dt.date) -> Loaded:
@@ -213,10 +224,15 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         if not sep or not key or not all(part for part in key.split(".")):
             raise UsageError(f"expected FIELD=VALUE, got {pair!r}")
-        try:
-            value = load_fast(f"v: {raw}\n")["v"] if raw.strip() else None
-        except YamlProblem:
+        if not raw.strip():
+            value: Any = None
+        elif LINE_BREAK.search(raw):  # YAML would read on past the break: text, whole
             value = raw
+        else:
+            try:
+                value = load_fast(f"v: {raw}\n")["v"]
+            except YamlProblem:
+                value = raw
         if value in (None, "") and raw.strip() not in ("", "~", "null", "Null", "NULL"):
             value = raw  # `#1`, `|`, `>`: text for a text field, refused by any other
         if isinstance(value, dict | list):
@@ -282,6 +298,9 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
         field = next(f for n, f in owner.model_fields.items() if (f.alias or n) == name)
+        if value is not None and LINE_BREAK.search(raw[key]) and not _is_text(field.annotation):
+            raise UsageError(f"`{key}` is one line: the value given has a line break "
+                             "(only text fields may hold several lines)")
         if value is not None and _is_text(field.annotation):
             changes[key] = raw[key]  # exactly as typed: `#1`, `007` and `yes` stay text
         elif isinstance(value, str) and value == raw[key] and _nested_model_field(field):
@@ -297,9 +316,17 @@ def check_listed(changes: dict[str, Any], settings: Any) -> None:
             choose(changes[key], getattr(settings, attr), key)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def describe(changes: dict[str, Any]) -> tuple[str, str]:
-    """(`k=v, ...` for the user, the commit subject's summary of it)."""
-    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
+    """(`k=v, ...` for the user, the commit subject's summary of it), each one line.
+
+    A line break or control character in a value shows as its escape (`a\\nb`).
+    """
+    summary = ", ".join(
+        f"{k}=" + _CONTROL.sub(lambda m: repr(m.group())[1:-1], "" if v is None else str(v))
+        for k, v in changes.items())
     return summary, summary if len(summary) <= 60 else ", ".join(changes)
 
 

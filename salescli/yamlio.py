@@ -844,6 +844,15 @@ class RoundTrip:
             raise _ruamel_problem(err) from None
         except ValueError as err:  # ruamel raises plain ValueError for 2026-02-30
             raise YamlProblem(str(err)) from None
+        except Exception as err:  # noqa: BLE001 - ruamel's own bugs: one line, no traceback
+            # NotImplementedError "overlap in comment", AssertionError: both seen on
+            # comment lines between a key and its value, which YAML allows
+            found = re.search(r"line: (\d+)", str(err))
+            raise YamlProblem(
+                f"cannot rewrite this file's layout (ruamel.yaml fails with "
+                f"{type(err).__name__}); a comment between a key and its value is the "
+                "usual cause: move it above the key",
+                int(found.group(1)) + 1 if found else 1, code="cannot-edit") from None
 
     def dump(self) -> str:
         buf = io.StringIO()
@@ -918,40 +927,439 @@ def plain(value: Any) -> Any:
     return value
 
 
-def replace_values(text: str, changes: dict[str, Any]) -> str | None:
-    """`text` with new values on existing top-level `key: value` lines, or None.
+# ------------------------------------------------------------------ in-place edits
+#
+# A `set` changes values, not the file: each new value goes into the text where the
+# old one was (or on a new line where its key belongs), so comments, quoting, line
+# endings, a byte-order mark and every other byte stay as they were. What is written
+# is read back and must be the old record with exactly those values changed. A value
+# the field's own style cannot hold is written double-quoted with escapes: that holds
+# any text on one line, in block and flow context alike. Only what splicing does not
+# do (a tag before a `|` block, say) takes ruamel's round trip, checked the same way.
 
-    The commonest edits (a deal's stage, a date, a status) change one value on one
-    line: done here, every other byte stays as it was and ruamel is not even
-    imported. Only for keys on a line of their own at column 0 with a plain value
-    (a comment after it stays), and for text, whole numbers and dates written as one
-    plain scalar. The result must read back as the old record with exactly these
-    values changed, else the caller takes the round-trip path.
+# what a plain or single-quoted scalar on one line may hold: no break, tab or control
+_UNPRINTABLE = re.compile("[^\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                          "\U00010000-\U0010ffff]")
+_ESCAPES = {"\0": "0", "\x07": "a", "\b": "b", "\t": "t", "\n": "n", "\x0b": "v",
+            "\x0c": "f", "\r": "r", "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N",
+            "\u2028": "L", "\u2029": "P"}
+_BLOCK_HEADER_RE = re.compile(r"[|>][-+0-9]*")
+_CONTENT_RE = re.compile(r"[^ \r\n]")
+
+
+def double_quoted(value: str) -> str:
+    """`value` as a double-quoted scalar on one line: any text, valid in any context."""
+    out = []
+    for ch in value:
+        escape = _ESCAPES.get(ch)
+        if escape is not None:
+            out.append("\\" + escape)
+        elif _UNPRINTABLE.match(ch):
+            code = ord(ch)
+            out.append(f"\\x{code:02X}" if code < 0x100 else
+                       f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _plain_ok(value: str, flow: bool) -> bool:
+    """May `value` be written unquoted and read back as this very text?"""
+    if (not value or value != value.strip(" ") or _UNPRINTABLE.search(value)
+            or value[0] in _NOT_FIRST or (value[0] == "-" and value[1:2] in ("", " "))
+            or ": " in value or " #" in value or value[-1] == ":" or value == "="):
+        return False  # `=` is a plain string to libyaml, a tagged value to ruamel
+    if flow and any(c in value for c in ",[]{}:#"):
+        return False
+    try:
+        return resolve_plain(value) == value  # not `010`, `true`, `null`: another type
+    except ValueError:  # 2026-02-30, `<<`
+        return False
+
+
+def _render(value: Any, style: str | None, flow: bool, escaped: bool) -> str | None:
+    """A value's text on one line, in the old value's quoting `style` where it fits.
+
+    None for what is not a scalar or a small inline list or mapping of them.
     """
-    before = load_block(text)
-    if before is NOT_BLOCK or not isinstance(before, dict):
-        return None
-    for key, value in changes.items():
-        if key not in before or type(value) not in (str, int, _dt.date):
+    if value is None:
+        return "null" if flow else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        return repr(value) if math.isfinite(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        if escaped or style == '"':
+            return double_quoted(value)
+        if style != "'" and _plain_ok(value, flow):
+            return value
+        if not _UNPRINTABLE.search(value):
+            return "'" + value.replace("'", "''") + "'"
+        return double_quoted(value)
+    if isinstance(value, dict):  # keys are field names: plain unless they cannot be
+        items = [(_render(k, None, True, False), _render(v, None, True, escaped))
+                 for k, v in value.items()]
+        if any(k is None or v is None for k, v in items):
             return None
-        plain = value.isoformat() if isinstance(value, _dt.date) else str(value)
-        found = list(re.finditer(rf"^{re.escape(key)}:( +)([^\n]*)$", text, re.M))
-        if len(found) != 1 or not found[0].group(2) or found[0].group(2)[0] in "'\"[{|>&*!":
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        texts = [_render(v, None, True, escaped) for v in value]
+        if any(t is None for t in texts):
             return None
-        m = found[0]
-        rest = m.group(2)
-        cut = rest.find(" #")
-        tail = ""
-        if cut > 0:  # a comment stays in its column, as ruamel keeps it, if there is room
-            comment = rest[cut:].lstrip(" ")
-            tail = " " * max(1, len(rest) - len(comment) - len(plain)) + comment
-        text = text[:m.start(2)] + plain + tail + text[m.end(2):]
-    after = load_block(text)
-    expected = {**before, **changes}
-    if after is NOT_BLOCK or list(after) != list(expected) or any(
-            type(after[k]) is not type(v) or after[k] != v for k, v in expected.items()):
+        return "[" + ", ".join(t for t in texts if t is not None) + "]"
+    return None
+
+
+def _block_lines(value: str, indicator: str, column: int, indent: int
+                 ) -> tuple[str, list[str]] | None:
+    """(header, content lines) of `value` as a block scalar indented `indent`, else None.
+
+    `column` is the key's: leading spaces in the text need the indentation said in
+    the header. Never for a value ending in two line breaks: keep-chomping (`|+`)
+    would take in the blank lines that follow it in the file.
+    """
+    body = value[:-1] if value.endswith("\n") else value
+    if not body or body.endswith("\n") or _UNPRINTABLE.search(body.replace("\n", "")):
         return None
-    return text
+    lines = body.split("\n")
+    header = "|" if len(lines) > 1 else indicator  # folding would join the lines
+    if next(line for line in lines if line)[0] == " ":
+        if not 0 < indent - column <= 9:
+            return None
+        header += str(indent - column)
+    header += "" if value.endswith("\n") else "-"
+    return header, [" " * indent + line if line else "" for line in lines]
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Where the line holding `pos` ends (its line break, or the end of the text)."""
+    m = _BREAK_RE.search(text, pos)
+    return m.start() if m else len(text)
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Where the line holding `pos` starts."""
+    return max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+
+
+def _next_line(text: str, pos: int) -> int:
+    """Where the line after the one holding `pos` starts (or the end of the text)."""
+    m = _BREAK_RE.search(text, pos)
+    return m.end() if m else len(text)
+
+
+def _last_content(text: str, start: int, end: int) -> int:
+    """End of the last line in text[start:end] with more than spaces on it, else start."""
+    for i in range(end - 1, start - 1, -1):
+        if text[i] not in " \r\n":
+            return _line_end(text, i)
+    return start
+
+
+def _value_end(text: str, node: Any) -> int:
+    """Where a value's last line ends, not counting blank or comment lines after it."""
+    yaml = _fast()["yaml"]
+    if isinstance(node, yaml.ScalarNode):
+        if node.style in ("|", ">"):
+            return _last_content(text, node.start_mark.index, node.end_mark.index)
+        return node.end_mark.index
+    if node.flow_style or not node.value:
+        return node.end_mark.index
+    last = node.value[-1]
+    return _value_end(text, last[1] if isinstance(node, yaml.MappingNode) else last)
+
+
+class _Splice:
+    """One change spliced into a record's text, or None where it would take guessing."""
+
+    def __init__(self, text: str, escaped: bool):
+        self.text = text
+        self.escaped = escaped  # every text value double-quoted: the style that always fits
+        self.eol = line_break(text)
+
+    def set(self, path: list[str], value: Any, order: Sequence[str]) -> str | None:
+        f = _fast()
+        yaml = f["yaml"]
+        node = yaml.compose(self.text, Loader=f["Composer"])
+        for depth, key in enumerate(path):
+            rest = path[depth + 1:]
+            entry = next((e for e in node.value if isinstance(e[0], yaml.ScalarNode)
+                          and e[0].value == key), None)
+            if entry is None:
+                return self._insert(node, key, _nested(rest, value), order if depth == 0 else ())
+            key_node, child = entry
+            if not rest or not isinstance(child, yaml.MappingNode):
+                # a parent that is not a mapping becomes one, as apply_sets makes it
+                return self._replace(key_node, child, _nested(rest, value), node.flow_style)
+            node = child
+        return None  # pragma: no cover - the loop returns
+
+    def _replace(self, key_node: Any, node: Any, value: Any, flow: bool) -> str | None:
+        yaml = _fast()["yaml"]
+        text = self.text
+        start, end = node.start_mark.index, node.end_mark.index
+        if not isinstance(node, yaml.ScalarNode):
+            if not node.flow_style:
+                return self._replace_collection(key_node, node, value)
+            style = None
+        elif node.style in ("|", ">"):
+            return self._replace_block(key_node, node, value)
+        else:
+            style = node.style or None
+        new = _render(value, style, flow, self.escaped)
+        if new is None:
+            return None
+        same_line = node.start_mark.line == key_node.start_mark.line
+        if not new and not same_line:
+            new = "null"  # not an empty line where the value was
+        if start == end and isinstance(node, yaml.ScalarNode):  # `key:` with no value
+            if text[start - 1:start] != ":":
+                return None
+            new = " " + new if new else ""
+        elif not new:
+            start = text.rindex(":", 0, start) + 1  # `key:`, no space left after it
+        # spaces then a comment after the value: the comment keeps its column if it can
+        line_end = _line_end(text, end)
+        after = text[end:line_end]
+        gap = len(after) - len(after.lstrip(" "))
+        if not after.strip(" "):
+            end = line_end  # no trailing spaces after a new value
+        elif node.start_mark.line == node.end_mark.line and after.lstrip(" ")[0] == "#":
+            room = end - start + gap - len(new)
+            new += " " * max(1, room)
+            end += gap
+        return text[:start] + new + text[end:]
+
+    def _replace_collection(self, key_node: Any, node: Any, value: Any) -> str | None:
+        """A block list or mapping: the new value on the key's line, the old lines gone.
+
+        A comment on the key's line stays; the comment lines after the old value do
+        too, for they are about what follows it.
+        """
+        text = self.text
+        colon = text.find(":", key_node.end_mark.index)
+        new = _render(value, None, False, self.escaped)
+        if new is None or colon < 0 or text[key_node.end_mark.index:colon].strip(" "):
+            return None
+        rest = text[colon + 1:_line_end(text, colon)]
+        kept = rest if rest.lstrip(" ").startswith("#") else ""
+        end = _line_end(text, _value_end(text, node))  # with its last item's comment
+        return text[:colon + 1] + (" " + new if new else "") + kept + text[end:]
+
+    def _replace_block(self, key_node: Any, node: Any, value: Any) -> str | None:
+        """A `|` or `>` value: a block again where the value can be one, else one line."""
+        text = self.text
+        start = node.start_mark.index
+        header_end = _line_end(text, start)
+        header = _BLOCK_HEADER_RE.match(text, start)
+        if header is None:  # `! |`: a tag first; the round trip's business
+            return None
+        comment = text[header.end():header_end]  # `|  # about it` keeps its comment
+        end = _last_content(text, header_end, node.end_mark.index)
+        column = key_node.start_mark.column
+        if isinstance(value, str) and not self.escaped:
+            digits = re.search(r"\d", header.group())
+            first = _CONTENT_RE.search(text, header_end, end)
+            if digits:
+                indent = column + int(digits.group())
+            else:  # the old content's indent, else the usual one
+                indent = first.start() - _line_start(text, first.start()) if first \
+                    else column + 2
+            block = _block_lines(value, header.group()[0], column, max(indent, column + 1))
+            if block is not None:
+                head, lines = block
+                return text[:start] + head + comment + self.eol + self.eol.join(lines) \
+                    + text[end:]
+        new = _render(value, None, False, self.escaped)
+        if new is None:
+            return None
+        if not new:
+            start = text.rindex(":", 0, start) + 1
+        return text[:start] + new + comment + text[end:]
+
+    def _insert(self, mapping: Any, key: str, value: Any, order: Sequence[str]) -> str | None:
+        """A new `key: value` in `mapping`: on a line of its own where `order` puts it."""
+        text = self.text
+        entries = mapping.value
+        if mapping.flow_style:
+            new = _render(value, None, True, self.escaped)
+            if new is None:
+                return None
+            if not entries:
+                pos = mapping.start_mark.index + 1
+                return text[:pos] + f"{key}: {new}" + text[pos:]
+            pos = entries[-1][1].end_mark.index
+            return text[:pos] + f", {key}: {new}" + text[pos:]
+        new = _render(value, None, False, self.escaped)
+        if new is None:
+            return None
+        after = entries[-1] if entries else None
+        if order and key in order:
+            rank = order.index(key)
+            before = [e for e in entries if e[0].value in order
+                      and order.index(e[0].value) < rank]
+            after = before[-1] if before else None
+        line = " " * mapping.start_mark.column + key + ":" + (" " + new if new else "") + self.eol
+        if after is None:  # first of all: on the first key's line, after any comment
+            pos = _line_start(text, entries[0][0].start_mark.index)
+            return text[:pos] + line + text[pos:]
+        pos = _next_line(text, _value_end(text, after[1]))
+        if pos == len(text) and text and text[-1] not in "\r\n":
+            line = self.eol + line
+        return text[:pos] + line + text[pos:]
+
+
+def _nested(path: list[str], value: Any) -> Any:
+    """The value to set at the first of `path`: mappings down to `value`."""
+    for key in reversed(path):
+        value = {key: value}
+    return value
+
+
+def _after_sets(data: dict, changes: dict[str, Any]) -> dict:
+    """The record as it must read after `changes`, as apply_sets makes them."""
+    import copy
+
+    data = copy.deepcopy(data)
+    for dotted_key, value in changes.items():
+        keys = dotted_key.split(".")
+        target = data
+        for key in keys[:-1]:
+            if not isinstance(target.get(key), dict):
+                target[key] = {}
+            target = target[key]
+        target[keys[-1]] = _as_read(value)
+    return data
+
+
+def _reads_as(text: str, expected: Any) -> bool:
+    try:
+        return _difference(load_fast(text), expected) is None
+    except YamlProblem:
+        return False
+
+
+def set_values(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
+    """`text` with `{"value": 52000, "next_step.due": date}` set, every other byte kept.
+
+    A new top-level key goes where the documented `order` puts it. Raises YamlProblem
+    when no way of writing the values reads back as exactly them.
+    """
+    before = load_fast(text)
+    if not isinstance(before, dict):
+        raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
+    expected = _after_sets(before, changes)
+    for escaped in (False, True):
+        spliced: str | None = text
+        for key, value in changes.items():
+            spliced = _Splice(spliced, escaped).set(key.split("."), value, order)
+            if spliced is None:
+                break
+        if spliced is not None and _reads_as(spliced, expected):
+            return spliced
+    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order), expected)
+
+
+# --------------------------------------------------------- round-trip edits, checked
+
+_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def line_break(text: str) -> str:
+    """The file's own line break (the first one in it; LF for a file of one line)."""
+    m = _BREAK_RE.search(text)
+    return m.group() if m else "\n"
+
+
+def _as_read(value: Any) -> Any:
+    """A value to be written (ruamel's types, money) as load_fast reads it back."""
+    if isinstance(value, Decimal):
+        return resolve_plain(format(value, "f"))
+    if isinstance(value, dict):
+        return {_as_read(k): _as_read(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_read(v) for v in value]
+    return plain(value)
+
+
+def _difference(a: Any, b: Any, path: tuple = ()) -> tuple[tuple, Any, Any] | None:
+    """The first place where `a` and `b` differ (value and type): (path, a's, b's)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                return (*path, key), a.get(key), b.get(key)
+            found = _difference(a[key], b[key], (*path, key))
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _difference(x, y, (*path, i))
+            if found:
+                return found
+        return None if len(a) == len(b) else (path, a, b)
+    if type(a) is type(b) and (a == b or (isinstance(a, float) and math.isnan(a)
+                                          and math.isnan(b))):
+        return None
+    return path, a, b
+
+
+_UNSET: Any = object()
+
+
+def roundtrip_edit(text: str, mutate: Callable[[Any], None], expected: Any = _UNSET) -> str:
+    """`text` changed by `mutate` on ruamel's round-trip tree, in the file's line breaks.
+
+    Comment lines after the record stay last. ruamel can misread what it does not
+    expect (`! 007` it reads as 7) and crash on some comment layouts, so it must read
+    the file as load_fast does, and what it writes must read as what `mutate` made
+    (or `expected`); else YamlProblem (code `cannot-edit`) names the value.
+    """
+    eol = line_break(text)
+    if "\r" in text:  # ruamel writes LF: edit in LF, then back to the file's own
+        text = _BREAK_RE.sub("\n", text)
+    rt = RoundTrip(text)
+    if not isinstance(rt.data, dict):
+        raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
+    found = _difference(load_fast(text), _as_read(rt.data))
+    if found:
+        path, meant, misread = found
+        raise YamlProblem(f"cannot keep `{_dotted(path)}` as written: the round trip would "
+                          f"turn {_shown(meant)} into {_shown(misread)}; write the value "
+                          "quoted", locate(text, path)[0], code="cannot-edit")
+    keep_tail(rt.data, lambda: mutate(rt.data))
+    intended = _as_read(rt.data) if expected is _UNSET else expected
+    out = rt.dump()
+    try:
+        found = _difference(intended, load_fast(out))
+    except YamlProblem as p:  # a bug of ours or ruamel's: refused, never written
+        raise YamlProblem(f"cannot write this change faithfully ({p.message}); please "
+                          "report this", code="cannot-edit") from None
+    if found:
+        path, meant, written = found
+        raise YamlProblem(f"cannot write `{_dotted(path)}` faithfully (it would read back as "
+                          f"{_shown(written)}, not {_shown(meant)}); please report this",
+                          locate(text, path)[0] if path else 1, code="cannot-edit")
+    return out if eol == "\n" else out.replace("\n", eol)
+
+
+def _dotted(path: tuple) -> str:
+    """`activities[2].summary`: where a value is, as a user names it."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") \
+        or "the record"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def apply_sets(data: Any, changes: dict[str, Any], order: Sequence[str] = ()) -> None:
@@ -993,11 +1401,7 @@ def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> 
     Only the changed lines differ: comments, key order, quoting and flow style stay.
     A new top-level key goes where the documented `order` puts it.
     """
-    rt = RoundTrip(text)
-    if not isinstance(rt.data, dict):
-        raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
-    apply_sets(rt.data, changes, order)
-    return rt.dump()
+    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order))
 
 
 def split_tags(value: Any) -> list[str]:

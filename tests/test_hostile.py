@@ -129,13 +129,14 @@ def test_memory_stays_bounded_on_hostile_files(filled: Repo):
     assert codes == ["too-large]", "unsupported]", "too-deep]"]
 
 
-def test_bom_is_accepted_and_an_edit_drops_it(filled: Repo):
+def test_bom_is_accepted_and_an_edit_keeps_it(filled: Repo):
     path = filled.root / DEAL_FILE
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     filled.commit("bom")
     assert check_lines(filled) == (0, [])
     assert timed(filled, "deal", "set", "acme-erp", "value=50000").exit_code == 0
-    assert path.read_text() == DEAL.lstrip("\n").replace("value: 48000.00", "value: 50000.00")
+    assert path.read_text() == "\ufeff" + DEAL.lstrip("\n").replace("value: 48000.00",
+                                                                    "value: 50000.00")
 
 
 def test_tabs_in_quoted_values_and_block_text_are_accepted(filled: Repo):
@@ -143,16 +144,16 @@ def test_tabs_in_quoted_values_and_block_text_are_accepted(filled: Repo):
     assert check_lines(filled) == (0, [])
 
 
-def test_crlf_is_accepted_and_an_edit_writes_lf(filled: Repo):
+def test_crlf_is_accepted_and_an_edit_keeps_it(filled: Repo):
     path = filled.root / DEAL_FILE
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     filled.commit("crlf")
     assert check_lines(filled) == (0, [])
     r = timed(filled, "deal", "set", "acme-erp", "value=50000")
     assert r.exit_code == 0, r.output
-    text = path.read_bytes()
-    assert b"\r" not in text  # SPEC §1: files are LF; the values are kept
-    assert text.decode() == DEAL.lstrip("\n").replace("value: 48000.00", "value: 50000.00")
+    text = path.read_bytes()  # the file's own line endings; only the value changed
+    assert text.decode() == DEAL.lstrip("\n").replace("value: 48000.00", "value: 50000.00"
+                                                      ).replace("\n", "\r\n")
 
 
 def test_huge_amount_in_a_file_is_a_schema_error(filled: Repo):

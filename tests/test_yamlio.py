@@ -257,7 +257,7 @@ def test_a_tab_and_a_control_character_are_refused_not_a_traceback():
     assert err.value.line == 2 and "U+001B" in err.value.message
 
 
-# ---- one value replaced on its line, without the round trip
+# ---- values spliced into the text, without the round trip
 
 simple_value = st.one_of(
     st.sampled_from(["proposal", "anna", "Acme Oy", "no", "1:20", "a-b", "x#y", "é"]),
@@ -268,21 +268,20 @@ simple_value = st.one_of(
 @given(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
                        st.one_of(simple_value, record_value), min_size=1, max_size=6),
        st.data())
-def test_replacing_a_value_on_its_line_reads_as_the_round_trip_edit(data: dict, draw):
-    from salescli.yamlio import dump_new, replace_values
+def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
+    from salescli.yamlio import dump_new, set_values
 
     text = dump_new(data) + draw.draw(st.sampled_from(["", "# after\n"]))
     key = draw.draw(st.sampled_from(sorted(data)))
     value = draw.draw(st.one_of(simple_value, st.text(max_size=12)))
-    replaced = replace_values(text, {key: value})
-    if replaced is None:
-        return  # the round trip's business
+    spliced = set_values(text, {key: value})
     expected = {**load_fast(text), key: value}
-    assert _same(load_fast(replaced), expected), replaced
-    assert _same(load_fast(replaced), load_fast(edit_text(text, {key: value})))
-    changed = changed_lines(text, replaced)
-    assert replaced == text or (len(changed) == 2 and changed[0].startswith(f"-{key}:")), \
-        changed
+    assert _same(load_fast(spliced), expected), spliced
+    assert _same(load_fast(spliced), load_fast(edit_text(text, {key: value})))
+    if not isinstance(data[key], dict | list) or not data[key]:  # one line: only it changes
+        changed = changed_lines(text, spliced)
+        assert spliced == text or (len(changed) == 2 and changed[0].startswith(f"-{key}:")), \
+            changed
 
 
 @pytest.mark.parametrize("text,changes,expected", [
@@ -290,13 +289,35 @@ def test_replacing_a_value_on_its_line_reads_as_the_round_trip_edit(data: dict, 
      "a: 1\nstage: yes # since May\nb: 2\n"),  # the comment keeps its column
     ("stage: x  # c\n", {"stage": "proposal"}, "stage: proposal # c\n"),
     ("d: 2026-01-01\n", {"d": dt.date(2026, 2, 1)}, "d: 2026-02-01\n"),
-    ("a: 'x #y'\n", {"a": "z"}, None),  # quoted: the round trip decides
-    ("a:\n  b: 1\n", {"a": "z"}, None),  # nested
-    ("a: 1\n", {"b": "z"}, None),  # a new key goes to its documented place
-    ("a: 1\n", {"a": "yes: no"}, None),  # would not read back as text
-    ("a: 1\n", {"a": "010"}, None),  # would read back as a number
+    ("a: 'x #y'\n", {"a": "z"}, "a: 'z'\n"),  # the field's quoting stays
+    ('a: "x"  # c\n', {"a": "it's"}, 'a: "it\'s" # c\n'),
+    ("a: x\n", {"a": "it's: y"}, "a: 'it''s: y'\n"),  # would not read back as text
+    ("a: 1\n", {"a": "010"}, "a: '010'\n"),  # would read back as a number
+    ("a: x\n", {"a": "tab\there"}, 'a: "tab\\there"\n'),
+    ("a:\n  b: 1\n", {"a": "z"}, "a: z\n"),  # a block mapping
+    ("id: x\ntags:  # mine\n  - a\n  # inner\n  - b  # last\n# about z\nz: 1\n",
+     {"tags": ["c", "d"]}, "id: x\ntags: [c, d]  # mine\n# about z\nz: 1\n"),
+    ("a:\nid:\n- -\n# foot\n", {"id": Decimal("0.00")}, "a:\nid: 0.00\n# foot\n"),
+    ("id:\n  a: |\n    t\n\n# foot", {"id": None}, "id:\n\n# foot"),
+    ("a: 1\n", {"b": "z"}, "a: 1\nb: z\n"),
+    ("id: x\nowner: y  # who\n# footer\n", {"title": "T", "currency": "EUR"},
+     "id: x\ntitle: T\ncurrency: EUR\nowner: y  # who\n# footer\n"),  # documented order
+    ("id: x\nnext_step: {action: a}\n", {"next_step.due": dt.date(2027, 1, 2)},
+     "id: x\nnext_step: {action: a, due: 2027-01-02}\n"),
+    ("id: x\nnext_step: {}\n", {"next_step.action": "Call: now"},
+     "id: x\nnext_step: {action: 'Call: now'}\n"),
+    ("id: x\nnext_step:\n  action: a\n# c\n", {"next_step.due": dt.date(2027, 1, 2)},
+     "id: x\nnext_step:\n  action: a\n  due: 2027-01-02\n# c\n"),
+    ("id: x\nnext_step: soon\n", {"next_step.due": dt.date(2027, 1, 2)},
+     "id: x\nnext_step: {due: 2027-01-02}\n"),
+    ("id: x\nprobability: 40  # c\n", {"probability": None}, "id: x\nprobability:     # c\n"),
+    ("id: x\nnotes: |\n  a\n\n  b\n\nz: 1\n", {"notes": "c"}, "id: x\nnotes: |-\n  c\n\nz: 1\n"),
+    ("id: x\nnotes: >2\n   a\nz: 1\n", {"notes": " b\n"}, "id: x\nnotes: >2\n   b\nz: 1\n"),
+    ("id: x\nnotes: |\n  a\nz: 1\n", {"notes": None}, "id: x\nnotes:\nz: 1\n"),
+    ("id: x\nnotes: |+\n  a\n\n", {"notes": "b\n\n"}, 'id: x\nnotes: "b\\n\\n"\n\n'),
+    ("id: x", {"value": Decimal("5.00")}, "id: x\nvalue: 5.00\n"),
 ])
-def test_replace_values(text: str, changes: dict, expected: str | None):
-    from salescli.yamlio import replace_values
+def test_set_values(text: str, changes: dict, expected: str):
+    from salescli.yamlio import set_values
 
-    assert replace_values(text, changes) == expected
+    assert set_values(text, changes, key_order("deal")) == expected
