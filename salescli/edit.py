@@ -316,17 +316,15 @@ def check_listed(changes: dict[str, Any], settings: Any) -> None:
             choose(changes[key], getattr(settings, attr), key)
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def describe(changes: dict[str, Any]) -> tuple[str, str]:
     """(`k=v, ...` for the user, the commit subject's summary of it), each one line.
 
     A line break or control character in a value shows as its escape (`a\\nb`).
     """
-    summary = ", ".join(
-        f"{k}=" + _CONTROL.sub(lambda m: repr(m.group())[1:-1], "" if v is None else str(v))
-        for k, v in changes.items())
+    from salescli.output import terminal_safe
+
+    summary = ", ".join(f"{k}=" + terminal_safe("" if v is None else str(v), cell=True)
+                        for k, v in changes.items())
     return summary, summary if len(summary) <= 60 else ", ".join(changes)
 
 

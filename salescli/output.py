@@ -17,16 +17,17 @@ _FORMULA_START = ("=", "+", "-", "@")
 # detect `;` and tab), so `a;=1` can never become a cell `=1`
 _CSV_QUOTE = re.compile('[,"\r\n;\t]')
 # What a terminal acts on: C0 controls (ESC starts CSI and OSC sequences), DEL, and
-# C1 controls (U+009B is a one-character CSI). Newline and tab are kept as layout.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_IN_CELL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# C1 controls (U+009B is a one-character CSI), and the line separators U+2028/U+2029.
+# Newline and tab are kept as layout.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_IN_CELL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _JSON_RAW = re.compile("[\x7f-\x9f]")  # json.dumps escapes C0 itself, not these
 _NAMED = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
 
 
 def _visible(match: re.Match[str]) -> str:
     char = match.group()
-    return _NAMED.get(char) or f"\\x{ord(char):02x}"
+    return _NAMED.get(char) or repr(char)[1:-1]  # \x1b, \x85, \u2028
 
 
 def terminal_safe(text: str, cell: bool = False) -> str:

@@ -72,12 +72,13 @@ def assert_only_salescli_fields(repo: Repo, event: str, reason: str | None = Non
     assert len(subject.splitlines()) == 1 and message.startswith(subject + "\n\n")
 
 
+# a `set` summary shows a value's line breaks and controls escaped, as printed output does
 @pytest.mark.parametrize("title, subject", [
-    (f"Real\n{FORGED}", f"set title=Real {FORGED}"),
-    (f"T\n\n{SIGNED}", f"set title=T {SIGNED}"),
-    ("T\u2028Reason: forged", "set title=T Reason: forged"),
-    ("T\rReason: forged\x85x", "set title=T Reason: forged x"),
-    ("T\x1b[2K\rReason: forged", "set title=T [2K Reason: forged"),
+    (f"Real\n{FORGED}", f"set title=Real\\n{FORGED}"),
+    (f"T\n\n{SIGNED}", f"set title=T\\n\\n{SIGNED}"),
+    ("T\u2028Reason: forged", "set title=T\\u2028Reason: forged"),
+    ("T\rReason: forged\x85x", "set title=T\\rReason: forged\\x85x"),
+    ("T\x1b[2K\rReason: forged", "set title=T\\x1b[2K\\rReason: forged"),
 ])
 def test_a_title_stays_on_the_subject_line(filled: Repo, title: str, subject: str):
     r = filled.run("deal", "set", "acme-erp", f"title={title}")
@@ -105,7 +106,7 @@ def test_an_owner_name_stays_on_the_subject_line(filled: Repo):
     r = filled.run("deal", "set", "acme-erp", f"owner=eve\n{FORGED}")
     assert r.exit_code == 0, r.output
     assert filled.git("log", "-1", "--format=%s").rstrip("\n") == (
-        f"deal(acme-erp): set owner=eve {FORGED}")
+        f"deal(acme-erp): set owner=eve\\n{FORGED}")
     assert_only_salescli_fields(filled, "set")
 
 
