@@ -70,18 +70,19 @@ Progress = Callable[[int], None]
 
 @functools.cache  # compiled on first use: a warm report never scans a blob
 def _key_line(names: Sequence[str]) -> re.Pattern[bytes]:
-    # a wanted key at column 0, its rest of line, and whether a nested value follows
+    # a wanted key at column 0, its rest of line, and whether a nested value follows;
+    # or (group 1 empty) a line at column 0 that is neither a comment, a `- ` entry, an
+    # indented line nor a plain `key:`: `"stage": x`, `stage : x`, `? stage`, `---`, a
+    # tab. Such a record's keys are for the parser to say (a hand edit `"stage": x`
+    # is the stage x). One pass finds both: a second regex would cost a third more.
     keys = b"|".join(n.encode() for n in names)
-    return re.compile(rb"^(" + keys + rb"):([^\n]*)(\n(?:[ \t]+\S|-(?:[ \t]|$)))?", re.M)
+    return re.compile(rb"^(?:(" + keys + rb"):([^\n]*)(\n(?:[ \t]+\S|-(?:[ \t]|$)))?"
+                      rb"|(?![A-Za-z_][A-Za-z0-9_-]*:(?:[ \t]|$)|#|-(?:[ \t]|$)| |$))", re.M)
 
 
 _SIMPLE = re.compile(rb"^(?:[A-Za-z0-9_.+]|-(?=[0-9.]))[A-Za-z0-9_.+/ -]*$")
 _COMMENT = re.compile(rb"[ \t]#")
 _STARTS_BLOCK = re.compile(rb"^(?:#[^\n]*\n|[ \t]*\n)*[a-z_]+:")
-# A line at column 0 that is neither a comment, a `- ` entry, an indented line nor a
-# plain `key:`: `"stage": x`, `stage : x`, `? stage`, `---`, a tab. Such a record's
-# keys are for the parser to say: a hand edit `"stage": x` is the stage `x`.
-_ODD_TOP = re.compile(rb"^(?![A-Za-z_][A-Za-z0-9_-]*:(?:[ \t]|$)|#|-(?:[ \t]|$)| |$)", re.M)
 
 
 def _normal(name: str, value: Any) -> Any:
@@ -178,13 +179,15 @@ def fast_fields(kind: str, blob: bytes) -> tuple | None:
     key readable and valid. Anything else, including a version `check` would reject,
     is for the full parser to decide.
     """
-    if not _STARTS_BLOCK.match(blob) or b"\r" in blob or _ODD_TOP.search(blob):
+    if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
         return None
     memo = _line_memo[kind]
     if len(memo) > 500_000:
         memo.clear()
     found: dict[str, Any] = {}
     for m in _key_line(_SCANNED[kind]).finditer(blob + b"\n"):
+        if m.group(1) is None:
+            return None  # a line whose key the scan cannot read
         hit = memo.get(m.group(0), _MISS)
         if hit is _MISS:
             hit = memo[m.group(0)] = _line(kind, m)
