@@ -540,6 +540,7 @@ class Change:
         self.commit = commit
         self._lock = RepoLock(repo.git_dir)
         self._originals: dict[Path, bytes | None] = {}
+        self._in_charge = False  # a way of committing has taken charge of putting files back
         self._guarded: set[Path] = set()
         self.sha: str | None = None
 
@@ -574,9 +575,11 @@ class Change:
                     try:
                         self._commit()
                     except BaseException:
-                        # git failed before the commit could fail cleanly (a refused
-                        # repository): the files are put back all the same
-                        self._restore_files()
+                        # git failed before either way of committing took charge (a
+                        # refused repository): the files are put back all the same. Once
+                        # one has, it alone knows whether the commit landed
+                        if not self._in_charge:
+                            self._restore_files()
                         raise
             elif exc_type is not None:
                 self._restore_files()
@@ -642,6 +645,7 @@ class Change:
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
         head = rev_parse(self.root, "HEAD")  # interrupted, did the commit land?
+        self._in_charge = True
         try:
             added = git(self.root, "add", "--", *new, check=False) if new else None
             # the message is clean already: the user's commit.cleanup must not strip it
@@ -716,6 +720,7 @@ class Change:
         ref = _COMMIT_REF.format(pid=os.getpid())
         sha: str | None = None
         staged = False
+        self._in_charge = True
         try:
             blobs = self._blobs(rels, direct.filemode)
             lines = [f"commit {ref}", "mark :1", f"author {direct.author}",

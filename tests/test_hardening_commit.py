@@ -253,3 +253,45 @@ def test_the_file_mode_is_what_git_would_record(filled: Repo, executable: bool, 
     assert filled.git("ls-tree", "HEAD", "--", DEAL_FILE).split()[0] == recorded
     assert filled.git("ls-files", "-s", "--", DEAL_FILE).split()[0] == recorded
     assert filled.status() == ""
+
+
+@pytest.mark.parametrize("reason", [" ", "\n", "\x1b", "\u2028 \t"])
+@pytest.mark.parametrize("command", [["deal", "move", "acme-erp", "needs-analysis"],
+                                     ["deal", "reopen", "acme-erp"]])
+def test_a_reason_that_would_record_nothing_is_refused(proposal: Repo, command: list[str],
+                                                       reason: str):
+    if command[1] == "reopen":
+        assert proposal.run("deal", "lose", "acme-erp", "--reason", "budget").exit_code == 0
+    before = proposal.head()
+    r = proposal.run(*command, "--reason", reason)
+    assert r.exit_code == 2, r.output
+    assert "Invalid value for '--reason': is empty: say why, in words" in r.output
+    assert proposal.head() == before and proposal.git("status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+def test_an_interrupt_after_the_commit_landed_keeps_it(filled: Repo, hooked: bool,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    # Ctrl-C while git tidies up after HEAD moved (maintenance, or `git commit` itself
+    # returning): the commit stands and the files hold what it committed
+    from salescli import gitio
+
+    if hooked:  # a hook makes salescli commit through `git commit`
+        hook = filled.root / ".git/hooks/pre-commit"
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+    real = gitio.git
+
+    def interrupted(cwd: Path, *args: str, **kw):
+        proc = real(cwd, *args, **kw)
+        if args[:1] in (("maintenance",), ("commit",)):
+            raise KeyboardInterrupt
+        return proc
+
+    monkeypatch.setattr(gitio, "git", interrupted)
+    before = filled.head()
+    r = filled.run("deal", "set", "acme-erp", "value=555")
+    assert r.exit_code != 0
+    assert filled.head() != before
+    assert "value: 555.00" in filled.git("show", "HEAD:" + DEAL_FILE)
+    assert filled.git("status", "--porcelain") == ""
