@@ -44,6 +44,11 @@ def one_line(text: str) -> str:
     return re.sub(rf"[ \t]*(?:{_BREAK.pattern})[\s]*", " ", text).rstrip(" \t")
 
 
+def reason_text(text: str | None) -> str | None:
+    """A `--reason` as the commit records it (one line), or None when that is empty."""
+    return (one_line(text).strip() or None) if text is not None else None
+
+
 def stripspace(text: str) -> str:
     """What `git commit --cleanup=whitespace` keeps: trailing blanks and blank-line
     runs go, lines are split on \\n alone (git's whitespace is space, tab, CR, LF)."""
@@ -79,7 +84,7 @@ def commit_message(subject: str, event: str, *, reason: str | None = None,
     if not _EVENT.fullmatch(event):
         raise ValueError(f"not an event name: {event!r}")  # events are salescli's words
     parts = [one_line(subject)]
-    reason = one_line(reason).strip() if reason else ""
+    reason = reason_text(reason)
     if reason:
         parts.append(f"{REASON_KEY}: {reason}")
     body = quote_text(message) if message else ""

@@ -332,7 +332,18 @@ def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | No
     done(s, f"Moved deal {deal_id}: {s.summary}")
 
 
-REASON = click.option("--reason", metavar="TEXT", help="Why (recorded in the commit).")
+def _reason(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # what the commit will record: a reason of blanks or line breaks would pass the
+    # move rules yet record nothing, so it is refused here
+    from salescli.commitmsg import reason_text
+
+    if value is not None and reason_text(value) is None:
+        raise click.BadParameter("is empty: say why, in words", ctx, param)
+    return reason_text(value)
+
+
+REASON = click.option("--reason", metavar="TEXT", callback=_reason,
+                      help="Why (recorded in the commit).")
 
 
 @deal.command("advance")
@@ -437,7 +448,8 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
 
 @deal.command("reopen")
 @DEAL_ID
-@click.option("--reason", required=True, metavar="TEXT", help="Why (recorded in the commit).")
+@click.option("--reason", required=True, metavar="TEXT", callback=_reason,
+              help="Why (recorded in the commit).")
 @click.option("--stage", metavar="STAGE", help="Stage to reopen into (default: its last one).",
               shell_complete=complete_stages)
 @change_options
