@@ -720,7 +720,7 @@ def review(before: Book | None, after: Book, commits: set[str], range_: str,
                        for e in events],
             "removed": gone,
             "pipeline": {"before": pipe_before, "after": pipe_after, "change": delta},
-            "violations": violations}
+            "violations": violations, "skipped": after.skipped}
 
 
 REPORTS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -213,8 +213,12 @@ def test_review_markdown_is_escaped(filled: Repo):
     assert r.exit_code == 0, r.output
     safe(r.stdout)
     assert "skipped 1 committed record" in safe(r.stderr)
+    # the comment itself says so, where the reviewer reads it
+    assert ("**1 record file(s) hold a committed version `salescli check` rejects** "
+            f"(each counts as its last valid version, if any): `{DEAL_FILE}`") in r.stdout
     payload = json.loads(safe(filled.run("review", f"{base}..HEAD", "--format", "json").stdout))
     assert HOSTILE not in json.dumps(payload, ensure_ascii=False)
+    assert payload["skipped"] == [DEAL_FILE]
 
 
 def test_check_messages_that_echo_a_value_are_escaped(filled: Repo):

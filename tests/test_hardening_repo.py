@@ -252,8 +252,8 @@ def test_reports_skip_committed_records_check_rejects_and_say_so(filled: Repo):
         assert out["rows"][0]["reached"] == 1
         assert out["skipped"] == sorted(JUNK)
         assert err == ("warning: skipped 7 committed record file(s) that `salescli check` "
-                       "rejects, such as deals/2026-11/a-list.yaml; fix and commit them "
-                       "(see `salescli check`)\n")
+                       "rejects, such as deals/2026-11/a-list.yaml; each counts as its last "
+                       "valid version, if any; fix and commit them (see `salescli check`)\n")
     r = filled.run("report", "forecast")
     assert r.exit_code == 0 and "skipped 7 committed record file(s)" in r.stderr
 

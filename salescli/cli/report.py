@@ -115,7 +115,8 @@ def warn_skipped(paths: list[str]) -> None:
     """Say which committed records the history left out: the ones `check` rejects."""
     if paths:
         warn(f"warning: skipped {len(paths)} committed record file(s) that `salescli check` "
-             f"rejects, such as {paths[0]}; fix and commit them (see `salescli check`)")
+             f"rejects, such as {paths[0]}; each counts as its last valid version, if any; "
+             "fix and commit them (see `salescli check`)")
 
 
 def config_of(repo: Any) -> Any:

@@ -62,6 +62,10 @@ def markdown(payload: dict[str, Any]) -> str:
         if payload["removed"]:
             out.append(f"| removed | {len(payload['removed'])} |  | "
                        f"{cell(', '.join(payload['removed']))} |")
+    if payload["skipped"]:
+        out += ["", f"**{len(payload['skipped'])} record file(s) hold a committed version "
+                    "`salescli check` rejects** (each counts as its last valid version, if "
+                    "any): " + ", ".join(f"`{cell(p)}`" for p in payload["skipped"])]
     pipe = payload["pipeline"]
     if pipe["after"] or pipe["before"]:
         out += ["", "**Open pipeline**", "", "| currency | deals | value | weighted |",
