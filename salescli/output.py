@@ -30,6 +30,12 @@ def _visible(match: re.Match[str]) -> str:
     return _NAMED.get(char) or repr(char)[1:-1]  # \x1b, \x85, \u2028
 
 
+def markdown_cell(text: str) -> str:
+    """`text` inside one Markdown table cell: GFM ends a cell at a `|` unless a
+    backslash escapes it, and `\\` is an escaped backslash, so both are escaped."""
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
 def terminal_safe(text: str, cell: bool = False) -> str:
     """`text` with control characters shown as Python-style escapes: ESC as `\\x1b`.
 
@@ -115,7 +121,7 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     table = [[terminal_safe(_cell(row.get(c)), cell=True) for c in columns] for row in rows]
     if fmt == "markdown":
         # tabulate leaves `|` as is, which would end the cell: `a | b` made a new column
-        table = [[c.replace("|", "\\|") for c in cells] for cells in table]
+        table = [[markdown_cell(c) for c in cells] for cells in table]
         return tabulate(table, headers=list(columns), tablefmt="github", disable_numparse=True)
     if not rows:
         return "(none)"

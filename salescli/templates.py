@@ -705,8 +705,9 @@ def locale_filters(locale: str, currency: str) -> dict[str, Callable]:
 
 def cell(value: Any) -> str:
     """Text safe inside one Markdown table cell: no `|` column breaks, no new lines."""
-    text = "" if value is None else str(value)
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+    from salescli.output import markdown_cell
+
+    return " ".join(markdown_cell("" if value is None else str(value)).split())
 
 
 def _where(err: BaseException, known: set[str], default: str) -> str:

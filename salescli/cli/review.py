@@ -44,9 +44,7 @@ def markdown(payload: dict[str, Any]) -> str:
     """The review as a pull-request comment."""
     import datetime as dt
 
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
+    from salescli.templates import cell
 
     out = [f"### Pipeline review: `{payload['range']}`", ""]
     done = [r for r in payload["rows"] if r["count"]]
