@@ -174,6 +174,9 @@ def test_an_imported_file_name_is_quoted(repo: Repo, tmp_path: Path):
         f"Imported from accounts\n {SIGNED}.csv (accounts\n {SIGNED}.csv:2)\n\n"
         "Salescli-Event: add\n")
     assert_only_salescli_fields(repo, "add")
+    # the summary printed shows the name on one line
+    assert r.stdout.startswith(f"Imported from accounts\\n{SIGNED}.csv: "), r.stdout
+    assert len(r.stdout.splitlines()) == 1
 
 
 @pytest.mark.parametrize("message", [

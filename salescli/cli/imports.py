@@ -47,6 +47,9 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
         uncommitted,
     )
     from salescli.importer import ImportFailed
+    from salescli.output import terminal_safe
+
+    what = terminal_safe(what, cell=True)  # a file name is data: it stays on its line
 
     repo = get_repo(ctx)
     with RepoLock(repo.git_dir):
