@@ -102,6 +102,22 @@ def test_logging_an_activity_keeps_the_line_endings(acct: Repo, eol: str):
     assert acct.run("check").exit_code == 0
 
 
+@pytest.mark.parametrize("eol", ["\r\n", "\n"])
+def test_deal_edit_keeps_the_line_endings(acct: Repo, eol: str, tmp_path,
+                                          monkeypatch: pytest.MonkeyPatch):
+    put(acct, "\ufeff" + BASE.replace("\n", eol))
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/^owner: anna/owner: ben/' \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = acct.run("deal", "edit", "acme-erp")
+    assert r.exit_code == 0, r.output
+    assert file_bytes(acct).decode() == "\ufeff" + BASE.replace("owner: anna", "owner: ben"
+                                                                 ).replace("\n", eol)
+    assert acct.git("show", "--numstat", "--format=", "HEAD").split()[:2] == ["1", "1"]
+
+
 def test_a_structural_edit_refuses_what_it_cannot_keep(acct: Repo):
     put(acct, BASE + "x: ! 007\n")
     before, files = acct.head(), acct.snapshot()

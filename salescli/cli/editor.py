@@ -49,15 +49,18 @@ def make_edit_command(kind: str) -> click.Command:
             path = s.repo.find(kind, record_id)
             s.guard(path)
             rel = s.repo.rel(path)
-            original = path.read_text(encoding="utf-8")
+            # newline="": the file reaches the editor, and comes back, with its own
+            # line endings (a CRLF file stays CRLF)
+            with open(path, encoding="utf-8", newline="") as fh:
+                original = fh.read()
             shown = original
             with tempfile.TemporaryDirectory(prefix="salescli-") as tmp:
                 scratch = os.path.join(tmp, f"{record_id}.yaml")
                 for _round in range(MAX_ROUNDS):
-                    with open(scratch, "w", encoding="utf-8") as fh:
+                    with open(scratch, "w", encoding="utf-8", newline="") as fh:
                         fh.write(shown)
                     run_editor(scratch)
-                    with open(scratch, encoding="utf-8") as fh:
+                    with open(scratch, encoding="utf-8", newline="") as fh:
                         edited = fh.read()
                     text = _strip_header(edited)
                     if not text.strip():
