@@ -19,8 +19,12 @@ _CSV_QUOTE = re.compile('[,"\r\n;\t]')
 # What a terminal acts on: C0 controls (ESC starts CSI and OSC sequences), DEL, and
 # C1 controls (U+009B is a one-character CSI), and the line separators U+2028/U+2029.
 # Newline and tab are kept as layout.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_IN_CELL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Also the invisible format characters that reorder or hide text (bidi overrides as in
+# "Trojan Source", zero-width spaces, BOM); not the joiners U+200C/U+200D that
+# emoji and several scripts need.
+_INVISIBLE = "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
+_CONTROL_IN_CELL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
 _JSON_RAW = re.compile("[\x7f-\x9f]")  # json.dumps escapes C0 itself, not these
 _NAMED = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
 

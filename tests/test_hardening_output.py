@@ -285,3 +285,20 @@ def test_documents_written_to_files_show_control_characters_escaped(hostile: Rep
     assert sorted(q.suffix for q in quotes) == [".html", ".md"]
     for q in quotes:
         assert SHOWN in safe(q.read_text(encoding="utf-8")), q.name
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200b", "\ufeff"])
+def test_invisible_characters_that_reorder_or_hide_text_are_shown(filled: Repo, char: str):
+    assert filled.run("deal", "set", "acme-erp", f"title=pay{char}lanigiro").exit_code == 0
+    escape = f"\\u{ord(char):04x}"
+    for args in (["deal", "list"], ["deal", "show", "acme-erp"]):
+        r = filled.run(*args)
+        assert f"pay{escape}lanigiro" in r.stdout and char not in r.stdout, r.stdout
+    shown = json.loads(filled.run("deal", "show", "acme-erp", "--format", "json").stdout)
+    assert shown["title"] == f"pay{char}lanigiro"
+
+
+def test_joiners_in_emoji_and_scripts_are_kept(filled: Repo):
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+    assert filled.run("deal", "set", "acme-erp", f"title=Team {family}").exit_code == 0
+    assert family in filled.run("deal", "list").stdout
