@@ -172,3 +172,14 @@ def test_a_hand_edited_stage_key_counts_in_every_report(filled, line: str):
         forecast = json.loads(filled.run("report", "forecast", *cache, "--format",
                                          "json").output)
         assert sum(row["weighted"] for row in forecast["rows"]) > 0, forecast
+
+
+def test_the_keys_every_record_has_are_the_models_required_fields():
+    # history keeps its own copy so that reading it needs no pydantic; this keeps
+    # the copy honest
+    from salescli.history import REQUIRED
+    from salescli.model import MODELS
+
+    for kind, names in REQUIRED.items():
+        assert names == tuple(n for n, f in MODELS[kind].model_fields.items()
+                              if f.is_required())
