@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from salescli.errors import CommitFailed, RepositoryBusy, SalescliError
+from salescli.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
@@ -187,14 +187,21 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
             value = dt.datetime.fromisoformat(value) if "T" in value or " " in value \
                 else dt.date.fromisoformat(value)
         except ValueError:
-            raise SalescliError(
+            raise UsageError(
                 f"invalid date {value!r}: use YYYY-MM-DD or an ISO date-time"
             ) from None
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day, 12, tzinfo=dt.UTC)
     if value.tzinfo is None:
         value = value.astimezone()
+    # git's own range for a date it parses; past it, `git commit` fails only at the end
+    if not _GIT_DATES[0] <= value < _GIT_DATES[1]:
+        raise UsageError(f"invalid date {value.date().isoformat()}: git records dates from "
+                         "1970-01-01 to 2099-12-31")
     return value.isoformat()
+
+
+_GIT_DATES = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
 
 
 class RepoLock:
@@ -541,6 +548,7 @@ class Change:
         self._lock = RepoLock(repo.git_dir)
         self._originals: dict[Path, bytes | None] = {}
         self._in_charge = False  # a way of committing has taken charge of putting files back
+        self._new_folders: list[Path] = []
         self._guarded: set[Path] = set()
         self.sha: str | None = None
 
@@ -621,6 +629,11 @@ class Change:
             refuse_links(self.root, path)
             self.guard(path)
             self._originals[path] = path.read_bytes() if path.exists() else None
+            # folders this write creates (a new month): a failed command removes them
+            folder = path.parent
+            while folder != self.root and not folder.exists():
+                self._new_folders.append(folder)
+                folder = folder.parent
         atomic_write(path, text)
 
     def _restore_files(self) -> None:
@@ -630,6 +643,11 @@ class Change:
                     path.unlink()
             else:
                 atomic_write(path, data.decode("utf-8"))
+        for folder in sorted(self._new_folders, key=lambda f: len(f.parts), reverse=True):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another process wrote there) or already gone
+                pass
 
     def _commit(self) -> None:
         from salescli.commitmsg import commit_message

@@ -284,3 +284,24 @@ def test_deal_set_names_the_field_and_value(filled: Repo):
     assert result.stderr == (f"Error: {DEAL_FILE}:8:11: error: currency: 'EURO' is not a "
                              "3-letter currency code such as EUR [schema]; nothing was changed\n")
     assert state(filled) == before
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "1969-12-31", "2100-01-01", "2999-11-01"])
+def test_a_date_git_cannot_record_is_refused_before_anything_is_written(repo: Repo, day: str):
+    before = state(repo)
+    result = repo.run("account", "add", "Old Co", "--date", day)
+    assert result.exit_code == 2, result.output
+    assert f"invalid date {day}: git records dates from 1970-01-01 to 2099-12-31" in result.output
+    assert state(repo) == before
+    assert not (repo.root / "accounts" / day[:7]).exists()
+
+
+def test_a_failed_commit_leaves_no_new_month_folder(repo: Repo):
+    before = state(repo)
+    lock = repo.root / ".git" / "index.lock"
+    lock.write_text("")
+    result = repo.run("account", "add", "Acme", "--date", "2026-05-04")
+    lock.unlink()
+    assert result.exit_code == 1, result.output
+    assert state(repo) == before
+    assert not (repo.root / "accounts" / "2026-05").exists()
