@@ -128,6 +128,13 @@ class Session(Change):
         """Write a new record in the folder of the month it was created."""
         check_id(record_id, kind)
         if record_id in self.repo.ids(kind):
+            from salescli.gitio import uncommitted
+
+            rel = self.repo.rel(self.repo.find(kind, record_id))
+            if uncommitted(self.root, [rel]):  # a killed command's file, or a hand-made one
+                raise SalescliError(
+                    f"{kind} {record_id!r} already exists, uncommitted, in {rel}: commit it "
+                    f"(`git add {rel} && git commit`) or delete it, or choose another --id")
             raise SalescliError(f"{kind} {record_id!r} already exists; choose another --id")
         order = key_order(kind)
         ordered = {k: data[k] for k in order if k in data and data[k] is not None}

@@ -298,3 +298,14 @@ def test_an_interrupt_after_the_commit_landed_keeps_it(filled: Repo, hooked: boo
     assert filled.head() != before
     assert "value: 555.00" in filled.git("show", "HEAD:" + DEAL_FILE)
     assert filled.git("status", "--porcelain") == ""
+
+
+def test_an_uncommitted_record_in_the_way_is_named_with_the_way_out(filled: Repo):
+    # what a `deal add` killed before its commit leaves: the file, never committed
+    (filled.root / "deals/2026-10/ghost.yaml").write_text(
+        "id: ghost\ntitle: Ghost\naccount: acme-oy\ncreated: 2026-10-01\n")
+    r = filled.run("deal", "add", "Another", "--account", "acme-oy", "--id", "ghost",
+                   "--value", "1", "--close-date", "2027-01-31")
+    assert r.exit_code == 1
+    assert ("deal 'ghost' already exists, uncommitted, in deals/2026-10/ghost.yaml: commit it "
+            "(`git add deals/2026-10/ghost.yaml && git commit`) or delete it") in r.output
