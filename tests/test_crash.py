@@ -155,19 +155,21 @@ def test_sigkill_at_random_points_loses_nothing(crm: Repo):
         outcome = []
         if temp_files(crm.root):
             outcome.append("temp file")  # removed by the next command (asserted below)
-        # git killed while it held a lock: the index's, or HEAD's or its branch's while
-        # the ref moved
-        for name in ("index.lock", "HEAD.lock", "refs/heads/main.lock"):
-            lock = crm.root / ".git" / name
-            if not lock.exists():
-                continue
-            outcome.append(name)
+        # git killed while it held a lock: the index's, HEAD's, the branch's or
+        # packed-refs' (salescli.lock is salescli's own flock file, never stale)
+        git_dir = crm.root / ".git"
+        locks = sorted(str(p.relative_to(git_dir)) for p in git_dir.rglob("*.lock")
+                       if p.name != "salescli.lock")
+        if locks:
+            outcome.append("+".join(locks))
+        if set(locks) & {"index.lock", "HEAD.lock", "refs/heads/main.lock", "packed-refs.lock"}:
             # a deal the killed command did not touch (that one may be left uncommitted)
             probe = next(f"d{k}" for k in range(3) if f"deals/2026-10/d{k}.yaml" not in paths)
             r = crm.run("deal", "set", probe, "value=3")
-            assert r.exit_code == 1 and name in r.stderr, r.output
+            assert r.exit_code == 1 and ".lock': File exists" in r.stderr, r.output
             assert crm.git("status", "--porcelain", "--", f"deals/2026-10/{probe}.yaml") == ""
-            lock.unlink()  # as git's message tells the user
+        for name in locks:
+            (git_dir / name).unlink()  # as git's message tells the user
         new_head = crm.head()
         if new_head != head:
             outcome.append("committed")
