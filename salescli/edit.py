@@ -26,10 +26,10 @@ from salescli.ids import check_id, slugify, unique_id
 from salescli.loader import parse_file, parse_text, raise_if_invalid
 from salescli.model import key_order
 from salescli.repo import KIND_DIRS
-from salescli.yamlio import YamlProblem, apply_sets, dump_new, keep_tail
+from salescli.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_new, keep_tail
 
 # what YAML reads as a line break: in a typed value, never a place to stop reading
-LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
+LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
              "with", "evaluation", "requires")

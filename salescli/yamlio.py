@@ -30,6 +30,11 @@ MAX_NUMBER_CHARS = 100  # a longer numeral is no amount; int() of it costs quadr
 # Characters YAML reads as line breaks although few editors show them as one: inside a
 # quoted value U+0085 silently becomes a space, so a file must spell them as escapes.
 HIDDEN_BREAKS = "\x85\u2028\u2029"
+LINE_BREAKS = "\n\r" + HIDDEN_BREAKS  # every character YAML reads as a line break
+# Printable characters that need no second thought: not a tab, CR, control, BOM,
+# U+0085/U+2028/U+2029 or lone surrogate (a regex class body)
+_PRINTABLE = ("\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+              "\U00010000-\U0010ffff")
 _HIDDEN_BREAK_RE = re.compile(f"[{HIDDEN_BREAKS}]")
 
 _CONFLICT_RE = re.compile(r"^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))", re.M)
@@ -95,10 +100,9 @@ def decode(data: bytes) -> str:
     hidden = _HIDDEN_BREAK_RE.search(text)
     if hidden:
         char = hidden.group()
-        escape = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}[char]
         raise YamlProblem(
             f"file contains U+{ord(char):04X}, which YAML reads as a line break; "
-            f"write it as {escape} inside double quotes",
+            f"write it as \\{_ESCAPES[char]} inside double quotes",
             text.count("\n", 0, hidden.start()) + 1, code="encoding",
         )
     return text
@@ -391,10 +395,8 @@ def _problem_from_yaml_error(err: Any) -> YamlProblem:
 
 NOT_BLOCK: Any = object()
 
-# Printable characters that need no second thought. Everything else (tab, CR,
-# controls, BOM, U+0085/U+2028/U+2029, lone surrogates) goes to libyaml.
-_BLOCK_BAD = re.compile("[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                        "\U00010000-\U0010ffff]")
+# anything but newline and _PRINTABLE goes to libyaml
+_BLOCK_BAD = re.compile(f"[^\n{_PRINTABLE}]")
 _BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 # c-indicators that cannot start a plain scalar; '-' may when a non-space follows
 _NOT_FIRST = frozenset("[]{}#&*!|>'\"%@`,?:")
@@ -938,8 +940,7 @@ def plain(value: Any) -> Any:
 # do (a tag before a `|` block, say) takes ruamel's round trip, checked the same way.
 
 # what a plain or single-quoted scalar on one line may hold: no break, tab or control
-_UNPRINTABLE = re.compile("[^\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                          "\U00010000-\U0010ffff]")
+_UNPRINTABLE = re.compile(f"[^{_PRINTABLE}]")
 _ESCAPES = {"\0": "0", "\x07": "a", "\b": "b", "\t": "t", "\n": "n", "\x0b": "v",
             "\x0c": "f", "\r": "r", "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N",
             "\u2028": "L", "\u2029": "P"}
