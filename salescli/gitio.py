@@ -390,8 +390,10 @@ def git_vars(root: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     values: dict[str, str] = {}
     for line in git(root, "var", "-l", env=env).stdout.splitlines():
         key, sep, value = line.partition("=")
-        if sep:
-            values[key.lower() if "." in key else key] = value
+        if "." in key:  # a configuration key; one without `=` is git's bare `true`
+            values[key.lower()] = value
+        elif sep:
+            values[key] = value
     return values
 
 
@@ -472,7 +474,7 @@ def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
         values = git_vars(root, env)
     except SalescliError:
         return None  # `git commit` explains it
-    if (values.get("commit.gpgsign", "false").lower() in ("true", "yes", "on", "1")
+    if (_config_bool(values.get("commit.gpgsign"), False)
             or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
     head = rev_parse(root, "HEAD")

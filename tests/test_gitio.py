@@ -222,8 +222,13 @@ def test_direct_commit_records_what_git_commit_records(filled: Repo, tmp_path: P
     assert filled.git("for-each-ref", "refs/salescli").strip() == ""
 
 
-def test_signing_configured_goes_through_git_commit(filled: Repo):
-    filled.git("config", "commit.gpgsign", "true")
+@pytest.mark.parametrize("bare", [False, True])
+def test_signing_configured_goes_through_git_commit(filled: Repo, bare: bool):
+    if bare:  # `[commit] gpgsign` with no value: git reads it as true
+        with open(filled.root / ".git" / "config", "a") as fh:
+            fh.write("[commit]\n\tgpgsign\n")
+    else:
+        filled.git("config", "commit.gpgsign", "true")
     filled.git("config", "gpg.program", "false")  # signing fails: git commit was asked
     before, files = filled.head(), filled.snapshot()
     with pytest.raises(CommitFailed, match="gpg failed to sign"):
