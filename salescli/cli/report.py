@@ -120,65 +120,9 @@ def warn_skipped(paths: list[str]) -> None:
 
 
 def config_of(repo: Any) -> Any:
-    """The plain configuration reports need, cached under .git/ by the files' stat.
+    from salescli.config import config_of as plain
 
-    Validating settings and pipelines costs more than a warm report (pydantic), so
-    an unchanged configuration is read from the cache; `check` validates it.
-    """
-    import marshal
-    import os
-    from decimal import Decimal
-
-    from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
-    from salescli.reports import Config
-
-    files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
-    stamp = []
-    for path in files:
-        st = os.stat(path)
-        stamp.append((path.name, st.st_mtime_ns, st.st_size))
-    cache = repo.git_dir / "salescli" / "config.cache"
-    try:
-        saved, plain = marshal.loads(cache.read_bytes())
-        if saved != stamp:
-            plain = None
-    except (OSError, EOFError, ValueError, TypeError):
-        plain = None
-    if plain is None:
-        plain = _plain_config(repo)
-        try:
-            cache.parent.mkdir(exist_ok=True)
-            tmp = cache.with_name(f".config.{os.getpid()}")
-            tmp.write_bytes(marshal.dumps((stamp, plain)))
-            os.replace(tmp, cache)
-        except OSError:
-            pass
-    currency, default, fx, sla, stages = plain
-
-    def products() -> Any:
-        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
-
-    return Config(currency=currency, default_pipeline=default,
-                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
-                  stages={name: [(s, Decimal(p)) for s, p in st] for name, st in stages.items()},
-                  products_loader=products)
-
-
-def _plain_config(repo: Any) -> tuple:
-    from salescli.errors import SalescliError
-
-    settings = repo.settings
-    stages = {}
-    for path in repo.pipeline_paths():
-        try:
-            pipe = repo.pipeline(path.stem)
-        except SalescliError as err:  # one broken pipeline must not hide every report
-            warn(f"warning: {err}")
-            continue
-        stages[path.stem] = [(s.id, str(s.probability)) for s in pipe.stages]
-    return (settings.currency, settings.default_pipeline,
-            {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
-            stages)
+    return plain(repo, warn)
 
 
 def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
@@ -404,7 +348,8 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
     from pathlib import Path
 
     from salescli import dashboard, reports
-    from salescli.cli.activity import stale_rows
+    from salescli.cli.activity import deal_views, stale_rows
+    from salescli.cli.common import records_index
     from salescli.errors import UsageError
 
     target = None if out == "-" else Path(out)
@@ -412,14 +357,16 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
         raise UsageError(f"--out {out}: exists; use --force to overwrite it")
     repo, book = build_book(ctx, opts, by)
     q = book.query
-    deals = [d for d in load_all(repo, "deal")
-             if (not q.owner or d.owner == q.owner) and (not q.source or d.source == q.source)
-             and (not q.pipeline or (d.pipeline or book.config.default_pipeline) == q.pipeline)]
+    with records_index(repo, ("deal",)) as index:
+        deals = [d for d in deal_views(index, every=True)
+                 if (not q.owner or d["owner"] == q.owner)
+                 and (not q.source or d["source"] == q.source)
+                 and (not q.pipeline or d["pipeline"] == q.pipeline)]
     company = repo.settings.company.name
     page = dashboard.render_dashboard(
         funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
         slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date),
-        titles={d.id: d.title for d in deals}, company=company,
+        titles={d["id"]: d["title"] for d in deals}, company=company,
         generated=dt.datetime.now(dt.UTC))
     if target is None:
         echo(page.rstrip("\n"))
