@@ -593,6 +593,10 @@ class Change:
                         raise
             elif exc_type is not None:
                 self._restore_files()
+            if exc_type is None and self._originals:
+                from salescli.index import take_written
+
+                take_written(self.repo, [self.repo.rel(p) for p in self._originals])
         finally:
             self._lock.__exit__(None, None, None)
 

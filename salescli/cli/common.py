@@ -100,7 +100,45 @@ def load_with_paths(repo: Any, kind: str) -> list[tuple[str, Any]]:
 
 
 def record_json(model: Any) -> dict:
-    return model.model_dump(mode="python", by_alias=True)
+    from salescli.index import record_dict
+
+    return record_dict(model)
+
+
+NO_CACHE = click.option("--no-cache", is_flag=True,
+                        help="Read every record file instead of the record index.")
+
+
+def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> Any:
+    """The record index with `kinds` current; invalid files are noted on stderr, as
+    load_all notes them."""
+    from salescli.index import Index
+
+    index = Index.open(repo, kinds, use_cache=not no_cache)
+    for kind in kinds:
+        bad = index.invalid(kind)
+        if bad:
+            warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
+                 "run `salescli check` for details")
+    return index
+
+
+def payload(rows: list[Any]) -> list[dict]:
+    """The records of index rows (with a `json` column) as JSON output prints them."""
+    import json
+
+    return [json.loads(r["json"]) for r in rows]
+
+
+def money_column(value: float | None) -> Any:
+    """A money column of the index as the exact Decimal it was (cents, below 3.5e13)."""
+    if value is None:
+        return None
+    from decimal import Decimal
+
+    from salescli.money import CENT
+
+    return Decimal(repr(value)).quantize(CENT)
 
 
 def complete_choices(attr: str) -> Callable:

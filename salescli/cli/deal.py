@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    NO_CACHE,
     change_options,
     complete_choices,
     complete_ids,
@@ -16,8 +17,10 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
+    money_column,
+    payload,
     record_json,
+    records_index,
     session,
 )
 from salescli.errors import SalescliError, UsageError
@@ -114,11 +117,12 @@ def _deal_row(d: Any, products: Any, currency: str) -> dict:
 @click.option("--pipeline", help="Only deals in this pipeline.")
 @click.option("--source", help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
+@NO_CACHE
 @format_option()
 @click.pass_context
 def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | None,
               account_id: str | None, pipeline: str | None, source: str | None,
-              fmt: str) -> None:
+              no_cache: bool, fmt: str) -> None:
     """List deals (open ones unless --status says otherwise), by close date.
 
     \b
@@ -127,20 +131,26 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
-    default_pipeline = repo.settings.default_pipeline
-    models = [
-        d for d in load_all(repo, "deal")
-        if (status == "all" or d.status == status) and (not stage or d.stage == stage)
-        and (not owner or d.owner == owner) and (not account_id or d.account == account_id)
-        and (not pipeline or (d.pipeline or default_pipeline) == pipeline)
-        and (not source or d.source == source)
-    ]
-    models.sort(key=lambda d: (d.close_date is None, d.close_date or d.created, d.id))
-    products, currency = repo.products, repo.settings.currency
-    rows = [_deal_row(d, products, currency) for d in models]
+    where, params = [], []
+    for column, value in (("status", None if status == "all" else status), ("stage", stage),
+                          ("owner", owner), ("account_id", account_id),
+                          ("pipeline", pipeline), ("source", source)):
+        if value:
+            where.append(f"d.{column} = ?")
+            params.append(value)
+    with records_index(repo, ("deal",), no_cache) as index:
+        found = index.query(
+            "SELECT d.*, r.json FROM deals d JOIN records r ON r.path = d.path"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY d.close_date IS NULL, coalesce(d.close_date, d.created), d.id",
+            params)
+    rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
+             "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
+             "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
+            for d in found]
     columns = ("id", "title", "account", "stage", "status", "value", "currency",
                "close_date", "owner")
-    echo(render(rows, columns, fmt, payload=[record_json(m) for m in models]))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
 
 
 def show_activities(activities: list, fmt: str, last: int = 5) -> None:

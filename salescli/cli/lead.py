@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from salescli.check import FREE_MAIL
 from salescli.cli.common import (
+    NO_CACHE,
     change_options,
     complete_choices,
     complete_ids,
@@ -16,14 +16,14 @@ from salescli.cli.common import (
     format_option,
     get_repo,
     load_all,
+    payload,
     record_json,
+    records_index,
     session,
 )
 from salescli.cli.deal import money, refuse, show_activities
-from salescli.edit import add_contact, assignments_for, check_listed, describe, sets
 from salescli.errors import SalescliError, UsageError
 from salescli.output import render, render_fields
-from salescli.yamlio import keep_tail
 
 LEAD_RULED = {"id": "it is the file name",
               "status": "use `salescli lead contact`, `lead qualify`, `lead disqualify` or "
@@ -57,10 +57,11 @@ def lead() -> None:
                                              "all"]), default="all", show_default=True)
 @click.option("--source", help="Only leads from this source.")
 @click.option("--owner", help="Only leads of this owner.")
+@NO_CACHE
 @format_option()
 @click.pass_context
 def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | None,
-              fmt: str) -> None:
+              no_cache: bool, fmt: str) -> None:
     """List leads.
 
     \b
@@ -68,16 +69,21 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
       salescli lead list --status new --source website
     """
     repo = get_repo(ctx)
-    models = [
-        x for x in load_all(repo, "lead")
-        if (status == "all" or x.status == status) and (not source or x.source == source)
-        and (not owner or x.owner == owner)
-    ]
-    rows = [{"id": x.id, "company": x.company,
-             "contact": x.contact.name if x.contact else None, "source": x.source,
-             "status": x.status, "owner": x.owner, "created": x.created} for x in models]
+    where, params = [], []
+    for column, value in (("status", None if status == "all" else status), ("source", source),
+                          ("owner", owner)):
+        if value:
+            where.append(f"x.{column} = ?")
+            params.append(value)
+    with records_index(repo, ("lead",), no_cache) as index:
+        found = index.query(
+            "SELECT x.*, r.json FROM leads x JOIN records r ON r.path = x.path"
+            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY x.path", params)
+    rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
+             "source": x["source"], "status": x["status"], "owner": x["owner"],
+             "created": x["created"]} for x in found]
     columns = ("id", "company", "contact", "source", "status", "owner", "created")
-    echo(render(rows, columns, fmt, payload=[record_json(m) for m in models]))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
 
 
 @lead.command("show")
@@ -218,6 +224,7 @@ def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], dat
       salescli lead set beta-ltd source=referral owner=ville
       salescli lead set beta-ltd contact.email=sara.beta@beta.example contact.title=COO
     """
+    from salescli.edit import assignments_for, check_listed, describe
     from salescli.model import Lead, LeadContact
 
     changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact})
@@ -323,7 +330,8 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
       salescli lead disqualify gamma-oy --reason not-icp
       salescli lead disqualify gamma-oy --reason budget-or-tech --note "On-prem only until 2028"
     """
-    from salescli.edit import choose
+    from salescli.edit import choose, sets
+    from salescli.yamlio import keep_tail
 
     with session(ctx, "lead", lead_id, "disqualify", date, message, no_commit,
                  summary=f"disqualified ({reason})") as s:
@@ -352,7 +360,7 @@ def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
 
     Each clue in that order decides alone; two accounts matching one clue is ambiguous.
     """
-    from salescli.check import duplicate_keys
+    from salescli.check import FREE_MAIL, duplicate_keys
     from salescli.ids import slugify
 
     lead_keys = {what: value for what, value, _ in duplicate_keys("lead", x)}
@@ -425,7 +433,8 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
           --close-date 2027-01-15
       salescli lead convert gamma-oy --no-deal
     """
-    from salescli.edit import default_owner, new_id, parse_date, today
+    from salescli.check import FREE_MAIL
+    from salescli.edit import add_contact, default_owner, new_id, parse_date, sets, today
     from salescli.ids import check_id, slugify, unique_id
     from salescli.model import Deal
     from salescli.rules import move_problems
