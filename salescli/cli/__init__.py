@@ -38,6 +38,7 @@ COMMANDS = {
                      "Merge two edits of a record field by field (git runs this)."),
     "import": ("salescli.cli.imports:import_group",
                "Import a Pipedrive export or a CSV, with backdated history."),
+    "sql": ("salescli.cli.sql:sql_cmd", "Ask the records anything in SQL (read-only)."),
     "export": ("salescli.cli.export:export_cmd",
                "Export records and deal history as CSV, JSON Lines or SQLite."),
 }
