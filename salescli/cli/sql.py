@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
@@ -20,10 +21,12 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
     """Ask your pipeline anything in SQL (SQLite, read-only); no QUERY prints the schema.
 
     The tables are those of `export --format sqlite` (accounts, contacts, leads, deals,
-    items, activities; docs/export.md) plus `records`: one row per record file with
-    the whole record as JSON (`json_extract(json, '$.next_step.action')`). They are
-    the files as they are now, uncommitted edits included: every run brings the
-    record index up to date first. Dates are ISO text, money a number.
+    items, activities, deal_events; docs/export.md) plus `records`: one row per record
+    file with the whole record as JSON (`json_extract(json, '$.next_step.action')`).
+    They are the files as they are now, uncommitted edits included: every run brings
+    the record index up to date first; `deal_events` (every change of a tracked deal
+    field, from git history) is read from the history cache when a query names it.
+    Dates are ISO text, money a number.
 
     \b
     Examples:
@@ -43,6 +46,8 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
             echo(schema_text(index))
             return
         con = index.con
+        if re.search(r"\bdeal_events\b", query, re.I):
+            _add_events(repo, index)
         con.execute("PRAGMA query_only = ON")
         con.set_authorizer(_read_only)
         try:
@@ -89,6 +94,25 @@ def _unique(names: list[str]) -> list[str]:
             candidate = f"{name}_{n}"
         out.append(candidate)
     return out
+
+
+def _add_events(repo: Any, index: Any) -> None:
+    """A temporary `deal_events` table: the history of the deals that exist now."""
+    from salescli import export
+    from salescli.cli.common import warn
+    from salescli.config import config_of
+    from salescli.history import load_history
+    from salescli.reports import price
+    from salescli.tables import TABLE, create_sql, insert_sql
+
+    config = config_of(repo, warn)
+    history = load_history(repo.root, repo.git_dir, kinds=("deal",))
+    ids = {r["id"] for r in index.query("SELECT id FROM deals")}
+    table = TABLE["deal_events"]
+    con = index.con
+    con.execute(create_sql(table).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+    con.executemany(insert_sql(table), export.sql_values(
+        table, export.event_rows(history.timelines, lambda v: price(v, config), ids)))
 
 
 def _plain(value: Any) -> Any:
