@@ -244,8 +244,6 @@ class Index:
         files of the IDs involved are read again with them); `known` are entries whose
         content did not change.
         """
-        from salescli.loader import parse_file
-
         paths, removed = list(paths), list(removed)
         if current is None:
             current = dict(self._meta(f"stat:{kind}") or {})
@@ -258,22 +256,21 @@ class Index:
             removed = [p for p in [*paths, *removed] if p not in current]
             paths = [p for p in paths if p in current]
         stats = {p: current[p] for p in paths}
-        parsed = {p: parse_file(self.root, kind, p) for p in paths}
         # the IDs whose rows change: every file of such an ID is read (a duplicate ID
         # in two month folders shares rows; `check` reports it)
         ids = {_stem(p) for p in [*paths, *removed]}
         if ids:
             for p in current:
-                if p not in parsed and _stem(p) in ids:
+                if p not in stats and _stem(p) in ids:
                     stats[p] = current[p]
-                    parsed[p] = parse_file(self.root, kind, p)
+        records, tables = _read_all(self.repo, kind, sorted(stats))
         fresh = time.time_ns() - FRESH_NS
         with _transaction(self.con):
             stored = dict(self._meta(f"stat:{kind}") or {})
             for p in removed:
                 stored.pop(p, None)
-            self._delete(kind, ids, [*parsed, *removed])
-            self._insert(kind, [parsed[p] for p in sorted(parsed)])
+            self._delete(kind, ids, [*stats, *removed])
+            self._insert(records, tables)
             for p, st in stats.items():
                 if st[2] >= fresh:  # racily clean: compare by content until it is old
                     digest = _digest(os.path.join(self.root, p))
@@ -302,32 +299,12 @@ class Index:
                                      (record_id,))
         self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
 
-    def _insert(self, kind: str, parsed: list[Any]) -> None:
-        import json
-
-        from salescli import export
-        from salescli.output import to_jsonable
+    def _insert(self, records: list[tuple], tables: list[tuple[str, list[list]]]) -> None:
         from salescli.tables import TABLE, insert_sql
 
-        good = [(p.path, p.model) for p in parsed if p.ok]
-        rows = []
-        for p in parsed:
-            if p.ok:
-                doc = json.dumps(to_jsonable(record_dict(p.model)), ensure_ascii=False)
-                rows.append((p.path, kind, _stem(p.path), 1, None, doc))
-            else:
-                problem = p.diagnostics()[0].format() if p.findings else f"{p.path}: invalid"
-                rows.append((p.path, kind, _stem(p.path), 0, problem, None))
-        self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", rows)
-        if not good:
-            return
-        settings = self.repo.settings if kind == "deal" else None
-        tables = export.record_tables(kind, good, settings and self.repo.products,
-                                      settings and settings.currency,
-                                      settings and settings.default_pipeline)
-        for name, table_rows in tables.items():
-            table = TABLE[name]
-            self.con.executemany(insert_sql(table), export.sql_values(table, table_rows))
+        self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
+        for name, values in tables:
+            self.con.executemany(insert_sql(TABLE[name]), values)
 
     # -- reading
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -337,6 +314,69 @@ class Index:
         """Paths of the files of `kind` that are not valid records, sorted."""
         return [r[0] for r in self.con.execute(
             "SELECT path FROM records WHERE kind = ? AND NOT valid ORDER BY path", (kind,))]
+
+
+PARALLEL_FROM = 400  # below this many files, starting workers costs more than it saves
+CHUNK = 250
+_WORKER: dict[str, Any] = {}
+
+
+def _read_all(repo: Any, kind: str, paths: list[str]
+              ) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+    """(records rows, [(table, rows)]) of `paths`, in path order; on every core if many."""
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if workers < 2 or len(paths) < PARALLEL_FROM:
+        return _read(repo, kind, paths)
+    import multiprocessing
+
+    if kind == "deal":
+        repo.settings, repo.products  # noqa: B018 (validated once, inherited on fork)
+    _WORKER["repo"] = repo
+    chunks = [(kind, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
+    records: list[tuple] = []
+    tables: list[tuple[str, list[list]]] = []
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for part_records, part_tables in pool.imap(_read_chunk, chunks):  # in order
+            records += part_records
+            tables += part_tables
+    return records, tables
+
+
+def _read_chunk(job: tuple[str, list[str]]) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+    kind, paths = job
+    return _read(_WORKER["repo"], kind, paths)
+
+
+def _read(repo: Any, kind: str, paths: list[str]
+          ) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+    """Parse and validate `paths`: their `records` rows and their rows of every table."""
+    import json
+
+    from salescli import export
+    from salescli.loader import parse_file
+    from salescli.output import to_jsonable
+    from salescli.tables import TABLE
+
+    root = os.fspath(repo.root)
+    records, good = [], []
+    for rel in paths:
+        p = parse_file(root, kind, rel)
+        if p.ok:
+            # what to_jsonable gives, with only Decimals and dates converted in Python
+            doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
+            records.append((rel, kind, _stem(rel), 1, None, doc))
+            good.append((rel, p.model))
+        else:
+            problem = p.diagnostics()[0].format() if p.findings else f"{rel}: invalid"
+            records.append((rel, kind, _stem(rel), 0, problem, None))
+    if not good:
+        return records, []
+    settings = repo.settings if kind == "deal" else None
+    tables = export.record_tables(kind, good, settings and repo.products,
+                                  settings and settings.currency,
+                                  settings and settings.default_pipeline)
+    return records, [(name, list(export.sql_values(TABLE[name], rows)))
+                     for name, rows in tables.items()]
 
 
 _RECORD_PATH = re.compile(r"(accounts|leads|deals)/\d{4}-\d\d/[^/]+\.yaml")
