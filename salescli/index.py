@@ -310,6 +310,15 @@ class Index:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self.con.execute(sql, params).fetchall()
 
+    def current(self, kind: str, rel: str) -> sqlite3.Row | None:
+        """The `records` row of the file `rel` if the index holds it as it is on disk
+        and valid; None otherwise (then the caller reads the file)."""
+        st = _stat(os.path.join(self.root, rel))
+        if st is None or (self._meta(f"stat:{kind}") or {}).get(rel) != st:
+            return None
+        return self.con.execute("SELECT * FROM records WHERE path = ? AND valid",
+                                (rel,)).fetchone()
+
     def invalid(self, kind: str) -> list[str]:
         """Paths of the files of `kind` that are not valid records, sorted."""
         return [r[0] for r in self.con.execute(

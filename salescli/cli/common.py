@@ -132,10 +132,10 @@ def payload(rows: list[Any]) -> list[dict]:
 
 def money_column(value: float | None) -> Any:
     """A money column of the index as the exact Decimal it was (cents, below 3.5e13)."""
-    if value is None:
-        return None
     from decimal import Decimal
 
+    if value is None or isinstance(value, Decimal):
+        return value
     from salescli.money import CENT
 
     return Decimal(repr(value)).quantize(CENT)

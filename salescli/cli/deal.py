@@ -19,7 +19,6 @@ from salescli.cli.common import (
     get_repo,
     money_column,
     payload,
-    record_json,
     records_index,
     session,
 )
@@ -162,6 +161,45 @@ def show_activities(activities: list, fmt: str, last: int = 5) -> None:
     echo(render(rows, ("date", "type", "summary", "outcome"), fmt))
 
 
+def _indexed_deal(repo: Any, deal_id: str) -> tuple[dict, dict] | None:
+    """(the record, its deals row) from the record index when it holds the file as it
+    is now: no YAML and no validation for the most frequent look-up."""
+    import json
+    import sqlite3
+
+    from salescli.index import Index, index_path
+
+    if not index_path(repo.git_dir).exists():
+        return None
+    rel = repo.rel(repo.find("deal", deal_id))
+    try:
+        with Index.open(repo, ()) as index:
+            found = index.current("deal", rel)
+            row = found and index.con.execute("SELECT * FROM deals WHERE path = ?",
+                                              (rel,)).fetchone()
+    except sqlite3.Error:
+        return None
+    if not found or not row:
+        return None
+    # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
+    return json.loads(found["json"], parse_float=Decimal), dict(row)
+
+
+def _plain_deal(repo: Any, deal_id: str) -> tuple[dict, dict]:
+    """(the record, its deals row), read and validated from its file."""
+    import json
+
+    from salescli.index import record_dict
+    from salescli.money import deal_value
+    from salescli.output import to_jsonable
+
+    d = repo.load("deal", deal_id)
+    doc = json.loads(json.dumps(record_dict(d), default=to_jsonable), parse_float=Decimal)
+    row = {"value": deal_value(d, repo.products), "currency": d.currency or
+           repo.settings.currency, "pipeline": d.pipeline or repo.settings.default_pipeline}
+    return doc, row
+
+
 @deal.command("show")
 @DEAL_ID
 @format_option()
@@ -173,35 +211,39 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     Example:
       salescli deal show acme-erp
     """
+    from types import SimpleNamespace
+
     repo = get_repo(ctx)
-    d = repo.load("deal", deal_id)
+    d, row = _indexed_deal(repo, deal_id) or _plain_deal(repo, deal_id)
     if fmt == "json":
-        echo(render([], (), "json", payload=record_json(d)))
+        echo(render([], (), "json", payload=d))
         return
-    row = _deal_row(d, repo.products, repo.settings.currency)
+    ns = d.get("next_step")
     next_step = None
-    if d.next_step and d.next_step.action:
-        next_step = d.next_step.action + (f" (due {d.next_step.due})" if d.next_step.due else "")
-    fields = [("id", d.id), ("title", d.title), ("account", d.account),
-              ("pipeline", d.pipeline or repo.settings.default_pipeline), ("stage", d.stage),
-              ("status", d.status), ("value", row["value"]), ("currency", row["currency"]),
-              ("close_date", d.close_date), ("owner", d.owner), ("source", d.source),
-              ("created", d.created), ("next_step", next_step), ("probability", d.probability),
-              ("approved_by", d.approved_by), ("won_date", d.won_date),
-              ("lost_date", d.lost_date), ("lost_reason", d.lost_reason),
-              ("revisit", d.revisit)]
+    if ns and ns.get("action"):
+        next_step = ns["action"] + (f" (due {ns['due']})" if ns.get("due") else "")
+    fields = [("id", d["id"]), ("title", d["title"]), ("account", d["account"]),
+              ("pipeline", row["pipeline"]), ("stage", d.get("stage")),
+              ("status", d["status"]), ("value", money_column(row["value"])),
+              ("currency", row["currency"]), ("close_date", d.get("close_date")),
+              ("owner", d.get("owner")), ("source", d.get("source")),
+              ("created", d.get("created")), ("next_step", next_step),
+              ("probability", d.get("probability")), ("approved_by", d.get("approved_by")),
+              ("won_date", d.get("won_date")), ("lost_date", d.get("lost_date")),
+              ("lost_reason", d.get("lost_reason")), ("revisit", d.get("revisit"))]
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
-    if d.stakeholders:
+    if d.get("stakeholders"):
         echo("\nStakeholders")
-        echo(render([{"contact": s.contact, "role": s.role} for s in d.stakeholders],
-                    ("contact", "role"), fmt))
-    if d.items:
+        echo(render([{"contact": s["contact"], "role": s.get("role")}
+                     for s in d["stakeholders"]], ("contact", "role"), fmt))
+    if d.get("items"):
         echo("\nItems")
-        rows = [{"#": n, "item": i.product or i.name, "quantity": i.quantity,
-                 "unit_price": i.unit_price, "discount": i.discount, "billing": i.billing}
-                for n, i in enumerate(d.items, 1)]
+        rows = [{"#": n, "item": i.get("product") or i.get("name"),
+                 "quantity": i.get("quantity"), "unit_price": i.get("unit_price"),
+                 "discount": i.get("discount"), "billing": i.get("billing")}
+                for n, i in enumerate(d["items"], 1)]
         echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt))
-    show_activities(d.activities, fmt)
+    show_activities([SimpleNamespace(**a) for a in d.get("activities") or []], fmt)
 
 
 # --------------------------------------------------------------- changes
