@@ -15,7 +15,7 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
+    load_views,
     payload,
     record_json,
     records_index,
@@ -149,7 +149,7 @@ def find_duplicate(repo: Any, draft: Any) -> str | None:
     mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
             if what in keys}
     return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
-                                     for a in load_all(repo, "account")))
+                                     for a in load_views(repo, "account")))
 
 
 @account.command("add")

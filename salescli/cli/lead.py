@@ -15,7 +15,7 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
+    load_views,
     payload,
     record_json,
     records_index,
@@ -121,10 +121,10 @@ def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
     from salescli.check import duplicate_keys
 
     out = []
-    for x in load_all(repo, "lead"):
+    for x in load_views(repo, "lead"):
         out.append((f"lead {x.id}", {what: value for what, value, _ in duplicate_keys("lead", x)
                                      if what in ("e-mail", "phone")}))
-    for a in load_all(repo, "account"):
+    for a in load_views(repo, "account"):
         people: dict[int, dict[str, str]] = {}
         for what, value, loc in duplicate_keys("account", a):
             if what in ("e-mail", "phone"):
@@ -465,7 +465,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
         if account_id:
             existing, why = s.load("account", account_id), "existing"
         else:
-            match = _matching_account(load_all(repo, "account"), x)
+            match = _matching_account(load_views(repo, "account"), x)
             if match:
                 existing = s.load("account", match[0].id)
                 why = f"existing, {match[1]}"
