@@ -137,6 +137,20 @@ def load_views(repo: Any, kind: str) -> list[Any]:
     return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
 
 
+def load_matching(repo: Any, kind: str, where: str, params: tuple = ()) -> list[Any]:
+    """The valid records of `kind` whose index row matches `where` (SQL over the kind's
+    table), read and validated from their files: the few a command needs, in path
+    order, without parsing every file."""
+    from salescli.loader import parse_file
+    from salescli.repo import KIND_DIRS
+
+    with records_index(repo, (kind,)) as index:
+        paths = [r["path"] for r in index.query(
+            f'SELECT path FROM "{KIND_DIRS[kind]}" WHERE {where} ORDER BY path', params)]
+    parsed = (parse_file(repo.root, kind, rel) for rel in paths)
+    return [p.model for p in parsed if p.ok]
+
+
 def payload(rows: list[Any]) -> list[dict]:
     """The records of index rows (with a `json` column) as JSON output prints them."""
     import json

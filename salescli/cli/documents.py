@@ -17,7 +17,8 @@ from salescli.cli.common import (
     done,
     echo,
     get_repo,
-    load_all,
+    load_matching,
+    records_index,
     session,
 )
 
@@ -46,7 +47,11 @@ def _write_out(out: str, text: str) -> None:
 
 
 def _used_numbers(repo: Any) -> list[str]:
-    return [q.number for d in load_all(repo, "deal") for q in d.quotes]
+    """Every quote number of every deal, from the record index."""
+    with records_index(repo, ("deal",)) as index:
+        return [r[0] for r in index.query(
+            "SELECT json_extract(q.value, '$.number') FROM records r, json_each(r.json, "
+            "'$.quotes') q WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, q.key")]
 
 
 def _account(repo: Any, deal: Any) -> Any:
@@ -173,7 +178,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: str | N
     pipeline = repo.pipeline(d.pipeline or repo.settings.default_pipeline)
     lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
     agenda = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
-                          load_all(repo, "deal"), first)
+                          load_matching(repo, "deal", "account_id = ?", (d.account,)), first)
     text = _render(repo, AGENDA_TEMPLATES[lang],
                    {"agenda": agenda, "deal": _plain(d), "account": _plain(account)},
                    agenda.currency)
@@ -256,8 +261,8 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: str | None,
         currency = record.currency
     elif kind == "account":
         context["account"] = _plain(record)
-        context["deals"] = [_plain(d) for d in load_all(repo, "deal")
-                            if d.account == record_id]
+        context["deals"] = [_plain(d) for d in load_matching(
+            repo, "deal", "account_id = ?", (record_id,))]
     else:
         context["lead"] = _plain(record)
     text = _render(repo, name, context, currency)
