@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 from salescli.cli.account import ROLE_CHOICES
 from salescli.model import ROLES
@@ -19,18 +19,6 @@ def last_commit(repo: Repo) -> str:
 
 def changed(repo: Repo) -> list[str]:
     return repo.git("show", "--name-status", "--format=", "HEAD").split()
-
-
-def refused(repo: Repo, args: list[str], code: int, message: str) -> None:
-    """The command fails with exactly `message` and writes and commits nothing."""
-    before, head = repo.snapshot(), repo.head()
-    result = repo.run(*args)
-    assert result.exit_code == code, result.output
-    assert result.stderr == f"Error: {message}\n"
-    assert result.stdout == ""
-    assert repo.snapshot() == before
-    assert repo.head() == head
-    assert repo.status() == ""
 
 
 def read(repo: Repo, rel: str) -> str:

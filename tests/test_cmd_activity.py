@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo
-from test_cmd_deal import refused
+from conftest import Repo, refused
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
@@ -38,15 +38,6 @@ def deal(acct: Repo) -> Repo:
                  "--value", "48000", "--close-date", "2027-01-31", "--date", "2026-10-05")
     assert r.exit_code == 0, r.output
     return acct
-
-
-def refused(repo: Repo, args: list[str], code: int, message: str) -> None:
-    """The command fails with exactly `message` and changes nothing at all."""
-    before, files = repo.head(), repo.snapshot()
-    r = repo.run(*args)
-    assert r.exit_code == code, r.output
-    assert r.stderr.strip() == f"Error: {message}"
-    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
 
 
 def subject(repo: Repo) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
-from test_cmd_account import changed, dedent, last_commit, read, refused
+from conftest import Repo, refused
+from test_cmd_account import changed, dedent, last_commit, read
 
 BETA = "leads/2026-11/beta-ltd.yaml"
 BETA_TEXT = """\
