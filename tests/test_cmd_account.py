@@ -114,7 +114,8 @@ def test_account_add_force_adds_a_probable_duplicate(filled: Repo):
     (["Beta", "--id", "acme-oy"], 1, "account 'acme-oy' already exists; choose another --id"),
     (["Beta", "--owner", "bob"], 2,
      "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
-    (["Beta", "--date", "2026-13-01"], 2, "invalid date '2026-13-01': use YYYY-MM-DD"),
+    (["Beta", "--date", "2026-13-01"], 2,
+     "invalid --date '2026-13-01': use YYYY-MM-DD or an ISO date-time"),
 ])
 def test_account_add_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["account", "add", *args], code, message)

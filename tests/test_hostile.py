@@ -216,7 +216,7 @@ def test_log_summary_and_account_name_with_nel_read_back(filled: Repo):
                                           ("1000000000000", "1000000000000")])
 def test_huge_amount_via_a_command_is_refused(filled: Repo, amount: str, shown: str):
     refused(filled, ["deal", "set", "acme-erp", f"value={amount}"], 2,
-            f"{shown} is too large: an amount is below 1,000,000,000,000")
+            f"value: {shown} is too large; an amount is below 1,000,000,000,000")
 
 
 def test_huge_quantity_via_a_command_is_refused(filled: Repo):
