@@ -183,13 +183,9 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value) if "T" in value or " " in value \
-                else dt.date.fromisoformat(value)
-        except ValueError:
-            raise UsageError(
-                f"invalid date {value!r}: use YYYY-MM-DD or an ISO date-time"
-            ) from None
+        from salescli.dates import parse_when
+
+        value = parse_when(value)
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day, 12, tzinfo=dt.UTC)
     if value.tzinfo is None:

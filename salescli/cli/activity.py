@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    DATE,
     NO_CACHE,
     change_options,
     done,
@@ -18,7 +19,7 @@ from salescli.cli.common import (
     session,
     warn,
 )
-from salescli.errors import UsageError
+from salescli.errors import RecordNotFound, UsageError
 from salescli.output import render
 
 KINDS = ("deal", "lead", "account")
@@ -26,7 +27,6 @@ KINDS = ("deal", "lead", "account")
 
 def resolve_target(repo: Any, target: str) -> tuple[str, str]:
     """`acme-erp` or `deal:acme-erp` -> (kind, id): deals first, then leads, then accounts."""
-    from salescli.errors import RecordNotFound
     from salescli.ids import check_id
 
     kind, sep, record_id = target.partition(":")
@@ -44,7 +44,8 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
         except RecordNotFound:
             continue
     if not found:
-        raise UsageError(f"no deal, lead or account {target!r}")
+        raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
+                             "`lead list` or `account list` for the IDs")
     if len(found) > 1:
         raise UsageError(f"{target!r} is a {' and a '.join(found)}; say which, e.g. "
                          f"{found[0]}:{target}")
@@ -249,17 +250,15 @@ def today_rows(repo: Any, on: dt.date, no_cache: bool = False) -> list[dict]:
     return rows
 
 
-ON = click.option("--on", "on", metavar="DATE",
+ON = click.option("--on", "on", metavar="DATE", type=DATE,
                   help="Evaluate as of this date instead of today (YYYY-MM-DD).")
 OWNER = click.option("--owner", help="Only this owner's records.")
 
 
-def _on(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    from salescli.edit import today
+def _on(value: str | dt.date | None) -> dt.date:
+    from salescli.dates import day_of
 
-    return today(value)
+    return day_of(value, "--on") or dt.date.today()
 
 
 @click.command("today")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
+from salescli.errors import UsageError
 from salescli.output import FORMATS, terminal_safe
 
 
@@ -52,10 +56,117 @@ def change_options(func: Callable) -> Callable:
                         help="Write the files but do not commit them.")(func)
     func = click.option("-m", "--message", metavar="TEXT",
                         help="Extra text for the commit message body.")(func)
-    func = click.option("--date", metavar="DATE",
+    func = click.option("--date", metavar="DATE", type=DATE,
                         help="When it happened (YYYY-MM-DD or ISO date-time): the commit's "
                         "author date and the record's dates.")(func)
     return func
+
+
+def _option_name(param: click.Parameter | None, default: str) -> str:
+    if param is None:
+        return default
+    return max(param.opts, key=len) if isinstance(param, click.Option) else param.name or default
+
+
+class DateType(click.ParamType):
+    """Every date option: YYYY-MM-DD, or an ISO date-time where a moment counts (`--date`).
+
+    A bad date is a usage error naming the option, on one line (exit 2).
+    """
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from salescli.dates import parse_when
+
+        return parse_when(value, _option_name(param, "date"))
+
+
+class MoneyType(click.ParamType):
+    """Every money option (`--value`, `--unit-price`): Decimal cents, never negative."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from salescli.money import parse_money
+
+        return parse_money(value, _option_name(param, "amount"))
+
+
+class PipelineType(click.ParamType):
+    """A pipeline named on the command line: a file in pipelines/, else a usage error."""
+
+    name = "pipeline"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from salescli.ids import check_id
+
+        check_id(value, "pipeline")
+        if ctx is None:
+            return value
+        names = [p.stem for p in get_repo(ctx).pipeline_paths()]
+        if value not in names:
+            raise UsageError(f"{_option_name(param, 'pipeline')}: no pipeline `{value}` in "
+                             f"pipelines/; choose one of: {', '.join(names)}")
+        return value
+
+
+class StageType(click.ParamType):
+    """A stage named to filter by: a stage of some pipeline, else a usage error.
+
+    (A stage to move a deal into must be one of the deal's pipeline: see `known_stage`.)
+    """
+
+    name = "stage"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if ctx is None:
+            return value
+        from salescli.errors import SalescliError
+
+        repo = get_repo(ctx)
+        names: list[str] = []
+        for path in repo.pipeline_paths():
+            try:
+                names += [s.id for s in repo.pipeline(path.stem).stages if s.id not in names]
+            except SalescliError:  # a broken pipeline is `check`'s to report, not a filter's
+                continue
+        if value not in names:
+            raise UsageError(f"{_option_name(param, 'stage')}: no stage `{value}` in any "
+                             f"pipeline; choose one of: {', '.join(names)}")
+        return value
+
+
+DATE = DateType()
+MONEY = MoneyType()
+PIPELINE = PipelineType()
+STAGE = StageType()
+
+
+def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
+    """Where `--out` writes, the same in every command: never over an existing file
+    unless --force, and never into a folder that does not exist (none is created).
+
+    `folder`: the output is itself a folder (export's tables): only its parent is checked.
+    """
+    target = Path(out)
+    parent = os.path.dirname(os.path.normpath(out)) or "."
+    if not Path(parent).is_dir():
+        raise UsageError(f"--out {out}: no folder {parent}; create it first or choose "
+                         "another path")
+    if folder:
+        return target
+    if target.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give a file name")
+    if target.exists() and not force:
+        raise UsageError(f"--out {out}: exists; use --force to overwrite it")
+    return target
 
 
 def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str | None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import echo, get_repo, load_with_paths
+from salescli.cli.common import echo, get_repo, load_with_paths, out_path
 
 
 @click.command("export")
@@ -50,9 +50,8 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
     from salescli.cli.report import config_of, history_for
     from salescli.reports import price
 
+    target = _check_target(out, fmt, force)
     repo = get_repo(ctx)
-    target = Path(out)
-    _check_target(target, fmt, force)
     config = config_of(repo)
     accounts = load_with_paths(repo, "account")
     leads = load_with_paths(repo, "lead")
@@ -81,8 +80,6 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
                                               lambda v: price(v, config),
                                               {m.id for m in deal_models})),
     }
-    if fmt == "sqlite" and target.parent != Path(""):
-        target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         export.write_csv(target, tables, raw=raw)
     else:
@@ -92,22 +89,23 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
     echo(f"Exported to {target} ({shown}): {counts}")
 
 
-def _check_target(target: Path, fmt: str, force: bool) -> None:
+def _check_target(out: str, fmt: str, force: bool) -> Path:
     """Refuse to overwrite what exists, unless --force; never write into a file's place."""
     from salescli import export
     from salescli.errors import UsageError
 
+    target = Path(out)
     if fmt == "sqlite":
         if target.is_dir():
             raise UsageError(f"--out {target}: is a folder; give a database file name")
-        if target.exists() and not force:
-            raise UsageError(f"--out {target}: exists; use --force to overwrite it")
-        return
+        return out_path(out, force)
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {target}: is a file; {fmt} writes a folder of tables")
+    out_path(out, force, folder=True)
     if force or not target.exists():
-        return
+        return target
     clashes = [t.name for t in export.TABLES if (target / f"{t.name}.{fmt}").exists()]
     if clashes:
         raise UsageError(f"--out {target}: already has {clashes[0]}.{fmt}; "
                          "use --force to overwrite the table files")
+    return target

@@ -7,7 +7,10 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    DATE,
+    MONEY,
     NO_CACHE,
+    PIPELINE,
     change_options,
     complete_choices,
     complete_ids,
@@ -21,7 +24,7 @@ from salescli.cli.common import (
     records_index,
     session,
 )
-from salescli.cli.deal import money, refuse, show_activities
+from salescli.cli.deal import known_stage, refuse, show_activities
 from salescli.errors import SalescliError, UsageError
 from salescli.output import render, render_fields
 
@@ -409,15 +412,17 @@ def _same_person(account: Any, person: dict[str, Any]) -> str | None:
 @click.option("--no-deal", is_flag=True,
               help="Qualified but no need yet: create the account only.")
 @click.option("--title", help="The deal's title (default: the lead's company).")
-@click.option("--value", metavar="AMOUNT", help="The deal's expected value, e.g. 12000.")
-@click.option("--close-date", metavar="DATE", help="The deal's expected close date.")
+@click.option("--value", metavar="AMOUNT", type=MONEY,
+              help="The deal's expected value, e.g. 12000.")
+@click.option("--close-date", metavar="DATE", type=DATE, help="The deal's expected close date.")
 @click.option("--stage", metavar="STAGE", help="Stage to start the deal in (default: the first).")
-@click.option("--pipeline", metavar="NAME", help="Pipeline (default: settings' default).")
+@click.option("--pipeline", metavar="NAME", type=PIPELINE,
+              help="Pipeline (default: settings' default).")
 @change_options
 @click.pass_context
 def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_deal: bool,
-                 title: str | None, value: str | None, close_date: str | None,
-                 stage: str | None, pipeline: str | None, date: str | None,
+                 title: str | None, value: Any, close_date: Any,
+                 stage: str | None, pipeline: str | None, date: Any,
                  message: str | None, no_commit: bool) -> None:
     """Qualify a lead into an account, its contact and a deal, in one commit.
 
@@ -434,7 +439,8 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
       salescli lead convert gamma-oy --no-deal
     """
     from salescli.check import FREE_MAIL
-    from salescli.edit import add_contact, default_owner, new_id, parse_date, sets, today
+    from salescli.dates import day_of
+    from salescli.edit import add_contact, default_owner, new_id, sets, today
     from salescli.ids import check_id, slugify, unique_id
     from salescli.model import Deal
     from salescli.rules import move_problems
@@ -444,11 +450,11 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
                                              ("--pipeline", pipeline)) if given is not None]
     if no_deal and deal_options:
         raise UsageError(f"--no-deal creates no deal: drop {', '.join(deal_options)}")
-    due = parse_date(close_date, "--close-date")
+    due = day_of(close_date)
     if not no_deal and due is None:
         raise UsageError("--close-date is required: the new deal needs an expected close date "
                          "(or use --no-deal)")
-    amount = money(value)
+    amount = value
     if account_id:
         check_id(account_id, "account")
     created = today(date)
@@ -494,6 +500,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
         if not no_deal:
             pipe = repo.pipeline(pipeline)
             target = stage or pipe.stages[0].id
+            known_stage(pipe, target, f"convert {lead_id} with a deal in `{target}`")
             deal_id = new_id(repo, "deal", title or x.company)
             deal_data = {
                 "id": deal_id, "title": title or x.company, "account": None,

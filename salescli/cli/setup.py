@@ -107,7 +107,10 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
             echo(d.format())
         if diagnostics or sys.stdout.isatty():
             click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
-    ctx.exit(1 if errors else 0)
+    if errors:
+        from salescli.errors import Failed
+
+        raise Failed()
 
 
 @click.command("schema")
