@@ -197,7 +197,7 @@ class Index:
                 self._set_meta("config", key)
             fresh = time.time_ns() - FRESH_NS
             # a config file written this instant is looked at again next time
-            self._set_meta("config-stat", [s if not s or s[2] < fresh else None
+            self._set_meta("config-stat", [s if not s or _changed(s) < fresh else None
                                            for s in config_stat])
 
     def _config_key(self) -> list:
@@ -272,7 +272,7 @@ class Index:
             self._delete(kind, ids, [*stats, *removed])
             self._insert(records, tables)
             for p, st in stats.items():
-                if st[2] >= fresh:  # racily clean: compare by content until it is old
+                if _changed(st) >= fresh:  # racily clean: compare by content until it is old
                     digest = _digest(os.path.join(self.root, p))
                     st = (*st, digest) if digest is not None else None
                 if st is None:
@@ -280,7 +280,7 @@ class Index:
                 else:
                     stored[p] = st
             for p, st in (known or {}).items():
-                stored[p] = st if st[2] < fresh else stored.get(p, st)
+                stored[p] = st if _changed(st) < fresh else stored.get(p, st)
             self._set_meta(f"stat:{kind}", stored)
 
     def _delete(self, kind: str, ids: set[str], paths: list[str]) -> None:
@@ -418,6 +418,12 @@ def record_dict(model: Any) -> dict:
 
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
+def _changed(st: Stat) -> int:
+    """When a file last changed: its mtime can be set back (`cp -p`, `touch -r`,
+    `rsync -a`), its change time cannot."""
+    return max(st[2], st[3])
 
 
 def _stat(full: str) -> Stat | None:
