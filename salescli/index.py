@@ -30,7 +30,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,41 +119,53 @@ def _digest(full: str) -> bytes | None:
 class Index:
     """A connection to the index, brought up to date for the kinds asked for."""
 
-    def __init__(self, repo: Any, con: sqlite3.Connection):
+    def __init__(self, repo: Any, con: sqlite3.Connection, kinds: Sequence[str] = (),
+                 path: Path | None = None):
         self.repo = repo
         self.root = os.fspath(repo.root)
         self.con = con
-        self.fresh: set[str] = set()
+        self.kinds = tuple(kinds)
+        self.path = path  # None: in memory
 
     # -- opening
     @classmethod
     def open(cls, repo: Any, kinds: Sequence[str] = KINDS, use_cache: bool = True) -> Index:
         """The index with every record of `kinds` current; in memory if `use_cache` is off
         or the file cannot be used."""
+        path = None
         if use_cache:
             try:
                 path = index_path(repo.git_dir)
             except Exception:  # no git directory: nothing to keep an index in
                 path = None
-            if path is not None:
-                for attempt in (1, 2):
-                    try:
-                        index = cls(repo, _connect(path))
-                        index.refresh(kinds)
-                        return index
-                    except sqlite3.OperationalError as err:
-                        if "locked" in str(err) or "busy" in str(err):
-                            break  # another process holds it: answer without it
-                        if attempt == 2:
-                            break
-                        _remove(path)
-                    except (sqlite3.DatabaseError, ValueError, EOFError, TypeError):
-                        if attempt == 2:
-                            break
-                        _remove(path)  # damaged or not ours: rebuild
-        index = cls(repo, _connect(None))
+        for attempt in (1, 2):
+            if path is None:
+                break
+            index = None
+            try:
+                index = cls(repo, _connect(path), kinds, path)
+                index.refresh(kinds)
+                return index
+            except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as err:
+                if index is not None:
+                    index.close()
+                busy = "locked" in str(err) or "busy" in str(err)
+                # held by another process, or .git not writable: answer without it
+                if busy or isinstance(err, OSError) or attempt == 2:
+                    break
+                _remove(path)  # damaged or not ours: rebuilt
+        index = cls(repo, _connect(None), kinds)
         index.refresh(kinds)
         return index
+
+    def _in_memory(self) -> None:
+        """Damage a query found (SQLite keeps no checksums, so a bad page shows only when
+        read): the file goes, to be rebuilt next time, and this run answers from memory."""
+        self.con.close()
+        if self.path is not None:
+            _remove(self.path)
+        self.con, self.path = _connect(None), None
+        self.refresh(self.kinds)
 
     def close(self) -> None:
         self.con.close()
@@ -233,6 +245,9 @@ class Index:
                 known[p] = current[p]
             else:
                 reread.append(p)
+        fresh = time.time_ns() - FRESH_NS
+        if not reread and not removed and all(_changed(st) >= fresh for st in known.values()):
+            return  # files read moments ago, as read: nothing would change
         self.write(kind, reread, removed, current, known)
 
     def write(self, kind: str, paths: Iterable[str], removed: Iterable[str] = (),
@@ -308,7 +323,26 @@ class Index:
 
     # -- reading
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return self.con.execute(sql, params).fetchall()
+        return self.fetch(sql, params)[1]
+
+    def fetch(self, sql: str, params: Sequence[Any] = (),
+              guard: Callable[[sqlite3.Connection], None] | None = None
+              ) -> tuple[list[str], list[sqlite3.Row]]:
+        """(column names, rows) of a query; `guard` prepares the connection first."""
+        for attempt in (1, 2):
+            try:
+                if guard is not None:
+                    guard(self.con)
+                cursor = self.con.execute(sql, params)
+                return [d[0] for d in cursor.description or ()], cursor.fetchall()
+            except sqlite3.DatabaseError as err:
+                # a damaged file, not the query's own mistake (or its refusal)
+                damaged = getattr(err, "sqlite_errorname", "").startswith(
+                    ("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+                if attempt == 2 or self.path is None or not damaged:
+                    raise
+                self._in_memory()
+        raise AssertionError("unreachable")
 
     def current(self, kind: str, rel: str) -> sqlite3.Row | None:
         """The `records` row of the file `rel` if the index holds it as it is on disk

@@ -45,19 +45,19 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
         if not query or not query.strip():
             echo(schema_text(index))
             return
-        con = index.con
-        if re.search(r"\bdeal_events\b", query, re.I):
-            _add_events(repo, index)
-        con.execute("PRAGMA query_only = ON")
-        con.set_authorizer(_read_only)
+        events = re.search(r"\bdeal_events\b", query, re.I) is not None
+
+        def guard(con: sqlite3.Connection) -> None:
+            if events:  # (again, on a connection made after damage was found)
+                _add_events(repo, index)
+            index.con.execute("PRAGMA query_only = ON")  # the connection in use now
+            index.con.set_authorizer(_read_only)
+
         try:
-            cursor = con.execute(query)
-            names = _unique([d[0] for d in cursor.description or ()])
-            found = cursor.fetchall()
+            names, found = index.fetch(query, guard=guard)
         except (sqlite3.Error, sqlite3.Warning) as err:
             raise UsageError(f"sql: {_reason(err)}") from None
-        finally:
-            con.set_authorizer(None)
+        names = _unique(names)
     rows = [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in found]
     from salescli.output import render
 
