@@ -202,6 +202,44 @@ def sql_values(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
         yield [_sql_value(v) for v in values]
 
 
+# each table's rows in the order the records are read (path order; a record's own
+# order within it), from the record index
+_ORDER = {
+    "accounts": "FROM accounts t ORDER BY t.path",
+    "contacts": "FROM contacts t JOIN accounts a ON a.id = t.account_id ORDER BY a.path, t.rowid",
+    "leads": "FROM leads t ORDER BY t.path",
+    "deals": "FROM deals t ORDER BY t.path",
+    "items": "FROM items t JOIN deals d ON d.id = t.deal_id ORDER BY d.path, t.line",
+    "activities": "FROM activities t LEFT JOIN accounts a ON t.record_kind = 'account' AND "
+                  "a.id = t.record_id LEFT JOIN leads l ON t.record_kind = 'lead' AND "
+                  "l.id = t.record_id LEFT JOIN deals d ON t.record_kind = 'deal' AND "
+                  "d.id = t.record_id ORDER BY CASE t.record_kind WHEN 'account' THEN 0 "
+                  "WHEN 'lead' THEN 1 ELSE 2 END, coalesce(a.path, l.path, d.path), t.line",
+}
+
+
+def index_rows(query: Callable[[str], list[Any]]) -> dict[str, list[Row]]:
+    """The record tables as rows, read from the record index (`query` runs SQL on it):
+    an export is a copy of the index. Money comes back as the cents it was, a whole
+    number as an int."""
+    out = {}
+    for name, source in _ORDER.items():
+        table = TABLE[name]
+        cols = ", ".join(f't."{c}"' for c in table.names)
+        kinds = {c.name: c.type for c in table.columns}
+        out[name] = [{k: _from_sql(row[k], kinds[k]) for k in table.names}
+                     for row in query(f"SELECT {cols} {source}")]
+    return out
+
+
+def _from_sql(value: Any, type_: str) -> Any:
+    if not isinstance(value, float):
+        return value
+    if type_ == "money":  # exact below 3.5e13: a double holds every cent up to there
+        return Decimal(repr(value)).quantize(CENT)
+    return int(value) if value.is_integer() else Decimal(repr(value))
+
+
 def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, currency: str,
                   default_pipeline: str) -> dict[str, list[Row]]:
     """The rows of (path, record) pairs of one kind, per table of KIND_TABLES[kind]."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from salescli.cli.common import echo, get_repo, load_with_paths, out_path
+from salescli.cli.common import echo, get_repo, out_path, records_index
 
 
 @click.command("export")
@@ -20,7 +19,8 @@ from salescli.cli.common import echo, get_repo, load_with_paths, out_path
               help="CSV for a database or warehouse load: every value exactly as stored, "
               "no leading ' (JSON Lines and SQLite are always exact).")
 @click.option("--no-cache", is_flag=True,
-              help="Recompute the deal history from git without reading or writing the cache.")
+              help="Read every record file and the deal history from git, without the "
+              "record index or the history cache.")
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
                no_cache: bool) -> None:
@@ -53,33 +53,11 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
     target = _check_target(out, fmt, force)
     repo = get_repo(ctx)
     config = config_of(repo)
-    accounts = load_with_paths(repo, "account")
-    leads = load_with_paths(repo, "lead")
-    deals = load_with_paths(repo, "deal")
+    with records_index(repo, ("account", "lead", "deal"), no_cache) as index:
+        tables = export.index_rows(index.query)
     history, _ = history_for(repo, None, no_cache)
-
-    def models(pairs: list[tuple[str, Any]]) -> list[Any]:
-        return [m for _, m in pairs]
-
-    def paths(pairs: list[tuple[str, Any]]) -> dict[str, str]:
-        return {m.id: p for p, m in pairs}
-
-    products = config.products
-    deal_models = models(deals)
-    tables = {
-        "accounts": list(export.account_rows(models(accounts), paths(accounts))),
-        "contacts": list(export.contact_rows(models(accounts))),
-        "leads": list(export.lead_rows(models(leads), paths(leads))),
-        "deals": list(export.deal_rows(deal_models, products, config.currency,
-                                       config.default_pipeline, paths(deals))),
-        "items": list(export.item_rows(deal_models, products)),
-        "activities": list(export.activity_rows(
-            [("account", m) for m in models(accounts)] + [("lead", m) for m in models(leads)]
-            + [("deal", m) for m in deal_models])),
-        "deal_events": list(export.event_rows(history.timelines,
-                                              lambda v: price(v, config),
-                                              {m.id for m in deal_models})),
-    }
+    tables["deal_events"] = list(export.event_rows(
+        history.timelines, lambda v: price(v, config), {d["id"] for d in tables["deals"]}))
     if fmt == "csv":
         export.write_csv(target, tables, raw=raw)
     else:
