@@ -479,3 +479,15 @@ def test_convert_names_a_contact_without_a_name_by_their_email(repo: Repo):
     assert result.exit_code == 0, result.output
     assert "contacts" not in read(repo, "accounts/2026-11/theta.yaml")
     assert repo.run("check").exit_code == 0
+
+
+def test_convert_a_lead_without_a_contact(repo: Repo):
+    """A lead with only a company converts into an account and a deal with no
+    stakeholders (the draft deal was validated with `stakeholders: None`: exit 2)."""
+    assert repo.run("lead", "add", "Nobody Oy").exit_code == 0
+    result = repo.run("lead", "convert", "nobody-oy", "--value", "1000",
+                      "--close-date", "2027-01-31")
+    assert result.exit_code == 0, result.output
+    deal = next((repo.root / "deals").glob("*/nobody-oy.yaml")).read_text()
+    assert "stakeholders" not in deal
+    assert repo.run("check").exit_code == 0

@@ -512,7 +512,8 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
             roles = {p.id: p.role for p in contacts}
             if contact_id:
                 roles.setdefault(contact_id, None)
-            draft = Deal.model_validate({**deal_data, "account": "draft", "stage": None})
+            given = {k: v for k, v in deal_data.items() if v is not None}  # as written
+            draft = Deal.model_validate({**given, "account": "draft", "stage": None})
             refuse(move_problems(pipe, draft, target, roles),
                    f"convert {lead_id} with a deal in `{target}`")
 
