@@ -1,16 +1,16 @@
-"""`check --staged`: what `check` says of git's index, re-validating only what changed.
+"""`check` and `check --staged`, re-validating only what changed.
 
-The pre-commit hook runs this before every commit, so it must cost what the commit
-changed, not what the repository holds. Git's index names every staged file's blob;
-a file's diagnostics depend on its path and content, the configuration, and the few
+The pre-commit hook runs `check --staged` before every commit, so it must cost what
+the commit changed, not what the repository holds; `check` after an edit likewise.
+A file's diagnostics depend on its path and content, the configuration, and the few
 facts of other records it refers to (does its account exist, which contacts and
 roles that account has, does its parent exist). Each record file's diagnostics and
-its facts for the checks across files are kept in `.git/salescli/staged.cache`, keyed
-by path and blob, with the configuration's blobs and the referred facts they were
-computed with; only files whose key no longer holds are parsed again. The checks
-across files (account hierarchy, probable duplicates) are computed from the facts
-every run. The answer is `check` of the staged files, exactly (a test compares the
-two on random repositories).
+its facts for the checks across files are kept, in `.git/salescli/staged.cache` by
+path and staged blob (git's index names every blob) and in `check.memo` by path and
+stat, with the configuration's keys and the referred facts they were computed with;
+only files whose key no longer holds are parsed again. The checks across files
+(account hierarchy, probable duplicates) are computed from the facts every run. The
+answer is exactly what a full check of the same files says (tests compare the two).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import marshal
 import os
+import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from salescli.diagnostics import Diagnostic
 
 CACHE_VERSION = 2
 CACHE_FILE = "staged.cache"
+WORK_TREE_CACHE = "check.memo"
+FRESH_NS = 2_000_000_000
 _SYMLINK = "120000"
 _CONFIG = ("settings.yaml", "products.yaml")
 
@@ -68,14 +71,113 @@ def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
     return out
 
 
+class Snapshot:
+    """The files `check` reads, as git's index holds them (`check --staged`)."""
+
+    def __init__(self, root: Path):
+        from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+        self.root = root
+        specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
+        # path -> (mode, key): the key changes whenever the content does (None: never kept)
+        self.entries = staged_entries(root, specs)
+
+    def listed(self, folder: str) -> tuple[bool, list[str]]:
+        return _listed(self.entries, folder)
+
+    def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
+        from salescli.loader import parse_blob
+
+        blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels
+                                             if self.entries[r][0] != _SYMLINK}))
+        return {rel: parse_blob(kind, rel, blobs.get(self.entries[rel][1], b""),
+                                self.entries[rel][0] == _SYMLINK) for rel in rels}
+
+    def texts(self, rels: set[str]) -> dict[str, str | None]:
+        blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels}))
+        return {r: blobs[self.entries[r][1]].decode("utf-8", errors="replace")
+                if self.entries[r][1] in blobs else None for r in rels}
+
+    def extra(self) -> list[Diagnostic]:
+        return []  # documents and templates are not exported for --staged
+
+
+class WorkTree(Snapshot):
+    """The files `check` reads, as they are on disk; a file's key is its stat, and a
+    file changed within the last FRESH_NS is never kept (it may change again within
+    the same clock tick, same size)."""
+
+    def __init__(self, root: Path):
+        import time
+
+        from salescli.loader import walk_files
+        from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+        self.root = root
+        top = os.fspath(root)
+        self.links = {f for f in KIND_DIRS.values() if os.path.islink(os.path.join(top, f))}
+        self.files = {f: [] if f in self.links else walk_files(top, f)
+                      for f in (PIPELINES_DIR, *KIND_DIRS.values())}
+        fresh = time.time_ns() - FRESH_NS
+        self.entries = {}
+        for rel in [SETTINGS_FILE, PRODUCTS_FILE, *(r for rs in self.files.values() for r in rs)]:
+            try:
+                st = os.lstat(os.path.join(top, rel))
+            except OSError:
+                continue
+            key = None if max(st.st_mtime_ns, st.st_ctime_ns) >= fresh else \
+                f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+            self.entries[rel] = (_SYMLINK if stat.S_ISLNK(st.st_mode) else "100644", key)
+
+    def listed(self, folder: str) -> tuple[bool, list[str]]:
+        return folder in self.links, self.files.get(folder, [])
+
+    def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
+        from salescli.loader import parse_file
+
+        return {rel: parse_file(self.root, kind, rel) for rel in rels}
+
+    def texts(self, rels: set[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for rel in rels:
+            try:
+                with open(os.path.join(self.root, rel), encoding="utf-8") as fh:
+                    out[rel] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                out[rel] = None
+        return out
+
+    def extra(self) -> list[Diagnostic]:
+        from salescli.check import _document_links
+
+        return _document_links(os.fspath(self.root))
+
+
 def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
+    """`check` of the files as staged in git's index."""
+    return check_snapshot(Snapshot(root), git_dir / "salescli" / CACHE_FILE, use_cache)
+
+
+def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
+                    ) -> list[Diagnostic]:
+    """`check` of the files on disk, reading again only the files that changed."""
+    if git_dir is None:
+        use_cache = False
+    path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None else Path()
+    return check_snapshot(WorkTree(root), path, use_cache)
+
+
+def check_snapshot(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
     from salescli.runtime import gc_paused
 
     with gc_paused():  # a cache of 26,000 entries: the collector would walk it repeatedly
-        return _check_staged(root, git_dir, use_cache)
+        return _check(snap, cache_path, use_cache)
 
 
-def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic]:
+_UNKNOWN = object()  # a fact not kept (a file changed this instant): equal to nothing
+
+
+def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
     from salescli.check import (
         AccountInfo,
         Context,
@@ -86,12 +188,10 @@ def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic
         validate,
     )
     from salescli.diagnostics import error
-    from salescli.loader import Parsed, parse_blob, to_diagnostic
+    from salescli.loader import Parsed, to_diagnostic
     from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
-    specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
-    entries = staged_entries(root, specs)
-    cache_path = git_dir / "salescli" / CACHE_FILE
+    entries = snap.entries
     saved = _load(cache_path) if use_cache else {}
     ctx = Context()
     out: list[Diagnostic] = []
@@ -100,28 +200,32 @@ def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic
     config: list[tuple[str, str]] = [("settings", SETTINGS_FILE)]
     if PRODUCTS_FILE in entries:
         config.append(("products", PRODUCTS_FILE))
-    config += [("pipeline", rel) for rel in _listed(entries, PIPELINES_DIR)[1]]
-    texts = read_blobs(root, [entries[rel][1] for _, rel in config if rel in entries])
+    config += [("pipeline", rel) for rel in snap.listed(PIPELINES_DIR)[1]]
+    parsed_by_rel: dict[str, Any] = {}
+    for kind in ("settings", "products", "pipeline"):
+        parsed_by_rel |= snap.parse(kind, [r for k, r in config if k == kind and r in entries])
     parsed_config = []
     for kind, rel in config:
-        if rel not in entries:  # settings.yaml not staged: as check of a tree without it
+        if rel not in entries:  # no settings file: as check of a tree without it
             parsed_config.append(Parsed(kind, rel, None, findings=[error(
                 rel, "io", f"cannot read: {os.strerror(errno.ENOENT)}")]))
-            continue
-        mode, blob = entries[rel]
-        parsed_config.append(parse_blob(kind, rel, texts[blob], mode == _SYMLINK))
+        else:
+            parsed_config.append(parsed_by_rel[rel])
     for parsed in parsed_config:
         if parsed.kind == "pipeline" and parsed.model is not None:
             ctx.pipelines[parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")] = parsed.model
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     config_key = [entries.get(rel) for _, rel in config]
+    if any(e is not None and e[1] is None for e in config_key):
+        use_cache = False  # a configuration file changed this instant: keep nothing
     # every entry was computed with one configuration: another one, and none holds
     memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
-        if saved.get("config") == config_key else {}
-    rels = {kind: _record_files(os.fspath(root), kind, ctx, out,
-                                _listed(entries, KIND_DIRS[kind]))
+        if use_cache and saved.get("config") == config_key else {}
+    rels = {kind: _record_files(os.fspath(snap.root), kind, ctx, out,
+                                snap.listed(KIND_DIRS[kind]))
             for kind in KIND_DIRS}
+    out += snap.extra()
     for parsed in parsed_config:
         out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 
@@ -142,7 +246,9 @@ def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic
             return None if refs is None else (refs[0] in ctx.ids["account"],
                                                bool(refs[1]) and refs[1] in ctx.ids["deal"])
         account = account_files.get(refs) if refs in ctx.ids["account"] else None
-        return entries[account][1] if account else None
+        if account is None:
+            return None
+        return entries[account][1] or _UNKNOWN
 
     def refs_of(kind: str, model: Any) -> Any:
         if model is None:
@@ -161,17 +267,13 @@ def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic
         missing: list[str] = []
         for rel in rels[kind]:
             key = (rel, entries[rel][1])
-            hit = memo.get(key)
+            hit = memo.get(key) if key[1] is not None else None
             if hit is not None and deps(kind, hit[0]) == hit[1]:
                 fresh[key] = hit
             else:
                 missing.append(rel)
         missed = missed or bool(missing)
-        blobs = read_blobs(root, sorted({entries[r][1] for r in missing
-                                        if entries[r][0] != _SYMLINK}))
-        for rel in missing:
-            mode, blob = entries[rel]
-            parsed = parse_blob(kind, rel, blobs.get(blob, b""), mode == _SYMLINK)
+        for rel, parsed in snap.parse(kind, missing).items():
             found = [(d.path, d.line, d.column, d.severity, d.code, d.message)
                      for d in (to_diagnostic(f, parsed.text)
                                for f in validate(parsed, ctx))]
@@ -182,7 +284,7 @@ def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic
                          tuple(AccountInfo(m.parent, {c.id: c.role for c in m.contacts}))
                          if kind == "account" else None)
             refs = refs_of(kind, m)
-            fresh[(rel, blob)] = (refs, deps(kind, refs), found, facts)
+            fresh[(rel, entries[rel][1])] = (refs, deps(kind, refs), found, facts)
         for rel in rels[kind]:
             entry = fresh[(rel, entries[rel][1])]
             out.extend(Diagnostic(*d) for d in entry[2])
@@ -196,13 +298,11 @@ def _check_staged(root: Path, git_dir: Path, use_cache: bool) -> list[Diagnostic
     # 3. across files, from the facts
     findings = list(check_hierarchy(accounts, account_paths)) + check_duplicates(keys)
     if findings:
-        located = read_blobs(root, sorted({entries[f.path][1] for f in findings}))
-        for f in findings:
-            data = located.get(entries[f.path][1])
-            text = data.decode("utf-8", errors="replace") if data is not None else None
-            out.append(to_diagnostic(f, text))
+        texts = snap.texts({f.path for f in findings})
+        out.extend(to_diagnostic(f, texts.get(f.path)) for f in findings)
     if use_cache and (missed or len(fresh) != len(memo)):
-        _save(cache_path, {"config": config_key, "entries": fresh})
+        kept = {k: v for k, v in fresh.items() if k[1] is not None and v[1] is not _UNKNOWN}
+        _save(cache_path, {"config": config_key, "entries": kept})
     return sorted(set(out))
 
 

@@ -101,3 +101,58 @@ def test_a_damaged_cache_is_only_recomputed(filled, damage):
     same(filled)
     (filled.root / ".git" / "salescli" / "staged.cache").write_bytes(damage)
     same(filled)
+
+
+# --------------------------------------------------------------- the work tree
+
+
+def same_on_disk(filled, monkeypatch) -> list:
+    """check_work_tree, cold and from its memo, equals a full check of the files."""
+    from salescli import staged
+
+    monkeypatch.setattr(staged, "FRESH_NS", 0)  # the test's files are all this instant's
+    root, git_dir = filled.root, filled.root / ".git"
+    want = run_check(root)
+    assert staged.check_work_tree(root, git_dir, use_cache=False) == want
+    assert staged.check_work_tree(root, git_dir) == want
+    assert staged.check_work_tree(root, git_dir) == want
+    return want
+
+
+def test_work_tree_changes_are_seen_from_the_memo(filled, monkeypatch):
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    account = filled.root / "accounts/2026-10/acme-oy.yaml"
+    text, account_text = deal.read_text(), account.read_text()
+    assert same_on_disk(filled, monkeypatch) == []
+    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhere"))
+    assert [d.code for d in same_on_disk(filled, monkeypatch)] == ["unknown-stage"]
+    deal.write_text(text)
+    account.write_text(account_text.replace("id: matti-virtanen", "id: someone-else"))
+    assert "unknown-contact" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    account.unlink()
+    assert "unknown-account" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    filled.write("accounts/2026-10/acme-oy.yaml", account_text)
+    filled.write("accounts/2026-10/beta-oy.yaml", ACCOUNT2)
+    assert {d.code for d in same_on_disk(filled, monkeypatch)} == {"duplicate"}
+    os.symlink("../deals", filled.root / "quotes" / "linked")  # documents: never a link
+    assert "symlink" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    settings = (filled.root / SETTINGS_FILE).read_text()
+    owners = next(line for line in settings.splitlines() if line.startswith("owners:"))
+    (filled.root / SETTINGS_FILE).write_text(settings.replace(owners, "owners: [nobody]"))
+    assert "unknown-owner" in {d.code for d in same_on_disk(filled, monkeypatch)}
+
+
+def test_a_file_changed_this_instant_is_never_kept(filled):
+    """Without the test's override: a file written in the last two seconds is read again
+    every run (it could change again within the same clock tick, same size)."""
+    from salescli.staged import check_work_tree
+
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    git_dir = filled.root / ".git"
+    assert check_work_tree(filled.root, git_dir) == []
+    text = deal.read_text()
+    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhere"))
+    assert [d.code for d in check_work_tree(filled.root, git_dir)] == ["unknown-stage"]
+    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhera"))  # same size
+    assert [d.message for d in check_work_tree(filled.root, git_dir)][0].startswith(
+        "stage `nowhera`")
