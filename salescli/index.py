@@ -347,8 +347,15 @@ class Index:
     def current(self, kind: str, rel: str) -> sqlite3.Row | None:
         """The `records` row of the file `rel` if the index holds it as it is on disk
         and valid; None otherwise (then the caller reads the file)."""
-        st = _stat(os.path.join(self.root, rel))
-        if st is None or (self._meta(f"stat:{kind}") or {}).get(rel) != st:
+        full = os.path.join(self.root, rel)
+        st = _stat(full)
+        stored = (self._meta(f"stat:{kind}") or {}).get(rel)
+        if st is None or stored is None:
+            return None
+        # an entry read moments after it was written is kept with its digest until a
+        # listing sees it settled: the same stat and content still hold
+        if stored != st and not (len(stored) == 5 and stored[:4] == st
+                                 and _digest(full) == stored[4]):
             return None
         return self.con.execute("SELECT * FROM records WHERE path = ? AND valid",
                                 (rel,)).fetchone()
