@@ -25,7 +25,7 @@ from typing import Any
 
 from salescli.diagnostics import Diagnostic
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 FRESH_NS = 2_000_000_000
@@ -192,7 +192,7 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
     entries = snap.entries
-    saved = _load(cache_path) if use_cache else {}
+    last_path = cache_path.with_name(cache_path.name + ".last")
     ctx = Context()
     out: list[Diagnostic] = []
 
@@ -220,12 +220,20 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     if any(e is not None and e[1] is None for e in config_key):
         use_cache = False  # a configuration file changed this instant: keep nothing
     # every entry was computed with one configuration: another one, and none holds
+    last = _load(last_path, "entries") if use_cache else {}
+    if last.get("config") == config_key:
+        quick = _changed_deals(snap, ctx, last)
+        if quick is not None:
+            result, changed = quick
+            if changed:
+                _save(last_path, {**last, "entries": dict(entries), "out": result})
+            return sorted({*(Diagnostic(*d) for d in result), *snap.extra()})
+    saved = _load(cache_path, "entries") if use_cache else {}
     memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
         if use_cache and saved.get("config") == config_key else {}
     rels = {kind: _record_files(os.fspath(snap.root), kind, ctx, out,
                                 snap.listed(KIND_DIRS[kind]))
             for kind in KIND_DIRS}
-    out += snap.extra()
     for parsed in parsed_config:
         out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 
@@ -300,10 +308,63 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     if findings:
         texts = snap.texts({f.path for f in findings})
         out.extend(to_diagnostic(f, texts.get(f.path)) for f in findings)
+    result = sorted(set(out))
+    extra = snap.extra()
     if use_cache and (missed or len(fresh) != len(memo)):
         kept = {k: v for k, v in fresh.items() if k[1] is not None and v[1] is not _UNKNOWN}
         _save(cache_path, {"config": config_key, "entries": kept})
-    return sorted(set(out))
+    if use_cache and all(e[1] is not None for e in entries.values()):
+        # what the next run needs to redo only the deals that changed since this one
+        _save(last_path, {"config": config_key, "entries": dict(entries),
+                          "deals": sorted(rels["deal"]), "accounts": account_files,
+                          "out": [(d.path, d.line, d.column, d.severity, d.code, d.message)
+                                  for d in result]})
+    return sorted({*result, *extra})
+
+
+class _Accounts:
+    """ctx.accounts for a deal: the contacts of the account it names, read when asked."""
+
+    def __init__(self, snap: Snapshot, files: dict[str, str]):
+        self.snap, self.files = snap, files
+
+    def get(self, account: Any) -> Any:
+        from salescli.check import AccountInfo
+
+        rel = self.files.get(account)
+        if rel is None:
+            return None
+        m = self.snap.parse("account", [rel])[rel].model
+        return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
+
+
+def _changed_deals(snap: Snapshot, ctx: Any, last: dict) -> tuple[list[tuple], bool] | None:
+    """The answer when, since the last run, only deal files changed content: the last
+    answer with those deals' own diagnostics replaced (deals take no part in the checks
+    across files, and no file came or went). None when that does not hold."""
+    from salescli.check import validate
+    from salescli.loader import to_diagnostic
+
+    entries, prev = snap.entries, last["entries"]
+    if entries.keys() != prev.keys():
+        return None  # files came or went
+    changed = [p for p, e in entries.items() if prev[p] != e]
+    if any(not p.startswith("deals/") or entries[p][1] is None for p in changed):
+        return None
+    if not changed:
+        return last["out"], False
+    deals = set(last["deals"])
+    todo = [p for p in changed if p in deals]  # a misplaced file is not read at all
+    files = last["accounts"]
+    ctx.ids = {"account": set(files), "lead": set(), "deal": deals}
+    ctx.accounts = _Accounts(snap, files)
+    result = set(last["out"])
+    for rel, parsed in snap.parse("deal", todo).items():
+        # a validated deal's diagnostics are all its own: none come from other files
+        result = {d for d in result if d[0] != rel}
+        result.update((d.path, d.line, d.column, d.severity, d.code, d.message)
+                      for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)))
+    return sorted(result), True
 
 
 def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, list[str]]:
@@ -315,11 +376,11 @@ def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, lis
                          and (p.endswith((".yaml", ".yml")) or mode == _SYMLINK))
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path, key: str) -> dict:
     try:
         version, saved = marshal.loads(path.read_bytes())
         if version == CACHE_VERSION and isinstance(saved, dict) \
-                and isinstance(saved.get("entries"), dict):
+                and isinstance(saved.get(key), dict):
             return saved
     except (OSError, EOFError, ValueError, TypeError):
         pass

@@ -156,3 +156,19 @@ def test_a_file_changed_this_instant_is_never_kept(filled):
     deal.write_text(text.replace("stage: needs-analysis", "stage: nowhera"))  # same size
     assert [d.message for d in check_work_tree(filled.root, git_dir)][0].startswith(
         "stage `nowhera`")
+
+
+def test_only_deals_changed_since_the_last_run(filled):
+    """The quick way (the last answer with the changed deals' diagnostics replaced)
+    gives what a full check gives, whatever the deal now names."""
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (filled.root / deal).read_text()
+    stage(filled, "deals/2026-10/other.yaml", text.replace("acme-erp", "other"))
+    same(filled)
+    for edited in (text.replace("account: acme-oy", "account: nobody-oy"),
+                   text.replace("contact: matti-virtanen", "contact: someone-else"),
+                   text.replace("stage: needs-analysis", "stage: proposal"),
+                   text.replace("owner: anna", "owner: [anna]"),
+                   text, "id: [unclosed\n", text):
+        stage(filled, deal, edited)
+        assert check_staged(filled.root, filled.root / ".git") == reference(filled.root)
