@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
+from salescli.repo import KINDS
 
 INDEX_VERSION = 1
 FRESH_NS = 2_000_000_000
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
-KINDS = ("account", "lead", "deal")
 
 Stat = tuple  # (size, inode, mtime_ns, ctime_ns) or, while fresh, (... , digest)
 

@@ -18,9 +18,8 @@ from typing import Any
 
 from salescli.diagnostics import Diagnostic, Finding, error, warning
 from salescli.errors import SalescliError
+from salescli.repo import KINDS as RECORD_KINDS
 from salescli.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
-
-RECORD_KINDS = ("account", "lead", "deal")
 
 
 @dataclass

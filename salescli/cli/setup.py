@@ -11,12 +11,6 @@ import click
 from salescli.cli.common import echo, get_repo
 
 
-def _preset_names() -> list[str]:
-    from salescli.init import presets
-
-    return presets()
-
-
 @click.command("init")
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
 @click.option("--preset", default="default", show_default=True, metavar="NAME",

@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import NO_CACHE, echo, format_option, get_repo, records_index
-
-KINDS = ("account", "lead", "deal")
+from salescli.index import KINDS
 
 
 @click.command("sql")
