@@ -15,10 +15,10 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
+    listing,
     load_views,
     payload,
     record_json,
-    records_index,
     session,
 )
 from salescli.cli.deal import show_activities
@@ -81,19 +81,13 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
       salescli account list --industry wholesale --format csv
     """
     repo = get_repo(ctx)
-    where, params = [], []
-    for column, value in (("owner", owner), ("industry", industry), ("region", region)):
-        if value:
-            where.append(f"a.{column} = ?")
-            params.append(value)
-    if tag:
-        where.append("EXISTS (SELECT 1 FROM json_each(r.json, '$.tags') WHERE value = ?)")
-        params.append(tag)
-    with records_index(repo, ("account",), no_cache) as index:
-        found = index.query(
-            "SELECT a.*, r.json, (SELECT count(*) FROM contacts c WHERE c.account_id = a.id)"
-            " AS contacts FROM accounts a JOIN records r ON r.path = a.path"
-            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.path", params)
+    found = listing(
+        repo, "account", no_cache,
+        "SELECT a.*, r.json, (SELECT count(*) FROM contacts c WHERE c.account_id = a.id)"
+        " AS contacts FROM accounts a JOIN records r ON r.path = a.path",
+        (("a.owner", owner), ("a.industry", industry), ("a.region", region)), "a.path",
+        ["EXISTS (SELECT 1 FROM json_each(r.json, '$.tags') WHERE value = ?)"] if tag else [],
+        [tag] if tag else [])
     rows = [{k: a[k] for k in ("id", "name", "business_id", "domain", "industry", "owner",
                                "contacts")} for a in found]
     columns = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,21 @@ def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> 
             warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
                  "run `salescli check` for details")
     return index
+
+
+def listing(repo: Any, kind: str, no_cache: bool, select: str,
+            filters: Sequence[tuple[str, Any]], order: str, where: Sequence[str] = (),
+            params: Sequence[Any] = ()) -> list[Any]:
+    """The rows of a listing from the record index: `select` (its FROM and JOINs) with
+    `column = value` for each filter given a value, and the `where` clauses."""
+    clauses, values = list(where), list(params)
+    for column, value in filters:
+        if value:
+            clauses.append(f"{column} = ?")
+            values.append(value)
+    sql = select + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
+    with records_index(repo, (kind,), no_cache) as index:
+        return index.query(sql, values)
 
 
 def load_views(repo: Any, kind: str) -> list[Any]:

@@ -22,9 +22,9 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
+    listing,
     money_column,
     payload,
-    records_index,
     session,
 )
 from salescli.errors import RecordNotFound, SalescliError, UsageError
@@ -122,19 +122,12 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
-    where, params = [], []
-    for column, value in (("status", None if status == "all" else status), ("stage", stage),
-                          ("owner", owner), ("account_id", account_id),
-                          ("pipeline", pipeline), ("source", source)):
-        if value:
-            where.append(f"d.{column} = ?")
-            params.append(value)
-    with records_index(repo, ("deal",), no_cache) as index:
-        found = index.query(
-            "SELECT d.*, r.json FROM deals d JOIN records r ON r.path = d.path"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY d.close_date IS NULL, coalesce(d.close_date, d.created), d.id",
-            params)
+    found = listing(
+        repo, "deal", no_cache, "SELECT d.*, r.json FROM deals d JOIN records r ON r.path = d.path",
+        (("d.status", None if status == "all" else status), ("d.stage", stage),
+         ("d.owner", owner), ("d.account_id", account_id), ("d.pipeline", pipeline),
+         ("d.source", source)),
+        "d.close_date IS NULL, coalesce(d.close_date, d.created), d.id")
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
              "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}

@@ -18,10 +18,10 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
+    listing,
     load_views,
     payload,
     record_json,
-    records_index,
     session,
 )
 from salescli.cli.deal import known_stage, refuse, show_activities
@@ -72,16 +72,10 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
       salescli lead list --status new --source website
     """
     repo = get_repo(ctx)
-    where, params = [], []
-    for column, value in (("status", None if status == "all" else status), ("source", source),
-                          ("owner", owner)):
-        if value:
-            where.append(f"x.{column} = ?")
-            params.append(value)
-    with records_index(repo, ("lead",), no_cache) as index:
-        found = index.query(
-            "SELECT x.*, r.json FROM leads x JOIN records r ON r.path = x.path"
-            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY x.path", params)
+    found = listing(repo, "lead", no_cache,
+                    "SELECT x.*, r.json FROM leads x JOIN records r ON r.path = x.path",
+                    (("x.status", None if status == "all" else status), ("x.source", source),
+                     ("x.owner", owner)), "x.path")
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
