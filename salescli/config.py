@@ -52,7 +52,11 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
     stamp: list[Any] = [CACHE_VERSION]
     for path in files:
-        st = os.stat(path)
+        try:  # a dangling link among the pipelines is that pipeline's problem alone
+            st = os.lstat(path)
+        except OSError:
+            stamp.append((path.name,))
+            continue
         stamp.append((path.name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     cache = repo.git_dir / "salescli" / "config.cache"
     try:

@@ -204,31 +204,50 @@ def sql_values(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
 
 # each table's rows in the order the records are read (path order; a record's own
 # order within it), from the record index
+# (rows of a record are inserted together, in path order among files sharing an ID,
+# so rowid keeps their order without a join that would repeat them)
 _ORDER = {
     "accounts": "FROM accounts t ORDER BY t.path",
-    "contacts": "FROM contacts t JOIN accounts a ON a.id = t.account_id ORDER BY a.path, t.rowid",
+    "contacts": "FROM contacts t ORDER BY (SELECT min(a.path) FROM accounts a "
+                "WHERE a.id = t.account_id), t.rowid",
     "leads": "FROM leads t ORDER BY t.path",
     "deals": "FROM deals t ORDER BY t.path",
-    "items": "FROM items t JOIN deals d ON d.id = t.deal_id ORDER BY d.path, t.line",
-    "activities": "FROM activities t LEFT JOIN accounts a ON t.record_kind = 'account' AND "
-                  "a.id = t.record_id LEFT JOIN leads l ON t.record_kind = 'lead' AND "
-                  "l.id = t.record_id LEFT JOIN deals d ON t.record_kind = 'deal' AND "
-                  "d.id = t.record_id ORDER BY CASE t.record_kind WHEN 'account' THEN 0 "
-                  "WHEN 'lead' THEN 1 ELSE 2 END, coalesce(a.path, l.path, d.path), t.line",
+    "items": "FROM items t ORDER BY (SELECT min(d.path) FROM deals d WHERE d.id = t.deal_id), "
+             "t.rowid",
+    "activities": "FROM activities t ORDER BY CASE t.record_kind WHEN 'account' THEN 0 "
+                  "WHEN 'lead' THEN 1 ELSE 2 END, CASE t.record_kind "
+                  "WHEN 'account' THEN (SELECT min(path) FROM accounts WHERE id = t.record_id) "
+                  "WHEN 'lead' THEN (SELECT min(path) FROM leads WHERE id = t.record_id) "
+                  "ELSE (SELECT min(path) FROM deals WHERE id = t.record_id) END, t.rowid",
 }
 
 
 def index_rows(query: Callable[[str], list[Any]]) -> dict[str, list[Row]]:
     """The record tables as rows, read from the record index (`query` runs SQL on it):
-    an export is a copy of the index. Money comes back as the cents it was, a whole
-    number as an int."""
+    an export is a copy of the index. Money comes back as the cents it was; the other
+    numbers as the records wrote them (`40.0` stays 40.0 in CSV), from their JSON."""
     out = {}
+    written: dict[str, Any] = {}  # deal id -> its record, for the numbers as written
     for name, source in _ORDER.items():
         table = TABLE[name]
         cols = ", ".join(f't."{c}"' for c in table.names)
+        extra = ", (SELECT json FROM records r WHERE r.path = t.path) AS doc" \
+            if name == "deals" else ""
         kinds = {c.name: c.type for c in table.columns}
-        out[name] = [{k: _from_sql(row[k], kinds[k]) for k in table.names}
-                     for row in query(f"SELECT {cols} {source}")]
+        rows = []
+        for row in query(f"SELECT {cols}{extra} {source}"):
+            values = {k: _from_sql(row[k], kinds[k]) for k in table.names}
+            if name == "deals":
+                written[row["id"]] = json.loads(row["doc"], parse_float=Decimal)
+                values["probability"] = written[row["id"]].get("probability")
+            elif name == "items":
+                items = written.get(row["deal_id"], {}).get("items") or []
+                item = items[row["line"] - 1] if 0 < row["line"] <= len(items) else {}
+                for key in ("quantity", "discount", "tax_rate"):
+                    if key in item:
+                        values[key] = item[key]
+            rows.append(values)
+        out[name] = rows
     return out
 
 
@@ -237,7 +256,7 @@ def _from_sql(value: Any, type_: str) -> Any:
         return value
     if type_ == "money":  # exact below 3.5e13: a double holds every cent up to there
         return Decimal(repr(value)).quantize(CENT)
-    return int(value) if value.is_integer() else Decimal(repr(value))
+    return Decimal(repr(value))
 
 
 def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, currency: str,

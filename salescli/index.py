@@ -56,7 +56,6 @@ _INTERNAL = (
 )""",
     "CREATE INDEX records_kind ON records (kind, id)",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
-    "CREATE INDEX activities_record ON activities (record_kind, record_id)",
     "CREATE INDEX deals_status ON deals (status, close_date)",
 )
 
@@ -69,7 +68,8 @@ def schema_sql() -> list[str]:
     """CREATE statements of the index: the export tables, then its own."""
     from salescli.tables import TABLES, create_sql
 
-    return [create_sql(t) for t in TABLES if t.name != "deal_events"] + list(_INTERNAL)
+    return [part for t in TABLES if t.name != "deal_events"
+            for part in create_sql(t, unique=False).split(";\n")] + list(_INTERNAL)
 
 
 # ------------------------------------------------------------------ the files
@@ -104,13 +104,22 @@ def walk(root: str, kind: str) -> dict[str, Stat]:
 
 
 def _digest(full: str) -> bytes | None:
-    import hashlib
+    """The digest of a file's text as a record is read from it (None: unreadable)."""
+    from salescli.yamlio import YamlProblem, decode
 
     try:
         with open(full, "rb") as fh:
-            return hashlib.blake2b(fh.read(), digest_size=16).digest()
-    except OSError:
+            return _text_digest(decode(fh.read()))
+    except (OSError, YamlProblem):
         return None
+
+
+def _text_digest(text: str | None) -> bytes | None:
+    import hashlib
+
+    if text is None:
+        return None
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 # ------------------------------------------------------------------ the index
@@ -146,9 +155,12 @@ class Index:
                 index = cls(repo, _connect(path), kinds, path)
                 index.refresh(kinds)
                 return index
-            except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as err:
+            except BaseException as err:
                 if index is not None:
                     index.close()
+                if not isinstance(err, sqlite3.Error | OSError | ValueError | EOFError
+                                  | TypeError):
+                    raise
                 busy = "locked" in str(err) or "busy" in str(err)
                 # held by another process, or .git not writable: answer without it
                 if busy or isinstance(err, OSError) or attempt == 2:
@@ -190,9 +202,13 @@ class Index:
         """Re-read the files of `kinds` that changed since they were last read."""
         from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
 
-        config_stat = [_stat(os.path.join(self.root, f)) for f in (SETTINGS_FILE, PRODUCTS_FILE)]
-        if self._meta("config-stat") != config_stat:
-            self._check_config(config_stat)
+        # only deal rows depend on the configuration (currency, default pipeline, prices):
+        # listing accounts or leads never reads it, so a broken price list stops no one
+        if "deal" in kinds:
+            config_stat = [_stat(os.path.join(self.root, f))
+                           for f in (SETTINGS_FILE, PRODUCTS_FILE)]
+            if self._meta("config-stat") != config_stat:
+                self._check_config(config_stat)
         for kind in kinds:
             current = walk(self.root, kind)
             stored = self._meta(f"stat:{kind}") or {}
@@ -204,8 +220,7 @@ class Index:
         key = self._config_key()
         with _transaction(self.con):
             if self._meta("config") != key:
-                for kind in KINDS:
-                    self._drop_kind(kind)
+                self._drop_kind("deal")
                 self._set_meta("config", key)
             fresh = time.time_ns() - FRESH_NS
             # a config file written this instant is looked at again next time
@@ -278,7 +293,7 @@ class Index:
             for p in current:
                 if p not in stats and _stem(p) in ids:
                     stats[p] = current[p]
-        records, tables = _read_all(self.repo, kind, sorted(stats))
+        records, tables, digests = _read_all(self.repo, kind, sorted(stats))
         fresh = time.time_ns() - FRESH_NS
         with _transaction(self.con):
             stored = dict(self._meta(f"stat:{kind}") or {})
@@ -288,7 +303,7 @@ class Index:
             self._insert(records, tables)
             for p, st in stats.items():
                 if _changed(st) >= fresh:  # racily clean: compare by content until it is old
-                    digest = _digest(os.path.join(self.root, p))
+                    digest = digests.get(p)  # of the text parsed, not of a later read
                     st = (*st, digest) if digest is not None else None
                 if st is None:
                     stored.pop(p, None)
@@ -357,12 +372,12 @@ class Index:
         if stored != st and not (len(stored) == 5 and stored[:4] == st
                                  and _digest(full) == stored[4]):
             return None
-        return self.con.execute("SELECT * FROM records WHERE path = ? AND valid",
-                                (rel,)).fetchone()
+        found = self.query("SELECT * FROM records WHERE path = ? AND valid", (rel,))
+        return found[0] if found else None
 
     def invalid(self, kind: str) -> list[str]:
         """Paths of the files of `kind` that are not valid records, sorted."""
-        return [r[0] for r in self.con.execute(
+        return [r[0] for r in self.query(
             "SELECT path FROM records WHERE kind = ? AND NOT valid ORDER BY path", (kind,))]
 
 
@@ -372,8 +387,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _read_all(repo: Any, kind: str, paths: list[str]
-              ) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
-    """(records rows, [(table, rows)]) of `paths`, in path order; on every core if many."""
+              ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, bytes | None]]:
+    """(records rows, [(table, rows)], digests of the texts read) of `paths`, in path
+    order; on every core if many."""
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if workers < 2 or len(paths) < PARALLEL_FROM:
         return _read(repo, kind, paths)
@@ -385,21 +401,25 @@ def _read_all(repo: Any, kind: str, paths: list[str]
     chunks = [(kind, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
     records: list[tuple] = []
     tables: list[tuple[str, list[list]]] = []
+    digests: dict[str, bytes | None] = {}
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for part_records, part_tables in pool.imap(_read_chunk, chunks):  # in order
-            records += part_records
+        for part_records, part_tables, part_digests in pool.imap(_read_chunk, chunks):
+            records += part_records  # imap keeps the chunks' order
             tables += part_tables
-    return records, tables
+            digests |= part_digests
+    return records, tables, digests
 
 
-def _read_chunk(job: tuple[str, list[str]]) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+def _read_chunk(job: tuple[str, list[str]]
+                ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, bytes | None]]:
     kind, paths = job
     return _read(_WORKER["repo"], kind, paths)
 
 
 def _read(repo: Any, kind: str, paths: list[str]
-          ) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
-    """Parse and validate `paths`: their `records` rows and their rows of every table."""
+          ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, bytes | None]]:
+    """Parse and validate `paths`: their `records` rows, their rows of every table, and
+    the digest of each text parsed (what a racily clean entry is compared by later)."""
     import json
 
     from salescli import export
@@ -409,8 +429,10 @@ def _read(repo: Any, kind: str, paths: list[str]
 
     root = os.fspath(repo.root)
     records, good = [], []
+    digests: dict[str, bytes | None] = {}
     for rel in paths:
         p = parse_file(root, kind, rel)
+        digests[rel] = _text_digest(p.text)
         if p.ok:
             # what to_jsonable gives, with only Decimals and dates converted in Python
             doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
@@ -420,13 +442,13 @@ def _read(repo: Any, kind: str, paths: list[str]
             problem = p.diagnostics()[0].format() if p.findings else f"{rel}: invalid"
             records.append((rel, kind, _stem(rel), 0, problem, None))
     if not good:
-        return records, []
+        return records, [], digests
     settings = repo.settings if kind == "deal" else None
     tables = export.record_tables(kind, good, settings and repo.products,
                                   settings and settings.currency,
                                   settings and settings.default_pipeline)
     return records, [(name, list(export.sql_values(TABLE[name], rows)))
-                     for name, rows in tables.items()]
+                     for name, rows in tables.items()], digests
 
 
 _RECORD_PATH = re.compile(r"(accounts|leads|deals)/\d{4}-\d\d/[^/]+\.yaml")

@@ -25,7 +25,7 @@ from typing import Any
 
 from salescli.diagnostics import Diagnostic
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 FRESH_NS = 2_000_000_000
@@ -256,7 +256,7 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
         account = account_files.get(refs) if refs in ctx.ids["account"] else None
         if account is None:
             return None
-        return entries[account][1] or _UNKNOWN
+        return entries[account] if entries[account][1] is not None else _UNKNOWN
 
     def refs_of(kind: str, model: Any) -> Any:
         if model is None:
@@ -274,8 +274,8 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
             ctx.accounts = accounts
         missing: list[str] = []
         for rel in rels[kind]:
-            key = (rel, entries[rel][1])
-            hit = memo.get(key) if key[1] is not None else None
+            key = (rel, entries[rel])
+            hit = memo.get(key) if key[1][1] is not None else None
             if hit is not None and deps(kind, hit[0]) == hit[1]:
                 fresh[key] = hit
             else:
@@ -292,9 +292,9 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
                          tuple(AccountInfo(m.parent, {c.id: c.role for c in m.contacts}))
                          if kind == "account" else None)
             refs = refs_of(kind, m)
-            fresh[(rel, entries[rel][1])] = (refs, deps(kind, refs), found, facts)
+            fresh[(rel, entries[rel])] = (refs, deps(kind, refs), found, facts)
         for rel in rels[kind]:
-            entry = fresh[(rel, entries[rel][1])]
+            entry = fresh[(rel, entries[rel])]
             out.extend(Diagnostic(*d) for d in entry[2])
             if entry[3]:
                 keys.extend((rel, k) for k in entry[3][0])
@@ -311,7 +311,7 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     result = sorted(set(out))
     extra = snap.extra()
     if use_cache and (missed or len(fresh) != len(memo)):
-        kept = {k: v for k, v in fresh.items() if k[1] is not None and v[1] is not _UNKNOWN}
+        kept = {k: v for k, v in fresh.items() if k[1][1] is not None and v[1] is not _UNKNOWN}
         _save(cache_path, {"config": config_key, "entries": kept})
     if use_cache and all(e[1] is not None for e in entries.values()):
         # what the next run needs to redo only the deals that changed since this one

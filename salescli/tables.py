@@ -155,12 +155,17 @@ TABLES: tuple[Table, ...] = (
 TABLE = {t.name: t for t in TABLES}
 
 
-def create_sql(table: Table) -> str:
+def create_sql(table: Table, unique: bool = True) -> str:
+    """CREATE TABLE; without `unique` the key is an index that allows repeats (the
+    record index keeps two files that share an ID, as listings show both)."""
     cols = []
     for c in table.columns:
         ref = f" REFERENCES {c.references}" if c.references else ""
         cols.append(f'  "{c.name}" {SQL_TYPES[c.type]}{ref}')
     key = ", ".join(f'"{k}"' for k in table.key)
+    if not unique:
+        return f'CREATE TABLE "{table.name}" (\n' + ",\n".join(cols) + "\n);\n" \
+            f'CREATE INDEX "{table.name}_key" ON "{table.name}" ({key})'
     return f'CREATE TABLE "{table.name}" (\n' + ",\n".join(cols) + \
         f",\n  PRIMARY KEY ({key})\n)"
 

@@ -650,3 +650,27 @@ def test_quoted_stage_key_counts_in_reports(crm: Path, report: str) -> None:
         git(crm, "reset", "-q", "--hard", "HEAD~1")
     assert answers[0][0] == 0
     assert answers[1] == answers[0]
+
+
+def test_review_findings(crm: Path) -> None:
+    """From the review of the index: a broken price list does not stop account or lead
+    listings (only deal rows depend on it); `sql` with no query lists deal_events; two
+    deal files sharing an ID both list, as without the index."""
+    many_deals(crm)
+    assert_answers_agree(crm)
+    products = crm / "products.yaml"
+    if products.exists():
+        saved = products.read_text()
+        products.write_text(saved + "currency: [\n")
+        assert invoke(crm, "account", "list")[0] == 0
+        assert invoke(crm, "lead", "list")[0] == 0
+        products.write_text(saved)
+    code, out, _err, _crash = invoke(crm, "sql")
+    assert code == 0 and 'CREATE TABLE "deal_events"' in out
+    first = sorted((crm / "deals").glob("*/*.yaml"))[0]
+    twin = crm / "deals" / "2020-01" / first.name
+    twin.parent.mkdir()
+    twin.write_text(first.read_text().replace("title:", "title: Twin", 1))
+    assert_answers_agree(crm)
+    code, out, _err, _crash = invoke(crm, "deal", "list", "--status", "all", "--format", "json")
+    assert out.count(f'"id": "{first.stem}"') == 2

@@ -51,6 +51,8 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
                 _add_events(repo, index)
             index.con.execute("PRAGMA query_only = ON")  # the connection in use now
             index.con.set_authorizer(_read_only)
+            # SQLite runs without the interpreter: this lets Ctrl-C stop a long query
+            index.con.set_progress_handler(lambda: 0, 100_000)
 
         try:
             names, found = index.fetch(query, guard=guard)
@@ -119,7 +121,11 @@ def _plain(value: Any) -> Any:
 
 
 def schema_text(index: Any) -> str:
-    """The CREATE statements of the tables a query can use."""
+    """The CREATE statements of the tables a query can use, deal_events (made when a
+    query names it) included."""
+    from salescli.tables import TABLE, create_sql
+
     rows = index.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name != 'meta' "
                        "AND sql IS NOT NULL ORDER BY rowid")
-    return ";\n\n".join(r["sql"] for r in rows) + ";"
+    events = "-- from git history, when a query names it\n" + create_sql(TABLE["deal_events"])
+    return ";\n\n".join([*(r["sql"] for r in rows), events]) + ";"
