@@ -321,3 +321,18 @@ def test_set_values(text: str, changes: dict, expected: str):
     from salescli.yamlio import set_values
 
     assert set_values(text, changes, key_order("deal")) == expected
+
+
+def test_unprintable_classes_are_the_complement_of_printable():
+    # the two classes are spelled as the few bad ranges (cheap to compile); they must
+    # hold exactly what the negated _PRINTABLE class holds, on every code point
+    import re
+
+    from salescli.yamlio import _BLOCK_BAD, _PRINTABLE, _UNPRINTABLE
+
+    negated = re.compile(f"[^{_PRINTABLE}]")
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in _UNPRINTABLE.finditer(text)] == \
+        [m.start() for m in negated.finditer(text)]
+    assert [m.start() for m in _BLOCK_BAD.finditer(text)] == \
+        [m.start() for m in negated.finditer(text) if m.start() != 10]
