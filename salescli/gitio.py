@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import re
+import stat
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -313,29 +314,102 @@ def atomic_file(path: Path, newline: str = "\n") -> Iterator[Any]:
         yield fh
 
 
-def remove_stale_temps(root: Path) -> list[Path]:
+def remove_stale_temps(root: Path, git_dir: Path | None = None) -> list[Path]:
     """Delete temp files a killed salescli left in the record folders (caller holds the lock).
 
     Every write to a record folder happens under the RepoLock, so while we hold it a
     file of atomic_write's pattern there belongs to a process that died before its
     rename (SIGKILL, power loss): its record file is intact, the temp file is litter.
+
+    Listing every record folder costs about 25 ms with 26,000 records, on every
+    mutating command. With `git_dir`, a folder is listed only if it changed since a
+    listing found it clean: creating, renaming or deleting a file in a folder sets the
+    folder's ctime (which no program can set back), so a folder with the ctime and
+    inode recorded then has no new file. The record (`.git/salescli/temps.scanned`,
+    per worktree) is a cache: missing or unreadable, every folder is listed. A folder
+    changed less than 2 s before it was listed is not recorded (file times can be as
+    coarse as the file system's clock), so it is listed again next time.
     """
-    removed = []
+    state = git_dir / "salescli" / _TEMPS_STATE if git_dir is not None else None
+    known = _read_temps_state(state) if state is not None else {}
+    clean: dict[str, tuple[int, int]] = {}
+    removed: list[Path] = []
+    started = time.time_ns()
+
+    def visit(rel: str, st: os.stat_result) -> list[str] | None:
+        """List the folder `rel` (None: its record says it is clean); its subfolders."""
+        stamp = (st.st_ctime_ns, st.st_ino)
+        if known.get(rel) == stamp:
+            clean[rel] = stamp
+            return None
+        subfolders = []
+        for entry in os.scandir(root / rel):
+            name = entry.name
+            if name.startswith(".") and TEMP_RE.match(name) \
+                    and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+                except FileNotFoundError:
+                    pass
+            elif entry.is_dir(follow_symlinks=False):
+                subfolders.append(f"{rel}/{name}")
+        if st.st_ctime_ns < started - 2_000_000_000:
+            clean[rel] = stamp
+        return subfolders
+
     for top in RECORD_DIRS:
-        base = root / top
-        if not base.is_dir() or base.is_symlink():
-            continue
         # never through a symlinked folder: its files are not ours to delete
-        for folder in (base, *(d for d in base.iterdir() if d.is_dir() and not d.is_symlink())):
-            for entry in os.scandir(folder):
-                if entry.name.startswith(".") and TEMP_RE.match(entry.name) \
-                        and entry.is_file(follow_symlinks=False):
-                    try:
-                        os.unlink(entry.path)
-                        removed.append(Path(entry.path))
-                    except FileNotFoundError:
-                        pass
+        st = _dir_stat(root / top)
+        if st is None:
+            continue
+        subfolders = visit(top, st)
+        if subfolders is None:  # unchanged: so is the list of its folders
+            subfolders = [rel for rel in known if rel.startswith(top + "/")]
+        for rel in subfolders:
+            sub = _dir_stat(root / rel)
+            if sub is not None:
+                visit(rel, sub)
+    if state is not None and clean != known:
+        _write_temps_state(state, clean)
     return removed
+
+
+_TEMPS_STATE = "temps.scanned"
+
+
+def _dir_stat(path: Path) -> os.stat_result | None:
+    """lstat of a real folder (not a symlink to one), or None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st if stat.S_ISDIR(st.st_mode) else None
+
+
+def _read_temps_state(path: Path) -> dict[str, tuple[int, int]]:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    known = {}
+    for line in text.splitlines():
+        ctime, ino, rel = (line.split(" ", 2) + ["", ""])[:3]
+        if ctime.isdigit() and ino.isdigit() and rel:
+            known[rel] = (int(ctime), int(ino))
+    return known
+
+
+def _write_temps_state(path: Path, clean: dict[str, tuple[int, int]]) -> None:
+    """Replace the record in one rename; a failure leaves the old one or none (a cache)."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}")
+        tmp.write_text("".join(f"{c} {i} {rel}\n" for rel, (c, i) in sorted(clean.items())),
+                       "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _umask() -> int:
@@ -563,7 +637,7 @@ class Change:
                 raise SalescliError(
                     f"the repository is in the middle of {what}; finish or abort it first"
                 )
-            remove_stale_temps(self.root)
+            remove_stale_temps(self.root, self.repo.git_dir)
             remove_stale_commit_refs(self.root)
         except BaseException:
             self._lock.__exit__(None, None, None)

@@ -255,3 +255,51 @@ def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypat
     assert filled.git("log", "-1", "--format=%s").strip() == "theirs"
     assert filled.snapshot() == files and filled.status() == ""
     assert filled.git("for-each-ref", "refs/salescli").strip() == ""
+
+
+def test_stale_temp_files_are_found_in_changed_folders_only(filled: Repo, monkeypatch):
+    # a folder is listed again only when its ctime changed: any new file changes it
+    import time
+
+    from salescli import gitio
+    from salescli.gitio import remove_stale_temps
+
+    later = time.time_ns() + 10_000_000_000  # every folder's change is old: recorded
+    monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
+    root, git_dir = filled.root, filled.root / ".git"
+    state = git_dir / "salescli" / "temps.scanned"
+    assert remove_stale_temps(root, git_dir) == []
+    assert "deals/2026-10" in state.read_text()
+    os.utime(root / "deals/2026-10", ns=(0, 0))  # mtime can be set back; ctime cannot
+    stale = [root / "deals/2026-10/.acme-erp.yaml.ab12cd34.tmp",
+             root / "deals/.x.yaml.ab12cd34.tmp", root / "deals/2027-01/.y.yaml.ab12cd34.tmp"]
+    (root / "deals/2027-01").mkdir()  # a new folder: its parent changed
+    for path in stale:
+        path.write_text("half\n")
+    os.utime(root / "deals/2026-10", ns=(0, 0))
+    assert sorted(remove_stale_temps(root, git_dir)) == sorted(stale)
+    assert not any(p.exists() for p in stale)
+    # a damaged record is only a cache: every folder is listed
+    stale[0].write_text("half\n")
+    state.write_bytes(b"\xff\x00garbage\n12 x\n")
+    assert remove_stale_temps(root, git_dir) == [stale[0]]
+    state.unlink()
+    stale[0].write_text("half\n")
+    assert remove_stale_temps(root, git_dir) == [stale[0]]
+
+
+def test_folders_are_recorded_clean_only_when_their_change_is_old(filled: Repo, monkeypatch):
+    import time
+
+    from salescli import gitio
+
+    root, git_dir = filled.root, filled.root / ".git"
+    state = git_dir / "salescli" / "temps.scanned"
+    gitio.remove_stale_temps(root, git_dir)
+    # just changed (a coarse clock could give the next change the same time): not recorded
+    assert not state.exists() or "deals/2026-10" not in state.read_text()
+    later = time.time_ns() + 10_000_000_000
+    monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
+    gitio.remove_stale_temps(root, git_dir)
+    recorded = {line.split(" ", 2)[2] for line in state.read_text().splitlines()}
+    assert {"deals", "deals/2026-10", "accounts"} <= recorded
