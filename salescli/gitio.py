@@ -285,12 +285,9 @@ def atomic_path(path: Path) -> Iterator[str]:
     leaves nothing behind. (A process killed before the rename leaves the temp file:
     `remove_stale_temps` takes it.)
     """
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _new_temp(path)
     try:
         yield tmp
         os.chmod(tmp, mode)
@@ -306,6 +303,26 @@ def atomic_path(path: Path) -> Iterator[str]:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # tempfile.mkstemp's, as TEMP_RE says
+
+
+def _new_temp(path: Path) -> str:
+    """A new empty file `.NAME.XXXXXXXX.tmp` beside `path`, made as tempfile.mkstemp
+    makes one (exclusive, owner-only, never through a symlink), without importing
+    tempfile (and shutil with it) on every mutating command."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        suffix = "".join(_TEMP_CHARS[b % len(_TEMP_CHARS)] for b in os.urandom(8))
+        tmp = os.path.join(path.parent, f".{path.name}.{suffix}.tmp")
+        try:
+            os.close(os.open(tmp, flags, 0o600))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
 
 
 @contextlib.contextmanager
