@@ -406,9 +406,12 @@ _BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 # c-indicators that cannot start a plain scalar; '-' may when a non-space follows
 _NOT_FIRST = frozenset("[]{}#&*!|>'\"%@`,?:")
 # one item of a one-line flow collection: an optional `key: `, then a quoted scalar
-# (no escapes) or plain words without flow indicators, ':' or '#'; then ',' or the end
+# (no escapes), a collection of plain scalars (`[a, b]`, `{k: v}`: one level deep,
+# as pipelines write `won: {requires: []}`) or plain words without flow indicators,
+# ':' or '#'; then ',' or the end
 _FLOW_ITEM = re.compile(r"""\ *(?:([A-Za-z_][A-Za-z0-9_-]*):\ +)?
-    ('(?:[^']|'')*'|"[^"\\]*"|[^,\[\]{}#'":\ ](?:[^,\[\]{}#:]*[^,\[\]{}#:\ ])?)
+    ('(?:[^']|'')*'|"[^"\\]*"|\[[^\[\]{}'"]*\]|\{[^\[\]{}'"]*\}
+     |[^,\[\]{}#'":\ ](?:[^,\[\]{}#:]*[^,\[\]{}#:\ ])?)
     \ *(,|$)""", re.X)
 _MAX_INDENT = 64  # bounds the recursion; deeper files go to libyaml's depth check
 _EMPTY: Any = object()  # `key:` with nothing after it: a nested node or null
@@ -420,6 +423,17 @@ class _FlowList(tuple):
 
 class _FlowMap(tuple):
     __slots__ = ()
+
+
+class _DeepList(tuple):  # a flow list holding flow collections
+    __slots__ = ()
+
+
+class _DeepMap(tuple):  # a flow mapping holding flow collections
+    __slots__ = ()
+
+
+_FLOW_KINDS = (_FlowList, _FlowMap, _DeepList, _DeepMap)
 
 
 def _block_plain(value: str) -> Any:
@@ -438,6 +452,7 @@ def _block_plain(value: str) -> Any:
 def _block_flow(inner: str, mapping: bool) -> Any:
     """The inside of a one-line `[a, b]` or `{k: v}` of scalars, as a tuple."""
     out: list[Any] = []
+    deep = False
     keys: set[str] = set()
     pos, end = 0, len(inner)
     if not inner.strip(" "):
@@ -455,6 +470,11 @@ def _block_flow(inner: str, mapping: bool) -> Any:
             value = raw[1:-1].replace("''", "'")
         elif first == '"':
             value = raw[1:-1]
+        elif first in "[{":  # the pattern lets through only scalars inside
+            value = _block_flow(raw[1:-1], first == "{")
+            if value is NOT_BLOCK:
+                return NOT_BLOCK
+            deep = True
         else:
             value = _block_plain(raw)
             if value is NOT_BLOCK:
@@ -468,7 +488,25 @@ def _block_flow(inner: str, mapping: bool) -> Any:
         else:
             keys.add(key)
             out.append((key, value))
+    if deep:
+        return _DeepMap(out) if mapping else _DeepList(out)
     return _FlowMap(out) if mapping else _FlowList(out)
+
+
+def _block_collection(rest: str) -> Any:
+    """A one-line flow collection, perhaps with a comment after it (`{}  # note`)."""
+    close = "]" if rest[0] == "[" else "}"
+    cut = rest.find(" #")
+    while cut > 0:
+        # the first ` #` after which what comes before reads as a whole collection:
+        # one inside a quoted scalar leaves its quote open there, so that cut fails
+        head = rest[:cut].rstrip(" ")
+        if head[-1] == close:
+            value = _block_flow(head[1:-1], close == "}")
+            if value is not NOT_BLOCK:
+                return value
+        cut = rest.find(" #", cut + 2)
+    return _block_flow(rest[1:-1], close == "}") if rest[-1] == close else NOT_BLOCK
 
 
 def _block_scalar(rest: str) -> Any:
@@ -484,10 +522,8 @@ def _block_scalar(rest: str) -> Any:
         if len(rest) < 2 or rest[-1] != '"' or '"' in inner or "\\" in inner:
             return NOT_BLOCK
         return inner
-    if first == "[":
-        return _block_flow(rest[1:-1], False) if rest[-1] == "]" else NOT_BLOCK
-    if first == "{":
-        return _block_flow(rest[1:-1], True) if rest[-1] == "}" else NOT_BLOCK
+    if first == "[" or first == "{":
+        return _block_collection(rest)
     cut = rest.find(" #")  # a comment after a plain scalar
     if cut > 0:
         rest = rest[:cut].rstrip(" ")
@@ -525,6 +561,10 @@ def _fresh(value: Any) -> Any:
         return list(value)
     if kind is _FlowMap:
         return dict(value)
+    if kind is _DeepList:
+        return [_fresh(v) for v in value]
+    if kind is _DeepMap:
+        return {k: _fresh(v) for k, v in value}
     return value
 
 
@@ -570,7 +610,7 @@ def _block_mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[A
                 return NOT_BLOCK, i
         elif value is NOT_BLOCK:
             return NOT_BLOCK, i
-        elif kind is _FlowList or kind is _FlowMap:
+        elif kind in _FLOW_KINDS:
             value = _fresh(value)
         out[key] = value
     return out, i
