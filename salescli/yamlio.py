@@ -139,11 +139,38 @@ def _check_conflicts(text: str) -> None:
 _FAST: dict[str, Any] = {}
 
 
+# PyYAML's pure-Python reader compiles this negated class of wide ranges when PyYAML
+# is imported (3.5 ms: sre fills a map one code point at a time); the same set spelled
+# as its few ranges compiles in 0.3 ms (a test proves the two equal on every code
+# point). libyaml's parser, which salescli reads with, never uses either.
+_PYYAML_NON_PRINTABLE = ("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD"
+                         "\U00010000-\U0010ffff]")
+_PYYAML_NON_PRINTABLE_FAST = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
+                              "\ud800-\udfff\ufffe\uffff]")
+
+
+def _import_pyyaml() -> Any:
+    """`import yaml`, its reader's class pattern compiled in the cheap spelling."""
+    compile_ = re.compile
+
+    def cheaper(pattern: Any, flags: int = 0) -> Any:
+        if pattern == _PYYAML_NON_PRINTABLE and not flags:
+            pattern = _PYYAML_NON_PRINTABLE_FAST
+        return compile_(pattern, flags)
+
+    re.compile = cheaper  # type: ignore[assignment]
+    try:
+        import yaml
+    finally:
+        re.compile = compile_
+    return yaml
+
+
 def _fast() -> dict[str, Any]:
     """Import PyYAML once and keep what the fast reader needs."""
     if _FAST:
         return _FAST
-    import yaml
+    yaml = _import_pyyaml()
 
     try:
         from yaml._yaml import CParser as Parser

@@ -384,3 +384,19 @@ def test_append_item_leaves_what_it_cannot_splice_to_the_round_trip(text: str):
     from salescli.yamlio import append_item
 
     assert append_item(text, "activities", {"summary": "x"}) is None
+
+
+def test_pyyaml_reader_class_takes_the_cheap_spelling_of_the_same_set():
+    import re
+    import subprocess
+    import sys
+
+    from salescli.yamlio import _PYYAML_NON_PRINTABLE, _PYYAML_NON_PRINTABLE_FAST
+
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE_FAST, text)] == \
+        [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE, text)]
+    code = ("import salescli.yamlio as y; y._fast(); import yaml.reader as r; "
+            "print(r.Reader.NON_PRINTABLE.pattern == y._PYYAML_NON_PRINTABLE_FAST)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr
