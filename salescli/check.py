@@ -433,18 +433,22 @@ def _fold(rel: str) -> str:
     return rel.lower() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
 
 
-def _record_files(root: str, kind: str, ctx: Context,
-                  out: list[Diagnostic]) -> list[str]:
-    """The kind's record files; misplaced and duplicate-ID files are reported, not read."""
+def _record_files(root: str, kind: str, ctx: Context, out: list[Diagnostic],
+                  listed: tuple[bool, list[str]] | None = None) -> list[str]:
+    """The kind's record files; misplaced and duplicate-ID files are reported, not read.
+
+    `listed` is (the folder is a symbolic link, its files as walk_files lists them) of a
+    tree that is not on disk (git's index, for `check --staged`).
+    """
     folder = KIND_DIRS[kind]
     rels: list[str] = []
     first: dict[str, str] = {}
-    if os.path.islink(os.path.join(root, folder)):
+    if listed[0] if listed else os.path.islink(os.path.join(root, folder)):
         ctx.ids[kind] = set()
         out.append(Diagnostic(folder, 1, 1, "error", "symlink",
                               "is a symbolic link; record folders must be real folders"))
         return rels
-    files = walk_files(root, folder)
+    files = listed[1] if listed else walk_files(root, folder)
     # macOS and Windows file systems fold case (and macOS Unicode normalisation):
     # two such names are one file there, so a clone would keep only one of them.
     # The one that is a valid ID is kept; the others are reported and not read.

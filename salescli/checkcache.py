@@ -62,9 +62,9 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
             return [Diagnostic(*row) for row in rows]
     except (OSError, EOFError, ValueError, TypeError):
         pass  # no cache, or not ours: check from scratch
-    from salescli.check import run_check
+    from salescli.staged import check_work_tree
 
-    diagnostics = run_check(root)
+    diagnostics = check_work_tree(root, git_dir)  # reads again only what changed
     fresh = time.time_ns() - FRESH_NS
     # Like git's "racily clean" entries: a file written in the last moments may be
     # written again within the same clock tick, same size, and look unchanged; such

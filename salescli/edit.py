@@ -35,18 +35,6 @@ FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quot
              "with", "evaluation", "requires")
 
 
-def parse_date(value: str | dt.date | None, what: str = "date") -> dt.date | None:
-    """A user's `--date`-style value: YYYY-MM-DD or an ISO date-time (its date counts)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        if "T" in value or " " in value:
-            return dt.datetime.fromisoformat(value).date()
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"invalid {what} {value!r}: use YYYY-MM-DD") from None
-
-
 @dataclass
 class Loaded:
     """A record as read for a change: where it is, its text and its validated model."""
@@ -264,7 +252,10 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 def today(date: str | dt.date | None) -> dt.date:
-    return parse_date(date) or dt.date.today()
+    """The day of a `--date` (a date-time counts by its own date), else today."""
+    from salescli.dates import day_of
+
+    return day_of(date) or dt.date.today()
 
 
 def field_names(model: Any) -> list[str]:

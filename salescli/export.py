@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,152 +19,17 @@ from salescli.gitio import atomic_file
 from salescli.history import TRACKED, Timeline
 from salescli.money import CENT, deal_value, item_total, unit_price
 from salescli.output import csv_line, neutralise
+from salescli.tables import (  # noqa: F401 (export.TABLES is this module's API too)
+    KIND_TABLES,
+    SQL_TYPES,
+    TABLE,
+    TABLES,
+    Table,
+    create_sql,
+    insert_sql,
+)
 
 FORMATS = ("csv", "jsonl", "sqlite")
-# a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
-SQL_TYPES = {"text": "TEXT", "date": "TEXT", "time": "TEXT", "integer": "INTEGER",
-             "money": "REAL", "number": "REAL"}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # one of SQL_TYPES
-    doc: str
-    references: str | None = None  # "table(column)"
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    doc: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-
-def _c(name: str, type_: str, doc: str, references: str | None = None) -> Column:
-    return Column(name, type_, doc, references)
-
-
-TABLES: tuple[Table, ...] = (
-    Table("accounts", "One row per account (organisation).", (
-        _c("id", "text", "Account ID (the file name)."),
-        _c("name", "text", "Name."),
-        _c("business_id", "text", "Tax / company ID."),
-        _c("domain", "text", "Web domain."),
-        _c("industry", "text", "Industry."),
-        _c("region", "text", "Region."),
-        _c("size", "text", "Size band, e.g. `50-249`."),
-        _c("parent", "text", "Parent account ID (hierarchy).", "accounts(id)"),
-        _c("owner", "text", "Owner."),
-        _c("created", "date", "Creation date, when recorded."),
-        _c("tags", "text", "Tags joined with `, `."),
-        _c("notes", "text", "Free text."),
-        _c("path", "text", "The record's file in the repository."),
-    ), ("id",)),
-    Table("contacts", "One row per contact of an account.", (
-        _c("account_id", "text", "The account the contact belongs to.", "accounts(id)"),
-        _c("id", "text", "Contact ID (unique within its account)."),
-        _c("name", "text", "Name."),
-        _c("title", "text", "Job title."),
-        _c("email", "text", "Email."),
-        _c("phone", "text", "Phone."),
-        _c("linkedin", "text", "LinkedIn URL."),
-        _c("role", "text", "Buying role: economic-buyer, decision-maker, champion..."),
-        _c("influence", "text", "high, medium or low."),
-        _c("reports_to", "text", "Contact ID of their manager in the same account."),
-        _c("notes", "text", "Free text."),
-    ), ("account_id", "id")),
-    Table("leads", "One row per lead.", (
-        _c("id", "text", "Lead ID."),
-        _c("company", "text", "Company name."),
-        _c("contact_name", "text", "Contact person."),
-        _c("contact_email", "text", "Contact email."),
-        _c("contact_phone", "text", "Contact phone."),
-        _c("contact_title", "text", "Contact job title."),
-        _c("source", "text", "Where the lead came from."),
-        _c("status", "text", "new, contacted, qualified or disqualified."),
-        _c("owner", "text", "Owner."),
-        _c("created", "date", "Creation date."),
-        _c("disqualify_reason", "text", "Why it was disqualified."),
-        _c("converted_account", "text", "Account created or matched on conversion.",
-           "accounts(id)"),
-        _c("converted_deal", "text", "Deal created on conversion.", "deals(id)"),
-        _c("notes", "text", "Free text."),
-        _c("path", "text", "The record's file in the repository."),
-    ), ("id",)),
-    Table("deals", "One row per deal, as the files are now.", (
-        _c("id", "text", "Deal ID."),
-        _c("title", "text", "Title."),
-        _c("account_id", "text", "The customer account.", "accounts(id)"),
-        _c("pipeline", "text", "Pipeline (the default pipeline when the file names none)."),
-        _c("stage", "text", "Current stage ID."),
-        _c("status", "text", "open, won or lost."),
-        _c("value", "money", "`value`, else the items' total (as reports count it)."),
-        _c("currency", "text", "ISO 4217 code (the settings' currency when not set)."),
-        _c("close_date", "date", "Expected close date."),
-        _c("owner", "text", "Owner."),
-        _c("source", "text", "Source."),
-        _c("created", "date", "Creation date."),
-        _c("probability", "number", "Probability override (0..100), if any."),
-        _c("forecast", "text", "Forecast override: commit, best-case, pipeline or omit."),
-        _c("next_step_action", "text", "Next step."),
-        _c("next_step_due", "date", "Next step's due date."),
-        _c("approved_by", "text", "Who approved a discount over the threshold."),
-        _c("won_date", "date", "Date won."),
-        _c("lost_date", "date", "Date lost."),
-        _c("lost_reason", "text", "Lost reason."),
-        _c("lost_note", "text", "Note on the loss."),
-        _c("revisit", "date", "Date to come back to a lost deal."),
-        _c("notes", "text", "Free text."),
-        _c("path", "text", "The record's file in the repository."),
-    ), ("id",)),
-    Table("items", "One row per line item of a deal.", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("line", "integer", "Position in the deal's items, from 1."),
-        _c("product", "text", "Price list SKU, if any."),
-        _c("name", "text", "Name, for items not on the price list."),
-        _c("quantity", "number", "Quantity."),
-        _c("unit", "text", "Unit."),
-        _c("unit_price", "money", "Unit price: the item's own, else the price list's tier."),
-        _c("discount", "number", "Discount percent."),
-        _c("billing", "text", "one-time, monthly, quarterly or annually."),
-        _c("cycles", "integer", "Billing cycles counted (recurring items)."),
-        _c("tax_rate", "number", "VAT percent, if given on the item."),
-        _c("total", "money", "Net total: quantity x unit price less discount, x cycles."),
-    ), ("deal_id", "line")),
-    Table("activities", "One row per activity of an account, lead or deal.", (
-        _c("record_kind", "text", "account, lead or deal."),
-        _c("record_id", "text", "The record's ID."),
-        _c("line", "integer", "Position in the record's activities, from 1 (oldest)."),
-        _c("date", "date", "Date."),
-        _c("type", "text", "call, email, meeting, demo, note or task."),
-        _c("summary", "text", "Summary."),
-        _c("outcome", "text", "Outcome."),
-        _c("status", "text", "Meetings: booked, held or cancelled."),
-        _c("with", "text", "Contact IDs who took part, joined with `, `."),
-        _c("owner", "text", "Who logged it."),
-        _c("went_well", "text", "VALKEA evaluation: what went well."),
-        _c("improve", "text", "VALKEA evaluation: what to improve."),
-    ), ("record_kind", "record_id", "line")),
-    Table("deal_events", "One row per change of a tracked deal field, from git history "
-          "(SPEC §6): the first row of each field is its value when the deal was created "
-          "(`old` empty). Merges and cherry-picks count once.", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("seq", "integer", "The event's number in the deal's history, from 1."),
-        _c("time", "time", "The commit's author date, UTC, `YYYY-MM-DDTHH:MM:SSZ`."),
-        _c("commit", "text", "The commit that made the change."),
-        _c("field", "text", "stage, status, value, currency, close_date, owner, pipeline, "
-           "probability, forecast or lost_reason."),
-        _c("old", "text", "Value before (money as a decimal, dates ISO)."),
-        _c("new", "text", "Value after."),
-    ), ("deal_id", "seq")),
-)
-TABLE = {t.name: t for t in TABLES}
 
 Row = dict[str, Any]
 Paths = Mapping[str, str] | None  # record id -> its file, for the `path` column
@@ -333,6 +196,67 @@ def _typed(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
         yield [_plain(row.get(name), t) for name, t in zip(table.names, types, strict=True)]
 
 
+def sql_values(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
+    """`rows` as the values of `table`'s SQLite columns, in column order."""
+    for values in _typed(table, rows):
+        yield [_sql_value(v) for v in values]
+
+
+# each table's rows in the order the records are read (path order; a record's own
+# order within it), from the record index
+_ORDER = {
+    "accounts": "FROM accounts t ORDER BY t.path",
+    "contacts": "FROM contacts t JOIN accounts a ON a.id = t.account_id ORDER BY a.path, t.rowid",
+    "leads": "FROM leads t ORDER BY t.path",
+    "deals": "FROM deals t ORDER BY t.path",
+    "items": "FROM items t JOIN deals d ON d.id = t.deal_id ORDER BY d.path, t.line",
+    "activities": "FROM activities t LEFT JOIN accounts a ON t.record_kind = 'account' AND "
+                  "a.id = t.record_id LEFT JOIN leads l ON t.record_kind = 'lead' AND "
+                  "l.id = t.record_id LEFT JOIN deals d ON t.record_kind = 'deal' AND "
+                  "d.id = t.record_id ORDER BY CASE t.record_kind WHEN 'account' THEN 0 "
+                  "WHEN 'lead' THEN 1 ELSE 2 END, coalesce(a.path, l.path, d.path), t.line",
+}
+
+
+def index_rows(query: Callable[[str], list[Any]]) -> dict[str, list[Row]]:
+    """The record tables as rows, read from the record index (`query` runs SQL on it):
+    an export is a copy of the index. Money comes back as the cents it was, a whole
+    number as an int."""
+    out = {}
+    for name, source in _ORDER.items():
+        table = TABLE[name]
+        cols = ", ".join(f't."{c}"' for c in table.names)
+        kinds = {c.name: c.type for c in table.columns}
+        out[name] = [{k: _from_sql(row[k], kinds[k]) for k in table.names}
+                     for row in query(f"SELECT {cols} {source}")]
+    return out
+
+
+def _from_sql(value: Any, type_: str) -> Any:
+    if not isinstance(value, float):
+        return value
+    if type_ == "money":  # exact below 3.5e13: a double holds every cent up to there
+        return Decimal(repr(value)).quantize(CENT)
+    return int(value) if value.is_integer() else Decimal(repr(value))
+
+
+def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, currency: str,
+                  default_pipeline: str) -> dict[str, list[Row]]:
+    """The rows of (path, record) pairs of one kind, per table of KIND_TABLES[kind]."""
+    models = [m for _, m in pairs]
+    paths = {m.id: p for p, m in pairs}
+    own = {"account": lambda: account_rows(models, paths),
+           "lead": lambda: lead_rows(models, paths),
+           "deal": lambda: deal_rows(models, products, currency, default_pipeline, paths)}
+    out = {KIND_TABLES[kind][0]: list(own[kind]())}
+    if kind == "account":
+        out["contacts"] = list(contact_rows(models))
+    if kind == "deal":
+        out["items"] = list(item_rows(models, products))
+    out["activities"] = list(activity_rows((kind, m) for m in models))
+    return out
+
+
 def write_csv(folder: Path, tables: dict[str, Iterable[Row]], raw: bool = False) -> list[Path]:
     """One `TABLE.csv` per table: UTF-8, RFC 4180, a header row.
 
@@ -365,18 +289,10 @@ def write_jsonl(folder: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
     return out
 
 
-def create_sql(table: Table) -> str:
-    cols = []
-    for c in table.columns:
-        ref = f" REFERENCES {c.references}" if c.references else ""
-        cols.append(f'  "{c.name}" {SQL_TYPES[c.type]}{ref}')
-    key = ", ".join(f'"{k}"' for k in table.key)
-    return f'CREATE TABLE "{table.name}" (\n' + ",\n".join(cols) + \
-        f",\n  PRIMARY KEY ({key})\n)"
-
-
 def write_sqlite(path: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
     """One SQLite database with a typed table per export table, built beside `path`."""
+    import sqlite3
+
     from salescli.gitio import atomic_path
 
     with atomic_path(path) as tmp:
@@ -384,12 +300,7 @@ def write_sqlite(path: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
         try:
             for table in TABLES:
                 con.execute(create_sql(table))
-                marks = ", ".join("?" * len(table.columns))
-                # INSERT OR REPLACE: a duplicated ID in the files (reported by `check`)
-                # must not stop the export; the last one wins
-                con.executemany(f'INSERT OR REPLACE INTO "{table.name}" VALUES ({marks})',
-                                ([_sql_value(v) for v in values]
-                                 for values in _typed(table, tables[table.name])))
+                con.executemany(insert_sql(table), sql_values(table, tables[table.name]))
             con.commit()
         finally:
             con.close()

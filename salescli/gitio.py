@@ -185,13 +185,9 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value) if "T" in value or " " in value \
-                else dt.date.fromisoformat(value)
-        except ValueError:
-            raise UsageError(
-                f"invalid date {value!r}: use YYYY-MM-DD or an ISO date-time"
-            ) from None
+        from salescli.dates import parse_when
+
+        value = parse_when(value)
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day, 12, tzinfo=dt.UTC)
     if value.tzinfo is None:
@@ -791,6 +787,10 @@ class Change:
                 self._restore_files()
             if exc_type is None and self._sweep is not None:
                 self._sweep.save()
+            if exc_type is None and self._originals:
+                from salescli.index import take_written
+
+                take_written(self.repo, [self.repo.rel(p) for p in self._originals])
         finally:
             self._lock.__exit__(None, None, None)
 

@@ -6,8 +6,10 @@ The pipeline, as data flows:
    every record file, the commit that made it and its author date (the event time,
    which `--date` sets and a rebase keeps);
 2. the blobs those versions name go, while the log is still streaming, to one
-   `git cat-file --batch`; only the fields reports need are read from each, with a
-   line scan for block-style records and the full parser as the fallback;
+   `git cat-file --batch`; only the fields reports need are read from each, by the
+   reader `check` uses, one top-level key at a time so that the keys every version
+   repeats are read once (`fast_fields`), and by that reader whole where a key's part
+   is not plain block style (`full_fields`);
 3. the versions, oldest first, fold into a `Timeline` per record: field changes with
    their time and commit. A rename (an ID change: one file deleted and one added in a
    commit, same month folder) continues the old timeline; a deletion ends it.
@@ -56,8 +58,11 @@ TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipel
 REQUIRED = {"deal": ("id", "title", "account", "created"), "lead": ("id", "company", "created")}
 _SCANNED = {kind: names + tuple(n for n in REQUIRED[kind] if n not in names)
             for kind, names in FIELDS.items()}
-_TEXT_ONLY = frozenset(("title", "company"))  # any plain text will do; never reported
-CACHE_VERSION = 8  # 8: `"stage": x` and other unusual keys go to the parser
+_SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
+# 8: `"stage": x` and other unusual keys go to the parser; 9: the scan reads each
+# top-level key's part with the parser's block reader, so a version the parser rejects
+# (an anchor, a bad date or a duplicate key anywhere) is never answered by the scan
+CACHE_VERSION = 9
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -69,21 +74,13 @@ Progress = Callable[[int], None]
 # ------------------------------------------------------------------ reading a blob
 
 
-@functools.cache  # compiled on first use: a warm report never scans a blob
-def _key_line(names: Sequence[str]) -> re.Pattern[bytes]:
-    # a wanted key at column 0, its rest of line, and whether a nested value follows;
-    # or (group 1 empty) a line at column 0 that is neither a comment, a `- ` entry, an
-    # indented line nor a plain `key:`: `"stage": x`, `stage : x`, `? stage`, `---`, a
-    # tab. Such a record's keys are for the parser to say (a hand edit `"stage": x`
-    # is the stage x). One pass finds both: a second regex would cost a third more.
-    keys = b"|".join(n.encode() for n in names)
-    return re.compile(rb"^(?:(" + keys + rb"):([^\n]*)(\n(?:[ \t]+\S|-(?:[ \t]|$)))?"
-                      rb"|(?![A-Za-z_][A-Za-z0-9_-]*:(?:[ \t]|$)|#|-(?:[ \t]|$)| |$))", re.M)
-
-
-_SIMPLE = re.compile(rb"^(?:[A-Za-z0-9_.+]|-(?=[0-9.]))[A-Za-z0-9_.+/ -]*$")
-_COMMENT = re.compile(rb"[ \t]#")
-_STARTS_BLOCK = re.compile(rb"^(?:#[^\n]*\n|[ \t]*\n)*[a-z_]+:")
+# A version splits into parts, one per top-level key: the key's line, the lines nested
+# under it, and the comment and blank lines after them. Each part starts at a line with
+# something at column 0 that is neither a comment nor a `- ` entry (an entry at column 0
+# belongs to the key above it), so the split is where the parser's block reader
+# (`yamlio.load_block`) is at its top-level mapping between two keys, and the parts
+# read one at a time give what it gives reading the version whole.
+_PARTS = re.compile(rb"\n(?=[^ \n#-]|-[^ \n])")
 
 
 def _normal(name: str, value: Any) -> Any:
@@ -141,65 +138,62 @@ def field_ok(kind: str, name: str, value: Any) -> bool:
     return True
 
 
-_MISS = object()
-# field lines repeat across versions: (name, value, valid) per line, for each kind
-_line_memo: dict[str, dict[bytes, tuple[str, Any, bool] | None]] = {k: {} for k in FIELDS}
-# a scalar that can only be text: plain (no indicator first, no `: `) or quoted
-# without escapes; nothing unprintable
-_PLAIN_TEXT = re.compile(
-    rb"^(?:[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:\x00-\x08\x0a-\x1f\x7f]|:(?=\S))*"
-    rb"|\"[^\"\\\x00-\x08\x0a-\x1f\x7f]*\"|'(?:[^'\x00-\x08\x0a-\x1f\x7f]|'')*')$")
-_ODD_TEXT = re.compile("[\x80-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_OTHER = object()  # the value of a key reports do not read: only its validity matters
+_UNSURE = ()  # a part the full reader is to read
+# parts repeat across versions (the same `stage: proposal`, `items:` or activities):
+# per kind, part -> (key, value), or _UNSURE
+_part_memo: dict[str, dict[bytes, tuple]] = {k: {} for k in FIELDS}
+_REQUIRED_SET = {kind: frozenset(names) for kind, names in REQUIRED.items()}
 
 
-def _line(kind: str, m: re.Match[bytes]) -> tuple[str, Any, bool] | None:
-    """One `key: value` line's name, value and validity, or None when it is not a
-    simple scalar (the full parser reads the record then)."""
-    if m.group(3):  # a nested value or a continued scalar follows
-        return None
-    raw = _COMMENT.split(m.group(2), 1)[0].strip()
-    name = m.group(1).decode()
-    if raw and not _SIMPLE.match(raw) and not (name in _TEXT_ONLY and _PLAIN_TEXT.match(raw)):
-        return None
+def _part(kind: str, part: bytes) -> tuple:
+    """One top-level key's part: its key and (if reports read it) its value in cache
+    form; _UNSURE when the block reader cannot vouch for it or its value breaks the
+    schema (the full reader then decides)."""
+    from salescli.yamlio import load_block
+
     try:
-        from salescli.yamlio import resolve_plain
-
-        text = raw.decode()
-        if _ODD_TEXT.search(text):
-            return None
-        value = resolve_plain(text)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return name, _normal(name, value), field_ok(kind, name, value)
+        text = part.decode("utf-8")
+    except UnicodeDecodeError:
+        return _UNSURE
+    data = load_block(text)  # NOT_BLOCK (not a dict) where it is unsure
+    if type(data) is not dict or len(data) != 1:
+        return _UNSURE
+    ((name, value),) = data.items()
+    if name not in _SCANNED_SET[kind]:
+        return name, _OTHER
+    if not field_ok(kind, name, value):
+        return _UNSURE
+    return name, _normal(name, value)
 
 
 def fast_fields(kind: str, blob: bytes) -> tuple | None:
-    """The wanted fields by a line scan, or None when the record needs the full parser.
+    """The wanted fields as `full_fields` reads them, or None: not sure, ask it.
 
-    Only a version the scan can vouch for is answered here: every wanted and required
-    key readable and valid. Anything else, including a version `check` would reject,
-    is for the full parser to decide.
+    Each top-level key's part is read by the same block reader the full reader tries
+    first (`yamlio.load_block`), and remembered, so a key a version shares with
+    earlier ones costs a dict lookup. The answer is the full reader's: a part the
+    block reader is unsure of (a quoted or explicit key, a flow or multi-line value,
+    a tag, an anchor, a tab, CR, BOM or `---`), a key twice, a missing required key or
+    a value the schema rejects makes it None, and the full reader decides.
     """
-    if not _STARTS_BLOCK.match(blob) or b"\r" in blob:
-        return None
-    memo = _line_memo[kind]
-    if len(memo) > 500_000:
+    memo = _part_memo[kind]
+    if len(memo) > 200_000:  # about 70,000 on a 10,000-deal demo: some 20 MB
         memo.clear()
-    found: dict[str, Any] = {}
-    for m in _key_line(_SCANNED[kind]).finditer(blob + b"\n"):
-        if m.group(1) is None:
-            return None  # a line whose key the scan cannot read
-        hit = memo.get(m.group(0), _MISS)
-        if hit is _MISS:
-            hit = memo[m.group(0)] = _line(kind, m)
-        if hit is None or not hit[2] or hit[0] in found:
-            return None
-        found[hit[0]] = hit[1]
-    if any(n not in found for n in REQUIRED[kind]):
+    parts = _PARTS.split(blob)
+    hits = list(map(memo.get, parts))  # the loops run in C: this is the hot path
+    if None in hits:  # parts not seen before
+        for i, hit in enumerate(hits):
+            if hit is None:
+                hits[i] = memo[parts[i]] = _part(kind, parts[i])
+    if _UNSURE in hits:
         return None
-    if kind == "deal" and found.get("value") is None and b"\nitems:" in blob:
+    found = dict(hits)
+    if len(found) != len(parts) or not found.keys() >= _REQUIRED_SET[kind]:
+        return None  # a key twice (the parser names it), or a required key missing
+    if kind == "deal" and found.get("value") is None and "items" in found:
         return None  # priced from its items: needs them parsed
-    return tuple(found.get(n) for n in FIELDS[kind])
+    return tuple(map(found.get, FIELDS[kind]))
 
 
 def full_fields(kind: str, blob: bytes) -> tuple | None:
@@ -213,7 +207,7 @@ def full_fields(kind: str, blob: bytes) -> tuple | None:
     from salescli.yamlio import YamlProblem, load_fast
 
     try:
-        data = load_fast(blob.decode("utf-8"), editable=False)  # agree with the line scan
+        data = load_fast(blob.decode("utf-8"), editable=False)  # as fast_fields reads it
     except (YamlProblem, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict):
@@ -726,7 +720,20 @@ def _descends(root: Path, old: str, new: str) -> bool:
 
 
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
-    """deal id -> the day it entered the stage it is in now (or was created in it)."""
+    """deal id -> the day it entered the stage it is in now (or was created in it).
+
+    Kept in its own small cache by HEAD: `today` and `stale` need these 10,000 dates,
+    not the whole history (loading the timelines cache costs ten times more).
+    """
+    head = gitio.rev_parse(root, "HEAD")
+    path = git_dir / "salescli" / "stage-entered.cache"
+    saved = _load_cache(path, "entered")
+    if head is not None and saved and saved["rev"] == head \
+            and isinstance(saved["entered"], dict):
+        try:
+            return {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
+        except (TypeError, ValueError, OverflowError):
+            pass  # damaged: computed again
     out: dict[str, dt.date] = {}
     now = float("inf")
     for tl in load_history(root, git_dir, kinds=("deal",)).timelines:
@@ -734,4 +741,7 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
             stages = tl.history("stage", now)
             when = stages[-1][0] if stages else tl.created
             out[tl.id] = dt.datetime.fromtimestamp(when, dt.UTC).date()
+    if head is not None:
+        _save_cache(path, {"v": CACHE_VERSION, "rev": head,
+                           "entered": {k: v.toordinal() for k, v in out.items()}})
     return out

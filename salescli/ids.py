@@ -10,7 +10,6 @@ from salescli.errors import UsageError
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
 MAX_LEN = 64
-KINDS = ("account", "lead", "deal")
 # Device names Windows reserves in any folder and with any extension (`con.yaml` too):
 # a repository holding such a file cannot be checked out on Windows.
 WINDOWS_RESERVED = frozenset(

@@ -18,9 +18,8 @@ from typing import Any
 
 from salescli.diagnostics import Diagnostic, Finding, error, warning
 from salescli.errors import SalescliError
+from salescli.repo import KINDS as RECORD_KINDS
 from salescli.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
-
-RECORD_KINDS = ("account", "lead", "deal")
 
 
 @dataclass
@@ -77,10 +76,7 @@ def read_text(full: str, rel: str, findings: list[Finding]) -> str | None:
             findings.append(error(rel, "io", "cannot read: not a regular file"))
             return None
         if st.st_size > MAX_BYTES:
-            raise YamlProblem(
-                f"file is {st.st_size} bytes, more than the {MAX_BYTES} a record may have",
-                code="too-large",
-            )
+            raise _too_large(st.st_size)
         data = os.read(fd, st.st_size + 1)
         while len(data) > st.st_size and len(data) <= MAX_BYTES:  # it grew since fstat
             chunk = os.read(fd, 65536)
@@ -95,6 +91,26 @@ def read_text(full: str, rel: str, findings: list[Finding]) -> str | None:
     finally:
         os.close(fd)
     return None
+
+
+def _too_large(size: int) -> YamlProblem:
+    return YamlProblem(f"file is {size} bytes, more than the {MAX_BYTES} a record may have",
+                       code="too-large")
+
+
+def parse_blob(kind: str, rel: str, data: bytes, symlink: bool = False) -> Parsed:
+    """parse_file for content that is not a file on disk (a blob in git's index)."""
+    if symlink:
+        return Parsed(kind, rel, None, findings=[
+            error(rel, "symlink", "is a symbolic link; records must be regular files")])
+    try:
+        if len(data) > MAX_BYTES:
+            raise _too_large(len(data))
+        text = decode(data)
+    except YamlProblem as p:
+        return Parsed(kind, rel, None,
+                      findings=[error(rel, p.code, p.message, line=p.line, column=p.column)])
+    return parse_text(kind, rel, text)
 
 
 def parse_text(kind: str, rel: str, text: str) -> Parsed:

@@ -14,6 +14,35 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def parse_money(value: Any, what: str = "--value") -> Decimal | None:
+    """A user's amount (`what` names the option or field) as Decimal cents, or refused.
+
+    The one parser of money typed on the command line: `--value`, `--unit-price`,
+    `deal set value=`.
+    """
+    from salescli.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise UsageError(f"{what}: {value!r} is not an amount of money; use digits such as "
+                         "48000 or 48000.50")
+    if amount < 0:
+        raise UsageError(f"{what}: {value!r} is negative; an amount of money is 0 or more")
+    from salescli.model import MAX_AMOUNT
+
+    if amount >= MAX_AMOUNT:  # before quantize, which fails past Decimal's 28 digits
+        shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:17]}..."
+        raise UsageError(f"{what}: {shown} is too large; an amount is below {MAX_AMOUNT:,}")
+    if cents(amount) != amount:
+        raise UsageError(f"{what}: {value} has more than 2 decimals; money is kept to the cent")
+    return cents(amount)
+
+
 def product_of(item: Any, products: Any) -> Any:
     """The price list's entry for the item's `product`, or None."""
     if not item.product:

@@ -16,6 +16,7 @@ SETTINGS_FILE = "salescli.yaml"
 PRODUCTS_FILE = "products.yaml"
 PIPELINES_DIR = "pipelines"
 KIND_DIRS = {"account": "accounts", "lead": "leads", "deal": "deals"}
+KINDS = tuple(KIND_DIRS)  # the record kinds, in the order they are checked
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
+from salescli.config import Config  # noqa: F401 (reports.Config: the reports' input)
 from salescli.history import Timeline
 from salescli.money import CENT, deal_value, product_of
 
@@ -57,31 +57,6 @@ class Query:
         if self.by:
             out["by"] = self.by
         return out
-
-
-@dataclass
-class Config:
-    """What reports need of the settings, pipelines and price list, as plain data."""
-
-    currency: str = "EUR"
-    default_pipeline: str = "default"
-    fx: dict[str, Decimal] = field(default_factory=dict)
-    sla_days: int = 2
-    stages: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
-    products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
-
-    def stage_ids(self, pipeline: str | None) -> list[str]:
-        return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]
-
-    def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
-        for s, prob in self.stages.get(pipeline or self.default_pipeline, ()):
-            if s == stage:
-                return prob
-        return Decimal(0)
-
-    @cached_property
-    def products(self) -> Any:
-        return self.products_loader() if self.products_loader else None
 
 
 def _date(text: Any) -> dt.date | None:

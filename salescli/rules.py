@@ -69,6 +69,14 @@ def stage_index(pipeline: Any, stage_id: str | None) -> int | None:
     return ids.index(stage_id) if stage_id in ids else None
 
 
+def unknown_stage(pipeline: Any, stage_id: str) -> str | None:
+    """Why `stage_id` is not a stage of the pipeline, or None if it is."""
+    ids = [s.id for s in pipeline.stages]
+    if stage_id in ids:
+        return None
+    return f"no stage `{stage_id}` in pipeline `{pipeline.name}` ({', '.join(ids)})"
+
+
 def move_problems(pipeline: Any, deal: Deal, target: str,
                   contact_roles: Mapping[str, str | None] = NO_ROLES,
                   reason: str | None = None) -> list[str]:
@@ -81,7 +89,7 @@ def move_problems(pipeline: Any, deal: Deal, target: str,
     if deal.status != "open":
         return [f"the deal is {deal.status}; reopen it first (salescli deal reopen)"]
     if target not in ids:
-        return [f"no stage `{target}` in pipeline `{pipeline.name}` ({', '.join(ids)})"]
+        return [unknown_stage(pipeline, target) or ""]
     here = stage_index(pipeline, deal.stage)
     there = ids.index(target)
     if here == there:

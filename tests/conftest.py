@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -80,6 +82,24 @@ class Repo:
                 p = Path(dirpath) / name
                 out[p.relative_to(self.root).as_posix()] = p.read_bytes()
         return out
+
+
+def refused(repo: Repo, args: list[str], code: int, message: str,
+            run: Callable[..., Any] | None = None) -> Any:
+    """The command exits `code` with exactly `Error: message` as its one stderr line,
+    prints nothing on stdout, and changes nothing: no commit, no file, no git status.
+
+    `run` runs the command another way (timed, in a subprocess); a CompletedProcess
+    counts by its returncode.
+    """
+    before, files, status = repo.head(), repo.snapshot(), repo.status()
+    r = (run or repo.run)(*args)
+    exit_code = r.returncode if isinstance(r, subprocess.CompletedProcess) else r.exit_code
+    assert exit_code == code, (args, r.stdout, r.stderr)
+    assert r.stderr == f"Error: {message}\n"
+    assert r.stdout == ""
+    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, status)
+    return r
 
 
 ACCOUNT = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 from salescli.cli.account import ROLE_CHOICES
 from salescli.model import ROLES
@@ -19,18 +19,6 @@ def last_commit(repo: Repo) -> str:
 
 def changed(repo: Repo) -> list[str]:
     return repo.git("show", "--name-status", "--format=", "HEAD").split()
-
-
-def refused(repo: Repo, args: list[str], code: int, message: str) -> None:
-    """The command fails with exactly `message` and writes and commits nothing."""
-    before, head = repo.snapshot(), repo.head()
-    result = repo.run(*args)
-    assert result.exit_code == code, result.output
-    assert result.stderr == f"Error: {message}\n"
-    assert result.stdout == ""
-    assert repo.snapshot() == before
-    assert repo.head() == head
-    assert repo.status() == ""
 
 
 def read(repo: Repo, rel: str) -> str:
@@ -126,7 +114,8 @@ def test_account_add_force_adds_a_probable_duplicate(filled: Repo):
     (["Beta", "--id", "acme-oy"], 1, "account 'acme-oy' already exists; choose another --id"),
     (["Beta", "--owner", "bob"], 2,
      "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
-    (["Beta", "--date", "2026-13-01"], 2, "invalid date '2026-13-01': use YYYY-MM-DD"),
+    (["Beta", "--date", "2026-13-01"], 2,
+     "invalid --date '2026-13-01': use YYYY-MM-DD or an ISO date-time"),
 ])
 def test_account_add_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["account", "add", *args], code, message)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo
-from test_cmd_deal import refused
+from conftest import Repo, refused
 
 
 @pytest.fixture
@@ -69,7 +68,9 @@ def test_log_appends_an_activity_block(crm: Repo):
 
 
 def test_log_refusals(crm: Repo):
-    refused(crm, ["log", "call", "nobody", "x"], 2, "no deal, lead or account 'nobody'")
+    refused(crm, ["log", "call", "nobody", "x"], 1,  # not found (README, "Exit codes")
+            "no deal, lead or account 'nobody'; see `salescli deal list`, `lead list` or "
+            "`account list` for the IDs")
     refused(crm, ["log", "call", "fresh", "x", "--status", "held"], 2,
             "--status is for meetings (booked, held, cancelled)")
     refused(crm, ["log", "call", "thing:fresh", "x"], 2,

@@ -254,4 +254,5 @@ def test_refusals(crm: Repo):
     r = crm.run("agenda", "acme-erp", "--lang", "sv")
     assert r.exit_code == 2
     r = crm.run("agenda", "acme-erp", "--date", "20.11.2026")
-    assert r.exit_code == 2 and r.stderr == "Error: invalid date '20.11.2026': use YYYY-MM-DD\n"
+    assert r.exit_code == 2 and r.stderr == ("Error: invalid --date '20.11.2026': use YYYY-MM-DD "
+                                             "or an ISO date-time\n")

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
@@ -38,15 +38,6 @@ def deal(acct: Repo) -> Repo:
                  "--value", "48000", "--close-date", "2027-01-31", "--date", "2026-10-05")
     assert r.exit_code == 0, r.output
     return acct
-
-
-def refused(repo: Repo, args: list[str], code: int, message: str) -> None:
-    """The command fails with exactly `message` and changes nothing at all."""
-    before, files = repo.head(), repo.snapshot()
-    r = repo.run(*args)
-    assert r.exit_code == code, r.output
-    assert r.stderr.strip() == f"Error: {message}"
-    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
 
 
 def subject(repo: Repo) -> str:
@@ -90,7 +81,7 @@ def test_add_id_from_title_and_unique(acct: Repo):
     (["--account", "acme-oy", "--close-date", "2027-01-01"], 1,
      "cannot add the deal in `needs-analysis`: `needs-analysis` requires `value`"),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-13-01"], 2,
-     "invalid --close-date '2027-13-01': use YYYY-MM-DD"),
+     "invalid --close-date '2027-13-01': use YYYY-MM-DD or an ISO date-time"),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--stage",
       "negotiation"], 1,
      "cannot add the deal in `negotiation`: `proposal` requires a stakeholder with role "
@@ -141,7 +132,8 @@ def test_advance_checks_requires_then_moves(deal: Repo):
             "cannot move acme-erp to `contracting`: moving to `contracting` skips `proposal`, "
             "`negotiation`; pipeline `default` does not allow skipping (rules.skip: false); "
             "`negotiation` requires a recorded quote (`salescli quote DEAL`)")
-    refused(deal, ["deal", "move", "acme-erp", "nowhere"], 1,
+    # a stage the pipeline does not have is a usage error (README, "Exit codes")
+    refused(deal, ["deal", "move", "acme-erp", "nowhere"], 2,
             "cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default` "
             "(needs-analysis, proposal, negotiation, contracting)")
 
@@ -212,7 +204,7 @@ def test_items_discount_approval_and_remove(deal: Repo):
     assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
                     "--discount", "20", "--approved-by", "ville").exit_code == 0
     assert "approved_by: ville" in (deal.root / DEAL_FILE).read_text()
-    refused(deal, ["deal", "item", "remove", "acme-erp", "5"], 2,
+    refused(deal, ["deal", "item", "remove", "acme-erp", "5"], 1,  # not found
             "acme-erp has no item '5'; see `salescli deal show acme-erp` for the numbers")
     assert deal.run("deal", "item", "remove", "acme-erp", "1").exit_code == 0
     assert subject(deal) == "deal(acme-erp): remove item Work"
@@ -327,9 +319,10 @@ def test_set_keeps_text_exactly_as_typed(deal: Repo):
 
 @pytest.mark.parametrize("args,message", [
     (["--currency", "eur"], "--currency 'eur': expected a 3-letter code such as EUR"),
-    (["--value", "nan"], "not an amount of money: 'nan'"),
+    (["--value", "nan"], "--value: 'nan' is not an amount of money; use digits such as 48000 "
+                         "or 48000.50"),
     (["--value", "-5"], "--value: '-5' is negative; an amount of money is 0 or more"),
-    (["--value", "1.234"], "1.234 has more than 2 decimals; money is kept to the cent"),
+    (["--value", "1.234"], "--value: 1.234 has more than 2 decimals; money is kept to the cent"),
 ])
 def test_add_bad_values_are_one_line_usage_errors(acct: Repo, args: list[str], message: str):
     base = ["deal", "add", "X", "--account", "acme-oy", "--value", "1", "--close-date",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
-from test_cmd_account import changed, dedent, last_commit, read, refused
+from conftest import Repo, refused
+from test_cmd_account import changed, dedent, last_commit, read
 
 BETA = "leads/2026-11/beta-ltd.yaml"
 BETA_TEXT = """\
@@ -106,7 +106,8 @@ def test_a_converted_lead_is_compared_through_its_account(beta: Repo):
      "invalid lead ID 'Delta': IDs are 1-64 characters of a-z, 0-9 and '-', "
      "starting with a letter or digit"),
     (["Delta", "--id", "beta-ltd"], 1, "lead 'beta-ltd' already exists; choose another --id"),
-    (["Delta", "--date", "yesterday"], 2, "invalid date 'yesterday': use YYYY-MM-DD"),
+    (["Delta", "--date", "yesterday"], 2,
+     "invalid --date 'yesterday': use YYYY-MM-DD or an ISO date-time"),
 ])
 def test_lead_add_refusals(beta: Repo, args: list[str], code: int, message: str):
     refused(beta, ["lead", "add", *args], code, message)
@@ -399,14 +400,16 @@ def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
     (["--value", "1", "--close-date", "2027-02-28", "--stage", "proposal"], 1,
      "cannot convert beta-ltd with a deal in `proposal`: `proposal` requires a stakeholder "
      "with role economic-buyer or decision-maker; `proposal` requires `items`"),
-    (["--value", "1", "--close-date", "2027-02-28", "--stage", "won"], 1,
+    # a stage or pipeline that does not exist is a usage error (README, "Exit codes")
+    (["--value", "1", "--close-date", "2027-02-28", "--stage", "won"], 2,
      "cannot convert beta-ltd with a deal in `won`: no stage `won` in pipeline `default` "
      "(needs-analysis, proposal, negotiation, contracting)"),
-    (["--value", "1", "--close-date", "2027-02-28", "--pipeline", "nope"], 1,
-     "pipelines/nope.yaml: no such pipeline; create it or fix the deal's `pipeline:`"),
-    (["--value", "lots", "--close-date", "2027-02-28"], 2, "not an amount of money: 'lots'"),
+    (["--value", "1", "--close-date", "2027-02-28", "--pipeline", "nope"], 2,
+     "--pipeline: no pipeline `nope` in pipelines/; choose one of: default"),
+    (["--value", "lots", "--close-date", "2027-02-28"], 2,
+     "--value: 'lots' is not an amount of money; use digits such as 48000 or 48000.50"),
     (["--value", "1", "--close-date", "28.2.2027"], 2,
-     "invalid --close-date '28.2.2027': use YYYY-MM-DD"),
+     "invalid --close-date '28.2.2027': use YYYY-MM-DD or an ISO date-time"),
     (["--no-deal", "--account", "nope"], 1,
      "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
     (["--no-deal", "--account", "No Pe"], 2,
@@ -475,4 +478,16 @@ def test_convert_names_a_contact_without_a_name_by_their_email(repo: Repo):
     result = repo.run("lead", "convert", "theta", "--no-deal", "--date", "2026-11-02")
     assert result.exit_code == 0, result.output
     assert "contacts" not in read(repo, "accounts/2026-11/theta.yaml")
+    assert repo.run("check").exit_code == 0
+
+
+def test_convert_a_lead_without_a_contact(repo: Repo):
+    """A lead with only a company converts into an account and a deal with no
+    stakeholders (the draft deal was validated with `stakeholders: None`: exit 2)."""
+    assert repo.run("lead", "add", "Nobody Oy").exit_code == 0
+    result = repo.run("lead", "convert", "nobody-oy", "--value", "1000",
+                      "--close-date", "2027-01-31")
+    assert result.exit_code == 0, result.output
+    deal = next((repo.root / "deals").glob("*/nobody-oy.yaml")).read_text()
+    assert "stakeholders" not in deal
     assert repo.run("check").exit_code == 0

@@ -115,8 +115,9 @@ def test_a_symlinked_template_is_refused(won: Repo, tmp_path):
 
 
 def test_refusals(won: Repo):
-    r = rendered(won, "order-confirmation", "nope", code=2)
-    assert r.stderr == "Error: no deal, lead or account 'nope'\n"
+    r = rendered(won, "order-confirmation", "nope", code=1)  # not found (README, "Exit codes")
+    assert r.stderr == ("Error: no deal, lead or account 'nope'; see `salescli deal list`, "
+                        "`lead list` or `account list` for the IDs\n")
     r = rendered(won, "../../etc/passwd", "acme-erp", code=2)
     assert r.stderr.startswith("Error: invalid template name '../../etc/passwd'")
     r = rendered(won, "contract", "acme-erp", code=1)

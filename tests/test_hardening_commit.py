@@ -268,7 +268,7 @@ def test_a_reason_that_would_record_nothing_is_refused(proposal: Repo, command: 
     before = proposal.head()
     r = proposal.run(*command, "--reason", reason)
     assert r.exit_code == 2, r.output
-    assert "Invalid value for '--reason': is empty: say why, in words" in r.output
+    assert r.stderr == "Error: --reason is empty: say why, in words\n"
     assert proposal.head() == before and proposal.git("status", "--porcelain") == ""
 
 

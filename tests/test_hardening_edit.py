@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from conftest import ACCOUNT, Repo
+from conftest import ACCOUNT, Repo, refused
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -57,15 +57,11 @@ def shown(repo: Repo) -> dict:
     return json.loads(r.stdout)
 
 
-def refused(repo: Repo, data: bytes | str, assignments: list[str], code: int,
-            message: str) -> None:
-    """`deal set` fails with exactly `message` and changes nothing at all."""
+def set_refused(repo: Repo, data: bytes | str, assignments: list[str], code: int,
+                message: str) -> None:
+    """`deal set` on the record `data` fails with exactly `message`, changing nothing."""
     put(repo, data)
-    before, files = repo.head(), repo.snapshot()
-    r = repo.run("deal", "set", "acme-erp", *assignments)
-    assert r.exit_code == code, r.output
-    assert r.stderr.strip() == f"Error: {message}"
-    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
+    refused(repo, ["deal", "set", "acme-erp", *assignments], code, message)
 
 
 # ------------------------------------------- a line break typed into a value
@@ -83,9 +79,9 @@ def test_a_typed_line_break_shows_escaped_on_one_line(acct: Repo):
 
 @pytest.mark.parametrize("typed", ["40\nowner: x", "40\r", "40\r\nowner: x", "40\u2028x"])
 def test_a_line_break_in_a_number_is_refused_not_cut(acct: Repo, typed: str):
-    refused(acct, BASE, [f"probability={typed}"], 2,
-            "`probability` is one line: the value given has a line break "
-            "(only text fields may hold several lines)")
+    set_refused(acct, BASE, [f"probability={typed}"], 2,
+                "`probability` is one line: the value given has a line break "
+                "(only text fields may hold several lines)")
 
 
 # ---------------------------- the round trip (log, items...), the byte-order mark

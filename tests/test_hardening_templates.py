@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 from salescli.templates import (
     MAX_DEPTH,
@@ -67,15 +67,13 @@ def salescli(repo: Repo, *args: str, memory: int = GUARD, patch: str = ""
                           cwd=repo.root, capture_output=True, text=True, timeout=TIMEOUT)
 
 
-def refused(repo: Repo, payload: str, message: str, memory: int = GUARD,
-            patch: str = "") -> None:
+def quote_refused(repo: Repo, payload: str, message: str, memory: int = GUARD,
+                  patch: str = "") -> None:
     """A teammate commits a hostile quote template: `quote` refuses, writes nothing."""
     repo.write("templates/quote.md.j2", "# Quote {{ quote.number }}\n" + payload + "\n")
     repo.commit("a teammate's template")
-    before, files = repo.head(), repo.snapshot()
-    r = salescli(repo, "quote", "acme-erp", memory=memory, patch=patch)
-    assert (r.returncode, r.stderr, r.stdout) == (1, f"Error: {message}\n", "")
-    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, "")
+    refused(repo, ["quote", "acme-erp"], 1, message,
+            run=lambda *args: salescli(repo, *args, memory=memory, patch=patch))
     assert not (repo.root / "quotes" / "acme-erp").exists()
 
 
@@ -129,15 +127,16 @@ TEXT = "{% set s = 'x' * 100000 %}"
 ])
 def test_a_hostile_template_is_one_line_and_writes_nothing(quoting: Repo, payload: str,
                                                              limit: str):
-    refused(quoting, payload, f"templates/quote.md.j2:2: {limit}; it cannot be a real document")
+    quote_refused(quoting, payload,
+                  f"templates/quote.md.j2:2: {limit}; it cannot be a real document")
 
 
 def test_a_render_has_a_deadline(quoting: Repo):
     # each round is a few milliseconds of real work, so the clock stops it, not the steps
-    refused(quoting, "{% set s = 'ab' * 2000000 %}{% for i in range(100000) %}"
-            "{{ s.replace('a', 'c')|length }}{% endfor %}",
-            "templates/quote.md.j2:2: template takes longer than 2 seconds; it cannot be a "
-            "real document", patch="MAX_SECONDS=2")
+    quote_refused(quoting, "{% set s = 'ab' * 2000000 %}{% for i in range(100000) %}"
+                  "{{ s.replace('a', 'c')|length }}{% endfor %}",
+                  "templates/quote.md.j2:2: template takes longer than 2 seconds; it cannot be a "
+                  "real document", patch="MAX_SECONDS=2")
 
 
 def test_compiling_is_bounded_by_tokens(quoting: Repo):
@@ -168,18 +167,18 @@ def test_output_past_the_limit_leaves_no_partial_file(quoting: Repo, tmp_path):
 def test_many_values_within_the_limits_still_cannot_take_the_memory(quoting: Repo):
     # 300 texts of 4 MB: each within MAX_TEXT, 1.2 GB together
     many = ", ".join(f"s ~ {i}" for i in range(300))
-    refused(quoting, "{% set s = 'x' * 4000000 %}{% set l = [" + many + "] %}{{ l|length }}",
-            f"templates/quote.md.j2:2: template needs more than {MAX_MEMORY >> 20} MB of "
-            "memory; it cannot be a real document")
+    quote_refused(quoting, "{% set s = 'x' * 4000000 %}{% set l = [" + many + "] %}{{ l|length }}",
+                  f"templates/quote.md.j2:2: template needs more than {MAX_MEMORY >> 20} MB of "
+                  "memory; it cannot be a real document")
 
 
 @pytest.mark.skipif(not LINUX, reason="RLIMIT_AS is enforced on Linux only")
 def test_memory_error_under_the_process_limit_is_one_line(quoting: Repo):
     # a `ulimit -v` tighter than salescli's own cap: MemoryError, reported in one line
     many = ", ".join(f"s ~ {i}" for i in range(300))
-    refused(quoting, "{% set s = 'x' * 4000000 %}{% set l = [" + many + "] %}{{ l|length }}",
-            f"templates/quote.md.j2:2: template ran out of memory: this process may use "
-            f"less than the {MAX_MEMORY >> 20} MB a render may take", memory=-(250 << 20))
+    quote_refused(quoting, "{% set s = 'x' * 4000000 %}{% set l = [" + many + "] %}{{ l|length }}",
+                  f"templates/quote.md.j2:2: template ran out of memory: this process may use "
+                  f"less than the {MAX_MEMORY >> 20} MB a render may take", memory=-(250 << 20))
 
 
 def test_what_templates_really_do_renders_as_before(quoting: Repo):

@@ -30,9 +30,13 @@ notes: |
 
 
 def test_block_record_is_read_by_the_line_scan():
-    fields = fast_fields("deal", DEAL)
-    assert fields is not None and fields == full_fields("deal", DEAL)
+    plain = DEAL[:DEAL.index(b"notes: |")]
+    fields = fast_fields("deal", plain)
+    assert fields is not None and fields == full_fields("deal", plain)
     assert fields[:5] == ("proposal", "open", 4800000, "EUR", "2027-01-31")
+    # a block scalar is the full reader's to read; its `stage:` line is only text
+    assert fast_fields("deal", DEAL) is None
+    assert read_fields("deal", DEAL) == fields
 
 
 @pytest.mark.parametrize("text", [
@@ -154,24 +158,50 @@ def test_the_scan_reads_keys_as_the_parser_does(lines: list[str], other: str, fi
 
 
 @pytest.mark.parametrize("line", ['"stage": proposal', "'stage': proposal", "stage : proposal",
-                                  "? stage\n: proposal"])
-def test_a_hand_edited_stage_key_counts_in_every_report(filled, line: str):
-    """`deal list` and the reports read the same stage, however its key is written."""
+                                  "? stage\n: proposal", "stage:   proposal   # hand edit"])
+def test_a_hand_edited_stage_key_counts_in_every_report(filled, tmp_path, line: str):
+    """`deal list` and the reports read the same stage, however its key is written:
+    the funnel, the forecast and export's deal_events are those of `stage: proposal`."""
     import json
+    import os
+    import subprocess
 
     from conftest import git
 
     path = filled.root / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("stage: needs-analysis", line))
-    git(filled.root, "commit", "-qam", "hand edit")
-    listed = json.loads(filled.run("deal", "list", "--format", "json").output)
-    assert [d["stage"] for d in listed] == ["proposal"]
-    for cache in (["--no-cache"], []):
-        funnel = json.loads(filled.run("report", "funnel", *cache, "--format", "json").output)
+    original = path.read_text()
+
+    def commit_with(stage_line: str) -> dict:
+        path.write_text(original.replace("stage: needs-analysis", stage_line))
+        subprocess.run(["git", "commit", "-qam", "hand edit"], cwd=filled.root, check=True,
+                       env={**os.environ, "GIT_AUTHOR_DATE": "2026-10-15T09:00:00Z"})
+        listed = json.loads(filled.run("deal", "list", "--format", "json").output)
+        assert [d["stage"] for d in listed] == ["proposal"]
+        seen: dict = {}
+        for cache in (["--no-cache"], []):
+            for report in ("funnel", "forecast"):
+                out = filled.run("report", report, *cache, "--format", "json").output
+                seen[report, bool(cache)] = json.loads(out)
+            out_dir = tmp_path / f"export-{len(list(tmp_path.iterdir()))}"
+            done = filled.run("export", "--format", "jsonl", "--out", str(out_dir), *cache)
+            assert done.exit_code == 0, done.output
+            seen["deal_events", bool(cache)] = [
+                {k: v for k, v in json.loads(row).items() if k != "commit"}
+                for row in (out_dir / "deal_events.jsonl").read_text().splitlines()]
+        return seen
+
+    edited = commit_with(line)
+    git(filled.root, "reset", "-q", "--hard", "HEAD~1")
+    plain = commit_with("stage: proposal")
+    assert edited == plain
+    for cache in (True, False):
+        funnel = edited["funnel", cache]
         assert {r["stage"]: r["reached"] for r in funnel["rows"]}["proposal"] == 1, funnel
-        forecast = json.loads(filled.run("report", "forecast", *cache, "--format",
-                                         "json").output)
+        forecast = edited["forecast", cache]
         assert sum(row["weighted"] for row in forecast["rows"]) > 0, forecast
+        moves = [(e["old"], e["new"]) for e in edited["deal_events", cache]
+                 if e["field"] == "stage"]
+        assert moves == [(None, "needs-analysis"), ("needs-analysis", "proposal")], moves
 
 
 def test_the_keys_every_record_has_are_the_models_required_fields():

@@ -21,7 +21,8 @@ def write(root: Path, name: str, text: str) -> None:
     (root / "templates" / name).write_text(text, encoding="utf-8")
 
 
-def refused(root: Path, name: str, text: str, message: str, context: dict | None = None):
+def render_refused(root: Path, name: str, text: str, message: str, context: dict | None = None):
+    """The renderer itself refuses the template (commands: conftest's `refused`)."""
     write(root, name, text)
     with pytest.raises(SalescliError) as err:
         render(name, context or {"deal": {"title": "ERP", "items": []}}, root)
@@ -47,15 +48,15 @@ CANARY = "/tmp/salescli-template-canary"
 def test_sandbox_escapes_are_refused_and_nothing_runs(root: Path, payload: str, message: str):
     if os.path.exists(CANARY):
         os.unlink(CANARY)
-    refused(root, "evil.md.j2", "Dear customer,\n" + payload + "\n",
-            f"templates/evil.md.j2:2: refused by the template sandbox: {message}")
+    render_refused(root, "evil.md.j2", "Dear customer,\n" + payload + "\n",
+                   f"templates/evil.md.j2:2: refused by the template sandbox: {message}")
     assert not os.path.exists(CANARY)
 
 
 def test_templates_cannot_change_the_data(root: Path):
-    refused(root, "mut.md.j2", "{% set x = quote.lines.append(1) %}",
-            "templates/mut.md.j2:1: refused by the template sandbox: access to attribute "
-            "'append' of 'list' object is unsafe.", {"quote": _Quote()})
+    render_refused(root, "mut.md.j2", "{% set x = quote.lines.append(1) %}",
+                   "templates/mut.md.j2:1: refused by the template sandbox: access to attribute "
+                   "'append' of 'list' object is unsafe.", {"quote": _Quote()})
 
 
 class _Quote:
@@ -63,13 +64,13 @@ class _Quote:
 
 
 def test_an_undefined_variable_names_the_template_and_line(root: Path):
-    refused(root, "u.md.j2", "Hello\n\n{{ deal.title }} {{ deal.nope }}\n",
-            "templates/u.md.j2:3: undefined: "
-            "'Data object' has no attribute 'nope'")
-    refused(root, "v.md.j2", "{{ customer }}", "templates/v.md.j2:1: undefined: "
-            "'customer' is undefined")
-    refused(root, "s.md.j2", "a\n{% if %}\n", "templates/s.md.j2:2: template syntax error: "
-            "Expected an expression, got 'end of statement block'")
+    render_refused(root, "u.md.j2", "Hello\n\n{{ deal.title }} {{ deal.nope }}\n",
+                   "templates/u.md.j2:3: undefined: "
+                   "'Data object' has no attribute 'nope'")
+    render_refused(root, "v.md.j2", "{{ customer }}", "templates/v.md.j2:1: undefined: "
+                   "'customer' is undefined")
+    render_refused(root, "s.md.j2", "a\n{% if %}\n", "templates/s.md.j2:2: template syntax error: "
+                   "Expected an expression, got 'end of statement block'")
 
 
 def test_records_read_by_attribute_even_where_dict_methods_have_the_name(root: Path):
@@ -128,9 +129,9 @@ def test_a_fifo_named_like_a_template_is_refused_without_hanging(root: Path):
 
 
 def test_output_is_bounded(root: Path):
-    refused(root, "big.md.j2", "{% for i in range(100000) %}{{ 'x' * 99 }}{% endfor %}",
-            f"templates/big.md.j2: template output exceeds {MAX_OUTPUT:,} characters; it "
-            "cannot be a real document")
+    render_refused(root, "big.md.j2", "{% for i in range(100000) %}{{ 'x' * 99 }}{% endfor %}",
+                   f"templates/big.md.j2: template output exceeds {MAX_OUTPUT:,} characters; it "
+                   "cannot be a real document")
 
 
 def test_lookup_is_the_repository_then_the_shipped_templates(root: Path):

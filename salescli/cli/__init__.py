@@ -13,7 +13,13 @@ from typing import Any
 import click
 
 from salescli import __version__
-from salescli.errors import SalescliError
+from salescli.errors import (
+    EnvironmentProblem,
+    Failed,
+    RecordNotFound,
+    SalescliError,
+    UsageError,
+)
 
 # name -> "module:attribute", loaded only when the command runs or its help is shown
 COMMANDS = {
@@ -38,6 +44,7 @@ COMMANDS = {
                      "Merge two edits of a record field by field (git runs this)."),
     "import": ("salescli.cli.imports:import_group",
                "Import a Pipedrive export or a CSV, with backdated history."),
+    "sql": ("salescli.cli.sql:sql_cmd", "Ask the records anything in SQL (read-only)."),
     "export": ("salescli.cli.export:export_cmd",
                "Export records and deal history as CSV, JSON Lines or SQLite."),
 }
@@ -72,10 +79,8 @@ class LazyGroup(click.Group):
             # later, when a value is encoded for a file: refuse them before any work.
             if any("\ud800" <= ch <= "\udfff" for ch in arg):
                 shown = arg.encode("utf-8", "replace").decode("utf-8")
-                exc = click.ClickException(
-                    f"argument {shown!r} is not valid UTF-8 text; check the terminal's encoding")
-                exc.exit_code = 2
-                raise exc
+                raise _terminal_safe(as_click(UsageError(
+                    f"argument {shown!r} is not valid UTF-8 text; check the terminal's encoding")))
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -88,10 +93,10 @@ class LazyGroup(click.Group):
     def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except Failed as err:  # the command's output said what failed
+            raise click.exceptions.Exit(exit_code(err)) from None
         except SalescliError as err:
-            exc = click.ClickException(str(err))
-            exc.exit_code = err.exit_code
-            raise exc from None
+            raise as_click(err) from None
         except ValueError as err:
             # pydantic's ValidationError on input a command did not check itself:
             # still one line, never a traceback
@@ -99,14 +104,37 @@ class LazyGroup(click.Group):
                 raise
             first = err.errors()[0]  # type: ignore[attr-defined]
             where = ".".join(str(p) for p in first["loc"])
-            exc = click.ClickException(f"{where}: {first['msg']}")
-            exc.exit_code = 2
-            raise exc from None
+            raise as_click(UsageError(f"{where}: {first['msg']}")) from None
         except OSError as err:
             if isinstance(err, BrokenPipeError):
                 raise
+            if isinstance(err, FileNotFoundError) and err.filename == "git":
+                raise as_click(EnvironmentProblem(
+                    "git is not installed or not on PATH; install git and try again")) from None
             where = f"{err.filename}: " if err.filename else ""
-            raise click.ClickException(f"{where}{err.strerror or err}") from None
+            raise as_click(EnvironmentProblem(f"{where}{err.strerror or err}")) from None
+
+
+# The one map from an error's category to the exit code (README, "Exit codes"):
+# the first category the error belongs to decides.
+EXIT_CODES: tuple[tuple[type[SalescliError], int], ...] = (
+    (UsageError, 2),          # called wrongly: malformed ID, date or amount, unknown stage...
+    (RecordNotFound, 1),      # the record (or its contact, item, stakeholder) is not there
+    (EnvironmentProblem, 1),  # not a repository, git missing or failing, lock held
+    (Failed, 1),              # the output said what failed (check's findings)
+    (SalescliError, 1),       # refused by a rule or by validation
+)
+
+
+def exit_code(err: SalescliError) -> int:
+    return next(code for category, code in EXIT_CODES if isinstance(err, category))
+
+
+def as_click(err: SalescliError) -> click.ClickException:
+    """The error as click prints it: `Error: MESSAGE` on stderr, exit by its category."""
+    exc = click.ClickException(str(err))
+    exc.exit_code = exit_code(err)
+    return exc
 
 
 def _terminal_safe(exc: click.ClickException) -> click.ClickException:

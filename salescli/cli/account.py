@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    NO_CACHE,
     change_options,
     complete_choices,
     complete_ids,
@@ -14,21 +15,15 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
+    listing,
+    load_views,
+    payload,
     record_json,
     session,
 )
 from salescli.cli.deal import show_activities
-from salescli.edit import (
-    add_contact,
-    assignments_for,
-    check_listed,
-    describe,
-    field_names,
-)
 from salescli.errors import RecordNotFound, SalescliError
 from salescli.output import render, render_fields
-from salescli.yamlio import inline, keep_tail, split_tags
 
 # salescli.model.ROLES, spelled out so `--help` does not import pydantic (a test keeps
 # the two equal)
@@ -74,10 +69,11 @@ def account() -> None:
 @click.option("--industry", help="Only this industry.")
 @click.option("--region", help="Only this region.")
 @click.option("--tag", help="Only accounts with this tag.")
+@NO_CACHE
 @format_option()
 @click.pass_context
 def account_list(ctx: click.Context, owner: str | None, industry: str | None,
-                 region: str | None, tag: str | None, fmt: str) -> None:
+                 region: str | None, tag: str | None, no_cache: bool, fmt: str) -> None:
     """List accounts.
 
     \b
@@ -85,18 +81,17 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
       salescli account list --industry wholesale --format csv
     """
     repo = get_repo(ctx)
-    rows = []
-    models = []
-    for a in load_all(repo, "account"):
-        if (owner and a.owner != owner) or (industry and a.industry != industry) \
-                or (region and a.region != region) or (tag and tag not in a.tags):
-            continue
-        models.append(a)
-        rows.append({"id": a.id, "name": a.name, "business_id": a.business_id,
-                     "domain": a.domain, "industry": a.industry, "owner": a.owner,
-                     "contacts": len(a.contacts)})
+    found = listing(
+        repo, "account", no_cache,
+        "SELECT a.*, r.json, (SELECT count(*) FROM contacts c WHERE c.account_id = a.id)"
+        " AS contacts FROM accounts a JOIN records r ON r.path = a.path",
+        (("a.owner", owner), ("a.industry", industry), ("a.region", region)), "a.path",
+        ["EXISTS (SELECT 1 FROM json_each(r.json, '$.tags') WHERE value = ?)"] if tag else [],
+        [tag] if tag else [])
+    rows = [{k: a[k] for k in ("id", "name", "business_id", "domain", "industry", "owner",
+                               "contacts")} for a in found]
     columns = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")
-    echo(render(rows, columns, fmt, payload=[record_json(m) for m in models]))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
 
 
 @account.command("show")
@@ -148,7 +143,7 @@ def find_duplicate(repo: Any, draft: Any) -> str | None:
     mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
             if what in keys}
     return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
-                                     for a in load_all(repo, "account")))
+                                     for a in load_views(repo, "account")))
 
 
 @account.command("add")
@@ -237,7 +232,9 @@ def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...
       salescli account set acme-oy tags=wholesale,key-account parent=acme-group
       salescli account set acme-oy size=        # empty: no value
     """
+    from salescli.edit import assignments_for, check_listed, describe
     from salescli.model import Account
+    from salescli.yamlio import inline, split_tags
 
     changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED)
     summary, subject = describe(changes)
@@ -308,7 +305,7 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
           --role economic-buyer --influence high
       salescli contact add acme-oy "Liisa Koski" --title CTO --reports-to matti-virtanen
     """
-    from salescli.edit import check_name
+    from salescli.edit import add_contact, check_name, field_names
     from salescli.ids import check_id, slugify, unique_id
     from salescli.model import Contact
 
@@ -352,9 +349,10 @@ def contact_set(ctx: click.Context, account_id: str, contact_id: str,
       salescli contact set acme-oy matti-virtanen title=CFO role=decision-maker
       salescli contact set acme-oy liisa-koski reports_to=matti-virtanen phone=
     """
+    from salescli.edit import assignments_for, describe, field_names
     from salescli.ids import check_id
     from salescli.model import Contact
-    from salescli.yamlio import apply_sets
+    from salescli.yamlio import apply_sets, keep_tail
 
     check_id(contact_id, "contact")
     changes = assignments_for(assignments, "a contact", Contact, CONTACT_RULED)

@@ -8,16 +8,18 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    DATE,
+    NO_CACHE,
     change_options,
     done,
     echo,
     format_option,
     get_repo,
-    load_all,
+    records_index,
     session,
     warn,
 )
-from salescli.errors import UsageError
+from salescli.errors import RecordNotFound, UsageError
 from salescli.output import render
 
 KINDS = ("deal", "lead", "account")
@@ -25,7 +27,6 @@ KINDS = ("deal", "lead", "account")
 
 def resolve_target(repo: Any, target: str) -> tuple[str, str]:
     """`acme-erp` or `deal:acme-erp` -> (kind, id): deals first, then leads, then accounts."""
-    from salescli.errors import RecordNotFound
     from salescli.ids import check_id
 
     kind, sep, record_id = target.partition(":")
@@ -43,7 +44,8 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
         except RecordNotFound:
             continue
     if not found:
-        raise UsageError(f"no deal, lead or account {target!r}")
+        raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
+                             "`lead list` or `account list` for the IDs")
     if len(found) > 1:
         raise UsageError(f"{target!r} is a {' and a '.join(found)}; say which, e.g. "
                          f"{found[0]}:{target}")
@@ -143,95 +145,132 @@ for _type in ("call", "email", "meeting", "demo", "note", "task"):
 # -------------------------------------------------------------------- views
 
 
-def _last_touch(record: Any) -> dt.date:
-    dates = [a.date for a in record.activities if a.status != "booked"]
-    return max(dates) if dates else record.created
+# what `today`, `stale` and the dashboard need of every deal, from the record index;
+# `touched` is the last activity that happened (a booked meeting has not)
+_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.source, d.created,
+  d.close_date, d.next_step_action, d.next_step_due, d.revisit, d.lost_reason,
+  (SELECT max(a.date) FROM activities a WHERE a.record_kind = 'deal' AND a.record_id = d.id
+   AND (a.status IS NULL OR a.status != 'booked')) AS touched
+FROM deals d {where} ORDER BY d.path"""
+_LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created,
+  EXISTS (SELECT 1 FROM activities a WHERE a.record_kind = 'lead' AND a.record_id = x.id)
+  AS active
+FROM leads x ORDER BY x.path"""
+_DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
 
 
-def stale_rows(repo: Any, deals: list[Any], on: dt.date) -> list[dict]:
+def deal_views(index: Any, every: bool = False) -> list[dict]:
+    """The valid deals that can need attention (open, or lost with a revisit date), or
+    `every` deal, as dicts of the fields above, dates as dates, in path order."""
+    out = []
+    where = "" if every else \
+        "WHERE d.status = 'open' OR (d.status = 'lost' AND d.revisit IS NOT NULL)"
+    for row in index.query(_DEALS.format(where=where)):
+        d = dict(row)
+        for key in _DATES:
+            if d[key]:
+                d[key] = dt.date.fromisoformat(d[key])
+        d["touched"] = d["touched"] or d["created"]
+        out.append(d)
+    return out
+
+
+def stale_rows(repo: Any, deals: list[dict], on: dt.date) -> list[dict]:
     """Open deals longer in their stage than its max_days (time since they entered it)."""
+    from salescli.config import config_of
+    from salescli.errors import SalescliError
     from salescli.history import stage_entered
 
+    config = config_of(repo, warn)
     entered = stage_entered(repo.root, repo.git_dir)
     rows = []
-    from salescli.errors import SalescliError
-
     for d in deals:
-        if d.status != "open":
+        if d["status"] != "open":
             continue
-        try:
-            pipe = repo.pipeline(d.pipeline)
-        except SalescliError as err:  # one broken reference must not hide the others
-            warn(f"warning: {d.id}: {err}")
+        limits = config.max_days.get(d["pipeline"])
+        if limits is None:
+            try:  # a missing or broken pipeline: its error, once per deal
+                repo.pipeline(d["pipeline"])
+            except SalescliError as err:  # one broken reference must not hide the others
+                warn(f"warning: {d['id']}: {err}")
             continue
-        stage = next((s for s in pipe.stages if s.id == d.stage), None)
-        if stage is None or not stage.max_days:
+        max_days = limits.get(d["stage"])
+        if not max_days:
             continue
-        since = max(entered.get(d.id, d.created), d.created)
+        since = max(entered.get(d["id"], d["created"]), d["created"])
         days = (on - since).days
-        if days > stage.max_days:
-            rows.append({"id": d.id, "title": d.title, "stage": d.stage, "since": since,
-                         "days": days, "max_days": stage.max_days, "owner": d.owner})
+        if days > max_days:
+            rows.append({"id": d["id"], "title": d["title"], "stage": d["stage"],
+                         "since": since, "days": days, "max_days": max_days,
+                         "owner": d["owner"]})
     rows.sort(key=lambda r: -r["days"])
     return rows
 
 
-def today_rows(repo: Any, on: dt.date) -> list[dict]:
+def today_rows(repo: Any, on: dt.date, no_cache: bool = False) -> list[dict]:
     """Everything that needs attention on `on`, most urgent kind first."""
-    settings = repo.settings
-    deals = load_all(repo, "deal")
+    from salescli.config import config_of
+
+    config = config_of(repo, warn)
+    with records_index(repo, ("deal", "lead"), no_cache) as index:
+        deals = deal_views(index)
+        leads = index.query(_LEADS)
     rows: list[dict] = []
 
     def add(what: str, kind: str, r: Any, name: str, date: dt.date, detail: str) -> None:
-        rows.append({"what": what, "kind": kind, "id": r.id, "name": name, "date": date,
-                     "days": (on - date).days, "owner": r.owner, "detail": detail})
+        rows.append({"what": what, "kind": kind, "id": r["id"], "name": name, "date": date,
+                     "days": (on - date).days, "owner": r["owner"], "detail": detail})
 
     for d in deals:
-        if d.status == "open":
-            ns = d.next_step
-            if ns and ns.due and ns.due <= on:
-                add("overdue" if ns.due < on else "due", "deal", d, d.title, ns.due,
-                    ns.action or "next step")
-            if d.close_date and d.close_date < on:
-                add("close-date-passed", "deal", d, d.title, d.close_date,
+        if d["status"] == "open":
+            due = d["next_step_due"]
+            if due and due <= on:
+                add("overdue" if due < on else "due", "deal", d, d["title"], due,
+                    d["next_step_action"] or "next step")
+            if d["close_date"] and d["close_date"] < on:
+                add("close-date-passed", "deal", d, d["title"], d["close_date"],
                     "update close_date, win or lose it")
-            touched = _last_touch(d)
-            if (on - touched).days >= settings.follow_up_days:
-                add("untouched", "deal", d, d.title, touched,
+            touched = d["touched"]
+            if (on - touched).days >= config.follow_up_days:
+                add("untouched", "deal", d, d["title"], touched,
                     f"no activity for {(on - touched).days} days")
-        elif d.status == "lost" and d.revisit and d.revisit <= on:
-            add("revisit", "deal", d, d.title, d.revisit, f"lost ({d.lost_reason}): come back")
+        elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
+            add("revisit", "deal", d, d["title"], d["revisit"],
+                f"lost ({d['lost_reason']}): come back")
     for r in stale_rows(repo, deals, on):
         rows.append({"what": "stale", "kind": "deal", "id": r["id"], "name": r["title"],
                      "date": r["since"], "days": r["days"], "owner": r["owner"],
                      "detail": f"in {r['stage']} for {r['days']} days (max {r['max_days']})"})
-    sla = settings.lead_first_contact_sla_days
-    for lead in load_all(repo, "lead"):
-        if lead.status == "new" and not lead.activities and (on - lead.created).days > sla:
-            add("lead-sla", "lead", lead, lead.company, lead.created,
+    sla = config.sla_days
+    for lead in leads:
+        created = dt.date.fromisoformat(lead["created"])
+        if lead["status"] == "new" and not lead["active"] and (on - created).days > sla:
+            add("lead-sla", "lead", lead, lead["company"], created,
                 f"not contacted within {sla} days")
     order = ["overdue", "due", "stale", "close-date-passed", "untouched", "revisit", "lead-sla"]
     rows.sort(key=lambda r: (order.index(r["what"]), r["date"], r["id"]))
     return rows
 
 
-ON = click.option("--on", "on", metavar="DATE",
+ON = click.option("--on", "on", metavar="DATE", type=DATE,
                   help="Evaluate as of this date instead of today (YYYY-MM-DD).")
 OWNER = click.option("--owner", help="Only this owner's records.")
 
 
-def _on(value: str | None) -> dt.date:
-    from salescli.edit import today
+def _on(value: str | dt.date | None) -> dt.date:
+    from salescli.dates import day_of
 
-    return today(value)
+    return day_of(value, "--on") or dt.date.today()
 
 
 @click.command("today")
 @ON
 @OWNER
+@NO_CACHE
 @format_option()
 @click.pass_context
-def today_cmd(ctx: click.Context, on: str | None, owner: str | None, fmt: str) -> None:
+def today_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: bool,
+              fmt: str) -> None:
     """What needs you today: next steps due or overdue, stale deals, close dates passed,
     deals untouched for follow_up_days, revisits due, leads past the first-contact SLA.
 
@@ -242,7 +281,7 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, fmt: str) -
     """
     repo = get_repo(ctx)
     day = _on(on)
-    rows = [r for r in today_rows(repo, day) if not owner or r["owner"] == owner]
+    rows = [r for r in today_rows(repo, day, no_cache) if not owner or r["owner"] == owner]
     columns = ("what", "kind", "id", "name", "date", "days", "owner", "detail")
     payload = {"date": day, "rows": rows}
     echo(render(rows, columns, fmt, payload=payload))
@@ -251,9 +290,11 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, fmt: str) -
 @click.command("stale")
 @ON
 @OWNER
+@NO_CACHE
 @format_option()
 @click.pass_context
-def stale_cmd(ctx: click.Context, on: str | None, owner: str | None, fmt: str) -> None:
+def stale_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: bool,
+              fmt: str) -> None:
     """Open deals longer in their stage than its max_days, longest first.
 
     The time counts from when the deal entered its stage, read from git history.
@@ -264,7 +305,8 @@ def stale_cmd(ctx: click.Context, on: str | None, owner: str | None, fmt: str) -
     """
     repo = get_repo(ctx)
     day = _on(on)
-    rows = [r for r in stale_rows(repo, load_all(repo, "deal"), day)
-            if not owner or r["owner"] == owner]
+    with records_index(repo, ("deal",), no_cache) as index:
+        deals = deal_views(index)
+    rows = [r for r in stale_rows(repo, deals, day) if not owner or r["owner"] == owner]
     columns = ("id", "title", "stage", "since", "days", "max_days", "owner")
     echo(render(rows, columns, fmt, payload={"date": day, "rows": rows}))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
+from salescli.errors import UsageError
 from salescli.output import FORMATS, terminal_safe
 
 
@@ -52,10 +56,117 @@ def change_options(func: Callable) -> Callable:
                         help="Write the files but do not commit them.")(func)
     func = click.option("-m", "--message", metavar="TEXT",
                         help="Extra text for the commit message body.")(func)
-    func = click.option("--date", metavar="DATE",
+    func = click.option("--date", metavar="DATE", type=DATE,
                         help="When it happened (YYYY-MM-DD or ISO date-time): the commit's "
                         "author date and the record's dates.")(func)
     return func
+
+
+def _option_name(param: click.Parameter | None, default: str) -> str:
+    if param is None:
+        return default
+    return max(param.opts, key=len) if isinstance(param, click.Option) else param.name or default
+
+
+class DateType(click.ParamType):
+    """Every date option: YYYY-MM-DD, or an ISO date-time where a moment counts (`--date`).
+
+    A bad date is a usage error naming the option, on one line (exit 2).
+    """
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from salescli.dates import parse_when
+
+        return parse_when(value, _option_name(param, "date"))
+
+
+class MoneyType(click.ParamType):
+    """Every money option (`--value`, `--unit-price`): Decimal cents, never negative."""
+
+    name = "amount"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from salescli.money import parse_money
+
+        return parse_money(value, _option_name(param, "amount"))
+
+
+class PipelineType(click.ParamType):
+    """A pipeline named on the command line: a file in pipelines/, else a usage error."""
+
+    name = "pipeline"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from salescli.ids import check_id
+
+        check_id(value, "pipeline")
+        if ctx is None:
+            return value
+        names = [p.stem for p in get_repo(ctx).pipeline_paths()]
+        if value not in names:
+            raise UsageError(f"{_option_name(param, 'pipeline')}: no pipeline `{value}` in "
+                             f"pipelines/; choose one of: {', '.join(names)}")
+        return value
+
+
+class StageType(click.ParamType):
+    """A stage named to filter by: a stage of some pipeline, else a usage error.
+
+    (A stage to move a deal into must be one of the deal's pipeline: see `known_stage`.)
+    """
+
+    name = "stage"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if ctx is None:
+            return value
+        from salescli.errors import SalescliError
+
+        repo = get_repo(ctx)
+        names: list[str] = []
+        for path in repo.pipeline_paths():
+            try:
+                names += [s.id for s in repo.pipeline(path.stem).stages if s.id not in names]
+            except SalescliError:  # a broken pipeline is `check`'s to report, not a filter's
+                continue
+        if value not in names:
+            raise UsageError(f"{_option_name(param, 'stage')}: no stage `{value}` in any "
+                             f"pipeline; choose one of: {', '.join(names)}")
+        return value
+
+
+DATE = DateType()
+MONEY = MoneyType()
+PIPELINE = PipelineType()
+STAGE = StageType()
+
+
+def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
+    """Where `--out` writes, the same in every command: never over an existing file
+    unless --force, and never into a folder that does not exist (none is created).
+
+    `folder`: the output is itself a folder (export's tables): only its parent is checked.
+    """
+    target = Path(out)
+    parent = os.path.dirname(os.path.normpath(out)) or "."
+    if not Path(parent).is_dir():
+        raise UsageError(f"--out {out}: no folder {parent}; create it first or choose "
+                         "another path")
+    if folder:
+        return target
+    if target.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give a file name")
+    if target.exists() and not force:
+        raise UsageError(f"--out {out}: exists; use --force to overwrite it")
+    return target
 
 
 def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str | None,
@@ -100,7 +211,88 @@ def load_with_paths(repo: Any, kind: str) -> list[tuple[str, Any]]:
 
 
 def record_json(model: Any) -> dict:
-    return model.model_dump(mode="python", by_alias=True)
+    from salescli.index import record_dict
+
+    return record_dict(model)
+
+
+NO_CACHE = click.option("--no-cache", is_flag=True,
+                        help="Read every record file instead of the record index.")
+
+
+def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> Any:
+    """The record index with `kinds` current; invalid files are noted on stderr, as
+    load_all notes them."""
+    from salescli.index import Index
+
+    index = Index.open(repo, kinds, use_cache=not no_cache)
+    for kind in kinds:
+        bad = index.invalid(kind)
+        if bad:
+            warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
+                 "run `salescli check` for details")
+    return index
+
+
+def listing(repo: Any, kind: str, no_cache: bool, select: str,
+            filters: Sequence[tuple[str, Any]], order: str, where: Sequence[str] = (),
+            params: Sequence[Any] = ()) -> list[Any]:
+    """The rows of a listing from the record index: `select` (its FROM and JOINs) with
+    `column = value` for each filter given a value, and the `where` clauses."""
+    clauses, values = list(where), list(params)
+    for column, value in filters:
+        if value:
+            clauses.append(f"{column} = ?")
+            values.append(value)
+    sql = select + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
+    with records_index(repo, (kind,), no_cache) as index:
+        return index.query(sql, values)
+
+
+def load_views(repo: Any, kind: str) -> list[Any]:
+    """Every valid record of a kind from the record index, as attribute views of its
+    JSON (text as stored; numbers and dates as JSON has them): for rules that compare
+    text, such as duplicate matching, without parsing every file. Like load_all, in
+    path order, invalid files noted on stderr."""
+    import json
+    from types import SimpleNamespace
+
+    with records_index(repo, (kind,)) as index:
+        found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
+                            (kind,))
+    return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
+
+
+def load_matching(repo: Any, kind: str, where: str, params: tuple = ()) -> list[Any]:
+    """The valid records of `kind` whose index row matches `where` (SQL over the kind's
+    table), read and validated from their files: the few a command needs, in path
+    order, without parsing every file."""
+    from salescli.loader import parse_file
+    from salescli.repo import KIND_DIRS
+
+    with records_index(repo, (kind,)) as index:
+        paths = [r["path"] for r in index.query(
+            f'SELECT path FROM "{KIND_DIRS[kind]}" WHERE {where} ORDER BY path', params)]
+    parsed = (parse_file(repo.root, kind, rel) for rel in paths)
+    return [p.model for p in parsed if p.ok]
+
+
+def payload(rows: list[Any]) -> list[dict]:
+    """The records of index rows (with a `json` column) as JSON output prints them."""
+    import json
+
+    return [json.loads(r["json"]) for r in rows]
+
+
+def money_column(value: float | None) -> Any:
+    """A money column of the index as the exact Decimal it was (cents, below 3.5e13)."""
+    from decimal import Decimal
+
+    if value is None or isinstance(value, Decimal):
+        return value
+    from salescli.money import CENT
+
+    return Decimal(repr(value)).quantize(CENT)
 
 
 def complete_choices(attr: str) -> Callable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,11 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    DATE,
+    MONEY,
+    NO_CACHE,
+    PIPELINE,
+    STAGE,
     change_options,
     complete_choices,
     complete_ids,
@@ -16,11 +22,12 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
-    record_json,
+    listing,
+    money_column,
+    payload,
     session,
 )
-from salescli.errors import SalescliError, UsageError
+from salescli.errors import RecordNotFound, SalescliError, UsageError
 from salescli.output import render, render_fields
 
 MONEY_FIELDS = ("value", "unit_price")
@@ -30,33 +37,19 @@ RULED_FIELDS = {"id": "it is the file name", "stage": "use `deal advance` or `de
                 "won_date": "use `deal win --date`", "lost_date": "use `deal lose --date`"}
 
 
-def money(value: Any, what: str = "--value") -> Decimal | None:
-    """A user's amount (`what` names the option or field) as Decimal cents, or refused."""
-    from salescli.money import cents
-
-    if value is None:
-        return None
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise UsageError(f"not an amount of money: {value!r}")
-    if amount < 0:
-        raise UsageError(f"{what}: {value!r} is negative; an amount of money is 0 or more")
-    from salescli.model import MAX_AMOUNT
-
-    if amount >= MAX_AMOUNT:  # before quantize, which fails past Decimal's 28 digits
-        shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:17]}..."
-        raise UsageError(f"{shown} is too large: an amount is below {MAX_AMOUNT:,}")
-    if cents(amount) != amount:
-        raise UsageError(f"{value} has more than 2 decimals; money is kept to the cent")
-    return cents(amount)
-
-
 def refuse(problems: list[str], what: str) -> None:
     if problems:
         raise SalescliError(f"cannot {what}: " + "; ".join(problems))
+
+
+def known_stage(pipe: Any, target: str, what: str) -> Any:
+    """The stage `target` of the pipeline; a stage it does not have is a usage error."""
+    from salescli.rules import unknown_stage
+
+    problem = unknown_stage(pipe, target)
+    if problem:
+        raise UsageError(f"cannot {what}: {problem}")
+    return next(s for s in pipe.stages if s.id == target)
 
 
 def _roles(repo: Any, deal: Any) -> dict[str, str | None]:
@@ -106,19 +99,21 @@ def _deal_row(d: Any, products: Any, currency: str) -> dict:
 @deal.command("list")
 @click.option("--status", type=click.Choice(["open", "won", "lost", "all"]), default="open",
               show_default=True)
-@click.option("--stage", help="Only deals in this stage.", shell_complete=complete_stages)
+@click.option("--stage", type=STAGE, help="Only deals in this stage.",
+              shell_complete=complete_stages)
 @click.option("--owner", help="Only deals of this owner.",
               shell_complete=complete_choices("owners"))
 @click.option("--account", "account_id", help="Only deals of this account.",
               shell_complete=complete_ids("account"))
-@click.option("--pipeline", help="Only deals in this pipeline.")
+@click.option("--pipeline", type=PIPELINE, help="Only deals in this pipeline.")
 @click.option("--source", help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
+@NO_CACHE
 @format_option()
 @click.pass_context
 def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | None,
               account_id: str | None, pipeline: str | None, source: str | None,
-              fmt: str) -> None:
+              no_cache: bool, fmt: str) -> None:
     """List deals (open ones unless --status says otherwise), by close date.
 
     \b
@@ -127,20 +122,19 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
-    default_pipeline = repo.settings.default_pipeline
-    models = [
-        d for d in load_all(repo, "deal")
-        if (status == "all" or d.status == status) and (not stage or d.stage == stage)
-        and (not owner or d.owner == owner) and (not account_id or d.account == account_id)
-        and (not pipeline or (d.pipeline or default_pipeline) == pipeline)
-        and (not source or d.source == source)
-    ]
-    models.sort(key=lambda d: (d.close_date is None, d.close_date or d.created, d.id))
-    products, currency = repo.products, repo.settings.currency
-    rows = [_deal_row(d, products, currency) for d in models]
+    found = listing(
+        repo, "deal", no_cache, "SELECT d.*, r.json FROM deals d JOIN records r ON r.path = d.path",
+        (("d.status", None if status == "all" else status), ("d.stage", stage),
+         ("d.owner", owner), ("d.account_id", account_id), ("d.pipeline", pipeline),
+         ("d.source", source)),
+        "d.close_date IS NULL, coalesce(d.close_date, d.created), d.id")
+    rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
+             "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
+             "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
+            for d in found]
     columns = ("id", "title", "account", "stage", "status", "value", "currency",
                "close_date", "owner")
-    echo(render(rows, columns, fmt, payload=[record_json(m) for m in models]))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
 
 
 def show_activities(activities: list, fmt: str, last: int = 5) -> None:
@@ -150,6 +144,45 @@ def show_activities(activities: list, fmt: str, last: int = 5) -> None:
     rows = [{"date": x.date, "type": x.type, "summary": x.summary, "outcome": x.outcome}
             for x in activities[-last:]]
     echo(render(rows, ("date", "type", "summary", "outcome"), fmt))
+
+
+def _indexed_deal(repo: Any, deal_id: str) -> tuple[dict, dict] | None:
+    """(the record, its deals row) from the record index when it holds the file as it
+    is now: no YAML and no validation for the most frequent look-up."""
+    import json
+    import sqlite3
+
+    from salescli.index import Index, index_path
+
+    if not index_path(repo.git_dir).exists():
+        return None
+    rel = repo.rel(repo.find("deal", deal_id))
+    try:
+        with Index.open(repo, ()) as index:
+            found = index.current("deal", rel)
+            row = found and index.con.execute("SELECT * FROM deals WHERE path = ?",
+                                              (rel,)).fetchone()
+    except sqlite3.Error:
+        return None
+    if not found or not row:
+        return None
+    # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
+    return json.loads(found["json"], parse_float=Decimal), dict(row)
+
+
+def _plain_deal(repo: Any, deal_id: str) -> tuple[dict, dict]:
+    """(the record, its deals row), read and validated from its file."""
+    import json
+
+    from salescli.index import record_dict
+    from salescli.money import deal_value
+    from salescli.output import to_jsonable
+
+    d = repo.load("deal", deal_id)
+    doc = json.loads(json.dumps(record_dict(d), default=to_jsonable), parse_float=Decimal)
+    row = {"value": deal_value(d, repo.products), "currency": d.currency or
+           repo.settings.currency, "pipeline": d.pipeline or repo.settings.default_pipeline}
+    return doc, row
 
 
 @deal.command("show")
@@ -163,35 +196,39 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     Example:
       salescli deal show acme-erp
     """
+    from types import SimpleNamespace
+
     repo = get_repo(ctx)
-    d = repo.load("deal", deal_id)
+    d, row = _indexed_deal(repo, deal_id) or _plain_deal(repo, deal_id)
     if fmt == "json":
-        echo(render([], (), "json", payload=record_json(d)))
+        echo(render([], (), "json", payload=d))
         return
-    row = _deal_row(d, repo.products, repo.settings.currency)
+    ns = d.get("next_step")
     next_step = None
-    if d.next_step and d.next_step.action:
-        next_step = d.next_step.action + (f" (due {d.next_step.due})" if d.next_step.due else "")
-    fields = [("id", d.id), ("title", d.title), ("account", d.account),
-              ("pipeline", d.pipeline or repo.settings.default_pipeline), ("stage", d.stage),
-              ("status", d.status), ("value", row["value"]), ("currency", row["currency"]),
-              ("close_date", d.close_date), ("owner", d.owner), ("source", d.source),
-              ("created", d.created), ("next_step", next_step), ("probability", d.probability),
-              ("approved_by", d.approved_by), ("won_date", d.won_date),
-              ("lost_date", d.lost_date), ("lost_reason", d.lost_reason),
-              ("revisit", d.revisit)]
+    if ns and ns.get("action"):
+        next_step = ns["action"] + (f" (due {ns['due']})" if ns.get("due") else "")
+    fields = [("id", d["id"]), ("title", d["title"]), ("account", d["account"]),
+              ("pipeline", row["pipeline"]), ("stage", d.get("stage")),
+              ("status", d["status"]), ("value", money_column(row["value"])),
+              ("currency", row["currency"]), ("close_date", d.get("close_date")),
+              ("owner", d.get("owner")), ("source", d.get("source")),
+              ("created", d.get("created")), ("next_step", next_step),
+              ("probability", d.get("probability")), ("approved_by", d.get("approved_by")),
+              ("won_date", d.get("won_date")), ("lost_date", d.get("lost_date")),
+              ("lost_reason", d.get("lost_reason")), ("revisit", d.get("revisit"))]
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
-    if d.stakeholders:
+    if d.get("stakeholders"):
         echo("\nStakeholders")
-        echo(render([{"contact": s.contact, "role": s.role} for s in d.stakeholders],
-                    ("contact", "role"), fmt))
-    if d.items:
+        echo(render([{"contact": s["contact"], "role": s.get("role")}
+                     for s in d["stakeholders"]], ("contact", "role"), fmt))
+    if d.get("items"):
         echo("\nItems")
-        rows = [{"#": n, "item": i.product or i.name, "quantity": i.quantity,
-                 "unit_price": i.unit_price, "discount": i.discount, "billing": i.billing}
-                for n, i in enumerate(d.items, 1)]
+        rows = [{"#": n, "item": i.get("product") or i.get("name"),
+                 "quantity": i.get("quantity"), "unit_price": i.get("unit_price"),
+                 "discount": i.get("discount"), "billing": i.get("billing")}
+                for n, i in enumerate(d["items"], 1)]
         echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt))
-    show_activities(d.activities, fmt)
+    show_activities([SimpleNamespace(**a) for a in d.get("activities") or []], fmt)
 
 
 # --------------------------------------------------------------- changes
@@ -202,10 +239,12 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
 @click.option("--account", "account_id", required=True, metavar="ACCOUNT",
               help="The account (organisation) the deal is with.",
               shell_complete=complete_ids("account"))
-@click.option("--value", metavar="AMOUNT", help="Expected value, e.g. 48000.")
-@click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD).")
+@click.option("--value", metavar="AMOUNT", type=MONEY, help="Expected value, e.g. 48000.")
+@click.option("--close-date", metavar="DATE", type=DATE,
+              help="Expected close date (YYYY-MM-DD).")
 @click.option("--id", "deal_id", metavar="ID", help="The deal's ID (default: from the title).")
-@click.option("--pipeline", metavar="NAME", help="Pipeline (default: settings' default).")
+@click.option("--pipeline", metavar="NAME", type=PIPELINE,
+              help="Pipeline (default: settings' default).")
 @click.option("--stage", metavar="STAGE", help="Stage to start in (default: the first).",
               shell_complete=complete_stages)
 @click.option("--source", help="Where it came from (settings' sources).",
@@ -217,8 +256,8 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
               help="Add it even if an open deal of the account has the same title.")
 @change_options
 @click.pass_context
-def deal_add(ctx: click.Context, title: str, account_id: str, value: str | None,
-             close_date: str | None, deal_id: str | None, pipeline: str | None,
+def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | None,
+             close_date: dt.date | None, deal_id: str | None, pipeline: str | None,
              stage: str | None, source: str | None, owner: str | None, currency: str | None,
              force: bool, date: str | None, message: str | None, no_commit: bool) -> None:
     """Add a deal in the first stage of its pipeline (or --stage), checking what it requires.
@@ -231,12 +270,12 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: str | None,
       salescli deal add "ERP integration" --account acme-oy --value 48000 --close-date 2027-01-31
       salescli deal add "Pilot" --account beta-ltd --id beta-pilot --source referral
     """
+    from salescli.dates import day_of
     from salescli.edit import (
         choose,
         default_owner,
         name_twins,
         new_id,
-        parse_date,
         probable_duplicate,
         refuse_duplicate,
         today,
@@ -258,15 +297,16 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: str | None,
              if d.account == account_id and d.status == "open")))
     pipe = repo.pipeline(pipeline)
     target = stage or pipe.stages[0].id
+    known_stage(pipe, target, f"add the deal in `{target}`")
     created = today(date)
     if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
         raise UsageError(f"--currency {currency!r}: expected a 3-letter code such as EUR")
-    due = parse_date(close_date, "--close-date")
+    due = day_of(close_date)
     if due is None:
         raise UsageError("--close-date is required: an open deal needs an expected close date")
     data = {
         "id": record_id, "title": title, "account": account_id,
-        "pipeline": pipe.name, "stage": target, "status": "open", "value": money(value),
+        "pipeline": pipe.name, "stage": target, "status": "open", "value": value,
         "currency": currency or settings.currency, "close_date": due,
         "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
         "source": choose(source, settings.sources, "source"), "created": created,
@@ -296,12 +336,13 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
     """
     from salescli.edit import assignments_for, check_listed, describe
     from salescli.model import Deal, NextStep
+    from salescli.money import parse_money
 
     changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
                               {"next_step": NextStep})
     for key in MONEY_FIELDS:
         if key in changes:
-            changes[key] = money(changes[key], key)
+            changes[key] = parse_money(changes[key], key)
     summary, subject = describe(changes)
     with session(ctx, "deal", deal_id, "set", date, message, no_commit,
                  summary=f"set {subject}") as s:
@@ -324,6 +365,7 @@ def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | No
                 raise SalescliError(f"cannot advance {deal_id}: `{d.stage}` is the last stage; "
                                     f"win it with `salescli deal win {deal_id}`")
             target = pipe.stages[0 if here is None else here + 1].id
+        known_stage(pipe, target, f"move {deal_id} to `{target}`")
         refuse(move_problems(pipe, d, target, _roles(s.repo, d), reason),
                f"move {deal_id} to `{target}`")
         s.summary = f"{d.stage} -> {target}"
@@ -338,7 +380,7 @@ def _reason(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     from salescli.commitmsg import reason_text
 
     if value is not None and reason_text(value) is None:
-        raise click.BadParameter("is empty: say why, in words", ctx, param)
+        raise UsageError("--reason is empty: say why, in words")
     return reason_text(value)
 
 
@@ -412,11 +454,11 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
               help="One of the settings' lost_reasons.",
               shell_complete=complete_choices("lost_reasons"))
 @click.option("--note", metavar="TEXT", help="What happened, in a sentence.")
-@click.option("--revisit", metavar="DATE", help="When to come back (shows in `today`).")
+@click.option("--revisit", metavar="DATE", type=DATE, help="When to come back (shows in `today`).")
 @change_options
 @click.pass_context
 def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
-              revisit: str | None, date: str | None, message: str | None,
+              revisit: dt.date | None, date: dt.date | None, message: str | None,
               no_commit: bool) -> None:
     """Mark a deal lost, with a reason from the settings' lost_reasons.
 
@@ -425,10 +467,11 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
       salescli deal lose acme-erp --reason budget --note "Frozen until Q3" --revisit 2027-09-01
       salescli deal lose acme-erp --reason competitor
     """
-    from salescli.edit import choose, parse_date, today
+    from salescli.dates import day_of
+    from salescli.edit import choose, today
     from salescli.rules import close_problems
 
-    revisit_date = parse_date(revisit, "--revisit")
+    revisit_date = day_of(revisit)
     with session(ctx, "deal", deal_id, "lose", date, message, no_commit,
                  summary=f"lost ({reason})") as s:
         choose(reason, s.repo.settings.lost_reasons, "lost reason")
@@ -474,9 +517,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
             raise SalescliError(f"cannot reopen {deal_id}: it is open")
         pipe = _pipeline(s.repo, d)
         target = stage or d.stage or pipe.stages[0].id
-        entering = next((st for st in pipe.stages if st.id == target), None)
-        if entering is None:
-            raise UsageError(f"no stage `{target}` in pipeline `{pipe.name}`")
+        entering = known_stage(pipe, target, f"reopen {deal_id} into `{target}`")
         roles = _roles(s.repo, d)
         if target != d.stage:
             # into another stage: the pipeline's rules for moving from its last stage
@@ -540,7 +581,7 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
                          None)
             if remove:
                 if index is None:
-                    raise UsageError(f"{contact_id} is not a stakeholder of {deal_id}")
+                    raise RecordNotFound(f"{contact_id} is not a stakeholder of {deal_id}")
                 del people[index]
             elif index is None:
                 people.append(flow({"contact": contact_id, **({"role": role} if role else {})}))
@@ -570,7 +611,7 @@ def deal_item() -> None:
 @click.option("--name", help="Name of an item that is not in the price list.")
 @click.option("--quantity", default="1", show_default=True, help="How many units.")
 @click.option("--unit", help="Unit (h, day, month...).")
-@click.option("--unit-price", help="Price of one unit (default: the price list's).")
+@click.option("--unit-price", type=MONEY, help="Price of one unit (default: the price list's).")
 @click.option("--discount", default="0", show_default=True, help="Discount percent.")
 @click.option("--billing", type=click.Choice(["one-time", "monthly", "quarterly", "annually"]),
               help="How it is billed (default: the product's, else one-time).")
@@ -582,7 +623,7 @@ def deal_item() -> None:
 @change_options
 @click.pass_context
 def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: str | None,
-                  quantity: str, unit: str | None, unit_price: str | None, discount: str,
+                  quantity: str, unit: str | None, unit_price: Decimal | None, discount: str,
                   billing: str | None, cycles: int | None, tax_rate: str | None,
                   approved_by: str | None, date: str | None, message: str | None,
                   no_commit: bool) -> None:
@@ -620,7 +661,7 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
     if unit:
         item["unit"] = unit
     if unit_price is not None:
-        item["unit_price"] = money(unit_price, "--unit-price")
+        item["unit_price"] = unit_price
     if number(discount, "--discount"):
         item["discount"] = number(discount, "--discount")
     if billing:
@@ -676,8 +717,8 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
         else:
             index = next((i for i, it in enumerate(items) if it.product == which), None)
             if index is None:
-                raise UsageError(f"{deal_id} has no item {which!r}; see `salescli deal show "
-                                 f"{deal_id}` for the numbers")
+                raise RecordNotFound(f"{deal_id} has no item {which!r}; see `salescli deal "
+                                     f"show {deal_id}` for the numbers")
         s.summary = f"remove item {items[index].product or items[index].name}"
         s.update(record, lambda data: data["items"].pop(index))
     done(s, f"Deal {deal_id}: {s.summary}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import warn
+from salescli.cli.common import DATE, warn
 
 
 def build_repository(directory: Path, deals: int, seed: int, end: Any,
@@ -64,9 +64,9 @@ def _progress() -> Any:
               help="How many deals to create (leads and accounts scale with them).")
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Random seed: the same seed and --end give the same repository.")
-@click.option("--end", metavar="DATE",
+@click.option("--end", metavar="DATE", type=DATE,
               help="Last day of the history (default: yesterday); it spans two years before.")
-def demo_cmd(directory: Path, deals: int, seed: int, end: str | None) -> None:
+def demo_cmd(directory: Path, deals: int, seed: int, end: Any) -> None:
     """Build a demo repository in DIRECTORY with two years of backdated history.
 
     Leads by source, conversions, deals moving stage by stage (with slips, value
@@ -79,9 +79,9 @@ def demo_cmd(directory: Path, deals: int, seed: int, end: str | None) -> None:
       salescli demo
       salescli demo /tmp/crm-demo --deals 1000 --seed 7 --end 2026-12-31
     """
-    from salescli.edit import parse_date
+    from salescli.dates import day_of
 
-    day = parse_date(end, "--end")
+    day = day_of(end)
     root, s = build_repository(directory, deals, seed, day, _progress())
     warn(f"Built {root}: {s.commits:,} commits; {s.deals:,} deals ({s.open:,} open, "
          f"{s.won:,} won, {s.lost:,} lost), {s.accounts:,} accounts, {s.leads:,} leads")

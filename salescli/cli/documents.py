@@ -12,12 +12,15 @@ from typing import Any
 import click
 
 from salescli.cli.common import (
+    DATE,
     change_options,
     complete_ids,
     done,
     echo,
     get_repo,
-    load_all,
+    load_matching,
+    out_path,
+    records_index,
     session,
 )
 
@@ -39,14 +42,18 @@ def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None 
                   currency=currency or settings.currency)
 
 
-def _write_out(out: str, text: str) -> None:
+def _write_out(out: Path, text: str) -> None:
     from salescli.gitio import atomic_write
 
-    atomic_write(Path(out).resolve(), text)
+    atomic_write(out.resolve(), text)
 
 
 def _used_numbers(repo: Any) -> list[str]:
-    return [q.number for d in load_all(repo, "deal") for q in d.quotes]
+    """Every quote number of every deal, from the record index."""
+    with records_index(repo, ("deal",)) as index:
+        return [r[0] for r in index.query(
+            "SELECT json_extract(q.value, '$.number') FROM records r, json_each(r.json, "
+            "'$.quotes') q WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, q.key")]
 
 
 def _account(repo: Any, deal: Any) -> Any:
@@ -141,14 +148,15 @@ AGENDA_TEMPLATES = {"en": "agenda-valkea.md.j2", "fi": "agenda-valkea.fi.md.j2"}
 @click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
 @click.option("--lang", type=click.Choice(sorted(AGENDA_TEMPLATES)),
               help="Language (default: fi when the settings' locale is Finnish, else en).")
-@click.option("--date", metavar="DATE", help="The meeting's date (default: today).")
+@click.option("--date", metavar="DATE", type=DATE, help="The meeting's date (default: today).")
 @click.option("--out", metavar="FILE", help="Write the agenda to FILE instead of printing it.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.option("--first-meeting/--follow-up", "first", default=None,
               help="Open with the customer's own processes, as in a first meeting "
               "(default: when no meeting has been held with the account yet).")
 @click.pass_context
-def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: str | None,
-               out: str | None, first: bool | None) -> None:
+def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
+               out: str | None, force: bool, first: bool | None) -> None:
     """A VALKEA meeting agenda for a deal, filled from the repository.
 
     The six phases of seed 000's meeting model: preparation (the goal for the
@@ -166,6 +174,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: str | N
     from salescli.agenda import build_agenda
     from salescli.edit import today
 
+    target = out_path(out, force) if out else None
     repo = get_repo(ctx)
     when = today(date)
     d = repo.load("deal", deal_id)
@@ -173,12 +182,12 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: str | N
     pipeline = repo.pipeline(d.pipeline or repo.settings.default_pipeline)
     lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
     agenda = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
-                          load_all(repo, "deal"), first)
+                          load_matching(repo, "deal", "account_id = ?", (d.account,)), first)
     text = _render(repo, AGENDA_TEMPLATES[lang],
                    {"agenda": agenda, "deal": _plain(d), "account": _plain(account)},
                    agenda.currency)
-    if out:
-        _write_out(out, text)
+    if target:
+        _write_out(target, text)
         echo(f"Agenda for {deal_id} written to {out}")
     else:
         echo(text.rstrip("\n"))
@@ -222,11 +231,12 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
 @click.command("render")
 @click.argument("template")
 @click.argument("target", metavar="TARGET")
-@click.option("--date", metavar="DATE", help="The document's date (default: today).")
+@click.option("--date", metavar="DATE", type=DATE, help="The document's date (default: today).")
 @click.option("--out", metavar="FILE", help="Write to FILE instead of printing.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
-def render_cmd(ctx: click.Context, template: str, target: str, date: str | None,
-               out: str | None) -> None:
+def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
+               out: str | None, force: bool) -> None:
     """Render any template for a deal, lead or account (TARGET is its ID, or KIND:ID).
 
     TEMPLATE is a file name in the repository's templates/ or a shipped one
@@ -244,6 +254,7 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: str | None,
     from salescli.cli.activity import resolve_target
     from salescli.edit import today
 
+    where = out_path(out, force) if out else None
     repo = get_repo(ctx)
     when = today(date)
     name = _template_name(repo.root, template)
@@ -256,13 +267,13 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: str | None,
         currency = record.currency
     elif kind == "account":
         context["account"] = _plain(record)
-        context["deals"] = [_plain(d) for d in load_all(repo, "deal")
-                            if d.account == record_id]
+        context["deals"] = [_plain(d) for d in load_matching(
+            repo, "deal", "account_id = ?", (record_id,))]
     else:
         context["lead"] = _plain(record)
     text = _render(repo, name, context, currency)
-    if out:
-        _write_out(out, text)
+    if where:
+        _write_out(where, text)
         echo(f"Rendered {name} for {kind} {record_id} to {out}")
     else:
         echo(text.rstrip("\n"))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from salescli.cli.common import echo, get_repo, load_with_paths
+from salescli.cli.common import echo, get_repo, out_path, records_index
 
 
 @click.command("export")
@@ -20,7 +19,8 @@ from salescli.cli.common import echo, get_repo, load_with_paths
               help="CSV for a database or warehouse load: every value exactly as stored, "
               "no leading ' (JSON Lines and SQLite are always exact).")
 @click.option("--no-cache", is_flag=True,
-              help="Recompute the deal history from git without reading or writing the cache.")
+              help="Read every record file and the deal history from git, without the "
+              "record index or the history cache.")
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
                no_cache: bool) -> None:
@@ -50,39 +50,14 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
     from salescli.cli.report import config_of, history_for
     from salescli.reports import price
 
+    target = _check_target(out, fmt, force)
     repo = get_repo(ctx)
-    target = Path(out)
-    _check_target(target, fmt, force)
     config = config_of(repo)
-    accounts = load_with_paths(repo, "account")
-    leads = load_with_paths(repo, "lead")
-    deals = load_with_paths(repo, "deal")
+    with records_index(repo, ("account", "lead", "deal"), no_cache) as index:
+        tables = export.index_rows(index.query)
     history, _ = history_for(repo, None, no_cache)
-
-    def models(pairs: list[tuple[str, Any]]) -> list[Any]:
-        return [m for _, m in pairs]
-
-    def paths(pairs: list[tuple[str, Any]]) -> dict[str, str]:
-        return {m.id: p for p, m in pairs}
-
-    products = config.products
-    deal_models = models(deals)
-    tables = {
-        "accounts": list(export.account_rows(models(accounts), paths(accounts))),
-        "contacts": list(export.contact_rows(models(accounts))),
-        "leads": list(export.lead_rows(models(leads), paths(leads))),
-        "deals": list(export.deal_rows(deal_models, products, config.currency,
-                                       config.default_pipeline, paths(deals))),
-        "items": list(export.item_rows(deal_models, products)),
-        "activities": list(export.activity_rows(
-            [("account", m) for m in models(accounts)] + [("lead", m) for m in models(leads)]
-            + [("deal", m) for m in deal_models])),
-        "deal_events": list(export.event_rows(history.timelines,
-                                              lambda v: price(v, config),
-                                              {m.id for m in deal_models})),
-    }
-    if fmt == "sqlite" and target.parent != Path(""):
-        target.parent.mkdir(parents=True, exist_ok=True)
+    tables["deal_events"] = list(export.event_rows(
+        history.timelines, lambda v: price(v, config), {d["id"] for d in tables["deals"]}))
     if fmt == "csv":
         export.write_csv(target, tables, raw=raw)
     else:
@@ -92,22 +67,23 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
     echo(f"Exported to {target} ({shown}): {counts}")
 
 
-def _check_target(target: Path, fmt: str, force: bool) -> None:
+def _check_target(out: str, fmt: str, force: bool) -> Path:
     """Refuse to overwrite what exists, unless --force; never write into a file's place."""
     from salescli import export
     from salescli.errors import UsageError
 
+    target = Path(out)
     if fmt == "sqlite":
         if target.is_dir():
             raise UsageError(f"--out {target}: is a folder; give a database file name")
-        if target.exists() and not force:
-            raise UsageError(f"--out {target}: exists; use --force to overwrite it")
-        return
+        return out_path(out, force)
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {target}: is a file; {fmt} writes a folder of tables")
+    out_path(out, force, folder=True)
     if force or not target.exists():
-        return
+        return target
     clashes = [t.name for t in export.TABLES if (target / f"{t.name}.{fmt}").exists()]
     if clashes:
         raise UsageError(f"--out {target}: already has {clashes[0]}.{fmt}; "
                          "use --force to overwrite the table files")
+    return target

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from salescli.cli.common import echo, get_repo, warn
+from salescli.errors import Failed
 
 
 @click.command("merge-driver")
@@ -51,13 +51,15 @@ def merge_driver_cmd(base: str, ours: str, theirs: str, path: str, marker_size: 
             conflicts = merge_file(Path.cwd(), ours, base, theirs, marker_size)
         except Exception as failed:
             warn(f"salescli merge-driver: {name}: {failed}")
-            sys.exit(1)
-        sys.exit(1 if conflicts else 0)
+            raise Failed() from None
+        if conflicts:
+            raise Failed() from None
+        return
     atomic_write(Path(ours), result.text)
     if result.conflicts:
         warn(f"salescli merge-driver: {name}: both sides changed "
              f"{', '.join(result.conflicts)}; resolve the conflict markers")
-        sys.exit(1)
+        raise Failed()
 
 
 @click.group("hook")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import echo, get_repo, warn
+from salescli.cli.common import DATE, PIPELINE, echo, get_repo, warn
 from salescli.errors import SalescliError
 
 CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -101,15 +101,16 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
               help="Pipedrive's people export: contacts with e-mail, phone and job title.")
 @click.option("--stage-map", metavar="OLD=new,...",
               help="Pipedrive stage names to this pipeline's stage IDs.")
-@click.option("--pipeline", metavar="NAME", help="Pipeline to import into (default: settings').")
-@click.option("--default-close-date", metavar="DATE",
+@click.option("--pipeline", metavar="NAME", type=PIPELINE,
+              help="Pipeline to import into (default: settings').")
+@click.option("--default-close-date", metavar="DATE", type=DATE,
               help="Expected close date for open deals that have none (YYYY-MM-DD).")
 @DATE_FORMAT
 @DRY_RUN
 @click.pass_context
 def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None,
                      persons: Path | None, stage_map: str | None, pipeline: str | None,
-                     default_close_date: str | None, date_format: str | None,
+                     default_close_date: Any, date_format: str | None,
                      dry_run: bool) -> None:
     """Import Pipedrive's CSV export: accounts, contacts and deals with their history.
 
@@ -127,10 +128,10 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
       salescli import pipedrive --deals deals.csv \\
           --stage-map "Qualified=needs-analysis,Proposal Made=proposal" --dry-run
     """
-    from salescli.edit import parse_date
+    from salescli.dates import day_of
     from salescli.importer import plan_pipedrive
 
-    default_close = parse_date(default_close_date, "--default-close-date")
+    default_close = day_of(default_close_date)
     _run(ctx, "Pipedrive", dry_run, lambda repo: plan_pipedrive(
         repo, deals, organizations, persons, stage_map, pipeline, date_format, default_close))
 
@@ -145,7 +146,8 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
 @click.option("--date-column", metavar="COLUMN",
               help="The column with each record's creation time (default: `created`, "
               "else now).")
-@click.option("--pipeline", metavar="NAME", help="Pipeline for deals (default: settings').")
+@click.option("--pipeline", metavar="NAME", type=PIPELINE,
+              help="Pipeline for deals (default: settings').")
 @DATE_FORMAT
 @DRY_RUN
 @click.pass_context

@@ -6,8 +6,11 @@ from typing import Any
 
 import click
 
-from salescli.check import FREE_MAIL
 from salescli.cli.common import (
+    DATE,
+    MONEY,
+    NO_CACHE,
+    PIPELINE,
     change_options,
     complete_choices,
     complete_ids,
@@ -15,15 +18,15 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
+    listing,
+    load_views,
+    payload,
     record_json,
     session,
 )
-from salescli.cli.deal import money, refuse, show_activities
-from salescli.edit import add_contact, assignments_for, check_listed, describe, sets
+from salescli.cli.deal import known_stage, refuse, show_activities
 from salescli.errors import SalescliError, UsageError
 from salescli.output import render, render_fields
-from salescli.yamlio import keep_tail
 
 LEAD_RULED = {"id": "it is the file name",
               "status": "use `salescli lead contact`, `lead qualify`, `lead disqualify` or "
@@ -57,10 +60,11 @@ def lead() -> None:
                                              "all"]), default="all", show_default=True)
 @click.option("--source", help="Only leads from this source.")
 @click.option("--owner", help="Only leads of this owner.")
+@NO_CACHE
 @format_option()
 @click.pass_context
 def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | None,
-              fmt: str) -> None:
+              no_cache: bool, fmt: str) -> None:
     """List leads.
 
     \b
@@ -68,16 +72,15 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
       salescli lead list --status new --source website
     """
     repo = get_repo(ctx)
-    models = [
-        x for x in load_all(repo, "lead")
-        if (status == "all" or x.status == status) and (not source or x.source == source)
-        and (not owner or x.owner == owner)
-    ]
-    rows = [{"id": x.id, "company": x.company,
-             "contact": x.contact.name if x.contact else None, "source": x.source,
-             "status": x.status, "owner": x.owner, "created": x.created} for x in models]
+    found = listing(repo, "lead", no_cache,
+                    "SELECT x.*, r.json FROM leads x JOIN records r ON r.path = x.path",
+                    (("x.status", None if status == "all" else status), ("x.source", source),
+                     ("x.owner", owner)), "x.path")
+    rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
+             "source": x["source"], "status": x["status"], "owner": x["owner"],
+             "created": x["created"]} for x in found]
     columns = ("id", "company", "contact", "source", "status", "owner", "created")
-    echo(render(rows, columns, fmt, payload=[record_json(m) for m in models]))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
 
 
 @lead.command("show")
@@ -115,10 +118,10 @@ def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
     from salescli.check import duplicate_keys
 
     out = []
-    for x in load_all(repo, "lead"):
+    for x in load_views(repo, "lead"):
         out.append((f"lead {x.id}", {what: value for what, value, _ in duplicate_keys("lead", x)
                                      if what in ("e-mail", "phone")}))
-    for a in load_all(repo, "account"):
+    for a in load_views(repo, "account"):
         people: dict[int, dict[str, str]] = {}
         for what, value, loc in duplicate_keys("account", a):
             if what in ("e-mail", "phone"):
@@ -218,6 +221,7 @@ def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], dat
       salescli lead set beta-ltd source=referral owner=ville
       salescli lead set beta-ltd contact.email=sara.beta@beta.example contact.title=COO
     """
+    from salescli.edit import assignments_for, check_listed, describe
     from salescli.model import Lead, LeadContact
 
     changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact})
@@ -323,7 +327,8 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
       salescli lead disqualify gamma-oy --reason not-icp
       salescli lead disqualify gamma-oy --reason budget-or-tech --note "On-prem only until 2028"
     """
-    from salescli.edit import choose
+    from salescli.edit import choose, sets
+    from salescli.yamlio import keep_tail
 
     with session(ctx, "lead", lead_id, "disqualify", date, message, no_commit,
                  summary=f"disqualified ({reason})") as s:
@@ -352,7 +357,7 @@ def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
 
     Each clue in that order decides alone; two accounts matching one clue is ambiguous.
     """
-    from salescli.check import duplicate_keys
+    from salescli.check import FREE_MAIL, duplicate_keys
     from salescli.ids import slugify
 
     lead_keys = {what: value for what, value, _ in duplicate_keys("lead", x)}
@@ -401,15 +406,17 @@ def _same_person(account: Any, person: dict[str, Any]) -> str | None:
 @click.option("--no-deal", is_flag=True,
               help="Qualified but no need yet: create the account only.")
 @click.option("--title", help="The deal's title (default: the lead's company).")
-@click.option("--value", metavar="AMOUNT", help="The deal's expected value, e.g. 12000.")
-@click.option("--close-date", metavar="DATE", help="The deal's expected close date.")
+@click.option("--value", metavar="AMOUNT", type=MONEY,
+              help="The deal's expected value, e.g. 12000.")
+@click.option("--close-date", metavar="DATE", type=DATE, help="The deal's expected close date.")
 @click.option("--stage", metavar="STAGE", help="Stage to start the deal in (default: the first).")
-@click.option("--pipeline", metavar="NAME", help="Pipeline (default: settings' default).")
+@click.option("--pipeline", metavar="NAME", type=PIPELINE,
+              help="Pipeline (default: settings' default).")
 @change_options
 @click.pass_context
 def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_deal: bool,
-                 title: str | None, value: str | None, close_date: str | None,
-                 stage: str | None, pipeline: str | None, date: str | None,
+                 title: str | None, value: Any, close_date: Any,
+                 stage: str | None, pipeline: str | None, date: Any,
                  message: str | None, no_commit: bool) -> None:
     """Qualify a lead into an account, its contact and a deal, in one commit.
 
@@ -425,7 +432,9 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
           --close-date 2027-01-15
       salescli lead convert gamma-oy --no-deal
     """
-    from salescli.edit import default_owner, new_id, parse_date, today
+    from salescli.check import FREE_MAIL
+    from salescli.dates import day_of
+    from salescli.edit import add_contact, default_owner, new_id, sets, today
     from salescli.ids import check_id, slugify, unique_id
     from salescli.model import Deal
     from salescli.rules import move_problems
@@ -435,11 +444,11 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
                                              ("--pipeline", pipeline)) if given is not None]
     if no_deal and deal_options:
         raise UsageError(f"--no-deal creates no deal: drop {', '.join(deal_options)}")
-    due = parse_date(close_date, "--close-date")
+    due = day_of(close_date)
     if not no_deal and due is None:
         raise UsageError("--close-date is required: the new deal needs an expected close date "
                          "(or use --no-deal)")
-    amount = money(value)
+    amount = value
     if account_id:
         check_id(account_id, "account")
     created = today(date)
@@ -456,7 +465,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
         if account_id:
             existing, why = s.load("account", account_id), "existing"
         else:
-            match = _matching_account(load_all(repo, "account"), x)
+            match = _matching_account(load_views(repo, "account"), x)
             if match:
                 existing = s.load("account", match[0].id)
                 why = f"existing, {match[1]}"
@@ -485,6 +494,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
         if not no_deal:
             pipe = repo.pipeline(pipeline)
             target = stage or pipe.stages[0].id
+            known_stage(pipe, target, f"convert {lead_id} with a deal in `{target}`")
             deal_id = new_id(repo, "deal", title or x.company)
             deal_data = {
                 "id": deal_id, "title": title or x.company, "account": None,
@@ -496,7 +506,8 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
             roles = {p.id: p.role for p in contacts}
             if contact_id:
                 roles.setdefault(contact_id, None)
-            draft = Deal.model_validate({**deal_data, "account": "draft", "stage": None})
+            given = {k: v for k, v in deal_data.items() if v is not None}  # as written
+            draft = Deal.model_validate({**given, "account": "draft", "stage": None})
             refuse(move_problems(pipe, draft, target, roles),
                    f"convert {lead_id} with a deal in `{target}`")
 

@@ -11,7 +11,18 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import echo, format_option, get_repo, load_all, warn
+from salescli.cli.common import (
+    DATE,
+    PIPELINE,
+    echo,
+    format_option,
+    get_repo,
+    load_all,
+    out_path,
+    warn,
+)
+from salescli.dates import day_of
+from salescli.errors import UsageError
 
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 COLUMNS = {
@@ -28,15 +39,6 @@ COLUMNS = {
                  "velocity"),
     "changes": ("change", "currency", "count", "value", "deals"),
 }
-
-
-def _day(value: str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.UsageError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class _Progress:
@@ -91,12 +93,16 @@ def history_for(repo: Any, as_of: str | None, no_cache: bool,
 
     rev, moment = "HEAD", time.time()
     if as_of and _DATE.match(as_of):
-        day = _day(as_of, "--as-of")
+        try:
+            day = day_of(as_of, "--as-of")
+        except UsageError:
+            raise UsageError(f"invalid --as-of {as_of!r}: use YYYY-MM-DD or a revision") \
+                from None
         assert day is not None
         moment = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
     elif as_of:
         if as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
-            raise click.UsageError(
+            raise UsageError(
                 f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
         rev = as_of
         moment = gitio.commit_time(repo.root, as_of)
@@ -120,65 +126,9 @@ def warn_skipped(paths: list[str]) -> None:
 
 
 def config_of(repo: Any) -> Any:
-    """The plain configuration reports need, cached under .git/ by the files' stat.
+    from salescli.config import config_of as plain
 
-    Validating settings and pipelines costs more than a warm report (pydantic), so
-    an unchanged configuration is read from the cache; `check` validates it.
-    """
-    import marshal
-    import os
-    from decimal import Decimal
-
-    from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
-    from salescli.reports import Config
-
-    files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
-    stamp = []
-    for path in files:
-        st = os.stat(path)
-        stamp.append((path.name, st.st_mtime_ns, st.st_size))
-    cache = repo.git_dir / "salescli" / "config.cache"
-    try:
-        saved, plain = marshal.loads(cache.read_bytes())
-        if saved != stamp:
-            plain = None
-    except (OSError, EOFError, ValueError, TypeError):
-        plain = None
-    if plain is None:
-        plain = _plain_config(repo)
-        try:
-            cache.parent.mkdir(exist_ok=True)
-            tmp = cache.with_name(f".config.{os.getpid()}")
-            tmp.write_bytes(marshal.dumps((stamp, plain)))
-            os.replace(tmp, cache)
-        except OSError:
-            pass
-    currency, default, fx, sla, stages = plain
-
-    def products() -> Any:
-        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
-
-    return Config(currency=currency, default_pipeline=default,
-                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
-                  stages={name: [(s, Decimal(p)) for s, p in st] for name, st in stages.items()},
-                  products_loader=products)
-
-
-def _plain_config(repo: Any) -> tuple:
-    from salescli.errors import SalescliError
-
-    settings = repo.settings
-    stages = {}
-    for path in repo.pipeline_paths():
-        try:
-            pipe = repo.pipeline(path.stem)
-        except SalescliError as err:  # one broken pipeline must not hide every report
-            warn(f"warning: {err}")
-            continue
-        stages[path.stem] = [(s.id, str(s.probability)) for s in pipe.stages]
-    return (settings.currency, settings.default_pipeline,
-            {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
-            stages)
+    return plain(repo, warn)
 
 
 def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
@@ -188,14 +138,18 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
     repo = get_repo(ctx)
     kinds = ("deal", "lead") if leads else ("deal",)
     history, moment = history_for(repo, opts["as_of"], opts["no_cache"], kinds)
-    query = Query(as_of=moment, since=_day(opts["since"], "--since"),
-                  until=_day(opts["until"], "--until"), pipeline=opts["pipeline"],
+    query = Query(as_of=moment, since=day_of(opts["since"]),
+                  until=day_of(opts["until"]), pipeline=opts["pipeline"],
                   owner=opts["owner"], source=opts["source"], by=by)
     if query.until and query.since and query.until < query.since:
-        raise click.UsageError("--until is before --since")
+        raise UsageError("--until is before --since")
     config = config_of(repo)
     if query.pipeline and query.pipeline not in config.stages:
-        raise click.UsageError(f"--pipeline: no pipeline {query.pipeline!r} in pipelines/")
+        # the file is there (PIPELINE checked it) but could not be read: a warning said why
+        from salescli.errors import SalescliError
+
+        raise SalescliError(f"--pipeline: pipeline `{query.pipeline}` cannot be read; "
+                            "see `salescli check`")
     return repo, Book(history.timelines, config, query, history.rejected_at(moment))
 
 
@@ -227,12 +181,14 @@ def show(name: str, payload: dict[str, Any], fmt: str) -> None:
 def window_options(func: Callable) -> Callable:
     """The window, moment and filters every report takes (SPEC §7)."""
     for decorator in reversed((
-        click.option("--since", metavar="DATE", help="Start of the window (inclusive)."),
-        click.option("--until", metavar="DATE",
+        click.option("--since", metavar="DATE", type=DATE,
+                     help="Start of the window (inclusive)."),
+        click.option("--until", metavar="DATE", type=DATE,
                      help="End of the window (inclusive; default: the as-of date)."),
         click.option("--as-of", "as_of", metavar="DATE|REV",
                      help="Evaluate as the repository was on that date, or at that commit."),
-        click.option("--pipeline", metavar="NAME", help="Only deals of this pipeline."),
+        click.option("--pipeline", metavar="NAME", type=PIPELINE,
+                     help="Only deals of this pipeline."),
         click.option("--owner", metavar="NAME", help="Only this owner's records."),
         click.option("--source", metavar="NAME", help="Only records from this source."),
         click.option("--no-cache", is_flag=True,
@@ -401,25 +357,23 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
       salescli report dashboard --since 2026-01-01 --by quarter --out board.html --force
       salescli report dashboard --owner anna --out - | mail -s Pipeline anna@example.com
     """
-    from pathlib import Path
-
     from salescli import dashboard, reports
-    from salescli.cli.activity import stale_rows
-    from salescli.errors import UsageError
+    from salescli.cli.activity import deal_views, stale_rows
+    from salescli.cli.common import records_index
 
-    target = None if out == "-" else Path(out)
-    if target is not None and target.exists() and not force:
-        raise UsageError(f"--out {out}: exists; use --force to overwrite it")
+    target = None if out == "-" else out_path(out, force)
     repo, book = build_book(ctx, opts, by)
     q = book.query
-    deals = [d for d in load_all(repo, "deal")
-             if (not q.owner or d.owner == q.owner) and (not q.source or d.source == q.source)
-             and (not q.pipeline or (d.pipeline or book.config.default_pipeline) == q.pipeline)]
+    with records_index(repo, ("deal",)) as index:
+        deals = [d for d in deal_views(index, every=True)
+                 if (not q.owner or d["owner"] == q.owner)
+                 and (not q.source or d["source"] == q.source)
+                 and (not q.pipeline or d["pipeline"] == q.pipeline)]
     company = repo.settings.company.name
     page = dashboard.render_dashboard(
         funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
         slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date),
-        titles={d.id: d.title for d in deals}, company=company,
+        titles={d["id"]: d["title"] for d in deals}, company=company,
         generated=dt.datetime.now(dt.UTC))
     if target is None:
         echo(page.rstrip("\n"))

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import echo, get_repo
+from salescli.errors import UsageError
 
 
 def _parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
@@ -23,7 +24,7 @@ def _parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     left, right = left or "HEAD", right or "HEAD"
     for rev in (left, right):
         if rev.startswith("-") or gitio.rev_parse(repo.root, rev) is None:
-            raise click.UsageError(f"unknown revision {rev!r} in {spec!r}")
+            raise UsageError(f"unknown revision {rev!r} in {spec!r}")
     base = left
     if "..." in spec:
         base = gitio.git(repo.root, "merge-base", "--end-of-options", left, right).stdout.strip()

@@ -11,12 +11,6 @@ import click
 from salescli.cli.common import echo, get_repo
 
 
-def _preset_names() -> list[str]:
-    from salescli.init import presets
-
-    return presets()
-
-
 @click.command("init")
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
 @click.option("--preset", default="default", show_default=True, metavar="NAME",
@@ -81,7 +75,9 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
 
     repo = get_repo(ctx)
     if staged:
-        diagnostics = _check_staged(repo.root)
+        from salescli.staged import check_staged
+
+        diagnostics = check_staged(repo.root, repo.git_dir, use_cache=not no_cache)
     else:
         diagnostics = cached_check(repo.root, repo.git_dir, use_cache=not no_cache)
     if history:
@@ -105,20 +101,10 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
             echo(d.format())
         if diagnostics or sys.stdout.isatty():
             click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
-    ctx.exit(1 if errors else 0)
+    if errors:
+        from salescli.errors import Failed
 
-
-def _check_staged(root: Path) -> list:
-    import tempfile
-
-    from salescli.check import run_check
-    from salescli.gitio import export_index
-    from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
-
-    # check reads only these; exporting just them keeps the hook quick
-    specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
-    with tempfile.TemporaryDirectory(prefix="salescli-staged-") as tmp:
-        return run_check(export_index(root, Path(tmp), specs))
+        raise Failed()
 
 
 @click.command("schema")

@@ -1,0 +1,102 @@
+"""The everyday read commands as ratios to `git status` on the same repository.
+
+    python bench/bench_reads.py [--deals N] [--runs R] [--rebuild]
+
+On a clone of the `salescli demo --deals N` repository (bench/.data/demo-N/, built
+once), with a handful of uncommitted hand edits and the record index brought up to
+date by one untimed run of each command, times each command and `git status`
+alternately (so both see the same machine load), R runs each, and prints the medians
+and their ratio. Budget (SPEC §9): at most 1.5 x `git status`. `check --staged` is
+timed with one edited record staged, as the pre-commit hook runs it.
+
+Also: the first command after a fresh clone (`deal list` building the index from
+nothing; budget: the cold `check` budget, 2.5 s).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_history import prepare, salescli  # noqa: E402
+
+BUDGET = 1.5
+EDITED = 3  # uncommitted hand edits while timing
+
+
+def _time(cmd: list[str], root: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):  # check exits 1 on findings; anything else is broken
+        sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
+    return elapsed
+
+
+def alternate(cmd: list[str], root: Path, runs: int) -> tuple[list[float], list[float]]:
+    """(command times, git status times), measured in alternation."""
+    mine, git = [], []
+    for _ in range(runs):
+        mine.append(_time(cmd, root))
+        git.append(_time(["git", "status", "--short"], root))
+    return mine, git
+
+
+def read_rows(cli: list[str], demo: Path, runs: int) -> list[tuple[str, float, float]]:
+    """(name, command median, git status median) of each everyday read command."""
+    clone = demo.parent / f"{demo.name}-reads"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--local", str(demo), str(clone)], check=True)
+    try:
+        cold = _time([*cli, "deal", "list"], clone)
+        deals = sorted((clone / "deals").glob("*/*.yaml"))
+        for path in deals[:EDITED]:  # hand edits the index must notice
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write("# edited by bench\n")
+        show = deals[EDITED].stem
+        commands = {
+            "today": ["today"], "stale": ["stale"], "deal list": ["deal", "list"],
+            "deal show": ["deal", "show", show], "account list": ["account", "list"],
+            "lead list": ["lead", "list"], "report forecast": ["report", "forecast"],
+            "report funnel": ["report", "funnel"],
+        }
+        rows = [("first command after clone", cold, float("nan"))]
+        for name, args in commands.items():
+            _time([*cli, *args], clone)  # brings the index and caches up to date
+            mine, git = alternate([*cli, *args], clone, runs)
+            rows.append((name, statistics.median(mine), statistics.median(git)))
+        subprocess.run(["git", "add", "--", str(deals[0].relative_to(clone))], cwd=clone,
+                       check=True)
+        check = [*cli, "check", "--staged", "--quiet"]
+        _time(check, clone)
+        mine, git = alternate(check, clone, runs)
+        rows.append(("check --staged", statistics.median(mine), statistics.median(git)))
+        return rows
+    finally:
+        shutil.rmtree(clone, ignore_errors=True)
+
+
+def print_rows(rows: list[tuple[str, float, float]]) -> None:
+    print(f"{'':<26}{'median':>9}{'git status':>12}{'ratio':>8}{'budget':>8}")
+    for name, mine, git in rows:
+        if git != git:  # the cold build has an absolute budget
+            print(f"{name:<26}{mine:9.3f}{'':>12}{mine / 2.5:8.2f}{'2.5 s':>8}")
+        else:
+            print(f"{name:<26}{mine:9.3f}{git:12.3f}{mine / git:8.2f}{BUDGET:7.1f}x")
+
+
+def main() -> None:
+    args, root, _ = prepare(__doc__.splitlines()[0])
+    print(f"repository: {root} ({args.deals} deals), {args.runs} runs each, alternating "
+          "with git status")
+    print_rows(read_rows(salescli(), root, args.runs))
+
+
+if __name__ == "__main__":
+    main()

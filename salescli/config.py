@@ -1,0 +1,101 @@
+"""The settings and pipelines as plain data, cached under .git/ by the files' stat.
+
+Reports, `today` and `stale` read a few values of the configuration; validating the
+settings and pipelines costs more than those commands (pydantic), so an unchanged
+configuration is read from `.git/salescli/config.cache`; `check` validates it.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+CACHE_VERSION = 2
+
+
+@dataclass
+class Config:
+    """What reports need of the settings, pipelines and price list, as plain data."""
+
+    currency: str = "EUR"
+    default_pipeline: str = "default"
+    fx: dict[str, Decimal] = field(default_factory=dict)
+    sla_days: int = 2
+    follow_up_days: int = 14
+    stages: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
+    max_days: dict[str, dict[str, int]] = field(default_factory=dict)  # pipeline: stage: days
+    products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
+
+    def stage_ids(self, pipeline: str | None) -> list[str]:
+        return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]
+
+    def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
+        for s, prob in self.stages.get(pipeline or self.default_pipeline, ()):
+            if s == stage:
+                return prob
+        return Decimal(0)
+
+    @cached_property
+    def products(self) -> Any:
+        return self.products_loader() if self.products_loader else None
+
+
+def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
+    """The Config of `repo`; `warn` says which broken pipeline was left out."""
+    from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
+
+    files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
+    stamp: list[Any] = [CACHE_VERSION]
+    for path in files:
+        st = os.stat(path)
+        stamp.append((path.name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+    cache = repo.git_dir / "salescli" / "config.cache"
+    try:
+        saved, plain = marshal.loads(cache.read_bytes())
+        if saved != stamp:
+            plain = None
+    except (OSError, EOFError, ValueError, TypeError):
+        plain = None
+    if plain is None:
+        plain = _plain_config(repo, warn)
+        from salescli.gitio import atomic_path
+
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
+                fh.write(marshal.dumps((stamp, plain)))
+        except OSError:  # an unwritable cache only costs time next run
+            pass
+    currency, default, fx, sla, follow_up, stages = plain
+
+    def products() -> Any:
+        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
+
+    return Config(currency=currency, default_pipeline=default,
+                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
+                  follow_up_days=follow_up,
+                  stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
+                  max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
+                  products_loader=products)
+
+
+def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
+    from salescli.errors import SalescliError
+
+    settings = repo.settings
+    stages = {}
+    for path in repo.pipeline_paths():
+        try:
+            pipe = repo.pipeline(path.stem)
+        except SalescliError as err:  # one broken pipeline must not hide every report
+            warn(f"warning: {err}")
+            continue
+        stages[path.stem] = [(s.id, str(s.probability), s.max_days) for s in pipe.stages]
+    return (settings.currency, settings.default_pipeline,
+            {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
+            settings.follow_up_days, stages)

@@ -1,0 +1,28 @@
+"""Dates a user types: the one parser behind every date option (`--date`, `--close-date`,
+`--on`, `--since`...) and git's author date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from salescli.errors import UsageError
+
+
+def parse_when(value: str, what: str = "date") -> dt.date | dt.datetime:
+    """YYYY-MM-DD as a date; an ISO date-time (`2026-11-20T14:30+02:00`) as a datetime."""
+    try:
+        if "T" in value or " " in value:
+            return dt.datetime.fromisoformat(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"invalid {what} {value!r}: use YYYY-MM-DD or an ISO date-time") \
+            from None
+
+
+def day_of(value: str | dt.date | None, what: str = "date") -> dt.date | None:
+    """The calendar day of a user's date: a date-time counts by its own date."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_when(value, what)
+    return value.date() if isinstance(value, dt.datetime) else value

@@ -1,0 +1,539 @@
+"""The record index: every record of the work tree as SQLite rows, kept current by stat.
+
+`.git/salescli/index.sqlite` holds, for accounts, leads and deals:
+
+- the tables of `export --format sqlite` (accounts, contacts, leads, deals, items,
+  activities; docs/export.md), so a listing is a query and `salescli sql` can ask
+  anything;
+- `records`: one row per record file (path, kind, ID, whether it is valid, the first
+  problem if not, the whole validated record as JSON);
+- `meta`: the schema and salescli version, the configuration the rows were derived
+  with, and per kind what each file looked like on disk (size, inode, modification
+  and change times: what git's own index trusts) when it was read.
+
+A read stats every file of the kinds it needs, as `git status` does, and re-reads only
+files whose stat changed; nothing changed means no parse and no write. The index is
+derived, never the source of truth: missing, from another version, damaged or locked
+by another process, it is rebuilt or bypassed (built in memory for this run), never an
+error. `--no-cache` builds it in memory from the files, through the same code, so
+both answers are the same by construction.
+
+Like git's "racily clean" entries, a file modified within FRESH_NS of being read may
+change again within the same clock tick with the same size: such an entry keeps a
+digest of the content and is compared by content until it is old enough.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from salescli import __version__
+from salescli.repo import KINDS
+
+INDEX_VERSION = 1
+FRESH_NS = 2_000_000_000
+INDEX_FILE = "index.sqlite"
+TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
+
+Stat = tuple  # (size, inode, mtime_ns, ctime_ns) or, while fresh, (... , digest)
+
+_INTERNAL = (
+    """CREATE TABLE records (
+  path TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  valid INTEGER NOT NULL,
+  problem TEXT,
+  json TEXT
+)""",
+    "CREATE INDEX records_kind ON records (kind, id)",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+    "CREATE INDEX activities_record ON activities (record_kind, record_id)",
+    "CREATE INDEX deals_status ON deals (status, close_date)",
+)
+
+
+def index_path(git_dir: Path) -> Path:
+    return git_dir / "salescli" / INDEX_FILE
+
+
+def schema_sql() -> list[str]:
+    """CREATE statements of the index: the export tables, then its own."""
+    from salescli.tables import TABLES, create_sql
+
+    return [create_sql(t) for t in TABLES if t.name != "deal_events"] + list(_INTERNAL)
+
+
+# ------------------------------------------------------------------ the files
+
+
+def walk(root: str, kind: str) -> dict[str, Stat]:
+    """path -> stat of every `FOLDER/YYYY-MM/*.yaml` of a kind, as Repository lists them."""
+    from salescli.repo import KIND_DIRS, MONTH_RE
+
+    folder = KIND_DIRS[kind]
+    base = os.path.join(root, folder)
+    out: dict[str, Stat] = {}
+    if os.path.islink(base):
+        return out
+    try:
+        months = list(os.scandir(base))
+    except (FileNotFoundError, NotADirectoryError):
+        return out
+    for month in months:
+        if not (MONTH_RE.match(month.name) and month.is_dir(follow_symlinks=False)):
+            continue
+        prefix = f"{folder}/{month.name}/"
+        with os.scandir(month.path) as files:
+            for f in files:
+                if f.name.endswith(".yaml"):
+                    try:
+                        s = f.stat(follow_symlinks=False)
+                    except OSError:  # removed while listed
+                        continue
+                    out[prefix + f.name] = (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)
+    return out
+
+
+def _digest(full: str) -> bytes | None:
+    import hashlib
+
+    try:
+        with open(full, "rb") as fh:
+            return hashlib.blake2b(fh.read(), digest_size=16).digest()
+    except OSError:
+        return None
+
+
+# ------------------------------------------------------------------ the index
+
+
+class Index:
+    """A connection to the index, brought up to date for the kinds asked for."""
+
+    def __init__(self, repo: Any, con: sqlite3.Connection, kinds: Sequence[str] = (),
+                 path: Path | None = None):
+        self.repo = repo
+        self.root = os.fspath(repo.root)
+        self.con = con
+        self.kinds = tuple(kinds)
+        self.path = path  # None: in memory
+
+    # -- opening
+    @classmethod
+    def open(cls, repo: Any, kinds: Sequence[str] = KINDS, use_cache: bool = True) -> Index:
+        """The index with every record of `kinds` current; in memory if `use_cache` is off
+        or the file cannot be used."""
+        path = None
+        if use_cache:
+            try:
+                path = index_path(repo.git_dir)
+            except Exception:  # no git directory: nothing to keep an index in
+                path = None
+        for attempt in (1, 2):
+            if path is None:
+                break
+            index = None
+            try:
+                index = cls(repo, _connect(path), kinds, path)
+                index.refresh(kinds)
+                return index
+            except (sqlite3.Error, OSError, ValueError, EOFError, TypeError) as err:
+                if index is not None:
+                    index.close()
+                busy = "locked" in str(err) or "busy" in str(err)
+                # held by another process, or .git not writable: answer without it
+                if busy or isinstance(err, OSError) or attempt == 2:
+                    break
+                _remove(path)  # damaged or not ours: rebuilt
+        index = cls(repo, _connect(None), kinds)
+        index.refresh(kinds)
+        return index
+
+    def _in_memory(self) -> None:
+        """Damage a query found (SQLite keeps no checksums, so a bad page shows only when
+        read): the file goes, to be rebuilt next time, and this run answers from memory."""
+        self.con.close()
+        if self.path is not None:
+            _remove(self.path)
+        self.con, self.path = _connect(None), None
+        self.refresh(self.kinds)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- meta
+    def _meta(self, key: str) -> Any:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else marshal.loads(row[0])
+
+    def _set_meta(self, key: str, value: Any) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         (key, marshal.dumps(value)))
+
+    # -- bringing it up to date
+    def refresh(self, kinds: Sequence[str] = KINDS) -> None:
+        """Re-read the files of `kinds` that changed since they were last read."""
+        from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
+
+        config_stat = [_stat(os.path.join(self.root, f)) for f in (SETTINGS_FILE, PRODUCTS_FILE)]
+        if self._meta("config-stat") != config_stat:
+            self._check_config(config_stat)
+        for kind in kinds:
+            current = walk(self.root, kind)
+            stored = self._meta(f"stat:{kind}") or {}
+            if current != stored:
+                self._update(kind, current, stored)
+
+    def _check_config(self, config_stat: list) -> None:
+        """The settings and price list the rows are derived with; other ones: rebuild."""
+        key = self._config_key()
+        with _transaction(self.con):
+            if self._meta("config") != key:
+                for kind in KINDS:
+                    self._drop_kind(kind)
+                self._set_meta("config", key)
+            fresh = time.time_ns() - FRESH_NS
+            # a config file written this instant is looked at again next time
+            self._set_meta("config-stat", [s if not s or _changed(s) < fresh else None
+                                           for s in config_stat])
+
+    def _config_key(self) -> list:
+        import json
+
+        from salescli.output import to_jsonable
+
+        settings, products = self.repo.settings, self.repo.products
+        return [settings.currency, settings.default_pipeline,
+                json.dumps(to_jsonable(products.model_dump(mode="python", by_alias=True)))]
+
+    def _drop_kind(self, kind: str) -> None:
+        from salescli.tables import KIND_TABLES
+
+        for table in KIND_TABLES[kind]:
+            if table == "activities":
+                self.con.execute("DELETE FROM activities WHERE record_kind = ?", (kind,))
+            else:
+                self.con.execute(f'DELETE FROM "{table}"')
+        self.con.execute("DELETE FROM records WHERE kind = ?", (kind,))
+        self.con.execute("DELETE FROM meta WHERE key = ?", (f"stat:{kind}",))
+
+    def _update(self, kind: str, current: dict[str, Stat], stored: dict[str, Stat]) -> None:
+        changed = [p for p, st in current.items() if stored.get(p) != st]
+        removed = [p for p in stored if p not in current]
+        known: dict[str, Stat] = {}
+        reread: list[str] = []
+        for p in changed:
+            old = stored.get(p)
+            # a fresh entry whose content is the same: only its stat moved on
+            if old is not None and len(old) == 5 and old[:1] == current[p][:1] \
+                    and _digest(os.path.join(self.root, p)) == old[4]:
+                known[p] = current[p]
+            else:
+                reread.append(p)
+        fresh = time.time_ns() - FRESH_NS
+        if not reread and not removed and all(_changed(st) >= fresh for st in known.values()):
+            return  # files read moments ago, as read: nothing would change
+        self.write(kind, reread, removed, current, known)
+
+    def write(self, kind: str, paths: Iterable[str], removed: Iterable[str] = (),
+              current: dict[str, Stat] | None = None, known: dict[str, Stat] | None = None
+              ) -> None:
+        """Read `paths` of `kind` again and forget `removed`, in one transaction.
+
+        `current` is the stat of every file of the kind when the caller looked (the
+        files of the IDs involved are read again with them); `known` are entries whose
+        content did not change.
+        """
+        paths, removed = list(paths), list(removed)
+        if current is None:
+            current = dict(self._meta(f"stat:{kind}") or {})
+            for p in [*paths, *removed]:
+                st = _stat(os.path.join(self.root, p))
+                if st is None:
+                    current.pop(p, None)
+                else:
+                    current[p] = st
+            removed = [p for p in [*paths, *removed] if p not in current]
+            paths = [p for p in paths if p in current]
+        stats = {p: current[p] for p in paths}
+        # the IDs whose rows change: every file of such an ID is read (a duplicate ID
+        # in two month folders shares rows; `check` reports it)
+        ids = {_stem(p) for p in [*paths, *removed]}
+        if ids:
+            for p in current:
+                if p not in stats and _stem(p) in ids:
+                    stats[p] = current[p]
+        records, tables = _read_all(self.repo, kind, sorted(stats))
+        fresh = time.time_ns() - FRESH_NS
+        with _transaction(self.con):
+            stored = dict(self._meta(f"stat:{kind}") or {})
+            for p in removed:
+                stored.pop(p, None)
+            self._delete(kind, ids, [*stats, *removed])
+            self._insert(records, tables)
+            for p, st in stats.items():
+                if _changed(st) >= fresh:  # racily clean: compare by content until it is old
+                    digest = _digest(os.path.join(self.root, p))
+                    st = (*st, digest) if digest is not None else None
+                if st is None:
+                    stored.pop(p, None)
+                else:
+                    stored[p] = st
+            for p, st in (known or {}).items():
+                stored[p] = st if _changed(st) < fresh else stored.get(p, st)
+            self._set_meta(f"stat:{kind}", stored)
+
+    def _delete(self, kind: str, ids: set[str], paths: list[str]) -> None:
+        from salescli.tables import KIND_TABLES
+
+        own, *children = KIND_TABLES[kind]
+        key = {"contacts": "account_id", "items": "deal_id"}
+        for record_id in ids:
+            self.con.execute(f'DELETE FROM "{own}" WHERE id = ?', (record_id,))
+            for table in children:
+                if table == "activities":
+                    self.con.execute("DELETE FROM activities WHERE record_kind = ? AND "
+                                     "record_id = ?", (kind, record_id))
+                else:
+                    self.con.execute(f'DELETE FROM "{table}" WHERE "{key[table]}" = ?',
+                                     (record_id,))
+        self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
+
+    def _insert(self, records: list[tuple], tables: list[tuple[str, list[list]]]) -> None:
+        from salescli.tables import TABLE, insert_sql
+
+        self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
+        for name, values in tables:
+            self.con.executemany(insert_sql(TABLE[name]), values)
+
+    # -- reading
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self.fetch(sql, params)[1]
+
+    def fetch(self, sql: str, params: Sequence[Any] = (),
+              guard: Callable[[sqlite3.Connection], None] | None = None
+              ) -> tuple[list[str], list[sqlite3.Row]]:
+        """(column names, rows) of a query; `guard` prepares the connection first."""
+        for attempt in (1, 2):
+            try:
+                if guard is not None:
+                    guard(self.con)
+                cursor = self.con.execute(sql, params)
+                return [d[0] for d in cursor.description or ()], cursor.fetchall()
+            except sqlite3.DatabaseError as err:
+                # a damaged file, not the query's own mistake (or its refusal)
+                damaged = getattr(err, "sqlite_errorname", "").startswith(
+                    ("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+                if attempt == 2 or self.path is None or not damaged:
+                    raise
+                self._in_memory()
+        raise AssertionError("unreachable")
+
+    def current(self, kind: str, rel: str) -> sqlite3.Row | None:
+        """The `records` row of the file `rel` if the index holds it as it is on disk
+        and valid; None otherwise (then the caller reads the file)."""
+        full = os.path.join(self.root, rel)
+        st = _stat(full)
+        stored = (self._meta(f"stat:{kind}") or {}).get(rel)
+        if st is None or stored is None:
+            return None
+        # an entry read moments after it was written is kept with its digest until a
+        # listing sees it settled: the same stat and content still hold
+        if stored != st and not (len(stored) == 5 and stored[:4] == st
+                                 and _digest(full) == stored[4]):
+            return None
+        return self.con.execute("SELECT * FROM records WHERE path = ? AND valid",
+                                (rel,)).fetchone()
+
+    def invalid(self, kind: str) -> list[str]:
+        """Paths of the files of `kind` that are not valid records, sorted."""
+        return [r[0] for r in self.con.execute(
+            "SELECT path FROM records WHERE kind = ? AND NOT valid ORDER BY path", (kind,))]
+
+
+PARALLEL_FROM = 400  # below this many files, starting workers costs more than it saves
+CHUNK = 250
+_WORKER: dict[str, Any] = {}
+
+
+def _read_all(repo: Any, kind: str, paths: list[str]
+              ) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+    """(records rows, [(table, rows)]) of `paths`, in path order; on every core if many."""
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if workers < 2 or len(paths) < PARALLEL_FROM:
+        return _read(repo, kind, paths)
+    import multiprocessing
+
+    if kind == "deal":
+        repo.settings, repo.products  # noqa: B018 (validated once, inherited on fork)
+    _WORKER["repo"] = repo
+    chunks = [(kind, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
+    records: list[tuple] = []
+    tables: list[tuple[str, list[list]]] = []
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for part_records, part_tables in pool.imap(_read_chunk, chunks):  # in order
+            records += part_records
+            tables += part_tables
+    return records, tables
+
+
+def _read_chunk(job: tuple[str, list[str]]) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+    kind, paths = job
+    return _read(_WORKER["repo"], kind, paths)
+
+
+def _read(repo: Any, kind: str, paths: list[str]
+          ) -> tuple[list[tuple], list[tuple[str, list[list]]]]:
+    """Parse and validate `paths`: their `records` rows and their rows of every table."""
+    import json
+
+    from salescli import export
+    from salescli.loader import parse_file
+    from salescli.output import to_jsonable
+    from salescli.tables import TABLE
+
+    root = os.fspath(repo.root)
+    records, good = [], []
+    for rel in paths:
+        p = parse_file(root, kind, rel)
+        if p.ok:
+            # what to_jsonable gives, with only Decimals and dates converted in Python
+            doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
+            records.append((rel, kind, _stem(rel), 1, None, doc))
+            good.append((rel, p.model))
+        else:
+            problem = p.diagnostics()[0].format() if p.findings else f"{rel}: invalid"
+            records.append((rel, kind, _stem(rel), 0, problem, None))
+    if not good:
+        return records, []
+    settings = repo.settings if kind == "deal" else None
+    tables = export.record_tables(kind, good, settings and repo.products,
+                                  settings and settings.currency,
+                                  settings and settings.default_pipeline)
+    return records, [(name, list(export.sql_values(TABLE[name], rows)))
+                     for name, rows in tables.items()]
+
+
+_RECORD_PATH = re.compile(r"(accounts|leads|deals)/\d{4}-\d\d/[^/]+\.yaml")
+_FOLDER_KIND = {"accounts": "account", "leads": "lead", "deals": "deal"}
+
+
+def take_written(repo: Any, rels: Iterable[str]) -> None:
+    """After a command wrote `rels` (under the repository lock): the index takes the
+    records among them now, so the next read parses nothing. No index, no work; a
+    failure here costs only a re-read later (the stat tells)."""
+    path = index_path(repo.git_dir)
+    by_kind: dict[str, list[str]] = {}
+    for rel in rels:
+        if _RECORD_PATH.fullmatch(rel):
+            by_kind.setdefault(_FOLDER_KIND[rel.split("/", 1)[0]], []).append(rel)
+    if not by_kind or not path.exists():
+        return
+    try:
+        with Index(repo, _connect(path)) as index:
+            for kind, paths in by_kind.items():
+                index.write(kind, paths)
+    except (sqlite3.Error, OSError, ValueError, EOFError, TypeError):
+        pass
+
+
+def record_dict(model: Any) -> dict:
+    """A validated record as plain values in the file's key names (JSON output, index)."""
+    return model.model_dump(mode="python", by_alias=True)
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
+def _changed(st: Stat) -> int:
+    """When a file last changed: its mtime can be set back (`cp -p`, `touch -r`,
+    `rsync -a`), its change time cannot."""
+    return max(st[2], st[3])
+
+
+def _stat(full: str) -> Stat | None:
+    try:
+        s = os.lstat(full)
+    except OSError:
+        return None
+    return (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    """An autocommit connection (transactions are explicit: `_transaction`)."""
+    if path is None:
+        con = sqlite3.connect(":memory:", isolation_level=None)
+        _create(con)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=TIMEOUT, isolation_level=None)
+        try:
+            if not _current(con):
+                with _transaction(con):
+                    if not _current(con):  # another process may have made it meanwhile
+                        for kind, name in con.execute(
+                                "SELECT type, name FROM sqlite_master WHERE type IN "
+                                "('table', 'view') AND name NOT LIKE 'sqlite_%'").fetchall():
+                            con.execute(f'DROP {kind} IF EXISTS "{name}"')
+                        _create(con)
+        except BaseException:
+            con.close()
+            raise
+        # derived data: a crash of the machine mid-write at worst leaves a file the
+        # next run finds damaged (rebuilt) or stale (re-read by stat); no fsync per run
+        con.execute("PRAGMA synchronous = OFF")
+    con.row_factory = sqlite3.Row
+    return con
+
+
+def _current(con: sqlite3.Connection) -> bool:
+    """The file is an index of this schema, written by this version of salescli."""
+    if con.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION:
+        return False
+    mine = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    # a schema edited in salescli/tables.py without a new release counts as another one
+    return mine is not None and marshal.loads(mine[0]) == [__version__, schema_sql()]
+
+
+@contextmanager
+def _transaction(con: sqlite3.Connection) -> Iterator[None]:
+    # IMMEDIATE: one writer at a time from its first read, so what it read stays true
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _create(con: sqlite3.Connection) -> None:
+    for statement in schema_sql():
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('version', ?)",
+                (marshal.dumps([__version__, schema_sql()]),))
+    con.execute(f"PRAGMA user_version = {INDEX_VERSION}")
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except OSError:
+            pass

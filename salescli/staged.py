@@ -1,0 +1,398 @@
+"""`check` and `check --staged`, re-validating only what changed.
+
+The pre-commit hook runs `check --staged` before every commit, so it must cost what
+the commit changed, not what the repository holds; `check` after an edit likewise.
+A file's diagnostics depend on its path and content, the configuration, and the few
+facts of other records it refers to (does its account exist, which contacts and
+roles that account has, does its parent exist). Each record file's diagnostics and
+its facts for the checks across files are kept, in `.git/salescli/staged.cache` by
+path and staged blob (git's index names every blob) and in `check.memo` by path and
+stat, with the configuration's keys and the referred facts they were computed with;
+only files whose key no longer holds are parsed again. The checks across files
+(account hierarchy, probable duplicates) are computed from the facts every run. The
+answer is exactly what a full check of the same files says (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import errno
+import marshal
+import os
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from salescli.diagnostics import Diagnostic
+
+CACHE_VERSION = 3
+CACHE_FILE = "staged.cache"
+WORK_TREE_CACHE = "check.memo"
+FRESH_NS = 2_000_000_000
+_SYMLINK = "120000"
+_CONFIG = ("settings.yaml", "products.yaml")
+
+
+def staged_entries(root: Path, specs: list[str]) -> dict[str, tuple[str, str]]:
+    """path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`."""
+    from salescli.gitio import git
+
+    out: dict[str, tuple[str, str]] = {}
+    listed = git(root, "ls-files", "-s", "-z", "--", *specs).stdout
+    for entry in listed.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path:
+            mode, blob, stage = meta.split()
+            if stage == "0" or path not in out:  # a conflict lists stages 1-3
+                out[path] = (mode, blob)
+    return out
+
+
+def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
+    """The content of `blobs`, by one `git cat-file --batch`."""
+    from salescli.errors import SalescliError
+
+    if not blobs:
+        return {}
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                          input="".join(f"{b}\n" for b in blobs).encode())
+    if proc.returncode != 0:
+        raise SalescliError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
+    data, pos, out = proc.stdout, 0, {}
+    while pos < len(data):
+        end = data.index(b"\n", pos)
+        sha, kind, *size = data[pos:end].split()
+        if kind == b"missing":
+            raise SalescliError(f"git cat-file: staged object {sha.decode()} is missing; "
+                                "run `git fsck` first")
+        n = int(size[0])
+        out[sha.decode()] = data[end + 1:end + 1 + n]
+        pos = end + 1 + n + 1
+    return out
+
+
+class Snapshot:
+    """The files `check` reads, as git's index holds them (`check --staged`)."""
+
+    def __init__(self, root: Path):
+        from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+        self.root = root
+        specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
+        # path -> (mode, key): the key changes whenever the content does (None: never kept)
+        self.entries = staged_entries(root, specs)
+
+    def listed(self, folder: str) -> tuple[bool, list[str]]:
+        return _listed(self.entries, folder)
+
+    def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
+        from salescli.loader import parse_blob
+
+        blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels
+                                             if self.entries[r][0] != _SYMLINK}))
+        return {rel: parse_blob(kind, rel, blobs.get(self.entries[rel][1], b""),
+                                self.entries[rel][0] == _SYMLINK) for rel in rels}
+
+    def texts(self, rels: set[str]) -> dict[str, str | None]:
+        blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels}))
+        return {r: blobs[self.entries[r][1]].decode("utf-8", errors="replace")
+                if self.entries[r][1] in blobs else None for r in rels}
+
+    def extra(self) -> list[Diagnostic]:
+        return []  # documents and templates are not exported for --staged
+
+
+class WorkTree(Snapshot):
+    """The files `check` reads, as they are on disk; a file's key is its stat, and a
+    file changed within the last FRESH_NS is never kept (it may change again within
+    the same clock tick, same size)."""
+
+    def __init__(self, root: Path):
+        import time
+
+        from salescli.loader import walk_files
+        from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+        self.root = root
+        top = os.fspath(root)
+        self.links = {f for f in KIND_DIRS.values() if os.path.islink(os.path.join(top, f))}
+        self.files = {f: [] if f in self.links else walk_files(top, f)
+                      for f in (PIPELINES_DIR, *KIND_DIRS.values())}
+        fresh = time.time_ns() - FRESH_NS
+        self.entries = {}
+        for rel in [SETTINGS_FILE, PRODUCTS_FILE, *(r for rs in self.files.values() for r in rs)]:
+            try:
+                st = os.lstat(os.path.join(top, rel))
+            except OSError:
+                continue
+            key = None if max(st.st_mtime_ns, st.st_ctime_ns) >= fresh else \
+                f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+            self.entries[rel] = (_SYMLINK if stat.S_ISLNK(st.st_mode) else "100644", key)
+
+    def listed(self, folder: str) -> tuple[bool, list[str]]:
+        return folder in self.links, self.files.get(folder, [])
+
+    def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
+        from salescli.loader import parse_file
+
+        return {rel: parse_file(self.root, kind, rel) for rel in rels}
+
+    def texts(self, rels: set[str]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for rel in rels:
+            try:
+                with open(os.path.join(self.root, rel), encoding="utf-8") as fh:
+                    out[rel] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                out[rel] = None
+        return out
+
+    def extra(self) -> list[Diagnostic]:
+        from salescli.check import _document_links
+
+        return _document_links(os.fspath(self.root))
+
+
+def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
+    """`check` of the files as staged in git's index."""
+    return check_snapshot(Snapshot(root), git_dir / "salescli" / CACHE_FILE, use_cache)
+
+
+def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
+                    ) -> list[Diagnostic]:
+    """`check` of the files on disk, reading again only the files that changed."""
+    if git_dir is None:
+        use_cache = False
+    path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None else Path()
+    return check_snapshot(WorkTree(root), path, use_cache)
+
+
+def check_snapshot(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
+    from salescli.runtime import gc_paused
+
+    with gc_paused():  # a cache of 26,000 entries: the collector would walk it repeatedly
+        return _check(snap, cache_path, use_cache)
+
+
+_UNKNOWN = object()  # a fact not kept (a file changed this instant): equal to nothing
+
+
+def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
+    from salescli.check import (
+        AccountInfo,
+        Context,
+        _record_files,
+        check_duplicates,
+        check_hierarchy,
+        duplicate_keys,
+        validate,
+    )
+    from salescli.diagnostics import error
+    from salescli.loader import Parsed, to_diagnostic
+    from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+    entries = snap.entries
+    last_path = cache_path.with_name(cache_path.name + ".last")
+    ctx = Context()
+    out: list[Diagnostic] = []
+
+    # 1. configuration, always parsed (a few files), as check does
+    config: list[tuple[str, str]] = [("settings", SETTINGS_FILE)]
+    if PRODUCTS_FILE in entries:
+        config.append(("products", PRODUCTS_FILE))
+    config += [("pipeline", rel) for rel in snap.listed(PIPELINES_DIR)[1]]
+    parsed_by_rel: dict[str, Any] = {}
+    for kind in ("settings", "products", "pipeline"):
+        parsed_by_rel |= snap.parse(kind, [r for k, r in config if k == kind and r in entries])
+    parsed_config = []
+    for kind, rel in config:
+        if rel not in entries:  # no settings file: as check of a tree without it
+            parsed_config.append(Parsed(kind, rel, None, findings=[error(
+                rel, "io", f"cannot read: {os.strerror(errno.ENOENT)}")]))
+        else:
+            parsed_config.append(parsed_by_rel[rel])
+    for parsed in parsed_config:
+        if parsed.kind == "pipeline" and parsed.model is not None:
+            ctx.pipelines[parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")] = parsed.model
+    ctx.settings = parsed_config[0].model
+    ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
+    config_key = [entries.get(rel) for _, rel in config]
+    if any(e is not None and e[1] is None for e in config_key):
+        use_cache = False  # a configuration file changed this instant: keep nothing
+    # every entry was computed with one configuration: another one, and none holds
+    last = _load(last_path, "entries") if use_cache else {}
+    if last.get("config") == config_key:
+        quick = _changed_deals(snap, ctx, last)
+        if quick is not None:
+            result, changed = quick
+            if changed:
+                _save(last_path, {**last, "entries": dict(entries), "out": result})
+            return sorted({*(Diagnostic(*d) for d in result), *snap.extra()})
+    saved = _load(cache_path, "entries") if use_cache else {}
+    memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
+        if use_cache and saved.get("config") == config_key else {}
+    rels = {kind: _record_files(os.fspath(snap.root), kind, ctx, out,
+                                snap.listed(KIND_DIRS[kind]))
+            for kind in KIND_DIRS}
+    for parsed in parsed_config:
+        out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
+
+    # 2. records: accounts first (deals refer to them), then leads and deals
+    fresh: dict[tuple[str, str], tuple] = {}
+    accounts: dict[str, AccountInfo] = {}
+    account_paths: dict[str, str] = {}
+    keys: list[tuple[str, Any]] = []
+
+    account_files = {r.rsplit("/", 1)[-1][:-5]: r for r in rels["account"]}
+
+    def deps(kind: str, refs: Any) -> Any:
+        """The facts of other records the diagnostics of a record depend on: whether
+        what it names exists, and for a deal its account's file (its contacts)."""
+        if kind == "account":
+            return refs in ctx.ids["account"] if refs else None
+        if kind == "lead":
+            return None if refs is None else (refs[0] in ctx.ids["account"],
+                                               bool(refs[1]) and refs[1] in ctx.ids["deal"])
+        account = account_files.get(refs) if refs in ctx.ids["account"] else None
+        if account is None:
+            return None
+        return entries[account][1] or _UNKNOWN
+
+    def refs_of(kind: str, model: Any) -> Any:
+        if model is None:
+            return None
+        if kind == "account":
+            return model.parent
+        if kind == "lead":
+            c = model.converted
+            return None if c is None else (c.account, c.deal)
+        return model.account
+
+    missed = False
+    for kind in ("account", "lead", "deal"):
+        if kind == "deal":
+            ctx.accounts = accounts
+        missing: list[str] = []
+        for rel in rels[kind]:
+            key = (rel, entries[rel][1])
+            hit = memo.get(key) if key[1] is not None else None
+            if hit is not None and deps(kind, hit[0]) == hit[1]:
+                fresh[key] = hit
+            else:
+                missing.append(rel)
+        missed = missed or bool(missing)
+        for rel, parsed in snap.parse(kind, missing).items():
+            found = [(d.path, d.line, d.column, d.severity, d.code, d.message)
+                     for d in (to_diagnostic(f, parsed.text)
+                               for f in validate(parsed, ctx))]
+            m = parsed.model
+            facts: tuple = ()
+            if m is not None and kind in ("account", "lead"):
+                facts = (tuple(duplicate_keys(kind, m)),
+                         tuple(AccountInfo(m.parent, {c.id: c.role for c in m.contacts}))
+                         if kind == "account" else None)
+            refs = refs_of(kind, m)
+            fresh[(rel, entries[rel][1])] = (refs, deps(kind, refs), found, facts)
+        for rel in rels[kind]:
+            entry = fresh[(rel, entries[rel][1])]
+            out.extend(Diagnostic(*d) for d in entry[2])
+            if entry[3]:
+                keys.extend((rel, k) for k in entry[3][0])
+                if kind == "account":
+                    stem = rel.rsplit("/", 1)[-1][:-5]
+                    accounts[stem] = AccountInfo(*entry[3][1])
+                    account_paths[stem] = rel
+
+    # 3. across files, from the facts
+    findings = list(check_hierarchy(accounts, account_paths)) + check_duplicates(keys)
+    if findings:
+        texts = snap.texts({f.path for f in findings})
+        out.extend(to_diagnostic(f, texts.get(f.path)) for f in findings)
+    result = sorted(set(out))
+    extra = snap.extra()
+    if use_cache and (missed or len(fresh) != len(memo)):
+        kept = {k: v for k, v in fresh.items() if k[1] is not None and v[1] is not _UNKNOWN}
+        _save(cache_path, {"config": config_key, "entries": kept})
+    if use_cache and all(e[1] is not None for e in entries.values()):
+        # what the next run needs to redo only the deals that changed since this one
+        _save(last_path, {"config": config_key, "entries": dict(entries),
+                          "deals": sorted(rels["deal"]), "accounts": account_files,
+                          "out": [(d.path, d.line, d.column, d.severity, d.code, d.message)
+                                  for d in result]})
+    return sorted({*result, *extra})
+
+
+class _Accounts:
+    """ctx.accounts for a deal: the contacts of the account it names, read when asked."""
+
+    def __init__(self, snap: Snapshot, files: dict[str, str]):
+        self.snap, self.files = snap, files
+
+    def get(self, account: Any) -> Any:
+        from salescli.check import AccountInfo
+
+        rel = self.files.get(account)
+        if rel is None:
+            return None
+        m = self.snap.parse("account", [rel])[rel].model
+        return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
+
+
+def _changed_deals(snap: Snapshot, ctx: Any, last: dict) -> tuple[list[tuple], bool] | None:
+    """The answer when, since the last run, only deal files changed content: the last
+    answer with those deals' own diagnostics replaced (deals take no part in the checks
+    across files, and no file came or went). None when that does not hold."""
+    from salescli.check import validate
+    from salescli.loader import to_diagnostic
+
+    entries, prev = snap.entries, last["entries"]
+    if entries.keys() != prev.keys():
+        return None  # files came or went
+    changed = [p for p, e in entries.items() if prev[p] != e]
+    if any(not p.startswith("deals/") or entries[p][1] is None for p in changed):
+        return None
+    if not changed:
+        return last["out"], False
+    deals = set(last["deals"])
+    todo = [p for p in changed if p in deals]  # a misplaced file is not read at all
+    files = last["accounts"]
+    ctx.ids = {"account": set(files), "lead": set(), "deal": deals}
+    ctx.accounts = _Accounts(snap, files)
+    result = set(last["out"])
+    for rel, parsed in snap.parse("deal", todo).items():
+        # a validated deal's diagnostics are all its own: none come from other files
+        result = {d for d in result if d[0] != rel}
+        result.update((d.path, d.line, d.column, d.severity, d.code, d.message)
+                      for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)))
+    return sorted(result), True
+
+
+def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, list[str]]:
+    """(the folder is a symbolic link, its files as walk_files lists a checked-out tree)."""
+    if entries.get(folder, ("",))[0] == _SYMLINK:
+        return True, []
+    prefix = folder + "/"
+    return False, sorted(p for p, (mode, _) in entries.items() if p.startswith(prefix)
+                         and (p.endswith((".yaml", ".yml")) or mode == _SYMLINK))
+
+
+def _load(path: Path, key: str) -> dict:
+    try:
+        version, saved = marshal.loads(path.read_bytes())
+        if version == CACHE_VERSION and isinstance(saved, dict) \
+                and isinstance(saved.get(key), dict):
+            return saved
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    return {}
+
+
+def _save(path: Path, memo: dict) -> None:
+    from salescli.gitio import atomic_path
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            fh.write(marshal.dumps((CACHE_VERSION, memo)))
+    except OSError:  # a cache that cannot be written only costs time next run
+        pass

@@ -1,0 +1,178 @@
+"""The tables of the record index and of `export` (SPEC §10), defined once.
+
+Light on purpose: the record index checks its schema against these on every run.
+`docs/export.md` is generated from the same definitions, so the documented schema
+cannot drift from what is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
+SQL_TYPES = {"text": "TEXT", "date": "TEXT", "time": "TEXT", "integer": "INTEGER",
+             "money": "REAL", "number": "REAL"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # one of SQL_TYPES
+    doc: str
+    references: str | None = None  # "table(column)"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _c(name: str, type_: str, doc: str, references: str | None = None) -> Column:
+    return Column(name, type_, doc, references)
+
+
+TABLES: tuple[Table, ...] = (
+    Table("accounts", "One row per account (organisation).", (
+        _c("id", "text", "Account ID (the file name)."),
+        _c("name", "text", "Name."),
+        _c("business_id", "text", "Tax / company ID."),
+        _c("domain", "text", "Web domain."),
+        _c("industry", "text", "Industry."),
+        _c("region", "text", "Region."),
+        _c("size", "text", "Size band, e.g. `50-249`."),
+        _c("parent", "text", "Parent account ID (hierarchy).", "accounts(id)"),
+        _c("owner", "text", "Owner."),
+        _c("created", "date", "Creation date, when recorded."),
+        _c("tags", "text", "Tags joined with `, `."),
+        _c("notes", "text", "Free text."),
+        _c("path", "text", "The record's file in the repository."),
+    ), ("id",)),
+    Table("contacts", "One row per contact of an account.", (
+        _c("account_id", "text", "The account the contact belongs to.", "accounts(id)"),
+        _c("id", "text", "Contact ID (unique within its account)."),
+        _c("name", "text", "Name."),
+        _c("title", "text", "Job title."),
+        _c("email", "text", "Email."),
+        _c("phone", "text", "Phone."),
+        _c("linkedin", "text", "LinkedIn URL."),
+        _c("role", "text", "Buying role: economic-buyer, decision-maker, champion..."),
+        _c("influence", "text", "high, medium or low."),
+        _c("reports_to", "text", "Contact ID of their manager in the same account."),
+        _c("notes", "text", "Free text."),
+    ), ("account_id", "id")),
+    Table("leads", "One row per lead.", (
+        _c("id", "text", "Lead ID."),
+        _c("company", "text", "Company name."),
+        _c("contact_name", "text", "Contact person."),
+        _c("contact_email", "text", "Contact email."),
+        _c("contact_phone", "text", "Contact phone."),
+        _c("contact_title", "text", "Contact job title."),
+        _c("source", "text", "Where the lead came from."),
+        _c("status", "text", "new, contacted, qualified or disqualified."),
+        _c("owner", "text", "Owner."),
+        _c("created", "date", "Creation date."),
+        _c("disqualify_reason", "text", "Why it was disqualified."),
+        _c("converted_account", "text", "Account created or matched on conversion.",
+           "accounts(id)"),
+        _c("converted_deal", "text", "Deal created on conversion.", "deals(id)"),
+        _c("notes", "text", "Free text."),
+        _c("path", "text", "The record's file in the repository."),
+    ), ("id",)),
+    Table("deals", "One row per deal, as the files are now.", (
+        _c("id", "text", "Deal ID."),
+        _c("title", "text", "Title."),
+        _c("account_id", "text", "The customer account.", "accounts(id)"),
+        _c("pipeline", "text", "Pipeline (the default pipeline when the file names none)."),
+        _c("stage", "text", "Current stage ID."),
+        _c("status", "text", "open, won or lost."),
+        _c("value", "money", "`value`, else the items' total (as reports count it)."),
+        _c("currency", "text", "ISO 4217 code (the settings' currency when not set)."),
+        _c("close_date", "date", "Expected close date."),
+        _c("owner", "text", "Owner."),
+        _c("source", "text", "Source."),
+        _c("created", "date", "Creation date."),
+        _c("probability", "number", "Probability override (0..100), if any."),
+        _c("forecast", "text", "Forecast override: commit, best-case, pipeline or omit."),
+        _c("next_step_action", "text", "Next step."),
+        _c("next_step_due", "date", "Next step's due date."),
+        _c("approved_by", "text", "Who approved a discount over the threshold."),
+        _c("won_date", "date", "Date won."),
+        _c("lost_date", "date", "Date lost."),
+        _c("lost_reason", "text", "Lost reason."),
+        _c("lost_note", "text", "Note on the loss."),
+        _c("revisit", "date", "Date to come back to a lost deal."),
+        _c("notes", "text", "Free text."),
+        _c("path", "text", "The record's file in the repository."),
+    ), ("id",)),
+    Table("items", "One row per line item of a deal.", (
+        _c("deal_id", "text", "The deal.", "deals(id)"),
+        _c("line", "integer", "Position in the deal's items, from 1."),
+        _c("product", "text", "Price list SKU, if any."),
+        _c("name", "text", "Name, for items not on the price list."),
+        _c("quantity", "number", "Quantity."),
+        _c("unit", "text", "Unit."),
+        _c("unit_price", "money", "Unit price: the item's own, else the price list's tier."),
+        _c("discount", "number", "Discount percent."),
+        _c("billing", "text", "one-time, monthly, quarterly or annually."),
+        _c("cycles", "integer", "Billing cycles counted (recurring items)."),
+        _c("tax_rate", "number", "VAT percent, if given on the item."),
+        _c("total", "money", "Net total: quantity x unit price less discount, x cycles."),
+    ), ("deal_id", "line")),
+    Table("activities", "One row per activity of an account, lead or deal.", (
+        _c("record_kind", "text", "account, lead or deal."),
+        _c("record_id", "text", "The record's ID."),
+        _c("line", "integer", "Position in the record's activities, from 1 (oldest)."),
+        _c("date", "date", "Date."),
+        _c("type", "text", "call, email, meeting, demo, note or task."),
+        _c("summary", "text", "Summary."),
+        _c("outcome", "text", "Outcome."),
+        _c("status", "text", "Meetings: booked, held or cancelled."),
+        _c("with", "text", "Contact IDs who took part, joined with `, `."),
+        _c("owner", "text", "Who logged it."),
+        _c("went_well", "text", "VALKEA evaluation: what went well."),
+        _c("improve", "text", "VALKEA evaluation: what to improve."),
+    ), ("record_kind", "record_id", "line")),
+    Table("deal_events", "One row per change of a tracked deal field, from git history "
+          "(SPEC §6): the first row of each field is its value when the deal was created "
+          "(`old` empty). Merges and cherry-picks count once.", (
+        _c("deal_id", "text", "The deal.", "deals(id)"),
+        _c("seq", "integer", "The event's number in the deal's history, from 1."),
+        _c("time", "time", "The commit's author date, UTC, `YYYY-MM-DDTHH:MM:SSZ`."),
+        _c("commit", "text", "The commit that made the change."),
+        _c("field", "text", "stage, status, value, currency, close_date, owner, pipeline, "
+           "probability, forecast or lost_reason."),
+        _c("old", "text", "Value before (money as a decimal, dates ISO)."),
+        _c("new", "text", "Value after."),
+    ), ("deal_id", "seq")),
+)
+TABLE = {t.name: t for t in TABLES}
+
+
+def create_sql(table: Table) -> str:
+    cols = []
+    for c in table.columns:
+        ref = f" REFERENCES {c.references}" if c.references else ""
+        cols.append(f'  "{c.name}" {SQL_TYPES[c.type]}{ref}')
+    key = ", ".join(f'"{k}"' for k in table.key)
+    return f'CREATE TABLE "{table.name}" (\n' + ",\n".join(cols) + \
+        f",\n  PRIMARY KEY ({key})\n)"
+
+
+def insert_sql(table: Table) -> str:
+    # INSERT OR REPLACE: a duplicated ID in the files (reported by `check`) must not
+    # stop an export or the record index; the last one (by path) wins
+    marks = ", ".join("?" * len(table.columns))
+    return f'INSERT OR REPLACE INTO "{table.name}" VALUES ({marks})'
+
+
+# which tables hold the rows of a record kind: its own, then those keyed by its ID
+KIND_TABLES = {"account": ("accounts", "contacts", "activities"),
+               "lead": ("leads", "activities"),
+               "deal": ("deals", "items", "activities")}

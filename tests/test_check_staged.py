@@ -1,0 +1,174 @@
+"""`check --staged` re-validates only what changed, and says exactly what `check` of
+the staged files says (the reference: check run on git's index checked out)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from salescli.check import run_check
+from salescli.gitio import export_index
+from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+from salescli.staged import check_staged
+
+ACCOUNT2 = """
+id: beta-oy
+name: Beta Oy
+business_id: 1234567-8
+parent: acme-oy
+contacts:
+  - {id: sara, name: Sara Beta, email: matti.virtanen@acme.fi, role: champion}
+"""
+
+
+def reference(root: Path) -> list:
+    specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
+    with tempfile.TemporaryDirectory() as tmp:
+        return run_check(export_index(root, Path(tmp), specs))
+
+
+def same(filled) -> list:
+    """check_staged, cold and then from its cache, equals the reference."""
+    root, git_dir = filled.root, filled.root / ".git"
+    want = reference(root)
+    assert check_staged(root, git_dir, use_cache=False) == want
+    assert check_staged(root, git_dir) == want  # fills or uses the cache
+    assert check_staged(root, git_dir) == want  # from the cache
+    return want
+
+
+def stage(filled, rel: str, text: str | None) -> None:
+    if text is None:
+        filled.git("rm", "-q", "--cached", "--", rel)
+    else:
+        filled.write(rel, text)
+        filled.git("add", "--", rel)
+
+
+def test_each_change_is_seen_from_the_cache(filled):
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (filled.root / deal).read_text()
+    assert same(filled) == []
+    stage(filled, deal, text.replace("stage: needs-analysis", "stage: nowhere"))
+    assert [d.code for d in same(filled)] == ["unknown-stage"]
+    stage(filled, deal, text)  # back: the old entry holds again
+    assert same(filled) == []
+    # the account goes: the deal that names it is checked again, though unchanged
+    stage(filled, "accounts/2026-10/acme-oy.yaml", None)
+    assert {d.code for d in same(filled)} == {"unknown-account"}
+    filled.git("reset", "-q")
+    # the account loses the deal's stakeholder: the deal's diagnostics change
+    account = (filled.root / "accounts/2026-10/acme-oy.yaml").read_text()
+    stage(filled, "accounts/2026-10/acme-oy.yaml",
+          account.replace("id: matti-virtanen", "id: someone-else"))
+    assert "unknown-contact" in {d.code for d in same(filled)}
+    filled.git("reset", "-q")
+    # across files: a duplicate business ID and e-mail, a parent cycle
+    stage(filled, "accounts/2026-10/beta-oy.yaml", ACCOUNT2)
+    assert {d.code for d in same(filled)} == {"duplicate"}
+    stage(filled, "accounts/2026-10/acme-oy.yaml", account + "parent: beta-oy\n")
+    assert "parent-cycle" in {d.code for d in same(filled)}
+
+
+def test_configuration_and_unusual_files(filled):
+    settings = (filled.root / SETTINGS_FILE).read_text()
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (filled.root / deal).read_text()
+    stage(filled, deal, text.replace("owner: anna", "owner: nobody-known"))
+    same(filled)
+    owners = next(line for line in settings.splitlines() if line.startswith("owners:"))
+    stage(filled, SETTINGS_FILE, settings.replace(owners, "owners: [anna]"))  # another one
+    assert "unknown-owner" in {d.code for d in same(filled)}
+    stage(filled, "deals/2026-10/broken.yaml", "id: [unclosed\n")
+    stage(filled, "deals/misplaced.yaml", text)
+    stage(filled, "deals/2026-10/Acme-Erp.yaml", text)
+    os.symlink("acme-erp.yaml", filled.root / "deals/2026-10/linked.yaml")
+    filled.git("add", "--", "deals/2026-10/linked.yaml")
+    same(filled)
+    stage(filled, SETTINGS_FILE, None)
+    same(filled)
+
+
+def test_the_work_tree_does_not_count(filled):
+    """Only what is staged: an unstaged broken edit is not reported."""
+    (filled.root / "deals/2026-10/acme-erp.yaml").write_text("id: [unclosed\n")
+    assert same(filled) == []
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x00" * 100])
+def test_a_damaged_cache_is_only_recomputed(filled, damage):
+    same(filled)
+    (filled.root / ".git" / "salescli" / "staged.cache").write_bytes(damage)
+    same(filled)
+
+
+# --------------------------------------------------------------- the work tree
+
+
+def same_on_disk(filled, monkeypatch) -> list:
+    """check_work_tree, cold and from its memo, equals a full check of the files."""
+    from salescli import staged
+
+    monkeypatch.setattr(staged, "FRESH_NS", 0)  # the test's files are all this instant's
+    root, git_dir = filled.root, filled.root / ".git"
+    want = run_check(root)
+    assert staged.check_work_tree(root, git_dir, use_cache=False) == want
+    assert staged.check_work_tree(root, git_dir) == want
+    assert staged.check_work_tree(root, git_dir) == want
+    return want
+
+
+def test_work_tree_changes_are_seen_from_the_memo(filled, monkeypatch):
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    account = filled.root / "accounts/2026-10/acme-oy.yaml"
+    text, account_text = deal.read_text(), account.read_text()
+    assert same_on_disk(filled, monkeypatch) == []
+    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhere"))
+    assert [d.code for d in same_on_disk(filled, monkeypatch)] == ["unknown-stage"]
+    deal.write_text(text)
+    account.write_text(account_text.replace("id: matti-virtanen", "id: someone-else"))
+    assert "unknown-contact" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    account.unlink()
+    assert "unknown-account" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    filled.write("accounts/2026-10/acme-oy.yaml", account_text)
+    filled.write("accounts/2026-10/beta-oy.yaml", ACCOUNT2)
+    assert {d.code for d in same_on_disk(filled, monkeypatch)} == {"duplicate"}
+    os.symlink("../deals", filled.root / "quotes" / "linked")  # documents: never a link
+    assert "symlink" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    settings = (filled.root / SETTINGS_FILE).read_text()
+    owners = next(line for line in settings.splitlines() if line.startswith("owners:"))
+    (filled.root / SETTINGS_FILE).write_text(settings.replace(owners, "owners: [nobody]"))
+    assert "unknown-owner" in {d.code for d in same_on_disk(filled, monkeypatch)}
+
+
+def test_a_file_changed_this_instant_is_never_kept(filled):
+    """Without the test's override: a file written in the last two seconds is read again
+    every run (it could change again within the same clock tick, same size)."""
+    from salescli.staged import check_work_tree
+
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    git_dir = filled.root / ".git"
+    assert check_work_tree(filled.root, git_dir) == []
+    text = deal.read_text()
+    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhere"))
+    assert [d.code for d in check_work_tree(filled.root, git_dir)] == ["unknown-stage"]
+    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhera"))  # same size
+    assert [d.message for d in check_work_tree(filled.root, git_dir)][0].startswith(
+        "stage `nowhera`")
+
+
+def test_only_deals_changed_since_the_last_run(filled):
+    """The quick way (the last answer with the changed deals' diagnostics replaced)
+    gives what a full check gives, whatever the deal now names."""
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (filled.root / deal).read_text()
+    stage(filled, "deals/2026-10/other.yaml", text.replace("acme-erp", "other"))
+    same(filled)
+    for edited in (text.replace("account: acme-oy", "account: nobody-oy"),
+                   text.replace("contact: matti-virtanen", "contact: someone-else"),
+                   text.replace("stage: needs-analysis", "stage: proposal"),
+                   text.replace("owner: anna", "owner: [anna]"),
+                   text, "id: [unclosed\n", text):
+        stage(filled, deal, edited)
+        assert check_staged(filled.root, filled.root / ".git") == reference(filled.root)

@@ -1,0 +1,309 @@
+"""One situation, one exit code and one error line, whatever the command (README, "Exit codes").
+
+Each table row is a command in a situation; the test pins its exit code and its one
+stderr line, and that nothing was written or committed (conftest's `refused`).
+
+    usage (2)        a malformed ID, date or amount; a stage or pipeline that does not
+                     exist; an --out that exists (without --force) or whose folder does not
+    not found (1)    a record, or a part of one, that does not exist
+    refused (1)      a rule or validation says no: here, a file with uncommitted changes
+    environment (1)  the repository is locked (git's index.lock, salescli's own lock)
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from conftest import Repo, refused
+
+from salescli.gitio import RepoLock
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+STAGES = "(needs-analysis, proposal, negotiation, contracting)"
+
+LOST = """
+id: acme-old
+title: Old deal
+account: acme-oy
+pipeline: default
+stage: proposal
+status: lost
+value: 1000.00
+currency: EUR
+close_date: 2026-10-20
+owner: anna
+created: 2026-10-01
+lost_date: 2026-10-15
+lost_reason: budget
+"""
+
+LEAD = """
+id: beta-ltd
+company: Beta Ltd
+contact: {name: Sara Beta, email: sara@beta.example}
+source: website
+status: contacted
+created: 2026-10-01
+"""
+
+
+@pytest.fixture
+def crm(filled: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """An open deal, a lost one and a lead; --out paths are relative to the repository."""
+    filled.write("deals/2026-10/acme-old.yaml", LOST)
+    filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
+    filled.write("deals.csv", "Title,Value\nX,1\n")
+    filled.commit("more data")
+    monkeypatch.chdir(filled.root)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c pass")
+    return filled
+
+
+# ------------------------------------------------------------------ records by ID
+
+def _by_id(record: str) -> list[tuple[str, list[str]]]:
+    """(kind, command) of every command that takes the ID of a record."""
+    return [
+        ("deal", ["deal", "show", record]),
+        ("deal", ["deal", "set", record, "value=1"]),
+        ("deal", ["deal", "edit", record]),
+        ("deal", ["deal", "advance", record]),
+        ("deal", ["deal", "move", record, "proposal"]),
+        ("deal", ["deal", "win", record]),
+        ("deal", ["deal", "lose", record, "--reason", "budget"]),
+        ("deal", ["deal", "reopen", record, "--reason", "Budget back"]),
+        ("deal", ["deal", "stakeholder", record, "matti-virtanen"]),
+        ("deal", ["deal", "item", "add", record, "--name", "Work", "--unit-price", "1"]),
+        ("deal", ["deal", "item", "remove", record, "1"]),
+        ("deal", ["quote", record]),
+        ("deal", ["quote", record, "--dry-run"]),
+        ("deal", ["agenda", record]),
+        ("lead", ["lead", "show", record]),
+        ("lead", ["lead", "set", record, "company=X"]),
+        ("lead", ["lead", "edit", record]),
+        ("lead", ["lead", "contact", record]),
+        ("lead", ["lead", "qualify", record]),
+        ("lead", ["lead", "disqualify", record, "--reason", "no-need"]),
+        ("lead", ["lead", "convert", record, "--no-deal"]),
+        ("account", ["account", "show", record]),
+        ("account", ["account", "set", record, "industry=x"]),
+        ("account", ["account", "edit", record]),
+        ("account", ["contact", "add", record, "Sara Beta"]),
+        ("account", ["contact", "set", record, "matti-virtanen", "title=CEO"]),
+        ("account", ["deal", "add", "X", "--account", record, "--close-date", "2027-01-01"]),
+        ("account", ["lead", "convert", "beta-ltd", "--account", record, "--no-deal"]),
+        ("record", ["log", "call", record, "Intro"]),
+        ("record", ["render", "order-confirmation", record]),
+    ]
+
+
+DIRS = {"deal": "deals", "lead": "leads", "account": "accounts"}
+
+
+def _not_found(kind: str) -> str:
+    if kind == "record":
+        return ("no deal, lead or account 'nope'; see `salescli deal list`, `lead list` or "
+                "`account list` for the IDs")
+    return f"no {kind} 'nope' in {DIRS[kind]}/; see `salescli {kind} list` for the IDs"
+
+
+def _invalid(kind: str) -> str:
+    return (f"invalid {kind} ID 'Bad_ID': IDs are 1-64 characters of a-z, 0-9 and '-', "
+            "starting with a letter or digit")
+
+
+@pytest.mark.parametrize("kind,args", _by_id("nope"), ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else v)
+def test_unknown_id_is_not_found(crm: Repo, kind: str, args: list[str]):
+    refused(crm, args, 1, _not_found(kind))
+
+
+@pytest.mark.parametrize("kind,args", _by_id("Bad_ID"), ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else v)
+def test_invalid_id_is_a_usage_error(crm: Repo, kind: str, args: list[str]):
+    refused(crm, args, 2, _invalid(kind))
+
+
+def test_a_missing_part_of_a_record_is_not_found(crm: Repo):
+    refused(crm, ["deal", "item", "remove", "acme-erp", "3"], 1,
+            "acme-erp has no item '3'; see `salescli deal show acme-erp` for the numbers")
+    refused(crm, ["deal", "stakeholder", "acme-old", "matti-virtanen", "--remove"], 1,
+            "matti-virtanen is not a stakeholder of acme-old")
+    refused(crm, ["contact", "set", "acme-oy", "nobody", "title=CEO"], 1,
+            "no contact `nobody` in account acme-oy; see `salescli account show acme-oy`")
+
+
+# --------------------------------------------------------- stages and pipelines
+
+ADD = ["deal", "add", "X", "--account", "acme-oy", "--close-date", "2027-01-01"]
+CONVERT = ["lead", "convert", "beta-ltd", "--close-date", "2027-01-01"]
+REPORTS = ["funnel", "forecast", "cycle", "lost", "slips", "sources", "velocity", "changes",
+           "activity"]
+
+
+@pytest.mark.parametrize("args,message", [
+    ([*ADD, "--stage", "nowhere"],
+     f"cannot add the deal in `nowhere`: no stage `nowhere` in pipeline `default` {STAGES}"),
+    (["deal", "move", "acme-erp", "nowhere"],
+     f"cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default` {STAGES}"),
+    (["deal", "reopen", "acme-old", "--reason", "Budget back", "--stage", "nowhere"],
+     f"cannot reopen acme-old into `nowhere`: no stage `nowhere` in pipeline `default` "
+     f"{STAGES}"),
+    ([*CONVERT, "--stage", "nowhere"],
+     f"cannot convert beta-ltd with a deal in `nowhere`: no stage `nowhere` in pipeline "
+     f"`default` {STAGES}"),
+    (["deal", "list", "--stage", "nowhere"],
+     "--stage: no stage `nowhere` in any pipeline; choose one of: needs-analysis, proposal, "
+     "negotiation, contracting"),
+], ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else None)
+def test_unknown_stage_is_a_usage_error(crm: Repo, args: list[str], message: str):
+    refused(crm, args, 2, message)
+
+
+NO_PIPELINE = "--pipeline: no pipeline `nope` in pipelines/; choose one of: default"
+
+
+@pytest.mark.parametrize("args", [
+    [*ADD, "--pipeline", "nope"],
+    [*CONVERT, "--pipeline", "nope"],
+    ["deal", "list", "--pipeline", "nope"],
+    *(["report", name, "--pipeline", "nope"] for name in REPORTS),
+    ["report", "dashboard", "--out", "board.html", "--pipeline", "nope"],
+    ["import", "csv", "deals.csv", "--kind", "deal", "--pipeline", "nope"],
+    ["import", "pipedrive", "--deals", "deals.csv", "--pipeline", "nope"],
+], ids=" ".join)
+def test_unknown_pipeline_is_a_usage_error(crm: Repo, args: list[str]):
+    refused(crm, args, 2, NO_PIPELINE)
+
+
+def test_a_malformed_pipeline_name_is_a_usage_error(crm: Repo):
+    refused(crm, ["deal", "list", "--pipeline", "../x"], 2,
+            "invalid pipeline ID '../x': IDs are 1-64 characters of a-z, 0-9 and '-', "
+            "starting with a letter or digit")
+
+
+# ------------------------------------------------------------ dates and money
+
+@pytest.mark.parametrize("args,option", [
+    ([*ADD, "--date", "31.12.2026"], "--date"),
+    (["deal", "add", "X", "--account", "acme-oy", "--close-date", "31.12.2026"],
+     "--close-date"),
+    (["deal", "set", "acme-erp", "value=1", "--date", "31.12.2026"], "--date"),
+    (["deal", "advance", "acme-erp", "--date", "31.12.2026"], "--date"),
+    (["deal", "win", "acme-erp", "--date", "31.12.2026"], "--date"),
+    (["deal", "lose", "acme-erp", "--reason", "budget", "--revisit", "31.12.2026"],
+     "--revisit"),
+    (["lead", "add", "Gamma", "--date", "31.12.2026"], "--date"),
+    ([*CONVERT[:3], "--close-date", "31.12.2026"], "--close-date"),
+    (["account", "add", "Gamma", "--date", "31.12.2026"], "--date"),
+    (["log", "call", "acme-erp", "Intro", "--date", "31.12.2026"], "--date"),
+    (["quote", "acme-erp", "--date", "31.12.2026"], "--date"),
+    (["agenda", "acme-erp", "--date", "31.12.2026"], "--date"),
+    (["render", "order-confirmation", "acme-erp", "--date", "31.12.2026"], "--date"),
+    (["today", "--on", "31.12.2026"], "--on"),
+    (["stale", "--on", "31.12.2026"], "--on"),
+    (["report", "funnel", "--since", "31.12.2026"], "--since"),
+    (["report", "forecast", "--until", "31.12.2026"], "--until"),
+    (["report", "dashboard", "--out", "board.html", "--since", "31.12.2026"], "--since"),
+    (["import", "pipedrive", "--deals", "deals.csv", "--default-close-date", "31.12.2026"],
+     "--default-close-date"),
+    (["demo", "new-demo", "--end", "31.12.2026"], "--end"),
+], ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else v)
+def test_bad_date_is_a_usage_error(crm: Repo, args: list[str], option: str):
+    refused(crm, args, 2, f"invalid {option} '31.12.2026': use YYYY-MM-DD or an ISO date-time")
+
+
+def test_bad_as_of_is_a_usage_error(crm: Repo):
+    refused(crm, ["report", "funnel", "--as-of", "2026-13-01"], 2,
+            "invalid --as-of '2026-13-01': use YYYY-MM-DD or a revision")
+
+
+@pytest.mark.parametrize("args,what", [
+    (["deal", "add", "X", "--account", "acme-oy", "--close-date", "2027-01-01",
+      "--value", "lots"], "--value"),
+    (["deal", "set", "acme-erp", "value=lots"], "value"),
+    (["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "lots"],
+     "--unit-price"),
+    ([*CONVERT, "--value", "lots"], "--value"),
+], ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else v)
+def test_bad_money_is_a_usage_error(crm: Repo, args: list[str], what: str):
+    refused(crm, args, 2,
+            f"{what}: 'lots' is not an amount of money; use digits such as 48000 or 48000.50")
+
+
+# -------------------------------------------------------------------------- --out
+
+OUTS = [
+    ["agenda", "acme-erp", "--out"],
+    ["render", "order-confirmation", "acme-erp", "--out"],
+    ["report", "dashboard", "--out"],
+    ["export", "--format", "sqlite", "--out"],
+    ["export", "--format", "csv", "--out"],
+    ["export", "--format", "jsonl", "--out"],
+]
+
+
+@pytest.mark.parametrize("args", OUTS, ids=" ".join)
+def test_out_in_a_missing_folder_is_a_usage_error(crm: Repo, args: list[str]):
+    refused(crm, [*args, "no-such-folder/out"], 2,
+            "--out no-such-folder/out: no folder no-such-folder; create it first or choose "
+            "another path")
+    assert not (crm.root / "no-such-folder").exists()
+
+
+@pytest.mark.parametrize("args", OUTS[:4], ids=" ".join)
+def test_an_existing_out_file_needs_force(crm: Repo, args: list[str]):
+    (crm.root / "out.txt").write_text("mine\n")
+    refused(crm, [*args, "out.txt"], 2, "--out out.txt: exists; use --force to overwrite it")
+    r = crm.run(*args, "out.txt", "--force")
+    assert r.exit_code == 0, r.output
+    assert (crm.root / "out.txt").read_bytes() != b"mine\n"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_existing_out_table_needs_force(crm: Repo, fmt: str):
+    (crm.root / "tables").mkdir()
+    (crm.root / "tables" / f"deals.{fmt}").write_text("mine\n")
+    refused(crm, ["export", "--format", fmt, "--out", "tables"], 2,
+            f"--out tables: already has deals.{fmt}; use --force to overwrite the table files")
+
+
+# --------------------------------------------------- the repository's own state
+
+CHANGES = [
+    ["deal", "set", "acme-erp", "value=1"],
+    ["deal", "win", "acme-erp"],
+    ["deal", "lose", "acme-erp", "--reason", "budget"],
+    ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "1"],
+    ["log", "call", "acme-erp", "Intro"],
+]
+
+
+@pytest.mark.parametrize("args", [*CHANGES, ["deal", "advance", "acme-erp"],
+                                  ["quote", "acme-erp"]], ids=" ".join)
+def test_a_dirty_file_is_refused(crm: Repo, args: list[str]):
+    path = crm.root / DEAL_FILE
+    path.write_text(path.read_text() + "# my note\n")
+    refused(crm, args, 1, f"{DEAL_FILE}: has uncommitted changes; commit or discard them "
+                          f"first (git diff HEAD -- {DEAL_FILE})")
+
+
+@pytest.mark.parametrize("args", CHANGES, ids=" ".join)
+def test_a_held_index_lock_is_an_environment_error(crm: Repo, args: list[str]):
+    lock = crm.root / ".git" / "index.lock"
+    lock.write_text("")
+    refused(crm, args, 1, f"commit failed, nothing changed: fatal: Unable to create "
+                          f"'{lock}': File exists.")
+    assert lock.exists()  # git's lock is git's to remove
+
+
+@pytest.mark.parametrize("args", [*CHANGES, ["import", "csv", "deals.csv", "--kind", "deal"]],
+                         ids=" ".join)
+def test_salescli_lock_held_is_an_environment_error(crm: Repo, args: list[str],
+                                                     monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SALESCLI_LOCK_TIMEOUT", "0.1")
+    with RepoLock(crm.repo.git_dir, timeout=0):
+        refused(crm, args, 1, "another salescli command is changing this repository "
+                              f"({crm.repo.git_dir / 'salescli.lock'} held for 0.1s); "
+                              "try again when it ends")

@@ -1,0 +1,652 @@
+"""The record index (.git/salescli/index.sqlite) never gives a wrong answer.
+
+Every listing that reads through the index must print, byte for byte and with the same
+warnings, what `--no-cache` (the same code over an index built in memory from the files)
+prints, whatever happened to the files, to git and to the index file in between.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from click.testing import CliRunner
+from conftest import ACCOUNT, DEAL, Repo, git
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from salescli import index as index_mod
+from salescli.cli import cli
+from salescli.init import init_repository
+from salescli.repo import Repository
+
+QUERIES = (
+    ("deal", "list", "--status", "all", "--format", "json"),
+    ("account", "list", "--format", "json"),
+    ("lead", "list", "--format", "json"),
+    ("today", "--format", "json", "--on", "2026-06-01"),
+    ("stale", "--format", "json", "--on", "2026-06-01"),
+    ("sql", "SELECT * FROM deals ORDER BY id", "--format", "json"),
+)
+
+LEAD = """
+id: beta-oy
+company: Beta Oy
+source: website
+status: new
+owner: anna
+created: 2026-05-02
+"""
+
+
+def invoke(root: Path, *args: str) -> tuple:
+    """One in-process run: what a user sees (exit code, stdout, stderr, a crash)."""
+    result = CliRunner().invoke(cli, ["-C", str(root), *args])
+    crash = None
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        crash = f"{type(result.exception).__name__}: {result.exception}"
+    return result.exit_code, result.stdout, result.stderr, crash
+
+
+def index_file(root: Path) -> Path:
+    return root / ".git" / "salescli" / "index.sqlite"
+
+
+def assert_answers_agree(root: Path, queries: tuple = QUERIES) -> None:
+    for query in queries:
+        cached = invoke(root, *query)
+        fresh = invoke(root, *query, "--no-cache")
+        assert cached == fresh, f"{' '.join(query)}: the index answered differently"
+        assert fresh[3] is None, f"{' '.join(query)} crashed: {fresh[3]}"
+
+
+def assert_index_consistent(root: Path, kinds: tuple = index_mod.KINDS) -> None:
+    """The index file, as it is (no refresh), holds for `kinds` what the files say now."""
+    from salescli.tables import KIND_TABLES
+
+    def rows(con: sqlite3.Connection) -> dict:
+        out = {}
+        for kind in kinds:
+            for table in KIND_TABLES[kind]:
+                where = f" WHERE record_kind = '{kind}'" if table == "activities" else ""
+                out[kind, table] = sorted(
+                    (tuple(r) for r in con.execute(f'SELECT * FROM "{table}"{where}')),
+                    key=repr)
+            out[kind, "records"] = sorted(tuple(r) for r in con.execute(
+                "SELECT * FROM records WHERE kind = ?", (kind,)))
+        return out
+
+    with index_mod.Index.open(Repository(root), kinds, use_cache=False) as memory:
+        want = rows(memory.con)
+    con = sqlite3.connect(index_file(root))
+    try:
+        stored = {k: marshal_loads(con, f"stat:{k}") for k in kinds}
+        have = rows(con)
+    finally:
+        con.close()
+    for kind in kinds:
+        on_disk = index_mod.walk(str(root), kind)
+        assert set(stored[kind]) == set(on_disk), f"{kind}: stat entries != files"
+    assert have == want
+
+
+def tables_of(path: Path) -> dict:
+    """Every row of every table and the schema of an SQLite file."""
+    con = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        out = {n: sorted(con.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)
+               for n in names if n != "meta"}
+        out["sqlite_master"] = sorted(con.execute("SELECT * FROM sqlite_master").fetchall(),
+                                      key=repr)
+        out["user_version"] = con.execute("PRAGMA user_version").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def marshal_loads(con: sqlite3.Connection, key: str) -> dict:
+    import marshal
+
+    row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return {} if row is None else marshal.loads(row[0])
+
+
+def seed(root: Path) -> Repo:
+    init_repository(root, "default")
+    r = Repo(root)
+    r.write("accounts/2026-10/acme-oy.yaml", ACCOUNT)
+    r.write("deals/2026-10/acme-erp.yaml", DEAL)
+    r.write("deals/2026-03/gamma-crm.yaml", DEAL.replace("acme-erp", "gamma-crm")
+            .replace("stage: needs-analysis", "stage: proposal")
+            .replace("created: 2026-10-01", "created: 2026-03-02")
+            .replace("close_date: 2027-01-31", "close_date: 2026-05-10")
+            .replace("value: 48000.00\n", "")
+            + "items:\n  - {name: Work, quantity: 10, unit_price: 120.50}\n"
+            + "activities:\n  - {date: 2026-04-01, type: call, summary: Intro}\n")
+    r.write("leads/2026-05/beta-oy.yaml", LEAD)
+    r.commit("seed")
+    # a clone made long ago: every file's mtime is old, so no entry is racily clean
+    old = time.time_ns() - 86400 * 10**9 * 30
+    for path in root.glob("*/*/*.yaml"):
+        os.utime(path, ns=(old, old))
+    return r
+
+
+def same_size_edit(text: str, salt: int = 0) -> str:
+    """The text with one character of its title/name/company changed: same size."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        for key in ("title: ", "name: ", "company: "):
+            if line.startswith(key) and len(line) > len(key):
+                last = line[-1]
+                options = [c for c in "qwxz" if c != last]
+                lines[n] = line[:-1] + options[salt % len(options)]
+                return "\n".join(lines)
+    return text.replace("e", "x", 1) if "e" in text else text
+
+
+# ------------------------------------------------------------ coarse timestamps
+
+
+def _coarse(st: tuple) -> tuple:
+    size, ino, mtime, ctime = st[:4]
+    return (size, ino, mtime - mtime % 1_000_000_000, ctime - ctime % 1_000_000_000)
+
+
+def coarse_clock() -> mock._patch:
+    """A file system with one-second timestamps (ext3, HFS+, many network mounts): two
+    writes within the same second leave the same stat, so only the racily-clean logic
+    can tell them apart."""
+    real_walk, real_stat = index_mod.walk, index_mod._stat
+
+    def walk(root: str, kind: str) -> dict:
+        return {p: _coarse(s) for p, s in real_walk(root, kind).items()}
+
+    def stat(full: str):
+        s = real_stat(full)
+        return None if s is None else _coarse(s)
+
+    return mock.patch.multiple(index_mod, walk=walk, _stat=stat)
+
+
+# ------------------------------------------------------------ the state machine
+
+
+# NOSHRINK=1: report a failing sequence as found (shrinking one can take minutes)
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] if os.environ.get("NOSHRINK") \
+    else list(Phase)
+KIND_DIR = {"deal": "deals", "account": "accounts", "lead": "leads"}
+DEAL_SETS = ("value=1234", "value=99000.50", "close_date=2026-05-01",
+             "close_date=2027-03-31", "next_step.action=Call back",
+             "next_step.due=2026-05-20", "title=Renamed deal", "probability=55")
+
+
+class IndexMachine(RuleBasedStateMachine):
+    base: Path  # set by the test
+    count = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        IndexMachine.count += 1
+        self.root = self.base / f"ex{IndexMachine.count}"
+        self.r = seed(self.root)
+        self.patch = None
+
+    def teardown(self) -> None:
+        if self.patch is not None:
+            self.patch.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    @initialize(coarse=st.sampled_from([True, True, False]))
+    def clock(self, coarse: bool) -> None:
+        if coarse:
+            self.patch = coarse_clock()
+            self.patch.start()
+
+    # -- helpers
+    def files(self, kind: str) -> list[Path]:
+        return sorted(self.root.glob(f"{KIND_DIR[kind]}/*/*.yaml"))
+
+    def pick(self, kind: str, n: int) -> Path | None:
+        found = self.files(kind)
+        return found[n % len(found)] if found else None
+
+    def ids(self, kind: str, n: int) -> str:
+        p = self.pick(kind, n)
+        return p.stem if p else "nothing"
+
+    def run(self, *args: str) -> None:
+        out = invoke(self.root, *args)
+        assert out[3] is None, f"{' '.join(args)} crashed: {out[3]}"
+
+    def git(self, *args: str) -> None:
+        subprocess.run(["git", *args], cwd=self.root, capture_output=True)
+
+    # -- commands
+    @rule(n=st.integers(0, 3), value=st.sampled_from(["1000", "25000.50", "0"]),
+          close=st.sampled_from(["2026-05-15", "2026-07-01", "2027-01-31"]),
+          acc=st.integers(0, 9), no_commit=st.booleans())
+    def deal_add(self, n: int, value: str, close: str, acc: int, no_commit: bool) -> None:
+        extra = ("--no-commit",) if no_commit else ()
+        self.run("deal", "add", f"Deal number {n}", "--account", self.ids("account", acc),
+                 "--value", value, "--close-date", close, "--force", *extra)
+
+    @rule(n=st.integers(0, 9), assignment=st.sampled_from(DEAL_SETS), no_commit=st.booleans())
+    def deal_set(self, n: int, assignment: str, no_commit: bool) -> None:
+        extra = ("--no-commit",) if no_commit else ()
+        self.run("deal", "set", self.ids("deal", n), assignment, *extra)
+
+    @rule(n=st.integers(0, 9))
+    def deal_advance(self, n: int) -> None:
+        self.run("deal", "advance", self.ids("deal", n))
+
+    @rule(n=st.integers(0, 9), stage=st.sampled_from(["needs-analysis", "proposal"]))
+    def deal_move(self, n: int, stage: str) -> None:
+        self.run("deal", "move", self.ids("deal", n), stage, "--reason", "scope")
+
+    @rule(n=st.integers(0, 9), price=st.sampled_from(["100", "2500.25"]))
+    def deal_item_add(self, n: int, price: str) -> None:
+        self.run("deal", "item", "add", self.ids("deal", n), "--name", "Work",
+                 "--unit-price", price, "--quantity", "3")
+
+    @rule(n=st.integers(0, 9), won=st.booleans(), revisit=st.booleans())
+    def deal_close(self, n: int, won: bool, revisit: bool) -> None:
+        if won:
+            self.run("deal", "win", self.ids("deal", n))
+        else:
+            extra = ("--revisit", "2026-04-01") if revisit else ()
+            self.run("deal", "lose", self.ids("deal", n), "--reason", "price", *extra)
+
+    @rule(n=st.integers(0, 3))
+    def lead_add(self, n: int) -> None:
+        self.run("lead", "add", f"Lead Company {n}", "--contact", "Pia", "--force")
+
+    @rule(n=st.integers(0, 3))
+    def account_add(self, n: int) -> None:
+        self.run("account", "add", f"Account Company {n}", "--force")
+
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9))
+    def log_call(self, kind: str, n: int) -> None:
+        self.run("log", "call", f"{kind}:{self.ids(kind, n)}", "Called them",
+                 "--date", "2026-04-20")
+
+    # -- hand edits
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9),
+          how=st.sampled_from(["valid", "same-size", "invalid", "quoted-stage", "empty",
+                               "keep-mtime"]),
+          salt=st.integers(0, 3))
+    def hand_edit(self, kind: str, n: int, how: str, salt: int) -> None:
+        path = self.pick(kind, n)
+        if path is None:
+            return
+        text, old = path.read_text(), time.time_ns() - 86400 * 10**9 * 40
+        if how == "valid":
+            text = text.replace("\nowner: ", f"\nnotes: edited {salt}\nowner: ", 1)
+        elif how in ("same-size", "keep-mtime"):
+            text = same_size_edit(text, salt)
+        elif how == "invalid":
+            text = "id: [broken\n" + text
+        elif how == "quoted-stage":
+            text = text.replace("\nstage: ", '\n"stage": ', 1).replace(
+                '"stage": needs-analysis', '"stage": proposal')
+        else:
+            text = ""
+        path.write_text(text)
+        if how == "keep-mtime":  # as `cp -p`, `rsync -a`, `touch -r` leave it
+            os.utime(path, ns=(old, old))
+
+    @rule(n=st.integers(0, 9), salt=st.integers(0, 3), read_between=st.booleans(),
+          keep_mtime=st.booleans())
+    def edit_twice_fast(self, n: int, salt: int, read_between: bool, keep_mtime: bool) -> None:
+        """Two same-size edits within the same clock tick (a millisecond without the
+        index reading between them), the index possibly reading the file between them;
+        `keep_mtime`: with an old modification time, as `cp -p`, `rsync -a` or
+        `touch -r` leave a file."""
+        path = self.pick("deal", n)
+        if path is None:
+            return
+        text, old = path.read_text(), time.time_ns() - 86400 * 10**9 * 40
+        first, second = same_size_edit(text, salt), same_size_edit(text, salt + 1)
+        path.write_text(first)
+        if keep_mtime:
+            os.utime(path, ns=(old, old))
+        if read_between:
+            with index_mod.Index.open(Repository(self.root), ("deal",)):
+                pass
+        path.write_text(second)
+        if keep_mtime:
+            os.utime(path, ns=(old, old))
+
+    @rule(n=st.integers(0, 9), salt=st.integers(0, 3))
+    def copy_keeping_mtime(self, n: int, salt: int) -> None:
+        """`cp -p` twice over a record, the index reading between: same size, same
+        (old) mtime, only the change time moves, within one tick."""
+        self.edit_twice_fast(n, salt, read_between=True, keep_mtime=True)
+
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9))
+    def delete_file(self, kind: str, n: int) -> None:
+        path = self.pick(kind, n)
+        if path is not None:
+            path.unlink()
+
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9),
+          month=st.sampled_from(["2025-03", "2027-11"]), same_id=st.booleans())
+    def new_month_file(self, kind: str, n: int, month: str, same_id: bool) -> None:
+        """A record in a month folder that did not exist: a copy (duplicate ID) or new."""
+        path = self.pick(kind, n)
+        if path is None:
+            return
+        text, name = path.read_text(), path.stem
+        if not same_id:
+            text = text.replace(f"id: {name}\n", f"id: {name}-copy\n", 1)
+            name += "-copy"
+        target = self.root / KIND_DIR[kind] / month / f"{name}.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9),
+          back=st.integers(1, 3))
+    def checkout_old_file(self, kind: str, n: int, back: int) -> None:
+        path = self.pick(kind, n)
+        if path is not None:
+            self.git("checkout", f"HEAD~{back}", "--", str(path.relative_to(self.root)))
+
+    @rule()
+    def commit_all(self) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-qm", "hand edits")
+
+    @rule()
+    def reset_hard(self) -> None:
+        if len(self.r.git("log", "--format=%h").split()) > 2:
+            self.git("reset", "-q", "--hard", "HEAD~1")
+
+    @rule(pop=st.booleans())
+    def stash(self, pop: bool) -> None:
+        self.git("stash", "pop" if pop else "push", "-q", *(() if pop else ("-u",)))
+
+    @rule(branch=st.sampled_from(["main", "other"]))
+    def switch_branch(self, branch: str) -> None:
+        exists = subprocess.run(["git", "rev-parse", "--verify", "-q", branch],
+                                cwd=self.root, capture_output=True).returncode == 0
+        self.git("checkout", "-q", *(() if exists else ("-b",)), branch)
+
+    @rule(currency=st.sampled_from(["EUR", "USD"]))
+    def edit_settings(self, currency: str) -> None:
+        path = self.root / "salescli.yaml"
+        path.write_text(path.read_text().replace("\ncurrency: EUR", f"\ncurrency: {currency}")
+                        .replace("\ncurrency: USD", f"\ncurrency: {currency}"))
+
+    # -- the index file itself
+    # overwriting the middle of the file ("zeroed-tail") is test_damage_inside_the_file
+    @rule(how=st.sampled_from(["delete", "truncate", "garbage", "empty"]),
+          where=st.floats(0.05, 0.95))
+    def damage_index(self, how: str, where: float) -> None:
+        path = index_file(self.root)
+        if not path.exists():
+            return
+        size = path.stat().st_size
+        if how == "delete":
+            path.unlink()
+        elif how == "truncate":
+            os.truncate(path, int(size * where))
+        elif how == "garbage":
+            path.write_bytes(b"this is not a database\n" * 50)
+        else:
+            path.write_bytes(b"")
+
+    # -- the invariant
+    @invariant()
+    def index_answers_as_the_files(self) -> None:
+        assert_answers_agree(self.root)
+
+
+def test_index_state_machine(tmp_path: Path) -> None:
+    IndexMachine.base = tmp_path
+    run_state_machine_as_test(IndexMachine, settings=settings(
+        max_examples=25, stateful_step_count=12, deadline=None,
+        suppress_health_check=list(HealthCheck), phases=PHASES))
+
+
+
+# ------------------------------------------------------------ examples
+
+
+def test_one_second_clock_copy_keeping_mtime(repo: Repo) -> None:
+    """The state machine's first find: `cp -p` twice within one change-time tick of a
+    read, same size, old mtime; the index kept the first copy."""
+    seed_files = seed(repo.root / "x")
+    root = seed_files.root
+    path = root / "deals/2026-10/acme-erp.yaml"
+    old = time.time_ns() - 86400 * 10**9 * 40
+    with coarse_clock():
+        for salt in range(3):
+            time.sleep(1 - time.time() % 1 + 0.01)  # at the start of a second
+            text = path.read_text()
+            path.write_text(same_size_edit(text, salt))
+            os.utime(path, ns=(old, old))
+            assert invoke(root, *QUERIES[0])[0] == 0
+            path.write_text(same_size_edit(text, salt + 1))
+            os.utime(path, ns=(old, old))
+            assert_answers_agree(root, QUERIES[:1])
+
+
+@pytest.fixture
+def crm(tmp_path: Path) -> Path:
+    return seed(tmp_path / "crm").root
+
+
+def many_deals(root: Path, n: int = 40) -> None:
+    for i in range(n):
+        Repo(root).write(f"deals/2026-10/deal-{i:03d}.yaml",
+                         DEAL.replace("acme-erp", f"deal-{i:03d}"))
+
+
+@pytest.mark.parametrize("damage", ["truncate-half", "truncate-header", "garbage", "empty",
+                                    "zeroed-tail"])
+def test_damaged_index_is_rebuilt(crm: Path, damage: str) -> None:
+    many_deals(crm)
+    assert invoke(crm, *QUERIES[0])[0] == 0
+    path = index_file(crm)
+    size = path.stat().st_size
+    if damage == "truncate-half":
+        os.truncate(path, size // 2)
+    elif damage == "truncate-header":
+        os.truncate(path, 50)
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(size))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with open(path, "r+b") as fh:
+            fh.seek(size // 2)
+            fh.write(b"\0" * (size - size // 2))
+    Repo(crm).write("deals/2026-10/deal-001.yaml",
+                    DEAL.replace("acme-erp", "deal-001").replace("48000.00", "1.00"))
+    assert_answers_agree(crm)
+    assert_index_consistent(crm)
+
+
+def test_damage_inside_the_file(crm: Path) -> None:
+    """A page damaged inside the file passes Index.open (header, meta and the stat tables
+    read fine) and shows only when a query reaches it: that run answers from memory."""
+    many_deals(crm)
+    assert_answers_agree(crm)
+    path = index_file(crm)
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        fh.seek(int(size * 0.45))
+        fh.write(b"\xff" * 64)
+    assert_answers_agree(crm)
+
+
+@pytest.mark.parametrize("how", ["version", "user_version", "schema"])
+def test_index_of_another_version_is_rebuilt(crm: Path, how: str) -> None:
+    import marshal
+
+    assert invoke(crm, *QUERIES[0])[0] == 0
+    con = sqlite3.connect(index_file(crm), isolation_level=None)
+    if how == "version":
+        con.execute("UPDATE meta SET value = ? WHERE key = 'version'",
+                    (marshal.dumps(["0.0.1", index_mod.schema_sql()]),))
+    elif how == "user_version":
+        con.execute("PRAGMA user_version = 99")
+    else:
+        con.execute("DROP TABLE deals")
+        con.execute('CREATE TABLE deals (id TEXT, "value" REAL)')
+    con.close()
+    Repo(crm).write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "7.00"))
+    assert_answers_agree(crm)
+    assert_index_consistent(crm)
+
+
+def test_read_only_index_folder_still_answers(crm: Path) -> None:
+    """Not writable: answered in memory."""
+    if os.geteuid() == 0:
+        pytest.skip("root writes whatever the permissions say")
+    assert invoke(crm, *QUERIES[0])[0] == 0
+    folder = index_file(crm).parent
+    Repo(crm).write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "7.00"))
+    expected = invoke(crm, *QUERIES[0], "--no-cache")
+    folder.chmod(0o555)
+    index_file(crm).chmod(0o444)
+    try:
+        assert invoke(crm, *QUERIES[0]) == expected
+    finally:
+        folder.chmod(0o755)
+        index_file(crm).chmod(0o644)
+
+
+def test_processes_racing_on_a_stale_index(crm: Path) -> None:
+    many_deals(crm, 60)
+    assert invoke(crm, *QUERIES[0])[0] == 0
+    for i in range(60):  # every file changes
+        Repo(crm).write(f"deals/2026-10/deal-{i:03d}.yaml",
+                        DEAL.replace("acme-erp", f"deal-{i:03d}")
+                        .replace("48000.00", f"{1000 + i}.00"))
+    expected = invoke(crm, *QUERIES[0], "--no-cache")
+    procs = [subprocess.Popen([sys.executable, "-m", "salescli", "-C", str(crm), *QUERIES[0]],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert (p.returncode, out, err) == expected[:3]
+    assert_index_consistent(crm, ("deal",))
+    assert invoke(crm, *QUERIES[0]) == expected
+
+
+@pytest.mark.parametrize("lock", ["EXCLUSIVE", "IMMEDIATE"])
+def test_locked_index_answers_in_time(crm: Path, lock: str) -> None:
+    assert invoke(crm, *QUERIES[0])[0] == 0
+    Repo(crm).write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "7.00"))
+    expected = invoke(crm, *QUERIES[0], "--no-cache")
+    holder = sqlite3.connect(index_file(crm), isolation_level=None)
+    holder.execute(f"BEGIN {lock}")
+    try:
+        start = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "salescli", "-C", str(crm), *QUERIES[0]],
+                             capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - start
+        assert (out.returncode, out.stdout, out.stderr) == expected[:3]
+        assert took < index_mod.TIMEOUT + 5
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_answers_agree(crm, QUERIES[:1])
+    assert_index_consistent(crm, ("deal",))
+
+
+@pytest.mark.parametrize("query", [
+    "INSERT INTO deals (id) VALUES ('x')",
+    "DELETE FROM records",
+    "UPDATE deals SET value = 0",
+    "DROP TABLE deals",
+    "CREATE TABLE t (x)",
+    "ATTACH DATABASE 'other.db' AS other",
+    "PRAGMA user_version",
+    "PRAGMA writable_schema = ON",
+    "SELECT 1; SELECT 2",
+    "SELECT * FROM deals; DELETE FROM deals",
+    "VACUUM",
+    "VACUUM INTO 'copy.db'",
+])
+def test_sql_refuses_anything_but_reading(crm: Path, query: str) -> None:
+    assert invoke(crm, "sql", "SELECT 1")[0] == 0
+    before = tables_of(index_file(crm))
+    code, out, err, crash = invoke(crm, "sql", query)
+    assert (code, out, crash) == (2, "", None)
+    assert len(err.splitlines()) == 1 and err.startswith("Error: sql:"), err
+    assert tables_of(index_file(crm)) == before
+    assert not (crm / "copy.db").exists() and not (crm / "other.db").exists()
+    assert_answers_agree(crm, QUERIES[-1:])
+
+
+def test_sql_without_a_query_prints_the_schema(crm: Path) -> None:
+    code, out, err, _ = invoke(crm, "sql")
+    assert code == 0 and err == ""
+    for table in ("accounts", "contacts", "leads", "deals", "items", "activities", "records"):
+        assert f'CREATE TABLE "{table}"' in out or f"CREATE TABLE {table}" in out
+    assert "meta" not in out
+    assert invoke(crm, "sql", "--no-cache") == (code, out, err, None)
+
+
+def test_sql_sees_an_uncommitted_hand_edit_at_once(crm: Path) -> None:
+    query = ("sql", "SELECT title, value FROM deals WHERE id = 'acme-erp'", "--format", "csv")
+    assert invoke(crm, *query)[1].splitlines()[1] == "Order-processing automation,48000.0"
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("Order-processing automation", "Hand edited")
+                    .replace("48000.00", "12.50"))
+    assert invoke(crm, *query)[1].splitlines()[1] == "Hand edited,12.5"
+
+
+# ------------------------------------------------------------ issue 13's regression
+
+
+def quoted_and_plain(root: Path) -> tuple[str, str]:
+    path = root / "deals/2026-10/acme-erp.yaml"
+    text = path.read_text()
+    return (text.replace("stage: needs-analysis", '"stage": proposal'),
+            text.replace("stage: needs-analysis", "stage: proposal"))
+
+
+def test_quoted_stage_key_counts_in_deal_list(crm: Path) -> None:
+    quoted, _ = quoted_and_plain(crm)
+    (crm / "deals/2026-10/acme-erp.yaml").write_text(quoted)
+    assert_answers_agree(crm, QUERIES[:1])
+    deals = {d["id"]: d for d in json.loads(invoke(crm, *QUERIES[0])[1])}
+    assert deals["acme-erp"]["stage"] == "proposal"
+    rows = json.loads(invoke(crm, "deal", "list", "--stage", "proposal",
+                             "--format", "json")[1])
+    assert "acme-erp" in [d["id"] for d in rows]
+
+
+@pytest.mark.parametrize("report", ["funnel", "forecast"])
+def test_quoted_stage_key_counts_in_reports(crm: Path, report: str) -> None:
+    """A committed hand edit `"stage": proposal` reports exactly as `stage: proposal`."""
+    quoted, plain = quoted_and_plain(crm)
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    answers = []
+    for text in (plain, quoted):
+        path.write_text(text)
+        git(crm, "commit", "-qam", "hand edit")
+        answers.append(invoke(crm, "report", report, "--format", "json",
+                              "--as-of", "2027-06-30", "--since", "2026-01-01", "--no-cache"))
+        git(crm, "reset", "-q", "--hard", "HEAD~1")
+    assert answers[0][0] == 0
+    assert answers[1] == answers[0]
