@@ -91,6 +91,21 @@ class Session(Change):
             raise self._cannot(record, p) from None
         return self._replace(record, text)
 
+    def append(self, record: Loaded, key: str, item: dict[str, Any],
+               mutate: Callable[[Any], None]) -> Loaded:
+        """Append `item` (plain values) to the record's block list `key`, spliced into
+        the text; where splicing cannot, `mutate` makes the change on the round-trip
+        tree, as `update` does."""
+        from salescli.yamlio import append_item
+
+        try:
+            text = append_item(record.text, key, item)
+        except YamlProblem as p:
+            raise self._cannot(record, p) from None
+        if text is None:
+            return self.update(record, mutate)
+        return self._replace(record, text)
+
     def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
         """Set (dotted) fields: the new values spliced in, every other byte kept."""
         from salescli.yamlio import set_values

@@ -322,3 +322,10 @@ def test_free_mail_domains_are_not_duplicates(filled: Repo):
         filled.write(f"leads/2026-11/p{n}.yaml", f"id: p{n}\ncompany: P{n}\ncreated: 2026-11-01\n"
                      f"contact: {{name: P, email: p{n}@gmail.com}}\n")
     assert check_lines(filled) == (0, [])
+
+
+def test_common_currencies_are_iso_codes_babel_knows():
+    # the codes checked without babel are a subset of the list babel checks the rest by
+    from salescli.check import COMMON_CURRENCIES, iso_currencies
+
+    assert COMMON_CURRENCIES <= iso_currencies()

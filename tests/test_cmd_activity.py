@@ -109,3 +109,29 @@ def test_today_lists_what_needs_attention(crm: Repo):
 
 def test_today_on_a_quiet_day(crm: Repo):
     assert crm.run("today", "--on", "2026-10-05").stdout.strip() == "(none)"
+
+
+def test_a_second_activity_is_spliced_in_without_ruamel(crm: Repo):
+    import subprocess
+    import sys
+
+    path = crm.root / "deals/2026-11/fresh.yaml"
+    assert crm.run("log", "call", "fresh", "First", "--date", "2026-11-05").exit_code == 0
+    before = path.read_text()
+    code = ("import sys; from salescli.cli import main; sys.argv = ['salescli', '-C', "
+            f"{str(crm.root)!r}, 'log', 'meeting', 'fresh', 'Second', '--with', 'matti', "
+            "'--went-well', 'Clear agenda', '--date', '2026-11-06']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in sys.modules if m.startswith('ruamel')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert path.read_text() == before + (
+        "  - date: 2026-11-06\n"
+        "    type: meeting\n"
+        "    summary: Second\n"
+        "    status: held\n"
+        "    with: [matti]\n"
+        "    evaluation: {went_well: Clear agenda}\n"
+        "    owner: anna\n")
+    assert crm.run("check").exit_code == 0

@@ -255,3 +255,127 @@ def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypat
     assert filled.git("log", "-1", "--format=%s").strip() == "theirs"
     assert filled.snapshot() == files and filled.status() == ""
     assert filled.git("for-each-ref", "refs/salescli").strip() == ""
+
+
+def test_stale_temp_files_are_found_in_changed_folders_only(filled: Repo, monkeypatch):
+    # a folder is listed again only when its ctime changed: any new file changes it
+    import time
+
+    from salescli import gitio
+    from salescli.gitio import remove_stale_temps
+
+    later = time.time_ns() + 10_000_000_000  # every folder's change is old: recorded
+    monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
+    root, git_dir = filled.root, filled.root / ".git"
+    state = git_dir / "salescli" / "temps.scanned"
+    assert remove_stale_temps(root, git_dir) == []
+    assert "deals/2026-10" in state.read_text()
+    os.utime(root / "deals/2026-10", ns=(0, 0))  # mtime can be set back; ctime cannot
+    stale = [root / "deals/2026-10/.acme-erp.yaml.ab12cd34.tmp",
+             root / "deals/.x.yaml.ab12cd34.tmp", root / "deals/2027-01/.y.yaml.ab12cd34.tmp"]
+    (root / "deals/2027-01").mkdir()  # a new folder: its parent changed
+    for path in stale:
+        path.write_text("half\n")
+    os.utime(root / "deals/2026-10", ns=(0, 0))
+    assert sorted(remove_stale_temps(root, git_dir)) == sorted(stale)
+    assert not any(p.exists() for p in stale)
+    # a damaged record is only a cache: every folder is listed
+    stale[0].write_text("half\n")
+    state.write_bytes(b"\xff\x00garbage\n12 x\n")
+    assert remove_stale_temps(root, git_dir) == [stale[0]]
+    state.unlink()
+    stale[0].write_text("half\n")
+    assert remove_stale_temps(root, git_dir) == [stale[0]]
+
+
+def test_folders_are_recorded_clean_only_when_their_change_is_old(filled: Repo, monkeypatch):
+    import time
+
+    from salescli import gitio
+
+    root, git_dir = filled.root, filled.root / ".git"
+    state = git_dir / "salescli" / "temps.scanned"
+    gitio.remove_stale_temps(root, git_dir)
+    # just changed (a coarse clock could give the next change the same time): recorded
+    # without a stamp, to be listed again
+    assert "0 0 deals/2026-10\n" in state.read_text()
+    later = time.time_ns() + 10_000_000_000
+    monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
+    gitio.remove_stale_temps(root, git_dir)
+    recorded = {line.split(" ", 2)[2] for line in state.read_text().splitlines()}
+    assert {"deals", "deals/2026-10", "accounts"} <= recorded
+
+
+def test_a_recently_changed_folder_is_listed_while_its_parent_is_unchanged(filled: Repo,
+                                                                          monkeypatch):
+    import time
+
+    from salescli import gitio
+
+    root, git_dir = filled.root, filled.root / ".git"
+    real = time.time_ns
+    monkeypatch.setattr(gitio.time, "time_ns", lambda: real() + 10_000_000_000)
+    gitio.remove_stale_temps(root, git_dir)  # every folder recorded clean
+    monkeypatch.setattr(gitio.time, "time_ns", real)
+    for name in (".a.yaml.ab12cd34.tmp", ".b.yaml.ab12cd34.tmp"):
+        stale = root / "deals/2026-10" / name
+        stale.write_text("half\n")  # the month folder changes; `deals` does not
+        assert gitio.remove_stale_temps(root, git_dir) == [stale]
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_dead_processs_commit_ref_is_swept_loose_or_packed(filled: Repo, packed: bool):
+    # a command asks git for refs/salescli/commit-* only when the ref store may hold one
+    from salescli.gitio import _may_hold_commit_refs
+
+    git_dir = filled.root / ".git"
+    assert not _may_hold_commit_refs(git_dir)
+    filled.git("update-ref", "refs/salescli/import", filled.head())  # not a commit ref
+    assert not _may_hold_commit_refs(git_dir)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    filled.git("update-ref", f"refs/salescli/commit-{dead.pid}", filled.head())
+    if packed:
+        filled.git("pack-refs", "--all")
+        assert not list((git_dir / "refs/salescli").glob("commit-*"))
+    assert _may_hold_commit_refs(git_dir)
+    assert filled.run("deal", "set", "acme-erp", "value=5").exit_code == 0
+    assert filled.git("for-each-ref", "--format=%(refname)", "refs/salescli/").split() == [
+        "refs/salescli/import"]
+
+
+def test_maintenance_is_left_to_git_when_it_may_have_work(filled: Repo, monkeypatch):
+    from salescli import gitio
+    from salescli.gitio import _maintenance_due, git_vars
+
+    root, git_dir = filled.root, filled.root / ".git"
+    assert not _maintenance_due(git_dir, git_vars(root))
+    loose = git_dir / "objects" / "17"
+    loose.mkdir(exist_ok=True)
+    for n in range(14):  # half of gc.auto's 6700 / 256, in git's own estimate
+        (loose / f"{n:038x}").write_bytes(b"")
+    assert _maintenance_due(git_dir, git_vars(root))
+    for path in loose.iterdir():
+        path.unlink()
+    (loose / f"{0:038x}").write_bytes(b"")
+    assert not _maintenance_due(git_dir, git_vars(root))
+    for key, value in (("gc.auto", "256"), ("gc.auto", "7k"),
+                       ("maintenance.strategy", "incremental")):
+        filled.git("config", key, value)
+        assert _maintenance_due(git_dir, git_vars(root)), key
+        filled.git("config", "--unset", key)
+    (loose / f"{0:038x}").unlink()
+    # due: the command runs `git maintenance run --auto`; not due: no process at all
+    ran = []
+    real = gitio.git
+
+    def spy(cwd, *args, **kw):
+        ran.append(args[0])
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "git", spy)
+    assert filled.run("deal", "set", "acme-erp", "value=5").exit_code == 0
+    assert "maintenance" not in ran
+    filled.git("config", "maintenance.auto", "true")
+    assert filled.run("deal", "set", "acme-erp", "value=6").exit_code == 0
+    assert "maintenance" in ran

@@ -279,6 +279,8 @@ def test_an_interrupt_after_the_commit_landed_keeps_it(filled: Repo, hooked: boo
     # returning): the commit stands and the files hold what it committed
     from salescli import gitio
 
+    # configured maintenance is left to git to decide: it runs after HEAD moved
+    filled.git("config", "maintenance.auto", "true")
     if hooked:  # a hook makes salescli commit through `git commit`
         hook = filled.root / ".git/hooks/pre-commit"
         hook.write_text("#!/bin/sh\nexit 0\n")

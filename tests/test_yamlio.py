@@ -321,3 +321,82 @@ def test_set_values(text: str, changes: dict, expected: str):
     from salescli.yamlio import set_values
 
     assert set_values(text, changes, key_order("deal")) == expected
+
+
+def test_unprintable_classes_are_the_complement_of_printable():
+    # the two classes are spelled as the few bad ranges (cheap to compile); they must
+    # hold exactly what the negated _PRINTABLE class holds, on every code point
+    import re
+
+    from salescli.yamlio import _BLOCK_BAD, _PRINTABLE, _UNPRINTABLE
+
+    negated = re.compile(f"[^{_PRINTABLE}]")
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in _UNPRINTABLE.finditer(text)] == \
+        [m.start() for m in negated.finditer(text)]
+    assert [m.start() for m in _BLOCK_BAD.finditer(text)] == \
+        [m.start() for m in negated.finditer(text) if m.start() != 10]
+
+
+APPEND_BASE = (
+    "id: d\n"
+    "activities:\n"
+    "  - date: 2026-10-01   # first\n"
+    "    type: call\n"
+    "    summary: |\n"
+    "      two\n"
+    "      lines\n"
+    "  # a comment after the last item\n"
+    "notes: x\n"
+)
+
+
+def test_append_item_splices_a_block_item_after_the_last_one():
+    from salescli.yamlio import append_item
+
+    item = {"date": dt.date(2026, 11, 5), "type": "meeting", "summary": "a: b, 'q'",
+            "with": ["matti", "liisa"], "evaluation": {"went_well": "Clear", "improve": "x"},
+            "outcome": None}
+    out = append_item(APPEND_BASE, "activities", item)
+    assert out == APPEND_BASE.replace("      lines\n", (
+        "      lines\n"
+        "  - date: 2026-11-05\n"
+        "    type: meeting\n"
+        "    summary: 'a: b, ''q'''\n"
+        "    with: [matti, liisa]\n"
+        "    evaluation: {went_well: Clear, improve: x}\n"
+        "    outcome:\n"))
+    crlf = APPEND_BASE.replace("\n", "\r\n")
+    assert append_item(crlf, "activities", item) == out.replace("\n", "\r\n")
+    # text that no style of one line holds as plain: escaped, and read back exactly
+    odd = append_item(APPEND_BASE, "activities", {"summary": "tab\there \x85 010"})
+    assert load_fast(odd)["activities"][-1] == {"summary": "tab\there \x85 010"}
+
+
+@pytest.mark.parametrize("text", [
+    "id: d\n",                                   # no list yet: the round trip makes it
+    "id: d\nactivities: []\n",
+    "id: d\nactivities: [{date: 2026-10-01}]\n",  # a flow list
+    "id: d\nactivities:\n  - x\n",                # items that are not mappings
+    "id: d\nactivities:\n  -\n    date: 2026-10-01\n",
+])
+def test_append_item_leaves_what_it_cannot_splice_to_the_round_trip(text: str):
+    from salescli.yamlio import append_item
+
+    assert append_item(text, "activities", {"summary": "x"}) is None
+
+
+def test_pyyaml_reader_class_takes_the_cheap_spelling_of_the_same_set():
+    import re
+    import subprocess
+    import sys
+
+    from salescli.yamlio import _PYYAML_NON_PRINTABLE, _PYYAML_NON_PRINTABLE_FAST
+
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE_FAST, text)] == \
+        [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE, text)]
+    code = ("import salescli.yamlio as y; y._fast(); import yaml.reader as r; "
+            "print(r.Reader.NON_PRINTABLE.pattern == y._PYYAML_NON_PRINTABLE_FAST)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr

@@ -72,7 +72,6 @@ def _log_command(activity_type: str) -> click.Command:
                 no_commit: bool) -> None:
         from salescli.edit import default_owner, today
         from salescli.ids import check_id
-        from salescli.yamlio import block, flow, inline
 
         repo = get_repo(ctx)
         kind, record_id = resolve_target(repo, target)
@@ -89,28 +88,31 @@ def _log_command(activity_type: str) -> click.Command:
         if with_:
             activity["with"] = [check_id(c, "contact") for c in with_]
         if went_well or improve:
-            activity["evaluation"] = flow({k: v for k, v in
-                                           (("went_well", went_well), ("improve", improve)) if v})
+            activity["evaluation"] = {k: v for k, v in
+                                      (("went_well", went_well), ("improve", improve)) if v}
         owner = default_owner(repo)
         if owner:
             activity["owner"] = owner
-        if "with" in activity:
-            activity["with"] = inline(activity["with"])
         with session(ctx, kind, record_id, "log", date, message, no_commit,
                      summary=f"{activity_type}: {summary}"[:72]) as s:
             record = s.load(kind, record_id)
 
-            def append(data: Any) -> None:
+            def append(data: Any) -> None:  # where the text cannot simply take the item
                 from ruamel.yaml.comments import CommentedSeq
 
                 from salescli.model import key_order
-                from salescli.yamlio import set_in
+                from salescli.yamlio import block, flow, inline, set_in
 
+                styled = dict(activity)  # `with` and `evaluation` written inline
+                if "with" in styled:
+                    styled["with"] = inline(styled["with"])
+                if "evaluation" in styled:
+                    styled["evaluation"] = flow(styled["evaluation"])
                 if not data.get("activities"):
                     set_in(data, "activities", CommentedSeq(), key_order(kind))
-                data["activities"].append(block(activity))
+                data["activities"].append(block(styled))
 
-            s.update(record, append)
+            s.append(record, "activities", activity, append)
         done(s, f"Logged {activity_type} on {kind} {record_id}")
 
     log_cmd.help = f"""Log a {activity_type} on a deal, lead or account (TARGET is its ID,

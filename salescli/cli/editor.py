@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import click
 
@@ -54,6 +53,8 @@ def make_edit_command(kind: str) -> click.Command:
             with open(path, encoding="utf-8", newline="") as fh:
                 original = fh.read()
             shown = original
+            import tempfile  # here: every command that registers `edit` loads this module
+
             with tempfile.TemporaryDirectory(prefix="salescli-") as tmp:
                 scratch = os.path.join(tmp, f"{record_id}.yaml")
                 for _round in range(MAX_ROUNDS):
