@@ -12,6 +12,11 @@ warm OS file cache:
 - `check` cold (`--no-cache`; budget 2.5 s) and warm (nothing changed since the last
   run; budget 0.5 s);
 - `salescli --help` (budget 0.15 s);
+- on a clone with a few uncommitted hand edits, each everyday read command (`today`,
+  `stale`, `deal list`, `deal show`, `account list`, `lead list`, `report forecast`,
+  `report funnel`, `check --staged` with one record staged) in alternation with `git
+  status` (budget 1.5 x), and the first command after a clone, which builds the record
+  index (budget: the cold check's 2.5 s) (bench_reads.py);
 - on a clone, in alternation within each round: `git status`, `git commit -q -m x --
   FILE` of a hand-edited deal, and the mutating commands `deal set`, `deal advance`
   and `log call` with their commits, each against that git commit (budget 1.0 x).
@@ -38,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_check import HELP_RUNS, git_env, run  # noqa: E402
 from bench_history import blob_list, prepare, salescli, timed  # noqa: E402
+from bench_reads import BUDGET as READ_BUDGET  # noqa: E402
+from bench_reads import read_times  # noqa: E402
 
 GIT_STATUS = "git status"
 GIT_COMMIT = "git commit -- FILE"
@@ -138,6 +145,13 @@ def main() -> None:
     rows.append(Row("check warm", timed(check, root, runs), seconds=0.5))
     rows.append(Row("--help", timed([*cli, "--help"], root, HELP_RUNS), seconds=0.15))
 
+    reads = read_times(cli, root, max(runs, 5))
+    rows.append(Row("git status (reads)", [t for _, _, git in reads for t in git]))
+    for name, times, git in reads:
+        if git:
+            rows.append(Row(name, times, ref="git status (reads)", ratio=READ_BUDGET))
+        else:  # building the record index from nothing: the cold check budget
+            rows.append(Row(name, times, seconds=2.5))
     writes = time_writes(cli, root, max(runs, 5))
     rows.append(Row(GIT_STATUS, writes[GIT_STATUS]))
     rows.append(Row(GIT_COMMIT, writes[GIT_COMMIT]))

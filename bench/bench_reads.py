@@ -48,8 +48,10 @@ def alternate(cmd: list[str], root: Path, runs: int) -> tuple[list[float], list[
     return mine, git
 
 
-def read_rows(cli: list[str], demo: Path, runs: int) -> list[tuple[str, float, float]]:
-    """(name, command median, git status median) of each everyday read command."""
+def read_times(cli: list[str], demo: Path, runs: int
+               ) -> list[tuple[str, list[float], list[float]]]:
+    """(name, its times, git status times measured in alternation with it) of each
+    everyday read command; the first command after a clone has no git times."""
     clone = demo.parent / f"{demo.name}-reads"
     shutil.rmtree(clone, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", "--local", str(demo), str(clone)], check=True)
@@ -66,28 +68,31 @@ def read_rows(cli: list[str], demo: Path, runs: int) -> list[tuple[str, float, f
             "lead list": ["lead", "list"], "report forecast": ["report", "forecast"],
             "report funnel": ["report", "funnel"],
         }
-        rows = [("first command after clone", cold, float("nan"))]
+        rows: list[tuple[str, list[float], list[float]]] = [
+            ("first command after clone", [cold], [])]
         for name, args in commands.items():
             _time([*cli, *args], clone)  # brings the index and caches up to date
             mine, git = alternate([*cli, *args], clone, runs)
-            rows.append((name, statistics.median(mine), statistics.median(git)))
+            rows.append((name, mine, git))
         subprocess.run(["git", "add", "--", str(deals[0].relative_to(clone))], cwd=clone,
                        check=True)
         check = [*cli, "check", "--staged", "--quiet"]
         _time(check, clone)
         mine, git = alternate(check, clone, runs)
-        rows.append(("check --staged", statistics.median(mine), statistics.median(git)))
+        rows.append(("check --staged", mine, git))
         return rows
     finally:
         shutil.rmtree(clone, ignore_errors=True)
 
 
-def print_rows(rows: list[tuple[str, float, float]]) -> None:
+def print_rows(rows: list[tuple[str, list[float], list[float]]]) -> None:
     print(f"{'':<26}{'median':>9}{'git status':>12}{'ratio':>8}{'budget':>8}")
-    for name, mine, git in rows:
-        if git != git:  # the cold build has an absolute budget
+    for name, times, git_times in rows:
+        mine = statistics.median(times)
+        if not git_times:  # the cold build has an absolute budget
             print(f"{name:<26}{mine:9.3f}{'':>12}{mine / 2.5:8.2f}{'2.5 s':>8}")
         else:
+            git = statistics.median(git_times)
             print(f"{name:<26}{mine:9.3f}{git:12.3f}{mine / git:8.2f}{BUDGET:7.1f}x")
 
 
@@ -95,7 +100,7 @@ def main() -> None:
     args, root, _ = prepare(__doc__.splitlines()[0])
     print(f"repository: {root} ({args.deals} deals), {args.runs} runs each, alternating "
           "with git status")
-    print_rows(read_rows(salescli(), root, args.runs))
+    print_rows(read_times(salescli(), root, args.runs))
 
 
 if __name__ == "__main__":
