@@ -57,6 +57,10 @@ _INTERNAL = (
     "CREATE INDEX records_kind ON records (kind, id)",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
     "CREATE INDEX deals_status ON deals (status, close_date)",
+    # listings and look-ups go by file: in path order, joined to `records` by path
+    "CREATE INDEX accounts_path ON accounts (path)",
+    "CREATE INDEX leads_path ON leads (path)",
+    "CREATE INDEX deals_path ON deals (path)",
 )
 
 

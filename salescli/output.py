@@ -73,6 +73,8 @@ def dumps_json(payload: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    if type(value) is str:  # most cells: first, and cheapest
+        return value
     if value is None:
         return ""
     if isinstance(value, list | tuple):
@@ -140,18 +142,20 @@ def aligned(headers: Sequence[str], table: Sequence[Sequence[str]],
     """
     cells = [[c.strip() for c in row] for row in table]
     # a header gets two spaces of room, as tabulate's MIN_PADDING gives it
-    widths = [max(len(h) + 2, *(len(row[i]) for row in cells)) if cells else len(h) + 2
-              for i, h in enumerate(headers)]
+    columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
+    widths = [max(len(h) + 2, max(map(len, column), default=0))
+              for h, column in zip(headers, columns, strict=True)]
+    # one format per line: str.format pads every cell in C
     if markdown:
-        def line(row: Sequence[str]) -> str:
-            return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) \
-                + " |"
+        pattern = "| " + " | ".join(f"{{:<{w}}}" for w in widths) + " |"
         rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+        lines = [pattern.format(*headers), rule, *(pattern.format(*row) for row in cells)]
     else:
-        def line(row: Sequence[str]) -> str:
-            return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        pattern = "  ".join(f"{{:<{w}}}" for w in widths)
         rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), rule, *map(line, cells)])
+        lines = [pattern.format(*headers).rstrip(), rule,
+                 *(pattern.format(*row).rstrip() for row in cells)]
+    return "\n".join(lines)
 
 
 def render_fields(pairs: Sequence[tuple[str, Any]], fmt: str) -> str:

@@ -81,13 +81,12 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
       salescli account list --industry wholesale --format csv
     """
     repo = get_repo(ctx)
+    tagged = "EXISTS (SELECT 1 FROM records r2, json_each(r2.json, '$.tags') " \
+        "WHERE r2.path = t.path AND value = ?)"
     found = listing(
-        repo, "account", no_cache,
-        "SELECT a.*, r.json, (SELECT count(*) FROM contacts c WHERE c.account_id = a.id)"
-        " AS contacts FROM accounts a JOIN records r ON r.path = a.path",
-        (("a.owner", owner), ("a.industry", industry), ("a.region", region)), "a.path",
-        ["EXISTS (SELECT 1 FROM json_each(r.json, '$.tags') WHERE value = ?)"] if tag else [],
-        [tag] if tag else [])
+        repo, "account", no_cache, (("owner", owner), ("industry", industry), ("region", region)),
+        "t.path", [tagged] if tag else [], [tag] if tag else [], json=fmt == "json",
+        columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts")
     rows = [{k: a[k] for k in ("id", "name", "business_id", "domain", "industry", "owner",
                                "contacts")} for a in found]
     columns = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")

@@ -152,10 +152,11 @@ _DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.sour
   (SELECT max(a.date) FROM activities a WHERE a.record_kind = 'deal' AND a.record_id = d.id
    AND (a.status IS NULL OR a.status != 'booked')) AS touched
 FROM deals d {where} ORDER BY d.path"""
-_LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created,
-  EXISTS (SELECT 1 FROM activities a WHERE a.record_kind = 'lead' AND a.record_id = x.id)
-  AS active
-FROM leads x ORDER BY x.path"""
+# the leads the first-contact SLA can concern: new, and never contacted
+_LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
+WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
+  WHERE a.record_kind = 'lead' AND a.record_id = x.id)
+ORDER BY x.path"""
 _DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
 
 
@@ -244,7 +245,7 @@ def today_rows(repo: Any, on: dt.date, no_cache: bool = False) -> list[dict]:
     sla = config.sla_days
     for lead in leads:
         created = dt.date.fromisoformat(lead["created"])
-        if lead["status"] == "new" and not lead["active"] and (on - created).days > sla:
+        if (on - created).days > sla:
             add("lead-sla", "lead", lead, lead["company"], created,
                 f"not contacted within {sla} days")
     order = ["overdue", "due", "stale", "close-date-passed", "untouched", "revisit", "lead-sla"]

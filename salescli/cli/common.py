@@ -234,17 +234,22 @@ def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> 
     return index
 
 
-def listing(repo: Any, kind: str, no_cache: bool, select: str,
-            filters: Sequence[tuple[str, Any]], order: str, where: Sequence[str] = (),
-            params: Sequence[Any] = ()) -> list[Any]:
-    """The rows of a listing from the record index: `select` (its FROM and JOINs) with
-    `column = value` for each filter given a value, and the `where` clauses."""
+def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, Any]],
+            order: str, where: Sequence[str] = (), params: Sequence[Any] = (),
+            json: bool = False, columns: str = "") -> list[Any]:
+    """The rows of a listing from the record index: the kind's table as `t` (plus
+    `columns`), with `t.column = value` for each filter given a value and the `where`
+    clauses; with `json`, each record's JSON too (only JSON output needs it)."""
+    from salescli.repo import KIND_DIRS
+
     clauses, values = list(where), list(params)
     for column, value in filters:
         if value:
-            clauses.append(f"{column} = ?")
+            clauses.append(f"t.{column} = ?")
             values.append(value)
-    sql = select + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
+    sql = f"SELECT t.*{columns}" + (", r.json" if json else "") + \
+        f' FROM "{KIND_DIRS[kind]}" t' + (" JOIN records r ON r.path = t.path" if json else "") \
+        + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
     with records_index(repo, (kind,), no_cache) as index:
         return index.query(sql, values)
 

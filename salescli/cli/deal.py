@@ -123,11 +123,10 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
     """
     repo = get_repo(ctx)
     found = listing(
-        repo, "deal", no_cache, "SELECT d.*, r.json FROM deals d JOIN records r ON r.path = d.path",
-        (("d.status", None if status == "all" else status), ("d.stage", stage),
-         ("d.owner", owner), ("d.account_id", account_id), ("d.pipeline", pipeline),
-         ("d.source", source)),
-        "d.close_date IS NULL, coalesce(d.close_date, d.created), d.id")
+        repo, "deal", no_cache,
+        (("status", None if status == "all" else status), ("stage", stage), ("owner", owner),
+         ("account_id", account_id), ("pipeline", pipeline), ("source", source)),
+        "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id", json=fmt == "json")
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
              "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}

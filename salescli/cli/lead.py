@@ -73,9 +73,8 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     """
     repo = get_repo(ctx)
     found = listing(repo, "lead", no_cache,
-                    "SELECT x.*, r.json FROM leads x JOIN records r ON r.path = x.path",
-                    (("x.status", None if status == "all" else status), ("x.source", source),
-                     ("x.owner", owner)), "x.path")
+                    (("status", None if status == "all" else status), ("source", source),
+                     ("owner", owner)), "t.path", json=fmt == "json")
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
