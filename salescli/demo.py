@@ -27,6 +27,7 @@ from typing import Any
 
 from salescli.commitmsg import commit_message
 from salescli.errors import SalescliError, UsageError
+from salescli.rules import BUYER_ROLES as BUYERS  # the roles that decide
 
 DAYS = 730  # the history spans the two years before `end`
 BRANCH = "refs/heads/main"
@@ -90,7 +91,7 @@ LAST = ("Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläin
         "Heinonen", "Niemi", "Heikkilä", "Kinnunen", "Salonen", "Turunen", "Salo", "Laitinen",
         "Tuominen", "Rantanen", "Karjalainen", "Jokinen", "Mattila", "Savolainen", "Lindqvist",
         "Andersson", "Nyström", "Berg", "Holm", "Ström")
-BUYERS = ("economic-buyer", "decision-maker")
+
 TITLES = {
     "economic-buyer": ("CEO", "CFO", "Managing Director", "COO"),
     "decision-maker": ("Head of Operations", "IT Director", "VP Sales", "Plant Manager"),

@@ -441,10 +441,8 @@ def _write_temps_state(path: Path, record: dict[str, tuple[int, int]]) -> None:
     """Replace the record in one rename; a failure leaves the old one or none (a cache)."""
     try:
         path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}")
-        tmp.write_text("".join(f"{c} {i} {rel}\n" for rel, (c, i) in sorted(record.items())),
-                       "utf-8")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{c} {i} {rel}\n" for rel, (c, i) in sorted(record.items())))
     except OSError:
         pass
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import marshal
-import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -631,13 +630,12 @@ def _load_cache(path: Path, *keys: str) -> dict | None:
 
 
 def _save_cache(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(exist_ok=True)
-        tmp.write_bytes(marshal.dumps(data))
-        os.replace(tmp, path)
+        with gitio.atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(data))
     except OSError:  # a cache that cannot be written only costs time next run
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def _pack(timelines: list[Timeline]) -> list[tuple]:
