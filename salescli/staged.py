@@ -178,6 +178,27 @@ _UNKNOWN = object()  # a fact not kept (a file changed this instant): equal to n
 
 
 def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
+    from salescli.repo import PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+    entries = snap.entries
+    last_path = cache_path.with_name(cache_path.name + ".last")
+    config: list[tuple[str, str]] = [("settings", SETTINGS_FILE)]
+    if PRODUCTS_FILE in entries:
+        config.append(("products", PRODUCTS_FILE))
+    config += [("pipeline", rel) for rel in snap.listed(PIPELINES_DIR)[1]]
+    config_key = [entries.get(rel) for _, rel in config]
+    if any(e is not None and e[1] is None for e in config_key):
+        use_cache = False  # a configuration file changed this instant: keep nothing
+    last = _load(last_path, "entries") if use_cache else {}
+    if last.get("config") == config_key and last["entries"] == entries:
+        # nothing changed since the last run (a commit tried again): its answer
+        return sorted({*(Diagnostic(*d) for d in last["out"]), *snap.extra()})
+    return _check_changed(snap, cache_path, use_cache, config, config_key, last)
+
+
+def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
+                   config: list[tuple[str, str]], config_key: list, last: dict
+                   ) -> list[Diagnostic]:
     from salescli.check import (
         AccountInfo,
         Context,
@@ -189,18 +210,14 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     )
     from salescli.diagnostics import error
     from salescli.loader import Parsed, to_diagnostic
-    from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+    from salescli.repo import KIND_DIRS
 
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
     ctx = Context()
     out: list[Diagnostic] = []
 
-    # 1. configuration, always parsed (a few files), as check does
-    config: list[tuple[str, str]] = [("settings", SETTINGS_FILE)]
-    if PRODUCTS_FILE in entries:
-        config.append(("products", PRODUCTS_FILE))
-    config += [("pipeline", rel) for rel in snap.listed(PIPELINES_DIR)[1]]
+    # 1. configuration, parsed (a few files), as check does
     parsed_by_rel: dict[str, Any] = {}
     for kind in ("settings", "products", "pipeline"):
         parsed_by_rel |= snap.parse(kind, [r for k, r in config if k == kind and r in entries])
@@ -216,11 +233,7 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
             ctx.pipelines[parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")] = parsed.model
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
-    config_key = [entries.get(rel) for _, rel in config]
-    if any(e is not None and e[1] is None for e in config_key):
-        use_cache = False  # a configuration file changed this instant: keep nothing
     # every entry was computed with one configuration: another one, and none holds
-    last = _load(last_path, "entries") if use_cache else {}
     if last.get("config") == config_key:
         quick = _changed_deals(snap, ctx, last)
         if quick is not None:
