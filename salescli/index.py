@@ -278,25 +278,32 @@ class Index:
         files of the IDs involved are read again with them); `known` are entries whose
         content did not change.
         """
-        paths, removed = list(paths), list(removed)
-        if current is None:
-            current = dict(self._meta(f"stat:{kind}") or {})
-            for p in [*paths, *removed]:
-                st = _stat(os.path.join(self.root, p))
-                if st is None:
-                    current.pop(p, None)
-                else:
-                    current[p] = st
-            removed = [p for p in [*paths, *removed] if p not in current]
-            paths = [p for p in paths if p in current]
-        stats = {p: current[p] for p in paths}
+        # without `current` (a command wrote `paths`): each file's stat now
+        stat_of = current.get if current is not None \
+            else (lambda p: _stat(os.path.join(self.root, p)))
+        stats: dict[str, Stat] = {}
+        gone = list(removed)
+        for p in paths:
+            st = stat_of(p)
+            if st is None:
+                gone.append(p)
+            else:
+                stats[p] = st
+        removed = gone
         # the IDs whose rows change: every file of such an ID is read (a duplicate ID
-        # in two month folders shares rows; `check` reports it)
+        # in two month folders shares rows; `check` reports it). A new file is among
+        # `paths`; every other file of the kind has its `records` row.
         ids = {_stem(p) for p in [*paths, *removed]}
         if ids:
-            for p in current:
-                if p not in stats and _stem(p) in ids:
-                    stats[p] = current[p]
+            marks = ", ".join("?" * len(ids))
+            for (p,) in self.con.execute(f"SELECT path FROM records WHERE kind = ? AND id IN "
+                                         f"({marks})", (kind, *ids)).fetchall():
+                if p not in stats and p not in removed:
+                    st = stat_of(p)
+                    if st is None:
+                        removed.append(p)  # gone meanwhile: its row goes too
+                    else:
+                        stats[p] = st
         records, tables, digests = _read_all(self.repo, kind, sorted(stats))
         fresh = time.time_ns() - FRESH_NS
         with _transaction(self.con):
