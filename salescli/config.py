@@ -10,43 +10,15 @@ from __future__ import annotations
 import marshal
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 CACHE_VERSION = 2
 
 
-@dataclass
-class Config:
-    """What reports need of the settings, pipelines and price list, as plain data."""
-
-    currency: str = "EUR"
-    default_pipeline: str = "default"
-    fx: dict[str, Decimal] = field(default_factory=dict)
-    sla_days: int = 2
-    follow_up_days: int = 14
-    stages: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
-    max_days: dict[str, dict[str, int]] = field(default_factory=dict)  # pipeline: stage: days
-    products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
-
-    def stage_ids(self, pipeline: str | None) -> list[str]:
-        return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]
-
-    def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
-        for s, prob in self.stages.get(pipeline or self.default_pipeline, ()):
-            if s == stage:
-                return prob
-        return Decimal(0)
-
-    @cached_property
-    def products(self) -> Any:
-        return self.products_loader() if self.products_loader else None
-
-
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     """The Config of `repo`; `warn` says which broken pipeline was left out."""
+    from salescli.plain import Config
     from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
 
     files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
