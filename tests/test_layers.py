@@ -16,7 +16,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "salescli"
 CORE = ("money", "dates", "ids", "errors", "diagnostics", "tables", "commitmsg", "rules",
-        "reports", "plain")
+        "reports", "plain", "model")
 STORE = ("salescli.gitio", "salescli.yamlio", "salescli.index", "salescli.staged",
          "salescli.history", "salescli.loader", "salescli.repo", "salescli.checkcache",
          "salescli.config", "salescli.importer", "salescli.demo")
