@@ -294,10 +294,15 @@ class Index:
         # in two month folders shares rows; `check` reports it). A new file is among
         # `paths`; every other file of the kind has its `records` row.
         ids = {_stem(p) for p in [*paths, *removed]}
-        if ids:
-            marks = ", ".join("?" * len(ids))
-            for (p,) in self.con.execute(f"SELECT path FROM records WHERE kind = ? AND id IN "
-                                         f"({marks})", (kind, *ids)).fetchall():
+        ordered = sorted(ids)
+        siblings = []
+        for i in range(0, len(ordered), 500):  # SQLite caps the parameters of a statement
+            part = ordered[i:i + 500]
+            siblings += self.con.execute(
+                f"SELECT path FROM records WHERE kind = ? AND id IN ({', '.join('?' * len(part))})",
+                (kind, *part)).fetchall()
+        if siblings:
+            for (p,) in siblings:
                 if p not in stats and p not in removed:
                     st = stat_of(p)
                     if st is None:

@@ -673,3 +673,11 @@ def test_review_findings(crm: Path) -> None:
     assert_answers_agree(crm)
     code, out, _err, _crash = invoke(crm, "deal", "list", "--status", "all", "--format", "json")
     assert out.count(f'"id": "{first.stem}"') == 2
+
+
+def test_more_ids_at_once_than_one_statement_takes(crm: Path) -> None:
+    """A first build writes every ID at once: they are looked up in chunks (SQLite caps
+    a statement's parameters at 32,766; a 40,000-deal repository has more)."""
+    many_deals(crm, 1200)
+    assert_answers_agree(crm, (QUERIES[0],))
+    assert_index_consistent(crm)
