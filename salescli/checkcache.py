@@ -1,10 +1,14 @@
 """`check` answers from a cache when no file it reads changed (SPEC §9: < 0.5 s warm).
 
 The cache key is every checked file's path, size, inode and modification and change
-times (what git's own index trusts), plus salescli's version; a run that saw a file
-modified in the last two seconds is not cached (git's "racily clean" problem). The cache lives in
-`.git/salescli/check.cache`; this module imports nothing heavy, so a warm `check`
-never loads the models or the YAML parser.
+times (what git's own index trusts), the record folders themselves (a folder replaced
+by a link), every folder under `quotes/` and `templates/` (check refuses links
+there, at any depth: replacing an entry changes its folder's times), and the code
+that checks (`code_stamp`). A run that saw a file changed in the last two seconds is
+not cached (git's "racily clean" problem). The cache lives in `.git/salescli/
+check.cache`; this module imports nothing heavy, so a warm `check` never loads the
+models or the YAML parser. When the cache does not hold, `staged.check_work_tree`
+re-reads only what changed.
 """
 
 from __future__ import annotations
@@ -17,33 +21,64 @@ from typing import Any
 
 from salescli import __version__
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 FRESH_NS = 2_000_000_000  # files modified this recently are not trusted to a cache
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
-# check looks for symbolic links here: a folder's own times change when an entry in it
-# is added, removed or replaced by a link (`quotes/DEAL`), so the folders themselves
-# will do, and cost two lstat calls
 _DOCUMENT_FOLDERS = ("quotes", "templates")
+# the modules whose rules decide what check says: another version of them, another answer
+_CODE = ("check.py", "loader.py", "model.py", "rules.py", "yamlio.py", "staged.py", "ids.py")
+
+
+def code_stamp() -> tuple:
+    """salescli's version and the size and time of the modules that check."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    out: list[Any] = [__version__]
+    for name in _CODE:
+        try:
+            st = os.stat(os.path.join(here, name))
+            out.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((name,))
+    return tuple(out)
+
+
+def _lstat(root: str, rel: str) -> tuple:
+    try:
+        st = os.lstat(os.path.join(root, rel))
+    except OSError:
+        return (rel,)
+    return (rel, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
 
 
 def stamp(root: Path) -> list[tuple]:
-    """What the checked files look like on disk now."""
+    """What the checked files and the record folders look like on disk now."""
     from salescli.loader import walk_files
 
-    out: list[tuple] = []
-    rels = [*_FILES]
+    top = os.fspath(root)
+    rels = [*_FILES, *_FOLDERS]
     for folder in _FOLDERS:
-        rels += walk_files(root, folder)
-    rels += _DOCUMENT_FOLDERS
-    for rel in rels:
-        try:
-            st = os.lstat(os.path.join(root, rel))
-        except OSError:
-            out.append((rel,))
+        rels += walk_files(top, folder)
+    return [_lstat(top, rel) for rel in rels]
+
+
+def document_folders(root: Path) -> list[str]:
+    """Every folder under quotes/ and templates/ (links are listed, never followed)."""
+    top = os.fspath(root)
+    out: list[str] = []
+    stack = list(_DOCUMENT_FOLDERS)
+    while stack:
+        rel = stack.pop()
+        out.append(rel)
+        full = os.path.join(top, rel)
+        if os.path.islink(full):
             continue
-        out.append((rel, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
-    return out
+        try:
+            stack += [f"{rel}/{e.name}" for e in os.scandir(full)
+                      if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+    return sorted(out)
 
 
 def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> list[Any]:
@@ -52,31 +87,37 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
         from salescli.check import run_check
 
         return run_check(root)
-    key = (CACHE_VERSION, __version__, stamp(root))
+    top = os.fspath(root)
+    now = stamp(root)
     path = git_dir / "salescli" / "check.cache"
     from salescli.diagnostics import Diagnostic
 
     try:
-        saved, rows = marshal.loads(path.read_bytes())
-        if saved == key:
+        saved, docs, rows = marshal.loads(path.read_bytes())
+        # the folders the last run saw, as they are now: a new one shows in its parent
+        if saved == [CACHE_VERSION, code_stamp(), now] \
+                and docs == [_lstat(top, rel) for rel, *_ in docs]:
             return [Diagnostic(*row) for row in rows]
     except (OSError, EOFError, ValueError, TypeError):
-        pass  # no cache, or not ours: check from scratch
+        pass  # no cache, or not ours: check from what changed
     from salescli.staged import check_work_tree
 
+    docs = [_lstat(top, rel) for rel in document_folders(root)]
     diagnostics = check_work_tree(root, git_dir)  # reads again only what changed
     fresh = time.time_ns() - FRESH_NS
     # Like git's "racily clean" entries: a file written in the last moments may be
     # written again within the same clock tick, same size, and look unchanged; such
     # a run is not cached. A file edited while checking must be checked again too.
-    if stamp(root) == key[2] and not any(len(f) > 1 and f[3] > fresh for f in key[2]):
+    settled = all(len(f) == 1 or f[3] < fresh for f in [*now, *docs])
+    if settled and stamp(root) == now:
         rows = [(d.path, d.line, d.column, d.severity, d.code, d.message)
                 for d in diagnostics]
         from salescli.gitio import atomic_path
 
         try:
+            path.parent.mkdir(exist_ok=True)
             with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                fh.write(marshal.dumps((key, rows)))
+                fh.write(marshal.dumps(([CACHE_VERSION, code_stamp(), now], docs, rows)))
         except OSError:  # an unwritable cache only costs time next run
             pass
     return diagnostics

@@ -119,8 +119,13 @@ class WorkTree(Snapshot):
         self.files = {f: [] if f in self.links else walk_files(top, f)
                       for f in (PIPELINES_DIR, *KIND_DIRS.values())}
         fresh = time.time_ns() - FRESH_NS
-        self.entries = {}
-        for rel in [SETTINGS_FILE, PRODUCTS_FILE, *(r for rs in self.files.values() for r in rs)]:
+        # the record folders too: one replaced by a link (or back) changes the answer
+        self.entries = {f: (_SYMLINK, "link") if f in self.links else ("040000", "folder")
+                        for f in KIND_DIRS.values()}
+        # a dangling price list is no price list, as check reads it (os.path.exists)
+        files = [SETTINGS_FILE] + ([PRODUCTS_FILE] if os.path.exists(
+            os.path.join(top, PRODUCTS_FILE)) else [])
+        for rel in [*files, *(r for rs in self.files.values() for r in rs)]:
             try:
                 st = os.lstat(os.path.join(top, rel))
             except OSError:
@@ -163,7 +168,8 @@ def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
     """`check` of the files on disk, reading again only the files that changed."""
     if git_dir is None:
         use_cache = False
-    path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None else Path()
+    path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None \
+        else Path(WORK_TREE_CACHE)  # (never read nor written without a git directory)
     return check_snapshot(WorkTree(root), path, use_cache)
 
 
@@ -389,10 +395,17 @@ def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, lis
                          and (p.endswith((".yaml", ".yml")) or mode == _SYMLINK))
 
 
+def _version() -> tuple:
+    from salescli.checkcache import code_stamp
+
+    # another version of the code that checks: nothing kept holds
+    return (CACHE_VERSION, code_stamp())
+
+
 def _load(path: Path, key: str) -> dict:
     try:
         version, saved = marshal.loads(path.read_bytes())
-        if version == CACHE_VERSION and isinstance(saved, dict) \
+        if version == _version() and isinstance(saved, dict) \
                 and isinstance(saved.get(key), dict):
             return saved
     except (OSError, EOFError, ValueError, TypeError):
@@ -406,6 +419,6 @@ def _save(path: Path, memo: dict) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            fh.write(marshal.dumps((CACHE_VERSION, memo)))
+            fh.write(marshal.dumps((_version(), memo)))
     except OSError:  # a cache that cannot be written only costs time next run
         pass

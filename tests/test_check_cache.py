@@ -35,9 +35,9 @@ def test_an_unchanged_repository_is_answered_from_the_cache(filled: Repo):
     # a cached answer is the same answer: prove it was used by planting a finding
     import marshal
 
-    key, rows = marshal.loads(cache.read_bytes())
+    key, docs, rows = marshal.loads(cache.read_bytes())
     rows.append((DEAL, 1, 1, "error", "planted", "from the cache"))
-    cache.write_bytes(marshal.dumps((key, rows)))
+    cache.write_bytes(marshal.dumps((key, docs, rows)))
     assert "from the cache" in check(filled)[1]
     assert "from the cache" not in check(filled, "--no-cache")[1]
 

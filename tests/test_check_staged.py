@@ -172,3 +172,33 @@ def test_only_deals_changed_since_the_last_run(filled):
                    text, "id: [unclosed\n", text):
         stage(filled, deal, edited)
         assert check_staged(filled.root, filled.root / ".git") == reference(filled.root)
+
+
+def test_second_review_findings(filled, monkeypatch):
+    """A record folder swapped for a link and back, a dangling price list link, and a
+    link deep under quotes/: check says what a full check says, cached or not."""
+    from salescli.checkcache import cached_check
+
+    root, git_dir = filled.root, filled.root / ".git"
+    assert same_on_disk(filled, monkeypatch) == []
+    deals = root / "deals"
+    moved = root.parent / "deals-elsewhere"
+    deals.rename(moved)
+    os.symlink(moved, deals)
+    assert "symlink" in {d.code for d in same_on_disk(filled, monkeypatch)}
+    deals.unlink()
+    deals.mkdir()
+    assert same_on_disk(filled, monkeypatch) == run_check(root)
+    (root / "products.yaml").unlink(missing_ok=True)
+    os.symlink("nowhere.yaml", root / "products.yaml")
+    assert same_on_disk(filled, monkeypatch) == run_check(root)
+    # check's result cache: a link two folders down under quotes/
+    (root / "products.yaml").unlink()
+    folder = root / "quotes" / "acme-erp"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Q-1.md").write_text("quote\n")
+    monkeypatch.setattr("salescli.checkcache.FRESH_NS", 0)
+    assert cached_check(root, git_dir) == run_check(root)
+    (folder / "Q-1.md").unlink()
+    os.symlink("/etc/hostname", folder / "Q-1.md")
+    assert cached_check(root, git_dir) == run_check(root) != []
