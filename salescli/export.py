@@ -263,11 +263,13 @@ def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, curren
                   default_pipeline: str) -> dict[str, list[Row]]:
     """The rows of (path, record) pairs of one kind, per table of KIND_TABLES[kind]."""
     models = [m for _, m in pairs]
-    paths = {m.id: p for p, m in pairs}
-    own = {"account": lambda: account_rows(models, paths),
-           "lead": lambda: lead_rows(models, paths),
-           "deal": lambda: deal_rows(models, products, currency, default_pipeline, paths)}
-    out = {KIND_TABLES[kind][0]: list(own[kind]())}
+    own = {"account": lambda: account_rows(models),
+           "lead": lambda: lead_rows(models),
+           "deal": lambda: deal_rows(models, products, currency, default_pipeline)}
+    rows = list(own[kind]())
+    for row, (path, _) in zip(rows, pairs, strict=True):  # by position: two files may
+        row["path"] = path                              # share an ID (check refuses it)
+    out = {KIND_TABLES[kind][0]: rows}
     if kind == "account":
         out["contacts"] = list(contact_rows(models))
     if kind == "deal":

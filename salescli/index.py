@@ -294,24 +294,31 @@ class Index:
         # in two month folders shares rows; `check` reports it). A new file is among
         # `paths`; every other file of the kind has its `records` row.
         ids = {_stem(p) for p in [*paths, *removed]}
-        ordered = sorted(ids)
-        siblings = []
-        for i in range(0, len(ordered), 500):  # SQLite caps the parameters of a statement
-            part = ordered[i:i + 500]
-            siblings += self.con.execute(
-                f"SELECT path FROM records WHERE kind = ? AND id IN ({', '.join('?' * len(part))})",
-                (kind, *part)).fetchall()
-        if siblings:
-            for (p,) in siblings:
-                if p not in stats and p not in removed:
-                    st = stat_of(p)
-                    if st is None:
-                        removed.append(p)  # gone meanwhile: its row goes too
-                    else:
-                        stats[p] = st
+        gone_set = set(removed)
+        for p in self._siblings(kind, ids):
+            if p not in stats and p not in gone_set:
+                st = stat_of(p)
+                if st is None:
+                    removed.append(p)  # gone meanwhile: its row goes too
+                    gone_set.add(p)
+                else:
+                    stats[p] = st
         records, tables, digests = _read_all(self.repo, kind, sorted(stats))
         fresh = time.time_ns() - FRESH_NS
         with _transaction(self.con):
+            # a file sharing one of these IDs that another process indexed meanwhile:
+            # read it too, now, or its rows would go with the others (rare)
+            late = [p for p in self._siblings(kind, ids) if p not in stats and p not in gone_set]
+            for p in late:
+                st = _stat(os.path.join(self.root, p))
+                if st is None:
+                    removed.append(p)
+                else:
+                    stats[p] = st
+            if any(p in stats for p in late):
+                more = _read(self.repo, kind, sorted(p for p in late if p in stats))
+                records, tables, digests = records + more[0], tables + more[1], \
+                    {**digests, **more[2]}
             stored = dict(self._meta(f"stat:{kind}") or {})
             for p in removed:
                 stored.pop(p, None)
@@ -328,6 +335,16 @@ class Index:
             for p, st in (known or {}).items():
                 stored[p] = st if _changed(st) < fresh else stored.get(p, st)
             self._set_meta(f"stat:{kind}", stored)
+
+    def _siblings(self, kind: str, ids: set[str]) -> list[str]:
+        """The indexed files of `kind` whose file name is one of `ids`."""
+        ordered, out = sorted(ids), []
+        for i in range(0, len(ordered), 500):  # SQLite caps the parameters of a statement
+            part = ordered[i:i + 500]
+            out += [r[0] for r in self.con.execute(
+                f"SELECT path FROM records WHERE kind = ? AND id IN ({', '.join('?' * len(part))})",
+                (kind, *part))]
+        return out
 
     def _delete(self, kind: str, ids: set[str], paths: list[str]) -> None:
         from salescli.tables import KIND_TABLES

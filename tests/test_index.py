@@ -681,3 +681,30 @@ def test_more_ids_at_once_than_one_statement_takes(crm: Path) -> None:
     many_deals(crm, 1200)
     assert_answers_agree(crm, (QUERIES[0],))
     assert_index_consistent(crm, ("deal",))
+
+
+def test_a_file_sharing_an_id_indexed_meanwhile_keeps_its_rows(crm: Path, monkeypatch) -> None:
+    """Another process indexes a new file with the same ID while this one parses: its
+    rows must not go with the ID's old rows (the look-up is repeated in the transaction)."""
+    many_deals(crm, 3)
+    assert_answers_agree(crm, (QUERIES[0],))
+    first = crm / "deals" / "2026-10" / "deal-000.yaml"
+    twin = crm / "deals" / "2020-01" / "deal-000.yaml"
+    real = index_mod._read_all
+
+    def racing(repo, kind, paths):
+        out = real(repo, kind, paths)
+        if not twin.exists():  # the other process, between this one's parse and write
+            twin.parent.mkdir()
+            twin.write_text(first.read_text().replace("title:", "title: Twin", 1))
+            with index_mod.Index.open(Repository(crm), ("deal",)):
+                pass
+        return out
+
+    first.write_text(first.read_text().replace("title:", "title: Changed", 1))
+    monkeypatch.setattr(index_mod, "_read_all", racing)
+    with index_mod.Index.open(Repository(crm), ("deal",)):
+        pass
+    monkeypatch.undo()
+    assert_answers_agree(crm, (QUERIES[0],))
+    assert_index_consistent(crm, ("deal",))

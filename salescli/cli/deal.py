@@ -126,7 +126,9 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
         repo, "deal", no_cache,
         (("status", None if status == "all" else status), ("stage", stage), ("owner", owner),
          ("account_id", account_id), ("pipeline", pipeline), ("source", source)),
-        "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id", json=fmt == "json")
+        # ties in file order, as the records were always read
+        "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
+        json=fmt == "json")
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
              "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
