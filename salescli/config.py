@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import marshal
 import os
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 CACHE_VERSION = 2
+FRESH_NS = 2_000_000_000
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -41,10 +43,15 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
         plain = _plain_config(repo, warn)
         from salescli.gitio import atomic_path
 
+        # git's racily clean rule: a file changed this instant could change again
+        # within the same clock tick, same size; such a stamp is not trusted to a cache
+        fresh = time.time_ns() - FRESH_NS
+        settled = all(len(s) == 1 or max(s[1], s[4]) < fresh for s in stamp[1:])
         try:
-            cache.parent.mkdir(exist_ok=True)
-            with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
-                fh.write(marshal.dumps((stamp, plain)))
+            if settled:
+                cache.parent.mkdir(exist_ok=True)
+                with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
+                    fh.write(marshal.dumps((stamp, plain)))
         except OSError:  # an unwritable cache only costs time next run
             pass
     currency, default, fx, sla, follow_up, stages = plain
