@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
+from salescli.runtime import FRESH_NS
 
 CACHE_VERSION = 2
-FRESH_NS = 2_000_000_000  # files modified this recently are not trusted to a cache
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
 _DOCUMENT_FOLDERS = ("quotes", "templates")

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from salescli.runtime import FRESH_NS
+
 CACHE_VERSION = 2
-FRESH_NS = 2_000_000_000
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:

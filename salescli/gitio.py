@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
+from salescli.runtime import FRESH_NS
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
@@ -392,7 +393,7 @@ def sweep_stale_temps(root: Path, git_dir: Path | None = None) -> TempSweep:
                     pass
             elif entry.is_dir(follow_symlinks=False):
                 subfolders.append(f"{rel}/{name}")
-        if st.st_ctime_ns < started - 2_000_000_000:
+        if st.st_ctime_ns < started - FRESH_NS:
             record[rel] = stamp
         return subfolders
 

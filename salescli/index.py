@@ -37,9 +37,9 @@ from typing import Any
 
 from salescli import __version__
 from salescli.repo import KINDS
+from salescli.runtime import FRESH_NS
 
 INDEX_VERSION = 1
-FRESH_NS = 2_000_000_000
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 

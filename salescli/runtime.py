@@ -6,6 +6,10 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
+# git's "racily clean" window: a file changed this recently may change again within
+# the same clock tick and keep its size, so no cache trusts its stat yet
+FRESH_NS = 2_000_000_000
+
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:

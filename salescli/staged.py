@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from salescli.diagnostics import Diagnostic
+from salescli.runtime import FRESH_NS
 
 CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
-FRESH_NS = 2_000_000_000
 _SYMLINK = "120000"
 _CONFIG = ("settings.yaml", "products.yaml")
 
