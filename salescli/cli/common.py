@@ -189,25 +189,9 @@ def done(change: Any, what: str) -> None:
 
 
 def load_all(repo: Any, kind: str) -> list[Any]:
-    """Every valid record of a kind; invalid files are skipped with one note on stderr."""
-    return [model for _, model in load_with_paths(repo, kind)]
-
-
-def load_with_paths(repo: Any, kind: str) -> list[tuple[str, Any]]:
-    """(repository-relative path, record) of every valid record of a kind, like load_all."""
-    from salescli.loader import parse_file
-
-    loaded, bad = [], []
-    for path in repo.record_paths(kind):
-        parsed = parse_file(repo.root, kind, path)
-        if parsed.ok:
-            loaded.append((parsed.path, parsed.model))
-        else:
-            bad.append(parsed.path)
-    if bad:
-        warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
-             "run `salescli check` for details")
-    return loaded
+    """Every valid record of a kind as a model, in path order; invalid files are skipped
+    with one note on stderr (the index knows which)."""
+    return load_matching(repo, kind)
 
 
 def record_json(model: Any) -> dict:
@@ -221,8 +205,7 @@ NO_CACHE = click.option("--no-cache", is_flag=True,
 
 
 def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> Any:
-    """The record index with `kinds` current; invalid files are noted on stderr, as
-    load_all notes them."""
+    """The record index with `kinds` current; invalid files are noted on stderr."""
     from salescli.index import Index
 
     index = Index.open(repo, kinds, use_cache=not no_cache)
@@ -257,8 +240,8 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
 def load_views(repo: Any, kind: str) -> list[Any]:
     """Every valid record of a kind from the record index, as attribute views of its
     JSON (text as stored; numbers and dates as JSON has them): for rules that compare
-    text, such as duplicate matching, without parsing every file. Like load_all, in
-    path order, invalid files noted on stderr."""
+    text, such as duplicate matching, without parsing every file. In path order,
+    invalid files noted on stderr."""
     import json
     from types import SimpleNamespace
 
@@ -268,7 +251,7 @@ def load_views(repo: Any, kind: str) -> list[Any]:
     return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
 
 
-def load_matching(repo: Any, kind: str, where: str, params: tuple = ()) -> list[Any]:
+def load_matching(repo: Any, kind: str, where: str = "1", params: tuple = ()) -> list[Any]:
     """The valid records of `kind` whose index row matches `where` (SQL over the kind's
     table), read and validated from their files: the few a command needs, in path
     order, without parsing every file."""
