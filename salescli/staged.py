@@ -211,7 +211,6 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         _record_files,
         check_duplicates,
         check_hierarchy,
-        duplicate_keys,
         validate,
     )
     from salescli.diagnostics import error
@@ -277,16 +276,6 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
             return None
         return entries[account] if entries[account][1] is not None else _UNKNOWN
 
-    def refs_of(kind: str, model: Any) -> Any:
-        if model is None:
-            return None
-        if kind == "account":
-            return model.parent
-        if kind == "lead":
-            c = model.converted
-            return None if c is None else (c.account, c.deal)
-        return model.account
-
     missed = False
     for kind in ("account", "lead", "deal"):
         if kind == "deal":
@@ -300,17 +289,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
             else:
                 missing.append(rel)
         missed = missed or bool(missing)
-        for rel, parsed in snap.parse(kind, missing).items():
-            found = [(d.path, d.line, d.column, d.severity, d.code, d.message)
-                     for d in (to_diagnostic(f, parsed.text)
-                               for f in validate(parsed, ctx))]
-            m = parsed.model
-            facts: tuple = ()
-            if m is not None and kind in ("account", "lead"):
-                facts = (tuple(duplicate_keys(kind, m)),
-                         tuple(AccountInfo(m.parent, {c.id: c.role for c in m.contacts}))
-                         if kind == "account" else None)
-            refs = refs_of(kind, m)
+        for rel, (refs, found, facts) in _validate_many(snap, ctx, kind, missing).items():
             fresh[(rel, entries[rel])] = (refs, deps(kind, refs), found, facts)
         for rel in rels[kind]:
             entry = fresh[(rel, entries[rel])]
@@ -339,6 +318,65 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
                           "out": [(d.path, d.line, d.column, d.severity, d.code, d.message)
                                   for d in result]})
     return sorted({*result, *extra})
+
+
+PARALLEL_FROM = 400  # below this many files, starting workers costs more than it saves
+CHUNK = 250
+_WORKER: dict[str, Any] = {}
+
+
+def _validate_many(snap: Snapshot, ctx: Any, kind: str, rels: list[str]
+                   ) -> dict[str, tuple]:
+    """rel -> (what it names, its diagnostics, its facts) of the files of `kind` to check
+    again, on every core when there are many (a first run, a new configuration), as
+    check itself runs; the workers inherit the snapshot and context on fork."""
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if workers < 2 or len(rels) < PARALLEL_FROM:
+        return _validated(snap, ctx, kind, rels)
+    import multiprocessing
+
+    _WORKER["snap"], _WORKER["ctx"] = snap, ctx
+    out: dict[str, tuple] = {}
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for part in pool.imap_unordered(_validate_chunk, [
+                (kind, rels[i:i + CHUNK]) for i in range(0, len(rels), CHUNK)]):
+            out |= part
+    return out
+
+
+def _validate_chunk(job: tuple[str, list[str]]) -> dict[str, tuple]:
+    kind, rels = job
+    return _validated(_WORKER["snap"], _WORKER["ctx"], kind, rels)
+
+
+def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:
+    from salescli.check import AccountInfo, duplicate_keys, validate
+    from salescli.loader import to_diagnostic
+
+    out = {}
+    for rel, parsed in snap.parse(kind, rels).items():
+        found = [(d.path, d.line, d.column, d.severity, d.code, d.message)
+                 for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))]
+        m = parsed.model
+        facts: tuple = ()
+        if m is not None and kind in ("account", "lead"):
+            facts = (tuple(duplicate_keys(kind, m)),
+                     tuple(AccountInfo(m.parent, {c.id: c.role for c in m.contacts}))
+                     if kind == "account" else None)
+        out[rel] = (_refs(kind, m), found, facts)
+    return out
+
+
+def _refs(kind: str, model: Any) -> Any:
+    """What a record names that its diagnostics depend on."""
+    if model is None:
+        return None
+    if kind == "account":
+        return model.parent
+    if kind == "lead":
+        c = model.converted
+        return None if c is None else (c.account, c.deal)
+    return model.account
 
 
 class _Accounts:
