@@ -202,3 +202,23 @@ def test_second_review_findings(filled, monkeypatch):
     (folder / "Q-1.md").unlink()
     os.symlink("/etc/hostname", folder / "Q-1.md")
     assert cached_check(root, git_dir) == run_check(root) != []
+
+
+def test_many_files_are_checked_on_every_core_alike(filled, monkeypatch):
+    """Without a memo (a first run) the files are validated by forked workers when
+    there are many: the same answer as one process, for the work tree and the index."""
+    from salescli import staged
+
+    monkeypatch.setattr(staged, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(staged, "CHUNK", 1)
+    filled.write("accounts/2026-10/beta-oy.yaml", ACCOUNT2)
+    deal = (filled.root / "deals/2026-10/acme-erp.yaml").read_text()
+    for n in range(4):
+        filled.write(f"deals/2026-10/d{n}.yaml", deal.replace("acme-erp", f"d{n}")
+                     .replace("stage: needs-analysis", "stage: nowhere" if n % 2 else
+                              "stage: needs-analysis"))
+    filled.git("add", "-A")
+    assert check_staged(filled.root, filled.root / ".git", use_cache=False) \
+        == reference(filled.root)
+    assert staged.check_work_tree(filled.root, filled.root / ".git", use_cache=False) \
+        == run_check(filled.root)
