@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from salescli.ids import slugify, unique_id
-from salescli.money import cents
+from salescli.core.ids import slugify, unique_id
+from salescli.core.money import cents
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"

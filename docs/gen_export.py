@@ -11,14 +11,14 @@ from pathlib import Path
 
 from generated import write_or_check
 
-from salescli.export import schema_markdown
+from salescli.store.export import schema_markdown
 
 TARGET = Path(__file__).with_name("export.md")
 
 INTRO = """\
 # Export schema
 
-Generated from `salescli/export.py` by `python docs/gen_export.py`; do not edit by hand.
+Generated from `salescli/store/export.py` by `python docs/gen_export.py`; do not edit by hand.
 
 `salescli export --format csv|jsonl|sqlite --out PATH` writes seven tables: the
 records as the files in the working tree are now, and `deal_events`, the deal

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from salescli.cli import cli
-from salescli.init import init_repository
-from salescli.repo import Repository
+from salescli.services.init import init_repository
+from salescli.store.repo import Repository
 
 
 @pytest.fixture(autouse=True)

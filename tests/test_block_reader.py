@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescli.yamlio import NOT_BLOCK, YamlProblem, load_block, load_events, load_fast
+from salescli.store.yamlio import NOT_BLOCK, YamlProblem, load_block, load_events, load_fast
 
 
 def _same(a: object, b: object) -> bool:
@@ -210,7 +210,7 @@ def test_what_the_block_reader_leaves_to_libyaml_still_fails_with_its_message():
 
 
 def test_every_shipped_preset_and_demo_record_agrees(tmp_path: Path):
-    from salescli.demo import build_demo
+    from salescli.services.demo import build_demo
 
     root = tmp_path / "demo"
     build_demo(root, deals=40, seed=7, end=dt.date(2026, 11, 1))
@@ -239,7 +239,7 @@ stages:
 
 
 def test_every_config_file_init_writes_takes_the_block_reader(tmp_path: Path):
-    from salescli.init import init_files, presets
+    from salescli.services.init import init_files, presets
 
     for preset in presets():
         for rel, text in init_files(tmp_path, preset, "anna").items():

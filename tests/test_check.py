@@ -294,7 +294,7 @@ def test_usage_error_exits_2(filled: Repo):
 
 
 def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monkeypatch):
-    from salescli import check
+    from salescli.services import check
 
     for n in range(12):
         filled.write(f"{A}co-{n}.yaml", f"id: co-{n}\nname: Co {n}\ncreated: 2026-10-01\n"
@@ -326,6 +326,6 @@ def test_free_mail_domains_are_not_duplicates(filled: Repo):
 
 def test_common_currencies_are_iso_codes_babel_knows():
     # the codes checked without babel are a subset of the list babel checks the rest by
-    from salescli.check import COMMON_CURRENCIES, iso_currencies
+    from salescli.services.check import COMMON_CURRENCIES, iso_currencies
 
     assert COMMON_CURRENCIES <= iso_currencies()

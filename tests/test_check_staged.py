@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from salescli.check import run_check
-from salescli.gitio import export_index
-from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
-from salescli.staged import check_staged
+from salescli.services.check import run_check
+from salescli.services.staged import check_staged
+from salescli.store.gitio import export_index
+from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
 ACCOUNT2 = """
 id: beta-oy
@@ -108,7 +108,7 @@ def test_a_damaged_cache_is_only_recomputed(filled, damage):
 
 def same_on_disk(filled, monkeypatch) -> list:
     """check_work_tree, cold and from its memo, equals a full check of the files."""
-    from salescli import staged
+    from salescli.services import staged
 
     monkeypatch.setattr(staged, "FRESH_NS", 0)  # the test's files are all this instant's
     root, git_dir = filled.root, filled.root / ".git"
@@ -145,7 +145,7 @@ def test_work_tree_changes_are_seen_from_the_memo(filled, monkeypatch):
 def test_a_file_changed_this_instant_is_never_kept(filled):
     """Without the test's override: a file written in the last two seconds is read again
     every run (it could change again within the same clock tick, same size)."""
-    from salescli.staged import check_work_tree
+    from salescli.services.staged import check_work_tree
 
     deal = filled.root / "deals/2026-10/acme-erp.yaml"
     git_dir = filled.root / ".git"
@@ -177,7 +177,7 @@ def test_only_deals_changed_since_the_last_run(filled):
 def test_second_review_findings(filled, monkeypatch):
     """A record folder swapped for a link and back, a dangling price list link, and a
     link deep under quotes/: check says what a full check says, cached or not."""
-    from salescli.checkcache import cached_check
+    from salescli.services.checkcache import cached_check
 
     root, git_dir = filled.root, filled.root / ".git"
     assert same_on_disk(filled, monkeypatch) == []
@@ -197,7 +197,7 @@ def test_second_review_findings(filled, monkeypatch):
     folder = root / "quotes" / "acme-erp"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "Q-1.md").write_text("quote\n")
-    monkeypatch.setattr("salescli.checkcache.FRESH_NS", 0)
+    monkeypatch.setattr("salescli.services.checkcache.FRESH_NS", 0)
     assert cached_check(root, git_dir) == run_check(root)
     (folder / "Q-1.md").unlink()
     os.symlink("/etc/hostname", folder / "Q-1.md")
@@ -207,7 +207,7 @@ def test_second_review_findings(filled, monkeypatch):
 def test_many_files_are_checked_on_every_core_alike(filled, monkeypatch):
     """Without a memo (a first run) the files are validated by forked workers when
     there are many: the same answer as one process, for the work tree and the index."""
-    from salescli import staged
+    from salescli.services import staged
 
     monkeypatch.setattr(staged, "PARALLEL_FROM", 2)
     monkeypatch.setattr(staged, "CHUNK", 1)

@@ -8,7 +8,7 @@ import pytest
 from conftest import Repo, refused
 
 from salescli.cli.account import ROLE_CHOICES
-from salescli.model import ROLES
+from salescli.core.model import ROLES
 
 ACME = "accounts/2026-10/acme-oy.yaml"
 

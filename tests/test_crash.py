@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from salescli.gitio import TEMP_RE
+from salescli.store.gitio import TEMP_RE
 
 SALESCLI = str(Path(sys.executable).parent / "salescli")
 
@@ -361,7 +361,7 @@ def test_an_import_sweeps_stale_refs_too(crm: Repo, tmp_path: Path):
 @pytest.mark.parametrize("through_git_commit", [False, True])
 def test_an_interrupt_before_head_moves_restores_everything(crm: Repo, through_git_commit: bool,
                                                             monkeypatch: pytest.MonkeyPatch):
-    from salescli import gitio
+    from salescli.store import gitio
 
     real = gitio.git
     if through_git_commit:  # a commit hook: salescli commits with `git commit`

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from conftest import Repo, git
 
 from salescli.cli import cli
-from salescli.demo import Demo, build_demo, scalar
-from salescli.edit import FLOW_KEYS
-from salescli.yamlio import RoundTrip, dump_new, load_fast
+from salescli.services.demo import Demo, build_demo, scalar
+from salescli.services.edit import FLOW_KEYS
+from salescli.store.yamlio import RoundTrip, dump_new, load_fast
 
 END = dt.date(2026, 11, 30)
 
@@ -113,8 +113,8 @@ def _blobs(root: Path, shas: list[str]) -> dict[str, str]:
 
 def test_history_obeys_the_pipeline_at_every_commit(demo: Repo):
     """No skipped stage, requirements met on entering, a Reason: for every move back."""
-    from salescli.model import Account, Deal
-    from salescli.rules import missing_requirements
+    from salescli.core.model import Account, Deal
+    from salescli.core.rules import missing_requirements
 
     pipe = demo.repo.pipeline("default")
     ids = [s.id for s in pipe.stages]

@@ -17,7 +17,7 @@ import sys
 import pytest
 from conftest import Repo, refused
 
-from salescli.gitio import RepoLock
+from salescli.store.gitio import RepoLock
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 STAGES = "(needs-analysis, proposal, negotiation, contracting)"

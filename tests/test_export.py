@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from salescli.export import TABLES
+from salescli.store.export import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import DEAL, Repo
 
-from salescli.errors import CommitFailed, RepositoryBusy, SalescliError
-from salescli.gitio import Change, RepoLock, atomic_write, author_date
+from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError
+from salescli.store.gitio import Change, RepoLock, atomic_write, author_date
 
 DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 
@@ -159,7 +159,7 @@ def _umask() -> int:
 
 def _parallel_writer(args: tuple[str, int]) -> str:
     root, n = args
-    from salescli.repo import Repository
+    from salescli.store.repo import Repository
 
     repo = Repository(Path(root))
     path = repo.root / f"deals/2026-10/deal-{n}.yaml"
@@ -237,7 +237,7 @@ def test_signing_configured_goes_through_git_commit(filled: Repo, bare: bool):
 
 
 def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypatch):
-    from salescli import gitio
+    from salescli.store import gitio
 
     real = gitio.git
 
@@ -261,8 +261,8 @@ def test_stale_temp_files_are_found_in_changed_folders_only(filled: Repo, monkey
     # a folder is listed again only when its ctime changed: any new file changes it
     import time
 
-    from salescli import gitio
-    from salescli.gitio import remove_stale_temps
+    from salescli.store import gitio
+    from salescli.store.gitio import remove_stale_temps
 
     later = time.time_ns() + 10_000_000_000  # every folder's change is old: recorded
     monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
@@ -291,7 +291,7 @@ def test_stale_temp_files_are_found_in_changed_folders_only(filled: Repo, monkey
 def test_folders_are_recorded_clean_only_when_their_change_is_old(filled: Repo, monkeypatch):
     import time
 
-    from salescli import gitio
+    from salescli.store import gitio
 
     root, git_dir = filled.root, filled.root / ".git"
     state = git_dir / "salescli" / "temps.scanned"
@@ -310,7 +310,7 @@ def test_a_recently_changed_folder_is_listed_while_its_parent_is_unchanged(fille
                                                                           monkeypatch):
     import time
 
-    from salescli import gitio
+    from salescli.store import gitio
 
     root, git_dir = filled.root, filled.root / ".git"
     real = time.time_ns
@@ -326,7 +326,7 @@ def test_a_recently_changed_folder_is_listed_while_its_parent_is_unchanged(fille
 @pytest.mark.parametrize("packed", [False, True])
 def test_a_dead_processs_commit_ref_is_swept_loose_or_packed(filled: Repo, packed: bool):
     # a command asks git for refs/salescli/commit-* only when the ref store may hold one
-    from salescli.gitio import _may_hold_commit_refs
+    from salescli.store.gitio import _may_hold_commit_refs
 
     git_dir = filled.root / ".git"
     assert not _may_hold_commit_refs(git_dir)
@@ -345,8 +345,8 @@ def test_a_dead_processs_commit_ref_is_swept_loose_or_packed(filled: Repo, packe
 
 
 def test_maintenance_is_left_to_git_when_it_may_have_work(filled: Repo, monkeypatch):
-    from salescli import gitio
-    from salescli.gitio import _maintenance_due, git_vars
+    from salescli.store import gitio
+    from salescli.store.gitio import _maintenance_due, git_vars
 
     root, git_dir = filled.root, filled.root / ".git"
     assert not _maintenance_due(git_dir, git_vars(root))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from salescli.commitmsg import commit_message, parse_message
+from salescli.core.commitmsg import commit_message, parse_message
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 IN_PROPOSAL = """
@@ -223,7 +223,7 @@ def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo,
                                                           monkeypatch: pytest.MonkeyPatch):
     """Another program rewrites the record between salescli hashing it and staging
     it: salescli's version is committed and staged, the newer file is a change."""
-    from salescli import gitio
+    from salescli.store import gitio
 
     real = gitio.git
     theirs = (filled.root / DEAL_FILE).read_text().replace("owner: anna", "owner: ville")
@@ -277,7 +277,7 @@ def test_an_interrupt_after_the_commit_landed_keeps_it(filled: Repo, hooked: boo
                                                        monkeypatch: pytest.MonkeyPatch):
     # Ctrl-C while git tidies up after HEAD moved (maintenance, or `git commit` itself
     # returning): the commit stands and the files hold what it committed
-    from salescli import gitio
+    from salescli.store import gitio
 
     # configured maintenance is left to git to decide: it runs after HEAD moved
     filled.git("config", "maintenance.auto", "true")

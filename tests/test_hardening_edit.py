@@ -263,7 +263,7 @@ EOLS = st.sampled_from(["\n", "\r\n", "\r"])
 
 def _field(style: str, old: str) -> str | None:
     """`notes` (or `next_step.action`) holding `old` in `style`, with a comment; LF."""
-    from salescli.yamlio import double_quoted
+    from salescli.store.yamlio import double_quoted
 
     if style == "plain":
         return f"notes: {old}  # keep\n"
@@ -284,7 +284,7 @@ def _field(style: str, old: str) -> str | None:
 
 def _read(text: str) -> object:
     """The record as salescli reads the file (raw U+2028 and the like refused), or None."""
-    from salescli.yamlio import YamlProblem, decode, load_fast
+    from salescli.store.yamlio import YamlProblem, decode, load_fast
 
     try:
         return load_fast(decode(text.encode()))
@@ -296,8 +296,8 @@ def _read(text: str) -> object:
 @given(st.sampled_from(STYLES), hostile_text, st.one_of(st.none(), hostile_text), EOLS)
 def test_a_set_writes_the_value_and_keeps_every_other_byte(style: str, old: str,
                                                            new: str | None, eol: str):
-    from salescli.model import key_order
-    from salescli.yamlio import set_values
+    from salescli.core.model import key_order
+    from salescli.store.yamlio import set_values
 
     head = "# a deal\nid: x\ntitle: 'T'  # theirs\n"
     tail = "owner: anna  # who\nitems:\n  - {name: Work, quantity: 1}\n\n# footer\n"
@@ -320,7 +320,7 @@ def test_a_set_writes_the_value_and_keeps_every_other_byte(style: str, old: str,
 
 @pytest.fixture(scope="module")
 def prop_repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    from salescli.init import init_repository
+    from salescli.services.init import init_repository
 
     repo = Repo(tmp_path_factory.mktemp("edit") / "crm")
     init_repository(repo.root, "default")

@@ -306,9 +306,9 @@ def test_history_skips_exactly_what_the_schema_rejects(title: str, values: dict[
     # schema accepts the keys reports read and the keys every deal has
     from pydantic import ValidationError
 
-    from salescli.history import _SCANNED, fast_fields, full_fields
-    from salescli.model import Deal
-    from salescli.yamlio import YamlProblem, load_fast
+    from salescli.core.model import Deal
+    from salescli.store.history import _SCANNED, fast_fields, full_fields
+    from salescli.store.yamlio import YamlProblem, load_fast
 
     values.setdefault("account", "acme-oy")
     values.setdefault("created", "2026-01-01")

@@ -13,7 +13,7 @@ import sys
 import pytest
 from conftest import Repo, refused
 
-from salescli.templates import (
+from salescli.store.templates import (
     MAX_DEPTH,
     MAX_DIGITS,
     MAX_ITEMS,
@@ -29,11 +29,11 @@ GUARD = 3 << 30      # bytes of address space a subprocess gets: room for MAX_ME
 LINUX = sys.platform.startswith("linux")
 
 # argv: address-space limit in bytes (negative: that much more than the process has
-# once salescli is imported), `NAME=INT,...` to set in salescli.templates, then the
+# once salescli is imported), `NAME=INT,...` to set in salescli.store.templates, then the
 # command. The limit is set in the process itself, like a user's `ulimit -v`.
 RUNNER = """
 import sys
-import salescli.cli, salescli.templates as templates
+import salescli.cli, salescli.store.templates as templates
 limit, patches, *args = sys.argv[1:]
 try:
     import resource

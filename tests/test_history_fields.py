@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescli.history import fast_fields, full_fields, read_fields
+from salescli.store.history import fast_fields, full_fields, read_fields
 
 DEAL = b"""id: acme-erp
 title: Order-processing automation
@@ -98,7 +98,7 @@ def test_line_scan_and_full_parser_agree(values: dict[str, str], comment: str):
 def test_a_damaged_cache_is_recomputed(filled):
     import marshal
 
-    from salescli.history import CACHE_VERSION
+    from salescli.store.history import CACHE_VERSION
 
     first = filled.run("report", "funnel", "--format", "json").output
     folder = filled.root / ".git" / "salescli"
@@ -207,8 +207,8 @@ def test_a_hand_edited_stage_key_counts_in_every_report(filled, tmp_path, line: 
 def test_the_keys_every_record_has_are_the_models_required_fields():
     # history keeps its own copy so that reading it needs no pydantic; this keeps
     # the copy honest
-    from salescli.history import REQUIRED
-    from salescli.model import MODELS
+    from salescli.core.model import MODELS
+    from salescli.store.history import REQUIRED
 
     for kind, names in REQUIRED.items():
         assert names == tuple(n for n, f in MODELS[kind].model_fields.items()

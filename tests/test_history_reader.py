@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from salescli import yamlio
-from salescli.history import FIELDS, REQUIRED, fast_fields, full_fields, read_fields
+from salescli.store import yamlio
+from salescli.store.history import FIELDS, REQUIRED, fast_fields, full_fields, read_fields
 
 
 def by_libyaml(kind: str, blob: bytes) -> tuple | None:

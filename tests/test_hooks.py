@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DEAL, Repo
 
-from salescli.hooks import DRIVER, HOOK_MARK
+from salescli.store.hooks import DRIVER, HOOK_MARK
 
 DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 

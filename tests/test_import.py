@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from salescli.importer import Dates, lost_reason, norm_header, parse_money
-from salescli.yamlio import load_fast
+from salescli.services.importer import Dates, lost_reason, norm_header, parse_money
+from salescli.store.yamlio import load_fast
 
 # Pipedrive's own export layout: "Deal - X" headers, UTC timestamps, several
 # currencies, UTF-8 names; every status, several stages and lost reasons.

@@ -30,10 +30,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from salescli import index as index_mod
 from salescli.cli import cli
-from salescli.init import init_repository
-from salescli.repo import Repository
+from salescli.services.init import init_repository
+from salescli.store import index as index_mod
+from salescli.store.repo import Repository
 
 QUERIES = (
     ("deal", "list", "--status", "all", "--format", "json"),
@@ -77,7 +77,7 @@ def assert_answers_agree(root: Path, queries: tuple = QUERIES) -> None:
 
 def assert_index_consistent(root: Path, kinds: tuple = index_mod.KINDS) -> None:
     """The index file, as it is (no refresh), holds for `kinds` what the files say now."""
-    from salescli.tables import KIND_TABLES
+    from salescli.core.tables import KIND_TABLES
 
     def rows(con: sqlite3.Connection) -> dict:
         out = {}

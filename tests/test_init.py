@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import Repo, git
 
 from salescli.cli import cli
-from salescli.init import presets
+from salescli.services.init import presets
 
 
 def test_presets_are_the_five_seed_pipelines():

@@ -1,10 +1,13 @@
 """The import direction between the layers holds (issue 14), imports inside functions too.
 
-- Only `salescli/cli/` (and `__main__`) knows the terminal: nothing else imports
-  click or `salescli.cli`.
-- The pure core (money, dates, IDs, errors, diagnostics, the tables, commit messages,
-  rules and reports) touches no files, git, SQLite, processes or terminal: it imports
-  none of the store's modules nor the standard modules that do such things.
+    cli/       click only: parse, call a service, render, exit
+    services/  one operation each: load, apply the rules, edit, write or commit
+    store/     YAML files, git, history, the record index
+    core/      records and their rules, money, quotes, reports: no I/O
+
+A module imports only from its own layer or the layers below it. Nothing outside
+`cli/` imports click, and the core imports none of the standard modules that reach
+files, processes or databases.
 """
 
 from __future__ import annotations
@@ -15,12 +18,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "salescli"
-CORE = ("money", "dates", "ids", "errors", "diagnostics", "tables", "commitmsg", "rules",
-        "reports", "plain", "model")
-STORE = ("salescli.gitio", "salescli.yamlio", "salescli.index", "salescli.staged",
-         "salescli.history", "salescli.loader", "salescli.repo", "salescli.checkcache",
-         "salescli.config", "salescli.importer", "salescli.demo")
-SIDE_EFFECTS = ("subprocess", "sqlite3", "click", "shutil", "tempfile")
+ORDER = ("core", "store", "services", "cli")
+SIDE_EFFECTS = ("subprocess", "sqlite3", "click", "shutil", "tempfile", "os", "io")
 
 
 def imports(path: Path) -> set[str]:
@@ -40,22 +39,44 @@ def imports(path: Path) -> set[str]:
     return found
 
 
-def modules() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
+def layer_of(module: str) -> str | None:
+    """The layer a `salescli...` module name belongs to (None: not salescli's)."""
+    parts = module.split(".")
+    if parts[0] != "salescli":
+        return None
+    return parts[1] if len(parts) > 1 and parts[1] in ORDER else "package"
 
 
-@pytest.mark.parametrize("path", [p for p in modules() if "cli" not in p.relative_to(
-    PACKAGE).parts and p.name != "__main__.py"], ids=lambda p: p.stem)
-def test_only_the_cli_knows_the_terminal(path: Path):
-    bad = {m for m in imports(path)
-           if m == "click" or m.startswith("click.") or m == "salescli.cli"
-           or m.startswith("salescli.cli.")}
-    assert not bad, f"{path.name} imports {sorted(bad)}: only salescli/cli/ may"
+def modules(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).glob("*.py"))
 
 
-@pytest.mark.parametrize("name", CORE)
-def test_the_core_touches_no_files_git_or_terminal(name: str):
-    found = imports(PACKAGE / f"{name}.py")
-    bad = {m for m in found if m.split(".")[0] in SIDE_EFFECTS
-           or any(m == s or m.startswith(s + ".") for s in STORE)}
-    assert not bad, f"salescli/{name}.py imports {sorted(bad)}: the core stays pure"
+def test_every_module_is_in_a_layer():
+    loose = sorted(p.name for p in PACKAGE.glob("*.py")
+                   if p.name not in ("__init__.py", "__main__.py"))
+    assert not loose, f"modules outside the layer folders: {loose}"
+
+
+@pytest.mark.parametrize("layer", ORDER[:-1])
+def test_no_module_imports_a_layer_above_it(layer: str):
+    above = ORDER[ORDER.index(layer) + 1:]
+    bad = {f"{p.parent.name}/{p.name}": sorted(m for m in imports(p)
+                                                if layer_of(m) in above)
+           for p in modules(layer)}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"imports from a layer above: {bad}"
+
+
+@pytest.mark.parametrize("layer", ORDER[:-1])
+def test_only_the_cli_knows_the_terminal(layer: str):
+    bad = {p.name: sorted(m for m in imports(p) if m.split(".")[0] == "click")
+           for p in modules(layer)}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"only salescli/cli/ may import click: {bad}"
+
+
+def test_the_core_touches_no_files_git_or_terminal():
+    bad = {p.name: sorted(m for m in imports(p) if m.split(".")[0] in SIDE_EFFECTS)
+           for p in modules("core")}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"the core stays pure: {bad}"

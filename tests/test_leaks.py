@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import DEAL, Repo
 
-from salescli import gitio, history
-from salescli.edit import Session
-from salescli.errors import SalescliError
+from salescli.core.errors import SalescliError
+from salescli.services.edit import Session
+from salescli.store import gitio, history
 
 DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 

@@ -126,7 +126,7 @@ def test_csv_cell_with_a_carriage_return_stays_in_its_row():
     import csv
     import io
 
-    from salescli.output import render
+    from salescli.core.output import render
 
     out = render([{"a": "\rcmd", "b": "x\ry"}, {"a": "plain", "b": "2"}], ("a", "b"), "csv")
     # printed CSV shows a CR escaped, as every printed format does (`terminal_safe`)

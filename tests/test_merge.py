@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from salescli.merge import Unmergeable, conflict_text, merge_texts
-from salescli.yamlio import conflict_marker_line, load_fast
+from salescli.store.merge import Unmergeable, conflict_text, merge_texts
+from salescli.store.yamlio import conflict_marker_line, load_fast
 
 
 def y(text: str) -> str:

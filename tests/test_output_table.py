@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from salescli.output import aligned
+from salescli.core.output import aligned
 
 # cells as they reach the table: no line breaks (terminal_safe escapes them), but
 # Unicode spaces at the ends, words tabulate might read as booleans, numbers, empties

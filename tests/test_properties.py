@@ -22,11 +22,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from salescli.check import run_check
 from salescli.cli import cli as cli_main
-from salescli.edit import FLOW_KEYS, sets
-from salescli.model import key_order
-from salescli.yamlio import RoundTrip, dump_new, load_fast, load_roundtrip, plain
+from salescli.core.model import key_order
+from salescli.services.check import run_check
+from salescli.services.edit import FLOW_KEYS, sets
+from salescli.store.yamlio import RoundTrip, dump_new, load_fast, load_roundtrip, plain
 
 
 def fast(examples: int) -> settings:
@@ -156,8 +156,8 @@ def test_round_trip_edit_keeps_every_value(data: dict, changes: dict, comments: 
 @given(text_value.filter(lambda s: "\x00" not in s))
 def test_set_text_field_reads_back_exactly_as_typed(typed: str):
     # `deal set notes=TEXT` keeps the text as typed, whatever it looks like as YAML
-    from salescli.edit import assignments_for
-    from salescli.model import Deal
+    from salescli.core.model import Deal
+    from salescli.services.edit import assignments_for
 
     changes = assignments_for((f"notes={typed}",), "a deal", Deal, {})
     rt = RoundTrip("id: x\ntitle: X  # keep\nnotes: old\n")
@@ -175,7 +175,7 @@ def test_set_text_field_reads_back_exactly_as_typed(typed: str):
 
 @pytest.fixture(scope="module")
 def check_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from salescli.init import init_repository
+    from salescli.services.init import init_repository
 
     root = tmp_path_factory.mktemp("props") / "crm"
     init_repository(root, "default")
@@ -426,7 +426,7 @@ class DealCommands(RuleBasedStateMachine):
 
 
 def test_deal_commands_follow_the_pipeline_rules(tmp_path: Path):
-    from salescli.init import init_repository
+    from salescli.services.init import init_repository
 
     root = tmp_path / "crm"
     init_repository(root, "default")
@@ -541,7 +541,7 @@ class LeadCommands(RuleBasedStateMachine):
 
 
 def test_lead_commands_follow_the_lead_flow(tmp_path: Path):
-    from salescli.init import init_repository
+    from salescli.services.init import init_repository
 
     root = tmp_path / "crm"
     init_repository(root, "default")

@@ -12,10 +12,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from salescli.errors import SalescliError
-from salescli.l10n import date, money, number, percent
-from salescli.loader import parse_text
-from salescli.quote import (
+from salescli.core.errors import SalescliError
+from salescli.core.l10n import date, money, number, percent
+from salescli.core.quote import (
     QuoteError,
     build_quote,
     contact_person,
@@ -25,6 +24,7 @@ from salescli.quote import (
     totals,
     used_sequence,
 )
+from salescli.store.loader import parse_text
 
 
 def load(kind: str, text: str):
@@ -308,7 +308,7 @@ def test_billing_of_plain_items_is_taken_as_given():
     # reports build items as plain namespaces with billing already filled in
     from types import SimpleNamespace
 
-    from salescli.money import item_billing
+    from salescli.core.money import item_billing
 
     item = SimpleNamespace(product="support", billing="one-time")
     assert item_billing(item, PRODUCTS) == "one-time"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from salescli.errors import SalescliError, UsageError
-from salescli.templates import MAX_OUTPUT, available, render
+from salescli.core.errors import SalescliError, UsageError
+from salescli.store.templates import MAX_OUTPUT, available, render
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescli.model import key_order
-from salescli.yamlio import (
+from salescli.core.model import key_order
+from salescli.store.yamlio import (
     YamlProblem,
     decode,
     edit_text,
@@ -124,7 +124,7 @@ record_value = st.recursive(
                        min_size=1, max_size=6))
 def test_fast_and_roundtrip_readers_agree_on_dumped_records(data: dict):
     # Text as ruamel writes it (quoting, escapes, block and flow styles).
-    from salescli.yamlio import dump_new
+    from salescli.store.yamlio import dump_new
 
     text = dump_new(data)
     fast = _outcome(load_fast, text)
@@ -198,7 +198,7 @@ def test_new_key_goes_to_its_documented_place():
     ("_:\n- \n", (2, 2, 0)),
 ])
 def test_guess_indent(text: str, expected: tuple):
-    from salescli.yamlio import guess_indent
+    from salescli.store.yamlio import guess_indent
 
     assert guess_indent(text) == expected
 
@@ -229,7 +229,7 @@ def test_untouched_float_keeps_every_digit():
 
 @pytest.mark.parametrize("value", [":0", ": a", "?x"])
 def test_flow_values_the_fast_reader_would_refuse_are_quoted(value: str):
-    from salescli.yamlio import dump_new
+    from salescli.store.yamlio import dump_new
 
     text = edit_text("id: x\nnext_step: {action: a}\n", {"next_step.action": value})
     assert load_fast(text)["next_step"] == {"action": value}
@@ -242,8 +242,8 @@ def test_flow_values_the_fast_reader_would_refuse_are_quoted(value: str):
     ("id: x\n# about what follows\n", {"title": ["a", "b"]}),
 ])
 def test_comments_after_the_record_stay_last(text: str, changes: dict):
-    from salescli.edit import sets
-    from salescli.yamlio import RoundTrip
+    from salescli.services.edit import sets
+    from salescli.store.yamlio import RoundTrip
 
     rt = RoundTrip(text)
     sets(rt.data, changes, "deal")
@@ -269,7 +269,7 @@ simple_value = st.one_of(
                        st.one_of(simple_value, record_value), min_size=1, max_size=6),
        st.data())
 def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
-    from salescli.yamlio import dump_new, set_values
+    from salescli.store.yamlio import dump_new, set_values
 
     text = dump_new(data) + draw.draw(st.sampled_from(["", "# after\n"]))
     key = draw.draw(st.sampled_from(sorted(data)))
@@ -318,7 +318,7 @@ def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
     ("id: x", {"value": Decimal("5.00")}, "id: x\nvalue: 5.00\n"),
 ])
 def test_set_values(text: str, changes: dict, expected: str):
-    from salescli.yamlio import set_values
+    from salescli.store.yamlio import set_values
 
     assert set_values(text, changes, key_order("deal")) == expected
 
@@ -328,7 +328,7 @@ def test_unprintable_classes_are_the_complement_of_printable():
     # hold exactly what the negated _PRINTABLE class holds, on every code point
     import re
 
-    from salescli.yamlio import _BLOCK_BAD, _PRINTABLE, _UNPRINTABLE
+    from salescli.store.yamlio import _BLOCK_BAD, _PRINTABLE, _UNPRINTABLE
 
     negated = re.compile(f"[^{_PRINTABLE}]")
     text = "".join(map(chr, range(0x110000)))
@@ -352,7 +352,7 @@ APPEND_BASE = (
 
 
 def test_append_item_splices_a_block_item_after_the_last_one():
-    from salescli.yamlio import append_item
+    from salescli.store.yamlio import append_item
 
     item = {"date": dt.date(2026, 11, 5), "type": "meeting", "summary": "a: b, 'q'",
             "with": ["matti", "liisa"], "evaluation": {"went_well": "Clear", "improve": "x"},
@@ -381,7 +381,7 @@ def test_append_item_splices_a_block_item_after_the_last_one():
     "id: d\nactivities:\n  -\n    date: 2026-10-01\n",
 ])
 def test_append_item_leaves_what_it_cannot_splice_to_the_round_trip(text: str):
-    from salescli.yamlio import append_item
+    from salescli.store.yamlio import append_item
 
     assert append_item(text, "activities", {"summary": "x"}) is None
 
@@ -391,12 +391,12 @@ def test_pyyaml_reader_class_takes_the_cheap_spelling_of_the_same_set():
     import subprocess
     import sys
 
-    from salescli.yamlio import _PYYAML_NON_PRINTABLE, _PYYAML_NON_PRINTABLE_FAST
+    from salescli.store.yamlio import _PYYAML_NON_PRINTABLE, _PYYAML_NON_PRINTABLE_FAST
 
     text = "".join(map(chr, range(0x110000)))
     assert [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE_FAST, text)] == \
         [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE, text)]
-    code = ("import salescli.yamlio as y; y._fast(); import yaml.reader as r; "
+    code = ("import salescli.store.yamlio as y; y._fast(); import yaml.reader as r; "
             "print(r.Reader.NON_PRINTABLE.pattern == y._PYYAML_NON_PRINTABLE_FAST)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from salescli import __version__
-from salescli.errors import (
+from salescli.core.errors import (
     EnvironmentProblem,
     Failed,
     RecordNotFound,
@@ -139,7 +139,7 @@ def as_click(err: SalescliError) -> click.ClickException:
 
 def _terminal_safe(exc: click.ClickException) -> click.ClickException:
     """The error with control characters escaped: messages echo IDs, values and paths."""
-    from salescli.output import terminal_safe
+    from salescli.core.output import terminal_safe
 
     exc.message = terminal_safe(exc.message)
     return exc

@@ -22,10 +22,10 @@ from salescli.cli.common import (
     session,
 )
 from salescli.cli.deal import show_activities
-from salescli.errors import RecordNotFound, SalescliError
-from salescli.output import render, render_fields
+from salescli.core.errors import RecordNotFound, SalescliError
+from salescli.core.output import render, render_fields
 
-# salescli.model.ROLES, spelled out so `--help` does not import pydantic (a test keeps
+# salescli.core.model.ROLES, spelled out so `--help` does not import pydantic (a test keeps
 # the two equal)
 ROLE_CHOICES = ("economic-buyer", "decision-maker", "technical-evaluator", "champion",
                 "end-user", "approver", "influencer", "other")
@@ -124,8 +124,8 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
 
 def account_keys(model: Any) -> dict[str, str]:
     """What identifies an account for duplicate detection, normalised as `check` does."""
-    from salescli.check import duplicate_keys
-    from salescli.ids import slugify
+    from salescli.core.ids import slugify
+    from salescli.services.check import duplicate_keys
 
     keys = {what: value for what, value, loc in duplicate_keys("account", model)
             if what in ("business_id", "domain")}
@@ -135,7 +135,7 @@ def account_keys(model: Any) -> dict[str, str]:
 
 def find_duplicate(repo: Any, draft: Any) -> str | None:
     """`same X `v` as account ID` for the first existing account that looks like `draft`."""
-    from salescli.edit import probable_duplicate
+    from salescli.services.edit import probable_duplicate
 
     keys = account_keys(draft)
     shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
@@ -176,8 +176,8 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
       salescli account add "Acme Oy" --business-id 1234567-8 --domain acme.fi --owner anna
       salescli account add "Acme Logistics" --parent acme-oy --tag wholesale --tag logistics
     """
-    from salescli.edit import choose, default_owner, new_id, refuse_duplicate, today
-    from salescli.model import Account
+    from salescli.core.model import Account
+    from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
 
     repo = get_repo(ctx)
     settings = repo.settings
@@ -231,9 +231,9 @@ def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...
       salescli account set acme-oy tags=wholesale,key-account parent=acme-group
       salescli account set acme-oy size=        # empty: no value
     """
-    from salescli.edit import assignments_for, check_listed, describe
-    from salescli.model import Account
-    from salescli.yamlio import inline, split_tags
+    from salescli.core.model import Account
+    from salescli.services.edit import assignments_for, check_listed, describe
+    from salescli.store.yamlio import inline, split_tags
 
     changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED)
     summary, subject = describe(changes)
@@ -304,9 +304,9 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
           --role economic-buyer --influence high
       salescli contact add acme-oy "Liisa Koski" --title CTO --reports-to matti-virtanen
     """
-    from salescli.edit import add_contact, check_name, field_names
-    from salescli.ids import check_id, slugify, unique_id
-    from salescli.model import Contact
+    from salescli.core.ids import check_id, slugify, unique_id
+    from salescli.core.model import Contact
+    from salescli.services.edit import add_contact, check_name, field_names
 
     check_name("contact", name)
     if contact_id:
@@ -348,10 +348,10 @@ def contact_set(ctx: click.Context, account_id: str, contact_id: str,
       salescli contact set acme-oy matti-virtanen title=CFO role=decision-maker
       salescli contact set acme-oy liisa-koski reports_to=matti-virtanen phone=
     """
-    from salescli.edit import assignments_for, describe, field_names
-    from salescli.ids import check_id
-    from salescli.model import Contact
-    from salescli.yamlio import apply_sets, keep_tail
+    from salescli.core.ids import check_id
+    from salescli.core.model import Contact
+    from salescli.services.edit import assignments_for, describe, field_names
+    from salescli.store.yamlio import apply_sets, keep_tail
 
     check_id(contact_id, "contact")
     changes = assignments_for(assignments, "a contact", Contact, CONTACT_RULED)

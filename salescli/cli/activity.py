@@ -19,15 +19,15 @@ from salescli.cli.common import (
     session,
     warn,
 )
-from salescli.errors import RecordNotFound, UsageError
-from salescli.output import render
+from salescli.core.errors import RecordNotFound, UsageError
+from salescli.core.output import render
 
 KINDS = ("deal", "lead", "account")
 
 
 def resolve_target(repo: Any, target: str) -> tuple[str, str]:
     """`acme-erp` or `deal:acme-erp` -> (kind, id): deals first, then leads, then accounts."""
-    from salescli.ids import check_id
+    from salescli.core.ids import check_id
 
     kind, sep, record_id = target.partition(":")
     if sep:
@@ -70,8 +70,8 @@ def _log_command(activity_type: str) -> click.Command:
                 status: str | None, with_: tuple[str, ...], went_well: str | None,
                 improve: str | None, date: str | None, message: str | None,
                 no_commit: bool) -> None:
-        from salescli.edit import default_owner, today
-        from salescli.ids import check_id
+        from salescli.core.ids import check_id
+        from salescli.services.edit import default_owner, today
 
         repo = get_repo(ctx)
         kind, record_id = resolve_target(repo, target)
@@ -100,8 +100,8 @@ def _log_command(activity_type: str) -> click.Command:
             def append(data: Any) -> None:  # where the text cannot simply take the item
                 from ruamel.yaml.comments import CommentedSeq
 
-                from salescli.model import key_order
-                from salescli.yamlio import block, flow, inline, set_in
+                from salescli.core.model import key_order
+                from salescli.store.yamlio import block, flow, inline, set_in
 
                 styled = dict(activity)  # `with` and `evaluation` written inline
                 if "with" in styled:
@@ -178,9 +178,9 @@ def deal_views(index: Any, every: bool = False) -> list[dict]:
 
 def stale_rows(repo: Any, deals: list[dict], on: dt.date) -> list[dict]:
     """Open deals longer in their stage than its max_days (time since they entered it)."""
-    from salescli.config import config_of
-    from salescli.errors import SalescliError
-    from salescli.history import stage_entered
+    from salescli.core.errors import SalescliError
+    from salescli.store.config import config_of
+    from salescli.store.history import stage_entered
 
     config = config_of(repo, warn)
     entered = stage_entered(repo.root, repo.git_dir)
@@ -210,7 +210,7 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date) -> list[dict]:
 
 def today_rows(repo: Any, on: dt.date, no_cache: bool = False) -> list[dict]:
     """Everything that needs attention on `on`, most urgent kind first."""
-    from salescli.config import config_of
+    from salescli.store.config import config_of
 
     config = config_of(repo, warn)
     with records_index(repo, ("deal", "lead"), no_cache) as index:
@@ -259,7 +259,7 @@ OWNER = click.option("--owner", help="Only this owner's records.")
 
 
 def _on(value: str | dt.date | None) -> dt.date:
-    from salescli.dates import day_of
+    from salescli.core.dates import day_of
 
     return day_of(value, "--on") or dt.date.today()
 

@@ -10,12 +10,21 @@ from typing import Any
 
 import click
 
-from salescli.errors import UsageError
-from salescli.output import FORMATS, terminal_safe
+# What every command needs from the core to report and print, in one place: the
+# other cli/ modules import only the services and this module (tests/test_layers.py).
+from salescli.core.errors import Failed, RecordNotFound, SalescliError, UsageError  # noqa: F401
+from salescli.core.output import (  # noqa: F401
+    FORMATS,
+    dumps_json,
+    render,
+    render_fields,
+    terminal_safe,
+    to_jsonable,
+)
 
 
 def get_repo(ctx: click.Context) -> Any:
-    from salescli.repo import Repository
+    from salescli.store.repo import Repository
 
     root = ctx.find_root()
     return Repository.discover((root.obj or {}).get("repo"))
@@ -80,7 +89,7 @@ class DateType(click.ParamType):
                 ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        from salescli.dates import parse_when
+        from salescli.core.dates import parse_when
 
         return parse_when(value, _option_name(param, "date"))
 
@@ -92,7 +101,7 @@ class MoneyType(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
-        from salescli.money import parse_money
+        from salescli.core.money import parse_money
 
         return parse_money(value, _option_name(param, "amount"))
 
@@ -104,7 +113,7 @@ class PipelineType(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:
-        from salescli.ids import check_id
+        from salescli.core.ids import check_id
 
         check_id(value, "pipeline")
         if ctx is None:
@@ -128,7 +137,6 @@ class StageType(click.ParamType):
                 ctx: click.Context | None) -> str:
         if ctx is None:
             return value
-        from salescli.errors import SalescliError
 
         repo = get_repo(ctx)
         names: list[str] = []
@@ -171,7 +179,7 @@ def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
 
 def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str | None,
             message: str | None, no_commit: bool, summary: str = "") -> Any:
-    from salescli.edit import Session
+    from salescli.services.edit import Session
 
     return Session(get_repo(ctx), kind, record_id, event, summary=summary, date=date,
                    message=message, commit=not no_commit)
@@ -195,7 +203,7 @@ def load_all(repo: Any, kind: str) -> list[Any]:
 
 
 def record_json(model: Any) -> dict:
-    from salescli.index import record_dict
+    from salescli.store.index import record_dict
 
     return record_dict(model)
 
@@ -206,7 +214,7 @@ NO_CACHE = click.option("--no-cache", is_flag=True,
 
 def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> Any:
     """The record index with `kinds` current; invalid files are noted on stderr."""
-    from salescli.index import Index
+    from salescli.store.index import Index
 
     index = Index.open(repo, kinds, use_cache=not no_cache)
     for kind in kinds:
@@ -223,7 +231,7 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
     """The rows of a listing from the record index: the kind's table as `t` (plus
     `columns`), with `t.column = value` for each filter given a value and the `where`
     clauses; with `json`, each record's JSON too (only JSON output needs it)."""
-    from salescli.repo import KIND_DIRS
+    from salescli.store.repo import KIND_DIRS
 
     clauses, values = list(where), list(params)
     for column, value in filters:
@@ -255,8 +263,8 @@ def load_matching(repo: Any, kind: str, where: str = "1", params: tuple = ()) ->
     """The valid records of `kind` whose index row matches `where` (SQL over the kind's
     table), read and validated from their files: the few a command needs, in path
     order, without parsing every file."""
-    from salescli.loader import parse_file
-    from salescli.repo import KIND_DIRS
+    from salescli.store.loader import parse_file
+    from salescli.store.repo import KIND_DIRS
 
     with records_index(repo, (kind,)) as index:
         paths = [r["path"] for r in index.query(
@@ -278,7 +286,7 @@ def money_column(value: float | None) -> Any:
 
     if value is None or isinstance(value, Decimal):
         return value
-    from salescli.money import CENT
+    from salescli.core.money import CENT
 
     return Decimal(repr(value)).quantize(CENT)
 

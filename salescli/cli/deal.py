@@ -27,8 +27,8 @@ from salescli.cli.common import (
     payload,
     session,
 )
-from salescli.errors import RecordNotFound, SalescliError, UsageError
-from salescli.output import render, render_fields
+from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.core.output import render, render_fields
 
 MONEY_FIELDS = ("value", "unit_price")
 # changed only by the commands that apply the pipeline's rules
@@ -44,7 +44,7 @@ def refuse(problems: list[str], what: str) -> None:
 
 def known_stage(pipe: Any, target: str, what: str) -> Any:
     """The stage `target` of the pipeline; a stage it does not have is a usage error."""
-    from salescli.rules import unknown_stage
+    from salescli.core.rules import unknown_stage
 
     problem = unknown_stage(pipe, target)
     if problem:
@@ -89,7 +89,7 @@ def deal() -> None:
 
 
 def _deal_row(d: Any, products: Any, currency: str) -> dict:
-    from salescli.money import deal_value
+    from salescli.core.money import deal_value
 
     return {"id": d.id, "title": d.title, "account": d.account, "stage": d.stage,
             "status": d.status, "value": deal_value(d, products),
@@ -153,7 +153,7 @@ def _indexed_deal(repo: Any, deal_id: str) -> tuple[dict, dict] | None:
     import json
     import sqlite3
 
-    from salescli.index import Index, index_path
+    from salescli.store.index import Index, index_path
 
     if not index_path(repo.git_dir).exists():
         return None
@@ -175,9 +175,9 @@ def _plain_deal(repo: Any, deal_id: str) -> tuple[dict, dict]:
     """(the record, its deals row), read and validated from its file."""
     import json
 
-    from salescli.index import record_dict
-    from salescli.money import deal_value
-    from salescli.output import to_jsonable
+    from salescli.core.money import deal_value
+    from salescli.core.output import to_jsonable
+    from salescli.store.index import record_dict
 
     d = repo.load("deal", deal_id)
     doc = json.loads(json.dumps(record_dict(d), default=to_jsonable), parse_float=Decimal)
@@ -271,8 +271,11 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
       salescli deal add "ERP integration" --account acme-oy --value 48000 --close-date 2027-01-31
       salescli deal add "Pilot" --account beta-ltd --id beta-pilot --source referral
     """
-    from salescli.dates import day_of
-    from salescli.edit import (
+    from salescli.core.dates import day_of
+    from salescli.core.ids import slugify
+    from salescli.core.model import Deal
+    from salescli.core.rules import move_problems
+    from salescli.services.edit import (
         choose,
         default_owner,
         name_twins,
@@ -281,9 +284,6 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
         refuse_duplicate,
         today,
     )
-    from salescli.ids import slugify
-    from salescli.model import Deal
-    from salescli.rules import move_problems
 
     repo = get_repo(ctx)
     settings = repo.settings
@@ -335,9 +335,9 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
       salescli deal set acme-erp next_step.action="Send quote" next_step.due=2026-12-01
       salescli deal set acme-erp probability=        # empty: back to the stage's
     """
-    from salescli.edit import assignments_for, check_listed, describe
-    from salescli.model import Deal, NextStep
-    from salescli.money import parse_money
+    from salescli.core.model import Deal, NextStep
+    from salescli.core.money import parse_money
+    from salescli.services.edit import assignments_for, check_listed, describe
 
     changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
                               {"next_step": NextStep})
@@ -354,7 +354,7 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
 
 def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | None,
           event: str, date: str | None, message: str | None, no_commit: bool) -> None:
-    from salescli.rules import move_problems, stage_index
+    from salescli.core.rules import move_problems, stage_index
 
     with session(ctx, "deal", deal_id, event, date, message, no_commit) as s:
         record = s.load("deal", deal_id)
@@ -378,7 +378,7 @@ def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | No
 def _reason(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     # what the commit will record: a reason of blanks or line breaks would pass the
     # move rules yet record nothing, so it is refused here
-    from salescli.commitmsg import reason_text
+    from salescli.core.commitmsg import reason_text
 
     if value is not None and reason_text(value) is None:
         raise UsageError("--reason is empty: say why, in words")
@@ -437,8 +437,8 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
     Example:
       salescli deal win acme-erp --date 2026-12-15
     """
-    from salescli.edit import today
-    from salescli.rules import close_problems
+    from salescli.core.rules import close_problems
+    from salescli.services.edit import today
 
     with session(ctx, "deal", deal_id, "win", date, message, no_commit, summary="won") as s:
         record = s.load("deal", deal_id)
@@ -468,9 +468,9 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
       salescli deal lose acme-erp --reason budget --note "Frozen until Q3" --revisit 2027-09-01
       salescli deal lose acme-erp --reason competitor
     """
-    from salescli.dates import day_of
-    from salescli.edit import choose, today
-    from salescli.rules import close_problems
+    from salescli.core.dates import day_of
+    from salescli.core.rules import close_problems
+    from salescli.services.edit import choose, today
 
     revisit_date = day_of(revisit)
     with session(ctx, "deal", deal_id, "lose", date, message, no_commit,
@@ -509,7 +509,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
     Example:
       salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal
     """
-    from salescli.rules import missing_requirements, move_problems
+    from salescli.core.rules import missing_requirements, move_problems
 
     with session(ctx, "deal", deal_id, "reopen", date, message, no_commit) as s:
         record = s.load("deal", deal_id)
@@ -562,8 +562,8 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
       salescli deal stakeholder acme-erp matti-virtanen --role economic-buyer
       salescli deal stakeholder acme-erp liisa-k --remove
     """
-    from salescli.ids import check_id
-    from salescli.yamlio import flow
+    from salescli.core.ids import check_id
+    from salescli.store.yamlio import flow
 
     check_id(contact_id, "contact")
     with session(ctx, "deal", deal_id, "stakeholder", date, message, no_commit) as s:
@@ -572,8 +572,8 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
         def change(data: Any) -> None:
             from ruamel.yaml.comments import CommentedSeq
 
-            from salescli.model import key_order
-            from salescli.yamlio import set_in
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import set_in
 
             if "stakeholders" not in data or data["stakeholders"] is None:
                 set_in(data, "stakeholders", CommentedSeq(), key_order("deal"))
@@ -636,8 +636,8 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
       salescli deal item add acme-erp --name "Integration work" --quantity 40 \\
           --unit h --unit-price 120 --tax-rate 25.5
     """
-    from salescli.ids import check_id
-    from salescli.yamlio import flow
+    from salescli.core.ids import check_id
+    from salescli.store.yamlio import flow
 
     if bool(product) == bool(name):
         raise UsageError("give either a PRODUCT from products.yaml or --name")
@@ -684,8 +684,8 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
         def add(data: Any) -> None:
             from ruamel.yaml.comments import CommentedSeq
 
-            from salescli.model import key_order
-            from salescli.yamlio import set_in
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import set_in
 
             if not data.get("items"):
                 set_in(data, "items", CommentedSeq(), key_order("deal"))

@@ -14,7 +14,7 @@ from salescli.cli.common import DATE, warn
 def build_repository(directory: Path, deals: int, seed: int, end: Any,
                      progress: Any = None) -> tuple[Path, Any]:
     """Build the demo; returns (repository path, DemoSummary). Reports run on the path."""
-    from salescli.demo import build_demo
+    from salescli.services.demo import build_demo
 
     summary = build_demo(directory, deals=deals, seed=seed, end=end, progress=progress)
     return summary.root, summary
@@ -26,9 +26,9 @@ def show_reports(root: Path, day: Any = None) -> None:
     import time
 
     from salescli.cli.report import config_of, show
-    from salescli.history import load_history
-    from salescli.repo import Repository
-    from salescli.reports import Book, Query, forecast, funnel
+    from salescli.core.reports import Book, Query, forecast, funnel
+    from salescli.store.history import load_history
+    from salescli.store.repo import Repository
 
     repo = Repository(root)
     moment = time.time() if day is None else \
@@ -79,7 +79,7 @@ def demo_cmd(directory: Path, deals: int, seed: int, end: Any) -> None:
       salescli demo
       salescli demo /tmp/crm-demo --deals 1000 --seed 7 --end 2026-12-31
     """
-    from salescli.dates import day_of
+    from salescli.core.dates import day_of
 
     day = day_of(end)
     root, s = build_repository(directory, deals, seed, day, _progress())

@@ -1,7 +1,7 @@
 """`salescli quote`, `agenda` and `render`: documents made from the repository's records.
 
-The arithmetic is in `salescli.quote`, the agenda's facts in `salescli.agenda`, the
-rendering in `salescli.templates`; this module only wires options to them.
+The arithmetic is in `salescli.core.quote`, the agenda's facts in `salescli.core.agenda`, the
+rendering in `salescli.store.templates`; this module only wires options to them.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _plain(model: Any) -> Any:
 
 
 def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None) -> str:
-    from salescli.templates import render
+    from salescli.store.templates import render
 
     settings = repo.settings
     context = {"company": _plain(settings.company), "locale": settings.locale,
@@ -43,7 +43,7 @@ def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None 
 
 
 def _write_out(out: Path, text: str) -> None:
-    from salescli.gitio import atomic_write
+    from salescli.store.gitio import atomic_write
 
     atomic_write(out.resolve(), text)
 
@@ -89,8 +89,8 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
       salescli quote acme-erp --format html
       salescli quote acme-erp --draft --format html > draft.html
     """
-    from salescli.edit import today
-    from salescli.quote import build_quote
+    from salescli.core.quote import build_quote
+    from salescli.services.edit import today
 
     when = today(date)
     template = f"quote.{fmt}.j2"
@@ -120,15 +120,15 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
         def record_quote(data: Any) -> None:
             from ruamel.yaml.comments import CommentedSeq
 
-            from salescli.model import key_order
-            from salescli.yamlio import flow, set_in
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import flow, set_in
 
             if not data.get("quotes"):
                 set_in(data, "quotes", CommentedSeq(), key_order("deal"))
             data["quotes"].append(flow(ref))
 
         s.update(record, record_quote)
-    from salescli.l10n import money
+    from salescli.core.l10n import money
 
     done(s, f"Quote {quote.number} v{quote.version} for {deal_id}: {ref['file']} "
             f"({money(quote.totals.gross, quote.currency, s.repo.settings.locale)} incl. VAT)")
@@ -171,8 +171,8 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
       salescli agenda acme-erp
       salescli agenda acme-erp --lang fi --date 2026-11-20 --out agenda.md
     """
-    from salescli.agenda import build_agenda
-    from salescli.edit import today
+    from salescli.core.agenda import build_agenda
+    from salescli.services.edit import today
 
     target = out_path(out, force) if out else None
     repo = get_repo(ctx)
@@ -198,7 +198,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
 
 def _template_name(root: Path, name: str) -> str:
     """`order-confirmation` finds order-confirmation.md.j2; a full name is taken as is."""
-    from salescli.templates import available, check_name
+    from salescli.store.templates import available, check_name
 
     check_name(name)
     if name.endswith(".j2"):
@@ -212,8 +212,8 @@ def _template_name(root: Path, name: str) -> str:
 
 def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
     """A deal with its account, contact and priced lines, as the latest quote numbered it."""
-    from salescli.errors import SalescliError
-    from salescli.quote import build_quote, contact_person
+    from salescli.core.errors import SalescliError
+    from salescli.core.quote import build_quote, contact_person
 
     account = _account(repo, d)
     latest = d.quotes[-1] if d.quotes else None
@@ -252,7 +252,7 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
       salescli render my-contract.md.j2 deal:acme-erp
     """
     from salescli.cli.activity import resolve_target
-    from salescli.edit import today
+    from salescli.services.edit import today
 
     where = out_path(out, force) if out else None
     repo = get_repo(ctx)

@@ -7,7 +7,7 @@ import os
 import click
 
 from salescli.cli.common import change_options, complete_ids, done, echo, session
-from salescli.errors import SalescliError
+from salescli.core.errors import SalescliError
 
 MARK = "# salescli: "
 MAX_ROUNDS = 20
@@ -39,8 +39,8 @@ def make_edit_command(kind: str) -> click.Command:
     @click.pass_context
     def edit(ctx: click.Context, record_id: str, date: str | None, message: str | None,
              no_commit: bool) -> None:
-        from salescli.check import record_errors
-        from salescli.loader import parse_text, to_diagnostic
+        from salescli.services.check import record_errors
+        from salescli.store.loader import parse_text, to_diagnostic
 
         with session(ctx, kind, record_id, "edit", date, message, no_commit,
                      summary="edit") as s:

@@ -46,9 +46,9 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
       salescli export --format csv --raw --out load/
       duckdb -c "select stage, sum(value) from 'load/deals.csv' group by stage"
     """
-    from salescli import export
     from salescli.cli.report import config_of, history_for
-    from salescli.reports import price
+    from salescli.core.reports import price
+    from salescli.store import export
 
     target = _check_target(out, fmt, force)
     repo = get_repo(ctx)
@@ -69,8 +69,8 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
 
 def _check_target(out: str, fmt: str, force: bool) -> Path:
     """Refuse to overwrite what exists, unless --force; never write into a file's place."""
-    from salescli import export
-    from salescli.errors import UsageError
+    from salescli.core.errors import UsageError
+    from salescli.store import export
 
     target = Path(out)
     if fmt == "sqlite":

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from salescli.cli.common import echo, get_repo, warn
-from salescli.errors import Failed
+from salescli.core.errors import Failed
 
 
 @click.command("merge-driver")
@@ -35,12 +35,12 @@ def merge_driver_cmd(base: str, ours: str, theirs: str, path: str, marker_size: 
     Example (what git runs; PATH is the record's path, for messages):
       salescli merge-driver .merge_file_O .merge_file_A .merge_file_B deals/2026-10/acme-erp.yaml
     """
-    from salescli.gitio import atomic_write, merge_file
-    from salescli.yamlio import decode
+    from salescli.store.gitio import atomic_write, merge_file
+    from salescli.store.yamlio import decode
 
     name = path or ours
     try:
-        from salescli.merge import merge_texts
+        from salescli.store.merge import merge_texts
 
         texts = [decode(Path(p).read_bytes()) for p in (base, ours, theirs)]
         result = merge_texts(*texts, marker_size=marker_size)
@@ -92,15 +92,15 @@ def hook_install(ctx: click.Context, force: bool, no_commit: bool) -> None:
       salescli hook install
       salescli hook install --force     # replace another pre-commit hook
     """
-    from salescli.gitio import Change
-    from salescli.hooks import (
+    from salescli.core.ids import slugify
+    from salescli.store.gitio import Change
+    from salescli.store.hooks import (
         ATTRIBUTES_FILE,
         gitattributes_text,
         install_pre_commit,
         refuse_foreign_hook,
         register_merge_driver,
     )
-    from salescli.ids import slugify
 
     repo = get_repo(ctx)
     refuse_foreign_hook(repo.root, force)  # before anything is changed

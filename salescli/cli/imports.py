@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import DATE, PIPELINE, echo, get_repo, warn
-from salescli.errors import SalescliError
+from salescli.core.errors import SalescliError
 
 CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 # what an import writes; it refuses to run while any of these has uncommitted changes
@@ -39,15 +39,15 @@ DRY_RUN = click.option("--dry-run", is_flag=True,
 
 def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any], Any]) -> None:
     """Plan under the repository lock, then write every commit at once (or none)."""
-    from salescli.gitio import (
+    from salescli.core.output import terminal_safe
+    from salescli.services.importer import ImportFailed
+    from salescli.store.gitio import (
         RepoLock,
         append_history,
         in_progress,
         remove_stale_commit_refs,
         uncommitted,
     )
-    from salescli.importer import ImportFailed
-    from salescli.output import terminal_safe
 
     what = terminal_safe(what, cell=True)  # a file name is data: it stays on its line
 
@@ -128,8 +128,8 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
       salescli import pipedrive --deals deals.csv \\
           --stage-map "Qualified=needs-analysis,Proposal Made=proposal" --dry-run
     """
-    from salescli.dates import day_of
-    from salescli.importer import plan_pipedrive
+    from salescli.core.dates import day_of
+    from salescli.services.importer import plan_pipedrive
 
     default_close = day_of(default_close_date)
     _run(ctx, "Pipedrive", dry_run, lambda repo: plan_pipedrive(
@@ -168,7 +168,7 @@ def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
       salescli import csv leads.csv --kind lead --map "Name=company" --date-column Added
       salescli import csv deals.csv --kind deal --map "Customer=account,Amount=value"
     """
-    from salescli.importer import plan_csv
+    from salescli.services.importer import plan_csv
 
     _run(ctx, file.name, dry_run, lambda repo: plan_csv(
         repo, kind, file, maps, date_column, date_format, pipeline))

@@ -25,8 +25,8 @@ from salescli.cli.common import (
     session,
 )
 from salescli.cli.deal import known_stage, refuse, show_activities
-from salescli.errors import SalescliError, UsageError
-from salescli.output import render, render_fields
+from salescli.core.errors import SalescliError, UsageError
+from salescli.core.output import render, render_fields
 
 LEAD_RULED = {"id": "it is the file name",
               "status": "use `salescli lead contact`, `lead qualify`, `lead disqualify` or "
@@ -114,7 +114,7 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
 
 def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
     """(who, {e-mail, phone}) of every lead and account contact, normalised."""
-    from salescli.check import duplicate_keys
+    from salescli.services.check import duplicate_keys
 
     out = []
     for x in load_views(repo, "lead"):
@@ -133,9 +133,9 @@ def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
 def find_duplicate(repo: Any, draft: Any) -> str | None:
     """`same X `v` as WHO` for the first lead with this lead's company (ignoring case and
     accents), or lead or contact with its e-mail or phone."""
-    from salescli.check import duplicate_keys
-    from salescli.edit import name_twins, probable_duplicate
-    from salescli.ids import slugify
+    from salescli.core.ids import slugify
+    from salescli.services.check import duplicate_keys
+    from salescli.services.edit import name_twins, probable_duplicate
 
     c = draft.contact
     shown = {"e-mail": c.email if c else None, "phone": c.phone if c else None}
@@ -180,8 +180,8 @@ def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name
       salescli lead add "Beta Ltd" --contact "Sara Beta" --email sara@beta.example --source website
       salescli lead add "Gamma Oy" --phone "+358 40 765 4321" --source event --date 2026-11-03
     """
-    from salescli.edit import choose, default_owner, new_id, refuse_duplicate, today
-    from salescli.model import Lead
+    from salescli.core.model import Lead
+    from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
 
     repo = get_repo(ctx)
     settings = repo.settings
@@ -220,8 +220,8 @@ def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], dat
       salescli lead set beta-ltd source=referral owner=ville
       salescli lead set beta-ltd contact.email=sara.beta@beta.example contact.title=COO
     """
-    from salescli.edit import assignments_for, check_listed, describe
-    from salescli.model import Lead, LeadContact
+    from salescli.core.model import Lead, LeadContact
+    from salescli.services.edit import assignments_for, check_listed, describe
 
     changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact})
     summary, subject = describe(changes)
@@ -300,8 +300,8 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
 def _append_note(data: Any, note: str) -> None:
     from ruamel.yaml.scalarstring import LiteralScalarString
 
-    from salescli.model import key_order
-    from salescli.yamlio import set_in
+    from salescli.core.model import key_order
+    from salescli.store.yamlio import set_in
 
     old = data.get("notes")
     text = f"{str(old).rstrip()}\n{note}" if old and str(old).strip() else note
@@ -326,8 +326,8 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
       salescli lead disqualify gamma-oy --reason not-icp
       salescli lead disqualify gamma-oy --reason budget-or-tech --note "On-prem only until 2028"
     """
-    from salescli.edit import choose, sets
-    from salescli.yamlio import keep_tail
+    from salescli.services.edit import choose, sets
+    from salescli.store.yamlio import keep_tail
 
     with session(ctx, "lead", lead_id, "disqualify", date, message, no_commit,
                  summary=f"disqualified ({reason})") as s:
@@ -356,8 +356,8 @@ def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
 
     Each clue in that order decides alone; two accounts matching one clue is ambiguous.
     """
-    from salescli.check import FREE_MAIL, duplicate_keys
-    from salescli.ids import slugify
+    from salescli.core.ids import slugify
+    from salescli.services.check import FREE_MAIL, duplicate_keys
 
     lead_keys = {what: value for what, value, _ in duplicate_keys("lead", x)}
     if lead_keys.get("domain") in FREE_MAIL:
@@ -385,8 +385,8 @@ def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
 
 def _same_person(account: Any, person: dict[str, Any]) -> str | None:
     """The ID of the account's contact with the person's e-mail or phone, if any."""
-    from salescli.check import duplicate_keys
-    from salescli.model import Lead
+    from salescli.core.model import Lead
+    from salescli.services.check import duplicate_keys
 
     probe = Lead.model_validate({"id": "probe", "company": "-", "created": "2000-01-01",
                                  "contact": person})
@@ -431,12 +431,12 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
           --close-date 2027-01-15
       salescli lead convert gamma-oy --no-deal
     """
-    from salescli.check import FREE_MAIL
-    from salescli.dates import day_of
-    from salescli.edit import add_contact, default_owner, new_id, sets, today
-    from salescli.ids import check_id, slugify, unique_id
-    from salescli.model import Deal
-    from salescli.rules import move_problems
+    from salescli.core.dates import day_of
+    from salescli.core.ids import check_id, slugify, unique_id
+    from salescli.core.model import Deal
+    from salescli.core.rules import move_problems
+    from salescli.services.check import FREE_MAIL
+    from salescli.services.edit import add_contact, default_owner, new_id, sets, today
 
     deal_options = [name for name, given in (("--title", title), ("--value", value),
                                              ("--close-date", close_date), ("--stage", stage),
@@ -531,7 +531,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
             s.create("deal", deal_id, {**deal_data, "account": account_ref}, created)
 
         def convert(data: Any) -> None:
-            from salescli.yamlio import flow
+            from salescli.store.yamlio import flow
 
             sets(data, {"status": "qualified",
                         "converted": flow({"account": account_ref, "deal": deal_id})}, "lead")

@@ -21,8 +21,8 @@ from salescli.cli.common import (
     out_path,
     warn,
 )
-from salescli.dates import day_of
-from salescli.errors import UsageError
+from salescli.core.dates import day_of
+from salescli.core.errors import UsageError
 
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 COLUMNS = {
@@ -57,7 +57,7 @@ class _Progress:
         threading.Thread(target=self._count, daemon=True).start()
 
     def _count(self) -> None:
-        from salescli import gitio
+        from salescli.store import gitio
 
         try:
             self.total = int(gitio.git(self.root, "rev-list", "--count", self.rev,
@@ -88,8 +88,8 @@ class _Progress:
 def history_for(repo: Any, as_of: str | None, no_cache: bool,
                 kinds: tuple[str, ...] = ("deal",)) -> tuple[Any, float]:
     """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
-    from salescli import gitio
-    from salescli.history import load_history
+    from salescli.store import gitio
+    from salescli.store.history import load_history
 
     rev, moment = "HEAD", time.time()
     if as_of and _DATE.match(as_of):
@@ -126,14 +126,14 @@ def warn_skipped(paths: list[str]) -> None:
 
 
 def config_of(repo: Any) -> Any:
-    from salescli.config import config_of as plain
+    from salescli.store.config import config_of as plain
 
     return plain(repo, warn)
 
 
 def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
                leads: bool = False) -> Any:
-    from salescli.reports import Book, Query
+    from salescli.core.reports import Book, Query
 
     repo = get_repo(ctx)
     kinds = ("deal", "lead") if leads else ("deal",)
@@ -146,7 +146,7 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
     config = config_of(repo)
     if query.pipeline and query.pipeline not in config.stages:
         # the file is there (PIPELINE checked it) but could not be read: a warning said why
-        from salescli.errors import SalescliError
+        from salescli.core.errors import SalescliError
 
         raise SalescliError(f"--pipeline: pipeline `{query.pipeline}` cannot be read; "
                             "see `salescli check`")
@@ -156,7 +156,7 @@ def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
 def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
     from decimal import Decimal
 
-    from salescli.output import to_jsonable
+    from salescli.core.output import to_jsonable
 
     parts = []
     for key, value in totals.items():
@@ -170,7 +170,7 @@ def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
 
 
 def show(name: str, payload: dict[str, Any], fmt: str) -> None:
-    from salescli.output import render
+    from salescli.core.output import render
 
     echo(render(payload["rows"], COLUMNS[name], fmt, payload))
     if fmt in ("table", "markdown"):
@@ -224,7 +224,7 @@ def report() -> None:
 
 def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
     def command(ctx: click.Context, fmt: str, by: str | None = None, **opts: Any) -> None:
-        from salescli.reports import REPORTS
+        from salescli.core.reports import REPORTS
 
         _, book = build_book(ctx, opts, by, leads=name in ("sources", "changes"))
         show(name, REPORTS[name](book), fmt)
@@ -323,7 +323,7 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
       salescli report activity
       salescli report activity --by week --since 2026-11-01 --owner anna
     """
-    from salescli.reports import ActivityRecord, activity
+    from salescli.core.reports import ActivityRecord, activity
 
     repo, book = build_book(ctx, opts, by)
     records = []
@@ -357,9 +357,9 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
       salescli report dashboard --since 2026-01-01 --by quarter --out board.html --force
       salescli report dashboard --owner anna --out - | mail -s Pipeline anna@example.com
     """
-    from salescli import dashboard, reports
     from salescli.cli.activity import deal_views, stale_rows
     from salescli.cli.common import records_index
+    from salescli.core import dashboard, reports
 
     target = None if out == "-" else out_path(out, force)
     repo, book = build_book(ctx, opts, by)
@@ -378,7 +378,7 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
     if target is None:
         echo(page.rstrip("\n"))
         return
-    from salescli.gitio import atomic_write
+    from salescli.store.gitio import atomic_write
 
     atomic_write(target, page)
     echo(f"Wrote {target}")

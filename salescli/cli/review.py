@@ -8,12 +8,12 @@ from typing import Any
 import click
 
 from salescli.cli.common import echo, get_repo
-from salescli.errors import UsageError
+from salescli.core.errors import UsageError
 
 
 def _parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     """(base, head, shown range) for `A..B`, `A...B` (from the merge base) or `A` (A..HEAD)."""
-    from salescli import gitio
+    from salescli.store import gitio
 
     if "..." in spec:
         left, right = spec.split("...", 1)
@@ -45,7 +45,7 @@ def markdown(payload: dict[str, Any]) -> str:
     """The review as a pull-request comment."""
     import datetime as dt
 
-    from salescli.templates import cell
+    from salescli.store.templates import cell
 
     out = [f"### Pipeline review: `{payload['range']}`", ""]
     done = [r for r in payload["rows"] if r["count"]]
@@ -112,12 +112,12 @@ def review_cmd(ctx: click.Context, rev_range: str, fmt: str, no_cache: bool) -> 
       salescli review origin/main...HEAD --format json
       salescli review main...HEAD > comment.md && gh pr comment --body-file comment.md
     """
-    from salescli import gitio
-    from salescli.check import history_diagnostics
     from salescli.cli.report import config_of, warn_skipped
-    from salescli.history import load_history
-    from salescli.output import dumps_json
-    from salescli.reports import Book, Query, review
+    from salescli.core.output import dumps_json
+    from salescli.core.reports import Book, Query, review
+    from salescli.services.check import history_diagnostics
+    from salescli.store import gitio
+    from salescli.store.history import load_history
 
     repo = get_repo(ctx)
     base, head, shown = _parse_range(repo, rev_range)

@@ -29,7 +29,7 @@ def init_cmd(directory: str, preset: str) -> None:
       salescli init crm
       salescli init crm --preset enterprise
     """
-    from salescli.init import init_repository
+    from salescli.services.init import init_repository
 
     root = init_repository(Path(directory), preset)
     echo(f"Initialised salescli repository in {root} (pipeline: {preset})")
@@ -71,17 +71,17 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
       salescli check --format json | jq '.diagnostics[] | select(.severity=="error")'
       salescli check --history
     """
-    from salescli.checkcache import cached_check
+    from salescli.services.checkcache import cached_check
 
     repo = get_repo(ctx)
     if staged:
-        from salescli.staged import check_staged
+        from salescli.services.staged import check_staged
 
         diagnostics = check_staged(repo.root, repo.git_dir, use_cache=not no_cache)
     else:
         diagnostics = cached_check(repo.root, repo.git_dir, use_cache=not no_cache)
     if history:
-        from salescli.check import history_diagnostics
+        from salescli.services.check import history_diagnostics
 
         diagnostics += history_diagnostics(repo.root, repo.git_dir, use_cache=not no_cache)
     if quiet:
@@ -89,7 +89,7 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if fmt == "json":
-        from salescli.output import dumps_json
+        from salescli.core.output import dumps_json
 
         echo(dumps_json({
             "errors": errors,
@@ -102,7 +102,7 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
         if diagnostics or sys.stdout.isatty():
             click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors:
-        from salescli.errors import Failed
+        from salescli.core.errors import Failed
 
         raise Failed()
 
@@ -117,6 +117,6 @@ def schema_cmd(kind: str) -> None:
     Example:
       salescli schema deal > deal.schema.json
     """
-    from salescli.model import json_schema
+    from salescli.core.model import json_schema
 
     echo(json.dumps(json_schema(kind), indent=2))

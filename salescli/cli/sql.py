@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import NO_CACHE, echo, format_option, get_repo, records_index
-from salescli.index import KINDS
+from salescli.store.index import KINDS
 
 
 @click.command("sql")
@@ -37,7 +37,7 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
     """
     import sqlite3
 
-    from salescli.errors import UsageError
+    from salescli.core.errors import UsageError
 
     repo = get_repo(ctx)
     with records_index(repo, KINDS, no_cache) as index:
@@ -60,7 +60,7 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
             raise UsageError(f"sql: {_reason(err)}") from None
         names = _unique(names)
     rows = [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in found]
-    from salescli.output import render
+    from salescli.core.output import render
 
     echo(render(rows, names, fmt))
 
@@ -99,12 +99,12 @@ def _unique(names: list[str]) -> list[str]:
 
 def _add_events(repo: Any, index: Any) -> None:
     """A temporary `deal_events` table: the history of the deals that exist now."""
-    from salescli import export
     from salescli.cli.common import warn
-    from salescli.config import config_of
-    from salescli.history import load_history
-    from salescli.reports import price
-    from salescli.tables import TABLE, create_sql, insert_sql
+    from salescli.core.reports import price
+    from salescli.core.tables import TABLE, create_sql, insert_sql
+    from salescli.store import export
+    from salescli.store.config import config_of
+    from salescli.store.history import load_history
 
     config = config_of(repo, warn)
     history = load_history(repo.root, repo.git_dir, kinds=("deal",))
@@ -123,7 +123,7 @@ def _plain(value: Any) -> Any:
 def schema_text(index: Any) -> str:
     """The CREATE statements of the tables a query can use, deal_events (made when a
     query names it) included."""
-    from salescli.tables import TABLE, create_sql
+    from salescli.core.tables import TABLE, create_sql
 
     rows = index.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name != 'meta' "
                        "AND sql IS NOT NULL ORDER BY rowid")

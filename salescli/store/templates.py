@@ -39,7 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli.errors import SalescliError, UsageError
+from salescli.core.errors import SalescliError, UsageError
 
 REPO_DIR = "templates"
 # What one render may use. No real quote, agenda or letter comes near any of them: the
@@ -77,7 +77,7 @@ def shipped_dir() -> Path:
     spec = importlib.util.find_spec("salescli._templates")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).with_name("_templates")
+    return Path(__file__).parents[1] / "_templates"
 
 
 def check_name(name: str) -> str:
@@ -220,7 +220,7 @@ def _visible_controls(value: Any) -> Any:
     """
     if not isinstance(value, str) or value.isprintable():
         return value
-    from salescli.output import terminal_safe
+    from salescli.core.output import terminal_safe
 
     # Markup (already escaped by an HTML template's filter) must stay Markup
     return type(value)(terminal_safe(value))
@@ -682,7 +682,7 @@ def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
 
 def locale_filters(locale: str, currency: str) -> dict[str, Callable]:
     """`money`, `number`, `date` and `percent` in the settings' locale."""
-    from salescli import l10n
+    from salescli.core import l10n
 
     l10n.check_locale(locale)
 
@@ -705,7 +705,7 @@ def locale_filters(locale: str, currency: str) -> dict[str, Callable]:
 
 def cell(value: Any) -> str:
     """Text safe inside one Markdown table cell: no `|` column breaks, no new lines."""
-    from salescli.output import markdown_cell
+    from salescli.core.output import markdown_cell
 
     return " ".join(markdown_cell("" if value is None else str(value)).split())
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from salescli.errors import SalescliError
-from salescli.money import (
+from salescli.core.errors import SalescliError
+from salescli.core.money import (
     CYCLES_PER_YEAR,
     cents,
     item_billing,

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
-from salescli.repo import KINDS
-from salescli.runtime import FRESH_NS
+from salescli.store.repo import KINDS
+from salescli.store.runtime import FRESH_NS
 
 INDEX_VERSION = 1
 INDEX_FILE = "index.sqlite"
@@ -70,7 +70,7 @@ def index_path(git_dir: Path) -> Path:
 
 def schema_sql() -> list[str]:
     """CREATE statements of the index: the export tables, then its own."""
-    from salescli.tables import TABLES, create_sql
+    from salescli.core.tables import TABLES, create_sql
 
     return [part for t in TABLES if t.name != "deal_events"
             for part in create_sql(t, unique=False).split(";\n")] + list(_INTERNAL)
@@ -81,7 +81,7 @@ def schema_sql() -> list[str]:
 
 def walk(root: str, kind: str) -> dict[str, Stat]:
     """path -> stat of every `FOLDER/YYYY-MM/*.yaml` of a kind, as Repository lists them."""
-    from salescli.repo import KIND_DIRS, MONTH_RE
+    from salescli.store.repo import KIND_DIRS, MONTH_RE
 
     folder = KIND_DIRS[kind]
     base = os.path.join(root, folder)
@@ -109,7 +109,7 @@ def walk(root: str, kind: str) -> dict[str, Stat]:
 
 def _digest(full: str) -> bytes | None:
     """The digest of a file's text as a record is read from it (None: unreadable)."""
-    from salescli.yamlio import YamlProblem, decode
+    from salescli.store.yamlio import YamlProblem, decode
 
     try:
         with open(full, "rb") as fh:
@@ -204,7 +204,7 @@ class Index:
     # -- bringing it up to date
     def refresh(self, kinds: Sequence[str] = KINDS) -> None:
         """Re-read the files of `kinds` that changed since they were last read."""
-        from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
+        from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
 
         # only deal rows depend on the configuration (currency, default pipeline, prices):
         # listing accounts or leads never reads it, so a broken price list stops no one
@@ -234,14 +234,14 @@ class Index:
     def _config_key(self) -> list:
         import json
 
-        from salescli.output import to_jsonable
+        from salescli.core.output import to_jsonable
 
         settings, products = self.repo.settings, self.repo.products
         return [settings.currency, settings.default_pipeline,
                 json.dumps(to_jsonable(products.model_dump(mode="python", by_alias=True)))]
 
     def _drop_kind(self, kind: str) -> None:
-        from salescli.tables import KIND_TABLES
+        from salescli.core.tables import KIND_TABLES
 
         for table in KIND_TABLES[kind]:
             if table == "activities":
@@ -347,7 +347,7 @@ class Index:
         return out
 
     def _delete(self, kind: str, ids: set[str], paths: list[str]) -> None:
-        from salescli.tables import KIND_TABLES
+        from salescli.core.tables import KIND_TABLES
 
         own, *children = KIND_TABLES[kind]
         key = {"contacts": "account_id", "items": "deal_id"}
@@ -363,7 +363,7 @@ class Index:
         self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
 
     def _insert(self, records: list[tuple], tables: list[tuple[str, list[list]]]) -> None:
-        from salescli.tables import TABLE, insert_sql
+        from salescli.core.tables import TABLE, insert_sql
 
         self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
         for name, values in tables:
@@ -455,10 +455,10 @@ def _read(repo: Any, kind: str, paths: list[str]
     the digest of each text parsed (what a racily clean entry is compared by later)."""
     import json
 
-    from salescli import export
-    from salescli.loader import parse_file
-    from salescli.output import to_jsonable
-    from salescli.tables import TABLE
+    from salescli.core.output import to_jsonable
+    from salescli.core.tables import TABLE
+    from salescli.store import export
+    from salescli.store.loader import parse_file
 
     root = os.fspath(repo.root)
     records, good = [], []

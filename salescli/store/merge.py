@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from salescli.yamlio import (
+from salescli.store.yamlio import (
     RoundTrip,
     YamlProblem,
     keep_tail,

@@ -43,7 +43,7 @@ from pydantic import (  # noqa: E402
     model_validator,
 )
 
-from salescli.ids import ID_PATTERN  # noqa: E402
+from salescli.core.ids import ID_PATTERN  # noqa: E402
 
 ROLES = (
     "economic-buyer", "decision-maker", "technical-evaluator", "champion",

@@ -29,8 +29,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli.errors import SalescliError, UsageError
-from salescli.ids import is_valid_id
+from salescli.core.errors import SalescliError, UsageError
+from salescli.core.ids import is_valid_id
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -215,7 +215,7 @@ class Commit:
 
     @property
     def message(self) -> str:
-        from salescli.commitmsg import commit_message
+        from salescli.core.commitmsg import commit_message
 
         return commit_message(self.subject, self.event, message=self.body)
 
@@ -280,7 +280,7 @@ class Names:
         self._map: dict[str, str] = {}
 
     def plan(self, names: Iterable[str]) -> None:
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         distinct = sorted({n.strip() for n in names if n and n.strip()})
         firsts: dict[str, set[str]] = {}
@@ -309,7 +309,7 @@ def lost_reason(text: str, reasons: list[str]) -> tuple[str | None, str | None]:
     that appears as words in it (`Price too high` -> price); else `other`. Whenever
     the text is not exactly a settings reason, it is kept in lost_note.
     """
-    from salescli.ids import slugify
+    from salescli.core.ids import slugify
 
     text = text.strip()
     if not text:
@@ -330,7 +330,7 @@ class Planner:
     """Builds the records and events of one import against one repository."""
 
     def __init__(self, repo: Any, dates: Dates, pipeline: str | None = None):
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         self.repo = repo
         self.settings = repo.settings
@@ -383,7 +383,7 @@ class Planner:
         return when
 
     def new_id(self, kind: str, name: str) -> str:
-        from salescli.ids import unique_id
+        from salescli.core.ids import unique_id
 
         ident = unique_id(self._slug(name), self.taken[kind])
         self.taken[kind].add(ident)
@@ -418,7 +418,7 @@ class Planner:
     def contact(self, account: Planned, name: str, when: dt.datetime,
                 details: dict[str, Any] | None = None) -> str:
         """The contact ID of `name` in `account`, planning its addition at `when`."""
-        from salescli.ids import unique_id
+        from salescli.core.ids import unique_id
 
         key = " ".join(name.casefold().split())
         people = account.contacts
@@ -431,7 +431,7 @@ class Planner:
             return person["data"]["id"]
         taken = {p["data"]["id"] for p in people.values()}
         if account.existing_text is not None:
-            from salescli.loader import parse_text
+            from salescli.store.loader import parse_text
 
             model = parse_text("account", account.rel, account.existing_text).model
             existing = {c.name.casefold(): c.id for c in (model.contacts if model else [])}
@@ -585,8 +585,8 @@ class Planner:
         return plan
 
     def _settings_text(self) -> str | None:
-        from salescli.repo import SETTINGS_FILE
-        from salescli.yamlio import RoundTrip, inline
+        from salescli.store.repo import SETTINGS_FILE
+        from salescli.store.yamlio import RoundTrip, inline
 
         if not self.owners.added and not self.sources.added:
             return None
@@ -599,10 +599,10 @@ class Planner:
 
     def _replay(self, plan: Plan, body: str) -> dict[str, tuple[Planned, list[str]]]:
         """Apply the events in time order; every version's text, by path."""
-        from salescli.demo import render
-        from salescli.edit import FLOW_KEYS
-        from salescli.model import key_order
-        from salescli.repo import KIND_DIRS
+        from salescli.core.model import key_order
+        from salescli.services.demo import render
+        from salescli.services.edit import FLOW_KEYS
+        from salescli.store.repo import KIND_DIRS
 
         flow = frozenset(FLOW_KEYS)
         order = {k: key_order(k) for k in ("account", "deal", "lead")}
@@ -627,10 +627,10 @@ class Planner:
 
     def _validate(self, texts: dict[str, tuple[Planned, list[str]]]) -> None:
         """What `check` would say about each record's first and last version."""
-        from salescli.check import AccountInfo, Context, validate
-        from salescli.loader import parse_text
-        from salescli.model import Settings
-        from salescli.rules import known_requirement, missing_requirements
+        from salescli.core.model import Settings
+        from salescli.core.rules import known_requirement, missing_requirements
+        from salescli.services.check import AccountInfo, Context, validate
+        from salescli.store.loader import parse_text
 
         settings = self.settings.model_copy(update={
             "owners": list(self.owners.known), "sources": list(self.sources.known)})
@@ -673,8 +673,8 @@ class Planner:
 
 def _append_contact(text: str, person: dict[str, Any]) -> str:
     """An existing account's text with one more contact, round trip (comments kept)."""
-    from salescli.edit import add_contact
-    from salescli.yamlio import RoundTrip
+    from salescli.services.edit import add_contact
+    from salescli.store.yamlio import RoundTrip
 
     rt = RoundTrip(text)
     add_contact(rt.data, person)

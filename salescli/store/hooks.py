@@ -14,9 +14,9 @@ import os
 import shlex
 from pathlib import Path
 
-from salescli.errors import SalescliError
-from salescli.gitio import git
-from salescli.repo import KIND_DIRS
+from salescli.core.errors import SalescliError
+from salescli.store.gitio import git
+from salescli.store.repo import KIND_DIRS
 
 ATTRIBUTES_FILE = ".gitattributes"
 ATTRIBUTE_LINES = tuple(f"{folder}/**/*.yaml merge=salescli" for folder in KIND_DIRS.values())

@@ -17,11 +17,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from salescli.money import CENT, deal_value, product_of
-from salescli.plain import Config  # noqa: F401 (reports.Config: the reports' input)
+from salescli.core.money import CENT, deal_value, product_of
+from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
-    from salescli.history import Timeline
+    from salescli.store.history import Timeline
 
 DAY = 86400
 CATEGORIES = ("won", "commit", "best-case", "pipeline")

@@ -15,11 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli.gitio import atomic_file
-from salescli.history import TRACKED, Timeline
-from salescli.money import CENT, deal_value, item_total, unit_price
-from salescli.output import csv_line, neutralise
-from salescli.tables import (  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.money import CENT, deal_value, item_total, unit_price
+from salescli.core.output import csv_line, neutralise
+from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's API too)
     KIND_TABLES,
     SQL_TYPES,
     TABLE,
@@ -28,6 +26,8 @@ from salescli.tables import (  # noqa: F401 (export.TABLES is this module's API 
     create_sql,
     insert_sql,
 )
+from salescli.store.gitio import atomic_file
+from salescli.store.history import TRACKED, Timeline
 
 FORMATS = ("csv", "jsonl", "sqlite")
 
@@ -90,7 +90,7 @@ def deal_rows(deals: Iterable[Any], products: Any, currency: str, default_pipeli
 
 
 def item_rows(deals: Iterable[Any], products: Any) -> Iterator[Row]:
-    from salescli.money import CYCLES_PER_YEAR
+    from salescli.core.money import CYCLES_PER_YEAR
 
     for d in deals:
         for n, item in enumerate(d.items, 1):
@@ -314,7 +314,7 @@ def write_sqlite(path: Path, tables: dict[str, Iterable[Row]]) -> list[Path]:
     """One SQLite database with a typed table per export table, built beside `path`."""
     import sqlite3
 
-    from salescli.gitio import atomic_path
+    from salescli.store.gitio import atomic_path
 
     with atomic_path(path) as tmp:
         con = sqlite3.connect(tmp)

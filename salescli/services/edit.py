@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from salescli.errors import SalescliError, UsageError
-from salescli.gitio import Change
-from salescli.ids import check_id, slugify, unique_id
-from salescli.loader import parse_file, parse_text, raise_if_invalid
-from salescli.model import key_order
-from salescli.repo import KIND_DIRS
-from salescli.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_new, keep_tail
+from salescli.core.errors import SalescliError, UsageError
+from salescli.core.ids import check_id, slugify, unique_id
+from salescli.core.model import key_order
+from salescli.store.gitio import Change
+from salescli.store.loader import parse_file, parse_text, raise_if_invalid
+from salescli.store.repo import KIND_DIRS
+from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_new, keep_tail
 
 # what YAML reads as a line break: in a typed value, never a place to stop reading
 LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
@@ -70,7 +70,7 @@ class Session(Change):
 
     def _validated(self, kind: str, path: Path, text: str) -> Any:
         """The new text's model, if it passes everything `check` would hold against it."""
-        from salescli.check import record_errors
+        from salescli.services.check import record_errors
 
         rel = self.repo.rel(path)
         parsed = parse_text(kind, rel, text)
@@ -83,7 +83,7 @@ class Session(Change):
 
     def update(self, record: Loaded, mutate: Callable[[Any], None]) -> Loaded:
         """Apply `mutate` to the record's round-trip tree, validate, write."""
-        from salescli.yamlio import roundtrip_edit
+        from salescli.store.yamlio import roundtrip_edit
 
         try:
             text = roundtrip_edit(record.text, mutate)
@@ -96,7 +96,7 @@ class Session(Change):
         """Append `item` (plain values) to the record's block list `key`, spliced into
         the text; where splicing cannot, `mutate` makes the change on the round-trip
         tree, as `update` does."""
-        from salescli.yamlio import append_item
+        from salescli.store.yamlio import append_item
 
         try:
             text = append_item(record.text, key, item)
@@ -108,7 +108,7 @@ class Session(Change):
 
     def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
         """Set (dotted) fields: the new values spliced in, every other byte kept."""
-        from salescli.yamlio import set_values
+        from salescli.store.yamlio import set_values
 
         try:
             text = set_values(record.text, changes, key_order(record.kind))
@@ -131,7 +131,7 @@ class Session(Change):
         """Write a new record in the folder of the month it was created."""
         check_id(record_id, kind)
         if record_id in self.repo.ids(kind):
-            from salescli.gitio import uncommitted
+            from salescli.store.gitio import uncommitted
 
             rel = self.repo.rel(self.repo.find(kind, record_id))
             if uncommitted(self.root, [rel]):  # a killed command's file, or a hand-made one
@@ -196,7 +196,7 @@ def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
     so to IDs `slug`, `slug-2`...: reading only those files finds them without
     reading every record (one given its own --id is not found).
     """
-    from salescli.ids import derived_from
+    from salescli.core.ids import derived_from
 
     base = slugify(name)
     parsed = [parse_file(repo.root, kind, path) for path in repo.record_paths(kind)
@@ -206,7 +206,7 @@ def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
 
 def default_owner(repo: Any) -> str | None:
     """The owner matching git's user.name, if the settings list it."""
-    from salescli.gitio import git
+    from salescli.store.gitio import git
 
     name = git(repo.root, "config", "user.name", check=False).stdout.strip()
     owners = list(repo.settings.owners)
@@ -227,7 +227,7 @@ def choose(value: str | None, allowed: Iterable[str], what: str) -> str | None:
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
     """`field=value` arguments; values are read as YAML scalars, as in a record file."""
-    from salescli.yamlio import load_fast
+    from salescli.store.yamlio import load_fast
 
     changes: dict[str, Any] = {}
     for pair in pairs:
@@ -253,7 +253,7 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
 
 def today(date: str | dt.date | None) -> dt.date:
     """The day of a `--date` (a date-time counts by its own date), else today."""
-    from salescli.dates import day_of
+    from salescli.core.dates import day_of
 
     return day_of(date) or dt.date.today()
 
@@ -263,7 +263,7 @@ def field_names(model: Any) -> list[str]:
 
 
 def _nested_model_field(field: Any) -> bool:
-    from salescli.loader import _nested_model
+    from salescli.store.loader import _nested_model
 
     return _nested_model(field.annotation)[0] is not None
 
@@ -334,7 +334,7 @@ def describe(changes: dict[str, Any]) -> tuple[str, str]:
 
     A line break or control character in a value shows as its escape (`a\\nb`).
     """
-    from salescli.output import terminal_safe
+    from salescli.core.output import terminal_safe
 
     summary = ", ".join(f"{k}=" + terminal_safe("" if v is None else str(v), cell=True)
                         for k, v in changes.items())
@@ -350,8 +350,8 @@ def add_contact(data: Any, person: dict[str, Any]) -> None:
     """Append a contact to an account's round-trip tree, block style as SPEC 3.1 shows."""
     from ruamel.yaml.comments import CommentedSeq
 
-    from salescli.model import key_order
-    from salescli.yamlio import block, set_in
+    from salescli.core.model import key_order
+    from salescli.store.yamlio import block, set_in
 
     if not data.get("contacts"):  # absent, null or an inline []: start a block list
         keep_tail(data, lambda: set_in(data, "contacts", CommentedSeq(), key_order("account")))

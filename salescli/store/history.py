@@ -38,9 +38,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli import gitio
-from salescli.repo import KIND_DIRS
-from salescli.runtime import gc_paused
+from salescli.store import gitio
+from salescli.store.repo import KIND_DIRS
+from salescli.store.runtime import gc_paused
 
 NULL = "0" * 40
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
@@ -119,7 +119,7 @@ def _adapter(kind: str, name: str) -> Any:
 
     from pydantic import ConfigDict, TypeAdapter
 
-    from salescli.model import MODELS
+    from salescli.core.model import MODELS
 
     info = MODELS[kind].model_fields[name]
     hint = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
@@ -149,7 +149,7 @@ def _part(kind: str, part: bytes) -> tuple:
     """One top-level key's part: its key and (if reports read it) its value in cache
     form; _UNSURE when the block reader cannot vouch for it or its value breaks the
     schema (the full reader then decides)."""
-    from salescli.yamlio import load_block
+    from salescli.store.yamlio import load_block
 
     try:
         text = part.decode("utf-8")
@@ -203,7 +203,7 @@ def full_fields(kind: str, blob: bytes) -> tuple | None:
     `maybe`, a value `"12k"`). Reports skip such versions, as they skip files
     `check` rejects.
     """
-    from salescli.yamlio import YamlProblem, load_fast
+    from salescli.store.yamlio import YamlProblem, load_fast
 
     try:
         data = load_fast(blob.decode("utf-8"), editable=False)  # as fast_fields reads it

@@ -30,11 +30,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from salescli.diagnostics import Diagnostic, Finding, error, warning
-from salescli.ids import WINDOWS_RESERVED, is_valid_id
-from salescli.loader import Parsed, parse_file, to_diagnostic, walk_files
-from salescli.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
-from salescli.rules import describe_missing, known_requirement, missing_requirements
+from salescli.core.diagnostics import Diagnostic, Finding, error, warning
+from salescli.core.ids import WINDOWS_RESERVED, is_valid_id
+from salescli.core.rules import describe_missing, known_requirement, missing_requirements
+from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
+from salescli.store.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
 # folders salescli writes documents into or reads templates from: like the record
 # folders, never a symbolic link (a quote written there would leave the repository)
@@ -517,7 +517,7 @@ def _document_links(root: str) -> list[Diagnostic]:
 
 
 def run_check(root: Path) -> list[Diagnostic]:
-    from salescli.runtime import gc_paused
+    from salescli.store.runtime import gc_paused
 
     with gc_paused():
         return _run_check(os.fspath(root))
@@ -621,7 +621,7 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
 
     Commands run this before writing, so nothing they commit fails `check`.
     """
-    from salescli.loader import Parsed
+    from salescli.store.loader import Parsed
 
     ctx = Context(settings=repo.settings, products=repo.products)
     for path in repo.pipeline_paths():
@@ -653,11 +653,11 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     Warnings, not errors: history cannot be changed, only known. Each names the
     commit, the deal and the stages. `commits` limits them to a range's commits.
     """
-    from salescli.commitmsg import parse_message
-    from salescli.gitio import commit_messages
-    from salescli.history import load_history
-    from salescli.loader import load_config
-    from salescli.rules import transition_problem
+    from salescli.core.commitmsg import parse_message
+    from salescli.core.rules import transition_problem
+    from salescli.store.gitio import commit_messages
+    from salescli.store.history import load_history
+    from salescli.store.loader import load_config
 
     settings = load_config(root, "settings", SETTINGS_FILE)
     pipelines: dict[str, Any] = {}

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salescli.diagnostics import Diagnostic, Finding, error, warning
-from salescli.errors import SalescliError
-from salescli.repo import KINDS as RECORD_KINDS
-from salescli.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
+from salescli.core.diagnostics import Diagnostic, Finding, error, warning
+from salescli.core.errors import SalescliError
+from salescli.store.repo import KINDS as RECORD_KINDS
+from salescli.store.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
 
 
 @dataclass
@@ -114,7 +114,7 @@ def parse_blob(kind: str, rel: str, data: bytes, symlink: bool = False) -> Parse
 
 
 def parse_text(kind: str, rel: str, text: str) -> Parsed:
-    from salescli.model import MODELS
+    from salescli.core.model import MODELS
 
     parsed = Parsed(kind, rel, text)
     findings = parsed.findings
@@ -202,8 +202,8 @@ def _friendly(e: dict) -> str:
         number = number if len(number) <= 20 else number[:17] + "..."
         return f"{number} is negative; expected 0 or more"
     if e["type"] == "string_pattern_mismatch":
-        from salescli.ids import ID_PATTERN
-        from salescli.model import NAME_PATTERN, quoted
+        from salescli.core.ids import ID_PATTERN
+        from salescli.core.model import NAME_PATTERN, quoted
 
         if ctx.get("pattern") == ID_PATTERN:
             return (f"{quoted(e.get('input'))} is not a valid ID (a-z, 0-9 and '-', at most 64 "

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from salescli.model import PREDICATES, Deal
+from salescli.core.model import PREDICATES, Deal
 
 BUYER_ROLES = ("economic-buyer", "decision-maker")
 

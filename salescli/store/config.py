@@ -14,15 +14,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from salescli.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS
 
 CACHE_VERSION = 2
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     """The Config of `repo`; `warn` says which broken pipeline was left out."""
-    from salescli.plain import Config
-    from salescli.repo import PRODUCTS_FILE, SETTINGS_FILE
+    from salescli.core.plain import Config
+    from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
 
     files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
     stamp: list[Any] = [CACHE_VERSION]
@@ -42,7 +42,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
         plain = None
     if plain is None:
         plain = _plain_config(repo, warn)
-        from salescli.gitio import atomic_path
+        from salescli.store.gitio import atomic_path
 
         # git's racily clean rule: a file changed this instant could change again
         # within the same clock tick, same size; such a stamp is not trusted to a cache
@@ -69,7 +69,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
 
 
 def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
-    from salescli.errors import SalescliError
+    from salescli.core.errors import SalescliError
 
     settings = repo.settings
     stages = {}

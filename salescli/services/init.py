@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from salescli.errors import SalescliError, UsageError
-from salescli.gitio import LOCK_NAME, Change, git
-from salescli.hooks import ATTRIBUTES_FILE, gitattributes_text, register_merge_driver
-from salescli.ids import slugify
-from salescli.model import MODELS, json_schema
-from salescli.repo import (
+from salescli.core.errors import SalescliError, UsageError
+from salescli.core.ids import slugify
+from salescli.core.model import MODELS, json_schema
+from salescli.store.gitio import LOCK_NAME, Change, git
+from salescli.store.hooks import ATTRIBUTES_FILE, gitattributes_text, register_merge_driver
+from salescli.store.repo import (
     KIND_DIRS,
     PIPELINES_DIR,
     PRODUCTS_FILE,

@@ -9,8 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from salescli.errors import NotARepository, RecordNotFound, SalescliError
-from salescli.ids import check_id
+from salescli.core.errors import NotARepository, RecordNotFound, SalescliError
+from salescli.core.ids import check_id
 
 SETTINGS_FILE = "salescli.yaml"
 PRODUCTS_FILE = "products.yaml"
@@ -74,7 +74,7 @@ class Repository:
     # ---------------------------------------------------------------- config files
 
     def _config(self, kind: str, relpath: str) -> Any:
-        from salescli.loader import load_config
+        from salescli.store.loader import load_config
 
         if relpath not in self._cache:
             self._cache[relpath] = load_config(self.root, kind, relpath)
@@ -87,7 +87,7 @@ class Repository:
     @property
     def products(self) -> Any:
         if not (self.root / PRODUCTS_FILE).exists():
-            from salescli.model import Products
+            from salescli.core.model import Products
 
             return Products()
         return self._config("products", PRODUCTS_FILE)
@@ -145,6 +145,6 @@ class Repository:
 
     def load(self, kind: str, record_id: str) -> Any:
         """One record as a validated model; an invalid file is an error naming it."""
-        from salescli.loader import load_record_file
+        from salescli.store.loader import load_record_file
 
         return load_record_file(self.root, kind, self.find(kind, record_id))

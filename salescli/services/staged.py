@@ -23,8 +23,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from salescli.diagnostics import Diagnostic
-from salescli.runtime import FRESH_NS
+from salescli.core.diagnostics import Diagnostic
+from salescli.store.runtime import FRESH_NS
 
 CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
@@ -35,7 +35,7 @@ _CONFIG = ("settings.yaml", "products.yaml")
 
 def staged_entries(root: Path, specs: list[str]) -> dict[str, tuple[str, str]]:
     """path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`."""
-    from salescli.gitio import git
+    from salescli.store.gitio import git
 
     out: dict[str, tuple[str, str]] = {}
     listed = git(root, "ls-files", "-s", "-z", "--", *specs).stdout
@@ -50,7 +50,7 @@ def staged_entries(root: Path, specs: list[str]) -> dict[str, tuple[str, str]]:
 
 def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
     """The content of `blobs`, by one `git cat-file --batch`."""
-    from salescli.errors import SalescliError
+    from salescli.core.errors import SalescliError
 
     if not blobs:
         return {}
@@ -75,7 +75,7 @@ class Snapshot:
     """The files `check` reads, as git's index holds them (`check --staged`)."""
 
     def __init__(self, root: Path):
-        from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+        from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
         specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
@@ -86,7 +86,7 @@ class Snapshot:
         return _listed(self.entries, folder)
 
     def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
-        from salescli.loader import parse_blob
+        from salescli.store.loader import parse_blob
 
         blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels
                                              if self.entries[r][0] != _SYMLINK}))
@@ -110,8 +110,8 @@ class WorkTree(Snapshot):
     def __init__(self, root: Path):
         import time
 
-        from salescli.loader import walk_files
-        from salescli.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+        from salescli.store.loader import walk_files
+        from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
         top = os.fspath(root)
@@ -138,7 +138,7 @@ class WorkTree(Snapshot):
         return folder in self.links, self.files.get(folder, [])
 
     def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
-        from salescli.loader import parse_file
+        from salescli.store.loader import parse_file
 
         return {rel: parse_file(self.root, kind, rel) for rel in rels}
 
@@ -153,7 +153,7 @@ class WorkTree(Snapshot):
         return out
 
     def extra(self) -> list[Diagnostic]:
-        from salescli.check import _document_links
+        from salescli.services.check import _document_links
 
         return _document_links(os.fspath(self.root))
 
@@ -174,7 +174,7 @@ def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
 
 
 def check_snapshot(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
-    from salescli.runtime import gc_paused
+    from salescli.store.runtime import gc_paused
 
     with gc_paused():  # a cache of 26,000 entries: the collector would walk it repeatedly
         return _check(snap, cache_path, use_cache)
@@ -184,7 +184,7 @@ _UNKNOWN = object()  # a fact not kept (a file changed this instant): equal to n
 
 
 def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
-    from salescli.repo import PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+    from salescli.store.repo import PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
@@ -205,7 +205,8 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
 def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
                    config: list[tuple[str, str]], config_key: list, last: dict
                    ) -> list[Diagnostic]:
-    from salescli.check import (
+    from salescli.core.diagnostics import error
+    from salescli.services.check import (
         AccountInfo,
         Context,
         _record_files,
@@ -213,9 +214,8 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         check_hierarchy,
         validate,
     )
-    from salescli.diagnostics import error
-    from salescli.loader import Parsed, to_diagnostic
-    from salescli.repo import KIND_DIRS
+    from salescli.store.loader import Parsed, to_diagnostic
+    from salescli.store.repo import KIND_DIRS
 
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
@@ -350,8 +350,8 @@ def _validate_chunk(job: tuple[str, list[str]]) -> dict[str, tuple]:
 
 
 def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:
-    from salescli.check import AccountInfo, duplicate_keys, validate
-    from salescli.loader import to_diagnostic
+    from salescli.services.check import AccountInfo, duplicate_keys, validate
+    from salescli.store.loader import to_diagnostic
 
     out = {}
     for rel, parsed in snap.parse(kind, rels).items():
@@ -386,7 +386,7 @@ class _Accounts:
         self.snap, self.files = snap, files
 
     def get(self, account: Any) -> Any:
-        from salescli.check import AccountInfo
+        from salescli.services.check import AccountInfo
 
         rel = self.files.get(account)
         if rel is None:
@@ -399,8 +399,8 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict) -> tuple[list[tuple], b
     """The answer when, since the last run, only deal files changed content: the last
     answer with those deals' own diagnostics replaced (deals take no part in the checks
     across files, and no file came or went). None when that does not hold."""
-    from salescli.check import validate
-    from salescli.loader import to_diagnostic
+    from salescli.services.check import validate
+    from salescli.store.loader import to_diagnostic
 
     entries, prev = snap.entries, last["entries"]
     if entries.keys() != prev.keys():
@@ -434,7 +434,7 @@ def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, lis
 
 
 def _version() -> tuple:
-    from salescli.checkcache import code_stamp
+    from salescli.services.checkcache import code_stamp
 
     # another version of the code that checks: nothing kept holds
     return (CACHE_VERSION, code_stamp())
@@ -452,7 +452,7 @@ def _load(path: Path, key: str) -> dict:
 
 
 def _save(path: Path, memo: dict) -> None:
-    from salescli.gitio import atomic_path
+    from salescli.store.gitio import atomic_path
 
     try:
         path.parent.mkdir(exist_ok=True)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from salescli.errors import SalescliError
+from salescli.core.errors import SalescliError
 
 
 @lru_cache(maxsize=16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from salescli.errors import UsageError
+from salescli.core.errors import UsageError
 
 
 def parse_when(value: str, what: str = "date") -> dt.date | dt.datetime:

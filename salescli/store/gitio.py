@@ -24,8 +24,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from salescli.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
-from salescli.runtime import FRESH_NS
+from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
+from salescli.store.runtime import FRESH_NS
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
@@ -186,7 +186,7 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        from salescli.dates import parse_when
+        from salescli.core.dates import parse_when
 
         value = parse_when(value)
     if not isinstance(value, dt.datetime):
@@ -787,7 +787,7 @@ class Change:
             if exc_type is None and self._sweep is not None:
                 self._sweep.save()
             if exc_type is None and self._originals:
-                from salescli.index import take_written
+                from salescli.store.index import take_written
 
                 take_written(self.repo, [self.repo.rel(p) for p in self._originals])
         finally:
@@ -815,7 +815,7 @@ class Change:
             )
         for p in paths:
             if p.is_file():
-                from salescli.yamlio import conflict_marker_line
+                from salescli.store.yamlio import conflict_marker_line
 
                 line = conflict_marker_line(p.read_text(encoding="utf-8", errors="replace"))
                 if line is not None:
@@ -849,7 +849,7 @@ class Change:
                 pass
 
     def _commit(self) -> None:
-        from salescli.commitmsg import commit_message
+        from salescli.core.commitmsg import commit_message
 
         rels = [self.repo.rel(p) for p in self._originals]
         message = commit_message(self.subject, self.event, reason=self.reason,

@@ -20,19 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
-from salescli.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS
 
 CACHE_VERSION = 2
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
 _DOCUMENT_FOLDERS = ("quotes", "templates")
 # the modules whose rules decide what check says: another version of them, another answer
-_CODE = ("check.py", "loader.py", "model.py", "rules.py", "yamlio.py", "staged.py", "ids.py")
+_CODE = ("services/check.py", "store/loader.py", "core/model.py", "core/rules.py",
+         "store/yamlio.py", "services/staged.py", "core/ids.py")
 
 
 def code_stamp() -> tuple:
     """salescli's version and the size and time of the modules that check."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out: list[Any] = [__version__]
     for name in _CODE:
         try:
@@ -53,7 +54,7 @@ def _lstat(root: str, rel: str) -> tuple:
 
 def stamp(root: Path) -> list[tuple]:
     """What the checked files and the record folders look like on disk now."""
-    from salescli.loader import walk_files
+    from salescli.store.loader import walk_files
 
     top = os.fspath(root)
     rels = [*_FILES, *_FOLDERS]
@@ -84,13 +85,13 @@ def document_folders(root: Path) -> list[str]:
 def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> list[Any]:
     """`run_check(root)`, or its answer from the last run when nothing changed since."""
     if not use_cache or git_dir is None:
-        from salescli.check import run_check
+        from salescli.services.check import run_check
 
         return run_check(root)
     top = os.fspath(root)
     now = stamp(root)
     path = git_dir / "salescli" / "check.cache"
-    from salescli.diagnostics import Diagnostic
+    from salescli.core.diagnostics import Diagnostic
 
     try:
         saved, docs, rows = marshal.loads(path.read_bytes())
@@ -100,7 +101,7 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
             return [Diagnostic(*row) for row in rows]
     except (OSError, EOFError, ValueError, TypeError):
         pass  # no cache, or not ours: check from what changed
-    from salescli.staged import check_work_tree
+    from salescli.services.staged import check_work_tree
 
     docs = [_lstat(top, rel) for rel in document_folders(root)]
     diagnostics = check_work_tree(root, git_dir)  # reads again only what changed
@@ -112,7 +113,7 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
     if settled and stamp(root) == now:
         rows = [(d.path, d.line, d.column, d.severity, d.code, d.message)
                 for d in diagnostics]
-        from salescli.gitio import atomic_path
+        from salescli.store.gitio import atomic_path
 
         try:
             path.parent.mkdir(exist_ok=True)

@@ -25,9 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli.commitmsg import commit_message
-from salescli.errors import SalescliError, UsageError
-from salescli.rules import BUYER_ROLES as BUYERS  # the roles that decide
+from salescli.core.commitmsg import commit_message
+from salescli.core.errors import SalescliError, UsageError
+from salescli.core.rules import BUYER_ROLES as BUYERS  # the roles that decide
 
 DAYS = 730  # the history spans the two years before `end`
 BRANCH = "refs/heads/main"
@@ -192,7 +192,7 @@ _RUAMEL: dict[tuple[str, bool], str] = {}
 def _ruamel_scalar(text: str, flow: bool) -> str:
     key = (text, flow)
     if key not in _RUAMEL:
-        from salescli.yamlio import dump_new
+        from salescli.store.yamlio import dump_new
 
         if flow:
             out = dump_new({"k": {"v": text}}, ["k"])
@@ -270,7 +270,7 @@ def _epoch(when: dt.datetime) -> int:
 
 
 def _describe(changes: dict[str, Any]) -> str:
-    """The commit summary `deal set` writes for these changes (salescli.edit.describe)."""
+    """The commit summary `deal set` writes for these changes (salescli.services.edit.describe)."""
     summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
     return summary if len(summary) <= 60 else ", ".join(changes)
 
@@ -315,8 +315,8 @@ class Demo:
     """Plans the timelines, then replays them as commits (see the module doc)."""
 
     def __init__(self, deals: int, seed: int, end: dt.date):
-        from salescli.edit import FLOW_KEYS
-        from salescli.model import key_order
+        from salescli.core.model import key_order
+        from salescli.services.edit import FLOW_KEYS
 
         self.n_deals = deals
         self.rng = random.Random(seed)
@@ -328,7 +328,7 @@ class Demo:
         self.domains: set[str] = set()
         self.serial = 0
         self.accounts: list[AccountPlan] = []
-        from salescli.model import Activity, Contact
+        from salescli.core.model import Activity, Contact
 
         self.activity_order = [f.alias or n for n, f in Activity.model_fields.items()]
         self.order = {k: key_order(k) for k in ("account", "lead", "deal")}
@@ -398,7 +398,7 @@ class Demo:
 
     # -- names
     def unique(self, kind: str, base: str) -> str:
-        from salescli.ids import unique_id
+        from salescli.core.ids import unique_id
 
         ident = unique_id(base, self.taken[kind])
         self.taken[kind].add(ident)
@@ -422,7 +422,7 @@ class Demo:
 
     def company(self) -> tuple[str, str, str]:
         """(name, short name, unique web domain)."""
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         head, tail = self.rng.choice(NAME_HEADS), self.rng.choice(NAME_TAILS)
         form = self.rng.choice(LEGAL_FORMS)
@@ -436,7 +436,7 @@ class Demo:
 
     def person(self, domain: str, taken: list[Person], role: str | None,
                title: str | None = None) -> Person:
-        from salescli.ids import slugify, unique_id
+        from salescli.core.ids import slugify, unique_id
 
         first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
         name = f"{first} {last}"
@@ -500,7 +500,7 @@ class Demo:
                   outcome: tuple | None = None, fate: str = "deal",
                   reason: str | None = None) -> None:
         rng = self.rng
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         name, short, domain = self.company()
         lead_id = self.unique("lead", slugify(name))
@@ -563,7 +563,7 @@ class Demo:
 
     def new_account(self, name: str, domain: str, owner: str, created: dt.datetime,
                     people: list[Person]) -> AccountPlan:
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         account = AccountPlan(self.unique("account", slugify(name)), name, domain, owner,
                               created, list(people))
@@ -594,7 +594,7 @@ class Demo:
 
     def plan_deal(self, account: AccountPlan, t0: dt.datetime, title: str, owner: str,
                   source: str, outcome: tuple, origin: str, lead_id: str | None = None) -> None:
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         rng = self.rng
         status, last_stage, reason = outcome
@@ -865,7 +865,7 @@ class Demo:
         return self.records[(kind, ident)]
 
     def new(self, kind: str, data: dict[str, Any]) -> Record:
-        from salescli.repo import KIND_DIRS
+        from salescli.store.repo import KIND_DIRS
 
         path = f"{KIND_DIRS[kind]}/{data['created']:%Y-%m}/{data['id']}.yaml"
         record = Record(kind, data["id"], path, data)
@@ -917,7 +917,7 @@ class Demo:
     def person_id(self, lead_id: str, people: list[Person] | None) -> str:
         if people:
             return people[0].id
-        from salescli.ids import slugify
+        from salescli.core.ids import slugify
 
         return slugify(self.rec("lead", lead_id).data["contact"]["name"])
 
@@ -1069,7 +1069,7 @@ class Demo:
         elif target == "negotiation":
             assert data.get("quotes"), deal.id
 
-    # -- money, as salescli.money computes it
+    # -- money, as salescli.core.money computes it
     def items_total(self, items: list[dict[str, Any]]) -> Decimal:
         total = Decimal(0)
         for item in items:
@@ -1215,8 +1215,8 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
 
     Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit.
     """
-    from salescli.hooks import register_merge_driver
-    from salescli.init import init_files
+    from salescli.services.init import init_files
+    from salescli.store.hooks import register_merge_driver
 
     if deals < 1:
         raise UsageError("--deals must be at least 1")

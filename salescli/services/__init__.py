@@ -1,0 +1,1 @@
+"""The services: each operation loads, applies the rules, edits and writes or commits."""

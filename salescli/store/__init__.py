@@ -1,0 +1,1 @@
+"""The store: YAML files, git, history and the record index."""
