@@ -381,6 +381,27 @@ class IndexMachine(RuleBasedStateMachine):
     def stash(self, pop: bool) -> None:
         self.git("stash", "pop" if pop else "push", "-q", *(() if pop else ("-u",)))
 
+    @rule(drop=st.booleans())
+    def rebase(self, drop: bool) -> None:
+        """History rewritten under the work tree: drop the commit before HEAD, or replay
+        this branch onto the other one. A rebase that conflicts is aborted, as a person
+        would; `--autostash` carries uncommitted edits across, as a person would."""
+        if drop:
+            if len(self.r.git("log", "--format=%h").split()) < 3:
+                return
+            target = ["--onto", "HEAD~2", "HEAD~1"]
+        else:
+            here = self.r.git("branch", "--show-current").strip()
+            other = "other" if here == "main" else "main"
+            if subprocess.run(["git", "rev-parse", "--verify", "-q", other], cwd=self.root,
+                              capture_output=True).returncode != 0:
+                return
+            target = [other]
+        done = subprocess.run(["git", "rebase", "-q", "--autostash", *target],
+                              cwd=self.root, capture_output=True)
+        if done.returncode != 0:
+            self.git("rebase", "--abort")
+
     @rule(branch=st.sampled_from(["main", "other"]))
     def switch_branch(self, branch: str) -> None:
         exists = subprocess.run(["git", "rev-parse", "--verify", "-q", branch],
@@ -445,6 +466,29 @@ def test_one_second_clock_copy_keeping_mtime(repo: Repo) -> None:
             path.write_text(same_size_edit(text, salt + 1))
             os.utime(path, ns=(old, old))
             assert_answers_agree(root, QUERIES[:1])
+
+
+def test_rebase_that_drops_and_replays_commits(tmp_path: Path) -> None:
+    """A rebase rewrites what the files hold without any salescli command: dropping the
+    commit that advanced a deal, then replaying a branch's commits onto another."""
+    r = seed(tmp_path / "crm")
+    m = IndexMachine.__new__(IndexMachine)
+    m.root, m.r = r.root, r
+    m.run("deal", "advance", "acme-erp")
+    m.run("deal", "set", "gamma-crm", "value=1234")
+    assert_answers_agree(r.root)
+    m.rebase(drop=True)  # the advance is gone
+    subjects = r.git("log", "--format=%s").splitlines()
+    assert subjects[0].startswith("deal(gamma-crm): set") and "advance" not in str(subjects)
+    assert_answers_agree(r.root)
+    m.switch_branch("other")
+    m.run("account", "add", "Delta Oy")
+    m.switch_branch("main")
+    m.run("deal", "set", "acme-erp", "value=777")
+    m.switch_branch("other")
+    m.rebase(drop=False)  # other's commit replayed on main's
+    assert "value: 777" in (r.root / "deals/2026-10/acme-erp.yaml").read_text()
+    assert_answers_agree(r.root)
 
 
 @pytest.fixture
