@@ -52,15 +52,20 @@ def crm(repo: Repo) -> Repo:
     return r
 
 
+def on_branch(r: Repo, branch: str, deal: str, when: str, **fields: str) -> None:
+    """One commit on a new branch, then back on main."""
+    r.git("checkout", "-qb", branch)
+    edit_deal(r, deal, when, **fields)
+    r.git("checkout", "-q", "main")
+
+
 def test_each_new_commit_continues_the_fold(crm: Repo) -> None:
     r = crm
     edit_deal(r, "m1", "2026-04-02", stage="proposal")
     agree(r, resumed=True)
 
     # a hotfix branch picked onto main (its change counts once), then merged as well
-    r.git("checkout", "-qb", "hotfix")
-    edit_deal(r, "m3", "2026-04-06", close_date="2026-05-31")
-    r.git("checkout", "-q", "main")
+    on_branch(r, "hotfix", "m3", "2026-04-06", close_date="2026-05-31")
     edit_deal(r, "m2", "2026-04-06", value="7000.00")
     agree(r, resumed=True)
     git_at(r, "2026-04-06", "cherry-pick", "hotfix", committed="2026-04-07")
@@ -71,9 +76,7 @@ def test_each_new_commit_continues_the_fold(crm: Repo) -> None:
     agree(r, resumed=False)
 
     # a merge that resolves a conflict: a value new to both parents
-    r.git("checkout", "-qb", "other")
-    edit_deal(r, "m2", "2026-04-09", value="9000.00")
-    r.git("checkout", "-q", "main")
+    on_branch(r, "other", "m2", "2026-04-09", value="9000.00")
     edit_deal(r, "m2", "2026-04-09", value="8000.00")
     agree(r, resumed=True)
     out = subprocess.run(["git", "merge", "--no-ff", "other"], cwd=r.root,
@@ -86,9 +89,7 @@ def test_each_new_commit_continues_the_fold(crm: Repo) -> None:
     edit_deal(r, "m2", "2026-04-10", close_date="2026-07-31")
     agree(r, resumed=True)
     # a merge of a branch that began after it: a fold that goes on
-    r.git("checkout", "-qb", "late")
-    edit_deal(r, "m3", "2026-04-11", value="2100.00")
-    r.git("checkout", "-q", "main")
+    on_branch(r, "late", "m3", "2026-04-11", value="2100.00")
     git_at(r, "2026-04-11", "merge", "--no-ff", "-q", "-m", "merge late", "late")
     agree(r, resumed=True)
 
