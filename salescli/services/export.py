@@ -20,8 +20,9 @@ def export(repo: Any, fmt: str, target: Path, warn: Warn, raw: bool = False,
     """Write every table to `target` (a folder of csv or jsonl files, or one SQLite
     database); returns each table's row count, in the order written."""
     from salescli.core.reports import price
-    from salescli.services.reports import config_of, history_for
+    from salescli.services.reports import history_for
     from salescli.store import export
+    from salescli.store.config import config_of
 
     config = config_of(repo, warn)
     with records_index(repo, ("account", "lead", "deal"), warn, use_cache) as index:

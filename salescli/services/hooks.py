@@ -6,11 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from salescli.services.read import Warn
-
 
 def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
-                 warn: Warn) -> bool:
+                 warn: Callable[[str], None]) -> bool:
     """Merge BASE, OURS and THEIRS (file paths) field by field into OURS; a version that
     is not a readable record is merged line by line by `git merge-file` instead. False
     when conflicts are left (marked in OURS) or the merge failed; `warn` says which."""
@@ -62,7 +60,7 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
                     "register the salescli merge driver", "hook", commit=commit) as change:
             change.write(path, text)
         say(f"merge driver listed in {ATTRIBUTES_FILE}"
-            + (" (not committed)" if not commit else " and committed"))
+            + (" and committed" if commit else " (not committed)"))
     else:
         say(f"merge driver already listed in {ATTRIBUTES_FILE}")
     changed = register_merge_driver(repo.root)

@@ -96,8 +96,9 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
     from salescli.core.reports import Book, Query
     from salescli.core.reports import review as reviewed
     from salescli.services.check import history_diagnostics
-    from salescli.services.reports import config_of, warn_skipped
+    from salescli.services.reports import warn_skipped
     from salescli.store import gitio
+    from salescli.store.config import config_of
     from salescli.store.history import load_history
 
     base, head, shown = parse_range(repo, rev_range)
