@@ -15,7 +15,7 @@ from salescli.cli.common import (
     render,
     warn,
 )
-from salescli.services.activity import log_activity, stale, today
+from salescli.services.activity import log_activity, stale_list, today_list
 
 
 def _log_command(activity_type: str) -> click.Command:
@@ -90,7 +90,7 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: b
       salescli today
       salescli today --owner anna --format json
     """
-    day, rows = today(get_repo(ctx), on, owner, warn, use_cache=not no_cache)
+    day, rows = today_list(get_repo(ctx), on, owner, warn, use_cache=not no_cache)
     columns = ("what", "kind", "id", "name", "date", "days", "owner", "detail")
     payload = {"date": day, "rows": rows}
     echo(render(rows, columns, fmt, payload=payload))
@@ -112,6 +112,6 @@ def stale_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: b
     Example:
       salescli stale --format markdown
     """
-    day, rows = stale(get_repo(ctx), on, owner, warn, use_cache=not no_cache)
+    day, rows = stale_list(get_repo(ctx), on, owner, warn, use_cache=not no_cache)
     columns = ("id", "title", "stage", "since", "days", "max_days", "owner")
     echo(render(rows, columns, fmt, payload={"date": day, "rows": rows}))

@@ -203,26 +203,26 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     return rows
 
 
-def day(on: str | dt.date | None) -> dt.date:
+def _on_day(on: str | dt.date | None) -> dt.date:
     """The day `--on` names (a date-time counts by its own date), else today."""
     from salescli.core.dates import day_of
 
     return day_of(on, "--on") or dt.date.today()
 
 
-def today(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
+def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
           use_cache: bool = True) -> tuple[dt.date, list[dict]]:
     """`today`: the day evaluated and what needs attention then (one owner's, or all)."""
-    when = day(on)
+    when = _on_day(on)
     rows = [r for r in today_rows(repo, when, warn, use_cache)
             if not owner or r["owner"] == owner]
     return when, rows
 
 
-def stale(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
+def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
           use_cache: bool = True) -> tuple[dt.date, list[dict]]:
     """`stale`: the day evaluated and the open deals past their stage's max_days then."""
-    when = day(on)
+    when = _on_day(on)
     with records_index(repo, ("deal",), warn, use_cache) as index:
         deals = deal_views(index)
     rows = [r for r in stale_rows(repo, deals, when, warn) if not owner or r["owner"] == owner]
