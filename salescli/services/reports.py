@@ -123,7 +123,7 @@ def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
 
 
 def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
-              out: Path | None = None, progress: Progress | None = None) -> str:
+                   out: Path | None = None, progress: Progress | None = None) -> str:
     """The board's HTML page; written to `out` (atomically) when one is given."""
     from salescli.core import dashboard, reports
     from salescli.services.activity import deal_views, stale_rows
