@@ -13,6 +13,7 @@ files, processes or databases.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "salescli"
 ORDER = ("core", "store", "services", "cli")
 SIDE_EFFECTS = ("subprocess", "sqlite3", "click", "shutil", "tempfile", "os", "io")
+# the command modules that only parse, call a service, render and exit
+THIN_CLI = ("activity", "report", "review", "documents", "export", "sql", "setup", "hooks")
 
 
 def imports(path: Path) -> set[str]:
@@ -80,3 +83,20 @@ def test_the_core_touches_no_files_git_or_terminal():
            for p in modules("core")}
     bad = {k: v for k, v in bad.items() if v}
     assert not bad, f"the core stays pure: {bad}"
+
+
+def thin_cli_may_import(module: str) -> bool:
+    """What a command module may import: click, the standard library, the services and
+    the CLI's toolkit (cli/common), never the core, the store or another command."""
+    top = module.split(".")[0]
+    if top == "click" or (top in sys.stdlib_module_names and top != "salescli"):
+        return True
+    return any(module == allowed or module.startswith(allowed + ".")
+               for allowed in ("salescli.services", "salescli.cli.common"))
+
+
+@pytest.mark.parametrize("name", THIN_CLI)
+def test_a_command_module_imports_only_services_and_cli_common(name: str):
+    bad = sorted(m for m in imports(PACKAGE / "cli" / f"{name}.py")
+                 if not thin_cli_may_import(m))
+    assert not bad, f"cli/{name}.py imports {bad}: call a service, or cli/common"
