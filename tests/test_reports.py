@@ -247,6 +247,12 @@ def funnel_row(stage: str, reached: int, conversion: float | None, lost_here: in
             "lost_here": lost_here, "open_here": open_here, "median_days": median_days}
 
 
+def forecast_row(period: str, category: str, count: int, value: float, weighted: float,
+                 currency: str = "EUR") -> dict[str, Any]:
+    return {"period": period, "category": category, "currency": currency, "count": count,
+            "value": value, "weighted": weighted}
+
+
 def test_funnel_at_three_dates(q1: Repo):
     # 2026-03-31: all seven deals were created by then (epsilon on 2025-12-20).
     # reached: n-a 7; proposal alpha beta gamma + epsilon (won) = 4; negotiation alpha
@@ -330,12 +336,9 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # epsilon won 03-20 EUR 3000 (alpha's 02-14 is in a month not shown).
     out = report(q1, "forecast", "--as-of", "2026-03-31")
     assert out["rows"] == [
-        {"period": "2026-03", "category": "won", "currency": "EUR", "count": 1,
-         "value": 3000.0, "weighted": 3000.0},
-        {"period": "2026-04", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 5500.0, "weighted": 3300.0},                 # 5500 x 60 / 100
-        {"period": "2026-05", "category": "commit", "currency": "USD", "count": 1,
-         "value": 9000.0, "weighted": 6750.0},                 # 9000 x 75 / 100
+        forecast_row("2026-03", "won", 1, 3000.0, 3000.0),
+        forecast_row("2026-04", "best-case", 1, 5500.0, 3300.0),       # 5500 x 60 / 100
+        forecast_row("2026-05", "commit", 1, 9000.0, 6750.0, "USD"),  # 9000 x 75 / 100
     ]
     assert out["totals"] == {"open": {"EUR": {"count": 1, "value": 5500.0, "weighted": 3300.0},
                                       "USD": {"count": 1, "value": 9000.0,
@@ -343,12 +346,9 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # by quarter: 2026-Q1 won alpha 10000 + epsilon 3000; Q2 delta (commit), gamma (best).
     out = report(q1, "forecast", "--as-of", "2026-03-31", "--by", "quarter")
     assert out["rows"] == [
-        {"period": "2026-Q1", "category": "won", "currency": "EUR", "count": 2,
-         "value": 13000.0, "weighted": 13000.0},
-        {"period": "2026-Q2", "category": "commit", "currency": "USD", "count": 1,
-         "value": 9000.0, "weighted": 6750.0},
-        {"period": "2026-Q2", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 5500.0, "weighted": 3300.0},
+        forecast_row("2026-Q1", "won", 2, 13000.0, 13000.0),
+        forecast_row("2026-Q2", "commit", 1, 9000.0, 6750.0, "USD"),
+        forecast_row("2026-Q2", "best-case", 1, 5500.0, 3300.0),
     ]
     # As of 02-15, open: beta EUR 20000 proposal 30 % close 03-31, epsilon 3000 n-a 10 %
     # close 03-31, eta 7000 n-a close 04-30, gamma 6000 proposal close 04-15.
@@ -356,20 +356,16 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # won: alpha 10000 on 02-14, the as-of month.
     out = report(q1, "forecast", "--as-of", "2026-02-15")
     assert out["rows"] == [
-        {"period": "2026-02", "category": "won", "currency": "EUR", "count": 1,
-         "value": 10000.0, "weighted": 10000.0},
-        {"period": "2026-03", "category": "pipeline", "currency": "EUR", "count": 2,
-         "value": 23000.0, "weighted": 6300.0},
-        {"period": "2026-04", "category": "pipeline", "currency": "EUR", "count": 2,
-         "value": 13000.0, "weighted": 2500.0},
+        forecast_row("2026-02", "won", 1, 10000.0, 10000.0),
+        forecast_row("2026-03", "pipeline", 2, 23000.0, 6300.0),
+        forecast_row("2026-04", "pipeline", 2, 13000.0, 2500.0),
     ]
     assert out["totals"] == {"open": {"EUR": {"count": 4, "value": 36000.0,
                                               "weighted": 8800.0}}}
     # --owner ville as of 03-31: delta only (zeta is ville's but omitted).
     out = report(q1, "forecast", "--as-of", "2026-03-31", "--owner", "ville")
     assert out["rows"] == [
-        {"period": "2026-05", "category": "commit", "currency": "USD", "count": 1,
-         "value": 9000.0, "weighted": 6750.0},
+        forecast_row("2026-05", "commit", 1, 9000.0, 6750.0, "USD"),
     ]
 
 
