@@ -185,12 +185,12 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
     """`--date` as git's author date. A bare date is noon UTC, so it never shifts a day."""
     if value is None:
         return None
-    if isinstance(value, str):
-        from salescli.core.dates import parse_when
+    from salescli.core.dates import noon_utc, parse_when
 
+    if isinstance(value, str):
         value = parse_when(value)
     if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day, 12, tzinfo=dt.UTC)
+        value = noon_utc(value)
     if value.tzinfo is None:
         value = value.astimezone()
     # git's own range for a date it parses; past it, `git commit` fails only at the end

@@ -38,6 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salescli.core.dates import iso_day, noon_utc
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS
 from salescli.store.runtime import gc_paused
@@ -452,13 +453,8 @@ class Timeline:
 
 def noon(date: str | None) -> int | None:
     """A `created:` date as epoch seconds at noon UTC (the same rule as `--date`)."""
-    if not date:
-        return None
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        return None
-    return int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp())
+    day = iso_day(date)
+    return None if day is None else int(noon_utc(day).timestamp())
 
 
 def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[str, str]:
