@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
+from salescli.store.repo import KIND_DIRS
 from salescli.store.runtime import FRESH_NS
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
 TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-RECORD_DIRS = ("accounts", "leads", "deals")
 _IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
     "rebase-merge": "a rebase",
@@ -397,7 +397,7 @@ def sweep_stale_temps(root: Path, git_dir: Path | None = None) -> TempSweep:
             record[rel] = stamp
         return subfolders
 
-    for top in RECORD_DIRS:
+    for top in KIND_DIRS.values():
         # never through a symlinked folder: its files are not ours to delete
         st = _dir_stat(root / top)
         if st is None:
