@@ -280,7 +280,7 @@ def atomic_path(path: Path) -> Iterator[str]:
     one only if it is complete on disk (file and folder are synced). The file keeps
     the old one's permissions, else gets those a plain `open` would give it; a failure
     leaves nothing behind. (A process killed before the rename leaves the temp file:
-    `remove_stale_temps` takes it.)
+    the next mutating command's `sweep_stale_temps` takes it.)
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
@@ -327,16 +327,6 @@ def atomic_file(path: Path, newline: str = "\n") -> Iterator[Any]:
     """A text file to stream into, which appears at `path` only when complete."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as fh:
         yield fh
-
-
-def remove_stale_temps(root: Path, git_dir: Path | None = None) -> list[Path]:
-    """Delete temp files a killed salescli left in the record folders (caller holds the lock).
-
-    `sweep_stale_temps`, its record saved at once.
-    """
-    sweep = sweep_stale_temps(root, git_dir)
-    sweep.save()
-    return sweep.removed
 
 
 class TempSweep(NamedTuple):
@@ -1005,20 +995,6 @@ def merge_file(cwd: Path, ours: str, base: str, theirs: str, marker_size: int = 
     if proc.returncode < 0 or proc.returncode > 127:
         raise SalescliError(f"git merge-file failed: {_git_reason(proc)}")
     return proc.returncode
-
-
-def export_index(root: Path, dest: Path, pathspecs: Sequence[str]) -> Path:
-    """Copy the staged (index) version of the files under `pathspecs` into `dest`.
-
-    Returns the folder in `dest` that stands for `root` (git writes paths from the
-    top level). Honours GIT_INDEX_FILE, so a pre-commit hook sees exactly what
-    `git commit` (even `commit --only PATH`) is about to record.
-    """
-    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
-    files = git(root, "ls-files", "-z", "--", *pathspecs).stdout
-    if files:
-        git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest}/", input=files)
-    return dest / prefix if prefix else dest
 
 
 def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:

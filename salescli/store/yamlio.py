@@ -6,7 +6,7 @@ them: `no`/`on` are strings, `010` is 10, `1:20` is a string):
 * `load_fast` — libyaml's C parser with a YAML 1.2 resolver and a restricted
   constructor. About 15x faster than ruamel's round-trip loader; used by `check`,
   listings and reports (SPEC §9).
-* `load_roundtrip` / `dump_roundtrip` — ruamel.yaml's round-trip mode, used to edit
+* `RoundTrip` / `roundtrip_edit` — ruamel.yaml's round-trip mode, used to edit
   a record so the user's comments, key order and quoting survive.
 
 Both refuse what a record never needs and an attacker might use: tags, anchors and
@@ -934,11 +934,6 @@ class RoundTrip:
         return buf.getvalue()
 
 
-def load_roundtrip(text: str) -> Any:
-    """The round-trip reader's values (ruamel types), for comparison and editing."""
-    return RoundTrip(text).data
-
-
 def set_in(mapping: Any, key: str, value: Any, order: Sequence[str] = ()) -> None:
     """Set `key` in a commented mapping; a new key goes where `order` puts it."""
     if key in mapping or not order or key not in order:
@@ -1525,15 +1520,6 @@ def block(value: dict) -> Any:
     from ruamel.yaml.comments import CommentedMap
 
     return CommentedMap(value)
-
-
-def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
-    """Apply `{"value": 52000, "next_step.due": date}` to a record's text, round trip.
-
-    Only the changed lines differ: comments, key order, quoting and flow style stay.
-    A new top-level key goes where the documented `order` puts it.
-    """
-    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order))
 
 
 def split_tags(value: Any) -> list[str]:
