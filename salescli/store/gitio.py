@@ -273,17 +273,18 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[str]:
+def atomic_path(path: Path, mode: int | None = None) -> Iterator[str]:
     """A temporary name beside `path` to write; renamed over `path` on success.
 
     Readers see the old file or the new one, never a mix, and after a crash the new
-    one only if it is complete on disk (file and folder are synced). The file keeps
-    the old one's permissions, else gets those a plain `open` would give it; a failure
+    one only if it is complete on disk (file and folder are synced). The file gets
+    `mode`, else keeps the old one's permissions, else those a plain `open` would; a failure
     leaves nothing behind. (A process killed before the rename leaves the temp file:
     the next mutating command's `sweep_stale_temps` takes it.)
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    if mode is None:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
     tmp = _new_temp(path)
     try:
         yield tmp
