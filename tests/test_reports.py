@@ -247,6 +247,17 @@ def funnel_row(stage: str, reached: int, conversion: float | None, lost_here: in
             "lost_here": lost_here, "open_here": open_here, "median_days": median_days}
 
 
+def cycle_row(group: str, count: int, median_days: float, mean_days: float,
+              p75_days: float) -> dict[str, Any]:
+    return {"group": group, **cycle_totals(count, median_days, mean_days, p75_days)}
+
+
+def cycle_totals(count: int, median_days: float, mean_days: float,
+                 p75_days: float) -> dict[str, Any]:
+    return {"count": count, "median_days": median_days, "mean_days": mean_days,
+            "p75_days": p75_days}
+
+
 def forecast_row(period: str, category: str, count: int, value: float, weighted: float,
                  currency: str = "EUR") -> dict[str, Any]:
     return {"period": period, "category": category, "currency": currency, "count": count,
@@ -374,34 +385,25 @@ def test_cycle_by_every_grouping(q1: Repo):
     # created: field, earlier than its commit 01-08) won 03-20 = 90 days.
     # median 65, mean 65, p75 = quantiles([40, 90], inclusive)[2] = 40 + 0.75 x 50 = 77.5
     out = report(q1, "cycle", "--as-of", "2026-03-31")
-    assert out["rows"] == [{"group": "all", "count": 2, "median_days": 65.0,
-                            "mean_days": 65.0, "p75_days": 77.5}]
-    assert out["totals"] == {"count": 2, "median_days": 65.0, "mean_days": 65.0,
-                             "p75_days": 77.5}
+    assert out["rows"] == [cycle_row("all", 2, 65.0, 65.0, 77.5)]
+    assert out["totals"] == cycle_totals(2, 65.0, 65.0, 77.5)
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "source")
     assert out["rows"] == [
-        {"group": "event", "count": 1, "median_days": 90.0, "mean_days": 90.0,
-         "p75_days": 90.0},
-        {"group": "website", "count": 1, "median_days": 40.0, "mean_days": 40.0,
-         "p75_days": 40.0},
+        cycle_row("event", 1, 90.0, 90.0, 90.0),
+        cycle_row("website", 1, 40.0, 40.0, 40.0),
     ]
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "owner")
-    assert out["rows"] == [{"group": "anna", "count": 2, "median_days": 65.0,
-                            "mean_days": 65.0, "p75_days": 77.5}]
+    assert out["rows"] == [cycle_row("anna", 2, 65.0, 65.0, 77.5)]
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "start-month")
     assert out["rows"] == [
-        {"group": "2025-12", "count": 1, "median_days": 90.0, "mean_days": 90.0,
-         "p75_days": 90.0},
-        {"group": "2026-01", "count": 1, "median_days": 40.0, "mean_days": 40.0,
-         "p75_days": 40.0},
+        cycle_row("2025-12", 1, 90.0, 90.0, 90.0),
+        cycle_row("2026-01", 1, 40.0, 40.0, 40.0),
     ]
     # window on won_date: since 03-01 only epsilon; as of 02-28 only alpha.
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--since", "2026-03-01")
-    assert out["totals"] == {"count": 1, "median_days": 90.0, "mean_days": 90.0,
-                             "p75_days": 90.0}
+    assert out["totals"] == cycle_totals(1, 90.0, 90.0, 90.0)
     out = report(q1, "cycle", "--as-of", "2026-02-28")
-    assert out["rows"] == [{"group": "all", "count": 1, "median_days": 40.0,
-                            "mean_days": 40.0, "p75_days": 40.0}]
+    assert out["rows"] == [cycle_row("all", 1, 40.0, 40.0, 40.0)]
 
 
 def test_lost_by_reason_stage_and_source(q1: Repo):
