@@ -616,32 +616,35 @@ def test_sources_leads_to_deals_and_sla(june: Repo):
     assert out["totals"]["sla_breaches"] == 0
 
 
+def activity_row(period: str, type_: str, owner: str, count: int) -> dict[str, Any]:
+    return {"period": period, "type": type_, "owner": owner, "count": count}
+
+
 def test_activity_by_month_week_and_owner(june: Repo):
     # in the window 06-01..06-30: 06-03 call anna (d-web, activity's own owner),
     # 06-08 meeting held anna, 06-12 call anna (deal lead-a), 06-15 meeting cancelled
     # ville (d-web), 06-20 email anna (lead-c). Out: 05-30 note, 07-02 booked meeting.
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
     assert out["rows"] == [
-        {"period": "2026-06", "type": "call", "owner": "anna", "count": 2},
-        {"period": "2026-06", "type": "email", "owner": "anna", "count": 1},
-        {"period": "2026-06", "type": "meeting", "owner": "anna", "count": 1},
-        {"period": "2026-06", "type": "meeting", "owner": "ville", "count": 1},
+        activity_row("2026-06", "call", "anna", 2),
+        activity_row("2026-06", "email", "anna", 1),
+        activity_row("2026-06", "meeting", "anna", 1),
+        activity_row("2026-06", "meeting", "ville", 1),
     ]
     # ISO weeks: 06-03 W23, 06-08 and 06-12 W24, 06-15 W25, 06-20 W25
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
                  "--by", "week")
     assert out["rows"] == [
-        {"period": "2026-W23", "type": "call", "owner": "anna", "count": 1},
-        {"period": "2026-W24", "type": "call", "owner": "anna", "count": 1},
-        {"period": "2026-W24", "type": "meeting", "owner": "anna", "count": 1},
-        {"period": "2026-W25", "type": "email", "owner": "anna", "count": 1},
-        {"period": "2026-W25", "type": "meeting", "owner": "ville", "count": 1},
+        activity_row("2026-W23", "call", "anna", 1),
+        activity_row("2026-W24", "call", "anna", 1),
+        activity_row("2026-W24", "meeting", "anna", 1),
+        activity_row("2026-W25", "email", "anna", 1),
+        activity_row("2026-W25", "meeting", "ville", 1),
     ]
     # ville's only: the cancelled meeting; no won deal of his
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
                  "--owner", "ville")
-    assert out["rows"] == [{"period": "2026-06", "type": "meeting", "owner": "ville",
-                            "count": 1}]
+    assert out["rows"] == [activity_row("2026-06", "meeting", "ville", 1)]
 
 
 def test_activity_totals(june: Repo):
