@@ -77,6 +77,10 @@ class Repo:
     def status(self) -> str:
         return self.git("status", "--porcelain")
 
+    def state(self) -> tuple[str, dict[str, bytes], str]:
+        """HEAD, every file and git status: what a refused command leaves as it was."""
+        return self.head(), self.snapshot(), self.status()
+
     def snapshot(self) -> dict[str, bytes]:
         """Every file's bytes outside .git, to prove a command changed nothing."""
         out = {}
@@ -96,13 +100,13 @@ def refused(repo: Repo, args: list[str], code: int, message: str,
     `run` runs the command another way (timed, in a subprocess); a CompletedProcess
     counts by its returncode.
     """
-    before, files, status = repo.head(), repo.snapshot(), repo.status()
+    before = repo.state()
     r = (run or repo.run)(*args)
     exit_code = r.returncode if isinstance(r, subprocess.CompletedProcess) else r.exit_code
     assert exit_code == code, (args, r.stdout, r.stderr)
     assert r.stderr == f"Error: {message}\n"
     assert r.stdout == ""
-    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, status)
+    assert repo.state() == before
     return r
 
 
