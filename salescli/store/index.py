@@ -484,7 +484,7 @@ def _read(repo: Any, kind: str, paths: list[str]
                      for name, rows in tables.items()], digests
 
 
-_RECORD_PATH = re.compile(r"(accounts|leads|deals)/\d{4}-\d\d/[^/]+\.yaml")
+_RECORD_PATH = re.compile(rf"({'|'.join(KIND_DIRS.values())})/\d{{4}}-\d\d/[^/]+\.yaml")
 _FOLDER_KIND = {folder: kind for kind, folder in KIND_DIRS.items()}
 
 
