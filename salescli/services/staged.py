@@ -30,7 +30,6 @@ CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 _SYMLINK = "120000"
-_CONFIG = ("settings.yaml", "products.yaml")
 
 
 def staged_entries(root: Path, specs: list[str]) -> dict[str, tuple[str, str]]:

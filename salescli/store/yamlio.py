@@ -45,8 +45,8 @@ _HIDDEN_BREAK_RE = re.compile(f"[{HIDDEN_BREAKS}]")
 _CONFLICT_RE = re.compile(r"^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))", re.M)
 _DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
-# YAML 1.2 implicit types exactly as ruamel.yaml resolves them (resolver.py, (1, 2)).
-_BOOL_RE = r"^(?:true|True|TRUE|false|False|FALSE)$"
+# YAML 1.2 implicit types exactly as ruamel.yaml resolves them (resolver.py, (1, 2));
+# booleans and nulls are the sets _BOOLS and _NULLS below.
 _FLOAT_RE = r"""^(?:
      [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
@@ -57,8 +57,6 @@ _INT_RE = r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0o?[0-7_]+
     |[-+]?[0-9_]+
     |[-+]?0x[0-9a-fA-F_]+)$"""
-_NULL_RE = r"^(?:~|null|Null|NULL|)$"
-_MERGE_RE = r"^(?:<<)$"
 _TIMESTAMP_RE = r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
     |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
     (?:[Tt]|[ \t]+)[0-9][0-9]?
