@@ -68,6 +68,17 @@ def from_float(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(CENT)
 
 
+def to_cents(value: Any) -> int:
+    """An amount as whole cents, the history cache's form of money (raises ArithmeticError
+    or ValueError for what is no finite number)."""
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def from_cents(value: int) -> Decimal:
+    """Whole cents (`to_cents`) as the amount."""
+    return (Decimal(value) / 100).quantize(CENT)
+
+
 def grouped(value: Any, whole: bool = False) -> str:
     """An amount for people, without a locale: `48,000.50`; `whole`: `48,000` when it has
     no cents."""

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.dates import iso_day
-from salescli.core.money import CENT, deal_value, product_of
+from salescli.core.money import CENT, deal_value, from_cents, product_of
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
@@ -109,7 +109,7 @@ def price(value: Any, config: Config) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, int):
-        return (Decimal(value) / 100).quantize(CENT)
+        return from_cents(value)
     products = config.products if isinstance(value, tuple) else None
     if products is not None:
         keys = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
