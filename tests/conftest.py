@@ -143,6 +143,32 @@ stakeholders:
   - {contact: matti-virtanen, role: economic-buyer}
 """
 
+PRODUCTS = """
+currency: EUR
+products:
+  - sku: silma-pro
+    name: Silma.io Pro
+    unit: month
+    unit_price: 300.00
+    tax_rate: 25.5
+    billing: monthly
+    tiers:                      # written out of order on purpose
+      - {min: 50, unit_price: 240.00}
+      - {min: 10, unit_price: 270.00}
+  - sku: support
+    name: Support
+    unit_price: 1000.00
+    tax_rate: 25.5
+    billing: quarterly
+  - sku: books
+    name: Manual
+    unit_price: 49.90
+    tax_rate: 10
+  - sku: untaxed
+    name: No rate
+    unit_price: 10.00
+"""
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
