@@ -37,7 +37,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from salescli.core.ids import slugify, unique_id
-from salescli.core.money import cents
+from salescli.core.money import cents, written
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / ".data"
@@ -173,10 +173,6 @@ def unique(base: str, taken: set[str]) -> str:
     candidate = unique_id(base, taken)
     taken.add(candidate)
     return candidate
-
-
-def money(value: Decimal) -> str:
-    return str(cents(value))
 
 
 def month(day: dt.date) -> str:
@@ -325,7 +321,7 @@ class Generator:
             price = Decimal(rng.randint(low * 100, high * 100)) / 100
             discount = rng.choice([0, 0, 0, 5, 10, 15])
             lines += [f"  - name: {q(name)}", f"    quantity: {quantity}", f"    unit: {unit}",
-                      f"    unit_price: {money(price)}"]
+                      f"    unit_price: {written(price)}"]
             if discount:
                 lines.append(f"    discount: {discount}")
             cycles = 1
@@ -340,7 +336,7 @@ class Generator:
         day = self.day_between(created, last)
         seq = self.quote_seq[day.year] = self.quote_seq.get(day.year, 0) + 1
         number = f"Q-{day.year}-{seq:04d}"
-        return (f"  - {{number: {number}, version: 1, date: {day}, total: {money(total)}, "
+        return (f"  - {{number: {number}, version: 1, date: {day}, total: {written(total)}, "
                 f"currency: EUR, file: quotes/{deal_id}/{number}-v1.md}}")
 
     def deals(self, accounts: list[Account]) -> None:
@@ -385,7 +381,7 @@ class Generator:
             lines = [rng.choice(COMMENTS)] if rng.random() < 0.1 else []
             lines += [f"id: {deal_id}", f"title: {q(topic)}", f"account: {account.id}",
                       "pipeline: default", f"stage: {stage}", f"status: {status}"]
-            value_line = f"value: {money(value)}"
+            value_line = f"value: {written(value)}"
             if item_lines and rng.random() < 0.2:
                 value_line += "   # total of the items below"
             lines += [value_line, "currency: EUR", f"close_date: {close_date}",

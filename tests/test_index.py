@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 from salescli.cli import cli
 from salescli.services.init import init_repository
 from salescli.store import index as index_mod
-from salescli.store.repo import Repository
+from salescli.store.repo import KIND_DIRS, Repository
 
 QUERIES = (
     ("deal", "list", "--status", "all", "--format", "json"),
@@ -191,7 +191,6 @@ def coarse_clock() -> mock._patch:
 # NOSHRINK=1: report a failing sequence as found (shrinking one can take minutes)
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] if os.environ.get("NOSHRINK") \
     else list(Phase)
-KIND_DIR = {"deal": "deals", "account": "accounts", "lead": "leads"}
 DEAL_SETS = ("value=1234", "value=99000.50", "close_date=2026-05-01",
              "close_date=2027-03-31", "next_step.action=Call back",
              "next_step.due=2026-05-20", "title=Renamed deal", "probability=55")
@@ -221,7 +220,7 @@ class IndexMachine(RuleBasedStateMachine):
 
     # -- helpers
     def files(self, kind: str) -> list[Path]:
-        return sorted(self.root.glob(f"{KIND_DIR[kind]}/*/*.yaml"))
+        return sorted(self.root.glob(f"{KIND_DIRS[kind]}/*/*.yaml"))
 
     def pick(self, kind: str, n: int) -> Path | None:
         found = self.files(kind)
@@ -356,7 +355,7 @@ class IndexMachine(RuleBasedStateMachine):
         if not same_id:
             text = text.replace(f"id: {name}\n", f"id: {name}-copy\n", 1)
             name += "-copy"
-        target = self.root / KIND_DIR[kind] / month / f"{name}.yaml"
+        target = self.root / KIND_DIRS[kind] / month / f"{name}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
 
@@ -443,7 +442,6 @@ def test_index_state_machine(tmp_path: Path) -> None:
     run_state_machine_as_test(IndexMachine, settings=settings(
         max_examples=25, stateful_step_count=12, deadline=None,
         suppress_health_check=list(HealthCheck), phases=PHASES))
-
 
 
 # ------------------------------------------------------------ examples

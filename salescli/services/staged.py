@@ -31,7 +31,6 @@ CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 HEAD_FILES = "head-files.cache"  # HEAD's record files, by commit
 _SYMLINK = "120000"
-_CONFIG = ("settings.yaml", "products.yaml")
 
 
 def staged_entries(root: Path, specs: list[str], cache: Path | None = None
@@ -279,7 +278,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         validate,
     )
     from salescli.store.loader import Parsed, to_diagnostic
-    from salescli.store.repo import KIND_DIRS
+    from salescli.store.repo import KIND_DIRS, KINDS
 
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
@@ -341,7 +340,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         return entries[account] if entries[account][1] is not None else _UNKNOWN
 
     missed = False
-    for kind in ("account", "lead", "deal"):
+    for kind in KINDS:
         if kind == "deal":
             ctx.accounts = accounts
         missing: list[str] = []

@@ -34,10 +34,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salescli.core.dates import iso_day, noon_utc
+from salescli.core.money import to_cents
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS
 from salescli.store.runtime import gc_paused
@@ -90,7 +91,7 @@ def _normal(name: str, value: Any) -> Any:
         if isinstance(value, bool):
             return None
         try:
-            return int((Decimal(str(value)) * 100).to_integral_value())  # cents
+            return to_cents(value)
         except (ArithmeticError, ValueError):  # not a number, or inf/nan
             return None
     if name == "probability":
@@ -452,13 +453,8 @@ class Timeline:
 
 def noon(date: str | None) -> int | None:
     """A `created:` date as epoch seconds at noon UTC (the same rule as `--date`)."""
-    if not date:
-        return None
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        return None
-    return int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp())
+    day = iso_day(date)
+    return None if day is None else int(noon_utc(day).timestamp())
 
 
 def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[str, str]:
