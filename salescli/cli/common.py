@@ -274,9 +274,9 @@ def money_column(value: float | None) -> Any:
 
     if value is None or isinstance(value, Decimal):
         return value
-    from salescli.core.money import CENT
+    from salescli.core.money import from_float
 
-    return Decimal(repr(value)).quantize(CENT)
+    return from_float(value)
 
 
 def complete_choices(attr: str) -> Callable:

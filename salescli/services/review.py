@@ -30,20 +30,17 @@ def parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     return base, right, f"{left}..{right}" if ".." not in spec else spec
 
 
-def _money(value: Any) -> str:
-    from decimal import Decimal
-
-    return f"{Decimal(value):,.2f}"
-
-
 def _signed(value: Any) -> str:
-    return ("+" if value >= 0 else "-") + _money(abs(value))
+    from salescli.core.money import grouped
+
+    return ("+" if value >= 0 else "-") + grouped(abs(value))
 
 
 def markdown(payload: dict[str, Any]) -> str:
     """The review as a pull-request comment."""
     import datetime as dt
 
+    from salescli.core.money import grouped
     from salescli.store.templates import cell
 
     out = [f"### Pipeline review: `{payload['range']}`", ""]
@@ -54,7 +51,7 @@ def markdown(payload: dict[str, Any]) -> str:
         out.append(f"{payload['commits']} commit(s).")
         out += ["", "| change | count | value | deals |", "|---|---:|---:|---|"]
         for r in done:
-            value = "" if r["value"] is None else f"{_money(r['value'])} {r['currency']}"
+            value = "" if r["value"] is None else f"{grouped(r['value'])} {r['currency']}"
             out.append(f"| {r['change']} | {r['count']} | {value} | "
                        f"{cell(', '.join(r['deals']))} |")
         if payload["removed"]:
@@ -71,8 +68,8 @@ def markdown(payload: dict[str, Any]) -> str:
         for cur, change in pipe["change"].items():
             a = pipe["after"].get(cur, {"count": 0, "value": 0, "weighted": 0})
             out.append(f"| {cur} | {a['count']} ({change['count']:+d}) | "
-                       f"{_money(a['value'])} ({_signed(change['value'])}) | "
-                       f"{_money(a['weighted'])} ({_signed(change['weighted'])}) |")
+                       f"{grouped(a['value'])} ({_signed(change['value'])}) | "
+                       f"{grouped(a['weighted'])} ({_signed(change['weighted'])}) |")
     if payload["events"]:
         out += ["", "<details><summary>Every change</summary>", "",
                 "| date | deal | change | from | to | commit |", "|---|---|---|---|---|---|"]
@@ -80,7 +77,7 @@ def markdown(payload: dict[str, Any]) -> str:
             day = dt.datetime.fromtimestamp(e["time"], dt.UTC).date()
             old, new = e["old"], e["new"]
             if e["field"] == "value":
-                old, new = _money(old / 100), _money(new / 100)
+                old, new = grouped(old / 100), grouped(new / 100)
             out.append(f"| {day} | {cell(e['deal'])} | {e['change']} | {cell(old)} | "
                        f"{cell(new)} | {e['commit'][:7]} |")
         out += ["", "</details>"]
