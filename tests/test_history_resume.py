@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import marshal
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import Repo
@@ -117,10 +118,22 @@ def test_each_new_commit_continues_the_fold(crm: Repo) -> None:
 
 
 def test_a_damaged_fold_cache_is_folded_again(crm: Repo) -> None:
-    edit_deal(crm, "m1", "2026-04-02", stage="proposal")
-    seen = crm.root / ".git" / "salescli" / "deal-seen.cache"
-    seen.write_bytes(marshal.dumps({"v": 0}))
-    agree(crm, resumed=False)
-    edit_deal(crm, "m1", "2026-04-03", value="1.00")
-    seen.write_bytes(b"garbage")
-    agree(crm, resumed=False)
+    folder = crm.root / ".git" / "salescli"
+    seen, timelines = folder / "deal-seen.cache", folder / "deal-timelines.cache"
+
+    def damage(path: Path, **changes: object) -> None:
+        data = marshal.loads(path.read_bytes())
+        path.write_bytes(marshal.dumps({**data, **changes}))
+
+    damages = [
+        lambda: seen.write_bytes(marshal.dumps({"v": 0})),
+        lambda: seen.write_bytes(b"garbage"),
+        lambda: damage(seen, seen=tuple(zip(*[("a",) * 10] * 3, strict=True))),  # 10 columns
+        lambda: damage(seen, seen=(("a", "b"), (1,), (None,), (None,), (0,))),  # uneven
+        lambda: damage(timelines, done=10**6),
+        lambda: damage(timelines, done=-1),
+    ]
+    for day, how in enumerate(damages, start=2):
+        edit_deal(crm, "m1", f"2026-04-{day:02d}", value=f"{day}.00")
+        how()
+        agree(crm, resumed=False)

@@ -102,3 +102,29 @@ def test_no_commit_yet(tmp_path: Path) -> None:
     (root / "deals" / "x.yaml").write_text("id: x\n")
     subprocess.run(["git", "add", "deals"], cwd=root, check=True)
     assert list(both(root, tmp_path / "head-files.cache")) == ["deals/x.yaml"]
+
+
+def test_a_pipeline_in_a_folder_of_a_bigger_repository(tmp_path: Path) -> None:
+    """salescli.yaml in `crm/` of a monorepo: git prints paths from the top unless asked."""
+    from salescli.services.init import init_repository
+
+    top = tmp_path / "mono"
+    top.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=top, check=True)
+    (top / "README").write_text("hi\n")
+    subprocess.run(["git", "add", "README"], cwd=top, check=True)
+    subprocess.run(["git", "commit", "-qm", "root"], cwd=top, check=True)
+    init_repository(top / "crm", "default")
+    r = Repo(top / "crm")
+    r.write("deals/2026-10/x.yaml", "id: x\n")
+    r.write("deals/2026-10/y.yaml", "id: y\n")
+    r.commit()
+    cache = tmp_path / "head-files.cache"
+    base = both(r.root, cache)
+    assert "deals/2026-10/x.yaml" in base
+    r.write("deals/2026-10/x.yaml", "id: x\nstatus: maybe\n")
+    r.git("add", "deals")
+    r.git("rm", "-q", "--cached", "deals/2026-10/y.yaml")
+    after = both(r.root, cache)
+    assert after["deals/2026-10/x.yaml"] != base["deals/2026-10/x.yaml"]
+    assert "deals/2026-10/y.yaml" not in after

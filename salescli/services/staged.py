@@ -96,8 +96,10 @@ def _apply_index_changes(root: Path, specs: list[str], head: str,
     (an unmerged path has no one blob: `ls-files` lists its stages instead)."""
     from salescli.store.gitio import git
 
-    fields = git(root, "diff-index", "--cached", "-z", "--no-renames", head,
-                 "--", *specs).stdout.split("\0")
+    # --relative: paths from `root`, as ls-tree and ls-files give them (salescli.yaml may
+    # sit in a folder of a bigger repository)
+    fields = git(root, "diff-index", "--cached", "-z", "--no-renames", "--relative",
+                 "--ignore-submodules=none", head, "--", *specs).stdout.split("\0")
     for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
         _, new_mode, _, new_blob, status = meta.split()
         if status == "U":

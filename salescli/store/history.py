@@ -748,7 +748,8 @@ def _save_fold(timelines_file: Path, seen_file: Path, head: str, fold: Fold,
 def _resumed(warm: dict, seen: dict | None) -> tuple[Fold, Rejected] | None:
     """The fold the caches stopped at (None: missing, damaged, or of another commit)."""
     if not isinstance(warm["rejected"], dict) or not isinstance(warm["done"], int) \
-            or not seen or seen["rev"] != warm["rev"] or not isinstance(seen["seen"], tuple):
+            or not seen or seen["rev"] != warm["rev"] or not isinstance(seen["seen"], tuple) \
+            or len(seen["seen"]) not in (0, 5):  # (path, field, old, new, author time)
         return None
     try:
         timelines = _unpack(warm["timelines"])
@@ -757,6 +758,8 @@ def _resumed(warm: dict, seen: dict | None) -> tuple[Fold, Rejected] | None:
     except (TypeError, ValueError, AttributeError):  # damaged: folded again
         return None
     n = warm["done"]
+    if not 0 <= n <= len(timelines):
+        return None
     return Fold(timelines[:n], {tl.path: tl for tl in timelines[n:]}, counted), rejected
 
 
