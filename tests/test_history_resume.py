@@ -137,3 +137,26 @@ def test_a_damaged_fold_cache_is_folded_again(crm: Repo) -> None:
         edit_deal(crm, "m1", f"2026-04-{day:02d}", value=f"{day}.00")
         how()
         agree(crm, resumed=False)
+
+
+def test_commits_of_one_second_keep_their_parents(crm: Repo) -> None:
+    """A merge of a branch that changed no deal, then a branch of two deal commits, all
+    within one second: git's streamed, path-limited log printed the first of them
+    without its parent, as if the deal were created there (review of issue 13)."""
+    r, when = crm, "2026-04-02"
+    r.git("checkout", "-qb", "notes")
+    (r.root / "notes.txt").write_text("no deal here\n")
+    commit_at(r, when, "notes only")
+    r.git("checkout", "-q", "main")
+    git_at(r, when, "merge", "-q", "--no-ff", "-m", "merge notes", "notes")
+    r.git("checkout", "-qb", "feat")
+    edit_deal(r, "m1", when, stage="proposal")
+    edit_deal(r, "m1", when, stage="negotiation")
+    r.git("checkout", "-q", "main")
+    git_at(r, when, "merge", "-q", "--no-ff", "-m", "merge feat", "feat")
+    history = load_history(r.root, r.root / ".git", kinds=("deal",), use_cache=False)
+    m1 = next(tl for tl in history.timelines if tl.id == "m1")
+    assert [(name, new) for _, name, new in m1.moves][-2:] == [
+        ("stage", "proposal"), ("stage", "negotiation")]
+    assert sum(1 for c in m1.changes if c[2] == "stage") == 3  # created, and two moves
+    agree(r, resumed=True)

@@ -377,10 +377,12 @@ class _Blobs:
 
 def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
                   blobs: dict[str, tuple | None], progress: Progress | None) -> list[Version]:
-    # --parents: the parents among the commits shown, to order them (--date-order
-    # would make git diff every tree twice)
-    args = ["log", "--parents", "--raw", "-z", "--no-abbrev", "--no-renames", "-m",
-            "--format=%x01%H %at %P", rev]
+    # --parents: the parents among the commits shown, to order them. --date-order: git
+    # simplifies the history for the path before it prints any of it; streamed, with
+    # commits of the same second on merged branches, it may print a commit without its
+    # parent and diff it as if every file were new (a deal "created" at its proposal)
+    args = ["log", "--parents", "--date-order", "--raw", "-z", "--no-abbrev", "--no-renames",
+            "-m", "--format=%x01%H %at %P", rev]
     if exclude:
         args.append("^" + exclude)
     args += ["--", folder]
