@@ -934,8 +934,10 @@ class Change:
             lines = [f"commit {ref}", "mark :1", f"author {direct.author}",
                      f"committer {direct.committer}", f"data {len(message.encode())}",
                      message, f"from {direct.head}"]
-            lines += [f"M {blobs[r][0]} {blobs[r][1]} {r}" if r in blobs else f"D {r}"
-                      for r in rels]
+            # fast-import's paths start at the top of the work tree, not at the pipeline
+            top = self.repo.prefix
+            lines += [f"M {blobs[r][0]} {blobs[r][1]} {top}{r}" if r in blobs
+                      else f"D {top}{r}" for r in rels]
             lines += ["", "get-mark :1", "done", ""]
             written = git(self.root, "fast-import", "--quiet", "--done", "--force",
                           input="\n".join(lines), check=False)

@@ -34,16 +34,21 @@ def find_root(start: Path) -> Path:
     )
 
 
-def find_git_dir(root: Path) -> Path:
+def find_top(root: Path) -> tuple[Path, Path]:
+    """(the top folder of the git work tree `root` is in, its git directory)."""
     for folder in (root, *root.parents):
         dotgit = folder / ".git"
         if dotgit.is_dir():
-            return dotgit
+            return folder, dotgit
         if dotgit.is_file():  # worktrees and submodules: "gitdir: PATH"
             text = dotgit.read_text(encoding="utf-8").strip()
             if text.startswith("gitdir:"):
-                return (folder / text[7:].strip()).resolve()
+                return folder, (folder / text[7:].strip()).resolve()
     raise NotARepository(f"{root} is not inside a git repository; run `git init` first")
+
+
+def find_git_dir(root: Path) -> Path:
+    return find_top(root)[1]
 
 
 @dataclass
@@ -67,6 +72,13 @@ class Repository:
     @cached_property
     def git_dir(self) -> Path:
         return find_git_dir(self.root)
+
+    @cached_property
+    def prefix(self) -> str:
+        """Where the pipeline sits in its git work tree: `crm/` when salescli.yaml is in
+        a folder of a bigger repository, else "" (paths in a commit's tree start there)."""
+        rel = self.root.relative_to(find_top(self.root)[0]).as_posix()
+        return "" if rel == "." else rel + "/"
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()

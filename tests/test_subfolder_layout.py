@@ -1,0 +1,59 @@
+"""A pipeline in a folder of a bigger repository (`crm/` of a monorepo): every command
+commits its files under that folder, as `git commit` would, and leaves nothing staged
+or changed behind."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from salescli.services.init import init_repository
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def crm(tmp_path: Path) -> Repo:
+    top = tmp_path / "mono"
+    top.mkdir()
+    git(top, "init", "-q")
+    (top / "README").write_text("the company's code\n")
+    git(top, "add", "README")
+    git(top, "commit", "-qm", "root")
+    init_repository(top / "crm", "default")
+    return Repo(top / "crm")
+
+
+def clean_and_under_crm(r: Repo) -> None:
+    top = r.root.parent
+    assert git(top, "status", "--porcelain") == ""
+    files = git(top, "ls-tree", "-r", "--name-only", "HEAD").split()
+    assert [f for f in files if not f.startswith("crm/")] == ["README"]
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["direct", "with-a-hook"])
+def test_commands_commit_under_the_folder(crm: Repo, hooked: bool) -> None:
+    r = crm
+    clean_and_under_crm(r)
+    if hooked:  # a commit hook of the user's: salescli leaves the commit to `git commit`
+        hook = r.root.parent / ".git" / "hooks" / "pre-commit"
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+    owner = "anna"  # the owner init finds in the git identity of the tests
+    for args in (["account", "add", "Acme Oy", "--owner", owner],
+                 ["deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
+                  "--close-date", "2027-01-31", "--owner", owner],
+                 ["deal", "set", "erp", "value=2000"],
+                 ["deal", "set", "erp", "close_date=2027-02-28"],
+                 ["log", "call", "erp", "Intro call"]):
+        result = r.run(*args)
+        assert result.exit_code == 0, (args, result.output)
+        clean_and_under_crm(r)
+    assert r.run("check").exit_code == 0
+    assert "acme-oy" in r.run("account", "list").output
