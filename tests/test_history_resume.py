@@ -160,3 +160,21 @@ def test_commits_of_one_second_keep_their_parents(crm: Repo) -> None:
         ("stage", "proposal"), ("stage", "negotiation")]
     assert sum(1 for c in m1.changes if c[2] == "stage") == 3  # created, and two moves
     agree(r, resumed=True)
+
+
+def test_a_shallow_clone_made_whole_is_folded_again(crm: Repo, tmp_path: Path) -> None:
+    """`git fetch --unshallow` gives the same HEAD an older history: the caches made
+    before it must not answer for it (review of issue 13)."""
+    edit_deal(crm, "m1", "2026-04-02", stage="proposal")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{crm.root}", str(clone)],
+                   check=True)
+    r = Repo(clone)
+    shallow = load_history(clone, clone / ".git", kinds=("deal",))
+    assert not any(name == "stage" and new == "proposal"
+                   for tl in shallow.timelines for _, name, new in tl.moves[1:])
+    r.git("fetch", "-q", "--unshallow")
+    agree(r, resumed=False)
+    edit_deal(crm, "m1", "2026-04-03", value="1500.00")
+    r.git("pull", "-q", "--ff-only")
+    agree(r, resumed=True)

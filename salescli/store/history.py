@@ -637,6 +637,18 @@ def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path, Path]:
             folder / f"{kind}-history.cache")
 
 
+def _shallow(cache: Path) -> str:
+    """The boundary of a shallow clone the cache file's repository has ("" if none).
+
+    A commit's history is more than its ID says there: `git fetch --unshallow` gives the
+    same HEAD older commits, so a cache says which boundary it was made with.
+    """
+    try:
+        return (gitio.common_dir(cache.parent.parent) / "shallow").read_text("utf-8")
+    except OSError:
+        return ""
+
+
 def _load_cache(path: Path, *keys: str) -> dict | None:
     """A cache file's data, or None when it is missing, stale or not ours (never an error)."""
     try:
@@ -644,7 +656,8 @@ def _load_cache(path: Path, *keys: str) -> dict | None:
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or data.get("v") != CACHE_VERSION \
-            or not isinstance(data.get("rev"), str) or not all(k in data for k in keys):
+            or not isinstance(data.get("rev"), str) or not all(k in data for k in keys) \
+            or data.get("shallow", "") != _shallow(path):
         return None
     return data
 
@@ -652,8 +665,9 @@ def _load_cache(path: Path, *keys: str) -> dict | None:
 def _save_cache(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
+        shallow = _shallow(path)
         with gitio.atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            fh.write(marshal.dumps(data))
+            fh.write(marshal.dumps({**data, "shallow": shallow} if shallow else data))
     except OSError:  # a cache that cannot be written only costs time next run
         pass
 
