@@ -626,6 +626,9 @@ def test_locked_index_answers_in_time(crm: Path, lock: str) -> None:
     "SELECT * FROM deals; DELETE FROM deals",
     "VACUUM",
     "VACUUM INTO 'copy.db'",
+    "SELECT * FROM pragma_query_only",
+    "SELECT * FROM pragma_user_version",
+    "SELECT * FROM pragma_table_info('deals'); PRAGMA query_only = OFF",
 ])
 def test_sql_refuses_anything_but_reading(crm: Path, query: str) -> None:
     assert invoke(crm, "sql", "SELECT 1")[0] == 0
@@ -636,6 +639,17 @@ def test_sql_refuses_anything_but_reading(crm: Path, query: str) -> None:
     assert tables_of(index_file(crm)) == before
     assert not (crm / "copy.db").exists() and not (crm / "other.db").exists()
     assert_answers_agree(crm, QUERIES[-1:])
+
+
+def test_sql_reads_the_schema_through_its_pragmas(crm: Path) -> None:
+    """The pragmas that only describe tables work as table functions, as in sqlite3."""
+    code, out, err, _ = invoke(crm, "sql", "SELECT name FROM pragma_table_info('deals') "
+                               "WHERE name LIKE 'account%'", "--format", "csv")
+    assert (code, out, err) == (0, "name\naccount_id\n", "")
+    code, out, _, _ = invoke(crm, "sql", "SELECT count(*) AS n FROM pragma_index_list("
+                             "'contacts') JOIN pragma_table_list USING (name)", "--format",
+                             "csv")
+    assert code == 0 and out.startswith("n\n")
 
 
 def test_sql_without_a_query_prints_the_schema(crm: Path) -> None:

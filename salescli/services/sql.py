@@ -32,6 +32,11 @@ def run_query(repo: Any, query: str, warn: Warn,
             if events:  # (again, on a connection made after damage was found)
                 _add_events(repo, index, warn)
             index.con.execute("PRAGMA query_only = ON")  # the connection in use now
+            # a schema pragma's table declares itself on first use (an update of
+            # sqlite_master the authorizer would refuse): declared before it watches
+            for name in _SCHEMA_PRAGMAS.intersection(
+                    m.lower() for m in re.findall(r"\bpragma_(\w+)", query, re.I)):
+                index.con.execute(f"SELECT * FROM pragma_{name}('records') LIMIT 0")
             index.con.set_authorizer(_read_only)
             # SQLite runs without the interpreter: this lets Ctrl-C stop a long query
             index.con.set_progress_handler(lambda: 0, 100_000)
@@ -48,11 +53,19 @@ def run_query(repo: Any, query: str, warn: Warn,
 _ALLOWED = frozenset(("SQLITE_SELECT", "SQLITE_READ", "SQLITE_FUNCTION", "SQLITE_RECURSIVE"))
 
 
-def _read_only(action: int, *_: Any) -> int:
+# the pragmas that only describe the schema, for `pragma_table_info('deals')` and the like
+_SCHEMA_PRAGMAS = frozenset(("table_info", "table_xinfo", "table_list", "index_list",
+                             "index_info", "index_xinfo", "foreign_key_list"))
+
+
+def _read_only(action: int, arg1: str | None = None, *_: Any) -> int:
     import sqlite3
 
-    name = next((n for n in _ALLOWED if getattr(sqlite3, n, None) == action), None)
-    return sqlite3.SQLITE_OK if name else sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA:
+        allowed = (arg1 or "").lower() in _SCHEMA_PRAGMAS
+    else:
+        allowed = any(getattr(sqlite3, n, None) == action for n in _ALLOWED)
+    return sqlite3.SQLITE_OK if allowed else sqlite3.SQLITE_DENY
 
 
 def _reason(err: Exception) -> str:
