@@ -44,6 +44,16 @@ def git(root: Path, *args: str) -> str:
                           text=True).stdout
 
 
+def existing_project(root: Path) -> Path:
+    """A git repository that is someone's project already: one commit of a README."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q")
+    (root / "README").write_text("mine\n")
+    git(root, "add", "README")
+    git(root, "commit", "-qm", "first")
+    return root
+
+
 class Repo:
     """A pipeline repository in a temporary folder, with helpers to write records."""
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo, git
+from conftest import Repo, existing_project, git
 
 from salescli.cli import cli
 from salescli.services.init import presets
@@ -50,12 +50,7 @@ def test_init_refuses_an_existing_repository(repo: Repo):
 
 
 def test_init_adopts_an_existing_git_repository(tmp_path: Path):
-    root = tmp_path / "existing"
-    root.mkdir()
-    git(root, "init", "-q")
-    (root / "README").write_text("mine\n")
-    git(root, "add", "README")
-    git(root, "commit", "-qm", "first")
+    root = existing_project(tmp_path / "existing")
     result = CliRunner().invoke(cli, ["init", str(root), "--preset", "startup"])
     assert result.exit_code == 0, result.output
     assert git(root, "rev-list", "--count", "HEAD").strip() == "2"

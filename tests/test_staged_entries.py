@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, existing_project
 
 from salescli.services.staged import staged_entries
 
@@ -108,12 +108,7 @@ def test_a_pipeline_in_a_folder_of_a_bigger_repository(tmp_path: Path) -> None:
     """salescli.yaml in `crm/` of a monorepo: git prints paths from the top unless asked."""
     from salescli.services.init import init_repository
 
-    top = tmp_path / "mono"
-    top.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=top, check=True)
-    (top / "README").write_text("hi\n")
-    subprocess.run(["git", "add", "README"], cwd=top, check=True)
-    subprocess.run(["git", "commit", "-qm", "root"], cwd=top, check=True)
+    top = existing_project(tmp_path / "mono")
     init_repository(top / "crm", "default")
     r = Repo(top / "crm")
     r.write("deals/2026-10/x.yaml", "id: x\n")

@@ -4,28 +4,17 @@ or changed behind."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, existing_project, git
 
 from salescli.services.init import init_repository
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
-                          text=True).stdout
-
-
 @pytest.fixture
 def crm(tmp_path: Path) -> Repo:
-    top = tmp_path / "mono"
-    top.mkdir()
-    git(top, "init", "-q")
-    (top / "README").write_text("the company's code\n")
-    git(top, "add", "README")
-    git(top, "commit", "-qm", "root")
+    top = existing_project(tmp_path / "mono")
     init_repository(top / "crm", "default")
     return Repo(top / "crm")
 
