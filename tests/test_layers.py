@@ -80,3 +80,17 @@ def test_the_core_touches_no_files_git_or_terminal():
            for p in modules("core")}
     bad = {k: v for k, v in bad.items() if v}
     assert not bad, f"the core stays pure: {bad}"
+
+
+# cli/ modules that import only the services and cli/common (issue 14: parse, call
+# one service, render, exit); the rest of cli/ joins this list as it moves
+SERVICE_ONLY = ("deal", "lead", "account", "imports", "demo")
+
+
+@pytest.mark.parametrize("name", SERVICE_ONLY)
+def test_cli_modules_import_only_services_and_common(name: str):
+    path = PACKAGE / "cli" / f"{name}.py"
+    allowed = ("salescli.services", "salescli.cli.common")
+    bad = sorted(m for m in imports(path) if layer_of(m) is not None
+                 and not any(m == a or m.startswith(a + ".") for a in allowed))
+    assert not bad, f"cli/{name}.py imports beyond the services and cli/common: {bad}"

@@ -1213,15 +1213,17 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
                progress: Callable[[int, int], None] | None = None) -> DemoSummary:
     """Create `target` as a pipeline repository with two years of history before `end`.
 
-    Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit.
+    Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit (a
+    date-time `end` counts by its own day).
     """
+    from salescli.core.dates import day_of
     from salescli.services.init import init_files
     from salescli.store.hooks import register_merge_driver
 
     if deals < 1:
         raise UsageError("--deals must be at least 1")
     # yesterday by default: no event may lie later today than the moment reports run
-    end = end or dt.date.today() - dt.timedelta(days=1)
+    end = day_of(end) or dt.date.today() - dt.timedelta(days=1)
     refuse_target(target)
     existed = target.exists()
     demo = Demo(deals, seed, end)
@@ -1265,3 +1267,26 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
         else:
             summary.leads += 1
     return summary
+
+
+def reports(root: Path, end: dt.date | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The new repository's funnel and quarterly forecast, as of its last day (`end`, a
+    date-time by its day; None: now). Reading its history warms the cache for the
+    user's first report."""
+    import time
+
+    from salescli.core.dates import day_of
+    from salescli.core.reports import Book, Query, forecast, funnel
+    from salescli.services.edit import note
+    from salescli.store.config import config_of
+    from salescli.store.history import load_history
+    from salescli.store.repo import Repository
+
+    repo = Repository(root)
+    day = day_of(end)
+    moment = time.time() if day is None else \
+        dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
+    timelines = load_history(root, repo.git_dir, kinds=("deal",)).timelines
+    config = config_of(repo, note)
+    return (funnel(Book(timelines, config, Query(as_of=moment))),
+            forecast(Book(timelines, config, Query(as_of=moment, by="quarter"))))
