@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import random
 import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -1103,7 +1100,7 @@ class Demo:
     def text(self, record: Record) -> str:
         return render(record.data, self.order[record.kind], self.flow)
 
-    def replay(self, out: FastImport, progress: Callable[[int, int], None] | None) -> None:
+    def replay(self, out: DemoHistory, progress: Callable[[int, int], None] | None) -> None:
         events = sorted((e for e in self.events if e[0] <= self.end_dt),
                         key=lambda e: (e[0], e[1]))
         total = len(events)
@@ -1156,50 +1153,23 @@ def settings_with_company(text: str) -> str:
 # ------------------------------------------------------------------ git side
 
 
-class FastImport:
-    """One `git fast-import` fed through a pipe: commits stream out as they are made."""
+class DemoHistory:
+    """The demo's commits, each by its team member at its moment, on the main branch."""
 
     def __init__(self, root: Path):
-        self.errors = tempfile.TemporaryFile()
-        env = {**os.environ, "LC_ALL": "C"}
-        self.proc = subprocess.Popen(
-            ["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=self.errors, env=env, bufsize=1 << 20)
-        assert self.proc.stdin is not None
-        self.write = self.proc.stdin.write
+        from salescli.store.gitio import FastImport
+
+        self.out = FastImport(root)
 
     def commit(self, owner: str, when: dt.datetime, message: str,
                files: list[tuple[str, str]]) -> None:
-        name = TEAM[owner][0]
-        ident = f"{name} <{owner}@{MAIL}> {_epoch(when)} +0000\n"
-        msg = message.encode()
-        parts = [f"commit {BRANCH}\nauthor {ident}committer {ident}data {len(msg)}\n".encode(),
-                 msg]
-        for path, text in files:
-            data = text.encode()
-            parts.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
-            parts.append(data)
-            parts.append(b"\n")
-        self.write(b"".join(parts))
+        ident = f"{TEAM[owner][0]} <{owner}@{MAIL}> {_epoch(when)} +0000"
+        self.out.commit(BRANCH, ident, ident, message, files)
 
     def close(self) -> None:
-        try:
-            self.write(b"done\n")
-            self.proc.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass
-        if self.proc.wait() != 0:
-            self.errors.seek(0)
-            lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise SalescliError(f"git fast-import failed: {lines[0] if lines else 'unknown'}")
-
-
-def _git(root: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                          env={**os.environ, "LC_ALL": "C"})
-    if proc.returncode != 0:
-        raise SalescliError(f"git {args[0]} failed: {proc.stderr.strip() or proc.returncode}")
-    return proc.stdout
+        failed = self.out.close()
+        if failed is not None:
+            raise SalescliError(f"git fast-import failed: {failed}")
 
 
 def refuse_target(target: Path) -> None:
@@ -1218,6 +1188,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
     """
     from salescli.core.dates import day_of
     from salescli.services.init import init_files
+    from salescli.store.gitio import git
     from salescli.store.hooks import register_merge_driver
 
     if deals < 1:
@@ -1230,10 +1201,10 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
     demo.plan()
     target.mkdir(parents=True, exist_ok=True)
     try:
-        _git(target, "init", "-q")
-        _git(target, "symbolic-ref", "HEAD", BRANCH)
+        git(target, "init", "-q")
+        git(target, "symbolic-ref", "HEAD", BRANCH)
         register_merge_driver(target)  # init_files' .gitattributes names it
-        out = FastImport(target)
+        out = DemoHistory(target)
         try:
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
@@ -1248,7 +1219,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
             demo.replay(out, progress)
         finally:
             out.close()
-        _git(target, "reset", "-q", "--hard")
+        git(target, "reset", "-q", "--hard")
     except BaseException:
         if existed:  # it was empty: leave it empty
             for child in target.iterdir():
