@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,72 @@ def stage_names(repo: Any, prefix: str = "") -> list[str]:
     """The stages of every pipeline starting with `prefix` (shell completion)."""
     return [s.id for path in repo.pipeline_paths()
             for s in repo.pipeline(path.stem).stages if s.id.startswith(prefix)]
+
+
+# The rule step of each change, shared by the commands (through a Session) and the
+# demo (on its own records): the deal as a model, the roles of its account's contacts
+# when a rule needs them (`roles()`), and back (the commit summary, the changes).
+Roles = Callable[[], Mapping[str, str | None]]
+
+
+def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
+          why: str | None = None) -> tuple[str, dict[str, Any]]:
+    """`deal move` to `target`, or `deal advance` (`target` None: the next stage), under
+    the pipeline's skip and backward rules and what the stage requires."""
+    from salescli.core.rules import move_problems, stage_index
+
+    if target is None:  # advance: the next stage
+        here = stage_index(pipe, deal.stage)
+        if here is not None and here + 1 >= len(pipe.stages):
+            raise SalescliError(f"cannot advance {deal_id}: `{deal.stage}` is the last stage; "
+                                f"win it with `salescli deal win {deal_id}`")
+        target = pipe.stages[0 if here is None else here + 1].id
+    known_stage(pipe, target, f"move {deal_id} to `{target}`")
+    refuse(move_problems(pipe, deal, target, roles(), why), f"move {deal_id} to `{target}`")
+    return f"{deal.stage} -> {target}", {"stage": target}
+
+
+def won(pipe: Any, deal_id: str, deal: Any, roles: Roles,
+        day: dt.date) -> tuple[str, dict[str, Any]]:
+    """`deal win` on `day`, if the pipeline lets the deal close won."""
+    from salescli.core.rules import close_problems
+
+    refuse(close_problems(pipe, deal, "won", roles()), f"win {deal_id}")
+    return "won", {"status": "won", "won_date": day}
+
+
+def lost(pipe: Any, deal_id: str, deal: Any, roles: Roles, why: str, day: dt.date,
+         note: str | None = None, revisit: dt.date | None = None
+         ) -> tuple[str, dict[str, Any]]:
+    """`deal lose` on `day` for the reason `why` (one of the settings' lost_reasons)."""
+    from salescli.core.rules import close_problems
+
+    closing = deal.model_copy(update={"lost_reason": why})
+    refuse(close_problems(pipe, closing, "lost", roles()), f"lose {deal_id}")
+    changes: dict[str, Any] = {"status": "lost", "lost_date": day, "lost_reason": why}
+    if note:
+        changes["lost_note"] = note
+    if revisit:
+        changes["revisit"] = revisit
+    return f"lost ({why})", changes
+
+
+def approve_discount(threshold: Decimal, discount: Decimal | int, approved_by: str | None
+                     ) -> None:
+    """A discount over the settings' threshold needs someone's approval (`approved_by`,
+    given now or already on the deal)."""
+    if discount > threshold and not approved_by:
+        raise SalescliError(f"a {discount}% discount is over the {threshold}% "
+                            "approval threshold: add --approved-by NAME")
+
+
+def item_summary(what: str, quantity: Any) -> str:
+    return f"item {what} x {quantity}"
+
+
+def stakeholder_summary(contact_id: str, role: str | None, remove: bool = False) -> str:
+    return (f"stakeholder {contact_id} removed" if remove
+            else f"stakeholder {contact_id}" + (f" ({role})" if role else ""))
 
 
 # ------------------------------------------------------------------ views
@@ -199,39 +266,27 @@ def move(repo: Any, deal_id: str, target: str | None, why: str | None = None,
          opts: Options = COMMIT) -> Session:
     """`deal move` to `target`, or `deal advance` to the next stage (`target` None),
     under the pipeline's skip and backward rules and what the stage requires."""
-    from salescli.core.rules import move_problems, stage_index
-
     event = "advance" if target is None else "move"
     with opts.session(repo, "deal", deal_id, event) as s:
         record = s.load("deal", deal_id)
         d = record.model
-        pipe = pipeline_of(s.repo, d)
-        if target is None:  # advance: the next stage
-            here = stage_index(pipe, d.stage)
-            if here is not None and here + 1 >= len(pipe.stages):
-                raise SalescliError(f"cannot advance {deal_id}: `{d.stage}` is the last stage; "
-                                    f"win it with `salescli deal win {deal_id}`")
-            target = pipe.stages[0 if here is None else here + 1].id
-        known_stage(pipe, target, f"move {deal_id} to `{target}`")
-        refuse(move_problems(pipe, d, target, roles(s.repo, d), why),
-               f"move {deal_id} to `{target}`")
-        s.summary = f"{d.stage} -> {target}"
+        s.summary, changes = moved(pipeline_of(s.repo, d), deal_id, d, target,
+                                   lambda: roles(s.repo, d), why)
         s.reason = why
-        s.set(record, {"stage": target})
+        s.set(record, changes)
     return s
 
 
 def win(repo: Any, deal_id: str, opts: Options = COMMIT) -> Session:
     """`deal win`: won on the day of `--date` (else today), if the pipeline allows."""
-    from salescli.core.rules import close_problems
     from salescli.services.edit import today
 
     with opts.session(repo, "deal", deal_id, "win", summary="won") as s:
         record = s.load("deal", deal_id)
         d = record.model
-        refuse(close_problems(pipeline_of(s.repo, d), d, "won", roles(s.repo, d)),
-               f"win {deal_id}")
-        s.set(record, {"status": "won", "won_date": today(opts.date)})
+        _, changes = won(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d),
+                         today(opts.date))
+        s.set(record, changes)
     return s
 
 
@@ -239,22 +294,15 @@ def lose(repo: Any, deal_id: str, why: str, note: str | None = None,
          revisit: dt.date | None = None, opts: Options = COMMIT) -> Session:
     """`deal lose`: lost for one of the settings' lost_reasons."""
     from salescli.core.dates import day_of
-    from salescli.core.rules import close_problems
     from salescli.services.edit import choose, today
 
     revisit_date = day_of(revisit)
     with opts.session(repo, "deal", deal_id, "lose", summary=f"lost ({why})") as s:
         choose(why, s.repo.settings.lost_reasons, "lost reason")
         record = s.load("deal", deal_id)
-        d = record.model.model_copy(update={"lost_reason": why})
-        refuse(close_problems(pipeline_of(s.repo, d), d, "lost", roles(s.repo, d)),
-               f"lose {deal_id}")
-        changes: dict[str, Any] = {"status": "lost", "lost_date": today(opts.date),
-                                   "lost_reason": why}
-        if note:
-            changes["lost_note"] = note
-        if revisit_date:
-            changes["revisit"] = revisit_date
+        d = record.model
+        _, changes = lost(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d), why,
+                          today(opts.date), note, revisit_date)
         s.set(record, changes)
     return s
 
@@ -326,8 +374,7 @@ def stakeholder(repo: Any, deal_id: str, contact_id: str, role: str | None = Non
             elif role:
                 people[index]["role"] = role
 
-        s.summary = (f"stakeholder {contact_id} removed" if remove
-                     else f"stakeholder {contact_id}" + (f" ({role})" if role else ""))
+        s.summary = stakeholder_summary(contact_id, role, remove)
         s.update(record, change)
     return s
 
@@ -375,12 +422,10 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
     if tax_rate is not None:
         item["tax_rate"] = _number(tax_rate, "--tax-rate")
     with opts.session(repo, "deal", deal_id, "item",
-                      summary=f"item {product or name} x {quantity}") as s:
+                      summary=item_summary(product or name or "", quantity)) as s:
         record = s.load("deal", deal_id)
-        threshold = s.repo.settings.discount_approval_threshold
-        if item.get("discount", 0) > threshold and not (approved_by or record.model.approved_by):
-            raise SalescliError(f"a {item['discount']}% discount is over the {threshold}% "
-                                "approval threshold: add --approved-by NAME")
+        approve_discount(s.repo.settings.discount_approval_threshold, item.get("discount", 0),
+                         approved_by or record.model.approved_by)
         if product and product not in {p.sku for p in s.repo.products.products}:
             raise UsageError(f"no product {product!r} in products.yaml")
 

@@ -25,6 +25,8 @@ from typing import Any
 from salescli.core.commitmsg import commit_message
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.rules import BUYER_ROLES as BUYERS  # the roles that decide
+from salescli.services import deals, leads
+from salescli.services.edit import choose, describe
 
 DAYS = 730  # the history spans the two years before `end`
 BRANCH = "refs/heads/main"
@@ -264,12 +266,6 @@ def _cents(value: Decimal) -> Decimal:
 
 def _epoch(when: dt.datetime) -> int:
     return calendar.timegm(when.timetuple())
-
-
-def _describe(changes: dict[str, Any]) -> str:
-    """The commit summary `deal set` writes for these changes (salescli.services.edit.describe)."""
-    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
-    return summary if len(summary) <= 60 else ", ".join(changes)
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -875,19 +871,22 @@ class Demo:
 
     def op_lead_contact(self, lead_id: str, owner: str) -> tuple:  # lead contact
         lead = self.rec("lead", lead_id)
-        lead.data["status"] = "contacted"
-        return owner, f"lead({lead_id}): new -> contacted", [lead], "contact"
+        summary, changes = leads.contacted(self.model(lead))
+        lead.data.update(changes)
+        return owner, f"lead({lead_id}): {summary}", [lead], "contact"
 
     def op_lead_qualify(self, lead_id: str, owner: str) -> tuple:  # lead qualify
         lead = self.rec("lead", lead_id)
-        before = lead.data["status"]
-        lead.data["status"] = "qualified"
-        return owner, f"lead({lead_id}): {before} -> qualified", [lead], "qualify"
+        summary, changes = leads.qualified(self.model(lead))
+        lead.data.update(changes)
+        return owner, f"lead({lead_id}): {summary}", [lead], "qualify"
 
     def op_lead_disqualify(self, lead_id: str, owner: str, reason: str) -> tuple:
         lead = self.rec("lead", lead_id)  # lead disqualify --reason
-        lead.data.update(status="disqualified", disqualify_reason=reason)
-        return owner, f"lead({lead_id}): disqualified ({reason})", [lead], "disqualify"
+        choose(reason, self.settings.lead_disqualify_reasons, "disqualify reason")
+        summary, changes = leads.disqualified(self.model(lead), reason)
+        lead.data.update(changes)
+        return owner, f"lead({lead_id}): {summary}", [lead], "disqualify"
 
     def op_convert(self, lead_id: str, owner: str, account_id: str,
                    deal: dict[str, Any] | None, people: list[Person] | None) -> tuple:
@@ -907,8 +906,7 @@ class Demo:
         lead.data.update(status="qualified",
                          converted={"account": account_id, "deal": deal and deal["id"]})
         written.append(lead)
-        summary = f"convert -> account {account_id}, " + (
-            f"deal {deal['id']}" if deal else "no deal")
+        summary = leads.converted_summary(account_id, deal and deal["id"])
         return owner, f"lead({lead_id}): {summary}", written, "convert"
 
     def person_id(self, lead_id: str, people: list[Person] | None) -> str:
@@ -941,7 +939,7 @@ class Demo:
         person.clear()
         person.update(ordered)
         return (owner, f"account({account_id}): contact {contact_id}: set "
-                f"{_describe(changes)}", [account], "contact")
+                f"{describe(changes)[1]}", [account], "contact")
 
     def op_deal_add(self, data: dict[str, Any]) -> tuple:  # deal add
         deal = self.new("deal", dict(data))
@@ -957,7 +955,7 @@ class Demo:
                 deal.data.setdefault("next_step", {})[key.split(".", 1)[1]] = value
             else:
                 deal.data[key] = value
-        return owner, f"deal({deal_id}): set {_describe(changes)}", [deal], "set"
+        return owner, f"deal({deal_id}): set {describe(changes)[1]}", [deal], "set"
 
     def op_next_step(self, deal_id: str, owner: str, action: str, days: int) -> tuple | None:
         due = self.now.date() + dt.timedelta(days=days)
@@ -989,18 +987,20 @@ class Demo:
             people.append({"contact": contact_id, **({"role": role} if role else {})})
         elif role:
             mine["role"] = role
-        summary = f"stakeholder {contact_id}" + (f" ({role})" if role else "")
+        summary = deals.stakeholder_summary(contact_id, role)
         return owner, f"deal({deal_id}): {summary}", [deal], "stakeholder"
 
     def op_item_add(self, deal_id: str, owner: str, item: dict[str, Any],
                     approved_by: str | None) -> tuple:  # deal item add
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
+        deals.approve_discount(self.settings.discount_approval_threshold,
+                               item.get("discount", 0), approved_by or deal.data.get("approved_by"))
         deal.data.setdefault("items", []).append(dict(item))
         if approved_by:
             deal.data["approved_by"] = approved_by
-        return (owner, f"deal({deal_id}): item {item['product']} x {item['quantity']}", [deal],
-                "item")
+        summary = deals.item_summary(item["product"], item["quantity"])
+        return owner, f"deal({deal_id}): {summary}", [deal], "item"
 
     def op_item_remove(self, deal_id: str, owner: str, index: int) -> tuple:
         deal = self.rec("deal", deal_id)  # deal item remove
@@ -1027,44 +1027,57 @@ class Demo:
                 [(file, text)])
 
     def op_move(self, deal_id: str, owner: str, target: str, reason: str | None) -> tuple:
-        deal = self.rec("deal", deal_id)  # deal advance / deal move --reason
+        """`deal advance` to the next stage, or `deal move --reason` back to `target`,
+        under the pipeline's rules."""
+        deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        here, there = STAGES.index(deal.data["stage"]), STAGES.index(target)
-        assert there == here + 1 or (there < here and reason), (deal_id, target)
-        self.require(deal, target)
-        before = deal.data["stage"]
-        deal.data["stage"] = target
-        return (owner, f"deal({deal_id}): {before} -> {target}", [deal],
-                "move" if reason else "advance", reason)
+        summary, changes = deals.moved(self.pipe, deal_id, self.model(deal),
+                                       target if reason else None, self.roles(deal), reason)
+        deal.data.update(changes)
+        return (owner, f"deal({deal_id}): {summary}", [deal], "move" if reason else "advance",
+                reason)
 
     def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        deal.data.update(status="won", won_date=self.now.date())
-        return owner, f"deal({deal_id}): won", [deal], "win"
+        summary, changes = deals.won(self.pipe, deal_id, self.model(deal), self.roles(deal),
+                                     self.now.date())
+        deal.data.update(changes)
+        return owner, f"deal({deal_id}): {summary}", [deal], "win"
 
     def op_lose(self, deal_id: str, owner: str, reason: str, note: str | None,
                 revisit: dt.date | None) -> tuple:  # deal lose --reason --note --revisit
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        deal.data.update(status="lost", lost_date=self.now.date(), lost_reason=reason)
-        if note:
-            deal.data["lost_note"] = note
-        if revisit:
-            deal.data["revisit"] = revisit
-        return owner, f"deal({deal_id}): lost ({reason})", [deal], "lose"
+        choose(reason, self.settings.lost_reasons, "lost reason")
+        summary, changes = deals.lost(self.pipe, deal_id, self.model(deal), self.roles(deal),
+                                      reason, self.now.date(), note, revisit)
+        deal.data.update(changes)
+        return owner, f"deal({deal_id}): {summary}", [deal], "lose"
 
-    def require(self, deal: Record, target: str) -> None:
-        """The generator's own guard: what the default pipeline requires to enter."""
-        data = deal.data
-        if target == "proposal":
-            roles = {c["id"]: c.get("role") for c in
-                     self.rec("account", data["account"]).data.get("contacts", [])}
-            assert data.get("items"), deal.id
-            assert any((s.get("role") or roles.get(s["contact"])) in BUYERS
-                       for s in data.get("stakeholders") or []), deal.id
-        elif target == "negotiation":
-            assert data.get("quotes"), deal.id
+    def model(self, record: Record) -> Any:
+        """The record as the rules see it: its validated model (of the text it is, where
+        keys without a value are left out)."""
+        from salescli.core.model import MODELS
+
+        return MODELS[record.kind].model_validate(
+            {k: v for k, v in record.data.items() if v is not None})
+
+    def roles(self, deal: Record) -> Callable[[], dict[str, str | None]]:
+        """The roles of the deal's account's contacts, for the rules that need them."""
+        account = self.rec("account", deal.data["account"])
+        return lambda: {c["id"]: c.get("role") for c in account.data.get("contacts") or []}
+
+    def configure(self, settings_text: str, pipeline_text: str) -> None:
+        """The settings and pipeline the commands would read: the rules hold by them."""
+        from salescli.store.loader import parse_text, raise_if_invalid
+
+        parsed = parse_text("settings", "salescli.yaml", settings_text)
+        raise_if_invalid(parsed)
+        self.settings = parsed.model
+        parsed = parse_text("pipeline", f"pipelines/{PRESET}.yaml", pipeline_text)
+        raise_if_invalid(parsed)
+        self.pipe = parsed.model
 
     # -- money, as salescli.core.money computes it
     def items_total(self, items: list[dict[str, Any]]) -> Decimal:
@@ -1208,12 +1221,14 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
         try:
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
+            settings = settings_with_company(files["salescli.yaml"])
+            demo.configure(settings, files[f"pipelines/{PRESET}.yaml"])
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
             out.commit("anna", start, commit_message(f"repo(demo): init with preset {PRESET}",
                                                      "init"), sorted(files.items()))
             out.commit("anna", start + dt.timedelta(minutes=40),
                        "Company details and price list\n",
-                       [("salescli.yaml", settings_with_company(files["salescli.yaml"])),
+                       [("salescli.yaml", settings),
                         ("products.yaml", products_text())])
             demo.commits = 2
             demo.replay(out, progress)

@@ -120,7 +120,7 @@ def set_fields(repo: Any, lead_id: str, assignments: tuple[str, ...],
     return s, summary
 
 
-def _refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None:
+def refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None:
     """Refuse a status change the lead flow does not have (SPEC 3.2).
 
     `doing` names the change with `{id}` for the lead: "mark {id} contacted".
@@ -134,12 +134,40 @@ def _refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> Non
         raise SalescliError(f"cannot {doing}: it is {x.status}, not " + " or ".join(allowed))
 
 
+# The rule step of each status change, shared by the commands (through a Session)
+# and the demo (on its own records): the lead as a model, and back (the commit
+# summary, the changes).
+
+
+def contacted(lead: Any) -> tuple[str, dict[str, Any]]:
+    """`lead contact`: a new lead contacted for the first time."""
+    refuse_status(lead, "mark {id} contacted", ("new",))
+    return "new -> contacted", {"status": "contacted"}
+
+
+def qualified(lead: Any) -> tuple[str, dict[str, Any]]:
+    """`lead qualify`: qualified, not converted yet."""
+    refuse_status(lead, "qualify {id}", ("new", "contacted"))
+    return f"{lead.status} -> qualified", {"status": "qualified"}
+
+
+def disqualified(lead: Any, why: str) -> tuple[str, dict[str, Any]]:
+    """`lead disqualify` for the reason `why` (one of the settings' reasons)."""
+    refuse_status(lead, "disqualify {id}", ("new", "contacted", "qualified"))
+    return f"disqualified ({why})", {"status": "disqualified", "disqualify_reason": why}
+
+
+def converted_summary(account_id: str, deal_id: str | None) -> str:
+    """The commit summary of `lead convert`."""
+    return f"convert -> account {account_id}, " + (f"deal {deal_id}" if deal_id else "no deal")
+
+
 def contact(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
     """`lead contact`: a new lead contacted for the first time."""
-    with opts.session(repo, "lead", lead_id, "contact", summary="new -> contacted") as s:
+    with opts.session(repo, "lead", lead_id, "contact") as s:
         record = s.load("lead", lead_id)
-        _refuse_status(record.model, "mark {id} contacted", ("new",))
-        s.set(record, {"status": "contacted"})
+        s.summary, changes = contacted(record.model)
+        s.set(record, changes)
     return s
 
 
@@ -147,9 +175,8 @@ def qualify(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
     """`lead qualify`: qualified, not converted yet."""
     with opts.session(repo, "lead", lead_id, "qualify") as s:
         record = s.load("lead", lead_id)
-        _refuse_status(record.model, "qualify {id}", ("new", "contacted"))
-        s.summary = f"{record.model.status} -> qualified"
-        s.set(record, {"status": "qualified"})
+        s.summary, changes = qualified(record.model)
+        s.set(record, changes)
     return s
 
 
@@ -172,18 +199,17 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
     from salescli.services.edit import choose, sets
     from salescli.store.yamlio import keep_tail
 
-    with opts.session(repo, "lead", lead_id, "disqualify",
-                      summary=f"disqualified ({why})") as s:
+    with opts.session(repo, "lead", lead_id, "disqualify") as s:
         choose(why, s.repo.settings.lead_disqualify_reasons, "disqualify reason")
         record = s.load("lead", lead_id)
-        _refuse_status(record.model, "disqualify {id}", ("new", "contacted", "qualified"))
+        s.summary, changes = disqualified(record.model, why)
 
-        def disqualified(data: Any) -> None:
-            sets(data, {"status": "disqualified", "disqualify_reason": why}, "lead")
+        def disqualify(data: Any) -> None:
+            sets(data, changes, "lead")
             if note:
                 keep_tail(data, lambda: _append_note(data, note))
 
-        s.update(record, disqualified)
+        s.update(record, disqualify)
     return s
 
 
@@ -292,7 +318,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         repo = s.repo
         record = s.load("lead", lead_id)
         x = record.model
-        _refuse_status(x, "convert {id}", ("new", "contacted", "qualified"))
+        refuse_status(x, "convert {id}", ("new", "contacted", "qualified"))
         owner = x.owner or default_owner(repo)
 
         # 1. the account: named, matched or new
@@ -373,6 +399,5 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
                         "converted": flow({"account": account_ref, "deal": deal_id})}, "lead")
 
         s.update(record, converted)
-        s.summary = f"convert -> account {account_ref}, " + (
-            f"deal {deal_id}" if deal_id else "no deal")
+        s.summary = converted_summary(account_ref, deal_id)
     return Converted(s, account_ref, why, contact_id, new_contact, deal_id, target)
