@@ -14,7 +14,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import random
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from salescli.core.errors import SalescliError, UsageError
 from salescli.core.rules import BUYER_ROLES as BUYERS  # the roles that decide
 from salescli.services import deals, leads
 from salescli.services.edit import choose, describe
+from salescli.store.yamlio import dump_record
+from salescli.store.yamlio import scalar as yaml_scalar
 
 DAYS = 730  # the history spans the two years before `end`
 BRANCH = "refs/heads/main"
@@ -172,89 +173,6 @@ class DemoSummary:
     open: int = 0
     won: int = 0
     lost: int = 0
-
-
-# ------------------------------------------------------------------ YAML text
-#
-# salescli writes a new record with yamlio.dump_new (ruamel) and edits it round
-# trip, which costs about a millisecond a file; 100,000 commits cannot afford that.
-# This writer emits the same text for the shapes records have (tests compare the
-# two on every version of a small demo); unusual strings still go through ruamel.
-
-_PLAIN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
-                    r"|^\+[0-9][0-9 ]*[0-9]$")
-_RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
-                       "FALSE"))
-_RUAMEL: dict[tuple[str, bool], str] = {}
-
-
-def _ruamel_scalar(text: str, flow: bool) -> str:
-    key = (text, flow)
-    if key not in _RUAMEL:
-        from salescli.store.yamlio import dump_new
-
-        if flow:
-            out = dump_new({"k": {"v": text}}, ["k"])
-            _RUAMEL[key] = out[len("k: {v: "):-2]
-        else:
-            _RUAMEL[key] = dump_new({"k": text})[len("k: "):-1]
-    return _RUAMEL[key]
-
-
-def scalar(value: Any, flow: bool = False) -> str:
-    """One value as salescli writes it (in a flow mapping when `flow`)."""
-    if isinstance(value, str):
-        if _PLAIN.match(value) and "  " not in value and value not in _RESERVED:
-            return value
-        return _ruamel_scalar(value, flow)
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.date | int):
-        return str(value)
-    raise TypeError(f"no YAML form for {value!r}")
-
-
-def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[str]) -> None:
-    if isinstance(value, dict):
-        if key in flow_keys:
-            inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in value.items())
-            out.append(f"{pad}{key}: {{{inner}}}")
-        else:
-            out.append(f"{pad}{key}:")
-            for k, v in value.items():
-                _emit(k, v, pad + "  ", out, flow_keys)
-    elif isinstance(value, list):
-        if key in flow_keys and not any(isinstance(v, dict | list) for v in value):
-            out.append(f"{pad}{key}: [{', '.join(scalar(v, True) for v in value)}]")
-            return
-        out.append(f"{pad}{key}:")
-        for item in value:
-            if isinstance(item, dict) and key in flow_keys:
-                inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in item.items())
-                out.append(f"{pad}  - {{{inner}}}")
-            elif isinstance(item, dict):
-                first = len(out)
-                for k, v in item.items():
-                    _emit(k, v, pad + "    ", out, flow_keys)
-                out[first] = f"{pad}  - {out[first][len(pad) + 4:]}"
-            else:
-                out.append(f"{pad}  - {scalar(item)}")
-    else:
-        out.append(f"{pad}{key}: {scalar(value)}")
-
-
-def render(data: dict[str, Any], order: list[str], flow_keys: frozenset[str]) -> str:
-    """A record's text: keys in the documented `order`, None left out, as dump_new does."""
-    out: list[str] = []
-    for key in order:
-        value = data.get(key)
-        if value is not None:
-            _emit(key, value, "", out, flow_keys)
-    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------- small helpers
@@ -1111,7 +1029,7 @@ class Demo:
 
     # -- writing
     def text(self, record: Record) -> str:
-        return render(record.data, self.order[record.kind], self.flow)
+        return dump_record(record.data, self.order[record.kind], self.flow)
 
     def replay(self, out: DemoHistory, progress: Callable[[int, int], None] | None) -> None:
         events = sorted((e for e in self.events if e[0] <= self.end_dt),
@@ -1159,7 +1077,7 @@ def products_text() -> str:
 def settings_with_company(text: str) -> str:
     """init's settings with the demo company filled in, as a user would edit them."""
     for key, value in COMPANY.items():
-        text = text.replace(f"  {key}: null\n", f"  {key}: {scalar(value)}\n", 1)
+        text = text.replace(f"  {key}: null\n", f"  {key}: {yaml_scalar(value)}\n", 1)
     return text
 
 

@@ -636,9 +636,9 @@ class Planner:
     def _replay(self, plan: Plan, body: str) -> dict[str, tuple[Planned, list[str]]]:
         """Apply the events in time order; every version's text, by path."""
         from salescli.core.model import key_order
-        from salescli.services.demo import render
         from salescli.services.edit import FLOW_KEYS
         from salescli.store.repo import KIND_DIRS
+        from salescli.store.yamlio import dump_record
 
         flow = frozenset(FLOW_KEYS)
         order = {k: key_order(k) for k in ("account", "deal", "lead")}
@@ -655,7 +655,7 @@ class Planner:
                 if ev.contact is not None:
                     rec.data["contacts"] = [*(rec.data.get("contacts") or []), ev.contact]
                 rec.data.update(ev.change)
-                text = render(rec.data, order[rec.kind], flow)
+                text = dump_record(rec.data, order[rec.kind], flow)
             texts.setdefault(rec.rel, (rec, []))[1].append(text)
             plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}", ev.event,
                                        {rec.rel: text}, f"{body} ({rec.source})"))
