@@ -46,9 +46,9 @@ def known_stage(pipe: Any, target: str, what: str) -> Any:
     return next(s for s in pipe.stages if s.id == target)
 
 
-def roles(repo: Any, deal: Any) -> dict[str, str | None]:
-    """The roles of the deal's account's contacts, by contact ID."""
-    account = repo.load("account", deal.account)
+def roles(repo: Any, account_id: str) -> dict[str, str | None]:
+    """The roles of the account's contacts (a deal's buyers), by contact ID."""
+    account = repo.load("account", account_id)
     return {c.id: c.role for c in account.contacts}
 
 
@@ -76,6 +76,20 @@ def stage_names(repo: Any, prefix: str = "") -> list[str]:
 # demo (on its own records): the deal as a model, the roles of its account's contacts
 # when a rule needs them (`roles()`), and back (the commit summary, the changes).
 Roles = Callable[[], Mapping[str, str | None]]
+
+
+def added(pipe: Any, data: Mapping[str, Any], roles: Roles, what: str = "") -> str:
+    """`deal add`: the new deal (`data`, as it will be written) may start in its stage
+    only with what that stage requires; `what` names the refusal (default: `add the
+    deal in STAGE`). Returns the commit summary."""
+    from salescli.core.model import Deal
+    from salescli.core.rules import move_problems
+
+    target = data["stage"]
+    given = {k: v for k, v in data.items() if v is not None}
+    draft = Deal.model_validate({**given, "stage": None})
+    refuse(move_problems(pipe, draft, target, roles()), what or f"add the deal in `{target}`")
+    return f"add in {target}"
 
 
 def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
@@ -198,8 +212,6 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
     against what that stage requires; returns (the change, its ID, its stage)."""
     from salescli.core.dates import day_of
     from salescli.core.ids import slugify
-    from salescli.core.model import Deal
-    from salescli.core.rules import move_problems
     from salescli.services.edit import (
         choose,
         default_owner,
@@ -236,9 +248,8 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
         "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
         "source": choose(source, settings.sources, "source"), "created": created,
     }
-    draft = Deal.model_validate({**data, "stage": None})
-    refuse(move_problems(pipe, draft, target, roles(repo, draft)), f"add the deal in `{target}`")
-    with opts.session(repo, "deal", record_id, "add", summary=f"add in {target}") as s:
+    summary = added(pipe, data, lambda: roles(repo, account_id))
+    with opts.session(repo, "deal", record_id, "add", summary=summary) as s:
         s.create("deal", record_id, data, created)
     return s, record_id, target
 
@@ -271,7 +282,7 @@ def move(repo: Any, deal_id: str, target: str | None, why: str | None = None,
         record = s.load("deal", deal_id)
         d = record.model
         s.summary, changes = moved(pipeline_of(s.repo, d), deal_id, d, target,
-                                   lambda: roles(s.repo, d), why)
+                                   lambda: roles(s.repo, d.account), why)
         s.reason = why
         s.set(record, changes)
     return s
@@ -284,7 +295,7 @@ def win(repo: Any, deal_id: str, opts: Options = COMMIT) -> Session:
     with opts.session(repo, "deal", deal_id, "win", summary="won") as s:
         record = s.load("deal", deal_id)
         d = record.model
-        _, changes = won(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d),
+        _, changes = won(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account),
                          today(opts.date))
         s.set(record, changes)
     return s
@@ -301,7 +312,7 @@ def lose(repo: Any, deal_id: str, why: str, note: str | None = None,
         choose(why, s.repo.settings.lost_reasons, "lost reason")
         record = s.load("deal", deal_id)
         d = record.model
-        _, changes = lost(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d), why,
+        _, changes = lost(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account), why,
                           today(opts.date), note, revisit_date)
         s.set(record, changes)
     return s
@@ -321,7 +332,7 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
         pipe = pipeline_of(s.repo, d)
         target = stage or d.stage or pipe.stages[0].id
         entering = known_stage(pipe, target, f"reopen {deal_id} into `{target}`")
-        known = roles(s.repo, d)
+        known = roles(s.repo, d.account)
         if target != d.stage:
             # into another stage: the pipeline's rules for moving from its last stage
             # (skipping, going back with the reason given here) hold as for `deal move`

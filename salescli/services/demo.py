@@ -820,6 +820,8 @@ class Demo:
             "contacts": [{k: v for k, v in person.items() if v is not None}]})
         written = [account]
         if deal is not None:
+            deals.added(self.pipe, {**deal, "account": "draft"}, self.account_roles(account),
+                        f"convert {lead_id} with a deal in `{deal['stage']}`")
             written.append(self.new("deal", dict(deal)))
         lead.data.update(status="qualified",
                          converted={"account": account_id, "deal": deal and deal["id"]})
@@ -860,8 +862,10 @@ class Demo:
                 f"{describe(changes)[1]}", [account], "contact")
 
     def op_deal_add(self, data: dict[str, Any]) -> tuple:  # deal add
+        summary = deals.added(self.pipe, data, self.account_roles(self.rec("account",
+                                                                          data["account"])))
         deal = self.new("deal", dict(data))
-        return data["owner"], f"deal({deal.id}): add in {data['stage']}", [deal], "add"
+        return data["owner"], f"deal({deal.id}): {summary}", [deal], "add"
 
     def op_set(self, deal_id: str, owner: str, changes: dict[str, Any]) -> tuple | None:
         deal = self.rec("deal", deal_id)  # deal set
@@ -983,7 +987,10 @@ class Demo:
 
     def roles(self, deal: Record) -> Callable[[], dict[str, str | None]]:
         """The roles of the deal's account's contacts, for the rules that need them."""
-        account = self.rec("account", deal.data["account"])
+        return self.account_roles(self.rec("account", deal.data["account"]))
+
+    @staticmethod
+    def account_roles(account: Record) -> Callable[[], dict[str, str | None]]:
         return lambda: {c["id"]: c.get("role") for c in account.data.get("contacts") or []}
 
     def configure(self, settings_text: str, pipeline_text: str) -> None:

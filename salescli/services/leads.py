@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.errors import SalescliError, UsageError
-from salescli.services.deals import known_stage, refuse
+from salescli.services import deals
+from salescli.services.deals import known_stage
 from salescli.services.options import COMMIT, Options
 
 if TYPE_CHECKING:
@@ -288,8 +289,6 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     checked against what that stage requires, in one commit."""
     from salescli.core.dates import day_of
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.core.model import Deal
-    from salescli.core.rules import move_problems
     from salescli.services.check import FREE_MAIL
     from salescli.services.edit import (
         add_contact,
@@ -367,10 +366,8 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
             roles = {p.id: p.role for p in contacts}
             if contact_id:
                 roles.setdefault(contact_id, None)
-            given = {k: v for k, v in deal_data.items() if v is not None}  # as written
-            draft = Deal.model_validate({**given, "account": "draft", "stage": None})
-            refuse(move_problems(pipe, draft, target, roles),
-                   f"convert {lead_id} with a deal in `{target}`")
+            deals.added(pipe, {**deal_data, "account": "draft"}, lambda: roles,
+                        f"convert {lead_id} with a deal in `{target}`")
 
         # 4. the writes, all in this one commit
         if existing:
