@@ -8,6 +8,7 @@ Session.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.errors import RecordNotFound, SalescliError
@@ -132,6 +133,15 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
 # ------------------------------------------------------------------ contacts
 
 
+def contact_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A contact as `contact add` writes it: its fields in the documented order, those
+    without a value left out."""
+    from salescli.core.model import Contact
+    from salescli.services.edit import field_names
+
+    return {k: values[k] for k in field_names(Contact) if values.get(k) is not None}
+
+
 def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None = None,
                 email: str | None = None, phone: str | None = None, title: str | None = None,
                 linkedin: str | None = None, role: str | None = None,
@@ -139,8 +149,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
                 opts: Options = COMMIT) -> tuple[Session, str]:
     """`contact add`: a person of the account; returns (the change, their ID)."""
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.core.model import Contact
-    from salescli.services.edit import add_contact, check_name, field_names
+    from salescli.services.edit import add_contact, check_name
 
     check_name("contact", name)
     if contact_id:
@@ -160,7 +169,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
         values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
                   "linkedin": linkedin, "role": role, "influence": influence,
                   "reports_to": reports_to}
-        person = {k: values[k] for k in field_names(Contact) if values.get(k) is not None}
+        person = contact_record(values)
         s.summary = f"add contact {cid}"
         s.update(record, lambda data: add_contact(data, person))
     return s, cid

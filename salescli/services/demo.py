@@ -7,6 +7,13 @@ flow style, commit subject and `Salescli-Event:` trailer) and becomes one commit
 streamed into a single `git fast-import` process (SPEC §9: 10,000 deals, about
 100,000 commits, in minutes). Nothing reads the wall clock or iterates a set, so
 the same seed and end date give the same HEAD.
+
+What a command decides, the demo asks the command's own rule step for: a deal's
+entry, moves, wins and losses (services.deals.added, moved, won, lost, the discount
+approval), a lead's status changes (services.leads), the prices (core.money), each
+against the settings, pipeline and price list the demo commits. Its records are
+written with store.yamlio.dump_record (the commands' text without ruamel, which a
+test compares on every version) through store.gitio.FastImport.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import Any
 from salescli.core.commitmsg import commit_message
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.rules import BUYER_ROLES as BUYERS  # the roles that decide
-from salescli.services import deals, leads
+from salescli.services import accounts, deals, leads
 from salescli.services.edit import choose, describe
 from salescli.store.yamlio import dump_record
 from salescli.store.yamlio import scalar as yaml_scalar
@@ -845,8 +852,7 @@ class Demo:
         account = self.rec("account", account_id)
         values = {"id": p.id, "name": p.name, "title": p.title, "email": p.email,
                   "phone": p.phone, "role": p.role, "influence": influence}
-        person = {k: values[k] for k in self.contact_order if values.get(k) is not None}
-        account.data.setdefault("contacts", []).append(person)
+        account.data.setdefault("contacts", []).append(accounts.contact_record(values))
         return owner, f"account({account_id}): add contact {p.id}", [account], "contact"
 
     def op_contact_set(self, account_id: str, owner: str, contact_id: str,
@@ -994,7 +1000,8 @@ class Demo:
         return lambda: {c["id"]: c.get("role") for c in account.data.get("contacts") or []}
 
     def configure(self, settings_text: str, pipeline_text: str) -> None:
-        """The settings and pipeline the commands would read: the rules hold by them."""
+        """The settings, pipeline and price list the commands would read: the rules and
+        prices hold by them."""
         from salescli.store.loader import parse_text, raise_if_invalid
 
         parsed = parse_text("settings", "salescli.yaml", settings_text)
@@ -1003,22 +1010,19 @@ class Demo:
         parsed = parse_text("pipeline", f"pipelines/{PRESET}.yaml", pipeline_text)
         raise_if_invalid(parsed)
         self.pipe = parsed.model
+        parsed = parse_text("products", "products.yaml", products_text())
+        raise_if_invalid(parsed)
+        self.products = parsed.model
 
     # -- money, as salescli.core.money computes it
     def items_total(self, items: list[dict[str, Any]]) -> Decimal:
-        total = Decimal(0)
-        for item in items:
-            _, _, _, price, _, tiers = PRODUCT[item["product"]]
-            unit = Decimal(price)
-            for least, tier_price in tiers:
-                if Decimal(least) <= item["quantity"]:
-                    unit = Decimal(tier_price)
-            discount = Decimal(item.get("discount", 0))
-            net = _cents(item["quantity"] * unit * (1 - discount / 100))
-            cycles = {"one-time": 1, "monthly": 12, "quarterly": 4, "annually": 1}[
-                item.get("billing", "one-time")]
-            total += net * cycles
-        return _cents(total)
+        """The items' total for a year, as salescli.core.money prices them."""
+        from salescli.core.model import Item
+        from salescli.core.money import cents, item_total
+
+        total = sum((item_total(Item.model_validate(i), self.products) for i in items),
+                    Decimal(0))
+        return cents(total)
 
     def quote_text(self, deal: dict[str, Any], number: str, version: int, day: dt.date,
                    total: Decimal) -> str:
