@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ from click.testing import CliRunner
 from salescli.cli import cli
 from salescli.services.init import init_repository
 from salescli.store.repo import Repository
+
+# the installed command, for tests that run salescli as its own process
+SALESCLI = str(Path(sys.executable).parent / "salescli")
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +77,10 @@ class Repo:
     def status(self) -> str:
         return self.git("status", "--porcelain")
 
+    def state(self) -> tuple[str, dict[str, bytes], str]:
+        """HEAD, every file and git status: what a refused command leaves as it was."""
+        return self.head(), self.snapshot(), self.status()
+
     def snapshot(self) -> dict[str, bytes]:
         """Every file's bytes outside .git, to prove a command changed nothing."""
         out = {}
@@ -92,13 +100,13 @@ def refused(repo: Repo, args: list[str], code: int, message: str,
     `run` runs the command another way (timed, in a subprocess); a CompletedProcess
     counts by its returncode.
     """
-    before, files, status = repo.head(), repo.snapshot(), repo.status()
+    before = repo.state()
     r = (run or repo.run)(*args)
     exit_code = r.returncode if isinstance(r, subprocess.CompletedProcess) else r.exit_code
     assert exit_code == code, (args, r.stdout, r.stderr)
     assert r.stderr == f"Error: {message}\n"
     assert r.stdout == ""
-    assert (repo.head(), repo.snapshot(), repo.status()) == (before, files, status)
+    assert repo.state() == before
     return r
 
 
@@ -135,6 +143,32 @@ stakeholders:
   - {contact: matti-virtanen, role: economic-buyer}
 """
 
+PRODUCTS = """
+currency: EUR
+products:
+  - sku: silma-pro
+    name: Silma.io Pro
+    unit: month
+    unit_price: 300.00
+    tax_rate: 25.5
+    billing: monthly
+    tiers:                      # written out of order on purpose
+      - {min: 50, unit_price: 240.00}
+      - {min: 10, unit_price: 270.00}
+  - sku: support
+    name: Support
+    unit_price: 1000.00
+    tax_rate: 25.5
+    billing: quarterly
+  - sku: books
+    name: Manual
+    unit_price: 49.90
+    tax_rate: 10
+  - sku: untaxed
+    name: No rate
+    unit_price: 10.00
+"""
+
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
@@ -150,3 +184,48 @@ def filled(repo: Repo) -> Repo:
     repo.write("deals/2026-10/acme-erp.yaml", DEAL)
     repo.commit()
     return repo
+
+
+def write_open_deals(repo: Repo, count: int, *, buyer: bool = False) -> Repo:
+    """Account acme-oy and the open deals d0, d1... on it, committed. `buyer`: Matti, an
+    economic buyer, on the account and on each deal, and a licence item on each deal."""
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-10-01
+        """ + ("""contacts:
+          - {id: matti, name: Matti Virtanen, role: economic-buyer}
+        """ if buyer else ""))
+    for n in range(count):
+        repo.write(f"deals/2026-10/d{n}.yaml", f"""
+            id: d{n}
+            title: Deal {n}
+            account: acme-oy
+            pipeline: default
+            stage: needs-analysis
+            status: open
+            value: 1.00
+            currency: EUR
+            close_date: 2027-01-31
+            owner: anna
+            created: 2026-10-05
+            """ + ("""stakeholders:
+              - {contact: matti, role: economic-buyer}
+            items:
+              - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}
+            """ if buyer else ""))
+    repo.commit()
+    return repo
+
+
+def processes() -> Iterator[tuple[str, str, list[str]]]:
+    """Each process /proc shows: its pid, its name, and the fields of its `stat` after
+    the name (state, ppid, pgrp, session...)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat.split(" (", 1)[1].rsplit(") ", 1)
+            yield entry, name, rest.split()

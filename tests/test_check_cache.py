@@ -7,10 +7,16 @@ from conftest import Repo
 DEAL = "deals/2026-10/acme-erp.yaml"
 
 
-def age(repo: Repo) -> None:
-    """Make every file look written a minute ago, as in a repository at rest."""
+def age(repo: Repo, monkeypatch) -> None:
+    """Make every file look written a minute ago, as in a repository at rest.
+
+    utime cannot set a change time back, and the cache trusts only files whose mtime
+    and ctime both settled: the racy window is closed, as a minute's rest would.
+    """
     import os
     import time
+
+    monkeypatch.setattr("salescli.services.checkcache.FRESH_NS", 0)
 
     past = time.time() - 60
     for folder, _, files in os.walk(repo.root):
@@ -24,11 +30,11 @@ def check(repo: Repo, *args: str) -> tuple[int, str]:
     return r.exit_code, r.output
 
 
-def test_an_unchanged_repository_is_answered_from_the_cache(filled: Repo):
+def test_an_unchanged_repository_is_answered_from_the_cache(filled: Repo, monkeypatch):
     cache = filled.root / ".git" / "salescli" / "check.cache"
     first = check(filled)
     assert not cache.exists()  # just written: not trusted to a cache yet
-    age(filled)
+    age(filled, monkeypatch)
     first = check(filled)
     assert first[0] == 0 and cache.exists()
     assert check(filled) == first
@@ -42,8 +48,8 @@ def test_an_unchanged_repository_is_answered_from_the_cache(filled: Repo):
     assert "from the cache" not in check(filled, "--no-cache")[1]
 
 
-def test_any_change_to_a_checked_file_is_checked_again(filled: Repo):
-    age(filled)
+def test_any_change_to_a_checked_file_is_checked_again(filled: Repo, monkeypatch):
+    age(filled, monkeypatch)
     assert check(filled)[0] == 0
     path = filled.root / DEAL
     path.write_text(path.read_text().replace("stage: needs-analysis", "stage: nowhere"))
@@ -60,8 +66,8 @@ def test_any_change_to_a_checked_file_is_checked_again(filled: Repo):
     assert check(filled)[0] == 1
 
 
-def test_a_damaged_cache_is_ignored(filled: Repo):
-    age(filled)
+def test_a_damaged_cache_is_ignored(filled: Repo, monkeypatch):
+    age(filled, monkeypatch)
     first = check(filled)
     (filled.root / ".git" / "salescli" / "check.cache").write_bytes(b"\x00garbage")
     assert check(filled) == first

@@ -9,7 +9,7 @@ import pytest
 
 from salescli.services.check import run_check
 from salescli.services.staged import check_staged
-from salescli.store.gitio import export_index
+from salescli.store.gitio import git
 from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
 ACCOUNT2 = """
@@ -20,6 +20,17 @@ parent: acme-oy
 contacts:
   - {id: sara, name: Sara Beta, email: matti.virtanen@acme.fi, role: champion}
 """
+
+
+def export_index(root: Path, dest: Path, pathspecs: list[str]) -> Path:
+    """The staged (index) version of the files under `pathspecs`, copied into `dest`:
+    the folder in `dest` that stands for `root` (git writes paths from the top level).
+    Honours GIT_INDEX_FILE, as a pre-commit hook's `git commit` does."""
+    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
+    files = git(root, "ls-files", "-z", "--", *pathspecs).stdout
+    if files:
+        git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest}/", input=files)
+    return dest / prefix if prefix else dest
 
 
 def reference(root: Path) -> list:

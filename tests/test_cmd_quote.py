@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
+from conftest import PRODUCTS, Repo
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 NBSP = "\xa0"
@@ -15,18 +15,7 @@ def quoting(repo: Repo) -> Repo:
     settings = settings.replace("locale: en_US", "locale: fi_FI").replace(
         "company:\n  name: null", "company:\n  name: Hubble Oy")
     repo.write("salescli.yaml", settings)
-    repo.write("products.yaml", """
-        currency: EUR
-        products:
-          - sku: silma-pro
-            name: Silma.io Pro
-            unit: month
-            unit_price: 300.00
-            tax_rate: 25.5
-            billing: monthly
-            tiers:
-              - {min: 10, unit_price: 270.00}
-        """)
+    repo.write("products.yaml", PRODUCTS)
     repo.write("accounts/2026-10/acme-oy.yaml", """
         id: acme-oy
         name: Acme Oy

@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
-from conftest import Repo
-
-SALESCLI = str(Path(sys.executable).parent / "salescli")
+from conftest import SALESCLI, Repo, write_open_deals
 
 
 def test_twenty_parallel_commands_make_twenty_clean_commits(repo: Repo):
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        """)
-    for n in range(6):
-        repo.write(f"deals/2026-10/d{n}.yaml", f"""
-            id: d{n}
-            title: Deal {n}
-            account: acme-oy
-            pipeline: default
-            stage: needs-analysis
-            status: open
-            value: 1.00
-            currency: EUR
-            close_date: 2027-01-31
-            owner: anna
-            created: 2026-10-05
-            """)
-    repo.commit()
+    write_open_deals(repo, 6)
     base = repo.head()
     # d0..d5 each get a set; d0 and d1 also get 4 notes each (same file: the lock
     # serialises them, so none may be lost); 6 new records

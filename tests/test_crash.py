@@ -24,63 +24,24 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import SALESCLI, Repo, processes, write_open_deals
 
 from salescli.store.gitio import TEMP_RE
-
-SALESCLI = str(Path(sys.executable).parent / "salescli")
 
 
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        contacts:
-          - {id: matti, name: Matti Virtanen, role: economic-buyer}
-        """)
-    for n in range(3):
-        repo.write(f"deals/2026-10/d{n}.yaml", f"""
-            id: d{n}
-            title: Deal {n}
-            account: acme-oy
-            pipeline: default
-            stage: needs-analysis
-            status: open
-            value: 1.00
-            currency: EUR
-            close_date: 2027-01-31
-            owner: anna
-            created: 2026-10-05
-            stakeholders:
-              - {{contact: matti, role: economic-buyer}}
-            items:
-              - {{name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}}
-            """)
-    repo.commit()
-    return repo
+    return write_open_deals(repo, 3, buyer=True)
 
 
 def wait_session_gone(sid: int) -> None:
     """Wait for every process of a session (orphaned git children) to end."""
     for _ in range(500):
-        alive = False
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                fields = stat.rsplit(")", 1)[1].split()
-                if int(fields[3]) == sid and fields[0] != "Z":
-                    alive = True
-                    break
+        alive = any(int(fields[3]) == sid and fields[0] != "Z" for _, _, fields in processes())
         if not alive:
             return
         time.sleep(0.01)

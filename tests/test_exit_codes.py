@@ -18,6 +18,7 @@ import pytest
 from conftest import Repo, refused
 
 from salescli.store.gitio import RepoLock
+from salescli.store.repo import KIND_DIRS
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 STAGES = "(needs-analysis, proposal, negotiation, contracting)"
@@ -98,14 +99,11 @@ def _by_id(record: str) -> list[tuple[str, list[str]]]:
     ]
 
 
-DIRS = {"deal": "deals", "lead": "leads", "account": "accounts"}
-
-
 def _not_found(kind: str) -> str:
     if kind == "record":
         return ("no deal, lead or account 'nope'; see `salescli deal list`, `lead list` or "
                 "`account list` for the IDs")
-    return f"no {kind} 'nope' in {DIRS[kind]}/; see `salescli {kind} list` for the IDs"
+    return f"no {kind} 'nope' in {KIND_DIRS[kind]}/; see `salescli {kind} list` for the IDs"
 
 
 def _invalid(kind: str) -> str:

@@ -257,12 +257,20 @@ def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypat
     assert filled.git("for-each-ref", "refs/salescli").strip() == ""
 
 
+def remove_stale_temps(root: Path, git_dir: Path) -> list[Path]:
+    """The temp-file sweep of a mutating command that succeeds: its record saved."""
+    from salescli.store.gitio import sweep_stale_temps
+
+    sweep = sweep_stale_temps(root, git_dir)
+    sweep.save()
+    return sweep.removed
+
+
 def test_stale_temp_files_are_found_in_changed_folders_only(filled: Repo, monkeypatch):
     # a folder is listed again only when its ctime changed: any new file changes it
     import time
 
     from salescli.store import gitio
-    from salescli.store.gitio import remove_stale_temps
 
     later = time.time_ns() + 10_000_000_000  # every folder's change is old: recorded
     monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
@@ -295,13 +303,13 @@ def test_folders_are_recorded_clean_only_when_their_change_is_old(filled: Repo, 
 
     root, git_dir = filled.root, filled.root / ".git"
     state = git_dir / "salescli" / "temps.scanned"
-    gitio.remove_stale_temps(root, git_dir)
+    remove_stale_temps(root, git_dir)
     # just changed (a coarse clock could give the next change the same time): recorded
     # without a stamp, to be listed again
     assert "0 0 deals/2026-10\n" in state.read_text()
     later = time.time_ns() + 10_000_000_000
     monkeypatch.setattr(gitio.time, "time_ns", lambda: later)
-    gitio.remove_stale_temps(root, git_dir)
+    remove_stale_temps(root, git_dir)
     recorded = {line.split(" ", 2)[2] for line in state.read_text().splitlines()}
     assert {"deals", "deals/2026-10", "accounts"} <= recorded
 
@@ -315,12 +323,12 @@ def test_a_recently_changed_folder_is_listed_while_its_parent_is_unchanged(fille
     root, git_dir = filled.root, filled.root / ".git"
     real = time.time_ns
     monkeypatch.setattr(gitio.time, "time_ns", lambda: real() + 10_000_000_000)
-    gitio.remove_stale_temps(root, git_dir)  # every folder recorded clean
+    remove_stale_temps(root, git_dir)  # every folder recorded clean
     monkeypatch.setattr(gitio.time, "time_ns", real)
     for name in (".a.yaml.ab12cd34.tmp", ".b.yaml.ab12cd34.tmp"):
         stale = root / "deals/2026-10" / name
         stale.write_text("half\n")  # the month folder changes; `deals` does not
-        assert gitio.remove_stale_temps(root, git_dir) == [stale]
+        assert remove_stale_temps(root, git_dir) == [stale]
 
 
 @pytest.mark.parametrize("packed", [False, True])

@@ -160,32 +160,24 @@ def test_a_hidden_line_break_is_stored_escaped_whatever_the_field_style(
 # ------------------------------------------- line breaks and controls in a text value
 
 
-def test_a_crlf_typed_into_a_literal_block_keeps_its_cr(acct: Repo):
-    after = set_ok(acct, BASE + "notes: |\n  old\n", "notes=a\r\nb")
-    assert after.decode() == BASE + 'notes: "a\\r\\nb"\n'
-    assert shown(acct)["notes"] == "a\r\nb"
-
-
-def test_several_lines_typed_into_a_literal_block_stay_a_literal_block(acct: Repo):
-    after = set_ok(acct, BASE + "notes: |  # kept\n    old\n\nsource: referral\n",
-                   "notes=first\n  second\n")
-    assert after.decode() == BASE + ("notes: |  # kept\n    first\n      second\n\n"
-                                     "source: referral\n")
-    assert shown(acct)["notes"] == "first\n  second\n"
-
-
-def test_several_lines_typed_into_a_one_line_field_are_escaped(acct: Repo):
-    after = set_ok(acct, BASE + "notes: old  # kept\n", "notes=a\nb")
-    assert after.decode() == BASE + 'notes: "a\\nb" # kept\n'
-    assert shown(acct)["notes"] == "a\nb"
-
-
-def test_a_value_its_field_style_cannot_hold_is_escaped(acct: Repo):
-    after = set_ok(acct, BASE + "notes: old\n", "notes=a\tb")
-    assert after.decode() == BASE + 'notes: "a\\tb"\n'
-    after = set_ok(acct, BASE + "notes: 'old'\n", "notes=it's\x1b")
-    assert after.decode() == BASE + 'notes: "it\'s\\e"\n'
-    assert shown(acct)["notes"] == "it's\x1b"
+@pytest.mark.parametrize("old,typed,new", [
+    # a CRLF typed into a literal block keeps its CR
+    ("notes: |\n  old\n", "a\r\nb", 'notes: "a\\r\\nb"\n'),
+    # several lines typed into a literal block stay a literal block
+    ("notes: |  # kept\n    old\n\nsource: referral\n", "first\n  second\n",
+     "notes: |  # kept\n    first\n      second\n\nsource: referral\n"),
+    # several lines typed into a one-line field are escaped
+    ("notes: old  # kept\n", "a\nb", 'notes: "a\\nb" # kept\n'),
+    # a value its field style cannot hold is escaped
+    ("notes: old\n", "a\tb", 'notes: "a\\tb"\n'),
+    ("notes: 'old'\n", "it's\x1b", 'notes: "it\'s\\e"\n'),
+], ids=["crlf-in-a-literal-block", "lines-in-a-literal-block", "lines-in-a-one-line-field",
+        "tab-in-a-plain-field", "escape-in-a-quoted-field"])
+def test_a_typed_text_is_written_as_its_field_style_can_hold_it(acct: Repo, old: str,
+                                                                typed: str, new: str):
+    after = set_ok(acct, BASE + old, f"notes={typed}")
+    assert after.decode() == BASE + new
+    assert shown(acct)["notes"] == typed
 
 
 # ------------------------------------------------------ every other byte as it was

@@ -20,34 +20,32 @@ def import_deals(repo: Repo, tmp_path: Path, rows: str, *extra: str):
     return repo.run("import", "pipedrive", "--deals", str(path), *extra)
 
 
-def state(repo: Repo) -> tuple:
-    """Every file, HEAD and git status: equal before and after a refused command."""
-    return repo.snapshot(), repo.head(), repo.status()
-
-
-def test_import_refuses_a_creation_time_in_the_future(repo: Repo, tmp_path: Path):
-    before = state(repo)
-    result = import_deals(repo, tmp_path, "Pilot,100,Proposal,open,Beta Ltd,2027-06-30,"
-                          "2024-11-01,\nTypo,100,Proposal,open,Beta Ltd,2027-06-30,"
-                          "2999-11-01 10:00:00,\n")
+@pytest.mark.parametrize("rows,messages", [
+    ("Pilot,100,Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n"
+     "Typo,100,Proposal,open,Beta Ltd,2027-06-30,2999-11-01 10:00:00,\n",
+     ["deals.csv:3: Deal created: '2999-11-01 10:00:00' is in the future (today is ",
+      "fix the date in the export", "nothing was imported"]),
+    ("Pilot,100,Proposal,won,Beta Ltd,,2024-11-01,2999-01-05\n"
+     "Old,100,Proposal,open,Beta Ltd,2027-06-30,1900-01-01,\n",
+     ["deals.csv:2: Won time: '2999-01-05' is in the future",
+      "deals.csv:3: Deal created: '1900-01-01' is before 1970, earlier than git can date a "
+      "commit; fix the date in the export"]),
+    ("Pi\0lot,100,Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n",
+     ["deals.csv:2: Title: contains a NUL character (byte 0); remove it from the export"]),
+    ("Refund,-500,Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n"
+     "Big,\"-48,000.50\",Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n",
+     ["deals.csv:2: Value: '-500' is negative; an amount of money is 0 or more",
+      "deals.csv:3: Value: '-48,000.50' is negative"]),
+], ids=["created-in-the-future", "won-in-the-future-created-before-1970", "nul-in-a-cell",
+        "negative-value"])
+def test_import_refuses_a_bad_row(repo: Repo, tmp_path: Path, rows: str, messages: list[str]):
+    before = repo.state()
+    result = import_deals(repo, tmp_path, rows)
     assert result.exit_code == 1
-    assert "deals.csv:3: Deal created: '2999-11-01 10:00:00' is in the future (today is " \
-        in result.output
-    assert "fix the date in the export" in result.output
-    assert "nothing was imported" in result.output
-    assert state(repo) == before
+    for message in messages:
+        assert message in result.output
+    assert repo.state() == before
     assert not (repo.root / "deals/2999-11").exists()
-
-
-def test_import_refuses_a_won_time_in_the_future_and_before_1970(repo: Repo, tmp_path: Path):
-    before = state(repo)
-    result = import_deals(repo, tmp_path, "Pilot,100,Proposal,won,Beta Ltd,,2024-11-01,"
-                          "2999-01-05\nOld,100,Proposal,open,Beta Ltd,2027-06-30,1900-01-01,\n")
-    assert result.exit_code == 1
-    assert "deals.csv:2: Won time: '2999-01-05' is in the future" in result.output
-    assert ("deals.csv:3: Deal created: '1900-01-01' is before 1970, earlier than git can "
-            "date a commit; fix the date in the export") in result.output
-    assert state(repo) == before
 
 
 def test_import_keeps_a_far_expected_close_date(repo: Repo, tmp_path: Path):
@@ -58,54 +56,29 @@ def test_import_keeps_a_far_expected_close_date(repo: Repo, tmp_path: Path):
     assert "close_date: 2999-12-31\n" in (repo.root / "deals/2024-11/pilot.yaml").read_text()
 
 
-def test_import_csv_refuses_a_future_created_date(repo: Repo, tmp_path: Path):
-    path = tmp_path / "leads.csv"
-    path.write_text("company,created\nBeta Ltd,3024-01-02\n", encoding="utf-8")
-    before = state(repo)
-    result = repo.run("import", "csv", str(path), "--kind", "lead")
+@pytest.mark.parametrize("name,text,kind,message", [
+    ("leads.csv", "company,created\nBeta Ltd,3024-01-02\n", "lead",
+     "leads.csv:2: created: '3024-01-02' is in the future"),
+    ("accounts.csv", "name,notes\nBeta Ltd,ok\nGamma Oy,bad\0note\n", "account",
+     "accounts.csv:3: notes: contains a NUL character (byte 0)"),
+], ids=["future-created-date", "nul-in-a-cell"])
+def test_import_csv_refuses_a_bad_cell(repo: Repo, tmp_path: Path, name: str, text: str,
+                                       kind: str, message: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    before = repo.state()
+    result = repo.run("import", "csv", str(path), "--kind", kind)
     assert result.exit_code == 1
-    assert "leads.csv:2: created: '3024-01-02' is in the future" in result.output
-    assert state(repo) == before
-
-
-def test_import_refuses_a_nul_in_a_cell(repo: Repo, tmp_path: Path):
-    before = state(repo)
-    result = import_deals(repo, tmp_path, "Pi\0lot,100,Proposal,open,Beta Ltd,2027-06-30,"
-                          "2024-11-01,\n")
-    assert result.exit_code == 1
-    assert ("deals.csv:2: Title: contains a NUL character (byte 0); remove it from the "
-            "export") in result.output
-    assert state(repo) == before
-
-
-def test_import_csv_refuses_a_nul_in_a_cell(repo: Repo, tmp_path: Path):
-    path = tmp_path / "accounts.csv"
-    path.write_text("name,notes\nBeta Ltd,ok\nGamma Oy,bad\0note\n", encoding="utf-8")
-    before = state(repo)
-    result = repo.run("import", "csv", str(path), "--kind", "account")
-    assert result.exit_code == 1
-    assert "accounts.csv:3: notes: contains a NUL character (byte 0)" in result.output
-    assert state(repo) == before
-
-
-def test_import_says_a_negative_value_is_negative(repo: Repo, tmp_path: Path):
-    before = state(repo)
-    result = import_deals(repo, tmp_path, "Refund,-500,Proposal,open,Beta Ltd,2027-06-30,"
-                          "2024-11-01,\nBig,\"-48,000.50\",Proposal,open,Beta Ltd,2027-06-30,"
-                          "2024-11-01,\n")
-    assert result.exit_code == 1
-    assert ("deals.csv:2: Value: '-500' is negative; an amount of money is 0 or more"
-            in result.output)
-    assert "deals.csv:3: Value: '-48,000.50' is negative" in result.output
-    assert state(repo) == before
+    assert message in result.output
+    assert repo.state() == before
 
 
 def test_deal_set_says_a_negative_value_is_negative(filled: Repo):
-    before = state(filled)
+    before = filled.state()
     result = filled.run("deal", "set", "acme-erp", "value=-500")
     assert result.exit_code == 2
     assert result.stderr == "Error: value: -500 is negative; an amount of money is 0 or more\n"
-    assert state(filled) == before
+    assert filled.state() == before
 
 
 # ------------------------------------------------------------------ empty names
@@ -121,11 +94,11 @@ def test_deal_set_says_a_negative_value_is_negative(filled: Repo):
     (["contact", "add", "acme-oy", ""], "the contact name is empty; give the contact a name"),
 ])
 def test_an_empty_name_is_refused(filled: Repo, args: list[str], message: str):
-    before = state(filled)
+    before = filled.state()
     result = filled.run(*args)
     assert result.exit_code == 2
     assert result.stderr == f"Error: {message}\n"
-    assert state(filled) == before
+    assert filled.state() == before
 
 
 def test_check_reports_an_empty_title(filled: Repo):
@@ -146,12 +119,12 @@ NFC, NFD = "Caf\u00e9 Oy", "Cafe\u0301 Oy"  # one name to the eye, two to a comp
 @pytest.mark.parametrize("again", [NFD, "CAFÉ OY", "café-oy"])
 def test_lead_add_refuses_a_company_twin(repo: Repo, again: str):
     assert repo.run("lead", "add", NFC).exit_code == 0
-    before = state(repo)
+    before = repo.state()
     result = repo.run("lead", "add", again)
     assert result.exit_code == 1
     assert result.stderr == (f"Error: probable duplicate: same company `{again}` as lead "
                              "cafe-oy; to add it anyway, use --force\n")
-    assert state(repo) == before
+    assert repo.state() == before
 
 
 def test_lead_add_force_adds_the_twin_with_its_own_id(repo: Repo):
@@ -178,12 +151,12 @@ def deal_add(repo: Repo, title: str, account: str, *extra: str):
 
 def test_deal_add_refuses_an_open_deal_twin_of_the_account(filled: Repo):
     assert deal_add(filled, NFC, "acme-oy").exit_code == 0
-    before = state(filled)
+    before = filled.state()
     result = deal_add(filled, NFD.upper(), "acme-oy")
     assert result.exit_code == 1
     assert result.stderr == (f"Error: probable duplicate: same title `{NFD.upper()}` as open "
                              "deal cafe-oy of account acme-oy; to add it anyway, use --force\n")
-    assert state(filled) == before
+    assert filled.state() == before
     result = deal_add(filled, NFD, "acme-oy", "--force")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Added deal cafe-oy-2 in needs-analysis [")
@@ -278,30 +251,30 @@ def test_a_bad_lost_reason_is_not_also_missing(filled: Repo):
 
 
 def test_deal_set_names_the_field_and_value(filled: Repo):
-    before = state(filled)
+    before = filled.state()
     result = filled.run("deal", "set", "acme-erp", "currency=EURO")
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {DEAL_FILE}:8:11: error: currency: 'EURO' is not a "
                              "3-letter currency code such as EUR [schema]; nothing was changed\n")
-    assert state(filled) == before
+    assert filled.state() == before
 
 
 @pytest.mark.parametrize("day", ["1900-01-01", "1969-12-31", "2100-01-01", "2999-11-01"])
 def test_a_date_git_cannot_record_is_refused_before_anything_is_written(repo: Repo, day: str):
-    before = state(repo)
+    before = repo.state()
     result = repo.run("account", "add", "Old Co", "--date", day)
     assert result.exit_code == 2, result.output
     assert f"invalid date {day}: git records dates from 1970-01-01 to 2099-12-31" in result.output
-    assert state(repo) == before
+    assert repo.state() == before
     assert not (repo.root / "accounts" / day[:7]).exists()
 
 
 def test_a_failed_commit_leaves_no_new_month_folder(repo: Repo):
-    before = state(repo)
+    before = repo.state()
     lock = repo.root / ".git" / "index.lock"
     lock.write_text("")
     result = repo.run("account", "add", "Acme", "--date", "2026-05-04")
     lock.unlink()
     assert result.exit_code == 1, result.output
-    assert state(repo) == before
+    assert repo.state() == before
     assert not (repo.root / "accounts" / "2026-05").exists()

@@ -13,7 +13,10 @@ from test_reports import (
     change_rows,
     cli,
     commit_at,
+    cycle_row,
     edit_deal,
+    forecast_row,
+    funnel_row,
     git_at,
     make_crm,
     report,
@@ -25,12 +28,6 @@ from test_reports import (
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
     return make_crm(repo)
-
-
-def funnel_row(stage: str, reached: int, conversion: float | None, lost_here: int,
-               open_here: int, median_days: float | None) -> dict:
-    return {"stage": stage, "reached": reached, "conversion": conversion,
-            "lost_here": lost_here, "open_here": open_here, "median_days": median_days}
 
 
 # ------------------------------------------------------------- merges never double count
@@ -109,10 +106,8 @@ def test_merged_branch_counts_each_change_once(merged: Repo):
     # forecast: m1 1000 at 30 % + m2 8500 and m3 2000 at 10 % -> 300 + 850 + 200
     out = report(merged, "forecast", "--as-of", "2026-04-10")
     assert out["rows"] == [
-        {"period": "2026-05", "category": "pipeline", "currency": "EUR", "count": 1,
-         "value": 2000.0, "weighted": 200.0},
-        {"period": "2026-06", "category": "pipeline", "currency": "EUR", "count": 2,
-         "value": 9500.0, "weighted": 1150.0},
+        forecast_row("2026-05", "pipeline", 1, 2000.0, 200.0),
+        forecast_row("2026-06", "pipeline", 2, 9500.0, 1150.0),
     ]
 
 
@@ -138,10 +133,8 @@ def test_as_of_a_branch_and_a_tag(merged: Repo):
     assert out["as_of"] == "2026-04-09"
     # m1 1000 x 30 % + m2 8000 x 10 % (06-30); m3 2000 x 10 % (05-31)
     assert out["rows"] == [  # no won rows: nothing won
-        {"period": "2026-05", "category": "pipeline", "currency": "EUR", "count": 1,
-         "value": 2000.0, "weighted": 200.0},
-        {"period": "2026-06", "category": "pipeline", "currency": "EUR", "count": 2,
-         "value": 9000.0, "weighted": 1100.0},
+        forecast_row("2026-05", "pipeline", 1, 2000.0, 200.0),
+        forecast_row("2026-06", "pipeline", 2, 9000.0, 1100.0),
     ]
     edit_deal(r, "m3", None, value="2600.00")
     r.git("add", "-A")
@@ -212,8 +205,7 @@ def renamed(crm: Repo) -> Repo:
 def test_renamed_deal_keeps_its_history(renamed: Repo):
     # new-name: created 05-01 (as old-name), proposal 05-05, won 05-20: 19 days
     out = report(renamed, "cycle", "--as-of", "2026-05-31")
-    assert out["rows"] == [{"group": "all", "count": 1, "median_days": 19.0,
-                            "mean_days": 19.0, "p75_days": 19.0}]
+    assert out["rows"] == [cycle_row("all", 1, 19.0, 19.0, 19.0)]
     out = report(renamed, "funnel", "--as-of", "2026-05-31")
     assert out["rows"] == [
         funnel_row("needs-analysis", 1, 1.0, 0, 0, 4.0),    # 05-01..05-05
@@ -257,10 +249,8 @@ def test_deleted_deal_leaves_reports_from_its_deletion(renamed: Repo):
     out = report(renamed, "forecast", "--as-of", "2026-05-14")
     # new-name 4000 x 30 % (06-30); gone 1500 x 10 % (07-31)
     assert out["rows"] == [
-        {"period": "2026-06", "category": "pipeline", "currency": "EUR", "count": 1,
-         "value": 4000.0, "weighted": 1200.0},
-        {"period": "2026-07", "category": "pipeline", "currency": "EUR", "count": 1,
-         "value": 1500.0, "weighted": 150.0},
+        forecast_row("2026-06", "pipeline", 1, 4000.0, 1200.0),
+        forecast_row("2026-07", "pipeline", 1, 1500.0, 150.0),
     ]
     # from its deletion (05-15) on it is in no report
     for day in ("2026-05-15", "2026-05-31"):

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
+import conftest
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salescli.store.history import fast_fields, full_fields, read_fields
 
-DEAL = b"""id: acme-erp
-title: Order-processing automation
-account: acme-oy
-pipeline: default
-stage: proposal   # moved after the demo
-status: open
-value: 48000.00
-currency: EUR
-close_date: 2027-01-31
-owner: anna
-source: referral
-created: 2026-10-01
-stakeholders:
-  - {contact: matti-virtanen, role: economic-buyer}
-probability: null
-forecast:
-notes: |
-  stage: this line is inside a block scalar
-"""
+# conftest's deal, moved to proposal (a comment on the line), with null and empty fields
+# and a block scalar
+DEAL = (conftest.DEAL.lstrip("\n").replace("stage: needs-analysis",
+                                           "stage: proposal   # moved after the demo")
+        + "probability: null\nforecast:\nnotes: |\n  stage: this line is inside a block scalar\n"
+        ).encode()
 
 
 def test_block_record_is_read_by_the_line_scan():

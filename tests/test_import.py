@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from salescli.services.importer import Dates, lost_reason, norm_header, parse_money
+from salescli.core.money import parse_grouped
+from salescli.services.importer import Dates, lost_reason, norm_header
 from salescli.store.yamlio import load_fast
 
 # Pipedrive's own export layout: "Deal - X" headers, UTC timestamps, several
@@ -317,9 +318,9 @@ def test_missing_required_column_is_a_usage_error(repo: Repo, tmp_path: Path):
 
 def test_pure_helpers():
     assert norm_header("Deal -  Currency of Value") == "deal currency of value"
-    assert parse_money("48,000.50") == parse_money("48000.5")
+    assert parse_grouped("48,000.50") == parse_grouped("48000.5")
     with pytest.raises(ValueError, match="more than 2 decimals"):
-        parse_money("1.005")
+        parse_grouped("1.005")
     reasons = ["price", "budget", "no-response", "other"]
     assert lost_reason("No response", reasons) == ("no-response", None)
     assert lost_reason("Price too high", reasons) == ("price", "Price too high")

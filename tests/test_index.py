@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 from salescli.cli import cli
 from salescli.services.init import init_repository
 from salescli.store import index as index_mod
-from salescli.store.repo import Repository
+from salescli.store.repo import KIND_DIRS, Repository
 
 QUERIES = (
     ("deal", "list", "--status", "all", "--format", "json"),
@@ -191,7 +191,6 @@ def coarse_clock() -> mock._patch:
 # NOSHRINK=1: report a failing sequence as found (shrinking one can take minutes)
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] if os.environ.get("NOSHRINK") \
     else list(Phase)
-KIND_DIR = {"deal": "deals", "account": "accounts", "lead": "leads"}
 DEAL_SETS = ("value=1234", "value=99000.50", "close_date=2026-05-01",
              "close_date=2027-03-31", "next_step.action=Call back",
              "next_step.due=2026-05-20", "title=Renamed deal", "probability=55")
@@ -221,7 +220,7 @@ class IndexMachine(RuleBasedStateMachine):
 
     # -- helpers
     def files(self, kind: str) -> list[Path]:
-        return sorted(self.root.glob(f"{KIND_DIR[kind]}/*/*.yaml"))
+        return sorted(self.root.glob(f"{KIND_DIRS[kind]}/*/*.yaml"))
 
     def pick(self, kind: str, n: int) -> Path | None:
         found = self.files(kind)
@@ -356,7 +355,7 @@ class IndexMachine(RuleBasedStateMachine):
         if not same_id:
             text = text.replace(f"id: {name}\n", f"id: {name}-copy\n", 1)
             name += "-copy"
-        target = self.root / KIND_DIR[kind] / month / f"{name}.yaml"
+        target = self.root / KIND_DIRS[kind] / month / f"{name}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
 
@@ -380,6 +379,27 @@ class IndexMachine(RuleBasedStateMachine):
     @rule(pop=st.booleans())
     def stash(self, pop: bool) -> None:
         self.git("stash", "pop" if pop else "push", "-q", *(() if pop else ("-u",)))
+
+    @rule(drop=st.booleans())
+    def rebase(self, drop: bool) -> None:
+        """History rewritten under the work tree: drop the commit before HEAD, or replay
+        this branch onto the other one. A rebase that conflicts is aborted, as a person
+        would; `--autostash` carries uncommitted edits across, as a person would."""
+        if drop:
+            if len(self.r.git("log", "--format=%h").split()) < 3:
+                return
+            target = ["--onto", "HEAD~2", "HEAD~1"]
+        else:
+            here = self.r.git("branch", "--show-current").strip()
+            other = "other" if here == "main" else "main"
+            if subprocess.run(["git", "rev-parse", "--verify", "-q", other], cwd=self.root,
+                              capture_output=True).returncode != 0:
+                return
+            target = [other]
+        done = subprocess.run(["git", "rebase", "-q", "--autostash", *target],
+                              cwd=self.root, capture_output=True)
+        if done.returncode != 0:
+            self.git("rebase", "--abort")
 
     @rule(branch=st.sampled_from(["main", "other"]))
     def switch_branch(self, branch: str) -> None:
@@ -424,7 +444,6 @@ def test_index_state_machine(tmp_path: Path) -> None:
         suppress_health_check=list(HealthCheck), phases=PHASES))
 
 
-
 # ------------------------------------------------------------ examples
 
 
@@ -445,6 +464,29 @@ def test_one_second_clock_copy_keeping_mtime(repo: Repo) -> None:
             path.write_text(same_size_edit(text, salt + 1))
             os.utime(path, ns=(old, old))
             assert_answers_agree(root, QUERIES[:1])
+
+
+def test_rebase_that_drops_and_replays_commits(tmp_path: Path) -> None:
+    """A rebase rewrites what the files hold without any salescli command: dropping the
+    commit that advanced a deal, then replaying a branch's commits onto another."""
+    r = seed(tmp_path / "crm")
+    m = IndexMachine.__new__(IndexMachine)
+    m.root, m.r = r.root, r
+    m.run("deal", "advance", "acme-erp")
+    m.run("deal", "set", "gamma-crm", "value=1234")
+    assert_answers_agree(r.root)
+    m.rebase(drop=True)  # the advance is gone
+    subjects = r.git("log", "--format=%s").splitlines()
+    assert subjects[0].startswith("deal(gamma-crm): set") and "advance" not in str(subjects)
+    assert_answers_agree(r.root)
+    m.switch_branch("other")
+    m.run("account", "add", "Delta Oy")
+    m.switch_branch("main")
+    m.run("deal", "set", "acme-erp", "value=777")
+    m.switch_branch("other")
+    m.rebase(drop=False)  # other's commit replayed on main's
+    assert "value: 777" in (r.root / "deals/2026-10/acme-erp.yaml").read_text()
+    assert_answers_agree(r.root)
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, processes
 
 from salescli.core.errors import SalescliError
 from salescli.services.edit import Session
@@ -23,17 +22,8 @@ def children() -> set[str]:
     Compared with a count taken before: earlier tests may leave multiprocessing's own
     long-lived helper (its resource tracker) running, which is not ours to judge.
     """
-    found: list[str] = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            name, rest = stat.split(" (", 1)[1].rsplit(") ", 1)
-            if int(rest.split()[1]) == os.getpid():
-                found.append(f"{entry} {name}")
-    return set(found)
+    return {f"{pid} {name}" for pid, name, fields in processes()
+            if int(fields[1]) == os.getpid()}
 
 
 def open_fds() -> int:

@@ -57,23 +57,28 @@ INTRO = activity("2026-11-01", "call", "Intro call")
 # ------------------------------------------------------------------ pure merge
 
 
+def clean_merge(base: str, ours: str, theirs: str) -> str:
+    """The merged text, which must have no conflict."""
+    result = merge_texts(base, ours, theirs)
+    assert result.clean, result.conflicts
+    return result.text
+
+
 def test_different_fields_both_kept_and_ours_comments_stay():
     ours = edit(BASE, ("value: 48000.00", "value: 52000.00  # after the workshop"))
     theirs = edit(BASE, ("close_date: 2027-01-31", "close_date: 2027-02-28"),
                   ("# free text below\n", "# free text below, keep it short\n"))
-    result = merge_texts(BASE, ours, theirs)
-    assert result.clean
+    merged = clean_merge(BASE, ours, theirs)
     # a round-trip edit of ours: only theirs' changed value differs (not theirs' comment)
-    assert result.text == edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
+    assert merged == edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
 
 
 def test_same_field_same_value_is_no_conflict():
     ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
     theirs = edit(BASE, ("value: 48000.00", "value: 52000.00"), ("owner: anna", "owner: ville"))
-    result = merge_texts(BASE, ours, theirs)
-    assert result.clean
-    assert load_fast(result.text)["value"] == 52000.0
-    assert load_fast(result.text)["owner"] == "ville"
+    merged = clean_merge(BASE, ours, theirs)
+    assert load_fast(merged)["value"] == 52000.0
+    assert load_fast(merged)["owner"] == "ville"
 
 
 def test_same_field_changed_differently_is_a_conflict_around_that_field_only():
@@ -95,13 +100,12 @@ def test_activities_appended_on_both_sides_are_unioned_newest_last():
     ours = edit(BASE, (INTRO, INTRO + activity("2026-11-20", "meeting", "First meeting")))
     theirs = edit(BASE, (INTRO, INTRO + activity("2026-11-10", "email", "Sent the deck")
                          + activity("2026-11-20", "meeting", "First meeting")))
-    result = merge_texts(BASE, ours, theirs)
-    assert result.clean
-    assert result.text == edit(BASE, (INTRO, INTRO
-                                      + activity("2026-11-10", "email", "Sent the deck")
-                                      + activity("2026-11-20", "meeting", "First meeting")))
+    merged = clean_merge(BASE, ours, theirs)
+    assert merged == edit(BASE, (INTRO, INTRO
+                                 + activity("2026-11-10", "email", "Sent the deck")
+                                 + activity("2026-11-20", "meeting", "First meeting")))
     # the comment about `notes` stays above notes, not inside the activities
-    assert result.text.count("# free text below") == 1
+    assert merged.count("# free text below") == 1
 
 
 def test_an_activity_edited_on_one_side_while_the_other_appends():
@@ -115,17 +119,15 @@ def test_activities_added_where_the_base_had_none():
     base = edit(BASE, (f"activities:\n{INTRO}", "activities: []\n"))
     ours = edit(base, ("activities: []\n", "activities:\n" + activity("2026-11-20", "call", "B")))
     theirs = edit(base, ("activities: []\n", "activities:\n" + activity("2026-11-02", "call", "A")))
-    result = merge_texts(base, ours, theirs)
-    assert result.clean
-    assert [a["summary"] for a in load_fast(result.text)["activities"]] == ["A", "B"]
+    merged = clean_merge(base, ours, theirs)
+    assert [a["summary"] for a in load_fast(merged)["activities"]] == ["A", "B"]
 
 
 def test_nested_next_step_fields_merge_one_by_one():
     ours = edit(BASE, ("due: 2026-11-25", "due: 2026-12-01"))
     theirs = edit(BASE, ("action: Send quote", "action: Send revised quote"))
-    result = merge_texts(BASE, ours, theirs)
-    assert result.clean
-    assert "next_step: {action: Send revised quote, due: 2026-12-01}\n" in result.text
+    merged = clean_merge(BASE, ours, theirs)
+    assert "next_step: {action: Send revised quote, due: 2026-12-01}\n" in merged
     both = edit(BASE, ("due: 2026-11-25", "due: 2026-12-03"))
     assert merge_texts(BASE, ours, both).conflicts == ["next_step.due"]
 
@@ -148,15 +150,14 @@ def test_contacts_merge_by_id():
     theirs = edit(ACCOUNT, ("title: CFO", "title: CEO"),
                   ("  - id: liisa-k\n    name: Liisa K\n",
                    "  - id: sara-b\n    name: Sara B\n"))  # liisa left, sara joined
-    result = merge_texts(ACCOUNT, ours, theirs)
-    assert result.clean
-    contacts = load_fast(result.text)["contacts"]
+    merged = clean_merge(ACCOUNT, ours, theirs)
+    contacts = load_fast(merged)["contacts"]
     assert contacts == [
         {"id": "matti-virtanen", "name": "Matti Virtanen", "title": "CEO",
          "phone": "+358 40 765 4321"},
         {"id": "sara-b", "name": "Sara B"},
     ]
-    assert "'" not in result.text and '"+358 40 765 4321"' in result.text  # quoting kept
+    assert "'" not in merged and '"+358 40 765 4321"' in merged  # quoting kept
 
 
 def test_one_contact_changed_on_both_sides_conflicts_on_that_field():
@@ -180,9 +181,8 @@ def test_items_merge_by_product_or_name_and_tags_as_sets():
 def test_a_tag_replaced_differently_on_both_sides_keeps_both():
     ours = edit(BASE, ("[erp, wholesale]", "[erp, retail]"))
     theirs = edit(BASE, ("[erp, wholesale]", "[erp, b2b]"))
-    result = merge_texts(BASE, ours, theirs)
-    assert result.clean
-    assert "tags: [erp, retail, b2b]\n" in result.text
+    merged = clean_merge(BASE, ours, theirs)
+    assert "tags: [erp, retail, b2b]\n" in merged
 
 
 def test_keys_removed_on_one_side():

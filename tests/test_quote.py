@@ -10,6 +10,7 @@ import datetime as dt
 import textwrap
 from decimal import Decimal as D
 
+import conftest
 import pytest
 
 from salescli.core.errors import SalescliError
@@ -33,31 +34,7 @@ def load(kind: str, text: str):
     return parsed.model
 
 
-PRODUCTS = load("products", """
-    currency: EUR
-    products:
-      - sku: silma-pro
-        name: Silma.io Pro
-        unit: month
-        unit_price: 300.00
-        tax_rate: 25.5
-        billing: monthly
-        tiers:                      # written out of order on purpose
-          - {min: 50, unit_price: 240.00}
-          - {min: 10, unit_price: 270.00}
-      - sku: support
-        name: Support
-        unit_price: 1000.00
-        tax_rate: 25.5
-        billing: quarterly
-      - sku: books
-        name: Manual
-        unit_price: 49.90
-        tax_rate: 10
-      - sku: untaxed
-        name: No rate
-        unit_price: 10.00
-    """)
+PRODUCTS = load("products", conftest.PRODUCTS)
 SETTINGS = load("settings", """
     company: {name: Hubble Oy, business_id: 1234567-8}
     currency: EUR

@@ -247,6 +247,23 @@ def funnel_row(stage: str, reached: int, conversion: float | None, lost_here: in
             "lost_here": lost_here, "open_here": open_here, "median_days": median_days}
 
 
+def cycle_row(group: str, count: int, median_days: float, mean_days: float,
+              p75_days: float) -> dict[str, Any]:
+    return {"group": group, **cycle_totals(count, median_days, mean_days, p75_days)}
+
+
+def cycle_totals(count: int, median_days: float, mean_days: float,
+                 p75_days: float) -> dict[str, Any]:
+    return {"count": count, "median_days": median_days, "mean_days": mean_days,
+            "p75_days": p75_days}
+
+
+def forecast_row(period: str, category: str, count: int, value: float, weighted: float,
+                 currency: str = "EUR") -> dict[str, Any]:
+    return {"period": period, "category": category, "currency": currency, "count": count,
+            "value": value, "weighted": weighted}
+
+
 def test_funnel_at_three_dates(q1: Repo):
     # 2026-03-31: all seven deals were created by then (epsilon on 2025-12-20).
     # reached: n-a 7; proposal alpha beta gamma + epsilon (won) = 4; negotiation alpha
@@ -330,12 +347,9 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # epsilon won 03-20 EUR 3000 (alpha's 02-14 is in a month not shown).
     out = report(q1, "forecast", "--as-of", "2026-03-31")
     assert out["rows"] == [
-        {"period": "2026-03", "category": "won", "currency": "EUR", "count": 1,
-         "value": 3000.0, "weighted": 3000.0},
-        {"period": "2026-04", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 5500.0, "weighted": 3300.0},                 # 5500 x 60 / 100
-        {"period": "2026-05", "category": "commit", "currency": "USD", "count": 1,
-         "value": 9000.0, "weighted": 6750.0},                 # 9000 x 75 / 100
+        forecast_row("2026-03", "won", 1, 3000.0, 3000.0),
+        forecast_row("2026-04", "best-case", 1, 5500.0, 3300.0),       # 5500 x 60 / 100
+        forecast_row("2026-05", "commit", 1, 9000.0, 6750.0, "USD"),  # 9000 x 75 / 100
     ]
     assert out["totals"] == {"open": {"EUR": {"count": 1, "value": 5500.0, "weighted": 3300.0},
                                       "USD": {"count": 1, "value": 9000.0,
@@ -343,12 +357,9 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # by quarter: 2026-Q1 won alpha 10000 + epsilon 3000; Q2 delta (commit), gamma (best).
     out = report(q1, "forecast", "--as-of", "2026-03-31", "--by", "quarter")
     assert out["rows"] == [
-        {"period": "2026-Q1", "category": "won", "currency": "EUR", "count": 2,
-         "value": 13000.0, "weighted": 13000.0},
-        {"period": "2026-Q2", "category": "commit", "currency": "USD", "count": 1,
-         "value": 9000.0, "weighted": 6750.0},
-        {"period": "2026-Q2", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 5500.0, "weighted": 3300.0},
+        forecast_row("2026-Q1", "won", 2, 13000.0, 13000.0),
+        forecast_row("2026-Q2", "commit", 1, 9000.0, 6750.0, "USD"),
+        forecast_row("2026-Q2", "best-case", 1, 5500.0, 3300.0),
     ]
     # As of 02-15, open: beta EUR 20000 proposal 30 % close 03-31, epsilon 3000 n-a 10 %
     # close 03-31, eta 7000 n-a close 04-30, gamma 6000 proposal close 04-15.
@@ -356,20 +367,16 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # won: alpha 10000 on 02-14, the as-of month.
     out = report(q1, "forecast", "--as-of", "2026-02-15")
     assert out["rows"] == [
-        {"period": "2026-02", "category": "won", "currency": "EUR", "count": 1,
-         "value": 10000.0, "weighted": 10000.0},
-        {"period": "2026-03", "category": "pipeline", "currency": "EUR", "count": 2,
-         "value": 23000.0, "weighted": 6300.0},
-        {"period": "2026-04", "category": "pipeline", "currency": "EUR", "count": 2,
-         "value": 13000.0, "weighted": 2500.0},
+        forecast_row("2026-02", "won", 1, 10000.0, 10000.0),
+        forecast_row("2026-03", "pipeline", 2, 23000.0, 6300.0),
+        forecast_row("2026-04", "pipeline", 2, 13000.0, 2500.0),
     ]
     assert out["totals"] == {"open": {"EUR": {"count": 4, "value": 36000.0,
                                               "weighted": 8800.0}}}
     # --owner ville as of 03-31: delta only (zeta is ville's but omitted).
     out = report(q1, "forecast", "--as-of", "2026-03-31", "--owner", "ville")
     assert out["rows"] == [
-        {"period": "2026-05", "category": "commit", "currency": "USD", "count": 1,
-         "value": 9000.0, "weighted": 6750.0},
+        forecast_row("2026-05", "commit", 1, 9000.0, 6750.0, "USD"),
     ]
 
 
@@ -378,34 +385,25 @@ def test_cycle_by_every_grouping(q1: Repo):
     # created: field, earlier than its commit 01-08) won 03-20 = 90 days.
     # median 65, mean 65, p75 = quantiles([40, 90], inclusive)[2] = 40 + 0.75 x 50 = 77.5
     out = report(q1, "cycle", "--as-of", "2026-03-31")
-    assert out["rows"] == [{"group": "all", "count": 2, "median_days": 65.0,
-                            "mean_days": 65.0, "p75_days": 77.5}]
-    assert out["totals"] == {"count": 2, "median_days": 65.0, "mean_days": 65.0,
-                             "p75_days": 77.5}
+    assert out["rows"] == [cycle_row("all", 2, 65.0, 65.0, 77.5)]
+    assert out["totals"] == cycle_totals(2, 65.0, 65.0, 77.5)
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "source")
     assert out["rows"] == [
-        {"group": "event", "count": 1, "median_days": 90.0, "mean_days": 90.0,
-         "p75_days": 90.0},
-        {"group": "website", "count": 1, "median_days": 40.0, "mean_days": 40.0,
-         "p75_days": 40.0},
+        cycle_row("event", 1, 90.0, 90.0, 90.0),
+        cycle_row("website", 1, 40.0, 40.0, 40.0),
     ]
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "owner")
-    assert out["rows"] == [{"group": "anna", "count": 2, "median_days": 65.0,
-                            "mean_days": 65.0, "p75_days": 77.5}]
+    assert out["rows"] == [cycle_row("anna", 2, 65.0, 65.0, 77.5)]
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--by", "start-month")
     assert out["rows"] == [
-        {"group": "2025-12", "count": 1, "median_days": 90.0, "mean_days": 90.0,
-         "p75_days": 90.0},
-        {"group": "2026-01", "count": 1, "median_days": 40.0, "mean_days": 40.0,
-         "p75_days": 40.0},
+        cycle_row("2025-12", 1, 90.0, 90.0, 90.0),
+        cycle_row("2026-01", 1, 40.0, 40.0, 40.0),
     ]
     # window on won_date: since 03-01 only epsilon; as of 02-28 only alpha.
     out = report(q1, "cycle", "--as-of", "2026-03-31", "--since", "2026-03-01")
-    assert out["totals"] == {"count": 1, "median_days": 90.0, "mean_days": 90.0,
-                             "p75_days": 90.0}
+    assert out["totals"] == cycle_totals(1, 90.0, 90.0, 90.0)
     out = report(q1, "cycle", "--as-of", "2026-02-28")
-    assert out["rows"] == [{"group": "all", "count": 1, "median_days": 40.0,
-                            "mean_days": 40.0, "p75_days": 40.0}]
+    assert out["rows"] == [cycle_row("all", 1, 40.0, 40.0, 40.0)]
 
 
 def test_lost_by_reason_stage_and_source(q1: Repo):
@@ -618,32 +616,35 @@ def test_sources_leads_to_deals_and_sla(june: Repo):
     assert out["totals"]["sla_breaches"] == 0
 
 
+def activity_row(period: str, type_: str, owner: str, count: int) -> dict[str, Any]:
+    return {"period": period, "type": type_, "owner": owner, "count": count}
+
+
 def test_activity_by_month_week_and_owner(june: Repo):
     # in the window 06-01..06-30: 06-03 call anna (d-web, activity's own owner),
     # 06-08 meeting held anna, 06-12 call anna (deal lead-a), 06-15 meeting cancelled
     # ville (d-web), 06-20 email anna (lead-c). Out: 05-30 note, 07-02 booked meeting.
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
     assert out["rows"] == [
-        {"period": "2026-06", "type": "call", "owner": "anna", "count": 2},
-        {"period": "2026-06", "type": "email", "owner": "anna", "count": 1},
-        {"period": "2026-06", "type": "meeting", "owner": "anna", "count": 1},
-        {"period": "2026-06", "type": "meeting", "owner": "ville", "count": 1},
+        activity_row("2026-06", "call", "anna", 2),
+        activity_row("2026-06", "email", "anna", 1),
+        activity_row("2026-06", "meeting", "anna", 1),
+        activity_row("2026-06", "meeting", "ville", 1),
     ]
     # ISO weeks: 06-03 W23, 06-08 and 06-12 W24, 06-15 W25, 06-20 W25
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
                  "--by", "week")
     assert out["rows"] == [
-        {"period": "2026-W23", "type": "call", "owner": "anna", "count": 1},
-        {"period": "2026-W24", "type": "call", "owner": "anna", "count": 1},
-        {"period": "2026-W24", "type": "meeting", "owner": "anna", "count": 1},
-        {"period": "2026-W25", "type": "email", "owner": "anna", "count": 1},
-        {"period": "2026-W25", "type": "meeting", "owner": "ville", "count": 1},
+        activity_row("2026-W23", "call", "anna", 1),
+        activity_row("2026-W24", "call", "anna", 1),
+        activity_row("2026-W24", "meeting", "anna", 1),
+        activity_row("2026-W25", "email", "anna", 1),
+        activity_row("2026-W25", "meeting", "ville", 1),
     ]
     # ville's only: the cancelled meeting; no won deal of his
     out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
                  "--owner", "ville")
-    assert out["rows"] == [{"period": "2026-06", "type": "meeting", "owner": "ville",
-                            "count": 1}]
+    assert out["rows"] == [activity_row("2026-06", "meeting", "ville", 1)]
 
 
 def test_activity_totals(june: Repo):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,13 +15,25 @@ from hypothesis import strategies as st
 
 from salescli.core.model import key_order
 from salescli.store.yamlio import (
+    RoundTrip,
     YamlProblem,
+    apply_sets,
     decode,
-    edit_text,
     load_fast,
-    load_roundtrip,
     plain,
+    roundtrip_edit,
 )
+
+
+def load_roundtrip(text: str) -> Any:
+    """The round-trip reader's values (ruamel types)."""
+    return RoundTrip(text).data
+
+
+def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
+    """`changes` (`{"value": 52000, "next_step.due": date}`) applied to a record's text
+    by the round trip, as `deal set` applies them."""
+    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order))
 
 
 @pytest.mark.parametrize("text,value", [

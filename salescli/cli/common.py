@@ -214,15 +214,9 @@ NO_CACHE = click.option("--no-cache", is_flag=True,
 
 def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> Any:
     """The record index with `kinds` current; invalid files are noted on stderr."""
-    from salescli.store.index import Index
+    from salescli.services.read import records_index as opened
 
-    index = Index.open(repo, kinds, use_cache=not no_cache)
-    for kind in kinds:
-        bad = index.invalid(kind)
-        if bad:
-            warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
-                 "run `salescli check` for details")
-    return index
+    return opened(repo, kinds, warn, use_cache=not no_cache)
 
 
 def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, Any]],
@@ -260,17 +254,11 @@ def load_views(repo: Any, kind: str) -> list[Any]:
 
 
 def load_matching(repo: Any, kind: str, where: str = "1", params: tuple = ()) -> list[Any]:
-    """The valid records of `kind` whose index row matches `where` (SQL over the kind's
-    table), read and validated from their files: the few a command needs, in path
-    order, without parsing every file."""
-    from salescli.store.loader import parse_file
-    from salescli.store.repo import KIND_DIRS
+    """The valid records of `kind` whose index row matches `where`, invalid files noted
+    on stderr (`salescli.services.read.load_matching`)."""
+    from salescli.services.read import load_matching as matching
 
-    with records_index(repo, (kind,)) as index:
-        paths = [r["path"] for r in index.query(
-            f'SELECT path FROM "{KIND_DIRS[kind]}" WHERE {where} ORDER BY path', params)]
-    parsed = (parse_file(repo.root, kind, rel) for rel in paths)
-    return [p.model for p in parsed if p.ok]
+    return matching(repo, kind, warn, where, params)
 
 
 def payload(rows: list[Any]) -> list[dict]:
@@ -286,9 +274,9 @@ def money_column(value: float | None) -> Any:
 
     if value is None or isinstance(value, Decimal):
         return value
-    from salescli.core.money import CENT
+    from salescli.core.money import from_float
 
-    return Decimal(repr(value)).quantize(CENT)
+    return from_float(value)
 
 
 def complete_choices(attr: str) -> Callable:

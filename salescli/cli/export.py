@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from salescli.cli.common import echo, get_repo, out_path, records_index
+from salescli.cli.common import UsageError, echo, get_repo, out_path, warn
+from salescli.services.export import clashing_tables, export
 
 
 @click.command("export")
@@ -46,32 +47,15 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
       salescli export --format csv --raw --out load/
       duckdb -c "select stage, sum(value) from 'load/deals.csv' group by stage"
     """
-    from salescli.cli.report import config_of, history_for
-    from salescli.core.reports import price
-    from salescli.store import export
-
     target = _check_target(out, fmt, force)
-    repo = get_repo(ctx)
-    config = config_of(repo)
-    with records_index(repo, ("account", "lead", "deal"), no_cache) as index:
-        tables = export.index_rows(index.query)
-    history, _ = history_for(repo, None, no_cache)
-    tables["deal_events"] = list(export.event_rows(
-        history.timelines, lambda v: price(v, config), {d["id"] for d in tables["deals"]}))
-    if fmt == "csv":
-        export.write_csv(target, tables, raw=raw)
-    else:
-        export.WRITERS[fmt](target, tables)
-    counts = ", ".join(f"{name} {len(rows)}" for name, rows in tables.items())
+    counts = export(get_repo(ctx), fmt, target, warn, raw=raw, use_cache=not no_cache)
+    listed = ", ".join(f"{name} {count}" for name, count in counts.items())
     shown = "csv, raw" if fmt == "csv" and raw else fmt
-    echo(f"Exported to {target} ({shown}): {counts}")
+    echo(f"Exported to {target} ({shown}): {listed}")
 
 
 def _check_target(out: str, fmt: str, force: bool) -> Path:
     """Refuse to overwrite what exists, unless --force; never write into a file's place."""
-    from salescli.core.errors import UsageError
-    from salescli.store import export
-
     target = Path(out)
     if fmt == "sqlite":
         if target.is_dir():
@@ -82,7 +66,7 @@ def _check_target(out: str, fmt: str, force: bool) -> Path:
     out_path(out, force, folder=True)
     if force or not target.exists():
         return target
-    clashes = [t.name for t in export.TABLES if (target / f"{t.name}.{fmt}").exists()]
+    clashes = clashing_tables(target, fmt)
     if clashes:
         raise UsageError(f"--out {target}: already has {clashes[0]}.{fmt}; "
                          "use --force to overwrite the table files")

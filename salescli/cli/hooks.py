@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from salescli.cli.common import echo, get_repo, warn
-from salescli.core.errors import Failed
+from salescli.cli.common import Failed, echo, get_repo, warn
+from salescli.services.hooks import install, merge_record
 
 
 @click.command("merge-driver")
@@ -35,30 +33,7 @@ def merge_driver_cmd(base: str, ours: str, theirs: str, path: str, marker_size: 
     Example (what git runs; PATH is the record's path, for messages):
       salescli merge-driver .merge_file_O .merge_file_A .merge_file_B deals/2026-10/acme-erp.yaml
     """
-    from salescli.store.gitio import atomic_write, merge_file
-    from salescli.store.yamlio import decode
-
-    name = path or ours
-    try:
-        from salescli.store.merge import merge_texts
-
-        texts = [decode(Path(p).read_bytes()) for p in (base, ours, theirs)]
-        result = merge_texts(*texts, marker_size=marker_size)
-    except Exception as err:  # never fail a merge on our account: git's line merge instead
-        reason = getattr(err, "message", None) or str(err) or type(err).__name__
-        warn(f"salescli merge-driver: {name}: merged line by line ({reason})")
-        try:
-            conflicts = merge_file(Path.cwd(), ours, base, theirs, marker_size)
-        except Exception as failed:
-            warn(f"salescli merge-driver: {name}: {failed}")
-            raise Failed() from None
-        if conflicts:
-            raise Failed() from None
-        return
-    atomic_write(Path(ours), result.text)
-    if result.conflicts:
-        warn(f"salescli merge-driver: {name}: both sides changed "
-             f"{', '.join(result.conflicts)}; resolve the conflict markers")
+    if not merge_record(base, ours, theirs, path, marker_size, warn):
         raise Failed()
 
 
@@ -92,29 +67,4 @@ def hook_install(ctx: click.Context, force: bool, no_commit: bool) -> None:
       salescli hook install
       salescli hook install --force     # replace another pre-commit hook
     """
-    from salescli.core.ids import slugify
-    from salescli.store.gitio import Change
-    from salescli.store.hooks import (
-        ATTRIBUTES_FILE,
-        gitattributes_text,
-        install_pre_commit,
-        refuse_foreign_hook,
-        register_merge_driver,
-    )
-
-    repo = get_repo(ctx)
-    refuse_foreign_hook(repo.root, force)  # before anything is changed
-    path = repo.root / ATTRIBUTES_FILE
-    text = gitattributes_text(path.read_text("utf-8") if path.exists() else None)
-    if text is not None:
-        with Change(repo, "repo", slugify(repo.root.name) or "repo",
-                    "register the salescli merge driver", "hook", commit=not no_commit) as change:
-            change.write(path, text)
-        echo(f"merge driver listed in {ATTRIBUTES_FILE}"
-             + (" (not committed)" if no_commit else " and committed"))
-    else:
-        echo(f"merge driver already listed in {ATTRIBUTES_FILE}")
-    changed = register_merge_driver(repo.root)
-    echo("merge driver set in .git/config" if changed else "merge driver already set in git config")
-    # the hook last: the .gitattributes commit above must not depend on it
-    echo(install_pre_commit(repo.root, force))
+    install(get_repo(ctx), force, commit=not no_commit, say=echo)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -17,14 +15,13 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
-    load_all,
     out_path,
+    render,
+    to_jsonable,
     warn,
 )
-from salescli.core.dates import day_of
-from salescli.core.errors import UsageError
+from salescli.services import reports
 
-_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 COLUMNS = {
     "funnel": ("stage", "reached", "conversion", "lost_here", "open_here", "median_days"),
     "forecast": ("period", "category", "currency", "count", "value", "weighted"),
@@ -48,20 +45,17 @@ class _Progress:
     the bar costs the reading nothing; until it is known, a counter shows.
     """
 
-    def __init__(self, root: Any, rev: str) -> None:
+    def __init__(self, count: Callable[[], int]) -> None:
         import threading
 
         self.count, self.total, self.shown = 0, 0, False
         self.started = time.monotonic()
-        self.root, self.rev = root, rev
+        self._counter = count
         threading.Thread(target=self._count, daemon=True).start()
 
     def _count(self) -> None:
-        from salescli.store import gitio
-
         try:
-            self.total = int(gitio.git(self.root, "rev-list", "--count", self.rev,
-                                       "--").stdout.strip() or 0)
+            self.total = self._counter()
         except Exception:  # only the bar's total is lost
             self.total = 0
 
@@ -85,78 +79,19 @@ class _Progress:
             sys.stderr.flush()
 
 
-def history_for(repo: Any, as_of: str | None, no_cache: bool,
-                kinds: tuple[str, ...] = ("deal",)) -> tuple[Any, float]:
-    """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
-    from salescli.store import gitio
-    from salescli.store.history import load_history
-
-    rev, moment = "HEAD", time.time()
-    if as_of and _DATE.match(as_of):
-        try:
-            day = day_of(as_of, "--as-of")
-        except UsageError:
-            raise UsageError(f"invalid --as-of {as_of!r}: use YYYY-MM-DD or a revision") \
-                from None
-        assert day is not None
-        moment = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
-    elif as_of:
-        if as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
-            raise UsageError(
-                f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
-        rev = as_of
-        moment = gitio.commit_time(repo.root, as_of)
-    progress = _Progress(repo.root, rev) if sys.stderr.isatty() else None
-    try:
-        history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
-                               use_cache=not no_cache, progress=progress)
-    finally:
-        if progress:
-            progress.close()
-    warn_skipped(history.rejected_at(moment))
-    return history, moment
-
-
-def warn_skipped(paths: list[str]) -> None:
-    """Say which committed records the history left out: the ones `check` rejects."""
-    if paths:
-        warn(f"warning: skipped {len(paths)} committed record file(s) that `salescli check` "
-             f"rejects, such as {paths[0]}; each counts as its last valid version, if any; "
-             "fix and commit them (see `salescli check`)")
+def progress() -> Any:
+    """The progress bar for reading history: only when a person watches stderr."""
+    return _Progress if sys.stderr.isatty() else None
 
 
 def config_of(repo: Any) -> Any:
-    from salescli.store.config import config_of as plain
-
-    return plain(repo, warn)
-
-
-def build_book(ctx: click.Context, opts: dict[str, Any], by: str | None = None,
-               leads: bool = False) -> Any:
-    from salescli.core.reports import Book, Query
-
-    repo = get_repo(ctx)
-    kinds = ("deal", "lead") if leads else ("deal",)
-    history, moment = history_for(repo, opts["as_of"], opts["no_cache"], kinds)
-    query = Query(as_of=moment, since=day_of(opts["since"]),
-                  until=day_of(opts["until"]), pipeline=opts["pipeline"],
-                  owner=opts["owner"], source=opts["source"], by=by)
-    if query.until and query.since and query.until < query.since:
-        raise UsageError("--until is before --since")
-    config = config_of(repo)
-    if query.pipeline and query.pipeline not in config.stages:
-        # the file is there (PIPELINE checked it) but could not be read: a warning said why
-        from salescli.core.errors import SalescliError
-
-        raise SalescliError(f"--pipeline: pipeline `{query.pipeline}` cannot be read; "
-                            "see `salescli check`")
-    return repo, Book(history.timelines, config, query, history.rejected_at(moment))
+    """The repository's Config, broken pipelines noted on stderr (cli/demo.py's, until
+    the demo's reports come from the services)."""
+    return reports.config_of(repo, warn)
 
 
 def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
     from decimal import Decimal
-
-    from salescli.core.output import to_jsonable
 
     parts = []
     for key, value in totals.items():
@@ -170,8 +105,6 @@ def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
 
 
 def show(name: str, payload: dict[str, Any], fmt: str) -> None:
-    from salescli.core.output import render
-
     echo(render(payload["rows"], COLUMNS[name], fmt, payload))
     if fmt in ("table", "markdown"):
         echo("")
@@ -224,10 +157,7 @@ def report() -> None:
 
 def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
     def command(ctx: click.Context, fmt: str, by: str | None = None, **opts: Any) -> None:
-        from salescli.core.reports import REPORTS
-
-        _, book = build_book(ctx, opts, by, leads=name in ("sources", "changes"))
-        show(name, REPORTS[name](book), fmt)
+        show(name, reports.report(get_repo(ctx), name, opts, warn, by, progress()), fmt)
 
     command.__doc__ = doc
     command = report_options(command)
@@ -323,15 +253,7 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
       salescli report activity
       salescli report activity --by week --since 2026-11-01 --owner anna
     """
-    from salescli.core.reports import ActivityRecord, activity
-
-    repo, book = build_book(ctx, opts, by)
-    records = []
-    for kind in ("deal", "account", "lead"):
-        for r in load_all(repo, kind):
-            records.append(ActivityRecord(kind, r.id, r.owner, getattr(r, "source", None),
-                                          getattr(r, "pipeline", None), r.activities))
-    show("activity", activity(book, records), fmt)
+    show("activity", reports.activity_report(get_repo(ctx), opts, warn, by, progress()), fmt)
 
 
 @report.command("dashboard")
@@ -357,30 +279,9 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
       salescli report dashboard --since 2026-01-01 --by quarter --out board.html --force
       salescli report dashboard --owner anna --out - | mail -s Pipeline anna@example.com
     """
-    from salescli.cli.activity import deal_views, stale_rows
-    from salescli.cli.common import records_index
-    from salescli.core import dashboard, reports
-
     target = None if out == "-" else out_path(out, force)
-    repo, book = build_book(ctx, opts, by)
-    q = book.query
-    with records_index(repo, ("deal",)) as index:
-        deals = [d for d in deal_views(index, every=True)
-                 if (not q.owner or d["owner"] == q.owner)
-                 and (not q.source or d["source"] == q.source)
-                 and (not q.pipeline or d["pipeline"] == q.pipeline)]
-    company = repo.settings.company.name
-    page = dashboard.render_dashboard(
-        funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
-        slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date),
-        titles={d["id"]: d["title"] for d in deals}, company=company,
-        generated=dt.datetime.now(dt.UTC))
+    page = reports.dashboard_page(get_repo(ctx), opts, warn, by, target, progress())
     if target is None:
         echo(page.rstrip("\n"))
         return
-    from salescli.store.gitio import atomic_write
-
-    atomic_write(target, page)
     echo(f"Wrote {target}")
-
-

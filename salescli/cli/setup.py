@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from salescli.cli.common import echo, get_repo
+from salescli.cli.common import Failed, dumps_json, echo, get_repo
+from salescli.services.setup import check, json_schema
 
 
 @click.command("init")
@@ -71,26 +72,11 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
       salescli check --format json | jq '.diagnostics[] | select(.severity=="error")'
       salescli check --history
     """
-    from salescli.services.checkcache import cached_check
-
-    repo = get_repo(ctx)
-    if staged:
-        from salescli.services.staged import check_staged
-
-        diagnostics = check_staged(repo.root, repo.git_dir, use_cache=not no_cache)
-    else:
-        diagnostics = cached_check(repo.root, repo.git_dir, use_cache=not no_cache)
-    if history:
-        from salescli.services.check import history_diagnostics
-
-        diagnostics += history_diagnostics(repo.root, repo.git_dir, use_cache=not no_cache)
-    if quiet:
-        diagnostics = [d for d in diagnostics if d.severity == "error"]
+    diagnostics = check(get_repo(ctx), staged=staged, history=history, quiet=quiet,
+                        use_cache=not no_cache)
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = len(diagnostics) - errors
     if fmt == "json":
-        from salescli.core.output import dumps_json
-
         echo(dumps_json({
             "errors": errors,
             "warnings": warnings,
@@ -102,8 +88,6 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
         if diagnostics or sys.stdout.isatty():
             click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
     if errors:
-        from salescli.core.errors import Failed
-
         raise Failed()
 
 
@@ -117,6 +101,4 @@ def schema_cmd(kind: str) -> None:
     Example:
       salescli schema deal > deal.schema.json
     """
-    from salescli.core.model import json_schema
-
     echo(json.dumps(json_schema(kind), indent=2))

@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from salescli.core.money import deal_value, item_billing, line_net, product_of, unit_price
-from salescli.core.rules import BUYER_ROLES, describe_missing, missing_requirements
+from salescli.core.roles import BUYER_ROLES
+from salescli.core.rules import describe_missing, missing_requirements
 
 # the meeting's goal by the kind of stage the deal is in; other stage names fall back
 # to their position in the pipeline

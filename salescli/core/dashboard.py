@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.money import grouped
+
 # forecast categories, drawn in this order (left to right) with these names
 CATEGORY_NAMES = {"won": "Won", "commit": "Commit", "best-case": "Best case",
                   "pipeline": "Pipeline"}
@@ -38,8 +40,7 @@ def e(value: Any) -> str:
 def money(value: Any, currency: str | None = None) -> str:
     if value is None:
         return "–"
-    amount = Decimal(str(value))
-    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    text = grouped(value, whole=True)
     return f"{text} {currency}" if currency else text
 
 

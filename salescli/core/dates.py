@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from salescli.core.errors import UsageError
 
@@ -26,3 +27,19 @@ def day_of(value: str | dt.date | None, what: str = "date") -> dt.date | None:
     if isinstance(value, str):
         value = parse_when(value, what)
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def iso_day(text: Any) -> dt.date | None:
+    """A date as a record file holds it (`2026-11-20`), or None when `text` is no date:
+    what reports and history read from files they do not validate."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def noon_utc(day: dt.date) -> dt.datetime:
+    """The moment a bare date stands for: noon UTC, so no time zone moves it a day."""
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)

@@ -44,11 +44,8 @@ from pydantic import (  # noqa: E402
 )
 
 from salescli.core.ids import ID_PATTERN  # noqa: E402
+from salescli.core.roles import ROLES  # noqa: E402
 
-ROLES = (
-    "economic-buyer", "decision-maker", "technical-evaluator", "champion",
-    "end-user", "approver", "influencer", "other",
-)
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
 DEAL_STATUSES = ("open", "won", "lost")

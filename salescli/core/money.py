@@ -1,7 +1,9 @@
-"""Money arithmetic, pure and exact: Decimal everywhere, half-up to cents per line."""
+"""Money, pure and exact: Decimal everywhere, half-up to cents per line; the one
+place that parses an amount (typed or imported) and shows one without a locale."""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -41,6 +43,54 @@ def parse_money(value: Any, what: str = "--value") -> Decimal | None:
     if cents(amount) != amount:
         raise UsageError(f"{what}: {value} has more than 2 decimals; money is kept to the cent")
     return cents(amount)
+
+
+def parse_grouped(value: str) -> Decimal:
+    """An amount as a spreadsheet exports it: `48000`, `48000.50`, `48,000.50`,
+    `48 000.50`. Money to the cent, never negative; ValueError says what is wrong."""
+    text = value.strip().replace("\u00a0", "").replace(" ", "")
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValueError(f"{value!r} is not a number")
+    amount = Decimal(text)
+    if sign and amount:
+        raise ValueError(f"{value!r} is negative; an amount of money is 0 or more")
+    if amount != amount.quantize(CENT):
+        raise ValueError(f"{value!r} has more than 2 decimals; money is kept to the cent")
+    return amount.quantize(CENT)
+
+
+def from_float(value: float) -> Decimal:
+    """An amount the record index keeps as a double, as the exact Decimal it was (a double
+    holds every cent up to about 3.5e13, above the largest amount a record may hold)."""
+    return Decimal(repr(value)).quantize(CENT)
+
+
+def to_cents(value: Any) -> int:
+    """An amount as whole cents, the history cache's form of money (raises ArithmeticError
+    or ValueError for what is no finite number)."""
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def from_cents(value: int) -> Decimal:
+    """Whole cents (`to_cents`) as the amount."""
+    return (Decimal(value) / 100).quantize(CENT)
+
+
+def grouped(value: Any, whole: bool = False) -> str:
+    """An amount for people, without a locale: `48,000.50`; `whole`: `48,000` when it has
+    no cents."""
+    amount = Decimal(str(value))
+    if whole and amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount:,.2f}"
+
+
+def written(value: Decimal) -> str:
+    """An amount as a record file holds it: to the cent, plain digits (`48000.50`)."""
+    return format(cents(value), "f")
 
 
 def product_of(item: Any, products: Any) -> Any:

@@ -122,7 +122,10 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
             lines.append(csv_line([terminal_safe(neutralise(_cell(row.get(c))))
                                    for c in columns]))
         return "".join(lines).rstrip("\n")
-    table = [[terminal_safe(_cell(row.get(c)), cell=True) for c in columns] for row in rows]
+    table = [[_cell(row.get(c)) for c in columns] for row in rows]
+    # one check per row at C speed; only a row with a control character is escaped
+    table = [cells if "".join(cells).isprintable()
+             else [terminal_safe(c, cell=True) for c in cells] for cells in table]
     if fmt == "markdown":
         # a `|` would end the cell: `a | b` made a new column
         return aligned(columns, [[markdown_cell(c) for c in cells] for cells in table],

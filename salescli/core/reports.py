@@ -17,7 +17,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from salescli.core.money import CENT, deal_value, product_of
+from salescli.core.dates import iso_day
+from salescli.core.money import CENT, deal_value, from_cents, product_of
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
@@ -61,13 +62,6 @@ class Query:
         return out
 
 
-def _date(text: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-
-
 def _day(epoch: float) -> dt.date:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
 
@@ -102,7 +96,7 @@ class Deal:
         """When the deal was won or lost: its won_date/lost_date, else the commit's date."""
         if self.state.get("status") != status:
             return None
-        recorded = _date(self.state.get(f"{status}_date"))
+        recorded = iso_day(self.state.get(f"{status}_date"))
         if recorded:
             return recorded
         changes = self.timeline.history("status", float("inf"))
@@ -115,7 +109,7 @@ def price(value: Any, config: Config) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, int):
-        return (Decimal(value) / 100).quantize(CENT)
+        return from_cents(value)
     products = config.products if isinstance(value, tuple) else None
     if products is not None:
         keys = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
@@ -297,7 +291,7 @@ def forecast(book: Book) -> dict[str, Any]:
         row[2] += weighted
 
     for d in book.deals:
-        close = _date(d.close_date)
+        close = iso_day(d.close_date)
         if d.status != "open" or close is None:
             continue
         if (q.since and close < q.since) or (q.until and close > q.until):
@@ -407,7 +401,7 @@ def slips_of(d: Deal, query: Query) -> int:
 
 def slips(book: Book) -> dict[str, Any]:
     counts = {d.id: (slips_of(d, book.query), d) for d in book.deals}
-    rows = [{"deal": i, "slips": n, "close_date": _date(d.close_date)}
+    rows = [{"deal": i, "slips": n, "close_date": iso_day(d.close_date)}
             for i, (n, d) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
             if n >= 2]
     totals = {"deals": len(counts), "slipped": sum(1 for n, _ in counts.values() if n),

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from salescli.core.model import PREDICATES, Deal
-
-BUYER_ROLES = ("economic-buyer", "decision-maker")
+from salescli.core.roles import BUYER_ROLES
 
 
 @functools.cache  # check asks once per open deal

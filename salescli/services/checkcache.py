@@ -109,7 +109,8 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
     # Like git's "racily clean" entries: a file written in the last moments may be
     # written again within the same clock tick, same size, and look unchanged; such
     # a run is not cached. A file edited while checking must be checked again too.
-    settled = all(len(f) == 1 or f[3] < fresh for f in [*now, *docs])
+    # (the change time too: `cp -p` gives an old mtime to a file written just now)
+    settled = all(len(f) == 1 or max(f[3], f[4]) < fresh for f in [*now, *docs])
     if settled and stamp(root) == now:
         rows = [(d.path, d.line, d.column, d.severity, d.code, d.message)
                 for d in diagnostics]

@@ -25,9 +25,7 @@ from salescli.store.repo import (
 SCHEMA_DIR = "schemas"
 # which files each schema describes, for the YAML language server in VS Code / Neovim
 SCHEMA_GLOBS = {
-    "account": ["accounts/*/*.yaml"],
-    "lead": ["leads/*/*.yaml"],
-    "deal": ["deals/*/*.yaml"],
+    **{kind: [f"{folder}/*/*.yaml"] for kind, folder in KIND_DIRS.items()},
     "products": [PRODUCTS_FILE],
     "settings": [SETTINGS_FILE],
     "pipeline": [f"{PIPELINES_DIR}/*.yaml"],

@@ -29,12 +29,24 @@ from salescli.store.runtime import FRESH_NS
 CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
+HEAD_FILES = "head-files.cache"  # HEAD's record files, by commit
 _SYMLINK = "120000"
-_CONFIG = ("settings.yaml", "products.yaml")
 
 
-def staged_entries(root: Path, specs: list[str]) -> dict[str, tuple[str, str]]:
-    """path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`."""
+def staged_entries(root: Path, specs: list[str], cache: Path | None = None
+                   ) -> dict[str, tuple[str, str]]:
+    """path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`.
+
+    With `cache`: HEAD's files (kept in `cache` by commit) as `git diff-index --cached`
+    says the index changed them, so the pre-commit hook reads the few staged files,
+    not the 26,000 entries `ls-files` prints on a big repository.
+    """
+    if cache is not None:
+        entries = _head_entries(root, specs, cache)
+        if entries is not None:
+            head, entries = entries
+            if _apply_index_changes(root, specs, head, entries):
+                return entries
     from salescli.store.gitio import git
 
     out: dict[str, tuple[str, str]] = {}
@@ -46,6 +58,57 @@ def staged_entries(root: Path, specs: list[str]) -> dict[str, tuple[str, str]]:
             if stage == "0" or path not in out:  # a conflict lists stages 1-3
                 out[path] = (mode, blob)
     return out
+
+
+def _head_entries(root: Path, specs: list[str], cache: Path
+                  ) -> tuple[str, dict[str, tuple[str, str]]] | None:
+    """(HEAD, its files under `specs`), from `cache` when it describes HEAD (None: no
+    commit yet)."""
+    from salescli.store.gitio import atomic_path, git, rev_parse
+
+    head = rev_parse(root, "HEAD")
+    if head is None:
+        return None
+    try:
+        saved = marshal.loads(cache.read_bytes())
+        if saved[:3] == [CACHE_VERSION, head, specs] and isinstance(saved[3], dict):
+            return head, saved[3]
+    except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
+        pass  # missing or damaged: listed again
+    entries: dict[str, tuple[str, str]] = {}
+    for entry in git(root, "ls-tree", "-r", "-z", head, "--", *specs).stdout.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path:
+            mode, _, blob = meta.split()
+            entries[path] = (mode, blob)
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
+            fh.write(marshal.dumps([CACHE_VERSION, head, specs, entries]))
+    except OSError:  # a cache that cannot be written only costs time next run
+        pass
+    return head, dict(entries)
+
+
+def _apply_index_changes(root: Path, specs: list[str], head: str,
+                         entries: dict[str, tuple[str, str]]) -> bool:
+    """Bring HEAD's `entries` to what git's index holds; False during a merge conflict
+    (an unmerged path has no one blob: `ls-files` lists its stages instead)."""
+    from salescli.store.gitio import git
+
+    # --relative: paths from `root`, as ls-tree and ls-files give them (salescli.yaml may
+    # sit in a folder of a bigger repository)
+    fields = git(root, "diff-index", "--cached", "-z", "--no-renames", "--relative",
+                 "--ignore-submodules=none", head, "--", *specs).stdout.split("\0")
+    for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
+        _, new_mode, _, new_blob, status = meta.split()
+        if status == "U":
+            return False
+        if status == "D":
+            entries.pop(path, None)
+        else:
+            entries[path] = (new_mode, new_blob)
+    return True
 
 
 def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
@@ -74,13 +137,13 @@ def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
 class Snapshot:
     """The files `check` reads, as git's index holds them (`check --staged`)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, cache: Path | None = None):
         from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
         specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
         # path -> (mode, key): the key changes whenever the content does (None: never kept)
-        self.entries = staged_entries(root, specs)
+        self.entries = staged_entries(root, specs, cache)
 
     def listed(self, folder: str) -> tuple[bool, list[str]]:
         return _listed(self.entries, folder)
@@ -160,7 +223,9 @@ class WorkTree(Snapshot):
 
 def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
     """`check` of the files as staged in git's index."""
-    return check_snapshot(Snapshot(root), git_dir / "salescli" / CACHE_FILE, use_cache)
+    folder = git_dir / "salescli"
+    return check_snapshot(Snapshot(root, folder / HEAD_FILES if use_cache else None),
+                          folder / CACHE_FILE, use_cache)
 
 
 def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
@@ -215,7 +280,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         validate,
     )
     from salescli.store.loader import Parsed, to_diagnostic
-    from salescli.store.repo import KIND_DIRS
+    from salescli.store.repo import KIND_DIRS, KINDS
 
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
@@ -277,7 +342,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         return entries[account] if entries[account][1] is not None else _UNKNOWN
 
     missed = False
-    for kind in ("account", "lead", "deal"):
+    for kind in KINDS:
         if kind == "deal":
             ctx.accounts = accounts
         missing: list[str] = []

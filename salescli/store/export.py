@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli.core.money import CENT, deal_value, item_total, unit_price
+from salescli.core.money import CENT, deal_value, from_float, item_total, unit_price
 from salescli.core.output import csv_line, neutralise
 from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's API too)
     KIND_TABLES,
@@ -254,8 +254,8 @@ def index_rows(query: Callable[[str], list[Any]]) -> dict[str, list[Row]]:
 def _from_sql(value: Any, type_: str) -> Any:
     if not isinstance(value, float):
         return value
-    if type_ == "money":  # exact below 3.5e13: a double holds every cent up to there
-        return Decimal(repr(value)).quantize(CENT)
+    if type_ == "money":
+        return from_float(value)
     return Decimal(repr(value))
 
 

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
+from salescli.store.repo import KIND_DIRS
 from salescli.store.runtime import FRESH_NS
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
 TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-RECORD_DIRS = ("accounts", "leads", "deals")
 _IN_PROGRESS = {
     "MERGE_HEAD": "a merge",
     "rebase-merge": "a rebase",
@@ -185,12 +185,12 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
     """`--date` as git's author date. A bare date is noon UTC, so it never shifts a day."""
     if value is None:
         return None
-    if isinstance(value, str):
-        from salescli.core.dates import parse_when
+    from salescli.core.dates import noon_utc, parse_when
 
+    if isinstance(value, str):
         value = parse_when(value)
     if not isinstance(value, dt.datetime):
-        value = dt.datetime(value.year, value.month, value.day, 12, tzinfo=dt.UTC)
+        value = noon_utc(value)
     if value.tzinfo is None:
         value = value.astimezone()
     # git's own range for a date it parses; past it, `git commit` fails only at the end
@@ -273,17 +273,18 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[str]:
+def atomic_path(path: Path, mode: int | None = None) -> Iterator[str]:
     """A temporary name beside `path` to write; renamed over `path` on success.
 
     Readers see the old file or the new one, never a mix, and after a crash the new
-    one only if it is complete on disk (file and folder are synced). The file keeps
-    the old one's permissions, else gets those a plain `open` would give it; a failure
+    one only if it is complete on disk (file and folder are synced). The file gets
+    `mode`, else keeps the old one's permissions, else those a plain `open` would; a failure
     leaves nothing behind. (A process killed before the rename leaves the temp file:
-    `remove_stale_temps` takes it.)
+    the next mutating command's `sweep_stale_temps` takes it.)
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    if mode is None:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
     tmp = _new_temp(path)
     try:
         yield tmp
@@ -327,16 +328,6 @@ def atomic_file(path: Path, newline: str = "\n") -> Iterator[Any]:
     """A text file to stream into, which appears at `path` only when complete."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as fh:
         yield fh
-
-
-def remove_stale_temps(root: Path, git_dir: Path | None = None) -> list[Path]:
-    """Delete temp files a killed salescli left in the record folders (caller holds the lock).
-
-    `sweep_stale_temps`, its record saved at once.
-    """
-    sweep = sweep_stale_temps(root, git_dir)
-    sweep.save()
-    return sweep.removed
 
 
 class TempSweep(NamedTuple):
@@ -397,7 +388,7 @@ def sweep_stale_temps(root: Path, git_dir: Path | None = None) -> TempSweep:
             record[rel] = stamp
         return subfolders
 
-    for top in RECORD_DIRS:
+    for top in KIND_DIRS.values():
         # never through a symlinked folder: its files are not ours to delete
         st = _dir_stat(root / top)
         if st is None:
@@ -1005,20 +996,6 @@ def merge_file(cwd: Path, ours: str, base: str, theirs: str, marker_size: int = 
     if proc.returncode < 0 or proc.returncode > 127:
         raise SalescliError(f"git merge-file failed: {_git_reason(proc)}")
     return proc.returncode
-
-
-def export_index(root: Path, dest: Path, pathspecs: Sequence[str]) -> Path:
-    """Copy the staged (index) version of the files under `pathspecs` into `dest`.
-
-    Returns the folder in `dest` that stands for `root` (git writes paths from the
-    top level). Honours GIT_INDEX_FILE, so a pre-commit hook sees exactly what
-    `git commit` (even `commit --only PATH`) is about to record.
-    """
-    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
-    files = git(root, "ls-files", "-z", "--", *pathspecs).stdout
-    if files:
-        git(root, "checkout-index", "-z", "--stdin", f"--prefix={dest}/", input=files)
-    return dest / prefix if prefix else dest
 
 
 def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:

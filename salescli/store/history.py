@@ -34,10 +34,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salescli.core.dates import iso_day, noon_utc
+from salescli.core.money import to_cents
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS
 from salescli.store.runtime import gc_paused
@@ -90,7 +91,7 @@ def _normal(name: str, value: Any) -> Any:
         if isinstance(value, bool):
             return None
         try:
-            return int((Decimal(str(value)) * 100).to_integral_value())  # cents
+            return to_cents(value)
         except (ArithmeticError, ValueError):  # not a number, or inf/nan
             return None
     if name == "probability":
@@ -452,13 +453,8 @@ class Timeline:
 
 def noon(date: str | None) -> int | None:
     """A `created:` date as epoch seconds at noon UTC (the same rule as `--date`)."""
-    if not date:
-        return None
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        return None
-    return int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp())
+    day = iso_day(date)
+    return None if day is None else int(noon_utc(day).timestamp())
 
 
 def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[str, str]:
@@ -493,19 +489,40 @@ def _note(rejected: Rejected, path: str, when: int, bad: bool) -> None:
         states.append((max(when, states[-1][0]), bad))
 
 
+@dataclass(slots=True)
+class Fold:
+    """Where folding versions into timelines got to: a later commit's versions continue
+    from here, so a report after one more commit folds that commit only.
+
+    `done` are the timelines whose file was deleted, `live` those whose file exists (by
+    path, in the order they were created), `seen` the changes counted so far (a
+    cherry-pick repeats one, author time included, and counts once).
+    """
+
+    done: list[Timeline] = field(default_factory=list)
+    live: dict[str, Timeline] = field(default_factory=dict)
+    seen: set[tuple] = field(default_factory=set)
+
+    @property
+    def timelines(self) -> list[Timeline]:
+        return self.done + list(self.live.values())
+
+
 def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
-                    rejected: Rejected | None = None) -> list[Timeline]:
+                    rejected: Rejected | None = None, fold: Fold | None = None
+                    ) -> list[Timeline]:
     """Fold versions (any order) into one timeline per record, oldest change first.
 
     A version `check` rejects (None in `blobs`) changes nothing; `rejected` learns
-    when each file held one, so reports can say what they skipped.
+    when each file held one, so reports can say what they skipped. With `fold`, the
+    versions continue that fold (they must all come after the versions folded into
+    it), which ends where folding every version at once would.
     """
     rejected = {} if rejected is None else rejected
+    fold = Fold() if fold is None else fold
     # parents before children (git log's order), whatever the author dates say
     versions = sorted(versions, key=lambda v: (v[1], v[3]))
-    live: dict[str, Timeline] = {}
-    done: list[Timeline] = []
-    seen: set[tuple] = set()
+    live, done, seen = fold.live, fold.done, fold.seen
     i = 0
     while i < len(versions):
         j = i
@@ -582,8 +599,7 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
                 cur[k] = value
                 if names[k] in _MOVES:
                     tl.moves.append((moment, names[k], value))
-    done.extend(live.values())
-    return done
+    return fold.timelines
 
 
 # -------------------------------------------------------------------------- cache
@@ -611,10 +627,12 @@ class History:
         return sorted(out)
 
 
-def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path]:
-    # timelines answer a repeated report; versions and blobs make the next one cheap
+def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path, Path]:
+    # timelines answer a repeated report; the counted changes let the next commit's
+    # versions continue their fold; versions and blobs make a full fold cheap
     folder = git_dir / "salescli"
-    return folder / f"{kind}-timelines.cache", folder / f"{kind}-history.cache"
+    return (folder / f"{kind}-timelines.cache", folder / f"{kind}-seen.cache",
+            folder / f"{kind}-history.cache")
 
 
 def _load_cache(path: Path, *keys: str) -> dict | None:
@@ -673,20 +691,30 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
 
 def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
                   read: bool, progress: Progress | None) -> tuple[list[Timeline], Rejected]:
-    timelines_file, history_file = _cache_paths(git_dir, kind)
-    if read:
-        warm = _load_cache(timelines_file, "timelines", "rejected")
-        if warm and warm["rev"] == head and isinstance(warm["rejected"], dict):
-            try:
-                return _unpack(warm["timelines"]), warm["rejected"]
-            except (TypeError, ValueError):  # a damaged cache is only recomputed
-                pass
+    timelines_file, seen_file, history_file = _cache_paths(git_dir, kind)
+    warm = _load_cache(timelines_file, "timelines", "rejected", "done") if read else None
+    if warm and warm["rev"] == head and isinstance(warm["rejected"], dict):
+        try:
+            return _unpack(warm["timelines"]), warm["rejected"]
+        except (TypeError, ValueError):  # a damaged cache is only recomputed
+            pass
+    resumed = _resumed(warm, _load_cache(seen_file, "seen")) if warm else None
+    if resumed and _grows_from(root, warm["rev"], head):
+        # commits since the timelines (a write, a pull): only their versions are folded,
+        # with their blobs read from git; the history cache catches up when next needed
+        fold, rejected = resumed
+        blobs: dict[str, tuple | None] = {}
+        newer = _read_history(root, KIND_DIRS[kind] + "/", head, warm["rev"], blobs, progress)
+        timelines = build_timelines(newer, blobs, rejected, fold)
+        if write:
+            _save_fold(timelines_file, seen_file, head, fold, rejected)
+        return timelines, rejected
     cache = _load_cache(history_file, "versions", "blobs") if read else None
-    blobs: dict[str, tuple | None] = cache["blobs"] if cache else {}
+    blobs = cache["blobs"] if cache else {}
     folder = KIND_DIRS[kind] + "/"
     if cache and cache["rev"] == head:
         versions = cache["versions"]
-    elif cache and _descends(root, cache["rev"], head):
+    elif cache and _grows_from(root, cache["rev"], head):
         # only the commits since the cached one; their order follows the cached ones
         newer = _read_history(root, folder, head, cache["rev"], blobs, progress)
         top = max((v[1] for v in cache["versions"]), default=-1) + 1
@@ -697,16 +725,64 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
         versions = [v for v in cache["versions"] if v[2] in reachable]
     else:  # first run, or a rewritten history: the log again, known blobs not re-read
         versions = _read_history(root, folder, head, None, blobs, progress)
-    rejected: Rejected = {}
-    timelines = build_timelines(versions, blobs, rejected)
+    fold, rejected = Fold(), {}
+    timelines = build_timelines(versions, blobs, rejected, fold)
     if write:
         if cache is None or cache["rev"] != head:
             used = {s for v in versions for s in (v[5], *v[4])}
             _save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
                                        "blobs": {s: f for s, f in blobs.items() if s in used}})
-        _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head,
-                                     "timelines": _pack(timelines), "rejected": rejected})
+        _save_fold(timelines_file, seen_file, head, fold, rejected)
     return timelines, rejected
+
+
+def _save_fold(timelines_file: Path, seen_file: Path, head: str, fold: Fold,
+               rejected: Rejected) -> None:
+    _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head, "done": len(fold.done),
+                                 "timelines": _pack(fold.timelines), "rejected": rejected})
+    # by columns: marshal writes five long tuples about 20x faster than a set of tuples
+    _save_cache(seen_file, {"v": CACHE_VERSION, "rev": head,
+                            "seen": tuple(zip(*fold.seen, strict=True))})
+
+
+def _resumed(warm: dict, seen: dict | None) -> tuple[Fold, Rejected] | None:
+    """The fold the caches stopped at (None: missing, damaged, or of another commit)."""
+    if not isinstance(warm["rejected"], dict) or not isinstance(warm["done"], int) \
+            or not seen or seen["rev"] != warm["rev"] or not isinstance(seen["seen"], tuple) \
+            or len(seen["seen"]) not in (0, 5):  # (path, field, old, new, author time)
+        return None
+    try:
+        timelines = _unpack(warm["timelines"])
+        counted = set(zip(*seen["seen"], strict=True))
+        rejected = {path: list(states) for path, states in warm["rejected"].items()}
+    except (TypeError, ValueError, AttributeError):  # damaged: folded again
+        return None
+    n = warm["done"]
+    if not 0 <= n <= len(timelines):
+        return None
+    return Fold(timelines[:n], {tl.path: tl for tl in timelines[n:]}, counted), rejected
+
+
+def _grows_from(root: Path, old: str, new: str) -> bool:
+    """Whether every commit `new` adds to `old`'s history descends from `old`.
+
+    Only then do the added commits come after all of old's in git's order, so folding
+    them after the cached fold is what folding everything gives. A merged branch that
+    began before `old` does not: its commits sort among old's (a cherry-pick on it
+    would count at another commit). Not when `old` is gone (pruned after a rebase).
+    """
+    proc = gitio.git(root, "rev-list", "--parents", "--topo-order", "--reverse",
+                     f"^{old}", new, "--", check=False)
+    added = proc.stdout.splitlines()
+    if proc.returncode != 0 or not added:  # nothing added: `new` is old's or behind it
+        return proc.returncode == 0 and old == new
+    descendants = {old}
+    for line in added:
+        commit, *parents = line.split()
+        if not descendants.intersection(parents):
+            return False
+        descendants.add(commit)
+    return True
 
 
 def _descends(root: Path, old: str, new: str) -> bool:

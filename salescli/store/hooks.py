@@ -15,7 +15,7 @@ import shlex
 from pathlib import Path
 
 from salescli.core.errors import SalescliError
-from salescli.store.gitio import git
+from salescli.store.gitio import atomic_path, git
 from salescli.store.repo import KIND_DIRS
 
 ATTRIBUTES_FILE = ".gitattributes"
@@ -107,9 +107,6 @@ def install_pre_commit(root: Path, force: bool = False) -> str:
             saved = path.with_name(path.name + BACKUP_SUFFIX)
             path.replace(saved)
             backup = f" (the old hook is kept as {saved})"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.salescli.tmp")
-    tmp.write_text(script, encoding="utf-8")
-    tmp.chmod(0o755)
-    tmp.replace(path)
+    with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(script)
     return f"pre-commit hook installed: {path}{backup}"

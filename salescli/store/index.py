@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
-from salescli.store.repo import KINDS
+from salescli.store.repo import KIND_DIRS, KINDS
 from salescli.store.runtime import FRESH_NS
 
 INDEX_VERSION = 1
@@ -484,8 +484,8 @@ def _read(repo: Any, kind: str, paths: list[str]
                      for name, rows in tables.items()], digests
 
 
-_RECORD_PATH = re.compile(r"(accounts|leads|deals)/\d{4}-\d\d/[^/]+\.yaml")
-_FOLDER_KIND = {"accounts": "account", "leads": "lead", "deals": "deal"}
+_RECORD_PATH = re.compile(rf"({'|'.join(KIND_DIRS.values())})/\d{{4}}-\d\d/[^/]+\.yaml")
+_FOLDER_KIND = {folder: kind for kind, folder in KIND_DIRS.items()}
 
 
 def take_written(repo: Any, rels: Iterable[str]) -> None:

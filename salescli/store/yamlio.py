@@ -6,7 +6,7 @@ them: `no`/`on` are strings, `010` is 10, `1:20` is a string):
 * `load_fast` — libyaml's C parser with a YAML 1.2 resolver and a restricted
   constructor. About 15x faster than ruamel's round-trip loader; used by `check`,
   listings and reports (SPEC §9).
-* `load_roundtrip` / `dump_roundtrip` — ruamel.yaml's round-trip mode, used to edit
+* `RoundTrip` / `roundtrip_edit` — ruamel.yaml's round-trip mode, used to edit
   a record so the user's comments, key order and quoting survive.
 
 Both refuse what a record never needs and an attacker might use: tags, anchors and
@@ -45,8 +45,8 @@ _HIDDEN_BREAK_RE = re.compile(f"[{HIDDEN_BREAKS}]")
 _CONFLICT_RE = re.compile(r"^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))", re.M)
 _DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
-# YAML 1.2 implicit types exactly as ruamel.yaml resolves them (resolver.py, (1, 2)).
-_BOOL_RE = r"^(?:true|True|TRUE|false|False|FALSE)$"
+# YAML 1.2 implicit types exactly as ruamel.yaml resolves them (resolver.py, (1, 2));
+# booleans and nulls are the sets _BOOLS and _NULLS below.
 _FLOAT_RE = r"""^(?:
      [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
@@ -57,8 +57,6 @@ _INT_RE = r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0o?[0-7_]+
     |[-+]?[0-9_]+
     |[-+]?0x[0-9a-fA-F_]+)$"""
-_NULL_RE = r"^(?:~|null|Null|NULL|)$"
-_MERGE_RE = r"^(?:<<)$"
 _TIMESTAMP_RE = r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
     |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
     (?:[Tt]|[ \t]+)[0-9][0-9]?
@@ -934,11 +932,6 @@ class RoundTrip:
         return buf.getvalue()
 
 
-def load_roundtrip(text: str) -> Any:
-    """The round-trip reader's values (ruamel types), for comparison and editing."""
-    return RoundTrip(text).data
-
-
 def set_in(mapping: Any, key: str, value: Any, order: Sequence[str] = ()) -> None:
     """Set `key` in a commented mapping; a new key goes where `order` puts it."""
     if key in mapping or not order or key not in order:
@@ -1605,15 +1598,6 @@ def block(value: dict) -> Any:
     from ruamel.yaml.comments import CommentedMap
 
     return CommentedMap(value)
-
-
-def edit_text(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
-    """Apply `{"value": 52000, "next_step.due": date}` to a record's text, round trip.
-
-    Only the changed lines differ: comments, key order, quoting and flow style stay.
-    A new top-level key goes where the documented `order` puts it.
-    """
-    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order))
 
 
 def split_tags(value: Any) -> list[str]:

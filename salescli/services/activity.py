@@ -1,0 +1,229 @@
+"""`log`, `today` and `stale`: what happened, and what needs doing now.
+
+Imported by the `today` and `stale` commands, which are timed against `git status`
+(SPEC §9): what is heavy (the record models, ruamel) is imported where it is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from salescli.core.errors import RecordNotFound, UsageError
+from salescli.services.read import Warn, records_index
+
+KINDS = ("deal", "lead", "account")
+
+
+def resolve_target(repo: Any, target: str) -> tuple[str, str]:
+    """`acme-erp` or `deal:acme-erp` -> (kind, id): deals first, then leads, then accounts."""
+    from salescli.core.ids import check_id
+
+    kind, sep, record_id = target.partition(":")
+    if sep:
+        if kind not in KINDS:
+            raise UsageError(f"unknown kind {kind!r} in {target!r}; use deal:, lead: or account:")
+        repo.find(kind, record_id)
+        return kind, record_id
+    check_id(target, "record")
+    found = []
+    for kind in KINDS:
+        try:
+            repo.find(kind, target)
+            found.append(kind)
+        except RecordNotFound:
+            continue
+    if not found:
+        raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
+                             "`lead list` or `account list` for the IDs")
+    if len(found) > 1:
+        raise UsageError(f"{target!r} is a {' and a '.join(found)}; say which, e.g. "
+                         f"{found[0]}:{target}")
+    return found[0], target
+
+
+def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
+                 outcome: str | None = None, status: str | None = None,
+                 with_: tuple[str, ...] = (), went_well: str | None = None,
+                 improve: str | None = None, date: str | dt.date | None = None,
+                 message: str | None = None, commit: bool = True) -> Any:
+    """Append an activity to a deal's, lead's or account's record and commit it; returns
+    the finished change (its commit, or why there is none) and where it went as
+    `(change, kind, record_id)`."""
+    from salescli.core.ids import check_id
+    from salescli.services.edit import Session, default_owner, today
+
+    kind, record_id = resolve_target(repo, target)
+    when = today(date)
+    if activity_type == "meeting" and status is None:
+        status = "booked" if when > dt.date.today() else "held"
+    elif status and activity_type != "meeting":
+        raise UsageError("--status is for meetings (booked, held, cancelled)")
+    activity: dict[str, Any] = {"date": when, "type": activity_type, "summary": summary}
+    if outcome:
+        activity["outcome"] = outcome
+    if status:
+        activity["status"] = status
+    if with_:
+        activity["with"] = [check_id(c, "contact") for c in with_]
+    if went_well or improve:
+        activity["evaluation"] = {k: v for k, v in
+                                  (("went_well", went_well), ("improve", improve)) if v}
+    owner = default_owner(repo)
+    if owner:
+        activity["owner"] = owner
+    with Session(repo, kind, record_id, "log", summary=f"{activity_type}: {summary}"[:72],
+                 date=date, message=message, commit=commit) as s:
+        record = s.load(kind, record_id)
+
+        def append(data: Any) -> None:  # where the text cannot simply take the item
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import block, flow, inline, set_in
+
+            styled = dict(activity)  # `with` and `evaluation` written inline
+            if "with" in styled:
+                styled["with"] = inline(styled["with"])
+            if "evaluation" in styled:
+                styled["evaluation"] = flow(styled["evaluation"])
+            if not data.get("activities"):
+                set_in(data, "activities", CommentedSeq(), key_order(kind))
+            data["activities"].append(block(styled))
+
+        s.append(record, "activities", activity, append)
+    return s, kind, record_id
+
+
+# what `today`, `stale` and the dashboard need of every deal, from the record index;
+# `touched` is the last activity that happened (a booked meeting has not)
+_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.source, d.created,
+  d.close_date, d.next_step_action, d.next_step_due, d.revisit, d.lost_reason,
+  (SELECT max(a.date) FROM activities a WHERE a.record_kind = 'deal' AND a.record_id = d.id
+   AND (a.status IS NULL OR a.status != 'booked')) AS touched
+FROM deals d {where} ORDER BY d.path"""
+# the leads the first-contact SLA can concern: new, and never contacted
+_LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
+WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
+  WHERE a.record_kind = 'lead' AND a.record_id = x.id)
+ORDER BY x.path"""
+_DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
+
+
+def deal_views(index: Any, every: bool = False) -> list[dict]:
+    """The valid deals that can need attention (open, or lost with a revisit date), or
+    `every` deal, as dicts of the fields above, dates as dates, in path order."""
+    out = []
+    where = "" if every else \
+        "WHERE d.status = 'open' OR (d.status = 'lost' AND d.revisit IS NOT NULL)"
+    for row in index.query(_DEALS.format(where=where)):
+        d = dict(row)
+        for key in _DATES:
+            if d[key]:
+                d[key] = dt.date.fromisoformat(d[key])
+        d["touched"] = d["touched"] or d["created"]
+        out.append(d)
+    return out
+
+
+def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[dict]:
+    """Open deals longer in their stage than its max_days (time since they entered it)."""
+    from salescli.core.errors import SalescliError
+    from salescli.store.config import config_of
+    from salescli.store.history import stage_entered
+
+    config = config_of(repo, warn)
+    entered = stage_entered(repo.root, repo.git_dir)
+    rows = []
+    for d in deals:
+        if d["status"] != "open":
+            continue
+        limits = config.max_days.get(d["pipeline"])
+        if limits is None:
+            try:  # a missing or broken pipeline: its error, once per deal
+                repo.pipeline(d["pipeline"])
+            except SalescliError as err:  # one broken reference must not hide the others
+                warn(f"warning: {d['id']}: {err}")
+            continue
+        max_days = limits.get(d["stage"])
+        if not max_days:
+            continue
+        since = max(entered.get(d["id"], d["created"]), d["created"])
+        days = (on - since).days
+        if days > max_days:
+            rows.append({"id": d["id"], "title": d["title"], "stage": d["stage"],
+                         "since": since, "days": days, "max_days": max_days,
+                         "owner": d["owner"]})
+    rows.sort(key=lambda r: -r["days"])
+    return rows
+
+
+def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
+    """Everything that needs attention on `on`, most urgent kind first."""
+    from salescli.store.config import config_of
+
+    config = config_of(repo, warn)
+    with records_index(repo, ("deal", "lead"), warn, use_cache) as index:
+        deals = deal_views(index)
+        leads = index.query(_LEADS)
+    rows: list[dict] = []
+
+    def add(what: str, kind: str, r: Any, name: str, date: dt.date, detail: str) -> None:
+        rows.append({"what": what, "kind": kind, "id": r["id"], "name": name, "date": date,
+                     "days": (on - date).days, "owner": r["owner"], "detail": detail})
+
+    for d in deals:
+        if d["status"] == "open":
+            due = d["next_step_due"]
+            if due and due <= on:
+                add("overdue" if due < on else "due", "deal", d, d["title"], due,
+                    d["next_step_action"] or "next step")
+            if d["close_date"] and d["close_date"] < on:
+                add("close-date-passed", "deal", d, d["title"], d["close_date"],
+                    "update close_date, win or lose it")
+            touched = d["touched"]
+            if (on - touched).days >= config.follow_up_days:
+                add("untouched", "deal", d, d["title"], touched,
+                    f"no activity for {(on - touched).days} days")
+        elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
+            add("revisit", "deal", d, d["title"], d["revisit"],
+                f"lost ({d['lost_reason']}): come back")
+    for r in stale_rows(repo, deals, on, warn):
+        rows.append({"what": "stale", "kind": "deal", "id": r["id"], "name": r["title"],
+                     "date": r["since"], "days": r["days"], "owner": r["owner"],
+                     "detail": f"in {r['stage']} for {r['days']} days (max {r['max_days']})"})
+    sla = config.sla_days
+    for lead in leads:
+        created = dt.date.fromisoformat(lead["created"])
+        if (on - created).days > sla:
+            add("lead-sla", "lead", lead, lead["company"], created,
+                f"not contacted within {sla} days")
+    order = ["overdue", "due", "stale", "close-date-passed", "untouched", "revisit", "lead-sla"]
+    rows.sort(key=lambda r: (order.index(r["what"]), r["date"], r["id"]))
+    return rows
+
+
+def _on_day(on: str | dt.date | None) -> dt.date:
+    """The day `--on` names (a date-time counts by its own date), else today."""
+    from salescli.core.dates import day_of
+
+    return day_of(on, "--on") or dt.date.today()
+
+
+def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
+          use_cache: bool = True) -> tuple[dt.date, list[dict]]:
+    """`today`: the day evaluated and what needs attention then (one owner's, or all)."""
+    when = _on_day(on)
+    rows = [r for r in today_rows(repo, when, warn, use_cache)
+            if not owner or r["owner"] == owner]
+    return when, rows
+
+
+def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
+          use_cache: bool = True) -> tuple[dt.date, list[dict]]:
+    """`stale`: the day evaluated and the open deals past their stage's max_days then."""
+    when = _on_day(on)
+    with records_index(repo, ("deal",), warn, use_cache) as index:
+        deals = deal_views(index)
+    rows = [r for r in stale_rows(repo, deals, when, warn) if not owner or r["owner"] == owner]
+    return when, rows

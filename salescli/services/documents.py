@@ -1,0 +1,220 @@
+"""`quote`, `agenda` and `render`: documents made from the repository's records.
+
+The arithmetic is in `salescli.core.quote`, the agenda's facts in `salescli.core.agenda`,
+the rendering in `salescli.store.templates`; this module wires records to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salescli.services.read import Warn, load_matching, records_index
+
+QUOTES_DIR = "quotes"
+AGENDA_TEMPLATES = {"en": "agenda-valkea.md.j2", "fi": "agenda-valkea.fi.md.j2"}
+
+
+def _plain(model: Any) -> Any:
+    """A record as plain dicts and lists: templates see data, never model methods."""
+    return model.model_dump(mode="python", by_alias=True) if model is not None else None
+
+
+def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None) -> str:
+    from salescli.store.templates import render
+
+    settings = repo.settings
+    context = {"company": _plain(settings.company), "locale": settings.locale,
+               "lang": settings.locale.replace("-", "_").split("_")[0], **context}
+    return render(name, context, repo.root, locale=settings.locale,
+                  currency=currency or settings.currency)
+
+
+def _write_out(out: Path, text: str) -> None:
+    from salescli.store.gitio import atomic_write
+
+    atomic_write(out.resolve(), text)
+
+
+def _used_numbers(repo: Any, warn: Warn) -> list[str]:
+    """Every quote number of every deal, from the record index."""
+    with records_index(repo, ("deal",), warn) as index:
+        return [r[0] for r in index.query(
+            "SELECT json_extract(q.value, '$.number') FROM records r, json_each(r.json, "
+            "'$.quotes') q WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, q.key")]
+
+
+def _account(repo: Any, deal: Any) -> Any:
+    return repo.load("account", deal.account)
+
+
+def _quote_context(quote: Any, deal: Any, account: Any) -> dict[str, Any]:
+    return {"quote": quote, "deal": _plain(deal), "account": _plain(account)}
+
+
+# ------------------------------------------------------------------------- quote
+
+
+def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
+               draft: bool = False) -> str:
+    """The quote a deal would get now (numbered as it would be), or a draft even with a
+    discount awaiting approval; nothing is written."""
+    from salescli.core.quote import build_quote
+    from salescli.services.edit import today
+
+    d = repo.load("deal", deal_id)
+    account = _account(repo, d)
+    quote = build_quote(d, account, repo.products, repo.settings, today(date),
+                        _used_numbers(repo, warn), draft=draft)
+    return _render(repo, f"quote.{fmt}.j2", _quote_context(quote, d, account), quote.currency)
+
+
+@dataclass
+class QuoteMade:
+    """A quote written to quotes/DEAL/ and recorded on the deal."""
+
+    change: Any  # the finished change: its commit, or why there is none
+    number: str
+    version: int
+    file: str  # the document, relative to the repository
+    gross: str  # the total with VAT, in the settings' locale
+
+
+def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
+               message: str | None = None, commit: bool = True) -> QuoteMade:
+    """Write the deal's quote and record it on the deal: one commit, or neither."""
+    from salescli.core.l10n import money
+    from salescli.core.quote import build_quote
+    from salescli.services.edit import Session, today
+
+    when = today(date)
+    with Session(repo, "deal", deal_id, "quote", date=date, message=message,
+                 commit=commit) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        account = _account(s.repo, d)
+        quote = build_quote(d, account, s.repo.products, s.repo.settings, when,
+                            _used_numbers(s.repo, warn))
+        text = _render(s.repo, f"quote.{fmt}.j2", _quote_context(quote, d, account),
+                       quote.currency)
+        path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
+        ref = {"number": quote.number, "version": quote.version, "date": quote.date,
+               "total": quote.totals.net, "currency": quote.currency,
+               "file": s.repo.rel(path)}
+        s.summary = f"quote {quote.number} v{quote.version}"
+        s.write(path, text)  # the document and the deal's record: one commit, or neither
+
+        def record_quote(data: Any) -> None:
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import flow, set_in
+
+            if not data.get("quotes"):
+                set_in(data, "quotes", CommentedSeq(), key_order("deal"))
+            data["quotes"].append(flow(ref))
+
+        s.update(record, record_quote)
+    return QuoteMade(s, quote.number, quote.version, ref["file"],
+                     money(quote.totals.gross, quote.currency, s.repo.settings.locale))
+
+
+# ------------------------------------------------------------------------ agenda
+
+
+def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None,
+           first: bool | None, warn: Warn, out: Path | None = None) -> str:
+    """A VALKEA meeting agenda for a deal (in the settings' language unless `lang`);
+    written to `out` when one is given."""
+    from salescli.core.agenda import build_agenda
+    from salescli.services.edit import today
+
+    when = today(date)
+    d = repo.load("deal", deal_id)
+    account = _account(repo, d)
+    pipeline = repo.pipeline(d.pipeline or repo.settings.default_pipeline)
+    lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
+    facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
+                         load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
+                         first)
+    text = _render(repo, AGENDA_TEMPLATES[lang],
+                   {"agenda": facts, "deal": _plain(d), "account": _plain(account)},
+                   facts.currency)
+    if out is not None:
+        _write_out(out, text)
+    return text
+
+
+# ------------------------------------------------------------------------ render
+
+
+def _template_name(root: Path, name: str) -> str:
+    """`order-confirmation` finds order-confirmation.md.j2; a full name is taken as is."""
+    from salescli.store.templates import available, check_name
+
+    check_name(name)
+    if name.endswith(".j2"):
+        return name
+    names = available(root)
+    for candidate in (f"{name}.md.j2", f"{name}.html.j2", f"{name}.j2"):
+        if candidate in names:
+            return candidate
+    return f"{name}.md.j2"  # not found: the renderer names it and lists what exists
+
+
+def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
+    """A deal with its account, contact and priced lines, as the latest quote numbered it."""
+    from salescli.core.errors import SalescliError
+    from salescli.core.quote import build_quote, contact_person
+
+    account = _account(repo, d)
+    latest = d.quotes[-1] if d.quotes else None
+    quote, problem = None, None
+    try:
+        quote = build_quote(d, account, repo.products, repo.settings, when, [], draft=True,
+                            number=(latest.number, latest.version) if latest else ("", 0))
+    except SalescliError as err:
+        problem = str(err)
+    return {"deal": _plain(d), "account": _plain(account), "quote": quote,
+            "quote_problem": problem, "latest_quote": _plain(latest),
+            "contact": contact_person(d, account)}
+
+
+@dataclass
+class Rendered:
+    """A template rendered for a record."""
+
+    template: str  # the template's file name, as found
+    kind: str
+    id: str
+    text: str
+
+
+def render_template(repo: Any, template: str, target: str, date: str | dt.date | None,
+                    warn: Warn, out: Path | None = None) -> Rendered:
+    """Render any template for a deal, lead or account (`target`: its ID, or KIND:ID);
+    written to `out` when one is given."""
+    from salescli.services.activity import resolve_target
+    from salescli.services.edit import today
+
+    when = today(date)
+    name = _template_name(repo.root, template)
+    kind, record_id = resolve_target(repo, target)
+    record = repo.load(kind, record_id)
+    context: dict[str, Any] = {"kind": kind, "record": _plain(record), "date": when}
+    currency = None
+    if kind == "deal":
+        context.update(_deal_context(repo, record, when))
+        currency = record.currency
+    elif kind == "account":
+        context["account"] = _plain(record)
+        context["deals"] = [_plain(d) for d in load_matching(
+            repo, "deal", warn, "account_id = ?", (record_id,))]
+    else:
+        context["lead"] = _plain(record)
+    text = _render(repo, name, context, currency)
+    if out is not None:
+        _write_out(out, text)
+    return Rendered(name, kind, record_id, text)

@@ -1,0 +1,37 @@
+"""`export`: the records and the deal history as tables (SPEC §10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from salescli.services.read import Warn, records_index
+
+
+def clashing_tables(target: Path, fmt: str) -> list[str]:
+    """The table files of a csv or jsonl export that `target` (a folder) already has."""
+    from salescli.store import export
+
+    return [t.name for t in export.TABLES if (target / f"{t.name}.{fmt}").exists()]
+
+
+def export(repo: Any, fmt: str, target: Path, warn: Warn, raw: bool = False,
+           use_cache: bool = True) -> dict[str, int]:
+    """Write every table to `target` (a folder of csv or jsonl files, or one SQLite
+    database); returns each table's row count, in the order written."""
+    from salescli.core.reports import price
+    from salescli.services.reports import history_for
+    from salescli.store import export
+    from salescli.store.config import config_of
+
+    config = config_of(repo, warn)
+    with records_index(repo, ("account", "lead", "deal"), warn, use_cache) as index:
+        tables = export.index_rows(index.query)
+    history, _ = history_for(repo, None, use_cache, warn)
+    tables["deal_events"] = list(export.event_rows(
+        history.timelines, lambda v: price(v, config), {d["id"] for d in tables["deals"]}))
+    if fmt == "csv":
+        export.write_csv(target, tables, raw=raw)
+    else:
+        export.WRITERS[fmt](target, tables)
+    return {name: len(rows) for name, rows in tables.items()}

@@ -1,0 +1,69 @@
+"""`merge-driver` (what git calls to merge a record) and `hook install`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
+                 warn: Callable[[str], None]) -> bool:
+    """Merge BASE, OURS and THEIRS (file paths) field by field into OURS; a version that
+    is not a readable record is merged line by line by `git merge-file` instead. False
+    when conflicts are left (marked in OURS) or the merge failed; `warn` says which."""
+    from salescli.store.gitio import atomic_write, merge_file
+    from salescli.store.yamlio import decode
+
+    name = path or ours
+    try:
+        from salescli.store.merge import merge_texts
+
+        texts = [decode(Path(p).read_bytes()) for p in (base, ours, theirs)]
+        result = merge_texts(*texts, marker_size=marker_size)
+    except Exception as err:  # never fail a merge on our account: git's line merge instead
+        reason = getattr(err, "message", None) or str(err) or type(err).__name__
+        warn(f"salescli merge-driver: {name}: merged line by line ({reason})")
+        try:
+            conflicts = merge_file(Path.cwd(), ours, base, theirs, marker_size)
+        except Exception as failed:
+            warn(f"salescli merge-driver: {name}: {failed}")
+            return False
+        return not conflicts
+    atomic_write(Path(ours), result.text)
+    if result.conflicts:
+        warn(f"salescli merge-driver: {name}: both sides changed "
+             f"{', '.join(result.conflicts)}; resolve the conflict markers")
+        return False
+    return True
+
+
+def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) -> None:
+    """List the merge driver in .gitattributes (committed unless not `commit`), set it in
+    this clone's git config and install the pre-commit hook; `say` tells each step's
+    outcome as it is done."""
+    from salescli.core.ids import slugify
+    from salescli.store.gitio import Change
+    from salescli.store.hooks import (
+        ATTRIBUTES_FILE,
+        gitattributes_text,
+        install_pre_commit,
+        refuse_foreign_hook,
+        register_merge_driver,
+    )
+
+    refuse_foreign_hook(repo.root, force)  # before anything is changed
+    path = repo.root / ATTRIBUTES_FILE
+    text = gitattributes_text(path.read_text("utf-8") if path.exists() else None)
+    if text is not None:
+        with Change(repo, "repo", slugify(repo.root.name) or "repo",
+                    "register the salescli merge driver", "hook", commit=commit) as change:
+            change.write(path, text)
+        say(f"merge driver listed in {ATTRIBUTES_FILE}"
+            + (" and committed" if commit else " (not committed)"))
+    else:
+        say(f"merge driver already listed in {ATTRIBUTES_FILE}")
+    changed = register_merge_driver(repo.root)
+    say("merge driver set in .git/config" if changed else "merge driver already set in git config")
+    # the hook last: the .gitattributes commit above must not depend on it
+    say(install_pre_commit(repo.root, force))

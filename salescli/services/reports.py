@@ -1,0 +1,148 @@
+"""The reports of `report`, `review`, `export` and the dashboard: the history they read,
+the moment they describe, and the Book (SPEC §7) their figures come from.
+
+`report funnel` is timed against `git status` (SPEC §9): the history and the reports
+are imported where they are used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from salescli.core.errors import UsageError
+from salescli.services.read import Warn, load_matching, records_index
+from salescli.store.config import config_of
+
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+# a progress bar for reading history: made with a function that counts the commits
+# there are to read (run in the background), called with each batch read, then closed
+Progress = Callable[[Callable[[], int]], Any]
+
+
+def commit_count(root: Any, rev: str) -> int:
+    """How many commits `rev` has: what a progress bar counts up to."""
+    from salescli.store import gitio
+
+    return int(gitio.git(root, "rev-list", "--count", rev, "--").stdout.strip() or 0)
+
+
+def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
+                kinds: tuple[str, ...] = ("deal",),
+                progress: Progress | None = None) -> tuple[Any, float]:
+    """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
+    from salescli.core.dates import day_of
+    from salescli.store import gitio
+    from salescli.store.history import load_history
+
+    rev, moment = "HEAD", time.time()
+    if as_of and _DATE.match(as_of):
+        try:
+            day = day_of(as_of, "--as-of")
+        except UsageError:
+            raise UsageError(f"invalid --as-of {as_of!r}: use YYYY-MM-DD or a revision") \
+                from None
+        assert day is not None
+        moment = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
+    elif as_of:
+        if as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
+            raise UsageError(
+                f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
+        rev = as_of
+        moment = gitio.commit_time(repo.root, as_of)
+    bar = progress(lambda: commit_count(repo.root, rev)) if progress else None
+    try:
+        history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
+                               use_cache=use_cache, progress=bar)
+    finally:
+        if bar:
+            bar.close()
+    warn_skipped(history.rejected_at(moment), warn)
+    return history, moment
+
+
+def warn_skipped(paths: list[str], warn: Warn) -> None:
+    """Say which committed records the history left out: the ones `check` rejects."""
+    if paths:
+        warn(f"warning: skipped {len(paths)} committed record file(s) that `salescli check` "
+             f"rejects, such as {paths[0]}; each counts as its last valid version, if any; "
+             "fix and commit them (see `salescli check`)")
+
+
+def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None = None,
+               leads: bool = False, progress: Progress | None = None) -> Any:
+    """The Book of the reports for `window` (the options every report takes: since,
+    until, as_of, pipeline, owner, source, no_cache)."""
+    from salescli.core.dates import day_of
+    from salescli.core.reports import Book, Query
+
+    kinds = ("deal", "lead") if leads else ("deal",)
+    history, moment = history_for(repo, window["as_of"], not window["no_cache"], warn, kinds,
+                                  progress)
+    query = Query(as_of=moment, since=day_of(window["since"]),
+                  until=day_of(window["until"]), pipeline=window["pipeline"],
+                  owner=window["owner"], source=window["source"], by=by)
+    if query.until and query.since and query.until < query.since:
+        raise UsageError("--until is before --since")
+    config = config_of(repo, warn)
+    if query.pipeline and query.pipeline not in config.stages:
+        # the file is there (PIPELINE checked it) but could not be read: a warning said why
+        from salescli.core.errors import SalescliError
+
+        raise SalescliError(f"--pipeline: pipeline `{query.pipeline}` cannot be read; "
+                            "see `salescli check`")
+    return Book(history.timelines, config, query, history.rejected_at(moment))
+
+
+def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
+           by: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """One of the reports computed from history alone (funnel, forecast, cycle...)."""
+    from salescli.core.reports import REPORTS
+
+    book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
+                      progress=progress)
+    return REPORTS[name](book)
+
+
+def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
+                    progress: Progress | None = None) -> dict[str, Any]:
+    """Activities by period, type and owner, from the records as they are now."""
+    from salescli.core.reports import ActivityRecord, activity
+
+    book = build_book(repo, window, warn, by, progress=progress)
+    records = []
+    for kind in ("deal", "account", "lead"):
+        for r in load_matching(repo, kind, warn):
+            records.append(ActivityRecord(kind, r.id, r.owner, getattr(r, "source", None),
+                                          getattr(r, "pipeline", None), r.activities))
+    return activity(book, records)
+
+
+def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
+                   out: Path | None = None, progress: Progress | None = None) -> str:
+    """The board's HTML page; written to `out` (atomically) when one is given."""
+    from salescli.core import dashboard, reports
+    from salescli.services.activity import deal_views, stale_rows
+
+    book = build_book(repo, window, warn, by, progress=progress)
+    q = book.query
+    with records_index(repo, ("deal",), warn) as index:
+        deals = [d for d in deal_views(index, every=True)
+                 if (not q.owner or d["owner"] == q.owner)
+                 and (not q.source or d["source"] == q.source)
+                 and (not q.pipeline or d["pipeline"] == q.pipeline)]
+    company = repo.settings.company.name
+    page = dashboard.render_dashboard(
+        funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
+        slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date, warn),
+        titles={d["id"]: d["title"] for d in deals}, company=company,
+        generated=dt.datetime.now(dt.UTC))
+    if out is not None:
+        from salescli.store.gitio import atomic_write
+
+        atomic_write(out, page)
+    return page

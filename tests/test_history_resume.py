@@ -1,0 +1,139 @@
+"""A commit on top of the cached history is folded on its own: the timelines a report
+gets after each new commit are exactly those of folding the whole history again.
+
+Each step below adds commits that test the fold's memory: a cherry-pick (its change
+counts once, so the changes counted earlier must be remembered), merges with and
+without a conflict, an ID change (a renamed file), a deleted deal, a version `check`
+rejects, and a history rewritten under the cache. Where the new commits include some
+that began before the cached commit (a merged branch older than it, a rewrite), git's
+order puts them among the cached ones, and the history is folded again.
+"""
+
+from __future__ import annotations
+
+import marshal
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+from test_reports import commit_at, edit_deal, git_at, make_crm, write_deal
+
+from salescli.store.history import _pack, load_history
+
+
+def cached_rev(r: Repo, name: str) -> str | None:
+    path = r.root / ".git" / "salescli" / name
+    return marshal.loads(path.read_bytes())["rev"] if path.exists() else None
+
+
+def agree(r: Repo, resumed: bool) -> None:
+    """The cached answer (and the caches it leaves) equal a fold of everything."""
+    head = r.git("rev-parse", "HEAD").strip()
+    before = cached_rev(r, "deal-history.cache")
+    cached = load_history(r.root, r.root / ".git", kinds=("deal",))
+    fresh = load_history(r.root, r.root / ".git", kinds=("deal",), use_cache=False)
+    assert _pack(cached.timelines) == _pack(fresh.timelines)
+    assert cached.rejected == fresh.rejected
+    # a resumed fold leaves the history cache where it was; a full fold moves it on
+    assert (cached_rev(r, "deal-history.cache") == before != head) is resumed
+    assert cached_rev(r, "deal-timelines.cache") == cached_rev(r, "deal-seen.cache") == head
+    again = load_history(r.root, r.root / ".git", kinds=("deal",))  # the warm cache
+    assert _pack(again.timelines) == _pack(fresh.timelines)
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    r = make_crm(repo)
+    write_deal(r, "m1", "2026-04-01", value="1000.00", commit=False)
+    write_deal(r, "m2", "2026-04-01", value="5000.00", commit=False)
+    write_deal(r, "m3", "2026-04-01", value="2000.00", close_date="2026-04-30", commit=False)
+    commit_at(r, "2026-04-01", "three deals")
+    agree(r, resumed=False)  # the first fold
+    return r
+
+
+def on_branch(r: Repo, branch: str, deal: str, when: str, **fields: str) -> None:
+    """One commit on a new branch, then back on main."""
+    r.git("checkout", "-qb", branch)
+    edit_deal(r, deal, when, **fields)
+    r.git("checkout", "-q", "main")
+
+
+def test_each_new_commit_continues_the_fold(crm: Repo) -> None:
+    r = crm
+    edit_deal(r, "m1", "2026-04-02", stage="proposal")
+    agree(r, resumed=True)
+
+    # a hotfix branch picked onto main (its change counts once), then merged as well
+    on_branch(r, "hotfix", "m3", "2026-04-06", close_date="2026-05-31")
+    edit_deal(r, "m2", "2026-04-06", value="7000.00")
+    agree(r, resumed=True)
+    git_at(r, "2026-04-06", "cherry-pick", "hotfix", committed="2026-04-07")
+    agree(r, resumed=True)
+    # the hotfix's own commit is older than main's last ones: in git's order it sorts
+    # among them (and is the one that counts), so the history is folded again
+    git_at(r, "2026-04-08", "merge", "--no-ff", "-q", "-m", "merge hotfix", "hotfix")
+    agree(r, resumed=False)
+
+    # a merge that resolves a conflict: a value new to both parents
+    on_branch(r, "other", "m2", "2026-04-09", value="9000.00")
+    edit_deal(r, "m2", "2026-04-09", value="8000.00")
+    agree(r, resumed=True)
+    out = subprocess.run(["git", "merge", "--no-ff", "other"], cwd=r.root,
+                         capture_output=True, text=True)
+    assert out.returncode != 0, "expected a conflict"
+    r.git("checkout", "--theirs", "--", "deals/2026-04/m2.yaml")
+    edit_deal(r, "m2", None, value="8500.00")
+    commit_at(r, "2026-04-10", "merge other: m2 at 8500")
+    agree(r, resumed=False)  # a branch that began before the cached commit, again
+    edit_deal(r, "m2", "2026-04-10", close_date="2026-07-31")
+    agree(r, resumed=True)
+    # a merge of a branch that began after it: a fold that goes on
+    on_branch(r, "late", "m3", "2026-04-11", value="2100.00")
+    git_at(r, "2026-04-11", "merge", "--no-ff", "-q", "-m", "merge late", "late")
+    agree(r, resumed=True)
+
+    # an ID change renames the file; a deal deleted; a version check rejects, then fixed
+    r.run("deal", "set", "m3", "id=m3-renewal")
+    agree(r, resumed=True)
+    r.git("rm", "-q", "--", next(r.root.glob("deals/*/m1.yaml")).relative_to(r.root).as_posix())
+    commit_at(r, "2026-04-12", "m1 was a duplicate")
+    agree(r, resumed=True)
+    edit_deal(r, "m2", "2026-04-13", value="lots")
+    agree(r, resumed=True)
+    assert list(load_history(r.root, r.root / ".git", kinds=("deal",)).rejected)
+    edit_deal(r, "m2", "2026-04-14", value="8600.00")
+    agree(r, resumed=True)
+
+    # history rewritten under the caches: the commit they describe is gone
+    r.git("reset", "-q", "--hard", "HEAD~1")
+    agree(r, resumed=False)  # behind the caches: nothing to continue
+    r.git("reset", "-q", "--hard", "HEAD@{1}")
+    r.git("reset", "-q", "--hard", "HEAD~2")  # the caches' commit is on no branch now
+    edit_deal(r, "m2", "2026-04-15", value="100.00")
+    agree(r, resumed=False)
+    edit_deal(r, "m2", "2026-04-16", stage="proposal")
+    agree(r, resumed=True)
+
+
+def test_a_damaged_fold_cache_is_folded_again(crm: Repo) -> None:
+    folder = crm.root / ".git" / "salescli"
+    seen, timelines = folder / "deal-seen.cache", folder / "deal-timelines.cache"
+
+    def damage(path: Path, **changes: object) -> None:
+        data = marshal.loads(path.read_bytes())
+        path.write_bytes(marshal.dumps({**data, **changes}))
+
+    damages = [
+        lambda: seen.write_bytes(marshal.dumps({"v": 0})),
+        lambda: seen.write_bytes(b"garbage"),
+        lambda: damage(seen, seen=tuple(zip(*[("a",) * 10] * 3, strict=True))),  # 10 columns
+        lambda: damage(seen, seen=(("a", "b"), (1,), (None,), (None,), (0,))),  # uneven
+        lambda: damage(timelines, done=10**6),
+        lambda: damage(timelines, done=-1),
+    ]
+    for day, how in enumerate(damages, start=2):
+        edit_deal(crm, "m1", f"2026-04-{day:02d}", value=f"{day}.00")
+        how()
+        agree(crm, resumed=False)

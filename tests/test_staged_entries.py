@@ -1,0 +1,130 @@
+"""`check --staged` lists git's index as HEAD's files plus `git diff-index --cached`
+(HEAD's kept by commit): the same entries `git ls-files -s` gives, in every state the
+index can be in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from salescli.services.staged import staged_entries
+
+SPECS = ["salescli.yaml", "products.yaml", "pipelines", "deals", "accounts", "leads"]
+
+
+def both(root: Path, cache: Path) -> dict:
+    listed = staged_entries(root, SPECS)
+    fast = staged_entries(root, SPECS, cache)
+    assert fast == listed
+    assert staged_entries(root, SPECS, cache) == listed  # from the cache this time
+    return listed
+
+
+@pytest.fixture
+def r(filled: Repo) -> Repo:
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    filled.write("deals/2026-10/acme-crm.yaml", deal.read_text().replace("acme-erp", "acme-crm"))
+    filled.commit()
+    return filled
+
+
+def test_every_state_of_the_index(r: Repo, tmp_path: Path) -> None:
+    root, cache = r.root, tmp_path / "head-files.cache"
+    deals = sorted(root.glob("deals/*/*.yaml"))
+    assert len(deals) >= 2
+    base = both(root, cache)
+    # modified, added, deleted, an intent to add, a file turned into a link: all staged
+    deals[0].write_text(deals[0].read_text() + "# staged edit\n")
+    new = root / "deals" / deals[0].parent.name / "brand-new.yaml"
+    new.write_text(deals[0].read_text().replace(deals[0].stem, "brand-new"))
+    r.git("add", "--", str(deals[0]), str(new))
+    r.git("rm", "-q", "--cached", "--", str(deals[1]))
+    later = root / "leads" / "later.yaml"
+    later.parent.mkdir(exist_ok=True)
+    later.write_text("id: later\n")
+    r.git("add", "-N", "--", str(later))
+    account = next(root.glob("accounts/*/*.yaml"))
+    account.unlink()
+    account.symlink_to(deals[0])
+    r.git("add", "--", str(account))
+    after = both(root, cache)
+    assert after[str(account.relative_to(root))][0] == "120000"
+    assert after != base and str(deals[1].relative_to(root)) not in after
+    # an unstaged edit changes nothing
+    deals[0].write_text("not staged\n")
+    assert both(root, cache) == after
+    # committed: HEAD moved, the cache follows it
+    r.git("commit", "-qm", "staged changes")
+    assert both(root, cache) == staged_entries(root, SPECS)
+    # another index file, as `git commit -a` and partial commits give the hook
+    env = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "other-index")}
+    subprocess.run(["git", "read-tree", "HEAD~1"], cwd=root, env=env, check=True)
+    os.environ["GIT_INDEX_FILE"] = env["GIT_INDEX_FILE"]
+    try:
+        assert both(root, cache) == base
+    finally:
+        del os.environ["GIT_INDEX_FILE"]
+
+
+def test_a_damaged_cache_is_listed_again(r: Repo, tmp_path: Path) -> None:
+    cache = tmp_path / "head-files.cache"
+    expected = both(r.root, cache)
+    for junk in (b"", b"garbage", b"\x00" * 40):
+        cache.write_bytes(junk)
+        assert staged_entries(r.root, SPECS, cache) == expected
+
+
+def test_a_merge_conflict_lists_the_stages(r: Repo, tmp_path: Path) -> None:
+    root = r.root
+    deal = sorted(root.glob("deals/*/*.yaml"))[0]
+    text = deal.read_text()
+    r.git("checkout", "-qb", "other")
+    deal.write_text(text.replace("status: open", "status: open\n# other"))
+    r.git("commit", "-qam", "other")
+    r.git("checkout", "-q", "-")
+    deal.write_text(text.replace("status: open", "status: open\n# mine"))
+    r.git("commit", "-qam", "mine")
+    merged = subprocess.run(["git", "-c", "merge.salescli.driver=false", "merge", "other"],
+                            cwd=root, capture_output=True)
+    assert merged.returncode != 0
+    both(root, tmp_path / "head-files.cache")
+
+
+def test_no_commit_yet(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    (root / "deals").mkdir()
+    (root / "deals" / "x.yaml").write_text("id: x\n")
+    subprocess.run(["git", "add", "deals"], cwd=root, check=True)
+    assert list(both(root, tmp_path / "head-files.cache")) == ["deals/x.yaml"]
+
+
+def test_a_pipeline_in_a_folder_of_a_bigger_repository(tmp_path: Path) -> None:
+    """salescli.yaml in `crm/` of a monorepo: git prints paths from the top unless asked."""
+    from salescli.services.init import init_repository
+
+    top = tmp_path / "mono"
+    top.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=top, check=True)
+    (top / "README").write_text("hi\n")
+    subprocess.run(["git", "add", "README"], cwd=top, check=True)
+    subprocess.run(["git", "commit", "-qm", "root"], cwd=top, check=True)
+    init_repository(top / "crm", "default")
+    r = Repo(top / "crm")
+    r.write("deals/2026-10/x.yaml", "id: x\n")
+    r.write("deals/2026-10/y.yaml", "id: y\n")
+    r.commit()
+    cache = tmp_path / "head-files.cache"
+    base = both(r.root, cache)
+    assert "deals/2026-10/x.yaml" in base
+    r.write("deals/2026-10/x.yaml", "id: x\nstatus: maybe\n")
+    r.git("add", "deals")
+    r.git("rm", "-q", "--cached", "deals/2026-10/y.yaml")
+    after = both(r.root, cache)
+    assert after["deals/2026-10/x.yaml"] != base["deals/2026-10/x.yaml"]
+    assert "deals/2026-10/y.yaml" not in after
