@@ -20,6 +20,7 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    warn,
 )
 from salescli.services import accounts
 from salescli.services.options import Options
@@ -148,7 +149,7 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
     s, record_id = accounts.add(
         get_repo(ctx), name, account_id=account_id, business_id=business_id, domain=domain,
         industry=industry, region=region, size=size, parent=parent, owner=owner, tags=tags,
-        force=force, opts=Options(date, message, not no_commit))
+        force=force, warn=warn, opts=Options(date, message, not no_commit))
     done(s, f"Added account {record_id}")
 
 

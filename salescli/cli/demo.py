@@ -15,7 +15,7 @@ def show_reports(root: Path, end: Any = None) -> None:
     """Print the new repository's funnel and quarterly forecast, as of its last day."""
     from salescli.services import demo
 
-    funnel, forecast = demo.reports(root, end)
+    funnel, forecast = demo.reports(root, end, warn)
     echo("Funnel (deals created in the last two years)\n")
     show_report("funnel", funnel, "table")
     echo("\nForecast by quarter (open deals by expected close)\n")

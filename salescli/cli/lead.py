@@ -25,6 +25,7 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    warn,
 )
 from salescli.services import leads
 from salescli.services.options import Options
@@ -137,7 +138,7 @@ def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name
     """
     s, record_id = leads.add(
         get_repo(ctx), company, lead_id=lead_id, contact_name=contact_name, email=email,
-        phone=phone, title=title, source=source, owner=owner, force=force,
+        phone=phone, title=title, source=source, owner=owner, force=force, warn=warn,
         opts=Options(date, message, not no_commit))
     done(s, f"Added lead {record_id}")
 
@@ -261,7 +262,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
     """
     c = leads.convert(get_repo(ctx), lead_id, account_id=account_id, no_deal=no_deal,
                       title=title, value=value, close_date=close_date, stage=stage,
-                      pipeline=pipeline, opts=Options(date, message, not no_commit))
+                      pipeline=pipeline, warn=warn, opts=Options(date, message, not no_commit))
     parts = [f"account {c.account} ({c.why})"]
     if c.contact:
         parts.append(f"contact {c.contact}" + ("" if c.new_contact else " (existing)"))

@@ -16,6 +16,7 @@ from salescli.services.options import COMMIT, Options
 
 if TYPE_CHECKING:
     from salescli.services.edit import Session
+    from salescli.services.read import Warn
 
 # changed by other commands, never by `account set`
 ACCOUNT_RULED = {"id": "it is the file name",
@@ -48,16 +49,18 @@ def account_keys(model: Any) -> dict[str, str]:
     return keys
 
 
-def find_duplicate(repo: Any, draft: Any) -> str | None:
-    """`same X `v` as account ID` for the first existing account that looks like `draft`."""
-    from salescli.services.edit import load_views, probable_duplicate
+def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
+    """`same X `v` as account ID` for the first existing account that looks like `draft`
+    (`warn` names the invalid files left out)."""
+    from salescli.services.edit import probable_duplicate
+    from salescli.services.read import load_views
 
     keys = account_keys(draft)
     shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
     mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
             if what in keys}
     return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
-                                     for a in load_views(repo, "account")))
+                                     for a in load_views(repo, "account", warn)))
 
 
 def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:
@@ -80,9 +83,10 @@ def add(repo: Any, name: str, *, account_id: str | None = None,
         business_id: str | None = None, domain: str | None = None,
         industry: str | None = None, region: str | None = None, size: str | None = None,
         parent: str | None = None, owner: str | None = None, tags: tuple[str, ...] = (),
-        force: bool = False, opts: Options = COMMIT) -> tuple[Session, str]:
+        force: bool = False, warn: Warn, opts: Options = COMMIT) -> tuple[Session, str]:
     """`account add`, refusing a probable duplicate unless `force`; returns (the
-    change, the account's ID)."""
+    change, the account's ID). `warn` names the invalid files duplicates were not
+    looked for in."""
     from salescli.core.model import Account
     from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
 
@@ -99,7 +103,7 @@ def add(repo: Any, name: str, *, account_id: str | None = None,
     }
     if not force:
         refuse_duplicate(find_duplicate(repo, Account.model_validate(
-            {k: v for k, v in data.items() if v is not None})))
+            {k: v for k, v in data.items() if v is not None}), warn))
     with opts.session(repo, "account", record_id, "add", summary="add") as s:
         s.create("account", record_id, data, created)
     return s, record_id

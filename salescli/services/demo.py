@@ -1184,15 +1184,15 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
     return summary
 
 
-def reports(root: Path, end: dt.date | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def reports(root: Path, end: dt.date | None, warn: Callable[[str], None]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The new repository's funnel and quarterly forecast, as of its last day (`end`, a
-    date-time by its day; None: now). Reading its history warms the cache for the
-    user's first report."""
+    date-time by its day; None: now); `warn` says which broken pipeline was left out.
+    Reading its history warms the cache for the user's first report."""
     import time
 
     from salescli.core.dates import day_of
     from salescli.core.reports import Book, Query, forecast, funnel
-    from salescli.services.edit import note
     from salescli.store.config import config_of
     from salescli.store.history import load_history
     from salescli.store.repo import Repository
@@ -1202,6 +1202,6 @@ def reports(root: Path, end: dt.date | None = None) -> tuple[dict[str, Any], dic
     moment = time.time() if day is None else \
         dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
     timelines = load_history(root, repo.git_dir, kinds=("deal",)).timelines
-    config = config_of(repo, note)
+    config = config_of(repo, warn)
     return (funnel(Book(timelines, config, Query(as_of=moment))),
             forecast(Book(timelines, config, Query(as_of=moment, by="quarter"))))

@@ -149,34 +149,6 @@ class Session(Change):
         return Loaded(kind, record_id, path, text, model)
 
 
-def note(text: str) -> None:
-    """A line for the user on stderr (a skipped file...), never able to drive the terminal."""
-    import sys
-
-    from salescli.core.output import terminal_safe
-
-    print(terminal_safe(text), file=sys.stderr)
-
-
-def load_views(repo: Any, kind: str) -> list[Any]:
-    """Every valid record of a kind from the record index, as attribute views of its
-    JSON (text as stored): for rules that compare text, such as duplicate matching,
-    without parsing every file. In path order; invalid files are noted on stderr."""
-    import json
-    from types import SimpleNamespace
-
-    from salescli.store.index import Index
-
-    with Index.open(repo, (kind,), use_cache=True) as index:
-        bad = index.invalid(kind)
-        if bad:
-            note(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
-                 "run `salescli check` for details")
-        found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
-                            (kind,))
-    return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
-
-
 # the field that names a record of each kind, in the user's words
 NAME_FIELDS = {"account": "name", "lead": "company", "deal": "title", "contact": "name"}
 

@@ -20,6 +20,7 @@ from salescli.services.options import COMMIT, Options
 
 if TYPE_CHECKING:
     from salescli.services.edit import Session
+    from salescli.services.read import Warn
 
 LEAD_RULED = {"id": "it is the file name",
               "status": "use `salescli lead contact`, `lead qualify`, `lead disqualify` or "
@@ -37,16 +38,16 @@ def get(repo: Any, lead_id: str) -> Any:
 # ------------------------------------------------------------------ duplicates
 
 
-def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
+def _people(repo: Any, warn: Warn) -> list[tuple[str, dict[str, str]]]:
     """(who, {e-mail, phone}) of every lead and account contact, normalised."""
     from salescli.services.check import duplicate_keys
-    from salescli.services.edit import load_views
+    from salescli.services.read import load_views
 
     out = []
-    for x in load_views(repo, "lead"):
+    for x in load_views(repo, "lead", warn):
         out.append((f"lead {x.id}", {what: value for what, value, _ in duplicate_keys("lead", x)
                                      if what in ("e-mail", "phone")}))
-    for a in load_views(repo, "account"):
+    for a in load_views(repo, "account", warn):
         people: dict[int, dict[str, str]] = {}
         for what, value, loc in duplicate_keys("account", a):
             if what in ("e-mail", "phone"):
@@ -56,9 +57,10 @@ def _people(repo: Any) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def find_duplicate(repo: Any, draft: Any) -> str | None:
+def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     """`same X `v` as WHO` for the first lead with this lead's company (ignoring case and
-    accents), or lead or contact with its e-mail or phone."""
+    accents), or lead or contact with its e-mail or phone (`warn` names the invalid
+    files left out)."""
     from salescli.core.ids import slugify
     from salescli.services.check import duplicate_keys
     from salescli.services.edit import name_twins, probable_duplicate
@@ -71,7 +73,7 @@ def find_duplicate(repo: Any, draft: Any) -> str | None:
     others = [(f"lead {x.id}", {"company": slugify(x.company)})
               for x in name_twins(repo, "lead", draft.company)]
     if len(mine) > 1:  # an e-mail or phone to look for: every lead's and contact's
-        others += _people(repo)
+        others += _people(repo, warn)
     return probable_duplicate(mine, others)
 
 
@@ -81,9 +83,9 @@ def find_duplicate(repo: Any, draft: Any) -> str | None:
 def add(repo: Any, company: str, *, lead_id: str | None = None,
         contact_name: str | None = None, email: str | None = None, phone: str | None = None,
         title: str | None = None, source: str | None = None, owner: str | None = None,
-        force: bool = False, opts: Options = COMMIT) -> tuple[Session, str]:
+        force: bool = False, warn: Warn, opts: Options = COMMIT) -> tuple[Session, str]:
     """`lead add`, refusing a probable duplicate unless `force`; returns (the change,
-    the lead's ID)."""
+    the lead's ID). `warn` names the invalid files duplicates were not looked for in."""
     from salescli.core.model import Lead
     from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
 
@@ -100,7 +102,7 @@ def add(repo: Any, company: str, *, lead_id: str | None = None,
     }
     if not force:
         refuse_duplicate(find_duplicate(repo, Lead.model_validate(
-            {k: v for k, v in data.items() if v is not None})))
+            {k: v for k, v in data.items() if v is not None}), warn))
     with opts.session(repo, "lead", record_id, "add",
                       summary="add" + (f" from {data['source']}" if data["source"] else "")) as s:
         s.create("lead", record_id, data, created)
@@ -283,21 +285,16 @@ class Converted:
 def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: bool = False,
             title: str | None = None, value: Decimal | None = None,
             close_date: dt.date | None = None, stage: str | None = None,
-            pipeline: str | None = None, opts: Options = COMMIT) -> Converted:
+            pipeline: str | None = None, warn: Warn, opts: Options = COMMIT) -> Converted:
     """`lead convert`: the lead qualified into an account (named, matched or new), its
     contact (unless the account has them) and a deal in the pipeline's first stage,
-    checked against what that stage requires, in one commit."""
+    checked against what that stage requires, in one commit. `warn` names the invalid
+    account files not matched against."""
     from salescli.core.dates import day_of
     from salescli.core.ids import check_id, slugify, unique_id
     from salescli.services.check import FREE_MAIL
-    from salescli.services.edit import (
-        add_contact,
-        default_owner,
-        load_views,
-        new_id,
-        sets,
-        today,
-    )
+    from salescli.services.edit import add_contact, default_owner, new_id, sets, today
+    from salescli.services.read import load_views
 
     deal_options = [name for name, given in (("--title", title), ("--value", value),
                                              ("--close-date", close_date), ("--stage", stage),
@@ -325,7 +322,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         if account_id:
             existing, why = s.load("account", account_id), "existing"
         else:
-            match = _matching_account(load_views(repo, "account"), x)
+            match = _matching_account(load_views(repo, "account", warn), x)
             if match:
                 existing = s.load("account", match[0].id)
                 why = f"existing, {match[1]}"
