@@ -1186,22 +1186,16 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
 
 def reports(root: Path, end: dt.date | None, warn: Callable[[str], None]
             ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The new repository's funnel and quarterly forecast, as of its last day (`end`, a
-    date-time by its day; None: now); `warn` says which broken pipeline was left out.
-    Reading its history warms the cache for the user's first report."""
-    import time
-
+    """The new repository's funnel and quarterly forecast, as `salescli report` gives
+    them as of its last day (`end`, a date-time by its day; None: now); `warn` says
+    what was left out. Reading its history warms the cache for the user's first report."""
     from salescli.core.dates import day_of
-    from salescli.core.reports import Book, Query, forecast, funnel
-    from salescli.store.config import config_of
-    from salescli.store.history import load_history
+    from salescli.services.reports import report
     from salescli.store.repo import Repository
 
     repo = Repository(root)
     day = day_of(end)
-    moment = time.time() if day is None else \
-        dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
-    timelines = load_history(root, repo.git_dir, kinds=("deal",)).timelines
-    config = config_of(repo, warn)
-    return (funnel(Book(timelines, config, Query(as_of=moment))),
-            forecast(Book(timelines, config, Query(as_of=moment, by="quarter"))))
+    window = {"as_of": day and day.isoformat(), "since": None, "until": None,
+              "pipeline": None, "owner": None, "source": None, "no_cache": False}
+    return (report(repo, "funnel", window, warn),
+            report(repo, "forecast", window, warn, by="quarter"))
