@@ -177,14 +177,6 @@ def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
     return target
 
 
-def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str | None,
-            message: str | None, no_commit: bool, summary: str = "") -> Any:
-    from salescli.services.edit import Session
-
-    return Session(get_repo(ctx), kind, record_id, event, summary=summary, date=date,
-                   message=message, commit=not no_commit)
-
-
 def done(change: Any, what: str) -> None:
     """Tell the user what was recorded, and where, like git does after a commit."""
     if change.sha:
@@ -237,20 +229,6 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
     with records_index(repo, (kind,), no_cache) as index:
         return index.query(sql, values)
-
-
-def load_views(repo: Any, kind: str) -> list[Any]:
-    """Every valid record of a kind from the record index, as attribute views of its
-    JSON (text as stored; numbers and dates as JSON has them): for rules that compare
-    text, such as duplicate matching, without parsing every file. In path order,
-    invalid files noted on stderr."""
-    import json
-    from types import SimpleNamespace
-
-    with records_index(repo, (kind,)) as index:
-        found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
-                            (kind,))
-    return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
 
 
 def load_matching(repo: Any, kind: str, where: str = "1", params: tuple = ()) -> list[Any]:
