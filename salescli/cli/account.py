@@ -6,6 +6,7 @@ import click
 
 from salescli.cli.common import (
     NO_CACHE,
+    LazyRepository,
     change_options,
     complete_choices,
     complete_ids,
@@ -147,7 +148,7 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
       salescli account add "Acme Logistics" --parent acme-oy --tag wholesale --tag logistics
     """
     s, record_id = accounts.add(
-        get_repo(ctx), name, account_id=account_id, business_id=business_id, domain=domain,
+        LazyRepository(ctx), name, account_id=account_id, business_id=business_id, domain=domain,
         industry=industry, region=region, size=size, parent=parent, owner=owner, tags=tags,
         force=force, warn=warn, opts=Options(date, message, not no_commit))
     done(s, f"Added account {record_id}")
@@ -171,7 +172,7 @@ def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...
       salescli account set acme-oy tags=wholesale,key-account parent=acme-group
       salescli account set acme-oy size=        # empty: no value
     """
-    s, summary = accounts.set_fields(get_repo(ctx), account_id, assignments,
+    s, summary = accounts.set_fields(LazyRepository(ctx), account_id, assignments,
                                      Options(date, message, not no_commit))
     done(s, f"Updated account {account_id}: {summary}")
 
@@ -221,7 +222,7 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
       salescli contact add acme-oy "Liisa Koski" --title CTO --reports-to matti-virtanen
     """
     s, cid = accounts.contact_add(
-        get_repo(ctx), account_id, name, contact_id=contact_id, email=email, phone=phone,
+        LazyRepository(ctx), account_id, name, contact_id=contact_id, email=email, phone=phone,
         title=title, linkedin=linkedin, role=role, influence=influence, reports_to=reports_to,
         opts=Options(date, message, not no_commit))
     done(s, f"Account {account_id}: added contact {cid}")
@@ -243,6 +244,6 @@ def contact_set(ctx: click.Context, account_id: str, contact_id: str,
       salescli contact set acme-oy matti-virtanen title=CFO role=decision-maker
       salescli contact set acme-oy liisa-koski reports_to=matti-virtanen phone=
     """
-    s, summary = accounts.contact_set(get_repo(ctx), account_id, contact_id, assignments,
+    s, summary = accounts.contact_set(LazyRepository(ctx), account_id, contact_id, assignments,
                                       Options(date, message, not no_commit))
     done(s, f"Account {account_id}: contact {contact_id}: {summary}")

@@ -361,3 +361,21 @@ def show_report(name: str, payload: dict[str, Any], fmt: str) -> None:
     if fmt in ("table", "markdown"):
         echo("")
         echo(totals_text(payload["totals"]))
+
+
+class LazyRepository:
+    """The repository of the command, found when a service first uses it.
+
+    A write service checks its arguments before it opens the repository; given this,
+    a bad argument outside any repository is still reported as the argument's error
+    (exit 2), not as "not a salescli repository".
+    """
+
+    def __init__(self, ctx: click.Context):
+        self._ctx = ctx
+        self._repo: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._repo is None:
+            self._repo = get_repo(self._ctx)
+        return getattr(self._repo, name)

@@ -13,6 +13,7 @@ from salescli.cli.common import (
     NO_CACHE,
     PIPELINE,
     STAGE,
+    LazyRepository,
     change_options,
     complete_choices,
     complete_ids,
@@ -184,7 +185,7 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
       salescli deal add "Pilot" --account beta-ltd --id beta-pilot --source referral
     """
     s, record_id, target = deals.add(
-        get_repo(ctx), title, account_id, value=value, close_date=close_date, deal_id=deal_id,
+        LazyRepository(ctx), title, account_id, value=value, close_date=close_date, deal_id=deal_id,
         pipeline=pipeline, stage=stage, source=source, owner=owner, currency=currency,
         force=force, opts=Options(date, message, not no_commit))
     done(s, f"Added deal {record_id} in {target}")
@@ -205,14 +206,15 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
       salescli deal set acme-erp next_step.action="Send quote" next_step.due=2026-12-01
       salescli deal set acme-erp probability=        # empty: back to the stage's
     """
-    s, summary = deals.set_fields(get_repo(ctx), deal_id, assignments,
+    s, summary = deals.set_fields(LazyRepository(ctx), deal_id, assignments,
                                   Options(date, message, not no_commit))
     done(s, f"Updated deal {deal_id}: {summary}")
 
 
 def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | None,
           date: str | None, message: str | None, no_commit: bool) -> None:
-    s = deals.move(get_repo(ctx), deal_id, target, reason, Options(date, message, not no_commit))
+    s = deals.move(LazyRepository(ctx), deal_id, target, reason,
+                   Options(date, message, not no_commit))
     done(s, f"Moved deal {deal_id}: {s.summary}")
 
 
@@ -272,7 +274,7 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
     Example:
       salescli deal win acme-erp --date 2026-12-15
     """
-    s = deals.win(get_repo(ctx), deal_id, Options(date, message, not no_commit))
+    s = deals.win(LazyRepository(ctx), deal_id, Options(date, message, not no_commit))
     done(s, f"Won deal {deal_id}")
 
 
@@ -295,7 +297,7 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
       salescli deal lose acme-erp --reason budget --note "Frozen until Q3" --revisit 2027-09-01
       salescli deal lose acme-erp --reason competitor
     """
-    s = deals.lose(get_repo(ctx), deal_id, reason, note, revisit,
+    s = deals.lose(LazyRepository(ctx), deal_id, reason, note, revisit,
                    Options(date, message, not no_commit))
     done(s, f"Lost deal {deal_id} ({reason})")
 
@@ -319,7 +321,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
     Example:
       salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal
     """
-    s, target = deals.reopen(get_repo(ctx), deal_id, reason, stage,
+    s, target = deals.reopen(LazyRepository(ctx), deal_id, reason, stage,
                              Options(date, message, not no_commit))
     done(s, f"Reopened deal {deal_id} into {target}")
 
@@ -344,7 +346,7 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
       salescli deal stakeholder acme-erp matti-virtanen --role economic-buyer
       salescli deal stakeholder acme-erp liisa-k --remove
     """
-    s = deals.stakeholder(get_repo(ctx), deal_id, contact_id, role, remove,
+    s = deals.stakeholder(LazyRepository(ctx), deal_id, contact_id, role, remove,
                           Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: {s.summary}")
 
@@ -391,7 +393,7 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
           --unit h --unit-price 120 --tax-rate 25.5
     """
     s = deals.item_add(
-        get_repo(ctx), deal_id, product, name=name, quantity=quantity, unit=unit,
+        LazyRepository(ctx), deal_id, product, name=name, quantity=quantity, unit=unit,
         unit_price=unit_price, discount=discount, billing=billing, cycles=cycles,
         tax_rate=tax_rate, approved_by=approved_by, opts=Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: added {s.summary}")
@@ -410,7 +412,8 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
     Example:
       salescli deal item remove acme-erp 2
     """
-    s = deals.item_remove(get_repo(ctx), deal_id, which, Options(date, message, not no_commit))
+    s = deals.item_remove(LazyRepository(ctx), deal_id, which,
+                          Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: {s.summary}")
 
 

@@ -11,6 +11,7 @@ from salescli.cli.common import (
     MONEY,
     NO_CACHE,
     PIPELINE,
+    LazyRepository,
     change_options,
     complete_choices,
     complete_ids,
@@ -137,7 +138,7 @@ def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name
       salescli lead add "Gamma Oy" --phone "+358 40 765 4321" --source event --date 2026-11-03
     """
     s, record_id = leads.add(
-        get_repo(ctx), company, lead_id=lead_id, contact_name=contact_name, email=email,
+        LazyRepository(ctx), company, lead_id=lead_id, contact_name=contact_name, email=email,
         phone=phone, title=title, source=source, owner=owner, force=force, warn=warn,
         opts=Options(date, message, not no_commit))
     done(s, f"Added lead {record_id}")
@@ -159,7 +160,7 @@ def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], dat
       salescli lead set beta-ltd source=referral owner=ville
       salescli lead set beta-ltd contact.email=sara.beta@beta.example contact.title=COO
     """
-    s, summary = leads.set_fields(get_repo(ctx), lead_id, assignments,
+    s, summary = leads.set_fields(LazyRepository(ctx), lead_id, assignments,
                                   Options(date, message, not no_commit))
     done(s, f"Updated lead {lead_id}: {summary}")
 
@@ -179,7 +180,7 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
     Example:
       salescli lead contact beta-ltd --date 2026-11-02
     """
-    s = leads.contact(get_repo(ctx), lead_id, Options(date, message, not no_commit))
+    s = leads.contact(LazyRepository(ctx), lead_id, Options(date, message, not no_commit))
     done(s, f"Lead {lead_id}: contacted")
 
 
@@ -195,7 +196,7 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
     Example:
       salescli lead qualify beta-ltd
     """
-    s = leads.qualify(get_repo(ctx), lead_id, Options(date, message, not no_commit))
+    s = leads.qualify(LazyRepository(ctx), lead_id, Options(date, message, not no_commit))
     done(s, f"Lead {lead_id}: qualified")
     echo(f"Next: salescli lead convert {lead_id} --value AMOUNT --close-date DATE "
          "(or --no-deal for the account only)")
@@ -218,7 +219,7 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
       salescli lead disqualify gamma-oy --reason not-icp
       salescli lead disqualify gamma-oy --reason budget-or-tech --note "On-prem only until 2028"
     """
-    s = leads.disqualify(get_repo(ctx), lead_id, reason, note,
+    s = leads.disqualify(LazyRepository(ctx), lead_id, reason, note,
                          Options(date, message, not no_commit))
     done(s, f"Lead {lead_id}: disqualified ({reason})")
 
@@ -260,7 +261,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
           --close-date 2027-01-15
       salescli lead convert gamma-oy --no-deal
     """
-    c = leads.convert(get_repo(ctx), lead_id, account_id=account_id, no_deal=no_deal,
+    c = leads.convert(LazyRepository(ctx), lead_id, account_id=account_id, no_deal=no_deal,
                       title=title, value=value, close_date=close_date, stage=stage,
                       pipeline=pipeline, warn=warn, opts=Options(date, message, not no_commit))
     parts = [f"account {c.account} ({c.why})"]
