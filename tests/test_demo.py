@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from conftest import Repo, git
 
 from salescli.cli import cli
-from salescli.services.demo import Demo, build_demo, scalar
+from salescli.services.demo import Demo, build_demo
 from salescli.services.edit import FLOW_KEYS
-from salescli.store.yamlio import RoundTrip, dump_new, load_fast
+from salescli.store.yamlio import RoundTrip, dump_new, load_fast, scalar
 
 END = dt.date(2026, 11, 30)
 

@@ -22,7 +22,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "salescli"
 ORDER = ("core", "store", "services", "cli")
 SIDE_EFFECTS = ("subprocess", "sqlite3", "click", "shutil", "tempfile", "os", "io")
 # the command modules that only parse, call a service, render and exit
-THIN_CLI = ("activity", "report", "review", "documents", "export", "sql", "setup", "hooks")
+THIN_CLI = ("activity", "report", "review", "documents", "export", "sql", "setup", "hooks",
+            "deal", "lead", "account", "imports", "demo")
 
 
 def imports(path: Path) -> set[str]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from salescli.cli.common import (
     NO_CACHE,
+    LazyRepository,
     change_options,
     complete_choices,
     complete_ids,
@@ -16,25 +15,22 @@ from salescli.cli.common import (
     format_option,
     get_repo,
     listing,
-    load_views,
+    make_edit_command,
     payload,
     record_json,
-    session,
+    render,
+    render_fields,
+    show_activities,
+    warn,
 )
-from salescli.cli.deal import show_activities
-from salescli.core.errors import RecordNotFound, SalescliError
-from salescli.core.output import render, render_fields
+from salescli.services import accounts
+from salescli.services.options import Options
 
 # salescli.core.model.ROLES, spelled out so `--help` does not import pydantic (a test keeps
 # the two equal)
 ROLE_CHOICES = ("economic-buyer", "decision-maker", "technical-evaluator", "champion",
                 "end-user", "approver", "influencer", "other")
 INFLUENCE = ("high", "medium", "low")
-# changed by other commands, never by `account set`
-ACCOUNT_RULED = {"id": "it is the file name",
-                 "contacts": "use `salescli contact add` or `salescli contact set`",
-                 "activities": "use `salescli log`"}
-CONTACT_RULED = {"id": "it is how deals and other contacts refer to the contact"}
 
 ACCOUNT_ID = click.argument("account_id", metavar="ACCOUNT",
                             shell_complete=complete_ids("account"))
@@ -43,8 +39,7 @@ ACCOUNT_ID = click.argument("account_id", metavar="ACCOUNT",
 def complete_contacts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """Contact IDs of the account named earlier on the command line."""
     try:
-        account = get_repo(ctx).load("account", ctx.params["account_id"])
-        return [c.id for c in account.contacts if c.id.startswith(incomplete)]
+        return accounts.contact_ids(get_repo(ctx), ctx.params["account_id"], incomplete)
     except Exception:  # completion must never print a traceback into the shell
         return []
 
@@ -104,8 +99,7 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
     Example:
       salescli account show acme-oy
     """
-    repo = get_repo(ctx)
-    a = repo.load("account", account_id)
+    a = accounts.get(get_repo(ctx), account_id)
     if fmt == "json":
         echo(render([], (), "json", payload=record_json(a)))
         return
@@ -120,29 +114,6 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
                 for c in a.contacts]
         echo(render(rows, ("id", "name", "title", "role", "influence", "email", "phone"), fmt))
     show_activities(a.activities, fmt)
-
-
-def account_keys(model: Any) -> dict[str, str]:
-    """What identifies an account for duplicate detection, normalised as `check` does."""
-    from salescli.core.ids import slugify
-    from salescli.services.check import duplicate_keys
-
-    keys = {what: value for what, value, loc in duplicate_keys("account", model)
-            if what in ("business_id", "domain")}
-    keys["name"] = slugify(model.name)
-    return keys
-
-
-def find_duplicate(repo: Any, draft: Any) -> str | None:
-    """`same X `v` as account ID` for the first existing account that looks like `draft`."""
-    from salescli.services.edit import probable_duplicate
-
-    keys = account_keys(draft)
-    shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
-    mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
-            if what in keys}
-    return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
-                                     for a in load_views(repo, "account")))
 
 
 @account.command("add")
@@ -176,41 +147,11 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
       salescli account add "Acme Oy" --business-id 1234567-8 --domain acme.fi --owner anna
       salescli account add "Acme Logistics" --parent acme-oy --tag wholesale --tag logistics
     """
-    from salescli.core.model import Account
-    from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
-
-    repo = get_repo(ctx)
-    settings = repo.settings
-    record_id = new_id(repo, "account", name, account_id)
-    if parent:
-        repo.find("account", parent)
-    created = today(date)
-    data = {
-        "id": record_id, "name": name, "business_id": business_id, "domain": domain,
-        "industry": industry, "region": region, "size": size, "parent": parent,
-        "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
-        "created": created, "tags": list(tags) or None,
-    }
-    if not force:
-        refuse_duplicate(find_duplicate(repo, Account.model_validate(
-            {k: v for k, v in data.items() if v is not None})))
-    with session(ctx, "account", record_id, "add", date, message, no_commit,
-                 summary="add") as s:
-        s.create("account", record_id, data, created)
+    s, record_id = accounts.add(
+        LazyRepository(ctx), name, account_id=account_id, business_id=business_id, domain=domain,
+        industry=industry, region=region, size=size, parent=parent, owner=owner, tags=tags,
+        force=force, warn=warn, opts=Options(date, message, not no_commit))
     done(s, f"Added account {record_id}")
-
-
-def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:
-    """The chain `account -> parent -> ... -> account` that setting `parent` would close."""
-    chain = [account_id]
-    node: str | None = parent
-    while node is not None and node not in chain:
-        chain.append(node)
-        try:
-            node = repo.load("account", node).parent
-        except SalescliError:
-            return None  # an unknown parent is `check`'s error, reported on save
-    return [*chain, node] if node == account_id else None
 
 
 @account.command("set")
@@ -231,36 +172,12 @@ def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...
       salescli account set acme-oy tags=wholesale,key-account parent=acme-group
       salescli account set acme-oy size=        # empty: no value
     """
-    from salescli.core.model import Account
-    from salescli.services.edit import assignments_for, check_listed, describe
-    from salescli.store.yamlio import inline, split_tags
-
-    changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED)
-    summary, subject = describe(changes)
-    if "tags" in changes:
-        changes["tags"] = inline(split_tags(changes["tags"]))
-    with session(ctx, "account", account_id, "set", date, message, no_commit,
-                 summary=f"set {subject}") as s:
-        check_listed(changes, s.repo.settings)
-        record = s.load("account", account_id)
-        parent = changes.get("parent")
-        if isinstance(parent, str):
-            s.repo.find("account", parent)
-            cycle = _parent_cycle(s.repo, account_id, parent)
-            if cycle:
-                raise SalescliError(f"cannot make {parent} the parent of {account_id}: "
-                                    "the hierarchy would have a cycle: " + " -> ".join(cycle))
-        s.set(record, changes)
+    s, summary = accounts.set_fields(LazyRepository(ctx), account_id, assignments,
+                                     Options(date, message, not no_commit))
     done(s, f"Updated account {account_id}: {summary}")
 
 
-def _register_edit() -> None:
-    from salescli.cli.editor import make_edit_command
-
-    account.add_command(make_edit_command("account"))
-
-
-_register_edit()
+account.add_command(make_edit_command("account"))
 
 
 # ------------------------------------------------------------------------ contacts
@@ -304,31 +221,10 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
           --role economic-buyer --influence high
       salescli contact add acme-oy "Liisa Koski" --title CTO --reports-to matti-virtanen
     """
-    from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.core.model import Contact
-    from salescli.services.edit import add_contact, check_name, field_names
-
-    check_name("contact", name)
-    if contact_id:
-        check_id(contact_id, "contact")
-    if reports_to:
-        check_id(reports_to, "contact")
-    with session(ctx, "account", account_id, "contact", date, message, no_commit) as s:
-        record = s.load("account", account_id)
-        taken = [c.id for c in record.model.contacts]
-        if contact_id in taken:
-            raise SalescliError(f"account {account_id} already has a contact `{contact_id}`; "
-                                "choose another --id")
-        if reports_to and reports_to not in taken:
-            raise SalescliError(f"cannot add {name}: --reports-to `{reports_to}` is not a "
-                                f"contact of account {account_id}")
-        cid = contact_id or unique_id(slugify(name), taken)
-        values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
-                  "linkedin": linkedin, "role": role, "influence": influence,
-                  "reports_to": reports_to}
-        person = {k: values[k] for k in field_names(Contact) if values.get(k) is not None}
-        s.summary = f"add contact {cid}"
-        s.update(record, lambda data: add_contact(data, person))
+    s, cid = accounts.contact_add(
+        LazyRepository(ctx), account_id, name, contact_id=contact_id, email=email, phone=phone,
+        title=title, linkedin=linkedin, role=role, influence=influence, reports_to=reports_to,
+        opts=Options(date, message, not no_commit))
     done(s, f"Account {account_id}: added contact {cid}")
 
 
@@ -348,31 +244,6 @@ def contact_set(ctx: click.Context, account_id: str, contact_id: str,
       salescli contact set acme-oy matti-virtanen title=CFO role=decision-maker
       salescli contact set acme-oy liisa-koski reports_to=matti-virtanen phone=
     """
-    from salescli.core.ids import check_id
-    from salescli.core.model import Contact
-    from salescli.services.edit import assignments_for, describe, field_names
-    from salescli.store.yamlio import apply_sets, keep_tail
-
-    check_id(contact_id, "contact")
-    changes = assignments_for(assignments, "a contact", Contact, CONTACT_RULED)
-    summary, subject = describe(changes)
-    with session(ctx, "account", account_id, "contact", date, message, no_commit,
-                 summary=f"contact {contact_id}: set {subject}") as s:
-        record = s.load("account", account_id)
-        ids = [c.id for c in record.model.contacts]
-        if contact_id not in ids:
-            raise RecordNotFound(f"no contact `{contact_id}` in account {account_id}; see "
-                                 f"`salescli account show {account_id}`")
-        boss = changes.get("reports_to")
-        if boss is not None and (boss == contact_id or boss not in ids):
-            raise SalescliError(f"cannot set reports_to of {contact_id}: `{boss}` is not "
-                                f"another contact of account {account_id}")
-        index = ids.index(contact_id)
-        order = field_names(Contact)
-
-        def change(data: Any) -> None:
-            person = data["contacts"][index]
-            keep_tail(person, lambda: apply_sets(person, changes, order))
-
-        s.update(record, change)
+    s, summary = accounts.contact_set(LazyRepository(ctx), account_id, contact_id, assignments,
+                                      Options(date, message, not no_commit))
     done(s, f"Account {account_id}: contact {contact_id}: {summary}")

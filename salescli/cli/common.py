@@ -177,14 +177,6 @@ def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
     return target
 
 
-def session(ctx: click.Context, kind: str, record_id: str, event: str, date: str | None,
-            message: str | None, no_commit: bool, summary: str = "") -> Any:
-    from salescli.services.edit import Session
-
-    return Session(get_repo(ctx), kind, record_id, event, summary=summary, date=date,
-                   message=message, commit=not no_commit)
-
-
 def done(change: Any, what: str) -> None:
     """Tell the user what was recorded, and where, like git does after a commit."""
     if change.sha:
@@ -239,20 +231,6 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
         return index.query(sql, values)
 
 
-def load_views(repo: Any, kind: str) -> list[Any]:
-    """Every valid record of a kind from the record index, as attribute views of its
-    JSON (text as stored; numbers and dates as JSON has them): for rules that compare
-    text, such as duplicate matching, without parsing every file. In path order,
-    invalid files noted on stderr."""
-    import json
-    from types import SimpleNamespace
-
-    with records_index(repo, (kind,)) as index:
-        found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
-                            (kind,))
-    return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
-
-
 def load_matching(repo: Any, kind: str, where: str = "1", params: tuple = ()) -> list[Any]:
     """The valid records of `kind` whose index row matches `where`, invalid files noted
     on stderr (`salescli.services.read.load_matching`)."""
@@ -290,3 +268,114 @@ def complete_choices(attr: str) -> Callable:
             return []
 
     return complete
+
+
+# --- write side ---
+
+
+def show_activities(activities: list, fmt: str, last: int = 5) -> None:
+    """The latest activities under a record's `show`."""
+    if not activities:
+        return
+    echo(f"\nLatest activities ({min(last, len(activities))} of {len(activities)})")
+    rows = [{"date": x.date, "type": x.type, "summary": x.summary, "outcome": x.outcome}
+            for x in activities[-last:]]
+    echo(render(rows, ("date", "type", "summary", "outcome"), fmt))
+
+
+def run_editor(path: str) -> None:
+    """$VISUAL or $EDITOR on `path`, waiting for it to close."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise SalescliError("set $VISUAL or $EDITOR to the editor to use (e.g. export EDITOR=vim)")
+    click.edit(filename=path, editor=editor)
+
+
+def make_edit_command(kind: str) -> click.Command:
+    """`salescli KIND edit ID`: $VISUAL/$EDITOR with validation, like `crontab -e`."""
+
+    @click.command("edit")
+    @click.argument("record_id", metavar=kind.upper(), shell_complete=complete_ids(kind))
+    @change_options
+    @click.pass_context
+    def edit(ctx: click.Context, record_id: str, date: str | None, message: str | None,
+             no_commit: bool) -> None:
+        from salescli.services.edit import edit_in_editor
+        from salescli.services.options import Options
+
+        s, rel, changed = edit_in_editor(get_repo(ctx), kind, record_id, run_editor,
+                                         Options(date, message, not no_commit))
+        if changed:
+            done(s, f"Saved {rel}")
+        else:
+            echo(f"{rel}: no changes")
+
+    edit.help = f"""Edit a {kind} in $VISUAL or $EDITOR, validated before it is committed.
+
+    When the saved file has errors, the editor opens again with them as comments at
+    the top; save a fix, or empty the file (or quit without saving) to abort.
+    Nothing invalid is ever written.
+
+    \b
+    Example:
+      EDITOR=nano salescli {kind} edit ID
+    """
+    return edit
+
+
+# a report's columns, by report (SPEC §7)
+REPORT_COLUMNS = {
+    "funnel": ("stage", "reached", "conversion", "lost_here", "open_here", "median_days"),
+    "forecast": ("period", "category", "currency", "count", "value", "weighted"),
+    "cycle": ("group", "count", "median_days", "mean_days", "p75_days"),
+    "lost": ("reason", "stage", "currency", "count", "value", "share"),
+    "slips": ("deal", "slips", "close_date"),
+    "activity": ("period", "type", "owner", "count"),
+    "sources": ("source", "leads", "contacted", "qualified", "disqualified", "deals", "won",
+                "won_value", "currency", "qualify_rate", "win_rate",
+                "median_first_contact_hours"),
+    "velocity": ("currency", "open_deals", "win_rate", "avg_won_value", "median_cycle_days",
+                 "velocity"),
+    "changes": ("change", "currency", "count", "value", "deals"),
+}
+
+
+def totals_text(totals: dict[str, Any], prefix: str = "") -> str:
+    """A report's totals on one line: `key: value` pairs, nested keys prefixed."""
+    from decimal import Decimal
+
+    parts = []
+    for key, value in totals.items():
+        if isinstance(value, dict):
+            inner = totals_text(value, f"{prefix}{key} ")
+            parts.append(inner or f"{prefix}{key}: -")
+        else:
+            value = format(value, "f") if isinstance(value, Decimal) else to_jsonable(value)
+            parts.append(f"{prefix}{key}: {'-' if value is None else value}")
+    return "  ".join(parts)
+
+
+def show_report(name: str, payload: dict[str, Any], fmt: str) -> None:
+    """A report's rows, then (for people) its totals."""
+    echo(render(payload["rows"], REPORT_COLUMNS[name], fmt, payload))
+    if fmt in ("table", "markdown"):
+        echo("")
+        echo(totals_text(payload["totals"]))
+
+
+class LazyRepository:
+    """The repository of the command, found when a service first uses it.
+
+    A write service checks its arguments before it opens the repository; given this,
+    a bad argument outside any repository is still reported as the argument's error
+    (exit 2), not as "not a salescli repository".
+    """
+
+    def __init__(self, ctx: click.Context):
+        self._ctx = ctx
+        self._repo: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._repo is None:
+            self._repo = get_repo(self._ctx)
+        return getattr(self._repo, name)

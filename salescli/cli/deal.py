@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
-from typing import Any
 
 import click
 
@@ -15,6 +13,7 @@ from salescli.cli.common import (
     NO_CACHE,
     PIPELINE,
     STAGE,
+    LazyRepository,
     change_options,
     complete_choices,
     complete_ids,
@@ -23,49 +22,20 @@ from salescli.cli.common import (
     format_option,
     get_repo,
     listing,
+    make_edit_command,
     money_column,
     payload,
-    session,
+    render,
+    render_fields,
+    show_activities,
 )
-from salescli.core.errors import RecordNotFound, SalescliError, UsageError
-from salescli.core.output import render, render_fields
-
-MONEY_FIELDS = ("value", "unit_price")
-# changed only by the commands that apply the pipeline's rules
-RULED_FIELDS = {"id": "it is the file name", "stage": "use `deal advance` or `deal move`",
-                "status": "use `deal win`, `deal lose` or `deal reopen`",
-                "won_date": "use `deal win --date`", "lost_date": "use `deal lose --date`"}
-
-
-def refuse(problems: list[str], what: str) -> None:
-    if problems:
-        raise SalescliError(f"cannot {what}: " + "; ".join(problems))
-
-
-def known_stage(pipe: Any, target: str, what: str) -> Any:
-    """The stage `target` of the pipeline; a stage it does not have is a usage error."""
-    from salescli.core.rules import unknown_stage
-
-    problem = unknown_stage(pipe, target)
-    if problem:
-        raise UsageError(f"cannot {what}: {problem}")
-    return next(s for s in pipe.stages if s.id == target)
-
-
-def _roles(repo: Any, deal: Any) -> dict[str, str | None]:
-    account = repo.load("account", deal.account)
-    return {c.id: c.role for c in account.contacts}
-
-
-def _pipeline(repo: Any, deal: Any) -> Any:
-    return repo.pipeline(deal.pipeline or repo.settings.default_pipeline)
+from salescli.services import deals
+from salescli.services.options import Options
 
 
 def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     try:
-        repo = get_repo(ctx)
-        return [s.id for path in repo.pipeline_paths()
-                for s in repo.pipeline(path.stem).stages if s.id.startswith(incomplete)]
+        return deals.stage_names(get_repo(ctx), incomplete)
     except Exception:  # completion must never print a traceback into the shell
         return []
 
@@ -86,14 +56,6 @@ def deal() -> None:
 
 
 # ------------------------------------------------------------------- views
-
-
-def _deal_row(d: Any, products: Any, currency: str) -> dict:
-    from salescli.core.money import deal_value
-
-    return {"id": d.id, "title": d.title, "account": d.account, "stage": d.stage,
-            "status": d.status, "value": deal_value(d, products),
-            "currency": d.currency or currency, "close_date": d.close_date, "owner": d.owner}
 
 
 @deal.command("list")
@@ -138,54 +100,6 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
     echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
 
 
-def show_activities(activities: list, fmt: str, last: int = 5) -> None:
-    if not activities:
-        return
-    echo(f"\nLatest activities ({min(last, len(activities))} of {len(activities)})")
-    rows = [{"date": x.date, "type": x.type, "summary": x.summary, "outcome": x.outcome}
-            for x in activities[-last:]]
-    echo(render(rows, ("date", "type", "summary", "outcome"), fmt))
-
-
-def _indexed_deal(repo: Any, deal_id: str) -> tuple[dict, dict] | None:
-    """(the record, its deals row) from the record index when it holds the file as it
-    is now: no YAML and no validation for the most frequent look-up."""
-    import json
-    import sqlite3
-
-    from salescli.store.index import Index, index_path
-
-    if not index_path(repo.git_dir).exists():
-        return None
-    rel = repo.rel(repo.find("deal", deal_id))
-    try:
-        with Index.open(repo, ()) as index:
-            found = index.current("deal", rel)
-            row = found and index.con.execute("SELECT * FROM deals WHERE path = ?",
-                                              (rel,)).fetchone()
-    except sqlite3.Error:
-        return None
-    if not found or not row:
-        return None
-    # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
-    return json.loads(found["json"], parse_float=Decimal), dict(row)
-
-
-def _plain_deal(repo: Any, deal_id: str) -> tuple[dict, dict]:
-    """(the record, its deals row), read and validated from its file."""
-    import json
-
-    from salescli.core.money import deal_value
-    from salescli.core.output import to_jsonable
-    from salescli.store.index import record_dict
-
-    d = repo.load("deal", deal_id)
-    doc = json.loads(json.dumps(record_dict(d), default=to_jsonable), parse_float=Decimal)
-    row = {"value": deal_value(d, repo.products), "currency": d.currency or
-           repo.settings.currency, "pipeline": d.pipeline or repo.settings.default_pipeline}
-    return doc, row
-
-
 @deal.command("show")
 @DEAL_ID
 @format_option()
@@ -199,8 +113,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     """
     from types import SimpleNamespace
 
-    repo = get_repo(ctx)
-    d, row = _indexed_deal(repo, deal_id) or _plain_deal(repo, deal_id)
+    d, row = deals.find(get_repo(ctx), deal_id)
     if fmt == "json":
         echo(render([], (), "json", payload=d))
         return
@@ -271,52 +184,10 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
       salescli deal add "ERP integration" --account acme-oy --value 48000 --close-date 2027-01-31
       salescli deal add "Pilot" --account beta-ltd --id beta-pilot --source referral
     """
-    from salescli.core.dates import day_of
-    from salescli.core.ids import slugify
-    from salescli.core.model import Deal
-    from salescli.core.rules import move_problems
-    from salescli.services.edit import (
-        choose,
-        default_owner,
-        name_twins,
-        new_id,
-        probable_duplicate,
-        refuse_duplicate,
-        today,
-    )
-
-    repo = get_repo(ctx)
-    settings = repo.settings
-    repo.find("account", account_id)
-    record_id = new_id(repo, "deal", title, deal_id)
-    if not force:
-        # one account may well have a closed deal, or another's deal, of the same title
-        refuse_duplicate(probable_duplicate(
-            {"title": (slugify(title), title)},
-            ((f"open deal {d.id} of account {account_id}", {"title": slugify(d.title)})
-             for d in name_twins(repo, "deal", title)
-             if d.account == account_id and d.status == "open")))
-    pipe = repo.pipeline(pipeline)
-    target = stage or pipe.stages[0].id
-    known_stage(pipe, target, f"add the deal in `{target}`")
-    created = today(date)
-    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
-        raise UsageError(f"--currency {currency!r}: expected a 3-letter code such as EUR")
-    due = day_of(close_date)
-    if due is None:
-        raise UsageError("--close-date is required: an open deal needs an expected close date")
-    data = {
-        "id": record_id, "title": title, "account": account_id,
-        "pipeline": pipe.name, "stage": target, "status": "open", "value": value,
-        "currency": currency or settings.currency, "close_date": due,
-        "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
-        "source": choose(source, settings.sources, "source"), "created": created,
-    }
-    draft = Deal.model_validate({**data, "stage": None})
-    refuse(move_problems(pipe, draft, target, _roles(repo, draft)), f"add the deal in `{target}`")
-    with session(ctx, "deal", record_id, "add", date, message, no_commit,
-                 summary=f"add in {target}") as s:
-        s.create("deal", record_id, data, created)
+    s, record_id, target = deals.add(
+        LazyRepository(ctx), title, account_id, value=value, close_date=close_date, deal_id=deal_id,
+        pipeline=pipeline, stage=stage, source=source, owner=owner, currency=currency,
+        force=force, opts=Options(date, message, not no_commit))
     done(s, f"Added deal {record_id} in {target}")
 
 
@@ -335,54 +206,20 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
       salescli deal set acme-erp next_step.action="Send quote" next_step.due=2026-12-01
       salescli deal set acme-erp probability=        # empty: back to the stage's
     """
-    from salescli.core.model import Deal, NextStep
-    from salescli.core.money import parse_money
-    from salescli.services.edit import assignments_for, check_listed, describe
-
-    changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
-                              {"next_step": NextStep})
-    for key in MONEY_FIELDS:
-        if key in changes:
-            changes[key] = parse_money(changes[key], key)
-    summary, subject = describe(changes)
-    with session(ctx, "deal", deal_id, "set", date, message, no_commit,
-                 summary=f"set {subject}") as s:
-        check_listed(changes, s.repo.settings)
-        s.set(s.load("deal", deal_id), changes)
+    s, summary = deals.set_fields(LazyRepository(ctx), deal_id, assignments,
+                                  Options(date, message, not no_commit))
     done(s, f"Updated deal {deal_id}: {summary}")
 
 
 def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | None,
-          event: str, date: str | None, message: str | None, no_commit: bool) -> None:
-    from salescli.core.rules import move_problems, stage_index
-
-    with session(ctx, "deal", deal_id, event, date, message, no_commit) as s:
-        record = s.load("deal", deal_id)
-        d = record.model
-        pipe = _pipeline(s.repo, d)
-        if target is None:  # advance: the next stage
-            here = stage_index(pipe, d.stage)
-            if here is not None and here + 1 >= len(pipe.stages):
-                raise SalescliError(f"cannot advance {deal_id}: `{d.stage}` is the last stage; "
-                                    f"win it with `salescli deal win {deal_id}`")
-            target = pipe.stages[0 if here is None else here + 1].id
-        known_stage(pipe, target, f"move {deal_id} to `{target}`")
-        refuse(move_problems(pipe, d, target, _roles(s.repo, d), reason),
-               f"move {deal_id} to `{target}`")
-        s.summary = f"{d.stage} -> {target}"
-        s.reason = reason
-        s.set(record, {"stage": target})
+          date: str | None, message: str | None, no_commit: bool) -> None:
+    s = deals.move(LazyRepository(ctx), deal_id, target, reason,
+                   Options(date, message, not no_commit))
     done(s, f"Moved deal {deal_id}: {s.summary}")
 
 
 def _reason(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    # what the commit will record: a reason of blanks or line breaks would pass the
-    # move rules yet record nothing, so it is refused here
-    from salescli.core.commitmsg import reason_text
-
-    if value is not None and reason_text(value) is None:
-        raise UsageError("--reason is empty: say why, in words")
-    return reason_text(value)
+    return deals.reason(value)
 
 
 REASON = click.option("--reason", metavar="TEXT", callback=_reason,
@@ -404,7 +241,7 @@ def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, date: str
     Example:
       salescli deal advance acme-erp
     """
-    _move(ctx, deal_id, None, reason, "advance", date, message, no_commit)
+    _move(ctx, deal_id, None, reason, date, message, no_commit)
 
 
 @deal.command("move")
@@ -422,7 +259,7 @@ def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
       salescli deal move acme-erp proposal --reason "Scope changed"
       salescli deal move acme-erp negotiation
     """
-    _move(ctx, deal_id, stage, reason, "move", date, message, no_commit)
+    _move(ctx, deal_id, stage, reason, date, message, no_commit)
 
 
 @deal.command("win")
@@ -437,15 +274,7 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
     Example:
       salescli deal win acme-erp --date 2026-12-15
     """
-    from salescli.core.rules import close_problems
-    from salescli.services.edit import today
-
-    with session(ctx, "deal", deal_id, "win", date, message, no_commit, summary="won") as s:
-        record = s.load("deal", deal_id)
-        d = record.model
-        refuse(close_problems(_pipeline(s.repo, d), d, "won", _roles(s.repo, d)),
-               f"win {deal_id}")
-        s.set(record, {"status": "won", "won_date": today(date)})
+    s = deals.win(LazyRepository(ctx), deal_id, Options(date, message, not no_commit))
     done(s, f"Won deal {deal_id}")
 
 
@@ -468,25 +297,8 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
       salescli deal lose acme-erp --reason budget --note "Frozen until Q3" --revisit 2027-09-01
       salescli deal lose acme-erp --reason competitor
     """
-    from salescli.core.dates import day_of
-    from salescli.core.rules import close_problems
-    from salescli.services.edit import choose, today
-
-    revisit_date = day_of(revisit)
-    with session(ctx, "deal", deal_id, "lose", date, message, no_commit,
-                 summary=f"lost ({reason})") as s:
-        choose(reason, s.repo.settings.lost_reasons, "lost reason")
-        record = s.load("deal", deal_id)
-        d = record.model.model_copy(update={"lost_reason": reason})
-        refuse(close_problems(_pipeline(s.repo, d), d, "lost", _roles(s.repo, d)),
-               f"lose {deal_id}")
-        changes: dict[str, Any] = {"status": "lost", "lost_date": today(date),
-                                   "lost_reason": reason}
-        if note:
-            changes["lost_note"] = note
-        if revisit_date:
-            changes["revisit"] = revisit_date
-        s.set(record, changes)
+    s = deals.lose(LazyRepository(ctx), deal_id, reason, note, revisit,
+                   Options(date, message, not no_commit))
     done(s, f"Lost deal {deal_id} ({reason})")
 
 
@@ -509,36 +321,8 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
     Example:
       salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal
     """
-    from salescli.core.rules import missing_requirements, move_problems
-
-    with session(ctx, "deal", deal_id, "reopen", date, message, no_commit) as s:
-        record = s.load("deal", deal_id)
-        d = record.model
-        if d.status == "open":
-            raise SalescliError(f"cannot reopen {deal_id}: it is open")
-        pipe = _pipeline(s.repo, d)
-        target = stage or d.stage or pipe.stages[0].id
-        entering = known_stage(pipe, target, f"reopen {deal_id} into `{target}`")
-        roles = _roles(s.repo, d)
-        if target != d.stage:
-            # into another stage: the pipeline's rules for moving from its last stage
-            # (skipping, going back with the reason given here) hold as for `deal move`
-            problems = move_problems(pipe, d.model_copy(update={"status": "open"}), target,
-                                     roles, reason)
-        else:
-            problems = [f"`{target}` requires `{m}`"
-                        for m in missing_requirements(entering.requires, d, roles)]
-        refuse(problems, f"reopen {deal_id} into `{target}`")
-        s.summary = f"reopen ({d.status}) into {target}"
-        s.reason = reason
-
-        def reopen(data: Any) -> None:
-            for key in ("won_date", "lost_date", "lost_reason", "lost_note", "revisit"):
-                data.pop(key, None)
-            data["status"] = "open"
-            data["stage"] = target
-
-        s.update(record, reopen)
+    s, target = deals.reopen(LazyRepository(ctx), deal_id, reason, stage,
+                             Options(date, message, not no_commit))
     done(s, f"Reopened deal {deal_id} into {target}")
 
 
@@ -562,36 +346,8 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
       salescli deal stakeholder acme-erp matti-virtanen --role economic-buyer
       salescli deal stakeholder acme-erp liisa-k --remove
     """
-    from salescli.core.ids import check_id
-    from salescli.store.yamlio import flow
-
-    check_id(contact_id, "contact")
-    with session(ctx, "deal", deal_id, "stakeholder", date, message, no_commit) as s:
-        record = s.load("deal", deal_id)
-
-        def change(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import set_in
-
-            if "stakeholders" not in data or data["stakeholders"] is None:
-                set_in(data, "stakeholders", CommentedSeq(), key_order("deal"))
-            people = data["stakeholders"]
-            index = next((i for i, p in enumerate(people) if p.get("contact") == contact_id),
-                         None)
-            if remove:
-                if index is None:
-                    raise RecordNotFound(f"{contact_id} is not a stakeholder of {deal_id}")
-                del people[index]
-            elif index is None:
-                people.append(flow({"contact": contact_id, **({"role": role} if role else {})}))
-            elif role:
-                people[index]["role"] = role
-
-        s.summary = (f"stakeholder {contact_id} removed" if remove
-                     else f"stakeholder {contact_id}" + (f" ({role})" if role else ""))
-        s.update(record, change)
+    s = deals.stakeholder(LazyRepository(ctx), deal_id, contact_id, role, remove,
+                          Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: {s.summary}")
 
 
@@ -636,64 +392,10 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
       salescli deal item add acme-erp --name "Integration work" --quantity 40 \\
           --unit h --unit-price 120 --tax-rate 25.5
     """
-    from salescli.core.ids import check_id
-    from salescli.store.yamlio import flow
-
-    if bool(product) == bool(name):
-        raise UsageError("give either a PRODUCT from products.yaml or --name")
-
-    def number(value: str | None, what: str) -> Decimal | None:
-        if value is None:
-            return None
-        try:
-            result = Decimal(value)
-        except ArithmeticError:
-            result = None
-        if result is None or not result.is_finite() or result < 0:
-            raise UsageError(f"{what} must be a number of at least 0, not {value!r}")
-        return result
-
-    item: dict[str, Any] = {}
-    if product:
-        item["product"] = check_id(product, "product")
-    else:
-        item["name"] = name
-    item["quantity"] = number(quantity, "--quantity")
-    if unit:
-        item["unit"] = unit
-    if unit_price is not None:
-        item["unit_price"] = unit_price
-    if number(discount, "--discount"):
-        item["discount"] = number(discount, "--discount")
-    if billing:
-        item["billing"] = billing
-    if cycles:
-        item["cycles"] = cycles
-    if tax_rate is not None:
-        item["tax_rate"] = number(tax_rate, "--tax-rate")
-    with session(ctx, "deal", deal_id, "item", date, message, no_commit,
-                 summary=f"item {product or name} x {quantity}") as s:
-        record = s.load("deal", deal_id)
-        threshold = s.repo.settings.discount_approval_threshold
-        if item.get("discount", 0) > threshold and not (approved_by or record.model.approved_by):
-            raise SalescliError(f"a {item['discount']}% discount is over the {threshold}% "
-                                "approval threshold: add --approved-by NAME")
-        if product and product not in {p.sku for p in s.repo.products.products}:
-            raise UsageError(f"no product {product!r} in products.yaml")
-
-        def add(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import set_in
-
-            if not data.get("items"):
-                set_in(data, "items", CommentedSeq(), key_order("deal"))
-            data["items"].append(flow(item))
-            if approved_by:
-                set_in(data, "approved_by", approved_by, key_order("deal"))
-
-        s.update(record, add)
+    s = deals.item_add(
+        LazyRepository(ctx), deal_id, product, name=name, quantity=quantity, unit=unit,
+        unit_price=unit_price, discount=discount, billing=billing, cycles=cycles,
+        tax_rate=tax_rate, approved_by=approved_by, opts=Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: added {s.summary}")
 
 
@@ -710,25 +412,9 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
     Example:
       salescli deal item remove acme-erp 2
     """
-    with session(ctx, "deal", deal_id, "item", date, message, no_commit) as s:
-        record = s.load("deal", deal_id)
-        items = record.model.items
-        if which.isdigit() and 1 <= int(which) <= len(items):
-            index = int(which) - 1
-        else:
-            index = next((i for i, it in enumerate(items) if it.product == which), None)
-            if index is None:
-                raise RecordNotFound(f"{deal_id} has no item {which!r}; see `salescli deal "
-                                     f"show {deal_id}` for the numbers")
-        s.summary = f"remove item {items[index].product or items[index].name}"
-        s.update(record, lambda data: data["items"].pop(index))
+    s = deals.item_remove(LazyRepository(ctx), deal_id, which,
+                          Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: {s.summary}")
 
 
-def _register_edit() -> None:
-    from salescli.cli.editor import make_edit_command
-
-    deal.add_command(make_edit_command("deal"))
-
-
-_register_edit()
+deal.add_command(make_edit_command("deal"))

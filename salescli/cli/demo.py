@@ -8,38 +8,18 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import DATE, warn
+from salescli.cli.common import DATE, echo, show_report, warn
 
 
-def build_repository(directory: Path, deals: int, seed: int, end: Any,
-                     progress: Any = None) -> tuple[Path, Any]:
-    """Build the demo; returns (repository path, DemoSummary). Reports run on the path."""
-    from salescli.services.demo import build_demo
-
-    summary = build_demo(directory, deals=deals, seed=seed, end=end, progress=progress)
-    return summary.root, summary
-
-
-def show_reports(root: Path, day: Any = None) -> None:
+def show_reports(root: Path, end: Any = None) -> None:
     """Print the new repository's funnel and quarterly forecast, as of its last day."""
-    import datetime as dt
-    import time
+    from salescli.services import demo
 
-    from salescli.cli.report import config_of, show
-    from salescli.core.reports import Book, Query, forecast, funnel
-    from salescli.store.history import load_history
-    from salescli.store.repo import Repository
-
-    repo = Repository(root)
-    moment = time.time() if day is None else \
-        dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
-    timelines = load_history(root, repo.git_dir, kinds=("deal",)).timelines  # warms the cache
-    config = config_of(repo)
-    click.echo("Funnel (deals created in the last two years)\n")
-    show("funnel", funnel(Book(timelines, config, Query(as_of=moment))), "table")
-    click.echo("\nForecast by quarter (open deals by expected close)\n")
-    show("forecast", forecast(Book(timelines, config, Query(as_of=moment, by="quarter"))),
-         "table")
+    funnel, forecast = demo.reports(root, end, warn)
+    echo("Funnel (deals created in the last two years)\n")
+    show_report("funnel", funnel, "table")
+    echo("\nForecast by quarter (open deals by expected close)\n")
+    show_report("forecast", forecast, "table")
     warn(f"\nNext: cd {root} && salescli report --help")  # the path is the user's
 
 
@@ -79,10 +59,10 @@ def demo_cmd(directory: Path, deals: int, seed: int, end: Any) -> None:
       salescli demo
       salescli demo /tmp/crm-demo --deals 1000 --seed 7 --end 2026-12-31
     """
-    from salescli.core.dates import day_of
+    from salescli.services.demo import build_demo
 
-    day = day_of(end)
-    root, s = build_repository(directory, deals, seed, day, _progress())
+    s = build_demo(directory, deals=deals, seed=seed, end=end, progress=_progress())
+    root = s.root
     warn(f"Built {root}: {s.commits:,} commits; {s.deals:,} deals ({s.open:,} open, "
          f"{s.won:,} won, {s.lost:,} lost), {s.accounts:,} accounts, {s.leads:,} leads")
-    show_reports(root, day)
+    show_reports(root, end)

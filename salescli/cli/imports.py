@@ -8,12 +8,10 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import DATE, PIPELINE, echo, get_repo, warn
-from salescli.core.errors import SalescliError
+from salescli.cli.common import DATE, PIPELINE, echo, get_repo, terminal_safe, warn
+from salescli.services import importer
 
 CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-# what an import writes; it refuses to run while any of these has uncommitted changes
-RECORD_PATHS = ("salescli.yaml", "accounts", "deals", "leads")
 
 
 @click.group("import")
@@ -39,40 +37,13 @@ DRY_RUN = click.option("--dry-run", is_flag=True,
 
 def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any], Any]) -> None:
     """Plan under the repository lock, then write every commit at once (or none)."""
-    from salescli.core.output import terminal_safe
-    from salescli.services.importer import ImportFailed
-    from salescli.store.gitio import (
-        RepoLock,
-        append_history,
-        in_progress,
-        remove_stale_commit_refs,
-        uncommitted,
-    )
-
     what = terminal_safe(what, cell=True)  # a file name is data: it stays on its line
-
-    repo = get_repo(ctx)
-    with RepoLock(repo.git_dir):
-        busy = in_progress(repo.git_dir)
-        if busy:
-            raise SalescliError(f"the repository is in the middle of {busy}; finish or abort "
-                                "it first")
-        if not dry_run:
-            remove_stale_commit_refs(repo.root)  # as every mutating command does
-        dirty = uncommitted(repo.root, RECORD_PATHS)
-        if dirty and not dry_run:
-            raise SalescliError(f"{dirty[0]}: has uncommitted changes; an import needs the "
-                                "records and salescli.yaml committed first (git status)")
-        try:
-            plan = make_plan(repo)
-        except ImportFailed as failed:
-            for line in failed.errors:
-                warn(line)
-            raise
-        sha = None
-        if not dry_run and plan.commits:
-            sha = append_history(repo.root, [
-                (int(c.when.timestamp()), c.message, c.files) for c in plan.commits])
+    try:
+        plan, sha = importer.run_import(get_repo(ctx), dry_run, make_plan)
+    except importer.ImportFailed as failed:
+        for line in failed.errors:
+            warn(line)
+        raise
     c = plan.counts
     parts = [f"{c.get('deals', 0)} deal(s) ({c.get('open', 0)} open, {c.get('won', 0)} won, "
              f"{c.get('lost', 0)} lost)"] if "deals" in c else []
@@ -128,12 +99,9 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
       salescli import pipedrive --deals deals.csv \\
           --stage-map "Qualified=needs-analysis,Proposal Made=proposal" --dry-run
     """
-    from salescli.core.dates import day_of
-    from salescli.services.importer import plan_pipedrive
-
-    default_close = day_of(default_close_date)
-    _run(ctx, "Pipedrive", dry_run, lambda repo: plan_pipedrive(
-        repo, deals, organizations, persons, stage_map, pipeline, date_format, default_close))
+    _run(ctx, "Pipedrive", dry_run, lambda repo: importer.plan_pipedrive(
+        repo, deals, organizations, persons, stage_map, pipeline, date_format,
+        default_close_date))
 
 
 @import_group.command("csv")
@@ -168,7 +136,5 @@ def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
       salescli import csv leads.csv --kind lead --map "Name=company" --date-column Added
       salescli import csv deals.csv --kind deal --map "Customer=account,Amount=value"
     """
-    from salescli.services.importer import plan_csv
-
-    _run(ctx, file.name, dry_run, lambda repo: plan_csv(
+    _run(ctx, file.name, dry_run, lambda repo: importer.plan_csv(
         repo, kind, file, maps, date_column, date_format, pipeline))

@@ -7,18 +7,21 @@ flow style, commit subject and `Salescli-Event:` trailer) and becomes one commit
 streamed into a single `git fast-import` process (SPEC §9: 10,000 deals, about
 100,000 commits, in minutes). Nothing reads the wall clock or iterates a set, so
 the same seed and end date give the same HEAD.
+
+What a command decides, the demo asks the command's own rule step for: a deal's
+entry, moves, wins and losses (services.deals.added, moved, won, lost, the discount
+approval), a lead's status changes (services.leads), the prices (core.money), each
+against the settings, pipeline and price list the demo commits. Its records are
+written with store.yamlio.dump_record (the commands' text without ruamel, which a
+test compares on every version) through store.gitio.FastImport.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import random
-import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +31,10 @@ from typing import Any
 from salescli.core.commitmsg import commit_message
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.rules import BUYER_ROLES as BUYERS  # the roles that decide
+from salescli.services import accounts, deals, leads
+from salescli.services.edit import choose, describe
+from salescli.store.yamlio import dump_record
+from salescli.store.yamlio import scalar as yaml_scalar
 
 DAYS = 730  # the history spans the two years before `end`
 BRANCH = "refs/heads/main"
@@ -175,89 +182,6 @@ class DemoSummary:
     lost: int = 0
 
 
-# ------------------------------------------------------------------ YAML text
-#
-# salescli writes a new record with yamlio.dump_new (ruamel) and edits it round
-# trip, which costs about a millisecond a file; 100,000 commits cannot afford that.
-# This writer emits the same text for the shapes records have (tests compare the
-# two on every version of a small demo); unusual strings still go through ruamel.
-
-_PLAIN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
-                    r"|^\+[0-9][0-9 ]*[0-9]$")
-_RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
-                       "FALSE"))
-_RUAMEL: dict[tuple[str, bool], str] = {}
-
-
-def _ruamel_scalar(text: str, flow: bool) -> str:
-    key = (text, flow)
-    if key not in _RUAMEL:
-        from salescli.store.yamlio import dump_new
-
-        if flow:
-            out = dump_new({"k": {"v": text}}, ["k"])
-            _RUAMEL[key] = out[len("k: {v: "):-2]
-        else:
-            _RUAMEL[key] = dump_new({"k": text})[len("k: "):-1]
-    return _RUAMEL[key]
-
-
-def scalar(value: Any, flow: bool = False) -> str:
-    """One value as salescli writes it (in a flow mapping when `flow`)."""
-    if isinstance(value, str):
-        if _PLAIN.match(value) and "  " not in value and value not in _RESERVED:
-            return value
-        return _ruamel_scalar(value, flow)
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dt.date | int):
-        return str(value)
-    raise TypeError(f"no YAML form for {value!r}")
-
-
-def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[str]) -> None:
-    if isinstance(value, dict):
-        if key in flow_keys:
-            inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in value.items())
-            out.append(f"{pad}{key}: {{{inner}}}")
-        else:
-            out.append(f"{pad}{key}:")
-            for k, v in value.items():
-                _emit(k, v, pad + "  ", out, flow_keys)
-    elif isinstance(value, list):
-        if key in flow_keys and not any(isinstance(v, dict | list) for v in value):
-            out.append(f"{pad}{key}: [{', '.join(scalar(v, True) for v in value)}]")
-            return
-        out.append(f"{pad}{key}:")
-        for item in value:
-            if isinstance(item, dict) and key in flow_keys:
-                inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in item.items())
-                out.append(f"{pad}  - {{{inner}}}")
-            elif isinstance(item, dict):
-                first = len(out)
-                for k, v in item.items():
-                    _emit(k, v, pad + "    ", out, flow_keys)
-                out[first] = f"{pad}  - {out[first][len(pad) + 4:]}"
-            else:
-                out.append(f"{pad}  - {scalar(item)}")
-    else:
-        out.append(f"{pad}{key}: {scalar(value)}")
-
-
-def render(data: dict[str, Any], order: list[str], flow_keys: frozenset[str]) -> str:
-    """A record's text: keys in the documented `order`, None left out, as dump_new does."""
-    out: list[str] = []
-    for key in order:
-        value = data.get(key)
-        if value is not None:
-            _emit(key, value, "", out, flow_keys)
-    return "\n".join(out) + "\n"
-
-
 # ---------------------------------------------------------------- small helpers
 
 
@@ -267,12 +191,6 @@ def _cents(value: Decimal) -> Decimal:
 
 def _epoch(when: dt.datetime) -> int:
     return calendar.timegm(when.timetuple())
-
-
-def _describe(changes: dict[str, Any]) -> str:
-    """The commit summary `deal set` writes for these changes (salescli.services.edit.describe)."""
-    summary = ", ".join(f"{k}={'' if v is None else v}" for k, v in changes.items())
-    return summary if len(summary) <= 60 else ", ".join(changes)
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -878,19 +796,22 @@ class Demo:
 
     def op_lead_contact(self, lead_id: str, owner: str) -> tuple:  # lead contact
         lead = self.rec("lead", lead_id)
-        lead.data["status"] = "contacted"
-        return owner, f"lead({lead_id}): new -> contacted", [lead], "contact"
+        summary, changes = leads.contacted(self.model(lead))
+        lead.data.update(changes)
+        return owner, f"lead({lead_id}): {summary}", [lead], "contact"
 
     def op_lead_qualify(self, lead_id: str, owner: str) -> tuple:  # lead qualify
         lead = self.rec("lead", lead_id)
-        before = lead.data["status"]
-        lead.data["status"] = "qualified"
-        return owner, f"lead({lead_id}): {before} -> qualified", [lead], "qualify"
+        summary, changes = leads.qualified(self.model(lead))
+        lead.data.update(changes)
+        return owner, f"lead({lead_id}): {summary}", [lead], "qualify"
 
     def op_lead_disqualify(self, lead_id: str, owner: str, reason: str) -> tuple:
         lead = self.rec("lead", lead_id)  # lead disqualify --reason
-        lead.data.update(status="disqualified", disqualify_reason=reason)
-        return owner, f"lead({lead_id}): disqualified ({reason})", [lead], "disqualify"
+        choose(reason, self.settings.lead_disqualify_reasons, "disqualify reason")
+        summary, changes = leads.disqualified(self.model(lead), reason)
+        lead.data.update(changes)
+        return owner, f"lead({lead_id}): {summary}", [lead], "disqualify"
 
     def op_convert(self, lead_id: str, owner: str, account_id: str,
                    deal: dict[str, Any] | None, people: list[Person] | None) -> tuple:
@@ -906,12 +827,13 @@ class Demo:
             "contacts": [{k: v for k, v in person.items() if v is not None}]})
         written = [account]
         if deal is not None:
+            deals.added(self.pipe, {**deal, "account": "draft"}, self.account_roles(account),
+                        f"convert {lead_id} with a deal in `{deal['stage']}`")
             written.append(self.new("deal", dict(deal)))
         lead.data.update(status="qualified",
                          converted={"account": account_id, "deal": deal and deal["id"]})
         written.append(lead)
-        summary = f"convert -> account {account_id}, " + (
-            f"deal {deal['id']}" if deal else "no deal")
+        summary = leads.converted_summary(account_id, deal and deal["id"])
         return owner, f"lead({lead_id}): {summary}", written, "convert"
 
     def person_id(self, lead_id: str, people: list[Person] | None) -> str:
@@ -930,8 +852,7 @@ class Demo:
         account = self.rec("account", account_id)
         values = {"id": p.id, "name": p.name, "title": p.title, "email": p.email,
                   "phone": p.phone, "role": p.role, "influence": influence}
-        person = {k: values[k] for k in self.contact_order if values.get(k) is not None}
-        account.data.setdefault("contacts", []).append(person)
+        account.data.setdefault("contacts", []).append(accounts.contact_record(values))
         return owner, f"account({account_id}): add contact {p.id}", [account], "contact"
 
     def op_contact_set(self, account_id: str, owner: str, contact_id: str,
@@ -944,11 +865,13 @@ class Demo:
         person.clear()
         person.update(ordered)
         return (owner, f"account({account_id}): contact {contact_id}: set "
-                f"{_describe(changes)}", [account], "contact")
+                f"{describe(changes)[1]}", [account], "contact")
 
     def op_deal_add(self, data: dict[str, Any]) -> tuple:  # deal add
+        summary = deals.added(self.pipe, data, self.account_roles(self.rec("account",
+                                                                          data["account"])))
         deal = self.new("deal", dict(data))
-        return data["owner"], f"deal({deal.id}): add in {data['stage']}", [deal], "add"
+        return data["owner"], f"deal({deal.id}): {summary}", [deal], "add"
 
     def op_set(self, deal_id: str, owner: str, changes: dict[str, Any]) -> tuple | None:
         deal = self.rec("deal", deal_id)  # deal set
@@ -960,7 +883,7 @@ class Demo:
                 deal.data.setdefault("next_step", {})[key.split(".", 1)[1]] = value
             else:
                 deal.data[key] = value
-        return owner, f"deal({deal_id}): set {_describe(changes)}", [deal], "set"
+        return owner, f"deal({deal_id}): set {describe(changes)[1]}", [deal], "set"
 
     def op_next_step(self, deal_id: str, owner: str, action: str, days: int) -> tuple | None:
         due = self.now.date() + dt.timedelta(days=days)
@@ -992,18 +915,20 @@ class Demo:
             people.append({"contact": contact_id, **({"role": role} if role else {})})
         elif role:
             mine["role"] = role
-        summary = f"stakeholder {contact_id}" + (f" ({role})" if role else "")
+        summary = deals.stakeholder_summary(contact_id, role)
         return owner, f"deal({deal_id}): {summary}", [deal], "stakeholder"
 
     def op_item_add(self, deal_id: str, owner: str, item: dict[str, Any],
                     approved_by: str | None) -> tuple:  # deal item add
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
+        deals.approve_discount(self.settings.discount_approval_threshold,
+                               item.get("discount", 0), approved_by or deal.data.get("approved_by"))
         deal.data.setdefault("items", []).append(dict(item))
         if approved_by:
             deal.data["approved_by"] = approved_by
-        return (owner, f"deal({deal_id}): item {item['product']} x {item['quantity']}", [deal],
-                "item")
+        summary = deals.item_summary(item["product"], item["quantity"])
+        return owner, f"deal({deal_id}): {summary}", [deal], "item"
 
     def op_item_remove(self, deal_id: str, owner: str, index: int) -> tuple:
         deal = self.rec("deal", deal_id)  # deal item remove
@@ -1030,60 +955,74 @@ class Demo:
                 [(file, text)])
 
     def op_move(self, deal_id: str, owner: str, target: str, reason: str | None) -> tuple:
-        deal = self.rec("deal", deal_id)  # deal advance / deal move --reason
+        """`deal advance` to the next stage, or `deal move --reason` back to `target`,
+        under the pipeline's rules."""
+        deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        here, there = STAGES.index(deal.data["stage"]), STAGES.index(target)
-        assert there == here + 1 or (there < here and reason), (deal_id, target)
-        self.require(deal, target)
-        before = deal.data["stage"]
-        deal.data["stage"] = target
-        return (owner, f"deal({deal_id}): {before} -> {target}", [deal],
-                "move" if reason else "advance", reason)
+        summary, changes = deals.moved(self.pipe, deal_id, self.model(deal),
+                                       target if reason else None, self.roles(deal), reason)
+        deal.data.update(changes)
+        return (owner, f"deal({deal_id}): {summary}", [deal], "move" if reason else "advance",
+                reason)
 
     def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        deal.data.update(status="won", won_date=self.now.date())
-        return owner, f"deal({deal_id}): won", [deal], "win"
+        summary, changes = deals.won(self.pipe, deal_id, self.model(deal), self.roles(deal),
+                                     self.now.date())
+        deal.data.update(changes)
+        return owner, f"deal({deal_id}): {summary}", [deal], "win"
 
     def op_lose(self, deal_id: str, owner: str, reason: str, note: str | None,
                 revisit: dt.date | None) -> tuple:  # deal lose --reason --note --revisit
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        deal.data.update(status="lost", lost_date=self.now.date(), lost_reason=reason)
-        if note:
-            deal.data["lost_note"] = note
-        if revisit:
-            deal.data["revisit"] = revisit
-        return owner, f"deal({deal_id}): lost ({reason})", [deal], "lose"
+        choose(reason, self.settings.lost_reasons, "lost reason")
+        summary, changes = deals.lost(self.pipe, deal_id, self.model(deal), self.roles(deal),
+                                      reason, self.now.date(), note, revisit)
+        deal.data.update(changes)
+        return owner, f"deal({deal_id}): {summary}", [deal], "lose"
 
-    def require(self, deal: Record, target: str) -> None:
-        """The generator's own guard: what the default pipeline requires to enter."""
-        data = deal.data
-        if target == "proposal":
-            roles = {c["id"]: c.get("role") for c in
-                     self.rec("account", data["account"]).data.get("contacts", [])}
-            assert data.get("items"), deal.id
-            assert any((s.get("role") or roles.get(s["contact"])) in BUYERS
-                       for s in data.get("stakeholders") or []), deal.id
-        elif target == "negotiation":
-            assert data.get("quotes"), deal.id
+    def model(self, record: Record) -> Any:
+        """The record as the rules see it: its validated model (of the text it is, where
+        keys without a value are left out)."""
+        from salescli.core.model import MODELS
+
+        return MODELS[record.kind].model_validate(
+            {k: v for k, v in record.data.items() if v is not None})
+
+    def roles(self, deal: Record) -> Callable[[], dict[str, str | None]]:
+        """The roles of the deal's account's contacts, for the rules that need them."""
+        return self.account_roles(self.rec("account", deal.data["account"]))
+
+    @staticmethod
+    def account_roles(account: Record) -> Callable[[], dict[str, str | None]]:
+        return lambda: {c["id"]: c.get("role") for c in account.data.get("contacts") or []}
+
+    def configure(self, settings_text: str, pipeline_text: str) -> None:
+        """The settings, pipeline and price list the commands would read: the rules and
+        prices hold by them."""
+        from salescli.store.loader import parse_text, raise_if_invalid
+
+        parsed = parse_text("settings", "salescli.yaml", settings_text)
+        raise_if_invalid(parsed)
+        self.settings = parsed.model
+        parsed = parse_text("pipeline", f"pipelines/{PRESET}.yaml", pipeline_text)
+        raise_if_invalid(parsed)
+        self.pipe = parsed.model
+        parsed = parse_text("products", "products.yaml", products_text())
+        raise_if_invalid(parsed)
+        self.products = parsed.model
 
     # -- money, as salescli.core.money computes it
     def items_total(self, items: list[dict[str, Any]]) -> Decimal:
-        total = Decimal(0)
-        for item in items:
-            _, _, _, price, _, tiers = PRODUCT[item["product"]]
-            unit = Decimal(price)
-            for least, tier_price in tiers:
-                if Decimal(least) <= item["quantity"]:
-                    unit = Decimal(tier_price)
-            discount = Decimal(item.get("discount", 0))
-            net = _cents(item["quantity"] * unit * (1 - discount / 100))
-            cycles = {"one-time": 1, "monthly": 12, "quarterly": 4, "annually": 1}[
-                item.get("billing", "one-time")]
-            total += net * cycles
-        return _cents(total)
+        """The items' total for a year, as salescli.core.money prices them."""
+        from salescli.core.model import Item
+        from salescli.core.money import cents, item_total
+
+        total = sum((item_total(Item.model_validate(i), self.products) for i in items),
+                    Decimal(0))
+        return cents(total)
 
     def quote_text(self, deal: dict[str, Any], number: str, version: int, day: dt.date,
                    total: Decimal) -> str:
@@ -1101,9 +1040,9 @@ class Demo:
 
     # -- writing
     def text(self, record: Record) -> str:
-        return render(record.data, self.order[record.kind], self.flow)
+        return dump_record(record.data, self.order[record.kind], self.flow)
 
-    def replay(self, out: FastImport, progress: Callable[[int, int], None] | None) -> None:
+    def replay(self, out: DemoHistory, progress: Callable[[int, int], None] | None) -> None:
         events = sorted((e for e in self.events if e[0] <= self.end_dt),
                         key=lambda e: (e[0], e[1]))
         total = len(events)
@@ -1149,57 +1088,30 @@ def products_text() -> str:
 def settings_with_company(text: str) -> str:
     """init's settings with the demo company filled in, as a user would edit them."""
     for key, value in COMPANY.items():
-        text = text.replace(f"  {key}: null\n", f"  {key}: {scalar(value)}\n", 1)
+        text = text.replace(f"  {key}: null\n", f"  {key}: {yaml_scalar(value)}\n", 1)
     return text
 
 
 # ------------------------------------------------------------------ git side
 
 
-class FastImport:
-    """One `git fast-import` fed through a pipe: commits stream out as they are made."""
+class DemoHistory:
+    """The demo's commits, each by its team member at its moment, on the main branch."""
 
     def __init__(self, root: Path):
-        self.errors = tempfile.TemporaryFile()
-        env = {**os.environ, "LC_ALL": "C"}
-        self.proc = subprocess.Popen(
-            ["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=self.errors, env=env, bufsize=1 << 20)
-        assert self.proc.stdin is not None
-        self.write = self.proc.stdin.write
+        from salescli.store.gitio import FastImport
+
+        self.out = FastImport(root)
 
     def commit(self, owner: str, when: dt.datetime, message: str,
                files: list[tuple[str, str]]) -> None:
-        name = TEAM[owner][0]
-        ident = f"{name} <{owner}@{MAIL}> {_epoch(when)} +0000\n"
-        msg = message.encode()
-        parts = [f"commit {BRANCH}\nauthor {ident}committer {ident}data {len(msg)}\n".encode(),
-                 msg]
-        for path, text in files:
-            data = text.encode()
-            parts.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
-            parts.append(data)
-            parts.append(b"\n")
-        self.write(b"".join(parts))
+        ident = f"{TEAM[owner][0]} <{owner}@{MAIL}> {_epoch(when)} +0000"
+        self.out.commit(BRANCH, ident, ident, message, files)
 
     def close(self) -> None:
-        try:
-            self.write(b"done\n")
-            self.proc.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass
-        if self.proc.wait() != 0:
-            self.errors.seek(0)
-            lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise SalescliError(f"git fast-import failed: {lines[0] if lines else 'unknown'}")
-
-
-def _git(root: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                          env={**os.environ, "LC_ALL": "C"})
-    if proc.returncode != 0:
-        raise SalescliError(f"git {args[0]} failed: {proc.stderr.strip() or proc.returncode}")
-    return proc.stdout
+        failed = self.out.close()
+        if failed is not None:
+            raise SalescliError(f"git fast-import failed: {failed}")
 
 
 def refuse_target(target: Path) -> None:
@@ -1213,40 +1125,45 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
                progress: Callable[[int, int], None] | None = None) -> DemoSummary:
     """Create `target` as a pipeline repository with two years of history before `end`.
 
-    Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit.
+    Deterministic: the same `deals`, `seed` and `end` give the same HEAD commit (a
+    date-time `end` counts by its own day).
     """
+    from salescli.core.dates import day_of
     from salescli.services.init import init_files
+    from salescli.store.gitio import git
     from salescli.store.hooks import register_merge_driver
 
     if deals < 1:
         raise UsageError("--deals must be at least 1")
     # yesterday by default: no event may lie later today than the moment reports run
-    end = end or dt.date.today() - dt.timedelta(days=1)
+    end = day_of(end) or dt.date.today() - dt.timedelta(days=1)
     refuse_target(target)
     existed = target.exists()
     demo = Demo(deals, seed, end)
     demo.plan()
     target.mkdir(parents=True, exist_ok=True)
     try:
-        _git(target, "init", "-q")
-        _git(target, "symbolic-ref", "HEAD", BRANCH)
+        git(target, "init", "-q")
+        git(target, "symbolic-ref", "HEAD", BRANCH)
         register_merge_driver(target)  # init_files' .gitattributes names it
-        out = FastImport(target)
+        out = DemoHistory(target)
         try:
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
+            settings = settings_with_company(files["salescli.yaml"])
+            demo.configure(settings, files[f"pipelines/{PRESET}.yaml"])
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
             out.commit("anna", start, commit_message(f"repo(demo): init with preset {PRESET}",
                                                      "init"), sorted(files.items()))
             out.commit("anna", start + dt.timedelta(minutes=40),
                        "Company details and price list\n",
-                       [("salescli.yaml", settings_with_company(files["salescli.yaml"])),
+                       [("salescli.yaml", settings),
                         ("products.yaml", products_text())])
             demo.commits = 2
             demo.replay(out, progress)
         finally:
             out.close()
-        _git(target, "reset", "-q", "--hard")
+        git(target, "reset", "-q", "--hard")
     except BaseException:
         if existed:  # it was empty: leave it empty
             for child in target.iterdir():
@@ -1265,3 +1182,20 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
         else:
             summary.leads += 1
     return summary
+
+
+def reports(root: Path, end: dt.date | None, warn: Callable[[str], None]
+            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The new repository's funnel and quarterly forecast, as `salescli report` gives
+    them as of its last day (`end`, a date-time by its day; None: now); `warn` says
+    what was left out. Reading its history warms the cache for the user's first report."""
+    from salescli.core.dates import day_of
+    from salescli.services.reports import report
+    from salescli.store.repo import Repository
+
+    repo = Repository(root)
+    day = day_of(end)
+    window = {"as_of": day and day.isoformat(), "since": None, "until": None,
+              "pipeline": None, "owner": None, "source": None, "no_cache": False}
+    return (report(repo, "funnel", window, warn),
+            report(repo, "forecast", window, warn, by="quarter"))

@@ -23,6 +23,7 @@ from typing import Any
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
 from salescli.core.model import key_order
+from salescli.services.options import COMMIT, Options
 from salescli.store.gitio import Change
 from salescli.store.loader import parse_file, parse_text, raise_if_invalid
 from salescli.store.repo import KIND_DIRS
@@ -357,3 +358,74 @@ def add_contact(data: Any, person: dict[str, Any]) -> None:
         keep_tail(data, lambda: set_in(data, "contacts", CommentedSeq(), key_order("account")))
     people = data["contacts"]
     keep_tail(people, lambda: people.append(block(person)))
+
+
+# ------------------------------------------------------------------ `KIND edit`
+
+EDIT_MARK = "# salescli: "
+EDIT_ROUNDS = 20
+
+
+def _strip_header(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith(EDIT_MARK):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def _header(errors: list[str]) -> str:
+    lines = ["fix what is below and save, or empty the file to abort", *errors]
+    return "".join(f"{EDIT_MARK}{line}\n" for line in lines)
+
+
+def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[str], None],
+                   opts: Options = COMMIT) -> tuple[Session, str, bool]:
+    """`KIND edit ID`, like `crontab -e`: `run_editor(path)` until the file is valid,
+    with its errors as comments at the top; returns (the change, the file, whether it
+    changed). Nothing invalid is ever written."""
+    import os
+    import tempfile
+
+    from salescli.services.check import record_errors
+    from salescli.store.loader import to_diagnostic
+
+    with opts.session(repo, kind, record_id, "edit", summary="edit") as s:
+        # an invalid file can be opened too: fixing it is what `edit` is for
+        path = s.repo.find(kind, record_id)
+        s.guard(path)
+        rel = s.repo.rel(path)
+        # newline="": the file reaches the editor, and comes back, with its own
+        # line endings (a CRLF file stays CRLF)
+        with open(path, encoding="utf-8", newline="") as fh:
+            original = fh.read()
+        shown = original
+        with tempfile.TemporaryDirectory(prefix="salescli-") as tmp:
+            scratch = os.path.join(tmp, f"{record_id}.yaml")
+            for _round in range(EDIT_ROUNDS):
+                with open(scratch, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(shown)
+                run_editor(scratch)
+                with open(scratch, encoding="utf-8", newline="") as fh:
+                    edited = fh.read()
+                text = _strip_header(edited)
+                if not text.strip():
+                    raise SalescliError(f"{rel}: emptied in the editor; nothing changed")
+                if edited == shown:
+                    if text == original:
+                        return s, rel, False
+                    raise SalescliError(f"{rel}: still invalid and not saved again; "
+                                        "nothing changed")
+                parsed = parse_text(kind, rel, text)
+                errors = [to_diagnostic(f, text) for f in parsed.findings
+                          if f.severity == "error"]
+                if not errors and parsed.model is not None:
+                    errors = record_errors(s.repo, kind, rel, parsed.model)
+                if not errors:
+                    break
+                shown = _header([f"line {d.line}: {d.message}" if d.line > 1 or d.column > 1
+                                 else d.message for d in errors]) + text
+            else:  # a scripted $EDITOR that never converges must not loop forever
+                raise SalescliError(f"{rel}: still invalid after {EDIT_ROUNDS} edits; "
+                                    "nothing changed")
+        s.write(path, text)
+    return s, rel, True

@@ -23,7 +23,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +44,42 @@ class ImportFailed(SalescliError):
     def __init__(self, errors: list[str]):
         self.errors = errors
         super().__init__(f"import failed with {len(errors)} error(s); nothing was imported")
+
+
+# what an import writes; it refuses to run while any of these has uncommitted changes
+RECORD_PATHS = ("salescli.yaml", "accounts", "deals", "leads")
+
+
+def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
+               ) -> tuple[Plan, str | None]:
+    """Plan under the repository lock, then write every commit at once (or none);
+    returns (the plan, the new HEAD or None). `make_plan(repo)` raises ImportFailed
+    with every error."""
+    from salescli.store.gitio import (
+        RepoLock,
+        append_history,
+        in_progress,
+        remove_stale_commit_refs,
+        uncommitted,
+    )
+
+    with RepoLock(repo.git_dir):
+        busy = in_progress(repo.git_dir)
+        if busy:
+            raise SalescliError(f"the repository is in the middle of {busy}; finish or abort "
+                                "it first")
+        if not dry_run:
+            remove_stale_commit_refs(repo.root)  # as every mutating command does
+        dirty = uncommitted(repo.root, RECORD_PATHS)
+        if dirty and not dry_run:
+            raise SalescliError(f"{dirty[0]}: has uncommitted changes; an import needs the "
+                                "records and salescli.yaml committed first (git status)")
+        plan = make_plan(repo)
+        sha = None
+        if not dry_run and plan.commits:
+            sha = append_history(repo.root, [
+                (int(c.when.timestamp()), c.message, c.files) for c in plan.commits])
+    return plan, sha
 
 
 # ----------------------------------------------------------------- reading CSV
@@ -600,9 +636,9 @@ class Planner:
     def _replay(self, plan: Plan, body: str) -> dict[str, tuple[Planned, list[str]]]:
         """Apply the events in time order; every version's text, by path."""
         from salescli.core.model import key_order
-        from salescli.services.demo import render
         from salescli.services.edit import FLOW_KEYS
         from salescli.store.repo import KIND_DIRS
+        from salescli.store.yamlio import dump_record
 
         flow = frozenset(FLOW_KEYS)
         order = {k: key_order(k) for k in ("account", "deal", "lead")}
@@ -619,7 +655,7 @@ class Planner:
                 if ev.contact is not None:
                     rec.data["contacts"] = [*(rec.data.get("contacts") or []), ev.contact]
                 rec.data.update(ev.change)
-                text = render(rec.data, order[rec.kind], flow)
+                text = dump_record(rec.data, order[rec.kind], flow)
             texts.setdefault(rec.rel, (rec, []))[1].append(text)
             plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}", ev.event,
                                        {rec.rel: text}, f"{body} ({rec.source})"))
@@ -780,7 +816,12 @@ def plan_pipedrive(repo: Any, deals: Path, organizations: Path | None = None,
                    persons: Path | None = None, stage_map: str | None = None,
                    pipeline: str | None = None, date_format: str | None = None,
                    default_close: dt.date | None = None) -> Plan:
-    """Plan a Pipedrive export's import: accounts, contacts, deals and their closes."""
+    """Plan a Pipedrive export's import: accounts, contacts, deals and their closes.
+
+    `default_close`: a date-time counts by its own day."""
+    from salescli.core.dates import day_of
+
+    default_close = day_of(default_close)
     dates = Dates(date_format)
     planner = Planner(repo, dates, pipeline)
     mapping = parse_stage_map(stage_map, planner.pipe)

@@ -38,3 +38,16 @@ def load_matching(repo: Any, kind: str, warn: Warn, where: str = "1",
             f'SELECT path FROM "{KIND_DIRS[kind]}" WHERE {where} ORDER BY path', params)]
     parsed = (parse_file(repo.root, kind, rel) for rel in paths)
     return [p.model for p in parsed if p.ok]
+
+
+def load_views(repo: Any, kind: str, warn: Warn) -> list[Any]:
+    """Every valid record of a kind from the record index, as attribute views of its
+    JSON (text as stored; numbers and dates as JSON has them): for rules that compare
+    text, such as duplicate matching, without parsing every file. In path order."""
+    import json
+    from types import SimpleNamespace
+
+    with records_index(repo, (kind,), warn) as index:
+        found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
+                            (kind,))
+    return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]

@@ -20,7 +20,7 @@ import re
 import stat
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -1007,6 +1007,67 @@ def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
     return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
 
+class FastImport:
+    """One `git fast-import` fed through a pipe, commits streamed as they are made: the
+    demo's history and an import's, each in one process however many commits.
+
+        out = FastImport(root)
+        out.commit("refs/heads/main", "Anna <a@x> 1700000000 +0000", ..., [(path, text)])
+        failed = out.close()    # None, or why fast-import stopped (its first line)
+    """
+
+    def __init__(self, root: Path):
+        import tempfile
+
+        self._errors = tempfile.TemporaryFile()  # a file, so a chatty stderr never blocks
+        self._proc = subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=self._errors,
+            env={**os.environ, "LC_ALL": "C"}, bufsize=1 << 20)
+        assert self._proc.stdin is not None
+        self._write = self._proc.stdin.write
+        self._broken = False
+
+    def commit(self, ref: str, author: str, committer: str, message: str,
+               files: Iterable[tuple[str, str]], parent: str | None = None) -> None:
+        """A commit on `ref` (after `parent`, else after the ref's last one) that sets
+        each (path, text); `author` and `committer` are `Name <mail> EPOCH +ZONE`."""
+        msg = message.encode()
+        parts = [f"commit {ref}\nauthor {author}\ncommitter {committer}\n"
+                 f"data {len(msg)}\n".encode(), msg]
+        if parent:
+            parts.append(f"from {parent}\n".encode())
+        for path, text in files:
+            data = text.encode()
+            parts += [f"M 100644 inline {path}\ndata {len(data)}\n".encode(), data, b"\n"]
+        try:
+            self._write(b"".join(parts))
+        except BrokenPipeError:  # fast-import stopped: close() says why
+            self._broken = True
+
+    def abort(self) -> None:
+        """Stop without writing anything: fast-import without its `done` keeps nothing."""
+        self._proc.kill()
+        self._proc.wait()
+        self._errors.close()
+
+    def close(self) -> str | None:
+        """Finish the stream; None when every commit was written, else why not."""
+        try:
+            if not self._broken:
+                self._write(b"done\n")
+            self._proc.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+        code = self._proc.wait()
+        self._errors.seek(0)
+        lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+        self._errors.close()
+        if code == 0:
+            return None
+        return lines[0] if lines else str(code)
+
+
 def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]]) -> str:
     """Write `commits` (author time, message, files) on top of HEAD in one `git fast-import`.
 
@@ -1029,28 +1090,18 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     for _, _, files in commits:  # the work tree follows the import: never through a link
         for path in files:
             refuse_links(root, root / path)
-    parts = []
-    for n, (when, message, files) in enumerate(commits):
-        msg = message.encode()
-        parts.append(f"commit {ref}\nauthor {author} {when} +0000\ncommitter {committer}\n"
-                     f"data {len(msg)}\n".encode())
-        parts.append(msg)
-        if n == 0:
-            parts.append(f"from {head}\n".encode())
-        for path, text in files.items():
-            data = text.encode()
-            parts.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
-            parts.append(data)
-            parts.append(b"\n")
-    parts.append(b"done\n")
-    proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=root,
-                          input=b"".join(parts), capture_output=True,
-                          env={**os.environ, "LC_ALL": "C"})
-    if proc.returncode != 0:
+    out = FastImport(root)
+    try:
+        for n, (when, message, files) in enumerate(commits):
+            out.commit(ref, f"{author} {when} +0000", committer, message, files.items(),
+                       parent=head if n == 0 else None)
+    except BaseException:
+        out.abort()
+        raise
+    failed = out.close()
+    if failed is not None:
         git(root, "update-ref", "-d", ref, check=False)
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SalescliError(f"git fast-import failed, nothing changed: "
-                            f"{reason[0] if reason else proc.returncode}")
+        raise SalescliError(f"git fast-import failed, nothing changed: {failed}")
     new = rev_parse(root, ref) or head
     git(root, "update-ref", "-d", ref, check=False)
     moved = git(root, "read-tree", "-m", "-u", head, new, check=False)

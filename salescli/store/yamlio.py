@@ -953,6 +953,86 @@ def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
     return buf.getvalue()
 
 
+# The fast writer of whole records: dump_new's text without ruamel, for writers of
+# many versions (the demo's 100,000 commits, an import), where ruamel's millisecond
+# a file is too much. It emits the same text for the shapes records have (tests
+# compare the two on every version of a small demo); unusual strings still go
+# through ruamel.
+
+_PLAIN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
+                    r"|^\+[0-9][0-9 ]*[0-9]$")
+_RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
+                       "FALSE"))
+_RUAMEL: dict[tuple[str, bool], str] = {}
+
+
+def _ruamel_scalar(text: str, flow: bool) -> str:
+    key = (text, flow)
+    if key not in _RUAMEL:
+        if flow:
+            out = dump_new({"k": {"v": text}}, ["k"])
+            _RUAMEL[key] = out[len("k: {v: "):-2]
+        else:
+            _RUAMEL[key] = dump_new({"k": text})[len("k: "):-1]
+    return _RUAMEL[key]
+
+
+def scalar(value: Any, flow: bool = False) -> str:
+    """One value as salescli writes it (in a flow mapping when `flow`)."""
+    if isinstance(value, str):
+        if _PLAIN.match(value) and "  " not in value and value not in _RESERVED:
+            return value
+        return _ruamel_scalar(value, flow)
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, _dt.date | int):
+        return str(value)
+    raise TypeError(f"no YAML form for {value!r}")
+
+
+def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[str]) -> None:
+    if isinstance(value, dict):
+        if key in flow_keys:
+            inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in value.items())
+            out.append(f"{pad}{key}: {{{inner}}}")
+        else:
+            out.append(f"{pad}{key}:")
+            for k, v in value.items():
+                _emit(k, v, pad + "  ", out, flow_keys)
+    elif isinstance(value, list):
+        if key in flow_keys and not any(isinstance(v, dict | list) for v in value):
+            out.append(f"{pad}{key}: [{', '.join(scalar(v, True) for v in value)}]")
+            return
+        out.append(f"{pad}{key}:")
+        for item in value:
+            if isinstance(item, dict) and key in flow_keys:
+                inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in item.items())
+                out.append(f"{pad}  - {{{inner}}}")
+            elif isinstance(item, dict):
+                first = len(out)
+                for k, v in item.items():
+                    _emit(k, v, pad + "    ", out, flow_keys)
+                out[first] = f"{pad}  - {out[first][len(pad) + 4:]}"
+            else:
+                out.append(f"{pad}  - {scalar(item)}")
+    else:
+        out.append(f"{pad}{key}: {scalar(value)}")
+
+
+def dump_record(data: dict[str, Any], order: Sequence[str], flow_keys: frozenset[str]) -> str:
+    """A record's text: keys in the documented `order`, None left out, as dump_new does."""
+    out: list[str] = []
+    for key in order:
+        value = data.get(key)
+        if value is not None:
+            _emit(key, value, "", out, flow_keys)
+    return "\n".join(out) + "\n"
+
+
 def commented(value: Any, flow_keys: Iterable[str] = (), key: str | None = None) -> Any:
     """Plain dicts and lists as ruamel's commented ones; those under `flow_keys` inline."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq

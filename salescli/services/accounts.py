@@ -1,0 +1,212 @@
+"""Accounts and their contacts: `account add|set` and `contact add|set`, each one
+load -> rule check -> edit -> commit (salescli.services.edit.Session).
+
+Each operation takes the repository and the change's `Options`, raises a
+SalescliError naming what is wrong (nothing written), and returns the finished
+Session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from salescli.core.errors import RecordNotFound, SalescliError
+from salescli.services.options import COMMIT, Options
+
+if TYPE_CHECKING:
+    from salescli.services.edit import Session
+    from salescli.services.read import Warn
+
+# changed by other commands, never by `account set`
+ACCOUNT_RULED = {"id": "it is the file name",
+                 "contacts": "use `salescli contact add` or `salescli contact set`",
+                 "activities": "use `salescli log`"}
+CONTACT_RULED = {"id": "it is how deals and other contacts refer to the contact"}
+
+
+def get(repo: Any, account_id: str) -> Any:
+    """One account as a validated model."""
+    return repo.load("account", account_id)
+
+
+def contact_ids(repo: Any, account_id: str, prefix: str = "") -> list[str]:
+    """The account's contact IDs starting with `prefix` (shell completion)."""
+    return [c.id for c in get(repo, account_id).contacts if c.id.startswith(prefix)]
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def account_keys(model: Any) -> dict[str, str]:
+    """What identifies an account for duplicate detection, normalised as `check` does."""
+    from salescli.core.ids import slugify
+    from salescli.services.check import duplicate_keys
+
+    keys = {what: value for what, value, loc in duplicate_keys("account", model)
+            if what in ("business_id", "domain")}
+    keys["name"] = slugify(model.name)
+    return keys
+
+
+def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
+    """`same X `v` as account ID` for the first existing account that looks like `draft`
+    (`warn` names the invalid files left out)."""
+    from salescli.services.edit import probable_duplicate
+    from salescli.services.read import load_views
+
+    keys = account_keys(draft)
+    shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
+    mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
+            if what in keys}
+    return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
+                                     for a in load_views(repo, "account", warn)))
+
+
+def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:
+    """The chain `account -> parent -> ... -> account` that setting `parent` would close."""
+    chain = [account_id]
+    node: str | None = parent
+    while node is not None and node not in chain:
+        chain.append(node)
+        try:
+            node = repo.load("account", node).parent
+        except SalescliError:
+            return None  # an unknown parent is `check`'s error, reported on save
+    return [*chain, node] if node == account_id else None
+
+
+# ------------------------------------------------------------------ accounts
+
+
+def add(repo: Any, name: str, *, account_id: str | None = None,
+        business_id: str | None = None, domain: str | None = None,
+        industry: str | None = None, region: str | None = None, size: str | None = None,
+        parent: str | None = None, owner: str | None = None, tags: tuple[str, ...] = (),
+        force: bool = False, warn: Warn, opts: Options = COMMIT) -> tuple[Session, str]:
+    """`account add`, refusing a probable duplicate unless `force`; returns (the
+    change, the account's ID). `warn` names the invalid files duplicates were not
+    looked for in."""
+    from salescli.core.model import Account
+    from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
+
+    settings = repo.settings
+    record_id = new_id(repo, "account", name, account_id)
+    if parent:
+        repo.find("account", parent)
+    created = today(opts.date)
+    data = {
+        "id": record_id, "name": name, "business_id": business_id, "domain": domain,
+        "industry": industry, "region": region, "size": size, "parent": parent,
+        "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
+        "created": created, "tags": list(tags) or None,
+    }
+    if not force:
+        refuse_duplicate(find_duplicate(repo, Account.model_validate(
+            {k: v for k, v in data.items() if v is not None}), warn))
+    with opts.session(repo, "account", record_id, "add", summary="add") as s:
+        s.create("account", record_id, data, created)
+    return s, record_id
+
+
+def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
+               opts: Options = COMMIT) -> tuple[Session, str]:
+    """`account set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
+    from salescli.core.model import Account
+    from salescli.services.edit import assignments_for, check_listed, describe
+    from salescli.store.yamlio import inline, split_tags
+
+    changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED)
+    summary, subject = describe(changes)
+    if "tags" in changes:
+        changes["tags"] = inline(split_tags(changes["tags"]))
+    with opts.session(repo, "account", account_id, "set", summary=f"set {subject}") as s:
+        check_listed(changes, s.repo.settings)
+        record = s.load("account", account_id)
+        parent = changes.get("parent")
+        if isinstance(parent, str):
+            s.repo.find("account", parent)
+            cycle = _parent_cycle(s.repo, account_id, parent)
+            if cycle:
+                raise SalescliError(f"cannot make {parent} the parent of {account_id}: "
+                                    "the hierarchy would have a cycle: " + " -> ".join(cycle))
+        s.set(record, changes)
+    return s, summary
+
+
+# ------------------------------------------------------------------ contacts
+
+
+def contact_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A contact as `contact add` writes it: its fields in the documented order, those
+    without a value left out."""
+    from salescli.core.model import Contact
+    from salescli.services.edit import field_names
+
+    return {k: values[k] for k in field_names(Contact) if values.get(k) is not None}
+
+
+def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None = None,
+                email: str | None = None, phone: str | None = None, title: str | None = None,
+                linkedin: str | None = None, role: str | None = None,
+                influence: str | None = None, reports_to: str | None = None,
+                opts: Options = COMMIT) -> tuple[Session, str]:
+    """`contact add`: a person of the account; returns (the change, their ID)."""
+    from salescli.core.ids import check_id, slugify, unique_id
+    from salescli.services.edit import add_contact, check_name
+
+    check_name("contact", name)
+    if contact_id:
+        check_id(contact_id, "contact")
+    if reports_to:
+        check_id(reports_to, "contact")
+    with opts.session(repo, "account", account_id, "contact") as s:
+        record = s.load("account", account_id)
+        taken = [c.id for c in record.model.contacts]
+        if contact_id in taken:
+            raise SalescliError(f"account {account_id} already has a contact `{contact_id}`; "
+                                "choose another --id")
+        if reports_to and reports_to not in taken:
+            raise SalescliError(f"cannot add {name}: --reports-to `{reports_to}` is not a "
+                                f"contact of account {account_id}")
+        cid = contact_id or unique_id(slugify(name), taken)
+        values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
+                  "linkedin": linkedin, "role": role, "influence": influence,
+                  "reports_to": reports_to}
+        person = contact_record(values)
+        s.summary = f"add contact {cid}"
+        s.update(record, lambda data: add_contact(data, person))
+    return s, cid
+
+
+def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[str, ...],
+                opts: Options = COMMIT) -> tuple[Session, str]:
+    """`contact set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
+    from salescli.core.ids import check_id
+    from salescli.core.model import Contact
+    from salescli.services.edit import assignments_for, describe, field_names
+    from salescli.store.yamlio import apply_sets, keep_tail
+
+    check_id(contact_id, "contact")
+    changes = assignments_for(assignments, "a contact", Contact, CONTACT_RULED)
+    summary, subject = describe(changes)
+    with opts.session(repo, "account", account_id, "contact",
+                      summary=f"contact {contact_id}: set {subject}") as s:
+        record = s.load("account", account_id)
+        ids = [c.id for c in record.model.contacts]
+        if contact_id not in ids:
+            raise RecordNotFound(f"no contact `{contact_id}` in account {account_id}; see "
+                                 f"`salescli account show {account_id}`")
+        boss = changes.get("reports_to")
+        if boss is not None and (boss == contact_id or boss not in ids):
+            raise SalescliError(f"cannot set reports_to of {contact_id}: `{boss}` is not "
+                                f"another contact of account {account_id}")
+        index = ids.index(contact_id)
+        order = field_names(Contact)
+
+        def change(data: Any) -> None:
+            person = data["contacts"][index]
+            keep_tail(person, lambda: apply_sets(person, changes, order))
+
+        s.update(record, change)
+    return s, summary

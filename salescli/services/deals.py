@@ -1,0 +1,473 @@
+"""Deals: `deal add|set|advance|move|win|lose|reopen|stakeholder|item`, each one
+load -> rule check -> edit -> commit (salescli.services.edit.Session).
+
+Every operation takes the repository and the `Options` of the change, raises a
+SalescliError naming what is wrong (nothing written), and returns the finished
+Session (its `sha`, `unchanged` and `summary` say what was recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.services.options import COMMIT, Options
+
+if TYPE_CHECKING:
+    from salescli.services.edit import Session
+
+MONEY_FIELDS = ("value", "unit_price")
+# changed only by the commands that apply the pipeline's rules
+RULED_FIELDS = {"id": "it is the file name", "stage": "use `deal advance` or `deal move`",
+                "status": "use `deal win`, `deal lose` or `deal reopen`",
+                "won_date": "use `deal win --date`", "lost_date": "use `deal lose --date`"}
+
+
+# ------------------------------------------------------------------ rules
+
+
+def refuse(problems: list[str], what: str) -> None:
+    """Refuse `what` for the rules' problems, all of them on one line."""
+    if problems:
+        raise SalescliError(f"cannot {what}: " + "; ".join(problems))
+
+
+def known_stage(pipe: Any, target: str, what: str) -> Any:
+    """The stage `target` of the pipeline; a stage it does not have is a usage error."""
+    from salescli.core.rules import unknown_stage
+
+    problem = unknown_stage(pipe, target)
+    if problem:
+        raise UsageError(f"cannot {what}: {problem}")
+    return next(s for s in pipe.stages if s.id == target)
+
+
+def roles(repo: Any, account_id: str) -> dict[str, str | None]:
+    """The roles of the account's contacts (a deal's buyers), by contact ID."""
+    account = repo.load("account", account_id)
+    return {c.id: c.role for c in account.contacts}
+
+
+def pipeline_of(repo: Any, deal: Any) -> Any:
+    return repo.pipeline(deal.pipeline or repo.settings.default_pipeline)
+
+
+def reason(value: str | None) -> str | None:
+    """A `--reason` as the commit will record it (one line); one of blanks or line
+    breaks would pass the move rules yet record nothing, so it is refused."""
+    from salescli.core.commitmsg import reason_text
+
+    if value is not None and reason_text(value) is None:
+        raise UsageError("--reason is empty: say why, in words")
+    return reason_text(value)
+
+
+def stage_names(repo: Any, prefix: str = "") -> list[str]:
+    """The stages of every pipeline starting with `prefix` (shell completion)."""
+    return [s.id for path in repo.pipeline_paths()
+            for s in repo.pipeline(path.stem).stages if s.id.startswith(prefix)]
+
+
+# The rule step of each change, shared by the commands (through a Session) and the
+# demo (on its own records): the deal as a model, the roles of its account's contacts
+# when a rule needs them (`roles()`), and back (the commit summary, the changes).
+Roles = Callable[[], Mapping[str, str | None]]
+
+
+def added(pipe: Any, data: Mapping[str, Any], roles: Roles, what: str = "") -> str:
+    """`deal add`: the new deal (`data`, as it will be written) may start in its stage
+    only with what that stage requires; `what` names the refusal (default: `add the
+    deal in STAGE`). Returns the commit summary."""
+    from salescli.core.model import Deal
+    from salescli.core.rules import move_problems
+
+    target = data["stage"]
+    given = {k: v for k, v in data.items() if v is not None}
+    draft = Deal.model_validate({**given, "stage": None})
+    refuse(move_problems(pipe, draft, target, roles()), what or f"add the deal in `{target}`")
+    return f"add in {target}"
+
+
+def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
+          why: str | None = None) -> tuple[str, dict[str, Any]]:
+    """`deal move` to `target`, or `deal advance` (`target` None: the next stage), under
+    the pipeline's skip and backward rules and what the stage requires."""
+    from salescli.core.rules import move_problems, stage_index
+
+    if target is None:  # advance: the next stage
+        here = stage_index(pipe, deal.stage)
+        if here is not None and here + 1 >= len(pipe.stages):
+            raise SalescliError(f"cannot advance {deal_id}: `{deal.stage}` is the last stage; "
+                                f"win it with `salescli deal win {deal_id}`")
+        target = pipe.stages[0 if here is None else here + 1].id
+    known_stage(pipe, target, f"move {deal_id} to `{target}`")
+    refuse(move_problems(pipe, deal, target, roles(), why), f"move {deal_id} to `{target}`")
+    return f"{deal.stage} -> {target}", {"stage": target}
+
+
+def won(pipe: Any, deal_id: str, deal: Any, roles: Roles,
+        day: dt.date) -> tuple[str, dict[str, Any]]:
+    """`deal win` on `day`, if the pipeline lets the deal close won."""
+    from salescli.core.rules import close_problems
+
+    refuse(close_problems(pipe, deal, "won", roles()), f"win {deal_id}")
+    return "won", {"status": "won", "won_date": day}
+
+
+def lost(pipe: Any, deal_id: str, deal: Any, roles: Roles, why: str, day: dt.date,
+         note: str | None = None, revisit: dt.date | None = None
+         ) -> tuple[str, dict[str, Any]]:
+    """`deal lose` on `day` for the reason `why` (one of the settings' lost_reasons)."""
+    from salescli.core.rules import close_problems
+
+    closing = deal.model_copy(update={"lost_reason": why})
+    refuse(close_problems(pipe, closing, "lost", roles()), f"lose {deal_id}")
+    changes: dict[str, Any] = {"status": "lost", "lost_date": day, "lost_reason": why}
+    if note:
+        changes["lost_note"] = note
+    if revisit:
+        changes["revisit"] = revisit
+    return f"lost ({why})", changes
+
+
+def approve_discount(threshold: Decimal, discount: Decimal | int, approved_by: str | None
+                     ) -> None:
+    """A discount over the settings' threshold needs someone's approval (`approved_by`,
+    given now or already on the deal)."""
+    if discount > threshold and not approved_by:
+        raise SalescliError(f"a {discount}% discount is over the {threshold}% "
+                            "approval threshold: add --approved-by NAME")
+
+
+def item_summary(what: str, quantity: Any) -> str:
+    return f"item {what} x {quantity}"
+
+
+def stakeholder_summary(contact_id: str, role: str | None, remove: bool = False) -> str:
+    return (f"stakeholder {contact_id} removed" if remove
+            else f"stakeholder {contact_id}" + (f" ({role})" if role else ""))
+
+
+# ------------------------------------------------------------------ views
+
+
+def find(repo: Any, deal_id: str) -> tuple[dict, dict]:
+    """(the deal as JSON has it, its deals row: value, currency, pipeline): from the
+    record index when it holds the file as it is now, else read from the file."""
+    return _indexed(repo, deal_id) or _plain(repo, deal_id)
+
+
+def _indexed(repo: Any, deal_id: str) -> tuple[dict, dict] | None:
+    """(the record, its deals row) from the record index when it holds the file as it
+    is now: no YAML and no validation for the most frequent look-up."""
+    import json
+    import sqlite3
+
+    from salescli.store.index import Index, index_path
+
+    if not index_path(repo.git_dir).exists():
+        return None
+    rel = repo.rel(repo.find("deal", deal_id))
+    try:
+        with Index.open(repo, ()) as index:
+            found = index.current("deal", rel)
+            row = found and index.con.execute("SELECT * FROM deals WHERE path = ?",
+                                              (rel,)).fetchone()
+    except sqlite3.Error:
+        return None
+    if not found or not row:
+        return None
+    # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
+    return json.loads(found["json"], parse_float=Decimal), dict(row)
+
+
+def _plain(repo: Any, deal_id: str) -> tuple[dict, dict]:
+    """(the record, its deals row), read and validated from its file."""
+    import json
+
+    from salescli.core.money import deal_value
+    from salescli.core.output import to_jsonable
+    from salescli.store.index import record_dict
+
+    d = repo.load("deal", deal_id)
+    doc = json.loads(json.dumps(record_dict(d), default=to_jsonable), parse_float=Decimal)
+    row = {"value": deal_value(d, repo.products), "currency": d.currency or
+           repo.settings.currency, "pipeline": d.pipeline or repo.settings.default_pipeline}
+    return doc, row
+
+
+# --------------------------------------------------------------- changes
+
+
+def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
+        close_date: dt.date | None = None, deal_id: str | None = None,
+        pipeline: str | None = None, stage: str | None = None, source: str | None = None,
+        owner: str | None = None, currency: str | None = None, force: bool = False,
+        opts: Options = COMMIT) -> tuple[Session, str, str]:
+    """`deal add`: a deal in the first stage of its pipeline (or `stage`), checked
+    against what that stage requires; returns (the change, its ID, its stage)."""
+    from salescli.core.dates import day_of
+    from salescli.core.ids import slugify
+    from salescli.services.edit import (
+        choose,
+        default_owner,
+        name_twins,
+        new_id,
+        probable_duplicate,
+        refuse_duplicate,
+        today,
+    )
+
+    settings = repo.settings
+    repo.find("account", account_id)
+    record_id = new_id(repo, "deal", title, deal_id)
+    if not force:
+        # one account may well have a closed deal, or another's deal, of the same title
+        refuse_duplicate(probable_duplicate(
+            {"title": (slugify(title), title)},
+            ((f"open deal {d.id} of account {account_id}", {"title": slugify(d.title)})
+             for d in name_twins(repo, "deal", title)
+             if d.account == account_id and d.status == "open")))
+    pipe = repo.pipeline(pipeline)
+    target = stage or pipe.stages[0].id
+    known_stage(pipe, target, f"add the deal in `{target}`")
+    created = today(opts.date)
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise UsageError(f"--currency {currency!r}: expected a 3-letter code such as EUR")
+    due = day_of(close_date)
+    if due is None:
+        raise UsageError("--close-date is required: an open deal needs an expected close date")
+    data = {
+        "id": record_id, "title": title, "account": account_id,
+        "pipeline": pipe.name, "stage": target, "status": "open", "value": value,
+        "currency": currency or settings.currency, "close_date": due,
+        "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
+        "source": choose(source, settings.sources, "source"), "created": created,
+    }
+    summary = added(pipe, data, lambda: roles(repo, account_id))
+    with opts.session(repo, "deal", record_id, "add", summary=summary) as s:
+        s.create("deal", record_id, data, created)
+    return s, record_id, target
+
+
+def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
+               opts: Options = COMMIT) -> tuple[Session, str]:
+    """`deal set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
+    from salescli.core.model import Deal, NextStep
+    from salescli.core.money import parse_money
+    from salescli.services.edit import assignments_for, check_listed, describe
+
+    changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
+                              {"next_step": NextStep})
+    for key in MONEY_FIELDS:
+        if key in changes:
+            changes[key] = parse_money(changes[key], key)
+    summary, subject = describe(changes)
+    with opts.session(repo, "deal", deal_id, "set", summary=f"set {subject}") as s:
+        check_listed(changes, s.repo.settings)
+        s.set(s.load("deal", deal_id), changes)
+    return s, summary
+
+
+def move(repo: Any, deal_id: str, target: str | None, why: str | None = None,
+         opts: Options = COMMIT) -> Session:
+    """`deal move` to `target`, or `deal advance` to the next stage (`target` None),
+    under the pipeline's skip and backward rules and what the stage requires."""
+    event = "advance" if target is None else "move"
+    with opts.session(repo, "deal", deal_id, event) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        s.summary, changes = moved(pipeline_of(s.repo, d), deal_id, d, target,
+                                   lambda: roles(s.repo, d.account), why)
+        s.reason = why
+        s.set(record, changes)
+    return s
+
+
+def win(repo: Any, deal_id: str, opts: Options = COMMIT) -> Session:
+    """`deal win`: won on the day of `--date` (else today), if the pipeline allows."""
+    from salescli.services.edit import today
+
+    with opts.session(repo, "deal", deal_id, "win", summary="won") as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        _, changes = won(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account),
+                         today(opts.date))
+        s.set(record, changes)
+    return s
+
+
+def lose(repo: Any, deal_id: str, why: str, note: str | None = None,
+         revisit: dt.date | None = None, opts: Options = COMMIT) -> Session:
+    """`deal lose`: lost for one of the settings' lost_reasons."""
+    from salescli.core.dates import day_of
+    from salescli.services.edit import choose, today
+
+    revisit_date = day_of(revisit)
+    with opts.session(repo, "deal", deal_id, "lose", summary=f"lost ({why})") as s:
+        choose(why, s.repo.settings.lost_reasons, "lost reason")
+        record = s.load("deal", deal_id)
+        d = record.model
+        _, changes = lost(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account), why,
+                          today(opts.date), note, revisit_date)
+        s.set(record, changes)
+    return s
+
+
+def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
+           opts: Options = COMMIT) -> tuple[Session, str]:
+    """`deal reopen`: a won or lost deal open again in its last stage (or `stage`,
+    under the rules of `deal move`); returns (the change, the stage)."""
+    from salescli.core.rules import missing_requirements, move_problems
+
+    with opts.session(repo, "deal", deal_id, "reopen") as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        if d.status == "open":
+            raise SalescliError(f"cannot reopen {deal_id}: it is open")
+        pipe = pipeline_of(s.repo, d)
+        target = stage or d.stage or pipe.stages[0].id
+        entering = known_stage(pipe, target, f"reopen {deal_id} into `{target}`")
+        known = roles(s.repo, d.account)
+        if target != d.stage:
+            # into another stage: the pipeline's rules for moving from its last stage
+            # (skipping, going back with the reason given here) hold as for `deal move`
+            problems = move_problems(pipe, d.model_copy(update={"status": "open"}), target,
+                                     known, why)
+        else:
+            problems = [f"`{target}` requires `{m}`"
+                        for m in missing_requirements(entering.requires, d, known)]
+        refuse(problems, f"reopen {deal_id} into `{target}`")
+        s.summary = f"reopen ({d.status}) into {target}"
+        s.reason = why
+
+        def reopened(data: Any) -> None:
+            for key in ("won_date", "lost_date", "lost_reason", "lost_note", "revisit"):
+                data.pop(key, None)
+            data["status"] = "open"
+            data["stage"] = target
+
+        s.update(record, reopened)
+    return s, target
+
+
+def stakeholder(repo: Any, deal_id: str, contact_id: str, role: str | None = None,
+                remove: bool = False, opts: Options = COMMIT) -> Session:
+    """`deal stakeholder`: add a contact to the deal, change their role, or remove them."""
+    from salescli.core.ids import check_id
+    from salescli.store.yamlio import flow
+
+    check_id(contact_id, "contact")
+    with opts.session(repo, "deal", deal_id, "stakeholder") as s:
+        record = s.load("deal", deal_id)
+
+        def change(data: Any) -> None:
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import set_in
+
+            if "stakeholders" not in data or data["stakeholders"] is None:
+                set_in(data, "stakeholders", CommentedSeq(), key_order("deal"))
+            people = data["stakeholders"]
+            index = next((i for i, p in enumerate(people) if p.get("contact") == contact_id),
+                         None)
+            if remove:
+                if index is None:
+                    raise RecordNotFound(f"{contact_id} is not a stakeholder of {deal_id}")
+                del people[index]
+            elif index is None:
+                people.append(flow({"contact": contact_id, **({"role": role} if role else {})}))
+            elif role:
+                people[index]["role"] = role
+
+        s.summary = stakeholder_summary(contact_id, role, remove)
+        s.update(record, change)
+    return s
+
+
+def _number(value: str | None, what: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        result = Decimal(value)
+    except ArithmeticError:
+        result = None
+    if result is None or not result.is_finite() or result < 0:
+        raise UsageError(f"{what} must be a number of at least 0, not {value!r}")
+    return result
+
+
+def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str | None = None,
+             quantity: str = "1", unit: str | None = None, unit_price: Decimal | None = None,
+             discount: str = "0", billing: str | None = None, cycles: int | None = None,
+             tax_rate: str | None = None, approved_by: str | None = None,
+             opts: Options = COMMIT) -> Session:
+    """`deal item add`: a price-list product, or a named item with its own price; a
+    discount over the settings' threshold needs someone's approval."""
+    from salescli.core.ids import check_id
+    from salescli.store.yamlio import flow
+
+    if bool(product) == bool(name):
+        raise UsageError("give either a PRODUCT from products.yaml or --name")
+    item: dict[str, Any] = {}
+    if product:
+        item["product"] = check_id(product, "product")
+    else:
+        item["name"] = name
+    item["quantity"] = _number(quantity, "--quantity")
+    if unit:
+        item["unit"] = unit
+    if unit_price is not None:
+        item["unit_price"] = unit_price
+    if _number(discount, "--discount"):
+        item["discount"] = _number(discount, "--discount")
+    if billing:
+        item["billing"] = billing
+    if cycles:
+        item["cycles"] = cycles
+    if tax_rate is not None:
+        item["tax_rate"] = _number(tax_rate, "--tax-rate")
+    with opts.session(repo, "deal", deal_id, "item",
+                      summary=item_summary(product or name or "", quantity)) as s:
+        record = s.load("deal", deal_id)
+        approve_discount(s.repo.settings.discount_approval_threshold, item.get("discount", 0),
+                         approved_by or record.model.approved_by)
+        if product and product not in {p.sku for p in s.repo.products.products}:
+            raise UsageError(f"no product {product!r} in products.yaml")
+
+        def added(data: Any) -> None:
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import set_in
+
+            if not data.get("items"):
+                set_in(data, "items", CommentedSeq(), key_order("deal"))
+            data["items"].append(flow(item))
+            if approved_by:
+                set_in(data, "approved_by", approved_by, key_order("deal"))
+
+        s.update(record, added)
+    return s
+
+
+def item_remove(repo: Any, deal_id: str, which: str, opts: Options = COMMIT) -> Session:
+    """`deal item remove`: by its number in `deal show` (1, 2...) or its product."""
+    with opts.session(repo, "deal", deal_id, "item") as s:
+        record = s.load("deal", deal_id)
+        items = record.model.items
+        if which.isdigit() and 1 <= int(which) <= len(items):
+            index = int(which) - 1
+        else:
+            index = next((i for i, it in enumerate(items) if it.product == which), None)
+            if index is None:
+                raise RecordNotFound(f"{deal_id} has no item {which!r}; see `salescli deal "
+                                     f"show {deal_id}` for the numbers")
+        s.summary = f"remove item {items[index].product or items[index].name}"
+        s.update(record, lambda data: data["items"].pop(index))
+    return s

@@ -1,0 +1,397 @@
+"""Leads: `lead add|set|contact|qualify|disqualify|convert`, each one load -> rule
+check -> edit -> commit (salescli.services.edit.Session).
+
+Each operation takes the repository and the change's `Options`, raises a
+SalescliError naming what is wrong (nothing written), and returns the finished
+Session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from salescli.core.errors import SalescliError, UsageError
+from salescli.services import deals
+from salescli.services.deals import known_stage
+from salescli.services.options import COMMIT, Options
+
+if TYPE_CHECKING:
+    from salescli.services.edit import Session
+    from salescli.services.read import Warn
+
+LEAD_RULED = {"id": "it is the file name",
+              "status": "use `salescli lead contact`, `lead qualify`, `lead disqualify` or "
+                        "`lead convert`",
+              "converted": "use `salescli lead convert`",
+              "disqualify_reason": "use `salescli lead disqualify --reason`",
+              "activities": "use `salescli log`"}
+
+
+def get(repo: Any, lead_id: str) -> Any:
+    """One lead as a validated model."""
+    return repo.load("lead", lead_id)
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def _people(repo: Any, warn: Warn) -> list[tuple[str, dict[str, str]]]:
+    """(who, {e-mail, phone}) of every lead and account contact, normalised."""
+    from salescli.services.check import duplicate_keys
+    from salescli.services.read import load_views
+
+    out = []
+    for x in load_views(repo, "lead", warn):
+        out.append((f"lead {x.id}", {what: value for what, value, _ in duplicate_keys("lead", x)
+                                     if what in ("e-mail", "phone")}))
+    for a in load_views(repo, "account", warn):
+        people: dict[int, dict[str, str]] = {}
+        for what, value, loc in duplicate_keys("account", a):
+            if what in ("e-mail", "phone"):
+                people.setdefault(loc[1], {})[what] = value
+        out += [(f"contact {a.contacts[i].id} of account {a.id}", keys)
+                for i, keys in people.items()]
+    return out
+
+
+def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
+    """`same X `v` as WHO` for the first lead with this lead's company (ignoring case and
+    accents), or lead or contact with its e-mail or phone (`warn` names the invalid
+    files left out)."""
+    from salescli.core.ids import slugify
+    from salescli.services.check import duplicate_keys
+    from salescli.services.edit import name_twins, probable_duplicate
+
+    c = draft.contact
+    shown = {"e-mail": c.email if c else None, "phone": c.phone if c else None}
+    mine = {"company": (slugify(draft.company), draft.company)}
+    mine |= {what: (value, shown[what]) for what, value, _ in duplicate_keys("lead", draft)
+             if what in shown}
+    others = [(f"lead {x.id}", {"company": slugify(x.company)})
+              for x in name_twins(repo, "lead", draft.company)]
+    if len(mine) > 1:  # an e-mail or phone to look for: every lead's and contact's
+        others += _people(repo, warn)
+    return probable_duplicate(mine, others)
+
+
+# ------------------------------------------------------------------ changes
+
+
+def add(repo: Any, company: str, *, lead_id: str | None = None,
+        contact_name: str | None = None, email: str | None = None, phone: str | None = None,
+        title: str | None = None, source: str | None = None, owner: str | None = None,
+        force: bool = False, warn: Warn, opts: Options = COMMIT) -> tuple[Session, str]:
+    """`lead add`, refusing a probable duplicate unless `force`; returns (the change,
+    the lead's ID). `warn` names the invalid files duplicates were not looked for in."""
+    from salescli.core.model import Lead
+    from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
+
+    settings = repo.settings
+    record_id = new_id(repo, "lead", company, lead_id)
+    created = today(opts.date)
+    person = {k: v for k, v in (("name", contact_name), ("email", email), ("phone", phone),
+                                ("title", title)) if v is not None}
+    data = {
+        "id": record_id, "company": company, "contact": person or None,
+        "source": choose(source, settings.sources, "source"), "status": "new",
+        "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
+        "created": created,
+    }
+    if not force:
+        refuse_duplicate(find_duplicate(repo, Lead.model_validate(
+            {k: v for k, v in data.items() if v is not None}), warn))
+    with opts.session(repo, "lead", record_id, "add",
+                      summary="add" + (f" from {data['source']}" if data["source"] else "")) as s:
+        s.create("lead", record_id, data, created)
+    return s, record_id
+
+
+def set_fields(repo: Any, lead_id: str, assignments: tuple[str, ...],
+               opts: Options = COMMIT) -> tuple[Session, str]:
+    """`lead set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
+    from salescli.core.model import Lead, LeadContact
+    from salescli.services.edit import assignments_for, check_listed, describe
+
+    changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact})
+    summary, subject = describe(changes)
+    with opts.session(repo, "lead", lead_id, "set", summary=f"set {subject}") as s:
+        check_listed(changes, s.repo.settings)
+        s.set(s.load("lead", lead_id), changes)
+    return s, summary
+
+
+def refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a status change the lead flow does not have (SPEC 3.2).
+
+    `doing` names the change with `{id}` for the lead: "mark {id} contacted".
+    """
+    x = lead_model
+    doing = doing.format(id=x.id)
+    if x.converted is not None:
+        raise SalescliError(f"cannot {doing}: it was converted to account "
+                            f"{x.converted.account}")
+    if x.status not in allowed:
+        raise SalescliError(f"cannot {doing}: it is {x.status}, not " + " or ".join(allowed))
+
+
+# The rule step of each status change, shared by the commands (through a Session)
+# and the demo (on its own records): the lead as a model, and back (the commit
+# summary, the changes).
+
+
+def contacted(lead: Any) -> tuple[str, dict[str, Any]]:
+    """`lead contact`: a new lead contacted for the first time."""
+    refuse_status(lead, "mark {id} contacted", ("new",))
+    return "new -> contacted", {"status": "contacted"}
+
+
+def qualified(lead: Any) -> tuple[str, dict[str, Any]]:
+    """`lead qualify`: qualified, not converted yet."""
+    refuse_status(lead, "qualify {id}", ("new", "contacted"))
+    return f"{lead.status} -> qualified", {"status": "qualified"}
+
+
+def disqualified(lead: Any, why: str) -> tuple[str, dict[str, Any]]:
+    """`lead disqualify` for the reason `why` (one of the settings' reasons)."""
+    refuse_status(lead, "disqualify {id}", ("new", "contacted", "qualified"))
+    return f"disqualified ({why})", {"status": "disqualified", "disqualify_reason": why}
+
+
+def converted_summary(account_id: str, deal_id: str | None) -> str:
+    """The commit summary of `lead convert`."""
+    return f"convert -> account {account_id}, " + (f"deal {deal_id}" if deal_id else "no deal")
+
+
+def contact(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
+    """`lead contact`: a new lead contacted for the first time."""
+    with opts.session(repo, "lead", lead_id, "contact") as s:
+        record = s.load("lead", lead_id)
+        s.summary, changes = contacted(record.model)
+        s.set(record, changes)
+    return s
+
+
+def qualify(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
+    """`lead qualify`: qualified, not converted yet."""
+    with opts.session(repo, "lead", lead_id, "qualify") as s:
+        record = s.load("lead", lead_id)
+        s.summary, changes = qualified(record.model)
+        s.set(record, changes)
+    return s
+
+
+def _append_note(data: Any, note: str) -> None:
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    from salescli.core.model import key_order
+    from salescli.store.yamlio import set_in
+
+    old = data.get("notes")
+    text = f"{str(old).rstrip()}\n{note}" if old and str(old).strip() else note
+    set_in(data, "notes", LiteralScalarString(text + "\n") if "\n" in text else text,
+           key_order("lead"))
+
+
+def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
+               opts: Options = COMMIT) -> Session:
+    """`lead disqualify`, for one of the settings' lead_disqualify_reasons; `note` is
+    appended to the lead's notes."""
+    from salescli.services.edit import choose, sets
+    from salescli.store.yamlio import keep_tail
+
+    with opts.session(repo, "lead", lead_id, "disqualify") as s:
+        choose(why, s.repo.settings.lead_disqualify_reasons, "disqualify reason")
+        record = s.load("lead", lead_id)
+        s.summary, changes = disqualified(record.model, why)
+
+        def disqualify(data: Any) -> None:
+            sets(data, changes, "lead")
+            if note:
+                keep_tail(data, lambda: _append_note(data, note))
+
+        s.update(record, disqualify)
+    return s
+
+
+# ------------------------------------------------------------------ convert
+
+
+def _norm_business_id(value: Any) -> str:
+    return str(value or "").replace(" ", "").upper()
+
+
+def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
+    """The existing account a lead belongs to, and why: business id, domain, person, name.
+
+    Each clue in that order decides alone; two accounts matching one clue is ambiguous.
+    """
+    from salescli.core.ids import slugify
+    from salescli.services.check import FREE_MAIL, duplicate_keys
+
+    lead_keys = {what: value for what, value, _ in duplicate_keys("lead", x)}
+    if lead_keys.get("domain") in FREE_MAIL:
+        del lead_keys["domain"]
+    business_id = _norm_business_id(getattr(x, "business_id", None))
+    if business_id:
+        lead_keys["business_id"] = business_id
+    lead_keys["name"] = slugify(x.company)
+    for what in ("business_id", "domain", "e-mail", "phone", "name"):
+        if what not in lead_keys:
+            continue
+        found = []
+        for a in accounts:
+            keys = {(w, v) for w, v, _ in duplicate_keys("account", a)}
+            keys.add(("name", slugify(a.name)))
+            if (what, lead_keys[what]) in keys:
+                found.append(a)
+        if len(found) > 1:
+            raise SalescliError(f"cannot convert {x.id}: accounts {', '.join(a.id for a in found)} "
+                                f"all have its {what.replace('_', ' ')}; choose one with --account")
+        if found:
+            return found[0], f"same {what.replace('_', ' ')} {lead_keys[what]}"
+    return None
+
+
+def _same_person(account: Any, person: dict[str, Any]) -> str | None:
+    """The ID of the account's contact with the person's e-mail or phone, if any."""
+    from salescli.core.model import Lead
+    from salescli.services.check import duplicate_keys
+
+    probe = Lead.model_validate({"id": "probe", "company": "-", "created": "2000-01-01",
+                                 "contact": person})
+    mine = {(w, v) for w, v, _ in duplicate_keys("lead", probe) if w in ("e-mail", "phone")}
+    for what, value, loc in duplicate_keys("account", account):
+        if (what, value) in mine:
+            return account.contacts[loc[1]].id
+    return None
+
+
+@dataclass
+class Converted:
+    """What `lead convert` made: the account (and why that one), contact and deal."""
+
+    change: Session
+    account: str
+    why: str  # "new", "existing" or "existing, same WHAT VALUE"
+    contact: str | None
+    new_contact: bool
+    deal: str | None
+    stage: str | None
+
+
+def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: bool = False,
+            title: str | None = None, value: Decimal | None = None,
+            close_date: dt.date | None = None, stage: str | None = None,
+            pipeline: str | None = None, warn: Warn, opts: Options = COMMIT) -> Converted:
+    """`lead convert`: the lead qualified into an account (named, matched or new), its
+    contact (unless the account has them) and a deal in the pipeline's first stage,
+    checked against what that stage requires, in one commit. `warn` names the invalid
+    account files not matched against."""
+    from salescli.core.dates import day_of
+    from salescli.core.ids import check_id, slugify, unique_id
+    from salescli.services.check import FREE_MAIL
+    from salescli.services.edit import add_contact, default_owner, new_id, sets, today
+    from salescli.services.read import load_views
+
+    deal_options = [name for name, given in (("--title", title), ("--value", value),
+                                             ("--close-date", close_date), ("--stage", stage),
+                                             ("--pipeline", pipeline)) if given is not None]
+    if no_deal and deal_options:
+        raise UsageError(f"--no-deal creates no deal: drop {', '.join(deal_options)}")
+    due = day_of(close_date)
+    if not no_deal and due is None:
+        raise UsageError("--close-date is required: the new deal needs an expected close date "
+                         "(or use --no-deal)")
+    amount = value
+    if account_id:
+        check_id(account_id, "account")
+    created = today(opts.date)
+
+    with opts.session(repo, "lead", lead_id, "convert") as s:
+        repo = s.repo
+        record = s.load("lead", lead_id)
+        x = record.model
+        refuse_status(x, "convert {id}", ("new", "contacted", "qualified"))
+        owner = x.owner or default_owner(repo)
+
+        # 1. the account: named, matched or new
+        existing, why = None, "new"
+        if account_id:
+            existing, why = s.load("account", account_id), "existing"
+        else:
+            match = _matching_account(load_views(repo, "account", warn), x)
+            if match:
+                existing = s.load("account", match[0].id)
+                why = f"existing, {match[1]}"
+        contacts = existing.model.contacts if existing else []
+
+        # 2. the lead's contact, unless the account has them already
+        c = x.contact
+        person = {k: getattr(c, k) for k in ("name", "title", "email", "phone")
+                  if c is not None and getattr(c, k) is not None}
+        contact_id, new_contact = None, False
+        name = person.get("name") or person.get("email") or person.get("phone")
+        if name:  # a title alone is nobody to talk to
+            if existing:
+                contact_id = _same_person(existing.model, person)
+            if contact_id is None:
+                contact_id = unique_id(slugify(name), [p.id for p in contacts])
+                new_contact = True
+                person = {"id": contact_id, **person, "name": name}
+                person = {k: person[k] for k in ("id", "name", "title", "email", "phone")
+                          if k in person}
+        else:
+            person = {}
+
+        # 3. the deal, checked before anything is written
+        deal_id = target = None
+        if not no_deal:
+            pipe = repo.pipeline(pipeline)
+            target = stage or pipe.stages[0].id
+            known_stage(pipe, target, f"convert {lead_id} with a deal in `{target}`")
+            deal_id = new_id(repo, "deal", title or x.company)
+            deal_data = {
+                "id": deal_id, "title": title or x.company, "account": None,
+                "pipeline": pipe.name, "stage": target, "status": "open", "value": amount,
+                "currency": repo.settings.currency, "close_date": due, "owner": owner,
+                "source": x.source, "created": created,
+                "stakeholders": [{"contact": contact_id}] if contact_id else None,
+            }
+            roles = {p.id: p.role for p in contacts}
+            if contact_id:
+                roles.setdefault(contact_id, None)
+            deals.added(pipe, {**deal_data, "account": "draft"}, lambda: roles,
+                        f"convert {lead_id} with a deal in `{target}`")
+
+        # 4. the writes, all in this one commit
+        if existing:
+            account_ref = existing.id
+            if new_contact:
+                s.update(existing, lambda data: add_contact(data, person))
+        else:
+            account_ref = new_id(repo, "account", x.company)
+            email = (c.email or "") if c else ""
+            domain = email.rsplit("@", 1)[1].lower() if "@" in email else None
+            business_id = getattr(x, "business_id", None)  # not a lead field, but typed in
+            s.create("account", account_ref, {
+                "id": account_ref, "name": x.company,
+                "business_id": None if business_id is None else str(business_id),
+                "domain": domain if domain not in FREE_MAIL else None,
+                "owner": owner, "created": created,
+                "contacts": [person] if person else None,
+            }, created)
+        if deal_id:
+            s.create("deal", deal_id, {**deal_data, "account": account_ref}, created)
+
+        def converted(data: Any) -> None:
+            from salescli.store.yamlio import flow
+
+            sets(data, {"status": "qualified",
+                        "converted": flow({"account": account_ref, "deal": deal_id})}, "lead")
+
+        s.update(record, converted)
+        s.summary = converted_summary(account_ref, deal_id)
+    return Converted(s, account_ref, why, contact_id, new_contact, deal_id, target)

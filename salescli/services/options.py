@@ -1,0 +1,30 @@
+"""How a command records its change, light enough to import before any record is read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from salescli.services.edit import Session
+
+
+@dataclass(frozen=True)
+class Options:
+    """`--date`, `-m/--message` and `--no-commit`, the same on every mutating command."""
+
+    date: str | dt.date | None = None
+    message: str | None = None
+    commit: bool = True
+
+    def session(self, repo: Any, kind: str, record_id: str, event: str,
+                summary: str = "") -> Session:
+        """The Session of one change to `kind` `record_id` (see salescli.services.edit)."""
+        from salescli.services.edit import Session
+
+        return Session(repo, kind, record_id, event, summary=summary, date=self.date,
+                       message=self.message, commit=self.commit)
+
+
+COMMIT = Options()  # today, no message, committed: what a change is unless told otherwise
