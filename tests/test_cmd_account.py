@@ -7,7 +7,6 @@ import textwrap
 import pytest
 from conftest import Repo, refused
 
-from salescli.cli.account import ROLE_CHOICES
 from salescli.core import model
 from salescli.core.roles import ROLES
 
@@ -31,8 +30,13 @@ def dedent(text: str) -> str:
 
 
 def test_role_choices_are_the_models():
-    # until cli/account.py and core/model.py take them from core.roles
-    assert ROLE_CHOICES == model.ROLES == ROLES
+    from salescli.cli.account import contact_add
+    from salescli.cli.deal import deal_stakeholder
+
+    for command in (contact_add, deal_stakeholder):
+        role = next(p for p in command.params if p.name == "role")
+        assert tuple(role.type.choices) == ROLES
+    assert model.ROLES is ROLES
 
 
 # ------------------------------------------------------------------ account add

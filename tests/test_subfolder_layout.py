@@ -46,3 +46,13 @@ def test_commands_commit_under_the_folder(crm: Repo, hooked: bool) -> None:
         clean_and_under_crm(r)
     assert r.run("check").exit_code == 0
     assert "acme-oy" in r.run("account", "list").output
+
+
+def test_an_import_commits_under_the_folder(crm: Repo, tmp_path: Path) -> None:
+    companies = tmp_path / "companies.csv"
+    companies.write_text("Company,Web,Added\nBeta Ltd,beta.example,2024-04-02\n")
+    result = crm.run("import", "csv", str(companies), "--kind", "account",
+                     "--map", "Company=name,Web=domain", "--date-column", "Added")
+    assert result.exit_code == 0, result.output
+    clean_and_under_crm(crm)
+    assert (crm.root / "accounts/2024-04/beta-ltd.yaml").is_file()

@@ -26,10 +26,6 @@ from salescli.cli.common import (
 from salescli.services import accounts
 from salescli.services.options import Options
 
-# salescli.core.model.ROLES, spelled out so `--help` does not import pydantic (a test keeps
-# the two equal)
-ROLE_CHOICES = ("economic-buyer", "decision-maker", "technical-evaluator", "champion",
-                "end-user", "approver", "influencer", "other")
 INFLUENCE = ("high", "medium", "low")
 
 ACCOUNT_ID = click.argument("account_id", metavar="ACCOUNT",
@@ -203,7 +199,7 @@ def contact() -> None:
 @click.option("--phone", help="Phone number, e.g. \"+358 40 123 4567\".")
 @click.option("--title", help="Job title, e.g. CFO.")
 @click.option("--linkedin", metavar="URL", help="LinkedIn profile address.")
-@click.option("--role", type=click.Choice(ROLE_CHOICES), help="Their role in buying.")
+@click.option("--role", type=click.Choice(accounts.ROLES), help="Their role in buying.")
 @click.option("--influence", type=click.Choice(INFLUENCE), help="How much their word weighs.")
 @click.option("--reports-to", metavar="CONTACT", shell_complete=complete_contacts,
               help="The contact of this account they report to (org chart).")

@@ -188,12 +188,6 @@ def done(change: Any, what: str) -> None:
     echo(f"{what}{where}")
 
 
-def load_all(repo: Any, kind: str) -> list[Any]:
-    """Every valid record of a kind as a model, in path order; invalid files are skipped
-    with one note on stderr (the index knows which)."""
-    return load_matching(repo, kind)
-
-
 def record_json(model: Any) -> dict:
     from salescli.store.index import record_dict
 
@@ -229,14 +223,6 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
     with records_index(repo, (kind,), no_cache) as index:
         return index.query(sql, values)
-
-
-def load_matching(repo: Any, kind: str, where: str = "1", params: tuple = ()) -> list[Any]:
-    """The valid records of `kind` whose index row matches `where`, invalid files noted
-    on stderr (`salescli.services.read.load_matching`)."""
-    from salescli.services.read import load_matching as matching
-
-    return matching(repo, kind, warn, where, params)
 
 
 def payload(rows: list[Any]) -> list[dict]:

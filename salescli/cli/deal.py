@@ -30,6 +30,7 @@ from salescli.cli.common import (
     show_activities,
 )
 from salescli.services import deals
+from salescli.services.accounts import ROLES
 from salescli.services.options import Options
 
 
@@ -329,9 +330,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
 @deal.command("stakeholder")
 @DEAL_ID
 @click.argument("contact_id", metavar="CONTACT")
-@click.option("--role", type=click.Choice(["economic-buyer", "decision-maker",
-                                           "technical-evaluator", "champion", "end-user",
-                                           "approver", "influencer", "other"]),
+@click.option("--role", type=click.Choice(ROLES),
               help="Their role in this deal (default: their role as the account's contact).")
 @click.option("--remove", is_flag=True, help="Remove them from the deal.")
 @change_options

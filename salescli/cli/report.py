@@ -16,26 +16,10 @@ from salescli.cli.common import (
     format_option,
     get_repo,
     out_path,
-    render,
-    to_jsonable,
+    show_report,
     warn,
 )
 from salescli.services import reports
-
-COLUMNS = {
-    "funnel": ("stage", "reached", "conversion", "lost_here", "open_here", "median_days"),
-    "forecast": ("period", "category", "currency", "count", "value", "weighted"),
-    "cycle": ("group", "count", "median_days", "mean_days", "p75_days"),
-    "lost": ("reason", "stage", "currency", "count", "value", "share"),
-    "slips": ("deal", "slips", "close_date"),
-    "activity": ("period", "type", "owner", "count"),
-    "sources": ("source", "leads", "contacted", "qualified", "disqualified", "deals", "won",
-                "won_value", "currency", "qualify_rate", "win_rate",
-                "median_first_contact_hours"),
-    "velocity": ("currency", "open_deals", "win_rate", "avg_won_value", "median_cycle_days",
-                 "velocity"),
-    "changes": ("change", "currency", "count", "value", "deals"),
-}
 
 
 class _Progress:
@@ -84,33 +68,6 @@ def progress() -> Any:
     return _Progress if sys.stderr.isatty() else None
 
 
-def config_of(repo: Any) -> Any:
-    """The repository's Config, broken pipelines noted on stderr (cli/demo.py's, until
-    the demo's reports come from the services)."""
-    return reports.config_of(repo, warn)
-
-
-def _totals_text(totals: dict[str, Any], prefix: str = "") -> str:
-    from decimal import Decimal
-
-    parts = []
-    for key, value in totals.items():
-        if isinstance(value, dict):
-            inner = _totals_text(value, f"{prefix}{key} ")
-            parts.append(inner or f"{prefix}{key}: -")
-        else:
-            value = format(value, "f") if isinstance(value, Decimal) else to_jsonable(value)
-            parts.append(f"{prefix}{key}: {'-' if value is None else value}")
-    return "  ".join(parts)
-
-
-def show(name: str, payload: dict[str, Any], fmt: str) -> None:
-    echo(render(payload["rows"], COLUMNS[name], fmt, payload))
-    if fmt in ("table", "markdown"):
-        echo("")
-        echo(_totals_text(payload["totals"]))
-
-
 def window_options(func: Callable) -> Callable:
     """The window, moment and filters every report takes (SPEC §7)."""
     for decorator in reversed((
@@ -157,7 +114,7 @@ def report() -> None:
 
 def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
     def command(ctx: click.Context, fmt: str, by: str | None = None, **opts: Any) -> None:
-        show(name, reports.report(get_repo(ctx), name, opts, warn, by, progress()), fmt)
+        show_report(name, reports.report(get_repo(ctx), name, opts, warn, by, progress()), fmt)
 
     command.__doc__ = doc
     command = report_options(command)
@@ -253,7 +210,7 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
       salescli report activity
       salescli report activity --by week --since 2026-11-01 --owner anna
     """
-    show("activity", reports.activity_report(get_repo(ctx), opts, warn, by, progress()), fmt)
+    show_report("activity", reports.activity_report(get_repo(ctx), opts, warn, by, progress()), fmt)
 
 
 @report.command("dashboard")

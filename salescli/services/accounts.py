@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.errors import RecordNotFound, SalescliError
+from salescli.core.roles import ROLES  # noqa: F401 (the choices the commands offer)
 from salescli.services.options import COMMIT, Options
 
 if TYPE_CHECKING:

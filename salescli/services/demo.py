@@ -24,13 +24,14 @@ import random
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from salescli.core.commitmsg import commit_message
 from salescli.core.errors import SalescliError, UsageError
-from salescli.core.rules import BUYER_ROLES as BUYERS  # the roles that decide
+from salescli.core.money import cents
+from salescli.core.roles import BUYER_ROLES as BUYERS  # the roles that decide
 from salescli.services import accounts, deals, leads
 from salescli.services.edit import choose, describe
 from salescli.store.yamlio import dump_record
@@ -183,10 +184,6 @@ class DemoSummary:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _epoch(when: dt.datetime) -> int:
@@ -770,7 +767,7 @@ class Demo:
                   close: dt.date | None, owner: str, source: str, created: dt.datetime,
                   stakeholders: list | None) -> dict[str, Any]:
         return {"id": deal_id, "title": title, "account": account, "pipeline": PRESET,
-                "stage": STAGES[0], "status": "open", "value": _cents(value),
+                "stage": STAGES[0], "status": "open", "value": cents(value),
                 "currency": CURRENCY, "close_date": close, "owner": owner, "source": source,
                 "created": created.date(), "stakeholders": stakeholders}
 

@@ -25,12 +25,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import is_valid_id
+from salescli.core.money import parse_grouped
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -206,22 +206,6 @@ class Dates:
             return dt.datetime(int(year), month, day, int(hh), int(mm), int(ss or 0), tzinfo=UTC)
         except ValueError:
             raise ValueError(f"{value!r} is not a real date") from None
-
-
-def parse_money(value: str) -> Decimal:
-    """`48000`, `48000.50`, `48,000.50`, `48 000.50`: money to the cent, never negative."""
-    text = value.strip().replace("\u00a0", "").replace(" ", "")
-    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
-        text = text.replace(",", "")
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
-        raise ValueError(f"{value!r} is not a number")
-    amount = Decimal(text)
-    if sign and amount:
-        raise ValueError(f"{value!r} is negative; an amount of money is 0 or more")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{value!r} has more than 2 decimals; money is kept to the cent")
-    return amount.quantize(Decimal("0.01"))
 
 
 def first_of(value: str) -> str:
@@ -516,7 +500,7 @@ class Planner:
         value = currency = None
         if row.get("value", "").strip():
             try:
-                value = parse_money(row["value"])
+                value = parse_grouped(row["value"])
             except ValueError as err:
                 self.error(where, f"{L['value']}: {err}")
         if row.get("currency", "").strip():

@@ -1090,10 +1090,14 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     for _, _, files in commits:  # the work tree follows the import: never through a link
         for path in files:
             refuse_links(root, root / path)
+    from salescli.store.repo import tree_prefix
+
+    top = tree_prefix(root)  # fast-import's paths start at the top of the work tree
     out = FastImport(root)
     try:
         for n, (when, message, files) in enumerate(commits):
-            out.commit(ref, f"{author} {when} +0000", committer, message, files.items(),
+            out.commit(ref, f"{author} {when} +0000", committer, message,
+                       [(top + path, text) for path, text in files.items()],
                        parent=head if n == 0 else None)
     except BaseException:
         out.abort()

@@ -51,6 +51,14 @@ def find_git_dir(root: Path) -> Path:
     return find_top(root)[1]
 
 
+def tree_prefix(root: Path) -> str:
+    """Where the pipeline sits in its git work tree: `crm/` when salescli.yaml is in a
+    folder of a bigger repository, else "" (a commit's tree, and fast-import, name
+    paths from the top)."""
+    rel = root.relative_to(find_top(root)[0]).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
 @dataclass
 class Repository:
     root: Path
@@ -75,10 +83,7 @@ class Repository:
 
     @cached_property
     def prefix(self) -> str:
-        """Where the pipeline sits in its git work tree: `crm/` when salescli.yaml is in
-        a folder of a bigger repository, else "" (paths in a commit's tree start there)."""
-        rel = self.root.relative_to(find_top(self.root)[0]).as_posix()
-        return "" if rel == "." else rel + "/"
+        return tree_prefix(self.root)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
