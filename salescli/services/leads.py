@@ -9,6 +9,7 @@ Session.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -165,22 +166,24 @@ def converted_summary(account_id: str, deal_id: str | None) -> str:
     return f"convert -> account {account_id}, " + (f"deal {deal_id}" if deal_id else "no deal")
 
 
-def contact(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
-    """`lead contact`: a new lead contacted for the first time."""
-    with opts.session(repo, "lead", lead_id, "contact") as s:
+def _step(repo: Any, lead_id: str, event: str, rule: Callable[[Any], tuple[str, dict]],
+          opts: Options) -> Session:
+    """A lead moved on by one rule step (which names the change and says what it sets)."""
+    with opts.session(repo, "lead", lead_id, event) as s:
         record = s.load("lead", lead_id)
-        s.summary, changes = contacted(record.model)
+        s.summary, changes = rule(record.model)
         s.set(record, changes)
     return s
+
+
+def contact(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
+    """`lead contact`: a new lead contacted for the first time."""
+    return _step(repo, lead_id, "contact", contacted, opts)
 
 
 def qualify(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
     """`lead qualify`: qualified, not converted yet."""
-    with opts.session(repo, "lead", lead_id, "qualify") as s:
-        record = s.load("lead", lead_id)
-        s.summary, changes = qualified(record.model)
-        s.set(record, changes)
-    return s
+    return _step(repo, lead_id, "qualify", qualified, opts)
 
 
 def _append_note(data: Any, note: str) -> None:
