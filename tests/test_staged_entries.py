@@ -73,9 +73,33 @@ def test_every_state_of_the_index(r: Repo, tmp_path: Path) -> None:
 def test_a_damaged_cache_is_listed_again(r: Repo, tmp_path: Path) -> None:
     cache = tmp_path / "head-files.cache"
     expected = both(r.root, cache)
-    for junk in (b"", b"garbage", b"\x00" * 40):
+    import marshal
+
+    from salescli.services.staged import CACHE_VERSION
+
+    gone = [CACHE_VERSION, "0" * 40, SPECS, {"deals/x.yaml": ("100644", "0" * 40)}]
+    for junk in (b"", b"garbage", b"\x00" * 40, marshal.dumps(gone)):
         cache.write_bytes(junk)
         assert staged_entries(r.root, SPECS, cache) == expected
+
+
+def test_the_files_of_head_follow_it_by_tree_diffs(r: Repo, tmp_path: Path) -> None:
+    """After each commit, a reset back and a branch switch: the cached files of the
+    commit before plus git diff-tree are the files of the new one."""
+    cache = tmp_path / "head-files.cache"
+    both(r.root, cache)
+    deal = sorted(r.root.glob("deals/*/*.yaml"))[0]
+    for n in range(3):
+        deal.write_text(deal.read_text() + f"# commit {n}\n")
+        r.write(f"leads/2026-10/lead-{n}.yaml", f"id: lead-{n}\n")
+        r.commit(f"commit {n}")
+        both(r.root, cache)
+    r.git("reset", "-q", "--hard", "HEAD~2")
+    both(r.root, cache)
+    r.git("checkout", "-qb", "other")
+    r.git("rm", "-q", "--", str(deal))
+    r.commit("deal gone")
+    assert str(deal.relative_to(r.root)) not in both(r.root, cache)
 
 
 def test_a_merge_conflict_lists_the_stages(r: Repo, tmp_path: Path) -> None:

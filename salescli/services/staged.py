@@ -62,25 +62,37 @@ def staged_entries(root: Path, specs: list[str], cache: Path | None = None
 
 def _head_entries(root: Path, specs: list[str], cache: Path
                   ) -> tuple[str, dict[str, tuple[str, str]]] | None:
-    """(HEAD, its files under `specs`), from `cache` when it describes HEAD (None: no
-    commit yet)."""
+    """(HEAD, its files under `specs`), from `cache` (None: no commit yet).
+
+    The cache holds the files of the commit it was made at; a later HEAD (the hook runs
+    at a new one before every commit) is that commit's files plus `git diff-tree`
+    between the two, so only a first run lists the whole tree.
+    """
     from salescli.store.gitio import atomic_path, git, rev_parse
 
     head = rev_parse(root, "HEAD")
     if head is None:
         return None
+    entries: dict[str, tuple[str, str]] | None = None
     try:
         saved = marshal.loads(cache.read_bytes())
-        if saved[:3] == [CACHE_VERSION, head, specs] and isinstance(saved[3], dict):
-            return head, saved[3]
+        if saved[0] == CACHE_VERSION and saved[2] == specs and isinstance(saved[3], dict) \
+                and isinstance(saved[1], str):
+            if saved[1] == head:
+                return head, saved[3]
+            diff = git(root, "diff-tree", "-r", "-z", *_RAW, saved[1], head, "--", *specs,
+                       check=False)
+            if diff.returncode == 0 and _apply_raw(diff.stdout, saved[3]):
+                entries = saved[3]
     except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
-    entries: dict[str, tuple[str, str]] = {}
-    for entry in git(root, "ls-tree", "-r", "-z", head, "--", *specs).stdout.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if path:
-            mode, _, blob = meta.split()
-            entries[path] = (mode, blob)
+    if entries is None:
+        entries = {}
+        for entry in git(root, "ls-tree", "-r", "-z", head, "--", *specs).stdout.split("\0"):
+            meta, _, path = entry.partition("\t")
+            if path:
+                mode, _, blob = meta.split()
+                entries[path] = (mode, blob)
     try:
         cache.parent.mkdir(exist_ok=True)
         with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
@@ -90,16 +102,15 @@ def _head_entries(root: Path, specs: list[str], cache: Path
     return head, dict(entries)
 
 
-def _apply_index_changes(root: Path, specs: list[str], head: str,
-                         entries: dict[str, tuple[str, str]]) -> bool:
-    """Bring HEAD's `entries` to what git's index holds; False during a merge conflict
-    (an unmerged path has no one blob: `ls-files` lists its stages instead)."""
-    from salescli.store.gitio import git
+# raw diffs as ls-tree and ls-files name paths: from `root` (--relative; salescli.yaml may
+# sit in a folder of a bigger repository), submodules whatever .gitmodules says
+_RAW = ("--no-renames", "--relative", "--ignore-submodules=none")
 
-    # --relative: paths from `root`, as ls-tree and ls-files give them (salescli.yaml may
-    # sit in a folder of a bigger repository)
-    fields = git(root, "diff-index", "--cached", "-z", "--no-renames", "--relative",
-                 "--ignore-submodules=none", head, "--", *specs).stdout.split("\0")
+
+def _apply_raw(raw: str, entries: dict[str, tuple[str, str]]) -> bool:
+    """Apply a `-z` raw diff to `entries`; False at an unmerged path (during a merge
+    conflict it has no one blob: `ls-files` lists its stages instead)."""
+    fields = raw.split("\0")
     for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
         _, new_mode, _, new_blob, status = meta.split()
         if status == "U":
@@ -109,6 +120,15 @@ def _apply_index_changes(root: Path, specs: list[str], head: str,
         else:
             entries[path] = (new_mode, new_blob)
     return True
+
+
+def _apply_index_changes(root: Path, specs: list[str], head: str,
+                         entries: dict[str, tuple[str, str]]) -> bool:
+    """Bring HEAD's `entries` to what git's index holds (False: a merge conflict)."""
+    from salescli.store.gitio import git
+
+    return _apply_raw(git(root, "diff-index", "--cached", "-z", *_RAW, head, "--",
+                          *specs).stdout, entries)
 
 
 def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
