@@ -629,6 +629,8 @@ def test_locked_index_answers_in_time(crm: Path, lock: str) -> None:
     "SELECT * FROM pragma_query_only",
     "SELECT * FROM pragma_user_version",
     "SELECT * FROM pragma_table_info('deals'); PRAGMA query_only = OFF",
+    "PRAGMA table_info(deals)",  # a schema pragma, but as a statement, not read by SELECT
+    "PRAGMA table_list",
 ])
 def test_sql_refuses_anything_but_reading(crm: Path, query: str) -> None:
     assert invoke(crm, "sql", "SELECT 1")[0] == 0

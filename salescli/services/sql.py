@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from salescli.core.errors import UsageError
@@ -37,7 +38,7 @@ def run_query(repo: Any, query: str, warn: Warn,
             for name in _SCHEMA_PRAGMAS.intersection(
                     m.lower() for m in re.findall(r"\bpragma_(\w+)", query, re.I)):
                 index.con.execute(f"SELECT * FROM pragma_{name}('records') LIMIT 0")
-            index.con.set_authorizer(_read_only)
+            index.con.set_authorizer(_read_only())
             # SQLite runs without the interpreter: this lets Ctrl-C stop a long query
             index.con.set_progress_handler(lambda: 0, 100_000)
 
@@ -58,14 +59,25 @@ _SCHEMA_PRAGMAS = frozenset(("table_info", "table_xinfo", "table_list", "index_l
                              "index_info", "index_xinfo", "foreign_key_list"))
 
 
-def _read_only(action: int, arg1: str | None = None, *_: Any) -> int:
+def _read_only() -> Callable[..., int]:
+    """The authorizer of a query: reading tables and calling functions, and a schema
+    pragma only as a table function inside the SELECT (`pragma_table_info('deals')`);
+    a PRAGMA statement is refused, whatever it asks."""
     import sqlite3
 
-    if action == sqlite3.SQLITE_PRAGMA:
-        allowed = (arg1 or "").lower() in _SCHEMA_PRAGMAS
-    else:
-        allowed = any(getattr(sqlite3, n, None) == action for n in _ALLOWED)
-    return sqlite3.SQLITE_OK if allowed else sqlite3.SQLITE_DENY
+    allowed = {getattr(sqlite3, n) for n in _ALLOWED if hasattr(sqlite3, n)}
+    selecting = False  # SQLite authorizes a SELECT before the tables it reads
+
+    def authorize(action: int, arg1: str | None = None, *_: Any) -> int:
+        nonlocal selecting
+        if action == sqlite3.SQLITE_PRAGMA:
+            ok = selecting and (arg1 or "").lower() in _SCHEMA_PRAGMAS
+        else:
+            ok = action in allowed
+            selecting = selecting or (ok and action == sqlite3.SQLITE_SELECT)
+        return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
+
+    return authorize
 
 
 def _reason(err: Exception) -> str:
