@@ -50,3 +50,14 @@ def test_twenty_parallel_commands_make_twenty_clean_commits(repo: Repo):
     for n in range(3):
         assert (repo.root / f"deals/2026-11/new-{n}.yaml").is_file()
         assert (repo.root / f"accounts/2026-11/firm-{n}.yaml").is_file()
+
+
+def test_a_lock_timeout_that_is_no_number_is_refused_before_anything(filled: Repo,
+                                                                     monkeypatch):
+    for bad in ("abc", "-1", "nan"):
+        monkeypatch.setenv("SALESCLI_LOCK_TIMEOUT", bad)
+        before = filled.state()
+        result = filled.run("deal", "set", "acme-erp", "value=1")
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"Error: SALESCLI_LOCK_TIMEOUT='{bad}':")
+        assert filled.state() == before

@@ -203,6 +203,19 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
 _GIT_DATES = (dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
 
 
+def _lock_timeout() -> float:
+    """SALESCLI_LOCK_TIMEOUT in seconds (default 30), or a usage error naming it."""
+    text = os.environ.get("SALESCLI_LOCK_TIMEOUT", "30")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"SALESCLI_LOCK_TIMEOUT={text!r}: give the seconds to wait for "
+                         "another salescli command, such as 30")
+    return seconds
+
+
 class RepoLock:
     """An exclusive lock on the repository, from reading to committing.
 
@@ -212,9 +225,7 @@ class RepoLock:
 
     def __init__(self, git_dir: Path, timeout: float | None = None):
         self.path = git_dir / LOCK_NAME
-        self.timeout = timeout if timeout is not None else float(
-            os.environ.get("SALESCLI_LOCK_TIMEOUT", "30")
-        )
+        self.timeout = timeout if timeout is not None else _lock_timeout()
         self._fd: int | None = None
 
     def __enter__(self) -> RepoLock:
