@@ -37,9 +37,9 @@ def staged_entries(root: Path, specs: list[str], cache: Path | None = None
                    ) -> dict[str, tuple[str, str]]:
     """path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`.
 
-    With `cache`: HEAD's files (kept in `cache` by commit) as `git diff-index --cached`
-    says the index changed them, so the pre-commit hook reads the few staged files,
-    not the 26,000 entries `ls-files` prints on a big repository.
+    With `cache`: HEAD's files (`_head_entries`) as `git diff-index --cached` says the
+    index changed them, so the pre-commit hook reads the few staged files, not the
+    26,000 entries `ls-files` prints on a big repository.
     """
     if cache is not None:
         entries = _head_entries(root, specs, cache)
@@ -99,7 +99,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
             fh.write(marshal.dumps([CACHE_VERSION, head, specs, entries]))
     except OSError:  # a cache that cannot be written only costs time next run
         pass
-    return head, dict(entries)
+    return head, entries
 
 
 # raw diffs as ls-tree and ls-files name paths: from `root` (--relative; salescli.yaml may

@@ -714,20 +714,22 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
             return _unpack(warm["timelines"]), warm["rejected"]
         except (TypeError, ValueError):  # a damaged cache is only recomputed
             pass
-    resumed = _resumed(warm, _load_cache(seen_file, "seen")) if warm else None
-    if resumed and _grows_from(root, warm["rev"], head):
-        # commits since the timelines (a write, a pull): only their versions are folded,
-        # with their blobs read from git; the history cache catches up when next needed
+    folder = KIND_DIRS[kind] + "/"
+    # commits since the timelines (a write, a pull): only their versions are folded, with
+    # their blobs read from git; the history cache catches up when next needed. (Whether
+    # the history grew costs one git process; the counted changes, a 3 MB read.)
+    resumed = _resumed(warm, _load_cache(seen_file, "seen")) \
+        if warm and _grows_from(root, warm["rev"], head) else None
+    if resumed:
         fold, rejected = resumed
         blobs: dict[str, tuple | None] = {}
-        newer = _read_history(root, KIND_DIRS[kind] + "/", head, warm["rev"], blobs, progress)
+        newer = _read_history(root, folder, head, warm["rev"], blobs, progress)
         timelines = build_timelines(newer, blobs, rejected, fold)
         if write:
             _save_fold(timelines_file, seen_file, head, fold, rejected)
         return timelines, rejected
     cache = _load_cache(history_file, "versions", "blobs") if read else None
     blobs = cache["blobs"] if cache else {}
-    folder = KIND_DIRS[kind] + "/"
     if cache and cache["rev"] == head:
         versions = cache["versions"]
     elif cache and _grows_from(root, cache["rev"], head):
