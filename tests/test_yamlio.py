@@ -294,8 +294,9 @@ def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
     assert _same(load_fast(spliced), load_fast(edit_text(text, {key: value})))
     if not isinstance(data[key], dict | list) or not data[key]:  # one line: only it changes
         changed = changed_lines(text, spliced)
-        assert spliced == text or (len(changed) == 2 and changed[0].startswith(f"-{key}:")), \
-            changed
+        # the key as written: `null` or `true` as a key is quoted ('null': x)
+        written = changed[0][1:].split(":")[0].strip("'\"") if changed else None
+        assert spliced == text or (len(changed) == 2 and written == key), changed
 
 
 @pytest.mark.parametrize("text,changes,expected", [
@@ -414,3 +415,13 @@ def test_pyyaml_reader_class_takes_the_cheap_spelling_of_the_same_set():
             "print(r.Reader.NON_PRINTABLE.pattern == y._PYYAML_NON_PRINTABLE_FAST)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr
+
+
+@pytest.mark.parametrize("phone", ["+358401111111", "+1", "+358 40 111 1111", "+44 20 1234"])
+def test_a_phone_is_written_so_it_reads_back_as_text(phone):
+    # `+358401111111` unquoted is the integer 358401111111 under YAML 1.2: an imported
+    # phone failed `contacts[0].phone: expected text`
+    from salescli.store.yamlio import dump_record
+
+    text = dump_record({"phone": phone}, ["phone"], frozenset())
+    assert load_fast(text) == {"phone": phone}, text

@@ -960,7 +960,7 @@ def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
 # through ruamel.
 
 _PLAIN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
-                    r"|^\+[0-9][0-9 ]*[0-9]$")
+                    r"|^\+[0-9]+(?: [0-9]+)+$")  # `+358 40 1234`; `+3584012` is an int
 _RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
                        "FALSE"))
 _RUAMEL: dict[tuple[str, bool], str] = {}
