@@ -15,6 +15,7 @@ from salescli.core.cells import (
     currency_code,
     detect_decimal_comma,
     parse_amount,
+    split_multi,
 )
 from salescli.core.money import parse_grouped
 
@@ -330,6 +331,21 @@ def test_what_is_no_currency(text: str, hint: str | None, message: str):
     with pytest.raises(ValueError) as err:
         currency_code(text, hint)
     assert str(err.value) == message
+
+
+# ------------------------------------------------------------------------ lists
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("", []),
+    ("anna@beta.fi", ["anna@beta.fi"]),
+    ("anna@beta.fi, ben@beta.fi", ["anna@beta.fi", "ben@beta.fi"]),
+    ("anna@beta.fi;ben@beta.fi ; ;", ["anna@beta.fi", "ben@beta.fi"]),
+    ("Anna@Beta.fi, anna@beta.fi, ben@beta.fi", ["Anna@Beta.fi", "ben@beta.fi"]),
+    ("+358 40 111 1111, +358401111111", ["+358 40 111 1111", "+358401111111"]),
+])
+def test_several_emails_or_phones_in_one_cell(cell: str, expected: list[str]):
+    assert split_multi(cell) == expected
 
 
 # --------------------------------------------------------------------- property

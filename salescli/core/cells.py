@@ -1,6 +1,6 @@
 """The cells of other tools' CSV exports (the import contract, "Cells"): dates, amounts
-and currencies. Pure: strings in, values out; a cell that cannot be read raises
-ValueError with one line that shows it as typed."""
+and currencies, lists of e-mails or phones. Pure: strings in, values out; a cell that
+cannot be read raises ValueError with one line that shows it as typed."""
 
 from __future__ import annotations
 
@@ -270,3 +270,15 @@ def _is_currency_like(mark: str) -> bool:
     rather than some other mark that makes the cell no number (`(`, `+`, `.`)."""
     return any(c.isalpha() or unicodedata.category(c) == "Sc" for c in mark)
 
+
+# ------------------------------------------------------------------------ lists
+
+
+def split_multi(cell: str) -> list[str]:
+    """The e-mails or phones Pipedrive writes in one cell (`a@x.fi, b@x.fi; c@x.fi`):
+    each once (compared without case), in order."""
+    parts: dict[str, str] = {}
+    for part in re.split(r"[,;]", cell):
+        if part.strip():
+            parts.setdefault(part.strip().casefold(), part.strip())
+    return list(parts.values())
