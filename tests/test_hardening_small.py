@@ -23,19 +23,19 @@ def import_deals(repo: Repo, tmp_path: Path, rows: str, *extra: str):
 @pytest.mark.parametrize("rows,messages", [
     ("Pilot,100,Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n"
      "Typo,100,Proposal,open,Beta Ltd,2027-06-30,2999-11-01 10:00:00,\n",
-     ["deals.csv:3: Deal created: '2999-11-01 10:00:00' is in the future (today is ",
+     ['deals.csv:3: Deal created "2999-11-01 10:00:00" is after today (',
       "fix the date in the export", "nothing was imported"]),
     ("Pilot,100,Proposal,won,Beta Ltd,,2024-11-01,2999-01-05\n"
      "Old,100,Proposal,open,Beta Ltd,2027-06-30,1900-01-01,\n",
-     ["deals.csv:2: Won time: '2999-01-05' is in the future",
-      "deals.csv:3: Deal created: '1900-01-01' is before 1970, earlier than git can date a "
-      "commit; fix the date in the export"]),
+     ['deals.csv:2: Won time "2999-01-05" is after today',
+      'deals.csv:3: Deal created "1900-01-01" is before 1970, earlier than git can date a '
+      'commit; fix the date in the export']),
     ("Pi\0lot,100,Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n",
      ["deals.csv:2: Title: contains a NUL character (byte 0); remove it from the export"]),
     ("Refund,-500,Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n"
      "Big,\"-48,000.50\",Proposal,open,Beta Ltd,2027-06-30,2024-11-01,\n",
-     ["deals.csv:2: Value: '-500' is negative; an amount of money is 0 or more",
-      "deals.csv:3: Value: '-48,000.50' is negative"]),
+     ['deals.csv:2: Value: "-500" is negative; an amount of money is 0 or more',
+      'deals.csv:3: Value: "-48,000.50" is negative']),
 ], ids=["created-in-the-future", "won-in-the-future-created-before-1970", "nul-in-a-cell",
         "negative-value"])
 def test_import_refuses_a_bad_row(repo: Repo, tmp_path: Path, rows: str, messages: list[str]):
@@ -58,7 +58,7 @@ def test_import_keeps_a_far_expected_close_date(repo: Repo, tmp_path: Path):
 
 @pytest.mark.parametrize("name,text,kind,message", [
     ("leads.csv", "company,created\nBeta Ltd,3024-01-02\n", "lead",
-     "leads.csv:2: created: '3024-01-02' is in the future"),
+     'leads.csv:2: created "3024-01-02" is after today'),
     ("accounts.csv", "name,notes\nBeta Ltd,ok\nGamma Oy,bad\0note\n", "account",
      "accounts.csv:3: notes: contains a NUL character (byte 0)"),
 ], ids=["future-created-date", "nul-in-a-cell"])

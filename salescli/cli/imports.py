@@ -47,7 +47,9 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
     c = plan.counts
     parts = [f"{c.get('deals', 0)} deal(s) ({c.get('open', 0)} open, {c.get('won', 0)} won, "
              f"{c.get('lost', 0)} lost)"] if "deals" in c else []
-    parts += [f"{c[k]} {k}" for k in ("accounts", "contacts", "leads") if c.get(k)]
+    parts += [f"{c[k]} {k}" for k in ("accounts", "contacts", "leads", "activities") if c.get(k)]
+    if c.get("updated"):
+        parts.append(f"{c['updated']} deal(s) updated")
     summary = ", ".join(parts) or "nothing"
     for note in plan.notes:
         warn(f"note: {note}")
@@ -55,7 +57,10 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
         warn(f"note: added owners to salescli.yaml: {', '.join(plan.added_owners)}")
     if plan.added_sources:
         warn(f"note: added sources to salescli.yaml: {', '.join(plan.added_sources)}")
-    if dry_run:
+    if not plan.commits:
+        echo(f"Nothing to import from {what}: every row is already in the repository "
+             "(no commit)" + (" (dry run)" if dry_run else ""))
+    elif dry_run:
         echo(f"Would import from {what}: {summary} in {len(plan.commits)} commit(s) "
              "(dry run: nothing written)")
     else:
@@ -69,19 +74,33 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
 @click.option("--organizations", type=CSV_FILE, metavar="FILE",
               help="Pipedrive's organizations export: add times, websites, owners.")
 @click.option("--persons", type=CSV_FILE, metavar="FILE",
-              help="Pipedrive's people export: contacts with e-mail, phone and job title.")
+              help="Pipedrive's people export: contacts with e-mails, phones and job title.")
+@click.option("--activities", type=CSV_FILE, metavar="FILE",
+              help="Pipedrive's activities export: calls, meetings, tasks of the records.")
+@click.option("--notes", type=CSV_FILE, metavar="FILE",
+              help="Pipedrive's notes export: notes of deals, organizations and people.")
 @click.option("--stage-map", metavar="OLD=new,...",
-              help="Pipedrive stage names to this pipeline's stage IDs.")
+              help="Pipedrive stage names to stage IDs.")
+@click.option("--pipeline-map", metavar="OLD=new,...",
+              help="Pipedrive pipeline names to pipeline IDs (default: by the same name).")
 @click.option("--pipeline", metavar="NAME", type=PIPELINE,
-              help="Pipeline to import into (default: settings').")
+              help="Pipeline of deals whose row names none (default: settings').")
 @click.option("--default-close-date", metavar="DATE", type=DATE,
               help="Expected close date for open deals that have none (YYYY-MM-DD).")
+@click.option("--decimal-comma/--decimal-point", "decimal_comma", default=None,
+              help="How the export writes amounts (default: as the file shows).")
+@click.option("--currency", metavar="CODE",
+              help="Currency of amounts without one, and of `kr` or `$` (e.g. SEK, CAD).")
+@click.option("--person-accounts", is_flag=True,
+              help="Make an account named after the person of a deal without organization.")
 @DATE_FORMAT
 @DRY_RUN
 @click.pass_context
 def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None,
-                     persons: Path | None, stage_map: str | None, pipeline: str | None,
-                     default_close_date: Any, date_format: str | None,
+                     persons: Path | None, activities: Path | None, notes: Path | None,
+                     stage_map: str | None, pipeline_map: str | None, pipeline: str | None,
+                     default_close_date: Any, decimal_comma: bool | None,
+                     currency: str | None, person_accounts: bool, date_format: str | None,
                      dry_run: bool) -> None:
     """Import Pipedrive's CSV export: accounts, contacts and deals with their history.
 
@@ -99,9 +118,11 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
       salescli import pipedrive --deals deals.csv \\
           --stage-map "Qualified=needs-analysis,Proposal Made=proposal" --dry-run
     """
-    _run(ctx, "Pipedrive", dry_run, lambda repo: importer.plan_pipedrive(
-        repo, deals, organizations, persons, stage_map, pipeline, date_format,
-        default_close_date))
+    files = importer.PipedriveFiles(deals, organizations, persons, activities, notes)
+    options = importer.PipedriveOptions(stage_map, pipeline_map, pipeline, date_format,
+                                        default_close_date, decimal_comma, currency,
+                                        person_accounts)
+    _run(ctx, "Pipedrive", dry_run, lambda repo: importer.plan_pipedrive(repo, files, options))
 
 
 @import_group.command("csv")

@@ -126,6 +126,8 @@ NAME_PATTERN = r"\S"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Text = str | None
+# the record's IDs in the tools it came from: `{pipedrive: 123}` makes a re-import an update
+ExternalIds = dict[str, int | str]
 
 
 class Record(BaseModel):
@@ -149,6 +151,7 @@ class Activity(Record):
     with_: list[Id] = Field(default_factory=list, alias="with")
     evaluation: Evaluation | None = None
     owner: Text = None
+    external_ids: ExternalIds = Field(default_factory=dict)
 
 
 class Contact(Record):
@@ -157,17 +160,21 @@ class Contact(Record):
     title: Text = None
     email: Text = None
     phone: Text = None
+    emails: list[str] = Field(default_factory=list)  # more than the main one, as imported
+    phones: list[str] = Field(default_factory=list)
     linkedin: Text = None
     role: Role | None = None
     influence: Literal["high", "medium", "low"] | None = None
     reports_to: Id | None = None
     notes: Text = None
+    external_ids: ExternalIds = Field(default_factory=dict)
 
 
 class Account(Record):
     id: Id
     name: Name
     business_id: Text = None
+    address: Text = None
     domain: Text = None
     industry: Text = None
     region: Text = None
@@ -179,6 +186,7 @@ class Account(Record):
     contacts: list[Contact] = Field(default_factory=list)
     activities: list[Activity] = Field(default_factory=list)
     notes: Text = None
+    external_ids: ExternalIds = Field(default_factory=dict)
 
 
 class LeadContact(Record):
@@ -258,6 +266,7 @@ class Deal(Record):
     close_date: Date | None = None
     owner: Text = None
     source: Text = None
+    tags: list[str] = Field(default_factory=list)
     created: Date
     stakeholders: list[Stakeholder] = Field(default_factory=list)
     next_step: NextStep | None = None
@@ -274,6 +283,7 @@ class Deal(Record):
     checklist: dict[str, list[str]] = Field(default_factory=dict)
     activities: list[Activity] = Field(default_factory=list)
     notes: Text = None
+    external_ids: ExternalIds = Field(default_factory=dict)
 
 
 class Tier(Record):

@@ -33,6 +33,7 @@ from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_new
 LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
+             "external_ids", "emails", "phones",
              "with", "evaluation", "requires")
 
 

@@ -28,9 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from salescli.core.cells import (
+    Dates,
+    currency_code,
+    detect_decimal_comma,
+    parse_amount,
+    split_multi,
+)
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import is_valid_id
-from salescli.core.money import parse_grouped
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -78,7 +84,8 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
         sha = None
         if not dry_run and plan.commits:
             sha = append_history(repo.root, [
-                (int(c.when.timestamp()), c.message, c.files) for c in plan.commits])
+                (int(c.when.timestamp()), c.message, c.files) for c in plan.commits],
+                pre_commit=True)
     return plan, sha
 
 
@@ -137,86 +144,29 @@ def read_table(path: Path, name: str | None = None) -> Table:
 
 # ------------------------------------------------------------------- values
 
-_ISO = re.compile(r"^\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$")
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: (\d{1,2}):(\d\d)(?::(\d\d))?)?$")
-_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d\d)(?::(\d\d))?)?$")
+
+def shown(value: str) -> str:
+    """A cell as the user typed it, for a message: in double quotes, never a repr."""
+    from salescli.core.output import terminal_safe
+
+    return '"' + terminal_safe(value.strip(), cell=True) + '"'
 
 
-class Dates:
-    """Dates and timestamps of one import, UTC; `03/04/2024` needs the file to say which.
+def plain_text(html_text: str) -> str:
+    """Pipedrive's notes are HTML (`<p>Call back<br>Tuesday</p>`): their text, its lines kept."""
+    import html
 
-    ISO (`2024-03-04`, `2024-03-04 10:15:00`) and dotted day-first (`4.3.2024`) dates
-    are read as they are. Slashed dates are day/month or month/day: if any slashed
-    date of the import has a first part over 12, all are day-first; a second part
-    over 12, month-first; otherwise they are ambiguous and need `--date-format`.
-    """
-
-    def __init__(self, fmt: str | None = None):
-        self.fmt = fmt
-        self.order: str | None = None  # "dmy" | "mdy" | None (unknown)
-
-    def observe(self, values: Iterable[str]) -> None:
-        day_first = month_first = False
-        for value in values:
-            m = _SLASHED.match(value.strip())
-            if m:
-                day_first |= int(m.group(1)) > 12
-                month_first |= int(m.group(2)) > 12
-        if day_first != month_first:
-            self.order = "dmy" if day_first else "mdy"
-
-    def parse(self, value: str) -> dt.datetime:
-        """A UTC datetime; a bare date is noon UTC, as `--date` reads one."""
-        text = value.strip()
-        if _ISO.match(text):
-            try:
-                when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError(f"{value!r} is not a real date and time") from None
-            if len(text) == 10:
-                when = when.replace(hour=12)
-            return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        if self.fmt:
-            for suffix in ("", " %H:%M:%S", " %H:%M"):
-                try:
-                    when = dt.datetime.strptime(text, self.fmt + suffix)
-                except ValueError:
-                    continue
-                if not suffix and when.time() == dt.time(0):
-                    when = when.replace(hour=12)
-                return when.replace(tzinfo=UTC)
-            raise ValueError(f"{value!r} does not match --date-format {self.fmt}")
-        m = _DOTTED.match(text)
-        day_first = True
-        if not m:
-            m = _SLASHED.match(text)
-            if m and self.order is None:
-                raise ValueError(
-                    f"{value!r} is ambiguous (day/month or month/day?): pass "
-                    "--date-format %d/%m/%Y or --date-format %m/%d/%Y")
-            day_first = self.order == "dmy"
-        if not m:
-            raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD or "
-                             "YYYY-MM-DD HH:MM:SS, or pass --date-format)")
-        a, b, year, hh, mm, ss = m.groups()
-        day, month = (int(a), int(b)) if day_first else (int(b), int(a))
-        try:
-            if hh is None:
-                return dt.datetime(int(year), month, day, 12, tzinfo=UTC)
-            return dt.datetime(int(year), month, day, int(hh), int(mm), int(ss or 0), tzinfo=UTC)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a real date") from None
-
-
-def first_of(value: str) -> str:
-    """Pipedrive lists several e-mails or phones in one cell: keep the first."""
-    return value.split(",")[0].strip()
+    text = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", "\n", html_text)
+    text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
 
 
 # ------------------------------------------------------------------ planning
 
 PIPEDRIVE_LABELS = {
-    "id": "Deal - ID", "title": "Title", "status": "Status", "created": "Deal created",
+    "id": "id", "external_id": "Deal - ID", "probability": "Probability", "title": "Title",
+    "status": "Status", "created": "Deal created",
     "value": "Value", "currency": "Currency", "stage": "Stage",
     "close_date": "Expected close date", "won_time": "Won time", "lost_time": "Lost time",
     "close_time": "Close time", "organization": "Organization", "lost_reason": "Lost reason",
@@ -262,27 +212,35 @@ class Source:
 
 @dataclass
 class Planned:
-    """A record being planned: its data (current version), folder and versions in time."""
+    """A record being planned: its data (current version), folder and versions in time.
+
+    A record already in the repository has `existing_text` (its file as committed) and
+    `data` as that text reads; new versions of it are edits of that text.
+    """
 
     kind: str
     id: str
     data: dict[str, Any]
     created: dt.datetime
     source: Source
-    existing_text: str | None = None  # an account already in the repository
+    existing_text: str | None = None  # a record already in the repository
     rel: str = ""
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> planned
+    activities: list[dict[str, Any]] = field(default_factory=list)  # planned, with `done`
+    last_activity: dt.date | None = None  # Pipedrive's `Last activity date`
+    next_activity: dt.date | None = None  # and `Next activity date`
 
 
 @dataclass
 class Event:
     when: dt.datetime
-    rank: int  # at one moment: settings, account, contact, deal, close
+    rank: int  # at one moment: settings, account, contact, deal, close, activity
     record: Planned
     subject: str
     event: str
     change: dict[str, Any] = field(default_factory=dict)
     contact: dict[str, Any] | None = None
+    activity: dict[str, Any] | None = None
 
 
 class Names:
@@ -347,16 +305,26 @@ def lost_reason(text: str, reasons: list[str]) -> tuple[str | None, str | None]:
 
 
 class Planner:
-    """Builds the records and events of one import against one repository."""
+    """Builds the records and events of one import against one repository.
 
-    def __init__(self, repo: Any, dates: Dates, pipeline: str | None = None):
+    With a `tool` (`pipedrive`), records remember their ID there (`external_ids`), and a
+    row whose ID the repository already holds updates that record instead of adding one:
+    running the same import twice changes nothing.
+    """
+
+    def __init__(self, repo: Any, dates: Dates, pipeline: str | None = None,
+                 tool: str | None = None):
         from salescli.core.ids import slugify
 
         self.repo = repo
         self.settings = repo.settings
         self.dates = dates
         self.pipe = repo.pipeline(pipeline)
+        self.pipes: dict[str, Any] = {self.pipe.name: self.pipe}
+        self.tool = tool
         self.errors: list[str] = []
+        # problems many rows share, reported once: kind -> detail -> rows
+        self.problems: dict[str, dict[str, list[Source]]] = {}
         self.events: list[Event] = []
         self.taken = {kind: set(repo.ids(kind)) for kind in ("account", "deal", "lead")}
         self.accounts: dict[str, Planned] = {}  # normalised name -> account
@@ -373,10 +341,24 @@ class Planner:
         self.now = dt.datetime.now(UTC).replace(microsecond=0)
         self.missing_requires = 0
         self.labels = dict(PIPEDRIVE_LABELS)  # field -> the column's name in messages
+        self.decimal_comma: bool | None = False
+        self.currency_hint: str | None = None
+        self.person_accounts = False
+        # the tool's IDs: of records already here (path), and of planned ones
+        self.known: dict[str, dict[str, str]] = _known_ids(repo, tool) if tool else {}
+        self.by_external: dict[tuple[str, str], Planned] = {}
+        self.seen: set[str] = set()  # deal IDs this export holds
+        self.updated = 0
+        self.unchanged = 0
+        self.source_name = {"pipedrive": "Pipedrive"}.get(tool or "", "the export")
 
     # -- errors and values
     def error(self, where: Source | str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
+
+    def problem(self, kind: str, detail: str, where: Source) -> None:
+        """A problem many rows may share (an unknown stage): one line for all of them."""
+        self.problems.setdefault(kind, {}).setdefault(detail, []).append(where)
 
     def when(self, where: Source, column: str, value: str,
              happened: bool = True) -> dt.datetime | None:
@@ -393,14 +375,22 @@ class Planner:
             self.error(where, f"{column}: {err}")
             return None
         if happened and when > self.now + LATEST:
-            self.error(where, f"{column}: {value.strip()!r} is in the future (today is "
-                       f"{self.now:%Y-%m-%d}); fix the date in the export")
+            self.error(where, f"{column} {shown(value)} is after today "
+                       f"({self.now:%Y-%m-%d}); fix the date in the export")
             return None
         if happened and when < EPOCH:
-            self.error(where, f"{column}: {value.strip()!r} is before 1970, earlier than "
+            self.error(where, f"{column} {shown(value)} is before 1970, earlier than "
                        "git can date a commit; fix the date in the export")
             return None
         return when
+
+    def amount(self, where: Source, column: str, value: str) -> tuple[Any, str | None]:
+        """(amount, the currency its cell names) or (None, None) after reporting why."""
+        try:
+            return parse_amount(value, self.decimal_comma, self.currency_hint)
+        except ValueError as err:
+            self.error(where, f"{column}: {err}")
+            return None, None
 
     def new_id(self, kind: str, name: str) -> str:
         from salescli.core.ids import unique_id
@@ -409,111 +399,173 @@ class Planner:
         self.taken[kind].add(ident)
         return ident
 
+    def pipeline(self, name: str) -> Any:
+        if name not in self.pipes:
+            self.pipes[name] = self.repo.pipeline(name)
+        return self.pipes[name]
+
+    def _existing(self, kind: str, rel: str, where: Source) -> Planned:
+        """A record already in the repository, as its committed file reads."""
+        from salescli.store.yamlio import load_fast
+
+        text = (self.repo.root / rel).read_text(encoding="utf-8")
+        data = load_fast(text)
+        planned = Planned(kind, data["id"], data, self.now, where, existing_text=text, rel=rel)
+        external = (data.get("external_ids") or {}).get(self.tool) if self.tool else None
+        if external is not None:
+            self.by_external[(kind, str(external))] = planned
+        return planned
+
+    def external(self, kind: str, ident: str, where: Source) -> Planned | None:
+        """The record of this kind with this ID in the tool: planned, or in the repository."""
+        found = self.by_external.get((kind, ident))
+        if found is None and ident in self.known.get(kind, {}):
+            found = self._existing(kind, self.known[kind][ident], where)
+            if kind == "account":
+                self.accounts.setdefault(" ".join(found.data["name"].casefold().split()),
+                                         found)
+        return found
+
     # -- accounts and contacts
     def account(self, name: str, when: dt.datetime, where: Source,
-                extra: dict[str, Any] | None = None) -> Planned:
-        """The account of this name: existing, already planned, or new; created by `when`."""
+                extra: dict[str, Any] | None = None, external: str | None = None) -> Planned:
+        """The account of this name (or tool ID): existing, already planned, or new;
+        created by `when`."""
         key = " ".join(name.casefold().split())
-        planned = self.accounts.get(key)
+        planned = self.external("account", external, where) if external else None
+        planned = planned or self.accounts.get(key)
         if planned is None:
             slug = self._slug(name)
             path = self.existing.get(slug)
             if path is not None:
-                planned = Planned("account", slug, {}, when, where,
-                                  existing_text=path.read_text(encoding="utf-8"),
-                                  rel=self.repo.rel(path))
+                planned = self._existing("account", self.repo.rel(path), where)
             else:
                 ident = self.new_id("account", name)
                 planned = Planned("account", ident, {"id": ident, "name": name.strip()}, when,
                                   where)
                 self.records.append(planned)
             self.accounts[key] = planned
+        if external and planned.existing_text is None:
+            self.by_external[("account", external)] = planned
         if planned.existing_text is None:
             planned.created = min(planned.created, when)
+            if external and self.tool:
+                planned.data.setdefault("external_ids", {self.tool: _id_value(external)})
             for k, v in (extra or {}).items():
-                if v not in (None, "") and k not in planned.data:
+                if v not in (None, "", []) and k not in planned.data:
                     planned.data[k] = v
         return planned
 
     def contact(self, account: Planned, name: str, when: dt.datetime,
-                details: dict[str, Any] | None = None) -> str:
-        """The contact ID of `name` in `account`, planning its addition at `when`."""
+                details: dict[str, Any] | None = None, external: str | None = None) -> str:
+        """The contact ID of `name` (or tool ID) in `account`, planning its addition at
+        `when`."""
         from salescli.core.ids import unique_id
 
         key = " ".join(name.casefold().split())
         people = account.contacts
+        if external:
+            key = next((k for k, p in people.items()
+                        if str((p["data"].get("external_ids") or {}).get(self.tool)) == external),
+                       key)
         if key in people:
             person = people[key]
             person["when"] = min(person["when"], when)
+            if external and self.tool:
+                person["data"].setdefault("external_ids", {self.tool: _id_value(external)})
             for k, v in (details or {}).items():
                 if v and not person["data"].get(k):
                     person["data"][k] = v
             return person["data"]["id"]
         taken = {p["data"]["id"] for p in people.values()}
         if account.existing_text is not None:
-            from salescli.store.loader import parse_text
-
-            model = parse_text("account", account.rel, account.existing_text).model
-            existing = {c.name.casefold(): c.id for c in (model.contacts if model else [])}
-            if key in existing:
-                return existing[key]
-            taken |= set(existing.values())
+            for c in account.data.get("contacts") or []:
+                theirs = (c.get("external_ids") or {}).get(self.tool) if self.tool else None
+                if (external and str(theirs) == external) or \
+                        " ".join(str(c.get("name", "")).casefold().split()) == key:
+                    return c["id"]
+                taken.add(c.get("id"))
         cid = unique_id(self._slug(name), taken)
         data = {"id": cid, "name": name.strip(), **{k: v for k, v in (details or {}).items()
                                                       if v}}
+        if external and self.tool:
+            data["external_ids"] = {self.tool: _id_value(external)}
         people[key] = {"data": data, "when": when}
         return cid
 
     # -- deals
-    def stage_of(self, name: str, stage_map: dict[str, str]) -> str | None:
-        ids = [s.id for s in self.pipe.stages]
+    def stage_of(self, name: str, stage_map: dict[str, str], pipe: Any) -> str | None:
         key = norm_header(name)
         if key in stage_map:
             return stage_map[key]
         slug = self._slug(name)
-        for st in self.pipe.stages:
+        for st in pipe.stages:
             if slug in (st.id, self._slug(st.name or "")):
                 return st.id
-        return None if name.strip() else ids[0]
+        return None if name.strip() else pipe.stages[0].id
+
+    def pipeline_of(self, where: Source, name: str, pipeline_map: dict[str, str]) -> Any:
+        """The pipeline a row names (`Deal - Pipeline`), or the import's; None if unknown."""
+        if not name.strip():
+            return self.pipe
+        ident = pipeline_map.get(norm_header(name)) or self._slug(name)
+        if (self.repo.root / "pipelines" / f"{ident}.yaml").is_file() and is_valid_id(ident):
+            return self.pipeline(ident)
+        if self._slug(name) == self._slug(self.pipe.name):
+            return self.pipe
+        self.problem("pipeline", name.strip(), where)
+        return None
 
     def deal(self, where: Source, row: dict[str, str], stage_map: dict[str, str],
-             default_close: dt.date | None) -> None:
+             default_close: dt.date | None, pipeline_map: dict[str, str] | None = None
+             ) -> None:
         """Plan one deal from a row of normalised fields (title, value, stage...)."""
         L = self.labels
         errors_before = len(self.errors)
-        title = row.get("title", "").strip()
-        explicit = row.get("id", "").strip()
-        if explicit and (not is_valid_id(explicit) or explicit in self.taken["deal"]):
-            self.error(where, f"{L['id']}: {explicit!r} is not a free deal ID (a-z, 0-9, '-')")
-        if not title:
-            self.error(where, f"{L['title']}: missing; every deal needs a title")
+        problems_before = _count(self.problems)
+        external = row.get("external_id", "").strip()
+        if external:
+            self.seen.add(external)
         status = row.get("status", "").strip().casefold() or "open"
+        known = self.external("deal", external, where) if external else None
         if status == "deleted":
             self.skipped_deleted += 1
             return
+        title = row.get("title", "").strip()
+        explicit = row.get("id", "").strip()
+        if explicit and (not is_valid_id(explicit) or explicit in self.taken["deal"]):
+            self.error(where, f"{L['id']}: {shown(explicit)} is not a free deal ID "
+                       "(a-z, 0-9, '-')")
+        if not title:
+            self.error(where, f"{L['title']}: missing; every deal needs a title")
         if status not in ("open", "won", "lost"):
-            self.error(where, f"{L['status']}: {row['status']!r} is not open, won or lost")
+            self.error(where, f"{L['status']}: {shown(row['status'])} is not open, won or lost")
         created = self.when(where, L["created"], row.get("created", ""))
         if created is None and not row.get("created", "").strip():
-            self.error(where, f"{L['created']}: missing; the deal's creation time is its history's "
-                       "start")
+            self.error(where, f"{L['created']}: missing; the deal's creation time is its "
+                       "history's start")
         value = currency = None
         if row.get("value", "").strip():
-            try:
-                value = parse_grouped(row["value"])
-            except ValueError as err:
-                self.error(where, f"{L['value']}: {err}")
+            value, currency = self.amount(where, L["value"], row["value"])
         if row.get("currency", "").strip():
-            currency = row["currency"].strip().upper()
-            if not re.fullmatch(r"[A-Z]{3}", currency):
-                self.error(where, f"{L['currency']}: {row['currency']!r} is not a 3-letter code "
-                           "such as EUR")
-        stage = self.stage_of(row.get("stage", ""), stage_map)
-        if stage is None:
-            ids = ", ".join(s.id for s in self.pipe.stages)
-            self.error(where, f"{L['stage']}: {row['stage']!r} is not a stage of pipeline "
-                       f"`{self.pipe.name}` ({ids}); map it with --stage-map "
-                       f"\"{row['stage'].strip()}=STAGE\"")
+            try:
+                currency = currency_code(row["currency"], self.currency_hint)
+            except ValueError as err:
+                self.error(where, f"{L['currency']}: {err}")
+        probability = None
+        if row.get("probability", "").strip():
+            probability = _percent(row["probability"])
+            if probability is None:
+                self.error(where, f"{L['probability']}: {shown(row['probability'])} is not a "
+                           "percentage from 0 to 100")
+        pipe = self.pipeline_of(where, row.get("pipeline", ""), pipeline_map or {})
+        stage = None
+        if pipe is not None:
+            stage = self.stage_of(row.get("stage", ""), stage_map, pipe)
+            if stage is None:
+                self.problem(f"stage {pipe.name}", row["stage"].strip(), where)
+            elif stage not in [s.id for s in pipe.stages]:
+                self.problem(f"mapped {pipe.name}", f"{row['stage'].strip()}={stage}", where)
         # an expected close date is a plan, not an event: any year is the user's to write
         close = self.when(where, L["close_date"], row.get("close_date", ""), happened=False)
         closed_at = None
@@ -528,6 +580,20 @@ class Planner:
             self.error(where, f"{'Won' if status == 'won' else 'Lost'} time {closed_at:%Y-%m-%d} "
                        f"is before the deal was created ({created:%Y-%m-%d})")
         close_date = close.date() if close else None
+        reason = note = None
+        if status == "lost":
+            reason, note = lost_reason(row.get("lost_reason", ""),
+                                       list(self.settings.lost_reasons))
+            if reason is None:
+                self.error(where, f"{L['lost_reason']}: {shown(row.get('lost_reason', ''))} "
+                           "matches none of the settings' lost_reasons, which have no `other`")
+        fields = {"pipeline": pipe.name if pipe else None, "stage": stage, "value": value,
+                  "currency": currency, "close_date": close_date, "probability": probability,
+                  "owner": self.owners.get(row.get("owner", ""))}
+        if known is not None:
+            if len(self.errors) == errors_before and _count(self.problems) == problems_before:
+                self.update(where, known, row, fields, status, closed_at, reason, note)
+            return
         if status == "open" and close_date is None:
             close_date = default_close
             if close_date is None:
@@ -536,51 +602,138 @@ class Planner:
         org = row.get("organization", "").strip()
         person = row.get("person", "").strip()
         if not org and not person:
-            self.error(where, f"{L['organization']}: missing, and no contact person either; a deal "
-                       "belongs to an account")
-        if len(self.errors) > errors_before or created is None:
+            self.error(where, f"{L['organization']}: missing, and no contact person either; "
+                       "a deal belongs to an account")
+        elif not org and not self.person_accounts:
+            self.problem("no organization", person, where)
+        if len(self.errors) > errors_before or _count(self.problems) > problems_before \
+                or created is None:
             return
-        account = self.account(org or person, created, where)
+        account = self.account(org or person, created, where,
+                               external=row.get("org_id", "").strip() or None)
         stakeholders = None
         if person:
-            cid = self.contact(account, person, created)
+            cid = self.contact(account, person, created,
+                               external=row.get("person_id", "").strip() or None)
             stakeholders = [{"contact": cid}]
         ident = explicit or self.new_id("deal", title)
         self.taken["deal"].add(ident)
+        tags = [t.strip() for t in row.get("label", "").split(",") if t.strip()]
         data: dict[str, Any] = {
-            "id": ident, "title": title, "account": account.id, "pipeline": self.pipe.name,
+            "id": ident, "title": title, "account": account.id, "pipeline": fields["pipeline"],
             "stage": stage, "status": "open", "value": value,
-            "currency": currency or self.settings.currency,
+            "currency": currency or self.currency_hint or self.settings.currency,
             "close_date": close_date or (closed_at.date() if closed_at else None),
-            "owner": self.owners.get(row.get("owner", "")),
-            "source": self.sources.get(row.get("source", "")),
-            "created": created.date(), "stakeholders": stakeholders,
+            "owner": fields["owner"], "source": self.sources.get(row.get("source", "")),
+            "tags": tags or None, "created": created.date(), "stakeholders": stakeholders,
+            "probability": probability,
             "notes": row.get("notes", "").strip() or None,
+            "external_ids": {self.tool: _id_value(external)} if external and self.tool
+            else None,
         }
         deal = Planned("deal", ident, data, created, where)
+        deal.last_activity = self._day(where, L.get("last_activity", "Last activity date"),
+                                       row.get("last_activity", ""))
+        deal.next_activity = self._day(where, L.get("next_activity", "Next activity date"),
+                                       row.get("next_activity", ""), happened=False)
         self.records.append(deal)
+        if external:
+            self.by_external[("deal", external)] = deal
         self.events.append(Event(created, 3, deal, f"add in {stage}", "add"))
         if closed_at is not None:
             if status == "won":
                 change: dict[str, Any] = {"status": "won", "won_date": closed_at.date()}
                 self.events.append(Event(closed_at, 4, deal, "won", "win", change))
             else:
-                reason, note = lost_reason(row.get("lost_reason", ""),
-                                           list(self.settings.lost_reasons))
-                if reason is None:
-                    self.error(where, f"{L['lost_reason']}: {row.get('lost_reason')!r} matches "
-                               "none of the settings' lost_reasons, which have no `other`")
-                    return
                 change = {"status": "lost", "lost_date": closed_at.date(),
                           "lost_reason": reason, "lost_note": note}
                 self.events.append(Event(closed_at, 4, deal, f"lost ({reason})", "lose",
                                          change))
 
+    def _day(self, where: Source, column: str, value: str,
+             happened: bool = True) -> dt.date | None:
+        when = self.when(where, column, value, happened)
+        return when.date() if when else None
+
+    def update(self, where: Source, deal: Planned, row: dict[str, str],
+               fields: dict[str, Any], status: str, closed_at: dt.datetime | None,
+               reason: str | None, note: str | None) -> None:
+        """A row of a deal imported earlier: one commit of what changed since, or nothing.
+
+        Only what the row says counts: an empty cell never clears a value, and fields
+        the tool does not track (notes, items, stakeholders) are left as they are.
+        """
+        from salescli.core.money import to_cents
+
+        if deal.existing_text is None:
+            self.error(where, f"Deal - ID {shown(row.get('external_id', ''))}: appears twice "
+                       "in the export")
+            return
+        current = deal.data
+        change: dict[str, Any] = {}
+        for key, value in fields.items():
+            if value is None:
+                continue
+            before = current.get(key)
+            same = (to_cents(before) == to_cents(value) if key in ("value", "probability")
+                    and before is not None else before == value)
+            if not same:
+                change[key] = value
+        if status != current.get("status", "open"):
+            change["status"] = status
+            if status == "won" and closed_at is not None:
+                change["won_date"] = closed_at.date()
+            elif status == "lost" and closed_at is not None:
+                change.update({"lost_date": closed_at.date(), "lost_reason": reason,
+                               "lost_note": note})
+        if not change:
+            self.unchanged += 1
+            return
+        if "stage" in change and "pipeline" not in change:
+            change = {"pipeline": fields["pipeline"], **change} \
+                if current.get("pipeline") != fields["pipeline"] else change
+        when = None
+        if change.get("status") in ("won", "lost"):
+            when = closed_at
+        if when is None and "stage" in change:
+            when = self.when(where, self.labels.get("stage_change", "Last stage change"),
+                             row.get("stage_change", ""))
+        when = when or self.when(where, self.labels.get("update_time", "Update time"),
+                                 row.get("update_time", "")) or self.now
+        event = {"won": "win", "lost": "lose", "open": "reopen"}.get(
+            change.get("status", ""), "move" if "stage" in change else "set")
+        what = ", ".join(f"{k} {v}" for k, v in change.items()
+                         if k in ("stage", "status", "value", "close_date", "owner",
+                                  "probability", "currency"))
+        self.updated += 1
+        self.events.append(Event(when, 4, deal, f"update from {self.source_name}: {what}"[:72],
+                                 event, change))
+
+    # -- activities and notes
+    def activity(self, where: Source, target: Planned, when: dt.datetime,
+                 activity: dict[str, Any], done: bool = True) -> None:
+        """Plan `activity` on `target` at `when`, unless the record already has it."""
+        mine = [*(target.data.get("activities") or []), *target.activities] \
+            if target.existing_text is not None else target.activities
+        ext = (activity.get("external_ids") or {}).get(self.tool) if self.tool else None
+        for old in mine:
+            theirs = (old.get("external_ids") or {}).get(self.tool) if self.tool else None
+            if (ext is not None and theirs == ext) or all(
+                    old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
+                return
+        target.activities.append({**activity, "done": done})
+        subject = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
+        self.events.append(Event(when, 5, target, subject, "log", activity=activity))
+
     # -- from plan to commits
     def finish(self, body: str) -> Plan:
         """Account and contact events, validation of every version, then the commits."""
+        self._report_problems()
         if self.errors:
             raise ImportFailed(self.errors)
+        for deal in self.records:
+            if deal.kind == "deal":
+                self._activity_dates(deal)
         for account in list(self.accounts.values()):
             if account.existing_text is None:
                 account.data["created"] = account.created.date()
@@ -589,6 +742,9 @@ class Planner:
                 when = max(person["when"], account.created)
                 self.events.append(Event(when, 2, account, f"add contact {person['data']['id']}",
                                          "contact", contact=person["data"]))
+        for ev in self.events:  # nothing happens to a record before it exists
+            if ev.record.existing_text is None:
+                ev.when = max(ev.when, ev.record.created)
         self.events.sort(key=lambda e: (e.when, e.rank))
         settings_text = self._settings_text()
         plan = Plan(added_owners=self.owners.added, added_sources=self.sources.added)
@@ -602,7 +758,62 @@ class Planner:
         self._validate(texts)
         if self.errors:
             raise ImportFailed(self.errors)
+        gone = sorted(set(self.known.get("deal", {})) - self.seen, key=_id_order)
+        if gone:
+            plan.notes.append(
+                f"{len(gone)} deal(s) imported earlier are not in this export (deleted in "
+                f"{self.tool}?); salescli keeps them: {self.tool} ID(s) "
+                + ", ".join(gone[:10]) + (", ..." if len(gone) > 10 else ""))
         return plan
+
+    def _activity_dates(self, deal: Planned) -> None:
+        """`Last activity date` as an activity where the import has none that late, and
+        `Next activity date` as the next step."""
+        if deal.last_activity is not None and not any(
+                a["date"] >= deal.last_activity for a in deal.activities if a["done"]):
+            when = dt.datetime.combine(deal.last_activity, dt.time(12), UTC)
+            self.activity(deal.source, deal, when, {
+                "date": deal.last_activity, "type": "note",
+                "summary": f"Last activity in {self.source_name}"})
+        if deal.next_activity is not None and deal.data.get("status", "open") == "open":
+            due = [a["summary"] for a in deal.activities
+                   if not a["done"] and a["date"] == deal.next_activity]
+            deal.data["next_step"] = {
+                "action": due[0] if due else f"Next activity in {self.source_name}",
+                "due": deal.next_activity}
+
+    def _report_problems(self) -> None:
+        """One line per problem that rows share, with the option that fixes it."""
+        for kind, found in self.problems.items():
+            names = list(found)
+            rows = [w for ws in found.values() for w in ws]
+            where = f"{rows[0].file}:{', '.join(str(w.line) for w in rows[:5])}" + \
+                (", ..." if len(rows) > 5 else "")
+            listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+            if kind.startswith("stage "):
+                pipe = self.pipes[kind.split(" ", 1)[1]]
+                ids = ", ".join(s.id for s in pipe.stages)
+                fix = ",".join(f"{n}=STAGE" for n in names)
+                self.errors.append(
+                    f"{where}: {len(names)} stage(s) not in pipeline {pipe.name} ({listed}): "
+                    f"use --stage-map \"{fix}\" with STAGE one of {ids}")
+            elif kind.startswith("mapped "):
+                pipe = self.pipes[kind.split(" ", 1)[1]]
+                self.errors.append(
+                    f"{where}: --stage-map names stage(s) pipeline {pipe.name} does not have "
+                    f"({listed}); its stages: {', '.join(s.id for s in pipe.stages)}")
+            elif kind == "pipeline":
+                have = ", ".join(p.stem for p in self.repo.pipeline_paths())
+                fix = ",".join(f"{n}=PIPELINE" for n in names)
+                self.errors.append(
+                    f"{where}: {len(names)} pipeline(s) not in this repository ({listed}): use "
+                    f"--pipeline-map \"{fix}\" with PIPELINE one of {have}, or add the "
+                    "pipeline under pipelines/")
+            elif kind == "no organization":
+                self.errors.append(
+                    f"{where}: {len(rows)} deal(s) have a contact person but no organization; "
+                    "fill in the organization, or pass --person-accounts to make an account "
+                    "named after each person")
 
     def _settings_text(self) -> str | None:
         from salescli.store.repo import SETTINGS_FILE
@@ -622,7 +833,7 @@ class Planner:
         from salescli.core.model import key_order
         from salescli.services.edit import FLOW_KEYS
         from salescli.store.repo import KIND_DIRS
-        from salescli.store.yamlio import dump_record
+        from salescli.store.yamlio import YamlProblem, dump_record, set_values
 
         flow = frozenset(FLOW_KEYS)
         order = {k: key_order(k) for k in ("account", "deal", "lead")}
@@ -633,11 +844,22 @@ class Planner:
                 month = rec.created.strftime("%Y-%m")
                 rec.rel = f"{KIND_DIRS[rec.kind]}/{month}/{rec.id}.yaml"
             if rec.existing_text is not None:
-                text = _append_contact(texts[rec.rel][1][-1] if rec.rel in texts
-                                       else rec.existing_text, ev.contact or {})
+                text = texts[rec.rel][1][-1] if rec.rel in texts else rec.existing_text
+                try:
+                    if ev.contact is not None:
+                        text = _append(text, rec.kind, "contacts", ev.contact)
+                    if ev.activity is not None:
+                        text = _append(text, rec.kind, "activities", ev.activity)
+                    if ev.change:
+                        text = set_values(text, ev.change, order[rec.kind])
+                except YamlProblem as p:
+                    self.error(rec.source, f"{rec.rel}: cannot update it: {p}")
+                    continue
             else:
                 if ev.contact is not None:
                     rec.data["contacts"] = [*(rec.data.get("contacts") or []), ev.contact]
+                if ev.activity is not None:
+                    rec.data["activities"] = [*(rec.data.get("activities") or []), ev.activity]
                 rec.data.update(ev.change)
                 text = dump_record(rec.data, order[rec.kind], flow)
             texts.setdefault(rec.rel, (rec, []))[1].append(text)
@@ -656,7 +878,7 @@ class Planner:
             "owners": list(self.owners.known), "sources": list(self.sources.known)})
         assert isinstance(settings, Settings)
         ctx = Context(settings=settings, products=self.repo.products,
-                      pipelines={self.pipe.name: self.pipe}, ids=dict(self.taken))
+                      pipelines=dict(self.pipes), ids=dict(self.taken))
         for path in self.repo.pipeline_paths():
             if path.stem not in ctx.pipelines:
                 try:
@@ -682,7 +904,8 @@ class Planner:
                         self.error(rec.source, f"{rel}: {f.message}")
                 if rec.kind == "deal" and parsed.model is not None and text is versions[-1] \
                         and parsed.model.status == "open":
-                    stage = next((s for s in self.pipe.stages if s.id == parsed.model.stage),
+                    pipe = ctx.pipelines.get(parsed.model.pipeline or self.pipe.name, self.pipe)
+                    stage = next((s for s in pipe.stages if s.id == parsed.model.stage),
                                  None)
                     roles = ctx.accounts.get(parsed.model.account)
                     if stage is not None and missing_requirements(
@@ -691,64 +914,177 @@ class Planner:
                         self.missing_requires += 1
 
 
-def _append_contact(text: str, person: dict[str, Any]) -> str:
-    """An existing account's text with one more contact, round trip (comments kept)."""
-    from salescli.services.edit import add_contact
-    from salescli.store.yamlio import RoundTrip
+def _append(text: str, kind: str, key: str, item: dict[str, Any]) -> str:
+    """A record's text with `item` appended to its list `key`, every other byte kept
+    where the text allows, else through the round trip (comments kept)."""
+    from salescli.store.yamlio import append_item, block, roundtrip_edit
 
-    rt = RoundTrip(text)
-    add_contact(rt.data, person)
-    return rt.dump()
+    spliced = append_item(text, key, item)
+    if spliced is not None:
+        return spliced
+
+    def mutate(data: Any) -> None:
+        from ruamel.yaml.comments import CommentedSeq
+
+        from salescli.core.model import key_order
+        from salescli.services.edit import keep_tail
+        from salescli.store.yamlio import set_in
+
+        if not data.get(key):  # absent, null or an inline []: start a block list
+            keep_tail(data, lambda: set_in(data, key, CommentedSeq(), key_order(kind)))
+        items = data[key]
+        keep_tail(items, lambda: items.append(block(dict(item))))
+
+    return roundtrip_edit(text, mutate)
+
+
+def _known_ids(repo: Any, tool: str) -> dict[str, dict[str, str]]:
+    """kind -> the tool's ID -> path of the records already here that came from it,
+    from the record index (a re-import reads only the files it changes)."""
+    from salescli.services.read import records_index
+
+    found: dict[str, dict[str, str]] = {"account": {}, "deal": {}}
+    with records_index(repo, ("account", "deal"), lambda _: None) as index:
+        for row in index.query(
+                "SELECT kind, path, json_extract(json, '$.external_ids.' || ?) AS ext "
+                "FROM records WHERE valid AND kind IN ('account', 'deal') AND ext IS NOT NULL",
+                (tool,)):
+            found[row["kind"]][str(row["ext"])] = row["path"]
+    return found
+
+
+def _id_value(text: str) -> int | str:
+    """A tool's ID as the file keeps it: `123` a number, anything else text."""
+    return int(text) if text.isdigit() and len(text) < 16 else text
+
+
+def _id_order(text: str) -> tuple[int, str]:
+    return (int(text), "") if text.isdigit() else (0, text)
+
+
+def _count(problems: dict[str, dict[str, list[Source]]]) -> int:
+    return sum(len(rows) for found in problems.values() for rows in found.values())
+
+
+def _percent(text: str) -> Any:
+    """`40`, `40 %`, `40,5` -> the percentage, or None for what is none from 0 to 100."""
+    from decimal import Decimal, InvalidOperation
+
+    cleaned = text.strip().rstrip("%").strip().replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and 0 <= value <= 100 else None
 
 
 # ------------------------------------------------------------------ Pipedrive
 
 # field -> header aliases (normalised), tried with the file's prefix (`deal `) and without
 DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("id",),
     "title": ("title", "deal title", "name"),
     "value": ("value",),
     "currency": ("currency", "currency of value", "value currency"),
+    "pipeline": ("pipeline",),
     "stage": ("stage",),
     "status": ("status",),
+    "probability": ("probability",),
+    "label": ("label", "labels"),
     "organization": ("organization", "organization name", "organisation",
                      "organisation name"),
+    "org_id": ("organization id", "organisation id"),
     "person": ("contact person", "person", "person name", "contact person name"),
+    "person_id": ("contact person id", "person id"),
     "close_date": ("expected close date",),
     "lost_reason": ("lost reason",),
     "owner": ("owner", "owner name", "deal owner", "user"),
     "created": ("deal created", "add time", "created", "deal created on", "created at"),
+    "update_time": ("update time", "updated", "last updated", "update date"),
+    "stage_change": ("last stage change", "stage change time", "stage changed"),
     "won_time": ("won time",),
     "lost_time": ("lost time",),
     "close_time": ("close time", "deal closed on", "closed on"),
     "source": ("source", "source channel", "lead source"),
+    "last_activity": ("last activity date",),
+    "next_activity": ("next activity date",),
 }
+# what an export holds that salescli works out itself, so the import leaves it by design
+DERIVED_COLUMNS = ("weighted value", "deal weighted value")
 ORG_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("id",),
     "name": ("name", "organization", "organization name"),
     "owner": ("owner", "owner name"),
-    "created": ("add time", "organization created", "created"),
+    "created": ("organization created", "add time", "created"),
     "domain": ("website", "domain", "web domain"),
+    "business_id": ("business id", "y tunnus", "vat number", "vat id", "company id",
+                    "company number", "registration number", "org nr", "organisation number"),
+    "address": ("address", "full address", "address full combined address of address",
+                "address formatted address"),
+    "labels": ("labels", "label"),
 }
 PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("id",),
     "name": ("name", "person", "full name"),
     "organization": ("organization", "organization name", "organisation"),
-    "email": ("email", "email work", "email other", "email home", "e mail"),
-    "phone": ("phone", "phone work", "phone mobile", "phone other", "phone home"),
+    "org_id": ("organization id", "organisation id"),
     "title": ("job title", "title"),
-    "created": ("add time", "person created", "created"),
+    "created": ("person created", "add time", "created"),
+}
+ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("id",),
+    "subject": ("subject", "title"),
+    "type": ("type",),
+    "done": ("done", "status"),
+    "due": ("due date", "date"),
+    "created": ("add time", "created"),
+    "done_time": ("marked as done time", "done time"),
+    "owner": ("assigned to user", "owner", "user"),
+    "deal_id": ("deal id",),
+    "deal": ("deal", "deal title"),
+    "organization": ("organization", "organization name", "organisation"),
+    "person": ("person", "contact person", "person name"),
+    "note": ("note", "public description", "description"),
+}
+NOTE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": ("id",),
+    "content": ("content", "note"),
+    "created": ("add time", "created", "date"),
+    "owner": ("user", "owner", "author"),
+    "deal_id": ("deal id",),
+    "deal": ("deal", "deal title"),
+    "organization": ("organization", "organization name", "organisation"),
+    "person": ("person", "contact person", "person name"),
 }
 REQUIRED_DEAL_COLUMNS = {"title": "Deal - Title", "stage": "Deal - Stage",
                          "status": "Deal - Status",
                          "created": "Deal - Deal created (or Deal - Add time)"}
+# Pipedrive's activity types -> salescli's
+ACTIVITY_TYPES = {"call": "call", "meeting": "meeting", "email": "email", "task": "task",
+                  "deadline": "task", "lunch": "meeting", "demo": "demo"}
 
 
 def match_columns(table: Table, columns: dict[str, tuple[str, ...]],
                   prefix: str) -> dict[str, int]:
-    found = {}
+    found: dict[str, int] = {}
     for name, aliases in columns.items():
         index = table.column([f"{prefix} {a}" for a in aliases] + list(aliases))
-        if index is not None:
+        if index is not None and index not in found.values():
             found[name] = index
     return found
+
+
+def columns_starting(table: Table, prefix: str, start: str) -> list[int]:
+    """Every column named `start...` (`Person - Email - Work`, `- Home`), in file order."""
+    heads = [norm_header(h) for h in table.headers]
+    return [i for i, h in enumerate(heads)
+            if h.removeprefix(prefix + " ").split(" ")[0] == start]
+
+
+def address_parts(table: Table, prefix: str, used: Iterable[int]) -> list[int]:
+    """The columns of an address split into parts (street, postal code, city...)."""
+    taken = set(used)
+    return [i for i in columns_starting(table, prefix, "address") if i not in taken]
 
 
 def nul_cells(table: Table, columns: dict[str, int]) -> list[str]:
@@ -769,21 +1105,38 @@ def rows_of(table: Table, columns: dict[str, int]) -> Iterable[tuple[Source, dic
             name: cells[i] if i < len(cells) else "" for name, i in columns.items()}
 
 
-def parse_stage_map(text: str | None, pipeline: Any) -> dict[str, str]:
-    """`Qualified=needs-analysis,Proposal Made=proposal` -> normalised name -> stage id."""
+def cells_of(cells: list[str], indexes: Iterable[int]) -> list[str]:
+    """Every value of these columns in one row, several per cell split, in order."""
+    out: list[str] = []
+    for i in indexes:
+        for part in split_multi(cells[i] if i < len(cells) else ""):
+            if part.casefold() not in {o.casefold() for o in out}:
+                out.append(part)
+    return out
+
+
+def parse_map(text: str | None, option: str, allowed: Iterable[str], what: str
+              ) -> dict[str, str]:
+    """`Qualified=needs-analysis,Proposal Made=proposal` -> normalised name -> ID."""
     mapping: dict[str, str] = {}
-    ids = [s.id for s in pipeline.stages]
+    known = sorted(set(allowed))
     for pair in (text or "").split(","):
         if not pair.strip():
             continue
         old, sep, new = pair.rpartition("=")
         if not sep or not old.strip() or not new.strip():
-            raise UsageError(f"--stage-map: expected OLD=new, got {pair.strip()!r}")
-        if new.strip() not in ids:
-            raise UsageError(f"--stage-map: `{new.strip()}` is not a stage of pipeline "
-                             f"`{pipeline.name}` ({', '.join(ids)})")
+            raise UsageError(f"{option}: expected OLD=new, got {shown(pair)}")
+        if new.strip() not in known:
+            raise UsageError(f"{option}: `{new.strip()}` is not a {what} "
+                             f"({', '.join(known)})")
         mapping[norm_header(old)] = new.strip()
     return mapping
+
+
+def parse_stage_map(text: str | None, pipeline: Any) -> dict[str, str]:
+    """`Qualified=needs-analysis,Proposal Made=proposal` -> normalised name -> stage id."""
+    return parse_map(text, "--stage-map", [s.id for s in pipeline.stages],
+                     f"stage of pipeline `{pipeline.name}`")
 
 
 def _date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
@@ -796,82 +1149,286 @@ def _date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
                     yield cells[i]
 
 
-def plan_pipedrive(repo: Any, deals: Path, organizations: Path | None = None,
-                   persons: Path | None = None, stage_map: str | None = None,
-                   pipeline: str | None = None, date_format: str | None = None,
-                   default_close: dt.date | None = None) -> Plan:
-    """Plan a Pipedrive export's import: accounts, contacts, deals and their closes.
+@dataclass
+class PipedriveFiles:
+    """The files of one Pipedrive export; only the deals are required."""
 
-    `default_close`: a date-time counts by its own day."""
+    deals: Path
+    organizations: Path | None = None
+    persons: Path | None = None
+    activities: Path | None = None
+    notes: Path | None = None
+
+
+@dataclass
+class PipedriveOptions:
+    stage_map: str | None = None
+    pipeline_map: str | None = None
+    pipeline: str | None = None
+    date_format: str | None = None
+    default_close: dt.date | None = None
+    decimal_comma: bool | None = None  # None: as the file's amounts show
+    currency: str | None = None
+    person_accounts: bool = False
+
+
+def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) -> Plan:
+    """Plan a Pipedrive export's import: accounts, contacts, deals, their closes and
+    activities; on a repeat, only what changed since the last import."""
     from salescli.core.dates import day_of
 
-    default_close = day_of(default_close)
-    dates = Dates(date_format)
-    planner = Planner(repo, dates, pipeline)
-    mapping = parse_stage_map(stage_map, planner.pipe)
-    deal_table = read_table(deals)
+    try:
+        dates = Dates(options.date_format)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    planner = Planner(repo, dates, options.pipeline, tool="pipedrive")
+    planner.person_accounts = options.person_accounts
+    if options.currency:
+        try:
+            planner.currency_hint = currency_code(options.currency)
+        except ValueError as err:
+            raise UsageError(f"--currency: {err}") from None
+    all_stages = [s.id for p in repo.pipeline_paths() for s in _stages(repo, p.stem)]
+    stage_map = parse_map(options.stage_map, "--stage-map", all_stages, "stage of any pipeline")
+    pipeline_map = parse_map(options.pipeline_map, "--pipeline-map",
+                             [p.stem for p in repo.pipeline_paths()], "pipeline")
+    deal_table = read_table(files.deals)
     deal_cols = match_columns(deal_table, DEAL_COLUMNS, "deal")
     missing = [label for key, label in REQUIRED_DEAL_COLUMNS.items() if key not in deal_cols]
     if missing:
         raise UsageError(f"{deal_table.name}: no column {', '.join(missing)}; is this "
                          "Pipedrive's deals export? Headers found: "
                          + ", ".join(deal_table.headers[:12]))
+    planner.labels.update({k: deal_table.headers[i] for k, i in deal_cols.items()})
     tables = [(deal_table, deal_cols)]
-    org_table = read_table(organizations) if organizations else None
-    person_table = read_table(persons) if persons else None
-    org_cols = match_columns(org_table, ORG_COLUMNS, "organization") if org_table else {}
-    person_cols = match_columns(person_table, PERSON_COLUMNS, "person") if person_table else {}
-    for table, cols, what in ((org_table, org_cols, "Organization - Name"),
-                              (person_table, person_cols, "Person - Name")):
-        if table is not None:
-            if "name" not in cols:
-                raise UsageError(f"{table.name}: no column {what}")
-            tables.append((table, cols))
+    optional = [(files.organizations, ORG_COLUMNS, "organization", "Organization - Name"),
+                (files.persons, PERSON_COLUMNS, "person", "Person - Name"),
+                (files.activities, ACTIVITY_COLUMNS, "activity", "Activity - Subject"),
+                (files.notes, NOTE_COLUMNS, "note", "Note - Content")]
+    others: dict[str, tuple[Table, dict[str, int]] | None] = {}
+    for path, columns, prefix, what in optional:
+        if path is None:
+            others[prefix] = None
+            continue
+        table = read_table(path)
+        cols = match_columns(table, columns, prefix)
+        key = {"organization": "name", "person": "name", "activity": "subject",
+               "note": "content"}[prefix]
+        if key not in cols:
+            raise UsageError(f"{table.name}: no column {what}; headers found: "
+                             + ", ".join(table.headers[:12]))
+        others[prefix] = (table, cols)
+        tables.append((table, cols))
     for table, cols in tables:
         planner.errors += nul_cells(table, cols)
     dates.observe(_date_cells(tables, ("created", "close_date", "won_time", "lost_time",
-                                       "close_time")))
+                                       "close_time", "update_time", "stage_change",
+                                       "last_activity", "next_activity", "due", "done_time")))
+    planner.decimal_comma = options.decimal_comma
+    if planner.decimal_comma is None:
+        try:
+            planner.decimal_comma = detect_decimal_comma(  # None: nothing tells
+                row.get("value", "") for _, row in rows_of(deal_table, deal_cols))
+        except ValueError as err:  # a mixed file: the data's problem, as a bad cell is
+            raise ImportFailed([f"{deal_table.name}: {err}"]) from None
     owner_names = [row.get("owner", "") for t, c in tables if "owner" in c
                    for _, row in rows_of(t, c)]
     planner.owners.plan(owner_names)
     planner.sources.plan(row.get("source", "") for _, row in rows_of(deal_table, deal_cols))
 
+    # an export of one pipeline goes into this one, whatever Pipedrive calls it
+    named = {row.get("pipeline", "").strip() for _, row in rows_of(deal_table, deal_cols)}
+    named.discard("")
+    notes = []
+    if len(named) == 1:
+        only = named.pop()
+        if norm_header(only) not in pipeline_map and not \
+                (repo.root / "pipelines" / f"{planner._slug(only)}.yaml").is_file():
+            pipeline_map[norm_header(only)] = planner.pipe.name
+            notes.append(f"Pipedrive pipeline {shown(only)} imported as pipeline "
+                         f"{planner.pipe.name} (--pipeline-map to choose another)")
+    default_close = day_of(options.default_close)
     for where, row in rows_of(deal_table, deal_cols):
-        planner.deal(where, row, mapping, default_close)
+        planner.deal(where, row, stage_map, default_close, pipeline_map)
     # organizations and persons after deals: their own add times and details win,
     # and an organization or person no deal mentions is imported too
-    if org_table is not None:
-        for where, row in rows_of(org_table, org_cols):
-            name = row["name"].strip()
-            if not name:
-                planner.error(where, "Organization - Name: missing")
-                continue
-            when = planner.when(where, "Add time", row.get("created", ""))
-            domain = re.sub(r"^[a-z]+://", "", row.get("domain", "").strip().lower())
-            planner.account(name, when or planner.now, where, {
-                "domain": domain.removeprefix("www.").split("/")[0] or None,
-                "owner": planner.owners.get(row.get("owner", ""))})
+    if others["organization"] is not None:
+        _plan_organizations(planner, *others["organization"])
     persons_skipped = 0
-    if person_table is not None:
-        for where, row in rows_of(person_table, person_cols):
-            name, org = row["name"].strip(), row.get("organization", "").strip()
-            if not name:
-                planner.error(where, "Person - Name: missing")
-                continue
-            if not org:
-                persons_skipped += 1
-                continue
-            when = planner.when(where, "Add time", row.get("created", "")) or planner.now
-            account = planner.account(org, when, where)
-            planner.contact(account, name, when, {
-                "title": row.get("title", "").strip(), "email": first_of(row.get("email", "")),
-                "phone": first_of(row.get("phone", ""))})
+    if others["person"] is not None:
+        persons_skipped = _plan_persons(planner, *others["person"])
+    for kind in ("activity", "note"):
+        if others[kind] is not None:
+            _plan_activities(planner, kind, *others[kind])
     plan = planner.finish("Imported from Pipedrive")
     _summarise(planner, plan)
+    plan.notes += notes
     if persons_skipped:
         plan.notes.append(f"skipped {persons_skipped} person(s) without an organization "
                           "(salescli keeps people as contacts of an account)")
+    unused = [f"{t.name}: {h}" for t, c in tables for i, h in enumerate(t.headers)
+              if i not in c.values() and i not in _multi_columns(t)
+              and norm_header(h).removeprefix("deal ") not in DERIVED_COLUMNS]
+    derived = [h for h in deal_table.headers
+               if norm_header(h).removeprefix("deal ") in DERIVED_COLUMNS]
+    if derived:
+        plan.notes.append(f"not imported, as salescli works it out: {', '.join(derived)}")
+    if unused:
+        plan.notes.append("columns not imported: " + "; ".join(unused))
     return plan
+
+
+def _stages(repo: Any, name: str) -> list[Any]:
+    try:
+        return list(repo.pipeline(name).stages)
+    except SalescliError:
+        return []
+
+
+def _multi_columns(table: Table) -> set[int]:
+    """Columns read by name pattern rather than alias: e-mails, phones, address parts."""
+    prefix = norm_header(table.headers[0]).split(" ")[0] if table.headers else ""
+    return {i for start in ("email", "phone", "address")
+            for i in columns_starting(table, prefix, start)}
+
+
+def _plan_organizations(planner: Planner, table: Table, cols: dict[str, int]) -> None:
+    parts = address_parts(table, "organization", cols.values())
+    for (where, row), (_, cells) in zip(rows_of(table, cols), table.rows, strict=True):
+        name = row["name"].strip()
+        if not name:
+            planner.error(where, f"{table.headers[cols['name']]}: missing")
+            continue
+        when = planner.when(where, "Add time", row.get("created", ""))
+        domain = re.sub(r"^[a-z]+://", "", row.get("domain", "").strip().lower())
+        address = row.get("address", "").strip() or ", ".join(
+            c.strip() for c in (cells[i] if i < len(cells) else "" for i in parts)
+            if c.strip())
+        planner.account(name, when or planner.now, where, {
+            "business_id": row.get("business_id", "").strip() or None,
+            "address": address or None,
+            "domain": domain.removeprefix("www.").split("/")[0] or None,
+            "owner": planner.owners.get(row.get("owner", "")),
+            "tags": [t.strip() for t in row.get("labels", "").split(",") if t.strip()],
+        }, external=row.get("external_id", "").strip() or None)
+
+
+def _plan_persons(planner: Planner, table: Table, cols: dict[str, int]) -> int:
+    """Contacts of their organizations' accounts; returns how many had none."""
+    emails = columns_starting(table, "person", "email")
+    phones = columns_starting(table, "person", "phone")
+    skipped = 0
+    for (where, row), (_, cells) in zip(rows_of(table, cols), table.rows, strict=True):
+        name, org = row["name"].strip(), row.get("organization", "").strip()
+        if not name:
+            planner.error(where, f"{table.headers[cols['name']]}: missing")
+            continue
+        if not org:
+            skipped += 1
+            continue
+        when = planner.when(where, "Add time", row.get("created", "")) or planner.now
+        account = planner.account(org, when, where,
+                                  external=row.get("org_id", "").strip() or None)
+        mail, phone = cells_of(cells, emails), cells_of(cells, phones)
+        planner.contact(account, name, when, {
+            "title": row.get("title", "").strip(),
+            "email": mail[0] if mail else None, "phone": phone[0] if phone else None,
+            "emails": mail[1:], "phones": phone[1:]},
+            external=row.get("external_id", "").strip() or None)
+    return skipped
+
+
+def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, int]) -> None:
+    """Pipedrive's activities (`kind` activity) or notes as activities of their records."""
+    titles: dict[str, list[Planned]] = {}
+    for rec in planner.records:
+        if rec.kind == "deal":
+            titles.setdefault(rec.data["title"].casefold(), []).append(rec)
+    for where, row in rows_of(table, cols):
+        target = _activity_target(planner, where, row, titles)
+        if target is None:
+            continue
+        ext = row.get("external_id", "").strip()
+        owner = planner.owners.get(row.get("owner", ""))
+        if kind == "note":
+            text = plain_text(row.get("content", ""))
+            if not text:
+                continue
+            when = planner.when(where, table.headers[cols["created"]] if "created" in cols
+                                else "Add time", row.get("created", "")) or planner.now
+            first, _, rest = text.partition("\n")
+            activity: dict[str, Any] = {"date": when.date(), "type": "note", "summary": first}
+            if rest:
+                activity["outcome"] = rest
+            done = True
+        else:
+            subject = " ".join(row.get("subject", "").split())
+            if not subject:
+                planner.error(where, f"{table.headers[cols['subject']]}: missing")
+                continue
+            done = row.get("done", "").strip().casefold() in ("done", "yes", "true", "1",
+                                                             "completed")
+            due = planner.when(where, "Due date", row.get("due", ""), happened=False)
+            created = planner.when(where, "Add time", row.get("created", ""))
+            done_at = planner.when(where, "Marked as done time", row.get("done_time", "")) \
+                if done else None
+            if due is None and (done_at or created) is None:
+                planner.error(where, "Due date: missing, and no add time either")
+                continue
+            day = (due or done_at or created).date()  # type: ignore[union-attr]
+            when = (done_at or (due if due and due <= planner.now else None) or created
+                    or planner.now) if done else (created or planner.now)
+            kind_of = ACTIVITY_TYPES.get(norm_header(row.get("type", "")), "note")
+            activity = {"date": day, "type": kind_of, "summary": subject}
+            outcome = plain_text(row.get("note", ""))
+            if outcome:
+                activity["outcome"] = outcome
+            if not done:
+                activity["status"] = "booked"
+            elif kind_of == "meeting":
+                activity["status"] = "held"
+        if owner:
+            activity["owner"] = owner
+        if ext:
+            activity["external_ids"] = {planner.tool: _id_value(ext)}
+        planner.activity(where, target, min(when, planner.now), activity, done)
+
+
+def _activity_target(planner: Planner, where: Source, row: dict[str, str],
+                     titles: dict[str, list[Planned]]) -> Planned | None:
+    """The deal an activity or note belongs to, else its organization's or person's
+    account; None (reported) when it names none of the import's records."""
+    deal_id = row.get("deal_id", "").strip()
+    if deal_id:
+        found = planner.external("deal", deal_id, where)
+        if found is not None:
+            return found
+    title = row.get("deal", "").strip().casefold()
+    if title:
+        matches = titles.get(title, [])
+        if len(matches) == 1:
+            return matches[0]
+    org = row.get("organization", "").strip()
+    if org:
+        key = " ".join(org.casefold().split())
+        if key in planner.accounts:
+            return planner.accounts[key]
+        if planner._slug(org) in planner.existing:
+            return planner.account(org, planner.now, where)
+    person = " ".join(row.get("person", "").casefold().split())
+    if person:
+        for account in planner.accounts.values():
+            if person in account.contacts or any(
+                    " ".join(str(c.get("name", "")).casefold().split()) == person
+                    for c in account.data.get("contacts") or []):
+                return account
+    named = deal_id or row.get("deal", "").strip() or org or row.get("person", "").strip()
+    if named:
+        planner.error(where, f"{shown(named)} is no deal, organization or person of this "
+                      "import; import their deals first, or remove the row")
+    else:
+        planner.error(where, "names no deal, organization or person")
+    return None
 
 
 def _summarise(planner: Planner, plan: Plan) -> None:
@@ -884,6 +1441,9 @@ def _summarise(planner: Planner, plan: Plan) -> None:
         for status in ("open", "won", "lost"):
             counts[status] = sum(d.data["status"] == status for d in deals)
     counts["contacts"] = sum(len(a.contacts) for a in planner.accounts.values())
+    counts["activities"] = sum(ev.activity is not None for ev in planner.events)
+    counts["updated"] = planner.updated
+    counts["unchanged"] = planner.unchanged
     counts["commits"] = len(plan.commits)
     plan.counts = counts
     if planner.skipped_deleted:

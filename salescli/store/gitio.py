@@ -1079,14 +1079,16 @@ class FastImport:
         return lines[0] if lines else str(code)
 
 
-def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]]) -> str:
+def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]],
+                   pre_commit: bool = False) -> str:
     """Write `commits` (author time, message, files) on top of HEAD in one `git fast-import`.
 
     Nothing is visible until the end: fast-import builds them on a private ref, then
     the index and work tree move to the new tree (`read-tree -m -u`, which keeps the
     user's unrelated changes and refuses to overwrite theirs) and HEAD's branch moves
     only if it is still where it was. The caller holds the RepoLock. Returns the new
-    HEAD commit.
+    HEAD commit. With `pre_commit`, the repository's pre-commit hook (if any) sees the
+    whole of it staged once, before anything moves, and a refusal imports nothing.
     """
     head = rev_parse(root, "HEAD")
     if head is None:
@@ -1119,6 +1121,8 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
         raise SalescliError(f"git fast-import failed, nothing changed: {failed}")
     new = rev_parse(root, ref) or head
     git(root, "update-ref", "-d", ref, check=False)
+    if pre_commit:
+        run_pre_commit(root, new)
     moved = git(root, "read-tree", "-m", "-u", head, new, check=False)
     if moved.returncode != 0:
         raise SalescliError(f"cannot update the work tree, nothing changed: {_git_reason(moved)}")
@@ -1128,3 +1132,26 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
         raise SalescliError(f"HEAD moved during the import, nothing changed: "
                             f"{_git_reason(updated)}")
     return new
+
+
+def run_pre_commit(root: Path, tree: str) -> None:
+    """Run the pre-commit hook (core.hooksPath honoured) as `git commit` would for a
+    commit of `tree` on HEAD: from the top of the work tree, with an index of its own
+    holding `tree`. A refusal raises, with the hook's own words."""
+    import tempfile
+
+    where = git(root, "rev-parse", "--git-path", "hooks/pre-commit").stdout.strip()
+    hook = (root / where).resolve()
+    if not hook.is_file() or not os.access(hook, os.X_OK):
+        return
+    top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip())
+    with tempfile.TemporaryDirectory(prefix="salescli-hook-") as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git(root, "read-tree", tree, env=env)
+        proc = subprocess.run([str(hook)], cwd=top, env=env, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace")
+    if proc.returncode != 0:
+        said = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+        raise SalescliError("nothing imported: the pre-commit hook refused it"
+                            + (":\n" + "\n".join(said[:20]) if said else
+                               f" (exit {proc.returncode})"))
