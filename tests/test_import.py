@@ -406,3 +406,101 @@ def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
     assert repo.head() == head
     result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map", "Nope=title")
     assert result.exit_code == 2 and "has no column 'Nope'" in result.output
+
+
+# ------------------------------------------------------- repeatable imports (issue 15)
+
+
+def test_running_the_same_import_again_changes_nothing(imported: Repo, export):
+    head = imported.head()
+    result = run_import(imported, export)
+    assert result.exit_code == 0, result.output
+    assert "Nothing to import from Pipedrive" in result.output
+    assert imported.head() == head and imported.status() == ""
+
+
+def test_a_changed_row_is_one_update_commit_dated_by_the_export(imported: Repo, export):
+    deals = export["deals"]
+    text = deals.read_text("utf-8")
+    # ERP integration moves on and grows; Second site rollout is won
+    text = text.replace("1,ERP integration,48000.50,EUR,Needs analysis,Open",
+                        "1,ERP integration,52000,EUR,Proposal,Open")
+    text = text.replace("2024-11-20 15:00:00,,,Sales", "2024-11-20 15:00:00,2025-01-10 09:00:00,"
+                        ",Sales")
+    text = text.replace("15,Second site rollout,14250.50,USD,Proposal,Open",
+                        "15,Second site rollout,14250.50,USD,Proposal,Won")
+    write(deals.parent, "deals.csv", text)
+    head = imported.head()
+    result = run_import(imported, export)
+    assert result.exit_code == 0, result.output
+    assert "2 deal(s) updated in 2 commit(s)" in result.output
+    log = imported.git("log", "--format=%s|%aI", f"{head}..HEAD").splitlines()
+    # newest first; no Update time column: a change of value or stage is dated now
+    assert log[0].startswith("deal(erp-integration): update from Pipedrive: stage proposal, "
+                             "value 52000.00|")
+    assert log[1:] == [
+        "deal(second-site-rollout): update from Pipedrive: status won|2025-01-10T09:00:00+00:00"]
+    erp = records(imported, "deals")["erp-integration"]
+    assert (erp["stage"], erp["value"], erp["external_ids"]) == \
+        ("proposal", 52000, {"pipedrive": 1})
+    assert "Nothing to import" in run_import(imported, export).output
+
+
+def test_a_deal_gone_from_the_export_is_reported_not_deleted(imported: Repo, export):
+    deals = export["deals"]
+    lines = deals.read_text("utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("3,Data platform")]
+    write(deals.parent, "deals.csv", "".join(kept))
+    result = run_import(imported, export)
+    assert result.exit_code == 0, result.output
+    assert ("1 deal(s) imported earlier are not in this export (deleted in Pipedrive?); "
+            "salescli keeps them: Pipedrive ID(s) 3") in result.output
+    assert "data-platform" in records(imported, "deals")
+
+
+def test_a_refusing_pre_commit_hook_imports_nothing(repo: Repo, export):
+    hook = repo.root / ".git/hooks/pre-commit"
+    hook.write_text("#!/bin/sh\necho 'not today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = repo.state()
+    result = run_import(repo, export)
+    assert result.exit_code == 1
+    assert "nothing imported: the pre-commit hook refused it:\nnot today" in result.output
+    assert repo.state() == before
+
+
+def test_a_deal_without_organization_needs_person_accounts(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", (
+        "Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Contact person,"
+        "Deal - Deal created,Deal - Expected close date\n"
+        "Pilot,Proposal,open,,Sara Beta,2025-01-02,2025-06-30\n"
+        "Rollout,Proposal,open,,Sara Beta,2025-01-03,2025-06-30\n"))
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1
+    assert ("deals.csv:2, 3: 2 deal(s) have a contact person but no organization; fill in "
+            "the organization, or pass --person-accounts") in result.output
+    result = repo.run("import", "pipedrive", "--deals", str(deals), "--person-accounts")
+    assert result.exit_code == 0, result.output
+    assert records(repo, "accounts")["sara-beta"]["contacts"][0]["name"] == "Sara Beta"
+
+
+def test_us_and_finnish_exports_with_their_own_formats(repo: Repo, tmp_path: Path):
+    header = ("Deal - Title,Deal - Value,Deal - Stage,Deal - Status,Deal - Organization,"
+              "Deal - Deal created,Deal - Expected close date,Deal - Won time\n")
+    us = write(tmp_path, "us.csv", header + (
+        'Pilot,"€18,500.00",Proposal,won,Beta Ltd,3/14/2025 9:30 AM,3/31/2025,'
+        "3/20/2025 2:05 PM\n"))
+    result = repo.run("import", "pipedrive", "--deals", str(us),
+                      "--date-format", "%m/%d/%Y %I:%M %p")
+    assert result.exit_code == 0, result.output
+    pilot = records(repo, "deals")["pilot"]
+    assert (pilot["value"], pilot["currency"], str(pilot["won_date"])) == \
+        (18500, "EUR", "2025-03-20")
+    fi = write(tmp_path, "fi.csv", header.replace(",", ";") + (
+        "Rollout;18 500,00;Proposal;open;Beta Ltd;14.3.2025 9:30;31.12.2025;\n"))
+    result = repo.run("import", "pipedrive", "--deals", str(fi), "--date-format",
+                      "%d.%m.%Y %H:%M")
+    assert result.exit_code == 0, result.output
+    rollout = records(repo, "deals")["rollout"]
+    assert (rollout["value"], str(rollout["created"]), str(rollout["close_date"])) == \
+        (18500, "2025-03-14", "2025-12-31")

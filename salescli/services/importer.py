@@ -348,6 +348,7 @@ class Planner:
         self.known: dict[str, dict[str, str]] = _known_ids(repo, tool) if tool else {}
         self.by_external: dict[tuple[str, str], Planned] = {}
         self.seen: set[str] = set()  # deal IDs this export holds
+        self.deleted_known: list[str] = []  # imported earlier, `deleted` in this export
         self.updated = 0
         self.unchanged = 0
         self.source_name = {"pipedrive": "Pipedrive"}.get(tool or "", "the export")
@@ -530,6 +531,8 @@ class Planner:
         known = self.external("deal", external, where) if external else None
         if status == "deleted":
             self.skipped_deleted += 1
+            if known is not None:
+                self.deleted_known.append(external)
             return
         title = row.get("title", "").strip()
         explicit = row.get("id", "").strip()
@@ -758,11 +761,12 @@ class Planner:
         self._validate(texts)
         if self.errors:
             raise ImportFailed(self.errors)
-        gone = sorted(set(self.known.get("deal", {})) - self.seen, key=_id_order)
+        gone = sorted(set(self.known.get("deal", {})) - self.seen
+                      | set(self.deleted_known), key=_id_order)
         if gone:
             plan.notes.append(
                 f"{len(gone)} deal(s) imported earlier are not in this export (deleted in "
-                f"{self.tool}?); salescli keeps them: {self.tool} ID(s) "
+                f"{self.source_name}?); salescli keeps them: {self.source_name} ID(s) "
                 + ", ".join(gone[:10]) + (", ..." if len(gone) > 10 else ""))
         return plan
 
@@ -1133,12 +1137,6 @@ def parse_map(text: str | None, option: str, allowed: Iterable[str], what: str
     return mapping
 
 
-def parse_stage_map(text: str | None, pipeline: Any) -> dict[str, str]:
-    """`Qualified=needs-analysis,Proposal Made=proposal` -> normalised name -> stage id."""
-    return parse_map(text, "--stage-map", [s.id for s in pipeline.stages],
-                     f"stage of pipeline `{pipeline.name}`")
-
-
 def _date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
                 names: tuple[str, ...]) -> Iterable[str]:
     for table, columns in tables:
@@ -1177,10 +1175,7 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     activities; on a repeat, only what changed since the last import."""
     from salescli.core.dates import day_of
 
-    try:
-        dates = Dates(options.date_format)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+    dates = _dates(options.date_format)
     planner = Planner(repo, dates, options.pipeline, tool="pipedrive")
     planner.person_accounts = options.person_accounts
     if options.currency:
@@ -1276,6 +1271,13 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     if unused:
         plan.notes.append("columns not imported: " + "; ".join(unused))
     return plan
+
+
+def _dates(fmt: str | None) -> Dates:
+    try:
+        return Dates(fmt)
+    except ValueError as err:  # a --date-format strptime cannot read
+        raise UsageError(str(err)) from None
 
 
 def _stages(repo: Any, name: str) -> list[Any]:
@@ -1482,7 +1484,7 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
 
     def column(name: str, what: str) -> int:
         if norm_header(name) not in normal:
-            raise UsageError(f"{what}: {table.name} has no column {name!r}; its columns: "
+            raise UsageError(f"{what}: {table.name} has no column {shown(name)}; its columns: "
                              + ", ".join(table.headers))
         return normal.index(norm_header(name))
 
@@ -1492,7 +1494,7 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
         name = name.strip()
         if not sep or name not in fields:
             raise UsageError(f"--map: expected COLUMN=FIELD with FIELD one of "
-                             f"{', '.join(fields)}; got {pair.strip()!r}")
+                             f"{', '.join(fields)}; got {shown(pair)}")
         found[name] = column(col.strip(), "--map")
     if date_column:
         found["created"] = column(date_column, "--date-column")
@@ -1520,7 +1522,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     if name_field not in columns:
         raise UsageError(f"{table.name}: no column for `{name_field}`; map one with "
                          f"--map \"COLUMN={name_field}\"")
-    dates = Dates(date_format)
+    dates = _dates(date_format)
     planner = Planner(repo, dates, pipeline)
     planner.labels = {**{_DEAL_ROW.get(f, f): f for f in CSV_FIELDS["deal"]},
                       **{_DEAL_ROW.get(f, f): table.headers[i] for f, i in columns.items()}}
@@ -1529,6 +1531,11 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     planner.errors += nul_cells(table, columns)
     date_fields = ("created", "close_date", "won_date", "lost_date")
     dates.observe(_date_cells([(table, columns)], date_fields))
+    try:  # amounts as the file writes them: 18 500,00 or 18,500.00
+        planner.decimal_comma = detect_decimal_comma(
+            row.get("value", "") for _, row in rows_of(table, columns))
+    except ValueError as err:
+        raise ImportFailed([f"{table.name}: {err}"]) from None
     rows = list(rows_of(table, columns))
     planner.owners.plan(row.get("owner", "") for _, row in rows)
     planner.sources.plan(row.get("source", "") for _, row in rows)
@@ -1558,9 +1565,9 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
         planner.error(where, f"{'name' if kind == 'account' else 'company'}: missing")
     explicit = row.get("id", "").strip()
     if explicit and (not is_valid_id(explicit) or explicit in planner.taken[kind]):
-        planner.error(where, f"id: {explicit!r} is not a free {kind} ID (a-z, 0-9, '-')")
+        planner.error(where, f"id: {shown(explicit)} is not a free {kind} ID (a-z, 0-9, '-')")
     if kind == "account" and name and planner._slug(name) in planner.existing:
-        planner.error(where, f"account {planner._slug(name)!r} already exists")
+        planner.error(where, f"account {planner._slug(name)} already exists")
     if created is None or len(planner.errors) > errors_before:
         return
     ident = explicit or planner.new_id(kind, name)
