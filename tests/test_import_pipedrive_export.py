@@ -442,7 +442,7 @@ def _plain(data: dict) -> dict:
 
 def test_v2_makes_one_commit_per_changed_deal(templates: dict[str, object], v2: Repo):
     out = templates["second"].stdout  # type: ignore[attr-defined]
-    assert out.startswith("Imported from Pipedrive:") and "5 updated" in out, out
+    assert out.startswith("Imported from Pipedrive:") and "5 deal(s) updated" in out, out
     assert " in 5 commit(s) [" in out, out
     commits = v2.git("log", "--format=%H %aI", f"{templates['v1_head']}..HEAD").split("\n")
     commits = [c.split() for c in commits if c]

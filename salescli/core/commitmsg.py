@@ -22,6 +22,7 @@ Pure: no git, no files.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # what Python, editors and most readers take as the end of a line (git itself: only \n)
@@ -78,9 +79,11 @@ def quote_text(text: str) -> str:
 
 
 def commit_message(subject: str, event: str, *, reason: str | None = None,
-                   message: str | None = None) -> str:
+                   message: str | None = None,
+                   trailers: Sequence[tuple[str, str]] = ()) -> str:
     """The message of a commit salescli makes: clean as git would leave it, so that
-    `git commit` and salescli's own commit writer record the same bytes."""
+    `git commit` and salescli's own commit writer record the same bytes. `trailers`
+    (one-line values) come before the `Salescli-Event:` trailer."""
     if not _EVENT.fullmatch(event):
         raise ValueError(f"not an event name: {event!r}")  # events are salescli's words
     parts = [one_line(subject)]
@@ -90,7 +93,8 @@ def commit_message(subject: str, event: str, *, reason: str | None = None,
     body = quote_text(message) if message else ""
     if body:
         parts.append(body)
-    parts.append(f"{EVENT_KEY}: {event}")
+    lines = [f"{key}: {one_line(value)}" for key, value in trailers]
+    parts.append("\n".join([*lines, f"{EVENT_KEY}: {event}"]))
     return "\n\n".join(parts) + "\n"
 
 

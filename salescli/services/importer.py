@@ -182,12 +182,14 @@ class Commit:
     event: str
     files: dict[str, str]
     body: str = ""
+    trailers: tuple[tuple[str, str], ...] = ()
 
     @property
     def message(self) -> str:
         from salescli.core.commitmsg import commit_message
 
-        return commit_message(self.subject, self.event, message=self.body)
+        return commit_message(self.subject, self.event, message=self.body,
+                              trailers=self.trailers)
 
 
 @dataclass
@@ -241,6 +243,37 @@ class Event:
     change: dict[str, Any] = field(default_factory=dict)
     contact: dict[str, Any] | None = None
     activity: dict[str, Any] | None = None
+    # the row's tracked fields as the tool had them (`Pipedrive-Fields: stage=...`): what
+    # a later import compares with, to tell the tool's changes from the user's edits
+    fields: str | None = None
+
+
+# a deal's fields a re-import keeps in step with the tool, in their trailer's order
+TRACKED = ("pipeline", "stage", "status", "value", "currency", "close_date", "probability",
+           "owner")
+
+
+def fields_text(fields: dict[str, Any], status: str) -> str:
+    """`pipeline=default stage=proposal status=open value=18500.00 ...`: what the row
+    said of the TRACKED fields (empty cells left out)."""
+    given = {**fields, "status": status}
+    return " ".join(f"{k}={given[k]}" for k in TRACKED if given.get(k) is not None)
+
+
+def parse_fields(text: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in text.split() if "=" in part)
+
+
+@dataclass
+class Pending:
+    """A row of a deal imported earlier that differs from the deal as it is now."""
+
+    where: Source
+    deal: Planned
+    row: dict[str, str]
+    change: dict[str, Any]
+    fields: str
+    closed_at: dt.datetime | None
 
 
 class Names:
@@ -345,10 +378,11 @@ class Planner:
         self.currency_hint: str | None = None
         self.person_accounts = False
         # the tool's IDs: of records already here (path), and of planned ones
-        self.known: dict[str, dict[str, str]] = _known_ids(repo, tool) if tool else {}
+        self.known, self.known_titles = _known_ids(repo, tool) if tool else ({}, {})
         self.by_external: dict[tuple[str, str], Planned] = {}
         self.seen: set[str] = set()  # deal IDs this export holds
         self.deleted_known: list[str] = []  # imported earlier, `deleted` in this export
+        self.pending: list[Pending] = []  # rows of deals imported earlier that differ
         self.updated = 0
         self.unchanged = 0
         self.source_name = {"pipedrive": "Pipedrive"}.get(tool or "", "the export")
@@ -642,16 +676,18 @@ class Planner:
         self.records.append(deal)
         if external:
             self.by_external[("deal", external)] = deal
-        self.events.append(Event(created, 3, deal, f"add in {stage}", "add"))
+        said = fields_text(fields, status)
+        self.events.append(Event(created, 3, deal, f"add in {stage}", "add", fields=said))
         if closed_at is not None:
             if status == "won":
                 change: dict[str, Any] = {"status": "won", "won_date": closed_at.date()}
-                self.events.append(Event(closed_at, 4, deal, "won", "win", change))
+                self.events.append(Event(closed_at, 4, deal, "won", "win", change,
+                                         fields=said))
             else:
                 change = {"status": "lost", "lost_date": closed_at.date(),
                           "lost_reason": reason, "lost_note": note}
                 self.events.append(Event(closed_at, 4, deal, f"lost ({reason})", "lose",
-                                         change))
+                                         change, fields=said))
 
     def _day(self, where: Source, column: str, value: str,
              happened: bool = True) -> dt.date | None:
@@ -692,25 +728,48 @@ class Planner:
         if not change:
             self.unchanged += 1
             return
-        if "stage" in change and "pipeline" not in change:
-            change = {"pipeline": fields["pipeline"], **change} \
-                if current.get("pipeline") != fields["pipeline"] else change
-        when = None
-        if change.get("status") in ("won", "lost"):
-            when = closed_at
-        if when is None and "stage" in change:
-            when = self.when(where, self.labels.get("stage_change", "Last stage change"),
-                             row.get("stage_change", ""))
-        when = when or self.when(where, self.labels.get("update_time", "Update time"),
-                                 row.get("update_time", "")) or self.now
-        event = {"won": "win", "lost": "lose", "open": "reopen"}.get(
-            change.get("status", ""), "move" if "stage" in change else "set")
-        what = ", ".join(f"{k} {v}" for k, v in change.items()
-                         if k in ("stage", "status", "value", "close_date", "owner",
-                                  "probability", "currency"))
-        self.updated += 1
-        self.events.append(Event(when, 4, deal, f"update from {self.source_name}: {what}"[:72],
-                                 event, change))
+        self.pending.append(Pending(where, deal, row, change, fields_text(fields, status),
+                                    closed_at))
+
+    def settle(self) -> None:
+        """The update commits of the rows that differ from their deals now.
+
+        A field counts only where the tool changed it since the last import (its
+        `{Tool}-Fields:` trailer says what the row said then): a value the user changed
+        in salescli meanwhile stays theirs until the tool changes it too. A deal whose
+        last import left no trailer follows the tool.
+        """
+        key = f"{self.source_name}-Fields"
+        base = _last_fields(self.repo, [p.deal.rel for p in self.pending], key)
+        for p in self.pending:
+            then, now = parse_fields(base.get(p.deal.rel, "")), parse_fields(p.fields)
+            change = p.change
+            if p.deal.rel in base:  # only what the tool changed since
+                change = {k: v for k, v in change.items()
+                          if then.get(k if k in TRACKED else "status") !=
+                          now.get(k if k in TRACKED else "status")}
+            if not change:
+                self.unchanged += 1
+                continue
+            pipeline = now.get("pipeline")
+            if "stage" in change and "pipeline" not in change and pipeline and \
+                    p.deal.data.get("pipeline") != pipeline:
+                change = {"pipeline": pipeline, **change}
+            when = p.closed_at if change.get("status") in ("won", "lost") else None
+            if when is None and "stage" in change:
+                when = self.when(p.where, self.labels.get("stage_change", "Last stage change"),
+                                 p.row.get("stage_change", ""))
+            when = when or self.when(p.where, self.labels.get("update_time", "Update time"),
+                                     p.row.get("update_time", "")) or self.now
+            event = {"won": "win", "lost": "lose", "open": "reopen"}.get(
+                change.get("status", ""), "move" if "stage" in change else "set")
+            what = ", ".join(f"{k} {v}" for k, v in change.items()
+                             if k in TRACKED and k != "pipeline")
+            self.updated += 1
+            self.events.append(Event(when, 4, p.deal,
+                                     f"update from {self.source_name}: {what}"[:72], event,
+                                     change, fields=p.fields))
+        self.pending = []
 
     # -- activities and notes
     def activity(self, where: Source, target: Planned, when: dt.datetime,
@@ -799,7 +858,7 @@ class Planner:
                 ids = ", ".join(s.id for s in pipe.stages)
                 fix = ",".join(f"{n}=STAGE" for n in names)
                 self.errors.append(
-                    f"{where}: {len(names)} stage(s) not in pipeline {pipe.name} ({listed}): "
+                    f"{where}: {_many(len(names), 'stage')} not in pipeline {pipe.name} ({listed}): "
                     f"use --stage-map \"{fix}\" with STAGE one of {ids}")
             elif kind.startswith("mapped "):
                 pipe = self.pipes[kind.split(" ", 1)[1]]
@@ -810,12 +869,12 @@ class Planner:
                 have = ", ".join(p.stem for p in self.repo.pipeline_paths())
                 fix = ",".join(f"{n}=PIPELINE" for n in names)
                 self.errors.append(
-                    f"{where}: {len(names)} pipeline(s) not in this repository ({listed}): use "
+                    f"{where}: {_many(len(names), 'pipeline')} not in this repository ({listed}): use "
                     f"--pipeline-map \"{fix}\" with PIPELINE one of {have}, or add the "
                     "pipeline under pipelines/")
             elif kind == "no organization":
                 self.errors.append(
-                    f"{where}: {len(rows)} deal(s) have a contact person but no organization; "
+                    f"{where}: {_many(len(rows), 'deal')} with a contact person but no organization: "
                     "fill in the organization, or pass --person-accounts to make an account "
                     "named after each person")
 
@@ -867,8 +926,10 @@ class Planner:
                 rec.data.update(ev.change)
                 text = dump_record(rec.data, order[rec.kind], flow)
             texts.setdefault(rec.rel, (rec, []))[1].append(text)
+            trailers = ((f"{self.source_name}-Fields", ev.fields),) \
+                if ev.fields and self.tool else ()
             plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}", ev.event,
-                                       {rec.rel: text}, f"{body} ({rec.source})"))
+                                       {rec.rel: text}, f"{body} ({rec.source})", trailers))
         return texts
 
     def _validate(self, texts: dict[str, tuple[Planned, list[str]]]) -> None:
@@ -942,18 +1003,42 @@ def _append(text: str, kind: str, key: str, item: dict[str, Any]) -> str:
     return roundtrip_edit(text, mutate)
 
 
-def _known_ids(repo: Any, tool: str) -> dict[str, dict[str, str]]:
-    """kind -> the tool's ID -> path of the records already here that came from it,
-    from the record index (a re-import reads only the files it changes)."""
+def _known_ids(repo: Any, tool: str) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """kind -> the tool's ID -> path of the records already here that came from it, and
+    the deals' titles (casefolded) -> their IDs in the tool, from the record index (a
+    re-import reads only the files it changes)."""
     from salescli.services.read import records_index
 
     found: dict[str, dict[str, str]] = {"account": {}, "deal": {}}
+    titles: dict[str, list[str]] = {}
     with records_index(repo, ("account", "deal"), lambda _: None) as index:
         for row in index.query(
-                "SELECT kind, path, json_extract(json, '$.external_ids.' || ?) AS ext "
-                "FROM records WHERE valid AND kind IN ('account', 'deal') AND ext IS NOT NULL",
-                (tool,)):
+                "SELECT kind, path, json_extract(json, '$.external_ids.' || ?) AS ext, "
+                "json_extract(json, '$.title') AS title FROM records "
+                "WHERE valid AND kind IN ('account', 'deal') AND ext IS NOT NULL", (tool,)):
             found[row["kind"]][str(row["ext"])] = row["path"]
+            if row["kind"] == "deal":
+                titles.setdefault(str(row["title"]).casefold(), []).append(str(row["ext"]))
+    return found, titles
+
+
+def _last_fields(repo: Any, rels: list[str], key: str) -> dict[str, str]:
+    """path -> the `key:` trailer of the newest commit that has one and touches it: what
+    the tool's row said at the last import. One git process for all of them."""
+    from salescli.store.gitio import git
+
+    found: dict[str, str] = {}
+    top = repo.prefix
+    for start in range(0, len(rels), 1000):  # a command line of reasonable length
+        chunk = rels[start:start + 1000]
+        out = git(repo.root, "log", f"--format=%x1e%(trailers:key={key},valueonly)",
+                  "--name-only", "--no-renames", f"--grep=^{key}: ", "--", *chunk).stdout
+        for entry in out.split("\x1e")[1:]:
+            value, _, names = entry.partition("\n")
+            for name in names.split("\n"):
+                rel = name.strip().removeprefix(top)
+                if rel and rel not in found:
+                    found[rel] = value.strip()
     return found
 
 
@@ -964,6 +1049,10 @@ def _id_value(text: str) -> int | str:
 
 def _id_order(text: str) -> tuple[int, str]:
     return (int(text), "") if text.isdigit() else (0, text)
+
+
+def _many(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _count(problems: dict[str, dict[str, list[Source]]]) -> int:
@@ -1245,6 +1334,7 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     default_close = day_of(options.default_close)
     for where, row in rows_of(deal_table, deal_cols):
         planner.deal(where, row, stage_map, default_close, pipeline_map)
+    planner.settle()
     # organizations and persons after deals: their own add times and details win,
     # and an organization or person no deal mentions is imported too
     if others["organization"] is not None:
@@ -1406,8 +1496,11 @@ def _activity_target(planner: Planner, where: Source, row: dict[str, str],
         if found is not None:
             return found
     title = row.get("deal", "").strip().casefold()
-    if title:
-        matches = titles.get(title, [])
+    if title:  # a deal of this import, or one imported earlier, of that title alone
+        earlier = [planner.external("deal", ext, where)
+                   for ext in planner.known_titles.get(title, [])]
+        matches = list({id(d): d for d in [*titles.get(title, []), *earlier]
+                        if d is not None}.values())
         if len(matches) == 1:
             return matches[0]
     org = row.get("organization", "").strip()
