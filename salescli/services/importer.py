@@ -858,8 +858,8 @@ class Planner:
                 ids = ", ".join(s.id for s in pipe.stages)
                 fix = ",".join(f"{n}=STAGE" for n in names)
                 self.errors.append(
-                    f"{where}: {_many(len(names), 'stage')} not in pipeline {pipe.name} ({listed}): "
-                    f"use --stage-map \"{fix}\" with STAGE one of {ids}")
+                    f"{where}: {_many(len(names), 'stage')} not in pipeline {pipe.name} "
+                    f"({listed}): use --stage-map \"{fix}\" with STAGE one of {ids}")
             elif kind.startswith("mapped "):
                 pipe = self.pipes[kind.split(" ", 1)[1]]
                 self.errors.append(
@@ -869,14 +869,14 @@ class Planner:
                 have = ", ".join(p.stem for p in self.repo.pipeline_paths())
                 fix = ",".join(f"{n}=PIPELINE" for n in names)
                 self.errors.append(
-                    f"{where}: {_many(len(names), 'pipeline')} not in this repository ({listed}): use "
-                    f"--pipeline-map \"{fix}\" with PIPELINE one of {have}, or add the "
-                    "pipeline under pipelines/")
+                    f"{where}: {_many(len(names), 'pipeline')} not in this repository "
+                    f"({listed}): use --pipeline-map \"{fix}\" with PIPELINE one of "
+                    f"{have}, or add the pipeline under pipelines/")
             elif kind == "no organization":
                 self.errors.append(
-                    f"{where}: {_many(len(rows), 'deal')} with a contact person but no organization: "
-                    "fill in the organization, or pass --person-accounts to make an account "
-                    "named after each person")
+                    f"{where}: {_many(len(rows), 'deal')} with a contact person but no "
+                    "organization: fill in the organization, or pass --person-accounts to "
+                    "make an account named after each person")
 
     def _settings_text(self) -> str | None:
         from salescli.store.repo import SETTINGS_FILE
