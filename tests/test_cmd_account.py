@@ -199,7 +199,8 @@ def test_account_set_parent(filled: Repo):
     (["activities.0.summary=x"], 2, "`activities` is not set directly: use `salescli log`"),
     (["industy=retail"], 2,
      "an account has no field `industy` (did you mean `industry`?); fields: name, "
-     "business_id, domain, industry, region, size, parent, owner, created, tags, notes"),
+     "business_id, address, domain, industry, region, size, parent, owner, created, tags, "
+     "notes, external_ids"),
     (["domain.x=1"], 2, "`domain` has no sub-fields; set it as domain=VALUE"),
     (["industry"], 2, "expected FIELD=VALUE, got 'industry'"),
     (["owner=bob"], 2, "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
@@ -352,7 +353,7 @@ def test_contact_set(commented: Repo):
      "`id` is not set directly: it is how deals and other contacts refer to the contact"),
     (["matti-virtanen", "emial=x@y"], 2,
      "a contact has no field `emial` (did you mean `email`?); fields: name, title, email, "
-     "phone, linkedin, role, influence, reports_to, notes"),
+     "phone, emails, phones, linkedin, role, influence, reports_to, notes, external_ids"),
     (["nobody", "title=CEO"], 1,
      "no contact `nobody` in account acme-oy; see `salescli account show acme-oy`"),
     (["matti-virtanen", "reports_to=matti-virtanen"], 1,

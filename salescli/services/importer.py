@@ -1103,7 +1103,7 @@ DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "next_activity": ("next activity date",),
 }
 # what an export holds that salescli works out itself, so the import leaves it by design
-DERIVED_COLUMNS = ("weighted value", "deal weighted value")
+DERIVED_COLUMNS = ("weighted value", "currency of weighted value")
 ORG_COLUMNS: dict[str, tuple[str, ...]] = {
     "external_id": ("id",),
     "name": ("name", "organization", "organization name"),
