@@ -24,15 +24,19 @@ SALESCLI = str(Path(sys.executable).parent / "salescli")
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Tests never depend on the machine's git config.
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    identity(monkeypatch, tmp_path / "home")
+
+
+def identity(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """The test git identity and a HOME of its own (also for module-scoped repositories)."""
+    home.mkdir(parents=True, exist_ok=True)
+    mp.setenv("HOME", str(home))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-        monkeypatch.setenv(var, "Anna Tester")
+        mp.setenv(var, "Anna Tester")
     for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-        monkeypatch.setenv(var, "anna@example.com")
-    monkeypatch.delenv("SALESCLI_REPO", raising=False)
+        mp.setenv(var, "anna@example.com")
+    mp.delenv("SALESCLI_REPO", raising=False)
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Anna Tester\n\temail = anna@example.com\n"
         "[init]\n\tdefaultBranch = main\n"

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo
+from conftest import Repo, identity
 
 from salescli.cli import cli
 from salescli.services.init import init_repository, preset_text
@@ -91,21 +91,6 @@ def git(root: Path, *args: str) -> str:
 
 def invoke(root: Path, *args: str):
     return CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
-
-
-def identity(mp: pytest.MonkeyPatch, home: Path) -> None:
-    """The git identity conftest gives every test, for the module's template repositories."""
-    home.mkdir(parents=True, exist_ok=True)
-    mp.setenv("HOME", str(home))
-    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-        mp.setenv(var, "Anna Tester")
-    for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-        mp.setenv(var, "anna@example.com")
-    mp.delenv("SALESCLI_REPO", raising=False)
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Anna Tester\n\temail = anna@example.com\n"
-        "[init]\n\tdefaultBranch = main\n")
 
 
 # ----------------------------------------------------------------- the repositories
