@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import DATE, PIPELINE, echo, get_repo, terminal_safe, warn
-from salescli.services import importer
+from salescli.services import importer, pipedrive
 
 CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -118,11 +118,11 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
       salescli import pipedrive --deals deals.csv \\
           --stage-map "Qualified=needs-analysis,Proposal Made=proposal" --dry-run
     """
-    files = importer.PipedriveFiles(deals, organizations, persons, activities, notes)
-    options = importer.PipedriveOptions(stage_map, pipeline_map, pipeline, date_format,
+    files = pipedrive.PipedriveFiles(deals, organizations, persons, activities, notes)
+    options = pipedrive.PipedriveOptions(stage_map, pipeline_map, pipeline, date_format,
                                         default_close_date, decimal_comma, currency,
                                         person_accounts)
-    _run(ctx, "Pipedrive", dry_run, lambda repo: importer.plan_pipedrive(repo, files, options))
+    _run(ctx, "Pipedrive", dry_run, lambda repo: pipedrive.plan_pipedrive(repo, files, options))
 
 
 @import_group.command("csv")

@@ -12,8 +12,10 @@ The flow, one way, nothing written until the end:
 4. only when there are no errors, hand the commits, oldest first, to
    `gitio.append_history`, which writes them in one `git fast-import` on top of HEAD.
 
-This module is pure: no git, no click. `plan_pipedrive` and `plan_csv` return a
+Nothing is written before the end: `pipedrive.plan_pipedrive` and `plan_csv` return a
 `Plan` (commits, settings additions, notes) or raise `ImportFailed` with every error.
+Planning reads the repository (the record index for records imported earlier, and one
+`git log` for what a re-imported row said last time), never changes it.
 """
 
 from __future__ import annotations
@@ -485,7 +487,7 @@ class Planner:
         if planned.existing_text is None:
             planned.created = min(planned.created, when)
             if external and self.tool:
-                planned.data.setdefault("external_ids", {self.tool: _id_value(external)})
+                planned.data.setdefault("external_ids", {self.tool: id_value(external)})
             for k, v in (extra or {}).items():
                 if v not in (None, "", []) and k not in planned.data:
                     planned.data[k] = v
@@ -507,7 +509,7 @@ class Planner:
             person = people[key]
             person["when"] = min(person["when"], when)
             if external and self.tool:
-                person["data"].setdefault("external_ids", {self.tool: _id_value(external)})
+                person["data"].setdefault("external_ids", {self.tool: id_value(external)})
             for k, v in (details or {}).items():
                 if v and not person["data"].get(k):
                     person["data"][k] = v
@@ -524,7 +526,7 @@ class Planner:
         data = {"id": cid, "name": name.strip(), **{k: v for k, v in (details or {}).items()
                                                       if v}}
         if external and self.tool:
-            data["external_ids"] = {self.tool: _id_value(external)}
+            data["external_ids"] = {self.tool: id_value(external)}
         people[key] = {"data": data, "when": when}
         return cid
 
@@ -665,7 +667,7 @@ class Planner:
             "tags": tags or None, "created": created.date(), "stakeholders": stakeholders,
             "probability": probability,
             "notes": row.get("notes", "").strip() or None,
-            "external_ids": {self.tool: _id_value(external)} if external and self.tool
+            "external_ids": {self.tool: id_value(external)} if external and self.tool
             else None,
         }
         deal = Planned("deal", ident, data, created, where)
@@ -1042,7 +1044,7 @@ def _last_fields(repo: Any, rels: list[str], key: str) -> dict[str, str]:
     return found
 
 
-def _id_value(text: str) -> int | str:
+def id_value(text: str) -> int | str:
     """A tool's ID as the file keeps it: `123` a number, anything else text."""
     return int(text) if text.isdigit() and len(text) < 16 else text
 
@@ -1071,90 +1073,7 @@ def _percent(text: str) -> Any:
     return value if value.is_finite() and 0 <= value <= 100 else None
 
 
-# ------------------------------------------------------------------ Pipedrive
-
-# field -> header aliases (normalised), tried with the file's prefix (`deal `) and without
-DEAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("id",),
-    "title": ("title", "deal title", "name"),
-    "value": ("value",),
-    "currency": ("currency", "currency of value", "value currency"),
-    "pipeline": ("pipeline",),
-    "stage": ("stage",),
-    "status": ("status",),
-    "probability": ("probability",),
-    "label": ("label", "labels"),
-    "organization": ("organization", "organization name", "organisation",
-                     "organisation name"),
-    "org_id": ("organization id", "organisation id"),
-    "person": ("contact person", "person", "person name", "contact person name"),
-    "person_id": ("contact person id", "person id"),
-    "close_date": ("expected close date",),
-    "lost_reason": ("lost reason",),
-    "owner": ("owner", "owner name", "deal owner", "user"),
-    "created": ("deal created", "add time", "created", "deal created on", "created at"),
-    "update_time": ("update time", "updated", "last updated", "update date"),
-    "stage_change": ("last stage change", "stage change time", "stage changed"),
-    "won_time": ("won time",),
-    "lost_time": ("lost time",),
-    "close_time": ("close time", "deal closed on", "closed on"),
-    "source": ("source", "source channel", "lead source"),
-    "last_activity": ("last activity date",),
-    "next_activity": ("next activity date",),
-}
-# what an export holds that salescli works out itself, so the import leaves it by design
-DERIVED_COLUMNS = ("weighted value", "currency of weighted value")
-ORG_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("id",),
-    "name": ("name", "organization", "organization name"),
-    "owner": ("owner", "owner name"),
-    "created": ("organization created", "add time", "created"),
-    "domain": ("website", "domain", "web domain"),
-    "business_id": ("business id", "y tunnus", "vat number", "vat id", "company id",
-                    "company number", "registration number", "org nr", "organisation number"),
-    "address": ("address", "full address", "address full combined address of address",
-                "address formatted address"),
-    "labels": ("labels", "label"),
-}
-PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("id",),
-    "name": ("name", "person", "full name"),
-    "organization": ("organization", "organization name", "organisation"),
-    "org_id": ("organization id", "organisation id"),
-    "title": ("job title", "title"),
-    "created": ("person created", "add time", "created"),
-}
-ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("id",),
-    "subject": ("subject", "title"),
-    "type": ("type",),
-    "done": ("done", "status"),
-    "due": ("due date", "date"),
-    "created": ("add time", "created"),
-    "done_time": ("marked as done time", "done time"),
-    "owner": ("assigned to user", "owner", "user"),
-    "deal_id": ("deal id",),
-    "deal": ("deal", "deal title"),
-    "organization": ("organization", "organization name", "organisation"),
-    "person": ("person", "contact person", "person name"),
-    "note": ("note", "public description", "description"),
-}
-NOTE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": ("id",),
-    "content": ("content", "note"),
-    "created": ("add time", "created", "date"),
-    "owner": ("user", "owner", "author"),
-    "deal_id": ("deal id",),
-    "deal": ("deal", "deal title"),
-    "organization": ("organization", "organization name", "organisation"),
-    "person": ("person", "contact person", "person name"),
-}
-REQUIRED_DEAL_COLUMNS = {"title": "Deal - Title", "stage": "Deal - Stage",
-                         "status": "Deal - Status",
-                         "created": "Deal - Deal created (or Deal - Add time)"}
-# Pipedrive's activity types -> salescli's
-ACTIVITY_TYPES = {"call": "call", "meeting": "meeting", "email": "email", "task": "task",
-                  "deadline": "task", "lunch": "meeting", "demo": "demo"}
+# ------------------------------------------------------------ columns and rows
 
 
 def match_columns(table: Table, columns: dict[str, tuple[str, ...]],
@@ -1172,12 +1091,6 @@ def columns_starting(table: Table, prefix: str, start: str) -> list[int]:
     heads = [norm_header(h) for h in table.headers]
     return [i for i, h in enumerate(heads)
             if h.removeprefix(prefix + " ").split(" ")[0] == start]
-
-
-def address_parts(table: Table, prefix: str, used: Iterable[int]) -> list[int]:
-    """The columns of an address split into parts (street, postal code, city...)."""
-    taken = set(used)
-    return [i for i in columns_starting(table, prefix, "address") if i not in taken]
 
 
 def nul_cells(table: Table, columns: dict[str, int]) -> list[str]:
@@ -1226,7 +1139,7 @@ def parse_map(text: str | None, option: str, allowed: Iterable[str], what: str
     return mapping
 
 
-def _date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
+def date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
                 names: tuple[str, ...]) -> Iterable[str]:
     for table, columns in tables:
         for _, cells in table.rows:
@@ -1236,297 +1149,15 @@ def _date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
                     yield cells[i]
 
 
-@dataclass
-class PipedriveFiles:
-    """The files of one Pipedrive export; only the deals are required."""
-
-    deals: Path
-    organizations: Path | None = None
-    persons: Path | None = None
-    activities: Path | None = None
-    notes: Path | None = None
-
-
-@dataclass
-class PipedriveOptions:
-    stage_map: str | None = None
-    pipeline_map: str | None = None
-    pipeline: str | None = None
-    date_format: str | None = None
-    default_close: dt.date | None = None
-    decimal_comma: bool | None = None  # None: as the file's amounts show
-    currency: str | None = None
-    person_accounts: bool = False
-
-
-def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) -> Plan:
-    """Plan a Pipedrive export's import: accounts, contacts, deals, their closes and
-    activities; on a repeat, only what changed since the last import."""
-    from salescli.core.dates import day_of
-
-    dates = _dates(options.date_format)
-    planner = Planner(repo, dates, options.pipeline, tool="pipedrive")
-    planner.person_accounts = options.person_accounts
-    if options.currency:
-        try:
-            planner.currency_hint = currency_code(options.currency)
-        except ValueError as err:
-            raise UsageError(f"--currency: {err}") from None
-    all_stages = [s.id for p in repo.pipeline_paths() for s in _stages(repo, p.stem)]
-    stage_map = parse_map(options.stage_map, "--stage-map", all_stages, "stage of any pipeline")
-    pipeline_map = parse_map(options.pipeline_map, "--pipeline-map",
-                             [p.stem for p in repo.pipeline_paths()], "pipeline")
-    deal_table = read_table(files.deals)
-    deal_cols = match_columns(deal_table, DEAL_COLUMNS, "deal")
-    missing = [label for key, label in REQUIRED_DEAL_COLUMNS.items() if key not in deal_cols]
-    if missing:
-        raise UsageError(f"{deal_table.name}: no column {', '.join(missing)}; is this "
-                         "Pipedrive's deals export? Headers found: "
-                         + ", ".join(deal_table.headers[:12]))
-    planner.labels.update({k: deal_table.headers[i] for k, i in deal_cols.items()})
-    tables = [(deal_table, deal_cols)]
-    optional = [(files.organizations, ORG_COLUMNS, "organization", "Organization - Name"),
-                (files.persons, PERSON_COLUMNS, "person", "Person - Name"),
-                (files.activities, ACTIVITY_COLUMNS, "activity", "Activity - Subject"),
-                (files.notes, NOTE_COLUMNS, "note", "Note - Content")]
-    others: dict[str, tuple[Table, dict[str, int]] | None] = {}
-    for path, columns, prefix, what in optional:
-        if path is None:
-            others[prefix] = None
-            continue
-        table = read_table(path)
-        cols = match_columns(table, columns, prefix)
-        key = {"organization": "name", "person": "name", "activity": "subject",
-               "note": "content"}[prefix]
-        if key not in cols:
-            raise UsageError(f"{table.name}: no column {what}; headers found: "
-                             + ", ".join(table.headers[:12]))
-        others[prefix] = (table, cols)
-        tables.append((table, cols))
-    for table, cols in tables:
-        planner.errors += nul_cells(table, cols)
-    dates.observe(_date_cells(tables, ("created", "close_date", "won_time", "lost_time",
-                                       "close_time", "update_time", "stage_change",
-                                       "last_activity", "next_activity", "due", "done_time")))
-    planner.decimal_comma = options.decimal_comma
-    if planner.decimal_comma is None:
-        try:
-            planner.decimal_comma = detect_decimal_comma(  # None: nothing tells
-                row.get("value", "") for _, row in rows_of(deal_table, deal_cols))
-        except ValueError as err:  # a mixed file: the data's problem, as a bad cell is
-            raise ImportFailed([f"{deal_table.name}: {err}"]) from None
-    owner_names = [row.get("owner", "") for t, c in tables if "owner" in c
-                   for _, row in rows_of(t, c)]
-    planner.owners.plan(owner_names)
-    planner.sources.plan(row.get("source", "") for _, row in rows_of(deal_table, deal_cols))
-
-    # an export of one pipeline goes into this one, whatever Pipedrive calls it
-    named = {row.get("pipeline", "").strip() for _, row in rows_of(deal_table, deal_cols)}
-    named.discard("")
-    notes = []
-    if len(named) == 1:
-        only = named.pop()
-        if norm_header(only) not in pipeline_map and not \
-                (repo.root / "pipelines" / f"{planner._slug(only)}.yaml").is_file():
-            pipeline_map[norm_header(only)] = planner.pipe.name
-            notes.append(f"Pipedrive pipeline {shown(only)} imported as pipeline "
-                         f"{planner.pipe.name} (--pipeline-map to choose another)")
-    default_close = day_of(options.default_close)
-    for where, row in rows_of(deal_table, deal_cols):
-        planner.deal(where, row, stage_map, default_close, pipeline_map)
-    planner.settle()
-    # organizations and persons after deals: their own add times and details win,
-    # and an organization or person no deal mentions is imported too
-    if others["organization"] is not None:
-        _plan_organizations(planner, *others["organization"])
-    persons_skipped = 0
-    if others["person"] is not None:
-        persons_skipped = _plan_persons(planner, *others["person"])
-    for kind in ("activity", "note"):
-        if others[kind] is not None:
-            _plan_activities(planner, kind, *others[kind])
-    plan = planner.finish("Imported from Pipedrive")
-    _summarise(planner, plan)
-    plan.notes += notes
-    if persons_skipped:
-        plan.notes.append(f"skipped {persons_skipped} person(s) without an organization "
-                          "(salescli keeps people as contacts of an account)")
-    unused = [f"{t.name}: {h}" for t, c in tables for i, h in enumerate(t.headers)
-              if i not in c.values() and i not in _multi_columns(t)
-              and norm_header(h).removeprefix("deal ") not in DERIVED_COLUMNS]
-    derived = [h for h in deal_table.headers
-               if norm_header(h).removeprefix("deal ") in DERIVED_COLUMNS]
-    if derived:
-        plan.notes.append(f"not imported, as salescli works it out: {', '.join(derived)}")
-    if unused:
-        plan.notes.append("columns not imported: " + "; ".join(unused))
-    return plan
-
-
-def _dates(fmt: str | None) -> Dates:
+def dates_reading(fmt: str | None) -> Dates:
+    """The dates of an import read with `--date-format` (None: as the cells show)."""
     try:
         return Dates(fmt)
     except ValueError as err:  # a --date-format strptime cannot read
         raise UsageError(str(err)) from None
 
 
-def _stages(repo: Any, name: str) -> list[Any]:
-    try:
-        return list(repo.pipeline(name).stages)
-    except SalescliError:
-        return []
-
-
-def _multi_columns(table: Table) -> set[int]:
-    """Columns read by name pattern rather than alias: e-mails, phones, address parts."""
-    prefix = norm_header(table.headers[0]).split(" ")[0] if table.headers else ""
-    return {i for start in ("email", "phone", "address")
-            for i in columns_starting(table, prefix, start)}
-
-
-def _plan_organizations(planner: Planner, table: Table, cols: dict[str, int]) -> None:
-    parts = address_parts(table, "organization", cols.values())
-    for (where, row), (_, cells) in zip(rows_of(table, cols), table.rows, strict=True):
-        name = row["name"].strip()
-        if not name:
-            planner.error(where, f"{table.headers[cols['name']]}: missing")
-            continue
-        when = planner.when(where, "Add time", row.get("created", ""))
-        domain = re.sub(r"^[a-z]+://", "", row.get("domain", "").strip().lower())
-        address = row.get("address", "").strip() or ", ".join(
-            c.strip() for c in (cells[i] if i < len(cells) else "" for i in parts)
-            if c.strip())
-        planner.account(name, when or planner.now, where, {
-            "business_id": row.get("business_id", "").strip() or None,
-            "address": address or None,
-            "domain": domain.removeprefix("www.").split("/")[0] or None,
-            "owner": planner.owners.get(row.get("owner", "")),
-            "tags": [t.strip() for t in row.get("labels", "").split(",") if t.strip()],
-        }, external=row.get("external_id", "").strip() or None)
-
-
-def _plan_persons(planner: Planner, table: Table, cols: dict[str, int]) -> int:
-    """Contacts of their organizations' accounts; returns how many had none."""
-    emails = columns_starting(table, "person", "email")
-    phones = columns_starting(table, "person", "phone")
-    skipped = 0
-    for (where, row), (_, cells) in zip(rows_of(table, cols), table.rows, strict=True):
-        name, org = row["name"].strip(), row.get("organization", "").strip()
-        if not name:
-            planner.error(where, f"{table.headers[cols['name']]}: missing")
-            continue
-        if not org:
-            skipped += 1
-            continue
-        when = planner.when(where, "Add time", row.get("created", "")) or planner.now
-        account = planner.account(org, when, where,
-                                  external=row.get("org_id", "").strip() or None)
-        mail, phone = cells_of(cells, emails), cells_of(cells, phones)
-        planner.contact(account, name, when, {
-            "title": row.get("title", "").strip(),
-            "email": mail[0] if mail else None, "phone": phone[0] if phone else None,
-            "emails": mail[1:], "phones": phone[1:]},
-            external=row.get("external_id", "").strip() or None)
-    return skipped
-
-
-def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, int]) -> None:
-    """Pipedrive's activities (`kind` activity) or notes as activities of their records."""
-    titles: dict[str, list[Planned]] = {}
-    for rec in planner.records:
-        if rec.kind == "deal":
-            titles.setdefault(rec.data["title"].casefold(), []).append(rec)
-    for where, row in rows_of(table, cols):
-        target = _activity_target(planner, where, row, titles)
-        if target is None:
-            continue
-        ext = row.get("external_id", "").strip()
-        owner = planner.owners.get(row.get("owner", ""))
-        if kind == "note":
-            text = plain_text(row.get("content", ""))
-            if not text:
-                continue
-            when = planner.when(where, table.headers[cols["created"]] if "created" in cols
-                                else "Add time", row.get("created", "")) or planner.now
-            first, _, rest = text.partition("\n")
-            activity: dict[str, Any] = {"date": when.date(), "type": "note", "summary": first}
-            if rest:
-                activity["outcome"] = rest
-            done = True
-        else:
-            subject = " ".join(row.get("subject", "").split())
-            if not subject:
-                planner.error(where, f"{table.headers[cols['subject']]}: missing")
-                continue
-            done = row.get("done", "").strip().casefold() in ("done", "yes", "true", "1",
-                                                             "completed")
-            due = planner.when(where, "Due date", row.get("due", ""), happened=False)
-            created = planner.when(where, "Add time", row.get("created", ""))
-            done_at = planner.when(where, "Marked as done time", row.get("done_time", "")) \
-                if done else None
-            if due is None and (done_at or created) is None:
-                planner.error(where, "Due date: missing, and no add time either")
-                continue
-            day = (due or done_at or created).date()  # type: ignore[union-attr]
-            when = (done_at or (due if due and due <= planner.now else None) or created
-                    or planner.now) if done else (created or planner.now)
-            kind_of = ACTIVITY_TYPES.get(norm_header(row.get("type", "")), "note")
-            activity = {"date": day, "type": kind_of, "summary": subject}
-            outcome = plain_text(row.get("note", ""))
-            if outcome:
-                activity["outcome"] = outcome
-            if not done:
-                activity["status"] = "booked"
-            elif kind_of == "meeting":
-                activity["status"] = "held"
-        if owner:
-            activity["owner"] = owner
-        if ext:
-            activity["external_ids"] = {planner.tool: _id_value(ext)}
-        planner.activity(where, target, min(when, planner.now), activity, done)
-
-
-def _activity_target(planner: Planner, where: Source, row: dict[str, str],
-                     titles: dict[str, list[Planned]]) -> Planned | None:
-    """The deal an activity or note belongs to, else its organization's or person's
-    account; None (reported) when it names none of the import's records."""
-    deal_id = row.get("deal_id", "").strip()
-    if deal_id:
-        found = planner.external("deal", deal_id, where)
-        if found is not None:
-            return found
-    title = row.get("deal", "").strip().casefold()
-    if title:  # a deal of this import, or one imported earlier, of that title alone
-        earlier = [planner.external("deal", ext, where)
-                   for ext in planner.known_titles.get(title, [])]
-        matches = list({id(d): d for d in [*titles.get(title, []), *earlier]
-                        if d is not None}.values())
-        if len(matches) == 1:
-            return matches[0]
-    org = row.get("organization", "").strip()
-    if org:
-        key = " ".join(org.casefold().split())
-        if key in planner.accounts:
-            return planner.accounts[key]
-        if planner._slug(org) in planner.existing:
-            return planner.account(org, planner.now, where)
-    person = " ".join(row.get("person", "").casefold().split())
-    if person:
-        for account in planner.accounts.values():
-            if person in account.contacts or any(
-                    " ".join(str(c.get("name", "")).casefold().split()) == person
-                    for c in account.data.get("contacts") or []):
-                return account
-    named = deal_id or row.get("deal", "").strip() or org or row.get("person", "").strip()
-    if named:
-        planner.error(where, f"{shown(named)} is no deal, organization or person of this "
-                      "import; import their deals first, or remove the row")
-    else:
-        planner.error(where, "names no deal, organization or person")
-    return None
-
-
-def _summarise(planner: Planner, plan: Plan) -> None:
+def summarise(planner: Planner, plan: Plan) -> None:
     deals = [r for r in planner.records if r.kind == "deal"]
     counts = {"accounts": sum(
         r.kind == "account" and r.existing_text is None for r in planner.records),
@@ -1615,7 +1246,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     if name_field not in columns:
         raise UsageError(f"{table.name}: no column for `{name_field}`; map one with "
                          f"--map \"COLUMN={name_field}\"")
-    dates = _dates(date_format)
+    dates = dates_reading(date_format)
     planner = Planner(repo, dates, pipeline)
     planner.labels = {**{_DEAL_ROW.get(f, f): f for f in CSV_FIELDS["deal"]},
                       **{_DEAL_ROW.get(f, f): table.headers[i] for f, i in columns.items()}}
@@ -1623,7 +1254,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     planner.labels.setdefault("organization", "account")
     planner.errors += nul_cells(table, columns)
     date_fields = ("created", "close_date", "won_date", "lost_date")
-    dates.observe(_date_cells([(table, columns)], date_fields))
+    dates.observe(date_cells([(table, columns)], date_fields))
     try:  # amounts as the file writes them: 18 500,00 or 18,500.00
         planner.decimal_comma = detect_decimal_comma(
             row.get("value", "") for _, row in rows_of(table, columns))
@@ -1641,7 +1272,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
         else:
             _plan_record(planner, kind, where, row, columns, table)
     plan = planner.finish(f"Imported from {table.name}")
-    _summarise(planner, plan)
+    summarise(planner, plan)
     if unused:
         plan.notes.append("columns not imported: " + ", ".join(unused))
     return plan
