@@ -504,3 +504,18 @@ def test_us_and_finnish_exports_with_their_own_formats(repo: Repo, tmp_path: Pat
     rollout = records(repo, "deals")["rollout"]
     assert (rollout["value"], str(rollout["created"]), str(rollout["close_date"])) == \
         (18500, "2025-03-14", "2025-12-31")
+
+
+def test_an_activity_of_no_imported_record_is_skipped_and_said(repo: Repo, export):
+    activities = write(export["deals"].parent, "activities.csv", (
+        "Activity - Subject,Activity - Type,Activity - Done,Activity - Due date,Deal - ID\n"
+        "Kick-off,meeting,Done,2024-11-05,1\n"
+        "Lead call,call,Done,2024-11-06,\n"                 # a Pipedrive lead's: not imported
+        "Old deal's call,call,Done,2024-11-07,999\n"))      # a deal deleted in Pipedrive
+    result = run_import(repo, export, "--activities", str(activities))
+    assert result.exit_code == 0, result.output
+    assert ("skipped 2 activity(s) of no deal, organization or person of this import (a "
+            "deleted deal's, or a lead's): activities.csv:3, 4") in result.output
+    erp = records(repo, "deals")["erp-integration"]
+    assert erp["activities"] == [{"date": erp["activities"][0]["date"], "type": "meeting",
+                                  "summary": "Kick-off", "status": "held"}]

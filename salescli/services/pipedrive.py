@@ -236,12 +236,20 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     persons_skipped = 0
     if others["person"] is not None:
         persons_skipped = _plan_persons(planner, *others["person"])
+    skipped: dict[str, list[Source]] = {}
     for kind in ("activity", "note"):
         if others[kind] is not None:
-            _plan_activities(planner, kind, *others[kind])
+            skipped[kind] = _plan_activities(planner, kind, *others[kind])
     plan = planner.finish("Imported from Pipedrive")
     summarise(planner, plan)
     plan.notes += notes
+    for kind, rows in skipped.items():
+        if rows:
+            plan.notes.append(
+                f"skipped {len(rows)} {kind}(s) of no deal, organization or person of this "
+                f"import (a deleted deal's, or a lead's): {rows[0].file}:"
+                + ", ".join(str(w.line) for w in rows[:10]) + (", ..." if len(rows) > 10
+                                                                else ""))
     if persons_skipped:
         plan.notes.append(f"skipped {persons_skipped} person(s) without an organization "
                           "(salescli keeps people as contacts of an account)")
@@ -317,14 +325,17 @@ def _plan_persons(planner: Planner, table: Table, cols: dict[str, int]) -> int:
     return skipped
 
 
-def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, int]) -> None:
-    """Pipedrive's activities (`kind` activity) or notes as activities of their records."""
+def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, int]
+                     ) -> list[Source]:
+    """Pipedrive's activities (`kind` activity) or notes as activities of their records;
+    returns the rows that belong to none of them."""
+    skipped: list[Source] = []
     titles: dict[str, list[Planned]] = {}
     for rec in planner.records:
         if rec.kind == "deal":
             titles.setdefault(rec.data["title"].casefold(), []).append(rec)
     for where, row in rows_of(table, cols):
-        target = _activity_target(planner, where, row, titles)
+        target = _activity_target(planner, where, row, titles, skipped)
         if target is None:
             continue
         ext = row.get("external_id", "").strip()
@@ -371,10 +382,12 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
         if ext:
             activity["external_ids"] = {planner.tool: id_value(ext)}
         planner.activity(where, target, min(when, planner.now), activity, done)
+    return skipped
 
 
 def _activity_target(planner: Planner, where: Source, row: dict[str, str],
-                     titles: dict[str, list[Planned]]) -> Planned | None:
+                     titles: dict[str, list[Planned]], skipped: list[Source]
+                     ) -> Planned | None:
     """The deal an activity or note belongs to, else its organization's or person's
     account; None (reported) when it names none of the import's records."""
     deal_id = row.get("deal_id", "").strip()
@@ -404,10 +417,7 @@ def _activity_target(planner: Planner, where: Source, row: dict[str, str],
                     " ".join(str(c.get("name", "")).casefold().split()) == person
                     for c in account.data.get("contacts") or []):
                 return account
-    named = deal_id or row.get("deal", "").strip() or org or row.get("person", "").strip()
-    if named:
-        planner.error(where, f"{shown(named)} is no deal, organization or person of this "
-                      "import; import their deals first, or remove the row")
-    else:
-        planner.error(where, "names no deal, organization or person")
+    # a deal deleted in Pipedrive, or a lead's activity (leads are not imported): kept
+    # out, and said, rather than refusing the whole import
+    skipped.append(where)
     return None
