@@ -519,3 +519,15 @@ def test_an_activity_of_no_imported_record_is_skipped_and_said(repo: Repo, expor
     erp = records(repo, "deals")["erp-integration"]
     assert erp["activities"] == [{"date": erp["activities"][0]["date"], "type": "meeting",
                                   "summary": "Kick-off", "status": "held"}]
+
+
+def test_a_close_later_today_is_dated_now_not_in_the_future(repo: Repo, tmp_path: Path):
+    # a date alone is noon UTC: before noon, today's won date would date a commit in the
+    # future, and the deal would count as won in `deal list` but open in the funnel
+    soon = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 3600))
+    deals = write(tmp_path, "deals.csv", (
+        "Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Deal created,"
+        f"Deal - Won time\nPilot,Proposal,won,Beta Ltd,2025-01-02,{soon}\n"))
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 0, result.output
+    assert int(repo.git("log", "-1", "--format=%at")) <= time.time()

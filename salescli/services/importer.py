@@ -415,6 +415,8 @@ class Planner:
             self.error(where, f"{column} {shown(value)} is after today "
                        f"({self.now:%Y-%m-%d}); fix the date in the export")
             return None
+        if happened and when > self.now:  # today's date, read as noon UTC: it is now
+            return self.now
         if happened and when < EPOCH:
             self.error(where, f"{column} {shown(value)} is before 1970, earlier than "
                        "git can date a commit; fix the date in the export")
