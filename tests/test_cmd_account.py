@@ -8,6 +8,7 @@ import pytest
 from conftest import Repo, refused
 
 from salescli.core import model
+from salescli.core.dates import HELP as DATE_HELP
 from salescli.core.roles import ROLES
 
 ACME = "accounts/2026-10/acme-oy.yaml"
@@ -121,7 +122,7 @@ def test_account_add_force_adds_a_probable_duplicate(filled: Repo):
     (["Beta", "--owner", "bob"], 2,
      "unknown owner 'bob'; choose one of: anna (settings in salescli.yaml)"),
     (["Beta", "--date", "2026-13-01"], 2,
-     "invalid --date '2026-13-01': use YYYY-MM-DD or an ISO date-time"),
+     f'invalid --date "2026-13-01": use {DATE_HELP}'),
 ])
 def test_account_add_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["account", "add", *args], code, message)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import Repo, refused
 
+from salescli.core.dates import HELP as DATE_HELP
+
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
 
@@ -81,7 +83,7 @@ def test_add_id_from_title_and_unique(acct: Repo):
     (["--account", "acme-oy", "--close-date", "2027-01-01"], 1,
      "cannot add the deal in `needs-analysis`: `needs-analysis` requires `value`"),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-13-01"], 2,
-     "invalid --close-date '2027-13-01': use YYYY-MM-DD or an ISO date-time"),
+     f'invalid --close-date "2027-13-01": use {DATE_HELP}'),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--stage",
       "negotiation"], 1,
      "cannot add the deal in `negotiation`: `proposal` requires a stakeholder with role "

@@ -6,6 +6,8 @@ import pytest
 from conftest import Repo, refused
 from test_cmd_account import changed, dedent, last_commit, read
 
+from salescli.core.dates import HELP as DATE_HELP
+
 BETA = "leads/2026-11/beta-ltd.yaml"
 BETA_TEXT = """\
 # from the website form, 1 Nov
@@ -106,8 +108,8 @@ def test_a_converted_lead_is_compared_through_its_account(beta: Repo):
      "invalid lead ID 'Delta': IDs are 1-64 characters of a-z, 0-9 and '-', "
      "starting with a letter or digit"),
     (["Delta", "--id", "beta-ltd"], 1, "lead 'beta-ltd' already exists; choose another --id"),
-    (["Delta", "--date", "yesterday"], 2,
-     "invalid --date 'yesterday': use YYYY-MM-DD or an ISO date-time"),
+    (["Delta", "--date", "yesterdy"], 2,
+     f'invalid --date "yesterdy" (did you mean yesterday?): use {DATE_HELP}'),
 ])
 def test_lead_add_refusals(beta: Repo, args: list[str], code: int, message: str):
     refused(beta, ["lead", "add", *args], code, message)
@@ -409,7 +411,7 @@ def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
     (["--value", "lots", "--close-date", "2027-02-28"], 2,
      "--value: 'lots' is not an amount of money; use digits such as 48000 or 48000.50"),
     (["--value", "1", "--close-date", "28.2.2027"], 2,
-     "invalid --close-date '28.2.2027': use YYYY-MM-DD or an ISO date-time"),
+     f'invalid --close-date "28.2.2027": use {DATE_HELP}'),
     (["--no-deal", "--account", "nope"], 1,
      "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
     (["--no-deal", "--account", "No Pe"], 2,

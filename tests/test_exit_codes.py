@@ -17,6 +17,7 @@ import sys
 import pytest
 from conftest import Repo, refused
 
+from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock
 from salescli.store.repo import KIND_DIRS
 
@@ -209,7 +210,7 @@ def test_a_malformed_pipeline_name_is_a_usage_error(crm: Repo):
     (["demo", "new-demo", "--end", "31.12.2026"], "--end"),
 ], ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else v)
 def test_bad_date_is_a_usage_error(crm: Repo, args: list[str], option: str):
-    refused(crm, args, 2, f"invalid {option} '31.12.2026': use YYYY-MM-DD or an ISO date-time")
+    refused(crm, args, 2, f'invalid {option} "31.12.2026": use {DATE_HELP}')
 
 
 def test_bad_as_of_is_a_usage_error(crm: Repo):

@@ -119,7 +119,8 @@ def test_an_older_revision_is_read_from_the_cached_history(filled):
 def test_as_of_shaped_like_an_option_is_a_usage_error(filled):
     r = filled.run("report", "funnel", "--as-of", "-x")
     assert r.exit_code == 2
-    assert "--as-of: '-x' is neither a date (YYYY-MM-DD) nor a known revision" in r.output
+    assert '--as-of: "-x" is neither a date (YYYY-MM-DD, last-month, 30d...) nor a known ' \
+        'revision' in r.output
 
 
 # Keys written in ways the line scan cannot read (a hand-edited `"stage": proposal` was

@@ -342,11 +342,15 @@ def totals_text(totals: dict[str, Any], prefix: str = "") -> str:
 
 
 def show_report(name: str, payload: dict[str, Any], fmt: str) -> None:
-    """A report's rows, then (for people) its totals."""
+    """A report's rows, then (for people) its totals and the dates it covers, as
+    resolved (`--since last-month` names its days)."""
     echo(render(payload["rows"], REPORT_COLUMNS[name], fmt, payload))
     if fmt in ("table", "markdown"):
         echo("")
         echo(totals_text(payload["totals"]))
+        filters = payload.get("filters") or {}
+        window = [f"{k} {filters[k]}" for k in ("since", "until") if filters.get(k)]
+        echo(", ".join([*window, f"as of {payload['as_of']}"]))
 
 
 class LazyRepository:

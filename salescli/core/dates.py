@@ -4,20 +4,95 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from salescli.core.errors import UsageError
 
+# options whose period word means the period's last day (`--until last-month`: its end)
+END_OPTIONS = frozenset(("--until", "--as-of", "--before", "--due-before"))
+_UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+_PERIODS = ("this-week", "last-week", "this-month", "last-month", "this-quarter",
+            "last-quarter", "this-year", "last-year", "ytd")
+_WORDS = ("today", "yesterday", "tomorrow", *_PERIODS)
+_SHORT = re.compile(r"([+-]?)(\d{1,4})\s*([dwmy])")
+_AGO = re.compile(r"(\d{1,4})\s+(day|week|month|year)s?\s+ago")
+HELP = ("YYYY-MM-DD, an ISO date-time, today, yesterday, tomorrow, 30d or \"30 days ago\", "
+        "+2w (ahead), last-week, this-month, last-month, this-quarter, last-quarter, ytd")
 
-def parse_when(value: str, what: str = "date") -> dt.date | dt.datetime:
-    """YYYY-MM-DD as a date; an ISO date-time (`2026-11-20T14:30+02:00`) as a datetime."""
-    try:
-        if "T" in value or " " in value:
-            return dt.datetime.fromisoformat(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"invalid {what} {value!r}: use YYYY-MM-DD or an ISO date-time") \
-            from None
+
+def parse_when(value: str, what: str = "date", today: dt.date | None = None
+               ) -> dt.date | dt.datetime:
+    """The date a user typed: YYYY-MM-DD as a date, an ISO date-time
+    (`2026-11-20T14:30+02:00`) as a datetime, or a date relative to `today`: `yesterday`,
+    `30d` / `30 days ago`, `+2w` (ahead), `last-month`... A period names its first day,
+    or its last for an option in END_OPTIONS (`--until last-month`)."""
+    text = value.strip()
+    if text[:4].isdigit() and "-" in text:  # ISO, or nothing
+        try:
+            if "T" in text or " " in text:
+                return dt.datetime.fromisoformat(text)
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    else:
+        day = relative_day(text.casefold(), today or dt.date.today(), what in END_OPTIONS)
+        if day is not None:
+            return day
+    import difflib
+
+    near = difflib.get_close_matches(text.casefold(), _WORDS, n=1)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise UsageError(f"invalid {what} \"{value}\"{hint}: use {HELP}")
+
+
+def relative_day(text: str, today: dt.date, end: bool = False) -> dt.date | None:
+    """`yesterday`, `7d`, `+2w`, `3 months ago`, `last-quarter`... as a day, or None."""
+    text = text.replace("_", "-")
+    if text in ("today", "now"):
+        return today
+    if text in ("yesterday", "tomorrow"):
+        return today + dt.timedelta(days=-1 if text == "yesterday" else 1)
+    m = _SHORT.fullmatch(text)
+    ago = _AGO.fullmatch(text)
+    if m or ago:
+        sign, count, unit = (m.group(1), int(m.group(2)), m.group(3)) if m else \
+            ("", int(ago.group(1)), ago.group(2)[0])  # type: ignore[union-attr]
+        n = count if sign == "+" else -count
+        if unit == "d":
+            return today + dt.timedelta(days=n)
+        if unit == "w":
+            return today + dt.timedelta(weeks=n)
+        return add_months(today, n * (12 if unit == "y" else 1))
+    if text in _PERIODS:
+        first, last = period(text, today)
+        return last if end else first
+    return None
+
+
+def period(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of `this-month`, `last-quarter`, `ytd`... around `today`."""
+    which, _, unit = name.partition("-")
+    if name == "ytd":
+        return dt.date(today.year, 1, 1), today
+    if unit == "week":
+        first = today - dt.timedelta(days=today.weekday()) - \
+            dt.timedelta(weeks=1 if which == "last" else 0)
+        return first, first + dt.timedelta(days=6)
+    months = {"month": 1, "quarter": 3, "year": 12}[unit]
+    start = dt.date(today.year, (today.month - 1) // months * months + 1, 1)
+    if which == "last":
+        start = add_months(start, -months)
+    return start, add_months(start, months) - dt.timedelta(days=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by whole months, kept within the month (31 January + 1 = 28/29 February)."""
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def day_of(value: str | dt.date | None, what: str = "date") -> dt.date | None:

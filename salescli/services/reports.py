@@ -40,6 +40,11 @@ def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
     from salescli.store.history import load_history
 
     rev, moment = "HEAD", time.time()
+    if as_of and not _DATE.match(as_of):  # `last-month`, `30d`: a date before a revision
+        from salescli.core.dates import relative_day
+
+        day = relative_day(as_of.casefold(), dt.date.today(), end=True)
+        as_of = day.isoformat() if day else as_of
     if as_of and _DATE.match(as_of):
         try:
             day = day_of(as_of, "--as-of")
@@ -51,7 +56,8 @@ def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
     elif as_of:
         if as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
             raise UsageError(
-                f"--as-of: {as_of!r} is neither a date (YYYY-MM-DD) nor a known revision")
+                f"--as-of: \"{as_of}\" is neither a date (YYYY-MM-DD, last-month, 30d...) "
+                "nor a known revision")
         rev = as_of
         moment = gitio.commit_time(repo.root, as_of)
     bar = progress(lambda: commit_count(repo.root, rev)) if progress else None

@@ -1,0 +1,86 @@
+"""One parser for every date option: ISO dates and times, and dates relative to today."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from salescli.core.dates import parse_when
+from salescli.core.errors import UsageError
+
+TODAY = dt.date(2026, 12, 2)  # a Wednesday
+
+
+@pytest.mark.parametrize("text,option,expected", [
+    ("2026-01-31", "--since", dt.date(2026, 1, 31)),
+    ("today", "--on", TODAY),
+    ("Yesterday", "--on", dt.date(2026, 12, 1)),
+    ("tomorrow", "--due", dt.date(2026, 12, 3)),
+    ("30d", "--since", dt.date(2026, 11, 2)),
+    ("30 days ago", "--since", dt.date(2026, 11, 2)),
+    ("1 week ago", "--since", dt.date(2026, 11, 25)),
+    ("2w", "--since", dt.date(2026, 11, 18)),
+    ("+2w", "--due", dt.date(2026, 12, 16)),
+    ("+10d", "--due", dt.date(2026, 12, 12)),
+    ("3m", "--since", dt.date(2026, 9, 2)),
+    ("1y", "--since", dt.date(2025, 12, 2)),
+    ("last-week", "--since", dt.date(2026, 11, 23)),   # Monday to Sunday
+    ("last-week", "--until", dt.date(2026, 11, 29)),
+    ("this-month", "--since", dt.date(2026, 12, 1)),
+    ("last-month", "--since", dt.date(2026, 11, 1)),
+    ("last-month", "--until", dt.date(2026, 11, 30)),
+    ("last-month", "--as-of", dt.date(2026, 11, 30)),  # the state at the month's end
+    ("this-quarter", "--since", dt.date(2026, 10, 1)),
+    ("last-quarter", "--since", dt.date(2026, 7, 1)),
+    ("last-quarter", "--until", dt.date(2026, 9, 30)),
+    ("last-year", "--until", dt.date(2025, 12, 31)),
+    ("ytd", "--since", dt.date(2026, 1, 1)),
+])
+def test_every_form(text: str, option: str, expected: dt.date):
+    assert parse_when(text, option, today=TODAY) == expected
+
+
+def test_a_month_back_stays_within_the_month():
+    assert parse_when("1m", "--since", today=dt.date(2026, 3, 31)) == dt.date(2026, 2, 28)
+    assert parse_when("last-quarter", "--since", today=dt.date(2026, 1, 15)) == \
+        dt.date(2025, 10, 1)
+
+
+def test_a_date_and_time_stays_a_moment():
+    assert parse_when("2026-11-20T14:30+02:00", "--date") == \
+        dt.datetime(2026, 11, 20, 14, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+
+@pytest.mark.parametrize("text,hint", [
+    ("lastweek", " (did you mean last-week?)"),
+    ("tomorow", " (did you mean tomorrow?)"),
+    ("2026-02-30", ""),
+    ("31.12.2026", ""),
+    ("", ""),
+])
+def test_what_is_no_date_is_refused_with_the_forms(text: str, hint: str):
+    with pytest.raises(UsageError) as err:
+        parse_when(text, "--since", today=TODAY)
+    assert str(err.value).startswith(f'invalid --since "{text}"{hint}: use YYYY-MM-DD, ')
+
+
+def test_relative_dates_from_the_command_line(filled):
+    result = filled.run("today", "--on", "yesterday", "--format", "json")
+    assert result.exit_code == 0, result.output
+    result = filled.run("report", "funnel", "--as-of", "last-month", "--format", "json")
+    assert result.exit_code == 0, result.output
+    month_end = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    assert json.loads(result.output)["as_of"] == month_end.isoformat()
+    result = filled.run("report", "changes", "--since", "lastweek")
+    assert result.exit_code == 2
+    assert 'invalid --since "lastweek" (did you mean last-week?)' in result.output
+
+
+def test_a_report_for_people_names_the_dates_it_resolved(filled):
+    result = filled.run("report", "changes", "--since", "ytd")
+    assert result.exit_code == 0, result.output
+    today = dt.date.today()
+    assert result.output.splitlines()[-1] == \
+        f"since {today.replace(month=1, day=1)}, as of {today}"
