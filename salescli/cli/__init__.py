@@ -34,6 +34,7 @@ COMMANDS = {
     "log": ("salescli.cli.activity:log", "Record a call, email, meeting, demo, note or task."),
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
+    "board": ("salescli.cli.board:board_cmd", "Open deals as columns per stage."),
     "quote": ("salescli.cli.documents:quote_cmd", "Make, record and commit a deal's quote."),
     "agenda": ("salescli.cli.documents:agenda_cmd", "A VALKEA meeting agenda for a deal."),
     "render": ("salescli.cli.documents:render_cmd", "Render any template for a record."),

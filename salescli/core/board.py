@@ -1,0 +1,82 @@
+"""The pipeline board: open deals as columns per stage, as text for a terminal.
+
+Pure: `render_board` lays out what `services.board.board` gathered, in the width it is
+given. Columns side by side while each can be at least MIN_WIDTH characters wide;
+otherwise the stages stack, one section each, so a narrow terminal loses nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from salescli.core.money import grouped
+from salescli.core.output import terminal_safe
+
+MIN_WIDTH = 18
+GAP = " │ "
+
+
+def whole(value: Any) -> str:
+    """An amount on the board: whole units, grouped (`64,838`), as every card shows it."""
+    return grouped(Decimal(str(value)).quantize(Decimal(1), ROUND_HALF_UP), whole=True)
+
+
+def amounts(by_currency: dict[str, Any]) -> str:
+    """`48,000 EUR + 1,200 USD`, or `0` for nothing."""
+    return " + ".join(f"{whole(v)} {c}" for c, v in sorted(by_currency.items())) or "0"
+
+
+def card_lines(card: dict[str, Any]) -> list[str]:
+    """A deal on the board: its title, then value and days in its stage, then account."""
+    value = f"{whole(card['value'])} {card['currency']}" \
+        if card["value"] is not None else "no value"
+    who = card["account"] + (f" · {card['owner']}" if card["owner"] else "")
+    return [terminal_safe(card["title"], cell=True), f"{value} · {card['days']} d",
+            terminal_safe(who, cell=True)]
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
+
+
+def header_lines(column: dict[str, Any]) -> list[str]:
+    return [f"{column['name']} ({column['probability']} %)",
+            f"{column['count']} · {amounts(column['totals'])}"]
+
+
+def render_board(board: dict[str, Any], width: int) -> str:
+    columns = board["columns"]
+    if not columns:
+        return "(no stages)"
+    n = len(columns)
+    col = (width - len(GAP) * (n - 1)) // n
+    if col < MIN_WIDTH:
+        return _stacked(board)
+    blocks = []
+    for column in columns:
+        lines = header_lines(column) + ["─" * col]
+        for card in column["cards"]:
+            lines += card_lines(card) + [""]
+        blocks.append([_fit(line, col).ljust(col) for line in lines])
+    height = max(len(b) for b in blocks)
+    rows = [GAP.join(b[i] if i < len(b) else " " * col for b in blocks).rstrip()
+            for i in range(height)]
+    return "\n".join(rows).rstrip() + "\n\n" + footer(board)
+
+
+def _stacked(board: dict[str, Any]) -> str:
+    out: list[str] = []
+    for column in board["columns"]:
+        out.append(" · ".join(header_lines(column)))
+        for card in column["cards"]:
+            title, value, who = card_lines(card)
+            out.append(f"  {title}  {value}  ({who})")
+        out.append("")
+    return "\n".join(out) + footer(board)
+
+
+def footer(board: dict[str, Any]) -> str:
+    t = board["totals"]
+    return (f"{t['count']} open deal(s) in pipeline {board['pipeline']}: "
+            f"{amounts(t['value'])}, weighted {amounts(t['weighted'])}; as of {board['as_of']}")

@@ -1,0 +1,97 @@
+"""`salescli board`: open deals as columns per stage, in the terminal and as data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import Repo
+
+
+def deal(repo: Repo, ident: str, stage: str, value: str, owner: str = "anna",
+         status: str = "open", probability: str = "null") -> None:
+    repo.write(f"deals/2026-10/{ident}.yaml", f"""
+        id: {ident}
+        title: Deal {ident}
+        account: acme-oy
+        pipeline: default
+        stage: {stage}
+        status: {status}
+        value: {value}
+        currency: EUR
+        close_date: 2027-01-31
+        owner: {owner}
+        created: 2026-10-05
+        probability: {probability}
+        """ + ("won_date: 2026-10-20\n" if status == "won" else ""))
+
+
+@pytest.fixture
+def pipeline(repo: Repo) -> Repo:
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-10-01
+        """)
+    deal(repo, "small", "needs-analysis", "1000.00")
+    deal(repo, "big", "needs-analysis", "48000.00", owner="ville")
+    deal(repo, "quoted", "proposal", "12000.50", probability="50")
+    deal(repo, "done", "proposal", "99000.00", status="won")
+    repo.commit()
+    return repo
+
+
+def test_columns_side_by_side_largest_first(pipeline: Repo):
+    result = pipeline.run("board", "--width", "120", "--on", "2026-11-04")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split(" │ ")[:2] == ["Needs analysis (10 %)".ljust(27),
+                                          "Proposal (30 %)".ljust(27)]
+    assert lines[1].split(" │ ")[0].strip() == "2 · 49,000 EUR"
+    assert lines[1].split(" │ ")[1].strip() == "1 · 12,001 EUR"  # whole units: 12,000.50
+    column = [line.split(" │ ")[0].strip() for line in lines[3:]]
+    assert column[:3] == ["Deal big", "48,000 EUR · 30 d", "acme-oy · ville"]
+    assert column[4:7] == ["Deal small", "1,000 EUR · 30 d", "acme-oy · anna"]
+    assert "Deal done" not in result.output  # won: off the board
+    # weighted: 48,000 x 10 % + 1,000 x 10 % + 12,000.50 x 50 % (the deal's own)
+    assert lines[-1] == ("3 open deal(s) in pipeline default: 61,001 EUR, weighted "
+                         "10,900 EUR; as of 2026-11-04")
+
+
+def test_a_narrow_terminal_stacks_the_stages(pipeline: Repo):
+    result = pipeline.run("board", "--width", "40", "--on", "2026-11-04")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:3] == [
+        "Needs analysis (10 %) · 2 · 49,000 EUR",
+        "  Deal big  48,000 EUR · 30 d  (acme-oy · ville)",
+        "  Deal small  1,000 EUR · 30 d  (acme-oy · anna)"]
+
+
+def test_days_count_from_entering_the_stage_and_owner_filters(pipeline: Repo):
+    # a hand edit, committed on 2026-10-25: the history dates the stage change
+    deal(pipeline, "small", "proposal", "1000.00")
+    pipeline.git("add", "-A")
+    pipeline.git("-c", "user.name=T", "commit", "-qm", "small to proposal",
+                 "--date", "2026-10-25T12:00:00Z")
+    result = pipeline.run("board", "--owner", "anna", "--on", "2026-11-04", "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    cards = {c["stage"]: [(d["id"], d["days"]) for d in c["cards"]] for c in got["columns"]}
+    assert cards == {"needs-analysis": [], "proposal": [("quoted", 30), ("small", 10)],
+                     "negotiation": [], "contracting": []}
+    assert got["totals"] == {"count": 2, "value": {"EUR": 13000.5},
+                             "weighted": {"EUR": 6300.25}}
+
+
+def test_csv_is_one_row_per_deal(pipeline: Repo):
+    result = pipeline.run("board", "--format", "csv", "--on", "2026-11-04")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "stage,id,title,account,owner,value,currency,days,weighted",
+        "needs-analysis,big,Deal big,acme-oy,ville,48000.00,EUR,30,4800.00"]
+
+
+def test_an_unknown_pipeline_is_a_usage_error(pipeline: Repo):
+    result = pipeline.run("board", "--pipeline", "nope")
+    assert result.exit_code == 2
+    assert "no pipeline `nope`" in result.output
