@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo
+from conftest import Repo, write_open_deals
 
 
 def deal(repo: Repo, ident: str, stage: str, value: str, owner: str = "anna",
@@ -28,11 +28,7 @@ def deal(repo: Repo, ident: str, stage: str, value: str, owner: str = "anna",
 
 @pytest.fixture
 def pipeline(repo: Repo) -> Repo:
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        """)
+    write_open_deals(repo, 0)  # the account
     deal(repo, "small", "needs-analysis", "1000.00")
     deal(repo, "big", "needs-analysis", "48000.00", owner="ville")
     deal(repo, "quoted", "proposal", "12000.50", probability="50")
