@@ -17,7 +17,6 @@ from salescli.cli.common import (
     listing,
     make_edit_command,
     payload,
-    record_json,
     render,
     render_fields,
     show_activities,
@@ -25,6 +24,7 @@ from salescli.cli.common import (
 )
 from salescli.services import accounts
 from salescli.services.options import Options
+from salescli.services.read import find
 
 INFLUENCE = ("high", "medium", "low")
 
@@ -95,21 +95,19 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
     Example:
       salescli account show acme-oy
     """
-    a = accounts.get(get_repo(ctx), account_id)
+    a, _ = find(get_repo(ctx), "account", account_id)
     if fmt == "json":
-        echo(render([], (), "json", payload=record_json(a)))
+        echo(render([], (), "json", payload=a))
         return
-    fields = [("id", a.id), ("name", a.name), ("business_id", a.business_id),
-              ("domain", a.domain), ("industry", a.industry), ("region", a.region),
-              ("size", a.size), ("parent", a.parent), ("owner", a.owner), ("tags", a.tags)]
+    fields = [(k, a.get(k)) for k in ("id", "name", "business_id", "address", "domain",
+                                      "industry", "region", "size", "parent", "owner",
+                                      "tags")]
     echo(render_fields([(k, v) for k, v in fields if v not in (None, [])], fmt))
-    if a.contacts:
+    if a.get("contacts"):
         echo("\nContacts")
-        rows = [{"id": c.id, "name": c.name, "title": c.title, "role": c.role,
-                 "influence": c.influence, "email": c.email, "phone": c.phone}
-                for c in a.contacts]
-        echo(render(rows, ("id", "name", "title", "role", "influence", "email", "phone"), fmt))
-    show_activities(a.activities, fmt)
+        columns = ("id", "name", "title", "role", "influence", "email", "phone")
+        echo(render(a["contacts"], columns, fmt))
+    show_activities(a.get("activities") or [], fmt)
 
 
 @account.command("add")

@@ -188,12 +188,6 @@ def done(change: Any, what: str) -> None:
     echo(f"{what}{where}")
 
 
-def record_json(model: Any) -> dict:
-    from salescli.store.index import record_dict
-
-    return record_dict(model)
-
-
 NO_CACHE = click.option("--no-cache", is_flag=True,
                         help="Read every record file instead of the record index.")
 
@@ -264,8 +258,7 @@ def show_activities(activities: list, fmt: str, last: int = 5) -> None:
     if not activities:
         return
     echo(f"\nLatest activities ({min(last, len(activities))} of {len(activities)})")
-    rows = [{"date": x.date, "type": x.type, "summary": x.summary, "outcome": x.outcome}
-            for x in activities[-last:]]
+    rows = activities[-last:]  # as JSON has them: dicts
     echo(render(rows, ("date", "type", "summary", "outcome"), fmt))
 
 

@@ -112,8 +112,6 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     Example:
       salescli deal show acme-erp
     """
-    from types import SimpleNamespace
-
     d, row = deals.find(get_repo(ctx), deal_id)
     if fmt == "json":
         echo(render([], (), "json", payload=d))
@@ -143,7 +141,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
                  "discount": i.get("discount"), "billing": i.get("billing")}
                 for n, i in enumerate(d["items"], 1)]
         echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt))
-    show_activities([SimpleNamespace(**a) for a in d.get("activities") or []], fmt)
+    show_activities(d.get("activities") or [], fmt)
 
 
 # --------------------------------------------------------------- changes

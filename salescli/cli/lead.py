@@ -22,7 +22,6 @@ from salescli.cli.common import (
     listing,
     make_edit_command,
     payload,
-    record_json,
     render,
     render_fields,
     show_activities,
@@ -30,6 +29,7 @@ from salescli.cli.common import (
 )
 from salescli.services import leads
 from salescli.services.options import Options
+from salescli.services.read import find
 
 LEAD_ID = click.argument("lead_id", metavar="LEAD", shell_complete=complete_ids("lead"))
 
@@ -88,19 +88,21 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
     Example:
       salescli lead show beta-ltd --format json
     """
-    x = leads.get(get_repo(ctx), lead_id)
+    x, _ = find(get_repo(ctx), "lead", lead_id)
     if fmt == "json":
-        echo(render([], (), "json", payload=record_json(x)))
+        echo(render([], (), "json", payload=x))
         return
-    c = x.contact
-    fields = [("id", x.id), ("company", x.company), ("contact", c.name if c else None),
-              ("email", c.email if c else None), ("phone", c.phone if c else None),
-              ("source", x.source), ("status", x.status), ("owner", x.owner),
-              ("created", x.created), ("disqualify_reason", x.disqualify_reason),
-              ("converted", f"{x.converted.account} / {x.converted.deal or '-'}"
-               if x.converted else None)]
+    c = x.get("contact") or {}
+    converted = x.get("converted")
+    fields = [("id", x["id"]), ("company", x["company"]), ("contact", c.get("name")),
+              ("email", c.get("email")), ("phone", c.get("phone")),
+              ("source", x.get("source")), ("status", x.get("status")),
+              ("owner", x.get("owner")), ("created", x.get("created")),
+              ("disqualify_reason", x.get("disqualify_reason")),
+              ("converted", f"{converted['account']} / {converted.get('deal') or '-'}"
+               if converted else None)]
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
-    show_activities(x.activities, fmt)
+    show_activities(x.get("activities") or [], fmt)
 
 
 # --------------------------------------------------------------- changes

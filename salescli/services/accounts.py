@@ -26,14 +26,12 @@ ACCOUNT_RULED = {"id": "it is the file name",
 CONTACT_RULED = {"id": "it is how deals and other contacts refer to the contact"}
 
 
-def get(repo: Any, account_id: str) -> Any:
-    """One account as a validated model."""
-    return repo.load("account", account_id)
-
-
 def contact_ids(repo: Any, account_id: str, prefix: str = "") -> list[str]:
     """The account's contact IDs starting with `prefix` (shell completion)."""
-    return [c.id for c in get(repo, account_id).contacts if c.id.startswith(prefix)]
+    from salescli.services.read import find
+
+    contacts = find(repo, "account", account_id)[0].get("contacts") or []
+    return [c["id"] for c in contacts if c["id"].startswith(prefix)]
 
 
 # ------------------------------------------------------------------ duplicates

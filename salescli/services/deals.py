@@ -156,48 +156,10 @@ def stakeholder_summary(contact_id: str, role: str | None, remove: bool = False)
 
 
 def find(repo: Any, deal_id: str) -> tuple[dict, dict]:
-    """(the deal as JSON has it, its deals row: value, currency, pipeline): from the
-    record index when it holds the file as it is now, else read from the file."""
-    return _indexed(repo, deal_id) or _plain(repo, deal_id)
+    """(the deal as JSON has it, its deals row: value, currency, pipeline)."""
+    from salescli.services.read import find as find_record
 
-
-def _indexed(repo: Any, deal_id: str) -> tuple[dict, dict] | None:
-    """(the record, its deals row) from the record index when it holds the file as it
-    is now: no YAML and no validation for the most frequent look-up."""
-    import json
-    import sqlite3
-
-    from salescli.store.index import Index, index_path
-
-    if not index_path(repo.git_dir).exists():
-        return None
-    rel = repo.rel(repo.find("deal", deal_id))
-    try:
-        with Index.open(repo, ()) as index:
-            found = index.current("deal", rel)
-            row = found and index.con.execute("SELECT * FROM deals WHERE path = ?",
-                                              (rel,)).fetchone()
-    except sqlite3.Error:
-        return None
-    if not found or not row:
-        return None
-    # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
-    return json.loads(found["json"], parse_float=Decimal), dict(row)
-
-
-def _plain(repo: Any, deal_id: str) -> tuple[dict, dict]:
-    """(the record, its deals row), read and validated from its file."""
-    import json
-
-    from salescli.core.money import deal_value
-    from salescli.core.output import to_jsonable
-    from salescli.store.index import record_dict
-
-    d = repo.load("deal", deal_id)
-    doc = json.loads(json.dumps(record_dict(d), default=to_jsonable), parse_float=Decimal)
-    row = {"value": deal_value(d, repo.products), "currency": d.currency or
-           repo.settings.currency, "pipeline": d.pipeline or repo.settings.default_pipeline}
-    return doc, row
+    return find_record(repo, "deal", deal_id)
 
 
 # --------------------------------------------------------------- changes

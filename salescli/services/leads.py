@@ -31,11 +31,6 @@ LEAD_RULED = {"id": "it is the file name",
               "activities": "use `salescli log`"}
 
 
-def get(repo: Any, lead_id: str) -> Any:
-    """One lead as a validated model."""
-    return repo.load("lead", lead_id)
-
-
 # ------------------------------------------------------------------ duplicates
 
 

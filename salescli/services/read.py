@@ -51,3 +51,53 @@ def load_views(repo: Any, kind: str, warn: Warn) -> list[Any]:
         found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
                             (kind,))
     return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
+
+
+def find(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
+    """(the record as JSON has it, its row of the kind's table: for a deal its value,
+    currency and pipeline as reports count them): from the record index when it holds
+    the file as it is now — no YAML, no validation for a `show` — else read from the
+    file (then a bad one is refused as every command refuses it)."""
+    return _indexed(repo, kind, record_id) or _from_file(repo, kind, record_id)
+
+
+def _indexed(repo: Any, kind: str, record_id: str) -> tuple[dict, dict] | None:
+    import json
+    import sqlite3
+    from decimal import Decimal
+
+    from salescli.store.index import Index, index_path
+    from salescli.store.repo import KIND_DIRS
+
+    if not index_path(repo.git_dir).exists():
+        return None
+    rel = repo.rel(repo.find(kind, record_id))
+    try:
+        with Index.open(repo, ()) as index:
+            found = index.current(kind, rel)
+            row = found and index.con.execute(
+                f'SELECT * FROM "{KIND_DIRS[kind]}" WHERE path = ?', (rel,)).fetchone()
+    except sqlite3.Error:
+        return None
+    if not found or not row:
+        return None
+    # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
+    return json.loads(found["json"], parse_float=Decimal), dict(row)
+
+
+def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
+    import json
+    from decimal import Decimal
+
+    from salescli.core.money import deal_value
+    from salescli.core.output import to_jsonable
+    from salescli.store.index import record_dict
+
+    model = repo.load(kind, record_id)
+    doc = json.loads(json.dumps(record_dict(model), default=to_jsonable), parse_float=Decimal)
+    row: dict = {}
+    if kind == "deal":
+        row = {"value": deal_value(model, repo.products),
+               "currency": model.currency or repo.settings.currency,
+               "pipeline": model.pipeline or repo.settings.default_pipeline}
+    return doc, row
