@@ -283,7 +283,9 @@ def test_ambiguous_dates_need_a_date_format(repo: Repo, tmp_path: Path):
     deals = write(tmp_path, "d.csv", text)
     result = repo.run("import", "pipedrive", "--deals", str(deals))
     assert result.exit_code == 1
-    assert 'd.csv:2: Deal - Expected close date: "03/04/2025" is ambiguous' in result.output
+    assert ("d.csv:2: 2 dates could be day/month or month/day (Deal - Deal created, "
+            "Deal - Expected close date); pass --date-format %d/%m/%Y or --date-format "
+            "%m/%d/%Y") in result.output
     assert "--date-format %d/%m/%Y" in result.output
     result = repo.run("import", "pipedrive", "--deals", str(deals), "--date-format", "%d/%m/%Y")
     assert result.exit_code == 0, result.output
@@ -521,13 +523,120 @@ def test_an_activity_of_no_imported_record_is_skipped_and_said(repo: Repo, expor
                                   "summary": "Kick-off", "status": "held"}]
 
 
-def test_a_close_later_today_is_dated_now_not_in_the_future(repo: Repo, tmp_path: Path):
-    # a date alone is noon UTC: before noon, today's won date would date a commit in the
-    # future, and the deal would count as won in `deal list` but open in the funnel
-    soon = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 3600))
-    deals = write(tmp_path, "deals.csv", (
-        "Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Deal created,"
-        f"Deal - Won time\nPilot,Proposal,won,Beta Ltd,2025-01-02,{soon}\n"))
+def test_today_is_no_future_but_a_later_time_is(repo: Repo, tmp_path: Path):
+    # a date alone is noon UTC: before noon, today's won date would date its commit in
+    # the future, where the funnel does not yet see it; the commit is dated now instead
+    header = ("Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Deal created,"
+              "Deal - Won time\n")
+    today = time.strftime("%Y-%m-%d")
+    deals = write(tmp_path, "deals.csv", header + f"Pilot,Proposal,won,Beta Ltd,2025-01-02,"
+                  f"{today}\n")
     result = repo.run("import", "pipedrive", "--deals", str(deals))
     assert result.exit_code == 0, result.output
     assert int(repo.git("log", "-1", "--format=%at")) <= time.time()
+    assert str(records(repo, "deals")["pilot"]["won_date"]) == today  # the date is kept
+    soon = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 3600))
+    deals = write(tmp_path, "deals.csv", header + f"Later,Proposal,won,Beta Ltd,2025-01-02,"
+                  f"{soon}\n")
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1
+    assert f'Deal - Won time "{soon}" is ' in result.output
+
+
+def test_an_edit_made_in_both_tools_alike_moves_the_baseline(imported: Repo, export):
+    # Pipedrive and the user both change ERP's value to 52000; the import records that
+    # Pipedrive said so (no edit); the user's later 60000 survives the same export again
+    deals = export["deals"]
+    write(deals.parent, "deals.csv", deals.read_text("utf-8").replace(
+        "1,ERP integration,48000.50,", "1,ERP integration,52000,"))
+    assert imported.run("deal", "set", "erp-integration", "value=52000").exit_code == 0
+    head = imported.head()
+    result = run_import(imported, export)
+    assert result.exit_code == 0, result.output
+    assert "1 deal(s) already in step in 1 commit(s)" in result.output
+    assert imported.git("diff", "--stat", head, "HEAD") == ""  # no file changed
+    assert imported.run("deal", "set", "erp-integration", "value=60000").exit_code == 0
+    head = imported.head()
+    assert "Nothing to import" in run_import(imported, export).output
+    assert imported.head() == head
+    assert records(imported, "deals")["erp-integration"]["value"] == 60000
+
+
+def test_a_deal_id_twice_is_refused_on_a_re_import_too(imported: Repo, export):
+    deals = export["deals"]
+    text = deals.read_text("utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("3,Data platform"))
+    write(deals.parent, "deals.csv", text + row.replace("30500.75", "1000") + "\n")
+    result = run_import(imported, export)
+    assert result.exit_code == 1
+    assert 'Deal - ID "3" appears twice in the export; each deal once' in result.output
+
+
+def test_a_deal_id_with_leading_zeros_stays_text(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", (
+        "Deal - ID,Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,"
+        "Deal - Deal created,Deal - Expected close date\n"
+        "00123,Pilot,Proposal,open,Beta Ltd,2025-01-02,2025-06-30\n"))
+    assert repo.run("import", "pipedrive", "--deals", str(deals)).exit_code == 0
+    assert records(repo, "deals")["pilot"]["external_ids"] == {"pipedrive": "00123"}
+    assert "Nothing to import" in repo.run("import", "pipedrive", "--deals", str(deals)).output
+
+
+def test_reopened_in_pipedrive_clears_the_close(imported: Repo, export):
+    deals = export["deals"]
+    old = ("6,Reporting dashboard,15000,EUR,Contracting,Won,Acme Oy,Sara Beta,2024-12-31,,"
+           "Anna Lindholm,2024-08-05 09:00:00,2024-12-15 14:00:00,,Sales")
+    text = deals.read_text("utf-8")
+    assert old in text
+    write(deals.parent, "deals.csv", text.replace(old, old.replace(
+        "Won,", "Open,").replace("2024-12-31", "2025-12-31").replace("2024-12-15 14:00:00", "")))
+    result = run_import(imported, export)
+    assert result.exit_code == 0, result.output
+    dash = records(imported, "deals")["reporting-dashboard"]
+    assert dash["status"] == "open" and "won_date" not in dash
+    assert imported.run("check").exit_code == 0
+
+
+def test_the_hook_sees_the_import_in_the_work_tree(repo: Repo, export):
+    hook = repo.root / ".git/hooks/pre-commit"
+    # as linters do: every staged record must be a file in the work tree
+    hook.write_text("#!/bin/sh\ngit diff --cached --name-only | while read f; do "
+                    "[ -f \"$f\" ] || { echo \"missing $f\" >&2; exit 1; }; done\n")
+    hook.chmod(0o755)
+    result = run_import(repo, export)
+    assert result.exit_code == 0, result.output
+
+
+def test_two_owners_of_one_first_name_stay_two(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", (
+        "Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Owner,"
+        "Deal - Deal created,Deal - Expected close date\n"
+        "Pilot,Proposal,open,Beta Ltd,Anna Lindholm,2025-01-02,2025-06-30\n"
+        "Rollout,Proposal,open,Beta Ltd,Anna Berg,2025-01-03,2025-06-30\n"))
+    assert repo.run("import", "pipedrive", "--deals", str(deals)).exit_code == 0
+    got = records(repo, "deals")
+    assert (got["pilot"]["owner"], got["rollout"]["owner"]) == ("anna-lindholm", "anna-berg")
+
+
+def test_a_value_in_one_currency_and_a_currency_column_in_another(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", (
+        "Deal - Title,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,"
+        "Deal - Organization,Deal - Deal created,Deal - Expected close date\n"
+        "Pilot,€100.00,USD,Proposal,open,Beta Ltd,2025-01-02,2025-06-30\n"))
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1
+    assert ('deals.csv:2: Deal - Value "€100.00" is in EUR, but Deal - Currency says USD; '
+            "fix one of them") in result.output
+
+
+def test_a_note_loses_its_markup_and_scripts(repo: Repo, export):
+    notes = write(export["deals"].parent, "notes.csv", (
+        "Note - Content,Note - Add time,Deal - ID\n"
+        '"<p>Hello <b>there</b></p><script>alert(1)</script><p>Bye &amp; thanks</p>",'
+        "2024-11-05 10:00:00,1\n"))
+    result = run_import(repo, export, "--notes", str(notes))
+    assert result.exit_code == 0, result.output
+    note = records(repo, "deals")["erp-integration"]["activities"][0]
+    assert (note["summary"], note["outcome"]) == ("Hello there", "Bye & thanks")
+    body = repo.git("log", "-1", "--format=%b", "--", "deals/2024-11/erp-integration.yaml")
+    assert "(notes.csv:2)" in body  # the row the note came from

@@ -42,8 +42,7 @@ from salescli.core.ids import is_valid_id
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
-# a date-only cell is noon UTC: a day's slack lets today's date in from any time zone
-LATEST = dt.timedelta(days=1)
+LATEST = dt.timedelta(minutes=5)  # a clock a little ahead of this machine's
 
 
 class ImportFailed(SalescliError):
@@ -55,7 +54,7 @@ class ImportFailed(SalescliError):
 
 
 # what an import writes; it refuses to run while any of these has uncommitted changes
-RECORD_PATHS = ("salescli.yaml", "accounts", "deals", "leads")
+RECORD_PATHS = ("salescli.yaml", "products.yaml", "pipelines", "accounts", "deals", "leads")
 
 
 def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
@@ -158,7 +157,8 @@ def plain_text(html_text: str) -> str:
     """Pipedrive's notes are HTML (`<p>Call back<br>Tuesday</p>`): their text, its lines kept."""
     import html
 
-    text = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", "\n", html_text)
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", "", html_text)  # code, not text
+    text = re.sub(r"(?i)<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", "\n", text)
     text = html.unescape(re.sub(r"<[^>]*>", "", text))
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
@@ -248,18 +248,22 @@ class Event:
     # the row's tracked fields as the tool had them (`Pipedrive-Fields: stage=...`): what
     # a later import compares with, to tell the tool's changes from the user's edits
     fields: str | None = None
+    where: Source | None = None  # the row it comes from, when not the record's own
 
 
+# what a won or lost deal holds of its close (`deal reopen` clears them)
+CLOSE_FIELDS = ("won_date", "lost_date", "lost_reason", "lost_note", "revisit")
 # a deal's fields a re-import keeps in step with the tool, in their trailer's order
 TRACKED = ("pipeline", "stage", "status", "value", "currency", "close_date", "probability",
            "owner")
 
 
-def fields_text(fields: dict[str, Any], status: str) -> str:
-    """`pipeline=default stage=proposal status=open value=18500.00 ...`: what the row
-    said of the TRACKED fields (empty cells left out)."""
+def fields_text(external: str, fields: dict[str, Any], status: str) -> str:
+    """`id=1001 pipeline=default stage=proposal status=open value=18500.00 ...`: what
+    the tool's row `external` said of the TRACKED fields (empty cells left out)."""
     given = {**fields, "status": status}
-    return " ".join(f"{k}={given[k]}" for k in TRACKED if given.get(k) is not None)
+    return " ".join([f"id={external}", *(f"{k}={given[k]}" for k in TRACKED
+                                          if given.get(k) is not None)])
 
 
 def parse_fields(text: str) -> dict[str, str]:
@@ -301,10 +305,11 @@ class Names:
             firsts.setdefault(slugify(name.split()[0]), set()).add(slugify(name))
         for name in distinct:
             full, first = slugify(name), slugify(name.split()[0])
-            candidates = [full, first] if self.by_first_word else [full]
+            # `Anna Berg` is not `anna` when the export also has `Anna Lindholm`
+            unique_first = self.by_first_word and len(firsts[first]) == 1
+            candidates = [full, first] if unique_first else [full]
             match = next((c for c in candidates if c in self.known), None)
             if match is None:
-                unique_first = self.by_first_word and len(firsts[first]) == 1
                 match = first if unique_first else full
                 if match not in self.known:
                     self.known.append(match)
@@ -387,6 +392,7 @@ class Planner:
         self.pending: list[Pending] = []  # rows of deals imported earlier that differ
         self.updated = 0
         self.unchanged = 0
+        self.in_step = 0
         self.source_name = {"pipedrive": "Pipedrive"}.get(tool or "", "the export")
 
     # -- errors and values
@@ -409,14 +415,19 @@ class Planner:
         try:
             when = self.dates.parse(value)
         except ValueError as err:
-            self.error(where, f"{column}: {err}")
+            if "is ambiguous" in str(err):  # the same for every such cell: said once
+                self.problem("ambiguous date", column, where)
+            else:
+                self.error(where, f"{column}: {err}")
             return None
-        if happened and when > self.now + LATEST:
-            self.error(where, f"{column} {shown(value)} is after today "
-                       f"({self.now:%Y-%m-%d}); fix the date in the export")
+        # a date alone (noon UTC) may be today's; a time must not be later than now
+        late = when.date() > dt.date.today() if ":" not in value else \
+            when > self.now + LATEST
+        if happened and late:
+            self.error(where, f"{column} {shown(value)} is " + (
+                f"after today ({dt.date.today():%Y-%m-%d})" if when.date() > dt.date.today()
+                else f"later than now ({self.now:%H:%M} UTC)") + "; fix the date in the export")
             return None
-        if happened and when > self.now:  # today's date, read as noon UTC: it is now
-            return self.now
         if happened and when < EPOCH:
             self.error(where, f"{column} {shown(value)} is before 1970, earlier than "
                        "git can date a commit; fix the date in the export")
@@ -428,7 +439,10 @@ class Planner:
         try:
             return parse_amount(value, self.decimal_comma, self.currency_hint)
         except ValueError as err:
-            self.error(where, f"{column}: {err}")
+            if "pass --currency" in str(err):  # `kr`: the same for every such cell
+                self.problem("currency", column, where)
+            else:
+                self.error(where, f"{column}: {err}")
             return None, None
 
     def new_id(self, kind: str, name: str) -> str:
@@ -563,7 +577,12 @@ class Planner:
         errors_before = len(self.errors)
         problems_before = _count(self.problems)
         external = row.get("external_id", "").strip()
+        if external and str(id_value(external)) in self.seen:
+            self.error(where, f"{L['external_id']} {shown(external)} appears twice in the "
+                       "export; each deal once")
+            return
         if external:
+            external = str(id_value(external))  # as the file keeps it: `00123` stays text
             self.seen.add(external)
         status = row.get("status", "").strip().casefold() or "open"
         known = self.external("deal", external, where) if external else None
@@ -572,7 +591,7 @@ class Planner:
             if known is not None:
                 self.deleted_known.append(external)
             return
-        title = row.get("title", "").strip()
+        title = " ".join(row.get("title", "").split())  # a line break in a cell is no title
         explicit = row.get("id", "").strip()
         if explicit and (not is_valid_id(explicit) or explicit in self.taken["deal"]):
             self.error(where, f"{L['id']}: {shown(explicit)} is not a free deal ID "
@@ -590,7 +609,10 @@ class Planner:
             value, currency = self.amount(where, L["value"], row["value"])
         if row.get("currency", "").strip():
             try:
-                currency = currency_code(row["currency"], self.currency_hint)
+                named, currency = currency, currency_code(row["currency"], self.currency_hint)
+                if named and named != currency:
+                    self.error(where, f"{L['value']} {shown(row['value'])} is in {named}, but "
+                               f"{L['currency']} says {currency}; fix one of them")
             except ValueError as err:
                 self.error(where, f"{L['currency']}: {err}")
         probability = None
@@ -635,7 +657,7 @@ class Planner:
             if len(self.errors) == errors_before and _count(self.problems) == problems_before:
                 self.update(where, known, row, fields, status, closed_at, reason, note)
             return
-        if status == "open" and close_date is None:
+        if status == "open" and close_date is None and not row.get("close_date", "").strip():
             close_date = default_close
             if close_date is None:
                 self.error(where, f"{L['close_date']}: missing; an open deal needs one (fill "
@@ -680,7 +702,7 @@ class Planner:
         self.records.append(deal)
         if external:
             self.by_external[("deal", external)] = deal
-        said = fields_text(fields, status)
+        said = fields_text(external, fields, status) if external else None
         self.events.append(Event(created, 3, deal, f"add in {stage}", "add", fields=said))
         if closed_at is not None:
             if status == "won":
@@ -708,10 +730,6 @@ class Planner:
         """
         from salescli.core.money import to_cents
 
-        if deal.existing_text is None:
-            self.error(where, f"Deal - ID {shown(row.get('external_id', ''))}: appears twice "
-                       "in the export")
-            return
         current = deal.data
         change: dict[str, Any] = {}
         for key, value in fields.items():
@@ -724,16 +742,19 @@ class Planner:
                 change[key] = value
         if status != current.get("status", "open"):
             change["status"] = status
+            # what the old status left behind goes, as `deal reopen` clears it
+            kept = {"won": ("won_date",), "lost": ("lost_date", "lost_reason", "lost_note",
+                                                     "revisit")}.get(status, ())
+            change.update({k: None for k in CLOSE_FIELDS
+                           if k not in kept and current.get(k) is not None})
             if status == "won" and closed_at is not None:
                 change["won_date"] = closed_at.date()
             elif status == "lost" and closed_at is not None:
                 change.update({"lost_date": closed_at.date(), "lost_reason": reason,
                                "lost_note": note})
-        if not change:
-            self.unchanged += 1
-            return
-        self.pending.append(Pending(where, deal, row, change, fields_text(fields, status),
-                                    closed_at))
+        external = row.get("external_id", "").strip()
+        self.pending.append(Pending(where, deal, row, change,
+                                    fields_text(external, fields, status), closed_at))
 
     def settle(self) -> None:
         """The update commits of the rows that differ from their deals now.
@@ -744,16 +765,26 @@ class Planner:
         last import left no trailer follows the tool.
         """
         key = f"{self.source_name}-Fields"
-        base = _last_fields(self.repo, [p.deal.rel for p in self.pending], key)
+        base = _last_fields(self.repo, key) if self.pending else {}
         for p in self.pending:
-            then, now = parse_fields(base.get(p.deal.rel, "")), parse_fields(p.fields)
+            now = parse_fields(p.fields)
+            said = base.get(now["id"])
+            then = parse_fields(said) if said is not None else None
             change = p.change
-            if p.deal.rel in base:  # only what the tool changed since
+            if then is not None:  # only what the tool changed since
                 change = {k: v for k, v in change.items()
                           if then.get(k if k in TRACKED else "status") !=
                           now.get(k if k in TRACKED else "status")}
             if not change:
-                self.unchanged += 1
+                if then is not None and then != now:
+                    # the file already says what the tool now says: no edit, but the
+                    # next import must compare with this row, not the older one
+                    self.events.append(Event(self.now, 4, p.deal,
+                                             f"in step with {self.source_name}", "sync",
+                                             fields=p.fields, where=p.where))
+                    self.in_step += 1
+                else:
+                    self.unchanged += 1
                 continue
             pipeline = now.get("pipeline")
             if "stage" in change and "pipeline" not in change and pipeline and \
@@ -772,7 +803,7 @@ class Planner:
             self.updated += 1
             self.events.append(Event(when, 4, p.deal,
                                      f"update from {self.source_name}: {what}"[:72], event,
-                                     change, fields=p.fields))
+                                     change, fields=p.fields, where=p.where))
         self.pending = []
 
     # -- activities and notes
@@ -789,7 +820,8 @@ class Planner:
                 return
         target.activities.append({**activity, "done": done})
         subject = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
-        self.events.append(Event(when, 5, target, subject, "log", activity=activity))
+        self.events.append(Event(when, 5, target, subject, "log", activity=activity,
+                                 where=where))
 
     # -- from plan to commits
     def finish(self, body: str) -> Plan:
@@ -805,12 +837,15 @@ class Planner:
                 account.data["created"] = account.created.date()
                 self.events.append(Event(account.created, 1, account, "add", "add"))
             for person in account.contacts.values():
-                when = max(person["when"], account.created)
+                # a new account exists from its creation; one already here, always
+                when = person["when"] if account.existing_text is not None \
+                    else max(person["when"], account.created)
                 self.events.append(Event(when, 2, account, f"add contact {person['data']['id']}",
                                          "contact", contact=person["data"]))
-        for ev in self.events:  # nothing happens to a record before it exists
-            if ev.record.existing_text is None:
+        for ev in self.events:  # nothing happens to a record before it exists, or later
+            if ev.record.existing_text is None:  # than now (a date alone is noon UTC)
                 ev.when = max(ev.when, ev.record.created)
+            ev.when = min(ev.when, self.now)
         self.events.sort(key=lambda e: (e.when, e.rank))
         settings_text = self._settings_text()
         plan = Plan(added_owners=self.owners.added, added_sources=self.sources.added)
@@ -854,8 +889,9 @@ class Planner:
         for kind, found in self.problems.items():
             names = list(found)
             rows = [w for ws in found.values() for w in ws]
-            where = f"{rows[0].file}:{', '.join(str(w.line) for w in rows[:5])}" + \
-                (", ..." if len(rows) > 5 else "")
+            lines = list(dict.fromkeys(w.line for w in rows))  # a row once
+            where = f"{rows[0].file}:{', '.join(map(str, lines[:5]))}" + \
+                (", ..." if len(lines) > 5 else "")
             listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
             if kind.startswith("stage "):
                 pipe = self.pipes[kind.split(" ", 1)[1]]
@@ -876,6 +912,14 @@ class Planner:
                     f"{where}: {_many(len(names), 'pipeline')} not in this repository "
                     f"({listed}): use --pipeline-map \"{fix}\" with PIPELINE one of "
                     f"{have}, or add the pipeline under pipelines/")
+            elif kind == "ambiguous date":
+                self.errors.append(
+                    f"{where}: {_many(len(rows), 'date')} could be day/month or month/day "
+                    f"({listed}); pass --date-format %d/%m/%Y or --date-format %m/%d/%Y")
+            elif kind == "currency":
+                self.errors.append(
+                    f"{where}: {_many(len(rows), 'amount')} in kr could be SEK, NOK, DKK or "
+                    f"ISK ({listed}); pass --currency SEK (or NOK, DKK, ISK)")
             elif kind == "no organization":
                 self.errors.append(
                     f"{where}: {_many(len(rows), 'deal')} with a contact person but no "
@@ -900,7 +944,7 @@ class Planner:
         from salescli.core.model import key_order
         from salescli.services.edit import FLOW_KEYS
         from salescli.store.repo import KIND_DIRS
-        from salescli.store.yamlio import YamlProblem, dump_record, set_values
+        from salescli.store.yamlio import YamlProblem, dump_record, roundtrip_edit, set_values
 
         flow = frozenset(FLOW_KEYS)
         order = {k: key_order(k) for k in ("account", "deal", "lead")}
@@ -910,6 +954,13 @@ class Planner:
             if not rec.rel:
                 month = rec.created.strftime("%Y-%m")
                 rec.rel = f"{KIND_DIRS[rec.kind]}/{month}/{rec.id}.yaml"
+            source = ev.where or rec.source
+            trailers = ((f"{self.source_name}-Fields", ev.fields),) \
+                if ev.fields and self.tool else ()
+            if ev.event == "sync":  # what the tool said, recorded; nothing to change
+                plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}",
+                                           ev.event, {}, f"{body} ({source})", trailers))
+                continue
             if rec.existing_text is not None:
                 text = texts[rec.rel][1][-1] if rec.rel in texts else rec.existing_text
                 try:
@@ -917,23 +968,28 @@ class Planner:
                         text = _append(text, rec.kind, "contacts", ev.contact)
                     if ev.activity is not None:
                         text = _append(text, rec.kind, "activities", ev.activity)
-                    if ev.change:
-                        text = set_values(text, ev.change, order[rec.kind])
+                    sets = {k: v for k, v in ev.change.items() if v is not None}
+                    if sets:
+                        text = set_values(text, sets, order[rec.kind])
+                    drop = [k for k, v in ev.change.items() if v is None]
+                    if drop:
+                        text = roundtrip_edit(text, lambda data, d=drop: [  # type: ignore
+                            data.pop(k, None) for k in d])
                 except YamlProblem as p:
                     self.error(rec.source, f"{rec.rel}: cannot update it: {p}")
                     continue
             else:
                 if ev.contact is not None:
                     rec.data["contacts"] = [*(rec.data.get("contacts") or []), ev.contact]
-                if ev.activity is not None:
-                    rec.data["activities"] = [*(rec.data.get("activities") or []), ev.activity]
+                if ev.activity is not None:  # newest last, as SPEC §3.6 keeps them
+                    rec.data["activities"] = sorted(
+                        [*(rec.data.get("activities") or []), ev.activity],
+                        key=lambda a: a["date"])
                 rec.data.update(ev.change)
                 text = dump_record(rec.data, order[rec.kind], flow)
             texts.setdefault(rec.rel, (rec, []))[1].append(text)
-            trailers = ((f"{self.source_name}-Fields", ev.fields),) \
-                if ev.fields and self.tool else ()
             plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}", ev.event,
-                                       {rec.rel: text}, f"{body} ({rec.source})", trailers))
+                                       {rec.rel: text}, f"{body} ({source})", trailers))
         return texts
 
     def _validate(self, texts: dict[str, tuple[Planned, list[str]]]) -> None:
@@ -1026,29 +1082,26 @@ def _known_ids(repo: Any, tool: str) -> tuple[dict[str, dict[str, str]], dict[st
     return found, titles
 
 
-def _last_fields(repo: Any, rels: list[str], key: str) -> dict[str, str]:
-    """path -> the `key:` trailer of the newest commit that has one and touches it: what
-    the tool's row said at the last import. One git process for all of them."""
+def _last_fields(repo: Any, key: str) -> dict[str, str]:
+    """The tool's ID -> the `key:` trailer (`id=1001 stage=...`) of the newest commit
+    that has one for it: what the tool's row said at the last import. One `git log`
+    over the history, by message, so neither paths nor renames matter."""
     from salescli.store.gitio import git
 
     found: dict[str, str] = {}
-    top = repo.prefix
-    for start in range(0, len(rels), 1000):  # a command line of reasonable length
-        chunk = rels[start:start + 1000]
-        out = git(repo.root, "log", f"--format=%x1e%(trailers:key={key},valueonly)",
-                  "--name-only", "--no-renames", f"--grep=^{key}: ", "--", *chunk).stdout
-        for entry in out.split("\x1e")[1:]:
-            value, _, names = entry.partition("\n")
-            for name in names.split("\n"):
-                rel = name.strip().removeprefix(top)
-                if rel and rel not in found:
-                    found[rel] = value.strip()
+    out = git(repo.root, "log", f"--format=%(trailers:key={key},valueonly,separator=%x1e)",
+              f"--grep=^{key}: ", "HEAD", "--").stdout
+    for value in out.replace("\n", "\x1e").split("\x1e"):
+        ident = parse_fields(value).get("id")
+        if ident is not None and ident not in found:
+            found[ident] = value.strip()
     return found
 
 
 def id_value(text: str) -> int | str:
-    """A tool's ID as the file keeps it: `123` a number, anything else text."""
-    return int(text) if text.isdigit() and len(text) < 16 else text
+    """A tool's ID as the file keeps it: `123` a number, anything else (`00123`) text."""
+    return int(text) if text.isdigit() and len(text) < 16 and str(int(text)) == text \
+        else text
 
 
 def _id_order(text: str) -> tuple[int, str]:
@@ -1171,6 +1224,7 @@ def summarise(planner: Planner, plan: Plan) -> None:
     counts["contacts"] = sum(len(a.contacts) for a in planner.accounts.values())
     counts["activities"] = sum(ev.activity is not None for ev in planner.events)
     counts["updated"] = planner.updated
+    counts["in_step"] = planner.in_step
     counts["unchanged"] = planner.unchanged
     counts["commits"] = len(plan.commits)
     plan.counts = counts

@@ -1087,8 +1087,9 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     the index and work tree move to the new tree (`read-tree -m -u`, which keeps the
     user's unrelated changes and refuses to overwrite theirs) and HEAD's branch moves
     only if it is still where it was. The caller holds the RepoLock. Returns the new
-    HEAD commit. With `pre_commit`, the repository's pre-commit hook (if any) sees the
-    whole of it staged once, before anything moves, and a refusal imports nothing.
+    HEAD commit. With `pre_commit`, the repository's pre-commit hook (if any) runs once
+    with the whole import in the work tree and staged, before HEAD moves; a refusal
+    puts the work tree and index back and imports nothing.
     """
     head = rev_parse(root, "HEAD")
     if head is None:
@@ -1121,11 +1122,15 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
         raise SalescliError(f"git fast-import failed, nothing changed: {failed}")
     new = rev_parse(root, ref) or head
     git(root, "update-ref", "-d", ref, check=False)
-    if pre_commit:
-        run_pre_commit(root, new)
     moved = git(root, "read-tree", "-m", "-u", head, new, check=False)
     if moved.returncode != 0:
         raise SalescliError(f"cannot update the work tree, nothing changed: {_git_reason(moved)}")
+    if pre_commit:  # as `git commit` runs it: the files there, the import staged
+        try:
+            run_pre_commit(root)
+        except SalescliError:
+            git(root, "read-tree", "-m", "-u", new, head, check=False)
+            raise
     updated = git(root, "update-ref", "-m", "salescli import", "HEAD", new, head, check=False)
     if updated.returncode != 0:
         git(root, "read-tree", "-m", "-u", new, head, check=False)
@@ -1134,22 +1139,17 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     return new
 
 
-def run_pre_commit(root: Path, tree: str) -> None:
-    """Run the pre-commit hook (core.hooksPath honoured) as `git commit` would for a
-    commit of `tree` on HEAD: from the top of the work tree, with an index of its own
-    holding `tree`. A refusal raises, with the hook's own words."""
-    import tempfile
-
+def run_pre_commit(root: Path) -> None:
+    """Run the pre-commit hook (core.hooksPath honoured) as `git commit` would: from
+    the top of the work tree, on what the index stages. A refusal raises, with the
+    hook's own words."""
     where = git(root, "rev-parse", "--git-path", "hooks/pre-commit").stdout.strip()
     hook = (root / where).resolve()
     if not hook.is_file() or not os.access(hook, os.X_OK):
         return
     top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip())
-    with tempfile.TemporaryDirectory(prefix="salescli-hook-") as tmp:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        git(root, "read-tree", tree, env=env)
-        proc = subprocess.run([str(hook)], cwd=top, env=env, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace")
+    proc = subprocess.run([str(hook)], cwd=top, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
     if proc.returncode != 0:
         said = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
         raise SalescliError("nothing imported: the pre-commit hook refused it"
