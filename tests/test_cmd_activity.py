@@ -91,20 +91,21 @@ def test_stale_counts_from_stage_entry(crm: Repo):
 def test_today_lists_what_needs_attention(crm: Repo):
     out = json.loads(crm.run("today", "--on", "2026-11-25", "--format", "json").stdout)
     assert out["date"] == "2026-11-25"
-    got = [(r["what"], r["id"], r["date"], r["days"]) for r in out["rows"]]
+    # one row per record, in the group of its most urgent reason, with all its reasons
+    got = [(r["group"], r["id"], [(x["what"], x["date"], x["days"]) for x in r["reasons"]])
+           for r in out["rows"]]
     assert got == [
-        ("overdue", "moved", "2026-11-20", 5),
-        ("stale", "moved", "2026-10-01", 55),
-        ("stale", "fresh", "2026-11-01", 24),
-        ("close-date-passed", "moved", "2026-11-15", 10),
-        ("untouched", "fresh", "2026-11-01", 24),
-        ("untouched", "moved", "2026-11-10", 15),  # follow_up_days is 14
-        ("revisit", "parked", "2026-11-25", 0),
-        ("lead-sla", "beta", "2026-11-20", 5),
+        ("overdue", "moved", [("overdue", "2026-11-20", 5),
+                              ("close-date-passed", "2026-11-15", 10),
+                              ("stale", "2026-10-01", 55),
+                              ("untouched", "2026-11-10", 15)]),  # follow_up_days is 14
+        ("lead-sla", "beta", [("lead-sla", "2026-11-20", 5)]),
+        ("stale", "fresh", [("stale", "2026-11-01", 24), ("untouched", "2026-11-01", 24)]),
+        ("revisit", "parked", [("revisit", "2026-11-25", 0)]),
     ]
     table = crm.run("today", "--on", "2026-11-25").stdout
-    assert table.splitlines()[0].split()[:3] == ["what", "kind", "id"]
-    assert "Send quote" in table
+    assert table.splitlines()[0].split()[:3] == ["group", "kind", "id"]
+    assert "next step overdue 5 days: Send quote; close date passed 10 days ago" in table
 
 
 def test_today_on_a_quiet_day(crm: Repo):

@@ -626,13 +626,16 @@ def test_today_after_v1(v1: Repo):
     got = json.loads(result.stdout)
     assert got["date"] == "2025-12-08"
     ids = {d["id"]: pd for pd, d in by_pipedrive_id(v1, "deals").items()}
-    rows = {(r["what"], ids[r["id"]], r["date"], r["days"]) for r in got["rows"]}
+    rows = {(x["what"], ids[r["id"]], x["date"], x["days"])
+            for r in got["rows"] for x in r["reasons"]}
     # On Monday 8.12.2025, the 18 open deals (stage entered = Deal created, as imported;
     # touched = the newest activity that is not booked, else created; follow_up_days 14):
     expected = {
         # next steps (from Next activity date): 1010 due 1.12, 1036 due 20.11; 1001 today
         ("overdue", 1010, "2025-12-01", 7), ("overdue", 1036, "2025-11-20", 18),
         ("due", 1001, "2025-12-08", 0),
+        # activities booked for the day: 1001's task "Send revised proposal", still to do
+        ("meeting", 1001, "2025-12-08", 0),
         # past max_days (default: needs-analysis 21, proposal 14; partner: prospect 30,
         # contacted 14, meeting 21, proposal 21, negotiation 30)
         ("stale", 1002, "2025-06-03", 188), ("stale", 1005, "2025-11-05", 33),
@@ -661,8 +664,19 @@ def test_today_after_v1(v1: Repo):
         # 25.11: 13 days), 1040 (task 3.12)
     }
     assert rows == expected
-    assert len(got["rows"]) == 32
-    steps = {ids[r["id"]]: r["detail"] for r in got["rows"] if r["what"] in ("due", "overdue")}
+    assert sum(len(r["reasons"]) for r in got["rows"]) == 33
+    # one row per deal, in the group of its most urgent reason, then by weighted value
+    assert [(r["group"], ids[r["id"]]) for r in got["rows"]] == [
+        ("meeting", 1001), ("overdue", 1010), ("overdue", 1036),  # 4 200 > 500
+        # 9 250 > 4 800 > 2 880 > 640
+        ("close-date-passed", 1012), ("close-date-passed", 1002),
+        ("close-date-passed", 1039), ("close-date-passed", 1006),
+        # 34 500 > 11 550 > 7 200 > 5 900 > 3 375 > 1 590 > 980
+        ("stale", 1040), ("stale", 1008), ("stale", 1037), ("stale", 1038), ("stale", 1009),
+        ("stale", 1007), ("stale", 1005),
+        ("untouched", 1003), ("untouched", 1004)]  # 33 600 > 19 145.35
+    steps = {ids[r["id"]]: x["detail"] for r in got["rows"] for x in r["reasons"]
+             if x["what"] in ("due", "overdue")}
     assert steps == {1010: "Follow-up call with Karin", 1036: "Call Otto about the partner terms",
                      1001: "Send revised proposal"}
 

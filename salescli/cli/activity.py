@@ -15,7 +15,7 @@ from salescli.cli.common import (
     render,
     warn,
 )
-from salescli.services.activity import log_activity, stale_list, today_list
+from salescli.services.activity import log_activity, reasons_text, stale_list, today_list
 
 
 def _log_command(activity_type: str) -> click.Command:
@@ -77,23 +77,50 @@ OWNER = click.option("--owner", help="Only this owner's records.")
 @click.command("today")
 @ON
 @OWNER
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="Only the first N records, after sorting.")
 @NO_CACHE
 @format_option()
 @click.pass_context
-def today_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: bool,
-              fmt: str) -> None:
-    """What needs you today: next steps due or overdue, stale deals, close dates passed,
-    deals untouched for follow_up_days, revisits due, leads past the first-contact SLA.
+def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int | None,
+              no_cache: bool, fmt: str) -> None:
+    """What needs you today: each deal or lead once, with all its reasons.
+
+    \b
+    A record's group is its most urgent reason; groups, most urgent first:
+      meeting            an activity booked for the day (status: booked)
+      overdue            next step past its due date
+      due                next step due that day
+      lead-sla           new lead not contacted within the first-contact SLA
+      close-date-passed  open deal whose close date has passed
+      stale              longer in its stage than the stage's max_days
+      untouched          no activity for follow_up_days
+      revisit            lost deal whose revisit date has come
+
+    Within a group, by weighted value, largest first (value x probability: the deal's
+    own, else its stage's; a won deal counts in full, a lost deal and a lead count 0),
+    then by the date of the group's reason, oldest first.
+
+    A table or CSV line per record joins its reasons with `; `; JSON lists them as
+    {what, date, days, detail, text}.
 
     \b
     Examples:
-      salescli today
+      salescli today --limit 10
       salescli today --owner anna --format json
     """
-    day, rows = today_list(get_repo(ctx), on, owner, warn, use_cache=not no_cache)
-    columns = ("what", "kind", "id", "name", "date", "days", "owner", "detail")
+    day, rows = today_list(get_repo(ctx), on, owner, warn, use_cache=not no_cache,
+                           limit=limit)
     payload = {"date": day, "rows": rows}
-    echo(render(rows, columns, fmt, payload=payload))
+    if fmt == "json":
+        echo(render(rows, (), fmt, payload=payload))
+        return
+    columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "reasons")
+    if fmt == "csv":
+        columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "value",
+                   "probability", "date", "days", "reasons")
+    flat = [{**r, "reasons": reasons_text(r)} for r in rows]
+    echo(render(flat, columns, fmt))
 
 
 @click.command("stale")

@@ -99,6 +99,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
 # `touched` is the last activity that happened (a booked meeting has not)
 _DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.source, d.created,
   d.close_date, d.next_step_action, d.next_step_due, d.revisit, d.lost_reason,
+  d.value, d.currency, d.probability,
   (SELECT max(a.date) FROM activities a WHERE a.record_kind = 'deal' AND a.record_id = d.id
    AND (a.status IS NULL OR a.status != 'booked')) AS touched
 FROM deals d {where} ORDER BY d.path"""
@@ -107,16 +108,30 @@ _LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
 WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
   WHERE a.record_kind = 'lead' AND a.record_id = x.id)
 ORDER BY x.path"""
+# activities booked for a day, on deals and leads (accounts are not on `today`)
+_BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
+WHERE a.status = 'booked' AND a.date = ? AND a.record_kind IN ('deal', 'lead')
+ORDER BY a.record_kind, a.record_id, a.line"""
+_BOOKED_LEADS = """SELECT x.id, x.company, x.owner FROM leads x
+WHERE x.id IN (SELECT a.record_id FROM activities a WHERE a.record_kind = 'lead'
+  AND a.status = 'booked' AND a.date = ?) ORDER BY x.path"""
 _DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
 
 
-def deal_views(index: Any, every: bool = False) -> list[dict]:
-    """The valid deals that can need attention (open, or lost with a revisit date), or
-    `every` deal, as dicts of the fields above, dates as dates, in path order."""
+def deal_views(index: Any, every: bool = False, booked_on: dt.date | None = None
+               ) -> list[dict]:
+    """The valid deals that can need attention (open, lost with a revisit date, or with
+    an activity booked for `booked_on`), or `every` deal, as dicts of the fields above,
+    dates as dates, in path order."""
     out = []
-    where = "" if every else \
-        "WHERE d.status = 'open' OR (d.status = 'lost' AND d.revisit IS NOT NULL)"
-    for row in index.query(_DEALS.format(where=where)):
+    where, params = "", ()
+    if not every:
+        where = "WHERE d.status = 'open' OR (d.status = 'lost' AND d.revisit IS NOT NULL)"
+        if booked_on:
+            where += (" OR d.id IN (SELECT a.record_id FROM activities a WHERE "
+                      "a.record_kind = 'deal' AND a.status = 'booked' AND a.date = ?)")
+            params = (booked_on.isoformat(),)
+    for row in index.query(_DEALS.format(where=where), params):
         d = dict(row)
         for key in _DATES:
             if d[key]:
@@ -159,48 +174,78 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[di
 
 
 def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
-    """Everything that needs attention on `on`, most urgent kind first."""
+    """Every deal and lead that needs attention on `on`, once each with all its
+    reasons, most urgent group first (salescli.core.today)."""
+    from salescli.core import today
+    from salescli.core.money import from_float
     from salescli.store.config import config_of
 
     config = config_of(repo, warn)
     with records_index(repo, ("deal", "lead"), warn, use_cache) as index:
-        deals = deal_views(index)
+        deals = deal_views(index, booked_on=on)
         leads = index.query(_LEADS)
-    rows: list[dict] = []
+        booked = index.query(_BOOKED, (on.isoformat(),))
+        booked_leads = index.query(_BOOKED_LEADS, (on.isoformat(),)) if any(
+            b["record_kind"] == "lead" for b in booked) else []
+    records: dict[tuple[str, str], dict] = {}
 
-    def add(what: str, kind: str, r: Any, name: str, date: dt.date, detail: str) -> None:
-        rows.append({"what": what, "kind": kind, "id": r["id"], "name": name, "date": date,
-                     "days": (on - date).days, "owner": r["owner"], "detail": detail})
+    def deal(d: dict) -> dict:
+        key = ("deal", d["id"])
+        if key not in records:
+            records[key] = {
+                "kind": "deal", "id": d["id"], "name": d["title"], "owner": d["owner"],
+                "value": None if d["value"] is None else from_float(d["value"]),
+                "currency": d["currency"],
+                "probability": today.probability(
+                    d["status"], today.percent(d["probability"]),
+                    config.stage_probability(d["pipeline"], d["stage"])),
+                "reasons": []}
+        return records[key]
 
+    def lead(x: Any) -> dict:
+        key = ("lead", x["id"])
+        if key not in records:
+            records[key] = {"kind": "lead", "id": x["id"], "name": x["company"],
+                            "owner": x["owner"], "value": None, "currency": None,
+                            "probability": None, "reasons": []}
+        return records[key]
+
+    by_id = {d["id"]: d for d in deals}
     for d in deals:
+        reasons = deal(d)["reasons"]
         if d["status"] == "open":
             due = d["next_step_due"]
             if due and due <= on:
-                add("overdue" if due < on else "due", "deal", d, d["title"], due,
-                    d["next_step_action"] or "next step")
+                reasons.append(today.next_step(due, on, d["next_step_action"]))
             if d["close_date"] and d["close_date"] < on:
-                add("close-date-passed", "deal", d, d["title"], d["close_date"],
-                    "update close_date, win or lose it")
-            touched = d["touched"]
-            if (on - touched).days >= config.follow_up_days:
-                add("untouched", "deal", d, d["title"], touched,
-                    f"no activity for {(on - touched).days} days")
+                reasons.append(today.close_date_passed(d["close_date"], on))
+            if (on - d["touched"]).days >= config.follow_up_days:
+                reasons.append(today.untouched(d["touched"], on))
         elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
-            add("revisit", "deal", d, d["title"], d["revisit"],
-                f"lost ({d['lost_reason']}): come back")
+            reasons.append(today.revisit(d["revisit"], on, d["lost_reason"]))
     for r in stale_rows(repo, deals, on, warn):
-        rows.append({"what": "stale", "kind": "deal", "id": r["id"], "name": r["title"],
-                     "date": r["since"], "days": r["days"], "owner": r["owner"],
-                     "detail": f"in {r['stage']} for {r['days']} days (max {r['max_days']})"})
-    sla = config.sla_days
-    for lead in leads:
-        created = dt.date.fromisoformat(lead["created"])
-        if (on - created).days > sla:
-            add("lead-sla", "lead", lead, lead["company"], created,
-                f"not contacted within {sla} days")
-    order = ["overdue", "due", "stale", "close-date-passed", "untouched", "revisit", "lead-sla"]
-    rows.sort(key=lambda r: (order.index(r["what"]), r["date"], r["id"]))
-    return rows
+        deal(by_id[r["id"]])["reasons"].append(
+            today.stale(r["since"], on, r["stage"], r["max_days"]))
+    for x in leads:
+        created = dt.date.fromisoformat(x["created"])
+        if (on - created).days > config.sla_days:
+            lead(x)["reasons"].append(today.lead_sla(created, on, config.sla_days))
+    leads_by_id = {x["id"]: x for x in booked_leads}
+    for b in booked:
+        record = by_id.get(b["record_id"]) if b["record_kind"] == "deal" \
+            else leads_by_id.get(b["record_id"])
+        if record is None:  # an invalid file's activity: the warning named it
+            continue
+        target = deal(record) if b["record_kind"] == "deal" else lead(record)
+        target["reasons"].append(today.meeting(on, on, b["type"], b["summary"]))
+    return today.agenda(records.values(), config.fx, config.currency)
+
+
+def reasons_text(row: dict) -> str:
+    """A `today` row's reasons as one line, for a table or CSV cell."""
+    from salescli.core.today import reasons_text as text
+
+    return text(row)
 
 
 def _on_day(on: str | dt.date | None) -> dt.date:
@@ -211,12 +256,15 @@ def _on_day(on: str | dt.date | None) -> dt.date:
 
 
 def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
-          use_cache: bool = True) -> tuple[dt.date, list[dict]]:
-    """`today`: the day evaluated and what needs attention then (one owner's, or all)."""
+               use_cache: bool = True, limit: int | None = None) -> tuple[dt.date, list[dict]]:
+    """`today`: the day evaluated and what needs attention then (one owner's, or all),
+    the first `limit` records only when given."""
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}")
     when = _on_day(on)
     rows = [r for r in today_rows(repo, when, warn, use_cache)
             if not owner or r["owner"] == owner]
-    return when, rows
+    return when, rows[:limit]
 
 
 def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,

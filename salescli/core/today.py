@@ -1,0 +1,135 @@
+"""`today`: each deal or lead once, with all its reasons, most urgent first.
+
+A record's group is its most urgent reason; the groups run in `GROUPS` order and,
+within one, by weighted value (largest first), then by the group reason's date
+(oldest first). Pure: the service finds the reasons, this module words and orders them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from salescli.core.money import cents
+
+# most urgent first: a meeting is at a set hour today and needs preparing; an overdue
+# next step is already late; a new lead cools by the hour (the first-contact SLA);
+# then what is wrong in the pipeline (close date, stage time, silence); revisits wait
+GROUPS = ("meeting", "overdue", "due", "lead-sla", "close-date-passed", "stale",
+          "untouched", "revisit")
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _reason(what: str, date: dt.date, on: dt.date, detail: str, text: str) -> dict[str, Any]:
+    return {"what": what, "date": date, "days": (on - date).days, "detail": detail,
+            "text": text}
+
+
+def meeting(date: dt.date, on: dt.date, type_: str | None, summary: str | None
+            ) -> dict[str, Any]:
+    """An activity booked for the day (`status: booked`): a meeting, or an imported call
+    or task still to do, said as what it is."""
+    detail = summary or type_ or "meeting"
+    return _reason("meeting", date, on, detail, f"{type_ or 'meeting'} booked today: {detail}")
+
+
+def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
+    """The open next step, due that day or before (`due <= on`)."""
+    detail = action or "next step"
+    if due < on:
+        return _reason("overdue", due, on, detail,
+                       f"next step overdue {_days((on - due).days)}: {detail}")
+    return _reason("due", due, on, detail, f"next step due today: {detail}")
+
+
+def lead_sla(created: dt.date, on: dt.date, sla_days: int) -> dict[str, Any]:
+    days = (on - created).days
+    return _reason("lead-sla", created, on, f"not contacted within {sla_days} days",
+                   f"new lead not contacted for {_days(days)} (SLA {sla_days})")
+
+
+def close_date_passed(close: dt.date, on: dt.date) -> dict[str, Any]:
+    return _reason("close-date-passed", close, on, "update close_date, win or lose it",
+                   f"close date passed {_days((on - close).days)} ago ({close.isoformat()})")
+
+
+def stale(since: dt.date, on: dt.date, stage: str, max_days: int) -> dict[str, Any]:
+    days = (on - since).days
+    return _reason("stale", since, on, f"in {stage} for {days} days (max {max_days})",
+                   f"stale {_days(days)} in {stage} (max {max_days})")
+
+
+def untouched(touched: dt.date, on: dt.date) -> dict[str, Any]:
+    days = (on - touched).days
+    return _reason("untouched", touched, on, f"no activity for {days} days",
+                   f"no activity for {_days(days)}")
+
+
+def revisit(day: dt.date, on: dt.date, lost_reason: str | None) -> dict[str, Any]:
+    detail = f"lost ({lost_reason}): come back"
+    when = "today" if day == on else f"since {day.isoformat()}"
+    return _reason("revisit", day, on, detail, f"revisit lost deal ({lost_reason}) {when}")
+
+
+def percent(value: float | None) -> Decimal | None:
+    """A probability the record index keeps as a double, as the number it was (60, 12.5)."""
+    if value is None:
+        return None
+    exact = Decimal(repr(value))
+    return exact.to_integral_value() if exact == exact.to_integral_value() else exact
+
+
+def probability(status: str | None, own: Decimal | None, stage: Decimal) -> Decimal:
+    """An open deal's own probability, else its stage's; a won deal's is 100, a lost one's 0."""
+    if status == "won":
+        return Decimal(100)
+    if status == "lost":
+        return Decimal(0)
+    return stage if own is None else own
+
+
+def weighted(value: Decimal | None, probability: Decimal | None) -> Decimal:
+    """value x probability (a percentage); a lead has no value and counts 0."""
+    if value is None or probability is None:
+        return cents(Decimal(0))
+    return cents(value * probability / 100)
+
+
+def reasons_text(row: Mapping[str, Any]) -> str:
+    """A row's reasons as one line, for a table or CSV cell."""
+    return "; ".join(r["text"] for r in row["reasons"])
+
+
+def agenda(records: Iterable[dict[str, Any]], fx: Mapping[str, Decimal] | None = None,
+           base: str | None = None) -> list[dict[str, Any]]:
+    """One row per record that has reasons, in urgency order.
+
+    Each record is a dict of its fields (kind, id, name, owner, value, currency,
+    probability: None for a lead) and `reasons`. Weighted values in another currency are
+    compared through `fx` (rates into `base`) where a rate is given.
+    """
+    fx = fx or {}
+    ranked = []
+    for rec in records:
+        reasons = sorted(rec["reasons"], key=lambda r: (GROUPS.index(r["what"]), r["date"]))
+        if not reasons:
+            continue
+        first = reasons[0]
+        worth = weighted(rec.get("value"), rec.get("probability"))
+        currency = rec.get("currency")
+        rank = worth * fx[currency] if currency != base and currency in fx else worth
+        ranked.append((rank, {
+            "group": first["what"], "kind": rec["kind"], "id": rec["id"], "name": rec["name"],
+            "owner": rec["owner"], "weighted": worth, "currency": currency,
+            "value": rec.get("value"), "probability": rec.get("probability"),
+            # the group reason's fields, where one row per reason had them
+            "what": first["what"], "date": first["date"], "days": first["days"],
+            "detail": first["detail"], "reasons": reasons}))
+    ranked.sort(key=lambda x: (GROUPS.index(x[1]["group"]), -x[0], x[1]["date"],
+                               x[1]["kind"], x[1]["id"]))
+    return [row for _, row in ranked]

@@ -1,0 +1,228 @@
+"""`today`: each deal or lead once with all its reasons, grouped by urgency, by weighted
+value within a group, `--limit` (issue 18)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from conftest import Repo
+
+from salescli.core import today as core
+
+ON = "2026-11-25"  # follow_up_days 14, lead SLA 2 days; max_days needs-analysis 21, proposal 14
+
+
+def deal(id_: str, *, stage: str = "needs-analysis", value: str = "1000.00",
+         created: str = "2026-11-10", close: str = "2027-03-31", extra: str = "",
+         activity: str | None = "2026-11-20") -> str:
+    text = f"""
+id: {id_}
+title: Deal {id_}
+account: acme-oy
+pipeline: default
+stage: {stage}
+status: open
+value: {value}
+currency: EUR
+close_date: {close}
+owner: anna
+created: {created}
+"""
+    text += extra
+    if activity:
+        text += f"activities:\n  - {{date: {activity}, type: call, summary: Call}}\n"
+    return text
+
+
+def commit_on(repo: Repo, day: str) -> None:
+    """Commit everything as of `day`: the stage time counts from the author date."""
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", f"data of {day}", "--date", f"{day}T12:00:00Z")
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    repo.write("accounts/2026-09/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-09-01
+        """)
+    # stale since 2026-09-01 and since 2026-10-01: the same weighted value, so by date
+    repo.write("deals/2026-09/stale-old.yaml", deal("stale-old", created="2026-09-01"))
+    commit_on(repo, "2026-09-01")
+    repo.write("deals/2026-10/stale-new.yaml", deal("stale-new", created="2026-10-01"))
+    # three reasons: next step overdue, stale in proposal (max 14), no activity at all
+    repo.write("deals/2026-10/triple.yaml", deal(
+        "triple", stage="proposal", created="2026-10-01", activity=None,
+        extra="next_step: {action: Send quote, due: 2026-11-20}\n"))
+    commit_on(repo, "2026-10-01")
+    files = {
+        # overdue: 50 000 x own 5 % = 2 500 > triple's 1 000 x 30 % > 100 x 10 %
+        "big-overdue": deal("big-overdue", value="50000.00", extra=(
+            "probability: 5\nnext_step: {action: Call the CEO, due: 2026-11-24}\n")),
+        "small-overdue": deal("small-overdue", value="100.00",
+                              extra="next_step: {action: Send agenda, due: 2026-11-01}\n"),
+        "due-today": deal("due-today", extra="next_step: {action: Book demo, due: 2026-11-25}\n"),
+        "passed": deal("passed", close="2026-11-15"),
+        "quiet": deal("quiet", created="2026-11-05", activity="2026-11-08"),
+        # a meeting booked for the day; another booked for tomorrow does not count
+        "meet": deal("meet", value="10.00", created="2026-11-20", activity=None, extra=(
+            "activities:\n"
+            "  - {date: 2026-11-25, type: meeting, summary: Demo at their office, "
+            "status: booked}\n")),
+        "later": deal("later", activity=None, extra=(
+            "activities:\n"
+            "  - {date: 2026-11-20, type: call, summary: Call}\n"
+            "  - {date: 2026-11-26, type: meeting, summary: Next week, status: booked}\n")),
+    }
+    for name, text in files.items():
+        repo.write(f"deals/2026-11/{name}.yaml", text)
+    repo.write("deals/2026-11/kickoff.yaml", deal("kickoff", value="5000.00", activity=None,
+                                                  extra="won_date: 2026-11-15\n" + (
+        "activities:\n"
+        "  - {date: 2026-11-25, type: meeting, summary: Kick-off, status: booked}\n"))
+        .replace("status: open", "status: won"))
+    repo.write("deals/2026-10/parked.yaml", deal(
+        "parked", created="2026-10-01", activity=None,
+        extra="lost_date: 2026-10-15\nlost_reason: timing\nrevisit: 2026-11-25\n")
+        .replace("status: open", "status: lost"))
+    repo.write("leads/2026-11/beta.yaml", "id: beta\ncompany: Beta\ncreated: 2026-11-20\n")
+    repo.write("leads/2026-11/gamma.yaml", """
+        id: gamma
+        company: Gamma
+        created: 2026-11-24
+        activities:
+          - {date: 2026-11-25, type: meeting, summary: Intro meeting, status: booked}
+        """)
+    commit_on(repo, "2026-11-10")
+    assert repo.run("check").exit_code == 0, repo.run("check").output
+    return repo
+
+
+def today(repo: Repo, *args: str) -> dict:
+    r = repo.run("today", "--on", ON, "--format", "json", *args)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_each_record_once_grouped_by_urgency_and_weighted_value(crm: Repo):
+    rows = today(crm)["rows"]
+    assert [(r["group"], r["kind"], r["id"], r["weighted"]) for r in rows] == [
+        # meetings booked for the day: a won deal counts in full, a lead 0
+        ("meeting", "deal", "kickoff", 5000.0),
+        ("meeting", "deal", "meet", 1.0),
+        ("meeting", "lead", "gamma", 0),
+        ("overdue", "deal", "big-overdue", 2500.0),
+        ("overdue", "deal", "triple", 300.0),
+        ("overdue", "deal", "small-overdue", 10.0),
+        ("due", "deal", "due-today", 100.0),
+        ("lead-sla", "lead", "beta", 0),
+        ("close-date-passed", "deal", "passed", 100.0),
+        # the same weighted value: the longer stale first
+        ("stale", "deal", "stale-old", 100.0),
+        ("stale", "deal", "stale-new", 100.0),
+        ("untouched", "deal", "quiet", 100.0),
+        ("revisit", "deal", "parked", 0),
+    ]
+    assert len({(r["kind"], r["id"]) for r in rows}) == len(rows)
+
+
+def test_a_record_with_three_reasons_is_one_row(crm: Repo):
+    triple = next(r for r in today(crm)["rows"] if r["id"] == "triple")
+    assert triple == {
+        "group": "overdue", "kind": "deal", "id": "triple", "name": "Deal triple",
+        "owner": "anna", "weighted": 300.0, "currency": "EUR", "value": 1000.0,
+        "probability": 30,
+        # the group reason's fields, as one row per reason had them
+        "what": "overdue", "date": "2026-11-20", "days": 5, "detail": "Send quote",
+        "reasons": [
+            {"what": "overdue", "date": "2026-11-20", "days": 5, "detail": "Send quote",
+             "text": "next step overdue 5 days: Send quote"},
+            {"what": "stale", "date": "2026-10-01", "days": 55,
+             "detail": "in proposal for 55 days (max 14)",
+             "text": "stale 55 days in proposal (max 14)"},
+            {"what": "untouched", "date": "2026-10-01", "days": 55,
+             "detail": "no activity for 55 days", "text": "no activity for 55 days"},
+        ]}
+    table = crm.run("today", "--on", ON).stdout.splitlines()
+    assert table[0].split() == ["group", "kind", "id", "name", "owner", "weighted", "currency",
+                                "reasons"]
+    line = next(x for x in table if " triple " in x)
+    assert line.endswith("next step overdue 5 days: Send quote; stale 55 days in proposal "
+                         "(max 14); no activity for 55 days")
+    assert sum(" triple " in x for x in table) == 1
+
+
+def test_json_and_csv_shape(crm: Repo):
+    out = today(crm)
+    assert out["date"] == ON
+    assert set(out) == {"date", "rows"}
+    lead = next(r for r in out["rows"] if r["id"] == "beta")
+    assert lead == {
+        "group": "lead-sla", "kind": "lead", "id": "beta", "name": "Beta", "owner": None,
+        "weighted": 0, "currency": None, "value": None, "probability": None,
+        "what": "lead-sla", "date": "2026-11-20", "days": 5,
+        "detail": "not contacted within 2 days",
+        "reasons": [{"what": "lead-sla", "date": "2026-11-20", "days": 5,
+                     "detail": "not contacted within 2 days",
+                     "text": "new lead not contacted for 5 days (SLA 2)"}]}
+    meet = next(r for r in out["rows"] if r["id"] == "meet")
+    assert meet["reasons"] == [{"what": "meeting", "date": ON, "days": 0,
+                                "detail": "Demo at their office",
+                                "text": "meeting booked today: Demo at their office"}]
+    csv = crm.run("today", "--on", ON, "--format", "csv").stdout.splitlines()
+    assert csv[0] == "group,kind,id,name,owner,weighted,currency,value,probability,date,days," \
+                     "reasons"
+    assert csv[1] == "meeting,deal,kickoff,Deal kickoff,anna,5000.00,EUR,5000.00,100," \
+                     f"{ON},0,meeting booked today: Kick-off"
+    assert 'overdue,deal,triple,Deal triple,anna,300.00,EUR,1000.00,30,2026-11-20,5,' \
+           '"next step overdue 5 days: Send quote; stale 55 days in proposal (max 14); ' \
+           'no activity for 55 days"' in csv
+
+
+def test_limit_takes_the_first_records_after_sorting(crm: Repo):
+    assert [r["id"] for r in today(crm, "--limit", "4")["rows"]] == \
+        ["kickoff", "meet", "gamma", "big-overdue"]
+    # after the owner filter: the leads have no owner
+    assert [r["id"] for r in today(crm, "--owner", "anna", "--limit", "3")["rows"]] == \
+        ["kickoff", "meet", "big-overdue"]
+    table = crm.run("today", "--on", ON, "--limit", "1").stdout.splitlines()
+    assert len(table) == 3 and table[2].startswith("meeting")
+    for bad in ("0", "-1"):
+        r = crm.run("today", "--limit", bad)
+        assert r.exit_code == 2
+        assert f"Invalid value for '--limit': {bad} is not in the range x>=1." in r.stderr
+
+
+def test_a_meeting_booked_today_comes_first(crm: Repo):
+    assert crm.run("log", "meeting", "stale-new", "Pricing call", "--status", "booked",
+                   "--date", ON).exit_code == 0
+    rows = today(crm)["rows"]
+    first = [r for r in rows if r["group"] == "meeting"]
+    assert [r["id"] for r in first] == ["kickoff", "stale-new", "meet", "gamma"]
+    assert [x["what"] for x in first[1]["reasons"]] == ["meeting", "stale"]
+    assert rows[:4] == first
+    # the day after, the meeting is no reason any more
+    rows = today(crm, "--on", "2026-11-27")["rows"]
+    assert "meeting" not in {x["what"] for r in rows for x in r["reasons"]}
+
+
+def test_weighted_values_in_other_currencies_rank_through_fx():
+    on = dt.date(2026, 11, 25)
+
+    def record(id_: str, value: str, currency: str) -> dict:
+        return {"kind": "deal", "id": id_, "name": id_, "owner": "anna",
+                "value": Decimal(value), "currency": currency, "probability": Decimal(50),
+                "reasons": [core.untouched(dt.date(2026, 11, 1), on)]}
+
+    records = [record("eur", "1000.00", "EUR"), record("sek", "5000.00", "SEK"),
+               record("usd", "1500.00", "USD"), record("nok", "300.00", "NOK")]
+    # USD 750 x 0.92 = EUR 690 > EUR 500 > SEK 2 500 x 0.09 = EUR 225 > NOK 150, which has
+    # no rate and counts at face value
+    rows = core.agenda(records, {"SEK": Decimal("0.09"), "USD": Decimal("0.92")}, "EUR")
+    assert [(r["id"], r["weighted"], r["currency"]) for r in rows] == [
+        ("usd", Decimal("750.00"), "USD"), ("eur", Decimal("500.00"), "EUR"),
+        ("sek", Decimal("2500.00"), "SEK"), ("nok", Decimal("150.00"), "NOK")]
