@@ -620,8 +620,24 @@ def deal_events(book: Book, include: Include) -> list[dict]:
             if kind:
                 events.append({"change": kind, "deal": d.id, "currency": d.currency,
                                "value": value, "time": when, "commit": commit,
-                               "field": name, "old": old, "new": new})
+                               "field": name, "old": old, "new": new,
+                               "reason": after_commit(tl, commit, "lost_reason")
+                               if kind == "lost" else None})
     return events
+
+
+def after_commit(tl: Timeline, commit: str, name: str) -> Any:
+    """A field's value as `commit` left it (a commit's changes of a record are
+    consecutive in its timeline); None if the commit did not change the record."""
+    value, seen = None, False
+    for _, made_by, field_name, _, new, _ in tl.changes:
+        if made_by == commit:
+            seen = True
+        elif seen:
+            break
+        if field_name == name:
+            value = new
+    return value if seen else None
 
 
 def lead_events(book: Book, include: Include) -> list[dict]:
@@ -707,7 +723,8 @@ def review(before: Book | None, after: Book, commits: set[str], range_: str,
     return {"report": "review", "range": range_, "commits": len(commits),
             "rows": change_rows(events, after.base),
             "events": [{k: e.get(k) for k in ("time", "commit", "deal", "change", "field",
-                                               "old", "new", "value", "currency")}
+                                               "old", "new", "value", "currency", "reason",
+                                               "note")}
                        for e in events],
             "removed": gone,
             "pipeline": {"before": pipe_before, "after": pipe_after, "change": delta},
