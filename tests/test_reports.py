@@ -454,6 +454,11 @@ def test_forecast_overdue_period_and_won_rows_of_every_period(crm: Repo):
     assert [r for r in monthly["rows"] if r["category"] == "won"] == [
         forecast_row("2026-04", "won", 1, 8000.0, 8000.0)]
     assert won(quarterly, str) == won(monthly, of_month) == {("2026-Q2", "EUR"): 8000.0}
+    # a window after the as-of date: what is expected to close then, nothing won yet;
+    # --since leaves out the overdue deals closing before it
+    out = report(crm, "forecast", "--as-of", "2026-04-30", "--since", "2026-05-01",
+                 "--until", "2026-06-30")
+    assert out["rows"] == [forecast_row("2026-05", "commit", 1, 5000.0, 4000.0)]
     # as of 03-31 nothing is overdue yet: o1 closes that day; o4 is under 2026-04
     out = report(crm, "forecast", "--as-of", "2026-03-31")
     assert [r["period"] for r in out["rows"]] == ["2026-01", "2026-02", "2026-02", "2026-03",
