@@ -75,6 +75,24 @@ def test_dashboard_escapes_every_text(demo, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in page
 
 
+def test_dashboard_forecast_shows_the_overdue_deals_first(demo, tmp_path):
+    # an open deal whose close date (10-31) passed before the as-of date (11-22)
+    demo.write("deals/2026-09/late-deal.yaml", XSS_DEAL.replace("xss-deal", "late-deal")
+               .replace(f"'{XSS}'", "Late deal").replace("2026-12-31", "2026-10-31"))
+    demo.git("add", "deals/2026-09/late-deal.yaml")
+    demo.git("commit", "-qm", "deal(late-deal): add", "--date", "2026-09-02T12:00:00+00:00")
+    out = tmp_path / "board.html"
+    assert dashboard(demo, out, "--as-of", "2026-11-22").exit_code == 0
+    page = out.read_text()
+    section = page[page.index('<section id="forecast">'):]
+    section = section[:section.index("</section>")]
+    labels = re.findall(r'<text class="label"[^>]*>([^<]*)<title>', section)
+    assert labels[0] == "Overdue" and labels[1:] == sorted(labels[1:]), labels
+    assert re.search(r"of which [\d,]+ EUR overdue", section), section[:400]
+    assert "<td>overdue</td>" in section  # the table: the overdue rows first too
+    assert section.index("<td>overdue</td>") < section.index("<td>2026-")
+
+
 def test_dashboard_of_an_empty_repository_says_no_data(repo, tmp_path):
     out = tmp_path / "board.html"
     r = dashboard(repo, out)

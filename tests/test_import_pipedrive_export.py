@@ -511,39 +511,40 @@ def test_funnel_partner_pipeline_after_v1(v1: Repo):
 def test_forecast_after_v1(v1: Repo):
     got = report(v1, "forecast", "--as-of", AS_OF)
     # the 18 open deals by close month; probability = the deal's, else its stage's;
-    # commit >= 70, best-case >= 40, pipeline the rest
+    # commit >= 70, best-case >= 40, pipeline the rest. A close date before the as-of
+    # date (12-31) is overdue; the six closing on 12-31 itself are not.
     expected = [
-        # 2025-10: 1012 18 500 x 50 % (deal)
-        {"period": "2025-10", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 18500.0, "weighted": 9250.0},
-        # won in a shown month: 1044 won 24.10.2025
+        # overdue commit: 1039 (11-30) 3 600 x 80 = 2 880; 1003 (12-19) 42 000 x 80 =
+        # 33 600; 1040 (12-19) 46 000 x 75 = 34 500
+        {"period": "overdue", "category": "commit", "currency": "EUR", "count": 3,
+         "value": 91600.0, "weighted": 70980.0},
+        # best-case: 1012 (10-31) 18 500 x 50 % (deal) = 9 250; 1002 (11-30) 12 000 x 40 %
+        # (deal) = 4 800; 1011 (12-10) 7 200 x 60 = 4 320
+        {"period": "overdue", "category": "best-case", "currency": "EUR", "count": 3,
+         "value": 37700.0, "weighted": 18370.0},
+        # pipeline: 1006 (11-28) 6 400 x 10 = 640; 1007 (12-20) 15 900 x 10 = 1 590; 1009
+        # (12-15) 11 250 x 30 = 3 375; 1036 (12-15) 5 000 x 10 = 500; 1037 (12-30) 24 000
+        # x 30 = 7 200
+        {"period": "overdue", "category": "pipeline", "currency": "EUR", "count": 5,
+         "value": 62550.0, "weighted": 13305.0},
+        # 1010 (12-12) 14 000 USD x 30
+        {"period": "overdue", "category": "pipeline", "currency": "USD", "count": 1,
+         "value": 14000.0, "weighted": 4200.0},
+        # won in the as-of quarter (2025-Q4): 1044 won 24.10.2025
         {"period": "2025-10", "category": "won", "currency": "EUR", "count": 1,
          "value": 13300.0, "weighted": 13300.0},
-        # 2025-11: 1039 3 600 x 80 % (deal) | 1002 12 000 x 40 % (deal) | 1006 6 400 x 10 %
-        {"period": "2025-11", "category": "commit", "currency": "EUR", "count": 1,
-         "value": 3600.0, "weighted": 2880.0},
-        {"period": "2025-11", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 12000.0, "weighted": 4800.0},
-        {"period": "2025-11", "category": "pipeline", "currency": "EUR", "count": 1,
-         "value": 6400.0, "weighted": 640.0},
-        # 2025-12 commit: 1003 42 000 x 80 = 33 600; 1004 27 350.50 x 70 = 19 145.35;
-        # 1040 46 000 x 75 = 34 500
-        {"period": "2025-12", "category": "commit", "currency": "EUR", "count": 3,
-         "value": 115350.5, "weighted": 87245.35},
-        # best-case: 1001 18 500 x 60 = 11 100; 1011 7 200 x 60 = 4 320
-        {"period": "2025-12", "category": "best-case", "currency": "EUR", "count": 2,
-         "value": 25700.0, "weighted": 15420.0},
+        # 2025-12 (all 12-31) commit: 1004 27 350.50 x 70 = 19 145.35
+        {"period": "2025-12", "category": "commit", "currency": "EUR", "count": 1,
+         "value": 27350.5, "weighted": 19145.35},
+        # best-case: 1001 18 500 x 60 = 11 100
+        {"period": "2025-12", "category": "best-case", "currency": "EUR", "count": 1,
+         "value": 18500.0, "weighted": 11100.0},
         # 1038 11 800 USD x 50 (partner proposal)
         {"period": "2025-12", "category": "best-case", "currency": "USD", "count": 1,
          "value": 11800.0, "weighted": 5900.0},
-        # pipeline: 1005 9 800 x 10 = 980; 1007 15 900 x 10 = 1 590; 1008 33 000 x 35 = 11 550;
-        # 1009 11 250 x 30 = 3 375; 1035 8 000 x 5 = 400; 1036 5 000 x 10 = 500;
-        # 1037 24 000 x 30 = 7 200
-        {"period": "2025-12", "category": "pipeline", "currency": "EUR", "count": 7,
-         "value": 106950.0, "weighted": 25595.0},
-        # 1010 14 000 USD x 30
-        {"period": "2025-12", "category": "pipeline", "currency": "USD", "count": 1,
-         "value": 14000.0, "weighted": 4200.0},
+        # pipeline: 1005 9 800 x 10 = 980; 1008 33 000 x 35 = 11 550; 1035 8 000 x 5 = 400
+        {"period": "2025-12", "category": "pipeline", "currency": "EUR", "count": 3,
+         "value": 50800.0, "weighted": 12930.0},
     ]
     assert rows_sorted(got["rows"], "period", "category", "currency") == \
         rows_sorted(expected, "period", "category", "currency")

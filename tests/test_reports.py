@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -343,10 +344,11 @@ def test_funnel_window_and_owner_filter(q1: Repo):
 def test_forecast_by_month_and_quarter(q1: Repo):
     # As of 03-31, open: gamma EUR 5500 negotiation 60 % -> best-case, closes 04-10;
     # delta USD 9000 probability 75 -> commit, closes 05-31; zeta forecast: omit.
-    # won rows for periods shown (2026-04, 2026-05 and the as-of month 2026-03):
-    # epsilon won 03-20 EUR 3000 (alpha's 02-14 is in a month not shown).
+    # won rows for every month won in, from the first day of the as-of quarter (01-01):
+    # alpha won 02-14 EUR 10000, epsilon won 03-20 EUR 3000.
     out = report(q1, "forecast", "--as-of", "2026-03-31")
     assert out["rows"] == [
+        forecast_row("2026-02", "won", 1, 10000.0, 10000.0),
         forecast_row("2026-03", "won", 1, 3000.0, 3000.0),
         forecast_row("2026-04", "best-case", 1, 5500.0, 3300.0),       # 5500 x 60 / 100
         forecast_row("2026-05", "commit", 1, 9000.0, 6750.0, "USD"),  # 9000 x 75 / 100
@@ -364,7 +366,7 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     # As of 02-15, open: beta EUR 20000 proposal 30 % close 03-31, epsilon 3000 n-a 10 %
     # close 03-31, eta 7000 n-a close 04-30, gamma 6000 proposal close 04-15.
     # 2026-03 pipeline: 2, 23000, 6000 + 300 = 6300; 2026-04: 2, 13000, 700 + 1800 = 2500;
-    # won: alpha 10000 on 02-14, the as-of month.
+    # won since 01-01: alpha 10000 on 02-14.
     out = report(q1, "forecast", "--as-of", "2026-02-15")
     assert out["rows"] == [
         forecast_row("2026-02", "won", 1, 10000.0, 10000.0),
@@ -378,6 +380,89 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     assert out["rows"] == [
         forecast_row("2026-05", "commit", 1, 9000.0, 6750.0, "USD"),
     ]
+
+
+def test_forecast_overdue_period_and_won_rows_of_every_period(crm: Repo):
+    # Won (all from needs-analysis): w1 EUR 1000 on 01-20, w2 EUR 2000 on 02-10, w3 USD
+    # 4000 on 02-12, w4 EUR 8000 on 04-15. Open as of 04-30: o1 EUR 10000 n-a 10 % close
+    # 03-31 (overdue, pipeline); o4 EUR 3000 probability 75 close 04-29 (overdue, commit);
+    # o3 EUR 6000 close 04-30, due on the as-of day itself (not overdue); o2 EUR 5000
+    # probability 80 close 05-31 (commit).
+    add = ("deal", "add")
+    for deal, value, currency, close, day in (
+            ("w1", "1000", "EUR", "2026-02-28", "2026-01-05"),
+            ("w2", "2000", "EUR", "2026-02-28", "2026-01-06"),
+            ("w3", "4000", "USD", "2026-02-28", "2026-01-07"),
+            ("w4", "8000", "EUR", "2026-04-30", "2026-01-08"),
+            ("o1", "10000", "EUR", "2026-03-31", "2026-01-09"),
+            ("o3", "6000", "EUR", "2026-04-30", "2026-01-10")):
+        cli(crm, *add, deal.upper(), "--account", "acme-oy", "--id", deal, "--value", value,
+            "--currency", currency, "--close-date", close, "--date", day)
+    write_deal(crm, "o2", "2026-01-11", value="5000.00", close_date="2026-05-31",
+               extra="probability: 80\n")
+    write_deal(crm, "o4", "2026-01-12", value="3000.00", close_date="2026-04-29",
+               extra="probability: 75\n")
+    for deal, day in (("w1", "2026-01-20"), ("w2", "2026-02-10"), ("w3", "2026-02-12"),
+                      ("w4", "2026-04-15")):
+        cli(crm, "deal", "win", deal, "--date", day)
+
+    window = ("--as-of", "2026-04-30", "--since", "2026-01-01", "--until", "2026-06-30")
+    monthly = report(crm, "forecast", *window)
+    assert monthly["rows"] == [
+        forecast_row("overdue", "commit", 1, 3000.0, 2250.0),      # o4: 3000 x 75 / 100
+        forecast_row("overdue", "pipeline", 1, 10000.0, 1000.0),   # o1, not under 2026-03
+        forecast_row("2026-01", "won", 1, 1000.0, 1000.0),         # no open deal closes
+        forecast_row("2026-02", "won", 1, 2000.0, 2000.0),         # in these months
+        forecast_row("2026-02", "won", 1, 4000.0, 4000.0, "USD"),
+        forecast_row("2026-04", "won", 1, 8000.0, 8000.0),
+        forecast_row("2026-04", "pipeline", 1, 6000.0, 600.0),     # o3: due today
+        forecast_row("2026-05", "commit", 1, 5000.0, 4000.0),      # after the as-of date
+    ]
+    # the overdue deals count in the open totals
+    assert monthly["totals"] == {"open": {"EUR": {"count": 4, "value": 24000.0,
+                                                  "weighted": 7850.0}}}
+    assert monthly["filters"]["until"] == "2026-06-30"  # as asked, past the as-of date
+    quarterly = report(crm, "forecast", *window, "--by", "quarter")
+    assert quarterly["rows"] == [
+        forecast_row("overdue", "commit", 1, 3000.0, 2250.0),
+        forecast_row("overdue", "pipeline", 1, 10000.0, 1000.0),
+        forecast_row("2026-Q1", "won", 2, 3000.0, 3000.0),
+        forecast_row("2026-Q1", "won", 1, 4000.0, 4000.0, "USD"),
+        forecast_row("2026-Q2", "won", 1, 8000.0, 8000.0),
+        forecast_row("2026-Q2", "commit", 1, 5000.0, 4000.0),
+        forecast_row("2026-Q2", "pipeline", 1, 6000.0, 600.0),
+    ]
+
+    def won(payload: dict[str, Any], quarter: Callable[[str], str]) -> dict:
+        out: dict[tuple[str, str], float] = {}
+        for row in payload["rows"]:
+            if row["category"] == "won":
+                key = (quarter(row["period"]), row["currency"])
+                out[key] = out.get(key, 0) + row["value"]
+        return out
+
+    def of_month(period: str) -> str:
+        year, month = period.split("-")
+        return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+
+    # a quarter's won row is the sum of its months' rows, in the window and by default
+    assert won(quarterly, str) == won(monthly, of_month) \
+        == {("2026-Q1", "EUR"): 3000.0, ("2026-Q1", "USD"): 4000.0, ("2026-Q2", "EUR"): 8000.0}
+    # by default won rows start at the first day of the as-of quarter: 2026-04 only
+    monthly = report(crm, "forecast", "--as-of", "2026-04-30")
+    quarterly = report(crm, "forecast", "--as-of", "2026-04-30", "--by", "quarter")
+    assert [r for r in monthly["rows"] if r["category"] == "won"] == [
+        forecast_row("2026-04", "won", 1, 8000.0, 8000.0)]
+    assert won(quarterly, str) == won(monthly, of_month) == {("2026-Q2", "EUR"): 8000.0}
+    # a window after the as-of date: what is expected to close then, nothing won yet;
+    # --since leaves out the overdue deals closing before it
+    out = report(crm, "forecast", "--as-of", "2026-04-30", "--since", "2026-05-01",
+                 "--until", "2026-06-30")
+    assert out["rows"] == [forecast_row("2026-05", "commit", 1, 5000.0, 4000.0)]
+    # as of 03-31 nothing is overdue yet: o1 closes that day; o4 is under 2026-04
+    out = report(crm, "forecast", "--as-of", "2026-03-31")
+    assert [r["period"] for r in out["rows"]] == ["2026-01", "2026-02", "2026-02", "2026-03",
+                                                  "2026-04", "2026-04", "2026-05"]
 
 
 def test_cycle_by_every_grouping(q1: Repo):

@@ -93,7 +93,10 @@ def test_markdown_is_a_pull_request_comment(branch: Repo):
     r = branch.run("review", "main..feature")
     assert r.exit_code == 0, r.output
     assert r.output.startswith("### Pipeline review: `main..feature`\n\n4 commit(s).")
-    assert "| value-up | 1 | 4,000.00 EUR | acme-erp |" in r.output
+    assert "| value-up | 1 | 4,000.00 EUR | acme-erp (48,000.00 → 52,000.00) |" in r.output
+    # a move back without a `Reason:` shows its stages only
+    assert "| moved-back | 1 | 52,000.00 EUR | acme-erp (proposal → needs-analysis) |" \
+        in r.output
     assert "| EUR | 2 (+1) | 62,000.00 (+14,000.00) | 6,200.00 (+1,400.00) |" in r.output
     assert "**Pipeline rules broken in this range**" in r.output
 
@@ -120,3 +123,54 @@ def test_bad_ranges_are_usage_errors(branch: Repo):
     r = branch.run("review", "--", "--upload-pack=x..main")
     assert r.exit_code == 2
     assert branch.snapshot() == before
+
+
+def test_markdown_says_why_deals_were_lost_or_moved_back_and_how_values_changed(filled: Repo):
+    # base: acme-erp (48,000) and beta (10,000, a second deal), both in needs-analysis
+    def ok(*args: str) -> None:
+        r = filled.run(*args)
+        assert r.exit_code == 0, (args, r.output)
+
+    ok("deal", "add", "Beta", "--account", "acme-oy", "--id", "beta", "--value", "10000",
+       "--close-date", "2027-03-31", "--date", "2026-11-01")
+    ok("deal", "item", "add", "acme-erp", "--name", "Integration work", "--quantity", "40",
+       "--unit-price", "120", "--date", "2026-11-01")  # what `proposal` requires
+    base = filled.head()
+    ok("deal", "advance", "acme-erp", "--date", "2026-11-02")
+    ok("deal", "move", "acme-erp", "needs-analysis", "--reason", "Scope | changed <b>",
+       "--date", "2026-11-03")
+    ok("deal", "set", "acme-erp", "value=52000", "--date", "2026-11-04")
+    ok("deal", "lose", "beta", "--reason", "budget", "--note", "Frozen until Q3",
+       "--date", "2026-11-05")
+    r = filled.run("review", f"{base}..HEAD")
+    assert r.exit_code == 0, r.output
+    md = r.output
+    # the summary: each deal with its lost reason and note, the move back's reason
+    # (escaped for a table cell and for HTML), the value's change
+    assert "| lost | 1 | 10,000.00 EUR | beta (budget: Frozen until Q3) |" in md, md
+    assert "| moved-back | 1 | 52,000.00 EUR | acme-erp (proposal → needs-analysis: " \
+        "Scope \\| changed &lt;b&gt;) |" in md, md
+    assert "| value-up | 1 | 4,000.00 EUR | acme-erp (48,000.00 → 52,000.00) |" in md, md
+    # every change, with its why
+    assert "| acme-erp | moved-back | proposal | needs-analysis | Scope \\| changed &lt;b&gt; |" \
+        in md, md
+    assert "| beta | lost | open | lost | budget: Frozen until Q3 |" in md, md
+    assert "| acme-erp | value-up | 48,000.00 | 52,000.00 |  |" in md, md
+    assert "Pipeline rules broken" not in md  # the move back has its reason
+    # JSON: the reason and note on the events
+    p = json.loads(filled.run("review", f"{base}..HEAD", "--format", "json").output)
+    why = {e["change"]: (e["reason"], e["note"]) for e in p["events"]}
+    assert why == {"advanced": (None, None), "moved-back": ("Scope | changed <b>", None),
+                   "value-up": (None, None), "lost": ("budget", "Frozen until Q3")}
+
+
+def test_a_long_lost_note_is_cut_in_the_comment_and_whole_in_json(filled: Repo):
+    base = filled.head()
+    note = "The buyer's board froze every new project until the autumn budget round " * 2
+    r = filled.run("deal", "lose", "acme-erp", "--reason", "timing", "--note", note.strip())
+    assert r.exit_code == 0, r.output
+    md = filled.run("review", f"{base}..HEAD").output
+    assert "| lost | 1 | 48,000.00 EUR | acme-erp (timing: The buyer's board froze every " \
+        "new project until the autumn…) |" in md, md
+    p = json.loads(filled.run("review", f"{base}..HEAD", "--format", "json").output)
+    assert [e["note"] for e in p["events"]] == [note.strip()]

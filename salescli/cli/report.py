@@ -140,13 +140,19 @@ _simple("funnel", """How deals created in the window moved through the pipeline'
 _simple("forecast", """Open deals by expected close period, weighted by probability.
 
     Categories: commit (probability >= 70 or forecast: commit), best-case (>= 40),
-    pipeline (the rest); forecast: omit leaves a deal out. `won` rows show what was
-    already won in each period shown. --since/--until limit the close dates.
+    pipeline (the rest); forecast: omit leaves a deal out. Open deals whose close
+    date is before the as-of date are the period `overdue`, listed first and split
+    by category, not under their passed month. --since/--until limit the open
+    deals' close dates (--until may be after the as-of date). `won` rows: what was
+    won in every period from --since (default: the first day of the quarter the
+    window ends in) to --until or the as-of date, so a quarter's won row is the sum
+    of its months'.
 
     \b
     Examples:
       salescli report forecast
       salescli report forecast --by quarter --format json
+      salescli report forecast --since 2026-01-01 --until 2026-12-31
     """, by=("month", "quarter"))
 _simple("cycle", """Days from creation to win for deals won in the window.
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from salescli.core.money import grouped
+from salescli.core.reports import OVERDUE
 
 # forecast categories, drawn in this order (left to right) with these names
 CATEGORY_NAMES = {"won": "Won", "commit": "Commit", "best-case": "Best case",
@@ -165,12 +166,19 @@ def forecast_section(payload: dict[str, Any]) -> str:
     for r in payload["rows"]:
         by_currency[r["currency"]].setdefault(r["period"], {})[r["category"]] = r["value"]
     charts = []
+    overdue: dict[str, Decimal] = defaultdict(Decimal)
     for currency, periods in sorted(by_currency.items()):
         bars = []
-        for period, values in sorted(periods.items()):
+        # the rows' order: the overdue deals first, then the periods in time order
+        for period, values in sorted(periods.items(), key=lambda kv: (kv[0] != OVERDUE, kv[0])):
             segments = [(c, float(values[c]), f"{CATEGORY_NAMES[c]}: {money(values[c], currency)}")
                         for c in CATEGORY_NAMES if c in values]
             open_value = sum((v for c, v in values.items() if c != "won"), Decimal(0))
+            if period == OVERDUE:
+                overdue[currency] = open_value
+                bars.append(Bar("Overdue", segments, f"{money(open_value, currency)} open, "
+                                                     "close date passed"))
+                continue
             note = f"{money(open_value, currency)} open"
             if "won" in values:
                 note += f" · {money(values['won'], currency)} won"
@@ -181,7 +189,9 @@ def forecast_section(payload: dict[str, Any]) -> str:
     used = [c for c in CATEGORY_NAMES if any(r["category"] == c for r in payload["rows"])]
     totals = payload["totals"].get("open", {})
     summary = "; ".join(f"open {money(t['value'], c)}, weighted {money(t['weighted'], c)} "
-                        f"({t['count']} deals)" for c, t in sorted(totals.items()))
+                        f"({t['count']} deals)"
+                        + (f", of which {money(overdue[c], c)} overdue" if overdue.get(c) else "")
+                        for c, t in sorted(totals.items()))
     if charts:
         body = (legend(used) if used else "") + "\n".join(charts)
     else:

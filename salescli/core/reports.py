@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
 
 DAY = 86400
 CATEGORIES = ("won", "commit", "best-case", "pipeline")
+OVERDUE = "overdue"  # the forecast's period of open deals whose close date has passed
 CHANGES = ("new", "advanced", "moved-back", "won", "lost", "value-up", "value-down",
            "slipped", "new-leads", "converted")
 
@@ -43,9 +44,12 @@ class Query:
     by: str | None = None
     as_of_date: dt.date = field(init=False)
     last: dt.date = field(init=False)  # the window's last day
+    asked_until: dt.date | None = field(init=False)  # --until as given: a forecast's
+    #                                                  close dates run past the as-of date
 
     def __post_init__(self) -> None:
         self.as_of_date = _day(self.as_of)
+        self.asked_until = self.until
         if self.until and self.until > self.as_of_date:
             self.until = self.as_of_date  # nothing is known after the as-of moment
         self.last = self.until or self.as_of_date
@@ -279,7 +283,20 @@ def category(d: Deal, prob: Decimal) -> str:
     return "commit" if prob >= 70 else "best-case" if prob >= 40 else "pipeline"
 
 
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
 def forecast(book: Book) -> dict[str, Any]:
+    """Open deals by close period and category, then what was won in each period.
+
+    Open deals whose close date is before the as-of date are one period, `overdue`
+    (listed first, split by category like any period), not their passed month.
+    --since/--until limit the open deals' close dates (--until may be after the
+    as-of date). `won` rows cover every period in which deals were won from --since
+    (default: the first day of the quarter the window ends in) to the window's last
+    day, so a quarter's won row is the sum of its months' rows.
+    """
     q = book.query
     by = q.by or "month"
     groups: dict[tuple[str, str, str], list] = {}
@@ -294,23 +311,24 @@ def forecast(book: Book) -> dict[str, Any]:
         close = iso_day(d.close_date)
         if d.status != "open" or close is None:
             continue
-        if (q.since and close < q.since) or (q.until and close > q.until):
+        if (q.since and close < q.since) or (q.asked_until and close > q.asked_until):
             continue
         prob = probability(d, book.config)
         cat = category(d, prob)
         if cat == "omit":
             continue
-        add((period(close, by), cat, d.currency), d.value, (d.value or 0) * prob / 100)
-    shown = {k[0] for k in groups} | {period(q.as_of_date, by)}
+        when = OVERDUE if close < q.as_of_date else period(close, by)
+        add((when, cat, d.currency), d.value, (d.value or 0) * prob / 100)
+    won_since = q.since or quarter_start(q.last)
     for d in book.deals:
         won = d.closed_on("won")
-        if won and period(won, by) in shown and q.in_window(won):
+        if won and won_since <= won <= q.last:
             add((period(won, by), "won", d.currency), d.value, d.value or Decimal(0))
     rows = [{"period": p, "category": c, "currency": cur, "count": n,
              "value": v.quantize(CENT), "weighted": w.quantize(CENT)}
             for (p, c, cur), (n, v, w) in
-            sorted(groups.items(), key=lambda kv: (kv[0][0], CATEGORIES.index(kv[0][1]),
-                                                   kv[0][2]))]
+            sorted(groups.items(), key=lambda kv: (kv[0][0] != OVERDUE, kv[0][0],
+                                                   CATEGORIES.index(kv[0][1]), kv[0][2]))]
     totals: dict[str, Any] = {}
     for row in rows:
         if row["category"] == "won":
@@ -320,7 +338,9 @@ def forecast(book: Book) -> dict[str, Any]:
         t["count"] += row["count"]
         t["value"] += row["value"]
         t["weighted"] += row["weighted"]
-    return book.payload("forecast", rows, {"open": totals})
+    payload = book.payload("forecast", rows, {"open": totals})
+    payload["filters"]["until"] = q.asked_until
+    return payload
 
 
 # ------------------------------------------------------------------------ cycle
@@ -600,8 +620,24 @@ def deal_events(book: Book, include: Include) -> list[dict]:
             if kind:
                 events.append({"change": kind, "deal": d.id, "currency": d.currency,
                                "value": value, "time": when, "commit": commit,
-                               "field": name, "old": old, "new": new})
+                               "field": name, "old": old, "new": new,
+                               "reason": after_commit(tl, commit, "lost_reason")
+                               if kind == "lost" else None})
     return events
+
+
+def after_commit(tl: Timeline, commit: str, name: str) -> Any:
+    """A field's value as `commit` left it (a commit's changes of a record are
+    consecutive in its timeline); None if the commit did not change the record."""
+    value, seen = None, False
+    for _, made_by, field_name, _, new, _ in tl.changes:
+        if made_by == commit:
+            seen = True
+        elif seen:
+            break
+        if field_name == name:
+            value = new
+    return value if seen else None
 
 
 def lead_events(book: Book, include: Include) -> list[dict]:
@@ -687,7 +723,8 @@ def review(before: Book | None, after: Book, commits: set[str], range_: str,
     return {"report": "review", "range": range_, "commits": len(commits),
             "rows": change_rows(events, after.base),
             "events": [{k: e.get(k) for k in ("time", "commit", "deal", "change", "field",
-                                               "old", "new", "value", "currency")}
+                                               "old", "new", "value", "currency", "reason",
+                                               "note")}
                        for e in events],
             "removed": gone,
             "pipeline": {"before": pipe_before, "after": pipe_after, "change": delta},

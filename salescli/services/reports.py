@@ -92,7 +92,8 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     query = Query(as_of=moment, since=day_of(window["since"]),
                   until=day_of(window["until"]), pipeline=window["pipeline"],
                   owner=window["owner"], source=window["source"], by=by)
-    if query.until and query.since and query.until < query.since:
+    # as given: a forecast's window may lie after the as-of date (Query clamps `until`)
+    if query.asked_until and query.since and query.asked_until < query.since:
         raise UsageError("--until is before --since")
     config = config_of(repo, warn)
     if query.pipeline and query.pipeline not in config.stages:

@@ -36,6 +36,46 @@ def _signed(value: Any) -> str:
     return ("+" if value >= 0 else "-") + grouped(abs(value))
 
 
+NOTE_CHARS = 60  # a lost note longer than this shows cut, with `…`, in the comment
+EXPLAINED = ("moved-back", "lost", "value-up", "value-down")  # rows that say why or how
+
+
+def _free(text: str, limit: int | None = None) -> str:
+    """Free text (a reason, a note) for the comment: one line, no HTML, maybe cut."""
+    import html
+
+    from salescli.core.commitmsg import one_line
+
+    text = one_line(text).strip()
+    if limit and len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return html.escape(text, quote=False)
+
+
+def reason(event: dict[str, Any]) -> str:
+    """Why, as the comment says it: a loss's lost reason and (short) note, a move
+    back's `Reason:`; "" for the other events and a move back without one."""
+    if event["change"] == "lost":
+        text = _free(str(event.get("reason") or "no lost reason"))
+        return f"{text}: {_free(event['note'], NOTE_CHARS)}" if event.get("note") else text
+    if event["change"] == "moved-back" and event.get("reason"):
+        return _free(event["reason"])
+    return ""
+
+
+def why(event: dict[str, Any]) -> str:
+    """What the summary says of one event beyond its deal: a loss's reason, a move
+    back's stages and reason, a value's change (old → new)."""
+    from salescli.core.money import grouped
+
+    if event["change"] == "moved-back":
+        moved = f"{event['old']} → {event['new']}"
+        return f"{moved}: {reason(event)}" if reason(event) else moved
+    if event["field"] == "value":
+        return f"{grouped(event['old'] / 100)} → {grouped(event['new'] / 100)}"
+    return reason(event)
+
+
 def markdown(payload: dict[str, Any]) -> str:
     """The review as a pull-request comment."""
     import datetime as dt
@@ -52,8 +92,12 @@ def markdown(payload: dict[str, Any]) -> str:
         out += ["", "| change | count | value | deals |", "|---|---:|---:|---|"]
         for r in done:
             value = "" if r["value"] is None else f"{grouped(r['value'])} {r['currency']}"
-            out.append(f"| {r['change']} | {r['count']} | {value} | "
-                       f"{cell(', '.join(r['deals']))} |")
+            deals = ", ".join(r["deals"])
+            if r["change"] in EXPLAINED:  # each event: `beta (budget: Frozen until Q3)`
+                deals = "; ".join(f"{e['deal']} ({why(e)})" for e in payload["events"]
+                                  if e["change"] == r["change"]
+                                  and e["currency"] == r["currency"])
+            out.append(f"| {r['change']} | {r['count']} | {value} | {cell(deals)} |")
         if payload["removed"]:
             out.append(f"| removed | {len(payload['removed'])} |  | "
                        f"{cell(', '.join(payload['removed']))} |")
@@ -72,14 +116,15 @@ def markdown(payload: dict[str, Any]) -> str:
                        f"{grouped(a['weighted'])} ({_signed(change['weighted'])}) |")
     if payload["events"]:
         out += ["", "<details><summary>Every change</summary>", "",
-                "| date | deal | change | from | to | commit |", "|---|---|---|---|---|---|"]
+                "| date | deal | change | from | to | why | commit |",
+                "|---|---|---|---|---|---|---|"]
         for e in payload["events"]:
             day = dt.datetime.fromtimestamp(e["time"], dt.UTC).date()
             old, new = e["old"], e["new"]
             if e["field"] == "value":
                 old, new = grouped(old / 100), grouped(new / 100)
             out.append(f"| {day} | {cell(e['deal'])} | {e['change']} | {cell(old)} | "
-                       f"{cell(new)} | {e['commit'][:7]} |")
+                       f"{cell(new)} | {cell(reason(e))} | {e['commit'][:7]} |")
         out += ["", "</details>"]
     if payload["violations"]:
         out += ["", "**Pipeline rules broken in this range**", ""]
@@ -113,4 +158,32 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
 
     violations = [d.as_dict() for d in history_diagnostics(
         repo.root, repo.git_dir, use_cache=use_cache, rev=head, commits=commits)]
-    return reviewed(book(base), book(head), commits, shown, violations)
+    after = book(head)
+    payload = reviewed(book(base), after, commits, shown, violations)
+    explain(repo.root, payload["events"], {d.id: d.timeline for d in after.deals})
+    return payload
+
+
+def explain(root: Any, events: list[dict[str, Any]], timelines: dict[str, Any]) -> None:
+    """Why: a move back's `Reason:` (its commit message's line, what `deal move
+    --reason` writes) and a loss's `lost_note` (the deal's file as the losing commit
+    left it), each read for all the range's events by one git process."""
+    from salescli.core.commitmsg import parse_message
+    from salescli.store.gitio import commit_messages, files_at
+    from salescli.store.yamlio import YamlProblem, load_fast
+
+    back = [e for e in events if e["change"] == "moved-back"]
+    messages = commit_messages(root, sorted({e["commit"] for e in back}))
+    for e in back:
+        e["reason"] = parse_message(messages.get(e["commit"], "")).reason
+    lost = [(e, (e["commit"], timelines[e["deal"]].path_at(e["time"])))
+            for e in events if e["change"] == "lost" and e["deal"] in timelines]
+    files = files_at(root, [spec for _, spec in lost])
+    for e, spec in lost:
+        try:
+            data = load_fast(files[spec].decode("utf-8"), editable=False) \
+                if spec in files else None
+        except (YamlProblem, UnicodeDecodeError, ValueError):
+            data = None  # a version `check` rejects says nothing
+        note = data.get("lost_note") if isinstance(data, dict) else None
+        e["note"] = note if isinstance(note, str) and note.strip() else None

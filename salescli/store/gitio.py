@@ -135,6 +135,30 @@ def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1] for i in range(0, len(parts) - 1, 2)}
 
 
+def files_at(root: Path, specs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
+    """The content of files as commits left them, `(commit, path)`, in one git process;
+    a file its commit does not have is left out."""
+    specs = list(dict.fromkeys(specs))
+    if not specs:
+        return {}
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                          input="".join(f"{c}:{p}\n" for c, p in specs).encode("utf-8"),
+                          env={**os.environ, "LC_ALL": "C"})
+    if proc.returncode != 0:
+        raise SalescliError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
+    data, pos, out = proc.stdout, 0, {}
+    for spec in specs:  # one answer per line asked, in order
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if header[-1] in (b"missing", b"ambiguous"):
+            continue
+        size = int(header[2])
+        out[spec] = data[pos:pos + size]
+        pos += size + 1
+    return out
+
+
 def commit_time(root: Path, rev: str) -> float:
     """When a commit was made (committer time): the moment `--as-of REV` describes."""
     return float(git(root, "log", "-1", "--format=%ct", "--end-of-options", rev).stdout)

@@ -418,12 +418,16 @@ class Timeline:
 
     def id_at(self, at: float) -> str:
         """The ID the record had at `at` (an ID change renames its file)."""
+        return self.path_at(at).rsplit("/", 1)[1][:-5]
+
+    def path_at(self, at: float) -> str:
+        """The file the record was at `at`."""
         path = self.paths[0][1] if self.paths else self.path
         for when, later in self.paths[1:]:
             if when > at:
                 break
             path = later
-        return path.rsplit("/", 1)[1][:-5]
+        return path
 
     def exists(self, at: float) -> bool:
         state = False
