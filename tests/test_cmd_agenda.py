@@ -7,6 +7,8 @@ import re
 import pytest
 from conftest import Repo
 
+from salescli.core.dates import HELP as DATE_HELP
+
 NBSP = "\xa0"
 
 
@@ -254,5 +256,4 @@ def test_refusals(crm: Repo):
     r = crm.run("agenda", "acme-erp", "--lang", "sv")
     assert r.exit_code == 2
     r = crm.run("agenda", "acme-erp", "--date", "20.11.2026")
-    assert r.exit_code == 2 and r.stderr == ("Error: invalid --date '20.11.2026': use YYYY-MM-DD "
-                                             "or an ISO date-time\n")
+    assert r.exit_code == 2 and r.stderr == f'Error: invalid --date "20.11.2026": use {DATE_HELP}\n'

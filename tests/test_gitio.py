@@ -48,7 +48,7 @@ def test_message_and_author_date(filled: Repo):
 def test_author_date_forms():
     assert author_date("2026-01-02") == "2026-01-02T12:00:00+00:00"
     assert author_date("2026-01-02T08:30:00+02:00") == "2026-01-02T08:30:00+02:00"
-    with pytest.raises(SalescliError, match="invalid date '2026-13-01'"):
+    with pytest.raises(SalescliError, match='invalid date "2026-13-01"'):
         author_date("2026-13-01")
 
 

@@ -640,3 +640,25 @@ def test_a_note_loses_its_markup_and_scripts(repo: Repo, export):
     assert (note["summary"], note["outcome"]) == ("Hello there", "Bye & thanks")
     body = repo.git("log", "-1", "--format=%b", "--", "deals/2024-11/erp-integration.yaml")
     assert "(notes.csv:2)" in body  # the row the note came from
+
+
+def test_an_activity_done_in_pipedrive_since_is_marked_done(repo: Repo, export):
+    header = ("Activity - ID,Activity - Subject,Activity - Type,Activity - Done,"
+              "Activity - Due date,Activity - Add time,Activity - Marked as done time,"
+              "Deal - ID\n")
+    folder = export["deals"].parent
+    activities = write(folder, "activities.csv", header +
+                       "7,Send proposal,task,To do,2025-03-20,2024-11-05 10:00:00,,1\n")
+    assert run_import(repo, export, "--activities", str(activities)).exit_code == 0
+    erp = records(repo, "deals")["erp-integration"]
+    assert erp["activities"][0]["status"] == "booked"
+    write(folder, "activities.csv", header + "7,Send proposal,task,Done,2025-03-20,"
+          "2024-11-05 10:00:00,2025-03-21 09:00:00,1\n")
+    result = run_import(repo, export, "--activities", str(activities))
+    assert result.exit_code == 0, result.output
+    assert "1 activities updated in 1 commit(s)" in result.output
+    task = records(repo, "deals")["erp-integration"]["activities"][0]
+    assert "status" not in task and task["external_ids"] == {"pipedrive": 7}
+    assert repo.git("log", "-1", "--format=%aI") == "2025-03-21T09:00:00+00:00\n"
+    assert "Nothing to import" in run_import(repo, export, "--activities",
+                                             str(activities)).output

@@ -50,6 +50,8 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
     parts += [f"{c[k]} {k}" for k in ("accounts", "contacts", "leads", "activities") if c.get(k)]
     if c.get("updated"):
         parts.append(f"{c['updated']} deal(s) updated")
+    if c.get("activities updated"):
+        parts.append(f"{c['activities updated']} activities updated")
     if c.get("in_step"):  # changed in both tools alike: only the tool's row is recorded
         parts.append(f"{c['in_step']} deal(s) already in step")
     summary = ", ".join(parts) or "nothing"

@@ -249,6 +249,8 @@ class Event:
     # a later import compares with, to tell the tool's changes from the user's edits
     fields: str | None = None
     where: Source | None = None  # the row it comes from, when not the record's own
+    # (external_ids, {field: value or None}) for an activity the record already has
+    activity_change: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
 # what a won or lost deal holds of its close (`deal reopen` clears them)
@@ -393,6 +395,7 @@ class Planner:
         self.updated = 0
         self.unchanged = 0
         self.in_step = 0
+        self.updated_activities = 0
         self.source_name = {"pipedrive": "Pipedrive"}.get(tool or "", "the export")
 
     # -- errors and values
@@ -815,13 +818,31 @@ class Planner:
         ext = (activity.get("external_ids") or {}).get(self.tool) if self.tool else None
         for old in mine:
             theirs = (old.get("external_ids") or {}).get(self.tool) if self.tool else None
-            if (ext is not None and theirs == ext) or all(
-                    old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
+            if ext is not None and theirs == ext:
+                self._activity_changed(where, target, when, old, activity)
+                return
+            if all(old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
                 return
         target.activities.append({**activity, "done": done})
         subject = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
         self.events.append(Event(when, 5, target, subject, "log", activity=activity,
                                  where=where))
+
+    def _activity_changed(self, where: Source, target: Planned, when: dt.datetime,
+                          old: dict[str, Any], new: dict[str, Any]) -> None:
+        """An activity imported earlier that the tool has since done or moved: one
+        commit of its new date and status (`booked` -> held), at the time it was done."""
+        if target.existing_text is None or old in target.activities:
+            return  # planned in this import: nothing to compare yet
+        change = {k: new.get(k) for k in ("date", "status") if old.get(k) != new.get(k)}
+        if not change:
+            return
+        what = ", ".join(f"{k} {v if v is not None else '-'}" for k, v in change.items())
+        self.updated_activities += 1
+        self.events.append(Event(when, 5, target,
+                                 f"update {new['type']}: {new['summary']}"[:60] + f" ({what})",
+                                 "set", where=where,
+                                 activity_change=(new["external_ids"], change)))
 
     # -- from plan to commits
     def finish(self, body: str) -> Plan:
@@ -968,6 +989,8 @@ class Planner:
                         text = _append(text, rec.kind, "contacts", ev.contact)
                     if ev.activity is not None:
                         text = _append(text, rec.kind, "activities", ev.activity)
+                    if ev.activity_change is not None:
+                        text = roundtrip_edit(text, _activity_update(*ev.activity_change))
                     sets = {k: v for k, v in ev.change.items() if v is not None}
                     if sets:
                         text = set_values(text, sets, order[rec.kind])
@@ -1061,6 +1084,20 @@ def _append(text: str, kind: str, key: str, item: dict[str, Any]) -> str:
         keep_tail(items, lambda: items.append(block(dict(item))))
 
     return roundtrip_edit(text, mutate)
+
+
+def _activity_update(ids: dict[str, Any], change: dict[str, Any]) -> Callable[[Any], None]:
+    """The edit that gives the activity with these `external_ids` its new fields (None:
+    the field goes)."""
+    def mutate(data: Any) -> None:
+        for activity in data.get("activities") or []:
+            if dict(activity.get("external_ids") or {}) == ids:
+                for key, value in change.items():
+                    if value is None:
+                        activity.pop(key, None)
+                    else:
+                        activity[key] = value
+    return mutate
 
 
 def _known_ids(repo: Any, tool: str) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
@@ -1225,6 +1262,7 @@ def summarise(planner: Planner, plan: Plan) -> None:
     counts["activities"] = sum(ev.activity is not None for ev in planner.events)
     counts["updated"] = planner.updated
     counts["in_step"] = planner.in_step
+    counts["activities updated"] = planner.updated_activities
     counts["unchanged"] = planner.unchanged
     counts["commits"] = len(plan.commits)
     plan.counts = counts
