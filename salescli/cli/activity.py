@@ -7,6 +7,7 @@ import click
 from salescli.cli.common import (
     DATE,
     NO_CACHE,
+    a,
     change_options,
     done,
     echo,
@@ -42,7 +43,7 @@ def _log_command(activity_type: str) -> click.Command:
             commit=not no_commit)
         done(change, f"Logged {activity_type} on {kind} {record_id}")
 
-    log_cmd.help = f"""Log a {activity_type} on a deal, lead or account (TARGET is its ID,
+    log_cmd.help = f"""Log {a(activity_type)} on a deal, lead or account (TARGET is its ID,
     or KIND:ID when IDs clash).
 
     \b

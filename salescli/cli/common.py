@@ -21,6 +21,7 @@ from salescli.core.output import (  # noqa: F401
     terminal_safe,
     to_jsonable,
 )
+from salescli.core.words import a, did_you_mean, unknown  # noqa: F401
 
 
 def get_repo(ctx: click.Context) -> Any:
@@ -296,7 +297,7 @@ def make_edit_command(kind: str) -> click.Command:
         else:
             echo(f"{rel}: no changes")
 
-    edit.help = f"""Edit a {kind} in $VISUAL or $EDITOR, validated before it is committed.
+    edit.help = f"""Edit {a(kind)} in $VISUAL or $EDITOR, validated before it is committed.
 
     When the saved file has errors, the editor opens again with them as comments at
     the top; save a fix, or empty the file (or quit without saving) to abort.
