@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from salescli import __version__
+from salescli.cli.common import Group
 from salescli.core.errors import (
     EnvironmentProblem,
     Failed,
@@ -50,7 +51,7 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands are imported on first use; domain errors become one line."""
 
     def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kw: Any):

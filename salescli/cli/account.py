@@ -6,6 +6,7 @@ import click
 
 from salescli.cli.common import (
     NO_CACHE,
+    Group,
     LazyRepository,
     change_options,
     complete_choices,
@@ -43,7 +44,7 @@ def complete_contacts(ctx: click.Context, param: click.Parameter, incomplete: st
 # ------------------------------------------------------------------------ accounts
 
 
-@click.group("account")
+@click.group("account", cls=Group)
 def account() -> None:
     """Accounts (organisations) with their contacts.
 
@@ -179,7 +180,7 @@ account.add_command(make_edit_command("account"))
 # ------------------------------------------------------------------------ contacts
 
 
-@click.group("contact")
+@click.group("contact", cls=Group)
 def contact() -> None:
     """Contacts: the people of an account, with their role in buying.
 

@@ -7,6 +7,7 @@ import click
 from salescli.cli.common import (
     DATE,
     NO_CACHE,
+    Group,
     a,
     change_options,
     done,
@@ -55,7 +56,7 @@ def _log_command(activity_type: str) -> click.Command:
     return log_cmd
 
 
-@click.group("log")
+@click.group("log", cls=Group)
 def log() -> None:
     """Record an activity: call, email, meeting, demo, note or task.
 

@@ -51,6 +51,27 @@ def complete_ids(kind: str) -> Callable:
     return complete
 
 
+class Group(click.Group):
+    """A command group whose unknown command is one line with a did-you-mean, exit 2:
+    `no command `deals` (did you mean `deal`?)`."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        # an option where a command goes is click's to report (`--help`, a typo'd option)
+        if name and not name.startswith("-") and not ctx.resilient_parsing \
+                and self.get_command(ctx, name) is None:
+            path, up = [], ctx
+            while up.parent is not None:  # the command's path as the user typed it
+                path.append(up.info_name)
+                up = up.parent
+            where = " ".join(["salescli", *reversed(path)])
+            hint = did_you_mean(name, self.list_commands(ctx))
+            # the domain's error: one line (click's own adds the usage), exit 2
+            raise UsageError(f"no command `{name}`" + (f" in `{where}`" if ctx.parent else "")
+                             + (hint or f"; see `{where} --help`"))
+        return super().resolve_command(ctx, args)
+
+
 def echo(text: str) -> None:
     """Print for people: a value from a record cannot drive the terminal (ESC shows `\\x1b`)."""
     click.echo(terminal_safe(text))

@@ -13,6 +13,7 @@ from salescli.cli.common import (
     NO_CACHE,
     PIPELINE,
     STAGE,
+    Group,
     LazyRepository,
     change_options,
     complete_choices,
@@ -44,7 +45,7 @@ def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str)
 DEAL_ID = click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
 
 
-@click.group("deal")
+@click.group("deal", cls=Group)
 def deal() -> None:
     """Deals moving through a pipeline's stages.
 
@@ -350,7 +351,7 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
     done(s, f"Deal {deal_id}: {s.summary}")
 
 
-@deal.group("item")
+@deal.group("item", cls=Group)
 def deal_item() -> None:
     """Items (products or services) of a deal: what a quote is made of.
 

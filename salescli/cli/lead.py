@@ -11,6 +11,7 @@ from salescli.cli.common import (
     MONEY,
     NO_CACHE,
     PIPELINE,
+    Group,
     LazyRepository,
     change_options,
     complete_choices,
@@ -34,7 +35,7 @@ from salescli.services.options import Options
 LEAD_ID = click.argument("lead_id", metavar="LEAD", shell_complete=complete_ids("lead"))
 
 
-@click.group("lead")
+@click.group("lead", cls=Group)
 def lead() -> None:
     """Leads: new -> contacted -> qualified (converted) or disqualified.
 

@@ -12,6 +12,7 @@ import click
 from salescli.cli.common import (
     DATE,
     PIPELINE,
+    Group,
     echo,
     format_option,
     get_repo,
@@ -93,7 +94,7 @@ def report_options(func: Callable) -> Callable:
     return window_options(format_option()(func))
 
 
-@click.group("report")
+@click.group("report", cls=Group)
 def report() -> None:
     """Reports computed from git history: exact, auditable, and time-travelling.
 

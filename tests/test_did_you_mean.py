@@ -1,0 +1,59 @@
+"""A name the repository does not know is a one-line error with a did-you-mean (issue 18):
+a filter value (owner, source, account), a command, a record ID."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import DEAL, Repo, refused
+
+OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
+SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
+
+LEAD = """
+id: beta-ltd
+company: Beta Ltd
+contact: {name: Sara Beta, email: sara@beta.example}
+source: fair
+owner: ville
+status: new
+created: 2026-10-01
+"""
+
+
+def owners(repo: Repo, names: str) -> None:
+    settings = repo.root / "salescli.yaml"
+    settings.write_text(re.sub(r"(?m)^owners: .*$", f"owners: [{names}]",
+                               settings.read_text()))
+
+
+@pytest.fixture
+def crm(filled: Repo) -> Repo:
+    """Owners anna and ville in the settings; sara, who left, still owns a lost deal;
+    a lead from a source (`fair`) the settings do not list."""
+    owners(filled, "anna, ville")
+    filled.write("deals/2026-10/old-deal.yaml", DEAL.replace("acme-erp", "old-deal")
+                 .replace("owner: anna", "owner: sara")
+                 .replace("status: open", "status: lost\nlost_reason: budget"))
+    filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
+    filled.commit("owners, a lost deal and a lead")
+    return filled
+
+
+# ------------------------------------------------------------------ commands
+
+@pytest.mark.parametrize("args,message", [
+    (["deals", "list"], "no command `deals` (did you mean `deal`?)"),
+    (["reprot"], "no command `reprot` (did you mean `report`?)"),
+    (["frobnicate"], "no command `frobnicate`; see `salescli --help`"),
+    (["deal", "advnce", "acme-erp"],
+     "no command `advnce` in `salescli deal` (did you mean `advance`?)"),
+    (["deal", "item", "ad", "acme-erp"],
+     "no command `ad` in `salescli deal item` (did you mean `add`?)"),
+    (["report", "funel"], "no command `funel` in `salescli report` (did you mean `funnel`?)"),
+    (["lead", "frobnicate"], "no command `frobnicate` in `salescli lead`; see "
+                             "`salescli lead --help`"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_an_unknown_command_suggests_one(crm: Repo, args: list[str], message: str):
+    refused(crm, args, 2, message)
