@@ -96,6 +96,8 @@ class LazyGroup(Group):
             return super().invoke(ctx)
         except Failed as err:  # the command's output said what failed
             raise click.exceptions.Exit(exit_code(err)) from None
+        except RecordNotFound as err:
+            raise as_click(err, near_id(ctx, err)) from None
         except SalescliError as err:
             raise as_click(err) from None
         except ValueError as err:
@@ -131,11 +133,25 @@ def exit_code(err: SalescliError) -> int:
     return next(code for category, code in EXIT_CODES if isinstance(err, category))
 
 
-def as_click(err: SalescliError) -> click.ClickException:
+def as_click(err: SalescliError, hint: str = "") -> click.ClickException:
     """The error as click prints it: `Error: MESSAGE` on stderr, exit by its category."""
-    exc = click.ClickException(str(err))
+    exc = click.ClickException(str(err) + hint)
     exc.exit_code = exit_code(err)
     return exc
+
+
+def near_id(ctx: click.Context, err: RecordNotFound) -> str:
+    """` (did you mean `acme-erp`?)` for a record ID not found, from the IDs the record
+    index holds; "" when none is near or the IDs cannot be read."""
+    if not err.record_id:
+        return ""
+    from salescli.cli.common import did_you_mean, get_repo
+    from salescli.services.read import record_ids
+
+    try:
+        return did_you_mean(err.record_id, record_ids(get_repo(ctx), err.kinds))
+    except (SalescliError, OSError):  # the error stands without its hint
+        return ""
 
 
 def _terminal_safe(exc: click.ClickException) -> click.ClickException:

@@ -36,7 +36,7 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
             continue
     if not found:
         raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
-                             "`lead list` or `account list` for the IDs")
+                             "`lead list` or `account list` for the IDs", KINDS, target)
     if len(found) > 1:
         raise UsageError(f"{target!r} is {' and '.join(map(a, found))}; say which, e.g. "
                          f"{found[0]}:{target}")

@@ -51,3 +51,23 @@ def load_views(repo: Any, kind: str, warn: Warn) -> list[Any]:
         found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
                             (kind,))
     return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
+
+
+def record_ids(repo: Any, kinds: Sequence[str], statuses: Sequence[str] = ()) -> list[str]:
+    """The IDs of the records of `kinds`, sorted, from the record index; with
+    `statuses`, only the valid ones in those statuses (a converted lead is in none:
+    no status change applies to it)."""
+    from salescli.store.repo import KIND_DIRS
+
+    with records_index(repo, kinds, lambda _: None) as index:
+        if not statuses:
+            marks = ", ".join("?" * len(kinds))
+            rows = index.query(f"SELECT DISTINCT id FROM records WHERE kind IN ({marks})",
+                               tuple(kinds))
+        else:
+            kind, = kinds
+            marks = ", ".join("?" * len(statuses))
+            converted = " AND converted_account IS NULL" if kind == "lead" else ""
+            rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" '
+                               f"WHERE status IN ({marks}){converted}", tuple(statuses))
+    return sorted({r[0] for r in rows})
