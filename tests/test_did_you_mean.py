@@ -3,6 +3,7 @@ a filter value (owner, source, account), a command, a record ID."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -39,6 +40,72 @@ def crm(filled: Repo) -> Repo:
     filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
     filled.commit("owners, a lost deal and a lead")
     return filled
+
+
+REPORTS = ["funnel", "forecast", "cycle", "lost", "slips", "sources", "velocity", "changes",
+           "activity"]
+# every listing and report with the filters it takes
+BY_OWNER = [["deal", "list"], ["lead", "list"], ["account", "list"], ["today"], ["stale"],
+            *(["report", name] for name in REPORTS),
+            ["report", "dashboard", "--out", "-"]]
+BY_SOURCE = [["deal", "list"], ["lead", "list"], *(["report", name] for name in REPORTS),
+             ["report", "dashboard", "--out", "-"]]
+
+
+@pytest.mark.parametrize("args", BY_OWNER, ids=" ".join)
+def test_an_unknown_owner_is_a_usage_error(crm: Repo, args: list[str]):
+    refused(crm, [*args, "--owner", "vile"], 2,
+            f"--owner: no owner `vile` (did you mean `ville`?); {OWNERS}")
+    refused(crm, [*args, "--owner", "nobody"], 2, f"--owner: no owner `nobody`; {OWNERS}")
+
+
+@pytest.mark.parametrize("args", BY_SOURCE, ids=" ".join)
+def test_an_unknown_source_is_a_usage_error(crm: Repo, args: list[str]):
+    refused(crm, [*args, "--source", "webiste"], 2,
+            f"--source: no source `webiste` (did you mean `website`?); {SOURCES}")
+
+
+def test_an_unknown_account_is_a_usage_error(crm: Repo):
+    refused(crm, ["deal", "list", "--account", "acme-o"], 2,
+            "--account: no account `acme-o` (did you mean `acme-oy`?); accounts: acme-oy")
+
+
+def test_many_accounts_are_not_listed(crm: Repo):
+    for n in range(13):
+        crm.write(f"accounts/2026-10/a{n}.yaml", f"id: a{n}\nname: A{n}\ncreated: 2026-10-01\n")
+    refused(crm, ["deal", "list", "--account", "nope"], 2,
+            "--account: no account `nope`; see `salescli account list`")
+
+
+@pytest.mark.parametrize("args,ids", [
+    # an owner only on records (sara left) and a source only on records are known
+    (["deal", "list", "--status", "all", "--owner", "sara"], ["old-deal"]),
+    (["lead", "list", "--source", "fair"], ["beta-ltd"]),
+    # a known owner with nothing to show is no error
+    (["lead", "list", "--owner", "anna"], []),
+    (["deal", "list", "--account", "acme-oy", "--source", "referral"], ["acme-erp"]),
+    # --no-cache after the filter: the filter is checked without the record index too
+    (["deal", "list", "--owner", "anna", "--no-cache"], ["acme-erp"]),
+], ids=lambda v: " ".join(v) if isinstance(v, list) and v and "-" in v[-1] else None)
+def test_a_known_value_filters(crm: Repo, args: list[str], ids: list[str]):
+    result = crm.run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in json.loads(result.stdout)] == ids
+
+
+def test_no_owners_anywhere(repo: Repo):
+    owners(repo, "")
+    refused(repo, ["deal", "list", "--owner", "anna"], 2,
+            "--owner: no owner `anna`; there are no owners (see `owners:` in salescli.yaml)")
+
+
+def test_an_unknown_stage_or_pipeline_suggests_one(crm: Repo):
+    refused(crm, ["deal", "list", "--stage", "propsal"], 2,
+            "--stage: no stage `propsal` in any pipeline (did you mean `proposal`?); choose "
+            "one of: needs-analysis, proposal, negotiation, contracting")
+    refused(crm, ["report", "funnel", "--pipeline", "defualt"], 2,
+            "--pipeline: no pipeline `defualt` in pipelines/ (did you mean `default`?); "
+            "choose one of: default")
 
 
 # ------------------------------------------------------------------ commands

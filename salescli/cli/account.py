@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from salescli.cli.common import (
+    KNOWN_OWNER,
     NO_CACHE,
     Group,
     LazyRepository,
@@ -57,7 +58,8 @@ def account() -> None:
 
 
 @account.command("list")
-@click.option("--owner", help="Only accounts of this owner.")
+@click.option("--owner", type=KNOWN_OWNER, help="Only accounts of this owner.",
+              shell_complete=complete_choices("owners"))
 @click.option("--industry", help="Only this industry.")
 @click.option("--region", help="Only this region.")
 @click.option("--tag", help="Only accounts with this tag.")

@@ -6,10 +6,12 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_OWNER,
     NO_CACHE,
     Group,
     a,
     change_options,
+    complete_choices,
     done,
     echo,
     format_option,
@@ -73,7 +75,8 @@ for _type in ("call", "email", "meeting", "demo", "note", "task"):
 
 ON = click.option("--on", "on", metavar="DATE", type=DATE,
                   help="Evaluate as of this date instead of today (YYYY-MM-DD).")
-OWNER = click.option("--owner", help="Only this owner's records.")
+OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records.",
+                     shell_complete=complete_choices("owners"))
 
 
 @click.command("today")

@@ -143,7 +143,8 @@ class PipelineType(click.ParamType):
         names = [p.stem for p in get_repo(ctx).pipeline_paths()]
         if value not in names:
             raise UsageError(f"{_option_name(param, 'pipeline')}: no pipeline `{value}` in "
-                             f"pipelines/; choose one of: {', '.join(names)}")
+                             f"pipelines/{did_you_mean(value, names)}; choose one of: "
+                             f"{', '.join(names)}")
         return value
 
 
@@ -169,7 +170,36 @@ class StageType(click.ParamType):
                 continue
         if value not in names:
             raise UsageError(f"{_option_name(param, 'stage')}: no stage `{value}` in any "
-                             f"pipeline; choose one of: {', '.join(names)}")
+                             f"pipeline{did_you_mean(value, names)}; choose one of: "
+                             f"{', '.join(names)}")
+        return value
+
+
+class FilterType(click.ParamType):
+    """A value to filter records by (`--owner`, `--source`, `--account`): one the
+    repository knows (settings' list or records, read from the record index), else a
+    usage error with a did-you-mean, so a typo is not taken for "no records"."""
+
+    # what: (the plural, where the values come from)
+    NAMES = {"owner": ("owners", "`owners:` in salescli.yaml"),
+             "source": ("sources", "`sources:` in salescli.yaml"),
+             "account": ("accounts", "`salescli account list`")}
+
+    def __init__(self, what: str):
+        self.what = self.name = what
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if ctx is None:
+            return value
+        from salescli.services.read import filter_values
+
+        # --no-cache is eager, so it is known here whatever the order on the command line
+        known = filter_values(get_repo(ctx), self.what, not ctx.params.get("no_cache"))
+        if value not in known:
+            plural, see = self.NAMES[self.what]
+            raise UsageError(unknown(_option_name(param, self.what), self.what, value, known,
+                                     plural, see))
         return value
 
 
@@ -177,6 +207,9 @@ DATE = DateType()
 MONEY = MoneyType()
 PIPELINE = PipelineType()
 STAGE = StageType()
+KNOWN_OWNER = FilterType("owner")
+KNOWN_SOURCE = FilterType("source")
+KNOWN_ACCOUNT = FilterType("account")
 
 
 def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
@@ -216,7 +249,7 @@ def record_json(model: Any) -> dict:
     return record_dict(model)
 
 
-NO_CACHE = click.option("--no-cache", is_flag=True,
+NO_CACHE = click.option("--no-cache", is_flag=True, is_eager=True,
                         help="Read every record file instead of the record index.")
 
 

@@ -9,6 +9,9 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_ACCOUNT,
+    KNOWN_OWNER,
+    KNOWN_SOURCE,
     MONEY,
     NO_CACHE,
     PIPELINE,
@@ -65,12 +68,12 @@ def deal() -> None:
               show_default=True)
 @click.option("--stage", type=STAGE, help="Only deals in this stage.",
               shell_complete=complete_stages)
-@click.option("--owner", help="Only deals of this owner.",
+@click.option("--owner", type=KNOWN_OWNER, help="Only deals of this owner.",
               shell_complete=complete_choices("owners"))
-@click.option("--account", "account_id", help="Only deals of this account.",
+@click.option("--account", "account_id", type=KNOWN_ACCOUNT, help="Only deals of this account.",
               shell_complete=complete_ids("account"))
 @click.option("--pipeline", type=PIPELINE, help="Only deals in this pipeline.")
-@click.option("--source", help="Only deals from this source.",
+@click.option("--source", type=KNOWN_SOURCE, help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
 @NO_CACHE
 @format_option()

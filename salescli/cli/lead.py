@@ -8,6 +8,8 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_OWNER,
+    KNOWN_SOURCE,
     MONEY,
     NO_CACHE,
     PIPELINE,
@@ -54,8 +56,10 @@ def lead() -> None:
 @lead.command("list")
 @click.option("--status", type=click.Choice(["new", "contacted", "qualified", "disqualified",
                                              "all"]), default="all", show_default=True)
-@click.option("--source", help="Only leads from this source.")
-@click.option("--owner", help="Only leads of this owner.")
+@click.option("--source", type=KNOWN_SOURCE, help="Only leads from this source.",
+              shell_complete=complete_choices("sources"))
+@click.option("--owner", type=KNOWN_OWNER, help="Only leads of this owner.",
+              shell_complete=complete_choices("owners"))
 @NO_CACHE
 @format_option()
 @click.pass_context

@@ -53,6 +53,40 @@ def load_views(repo: Any, kind: str, warn: Warn) -> list[Any]:
     return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
 
 
+# what a filter option's value is checked against: the settings' list (if any), then
+# the values records hold, from these kinds' tables of the index
+_FILTER_VALUES = {
+    "owner": ("owners", ("account", "lead", "deal"),
+              "SELECT owner FROM accounts UNION SELECT owner FROM leads "
+              "UNION SELECT owner FROM deals UNION SELECT owner FROM activities"),
+    "source": ("sources", ("lead", "deal"),
+               "SELECT source FROM leads UNION SELECT source FROM deals"),
+    "account": (None, ("account", "deal"),
+                "SELECT id FROM records WHERE kind = 'account' "
+                "UNION SELECT account_id FROM deals"),
+}
+
+
+def filter_values(repo: Any, what: str, use_cache: bool = True) -> list[str]:
+    """The values a filter (`--owner`, `--source`, `--account`) can match: the settings'
+    list in its order, then what records hold that it does not (an owner who left
+    still owns old deals), sorted. From the record index, never by parsing every file."""
+    from salescli.core.errors import SalescliError
+    from salescli.store.config import config_of
+
+    setting, kinds, sql = _FILTER_VALUES[what]
+    listed: list[str] = []
+    if setting:
+        try:  # the plain configuration: cached, no validation on the way to a listing
+            listed = list(getattr(config_of(repo, lambda _: None), setting))
+        except SalescliError:  # broken settings are `check`'s to report, not a filter's
+            listed = []
+    # invalid files are left out silently: the listing that follows names them
+    with records_index(repo, kinds, lambda _: None, use_cache) as index:
+        held = {r[0] for r in index.query(sql) if r[0]}
+    return listed + sorted(held - set(listed))
+
+
 def record_ids(repo: Any, kinds: Sequence[str], statuses: Sequence[str] = ()) -> list[str]:
     """The IDs of the records of `kinds`, sorted, from the record index; with
     `statuses`, only the valid ones in those statuses (a converted lead is in none:
