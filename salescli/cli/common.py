@@ -38,13 +38,16 @@ def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS) ->
     )
 
 
-def complete_ids(kind: str) -> Callable:
-    """Shell completion of record IDs from the repository in the current directory."""
+def complete_ids(kind: str, statuses: Sequence[str] = ()) -> Callable:
+    """Shell completion of record IDs from the repository in the current directory:
+    with `statuses`, only the records in those statuses, the ones the command accepts."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from salescli.services.read import record_ids
+
         try:
-            repo = get_repo(ctx)
-            return sorted(i for i in repo.ids(kind) if i.startswith(incomplete))
+            return [i for i in record_ids(get_repo(ctx), (kind,), statuses)
+                    if i.startswith(incomplete)]
         except Exception:  # completion must never print a traceback into the shell
             return []
 

@@ -46,6 +46,12 @@ def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 
 DEAL_ID = click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
+# completion offers the deals the command takes: open ones to move or close, closed
+# ones to reopen
+OPEN_DEAL_ID = click.argument("deal_id", metavar="DEAL",
+                              shell_complete=complete_ids("deal", deals.OPEN))
+CLOSED_DEAL_ID = click.argument("deal_id", metavar="DEAL",
+                                shell_complete=complete_ids("deal", deals.CLOSED))
 
 
 @click.group("deal", cls=Group)
@@ -232,7 +238,7 @@ REASON = click.option("--reason", metavar="TEXT", callback=_reason,
 
 
 @deal.command("advance")
-@DEAL_ID
+@OPEN_DEAL_ID
 @REASON
 @change_options
 @click.pass_context
@@ -250,7 +256,7 @@ def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, date: str
 
 
 @deal.command("move")
-@DEAL_ID
+@OPEN_DEAL_ID
 @click.argument("stage", shell_complete=complete_stages)
 @REASON
 @change_options
@@ -268,7 +274,7 @@ def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
 
 
 @deal.command("win")
-@DEAL_ID
+@OPEN_DEAL_ID
 @change_options
 @click.pass_context
 def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
@@ -284,7 +290,7 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
 
 
 @deal.command("lose")
-@DEAL_ID
+@OPEN_DEAL_ID
 @click.option("--reason", required=True, metavar="REASON",
               help="One of the settings' lost_reasons.",
               shell_complete=complete_choices("lost_reasons"))
@@ -308,7 +314,7 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
 
 
 @deal.command("reopen")
-@DEAL_ID
+@CLOSED_DEAL_ID
 @click.option("--reason", required=True, metavar="TEXT", callback=_reason,
               help="Why (recorded in the commit).")
 @click.option("--stage", metavar="STAGE", help="Stage to reopen into (default: its last one).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -35,6 +36,12 @@ from salescli.services import leads
 from salescli.services.options import Options
 
 LEAD_ID = click.argument("lead_id", metavar="LEAD", shell_complete=complete_ids("lead"))
+
+
+def lead_id(statuses: tuple[str, ...]) -> Callable:
+    """The LEAD argument of a status change: completion offers the leads it takes."""
+    return click.argument("lead_id", metavar="LEAD",
+                          shell_complete=complete_ids("lead", statuses))
 
 
 @click.group("lead", cls=Group)
@@ -174,7 +181,7 @@ lead.add_command(make_edit_command("lead"))
 
 
 @lead.command("contact")
-@LEAD_ID
+@lead_id(leads.FROM["contact"])
 @change_options
 @click.pass_context
 def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
@@ -190,7 +197,7 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
 
 
 @lead.command("qualify")
-@LEAD_ID
+@lead_id(leads.FROM["qualify"])
 @change_options
 @click.pass_context
 def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
@@ -208,7 +215,7 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
 
 
 @lead.command("disqualify")
-@LEAD_ID
+@lead_id(leads.FROM["disqualify"])
 @click.option("--reason", required=True, metavar="REASON",
               help="One of the settings' lead_disqualify_reasons.",
               shell_complete=complete_choices("lead_disqualify_reasons"))
@@ -233,7 +240,7 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
 
 
 @lead.command("convert")
-@LEAD_ID
+@lead_id(leads.FROM["convert"])
 @click.option("--account", "account_id", metavar="ACCOUNT",
               help="Use this existing account (default: one matching the lead, else a new one).",
               shell_complete=complete_ids("account"))
