@@ -75,6 +75,11 @@ def test_log_refusals(crm: Repo):
             "--status is for meetings (booked, held, cancelled)")
     refused(crm, ["log", "call", "thing:fresh", "x"], 2,
             "unknown kind 'thing' in 'thing:fresh'; use deal:, lead: or account:")
+    # an ID of two kinds: each named with its article
+    crm.write("accounts/2026-09/fresh.yaml", "id: fresh\nname: Fresh\ncreated: 2026-09-01\n")
+    crm.commit()
+    refused(crm, ["log", "call", "fresh", "x"], 2,
+            "'fresh' is a deal and an account; say which, e.g. deal:fresh")
 
 
 def test_stale_counts_from_stage_entry(crm: Repo):

@@ -6,7 +6,16 @@ import os
 import subprocess
 import sys
 
-from conftest import Repo
+from conftest import DEAL, Repo
+
+LEAD = """\
+id: {id}
+company: Beta Ltd
+contact: {{name: Sara Beta, email: sara@beta.example}}
+source: website
+status: {status}
+created: 2026-10-01
+{more}"""
 
 
 def complete(repo: Repo, words: str) -> list[str]:
@@ -22,3 +31,32 @@ def test_completes_ids_stages_and_reasons(filled: Repo):
     assert complete(filled, "salescli deal move acme-erp pro") == ["proposal"]
     assert complete(filled, "salescli deal lose acme-erp --reason bu") == ["budget"]
     assert complete(filled, "salescli account show ") == ["acme-oy"]
+
+
+def test_completes_only_the_records_a_command_takes(filled: Repo):
+    for status in ("won", "lost"):
+        filled.write(f"deals/2026-10/acme-{status}.yaml", DEAL.replace("acme-erp", f"acme-{status}")
+                     .replace("status: open", f"status: {status}"
+                              + ("\nlost_reason: budget" if status == "lost" else "")))
+    for status in ("new", "contacted", "qualified", "disqualified", "converted"):
+        filled.write(f"leads/2026-10/lead-{status}.yaml", LEAD.format(
+            id=f"lead-{status}",
+            status="qualified" if status == "converted" else status,
+            more={"disqualified": "disqualify_reason: not-icp\n",
+                  "converted": "converted: {account: acme-oy}\n"}.get(status, "")))
+    filled.commit("deals and leads in every status")
+    open_deals, closed = ["acme-erp"], ["acme-lost", "acme-won"]
+    expected = {
+        "deal advance": open_deals, "deal move": open_deals, "deal win": open_deals,
+        "deal lose": open_deals, "deal reopen": closed,
+        "deal show": ["acme-erp", "acme-lost", "acme-won"],
+        "lead contact": ["lead-new"],
+        "lead qualify": ["lead-contacted", "lead-new"],
+        "lead disqualify": ["lead-contacted", "lead-new", "lead-qualified"],
+        "lead convert": ["lead-contacted", "lead-new", "lead-qualified"],
+        "lead show": ["lead-contacted", "lead-converted", "lead-disqualified", "lead-new",
+                      "lead-qualified"],
+    }
+    for command, ids in expected.items():
+        prefix = "acme-" if command.startswith("deal") else "lead-"
+        assert complete(filled, f"salescli {command} {prefix}") == ids, command

@@ -4,7 +4,9 @@ Each table row is a command in a situation; the test pins its exit code and its 
 stderr line, and that nothing was written or committed (conftest's `refused`).
 
     usage (2)        a malformed ID, date or amount; a stage or pipeline that does not
-                     exist; an --out that exists (without --force) or whose folder does not
+                     exist; a filter value (owner, source, account) the repository does
+                     not know; a command that does not exist; an --out that exists
+                     (without --force) or whose folder does not
     not found (1)    a record, or a part of one, that does not exist
     refused (1)      a rule or validation says no: here, a file with uncommitted changes
     environment (1)  the repository is locked (git's index.lock, salescli's own lock)
@@ -174,6 +176,25 @@ NO_PIPELINE = "--pipeline: no pipeline `nope` in pipelines/; choose one of: defa
 ], ids=" ".join)
 def test_unknown_pipeline_is_a_usage_error(crm: Repo, args: list[str]):
     refused(crm, args, 2, NO_PIPELINE)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["deal", "list", "--owner", "nobody"], "--owner: no owner `nobody`; owners: anna"),
+    (["today", "--owner", "nobody"], "--owner: no owner `nobody`; owners: anna"),
+    (["lead", "list", "--source", "nowhere"],
+     "--source: no source `nowhere`; sources: website, referral, linkedin, event, outbound, "
+     "partner, inbound"),
+    (["report", "funnel", "--source", "nowhere"],
+     "--source: no source `nowhere`; sources: website, referral, linkedin, event, outbound, "
+     "partner, inbound"),
+    (["deal", "list", "--account", "nope"], "--account: no account `nope`; accounts: acme-oy"),
+    (["deals", "list"], "no command `deals` (did you mean `deal`?)"),
+    (["deal", "advnce", "acme-erp"],
+     "no command `advnce` in `salescli deal` (did you mean `advance`?)"),
+], ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else None)
+def test_an_unknown_filter_value_or_command_is_a_usage_error(crm: Repo, args: list[str],
+                                                              message: str):
+    refused(crm, args, 2, message)
 
 
 def test_a_malformed_pipeline_name_is_a_usage_error(crm: Repo):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,11 @@ def test_help_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_help_made_from_a_noun_has_its_article():
+    # `Edit a {kind}`, `Log a {type}`: "an account", "an email", never "a account"
+    text = render()
+    assert "Edit an account in $VISUAL" in text and "Edit a deal in $VISUAL" in text
+    assert "Log an email on a deal" in text and "Log a call on a deal" in text
+    assert not re.findall(r"(?i)\ba [aeiou]\w*", text)

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from salescli import __version__
+from salescli.cli.common import Group
 from salescli.core.errors import (
     EnvironmentProblem,
     Failed,
@@ -51,7 +52,7 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands are imported on first use; domain errors become one line."""
 
     def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kw: Any):
@@ -96,6 +97,8 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except Failed as err:  # the command's output said what failed
             raise click.exceptions.Exit(exit_code(err)) from None
+        except RecordNotFound as err:
+            raise as_click(err, near_id(ctx, err)) from None
         except SalescliError as err:
             raise as_click(err) from None
         except ValueError as err:
@@ -131,11 +134,25 @@ def exit_code(err: SalescliError) -> int:
     return next(code for category, code in EXIT_CODES if isinstance(err, category))
 
 
-def as_click(err: SalescliError) -> click.ClickException:
+def as_click(err: SalescliError, hint: str = "") -> click.ClickException:
     """The error as click prints it: `Error: MESSAGE` on stderr, exit by its category."""
-    exc = click.ClickException(str(err))
+    exc = click.ClickException(str(err) + hint)
     exc.exit_code = exit_code(err)
     return exc
+
+
+def near_id(ctx: click.Context, err: RecordNotFound) -> str:
+    """` (did you mean `acme-erp`?)` for a record ID not found, from the IDs the record
+    index holds; "" when none is near or the IDs cannot be read."""
+    if not err.record_id:
+        return ""
+    from salescli.cli.common import did_you_mean, get_repo
+    from salescli.services.read import record_ids
+
+    try:
+        return did_you_mean(err.record_id, record_ids(get_repo(ctx), err.kinds))
+    except (SalescliError, OSError):  # the error stands without its hint
+        return ""
 
 
 def _terminal_safe(exc: click.ClickException) -> click.ClickException:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from salescli.cli.common import (
+    KNOWN_OWNER,
     NO_CACHE,
+    Group,
     LazyRepository,
     change_options,
     complete_choices,
@@ -43,7 +45,7 @@ def complete_contacts(ctx: click.Context, param: click.Parameter, incomplete: st
 # ------------------------------------------------------------------------ accounts
 
 
-@click.group("account")
+@click.group("account", cls=Group)
 def account() -> None:
     """Accounts (organisations) with their contacts.
 
@@ -56,7 +58,8 @@ def account() -> None:
 
 
 @account.command("list")
-@click.option("--owner", help="Only accounts of this owner.")
+@click.option("--owner", type=KNOWN_OWNER, help="Only accounts of this owner.",
+              shell_complete=complete_choices("owners"))
 @click.option("--industry", help="Only this industry.")
 @click.option("--region", help="Only this region.")
 @click.option("--tag", help="Only accounts with this tag.")
@@ -177,7 +180,7 @@ account.add_command(make_edit_command("account"))
 # ------------------------------------------------------------------------ contacts
 
 
-@click.group("contact")
+@click.group("contact", cls=Group)
 def contact() -> None:
     """Contacts: the people of an account, with their role in buying.
 

@@ -6,8 +6,12 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_OWNER,
     NO_CACHE,
+    Group,
+    a,
     change_options,
+    complete_choices,
     done,
     echo,
     format_option,
@@ -42,7 +46,7 @@ def _log_command(activity_type: str) -> click.Command:
             commit=not no_commit)
         done(change, f"Logged {activity_type} on {kind} {record_id}")
 
-    log_cmd.help = f"""Log a {activity_type} on a deal, lead or account (TARGET is its ID,
+    log_cmd.help = f"""Log {a(activity_type)} on a deal, lead or account (TARGET is its ID,
     or KIND:ID when IDs clash).
 
     \b
@@ -54,7 +58,7 @@ def _log_command(activity_type: str) -> click.Command:
     return log_cmd
 
 
-@click.group("log")
+@click.group("log", cls=Group)
 def log() -> None:
     """Record an activity: call, email, meeting, demo, note or task.
 
@@ -71,7 +75,8 @@ for _type in ("call", "email", "meeting", "demo", "note", "task"):
 
 ON = click.option("--on", "on", metavar="DATE", type=DATE,
                   help="Evaluate as of this date instead of today (YYYY-MM-DD).")
-OWNER = click.option("--owner", help="Only this owner's records.")
+OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records.",
+                     shell_complete=complete_choices("owners"))
 
 
 @click.command("today")

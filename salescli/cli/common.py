@@ -21,6 +21,7 @@ from salescli.core.output import (  # noqa: F401
     terminal_safe,
     to_jsonable,
 )
+from salescli.core.words import a, did_you_mean, unknown  # noqa: F401
 
 
 def get_repo(ctx: click.Context) -> Any:
@@ -37,17 +38,41 @@ def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS) ->
     )
 
 
-def complete_ids(kind: str) -> Callable:
-    """Shell completion of record IDs from the repository in the current directory."""
+def complete_ids(kind: str, statuses: Sequence[str] = ()) -> Callable:
+    """Shell completion of record IDs from the repository in the current directory:
+    with `statuses`, only the records in those statuses, the ones the command accepts."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from salescli.services.read import record_ids
+
         try:
-            repo = get_repo(ctx)
-            return sorted(i for i in repo.ids(kind) if i.startswith(incomplete))
+            return [i for i in record_ids(get_repo(ctx), (kind,), statuses)
+                    if i.startswith(incomplete)]
         except Exception:  # completion must never print a traceback into the shell
             return []
 
     return complete
+
+
+class Group(click.Group):
+    """A command group whose unknown command is one line with a did-you-mean, exit 2:
+    `no command `deals` (did you mean `deal`?)`."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        # an option where a command goes is click's to report (`--help`, a typo'd option)
+        if name and not name.startswith("-") and not ctx.resilient_parsing \
+                and self.get_command(ctx, name) is None:
+            path, up = [], ctx
+            while up.parent is not None:  # the command's path as the user typed it
+                path.append(up.info_name)
+                up = up.parent
+            where = " ".join(["salescli", *reversed(path)])
+            hint = did_you_mean(name, self.list_commands(ctx))
+            # the domain's error: one line (click's own adds the usage), exit 2
+            raise UsageError(f"no command `{name}`" + (f" in `{where}`" if ctx.parent else "")
+                             + (hint or f"; see `{where} --help`"))
+        return super().resolve_command(ctx, args)
 
 
 def echo(text: str) -> None:
@@ -121,7 +146,8 @@ class PipelineType(click.ParamType):
         names = [p.stem for p in get_repo(ctx).pipeline_paths()]
         if value not in names:
             raise UsageError(f"{_option_name(param, 'pipeline')}: no pipeline `{value}` in "
-                             f"pipelines/; choose one of: {', '.join(names)}")
+                             f"pipelines/{did_you_mean(value, names)}; choose one of: "
+                             f"{', '.join(names)}")
         return value
 
 
@@ -147,7 +173,36 @@ class StageType(click.ParamType):
                 continue
         if value not in names:
             raise UsageError(f"{_option_name(param, 'stage')}: no stage `{value}` in any "
-                             f"pipeline; choose one of: {', '.join(names)}")
+                             f"pipeline{did_you_mean(value, names)}; choose one of: "
+                             f"{', '.join(names)}")
+        return value
+
+
+class FilterType(click.ParamType):
+    """A value to filter records by (`--owner`, `--source`, `--account`): one the
+    repository knows (settings' list or records, read from the record index), else a
+    usage error with a did-you-mean, so a typo is not taken for "no records"."""
+
+    # what: (the plural, where the values come from)
+    NAMES = {"owner": ("owners", "`owners:` in salescli.yaml"),
+             "source": ("sources", "`sources:` in salescli.yaml"),
+             "account": ("accounts", "`salescli account list`")}
+
+    def __init__(self, what: str):
+        self.what = self.name = what
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        if ctx is None:
+            return value
+        from salescli.services.read import filter_values
+
+        # --no-cache is eager, so it is known here whatever the order on the command line
+        known = filter_values(get_repo(ctx), self.what, not ctx.params.get("no_cache"))
+        if value not in known:
+            plural, see = self.NAMES[self.what]
+            raise UsageError(unknown(_option_name(param, self.what), self.what, value, known,
+                                     plural, see))
         return value
 
 
@@ -155,6 +210,9 @@ DATE = DateType()
 MONEY = MoneyType()
 PIPELINE = PipelineType()
 STAGE = StageType()
+KNOWN_OWNER = FilterType("owner")
+KNOWN_SOURCE = FilterType("source")
+KNOWN_ACCOUNT = FilterType("account")
 
 
 def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
@@ -188,7 +246,7 @@ def done(change: Any, what: str) -> None:
     echo(f"{what}{where}")
 
 
-NO_CACHE = click.option("--no-cache", is_flag=True,
+NO_CACHE = click.option("--no-cache", is_flag=True, is_eager=True,
                         help="Read every record file instead of the record index.")
 
 
@@ -289,7 +347,7 @@ def make_edit_command(kind: str) -> click.Command:
         else:
             echo(f"{rel}: no changes")
 
-    edit.help = f"""Edit a {kind} in $VISUAL or $EDITOR, validated before it is committed.
+    edit.help = f"""Edit {a(kind)} in $VISUAL or $EDITOR, validated before it is committed.
 
     When the saved file has errors, the editor opens again with them as comments at
     the top; save a fix, or empty the file (or quit without saving) to abort.

@@ -9,10 +9,14 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_ACCOUNT,
+    KNOWN_OWNER,
+    KNOWN_SOURCE,
     MONEY,
     NO_CACHE,
     PIPELINE,
     STAGE,
+    Group,
     LazyRepository,
     change_options,
     complete_choices,
@@ -42,9 +46,15 @@ def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 
 DEAL_ID = click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
+# completion offers the deals the command takes: open ones to move or close, closed
+# ones to reopen
+OPEN_DEAL_ID = click.argument("deal_id", metavar="DEAL",
+                              shell_complete=complete_ids("deal", deals.OPEN))
+CLOSED_DEAL_ID = click.argument("deal_id", metavar="DEAL",
+                                shell_complete=complete_ids("deal", deals.CLOSED))
 
 
-@click.group("deal")
+@click.group("deal", cls=Group)
 def deal() -> None:
     """Deals moving through a pipeline's stages.
 
@@ -64,12 +74,12 @@ def deal() -> None:
               show_default=True)
 @click.option("--stage", type=STAGE, help="Only deals in this stage.",
               shell_complete=complete_stages)
-@click.option("--owner", help="Only deals of this owner.",
+@click.option("--owner", type=KNOWN_OWNER, help="Only deals of this owner.",
               shell_complete=complete_choices("owners"))
-@click.option("--account", "account_id", help="Only deals of this account.",
+@click.option("--account", "account_id", type=KNOWN_ACCOUNT, help="Only deals of this account.",
               shell_complete=complete_ids("account"))
 @click.option("--pipeline", type=PIPELINE, help="Only deals in this pipeline.")
-@click.option("--source", help="Only deals from this source.",
+@click.option("--source", type=KNOWN_SOURCE, help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
 @NO_CACHE
 @format_option()
@@ -226,7 +236,7 @@ REASON = click.option("--reason", metavar="TEXT", callback=_reason,
 
 
 @deal.command("advance")
-@DEAL_ID
+@OPEN_DEAL_ID
 @REASON
 @change_options
 @click.pass_context
@@ -244,7 +254,7 @@ def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, date: str
 
 
 @deal.command("move")
-@DEAL_ID
+@OPEN_DEAL_ID
 @click.argument("stage", shell_complete=complete_stages)
 @REASON
 @change_options
@@ -262,7 +272,7 @@ def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
 
 
 @deal.command("win")
-@DEAL_ID
+@OPEN_DEAL_ID
 @change_options
 @click.pass_context
 def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
@@ -278,7 +288,7 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
 
 
 @deal.command("lose")
-@DEAL_ID
+@OPEN_DEAL_ID
 @click.option("--reason", required=True, metavar="REASON",
               help="One of the settings' lost_reasons.",
               shell_complete=complete_choices("lost_reasons"))
@@ -302,7 +312,7 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
 
 
 @deal.command("reopen")
-@DEAL_ID
+@CLOSED_DEAL_ID
 @click.option("--reason", required=True, metavar="TEXT", callback=_reason,
               help="Why (recorded in the commit).")
 @click.option("--stage", metavar="STAGE", help="Stage to reopen into (default: its last one).",
@@ -348,7 +358,7 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
     done(s, f"Deal {deal_id}: {s.summary}")
 
 
-@deal.group("item")
+@deal.group("item", cls=Group)
 def deal_item() -> None:
     """Items (products or services) of a deal: what a quote is made of.
 

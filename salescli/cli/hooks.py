@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from salescli.cli.common import Failed, echo, get_repo, warn
+from salescli.cli.common import Failed, Group, echo, get_repo, warn
 from salescli.services.hooks import install, merge_record
 
 
@@ -37,7 +37,7 @@ def merge_driver_cmd(base: str, ours: str, theirs: str, path: str, marker_size: 
         raise Failed()
 
 
-@click.group("hook")
+@click.group("hook", cls=Group)
 def hook() -> None:
     """Git hooks and the merge driver for this repository.
 

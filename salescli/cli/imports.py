@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import DATE, PIPELINE, echo, get_repo, terminal_safe, warn
+from salescli.cli.common import DATE, PIPELINE, Group, echo, get_repo, terminal_safe, warn
 from salescli.services import importer, pipedrive
 
 CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.group("import")
+@click.group("import", cls=Group)
 def import_group() -> None:
     """Import a Pipedrive export or any CSV, with its history as backdated commits.
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_OWNER,
+    KNOWN_SOURCE,
     MONEY,
     NO_CACHE,
     PIPELINE,
+    Group,
     LazyRepository,
     change_options,
     complete_choices,
@@ -34,7 +38,13 @@ from salescli.services.read import find
 LEAD_ID = click.argument("lead_id", metavar="LEAD", shell_complete=complete_ids("lead"))
 
 
-@click.group("lead")
+def lead_id(statuses: tuple[str, ...]) -> Callable:
+    """The LEAD argument of a status change: completion offers the leads it takes."""
+    return click.argument("lead_id", metavar="LEAD",
+                          shell_complete=complete_ids("lead", statuses))
+
+
+@click.group("lead", cls=Group)
 def lead() -> None:
     """Leads: new -> contacted -> qualified (converted) or disqualified.
 
@@ -53,8 +63,10 @@ def lead() -> None:
 @lead.command("list")
 @click.option("--status", type=click.Choice(["new", "contacted", "qualified", "disqualified",
                                              "all"]), default="all", show_default=True)
-@click.option("--source", help="Only leads from this source.")
-@click.option("--owner", help="Only leads of this owner.")
+@click.option("--source", type=KNOWN_SOURCE, help="Only leads from this source.",
+              shell_complete=complete_choices("sources"))
+@click.option("--owner", type=KNOWN_OWNER, help="Only leads of this owner.",
+              shell_complete=complete_choices("owners"))
 @NO_CACHE
 @format_option()
 @click.pass_context
@@ -171,7 +183,7 @@ lead.add_command(make_edit_command("lead"))
 
 
 @lead.command("contact")
-@LEAD_ID
+@lead_id(leads.FROM["contact"])
 @change_options
 @click.pass_context
 def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
@@ -187,7 +199,7 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
 
 
 @lead.command("qualify")
-@LEAD_ID
+@lead_id(leads.FROM["qualify"])
 @change_options
 @click.pass_context
 def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
@@ -205,7 +217,7 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
 
 
 @lead.command("disqualify")
-@LEAD_ID
+@lead_id(leads.FROM["disqualify"])
 @click.option("--reason", required=True, metavar="REASON",
               help="One of the settings' lead_disqualify_reasons.",
               shell_complete=complete_choices("lead_disqualify_reasons"))
@@ -230,7 +242,7 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
 
 
 @lead.command("convert")
-@LEAD_ID
+@lead_id(leads.FROM["convert"])
 @click.option("--account", "account_id", metavar="ACCOUNT",
               help="Use this existing account (default: one matching the lead, else a new one).",
               shell_complete=complete_ids("account"))

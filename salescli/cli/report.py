@@ -11,7 +11,11 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_OWNER,
+    KNOWN_SOURCE,
     PIPELINE,
+    Group,
+    complete_choices,
     echo,
     format_option,
     get_repo,
@@ -79,9 +83,12 @@ def window_options(func: Callable) -> Callable:
                      help="Evaluate as the repository was on that date, or at that commit."),
         click.option("--pipeline", metavar="NAME", type=PIPELINE,
                      help="Only deals of this pipeline."),
-        click.option("--owner", metavar="NAME", help="Only this owner's records."),
-        click.option("--source", metavar="NAME", help="Only records from this source."),
-        click.option("--no-cache", is_flag=True,
+        click.option("--owner", metavar="NAME", type=KNOWN_OWNER,
+                     help="Only this owner's records.", shell_complete=complete_choices("owners")),
+        click.option("--source", metavar="NAME", type=KNOWN_SOURCE,
+                     help="Only records from this source.",
+                     shell_complete=complete_choices("sources")),
+        click.option("--no-cache", is_flag=True, is_eager=True,
                      help="Recompute from git without reading or writing the cache."),
     )):
         func = decorator(func)
@@ -93,7 +100,7 @@ def report_options(func: Callable) -> Callable:
     return window_options(format_option()(func))
 
 
-@click.group("report")
+@click.group("report", cls=Group)
 def report() -> None:
     """Reports computed from git history: exact, auditable, and time-travelling.
 

@@ -25,7 +25,16 @@ class UsageError(SalescliError):
 
 
 class RecordNotFound(SalescliError):
-    """A record, or a part of one (a contact, an item, a stakeholder), is not there."""
+    """A record, or a part of one (a contact, an item, a stakeholder), is not there.
+
+    For a record, `kinds` and `record_id` say what was looked for: the CLI adds a
+    did-you-mean from the IDs there are (only when it reports the error, so a look-up
+    that expects to miss costs nothing more).
+    """
+
+    def __init__(self, message: str, kinds: tuple[str, ...] = (), record_id: str = ""):
+        super().__init__(message)
+        self.kinds, self.record_id = kinds, record_id
 
 
 class EnvironmentProblem(SalescliError):

@@ -21,6 +21,8 @@ class Config:
     follow_up_days: int = 14
     stages: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
     max_days: dict[str, dict[str, int]] = field(default_factory=dict)  # pipeline: stage: days
+    owners: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
     products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
 
     def stage_ids(self, pipeline: str | None) -> list[str]:

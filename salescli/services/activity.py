@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from salescli.core.errors import RecordNotFound, UsageError
+from salescli.core.words import a
 from salescli.services.read import Warn, records_index
 
 KINDS = ("deal", "lead", "account")
@@ -35,9 +36,9 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
             continue
     if not found:
         raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
-                             "`lead list` or `account list` for the IDs")
+                             "`lead list` or `account list` for the IDs", KINDS, target)
     if len(found) > 1:
-        raise UsageError(f"{target!r} is a {' and a '.join(found)}; say which, e.g. "
+        raise UsageError(f"{target!r} is {' and '.join(map(a, found))}; say which, e.g. "
                          f"{found[0]}:{target}")
     return found[0], target
 

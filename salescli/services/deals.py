@@ -66,6 +66,12 @@ def reason(value: str | None) -> str | None:
     return reason_text(value)
 
 
+# the statuses of the deals each kind of command takes (shell completion offers those):
+# a move or a close takes an open deal (core/rules.py), a reopen a closed one
+OPEN = ("open",)
+CLOSED = ("won", "lost")
+
+
 def stage_names(repo: Any, prefix: str = "") -> list[str]:
     """The stages of every pipeline starting with `prefix` (shell completion)."""
     return [s.id for path in repo.pipeline_paths()
@@ -289,8 +295,8 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
     with opts.session(repo, "deal", deal_id, "reopen") as s:
         record = s.load("deal", deal_id)
         d = record.model
-        if d.status == "open":
-            raise SalescliError(f"cannot reopen {deal_id}: it is open")
+        if d.status not in CLOSED:
+            raise SalescliError(f"cannot reopen {deal_id}: it is {d.status}")
         pipe = pipeline_of(s.repo, d)
         target = stage or d.stage or pipe.stages[0].id
         entering = known_stage(pipe, target, f"reopen {deal_id} into `{target}`")

@@ -289,7 +289,7 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
     read as a number. `nested` maps a field to the model of its sub-fields
     (`contact.email` of a lead).
     """
-    import difflib
+    from salescli.core.words import did_you_mean
 
     changes = parse_assignments(assignments)
     raw = dict(a.partition("=")[::2] for a in assignments)
@@ -300,9 +300,7 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
         if top in ruled:
             raise UsageError(f"`{top}` is not set directly: {ruled[top]}")
         if top not in known:
-            guess = difflib.get_close_matches(top, known, n=1)
-            hint = f" (did you mean `{guess[0]}`?)" if guess else ""
-            raise UsageError(f"{what} has no field `{top}`{hint}; fields: "
+            raise UsageError(f"{what} has no field `{top}`{did_you_mean(top, known)}; fields: "
                              + ", ".join(k for k in known if k not in ruled))
         owner, name = model, top
         if rest:

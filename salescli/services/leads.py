@@ -119,6 +119,13 @@ def set_fields(repo: Any, lead_id: str, assignments: tuple[str, ...],
     return s, summary
 
 
+# the statuses each status change starts from (SPEC 3.2): the rule, and what shell
+# completion offers the command (a converted lead is in none)
+FROM = {"contact": ("new",), "qualify": ("new", "contacted"),
+        "disqualify": ("new", "contacted", "qualified"),
+        "convert": ("new", "contacted", "qualified")}
+
+
 def refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None:
     """Refuse a status change the lead flow does not have (SPEC 3.2).
 
@@ -140,19 +147,19 @@ def refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None
 
 def contacted(lead: Any) -> tuple[str, dict[str, Any]]:
     """`lead contact`: a new lead contacted for the first time."""
-    refuse_status(lead, "mark {id} contacted", ("new",))
+    refuse_status(lead, "mark {id} contacted", FROM["contact"])
     return "new -> contacted", {"status": "contacted"}
 
 
 def qualified(lead: Any) -> tuple[str, dict[str, Any]]:
     """`lead qualify`: qualified, not converted yet."""
-    refuse_status(lead, "qualify {id}", ("new", "contacted"))
+    refuse_status(lead, "qualify {id}", FROM["qualify"])
     return f"{lead.status} -> qualified", {"status": "qualified"}
 
 
 def disqualified(lead: Any, why: str) -> tuple[str, dict[str, Any]]:
     """`lead disqualify` for the reason `why` (one of the settings' reasons)."""
-    refuse_status(lead, "disqualify {id}", ("new", "contacted", "qualified"))
+    refuse_status(lead, "disqualify {id}", FROM["disqualify"])
     return f"disqualified ({why})", {"status": "disqualified", "disqualify_reason": why}
 
 
@@ -312,7 +319,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         repo = s.repo
         record = s.load("lead", lead_id)
         x = record.model
-        refuse_status(x, "convert {id}", ("new", "contacted", "qualified"))
+        refuse_status(x, "convert {id}", FROM["convert"])
         owner = x.owner or default_owner(repo)
 
         # 1. the account: named, matched or new

@@ -101,3 +101,57 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
                "currency": model.currency or repo.settings.currency,
                "pipeline": model.pipeline or repo.settings.default_pipeline}
     return doc, row
+
+
+# what a filter option's value is checked against: the settings' list (if any), then
+# the values records hold, from these kinds' tables of the index
+_FILTER_VALUES = {
+    "owner": ("owners", ("account", "lead", "deal"),
+              "SELECT owner FROM accounts UNION SELECT owner FROM leads "
+              "UNION SELECT owner FROM deals UNION SELECT owner FROM activities"),
+    "source": ("sources", ("lead", "deal"),
+               "SELECT source FROM leads UNION SELECT source FROM deals"),
+    "account": (None, ("account", "deal"),
+                "SELECT id FROM records WHERE kind = 'account' "
+                "UNION SELECT account_id FROM deals"),
+}
+
+
+def filter_values(repo: Any, what: str, use_cache: bool = True) -> list[str]:
+    """The values a filter (`--owner`, `--source`, `--account`) can match: the settings'
+    list in its order, then what records hold that it does not (an owner who left
+    still owns old deals), sorted. From the record index, never by parsing every file."""
+    from salescli.core.errors import SalescliError
+    from salescli.store.config import config_of
+
+    setting, kinds, sql = _FILTER_VALUES[what]
+    listed: list[str] = []
+    if setting:
+        try:  # the plain configuration: cached, no validation on the way to a listing
+            listed = list(getattr(config_of(repo, lambda _: None), setting))
+        except SalescliError:  # broken settings are `check`'s to report, not a filter's
+            listed = []
+    # invalid files are left out silently: the listing that follows names them
+    with records_index(repo, kinds, lambda _: None, use_cache) as index:
+        held = {r[0] for r in index.query(sql) if r[0]}
+    return listed + sorted(held - set(listed))
+
+
+def record_ids(repo: Any, kinds: Sequence[str], statuses: Sequence[str] = ()) -> list[str]:
+    """The IDs of the records of `kinds`, sorted, from the record index; with
+    `statuses`, only the valid ones in those statuses (a converted lead is in none:
+    no status change applies to it)."""
+    from salescli.store.repo import KIND_DIRS
+
+    with records_index(repo, kinds, lambda _: None) as index:
+        if not statuses:
+            marks = ", ".join("?" * len(kinds))
+            rows = index.query(f"SELECT DISTINCT id FROM records WHERE kind IN ({marks})",
+                               tuple(kinds))
+        else:
+            kind, = kinds
+            marks = ", ".join("?" * len(statuses))
+            converted = " AND converted_account IS NULL" if kind == "lead" else ""
+            rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" '
+                               f"WHERE status IN ({marks}){converted}", tuple(statuses))
+    return sorted({r[0] for r in rows})

@@ -16,7 +16,7 @@ from typing import Any
 
 from salescli.store.runtime import FRESH_NS
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -55,7 +55,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                     fh.write(marshal.dumps((stamp, plain)))
         except OSError:  # an unwritable cache only costs time next run
             pass
-    currency, default, fx, sla, follow_up, stages = plain
+    currency, default, fx, sla, follow_up, stages, owners, sources = plain
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -65,7 +65,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   follow_up_days=follow_up,
                   stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
                   max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
-                  products_loader=products)
+                  owners=owners, sources=sources, products_loader=products)
 
 
 def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
@@ -82,4 +82,4 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
         stages[path.stem] = [(s.id, str(s.probability), s.max_days) for s in pipe.stages]
     return (settings.currency, settings.default_pipeline,
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
-            settings.follow_up_days, stages)
+            settings.follow_up_days, stages, list(settings.owners), list(settings.sources))

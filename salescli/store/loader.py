@@ -18,6 +18,7 @@ from typing import Any
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.errors import SalescliError
+from salescli.core.words import a
 from salescli.store.repo import KINDS as RECORD_KINDS
 from salescli.store.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
 
@@ -125,12 +126,12 @@ def parse_text(kind: str, rel: str, text: str) -> Parsed:
         return parsed
     parsed.data = data
     if data is None:
-        findings.append(error(rel, "empty", f"file is empty; a {kind} is a YAML mapping"))
+        findings.append(error(rel, "empty", f"file is empty; {a(kind)} is a YAML mapping"))
         return parsed
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else "a single value"
         findings.append(
-            error(rel, "not-a-mapping", f"a {kind} must be a mapping of keys, not {found}")
+            error(rel, "not-a-mapping", f"{a(kind)} must be a mapping of keys, not {found}")
         )
         return parsed
     model_cls = MODELS[kind]

@@ -154,7 +154,7 @@ class Repository:
                         return candidate
         raise RecordNotFound(
             f"no {kind} {record_id!r} in {KIND_DIRS[kind]}/; "
-            f"see `salescli {kind} list` for the IDs"
+            f"see `salescli {kind} list` for the IDs", (kind,), record_id
         )
 
     def ids(self, kind: str) -> set[str]:

@@ -1,0 +1,37 @@
+"""How messages name things: a noun with its article, a did-you-mean for a typo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FEW = 12  # up to this many choices, an error lists them all
+
+
+def a(noun: str) -> str:
+    """`a deal`, `an account`, `an email`: by the first letter, which fits every noun
+    salescli names (record kinds, activity types)."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """` (did you mean `x`?)` for the choice nearest `value`, or "" when none is near."""
+    import difflib
+
+    near = difflib.get_close_matches(value, [c for c in choices if c], n=1)
+    return f" (did you mean `{near[0]}`?)" if near else ""
+
+
+def unknown(option: str, noun: str, value: str, choices: list[str], plural: str,
+            see: str) -> str:
+    """The one line of a value the repository does not know, with a did-you-mean:
+    `--owner: no owner `nobdy` (did you mean `nobody`?); owners: anna, ville`.
+
+    The choices are listed when few; otherwise (or when there are none) `see` says
+    where they come from.
+    """
+    text = f"{option}: no {noun} `{value}`{did_you_mean(value, choices)}"
+    if not choices:
+        return f"{text}; there are no {plural} (see {see})"
+    if len(choices) <= FEW:
+        return f"{text}; {plural}: {', '.join(choices)}"
+    return f"{text}; see {see}"

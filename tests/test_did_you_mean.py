@@ -1,0 +1,157 @@
+"""A name the repository does not know is a one-line error with a did-you-mean (issue 18):
+a filter value (owner, source, account), a command, a record ID."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import DEAL, Repo, refused
+
+OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
+SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
+
+LEAD = """
+id: beta-ltd
+company: Beta Ltd
+contact: {name: Sara Beta, email: sara@beta.example}
+source: fair
+owner: ville
+status: new
+created: 2026-10-01
+"""
+
+
+def owners(repo: Repo, names: str) -> None:
+    settings = repo.root / "salescli.yaml"
+    settings.write_text(re.sub(r"(?m)^owners: .*$", f"owners: [{names}]",
+                               settings.read_text()))
+
+
+@pytest.fixture
+def crm(filled: Repo) -> Repo:
+    """Owners anna and ville in the settings; sara, who left, still owns a lost deal;
+    a lead from a source (`fair`) the settings do not list."""
+    owners(filled, "anna, ville")
+    filled.write("deals/2026-10/old-deal.yaml", DEAL.replace("acme-erp", "old-deal")
+                 .replace("owner: anna", "owner: sara")
+                 .replace("status: open", "status: lost\nlost_reason: budget"))
+    filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
+    filled.commit("owners, a lost deal and a lead")
+    return filled
+
+
+REPORTS = ["funnel", "forecast", "cycle", "lost", "slips", "sources", "velocity", "changes",
+           "activity"]
+# every listing and report with the filters it takes
+BY_OWNER = [["deal", "list"], ["lead", "list"], ["account", "list"], ["today"], ["stale"],
+            *(["report", name] for name in REPORTS),
+            ["report", "dashboard", "--out", "-"]]
+BY_SOURCE = [["deal", "list"], ["lead", "list"], *(["report", name] for name in REPORTS),
+             ["report", "dashboard", "--out", "-"]]
+
+
+@pytest.mark.parametrize("args", BY_OWNER, ids=" ".join)
+def test_an_unknown_owner_is_a_usage_error(crm: Repo, args: list[str]):
+    refused(crm, [*args, "--owner", "vile"], 2,
+            f"--owner: no owner `vile` (did you mean `ville`?); {OWNERS}")
+    refused(crm, [*args, "--owner", "nobody"], 2, f"--owner: no owner `nobody`; {OWNERS}")
+
+
+@pytest.mark.parametrize("args", BY_SOURCE, ids=" ".join)
+def test_an_unknown_source_is_a_usage_error(crm: Repo, args: list[str]):
+    refused(crm, [*args, "--source", "webiste"], 2,
+            f"--source: no source `webiste` (did you mean `website`?); {SOURCES}")
+
+
+def test_an_unknown_account_is_a_usage_error(crm: Repo):
+    refused(crm, ["deal", "list", "--account", "acme-o"], 2,
+            "--account: no account `acme-o` (did you mean `acme-oy`?); accounts: acme-oy")
+
+
+def test_many_accounts_are_not_listed(crm: Repo):
+    for n in range(13):
+        crm.write(f"accounts/2026-10/a{n}.yaml", f"id: a{n}\nname: A{n}\ncreated: 2026-10-01\n")
+    refused(crm, ["deal", "list", "--account", "nope"], 2,
+            "--account: no account `nope`; see `salescli account list`")
+
+
+@pytest.mark.parametrize("args,ids", [
+    # an owner only on records (sara left) and a source only on records are known
+    (["deal", "list", "--status", "all", "--owner", "sara"], ["old-deal"]),
+    (["lead", "list", "--source", "fair"], ["beta-ltd"]),
+    # a known owner with nothing to show is no error
+    (["lead", "list", "--owner", "anna"], []),
+    (["deal", "list", "--account", "acme-oy", "--source", "referral"], ["acme-erp"]),
+    # --no-cache after the filter: the filter is checked without the record index too
+    (["deal", "list", "--owner", "anna", "--no-cache"], ["acme-erp"]),
+], ids=lambda v: " ".join(v) if isinstance(v, list) and v and "-" in v[-1] else None)
+def test_a_known_value_filters(crm: Repo, args: list[str], ids: list[str]):
+    result = crm.run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in json.loads(result.stdout)] == ids
+
+
+def test_no_owners_anywhere(repo: Repo):
+    owners(repo, "")
+    refused(repo, ["deal", "list", "--owner", "anna"], 2,
+            "--owner: no owner `anna`; there are no owners (see `owners:` in salescli.yaml)")
+
+
+def test_an_unknown_stage_or_pipeline_suggests_one(crm: Repo):
+    refused(crm, ["deal", "list", "--stage", "propsal"], 2,
+            "--stage: no stage `propsal` in any pipeline (did you mean `proposal`?); choose "
+            "one of: needs-analysis, proposal, negotiation, contracting")
+    refused(crm, ["report", "funnel", "--pipeline", "defualt"], 2,
+            "--pipeline: no pipeline `defualt` in pipelines/ (did you mean `default`?); "
+            "choose one of: default")
+
+
+# ------------------------------------------------------------------ commands
+
+@pytest.mark.parametrize("args,message", [
+    (["deals", "list"], "no command `deals` (did you mean `deal`?)"),
+    (["reprot"], "no command `reprot` (did you mean `report`?)"),
+    (["frobnicate"], "no command `frobnicate`; see `salescli --help`"),
+    (["deal", "advnce", "acme-erp"],
+     "no command `advnce` in `salescli deal` (did you mean `advance`?)"),
+    (["deal", "item", "ad", "acme-erp"],
+     "no command `ad` in `salescli deal item` (did you mean `add`?)"),
+    (["report", "funel"], "no command `funel` in `salescli report` (did you mean `funnel`?)"),
+    (["lead", "frobnicate"], "no command `frobnicate` in `salescli lead`; see "
+                             "`salescli lead --help`"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_an_unknown_command_suggests_one(crm: Repo, args: list[str], message: str):
+    refused(crm, args, 2, message)
+
+
+# ---------------------------------------------------------------- record IDs
+
+@pytest.mark.parametrize("args,message", [
+    (["deal", "show", "acme-er"], "no deal 'acme-er' in deals/; see `salescli deal list` for "
+                                  "the IDs (did you mean `acme-erp`?)"),
+    (["deal", "advance", "acme-erq"], "no deal 'acme-erq' in deals/; see `salescli deal list` "
+                                      "for the IDs (did you mean `acme-erp`?)"),
+    (["deal", "reopen", "old-dael", "--reason", "Back"],
+     "no deal 'old-dael' in deals/; see `salescli deal list` for the IDs (did you mean "
+     "`old-deal`?)"),
+    (["lead", "qualify", "beta-lt"], "no lead 'beta-lt' in leads/; see `salescli lead list` "
+                                     "for the IDs (did you mean `beta-ltd`?)"),
+    (["account", "show", "acme"], "no account 'acme' in accounts/; see `salescli account "
+                                  "list` for the IDs (did you mean `acme-oy`?)"),
+    (["deal", "add", "X", "--account", "acme-o", "--close-date", "2027-01-01"],
+     "no account 'acme-o' in accounts/; see `salescli account list` for the IDs (did you "
+     "mean `acme-oy`?)"),
+    # a target of any kind: the nearest ID of any kind
+    (["log", "call", "beta-lt", "Intro"],
+     "no deal, lead or account 'beta-lt'; see `salescli deal list`, `lead list` or "
+     "`account list` for the IDs (did you mean `beta-ltd`?)"),
+    (["log", "call", "deal:acme-er", "Intro"],
+     "no deal 'acme-er' in deals/; see `salescli deal list` for the IDs (did you mean "
+     "`acme-erp`?)"),
+    # nothing near: the error alone
+    (["deal", "show", "zzz"], "no deal 'zzz' in deals/; see `salescli deal list` for the IDs"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_an_unknown_id_suggests_one(crm: Repo, args: list[str], message: str):
+    refused(crm, args, 1, message)
