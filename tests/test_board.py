@@ -91,3 +91,9 @@ def test_an_unknown_pipeline_is_a_usage_error(pipeline: Repo):
     result = pipeline.run("board", "--pipeline", "nope")
     assert result.exit_code == 2
     assert "no pipeline `nope`" in result.output
+
+
+def test_an_unknown_owner_is_a_usage_error(pipeline: Repo):
+    result = pipeline.run("board", "--owner", "vile")
+    assert result.exit_code == 2
+    assert "--owner: no owner `vile` (did you mean `ville`?)" in result.output

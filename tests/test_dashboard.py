@@ -114,10 +114,13 @@ def test_dashboard_refuses_to_overwrite_without_force(filled, tmp_path):
 
 
 def test_dashboard_to_standard_output_and_filters(filled):
-    r = filled.run("report", "dashboard", "--out", "-", "--owner", "nobody")
-    assert r.exit_code == 0
-    assert r.output.startswith("<!doctype html>") and "owner: nobody" in r.output
+    r = filled.run("report", "dashboard", "--out", "-", "--owner", "anna", "--since",
+                   "2026-11-01")  # the one deal is anna's, created in October
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("<!doctype html>") and "owner: anna" in r.output
     assert "0 deals created in the window" in r.output
+    r = filled.run("report", "dashboard", "--out", "-", "--owner", "nobody")
+    assert r.exit_code == 2 and "--owner: no owner `nobody`" in r.output
 
 
 # ------------------------------------------------------------------ in Chromium

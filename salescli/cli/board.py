@@ -8,8 +8,10 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_OWNER,
     NO_CACHE,
     PIPELINE,
+    complete_choices,
     echo,
     format_option,
     get_repo,
@@ -25,7 +27,8 @@ CARD_COLUMNS = ("stage", "id", "title", "account", "owner", "value", "currency",
 @click.command("board")
 @click.option("--pipeline", metavar="NAME", type=PIPELINE,
               help="The pipeline to show (default: the settings').")
-@click.option("--owner", help="Only this owner's deals.")
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's deals.",
+              shell_complete=complete_choices("owners"))
 @click.option("--on", "on", metavar="DATE", type=DATE,
               help="Count days in stage up to this date instead of today.")
 @click.option("--width", type=click.IntRange(20), metavar="N",
