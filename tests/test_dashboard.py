@@ -194,3 +194,16 @@ def test_dashboard_in_headless_chromium(demo, chromium, tmp_path):
     (tmp_path / "dashboard.pdf").write_bytes(base64.b64decode(pdf))
     assert base64.b64decode(pdf).startswith(b"%PDF")
     assert problems(chromium.events) == []
+
+
+def test_dashboard_shows_the_board_as_of_its_date(filled):
+    r = filled.run("report", "dashboard", "--out", "-")
+    assert r.exit_code == 0, r.output
+    board = r.output[r.output.index('<section id="board">'):]
+    board = board[:board.index("</section>")]
+    assert "1 open deals in pipeline default, 48,000 EUR, as of" in board
+    assert '<h3>needs-analysis</h3><p class="note">1 · 48,000 EUR</p>' in board
+    assert '<span class="title">Order-processing automation</span>' in board
+    # before the deal existed, the board was empty
+    r = filled.run("report", "dashboard", "--out", "-", "--as-of", "2026-09-01")
+    assert "0 open deals in pipeline default, 0, as of 2026-09-01." in r.output

@@ -15,6 +15,37 @@ from salescli.core.output import terminal_safe
 
 MIN_WIDTH = 18
 GAP = " │ "
+CENT = Decimal("0.01")
+
+
+def assemble(pipeline: str, as_of: Any, owner: str | None,
+             stages: list[tuple[str, str, Any]], cards: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+    """The board of `cards` (open deals, each with its `stage`, `value`, `currency`,
+    `probability` and `days`): a column per stage (id, name, probability) in order,
+    cards largest first, with counts and totals per column and for the board."""
+    columns = {s: {"stage": s, "name": name, "probability": prob, "count": 0,
+                   "totals": {}, "weighted": {}, "cards": []} for s, name, prob in stages}
+    totals: dict[str, Any] = {"count": len(cards), "value": {}, "weighted": {}}
+    for card in cards:
+        column = columns.get(card["stage"]) or columns.setdefault("?", {
+            "stage": "?", "name": "(not a stage of the pipeline)", "probability": 0,
+            "count": 0, "totals": {}, "weighted": {}, "cards": []})
+        chance = card.pop("probability")
+        chance = Decimal(str(column["probability"] if chance is None else chance))
+        value = card["value"]
+        card["weighted"] = (value * chance / 100).quantize(CENT) if value is not None else None
+        column["cards"].append(card)
+        column["count"] += 1
+        if value is not None:
+            for key, out, amount in (("totals", "value", value),
+                                     ("weighted", "weighted", card["weighted"])):
+                column[key][card["currency"]] = column[key].get(card["currency"], 0) + amount
+                totals[out][card["currency"]] = totals[out].get(card["currency"], 0) + amount
+    for column in columns.values():
+        column["cards"].sort(key=lambda c: (-(c["value"] or 0), c["id"]))
+    return {"pipeline": pipeline, "as_of": as_of, "owner": owner,
+            "columns": list(columns.values()), "totals": totals}
 
 
 def whole(value: Any) -> str:

@@ -264,6 +264,27 @@ def stale_section(rows: Sequence[dict[str, Any]]) -> str:
                            ("max_days", "Max days"), ("owner", "Owner")), rows, "Stale deals"))
 
 
+def board_section(payload: dict[str, Any], titles: dict[str, str]) -> str:
+    """The board: a column per stage, each open deal a card (title, value, days in the
+    stage), largest first; columns wrap under each other on a narrow screen."""
+    columns = []
+    for c in payload["columns"]:
+        cards = "".join(
+            f'<li><span class="title">{e(titles.get(d["id"], d["id"]))}</span>'
+            f'<span class="note">{e(money(d["value"], d["currency"]))} · {d["days"]} d'
+            f'{" · " + e(d["owner"]) if d["owner"] else ""}</span></li>'
+            for d in c["cards"])
+        totals = " + ".join(money(v, k) for k, v in sorted(c["totals"].items())) or "0"
+        columns.append(f'<div class="column"><h3>{e(c["name"])}</h3>'
+                       f'<p class="note">{c["count"]} · {e(totals)}</p><ol>{cards}</ol></div>')
+    t = payload["totals"]
+    value = " + ".join(money(v, k) for k, v in sorted(t["value"].items())) or "0"
+    summary = (f"{t['count']} open deals in pipeline {payload['pipeline']}, {value}, "
+               f"as of {payload['as_of']}.")
+    return _section("board", "Board", summary, f'<div class="board">{"".join(columns)}</div>',
+                    "")
+
+
 def _section(name: str, heading: str, summary: str, chart: str, details: str) -> str:
     return (f'<section id="{e(name)}"><h2>{e(heading)}</h2>'
             f'<p class="summary">{e(summary)}</p>\n{chart}\n{details}</section>')
@@ -297,6 +318,7 @@ def _filters_text(filters: dict[str, Any]) -> str:
 def render_dashboard(*, funnel: dict[str, Any], forecast: dict[str, Any],
                      lost: dict[str, Any], slips: dict[str, Any],
                      stale: Sequence[dict[str, Any]], titles: dict[str, str] | None = None,
+                     board: dict[str, Any] | None = None,
                      company: str | None = None,
                      generated: dt.datetime | None = None) -> str:
     """The whole page. `titles` maps deal IDs to titles for the slips table."""
@@ -305,6 +327,8 @@ def render_dashboard(*, funnel: dict[str, Any], forecast: dict[str, Any],
     stamp = f" Generated {generated:%Y-%m-%d %H:%M} UTC by salescli." if generated else ""
     sections = [funnel_section(funnel), forecast_section(forecast), lost_section(lost),
                 slips_section(slips, titles or {}), stale_section(stale)]
+    if board is not None:
+        sections.insert(0, board_section(board, titles or {}))
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -350,6 +374,16 @@ h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
 .grid { display: grid; gap: 1rem;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 30rem), 1fr)); }
 section { border: 1px solid var(--line); border-radius: 6px; padding: 1rem; min-width: 0; }
+#board { grid-column: 1 / -1; }
+.board { display: grid; gap: .75rem;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, 12rem), 1fr)); }
+.board h3 { font-size: 1rem; margin: 0; }
+.board p.note, .board .note { color: var(--muted); font-size: .85rem; margin: 0;
+  font-variant-numeric: tabular-nums; }
+.board ol { list-style: none; margin: .4rem 0 0; padding: 0; }
+.board li { border: 1px solid var(--line); border-radius: 4px; padding: .35rem .5rem;
+  margin-bottom: .35rem; overflow-wrap: anywhere; }
+.board li .title, .board li .note { display: block; }
 svg.chart { display: block; overflow: visible; font-size: 13px; }
 svg text { fill: var(--ink); }
 svg text.note { fill: var(--muted); font-variant-numeric: tabular-nums; }

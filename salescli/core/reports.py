@@ -271,6 +271,27 @@ def period(day: dt.date, by: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
+def board(book: Book) -> dict[str, Any]:
+    """The open deals of the pipeline as of the moment, a column per stage (the
+    dashboard's board; `salescli board` reads the same from the record index)."""
+    from salescli.core.board import assemble
+
+    q, config = book.query, book.config
+    name = q.pipeline or config.default_pipeline
+    cards = []
+    for d in book.deals:
+        if d.status != "open" or (d.pipeline or config.default_pipeline) != name:
+            continue
+        moves = d.timeline.history("stage", q.as_of)
+        entered = moves[-1][0] if moves else d.timeline.created
+        cards.append({"id": d.id, "title": d.id, "account": None, "owner": d.owner,
+                      "stage": d.stage, "value": d.value, "currency": d.currency,
+                      "probability": d.probability, "since": _day(entered),
+                      "days": int((q.as_of - entered) // DAY)})
+    stages = [(s, s, p) for s, p in config.stages.get(name, ())]
+    return assemble(name, q.as_of_date, q.owner, stages, cards)
+
+
 def probability(d: Deal, config: Config) -> Decimal:
     if d.probability is not None:
         return Decimal(str(d.probability))

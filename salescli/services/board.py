@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from salescli.services.read import Warn, records_index
@@ -17,6 +16,7 @@ def board(repo: Any, pipeline: str | None, owner: str | None, warn: Warn,
           on: dt.date | None = None, use_cache: bool = True) -> dict[str, Any]:
     """The board: per stage of the pipeline (in order), its open deals, largest value
     first, each with its days in the stage, and the stage's count and totals."""
+    from salescli.core.board import assemble
     from salescli.core.money import from_float
     from salescli.store.history import stage_entered
 
@@ -26,38 +26,18 @@ def board(repo: Any, pipeline: str | None, owner: str | None, warn: Warn,
         rows = index.query(_OPEN.format(owner="AND d.owner = ?" if owner else ""),
                            (pipe.name, owner) if owner else (pipe.name,))
     entered = stage_entered(repo.root, repo.git_dir) if rows else {}
-    stages = {s.id: s for s in pipe.stages}
-    columns = {s.id: {"stage": s.id, "name": s.name or s.id, "probability": s.probability,
-                      "count": 0, "totals": {}, "weighted": {}, "cards": []}
-               for s in pipe.stages}
+    cards = []
     for row in rows:
-        stage = row["stage"] if row["stage"] in stages else None
-        column = columns.setdefault(stage or "?", {
-            "stage": "?", "name": "(not a stage of the pipeline)", "probability": 0,
-            "count": 0, "totals": {}, "weighted": {}, "cards": []})
         created = dt.date.fromisoformat(row["created"])
         since = max(entered.get(row["id"], created), created)
-        value = from_float(row["value"]) if row["value"] is not None else None
-        chance = Decimal(str(row["probability"])) if row["probability"] is not None \
-            else Decimal(str(column["probability"]))
-        column["cards"].append({
+        cards.append({
             "id": row["id"], "title": row["title"], "account": row["account_id"],
-            "owner": row["owner"], "value": value, "currency": row["currency"],
-            "days": (today - since).days, "since": since,
-            "weighted": (value * chance / 100).quantize(Decimal("0.01")) if value else None})
-        column["count"] += 1
-        if value is not None:
-            for key, amount in (("totals", value), ("weighted", column["cards"][-1]["weighted"])):
-                column[key][row["currency"]] = column[key].get(row["currency"], 0) + amount
-    for column in columns.values():
-        column["cards"].sort(key=lambda c: (-(c["value"] or 0), c["id"]))
-    totals: dict[str, Any] = {"count": len(rows), "value": {}, "weighted": {}}
-    for column in columns.values():
-        for key, out in (("totals", "value"), ("weighted", "weighted")):
-            for currency, amount in column[key].items():
-                totals[out][currency] = totals[out].get(currency, 0) + amount
-    return {"pipeline": pipe.name, "as_of": today, "owner": owner,
-            "columns": list(columns.values()), "totals": totals}
+            "owner": row["owner"], "stage": row["stage"],
+            "value": from_float(row["value"]) if row["value"] is not None else None,
+            "currency": row["currency"], "probability": row["probability"],
+            "days": (today - since).days, "since": since})
+    return assemble(pipe.name, today, owner,
+                    [(s.id, s.name or s.id, s.probability) for s in pipe.stages], cards)
 
 
 def board_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -146,7 +146,8 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
     page = dashboard.render_dashboard(
         funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
         slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date, warn),
-        titles={d["id"]: d["title"] for d in deals}, company=company,
+        titles={d["id"]: d["title"] for d in deals}, board=reports.board(book),
+        company=company,
         generated=dt.datetime.now(dt.UTC))
     if out is not None:
         from salescli.store.gitio import atomic_write
