@@ -113,6 +113,25 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
     show_activities(a.get("activities") or [], fmt)
 
 
+@account.command("rename")
+@ACCOUNT_ID
+@click.argument("new_id", metavar="NEW")
+@change_options
+@click.pass_context
+def account_rename(ctx: click.Context, account_id: str, new_id: str, date: str | None,
+                   message: str | None, no_commit: bool) -> None:
+    """Give an account a new ID: its file is renamed, and its deals, its child accounts
+    and the leads converted into it follow, in one commit.
+
+    \b
+    Example:
+      salescli account rename acme acme-oy
+    """
+    s = accounts.rename(LazyRepository(ctx), account_id, new_id,
+                        Options(date, message, not no_commit))
+    done(s, f"Renamed account {account_id} to {new_id}")
+
+
 @account.command("add")
 @click.argument("name")
 @click.option("--id", "account_id", metavar="ID", help="The account's ID (default: from the name).")

@@ -220,6 +220,44 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
     done(s, f"Updated deal {deal_id}: {summary}")
 
 
+@deal.command("rename")
+@DEAL_ID
+@click.argument("new_id", metavar="NEW")
+@change_options
+@click.pass_context
+def deal_rename(ctx: click.Context, deal_id: str, new_id: str, date: str | None,
+                message: str | None, no_commit: bool) -> None:
+    """Give a deal a new ID: its file is renamed and the leads converted into it follow,
+    in one commit. History and reports follow the deal under its new ID.
+
+    \b
+    Example:
+      salescli deal rename erp-integration acme-erp
+    """
+    s = deals.rename(LazyRepository(ctx), deal_id, new_id, Options(date, message, not no_commit))
+    done(s, f"Renamed deal {deal_id} to {new_id}")
+
+
+@deal.command("delete")
+@DEAL_ID
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why it goes: the commit's Reason: line (a duplicate, a test deal...).")
+@change_options
+@click.pass_context
+def deal_delete(ctx: click.Context, deal_id: str, reason: str, date: str | None,
+                message: str | None, no_commit: bool) -> None:
+    """Delete a deal created by mistake (a duplicate, a test): its file goes in one commit
+    with the reason. The history keeps it until then: reports as of an earlier date
+    count it. A deal that was lost is `deal lose`, not deleted.
+
+    \b
+    Example:
+      salescli deal delete acme-erp-2 --reason "duplicate of acme-erp"
+    """
+    s = deals.delete(LazyRepository(ctx), deal_id, reason, Options(date, message, not no_commit))
+    done(s, f"Deleted deal {deal_id}")
+
+
 def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | None,
           date: str | None, message: str | None, no_commit: bool) -> None:
     s = deals.move(LazyRepository(ctx), deal_id, target, reason,

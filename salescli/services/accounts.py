@@ -209,3 +209,21 @@ def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[
 
         s.update(record, change)
     return s, summary
+
+
+def rename(repo: Any, account_id: str, new_id: str, opts: Options = COMMIT) -> Session:
+    """`account rename OLD NEW`: the account's ID and file, and every record naming it
+    (its deals, its child accounts, leads converted into it), in one commit."""
+    from salescli.services.read import referrers
+
+    deals = referrers(repo, "deal", "account_id", account_id)
+    children = referrers(repo, "account", "parent", account_id)
+    leads = referrers(repo, "lead", "converted_account", account_id)
+    with opts.session(repo, "account", account_id, "rename",
+                      summary=f"rename to {new_id}") as s:
+        s.rename(s.load("account", account_id), new_id)
+        s.refer("deal", deals, "account", new_id)
+        s.refer("account", children, "parent", new_id)
+        s.refer("lead", leads, "converted.account", new_id)
+    return s
+

@@ -439,3 +439,31 @@ def item_remove(repo: Any, deal_id: str, which: str, opts: Options = COMMIT) -> 
         s.summary = f"remove item {items[index].product or items[index].name}"
         s.update(record, lambda data: data["items"].pop(index))
     return s
+
+
+def rename(repo: Any, deal_id: str, new_id: str, opts: Options = COMMIT) -> Session:
+    """`deal rename OLD NEW`: the deal's ID and file, and the leads converted into it,
+    in one commit; reports and history follow the deal under its new ID."""
+    from salescli.services.read import referrers
+
+    leads = referrers(repo, "lead", "converted_deal", deal_id)
+    with opts.session(repo, "deal", deal_id, "rename", summary=f"rename to {new_id}") as s:
+        s.rename(s.load("deal", deal_id), new_id)
+        s.refer("lead", leads, "converted.deal", new_id)
+    return s
+
+
+def delete(repo: Any, deal_id: str, reason: str, opts: Options = COMMIT) -> Session:
+    """`deal delete ID --reason R`: the file goes in one commit whose `Reason:` says why
+    (history keeps the deal up to then); a lead converted into it keeps its account."""
+    from salescli.services.read import referrers
+
+    if not reason.strip():
+        raise UsageError("--reason: say why the deal goes (it stays in the history)")
+    leads = referrers(repo, "lead", "converted_deal", deal_id)
+    with opts.session(repo, "deal", deal_id, "delete", summary="delete") as s:
+        s.reason = reason
+        s.remove(s.load("deal", deal_id).path)
+        s.refer("lead", leads, "converted.deal", None)
+    return s
+

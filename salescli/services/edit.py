@@ -128,6 +128,29 @@ class Session(Change):
         self.write(record.path, "\ufeff" + text if record.bom else text)
         return Loaded(record.kind, record.id, record.path, text, model, record.bom)
 
+    def rename(self, record: Loaded, new_id: str) -> Loaded:
+        """The record under a new ID: `id:` changed, its file renamed in the same folder
+        (the history follows such a rename: one file gone, one come, in one commit)."""
+        from salescli.store.yamlio import set_values
+
+        check_id(new_id, record.kind)
+        if new_id in self.repo.ids(record.kind):
+            raise SalescliError(f"{record.kind} {new_id!r} already exists; choose another ID")
+        try:
+            text = set_values(record.text, {"id": new_id}, key_order(record.kind))
+        except YamlProblem as p:
+            raise self._cannot(record, p) from None
+        self.remove(record.path)
+        path = record.path.with_name(f"{new_id}.yaml")
+        moved = Loaded(record.kind, new_id, path, text, record.model, record.bom)
+        return self._replace(moved, text)
+
+    def refer(self, kind: str, ids: Iterable[str], field: str, value: str | None) -> None:
+        """Set `field` (dotted) to `value` on each of these records: the references a
+        rename, a merge or a deletion changes, in the same commit."""
+        for record_id in ids:
+            self.set(self.load(kind, record_id), {field: value})
+
     def create(self, kind: str, record_id: str, data: dict[str, Any],
                created: dt.date) -> Loaded:
         """Write a new record in the folder of the month it was created."""

@@ -155,3 +155,14 @@ def record_ids(repo: Any, kinds: Sequence[str], statuses: Sequence[str] = ()) ->
             rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" '
                                f"WHERE status IN ({marks}){converted}", tuple(statuses))
     return sorted({r[0] for r in rows})
+
+
+def referrers(repo: Any, kind: str, column: str, value: str) -> list[str]:
+    """The IDs of the records of `kind` whose `column` (of the index's table) is `value`:
+    the deals of an account, the leads converted into a deal..."""
+    from salescli.store.repo import KIND_DIRS
+
+    with records_index(repo, (kind,), lambda _: None) as index:
+        rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" WHERE "{column}" = ? '
+                           "ORDER BY id", (value,))
+    return [r[0] for r in rows]

@@ -861,6 +861,14 @@ class Change:
                 folder = folder.parent
         atomic_write(path, text)
 
+    def remove(self, path: Path) -> None:
+        """Delete a record file in this change (restored if the change fails)."""
+        if path not in self._originals:
+            refuse_links(self.root, path)
+            self.guard(path)
+            self._originals[path] = path.read_bytes()
+        path.unlink()
+
     def _restore_files(self) -> None:
         for path, data in self._originals.items():
             if data is None:

@@ -1,0 +1,99 @@
+"""`deal rename`, `account rename` and `deal delete`: one commit each, references
+updated, history and reports following the record."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Repo
+
+
+def lead_converted(repo: Repo) -> None:
+    repo.write("leads/2026-10/acme-lead.yaml", """
+        id: acme-lead
+        company: Acme Oy
+        status: qualified
+        created: 2026-09-20
+        converted: {account: acme-oy, deal: acme-erp}
+        """)
+    repo.write("accounts/2026-10/acme-child.yaml", """
+        id: acme-child
+        name: Acme Child Oy
+        parent: acme-oy
+        created: 2026-10-02
+        """)
+    repo.commit("a lead converted into acme-erp, a child account")
+
+
+def funnel(repo: Repo) -> dict:
+    result = repo.run("report", "funnel", "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    return {"rows": got["rows"], "totals": got["totals"]}
+
+
+def test_a_deal_renamed_keeps_its_history_and_its_references(filled: Repo):
+    lead_converted(filled)
+    before = funnel(filled)
+    head = filled.head()
+    result = filled.run("deal", "rename", "acme-erp", "acme-erp-2027")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Renamed deal acme-erp to acme-erp-2027 [")
+    assert filled.git("rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    changed = filled.git("diff", "--name-status", "--no-renames", head, "HEAD").splitlines()
+    assert sorted(changed) == ["A\tdeals/2026-10/acme-erp-2027.yaml",
+                               "D\tdeals/2026-10/acme-erp.yaml",
+                               "M\tleads/2026-10/acme-lead.yaml"]
+    assert "converted: {account: acme-oy, deal: acme-erp-2027}" in \
+        (filled.root / "leads/2026-10/acme-lead.yaml").read_text()
+    assert funnel(filled) == before  # the same deal, not a new one created today
+    assert filled.run("check").exit_code == 0
+    assert filled.run("deal", "show", "acme-erp").exit_code == 1
+
+
+def test_an_account_renamed_takes_its_deals_children_and_leads_along(filled: Repo):
+    lead_converted(filled)
+    result = filled.run("account", "rename", "acme-oy", "acme")
+    assert result.exit_code == 0, result.output
+    files = {p: (filled.root / p).read_text() for p in (
+        "deals/2026-10/acme-erp.yaml", "accounts/2026-10/acme-child.yaml",
+        "leads/2026-10/acme-lead.yaml", "accounts/2026-10/acme.yaml")}
+    assert "account: acme\n" in files["deals/2026-10/acme-erp.yaml"]
+    assert "parent: acme\n" in files["accounts/2026-10/acme-child.yaml"]
+    assert "converted: {account: acme, deal: acme-erp}" in files["leads/2026-10/acme-lead.yaml"]
+    assert files["accounts/2026-10/acme.yaml"].startswith("id: acme\n")
+    assert not (filled.root / "accounts/2026-10/acme-oy.yaml").exists()
+    assert filled.status() == "" and filled.run("check").exit_code == 0
+
+
+def test_a_rename_refuses_a_taken_or_bad_id_and_changes_nothing(filled: Repo):
+    lead_converted(filled)
+    before = filled.state()
+    result = filled.run("account", "rename", "acme-oy", "acme-child")
+    assert result.exit_code == 1
+    assert "account 'acme-child' already exists; choose another ID" in result.output
+    result = filled.run("deal", "rename", "acme-erp", "Bad_ID")
+    assert result.exit_code == 2
+    assert filled.state() == before
+
+
+def test_a_deleted_deal_leaves_the_present_not_the_past(filled: Repo):
+    lead_converted(filled)
+    result = filled.run("deal", "delete", "acme-erp", "--reason", "a test deal")
+    assert result.exit_code == 0, result.output
+    message = filled.git("log", "-1", "--format=%B")
+    assert message.startswith("deal(acme-erp): delete\n\nReason: a test deal\n")
+    assert not (filled.root / "deals/2026-10/acme-erp.yaml").exists()
+    assert "converted: {account: acme-oy, deal: null}" in \
+        (filled.root / "leads/2026-10/acme-lead.yaml").read_text()
+    assert filled.run("deal", "list", "--status", "all").output.strip() == "(none)"
+    assert funnel(filled)["totals"]["deals"] == 0
+    assert filled.run("check").exit_code == 0
+
+
+def test_a_delete_needs_a_reason(filled: Repo):
+    result = filled.run("deal", "delete", "acme-erp")
+    assert result.exit_code == 2 and "--reason" in result.output
+    result = filled.run("deal", "delete", "acme-erp", "--reason", " ")
+    assert result.exit_code == 2
+    assert filled.status() == ""
