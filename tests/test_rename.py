@@ -97,3 +97,49 @@ def test_a_delete_needs_a_reason(filled: Repo):
     result = filled.run("deal", "delete", "acme-erp", "--reason", " ")
     assert result.exit_code == 2
     assert filled.status() == ""
+
+
+def test_a_duplicate_account_merged_moves_everything_over(filled: Repo):
+    lead_converted(filled)
+    filled.write("accounts/2026-11/acme-2.yaml", """
+        id: acme-2
+        name: ACME Oy (duplicate)
+        domain: acme.example
+        region: Uusimaa
+        tags: [wholesale]
+        created: 2026-11-01
+        contacts:
+          - {id: matti-virtanen, name: Matti Virtanen, email: matti@acme.example}
+          - {id: liisa, name: Liisa Koski, title: CTO}
+        activities:
+          - {date: 2026-11-02, type: call, summary: Intro}
+        """)
+    filled.write("deals/2026-11/acme-crm.yaml", """
+        id: acme-crm
+        title: CRM
+        account: acme-2
+        pipeline: default
+        stage: needs-analysis
+        status: open
+        value: 1000.00
+        close_date: 2027-01-31
+        created: 2026-11-01
+        stakeholders:
+          - {contact: liisa}
+        """)
+    filled.commit("a duplicate account and its deal")
+    head = filled.head()
+    result = filled.run("account", "merge", "acme-2", "acme-oy")
+    assert result.exit_code == 0, result.output
+    assert filled.git("rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    kept = (filled.root / "accounts/2026-10/acme-oy.yaml").read_text()
+    assert "domain: acme.fi" in kept  # the account kept keeps its own
+    assert "region: Uusimaa" in kept and "tags: [wholesale]" in kept  # what it lacked
+    assert kept.count("name: Matti Virtanen") == 1  # one person, once
+    assert "id: liisa" in kept and "summary: Intro" in kept
+    assert not (filled.root / "accounts/2026-11/acme-2.yaml").exists()
+    deal = (filled.root / "deals/2026-11/acme-crm.yaml").read_text()
+    assert "account: acme-oy\n" in deal and "{contact: liisa}" in deal
+    assert filled.status() == "" and filled.run("check").exit_code == 0
+    result = filled.run("account", "merge", "acme-oy", "acme-oy")
+    assert result.exit_code == 2 and "cannot be merged into itself" in result.output

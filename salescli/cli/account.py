@@ -132,6 +132,26 @@ def account_rename(ctx: click.Context, account_id: str, new_id: str, date: str |
     done(s, f"Renamed account {account_id} to {new_id}")
 
 
+@account.command("merge")
+@click.argument("duplicate", metavar="DUPLICATE", shell_complete=complete_ids("account"))
+@click.argument("into", metavar="INTO", shell_complete=complete_ids("account"))
+@change_options
+@click.pass_context
+def account_merge(ctx: click.Context, duplicate: str, into: str, date: str | None,
+                  message: str | None, no_commit: bool) -> None:
+    """Merge a duplicate account into another: its contacts (one per name), activities,
+    tags and the fields INTO lacks move over; its deals, child accounts and converted
+    leads name INTO; the duplicate's file goes. One commit.
+
+    \b
+    Example:
+      salescli account merge acme-oy-2 acme-oy
+    """
+    s = accounts.merge(LazyRepository(ctx), duplicate, into,
+                       Options(date, message, not no_commit))
+    done(s, f"Merged account {duplicate} into {into}")
+
+
 @account.command("add")
 @click.argument("name")
 @click.option("--id", "account_id", metavar="ID", help="The account's ID (default: from the name).")

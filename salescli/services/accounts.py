@@ -227,3 +227,80 @@ def rename(repo: Any, account_id: str, new_id: str, opts: Options = COMMIT) -> S
         s.refer("lead", leads, "converted.account", new_id)
     return s
 
+
+
+# what a merge fills in on the account kept, where it has nothing of its own
+_MERGED_FIELDS = ("business_id", "address", "domain", "industry", "region", "size",
+                  "parent", "owner", "created", "notes")
+
+
+def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Session:
+    """`account merge DUPLICATE INTO`: the duplicate's contacts (one per name), its
+    activities, tags and the fields INTO lacks move to INTO; its deals, child accounts
+    and converted leads name INTO; the duplicate's file goes. One commit."""
+    from salescli.core.errors import UsageError
+    from salescli.core.ids import unique_id
+    from salescli.services.read import referrers
+
+    if duplicate == into:
+        raise UsageError("an account cannot be merged into itself")
+    deals = referrers(repo, "deal", "account_id", duplicate)
+    children = [c for c in referrers(repo, "account", "parent", duplicate) if c != into]
+    leads = referrers(repo, "lead", "converted_account", duplicate)
+    with opts.session(repo, "account", into, "merge", summary=f"merge {duplicate}") as s:
+        dup, kept = s.load("account", duplicate), s.load("account", into)
+        d, k = dup.model, kept.model
+        names = {c.name.casefold(): c.id for c in k.contacts}
+        taken = {c.id for c in k.contacts}
+        remap: dict[str, str] = {}
+        for c in d.contacts:  # the same person once; a clash of IDs gets a new one
+            remap[c.id] = names.get(c.name.casefold()) or unique_id(c.id, taken)
+            taken.add(remap[c.id])
+        moved = [{**_plain(c), "id": remap[c.id],
+                  **({"reports_to": remap.get(c.reports_to, c.reports_to)}
+                     if c.reports_to else {})}
+                 for c in d.contacts if c.name.casefold() not in names]
+        fill = {f: getattr(d, f) for f in _MERGED_FIELDS
+                if getattr(k, f) in (None, "") and getattr(d, f) not in (None, "")
+                and not (f == "parent" and getattr(d, f) == into)}
+        tags = [t for t in d.tags if t not in k.tags]
+        activities = [_plain(a) for a in d.activities]
+
+        def mutate(data: Any) -> None:
+            from salescli.core.model import key_order
+            from salescli.services.edit import add_contact
+            from salescli.store.yamlio import block, inline, set_in
+
+            order = key_order("account")
+            for field, value in fill.items():
+                set_in(data, field, value, order)
+            if tags:
+                set_in(data, "tags", inline([*(data.get("tags") or []), *tags]), order)
+            for person in moved:
+                add_contact(data, person)
+            if activities:
+                merged = sorted([*(data.get("activities") or []), *map(block, activities)],
+                                key=lambda a: str(a.get("date")))
+                set_in(data, "activities", merged, order)
+
+        s.update(kept, mutate)
+        s.remove(dup.path)
+        for deal_id in deals:  # the account, and stakeholders by their new contact IDs
+            record = s.load("deal", deal_id)
+            people = record.model.stakeholders
+
+            def retarget(data: Any, people: Any = people) -> None:
+                data["account"] = into
+                for n, person in enumerate(people):
+                    if person.contact in remap and remap[person.contact] != person.contact:
+                        data["stakeholders"][n]["contact"] = remap[person.contact]
+
+            s.update(record, retarget)
+        s.refer("account", children, "parent", into)
+        s.refer("lead", leads, "converted.account", into)
+    return s
+
+
+def _plain(model: Any) -> dict[str, Any]:
+    """A contact or activity as it is written: its own fields, no defaults."""
+    return model.model_dump(mode="python", by_alias=True, exclude_defaults=True)
