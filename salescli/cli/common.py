@@ -374,6 +374,8 @@ REPORT_COLUMNS = {
     "velocity": ("currency", "open_deals", "win_rate", "avg_won_value", "median_cycle_days",
                  "velocity"),
     "changes": ("change", "currency", "count", "value", "deals"),
+    "goals": ("metric", "owner", "period", "actual", "target", "attainment", "expected",
+              "pace", "currency"),
 }
 
 

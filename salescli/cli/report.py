@@ -1,4 +1,4 @@
-"""`report funnel|forecast|cycle|lost|slips|activity|sources|velocity|changes`."""
+"""`report funnel|forecast|cycle|lost|slips|activity|sources|velocity|changes|goals`."""
 
 from __future__ import annotations
 
@@ -224,6 +224,32 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
       salescli report activity --by week --since 2026-11-01 --owner anna
     """
     show_report("activity", reports.activity_report(get_repo(ctx), opts, warn, by, progress()), fmt)
+
+
+@report.command("goals")
+@report_options
+@click.pass_context
+def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
+    """Goals of the settings: actual, target, attainment and pace in their period.
+
+    Each goal (`goals:` in salescli.yaml: metric, period, target, optionally owner) is
+    measured over its week, month, quarter or year holding the as-of date. Pace is the
+    actual against what an even pace would have reached by that day (1.0: on track).
+    Metrics: deals_won, won_value (the settings' currency), meetings_booked,
+    meetings_held, new_leads, activities. --owner: that owner's goals and the team's.
+
+    \b
+    Example goals in salescli.yaml:
+      goals:
+        - {metric: won_value, period: month, target: 50000}
+        - {metric: meetings_held, period: week, target: 5, owner: anna}
+
+    \b
+    Examples:
+      salescli report goals
+      salescli report goals --as-of last-month --format json
+    """
+    show_report("goals", reports.goals_report(get_repo(ctx), opts, warn, progress()), fmt)
 
 
 @report.command("dashboard")

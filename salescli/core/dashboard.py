@@ -264,6 +264,31 @@ def stale_section(rows: Sequence[dict[str, Any]]) -> str:
                            ("max_days", "Max days"), ("owner", "Owner")), rows, "Stale deals"))
 
 
+def goals_section(payload: dict[str, Any], won: Sequence[tuple[str, Any]], base: str) -> str:
+    """Won value by month with the team's monthly won_value goal as the line, then every
+    goal's attainment and pace in its period."""
+    rows = payload["rows"]
+    line = next((r["target"] for r in rows if r["metric"] == "won_value"
+                 and r["owner"] is None and r["period"].count("-") == 1
+                 and "Q" not in r["period"] and "W" not in r["period"]), None)
+    bars = [Bar(month, [("won", float(value), f"{money(value, base)} won in {month}")],
+                money(value, base), marker=float(line) if line else None)
+            for month, value in won]
+    caption = "Won value by month" + ("; the line is the monthly goal" if line else "")
+    t = payload["totals"]
+    summary = (f"{t['met']} of {t['goals']} goals met so far; {t['behind_pace']} behind "
+               "pace." if rows else "No goals set: add `goals:` to salescli.yaml.")
+    shown = [{**r, "attainment": percent(r["attainment"]), "pace": percent(r["pace"]),
+              "actual": money(r["actual"], r["currency"]),
+              "target": money(r["target"], r["currency"])} for r in rows]
+    listing = table((("metric", "Goal"), ("owner", "Owner"), ("period", "Period"),
+                     ("actual", "Actual"), ("target", "Target"),
+                     ("attainment", "Attained"), ("pace", "Pace")), shown, "Goals") \
+        if rows else ""
+    return _section("goals", "Won revenue and goals", summary,
+                    bar_chart("won-by-month", bars, caption), listing)
+
+
 def board_section(payload: dict[str, Any], titles: dict[str, str]) -> str:
     """The board: a column per stage, each open deal a card (title, value, days in the
     stage), largest first; columns wrap under each other on a narrow screen."""
@@ -319,6 +344,8 @@ def render_dashboard(*, funnel: dict[str, Any], forecast: dict[str, Any],
                      lost: dict[str, Any], slips: dict[str, Any],
                      stale: Sequence[dict[str, Any]], titles: dict[str, str] | None = None,
                      board: dict[str, Any] | None = None,
+                     goals: dict[str, Any] | None = None,
+                     won: Sequence[tuple[str, Any]] = (), base: str = "",
                      company: str | None = None,
                      generated: dt.datetime | None = None) -> str:
     """The whole page. `titles` maps deal IDs to titles for the slips table."""
@@ -327,6 +354,8 @@ def render_dashboard(*, funnel: dict[str, Any], forecast: dict[str, Any],
     stamp = f" Generated {generated:%Y-%m-%d %H:%M} UTC by salescli." if generated else ""
     sections = [funnel_section(funnel), forecast_section(forecast), lost_section(lost),
                 slips_section(slips, titles or {}), stale_section(stale)]
+    if goals is not None:
+        sections.insert(0, goals_section(goals, won, base))
     if board is not None:
         sections.insert(0, board_section(board, titles or {}))
     return f"""<!doctype html>
@@ -389,6 +418,7 @@ svg text { fill: var(--ink); }
 svg text.note { fill: var(--muted); font-variant-numeric: tabular-nums; }
 rect.track { fill: var(--track); }
 rect.stage { fill: var(--stage); } rect.won { fill: var(--won); }
+#goals { grid-column: 1 / -1; }
 rect.commit { fill: var(--commit); } rect.best-case { fill: var(--best-case); }
 rect.pipeline { fill: var(--pipeline); } rect.lost { fill: var(--lost); }
 rect.slip { fill: var(--slip); } rect.slip2 { fill: var(--slip2); }

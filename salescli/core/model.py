@@ -322,6 +322,21 @@ class QuoteSettings(Record):
     terms: Text = None
 
 
+GOAL_METRICS = ("deals_won", "won_value", "meetings_booked", "meetings_held", "new_leads",
+                "activities")
+GOAL_PERIODS = ("week", "month", "quarter", "year")
+
+
+class Goal(Record):
+    """A target for a period: `{metric: won_value, period: month, target: 50000}`,
+    the team's, or one owner's (`owner: anna`)."""
+
+    metric: Literal[GOAL_METRICS]  # type: ignore[valid-type]
+    period: Literal[GOAL_PERIODS]  # type: ignore[valid-type]
+    target: Number
+    owner: Text = None
+
+
 class Settings(Record):
     company: Company = Field(default_factory=Company)
     currency: Currency = "EUR"
@@ -337,6 +352,7 @@ class Settings(Record):
     prices_include_tax: bool = False
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)
+    goals: list[Goal] = Field(default_factory=list)
 
 
 class Requirements(Record):

@@ -465,6 +465,24 @@ class ActivityRecord:
     activities: list[Any] = field(default_factory=list)
 
 
+def activity_events(rec: ActivityRecord) -> Iterable[tuple[Any, str | None, bool]]:
+    """Each activity of a record with its owner (its own, else the record's) and, for a
+    meeting, whether it is a new booking: a meeting is logged when booked and again
+    when held or cancelled; one logged only as held (or with no status) was booked
+    and held at once."""
+    waiting = 0  # meetings booked on this record and not yet held or cancelled
+    for a in rec.activities:
+        new_booking = False
+        if a.type == "meeting":
+            if a.status == "booked":
+                waiting += 1
+                new_booking = True
+            else:
+                new_booking = not waiting
+                waiting = max(0, waiting - 1)
+        yield a, a.owner or rec.owner, new_booking
+
+
 def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
     q = book.query
     by = q.by or "month"
@@ -477,20 +495,9 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
         if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
                            book.config.default_pipeline) != q.pipeline):
             continue
-        waiting = 0  # meetings booked on this record and not yet held or cancelled
-        for a in rec.activities:
-            owner = a.owner or rec.owner
+        for a, owner, new_booking in activity_events(rec):
             if q.owner and owner != q.owner:
                 continue
-            if a.type == "meeting":
-                # logged when booked and again when held or cancelled; a meeting logged
-                # only as held (or with no status) was booked and held at once
-                if a.status == "booked":
-                    waiting += 1
-                    new_booking = True
-                else:
-                    new_booking = not waiting
-                    waiting = max(0, waiting - 1)
             if not q.in_window(a.date):
                 continue
             counts[(period(a.date, by), a.type, owner or "(none)")] += 1

@@ -115,24 +115,43 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
     return REPORTS[name](book)
 
 
-def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
-                    progress: Progress | None = None) -> dict[str, Any]:
-    """Activities by period, type and owner, from the records as they are now."""
-    from salescli.core.reports import ActivityRecord, activity
+def activity_records(repo: Any, warn: Warn) -> list[Any]:
+    """Every record's activities, from the record index (reports never read files)."""
+    from salescli.core.reports import ActivityRecord
 
-    book = build_book(repo, window, warn, by, progress=progress)
     records = []
     for kind in ("deal", "account", "lead"):
         for r in load_matching(repo, kind, warn):
             records.append(ActivityRecord(kind, r.id, r.owner, getattr(r, "source", None),
                                           getattr(r, "pipeline", None), r.activities))
-    return activity(book, records)
+    return records
+
+
+def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
+                 progress: Progress | None = None) -> dict[str, Any]:
+    """`report goals`: each goal of the settings over its period holding the as-of date.
+    A team goal counts every owner's deals, so the history is read unfiltered."""
+    from salescli.core.goals import goals
+
+    book = build_book(repo, {**window, "owner": None}, warn, leads=True, progress=progress)
+    return goals(book, activity_records(repo, warn), list(repo.settings.goals),
+                 window["owner"])
+
+
+def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
+                    progress: Progress | None = None) -> dict[str, Any]:
+    """Activities by period, type and owner, from the records as they are now."""
+    from salescli.core.reports import activity
+
+    book = build_book(repo, window, warn, by, progress=progress)
+    return activity(book, activity_records(repo, warn))
 
 
 def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
                    out: Path | None = None, progress: Progress | None = None) -> str:
     """The board's HTML page; written to `out` (atomically) when one is given."""
     from salescli.core import dashboard, reports
+    from salescli.core.goals import won_by_month
     from salescli.services.activity import deal_views, stale_rows
 
     book = build_book(repo, window, warn, by, progress=progress)
@@ -147,6 +166,7 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
         funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
         slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date, warn),
         titles={d["id"]: d["title"] for d in deals}, board=reports.board(book),
+        goals=goals_report(repo, window, warn), won=won_by_month(book), base=book.base,
         company=company,
         generated=dt.datetime.now(dt.UTC))
     if out is not None:

@@ -1,0 +1,111 @@
+"""Goals: a target per period for deals won, won value, meetings, new leads or
+activities, and how far the period's figures have got (`report goals`, the dashboard).
+
+Pure: the deals and leads come from the history as of the report's moment (a `Book`),
+the activities from the records (`ActivityRecord`), the goals from the settings. Like
+hledger's budget report, each goal is measured over the period (week, month, quarter,
+year) that holds the as-of date: the actual so far, the target, attainment, and pace —
+the actual against what an even pace would have reached by now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from salescli.core.dates import period as period_bounds
+from salescli.core.reports import ActivityRecord, Book, _day, activity_events
+
+CENT = Decimal("0.01")
+
+
+def bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The week (Monday first), month, quarter or year holding `day`."""
+    return period_bounds(f"this-{period}", day)
+
+
+def label(period: str, start: dt.date) -> str:
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return str(start.year) if period == "year" else f"{start.year}-{start.month:02d}"
+
+
+def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.date,
+           end: dt.date, owner: str | None) -> Decimal:
+    """The metric over [start, end], for one owner or (None) the team."""
+    def inside(day: dt.date | None) -> bool:
+        return day is not None and start <= day <= end
+
+    if metric in ("deals_won", "won_value"):
+        won = [d for d in book.deals if inside(d.closed_on("won"))
+               and (owner is None or d.owner == owner)]
+        if metric == "deals_won":
+            return Decimal(len(won))
+        # in the settings' currency (other currencies through `fx`, as every report)
+        return sum((d.value or Decimal(0) for d in won if d.currency == book.base),
+                   Decimal(0)).quantize(CENT)
+    if metric == "new_leads":
+        return Decimal(sum(1 for tl, state in book.leads if inside(_day(tl.created))
+                           and (owner is None or state.get("owner") == owner)))
+    count = 0
+    for rec in records:
+        for a, who, new_booking in activity_events(rec):
+            if not inside(a.date) or (owner is not None and who != owner):
+                continue
+            if metric == "activities":
+                count += a.status != "booked"  # what happened, not what is planned
+            elif a.type == "meeting":
+                count += new_booking if metric == "meetings_booked" \
+                    else a.status in ("held", None)
+    return Decimal(count)
+
+
+def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
+          owner: str | None = None) -> dict[str, Any]:
+    """`report goals`: a row per goal of the settings; with `owner`, that owner's goals
+    and the team's. `book` holds every owner's deals: a team goal counts them all."""
+    on = book.query.as_of_date
+    rows = []
+    for g in wanted:
+        if owner and g.owner not in (None, owner):
+            continue
+        start, end = bounds(g.period, on)
+        got = actual(g.metric, book, records, start, end, g.owner)
+        target = Decimal(g.target)
+        elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
+        expected = (target * elapsed).quantize(CENT)
+        rows.append({
+            "metric": g.metric, "owner": g.owner, "period": label(g.period, start),
+            "start": start, "end": end, "target": target, "actual": got,
+            "attainment": round(float(got / target), 4) if target else None,
+            "expected": expected,
+            "pace": round(float(got / expected), 4) if expected else None,
+            "currency": book.base if g.metric == "won_value" else None})
+    met = sum(1 for r in rows if r["attainment"] is not None and r["attainment"] >= 1)
+    behind = sum(1 for r in rows if r["pace"] is not None and r["pace"] < 1)
+    payload = book.payload("goals", rows, {"goals": len(rows), "met": met,
+                                           "behind_pace": behind})
+    payload["filters"]["owner"] = owner
+    return payload
+
+
+def won_by_month(book: Book, months: int = 12) -> list[tuple[str, Decimal]]:
+    """Won value (settings' currency) per month, the last `months` up to the as-of date."""
+    end = book.query.as_of_date
+    keys = []
+    year, month = end.year, end.month
+    for _ in range(months):
+        keys.append(f"{year}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    totals = dict.fromkeys(keys, Decimal(0))
+    for d in book.deals:
+        won = d.closed_on("won")
+        key = f"{won.year}-{won.month:02d}" if won else None
+        if key in totals and d.currency == book.base and won <= end:  # type: ignore[operator]
+            totals[key] += d.value or Decimal(0)
+    return list(totals.items())

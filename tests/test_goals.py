@@ -1,0 +1,58 @@
+"""`report goals`: targets per period from the settings, measured from history and
+activities, with attainment and pace; the dashboard shows them."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Repo
+
+GOALS = """
+goals:
+  - {metric: won_value, period: month, target: 50000}
+  - {metric: deals_won, period: quarter, target: 4}
+  - {metric: meetings_held, period: month, target: 2, owner: anna}
+  - {metric: activities, period: month, target: 10}
+"""
+
+
+def test_goals_attainment_and_pace(filled: Repo):
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + GOALS)
+    filled.commit("goals")
+    for args in (("log", "meeting", "acme-erp", "Kick-off", "--status", "held",
+                  "--date", "2026-11-10"),
+                 ("log", "call", "acme-erp", "Follow-up", "--date", "2026-11-12"),
+                 ("deal", "win", "acme-erp", "--date", "2026-11-20")):
+        result = filled.run(*args)
+        assert result.exit_code == 0, result.output
+    result = filled.run("report", "goals", "--as-of", "2026-11-30", "--format", "json")
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    rows = {r["metric"]: r for r in got["rows"]}
+    # November: acme-erp won at 48,000.00 on the 20th, out of 50,000; the month is over
+    assert rows["won_value"]["period"] == "2026-11"
+    assert (rows["won_value"]["actual"], rows["won_value"]["attainment"]) == (48000.0, 0.96)
+    assert rows["won_value"]["expected"] == 50000.0 and rows["won_value"]["pace"] == 0.96
+    # Q4 (October to December): 1 of 4 deals, 61 of 92 days gone: expected 2.65
+    assert (rows["deals_won"]["period"], rows["deals_won"]["actual"]) == ("2026-Q4", 1.0)
+    assert rows["deals_won"]["expected"] == 2.65
+    assert rows["meetings_held"]["actual"] == 1.0 and rows["meetings_held"]["owner"] == "anna"
+    assert rows["activities"]["actual"] == 2.0  # the meeting and the call
+    assert got["totals"] == {"goals": 4, "met": 0, "behind_pace": 4}
+    # --owner: that owner's goals and the team's, never another owner's
+    result = filled.run("report", "goals", "--as-of", "2026-11-30", "--owner", "anna",
+                        "--format", "json")
+    assert len(json.loads(result.output)["rows"]) == 4
+    page = filled.run("report", "dashboard", "--out", "-", "--as-of", "2026-11-30").output
+    assert '<section id="goals">' in page and "0 of 4 goals met so far; 4 behind pace." in page
+    assert 'data-chart="won-by-month"' in page and 'class="marker"' in page
+
+
+def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n  - {metric: calls, period: month, "
+                        "target: 5}\n")
+    result = filled.run("check")
+    assert result.exit_code == 1
+    assert "goals[0].metric: should be 'deals_won', 'won_value'" in result.output
