@@ -57,10 +57,12 @@ def test_columns_side_by_side_largest_first(pipeline: Repo):
 def test_a_narrow_terminal_stacks_the_stages(pipeline: Repo):
     result = pipeline.run("board", "--width", "40", "--on", "2026-11-04")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:3] == [
+    assert result.output.splitlines()[:5] == [
         "Needs analysis (10 %) · 2 · 49,000 EUR",
-        "  Deal big  48,000 EUR · 30 d  (acme-oy · ville)",
-        "  Deal small  1,000 EUR · 30 d  (acme-oy · anna)"]
+        "  Deal big",
+        "    48,000 EUR · 30 d · acme-oy · ville",
+        "  Deal small",
+        "    1,000 EUR · 30 d · acme-oy · anna"]
 
 
 def test_days_count_from_entering_the_stage_and_owner_filters(pipeline: Repo):
@@ -97,3 +99,11 @@ def test_an_unknown_owner_is_a_usage_error(pipeline: Repo):
     result = pipeline.run("board", "--owner", "vile")
     assert result.exit_code == 2
     assert "--owner: no owner `vile` (did you mean `ville`?)" in result.output
+
+
+def test_a_date_and_time_counts_by_its_day_and_a_narrow_board_fits(pipeline: Repo):
+    result = pipeline.run("board", "--on", "2026-11-04T10:00", "--width", "30")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= 30 for line in lines[:-1])  # the footer is one sentence
+    assert lines[1:3] == ["  Deal big", "    48,000 EUR · 30 d · acme-…"]

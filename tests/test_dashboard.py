@@ -201,7 +201,7 @@ def test_dashboard_shows_the_board_as_of_its_date(filled):
     assert r.exit_code == 0, r.output
     board = r.output[r.output.index('<section id="board">'):]
     board = board[:board.index("</section>")]
-    assert "1 open deals in pipeline default, 48,000 EUR, as of" in board
+    assert "1 open deal in pipeline default, 48,000 EUR, as of" in board
     assert '<h3>needs-analysis</h3><p class="note">1 · 48,000 EUR</p>' in board
     assert '<span class="title">Order-processing automation</span>' in board
     # before the deal existed, the board was empty

@@ -84,3 +84,23 @@ def test_a_report_for_people_names_the_dates_it_resolved(filled):
     today = dt.date.today()
     assert result.output.splitlines()[-1] == \
         f"since {today.replace(month=1, day=1)}, as of {today}"
+
+
+def test_a_period_is_its_end_where_a_date_is_a_deadline():
+    # `--close-date this-quarter` is the quarter's last day, never its first (past) one
+    assert parse_when("this-quarter", "--close-date", today=TODAY) == dt.date(2026, 12, 31)
+    assert parse_when("this-month", "--revisit", today=TODAY) == dt.date(2026, 12, 31)
+
+
+def test_a_date_out_of_the_calendar_is_refused_in_one_line():
+    with pytest.raises(UsageError) as err:
+        parse_when("9999y", "--since", today=TODAY)
+    assert str(err.value) == 'invalid --since "9999y": out of the calendar\'s range'
+
+
+def test_as_of_takes_every_date_form_and_names_a_near_word(filled):
+    result = filled.run("report", "funnel", "--as-of", "2026-11-01T12:00")
+    assert result.exit_code == 0 and result.output.splitlines()[-1] == "as of 2026-11-01"
+    result = filled.run("report", "funnel", "--as-of", "yesteday")
+    assert result.exit_code == 2
+    assert '--as-of: "yesteday" (did you mean yesterday?) is neither a date' in result.output

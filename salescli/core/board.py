@@ -83,7 +83,7 @@ def render_board(board: dict[str, Any], width: int) -> str:
     n = len(columns)
     col = (width - len(GAP) * (n - 1)) // n
     if col < MIN_WIDTH:
-        return _stacked(board)
+        return _stacked(board, width)
     blocks = []
     for column in columns:
         lines = header_lines(column) + ["─" * col]
@@ -96,15 +96,17 @@ def render_board(board: dict[str, Any], width: int) -> str:
     return "\n".join(rows).rstrip() + "\n\n" + footer(board)
 
 
-def _stacked(board: dict[str, Any]) -> str:
+def _stacked(board: dict[str, Any], width: int) -> str:
+    """A stage per section, a card on two lines (title; value, days, account), each line
+    cut to the width: nothing wraps on a phone's terminal."""
     out: list[str] = []
     for column in board["columns"]:
-        out.append(" · ".join(header_lines(column)))
+        out.append(_fit(" · ".join(header_lines(column)), width))
         for card in column["cards"]:
             title, value, who = card_lines(card)
-            out.append(f"  {title}  {value}  ({who})")
+            out += [_fit(f"  {title}", width), _fit(f"    {value} · {who}", width)]
         out.append("")
-    return "\n".join(out) + footer(board)
+    return "\n".join(out) + "\n" + footer(board)
 
 
 def footer(board: dict[str, Any]) -> str:

@@ -304,8 +304,8 @@ def board_section(payload: dict[str, Any], titles: dict[str, str]) -> str:
                        f'<p class="note">{c["count"]} · {e(totals)}</p><ol>{cards}</ol></div>')
     t = payload["totals"]
     value = " + ".join(money(v, k) for k, v in sorted(t["value"].items())) or "0"
-    summary = (f"{t['count']} open deals in pipeline {payload['pipeline']}, {value}, "
-               f"as of {payload['as_of']}.")
+    summary = (f"{t['count']} open deal{'' if t['count'] == 1 else 's'} in pipeline "
+               f"{payload['pipeline']}, {value}, as of {payload['as_of']}.")
     return _section("board", "Board", summary, f'<div class="board">{"".join(columns)}</div>',
                     "")
 

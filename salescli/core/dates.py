@@ -10,7 +10,9 @@ from typing import Any
 from salescli.core.errors import UsageError
 
 # options whose period word means the period's last day (`--until last-month`: its end)
-END_OPTIONS = frozenset(("--until", "--as-of", "--before", "--due-before"))
+# (`--close-date this-quarter`: the quarter's end, not its start, already past)
+END_OPTIONS = frozenset(("--until", "--as-of", "--close-date", "--revisit",
+                         "--default-close-date", "--end", "--due"))
 _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIODS = ("this-week", "last-week", "this-month", "last-month", "this-quarter",
             "last-quarter", "this-year", "last-year", "ytd")
@@ -36,7 +38,11 @@ def parse_when(value: str, what: str = "date", today: dt.date | None = None
         except ValueError:
             pass
     else:
-        day = relative_day(text.casefold(), today or dt.date.today(), what in END_OPTIONS)
+        try:
+            day = relative_day(text.casefold(), today or dt.date.today(), what in END_OPTIONS)
+        except (ValueError, OverflowError):  # `9999y`: before year 1 or after 9999
+            raise UsageError(f"invalid {what} \"{value}\": out of the calendar's range") \
+                from None
         if day is not None:
             return day
     import difflib

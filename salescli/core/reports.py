@@ -287,7 +287,7 @@ def board(book: Book) -> dict[str, Any]:
         cards.append({"id": d.id, "title": d.id, "account": None, "owner": d.owner,
                       "stage": d.stage, "value": d.value, "currency": d.currency,
                       "probability": d.probability, "since": _day(entered),
-                      "days": int((q.as_of - entered) // DAY)})
+                      "days": (q.as_of_date - _day(entered)).days})  # as `board`: days
     stages = [(s, s, p) for s, p in config.stages.get(name, ())]
     return assemble(name, q.as_of_date, q.owner, stages, cards)
 

@@ -17,11 +17,12 @@ def board(repo: Any, pipeline: str | None, owner: str | None, warn: Warn,
     """The board: per stage of the pipeline (in order), its open deals, largest value
     first, each with its days in the stage, and the stage's count and totals."""
     from salescli.core.board import assemble
+    from salescli.core.dates import day_of
     from salescli.core.money import from_float
     from salescli.store.history import stage_entered
 
     pipe = repo.pipeline(pipeline)
-    today = on or dt.date.today()
+    today = day_of(on, "--on") or dt.date.today()  # a date-time counts by its day
     with records_index(repo, ("deal",), warn, use_cache) as index:
         rows = index.query(_OPEN.format(owner="AND d.owner = ?" if owner else ""),
                            (pipe.name, owner) if owner else (pipe.name,))

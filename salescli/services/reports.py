@@ -35,31 +35,33 @@ def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
                 kinds: tuple[str, ...] = ("deal",),
                 progress: Progress | None = None) -> tuple[Any, float]:
     """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
-    from salescli.core.dates import day_of
     from salescli.store import gitio
     from salescli.store.history import load_history
 
     rev, moment = "HEAD", time.time()
-    if as_of and not _DATE.match(as_of):  # `last-month`, `30d`: a date before a revision
-        from salescli.core.dates import relative_day
+    if as_of:  # a date in any form the date options take, else a revision
+        import re
 
-        day = relative_day(as_of.casefold(), dt.date.today(), end=True)
-        as_of = day.isoformat() if day else as_of
-    if as_of and _DATE.match(as_of):
+        from salescli.core.dates import parse_when
+
         try:
-            day = day_of(as_of, "--as-of")
-        except UsageError:
-            raise UsageError(f"invalid --as-of {as_of!r}: use YYYY-MM-DD or a revision") \
-                from None
-        assert day is not None
-        moment = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
-    elif as_of:
-        if as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
+            when: Any = parse_when(as_of, "--as-of")
+        except UsageError as err:
+            when, refused = None, err
+        if isinstance(when, dt.datetime):
+            moment = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+        elif when is not None:
+            moment = dt.datetime.combine(when, dt.time.max, dt.UTC).timestamp()
+        elif as_of.startswith("-") or gitio.rev_parse(repo.root, as_of) is None:
+            if _DATE.match(as_of):
+                raise refused
+            hint = re.search(r" \(did you mean [^)]*\)", str(refused))
             raise UsageError(
-                f"--as-of: \"{as_of}\" is neither a date (YYYY-MM-DD, last-month, 30d...) "
-                "nor a known revision")
-        rev = as_of
-        moment = gitio.commit_time(repo.root, as_of)
+                f"--as-of: \"{as_of}\"{hint.group(0) if hint else ''} is neither a date "
+                "(YYYY-MM-DD, last-month, 30d...) nor a known revision")
+        else:
+            rev = as_of
+            moment = gitio.commit_time(repo.root, as_of)
     bar = progress(lambda: commit_count(repo.root, rev)) if progress else None
     try:
         history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
