@@ -82,7 +82,7 @@ def test_review_of_a_branch_figure_by_figure(branch: Repo):
         "(rules.backward: with-reason; use `deal move --reason`)"]
     assert [(e["deal"], e["change"], e["old"], e["new"]) for e in p["events"]] == [
         ("acme-erp", "advanced", "needs-analysis", "proposal"),
-        ("acme-erp", "value-up", 4800000, 5200000),
+        ("acme-erp", "value-up", 48000.0, 52000.0),  # money, not cents
         ("beta-crm", "new", None, None),
         ("acme-erp", "slipped", "2027-01-31", "2027-03-31"),
         ("acme-erp", "moved-back", "proposal", "needs-analysis"),

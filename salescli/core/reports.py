@@ -645,6 +645,8 @@ def deal_events(book: Book, include: Include) -> list[dict]:
                 value = Decimal(new - old) / 100
             elif name == "close_date" and new > old:
                 kind = "slipped"
+            if kind == "value-up" or kind == "value-down":  # cents, as history keeps them
+                old, new = from_cents(old), from_cents(new)
             if kind:
                 events.append({"change": kind, "deal": d.id, "currency": d.currency,
                                "value": value, "time": when, "commit": commit,

@@ -72,7 +72,7 @@ def why(event: dict[str, Any]) -> str:
         moved = f"{event['old']} → {event['new']}"
         return f"{moved}: {reason(event)}" if reason(event) else moved
     if event["field"] == "value":
-        return f"{grouped(event['old'] / 100)} → {grouped(event['new'] / 100)}"
+        return f"{grouped(event['old'])} → {grouped(event['new'])}"
     return reason(event)
 
 
@@ -122,7 +122,7 @@ def markdown(payload: dict[str, Any]) -> str:
             day = dt.datetime.fromtimestamp(e["time"], dt.UTC).date()
             old, new = e["old"], e["new"]
             if e["field"] == "value":
-                old, new = grouped(old / 100), grouped(new / 100)
+                old, new = grouped(old), grouped(new)
             out.append(f"| {day} | {cell(e['deal'])} | {e['change']} | {cell(old)} | "
                        f"{cell(new)} | {cell(reason(e))} | {e['commit'][:7]} |")
         out += ["", "</details>"]
