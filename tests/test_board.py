@@ -107,3 +107,12 @@ def test_a_date_and_time_counts_by_its_day_and_a_narrow_board_fits(pipeline: Rep
     lines = result.output.splitlines()
     assert all(len(line) <= 30 for line in lines[:-1])  # the footer is one sentence
     assert lines[1:3] == ["  Deal big", "    48,000 EUR · 30 d · acme-…"]
+
+
+def test_today_from_the_index_and_a_past_day_from_the_history_agree(pipeline: Repo):
+    now = json.loads(pipeline.run("board", "--format", "json").output)
+    then = json.loads(pipeline.run("board", "--on", "yesterday", "--format", "json").output)
+    assert now["totals"] == then["totals"]
+    assert [[c["id"] for c in col["cards"]] for col in now["columns"]] == \
+        [[c["id"] for c in col["cards"]] for col in then["columns"]]
+    assert [col["name"] for col in then["columns"]][:2] == ["Needs analysis", "Proposal"]

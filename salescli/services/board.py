@@ -23,6 +23,8 @@ def board(repo: Any, pipeline: str | None, owner: str | None, warn: Warn,
 
     pipe = repo.pipeline(pipeline)
     today = day_of(on, "--on") or dt.date.today()  # a date-time counts by its day
+    if today < dt.date.today():  # the board as it stood then: from the history
+        return _from_history(repo, pipe, today, owner, warn, use_cache)
     with records_index(repo, ("deal",), warn, use_cache) as index:
         rows = index.query(_OPEN.format(owner="AND d.owner = ?" if owner else ""),
                            (pipe.name, owner) if owner else (pipe.name,))
@@ -52,3 +54,26 @@ def board_text(payload: dict[str, Any], width: int) -> str:
     from salescli.core.board import render_board
 
     return render_board(payload, width)
+
+
+def _from_history(repo: Any, pipe: Any, day: dt.date, owner: str | None, warn: Warn,
+                  use_cache: bool) -> dict[str, Any]:
+    """The board as of the end of `day`, as the dashboard draws it, with the stages'
+    names and the deals' titles and accounts of the record index."""
+    from salescli.core.reports import board as history_board
+    from salescli.services.reports import build_book
+
+    window = {"as_of": day.isoformat(), "no_cache": not use_cache, "since": None,
+              "until": None, "pipeline": pipe.name, "owner": owner, "source": None}
+    payload = history_board(build_book(repo, window, warn))
+    names = {s.id: s.name or s.id for s in pipe.stages}
+    with records_index(repo, ("deal",), warn, use_cache) as index:
+        known = {r["id"]: r for r in index.query("SELECT id, title, account_id FROM deals")}
+    for column in payload["columns"]:
+        column["name"] = names.get(column["stage"], column["name"])
+        for card in column["cards"]:
+            row = known.get(card["id"])
+            card["title"] = row["title"] if row else card["id"]
+            card["account"] = row["account_id"] if row else ""
+    return payload
+
