@@ -104,3 +104,16 @@ def test_as_of_takes_every_date_form_and_names_a_near_word(filled):
     result = filled.run("report", "funnel", "--as-of", "yesteday")
     assert result.exit_code == 2
     assert '--as-of: "yesteday" (did you mean yesterday?) is neither a date' in result.output
+
+
+def test_set_takes_relative_dates_for_date_fields(filled):
+    result = filled.run("deal", "set", "acme-erp", "close_date=+30d", "next_step.due=tomorrow",
+                        "next_step.action=Call")
+    assert result.exit_code == 0, result.output
+    text = (filled.root / "deals/2026-10/acme-erp.yaml").read_text()
+    today = dt.date.today()
+    assert f"close_date: {today + dt.timedelta(days=30)}\n" in text
+    assert f"due: {today + dt.timedelta(days=1)}" in text
+    result = filled.run("deal", "set", "acme-erp", "close_date=someday")
+    assert result.exit_code == 2
+    assert result.output.startswith('Error: invalid close_date "someday" (did you mean today?)')

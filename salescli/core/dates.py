@@ -11,8 +11,13 @@ from salescli.core.errors import UsageError
 
 # options whose period word means the period's last day (`--until last-month`: its end)
 # (`--close-date this-quarter`: the quarter's end, not its start, already past)
-END_OPTIONS = frozenset(("--until", "--as-of", "--close-date", "--revisit",
-                         "--default-close-date", "--end", "--due"))
+END_OPTIONS = frozenset(("until", "as_of", "close_date", "revisit", "default_close_date",
+                         "end", "due"))
+
+
+def _is_end(what: str) -> bool:
+    """`--until`, `--close-date`, `next_step.due`: an option or field that is a deadline."""
+    return what.lstrip("-").replace("-", "_").rsplit(".", 1)[-1] in END_OPTIONS
 _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIODS = ("this-week", "last-week", "this-month", "last-month", "this-quarter",
             "last-quarter", "this-year", "last-year", "ytd")
@@ -39,7 +44,7 @@ def parse_when(value: str, what: str = "date", today: dt.date | None = None
             pass
     else:
         try:
-            day = relative_day(text.casefold(), today or dt.date.today(), what in END_OPTIONS)
+            day = relative_day(text.casefold(), today or dt.date.today(), _is_end(what))
         except (ValueError, OverflowError):  # `9999y`: before year 1 or after 9999
             raise UsageError(f"invalid {what} \"{value}\": out of the calendar's range") \
                 from None

@@ -302,6 +302,16 @@ def _is_text(annotation: Any) -> bool:
                or a is str for a in args)
 
 
+def _is_date(annotation: Any) -> bool:
+    """A date field (`close_date`, `next_step.due`), possibly optional."""
+    import datetime as dt
+    import typing
+
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    return all((typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a)
+               is dt.date for a in args)
+
+
 def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                     ruled: dict[str, str], nested: dict[str, Any] | None = None
                     ) -> dict[str, Any]:
@@ -339,6 +349,10 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                              "(only text fields may hold several lines)")
         if value is not None and _is_text(field.annotation):
             changes[key] = raw[key]  # exactly as typed: `#1`, `007` and `yes` stay text
+        elif isinstance(value, str) and value == raw[key] and _is_date(field.annotation):
+            from salescli.core.dates import day_of  # `+30d`, `tomorrow`, `this-quarter`
+
+            changes[key] = day_of(value, key)
         elif isinstance(value, str) and value == raw[key] and _nested_model_field(field):
             raise UsageError(f"`{key}` is a group of fields: set its parts "
                              f"({key}.FIELD=VALUE) or use `edit`")
