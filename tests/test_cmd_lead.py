@@ -151,9 +151,7 @@ def test_lead_set_contact_fields_and_new_keys(beta: Repo):
     (["owner.x=1"], 2, "`owner` has no sub-fields; set it as owner=VALUE"),
     (["source=tv"], 2, "unknown source 'tv'; choose one of: website, referral, linkedin, "
                        "event, outbound, partner, inbound (settings in salescli.yaml)"),
-    (["created=2026-02-30"], 1, "leads/2026-11/beta-ltd.yaml:8:10: error: created: "
-                                "'2026-02-30' is not a real date YYYY-MM-DD [schema]; "
-                                "nothing was changed"),
+    (["created=2026-02-30"], 2, f'invalid created "2026-02-30": use {DATE_HELP}'),
 ])
 def test_lead_set_refusals(beta: Repo, args: list[str], code: int, message: str):
     refused(beta, ["lead", "set", "beta-ltd", *args], code, message)

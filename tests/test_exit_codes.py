@@ -236,7 +236,7 @@ def test_bad_date_is_a_usage_error(crm: Repo, args: list[str], option: str):
 
 def test_bad_as_of_is_a_usage_error(crm: Repo):
     refused(crm, ["report", "funnel", "--as-of", "2026-13-01"], 2,
-            "invalid --as-of '2026-13-01': use YYYY-MM-DD or a revision")
+            f'invalid --as-of "2026-13-01": use {DATE_HELP}')
 
 
 @pytest.mark.parametrize("args,what", [
