@@ -46,8 +46,8 @@ def board_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
             for c in payload["columns"] for card in c["cards"]]
 
 
-def board_text(payload: dict[str, Any], width: int) -> str:
-    """The board for a terminal `width` characters wide."""
+def board_text(payload: dict[str, Any], width: int, style: Any) -> str:
+    """The board for a terminal `width` characters wide, amounts in the `style`'s locale."""
     from salescli.core.board import render_board
 
-    return render_board(payload, width)
+    return render_board(payload, width, style)
