@@ -24,7 +24,6 @@ class Config:
     owners: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
-    style: Any = None  # numbers in the settings' locale (l10n.Style), for tables
 
     def stage_ids(self, pipeline: str | None) -> list[str]:
         return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]

@@ -141,10 +141,10 @@ def number_style(repo: Any, warn: Warn) -> Any:
     """The settings' locale as tables show numbers in it (`core.l10n.Style`), from the
     cached configuration; with broken settings (`check`'s to report), en_US."""
     from salescli.core.errors import SalescliError
-    from salescli.store.config import config_of
+    from salescli.store.config import style_of
 
     try:
-        return config_of(repo, warn).style
+        return style_of(repo, warn)
     except SalescliError:
         from salescli.core.l10n import Style
 

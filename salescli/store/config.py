@@ -22,7 +22,32 @@ CACHE_VERSION = 4
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     """The Config of `repo`; `warn` says which broken pipeline was left out."""
     from salescli.core.plain import Config
-    from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
+    from salescli.store.repo import PRODUCTS_FILE
+
+    currency, default, fx, sla, follow_up, stages, owners, sources, _ = _cached(repo, warn)
+
+    def products() -> Any:
+        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
+
+    return Config(currency=currency, default_pipeline=default,
+                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
+                  follow_up_days=follow_up,
+                  stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
+                  max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
+                  owners=owners, sources=sources, products_loader=products)
+
+
+def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
+    """Only the settings' locale as tables show numbers (`l10n.Style`), from the same
+    cache: what a listing needs, without building the whole Config."""
+    from salescli.core.l10n import Style
+
+    return Style(_cached(repo, warn)[-1])
+
+
+def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
+    """The plain configuration tuple, from the cache while the files are unchanged."""
+    from salescli.store.repo import SETTINGS_FILE
 
     files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
     stamp: list[Any] = [CACHE_VERSION]
@@ -55,19 +80,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                     fh.write(marshal.dumps((stamp, plain)))
         except OSError:  # an unwritable cache only costs time next run
             pass
-    currency, default, fx, sla, follow_up, stages, owners, sources, style = plain
-    from salescli.core.l10n import Style
-
-    def products() -> Any:
-        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
-
-    return Config(currency=currency, default_pipeline=default,
-                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
-                  follow_up_days=follow_up,
-                  stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
-                  max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
-                  owners=owners, sources=sources, products_loader=products,
-                  style=Style(style))
+    return plain
 
 
 def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
