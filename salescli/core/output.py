@@ -141,6 +141,8 @@ def human(value: Any, kind: str | None, style: Any, currency: str | None = None)
     if kind is None or style is None or value is None or isinstance(value, bool) \
             or not isinstance(value, int | float | Decimal):
         return value
+    if type(value) is int and 0 <= value < 1000 and kind in (COUNT, DAYS, NUMBER):
+        return str(value)  # no separator in any locale: most counts, at str() speed
     if kind == MONEY:
         return style.money(value, currency)
     if kind == RATE:
