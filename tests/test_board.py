@@ -41,28 +41,42 @@ def test_columns_side_by_side_largest_first(pipeline: Repo):
     result = pipeline.run("board", "--width", "120", "--on", "2026-11-04")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split(" │ ")[:2] == ["Needs analysis (10 %)".ljust(27),
-                                          "Proposal (30 %)".ljust(27)]
-    assert lines[1].split(" │ ")[0].strip() == "2 · 49,000 EUR"
-    assert lines[1].split(" │ ")[1].strip() == "1 · 12,001 EUR"  # whole units: 12,000.50
+    assert lines[0].split(" │ ")[:2] == ["Needs analysis (10%)".ljust(27),
+                                          "Proposal (30%)".ljust(27)]
+    assert lines[1].split(" │ ")[0].strip() == "2 · €49,000"
+    assert lines[1].split(" │ ")[1].strip() == "1 · €12,001"  # whole units: 12,000.50
     column = [line.split(" │ ")[0].strip() for line in lines[3:]]
-    assert column[:3] == ["Deal big", "48,000 EUR · 30 d", "acme-oy · ville"]
-    assert column[4:7] == ["Deal small", "1,000 EUR · 30 d", "acme-oy · anna"]
+    assert column[:3] == ["Deal big", "€48,000 · 30 d", "acme-oy · ville"]
+    assert column[4:7] == ["Deal small", "€1,000 · 30 d", "acme-oy · anna"]
     assert "Deal done" not in result.output  # won: off the board
     # weighted: 48,000 x 10 % + 1,000 x 10 % + 12,000.50 x 50 % (the deal's own)
-    assert lines[-1] == ("3 open deal(s) in pipeline default: 61,001 EUR, weighted "
-                         "10,900 EUR; as of 2026-11-04")
+    assert lines[-1] == ("3 open deal(s) in pipeline default: €61,001, weighted "
+                         "€10,900; as of 2026-11-04")
 
 
 def test_a_narrow_terminal_stacks_the_stages(pipeline: Repo):
     result = pipeline.run("board", "--width", "40", "--on", "2026-11-04")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:5] == [
-        "Needs analysis (10 %) · 2 · 49,000 EUR",
+        "Needs analysis (10%) · 2 · €49,000",
         "  Deal big",
-        "    48,000 EUR · 30 d · acme-oy · ville",
+        "    €48,000 · 30 d · acme-oy · ville",
         "  Deal small",
-        "    1,000 EUR · 30 d · acme-oy · anna"]
+        "    €1,000 · 30 d · acme-oy · anna"]
+
+
+def test_the_board_in_the_settings_locale(pipeline: Repo):
+    settings = pipeline.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("locale: en_US", "locale: fi_FI"))
+    result = pipeline.run("board", "--width", "40", "--on", "2026-11-04")
+    assert result.exit_code == 0, result.output
+    nbsp = "\xa0"  # Babel's (CLDR's) no-break spaces
+    assert result.output.splitlines()[:3] == [
+        f"Needs analysis (10{nbsp}%) · 2 · 49{nbsp}000{nbsp}€",
+        "  Deal big", f"    48{nbsp}000{nbsp}€ · 30 d · acme-oy · ville"]
+    assert result.output.splitlines()[-1] == (
+        f"3 open deal(s) in pipeline default: 61{nbsp}001{nbsp}€, weighted "
+        f"10{nbsp}900{nbsp}€; as of 2026-11-04")
 
 
 def test_days_count_from_entering_the_stage_and_owner_filters(pipeline: Repo):
@@ -106,7 +120,7 @@ def test_a_date_and_time_counts_by_its_day_and_a_narrow_board_fits(pipeline: Rep
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert all(len(line) <= 30 for line in lines[:-1])  # the footer is one sentence
-    assert lines[1:3] == ["  Deal big", "    48,000 EUR · 30 d · acme-…"]
+    assert lines[1:3] == ["  Deal big", "    €48,000 · 30 d · acme-oy …"]
 
 
 def test_today_from_the_index_and_a_past_day_from_the_history_agree(pipeline: Repo):

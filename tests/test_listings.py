@@ -32,7 +32,7 @@ def test_deal_list_table_sorted_by_close_date(two: Repo):
     assert lines[0].split() == ["id", "title", "account", "stage", "status", "value",
                                 "currency", "close_date", "owner"]
     assert lines[2].startswith("beta-crm")
-    assert "1084.50" in lines[2]  # 10 x 120.50 less 10 %: the items' total
+    assert "€1,084.50" in lines[2]  # 10 x 120.50 less 10 %: the items' total
     assert lines[3].startswith("acme-erp")
     assert len(lines) == 4  # the lost deal is not listed by default
 

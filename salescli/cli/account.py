@@ -18,6 +18,7 @@ from salescli.cli.common import (
     get_repo,
     listing,
     make_edit_command,
+    number_style,
     payload,
     render,
     render_fields,
@@ -84,7 +85,8 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
     rows = [{k: a[k] for k in ("id", "name", "business_id", "domain", "industry", "owner",
                                "contacts")} for a in found]
     columns = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+                style=number_style(repo, fmt)))
 
 
 @account.command("show")

@@ -16,6 +16,7 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
+    number_style,
     render,
     warn,
 )
@@ -114,8 +115,8 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
       salescli today --limit 10
       salescli today --owner anna --format json
     """
-    day, rows = today_list(get_repo(ctx), on, owner, warn, use_cache=not no_cache,
-                           limit=limit)
+    repo = get_repo(ctx)
+    day, rows = today_list(repo, on, owner, warn, use_cache=not no_cache, limit=limit)
     payload = {"date": day, "rows": rows}
     if fmt == "json":
         echo(render(rows, (), fmt, payload=payload))
@@ -125,7 +126,7 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
         columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "value",
                    "probability", "date", "days", "reasons")
     flat = [{**r, "reasons": reasons_text(r)} for r in rows]
-    echo(render(flat, columns, fmt))
+    echo(render(flat, columns, fmt, style=number_style(repo, fmt)))
 
 
 @click.command("stale")
@@ -144,6 +145,8 @@ def stale_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: b
     Example:
       salescli stale --format markdown
     """
-    day, rows = stale_list(get_repo(ctx), on, owner, warn, use_cache=not no_cache)
+    repo = get_repo(ctx)
+    day, rows = stale_list(repo, on, owner, warn, use_cache=not no_cache)
     columns = ("id", "title", "stage", "since", "days", "max_days", "owner")
-    echo(render(rows, columns, fmt, payload={"date": day, "rows": rows}))
+    echo(render(rows, columns, fmt, payload={"date": day, "rows": rows},
+                style=number_style(repo, fmt)))

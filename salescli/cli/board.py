@@ -15,6 +15,7 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
+    number_style,
     render,
     warn,
 )
@@ -50,11 +51,14 @@ def board_cmd(ctx: click.Context, pipeline: str | None, owner: str | None, on: o
       salescli board --pipeline enterprise --owner anna
       salescli board --format json | jq '.columns[] | {stage, count}'
     """
-    payload = board(get_repo(ctx), pipeline, owner, warn, on=on,  # type: ignore[arg-type]
+    repo = get_repo(ctx)
+    payload = board(repo, pipeline, owner, warn, on=on,  # type: ignore[arg-type]
                     use_cache=not no_cache)
+    style = number_style(repo, fmt)
     if fmt == "table":
-        echo(board_text(payload, width or shutil.get_terminal_size((120, 24)).columns))
+        echo(board_text(payload, width or shutil.get_terminal_size((120, 24)).columns,
+                        style))
     elif fmt == "json":
         echo(render([], (), "json", payload=payload))
     else:
-        echo(render(board_rows(payload), CARD_COLUMNS, fmt))
+        echo(render(board_rows(payload), CARD_COLUMNS, fmt, style=style))

@@ -20,6 +20,7 @@ from salescli.core.output import (  # noqa: F401
     render_fields,
     terminal_safe,
     to_jsonable,
+    totals_text,
 )
 from salescli.core.words import a, did_you_mean, unknown  # noqa: F401
 
@@ -277,6 +278,17 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
         return index.query(sql, values)
 
 
+def number_style(repo: Any, fmt: str) -> Any:
+    """How a table shows numbers: the settings' locale for `table` and `markdown`
+    (from the configuration cache: no Babel import), None (values as they are) for
+    `csv` and `json`, which scripts and spreadsheets read."""
+    if fmt not in ("table", "markdown"):
+        return None
+    from salescli.services.read import number_style as style_of
+
+    return style_of(repo, warn)
+
+
 def payload(rows: list[Any]) -> list[dict]:
     """The records of index rows (with a `json` column) as JSON output prints them."""
     import json
@@ -379,28 +391,13 @@ REPORT_COLUMNS = {
 }
 
 
-def totals_text(totals: dict[str, Any], prefix: str = "") -> str:
-    """A report's totals on one line: `key: value` pairs, nested keys prefixed."""
-    from decimal import Decimal
-
-    parts = []
-    for key, value in totals.items():
-        if isinstance(value, dict):
-            inner = totals_text(value, f"{prefix}{key} ")
-            parts.append(inner or f"{prefix}{key}: -")
-        else:
-            value = format(value, "f") if isinstance(value, Decimal) else to_jsonable(value)
-            parts.append(f"{prefix}{key}: {'-' if value is None else value}")
-    return "  ".join(parts)
-
-
-def show_report(name: str, payload: dict[str, Any], fmt: str) -> None:
+def show_report(name: str, payload: dict[str, Any], fmt: str, style: Any = None) -> None:
     """A report's rows, then (for people) its totals and the dates it covers, as
-    resolved (`--since last-month` names its days)."""
-    echo(render(payload["rows"], REPORT_COLUMNS[name], fmt, payload))
+    resolved (`--since last-month` names its days). `style`: numbers in a locale."""
+    echo(render(payload["rows"], REPORT_COLUMNS[name], fmt, payload, style))
     if fmt in ("table", "markdown"):
         echo("")
-        echo(totals_text(payload["totals"]))
+        echo(totals_text(payload["totals"], style))
         filters = payload.get("filters") or {}
         window = [f"{k} {filters[k]}" for k in ("since", "until") if filters.get(k)]
         echo(", ".join([*window, f"as of {payload['as_of']}"]))

@@ -28,6 +28,7 @@ from salescli.cli.common import (
     listing,
     make_edit_command,
     money_column,
+    number_style,
     payload,
     render,
     render_fields,
@@ -108,7 +109,8 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
             for d in found]
     columns = ("id", "title", "account", "stage", "status", "value", "currency",
                "close_date", "owner")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
+    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+                style=number_style(repo, fmt)))
 
 
 @deal.command("show")
@@ -122,7 +124,8 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     Example:
       salescli deal show acme-erp
     """
-    d, row = deals.find(get_repo(ctx), deal_id)
+    repo = get_repo(ctx)
+    d, row = deals.find(repo, deal_id)
     if fmt == "json":
         echo(render([], (), "json", payload=d))
         return
@@ -139,7 +142,8 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
               ("probability", d.get("probability")), ("approved_by", d.get("approved_by")),
               ("won_date", d.get("won_date")), ("lost_date", d.get("lost_date")),
               ("lost_reason", d.get("lost_reason")), ("revisit", d.get("revisit"))]
-    echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
+    style = number_style(repo, fmt)
+    echo(render_fields([(k, v) for k, v in fields if v is not None], fmt, style))
     if d.get("stakeholders"):
         echo("\nStakeholders")
         echo(render([{"contact": s["contact"], "role": s.get("role")}
@@ -148,9 +152,11 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
         echo("\nItems")
         rows = [{"#": n, "item": i.get("product") or i.get("name"),
                  "quantity": i.get("quantity"), "unit_price": i.get("unit_price"),
-                 "discount": i.get("discount"), "billing": i.get("billing")}
+                 "discount": i.get("discount"), "billing": i.get("billing"),
+                 "currency": row["currency"]}
                 for n, i in enumerate(d["items"], 1)]
-        echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt))
+        echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt,
+                    style=style))
     show_activities(d.get("activities") or [], fmt)
 
 

@@ -15,11 +15,11 @@ def show_reports(root: Path, end: Any = None) -> None:
     """Print the new repository's funnel and quarterly forecast, as of its last day."""
     from salescli.services import demo
 
-    funnel, forecast = demo.reports(root, end, warn)
+    funnel, forecast, style = demo.reports(root, end, warn)
     echo("Funnel (deals created in the last two years)\n")
-    show_report("funnel", funnel, "table")
+    show_report("funnel", funnel, "table", style)
     echo("\nForecast by quarter (open deals by expected close)\n")
-    show_report("forecast", forecast, "table")
+    show_report("forecast", forecast, "table", style)
     warn(f"\nNext: cd {root} && salescli report --help")  # the path is the user's
 
 

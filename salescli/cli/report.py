@@ -19,6 +19,7 @@ from salescli.cli.common import (
     echo,
     format_option,
     get_repo,
+    number_style,
     out_path,
     show_report,
     warn,
@@ -121,7 +122,9 @@ def report() -> None:
 
 def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
     def command(ctx: click.Context, fmt: str, by: str | None = None, **opts: Any) -> None:
-        show_report(name, reports.report(get_repo(ctx), name, opts, warn, by, progress()), fmt)
+        repo = get_repo(ctx)
+        show_report(name, reports.report(repo, name, opts, warn, by, progress()), fmt,
+                    number_style(repo, fmt))
 
     command.__doc__ = doc
     command = report_options(command)
@@ -223,7 +226,9 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
       salescli report activity
       salescli report activity --by week --since 2026-11-01 --owner anna
     """
-    show_report("activity", reports.activity_report(get_repo(ctx), opts, warn, by, progress()), fmt)
+    repo = get_repo(ctx)
+    show_report("activity", reports.activity_report(repo, opts, warn, by, progress()), fmt,
+                number_style(repo, fmt))
 
 
 @report.command("goals")

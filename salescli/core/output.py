@@ -86,6 +86,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _printable(text: str) -> bool:
+    """No character a terminal would act on; the no-break spaces locales group digits
+    with (`48 000,00 €`) are not printable to Python, yet harmless."""
+    return text.isprintable() or text.replace("\xa0", " ").replace("\u202f", " ").isprintable()
+
+
 def neutralise(text: str) -> str:
     """A CSV cell a spreadsheet shows as text: a leading `'` where it could run a formula.
 
@@ -107,12 +113,76 @@ def csv_line(cells: Sequence[str], end: str = "\n") -> str:
     return ",".join(out) + end
 
 
+# What a column of a listing or report holds, by its name: the one map tables and the
+# totals line format numbers by (`human`); CSV and JSON print every value as it is
+MONEY, RATE, PERCENT, COUNT, DAYS, NUMBER = "money", "rate", "percent", "count", "days", "number"
+KINDS: dict[str, str] = {
+    **dict.fromkeys(("value", "weighted", "won_value", "avg_won_value", "velocity",
+                     "unit_price", "won_value_unconverted"), MONEY),  # in the row's currency
+    **dict.fromkeys(("conversion", "share", "qualify_rate", "win_rate"), RATE),  # 0..1
+    **dict.fromkeys(("probability", "discount"), PERCENT),  # 0..100
+    **dict.fromkeys(("count", "reached", "lost_here", "open_here", "leads", "contacted",
+                     "qualified", "disqualified", "deals", "won", "lost", "open", "open_deals",
+                     "slips", "slipped", "two_or_more", "contacts", "events", "activities",
+                     "meetings_booked", "meetings_held", "meetings_cancelled", "won_deals",
+                     "sla_breaches", "sla_hours", "max_days", "by_reason", "by_source"), COUNT),
+    # a median or mean to one decimal; whole days (days in a stage) stay whole
+    **dict.fromkeys(("days", "median_days", "mean_days", "p75_days", "median_cycle_days",
+                     "median_first_contact_hours"), DAYS),
+    **dict.fromkeys(("quantity", "activities_per_won_deal"), NUMBER),
+}
+_CURRENCY = re.compile("[A-Z]{3}")
+
+
+def human(value: Any, kind: str | None, style: Any, currency: str | None = None) -> Any:
+    """A number of `kind` as people read it in the `style`'s locale (`l10n.Style`):
+    money with its currency to the cent, rates and percents as `33.3 %`, counts grouped,
+    days to one decimal. Anything else (text, dates, lists, None) is returned as it is."""
+    if kind is None or style is None or value is None or isinstance(value, bool) \
+            or not isinstance(value, int | float | Decimal):
+        return value
+    if type(value) is int and 0 <= value < 1000 and kind in (COUNT, DAYS, NUMBER):
+        return str(value)  # no separator in any locale: most counts, at str() speed
+    if kind == MONEY:
+        return style.money(value, currency)
+    if kind == RATE:
+        return style.rate(value)
+    if kind == PERCENT:
+        return style.percent(value)
+    if kind == DAYS and not isinstance(value, int):
+        return style.number(value, 1)
+    return style.number(value)
+
+
+def totals_text(totals: dict[str, Any], style: Any = None, prefix: str = "",
+                kind: str | None = None, currency: str | None = None) -> str:
+    """A report's totals on one line: `key: value` pairs, nested keys prefixed. With a
+    `style`, numbers as in tables: a key's kind holds for the keys under it, and a
+    currency code among the keys is the money's (`open EUR value: €367,726.00`)."""
+    parts = []
+    for key, value in totals.items():
+        inner_kind = KINDS.get(key, kind)
+        inner_currency = key if _CURRENCY.fullmatch(str(key)) else currency
+        if isinstance(value, dict):
+            inner = totals_text(value, style, f"{prefix}{key} ", inner_kind, inner_currency)
+            parts.append(inner or f"{prefix}{key}: -")
+            continue
+        if style is not None and inner_kind is not None:
+            value = human(value, inner_kind, style, inner_currency)
+        else:
+            value = format(value, "f") if isinstance(value, Decimal) else to_jsonable(value)
+        parts.append(f"{prefix}{key}: {'-' if value is None else value}")
+    return "  ".join(parts)
+
+
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
-           payload: Any = None) -> str:
+           payload: Any = None, style: Any = None) -> str:
     """Render `rows` (dicts) in `fmt`. JSON prints `payload` when given, else the rows.
 
     Table, Markdown and CSV are printed for people, so control characters in values are
-    shown escaped (`terminal_safe`); JSON keeps every value exact.
+    shown escaped (`terminal_safe`); JSON keeps every value exact. With a `style`
+    (`l10n.Style`), table and Markdown show numbers in its locale, by the columns'
+    `KINDS`; CSV and JSON stay exact, for scripts and spreadsheets.
     """
     if fmt == "json":
         return dumps_json(rows if payload is None else payload)
@@ -123,8 +193,16 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
                                    for c in columns]))
         return "".join(lines).rstrip("\n")
     table = [[_cell(row.get(c)) for c in columns] for row in rows]
+    for i, column in enumerate(columns if style is not None else ()):
+        kind = KINDS.get(column)
+        if kind is None:
+            continue
+        for cells, row in zip(table, rows, strict=True):  # only numbers change
+            value = row.get(column)
+            if value is not None and type(value) is not str:
+                cells[i] = _cell(human(value, kind, style, row.get("currency")))
     # one check per row at C speed; only a row with a control character is escaped
-    table = [cells if "".join(cells).isprintable()
+    table = [cells if _printable("".join(cells))
              else [terminal_safe(c, cell=True) for c in cells] for cells in table]
     if fmt == "markdown":
         # a `|` would end the cell: `a | b` made a new column
@@ -161,8 +239,13 @@ def aligned(headers: Sequence[str], table: Sequence[Sequence[str]],
     return "\n".join(lines)
 
 
-def render_fields(pairs: Sequence[tuple[str, Any]], fmt: str) -> str:
-    """A single record's fields as `key: value` lines (table) or a two-column table."""
+def render_fields(pairs: Sequence[tuple[str, Any]], fmt: str, style: Any = None) -> str:
+    """A single record's fields as `key: value` lines (table) or a two-column table;
+    with a `style`, numbers for people as `render` shows them (the `currency` field is
+    the money's)."""
+    if style is not None and fmt in ("table", "markdown"):
+        currency = dict(pairs).get("currency")
+        pairs = [(k, human(v, KINDS.get(k), style, currency)) for k, v in pairs]
     if fmt == "table":
         width = max((len(k) for k, _ in pairs), default=0)
         return "\n".join(f"{k.ljust(width)}  {terminal_safe(_cell(v), cell=True)}"

@@ -49,11 +49,11 @@ def board_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
             for c in payload["columns"] for card in c["cards"]]
 
 
-def board_text(payload: dict[str, Any], width: int) -> str:
-    """The board for a terminal `width` characters wide."""
+def board_text(payload: dict[str, Any], width: int, style: Any) -> str:
+    """The board for a terminal `width` characters wide, amounts in the `style`'s locale."""
     from salescli.core.board import render_board
 
-    return render_board(payload, width)
+    return render_board(payload, width, style)
 
 
 def _from_history(repo: Any, pipe: Any, day: dt.date, owner: str | None, warn: Warn,
@@ -76,4 +76,3 @@ def _from_history(repo: Any, pipe: Any, day: dt.date, owner: str | None, warn: W
             card["title"] = row["title"] if row else card["id"]
             card["account"] = row["account_id"] if row else ""
     return payload
-

@@ -1182,11 +1182,13 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
 
 
 def reports(root: Path, end: dt.date | None, warn: Callable[[str], None]
-            ) -> tuple[dict[str, Any], dict[str, Any]]:
+            ) -> tuple[dict[str, Any], dict[str, Any], Any]:
     """The new repository's funnel and quarterly forecast, as `salescli report` gives
-    them as of its last day (`end`, a date-time by its day; None: now); `warn` says
-    what was left out. Reading its history warms the cache for the user's first report."""
+    them as of its last day (`end`, a date-time by its day; None: now), and how its
+    tables show numbers; `warn` says what was left out. Reading its history warms the
+    cache for the user's first report."""
     from salescli.core.dates import day_of
+    from salescli.services.read import number_style
     from salescli.services.reports import report
     from salescli.store.repo import Repository
 
@@ -1195,4 +1197,4 @@ def reports(root: Path, end: dt.date | None, warn: Callable[[str], None]
     window = {"as_of": day and day.isoformat(), "since": None, "until": None,
               "pipeline": None, "owner": None, "source": None, "no_cache": False}
     return (report(repo, "funnel", window, warn),
-            report(repo, "forecast", window, warn, by="quarter"))
+            report(repo, "forecast", window, warn, by="quarter"), number_style(repo, warn))

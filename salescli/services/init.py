@@ -56,7 +56,7 @@ company:
   phone: null
   website: null
 currency: EUR
-locale: en_US              # money/date formatting in documents (en_US, fi_FI, sv_SE, de_DE)
+locale: en_US              # numbers in documents and tables (en_US, fi_FI, sv_SE, de_DE)
 default_pipeline: {pipeline}
 owners: {owners}
 sources: [website, referral, linkedin, event, outbound, partner, inbound]

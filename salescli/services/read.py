@@ -137,6 +137,20 @@ def filter_values(repo: Any, what: str, use_cache: bool = True) -> list[str]:
     return listed + sorted(held - set(listed))
 
 
+def number_style(repo: Any, warn: Warn) -> Any:
+    """The settings' locale as tables show numbers in it (`core.l10n.Style`), from the
+    cached configuration; with broken settings (`check`'s to report), en_US."""
+    from salescli.core.errors import SalescliError
+    from salescli.store.config import style_of
+
+    try:
+        return style_of(repo, warn)
+    except SalescliError:
+        from salescli.core.l10n import Style
+
+        return Style.of("en_US")
+
+
 def record_ids(repo: Any, kinds: Sequence[str], statuses: Sequence[str] = ()) -> list[str]:
     """The IDs of the records of `kinds`, sorted, from the record index; with
     `statuses`, only the valid ones in those statuses (a converted lead is in none:

@@ -16,13 +16,38 @@ from typing import Any
 
 from salescli.store.runtime import FRESH_NS
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     """The Config of `repo`; `warn` says which broken pipeline was left out."""
     from salescli.core.plain import Config
-    from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
+    from salescli.store.repo import PRODUCTS_FILE
+
+    currency, default, fx, sla, follow_up, stages, owners, sources, _ = _cached(repo, warn)
+
+    def products() -> Any:
+        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
+
+    return Config(currency=currency, default_pipeline=default,
+                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
+                  follow_up_days=follow_up,
+                  stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
+                  max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
+                  owners=owners, sources=sources, products_loader=products)
+
+
+def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
+    """Only the settings' locale as tables show numbers (`l10n.Style`), from the same
+    cache: what a listing needs, without building the whole Config."""
+    from salescli.core.l10n import Style
+
+    return Style(_cached(repo, warn)[-1])
+
+
+def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
+    """The plain configuration tuple, from the cache while the files are unchanged."""
+    from salescli.store.repo import SETTINGS_FILE
 
     files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
     stamp: list[Any] = [CACHE_VERSION]
@@ -55,20 +80,11 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                     fh.write(marshal.dumps((stamp, plain)))
         except OSError:  # an unwritable cache only costs time next run
             pass
-    currency, default, fx, sla, follow_up, stages, owners, sources = plain
-
-    def products() -> Any:
-        return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
-
-    return Config(currency=currency, default_pipeline=default,
-                  fx={k: Decimal(v) for k, v in fx.items()}, sla_days=sla,
-                  follow_up_days=follow_up,
-                  stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
-                  max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
-                  owners=owners, sources=sources, products_loader=products)
+    return plain
 
 
 def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
+    from salescli.core import l10n
     from salescli.core.errors import SalescliError
 
     settings = repo.settings
@@ -80,6 +96,14 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
             warn(f"warning: {err}")
             continue
         stages[path.stem] = [(s.id, str(s.probability), s.max_days) for s in pipe.stages]
+    # the locale's symbols and patterns, taken from Babel once: tables then need no Babel
+    currencies = [settings.currency, *settings.fx]
+    try:
+        style = l10n.style_data(settings.locale, currencies)
+    except SalescliError as err:  # documents refuse the locale; a table still prints
+        warn(f"warning: {err}; tables show numbers as en_US does")
+        style = l10n.style_data("en_US", currencies)
     return (settings.currency, settings.default_pipeline,
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
-            settings.follow_up_days, stages, list(settings.owners), list(settings.sources))
+            settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
+            style)
