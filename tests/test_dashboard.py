@@ -145,6 +145,17 @@ CHARTS_JS = """JSON.stringify([...document.querySelectorAll('svg.chart')].map(sv
         .filter(r => r.getBoundingClientRect().width > 0).length})))"""
 
 
+# elements out of the viewport, but for what scrolls inside a table's own box
+OVERFLOW_JS = """JSON.stringify([...document.querySelectorAll('body *')].filter(el => {
+  if (el.closest('.table')) return false;
+  const r = el.getBoundingClientRect();
+  return r.width > 0 && (r.right > window.innerWidth + 1 || r.left < -1);
+}).slice(0, 5).map(el => el.tagName + ' ' + (el.textContent || '').slice(0, 40)))"""
+WIDTHS_JS = """JSON.stringify([...document.querySelectorAll('main > section')]
+  .map(s => Math.round(s.getBoundingClientRect().width)))"""
+STICKY_JS = """getComputedStyle(document.querySelector('.table td:first-child')).position"""
+
+
 def problems(events: list[dict]) -> list[str]:
     """Console errors, uncaught exceptions, dialogs and any request that is not the file."""
     found = []
@@ -171,7 +182,7 @@ def test_dashboard_in_headless_chromium(demo, chromium, tmp_path):
     assert dashboard(demo, out, "--as-of", "2026-11-22").exit_code == 0
     page = chromium.open_page()
     shots = {}
-    for name, width, mobile in (("desktop", 1280, False), ("phone", 390, True)):
+    for name, width, mobile in (("desktop", 1400, False), ("phone", 390, True)):
         chromium.send("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": 900, "deviceScaleFactor": 1,
                        "mobile": mobile}, page)
@@ -184,15 +195,29 @@ def test_dashboard_in_headless_chromium(demo, chromium, tmp_path):
         # the page fits the screen: only tables may scroll sideways, inside their box
         assert chromium.evaluate(
             page, "document.documentElement.scrollWidth <= window.innerWidth"), name
+        assert json.loads(chromium.evaluate(page, OVERFLOW_JS)) == [], name
+        # one column: every section as wide as the page, no empty half-column beside one
+        widths = json.loads(chromium.evaluate(page, WIDTHS_JS))
+        assert len(set(widths)) == 1 and len(widths) >= 7, (name, widths)
+        # a table wider than the screen scrolls with its first column kept in view
+        assert chromium.evaluate(page, STICKY_JS) == "sticky", name
         # the injected title is text on the page, never markup
         assert chromium.evaluate(page, "document.querySelectorAll('script, img').length") == 0
         assert XSS in chromium.evaluate(page, "document.body.innerText")
         shots[name] = tmp_path / f"dashboard-{name}.png"
         size = chromium.screenshot(page, shots[name])
         assert size[1] > 600 and shots[name].stat().st_size > 10_000
-    pdf = chromium.send("Page.printToPDF", {"printBackground": True}, page)["data"]
+    chromium.send("Emulation.setEmulatedMedia", {"media": "print"}, page)
+    tall = chromium.evaluate(page, "document.documentElement.scrollHeight")
+    pdf = chromium.send("Page.printToPDF", {"printBackground": True, "paperWidth": 8.27,
+                                            "paperHeight": 11.69}, page)["data"]
     (tmp_path / "dashboard.pdf").write_bytes(base64.b64decode(pdf))
-    assert base64.b64decode(pdf).startswith(b"%PDF")
+    data = base64.b64decode(pdf)
+    assert data.startswith(b"%PDF")
+    # no empty pages: about as many A4 pages as the printed page is tall (273 mm of
+    # 297 mm are inside the margins: about 1,030 px each), and one more at most
+    pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+    assert pages <= -(-tall // 1030) + 1, (pages, tall)
     assert problems(chromium.events) == []
 
 

@@ -16,7 +16,7 @@ import html
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from salescli.core.money import grouped
@@ -39,10 +39,18 @@ def e(value: Any) -> str:
 
 
 def money(value: Any, currency: str | None = None) -> str:
+    """An amount on the page: whole units everywhere (`64,838`, never `64,837.80` beside
+    `367,726`): one number format for a board that reads figures, not cents."""
     if value is None:
         return "–"
-    text = grouped(value, whole=True)
+    whole = Decimal(str(value)).quantize(Decimal(1), ROUND_HALF_UP)
+    text = grouped(whole, whole=True)
     return f"{text} {currency}" if currency else text
+
+
+def plural(n: int, noun: str) -> str:
+    """`1 deal`, `2 deals`: a count in words."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def percent(rate: float | None) -> str:
@@ -150,8 +158,8 @@ def funnel_section(payload: dict[str, Any]) -> str:
                 f"{'next' if i + 1 < len(rows) else 'won'}") for i, r in enumerate(rows)]
     t = payload["totals"]
     pipeline = payload["filters"].get("pipeline")
-    summary = (f"{t['deals']} deals created in the window: {t['won']} won, {t['lost']} lost, "
-               f"{t['open']} open; win rate {percent(t['win_rate'])}.")
+    summary = (f"{plural(t['deals'], 'deal')} created in the window: {t['won']} won, "
+               f"{t['lost']} lost, {t['open']} open; win rate {percent(t['win_rate'])}.")
     shown = [{**r, "conversion": percent(r["conversion"])} for r in rows]
     return _section("funnel", f"Funnel ({pipeline})", summary,
                     bar_chart("funnel", bars, "Deals that reached each stage"),
@@ -189,7 +197,7 @@ def forecast_section(payload: dict[str, Any]) -> str:
     used = [c for c in CATEGORY_NAMES if any(r["category"] == c for r in payload["rows"])]
     totals = payload["totals"].get("open", {})
     summary = "; ".join(f"open {money(t['value'], c)}, weighted {money(t['weighted'], c)} "
-                        f"({t['count']} deals)"
+                        f"({plural(t['count'], 'deal')})"
                         + (f", of which {money(overdue[c], c)} overdue" if overdue.get(c) else "")
                         for c, t in sorted(totals.items()))
     if charts:
@@ -222,7 +230,8 @@ def lost_section(payload: dict[str, Any]) -> str:
         bars.append(Bar(reason, [("lost", agg["count"], f"{agg['count']} lost: {reason}")],
                         f"{agg['count']} · {share} · {values}"))
     value = ", ".join(money(v, c) for c, v in payload["totals"]["value"].items())
-    summary = f"{total} deals lost in the window" + (f", worth {value}." if total else ".")
+    summary = f"{plural(total, 'deal')} lost in the window" + \
+        (f", worth {value}." if total else ".")
     shown = [{**r, "value": money(r["value"]), "share": percent(r["share"])} for r in rows]
     return _section("lost", "Lost reasons", summary,
                     bar_chart("lost", bars, "Deals lost by reason"),
@@ -239,7 +248,7 @@ def slips_section(payload: dict[str, Any], titles: dict[str, str]) -> str:
             Bar("Slipped once", [("slip", once, "one slip")], str(once)),
             Bar("Slipped twice or more", [("slip2", t["two_or_more"], "two or more slips")],
                 str(t["two_or_more"]))]
-    summary = (f"{t['slipped']} of {t['deals']} deals had their close date moved later, "
+    summary = (f"{t['slipped']} of {plural(t['deals'], 'deal')} had their close date moved later, "
                f"{t['slips']} times in all.")
     shown = [{**r, "title": titles.get(r["deal"])} for r in payload["rows"]]
     listing = table((("deal", "Deal"), ("title", "Title"), ("slips", "Slips"),
@@ -254,7 +263,9 @@ def stale_section(rows: Sequence[dict[str, Any]]) -> str:
                                          f"{r['stage']}")],
                 f"{r['days']} days (max {r['max_days']})", marker=r["max_days"])
             for r in rows]
-    summary = (f"{len(rows)} open deals have been in their stage longer than its max_days."
+    summary = (f"{plural(len(rows), 'open deal')} "
+               f"{'has' if len(rows) == 1 else 'have'} been in their stage longer than its "
+               "max_days."
                if rows else "No open deal is past its stage's max_days.")
     chart = bar_chart("stale", bars, "Days in stage of stale deals; the line is the limit") \
         if rows else ""
@@ -400,10 +411,8 @@ h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
 .kpis div { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; }
 .kpis dt { color: var(--muted); font-size: .8rem; }
 .kpis dd { margin: 0; font-size: 1.3rem; font-weight: 600; font-variant-numeric: tabular-nums; }
-.grid { display: grid; gap: 1rem;
-  grid-template-columns: repeat(auto-fit, minmax(min(100%, 30rem), 1fr)); }
+.grid { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr); }
 section { border: 1px solid var(--line); border-radius: 6px; padding: 1rem; min-width: 0; }
-#board { grid-column: 1 / -1; }
 .board { display: grid; gap: .75rem;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 12rem), 1fr)); }
 .board h3 { font-size: 1rem; margin: 0; }
@@ -418,7 +427,6 @@ svg text { fill: var(--ink); }
 svg text.note { fill: var(--muted); font-variant-numeric: tabular-nums; }
 rect.track { fill: var(--track); }
 rect.stage { fill: var(--stage); } rect.won { fill: var(--won); }
-#goals { grid-column: 1 / -1; }
 rect.commit { fill: var(--commit); } rect.best-case { fill: var(--best-case); }
 rect.pipeline { fill: var(--pipeline); } rect.lost { fill: var(--lost); }
 rect.slip { fill: var(--slip); } rect.slip2 { fill: var(--slip2); }
@@ -435,6 +443,7 @@ th, td { padding: .25rem .5rem; border-bottom: 1px solid var(--line); text-align
   white-space: nowrap; vertical-align: bottom; }
 th { white-space: normal; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th:first-child, td:first-child { position: sticky; left: 0; background: #fff; }
 @media (max-width: 40rem) {
   body { padding: .5rem; font-size: 14px; }
   h1 { font-size: 1.3rem; }
@@ -445,7 +454,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
   body { max-width: none; padding: 0; font-size: 10pt; }
   * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   .grid { display: block; }
-  section { break-inside: avoid; margin-bottom: 8mm; border-color: #bbb; }
+  section { margin-bottom: 8mm; border-color: #bbb; }
+  h2, h3 { break-after: avoid; }
+  svg.chart, tr, .board li, .kpis div { break-inside: avoid; }
+  th:first-child, td:first-child { position: static; }
   .table { overflow: visible; }
   th, td { white-space: normal; }
   td.num, td.date { white-space: nowrap; }
