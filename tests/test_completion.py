@@ -60,3 +60,7 @@ def test_completes_only_the_records_a_command_takes(filled: Repo):
     for command, ids in expected.items():
         prefix = "acme-" if command.startswith("deal") else "lead-"
         assert complete(filled, f"salescli {command} {prefix}") == ids, command
+
+
+def test_log_completes_every_kind_of_target(filled: Repo):
+    assert complete(filled, "salescli log call acme") == ["acme-erp", "acme-oy"]

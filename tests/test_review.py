@@ -174,3 +174,12 @@ def test_a_long_lost_note_is_cut_in_the_comment_and_whole_in_json(filled: Repo):
         "new project until the autumn…) |" in md, md
     p = json.loads(filled.run("review", f"{base}..HEAD", "--format", "json").output)
     assert [e["note"] for e in p["events"]] == [note.strip()]
+
+
+def test_a_note_is_text_not_markdown_in_the_comment(filled: Repo):
+    base = filled.head()
+    r = filled.run("deal", "lose", "acme-erp", "--reason", "timing", "--note",
+                   "_maybe_ *later*")
+    assert r.exit_code == 0, r.output
+    md = filled.run("review", f"{base}..HEAD").output
+    assert "timing: \\_maybe\\_ \\*later\\*" in md, md  # no emphasis in a PR comment

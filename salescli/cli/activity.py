@@ -12,6 +12,7 @@ from salescli.cli.common import (
     a,
     change_options,
     complete_choices,
+    complete_ids,
     done,
     echo,
     format_option,
@@ -25,7 +26,8 @@ from salescli.services.activity import log_activity, reasons_text, stale_list, t
 
 def _log_command(activity_type: str) -> click.Command:
     @click.command(activity_type)
-    @click.argument("target", metavar="TARGET")
+    @click.argument("target", metavar="TARGET",
+                    shell_complete=complete_ids(("deal", "account", "lead")))
     @click.argument("summary")
     @click.option("--outcome", metavar="TEXT", help="What came of it.")
     @click.option("--status", type=click.Choice(["booked", "held", "cancelled"]),

@@ -39,15 +39,17 @@ def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS) ->
     )
 
 
-def complete_ids(kind: str, statuses: Sequence[str] = ()) -> Callable:
-    """Shell completion of record IDs from the repository in the current directory:
-    with `statuses`, only the records in those statuses, the ones the command accepts."""
+def complete_ids(kind: str | tuple[str, ...], statuses: Sequence[str] = ()) -> Callable:
+    """Shell completion of record IDs from the repository in the current directory (of
+    one kind, or several: `log`'s target); with `statuses`, only the records in those
+    statuses, the ones the command accepts."""
+    kinds = (kind,) if isinstance(kind, str) else kind
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
         from salescli.services.read import record_ids
 
         try:
-            return [i for i in record_ids(get_repo(ctx), (kind,), statuses)
+            return [i for i in record_ids(get_repo(ctx), kinds, statuses)
                     if i.startswith(incomplete)]
         except Exception:  # completion must never print a traceback into the shell
             return []

@@ -3,6 +3,7 @@ and as a pull-request comment in Markdown."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -81,7 +82,10 @@ def markdown(payload: dict[str, Any]) -> str:
     import datetime as dt
 
     from salescli.core.money import grouped
-    from salescli.store.templates import cell
+    from salescli.store.templates import cell as table_cell
+
+    def cell(value: Any) -> str:  # free text is text: `_md_` is not emphasis in a PR
+        return re.sub(r"([*_`~\[\]])", r"\\\1", table_cell(value))
 
     out = [f"### Pipeline review: `{payload['range']}`", ""]
     done = [r for r in payload["rows"] if r["count"]]
@@ -104,7 +108,7 @@ def markdown(payload: dict[str, Any]) -> str:
     if payload["skipped"]:
         out += ["", f"**{len(payload['skipped'])} record file(s) hold a committed version "
                     "`salescli check` rejects** (each counts as its last valid version, if "
-                    "any): " + ", ".join(f"`{cell(p)}`" for p in payload["skipped"])]
+                    "any): " + ", ".join(f"`{table_cell(p)}`" for p in payload["skipped"])]
     pipe = payload["pipeline"]
     if pipe["after"] or pipe["before"]:
         out += ["", "**Open pipeline**", "", "| currency | deals | value | weighted |",
