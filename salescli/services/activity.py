@@ -7,6 +7,7 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from salescli.core.errors import RecordNotFound, UsageError
@@ -114,24 +115,20 @@ _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activitie
 WHERE a.status = 'booked' AND a.date = ? AND a.record_kind IN ('deal', 'lead')
 ORDER BY a.record_kind, a.record_id, a.line"""
 _BOOKED_LEADS = """SELECT x.id, x.company, x.owner FROM leads x
-WHERE x.id IN (SELECT a.record_id FROM activities a WHERE a.record_kind = 'lead'
-  AND a.status = 'booked' AND a.date = ?) ORDER BY x.path"""
+WHERE x.id IN ({ids}) ORDER BY x.path"""
 _DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
 
 
-def deal_views(index: Any, every: bool = False, booked_on: dt.date | None = None
-               ) -> list[dict]:
-    """The valid deals that can need attention (open, lost with a revisit date, or with
-    an activity booked for `booked_on`), or `every` deal, as dicts of the fields above,
-    dates as dates, in path order."""
+def deal_views(index: Any, every: bool = False, booked: Sequence[str] = ()) -> list[dict]:
+    """The valid deals that can need attention (open, lost with a revisit date, or one of
+    `booked`: those with an activity booked for the day), or `every` deal, as dicts of
+    the fields above, dates as dates, in path order."""
     out = []
-    where, params = "", ()
+    where, params = "", tuple(booked)
     if not every:
         where = "WHERE d.status = 'open' OR (d.status = 'lost' AND d.revisit IS NOT NULL)"
-        if booked_on:
-            where += (" OR d.id IN (SELECT a.record_id FROM activities a WHERE "
-                      "a.record_kind = 'deal' AND a.status = 'booked' AND a.date = ?)")
-            params = (booked_on.isoformat(),)
+        if booked:
+            where += f" OR d.id IN ({', '.join('?' * len(booked))})"
     for row in index.query(_DEALS.format(where=where), params):
         d = dict(row)
         for key in _DATES:
@@ -183,11 +180,13 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
 
     config = config_of(repo, warn)
     with records_index(repo, ("deal", "lead"), warn, use_cache) as index:
-        deals = deal_views(index, booked_on=on)
+        booked = index.query(_BOOKED, (on.isoformat(),))  # one look-up, by its index
+        ids = {kind: sorted({b["record_id"] for b in booked if b["record_kind"] == kind})
+               for kind in ("deal", "lead")}
+        deals = deal_views(index, booked=ids["deal"])
         leads = index.query(_LEADS)
-        booked = index.query(_BOOKED, (on.isoformat(),))
-        booked_leads = index.query(_BOOKED_LEADS, (on.isoformat(),)) if any(
-            b["record_kind"] == "lead" for b in booked) else []
+        booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
+                                   tuple(ids["lead"])) if ids["lead"] else []
     records: dict[tuple[str, str], dict] = {}
 
     def deal(d: dict) -> dict:
