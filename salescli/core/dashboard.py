@@ -21,6 +21,7 @@ from typing import Any
 
 from salescli.core.money import grouped
 from salescli.core.reports import OVERDUE
+from salescli.core.words import plural
 
 # forecast categories, drawn in this order (left to right) with these names
 CATEGORY_NAMES = {"won": "Won", "commit": "Commit", "best-case": "Best case",
@@ -47,10 +48,6 @@ def money(value: Any, currency: str | None = None) -> str:
     text = grouped(whole, whole=True)
     return f"{text} {currency}" if currency else text
 
-
-def plural(n: int, noun: str) -> str:
-    """`1 deal`, `2 deals`: a count in words."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def percent(rate: float | None) -> str:

@@ -50,10 +50,10 @@ def parse_when(value: str, what: str = "date", today: dt.date | None = None
                 from None
         if day is not None:
             return day
-    import difflib
+    from salescli.core.words import nearest
 
-    near = difflib.get_close_matches(text.casefold(), _WORDS, n=1)
-    hint = f" (did you mean {near[0]}?)" if near else ""
+    near = nearest(text.casefold(), _WORDS)
+    hint = f" (did you mean {near}?)" if near else ""
     raise UsageError(f"invalid {what} \"{value}\"{hint}: use {HELP}")
 
 

@@ -13,12 +13,23 @@ def a(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """` (did you mean `x`?)` for the choice nearest `value`, or "" when none is near."""
+def plural(n: int, noun: str) -> str:
+    """`1 deal`, `2 deals`: a count in words."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def nearest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice nearest `value` (a typo's likely meaning), or None when none is near."""
     import difflib
 
     near = difflib.get_close_matches(value, [c for c in choices if c], n=1)
-    return f" (did you mean `{near[0]}`?)" if near else ""
+    return near[0] if near else None
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """` (did you mean `x`?)` for the choice nearest `value`, or "" when none is near."""
+    near = nearest(value, choices)
+    return f" (did you mean `{near}`?)" if near else ""
 
 
 def unknown(option: str, noun: str, value: str, choices: list[str], plural: str,

@@ -39,6 +39,7 @@ from salescli.core.cells import (
 )
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import is_valid_id
+from salescli.core.words import plural
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -919,7 +920,7 @@ class Planner:
                 ids = ", ".join(s.id for s in pipe.stages)
                 fix = ",".join(f"{n}=STAGE" for n in names)
                 self.errors.append(
-                    f"{where}: {_many(len(names), 'stage')} not in pipeline {pipe.name} "
+                    f"{where}: {plural(len(names), 'stage')} not in pipeline {pipe.name} "
                     f"({listed}): use --stage-map \"{fix}\" with STAGE one of {ids}")
             elif kind.startswith("mapped "):
                 pipe = self.pipes[kind.split(" ", 1)[1]]
@@ -930,20 +931,20 @@ class Planner:
                 have = ", ".join(p.stem for p in self.repo.pipeline_paths())
                 fix = ",".join(f"{n}=PIPELINE" for n in names)
                 self.errors.append(
-                    f"{where}: {_many(len(names), 'pipeline')} not in this repository "
+                    f"{where}: {plural(len(names), 'pipeline')} not in this repository "
                     f"({listed}): use --pipeline-map \"{fix}\" with PIPELINE one of "
                     f"{have}, or add the pipeline under pipelines/")
             elif kind == "ambiguous date":
                 self.errors.append(
-                    f"{where}: {_many(len(rows), 'date')} could be day/month or month/day "
+                    f"{where}: {plural(len(rows), 'date')} could be day/month or month/day "
                     f"({listed}); pass --date-format %d/%m/%Y or --date-format %m/%d/%Y")
             elif kind == "currency":
                 self.errors.append(
-                    f"{where}: {_many(len(rows), 'amount')} in kr could be SEK, NOK, DKK or "
+                    f"{where}: {plural(len(rows), 'amount')} in kr could be SEK, NOK, DKK or "
                     f"ISK ({listed}); pass --currency SEK (or NOK, DKK, ISK)")
             elif kind == "no organization":
                 self.errors.append(
-                    f"{where}: {_many(len(rows), 'deal')} with a contact person but no "
+                    f"{where}: {plural(len(rows), 'deal')} with a contact person but no "
                     "organization: fill in the organization, or pass --person-accounts to "
                     "make an account named after each person")
 
@@ -1143,10 +1144,6 @@ def id_value(text: str) -> int | str:
 
 def _id_order(text: str) -> tuple[int, str]:
     return (int(text), "") if text.isdigit() else (0, text)
-
-
-def _many(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _count(problems: dict[str, dict[str, list[Source]]]) -> int:

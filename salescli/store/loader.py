@@ -6,7 +6,6 @@ others; `check` and the commands decide what an error means for them.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import stat
@@ -18,7 +17,7 @@ from typing import Any
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.errors import SalescliError
-from salescli.core.words import a
+from salescli.core.words import a, nearest
 from salescli.store.repo import KINDS as RECORD_KINDS
 from salescli.store.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
 
@@ -262,8 +261,8 @@ def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[
     if not data.keys() <= known:  # set arithmetic first: nearly every record is clean
         for key in data:
             if key not in known:
-                guess = difflib.get_close_matches(str(key), list(known), n=1)
-                hint = f"; did you mean `{guess[0]}`?" if guess else ""
+                guess = nearest(str(key), known)
+                hint = f"; did you mean `{guess}`?" if guess else ""
                 out.append(warning(rel, "unknown-key",
                                    f"unknown key `{dotted((*loc, key))}`{hint}",
                                    (*loc, key), at_key=True))
