@@ -17,7 +17,6 @@ from salescli.core.cells import (
     parse_amount,
     split_multi,
 )
-from salescli.core.money import parse_grouped
 
 UTC = dt.timezone.utc  # noqa: UP017 -- as the module names it
 
@@ -268,10 +267,13 @@ def test_what_is_no_amount(text: str, comma: bool | None, message: str):
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize("text", ["48000", "48000.5", "48,000.50", "48 000.50", "0.1",
-                                  "48\u00a0000", "1,000,000.00", "1.000", "-0", "007"])
-def test_parse_amount_reads_what_parse_grouped_reads(text: str):
-    assert parse_amount(text, False) == (parse_grouped(text), None)
+@pytest.mark.parametrize(("text", "expected"), [
+    # what the importer's old parse_grouped read, and read the same
+    ("48000", "48000.00"), ("48000.5", "48000.50"), ("48,000.50", "48000.50"),
+    ("48 000.50", "48000.50"), ("0.1", "0.10"), ("48\u00a0000", "48000.00"),
+    ("1,000,000.00", "1000000.00"), ("1.000", "1.00"), ("-0", "0.00"), ("007", "7.00")])
+def test_parse_amount_reads_spreadsheet_amounts(text: str, expected: str):
+    assert parse_amount(text, False) == (Decimal(expected), None)
 
 
 @pytest.mark.parametrize(("values", "expected"), [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo
 
-from salescli.core.money import parse_grouped
+from salescli.core.cells import parse_amount
 from salescli.services.importer import Dates, lost_reason, norm_header
 from salescli.store.yamlio import load_fast
 
@@ -323,9 +323,9 @@ def test_missing_required_column_is_a_usage_error(repo: Repo, tmp_path: Path):
 
 def test_pure_helpers():
     assert norm_header("Deal -  Currency of Value") == "deal currency of value"
-    assert parse_grouped("48,000.50") == parse_grouped("48000.5")
+    assert parse_amount("48,000.50", False) == parse_amount("48000.5", False)
     with pytest.raises(ValueError, match="more than 2 decimals"):
-        parse_grouped("1.005")
+        parse_amount("1.005", False)
     reasons = ["price", "budget", "no-response", "other"]
     assert lost_reason("No response", reasons) == ("no-response", None)
     assert lost_reason("Price too high", reasons) == ("price", "Price too high")

@@ -3,7 +3,6 @@ place that parses an amount (typed or imported) and shows one without a locale."
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -43,23 +42,6 @@ def parse_money(value: Any, what: str = "--value") -> Decimal | None:
     if cents(amount) != amount:
         raise UsageError(f"{what}: {value} has more than 2 decimals; money is kept to the cent")
     return cents(amount)
-
-
-def parse_grouped(value: str) -> Decimal:
-    """An amount as a spreadsheet exports it: `48000`, `48000.50`, `48,000.50`,
-    `48 000.50`. Money to the cent, never negative; ValueError says what is wrong."""
-    text = value.strip().replace("\u00a0", "").replace(" ", "")
-    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
-        text = text.replace(",", "")
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
-        raise ValueError(f"{value!r} is not a number")
-    amount = Decimal(text)
-    if sign and amount:
-        raise ValueError(f"{value!r} is negative; an amount of money is 0 or more")
-    if amount != amount.quantize(CENT):
-        raise ValueError(f"{value!r} has more than 2 decimals; money is kept to the cent")
-    return amount.quantize(CENT)
 
 
 def from_float(value: float) -> Decimal:
