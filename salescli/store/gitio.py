@@ -1171,12 +1171,16 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     return new
 
 
+def hook_path(root: Path) -> Path:
+    """Where git looks for the pre-commit hook (honours core.hooksPath)."""
+    rel = git(root, "rev-parse", "--git-path", "hooks/pre-commit").stdout.strip()
+    return (root / rel).resolve()
+
+
 def run_pre_commit(root: Path) -> None:
-    """Run the pre-commit hook (core.hooksPath honoured) as `git commit` would: from
-    the top of the work tree, on what the index stages. A refusal raises, with the
-    hook's own words."""
-    where = git(root, "rev-parse", "--git-path", "hooks/pre-commit").stdout.strip()
-    hook = (root / where).resolve()
+    """Run the pre-commit hook as `git commit` would: from the top of the work tree,
+    on what the index stages. A refusal raises, with the hook's own words."""
+    hook = hook_path(root)
     if not hook.is_file() or not os.access(hook, os.X_OK):
         return
     top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip())

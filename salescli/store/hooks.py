@@ -15,7 +15,7 @@ import shlex
 from pathlib import Path
 
 from salescli.core.errors import SalescliError
-from salescli.store.gitio import atomic_path, git
+from salescli.store.gitio import atomic_path, git, hook_path
 from salescli.store.repo import KIND_DIRS
 
 ATTRIBUTES_FILE = ".gitattributes"
@@ -71,12 +71,6 @@ echo "salescli pre-commit hook: salescli is not on PATH, so the records were not
 echo "Install salescli or activate its virtualenv; or skip the check: git commit --no-verify" >&2
 exit 1
 """
-
-
-def hook_path(root: Path) -> Path:
-    """Where git looks for the pre-commit hook (honours core.hooksPath)."""
-    rel = git(root, "rev-parse", "--git-path", "hooks/pre-commit").stdout.strip()
-    return (root / rel).resolve()
 
 
 def refuse_foreign_hook(root: Path, force: bool = False) -> None:
