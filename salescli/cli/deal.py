@@ -37,6 +37,7 @@ from salescli.cli.common import (
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
+from salescli.services.read import find
 
 
 def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
@@ -125,7 +126,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
       salescli deal show acme-erp
     """
     repo = get_repo(ctx)
-    d, row = deals.find(repo, deal_id)
+    d, row = find(repo, "deal", deal_id)  # its row: value, currency, pipeline
     if fmt == "json":
         echo(render([], (), "json", payload=d))
         return

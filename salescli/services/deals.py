@@ -158,16 +158,6 @@ def stakeholder_summary(contact_id: str, role: str | None, remove: bool = False)
             else f"stakeholder {contact_id}" + (f" ({role})" if role else ""))
 
 
-# ------------------------------------------------------------------ views
-
-
-def find(repo: Any, deal_id: str) -> tuple[dict, dict]:
-    """(the deal as JSON has it, its deals row: value, currency, pipeline)."""
-    from salescli.services.read import find as find_record
-
-    return find_record(repo, "deal", deal_id)
-
-
 # --------------------------------------------------------------- changes
 
 
@@ -453,16 +443,15 @@ def rename(repo: Any, deal_id: str, new_id: str, opts: Options = COMMIT) -> Sess
     return s
 
 
-def delete(repo: Any, deal_id: str, reason: str, opts: Options = COMMIT) -> Session:
+def delete(repo: Any, deal_id: str, why: str, opts: Options = COMMIT) -> Session:
     """`deal delete ID --reason R`: the file goes in one commit whose `Reason:` says why
     (history keeps the deal up to then); a lead converted into it keeps its account."""
     from salescli.services.read import referrers
 
-    if not reason.strip():
-        raise UsageError("--reason: say why the deal goes (it stays in the history)")
+    why = reason(why)  # one line, refused when empty, as every --reason is
     leads = referrers(repo, "lead", "converted_deal", deal_id)
     with opts.session(repo, "deal", deal_id, "delete", summary="delete") as s:
-        s.reason = reason
+        s.reason = why
         s.remove(s.load("deal", deal_id).path)
         s.refer("lead", leads, "converted.deal", None)
     return s
