@@ -14,8 +14,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.dates import add_months
 from salescli.core.dates import period as period_bounds
 from salescli.core.reports import ActivityRecord, Book, _day, activity_events
+from salescli.core.reports import period as period_name
 
 CENT = Decimal("0.01")
 
@@ -26,12 +28,8 @@ def bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def label(period: str, start: dt.date) -> str:
-    if period == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "quarter":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return str(start.year) if period == "year" else f"{start.year}-{start.month:02d}"
+    """`2026-W49`, `2026-11`, `2026-Q4` as every report names a period; `2026`."""
+    return str(start.year) if period == "year" else period_name(start, period)
 
 
 def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.date,
@@ -96,16 +94,11 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
 def won_by_month(book: Book, months: int = 12) -> list[tuple[str, Decimal]]:
     """Won value (settings' currency) per month, the last `months` up to the as-of date."""
     end = book.query.as_of_date
-    keys = []
-    year, month = end.year, end.month
-    for _ in range(months):
-        keys.append(f"{year}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    keys.reverse()
-    totals = dict.fromkeys(keys, Decimal(0))
+    totals = {period_name(add_months(end, n - months + 1), "month"): Decimal(0)
+              for n in range(months)}
     for d in book.deals:
         won = d.closed_on("won")
-        key = f"{won.year}-{won.month:02d}" if won else None
-        if key in totals and d.currency == book.base and won <= end:  # type: ignore[operator]
+        key = period_name(won, "month") if won and won <= end else None
+        if key in totals and d.currency == book.base:
             totals[key] += d.value or Decimal(0)
     return list(totals.items())
