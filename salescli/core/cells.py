@@ -64,6 +64,11 @@ def _strptime_formats(fmt: str) -> list[tuple[str, bool]]:
     return formats
 
 
+class Ambiguous(ValueError):
+    """A cell that reads two ways (`03/04/2025`, `kr`) as every such cell of the file
+    does: one option settles them all, so an import says it once."""
+
+
 class Dates:
     """Dates and timestamps of one import, UTC; `03/04/2024` needs the file to say which.
 
@@ -107,7 +112,7 @@ class Dates:
         if not m:
             m = _SLASHED.match(text)
             if m and self.order is None:
-                raise ValueError(
+                raise Ambiguous(
                     f"{_quoted(text)} is ambiguous (day/month or month/day?): pass "
                     "--date-format %d/%m/%Y or --date-format %m/%d/%Y")
             day_first = self.order == "dmy"
@@ -182,7 +187,7 @@ def currency_code(text: str, hint: str | None = None) -> str:
     if key in ("kr", "kr."):
         if hint in _CROWNS:
             return hint
-        raise ValueError(f"{_quoted(shown)} could be SEK, NOK, DKK or ISK: pass --currency SEK")
+        raise Ambiguous(f"{_quoted(shown)} could be SEK, NOK, DKK or ISK: pass --currency SEK")
     if key in _SYMBOLS:
         return _SYMBOLS[key]
     raise ValueError(f"{_quoted(shown)} is not a currency: use a 3-letter code such as EUR")

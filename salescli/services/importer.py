@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.cells import (
+    Ambiguous,
     Dates,
     currency_code,
     detect_decimal_comma,
@@ -418,11 +419,11 @@ class Planner:
             return None
         try:
             when = self.dates.parse(value)
+        except Ambiguous:  # the same for every such cell: said once
+            self.problem("ambiguous date", column, where)
+            return None
         except ValueError as err:
-            if "is ambiguous" in str(err):  # the same for every such cell: said once
-                self.problem("ambiguous date", column, where)
-            else:
-                self.error(where, f"{column}: {err}")
+            self.error(where, f"{column}: {err}")
             return None
         # a date alone (noon UTC) may be today's; a time must not be later than now
         late = when.date() > dt.date.today() if ":" not in value else \
@@ -442,11 +443,11 @@ class Planner:
         """(amount, the currency its cell names) or (None, None) after reporting why."""
         try:
             return parse_amount(value, self.decimal_comma, self.currency_hint)
+        except Ambiguous:  # `kr`: the same for every such cell, said once
+            self.problem("currency", column, where)
+            return None, None
         except ValueError as err:
-            if "pass --currency" in str(err):  # `kr`: the same for every such cell
-                self.problem("currency", column, where)
-            else:
-                self.error(where, f"{column}: {err}")
+            self.error(where, f"{column}: {err}")
             return None, None
 
     def new_id(self, kind: str, name: str) -> str:
