@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.money import weighted
 from salescli.core.output import terminal_safe
 
 MIN_WIDTH = 18
 GAP = " │ "
-CENT = Decimal("0.01")
 
 
 def assemble(pipeline: str, as_of: Any, owner: str | None,
@@ -34,7 +34,7 @@ def assemble(pipeline: str, as_of: Any, owner: str | None,
         chance = card.pop("probability")
         chance = Decimal(str(column["probability"] if chance is None else chance))
         value = card["value"]
-        card["weighted"] = (value * chance / 100).quantize(CENT) if value is not None else None
+        card["weighted"] = weighted(value, chance) if value is not None else None
         column["cards"].append(card)
         column["count"] += 1
         if value is not None:

@@ -44,6 +44,13 @@ def parse_money(value: Any, what: str = "--value") -> Decimal | None:
     return cents(amount)
 
 
+def weighted(value: Decimal | None, probability: Decimal | None) -> Decimal:
+    """value x probability (a percentage), to the cent; nothing counts 0."""
+    if value is None or probability is None:
+        return cents(Decimal(0))
+    return cents(value * probability / 100)
+
+
 def from_float(value: float) -> Decimal:
     """An amount the record index keeps as a double, as the exact Decimal it was (a double
     holds every cent up to about 3.5e13, above the largest amount a record may hold)."""

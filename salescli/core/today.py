@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.money import cents
+from salescli.core.money import weighted
 
 # most urgent first: a meeting is at a set hour today and needs preparing; an overdue
 # next step is already late; a new lead cools by the hour (the first-contact SLA);
@@ -91,13 +91,6 @@ def probability(status: str | None, own: Decimal | None, stage: Decimal) -> Deci
     if status == "lost":
         return Decimal(0)
     return stage if own is None else own
-
-
-def weighted(value: Decimal | None, probability: Decimal | None) -> Decimal:
-    """value x probability (a percentage); a lead has no value and counts 0."""
-    if value is None or probability is None:
-        return cents(Decimal(0))
-    return cents(value * probability / 100)
 
 
 def reasons_text(row: Mapping[str, Any]) -> str:
