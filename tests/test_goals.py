@@ -56,3 +56,9 @@ def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):
     result = filled.run("check")
     assert result.exit_code == 1
     assert "goals[0].metric: should be 'deals_won', 'won_value'" in result.output
+
+
+def test_no_goals_says_where_they_come_from(filled: Repo):
+    result = filled.run("report", "goals")
+    assert result.exit_code == 0
+    assert "note: no goals to measure: add `goals:` to salescli.yaml" in result.stderr

@@ -254,7 +254,11 @@ def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
       salescli report goals
       salescli report goals --as-of last-month --format json
     """
-    show_report("goals", reports.goals_report(get_repo(ctx), opts, warn, progress()), fmt)
+    payload = reports.goals_report(get_repo(ctx), opts, warn, progress())
+    if not payload["rows"]:  # a first run: say where goals come from
+        warn("note: no goals to measure: add `goals:` to salescli.yaml "
+             "(see `salescli report goals --help`)")
+    show_report("goals", payload, fmt)
 
 
 @report.command("dashboard")
