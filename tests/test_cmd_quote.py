@@ -220,3 +220,47 @@ def test_a_hostile_template_is_refused_before_anything_is_written(quoting: Repo)
     assert r.stderr == ("Error: templates/quote.md.j2:2: refused by the template sandbox: "
                         "access to attribute '__init__' of 'type' object is unsafe.\n")
     assert not (quoting.root / "pwned").exists()
+
+
+# ---------------------------------------------------------- the deal as the quote prices it
+
+
+def test_deal_show_prices_items_as_the_quote_does(quoting: Repo) -> None:
+    """A monthly product whose item names no billing shows monthly, at its tier price
+    (12 users: the 10+ tier), with the total over its cycles; a custom item shows its
+    own price as money, not `120.0`. The quote prints the same figures."""
+    csv = quoting.run("deal", "show", "acme-erp", "--format", "csv").output
+    assert "1,silma-pro,12,270.00,10,monthly,12,34992.00\n" in csv
+    assert "2,Integration work,40,120.00,0,one-time,1,4800.00\n" in csv
+    table = quoting.run("deal", "show", "acme-erp").output.replace(NBSP, " ")
+    assert "270,00 €      10 %        monthly    12        34 992,00 €" in table
+    quote = quoting.run("quote", "acme-erp", "--dry-run").output.replace(NBSP, " ")
+    assert "| 270,00 € | 10 % | 25,5 % | per month × 12 | 2 916,00 € | 34 992,00 € |" in quote
+
+
+def test_quote_needs_the_sellers_name(quoting: Repo) -> None:
+    from conftest import refused
+
+    settings = (quoting.root / "salescli.yaml").read_text()
+    quoting.write("salescli.yaml", settings.replace("name: Hubble Oy", "name: null"))
+    quoting.commit()
+    refused(quoting, ["quote", "acme-erp"], 1,
+            "a quote needs the seller's name: set company.name in salescli.yaml "
+            "(or render a --draft)")
+    assert quoting.run("quote", "acme-erp", "--draft").exit_code == 0
+
+
+def test_quote_prints_the_buyers_address(quoting: Repo) -> None:
+    text = (quoting.root / "accounts/2026-10/acme-oy.yaml").read_text()
+    quoting.write("accounts/2026-10/acme-oy.yaml",
+                  text.replace("business_id:", "address: Mannerheimintie 1, 00100 Helsinki\n"
+                               "business_id:"))
+    quoting.commit()
+    assert "Mannerheimintie 1, 00100 Helsinki" in quoting.run(
+        "quote", "acme-erp", "--dry-run").output
+
+
+def test_html_quote_footer_keeps_its_sentences_apart(quoting: Repo) -> None:
+    html = quoting.run("quote", "acme-erp", "--dry-run", "--format", "html").output
+    assert "rates shown.Recurring" not in html
+    assert "rates shown. " in " ".join(html.split()) and "Recurring items" in html

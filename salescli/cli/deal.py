@@ -149,15 +149,15 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
         echo("\nStakeholders")
         echo(render([{"contact": s["contact"], "role": s.get("role")}
                      for s in d["stakeholders"]], ("contact", "role"), fmt))
-    if d.get("items"):
+    if row.get("items"):  # priced as the quote prices them: tier, billing, total
         echo("\nItems")
-        rows = [{"#": n, "item": i.get("product") or i.get("name"),
-                 "quantity": i.get("quantity"), "unit_price": i.get("unit_price"),
-                 "discount": i.get("discount"), "billing": i.get("billing"),
-                 "currency": row["currency"]}
-                for n, i in enumerate(d["items"], 1)]
-        echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt,
-                    style=style))
+        rows = [{"#": i["line"], "item": i["product"] or i["name"],
+                 "quantity": i["quantity"], "unit_price": money_column(i["unit_price"]),
+                 "discount": i["discount"], "billing": i["billing"], "cycles": i["cycles"],
+                 "total": money_column(i["total"]), "currency": row["currency"]}
+                for i in row["items"]]
+        echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing",
+                           "cycles", "total"), fmt, style=style))
     show_activities(d.get("activities") or [], fmt)
 
 

@@ -77,12 +77,17 @@ def _indexed(repo: Any, kind: str, record_id: str) -> tuple[dict, dict] | None:
             found = index.current(kind, rel)
             row = found and index.con.execute(
                 f'SELECT * FROM "{KIND_DIRS[kind]}" WHERE path = ?', (rel,)).fetchone()
+            items = found and kind == "deal" and index.con.execute(
+                "SELECT * FROM items WHERE deal_id = ? ORDER BY line", (record_id,)).fetchall()
     except sqlite3.Error:
         return None
     if not found or not row:
         return None
+    row = dict(row)
+    if kind == "deal":  # priced as the quote prices them
+        row["items"] = [dict(item) for item in items or ()]
     # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
-    return json.loads(found["json"], parse_float=Decimal), dict(row)
+    return json.loads(found["json"], parse_float=Decimal), row
 
 
 def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
@@ -91,6 +96,7 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
 
     from salescli.core.money import deal_value
     from salescli.core.output import to_jsonable
+    from salescli.store.export import item_rows
     from salescli.store.index import record_dict
 
     model = repo.load(kind, record_id)
@@ -99,7 +105,8 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
     if kind == "deal":
         row = {"value": deal_value(model, repo.products),
                "currency": model.currency or repo.settings.currency,
-               "pipeline": model.pipeline or repo.settings.default_pipeline}
+               "pipeline": model.pipeline or repo.settings.default_pipeline,
+               "items": list(item_rows([model], repo.products))}
     return doc, row
 
 

@@ -39,7 +39,7 @@ from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
 from salescli.store.runtime import FRESH_NS
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: items priced with their product's billing
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
