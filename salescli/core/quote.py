@@ -284,11 +284,7 @@ def seller(settings: Any) -> Party:
 
 
 def buyer(account: Any) -> Party:
-    extra = account.model_extra or {}
-    address = extra.get("address")  # not in the schema, but used if a user keeps one
-    return Party(account.name, account.business_id,
-                 address if isinstance(address, str) else None,
-                 website=account.domain)
+    return Party(account.name, account.business_id, account.address, website=account.domain)
 
 
 # ------------------------------------------------------------------------- the quote
@@ -301,6 +297,9 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
     if not deal.items:
         raise QuoteError(f"{deal.id} has no items to quote; add them with "
                          f"`salescli deal item add {deal.id} PRODUCT`")
+    if not draft and not (settings.company.name or "").strip():
+        raise QuoteError("a quote needs the seller's name: set company.name in salescli.yaml "
+                         "(or render a --draft)")
     currency = deal.currency or settings.currency
     uses_list = any(i.unit_price is None for i in deal.items)
     if uses_list and products.currency and products.currency != currency:
