@@ -116,7 +116,8 @@ def test_versions_of_a_deal_and_numbers_across_deals_and_years(quoting: Repo):
         assert r.exit_code == 0, r.output
     assert sorted(p.relative_to(quoting.root).as_posix()
                   for p in (quoting.root / "quotes").rglob("*-v*")) == [
-        "quotes/acme-erp/Q-2026-0001-v1.md", "quotes/acme-erp/Q-2026-0001-v2.html",
+        # the same acme quote as HTML is v1 again; beta's, re-issued once expired, is v2
+        "quotes/acme-erp/Q-2026-0001-v1.html", "quotes/acme-erp/Q-2026-0001-v1.md",
         "quotes/beta-crm/Q-2026-0002-v1.md", "quotes/beta-crm/Q-2026-0002-v2.md"]
     quoting.repo._cache.clear()
     beta = quoting.repo.load("deal", "beta-crm")
@@ -137,8 +138,9 @@ def test_versions_of_a_deal_and_numbers_across_deals_and_years(quoting: Repo):
     quoting.commit()
     r = quoting.run("quote", "gamma", "--date", "2027-01-04")
     assert "Q-2027-0001 v1" in r.stdout, r.output
-    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v2.html").read_text()
-    assert "@page { size: A4;" in html and "<h1>Quote Q-2026-0001 <small>(version 2)" in html
+    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
+    assert "@page { size: A4;" in html and "<h1>Quote Q-2026-0001" in html
+    assert "(version 2)" not in html  # a format is no new version
 
 
 def test_an_unapproved_discount_is_refused_and_nothing_is_written(quoting: Repo):
@@ -264,3 +266,22 @@ def test_html_quote_footer_keeps_its_sentences_apart(quoting: Repo) -> None:
     html = quoting.run("quote", "acme-erp", "--dry-run", "--format", "html").output
     assert "rates shown.Recurring" not in html
     assert "rates shown. " in " ".join(html.split()) and "Recurring items" in html
+
+
+def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> None:
+    assert quoting.run("quote", "acme-erp", "--date", "2026-11-02").exit_code == 0
+    # a week later, the same content as HTML: the same number, version and date
+    r = quoting.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-09")
+    assert r.exit_code == 0, r.output
+    assert "Q-2026-0001 v1" in r.output
+    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
+    assert "2.11.2026" in html and "9.11.2026" not in html
+    from conftest import refused
+
+    refused(quoting, ["quote", "acme-erp", "--format", "html"], 1,
+            "quote Q-2026-0001 v1 is unchanged and already written: "
+            "quotes/acme-erp/Q-2026-0001-v1.html (a change to the deal's items or terms "
+            "makes a new version)")
+    assert quoting.run("deal", "item", "add", "acme-erp", "books").exit_code == 0
+    r = quoting.run("quote", "acme-erp", "--format", "html")
+    assert "Q-2026-0001 v2" in r.output, r.output

@@ -95,11 +95,18 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         record = s.load("deal", deal_id)
         d = record.model
         account = _account(s.repo, d)
-        quote = build_quote(d, account, s.repo.products, s.repo.settings, when,
-                            _used_numbers(s.repo, warn))
+        quote = _unchanged_quote(s.repo, d, account, when) or build_quote(
+            d, account, s.repo.products, s.repo.settings, when, _used_numbers(s.repo, warn))
         text = _render(s.repo, f"quote.{fmt}.j2", _quote_context(quote, d, account),
                        quote.currency)
         path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
+        if path.exists():
+            from salescli.core.errors import SalescliError
+
+            raise SalescliError(
+                f"quote {quote.number} v{quote.version} is unchanged and already written: "
+                f"{s.repo.rel(path)} (a change to the deal's items or terms makes a new "
+                "version)")
         ref = {"number": quote.number, "version": quote.version, "date": quote.date,
                "total": quote.totals.net, "currency": quote.currency,
                "file": s.repo.rel(path)}
@@ -119,6 +126,32 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         s.update(record, record_quote)
     return QuoteMade(s, quote.number, quote.version, ref["file"],
                      money(quote.totals.gross, quote.currency, s.repo.settings.locale))
+
+
+def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date) -> Any:
+    """The deal's latest quote, as it was dated and numbered, while it is still valid on
+    `when` and the deal would still quote exactly that (its recorded document renders
+    the same): a quote's number and version belong to its content, so another format
+    of it is no new version. An expired quote re-issued is a new version."""
+    from salescli.core.errors import SalescliError
+    from salescli.core.quote import build_quote
+
+    latest = deal.quotes[-1] if deal.quotes else None
+    validity = dt.timedelta(days=repo.settings.quote.validity_days)
+    if latest is None or when > latest.date + validity:
+        return None
+    recorded = repo.root / latest.file
+    fmt = recorded.suffix.lstrip(".")
+    if fmt not in ("md", "html") or not recorded.is_file():
+        return None
+    try:
+        same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
+                           number=(latest.number, latest.version))
+        text = _render(repo, f"quote.{fmt}.j2", _quote_context(same, deal, account),
+                       same.currency)
+    except SalescliError:
+        return None
+    return same if text == recorded.read_text(encoding="utf-8") else None
 
 
 # ------------------------------------------------------------------------ agenda
