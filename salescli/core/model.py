@@ -314,6 +314,7 @@ class Company(Record):
     email: Text = None
     phone: Text = None
     website: Text = None
+    offering: Text = None  # what you sell, in a phrase: the agenda's first-meeting line
 
 
 class QuoteSettings(Record):

@@ -171,13 +171,24 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
-                         first)
+                         first, _owner_name(repo, d.owner))
     text = _render(repo, AGENDA_TEMPLATES[lang],
                    {"agenda": facts, "deal": _plain(d), "account": _plain(account)},
                    facts.currency)
     if out is not None:
         _write_out(out, text)
     return text
+
+
+def _owner_name(repo: Any, owner: str | None) -> str | None:
+    """The owner's name as git knows the person running the command, when that person
+    is the owner (the usual case: you prepare your own meeting); else None."""
+    from salescli.services.edit import default_owner
+    from salescli.store.gitio import git
+
+    if not owner or default_owner(repo) != owner:
+        return None
+    return git(repo.root, "config", "user.name", check=False).stdout.strip() or None
 
 
 # ------------------------------------------------------------------------ render
