@@ -1064,7 +1064,8 @@ class Demo:
 PRODUCT = {p[0]: p for p in PRODUCTS}
 COMPANY = {"name": "Hubble Oy", "business_id": "2345678-9", "address": "Kauppakatu 1, Turku",
            "email": "sales@hubble.example", "phone": "+358 2 123 4567",
-           "website": "https://hubble.example"}
+           "website": "https://hubble.example",
+           "offering": "order-processing automation"}
 
 
 def products_text() -> str:

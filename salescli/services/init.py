@@ -55,6 +55,7 @@ company:
   email: null
   phone: null
   website: null
+  offering: null           # what you sell, in a phrase (a first meeting's agenda)
 currency: EUR
 locale: en_US              # numbers in documents and tables (en_US, fi_FI, sv_SE, de_DE)
 default_pipeline: {pipeline}
