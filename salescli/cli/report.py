@@ -254,11 +254,12 @@ def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
       salescli report goals
       salescli report goals --as-of last-month --format json
     """
-    payload = reports.goals_report(get_repo(ctx), opts, warn, progress())
+    repo = get_repo(ctx)
+    payload = reports.goals_report(repo, opts, warn, progress())
     if not payload["rows"]:  # a first run: say where goals come from
         warn("note: no goals to measure: add `goals:` to salescli.yaml "
              "(see `salescli report goals --help`)")
-    show_report("goals", payload, fmt)
+    show_report("goals", payload, fmt, number_style(repo, fmt))
 
 
 @report.command("dashboard")

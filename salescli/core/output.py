@@ -120,7 +120,8 @@ KINDS: dict[str, str] = {
     # in the row's currency
     **dict.fromkeys(("value", "weighted", "won_value", "avg_won_value", "velocity",
                      "unit_price", "total", "won_value_unconverted"), MONEY),
-    **dict.fromkeys(("conversion", "share", "qualify_rate", "win_rate"), RATE),  # 0..1
+    **dict.fromkeys(("conversion", "share", "qualify_rate", "win_rate", "attainment",
+                     "pace"), RATE),  # 0..1
     **dict.fromkeys(("probability", "discount"), PERCENT),  # 0..100
     **dict.fromkeys(("count", "reached", "lost_here", "open_here", "leads", "contacted",
                      "qualified", "disqualified", "deals", "won", "lost", "open", "open_deals",

@@ -1083,10 +1083,17 @@ def products_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def settings_with_company(text: str) -> str:
-    """init's settings with the demo company filled in, as a user would edit them."""
+def settings_with_company(text: str, deals: int = 300) -> str:
+    """init's settings with the demo company filled in, as a user would edit them, and
+    the team's goals (sized to the demo, so `report goals` shows some met, some not)."""
     for key, value in COMPANY.items():
-        text = text.replace(f"  {key}: null\n", f"  {key}: {yaml_scalar(value)}\n", 1)
+        text = text.replace(f"\n  {key}: null", f"\n  {key}: {yaml_scalar(value)}", 1)
+    text += ("goals:\n"
+             f"  - {{metric: won_value, period: month, target: {deals * 200}}}\n"
+             f"  - {{metric: deals_won, period: quarter, target: {max(1, deals // 25)}}}\n"
+             f"  - {{metric: meetings_held, period: week, target: {max(1, deals // 100)}}}\n"
+             f"  - {{metric: new_leads, period: month, target: {max(1, deals // 60)}, "
+             "owner: anna}\n")
     return text
 
 
@@ -1148,7 +1155,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
         try:
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
-            settings = settings_with_company(files["salescli.yaml"])
+            settings = settings_with_company(files["salescli.yaml"], deals)
             demo.configure(settings, files[f"pipelines/{PRESET}.yaml"])
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
             out.commit("anna", start, commit_message(f"repo(demo): init with preset {PRESET}",
