@@ -27,7 +27,7 @@ from salescli.cli.common import (
 )
 from salescli.services import accounts
 from salescli.services.options import Options
-from salescli.services.read import find
+from salescli.services.read import find, rollup
 
 INFLUENCE = ("high", "medium", "low")
 
@@ -94,24 +94,40 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
 @format_option()
 @click.pass_context
 def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
-    """Show one account with its contacts.
+    """Show one account: its fields, child accounts, contacts, and the deals of the
+    account and of its child accounts (recursively), with totals per status and currency.
 
     \b
-    Example:
-      salescli account show acme-oy
+    Examples:
+      salescli account show acme-group
+      salescli account show acme-oy --format json
     """
-    a, _ = find(get_repo(ctx), "account", account_id)
+    repo = get_repo(ctx)
+    a, _ = find(repo, "account", account_id)
+    family = rollup(repo, account_id, warn)
     if fmt == "json":
-        echo(render([], (), "json", payload=a))
+        # the record as it is, with the roll-up beside it under one key
+        echo(render([], (), "json", payload={**a, "rollup": family}))
         return
     fields = [(k, a.get(k)) for k in ("id", "name", "business_id", "address", "domain",
                                       "industry", "region", "size", "parent", "owner",
                                       "tags")]
     echo(render_fields([(k, v) for k, v in fields if v not in (None, [])], fmt))
+    if family["children"]:
+        echo("\nChild accounts")
+        echo(render(family["children"], ("id", "name", "parent", "owner"), fmt))
     if a.get("contacts"):
         echo("\nContacts")
         columns = ("id", "name", "title", "role", "influence", "email", "phone")
         echo(render(a["contacts"], columns, fmt))
+    if family["deals"]:
+        style = number_style(repo, fmt)
+        echo("\nDeals" + (" (with child accounts)" if family["children"] else ""))
+        echo(render(family["deals"], ("id", "title", "account_id", "stage", "status", "value",
+                                      "currency", "close_date", "owner"), fmt, style=style))
+        echo("\nTotals")
+        echo(render(family["totals"], ("status", "currency", "count", "value"), fmt,
+                    style=style))
     show_activities(a.get("activities") or [], fmt)
 
 

@@ -180,3 +180,39 @@ def referrers(repo: Any, kind: str, column: str, value: str) -> list[str]:
         rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" WHERE "{column}" = ? '
                            "ORDER BY id", (value,))
     return [r[0] for r in rows]
+
+
+# an account and its child accounts, recursively, as an SQL subquery of one parameter
+# (the account ID); UNION, not UNION ALL, so a cycle in hand-edited parents ends
+FAMILY_SQL = ("WITH RECURSIVE family(id) AS (SELECT ? UNION "
+              "SELECT a.id FROM accounts a JOIN family f ON a.parent = f.id) "
+              "SELECT id FROM family")
+
+
+def rollup(repo: Any, account_id: str, warn: Warn) -> dict[str, list[dict]]:
+    """An account's roll-up from the record index: its child accounts (recursively,
+    with their parent), and the deals of the account and of every child with their
+    count and value per status and currency. In the order listings use."""
+    from salescli.core.money import from_float
+
+    with records_index(repo, ("account", "deal"), warn) as index:
+        children = [dict(r) for r in index.query(
+            f"SELECT id, name, parent, owner FROM accounts WHERE id IN ({FAMILY_SQL}) "
+            "AND id != ? ORDER BY id", (account_id, account_id))]
+        found = index.query(
+            f"SELECT id, title, account_id, stage, status, value, currency, close_date, owner "
+            f"FROM deals WHERE account_id IN ({FAMILY_SQL}) ORDER BY status != 'open', "
+            "status, coalesce(close_date, won_date, lost_date, created), id", (account_id,))
+    deals = [{**dict(r), "value": None if r["value"] is None else from_float(r["value"])}
+             for r in found]
+    totals: dict[tuple[str, str], dict] = {}
+    for d in deals:
+        key = (d["status"], d["currency"])
+        row = totals.setdefault(key, {"status": d["status"], "currency": d["currency"],
+                                      "count": 0, "value": from_float(0)})
+        row["count"] += 1
+        row["value"] += d["value"] or 0
+    order = {"open": 0, "won": 1, "lost": 2}
+    return {"children": children, "deals": deals,
+            "totals": sorted(totals.values(),
+                             key=lambda t: (order.get(t["status"], 3), t["currency"] or ""))}
