@@ -147,3 +147,27 @@ def test_show_json_carries_custom_fields(custom: Repo):
     assert custom.run("deal", "set", "acme-erp", "competitor=Oracle").exit_code == 0
     shown = json.loads(custom.run("deal", "show", "acme-erp", "--format", "json").stdout)
     assert shown["competitor"] == "Oracle"
+
+
+def test_schema_carries_the_repositorys_custom_fields_and_write_commits_them(custom: Repo):
+    r = custom.run("schema", "deal")
+    assert r.exit_code == 0, r.output
+    props = json.loads(r.stdout)["properties"]
+    assert props["competitor"] == {"anyOf": [{"enum": ["SAP", "Oracle"]}, {"type": "null"}]}
+    assert props["modules"]["anyOf"][0] == {"type": "array",
+                                            "items": {"enum": ["crm", "erp", "bi"]}}
+    assert "competitor" not in json.loads(custom.run("schema", "account").stdout)["properties"]
+    written = custom.root / "schemas/deal.schema.json"
+    assert "competitor" not in written.read_text()  # as init wrote it
+    r = custom.run("schema", "--write")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("Wrote schemas/*.schema.json [")
+    assert json.loads(written.read_text())["properties"]["seats"] == {
+        "anyOf": [{"type": "number"}, {"type": "null"}]}
+    assert custom.status() == ""
+    assert "repo(schemas): custom fields in the JSON Schemas" in custom.git("log", "-1")
+    head = custom.head()
+    assert custom.run("schema", "--write").stdout == "Schemas already current (nothing to commit)\n"
+    assert custom.head() == head
+    refused(custom, ["schema", "deal", "--write"], 2,
+            "--write writes every kind's schema; give no KIND")

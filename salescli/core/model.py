@@ -425,8 +425,14 @@ def key_order(kind: str) -> list[str]:
     return [f.alias or name for name, f in MODELS[kind].model_fields.items()]
 
 
-def json_schema(kind: str) -> dict[str, Any]:
+def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:
+    """The kind's JSON Schema; with `settings`, carrying its custom fields too."""
     schema = MODELS[kind].model_json_schema(by_alias=True)
+    if settings is not None and kind in ("account", "lead", "deal"):
+        from salescli.core.custom import json_schema as field_schema
+
+        for name, field in getattr(settings.custom_fields, kind).items():
+            schema["properties"][name] = field_schema(field)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"salescli {kind}"
     return schema
