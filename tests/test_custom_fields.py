@@ -171,3 +171,76 @@ def test_schema_carries_the_repositorys_custom_fields_and_write_commits_them(cus
     assert custom.head() == head
     refused(custom, ["schema", "deal", "--write"], 2,
             "--write writes every kind's schema; give no KIND")
+
+
+def test_listings_filter_on_custom_fields_and_show_them_as_columns(custom: Repo):
+    custom.write("deals/2026-10/acme-crm.yaml", """
+        id: acme-crm
+        title: CRM
+        account: acme-oy
+        stage: needs-analysis
+        value: 100
+        close_date: 2027-02-01
+        created: 2026-10-01
+        competitor: Oracle
+        seats: 12
+        modules: [crm, bi]
+        renewal: 2027-06-30
+        """)
+    custom.commit()
+    assert custom.run("deal", "set", "acme-erp", "competitor=SAP", "modules=erp").exit_code == 0
+
+    def ids(*args: str) -> list[str]:
+        r = custom.run("deal", "list", "--format", "json", *args)
+        assert r.exit_code == 0, r.output
+        return [d["id"] for d in json.loads(r.stdout)]
+
+    assert ids("--field", "competitor=SAP") == ["acme-erp"]
+    assert ids("--field", "competitor=Oracle", "--field", "seats=12") == ["acme-crm"]
+    assert ids("--field", "modules=bi") == ["acme-crm"]
+    assert ids("--field", "renewal=2027-06-30") == ["acme-crm"]
+    assert ids("--field", "seats=") == ["acme-erp"]
+    assert ids("--field", "seats=13") == []
+    r = custom.run("deal", "list", "--columns", "id,competitor,modules,value", "--format", "csv")
+    assert r.stdout.splitlines() == ["id,competitor,modules,value", "acme-erp,SAP,erp,48000.00",
+                                     "acme-crm,Oracle,\"crm, bi\",100.00"]
+    assert custom.run("account", "set", "acme-oy", "icp_fit=true").exit_code == 0
+    r = custom.run("account", "list", "--field", "icp_fit=yes", "--columns", "id,icp_fit",
+                   "--format", "csv")
+    assert r.stdout.splitlines() == ["id,icp_fit", "acme-oy,true"]
+    r = custom.run("account", "list", "--field", "icp_fit=no", "--format", "csv")
+    assert r.stdout.splitlines() == ["id,name,business_id,domain,industry,owner,contacts"]
+    assert custom.run("lead", "set", "beta-ltd", "employees=40").exit_code == 0
+    r = custom.run("lead", "list", "--field", "employees=40", "--columns", "company,employees",
+                   "--format", "csv")
+    assert r.stdout.splitlines() == ["company,employees", "Beta Ltd,40"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["deal", "list", "--field", "compettor=SAP"],
+     "--field: no deal custom field `compettor` (did you mean `competitor`?); custom fields: "
+     "competitor, seats, budget, renewal, modules"),
+    (["deal", "list", "--field", "competitor=Siebel"],
+     "--field competitor: 'Siebel' is not one of: SAP, Oracle"),
+    (["deal", "list", "--field", "competitor"], "--field: expected NAME=VALUE, got 'competitor'"),
+    (["lead", "list", "--columns", "id,employes"],
+     "--columns: no column `employes` (did you mean `employees`?); columns: id, company, contact, "
+     "source, status, owner, created, employees"),
+    (["account", "list", "--columns", ","],
+     "--columns: name at least one column, e.g. --columns id,title"),
+])
+def test_listing_options_refuse_unknown_names(custom: Repo, args: list[str], message: str):
+    refused(custom, args, 2, message)
+
+
+def test_changing_the_declaration_gives_no_stale_answer(custom: Repo):
+    assert custom.run("deal", "set", "acme-erp", "seats=12").exit_code == 0
+    assert custom.run("deal", "list", "--field", "seats=12", "--format", "csv"
+                      ).stdout.count("acme-erp") == 1
+    settings = custom.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("seats: {type: number}",
+                                                     "seats: {type: text}"))
+    r = custom.run("deal", "list", "--field", "seats=12", "--format", "csv")
+    assert r.exit_code == 0 and "acme-erp" not in r.stdout  # 12 is a number, not the text
+    assert custom.run("deal", "list", "--columns", "id,seats", "--format", "csv"
+                      ).stdout.splitlines()[1] == "acme-erp,12"

@@ -12,6 +12,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    custom_options,
     done,
     echo,
     format_option,
@@ -23,7 +24,9 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    table_columns,
     warn,
+    with_custom,
 )
 from salescli.services import accounts
 from salescli.services.options import Options
@@ -58,34 +61,42 @@ def account() -> None:
     """
 
 
+COLUMNS = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")
+
+
 @account.command("list")
 @click.option("--owner", type=KNOWN_OWNER, help="Only accounts of this owner.",
               shell_complete=complete_choices("owners"))
 @click.option("--industry", help="Only this industry.")
 @click.option("--region", help="Only this region.")
 @click.option("--tag", help="Only accounts with this tag.")
+@custom_options
 @NO_CACHE
 @format_option()
 @click.pass_context
 def account_list(ctx: click.Context, owner: str | None, industry: str | None,
-                 region: str | None, tag: str | None, no_cache: bool, fmt: str) -> None:
+                 region: str | None, tag: str | None, fields: tuple[str, ...],
+                 columns: str | None, no_cache: bool, fmt: str) -> None:
     """List accounts.
 
     \b
-    Example:
+    Examples:
       salescli account list --industry wholesale --format csv
+      salescli account list --field icp_fit=true --columns id,name,icp_fit
     """
     repo = get_repo(ctx)
+    shown, custom = table_columns(repo, "account", COLUMNS, columns)
     tagged = "EXISTS (SELECT 1 FROM records r2, json_each(r2.json, '$.tags') " \
         "WHERE r2.path = t.path AND value = ?)"
     found = listing(
         repo, "account", no_cache, (("owner", owner), ("industry", industry), ("region", region)),
-        "t.path", [tagged] if tag else [], [tag] if tag else [], json=fmt == "json",
-        columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts")
-    rows = [{k: a[k] for k in ("id", "name", "business_id", "domain", "industry", "owner",
-                               "contacts")} for a in found]
-    columns = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+        "t.path", [tagged] if tag else [], [tag] if tag else [],
+        json=fmt == "json" or bool(custom),
+        columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
+        fields=fields)
+    rows = [{k: a[k] for k in COLUMNS} for a in found]
+    echo(render(with_custom(rows, found, custom), shown, fmt,
+                payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 
 

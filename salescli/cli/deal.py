@@ -21,6 +21,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    custom_options,
     done,
     echo,
     format_option,
@@ -33,6 +34,8 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    table_columns,
+    with_custom,
 )
 from salescli.services import deals
 from salescli.services.accounts import ROLES
@@ -71,6 +74,10 @@ def deal() -> None:
 # ------------------------------------------------------------------- views
 
 
+COLUMNS = ("id", "title", "account", "stage", "status", "value", "currency", "close_date",
+           "owner")
+
+
 @deal.command("list")
 @click.option("--status", type=click.Choice(["open", "won", "lost", "all"]), default="open",
               show_default=True)
@@ -86,12 +93,14 @@ def deal() -> None:
 @click.option("--pipeline", type=PIPELINE, help="Only deals in this pipeline.")
 @click.option("--source", type=KNOWN_SOURCE, help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
+@custom_options
 @NO_CACHE
 @format_option()
 @click.pass_context
 def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | None,
               account_id: str | None, no_children: bool, pipeline: str | None,
-              source: str | None, no_cache: bool, fmt: str) -> None:
+              source: str | None, fields: tuple[str, ...], columns: str | None,
+              no_cache: bool, fmt: str) -> None:
     """List deals (open ones unless --status says otherwise), by close date.
 
     --account takes in the deals of the account's child accounts too (a group
@@ -102,9 +111,11 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
       salescli deal list --stage proposal --owner anna
       salescli deal list --account acme-group --status all
       salescli deal list --account acme-group --no-children
+      salescli deal list --field competitor=SAP --columns id,title,value,competitor
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
+    shown, custom = table_columns(repo, "deal", COLUMNS, columns)
     where, params = [], []
     if account_id and not no_children:
         where, params = [f"t.account_id IN ({FAMILY_SQL})"], [account_id]
@@ -115,14 +126,13 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
          ("source", source)),
         # ties in file order, as the records were always read
         "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
-        where, params, json=fmt == "json")
+        where, params, json=fmt == "json" or bool(custom), fields=fields)
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
              "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    columns = ("id", "title", "account", "stage", "status", "value", "currency",
-               "close_date", "owner")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+    echo(render(with_custom(rows, found, custom), shown, fmt,
+                payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 
 
