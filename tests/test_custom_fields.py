@@ -244,3 +244,23 @@ def test_changing_the_declaration_gives_no_stale_answer(custom: Repo):
     assert r.exit_code == 0 and "acme-erp" not in r.stdout  # 12 is a number, not the text
     assert custom.run("deal", "list", "--columns", "id,seats", "--format", "csv"
                       ).stdout.splitlines()[1] == "acme-erp,12"
+
+
+def test_export_writes_the_custom_fields_table(custom: Repo, tmp_path):
+    import sqlite3
+
+    assert custom.run("deal", "set", "acme-erp", "competitor=SAP", "modules=crm,bi",
+                      "budget=1500.5").exit_code == 0
+    assert custom.run("account", "set", "acme-oy", "icp_fit=false").exit_code == 0
+    r = custom.run("export", "--format", "csv", "--out", str(tmp_path / "csv"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "csv/custom_fields.csv").read_text().splitlines() == [
+        "record_kind,record_id,name,type,value", "account,acme-oy,icp_fit,bool,false",
+        "deal,acme-erp,competitor,choice,SAP", "deal,acme-erp,budget,money,1500.50",
+        "deal,acme-erp,modules,multi-choice,\"crm, bi\""]
+    assert custom.run("export", "--format", "sqlite", "--out", str(tmp_path / "x.db")
+                      ).exit_code == 0
+    con = sqlite3.connect(tmp_path / "x.db")
+    assert con.execute("select value from custom_fields where name = 'competitor'"
+                       ).fetchall() == [("SAP",)]
+    con.close()

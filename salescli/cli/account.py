@@ -95,7 +95,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
         fields=fields)
     rows = [{k: a[k] for k in COLUMNS} for a in found]
-    echo(render(with_custom(rows, found, custom), shown, fmt,
+    echo(render(with_custom(repo, "account", rows, found, custom), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 

@@ -304,15 +304,15 @@ def table_columns(repo: Any, kind: str, default: Sequence[str], asked: str | Non
     return listing_columns(repo, kind, asked, default)
 
 
-def with_custom(rows: list[dict[str, Any]], found: list[Any], custom: Sequence[str]
-                ) -> list[dict[str, Any]]:
+def with_custom(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
+                custom: Sequence[str]) -> list[dict[str, Any]]:
     """A listing's rows with the custom fields `custom` filled in from each record."""
     from salescli.services.read import custom_cells
 
     if not custom:
         return rows
-    return [{**row, **cells} for row, cells in zip(rows, custom_cells(found, custom),
-                                                   strict=True)]
+    cells = custom_cells(repo, kind, found, custom)
+    return [{**row, **more} for row, more in zip(rows, cells, strict=True)]
 
 
 def number_style(repo: Any, fmt: str) -> Any:

@@ -131,7 +131,7 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
              "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    echo(render(with_custom(rows, found, custom), shown, fmt,
+    echo(render(with_custom(repo, "deal", rows, found, custom), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 

@@ -95,7 +95,7 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
-    echo(render(with_custom(rows, found, custom), shown, fmt,
+    echo(render(with_custom(repo, "lead", rows, found, custom), shown, fmt,
                 payload=payload(found) if fmt == "json" else None))
 
 

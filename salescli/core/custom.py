@@ -23,6 +23,7 @@ TYPES = ("text", "number", "money", "date", "choice", "multi-choice", "bool")
 KINDS = ("account", "lead", "deal")
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
+CENT = Decimal("0.01")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
 
@@ -51,7 +52,7 @@ def problem(field: Any, value: Any) -> str | None:
         amount = _number(value)
         if amount is None:
             return "expected a number"
-        if kind == "money" and (amount < 0 or amount != amount.quantize(Decimal("0.01"))):
+        if kind == "money" and (amount < 0 or amount != amount.quantize(CENT)):
             return "expected an amount of money (0 or more, at most 2 decimals)"
         return None
     if kind == "date":
@@ -88,7 +89,8 @@ def parse(field: Any, name: str, raw: str) -> Any:
             raise ValueError(f"{name}: {raw!r} is not a number")
         if problem(field, amount):
             raise ValueError(f"{name}: {raw!r}: {problem(field, amount)}")
-        return amount
+        # money is written to the cent, as `value: 48000.00`
+        return amount.quantize(CENT) if kind == "money" else amount
     if kind == "date":
         return text  # the caller reads dates as every date option does
     if kind == "bool":
@@ -102,10 +104,13 @@ def parse(field: Any, name: str, raw: str) -> Any:
     return values if kind == "multi-choice" else values[0]
 
 
-def cell(value: Any) -> str | None:
-    """A custom value as one text cell (exports): lists joined with `, `."""
+def cell(value: Any, field: Any = None) -> str | None:
+    """A custom value as one text cell (exports): lists joined with `, `, money of a
+    money `field` to the cent."""
     if value is None:
         return None
+    if field is not None and field.type == "money" and _number(value) is not None:
+        return format(_number(value).quantize(CENT), "f")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

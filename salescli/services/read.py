@@ -292,16 +292,19 @@ def listing_columns(repo: Any, kind: str, asked: str | None, default: Sequence[s
     return names, [n for n in names if n not in default]
 
 
-def custom_cells(found: Sequence[Any], names: Sequence[str]) -> list[dict[str, Any]]:
+def custom_cells(repo: Any, kind: str, found: Sequence[Any], names: Sequence[str]
+                 ) -> list[dict[str, Any]]:
     """The custom fields `names` of each listed row (with its `json`), as table cells."""
     import json
+    from decimal import Decimal
 
     from salescli.core.custom import cell
 
     if not names:
         return [{} for _ in found]
+    fields = _declared(repo, kind)
     out = []
     for row in found:
-        doc = json.loads(row["json"])
-        out.append({n: cell(doc.get(n)) for n in names})
+        doc = json.loads(row["json"], parse_float=Decimal)
+        out.append({n: cell(doc.get(n), fields.get(n)) for n in names})
     return out
