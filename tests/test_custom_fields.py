@@ -264,3 +264,19 @@ def test_export_writes_the_custom_fields_table(custom: Repo, tmp_path):
     assert con.execute("select value from custom_fields where name = 'competitor'"
                        ).fetchall() == [("SAP",)]
     con.close()
+
+
+def test_templates_see_custom_fields_empty_when_unset(custom: Repo):
+    custom.write("templates/brief.md.j2",
+                 "{{ deal.title }}: {{ deal.competitor or 'no competitor' }}, "
+                 "{{ account.icp_fit }}\n")
+    custom.write("templates/lead.md.j2", "{{ lead.company }} {{ lead.employees }}\n")
+    custom.commit()
+    r = custom.run("render", "brief", "acme-erp")
+    assert (r.exit_code, r.stdout) == (0, "Order-processing automation: no competitor, None\n")
+    assert custom.run("deal", "set", "acme-erp", "competitor=Oracle").exit_code == 0
+    assert custom.run("account", "set", "acme-oy", "icp_fit=yes").exit_code == 0
+    assert custom.run("render", "brief", "acme-erp").stdout == \
+        "Order-processing automation: Oracle, True\n"
+    assert custom.run("lead", "set", "beta-ltd", "employees=40").exit_code == 0
+    assert custom.run("render", "lead", "beta-ltd").stdout == "Beta Ltd 40\n"
