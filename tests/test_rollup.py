@@ -110,3 +110,28 @@ def test_account_show_without_children_or_deals_adds_nothing(group: Repo):
     _account(group, "lonely-oy")
     out = group.run("account", "show", "lonely-oy").stdout
     assert "Child accounts" not in out and "Deals" not in out and "Totals" not in out
+
+
+def test_reports_take_account_with_its_children(group: Repo):
+    def report(*args: str) -> dict:
+        r = group.run("report", *args, "--format", "json")
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    every = report("forecast")
+    assert "account" not in every["filters"]
+    mine = report("forecast", "--account", "acme-oy")
+    assert mine["filters"]["account"] == "acme-oy"
+    open_value = {(r["currency"]): r["value"] for r in mine["rows"] if r["category"] != "won"
+                  and r["value"]}
+    assert open_value == {"EUR": 2000.0, "USD": 70.0}
+    alone = report("forecast", "--account", "acme-oy", "--no-children")
+    assert {r["currency"]: r["value"] for r in alone["rows"]
+            if r["category"] != "won" and r["value"]} == {"EUR": 2000.0}
+    lost = report("lost", "--account", "acme-group")
+    assert lost["totals"]["count"] == 1
+    assert report("lost", "--account", "beta-oy")["totals"]["count"] == 0
+    funnel = report("funnel", "--account", "acme-group", "--no-children")
+    assert (funnel["totals"]["open"], funnel["totals"]["won"]) == (1, 0)
+    r = group.run("report", "sources", "--account", "acme-oy")
+    assert r.exit_code == 2 and "No such option '--account'" in r.output
