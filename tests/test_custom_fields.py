@@ -280,3 +280,13 @@ def test_templates_see_custom_fields_empty_when_unset(custom: Repo):
         "Order-processing automation: Oracle, True\n"
     assert custom.run("lead", "set", "beta-ltd", "employees=40").exit_code == 0
     assert custom.run("render", "lead", "beta-ltd").stdout == "Beta Ltd 40\n"
+
+
+def test_check_staged_knows_the_staged_declarations(custom: Repo):
+    deal = custom.root / "deals/2026-10/acme-erp.yaml"
+    deal.write_text(deal.read_text() + "competitor: Siebel\n")
+    custom.git("add", "deals/2026-10/acme-erp.yaml")
+    r = custom.run("check", "--staged")
+    assert r.exit_code == 1
+    assert r.stdout == ("deals/2026-10/acme-erp.yaml:15:13: error: `competitor`: expected one "
+                        "of: SAP, Oracle, not 'Siebel' [custom-field]\n")
