@@ -71,12 +71,15 @@ class Context:
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
 
     lists: dict[str, list[str] | None] = field(default_factory=dict)
+    customs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def custom(self, kind: str) -> dict[str, Any]:
-        """The kind's custom fields declared in the settings."""
-        from salescli.core.custom import declared
+        """The kind's custom fields declared in the settings (asked for every record)."""
+        if kind not in self.customs:
+            from salescli.core.custom import declared
 
-        return declared(self.settings, kind)
+            self.customs[kind] = declared(self.settings, kind)
+        return self.customs[kind]
 
     def listed(self, attr: str) -> list[str] | None:
         """A settings list (owners, sources...), or None when unset: then anything goes."""
@@ -186,8 +189,7 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _currency(parsed.path, s.currency, ("currency",))
     for code in s.fx:
         yield from _currency(parsed.path, code, ("fx", code))
-
-
+    # a custom field may not take the name of a field the kind has
     from salescli.core.model import key_order
 
     for kind in ("account", "lead", "deal"):

@@ -335,7 +335,11 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
         if top in ruled:
             raise UsageError(f"`{top}` is not set directly: {ruled[top]}")
         if top not in known and custom is not None:
-            declared = custom() if declared is None else declared
+            if declared is None:
+                try:
+                    declared = custom()
+                except SalescliError:  # no repository or broken settings: none declared
+                    declared = {}
             if top in declared:
                 if rest:
                     raise UsageError(f"`{top}` has no sub-fields; set it as {top}=VALUE")
