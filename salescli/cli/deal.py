@@ -21,6 +21,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    custom_options,
     done,
     echo,
     format_option,
@@ -33,11 +34,13 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    table_columns,
+    with_custom,
 )
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
-from salescli.services.read import find
+from salescli.services.read import FAMILY_SQL, find
 
 
 def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
@@ -71,6 +74,10 @@ def deal() -> None:
 # ------------------------------------------------------------------- views
 
 
+COLUMNS = ("id", "title", "account", "stage", "status", "value", "currency", "close_date",
+           "owner")
+
+
 @deal.command("list")
 @click.option("--status", type=click.Choice(["open", "won", "lost", "all"]), default="open",
               show_default=True)
@@ -78,39 +85,54 @@ def deal() -> None:
               shell_complete=complete_stages)
 @click.option("--owner", type=KNOWN_OWNER, help="Only deals of this owner.",
               shell_complete=complete_choices("owners"))
-@click.option("--account", "account_id", type=KNOWN_ACCOUNT, help="Only deals of this account.",
+@click.option("--account", "account_id", type=KNOWN_ACCOUNT,
+              help="Only deals of this account and of its child accounts.",
               shell_complete=complete_ids("account"))
+@click.option("--no-children", is_flag=True,
+              help="With --account: only the account's own deals, not its child accounts'.")
 @click.option("--pipeline", type=PIPELINE, help="Only deals in this pipeline.")
 @click.option("--source", type=KNOWN_SOURCE, help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
+@custom_options
 @NO_CACHE
 @format_option()
 @click.pass_context
 def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | None,
-              account_id: str | None, pipeline: str | None, source: str | None,
+              account_id: str | None, no_children: bool, pipeline: str | None,
+              source: str | None, fields: tuple[str, ...], columns: str | None,
               no_cache: bool, fmt: str) -> None:
     """List deals (open ones unless --status says otherwise), by close date.
+
+    --account takes in the deals of the account's child accounts too (a group
+    company's subsidiaries, recursively), unless --no-children.
 
     \b
     Examples:
       salescli deal list --stage proposal --owner anna
+      salescli deal list --account acme-group --status all
+      salescli deal list --account acme-group --no-children
+      salescli deal list --field competitor=SAP --columns id,title,value,competitor
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
+    shown, custom = table_columns(repo, "deal", COLUMNS, columns)
+    where, params = [], []
+    if account_id and not no_children:
+        where, params = [f"t.account_id IN ({FAMILY_SQL})"], [account_id]
     found = listing(
         repo, "deal", no_cache,
         (("status", None if status == "all" else status), ("stage", stage), ("owner", owner),
-         ("account_id", account_id), ("pipeline", pipeline), ("source", source)),
+         ("account_id", account_id if no_children else None), ("pipeline", pipeline),
+         ("source", source)),
         # ties in file order, as the records were always read
         "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
-        json=fmt == "json")
+        where, params, json=fmt == "json" or bool(custom), fields=fields)
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
              "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    columns = ("id", "title", "account", "stage", "status", "value", "currency",
-               "close_date", "owner")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+    echo(render(with_custom(repo, "deal", rows, found, custom), shown, fmt,
+                payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 
 

@@ -71,6 +71,15 @@ class Context:
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
 
     lists: dict[str, list[str] | None] = field(default_factory=dict)
+    customs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def custom(self, kind: str) -> dict[str, Any]:
+        """The kind's custom fields declared in the settings (asked for every record)."""
+        if kind not in self.customs:
+            from salescli.core.custom import declared
+
+            self.customs[kind] = declared(self.settings, kind)
+        return self.customs[kind]
 
     def listed(self, attr: str) -> list[str] | None:
         """A settings list (owners, sources...), or None when unset: then anything goes."""
@@ -180,6 +189,16 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _currency(parsed.path, s.currency, ("currency",))
     for code in s.fx:
         yield from _currency(parsed.path, code, ("fx", code))
+    # a custom field may not take the name of a field the kind has
+    from salescli.core.model import key_order
+
+    for kind in ("account", "lead", "deal"):
+        builtin = set(key_order(kind))
+        for name in getattr(s.custom_fields, kind):
+            if name in builtin:
+                yield error(parsed.path, "custom-field-clash",
+                            f"custom field `{name}` of {kind} is already a {kind} field; "
+                            "choose another name", ("custom_fields", kind, name), at_key=True)
 
 
 def check_products(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
@@ -347,19 +366,56 @@ def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
     return [k for k in keys if k[1]]
 
 
+def check_custom(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
+    """The record's custom fields (salescli.yaml `custom_fields`) hold values of their type."""
+    from salescli.core.custom import problem
+
+    extra = parsed.model.model_extra
+    if not extra:
+        return
+    for name, field_ in ctx.custom(parsed.kind).items():
+        if name in extra:
+            why = problem(field_, extra[name])
+            if why:
+                yield error(parsed.path, "custom-field",
+                            f"`{name}`: {why}, not {_shown(extra[name])}", (name,))
+
+
+def _custom_hint(f: Finding, custom: dict[str, Any]) -> Finding:
+    """An unknown top-level key with no did-you-mean, given one among the custom fields."""
+    if f.code != "unknown-key" or len(f.loc) != 1 or "did you mean" in f.message:
+        return f
+    from dataclasses import replace
+
+    from salescli.core.words import nearest
+
+    guess = nearest(str(f.loc[0]), custom)
+    return replace(f, message=f"{f.message}; did you mean `{guess}`?") if guess else f
+
+
+def _shown(value: Any) -> str:
+    from salescli.core.model import quoted
+
+    return quoted(value) if isinstance(value, str) else f"`{value}`"
+
+
 VALIDATORS: dict[str, tuple[Callable[[Parsed, Context], Iterable[Finding]], ...]] = {
     "settings": (check_settings,),
     "products": (check_products,),
     "pipeline": (check_pipeline,),
-    "account": (check_account,),
-    "deal": (check_deal,),
-    "lead": (check_lead,),
+    "account": (check_account, check_custom),
+    "deal": (check_deal, check_custom),
+    "lead": (check_lead, check_custom),
 }
 
 
 def validate(parsed: Parsed, ctx: Context) -> list[Finding]:
     """A parsed file's own findings, then its kind's validators (if it has a model)."""
     findings = list(parsed.findings)
+    custom = ctx.custom(parsed.kind) if parsed.kind in KIND_DIRS else {}
+    if custom:  # a declared custom field is no unknown key; a typo of one is told so
+        findings = [_custom_hint(f, custom) for f in findings
+                    if not (f.code == "unknown-key" and len(f.loc) == 1 and f.loc[0] in custom)]
     if parsed.model is not None:
         for validator in VALIDATORS[parsed.kind]:
             findings.extend(validator(parsed, ctx))

@@ -217,10 +217,10 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
     """`deal set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.model import Deal, NextStep
     from salescli.core.money import parse_money
-    from salescli.services.edit import assignments_for, check_listed, describe
+    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
 
     changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
-                              {"next_step": NextStep})
+                              {"next_step": NextStep}, lambda: custom_fields(repo, "deal"))
     for key in MONEY_FIELDS:
         if key in changes:
             changes[key] = parse_money(changes[key], key)

@@ -22,10 +22,27 @@ def _plain(model: Any) -> Any:
     return model.model_dump(mode="python", by_alias=True) if model is not None else None
 
 
+def _declare_custom(settings: Any, context: dict[str, Any]) -> None:
+    """Every declared custom field is in its record's context, empty (None) when the
+    record has no value: `{% if deal.competitor %}` works on every deal."""
+    from salescli.core.custom import KINDS, declared
+
+    fields = {kind: declared(settings, kind) for kind in KINDS}
+    records = [(kind, context.get(kind)) for kind in KINDS]
+    records += [("deal", d) for d in context.get("deals") or []]
+    if context.get("kind") in KINDS:
+        records.append((context["kind"], context.get("record")))
+    for kind, record in records:
+        if isinstance(record, dict):
+            for name in fields[kind]:
+                record.setdefault(name, None)
+
+
 def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None) -> str:
     from salescli.store.templates import render
 
     settings = repo.settings
+    _declare_custom(settings, context)
     context = {"company": _plain(settings.company), "locale": settings.locale,
                "lang": settings.locale.replace("-", "_").split("_")[0], **context}
     return render(name, context, repo.root, locale=settings.locale,

@@ -116,6 +116,19 @@ def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
                    "went_well": ev and ev.went_well, "improve": ev and ev.improve}
 
 
+def custom_field_rows(records: Iterable[tuple[str, Mapping[str, Any]]],
+                      declared: Mapping[str, Mapping[str, Any]]) -> Iterator[Row]:
+    """The declared custom fields (kind -> name -> definition) that (kind, record as
+    JSON) pairs hold, in the records' order and the declaration's."""
+    from salescli.core.custom import cell
+
+    for kind, doc in records:
+        for name, field in declared.get(kind, {}).items():
+            if doc.get(name) is not None:
+                yield {"record_kind": kind, "record_id": doc["id"], "name": name,
+                       "type": field.type, "value": cell(doc[name], field)}
+
+
 def event_rows(timelines: Iterable[Timeline], money: Callable[[Any], Decimal | None],
                ids: set[str] | None = None) -> Iterator[Row]:
     """Counted changes of tracked fields of the deals that exist now (`ids`, if given).

@@ -72,9 +72,9 @@ def index_path(git_dir: Path) -> Path:
 
 def schema_sql() -> list[str]:
     """CREATE statements of the index: the export tables, then its own."""
-    from salescli.core.tables import TABLES, create_sql
+    from salescli.core.tables import EXPORT_ONLY, TABLES, create_sql
 
-    return [part for t in TABLES if t.name != "deal_events"
+    return [part for t in TABLES if t.name not in EXPORT_ONLY
             for part in create_sql(t, unique=False).split(";\n")] + list(_INTERNAL)
 
 
