@@ -276,12 +276,15 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             if name != "lost_reason":  # reported above with the settings' reasons
                 yield warning(path, "requirement",
                               f"`{deal.status}` requires {describe_missing(name)}", ("status",))
-    threshold = s.discount_approval_threshold if s else Decimal(15)
-    over = [i for i, item in enumerate(deal.items) if item.discount > threshold]
-    if over and not deal.approved_by:
+    # a discount awaiting approval is a state of the deal, not an error in its file;
+    # an approval by someone who cannot approve is
+    approvers = s.approvers if s else {}
+    if deal.approved_by and approvers and deal.status == "open" \
+            and deal.approved_by not in approvers:
         yield error(path, "approval",
-                    f"item discount over the {threshold}% approval threshold needs "
-                    "`approved_by`", ("items", over[0], "discount"))
+                    f"approved_by `{deal.approved_by}` is not one of the settings' approvers "
+                    f"({', '.join(approvers)}); an approver runs `salescli deal approve "
+                    f"{deal.id}`", ("approved_by",))
     skus = {p.sku for p in ctx.products.products} if ctx.products else None
     for i, item in enumerate(deal.items):
         if item.product and skus is not None and item.product not in skus:
