@@ -156,10 +156,6 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
                                       f"(an approver runs `salescli deal approve {d['id']}`)"))
     style = number_style(repo, fmt)
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt, style))
-    checklist = deals.checklist_rows(repo, d, row["pipeline"])
-    if checklist:
-        echo(f"\nChecklist ({d['stage']})")
-        echo(render(checklist, ("#", "done", "item"), fmt))
     if d.get("stakeholders"):
         echo("\nStakeholders")
         echo(render([{"contact": s["contact"], "role": s.get("role")}
@@ -173,6 +169,10 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
                 for n, i in enumerate(d["items"], 1)]
         echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt,
                     style=style))
+    checklist = deals.checklist_rows(repo, d, row["pipeline"])
+    if checklist:
+        echo(f"\nChecklist ({d['stage']})")
+        echo(render(checklist, ("#", "done", "item"), fmt))
     show_activities(d.get("activities") or [], fmt)
 
 
