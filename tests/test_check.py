@@ -142,15 +142,15 @@ def test_a_discount_awaiting_approval_is_a_state_not_an_error(filled: Repo):
 
 def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo):
     with open(filled.root / "salescli.yaml", "a") as fh:
-        fh.write("approvers: {ville: 30}\n")
+        fh.write("approvers: {anna: 30}\n")
     filled.write(D + "acme-erp.yaml", deal_with(
         items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="nobody-at-all"))
     assert check_lines(filled) == (1, [
         D + "acme-erp.yaml:16:14: error: approved_by `nobody-at-all` is not one of the "
-        "settings' approvers (ville); an approver runs `salescli deal approve acme-erp` "
+        "settings' approvers (anna); an approver runs `salescli deal approve acme-erp` "
         "[approval]"])
     filled.write(D + "acme-erp.yaml", deal_with(
-        items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="ville"))
+        items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="anna"))
     assert check_lines(filled) == (0, [])
 
 

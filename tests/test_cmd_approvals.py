@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from conftest import Repo, refused
 
@@ -18,8 +21,9 @@ def as_(mp: pytest.MonkeyPatch, name: str, email: str) -> None:
 
 @pytest.fixture
 def deal(repo: Repo) -> Repo:
-    with open(repo.root / "salescli.yaml", "a") as fh:
-        fh.write("approvers: {ville: 30, sara: 18}\n")
+    settings = repo.root / "salescli.yaml"
+    text = re.sub(r"(?m)^owners: .*$", "owners: [anna, ville, sara]", settings.read_text())
+    settings.write_text(text + "approvers: {ville: 30, sara: 18}\n")
     repo.write("accounts/2026-10/acme-oy.yaml", """
         id: acme-oy
         name: Acme Oy
@@ -144,6 +148,33 @@ def test_deal_set_cannot_name_a_non_approver(deal: Repo):
             "deals/2026-10/acme-erp.yaml: approved_by `nobody-at-all` is not one of the "
             "settings' approvers (ville, sara); an approver runs `salescli deal approve "
             "acme-erp`; nothing was changed")
+
+
+def test_today_shows_the_approval_to_the_approvers_whose_limit_covers_it(
+        deal: Repo, monkeypatch: pytest.MonkeyPatch):
+    discount(deal, "20")
+    args = ["today", "--on", "2026-11-02", "--format", "json"]
+    mine = json.loads(deal.run(*args, "--owner", "anna").stdout)["rows"]
+    assert [(r["group"], r["id"]) for r in mine] == [("approval", "acme-erp")]
+    ville = json.loads(deal.run(*args, "--owner", "ville").stdout)["rows"]
+    assert [(r["group"], r["owner"], [x["text"] for x in r["reasons"]]) for r in ville] == [
+        ("approval", "anna",
+         ["approve the 20% discount on acme-erp: salescli deal approve acme-erp"])]
+    assert ville[0]["reasons"][0]["approvers"] == ["ville"]
+    # sara may approve up to 18%: not hers
+    assert json.loads(deal.run(*args, "--owner", "sara").stdout)["rows"] == []
+    as_(monkeypatch, "Ville Korpela", "ville@example.com")
+    assert deal.run("deal", "approve", "acme-erp").exit_code == 0
+    assert json.loads(deal.run(*args, "--owner", "ville").stdout)["rows"] == []
+    assert "approval" not in deal.run("today", "--on", "2026-11-02").stdout
+
+
+def test_check_warns_of_an_approver_who_is_not_an_owner(deal: Repo):
+    settings = deal.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("sara: 18", "sarah: 18"))
+    r = deal.run("check")
+    assert r.exit_code == 0
+    assert "warning: approver `sarah` is not in the settings' owners [unknown-owner]" in r.stdout
 
 
 # ------------------------------------------------------------------ checklists

@@ -180,6 +180,10 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _currency(parsed.path, s.currency, ("currency",))
     for code in s.fx:
         yield from _currency(parsed.path, code, ("fx", code))
+    for who in s.approvers:  # an approver is someone `today --owner` and `approve` know
+        if s.owners and who not in s.owners:
+            yield warning(parsed.path, "unknown-owner",
+                          f"approver `{who}` is not in the settings' owners", ("approvers", who))
 
 
 def check_products(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
