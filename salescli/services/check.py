@@ -653,6 +653,25 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
 
 
+def _approvals_by_others(root: Path, approvals: list[tuple]) -> list[tuple]:
+    """An `approved_by` is the approver's own word: one written by a commit whose
+    author is someone else (as `deal approve` maps a git identity to an owner ID)."""
+    from salescli.core.rules import identity_names
+    from salescli.store.gitio import commit_authors
+
+    authors = commit_authors(root, sorted({a[2] for a in approvals}))
+    out = []
+    for path, deal, commit, when, who in approvals:
+        name, email = authors.get(commit, ("", ""))
+        if who not in identity_names(name, email):
+            day = dt.datetime.fromtimestamp(when, dt.UTC).date()
+            out.append((path, when, Diagnostic(
+                path, 1, 1, "warning", "history",
+                f"commit {commit[:7]} ({day}): deal {deal} approved_by `{who}` written by "
+                f"{name} <{email}>, not by {who}")))
+    return out
+
+
 def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
                         commits: set[str] | None = None) -> list[Diagnostic]:
     """Stage changes in history that broke the pipeline's rules (hand edits included).
@@ -674,12 +693,15 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
         except Exception:  # reported by the file checks; history is checked without it
             continue
     candidates = []
+    approvals = []  # (path, deal, commit, time, approved_by) each time someone wrote one
     history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
-            if name != "stage" or not counted or old is None or new is None:
-                continue
             if commits is not None and commit not in commits:
+                continue
+            if name == "approved_by" and counted and new:
+                approvals.append((tl.path, tl.id, commit, when, new))
+            if name != "stage" or not counted or old is None or new is None:
                 continue
             state = tl.state(when)
             pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)
@@ -698,4 +720,5 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
             out.append((path, when, Diagnostic(
                 path, 1, 1, "warning", "history",
                 f"commit {commit[:7]} ({day}): deal {deal} {problem}")))
+    out += _approvals_by_others(root, approvals)
     return [d for _, _, d in sorted(out, key=lambda o: o[:2])]  # by deal, then in time
