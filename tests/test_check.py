@@ -141,8 +141,8 @@ def test_a_discount_awaiting_approval_is_a_state_not_an_error(filled: Repo):
 
 
 def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo):
-    with open(filled.root / "salescli.yaml", "a") as fh:
-        fh.write("approvers: {anna: 30}\n")
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("approvers: {}", "approvers: {anna: 30}"))
     filled.write(D + "acme-erp.yaml", deal_with(
         items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="nobody-at-all"))
     assert check_lines(filled) == (1, [

@@ -23,7 +23,8 @@ def as_(mp: pytest.MonkeyPatch, name: str, email: str) -> None:
 def deal(repo: Repo) -> Repo:
     settings = repo.root / "salescli.yaml"
     text = re.sub(r"(?m)^owners: .*$", "owners: [anna, ville, sara]", settings.read_text())
-    settings.write_text(text + "approvers: {ville: 30, sara: 18}\n")
+    settings.write_text(re.sub(r"(?m)^approvers: .*$", "approvers: {ville: 30, sara: 18}",
+                               text))
     repo.write("accounts/2026-10/acme-oy.yaml", """
         id: acme-oy
         name: Acme Oy
@@ -132,7 +133,7 @@ def test_approve_is_refused_without_approvers_or_anything_to_approve(
     discount(deal, "20")
     settings = (deal.root / "salescli.yaml").read_text()
     (deal.root / "salescli.yaml").write_text(settings.replace(
-        "approvers: {ville: 30, sara: 18}\n", ""))
+        "approvers: {ville: 30, sara: 18}", "approvers: {}"))
     deal.commit()
     refused(deal, ["deal", "approve", "acme-erp"], 1,
             "cannot approve acme-erp: there are no approvers; list them in salescli.yaml as "

@@ -195,8 +195,8 @@ def test_win_lose_reopen(deal: Repo):
 
 
 def test_items_discount_approval_and_remove(deal: Repo):
-    with open(deal.root / "salescli.yaml", "a") as fh:
-        fh.write("approvers: {ville: 30}\n")
+    settings = deal.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("approvers: {}", "approvers: {ville: 30}"))
     deal.commit()
     # the git identity (Anna Tester) is no approver: she cannot approve in ville's name
     refused(deal, ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
