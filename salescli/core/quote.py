@@ -298,7 +298,7 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
                 used_numbers: Iterable[str], *, draft: bool = False,
                 number: tuple[str, int] | None = None) -> Quote:
     """The deal's next quote. Refuses an unapproved discount unless `draft`."""
-    from salescli.core.rules import approval_problem
+    from salescli.core.approvals import approval_problem
 
     if not deal.items:
         raise QuoteError(f"{deal.id} has no items to quote; add them with "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -208,52 +208,11 @@ def largest_discount(deal: Deal) -> Decimal:
     return max((item.discount for item in deal.items), default=Decimal(0))
 
 
-def approval_problem(discount: Decimal, approved_by: str | None, threshold: Decimal,
-                     approvers: Mapping[str, Decimal]) -> str | None:
-    """Why a deal whose largest discount is `discount` awaits approval; None when it
-    needs none or has it.
-
-    Approved means `approved_by` names an approver whose limit covers the discount.
-    With no `approvers` in the settings any name counts, as before approvers existed.
-    """
-    if discount <= threshold:
-        return None
-    over = f"the {discount}% discount is over the {threshold}% approval threshold"
-    if not approved_by:
-        return f"{over} and not approved"
-    if not approvers:
-        return None
-    if approved_by not in approvers:
-        return f"{over} and approved_by `{approved_by}` is not one of the settings' approvers"
-    if approvers[approved_by] < discount:
-        return (f"{over} and approved_by `{approved_by}` may approve up to "
-                f"{approvers[approved_by]}%")
-    return None
-
-
 def pending_approval(deal: Deal, settings: Any) -> str | None:
     """`approval_problem` of a deal under the settings, for an open deal."""
     if deal.status != "open":
         return None
+    from salescli.core.approvals import approval_problem
+
     return approval_problem(largest_discount(deal), deal.approved_by,
                             settings.discount_approval_threshold, settings.approvers)
-
-
-def identity_names(name: str | None, email: str | None) -> list[str]:
-    """The owner IDs a git identity may go by: the first word of its name, the whole
-    name, and the e-mail's local part, each as an ID (`Ville Korpela
-    <ville.k@x.fi>`: ville, ville-korpela, ville-k)."""
-    from salescli.core.ids import slugify
-
-    names = []
-    if name and name.strip():
-        names += [slugify(name.split()[0]), slugify(name)]
-    if email and "@" in email:
-        names.append(slugify(email.rsplit("@", 1)[0]))
-    return list(dict.fromkeys(n for n in names if n))
-
-
-def who_of(names: Iterable[str], known: Iterable[str]) -> str | None:
-    """The first of an identity's `names` that is one of `known` (owner IDs)."""
-    known = set(known)
-    return next((n for n in names if n in known), None)

@@ -228,16 +228,15 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
                 reasons.append(today.untouched(d["touched"], on))
         elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
             reasons.append(today.revisit(d["revisit"], on, d["lost_reason"]))
-    if discounted:  # the settings are read only when some deal has a discount
-        from salescli.core.rules import approval_problem
+    if discounted:
+        from salescli.core.approvals import approval_problem
 
-        settings = repo.settings
         for x in discounted:
             top = today.percent(x["discount"])
-            why = approval_problem(top, x["approved_by"], settings.discount_approval_threshold,
-                                   settings.approvers)
+            why = approval_problem(top, x["approved_by"], config.approval_threshold,
+                                   config.approvers)
             if why and x["id"] in by_id:
-                covering = [k for k, v in settings.approvers.items() if v >= top]
+                covering = [k for k, v in config.approvers.items() if v >= top]
                 deal(by_id[x["id"]])["reasons"].append(
                     today.approval(top, on, x["id"], why, covering))
     for r in stale_rows(repo, deals, on, warn):

@@ -656,7 +656,7 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
 def _approvals_by_others(root: Path, approvals: list[tuple]) -> list[tuple]:
     """An `approved_by` is the approver's own word: one written by a commit whose
     author is someone else (as `deal approve` maps a git identity to an owner ID)."""
-    from salescli.core.rules import identity_names
+    from salescli.core.approvals import identity_names
     from salescli.store.gitio import commit_authors
 
     authors = commit_authors(root, sorted({a[2] for a in approvals}))

@@ -143,7 +143,7 @@ def lost(pipe: Any, deal_id: str, deal: Any, roles: Roles, why: str, day: dt.dat
 def approver(repo: Any, discount: Decimal, what: str) -> str:
     """The owner ID of the git identity running the command, if it is one of the
     settings' approvers and its limit covers `discount`; else refuse `what`."""
-    from salescli.core.rules import identity_names, who_of
+    from salescli.core.approvals import identity_names, who_of
     from salescli.services.edit import identity
 
     approvers = repo.settings.approvers
@@ -182,33 +182,29 @@ TOP_DISCOUNT = (", (SELECT max(i.discount) FROM items i WHERE i.deal_id = t.id) 
 def awaiting(repo: Any, status: str | None, discount: Any, approved_by: str | None
              ) -> str | None:
     """Why an open deal whose largest discount is `discount` awaits approval, or None;
-    the settings are read only for a deal with a discount."""
-    from salescli.core.rules import approval_problem
+    the threshold and approvers come from the plain configuration (no validation)."""
+    from salescli.core.approvals import approval_problem
+    from salescli.store.config import config_of
 
     if status != "open" or not discount:
         return None
-    settings = repo.settings
-    return approval_problem(Decimal(str(discount)), approved_by,
-                            settings.discount_approval_threshold, settings.approvers)
+    config = config_of(repo, lambda _: None)  # a broken pipeline is warned of elsewhere
+    return approval_problem(Decimal(str(discount)), approved_by, config.approval_threshold,
+                            config.approvers)
 
 
 def checklist_rows(repo: Any, d: Mapping[str, Any], pipeline: str | None) -> list[dict]:
     """The checklist of the deal's stage with what is ticked, as `deal show` lists it
     (# as `deal tick` takes it); none for a closed deal or a stage without one."""
-    from salescli.core.errors import SalescliError
+    from salescli.store.config import config_of
 
     if d.get("status") != "open" or not d.get("stage"):
         return []
-    try:
-        pipe = repo.pipeline(pipeline or repo.settings.default_pipeline)
-    except SalescliError:  # a broken pipeline is `check`'s to report, not `show`'s
-        return []
-    stage = next((st for st in pipe.stages if st.id == d["stage"]), None)
-    if stage is None:
-        return []
-    ticked = set((d.get("checklist") or {}).get(stage.id) or [])
+    config = config_of(repo, lambda _: None)  # a broken pipeline is `check`'s to report
+    items = config.checklists.get(pipeline or config.default_pipeline, {}).get(d["stage"], [])
+    ticked = set((d.get("checklist") or {}).get(d["stage"]) or [])
     return [{"#": n, "done": "x" if item in ticked else "", "item": item}
-            for n, item in enumerate(stage.checklist, 1)]
+            for n, item in enumerate(items, 1)]
 
 
 # --------------------------------------------------------------- changes

@@ -922,7 +922,7 @@ class Demo:
         owner = approved_by or deal.data["owner"]
         deal.data.setdefault("items", []).append(dict(item))
         if approved_by:
-            from salescli.core.rules import approval_problem
+            from salescli.core.approvals import approval_problem
 
             top = max(Decimal(str(i.get("discount", 0))) for i in deal.data["items"])
             problem = approval_problem(top, approved_by,
