@@ -247,3 +247,33 @@ def test_requires_checklist_holds_the_stage_until_its_checklist_is_done(deal: Re
     # the ticks of the stage left stay, and are that stage's
     assert "needs-analysis:\n" in (deal.root / DEAL_FILE).read_text()
     assert deal.run("check").exit_code == 0
+
+
+def test_tick_changes_only_the_checklist_lines_of_a_hand_written_file(deal: Repo):
+    deal.write(DEAL_FILE, """
+        # Acme's ERP deal: keep this comment
+        id: acme-erp
+        title: ERP integration   # as they call it
+        account: acme-oy
+        stage: needs-analysis
+        value: 48000
+        close_date: 2027-01-31
+        owner: anna
+        created: 2026-10-01
+        checklist:
+          proposal: [Commercial proposal sent]   # ticked early, on purpose
+        notes: |
+          Met at the fair.
+        # the end
+        """)
+    deal.commit()
+    before = (deal.root / DEAL_FILE).read_text()
+    assert deal.run("deal", "tick", "acme-erp", "3").exit_code == 0
+    after = (deal.root / DEAL_FILE).read_text()
+    diff = deal.git("diff", "-U0", "HEAD~1", "--", DEAL_FILE).splitlines()
+    assert [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")] == [
+        "+  needs-analysis:", "+    - Decision makers and buying process known"]
+    assert after.replace("  needs-analysis:\n    - Decision makers and buying process "
+                         "known\n", "") == before
+    assert deal.run("deal", "untick", "acme-erp", "3").exit_code == 0
+    assert (deal.root / DEAL_FILE).read_text() == before
