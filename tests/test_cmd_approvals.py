@@ -277,3 +277,18 @@ def test_tick_changes_only_the_checklist_lines_of_a_hand_written_file(deal: Repo
                          "known\n", "") == before
     assert deal.run("deal", "untick", "acme-erp", "3").exit_code == 0
     assert (deal.root / DEAL_FILE).read_text() == before
+
+
+def test_the_agenda_names_the_checklist_a_stage_needs_done_before_moving_on(deal: Repo):
+    pipe = deal.root / "pipelines/default.yaml"
+    pipe.write_text(pipe.read_text().replace(
+        "requires: [account, value, close_date]",
+        "requires: [account, value, close_date, checklist]"))
+    deal.commit()
+    agenda = deal.run("agenda", "acme-erp", "--date", "2026-11-20").stdout
+    assert ("Before **Proposal**, still missing:\n- [ ] this stage's checklist all ticked "
+            "(`salescli deal tick acme-erp N`)\n- [ ] the items to offer\n") in agenda
+    for n in ("1", "2", "3"):
+        assert deal.run("deal", "tick", "acme-erp", n).exit_code == 0
+    agenda = deal.run("agenda", "acme-erp", "--date", "2026-11-20").stdout
+    assert "checklist all ticked" not in agenda
