@@ -496,9 +496,10 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
 @click.pass_context
 def deal_approve(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
                  no_commit: bool) -> None:
-    """Approve the deal's discounts over discount_approval_threshold, as yourself.
+    """Approve a deal's discount, as an approver whose limit covers it.
 
-    You are the owner ID your git identity maps to (the first word of user.name, the
+    A discount over the settings' discount_approval_threshold awaits approval. You
+    are the owner ID your git identity maps to (the first word of user.name, the
     whole name, or user.email's local part, as IDs); it must be one of the settings'
     `approvers` with a limit of at least the deal's largest discount. It is recorded
     as `approved_by`. A discount raised later past your limit awaits approval again.
@@ -525,9 +526,11 @@ def _tick(ctx: click.Context, deal_id: str, item: str, ticked: bool, date: str |
 @click.pass_context
 def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
               message: str | None, no_commit: bool) -> None:
-    """Tick an item of the checklist of the deal's stage: its number in `deal show`,
-    or its text. A stage whose pipeline says `requires: [checklist]` is left (advance,
-    move ahead, win) only with every item ticked.
+    """Tick an item of the checklist of the deal's stage, by number or text.
+
+    ITEM is its number in `deal show`, or its text. A stage whose pipeline says
+    `requires: [checklist]` is left (advance, move ahead, win) only with every item
+    ticked.
 
     \b
     Examples:
@@ -544,7 +547,7 @@ def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
 @click.pass_context
 def deal_untick(ctx: click.Context, deal_id: str, item: str, date: str | None,
                 message: str | None, no_commit: bool) -> None:
-    """Untick an item of the checklist of the deal's stage (its number or text).
+    """Untick an item of the checklist of the deal's stage, by number or text.
 
     \b
     Example:
