@@ -146,9 +146,9 @@ def test_versions_of_a_deal_and_numbers_across_deals_and_years(quoting: Repo):
 def test_an_unapproved_discount_is_refused_and_nothing_is_written(quoting: Repo):
     r = unchanged(quoting, ["quote", "beta-crm"], code=1)
     assert r.stderr == (
-        "Error: cannot quote beta-crm: item 1 has a 20% discount, over the 15% approval "
-        "threshold, and the deal has no approved_by; set it (salescli deal set beta-crm "
-        "approved_by=NAME) or render a --draft\n")
+        "Error: cannot quote beta-crm: the 20% discount is over the 15% approval threshold "
+        "and not approved (item 1); an approver runs `salescli deal approve beta-crm`, or "
+        "render a --draft\n")
     unchanged(quoting, ["quote", "beta-crm", "--dry-run"], code=1)
 
 

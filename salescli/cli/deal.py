@@ -126,9 +126,14 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
          ("source", source)),
         # ties in file order, as the records were always read
         "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
-        where, params, json=fmt == "json" or bool(custom), fields=fields)
+        where, params, json=fmt == "json" or bool(custom), fields=fields,
+        columns=deals.TOP_DISCOUNT)
+    # an open deal whose discount awaits an approver lists as `pending approval`
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
-             "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
+             "stage": d["stage"],
+             "status": "pending approval" if deals.awaiting(
+                 repo, d["status"], d["top_discount"], d["approved_by"]) else d["status"],
+             "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
     echo(render(with_custom(repo, "deal", rows, found, custom), shown, fmt,
@@ -141,7 +146,8 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
 @format_option()
 @click.pass_context
 def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
-    """Show one deal: stage, value, next step, stakeholders, items, activities.
+    """Show one deal: stage, value, next step, stakeholders, items, the checklist of
+    its stage (ticked items marked x), activities; a discount awaiting approval.
 
     \b
     Example:
@@ -165,6 +171,12 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
               ("probability", d.get("probability")), ("approved_by", d.get("approved_by")),
               ("won_date", d.get("won_date")), ("lost_date", d.get("lost_date")),
               ("lost_reason", d.get("lost_reason")), ("revisit", d.get("revisit"))]
+    pending = deals.awaiting(repo, d["status"],
+                             max((i.get("discount") or 0 for i in d.get("items") or []),
+                                 default=0), d.get("approved_by"))
+    if pending:
+        fields.insert(6, ("approval", f"pending: {pending} "
+                                      f"(an approver runs `salescli deal approve {d['id']}`)"))
     style = number_style(repo, fmt)
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt, style))
     if d.get("stakeholders"):
@@ -180,6 +192,10 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
                 for i in row["items"]]
         echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing",
                            "cycles", "total"), fmt, style=style))
+    checklist = deals.checklist_rows(repo, d, row["pipeline"])
+    if checklist:
+        echo(f"\nChecklist ({d['stage']})")
+        echo(render(checklist, ("#", "done", "item"), fmt))
     show_activities(d.get("activities") or [], fmt)
 
 
@@ -449,8 +465,9 @@ def deal_item() -> None:
 @click.option("--cycles", type=click.IntRange(min=1),
               help="Billing periods (default: one year of them).")
 @click.option("--tax-rate", help="VAT percent (default: the product's).")
-@click.option("--approved-by", metavar="NAME",
-              help="Who approved a discount over the settings' threshold.")
+@click.option("--approved-by", metavar="OWNER",
+              help="Approve a discount over the threshold at once: your own owner ID, "
+              "as an approver whose limit covers it.")
 @change_options
 @click.pass_context
 def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: str | None,
@@ -460,17 +477,22 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
                   no_commit: bool) -> None:
     """Add an item: a price-list PRODUCT, or --name with --unit-price.
 
+    A discount over the settings' discount_approval_threshold is recorded and the
+    deal awaits approval (`deal approve`, run by an approver) before a real quote.
+
     \b
     Examples:
       salescli deal item add acme-erp silma-pro --quantity 12 --discount 10 --billing monthly
       salescli deal item add acme-erp --name "Integration work" --quantity 40 \\
           --unit h --unit-price 120 --tax-rate 25.5
     """
-    s = deals.item_add(
+    s, pending = deals.item_add(
         LazyRepository(ctx), deal_id, product, name=name, quantity=quantity, unit=unit,
         unit_price=unit_price, discount=discount, billing=billing, cycles=cycles,
         tax_rate=tax_rate, approved_by=approved_by, opts=Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: added {s.summary}")
+    if pending:
+        echo(f"Pending approval: {pending}; an approver runs `salescli deal approve {deal_id}`")
 
 
 @deal_item.command("remove")
@@ -489,6 +511,72 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
     s = deals.item_remove(LazyRepository(ctx), deal_id, which,
                           Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: {s.summary}")
+
+
+@deal.command("approve")
+@OPEN_DEAL_ID
+@change_options
+@click.pass_context
+def deal_approve(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
+                 no_commit: bool) -> None:
+    """Approve a deal's discount, as an approver whose limit covers it.
+
+    A discount over the settings' discount_approval_threshold awaits approval. You
+    are the owner ID your git identity maps to (the first word of user.name, the
+    whole name, or user.email's local part, as IDs); it must be one of the settings'
+    `approvers` with a limit of at least the deal's largest discount. It is recorded
+    as `approved_by`. A discount raised later past your limit awaits approval again.
+
+    \b
+    Example:
+      salescli deal approve acme-erp
+    """
+    s, me = deals.approve(LazyRepository(ctx), deal_id, Options(date, message, not no_commit))
+    done(s, f"Approved deal {deal_id}: approved_by {me}")
+
+
+def _tick(ctx: click.Context, deal_id: str, item: str, ticked: bool, date: str | None,
+          message: str | None, no_commit: bool) -> None:
+    s, text = deals.tick(LazyRepository(ctx), deal_id, item, ticked,
+                         Options(date, message, not no_commit))
+    done(s, f"Deal {deal_id}: {'ticked' if ticked else 'unticked'} {text!r}")
+
+
+@deal.command("tick")
+@OPEN_DEAL_ID
+@click.argument("item", metavar="ITEM")
+@change_options
+@click.pass_context
+def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
+              message: str | None, no_commit: bool) -> None:
+    """Tick an item of the checklist of the deal's stage, by number or text.
+
+    ITEM is its number in `deal show`, or its text. A stage whose pipeline says
+    `requires: [checklist]` is left (advance, move ahead, win) only with every item
+    ticked.
+
+    \b
+    Examples:
+      salescli deal tick acme-erp 1
+      salescli deal tick acme-erp "Budget and selection criteria known"
+    """
+    _tick(ctx, deal_id, item, True, date, message, no_commit)
+
+
+@deal.command("untick")
+@OPEN_DEAL_ID
+@click.argument("item", metavar="ITEM")
+@change_options
+@click.pass_context
+def deal_untick(ctx: click.Context, deal_id: str, item: str, date: str | None,
+                message: str | None, no_commit: bool) -> None:
+    """Untick an item of the checklist of the deal's stage, by number or text.
+
+    \b
+    Example:
+      salescli deal untick acme-erp 2
+    """
+    _tick(ctx, deal_id, item, False, date, message, no_commit)
 
 
 deal.add_command(make_edit_command("deal"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from salescli.core.money import deal_value, item_billing, line_net, product_of, unit_price
 from salescli.core.roles import BUYER_ROLES
-from salescli.core.rules import describe_missing, missing_requirements
+from salescli.core.rules import describe_missing, leaving_problems, missing_requirements
 
 # the meeting's goal by the kind of stage the deal is in; other stage names fall back
 # to their position in the pipeline
@@ -158,6 +158,8 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
     roles = {c.id: c.role for c in account.contacts}
     missing = [Missing(name, describe_missing(name))
                for name in missing_requirements(list(requires), deal, roles)]
+    if leaving_problems(pipeline, deal):  # `requires: [checklist]`: done before moving on
+        missing.insert(0, Missing("checklist", describe_missing("checklist")))
     if deal.status != "open":
         missing = []
     activities = sorted([*deal.activities, *account.activities], key=lambda a: a.date)

@@ -375,6 +375,8 @@ class Settings(Record):
     lost_reasons: list[str] = Field(default_factory=list)
     lead_disqualify_reasons: list[str] = Field(default_factory=list)
     discount_approval_threshold: Percent = Decimal(15)
+    # owner ID -> the largest discount (percent) they may approve: `{ville: 30}`
+    approvers: dict[str, Percent] = Field(default_factory=dict)
     lead_first_contact_sla_days: int = Field(default=2, ge=0)
     follow_up_days: int = Field(default=14, ge=0)
     prices_include_tax: bool = False

@@ -199,6 +199,10 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield error(parsed.path, "custom-field-clash",
                             f"custom field `{name}` of {kind} is already a {kind} field; "
                             "choose another name", ("custom_fields", kind, name), at_key=True)
+    for who in s.approvers:  # an approver is someone `today --owner` and `approve` know
+        if s.owners and who not in s.owners:
+            yield warning(parsed.path, "unknown-owner",
+                          f"approver `{who}` is not in the settings' owners", ("approvers", who))
 
 
 def check_products(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
@@ -295,12 +299,15 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             if name != "lost_reason":  # reported above with the settings' reasons
                 yield warning(path, "requirement",
                               f"`{deal.status}` requires {describe_missing(name)}", ("status",))
-    threshold = s.discount_approval_threshold if s else Decimal(15)
-    over = [i for i, item in enumerate(deal.items) if item.discount > threshold]
-    if over and not deal.approved_by:
+    # a discount awaiting approval is a state of the deal, not an error in its file;
+    # an approval by someone who cannot approve is
+    approvers = s.approvers if s else {}
+    if deal.approved_by and approvers and deal.status == "open" \
+            and deal.approved_by not in approvers:
         yield error(path, "approval",
-                    f"item discount over the {threshold}% approval threshold needs "
-                    "`approved_by`", ("items", over[0], "discount"))
+                    f"approved_by `{deal.approved_by}` is not one of the settings' approvers "
+                    f"({', '.join(approvers)}); an approver runs `salescli deal approve "
+                    f"{deal.id}`", ("approved_by",))
     skus = {p.sku for p in ctx.products.products} if ctx.products else None
     for i, item in enumerate(deal.items):
         if item.product and skus is not None and item.product not in skus:
@@ -702,6 +709,25 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
 
 
+def _approvals_by_others(root: Path, approvals: list[tuple]) -> list[tuple]:
+    """An `approved_by` is the approver's own word: one written by a commit whose
+    author is someone else (as `deal approve` maps a git identity to an owner ID)."""
+    from salescli.core.approvals import identity_names
+    from salescli.store.gitio import commit_authors
+
+    authors = commit_authors(root, sorted({a[2] for a in approvals}))
+    out = []
+    for path, deal, commit, when, who in approvals:
+        name, email = authors.get(commit, ("", ""))
+        if who not in identity_names(name, email):
+            day = dt.datetime.fromtimestamp(when, dt.UTC).date()
+            out.append((path, when, Diagnostic(
+                path, 1, 1, "warning", "history",
+                f"commit {commit[:7]} ({day}): deal {deal} approved_by `{who}` written by "
+                f"{name} <{email}>, not by {who}")))
+    return out
+
+
 def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
                         commits: set[str] | None = None) -> list[Diagnostic]:
     """Stage changes in history that broke the pipeline's rules (hand edits included).
@@ -723,12 +749,15 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
         except Exception:  # reported by the file checks; history is checked without it
             continue
     candidates = []
+    approvals = []  # (path, deal, commit, time, approved_by) each time someone wrote one
     history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
-            if name != "stage" or not counted or old is None or new is None:
-                continue
             if commits is not None and commit not in commits:
+                continue
+            if name == "approved_by" and counted and new:
+                approvals.append((tl.path, tl.id, commit, when, new))
+            if name != "stage" or not counted or old is None or new is None:
                 continue
             state = tl.state(when)
             pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)
@@ -747,4 +776,5 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
             out.append((path, when, Diagnostic(
                 path, 1, 1, "warning", "history",
                 f"commit {commit[:7]} ({day}): deal {deal} {problem}")))
+    out += _approvals_by_others(root, approvals)
     return [d for _, _, d in sorted(out, key=lambda o: o[:2])]  # by deal, then in time

@@ -241,6 +241,16 @@ def default_owner(repo: Any) -> str | None:
     return owners[0] if len(owners) == 1 else None
 
 
+def identity(repo: Any) -> tuple[str, str]:
+    """(name, e-mail) of the git identity a commit made now would have as its author
+    (GIT_AUTHOR_NAME and _EMAIL, else user.name and user.email)."""
+    from salescli.store.gitio import git
+
+    ident = git(repo.root, "var", "GIT_AUTHOR_IDENT", check=False).stdout.strip()
+    found = re.match(r"(.*?) ?<([^>]*)>", ident)
+    return (found.group(1), found.group(2)) if found else ("", "")
+
+
 def choose(value: str | None, allowed: Iterable[str], what: str) -> str | None:
     """Refuse a value outside a settings list, naming the allowed ones."""
     allowed = list(allowed)
