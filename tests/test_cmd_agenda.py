@@ -269,7 +269,7 @@ def test_the_opening_names_people_and_the_offering_once(crm: Repo):
         "  - {name: Integration work,"))
     settings = crm.root / "salescli.yaml"
     crm.write("salescli.yaml", settings.read_text().replace(
-        "name: Hubble Oy", "name: Hubble Oy\n  offering: order automation"))
+        "  offering: null", "  offering: order automation"))
     crm.commit()
     for lang, me, offer in (("en", "1. Yourself (ville):", "3. The offering: Silma.io Pro, "
                              "Integration work.\n"),

@@ -23,6 +23,7 @@ def as_(mp: pytest.MonkeyPatch, name: str, email: str) -> None:
 def deal(repo: Repo) -> Repo:
     settings = repo.root / "salescli.yaml"
     text = re.sub(r"(?m)^owners: .*$", "owners: [anna, ville, sara]", settings.read_text())
+    text = text.replace("company:\n  name: null", "company:\n  name: Hubble Oy")  # the seller
     settings.write_text(re.sub(r"(?m)^approvers: .*$", "approvers: {ville: 30, sara: 18}",
                                text))
     repo.write("accounts/2026-10/acme-oy.yaml", """

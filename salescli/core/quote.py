@@ -299,9 +299,6 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
     if not deal.items:
         raise QuoteError(f"{deal.id} has no items to quote; add them with "
                          f"`salescli deal item add {deal.id} PRODUCT`")
-    if not draft and not (settings.company.name or "").strip():
-        raise QuoteError("a quote needs the seller's name: set company.name in salescli.yaml "
-                         "(or render a --draft)")
     currency = deal.currency or settings.currency
     uses_list = any(i.unit_price is None for i in deal.items)
     if uses_list and products.currency and products.currency != currency:
@@ -328,4 +325,7 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
         raise QuoteError(
             f"cannot quote {deal.id}: {pending} (item {worst.number}); an approver runs "
             f"`salescli deal approve {deal.id}`, or render a --draft")
+    if not draft and not (settings.company.name or "").strip():
+        raise QuoteError("a quote needs the seller's name: set company.name in salescli.yaml "
+                         "(or render a --draft)")
     return quote
