@@ -42,6 +42,7 @@ BRANCH = "refs/heads/main"
 CURRENCY = "EUR"
 PRESET = "default"
 STAGES = ("needs-analysis", "proposal", "negotiation", "contracting")
+COMPETITORS = ("Visma", "SAP", "Oracle", "Salesforce")  # the deal's custom field
 # event time and author: every commit is dated when its event happened, UTC
 TEAM = {"anna": ("Anna Lindholm", 40), "ville": ("Ville Korpela", 35),
         "sara": ("Sara Nyberg", 25)}
@@ -247,6 +248,7 @@ class Demo:
 
         self.activity_order = [f.alias or n for n, f in Activity.model_fields.items()]
         self.order = {k: key_order(k) for k in ("account", "lead", "deal")}
+        self.order["deal"].append("competitor")  # the custom field, last as `set` adds it
         self.contact_order = [f.alias or n for n, f in Contact.model_fields.items()]
         self.flow = frozenset(FLOW_KEYS)
         self.records: dict[tuple[str, str], Record] = {}
@@ -631,6 +633,12 @@ class Demo:
             if final and status == "lost":
                 # lost somewhere in the stage, not always after everything in it
                 plan = plan[:rng.randint(0, len(plan))] if si == 0 else plan
+            if si == 1 and rng.random() < 0.45:  # a custom field (salescli.yaml)
+                add(1, self.op_set, deal_id, owner, {"competitor": rng.choice(COMPETITORS)})
+            # the stage's checklist, mostly ticked before moving on (seed 001 §7.5.1)
+            for k in range(3):
+                if not final or status == "won" or rng.random() < 0.5:
+                    add(0.5, self.op_tick, deal_id, owner, STAGES[si], k)
             stage_steps.append(self.spread(plan, dwell))
         # dates: walk the stages, advancing between them
         back_done = False
@@ -882,6 +890,21 @@ class Demo:
                 deal.data[key] = value
         return owner, f"deal({deal_id}): set {describe(changes)[1]}", [deal], "set"
 
+    def op_tick(self, deal_id: str, owner: str, stage_id: str, k: int) -> tuple | None:
+        """`deal tick DEAL N`: the k-th item of the stage's checklist, while it is there."""
+        deal = self.rec("deal", deal_id)
+        stage = next((st for st in self.pipe.stages if st.id == stage_id), None)
+        if deal.data["status"] != "open" or deal.data.get("stage") != stage_id \
+                or stage is None or k >= len(stage.checklist):
+            return None
+        item = stage.checklist[k]
+        ticks = deal.data.setdefault("checklist", {}).setdefault(stage_id, [])
+        if item in ticks:
+            return None
+        ticks.append(item)
+        return (deal.data["owner"], f"deal({deal_id}): tick {stage_id}: {item}", [deal],
+                "tick")
+
     def op_next_step(self, deal_id: str, owner: str, action: str, days: int) -> tuple | None:
         due = self.now.date() + dt.timedelta(days=days)
         return self.op_set(deal_id, owner, {"next_step.action": action, "next_step.due": due})
@@ -1101,6 +1124,8 @@ def settings_with_company(text: str, deals: int = 300) -> str:
              f"  - {{metric: meetings_held, period: week, target: {max(1, deals // 100)}}}\n"
              f"  - {{metric: new_leads, period: month, target: {max(1, deals // 60)}, "
              "owner: anna}\n")
+    text += ("custom_fields:\n  deal:\n    competitor: {type: choice, choices: ["
+             + ", ".join(COMPETITORS) + "]}\n")
     return text.replace("approvers: {}", "approvers: {anna: 30}", 1)
 
 
