@@ -148,6 +148,9 @@ class Activity(Record):
     summary: str
     outcome: Text = None
     status: Literal["booked", "held", "cancelled"] | None = None
+    # a task: when it is due, and the day it was done (`salescli task`)
+    due: Date | None = None
+    done: Date | None = None
     with_: list[Id] = Field(default_factory=list, alias="with")
     evaluation: Evaluation | None = None
     owner: Text = None
@@ -349,6 +352,8 @@ class Settings(Record):
     discount_approval_threshold: Percent = Decimal(15)
     lead_first_contact_sla_days: int = Field(default=2, ge=0)
     follow_up_days: int = Field(default=14, ge=0)
+    # `today` lists won customers with no activity for this many days; 0 turns it off
+    after_sales_days: int = Field(default=90, ge=0)
     prices_include_tax: bool = False
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)

@@ -138,6 +138,8 @@ TABLES: tuple[Table, ...] = (
         _c("owner", "text", "Who logged it."),
         _c("went_well", "text", "VALKEA evaluation: what went well."),
         _c("improve", "text", "VALKEA evaluation: what to improve."),
+        _c("due", "date", "Tasks: the day it is due."),
+        _c("done", "date", "Tasks: the day it was done (empty while open)."),
     ), ("record_kind", "record_id", "line")),
     Table("deal_events", "One row per change of a tracked deal field, from git history "
           "(SPEC §6): the first row of each field is its value when the deal was created "

@@ -76,25 +76,31 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
         activity["owner"] = owner
     with Session(repo, kind, record_id, "log", summary=f"{activity_type}: {summary}"[:72],
                  date=date, message=message, commit=commit) as s:
-        record = s.load(kind, record_id)
-
-        def append(data: Any) -> None:  # where the text cannot simply take the item
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import block, flow, inline, set_in
-
-            styled = dict(activity)  # `with` and `evaluation` written inline
-            if "with" in styled:
-                styled["with"] = inline(styled["with"])
-            if "evaluation" in styled:
-                styled["evaluation"] = flow(styled["evaluation"])
-            if not data.get("activities"):
-                set_in(data, "activities", CommentedSeq(), key_order(kind))
-            data["activities"].append(block(styled))
-
-        s.append(record, "activities", activity, append)
+        append_activity(s, kind, record_id, activity)
     return s, kind, record_id
+
+
+def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any]) -> int:
+    """Append `activity` (plain values) to the record in Session `s`; its number, from 1."""
+    record = s.load(kind, record_id)
+
+    def append(data: Any) -> None:  # where the text cannot simply take the item
+        from ruamel.yaml.comments import CommentedSeq
+
+        from salescli.core.model import key_order
+        from salescli.store.yamlio import block, flow, inline, set_in
+
+        styled = dict(activity)  # `with` and `evaluation` written inline
+        if "with" in styled:
+            styled["with"] = inline(styled["with"])
+        if "evaluation" in styled:
+            styled["evaluation"] = flow(styled["evaluation"])
+        if not data.get("activities"):
+            set_in(data, "activities", CommentedSeq(), key_order(kind))
+        data["activities"].append(block(styled))
+
+    s.append(record, "activities", activity, append)
+    return len(record.model.activities) + 1
 
 
 # what `today`, `stale` and the dashboard need of every deal, from the record index;
