@@ -14,11 +14,13 @@ from typing import Any
 
 from salescli.core.money import weighted
 
-# most urgent first: a meeting is at a set hour today and needs preparing; an overdue
-# next step is already late; a new lead cools by the hour (the first-contact SLA);
-# then what is wrong in the pipeline (close date, stage time, silence); revisits wait
-GROUPS = ("meeting", "overdue", "due", "lead-sla", "close-date-passed", "stale",
-          "untouched", "revisit")
+# most urgent first: a meeting is at a set hour today and needs preparing; a past
+# meeting still booked is a minute's bookkeeping; an overdue next step or task is
+# already late; a new lead cools by the hour (the first-contact SLA); then what is
+# wrong in the pipeline (close date, stage time, silence); revisits and won customers'
+# check-ins wait
+GROUPS = ("meeting", "did-it-happen", "overdue", "due", "lead-sla", "close-date-passed",
+          "stale", "untouched", "revisit", "after-sales")
 
 
 def _days(n: int) -> str:
@@ -45,6 +47,31 @@ def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
         return _reason("overdue", due, on, detail,
                        f"next step overdue {_days((on - due).days)}: {detail}")
     return _reason("due", due, on, detail, f"next step due today: {detail}")
+
+
+def task(due: dt.date, on: dt.date, summary: str, command: str) -> dict[str, Any]:
+    """An open task due that day or before; `command` marks it done."""
+    detail = f"task: {summary}"
+    if due < on:
+        return _reason("overdue", due, on, detail,
+                       f"task overdue {_days((on - due).days)}: {summary} (done: {command})")
+    return _reason("due", due, on, detail, f"task due today: {summary} (done: {command})")
+
+
+def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
+                  command: str) -> dict[str, Any]:
+    """A meeting booked for a day gone by and never marked held or cancelled."""
+    detail = summary or type_ or "meeting"
+    return _reason("did-it-happen", date, on, detail,
+                   f"{type_ or 'meeting'} booked {date.isoformat()}: {detail}; did it "
+                   f"happen? {command} (or cancelled)")
+
+
+def after_sales(touched: dt.date, on: dt.date, command: str) -> dict[str, Any]:
+    """A won customer nobody has been in touch with for after_sales_days."""
+    days = (on - touched).days
+    return _reason("after-sales", touched, on, f"won customer, no activity for {days} days",
+                   f"won customer, no activity for {_days(days)}: check in ({command})")
 
 
 def lead_sla(created: dt.date, on: dt.date, sla_days: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from salescli.store.runtime import FRESH_NS
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -24,7 +24,8 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     from salescli.core.plain import Config
     from salescli.store.repo import PRODUCTS_FILE
 
-    currency, default, fx, sla, follow_up, stages, owners, sources, _ = _cached(repo, warn)
+    currency, default, fx, sla, follow_up, stages, owners, sources, after_sales, _ = \
+        _cached(repo, warn)
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -34,7 +35,8 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   follow_up_days=follow_up,
                   stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
                   max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
-                  owners=owners, sources=sources, products_loader=products)
+                  owners=owners, sources=sources, after_sales_days=after_sales,
+                  products_loader=products)
 
 
 def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -106,4 +108,4 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
     return (settings.currency, settings.default_pipeline,
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
             settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
-            style)
+            settings.after_sales_days, style)
