@@ -129,13 +129,17 @@ ORDER BY a.record_kind, a.record_id, a.line"""
 # open tasks due by the day
 _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary FROM activities a
 WHERE a.done IS NULL AND a.due <= ? ORDER BY a.record_kind, a.record_id, a.line"""
-# won customers and their last activity, on the account or any of its deals (winning
-# counts as one)
+# won customers and their last activity by the day, on the account or any of its deals
+# (winning counts as one; a meeting booked or a task open is contact planned: the day)
 _AFTER_SALES = """SELECT ac.id, ac.name, ac.owner, max(coalesce(w.won_date, w.created)) AS won,
-  (SELECT max(coalesce(a.done, a.date)) FROM activities a
-   WHERE (a.record_kind = 'account' AND a.record_id = ac.id) OR (a.record_kind = 'deal'
-     AND a.record_id IN (SELECT d.id FROM deals d WHERE d.account_id = ac.id))) AS touched
+  (SELECT max(CASE WHEN a.status = 'booked' OR (a.due IS NOT NULL AND a.done IS NULL)
+     THEN ?1 ELSE coalesce(a.done, a.date) END) FROM activities a
+   WHERE ((a.record_kind = 'account' AND a.record_id = ac.id) OR (a.record_kind = 'deal'
+     AND a.record_id IN (SELECT d.id FROM deals d WHERE d.account_id = ac.id)))
+     AND (a.status = 'booked' OR (a.due IS NOT NULL AND a.done IS NULL)
+       OR coalesce(a.done, a.date) <= ?1)) AS touched
 FROM accounts ac JOIN deals w ON w.account_id = ac.id AND w.status = 'won'
+  AND coalesce(w.won_date, w.created) <= ?1
 GROUP BY ac.id ORDER BY ac.path"""
 _ACCOUNTS = """SELECT x.id, x.name, x.owner FROM accounts x
 WHERE x.id IN ({ids}) ORDER BY x.path"""
@@ -209,7 +213,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
         booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
         unheld = index.query(_UNHELD, (day,))
         tasks = index.query(_TASKS_DUE, (day,))
-        customers = index.query(_AFTER_SALES) if config.after_sales_days else []
+        customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
         wanted = [*booked, *unheld, *tasks]
         ids = {kind: sorted({b["record_id"] for b in wanted if b["record_kind"] == kind})
                for kind in ("deal", "lead", "account")}
