@@ -122,9 +122,10 @@ ORDER BY x.path"""
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
 WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
-# meetings booked for a day gone by, never marked held or cancelled
+# meetings booked for a day gone by, never marked held or cancelled (an imported call
+# still to do is the deal's next step already)
 _UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary
-FROM activities a WHERE a.status = 'booked' AND a.date < ?
+FROM activities a WHERE a.status = 'booked' AND a.date < ? AND a.type IN ('meeting', 'demo')
 ORDER BY a.record_kind, a.record_id, a.line"""
 # open tasks due by the day
 _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary FROM activities a

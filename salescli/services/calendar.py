@@ -18,12 +18,14 @@ _NAME = "coalesce(d.title, x.company, ac.name)"
 _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
 LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
 LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
-# booked meetings and open tasks, each on its day (a task on its due day)
+# booked meetings and open tasks, each on its day (a task on its due day); an imported
+# call still to do is its deal's next step already
 _ACTIVITIES = f"""SELECT a.record_kind AS kind, a.record_id AS id, a.line, a.type,
   a.summary, a.outcome, coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
 FROM activities a {_JOINS}
-WHERE (a.status = 'booked' AND a.due IS NULL) OR (a.due IS NOT NULL AND a.done IS NULL)
+WHERE (a.status = 'booked' AND a.type IN ('meeting', 'demo') AND a.due IS NULL)
+  OR (a.due IS NOT NULL AND a.done IS NULL)
 ORDER BY day, a.record_kind, a.record_id, a.line"""
 _NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner FROM deals
 WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path"""
