@@ -295,3 +295,31 @@ def test_export_has_due_and_done(crm: Repo, tmp_path):
              "ORDER BY line", "--format", "json")
     assert [(r["line"], r["due"], r["done"]) for r in json.loads(out)] == [
         (1, None, None), (2, "2026-12-04", "2026-12-03")]
+
+
+def test_calendar_owner_and_flow_style_activities(crm: Repo, tmp_path):
+    from icalendar import Calendar
+
+    # a hand-written flow-style activity list: marking a meeting keeps its style
+    crm.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        owner: ville
+        created: 2026-10-01
+        activities:
+          - {date: 2026-12-09, type: meeting, summary: QBR, status: booked}  # quarterly
+        """)
+    crm.commit()
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04")  # anna's
+    out = tmp_path / "ville.ics"
+    ok(crm, "calendar", "--out", str(out), "--owner", "ville")
+    uids = [str(e["UID"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
+    assert uids == ["salescli-account-acme-oy-activity-1"]
+    path = crm.root / "accounts/2026-10/acme-oy.yaml"
+    before = path.read_text().splitlines()
+    ok(crm, "meeting", "cancelled", "acme-oy", "1")
+    after = path.read_text().splitlines()
+    assert after[:-1] == before[:-1]  # only the changed line differs
+    assert after[-1].startswith(
+        "  - {date: 2026-12-09, type: meeting, summary: QBR, status: cancelled}")
+    assert after[-1].endswith("# quarterly")
