@@ -76,14 +76,21 @@ def test_task_add_takes_relative_dates_an_owner_and_any_kind(crm: Repo):
     assert "type: task" in (crm.root / "accounts/2026-10/acme-oy.yaml").read_text()
 
 
+def test_task_add_takes_a_weekday_as_the_next_one(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Demo prep", "--due", "friday")
+    today = dt.date.today()
+    friday = today + dt.timedelta(days=(4 - today.weekday()) % 7)
+    assert f"    due: {friday.isoformat()}\n" in deal_text(crm)
+
+
 def test_task_add_refuses_bad_input(crm: Repo):
     refused(crm, ["task", "add", "acme-erq", "X", "--due", "2026-12-04"], 1,
             "no deal, lead or account 'acme-erq'; see `salescli deal list`, `lead list` or "
             "`account list` for the IDs (did you mean `acme-erp`?)")
     refused(crm, ["task", "add", "acme-erp", "X", "--due", "someday"], 2,
             'invalid --due "someday" (did you mean today?): use YYYY-MM-DD, an ISO date-time, '
-            'today, yesterday, tomorrow, 30d or "30 days ago", +2w (ahead), last-week, '
-            'this-month, last-month, this-quarter, last-quarter, ytd')
+            'today, yesterday, tomorrow, 30d or "30 days ago", +2w (ahead), friday (a '
+            'weekday), last-week, this-month, last-month, this-quarter, last-quarter, ytd')
     refused(crm, ["task", "add", "acme-erp", "X", "--due", "2026-12-04", "--owner", "bob"],
             2, "unknown owner 'bob'; choose one of: ville, anna (settings in salescli.yaml)")
     refused(crm, ["task", "add", "acme-erp", "  ", "--due", "2026-12-04"], 2,
