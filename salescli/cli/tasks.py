@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from salescli.cli.common import (
@@ -44,8 +46,8 @@ def task() -> None:
 
     \b
     Examples:
-      salescli task add acme-erp "Send the contract" --due +3d
-      salescli task list --owner anna --due-before 2026-12-31
+      salescli task add acme-erp "Send the contract" --due friday
+      salescli task list --owner anna --due-before +1w
       salescli task done acme-erp 4
     """
 
@@ -54,12 +56,12 @@ def task() -> None:
 @TARGET
 @click.argument("summary")
 @click.option("--due", required=True, metavar="DATE", type=DATE,
-              help="When it is due: YYYY-MM-DD, tomorrow, +3d, +2w, this-month...")
+              help="When it is due: YYYY-MM-DD, tomorrow, friday, +3d, +2w...")
 @click.option("--owner", metavar="OWNER", shell_complete=complete_choices("owners"),
               help="Whose task it is (default: yours, as in `log`).")
 @change_options
 @click.pass_context
-def task_add(ctx: click.Context, target: str, summary: str, due: object, owner: str | None,
+def task_add(ctx: click.Context, target: str, summary: str, due: dt.date, owner: str | None,
              date: str | None, message: str | None, no_commit: bool) -> None:
     """Add a task due on a day to a deal, lead or account (TARGET is its ID, or KIND:ID).
 
@@ -69,8 +71,8 @@ def task_add(ctx: click.Context, target: str, summary: str, due: object, owner: 
       salescli task add lead:nordic-ai "Call back" --due tomorrow --owner anna
     """
     change, kind, record_id, number = add_task(
-        get_repo(ctx), target, summary, due, owner=owner, date=date,  # type: ignore[arg-type]
-        message=message, commit=not no_commit)
+        get_repo(ctx), target, summary, due, owner=owner, date=date, message=message,
+        commit=not no_commit)
     done(change, f"Added task {number} to {kind} {record_id}")
 
 
@@ -105,7 +107,7 @@ def task_done(ctx: click.Context, target: str, number: int, date: str | None,
 @format_option()
 @click.pass_context
 def task_list_cmd(ctx: click.Context, target: str | None, owner: str | None,
-                  due_before: object, every: bool, no_cache: bool, fmt: str) -> None:
+                  due_before: dt.date | None, every: bool, no_cache: bool, fmt: str) -> None:
     """Open tasks, soonest due first: everyone's, one owner's or one record's.
 
     N is what `task done TARGET N` takes.
@@ -116,8 +118,7 @@ def task_list_cmd(ctx: click.Context, target: str | None, owner: str | None,
       salescli task list acme-erp --all
       salescli task list --owner anna --due-before +1w --format csv
     """
-    rows = task_list(get_repo(ctx), target, owner, due_before, every,  # type: ignore[arg-type]
-                     warn, use_cache=not no_cache)
+    rows = task_list(get_repo(ctx), target, owner, due_before, every, warn, use_cache=not no_cache)
     columns = ("due", "kind", "id", "n", "summary", "owner")
     echo(render(rows, columns + ("done",) if every else columns, fmt))
 

@@ -40,8 +40,7 @@ def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
         raise UsageError("SUMMARY is empty; say what is to be done")
     kind, record_id = resolve_target(repo, target)
     when = today(date)
-    due_day = day_of(due, "--due")
-    assert due_day is not None
+    due_day = day_of(due, "--due") or when
     owner = choose(owner, repo.settings.owners, "owner") if owner else default_owner(repo)
     activity: dict[str, Any] = {"date": when, "type": "task", "summary": summary,
                                 "due": due_day}
