@@ -330,3 +330,22 @@ def test_calendar_owner_and_flow_style_activities(crm: Repo, tmp_path):
     assert after[-1].startswith(
         "  - {date: 2026-12-09, type: meeting, summary: QBR, status: cancelled}")
     assert after[-1].endswith("# quarterly")
+
+
+def test_a_booking_answered_by_a_later_meeting_is_no_question(crm: Repo, tmp_path):
+    from icalendar import Calendar
+
+    # logged when booked and again when held, as the activity report counts them
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-10")
+    ok(crm, "log", "meeting", "acme-erp", "Workshop", "--status", "booked",
+       "--date", "2026-11-12")
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "held", "--date", "2026-11-13")
+    ok(crm, "log", "call", "acme-erp", "Booked call", "--date", "2026-11-14")
+    rows = {r["id"]: r for r in today_json(crm, "2026-11-25")}
+    texts = [x["text"] for x in rows["acme-erp"]["reasons"] if x["what"] == "did-it-happen"]
+    assert texts == ["meeting booked 2026-11-12: Workshop; did it happen? salescli meeting "
+                     "held acme-erp 3 (or cancelled)"]
+    out = tmp_path / "feed.ics"
+    ok(crm, "calendar", "--out", str(out))
+    uids = [str(e["UID"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
+    assert uids == ["salescli-deal-acme-erp-activity-3"]

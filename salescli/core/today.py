@@ -58,6 +58,24 @@ def task(due: dt.date, on: dt.date, summary: str, command: str) -> dict[str, Any
     return _reason("due", due, on, detail, f"task due today: {summary} (done: {command})")
 
 
+def unanswered(meetings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The booked meetings that no later meeting of the same record answers, of
+    `meetings` in record and line order (`record_kind`, `record_id`, `status`...).
+
+    A meeting is logged when booked and again when held or cancelled (or with no
+    status), the oldest booking answered first, as the activity report counts them;
+    one marked held in place is no longer booked at all.
+    """
+    waiting: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for m in meetings:
+        queue = waiting.setdefault((m["record_kind"], m["record_id"]), [])
+        if m["status"] == "booked":
+            queue.append(m)
+        elif queue:
+            queue.pop(0)
+    return [m for queue in waiting.values() for m in queue]
+
+
 def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
                   command: str) -> dict[str, Any]:
     """A meeting booked for a day gone by and never marked held or cancelled."""

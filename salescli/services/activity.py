@@ -122,10 +122,13 @@ ORDER BY x.path"""
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
 WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
-# meetings booked for a day gone by, never marked held or cancelled (an imported call
-# still to do is the deal's next step already)
-_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary
-FROM activities a WHERE a.status = 'booked' AND a.date < ? AND a.type IN ('meeting', 'demo')
+# the meetings of every record with one booked for a day gone by: those no later meeting
+# answers are still to mark held or cancelled (an imported call still to do is the
+# deal's next step already)
+_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary, a.status
+FROM activities a WHERE a.type = 'meeting' AND (a.record_kind, a.record_id) IN (
+  SELECT b.record_kind, b.record_id FROM activities b
+  WHERE b.status = 'booked' AND b.date < ? AND b.type = 'meeting')
 ORDER BY a.record_kind, a.record_id, a.line"""
 # open tasks due by the day
 _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary FROM activities a
@@ -212,7 +215,8 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     day = on.isoformat()
     with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
         booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
-        unheld = index.query(_UNHELD, (day,))
+        unheld = [m for m in today.unanswered(index.query(_UNHELD, (day,)))
+                  if m["date"] < day]
         tasks = index.query(_TASKS_DUE, (day,))
         customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
         wanted = [*booked, *unheld, *tasks]

@@ -18,15 +18,17 @@ _NAME = "coalesce(d.title, x.company, ac.name)"
 _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
 LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
 LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
-# booked meetings and open tasks, each on its day (a task on its due day); an imported
-# call still to do is its deal's next step already
-_ACTIVITIES = f"""SELECT a.record_kind AS kind, a.record_id AS id, a.line, a.type,
-  a.summary, a.outcome, coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
+# open tasks on their due day, and the meetings of records with one booked (those a
+# later meeting answers are done: core.today.unanswered); an imported call still to
+# do is its deal's next step already
+_ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
+  coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
 FROM activities a {_JOINS}
-WHERE (a.status = 'booked' AND a.type IN ('meeting', 'demo') AND a.due IS NULL)
-  OR (a.due IS NOT NULL AND a.done IS NULL)
-ORDER BY day, a.record_kind, a.record_id, a.line"""
+WHERE (a.due IS NOT NULL AND a.done IS NULL) OR (a.type = 'meeting' AND a.due IS NULL
+  AND (a.record_kind, a.record_id) IN (SELECT b.record_kind, b.record_id FROM activities b
+    WHERE b.status = 'booked' AND b.type = 'meeting'))
+ORDER BY a.record_kind, a.record_id, a.line"""
 _NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner FROM deals
 WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path"""
 
@@ -37,18 +39,22 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
     with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
         activities = index.query(_ACTIVITIES)
         steps = index.query(_NEXT_STEPS)
+    from salescli.core.today import unanswered
+
+    meetings = unanswered(a for a in activities if not a["task"])
     events = []
-    for a in activities:
+    for a in [*meetings, *(a for a in activities if a["task"])]:
         if owner and a["owner"] != owner:
             continue
-        what = "Task" if a["task"] else (a["type"] or "meeting").capitalize()
-        done = f"salescli task done {a['id']} {a['line']}" if a["task"] else \
-            f"salescli meeting held {a['id']} {a['line']}"
+        kind, record_id, line = a["record_kind"], a["record_id"], a["line"]
+        what = "Task" if a["task"] else "Meeting"
+        done = f"salescli task done {record_id} {line}" if a["task"] else \
+            f"salescli meeting held {record_id} {line}"
         events.append({
-            "uid": f"salescli-{a['kind']}-{a['id']}-activity-{a['line']}",
+            "uid": f"salescli-{kind}-{record_id}-activity-{line}",
             "day": dt.date.fromisoformat(a["day"]), "summary": f"{what}: {a['summary']} "
-            f"({a['name'] or a['id']})",
-            "description": f"{a['kind']} {a['id']}, activity {a['line']}. Then: {done}"})
+            f"({a['name'] or record_id})",
+            "description": f"{kind} {record_id}, activity {line}. Then: {done}"})
     for d in steps:
         if owner and d["owner"] != owner:
             continue
