@@ -349,3 +349,20 @@ def test_a_booking_answered_by_a_later_meeting_is_no_question(crm: Repo, tmp_pat
     ok(crm, "calendar", "--out", str(out))
     uids = [str(e["UID"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
     assert uids == ["salescli-deal-acme-erp-activity-3"]
+
+
+def test_an_open_task_is_no_activity_for_goals(crm: Repo):
+    settings = crm.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n"
+                        "  - {metric: activities, period: month, target: 10}\n")
+    crm.commit("goals")
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-11-20", "--date",
+       "2026-11-10")
+
+    def actual() -> float:
+        out = ok(crm, "report", "goals", "--as-of", "2026-11-30", "--format", "json")
+        return json.loads(out)["rows"][0]["actual"]
+
+    assert actual() == 0.0
+    ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-11-18")
+    assert actual() == 1.0
