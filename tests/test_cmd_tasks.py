@@ -366,3 +366,15 @@ def test_an_open_task_is_no_activity_for_goals(crm: Repo):
     assert actual() == 0.0
     ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-11-18")
     assert actual() == 1.0
+
+
+def test_unanswered_pairs_bookings_oldest_first_per_record():
+    from salescli.core.today import unanswered
+
+    def m(record: str, line: int, status: str | None) -> dict:
+        return {"record_kind": "deal", "record_id": record, "line": line, "status": status}
+
+    meetings = [m("a", 1, "booked"), m("a", 2, "booked"), m("a", 3, "held"),
+                m("b", 1, None), m("b", 2, "booked"), m("c", 1, "booked"),
+                m("c", 2, "cancelled"), m("c", 3, None)]
+    assert [(x["record_id"], x["line"]) for x in unanswered(meetings)] == [("a", 2), ("b", 2)]

@@ -1,4 +1,4 @@
-"""`today`: each deal or lead once, with all its reasons, most urgent first.
+"""`today`: each deal, lead or account once, with all its reasons, most urgent first.
 
 A record's group is its most urgent reason; the groups run in `GROUPS` order and,
 within one, by weighted value (largest first), then by the group reason's date

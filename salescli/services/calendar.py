@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from salescli.core.today import unanswered
 from salescli.services.read import Warn, records_index
 
 _NAME = "coalesce(d.title, x.company, ac.name)"
@@ -39,8 +40,6 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
     with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
         activities = index.query(_ACTIVITIES)
         steps = index.query(_NEXT_STEPS)
-    from salescli.core.today import unanswered
-
     meetings = unanswered(a for a in activities if not a["task"])
     events = []
     for a in [*meetings, *(a for a in activities if a["task"])]:
