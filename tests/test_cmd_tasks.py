@@ -378,3 +378,17 @@ def test_unanswered_pairs_bookings_oldest_first_per_record():
                 m("b", 1, None), m("b", 2, "booked"), m("c", 1, "booked"),
                 m("c", 2, "cancelled"), m("c", 3, None)]
     assert [(x["record_id"], x["line"]) for x in unanswered(meetings)] == [("a", 2), ("b", 2)]
+
+
+def test_today_owner_shows_their_tasks_on_others_records(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Check the specs", "--due", "2026-11-24",
+       "--owner", "ville", "--date", "2026-11-20")
+    out = ok(crm, "today", "--on", "2026-11-25", "--owner", "ville", "--format", "json")
+    rows = json.loads(out)["rows"]
+    # acme-erp is anna's; ville sees it for his task
+    assert [(r["id"], r["owner"], r["reasons"][0]["text"]) for r in rows] == [
+        ("acme-erp", "anna", "task overdue 1 day: Check the specs (done: salescli task done "
+         "acme-erp 2)")]
+    anna = json.loads(ok(crm, "today", "--on", "2026-11-25", "--owner", "anna",
+                         "--format", "json"))["rows"]
+    assert sorted(r["id"] for r in anna) == ["acme-erp", "beta"]

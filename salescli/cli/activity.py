@@ -84,7 +84,8 @@ OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's record
 
 @click.command("today")
 @ON
-@OWNER
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records, and those "
+              "where a task of theirs is due.", shell_complete=complete_choices("owners"))
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",
               help="Only the first N records, after sorting.")
 @NO_CACHE

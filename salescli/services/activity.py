@@ -131,7 +131,8 @@ FROM activities a WHERE a.type = 'meeting' AND (a.record_kind, a.record_id) IN (
   WHERE b.status = 'booked' AND b.date < ? AND b.type = 'meeting')
 ORDER BY a.record_kind, a.record_id, a.line"""
 # open tasks due by the day
-_TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary FROM activities a
+_TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary, a.owner
+FROM activities a
 WHERE a.done IS NULL AND a.due <= ? ORDER BY a.record_kind, a.record_id, a.line"""
 # won customers and their last activity by the day, on the account or any of its deals
 # (winning counts as one; a meeting booked or a task open is contact planned: the day)
@@ -204,9 +205,11 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[di
     return rows
 
 
-def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
+def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True,
+               owner: str | None = None) -> list[dict]:
     """Every deal, lead and account that needs attention on `on`, once each with all
-    its reasons, most urgent group first (salescli.core.today)."""
+    its reasons, most urgent group first (salescli.core.today): `owner`'s records and
+    those with a task of theirs due, or everyone's."""
     from salescli.core import today
     from salescli.core.money import from_float
     from salescli.store.config import config_of
@@ -296,17 +299,22 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
             rs.append(today.did_it_happen(
                 dt.date.fromisoformat(b["date"]), on, b["type"], b["summary"],
                 f"salescli meeting held {b['record_id']} {b['line']}"))
+    theirs = set()  # the records where `owner` has a task due, whoever owns them
     for t in tasks:
         if (rs := reasons(t)) is not None:
             rs.append(today.task(dt.date.fromisoformat(t["due"]), on, t["summary"],
                                  f"salescli task done {t['record_id']} {t['line']}"))
+            if owner and t["owner"] == owner:
+                theirs.add((t["record_kind"], t["record_id"]))
     for c in customers:
         touched = max(filter(None, (c["won"], c["touched"])))
         last = dt.date.fromisoformat(touched)
         if (on - last).days >= config.after_sales_days:
             account(c)["reasons"].append(today.after_sales(
                 last, on, f'salescli log call {c["id"]} "After-sales check-in"'))
-    return today.agenda(records.values(), config.fx, config.currency)
+    wanted = [r for key, r in records.items()
+              if not owner or r["owner"] == owner or key in theirs]
+    return today.agenda(wanted, config.fx, config.currency)
 
 
 def reasons_text(row: dict) -> str:
@@ -330,8 +338,7 @@ def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
     when = _on_day(on)
-    rows = [r for r in today_rows(repo, when, warn, use_cache)
-            if not owner or r["owner"] == owner]
+    rows = today_rows(repo, when, warn, use_cache, owner)
     return when, rows[:limit]
 
 
