@@ -392,3 +392,11 @@ def test_today_owner_shows_their_tasks_on_others_records(crm: Repo):
     anna = json.loads(ok(crm, "today", "--on", "2026-11-25", "--owner", "anna",
                          "--format", "json"))["rows"]
     assert sorted(r["id"] for r in anna) == ["acme-erp", "beta"]
+
+
+def test_check_refuses_done_without_due(crm: Repo):
+    crm.write("deals/2026-10/acme-erp.yaml", DEAL + "  - {date: 2026-11-01, type: task, "
+              "summary: Call, done: 2026-11-02}\n")
+    r = crm.run("check")
+    assert r.exit_code == 1
+    assert "`done` is for a task: give it the `due` day too" in r.output

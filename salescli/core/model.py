@@ -156,6 +156,12 @@ class Activity(Record):
     owner: Text = None
     external_ids: ExternalIds = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _a_task_is_due(self) -> "Activity":
+        if self.done is not None and self.due is None:
+            raise ValueError("`done` is for a task: give it the `due` day too")
+        return self
+
 
 class Contact(Record):
     id: Id
