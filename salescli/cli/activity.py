@@ -84,8 +84,9 @@ OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's record
 
 @click.command("today")
 @ON
-@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records, and those "
-              "where a task of theirs is due.", shell_complete=complete_choices("owners"))
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records; of others', "
+              "their tasks due and the discounts they may approve.",
+              shell_complete=complete_choices("owners"))
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",
               help="Only the first N records, after sorting.")
 @NO_CACHE
@@ -102,6 +103,7 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
                          (`salescli meeting held|cancelled TARGET N`)
       overdue            next step or task past its due date
       due                next step or task due that day (`salescli task done TARGET N`)
+      approval           a discount awaiting approval (with --owner: the approver's too)
       lead-sla           new lead not contacted within the first-contact SLA
       close-date-passed  open deal whose close date has passed
       stale              longer in its stage than the stage's max_days

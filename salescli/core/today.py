@@ -19,8 +19,8 @@ from salescli.core.money import weighted
 # already late; a new lead cools by the hour (the first-contact SLA); then what is
 # wrong in the pipeline (close date, stage time, silence); revisits and won customers'
 # check-ins wait
-GROUPS = ("meeting", "did-it-happen", "overdue", "due", "lead-sla", "close-date-passed",
-          "stale", "untouched", "revisit", "after-sales")
+GROUPS = ("meeting", "did-it-happen", "overdue", "due", "approval", "lead-sla",
+          "close-date-passed", "stale", "untouched", "revisit", "after-sales")
 
 
 def _days(n: int) -> str:
@@ -49,13 +49,18 @@ def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
     return _reason("due", due, on, detail, f"next step due today: {detail}")
 
 
-def task(due: dt.date, on: dt.date, summary: str, command: str) -> dict[str, Any]:
-    """An open task due that day or before; `command` marks it done."""
+def task(due: dt.date, on: dt.date, summary: str, command: str,
+         owner: str | None = None) -> dict[str, Any]:
+    """An open task due that day or before; `command` marks it done. A task with an
+    `owner` is a reason for them too, whoever owns the record (`today --owner`)."""
     detail = f"task: {summary}"
     if due < on:
-        return _reason("overdue", due, on, detail,
-                       f"task overdue {_days((on - due).days)}: {summary} (done: {command})")
-    return _reason("due", due, on, detail, f"task due today: {summary} (done: {command})")
+        reason = _reason("overdue", due, on, detail,
+                         f"task overdue {_days((on - due).days)}: {summary} (done: {command})")
+    else:
+        reason = _reason("due", due, on, detail,
+                         f"task due today: {summary} (done: {command})")
+    return {**reason, "owner": owner} if owner else reason
 
 
 def unanswered(meetings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -90,6 +95,14 @@ def after_sales(touched: dt.date, on: dt.date, command: str) -> dict[str, Any]:
     days = (on - touched).days
     return _reason("after-sales", touched, on, f"won customer, no activity for {days} days",
                    f"won customer, no activity for {_days(days)}: check in ({command})")
+
+
+def approval(discount: Any, on: dt.date, deal_id: str, detail: str,
+             approvers: list[str]) -> dict[str, Any]:
+    """A discount awaiting approval: a row for the approvers whose limit covers it."""
+    reason = _reason("approval", on, on, detail, f"approve the {discount}% discount on "
+                     f"{deal_id}: salescli deal approve {deal_id}")
+    return {**reason, "approvers": approvers}
 
 
 def lead_sla(created: dt.date, on: dt.date, sla_days: int) -> dict[str, Any]:

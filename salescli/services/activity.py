@@ -151,6 +151,10 @@ WHERE x.id IN ({ids}) ORDER BY x.path"""
 _BOOKED_LEADS = """SELECT x.id, x.company, x.owner FROM leads x
 WHERE x.id IN ({ids}) ORDER BY x.path"""
 _DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
+# open deals with a discount: those over the approval threshold may await an approver
+_DISCOUNTED = """SELECT d.id, d.approved_by, max(i.discount) AS discount
+FROM deals d JOIN items i ON i.deal_id = d.id
+WHERE d.status = 'open' AND i.discount > 0 GROUP BY d.path ORDER BY d.path"""
 
 
 def deal_views(index: Any, every: bool = False, booked: Sequence[str] = ()) -> list[dict]:
@@ -205,11 +209,9 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[di
     return rows
 
 
-def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True,
-               owner: str | None = None) -> list[dict]:
+def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
     """Every deal, lead and account that needs attention on `on`, once each with all
-    its reasons, most urgent group first (salescli.core.today): `owner`'s records and
-    those with a task of theirs due, or everyone's."""
+    its reasons, most urgent group first (salescli.core.today)."""
     from salescli.core import today
     from salescli.core.money import from_float
     from salescli.store.config import config_of
@@ -227,6 +229,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True,
                for kind in ("deal", "lead", "account")}
         deals = deal_views(index, booked=ids["deal"])
         leads = index.query(_LEADS)
+        discounted = index.query(_DISCOUNTED)
         booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
                                    tuple(ids["lead"])) if ids["lead"] else []
         accounts = index.query(_ACCOUNTS.format(ids=", ".join("?" * len(ids["account"]))),
@@ -275,6 +278,17 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True,
                 reasons.append(today.untouched(d["touched"], on))
         elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
             reasons.append(today.revisit(d["revisit"], on, d["lost_reason"]))
+    if discounted:
+        from salescli.core.approvals import approval_problem
+
+        for x in discounted:
+            top = today.percent(x["discount"])
+            why = approval_problem(top, x["approved_by"], config.approval_threshold,
+                                   config.approvers)
+            if why and x["id"] in by_id:
+                covering = [k for k, v in config.approvers.items() if v >= top]
+                deal(by_id[x["id"]])["reasons"].append(
+                    today.approval(top, on, x["id"], why, covering))
     for r in stale_rows(repo, deals, on, warn):
         deal(by_id[r["id"]])["reasons"].append(
             today.stale(r["since"], on, r["stage"], r["max_days"]))
@@ -299,22 +313,18 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True,
             rs.append(today.did_it_happen(
                 dt.date.fromisoformat(b["date"]), on, b["type"], b["summary"],
                 f"salescli meeting held {b['record_id']} {b['line']}"))
-    theirs = set()  # the records where `owner` has a task due, whoever owns them
     for t in tasks:
         if (rs := reasons(t)) is not None:
             rs.append(today.task(dt.date.fromisoformat(t["due"]), on, t["summary"],
-                                 f"salescli task done {t['record_id']} {t['line']}"))
-            if owner and t["owner"] == owner:
-                theirs.add((t["record_kind"], t["record_id"]))
+                                 f"salescli task done {t['record_id']} {t['line']}",
+                                 t["owner"]))
     for c in customers:
         touched = max(filter(None, (c["won"], c["touched"])))
         last = dt.date.fromisoformat(touched)
         if (on - last).days >= config.after_sales_days:
             account(c)["reasons"].append(today.after_sales(
                 last, on, f'salescli log call {c["id"]} "After-sales check-in"'))
-    wanted = [r for key, r in records.items()
-              if not owner or r["owner"] == owner or key in theirs]
-    return today.agenda(wanted, config.fx, config.currency)
+    return today.agenda(records.values(), config.fx, config.currency)
 
 
 def reasons_text(row: dict) -> str:
@@ -338,8 +348,23 @@ def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
     when = _on_day(on)
-    rows = today_rows(repo, when, warn, use_cache, owner)
+    rows = [mine for r in today_rows(repo, when, warn, use_cache)
+            if (mine := _owners_part(r, owner))]
     return when, rows[:limit]
+
+
+def _owners_part(row: dict, owner: str | None) -> dict | None:
+    """The row as `owner` sees it: all of their own records; of another's, only the
+    discounts they may approve and the tasks that are theirs (None: nothing of theirs)."""
+    if not owner or row["owner"] == owner:
+        return row
+    theirs = [r for r in row["reasons"]
+              if owner in r.get("approvers", ()) or r.get("owner") == owner]
+    if not theirs:
+        return None
+    first = theirs[0]
+    return {**row, "group": first["what"], "what": first["what"], "date": first["date"],
+            "days": first["days"], "detail": first["detail"], "reasons": theirs}
 
 
 def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
