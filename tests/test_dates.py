@@ -37,6 +37,12 @@ TODAY = dt.date(2026, 12, 2)  # a Wednesday
     ("last-quarter", "--until", dt.date(2026, 9, 30)),
     ("last-year", "--until", dt.date(2025, 12, 31)),
     ("ytd", "--since", dt.date(2026, 1, 1)),
+    # a weekday: the next one for a deadline, else the last one; today counts for both
+    ("friday", "--due", dt.date(2026, 12, 4)),
+    ("Monday", "--due-before", dt.date(2026, 12, 7)),
+    ("wednesday", "--due", TODAY),
+    ("fri", "--since", dt.date(2026, 11, 27)),
+    ("wed", "--date", TODAY),
 ])
 def test_every_form(text: str, option: str, expected: dt.date):
     assert parse_when(text, option, today=TODAY) == expected

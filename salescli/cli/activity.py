@@ -84,7 +84,9 @@ OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's record
 
 @click.command("today")
 @ON
-@OWNER
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records; of others', "
+              "their tasks due and the discounts they may approve.",
+              shell_complete=complete_choices("owners"))
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",
               help="Only the first N records, after sorting.")
 @NO_CACHE
@@ -92,19 +94,23 @@ OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's record
 @click.pass_context
 def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int | None,
               no_cache: bool, fmt: str) -> None:
-    """What needs you today: each deal or lead once, with all its reasons.
+    """What needs you today: each deal, lead or account once, with all its reasons.
 
     \b
     A record's group is its most urgent reason; groups, most urgent first:
       meeting            an activity booked for the day (status: booked)
-      overdue            next step past its due date
-      due                next step due that day
+      did-it-happen      a meeting booked for a past day, not marked held or cancelled
+                         (`salescli meeting held|cancelled TARGET N`)
+      overdue            next step or task past its due date
+      due                next step or task due that day (`salescli task done TARGET N`)
       approval           a discount awaiting approval (with --owner: the approver's too)
       lead-sla           new lead not contacted within the first-contact SLA
       close-date-passed  open deal whose close date has passed
       stale              longer in its stage than the stage's max_days
       untouched          no activity for follow_up_days
       revisit            lost deal whose revisit date has come
+      after-sales        won customer (an account with a won deal) with no activity on
+                         it or its deals for after_sales_days (salescli.yaml; 0: off)
 
     Within a group, by weighted value, largest first (value x probability: the deal's
     own, else its stage's; a won deal counts in full, a lost deal and a lead count 0),

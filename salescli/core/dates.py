@@ -12,7 +12,7 @@ from salescli.core.errors import UsageError
 # options whose period word means the period's last day (`--until last-month`: its end)
 # (`--close-date this-quarter`: the quarter's end, not its start, already past)
 END_OPTIONS = frozenset(("until", "as_of", "close_date", "revisit", "default_close_date",
-                         "end", "due"))
+                         "end", "due", "due_before"))
 
 
 def _is_end(what: str) -> bool:
@@ -21,11 +21,14 @@ def _is_end(what: str) -> bool:
 _UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 _PERIODS = ("this-week", "last-week", "this-month", "last-month", "this-quarter",
             "last-quarter", "this-year", "last-year", "ytd")
-_WORDS = ("today", "yesterday", "tomorrow", *_PERIODS)
+# a weekday is the next one (today counts) for a deadline, else the last one
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WORDS = ("today", "yesterday", "tomorrow", *_PERIODS, *_WEEKDAYS)
 _SHORT = re.compile(r"([+-]?)(\d{1,4})\s*([dwmy])")
 _AGO = re.compile(r"(\d{1,4})\s+(day|week|month|year)s?\s+ago")
 HELP = ("YYYY-MM-DD, an ISO date-time, today, yesterday, tomorrow, 30d or \"30 days ago\", "
-        "+2w (ahead), last-week, this-month, last-month, this-quarter, last-quarter, ytd")
+        "+2w (ahead), friday (a weekday), last-week, this-month, last-month, this-quarter, "
+        "last-quarter, ytd")
 
 
 def parse_when(value: str, what: str = "date", today: dt.date | None = None
@@ -75,6 +78,11 @@ def relative_day(text: str, today: dt.date, end: bool = False) -> dt.date | None
         if unit == "w":
             return today + dt.timedelta(weeks=n)
         return add_months(today, n * (12 if unit == "y" else 1))
+    day = next((n for n, name in enumerate(_WEEKDAYS)
+                if text == name or text == name[:3]), None)
+    if day is not None:
+        ahead = (day - today.weekday()) % 7
+        return today + dt.timedelta(days=ahead if end else ahead - 7 if ahead else 0)
     if text in _PERIODS:
         first, last = period(text, today)
         return last if end else first

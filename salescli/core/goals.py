@@ -55,7 +55,8 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
             if not inside(a.date) or (owner is not None and who != owner):
                 continue
             if metric == "activities":
-                count += a.status != "booked"  # what happened, not what is planned
+                # what happened, not what is planned (a booked meeting, an open task)
+                count += a.status != "booked" and not (a.due and not a.done)
             elif a.type == "meeting":
                 count += new_booking if metric == "meetings_booked" \
                     else a.status in ("held", None)

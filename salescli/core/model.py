@@ -148,10 +148,19 @@ class Activity(Record):
     summary: str
     outcome: Text = None
     status: Literal["booked", "held", "cancelled"] | None = None
+    # a task: when it is due, and the day it was done (`salescli task`)
+    due: Date | None = None
+    done: Date | None = None
     with_: list[Id] = Field(default_factory=list, alias="with")
     evaluation: Evaluation | None = None
     owner: Text = None
     external_ids: ExternalIds = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _a_task_is_due(self) -> "Activity":
+        if self.done is not None and self.due is None:
+            raise ValueError("`done` is for a task: give it the `due` day too")
+        return self
 
 
 class Contact(Record):
@@ -379,6 +388,8 @@ class Settings(Record):
     approvers: dict[str, Percent] = Field(default_factory=dict)
     lead_first_contact_sla_days: int = Field(default=2, ge=0)
     follow_up_days: int = Field(default=14, ge=0)
+    # `today` lists won customers with no activity for this many days; 0 turns it off
+    after_sales_days: int = Field(default=90, ge=0)
     prices_include_tax: bool = False
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)

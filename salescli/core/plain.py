@@ -23,6 +23,7 @@ class Config:
     max_days: dict[str, dict[str, int]] = field(default_factory=dict)  # pipeline: stage: days
     owners: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    after_sales_days: int = 90  # 0: `today` lists no after-sales check-ins
     products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
     approval_threshold: Decimal = Decimal(15)
     approvers: dict[str, Decimal] = field(default_factory=dict)  # owner ID: largest discount

@@ -138,6 +138,8 @@ TABLES: tuple[Table, ...] = (
         _c("owner", "text", "Who logged it."),
         _c("went_well", "text", "VALKEA evaluation: what went well."),
         _c("improve", "text", "VALKEA evaluation: what to improve."),
+        _c("due", "date", "Tasks: the day it is due."),
+        _c("done", "date", "Tasks: the day it was done (empty while open)."),
     ), ("record_kind", "record_id", "line")),
     Table("custom_fields", "One row per value of a custom field (declared per kind under "
           "`custom_fields:` in salescli.yaml) that an account, lead or deal holds.", (

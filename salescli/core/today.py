@@ -1,4 +1,4 @@
-"""`today`: each deal or lead once, with all its reasons, most urgent first.
+"""`today`: each deal, lead or account once, with all its reasons, most urgent first.
 
 A record's group is its most urgent reason; the groups run in `GROUPS` order and,
 within one, by weighted value (largest first), then by the group reason's date
@@ -14,11 +14,13 @@ from typing import Any
 
 from salescli.core.money import weighted
 
-# most urgent first: a meeting is at a set hour today and needs preparing; an overdue
-# next step is already late; a new lead cools by the hour (the first-contact SLA);
-# then what is wrong in the pipeline (close date, stage time, silence); revisits wait
-GROUPS = ("meeting", "overdue", "due", "approval", "lead-sla", "close-date-passed", "stale",
-          "untouched", "revisit")
+# most urgent first: a meeting is at a set hour today and needs preparing; a past
+# meeting still booked is a minute's bookkeeping; an overdue next step or task is
+# already late; a new lead cools by the hour (the first-contact SLA); then what is
+# wrong in the pipeline (close date, stage time, silence); revisits and won customers'
+# check-ins wait
+GROUPS = ("meeting", "did-it-happen", "overdue", "due", "approval", "lead-sla",
+          "close-date-passed", "stale", "untouched", "revisit", "after-sales")
 
 
 def _days(n: int) -> str:
@@ -45,6 +47,54 @@ def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
         return _reason("overdue", due, on, detail,
                        f"next step overdue {_days((on - due).days)}: {detail}")
     return _reason("due", due, on, detail, f"next step due today: {detail}")
+
+
+def task(due: dt.date, on: dt.date, summary: str, command: str,
+         owner: str | None = None) -> dict[str, Any]:
+    """An open task due that day or before; `command` marks it done. A task with an
+    `owner` is a reason for them too, whoever owns the record (`today --owner`)."""
+    detail = f"task: {summary}"
+    if due < on:
+        reason = _reason("overdue", due, on, detail,
+                         f"task overdue {_days((on - due).days)}: {summary} (done: {command})")
+    else:
+        reason = _reason("due", due, on, detail,
+                         f"task due today: {summary} (done: {command})")
+    return {**reason, "owner": owner} if owner else reason
+
+
+def unanswered(meetings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The booked meetings that no later meeting of the same record answers, of
+    `meetings` in record and line order (`record_kind`, `record_id`, `status`...).
+
+    A meeting is logged when booked and again when held or cancelled (or with no
+    status), the oldest booking answered first, as the activity report counts them;
+    one marked held in place is no longer booked at all.
+    """
+    waiting: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for m in meetings:
+        queue = waiting.setdefault((m["record_kind"], m["record_id"]), [])
+        if m["status"] == "booked":
+            queue.append(m)
+        elif queue:
+            queue.pop(0)
+    return [m for queue in waiting.values() for m in queue]
+
+
+def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
+                  command: str) -> dict[str, Any]:
+    """A meeting booked for a day gone by and never marked held or cancelled."""
+    detail = summary or type_ or "meeting"
+    return _reason("did-it-happen", date, on, detail,
+                   f"{type_ or 'meeting'} booked {date.isoformat()}: {detail}; did it "
+                   f"happen? {command} (or cancelled)")
+
+
+def after_sales(touched: dt.date, on: dt.date, command: str) -> dict[str, Any]:
+    """A won customer nobody has been in touch with for after_sales_days."""
+    days = (on - touched).days
+    return _reason("after-sales", touched, on, f"won customer, no activity for {days} days",
+                   f"won customer, no activity for {_days(days)}: check in ({command})")
 
 
 def approval(discount: Any, on: dt.date, deal_id: str, detail: str,

@@ -76,44 +76,78 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
         activity["owner"] = owner
     with Session(repo, kind, record_id, "log", summary=f"{activity_type}: {summary}"[:72],
                  date=date, message=message, commit=commit) as s:
-        record = s.load(kind, record_id)
-
-        def append(data: Any) -> None:  # where the text cannot simply take the item
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import block, flow, inline, set_in
-
-            styled = dict(activity)  # `with` and `evaluation` written inline
-            if "with" in styled:
-                styled["with"] = inline(styled["with"])
-            if "evaluation" in styled:
-                styled["evaluation"] = flow(styled["evaluation"])
-            if not data.get("activities"):
-                set_in(data, "activities", CommentedSeq(), key_order(kind))
-            data["activities"].append(block(styled))
-
-        s.append(record, "activities", activity, append)
+        append_activity(s, kind, record_id, activity)
     return s, kind, record_id
 
 
+def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any]) -> int:
+    """Append `activity` (plain values) to the record in Session `s`; its number, from 1."""
+    record = s.load(kind, record_id)
+
+    def append(data: Any) -> None:  # where the text cannot simply take the item
+        from ruamel.yaml.comments import CommentedSeq
+
+        from salescli.core.model import key_order
+        from salescli.store.yamlio import block, flow, inline, set_in
+
+        styled = dict(activity)  # `with` and `evaluation` written inline
+        if "with" in styled:
+            styled["with"] = inline(styled["with"])
+        if "evaluation" in styled:
+            styled["evaluation"] = flow(styled["evaluation"])
+        if not data.get("activities"):
+            set_in(data, "activities", CommentedSeq(), key_order(kind))
+        data["activities"].append(block(styled))
+
+    s.append(record, "activities", activity, append)
+    return len(record.model.activities) + 1
+
+
 # what `today`, `stale` and the dashboard need of every deal, from the record index;
-# `touched` is the last activity that happened (a booked meeting has not)
+# `touched` is the last activity that happened (a booked meeting or an open task has not)
 _DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.source, d.created,
   d.close_date, d.next_step_action, d.next_step_due, d.revisit, d.lost_reason,
   d.value, d.currency, d.probability,
-  (SELECT max(a.date) FROM activities a WHERE a.record_kind = 'deal' AND a.record_id = d.id
-   AND (a.status IS NULL OR a.status != 'booked')) AS touched
+  (SELECT max(coalesce(a.done, a.date)) FROM activities a
+   WHERE a.record_kind = 'deal' AND a.record_id = d.id
+   AND (a.status IS NULL OR a.status != 'booked') AND (a.due IS NULL OR a.done IS NOT NULL)
+  ) AS touched
 FROM deals d {where} ORDER BY d.path"""
 # the leads the first-contact SLA can concern: new, and never contacted
 _LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
 WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
-  WHERE a.record_kind = 'lead' AND a.record_id = x.id)
+  WHERE a.record_kind = 'lead' AND a.record_id = x.id AND (a.due IS NULL OR a.done IS NOT NULL))
 ORDER BY x.path"""
-# activities booked for a day, on deals and leads (accounts are not on `today`)
+# activities booked for a day
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
-WHERE a.status = 'booked' AND a.date = ? AND a.record_kind IN ('deal', 'lead')
+WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
+# the meetings of every record with one booked for a day gone by: those no later meeting
+# answers are still to mark held or cancelled (an imported call still to do is the
+# deal's next step already)
+_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary, a.status
+FROM activities a WHERE a.type = 'meeting' AND (a.record_kind, a.record_id) IN (
+  SELECT b.record_kind, b.record_id FROM activities b
+  WHERE b.status = 'booked' AND b.date < ? AND b.type = 'meeting')
+ORDER BY a.record_kind, a.record_id, a.line"""
+# open tasks due by the day
+_TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary, a.owner
+FROM activities a
+WHERE a.done IS NULL AND a.due <= ? ORDER BY a.record_kind, a.record_id, a.line"""
+# won customers and their last activity by the day, on the account or any of its deals
+# (winning counts as one; a meeting booked or a task open is contact planned: the day)
+_AFTER_SALES = """SELECT ac.id, ac.name, ac.owner, max(coalesce(w.won_date, w.created)) AS won,
+  (SELECT max(CASE WHEN a.status = 'booked' OR (a.due IS NOT NULL AND a.done IS NULL)
+     THEN ?1 ELSE coalesce(a.done, a.date) END) FROM activities a
+   WHERE ((a.record_kind = 'account' AND a.record_id = ac.id) OR (a.record_kind = 'deal'
+     AND a.record_id IN (SELECT d.id FROM deals d WHERE d.account_id = ac.id)))
+     AND (a.status = 'booked' OR (a.due IS NOT NULL AND a.done IS NULL)
+       OR coalesce(a.done, a.date) <= ?1)) AS touched
+FROM accounts ac JOIN deals w ON w.account_id = ac.id AND w.status = 'won'
+  AND coalesce(w.won_date, w.created) <= ?1
+GROUP BY ac.id ORDER BY ac.path"""
+_ACCOUNTS = """SELECT x.id, x.name, x.owner FROM accounts x
+WHERE x.id IN ({ids}) ORDER BY x.path"""
 _BOOKED_LEADS = """SELECT x.id, x.company, x.owner FROM leads x
 WHERE x.id IN ({ids}) ORDER BY x.path"""
 _DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
@@ -176,22 +210,30 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[di
 
 
 def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
-    """Every deal and lead that needs attention on `on`, once each with all its
-    reasons, most urgent group first (salescli.core.today)."""
+    """Every deal, lead and account that needs attention on `on`, once each with all
+    its reasons, most urgent group first (salescli.core.today)."""
     from salescli.core import today
     from salescli.core.money import from_float
     from salescli.store.config import config_of
 
     config = config_of(repo, warn)
-    with records_index(repo, ("deal", "lead"), warn, use_cache) as index:
-        booked = index.query(_BOOKED, (on.isoformat(),))  # one look-up, by its index
-        ids = {kind: sorted({b["record_id"] for b in booked if b["record_kind"] == kind})
-               for kind in ("deal", "lead")}
+    day = on.isoformat()
+    with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
+        booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
+        unheld = [m for m in today.unanswered(index.query(_UNHELD, (day,)))
+                  if m["date"] < day]
+        tasks = index.query(_TASKS_DUE, (day,))
+        customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
+        wanted = [*booked, *unheld, *tasks]
+        ids = {kind: sorted({b["record_id"] for b in wanted if b["record_kind"] == kind})
+               for kind in ("deal", "lead", "account")}
         deals = deal_views(index, booked=ids["deal"])
         leads = index.query(_LEADS)
         discounted = index.query(_DISCOUNTED)
         booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
                                    tuple(ids["lead"])) if ids["lead"] else []
+        accounts = index.query(_ACCOUNTS.format(ids=", ".join("?" * len(ids["account"]))),
+                               tuple(ids["account"])) if ids["account"] else []
     records: dict[tuple[str, str], dict] = {}
 
     def deal(d: dict) -> dict:
@@ -211,6 +253,14 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
         key = ("lead", x["id"])
         if key not in records:
             records[key] = {"kind": "lead", "id": x["id"], "name": x["company"],
+                            "owner": x["owner"], "value": None, "currency": None,
+                            "probability": None, "reasons": []}
+        return records[key]
+
+    def account(x: Any) -> dict:
+        key = ("account", x["id"])
+        if key not in records:
+            records[key] = {"kind": "account", "id": x["id"], "name": x["name"],
                             "owner": x["owner"], "value": None, "currency": None,
                             "probability": None, "reasons": []}
         return records[key]
@@ -246,14 +296,34 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
         created = dt.date.fromisoformat(x["created"])
         if (on - created).days > config.sla_days:
             lead(x)["reasons"].append(today.lead_sla(created, on, config.sla_days))
-    leads_by_id = {x["id"]: x for x in booked_leads}
+    found = {"deal": (by_id, deal), "lead": ({x["id"]: x for x in booked_leads}, lead),
+             "account": ({x["id"]: x for x in accounts}, account)}
+
+    def reasons(b: Any) -> list | None:
+        known, entry = found[b["record_kind"]]
+        record = known.get(b["record_id"])
+        # None: an invalid file's activity (the warning named it)
+        return None if record is None else entry(record)["reasons"]
+
     for b in booked:
-        record = by_id.get(b["record_id"]) if b["record_kind"] == "deal" \
-            else leads_by_id.get(b["record_id"])
-        if record is None:  # an invalid file's activity: the warning named it
-            continue
-        target = deal(record) if b["record_kind"] == "deal" else lead(record)
-        target["reasons"].append(today.meeting(on, on, b["type"], b["summary"]))
+        if (rs := reasons(b)) is not None:
+            rs.append(today.meeting(on, on, b["type"], b["summary"]))
+    for b in unheld:
+        if (rs := reasons(b)) is not None:
+            rs.append(today.did_it_happen(
+                dt.date.fromisoformat(b["date"]), on, b["type"], b["summary"],
+                f"salescli meeting held {b['record_id']} {b['line']}"))
+    for t in tasks:
+        if (rs := reasons(t)) is not None:
+            rs.append(today.task(dt.date.fromisoformat(t["due"]), on, t["summary"],
+                                 f"salescli task done {t['record_id']} {t['line']}",
+                                 t["owner"]))
+    for c in customers:
+        touched = max(filter(None, (c["won"], c["touched"])))
+        last = dt.date.fromisoformat(touched)
+        if (on - last).days >= config.after_sales_days:
+            account(c)["reasons"].append(today.after_sales(
+                last, on, f'salescli log call {c["id"]} "After-sales check-in"'))
     return today.agenda(records.values(), config.fx, config.currency)
 
 
@@ -285,10 +355,11 @@ def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
 
 def _owners_part(row: dict, owner: str | None) -> dict | None:
     """The row as `owner` sees it: all of their own records; of another's, only the
-    discounts they may approve (None: nothing of theirs)."""
+    discounts they may approve and the tasks that are theirs (None: nothing of theirs)."""
     if not owner or row["owner"] == owner:
         return row
-    theirs = [r for r in row["reasons"] if owner in r.get("approvers", ())]
+    theirs = [r for r in row["reasons"]
+              if owner in r.get("approvers", ()) or r.get("owner") == owner]
     if not theirs:
         return None
     first = theirs[0]

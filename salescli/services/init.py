@@ -67,6 +67,7 @@ discount_approval_threshold: 15   # percent; a bigger discount awaits an approve
 approvers: {{}}              # owner ID: the largest discount they approve, e.g. {{ville: 30}}
 lead_first_contact_sla_days: 2
 follow_up_days: 14         # an open deal untouched this long shows in `today`
+after_sales_days: 90       # a won customer with no activity this long shows in `today` (0: off)
 quote: {{validity_days: 30, numbering: "Q-{{year}}-{{seq:04d}}", terms: "Net 14 days"}}
 fx: {{}}                     # rates into `currency`, e.g. {{USD: 0.92}}
 """

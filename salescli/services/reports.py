@@ -135,7 +135,7 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
 # every activity with what its record says of owner, source and pipeline, record by
 # record in the records' own order: what `report activity` and goals count
 _ACTIVITIES = """SELECT a.record_kind AS kind, a.record_id AS id, a.date, a.type, a.status,
-  a.owner, coalesce(d.owner, l.owner, c.owner) AS record_owner,
+  a.owner, a.due, a.done, coalesce(d.owner, l.owner, c.owner) AS record_owner,
   coalesce(d.source, l.source) AS source, d.pipeline
 FROM activities a
 LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
@@ -159,7 +159,7 @@ def activity_records(repo: Any, warn: Warn) -> list[Any]:
                                               row["source"], row["pipeline"]))
             records[-1].activities.append(SimpleNamespace(
                 date=dt.date.fromisoformat(row["date"]), type=row["type"],
-                status=row["status"], owner=row["owner"]))
+                status=row["status"], owner=row["owner"], due=row["due"], done=row["done"]))
     return records
 
 

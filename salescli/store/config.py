@@ -16,7 +16,7 @@ from typing import Any
 
 from salescli.store.runtime import FRESH_NS
 
-CACHE_VERSION = 5  # 5: discount_approval_threshold, approvers, checklists
+CACHE_VERSION = 6  # 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -25,7 +25,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     from salescli.store.repo import PRODUCTS_FILE
 
     (currency, default, fx, sla, follow_up, stages, owners, sources, threshold, approvers,
-     checklists, _) = _cached(repo, warn)
+     checklists, after_sales, _) = _cached(repo, warn)
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -38,7 +38,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   owners=owners, sources=sources, products_loader=products,
                   approval_threshold=Decimal(threshold),
                   approvers={k: Decimal(v) for k, v in approvers.items()},
-                  checklists=checklists)
+                  checklists=checklists, after_sales_days=after_sales)
 
 
 def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -112,4 +112,5 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
             settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
             str(settings.discount_approval_threshold),
-            {k: str(v) for k, v in settings.approvers.items()}, checklists, style)
+            {k: str(v) for k, v in settings.approvers.items()}, checklists,
+            settings.after_sales_days, style)

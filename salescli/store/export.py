@@ -113,7 +113,8 @@ def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
             yield {"record_kind": kind, "record_id": r.id, "line": n, "date": a.date,
                    "type": a.type, "summary": a.summary, "outcome": a.outcome,
                    "status": a.status, "with": _join(a.with_), "owner": a.owner,
-                   "went_well": ev and ev.went_well, "improve": ev and ev.improve}
+                   "went_well": ev and ev.went_well, "improve": ev and ev.improve,
+                   "due": a.due, "done": a.done}
 
 
 def custom_field_rows(records: Iterable[tuple[str, Mapping[str, Any]]],

@@ -63,6 +63,8 @@ _INTERNAL = (
     "CREATE INDEX deals_path ON deals (path)",
     # `today`: the activities booked for a day, without reading them all
     "CREATE INDEX activities_booked ON activities (status, date)",
+    # `today` and `task list`: the open tasks due by a day
+    "CREATE INDEX activities_due ON activities (done, due)",
 )
 
 

@@ -1,0 +1,206 @@
+"""`salescli task`, `meeting` and `calendar`: scheduled work and where it shows up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from salescli.cli.common import (
+    DATE,
+    KNOWN_OWNER,
+    NO_CACHE,
+    Group,
+    change_options,
+    complete_choices,
+    complete_ids,
+    done,
+    echo,
+    format_option,
+    get_repo,
+    out_path,
+    render,
+    warn,
+)
+from salescli.services.calendar import write_calendar
+from salescli.services.tasks import (
+    add_task,
+    complete_task,
+    mark_meeting,
+    meeting_list,
+    task_list,
+)
+
+TARGET = click.argument("target", metavar="TARGET",
+                        shell_complete=complete_ids(("deal", "account", "lead")))
+NUMBER = click.argument("number", metavar="N", type=click.IntRange(min=1))
+
+
+@click.group("task", cls=Group)
+def task() -> None:
+    """Tasks: work due on a deal, lead or account, listed by `today` until done.
+
+    A task is an activity with `due` (and `done` once done). N is the activity's
+    number in the record (its place in `activities:`, from 1), as `task list` shows
+    it: numbers never change when other tasks are done or activities logged.
+
+    \b
+    Examples:
+      salescli task add acme-erp "Send the contract" --due friday
+      salescli task list --owner anna --due-before +1w
+      salescli task done acme-erp 4
+    """
+
+
+@task.command("add")
+@TARGET
+@click.argument("summary")
+@click.option("--due", required=True, metavar="DATE", type=DATE,
+              help="When it is due: YYYY-MM-DD, tomorrow, friday, +3d, +2w...")
+@click.option("--owner", metavar="OWNER", shell_complete=complete_choices("owners"),
+              help="Whose task it is (default: yours, as in `log`).")
+@change_options
+@click.pass_context
+def task_add(ctx: click.Context, target: str, summary: str, due: dt.date, owner: str | None,
+             date: str | None, message: str | None, no_commit: bool) -> None:
+    """Add a task due on a day to a deal, lead or account (TARGET is its ID, or KIND:ID).
+
+    \b
+    Examples:
+      salescli task add acme-erp "Send the contract" --due 2026-12-04
+      salescli task add lead:nordic-ai "Call back" --due tomorrow --owner anna
+    """
+    change, kind, record_id, number = add_task(
+        get_repo(ctx), target, summary, due, owner=owner, date=date, message=message,
+        commit=not no_commit)
+    done(change, f"Added task {number} to {kind} {record_id}")
+
+
+@task.command("done")
+@TARGET
+@NUMBER
+@change_options
+@click.pass_context
+def task_done(ctx: click.Context, target: str, number: int, date: str | None,
+              message: str | None, no_commit: bool) -> None:
+    """Record task N of a record as done (today, or --date).
+
+    \b
+    Examples:
+      salescli task done acme-erp 4
+      salescli task done acme-erp 4 --date yesterday
+    """
+    change, kind, record_id, _ = complete_task(get_repo(ctx), target, number, date=date,
+                                               message=message, commit=not no_commit)
+    done(change, f"Done: task {number} of {kind} {record_id}")
+
+
+@task.command("list")
+@click.argument("target", metavar="[TARGET]", required=False,
+                shell_complete=complete_ids(("deal", "account", "lead")))
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's tasks (a task without "
+              "an owner is its record's owner's).", shell_complete=complete_choices("owners"))
+@click.option("--due-before", metavar="DATE", type=DATE,
+              help="Only tasks due on or before this day.")
+@click.option("--all", "every", is_flag=True, help="Done tasks too, with the day done.")
+@NO_CACHE
+@format_option()
+@click.pass_context
+def task_list_cmd(ctx: click.Context, target: str | None, owner: str | None,
+                  due_before: dt.date | None, every: bool, no_cache: bool, fmt: str) -> None:
+    """Open tasks, soonest due first: everyone's, one owner's or one record's.
+
+    N is what `task done TARGET N` takes.
+
+    \b
+    Examples:
+      salescli task list
+      salescli task list acme-erp --all
+      salescli task list --owner anna --due-before +1w --format csv
+    """
+    rows = task_list(get_repo(ctx), target, owner, due_before, every, warn, use_cache=not no_cache)
+    columns = ("due", "kind", "id", "n", "summary", "owner")
+    echo(render(rows, columns + ("done",) if every else columns, fmt))
+
+
+@click.group("meeting", cls=Group)
+def meeting() -> None:
+    """Booked meetings: list a record's, mark one held or cancelled.
+
+    `log meeting` books a meeting (a date ahead) or records one held. N is the
+    activity's number in the record, as `meeting list` and `today` show it.
+
+    \b
+    Examples:
+      salescli log meeting acme-erp "Demo" --date 2026-12-08
+      salescli meeting list acme-erp
+      salescli meeting held acme-erp 3
+    """
+
+
+def _mark_command(status: str) -> click.Command:
+    @click.command(status)
+    @TARGET
+    @NUMBER
+    @change_options
+    @click.pass_context
+    def mark(ctx: click.Context, target: str, number: int, date: str | None,
+             message: str | None, no_commit: bool) -> None:
+        change, kind, record_id, _ = mark_meeting(get_repo(ctx), target, number, status,
+                                                  date=date, message=message,
+                                                  commit=not no_commit)
+        done(change, f"Meeting {number} of {kind} {record_id}: {status}")
+
+    mark.help = f"""Mark meeting N of a record {status}.
+
+    \b
+    Example:
+      salescli meeting {status} acme-erp 3
+    """
+    return mark
+
+
+meeting.add_command(_mark_command("held"))
+meeting.add_command(_mark_command("cancelled"))
+
+
+@meeting.command("list")
+@TARGET
+@NO_CACHE
+@format_option()
+@click.pass_context
+def meeting_list_cmd(ctx: click.Context, target: str, no_cache: bool, fmt: str) -> None:
+    """A record's meetings (booked, held or cancelled) with their numbers.
+
+    \b
+    Example:
+      salescli meeting list acme-erp
+    """
+    rows = meeting_list(get_repo(ctx), target, warn, use_cache=not no_cache)
+    echo(render(rows, ("n", "date", "status", "type", "summary"), fmt))
+
+
+@click.command("calendar")
+@click.option("--out", "out", metavar="FILE.ics", required=True,
+              help="The iCalendar file to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records and tasks.",
+              shell_complete=complete_choices("owners"))
+@NO_CACHE
+@click.pass_context
+def calendar_cmd(ctx: click.Context, out: str, force: bool, owner: str | None,
+                 no_cache: bool) -> None:
+    """Write booked meetings, open tasks and deals' next steps as an iCalendar feed.
+
+    Each is an all-day event. UIDs come from the record ID and the activity's number
+    (or `next-step`), so importing or subscribing again updates events instead of
+    duplicating them.
+
+    \b
+    Examples:
+      salescli calendar --out ~/sales.ics
+      salescli calendar --out ~/sales.ics --owner anna --force
+    """
+    target = out_path(out, force)
+    count = write_calendar(get_repo(ctx), target, owner, warn, use_cache=not no_cache)
+    echo(f"Wrote {count} event{'' if count == 1 else 's'} to {target}")

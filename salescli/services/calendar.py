@@ -1,0 +1,93 @@
+"""`salescli calendar`: booked meetings, open tasks and next steps as an iCalendar feed.
+
+Every item is an all-day event (salescli records days, not hours). A UID names what
+the event is, never when it was exported: the record and the activity's number (its
+place in `activities:`, which appending never changes), or the deal's `next-step`; a
+calendar app that imports or subscribes again updates the event, not a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from salescli.core.today import unanswered
+from salescli.services.read import Warn, records_index
+
+_NAME = "coalesce(d.title, x.company, ac.name)"
+_JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
+LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
+LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
+# open tasks on their due day, and the meetings of records with one booked (those a
+# later meeting answers are done: core.today.unanswered); an imported call still to
+# do is its deal's next step already
+_ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
+  coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
+  coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
+FROM activities a {_JOINS}
+WHERE (a.due IS NOT NULL AND a.done IS NULL) OR (a.type = 'meeting' AND a.due IS NULL
+  AND (a.record_kind, a.record_id) IN (SELECT b.record_kind, b.record_id FROM activities b
+    WHERE b.status = 'booked' AND b.type = 'meeting'))
+ORDER BY a.record_kind, a.record_id, a.line"""
+_NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner FROM deals
+WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path"""
+
+
+def calendar_events(repo: Any, owner: str | None, warn: Warn,
+                    use_cache: bool = True) -> list[dict[str, Any]]:
+    """The feed's events as {uid, day, summary, description}, soonest first."""
+    with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
+        activities = index.query(_ACTIVITIES)
+        steps = index.query(_NEXT_STEPS)
+    meetings = unanswered(a for a in activities if not a["task"])
+    events = []
+    for a in [*meetings, *(a for a in activities if a["task"])]:
+        if owner and a["owner"] != owner:
+            continue
+        kind, record_id, line = a["record_kind"], a["record_id"], a["line"]
+        what = "Task" if a["task"] else "Meeting"
+        done = f"salescli task done {record_id} {line}" if a["task"] else \
+            f"salescli meeting held {record_id} {line}"
+        events.append({
+            "uid": f"salescli-{kind}-{record_id}-activity-{line}",
+            "day": dt.date.fromisoformat(a["day"]), "summary": f"{what}: {a['summary']} "
+            f"({a['name'] or record_id})",
+            "description": f"{kind} {record_id}, activity {line}. Then: {done}"})
+    for d in steps:
+        if owner and d["owner"] != owner:
+            continue
+        events.append({
+            "uid": f"salescli-deal-{d['id']}-next-step",
+            "day": dt.date.fromisoformat(d["day"]),
+            "summary": f"Next step: {d['next_step_action'] or 'next step'} ({d['title']})",
+            "description": f"deal {d['id']}. Then: salescli deal set {d['id']} "
+                           "next_step.action=... next_step.due=..."})
+    events.sort(key=lambda e: (e["day"], e["uid"]))
+    return events
+
+
+def write_calendar(repo: Any, out: Path, owner: str | None, warn: Warn,
+                   use_cache: bool = True) -> int:
+    """Write the feed to `out`; the number of events."""
+    from icalendar import Calendar, Event
+
+    from salescli.store.gitio import atomic_write
+
+    events = calendar_events(repo, owner, warn, use_cache)
+    cal = Calendar()
+    cal.add("prodid", "-//salescli//salescli calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "salescli")
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    for e in events:
+        ev = Event()
+        ev.add("uid", e["uid"])
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", e["day"])  # a date: an all-day event
+        ev.add("dtend", e["day"] + dt.timedelta(days=1))
+        ev.add("summary", e["summary"])
+        ev.add("description", e["description"])
+        cal.add_component(ev)
+    atomic_write(out, cal.to_ical().decode("utf-8"))
+    return len(events)

@@ -1,0 +1,172 @@
+"""`task` and `meeting`: work scheduled on a deal, lead or account, and marking it done.
+
+A task is an activity with `due` (and `done` once done). Tasks and meetings are named
+by their activity number: the position in the record's `activities:` list, from 1
+(the `line` of the record index and of `export`). Activities are only ever appended,
+so a number stays the same when other tasks are done or more activities are logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.services.activity import append_activity, resolve_target
+from salescli.services.read import Warn, records_index
+
+# open (or, with `every`, all) tasks with the name and owner of their record; a task
+# without an owner is its record's owner's
+_TASKS = """SELECT a.due, a.done, a.record_kind AS kind, a.record_id AS id, a.line AS n,
+  a.summary, coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner,
+  coalesce(d.title, x.company, ac.name) AS name
+FROM activities a
+LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
+LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
+LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id
+WHERE a.due IS NOT NULL {where}
+ORDER BY a.due, a.record_kind, a.record_id, a.line"""
+
+
+def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
+             owner: str | None = None, date: str | dt.date | None = None,
+             message: str | None = None, commit: bool = True) -> tuple[Any, str, str, int]:
+    """Append a task due on `due` to a deal's, lead's or account's activities and commit;
+    returns (change, kind, record_id, the task's number)."""
+    from salescli.core.dates import day_of
+    from salescli.services.edit import Session, choose, default_owner, today
+
+    if not summary.strip():
+        raise UsageError("SUMMARY is empty; say what is to be done")
+    kind, record_id = resolve_target(repo, target)
+    when = today(date)
+    due_day = day_of(due, "--due") or when
+    owner = choose(owner, repo.settings.owners, "owner") if owner else default_owner(repo)
+    activity: dict[str, Any] = {"date": when, "type": "task", "summary": summary,
+                                "due": due_day}
+    if owner:
+        activity["owner"] = owner
+    with Session(repo, kind, record_id, "task", summary=f"task: {summary}"[:72],
+                 date=date, message=message, commit=commit) as s:
+        number = append_activity(s, kind, record_id, activity)
+    return s, kind, record_id, number
+
+
+def _activity(record: Any, kind: str, record_id: str, number: int, what: str) -> Any:
+    """Activity `number` of a loaded record, or why there is none."""
+    activities = record.model.activities
+    if not 1 <= number <= len(activities):
+        raise RecordNotFound(f"{kind} {record_id} has no activity {number}; see "
+                             f"`salescli {what} list {record_id}`")
+    return activities[number - 1]
+
+
+def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> None:
+    """Set `key` on activity `number`: one key written, comments and order kept."""
+    from salescli.core.model import Activity
+
+    def mutate(data: Any) -> None:
+        from salescli.store.yamlio import set_in
+
+        order = [f.alias or name for name, f in Activity.model_fields.items()]
+        set_in(data["activities"][number - 1], key, value, order)
+
+    s.update(record, mutate)
+
+
+def complete_task(repo: Any, target: str, number: int, *, date: str | dt.date | None = None,
+                  message: str | None = None, commit: bool = True
+                  ) -> tuple[Any, str, str, Any]:
+    """Record task `number` of a record as done on `date` (today); returns
+    (change, kind, record_id, the task)."""
+    from salescli.services.edit import Session, today
+
+    kind, record_id = resolve_target(repo, target)
+    when = today(date)
+    with Session(repo, kind, record_id, "task", date=date, message=message,
+                 commit=commit) as s:
+        record = s.load(kind, record_id)
+        task = _activity(record, kind, record_id, number, "task")
+        if task.due is None:
+            raise SalescliError(f"activity {number} of {kind} {record_id} is {task.type} "
+                                f"{task.summary!r}, not a task; see "
+                                f"`salescli task list {record_id}`")
+        if task.done is not None:
+            raise SalescliError(f"task {number} of {kind} {record_id} was done on "
+                                f"{task.done.isoformat()} already")
+        s.summary = f"task {number} done: {task.summary}"[:72]
+        _set_on_activity(s, record, number, "done", when)
+    return s, kind, record_id, task
+
+
+def mark_meeting(repo: Any, target: str, number: int, status: str, *,
+                 date: str | dt.date | None = None, message: str | None = None,
+                 commit: bool = True) -> tuple[Any, str, str, Any]:
+    """Mark meeting `number` of a record held or cancelled; returns
+    (change, kind, record_id, the meeting)."""
+    from salescli.services.edit import Session
+
+    if status not in ("held", "cancelled"):
+        raise UsageError(f"a meeting is marked held or cancelled, not {status!r}")
+    kind, record_id = resolve_target(repo, target)
+    with Session(repo, kind, record_id, "log", date=date, message=message,
+                 commit=commit) as s:
+        record = s.load(kind, record_id)
+        meeting = _activity(record, kind, record_id, number, "meeting")
+        if meeting.status is None:
+            raise SalescliError(f"activity {number} of {kind} {record_id} is {meeting.type} "
+                                f"{meeting.summary!r}, not a booked meeting; see "
+                                f"`salescli meeting list {record_id}`")
+        if meeting.status == status:
+            raise SalescliError(f"meeting {number} of {kind} {record_id} is {status} "
+                                "already")
+        s.summary = f"{meeting.type} {number} {status}: {meeting.summary}"[:72]
+        _set_on_activity(s, record, number, "status", status)
+    return s, kind, record_id, meeting
+
+
+def task_list(repo: Any, target: str | None, owner: str | None,
+              due_before: str | dt.date | None, every: bool, warn: Warn,
+              use_cache: bool = True) -> list[dict]:
+    """Open tasks (`every`: done ones too), soonest due first: of one record, one owner's,
+    or due on or before a day."""
+    from salescli.core.dates import day_of
+
+    where, params = [], []
+    if not every:
+        where.append("a.done IS NULL")
+    if target:
+        kind, record_id = resolve_target(repo, target)
+        where.append("a.record_kind = ? AND a.record_id = ?")
+        params += [kind, record_id]
+    if owner:
+        where.append("coalesce(a.owner, d.owner, x.owner, ac.owner) = ?")
+        params.append(owner)
+    before = day_of(due_before, "--due-before")
+    if before:
+        where.append("a.due <= ?")
+        params.append(before.isoformat())
+    sql = _TASKS.format(where="".join(f" AND {w}" for w in where))
+    with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
+        rows = [dict(r) for r in index.query(sql, tuple(params))]
+    for r in rows:
+        for key in ("due", "done"):
+            if r[key]:
+                r[key] = dt.date.fromisoformat(r[key])
+    return rows
+
+
+_MEETINGS = """SELECT a.date, a.status, a.record_kind AS kind, a.record_id AS id,
+  a.line AS n, a.type, a.summary
+FROM activities a WHERE a.status IS NOT NULL AND a.record_kind = ? AND a.record_id = ?
+ORDER BY a.line"""
+
+
+def meeting_list(repo: Any, target: str, warn: Warn, use_cache: bool = True) -> list[dict]:
+    """The meetings of one record (booked, held or cancelled), by number."""
+    kind, record_id = resolve_target(repo, target)
+    with records_index(repo, (kind,), warn, use_cache) as index:
+        rows = [dict(r) for r in index.query(_MEETINGS, (kind, record_id))]
+    for r in rows:
+        r["date"] = dt.date.fromisoformat(r["date"])
+    return rows

@@ -1,0 +1,402 @@
+"""`task`, `meeting`, the calendar feed and what `today` makes of them (issue 16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import Repo, refused
+
+DEAL = """
+id: acme-erp
+title: Order-processing automation
+account: acme-oy
+stage: needs-analysis
+status: open
+value: 48000.00
+close_date: 2027-01-31
+owner: anna
+created: 2026-10-01
+activities:
+  - date: 2026-10-02   # the first call
+    type: call
+    summary: Intro
+"""
+
+
+@pytest.fixture
+def crm(repo: Repo) -> Repo:
+    repo.write("salescli.yaml", (repo.root / "salescli.yaml").read_text()
+               .replace("owners: [", "owners: [ville, "))
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        owner: ville
+        created: 2026-10-01
+        """)
+    repo.write("deals/2026-10/acme-erp.yaml", DEAL)
+    repo.write("leads/2026-11/beta.yaml", "id: beta\ncompany: Beta\nowner: anna\n"
+               "created: 2026-11-20\n")
+    repo.commit()
+    return repo
+
+
+def ok(repo: Repo, *args: str) -> str:
+    r = repo.run(*args)
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def deal_text(repo: Repo) -> str:
+    return (repo.root / "deals/2026-10/acme-erp.yaml").read_text()
+
+
+def test_task_add_appends_a_task_with_due_and_commits(crm: Repo):
+    out = ok(crm, "task", "add", "acme-erp", "Send the contract", "--due", "2026-12-04",
+             "--date", "2026-12-01")
+    assert out.startswith("Added task 2 to deal acme-erp [")
+    assert deal_text(crm) == DEAL.lstrip("\n") + (
+        "  - date: 2026-12-01\n"
+        "    type: task\n"
+        "    summary: Send the contract\n"
+        "    due: 2026-12-04\n"
+        "    owner: anna\n")
+    assert crm.git("log", "-1", "--format=%s%n%ad", "--date=short").split("\n")[:2] == [
+        "deal(acme-erp): task: Send the contract", "2026-12-01"]
+    assert crm.status() == ""
+
+
+def test_task_add_takes_relative_dates_an_owner_and_any_kind(crm: Repo):
+    ok(crm, "task", "add", "beta", "Call back", "--due", "+3d", "--owner", "ville")
+    text = (crm.root / "leads/2026-11/beta.yaml").read_text()
+    due = dt.date.today() + dt.timedelta(days=3)
+    assert f"    due: {due.isoformat()}\n    owner: ville\n" in text
+    ok(crm, "task", "add", "account:acme-oy", "Invoice", "--due", "2026-12-10")
+    assert "type: task" in (crm.root / "accounts/2026-10/acme-oy.yaml").read_text()
+
+
+def test_task_add_takes_a_weekday_as_the_next_one(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Demo prep", "--due", "friday")
+    today = dt.date.today()
+    friday = today + dt.timedelta(days=(4 - today.weekday()) % 7)
+    assert f"    due: {friday.isoformat()}\n" in deal_text(crm)
+
+
+def test_task_add_refuses_bad_input(crm: Repo):
+    refused(crm, ["task", "add", "acme-erq", "X", "--due", "2026-12-04"], 1,
+            "no deal, lead or account 'acme-erq'; see `salescli deal list`, `lead list` or "
+            "`account list` for the IDs (did you mean `acme-erp`?)")
+    refused(crm, ["task", "add", "acme-erp", "X", "--due", "someday"], 2,
+            'invalid --due "someday" (did you mean today?): use YYYY-MM-DD, an ISO date-time, '
+            'today, yesterday, tomorrow, 30d or "30 days ago", +2w (ahead), friday (a '
+            'weekday), last-week, this-month, last-month, this-quarter, last-quarter, ytd')
+    refused(crm, ["task", "add", "acme-erp", "X", "--due", "2026-12-04", "--owner", "bob"],
+            2, "unknown owner 'bob'; choose one of: ville, anna (settings in salescli.yaml)")
+    refused(crm, ["task", "add", "acme-erp", "  ", "--due", "2026-12-04"], 2,
+            "SUMMARY is empty; say what is to be done")
+    r = crm.run("task", "add", "acme-erp", "X")
+    assert r.exit_code == 2 and "Missing option '--due'" in r.output
+
+
+def test_task_done_records_the_day_keeping_comments(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Send the contract", "--due", "2026-12-04",
+       "--date", "2026-12-01")
+    before = deal_text(crm)
+    out = ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-12-03")
+    assert out.startswith("Done: task 2 of deal acme-erp [")
+    assert deal_text(crm) == before.replace("    due: 2026-12-04\n",
+                                            "    due: 2026-12-04\n    done: 2026-12-03\n")
+    assert "# the first call" in deal_text(crm)
+    assert crm.git("log", "-1", "--format=%s") == \
+        "deal(acme-erp): task 2 done: Send the contract\n"
+    assert crm.status() == ""
+
+
+def test_task_done_refuses_what_is_no_open_task(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Send the contract", "--due", "2026-12-04")
+    ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-12-03")
+    refused(crm, ["task", "done", "acme-erp", "2"], 1,
+            "task 2 of deal acme-erp was done on 2026-12-03 already")
+    refused(crm, ["task", "done", "acme-erp", "1"], 1,
+            "activity 1 of deal acme-erp is call 'Intro', not a task; see "
+            "`salescli task list acme-erp`")
+    refused(crm, ["task", "done", "acme-erp", "7"], 1,
+            "deal acme-erp has no activity 7; see `salescli task list acme-erp`")
+    r = crm.run("task", "done", "acme-erp", "0")
+    assert r.exit_code == 2
+
+
+def test_task_list_filters_and_numbers_stay(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04")
+    ok(crm, "task", "add", "acme-erp", "Invoice", "--due", "2026-12-20", "--owner", "ville")
+    ok(crm, "task", "add", "beta", "Call back", "--due", "2026-12-01")
+    ok(crm, "task", "add", "acme-oy", "Renewal", "--due", "2027-01-15")
+
+    def listed(*args: str) -> list[tuple]:
+        rows = json.loads(ok(crm, "task", "list", *args, "--format", "json"))
+        return [(r["due"], r["id"], r["n"], r["owner"]) for r in rows]
+
+    assert listed() == [("2026-12-01", "beta", 1, "anna"), ("2026-12-04", "acme-erp", 2, "anna"),
+                        ("2026-12-20", "acme-erp", 3, "ville"),
+                        ("2027-01-15", "acme-oy", 1, "anna")]
+    assert listed("--due-before", "2026-12-04") == [("2026-12-01", "beta", 1, "anna"),
+                                                    ("2026-12-04", "acme-erp", 2, "anna")]
+    assert listed("--owner", "ville") == [("2026-12-20", "acme-erp", 3, "ville")]
+    assert listed("acme-erp") == [("2026-12-04", "acme-erp", 2, "anna"),
+                                  ("2026-12-20", "acme-erp", 3, "ville")]
+    # doing task 2 leaves task 3 its number
+    ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-12-02")
+    assert listed("acme-erp") == [("2026-12-20", "acme-erp", 3, "ville")]
+    rows = json.loads(ok(crm, "task", "list", "acme-erp", "--all", "--format", "json"))
+    assert [(r["n"], r["done"]) for r in rows] == [(2, "2026-12-02"), (3, None)]
+    table = ok(crm, "task", "list", "acme-erp")
+    assert table.splitlines()[0].split() == ["due", "kind", "id", "n", "summary", "owner"]
+    refused(crm, ["task", "list", "--owner", "bob"], 2,
+            "--owner: no owner `bob`; owners: ville, anna")
+
+
+def test_meeting_held_and_cancelled(crm: Repo):
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-20")
+    ok(crm, "log", "meeting", "acme-erp", "Workshop", "--status", "booked",
+       "--date", "2026-11-27")
+    rows = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
+    assert [(r["n"], r["status"], r["summary"]) for r in rows] == [
+        (2, "booked", "Demo"), (3, "booked", "Workshop")]
+    ok(crm, "meeting", "held", "acme-erp", "2")
+    ok(crm, "meeting", "cancelled", "acme-erp", "3")
+    text = deal_text(crm)
+    assert "    summary: Demo\n    status: held\n" in text
+    assert "    summary: Workshop\n    status: cancelled\n" in text
+    refused(crm, ["meeting", "held", "acme-erp", "2"], 1,
+            "meeting 2 of deal acme-erp is held already")
+    refused(crm, ["meeting", "held", "acme-erp", "1"], 1,
+            "activity 1 of deal acme-erp is call 'Intro', not a booked meeting; see "
+            "`salescli meeting list acme-erp`")
+
+
+def today_json(repo: Repo, on: str) -> list[dict]:
+    return json.loads(ok(repo, "today", "--on", on, "--format", "json"))["rows"]
+
+
+def test_today_lists_tasks_due_and_meetings_to_mark(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-11-24", "--date", "2026-11-20")
+    ok(crm, "task", "add", "beta", "Call back", "--due", "2026-11-25", "--date", "2026-11-20")
+    ok(crm, "task", "add", "acme-oy", "Later", "--due", "2026-11-26", "--date", "2026-11-20")
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-21")
+    rows = today_json(crm, "2026-11-25")
+    got = {r["id"]: [x["text"] for x in r["reasons"]] for r in rows}
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["acme-erp"]["group"] == "did-it-happen"
+    assert got["acme-erp"][:2] == [
+        "meeting booked 2026-11-21: Demo; did it happen? salescli meeting held acme-erp 3 "
+        "(or cancelled)",
+        "task overdue 1 day: Contract (done: salescli task done acme-erp 2)"]
+    # a task is the lead's, not contact: the first-contact SLA still counts
+    assert by_id["beta"]["group"] == "due"
+    assert got["beta"] == ["task due today: Call back (done: salescli task done beta 1)",
+                           "new lead not contacted for 5 days (SLA 2)"]
+    assert "acme-oy" not in got  # due tomorrow
+    assert [r["id"] for r in today_json(crm, "2026-11-26") if r["kind"] == "account"] == \
+        ["acme-oy"]
+    # done and held: gone from today
+    ok(crm, "task", "done", "acme-erp", "2")
+    ok(crm, "meeting", "held", "acme-erp", "3")
+    ok(crm, "task", "done", "beta", "1")
+    got = {r["id"]: r["group"] for r in today_json(crm, "2026-11-25")}
+    assert got == {"acme-erp": "stale"}  # a task done is contact made: beta is gone
+    table = ok(crm, "today", "--on", "2026-11-26")
+    assert "task due today: Later (done: salescli task done acme-oy 1)" in table
+
+
+def test_today_after_sales(crm: Repo):
+    crm.write("deals/2026-10/acme-won.yaml", """
+        id: acme-won
+        title: Licences
+        account: acme-oy
+        stage: needs-analysis
+        status: won
+        value: 1000.00
+        owner: anna
+        created: 2026-09-10
+        won_date: 2026-10-05
+        activities:
+          - {date: 2026-11-01, type: call, summary: Kick-off}
+        """)
+    crm.commit()
+    # 90 days after the last activity on its deals (acme-erp's 2026-10-02, kick-off
+    # 2026-11-01), the account shows; what is logged after the day does not count
+    assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-01-29")]
+    rows = [r for r in today_json(crm, "2027-01-30") if r["id"] == "acme-oy"]
+    assert [(r["kind"], r["group"], r["reasons"][0]["text"]) for r in rows] == [
+        ("account", "after-sales", 'won customer, no activity for 90 days: check in '
+         '(salescli log call acme-oy "After-sales check-in")')]
+    # an activity on the account itself counts; so does a task or meeting planned
+    ok(crm, "log", "call", "acme-oy", "Check-in", "--date", "2027-01-10")
+    assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-01-30")]
+    assert "acme-oy" in [r["id"] for r in today_json(crm, "2027-04-10")]
+    ok(crm, "task", "add", "acme-won", "Renewal talk", "--due", "2027-06-01")
+    assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-04-10")]
+    ok(crm, "task", "done", "acme-won", "2", "--date", "2027-01-12")
+    assert "acme-oy" in [r["id"] for r in today_json(crm, "2027-04-12")]
+    # a setting of 0 turns it off
+    settings = (crm.root / "salescli.yaml").read_text()
+    crm.write("salescli.yaml", settings.replace("after_sales_days: 90", "after_sales_days: 0"))
+    crm.commit()
+    assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-04-12")]
+
+
+def test_calendar_feed_parses_and_keeps_its_uids(crm: Repo, tmp_path):
+    from icalendar import Calendar
+
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04")
+    ok(crm, "log", "meeting", "beta", "Demo", "--status", "booked", "--date", "2026-12-08")
+    ok(crm, "deal", "set", "acme-erp", "next_step.action=Send quote",
+       "next_step.due=2026-12-02")
+
+    def feed(name: str, *more: str) -> dict[str, tuple]:
+        out = tmp_path / name
+        assert ok(crm, "calendar", "--out", str(out), *more).startswith(
+            f"Wrote 3 events to {out}")
+        cal = Calendar.from_ical(out.read_bytes())
+        return {str(e["UID"]): (e.decoded("DTSTART"), e.decoded("DTEND"), str(e["SUMMARY"]))
+                for e in cal.walk("VEVENT")}
+
+    first = feed("a.ics")
+    assert first == {
+        "salescli-deal-acme-erp-next-step": (
+            dt.date(2026, 12, 2), dt.date(2026, 12, 3),
+            "Next step: Send quote (Order-processing automation)"),
+        "salescli-deal-acme-erp-activity-2": (
+            dt.date(2026, 12, 4), dt.date(2026, 12, 5),
+            "Task: Contract (Order-processing automation)"),
+        "salescli-lead-beta-activity-1": (
+            dt.date(2026, 12, 8), dt.date(2026, 12, 9), "Meeting: Demo (Beta)")}
+    assert feed("b.ics") == first
+    # an unrelated edit and another activity logged: the same UIDs
+    ok(crm, "deal", "set", "acme-erp", "value=50000")
+    ok(crm, "log", "call", "acme-erp", "Chat")
+    assert feed("a.ics", "--force") == first
+    # a held meeting and a done task leave the feed
+    ok(crm, "task", "done", "acme-erp", "2")
+    ok(crm, "meeting", "held", "beta", "1")
+    out = tmp_path / "c.ics"
+    assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
+
+
+def test_calendar_out_refusals(crm: Repo, tmp_path):
+    (tmp_path / "there.ics").write_text("mine")
+    refused(crm, ["calendar", "--out", str(tmp_path / "there.ics")], 2,
+            f"--out {tmp_path / 'there.ics'}: exists; use --force to overwrite it")
+    assert (tmp_path / "there.ics").read_text() == "mine"
+    missing = tmp_path / "no" / "feed.ics"
+    refused(crm, ["calendar", "--out", str(missing)], 2,
+            f"--out {missing}: no folder {tmp_path / 'no'}; create it first or choose "
+            "another path")
+
+
+def test_export_has_due_and_done(crm: Repo, tmp_path):
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04")
+    ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-12-03")
+    out = ok(crm, "sql", "SELECT line, due, done FROM activities WHERE record_id = 'acme-erp' "
+             "ORDER BY line", "--format", "json")
+    assert [(r["line"], r["due"], r["done"]) for r in json.loads(out)] == [
+        (1, None, None), (2, "2026-12-04", "2026-12-03")]
+
+
+def test_calendar_owner_and_flow_style_activities(crm: Repo, tmp_path):
+    from icalendar import Calendar
+
+    # a hand-written flow-style activity list: marking a meeting keeps its style
+    crm.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        owner: ville
+        created: 2026-10-01
+        activities:
+          - {date: 2026-12-09, type: meeting, summary: QBR, status: booked}  # quarterly
+        """)
+    crm.commit()
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04")  # anna's
+    out = tmp_path / "ville.ics"
+    ok(crm, "calendar", "--out", str(out), "--owner", "ville")
+    uids = [str(e["UID"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
+    assert uids == ["salescli-account-acme-oy-activity-1"]
+    path = crm.root / "accounts/2026-10/acme-oy.yaml"
+    before = path.read_text().splitlines()
+    ok(crm, "meeting", "cancelled", "acme-oy", "1")
+    after = path.read_text().splitlines()
+    assert after[:-1] == before[:-1]  # only the changed line differs
+    assert after[-1].startswith(
+        "  - {date: 2026-12-09, type: meeting, summary: QBR, status: cancelled}")
+    assert after[-1].endswith("# quarterly")
+
+
+def test_a_booking_answered_by_a_later_meeting_is_no_question(crm: Repo, tmp_path):
+    from icalendar import Calendar
+
+    # logged when booked and again when held, as the activity report counts them
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-10")
+    ok(crm, "log", "meeting", "acme-erp", "Workshop", "--status", "booked",
+       "--date", "2026-11-12")
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "held", "--date", "2026-11-13")
+    ok(crm, "log", "call", "acme-erp", "Booked call", "--date", "2026-11-14")
+    rows = {r["id"]: r for r in today_json(crm, "2026-11-25")}
+    texts = [x["text"] for x in rows["acme-erp"]["reasons"] if x["what"] == "did-it-happen"]
+    assert texts == ["meeting booked 2026-11-12: Workshop; did it happen? salescli meeting "
+                     "held acme-erp 3 (or cancelled)"]
+    out = tmp_path / "feed.ics"
+    ok(crm, "calendar", "--out", str(out))
+    uids = [str(e["UID"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
+    assert uids == ["salescli-deal-acme-erp-activity-3"]
+
+
+def test_an_open_task_is_no_activity_for_goals(crm: Repo):
+    settings = crm.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n"
+                        "  - {metric: activities, period: month, target: 10}\n")
+    crm.commit("goals")
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-11-20", "--date",
+       "2026-11-10")
+
+    def actual() -> float:
+        out = ok(crm, "report", "goals", "--as-of", "2026-11-30", "--format", "json")
+        return json.loads(out)["rows"][0]["actual"]
+
+    assert actual() == 0.0
+    ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-11-18")
+    assert actual() == 1.0
+
+
+def test_unanswered_pairs_bookings_oldest_first_per_record():
+    from salescli.core.today import unanswered
+
+    def m(record: str, line: int, status: str | None) -> dict:
+        return {"record_kind": "deal", "record_id": record, "line": line, "status": status}
+
+    meetings = [m("a", 1, "booked"), m("a", 2, "booked"), m("a", 3, "held"),
+                m("b", 1, None), m("b", 2, "booked"), m("c", 1, "booked"),
+                m("c", 2, "cancelled"), m("c", 3, None)]
+    assert [(x["record_id"], x["line"]) for x in unanswered(meetings)] == [("a", 2), ("b", 2)]
+
+
+def test_today_owner_shows_their_tasks_on_others_records(crm: Repo):
+    ok(crm, "task", "add", "acme-erp", "Check the specs", "--due", "2026-11-24",
+       "--owner", "ville", "--date", "2026-11-20")
+    out = ok(crm, "today", "--on", "2026-11-25", "--owner", "ville", "--format", "json")
+    rows = json.loads(out)["rows"]
+    # acme-erp is anna's; ville sees it for his task
+    assert [(r["id"], r["owner"], r["reasons"][0]["text"]) for r in rows] == [
+        ("acme-erp", "anna", "task overdue 1 day: Check the specs (done: salescli task done "
+         "acme-erp 2)")]
+    anna = json.loads(ok(crm, "today", "--on", "2026-11-25", "--owner", "anna",
+                         "--format", "json"))["rows"]
+    assert sorted(r["id"] for r in anna) == ["acme-erp", "beta"]
+
+
+def test_check_refuses_done_without_due(crm: Repo):
+    crm.write("deals/2026-10/acme-erp.yaml", DEAL + "  - {date: 2026-11-01, type: task, "
+              "summary: Call, done: 2026-11-02}\n")
+    r = crm.run("check")
+    assert r.exit_code == 1
+    assert "`done` is for a task: give it the `due` day too" in r.output
