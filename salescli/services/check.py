@@ -32,7 +32,14 @@ from typing import Any, NamedTuple
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.ids import WINDOWS_RESERVED, is_valid_id
-from salescli.core.rules import describe_missing, known_requirement, missing_requirements
+from salescli.core.rules import (
+    close_stage_problem,
+    describe_missing,
+    known_lead_requirement,
+    known_requirement,
+    lead_flow_problems,
+    missing_requirements,
+)
 from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
 from salescli.store.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
@@ -169,6 +176,12 @@ def check_pipeline(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield error(path, "unknown-requirement",
                             f"`{end}` requires `{req}`, which is not a deal field or predicate",
                             (end, "requires", j))
+        for j, stage_id in enumerate(getattr(p, end).from_ or []):
+            if stage_id not in seen:
+                yield error(path, "unknown-stage",
+                            f"`{end}.from` names `{stage_id}`, which is not a stage of this "
+                            f"pipeline ({', '.join(st.id for st in p.stages)})",
+                            (end, "from", j))
 
 
 def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
@@ -178,6 +191,14 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                     f"default_pipeline `{s.default_pipeline}` has no file "
                     f"{PIPELINES_DIR}/{s.default_pipeline}.yaml", ("default_pipeline",))
     yield from _currency(parsed.path, s.currency, ("currency",))
+    for status, rule in s.lead_flow.items():
+        for j, req in enumerate(rule.requires):
+            if not known_lead_requirement(req):
+                yield error(parsed.path, "unknown-requirement",
+                            f"lead_flow `{status}` requires `{req}`, which is neither a lead "
+                            "field nor contact.FIELD (name, email, phone, title), nor such "
+                            "names joined by `|` (one of them)",
+                            ("lead_flow", status, "requires", j))
     for code in s.fx:
         yield from _currency(parsed.path, code, ("fx", code))
 
@@ -276,6 +297,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             if name != "lost_reason":  # reported above with the settings' reasons
                 yield warning(path, "requirement",
                               f"`{deal.status}` requires {describe_missing(name)}", ("status",))
+    yield from _lifecycle(path, deal, pipeline, dropped)
     threshold = s.discount_approval_threshold if s else Decimal(15)
     over = [i for i, item in enumerate(deal.items) if item.discount > threshold]
     if over and not deal.approved_by:
@@ -293,6 +315,37 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
         yield from _currency(path, q.currency, ("quotes", i, "currency"))
     yield from _listed(ctx, path, "owners", "owner", deal.owner)
     yield from _listed(ctx, path, "sources", "source", deal.source)
+
+
+# the fields each status keeps of a deal's closing (`deal reopen` clears them)
+CLOSE_DATES = {"won": "won_date", "lost": "lost_date"}
+
+
+def _lifecycle(path: str, deal: Any, pipeline: Any, dropped: set[str]) -> Iterable[Finding]:
+    """A deal's status, stage and closing dates must tell one story."""
+    if "status" in dropped:
+        return
+    for status, key in CLOSE_DATES.items():
+        if deal.status == status and getattr(deal, key) is None and key not in dropped:
+            yield error(path, key.replace("_", "-"),
+                        f"a {status} deal needs a `{key}` (the day it was {status}; "
+                        f"`salescli deal {'win' if status == 'won' else 'lose'} --date` "
+                        "records it)", ("status",))
+        day = getattr(deal, key)
+        if day is not None and deal.created is not None and day < deal.created:
+            yield error(path, "date-order",
+                        f"`{key}` {day} is before the deal was created ({deal.created})",
+                        (key,))
+        if day is not None and deal.status != status:
+            yield warning(path, "status-fields",
+                          f"`{key}` on a{'n' if deal.status == 'open' else ''} "
+                          f"{deal.status} deal: remove it, or set the status the date "
+                          "belongs to", (key,))
+    if deal.status in CLOSE_DATES and pipeline is not None and "stage" not in dropped:
+        problem = close_stage_problem(pipeline, deal.stage, deal.status)
+        if problem:
+            yield warning(path, "lifecycle", f"{deal.status} in stage `{deal.stage}`, but "
+                          f"{problem}", ("stage",))
 
 
 def _listed(ctx: Context, path: str, attr: str, key: str, value: str | None) -> Iterable[Finding]:
@@ -314,6 +367,15 @@ def check_lead(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "disqualify-reason",
                         f"disqualify_reason `{lead.disqualify_reason}` is not one of: "
                         f"{', '.join(reasons)}", ("disqualify_reason",))
+    flow = ctx.settings.lead_flow if ctx.settings else {}
+    if lead.status in ("contacted", "qualified"):
+        missing = lead_flow_problems(flow, lead.model_copy(update={"status": "new"}),
+                                     lead.status)
+        if missing:
+            yield warning(path, "requirement",
+                          f"a {lead.status} lead needs "
+                          f"{', '.join(' or '.join(n.split('|')) for n in missing)} "
+                          "(the settings' lead_flow)", ("status",))
     if lead.converted is not None:
         if lead.converted.account not in ctx.ids["account"]:
             yield error(path, "unknown-account",

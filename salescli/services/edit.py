@@ -463,5 +463,11 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
             else:  # a scripted $EDITOR that never converges must not loop forever
                 raise SalescliError(f"{rel}: still invalid after {EDIT_ROUNDS} edits; "
                                     "nothing changed")
+        if kind == "deal":  # stage and status change only as the commands change them
+            from salescli.services.deals import edited
+
+            before = parse_text(kind, rel, original).model
+            if before is not None:
+                edited(s.repo, record_id, before, parsed.model)
         s.write(path, text)
     return s, rel, True
