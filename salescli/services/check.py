@@ -729,22 +729,33 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
         except Exception:  # reported by the file checks; history is checked without it
             continue
     candidates = []
+    closes = []  # (path, when, deal, commit, problem) of deals won or lost where they may not
     history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
-            if name != "stage" or not counted or old is None or new is None:
+            if name not in ("stage", "status") or not counted or old is None or new is None:
                 continue
             if commits is not None and commit not in commits:
                 continue
             state = tl.state(when)
             pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)
-            if pipe is not None:
+            if pipe is None:
+                continue
+            if name == "stage":
                 candidates.append((tl.path, tl.id, commit, when, pipe, old, new))
+            elif old == "open" and new in ("won", "lost"):
+                problem = close_stage_problem(pipe, state.get("stage"), new)
+                if problem:
+                    closes.append((tl.path, when, tl.id, commit,
+                                   f"{new} in stage `{state.get('stage')}`, but {problem}"))
     backward = [c[2] for c in candidates
                 if transition_problem(c[4], c[5], c[6], has_reason=False)
                 and transition_problem(c[4], c[5], c[6], has_reason=True) is None]
     messages = commit_messages(root, sorted(set(backward)))
-    out = []
+    out = [(path, when, Diagnostic(
+        path, 1, 1, "warning", "history",
+        f"commit {commit[:7]} ({dt.datetime.fromtimestamp(when, dt.UTC).date()}): "
+        f"deal {deal} {problem}")) for path, when, deal, commit, problem in closes]
     for path, deal, commit, when, pipe, old, new in candidates:
         reason = parse_message(messages.get(commit, "")).reason is not None
         problem = transition_problem(pipe, old, new, reason)
