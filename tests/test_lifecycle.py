@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import DEAL, Repo, in_stage, refused
+
 from salescli.core.model import Deal, Lead, Pipeline, Settings
 from salescli.core.rules import change_problems, close_from, lead_flow_problems
 
