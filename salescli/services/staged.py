@@ -242,12 +242,10 @@ class WorkTree(Snapshot):
 
 
 def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
-    """`check` of the files as staged in git's index, and the deals whose stage or status
-    the index changes from HEAD's as `deal move`, `win`, `lose` and `reopen` would not."""
+    """`check` of the files as staged in git's index."""
     folder = git_dir / "salescli"
-    snap = Snapshot(root, folder / HEAD_FILES if use_cache else None)
-    found = check_snapshot(snap, folder / CACHE_FILE, use_cache)
-    return sorted({*found, *staged_transitions(snap, git_dir)})
+    return check_snapshot(Snapshot(root, folder / HEAD_FILES if use_cache else None),
+                          folder / CACHE_FILE, use_cache)
 
 
 # set by salescli's import for the hook it runs: another tool's history is recorded as
@@ -255,8 +253,10 @@ def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diag
 IMPORTING = "SALESCLI_IMPORTING"
 
 
-def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
-    """Errors for the staged deals whose stage or status changed against the rules.
+def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
+                       ) -> list[Diagnostic]:
+    """Errors for the staged deals whose stage or status the index changes from HEAD's
+    as `deal move`, `win`, `lose` and `reopen` would not.
 
     The reason of a move back or a reopen is in the commit message, which the hook cannot
     see yet: those pass here, and `check --history` reports the ones without one. A merge
@@ -266,10 +266,10 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
     from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, SETTINGS_FILE
 
     if os.environ.get(IMPORTING) or (git_dir / "MERGE_HEAD").exists() \
-            or rev_parse(snap.root, "HEAD") is None:
+            or rev_parse(root, "HEAD") is None:
         return []
     folder = KIND_DIRS["deal"]
-    raw = git(snap.root, "diff-index", "--cached", "-z", *_RAW, "HEAD", "--", folder).stdout
+    raw = git(root, "diff-index", "--cached", "-z", *_RAW, "HEAD", "--", folder).stdout
     fields = raw.split("\0")
     changed = {}
     for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
@@ -281,7 +281,9 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
     from salescli.core.rules import change_problems
     from salescli.store.loader import parse_blob
 
-    blobs = read_blobs(snap.root, sorted({b for pair in changed.values() for b in pair}))
+    # the configuration and accounts as staged, read only when a deal changed
+    snap = Snapshot(root, git_dir / "salescli" / HEAD_FILES if use_cache else None)
+    blobs = read_blobs(root, sorted({b for pair in changed.values() for b in pair}))
     config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
     settings = config[SETTINGS_FILE].model if config else None
     out = []
