@@ -319,3 +319,12 @@ def test_check_warns_of_a_lead_past_what_its_status_requires(repo: Repo):
     assert r.stdout.splitlines() == [
         "leads/2026-10/beta-ltd.yaml:4:9: warning: a contacted lead needs contact.email or "
         "contact.phone (the settings' lead_flow) [requirement]"]
+
+
+def test_lead_edit_into_contacted_needs_the_same(repo: Repo, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch):
+    assert repo.run("lead", "add", "Beta Ltd", "--contact", "Sara Beta").exit_code == 0
+    editor(tmp_path, monkeypatch, "status: new", "status: contacted")
+    refused(repo, ["lead", "edit", "beta-ltd"], 1,
+            "cannot edit beta-ltd into contacted: it needs contact.email or contact.phone "
+            "(add: salescli lead set beta-ltd contact.email=...)")

@@ -155,6 +155,17 @@ def refuse_flow(flow: Any, lead: Any, target: str, doing: str) -> None:
                             + describe_lead_missing(missing, lead.id))
 
 
+def edited(repo: Any, before: Any, after: Any) -> None:
+    """`lead edit`: a status moved on by hand needs what `lead_flow` requires of it."""
+    from salescli.core.model import LEAD_FLOW
+
+    order = list(LEAD_FLOW)
+    if after.status in order and before.status in order \
+            and order.index(after.status) > order.index(before.status):
+        refuse_flow(repo.settings.lead_flow, after.model_copy(update={"status": before.status}),
+                    after.status, f"edit {{id}} into {after.status}")
+
+
 def contacted(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
     """`lead contact`: a new lead contacted for the first time, with what the settings'
     `lead_flow` requires of a contacted lead."""
