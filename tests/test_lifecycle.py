@@ -328,3 +328,23 @@ def test_lead_edit_into_contacted_needs_the_same(repo: Repo, tmp_path: Path,
     refused(repo, ["lead", "edit", "beta-ltd"], 1,
             "cannot edit beta-ltd into contacted: it needs contact.email or contact.phone "
             "(add: salescli lead set beta-ltd contact.email=...)")
+
+
+def test_history_reports_a_reopen_by_hand_without_a_reason(filled: Repo):
+    in_stage(filled, D, "contracting", "2026-10-02T12:00:00")
+    for args in (("win", "acme-erp", "--date", "2026-10-03"),
+                 ("reopen", "acme-erp", "--reason", "Signed the wrong one", "--date",
+                  "2026-10-04"),  # with a reason: no finding
+                 ("win", "acme-erp", "--date", "2026-10-05")):
+        assert filled.run("deal", *args).exit_code == 0
+    path = filled.root / D
+    path.write_text(path.read_text().replace("status: won\n", "status: open\n"))
+    filled.git("add", D)
+    subprocess.run(["git", "commit", "-qm", "by hand"], cwd=filled.root, check=True,
+                   env={**os.environ, "GIT_AUTHOR_DATE": "2026-10-06T09:00:00Z"})
+    sha = filled.head()
+    r = filled.run("check", "--history", "--format", "json")
+    history = [d["message"] for d in json.loads(r.stdout)["diagnostics"]
+               if d["code"] == "history" and "reopened" in d["message"]]
+    assert history == [f"commit {sha[:7]} (2026-10-06): deal acme-erp reopened (won) "
+                       "without a recorded reason (use `deal reopen --reason`)"]

@@ -730,6 +730,7 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
             continue
     candidates = []
     closes = []  # (path, when, deal, commit, problem) of deals won or lost where they may not
+    reopens = []  # (path, when, deal, commit, old status): a reopen needs a reason
     history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
@@ -743,6 +744,8 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
                 continue
             if name == "stage":
                 candidates.append((tl.path, tl.id, commit, when, pipe, old, new))
+            elif new == "open" and old in ("won", "lost"):
+                reopens.append((tl.path, when, tl.id, commit, old))
             elif old == "open" and new in ("won", "lost"):
                 problem = close_stage_problem(pipe, state.get("stage"), new)
                 if problem:
@@ -751,7 +754,11 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     backward = [c[2] for c in candidates
                 if transition_problem(c[4], c[5], c[6], has_reason=False)
                 and transition_problem(c[4], c[5], c[6], has_reason=True) is None]
-    messages = commit_messages(root, sorted(set(backward)))
+    messages = commit_messages(root, sorted({*backward, *(r[3] for r in reopens)}))
+    closes += [(path, when, deal, commit,
+                f"reopened ({old}) without a recorded reason (use `deal reopen --reason`)")
+               for path, when, deal, commit, old in reopens
+               if parse_message(messages.get(commit, "")).reason is None]
     out = [(path, when, Diagnostic(
         path, 1, 1, "warning", "history",
         f"commit {commit[:7]} ({dt.datetime.fromtimestamp(when, dt.UTC).date()}): "
