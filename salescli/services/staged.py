@@ -286,6 +286,9 @@ def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
     blobs = read_blobs(root, sorted({b for pair in changed.values() for b in pair}))
     config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
     settings = config[SETTINGS_FILE].model if config else None
+    prefix = KIND_DIRS["account"] + "/"
+    accounts = {p.rsplit("/", 1)[-1][:-5]: p for p in snap.entries
+                if p.startswith(prefix) and p.endswith(".yaml")}
     out = []
     for rel, (old_blob, new_blob) in sorted(changed.items()):
         old = parse_blob("deal", rel, blobs[old_blob], False).model
@@ -299,8 +302,7 @@ def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
         pipe = snap.parse("pipeline", [pipe_rel])[pipe_rel].model
         if pipe is None:
             continue
-        account_rel = next((p for p in snap.entries if p.startswith(f"{KIND_DIRS['account']}/")
-                            and p.endswith(f"/{new.account}.yaml")), None)
+        account_rel = accounts.get(new.account)
         account = snap.parse("account", [account_rel])[account_rel].model \
             if account_rel else None
         roles = {c.id: c.role for c in account.contacts} if account else {}
