@@ -317,7 +317,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _listed(ctx, path, "sources", "source", deal.source)
 
 
-# the fields each status keeps of a deal's closing (`deal reopen` clears them)
+# the day each closed status records (`deal reopen` clears it)
 CLOSE_DATES = {"won": "won_date", "lost": "lost_date"}
 
 
@@ -710,7 +710,9 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
 
 def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
                         commits: set[str] | None = None) -> list[Diagnostic]:
-    """Stage changes in history that broke the pipeline's rules (hand edits included).
+    """Stage and status changes in history that broke the pipeline's rules (hand edits
+    included): skips, moves back and reopens without a reason, closes from a stage the
+    pipeline does not close from.
 
     Warnings, not errors: history cannot be changed, only known. Each names the
     commit, the deal and the stages. `commits` limits them to a range's commits.
