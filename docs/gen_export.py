@@ -20,8 +20,9 @@ INTRO = """\
 
 Generated from `salescli/store/export.py` by `python docs/gen_export.py`; do not edit by hand.
 
-`salescli export --format csv|jsonl|sqlite --out PATH` writes seven tables: the
-records as the files in the working tree are now, and `deal_events`, the deal
+`salescli export --format csv|jsonl|sqlite --out PATH` writes eight tables: the
+records as the files in the working tree are now (with `custom_fields`, the values of
+the custom fields salescli.yaml declares), and `deal_events`, the deal
 history that reports read from git (SPEC §6), up to `HEAD`.
 
 | format | `--out` | what is written |

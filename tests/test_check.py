@@ -107,9 +107,6 @@ DEAL_CASES = [
     ({"status": "lost", "lost_reason": "weather"}, "15:14: error: lost_reason `weather` is not "
      "one of the settings' lost_reasons: price, budget, timing, no-need, competitor, "
      "no-response, requirements, other [lost-reason]"),
-    ({"items": "[{name: Work, unit_price: 100, discount: 20}]"},
-     "15:49: error: item discount over the 15% approval threshold needs `approved_by` "
-     "[approval]"),
     ({"currency": "EUX"}, "8:11: error: `EUX` is not an ISO 4217 currency code [currency]"),
     ({"owner": "bob"}, "10:8: warning: owner `bob` is not in the settings' owners "
      "[unknown-owner]"),
@@ -134,6 +131,26 @@ def test_stakeholder_must_be_a_contact_of_the_account(filled: Repo):
 def test_approved_discount_passes(filled: Repo):
     filled.write(D + "acme-erp.yaml", deal_with(
         items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="ville"))
+    assert check_lines(filled) == (0, [])
+
+
+def test_a_discount_awaiting_approval_is_a_state_not_an_error(filled: Repo):
+    filled.write(D + "acme-erp.yaml", deal_with(
+        items="[{name: Work, unit_price: 100, discount: 20}]"))
+    assert check_lines(filled) == (0, [])
+
+
+def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo):
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("approvers: {}", "approvers: {anna: 30}"))
+    filled.write(D + "acme-erp.yaml", deal_with(
+        items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="nobody-at-all"))
+    assert check_lines(filled) == (1, [
+        D + "acme-erp.yaml:16:14: error: approved_by `nobody-at-all` is not one of the "
+        "settings' approvers (anna); an approver runs `salescli deal approve acme-erp` "
+        "[approval]"])
+    filled.write(D + "acme-erp.yaml", deal_with(
+        items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="anna"))
     assert check_lines(filled) == (0, [])
 
 

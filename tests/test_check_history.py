@@ -60,3 +60,25 @@ def test_commands_that_follow_the_rules_leave_no_warning(filled: Repo):
     assert findings(filled) == []
     r = filled.run("check", "--history")
     assert r.exit_code == 0 and r.output == ""
+
+
+def test_an_approved_by_written_by_someone_else_is_warned(filled: Repo):
+    path = filled.root / DEAL
+    import subprocess
+
+    def write_approval(who: str, author: str, email: str, when: str) -> str:
+        text = path.read_text().split("approved_by:")[0]
+        path.write_text(text + f"approved_by: {who}\n")
+        env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_AUTHOR_NAME": author,
+               "GIT_AUTHOR_EMAIL": email}
+        subprocess.run(["git", "commit", "-qam", "approve"], cwd=filled.root, env=env,
+                       check=True)
+        return filled.head()
+
+    forged = write_approval("ville", "Anna Tester", "anna@example.com", "2026-10-10T09:00:00Z")
+    write_approval("sara", "Sara Nyberg", "sn@example.com", "2026-10-11T09:00:00Z")
+    write_approval("ville", "V. Korpela", "ville@example.com", "2026-10-12T09:00:00Z")
+    assert [f["message"] for f in findings(filled)] == [
+        f"commit {forged[:7]} (2026-10-10): deal acme-erp approved_by `ville` written by "
+        "Anna Tester <anna@example.com>, not by ville"]
+    assert findings(filled, "--no-cache") == findings(filled)

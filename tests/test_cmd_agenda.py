@@ -132,7 +132,7 @@ def test_every_phase_in_english_from_the_repository(crm: Repo):
     assert "**Open next step:** Send revised quote (due 18.11.2026, overdue)" in prep
 
     opening = p[2]
-    assert "1. Yourself (anna)" in opening
+    assert "1. Yourself (Anna Tester)" in opening  # anna runs it: her name from git
     assert "2. Your company (Hubble Oy)" in opening
     assert "3. The offering: Silma.io Pro, Integration work." in opening
     assert "processes" not in opening
@@ -141,7 +141,7 @@ def test_every_phase_in_english_from_the_repository(crm: Repo):
     assert ("- [x] **Need**: Order-processing automation: Orders are typed in by hand from "
             "e-mail. Confirm it in their words.") in listen
     assert f"- [x] **Resources**: budget indication 39{NBSP}792,00{NBSP}€;" in listen
-    assert ("- [x] **Buying process**: decides: Matti Virtanen, CFO (economic-buyer, high "
+    assert ("- [x] **Buying process**: Decision maker: Matti Virtanen, CFO (economic-buyer, high "
             "influence). Expected close 31.1.2027.") in listen
     assert "- [x] **Earlier experiences**: Warehouse scanners (lost, price); AI pilot (open). " \
         in listen
@@ -183,11 +183,11 @@ def test_every_phase_in_finnish_from_the_repository(crm: Repo):
     assert "- 5.10.2026 puhelu: Intro call — Meeting booked" in p[1]
     assert "**Avoin seuraava askel:** Send revised quote (määräpäivä 18.11.2026, myöhässä)" \
         in p[1]
-    assert "1. Itsesi (anna)" in p[2] and "2. Yrityksesi (Hubble Oy)" in p[2]
+    assert "1. Itsesi (Anna Tester)" in p[2] and "2. Yrityksesi (Hubble Oy)" in p[2]
     assert "3. Tarjoomasi: Silma.io Pro, Integration work." in p[2]
     assert "- [x] **Tarve**: Order-processing automation: Orders are typed in by hand" in p[3]
     assert f"- [x] **Resurssit**: budjettiarvio 39{NBSP}792,00{NBSP}€;" in p[3]
-    assert ("- [x] **Ostoprosessi**: päättää: Matti Virtanen, CFO (budjetista päättävä, "
+    assert ("- [x] **Ostoprosessi**: Päättäjä: Matti Virtanen, CFO (budjetista päättävä, "
             "vaikutusvalta suuri). Arvioitu päätös 31.1.2027.") in p[3]
     assert "- [x] **Aiemmat kokemukset**: Warehouse scanners (menetetty, price)" in p[3]
     for topic in ("Tavoite", "Päätöksentekokriteerit", "Arvot ja asenteet"):
@@ -195,7 +195,7 @@ def test_every_phase_in_finnish_from_the_repository(crm: Repo):
     assert (f"| Silma.io Pro | 12 month | 270,00{NBSP}€ | 10{NBSP}% | kuukausittain | "
             f"2{NBSP}916,00{NBSP}€ |") in p[4]
     assert "Viimeisin tarjous: Q-2026-0003 v2, 2.11.2026" in p[4]
-    assert "Vaiheeseen **Negotiation** ei puutu mitään: `salescli deal advance acme-erp`." \
+    assert "Vaiheen **Negotiation** edellytykset täyttyvät: `salescli deal advance acme-erp`." \
         in p[5]
     assert "- Mikä meni hyvin?\n- Mitä kehitettävää ensi kertaan?" in p[6]
     assert "Edellisellä kerralla (12.10.2026): hyvin meni: Clear agenda; kehitettävää: Ask " \
@@ -257,3 +257,38 @@ def test_refusals(crm: Repo):
     assert r.exit_code == 2
     r = crm.run("agenda", "acme-erp", "--date", "20.11.2026")
     assert r.exit_code == 2 and r.stderr == f'Error: invalid --date "20.11.2026": use {DATE_HELP}\n'
+
+
+def test_the_opening_names_people_and_the_offering_once(crm: Repo):
+    """The owner by name when they run it (else their ID); each product once; the
+    first-meeting line from the settings' company.offering, never a fixed phrase."""
+    deal = crm.root / "deals/2026-10/acme-erp.yaml"
+    crm.write("deals/2026-10/acme-erp.yaml", deal.read_text().replace(
+        "owner: anna", "owner: ville").replace(
+        "  - {name: Integration work,", "  - {product: silma-pro, quantity: 2}\n"
+        "  - {name: Integration work,"))
+    settings = crm.root / "salescli.yaml"
+    crm.write("salescli.yaml", settings.read_text().replace(
+        "name: Hubble Oy", "name: Hubble Oy\n  offering: order automation"))
+    crm.commit()
+    for lang, me, offer in (("en", "1. Yourself (ville):", "3. The offering: Silma.io Pro, "
+                             "Integration work.\n"),
+                            ("fi", "1. Itsesi (ville):", "3. Tarjoomasi: Silma.io Pro, "
+                             "Integration work.\n")):
+        opening = agenda(crm, "acme-erp", "--lang", lang, "--date", "2026-11-20")[2] + "\n"
+        assert me in opening and offer in opening, opening
+    first = agenda(crm, "fresh", "--lang", "en", "--date", "2026-11-20")[2]
+    assert "look for the need where order automation would help them." in first
+    assert "software and AI" not in first
+    fi = agenda(crm, "fresh", "--lang", "fi", "--date", "2026-11-20")[2]
+    assert "etsi tarve, jossa tarjoomastasi (order automation) on hyötyä." in fi
+
+
+def test_the_last_stage_speaks_of_winning(crm: Repo):
+    deal = crm.root / "deals/2026-10/fresh.yaml"
+    crm.write("deals/2026-10/fresh.yaml",
+              deal.read_text().replace("stage: needs-analysis", "stage: contracting"))
+    crm.commit()
+    fi = agenda(crm, "fresh", "--lang", "fi", "--date", "2026-11-20")[5]
+    assert "Kaupan voittamisen edellytykset täyttyvät: `salescli deal win fresh`." in fi
+    assert "voitettu" not in fi

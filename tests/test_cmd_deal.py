@@ -201,16 +201,24 @@ def test_win_lose_reopen(deal: Repo):
 
 
 def test_items_discount_approval_and_remove(deal: Repo):
+    settings = deal.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("approvers: {}", "approvers: {ville: 30}"))
+    deal.commit()
+    # the git identity (Anna Tester) is no approver: she cannot approve in ville's name
     refused(deal, ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
-                   "--discount", "20"], 1,
-            "a 20% discount is over the 15% approval threshold: add --approved-by NAME")
+                   "--discount", "20", "--approved-by", "ville"], 1,
+            "cannot record ville's approval: you (Anna Tester <anna@example.com>) are not one "
+            "of the approvers: ville (up to 30%)")
     refused(deal, ["deal", "item", "add", "acme-erp", "ghost-sku"], 2,
             "no product 'ghost-sku' in products.yaml")
     refused(deal, ["deal", "item", "add", "acme-erp"], 2,
             "give either a PRODUCT from products.yaml or --name")
-    assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
-                    "--discount", "20", "--approved-by", "ville").exit_code == 0
-    assert "approved_by: ville" in (deal.root / DEAL_FILE).read_text()
+    r = deal.run("deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
+                 "--discount", "20")
+    assert r.exit_code == 0 and r.stdout.endswith(
+        "Pending approval: the 20% discount is over the 15% approval threshold and not "
+        "approved; an approver runs `salescli deal approve acme-erp`\n")
+    assert "approved_by" not in (deal.root / DEAL_FILE).read_text()
     refused(deal, ["deal", "item", "remove", "acme-erp", "5"], 1,  # not found
             "acme-erp has no item '5'; see `salescli deal show acme-erp` for the numbers")
     assert deal.run("deal", "item", "remove", "acme-erp", "1").exit_code == 0

@@ -116,7 +116,8 @@ def test_versions_of_a_deal_and_numbers_across_deals_and_years(quoting: Repo):
         assert r.exit_code == 0, r.output
     assert sorted(p.relative_to(quoting.root).as_posix()
                   for p in (quoting.root / "quotes").rglob("*-v*")) == [
-        "quotes/acme-erp/Q-2026-0001-v1.md", "quotes/acme-erp/Q-2026-0001-v2.html",
+        # the same acme quote as HTML is v1 again; beta's, re-issued once expired, is v2
+        "quotes/acme-erp/Q-2026-0001-v1.html", "quotes/acme-erp/Q-2026-0001-v1.md",
         "quotes/beta-crm/Q-2026-0002-v1.md", "quotes/beta-crm/Q-2026-0002-v2.md"]
     quoting.repo._cache.clear()
     beta = quoting.repo.load("deal", "beta-crm")
@@ -137,16 +138,17 @@ def test_versions_of_a_deal_and_numbers_across_deals_and_years(quoting: Repo):
     quoting.commit()
     r = quoting.run("quote", "gamma", "--date", "2027-01-04")
     assert "Q-2027-0001 v1" in r.stdout, r.output
-    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v2.html").read_text()
-    assert "@page { size: A4;" in html and "<h1>Quote Q-2026-0001 <small>(version 2)" in html
+    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
+    assert "@page { size: A4;" in html and "<h1>Quote Q-2026-0001" in html
+    assert "(version 2)" not in html  # a format is no new version
 
 
 def test_an_unapproved_discount_is_refused_and_nothing_is_written(quoting: Repo):
     r = unchanged(quoting, ["quote", "beta-crm"], code=1)
     assert r.stderr == (
-        "Error: cannot quote beta-crm: item 1 has a 20% discount, over the 15% approval "
-        "threshold, and the deal has no approved_by; set it (salescli deal set beta-crm "
-        "approved_by=NAME) or render a --draft\n")
+        "Error: cannot quote beta-crm: the 20% discount is over the 15% approval threshold "
+        "and not approved (item 1); an approver runs `salescli deal approve beta-crm`, or "
+        "render a --draft\n")
     unchanged(quoting, ["quote", "beta-crm", "--dry-run"], code=1)
 
 
@@ -220,3 +222,66 @@ def test_a_hostile_template_is_refused_before_anything_is_written(quoting: Repo)
     assert r.stderr == ("Error: templates/quote.md.j2:2: refused by the template sandbox: "
                         "access to attribute '__init__' of 'type' object is unsafe.\n")
     assert not (quoting.root / "pwned").exists()
+
+
+# ---------------------------------------------------------- the deal as the quote prices it
+
+
+def test_deal_show_prices_items_as_the_quote_does(quoting: Repo) -> None:
+    """A monthly product whose item names no billing shows monthly, at its tier price
+    (12 users: the 10+ tier), with the total over its cycles; a custom item shows its
+    own price as money, not `120.0`. The quote prints the same figures."""
+    csv = quoting.run("deal", "show", "acme-erp", "--format", "csv").output
+    assert "1,silma-pro,12,270.00,10,monthly,12,34992.00\n" in csv
+    assert "2,Integration work,40,120.00,0,one-time,1,4800.00\n" in csv
+    table = quoting.run("deal", "show", "acme-erp").output.replace(NBSP, " ")
+    assert "270,00 €      10 %        monthly    12        34 992,00 €" in table
+    quote = quoting.run("quote", "acme-erp", "--dry-run").output.replace(NBSP, " ")
+    assert "| 270,00 € | 10 % | 25,5 % | per month × 12 | 2 916,00 € | 34 992,00 € |" in quote
+
+
+def test_quote_needs_the_sellers_name(quoting: Repo) -> None:
+    from conftest import refused
+
+    settings = (quoting.root / "salescli.yaml").read_text()
+    quoting.write("salescli.yaml", settings.replace("name: Hubble Oy", "name: null"))
+    quoting.commit()
+    refused(quoting, ["quote", "acme-erp"], 1,
+            "a quote needs the seller's name: set company.name in salescli.yaml "
+            "(or render a --draft)")
+    assert quoting.run("quote", "acme-erp", "--draft").exit_code == 0
+
+
+def test_quote_prints_the_buyers_address(quoting: Repo) -> None:
+    text = (quoting.root / "accounts/2026-10/acme-oy.yaml").read_text()
+    quoting.write("accounts/2026-10/acme-oy.yaml",
+                  text.replace("business_id:", "address: Mannerheimintie 1, 00100 Helsinki\n"
+                               "business_id:"))
+    quoting.commit()
+    assert "Mannerheimintie 1, 00100 Helsinki" in quoting.run(
+        "quote", "acme-erp", "--dry-run").output
+
+
+def test_html_quote_footer_keeps_its_sentences_apart(quoting: Repo) -> None:
+    html = quoting.run("quote", "acme-erp", "--dry-run", "--format", "html").output
+    assert "rates shown.Recurring" not in html
+    assert "rates shown. " in " ".join(html.split()) and "Recurring items" in html
+
+
+def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> None:
+    assert quoting.run("quote", "acme-erp", "--date", "2026-11-02").exit_code == 0
+    # a week later, the same content as HTML: the same number, version and date
+    r = quoting.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-09")
+    assert r.exit_code == 0, r.output
+    assert "Q-2026-0001 v1" in r.output
+    html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
+    assert "2.11.2026" in html and "9.11.2026" not in html
+    from conftest import refused
+
+    refused(quoting, ["quote", "acme-erp", "--format", "html"], 1,
+            "quote Q-2026-0001 v1 is unchanged and already written: "
+            "quotes/acme-erp/Q-2026-0001-v1.html (a change to the deal's items or terms "
+            "makes a new version)")
+    assert quoting.run("deal", "item", "add", "acme-erp", "books").exit_code == 0
+    r = quoting.run("quote", "acme-erp", "--format", "html")
+    assert "Q-2026-0001 v2" in r.output, r.output

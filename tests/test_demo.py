@@ -231,3 +231,18 @@ def test_cli_builds_and_refuses_a_non_empty_directory(tmp_path: Path):
     assert "not empty" in result.output
     assert [p.name for p in busy.iterdir()] == ["mine.txt"]
     assert (busy / "mine.txt").read_text() == "keep\n"
+
+
+def test_the_demo_sets_goals_that_report_goals_measures(tmp_path):
+    import json
+
+    root = tmp_path / "small"
+    r = CliRunner().invoke(cli, ["demo", str(root), "--deals", "50"])
+    assert r.exit_code == 0, r.output
+    settings = (root / "salescli.yaml").read_text()
+    assert "  - {metric: won_value, period: month, target: 10000}\n" in settings
+    assert "offering: order-processing automation" in settings
+    r = CliRunner().invoke(cli, ["-C", str(root), "report", "goals", "--format", "json"])
+    rows = json.loads(r.stdout)["rows"]
+    assert [row["metric"] for row in rows] == ["won_value", "deals_won", "meetings_held",
+                                               "new_leads"]

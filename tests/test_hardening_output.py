@@ -278,6 +278,11 @@ def test_documents_written_to_files_show_control_characters_escaped(hostile: Rep
     r = hostile.run("agenda", "acme-erp", "--date", "2026-10-10", "--out", str(out))
     assert r.exit_code == 0, r.output
     assert SHOWN in safe(out.read_text(encoding="utf-8"))
+    settings = (hostile.root / "salescli.yaml").read_text(encoding="utf-8")
+    assert "company:\n  name: null" in settings
+    hostile.write("salescli.yaml", settings.replace(  # the seller a quote prints
+        "company:\n  name: null", f"company:\n  name: {HOSTILE_YAML}"))
+    hostile.commit()
     for fmt in ("md", "html"):
         r = hostile.run("quote", "acme-erp", "--format", fmt)
         assert r.exit_code == 0, r.output

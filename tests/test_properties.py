@@ -434,6 +434,9 @@ def test_deal_commands_follow_the_pipeline_rules(tmp_path: Path):
     init_repository(root, "default")
     (root / "accounts" / "2026-10").mkdir(parents=True)
     (root / "accounts" / "2026-10" / "acme-oy.yaml").write_text(ACCOUNT, encoding="utf-8")
+    settings_file = root / "salescli.yaml"  # a quote names its seller
+    settings_file.write_text(settings_file.read_text(encoding="utf-8").replace(
+        "company:\n  name: null", "company:\n  name: Hubble Oy"), encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-qm", "account"], cwd=root, check=True)
     DealCommands.root = root  # one repository per run; each example adds its own deal

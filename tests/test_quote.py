@@ -211,9 +211,9 @@ def test_build_quote_parties_dates_and_the_approval_rule():
     with pytest.raises(QuoteError) as err:
         build_quote(d, ACCOUNT, PRODUCTS, SETTINGS, dt.date(2026, 11, 20), [])
     assert str(err.value) == (
-        "cannot quote acme-erp: item 1 has a 20% discount, over the 15% approval threshold, "
-        "and the deal has no approved_by; set it (salescli deal set acme-erp "
-        "approved_by=NAME) or render a --draft")
+        "cannot quote acme-erp: the 20% discount is over the 15% approval threshold and "
+        "not approved (item 1); an approver runs `salescli deal approve acme-erp`, or render "
+        "a --draft")
     draft = build_quote(d, ACCOUNT, PRODUCTS, SETTINGS, dt.date(2026, 11, 20), [], draft=True)
     assert draft.draft and draft.unapproved == [1]
     q = build_quote(d.model_copy(update={"approved_by": "ville"}), ACCOUNT, PRODUCTS,
@@ -290,3 +290,22 @@ def test_billing_of_plain_items_is_taken_as_given():
     item = SimpleNamespace(product="support", billing="one-time")
     assert item_billing(item, PRODUCTS) == "one-time"
     assert item_billing(deal("- {product: support}").items[0], PRODUCTS) == "quarterly"
+
+
+def test_an_approval_counts_only_from_an_approver_whose_limit_covers_the_discount():
+    d = deal("- {product: silma-pro, quantity: 12, discount: 20}")
+    strict = SETTINGS.model_copy(update={"approvers": {"ville": D(30),
+                                                       "sara": D(10)}})
+    day = dt.date(2026, 11, 20)
+    for who, why in (("nobody", "approved_by `nobody` is not one of the settings' approvers"),
+                     ("sara", "approved_by `sara` may approve up to 10%")):
+        with pytest.raises(QuoteError) as err:
+            build_quote(d.model_copy(update={"approved_by": who}), ACCOUNT, PRODUCTS, strict,
+                        day, [])
+        assert str(err.value) == (
+            f"cannot quote acme-erp: the 20% discount is over the 15% approval threshold and "
+            f"{why} (item 1); an approver runs `salescli deal approve acme-erp`, or render "
+            "a --draft")
+    ok = build_quote(d.model_copy(update={"approved_by": "ville"}), ACCOUNT, PRODUCTS, strict,
+                     day, [])
+    assert ok.unapproved == [] and ok.approved_by == "ville"

@@ -12,6 +12,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    custom_options,
     done,
     echo,
     format_option,
@@ -23,11 +24,13 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    table_columns,
     warn,
+    with_custom,
 )
 from salescli.services import accounts
 from salescli.services.options import Options
-from salescli.services.read import find
+from salescli.services.read import find, rollup
 
 INFLUENCE = ("high", "medium", "low")
 
@@ -58,34 +61,42 @@ def account() -> None:
     """
 
 
+COLUMNS = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")
+
+
 @account.command("list")
 @click.option("--owner", type=KNOWN_OWNER, help="Only accounts of this owner.",
               shell_complete=complete_choices("owners"))
 @click.option("--industry", help="Only this industry.")
 @click.option("--region", help="Only this region.")
 @click.option("--tag", help="Only accounts with this tag.")
+@custom_options
 @NO_CACHE
 @format_option()
 @click.pass_context
 def account_list(ctx: click.Context, owner: str | None, industry: str | None,
-                 region: str | None, tag: str | None, no_cache: bool, fmt: str) -> None:
+                 region: str | None, tag: str | None, fields: tuple[str, ...],
+                 columns: str | None, no_cache: bool, fmt: str) -> None:
     """List accounts.
 
     \b
-    Example:
+    Examples:
       salescli account list --industry wholesale --format csv
+      salescli account list --field icp_fit=true --columns id,name,icp_fit
     """
     repo = get_repo(ctx)
+    shown, custom = table_columns(repo, "account", COLUMNS, columns)
     tagged = "EXISTS (SELECT 1 FROM records r2, json_each(r2.json, '$.tags') " \
         "WHERE r2.path = t.path AND value = ?)"
     found = listing(
         repo, "account", no_cache, (("owner", owner), ("industry", industry), ("region", region)),
-        "t.path", [tagged] if tag else [], [tag] if tag else [], json=fmt == "json",
-        columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts")
-    rows = [{k: a[k] for k in ("id", "name", "business_id", "domain", "industry", "owner",
-                               "contacts")} for a in found]
-    columns = ("id", "name", "business_id", "domain", "industry", "owner", "contacts")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+        "t.path", [tagged] if tag else [], [tag] if tag else [],
+        json=fmt == "json" or bool(custom),
+        columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
+        fields=fields)
+    rows = [{k: a[k] for k in COLUMNS} for a in found]
+    echo(render(with_custom(repo, "account", rows, found, custom), shown, fmt,
+                payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 
 
@@ -94,24 +105,40 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
 @format_option()
 @click.pass_context
 def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
-    """Show one account with its contacts.
+    """Show one account: its fields, child accounts, contacts, and the deals of the
+    account and of its child accounts (recursively), with totals per status and currency.
 
     \b
-    Example:
-      salescli account show acme-oy
+    Examples:
+      salescli account show acme-group
+      salescli account show acme-oy --format json
     """
-    a, _ = find(get_repo(ctx), "account", account_id)
+    repo = get_repo(ctx)
+    a, _ = find(repo, "account", account_id)
+    family = rollup(repo, account_id, warn)
     if fmt == "json":
-        echo(render([], (), "json", payload=a))
+        # the record as it is, with the roll-up beside it under one key
+        echo(render([], (), "json", payload={**a, "rollup": family}))
         return
     fields = [(k, a.get(k)) for k in ("id", "name", "business_id", "address", "domain",
                                       "industry", "region", "size", "parent", "owner",
                                       "tags")]
     echo(render_fields([(k, v) for k, v in fields if v not in (None, [])], fmt))
+    if family["children"]:
+        echo("\nChild accounts")
+        echo(render(family["children"], ("id", "name", "parent", "owner"), fmt))
     if a.get("contacts"):
         echo("\nContacts")
         columns = ("id", "name", "title", "role", "influence", "email", "phone")
         echo(render(a["contacts"], columns, fmt))
+    if family["deals"]:
+        style = number_style(repo, fmt)
+        echo("\nDeals" + (" (with child accounts)" if family["children"] else ""))
+        echo(render(family["deals"], ("id", "title", "account_id", "stage", "status", "value",
+                                      "currency", "close_date", "owner"), fmt, style=style))
+        echo("\nTotals")
+        echo(render(family["totals"], ("status", "currency", "count", "value"), fmt,
+                    style=style))
     show_activities(a.get("activities") or [], fmt)
 
 

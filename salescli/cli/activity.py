@@ -99,6 +99,7 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
       meeting            an activity booked for the day (status: booked)
       overdue            next step past its due date
       due                next step due that day
+      approval           a discount awaiting approval (with --owner: the approver's too)
       lead-sla           new lead not contacted within the first-contact SLA
       close-date-passed  open deal whose close date has passed
       stale              longer in its stage than the stage's max_days

@@ -262,10 +262,12 @@ def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> 
 
 def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, Any]],
             order: str, where: Sequence[str] = (), params: Sequence[Any] = (),
-            json: bool = False, columns: str = "") -> list[Any]:
+            json: bool = False, columns: str = "", fields: Sequence[str] = ()) -> list[Any]:
     """The rows of a listing from the record index: the kind's table as `t` (plus
     `columns`), with `t.column = value` for each filter given a value and the `where`
-    clauses; with `json`, each record's JSON too (only JSON output needs it)."""
+    clauses; with `json`, each record's JSON too (JSON output and custom columns need
+    it); `fields` are `--field NAME=VALUE` filters on custom fields."""
+    from salescli.services.read import custom_filter
     from salescli.store.repo import KIND_DIRS
 
     clauses, values = list(where), list(params)
@@ -273,11 +275,44 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
         if value:
             clauses.append(f"t.{column} = ?")
             values.append(value)
+    custom, custom_values = custom_filter(repo, kind, fields)
+    # `where` parameters come first in the SQL, then the filters', then the fields'
+    clauses, values = clauses + custom, values + custom_values
+    json = json or bool(custom)
     sql = f"SELECT t.*{columns}" + (", r.json" if json else "") + \
         f' FROM "{KIND_DIRS[kind]}" t' + (" JOIN records r ON r.path = t.path" if json else "") \
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
     with records_index(repo, (kind,), no_cache) as index:
         return index.query(sql, values)
+
+
+def custom_options(func: Callable) -> Callable:
+    """`--field NAME=VALUE` and `--columns LIST` of a listing (custom fields)."""
+    func = click.option("--columns", metavar="A,B,...",
+                        help="The table's columns, in order: its own and custom fields "
+                             "(not for --format json, which prints whole records).")(func)
+    return click.option("--field", "fields", multiple=True, metavar="NAME=VALUE",
+                        help="Only records whose custom field NAME is VALUE (NAME= for "
+                             "none); repeat for more.")(func)
+
+
+def table_columns(repo: Any, kind: str, default: Sequence[str], asked: str | None
+                  ) -> tuple[list[str], list[str]]:
+    """(a listing's columns as `--columns` asks, the custom fields among them)."""
+    from salescli.services.read import listing_columns
+
+    return listing_columns(repo, kind, asked, default)
+
+
+def with_custom(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
+                custom: Sequence[str]) -> list[dict[str, Any]]:
+    """A listing's rows with the custom fields `custom` filled in from each record."""
+    from salescli.services.read import custom_cells
+
+    if not custom:
+        return rows
+    cells = custom_cells(repo, kind, found, custom)
+    return [{**row, **more} for row, more in zip(rows, cells, strict=True)]
 
 
 def number_style(repo: Any, fmt: str) -> Any:

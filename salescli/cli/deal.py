@@ -21,6 +21,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    custom_options,
     done,
     echo,
     format_option,
@@ -33,11 +34,13 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    table_columns,
+    with_custom,
 )
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
-from salescli.services.read import find
+from salescli.services.read import FAMILY_SQL, find
 
 
 def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
@@ -71,6 +74,10 @@ def deal() -> None:
 # ------------------------------------------------------------------- views
 
 
+COLUMNS = ("id", "title", "account", "stage", "status", "value", "currency", "close_date",
+           "owner")
+
+
 @deal.command("list")
 @click.option("--status", type=click.Choice(["open", "won", "lost", "all"]), default="open",
               show_default=True)
@@ -78,39 +85,59 @@ def deal() -> None:
               shell_complete=complete_stages)
 @click.option("--owner", type=KNOWN_OWNER, help="Only deals of this owner.",
               shell_complete=complete_choices("owners"))
-@click.option("--account", "account_id", type=KNOWN_ACCOUNT, help="Only deals of this account.",
+@click.option("--account", "account_id", type=KNOWN_ACCOUNT,
+              help="Only deals of this account and of its child accounts.",
               shell_complete=complete_ids("account"))
+@click.option("--no-children", is_flag=True,
+              help="With --account: only the account's own deals, not its child accounts'.")
 @click.option("--pipeline", type=PIPELINE, help="Only deals in this pipeline.")
 @click.option("--source", type=KNOWN_SOURCE, help="Only deals from this source.",
               shell_complete=complete_choices("sources"))
+@custom_options
 @NO_CACHE
 @format_option()
 @click.pass_context
 def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | None,
-              account_id: str | None, pipeline: str | None, source: str | None,
+              account_id: str | None, no_children: bool, pipeline: str | None,
+              source: str | None, fields: tuple[str, ...], columns: str | None,
               no_cache: bool, fmt: str) -> None:
     """List deals (open ones unless --status says otherwise), by close date.
+
+    --account takes in the deals of the account's child accounts too (a group
+    company's subsidiaries, recursively), unless --no-children.
 
     \b
     Examples:
       salescli deal list --stage proposal --owner anna
+      salescli deal list --account acme-group --status all
+      salescli deal list --account acme-group --no-children
+      salescli deal list --field competitor=SAP --columns id,title,value,competitor
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
+    shown, custom = table_columns(repo, "deal", COLUMNS, columns)
+    where, params = [], []
+    if account_id and not no_children:
+        where, params = [f"t.account_id IN ({FAMILY_SQL})"], [account_id]
     found = listing(
         repo, "deal", no_cache,
         (("status", None if status == "all" else status), ("stage", stage), ("owner", owner),
-         ("account_id", account_id), ("pipeline", pipeline), ("source", source)),
+         ("account_id", account_id if no_children else None), ("pipeline", pipeline),
+         ("source", source)),
         # ties in file order, as the records were always read
         "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
-        json=fmt == "json")
+        where, params, json=fmt == "json" or bool(custom), fields=fields,
+        columns=deals.TOP_DISCOUNT)
+    # an open deal whose discount awaits an approver lists as `pending approval`
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
-             "stage": d["stage"], "status": d["status"], "value": money_column(d["value"]),
+             "stage": d["stage"],
+             "status": "pending approval" if deals.awaiting(
+                 repo, d["status"], d["top_discount"], d["approved_by"]) else d["status"],
+             "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    columns = ("id", "title", "account", "stage", "status", "value", "currency",
-               "close_date", "owner")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None,
+    echo(render(with_custom(repo, "deal", rows, found, custom), shown, fmt,
+                payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 
 
@@ -119,7 +146,8 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
 @format_option()
 @click.pass_context
 def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
-    """Show one deal: stage, value, next step, stakeholders, items, activities.
+    """Show one deal: stage, value, next step, stakeholders, items, the checklist of
+    its stage (ticked items marked x), activities; a discount awaiting approval.
 
     \b
     Example:
@@ -143,21 +171,31 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
               ("probability", d.get("probability")), ("approved_by", d.get("approved_by")),
               ("won_date", d.get("won_date")), ("lost_date", d.get("lost_date")),
               ("lost_reason", d.get("lost_reason")), ("revisit", d.get("revisit"))]
+    pending = deals.awaiting(repo, d["status"],
+                             max((i.get("discount") or 0 for i in d.get("items") or []),
+                                 default=0), d.get("approved_by"))
+    if pending:
+        fields.insert(6, ("approval", f"pending: {pending} "
+                                      f"(an approver runs `salescli deal approve {d['id']}`)"))
     style = number_style(repo, fmt)
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt, style))
     if d.get("stakeholders"):
         echo("\nStakeholders")
         echo(render([{"contact": s["contact"], "role": s.get("role")}
                      for s in d["stakeholders"]], ("contact", "role"), fmt))
-    if d.get("items"):
+    if row.get("items"):  # priced as the quote prices them: tier, billing, total
         echo("\nItems")
-        rows = [{"#": n, "item": i.get("product") or i.get("name"),
-                 "quantity": i.get("quantity"), "unit_price": i.get("unit_price"),
-                 "discount": i.get("discount"), "billing": i.get("billing"),
-                 "currency": row["currency"]}
-                for n, i in enumerate(d["items"], 1)]
-        echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing"), fmt,
-                    style=style))
+        rows = [{"#": i["line"], "item": i["product"] or i["name"],
+                 "quantity": i["quantity"], "unit_price": money_column(i["unit_price"]),
+                 "discount": i["discount"], "billing": i["billing"], "cycles": i["cycles"],
+                 "total": money_column(i["total"]), "currency": row["currency"]}
+                for i in row["items"]]
+        echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing",
+                           "cycles", "total"), fmt, style=style))
+    checklist = deals.checklist_rows(repo, d, row["pipeline"])
+    if checklist:
+        echo(f"\nChecklist ({d['stage']})")
+        echo(render(checklist, ("#", "done", "item"), fmt))
     show_activities(d.get("activities") or [], fmt)
 
 
@@ -430,8 +468,9 @@ def deal_item() -> None:
 @click.option("--cycles", type=click.IntRange(min=1),
               help="Billing periods (default: one year of them).")
 @click.option("--tax-rate", help="VAT percent (default: the product's).")
-@click.option("--approved-by", metavar="NAME",
-              help="Who approved a discount over the settings' threshold.")
+@click.option("--approved-by", metavar="OWNER",
+              help="Approve a discount over the threshold at once: your own owner ID, "
+              "as an approver whose limit covers it.")
 @change_options
 @click.pass_context
 def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: str | None,
@@ -441,17 +480,22 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
                   no_commit: bool) -> None:
     """Add an item: a price-list PRODUCT, or --name with --unit-price.
 
+    A discount over the settings' discount_approval_threshold is recorded and the
+    deal awaits approval (`deal approve`, run by an approver) before a real quote.
+
     \b
     Examples:
       salescli deal item add acme-erp silma-pro --quantity 12 --discount 10 --billing monthly
       salescli deal item add acme-erp --name "Integration work" --quantity 40 \\
           --unit h --unit-price 120 --tax-rate 25.5
     """
-    s = deals.item_add(
+    s, pending = deals.item_add(
         LazyRepository(ctx), deal_id, product, name=name, quantity=quantity, unit=unit,
         unit_price=unit_price, discount=discount, billing=billing, cycles=cycles,
         tax_rate=tax_rate, approved_by=approved_by, opts=Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: added {s.summary}")
+    if pending:
+        echo(f"Pending approval: {pending}; an approver runs `salescli deal approve {deal_id}`")
 
 
 @deal_item.command("remove")
@@ -470,6 +514,72 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
     s = deals.item_remove(LazyRepository(ctx), deal_id, which,
                           Options(date, message, not no_commit))
     done(s, f"Deal {deal_id}: {s.summary}")
+
+
+@deal.command("approve")
+@OPEN_DEAL_ID
+@change_options
+@click.pass_context
+def deal_approve(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
+                 no_commit: bool) -> None:
+    """Approve a deal's discount, as an approver whose limit covers it.
+
+    A discount over the settings' discount_approval_threshold awaits approval. You
+    are the owner ID your git identity maps to (the first word of user.name, the
+    whole name, or user.email's local part, as IDs); it must be one of the settings'
+    `approvers` with a limit of at least the deal's largest discount. It is recorded
+    as `approved_by`. A discount raised later past your limit awaits approval again.
+
+    \b
+    Example:
+      salescli deal approve acme-erp
+    """
+    s, me = deals.approve(LazyRepository(ctx), deal_id, Options(date, message, not no_commit))
+    done(s, f"Approved deal {deal_id}: approved_by {me}")
+
+
+def _tick(ctx: click.Context, deal_id: str, item: str, ticked: bool, date: str | None,
+          message: str | None, no_commit: bool) -> None:
+    s, text = deals.tick(LazyRepository(ctx), deal_id, item, ticked,
+                         Options(date, message, not no_commit))
+    done(s, f"Deal {deal_id}: {'ticked' if ticked else 'unticked'} {text!r}")
+
+
+@deal.command("tick")
+@OPEN_DEAL_ID
+@click.argument("item", metavar="ITEM")
+@change_options
+@click.pass_context
+def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
+              message: str | None, no_commit: bool) -> None:
+    """Tick an item of the checklist of the deal's stage, by number or text.
+
+    ITEM is its number in `deal show`, or its text. A stage whose pipeline says
+    `requires: [checklist]` is left (advance, move ahead, win) only with every item
+    ticked.
+
+    \b
+    Examples:
+      salescli deal tick acme-erp 1
+      salescli deal tick acme-erp "Budget and selection criteria known"
+    """
+    _tick(ctx, deal_id, item, True, date, message, no_commit)
+
+
+@deal.command("untick")
+@OPEN_DEAL_ID
+@click.argument("item", metavar="ITEM")
+@change_options
+@click.pass_context
+def deal_untick(ctx: click.Context, deal_id: str, item: str, date: str | None,
+                message: str | None, no_commit: bool) -> None:
+    """Untick an item of the checklist of the deal's stage, by number or text.
+
+    \b
+    Example:
+      salescli deal untick acme-erp 2
+    """
+    _tick(ctx, deal_id, item, False, date, message, no_commit)
 
 
 deal.add_command(make_edit_command("deal"))

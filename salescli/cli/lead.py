@@ -19,6 +19,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    custom_options,
     done,
     echo,
     format_option,
@@ -29,7 +30,9 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    table_columns,
     warn,
+    with_custom,
 )
 from salescli.services import leads
 from salescli.services.options import Options
@@ -60,6 +63,9 @@ def lead() -> None:
 # ------------------------------------------------------------------- views
 
 
+COLUMNS = ("id", "company", "contact", "source", "status", "owner", "created")
+
+
 @lead.command("list")
 @click.option("--status", type=click.Choice(["new", "contacted", "qualified", "disqualified",
                                              "all"]), default="all", show_default=True)
@@ -67,26 +73,30 @@ def lead() -> None:
               shell_complete=complete_choices("sources"))
 @click.option("--owner", type=KNOWN_OWNER, help="Only leads of this owner.",
               shell_complete=complete_choices("owners"))
+@custom_options
 @NO_CACHE
 @format_option()
 @click.pass_context
 def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | None,
-              no_cache: bool, fmt: str) -> None:
+              fields: tuple[str, ...], columns: str | None, no_cache: bool, fmt: str) -> None:
     """List leads.
 
     \b
-    Example:
+    Examples:
       salescli lead list --status new --source website
+      salescli lead list --field employees=40 --columns id,company,employees
     """
     repo = get_repo(ctx)
+    shown, custom = table_columns(repo, "lead", COLUMNS, columns)
     found = listing(repo, "lead", no_cache,
                     (("status", None if status == "all" else status), ("source", source),
-                     ("owner", owner)), "t.path", json=fmt == "json")
+                     ("owner", owner)), "t.path", json=fmt == "json" or bool(custom),
+                    fields=fields)
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
-    columns = ("id", "company", "contact", "source", "status", "owner", "created")
-    echo(render(rows, columns, fmt, payload=payload(found) if fmt == "json" else None))
+    echo(render(with_custom(repo, "lead", rows, found, custom), shown, fmt,
+                payload=payload(found) if fmt == "json" else None))
 
 
 @lead.command("show")

@@ -11,11 +11,13 @@ import click
 
 from salescli.cli.common import (
     DATE,
+    KNOWN_ACCOUNT,
     KNOWN_OWNER,
     KNOWN_SOURCE,
     PIPELINE,
     Group,
     complete_choices,
+    complete_ids,
     echo,
     format_option,
     get_repo,
@@ -96,6 +98,16 @@ def window_options(func: Callable) -> Callable:
     return func
 
 
+def account_options(func: Callable) -> Callable:
+    """--account (with its child accounts unless --no-children) of the deal reports."""
+    func = click.option("--no-children", is_flag=True,
+                        help="With --account: the account's own deals only.")(func)
+    return click.option("--account", metavar="ACCOUNT", type=KNOWN_ACCOUNT,
+                        help="Only deals of this account and its child accounts (as the "
+                             "files are now); leaves leads out.",
+                        shell_complete=complete_ids("account"))(func)
+
+
 def report_options(func: Callable) -> Callable:
     """window_options, then --format table|csv|json|markdown."""
     return window_options(format_option()(func))
@@ -106,7 +118,8 @@ def report() -> None:
     """Reports computed from git history: exact, auditable, and time-travelling.
 
     Every report takes --since/--until (the window), --as-of DATE|REV (the moment)
-    and --pipeline/--owner/--source (filters); all but `dashboard` (an HTML page)
+    and --pipeline/--owner/--source (filters); the deal reports also --account
+    (with its child accounts unless --no-children); all but `dashboard` (an HTML page)
     take --format table|csv|json|markdown. JSON is
     `{"report", "as_of", "filters", "rows", "totals", "skipped"}`; `skipped` lists
     committed record files that `check` rejects, which reports leave out.
@@ -128,6 +141,8 @@ def _simple(name: str, doc: str, by: tuple[str, ...] = ()) -> click.Command:
 
     command.__doc__ = doc
     command = report_options(command)
+    if name != "sources":  # leads belong to no account until converted
+        command = account_options(command)
     if by:
         command = click.option("--by", type=click.Choice(by), default=by[0],
                                show_default=True, help="Group by.")(command)
@@ -254,11 +269,12 @@ def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
       salescli report goals
       salescli report goals --as-of last-month --format json
     """
-    payload = reports.goals_report(get_repo(ctx), opts, warn, progress())
+    repo = get_repo(ctx)
+    payload = reports.goals_report(repo, opts, warn, progress())
     if not payload["rows"]:  # a first run: say where goals come from
         warn("note: no goals to measure: add `goals:` to salescli.yaml "
              "(see `salescli report goals --help`)")
-    show_report("goals", payload, fmt)
+    show_report("goals", payload, fmt, number_style(repo, fmt))
 
 
 @report.command("dashboard")

@@ -8,8 +8,17 @@ from pathlib import Path
 
 import click
 
-from salescli.cli.common import Failed, dumps_json, echo, get_repo
-from salescli.services.setup import check, json_schema
+from salescli.cli.common import (
+    Failed,
+    LazyRepository,
+    SalescliError,
+    UsageError,
+    done,
+    dumps_json,
+    echo,
+    get_repo,
+)
+from salescli.services.setup import check, json_schema, write_schemas
 
 
 @click.command("init")
@@ -92,13 +101,39 @@ def check_cmd(ctx: click.Context, fmt: str, quiet: bool, history: bool, no_cache
 
 
 @click.command("schema")
-@click.argument("kind", type=click.Choice(["account", "lead", "deal", "products", "settings",
-                                           "pipeline"]))
-def schema_cmd(kind: str) -> None:
+@click.argument("kind", required=False,
+                type=click.Choice(["account", "lead", "deal", "products", "settings",
+                                   "pipeline"]))
+@click.option("--write", is_flag=True,
+              help="Write the repository's schemas/*.schema.json again (with its custom "
+                   "fields) and commit them.")
+@click.pass_context
+def schema_cmd(ctx: click.Context, kind: str | None, write: bool) -> None:
     """Print the JSON Schema of a record KIND (what editors use for completion).
 
+    Inside a repository, a record kind's schema carries the custom fields declared in
+    its salescli.yaml. After declaring or changing custom fields, --write refreshes
+    the schemas/ files `init` wired into the editor.
+
     \b
-    Example:
+    Examples:
       salescli schema deal > deal.schema.json
+      salescli schema --write
     """
-    echo(json.dumps(json_schema(kind), indent=2))
+    if write:
+        if kind:
+            raise UsageError("--write writes every kind's schema; give no KIND")
+        change = write_schemas(LazyRepository(ctx))
+        if change is None:
+            echo("Schemas already current (nothing to commit)")
+        else:
+            done(change, "Wrote schemas/*.schema.json")
+        return
+    if kind is None:
+        raise UsageError("give a KIND (account, lead, deal, products, settings, pipeline) "
+                         "or --write")
+    try:
+        repo = get_repo(ctx)
+    except SalescliError:  # outside a repository: the schema without custom fields
+        repo = None
+    echo(json.dumps(json_schema(kind, repo), indent=2))

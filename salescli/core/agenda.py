@@ -16,7 +16,7 @@ from typing import Any
 
 from salescli.core.money import deal_value, item_billing, line_net, product_of, unit_price
 from salescli.core.roles import BUYER_ROLES
-from salescli.core.rules import describe_missing, missing_requirements
+from salescli.core.rules import describe_missing, leaving_problems, missing_requirements
 
 # the meeting's goal by the kind of stage the deal is in; other stage names fall back
 # to their position in the pipeline
@@ -81,6 +81,8 @@ class Agenda:
     missing: list[Missing]
     last_evaluation: Any | None   # the latest activity with an evaluation
     deciders: list[Person] = field(default_factory=list)
+    owner_name: str | None = None  # the deal's owner as people know them, else their ID
+    offering: list[str] = field(default_factory=list)  # what is offered, each name once
 
 
 def goal_kind(pipeline: Any, deal: Any, first_meeting: bool) -> str:
@@ -140,8 +142,9 @@ def positions(deal: Any, products: Any) -> list[Position]:
 
 def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings: Any,
                  date: dt.date, other_deals: Sequence[Any] = (),
-                 first_meeting: bool | None = None) -> Agenda:
-    """Everything the six phases need, from the deal, its account and their history."""
+                 first_meeting: bool | None = None, owner_name: str | None = None) -> Agenda:
+    """Everything the six phases need, from the deal, its account and their history.
+    `owner_name`: the owner's name, when known (else the agenda shows their ID)."""
     ids = [s.id for s in pipeline.stages]
     index = ids.index(deal.stage) if deal.stage in ids else None
     stage = pipeline.stages[index] if index is not None else None
@@ -155,6 +158,8 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
     roles = {c.id: c.role for c in account.contacts}
     missing = [Missing(name, describe_missing(name))
                for name in missing_requirements(list(requires), deal, roles)]
+    if leaving_problems(pipeline, deal):  # `requires: [checklist]`: done before moving on
+        missing.insert(0, Missing("checklist", describe_missing("checklist")))
     if deal.status != "open":
         missing = []
     activities = sorted([*deal.activities, *account.activities], key=lambda a: a.date)
@@ -164,6 +169,7 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
     stakeholders, others = people(deal, account)
     evaluated = [a for a in activities if a.evaluation is not None and a.date <= date]
     next_step = deal.next_step if deal.next_step and deal.next_step.action else None
+    offered = positions(deal, products)
     return Agenda(
         date=date, deal=deal, account=account, stage=stage, next_stage=next_stage,
         next_name=next_name, goal=goal_kind(pipeline, deal, first_meeting),
@@ -174,11 +180,13 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         next_step=next_step,
         next_step_overdue=bool(next_step and next_step.due and next_step.due < date),
         value=deal_value(deal, products), currency=deal.currency or settings.currency,
-        positions=positions(deal, products),
+        positions=offered,
         latest_quote=deal.quotes[-1] if deal.quotes else None,
         history=sorted((d for d in other_deals if d.account == deal.account and d.id != deal.id),
                        key=lambda d: d.created),
         missing=missing,
         last_evaluation=evaluated[-1] if evaluated else None,
         deciders=[p for p in stakeholders if p.decides],
+        owner_name=owner_name or deal.owner,
+        offering=list(dict.fromkeys(p.name for p in offered)),
     )

@@ -314,6 +314,7 @@ class Company(Record):
     email: Text = None
     phone: Text = None
     website: Text = None
+    offering: Text = None  # what you sell, in a phrase: the agenda's first-meeting line
 
 
 class QuoteSettings(Record):
@@ -358,6 +359,33 @@ def _default_lead_flow() -> dict[str, Requirements]:
     return {"contacted": Requirements(requires=["contact.name", "contact.email|contact.phone"])}
 
 
+# a custom field's name: a YAML key as the documented ones are (`lost_reason`)
+FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+CUSTOM_TYPES = ("text", "number", "money", "date", "choice", "multi-choice", "bool")
+
+
+class CustomField(Record):
+    """A field a team adds to a kind of record (`custom_fields` in salescli.yaml)."""
+
+    type: Literal[CUSTOM_TYPES]  # type: ignore[valid-type]
+    choices: list[str] = Field(default_factory=list)
+    label: Text = None
+
+    @model_validator(mode="after")
+    def _choices(self) -> "CustomField":
+        if self.type in ("choice", "multi-choice") and not self.choices:
+            raise ValueError(f"a `{self.type}` field needs `choices: [...]`")
+        return self
+
+
+class CustomFields(Record):
+    """`custom_fields` of salescli.yaml: per kind, field name -> its type."""
+
+    account: dict[FieldName, CustomField] = Field(default_factory=dict)
+    lead: dict[FieldName, CustomField] = Field(default_factory=dict)
+    deal: dict[FieldName, CustomField] = Field(default_factory=dict)
+
+
 class Settings(Record):
     company: Company = Field(default_factory=Company)
     currency: Currency = "EUR"
@@ -368,12 +396,15 @@ class Settings(Record):
     lost_reasons: list[str] = Field(default_factory=list)
     lead_disqualify_reasons: list[str] = Field(default_factory=list)
     discount_approval_threshold: Percent = Decimal(15)
+    # owner ID -> the largest discount (percent) they may approve: `{ville: 30}`
+    approvers: dict[str, Percent] = Field(default_factory=dict)
     lead_first_contact_sla_days: int = Field(default=2, ge=0)
     follow_up_days: int = Field(default=14, ge=0)
     prices_include_tax: bool = False
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)
     goals: list[Goal] = Field(default_factory=list)
+    custom_fields: CustomFields = Field(default_factory=CustomFields)
     # what a lead needs to enter each status: `lead_flow: {qualified: {requires: [source]}}`
     lead_flow: dict[Literal[LEAD_FLOW[1:]], Requirements] = Field(  # type: ignore[valid-type]
         default_factory=_default_lead_flow)
@@ -417,8 +448,14 @@ def key_order(kind: str) -> list[str]:
     return [f.alias or name for name, f in MODELS[kind].model_fields.items()]
 
 
-def json_schema(kind: str) -> dict[str, Any]:
+def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:
+    """The kind's JSON Schema; with `settings`, carrying its custom fields too."""
     schema = MODELS[kind].model_json_schema(by_alias=True)
+    if settings is not None and kind in ("account", "lead", "deal"):
+        from salescli.core.custom import json_schema as field_schema
+
+        for name, field in getattr(settings.custom_fields, kind).items():
+            schema["properties"][name] = field_schema(field)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"salescli {kind}"
     return schema

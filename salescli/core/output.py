@@ -117,9 +117,11 @@ def csv_line(cells: Sequence[str], end: str = "\n") -> str:
 # totals line format numbers by (`human`); CSV and JSON print every value as it is
 MONEY, RATE, PERCENT, COUNT, DAYS, NUMBER = "money", "rate", "percent", "count", "days", "number"
 KINDS: dict[str, str] = {
+    # in the row's currency
     **dict.fromkeys(("value", "weighted", "won_value", "avg_won_value", "velocity",
-                     "unit_price", "won_value_unconverted"), MONEY),  # in the row's currency
-    **dict.fromkeys(("conversion", "share", "qualify_rate", "win_rate"), RATE),  # 0..1
+                     "unit_price", "total", "won_value_unconverted"), MONEY),
+    **dict.fromkeys(("conversion", "share", "qualify_rate", "win_rate", "attainment",
+                     "pace"), RATE),  # 0..1
     **dict.fromkeys(("probability", "discount"), PERCENT),  # 0..100
     **dict.fromkeys(("count", "reached", "lost_here", "open_here", "leads", "contacted",
                      "qualified", "disqualified", "deals", "won", "lost", "open", "open_deals",

@@ -24,6 +24,9 @@ class Config:
     owners: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     products_loader: Callable[[], Any] | None = None  # read only if a deal needs pricing
+    approval_threshold: Decimal = Decimal(15)
+    approvers: dict[str, Decimal] = field(default_factory=dict)  # owner ID: largest discount
+    checklists: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # pipeline: stage
 
     def stage_ids(self, pipeline: str | None) -> list[str]:
         return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]

@@ -284,11 +284,7 @@ def seller(settings: Any) -> Party:
 
 
 def buyer(account: Any) -> Party:
-    extra = account.model_extra or {}
-    address = extra.get("address")  # not in the schema, but used if a user keeps one
-    return Party(account.name, account.business_id,
-                 address if isinstance(address, str) else None,
-                 website=account.domain)
+    return Party(account.name, account.business_id, account.address, website=account.domain)
 
 
 # ------------------------------------------------------------------------- the quote
@@ -298,15 +294,22 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
                 used_numbers: Iterable[str], *, draft: bool = False,
                 number: tuple[str, int] | None = None) -> Quote:
     """The deal's next quote. Refuses an unapproved discount unless `draft`."""
+    from salescli.core.approvals import approval_problem
+
     if not deal.items:
         raise QuoteError(f"{deal.id} has no items to quote; add them with "
                          f"`salescli deal item add {deal.id} PRODUCT`")
+    if not draft and not (settings.company.name or "").strip():
+        raise QuoteError("a quote needs the seller's name: set company.name in salescli.yaml "
+                         "(or render a --draft)")
     currency = deal.currency or settings.currency
     uses_list = any(i.unit_price is None for i in deal.items)
     if uses_list and products.currency and products.currency != currency:
         raise QuoteError(f"{deal.id} is in {currency} but products.yaml prices are in "
                          f"{products.currency}; give the items a unit_price in {currency}")
     threshold = settings.discount_approval_threshold
+    pending = approval_problem(max((i.discount for i in deal.items), default=Decimal(0)),
+                               deal.approved_by, threshold, settings.approvers)
     lines = price_lines(deal.items, products, threshold)
     quote_number, version = number or number_and_version(
         deal, settings.quote.numbering, date, used_numbers)
@@ -317,12 +320,12 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
         seller=seller(settings), buyer=buyer(account), contact=contact_person(deal, account),
         lines=tuple(lines), totals=totals(lines, settings.prices_include_tax),
         prices_include_tax=settings.prices_include_tax, terms=settings.quote.terms,
-        draft=draft, approved_by=deal.approved_by, threshold=threshold,
+        # an approval that does not cover the discount (core.rules) is none
+        draft=draft, approved_by=None if pending else deal.approved_by, threshold=threshold,
     )
     if quote.unapproved and not draft:
         worst = max(lines, key=lambda line: line.discount)
         raise QuoteError(
-            f"cannot quote {deal.id}: item {worst.number} has a {worst.discount}% discount, over "
-            f"the {threshold}% approval threshold, and the deal has no approved_by; set it "
-            f"(salescli deal set {deal.id} approved_by=NAME) or render a --draft")
+            f"cannot quote {deal.id}: {pending} (item {worst.number}); an approver runs "
+            f"`salescli deal approve {deal.id}`, or render a --draft")
     return quote

@@ -42,6 +42,8 @@ class Query:
     owner: str | None = None
     source: str | None = None
     by: str | None = None
+    account: str | None = None  # --account: its deals (and its child accounts')...
+    deal_ids: frozenset[str] | None = None  # ...by their IDs, as the files are now
     as_of_date: dt.date = field(init=False)
     last: dt.date = field(init=False)  # the window's last day
     asked_until: dt.date | None = field(init=False)  # --until as given: a forecast's
@@ -63,6 +65,8 @@ class Query:
                "owner": self.owner, "source": self.source}
         if self.by:
             out["by"] = self.by
+        if self.account:
+            out["account"] = self.account
         return out
 
 
@@ -150,6 +154,8 @@ class Book:
         for tl in timelines:
             if not tl.exists(query.as_of):
                 continue
+            if query.deal_ids is not None and (tl.kind == "lead" or tl.id not in query.deal_ids):
+                continue  # an account's report: its deals; a lead is no account's yet
             state = tl.state(query.as_of)
             if tl.kind == "lead":
                 if self._wanted(state, lead=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
@@ -46,6 +47,8 @@ def missing_requirements(requires: list[str], deal: Deal,
             ok = deal.next_step is not None and _present(deal.next_step.action)
         elif name == "stakeholders":
             ok = bool(deal.stakeholders)
+        elif name == "checklist":
+            ok = True  # a condition for leaving the stage, not for being in it: open_items
         else:
             ok = _present(getattr(deal, name, None))
         if not ok:
@@ -60,6 +63,7 @@ def describe_missing(name: str) -> str:
         "quote": "a recorded quote (`salescli quote DEAL`)",
         "next_step": "a next step (`next_step.action`)",
         "stakeholders": "at least one stakeholder",
+        "checklist": "its checklist ticked before leaving",
     }.get(name, f"`{name}`")
 
 
@@ -110,6 +114,7 @@ def move_problems(pipeline: Any, deal: Deal, target: str,
                             "(rules.skip: false)")
         # skipping counts as reaching: what the skipped stages require must hold too
         entering = pipeline.stages[first:there + 1]
+        problems += leaving_problems(pipeline, deal)
     for stage in entering:
         for name in missing_requirements(
                 [r for r in stage.requires if known_requirement(r)], deal, contact_roles):
@@ -171,6 +176,8 @@ def close_problems(pipeline: Any, deal: Deal, outcome: str,
         problems.append(stage + (" (advance it there first: salescli deal advance)"
                                  if outcome == "won" else ""))
     requires = [r for r in getattr(pipeline, outcome).requires if known_requirement(r)]
+    if outcome == "won":  # winning leaves the stage forward; losing ignores checklists
+        problems += leaving_problems(pipeline, deal)
     return problems + [f"`{outcome}` requires {describe_missing(name)}"
                        for name in missing_requirements(requires, deal, contact_roles)]
 
@@ -257,3 +264,67 @@ def describe_lead_missing(names: list[str], lead_id: str) -> str:
     shown = ", ".join(" or ".join(n.split("|")) for n in names)
     sets = " ".join(f"{n.split('|')[0]}=..." for n in names)
     return f"it needs {shown} (add: salescli lead set {lead_id} {sets})"
+
+
+# ------------------------------------------------------------------ checklists
+
+
+def current_stage(pipeline: Any, deal: Deal) -> Any:
+    """The deal's stage in the pipeline, or None."""
+    return next((s for s in pipeline.stages if s.id == deal.stage), None)
+
+
+def open_items(stage: Any, deal: Deal) -> list[tuple[int, str]]:
+    """The stage's checklist items the deal has not ticked, as (number, text)."""
+    ticked = set(deal.checklist.get(stage.id) or [])
+    return [(n, item) for n, item in enumerate(stage.checklist, 1) if item not in ticked]
+
+
+def leaving_problems(pipeline: Any, deal: Deal) -> list[str]:
+    """Why the deal may not leave its stage forward: `requires: [checklist]` on the
+    stage wants every item of its checklist ticked first."""
+    stage = current_stage(pipeline, deal)
+    if stage is None or "checklist" not in stage.requires:
+        return []
+    left = open_items(stage, deal)
+    if not left:
+        return []
+    items = ", ".join(f"{n}. {text}" for n, text in left)
+    return [f"`{stage.id}` requires its checklist done before leaving; open: {items} "
+            f"(tick them: salescli deal tick {deal.id} {left[0][0]})"]
+
+
+def checklist_item(stage: Any, which: str) -> tuple[int, str] | str:
+    """The stage's checklist item `which` names (its number as shown, or its text,
+    case aside) as (number, text); else why not, with the list or a did-you-mean."""
+    from salescli.core.words import did_you_mean
+
+    items = list(stage.checklist)
+    if not items:
+        return f"stage `{stage.id}` has no checklist"
+    if which.strip().isdigit() and 1 <= int(which) <= len(items):
+        return int(which), items[int(which) - 1]
+    for n, item in enumerate(items, 1):
+        if item.casefold() == which.strip().casefold():
+            return n, item
+    listed = "; ".join(f"{n}. {item}" for n, item in enumerate(items, 1))
+    return (f"no item `{which}` in the checklist of `{stage.id}`"
+            f"{did_you_mean(which, items)}; items: {listed}")
+
+
+# ------------------------------------------------------------------ approvals
+
+
+def largest_discount(deal: Deal) -> Decimal:
+    """The deal's largest item discount, in percent (0 without items)."""
+    return max((item.discount for item in deal.items), default=Decimal(0))
+
+
+def pending_approval(deal: Deal, settings: Any) -> str | None:
+    """`approval_problem` of a deal under the settings, for an open deal."""
+    if deal.status != "open":
+        return None
+    from salescli.core.approvals import approval_problem
+
+    return approval_problem(largest_discount(deal), deal.approved_by,
+                            settings.discount_approval_threshold, settings.approvers)

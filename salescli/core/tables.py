@@ -139,6 +139,16 @@ TABLES: tuple[Table, ...] = (
         _c("went_well", "text", "VALKEA evaluation: what went well."),
         _c("improve", "text", "VALKEA evaluation: what to improve."),
     ), ("record_kind", "record_id", "line")),
+    Table("custom_fields", "One row per value of a custom field (declared per kind under "
+          "`custom_fields:` in salescli.yaml) that an account, lead or deal holds.", (
+        _c("record_kind", "text", "account, lead or deal."),
+        _c("record_id", "text", "The record's ID."),
+        _c("name", "text", "The custom field's name, as the record's key."),
+        _c("type", "text", "Its declared type: text, number, money, date, choice, "
+           "multi-choice or bool."),
+        _c("value", "text", "The value as text: numbers as decimals, dates ISO, bool "
+           "`true`/`false`, a multi-choice's choices joined with `, `."),
+    ), ("record_kind", "record_id", "name")),
     Table("deal_events", "One row per change of a tracked deal field, from git history "
           "(SPEC §6): the first row of each field is its value when the deal was created "
           "(`old` empty). Merges and cherry-picks count once.", (
@@ -153,6 +163,9 @@ TABLES: tuple[Table, ...] = (
     ), ("deal_id", "seq")),
 )
 TABLE = {t.name: t for t in TABLES}
+# written by `export` only, not kept in the record index: the history, and custom fields
+# (which depend on the settings' declarations, read when exporting)
+EXPORT_ONLY = ("deal_events", "custom_fields")
 
 
 def create_sql(table: Table, unique: bool = True) -> str:

@@ -17,7 +17,7 @@ from salescli.core.money import weighted
 # most urgent first: a meeting is at a set hour today and needs preparing; an overdue
 # next step is already late; a new lead cools by the hour (the first-contact SLA);
 # then what is wrong in the pipeline (close date, stage time, silence); revisits wait
-GROUPS = ("meeting", "overdue", "due", "lead-sla", "close-date-passed", "stale",
+GROUPS = ("meeting", "overdue", "due", "approval", "lead-sla", "close-date-passed", "stale",
           "untouched", "revisit")
 
 
@@ -45,6 +45,14 @@ def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
         return _reason("overdue", due, on, detail,
                        f"next step overdue {_days((on - due).days)}: {detail}")
     return _reason("due", due, on, detail, f"next step due today: {detail}")
+
+
+def approval(discount: Any, on: dt.date, deal_id: str, detail: str,
+             approvers: list[str]) -> dict[str, Any]:
+    """A discount awaiting approval: a row for the approvers whose limit covers it."""
+    reason = _reason("approval", on, on, detail, f"approve the {discount}% discount on "
+                     f"{deal_id}: salescli deal approve {deal_id}")
+    return {**reason, "approvers": approvers}
 
 
 def lead_sla(created: dt.date, on: dt.date, sla_days: int) -> dict[str, Any]:

@@ -112,10 +112,11 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`account set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.model import Account
-    from salescli.services.edit import assignments_for, check_listed, describe
+    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
     from salescli.store.yamlio import inline, split_tags
 
-    changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED)
+    changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED,
+                              custom=lambda: custom_fields(repo, "account"))
     summary, subject = describe(changes)
     if "tags" in changes:
         changes["tags"] = inline(split_tags(changes["tags"]))

@@ -117,6 +117,10 @@ ORDER BY a.record_kind, a.record_id, a.line"""
 _BOOKED_LEADS = """SELECT x.id, x.company, x.owner FROM leads x
 WHERE x.id IN ({ids}) ORDER BY x.path"""
 _DATES = ("created", "close_date", "next_step_due", "revisit", "touched")
+# open deals with a discount: those over the approval threshold may await an approver
+_DISCOUNTED = """SELECT d.id, d.approved_by, max(i.discount) AS discount
+FROM deals d JOIN items i ON i.deal_id = d.id
+WHERE d.status = 'open' AND i.discount > 0 GROUP BY d.path ORDER BY d.path"""
 
 
 def deal_views(index: Any, every: bool = False, booked: Sequence[str] = ()) -> list[dict]:
@@ -185,6 +189,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
                for kind in ("deal", "lead")}
         deals = deal_views(index, booked=ids["deal"])
         leads = index.query(_LEADS)
+        discounted = index.query(_DISCOUNTED)
         booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
                                    tuple(ids["lead"])) if ids["lead"] else []
     records: dict[tuple[str, str], dict] = {}
@@ -223,6 +228,17 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
                 reasons.append(today.untouched(d["touched"], on))
         elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
             reasons.append(today.revisit(d["revisit"], on, d["lost_reason"]))
+    if discounted:
+        from salescli.core.approvals import approval_problem
+
+        for x in discounted:
+            top = today.percent(x["discount"])
+            why = approval_problem(top, x["approved_by"], config.approval_threshold,
+                                   config.approvers)
+            if why and x["id"] in by_id:
+                covering = [k for k, v in config.approvers.items() if v >= top]
+                deal(by_id[x["id"]])["reasons"].append(
+                    today.approval(top, on, x["id"], why, covering))
     for r in stale_rows(repo, deals, on, warn):
         deal(by_id[r["id"]])["reasons"].append(
             today.stale(r["since"], on, r["stage"], r["max_days"]))
@@ -262,9 +278,22 @@ def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
     if limit is not None and limit < 1:
         raise UsageError(f"--limit must be at least 1, not {limit}")
     when = _on_day(on)
-    rows = [r for r in today_rows(repo, when, warn, use_cache)
-            if not owner or r["owner"] == owner]
+    rows = [mine for r in today_rows(repo, when, warn, use_cache)
+            if (mine := _owners_part(r, owner))]
     return when, rows[:limit]
+
+
+def _owners_part(row: dict, owner: str | None) -> dict | None:
+    """The row as `owner` sees it: all of their own records; of another's, only the
+    discounts they may approve (None: nothing of theirs)."""
+    if not owner or row["owner"] == owner:
+        return row
+    theirs = [r for r in row["reasons"] if owner in r.get("approvers", ())]
+    if not theirs:
+        return None
+    first = theirs[0]
+    return {**row, "group": first["what"], "what": first["what"], "date": first["date"],
+            "days": first["days"], "detail": first["detail"], "reasons": theirs}
 
 
 def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,

@@ -78,6 +78,15 @@ class Context:
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
 
     lists: dict[str, list[str] | None] = field(default_factory=dict)
+    customs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def custom(self, kind: str) -> dict[str, Any]:
+        """The kind's custom fields declared in the settings (asked for every record)."""
+        if kind not in self.customs:
+            from salescli.core.custom import declared
+
+            self.customs[kind] = declared(self.settings, kind)
+        return self.customs[kind]
 
     def listed(self, attr: str) -> list[str] | None:
         """A settings list (owners, sources...), or None when unset: then anything goes."""
@@ -201,6 +210,20 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                             ("lead_flow", status, "requires", j))
     for code in s.fx:
         yield from _currency(parsed.path, code, ("fx", code))
+    # a custom field may not take the name of a field the kind has
+    from salescli.core.model import key_order
+
+    for kind in ("account", "lead", "deal"):
+        builtin = set(key_order(kind))
+        for name in getattr(s.custom_fields, kind):
+            if name in builtin:
+                yield error(parsed.path, "custom-field-clash",
+                            f"custom field `{name}` of {kind} is already a {kind} field; "
+                            "choose another name", ("custom_fields", kind, name), at_key=True)
+    for who in s.approvers:  # an approver is someone `today --owner` and `approve` know
+        if s.owners and who not in s.owners:
+            yield warning(parsed.path, "unknown-owner",
+                          f"approver `{who}` is not in the settings' owners", ("approvers", who))
 
 
 def check_products(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
@@ -298,12 +321,15 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield warning(path, "requirement",
                               f"`{deal.status}` requires {describe_missing(name)}", ("status",))
     yield from _lifecycle(path, deal, pipeline, dropped)
-    threshold = s.discount_approval_threshold if s else Decimal(15)
-    over = [i for i, item in enumerate(deal.items) if item.discount > threshold]
-    if over and not deal.approved_by:
+    # a discount awaiting approval is a state of the deal, not an error in its file;
+    # an approval by someone who cannot approve is
+    approvers = s.approvers if s else {}
+    if deal.approved_by and approvers and deal.status == "open" \
+            and deal.approved_by not in approvers:
         yield error(path, "approval",
-                    f"item discount over the {threshold}% approval threshold needs "
-                    "`approved_by`", ("items", over[0], "discount"))
+                    f"approved_by `{deal.approved_by}` is not one of the settings' approvers "
+                    f"({', '.join(approvers)}); an approver runs `salescli deal approve "
+                    f"{deal.id}`", ("approved_by",))
     skus = {p.sku for p in ctx.products.products} if ctx.products else None
     for i, item in enumerate(deal.items):
         if item.product and skus is not None and item.product not in skus:
@@ -409,19 +435,56 @@ def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
     return [k for k in keys if k[1]]
 
 
+def check_custom(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
+    """The record's custom fields (salescli.yaml `custom_fields`) hold values of their type."""
+    from salescli.core.custom import problem
+
+    extra = parsed.model.model_extra
+    if not extra:
+        return
+    for name, field_ in ctx.custom(parsed.kind).items():
+        if name in extra:
+            why = problem(field_, extra[name])
+            if why:
+                yield error(parsed.path, "custom-field",
+                            f"`{name}`: {why}, not {_shown(extra[name])}", (name,))
+
+
+def _custom_hint(f: Finding, custom: dict[str, Any]) -> Finding:
+    """An unknown top-level key with no did-you-mean, given one among the custom fields."""
+    if f.code != "unknown-key" or len(f.loc) != 1 or "did you mean" in f.message:
+        return f
+    from dataclasses import replace
+
+    from salescli.core.words import nearest
+
+    guess = nearest(str(f.loc[0]), custom)
+    return replace(f, message=f"{f.message}; did you mean `{guess}`?") if guess else f
+
+
+def _shown(value: Any) -> str:
+    from salescli.core.model import quoted
+
+    return quoted(value) if isinstance(value, str) else f"`{value}`"
+
+
 VALIDATORS: dict[str, tuple[Callable[[Parsed, Context], Iterable[Finding]], ...]] = {
     "settings": (check_settings,),
     "products": (check_products,),
     "pipeline": (check_pipeline,),
-    "account": (check_account,),
-    "deal": (check_deal,),
-    "lead": (check_lead,),
+    "account": (check_account, check_custom),
+    "deal": (check_deal, check_custom),
+    "lead": (check_lead, check_custom),
 }
 
 
 def validate(parsed: Parsed, ctx: Context) -> list[Finding]:
     """A parsed file's own findings, then its kind's validators (if it has a model)."""
     findings = list(parsed.findings)
+    custom = ctx.custom(parsed.kind) if parsed.kind in KIND_DIRS else {}
+    if custom:  # a declared custom field is no unknown key; a typo of one is told so
+        findings = [_custom_hint(f, custom) for f in findings
+                    if not (f.code == "unknown-key" and len(f.loc) == 1 and f.loc[0] in custom)]
     if parsed.model is not None:
         for validator in VALIDATORS[parsed.kind]:
             findings.extend(validator(parsed, ctx))
@@ -708,6 +771,25 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
 
 
+def _approvals_by_others(root: Path, approvals: list[tuple]) -> list[tuple]:
+    """An `approved_by` is the approver's own word: one written by a commit whose
+    author is someone else (as `deal approve` maps a git identity to an owner ID)."""
+    from salescli.core.approvals import identity_names
+    from salescli.store.gitio import commit_authors
+
+    authors = commit_authors(root, sorted({a[2] for a in approvals}))
+    out = []
+    for path, deal, commit, when, who in approvals:
+        name, email = authors.get(commit, ("", ""))
+        if who not in identity_names(name, email):
+            day = dt.datetime.fromtimestamp(when, dt.UTC).date()
+            out.append((path, when, Diagnostic(
+                path, 1, 1, "warning", "history",
+                f"commit {commit[:7]} ({day}): deal {deal} approved_by `{who}` written by "
+                f"{name} <{email}>, not by {who}")))
+    return out
+
+
 def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
                         commits: set[str] | None = None) -> list[Diagnostic]:
     """Stage and status changes in history that broke the pipeline's rules (hand edits
@@ -733,12 +815,15 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     candidates = []
     closes = []  # (path, when, deal, commit, problem) of deals won or lost where they may not
     reopens = []  # (path, when, deal, commit, old status): a reopen needs a reason
+    approvals = []  # (path, deal, commit, time, approved_by) each time someone wrote one
     history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
-            if name not in ("stage", "status") or not counted or old is None or new is None:
-                continue
             if commits is not None and commit not in commits:
+                continue
+            if name == "approved_by" and counted and new:
+                approvals.append((tl.path, tl.id, commit, when, new))
+            if name not in ("stage", "status") or not counted or old is None or new is None:
                 continue
             state = tl.state(when)
             pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)
@@ -773,4 +858,5 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
             out.append((path, when, Diagnostic(
                 path, 1, 1, "warning", "history",
                 f"commit {commit[:7]} ({day}): deal {deal} {problem}")))
+    out += _approvals_by_others(root, approvals)
     return [d for _, _, d in sorted(out, key=lambda o: o[:2])]  # by deal, then in time

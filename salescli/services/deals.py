@@ -153,13 +153,27 @@ def edited(repo: Any, deal_id: str, before: Any, after: Any) -> None:
                             "instead; nothing changed")
 
 
-def approve_discount(threshold: Decimal, discount: Decimal | int, approved_by: str | None
-                     ) -> None:
-    """A discount over the settings' threshold needs someone's approval (`approved_by`,
-    given now or already on the deal)."""
-    if discount > threshold and not approved_by:
-        raise SalescliError(f"a {discount}% discount is over the {threshold}% "
-                            "approval threshold: add --approved-by NAME")
+def approver(repo: Any, discount: Decimal, what: str) -> str:
+    """The owner ID of the git identity running the command, if it is one of the
+    settings' approvers and its limit covers `discount`; else refuse `what`."""
+    from salescli.core.approvals import identity_names, who_of
+    from salescli.services.edit import identity
+
+    approvers = repo.settings.approvers
+    if not approvers:
+        raise SalescliError(f"cannot {what}: there are no approvers; list them in "
+                            "salescli.yaml as owner IDs with the largest discount each may "
+                            "approve, e.g. `approvers: {ville: 30}`")
+    name, email = identity(repo)
+    me = who_of(identity_names(name, email), approvers)
+    listed = ", ".join(f"{k} (up to {v}%)" for k, v in approvers.items())
+    if me is None:
+        raise SalescliError(f"cannot {what}: you ({name} <{email}>) are not one of the "
+                            f"approvers: {listed}")
+    if approvers[me] < discount:
+        raise SalescliError(f"cannot {what}: the {discount}% discount is over your "
+                            f"approval limit of {approvers[me]}%; approvers: {listed}")
+    return me
 
 
 def item_summary(what: str, quantity: Any) -> str:
@@ -169,6 +183,41 @@ def item_summary(what: str, quantity: Any) -> str:
 def stakeholder_summary(contact_id: str, role: str | None, remove: bool = False) -> str:
     return (f"stakeholder {contact_id} removed" if remove
             else f"stakeholder {contact_id}" + (f" ({role})" if role else ""))
+
+
+# ----------------------------------------------------------------- views
+
+# the largest item discount of each deal, as a listing's extra column
+TOP_DISCOUNT = (", (SELECT max(i.discount) FROM items i WHERE i.deal_id = t.id) "
+                "AS top_discount")
+
+
+def awaiting(repo: Any, status: str | None, discount: Any, approved_by: str | None
+             ) -> str | None:
+    """Why an open deal whose largest discount is `discount` awaits approval, or None;
+    the threshold and approvers come from the plain configuration (no validation)."""
+    from salescli.core.approvals import approval_problem
+    from salescli.store.config import config_of
+
+    if status != "open" or not discount:
+        return None
+    config = config_of(repo, lambda _: None)  # a broken pipeline is warned of elsewhere
+    return approval_problem(Decimal(str(discount)), approved_by, config.approval_threshold,
+                            config.approvers)
+
+
+def checklist_rows(repo: Any, d: Mapping[str, Any], pipeline: str | None) -> list[dict]:
+    """The checklist of the deal's stage with what is ticked, as `deal show` lists it
+    (# as `deal tick` takes it); none for a closed deal or a stage without one."""
+    from salescli.store.config import config_of
+
+    if d.get("status") != "open" or not d.get("stage"):
+        return []
+    config = config_of(repo, lambda _: None)  # a broken pipeline is `check`'s to report
+    items = config.checklists.get(pipeline or config.default_pipeline, {}).get(d["stage"], [])
+    ticked = set((d.get("checklist") or {}).get(d["stage"]) or [])
+    return [{"#": n, "done": "x" if item in ticked else "", "item": item}
+            for n, item in enumerate(items, 1)]
 
 
 # --------------------------------------------------------------- changes
@@ -230,10 +279,10 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
     """`deal set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.model import Deal, NextStep
     from salescli.core.money import parse_money
-    from salescli.services.edit import assignments_for, check_listed, describe
+    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
 
     changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
-                              {"next_step": NextStep})
+                              {"next_step": NextStep}, lambda: custom_fields(repo, "deal"))
     for key in MONEY_FIELDS:
         if key in changes:
             changes[key] = parse_money(changes[key], key)
@@ -377,10 +426,15 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
              quantity: str = "1", unit: str | None = None, unit_price: Decimal | None = None,
              discount: str = "0", billing: str | None = None, cycles: int | None = None,
              tax_rate: str | None = None, approved_by: str | None = None,
-             opts: Options = COMMIT) -> Session:
-    """`deal item add`: a price-list product, or a named item with its own price; a
-    discount over the settings' threshold needs someone's approval."""
+             opts: Options = COMMIT) -> tuple[Session, str | None]:
+    """`deal item add`: a price-list product, or a named item with its own price;
+    returns (the change, why the deal now awaits approval, if it does).
+
+    A discount over the settings' threshold is recorded, and the deal awaits an
+    approver (`deal approve`); `approved_by` records the approval at once, only when
+    it names the approver running the command."""
     from salescli.core.ids import check_id
+    from salescli.core.rules import largest_discount, pending_approval
     from salescli.store.yamlio import flow
 
     if bool(product) == bool(name):
@@ -406,8 +460,14 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
     with opts.session(repo, "deal", deal_id, "item",
                       summary=item_summary(product or name or "", quantity)) as s:
         record = s.load("deal", deal_id)
-        approve_discount(s.repo.settings.discount_approval_threshold, item.get("discount", 0),
-                         approved_by or record.model.approved_by)
+        if approved_by:
+            top = max(largest_discount(record.model), item.get("discount", Decimal(0)))
+            me = approver(s.repo, top, f"record {approved_by}'s approval")
+            if me != approved_by:
+                raise SalescliError(f"--approved-by {approved_by}: you are {me}; an approval "
+                                    f"is recorded by the approver themselves (--approved-by "
+                                    f"{me}, or {approved_by} runs `salescli deal approve "
+                                    f"{deal_id}`)")
         if product and product not in {p.sku for p in s.repo.products.products}:
             raise UsageError(f"no product {product!r} in products.yaml")
 
@@ -423,8 +483,8 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
             if approved_by:
                 set_in(data, "approved_by", approved_by, key_order("deal"))
 
-        s.update(record, added)
-    return s
+        record = s.update(record, added)
+    return s, pending_approval(record.model, s.repo.settings)
 
 
 def item_remove(repo: Any, deal_id: str, which: str, opts: Options = COMMIT) -> Session:
@@ -442,6 +502,81 @@ def item_remove(repo: Any, deal_id: str, which: str, opts: Options = COMMIT) -> 
         s.summary = f"remove item {items[index].product or items[index].name}"
         s.update(record, lambda data: data["items"].pop(index))
     return s
+
+
+def approve(repo: Any, deal_id: str, opts: Options = COMMIT) -> tuple[Session, str]:
+    """`deal approve`: the git identity running it approves the deal's discounts as
+    `approved_by`, if it is an approver whose limit covers the largest; returns (the
+    change, the approver's owner ID)."""
+    from salescli.core.rules import largest_discount
+
+    with opts.session(repo, "deal", deal_id, "approve") as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        what = f"approve {deal_id}"
+        if d.status != "open":
+            raise SalescliError(f"cannot {what}: it is {d.status}")
+        top = largest_discount(d)
+        threshold = s.repo.settings.discount_approval_threshold
+        if top <= threshold:
+            raise SalescliError(f"cannot {what}: no discount is over the {threshold}% "
+                                f"approval threshold (the largest is {top}%)")
+        me = approver(s.repo, top, what)
+        s.summary = f"approve {top}% discount ({me})"
+        s.set(record, {"approved_by": me})
+    return s, me
+
+
+def tick(repo: Any, deal_id: str, which: str, ticked: bool = True,
+         opts: Options = COMMIT) -> tuple[Session, str]:
+    """`deal tick` (or `untick`, `ticked` False): an item of the checklist of the
+    deal's stage, by its number or text; returns (the change, the item)."""
+    from salescli.core.rules import checklist_item, current_stage
+
+    verb = "tick" if ticked else "untick"
+    with opts.session(repo, "deal", deal_id, verb) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        pipe = pipeline_of(s.repo, d)
+        stage = current_stage(pipe, d)
+        if stage is None:
+            raise SalescliError(f"cannot {verb} {deal_id}: it is in no stage of pipeline "
+                                f"`{pipe.name}`")
+        found = checklist_item(stage, which)
+        if isinstance(found, str):
+            raise RecordNotFound(f"cannot {verb} {deal_id}: {found}")
+        _, item = found
+        now = list(d.checklist.get(stage.id) or [])
+        if ticked and item not in now:
+            now.append(item)
+        elif not ticked and item in now:
+            now.remove(item)
+        s.summary = f"{verb} {stage.id}: {item}"
+        if now != list(d.checklist.get(stage.id) or []):
+            s.update(record, lambda data: _set_ticks(data, stage.id, now))
+    return s, item
+
+
+def _set_ticks(data: Any, stage_id: str, items: list[str]) -> None:
+    """The deal's ticks of one stage, as a block list; a stage with none left goes,
+    and `checklist` with it when it was the last."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    from salescli.core.model import key_order
+    from salescli.store.yamlio import keep_tail, set_in
+
+    def change() -> None:
+        if not data.get("checklist"):  # absent, null or an inline {}: start a block map
+            set_in(data, "checklist", CommentedMap(), key_order("deal"))
+        ticks = data["checklist"]
+        if items:
+            ticks[stage_id] = CommentedSeq(items)
+        else:
+            ticks.pop(stage_id, None)
+            if not ticks:
+                del data["checklist"]
+
+    keep_tail(data, change)
 
 
 def rename(repo: Any, deal_id: str, new_id: str, opts: Options = COMMIT) -> Session:

@@ -9,8 +9,8 @@ streamed into a single `git fast-import` process (SPEC §9: 10,000 deals, about
 the same seed and end date give the same HEAD.
 
 What a command decides, the demo asks the command's own rule step for: a deal's
-entry, moves, wins and losses (services.deals.added, moved, won, lost, the discount
-approval), a lead's status changes (services.leads), the prices (core.money), each
+entry, moves, wins and losses (services.deals.added, moved, won, lost; the discount
+approval, core.rules), a lead's status changes (services.leads), the prices (core.money), each
 against the settings, pipeline and price list the demo commits. Its records are
 written with store.yamlio.dump_record (the commands' text without ruamel, which a
 test compares on every version) through store.gitio.FastImport.
@@ -918,11 +918,18 @@ class Demo:
     def op_item_add(self, deal_id: str, owner: str, item: dict[str, Any],
                     approved_by: str | None) -> tuple:  # deal item add
         deal = self.rec("deal", deal_id)
-        owner = deal.data["owner"]
-        deals.approve_discount(self.settings.discount_approval_threshold,
-                               item.get("discount", 0), approved_by or deal.data.get("approved_by"))
+        # an approval is recorded by the approver themselves (`--approved-by` as theirs)
+        owner = approved_by or deal.data["owner"]
         deal.data.setdefault("items", []).append(dict(item))
         if approved_by:
+            from salescli.core.approvals import approval_problem
+
+            top = max(Decimal(str(i.get("discount", 0))) for i in deal.data["items"])
+            problem = approval_problem(top, approved_by,
+                                       self.settings.discount_approval_threshold,
+                                       self.settings.approvers)
+            if problem:  # the demo never writes an approval `deal approve` would refuse
+                raise SalescliError(f"demo: {deal_id}: {problem}")
             deal.data["approved_by"] = approved_by
         summary = deals.item_summary(item["product"], item["quantity"])
         return owner, f"deal({deal_id}): {summary}", [deal], "item"
@@ -1064,7 +1071,8 @@ class Demo:
 PRODUCT = {p[0]: p for p in PRODUCTS}
 COMPANY = {"name": "Hubble Oy", "business_id": "2345678-9", "address": "Kauppakatu 1, Turku",
            "email": "sales@hubble.example", "phone": "+358 2 123 4567",
-           "website": "https://hubble.example"}
+           "website": "https://hubble.example",
+           "offering": "order-processing automation"}
 
 
 def products_text() -> str:
@@ -1082,11 +1090,18 @@ def products_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def settings_with_company(text: str) -> str:
-    """init's settings with the demo company filled in, as a user would edit them."""
+def settings_with_company(text: str, deals: int = 300) -> str:
+    """init's settings with the demo company filled in, as a user would edit them, and
+    the team's goals (sized to the demo, so `report goals` shows some met, some not)."""
     for key, value in COMPANY.items():
-        text = text.replace(f"  {key}: null\n", f"  {key}: {yaml_scalar(value)}\n", 1)
-    return text
+        text = text.replace(f"\n  {key}: null", f"\n  {key}: {yaml_scalar(value)}", 1)
+    text += ("goals:\n"
+             f"  - {{metric: won_value, period: month, target: {deals * 200}}}\n"
+             f"  - {{metric: deals_won, period: quarter, target: {max(1, deals // 25)}}}\n"
+             f"  - {{metric: meetings_held, period: week, target: {max(1, deals // 100)}}}\n"
+             f"  - {{metric: new_leads, period: month, target: {max(1, deals // 60)}, "
+             "owner: anna}\n")
+    return text.replace("approvers: {}", "approvers: {anna: 30}", 1)
 
 
 # ------------------------------------------------------------------ git side
@@ -1147,7 +1162,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
         try:
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
-            settings = settings_with_company(files["salescli.yaml"])
+            settings = settings_with_company(files["salescli.yaml"], deals)
             demo.configure(settings, files[f"pipelines/{PRESET}.yaml"])
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
             out.commit("anna", start, commit_message(f"repo(demo): init with preset {PRESET}",

@@ -22,10 +22,27 @@ def _plain(model: Any) -> Any:
     return model.model_dump(mode="python", by_alias=True) if model is not None else None
 
 
+def _declare_custom(settings: Any, context: dict[str, Any]) -> None:
+    """Every declared custom field is in its record's context, empty (None) when the
+    record has no value: `{% if deal.competitor %}` works on every deal."""
+    from salescli.core.custom import KINDS, declared
+
+    fields = {kind: declared(settings, kind) for kind in KINDS}
+    records = [(kind, context.get(kind)) for kind in KINDS]
+    records += [("deal", d) for d in context.get("deals") or []]
+    if context.get("kind") in KINDS:
+        records.append((context["kind"], context.get("record")))
+    for kind, record in records:
+        if isinstance(record, dict):
+            for name in fields[kind]:
+                record.setdefault(name, None)
+
+
 def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None) -> str:
     from salescli.store.templates import render
 
     settings = repo.settings
+    _declare_custom(settings, context)
     context = {"company": _plain(settings.company), "locale": settings.locale,
                "lang": settings.locale.replace("-", "_").split("_")[0], **context}
     return render(name, context, repo.root, locale=settings.locale,
@@ -95,11 +112,18 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         record = s.load("deal", deal_id)
         d = record.model
         account = _account(s.repo, d)
-        quote = build_quote(d, account, s.repo.products, s.repo.settings, when,
-                            _used_numbers(s.repo, warn))
+        quote = _unchanged_quote(s.repo, d, account, when) or build_quote(
+            d, account, s.repo.products, s.repo.settings, when, _used_numbers(s.repo, warn))
         text = _render(s.repo, f"quote.{fmt}.j2", _quote_context(quote, d, account),
                        quote.currency)
         path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
+        if path.exists():
+            from salescli.core.errors import SalescliError
+
+            raise SalescliError(
+                f"quote {quote.number} v{quote.version} is unchanged and already written: "
+                f"{s.repo.rel(path)} (a change to the deal's items or terms makes a new "
+                "version)")
         ref = {"number": quote.number, "version": quote.version, "date": quote.date,
                "total": quote.totals.net, "currency": quote.currency,
                "file": s.repo.rel(path)}
@@ -121,6 +145,32 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
                      money(quote.totals.gross, quote.currency, s.repo.settings.locale))
 
 
+def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date) -> Any:
+    """The deal's latest quote, as it was dated and numbered, while it is still valid on
+    `when` and the deal would still quote exactly that (its recorded document renders
+    the same): a quote's number and version belong to its content, so another format
+    of it is no new version. An expired quote re-issued is a new version."""
+    from salescli.core.errors import SalescliError
+    from salescli.core.quote import build_quote
+
+    latest = deal.quotes[-1] if deal.quotes else None
+    validity = dt.timedelta(days=repo.settings.quote.validity_days)
+    if latest is None or when > latest.date + validity:
+        return None
+    recorded = repo.root / latest.file
+    fmt = recorded.suffix.lstrip(".")
+    if fmt not in ("md", "html") or not recorded.is_file():
+        return None
+    try:
+        same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
+                           number=(latest.number, latest.version))
+        text = _render(repo, f"quote.{fmt}.j2", _quote_context(same, deal, account),
+                       same.currency)
+    except SalescliError:
+        return None
+    return same if text == recorded.read_text(encoding="utf-8") else None
+
+
 # ------------------------------------------------------------------------ agenda
 
 
@@ -138,13 +188,24 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
-                         first)
+                         first, _owner_name(repo, d.owner))
     text = _render(repo, AGENDA_TEMPLATES[lang],
                    {"agenda": facts, "deal": _plain(d), "account": _plain(account)},
                    facts.currency)
     if out is not None:
         _write_out(out, text)
     return text
+
+
+def _owner_name(repo: Any, owner: str | None) -> str | None:
+    """The owner's name as git knows the person running the command, when that person
+    is the owner (the usual case: you prepare your own meeting); else None."""
+    from salescli.services.edit import default_owner
+    from salescli.store.gitio import git
+
+    if not owner or default_owner(repo) != owner:
+        return None
+    return git(repo.root, "config", "user.name", check=False).stdout.strip() or None
 
 
 # ------------------------------------------------------------------------ render

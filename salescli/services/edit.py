@@ -241,6 +241,16 @@ def default_owner(repo: Any) -> str | None:
     return owners[0] if len(owners) == 1 else None
 
 
+def identity(repo: Any) -> tuple[str, str]:
+    """(name, e-mail) of the git identity a commit made now would have as its author
+    (GIT_AUTHOR_NAME and _EMAIL, else user.name and user.email)."""
+    from salescli.store.gitio import git
+
+    ident = git(repo.root, "var", "GIT_AUTHOR_IDENT", check=False).stdout.strip()
+    found = re.match(r"(.*?) ?<([^>]*)>", ident)
+    return (found.group(1), found.group(2)) if found else ("", "")
+
+
 def choose(value: str | None, allowed: Iterable[str], what: str) -> str | None:
     """Refuse a value outside a settings list, naming the allowed ones."""
     allowed = list(allowed)
@@ -313,14 +323,15 @@ def _is_date(annotation: Any) -> bool:
 
 
 def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
-                    ruled: dict[str, str], nested: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
+                    ruled: dict[str, str], nested: dict[str, Any] | None = None,
+                    custom: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any]:
     """FIELD=VALUE arguments of a `set`, checked against the record's fields and typed.
 
     Refuses fields a `set` may not change (`ruled`) and unknown ones, with a
     did-you-mean. A text field keeps the text as typed, so `phone=0401234567` is not
     read as a number. `nested` maps a field to the model of its sub-fields
-    (`contact.email` of a lead).
+    (`contact.email` of a lead). `custom` gives the kind's custom fields (settings
+    read only when a field is not one of the model's).
     """
     from salescli.core.words import did_you_mean
 
@@ -328,13 +339,26 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
     raw = dict(a.partition("=")[::2] for a in assignments)
     nested = nested or {}
     known = field_names(model)
+    declared: dict[str, Any] | None = None
     for key, value in changes.items():
         top, _, rest = key.partition(".")
         if top in ruled:
             raise UsageError(f"`{top}` is not set directly: {ruled[top]}")
+        if top not in known and custom is not None:
+            if declared is None:
+                try:
+                    declared = custom()
+                except SalescliError:  # no repository or broken settings: none declared
+                    declared = {}
+            if top in declared:
+                if rest:
+                    raise UsageError(f"`{top}` has no sub-fields; set it as {top}=VALUE")
+                changes[key] = custom_value(declared[top], key, raw[key])
+                continue
         if top not in known:
-            raise UsageError(f"{what} has no field `{top}`{did_you_mean(top, known)}; fields: "
-                             + ", ".join(k for k in known if k not in ruled))
+            names = [*known, *(declared or {})]
+            raise UsageError(f"{what} has no field `{top}`{did_you_mean(top, names)}; fields: "
+                             + ", ".join(k for k in names if k not in ruled))
         owner, name = model, top
         if rest:
             if top not in nested:
@@ -359,6 +383,25 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
     return changes
 
 
+def custom_value(field: Any, key: str, raw: str) -> Any:
+    """`key=RAW` for a custom field, typed as declared (a list written inline)."""
+    from salescli.core import custom
+    from salescli.store.yamlio import inline
+
+    if LINE_BREAK.search(raw) and field.type != "text":
+        raise UsageError(f"`{key}` is one line: the value given has a line break "
+                         "(only text fields may hold several lines)")
+    try:
+        value = custom.parse(field, key, raw)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if field.type == "date" and value is not None:
+        from salescli.core.dates import day_of
+
+        return day_of(value, key)
+    return inline(value) if isinstance(value, list) else value
+
+
 def check_listed(changes: dict[str, Any], settings: Any) -> None:
     """Owners and sources set by hand come from the settings, as on `add`."""
     for key, attr in (("owner", "owners"), ("source", "sources")):
@@ -373,7 +416,12 @@ def describe(changes: dict[str, Any]) -> tuple[str, str]:
     """
     from salescli.core.output import terminal_safe
 
-    summary = ", ".join(f"{k}=" + terminal_safe("" if v is None else str(v), cell=True)
+    def shown(v: Any) -> str:  # as the file has it: `true`, `[SAP, Oracle]`
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return "[" + ", ".join(map(str, v)) + "]" if isinstance(v, list) else str(v)
+
+    summary = ", ".join(f"{k}=" + terminal_safe("" if v is None else shown(v), cell=True)
                         for k, v in changes.items())
     return summary, summary if len(summary) <= 60 else ", ".join(changes)
 
@@ -475,3 +523,10 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
                 lead_edited(s.repo, before, parsed.model)
         s.write(path, text)
     return s, rel, True
+
+
+def custom_fields(repo: Any, kind: str) -> dict[str, Any]:
+    """The custom fields of `kind` declared in the repository's settings."""
+    from salescli.core.custom import declared
+
+    return declared(repo.settings, kind)

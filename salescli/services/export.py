@@ -27,6 +27,7 @@ def export(repo: Any, fmt: str, target: Path, warn: Warn, raw: bool = False,
     config = config_of(repo, warn)
     with records_index(repo, ("account", "lead", "deal"), warn, use_cache) as index:
         tables = export.index_rows(index.query)
+        tables["custom_fields"] = custom_rows(repo, index)
     history, _ = history_for(repo, None, use_cache, warn)
     tables["deal_events"] = list(export.event_rows(
         history.timelines, lambda v: price(v, config), {d["id"] for d in tables["deals"]}))
@@ -35,3 +36,20 @@ def export(repo: Any, fmt: str, target: Path, warn: Warn, raw: bool = False,
     else:
         export.WRITERS[fmt](target, tables)
     return {name: len(rows) for name, rows in tables.items()}
+
+
+def custom_rows(repo: Any, index: Any) -> list[dict[str, Any]]:
+    """The `custom_fields` table: what the records hold of the declared custom fields."""
+    import json
+    from decimal import Decimal
+
+    from salescli.core.custom import KINDS, declared
+    from salescli.store import export
+
+    fields = {kind: declared(repo.settings, kind) for kind in KINDS}
+    if not any(fields.values()):
+        return []
+    found = index.query("SELECT kind, json FROM records WHERE valid ORDER BY "
+                        "CASE kind WHEN 'account' THEN 0 WHEN 'lead' THEN 1 ELSE 2 END, path")
+    return list(export.custom_field_rows(
+        ((r["kind"], json.loads(r["json"], parse_float=Decimal)) for r in found), fields))

@@ -55,6 +55,7 @@ company:
   email: null
   phone: null
   website: null
+  offering: null           # what you sell, in a phrase (a first meeting's agenda)
 currency: EUR
 locale: en_US              # numbers in documents and tables (en_US, fi_FI, sv_SE, de_DE)
 default_pipeline: {pipeline}
@@ -62,7 +63,8 @@ owners: {owners}
 sources: [website, referral, linkedin, event, outbound, partner, inbound]
 lost_reasons: [price, budget, timing, no-need, competitor, no-response, requirements, other]
 lead_disqualify_reasons: [not-icp, no-need, unreachable, budget-or-tech]
-discount_approval_threshold: 15   # percent; a bigger discount needs approved_by
+discount_approval_threshold: 15   # percent; a bigger discount awaits an approver
+approvers: {{}}              # owner ID: the largest discount they approve, e.g. {{ville: 30}}
 lead_first_contact_sla_days: 2
 follow_up_days: 14         # an open deal untouched this long shows in `today`
 quote: {{validity_days: 30, numbering: "Q-{{year}}-{{seq:04d}}", terms: "Net 14 days"}}

@@ -109,9 +109,10 @@ def set_fields(repo: Any, lead_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`lead set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.model import Lead, LeadContact
-    from salescli.services.edit import assignments_for, check_listed, describe
+    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
 
-    changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact})
+    changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact},
+                              lambda: custom_fields(repo, "lead"))
     summary, subject = describe(changes)
     with opts.session(repo, "lead", lead_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)

@@ -77,12 +77,17 @@ def _indexed(repo: Any, kind: str, record_id: str) -> tuple[dict, dict] | None:
             found = index.current(kind, rel)
             row = found and index.con.execute(
                 f'SELECT * FROM "{KIND_DIRS[kind]}" WHERE path = ?', (rel,)).fetchone()
+            items = found and kind == "deal" and index.con.execute(
+                "SELECT * FROM items WHERE deal_id = ? ORDER BY line", (record_id,)).fetchall()
     except sqlite3.Error:
         return None
     if not found or not row:
         return None
+    row = dict(row)
+    if kind == "deal":  # priced as the quote prices them
+        row["items"] = [dict(item) for item in items or ()]
     # JSON numbers back to the Decimals the model holds (it reads floats by their repr)
-    return json.loads(found["json"], parse_float=Decimal), dict(row)
+    return json.loads(found["json"], parse_float=Decimal), row
 
 
 def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
@@ -91,6 +96,7 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
 
     from salescli.core.money import deal_value
     from salescli.core.output import to_jsonable
+    from salescli.store.export import item_rows
     from salescli.store.index import record_dict
 
     model = repo.load(kind, record_id)
@@ -99,7 +105,8 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
     if kind == "deal":
         row = {"value": deal_value(model, repo.products),
                "currency": model.currency or repo.settings.currency,
-               "pipeline": model.pipeline or repo.settings.default_pipeline}
+               "pipeline": model.pipeline or repo.settings.default_pipeline,
+               "items": list(item_rows([model], repo.products))}
     return doc, row
 
 
@@ -180,3 +187,131 @@ def referrers(repo: Any, kind: str, column: str, value: str) -> list[str]:
         rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" WHERE "{column}" = ? '
                            "ORDER BY id", (value,))
     return [r[0] for r in rows]
+
+
+# an account and its child accounts, recursively, as an SQL subquery of one parameter
+# (the account ID); UNION, not UNION ALL, so a cycle in hand-edited parents ends
+FAMILY_SQL = ("WITH RECURSIVE family(id) AS (SELECT ? UNION "
+              "SELECT a.id FROM accounts a JOIN family f ON a.parent = f.id) "
+              "SELECT id FROM family")
+
+
+def rollup(repo: Any, account_id: str, warn: Warn) -> dict[str, list[dict]]:
+    """An account's roll-up from the record index: its child accounts (recursively,
+    with their parent), and the deals of the account and of every child with their
+    count and value per status and currency. In the order listings use."""
+    from salescli.core.money import from_float
+
+    with records_index(repo, ("account", "deal"), warn) as index:
+        children = [dict(r) for r in index.query(
+            f"SELECT id, name, parent, owner FROM accounts WHERE id IN ({FAMILY_SQL}) "
+            "AND id != ? ORDER BY id", (account_id, account_id))]
+        found = index.query(
+            f"SELECT id, title, account_id, stage, status, value, currency, close_date, owner "
+            f"FROM deals WHERE account_id IN ({FAMILY_SQL}) ORDER BY status != 'open', "
+            "status, coalesce(close_date, won_date, lost_date, created), id", (account_id,))
+    deals = [{**dict(r), "value": None if r["value"] is None else from_float(r["value"])}
+             for r in found]
+    totals: dict[tuple[str, str], dict] = {}
+    for d in deals:
+        key = (d["status"], d["currency"])
+        row = totals.setdefault(key, {"status": d["status"], "currency": d["currency"],
+                                      "count": 0, "value": from_float(0)})
+        row["count"] += 1
+        row["value"] += d["value"] or 0
+    order = {"open": 0, "won": 1, "lost": 2}
+    return {"children": children, "deals": deals,
+            "totals": sorted(totals.values(),
+                             key=lambda t: (order.get(t["status"], 3), t["currency"] or ""))}
+
+
+def _declared(repo: Any, kind: str) -> dict[str, Any]:
+    from salescli.core.custom import declared
+
+    return declared(repo.settings, kind)
+
+
+def custom_filter(repo: Any, kind: str, pairs: Sequence[str]) -> tuple[list[str], list[Any]]:
+    """`--field NAME=VALUE` filters of a listing as SQL over the record's JSON (`r.json`
+    of the index's `records`): (clauses, parameters). A multi-choice field matches a
+    record holding VALUE among its choices."""
+    from salescli.core.custom import parse
+    from salescli.core.errors import UsageError
+    from salescli.core.words import unknown
+
+    if not pairs:
+        return [], []
+    fields = _declared(repo, kind)
+    clauses: list[str] = []
+    params: list[Any] = []
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--field: expected NAME=VALUE, got {pair!r}")
+        if name not in fields:
+            raise UsageError(unknown("--field", f"{kind} custom field", name, list(fields),
+                                     "custom fields", "`custom_fields:` in salescli.yaml"))
+        field = fields[name]
+        path = f'$."{name}"'
+        if not raw.strip():  # `NAME=`: records without a value
+            clauses.append("json_extract(r.json, ?) IS NULL")
+            params.append(path)
+            continue
+        try:
+            value = parse(field, f"--field {name}", raw.split(",")[0]
+                          if field.type == "multi-choice" else raw)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        if field.type == "multi-choice":
+            clauses.append("EXISTS (SELECT 1 FROM json_each(r.json, ?) WHERE value = ?)")
+            params += [path, value[0]]
+            continue
+        if field.type == "date":
+            from salescli.core.dates import day_of
+
+            value = day_of(value, f"--field {name}").isoformat()
+        elif field.type == "bool":
+            value = int(value)  # JSON true reads as 1 in SQLite
+        elif field.type in ("number", "money"):
+            value = float(value)
+        clauses.append("json_extract(r.json, ?) = ?")
+        params += [path, value]
+    return clauses, params
+
+
+def listing_columns(repo: Any, kind: str, asked: str | None, default: Sequence[str]
+                    ) -> tuple[list[str], list[str]]:
+    """`--columns a,b,...`: (the columns to show, the custom fields among them); every
+    name is one of the listing's own columns or a custom field of the kind."""
+    from salescli.core.errors import UsageError
+    from salescli.core.words import unknown
+
+    if asked is None:
+        return list(default), []
+    names = [n.strip() for n in asked.split(",") if n.strip()]
+    if not names:
+        raise UsageError("--columns: name at least one column, e.g. --columns id,title")
+    fields = _declared(repo, kind) if any(n not in default for n in names) else {}
+    for name in names:
+        if name not in default and name not in fields:
+            raise UsageError(unknown("--columns", "column", name, [*default, *fields],
+                                     "columns", f"`salescli {kind} list --help`"))
+    return names, [n for n in names if n not in default]
+
+
+def custom_cells(repo: Any, kind: str, found: Sequence[Any], names: Sequence[str]
+                 ) -> list[dict[str, Any]]:
+    """The custom fields `names` of each listed row (with its `json`), as table cells."""
+    import json
+    from decimal import Decimal
+
+    from salescli.core.custom import cell
+
+    if not names:
+        return [{} for _ in found]
+    fields = _declared(repo, kind)
+    out = []
+    for row in found:
+        doc = json.loads(row["json"], parse_float=Decimal)
+        out.append({n: cell(doc.get(n), fields.get(n)) for n in names})
+    return out

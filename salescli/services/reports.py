@@ -91,9 +91,12 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     kinds = ("deal", "lead") if leads else ("deal",)
     history, moment = history_for(repo, window["as_of"], not window["no_cache"], warn, kinds,
                                   progress)
+    account = window.get("account")
     query = Query(as_of=moment, since=day_of(window["since"]),
                   until=day_of(window["until"]), pipeline=window["pipeline"],
-                  owner=window["owner"], source=window["source"], by=by)
+                  owner=window["owner"], source=window["source"], by=by, account=account,
+                  deal_ids=account_deals(repo, account, not window.get("no_children"), warn)
+                  if account else None)
     # as given: a forecast's window may lie after the as-of date (Query clamps `until`)
     if query.asked_until and query.since and query.asked_until < query.since:
         raise UsageError("--until is before --since")
@@ -105,6 +108,18 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
         raise SalescliError(f"--pipeline: pipeline `{query.pipeline}` cannot be read; "
                             "see `salescli check`")
     return Book(history.timelines, config, query, history.rejected_at(moment))
+
+
+def account_deals(repo: Any, account_id: str, children: bool, warn: Warn) -> frozenset[str]:
+    """The IDs of the deals of an account (and of its child accounts, recursively), as
+    the files are now: what `--account` limits a report to."""
+    from salescli.services.read import FAMILY_SQL
+
+    with records_index(repo, ("account", "deal"), warn) as index:
+        rows = index.query(f"SELECT id FROM deals WHERE account_id IN ({FAMILY_SQL})"
+                           if children else "SELECT id FROM deals WHERE account_id = ?",
+                           (account_id,))
+    return frozenset(r[0] for r in rows)
 
 
 def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,

@@ -36,8 +36,34 @@ def check(repo: Any, staged: bool = False, history: bool = False, quiet: bool = 
     return diagnostics
 
 
-def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of a record kind, products, settings or a pipeline."""
+def json_schema(kind: str, repo: Any = None) -> dict[str, Any]:
+    """The JSON Schema of a record kind, products, settings or a pipeline; with `repo`,
+    a record kind's carries the repository's custom fields."""
     from salescli.core.model import json_schema as schema
 
-    return schema(kind)
+    return schema(kind, repo.settings if repo is not None else None)
+
+
+def write_schemas(repo: Any, opts: Any = None) -> Any:
+    """`schema --write`: the repository's schemas/*.schema.json again, with its custom
+    fields, committed when they changed. Returns the Change (None: nothing changed)."""
+    import json
+
+    from salescli.core.model import MODELS
+    from salescli.services.init import SCHEMA_DIR
+    from salescli.services.options import COMMIT
+
+    opts = opts or COMMIT
+    texts = {repo.root / SCHEMA_DIR / f"{kind}.schema.json":
+             json.dumps(json_schema(kind, repo), indent=2) + "\n" for kind in MODELS}
+    changed = {p: t for p, t in texts.items()
+               if not p.exists() or p.read_text("utf-8") != t}
+    if not changed:
+        return None
+    from salescli.store.gitio import Change
+
+    with Change(repo, "repo", "schemas", "custom fields in the JSON Schemas", "schema",
+                date=opts.date, message=opts.message, commit=opts.commit) as change:
+        for path, text in changed.items():
+            change.write(path, text)
+    return change

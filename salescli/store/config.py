@@ -16,7 +16,7 @@ from typing import Any
 
 from salescli.store.runtime import FRESH_NS
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5  # 5: discount_approval_threshold, approvers, checklists
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -24,7 +24,8 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     from salescli.core.plain import Config
     from salescli.store.repo import PRODUCTS_FILE
 
-    currency, default, fx, sla, follow_up, stages, owners, sources, _ = _cached(repo, warn)
+    (currency, default, fx, sla, follow_up, stages, owners, sources, threshold, approvers,
+     checklists, _) = _cached(repo, warn)
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -34,7 +35,10 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   follow_up_days=follow_up,
                   stages={name: [(s, Decimal(p)) for s, p, _ in st] for name, st in stages.items()},
                   max_days={name: {s: m for s, _, m in st if m} for name, st in stages.items()},
-                  owners=owners, sources=sources, products_loader=products)
+                  owners=owners, sources=sources, products_loader=products,
+                  approval_threshold=Decimal(threshold),
+                  approvers={k: Decimal(v) for k, v in approvers.items()},
+                  checklists=checklists)
 
 
 def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -88,7 +92,7 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
     from salescli.core.errors import SalescliError
 
     settings = repo.settings
-    stages = {}
+    stages, checklists = {}, {}
     for path in repo.pipeline_paths():
         try:
             pipe = repo.pipeline(path.stem)
@@ -96,6 +100,7 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
             warn(f"warning: {err}")
             continue
         stages[path.stem] = [(s.id, str(s.probability), s.max_days) for s in pipe.stages]
+        checklists[path.stem] = {s.id: list(s.checklist) for s in pipe.stages if s.checklist}
     # the locale's symbols and patterns, taken from Babel once: tables then need no Babel
     currencies = [settings.currency, *settings.fx]
     try:
@@ -106,4 +111,5 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
     return (settings.currency, settings.default_pipeline,
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
             settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
-            style)
+            str(settings.discount_approval_threshold),
+            {k: str(v) for k, v in settings.approvers.items()}, checklists, style)

@@ -90,15 +90,18 @@ def deal_rows(deals: Iterable[Any], products: Any, currency: str, default_pipeli
 
 
 def item_rows(deals: Iterable[Any], products: Any) -> Iterator[Row]:
-    from salescli.core.money import CYCLES_PER_YEAR
+    """Each item priced as the quote prices it: its product's billing where the item
+    names none, the tier price, the total over its cycles."""
+    from salescli.core.money import CYCLES_PER_YEAR, item_billing
 
     for d in deals:
         for n, item in enumerate(d.items, 1):
+            billing = _priced(item_billing, item, products, money=False) or item.billing
             yield {"deal_id": d.id, "line": n, "product": item.product, "name": item.name,
                    "quantity": item.quantity, "unit": item.unit,
                    "unit_price": _priced(unit_price, item, products),
-                   "discount": item.discount, "billing": item.billing,
-                   "cycles": item.cycles or CYCLES_PER_YEAR[item.billing],
+                   "discount": item.discount, "billing": billing,
+                   "cycles": item.cycles or CYCLES_PER_YEAR[billing],
                    "tax_rate": item.tax_rate, "total": _priced(item_total, item, products)}
 
 
@@ -111,6 +114,19 @@ def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
                    "type": a.type, "summary": a.summary, "outcome": a.outcome,
                    "status": a.status, "with": _join(a.with_), "owner": a.owner,
                    "went_well": ev and ev.went_well, "improve": ev and ev.improve}
+
+
+def custom_field_rows(records: Iterable[tuple[str, Mapping[str, Any]]],
+                      declared: Mapping[str, Mapping[str, Any]]) -> Iterator[Row]:
+    """The declared custom fields (kind -> name -> definition) that (kind, record as
+    JSON) pairs hold, in the records' order and the declaration's."""
+    from salescli.core.custom import cell
+
+    for kind, doc in records:
+        for name, field in declared.get(kind, {}).items():
+            if doc.get(name) is not None:
+                yield {"record_kind": kind, "record_id": doc["id"], "name": name,
+                       "type": field.type, "value": cell(doc[name], field)}
 
 
 def event_rows(timelines: Iterable[Timeline], money: Callable[[Any], Decimal | None],
@@ -146,12 +162,13 @@ def _path(paths: Paths, record: Any) -> str | None:
     return paths.get(record.id) if paths else None
 
 
-def _priced(fn: Callable[[Any, Any], Decimal | None], thing: Any, products: Any) -> Any:
+def _priced(fn: Callable[[Any, Any], Any], thing: Any, products: Any, money: bool = True
+            ) -> Any:
     try:
         value = fn(thing, products)
     except AttributeError:  # priced from a price list the repository does not have
         return None
-    return None if value is None else value.quantize(CENT)
+    return value.quantize(CENT) if money and value is not None else value
 
 
 # ---------------------------------------------------------------- writers

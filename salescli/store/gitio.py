@@ -135,6 +135,16 @@ def commit_messages(root: Path, shas: Sequence[str]) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1] for i in range(0, len(parts) - 1, 2)}
 
 
+def commit_authors(root: Path, shas: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(author name, author e-mail) of some commits, in one git process."""
+    if not shas:
+        return {}
+    out = git(root, "log", "--no-walk=unsorted", "--stdin", "--format=%H%x00%an%x00%ae",
+              input="\n".join(shas) + "\n").stdout
+    return {sha: (name, email) for sha, name, email in
+            (line.split("\0") for line in out.splitlines() if line.count("\0") == 2)}
+
+
 def files_at(root: Path, specs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
     """The content of files as commits left them, `(commit, path)`, in one git process;
     a file its commit does not have is left out."""

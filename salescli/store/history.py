@@ -46,7 +46,7 @@ from salescli.store.runtime import gc_paused
 NULL = "0" * 40
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
                "probability", "forecast", "lost_reason", "source", "created", "won_date",
-               "lost_date")
+               "lost_date", "approved_by")
 LEAD_FIELDS = ("status", "source", "owner", "created")
 FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
 # the fields whose changes are events (SPEC §6); the others are read for filters
@@ -61,8 +61,9 @@ _SCANNED = {kind: names + tuple(n for n in REQUIRED[kind] if n not in names)
 _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 8: `"stage": x` and other unusual keys go to the parser; 9: the scan reads each
 # top-level key's part with the parser's block reader, so a version the parser rejects
-# (an anchor, a bad date or a duplicate key anywhere) is never answered by the scan
-CACHE_VERSION = 9
+# (an anchor, a bad date or a duplicate key anywhere) is never answered by the scan;
+# 10: deals' approved_by (`check --history` compares it with the commit's author)
+CACHE_VERSION = 10
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))

@@ -39,7 +39,7 @@ from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
 from salescli.store.runtime import FRESH_NS
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: items priced with their product's billing
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
@@ -72,9 +72,9 @@ def index_path(git_dir: Path) -> Path:
 
 def schema_sql() -> list[str]:
     """CREATE statements of the index: the export tables, then its own."""
-    from salescli.core.tables import TABLES, create_sql
+    from salescli.core.tables import EXPORT_ONLY, TABLES, create_sql
 
-    return [part for t in TABLES if t.name != "deal_events"
+    return [part for t in TABLES if t.name not in EXPORT_ONLY
             for part in create_sql(t, unique=False).split(";\n")] + list(_INTERNAL)
 
 
