@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -122,6 +123,16 @@ def refused(repo: Repo, args: list[str], code: int, message: str,
     assert r.stdout == ""
     assert repo.state() == before
     return r
+
+
+def in_stage(repo: Repo, rel: str, stage: str, date: str | None = None) -> None:
+    """Put a deal file in `stage` by hand and commit it, on `date` if given (`deal win`
+    takes a deal from the last stage only, under the default pipeline's rules.skip:
+    false)."""
+    path = repo.root / rel
+    path.write_text(re.sub(r"^stage: .*$", f"stage: {stage}", path.read_text(), flags=re.M))
+    repo.git("add", rel)
+    repo.git("commit", "-qm", f"{rel} in {stage}", *(("--date", date) if date else ()))
 
 
 ACCOUNT = """

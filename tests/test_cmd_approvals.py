@@ -236,7 +236,9 @@ def test_requires_checklist_holds_the_stage_until_its_checklist_is_done(deal: Re
     for n in ("1", "3"):
         assert deal.run("deal", "tick", "acme-erp", n).exit_code == 0
     refused(deal, ["deal", "win", "acme-erp"], 1,
-            "cannot win acme-erp: `needs-analysis` requires its checklist done before "
+            "cannot win acme-erp: pipeline `default` is won only from `contracting` "
+            "(rules.skip: false), not from `needs-analysis` (advance it there first: "
+            "salescli deal advance); `needs-analysis` requires its checklist done before "
             "leaving; open: 2. Budget and selection criteria known (tick them: salescli deal "
             "tick acme-erp 2)")
     # losing is never held up by a checklist

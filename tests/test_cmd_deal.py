@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, in_stage, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 
@@ -188,6 +188,12 @@ def test_win_lose_reopen(deal: Repo):
     text = (deal.root / DEAL_FILE).read_text()
     assert "status: open\n" in text and "lost" not in text and "revisit" not in text
     assert deal.git("log", "-1", "--format=%b").startswith("Reason: Budget back")
+    # rules.skip: false: won only from the last stage, as if every stage was passed
+    refused(deal, ["deal", "win", "acme-erp"], 1,
+            "cannot win acme-erp: pipeline `default` is won only from `contracting` "
+            "(rules.skip: false), not from `needs-analysis` (advance it there first: "
+            "salescli deal advance)")
+    in_stage(deal, DEAL_FILE, "contracting")
     assert deal.run("deal", "win", "acme-erp", "--date", "2026-12-01").exit_code == 0
     assert "status: won\n" in (deal.root / DEAL_FILE).read_text()
     assert "won_date: 2026-12-01\n" in (deal.root / DEAL_FILE).read_text()

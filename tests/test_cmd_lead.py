@@ -465,7 +465,15 @@ def test_convert_writes_nothing_when_a_later_file_fails(beta: Repo):
     assert not (beta.root / "accounts/2026-12/beta-ltd.yaml").exists()
 
 
+def no_lead_flow(repo: Repo) -> None:
+    """Settings whose lead flow requires nothing (`lead_flow: {}`), committed."""
+    settings = repo.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "lead_flow: {}\n")
+    repo.commit("no lead flow requirements")
+
+
 def test_convert_names_a_contact_without_a_name_by_their_email(repo: Repo):
+    no_lead_flow(repo)  # converting, not the flow's requirements, is what is tested
     repo.write("leads/2026-11/eta.yaml", "id: eta\ncompany: Eta\ncontact: {email: info@eta.fi, "
                "title: Office}\ncreated: 2026-11-01\n")
     repo.write("leads/2026-11/theta.yaml", "id: theta\ncompany: Theta\ncontact: {title: CEO}\n"
@@ -484,6 +492,7 @@ def test_convert_names_a_contact_without_a_name_by_their_email(repo: Repo):
 def test_convert_a_lead_without_a_contact(repo: Repo):
     """A lead with only a company converts into an account and a deal with no
     stakeholders (the draft deal was validated with `stakeholders: None`: exit 2)."""
+    no_lead_flow(repo)
     assert repo.run("lead", "add", "Nobody Oy").exit_code == 0
     result = repo.run("lead", "convert", "nobody-oy", "--value", "1000",
                       "--close-date", "2027-01-31")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, in_stage, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock
@@ -311,6 +311,7 @@ def test_a_dirty_file_is_refused(crm: Repo, args: list[str]):
 
 @pytest.mark.parametrize("args", CHANGES, ids=" ".join)
 def test_a_held_index_lock_is_an_environment_error(crm: Repo, args: list[str]):
+    in_stage(crm, DEAL_FILE, "contracting")  # where `deal win` may win it
     lock = crm.root / ".git" / "index.lock"
     lock.write_text("")
     refused(crm, args, 1, f"commit failed, nothing changed: fatal: Unable to create "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo
+from conftest import Repo, in_stage
 
 GOALS = """
 goals:
@@ -20,6 +20,7 @@ def test_goals_attainment_and_pace(filled: Repo):
     settings = filled.root / "salescli.yaml"
     settings.write_text(settings.read_text() + GOALS)
     filled.commit("goals")
+    in_stage(filled, "deals/2026-10/acme-erp.yaml", "contracting", "2026-11-01T12:00:00")
     for args in (("log", "meeting", "acme-erp", "Kick-off", "--status", "held",
                   "--date", "2026-11-10"),
                  ("log", "call", "acme-erp", "Follow-up", "--date", "2026-11-12"),

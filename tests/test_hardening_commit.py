@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 from salescli.core.commitmsg import commit_message, parse_message
 
@@ -142,20 +142,17 @@ def _history_warnings(repo: Repo) -> list[str]:
 
 def test_a_message_cannot_stand_in_for_a_reason(proposal: Repo, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch):
-    # `deal edit` moves the deal back; a `Reason:` typed into -m is data, not a reason
+    # `deal edit` moving the deal back needs a reason it cannot take: a `Reason:` typed
+    # into -m is data, not a reason, so the edit is refused (`deal move --reason` is it)
     editor = tmp_path / "editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/^stage: proposal/stage: needs-analysis/' \"$1\"\n")
     editor.chmod(0o755)
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
-    r = proposal.run("deal", "edit", "acme-erp", "-m", "Reason: forged")
-    assert r.exit_code == 0, r.output
-    back = proposal.head()
-    assert _history_warnings(proposal) == [
-        f"commit {back[:7]} ({proposal.git('log', '-1', '--format=%as').strip()}): deal "
-        "acme-erp moved back proposal -> needs-analysis without a recorded reason "
-        "(rules.backward: with-reason; use `deal move --reason`)"]
-    assert_only_salescli_fields(proposal, "edit")
+    refused(proposal, ["deal", "edit", "acme-erp", "-m", "Reason: forged"], 1,
+            "cannot edit acme-erp: moving back needs --reason (rules.backward: with-reason); "
+            "use `salescli deal move`, `win`, `lose` or `reopen` instead; nothing changed")
+    assert _history_warnings(proposal) == []
 
 
 def test_a_reason_given_with_the_command_counts(proposal: Repo):

@@ -246,7 +246,8 @@ def test_text_for_a_number_says_remove_the_quotes_only_when_quoted(filled: Repo)
 
 
 def test_a_bad_lost_reason_is_not_also_missing(filled: Repo):
-    lines = check_with(filled, "status: open\n", "status: lost\nlost_reason: 12\n")
+    lines = check_with(filled, "status: open\n",
+                       "status: lost\nlost_reason: 12\nlost_date: 2026-11-01\n")
     assert lines == [f"{DEAL_FILE}:7:14: error: lost_reason: expected text [schema]"]
 
 

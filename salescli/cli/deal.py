@@ -362,6 +362,9 @@ def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | 
              no_commit: bool) -> None:
     """Mark a deal won (won_date: --date or today).
 
+    Only from the stages its pipeline wins from: the last one, unless the pipeline has
+    rules.skip: true or lists them (`won: {from: [...]}`); and with what `won` requires.
+
     \b
     Example:
       salescli deal win acme-erp --date 2026-12-15

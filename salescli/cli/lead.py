@@ -200,6 +200,9 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
                  no_commit: bool) -> None:
     """Mark a new lead contacted (the first contact; --date when it happened).
 
+    The lead needs what the settings' `lead_flow` requires of a contacted lead: by
+    default its contact's name and an e-mail or phone (`salescli lead set`).
+
     \b
     Example:
       salescli lead contact beta-ltd --date 2026-11-02
@@ -215,6 +218,8 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
 def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
                  no_commit: bool) -> None:
     """Mark a lead qualified without converting it yet (`lead convert` does both).
+
+    The lead needs what the settings' `lead_flow` requires up to qualified.
 
     \b
     Example:

@@ -347,6 +347,27 @@ class Goal(Record):
     owner: Text = None
 
 
+class Requirements(Record):
+    requires: list[str] = Field(default_factory=list)
+
+
+class Outcome(Requirements):
+    """`won:` or `lost:` of a pipeline: what closing needs, and the stages it may close
+    from (`from: [contracting]`; unset: the last stage for `won` without rules.skip,
+    any stage otherwise)."""
+
+    from_: list[Id] | None = Field(default=None, alias="from")
+
+
+# the lead statuses a lead passes on its way, in order (SPEC 3.2)
+LEAD_FLOW = ("new", "contacted", "qualified")
+
+
+def _default_lead_flow() -> dict[str, Requirements]:
+    # seed 001 §4.1: leaving the first stage needs the contact's name and a way to reach them
+    return {"contacted": Requirements(requires=["contact.name", "contact.email|contact.phone"])}
+
+
 # a custom field's name: a YAML key as the documented ones are (`lost_reason`)
 FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 CUSTOM_TYPES = ("text", "number", "money", "date", "choice", "multi-choice", "bool")
@@ -395,10 +416,9 @@ class Settings(Record):
     fx: dict[Currency, Number] = Field(default_factory=dict)
     goals: list[Goal] = Field(default_factory=list)
     custom_fields: CustomFields = Field(default_factory=CustomFields)
-
-
-class Requirements(Record):
-    requires: list[str] = Field(default_factory=list)
+    # what a lead needs to enter each status: `lead_flow: {qualified: {requires: [source]}}`
+    lead_flow: dict[Literal[LEAD_FLOW[1:]], Requirements] = Field(  # type: ignore[valid-type]
+        default_factory=_default_lead_flow)
 
 
 class Stage(Record):
@@ -418,8 +438,8 @@ class Rules(Record):
 class Pipeline(Record):
     name: Id
     stages: list[Stage] = Field(min_length=1)
-    won: Requirements = Field(default_factory=Requirements)
-    lost: Requirements = Field(default_factory=lambda: Requirements(requires=["lost_reason"]))
+    won: Outcome = Field(default_factory=Outcome)
+    lost: Outcome = Field(default_factory=lambda: Outcome(requires=["lost_reason"]))
     rules: Rules = Field(default_factory=Rules)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.model import PREDICATES, Deal
+from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
 from salescli.core.roles import BUYER_ROLES
 
 
@@ -142,16 +142,128 @@ def transition_problem(pipeline: Any, old: str, new: str, has_reason: bool) -> s
     return None
 
 
+def close_from(pipeline: Any, outcome: str) -> list[str]:
+    """The stages a deal may be won or lost (`outcome`) from: the pipeline's
+    `won.from`/`lost.from`, else any stage, except that without rules.skip a deal is
+    won only from the last stage (winning counts as having passed every stage)."""
+    given = getattr(pipeline, outcome).from_
+    if given is not None:
+        return list(given)
+    ids = [s.id for s in pipeline.stages]
+    return ids[-1:] if outcome == "won" and not pipeline.rules.skip else ids
+
+
+def close_stage_problem(pipeline: Any, stage: str | None, outcome: str) -> str | None:
+    """Why a deal in `stage` may not be won or lost (`outcome`); None if it may."""
+    allowed = close_from(pipeline, outcome)
+    if stage in allowed or stage not in [s.id for s in pipeline.stages]:
+        return None  # an unknown stage is reported as such, not here
+    why = (f"{outcome}.from" if getattr(pipeline, outcome).from_ is not None
+           else "rules.skip: false")
+    return (f"pipeline `{pipeline.name}` is {outcome} only from "
+            f"{', '.join(f'`{s}`' for s in allowed) or 'no stage'} ({why}), "
+            f"not from `{stage}`")
+
+
 def close_problems(pipeline: Any, deal: Deal, outcome: str,
                    contact_roles: Mapping[str, str | None] = NO_ROLES) -> list[str]:
     """Why `deal` may not be won or lost (`outcome`); [] if it may."""
     if deal.status != "open":
         return [f"the deal is already {deal.status}"]
+    problems = []
+    stage = close_stage_problem(pipeline, deal.stage, outcome)
+    if stage:
+        problems.append(stage + (" (advance it there first: salescli deal advance)"
+                                 if outcome == "won" else ""))
     requires = [r for r in getattr(pipeline, outcome).requires if known_requirement(r)]
-    problems = [f"`{outcome}` requires {describe_missing(name)}"
-                for name in missing_requirements(requires, deal, contact_roles)]
-    # winning leaves the stage forward; losing is never held up by a checklist
-    return leaving_problems(pipeline, deal) + problems if outcome == "won" else problems
+    if outcome == "won":  # winning leaves the stage forward; losing ignores checklists
+        problems += leaving_problems(pipeline, deal)
+    return problems + [f"`{outcome}` requires {describe_missing(name)}"
+                       for name in missing_requirements(requires, deal, contact_roles)]
+
+
+# what the command for each status change is, for a refusal of the same change by hand
+STATUS_COMMANDS = {"won": "salescli deal win", "lost": "salescli deal lose",
+                   "open": "salescli deal reopen --reason"}
+
+
+def change_problems(pipeline: Any, old: Deal, new: Deal,
+                    contact_roles: Mapping[str, str | None] = NO_ROLES,
+                    reason: str | None = None) -> list[str]:
+    """Why changing `old` into `new` by hand (stage, status) breaks the rules that
+    `deal move`, `win`, `lose` and `reopen` hold; [] if it does not.
+
+    `reason` is the change's reason (for moving back or reopening), if it has one.
+    """
+    if (old.pipeline or None) != (new.pipeline or None):
+        return []  # into another pipeline: its stages are checked as a new deal's
+    if old.stage == new.stage and old.status == new.status:
+        return []
+    ids = [s.id for s in pipeline.stages]
+    if new.stage is not None and new.stage not in ids:
+        return []  # reported as an unknown stage
+    if old.status != "open":
+        if new.status == old.status:
+            return [f"the deal is {old.status}: its stage stays; reopen it first "
+                    "(salescli deal reopen)"]
+        if new.status != "open" or not reason:
+            return [f"the deal is {old.status}: reopen it with `{STATUS_COMMANDS['open']}`"]
+        old = old.model_copy(update={"status": "open"})
+    problems: list[str] = []
+    if new.stage is not None and new.stage != old.stage:
+        problems += move_problems(pipeline, new.model_copy(update={
+            "stage": old.stage, "status": "open"}), new.stage, contact_roles, reason)
+    if new.status in ("won", "lost"):
+        problems += close_problems(pipeline, new.model_copy(update={"status": "open"}),
+                                   new.status, contact_roles)
+    return problems
+
+
+# ------------------------------------------------------------------ leads
+
+
+def _lead_value(lead: Lead, name: str) -> Any:
+    head, _, rest = name.partition(".")
+    value = getattr(lead, head, None)
+    return getattr(value, rest, None) if rest and value is not None else value
+
+
+@functools.cache
+def known_lead_requirement(name: str) -> bool:
+    """A name a lead_flow `requires` may hold: a lead field, `contact.FIELD`, or
+    alternatives `A|B` (one of them)."""
+    fields = set(Lead.model_fields) - {"contact"}
+    fields |= {f"contact.{f}" for f in LeadContact.model_fields}
+    return all(part in fields for part in name.split("|"))
+
+
+def lead_missing(requires: list[str], lead: Lead) -> list[str]:
+    """The names in `requires` that `lead` does not meet, in their order."""
+    return [name for name in requires
+            if not any(_present(_lead_value(lead, part)) for part in name.split("|"))]
+
+
+def lead_flow_problems(flow: Mapping[str, Any], lead: Lead, target: str) -> list[str]:
+    """What `lead` lacks to enter status `target`: what every status of the flow up to
+    it requires (passing a status counts as reaching it), as the missing names."""
+    order = list(LEAD_FLOW)
+    here = order.index(lead.status) if lead.status in order else 0
+    there = order.index(target)
+    missing: list[str] = []
+    for status in order[here + 1:there + 1]:
+        rule = flow.get(status)
+        if rule is not None:
+            missing += [n for n in lead_missing(
+                [r for r in rule.requires if known_lead_requirement(r)], lead)
+                if n not in missing]
+    return missing
+
+
+def describe_lead_missing(names: list[str], lead_id: str) -> str:
+    """The missing names, and the `lead set` that adds them."""
+    shown = ", ".join(" or ".join(n.split("|")) for n in names)
+    sets = " ".join(f"{n.split('|')[0]}=..." for n in names)
+    return f"it needs {shown} (add: salescli lead set {lead_id} {sets})"
 
 
 # ------------------------------------------------------------------ checklists

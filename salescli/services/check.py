@@ -32,7 +32,14 @@ from typing import Any, NamedTuple
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.ids import WINDOWS_RESERVED, is_valid_id
-from salescli.core.rules import describe_missing, known_requirement, missing_requirements
+from salescli.core.rules import (
+    close_stage_problem,
+    describe_missing,
+    known_lead_requirement,
+    known_requirement,
+    lead_flow_problems,
+    missing_requirements,
+)
 from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
 from salescli.store.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
@@ -178,6 +185,12 @@ def check_pipeline(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield error(path, "unknown-requirement",
                             f"`{end}` requires `{req}`, which is not a deal field or predicate",
                             (end, "requires", j))
+        for j, stage_id in enumerate(getattr(p, end).from_ or []):
+            if stage_id not in seen:
+                yield error(path, "unknown-stage",
+                            f"`{end}.from` names `{stage_id}`, which is not a stage of this "
+                            f"pipeline ({', '.join(st.id for st in p.stages)})",
+                            (end, "from", j))
 
 
 def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
@@ -187,6 +200,14 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                     f"default_pipeline `{s.default_pipeline}` has no file "
                     f"{PIPELINES_DIR}/{s.default_pipeline}.yaml", ("default_pipeline",))
     yield from _currency(parsed.path, s.currency, ("currency",))
+    for status, rule in s.lead_flow.items():
+        for j, req in enumerate(rule.requires):
+            if not known_lead_requirement(req):
+                yield error(parsed.path, "unknown-requirement",
+                            f"lead_flow `{status}` requires `{req}`, which is neither a lead "
+                            "field nor contact.FIELD (name, email, phone, title), nor such "
+                            "names joined by `|` (one of them)",
+                            ("lead_flow", status, "requires", j))
     for code in s.fx:
         yield from _currency(parsed.path, code, ("fx", code))
     # a custom field may not take the name of a field the kind has
@@ -299,6 +320,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             if name != "lost_reason":  # reported above with the settings' reasons
                 yield warning(path, "requirement",
                               f"`{deal.status}` requires {describe_missing(name)}", ("status",))
+    yield from _lifecycle(path, deal, pipeline, dropped)
     # a discount awaiting approval is a state of the deal, not an error in its file;
     # an approval by someone who cannot approve is
     approvers = s.approvers if s else {}
@@ -321,6 +343,37 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _listed(ctx, path, "sources", "source", deal.source)
 
 
+# the day each closed status records (`deal reopen` clears it)
+CLOSE_DATES = {"won": "won_date", "lost": "lost_date"}
+
+
+def _lifecycle(path: str, deal: Any, pipeline: Any, dropped: set[str]) -> Iterable[Finding]:
+    """A deal's status, stage and closing dates must tell one story."""
+    if "status" in dropped:
+        return
+    for status, key in CLOSE_DATES.items():
+        if deal.status == status and getattr(deal, key) is None and key not in dropped:
+            yield error(path, key.replace("_", "-"),
+                        f"a {status} deal needs a `{key}` (the day it was {status}; "
+                        f"`salescli deal {'win' if status == 'won' else 'lose'} --date` "
+                        "records it)", ("status",))
+        day = getattr(deal, key)
+        if day is not None and deal.created is not None and day < deal.created:
+            yield error(path, "date-order",
+                        f"`{key}` {day} is before the deal was created ({deal.created})",
+                        (key,))
+        if day is not None and deal.status != status:
+            yield warning(path, "status-fields",
+                          f"`{key}` on a{'n' if deal.status == 'open' else ''} "
+                          f"{deal.status} deal: remove it, or set the status the date "
+                          "belongs to", (key,))
+    if deal.status in CLOSE_DATES and pipeline is not None and "stage" not in dropped:
+        problem = close_stage_problem(pipeline, deal.stage, deal.status)
+        if problem:
+            yield warning(path, "lifecycle", f"{deal.status} in stage `{deal.stage}`, but "
+                          f"{problem}", ("stage",))
+
+
 def _listed(ctx: Context, path: str, attr: str, key: str, value: str | None) -> Iterable[Finding]:
     allowed = ctx.listed(attr)
     if allowed is not None and value and value not in allowed:
@@ -340,6 +393,15 @@ def check_lead(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "disqualify-reason",
                         f"disqualify_reason `{lead.disqualify_reason}` is not one of: "
                         f"{', '.join(reasons)}", ("disqualify_reason",))
+    flow = ctx.settings.lead_flow if ctx.settings else {}
+    if lead.status in ("contacted", "qualified"):
+        missing = lead_flow_problems(flow, lead.model_copy(update={"status": "new"}),
+                                     lead.status)
+        if missing:
+            yield warning(path, "requirement",
+                          f"a {lead.status} lead needs "
+                          f"{', '.join(' or '.join(n.split('|')) for n in missing)} "
+                          "(the settings' lead_flow)", ("status",))
     if lead.converted is not None:
         if lead.converted.account not in ctx.ids["account"]:
             yield error(path, "unknown-account",
@@ -730,7 +792,9 @@ def _approvals_by_others(root: Path, approvals: list[tuple]) -> list[tuple]:
 
 def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: str = "HEAD",
                         commits: set[str] | None = None) -> list[Diagnostic]:
-    """Stage changes in history that broke the pipeline's rules (hand edits included).
+    """Stage and status changes in history that broke the pipeline's rules (hand edits
+    included): skips, moves back and reopens without a reason, closes from a stage the
+    pipeline does not close from.
 
     Warnings, not errors: history cannot be changed, only known. Each names the
     commit, the deal and the stages. `commits` limits them to a range's commits.
@@ -749,6 +813,8 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
         except Exception:  # reported by the file checks; history is checked without it
             continue
     candidates = []
+    closes = []  # (path, when, deal, commit, problem) of deals won or lost where they may not
+    reopens = []  # (path, when, deal, commit, old status): a reopen needs a reason
     approvals = []  # (path, deal, commit, time, approved_by) each time someone wrote one
     history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
@@ -757,17 +823,33 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
                 continue
             if name == "approved_by" and counted and new:
                 approvals.append((tl.path, tl.id, commit, when, new))
-            if name != "stage" or not counted or old is None or new is None:
+            if name not in ("stage", "status") or not counted or old is None or new is None:
                 continue
             state = tl.state(when)
             pipe = pipelines.get(state.get("pipeline") or settings.default_pipeline)
-            if pipe is not None:
+            if pipe is None:
+                continue
+            if name == "stage":
                 candidates.append((tl.path, tl.id, commit, when, pipe, old, new))
+            elif new == "open" and old in ("won", "lost"):
+                reopens.append((tl.path, when, tl.id, commit, old))
+            elif old == "open" and new in ("won", "lost"):
+                problem = close_stage_problem(pipe, state.get("stage"), new)
+                if problem:
+                    closes.append((tl.path, when, tl.id, commit,
+                                   f"{new} in stage `{state.get('stage')}`, but {problem}"))
     backward = [c[2] for c in candidates
                 if transition_problem(c[4], c[5], c[6], has_reason=False)
                 and transition_problem(c[4], c[5], c[6], has_reason=True) is None]
-    messages = commit_messages(root, sorted(set(backward)))
-    out = []
+    messages = commit_messages(root, sorted({*backward, *(r[3] for r in reopens)}))
+    closes += [(path, when, deal, commit,
+                f"reopened ({old}) without a recorded reason (use `deal reopen --reason`)")
+               for path, when, deal, commit, old in reopens
+               if parse_message(messages.get(commit, "")).reason is None]
+    out = [(path, when, Diagnostic(
+        path, 1, 1, "warning", "history",
+        f"commit {commit[:7]} ({dt.datetime.fromtimestamp(when, dt.UTC).date()}): "
+        f"deal {deal} {problem}")) for path, when, deal, commit, problem in closes]
     for path, deal, commit, when, pipe, old, new in candidates:
         reason = parse_message(messages.get(commit, "")).reason is not None
         problem = transition_problem(pipe, old, new, reason)

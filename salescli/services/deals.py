@@ -140,6 +140,19 @@ def lost(pipe: Any, deal_id: str, deal: Any, roles: Roles, why: str, day: dt.dat
     return f"lost ({why})", changes
 
 
+def edited(repo: Any, deal_id: str, before: Any, after: Any) -> None:
+    """`deal edit`: a stage or status changed by hand is held to the rules of `deal
+    move`, `win`, `lose` and `reopen` (which also record a reason where one is needed)."""
+    from salescli.core.rules import change_problems
+
+    problems = change_problems(pipeline_of(repo, after), before, after,
+                               roles(repo, after.account) if after.account else {})
+    if problems:
+        raise SalescliError(f"cannot edit {deal_id}: " + "; ".join(problems)
+                            + "; use `salescli deal move`, `win`, `lose` or `reopen` "
+                            "instead; nothing changed")
+
+
 def approver(repo: Any, discount: Decimal, what: str) -> str:
     """The owner ID of the git identity running the command, if it is one of the
     settings' approvers and its limit covers `discount`; else refuse `what`."""

@@ -801,13 +801,13 @@ class Demo:
 
     def op_lead_contact(self, lead_id: str, owner: str) -> tuple:  # lead contact
         lead = self.rec("lead", lead_id)
-        summary, changes = leads.contacted(self.model(lead))
+        summary, changes = leads.contacted(self.model(lead), self.settings.lead_flow)
         lead.data.update(changes)
         return owner, f"lead({lead_id}): {summary}", [lead], "contact"
 
     def op_lead_qualify(self, lead_id: str, owner: str) -> tuple:  # lead qualify
         lead = self.rec("lead", lead_id)
-        summary, changes = leads.qualified(self.model(lead))
+        summary, changes = leads.qualified(self.model(lead), self.settings.lead_flow)
         lead.data.update(changes)
         return owner, f"lead({lead_id}): {summary}", [lead], "qualify"
 

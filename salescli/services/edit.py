@@ -511,6 +511,16 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
             else:  # a scripted $EDITOR that never converges must not loop forever
                 raise SalescliError(f"{rel}: still invalid after {EDIT_ROUNDS} edits; "
                                     "nothing changed")
+        before = parse_text(kind, rel, original).model if kind in ("deal", "lead") else None
+        if before is not None:  # stage and status change only as the commands change them
+            if kind == "deal":
+                from salescli.services.deals import edited
+
+                edited(s.repo, record_id, before, parsed.model)
+            else:
+                from salescli.services.leads import edited as lead_edited
+
+                lead_edited(s.repo, before, parsed.model)
         s.write(path, text)
     return s, rel, True
 

@@ -146,15 +146,39 @@ def refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None
 # summary, the changes).
 
 
-def contacted(lead: Any) -> tuple[str, dict[str, Any]]:
-    """`lead contact`: a new lead contacted for the first time."""
+def refuse_flow(flow: Any, lead: Any, target: str, doing: str) -> None:
+    """Refuse a status the lead lacks what the settings' lead_flow requires for."""
+    from salescli.core.rules import describe_lead_missing, lead_flow_problems
+
+    missing = lead_flow_problems(flow, lead, target)
+    if missing:
+        raise SalescliError(f"cannot {doing.format(id=lead.id)}: "
+                            + describe_lead_missing(missing, lead.id))
+
+
+def edited(repo: Any, before: Any, after: Any) -> None:
+    """`lead edit`: a status moved on by hand needs what `lead_flow` requires of it."""
+    from salescli.core.model import LEAD_FLOW
+
+    order = list(LEAD_FLOW)
+    if after.status in order and before.status in order \
+            and order.index(after.status) > order.index(before.status):
+        refuse_flow(repo.settings.lead_flow, after.model_copy(update={"status": before.status}),
+                    after.status, f"edit {{id}} into {after.status}")
+
+
+def contacted(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
+    """`lead contact`: a new lead contacted for the first time, with what the settings'
+    `lead_flow` requires of a contacted lead."""
     refuse_status(lead, "mark {id} contacted", FROM["contact"])
+    refuse_flow(flow, lead, "contacted", "mark {id} contacted")
     return "new -> contacted", {"status": "contacted"}
 
 
-def qualified(lead: Any) -> tuple[str, dict[str, Any]]:
-    """`lead qualify`: qualified, not converted yet."""
+def qualified(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
+    """`lead qualify`: qualified, not converted yet, with what `lead_flow` requires."""
     refuse_status(lead, "qualify {id}", FROM["qualify"])
+    refuse_flow(flow, lead, "qualified", "qualify {id}")
     return f"{lead.status} -> qualified", {"status": "qualified"}
 
 
@@ -169,12 +193,12 @@ def converted_summary(account_id: str, deal_id: str | None) -> str:
     return f"convert -> account {account_id}, " + (f"deal {deal_id}" if deal_id else "no deal")
 
 
-def _step(repo: Any, lead_id: str, event: str, rule: Callable[[Any], tuple[str, dict]],
-          opts: Options) -> Session:
+def _step(repo: Any, lead_id: str, event: str,
+          rule: Callable[[Any, Any], tuple[str, dict]], opts: Options) -> Session:
     """A lead moved on by one rule step (which names the change and says what it sets)."""
     with opts.session(repo, "lead", lead_id, event) as s:
         record = s.load("lead", lead_id)
-        s.summary, changes = rule(record.model)
+        s.summary, changes = rule(record.model, s.repo.settings.lead_flow)
         s.set(record, changes)
     return s
 
@@ -321,6 +345,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         record = s.load("lead", lead_id)
         x = record.model
         refuse_status(x, "convert {id}", FROM["convert"])
+        refuse_flow(repo.settings.lead_flow, x, "qualified", "convert {id}")
         owner = x.owner or default_owner(repo)
 
         # 1. the account: named, matched or new

@@ -13,12 +13,16 @@ from typing import Any
 def check(repo: Any, staged: bool = False, history: bool = False, quiet: bool = False,
           use_cache: bool = True) -> list[Any]:
     """The findings of `check`: the work tree's files (or, with `staged`, the files as
-    staged for the next commit), plus with `history` the stage changes in git history
+    staged for the next commit, with the stage and status changes the rules refuse),
+    plus with `history` the stage changes in git history
     that broke the pipeline's rules; with `quiet`, the errors only."""
     if staged:
-        from salescli.services.staged import check_staged
+        from salescli.services.staged import check_staged, staged_transitions
 
         diagnostics = check_staged(repo.root, repo.git_dir, use_cache=use_cache)
+        # and the stage and status changes by hand, against the committed versions
+        diagnostics = sorted({*diagnostics, *staged_transitions(
+            repo.root, repo.git_dir, use_cache=use_cache)})
     else:
         from salescli.services.checkcache import cached_check
 

@@ -248,6 +248,72 @@ def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diag
                           folder / CACHE_FILE, use_cache)
 
 
+# set by salescli's import for the hook it runs: another tool's history is recorded as
+# it happened (`check --history` reports what broke the rules)
+IMPORTING = "SALESCLI_IMPORTING"
+
+
+def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
+                       ) -> list[Diagnostic]:
+    """Errors for the staged deals whose stage or status the index changes from HEAD's
+    as `deal move`, `win`, `lose` and `reopen` would not.
+
+    The reason of a move back or a reopen is in the commit message, which the hook cannot
+    see yet: those pass here, and `check --history` reports the ones without one. A merge
+    brings changes already committed elsewhere: not checked here either.
+    """
+    from salescli.store.gitio import git, rev_parse
+    from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, SETTINGS_FILE
+
+    if os.environ.get(IMPORTING) or (git_dir / "MERGE_HEAD").exists() \
+            or rev_parse(root, "HEAD") is None:
+        return []
+    folder = KIND_DIRS["deal"]
+    raw = git(root, "diff-index", "--cached", "-z", *_RAW, "HEAD", "--", folder).stdout
+    fields = raw.split("\0")
+    changed = {}
+    for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
+        old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split()
+        if status == "M" and _SYMLINK not in (old_mode, new_mode):
+            changed[path] = (old_blob, new_blob)
+    if not changed:
+        return []
+    from salescli.core.rules import change_problems
+    from salescli.store.loader import parse_blob
+
+    # the configuration and accounts as staged, read only when a deal changed
+    snap = Snapshot(root, git_dir / "salescli" / HEAD_FILES if use_cache else None)
+    blobs = read_blobs(root, sorted({b for pair in changed.values() for b in pair}))
+    config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
+    settings = config[SETTINGS_FILE].model if config else None
+    prefix = KIND_DIRS["account"] + "/"
+    accounts = {p.rsplit("/", 1)[-1][:-5]: p for p in snap.entries
+                if p.startswith(prefix) and p.endswith(".yaml")}
+    out = []
+    for rel, (old_blob, new_blob) in sorted(changed.items()):
+        old = parse_blob("deal", rel, blobs[old_blob], False).model
+        new = parse_blob("deal", rel, blobs[new_blob], False).model
+        if old is None or new is None:
+            continue  # a file that does not parse is reported as such
+        name = new.pipeline or (settings.default_pipeline if settings else "default")
+        pipe_rel = f"{PIPELINES_DIR}/{name}.yaml"
+        if pipe_rel not in snap.entries:
+            continue
+        pipe = snap.parse("pipeline", [pipe_rel])[pipe_rel].model
+        if pipe is None:
+            continue
+        account_rel = accounts.get(new.account)
+        account = snap.parse("account", [account_rel])[account_rel].model \
+            if account_rel else None
+        roles = {c.id: c.role for c in account.contacts} if account else {}
+        # the reason, if one is needed, is the commit message's: assume it is given
+        for problem in change_problems(pipe, old, new, roles, reason="(in the commit)"):
+            out.append(Diagnostic(rel, 1, 1, "error", "lifecycle",
+                                  f"changed by hand from the committed version: {problem}; "
+                                  "use `salescli deal move`, `win`, `lose` or `reopen`"))
+    return out
+
+
 def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
                     ) -> list[Diagnostic]:
     """`check` of the files on disk, reading again only the files that changed."""

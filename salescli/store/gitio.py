@@ -1194,8 +1194,11 @@ def run_pre_commit(root: Path) -> None:
     if not hook.is_file() or not os.access(hook, os.X_OK):
         return
     top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip())
+    # the hook's `check --staged` then takes the imported history as it happened
+    # (services/staged.IMPORTING)
     proc = subprocess.run([str(hook)], cwd=top, capture_output=True, text=True,
-                          encoding="utf-8", errors="replace")
+                          encoding="utf-8", errors="replace",
+                          env={**os.environ, "SALESCLI_IMPORTING": "1"})
     if proc.returncode != 0:
         said = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
         raise SalescliError("nothing imported: the pre-commit hook refused it"
