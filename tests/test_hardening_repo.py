@@ -370,6 +370,9 @@ def test_deal_add_never_writes_through_a_symlinked_folder(filled: Repo, outside:
 
 @pytest.mark.parametrize("link", ["quotes/acme-erp", "quotes"])
 def test_quote_never_writes_through_a_symlinked_folder(filled: Repo, outside: Path, link: str):
+    settings = filled.root / "salescli.yaml"  # a quote names its seller
+    settings.write_text(settings.read_text().replace("company:\n  name: null",
+                                                     "company:\n  name: Hubble Oy"))
     r = filled.run("deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "1",
                    "--unit-price", "100", "--tax-rate", "24")
     assert r.exit_code == 0, r.output
