@@ -246,3 +246,16 @@ def test_the_demo_sets_goals_that_report_goals_measures(tmp_path):
     rows = json.loads(r.stdout)["rows"]
     assert [row["metric"] for row in rows] == ["won_value", "deals_won", "meetings_held",
                                                "new_leads"]
+
+
+def test_the_demo_makes_tasks_approvals_ticks_and_custom_fields(demo: Repo):
+    """The process features show in a demo: tasks done and open, an approver's
+    approvals, checklists ticked, the competitor custom field."""
+    subjects = demo.git("log", "--format=%s%x09%an").splitlines()
+    assert any(": task: " in s for s in subjects)
+    assert any(" done: " in s for s in subjects)
+    assert any(": tick " in s for s in subjects)
+    texts = [p.read_text() for p in (demo.root / "deals").rglob("*.yaml")]
+    assert any("\ncompetitor: " in t for t in texts)
+    assert any("\nchecklist:\n" in t for t in texts)
+    assert any("    due: " in t for t in texts)

@@ -560,6 +560,10 @@ class Demo:
                          or None})
                 if rng.random() < 0.2:
                     add(1, self.op_next_step, deal_id, owner, *self.next_step(dwell))
+                if rng.random() < 0.3:  # a task: those of the last days are still open
+                    task = rng.choice(TASKS)
+                    add(1, self.op_task_add, deal_id, owner, task, rng.randint(3, 10))
+                    add(rng.uniform(2, 12), self.op_task_done, deal_id, task)
                 # a decision maker before proposal (the stage requires one)
                 if buyer is None:
                     if origin == "lead" and rng.random() < 0.6:
@@ -627,9 +631,10 @@ class Demo:
             else:
                 add(1, self.op_log, "deal", deal_id, owner,
                     {"type": "email", "summary": "Contract sent for signature"})
-                if rng.random() < 0.3:
-                    add(1, self.op_log, "deal", deal_id, owner,
-                        {"type": "task", "summary": rng.choice(TASKS)})
+                if rng.random() < 0.6:  # a task with a due date, done a few days later
+                    task = rng.choice(TASKS)
+                    add(1, self.op_task_add, deal_id, owner, task, rng.randint(2, 7))
+                    add(rng.uniform(1, 6), self.op_task_done, deal_id, task)
             if final and status == "lost":
                 # lost somewhere in the stage, not always after everything in it
                 plan = plan[:rng.randint(0, len(plan))] if si == 0 else plan
@@ -923,6 +928,31 @@ class Demo:
         record.data.setdefault("activities", []).append(act)
         summary = f"{act['type']}: {act['summary']}"[:72]
         return owner, f"{kind}({ident}): {summary}", [record], "log"
+
+    def op_task_add(self, deal_id: str, owner: str, summary: str, days: int) -> tuple | None:
+        """`task add DEAL SUMMARY --due +Nd`, while the deal is open."""
+        deal = self.rec("deal", deal_id)
+        if deal.data["status"] != "open":
+            return None
+        owner = deal.data["owner"]
+        today = self.now.date()
+        deal.data.setdefault("activities", []).append(
+            {"date": today, "type": "task", "summary": summary,
+             "due": today + dt.timedelta(days=days), "owner": owner})
+        return owner, f"deal({deal_id}): " + f"task: {summary}"[:72], [deal], "task"
+
+    def op_task_done(self, deal_id: str, summary: str) -> tuple | None:
+        """`task done DEAL N`: the open task of that summary, done today."""
+        deal = self.rec("deal", deal_id)
+        acts = deal.data.get("activities") or []
+        n = next((i for i, a in enumerate(acts, 1) if a["type"] == "task"
+                  and a["summary"] == summary and a.get("done") is None), None)
+        if n is None:
+            return None
+        done = {**acts[n - 1], "done": self.now.date()}  # in the documented key order
+        acts[n - 1] = {k: done[k] for k in self.activity_order if k in done}
+        return (deal.data["owner"], f"deal({deal_id}): " + f"task {n} done: {summary}"[:72],
+                [deal], "task")
 
     def op_stakeholder(self, deal_id: str, owner: str, contact_id: str,
                        role: str | None) -> tuple:  # deal stakeholder
