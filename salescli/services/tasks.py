@@ -9,6 +9,7 @@ so a number stays the same when other tasks are done or more activities are logg
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from salescli.core.errors import RecordNotFound, SalescliError, UsageError
@@ -52,13 +53,20 @@ def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
     return s, kind, record_id, number
 
 
-def _activity(record: Any, kind: str, record_id: str, number: int, what: str) -> Any:
-    """Activity `number` of a loaded record, or why there is none."""
+def _activity(record: Any, kind: str, record_id: str, number: int, what: str,
+              label: str, fits: Callable[[Any], bool]) -> Any:
+    """Activity `number` of a loaded record when it `fits` (is a task, a booked
+    meeting), or why not: `what` names its listing (`salescli what list`), `label` it."""
     activities = record.model.activities
     if not 1 <= number <= len(activities):
         raise RecordNotFound(f"{kind} {record_id} has no activity {number}; see "
                              f"`salescli {what} list {record_id}`")
-    return activities[number - 1]
+    found = activities[number - 1]
+    if not fits(found):
+        raise SalescliError(f"activity {number} of {kind} {record_id} is {found.type} "
+                            f"{found.summary!r}, not {label}; see "
+                            f"`salescli {what} list {record_id}`")
+    return found
 
 
 def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> None:
@@ -86,11 +94,8 @@ def complete_task(repo: Any, target: str, number: int, *, date: str | dt.date | 
     with Session(repo, kind, record_id, "task", date=date, message=message,
                  commit=commit) as s:
         record = s.load(kind, record_id)
-        task = _activity(record, kind, record_id, number, "task")
-        if task.due is None:
-            raise SalescliError(f"activity {number} of {kind} {record_id} is {task.type} "
-                                f"{task.summary!r}, not a task; see "
-                                f"`salescli task list {record_id}`")
+        task = _activity(record, kind, record_id, number, "task", "a task",
+                         lambda a: a.due is not None)
         if task.done is not None:
             raise SalescliError(f"task {number} of {kind} {record_id} was done on "
                                 f"{task.done.isoformat()} already")
@@ -112,11 +117,8 @@ def mark_meeting(repo: Any, target: str, number: int, status: str, *,
     with Session(repo, kind, record_id, "log", date=date, message=message,
                  commit=commit) as s:
         record = s.load(kind, record_id)
-        meeting = _activity(record, kind, record_id, number, "meeting")
-        if meeting.status is None:
-            raise SalescliError(f"activity {number} of {kind} {record_id} is {meeting.type} "
-                                f"{meeting.summary!r}, not a booked meeting; see "
-                                f"`salescli meeting list {record_id}`")
+        meeting = _activity(record, kind, record_id, number, "meeting", "a booked meeting",
+                            lambda a: a.status is not None)
         if meeting.status == status:
             raise SalescliError(f"meeting {number} of {kind} {record_id} is {status} "
                                 "already")
