@@ -135,3 +135,22 @@ def test_reports_take_account_with_its_children(group: Repo):
     assert (funnel["totals"]["open"], funnel["totals"]["won"]) == (1, 0)
     r = group.run("report", "sources", "--account", "acme-oy")
     assert r.exit_code == 2 and "No such option '--account'" in r.output
+
+
+def test_activity_report_and_dashboard_take_account_with_its_children(group: Repo):
+    for n, (target, day) in enumerate((("deal:oy-deal", "2026-10-05"),
+                                       ("account:acme-logistics", "2026-10-06"),
+                                       ("deal:beta-deal", "2026-10-07"))):
+        r = group.run("log", "call", target, f"Call {n}", "--date", day)
+        assert r.exit_code == 0, r.output
+
+    def activities(*args: str) -> int:
+        r = group.run("report", "activity", "--format", "json", *args)
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)["totals"]["activities"]
+
+    assert activities() == 3
+    assert activities("--account", "acme-group") == 2  # oy-deal and acme-logistics
+    assert activities("--account", "acme-group", "--no-children") == 0
+    page = group.run("report", "dashboard", "--account", "acme-oy", "--out", "-").stdout
+    assert "oy-deal" in page and "beta-deal" not in page

@@ -118,8 +118,8 @@ def report() -> None:
     """Reports computed from git history: exact, auditable, and time-travelling.
 
     Every report takes --since/--until (the window), --as-of DATE|REV (the moment)
-    and --pipeline/--owner/--source (filters); the deal reports also --account
-    (with its child accounts unless --no-children); all but `dashboard` (an HTML page)
+    and --pipeline/--owner/--source (filters); all but `sources` and `goals` also
+    --account (with its child accounts unless --no-children); all but `dashboard` (an HTML page)
     take --format table|csv|json|markdown. JSON is
     `{"report", "as_of", "filters", "rows", "totals", "skipped"}`; `skipped` lists
     committed record files that `check` rejects, which reports leave out.
@@ -228,6 +228,7 @@ _simple("changes", """What happened in the window (default: the last 7 days).
 
 @report.command("activity")
 @report_options
+@account_options
 @click.option("--by", type=click.Choice(("month", "week")), default="month",
               show_default=True, help="Period.")
 @click.pass_context
@@ -240,6 +241,7 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
     Examples:
       salescli report activity
       salescli report activity --by week --since 2026-11-01 --owner anna
+      salescli report activity --account acme-group    # its deals, subsidiaries too
     """
     repo = get_repo(ctx)
     show_report("activity", reports.activity_report(repo, opts, warn, by, progress()), fmt,
@@ -279,6 +281,7 @@ def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
 
 @report.command("dashboard")
 @window_options
+@account_options
 @click.option("--by", type=click.Choice(("month", "quarter")), default="month",
               show_default=True, help="Forecast period.")
 @click.option("--out", "out", metavar="FILE.html", required=True,
@@ -299,6 +302,7 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
       salescli report dashboard --out dashboard.html
       salescli report dashboard --since 2026-01-01 --by quarter --out board.html --force
       salescli report dashboard --owner anna --out - | mail -s Pipeline anna@example.com
+      salescli report dashboard --account acme-group --out acme.html
     """
     target = None if out == "-" else out_path(out, force)
     page = reports.dashboard_page(get_repo(ctx), opts, warn, by, target, progress())

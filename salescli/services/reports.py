@@ -122,6 +122,27 @@ def account_deals(repo: Any, account_id: str, children: bool, warn: Warn) -> fro
     return frozenset(r[0] for r in rows)
 
 
+def account_family(repo: Any, account_id: str, children: bool, warn: Warn) -> frozenset[str]:
+    """The account and (unless not `children`) its child accounts, recursively."""
+    from salescli.services.read import FAMILY_SQL
+
+    if not children:
+        return frozenset((account_id,))
+    with records_index(repo, ("account",), warn) as index:
+        return frozenset(r[0] for r in index.query(FAMILY_SQL, (account_id,)))
+
+
+def _of_account(records: list[Any], repo: Any, window: Mapping[str, Any], deal_ids: Any,
+                warn: Warn) -> list[Any]:
+    """With --account: the activities of its deals and of the accounts themselves."""
+    account = window.get("account")
+    if not account:
+        return records
+    family = account_family(repo, account, not window.get("no_children"), warn)
+    return [r for r in records if (r.kind == "deal" and r.id in deal_ids)
+            or (r.kind == "account" and r.id in family)]
+
+
 def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
            by: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """One of the reports computed from history alone (funnel, forecast, cycle...)."""
@@ -180,7 +201,8 @@ def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
     from salescli.core.reports import activity
 
     book = build_book(repo, window, warn, by, progress=progress)
-    return activity(book, activity_records(repo, warn))
+    return activity(book, _of_account(activity_records(repo, warn), repo, window,
+                                      book.query.deal_ids, warn))
 
 
 def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
@@ -195,6 +217,7 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
     with records_index(repo, ("deal",), warn) as index:
         deals = [d for d in deal_views(index, every=True)
                  if (not q.owner or d["owner"] == q.owner)
+                 and (q.deal_ids is None or d["id"] in q.deal_ids)
                  and (not q.source or d["source"] == q.source)
                  and (not q.pipeline or d["pipeline"] == q.pipeline)]
     company = repo.settings.company.name
