@@ -135,16 +135,27 @@ _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary, a.o
 FROM activities a
 WHERE a.done IS NULL AND a.due <= ? ORDER BY a.record_kind, a.record_id, a.line"""
 # won customers and their last activity by the day, on the account or any of its deals
-# (winning counts as one; a meeting booked or a task open is contact planned: the day)
-_AFTER_SALES = """SELECT ac.id, ac.name, ac.owner, max(coalesce(w.won_date, w.created)) AS won,
-  (SELECT max(CASE WHEN a.status = 'booked' OR (a.due IS NOT NULL AND a.done IS NULL)
-     THEN ?1 ELSE coalesce(a.done, a.date) END) FROM activities a
-   WHERE ((a.record_kind = 'account' AND a.record_id = ac.id) OR (a.record_kind = 'deal'
-     AND a.record_id IN (SELECT d.id FROM deals d WHERE d.account_id = ac.id)))
-     AND (a.status = 'booked' OR (a.due IS NOT NULL AND a.done IS NULL)
-       OR coalesce(a.done, a.date) <= ?1)) AS touched
-FROM accounts ac JOIN deals w ON w.account_id = ac.id AND w.status = 'won'
-  AND coalesce(w.won_date, w.created) <= ?1
+# (winning counts as one; a meeting booked or a task open is contact planned: the day);
+# the activities are looked up from the won accounts by index, never all scanned
+# against every account (that took seconds on 10,000 deals)
+_AFTER_SALES = """WITH won AS (
+  SELECT account_id AS id, max(coalesce(won_date, created)) AS won FROM deals
+  WHERE status = 'won' AND coalesce(won_date, created) <= ?1 GROUP BY account_id),
+acts AS (
+  SELECT w.id, a.status, a.due, a.done, a.date FROM won w
+    JOIN deals d ON d.account_id = w.id
+    JOIN activities a ON a.record_kind = 'deal' AND a.record_id = d.id
+  UNION ALL
+  SELECT w.id, a.status, a.due, a.done, a.date FROM won w
+    JOIN activities a ON a.record_kind = 'account' AND a.record_id = w.id),
+touch AS (
+  SELECT id, max(CASE WHEN status = 'booked' OR (due IS NOT NULL AND done IS NULL)
+        THEN ?1 ELSE coalesce(done, date) END) AS touched
+  FROM acts WHERE status = 'booked' OR (due IS NOT NULL AND done IS NULL)
+      OR coalesce(done, date) <= ?1
+  GROUP BY id)
+SELECT ac.id, ac.name, ac.owner, won.won, touch.touched
+FROM accounts ac JOIN won ON won.id = ac.id LEFT JOIN touch ON touch.id = ac.id
 GROUP BY ac.id ORDER BY ac.path"""
 _ACCOUNTS = """SELECT x.id, x.name, x.owner FROM accounts x
 WHERE x.id IN ({ids}) ORDER BY x.path"""
