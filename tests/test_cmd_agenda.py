@@ -292,3 +292,11 @@ def test_the_last_stage_speaks_of_winning(crm: Repo):
     fi = agenda(crm, "fresh", "--lang", "fi", "--date", "2026-11-20")[5]
     assert "Kaupan voittamisen edellytykset täyttyvät: `salescli deal win fresh`." in fi
     assert "voitettu" not in fi
+
+
+def test_the_opening_names_only_the_owner_by_their_own_git_name(crm: Repo):
+    """Someone else running the agenda for the sole owner's deal sees the owner's ID,
+    not their own name."""
+    crm.git("config", "user.name", "Bob Builder")
+    assert "1. Yourself (anna):" in agenda(crm, "acme-erp", "--lang", "en",
+                                           "--date", "2026-11-20")[2]

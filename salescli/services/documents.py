@@ -200,12 +200,13 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
 def _owner_name(repo: Any, owner: str | None) -> str | None:
     """The owner's name as git knows the person running the command, when that person
     is the owner (the usual case: you prepare your own meeting); else None."""
-    from salescli.services.edit import default_owner
+    from salescli.core.approvals import identity_names
     from salescli.store.gitio import git
 
-    if not owner or default_owner(repo) != owner:
+    if not owner:
         return None
-    return git(repo.root, "config", "user.name", check=False).stdout.strip() or None
+    name = git(repo.root, "config", "user.name", check=False).stdout.strip()
+    return name if owner in identity_names(name, None) else None
 
 
 # ------------------------------------------------------------------------ render

@@ -230,15 +230,15 @@ def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
 
 
 def default_owner(repo: Any) -> str | None:
-    """The owner matching git's user.name, if the settings list it."""
+    """The owner matching git's user.name (its first word, else the whole name), if the
+    settings list it; else the only owner there is."""
+    from salescli.core.approvals import identity_names, who_of
     from salescli.store.gitio import git
 
     name = git(repo.root, "config", "user.name", check=False).stdout.strip()
     owners = list(repo.settings.owners)
-    for candidate in (slugify(name.split()[0]) if name else None, slugify(name) if name else None):
-        if candidate in owners:
-            return candidate
-    return owners[0] if len(owners) == 1 else None
+    return who_of(identity_names(name, None), owners) or (
+        owners[0] if len(owners) == 1 else None)
 
 
 def identity(repo: Any) -> tuple[str, str]:
