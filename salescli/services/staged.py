@@ -278,12 +278,16 @@ def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
             changed[path] = (old_blob, new_blob)
     if not changed:
         return []
+    blobs = read_blobs(root, sorted({b for pair in changed.values() for b in pair}))
+    changed = {rel: pair for rel, pair in changed.items()
+               if _moves(blobs[pair[0]], blobs[pair[1]])}
+    if not changed:
+        return []
     from salescli.core.rules import change_problems
     from salescli.store.loader import parse_blob
 
-    # the configuration and accounts as staged, read only when a deal changed
+    # the configuration and accounts as staged, read only when a deal moved
     snap = Snapshot(root, git_dir / "salescli" / HEAD_FILES if use_cache else None)
-    blobs = read_blobs(root, sorted({b for pair in changed.values() for b in pair}))
     config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
     settings = config[SETTINGS_FILE].model if config else None
     prefix = KIND_DIRS["account"] + "/"
@@ -312,6 +316,22 @@ def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
                                   f"changed by hand from the committed version: {problem}; "
                                   "use `salescli deal move`, `win`, `lose` or `reopen`"))
     return out
+
+
+def _moves(old: bytes, new: bytes) -> bool:
+    """Whether a deal's pipeline, stage or status may differ between two versions: the
+    only changes `change_problems` judges. Read with the fast reader, so an edit of
+    anything else (the hook's usual case) costs no model, settings or pipeline; a text
+    it cannot read is judged in full."""
+    from salescli.store.yamlio import load_fast
+
+    try:
+        a, b = (load_fast(v.decode("utf-8")) for v in (old, new))
+    except Exception:  # the full parse reports or judges it
+        return True
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return True
+    return any(a.get(k) != b.get(k) for k in ("pipeline", "stage", "status"))
 
 
 def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
