@@ -200,7 +200,8 @@ def test_account_set_parent(filled: Repo):
     (["activities.0.summary=x"], 2, "`activities` is not set directly: use `salescli log`"),
     (["industy=retail"], 2,
      "an account has no field `industy` (did you mean `industry`?); fields: name, "
-     "business_id, address, domain, industry, region, size, parent, owner, created, tags, "
+     "business_id, vat_number, address, billing_address, visiting_address, language, domain, "
+     "industry, region, size, parent, owner, created, tags, "
      "notes, external_ids"),
     (["domain.x=1"], 2, "`domain` has no sub-fields; set it as domain=VALUE"),
     (["industry"], 2, "expected FIELD=VALUE, got 'industry'"),

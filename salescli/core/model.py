@@ -179,11 +179,30 @@ class Contact(Record):
     external_ids: ExternalIds = Field(default_factory=dict)
 
 
+class Address(Record):
+    """A postal address in parts, as a document prints it."""
+
+    street: Text = None
+    postcode: Text = None
+    city: Text = None
+    country: Text = None
+
+
+# an address in parts, or one free line as written or imported ("Kauppakatu 1, Turku")
+AddressValue = Address | str | None
+# the languages documents are written in (salescli/locale has their catalogues)
+LANGUAGES = ("en", "fi", "sv")
+
+
 class Account(Record):
     id: Id
     name: Name
     business_id: Text = None
-    address: Text = None
+    vat_number: Text = None
+    address: AddressValue = None
+    billing_address: AddressValue = None  # where invoices go; `address` when unset
+    visiting_address: AddressValue = None
+    language: Literal[LANGUAGES] | None = None  # type: ignore[valid-type]  # its documents'
     domain: Text = None
     industry: Text = None
     region: Text = None
@@ -317,12 +336,17 @@ class Products(Record):
 
 
 class Company(Record):
+    """The seller, as quotes, orders and invoices print it."""
+
     name: Text = None
     business_id: Text = None
-    address: Text = None
+    vat_number: Text = None
+    address: AddressValue = None
     email: Text = None
     phone: Text = None
     website: Text = None
+    iban: Text = None
+    bic: Text = None
     offering: Text = None  # what you sell, in a phrase: the agenda's first-meeting line
 
 
@@ -412,6 +436,8 @@ class Settings(Record):
     # `today` lists won customers with no activity for this many days; 0 turns it off
     after_sales_days: int = Field(default=90, ge=0)
     prices_include_tax: bool = False
+    # days from an invoice's date to its due date; quotes and orders print it too
+    payment_terms_days: int = Field(default=14, ge=0, le=365)
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)
     goals: list[Goal] = Field(default_factory=list)

@@ -88,10 +88,25 @@ class Totals:
 class Party:
     name: str | None
     business_id: str | None = None
-    address: str | None = None
+    address: tuple[str, ...] = ()  # the postal address as printed, a line each
     email: str | None = None
     phone: str | None = None
     website: str | None = None
+    vat_number: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+
+
+def address_lines(value: Any) -> tuple[str, ...]:
+    """An address as printed: a free line as written, or its parts as a letter has them
+    (street; postcode and city; country)."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),)
+    part = value.get if isinstance(value, dict) else lambda name: getattr(value, name)
+    place = " ".join(str(p) for p in (part("postcode"), part("city")) if p)
+    return tuple(str(line) for line in (part("street"), place, part("country")) if line)
 
 
 @dataclass(frozen=True)
@@ -280,11 +295,15 @@ def contact_person(deal: Any, account: Any) -> Person | None:
 
 def seller(settings: Any) -> Party:
     c = settings.company
-    return Party(c.name, c.business_id, c.address, c.email, c.phone, c.website)
+    return Party(c.name, c.business_id, address_lines(c.address), c.email, c.phone,
+                 c.website, c.vat_number, c.iban, c.bic)
 
 
 def buyer(account: Any) -> Party:
-    return Party(account.name, account.business_id, account.address, website=account.domain)
+    """The customer, at its billing address (its address when it has none)."""
+    return Party(account.name, account.business_id,
+                 address_lines(account.billing_address or account.address),
+                 website=account.domain, vat_number=account.vat_number)
 
 
 # ------------------------------------------------------------------------- the quote

@@ -1122,9 +1122,12 @@ class Demo:
 
 
 PRODUCT = {p[0]: p for p in PRODUCTS}
-COMPANY = {"name": "Hubble Oy", "business_id": "2345678-9", "address": "Kauppakatu 1, Turku",
+COMPANY = {"name": "Hubble Oy", "business_id": "2345678-9", "vat_number": "FI23456789",
+           "address": {"street": "Kauppakatu 1", "postcode": "20100", "city": "Turku",
+                       "country": "Finland"},
            "email": "sales@hubble.example", "phone": "+358 2 123 4567",
            "website": "https://hubble.example",
+           "iban": "FI21 1234 5600 0007 85", "bic": "NDEAFIHH",
            "offering": "order-processing automation"}
 
 
@@ -1147,7 +1150,11 @@ def settings_with_company(text: str, deals: int = 300) -> str:
     """init's settings with the demo company filled in, as a user would edit them, and
     the team's goals (sized to the demo, so `report goals` shows some met, some not)."""
     for key, value in COMPANY.items():
-        text = text.replace(f"\n  {key}: null", f"\n  {key}: {yaml_scalar(value)}", 1)
+        if isinstance(value, dict):
+            value = "{" + ", ".join(f"{k}: {yaml_scalar(v)}" for k, v in value.items()) + "}"
+        else:
+            value = yaml_scalar(value)
+        text = text.replace(f"\n  {key}: null", f"\n  {key}: {value}", 1)
     text += ("goals:\n"
              f"  - {{metric: won_value, period: month, target: {deals * 200}}}\n"
              f"  - {{metric: deals_won, period: quarter, target: {max(1, deals // 25)}}}\n"

@@ -48,13 +48,17 @@ def settings_text(owner: str | Sequence[str] | None, pipeline: str) -> str:
     owners = f"[{', '.join(names)}]"
     return f"""\
 # salescli repository settings (see `salescli --help` and the README).
+# the seller, as quotes, orders and invoices print it
 company:
   name: null
-  business_id: null
-  address: null
+  business_id: null        # e.g. 2345678-9
+  vat_number: null         # e.g. FI23456789
+  address: null            # {{street: ..., postcode: ..., city: ..., country: ...}} or a line
   email: null
   phone: null
   website: null
+  iban: null               # the account invoices are paid to
+  bic: null
   offering: null           # what you sell, in a phrase (a first meeting's agenda)
 currency: EUR
 locale: en_US              # numbers in documents and tables (en_US, fi_FI, sv_SE, de_DE)
@@ -68,6 +72,7 @@ approvers: {{}}              # owner ID: the largest discount they approve, e.g.
 lead_first_contact_sla_days: 2
 follow_up_days: 14         # an open deal untouched this long shows in `today`
 after_sales_days: 90       # a won customer with no activity this long shows in `today` (0: off)
+payment_terms_days: 14     # an invoice's due date: this many days after its date
 quote: {{validity_days: 30, numbering: "Q-{{year}}-{{seq:04d}}", terms: "Net 14 days"}}
 fx: {{}}                     # rates into `currency`, e.g. {{USD: 0.92}}
 """

@@ -700,7 +700,15 @@ def locale_filters(locale: str, currency: str) -> dict[str, Callable]:
     def percent(value: Any) -> str:
         return l10n.percent(Decimal(value), locale)
 
-    return {"money": money, "number": number, "date": date, "percent": percent, "cell": cell}
+    return {"money": money, "number": number, "date": date, "percent": percent, "cell": cell,
+            "address": address}
+
+
+def address(value: Any) -> list[str]:
+    """An address (its parts, or one free line) as the lines a letter prints."""
+    from salescli.core.quote import address_lines
+
+    return list(address_lines(value))
 
 
 def cell(value: Any) -> str:
