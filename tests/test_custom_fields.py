@@ -91,7 +91,8 @@ def test_an_undeclared_field_is_still_refused_with_a_did_you_mean(custom: Repo):
     # without the declaration there is no such field
     refused(custom, ["account", "set", "acme-oy", "competitor=SAP"], 2,
             "an account has no field `competitor`; fields: name, business_id, vat_number, "
-            "address, billing_address, visiting_address, language, domain, industry, region, size, parent, owner, created, tags, notes, external_ids, icp_fit, "
+            "address, billing_address, visiting_address, language, domain, industry, region, "
+            "size, parent, owner, created, tags, notes, external_ids, icp_fit, "
             "segment")
 
 
