@@ -254,3 +254,18 @@ def processes() -> Iterator[tuple[str, str, list[str]]]:
                 continue
             name, rest = stat.split(" (", 1)[1].rsplit(") ", 1)
             yield entry, name, rest.split()
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """Headless Chromium over its DevTools protocol; CI must have it, a laptop may not."""
+    from chromium_cdp import Chromium, find_chromium
+
+    exe = find_chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium")
+        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
+    browser = Chromium(exe, tmp_path / "profile")
+    yield browser
+    browser.close()

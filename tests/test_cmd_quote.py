@@ -11,6 +11,11 @@ NBSP = "\xa0"
 
 @pytest.fixture
 def quoting(repo: Repo) -> Repo:
+    return quoting_repo(repo)
+
+
+def quoting_repo(repo: Repo) -> Repo:
+    """A repository with a seller, a price list and two deals to quote."""
     settings = (repo.root / "salescli.yaml").read_text()
     settings = settings.replace("locale: en_US", "locale: fi_FI").replace(
         "company:\n  name: null", "company:\n  name: Hubble Oy")
@@ -203,7 +208,7 @@ def test_refusals(quoting: Repo):
     assert r.stderr.startswith("Error: no deal 'nope' in deals/")
     r = unchanged(quoting, ["quote", "../x"], code=2)
     assert "invalid" in r.stderr and r.stderr.count("\n") == 1
-    r = unchanged(quoting, ["quote", "acme-erp", "--format", "pdf"], code=2)
+    r = unchanged(quoting, ["quote", "acme-erp", "--format", "docx"], code=2)
 
 
 def test_the_repositorys_template_overrides_the_shipped_one(quoting: Repo):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 from pathlib import Path
 
 import pytest
-from chromium_cdp import Chromium, find_chromium
 from click.testing import CliRunner
 
 from salescli.cli import cli
@@ -124,18 +122,6 @@ def test_dashboard_to_standard_output_and_filters(filled):
 
 
 # ------------------------------------------------------------------ in Chromium
-
-
-@pytest.fixture
-def chromium(tmp_path):
-    exe = find_chromium()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium")
-        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
-    browser = Chromium(exe, tmp_path / "profile")
-    yield browser
-    browser.close()
 
 
 CHARTS_JS = """JSON.stringify([...document.querySelectorAll('svg.chart')].map(svg => ({

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from salescli.cli.common import (
 )
 from salescli.services.documents import (
     AGENDA_TEMPLATES,
+    FORMATS,
     agenda,
     make_quote,
     quote_text,
@@ -28,10 +30,23 @@ from salescli.services.documents import (
 # ------------------------------------------------------------------------- quote
 
 
+def emit(document: str | bytes) -> None:
+    """Print a document; a PDF's bytes go to a file or a pipe, never to the terminal."""
+    if isinstance(document, str):
+        echo(document.rstrip("\n"))
+        return
+    stream = sys.stdout.buffer
+    if stream.isatty():
+        raise click.UsageError("a PDF is not printed on the terminal: redirect it "
+                               "(> quote.pdf) or leave out --dry-run/--draft to record it")
+    stream.write(document)
+
+
 @click.command("quote")
 @click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="Markdown, or HTML ready to print on A4 (or save as PDF).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md",
+              show_default=True,
+              help="Markdown, HTML ready to print on A4, or PDF (the pdf extra).")
 @click.option("--dry-run", is_flag=True,
               help="Print the quote (with the number it would get); write and commit nothing.")
 @click.option("--draft", is_flag=True,
@@ -53,10 +68,11 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
       salescli quote acme-erp --dry-run
       salescli quote acme-erp --format html
       salescli quote acme-erp --draft --format html > draft.html
+      salescli quote acme-erp --format pdf
     """
     repo = get_repo(ctx)
     if dry_run or draft:
-        echo(quote_text(repo, deal_id, fmt, date, warn, draft=draft).rstrip("\n"))
+        emit(quote_text(repo, deal_id, fmt, date, warn, draft=draft))
         return
     made = make_quote(repo, deal_id, fmt, date, warn, message, commit=not no_commit)
     done(made.change, f"Quote {made.number} v{made.version} for {deal_id}: {made.file} "

@@ -49,6 +49,21 @@ def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None 
                   currency=currency or settings.currency)
 
 
+# the formats a document is made in; a PDF is its HTML template, laid out for print
+FORMATS = ("md", "html", "pdf")
+
+
+def _document(repo: Any, base: str, fmt: str, context: dict[str, Any],
+              currency: str | None = None) -> str | bytes:
+    """A document from `BASE.md.j2` or `BASE.html.j2`; a PDF is made from the HTML."""
+    text = _render(repo, f"{base}.{'html' if fmt == 'pdf' else fmt}.j2", context, currency)
+    if fmt != "pdf":
+        return text
+    from salescli.store.pdf import html_to_pdf
+
+    return html_to_pdf(text)
+
+
 def _write_out(out: Path, text: str) -> None:
     from salescli.store.gitio import atomic_write
 
@@ -75,7 +90,7 @@ def _quote_context(quote: Any, deal: Any, account: Any) -> dict[str, Any]:
 
 
 def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
-               draft: bool = False) -> str:
+               draft: bool = False) -> str | bytes:
     """The quote a deal would get now (numbered as it would be), or a draft even with a
     discount awaiting approval; nothing is written."""
     from salescli.core.quote import build_quote
@@ -85,7 +100,7 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
     account = _account(repo, d)
     quote = build_quote(d, account, repo.products, repo.settings, today(date),
                         _used_numbers(repo, warn), draft=draft)
-    return _render(repo, f"quote.{fmt}.j2", _quote_context(quote, d, account), quote.currency)
+    return _document(repo, "quote", fmt, _quote_context(quote, d, account), quote.currency)
 
 
 @dataclass
@@ -114,8 +129,8 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         account = _account(s.repo, d)
         quote = _unchanged_quote(s.repo, d, account, when) or build_quote(
             d, account, s.repo.products, s.repo.settings, when, _used_numbers(s.repo, warn))
-        text = _render(s.repo, f"quote.{fmt}.j2", _quote_context(quote, d, account),
-                       quote.currency)
+        text = _document(s.repo, "quote", fmt, _quote_context(quote, d, account),
+                         quote.currency)
         path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
         if path.exists():
             from salescli.core.errors import SalescliError
@@ -159,16 +174,17 @@ def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date) -> Any:
         return None
     recorded = repo.root / latest.file
     fmt = recorded.suffix.lstrip(".")
-    if fmt not in ("md", "html") or not recorded.is_file():
+    if fmt not in FORMATS or not recorded.is_file():
         return None
     try:
         same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
                            number=(latest.number, latest.version))
-        text = _render(repo, f"quote.{fmt}.j2", _quote_context(same, deal, account),
-                       same.currency)
+        text = _document(repo, "quote", fmt, _quote_context(same, deal, account),
+                         same.currency)
     except SalescliError:
         return None
-    return same if text == recorded.read_text(encoding="utf-8") else None
+    made = text.encode("utf-8") if isinstance(text, str) else text
+    return same if made == recorded.read_bytes() else None
 
 
 # ------------------------------------------------------------------------ agenda

@@ -311,8 +311,13 @@ def refuse_links(root: Path, path: Path) -> None:
                 "nothing was written")
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` so that readers see the old file or the new one, never a mix."""
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write `text` (or a binary document's bytes) so that readers see the old file or the
+    new one, never a mix."""
+    if isinstance(text, bytes):
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            fh.write(text)
+        return
     with atomic_file(path) as fh:
         fh.write(text)
 
@@ -859,7 +864,7 @@ class Change:
                         f"{self.repo.rel(p)}:{line}: merge conflict markers; resolve them first"
                     )
 
-    def write(self, path: Path, text: str) -> None:
+    def write(self, path: Path, text: str | bytes) -> None:
         if path not in self._originals:
             refuse_links(self.root, path)
             self.guard(path)
