@@ -224,6 +224,28 @@ def test_account_set_refuses_a_parent_cycle(filled: Repo):
             "acme-oy -> acme-group -> acme-oy")
 
 
+def test_account_addresses_in_parts_or_one_line(filled: Repo):
+    r = filled.run("account", "set", "acme-oy", "billing_address.street=Hämeenkatu 5",
+                   "billing_address.postcode=03100", "billing_address.city=Tampere",
+                   "address=Torikatu 1, Oulu", "vat_number=FI12345678")
+    assert r.exit_code == 0, r.stderr
+    text = read(filled, ACME)
+    assert "billing_address: {street: Hämeenkatu 5, postcode: '03100', city: Tampere}" in text
+    assert "address: Torikatu 1, Oulu\n" in text
+    shown = filled.run("account", "show", "acme-oy").stdout
+    assert "\nbilling_address  Hämeenkatu 5, 03100 Tampere\n" in shown
+    assert "\naddress          Torikatu 1, Oulu\n" in shown
+    # a part of a one-line address would drop the rest of the line
+    refused(filled, ["account", "set", "acme-oy", "address.city=Oulu"], 2,
+            "`address` is one line ('Torikatu 1, Oulu'): set it whole (address=\"...\"), or "
+            "clear it first (address=null), then set its parts")
+    refused(filled, ["account", "set", "acme-oy", "billing_address.town=X"], 2,
+            "`billing_address` has no field `town`; fields: street, postcode, city, country")
+    assert filled.run("account", "set", "acme-oy", "language=sv").exit_code == 0
+    r = filled.run("account", "set", "acme-oy", "language=de")
+    assert r.exit_code == 1 and "language" in r.stderr
+
+
 def test_account_set_unknown_account(filled: Repo):
     refused(filled, ["account", "set", "nope", "industry=x"], 1,
             "no account 'nope' in accounts/; see `salescli account list` for the IDs")

@@ -120,10 +120,7 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
         # the record as it is, with the roll-up beside it under one key
         echo(render([], (), "json", payload={**a, "rollup": family}))
         return
-    fields = [(k, a.get(k)) for k in ("id", "name", "business_id", "address", "domain",
-                                      "industry", "region", "size", "parent", "owner",
-                                      "tags")]
-    echo(render_fields([(k, v) for k, v in fields if v not in (None, [])], fmt))
+    echo(render_fields(accounts.shown_fields(a), fmt))
     if family["children"]:
         echo("\nChild accounts")
         echo(render(family["children"], ("id", "name", "parent", "owner"), fmt))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from salescli.core.errors import RecordNotFound, SalescliError
+from salescli.core.errors import RecordNotFound, SalescliError, UsageError
 from salescli.core.roles import ROLES  # noqa: F401 (the choices the commands offer)
 from salescli.services.options import COMMIT, Options
 
@@ -108,14 +108,28 @@ def add(repo: Any, name: str, *, account_id: str | None = None,
     return s, record_id
 
 
+def shown_fields(account: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The fields `account show` prints, in order, the set ones only; an address on one
+    line as a letter has it."""
+    from salescli.core.quote import address_lines
+
+    fields = [(k, ", ".join(address_lines(account.get(k))) if k.endswith("address")
+               else account.get(k))
+              for k in ("id", "name", "business_id", "vat_number", "address", "billing_address",
+                        "visiting_address", "language", "domain", "industry", "region",
+                        "size", "parent", "owner", "tags")]
+    return [(k, v) for k, v in fields if v not in (None, [], "")]
+
+
 def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`account set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
-    from salescli.core.model import Account
+    from salescli.core.model import Account, Address
     from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
     from salescli.store.yamlio import inline, split_tags
 
-    changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED,
+    addresses = {"address": Address, "billing_address": Address, "visiting_address": Address}
+    changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED, addresses,
                               custom=lambda: custom_fields(repo, "account"))
     summary, subject = describe(changes)
     if "tags" in changes:
@@ -123,6 +137,13 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
     with opts.session(repo, "account", account_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
         record = s.load("account", account_id)
+        for key in changes:
+            top, _, part = key.partition(".")
+            line = getattr(record.model, top, None) if part and top in addresses else None
+            if isinstance(line, str):  # setting a part would drop the line's other parts
+                raise UsageError(f"`{top}` is one line ({line!r}): set it whole "
+                                 f"({top}=\"...\"), or clear it first ({top}=null), then "
+                                 "set its parts")
         parent = changes.get("parent")
         if isinstance(parent, str):
             s.repo.find("account", parent)

@@ -303,13 +303,14 @@ def _nested_model_field(field: Any) -> bool:
     return _nested_model(field.annotation)[0] is not None
 
 
-def _is_text(annotation: Any) -> bool:
-    """A field that holds text (or an ID), possibly optional."""
+def _is_text(annotation: Any, among: Callable[[Iterable[bool]], bool] = all) -> bool:
+    """A field that holds text (or an ID), possibly optional; with `among=any`, a field
+    that may hold text (an address: its parts, or one line)."""
     import typing
 
     args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
-    return all(typing.get_origin(a) is typing.Annotated and typing.get_args(a)[0] is str
-               or a is str for a in args)
+    return among(typing.get_origin(a) is typing.Annotated and typing.get_args(a)[0] is str
+                 or a is str for a in args)
 
 
 def _is_date(annotation: Any) -> bool:
@@ -377,7 +378,8 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
             from salescli.core.dates import day_of  # `+30d`, `tomorrow`, `this-quarter`
 
             changes[key] = day_of(value, key)
-        elif isinstance(value, str) and value == raw[key] and _nested_model_field(field):
+        elif isinstance(value, str) and value == raw[key] and _nested_model_field(field) \
+                and not _is_text(field.annotation, any):  # `address=ONE LINE` is fine
             raise UsageError(f"`{key}` is a group of fields: set its parts "
                              f"({key}.FIELD=VALUE) or use `edit`")
     return changes
