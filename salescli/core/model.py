@@ -108,6 +108,14 @@ Money = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 1e12,
                     "multipleOf": 0.01}),
 ]
+# An amount that may be negative: a credit note's total and VAT reverse an invoice's.
+SignedMoney = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT, decimal_places=2),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": -1e12, "exclusiveMaximum": 1e12,
+                    "multipleOf": 0.01}),
+]
 Number = Annotated[
     Decimal,
     BeforeValidator(_to_decimal),
@@ -282,6 +290,22 @@ class QuoteRef(Record):
     file: str
 
 
+class InvoiceRef(Record):
+    """An issued invoice or credit note: its document is immutable (`sha256`)."""
+
+    number: str
+    date: Date
+    due: Date
+    period: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    total: SignedMoney  # excluding VAT; negative on a credit note
+    vat: SignedMoney
+    currency: Currency
+    reference: str | None = None
+    file: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    credit_of: str | None = None  # a credit note: the number of the invoice it reverses
+
+
 class Deal(Record):
     id: Id
     title: Name
@@ -308,6 +332,7 @@ class Deal(Record):
     lost_note: Text = None
     revisit: Date | None = None
     quotes: list[QuoteRef] = Field(default_factory=list)
+    invoices: list[InvoiceRef] = Field(default_factory=list)
     checklist: dict[str, list[str]] = Field(default_factory=dict)
     activities: list[Activity] = Field(default_factory=list)
     notes: Text = None
@@ -354,6 +379,11 @@ class QuoteSettings(Record):
     validity_days: int = Field(default=30, ge=0)
     numbering: str = "Q-{year}-{seq:04d}"
     terms: Text = None
+
+
+class InvoiceSettings(Record):
+    # gap-free per year across all deals: `{year}` the invoice date's, `{seq}` the next
+    numbering: str = "{year}{seq:04d}"
 
 
 GOAL_METRICS = ("deals_won", "won_value", "meetings_booked", "meetings_held", "new_leads",
@@ -439,6 +469,7 @@ class Settings(Record):
     # days from an invoice's date to its due date; quotes and orders print it too
     payment_terms_days: int = Field(default=14, ge=0, le=365)
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
+    invoice: InvoiceSettings = Field(default_factory=InvoiceSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)
     goals: list[Goal] = Field(default_factory=list)
     custom_fields: CustomFields = Field(default_factory=CustomFields)

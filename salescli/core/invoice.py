@@ -1,0 +1,236 @@
+"""Invoice arithmetic and numbering, pure: no git, no files, no terminal (issue 17).
+
+    invoice = build_invoice(deal, account, products, settings, date, period, used_numbers)
+
+gives a plain `Invoice` the templates render. The rules:
+
+- Lines are priced exactly as the deal's quote (`core.quote.price_lines`, VAT once per
+  rate), but an invoice bills ONE period of each recurring line: its total is its net.
+- One-time items go on the deal's first invoice only. A monthly item is billed every
+  month from the won_date's month, a quarterly one every third month from it, an
+  annual one in that month each year; an item's `cycles` limits how many periods.
+- Numbers follow `invoice.numbering` ("{year}{seq:04d}") and are gap-free per year
+  across all deals: the next is one more than the highest used in the invoice's year.
+- The Finnish reference number (viitenumero) is the number's digits and a 7-3-1 check
+  digit; the bank barcode (virtuaaliviivakoodi, version 4) is made when the data allow.
+- A credit note has its own number from the same sequence and the reversed lines of
+  the invoice it credits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from salescli.core.errors import SalescliError
+from salescli.core.quote import (
+    Line,
+    Party,
+    Person,
+    Totals,
+    VatRow,
+    buyer,
+    contact_person,
+    format_number,
+    price_lines,
+    seller,
+    totals,
+    used_sequence,
+)
+
+PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# months between two billings of an item, from the deal's won month
+EVERY = {"monthly": 1, "quarterly": 3, "annually": 12}
+
+
+class InvoiceError(SalescliError):
+    """The deal cannot be invoiced as asked (exit 1)."""
+
+
+@dataclass(frozen=True)
+class Invoice:
+    number: str
+    date: dt.date
+    due: dt.date
+    terms_days: int
+    period: str | None         # YYYY-MM billed
+    currency: str
+    deal_id: str
+    title: str
+    seller: Party
+    buyer: Party
+    contact: Person | None
+    lines: tuple[Line, ...]
+    totals: Totals
+    prices_include_tax: bool
+    reference: str | None      # the reference number, digits only
+    reference_printed: str | None  # grouped in fives from the right
+    barcode: str | None        # the 54 digits of the virtual bank barcode
+    credit_of: str | None      # a credit note: the invoice it reverses
+
+    @property
+    def credit(self) -> bool:
+        return self.credit_of is not None
+
+
+# ---------------------------------------------------------------- reference, barcode
+
+
+def check_digit(base: str) -> int:
+    """The 7-3-1 check digit of a Finnish reference number's base digits: weights
+    7, 3, 1, 7, 3, 1... from the right; the check is 10 less the sum's last digit."""
+    total = sum(int(d) * (7, 3, 1)[i % 3] for i, d in enumerate(reversed(base)))
+    return (10 - total % 10) % 10
+
+
+def reference_number(number: str) -> str:
+    """The reference number of an invoice number: its digits (no leading zeros, which
+    are never printed) and the check digit. The base must have 3 to 19 digits."""
+    base = re.sub(r"\D", "", number).lstrip("0")
+    if not 3 <= len(base) <= 19:
+        raise InvoiceError(
+            f"invoice number {number!r} has {len(base)} digits; a reference number needs "
+            "3 to 19: set invoice.numbering in salescli.yaml, e.g. \"{year}{seq:04d}\"")
+    return f"{base}{check_digit(base)}"
+
+
+def group_reference(reference: str) -> str:
+    """A reference number as printed: groups of five digits from the right."""
+    head = len(reference) % 5
+    groups = ([reference[:head]] if head else []) + [
+        reference[i:i + 5] for i in range(head, len(reference), 5)]
+    return " ".join(groups)
+
+
+def barcode(iban: str | None, amount: Decimal, reference: str | None, due: dt.date,
+            currency: str) -> str | None:
+    """The virtual bank barcode, version 4 (national reference): "4", the 16 digits of
+    a Finnish IBAN, euros (6) and cents (2), "000", the reference padded to 20 and the
+    due date YYMMDD: 54 digits. None unless EUR, a Finnish IBAN, a reference and an
+    amount above zero and below 1,000,000 €."""
+    account = re.sub(r"\s", "", iban or "").upper()
+    if currency != "EUR" or not reference or not re.fullmatch(r"FI\d{16}", account):
+        return None
+    if not Decimal(0) < amount < Decimal(1_000_000):
+        return None
+    cents = int((amount * 100).to_integral_value())
+    return (f"4{account[2:]}{cents // 100:06d}{cents % 100:02d}000{int(reference):020d}"
+            f"{due:%y%m%d}")
+
+
+def due_date(date: dt.date, terms_days: int) -> dt.date:
+    return date + dt.timedelta(days=terms_days)
+
+
+# ---------------------------------------------------------------------- numbering
+
+
+def next_number(pattern: str, date: dt.date, used_numbers: Iterable[str]) -> str:
+    """One more than the highest number used in the date's year, by any deal."""
+    try:
+        seq = used_sequence(pattern, date.year, used_numbers) + 1
+        return format_number(pattern, date.year, seq)
+    except InvoiceError:
+        raise
+    except SalescliError as err:  # the shared checks name the quote's setting
+        raise InvoiceError(str(err).replace("quote.numbering", "invoice.numbering")
+                           .replace("Q-{year}-{seq:04d}", "{year}{seq:04d}")) from None
+
+
+# ------------------------------------------------------------------------ periods
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    m = PERIOD.match(text)
+    if not m:
+        raise InvoiceError(f"period {text!r} is not a month YYYY-MM, e.g. 2026-11")
+    return int(m.group(1)), int(m.group(2))
+
+
+def billed_in(billing: str, cycles: int | None, start: dt.date, period: str) -> bool:
+    """Whether a recurring item is billed in `period`: counted in months from the
+    `start` month, every EVERY[billing] months, at most `cycles` times."""
+    year, month = parse_period(period)
+    months = (year * 12 + month) - (start.year * 12 + start.month)
+    step = EVERY[billing]
+    if months < 0 or months % step:
+        return False
+    return cycles is None or months // step < cycles
+
+
+def period_lines(deal: Any, products: Any, threshold: Decimal, period: str,
+                 first: bool) -> list[Line]:
+    """The deal's lines billed in `period`: one period of each recurring item due then,
+    and the one-time items when `first`. Numbered as on the invoice."""
+    start = deal.won_date or deal.close_date or deal.created
+    priced = price_lines(deal.items, products, threshold)
+    out = []
+    for item, line in zip(deal.items, priced, strict=True):
+        if line.billing == "one-time":
+            if not first:
+                continue
+        elif not billed_in(line.billing, item.cycles, start, period):
+            continue
+        out.append(dataclasses.replace(line, number=len(out) + 1, cycles=1, total=line.net))
+    return out
+
+
+def reversed_lines(lines: Sequence[Line]) -> list[Line]:
+    """A credit note's lines: the same items with the quantities and amounts negated."""
+    return [dataclasses.replace(line, quantity=-line.quantity, net=-line.net,
+                                total=-line.total) for line in lines]
+
+
+def summary_totals(net: Decimal, vat: Decimal) -> Totals:
+    """Totals of recorded amounts alone (a credit of an invoice whose lines the deal no
+    longer prices the same): one VAT row at the rate they imply."""
+    rate = (vat * 100 / net).quantize(Decimal("0.1")).normalize() if net else Decimal(0)
+    row = VatRow(rate, net, vat, net + vat)
+    return Totals(one_time=net, recurring={}, lines=net, net=net, vat=vat, gross=net + vat,
+                  vat_rows=(row,))
+
+
+# ------------------------------------------------------------------------ the invoice
+
+
+def seller_problem(settings: Any) -> str | None:
+    """What an invoice needs printed of the seller and the settings lack."""
+    c = settings.company
+    for key, what in (("name", "name"), ("business_id", "business ID"), ("iban", "IBAN")):
+        if not (getattr(c, key) or "").strip():
+            return f"an invoice needs the seller's {what}: set company.{key} in salescli.yaml"
+    return None
+
+
+def build_invoice(deal: Any, account: Any, settings: Any, date: dt.date, number: str,
+                  period: str | None, lines: Sequence[Line], *,
+                  credit_of: str | None = None, recorded: tuple[Decimal, Decimal] | None = None
+                  ) -> Invoice:
+    """An invoice (or credit note) of `lines`; `recorded` (net, VAT) stands in for the
+    lines' totals when a credit note cannot list the credited invoice's lines."""
+    problem = seller_problem(settings)
+    if problem:
+        raise InvoiceError(problem)
+    to = buyer(account)
+    if not to.address:
+        raise InvoiceError(f"an invoice needs the buyer's address: set billing_address on "
+                           f"account {account.id} (street, postcode, city, country)")
+    currency = deal.currency or settings.currency
+    due = due_date(date, settings.payment_terms_days)
+    sums = totals(lines, settings.prices_include_tax) if recorded is None \
+        else summary_totals(*recorded)
+    reference = reference_number(number)
+    return Invoice(
+        number=number, date=date, due=due, terms_days=settings.payment_terms_days,
+        period=period, currency=currency, deal_id=deal.id, title=deal.title,
+        seller=seller(settings), buyer=to, contact=contact_person(deal, account),
+        lines=tuple(lines), totals=sums, prices_include_tax=settings.prices_include_tax,
+        reference=reference, reference_printed=group_reference(reference),
+        barcode=barcode(settings.company.iban, sums.gross, reference, due, currency),
+        credit_of=credit_of,
+    )
