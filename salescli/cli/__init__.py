@@ -41,6 +41,8 @@ COMMANDS = {
     "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
     "board": ("salescli.cli.board:board_cmd", "Open deals as columns per stage."),
     "quote": ("salescli.cli.documents:quote_cmd", "Make, record and commit a deal's quote."),
+    "invoice": ("salescli.cli.invoices:invoice_cmd",
+                "Invoice a won deal for a billing period, or credit an invoice."),
     "agenda": ("salescli.cli.documents:agenda_cmd", "A VALKEA meeting agenda for a deal."),
     "render": ("salescli.cli.documents:render_cmd", "Render any template for a record."),
     "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),

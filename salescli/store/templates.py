@@ -677,6 +677,8 @@ def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
     env.filters[_ROUNDS] = rounds
     env.filters[_MADE] = lambda value: _made(value, "'~' or a set block")
     env.globals.update(range=_range, lipsum=lipsum)
+    # until the message catalogues land: `_("text", name=value)` is the English text
+    env.globals.setdefault("_", lambda text, **kw: text % kw if kw else text)
     return env
 
 

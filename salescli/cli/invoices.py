@@ -1,0 +1,71 @@
+"""`salescli invoice`: a won deal's invoice for a billing period, or a credit note
+(salescli.services.invoices makes them; this module only wires options to it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from salescli.cli.common import change_options, complete_ids, done, echo, get_repo, warn
+from salescli.services.invoices import INVOICE_FORMATS, invoice_text, make_invoice
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A bad --period is a usage error on one line (exit 2)."""
+    from salescli.core.invoice import PERIOD
+
+    if value is not None and not PERIOD.match(value):
+        raise click.BadParameter(f"{value!r} is not a month YYYY-MM, e.g. 2026-11")
+    return value
+
+
+@click.command("invoice")
+@click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
+@click.option("--period", metavar="YYYY-MM", callback=_period,
+              help="The billing month (default: the month of the invoice's date).")
+@click.option("--credit", metavar="NUMBER",
+              help="Make a credit note reversing the deal's invoice NUMBER instead.")
+@click.option("--format", "fmt", type=click.Choice(INVOICE_FORMATS), default="md",
+              show_default=True, help="Markdown, or HTML ready to print on A4.")
+@click.option("--lang", type=click.Choice(("en", "fi", "sv")),
+              help="The document's language (default: the account's, else the locale's).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the invoice (with the number it would get); write and commit "
+              "nothing.")
+@change_options
+@click.pass_context
+def invoice_cmd(ctx: click.Context, deal_id: str, period: str | None, credit: str | None,
+                fmt: str, lang: str | None, dry_run: bool, date: Any, message: str | None,
+                no_commit: bool) -> None:
+    """Invoice a won deal for one billing period: write it to invoices/YEAR/, record
+    it on the deal, commit.
+
+    Lines are priced as the deal's quote. One-time items go on the deal's first
+    invoice; a monthly item is billed each month from the won date's month, a
+    quarterly one every third month, an annual one once a year, each at most its
+    `cycles` times. Numbers follow invoice.numbering, gap-free per year across all
+    deals; the due date is payment_terms_days after the date. A Finnish reference
+    number, and the bank barcode for EUR to a Finnish IBAN, are printed. An issued
+    invoice is never changed (`check` flags an edited one): credit it with
+    --credit and issue a new one.
+
+    \b
+    Examples:
+      salescli invoice acme-erp --dry-run
+      salescli invoice acme-erp --period 2026-12 --format html
+      salescli invoice acme-erp --credit 20260007
+    """
+    if credit is not None and period is not None:
+        raise click.UsageError("--credit reverses a whole invoice, its period included; "
+                               "leave out --period")
+    repo = get_repo(ctx)
+    if dry_run:
+        echo(invoice_text(repo, deal_id, fmt, date, period, credit, lang, warn).rstrip("\n"))
+        return
+    made = make_invoice(repo, deal_id, fmt, date, period, credit, lang, warn, message,
+                        commit=not no_commit)
+    what = f"Credit note {made.number} of invoice {made.credit_of}" if made.credit_of \
+        else f"Invoice {made.number}"
+    done(made.change, f"{what} for {deal_id}: {made.file} ({made.gross} incl. VAT, due "
+                      f"{made.due.isoformat()})")

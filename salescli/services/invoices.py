@@ -1,0 +1,190 @@
+"""`invoice`: a won deal's invoice for a billing period, or a credit note reversing one.
+
+The arithmetic is in `salescli.core.invoice`; this module wires the deal's records to
+it, renders the document and records it: `invoices/YEAR/NUMBER.EXT` and the deal's
+`invoices:` entry are one commit, or neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from salescli.services.documents import _document, _plain
+from salescli.services.read import Warn, records_index
+
+INVOICES_DIR = "invoices"
+INVOICE_FORMATS = ("md", "html")
+
+
+def used_invoice_numbers(repo: Any, warn: Warn) -> list[str]:
+    """Every invoice and credit note number of every deal, from the record index."""
+    with records_index(repo, ("deal",), warn) as index:
+        return [r[0] for r in index.query(
+            "SELECT json_extract(i.value, '$.number') FROM records r, json_each(r.json, "
+            "'$.invoices') i WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, i.key")]
+
+
+def _language(repo: Any, account: Any, lang: str | None) -> str:
+    """`--lang`, else the account's language, else the settings' locale's."""
+    if lang:
+        return lang
+    if getattr(account, "language", None):
+        return str(account.language)
+    return repo.settings.locale.replace("-", "_").split("_")[0]
+
+
+def _credited(deal: Any) -> dict[str, str]:
+    """Invoice number -> the credit note that reverses it."""
+    return {i.credit_of: i.number for i in deal.invoices if i.credit_of}
+
+
+def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
+    """The lines of the deal's next invoice for `period` (refused when there are none
+    or the period is billed already)."""
+    from salescli.core.invoice import InvoiceError, parse_period, period_lines
+
+    parse_period(period)
+    credited = _credited(deal)
+    live = [i for i in deal.invoices if not i.credit_of and i.number not in credited]
+    clash = next((i for i in live if i.period == period), None)
+    if clash is not None:
+        raise InvoiceError(
+            f"{deal.id} is invoiced for {period} already: invoice {clash.number} (credit it "
+            f"with `salescli invoice {deal.id} --credit {clash.number}` to bill it again)")
+    lines = period_lines(deal, repo.products, repo.settings.discount_approval_threshold,
+                         period, first=not live)
+    if not lines:
+        raise InvoiceError(f"{deal.id} has nothing to bill for {period}: no item is due "
+                           "then (choose another --period)")
+    return lines, period
+
+
+def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], Any]:
+    """The invoice `number` credits, the reversed lines, and its recorded amounts when
+    the deal no longer prices its lines the same (else None)."""
+    from salescli.core.invoice import InvoiceError, period_lines, reversed_lines
+    from salescli.core.quote import totals
+
+    original = next((i for i in deal.invoices if i.number == number), None)
+    if original is None:
+        known = ", ".join(i.number for i in deal.invoices if not i.credit_of) or "none"
+        raise InvoiceError(f"{deal.id} has no invoice {number} to credit (its invoices: "
+                           f"{known})")
+    if original.credit_of:
+        raise InvoiceError(f"{number} is a credit note (of invoice {original.credit_of}); "
+                           "credit an invoice")
+    by = _credited(deal).get(number)
+    if by:
+        raise InvoiceError(f"invoice {number} is credited already by credit note {by}")
+    settings = repo.settings
+    # the invoice's lines as the deal prices them now, with or without its one-time
+    # items: when either matches what was recorded, the credit note lists them
+    for first in (True, False):
+        try:
+            lines = period_lines(deal, repo.products, settings.discount_approval_threshold,
+                                 original.period or f"{original.date:%Y-%m}", first)
+        except InvoiceError:
+            break
+        sums = totals(lines, settings.prices_include_tax)
+        if lines and (sums.net, sums.vat) == (original.total, original.vat):
+            return original, reversed_lines(lines), None
+    return original, [], (-original.total, -original.vat)
+
+
+def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
+             period: str | None, credit: str | None, lang: str | None,
+             used: list[str]) -> tuple[Any, str]:
+    """The invoice or credit note the deal gets now, and its document."""
+    from salescli.core.invoice import InvoiceError, build_invoice, next_number
+
+    if credit is None and deal.status != "won":
+        raise InvoiceError(f"cannot invoice {deal.id}: it is {deal.status}, not won; win it "
+                           f"first with `salescli deal win {deal.id}`")
+    number = next_number(repo.settings.invoice.numbering, when, used)
+    if credit is not None:
+        original, lines, recorded = _credit_lines(repo, deal, credit)
+        invoice = build_invoice(deal, account, repo.settings, when, number, original.period,
+                                lines, credit_of=original.number, recorded=recorded)
+    else:
+        lines, period = _invoice_lines(repo, deal, period or f"{when:%Y-%m}")
+        invoice = build_invoice(deal, account, repo.settings, when, number, period, lines)
+    context = {"invoice": invoice, "deal": _plain(deal), "account": _plain(account),
+               "lang": _language(repo, account, lang)}
+    text = _document(repo, "invoice", fmt, context, invoice.currency)
+    assert isinstance(text, str)  # md and html only
+    return invoice, text
+
+
+def invoice_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
+                 period: str | None, credit: str | None, lang: str | None,
+                 warn: Warn) -> str:
+    """The invoice (or credit note) the deal would get now, numbered as it would be;
+    nothing is written."""
+    from salescli.services.edit import today
+
+    d = repo.load("deal", deal_id)
+    account = repo.load("account", d.account)
+    return _prepare(repo, d, account, fmt, today(date), period, credit, lang,
+                    used_invoice_numbers(repo, warn))[1]
+
+
+@dataclass
+class InvoiceMade:
+    """An invoice written to invoices/YEAR/ and recorded on the deal."""
+
+    change: Any  # the finished change: its commit, or why there is none
+    number: str
+    file: str  # the document, relative to the repository
+    gross: str  # the payable total with VAT, in the settings' locale
+    due: dt.date
+    credit_of: str | None
+
+
+def make_invoice(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
+                 period: str | None, credit: str | None, lang: str | None, warn: Warn,
+                 message: str | None = None, commit: bool = True) -> InvoiceMade:
+    """Write the deal's invoice and record it on the deal: one commit, or neither."""
+    from salescli.core.errors import SalescliError
+    from salescli.core.l10n import money
+    from salescli.services.edit import Session, today
+
+    when = today(date)
+    with Session(repo, "deal", deal_id, "invoice", date=date, message=message,
+                 commit=commit) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        account = s.repo.load("account", d.account)
+        invoice, text = _prepare(s.repo, d, account, fmt, when, period, credit, lang,
+                                 used_invoice_numbers(s.repo, warn))
+        path = s.root / INVOICES_DIR / str(when.year) / f"{invoice.number}.{fmt}"
+        if path.exists():  # an invoice is never overwritten, whatever the records say
+            raise SalescliError(f"{s.repo.rel(path)} exists already; invoice numbers are "
+                                "never reused (is a deal's `invoices:` entry missing?)")
+        ref = {"number": invoice.number, "date": invoice.date, "due": invoice.due,
+               "period": invoice.period, "total": invoice.totals.net,
+               "vat": invoice.totals.vat, "currency": invoice.currency,
+               "reference": invoice.reference, "file": s.repo.rel(path),
+               "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        if invoice.credit_of:
+            ref["credit_of"] = invoice.credit_of
+        kind = "credit note" if invoice.credit_of else "invoice"
+        s.summary = f"{kind} {invoice.number}"
+        s.write(path, text)  # the document and the deal's record: one commit, or neither
+
+        def record_invoice(data: Any) -> None:
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import flow, set_in
+
+            if not data.get("invoices"):
+                set_in(data, "invoices", CommentedSeq(), key_order("deal"))
+            data["invoices"].append(flow(ref))
+
+        s.update(record, record_invoice)
+    return InvoiceMade(s, invoice.number, ref["file"],
+                       money(invoice.totals.gross, invoice.currency, s.repo.settings.locale),
+                       invoice.due, invoice.credit_of)
