@@ -45,7 +45,7 @@ from salescli.store.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FIL
 
 # folders salescli writes documents into or reads templates from: like the record
 # folders, never a symbolic link (a quote written there would leave the repository)
-DOCUMENT_DIRS = ("quotes", "templates")
+DOCUMENT_DIRS = ("quotes", "invoices", "templates")
 PARALLEL_FROM = 400  # below this many records, starting workers costs more than it saves
 CHUNK = 250
 
@@ -641,6 +641,43 @@ def _document_links(root: str) -> list[Diagnostic]:
     return out
 
 
+def invoice_edits(root_s: str) -> list[Diagnostic]:
+    """Issued invoices are immutable: every document a deal's `invoices:` records must be
+    there with the content its `sha256` names. Run on every check, never cached with
+    the records: editing an invoice changes no record file."""
+    import hashlib
+
+    from salescli.store.repo import KIND_DIRS
+
+    out = []
+    for rel in walk_files(root_s, KIND_DIRS["deal"]):
+        try:
+            with open(os.path.join(root_s, rel), "rb") as fh:
+                if b"invoices:" not in fh.read():
+                    continue  # most deals have no invoice: not parsed again
+        except OSError:
+            continue
+        deal = parse_file(root_s, "deal", rel).model
+        for ref in deal.invoices if deal is not None else ():
+            fix = (f"an issued invoice is never changed: restore it from git, and to correct "
+                   f"it issue a credit note and a new invoice (`salescli invoice {deal.id} "
+                   f"--credit {ref.number}`)")
+            file = os.path.normpath(ref.file).replace(os.sep, "/")
+            full = os.path.join(root_s, file)
+            if file.startswith("../") or os.path.isabs(file) or not os.path.isfile(full):
+                out.append(Diagnostic(ref.file, 1, 1, "error", "invoice-edited",
+                                      f"invoice {ref.number} recorded in {rel} is missing; "
+                                      f"{fix}"))
+                continue
+            with open(full, "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+            if digest != ref.sha256:
+                out.append(Diagnostic(file, 1, 1, "error", "invoice-edited",
+                                      f"invoice {ref.number} was changed after it was issued "
+                                      f"(its sha256 in {rel} no longer matches); {fix}"))
+    return out
+
+
 def run_check(root: Path) -> list[Diagnostic]:
     from salescli.store.runtime import gc_paused
 
@@ -665,6 +702,7 @@ def _run_check(root_s: str) -> list[Diagnostic]:
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     rels = {kind: _record_files(root_s, kind, ctx, out) for kind in KIND_DIRS}
     out += _document_links(root_s)
+    out += invoice_edits(root_s)
     for parsed in parsed_config:
         out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 

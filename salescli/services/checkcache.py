@@ -25,7 +25,7 @@ from salescli.store.runtime import FRESH_NS
 CACHE_VERSION = 2
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
-_DOCUMENT_FOLDERS = ("quotes", "templates")
+_DOCUMENT_FOLDERS = ("quotes", "invoices", "templates")
 # the modules whose rules decide what check says: another version of them, another answer
 _CODE = ("services/check.py", "store/loader.py", "core/model.py", "core/rules.py",
          "store/yamlio.py", "services/staged.py", "core/ids.py", "core/custom.py")
@@ -60,6 +60,10 @@ def stamp(root: Path) -> list[tuple]:
     rels = [*_FILES, *_FOLDERS]
     for folder in _FOLDERS:
         rels += walk_files(top, folder)
+    # issued invoices: check compares them with their recorded sha256, so an edit to one
+    # is a change too
+    for dirpath, _dirs, files in os.walk(os.path.join(top, "invoices")):
+        rels += sorted(os.path.relpath(os.path.join(dirpath, f), top) for f in files)
     return [_lstat(top, rel) for rel in rels]
 
 

@@ -236,9 +236,9 @@ class WorkTree(Snapshot):
         return out
 
     def extra(self) -> list[Diagnostic]:
-        from salescli.services.check import _document_links
+        from salescli.services.check import _document_links, invoice_edits
 
-        return _document_links(os.fspath(self.root))
+        return _document_links(os.fspath(self.root)) + invoice_edits(os.fspath(self.root))
 
 
 def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
