@@ -7,16 +7,22 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import change_options, complete_ids, done, echo, get_repo, warn
-from salescli.services.invoices import INVOICE_FORMATS, invoice_text, make_invoice
+from salescli.cli.common import (
+    UsageError,
+    change_options,
+    complete_ids,
+    done,
+    echo,
+    get_repo,
+    warn,
+)
+from salescli.services.invoices import INVOICE_FORMATS, PERIOD, invoice_text, make_invoice
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A bad --period is a usage error on one line (exit 2)."""
-    from salescli.core.invoice import PERIOD
-
     if value is not None and not PERIOD.match(value):
-        raise click.BadParameter(f"{value!r} is not a month YYYY-MM, e.g. 2026-11")
+        raise UsageError(f"--period {value!r} is not a month YYYY-MM, e.g. 2026-11")
     return value
 
 
@@ -57,7 +63,7 @@ def invoice_cmd(ctx: click.Context, deal_id: str, period: str | None, credit: st
       salescli invoice acme-erp --credit 20260007
     """
     if credit is not None and period is not None:
-        raise click.UsageError("--credit reverses a whole invoice, its period included; "
+        raise UsageError("--credit reverses a whole invoice, its period included; "
                                "leave out --period")
     repo = get_repo(ctx)
     if dry_run:

@@ -152,6 +152,12 @@ def parse_period(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def billing_start(deal: Any) -> dt.date:
+    """The day billing counts its months from: the won date (a deal recorded won
+    without one: its close date, else its creation)."""
+    return deal.won_date or deal.close_date or deal.created
+
+
 def billed_in(billing: str, cycles: int | None, start: dt.date, period: str) -> bool:
     """Whether a recurring item is billed in `period`: counted in months from the
     `start` month, every EVERY[billing] months, at most `cycles` times."""
@@ -167,7 +173,7 @@ def period_lines(deal: Any, products: Any, threshold: Decimal, period: str,
                  first: bool) -> list[Line]:
     """The deal's lines billed in `period`: one period of each recurring item due then,
     and the one-time items when `first`. Numbered as on the invoice."""
-    start = deal.won_date or deal.close_date or deal.created
+    start = billing_start(deal)
     priced = price_lines(deal.items, products, threshold)
     out = []
     for item, line in zip(deal.items, priced, strict=True):

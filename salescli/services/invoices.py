@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
 from salescli.services.documents import _document, _plain
 from salescli.services.read import Warn, records_index
 
@@ -44,9 +45,13 @@ def _credited(deal: Any) -> dict[str, str]:
 def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
     """The lines of the deal's next invoice for `period` (refused when there are none
     or the period is billed already)."""
-    from salescli.core.invoice import InvoiceError, parse_period, period_lines
+    from salescli.core.invoice import InvoiceError, billing_start, parse_period, period_lines
 
-    parse_period(period)
+    year, month = parse_period(period)
+    start = billing_start(deal)
+    if (year, month) < (start.year, start.month):
+        raise InvoiceError(f"{deal.id} was won in {start:%Y-%m}: bill a period from then on "
+                           f"(--period {start:%Y-%m} or later)")
     credited = _credited(deal)
     live = [i for i in deal.invoices if not i.credit_of and i.number not in credited]
     clash = next((i for i in live if i.period == period), None)
