@@ -258,8 +258,9 @@ def test_refuses_a_buyer_without_address(billing: Repo):
                                if not line.startswith("billing_address")))
     billing.commit()
     refused(billing, ["invoice", "acme-erp"], 1,
-            "an invoice needs the buyer's address: set billing_address on account acme-oy "
-            "(street, postcode, city, country)")
+            "an invoice needs the buyer's address: `salescli account set acme-oy "
+            "billing_address.street=... billing_address.postcode=... "
+            "billing_address.city=...`")
 
 
 def test_refuses_a_bad_period(billing: Repo):

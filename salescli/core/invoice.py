@@ -224,8 +224,9 @@ def build_invoice(deal: Any, account: Any, settings: Any, date: dt.date, number:
         raise InvoiceError(problem)
     to = buyer(account)
     if not to.address:
-        raise InvoiceError(f"an invoice needs the buyer's address: set billing_address on "
-                           f"account {account.id} (street, postcode, city, country)")
+        raise InvoiceError(f"an invoice needs the buyer's address: `salescli account set "
+                           f"{account.id} billing_address.street=... billing_address.postcode"
+                           "=... billing_address.city=...`")
     currency = deal.currency or settings.currency
     due = due_date(date, settings.payment_terms_days)
     sums = totals(lines, settings.prices_include_tax) if recorded is None \
