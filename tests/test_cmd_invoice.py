@@ -267,3 +267,20 @@ def test_refuses_a_bad_period(billing: Repo):
     r = refused(billing, ["invoice", "acme-erp", "--period", "2026-13"], 2,
                 "--period '2026-13' is not a month YYYY-MM, e.g. 2026-11")
     assert r.exit_code == 2
+
+
+def test_the_html_invoice_prints_on_one_a4_page_in_chromium(billing: Repo, chromium, tmp_path):
+    import base64
+
+    from test_documents_print import pdf_pages
+
+    r = billing.run("invoice", "acme-erp", "--format", "html", "--dry-run",
+                    "--date", "2026-10-31")
+    assert r.exit_code == 0, r.stderr
+    html = tmp_path / "invoice.html"
+    html.write_text(r.stdout, encoding="utf-8")
+    page = chromium.open_page()
+    chromium.navigate(page, html.as_uri())
+    pdf = base64.b64decode(chromium.send(
+        "Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True}, page)["data"])
+    assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1
