@@ -284,3 +284,26 @@ def test_the_html_invoice_prints_on_one_a4_page_in_chromium(billing: Repo, chrom
     pdf = base64.b64decode(chromium.send(
         "Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True}, page)["data"])
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1
+
+
+def test_refuses_list_prices_in_another_currency(billing: Repo):
+    deal = billing.root / DEAL_FILE
+    deal.write_text(deal.read_text().replace("won_date: 2026-10-15\n",
+                                             "won_date: 2026-10-15\ncurrency: SEK\n"))
+    billing.commit()
+    refused(billing, ["invoice", "acme-erp"], 1,
+            "acme-erp is in SEK but products.yaml prices are in EUR; give the items a "
+            "unit_price in SEK")
+
+
+def test_a_credit_after_a_price_change_credits_the_recorded_amounts(billing: Repo):
+    billing.run("invoice", "acme-erp", "--date", "2026-10-31")
+    products = billing.root / "products.yaml"
+    products.write_text(products.read_text().replace("unit_price: 1000.00",
+                                                     "unit_price: 1200.00"))
+    billing.commit("support costs more")
+    r = billing.run("invoice", "acme-erp", "--credit", "20260001", "--date", "2026-11-02")
+    assert r.exit_code == 0, r.output
+    doc = (billing.root / "invoices/2026/20260002.md").read_text()
+    assert "| **Total to be credited** | **-€10,938.58** |" in doc
+    assert "| VAT 25.5% of -€8,716.00 | -€2,222.58 |" in doc

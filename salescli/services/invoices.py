@@ -59,6 +59,11 @@ def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
         raise InvoiceError(
             f"{deal.id} is invoiced for {period} already: invoice {clash.number} (credit it "
             f"with `salescli invoice {deal.id} --credit {clash.number}` to bill it again)")
+    currency = deal.currency or repo.settings.currency
+    listed = repo.products.currency
+    if listed and listed != currency and any(i.unit_price is None for i in deal.items):
+        raise InvoiceError(f"{deal.id} is in {currency} but products.yaml prices are in "
+                           f"{listed}; give the items a unit_price in {currency}")
     lines = period_lines(deal, repo.products, repo.settings.discount_approval_threshold,
                          period, first=not live)
     if not lines:
@@ -70,6 +75,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
 def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], Any]:
     """The invoice `number` credits, the reversed lines, and its recorded amounts when
     the deal no longer prices its lines the same (else None)."""
+    from salescli.core.errors import SalescliError
     from salescli.core.invoice import InvoiceError, period_lines, reversed_lines
     from salescli.core.quote import totals
 
@@ -91,7 +97,7 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
         try:
             lines = period_lines(deal, repo.products, settings.discount_approval_threshold,
                                  original.period or f"{original.date:%Y-%m}", first)
-        except InvoiceError:
+        except SalescliError:  # an item the price list no longer prices
             break
         sums = totals(lines, settings.prices_include_tax)
         if lines and (sums.net, sums.vat) == (original.total, original.vat):
