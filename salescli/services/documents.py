@@ -126,7 +126,7 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
                 "version)")
         ref = {"number": quote.number, "version": quote.version, "date": quote.date,
                "total": quote.totals.net, "currency": quote.currency,
-               "file": s.repo.rel(path)}
+               "file": s.repo.rel(path), "status": "sent"}
         s.summary = f"quote {quote.number} v{quote.version}"
         s.write(path, text)  # the document and the deal's record: one commit, or neither
 
