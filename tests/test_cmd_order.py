@@ -91,6 +91,15 @@ def test_accept_records_the_decision_in_one_commit(quoted: Repo):
     assert "Quotes" in r.stdout and "accepted" in r.stdout
 
 
+def test_another_format_of_an_accepted_quote_stays_accepted(quoted: Repo):
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert "Quote Q-2026-0001 v1" in r.stdout
+    assert [(q["version"], q["status"], q["decided"]) for q in deal(quoted)["quotes"]] == [
+        (1, "accepted", "2026-11-25"), (1, "accepted", "2026-11-25")]
+
+
 def test_reject_records_the_reason(quoted: Repo):
     r = quoted.run("quote", "reject", "acme-erp", "Q-2026-0001", "--reason", "Over budget",
                    "--date", "2026-11-25")
