@@ -262,7 +262,8 @@ def test_pipeline_file_defects(filled: Repo):
     assert code == 1
     assert lines == [
         P + ":5:16: error: stage `needs-analysis` requires `budgett`, which is neither a deal "
-        "field nor decision_maker, quote, next_step or stakeholders [unknown-requirement]",
+        "field nor decision_maker, quote, accepted_quote, next_step or stakeholders "
+        "[unknown-requirement]",
         P + ":7:18: error: stage `proposal` has probability 40, lower than the stage before it "
         "(50); probabilities never decrease [probability-order]",
         P + ":8:9: error: stage `proposal` is defined twice [duplicate-stage]",

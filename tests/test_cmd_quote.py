@@ -106,9 +106,9 @@ def test_a_quote_is_written_recorded_and_committed_in_one_commit(quoting: Repo):
     diff = quoting.git("diff", "-U0", "HEAD~1", "--", DEAL_FILE).splitlines()
     assert [ln for ln in diff if ln[:1] in "+-" and ln[:3] not in ("+++", "---")] == [
         "+quotes:", "+  - {number: Q-2026-0001, version: 1, date: 2026-11-20, total: 39792.00, "
-        "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md}"]
+        "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md, status: sent}"]
     assert ("quotes:\n  - {number: Q-2026-0001, version: 1, date: 2026-11-20, total: 39792.00, "
-            "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md}\nnotes:") in text
+            "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md, status: sent}\nnotes:") in text
     assert "acme-erp" not in quoting.run("check").output  # (beta-crm awaits its approval)
 
 

@@ -104,6 +104,8 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
       overdue            next step or task past its due date
       due                next step or task due that day (`salescli task done TARGET N`)
       approval           a discount awaiting approval (with --owner: the approver's too)
+      quote-expiring     a sent quote whose validity ends within 7 days
+                         (`salescli quote accept DEAL NUMBER` when the customer says yes)
       lead-sla           new lead not contacted within the first-contact SLA
       close-date-passed  open deal whose close date has passed
       stale              longer in its stage than the stage's max_days

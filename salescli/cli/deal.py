@@ -155,6 +155,11 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     """
     repo = get_repo(ctx)
     d, row = find(repo, "deal", deal_id)  # its row: value, currency, pipeline
+    if d.get("quotes"):  # each with its status today: expired is derived, never stored
+        from salescli.services.quotes import quote_rows
+
+        d = {**d, "quotes": quote_rows(d, dt.date.today(),
+                                       repo.settings.quote.validity_days)}
     if fmt == "json":
         echo(render([], (), "json", payload=d))
         return
@@ -192,6 +197,16 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
                 for i in row["items"]]
         echo(render(rows, ("#", "item", "quantity", "unit_price", "discount", "billing",
                            "cycles", "total"), fmt, style=style))
+    if d.get("quotes"):
+        echo("\nQuotes")
+        echo(render([{**q, "total": money_column(q["total"])} for q in d["quotes"]],
+                    ("number", "version", "date", "status", "total", "currency", "file"), fmt,
+                    style=style))
+    if d.get("orders"):
+        echo("\nOrders")
+        echo(render([{**o, "total": money_column(o["total"])} for o in d["orders"]],
+                    ("number", "date", "quote", "version", "total", "currency", "file"), fmt,
+                    style=style))
     checklist = deals.checklist_rows(repo, d, row["pipeline"])
     if checklist:
         echo(f"\nChecklist ({d['stage']})")
@@ -356,21 +371,27 @@ def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
 
 @deal.command("win")
 @OPEN_DEAL_ID
+@click.option("--value", metavar="AMOUNT", type=MONEY,
+              help="The won value (default: the accepted quote's total excluding VAT).")
 @change_options
 @click.pass_context
-def deal_win(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
-             no_commit: bool) -> None:
+def deal_win(ctx: click.Context, deal_id: str, value: Decimal | None, date: str | None,
+             message: str | None, no_commit: bool) -> None:
     """Mark a deal won (won_date: --date or today).
 
     Only from the stages its pipeline wins from: the last one, unless the pipeline has
-    rules.skip: true or lists them (`won: {from: [...]}`); and with what `won` requires.
+    rules.skip: true or lists them (`won: {from: [...]}`); and with what `won` requires
+    (e.g. `won: {requires: [accepted_quote]}`). The deal's value becomes its accepted
+    quote's total excluding VAT (`salescli quote accept`), unless --value is given.
 
     \b
-    Example:
+    Examples:
       salescli deal win acme-erp --date 2026-12-15
+      salescli deal win acme-erp --value 21000
     """
-    s = deals.win(LazyRepository(ctx), deal_id, Options(date, message, not no_commit))
-    done(s, f"Won deal {deal_id}")
+    s, source = deals.win(LazyRepository(ctx), deal_id, Options(date, message, not no_commit),
+                          value)
+    done(s, f"Won deal {deal_id}" + (f" ({source})" if source else ""))
 
 
 @deal.command("lose")

@@ -51,7 +51,9 @@ LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
 DEAL_STATUSES = ("open", "won", "lost")
 BILLING = ("one-time", "monthly", "quarterly", "annually")
 FORECAST = ("commit", "best-case", "pipeline", "omit")
-PREDICATES = ("decision_maker", "quote", "next_step", "stakeholders")
+PREDICATES = ("decision_maker", "quote", "next_step", "stakeholders", "accepted_quote")
+# a recorded quote's decision; `expired` is derived (a sent quote past its validity)
+QUOTE_STATUSES = ("sent", "accepted", "rejected")
 
 
 def _to_date(value: Any) -> Any:
@@ -288,6 +290,22 @@ class QuoteRef(Record):
     total: Money
     currency: Currency
     file: str
+    # missing reads as sent (quotes recorded before there was a status)
+    status: Literal[QUOTE_STATUSES] = "sent"  # type: ignore[valid-type]
+    decided: Date | None = None  # the day it was accepted or rejected
+    reason: Text = None  # why it was rejected
+
+
+class OrderRef(Record):
+    """An order confirmation recorded on a deal (`salescli order`), from an accepted quote."""
+
+    number: str
+    date: Date
+    quote: str
+    version: int = Field(ge=1)
+    total: Money
+    currency: Currency
+    file: str
 
 
 class InvoiceRef(Record):
@@ -332,6 +350,7 @@ class Deal(Record):
     lost_note: Text = None
     revisit: Date | None = None
     quotes: list[QuoteRef] = Field(default_factory=list)
+    orders: list[OrderRef] = Field(default_factory=list)
     invoices: list[InvoiceRef] = Field(default_factory=list)
     checklist: dict[str, list[str]] = Field(default_factory=dict)
     activities: list[Activity] = Field(default_factory=list)
@@ -379,6 +398,10 @@ class QuoteSettings(Record):
     validity_days: int = Field(default=30, ge=0)
     numbering: str = "Q-{year}-{seq:04d}"
     terms: Text = None
+
+
+class OrderSettings(Record):
+    numbering: str = "O-{year}-{seq:04d}"
 
 
 class InvoiceSettings(Record):
@@ -469,6 +492,7 @@ class Settings(Record):
     # days from an invoice's date to its due date; quotes and orders print it too
     payment_terms_days: int = Field(default=14, ge=0, le=365)
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
+    order: OrderSettings = Field(default_factory=OrderSettings)
     invoice: InvoiceSettings = Field(default_factory=InvoiceSettings)
     fx: dict[Currency, Number] = Field(default_factory=dict)
     goals: list[Goal] = Field(default_factory=list)

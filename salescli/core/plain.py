@@ -28,6 +28,7 @@ class Config:
     approval_threshold: Decimal = Decimal(15)
     approvers: dict[str, Decimal] = field(default_factory=dict)  # owner ID: largest discount
     checklists: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # pipeline: stage
+    quote_validity_days: int = 30  # a sent quote expires this long after its date
 
     def stage_ids(self, pipeline: str | None) -> list[str]:
         return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]

@@ -217,36 +217,40 @@ def totals(lines: Sequence[Line], prices_include_tax: bool = False) -> Totals:
 # ------------------------------------------------------------------------ numbering
 
 
-def _pattern_fields(pattern: str) -> list[tuple[str, str | None, str]]:
+def _pattern_fields(pattern: str, setting: str = "quote.numbering"
+                    ) -> list[tuple[str, str | None, str]]:
     """(literal, field, spec) parts of a numbering pattern; only {year} and {seq}."""
     try:
         parts = list(string.Formatter().parse(pattern))
     except ValueError as err:
-        raise SalescliError(f"salescli.yaml: quote.numbering {pattern!r}: {err}") from None
+        raise SalescliError(f"salescli.yaml: {setting} {pattern!r}: {err}") from None
     fields = [f for _, f, _, _ in parts if f is not None]
     if any(f not in ("year", "seq") for f in fields) or "seq" not in fields \
             or any(conv for *_, conv in parts):
-        raise SalescliError(f"salescli.yaml: quote.numbering {pattern!r} must use {{seq}} and "
+        raise SalescliError(f"salescli.yaml: {setting} {pattern!r} must use {{seq}} and "
                             "may use {year}, e.g. \"Q-{year}-{seq:04d}\"")
     return [(lit, f, spec or "") for lit, f, spec, _ in parts]
 
 
-def format_number(pattern: str, year: int, seq: int) -> str:
-    _pattern_fields(pattern)  # only {year} and {seq}: a pattern never reaches attributes
+def format_number(pattern: str, year: int, seq: int,
+                  setting: str = "quote.numbering") -> str:
+    # only {year} and {seq}: a pattern never reaches attributes
+    _pattern_fields(pattern, setting)
     try:
         number = pattern.format(year=year, seq=seq)
     except (ValueError, TypeError) as err:
-        raise SalescliError(f"salescli.yaml: quote.numbering {pattern!r}: {err}") from None
+        raise SalescliError(f"salescli.yaml: {setting} {pattern!r}: {err}") from None
     if not _SAFE_NUMBER.match(number):
-        raise SalescliError(f"salescli.yaml: quote.numbering gives {number!r}, which cannot "
+        raise SalescliError(f"salescli.yaml: {setting} gives {number!r}, which cannot "
                             "be a file name; use letters, digits, '.', '_' and '-'")
     return number
 
 
-def used_sequence(pattern: str, year: int, numbers: Iterable[str]) -> int:
+def used_sequence(pattern: str, year: int, numbers: Iterable[str],
+                  setting: str = "quote.numbering") -> int:
     """The highest `{seq}` among `numbers` made by `pattern` in `year` (0 if none)."""
     regex, named = "", False
-    for literal, field, spec in _pattern_fields(pattern):
+    for literal, field, spec in _pattern_fields(pattern, setting):
         regex += re.escape(literal)
         if field == "year":
             regex += re.escape(format(year, spec))
@@ -348,3 +352,46 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
         raise QuoteError("a quote needs the seller's name: set company.name in salescli.yaml "
                          "(or render a --draft)")
     return quote
+
+
+# ------------------------------------------------------------------- a quote's status
+
+
+def quote_status(status: str | None, date: dt.date, on: dt.date, validity_days: int) -> str:
+    """A recorded quote's status on `on`: as recorded (a missing one reads as sent), or
+    `expired`, never stored: a sent quote of `date` past its validity_days."""
+    status = status or "sent"
+    if status == "sent" and on > date + dt.timedelta(days=validity_days):
+        return "expired"
+    return status
+
+
+def find_quote(deal: Any, which: str | None) -> int:
+    """The index in `deal.quotes` of the quote `which` names: None for the deal's latest,
+    a number for its latest version, `NUMBER-vN` or `vN` for a version (of the latest
+    number). Refuses with the numbers there are."""
+    if not deal.quotes:
+        raise SalescliError(f"{deal.id} has no quote; make one with `salescli quote {deal.id}`")
+    if which is None:
+        return len(deal.quotes) - 1
+    number, version = which, None
+    m = re.fullmatch(r"(?:(.+)-)?v(\d+)", which)
+    if m and not any(q.number == which for q in deal.quotes):
+        number, version = m.group(1) or deal.quotes[-1].number, int(m.group(2))
+    found = [i for i, q in enumerate(deal.quotes)
+             if q.number == number and (version is None or q.version == version)]
+    if not found:
+        known = ", ".join(dict.fromkeys(f"{q.number} v{q.version}" for q in deal.quotes))
+        raise SalescliError(f"{deal.id} has no quote {which}; its quotes: {known}")
+    return max(found, key=lambda i: deal.quotes[i].version)
+
+
+def is_latest_version(deal: Any, index: int) -> bool:
+    """Whether the quote at `index` is its number's latest version on the deal."""
+    q = deal.quotes[index]
+    return q.version == max(x.version for x in deal.quotes if x.number == q.number)
+
+
+def accepted_quote(deal: Any) -> Any:
+    """The deal's accepted quote (at most one), or None."""
+    return next((q for q in deal.quotes if q.status == "accepted"), None)

@@ -43,6 +43,8 @@ def missing_requirements(requires: list[str], deal: Deal,
             ok = has_decision_maker(deal, contact_roles)
         elif name == "quote":
             ok = bool(deal.quotes)
+        elif name == "accepted_quote":
+            ok = any(q.status == "accepted" for q in deal.quotes)
         elif name == "next_step":
             ok = deal.next_step is not None and _present(deal.next_step.action)
         elif name == "stakeholders":
@@ -61,6 +63,7 @@ def describe_missing(name: str) -> str:
     return {
         "decision_maker": "a stakeholder with role economic-buyer or decision-maker",
         "quote": "a recorded quote (`salescli quote DEAL`)",
+        "accepted_quote": "an accepted quote (`salescli quote accept DEAL`)",
         "next_step": "a next step (`next_step.action`)",
         "stakeholders": "at least one stakeholder",
         "checklist": "its checklist ticked before leaving",

@@ -19,8 +19,10 @@ from salescli.core.money import weighted
 # already late; a new lead cools by the hour (the first-contact SLA); then what is
 # wrong in the pipeline (close date, stage time, silence); revisits and won customers'
 # check-ins wait
-GROUPS = ("meeting", "did-it-happen", "overdue", "due", "approval", "lead-sla",
-          "close-date-passed", "stale", "untouched", "revisit", "after-sales")
+GROUPS = ("meeting", "did-it-happen", "overdue", "due", "approval", "quote-expiring",
+          "lead-sla", "close-date-passed", "stale", "untouched", "revisit", "after-sales")
+# a sent quote whose validity ends within this many days: ask the customer now
+QUOTE_EXPIRING_DAYS = 7
 
 
 def _days(n: int) -> str:
@@ -103,6 +105,17 @@ def approval(discount: Any, on: dt.date, deal_id: str, detail: str,
     reason = _reason("approval", on, on, detail, f"approve the {discount}% discount on "
                      f"{deal_id}: salescli deal approve {deal_id}")
     return {**reason, "approvers": approvers}
+
+
+def quote_expiring(until: dt.date, on: dt.date, deal_id: str, number: str,
+                   version: int) -> dict[str, Any]:
+    """A sent quote whose validity ends within QUOTE_EXPIRING_DAYS (its last valid day
+    `until`): follow it up, and record the answer."""
+    left = (until - on).days
+    when = "today" if left == 0 else f"in {_days(left)} ({until.isoformat()})"
+    return _reason("quote-expiring", on, on, f"quote {number} v{version} expires {when}",
+                   f"quote {number} v{version} expires {when}: accepted? salescli quote "
+                   f"accept {deal_id} {number}")
 
 
 def lead_sla(created: dt.date, on: dt.date, sla_days: int) -> dict[str, Any]:

@@ -167,6 +167,16 @@ _DISCOUNTED = """SELECT d.id, d.approved_by, max(i.discount) AS discount
 FROM deals d JOIN items i ON i.deal_id = d.id
 WHERE d.status = 'open' AND i.discount > 0 GROUP BY d.path ORDER BY d.path"""
 
+# open deals' latest quote, when still sent (a missing status reads as sent)
+_LATEST_QUOTES = """SELECT d.id, json_extract(q.value, '$.number') AS number,
+  json_extract(q.value, '$.version') AS version, json_extract(q.value, '$.date') AS date
+FROM deals d JOIN records r ON r.path = d.path AND r.kind = 'deal',
+  json_each(r.json, '$.quotes') q
+WHERE d.status = 'open' AND r.valid
+  AND q.key = json_array_length(r.json, '$.quotes') - 1
+  AND coalesce(json_extract(q.value, '$.status'), 'sent') = 'sent'
+ORDER BY d.path"""
+
 
 def deal_views(index: Any, every: bool = False, booked: Sequence[str] = ()) -> list[dict]:
     """The valid deals that can need attention (open, lost with a revisit date, or one of
@@ -241,6 +251,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
         deals = deal_views(index, booked=ids["deal"])
         leads = index.query(_LEADS)
         discounted = index.query(_DISCOUNTED)
+        sent = index.query(_LATEST_QUOTES)
         booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
                                    tuple(ids["lead"])) if ids["lead"] else []
         accounts = index.query(_ACCOUNTS.format(ids=", ".join("?" * len(ids["account"]))),
@@ -300,6 +311,11 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
                 covering = [k for k, v in config.approvers.items() if v >= top]
                 deal(by_id[x["id"]])["reasons"].append(
                     today.approval(top, on, x["id"], why, covering))
+    for x in sent:  # sent quotes about to expire: ask for the answer while it counts
+        until = dt.date.fromisoformat(x["date"]) + dt.timedelta(days=config.quote_validity_days)
+        if x["id"] in by_id and 0 <= (until - on).days <= today.QUOTE_EXPIRING_DAYS:
+            deal(by_id[x["id"]])["reasons"].append(
+                today.quote_expiring(until, on, x["id"], x["number"], x["version"]))
     for r in stale_rows(repo, deals, on, warn):
         deal(by_id[r["id"]])["reasons"].append(
             today.stale(r["since"], on, r["stage"], r["max_days"]))

@@ -45,7 +45,7 @@ from salescli.store.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FIL
 
 # folders salescli writes documents into or reads templates from: like the record
 # folders, never a symbolic link (a quote written there would leave the repository)
-DOCUMENT_DIRS = ("quotes", "invoices", "templates")
+DOCUMENT_DIRS = ("quotes", "orders", "invoices", "templates")
 PARALLEL_FROM = 400  # below this many records, starting workers costs more than it saves
 CHUNK = 250
 
@@ -177,7 +177,8 @@ def check_pipeline(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             if not known_requirement(req):
                 yield error(path, "unknown-requirement",
                             f"stage `{stage.id}` requires `{req}`, which is neither a deal "
-                            "field nor decision_maker, quote, next_step or stakeholders",
+                            "field nor decision_maker, quote, accepted_quote, next_step or "
+                            "stakeholders",
                             ("stages", i, "requires", j))
     for end in ("won", "lost"):
         for j, req in enumerate(getattr(p, end).requires):
@@ -251,6 +252,7 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
 
 # the deal field a named requirement reads
 PREDICATE_FIELDS = {"decision_maker": "stakeholders", "quote": "quotes",
+                    "accepted_quote": "quotes",
                     "stakeholders": "stakeholders", "next_step": "next_step"}
 
 
@@ -339,6 +341,8 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _currency(path, deal.currency, ("currency",))
     for i, q in enumerate(deal.quotes):
         yield from _currency(path, q.currency, ("quotes", i, "currency"))
+    for i, o in enumerate(deal.orders):
+        yield from _currency(path, o.currency, ("orders", i, "currency"))
     yield from _listed(ctx, path, "owners", "owner", deal.owner)
     yield from _listed(ctx, path, "sources", "source", deal.source)
 

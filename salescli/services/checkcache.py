@@ -25,7 +25,7 @@ from salescli.store.runtime import FRESH_NS
 CACHE_VERSION = 2
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
-_DOCUMENT_FOLDERS = ("quotes", "invoices", "templates")
+_DOCUMENT_FOLDERS = ("quotes", "orders", "invoices", "templates")
 # the modules whose rules decide what check says: another version of them, another answer
 _CODE = ("services/check.py", "store/loader.py", "core/model.py", "core/rules.py",
          "store/yamlio.py", "services/staged.py", "core/ids.py", "core/custom.py")

@@ -308,8 +308,14 @@ def move(repo: Any, deal_id: str, target: str | None, why: str | None = None,
     return s
 
 
-def win(repo: Any, deal_id: str, opts: Options = COMMIT) -> Session:
-    """`deal win`: won on the day of `--date` (else today), if the pipeline allows."""
+def win(repo: Any, deal_id: str, opts: Options = COMMIT,
+        value: Decimal | None = None) -> tuple[Session, str | None]:
+    """`deal win`: won on the day of `--date` (else today), if the pipeline allows.
+
+    The won value is `value` when given, else the accepted quote's total excluding VAT
+    (what the customer agreed to pay), else the deal's own; returns (the change, where a
+    new value came from, for the output line)."""
+    from salescli.core.quote import accepted_quote
     from salescli.services.edit import today
 
     with opts.session(repo, "deal", deal_id, "win", summary="won") as s:
@@ -317,8 +323,23 @@ def win(repo: Any, deal_id: str, opts: Options = COMMIT) -> Session:
         d = record.model
         _, changes = won(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account),
                          today(opts.date))
+        source = None
+        accepted = accepted_quote(d)
+        currency = d.currency or s.repo.settings.currency
+
+        def shown(amount: Decimal) -> str:
+            from salescli.core.l10n import money
+
+            return money(amount, currency, s.repo.settings.locale)
+
+        if value is not None:
+            changes["value"], source = value, f"value {shown(value)} from --value"
+        elif accepted is not None and currency == accepted.currency:
+            changes["value"] = accepted.total
+            source = (f"value {shown(accepted.total)}: accepted quote {accepted.number} "
+                      f"v{accepted.version}, excl. VAT")
         s.set(record, changes)
-    return s
+    return s, source
 
 
 def lose(repo: Any, deal_id: str, why: str, note: str | None = None,

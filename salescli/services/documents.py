@@ -141,7 +141,12 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
                 "version)")
         ref = {"number": quote.number, "version": quote.version, "date": quote.date,
                "total": quote.totals.net, "currency": quote.currency,
-               "file": s.repo.rel(path)}
+               "file": s.repo.rel(path), "status": "sent"}
+        # the same quote in another format: the customer's decision on it still holds
+        same = [q for q in d.quotes if (q.number, q.version) == (quote.number, quote.version)]
+        if same and same[-1].status != "sent":
+            ref.update({k: v for k, v in same[-1].model_dump(
+                include={"status", "decided", "reason"}).items() if v is not None})
         s.summary = f"quote {quote.number} v{quote.version}"
         s.write(path, text)  # the document and the deal's record: one commit, or neither
 

@@ -32,8 +32,8 @@ from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_new
 # what YAML reads as a line break: in a typed value, never a place to stop reading
 LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
-FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "tags",
-             "external_ids", "emails", "phones",
+FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "orders",
+             "invoices", "tags", "external_ids", "emails", "phones",
              "with", "evaluation", "requires")
 
 

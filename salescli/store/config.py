@@ -16,7 +16,9 @@ from typing import Any
 
 from salescli.store.runtime import FRESH_NS
 
-CACHE_VERSION = 6  # 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days
+# 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days;
+# 7: quote.validity_days
+CACHE_VERSION = 7
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -25,7 +27,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     from salescli.store.repo import PRODUCTS_FILE
 
     (currency, default, fx, sla, follow_up, stages, owners, sources, threshold, approvers,
-     checklists, after_sales, _) = _cached(repo, warn)
+     checklists, after_sales, validity, _) = _cached(repo, warn)
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -38,7 +40,8 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   owners=owners, sources=sources, products_loader=products,
                   approval_threshold=Decimal(threshold),
                   approvers={k: Decimal(v) for k, v in approvers.items()},
-                  checklists=checklists, after_sales_days=after_sales)
+                  checklists=checklists, after_sales_days=after_sales,
+                  quote_validity_days=validity)
 
 
 def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -113,4 +116,4 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
             settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
             str(settings.discount_approval_threshold),
             {k: str(v) for k, v in settings.approvers.items()}, checklists,
-            settings.after_sales_days, style)
+            settings.after_sales_days, settings.quote.validity_days, style)

@@ -44,7 +44,7 @@ from salescli.store.yamlio import (
 
 MARKER_SIZE = 7
 # lists that only ever grow at the end (SPEC §3.6: activities, newest last)
-APPEND_ONLY = frozenset(("activities", "quotes"))
+APPEND_ONLY = frozenset(("activities", "quotes", "orders", "invoices"))
 # what identifies an item of a list of mappings, in order of preference
 IDENTITY_KEYS = ("id", "contact", "sku", "product", "name")
 

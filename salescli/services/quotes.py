@@ -1,0 +1,188 @@
+"""A quote's lifecycle (`quote accept`, `quote reject`) and orders (`order`).
+
+A recorded quote is `sent` until the customer accepts or rejects it; `expired` is
+derived (salescli.core.quote.quote_status), never written. An order confirmation is
+numbered across all deals (settings' order.numbering) and recorded on the deal with
+its document in one commit, as `quote` records a quote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from salescli.core.errors import SalescliError
+from salescli.services.read import Warn, records_index
+
+ORDERS_DIR = "orders"
+
+
+def _decide(repo: Any, deal_id: str, which: str | None, status: str,
+            date: str | dt.date | None, reason: str | None, message: str | None,
+            commit: bool) -> tuple[Any, str, int]:
+    """Record the customer's decision on one of the deal's quotes: one commit."""
+    from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
+    from salescli.services.edit import Session, today
+
+    when = today(date)
+    verb = "accept" if status == "accepted" else "reject"
+    with Session(repo, "deal", deal_id, f"quote-{verb}", date=date, message=message,
+                 commit=commit) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        i = find_quote(d, which)
+        q = d.quotes[i]
+        name = f"{q.number} v{q.version}"
+        if q.status != "sent":
+            raise SalescliError(f"quote {name} of {deal_id} was already {q.status}"
+                                f"{f' on {q.decided}' if q.decided else ''}")
+        validity = s.repo.settings.quote.validity_days
+        if quote_status(q.status, q.date, when, validity) == "expired":
+            raise SalescliError(
+                f"quote {name} of {deal_id} expired on "
+                f"{q.date + dt.timedelta(days=validity)}; re-issue it with "
+                f"`salescli quote {deal_id}`")
+        if status == "accepted":
+            if not is_latest_version(d, i):
+                raise SalescliError(
+                    f"quote {name} of {deal_id} is not the latest version of {q.number}; "
+                    f"accept the latest (`salescli quote accept {deal_id} {q.number}`)")
+            other = accepted_quote(d)
+            if other is not None:
+                raise SalescliError(f"{deal_id} already has an accepted quote: "
+                                    f"{other.number} v{other.version}")
+        s.summary = f"quote {verb} {name}"
+        changes: dict[str, Any] = {"status": status, "decided": when}
+        if reason:
+            changes["reason"] = reason
+
+        def decide(data: Any) -> None:
+            entry = data["quotes"][i]
+            for key, value in changes.items():
+                entry[key] = value
+
+        s.update(record, decide)
+    return s, q.number, q.version
+
+
+def accept(repo: Any, deal_id: str, which: str | None, date: str | dt.date | None = None,
+           message: str | None = None, commit: bool = True) -> tuple[Any, str, int]:
+    """`quote accept`: the customer accepted the quote (the deal's latest unless named);
+    returns (the change, its number, its version)."""
+    return _decide(repo, deal_id, which, "accepted", date, None, message, commit)
+
+
+def reject(repo: Any, deal_id: str, which: str | None, reason: str,
+           date: str | dt.date | None = None, message: str | None = None,
+           commit: bool = True) -> tuple[Any, str, int]:
+    """`quote reject`: the customer turned the quote down, for `reason`."""
+    if not reason.strip():
+        raise SalescliError("--reason must say why the quote was rejected")
+    return _decide(repo, deal_id, which, "rejected", date, reason.strip(), message, commit)
+
+
+def quote_rows(deal: dict, on: dt.date, validity_days: int) -> list[dict[str, Any]]:
+    """A deal's recorded quotes (as JSON has them) with their status on `on`."""
+    from salescli.core.quote import quote_status
+
+    rows = []
+    for q in deal.get("quotes") or []:
+        date = q["date"] if isinstance(q["date"], dt.date) else dt.date.fromisoformat(
+            str(q["date"]))
+        rows.append({**q, "status": quote_status(q.get("status"), date, on, validity_days)})
+    return rows
+
+
+# ------------------------------------------------------------------------- orders
+
+
+def _used_order_numbers(repo: Any, warn: Warn) -> list[str]:
+    """Every order number of every deal, from the record index."""
+    with records_index(repo, ("deal",), warn) as index:
+        return [r[0] for r in index.query(
+            "SELECT json_extract(o.value, '$.number') FROM records r, json_each(r.json, "
+            "'$.orders') o WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, o.key")]
+
+
+@dataclass
+class OrderMade:
+    """An order confirmation written to orders/DEAL/ and recorded on the deal."""
+
+    change: Any  # the finished change (its commit), or None for a dry run
+    number: str
+    quote: str  # the accepted quote, `NUMBER vN`
+    file: str  # the document, relative to the repository
+    text: str
+
+
+def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn) -> tuple[dict, str]:
+    """The deal's order entry and document, from its accepted quote as it was priced."""
+    from salescli.core.quote import accepted_quote, build_quote, format_number, used_sequence
+    from salescli.services.documents import _account, _plain, _render
+
+    q = accepted_quote(d)
+    if q is None:
+        raise SalescliError(f"{d.id} has no accepted quote; record the customer's acceptance "
+                            f"with `salescli quote accept {d.id}`")
+    if any(o.quote == q.number and o.version == q.version for o in d.orders):
+        done = next(o for o in d.orders if o.quote == q.number and o.version == q.version)
+        raise SalescliError(f"{d.id} already has order {done.number} for quote {q.number} "
+                            f"v{q.version}: {done.file}")
+    pattern = repo.settings.order.numbering
+    seq = used_sequence(pattern, when.year, _used_order_numbers(repo, warn),
+                        "order.numbering") + 1
+    number = format_number(pattern, when.year, seq, "order.numbering")
+    account = _account(repo, d)
+    # the lines as the accepted quote priced them: its number, version and date
+    quote = build_quote(d, account, repo.products, repo.settings, q.date, [],
+                        number=(q.number, q.version))
+    order = {"number": number, "date": when, "quote": q.number, "version": q.version,
+             "total": quote.totals.net, "currency": quote.currency}
+    context = {"quote": quote, "deal": _plain(d), "account": _plain(account),
+               "order": order, "latest_quote": _plain(q), "date": when,
+               "contact": quote.contact}
+    text = _render(repo, f"order-confirmation.{fmt}.j2", context, quote.currency)
+    return order, text
+
+
+def order_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
+               warn: Warn) -> str:
+    """The order confirmation the deal would get now (numbered as it would be)."""
+    from salescli.services.edit import today
+
+    return _order(repo, repo.load("deal", deal_id), fmt, today(date), warn)[1]
+
+
+def make_order(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
+               message: str | None = None, commit: bool = True) -> OrderMade:
+    """Write the deal's order confirmation and record it on the deal: one commit, or neither."""
+    from salescli.services.edit import Session, today
+
+    when = today(date)
+    with Session(repo, "deal", deal_id, "order", date=date, message=message,
+                 commit=commit) as s:
+        record = s.load("deal", deal_id)
+        d = record.model
+        order, text = _order(s.repo, d, fmt, when, warn)
+        path = s.root / ORDERS_DIR / d.id / f"{order['number']}.{fmt}"
+        if path.exists():
+            raise SalescliError(f"{s.repo.rel(path)} already exists; an order number is "
+                                "never reused (check order.numbering)")
+        ref = {**order, "file": s.repo.rel(path)}
+        s.summary = f"order {order['number']} (quote {order['quote']} v{order['version']})"
+        s.write(path, text)  # the document and the deal's record: one commit, or neither
+
+        def record_order(data: Any) -> None:
+            from ruamel.yaml.comments import CommentedSeq
+
+            from salescli.core.model import key_order
+            from salescli.store.yamlio import flow, set_in
+
+            if not data.get("orders"):
+                set_in(data, "orders", CommentedSeq(), key_order("deal"))
+            data["orders"].append(flow(ref))
+
+        s.update(record, record_order)
+    return OrderMade(s, order["number"], f"{order['quote']} v{order['version']}",
+                     ref["file"], text)

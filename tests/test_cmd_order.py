@@ -1,0 +1,322 @@
+"""A quote's lifecycle (`quote accept`, `quote reject`), `deal win`'s value from the
+accepted quote, `today`'s expiring quotes and `order`: each one commit, or nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import PRODUCTS, Repo, in_stage, refused
+
+DEAL_FILE = "deals/2026-10/acme-erp.yaml"
+BETA_FILE = "deals/2026-10/beta-crm.yaml"
+
+
+@pytest.fixture
+def quoted(repo: Repo) -> Repo:
+    """Two deals; acme-erp has quote Q-2026-0001 v1 of 2026-11-20 (valid 30 days)."""
+    settings = (repo.root / "salescli.yaml").read_text()
+    repo.write("salescli.yaml", settings.replace("company:\n  name: null",
+                                                 "company:\n  name: Hubble Oy"))
+    repo.write("products.yaml", PRODUCTS)
+    repo.write("accounts/2026-10/acme-oy.yaml", """
+        id: acme-oy
+        name: Acme Oy
+        created: 2026-10-01
+        contacts:
+          - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
+        """)
+    repo.write(DEAL_FILE, """
+        id: acme-erp
+        title: ERP
+        account: acme-oy
+        stage: needs-analysis
+        value: 48000.00
+        close_date: 2027-01-31
+        created: 2026-10-01
+        stakeholders:
+          - {contact: matti-virtanen}
+        items:
+          - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}
+        """)
+    repo.write(BETA_FILE, """
+        id: beta-crm
+        title: CRM
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-01-31
+        created: 2026-10-02
+        items:
+          - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}
+        """)
+    repo.commit()
+    r = repo.run("quote", "acme-erp", "--date", "2026-11-20")
+    assert r.exit_code == 0, r.output
+    return repo
+
+
+def deal(repo: Repo, deal_id: str = "acme-erp") -> dict:
+    r = repo.run("deal", "show", deal_id, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def subject(repo: Repo) -> str:
+    return repo.git("log", "-1", "--format=%s").strip()
+
+
+def changed_files(repo: Repo) -> list[str]:
+    return repo.git("show", "--name-only", "--format=", "HEAD").split()
+
+
+# ---------------------------------------------------------------- accept, reject
+
+
+def test_a_recorded_quote_is_sent(quoted: Repo):
+    assert "status: sent" in (quoted.root / DEAL_FILE).read_text()
+    q = deal(quoted)["quotes"][0]
+    assert (q["number"], q["version"]) == ("Q-2026-0001", 1)
+
+
+def test_accept_records_the_decision_in_one_commit(quoted: Repo):
+    r = quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("Quote Q-2026-0001 v1 of acme-erp accepted [")
+    assert subject(quoted) == "deal(acme-erp): quote accept Q-2026-0001 v1"
+    assert changed_files(quoted) == [DEAL_FILE]
+    assert quoted.status() == ""
+    q = deal(quoted)["quotes"][0]
+    assert (q["status"], q["decided"]) == ("accepted", "2026-11-25")
+    r = quoted.run("deal", "show", "acme-erp")
+    assert "Quotes" in r.stdout and "accepted" in r.stdout
+
+
+def test_another_format_of_an_accepted_quote_stays_accepted(quoted: Repo):
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert "Quote Q-2026-0001 v1" in r.stdout
+    assert [(q["version"], q["status"], q["decided"]) for q in deal(quoted)["quotes"]] == [
+        (1, "accepted", "2026-11-25"), (1, "accepted", "2026-11-25")]
+
+
+def test_reject_records_the_reason(quoted: Repo):
+    r = quoted.run("quote", "reject", "acme-erp", "Q-2026-0001", "--reason", "Over budget",
+                   "--date", "2026-11-25")
+    assert r.exit_code == 0, r.output
+    assert subject(quoted) == "deal(acme-erp): quote reject Q-2026-0001 v1"
+    q = deal(quoted)["quotes"][0]
+    assert (q["status"], q["decided"], q["reason"]) == ("rejected", "2026-11-25", "Over budget")
+
+
+def test_a_missing_status_reads_as_sent_and_expired_is_derived(quoted: Repo):
+    path = quoted.root / DEAL_FILE
+    path.write_text(path.read_text().replace(", status: sent", "").replace(
+        "date: 2026-11-20", "date: 2020-01-01"))
+    quoted.commit("a quote recorded before statuses")
+    assert "status" not in path.read_text().split("quotes:")[1]
+    # 2020-01-01 + 30 days: valid through 2020-01-31, long before the test runs
+    assert deal(quoted)["quotes"][0]["status"] == "expired"
+    r = quoted.run("quote", "accept", "acme-erp", "--date", "2020-01-31")
+    assert r.exit_code == 0, r.output
+    assert deal(quoted)["quotes"][0]["status"] == "accepted"
+
+
+def test_quote_deal_still_makes_a_quote(quoted: Repo):
+    r = quoted.run("quote", "--format", "html", "beta-crm", "--date", "2026-11-21")
+    assert r.exit_code == 0, r.output
+    assert "Quote Q-2026-0002 v1 for beta-crm: quotes/beta-crm/Q-2026-0002-v1.html" in r.stdout
+    r = quoted.run("quote", "make", "beta-crm", "--dry-run", "--date", "2026-11-21")
+    assert r.exit_code == 0 and "Q-2026-0002" in r.stdout
+    r = quoted.run("quote", "--help")
+    assert "salescli quote accept DEAL [NUMBER]" in r.stdout
+    assert "salescli quote DEAL" in r.stdout
+
+
+def test_refusals_leave_the_repository_unchanged(quoted: Repo):
+    refused(quoted, ["quote", "accept", "beta-crm"], 1,
+            "beta-crm has no quote; make one with `salescli quote beta-crm`")
+    refused(quoted, ["quote", "accept", "acme-erp", "Q-2026-0009"], 1,
+            "acme-erp has no quote Q-2026-0009; its quotes: Q-2026-0001 v1")
+    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-12-21"], 1,
+            "quote Q-2026-0001 v1 of acme-erp expired on 2026-12-20; re-issue it with "
+            "`salescli quote acme-erp`")
+    r = quoted.run("quote", "reject", "acme-erp")
+    assert r.exit_code == 2 and "--reason" in r.stderr
+    refused(quoted, ["quote", "reject", "acme-erp", "--reason", " "], 1,
+            "--reason must say why the quote was rejected")
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-22").exit_code == 0
+    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-23"], 1,
+            "quote Q-2026-0001 v1 of acme-erp was already accepted on 2026-11-22")
+    refused(quoted, ["quote", "reject", "acme-erp", "--reason", "x", "--date", "2026-11-23"],
+            1, "quote Q-2026-0001 v1 of acme-erp was already accepted on 2026-11-22")
+
+
+def test_only_the_latest_version_and_one_accepted_quote(quoted: Repo):
+    path = quoted.root / DEAL_FILE
+    path.write_text(path.read_text().replace("quantity: 40", "quantity: 30"))
+    quoted.commit("fewer hours")
+    assert quoted.run("quote", "acme-erp", "--date", "2026-11-21").exit_code == 0
+    refused(quoted, ["quote", "accept", "acme-erp", "v1", "--date", "2026-11-22"], 1,
+            "quote Q-2026-0001 v1 of acme-erp is not the latest version of Q-2026-0001; "
+            "accept the latest (`salescli quote accept acme-erp Q-2026-0001`)")
+    # the older version may still be rejected; `NUMBER-vN` names it
+    r = quoted.run("quote", "reject", "acme-erp", "Q-2026-0001-v1", "--reason", "superseded",
+                   "--date", "2026-11-22")
+    assert r.exit_code == 0, r.output
+    r = quoted.run("quote", "accept", "acme-erp", "Q-2026-0001", "--date", "2026-11-22")
+    assert r.exit_code == 0, r.output
+    assert "Q-2026-0001 v2" in r.stdout
+    assert [q["status"] for q in deal(quoted)["quotes"]] == ["rejected", "accepted"]
+    # a third version, while one is accepted: no second accepted quote on the deal
+    path.write_text(path.read_text().replace("quantity: 30", "quantity: 20"))
+    quoted.commit("fewer hours again")
+    assert quoted.run("quote", "acme-erp", "--date", "2026-11-23").exit_code == 0
+    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-24"], 1,
+            "acme-erp already has an accepted quote: Q-2026-0001 v2")
+
+
+# ------------------------------------------------------------------------ today
+
+
+def test_today_lists_a_quote_expiring_within_a_week(quoted: Repo):
+    def reasons(on: str) -> list[str]:
+        r = quoted.run("today", "--on", on, "--format", "json")
+        assert r.exit_code == 0, r.output
+        return [x["text"] for row in json.loads(r.stdout)["rows"] for x in row["reasons"]
+                if x["what"] == "quote-expiring"]
+
+    assert reasons("2026-12-12") == []
+    assert reasons("2026-12-13") == [
+        "quote Q-2026-0001 v1 expires in 7 days (2026-12-20): accepted? "
+        "salescli quote accept acme-erp Q-2026-0001"]
+    assert reasons("2026-12-20") == [
+        "quote Q-2026-0001 v1 expires today: accepted? salescli quote accept acme-erp "
+        "Q-2026-0001"]
+    assert reasons("2026-12-21") == []  # expired: re-issue, not accept
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-12-14").exit_code == 0
+    assert reasons("2026-12-15") == []
+
+
+# ------------------------------------------------------------------------ deal win
+
+
+def test_win_takes_the_accepted_quotes_total(quoted: Repo):
+    in_stage(quoted, DEAL_FILE, "contracting")
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("deal", "win", "acme-erp", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("Won deal acme-erp (value €4,800.00: accepted quote "
+                               "Q-2026-0001 v1, excl. VAT) [")
+    assert deal(quoted)["value"] == 4800
+
+
+def test_win_value_overrides_the_quote(quoted: Repo):
+    in_stage(quoted, DEAL_FILE, "contracting")
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("deal", "win", "acme-erp", "--value", "5000", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert "(value €5,000.00 from --value)" in r.stdout
+    assert deal(quoted)["value"] == 5000
+
+
+def test_win_without_an_accepted_quote_keeps_the_value(quoted: Repo):
+    in_stage(quoted, DEAL_FILE, "contracting")
+    r = quoted.run("deal", "win", "acme-erp", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("Won deal acme-erp [")
+    assert deal(quoted)["value"] == 48000
+
+
+def test_a_pipeline_may_require_an_accepted_quote(quoted: Repo):
+    pipe = quoted.root / "pipelines/default.yaml"
+    pipe.write_text(pipe.read_text().replace("won: {requires: []}",
+                                             "won: {requires: [accepted_quote]}"))
+    quoted.commit("winning needs an accepted quote")
+    in_stage(quoted, DEAL_FILE, "contracting")
+    assert quoted.run("check").exit_code == 0
+    r = quoted.run("deal", "win", "acme-erp", "--date", "2026-11-26")
+    assert r.exit_code == 1
+    assert "an accepted quote (`salescli quote accept DEAL`)" in r.stderr
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    assert quoted.run("deal", "win", "acme-erp", "--date", "2026-11-26").exit_code == 0
+
+
+def test_check_validates_the_status(quoted: Repo):
+    path = quoted.root / DEAL_FILE
+    path.write_text(path.read_text().replace("status: sent", "status: maybe"))
+    r = quoted.run("check")
+    assert r.exit_code == 1
+    assert "error: quotes[0].status: should be 'sent', 'accepted' or 'rejected'" in r.stdout
+
+
+# ------------------------------------------------------------------------ orders
+
+
+def test_order_is_refused_without_an_accepted_quote(quoted: Repo):
+    refused(quoted, ["order", "acme-erp"], 1,
+            "acme-erp has no accepted quote; record the customer's acceptance with "
+            "`salescli quote accept acme-erp`")
+
+
+def test_order_records_the_document_and_the_deal_in_one_commit(quoted: Repo):
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("order", "acme-erp", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("Order O-2026-0001 for acme-erp (quote Q-2026-0001 v1): "
+                               "orders/acme-erp/O-2026-0001.md [")
+    assert subject(quoted) == "deal(acme-erp): order O-2026-0001 (quote Q-2026-0001 v1)"
+    assert sorted(changed_files(quoted)) == [DEAL_FILE, "orders/acme-erp/O-2026-0001.md"]
+    assert quoted.status() == ""
+    text = (quoted.root / "orders/acme-erp/O-2026-0001.md").read_text()
+    assert "| Order | O-2026-0001 |" in text
+    assert "| Based on quote | Q-2026-0001 v1 of Nov 20, 2026 |" in text
+    assert "Not yet an order" not in text
+    assert "Integration work" in text
+    assert deal(quoted)["orders"] == [{
+        "number": "O-2026-0001", "date": "2026-11-26", "quote": "Q-2026-0001", "version": 1,
+        "total": 4800, "currency": "EUR", "file": "orders/acme-erp/O-2026-0001.md"}]
+    r = quoted.run("deal", "show", "acme-erp")
+    assert "Orders" in r.stdout and "O-2026-0001" in r.stdout
+    refused(quoted, ["order", "acme-erp", "--date", "2026-11-27"], 1,
+            "acme-erp already has order O-2026-0001 for quote Q-2026-0001 v1: "
+            "orders/acme-erp/O-2026-0001.md")
+    assert quoted.run("check").exit_code == 0
+
+
+def test_order_lines_are_the_accepted_quotes(quoted: Repo):
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    path = quoted.root / DEAL_FILE
+    path.write_text(path.read_text().replace("quantity: 40", "quantity: 10"))
+    quoted.commit("the items changed after the acceptance")
+    r = quoted.run("order", "acme-erp", "--dry-run", "--date", "2026-11-26")
+    assert r.exit_code == 0, r.output
+    assert "| O-2026-0001 |" in r.stdout
+    assert quoted.status() == "" and not (quoted.root / "orders").exists()
+
+
+def test_order_numbers_run_across_deals_and_restart_each_year(quoted: Repo):
+    assert quoted.run("quote", "beta-crm", "--date", "2026-11-21").exit_code == 0
+    for d in ("acme-erp", "beta-crm"):
+        assert quoted.run("quote", "accept", d, "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("order", "acme-erp", "--date", "2026-12-01")
+    assert "O-2026-0001" in r.stdout, r.output
+    r = quoted.run("order", "beta-crm", "--date", "2026-12-02", "--format", "html")
+    assert "Order O-2026-0002 for beta-crm" in r.stdout, r.output
+    html = (quoted.root / "orders/beta-crm/O-2026-0002.html").read_text()
+    assert "<h1>Order confirmation O-2026-0002</h1>" in html
+    assert "Q-2026-0002 v1" in html and "Licence" in html
+
+
+def test_order_numbering_restarts_in_a_new_year(quoted: Repo):
+    path = quoted.root / DEAL_FILE
+    # an order recorded last year, by hand: the new year starts again at 0001
+    text = path.read_text() + (
+        "orders:\n  - {number: O-2026-0007, date: 2026-12-30, quote: Q-2026-0001, "
+        "version: 1, total: 4800.00, currency: EUR, file: orders/acme-erp/O-2026-0007.md}\n")
+    path.write_text(text)
+    quoted.commit("an order of 2026")
+    assert quoted.run("quote", "beta-crm", "--date", "2026-12-28").exit_code == 0
+    assert quoted.run("quote", "accept", "beta-crm", "--date", "2027-01-02").exit_code == 0
+    r = quoted.run("order", "beta-crm", "--date", "2027-01-03")
+    assert "Order O-2027-0001 for beta-crm" in r.stdout, r.output
