@@ -17,13 +17,19 @@ from salescli.cli.common import (
     out_path,
     warn,
 )
+from salescli.core.model import LANGUAGES
 from salescli.services.documents import (
-    AGENDA_TEMPLATES,
     agenda,
     make_quote,
     quote_text,
     render_template,
 )
+
+# the document's language; the default is decided by services.documents.document_language
+LANG = click.option(
+    "--lang", type=click.Choice(LANGUAGES),
+    help="Language: en, fi or sv (default: the customer's `language`, else the settings' "
+    "locale's).")
 
 # ------------------------------------------------------------------------- quote
 
@@ -37,10 +43,12 @@ from salescli.services.documents import (
 @click.option("--draft", is_flag=True,
               help="Print a draft marked DRAFT, even with a discount still awaiting approval; "
               "nothing is recorded.")
+@LANG
 @change_options
 @click.pass_context
 def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: bool,
-              date: str | None, message: str | None, no_commit: bool) -> None:
+              lang: str | None, date: str | None, message: str | None,
+              no_commit: bool) -> None:
     """Make a quote of a deal's items: write it to quotes/DEAL/, record it, commit.
 
     Prices come from products.yaml (volume tiers), less each item's discount; VAT
@@ -53,12 +61,14 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
       salescli quote acme-erp --dry-run
       salescli quote acme-erp --format html
       salescli quote acme-erp --draft --format html > draft.html
+      salescli quote acme-erp --lang sv --format html
     """
     repo = get_repo(ctx)
     if dry_run or draft:
-        echo(quote_text(repo, deal_id, fmt, date, warn, draft=draft).rstrip("\n"))
+        echo(quote_text(repo, deal_id, fmt, date, warn, draft=draft, lang=lang).rstrip("\n"))
         return
-    made = make_quote(repo, deal_id, fmt, date, warn, message, commit=not no_commit)
+    made = make_quote(repo, deal_id, fmt, date, warn, message, commit=not no_commit,
+                      lang=lang)
     done(made.change, f"Quote {made.number} v{made.version} for {deal_id}: {made.file} "
                       f"({made.gross} incl. VAT)")
 
@@ -68,8 +78,7 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
 
 @click.command("agenda")
 @click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
-@click.option("--lang", type=click.Choice(sorted(AGENDA_TEMPLATES)),
-              help="Language (default: fi when the settings' locale is Finnish, else en).")
+@LANG
 @click.option("--date", metavar="DATE", type=DATE, help="The meeting's date (default: today).")
 @click.option("--out", metavar="FILE", help="Write the agenda to FILE instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
@@ -92,6 +101,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
     Examples:
       salescli agenda acme-erp
       salescli agenda acme-erp --lang fi --date 2026-11-20 --out agenda.md
+      salescli agenda acme-erp --lang sv
     """
     target = out_path(out, force) if out else None
     text = agenda(get_repo(ctx), deal_id, lang, date, first, warn, target)
@@ -110,9 +120,10 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
 @click.option("--date", metavar="DATE", type=DATE, help="The document's date (default: today).")
 @click.option("--out", metavar="FILE", help="Write to FILE instead of printing.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@LANG
 @click.pass_context
 def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
-               out: str | None, force: bool) -> None:
+               out: str | None, force: bool, lang: str | None) -> None:
     """Render any template for a deal, lead or account (TARGET is its ID, or KIND:ID).
 
     TEMPLATE is a file name in the repository's templates/ or a shipped one
@@ -126,9 +137,10 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
     Examples:
       salescli render order-confirmation acme-erp --out order.md
       salescli render my-contract.md.j2 deal:acme-erp
+      salescli render order-confirmation acme-erp --lang fi
     """
     where = out_path(out, force) if out else None
-    doc = render_template(get_repo(ctx), template, target, date, warn, where)
+    doc = render_template(get_repo(ctx), template, target, date, warn, where, lang)
     if where:
         echo(f"Rendered {doc.template} for {doc.kind} {doc.id} to {out}")
     else:
