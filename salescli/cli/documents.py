@@ -131,7 +131,8 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
     order-confirmation.md.j2. Templates see `kind`, `record`, `date`, `company`
     and, for a deal, `deal`, `account`, `contact`, `quote` (its items priced as
     in a quote, numbered as its latest) and `latest_quote`; for an account, its
-    `deals`; for a lead, `lead`. Nothing is committed.
+    `deals`; for a lead, `lead`. `lang` is the document's language and
+    `_("...")` translates the shipped wording. Nothing is committed.
 
     \b
     Examples:
