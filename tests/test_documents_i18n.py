@@ -71,6 +71,11 @@ def test_gettext_keeps_the_sandbox_limits(tmp_path: Path):
         '{{ _("%(x)999999999s", x=1) }}')
     with pytest.raises(TemplateLimit, match="longer than"):
         render("t.md.j2", {}, tmp_path, lang="fi")
+    # and a message made of a huge value is refused before it becomes text
+    (tmp_path / "templates" / "t.md.j2").write_text(
+        '{% set x = "a" * 4000000 %}{{ _([x, x]) }}')
+    with pytest.raises(TemplateLimit, match=r"longer than .* \(gettext\)"):
+        render("t.md.j2", {}, tmp_path, lang="fi")
     (tmp_path / "templates" / "t.md.j2").write_text(
         '{{ _("Valid until") }} {% trans n=2 %}{{ n }} days{% endtrans %} '
         '{{ ngettext("%(num)s day", "%(num)s days", 3) }} {{ _("Hi %(who)s", who="<b>") }}')
@@ -80,6 +85,13 @@ def test_gettext_keeps_the_sandbox_limits(tmp_path: Path):
 
 
 # ------------------------------------------------------------- which language
+
+
+def test_the_commands_offer_the_models_languages():
+    from salescli.core.model import LANGUAGES as MODEL
+    from salescli.services.documents import LANGUAGES
+
+    assert LANGUAGES == MODEL
 
 
 def settings(locale: str) -> SimpleNamespace:

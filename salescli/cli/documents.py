@@ -17,8 +17,8 @@ from salescli.cli.common import (
     out_path,
     warn,
 )
-from salescli.core.model import LANGUAGES
 from salescli.services.documents import (
+    LANGUAGES,
     agenda,
     make_quote,
     quote_text,

@@ -15,6 +15,8 @@ from salescli.services.read import Warn, load_matching, records_index
 
 QUOTES_DIR = "quotes"
 AGENDA_TEMPLATE = "agenda-valkea.md.j2"
+# core.model.LANGUAGES (a test holds them equal), here so that `--help` needs no pydantic
+LANGUAGES = ("en", "fi", "sv")
 # a language's locale when the settings' territory has none for it (`en` with `de_DE`)
 DEFAULT_LOCALES = {"en": "en_US", "fi": "fi_FI", "sv": "sv_SE"}
 
@@ -22,8 +24,6 @@ DEFAULT_LOCALES = {"en": "en_US", "fi": "fi_FI", "sv": "sv_SE"}
 def document_language(settings: Any, account: Any = None, lang: str | None = None) -> str:
     """The language a document is written in: `--lang` where given, else the customer's
     (`account.language`), else the settings' locale's (fi_* -> fi, sv_* -> sv, else en)."""
-    from salescli.core.model import LANGUAGES
-
     if lang:
         return lang
     if account is not None and getattr(account, "language", None):

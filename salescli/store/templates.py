@@ -687,14 +687,18 @@ def _gettext_callables(lang: str, budget: _Budget) -> dict[str, Callable]:
             text = text % variables
         return _made(text, "gettext")
 
+    def text(message: Any) -> str:
+        _text(_size(message), "gettext")  # `_(a_huge_list)` is refused before str() runs
+        return str(message)
+
     @pass_context
     def gettext(context: Any, message: str, **variables: Any) -> str:
-        return finish(context, catalogue.gettext(str(message)), variables)
+        return finish(context, catalogue.gettext(text(message)), variables)
 
     @pass_context
     def ngettext(context: Any, singular: str, plural: str, n: int, **variables: Any) -> str:
         variables.setdefault("num", n)
-        return finish(context, catalogue.ngettext(str(singular), str(plural), n), variables)
+        return finish(context, catalogue.ngettext(text(singular), text(plural), n), variables)
 
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
