@@ -220,15 +220,23 @@ def test_the_customers_language_is_the_default(docs: Repo):
     assert r.exit_code == 2 and "'de' is not one of 'en', 'fi', 'sv'" in r.stderr
 
 
-def test_a_made_quote_is_in_the_customers_language_and_reissued_unchanged(docs: Repo):
+def test_a_quote_in_another_format_or_language_is_no_new_version(docs: Repo):
     r = docs.run("quote", "acme-erp", "--date", "2026-11-20", "--lang", "sv")
     assert r.exit_code == 0, r.output
     text = (docs.root / "quotes/acme-erp/Q-2026-0001-v1.md").read_text()
     assert text.startswith("# Offert Q-2026-0001\n")
-    # the same content in another language is another document of the same version
+    # the same content in another format or language is a document of the same version
     r = docs.run("quote", "acme-erp", "--date", "2026-11-21", "--format", "html",
-                 "--lang", "sv")
+                 "--lang", "fi")
     assert r.exit_code == 0 and "Q-2026-0001 v1" in r.stdout, r.output
+    html = (docs.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
+    assert "<h1>Tarjous Q-2026-0001</h1>" in html and "20.11.2026" in html
+    # a changed item is new content: version 2
+    path = docs.root / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("quantity: 40", "quantity: 48"))
+    docs.commit()
+    r = docs.run("quote", "acme-erp", "--date", "2026-11-22", "--lang", "sv")
+    assert r.exit_code == 0 and "Q-2026-0001 v2" in r.stdout, r.output
 
 
 def test_a_checklist_translation_must_match_item_for_item(docs: Repo):

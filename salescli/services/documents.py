@@ -190,8 +190,9 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
 def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str) -> Any:
     """The deal's latest quote, as it was dated and numbered, while it is still valid on
     `when` and the deal would still quote exactly that (its recorded document renders
-    the same): a quote's number and version belong to its content, so another format
-    of it is no new version. An expired quote re-issued is a new version."""
+    the same, in `lang` or any other language): a quote's number and version belong to
+    its content, so another format or language of it is no new version. An expired
+    quote re-issued is a new version."""
     from salescli.core.errors import SalescliError
     from salescli.core.quote import build_quote
 
@@ -203,14 +204,17 @@ def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: st
     fmt = recorded.suffix.lstrip(".")
     if fmt not in ("md", "html") or not recorded.is_file():
         return None
+    written = recorded.read_text(encoding="utf-8")
     try:
         same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
                            number=(latest.number, latest.version))
-        text = _render(repo, f"quote.{fmt}.j2", _quote_context(repo, same, deal, account),
-                       same.currency, lang)
+        for language in (lang, *(other for other in LANGUAGES if other != lang)):
+            if _render(repo, f"quote.{fmt}.j2", _quote_context(repo, same, deal, account),
+                       same.currency, language) == written:
+                return same
     except SalescliError:
         return None
-    return same if text == recorded.read_text(encoding="utf-8") else None
+    return None
 
 
 # ------------------------------------------------------------------------ agenda
