@@ -25,6 +25,7 @@ def quoting_repo(repo: Repo) -> Repo:
         id: acme-oy
         name: Acme Oy
         business_id: 1234567-8
+        language: en   # its documents in English, the numbers as English in Finland (en_FI)
         created: 2026-10-01
         contacts:
           - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
@@ -72,7 +73,7 @@ def test_dry_run_prints_the_quote_and_commits_nothing(quoting: Repo):
     r = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--date", "2026-11-20"])
     out = r.stdout
     assert out.startswith("# Quote Q-2026-0001\n")
-    assert "| Date | 20.11.2026 |" in out and "| Valid until | 20.12.2026 |" in out
+    assert "| Date | 20 Nov 2026 |" in out and "| Valid until | 20 Dec 2026 |" in out
     assert f"| 1 | Silma.io Pro | 12 month | 270,00{NBSP}€ | 10{NBSP}% | 25,5{NBSP}% | " \
         f"per month × 12 | 2{NBSP}916,00{NBSP}€ | 34{NBSP}992,00{NBSP}€ |" in out
     assert f"| One-time | 4{NBSP}800,00{NBSP}€ |" in out
@@ -80,9 +81,10 @@ def test_dry_run_prints_the_quote_and_commits_nothing(quoting: Repo):
     assert f"| Total excluding VAT | 39{NBSP}792,00{NBSP}€ |" in out
     assert f"| VAT 25,5{NBSP}% of 39{NBSP}792,00{NBSP}€ | 10{NBSP}146,96{NBSP}€ |" in out
     assert f"| **Total including VAT** | **49{NBSP}938,96{NBSP}€** |" in out
-    assert "**From:** Hubble Oy" in out
-    assert "**To:** Acme Oy, business ID 1234567-8" in out
-    assert "**Contact:** Matti Virtanen, CFO" in out
+    assert "| Seller | Customer (billing address) |\n|---|---|\n| Hubble Oy | Acme Oy |\n" in out
+    assert "|  | Business ID 1234567-8 |\n|  | Contact: Matti Virtanen, CFO |\n" in out
+    assert "- Payment terms: 14 days net from the invoice date.\n" in out
+    assert "| Name in block letters | ______________________________ |" in out
     assert "DRAFT" not in out
 
 
@@ -215,7 +217,8 @@ def test_the_repositorys_template_overrides_the_shipped_one(quoting: Repo):
     quoting.write("templates/quote.md.j2", "Tarjous {{ quote.number }}: "
                   "{{ quote.totals.gross|money }} ({{ quote.date|date }})\n")
     quoting.commit()
-    r = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--date", "2026-11-20"])
+    r = unchanged(quoting, ["quote", "acme-erp", "--dry-run", "--date", "2026-11-20",
+                            "--lang", "fi"])
     assert r.stdout == f"Tarjous Q-2026-0001: 49{NBSP}938,96{NBSP}€ (20.11.2026)\n"
 
 
@@ -270,7 +273,8 @@ def test_quote_prints_the_buyers_address(quoting: Repo) -> None:
 def test_html_quote_footer_keeps_its_sentences_apart(quoting: Repo) -> None:
     html = quoting.run("quote", "acme-erp", "--dry-run", "--format", "html").output
     assert "rates shown.Recurring" not in html
-    assert "rates shown. " in " ".join(html.split()) and "Recurring items" in html
+    assert "<li>Prices exclude VAT; VAT is added at the rates shown.</li>" in html
+    assert "<li>Recurring items" in html
 
 
 def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> None:
@@ -280,7 +284,7 @@ def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> No
     assert r.exit_code == 0, r.output
     assert "Q-2026-0001 v1" in r.output
     html = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
-    assert "2.11.2026" in html and "9.11.2026" not in html
+    assert "2 Nov 2026" in html and "9 Nov 2026" not in html
     from conftest import refused
 
     refused(quoting, ["quote", "acme-erp", "--format", "html"], 1,

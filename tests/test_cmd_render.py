@@ -47,13 +47,14 @@ def test_order_confirmation_of_a_won_deal(won: Repo):
     for line in [
         "| Order | acme-erp |", "| Date | Dec 1, 2026 |",
         "| Based on quote | Q-2026-0004 v3 of Nov 20, 2026 |", "| Order date | Nov 30, 2026 |",
-        "**Supplier:** Hubble Oy", "**Customer:** Acme Oy, business ID 1234567-8",
+        "**Supplier:** Hubble Oy", "**Customer:** Acme Oy, Business ID 1234567-8",
         "**Customer contact:** Matti Virtanen, matti.virtanen@acme.fi, +358 40 123 4567",
         "| 1 | Integration work | 40 h | €120.00 |  | one-time | €4,800.00 | €4,800.00 |",
         "| 2 | Licence | 1 | €1,000.00 |  | per year × 2 | €1,000.00 | €2,000.00 |",
         "| One-time | €4,800.00 |", "| Recurring per year | €1,000.00 / year |",
         "| Total excluding VAT | €6,800.00 |", "| VAT 25.5% | €1,224.00 |", "| VAT 0% | €0.00 |",
-        "| **Total including VAT** | **€8,024.00** |", "Payment terms: Net 14 days.",
+        "| **Total including VAT** | **€8,024.00** |",
+        "Payment terms: 14 days net from the invoice date.", "Net 14 days",
     ]:
         assert line + "\n" in out, line
     assert "Not yet an order" not in out
@@ -124,5 +125,5 @@ def test_refusals(won: Repo):
     assert r.stderr.startswith("Error: no template 'contract.md.j2' in templates/ or the "
                                "shipped ones (")
     r = rendered(won, "order-confirmation", "acme-oy", code=1)
-    assert r.stderr == ("Error: (shipped) order-confirmation.md.j2:7: undefined: "
+    assert r.stderr == ("Error: (shipped) order-confirmation.md.j2:9: undefined: "
                         "'deal' is undefined\n")

@@ -456,3 +456,26 @@ class LazyRepository:
         if self._repo is None:
             self._repo = get_repo(self._ctx)
         return getattr(self._repo, name)
+
+
+def lang_option(languages: Sequence[str]) -> Callable:
+    """`--lang` of a document (the caller names the languages its service knows, so that
+    this module imports no service)."""
+    return click.option(
+        "--lang", type=click.Choice(languages),
+        help="Language: " + ", ".join(languages[:-1]) + f" or {languages[-1]} (default: the "
+        "customer's `language`, else the settings' locale's).")
+
+
+def emit(document: str | bytes) -> None:
+    """Print a document; a PDF's bytes go to a file or a pipe, never to the terminal."""
+    import sys
+
+    if isinstance(document, str):
+        echo(document.rstrip("\n"))
+        return
+    stream = sys.stdout.buffer
+    if stream.isatty():
+        raise UsageError("a PDF is not printed on the terminal: redirect it (> file.pdf), "
+                         "or leave out --dry-run/--draft to record it")
+    stream.write(document)

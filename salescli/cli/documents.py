@@ -4,7 +4,6 @@ this module only wires options to it)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -16,33 +15,26 @@ from salescli.cli.common import (
     complete_ids,
     done,
     echo,
+    emit,
     get_repo,
+    lang_option,
     out_path,
     warn,
 )
 from salescli.services import quotes
 from salescli.services.documents import (
-    AGENDA_TEMPLATES,
     FORMATS,
+    LANGUAGES,
     agenda,
     make_quote,
     quote_text,
     render_template,
 )
 
+# the document's language; the default is decided by services.documents.document_language
+LANG = lang_option(LANGUAGES)
+
 # ------------------------------------------------------------------------- quote
-
-
-def emit(document: str | bytes) -> None:
-    """Print a document; a PDF's bytes go to a file or a pipe, never to the terminal."""
-    if isinstance(document, str):
-        echo(document.rstrip("\n"))
-        return
-    stream = sys.stdout.buffer
-    if stream.isatty():
-        raise click.UsageError("a PDF is not printed on the terminal: redirect it "
-                               "(> quote.pdf) or leave out --dry-run/--draft to record it")
-    stream.write(document)
 
 
 @click.command("quote")
@@ -55,10 +47,12 @@ def emit(document: str | bytes) -> None:
 @click.option("--draft", is_flag=True,
               help="Print a draft marked DRAFT, even with a discount still awaiting approval; "
               "nothing is recorded.")
+@LANG
 @change_options
 @click.pass_context
 def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: bool,
-              date: str | None, message: str | None, no_commit: bool) -> None:
+              lang: str | None, date: str | None, message: str | None,
+              no_commit: bool) -> None:
     """Make a quote of a deal's items: write it to quotes/DEAL/, record it, commit.
 
     Prices come from products.yaml (volume tiers), less each item's discount; VAT
@@ -72,12 +66,14 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
       salescli quote acme-erp --format html
       salescli quote acme-erp --draft --format html > draft.html
       salescli quote acme-erp --format pdf
+      salescli quote acme-erp --lang sv --format html
     """
     repo = get_repo(ctx)
     if dry_run or draft:
-        emit(quote_text(repo, deal_id, fmt, date, warn, draft=draft))
+        emit(quote_text(repo, deal_id, fmt, date, warn, draft=draft, lang=lang))
         return
-    made = make_quote(repo, deal_id, fmt, date, warn, message, commit=not no_commit)
+    made = make_quote(repo, deal_id, fmt, date, warn, message, commit=not no_commit,
+                      lang=lang)
     done(made.change, f"Quote {made.number} v{made.version} for {deal_id}: {made.file} "
                       f"({made.gross} incl. VAT)")
 
@@ -87,8 +83,7 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
 
 @click.command("agenda")
 @click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
-@click.option("--lang", type=click.Choice(sorted(AGENDA_TEMPLATES)),
-              help="Language (default: fi when the settings' locale is Finnish, else en).")
+@LANG
 @click.option("--date", metavar="DATE", type=DATE, help="The meeting's date (default: today).")
 @click.option("--out", metavar="FILE", help="Write the agenda to FILE instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
@@ -111,6 +106,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
     Examples:
       salescli agenda acme-erp
       salescli agenda acme-erp --lang fi --date 2026-11-20 --out agenda.md
+      salescli agenda acme-erp --lang sv
     """
     target = out_path(out, force) if out else None
     text = agenda(get_repo(ctx), deal_id, lang, date, first, warn, target)
@@ -129,9 +125,10 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
 @click.option("--date", metavar="DATE", type=DATE, help="The document's date (default: today).")
 @click.option("--out", metavar="FILE", help="Write to FILE instead of printing.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@LANG
 @click.pass_context
 def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
-               out: str | None, force: bool) -> None:
+               out: str | None, force: bool, lang: str | None) -> None:
     """Render any template for a deal, lead or account (TARGET is its ID, or KIND:ID).
 
     TEMPLATE is a file name in the repository's templates/ or a shipped one
@@ -139,15 +136,17 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
     order-confirmation.md.j2. Templates see `kind`, `record`, `date`, `company`
     and, for a deal, `deal`, `account`, `contact`, `quote` (its items priced as
     in a quote, numbered as its latest) and `latest_quote`; for an account, its
-    `deals`; for a lead, `lead`. Nothing is committed.
+    `deals`; for a lead, `lead`. `lang` is the document's language and
+    `_("...")` translates the shipped wording. Nothing is committed.
 
     \b
     Examples:
       salescli render order-confirmation acme-erp --out order.md
       salescli render my-contract.md.j2 deal:acme-erp
+      salescli render order-confirmation acme-erp --lang fi
     """
     where = out_path(out, force) if out else None
-    doc = render_template(get_repo(ctx), template, target, date, warn, where)
+    doc = render_template(get_repo(ctx), template, target, date, warn, where, lang)
     if where:
         echo(f"Rendered {doc.template} for {doc.kind} {doc.id} to {out}")
     else:
@@ -246,18 +245,20 @@ def reject_cmd(ctx: click.Context, deal_id: str, number: str | None, reason: str
 
 @click.command("order")
 @DEAL
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="Markdown, or HTML ready to print on A4.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md",
+              show_default=True,
+              help="Markdown, HTML ready to print on A4, or PDF (the pdf extra).")
+@LANG
 @click.option("--dry-run", is_flag=True,
               help="Print the order confirmation (with the number it would get); write and "
               "commit nothing.")
 @change_options
 @click.pass_context
-def order_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, date: Any,
-              message: str | None, no_commit: bool) -> None:
+def order_cmd(ctx: click.Context, deal_id: str, fmt: str, lang: str | None, dry_run: bool,
+              date: Any, message: str | None, no_commit: bool) -> None:
     """Record a numbered order confirmation of the deal's accepted quote.
 
-    Written to orders/DEAL/NUMBER.md (or .html) and recorded in the deal's
+    Written to orders/DEAL/NUMBER.md (or .html, .pdf) and recorded in the deal's
     `orders:`, in one commit. The number follows the settings' order.numbering
     (default O-{year}-{seq:04d}), counted across all deals in the order's year.
     The lines are the accepted quote's, priced as it was. One order per accepted
@@ -267,10 +268,12 @@ def order_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, date: A
     Examples:
       salescli order acme-erp --dry-run
       salescli order acme-erp --format html --date 2026-12-03
+      salescli order acme-erp --format pdf --lang fi
     """
     repo = get_repo(ctx)
     if dry_run:
-        echo(quotes.order_text(repo, deal_id, fmt, date, warn).rstrip("\n"))
+        emit(quotes.order_text(repo, deal_id, fmt, date, warn, lang))
         return
-    made = quotes.make_order(repo, deal_id, fmt, date, warn, message, commit=not no_commit)
+    made = quotes.make_order(repo, deal_id, fmt, date, warn, message, commit=not no_commit,
+                             lang=lang)
     done(made.change, f"Order {made.number} for {deal_id} (quote {made.quote}): {made.file}")

@@ -12,11 +12,13 @@ from salescli.cli.common import (
     change_options,
     complete_ids,
     done,
-    echo,
+    emit,
     get_repo,
+    lang_option,
     warn,
 )
-from salescli.services.invoices import INVOICE_FORMATS, PERIOD, invoice_text, make_invoice
+from salescli.services.documents import FORMATS, LANGUAGES
+from salescli.services.invoices import PERIOD, invoice_text, make_invoice
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -32,10 +34,10 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
               help="The billing month (default: the month of the invoice's date).")
 @click.option("--credit", metavar="NUMBER",
               help="Make a credit note reversing the deal's invoice NUMBER instead.")
-@click.option("--format", "fmt", type=click.Choice(INVOICE_FORMATS), default="md",
-              show_default=True, help="Markdown, or HTML ready to print on A4.")
-@click.option("--lang", type=click.Choice(("en", "fi", "sv")),
-              help="The document's language (default: the account's, else the locale's).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md",
+              show_default=True,
+              help="Markdown, HTML ready to print on A4, or PDF (the pdf extra).")
+@lang_option(LANGUAGES)
 @click.option("--dry-run", is_flag=True,
               help="Print the invoice (with the number it would get); write and commit "
               "nothing.")
@@ -61,13 +63,14 @@ def invoice_cmd(ctx: click.Context, deal_id: str, period: str | None, credit: st
       salescli invoice acme-erp --dry-run
       salescli invoice acme-erp --period 2026-12 --format html
       salescli invoice acme-erp --credit 20260007
+      salescli invoice acme-erp --format pdf --lang fi
     """
     if credit is not None and period is not None:
         raise UsageError("--credit reverses a whole invoice, its period included; "
                                "leave out --period")
     repo = get_repo(ctx)
     if dry_run:
-        echo(invoice_text(repo, deal_id, fmt, date, period, credit, lang, warn).rstrip("\n"))
+        emit(invoice_text(repo, deal_id, fmt, date, period, credit, lang, warn))
         return
     made = make_invoice(repo, deal_id, fmt, date, period, credit, lang, warn, message,
                         commit=not no_commit)

@@ -3,7 +3,8 @@
 VALKEA (seed 000, section 4.3) is Valmistautuminen (preparation), Avaus (opening),
 Läsnäolo (presence: listening), Kannanotto (position), Eteneminen (progress) and
 Arviointi (evaluation). `build_agenda` gathers what the repository knows for each
-phase; the templates (`agenda-valkea.md.j2`, `agenda-valkea.fi.md.j2`) word it.
+phase; the template (`agenda-valkea.md.j2`, in en, fi and sv through salescli/locale)
+words it.
 """
 
 from __future__ import annotations

@@ -505,10 +505,31 @@ class Settings(Record):
 class Stage(Record):
     id: Id
     name: Text = None
+    # the name in the documents' other languages: `names: {fi: Tarjous, sv: Offert}`
+    names: dict[Literal[LANGUAGES], str] = Field(  # type: ignore[valid-type]
+        default_factory=dict)
     probability: Percent
     max_days: int | None = Field(default=None, ge=1)
     requires: list[str] = Field(default_factory=list)
     checklist: list[str] = Field(default_factory=list)
+    # the checklist in other languages, item for item: `checklists: {fi: [...], sv: [...]}`.
+    # Deals tick `checklist`'s own wording, so translations never change what is ticked.
+    checklists: dict[Literal[LANGUAGES], list[str]] = Field(  # type: ignore[valid-type]
+        default_factory=dict)
+
+    @model_validator(mode="after")
+    def _checklists_match(self) -> "Stage":
+        for lang, items in self.checklists.items():
+            if len(items) != len(self.checklist):
+                raise ValueError(f"checklists.{lang} has {len(items)} items; it translates "
+                                 f"checklist item for item ({len(self.checklist)})")
+        return self
+
+    def localized_name(self, lang: str) -> str | None:
+        return self.names.get(lang) or self.name  # type: ignore[call-overload]
+
+    def localized_checklist(self, lang: str) -> list[str]:
+        return list(self.checklists.get(lang) or self.checklist)  # type: ignore[call-overload]
 
 
 class Rules(Record):

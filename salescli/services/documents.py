@@ -14,7 +14,40 @@ from typing import Any
 from salescli.services.read import Warn, load_matching, records_index
 
 QUOTES_DIR = "quotes"
-AGENDA_TEMPLATES = {"en": "agenda-valkea.md.j2", "fi": "agenda-valkea.fi.md.j2"}
+AGENDA_TEMPLATE = "agenda-valkea.md.j2"
+# core.model.LANGUAGES (a test holds them equal), here so that `--help` needs no pydantic
+LANGUAGES = ("en", "fi", "sv")
+# a language's locale when the settings' territory has none for it (`en` with `de_DE`)
+DEFAULT_LOCALES = {"en": "en_US", "fi": "fi_FI", "sv": "sv_SE"}
+
+
+def document_language(settings: Any, account: Any = None, lang: str | None = None) -> str:
+    """The language a document is written in: `--lang` where given, else the customer's
+    (`account.language`), else the settings' locale's (fi_* -> fi, sv_* -> sv, else en)."""
+    if lang:
+        return lang
+    if account is not None and getattr(account, "language", None):
+        return account.language
+    own = settings.locale.replace("-", "_").split("_")[0].lower()
+    return own if own in LANGUAGES else "en"
+
+
+def document_locale(settings_locale: str, lang: str) -> str:
+    """Numbers and dates as the settings' locale writes them when it is in `lang`; else
+    `lang` as written in the settings' territory when Babel knows that locale (fi_FI +
+    sv -> sv_FI, fi_FI + en -> en_FI: a Finnish seller's Swedish or English customer),
+    else the language's own default (DEFAULT_LOCALES)."""
+    from babel import Locale, UnknownLocaleError
+
+    parts = settings_locale.replace("-", "_").split("_")
+    if parts[0].lower() == lang:
+        return settings_locale
+    if len(parts) > 1:
+        try:
+            return str(Locale.parse(f"{lang}_{parts[-1].upper()}"))
+        except (UnknownLocaleError, ValueError):
+            pass
+    return DEFAULT_LOCALES.get(lang, "en_US")
 
 
 def _plain(model: Any) -> Any:
@@ -38,15 +71,19 @@ def _declare_custom(settings: Any, context: dict[str, Any]) -> None:
                 record.setdefault(name, None)
 
 
-def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None) -> str:
+def _render(repo: Any, name: str, context: dict[str, Any], currency: str | None = None,
+            lang: str | None = None) -> str:
+    """Render in `lang` (default: the settings' language) with its numbers and dates."""
     from salescli.store.templates import render
 
     settings = repo.settings
     _declare_custom(settings, context)
-    context = {"company": _plain(settings.company), "locale": settings.locale,
-               "lang": settings.locale.replace("-", "_").split("_")[0], **context}
-    return render(name, context, repo.root, locale=settings.locale,
-                  currency=currency or settings.currency)
+    lang = lang or document_language(settings)
+    locale = document_locale(settings.locale, lang)
+    context = {"company": _plain(settings.company), "locale": locale, "lang": lang,
+               "payment_terms_days": settings.payment_terms_days, **context}
+    return render(name, context, repo.root, locale=locale,
+                  currency=currency or settings.currency, lang=lang)
 
 
 # the formats a document is made in; a PDF is its HTML template, laid out for print
@@ -54,9 +91,11 @@ FORMATS = ("md", "html", "pdf")
 
 
 def _document(repo: Any, base: str, fmt: str, context: dict[str, Any],
-              currency: str | None = None) -> str | bytes:
-    """A document from `BASE.md.j2` or `BASE.html.j2`; a PDF is made from the HTML."""
-    text = _render(repo, f"{base}.{'html' if fmt == 'pdf' else fmt}.j2", context, currency)
+              currency: str | None = None, lang: str | None = None) -> str | bytes:
+    """A document from `BASE.md.j2` or `BASE.html.j2` in `lang`; a PDF is made from the
+    HTML."""
+    text = _render(repo, f"{base}.{'html' if fmt == 'pdf' else fmt}.j2", context, currency,
+                   lang)
     if fmt != "pdf":
         return text
     from salescli.store.pdf import html_to_pdf
@@ -82,15 +121,21 @@ def _account(repo: Any, deal: Any) -> Any:
     return repo.load("account", deal.account)
 
 
-def _quote_context(quote: Any, deal: Any, account: Any) -> dict[str, Any]:
-    return {"quote": quote, "deal": _plain(deal), "account": _plain(account)}
+def salesperson(repo: Any, deal: Any) -> str | None:
+    """The salesperson the customer deals with: the owner's name when known, else the ID."""
+    return _owner_name(repo, deal.owner) or deal.owner
+
+
+def _quote_context(repo: Any, quote: Any, deal: Any, account: Any) -> dict[str, Any]:
+    return {"quote": quote, "deal": _plain(deal), "account": _plain(account),
+            "salesperson": salesperson(repo, deal)}
 
 
 # ------------------------------------------------------------------------- quote
 
 
 def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
-               draft: bool = False) -> str | bytes:
+               draft: bool = False, lang: str | None = None) -> str | bytes:
     """The quote a deal would get now (numbered as it would be), or a draft even with a
     discount awaiting approval; nothing is written."""
     from salescli.core.quote import build_quote
@@ -100,7 +145,8 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
     account = _account(repo, d)
     quote = build_quote(d, account, repo.products, repo.settings, today(date),
                         _used_numbers(repo, warn), draft=draft)
-    return _document(repo, "quote", fmt, _quote_context(quote, d, account), quote.currency)
+    return _document(repo, "quote", fmt, _quote_context(repo, quote, d, account),
+                     quote.currency, document_language(repo.settings, account, lang))
 
 
 @dataclass
@@ -115,7 +161,8 @@ class QuoteMade:
 
 
 def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
-               message: str | None = None, commit: bool = True) -> QuoteMade:
+               message: str | None = None, commit: bool = True,
+               lang: str | None = None) -> QuoteMade:
     """Write the deal's quote and record it on the deal: one commit, or neither."""
     from salescli.core.l10n import money
     from salescli.core.quote import build_quote
@@ -127,10 +174,11 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         record = s.load("deal", deal_id)
         d = record.model
         account = _account(s.repo, d)
-        quote = _unchanged_quote(s.repo, d, account, when) or build_quote(
+        lang = document_language(s.repo.settings, account, lang)
+        quote = _unchanged_quote(s.repo, d, account, when, lang) or build_quote(
             d, account, s.repo.products, s.repo.settings, when, _used_numbers(s.repo, warn))
-        text = _document(s.repo, "quote", fmt, _quote_context(quote, d, account),
-                         quote.currency)
+        text = _document(s.repo, "quote", fmt, _quote_context(s.repo, quote, d, account),
+                         quote.currency, lang)
         path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
         if path.exists():
             from salescli.core.errors import SalescliError
@@ -165,11 +213,12 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
                      money(quote.totals.gross, quote.currency, s.repo.settings.locale))
 
 
-def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date) -> Any:
+def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str) -> Any:
     """The deal's latest quote, as it was dated and numbered, while it is still valid on
     `when` and the deal would still quote exactly that (its recorded document renders
-    the same): a quote's number and version belong to its content, so another format
-    of it is no new version. An expired quote re-issued is a new version."""
+    the same, in `lang` or any other language): a quote's number and version belong to
+    its content, so another format or language of it is no new version. An expired
+    quote re-issued is a new version."""
     from salescli.core.errors import SalescliError
     from salescli.core.quote import build_quote
 
@@ -181,15 +230,18 @@ def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date) -> Any:
     fmt = recorded.suffix.lstrip(".")
     if fmt not in FORMATS or not recorded.is_file():
         return None
+    written = recorded.read_bytes()
     try:
         same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
                            number=(latest.number, latest.version))
-        text = _document(repo, "quote", fmt, _quote_context(same, deal, account),
-                         same.currency)
+        context = _quote_context(repo, same, deal, account)
+        for language in (lang, *(other for other in LANGUAGES if other != lang)):
+            made = _document(repo, "quote", fmt, context, same.currency, language)
+            if (made.encode("utf-8") if isinstance(made, str) else made) == written:
+                return same
     except SalescliError:
         return None
-    made = text.encode("utf-8") if isinstance(text, str) else text
-    return same if made == recorded.read_bytes() else None
+    return None
 
 
 # ------------------------------------------------------------------------ agenda
@@ -197,8 +249,8 @@ def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date) -> Any:
 
 def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None,
            first: bool | None, warn: Warn, out: Path | None = None) -> str:
-    """A VALKEA meeting agenda for a deal (in the settings' language unless `lang`);
-    written to `out` when one is given."""
+    """A VALKEA meeting agenda for a deal (in `lang`, else the customer's or the
+    settings' language: `document_language`); written to `out` when one is given."""
     from salescli.core.agenda import build_agenda
     from salescli.services.edit import today
 
@@ -206,16 +258,35 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     d = repo.load("deal", deal_id)
     account = _account(repo, d)
     pipeline = repo.pipeline(d.pipeline or repo.settings.default_pipeline)
-    lang = lang or ("fi" if repo.settings.locale.lower().startswith("fi") else "en")
+    lang = document_language(repo.settings, account, lang)
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
                          first, _owner_name(repo, d.owner))
-    text = _render(repo, AGENDA_TEMPLATES[lang],
-                   {"agenda": facts, "deal": _plain(d), "account": _plain(account)},
-                   facts.currency)
+    text = _render(repo, AGENDA_TEMPLATE,
+                   {"agenda": _localized_agenda(facts, lang), "deal": _plain(d),
+                    "account": _plain(account)},
+                   facts.currency, lang)
     if out is not None:
         _write_out(out, text)
     return text
+
+
+def _localized_agenda(facts: Any, lang: str) -> Any:
+    """The agenda with its stages' names and checklist items in `lang` where the
+    pipeline gives them (Stage.names, Stage.checklists); else as written."""
+    import dataclasses
+
+    def stage(s: Any) -> Any:
+        if s is None:
+            return None
+        return s.model_copy(update={"name": s.localized_name(lang),
+                                    "checklist": s.localized_checklist(lang)})
+
+    items = dict(zip(facts.stage.checklist, facts.stage.localized_checklist(lang),
+                     strict=True)) if facts.stage is not None else {}
+    return dataclasses.replace(
+        facts, stage=stage(facts.stage), next_stage=stage(facts.next_stage),
+        open_checklist=[items.get(c, c) for c in facts.open_checklist])
 
 
 def _owner_name(repo: Any, owner: str | None) -> str | None:
@@ -276,7 +347,7 @@ class Rendered:
 
 
 def render_template(repo: Any, template: str, target: str, date: str | dt.date | None,
-                    warn: Warn, out: Path | None = None) -> Rendered:
+                    warn: Warn, out: Path | None = None, lang: str | None = None) -> Rendered:
     """Render any template for a deal, lead or account (`target`: its ID, or KIND:ID);
     written to `out` when one is given."""
     from salescli.services.activity import resolve_target
@@ -287,17 +358,21 @@ def render_template(repo: Any, template: str, target: str, date: str | dt.date |
     kind, record_id = resolve_target(repo, target)
     record = repo.load(kind, record_id)
     context: dict[str, Any] = {"kind": kind, "record": _plain(record), "date": when}
-    currency = None
+    currency, account = None, None
     if kind == "deal":
         context.update(_deal_context(repo, record, when))
         currency = record.currency
+        account = _account(repo, record)
+        context["salesperson"] = salesperson(repo, record)
     elif kind == "account":
+        account = record
         context["account"] = _plain(record)
         context["deals"] = [_plain(d) for d in load_matching(
             repo, "deal", warn, "account_id = ?", (record_id,))]
     else:
         context["lead"] = _plain(record)
-    text = _render(repo, name, context, currency)
+    text = _render(repo, name, context, currency,
+                   document_language(repo.settings, account, lang))
     if out is not None:
         _write_out(out, text)
     return Rendered(name, kind, record_id, text)

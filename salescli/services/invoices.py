@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
-from salescli.services.documents import _document, _plain
+from salescli.services.documents import _document, _plain, document_language
 from salescli.services.read import Warn, records_index
 
 INVOICES_DIR = "invoices"
-INVOICE_FORMATS = ("md", "html")
 
 
 def used_invoice_numbers(repo: Any, warn: Warn) -> list[str]:
@@ -26,15 +25,6 @@ def used_invoice_numbers(repo: Any, warn: Warn) -> list[str]:
         return [r[0] for r in index.query(
             "SELECT json_extract(i.value, '$.number') FROM records r, json_each(r.json, "
             "'$.invoices') i WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, i.key")]
-
-
-def _language(repo: Any, account: Any, lang: str | None) -> str:
-    """`--lang`, else the account's language, else the settings' locale's."""
-    if lang:
-        return lang
-    if getattr(account, "language", None):
-        return str(account.language)
-    return repo.settings.locale.replace("-", "_").split("_")[0]
 
 
 def _credited(deal: Any) -> dict[str, str]:
@@ -107,7 +97,7 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
 
 def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
              period: str | None, credit: str | None, lang: str | None,
-             used: list[str]) -> tuple[Any, str]:
+             used: list[str]) -> tuple[Any, str | bytes]:
     """The invoice or credit note the deal gets now, and its document."""
     from salescli.core.invoice import InvoiceError, build_invoice, next_number
 
@@ -122,16 +112,14 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
     else:
         lines, period = _invoice_lines(repo, deal, period or f"{when:%Y-%m}")
         invoice = build_invoice(deal, account, repo.settings, when, number, period, lines)
-    context = {"invoice": invoice, "deal": _plain(deal), "account": _plain(account),
-               "lang": _language(repo, account, lang)}
-    text = _document(repo, "invoice", fmt, context, invoice.currency)
-    assert isinstance(text, str)  # md and html only
-    return invoice, text
+    context = {"invoice": invoice, "deal": _plain(deal), "account": _plain(account)}
+    return invoice, _document(repo, "invoice", fmt, context, invoice.currency,
+                              document_language(repo.settings, account, lang))
 
 
 def invoice_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
                  period: str | None, credit: str | None, lang: str | None,
-                 warn: Warn) -> str:
+                 warn: Warn) -> str | bytes:
     """The invoice (or credit note) the deal would get now, numbered as it would be;
     nothing is written."""
     from salescli.services.edit import today
@@ -178,7 +166,8 @@ def make_invoice(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
                "period": invoice.period, "total": invoice.totals.net,
                "vat": invoice.totals.vat, "currency": invoice.currency,
                "reference": invoice.reference, "file": s.repo.rel(path),
-               "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+               "sha256": hashlib.sha256(
+                   text.encode("utf-8") if isinstance(text, str) else text).hexdigest()}
         if invoice.credit_of:
             ref["credit_of"] = invoice.credit_of
         kind = "credit note" if invoice.credit_of else "invoice"

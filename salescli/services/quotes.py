@@ -113,13 +113,21 @@ class OrderMade:
     number: str
     quote: str  # the accepted quote, `NUMBER vN`
     file: str  # the document, relative to the repository
-    text: str
+    text: str | bytes
 
 
-def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn) -> tuple[dict, str]:
-    """The deal's order entry and document, from its accepted quote as it was priced."""
+def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
+           lang: str | None = None) -> tuple[dict, str | bytes]:
+    """The deal's order entry and document (in `lang`, else the customer's language),
+    from its accepted quote as it was priced."""
     from salescli.core.quote import accepted_quote, build_quote, format_number, used_sequence
-    from salescli.services.documents import _account, _plain, _render
+    from salescli.services.documents import (
+        _account,
+        _document,
+        _plain,
+        document_language,
+        salesperson,
+    )
 
     q = accepted_quote(d)
     if q is None:
@@ -141,21 +149,23 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn) -> tuple[dict
              "total": quote.totals.net, "currency": quote.currency}
     context = {"quote": quote, "deal": _plain(d), "account": _plain(account),
                "order": order, "latest_quote": _plain(q), "date": when,
-               "contact": quote.contact}
-    text = _render(repo, f"order-confirmation.{fmt}.j2", context, quote.currency)
+               "contact": quote.contact, "salesperson": salesperson(repo, d)}
+    text = _document(repo, "order-confirmation", fmt, context, quote.currency,
+                     document_language(repo.settings, account, lang))
     return order, text
 
 
 def order_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
-               warn: Warn) -> str:
+               warn: Warn, lang: str | None = None) -> str | bytes:
     """The order confirmation the deal would get now (numbered as it would be)."""
     from salescli.services.edit import today
 
-    return _order(repo, repo.load("deal", deal_id), fmt, today(date), warn)[1]
+    return _order(repo, repo.load("deal", deal_id), fmt, today(date), warn, lang)[1]
 
 
 def make_order(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
-               message: str | None = None, commit: bool = True) -> OrderMade:
+               message: str | None = None, commit: bool = True,
+               lang: str | None = None) -> OrderMade:
     """Write the deal's order confirmation and record it on the deal: one commit, or neither."""
     from salescli.services.edit import Session, today
 
@@ -164,7 +174,7 @@ def make_order(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
                  commit=commit) as s:
         record = s.load("deal", deal_id)
         d = record.model
-        order, text = _order(s.repo, d, fmt, when, warn)
+        order, text = _order(s.repo, d, fmt, when, warn, lang)
         path = s.root / ORDERS_DIR / d.id / f"{order['number']}.{fmt}"
         if path.exists():
             raise SalescliError(f"{s.repo.rel(path)} already exists; an order number is "

@@ -1,12 +1,16 @@
 """The one module that owns templates (SPEC §8): Jinja2 in its sandbox.
 
-    text = render("quote.md.j2", {"quote": quote, ...}, repo_root, locale="fi_FI")
+    text = render("quote.md.j2", {"quote": quote, ...}, repo_root, locale="fi_FI",
+                  lang="fi")
 
 - `ImmutableSandboxedEnvironment`: templates cannot reach Python internals
   (`__globals__`, `str.format` tricks) or change the data they are given; a try is a
   one-line error and nothing runs.
 - `StrictUndefined`: a missing variable is an error naming the template and line.
 - Autoescape for `.html` templates, so `<script>` in a deal title stays text.
+- Languages: `{{ _("Quote") }}` and `{% trans %}` (jinja2.ext.i18n, "newstyle") look
+  the text up in salescli/locale/LANG/LC_MESSAGES/salescli.po; docs/gen_messages.py
+  re-extracts the messages from the shipped templates.
 - Lookup: the repository's `templates/`, then the shipped ones. Names are flat file
   names; a name with a path separator or `..`, and a symlinked template or templates
   folder in the repository (which could pull in any file of the machine), are refused.
@@ -640,7 +644,66 @@ def _range(*args: int) -> range:
     return numbers
 
 
-def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
+LOCALE_DIR = Path(__file__).parents[1] / "locale"  # salescli/locale/LANG/LC_MESSAGES/
+DOMAIN = "salescli"
+
+
+@functools.cache
+def translations(lang: str) -> Any:
+    """The shipped catalogue of `lang` (`fi`, `sv`), compiled from its .po file the first
+    time a document in that language renders; English is the messages themselves."""
+    import gettext
+    import io
+
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang == "en" or not path.is_file():
+        return gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=lang, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out: they show in English
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def _gettext_callables(lang: str, budget: _Budget) -> dict[str, Callable]:
+    """`_`, `gettext` and `ngettext` as Jinja's "newstyle" ones (`_("Hi %(name)s",
+    name=x)`, `{% trans %}`), but bounded: the `%` formatting of a message (a repository
+    template's own text when it is not in the catalogue) is checked like any other."""
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    catalogue = translations(lang)
+
+    def finish(context: Any, text: str, variables: dict[str, Any]) -> str:
+        budget.step()
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        if variables:
+            _check_percent(text, variables, "gettext")
+            text = text % variables
+        return _made(text, "gettext")
+
+    def text(message: Any) -> str:
+        _text(_size(message), "gettext")  # `_(a_huge_list)` is refused before str() runs
+        return str(message)
+
+    @pass_context
+    def gettext(context: Any, message: str, **variables: Any) -> str:
+        return finish(context, catalogue.gettext(text(message)), variables)
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, n: int, **variables: Any) -> str:
+        variables.setdefault("num", n)
+        return finish(context, catalogue.ngettext(text(singular), text(plural), n), variables)
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def _environment(root: Path | None, filters: dict[str, Callable], lang: str = "en") -> Any:
     from jinja2 import StrictUndefined, pass_context
     from jinja2.utils import generate_lorem_ipsum
 
@@ -662,7 +725,7 @@ def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
     env = environment_class(
         loader=_loader(root), undefined=StrictUndefined, autoescape=_autoescape,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        finalize=finalize, extensions=[tokens],
+        finalize=finalize, extensions=[tokens, "jinja2.ext.i18n"],
     )
     env.budget = budget
     env.filters.update(filters)
@@ -676,9 +739,8 @@ def _environment(root: Path | None, filters: dict[str, Callable]) -> Any:
 
     env.filters[_ROUNDS] = rounds
     env.filters[_MADE] = lambda value: _made(value, "'~' or a set block")
-    env.globals.update(range=_range, lipsum=lipsum)
-    # until the message catalogues land: `_("text", name=value)` is the English text
-    env.globals.setdefault("_", lambda text, **kw: text % kw if kw else text)
+    env.globals.update(range=_range, lipsum=lipsum, **_gettext_callables(lang, budget))
+    env.newstyle_gettext = True  # `{% trans %}` compiles to the callables above
     return env
 
 
@@ -784,7 +846,7 @@ def _generate(env: Any, name: str, context: dict[str, Any]) -> str:
 
 
 def render(name: str, context: dict[str, Any], root: Path | None, *,
-           locale: str = "en_US", currency: str = "EUR") -> str:
+           locale: str = "en_US", currency: str = "EUR", lang: str = "en") -> str:
     """Render template `name` with `context`; every failure is one TemplateError line."""
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
@@ -799,7 +861,7 @@ def render(name: str, context: dict[str, Any], root: Path | None, *,
     cap = _MemoryCap()
     try:
         with cap:
-            env = _environment(root, locale_filters(locale, currency))
+            env = _environment(root, locale_filters(locale, currency), lang)
             return _generate(env, name, values)
     except TemplateLimit as err:
         raise TemplateLimit(f"{_where(err, known, mine)}: {err}") from None
