@@ -167,6 +167,20 @@ def test_credit_note_reverses_an_invoice(billing: Repo):
     assert r.exit_code == 0, r.output
     assert "Integration work" in (billing.root / "invoices/2026/20260003.md").read_text()
     assert billing.run("check").exit_code == 0
+    shown = billing.run("deal", "show", "acme-erp").stdout
+    assert "\nInvoices\n" in shown and "-€8,716.00" in shown and "-€2,222.58" in shown
+
+
+def test_a_pdf_invoice_is_recorded_and_checked_like_the_others(billing: Repo):
+    r = billing.run("invoice", "acme-erp", "--date", "2026-10-31", "--format", "pdf",
+                    "--lang", "fi")
+    assert r.exit_code == 0, r.output
+    pdf = billing.root / "invoices/2026/20260001.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert billing.run("check").exit_code == 0  # its sha256 is of the PDF's bytes
+    pdf.write_bytes(pdf.read_bytes() + b"%")
+    r = billing.run("check")
+    assert r.exit_code == 1 and "invoice-edited" in r.stdout + r.stderr
 
 
 def test_credit_of_changed_items_credits_the_recorded_amounts(billing: Repo):

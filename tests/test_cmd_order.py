@@ -100,6 +100,14 @@ def test_another_format_of_an_accepted_quote_stays_accepted(quoted: Repo):
         (1, "accepted", "2026-11-25"), (1, "accepted", "2026-11-25")]
 
 
+def test_accepting_a_quote_accepts_each_of_its_formats(quoted: Repo):
+    assert quoted.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-22",
+                      "--lang", "fi").exit_code == 0
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    assert [(q["version"], q["status"], q["decided"]) for q in deal(quoted)["quotes"]] == [
+        (1, "accepted", "2026-11-25"), (1, "accepted", "2026-11-25")]
+
+
 def test_reject_records_the_reason(quoted: Repo):
     r = quoted.run("quote", "reject", "acme-erp", "Q-2026-0001", "--reason", "Over budget",
                    "--date", "2026-11-25")
@@ -282,6 +290,17 @@ def test_order_records_the_document_and_the_deal_in_one_commit(quoted: Repo):
             "acme-erp already has order O-2026-0001 for quote Q-2026-0001 v1: "
             "orders/acme-erp/O-2026-0001.md")
     assert quoted.run("check").exit_code == 0
+
+
+def test_an_order_in_swedish_as_html_and_as_pdf(quoted: Repo):
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    r = quoted.run("order", "acme-erp", "--dry-run", "--format", "html", "--lang", "sv")
+    assert r.exit_code == 0, r.output
+    assert '<html lang="sv">' in r.stdout and "Orderbekräftelse" in r.stdout
+    assert "Order confirmation" not in r.stdout  # every text through the catalogue
+    r = quoted.run("order", "acme-erp", "--format", "pdf", "--lang", "sv")
+    assert r.exit_code == 0, r.output
+    assert (quoted.root / "orders/acme-erp/O-2026-0001.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_order_lines_are_the_accepted_quotes(quoted: Repo):

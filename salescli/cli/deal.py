@@ -207,6 +207,12 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
         echo(render([{**o, "total": money_column(o["total"])} for o in d["orders"]],
                     ("number", "date", "quote", "version", "total", "currency", "file"), fmt,
                     style=style))
+    if d.get("invoices"):
+        echo("\nInvoices")
+        echo(render([{**i, "total": money_column(i["total"]), "vat": money_column(i["vat"])}
+                     for i in d["invoices"]],
+                    ("number", "date", "due", "period", "total", "vat", "currency",
+                     "credit_of", "file"), fmt, style=style))
     checklist = deals.checklist_rows(repo, d, row["pipeline"])
     if checklist:
         echo(f"\nChecklist ({d['stage']})")

@@ -119,7 +119,7 @@ MONEY, RATE, PERCENT, COUNT, DAYS, NUMBER = "money", "rate", "percent", "count",
 KINDS: dict[str, str] = {
     # in the row's currency
     **dict.fromkeys(("value", "weighted", "won_value", "avg_won_value", "velocity",
-                     "unit_price", "total", "won_value_unconverted"), MONEY),
+                     "unit_price", "total", "vat", "won_value_unconverted"), MONEY),
     **dict.fromkeys(("conversion", "share", "qualify_rate", "win_rate", "attainment",
                      "pace"), RATE),  # 0..1
     **dict.fromkeys(("probability", "discount"), PERCENT),  # 0..100

@@ -57,10 +57,16 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str,
         if reason:
             changes["reason"] = reason
 
+        # every format or language of this quote is one quote: all carry the decision
+        same = [j for j, other in enumerate(d.quotes)
+                if (other.number, other.version) == (q.number, q.version)]
+
         def decide(data: Any) -> None:
-            entry = data["quotes"][i]
-            for key, value in changes.items():
-                entry[key] = value
+            for j in same:
+                for key, value in changes.items():
+                    if isinstance(value, dt.date):  # one object twice would be a YAML alias
+                        value = dt.date.fromordinal(value.toordinal())
+                    data["quotes"][j][key] = value
 
         s.update(record, decide)
     return s, q.number, q.version
