@@ -140,7 +140,7 @@ def test_check_refuses_a_bad_declaration(filled: Repo):
     settings.write_text(settings.read_text().split("custom_fields:")[0]
                         + "custom_fields:\n  deal:\n    value: {type: number}\n")
     assert _check(filled) == (1, [
-        "salescli.yaml:33:5: error: custom field `value` of deal is already a deal field; "
+        "salescli.yaml:34:5: error: custom field `value` of deal is already a deal field; "
         "choose another name [custom-field-clash]"])
 
 

@@ -203,6 +203,41 @@ def test_every_document_in_every_language(docs: Repo, document: str, lang: str):
         f"{document} in {lang} differs from {golden.name} (SALESCLI_UPDATE_GOLDEN=1 if intended)"
 
 
+@pytest.fixture
+def closed(docs: Repo) -> Repo:
+    """The deal won at its accepted quote: what an order and an invoice are made from."""
+    path = docs.root / "deals/2026-10/acme-erp.yaml"
+    text = path.read_text().replace("stage: proposal\n", "stage: proposal\nstatus: won\n")
+    path.write_text(text + "won_date: 2026-11-16\nquotes:\n"
+                    "  - {number: Q-2026-0001, version: 1, date: 2026-11-10, total: 8716.00, "
+                    "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md, status: accepted, "
+                    "decided: 2026-11-12}\n")
+    docs.commit()
+    return docs
+
+
+CLOSED_DOCUMENTS = {
+    "order.md": ["order", "acme-erp", "--dry-run", "--format", "md"],
+    "order.html": ["order", "acme-erp", "--dry-run", "--format", "html"],
+    "invoice.md": ["invoice", "acme-erp", "--dry-run", "--format", "md"],
+    "invoice.html": ["invoice", "acme-erp", "--dry-run", "--format", "html"],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
+@pytest.mark.parametrize("document", sorted(CLOSED_DOCUMENTS))
+def test_every_order_and_invoice_in_every_language(closed: Repo, document: str, lang: str):
+    r = closed.run(*CLOSED_DOCUMENTS[document], "--date", "2026-11-20", "--lang", lang)
+    assert r.exit_code == 0, r.output
+    name, ext = document.rsplit(".", 1)
+    golden = GOLDEN / f"{name}.{lang}.{ext}"
+    if UPDATE:
+        golden.write_text(r.stdout, encoding="utf-8")
+    assert golden.exists(), f"no {golden.name}: run with SALESCLI_UPDATE_GOLDEN=1"
+    assert r.stdout == golden.read_text(encoding="utf-8"), \
+        f"{document} in {lang} differs from {golden.name} (SALESCLI_UPDATE_GOLDEN=1 if intended)"
+
+
 def test_the_customers_language_is_the_default(docs: Repo):
     # fi_FI settings: Finnish...
     assert docs.run("quote", "acme-erp", "--dry-run").stdout.startswith("# Tarjous Q-")

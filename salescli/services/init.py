@@ -72,8 +72,9 @@ approvers: {{}}              # owner ID: the largest discount they approve, e.g.
 lead_first_contact_sla_days: 2
 follow_up_days: 14         # an open deal untouched this long shows in `today`
 after_sales_days: 90       # a won customer with no activity this long shows in `today` (0: off)
-payment_terms_days: 14     # an invoice's due date: this many days after its date
-quote: {{validity_days: 30, numbering: "Q-{{year}}-{{seq:04d}}", terms: "Net 14 days"}}
+payment_terms_days: 14     # days to pay: an invoice's due date, printed on quotes and orders
+# quote.terms: more terms, printed as written (in one language), e.g. "Delivery within 4 weeks"
+quote: {{validity_days: 30, numbering: "Q-{{year}}-{{seq:04d}}", terms: null}}
 order: {{numbering: "O-{{year}}-{{seq:04d}}"}}   # order confirmations (`salescli order`)
 invoice: {{numbering: "{{year}}{{seq:04d}}"}}   # gap-free per year, e.g. 20260001
 fx: {{}}                     # rates into `currency`, e.g. {{USD: 0.92}}
