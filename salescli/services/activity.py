@@ -85,19 +85,15 @@ def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any])
     record = s.load(kind, record_id)
 
     def append(data: Any) -> None:  # where the text cannot simply take the item
-        from ruamel.yaml.comments import CommentedSeq
-
         from salescli.core.model import key_order
-        from salescli.store.yamlio import block, flow, inline, set_in
+        from salescli.store.yamlio import append_in, block, flow, inline
 
         styled = dict(activity)  # `with` and `evaluation` written inline
         if "with" in styled:
             styled["with"] = inline(styled["with"])
         if "evaluation" in styled:
             styled["evaluation"] = flow(styled["evaluation"])
-        if not data.get("activities"):
-            set_in(data, "activities", CommentedSeq(), key_order(kind))
-        data["activities"].append(block(styled))
+        append_in(data, "activities", block(styled), key_order(kind))
 
     s.append(record, "activities", activity, append)
     return len(record.model.activities) + 1

@@ -493,14 +493,10 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
             raise UsageError(f"no product {product!r} in products.yaml")
 
         def added(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
             from salescli.core.model import key_order
-            from salescli.store.yamlio import set_in
+            from salescli.store.yamlio import append_in, set_in
 
-            if not data.get("items"):
-                set_in(data, "items", CommentedSeq(), key_order("deal"))
-            data["items"].append(flow(item))
+            append_in(data, "items", flow(item), key_order("deal"))
             if approved_by:
                 set_in(data, "approved_by", approved_by, key_order("deal"))
 

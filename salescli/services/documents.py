@@ -117,6 +117,14 @@ def _used_numbers(repo: Any, warn: Warn) -> list[str]:
             "'$.quotes') q WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, q.key")]
 
 
+def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:
+    """Append a document's entry (`quotes`, `orders`, `invoices`) to a deal, inline."""
+    from salescli.core.model import key_order
+    from salescli.store.yamlio import append_in, flow
+
+    append_in(data, key, flow(ref), key_order("deal"))
+
+
 def _account(repo: Any, deal: Any) -> Any:
     return repo.load("account", deal.account)
 
@@ -198,17 +206,7 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         s.summary = f"quote {quote.number} v{quote.version}"
         s.write(path, text)  # the document and the deal's record: one commit, or neither
 
-        def record_quote(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import flow, set_in
-
-            if not data.get("quotes"):
-                set_in(data, "quotes", CommentedSeq(), key_order("deal"))
-            data["quotes"].append(flow(ref))
-
-        s.update(record, record_quote)
+        s.update(record, lambda data: record_document(data, "quotes", ref))
     return QuoteMade(s, quote.number, quote.version, ref["file"],
                      money(quote.totals.gross, quote.currency, s.repo.settings.locale))
 

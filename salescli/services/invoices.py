@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
-from salescli.services.documents import _document, _plain, document_language
+from salescli.services.documents import _document, _plain, document_language, record_document
 from salescli.services.read import Warn, records_index
 
 INVOICES_DIR = "invoices"
@@ -174,17 +174,7 @@ def make_invoice(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
         s.summary = f"{kind} {invoice.number}"
         s.write(path, text)  # the document and the deal's record: one commit, or neither
 
-        def record_invoice(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import flow, set_in
-
-            if not data.get("invoices"):
-                set_in(data, "invoices", CommentedSeq(), key_order("deal"))
-            data["invoices"].append(flow(ref))
-
-        s.update(record, record_invoice)
+        s.update(record, lambda data: record_document(data, "invoices", ref))
     return InvoiceMade(s, invoice.number, ref["file"],
                        money(invoice.totals.gross, invoice.currency, s.repo.settings.locale),
                        invoice.due, invoice.credit_of)

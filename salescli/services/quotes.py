@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.core.errors import SalescliError
+from salescli.services.documents import record_document
 from salescli.services.read import Warn, records_index
 
 ORDERS_DIR = "orders"
@@ -189,16 +190,6 @@ def make_order(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         s.summary = f"order {order['number']} (quote {order['quote']} v{order['version']})"
         s.write(path, text)  # the document and the deal's record: one commit, or neither
 
-        def record_order(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import flow, set_in
-
-            if not data.get("orders"):
-                set_in(data, "orders", CommentedSeq(), key_order("deal"))
-            data["orders"].append(flow(ref))
-
-        s.update(record, record_order)
+        s.update(record, lambda data: record_document(data, "orders", ref))
     return OrderMade(s, order["number"], f"{order['quote']} v{order['version']}",
                      ref["file"], text)

@@ -946,6 +946,16 @@ def set_in(mapping: Any, key: str, value: Any, order: Sequence[str] = ()) -> Non
     mapping.insert(pos, key, value)
 
 
+def append_in(mapping: Any, key: str, entry: Any, order: Sequence[str] = ()) -> None:
+    """Append `entry` to the list under `key`, made empty in its documented place (`order`)
+    when the mapping has none yet (or an empty or null one)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    if not mapping.get(key):
+        set_in(mapping, key, CommentedSeq(), order)
+    mapping[key].append(entry)
+
+
 def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
     """Text of a new record; values under `flow_keys` that are small mappings go inline."""
     buf = io.StringIO()
