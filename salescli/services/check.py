@@ -682,6 +682,29 @@ def invoice_edits(root_s: str) -> list[Diagnostic]:
     return out
 
 
+def staged_invoice_edits(root: Path) -> list[Diagnostic]:
+    """`check --staged` (the pre-commit hook): a commit that changes or deletes an invoice
+    already committed is refused. One `git diff --cached` of invoices/; a new invoice (a
+    credit note included) is no edit."""
+    from salescli.store.gitio import git
+
+    proc = git(root, "diff", "--cached", "--no-renames", "--name-status", "-z", "HEAD", "--",
+               "invoices", check=False)
+    if proc.returncode != 0:  # no commit yet: no invoice was issued before
+        return []
+    parts = proc.stdout.split("\0")
+    out = []
+    for status, rel in zip(parts[0::2], parts[1::2], strict=False):
+        if status in ("M", "D", "T"):
+            what = "deletes" if status == "D" else "changes"
+            out.append(Diagnostic(rel, 1, 1, "error", "invoice-edited",
+                                  f"this commit {what} an issued invoice; an invoice is never "
+                                  f"changed: restore it (`git restore --staged --worktree "
+                                  f"{rel}`) and correct it with a credit note and a new "
+                                  "invoice (`salescli invoice DEAL --credit NUMBER`)"))
+    return out
+
+
 def run_check(root: Path) -> list[Diagnostic]:
     from salescli.store.runtime import gc_paused
 

@@ -182,7 +182,11 @@ class Snapshot:
                 if self.entries[r][1] in blobs else None for r in rels}
 
     def extra(self) -> list[Diagnostic]:
-        return []  # documents and templates are not exported for --staged
+        # documents and templates are not exported for --staged; an issued invoice is
+        # immutable, so a commit may not change one
+        from salescli.services.check import staged_invoice_edits
+
+        return staged_invoice_edits(self.root)
 
 
 class WorkTree(Snapshot):
