@@ -224,6 +224,14 @@ def test_account_set_refuses_a_parent_cycle(filled: Repo):
             "acme-oy -> acme-group -> acme-oy")
 
 
+def test_account_add_with_an_address(filled: Repo):
+    r = filled.run("account", "add", "Pori Steel Oy", "--address", "Satamakatu 3, 28100 Pori",
+                   "--date", "2026-11-01")
+    assert r.exit_code == 0, r.output
+    assert "\naddress: Satamakatu 3, 28100 Pori\n" in read(filled,
+                                                          "accounts/2026-11/pori-steel-oy.yaml")
+
+
 def test_account_addresses_in_parts_or_one_line(filled: Repo):
     r = filled.run("account", "set", "acme-oy", "billing_address.street=Hämeenkatu 5",
                    "billing_address.postcode=03100", "billing_address.city=Tampere",

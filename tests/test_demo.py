@@ -259,3 +259,14 @@ def test_the_demo_makes_tasks_approvals_ticks_and_custom_fields(demo: Repo):
     assert any("\ncompetitor: " in t for t in texts)
     assert any("\nchecklist:\n" in t for t in texts)
     assert any("    due: " in t for t in texts)
+
+
+def test_every_won_customer_can_be_invoiced(demo: Repo):
+    """A won deal's account has an address (from `account add --address`, or set before
+    the win), so `salescli invoice` works on the demo as it stands."""
+    accounts = dict((d["id"], d) for _, d in _records(demo.root, "accounts"))
+    won = [d for _, d in _records(demo.root, "deals") if d["status"] == "won"]
+    assert won and all(accounts[d["account"]].get("address") for d in won)
+    r = demo.run("invoice", won[0]["id"], "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "Reference number" in r.stdout

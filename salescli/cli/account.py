@@ -182,6 +182,8 @@ def account_merge(ctx: click.Context, duplicate: str, into: str, date: str | Non
 @click.argument("name")
 @click.option("--id", "account_id", metavar="ID", help="The account's ID (default: from the name).")
 @click.option("--business-id", metavar="ID", help="Tax / company ID (duplicate detection).")
+@click.option("--address", help="Postal address on one line, as invoices print it "
+              "(parts later with `account set billing_address.city=...`).")
 @click.option("--domain", help="Web domain, e.g. acme.fi (duplicate detection).")
 @click.option("--industry", help="Industry, e.g. wholesale.")
 @click.option("--region", help="Region, e.g. Satakunta.")
@@ -195,10 +197,10 @@ def account_merge(ctx: click.Context, duplicate: str, into: str, date: str | Non
 @change_options
 @click.pass_context
 def account_add(ctx: click.Context, name: str, account_id: str | None,
-                business_id: str | None, domain: str | None, industry: str | None,
-                region: str | None, size: str | None, parent: str | None, owner: str | None,
-                tags: tuple[str, ...], force: bool, date: str | None, message: str | None,
-                no_commit: bool) -> None:
+                business_id: str | None, address: str | None, domain: str | None,
+                industry: str | None, region: str | None, size: str | None, parent: str | None,
+                owner: str | None, tags: tuple[str, ...], force: bool, date: str | None,
+                message: str | None, no_commit: bool) -> None:
     """Add an account, refusing one that looks like an existing account.
 
     An account with the same business ID, web domain or name as an existing one is
@@ -208,9 +210,11 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
     Examples:
       salescli account add "Acme Oy" --business-id 1234567-8 --domain acme.fi --owner anna
       salescli account add "Acme Logistics" --parent acme-oy --tag wholesale --tag logistics
+      salescli account add "Pori Steel Oy" --address "Satamakatu 3, 28100 Pori"
     """
     s, record_id = accounts.add(
-        LazyRepository(ctx), name, account_id=account_id, business_id=business_id, domain=domain,
+        LazyRepository(ctx), name, account_id=account_id, business_id=business_id,
+        address=address, domain=domain,
         industry=industry, region=region, size=size, parent=parent, owner=owner, tags=tags,
         force=force, warn=warn, opts=Options(date, message, not no_commit))
     done(s, f"Added account {record_id}")

@@ -79,7 +79,8 @@ def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:
 
 
 def add(repo: Any, name: str, *, account_id: str | None = None,
-        business_id: str | None = None, domain: str | None = None,
+        business_id: str | None = None, address: str | None = None,
+        domain: str | None = None,
         industry: str | None = None, region: str | None = None, size: str | None = None,
         parent: str | None = None, owner: str | None = None, tags: tuple[str, ...] = (),
         force: bool = False, warn: Warn, opts: Options = COMMIT) -> tuple[Session, str]:
@@ -95,7 +96,8 @@ def add(repo: Any, name: str, *, account_id: str | None = None,
         repo.find("account", parent)
     created = today(opts.date)
     data = {
-        "id": record_id, "name": name, "business_id": business_id, "domain": domain,
+        "id": record_id, "name": name, "business_id": business_id,
+        "address": address.strip() or None if address else None, "domain": domain,
         "industry": industry, "region": region, "size": size, "parent": parent,
         "owner": choose(owner, settings.owners, "owner") or default_owner(repo),
         "created": created, "tags": list(tags) or None,

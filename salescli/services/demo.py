@@ -91,6 +91,20 @@ INDUSTRIES = ("manufacturing", "logistics", "retail", "healthcare", "software", 
 REGIONS = ("Uusimaa", "Pirkanmaa", "Varsinais-Suomi", "Pohjois-Pohjanmaa", "Keski-Suomi",
            "Satakunta", "Stockholm", "Tallinn", "Oslo")
 SIZES = ("1-9", "10-49", "50-249", "250-999", "1000+")
+# a region's main city, for an account's address (`account add --address`)
+CITIES = {"Uusimaa": "00100 Helsinki", "Pirkanmaa": "33100 Tampere",
+          "Varsinais-Suomi": "20100 Turku", "Pohjois-Pohjanmaa": "90100 Oulu",
+          "Keski-Suomi": "40100 Jyväskylä", "Satakunta": "28100 Pori",
+          "Stockholm": "111 22 Stockholm, Sweden", "Tallinn": "10111 Tallinn, Estonia",
+          "Oslo": "0150 Oslo, Norway"}
+STREETS = ("Teollisuuskatu", "Satamakatu", "Hämeenkatu", "Kauppakatu", "Tehtaankatu",
+           "Konepajankuja", "Rantakatu", "Asemakatu")
+
+
+def street_address(region: str, n: int) -> str:
+    """A plausible one-line address in the region, from a counter (the random sequence,
+    and so the rest of the demo, stays as it was)."""
+    return f"{STREETS[n % len(STREETS)]} {n % 47 + 1}, {CITIES[region]}"
 FIRST = ("Matti", "Anna", "Juha", "Laura", "Mikko", "Sanna", "Timo", "Kaisa", "Jari", "Elina",
          "Pekka", "Heidi", "Antti", "Minna", "Ville", "Riikka", "Janne", "Tiina", "Jukka",
          "Satu", "Markus", "Johanna", "Teemu", "Noora", "Sami", "Päivi", "Lars", "Ingrid",
@@ -498,6 +512,7 @@ class Demo:
                 "domain": domain, "industry": rng.choice(INDUSTRIES),
                 "region": rng.choice(REGIONS), "size": rng.choice(SIZES), "owner": owner,
                 "created": added.date()}
+        data["address"] = street_address(data["region"], len(self.accounts))
         if rng.random() < 0.3:
             data["tags"] = [rng.choice(("nordics", "key-account", "partner-led", "public"))]
         self.event(added, self.op_account_add, data)
@@ -667,6 +682,9 @@ class Demo:
         revisit = None
         if status == "won":
             step(rng.uniform(1, 6), self.op_win, deal_id, owner)
+            # the customer's address for the invoice, just before the win (no random draw)
+            steps.append((cursor - dt.timedelta(minutes=3), self.op_account_address,
+                          (account.id, owner)))
         else:
             if reason == "timing" and rng.random() < 0.7:
                 revisit = _month_end(cursor.date() + dt.timedelta(days=rng.randint(90, 300)))
@@ -864,6 +882,17 @@ class Demo:
                   "phone": p.phone, "role": p.role, "influence": influence}
         account.data.setdefault("contacts", []).append(accounts.contact_record(values))
         return owner, f"account({account_id}): add contact {p.id}", [account], "contact"
+
+    def op_account_address(self, account_id: str, owner: str) -> tuple | None:
+        account = self.rec("account", account_id)  # account set address=...
+        if account.data.get("address"):
+            return None  # known since `account add`
+        n = sum(account_id.encode())  # stable across processes, unlike hash()
+        region = account.data.get("region") or sorted(CITIES)[n % len(CITIES)]
+        changes = {"address": street_address(region, n)}
+        account.data.update(changes)
+        return (owner, f"account({account_id}): set {describe(changes)[1]}", [account],
+                "set")
 
     def op_contact_set(self, account_id: str, owner: str, contact_id: str,
                        changes: dict[str, Any]) -> tuple:  # contact set
