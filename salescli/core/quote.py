@@ -297,6 +297,16 @@ def contact_person(deal: Any, account: Any) -> Person | None:
     return Person(id=c.id, name=c.name, title=c.title, email=c.email, phone=c.phone, role=role)
 
 
+def price_list_currency_problem(deal: Any, products: Any, currency: str) -> str | None:
+    """Why the deal's items cannot take the price list's prices: they are in another
+    currency than the deal (None when they can, or no item uses them)."""
+    uses_list = any(i.unit_price is None for i in deal.items)
+    if uses_list and products.currency and products.currency != currency:
+        return (f"{deal.id} is in {currency} but products.yaml prices are in "
+                f"{products.currency}; give the items a unit_price in {currency}")
+    return None
+
+
 def seller(settings: Any) -> Party:
     c = settings.company
     return Party(c.name, c.business_id, address_lines(c.address), c.email, c.phone,
@@ -323,10 +333,9 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
         raise QuoteError(f"{deal.id} has no items to quote; add them with "
                          f"`salescli deal item add {deal.id} PRODUCT`")
     currency = deal.currency or settings.currency
-    uses_list = any(i.unit_price is None for i in deal.items)
-    if uses_list and products.currency and products.currency != currency:
-        raise QuoteError(f"{deal.id} is in {currency} but products.yaml prices are in "
-                         f"{products.currency}; give the items a unit_price in {currency}")
+    problem = price_list_currency_problem(deal, products, currency)
+    if problem:
+        raise QuoteError(problem)
     threshold = settings.discount_approval_threshold
     pending = approval_problem(max((i.discount for i in deal.items), default=Decimal(0)),
                                deal.approved_by, threshold, settings.approvers)

@@ -109,12 +109,19 @@ def _write_out(out: Path, text: str) -> None:
     atomic_write(out.resolve(), text)
 
 
-def _used_numbers(repo: Any, warn: Warn) -> list[str]:
-    """Every quote number of every deal, from the record index."""
+# the deal lists of numbered documents: a key is also the JSON path `used_numbers` reads
+DOCUMENT_LISTS = ("quotes", "orders", "invoices")
+
+
+def used_numbers(repo: Any, key: str, warn: Warn) -> list[str]:
+    """Every number of a kind of document (`quotes`, `orders`, `invoices`) of every deal,
+    from the record index: what the next number counts on."""
+    if key not in DOCUMENT_LISTS:  # a JSON path built from it: never anything else
+        raise ValueError(key)
     with records_index(repo, ("deal",), warn) as index:
         return [r[0] for r in index.query(
-            "SELECT json_extract(q.value, '$.number') FROM records r, json_each(r.json, "
-            "'$.quotes') q WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, q.key")]
+            "SELECT json_extract(d.value, '$.number') FROM records r, json_each(r.json, "
+            f"'$.{key}') d WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, d.key")]
 
 
 def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:
@@ -152,7 +159,7 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
     d = repo.load("deal", deal_id)
     account = _account(repo, d)
     quote = build_quote(d, account, repo.products, repo.settings, today(date),
-                        _used_numbers(repo, warn), draft=draft)
+                        used_numbers(repo, "quotes", warn), draft=draft)
     return _document(repo, "quote", fmt, _quote_context(repo, quote, d, account),
                      quote.currency, document_language(repo.settings, account, lang))
 
@@ -184,7 +191,8 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         account = _account(s.repo, d)
         lang = document_language(s.repo.settings, account, lang)
         quote = _unchanged_quote(s.repo, d, account, when, lang) or build_quote(
-            d, account, s.repo.products, s.repo.settings, when, _used_numbers(s.repo, warn))
+            d, account, s.repo.products, s.repo.settings, when,
+            used_numbers(s.repo, "quotes", warn))
         text = _document(s.repo, "quote", fmt, _quote_context(s.repo, quote, d, account),
                          quote.currency, lang)
         path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"

@@ -13,18 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
-from salescli.services.documents import _document, _plain, document_language, record_document
-from salescli.services.read import Warn, records_index
+from salescli.services.documents import (
+    _document,
+    _plain,
+    document_language,
+    record_document,
+    used_numbers,
+)
+from salescli.services.read import Warn
 
 INVOICES_DIR = "invoices"
-
-
-def used_invoice_numbers(repo: Any, warn: Warn) -> list[str]:
-    """Every invoice and credit note number of every deal, from the record index."""
-    with records_index(repo, ("deal",), warn) as index:
-        return [r[0] for r in index.query(
-            "SELECT json_extract(i.value, '$.number') FROM records r, json_each(r.json, "
-            "'$.invoices') i WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, i.key")]
 
 
 def _credited(deal: Any) -> dict[str, str]:
@@ -36,6 +34,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
     """The lines of the deal's next invoice for `period` (refused when there are none
     or the period is billed already)."""
     from salescli.core.invoice import InvoiceError, billing_start, parse_period, period_lines
+    from salescli.core.quote import price_list_currency_problem
 
     year, month = parse_period(period)
     start = billing_start(deal)
@@ -49,11 +48,10 @@ def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
         raise InvoiceError(
             f"{deal.id} is invoiced for {period} already: invoice {clash.number} (credit it "
             f"with `salescli invoice {deal.id} --credit {clash.number}` to bill it again)")
-    currency = deal.currency or repo.settings.currency
-    listed = repo.products.currency
-    if listed and listed != currency and any(i.unit_price is None for i in deal.items):
-        raise InvoiceError(f"{deal.id} is in {currency} but products.yaml prices are in "
-                           f"{listed}; give the items a unit_price in {currency}")
+    problem = price_list_currency_problem(deal, repo.products,
+                                          deal.currency or repo.settings.currency)
+    if problem:
+        raise InvoiceError(problem)
     lines = period_lines(deal, repo.products, repo.settings.discount_approval_threshold,
                          period, first=not live)
     if not lines:
@@ -127,7 +125,7 @@ def invoice_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
     d = repo.load("deal", deal_id)
     account = repo.load("account", d.account)
     return _prepare(repo, d, account, fmt, today(date), period, credit, lang,
-                    used_invoice_numbers(repo, warn))[1]
+                    used_numbers(repo, "invoices", warn))[1]
 
 
 @dataclass
@@ -157,7 +155,7 @@ def make_invoice(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
         d = record.model
         account = s.repo.load("account", d.account)
         invoice, text = _prepare(s.repo, d, account, fmt, when, period, credit, lang,
-                                 used_invoice_numbers(s.repo, warn))
+                                 used_numbers(s.repo, "invoices", warn))
         path = s.root / INVOICES_DIR / str(when.year) / f"{invoice.number}.{fmt}"
         if path.exists():  # an invoice is never overwritten, whatever the records say
             raise SalescliError(f"{s.repo.rel(path)} exists already; invoice numbers are "

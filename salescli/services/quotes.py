@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.core.errors import SalescliError
-from salescli.services.documents import record_document
-from salescli.services.read import Warn, records_index
+from salescli.services.documents import record_document, used_numbers
+from salescli.services.read import Warn
 
 ORDERS_DIR = "orders"
 
@@ -104,14 +104,6 @@ def quote_rows(deal: dict, on: dt.date, validity_days: int) -> list[dict[str, An
 # ------------------------------------------------------------------------- orders
 
 
-def _used_order_numbers(repo: Any, warn: Warn) -> list[str]:
-    """Every order number of every deal, from the record index."""
-    with records_index(repo, ("deal",), warn) as index:
-        return [r[0] for r in index.query(
-            "SELECT json_extract(o.value, '$.number') FROM records r, json_each(r.json, "
-            "'$.orders') o WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, o.key")]
-
-
 @dataclass
 class OrderMade:
     """An order confirmation written to orders/DEAL/ and recorded on the deal."""
@@ -145,7 +137,7 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
         raise SalescliError(f"{d.id} already has order {done.number} for quote {q.number} "
                             f"v{q.version}: {done.file}")
     pattern = repo.settings.order.numbering
-    seq = used_sequence(pattern, when.year, _used_order_numbers(repo, warn),
+    seq = used_sequence(pattern, when.year, used_numbers(repo, "orders", warn),
                         "order.numbering") + 1
     number = format_number(pattern, when.year, seq, "order.numbering")
     account = _account(repo, d)
