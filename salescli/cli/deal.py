@@ -158,8 +158,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     if d.get("quotes"):  # each with its status today: expired is derived, never stored
         from salescli.services.quotes import quote_rows
 
-        d = {**d, "quotes": quote_rows(d, dt.date.today(),
-                                       repo.settings.quote.validity_days)}
+        d = {**d, "quotes": quote_rows(repo, d, dt.date.today())}
     if fmt == "json":
         echo(render([], (), "json", payload=d))
         return

@@ -89,9 +89,13 @@ def reject(repo: Any, deal_id: str, which: str | None, reason: str,
     return _decide(repo, deal_id, which, "rejected", date, reason.strip(), message, commit)
 
 
-def quote_rows(deal: dict, on: dt.date, validity_days: int) -> list[dict[str, Any]]:
-    """A deal's recorded quotes (as JSON has them) with their status on `on`."""
+def quote_rows(repo: Any, deal: dict, on: dt.date) -> list[dict[str, Any]]:
+    """A deal's recorded quotes (as JSON has them) with their status on `on`: the
+    validity from the cached settings, so a `deal show` validates no salescli.yaml."""
     from salescli.core.quote import quote_status
+    from salescli.store.config import config_of
+
+    validity_days = config_of(repo, lambda _: None).quote_validity_days
 
     rows = []
     for q in deal.get("quotes") or []:
