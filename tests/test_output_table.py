@@ -10,10 +10,12 @@ from tabulate import tabulate
 
 from salescli.core.output import aligned
 
-# cells as they reach the table: no line breaks (terminal_safe escapes them), but
-# Unicode spaces at the ends, words tabulate might read as booleans, numbers, empties
+# cells as they reach the table: no line breaks or other control characters
+# (terminal_safe escapes them; tabulate would take \x01 and \x02 for readline's
+# invisible markers), but Unicode spaces at the ends, words tabulate might read as
+# booleans, numbers, empties
 _CELL = st.one_of(
-    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\x0b\x0c\x1c"
+    st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r\x0b\x0c\x1c"
                           "\x1d\x1e\x85\u2028\u2029\x1b"), max_size=12),
     st.sampled_from(["", " ", "True", "False", "12", "1.50", "-3", "\xa0x\xa0", "2026-01-02",
                      "a  b", "\u3000wide"]),
