@@ -194,11 +194,13 @@ def test_a_hand_edited_stage_key_counts_in_every_report(filled, tmp_path, line: 
 
 
 def test_the_keys_every_record_has_are_the_models_required_fields():
-    # history keeps its own copy so that reading it needs no pydantic; this keeps
+    # history keeps its own copy so that reading it needs no model; this keeps
     # the copy honest
-    from salescli.core.model import MODELS
+    import msgspec
+
+    from salescli.core.model import MODELS, fields_of
     from salescli.store.history import REQUIRED
 
     for kind, names in REQUIRED.items():
-        assert names == tuple(n for n, f in MODELS[kind].model_fields.items()
-                              if f.is_required())
+        assert names == tuple(n for n, f in fields_of(MODELS[kind]).items()
+                              if f.default is f.factory is msgspec.NODEFAULT)

@@ -37,7 +37,7 @@ def test_init_writes_settings_owner_and_editor_schemas(repo: Repo):
     vscode = json.loads((repo.root / ".vscode/settings.json").read_text())
     assert vscode["yaml.schemas"]["./schemas/deal.schema.json"] == ["deals/*/*.yaml"]
     schema = json.loads((repo.root / "schemas/deal.schema.json").read_text())
-    assert schema["properties"]["status"]["enum"] == ["open", "won", "lost"]
+    assert sorted(schema["properties"]["status"]["enum"]) == ["lost", "open", "won"]
     assert "title" in schema["required"]
 
 

@@ -111,7 +111,7 @@ class LazyGroup(Group):
         except SalescliError as err:
             raise as_click(err) from None
         except ValueError as err:
-            # pydantic's ValidationError on input a command did not check itself:
+            # the model's ValidationError on input a command did not check itself:
             # still one line, never a traceback
             if type(err).__name__ != "ValidationError":
                 raise

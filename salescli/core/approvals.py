@@ -1,4 +1,4 @@
-"""Discount approvals, pure and light (no pydantic: listings and `today` use them):
+"""Discount approvals, pure and light (no record model: listings and `today` use them):
 whether a discount awaits approval, and which owner ID a git identity is."""
 
 from __future__ import annotations

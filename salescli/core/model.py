@@ -1,50 +1,25 @@
 """The structure of every record kind, defined once (SPEC §3).
 
-pydantic validates the plain values the fast reader returns (about 12 µs a deal)
-and publishes the same definitions as JSON Schema for editors. Field order here is
-the documented key order that salescli writes and keeps.
-"""
+msgspec validates the plain values the fast reader returns (a few µs a deal, and a
+few ms to import: pydantic cost about 140 ms of every command that validated a
+record) and publishes the same definitions as JSON Schema for editors. Field order
+here is the documented key order that salescli writes and keeps.
 
-# No `from __future__ import annotations`: pydantic would then evaluate every field's
-# annotation from its text (a ForwardRef compiled per field, about 2 ms a command).
+A record is a msgspec Struct with a small API of its own (`Record`): `model_validate`
+from plain data, `model_dump` back to it, `model_copy`, `model_fields_set`,
+`model_extra` (the keys the kind does not define, kept as pydantic's `extra="allow"`
+kept them) and `fields_of` for the definitions themselves.
+"""
 
 import datetime as dt
 import re
-import sys
-import types
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
+import msgspec
 
-def _without_pydantic_plugins() -> None:
-    """Stand in for pydantic's plugin loader: salescli runs no pydantic plugins.
-
-    pydantic looks for plugins (entry points of every installed distribution) when it
-    builds its first validator; importing `importlib.metadata` for that and scanning
-    costs about 18 ms of every command that validates a record. PYDANTIC_DISABLE_PLUGINS
-    skips the scan but not the import. The stand-in answers "no plugins" as the loader
-    does when they are disabled; were pydantic to move its loader, this does nothing.
-    """
-    name = "pydantic.plugin._loader"
-    if name not in sys.modules:
-        loader = types.ModuleType(name)
-        loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
-        sys.modules[name] = loader
-
-
-_without_pydantic_plugins()
-
-from pydantic import (  # noqa: E402
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    model_validator,
-)
-
-from salescli.core.ids import ID_PATTERN  # noqa: E402
-from salescli.core.roles import ROLES  # noqa: E402
+from salescli.core.ids import ID_PATTERN
+from salescli.core.roles import ROLES
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
@@ -56,18 +31,6 @@ PREDICATES = ("decision_maker", "quote", "next_step", "stakeholders", "accepted_
 QUOTE_STATUSES = ("sent", "accepted", "rejected")
 
 
-def _to_date(value: Any) -> Any:
-    # YAML gives dates as date objects; a quoted ISO string is accepted too.
-    if isinstance(value, dt.datetime):
-        raise ValueError("expected a date YYYY-MM-DD, not a date and time")
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else value
-        except ValueError:
-            raise ValueError(f"{value!r} is not a real date YYYY-MM-DD") from None
-    return value
-
-
 def quoted(value: Any, limit: int = 40) -> str:
     """A bad value as a message shows it: `'EURO'`, cut short if long."""
     text = value if isinstance(value, str) else repr(value)
@@ -76,83 +39,622 @@ def quoted(value: Any, limit: int = 40) -> str:
 
 # a numeral YAML would read as a number were it not quoted
 _NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+# Below a trillion, so price x quantity stays within Decimal's 28 digits: 1e300 would
+# pass as a number and then fail every quantize in listings, quotes and exports.
+MAX_AMOUNT = Decimal(10) ** 12
 
 
-def _to_decimal(value: Any) -> Any:
-    # Money is never a float in arithmetic: take the number's shortest text form.
+class Amount(Decimal):
+    """A number a record holds exactly: money, a quantity or a percent.
+
+    msgspec takes no bounds on a Decimal (and reads a quoted "12" as one), so each
+    kind of amount is its own type, checked by `_amount` when a record is validated:
+    a YAML number only, its shortest text form (money is never a float in arithmetic),
+    within the kind's bounds. Arithmetic on it gives plain Decimals.
+    """
+
+    minimum: Decimal | None = Decimal(0)  # inclusive
+    above: Decimal | None = None  # exclusive lower bound (a signed amount)
+    below: Decimal | None = MAX_AMOUNT  # exclusive
+    at_most: Decimal | None = None  # inclusive upper bound (a percent)
+    places: int | None = None
+    schema: dict = {"type": "number", "minimum": 0, "exclusiveMaximum": 1e12}
+
+    def __repr__(self) -> str:
+        return f"Decimal('{self}')"
+
+
+class Money(Amount):
+    places = 2
+    schema = {"type": "number", "minimum": 0, "exclusiveMaximum": 1e12, "multipleOf": 0.01}
+
+
+class SignedMoney(Amount):
+    """An amount that may be negative: a credit note's total and VAT reverse an invoice's."""
+
+    minimum, above, places = None, -MAX_AMOUNT, 2
+    schema = {"type": "number", "exclusiveMinimum": -1e12, "exclusiveMaximum": 1e12,
+              "multipleOf": 0.01}
+
+
+class Number(Amount):
+    pass
+
+
+class Percent(Amount):
+    below, at_most = None, Decimal(100)
+    schema = {"type": "number", "minimum": 0, "maximum": 100}
+
+
+def _amount(kind: type[Amount], value: Any) -> Amount:
     if isinstance(value, bool):
         raise ValueError("expected a number")
-    if isinstance(value, int | float):
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("expected a finite number")
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if isinstance(value, str):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    elif isinstance(value, str):
         if _NUMERAL.fullmatch(value.strip()):
             raise ValueError(f"expected a number, not the text {quoted(value)} "
                              "(remove the quotes)")
         raise ValueError(f"expected a number, not {quoted(value)}")
-    return value
+    else:
+        raise ValueError("expected a number")
+    if not number.is_finite():
+        raise ValueError("expected a finite number")
+    if kind.minimum is not None and number < kind.minimum:
+        shown = str(value)
+        shown = shown if len(shown) <= 20 else shown[:17] + "..."
+        raise ValueError(f"{shown} is negative; expected 0 or more" if kind.minimum == 0
+                         else f"should be greater than or equal to {kind.minimum}")
+    if kind.above is not None and number <= kind.above:
+        raise ValueError(f"should be greater than {kind.above:,}")
+    if kind.below is not None and number >= kind.below:
+        raise ValueError(f"should be less than {kind.below:,}")
+    if kind.at_most is not None and number > kind.at_most:
+        raise ValueError(f"should be less than or equal to {kind.at_most}")
+    if kind.places is not None and number.as_tuple().exponent < -kind.places \
+            and number != number.quantize(Decimal(1).scaleb(-kind.places)):
+        raise ValueError(f"at most {kind.places} decimals")
+    return kind(number)
 
 
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
-Date = Annotated[
-    dt.date,
-    BeforeValidator(_to_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d\d-\d\d$"}),
-]
-# Below a trillion, so price x quantity stays within Decimal's 28 digits: 1e300 would
-# pass as a number and then fail every quantize in listings, quotes and exports.
-MAX_AMOUNT = Decimal(10) ** 12
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    Field(ge=0, lt=MAX_AMOUNT, decimal_places=2),
-    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 1e12,
-                    "multipleOf": 0.01}),
-]
-# An amount that may be negative: a credit note's total and VAT reverse an invoice's.
-SignedMoney = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    Field(gt=-MAX_AMOUNT, lt=MAX_AMOUNT, decimal_places=2),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": -1e12, "exclusiveMaximum": 1e12,
-                    "multipleOf": 0.01}),
-]
-Number = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    Field(ge=0, lt=MAX_AMOUNT),
-    WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 1e12}),
-]
-Percent = Annotated[
-    Decimal,
-    BeforeValidator(_to_decimal),
-    Field(ge=0, le=100),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
-]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+def _dec_hook(kind: type, value: Any) -> Any:
+    if isinstance(kind, type) and issubclass(kind, Amount):
+        return _amount(kind, value)
+    raise NotImplementedError(kind)
+
+
+def _schema_hook(kind: type) -> dict:
+    if isinstance(kind, type) and issubclass(kind, Amount):
+        return dict(kind.schema)
+    raise NotImplementedError(kind)
+
+
+Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+# YAML gives dates as date objects; a quoted ISO string is accepted too
+Date = Annotated[dt.date, msgspec.Meta(extra_json_schema={"pattern": r"^\d{4}-\d\d-\d\d$"})]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 # a record's name, company or title: not empty or blank, or it lists as nothing
 NAME_PATTERN = r"\S"
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Name = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN)]
 Role = Literal[ROLES]  # type: ignore[valid-type]
 Text = str | None
 # the record's IDs in the tools it came from: `{pipedrive: 123}` makes a re-import an update
 ExternalIds = dict[str, int | str]
 
 
-class Record(BaseModel):
-    # extra keys are kept and reported as warnings (with a did-you-mean) by check
-    # defer_build: a command builds only the validators of the kinds it touches
-    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True,
-                              defer_build=True)
+def Field(default: Any = msgspec.NODEFAULT, *, alias: str | None = None,  # noqa: N802
+          default_factory: Any = msgspec.NODEFAULT) -> Any:
+    """A field with a default factory or a YAML key of its own (`with`, `from`)."""
+    return msgspec.field(default=default, default_factory=default_factory, name=alias)
 
 
-class Evaluation(Record):
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class FieldInfo(NamedTuple):
+    name: str  # the attribute
+    alias: str | None  # the YAML key, when it is not the attribute's name
+    annotation: Any
+    default: Any  # msgspec.NODEFAULT: none
+    factory: Any  # msgspec.NODEFAULT: none
+
+
+# a key in a Struct's __dict__ no YAML key can be: the keys the data gave
+_GIVEN = "\0given"
+
+
+class Record(msgspec.Struct, kw_only=True, dict=True):
+    """A record kind, or a part of one.
+
+    Keys the kind does not define are kept as attributes (`model_extra`; check reports
+    them as warnings with a did-you-mean), and every instance read from data knows which
+    keys the data gave (`model_fields_set`).
+    """
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Any:
+        """The record of plain data (raises ValidationError, a ValueError)."""
+        if isinstance(data, cls):
+            return data
+        try:
+            record = msgspec.convert(data, cls, strict=True, dec_hook=_dec_hook)
+        except msgspec.ValidationError as err:
+            raise ValidationError([_problem(cls, data, str(err))]) from None
+        _remember(record, data)
+        return record
+
+    @property
+    def model_fields_set(self) -> frozenset[str]:
+        """The fields the data gave (made directly: those not at their default)."""
+        given = self.__dict__.get(_GIVEN)
+        fields = fields_of(type(self)).values()
+        if given is not None:
+            return frozenset(f.name for f in fields if (f.alias or f.name) in given)
+        return frozenset(f.name for f in fields if getattr(self, f.name) != _default(f))
+
+    @property
+    def model_extra(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != _GIVEN}
+
+    def model_dump(self, mode: str = "python", by_alias: bool = True,
+                   exclude_defaults: bool = False) -> dict[str, Any]:
+        """Plain data again (dates, Decimals and extras as they are)."""
+        out: dict[str, Any] = {}
+        for f in fields_of(type(self)).values():
+            value = getattr(self, f.name)
+            if exclude_defaults and value == _default(f):
+                continue
+            out[(f.alias or f.name) if by_alias else f.name] = _dump(value, exclude_defaults)
+        out.update(self.model_extra)
+        return out
+
+    def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
+        import copy
+
+        new = copy.deepcopy(self) if deep else msgspec.structs.replace(self)
+        new.__dict__.update(self.__dict__ if not deep else {})
+        for key, value in (update or {}).items():
+            setattr(new, key, value)
+        return new
+
+
+def _default(f: FieldInfo) -> Any:
+    return f.default if f.factory is msgspec.NODEFAULT else f.factory()
+
+
+def _dump(value: Any, exclude_defaults: bool) -> Any:
+    if isinstance(value, Record):
+        return value.model_dump(exclude_defaults=exclude_defaults)
+    if isinstance(value, list):
+        return [_dump(v, exclude_defaults) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v, exclude_defaults) for k, v in value.items()}
+    if isinstance(value, Amount):
+        return Decimal(value)
+    return value
+
+
+_FIELDS: dict[type, dict[str, FieldInfo]] = {}
+
+
+def fields_of(cls: type) -> dict[str, FieldInfo]:
+    """attribute -> FieldInfo of a record kind, in the documented order."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = {}
+        for f in msgspec.structs.fields(cls):
+            found[f.name] = FieldInfo(f.name, f.encode_name if f.encode_name != f.name
+                                      else None, f.type, f.default, f.default_factory)
+    return found
+
+
+_SHAPES: dict[type, tuple[frozenset[str], tuple[tuple[str, str, str | None], ...]]] = {}
+
+
+def _shape(cls: type) -> tuple[frozenset[str], tuple[tuple[str, str, str | None], ...]]:
+    """(YAML keys, (key, attribute, 'list'|'dict'|None) of each nested record) of a kind."""
+    found = _SHAPES.get(cls)
+    if found is None:
+        fields = fields_of(cls).values()
+        nested = []
+        for f in fields:
+            inner, container = nested_record(f.annotation)
+            if inner is not None:
+                nested.append((f.alias or f.name, f.name, container))
+        found = _SHAPES[cls] = (frozenset(f.alias or f.name for f in fields), tuple(nested))
+    return found
+
+
+def nested_record(annotation: Any) -> tuple[Any, str | None]:
+    """(record class, 'list'|'dict'|None) nested in a field's annotation, if any."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = nested_record(arg)
+            if found[0] is not None:
+                return found
+        return None, None
+    if origin is list:
+        inner, _ = nested_record(typing.get_args(annotation)[0])
+        return inner, "list" if inner else None
+    if origin is dict:
+        inner, _ = nested_record(typing.get_args(annotation)[1])
+        return inner, "dict" if inner else None
+    if isinstance(annotation, type) and issubclass(annotation, Record):
+        return annotation, None
+    return None, None
+
+
+def _remember(record: Record, data: Any) -> None:
+    """Keep on each record read from `data` the keys it gave, and its unknown keys (one
+    walk of the nested records, set operations in C: this runs for every record read)."""
+    if not isinstance(data, dict):
+        return
+    known, nested = _shape(type(record))
+    kept = record.__dict__
+    kept[_GIVEN] = given = frozenset(data)
+    if not given <= known:
+        kept.update((k, v) for k, v in data.items() if k not in known and isinstance(k, str))
+    for key, attr, container in nested:
+        part = data.get(key)
+        if part is None:
+            continue
+        value = getattr(record, attr)
+        if container is None:
+            if isinstance(value, Record):
+                _remember(value, part)
+        elif container == "list":
+            if isinstance(part, list):
+                for v, g in zip(value, part, strict=False):
+                    if isinstance(v, Record):
+                        _remember(v, g)
+        elif isinstance(part, dict):
+            for name, v in value.items():
+                if isinstance(v, Record):
+                    _remember(v, part.get(name))
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a record's data: where, and what, for people."""
+
+    loc: tuple  # keys and list indices from the record's top
+    missing: bool  # a required key is absent (loc ends with it)
+    message: str
+
+
+class ValidationError(ValueError):
+    """Data that is not a valid record: its first problem, and the rest (`problems`)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        first = problems[0]
+        super().__init__(f"{dotted(first.loc)}: {first.message}" if first.loc
+                         else first.message)
+
+    def errors(self) -> list[dict]:
+        return [{"loc": p.loc, "msg": p.message} for p in self.problems]
+
+
+def dotted(loc: Any) -> str:
+    """`items[0].unit_price` of a location."""
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def validate(cls: type[Record], data: Any) -> tuple[Any, list[Problem]]:
+    """(record or None, every problem) of `data` as a `cls`.
+
+    msgspec stops at the first problem. So the part at fault (a list element, a dict
+    entry, else the top-level key) is looked at on its own for all of its problems, then
+    cut from the data, and the rest validated again: the user gets every problem in one
+    run, and the record without its broken parts, which the cross-file checks still read.
+    """
+    return _collect(cls, data, ())
+
+
+def _collect(cls: type, data: Any, prefix: tuple) -> tuple[Any, list[Problem]]:
+    problems: list[Problem] = []
+    current = data
+    removed: dict[tuple, list[int]] = {}  # list -> the elements cut (indices as written)
+    cut: set[tuple] = set()  # the parts cut (as they are in `current`)
+    for _ in range(500):
+        try:
+            record = msgspec.convert(current, cls, strict=True, dec_hook=_dec_hook)
+        except msgspec.ValidationError as err:
+            problem = _problem(cls, current, str(err))
+            loc = problem.loc
+            if any(c[:len(loc)] == loc for c in cut):  # it went with a problem of its own
+                return None, problems
+            part = _part(cls, loc)
+            if problem.missing and part == len(loc):  # every required key absent, at once
+                return None, problems + _absent(cls, current, loc[:-1], prefix, cut)
+            shown = loc[:part]
+            if shown and isinstance(shown[-1], int):  # as written, before any cut
+                cuts = removed.setdefault(shown[:-1], [])
+                index = shown[-1]
+                for gone in sorted(cuts):
+                    index += gone <= index
+                cuts.append(index)
+                shown = (*shown[:-1], index)
+            inner = _strip(_annotation_at(cls, loc[:part]))
+            value = _at(current, loc[:part])
+            if part < len(loc) and isinstance(inner, type) and issubclass(inner, Record) \
+                    and isinstance(value, dict):
+                problems += _collect(inner, value, prefix + shown)[1]  # all of its problems
+            else:
+                problems.append(_problem(cls, current, str(err), prefix + shown + loc[part:]))
+            current = _cut(current, loc[:part], cut)
+            if current is None:
+                return None, problems
+            continue
+        _remember(record, current)
+        return record, problems
+    return None, problems
+
+
+def _absent(cls: type, data: Any, loc: tuple, prefix: tuple, cut: set[tuple]
+            ) -> list[Problem]:
+    """`missing required key` for each required key of the record at `loc` not given."""
+    inner = _strip(_annotation_at(cls, loc))
+    given = _at(data, loc)
+    if not (isinstance(inner, type) and issubclass(inner, Record) and isinstance(given, dict)):
+        return []
+    out = []
+    for f in fields_of(inner).values():
+        key = f.alias or f.name
+        if f.default is msgspec.NODEFAULT and f.factory is msgspec.NODEFAULT \
+                and key not in given and (*loc, key) not in cut:
+            where = (*prefix, *loc, key)
+            out.append(Problem(where, True, f"missing required key `{dotted(where)}`"))
+    return out
+
+
+def _part(cls: type, loc: tuple) -> int:
+    """How much of `loc` names the part cut for its problem: up to the first element of a
+    list or dict, else the top-level key."""
+    import typing
+
+    for k in range(1, len(loc)):
+        origin = typing.get_origin(_strip(_annotation_at(cls, loc[:k])))
+        if origin in (list, dict):
+            return k + 1
+    return min(len(loc), 1)
+
+
+_AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<key>key)` in `(?P<keyed>[^`]*)`"
+                 r"| - at `(?P<path>\$[^`]*)`)?$", re.S)
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
+_EXPECTED = {
+    "str": "expected text", "int": "expected a whole number",
+    "bool": "expected true or false", "array": "expected a list",
+    "object": "expected a mapping (key: value)", "date": "expected a date YYYY-MM-DD",
+    "str | object": "expected text or a mapping (key: value)",
+}
+_PATTERNS = {
+    r"^\d{4}-(0[1-9]|1[0-2])$": "is not a month YYYY-MM",
+    r"^[0-9a-f]{64}$": "is not a SHA-256 digest (64 hex digits)",
+    r"^[A-Z]{3}$": "is not a 3-letter currency code such as EUR",
+    r"^[a-z][a-z0-9_]{0,63}$": "is not a field name (a-z, 0-9 and '_', starting with a "
+                               "letter)",
+}
+
+
+def _problem(cls: type, data: Any, text: str, shown: tuple | None = None) -> Problem:
+    """A msgspec error message as a Problem, in salescli's words (`shown`: the location
+    to name, when it is not the one in `data`)."""
+    found = _AT.match(text)
+    assert found is not None
+    message = found["message"]
+    keyed = found["keyed"]
+    at = _loc(cls, data, found["path"] or keyed or "$")
+    problem = _worded(cls, data, message, at, keyed is not None)
+    if shown is None:
+        return problem
+    if problem.missing:
+        return Problem(shown, True, f"missing required key `{dotted(shown)}`")
+    return problem._replace(loc=shown)
+
+
+def _worded(cls: type, data: Any, message: str, loc: tuple, keyed: bool) -> Problem:
+    if keyed:
+        return _bad_key(cls, data, loc)
+    missing = re.fullmatch(r"Object missing required field `(.+)`", message)
+    if missing:
+        return Problem((*loc, missing[1]), True, f"missing required key "
+                                                 f"`{dotted((*loc, missing[1]))}`")
+    value = _at(data, loc)
+    annotation = _annotation_at(cls, loc)
+    choices = _choices(annotation)
+    if choices and (message.startswith("Invalid enum value")
+                    or message.startswith("Expected `str`")):
+        words = [repr(c) for c in choices]
+        listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        return Problem(loc, False, f"should be {listed}")
+    pattern = re.fullmatch(r"Expected `str` matching regex (.*)", message, re.S)
+    if pattern:  # msgspec shows the pattern as its repr
+        if pattern[1] == repr(ID_PATTERN):
+            return Problem(loc, False, f"{quoted(value)} is not a valid ID (a-z, 0-9 and "
+                                       "'-', at most 64 characters)")
+        if pattern[1] == repr(NAME_PATTERN):
+            return Problem(loc, False, "should not be empty")
+        said = next((words for p, words in _PATTERNS.items() if repr(p) == pattern[1]),
+                    f"does not match {pattern[1]}")
+        return Problem(loc, False, f"{quoted(value)} {said}")
+    bound = re.fullmatch(r"Expected `(int|array)`(?: of length)? ([<>]=) (\d+)", message)
+    if bound:
+        what = "have at least" if bound[1] == "array" else "be greater than or equal to"
+        if bound[2] == "<=":
+            what = "have at most" if bound[1] == "array" else "be less than or equal to"
+        unit = (" item" if bound[3] == "1" else " items") if bound[1] == "array" else ""
+        return Problem(loc, False, f"should {what} {bound[3]}{unit}")
+    if message.startswith("Invalid RFC3339 encoded date"):  # 2026-02-30, or not a date
+        return Problem(loc, False, f"{quoted(value)} is not a real date YYYY-MM-DD"
+                       if isinstance(value, str) and len(value) == 10
+                       else "expected a date YYYY-MM-DD")
+    typed = re.fullmatch(r"Expected `(.+?)(?: \| null)?`, got `(\w+)`", message)
+    if typed:
+        if typed[1] == "date" and typed[2] == "datetime":
+            return Problem(loc, False, "expected a date YYYY-MM-DD, not a date and time")
+        return Problem(loc, False, _EXPECTED.get(typed[1], f"expected {typed[1]}"))
+    return Problem(loc, False, message)
+
+
+def _bad_key(cls: type, data: Any, loc: tuple) -> Problem:
+    """The first key of the mapping at `loc` its declared key type refuses."""
+    import typing
+
+    container = _at(data, loc)
+    declared = _strip(_annotation_at(cls, loc))
+    kind = typing.get_args(declared)[0] if typing.get_origin(declared) is dict else str
+    for key in container if isinstance(container, dict) else ():
+        if _valid(kind, key):
+            continue
+        choices = _choices(kind)
+        if choices:
+            listed = ", ".join(repr(c) for c in choices[:-1]) + f" or {choices[-1]!r}"
+            return Problem((*loc, key), False, f"{quoted(key)} should be {listed}")
+        pattern = next((m.pattern for m in typing.get_args(kind)[1:]
+                        if isinstance(m, msgspec.Meta)), None) \
+            if typing.get_origin(kind) is typing.Annotated else None
+        if isinstance(key, str) and pattern:
+            return Problem((*loc, key), False, f"{quoted(key)} "
+                           + _PATTERNS.get(pattern, f"does not match {pattern}"))
+        return Problem((*loc, key), False, "keys must be text")
+    return Problem(loc, False, "keys must be text")
+
+
+def _loc(cls: type, data: Any, path: str) -> tuple:
+    """`$.items[0].name` as ("items", 0, "name"); a dict's `[...]` as the key at fault."""
+    loc: list[Any] = []
+    for name, index in _STEP.findall(path.removeprefix("$")):
+        if name:
+            loc.append(name)
+        elif index != "...":
+            loc.append(int(index))
+        else:
+            container = _at(data, tuple(loc))
+            inner = _dict_value(_annotation_at(cls, tuple(loc)))
+            key = next((k for k, v in (container or {}).items()
+                        if not _valid(inner, v)), None) if isinstance(container, dict) \
+                else None
+            if key is None:
+                break
+            loc.append(key)
+    return tuple(loc)
+
+
+def _valid(annotation: Any, value: Any) -> bool:
+    try:
+        validate_value(annotation, value)
+    except ValueError:
+        return False
+    return True
+
+
+def _at(data: Any, loc: tuple) -> Any:
+    for step in loc:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _strip(annotation: Any) -> Any:
+    """The type inside Annotated[...] and `X | None`."""
+    import types
+    import typing
+
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _annotation_at(cls: type, loc: tuple) -> Any:
+    """The declared type at `loc` of a record kind (None: not known)."""
+    import typing
+
+    annotation: Any = cls
+    for step in loc:
+        annotation = _strip(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, Record):
+            field = next((f for f in fields_of(annotation).values()
+                          if (f.alias or f.name) == step), None)
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif typing.get_origin(annotation) is list:
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return None
+    return annotation
+
+
+def _dict_value(annotation: Any) -> Any:
+    import typing
+
+    annotation = _strip(annotation)
+    return typing.get_args(annotation)[1] if typing.get_origin(annotation) is dict else Any
+
+
+def _choices(annotation: Any) -> tuple:
+    import typing
+
+    annotation = _strip(annotation)
+    return typing.get_args(annotation) if typing.get_origin(annotation) is Literal else ()
+
+
+def _cut(data: Any, part: tuple, cuts: set[tuple]) -> Any:
+    """A copy of `data` without `part` (added to `cuts`); None when nothing there can
+    go (a required key is absent, or the problem is the whole)."""
+    import copy
+
+    if not part or not isinstance(data, dict):
+        return None
+    parent = _at(data, part[:-1])
+    if isinstance(parent, dict):
+        if part[-1] not in parent:
+            return None
+    elif not (isinstance(parent, list) and isinstance(part[-1], int)
+              and 0 <= part[-1] < len(parent)):
+        return None
+    cuts.add(part)
+    data = copy.deepcopy(data)
+    del _at(data, part[:-1])[part[-1]]
+    return data
+
+
+def validate_value(annotation: Any, value: Any) -> Any:
+    """One field's value as the record's schema reads it (raises ValueError)."""
+    return msgspec.convert(value, annotation, strict=True, dec_hook=_dec_hook)
+
+
+class Evaluation(Record, kw_only=True):
     went_well: Text = None
     improve: Text = None
 
 
-class Activity(Record):
+class Activity(Record, kw_only=True):
     date: Date
     type: Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
     summary: str
@@ -166,14 +668,12 @@ class Activity(Record):
     owner: Text = None
     external_ids: ExternalIds = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _a_task_is_due(self) -> "Activity":
+    def __post_init__(self) -> None:
         if self.done is not None and self.due is None:
             raise ValueError("`done` is for a task: give it the `due` day too")
-        return self
 
 
-class Contact(Record):
+class Contact(Record, kw_only=True):
     id: Id
     name: Name
     title: Text = None
@@ -189,7 +689,7 @@ class Contact(Record):
     external_ids: ExternalIds = Field(default_factory=dict)
 
 
-class Address(Record):
+class Address(Record, kw_only=True):
     """A postal address in parts, as a document prints it."""
 
     street: Text = None
@@ -204,7 +704,7 @@ AddressValue = Address | str | None
 LANGUAGES = ("en", "fi", "sv")
 
 
-class Account(Record):
+class Account(Record, kw_only=True):
     id: Id
     name: Name
     business_id: Text = None
@@ -227,19 +727,19 @@ class Account(Record):
     external_ids: ExternalIds = Field(default_factory=dict)
 
 
-class LeadContact(Record):
+class LeadContact(Record, kw_only=True):
     name: Text = None
     email: Text = None
     phone: Text = None
     title: Text = None
 
 
-class Conversion(Record):
+class Conversion(Record, kw_only=True):
     account: Id
     deal: Id | None = None
 
 
-class Lead(Record):
+class Lead(Record, kw_only=True):
     id: Id
     company: Name
     contact: LeadContact | None = None
@@ -253,17 +753,17 @@ class Lead(Record):
     notes: Text = None
 
 
-class Stakeholder(Record):
+class Stakeholder(Record, kw_only=True):
     contact: Id
     role: Role | None = None
 
 
-class NextStep(Record):
+class NextStep(Record, kw_only=True):
     action: Text = None
     due: Date | None = None
 
 
-class Item(Record):
+class Item(Record, kw_only=True):
     product: Id | None = None
     name: Text = None
     quantity: Number = Decimal(1)
@@ -271,21 +771,19 @@ class Item(Record):
     unit_price: Money | None = None
     discount: Percent = Decimal(0)
     billing: Literal[BILLING] = "one-time"  # type: ignore[valid-type]
-    cycles: int | None = Field(default=None, ge=1)
+    cycles: Positive | None = None
     tax_rate: Percent | None = None
 
-    @model_validator(mode="after")
-    def _named(self) -> "Item":
+    def __post_init__(self) -> None:
         if not self.product and not self.name:
             raise ValueError("an item needs a `product` (a price list SKU) or a `name`")
         if not self.product and self.unit_price is None:
             raise ValueError("an item without `product` needs a `unit_price`")
-        return self
 
 
-class QuoteRef(Record):
+class QuoteRef(Record, kw_only=True):
     number: str
-    version: int = Field(ge=1)
+    version: Positive
     date: Date
     total: Money
     currency: Currency
@@ -296,35 +794,35 @@ class QuoteRef(Record):
     reason: Text = None  # why it was rejected
 
 
-class OrderRef(Record):
+class OrderRef(Record, kw_only=True):
     """An order confirmation recorded on a deal (`salescli order`), from an accepted quote."""
 
     number: str
     date: Date
     quote: str
-    version: int = Field(ge=1)
+    version: Positive
     total: Money
     currency: Currency
     file: str
 
 
-class InvoiceRef(Record):
+class InvoiceRef(Record, kw_only=True):
     """An issued invoice or credit note: its document is immutable (`sha256`)."""
 
     number: str
     date: Date
     due: Date
-    period: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    period: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     total: SignedMoney  # excluding VAT; negative on a credit note
     vat: SignedMoney
     currency: Currency
     reference: str | None = None
     file: str
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
     credit_of: str | None = None  # a credit note: the number of the invoice it reverses
 
 
-class Deal(Record):
+class Deal(Record, kw_only=True):
     id: Id
     title: Name
     account: Id
@@ -358,12 +856,12 @@ class Deal(Record):
     external_ids: ExternalIds = Field(default_factory=dict)
 
 
-class Tier(Record):
+class Tier(Record, kw_only=True):
     min: Number
     unit_price: Money
 
 
-class Product(Record):
+class Product(Record, kw_only=True):
     sku: Id
     name: str
     unit: Text = None
@@ -374,12 +872,12 @@ class Product(Record):
     description: Text = None
 
 
-class Products(Record):
+class Products(Record, kw_only=True):
     currency: Currency | None = None
     products: list[Product] = Field(default_factory=list)
 
 
-class Company(Record):
+class Company(Record, kw_only=True):
     """The seller, as quotes, orders and invoices print it."""
 
     name: Text = None
@@ -394,17 +892,17 @@ class Company(Record):
     offering: Text = None  # what you sell, in a phrase: the agenda's first-meeting line
 
 
-class QuoteSettings(Record):
-    validity_days: int = Field(default=30, ge=0)
+class QuoteSettings(Record, kw_only=True):
+    validity_days: NonNegative = 30
     numbering: str = "Q-{year}-{seq:04d}"
     terms: Text = None
 
 
-class OrderSettings(Record):
+class OrderSettings(Record, kw_only=True):
     numbering: str = "O-{year}-{seq:04d}"
 
 
-class InvoiceSettings(Record):
+class InvoiceSettings(Record, kw_only=True):
     # gap-free per year across all deals: `{year}` the invoice date's, `{seq}` the next
     numbering: str = "{year}{seq:04d}"
 
@@ -414,7 +912,7 @@ GOAL_METRICS = ("deals_won", "won_value", "meetings_booked", "meetings_held", "n
 GOAL_PERIODS = ("week", "month", "quarter", "year")
 
 
-class Goal(Record):
+class Goal(Record, kw_only=True):
     """A target for a period: `{metric: won_value, period: month, target: 50000}`,
     the team's, or one owner's (`owner: anna`)."""
 
@@ -424,11 +922,11 @@ class Goal(Record):
     owner: Text = None
 
 
-class Requirements(Record):
+class Requirements(Record, kw_only=True):
     requires: list[str] = Field(default_factory=list)
 
 
-class Outcome(Requirements):
+class Outcome(Requirements, kw_only=True):
     """`won:` or `lost:` of a pipeline: what closing needs, and the stages it may close
     from (`from: [contracting]`; unset: the last stage for `won` without rules.skip,
     any stage otherwise)."""
@@ -446,25 +944,23 @@ def _default_lead_flow() -> dict[str, Requirements]:
 
 
 # a custom field's name: a YAML key as the documented ones are (`lost_reason`)
-FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+FieldName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 CUSTOM_TYPES = ("text", "number", "money", "date", "choice", "multi-choice", "bool")
 
 
-class CustomField(Record):
+class CustomField(Record, kw_only=True):
     """A field a team adds to a kind of record (`custom_fields` in salescli.yaml)."""
 
     type: Literal[CUSTOM_TYPES]  # type: ignore[valid-type]
     choices: list[str] = Field(default_factory=list)
     label: Text = None
 
-    @model_validator(mode="after")
-    def _choices(self) -> "CustomField":
+    def __post_init__(self) -> None:
         if self.type in ("choice", "multi-choice") and not self.choices:
             raise ValueError(f"a `{self.type}` field needs `choices: [...]`")
-        return self
 
 
-class CustomFields(Record):
+class CustomFields(Record, kw_only=True):
     """`custom_fields` of salescli.yaml: per kind, field name -> its type."""
 
     account: dict[FieldName, CustomField] = Field(default_factory=dict)
@@ -472,7 +968,7 @@ class CustomFields(Record):
     deal: dict[FieldName, CustomField] = Field(default_factory=dict)
 
 
-class Settings(Record):
+class Settings(Record, kw_only=True):
     company: Company = Field(default_factory=Company)
     currency: Currency = "EUR"
     locale: str = "en_US"
@@ -484,13 +980,13 @@ class Settings(Record):
     discount_approval_threshold: Percent = Decimal(15)
     # owner ID -> the largest discount (percent) they may approve: `{ville: 30}`
     approvers: dict[str, Percent] = Field(default_factory=dict)
-    lead_first_contact_sla_days: int = Field(default=2, ge=0)
-    follow_up_days: int = Field(default=14, ge=0)
+    lead_first_contact_sla_days: NonNegative = 2
+    follow_up_days: NonNegative = 14
     # `today` lists won customers with no activity for this many days; 0 turns it off
-    after_sales_days: int = Field(default=90, ge=0)
+    after_sales_days: NonNegative = 90
     prices_include_tax: bool = False
     # days from an invoice's date to its due date; quotes and orders print it too
-    payment_terms_days: int = Field(default=14, ge=0, le=365)
+    payment_terms_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 14
     quote: QuoteSettings = Field(default_factory=QuoteSettings)
     order: OrderSettings = Field(default_factory=OrderSettings)
     invoice: InvoiceSettings = Field(default_factory=InvoiceSettings)
@@ -502,14 +998,14 @@ class Settings(Record):
         default_factory=_default_lead_flow)
 
 
-class Stage(Record):
+class Stage(Record, kw_only=True):
     id: Id
     name: Text = None
     # the name in the documents' other languages: `names: {fi: Tarjous, sv: Offert}`
     names: dict[Literal[LANGUAGES], str] = Field(  # type: ignore[valid-type]
         default_factory=dict)
     probability: Percent
-    max_days: int | None = Field(default=None, ge=1)
+    max_days: Positive | None = None
     requires: list[str] = Field(default_factory=list)
     checklist: list[str] = Field(default_factory=list)
     # the checklist in other languages, item for item: `checklists: {fi: [...], sv: [...]}`.
@@ -517,13 +1013,11 @@ class Stage(Record):
     checklists: dict[Literal[LANGUAGES], list[str]] = Field(  # type: ignore[valid-type]
         default_factory=dict)
 
-    @model_validator(mode="after")
-    def _checklists_match(self) -> "Stage":
+    def __post_init__(self) -> None:
         for lang, items in self.checklists.items():
             if len(items) != len(self.checklist):
                 raise ValueError(f"checklists.{lang} has {len(items)} items; it translates "
                                  f"checklist item for item ({len(self.checklist)})")
-        return self
 
     def localized_name(self, lang: str) -> str | None:
         return self.names.get(lang) or self.name  # type: ignore[call-overload]
@@ -532,14 +1026,14 @@ class Stage(Record):
         return list(self.checklists.get(lang) or self.checklist)  # type: ignore[call-overload]
 
 
-class Rules(Record):
+class Rules(Record, kw_only=True):
     skip: bool = False
     backward: Literal["never", "with-reason", "free"] = "with-reason"
 
 
-class Pipeline(Record):
+class Pipeline(Record, kw_only=True):
     name: Id
-    stages: list[Stage] = Field(min_length=1)
+    stages: Annotated[list[Stage], msgspec.Meta(min_length=1)]
     won: Outcome = Field(default_factory=Outcome)
     lost: Outcome = Field(default_factory=lambda: Outcome(requires=["lost_reason"]))
     rules: Rules = Field(default_factory=Rules)
@@ -558,12 +1052,16 @@ MODELS: dict[str, type[Record]] = {
 
 def key_order(kind: str) -> list[str]:
     """The documented key order of a kind, as its YAML keys."""
-    return [f.alias or name for name, f in MODELS[kind].model_fields.items()]
+    return [f.alias or name for name, f in fields_of(MODELS[kind]).items()]
 
 
 def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:
     """The kind's JSON Schema; with `settings`, carrying its custom fields too."""
-    schema = MODELS[kind].model_json_schema(by_alias=True)
+    found = msgspec.json.schema(MODELS[kind], schema_hook=_schema_hook)
+    defs = found.pop("$defs")
+    schema = defs.pop(MODELS[kind].__name__)
+    if defs:
+        schema["$defs"] = defs
     if settings is not None and kind in ("account", "lead", "deal"):
         from salescli.core.custom import json_schema as field_schema
 

@@ -1,6 +1,6 @@
 """The buying roles of a contact or a deal's stakeholder (SPEC §3), defined once.
 
-No pydantic here: `--help` offers the roles as choices without loading the model,
+No model here: `--help` offers the roles as choices without loading the model,
 the model validates them, and the rules ask which of them decide.
 """
 

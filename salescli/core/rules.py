@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
+from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact, fields_of
 from salescli.core.roles import BUYER_ROLES
 
 
 @functools.cache  # check asks once per open deal
 def known_requirement(name: str) -> bool:
-    fields = {(f.alias or n) for n, f in Deal.model_fields.items()}
+    fields = {(f.alias or n) for n, f in fields_of(Deal).items()}
     return name in PREDICATES or name in fields
 
 
@@ -235,8 +235,8 @@ def _lead_value(lead: Lead, name: str) -> Any:
 def known_lead_requirement(name: str) -> bool:
     """A name a lead_flow `requires` may hold: a lead field, `contact.FIELD`, or
     alternatives `A|B` (one of them)."""
-    fields = set(Lead.model_fields) - {"contact"}
-    fields |= {f"contact.{f}" for f in LeadContact.model_fields}
+    fields = set(fields_of(Lead)) - {"contact"}
+    fields |= {f"contact.{f}" for f in fields_of(LeadContact)}
     return all(part in fields for part in name.split("|"))
 
 

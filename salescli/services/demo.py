@@ -258,12 +258,12 @@ class Demo:
         self.domains: set[str] = set()
         self.serial = 0
         self.accounts: list[AccountPlan] = []
-        from salescli.core.model import Activity, Contact
+        from salescli.core.model import Activity, Contact, fields_of
 
-        self.activity_order = [f.alias or n for n, f in Activity.model_fields.items()]
+        self.activity_order = [f.alias or n for n, f in fields_of(Activity).items()]
         self.order = {k: key_order(k) for k in ("account", "lead", "deal")}
         self.order["deal"].append("competitor")  # the custom field, last as `set` adds it
-        self.contact_order = [f.alias or n for n, f in Contact.model_fields.items()]
+        self.contact_order = [f.alias or n for n, f in fields_of(Contact).items()]
         self.flow = frozenset(FLOW_KEYS)
         self.records: dict[tuple[str, str], Record] = {}
         self.quote_seq: dict[int, int] = {}

@@ -15,7 +15,7 @@ from salescli.services.read import Warn, load_matching, records_index
 
 QUOTES_DIR = "quotes"
 AGENDA_TEMPLATE = "agenda-valkea.md.j2"
-# core.model.LANGUAGES (a test holds them equal), here so that `--help` needs no pydantic
+# core.model.LANGUAGES (a test holds them equal), here so that `--help` needs no record model
 LANGUAGES = ("en", "fi", "sv")
 # a language's locale when the settings' territory has none for it (`en` with `de_DE`)
 DEFAULT_LOCALES = {"en": "en_US", "fi": "fi_FI", "sv": "sv_SE"}
@@ -209,8 +209,8 @@ def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
         # the same quote in another format: the customer's decision on it still holds
         same = [q for q in d.quotes if (q.number, q.version) == (quote.number, quote.version)]
         if same and same[-1].status != "sent":
-            ref.update({k: v for k, v in same[-1].model_dump(
-                include={"status", "decided", "reason"}).items() if v is not None})
+            ref.update({k: getattr(same[-1], k) for k in ("status", "decided", "reason")
+                        if getattr(same[-1], k) is not None})
         s.summary = f"quote {quote.number} v{quote.version}"
         s.write(path, text)  # the document and the deal's record: one commit, or neither
 

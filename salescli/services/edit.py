@@ -22,7 +22,7 @@ from typing import Any
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
-from salescli.core.model import key_order
+from salescli.core.model import fields_of, key_order
 from salescli.services.options import COMMIT, Options
 from salescli.store.gitio import Change
 from salescli.store.loader import parse_file, parse_text, raise_if_invalid
@@ -294,33 +294,40 @@ def today(date: str | dt.date | None) -> dt.date:
 
 
 def field_names(model: Any) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
+    return [f.alias or name for name, f in fields_of(model).items()]
 
 
 def _nested_model_field(field: Any) -> bool:
-    from salescli.store.loader import _nested_model
+    from salescli.core.model import nested_record
 
-    return _nested_model(field.annotation)[0] is not None
+    return nested_record(field.annotation)[0] is not None
 
 
 def _is_text(annotation: Any, among: Callable[[Iterable[bool]], bool] = all) -> bool:
     """A field that holds text (or an ID), possibly optional; with `among=any`, a field
     that may hold text (an address: its parts, or one line)."""
-    import typing
-
-    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
-    return among(typing.get_origin(a) is typing.Annotated and typing.get_args(a)[0] is str
-                 or a is str for a in args)
+    return among(a is str for a in _alternatives(annotation))
 
 
 def _is_date(annotation: Any) -> bool:
     """A date field (`close_date`, `next_step.due`), possibly optional."""
     import datetime as dt
+
+    return all(a is dt.date for a in _alternatives(annotation))
+
+
+def _alternatives(annotation: Any) -> list[Any]:
+    """The types a field may hold but None, each without its Annotated constraints."""
+    import types
     import typing
 
-    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
-    return all((typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a)
-               is dt.date for a in args)
+    def bare(a: Any) -> Any:
+        return typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
+
+    annotation = bare(annotation)
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return [bare(a) for a in (typing.get_args(annotation) if union else [annotation])
+            if a is not type(None)]
 
 
 def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
@@ -368,7 +375,7 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
             if rest not in field_names(owner):
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
-        field = next(f for n, f in owner.model_fields.items() if (f.alias or n) == name)
+        field = next(f for n, f in fields_of(owner).items() if (f.alias or n) == name)
         if value is not None and LINE_BREAK.search(raw[key]) and not _is_text(field.annotation):
             raise UsageError(f"`{key}` is one line: the value given has a line break "
                              "(only text fields may hold several lines)")

@@ -2,7 +2,7 @@
 beyond `salescli.services.init`.
 
 A `check` whose files did not change answers from its cache without the record models
-(pydantic): what validates is imported only where it runs.
+(salescli.core.model): what validates is imported only where it runs.
 """
 
 from __future__ import annotations

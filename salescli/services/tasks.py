@@ -71,12 +71,12 @@ def _activity(record: Any, kind: str, record_id: str, number: int, what: str,
 
 def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> None:
     """Set `key` on activity `number`: one key written, comments and order kept."""
-    from salescli.core.model import Activity
+    from salescli.core.model import Activity, fields_of
 
     def mutate(data: Any) -> None:
         from salescli.store.yamlio import set_in
 
-        order = [f.alias or name for name, f in Activity.model_fields.items()]
+        order = [f.alias or name for name, f in fields_of(Activity).items()]
         set_in(data["activities"][number - 1], key, value, order)
 
     s.update(record, mutate)

@@ -1,7 +1,7 @@
 """The settings and pipelines as plain data, cached under .git/ by the files' stat.
 
 Reports, `today` and `stale` read a few values of the configuration; validating the
-settings and pipelines costs more than those commands (pydantic), so an unchanged
+settings and pipelines costs more than those commands need, so an unchanged
 configuration is read from `.git/salescli/config.cache`; `check` validates it.
 """
 

@@ -53,7 +53,7 @@ FIELDS = {"deal": DEAL_FIELDS, "lead": LEAD_FIELDS}
 TRACKED = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
            "probability", "forecast", "lost_reason")
 # keys a record cannot be without (the model's required fields, as a test checks;
-# copied so that reading history needs no pydantic): a version lacking
+# copied so that reading history needs no model): a version lacking
 # one is what `check` rejects, so reports skip it; read for that only
 REQUIRED = {"deal": ("id", "title", "account", "created"), "lead": ("id", "company", "created")}
 _SCANNED = {kind: names + tuple(n for n in REQUIRED[kind] if n not in names)
@@ -115,26 +115,20 @@ def _items_value(items: Any) -> Any:
     return ("items", tuple(out))
 
 
-@functools.cache  # built on first use, from the model itself: one definition of valid
-def _adapter(kind: str, name: str) -> Any:
-    from typing import Annotated
+@functools.cache  # from the model itself: one definition of valid
+def _annotation(kind: str, name: str) -> Any:
+    from salescli.core.model import MODELS, fields_of
 
-    from pydantic import ConfigDict, TypeAdapter
-
-    from salescli.core.model import MODELS
-
-    info = MODELS[kind].model_fields[name]
-    hint = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-    return TypeAdapter(hint, config=ConfigDict(strict=True))
+    return fields_of(MODELS[kind])[name].annotation
 
 
 def field_ok(kind: str, name: str, value: Any) -> bool:
     """Whether one field's value passes the record's schema, as `check` validates it."""
-    from pydantic import ValidationError
+    from salescli.core.model import validate_value
 
     try:
-        _adapter(kind, name).validate_python(value)
-    except (ValidationError, ValueError, TypeError):
+        validate_value(_annotation(kind, name), value)
+    except (ValueError, TypeError):
         return False
     return True
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,9 @@ from salescli.core.errors import SalescliError
 from salescli.core.words import a, nearest
 from salescli.store.repo import KINDS as RECORD_KINDS
 from salescli.store.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
+
+if typing.TYPE_CHECKING:
+    from salescli.core.model import Problem
 
 
 @dataclass
@@ -48,10 +50,9 @@ def to_diagnostic(f: Finding, text: str | None) -> Diagnostic:
 
 
 def dotted(loc: typing.Sequence[Any]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
+    from salescli.core.model import dotted
+
+    return dotted(loc)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -114,7 +115,7 @@ def parse_blob(kind: str, rel: str, data: bytes, symlink: bool = False) -> Parse
 
 
 def parse_text(kind: str, rel: str, text: str) -> Parsed:
-    from salescli.core.model import MODELS
+    from salescli.core.model import MODELS, validate
 
     parsed = Parsed(kind, rel, text)
     findings = parsed.findings
@@ -135,122 +136,29 @@ def parse_text(kind: str, rel: str, text: str) -> Parsed:
         return parsed
     model_cls = MODELS[kind]
     findings.extend(unknown_keys(rel, model_cls, data))
-    from pydantic import ValidationError
-
-    try:
-        parsed.model = model_cls.model_validate(data)
-    except ValidationError as err:
-        errors = err.errors(include_url=False)
-        findings.extend(_schema_finding(rel, e) for e in errors)
-        # Validate again without the broken keys, so the cross-file checks still see
-        # the rest of the record and the user gets every problem in one run.
-        try:
-            parsed.model = model_cls.model_validate(_without(data, [e["loc"] for e in errors]))
-        except ValidationError:
-            pass
+    # every problem in one run, and the record without its broken parts, which the
+    # cross-file checks still read
+    parsed.model, problems = validate(model_cls, data)
+    findings.extend(_schema_finding(rel, p) for p in problems)
     if kind in RECORD_KINDS and "/" in rel:
         findings.extend(_placement(parsed))
     return parsed
 
 
-def _without(data: dict, locs: list[tuple]) -> dict:
-    """A copy of `data` without the broken parts: the list element or top-level key."""
-    import copy
-
-    data = copy.deepcopy(data)
-    cuts: list[tuple] = []
-    for loc in locs:
-        if not loc:
-            continue
-        first_index = next((i for i, step in enumerate(loc) if isinstance(step, int)), None)
-        cuts.append(loc[: first_index + 1] if first_index is not None else loc[:1])
-    # delete deepest and highest indices first so earlier cuts keep their meaning
-    for cut in sorted(set(cuts), key=lambda c: (len(c), c[-1] if isinstance(c[-1], int)
-                                                 else -1), reverse=True):
-        parent: Any = data
-        try:
-            for step in cut[:-1]:
-                parent = parent[step]
-            del parent[cut[-1]]
-        except (KeyError, IndexError, TypeError):
-            continue
-    return data
-
-
-_MESSAGES = {
-    "string_type": "expected text",
-    "int_type": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "bool_type": "expected true or false",
-    "list_type": "expected a list",
-    "dict_type": "expected a mapping (key: value)",
-    "model_type": "expected a mapping (key: value)",
-    "date_type": "expected a date YYYY-MM-DD",
-}
-
-
-def _friendly(e: dict) -> str:
-    ctx = e.get("ctx") or {}
-    if e["type"] == "decimal_max_places":
-        return f"at most {ctx.get('decimal_places')} decimals"
-    if e["type"] == "less_than":  # pydantic shows "Decimal('1000000000000')"
-        bound = str(ctx.get("lt")).removeprefix("Decimal('").removesuffix("')")
-        return f"should be less than {int(bound):,}" if bound.isdigit() else \
-            f"should be less than {bound}"
-    if e["type"] == "greater_than_equal" and str(ctx.get("ge")) == "0":
-        number = str(e.get("input"))
-        number = number if len(number) <= 20 else number[:17] + "..."
-        return f"{number} is negative; expected 0 or more"
-    if e["type"] == "string_pattern_mismatch":
-        from salescli.core.ids import ID_PATTERN
-        from salescli.core.model import NAME_PATTERN, quoted
-
-        if ctx.get("pattern") == ID_PATTERN:
-            return (f"{quoted(e.get('input'))} is not a valid ID (a-z, 0-9 and '-', at most 64 "
-                    "characters)")
-        if ctx.get("pattern") == NAME_PATTERN:
-            return "should not be empty"
-        return f"{quoted(e.get('input'))} is not a 3-letter currency code such as EUR"
-    msg = _MESSAGES.get(e["type"]) or e["msg"].removeprefix("Value error, ")
-    return msg.replace("Input should be", "should be")
-
-
-def _schema_finding(rel: str, e: dict) -> Finding:
-    loc = tuple(e["loc"])
-    msg = _friendly(e)
-    if e["type"] == "missing":
-        return error(rel, "required", f"missing required key `{dotted(loc)}`", loc[:-1])
-    where = dotted(loc)
-    return error(rel, "schema", f"{where}: {msg}" if where else msg, loc)
-
-
-def _nested_model(annotation: Any) -> tuple[Any, str | None]:
-    """(model class, 'list'|'dict'|None) nested in a field's annotation, if any."""
-    from pydantic import BaseModel
-
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, typing.Annotated):
-        for arg in typing.get_args(annotation):
-            found = _nested_model(arg)
-            if found[0] is not None:
-                return found
-        return None, None
-    if origin is list:
-        inner, _ = _nested_model(typing.get_args(annotation)[0])
-        return inner, "list" if inner else None
-    if origin is dict:
-        inner, _ = _nested_model(typing.get_args(annotation)[1])
-        return inner, "dict" if inner else None
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation, None
-    return None, None
+def _schema_finding(rel: str, p: Problem) -> Finding:
+    if p.missing:
+        return error(rel, "required", p.message, p.loc[:-1])
+    where = dotted(p.loc)
+    return error(rel, "schema", f"{where}: {p.message}" if where else p.message, p.loc)
 
 
 @functools.cache
 def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str | None]]]:
     """A model's keys, and key -> (nested model, container) for its nested ones."""
-    keys = {(f.alias or name): _nested_model(f.annotation)
-            for name, f in model_cls.model_fields.items()}
+    from salescli.core.model import fields_of, nested_record
+
+    keys = {(f.alias or name): nested_record(f.annotation)
+            for name, f in fields_of(model_cls).items()}
     return frozenset(keys), {k: v for k, v in keys.items() if v[0] is not None}
 
 

@@ -195,7 +195,7 @@ Data.__module__ = "builtins"
 
 
 def view(value: Any) -> Any:
-    """Data as templates read it: mappings, records (pydantic models) and dataclasses
+    """Data as templates read it: mappings, records (msgspec Structs) and dataclasses
     become read-only `Data`, lists become tuples; nothing with methods that change it."""
     if isinstance(value, Data):
         return value
