@@ -497,7 +497,8 @@ def validate(parsed: Parsed, ctx: Context) -> list[Finding]:
 
 def check_file(root: str, kind: str, rel: str, ctx: Context, found: Found) -> Parsed:
     """Parse one file and run its kind's validators; diagnostics come out located."""
-    parsed = parse_file(root, kind, rel)
+    # a declared custom field is no unknown key: no did-you-mean is looked for
+    parsed = parse_file(root, kind, rel, ctx.custom(kind) if kind in KIND_DIRS else ())
     findings = validate(parsed, ctx)
     if findings:
         found.diagnostics += [to_diagnostic(f, parsed.text) for f in findings]

@@ -10,6 +10,7 @@ import functools
 import os
 import stat
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,9 @@ def parse_blob(kind: str, rel: str, data: bytes, symlink: bool = False) -> Parse
     return parse_text(kind, rel, text)
 
 
-def parse_text(kind: str, rel: str, text: str) -> Parsed:
+def parse_text(kind: str, rel: str, text: str, declared: Collection[str] = ()) -> Parsed:
+    """Parse and validate a record's text; `declared`: the top-level keys that are no
+    unknown key (the kind's custom fields)."""
     from salescli.core.model import MODELS, validate
 
     parsed = Parsed(kind, rel, text)
@@ -135,7 +138,7 @@ def parse_text(kind: str, rel: str, text: str) -> Parsed:
         )
         return parsed
     model_cls = MODELS[kind]
-    findings.extend(unknown_keys(rel, model_cls, data))
+    findings.extend(unknown_keys(rel, model_cls, data, declared=declared))
     # every problem in one run, and the record without its broken parts, which the
     # cross-file checks still read
     parsed.model, problems = validate(model_cls, data)
@@ -162,13 +165,14 @@ def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str | 
     return frozenset(keys), {k: v for k, v in keys.items() if v[0] is not None}
 
 
-def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[Finding]:
-    """Keys the model does not define: warnings with a did-you-mean."""
+def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = (),
+                 declared: Collection[str] = ()) -> list[Finding]:
+    """Keys the model does not define (nor `declared`): warnings with a did-you-mean."""
     out: list[Finding] = []
     known, nested = _fields(model_cls)
     if not data.keys() <= known:  # set arithmetic first: nearly every record is clean
         for key in data:
-            if key not in known:
+            if key not in known and key not in declared:
                 guess = nearest(str(key), known)
                 hint = f"; did you mean `{guess}`?" if guess else ""
                 out.append(warning(rel, "unknown-key",
@@ -192,8 +196,10 @@ def unknown_keys(rel: str, model_cls: Any, data: dict, loc: tuple = ()) -> list[
     return out
 
 
-def parse_file(root: Path | str, kind: str, path: Path | str) -> Parsed:
-    """Read, parse and validate one file. `path` is absolute or relative to `root`."""
+def parse_file(root: Path | str, kind: str, path: Path | str,
+               declared: Collection[str] = ()) -> Parsed:
+    """Read, parse and validate one file. `path` is absolute or relative to `root`;
+    `declared` as parse_text's."""
     root = os.fspath(root)
     path = os.fspath(path)
     if os.path.isabs(path):
@@ -204,7 +210,7 @@ def parse_file(root: Path | str, kind: str, path: Path | str) -> Parsed:
     text = read_text(path, rel, findings)
     if text is None:
         return Parsed(kind, rel, None, findings=findings)
-    return parse_text(kind, rel, text)
+    return parse_text(kind, rel, text, declared)
 
 
 def _placement(parsed: Parsed) -> list[Finding]:
