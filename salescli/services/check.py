@@ -503,6 +503,8 @@ def check_file(root: str, kind: str, rel: str, ctx: Context, found: Found) -> Pa
     if findings:
         found.diagnostics += [to_diagnostic(f, parsed.text) for f in findings]
     m = parsed.model
+    if m is not None and kind == "deal" and m.invoices:  # parsed here: not read again
+        found.diagnostics += invoice_problems(root, rel, m)
     if m is not None and kind in ("account", "lead"):
         found.keys += [(rel, k) for k in duplicate_keys(kind, m)]
         if kind == "account":
@@ -649,9 +651,8 @@ def _document_links(root: str) -> list[Diagnostic]:
 def invoice_edits(root_s: str) -> list[Diagnostic]:
     """Issued invoices are immutable: every document a deal's `invoices:` records must be
     there with the content its `sha256` names. Run on every check, never cached with
-    the records: editing an invoice changes no record file."""
-    import hashlib
-
+    the records: editing an invoice changes no record file. (A check that parses every
+    deal asks `invoice_problems` of each instead.)"""
     from salescli.store.repo import KIND_DIRS
 
     out = []
@@ -663,23 +664,33 @@ def invoice_edits(root_s: str) -> list[Diagnostic]:
         except OSError:
             continue
         deal = parse_file(root_s, "deal", rel).model
-        for ref in deal.invoices if deal is not None else ():
-            fix = (f"an issued invoice is never changed: restore it from git, and to correct "
-                   f"it issue a credit note and a new invoice (`salescli invoice {deal.id} "
-                   f"--credit {ref.number}`)")
-            file = os.path.normpath(ref.file).replace(os.sep, "/")
-            full = os.path.join(root_s, file)
-            if file.startswith("../") or os.path.isabs(file) or not os.path.isfile(full):
-                out.append(Diagnostic(ref.file, 1, 1, "error", "invoice-edited",
-                                      f"invoice {ref.number} recorded in {rel} is missing; "
-                                      f"{fix}"))
-                continue
-            with open(full, "rb") as fh:
-                digest = hashlib.sha256(fh.read()).hexdigest()
-            if digest != ref.sha256:
-                out.append(Diagnostic(file, 1, 1, "error", "invoice-edited",
-                                      f"invoice {ref.number} was changed after it was issued "
-                                      f"(its sha256 in {rel} no longer matches); {fix}"))
+        if deal is not None:
+            out += invoice_problems(root_s, rel, deal)
+    return out
+
+
+def invoice_problems(root_s: str, rel: str, deal: Any) -> list[Diagnostic]:
+    """The invoices the deal at `rel` records that are missing or changed since issued."""
+    import hashlib
+
+    out = []
+    for ref in deal.invoices:
+        fix = (f"an issued invoice is never changed: restore it from git, and to correct "
+               f"it issue a credit note and a new invoice (`salescli invoice {deal.id} "
+               f"--credit {ref.number}`)")
+        file = os.path.normpath(ref.file).replace(os.sep, "/")
+        full = os.path.join(root_s, file)
+        if file.startswith("../") or os.path.isabs(file) or not os.path.isfile(full):
+            out.append(Diagnostic(ref.file, 1, 1, "error", "invoice-edited",
+                                  f"invoice {ref.number} recorded in {rel} is missing; "
+                                  f"{fix}"))
+            continue
+        with open(full, "rb") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+        if digest != ref.sha256:
+            out.append(Diagnostic(file, 1, 1, "error", "invoice-edited",
+                                  f"invoice {ref.number} was changed after it was issued "
+                                  f"(its sha256 in {rel} no longer matches); {fix}"))
     return out
 
 
@@ -729,8 +740,7 @@ def _run_check(root_s: str) -> list[Diagnostic]:
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     rels = {kind: _record_files(root_s, kind, ctx, out) for kind in KIND_DIRS}
-    out += _document_links(root_s)
-    out += invoice_edits(root_s)
+    out += _document_links(root_s)  # the invoices: as each deal is checked
     for parsed in parsed_config:
         out.extend(to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))
 
