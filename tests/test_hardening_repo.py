@@ -304,7 +304,8 @@ TITLES = st.one_of(
 def test_history_skips_exactly_what_the_schema_rejects(title: str, values: dict[str, str]):
     # the line scan and the parser agree, and a version is read only if the deal's
     # schema accepts the keys reports read and the keys every deal has
-    from salescli.core.model import Deal, ValidationError
+    from salescli.core.model import Deal
+    from salescli.core.record import ValidationError
     from salescli.store.history import _SCANNED, fast_fields, full_fields
     from salescli.store.yamlio import YamlProblem, load_fast
 

@@ -198,7 +198,8 @@ def test_the_keys_every_record_has_are_the_models_required_fields():
     # the copy honest
     import msgspec
 
-    from salescli.core.model import MODELS, fields_of
+    from salescli.core.model import MODELS
+    from salescli.core.record import fields_of
     from salescli.store.history import REQUIRED
 
     for kind, names in REQUIRED.items():

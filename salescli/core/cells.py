@@ -242,7 +242,7 @@ def parse_amount(text: str, decimal_comma: bool | None,
     (the file did not say) reads a decimal point, but refuses `18.500`: a German
     eighteen thousand five hundred, or eighteen and a half.
     """
-    from salescli.core.model import MAX_AMOUNT
+    from salescli.core.record import MAX_AMOUNT
 
     shown = text.strip()
     before, number, after = _parts(shown)

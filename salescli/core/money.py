@@ -34,7 +34,7 @@ def parse_money(value: Any, what: str = "--value") -> Decimal | None:
                          "48000 or 48000.50")
     if amount < 0:
         raise UsageError(f"{what}: {value!r} is negative; an amount of money is 0 or more")
-    from salescli.core.model import MAX_AMOUNT
+    from salescli.core.record import MAX_AMOUNT
 
     if amount >= MAX_AMOUNT:  # before quantize, which fails past Decimal's 28 digits
         shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:17]}..."

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact, fields_of
+from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
+from salescli.core.record import fields_of
 from salescli.core.roles import BUYER_ROLES
 
 

@@ -467,7 +467,7 @@ def _custom_hint(f: Finding, custom: dict[str, Any]) -> Finding:
 
 
 def _shown(value: Any) -> str:
-    from salescli.core.model import quoted
+    from salescli.core.record import quoted
 
     return quoted(value) if isinstance(value, str) else f"`{value}`"
 

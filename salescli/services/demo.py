@@ -258,7 +258,8 @@ class Demo:
         self.domains: set[str] = set()
         self.serial = 0
         self.accounts: list[AccountPlan] = []
-        from salescli.core.model import Activity, Contact, fields_of
+        from salescli.core.model import Activity, Contact
+        from salescli.core.record import fields_of
 
         self.activity_order = [f.alias or n for n, f in fields_of(Activity).items()]
         self.order = {k: key_order(k) for k in ("account", "lead", "deal")}

@@ -22,7 +22,8 @@ from typing import Any
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
-from salescli.core.model import fields_of, key_order
+from salescli.core.model import key_order
+from salescli.core.record import fields_of
 from salescli.services.options import COMMIT, Options
 from salescli.store.gitio import Change
 from salescli.store.loader import parse_file, parse_text, raise_if_invalid
@@ -298,7 +299,7 @@ def field_names(model: Any) -> list[str]:
 
 
 def _nested_model_field(field: Any) -> bool:
-    from salescli.core.model import nested_record
+    from salescli.core.record import nested_record
 
     return nested_record(field.annotation)[0] is not None
 

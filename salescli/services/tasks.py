@@ -71,7 +71,8 @@ def _activity(record: Any, kind: str, record_id: str, number: int, what: str,
 
 def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> None:
     """Set `key` on activity `number`: one key written, comments and order kept."""
-    from salescli.core.model import Activity, fields_of
+    from salescli.core.model import Activity
+    from salescli.core.record import fields_of
 
     def mutate(data: Any) -> None:
         from salescli.store.yamlio import set_in

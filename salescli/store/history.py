@@ -117,14 +117,15 @@ def _items_value(items: Any) -> Any:
 
 @functools.cache  # from the model itself: one definition of valid
 def _annotation(kind: str, name: str) -> Any:
-    from salescli.core.model import MODELS, fields_of
+    from salescli.core.model import MODELS
+    from salescli.core.record import fields_of
 
     return fields_of(MODELS[kind])[name].annotation
 
 
 def field_ok(kind: str, name: str, value: Any) -> bool:
     """Whether one field's value passes the record's schema, as `check` validates it."""
-    from salescli.core.model import validate_value
+    from salescli.core.record import validate_value
 
     try:
         validate_value(_annotation(kind, name), value)

@@ -22,7 +22,7 @@ from salescli.store.repo import KINDS as RECORD_KINDS
 from salescli.store.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
 
 if typing.TYPE_CHECKING:
-    from salescli.core.model import Problem
+    from salescli.core.record import Problem
 
 
 @dataclass
@@ -51,7 +51,7 @@ def to_diagnostic(f: Finding, text: str | None) -> Diagnostic:
 
 
 def dotted(loc: typing.Sequence[Any]) -> str:
-    from salescli.core.model import dotted
+    from salescli.core.record import dotted
 
     return dotted(loc)
 
@@ -118,7 +118,8 @@ def parse_blob(kind: str, rel: str, data: bytes, symlink: bool = False) -> Parse
 def parse_text(kind: str, rel: str, text: str, declared: Collection[str] = ()) -> Parsed:
     """Parse and validate a record's text; `declared`: the top-level keys that are no
     unknown key (the kind's custom fields)."""
-    from salescli.core.model import MODELS, validate
+    from salescli.core.model import MODELS
+    from salescli.core.record import validate
 
     parsed = Parsed(kind, rel, text)
     findings = parsed.findings
@@ -158,7 +159,7 @@ def _schema_finding(rel: str, p: Problem) -> Finding:
 @functools.cache
 def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str | None]]]:
     """A model's keys, and key -> (nested model, container) for its nested ones."""
-    from salescli.core.model import fields_of, nested_record
+    from salescli.core.record import fields_of, nested_record
 
     keys = {(f.alias or name): nested_record(f.annotation)
             for name, f in fields_of(model_cls).items()}
