@@ -353,7 +353,10 @@ def _collect(cls: type, data: Any, prefix: tuple) -> tuple[Any, list[Problem]]:
         except msgspec.ValidationError as err:
             problem = _problem(cls, current, str(err))
             loc = problem.loc
-            if any(c[:len(loc)] == loc for c in cut):  # it went with a problem of its own
+            # a key cut for a problem of its own, now missing, or a list too short since
+            # its elements went: told already (a list index names another element now)
+            if any(c[:len(loc)] == loc and (len(c) > len(loc) or not isinstance(loc[-1], int))
+                   for c in cut if loc):
                 return None, problems
             part = _part(cls, loc)
             if problem.missing and part == len(loc):  # every required key absent, at once
