@@ -267,6 +267,15 @@ def test_order_is_refused_without_an_accepted_quote(quoted: Repo):
             "`salescli quote accept acme-erp`")
 
 
+def test_order_needs_the_sellers_name(quoted: Repo):
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    settings = (quoted.root / "salescli.yaml").read_text()
+    quoted.write("salescli.yaml", settings.replace("name: Hubble Oy", "name: null"))
+    quoted.commit()
+    refused(quoted, ["order", "acme-erp", "--date", "2026-11-26"], 1,
+            "an order confirmation needs the seller's name: set company.name in salescli.yaml")
+
+
 def test_order_records_the_document_and_the_deal_in_one_commit(quoted: Repo):
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
     r = quoted.run("order", "acme-erp", "--date", "2026-11-26")

@@ -140,6 +140,9 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
         done = next(o for o in d.orders if o.quote == q.number and o.version == q.version)
         raise SalescliError(f"{d.id} already has order {done.number} for quote {q.number} "
                             f"v{q.version}: {done.file}")
+    if not (repo.settings.company.name or "").strip():  # before the quote's own refusal
+        raise SalescliError("an order confirmation needs the seller's name: set company.name "
+                            "in salescli.yaml")
     pattern = repo.settings.order.numbering
     seq = used_sequence(pattern, when.year, used_numbers(repo, "orders", warn),
                         "order.numbering") + 1
