@@ -16,6 +16,7 @@ written here once:
   of a file in one run, and the record without its broken parts.
 """
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
@@ -144,8 +145,10 @@ class FieldInfo(NamedTuple):
     factory: Any  # msgspec.NODEFAULT: none
 
 
-# a key in a Struct's __dict__ no YAML key can be: the keys the data gave
+# keys in a Struct's __dict__ no YAML key can be: the keys the data gave, and whether a
+# part of the record keeps unknown keys of its own (model_dump then walks the parts)
 _GIVEN = "\0given"
+_DEEP = "\0deep"
 
 
 class Record(msgspec.Struct, kw_only=True, dict=True):
@@ -179,12 +182,18 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
 
     @property
     def model_extra(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != _GIVEN}
+        return {k: v for k, v in self.__dict__.items() if k not in (_GIVEN, _DEEP)}
 
     def model_dump(self, mode: str = "python", by_alias: bool = True,
                    exclude_defaults: bool = False) -> dict[str, Any]:
         """Plain data again (dates, Decimals and extras as they are)."""
-        out: dict[str, Any] = {}
+        if by_alias and not exclude_defaults and not self.__dict__.get(_DEEP):
+            # msgspec's own walk, ten times faster (the index dumps every record it reads)
+            out = msgspec.to_builtins(self, builtin_types=(dt.date, Decimal),
+                                      enc_hook=_plain_amount)
+            out.update(self.model_extra)
+            return out
+        out = {}
         for f in fields_of(type(self)).values():
             value = getattr(self, f.name)
             if exclude_defaults and value == _default(f):
@@ -200,6 +209,8 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
         new.__dict__.update(self.__dict__ if not deep else {})
         for key, value in (update or {}).items():
             setattr(new, key, value)
+            if isinstance(value, Record | list | dict):  # its parts may keep unknown keys
+                new.__dict__[_DEEP] = True
         return new
 
 
@@ -273,16 +284,19 @@ def nested_record(annotation: Any) -> tuple[Any, str | None]:
     return None, None
 
 
-def _remember(record: Record, data: Any) -> None:
+def _remember(record: Record, data: Any) -> bool:
     """Keep on each record read from `data` the keys it gave, and its unknown keys (one
-    walk of the nested records, set operations in C: this runs for every record read)."""
+    walk of the nested records, set operations in C: this runs for every record read).
+    Whether the record or a part of it keeps unknown keys."""
     if not isinstance(data, dict):
-        return
+        return False
     known, nested = _shape(type(record))
     kept = record.__dict__
     kept[_GIVEN] = given = frozenset(data)
-    if not given <= known:
+    own = not given <= known
+    if own:
         kept.update((k, v) for k, v in data.items() if k not in known and isinstance(k, str))
+    deep = False
     for key, attr, container in nested:
         part = data.get(key)
         if part is None:
@@ -290,16 +304,25 @@ def _remember(record: Record, data: Any) -> None:
         value = getattr(record, attr)
         if container is None:
             if isinstance(value, Record):
-                _remember(value, part)
+                deep |= _remember(value, part)
         elif container == "list":
             if isinstance(part, list):
                 for v, g in zip(value, part, strict=False):
                     if isinstance(v, Record):
-                        _remember(v, g)
+                        deep |= _remember(v, g)
         elif isinstance(part, dict):
             for name, v in value.items():
                 if isinstance(v, Record):
-                    _remember(v, part.get(name))
+                    deep |= _remember(v, part.get(name))
+    if deep:
+        kept[_DEEP] = True
+    return own or deep
+
+
+def _plain_amount(value: Any) -> Any:
+    if isinstance(value, Decimal):  # an Amount: a plain Decimal for output
+        return Decimal(value)
+    raise NotImplementedError(type(value))
 
 
 class Problem(NamedTuple):
