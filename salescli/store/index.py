@@ -30,7 +30,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -505,8 +505,9 @@ def _read(repo: Any, kind: str, paths: list[str]
     root = os.fspath(repo.root)
     records, good = [], []
     digests: dict[str, bytes | None] = {}
+    custom = _custom_fields(repo, kind)
     for rel in paths:
-        p = parse_file(root, kind, rel)
+        p = parse_file(root, kind, rel, custom)
         digests[rel] = _text_digest(p.text)
         if p.ok:
             # what to_jsonable gives, with only Decimals and dates converted in Python
@@ -524,6 +525,18 @@ def _read(repo: Any, kind: str, paths: list[str]
                                   settings and settings.default_pipeline)
     return records, [(name, list(export.sql_values(TABLE[name], rows)))
                      for name, rows in tables.items()], digests
+
+
+def _custom_fields(repo: Any, kind: str) -> Collection[str]:
+    """The kind's declared custom fields: no unknown keys, so no did-you-mean is looked
+    for them (the index keeps no warnings). None when the settings cannot be read: a
+    broken salescli.yaml stops no account or lead listing."""
+    from salescli.core.custom import declared
+
+    try:
+        return declared(repo.settings, kind)
+    except Exception:
+        return ()
 
 
 _RECORD_PATH = re.compile(rf"({'|'.join(KIND_DIRS.values())})/\d{{4}}-\d\d/[^/]+\.yaml")
