@@ -303,11 +303,13 @@ def test_order_records_the_document_and_the_deal_in_one_commit(quoted: Repo):
 
 def test_an_order_in_swedish_as_html_and_as_pdf(quoted: Repo):
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
-    r = quoted.run("order", "acme-erp", "--dry-run", "--format", "html", "--lang", "sv")
+    # dated, as every order here: its number carries the year
+    r = quoted.run("order", "acme-erp", "--dry-run", "--format", "html", "--lang", "sv",
+                   "--date", "2026-11-26")
     assert r.exit_code == 0, r.output
     assert '<html lang="sv">' in r.stdout and "Orderbekräftelse" in r.stdout
     assert "Order confirmation" not in r.stdout  # every text through the catalogue
-    r = quoted.run("order", "acme-erp", "--format", "pdf", "--lang", "sv")
+    r = quoted.run("order", "acme-erp", "--format", "pdf", "--lang", "sv", "--date", "2026-11-26")
     assert r.exit_code == 0, r.output
     assert (quoted.root / "orders/acme-erp/O-2026-0001.pdf").read_bytes().startswith(b"%PDF")
 

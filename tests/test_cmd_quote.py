@@ -160,7 +160,8 @@ def test_an_unapproved_discount_is_refused_and_nothing_is_written(quoting: Repo)
 
 
 def test_a_draft_renders_marked_and_records_nothing(quoting: Repo):
-    r = unchanged(quoting, ["quote", "beta-crm", "--draft"])
+    # dated: the number carries the year
+    r = unchanged(quoting, ["quote", "beta-crm", "--draft", "--date", "2026-11-02"])
     assert r.stdout.startswith(
         f"> **DRAFT — not a valid offer.** The discount on item 1 is over the 15{NBSP}% approval "
         "threshold and awaits approval.\n\n# Quote Q-2026-0001\n")

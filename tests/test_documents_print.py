@@ -37,7 +37,8 @@ def test_the_html_quote_prints_on_one_a4_page_in_chromium(quoting: Repo, chromiu
 def test_a_pdf_quote_is_recorded_and_is_one_a4_page(quoting: Repo):
     import weasyprint
 
-    r = quoting.run("quote", "acme-erp", "--format", "pdf")
+    # dated, as the quotes below: the number carries the year
+    r = quoting.run("quote", "acme-erp", "--format", "pdf", "--date", "2026-11-02")
     assert r.exit_code == 0, r.stderr
     assert "quotes/acme-erp/Q-2026-0001-v1.pdf" in r.stdout
     data = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.pdf").read_bytes()
@@ -50,12 +51,13 @@ def test_a_pdf_quote_is_recorded_and_is_one_a4_page(quoting: Repo):
 
 
 def test_the_same_quote_as_pdf_and_markdown_is_one_version(quoting: Repo):
-    assert quoting.run("quote", "acme-erp", "--format", "pdf").exit_code == 0
-    r = quoting.run("quote", "acme-erp", "--format", "md")
+    day = ("--date", "2026-11-02")
+    assert quoting.run("quote", "acme-erp", "--format", "pdf", *day).exit_code == 0
+    r = quoting.run("quote", "acme-erp", "--format", "md", *day)
     assert r.exit_code == 0, r.stderr
     assert "Q-2026-0001 v1" in r.stdout  # another format of the same content
     before = quoting.state()
-    r = quoting.run("quote", "acme-erp", "--format", "pdf")
+    r = quoting.run("quote", "acme-erp", "--format", "pdf", *day)
     assert r.exit_code == 1 and "unchanged and already written" in r.stderr
     assert quoting.state() == before
 
