@@ -125,3 +125,38 @@ def test_the_json_schema_carries_the_amounts_and_the_custom_fields():
     assert set(schema["required"]) == {"id", "title", "account", "created"}
     assert schema["properties"]["activities"]["items"] == {"$ref": "#/$defs/Activity"}
     assert "with" in schema["$defs"]["Activity"]["properties"]
+
+
+def test_a_pattern_refuses_a_trailing_newline():
+    # Python's `$` matches before a final newline; an ID or currency never ends in one
+    assert problems(Deal, {**DEAL, "currency": "EUR\n", "stage": "qualify\n"}) == [
+        ("currency", "'EUR\\n' is not a 3-letter currency code such as EUR"),
+        ("stage", "'qualify\\n' is not a valid ID (a-z, 0-9 and '-', at most 64 characters)"),
+    ]
+    assert "\\Z" not in str(json_schema("deal"))  # editors read JSON Schema's `$`
+
+
+def test_missing_keys_are_told_after_a_bad_one_and_no_check_of_a_cut_record():
+    assert problems(Deal, {"id": "d1", "title": 5}) == [
+        ("title", "expected text"),
+        ("account", "missing required key `account`"),
+        ("created", "missing required key `created`")]
+    # the item's own check ("needs a unit_price") would only repeat the price's problem
+    assert problems(Deal, {**DEAL, "items": [{"name": "y", "unit_price": -1}]}) == [
+        ("items[0].unit_price", "-1 is negative; expected 0 or more")]
+
+
+def test_many_bad_elements_are_each_told_in_one_look():
+    record, found = validate(Deal, {**DEAL, "items": [5] * 600 + [{"name": "x",
+                                                                    "unit_price": 1}]})
+    assert len(found) == 600 and found[-1].loc == ("items", 599)
+    assert [i.name for i in record.items] == ["x"]
+
+
+def test_a_deep_copy_keeps_unknown_keys_and_amounts_write_as_yaml():
+    from salescli.store.yamlio import dump_new
+
+    record, _ = validate(Deal, {**DEAL, "value": 1.5, "next_step": {"action": "a", "nn": 2}})
+    copy = record.model_copy(deep=True)
+    assert copy.next_step.model_extra == {"nn": 2} and copy.next_step is not record.next_step
+    assert dump_new({"value": record.value}) == "value: 1.5\n"

@@ -460,7 +460,7 @@ def key_order(kind: str) -> list[str]:
 
 def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:
     """The kind's JSON Schema; with `settings`, carrying its custom fields too."""
-    found = msgspec.json.schema(MODELS[kind], schema_hook=schema_hook)
+    found = _ecma(msgspec.json.schema(MODELS[kind], schema_hook=schema_hook))
     defs = found.pop("$defs")
     schema = defs.pop(MODELS[kind].__name__)
     if defs:
@@ -472,4 +472,15 @@ def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:
             schema["properties"][name] = field_schema(field)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"salescli {kind}"
+    return schema
+
+
+def _ecma(schema: Any) -> Any:
+    """The schema with its patterns as editors read them: `\\Z` (Python's end of text,
+    which the records are checked with) as JSON Schema's `$`."""
+    if isinstance(schema, dict):
+        return {k: (v[:-2] + "$" if k == "pattern" and isinstance(v, str) and v.endswith("\\Z")
+                    else _ecma(v)) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_ecma(v) for v in schema]
     return schema

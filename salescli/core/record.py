@@ -203,10 +203,16 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
         return out
 
     def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
-        import copy
-
-        new = copy.deepcopy(self) if deep else msgspec.structs.replace(self)
-        new.__dict__.update(self.__dict__ if not deep else {})
+        """A copy (`deep`: of every part too), with `update`'s fields set, unvalidated."""
+        if deep:  # its data read again: every part a new one, unknown keys kept
+            new = type(self).model_validate(self.model_dump())
+        else:
+            new = msgspec.structs.replace(self)
+            new.__dict__.update(self.__dict__)
+        given = new.__dict__.get(_GIVEN)
+        if given is not None and update:
+            fields = fields_of(type(self))
+            new.__dict__[_GIVEN] = given | {fields[k].alias or k for k in update if k in fields}
         for key, value in (update or {}).items():
             setattr(new, key, value)
             if isinstance(value, Record | list | dict):  # its parts may keep unknown keys
@@ -236,11 +242,11 @@ _FIELDS: dict[type, dict[str, FieldInfo]] = {}
 def fields_of(cls: type) -> dict[str, FieldInfo]:
     """attribute -> FieldInfo of a record kind, in the documented order."""
     found = _FIELDS.get(cls)
-    if found is None:
-        found = _FIELDS[cls] = {}
-        for f in msgspec.structs.fields(cls):
-            found[f.name] = FieldInfo(f.name, f.encode_name if f.encode_name != f.name
-                                      else None, f.type, f.default, f.default_factory)
+    if found is None:  # built whole, then published: history reads from a thread too
+        found = {f.name: FieldInfo(f.name, f.encode_name if f.encode_name != f.name else None,
+                                   f.type, f.default, f.default_factory)
+                 for f in msgspec.structs.fields(cls)}
+        _FIELDS[cls] = found
     return found
 
 
@@ -368,59 +374,85 @@ def validate(cls: type[Record], data: Any) -> tuple[Any, list[Problem]]:
 def _collect(cls: type, data: Any, prefix: tuple) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
     current = data
-    removed: dict[tuple, list[int]] = {}  # list -> the elements cut (indices as written)
-    cut: set[tuple] = set()  # the parts cut (as they are in `current`)
-    for _ in range(500):
+    cut: set[tuple] = set()  # the parts cut
+    while True:  # each round cuts at least one part, or returns
         try:
             record = msgspec.convert(current, cls, strict=True, dec_hook=_dec_hook)
         except msgspec.ValidationError as err:
             problem = _problem(cls, current, str(err))
             loc = problem.loc
-            # a key cut for a problem of its own, now missing, or a list too short since
-            # its elements went: told already (a list index names another element now)
-            if any(c[:len(loc)] == loc and (len(c) > len(loc) or not isinstance(loc[-1], int))
-                   for c in cut if loc):
+            if not loc and problems:
+                # a check of the whole record after a part of it went (an item without
+                # its bad price "needs a unit_price"): pydantic skipped those too
                 return None, problems
+            if problem.missing and len(loc) == 1:  # every required key absent, at once
+                return None, problems + _absent(cls, current, prefix, cut)
+            if any(c[:len(loc)] == loc for c in cut if len(c) > len(loc)):
+                return None, problems  # a list too short once its bad elements went
             part = _part(cls, loc)
-            if problem.missing and part == len(loc):  # every required key absent, at once
-                return None, problems + _absent(cls, current, loc[:-1], prefix, cut)
-            shown = loc[:part]
-            if shown and isinstance(shown[-1], int):  # as written, before any cut
-                cuts = removed.setdefault(shown[:-1], [])
-                index = shown[-1]
-                for gone in sorted(cuts):
-                    index += gone <= index
-                cuts.append(index)
-                shown = (*shown[:-1], index)
-            inner = _strip(_annotation_at(cls, loc[:part]))
-            value = _at(current, loc[:part])
-            if part < len(loc) and isinstance(inner, type) and issubclass(inner, Record) \
-                    and isinstance(value, dict):
-                problems += _collect(inner, value, prefix + shown)[1]  # all of its problems
+            if part > 1:  # an element of a list or mapping: all the bad ones, at once
+                container = loc[:part - 1]
+                bad = _bad_elements(cls, current, container, prefix)
+                if not bad:  # the container itself
+                    problems.append(_problem(cls, current, str(err), prefix))
+                    current = _cut(current, loc[:1], cut)
+                else:
+                    for _, found in bad:
+                        problems += found
+                    current = _cut(current, container, cut, [key for key, _ in bad])
             else:
-                problems.append(_problem(cls, current, str(err), prefix + shown + loc[part:]))
-            current = _cut(current, loc[:part], cut)
+                inner = _strip(_annotation_at(cls, loc[:1]))
+                value = _at(current, loc[:1])
+                if len(loc) > 1 and isinstance(inner, type) and issubclass(inner, Record) \
+                        and isinstance(value, dict):
+                    problems += _collect(inner, value, prefix + loc[:1])[1]  # all of them
+                else:
+                    problems.append(_problem(cls, current, str(err), prefix))
+                current = _cut(current, loc[:1], cut)
             if current is None:
                 return None, problems
             continue
         _remember(record, current)
         return record, problems
-    return None, problems
 
 
-def _absent(cls: type, data: Any, loc: tuple, prefix: tuple, cut: set[tuple]
-            ) -> list[Problem]:
-    """`missing required key` for each required key of the record at `loc` not given."""
-    inner = _strip(_annotation_at(cls, loc))
-    given = _at(data, loc)
-    if not (isinstance(inner, type) and issubclass(inner, Record) and isinstance(given, dict)):
+def _bad_elements(cls: type, data: Any, container: tuple, prefix: tuple
+                  ) -> list[tuple[Any, list[Problem]]]:
+    """(key, its problems) of each element of the list or mapping at `container` that its
+    declared type refuses, in order: one look at each, however many are bad."""
+    import typing
+
+    declared = _strip(_annotation_at(cls, container))
+    args = typing.get_args(declared)
+    if not args:
         return []
+    kind = args[-1]  # list[X] -> X; dict[K, X] -> X
+    inner = _strip(kind)
+    value = _at(data, container)
+    pairs = enumerate(value) if isinstance(value, list) else \
+        value.items() if isinstance(value, dict) else ()
     out = []
-    for f in fields_of(inner).values():
+    for key, element in pairs:
+        try:
+            msgspec.convert(element, kind, strict=True, dec_hook=_dec_hook)
+        except msgspec.ValidationError as err:
+            where = (*prefix, *container, key)
+            if isinstance(inner, type) and issubclass(inner, Record) and isinstance(element, dict):
+                out.append((key, _collect(inner, element, where)[1]))
+            else:
+                out.append((key, [_problem(kind, element, str(err), where)]))
+    return out
+
+
+def _absent(cls: type, data: Any, prefix: tuple, cut: set[tuple]) -> list[Problem]:
+    """`missing required key` for each required key of the record not given (nor cut for
+    a problem of its own)."""
+    out = []
+    for f in fields_of(cls).values():
         key = f.alias or f.name
         if f.default is msgspec.NODEFAULT and f.factory is msgspec.NODEFAULT \
-                and key not in given and (*loc, key) not in cut:
-            where = (*prefix, *loc, key)
+                and key not in data and (key,) not in cut:
+            where = (*prefix, key)
             out.append(Problem(where, True, f"missing required key `{dotted(where)}`"))
     return out
 
@@ -454,24 +486,27 @@ def Matching(pattern: str, words: str) -> Any:  # noqa: N802
     """Text matching `pattern`; a value that does not is told in `words`, where
     `{value}` is the value as quoted: `Matching(r"^[A-Z]{3}$", "{value} is not a
     3-letter currency code such as EUR")`."""
-    _PATTERN_WORDS[repr(pattern)] = words
-    return Annotated[str, msgspec.Meta(pattern=pattern)]
+    # msgspec searches with Python's re, where `$` also matches before a final newline
+    # ("EUR\n" would pass): `\Z` does not (model.json_schema writes `$` for editors)
+    strict = pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern
+    _PATTERN_WORDS[repr(strict)] = words
+    return Annotated[str, msgspec.Meta(pattern=strict)]
 
 
-def _problem(cls: type, data: Any, text: str, shown: tuple | None = None) -> Problem:
-    """A msgspec error message as a Problem, in salescli's words (`shown`: the location
-    to name, when it is not the one in `data`)."""
+def _problem(cls: type, data: Any, text: str, base: tuple = ()) -> Problem:
+    """A msgspec error message about `data` (of type `cls`) as a Problem in salescli's
+    words, its location under `base`."""
     found = _AT.match(text)
     assert found is not None
-    message = found["message"]
     keyed = found["keyed"]
     at = _loc(cls, data, found["path"] or keyed or "$")
-    problem = _worded(cls, data, message, at, keyed is not None)
-    if shown is None:
+    problem = _worded(cls, data, found["message"], at, keyed is not None)
+    if not base:
         return problem
+    where = (*base, *problem.loc)
     if problem.missing:
-        return Problem(shown, True, f"missing required key `{dotted(shown)}`")
-    return problem._replace(loc=shown)
+        return Problem(where, True, f"missing required key `{dotted(where)}`")
+    return problem._replace(loc=where)
 
 
 def _worded(cls: type, data: Any, message: str, loc: tuple, keyed: bool) -> Problem:
@@ -627,24 +662,37 @@ def _choices(annotation: Any) -> tuple:
     return typing.get_args(annotation) if typing.get_origin(annotation) is Literal else ()
 
 
-def _cut(data: Any, part: tuple, cuts: set[tuple]) -> Any:
-    """A copy of `data` without `part` (added to `cuts`); None when nothing there can
-    go (a required key is absent, or the problem is the whole)."""
-    import copy
-
-    if not part or not isinstance(data, dict):
+def _cut(data: Any, where: tuple, cuts: set[tuple], keys: list | None = None) -> Any:
+    """`data` without the part at `where` (or, with `keys`, without those elements of the
+    list or mapping at `where`), each added to `cuts`; None when nothing there can go (a
+    required key is absent, or the problem is the whole). Only the containers on the
+    way are copied."""
+    if not where and keys is None or not isinstance(data, dict):
         return None
-    parent = _at(data, part[:-1])
+    if keys is None:
+        where, keys = where[:-1], [where[-1]]
+    parent = _at(data, where)
     if isinstance(parent, dict):
-        if part[-1] not in parent:
-            return None
-    elif not (isinstance(parent, list) and isinstance(part[-1], int)
-              and 0 <= part[-1] < len(parent)):
+        keys = [k for k in keys if k in parent]
+        kept: Any = {k: v for k, v in parent.items() if k not in set(keys)}
+    elif isinstance(parent, list):
+        gone = {k for k in keys if isinstance(k, int) and 0 <= k < len(parent)}
+        keys = sorted(gone)
+        kept = [v for i, v in enumerate(parent) if i not in gone]
+    else:
         return None
-    cuts.add(part)
-    data = copy.deepcopy(data)
-    del _at(data, part[:-1])[part[-1]]
-    return data
+    if not keys:
+        return None
+    cuts.update((*where, k) for k in keys)
+    if not where:
+        return kept
+    top = dict(data)  # copy the containers on the way down, not the whole record
+    node = top
+    for step in where[:-1]:
+        node[step] = copy_ = (dict if isinstance(node[step], dict) else list)(node[step])
+        node = copy_
+    node[where[-1]] = kept
+    return top
 
 
 def validate_value(annotation: Any, value: Any) -> Any:

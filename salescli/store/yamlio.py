@@ -849,6 +849,10 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
     y.indent(mapping=mapping, sequence=sequence, offset=offset)
     y.Emitter = _record_emitter()
     y.representer.add_representer(Decimal, _represent_decimal)
+    from salescli.core.record import Amount  # a record's amounts: ruamel looks up by type
+
+    for amount in (Amount, *Amount.__subclasses__()):
+        y.representer.add_representer(amount, _represent_decimal)
     y.representer.add_representer(str, _represent_str)
     from ruamel.yaml.scalarfloat import ScalarFloat
 
