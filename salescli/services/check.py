@@ -41,11 +41,15 @@ from salescli.core.rules import (
     missing_requirements,
 )
 from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
-from salescli.store.repo import KIND_DIRS, MONTH_RE, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+from salescli.store.repo import (
+    DOCUMENT_DIRS,
+    KIND_DIRS,
+    MONTH_RE,
+    PIPELINES_DIR,
+    PRODUCTS_FILE,
+    SETTINGS_FILE,
+)
 
-# folders salescli writes documents into or reads templates from: like the record
-# folders, never a symbolic link (a quote written there would leave the repository)
-DOCUMENT_DIRS = ("quotes", "orders", "invoices", "templates")
 PARALLEL_FROM = 400  # below this many records, starting workers costs more than it saves
 CHUNK = 250
 

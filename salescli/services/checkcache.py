@@ -25,10 +25,10 @@ from salescli.store.runtime import FRESH_NS
 CACHE_VERSION = 2
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
-_DOCUMENT_FOLDERS = ("quotes", "orders", "invoices", "templates")
 # the modules whose rules decide what check says: another version of them, another answer
-_CODE = ("services/check.py", "store/loader.py", "core/model.py", "core/rules.py",
-         "store/yamlio.py", "services/staged.py", "core/ids.py", "core/custom.py")
+_CODE = ("services/check.py", "store/loader.py", "core/model.py", "core/record.py",
+         "core/rules.py", "store/yamlio.py", "services/staged.py", "core/ids.py",
+         "core/custom.py")
 
 
 def code_stamp() -> tuple:
@@ -71,7 +71,9 @@ def document_folders(root: Path) -> list[str]:
     """Every folder under quotes/ and templates/ (links are listed, never followed)."""
     top = os.fspath(root)
     out: list[str] = []
-    stack = list(_DOCUMENT_FOLDERS)
+    from salescli.store.repo import DOCUMENT_DIRS
+
+    stack = list(DOCUMENT_DIRS)
     while stack:
         rel = stack.pop()
         out.append(rel)

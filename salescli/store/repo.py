@@ -15,6 +15,9 @@ from salescli.core.ids import check_id
 SETTINGS_FILE = "salescli.yaml"
 PRODUCTS_FILE = "products.yaml"
 PIPELINES_DIR = "pipelines"
+# folders salescli writes documents into or reads templates from: like the record
+# folders, never a symbolic link (a quote written there would leave the repository)
+DOCUMENT_DIRS = ("quotes", "orders", "invoices", "templates")
 KIND_DIRS = {"account": "accounts", "lead": "leads", "deal": "deals"}
 KINDS = tuple(KIND_DIRS)  # the record kinds, in the order they are checked
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
