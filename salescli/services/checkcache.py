@@ -124,7 +124,7 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
 
         try:
             path.parent.mkdir(exist_ok=True)
-            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
                 fh.write(marshal.dumps(([CACHE_VERSION, code_stamp(), now], docs, rows)))
         except OSError:  # an unwritable cache only costs time next run
             pass

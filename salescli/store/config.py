@@ -83,7 +83,7 @@ def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
         try:
             if settled:
                 cache.parent.mkdir(exist_ok=True)
-                with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
+                with atomic_path(cache, durable=False) as tmp, open(tmp, "wb") as fh:
                     fh.write(marshal.dumps((stamp, plain)))
         except OSError:  # an unwritable cache only costs time next run
             pass

@@ -666,7 +666,7 @@ def _save_cache(path: Path, data: dict) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
         shallow = _shallow(path)
-        with gitio.atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        with gitio.atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
             fh.write(marshal.dumps({**data, "shallow": shallow} if shallow else data))
     except OSError:  # a cache that cannot be written only costs time next run
         pass
