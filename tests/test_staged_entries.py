@@ -147,3 +147,29 @@ def test_a_pipeline_in_a_folder_of_a_bigger_repository(tmp_path: Path) -> None:
     after = both(r.root, cache)
     assert after["deals/2026-10/x.yaml"] != base["deals/2026-10/x.yaml"]
     assert "deals/2026-10/y.yaml" not in after
+
+
+def test_one_git_reads_every_blob_of_a_check(r: Repo) -> None:
+    """The hook's blobs come from one `git cat-file --batch`, asked again and again:
+    a request longer than a pipe holds neither blocks nor mixes answers, a missing
+    object is one clear error, and closing ends the process."""
+    from salescli.core.errors import SalescliError
+    from salescli.services.staged import BlobReader
+
+    texts = [f"blob {n}\n".encode() * (n % 7 + 1) for n in range(3000)]
+    for n, text in enumerate(texts):
+        (r.root / f"b{n}").write_bytes(text)
+    shas = subprocess.run(["git", "hash-object", "-w", "--stdin-paths"], cwd=r.root,
+                          input="".join(f"b{n}\n" for n in range(len(texts))), text=True,
+                          capture_output=True, check=True).stdout.split()
+    reader = BlobReader(r.root)
+    try:
+        assert reader.read(shas) == dict(zip(shas, texts, strict=True))
+        first = reader.proc
+        assert reader.read(shas[:2]) == {shas[0]: texts[0], shas[1]: texts[1]}
+        assert reader.proc is first  # the same process answered again
+        with pytest.raises(SalescliError, match="is missing; run `git fsck`"):
+            reader.read(["0" * 40])
+    finally:
+        reader.close()
+    assert reader.proc is None and first.returncode is not None

@@ -701,24 +701,28 @@ def invoice_problems(root_s: str, rel: str, deal: Any) -> list[Diagnostic]:
 def staged_invoice_edits(root: Path) -> list[Diagnostic]:
     """`check --staged` (the pre-commit hook): a commit that changes or deletes an invoice
     already committed is refused. One `git diff --cached` of invoices/; a new invoice (a
-    credit note included) is no edit."""
+    credit note included) is no edit. (The hook's Snapshot usually knows the staged
+    changes already and asks `invoice_edit` directly.)"""
     from salescli.store.gitio import git
 
-    proc = git(root, "diff", "--cached", "--no-renames", "--name-status", "-z", "HEAD", "--",
-               "invoices", check=False)
+    proc = git(root, "diff-index", "--cached", "--no-renames", "--relative", "--name-status",
+               "-z", "HEAD", "--", "invoices", check=False)
     if proc.returncode != 0:  # no commit yet: no invoice was issued before
         return []
     parts = proc.stdout.split("\0")
-    out = []
-    for status, rel in zip(parts[0::2], parts[1::2], strict=False):
-        if status in ("M", "D", "T"):
-            what = "deletes" if status == "D" else "changes"
-            out.append(Diagnostic(rel, 1, 1, "error", "invoice-edited",
-                                  f"this commit {what} an issued invoice; an invoice is never "
-                                  f"changed: restore it (`git restore --staged --worktree "
-                                  f"{rel}`) and correct it with a credit note and a new "
-                                  "invoice (`salescli invoice DEAL --credit NUMBER`)"))
-    return out
+    return [invoice_edit(rel, status)
+            for status, rel in zip(parts[0::2], parts[1::2], strict=False)
+            if status in ("M", "D", "T")]
+
+
+def invoice_edit(rel: str, status: str) -> Diagnostic:
+    """The error for a commit that changes (M, T) or deletes (D) the issued invoice `rel`."""
+    what = "deletes" if status == "D" else "changes"
+    return Diagnostic(rel, 1, 1, "error", "invoice-edited",
+                      f"this commit {what} an issued invoice; an invoice is never changed: "
+                      f"restore it (`git restore --staged --worktree {rel}`) and correct it "
+                      "with a credit note and a new invoice "
+                      "(`salescli invoice DEAL --credit NUMBER`)")
 
 
 def run_check(root: Path) -> list[Diagnostic]:

@@ -17,12 +17,10 @@ def check(repo: Any, staged: bool = False, history: bool = False, quiet: bool = 
     plus with `history` the stage changes in git history
     that broke the pipeline's rules; with `quiet`, the errors only."""
     if staged:
-        from salescli.services.staged import check_staged, staged_transitions
+        from salescli.services.staged import check_staged
 
-        diagnostics = check_staged(repo.root, repo.git_dir, use_cache=use_cache)
-        # and the stage and status changes by hand, against the committed versions
-        diagnostics = sorted({*diagnostics, *staged_transitions(
-            repo.root, repo.git_dir, use_cache=use_cache)})
+        diagnostics = check_staged(repo.root, repo.git_dir, use_cache=use_cache,
+                                   transitions=True)
     else:
         from salescli.services.checkcache import cached_check
 

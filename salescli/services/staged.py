@@ -41,12 +41,21 @@ def staged_entries(root: Path, specs: list[str], cache: Path | None = None
     index changed them, so the pre-commit hook reads the few staged files, not the
     26,000 entries `ls-files` prints on a big repository.
     """
+    return index_entries(root, specs, cache)[0]
+
+
+def index_entries(root: Path, specs: list[str], cache: Path | None = None
+                  ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]] | None]:
+    """`staged_entries`, and what the index changes from HEAD when one diff found it:
+    path -> its raw fields (old mode, new mode, old blob, new blob, status), the
+    `EXTRA_SPECS` folders' too (None when the index was listed whole instead)."""
     if cache is not None:
         entries = _head_entries(root, specs, cache)
         if entries is not None:
             head, entries = entries
-            if _apply_index_changes(root, specs, head, entries):
-                return entries
+            changes: dict[str, tuple[str, ...]] = {}
+            if _apply_index_changes(root, specs, head, entries, changes):
+                return entries, changes
     from salescli.store.gitio import git
 
     out: dict[str, tuple[str, str]] = {}
@@ -57,7 +66,7 @@ def staged_entries(root: Path, specs: list[str], cache: Path | None = None
             mode, blob, stage = meta.split()
             if stage == "0" or path not in out:  # a conflict lists stages 1-3
                 out[path] = (mode, blob)
-    return out
+    return out, None
 
 
 def _head_entries(root: Path, specs: list[str], cache: Path
@@ -95,7 +104,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
                 entries[path] = (mode, blob)
     try:
         cache.parent.mkdir(exist_ok=True)
-        with atomic_path(cache) as tmp, open(tmp, "wb") as fh:
+        with atomic_path(cache, durable=False) as tmp, open(tmp, "wb") as fh:
             fh.write(marshal.dumps([CACHE_VERSION, head, specs, entries]))
     except OSError:  # a cache that cannot be written only costs time next run
         pass
@@ -107,14 +116,21 @@ def _head_entries(root: Path, specs: list[str], cache: Path
 _RAW = ("--no-renames", "--relative", "--ignore-submodules=none")
 
 
-def _apply_raw(raw: str, entries: dict[str, tuple[str, str]]) -> bool:
-    """Apply a `-z` raw diff to `entries`; False at an unmerged path (during a merge
-    conflict it has no one blob: `ls-files` lists its stages instead)."""
+def _apply_raw(raw: str, entries: dict[str, tuple[str, str]],
+               changes: dict[str, tuple[str, ...]] | None = None,
+               outside: tuple[str, ...] = ()) -> bool:
+    """Apply a `-z` raw diff to `entries` (each change also put in `changes`; one under
+    an `outside` folder only there); False at an unmerged path (during a merge conflict
+    it has no one blob: `ls-files` lists its stages instead)."""
     fields = raw.split("\0")
     for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
-        _, new_mode, _, new_blob, status = meta.split()
+        old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split()
         if status == "U":
             return False
+        if changes is not None:
+            changes[path] = (old_mode, new_mode, old_blob, new_blob, status)
+        if outside and path.startswith(outside):
+            continue
         if status == "D":
             entries.pop(path, None)
         else:
@@ -122,48 +138,116 @@ def _apply_raw(raw: str, entries: dict[str, tuple[str, str]]) -> bool:
     return True
 
 
+# folders whose staged changes the hook judges without checking their files: an issued
+# invoice may not change (`staged_invoice_edits`)
+EXTRA_SPECS = ("invoices",)
+
+
 def _apply_index_changes(root: Path, specs: list[str], head: str,
-                         entries: dict[str, tuple[str, str]]) -> bool:
+                         entries: dict[str, tuple[str, str]],
+                         changes: dict[str, tuple[str, ...]] | None = None) -> bool:
     """Bring HEAD's `entries` to what git's index holds (False: a merge conflict)."""
     from salescli.store.gitio import git
 
-    return _apply_raw(git(root, "diff-index", "--cached", "-z", *_RAW, head, "--",
-                          *specs).stdout, entries)
+    extra = EXTRA_SPECS if changes is not None else ()
+    raw = git(root, "diff-index", "--cached", "-z", *_RAW, head, "--", *specs,
+              *extra).stdout
+    return _apply_raw(raw, entries, changes, tuple(f"{f}/" for f in extra))
 
 
-def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
-    """The content of `blobs`, by one `git cat-file --batch`."""
-    from salescli.core.errors import SalescliError
+class BlobReader:
+    """One `git cat-file --batch` for a whole check: each `read` asks the same process
+    (a process per read cost the hook five extra git starts)."""
 
-    if not blobs:
-        return {}
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
-                          input="".join(f"{b}\n" for b in blobs).encode())
-    if proc.returncode != 0:
-        raise SalescliError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
-    data, pos, out = proc.stdout, 0, {}
-    while pos < len(data):
-        end = data.index(b"\n", pos)
-        sha, kind, *size = data[pos:end].split()
-        if kind == b"missing":
-            raise SalescliError(f"git cat-file: staged object {sha.decode()} is missing; "
-                                "run `git fsck` first")
-        n = int(size[0])
-        out[sha.decode()] = data[end + 1:end + 1 + n]
-        pos = end + 1 + n + 1
-    return out
+    def __init__(self, root: Path):
+        self.root = root
+        self.proc: subprocess.Popen | None = None
+        self.pid = 0  # the process that started it: a forked worker starts its own
+
+    def read(self, blobs: list[str]) -> dict[str, bytes]:
+        """The content of `blobs`."""
+        import threading
+
+        from salescli.core.errors import SalescliError
+
+        if not blobs:
+            return {}
+        if self.proc is not None and self.pid != os.getpid():
+            self.proc = None  # forked: the parent's git answers the parent only
+        if self.proc is None:
+            self.pid = os.getpid()
+            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE)
+        proc = self.proc
+        assert proc.stdin is not None and proc.stdout is not None
+        request = "".join(f"{b}\n" for b in blobs).encode()
+        # written by a thread while the answers are read: a long request must not fill
+        # the pipe while git waits for its answers to be read
+        writer = threading.Thread(target=_send, args=(proc.stdin, request))
+        writer.start()
+        out: dict[str, bytes] = {}
+        answered = False
+        try:
+            for _ in blobs:
+                header = proc.stdout.readline()
+                sha, _, rest = header.partition(b" ")
+                if rest.strip() == b"missing":
+                    raise SalescliError(f"git cat-file: staged object {sha.decode()} is "
+                                        "missing; run `git fsck` first")
+                parts = rest.split()
+                if len(parts) != 2 or not parts[1].isdigit():
+                    proc.kill()
+                    raise SalescliError("git cat-file failed: " + (
+                        proc.stderr.read().decode(errors="replace").strip() or "no answer"
+                        if proc.stderr else "no answer"))
+                n = int(parts[1])
+                out[sha.decode()] = proc.stdout.read(n + 1)[:n]  # and its newline
+            answered = True
+        finally:
+            if not answered:
+                proc.kill()  # the answers left unread would answer the next read
+            writer.join()
+            if not answered:
+                self.close()
+        return out
+
+    def close(self) -> None:
+        if self.proc is not None and self.pid == os.getpid():
+            proc, self.proc = self.proc, None
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+
+
+def _send(pipe: Any, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.flush()
+    except (OSError, ValueError):  # git died (or was ended): its missing answer tells
+        pass
 
 
 class Snapshot:
-    """The files `check` reads, as git's index holds them (`check --staged`)."""
+    """The files `check` reads, as git's index holds them (`check --staged`); a context
+    manager: its blobs are read by one git process, ended on leaving."""
 
     def __init__(self, root: Path, cache: Path | None = None):
         from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
         specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
-        # path -> (mode, key): the key changes whenever the content does (None: never kept)
-        self.entries = staged_entries(root, specs, cache)
+        # path -> (mode, key): the key changes whenever the content does (None: never
+        # kept); and what the index changes from HEAD, when one diff found it (else None)
+        self.entries, self.changes = index_entries(root, specs, cache)
+        self.blobs = BlobReader(root)
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.blobs.close()
 
     def listed(self, folder: str) -> tuple[bool, list[str]]:
         return _listed(self.entries, folder)
@@ -171,22 +255,26 @@ class Snapshot:
     def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
         from salescli.store.loader import parse_blob
 
-        blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels
-                                             if self.entries[r][0] != _SYMLINK}))
+        blobs = self.blobs.read(sorted({self.entries[r][1] for r in rels
+                                        if self.entries[r][0] != _SYMLINK}))
         return {rel: parse_blob(kind, rel, blobs.get(self.entries[rel][1], b""),
                                 self.entries[rel][0] == _SYMLINK) for rel in rels}
 
     def texts(self, rels: set[str]) -> dict[str, str | None]:
-        blobs = read_blobs(self.root, sorted({self.entries[r][1] for r in rels}))
+        blobs = self.blobs.read(sorted({self.entries[r][1] for r in rels}))
         return {r: blobs[self.entries[r][1]].decode("utf-8", errors="replace")
                 if self.entries[r][1] in blobs else None for r in rels}
 
     def extra(self) -> list[Diagnostic]:
         # documents and templates are not exported for --staged; an issued invoice is
         # immutable, so a commit may not change one
-        from salescli.services.check import staged_invoice_edits
+        from salescli.services.check import invoice_edit, staged_invoice_edits
 
-        return staged_invoice_edits(self.root)
+        if self.changes is None:  # the index was listed whole: git is asked
+            return staged_invoice_edits(self.root)
+        prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
+        return [invoice_edit(rel, change[4]) for rel, change in sorted(self.changes.items())
+                if rel.startswith(prefix) and change[4] in ("M", "D", "T")]
 
 
 class WorkTree(Snapshot):
@@ -245,11 +333,17 @@ class WorkTree(Snapshot):
         return _document_links(os.fspath(self.root)) + invoice_edits(os.fspath(self.root))
 
 
-def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diagnostic]:
-    """`check` of the files as staged in git's index."""
+def check_staged(root: Path, git_dir: Path, use_cache: bool = True,
+                 transitions: bool = False) -> list[Diagnostic]:
+    """`check` of the files as staged in git's index; with `transitions`, also the stage
+    and status changes by hand that the rules refuse (`staged_transitions`), from the
+    same look at the index (the pre-commit hook's `check --staged`)."""
     folder = git_dir / "salescli"
-    return check_snapshot(Snapshot(root, folder / HEAD_FILES if use_cache else None),
-                          folder / CACHE_FILE, use_cache)
+    with Snapshot(root, folder / HEAD_FILES if use_cache else None) as snap:
+        found = check_snapshot(snap, folder / CACHE_FILE, use_cache)
+        if transitions:
+            found = sorted({*found, *staged_transitions(snap, git_dir)})
+        return found
 
 
 # set by salescli's import for the hook it runs: another tool's history is recorded as
@@ -257,8 +351,7 @@ def check_staged(root: Path, git_dir: Path, use_cache: bool = True) -> list[Diag
 IMPORTING = "SALESCLI_IMPORTING"
 
 
-def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
-                       ) -> list[Diagnostic]:
+def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
     """Errors for the staged deals whose stage or status the index changes from HEAD's
     as `deal move`, `win`, `lose` and `reopen` would not.
 
@@ -269,20 +362,24 @@ def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
     from salescli.store.gitio import git, rev_parse
     from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, SETTINGS_FILE
 
-    if os.environ.get(IMPORTING) or (git_dir / "MERGE_HEAD").exists() \
-            or rev_parse(root, "HEAD") is None:
+    root = snap.root
+    if os.environ.get(IMPORTING) or (git_dir / "MERGE_HEAD").exists():
         return []
     folder = KIND_DIRS["deal"]
-    raw = git(root, "diff-index", "--cached", "-z", *_RAW, "HEAD", "--", folder).stdout
-    fields = raw.split("\0")
-    changed = {}
-    for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
-        old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split()
-        if status == "M" and _SYMLINK not in (old_mode, new_mode):
-            changed[path] = (old_blob, new_blob)
+    changes = snap.changes
+    if changes is None:  # the snapshot listed the index whole: git is asked
+        if rev_parse(root, "HEAD") is None:
+            return []
+        changes = {}
+        _apply_raw(git(root, "diff-index", "--cached", "-z", *_RAW, "HEAD", "--",
+                       folder).stdout, {}, changes)
+    changed = {path: (old_blob, new_blob)
+               for path, (old_mode, new_mode, old_blob, new_blob, status) in changes.items()
+               if path.startswith(folder + "/") and status == "M"
+               and _SYMLINK not in (old_mode, new_mode)}
     if not changed:
         return []
-    blobs = read_blobs(root, sorted({b for pair in changed.values() for b in pair}))
+    blobs = snap.blobs.read(sorted({b for pair in changed.values() for b in pair}))
     changed = {rel: pair for rel, pair in changed.items()
                if _moves(blobs[pair[0]], blobs[pair[1]])}
     if not changed:
@@ -291,7 +388,6 @@ def staged_transitions(root: Path, git_dir: Path, use_cache: bool = True
     from salescli.store.loader import parse_blob
 
     # the configuration and accounts as staged, read only when a deal moved
-    snap = Snapshot(root, git_dir / "salescli" / HEAD_FILES if use_cache else None)
     config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
     settings = config[SETTINGS_FILE].model if config else None
     prefix = KIND_DIRS["account"] + "/"
@@ -631,7 +727,7 @@ def _save(path: Path, memo: dict) -> None:
 
     try:
         path.parent.mkdir(exist_ok=True)
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
             fh.write(marshal.dumps((_version(), memo)))
     except OSError:  # a cache that cannot be written only costs time next run
         pass
