@@ -7,6 +7,7 @@ prints, whatever happened to the files, to git and to the index file in between.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -748,19 +749,20 @@ def test_a_file_sharing_an_id_indexed_meanwhile_keeps_its_rows(crm: Path, monkey
     assert_answers_agree(crm, (QUERIES[0],))
     first = crm / "deals" / "2026-10" / "deal-000.yaml"
     twin = crm / "deals" / "2020-01" / "deal-000.yaml"
-    real = index_mod._read_all
+    real = index_mod._reading
 
+    @contextlib.contextmanager
     def racing(repo, kind, paths):
-        out = real(repo, kind, paths)
-        if not twin.exists():  # the other process, between this one's parse and write
-            twin.parent.mkdir()
-            twin.write_text(first.read_text().replace("title:", "title: Twin", 1))
-            with index_mod.Index.open(Repository(crm), ("deal",)):
-                pass
-        return out
+        with real(repo, kind, paths) as chunks:
+            if not twin.exists():  # the other process, between this one's parse and write
+                twin.parent.mkdir()
+                twin.write_text(first.read_text().replace("title:", "title: Twin", 1))
+                with index_mod.Index.open(Repository(crm), ("deal",)):
+                    pass
+            yield chunks
 
     first.write_text(first.read_text().replace("title:", "title: Changed", 1))
-    monkeypatch.setattr(index_mod, "_read_all", racing)
+    monkeypatch.setattr(index_mod, "_reading", racing)
     with index_mod.Index.open(Repository(crm), ("deal",)):
         pass
     monkeypatch.undo()

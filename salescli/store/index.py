@@ -25,6 +25,7 @@ digest of the content and is compared by content until it is old enough.
 
 from __future__ import annotations
 
+import itertools
 import marshal
 import os
 import re
@@ -313,9 +314,8 @@ class Index:
                     gone_set.add(p)
                 else:
                     stats[p] = st
-        records, tables, digests = _read_all(self.repo, kind, sorted(stats))
-        fresh = time.time_ns() - FRESH_NS
-        with _transaction(self.con):
+        # many files are parsed by workers while the rows of those already parsed go in
+        with _reading(self.repo, kind, sorted(stats)) as chunks, _transaction(self.con):
             # a file sharing one of these IDs that another process indexed meanwhile:
             # read it too, now, or its rows would go with the others (rare)
             late = [p for p in self._siblings(kind, ids) if p not in stats and p not in gone_set]
@@ -325,10 +325,14 @@ class Index:
                     removed.append(p)
                 else:
                     stats[p] = st
-            if any(p in stats for p in late):
-                more = _read(self.repo, kind, sorted(p for p in late if p in stats))
-                records, tables, digests = records + more[0], tables + more[1], \
-                    {**digests, **more[2]}
+            self._delete(kind, ids, [*stats, *removed])
+            digests: dict[str, bytes | None] = {}
+            more = [_read(self.repo, kind, sorted(p for p in late if p in stats))] \
+                if any(p in stats for p in late) else []
+            for records, tables, part in itertools.chain(chunks, more):
+                self._insert(records, tables)
+                digests |= part
+            fresh = time.time_ns() - FRESH_NS  # after the last file was read
             # a command's few files go into the small patch, not the whole table of stats
             patch = current is None
             stored = dict(self._meta(f"stat-patch:{kind}") or {}) if patch \
@@ -338,8 +342,6 @@ class Index:
                     stored[p] = None
                 else:
                     stored.pop(p, None)
-            self._delete(kind, ids, [*stats, *removed])
-            self._insert(records, tables)
             for p, st in stats.items():
                 if _changed(st) >= fresh:  # racily clean: compare by content until it is old
                     digest = digests.get(p)  # of the text parsed, not of a later read
@@ -461,28 +463,26 @@ CHUNK = 250
 _WORKER: dict[str, Any] = {}
 
 
-def _read_all(repo: Any, kind: str, paths: list[str]
-              ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, bytes | None]]:
-    """(records rows, [(table, rows)], digests of the texts read) of `paths`, in path
-    order; on every core if many."""
+@contextmanager
+def _reading(repo: Any, kind: str, paths: list[str]
+             ) -> Iterator[Iterable[tuple[list[tuple], list[tuple[str, list[list]]],
+                                          dict[str, bytes | None]]]]:
+    """The parsed `paths` in chunks, in path order: each chunk's (records rows,
+    [(table, rows)], digests of the texts read). Many files are parsed on every core,
+    the workers starting at once, so the caller stores a chunk while later ones are
+    parsed; a few are parsed here, before the caller's transaction begins."""
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if workers < 2 or len(paths) < PARALLEL_FROM:
-        return _read(repo, kind, paths)
+        yield [_read(repo, kind, paths)]
+        return
     import multiprocessing
 
     if kind == "deal":
         repo.settings, repo.products  # noqa: B018 (validated once, inherited on fork)
     _WORKER["repo"] = repo
     chunks = [(kind, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
-    records: list[tuple] = []
-    tables: list[tuple[str, list[list]]] = []
-    digests: dict[str, bytes | None] = {}
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for part_records, part_tables, part_digests in pool.imap(_read_chunk, chunks):
-            records += part_records  # imap keeps the chunks' order
-            tables += part_tables
-            digests |= part_digests
-    return records, tables, digests
+        yield pool.imap(_read_chunk, chunks)  # imap keeps the chunks' order
 
 
 def _read_chunk(job: tuple[str, list[str]]
