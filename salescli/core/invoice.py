@@ -29,9 +29,8 @@ from typing import Any
 
 from salescli.core.errors import SalescliError
 from salescli.core.quote import (
+    Document,
     Line,
-    Party,
-    Person,
     Totals,
     VatRow,
     buyer,
@@ -52,22 +51,11 @@ class InvoiceError(SalescliError):
     """The deal cannot be invoiced as asked (exit 1)."""
 
 
-@dataclass(frozen=True)
-class Invoice:
-    number: str
-    date: dt.date
+@dataclass(frozen=True, kw_only=True)
+class Invoice(Document):
     due: dt.date
     terms_days: int
     period: str | None         # YYYY-MM billed
-    currency: str
-    deal_id: str
-    title: str
-    seller: Party
-    buyer: Party
-    contact: Person | None
-    lines: tuple[Line, ...]
-    totals: Totals
-    prices_include_tax: bool
     reference: str | None      # the reference number, digits only
     reference_printed: str | None  # grouped in fives from the right
     barcode: str | None        # the 54 digits of the virtual bank barcode

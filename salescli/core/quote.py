@@ -119,12 +119,13 @@ class Person:
     role: str | None = None
 
 
-@dataclass(frozen=True)
-class Quote:
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """What every document of a deal prints (a quote, an order confirmation, an
+    invoice): its number and date, the deal, the two parties, the priced lines."""
+
     number: str
-    version: int
     date: dt.date
-    valid_until: dt.date
     currency: str
     deal_id: str
     title: str
@@ -134,6 +135,12 @@ class Quote:
     lines: tuple[Line, ...]
     totals: Totals
     prices_include_tax: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Quote(Document):
+    version: int
+    valid_until: dt.date
     terms: str | None
     draft: bool
     approved_by: str | None
