@@ -146,12 +146,8 @@ class PipelineType(click.ParamType):
         check_id(value, "pipeline")
         if ctx is None:
             return value
-        names = [p.stem for p in get_repo(ctx).pipeline_paths()]
-        if value not in names:
-            raise UsageError(f"{_option_name(param, 'pipeline')}: no pipeline `{value}` in "
-                             f"pipelines/{did_you_mean(value, names)}; choose one of: "
-                             f"{', '.join(names)}")
-        return value
+        return _one_of(value, [p.stem for p in get_repo(ctx).pipeline_paths()], param,
+                       "pipeline", "pipelines/")
 
 
 class StageType(click.ParamType):
@@ -174,11 +170,17 @@ class StageType(click.ParamType):
                 names += [s.id for s in repo.pipeline(path.stem).stages if s.id not in names]
             except SalescliError:  # a broken pipeline is `check`'s to report, not a filter's
                 continue
-        if value not in names:
-            raise UsageError(f"{_option_name(param, 'stage')}: no stage `{value}` in any "
-                             f"pipeline{did_you_mean(value, names)}; choose one of: "
-                             f"{', '.join(names)}")
-        return value
+        return _one_of(value, names, param, "stage", "any pipeline")
+
+
+def _one_of(value: str, names: list[str], param: click.Parameter | None, what: str,
+            where: str) -> str:
+    """`value` if it is one of `names`, else the usage error naming the option, what was
+    looked for and where, the nearest name, and every choice."""
+    if value not in names:
+        raise UsageError(f"{_option_name(param, what)}: no {what} `{value}` in {where}"
+                         f"{did_you_mean(value, names)}; choose one of: {', '.join(names)}")
+    return value
 
 
 class FilterType(click.ParamType):
