@@ -41,9 +41,9 @@ def test_an_unchanged_repository_is_answered_from_the_cache(filled: Repo, monkey
     # a cached answer is the same answer: prove it was used by planting a finding
     import marshal
 
-    key, docs, rows = marshal.loads(cache.read_bytes())
+    key, docs, links, rows = marshal.loads(cache.read_bytes())
     rows.append((DEAL, 1, 1, "error", "planted", "from the cache"))
-    cache.write_bytes(marshal.dumps((key, docs, rows)))
+    cache.write_bytes(marshal.dumps((key, docs, links, rows)))
     assert "from the cache" in check(filled)[1]
     assert "from the cache" not in check(filled, "--no-cache")[1]
 
@@ -79,3 +79,51 @@ def test_a_same_size_edit_in_the_same_clock_tick_is_never_missed(filled: Repo):
     # same length, written at once: only the freshness rule can tell
     path.write_text(path.read_text().replace("stage: needs-analysis", "stage: needs-analysiz"))
     assert check(filled)[0] == 1
+
+
+def test_after_an_edit_the_kept_facts_are_used_and_still_right(filled: Repo, monkeypatch):
+    """A check after an edit re-reads the edited record only: the document tree is not
+    walked again while none of its folders changed, and the invoices each deal records
+    are kept by the deal file's stat. Yet a link planted with the edit, and an invoice
+    edited later, are found."""
+    import hashlib
+
+    from salescli.services import checkcache
+
+    invoice = filled.root / "invoices" / "2026" / "I-1.md"
+    invoice.parent.mkdir(parents=True)
+    invoice.write_text("# Invoice I-1\n")
+    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
+    path = filled.root / DEAL
+    path.write_text(path.read_text() + (
+        "invoices:\n- number: I-1\n  date: 2026-10-20\n  due: 2026-11-03\n"
+        "  total: 100.00\n  vat: 25.50\n  currency: EUR\n"
+        f"  file: invoices/2026/I-1.md\n  sha256: {digest}\n"))
+    (filled.root / "quotes" / "acme-erp").mkdir(parents=True)
+    age(filled, monkeypatch)
+    assert check(filled)[0] == 0
+    walks = []
+    real = checkcache.document_tree
+    monkeypatch.setattr(checkcache, "document_tree", lambda root: walks.append(1) or real(root))
+    # a record edit alone: no walk of the documents, the invoice still checked (and,
+    # the edit taken as settled, what it records kept)
+    monkeypatch.setattr("salescli.services.staged.FRESH_NS", 0)
+    path.write_text(path.read_text().replace("title: ", "title: New ", 1))
+    assert check(filled)[0] == 0 and walks == []
+    invoice.write_text("# Invoice I-1, changed\n")
+    from salescli.services import check as check_mod
+
+    read = []
+    real_read = check_mod._recorded_invoices
+    monkeypatch.setattr(check_mod, "_recorded_invoices",
+                        lambda root, rel: read.append(rel) or real_read(root, rel))
+    code, out = check(filled)
+    assert code == 1 and "invoice I-1 was changed after it was issued" in out
+    assert walks == [] and read == []  # no deal file read: their invoices were kept
+    invoice.write_text("# Invoice I-1\n")
+    # an edit and a link in a quote folder at once: the folder changed, so it is walked
+    path.write_text(path.read_text().replace("title: New ", "title: ", 1))
+    (filled.root / "quotes" / "acme-erp" / "Q-1.md").symlink_to("/etc/hostname")
+    code, out = check(filled)
+    assert code == 1 and "quotes/acme-erp/Q-1.md" in out and "symbolic link" in out
+    assert walks == [1]

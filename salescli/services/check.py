@@ -42,7 +42,6 @@ from salescli.core.rules import (
 )
 from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
 from salescli.store.repo import (
-    DOCUMENT_DIRS,
     KIND_DIRS,
     MONTH_RE,
     PIPELINES_DIR,
@@ -508,7 +507,7 @@ def check_file(root: str, kind: str, rel: str, ctx: Context, found: Found) -> Pa
         found.diagnostics += [to_diagnostic(f, parsed.text) for f in findings]
     m = parsed.model
     if m is not None and kind == "deal" and m.invoices:  # parsed here: not read again
-        found.diagnostics += invoice_problems(root, rel, m)
+        found.diagnostics += invoice_problems(root, rel, m.id, invoice_refs(m))
     if m is not None and kind in ("account", "lead"):
         found.keys += [(rel, k) for k in duplicate_keys(kind, m)]
         if kind == "account":
@@ -631,69 +630,93 @@ def _record_files(root: str, kind: str, ctx: Context, out: list[Diagnostic],
     return rels
 
 
-def _document_links(root: str) -> list[Diagnostic]:
-    """Symbolic links among the document folders and their contents, never followed."""
-    out = []
-    stack = list(DOCUMENT_DIRS)
-    while stack:
-        rel = stack.pop()
-        full = os.path.join(root, rel)
-        if os.path.islink(full):
-            out.append(Diagnostic(rel, 1, 1, "error", "symlink",
-                                  "is a symbolic link; documents and templates must be real "
-                                  "folders and files inside the repository"))
-            continue
-        try:
-            entries = list(os.scandir(full))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        stack += [f"{rel}/{e.name}" for e in entries
-                  if e.is_symlink() or e.is_dir(follow_symlinks=False)]
-    return out
+def _document_links(root: str, links: list[str] | None = None) -> list[Diagnostic]:
+    """Symbolic links among the document folders and their contents (`links`: as
+    checkcache.document_tree found them), never followed."""
+    if links is None:
+        from salescli.services.checkcache import document_tree
+
+        links = document_tree(root)[1]
+    return [Diagnostic(rel, 1, 1, "error", "symlink",
+                       "is a symbolic link; documents and templates must be real folders "
+                       "and files inside the repository") for rel in links]
 
 
-def invoice_edits(root_s: str) -> list[Diagnostic]:
+def invoice_edits(root_s: str, keys: dict[str, str | None] | None = None,
+                  memo: Path | None = None) -> list[Diagnostic]:
     """Issued invoices are immutable: every document a deal's `invoices:` records must be
     there with the content its `sha256` names. Run on every check, never cached with
     the records: editing an invoice changes no record file. (A check that parses every
-    deal asks `invoice_problems` of each instead.)"""
+    deal asks `invoice_problems` of each instead.)
+
+    `keys` (each deal file -> its stat key, None for one changed this instant) lets
+    `memo` keep which invoices each deal records by that key, so only the deal files
+    changed since are read (reading all 10,000 to look for `invoices:` cost 0.18 s).
+    """
+    from salescli.services.staged import _load, _save
     from salescli.store.repo import KIND_DIRS
 
+    rels = walk_files(root_s, KIND_DIRS["deal"]) if keys is None else list(keys)
+    saved = _load(memo, "deals").get("deals", {}) if memo is not None else {}
+    kept: dict[str, tuple] = {}
     out = []
-    for rel in walk_files(root_s, KIND_DIRS["deal"]):
-        try:
-            with open(os.path.join(root_s, rel), "rb") as fh:
-                if b"invoices:" not in fh.read():
-                    continue  # most deals have no invoice: not parsed again
-        except OSError:
-            continue
-        deal = parse_file(root_s, "deal", rel).model
-        if deal is not None:
-            out += invoice_problems(root_s, rel, deal)
+    for rel in rels:
+        key = keys.get(rel) if keys is not None else None
+        hit = saved.get(rel)
+        if key is not None and hit is not None and hit[0] == key:
+            deal_id, refs = hit[1], hit[2]
+        else:
+            deal_id, refs = _recorded_invoices(root_s, rel)
+        if key is not None:
+            kept[rel] = (key, deal_id, refs)
+        if refs:
+            out += invoice_problems(root_s, rel, deal_id, refs)
+    if memo is not None and kept != saved:
+        _save(memo, {"deals": kept})
     return out
 
 
-def invoice_problems(root_s: str, rel: str, deal: Any) -> list[Diagnostic]:
-    """The invoices the deal at `rel` records that are missing or changed since issued."""
+def _recorded_invoices(root_s: str, rel: str) -> tuple[str, tuple]:
+    """(the deal's ID, `invoice_refs`) of the deal file `rel`; none if it records none,
+    or cannot be read (check reports that file as such)."""
+    try:
+        with open(os.path.join(root_s, rel), "rb") as fh:
+            if b"invoices:" not in fh.read():
+                return "", ()  # most deals have no invoice: not parsed
+    except OSError:
+        return "", ()
+    deal = parse_file(root_s, "deal", rel).model
+    return ("", ()) if deal is None else (deal.id, invoice_refs(deal))
+
+
+def invoice_refs(deal: Any) -> tuple[tuple[str, str, str], ...]:
+    """(number, file, sha256) of each invoice the deal records."""
+    return tuple((ref.number, ref.file, ref.sha256) for ref in deal.invoices)
+
+
+def invoice_problems(root_s: str, rel: str, deal_id: str,
+                     refs: Iterable[tuple[str, str, str]]) -> list[Diagnostic]:
+    """The invoices (`invoice_refs`) the deal at `rel` records that are missing or
+    changed since issued."""
     import hashlib
 
     out = []
-    for ref in deal.invoices:
+    for number, ref_file, sha256 in refs:
         fix = (f"an issued invoice is never changed: restore it from git, and to correct "
-               f"it issue a credit note and a new invoice (`salescli invoice {deal.id} "
-               f"--credit {ref.number}`)")
-        file = os.path.normpath(ref.file).replace(os.sep, "/")
+               f"it issue a credit note and a new invoice (`salescli invoice {deal_id} "
+               f"--credit {number}`)")
+        file = os.path.normpath(ref_file).replace(os.sep, "/")
         full = os.path.join(root_s, file)
         if file.startswith("../") or os.path.isabs(file) or not os.path.isfile(full):
-            out.append(Diagnostic(ref.file, 1, 1, "error", "invoice-edited",
-                                  f"invoice {ref.number} recorded in {rel} is missing; "
+            out.append(Diagnostic(ref_file, 1, 1, "error", "invoice-edited",
+                                  f"invoice {number} recorded in {rel} is missing; "
                                   f"{fix}"))
             continue
         with open(full, "rb") as fh:
             digest = hashlib.sha256(fh.read()).hexdigest()
-        if digest != ref.sha256:
+        if digest != sha256:
             out.append(Diagnostic(file, 1, 1, "error", "invoice-edited",
-                                  f"invoice {ref.number} was changed after it was issued "
+                                  f"invoice {number} was changed after it was issued "
                                   f"(its sha256 in {rel} no longer matches); {fix}"))
     return out
 

@@ -30,6 +30,7 @@ CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 HEAD_FILES = "head-files.cache"  # HEAD's record files, by commit
+INVOICES_MEMO = "invoices.memo"  # the invoices each deal file records, by its stat
 _SYMLINK = "120000"
 
 
@@ -282,17 +283,18 @@ class WorkTree(Snapshot):
     file changed within the last FRESH_NS is never kept (it may change again within
     the same clock tick, same size)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, look: Any = None, memo: Path | None = None):
         import time
 
-        from salescli.store.loader import walk_files
-        from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+        from salescli.services.checkcache import Look
+        from salescli.store.repo import KIND_DIRS, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
+        # the files and their stat as the result cache saw them (checkcache.Look)
+        self.look = look if look is not None else Look(root)
+        self.memo = memo  # where the deals' recorded invoices are kept (None: not kept)
         top = os.fspath(root)
-        self.links = {f for f in KIND_DIRS.values() if os.path.islink(os.path.join(top, f))}
-        self.files = {f: [] if f in self.links else walk_files(top, f)
-                      for f in (PIPELINES_DIR, *KIND_DIRS.values())}
+        self.links, self.files = self.look.links, self.look.files
         fresh = time.time_ns() - FRESH_NS
         # the record folders too: one replaced by a link (or back) changes the answer
         self.entries = {f: (_SYMLINK, "link") if f in self.links else ("040000", "folder")
@@ -300,14 +302,14 @@ class WorkTree(Snapshot):
         # a dangling price list is no price list, as check reads it (os.path.exists)
         files = [SETTINGS_FILE] + ([PRODUCTS_FILE] if os.path.exists(
             os.path.join(top, PRODUCTS_FILE)) else [])
+        stats = self.look.stats
         for rel in [*files, *(r for rs in self.files.values() for r in rs)]:
-            try:
-                st = os.lstat(os.path.join(top, rel))
-            except OSError:
+            st = stats.get(rel, (rel,))
+            if len(st) == 1:  # gone meanwhile
                 continue
-            key = None if max(st.st_mtime_ns, st.st_ctime_ns) >= fresh else \
-                f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
-            self.entries[rel] = (_SYMLINK if stat.S_ISLNK(st.st_mode) else "100644", key)
+            _, size, ino, mtime, ctime, mode = st
+            key = None if max(mtime, ctime) >= fresh else f"{size}:{ino}:{mtime}:{ctime}"
+            self.entries[rel] = (_SYMLINK if stat.S_ISLNK(mode) else "100644", key)
 
     def listed(self, folder: str) -> tuple[bool, list[str]]:
         return folder in self.links, self.files.get(folder, [])
@@ -329,8 +331,13 @@ class WorkTree(Snapshot):
 
     def extra(self) -> list[Diagnostic]:
         from salescli.services.check import _document_links, invoice_edits
+        from salescli.store.repo import KIND_DIRS
 
-        return _document_links(os.fspath(self.root)) + invoice_edits(os.fspath(self.root))
+        root = os.fspath(self.root)
+        keys = {rel: self.entries[rel][1] for rel in self.files[KIND_DIRS["deal"]]
+                if rel in self.entries}
+        return _document_links(root, self.look.documents()[1]) \
+            + invoice_edits(root, keys, self.memo)
 
 
 def check_staged(root: Path, git_dir: Path, use_cache: bool = True,
@@ -434,14 +441,16 @@ def _moves(old: bytes, new: bytes) -> bool:
     return any(a.get(k) != b.get(k) for k in ("pipeline", "stage", "status"))
 
 
-def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True
-                    ) -> list[Diagnostic]:
-    """`check` of the files on disk, reading again only the files that changed."""
+def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True,
+                    look: Any = None) -> list[Diagnostic]:
+    """`check` of the files on disk, reading again only the files that changed; `look`
+    is the files as the caller's checkcache.Look saw them (else looked at here)."""
     if git_dir is None:
         use_cache = False
     path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None \
         else Path(WORK_TREE_CACHE)  # (never read nor written without a git directory)
-    return check_snapshot(WorkTree(root), path, use_cache)
+    memo = path.with_name(INVOICES_MEMO) if use_cache else None
+    return check_snapshot(WorkTree(root, look, memo), path, use_cache)
 
 
 def check_snapshot(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
