@@ -121,22 +121,23 @@ def _apply_raw(raw: str, entries: dict[str, tuple[str, str]],
                changes: dict[str, tuple[str, ...]] | None = None,
                outside: tuple[str, ...] = ()) -> bool:
     """Apply a `-z` raw diff to `entries` (each change also put in `changes`; one under
-    an `outside` folder only there); False at an unmerged path (during a merge conflict
-    it has no one blob: `ls-files` lists its stages instead)."""
+    an `outside` folder only there); False if a path is unmerged (during a merge
+    conflict it has no one blob: `ls-files` lists its stages instead)."""
     fields = raw.split("\0")
+    merged = True
     for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
         old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split()
-        if status == "U":
-            return False
         if changes is not None:
             changes[path] = (old_mode, new_mode, old_blob, new_blob, status)
-        if outside and path.startswith(outside):
+        if status == "U":
+            merged = False
+        elif outside and path.startswith(outside):
             continue
-        if status == "D":
+        elif status == "D":
             entries.pop(path, None)
         else:
             entries[path] = (new_mode, new_blob)
-    return True
+    return merged
 
 
 # folders whose staged changes the hook judges without checking their files: an issued
