@@ -226,3 +226,45 @@ def test_weighted_values_in_other_currencies_rank_through_fx():
     assert [(r["id"], r["weighted"], r["currency"]) for r in rows] == [
         ("usd", Decimal("750.00"), "USD"), ("eur", Decimal("500.00"), "EUR"),
         ("sek", Decimal("2500.00"), "SEK"), ("nok", Decimal("150.00"), "NOK")]
+
+
+def test_stage_days_after_a_write_come_from_the_commits_since(crm: Repo, monkeypatch):
+    """After writes that leave every deal in its stage, the day each deal entered its
+    stage is kept without reading the whole history again; a stage moved (even there
+    and back), a deal added or one renamed is read in full. Either way: what a full
+    read from nothing gives."""
+    from salescli.store import history
+
+    git_dir = crm.root / ".git"
+
+    def full() -> dict:
+        (git_dir / "salescli" / "stage-entered.cache").unlink(missing_ok=True)
+        return history.stage_entered(crm.root, git_dir)
+
+    reads = []
+    real = history.load_history
+    monkeypatch.setattr(history, "load_history",
+                        lambda *a, **k: reads.append(1) or real(*a, **k))
+    history.stage_entered(crm.root, git_dir)
+    deal_file = crm.root / "deals/2026-10/triple.yaml"
+    # in place, each in its stage: a next step, then a call logged (two commits)
+    deal_file.write_text(deal_file.read_text().replace("Send quote", "Send the quote"))
+    commit_on(crm, "2026-11-12")
+    assert crm.run("log", "call", "triple", "Called", "--date", "2026-11-13").exit_code == 0
+    reads.clear()
+    kept = history.stage_entered(crm.root, git_dir)
+    assert reads == [] and kept == full()
+    # there and back: the day it came back counts, read in full
+    deal_file.write_text(deal_file.read_text().replace("stage: proposal", "stage: negotiation"))
+    commit_on(crm, "2026-11-14")
+    deal_file.write_text(deal_file.read_text().replace("stage: negotiation", "stage: proposal"))
+    commit_on(crm, "2026-11-15")
+    reads.clear()
+    moved = history.stage_entered(crm.root, git_dir)
+    assert reads == [1] and moved == full() and moved["triple"] == dt.date(2026, 11, 15)
+    # a deal added: read in full, and there
+    crm.write("deals/2026-11/fresh.yaml", deal("fresh", created="2026-11-16"))
+    commit_on(crm, "2026-11-16")
+    reads.clear()
+    added = history.stage_entered(crm.root, git_dir)
+    assert reads == [1] and added == full() and "fresh" in added

@@ -811,6 +811,28 @@ def _descends(root: Path, old: str, new: str) -> bool:
         return False             # a repository git refuses fails there, loudly
 
 
+_STAGE = DEAL_FIELDS.index("stage")
+
+
+def _no_stage_moved(root: Path, old: str, new: str) -> bool:
+    """Whether the commits from `old` to `new` only change deals in place, each in the
+    stage it was in (a write such as `log call` or `deal set`): then every deal entered
+    its stage when it did at `old`. Read from the few commits between the two, with the
+    reader history uses; anything else (a deal added, removed or renamed, a stage
+    moved, even there and back, a merge, a version check rejects) says no."""
+    if not _grows_from(root, old, new):
+        return False
+    blobs: dict[str, tuple | None] = {}
+    for version in _read_history(root, KIND_DIRS["deal"] + "/", new, old, blobs, None):
+        olds, blob = version[4], version[5]
+        if len(olds) != 1 or NULL in (olds[0], blob):
+            return False
+        before, after = blobs.get(olds[0]), blobs.get(blob)
+        if before is None or after is None or before[_STAGE] != after[_STAGE]:
+            return False
+    return True
+
+
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     """deal id -> the day it entered the stage it is in now (or was created in it).
 
@@ -820,13 +842,18 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     head = gitio.rev_parse(root, "HEAD")
     path = git_dir / "salescli" / "stage-entered.cache"
     saved = _load_cache(path, "entered")
-    if head is not None and saved and saved["rev"] == head \
-            and isinstance(saved["entered"], dict):
+    if head is not None and saved and isinstance(saved["entered"], dict) \
+            and isinstance(saved["rev"], str) \
+            and (saved["rev"] == head or _no_stage_moved(root, saved["rev"], head)):
         try:
-            return {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
+            out = {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
         except (TypeError, ValueError, OverflowError):
             pass  # damaged: computed again
-    out: dict[str, dt.date] = {}
+        else:
+            if saved["rev"] != head:  # the same days hold at HEAD
+                _save_cache(path, {**saved, "rev": head})
+            return out
+    out = {}
     now = float("inf")
     for tl in load_history(root, git_dir, kinds=("deal",)).timelines:
         if tl.exists(now):
