@@ -109,6 +109,9 @@ _DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.sour
    AND (a.status IS NULL OR a.status != 'booked') AND (a.due IS NULL OR a.done IS NOT NULL)
   ) AS touched
 FROM deals d {where} ORDER BY d.path"""
+# what `stale` needs of the open deals
+_OPEN_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.created
+FROM deals d WHERE d.status = 'open' ORDER BY d.path"""
 # the leads the first-contact SLA can concern: new, and never contacted
 _LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
 WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
@@ -395,6 +398,8 @@ def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
     """`stale`: the day evaluated and the open deals past their stage's max_days then."""
     when = _on_day(on)
     with records_index(repo, ("deal",), warn, use_cache) as index:
-        deals = deal_views(index)
+        # only what stale_rows reads: no last activity looked up for each deal
+        deals = [{**row, "created": dt.date.fromisoformat(row["created"])}
+                 for row in index.query(_OPEN_DEALS)]
     rows = [r for r in stale_rows(repo, deals, when, warn) if not owner or r["owner"] == owner]
     return when, rows
