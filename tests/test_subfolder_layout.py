@@ -56,3 +56,18 @@ def test_an_import_commits_under_the_folder(crm: Repo, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     clean_and_under_crm(crm)
     assert (crm.root / "accounts/2024-04/beta-ltd.yaml").is_file()
+
+
+def test_reports_read_the_history_under_the_folder(crm: Repo) -> None:
+    """git prints the log's paths from the top of the repository (`crm/deals/...`): the
+    history is read relative to the pipeline's folder, so reports count its deals."""
+    owner = "anna"
+    for args in (["account", "add", "Acme Oy", "--owner", owner],
+                 ["deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
+                  "--close-date", "2027-01-31", "--owner", owner]):
+        assert crm.run(*args).exit_code == 0
+    funnel = crm.run("report", "funnel", "--format", "json")
+    assert funnel.exit_code == 0, funnel.output
+    import json
+
+    assert json.loads(funnel.stdout)["totals"]["deals"] == 1

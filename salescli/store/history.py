@@ -63,7 +63,7 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # top-level key's part with the parser's block reader, so a version the parser rejects
 # (an anchor, a bad date or a duplicate key anywhere) is never answered by the scan;
 # 10: deals' approved_by (`check --history` compares it with the commit's author)
-CACHE_VERSION = 10
+CACHE_VERSION = 11
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -377,8 +377,10 @@ def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
     # simplifies the history for the path before it prints any of it; streamed, with
     # commits of the same second on merged branches, it may print a commit without its
     # parent and diff it as if every file were new (a deal "created" at its proposal)
+    # --relative: paths from the pipeline's folder, as the records are named (a pipeline
+    # in `crm/` of a bigger repository had no history at all: `crm/deals/...` is no deal)
     args = ["log", "--parents", "--date-order", "--raw", "-z", "--no-abbrev", "--no-renames",
-            "-m", "--format=%x01%H %at %P", rev]
+            "--relative", "-m", "--format=%x01%H %at %P", rev]
     if exclude:
         args.append("^" + exclude)
     args += ["--", folder]
