@@ -127,3 +127,24 @@ def test_after_an_edit_the_kept_facts_are_used_and_still_right(filled: Repo, mon
     code, out = check(filled)
     assert code == 1 and "quotes/acme-erp/Q-1.md" in out and "symbolic link" in out
     assert walks == [1]
+
+
+def test_a_duplicate_deal_recording_invoices_is_told_alike(filled: Repo, monkeypatch):
+    """A copy of a deal file in the wrong place is reported as misplaced, its invoices
+    not checked: by the cached check as by the full one."""
+    import hashlib
+
+    invoice = filled.root / "invoices" / "2026" / "I-1.md"
+    invoice.parent.mkdir(parents=True)
+    invoice.write_text("# Invoice I-1\n")
+    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
+    path = filled.root / DEAL
+    path.write_text(path.read_text() + (
+        "invoices:\n- number: I-1\n  date: 2026-10-20\n  due: 2026-11-03\n"
+        "  total: 100.00\n  vat: 25.50\n  currency: EUR\n"
+        f"  file: invoices/2026/I-1.md\n  sha256: {digest}\n"))
+    (filled.root / "deals" / "acme-erp.yaml").write_text(path.read_text())  # misplaced
+    invoice.write_text("# Invoice I-1, changed\n")
+    age(filled, monkeypatch)
+    assert check(filled) == check(filled, "--no-cache")
+    assert check(filled)[1].count("was changed after it was issued") == 1

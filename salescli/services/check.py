@@ -649,14 +649,15 @@ def invoice_edits(root_s: str, keys: dict[str, str | None] | None = None,
     the records: editing an invoice changes no record file. (A check that parses every
     deal asks `invoice_problems` of each instead.)
 
-    `keys` (each deal file -> its stat key, None for one changed this instant) lets
-    `memo` keep which invoices each deal records by that key, so only the deal files
-    changed since are read (reading all 10,000 to look for `invoices:` cost 0.18 s).
-    """
+    `keys` (each deal file check reads -> its stat key, None for one changed this
+    instant) lets `memo` keep which invoices each deal records by that key, so only
+    the deal files changed since are read (reading all 10,000 to look for `invoices:`
+    cost 0.18 s)."""
     from salescli.services.staged import _load, _save
-    from salescli.store.repo import KIND_DIRS
 
-    rels = walk_files(root_s, KIND_DIRS["deal"]) if keys is None else list(keys)
+    # the deal files as check reads them: a misplaced or duplicate one is reported as
+    # such, its invoices not looked at (as a check that parses every deal does)
+    rels = _record_files(root_s, "deal", Context(), []) if keys is None else list(keys)
     saved = _load(memo, "deals").get("deals", {}) if memo is not None else {}
     kept: dict[str, tuple] = {}
     out = []

@@ -331,12 +331,18 @@ class WorkTree(Snapshot):
         return out
 
     def extra(self) -> list[Diagnostic]:
-        from salescli.services.check import _document_links, invoice_edits
+        from salescli.services.check import (
+            Context,
+            _document_links,
+            _record_files,
+            invoice_edits,
+        )
         from salescli.store.repo import KIND_DIRS
 
         root = os.fspath(self.root)
-        keys = {rel: self.entries[rel][1] for rel in self.files[KIND_DIRS["deal"]]
-                if rel in self.entries}
+        # the deal files check reads: not a misplaced or duplicate one
+        deals = _record_files(root, "deal", Context(), [], self.listed(KIND_DIRS["deal"]))
+        keys = {rel: self.entries[rel][1] for rel in deals if rel in self.entries}
         return _document_links(root, self.look.documents()[1]) \
             + invoice_edits(root, keys, self.memo)
 
@@ -627,7 +633,15 @@ def _validate_many(snap: Snapshot, ctx: Any, kind: str, rels: list[str]
 
 def _validate_chunk(job: tuple[str, list[str]]) -> dict[str, tuple]:
     kind, rels = job
-    return _validated(_WORKER["snap"], _WORKER["ctx"], kind, rels)
+    snap = _WORKER["snap"]
+    try:
+        return _validated(snap, _WORKER["ctx"], kind, rels)
+    finally:
+        # a worker's own git cat-file ends with its chunk: a pool's workers are killed,
+        # never exiting, and would leave it behind unwaited
+        blobs = getattr(snap, "blobs", None)
+        if blobs is not None:
+            blobs.close()
 
 
 def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:
