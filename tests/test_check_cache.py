@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import Repo
 
 DEAL = "deals/2026-10/acme-erp.yaml"
@@ -23,6 +25,22 @@ def age(repo: Repo, monkeypatch) -> None:
         if ".git" not in folder.split(os.sep):
             for name in [*files, "."]:  # folders too: check stamps quotes/ and templates/
                 os.utime(os.path.join(folder, name), (past, past))
+
+
+def issued_invoice(repo: Repo) -> tuple[Path, Path]:
+    """(an invoice file, the deal that records it with its sha256)."""
+    import hashlib
+
+    invoice = repo.root / "invoices" / "2026" / "I-1.md"
+    invoice.parent.mkdir(parents=True)
+    invoice.write_text("# Invoice I-1\n")
+    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
+    path = repo.root / DEAL
+    path.write_text(path.read_text() + (
+        "invoices:\n- number: I-1\n  date: 2026-10-20\n  due: 2026-11-03\n"
+        "  total: 100.00\n  vat: 25.50\n  currency: EUR\n"
+        f"  file: invoices/2026/I-1.md\n  sha256: {digest}\n"))
+    return invoice, path
 
 
 def check(repo: Repo, *args: str) -> tuple[int, str]:
@@ -86,19 +104,9 @@ def test_after_an_edit_the_kept_facts_are_used_and_still_right(filled: Repo, mon
     walked again while none of its folders changed, and the invoices each deal records
     are kept by the deal file's stat. Yet a link planted with the edit, and an invoice
     edited later, are found."""
-    import hashlib
-
     from salescli.services import checkcache
 
-    invoice = filled.root / "invoices" / "2026" / "I-1.md"
-    invoice.parent.mkdir(parents=True)
-    invoice.write_text("# Invoice I-1\n")
-    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
-    path = filled.root / DEAL
-    path.write_text(path.read_text() + (
-        "invoices:\n- number: I-1\n  date: 2026-10-20\n  due: 2026-11-03\n"
-        "  total: 100.00\n  vat: 25.50\n  currency: EUR\n"
-        f"  file: invoices/2026/I-1.md\n  sha256: {digest}\n"))
+    invoice, path = issued_invoice(filled)
     (filled.root / "quotes" / "acme-erp").mkdir(parents=True)
     age(filled, monkeypatch)
     assert check(filled)[0] == 0
@@ -132,17 +140,7 @@ def test_after_an_edit_the_kept_facts_are_used_and_still_right(filled: Repo, mon
 def test_a_duplicate_deal_recording_invoices_is_told_alike(filled: Repo, monkeypatch):
     """A copy of a deal file in the wrong place is reported as misplaced, its invoices
     not checked: by the cached check as by the full one."""
-    import hashlib
-
-    invoice = filled.root / "invoices" / "2026" / "I-1.md"
-    invoice.parent.mkdir(parents=True)
-    invoice.write_text("# Invoice I-1\n")
-    digest = hashlib.sha256(invoice.read_bytes()).hexdigest()
-    path = filled.root / DEAL
-    path.write_text(path.read_text() + (
-        "invoices:\n- number: I-1\n  date: 2026-10-20\n  due: 2026-11-03\n"
-        "  total: 100.00\n  vat: 25.50\n  currency: EUR\n"
-        f"  file: invoices/2026/I-1.md\n  sha256: {digest}\n"))
+    invoice, path = issued_invoice(filled)
     (filled.root / "deals" / "acme-erp.yaml").write_text(path.read_text())  # misplaced
     invoice.write_text("# Invoice I-1, changed\n")
     age(filled, monkeypatch)
