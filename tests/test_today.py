@@ -229,10 +229,10 @@ def test_weighted_values_in_other_currencies_rank_through_fx():
 
 
 def test_stage_days_after_a_write_come_from_the_commits_since(crm: Repo, monkeypatch):
-    """After writes that leave every deal in its stage, the day each deal entered its
-    stage is kept without reading the whole history again; a stage moved (even there
-    and back), a deal added or one renamed is read in full. Either way: what a full
-    read from nothing gives."""
+    """After writes that change deals in place (a next step, a call, a stage moved, even
+    there and back), the day each deal entered its stage is told from the commits since,
+    without reading the whole history again; a deal added or renamed is read in full.
+    Either way: what a full read from nothing gives."""
     from salescli.store import history
 
     git_dir = crm.root / ".git"
@@ -254,14 +254,18 @@ def test_stage_days_after_a_write_come_from_the_commits_since(crm: Repo, monkeyp
     reads.clear()
     kept = history.stage_entered(crm.root, git_dir)
     assert reads == [] and kept == full()
-    # there and back: the day it came back counts, read in full
+    # there and back, and another deal moved by hand (as a quoted key): the day each
+    # last moved counts
     deal_file.write_text(deal_file.read_text().replace("stage: proposal", "stage: negotiation"))
     commit_on(crm, "2026-11-14")
+    other = crm.root / "deals/2026-11/quiet.yaml"
+    other.write_text(other.read_text().replace("stage: needs-analysis", '"stage": proposal'))
     deal_file.write_text(deal_file.read_text().replace("stage: negotiation", "stage: proposal"))
     commit_on(crm, "2026-11-15")
     reads.clear()
     moved = history.stage_entered(crm.root, git_dir)
-    assert reads == [1] and moved == full() and moved["triple"] == dt.date(2026, 11, 15)
+    assert reads == [] and moved["triple"] == moved["quiet"] == dt.date(2026, 11, 15)
+    assert moved == full() and reads == [1]  # (full() read it all, as it should)
     # a deal added: read in full, and there
     crm.write("deals/2026-11/fresh.yaml", deal("fresh", created="2026-11-16"))
     commit_on(crm, "2026-11-16")

@@ -816,23 +816,27 @@ def _descends(root: Path, old: str, new: str) -> bool:
 _STAGE = DEAL_FIELDS.index("stage")
 
 
-def _no_stage_moved(root: Path, old: str, new: str) -> bool:
-    """Whether the commits from `old` to `new` only change deals in place, each in the
-    stage it was in (a write such as `log call` or `deal set`): then every deal entered
-    its stage when it did at `old`. Read from the few commits between the two, with the
-    reader history uses; anything else (a deal added, removed or renamed, a stage
-    moved, even there and back, a merge, a version check rejects) says no."""
+def _stage_moves(root: Path, old: str, new: str) -> dict[str, int] | None:
+    """deal id -> the author time of its last stage move in the commits from `old` to
+    `new`, when those commits only change deals in place (a write such as `log call`,
+    `deal set` or `deal advance`): each other deal entered its stage when it did at
+    `old`. Read from the few commits between the two, with the reader history uses.
+    None for anything else (a deal added, removed or renamed, a merge, a version check
+    rejects): then the history is read in full."""
     if not _grows_from(root, old, new):
-        return False
+        return None
     blobs: dict[str, tuple | None] = {}
-    for version in _read_history(root, KIND_DIRS["deal"] + "/", new, old, blobs, None):
-        olds, blob = version[4], version[5]
+    moved: dict[str, tuple[int, int]] = {}  # path -> (order, time) of its last move
+    for when, order, _commit, path, olds, blob in _read_history(
+            root, KIND_DIRS["deal"] + "/", new, old, blobs, None):
         if len(olds) != 1 or NULL in (olds[0], blob):
-            return False
+            return None
         before, after = blobs.get(olds[0]), blobs.get(blob)
-        if before is None or after is None or before[_STAGE] != after[_STAGE]:
-            return False
-    return True
+        if before is None or after is None:
+            return None
+        if before[_STAGE] != after[_STAGE] and order >= moved.get(path, (-1, 0))[0]:
+            moved[path] = (order, when)
+    return {path.rsplit("/", 1)[-1][:-5]: when for path, (_, when) in moved.items()}
 
 
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
@@ -844,16 +848,21 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     head = gitio.rev_parse(root, "HEAD")
     path = git_dir / "salescli" / "stage-entered.cache"
     saved = _load_cache(path, "entered")
-    if head is not None and saved and isinstance(saved["entered"], dict) \
-            and isinstance(saved["rev"], str) \
-            and (saved["rev"] == head or _no_stage_moved(root, saved["rev"], head)):
+    moves = None  # deal id -> its new day's time; None: read the history in full
+    if head is not None and saved and isinstance(saved["rev"], str):
+        moves = {} if saved["rev"] == head else _stage_moves(root, saved["rev"], head)
+    if saved and moves is not None and isinstance(saved["entered"], dict) \
+            and set(moves) <= saved["entered"].keys():
         try:
             out = {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
         except (TypeError, ValueError, OverflowError):
             pass  # damaged: computed again
         else:
-            if saved["rev"] != head:  # the same days hold at HEAD
-                _save_cache(path, {**saved, "rev": head})
+            if saved["rev"] != head:  # the days at HEAD: the moved deals' days are new
+                out.update((k, dt.datetime.fromtimestamp(when, dt.UTC).date())
+                           for k, when in moves.items())
+                _save_cache(path, {**saved, "rev": head,
+                                   "entered": {k: v.toordinal() for k, v in out.items()}})
             return out
     out = {}
     now = float("inf")
