@@ -228,47 +228,50 @@ def test_weighted_values_in_other_currencies_rank_through_fx():
         ("sek", Decimal("2500.00"), "SEK"), ("nok", Decimal("150.00"), "NOK")]
 
 
-def test_stage_days_after_a_write_come_from_the_commits_since(crm: Repo, monkeypatch):
-    """After writes that change deals in place (a next step, a call, a stage moved, even
-    there and back), the day each deal entered its stage is told from the commits since,
-    without reading the whole history again; a deal added or renamed is read in full.
-    Either way: what a full read from nothing gives."""
+def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path):
+    """Right after writes (a next step, a call, stage moves there and back, a hand edit
+    written as a quoted key, a backdated move, a deal added), the day each deal
+    entered its stage comes from the new commits folded onto the history cache, which
+    is not rewritten for a few commits; the days are what a read from nothing gives."""
+    import shutil
+
     from salescli.store import history
 
     git_dir = crm.root / ".git"
+    caches = git_dir / "salescli"
+    timelines = caches / "deal-timelines.cache"
 
-    def full() -> dict:
-        (git_dir / "salescli" / "stage-entered.cache").unlink(missing_ok=True)
-        return history.stage_entered(crm.root, git_dir)
+    def from_nothing() -> dict:
+        shutil.move(caches, tmp_path / "kept")
+        try:
+            return history.stage_entered(crm.root, git_dir)
+        finally:
+            shutil.rmtree(caches)
+            shutil.move(tmp_path / "kept", caches)
 
-    reads = []
-    real = history.load_history
-    monkeypatch.setattr(history, "load_history",
-                        lambda *a, **k: reads.append(1) or real(*a, **k))
     history.stage_entered(crm.root, git_dir)
+    written = timelines.stat().st_mtime_ns
     deal_file = crm.root / "deals/2026-10/triple.yaml"
-    # in place, each in its stage: a next step, then a call logged (two commits)
     deal_file.write_text(deal_file.read_text().replace("Send quote", "Send the quote"))
     commit_on(crm, "2026-11-12")
     assert crm.run("log", "call", "triple", "Called", "--date", "2026-11-13").exit_code == 0
-    reads.clear()
-    kept = history.stage_entered(crm.root, git_dir)
-    assert reads == [] and kept == full()
-    # there and back, and another deal moved by hand (as a quoted key): the day each
-    # last moved counts
+    assert history.stage_entered(crm.root, git_dir) == from_nothing()
     deal_file.write_text(deal_file.read_text().replace("stage: proposal", "stage: negotiation"))
     commit_on(crm, "2026-11-14")
     other = crm.root / "deals/2026-11/quiet.yaml"
     other.write_text(other.read_text().replace("stage: needs-analysis", '"stage": proposal'))
     deal_file.write_text(deal_file.read_text().replace("stage: negotiation", "stage: proposal"))
     commit_on(crm, "2026-11-15")
-    reads.clear()
     moved = history.stage_entered(crm.root, git_dir)
-    assert reads == [] and moved["triple"] == moved["quiet"] == dt.date(2026, 11, 15)
-    assert moved == full() and reads == [1]  # (full() read it all, as it should)
-    # a deal added: read in full, and there
+    assert moved["triple"] == moved["quiet"] == dt.date(2026, 11, 15)
+    assert moved == from_nothing()
+    # a move authored before the deal's last change counts right after that change
+    deal_file.write_text(deal_file.read_text().replace("stage: proposal", "stage: negotiation"))
+    commit_on(crm, "2026-11-01")
+    backdated = history.stage_entered(crm.root, git_dir)
+    assert backdated["triple"] == dt.date(2026, 11, 15) and backdated == from_nothing()
     crm.write("deals/2026-11/fresh.yaml", deal("fresh", created="2026-11-16"))
     commit_on(crm, "2026-11-16")
-    reads.clear()
     added = history.stage_entered(crm.root, git_dir)
-    assert reads == [1] and added == full() and "fresh" in added
+    assert "fresh" in added and added == from_nothing()
+    assert timelines.stat().st_mtime_ns == written  # a few commits: not rewritten

@@ -64,6 +64,7 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # (an anchor, a bad date or a duplicate key anywhere) is never answered by the scan;
 # 10: deals' approved_by (`check --history` compares it with the commit's author)
 CACHE_VERSION = 11
+DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status"))
@@ -686,11 +687,12 @@ def _unpack(packed: list[tuple]) -> list[Timeline]:
 
 def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
                  kinds: Sequence[str] = ("deal", "lead"), use_cache: bool = True,
-                 progress: Progress | None = None) -> History:
+                 progress: Progress | None = None, defer_save: bool = False) -> History:
     """Timelines of every record of `kinds` reachable from `rev`.
 
     Each kind is its own log (a report that needs only deals never reads leads) and
-    its own cache.
+    its own cache. With `defer_save`, a cache continued by fewer than DEFER_VERSIONS
+    versions is not rewritten: the next load folds them again, in milliseconds.
     """
     head = gitio.rev_parse(root, rev)
     if head is None:
@@ -701,14 +703,16 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
     with gc_paused():  # millions of small tuples: it more than doubles a cache load
         for kind in kinds:
             timelines, rejected = _kind_history(root, git_dir, kind, head,
-                                                rev == "HEAD" and use_cache, use_cache, progress)
+                                                rev == "HEAD" and use_cache, use_cache, progress,
+                                                DEFER_VERSIONS if defer_save else 0)
             history.timelines += timelines
             history.rejected.update(rejected)
     return history
 
 
 def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
-                  read: bool, progress: Progress | None) -> tuple[list[Timeline], Rejected]:
+                  read: bool, progress: Progress | None, defer: int = 0
+                  ) -> tuple[list[Timeline], Rejected]:
     timelines_file, seen_file, history_file = _cache_paths(git_dir, kind)
     warm = _load_cache(timelines_file, "timelines", "rejected", "done") if read else None
     if warm and warm["rev"] == head and isinstance(warm["rejected"], dict):
@@ -727,7 +731,7 @@ def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
         blobs: dict[str, tuple | None] = {}
         newer = _read_history(root, folder, head, warm["rev"], blobs, progress)
         timelines = build_timelines(newer, blobs, rejected, fold)
-        if write:
+        if write and len(newer) >= defer:
             _save_fold(timelines_file, seen_file, head, fold, rejected)
         return timelines, rejected
     cache = _load_cache(history_file, "versions", "blobs") if read else None
@@ -813,32 +817,6 @@ def _descends(root: Path, old: str, new: str) -> bool:
         return False             # a repository git refuses fails there, loudly
 
 
-_STAGE = DEAL_FIELDS.index("stage")
-
-
-def _stage_moves(root: Path, old: str, new: str) -> dict[str, int] | None:
-    """deal id -> the author time of its last stage move in the commits from `old` to
-    `new`, when those commits only change deals in place (a write such as `log call`,
-    `deal set` or `deal advance`): each other deal entered its stage when it did at
-    `old`. Read from the few commits between the two, with the reader history uses.
-    None for anything else (a deal added, removed or renamed, a merge, a version check
-    rejects): then the history is read in full."""
-    if not _grows_from(root, old, new):
-        return None
-    blobs: dict[str, tuple | None] = {}
-    moved: dict[str, tuple[int, int]] = {}  # path -> (order, time) of its last move
-    for when, order, _commit, path, olds, blob in _read_history(
-            root, KIND_DIRS["deal"] + "/", new, old, blobs, None):
-        if len(olds) != 1 or NULL in (olds[0], blob):
-            return None
-        before, after = blobs.get(olds[0]), blobs.get(blob)
-        if before is None or after is None:
-            return None
-        if before[_STAGE] != after[_STAGE] and order >= moved.get(path, (-1, 0))[0]:
-            moved[path] = (order, when)
-    return {path.rsplit("/", 1)[-1][:-5]: when for path, (_, when) in moved.items()}
-
-
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     """deal id -> the day it entered the stage it is in now (or was created in it).
 
@@ -848,25 +826,17 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     head = gitio.rev_parse(root, "HEAD")
     path = git_dir / "salescli" / "stage-entered.cache"
     saved = _load_cache(path, "entered")
-    moves = None  # deal id -> its new day's time; None: read the history in full
-    if head is not None and saved and isinstance(saved["rev"], str):
-        moves = {} if saved["rev"] == head else _stage_moves(root, saved["rev"], head)
-    if saved and moves is not None and isinstance(saved["entered"], dict) \
-            and set(moves) <= saved["entered"].keys():
+    if head is not None and saved and saved["rev"] == head \
+            and isinstance(saved["entered"], dict):
         try:
-            out = {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
+            return {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
         except (TypeError, ValueError, OverflowError):
             pass  # damaged: computed again
-        else:
-            if saved["rev"] != head:  # the days at HEAD: the moved deals' days are new
-                out.update((k, dt.datetime.fromtimestamp(when, dt.UTC).date())
-                           for k, when in moves.items())
-                _save_cache(path, {**saved, "rev": head,
-                                   "entered": {k: v.toordinal() for k, v in out.items()}})
-            return out
-    out = {}
+    out: dict[str, dt.date] = {}
     now = float("inf")
-    for tl in load_history(root, git_dir, kinds=("deal",)).timelines:
+    # right after a write: the few new commits folded onto the timelines cache, which is
+    # not rewritten for them (that cost `today` after each commit 0.2 s on 10,000 deals)
+    for tl in load_history(root, git_dir, kinds=("deal",), defer_save=True).timelines:
         if tl.exists(now):
             stages = tl.history("stage", now)
             when = stages[-1][0] if stages else tl.created
