@@ -214,29 +214,30 @@ def test_check_flags_an_edited_or_missing_invoice(billing: Repo):
     assert billing.run("check").exit_code == 0
 
 
-def test_the_commit_hook_refuses_an_edited_or_deleted_invoice(billing: Repo):
+@pytest.mark.parametrize("cache", [(), ("--no-cache",)], ids=["cached", "listed-whole"])
+def test_the_commit_hook_refuses_an_edited_or_deleted_invoice(billing: Repo, cache: tuple):
     billing.run("invoice", "acme-erp", "--date", "2026-10-31")
-    assert billing.run("check", "--staged").exit_code == 0
+    assert billing.run("check", "--staged", *cache).exit_code == 0
     rel = "invoices/2026/20260001.md"
     doc = billing.root / rel
     text = doc.read_text()
     doc.write_text(text.replace("€10,938.58", "€1,938.58"))
     billing.git("add", rel)
-    r = billing.run("check", "--staged")
+    r = billing.run("check", "--staged", *cache)
     assert r.exit_code == 1
     assert f"{rel}:1:1: error: this commit changes an issued invoice" in r.output
     assert "[invoice-edited]" in r.output
     billing.git("rm", "-q", "--cached", rel)
-    r = billing.run("check", "--staged")
+    r = billing.run("check", "--staged", *cache)
     assert r.exit_code == 1 and "this commit deletes an issued invoice" in r.output
     billing.git("reset", "-q", "HEAD", "--", rel)
     doc.write_text(text)
-    assert billing.run("check", "--staged").exit_code == 0
+    assert billing.run("check", "--staged", *cache).exit_code == 0
     # a new invoice (here a credit note) is no edit
     billing.run("invoice", "acme-erp", "--credit", "20260001", "--date", "2026-11-02",
                 "--no-commit")
     billing.git("add", "-A")
-    assert billing.run("check", "--staged").exit_code == 0
+    assert billing.run("check", "--staged", *cache).exit_code == 0
 
 
 # ------------------------------------------------------------------------ refusals

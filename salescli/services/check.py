@@ -642,7 +642,7 @@ def _document_links(root: str, links: list[str] | None = None) -> list[Diagnosti
                        "and files inside the repository") for rel in links]
 
 
-def invoice_edits(root_s: str, keys: dict[str, str | None] | None = None,
+def invoice_edits(root_s: str, keys: dict[str, str | None],
                   memo: Path | None = None) -> list[Diagnostic]:
     """Issued invoices are immutable: every document a deal's `invoices:` records must be
     there with the content its `sha256` names. Run on every check, never cached with
@@ -655,14 +655,10 @@ def invoice_edits(root_s: str, keys: dict[str, str | None] | None = None,
     cost 0.18 s)."""
     from salescli.services.staged import _load, _save
 
-    # the deal files as check reads them: a misplaced or duplicate one is reported as
-    # such, its invoices not looked at (as a check that parses every deal does)
-    rels = _record_files(root_s, "deal", Context(), []) if keys is None else list(keys)
     saved = _load(memo, "deals").get("deals", {}) if memo is not None else {}
     kept: dict[str, tuple] = {}
     out = []
-    for rel in rels:
-        key = keys.get(rel) if keys is not None else None
+    for rel, key in keys.items():
         hit = saved.get(rel)
         if key is not None and hit is not None and hit[0] == key:
             deal_id, refs = hit[1], hit[2]
@@ -720,23 +716,6 @@ def invoice_problems(root_s: str, rel: str, deal_id: str,
                                   f"invoice {number} was changed after it was issued "
                                   f"(its sha256 in {rel} no longer matches); {fix}"))
     return out
-
-
-def staged_invoice_edits(root: Path) -> list[Diagnostic]:
-    """`check --staged` (the pre-commit hook): a commit that changes or deletes an invoice
-    already committed is refused. One `git diff --cached` of invoices/; a new invoice (a
-    credit note included) is no edit. (The hook's Snapshot usually knows the staged
-    changes already and asks `invoice_edit` directly.)"""
-    from salescli.store.gitio import git
-
-    proc = git(root, "diff-index", "--cached", "--no-renames", "--relative", "--name-status",
-               "-z", "HEAD", "--", "invoices", check=False)
-    if proc.returncode != 0:  # no commit yet: no invoice was issued before
-        return []
-    parts = proc.stdout.split("\0")
-    return [invoice_edit(rel, status)
-            for status, rel in zip(parts[0::2], parts[1::2], strict=False)
-            if status in ("M", "D", "T")]
 
 
 def invoice_edit(rel: str, status: str) -> Diagnostic:

@@ -141,7 +141,7 @@ def _apply_raw(raw: str, entries: dict[str, tuple[str, str]],
 
 
 # folders whose staged changes the hook judges without checking their files: an issued
-# invoice may not change (`staged_invoice_edits`)
+# invoice may not change (`Snapshot.extra`)
 EXTRA_SPECS = ("invoices",)
 
 
@@ -267,15 +267,29 @@ class Snapshot:
         return {r: blobs[self.entries[r][1]].decode("utf-8", errors="replace")
                 if self.entries[r][1] in blobs else None for r in rels}
 
+    def index_changes(self) -> dict[str, tuple[str, ...]]:
+        """What the index changes from HEAD (path -> old mode, new mode, old blob, new
+        blob, status) for the deals and `EXTRA_SPECS`: the snapshot's own diff, else
+        (the index was listed whole) one asked now; none before the first commit."""
+        if self.changes is None:
+            from salescli.store.gitio import git, rev_parse
+            from salescli.store.repo import KIND_DIRS
+
+            self.changes = {}
+            if rev_parse(self.root, "HEAD") is not None:
+                _apply_raw(git(self.root, "diff-index", "--cached", "-z", *_RAW, "HEAD",
+                               "--", KIND_DIRS["deal"], *EXTRA_SPECS).stdout, {},
+                           self.changes)
+        return self.changes
+
     def extra(self) -> list[Diagnostic]:
         # documents and templates are not exported for --staged; an issued invoice is
         # immutable, so a commit may not change one
-        from salescli.services.check import invoice_edit, staged_invoice_edits
+        from salescli.services.check import invoice_edit
 
-        if self.changes is None:  # the index was listed whole: git is asked
-            return staged_invoice_edits(self.root)
         prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
-        return [invoice_edit(rel, change[4]) for rel, change in sorted(self.changes.items())
+        return [invoice_edit(rel, change[4])
+                for rel, change in sorted(self.index_changes().items())
                 if rel.startswith(prefix) and change[4] in ("M", "D", "T")]
 
 
@@ -373,22 +387,14 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
     see yet: those pass here, and `check --history` reports the ones without one. A merge
     brings changes already committed elsewhere: not checked here either.
     """
-    from salescli.store.gitio import git, rev_parse
     from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, SETTINGS_FILE
 
-    root = snap.root
     if os.environ.get(IMPORTING) or (git_dir / "MERGE_HEAD").exists():
         return []
     folder = KIND_DIRS["deal"]
-    changes = snap.changes
-    if changes is None:  # the snapshot listed the index whole: git is asked
-        if rev_parse(root, "HEAD") is None:
-            return []
-        changes = {}
-        _apply_raw(git(root, "diff-index", "--cached", "-z", *_RAW, "HEAD", "--",
-                       folder).stdout, {}, changes)
     changed = {path: (old_blob, new_blob)
-               for path, (old_mode, new_mode, old_blob, new_blob, status) in changes.items()
+               for path, (old_mode, new_mode, old_blob, new_blob, status)
+               in snap.index_changes().items()
                if path.startswith(folder + "/") and status == "M"
                and _SYMLINK not in (old_mode, new_mode)}
     if not changed:
