@@ -144,8 +144,7 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
 @click.argument("new_id", metavar="NEW")
 @change_options
 @click.pass_context
-def account_rename(ctx: click.Context, account_id: str, new_id: str, date: str | None,
-                   message: str | None, no_commit: bool) -> None:
+def account_rename(ctx: click.Context, account_id: str, new_id: str, opts: Options) -> None:
     """Give an account a new ID: its file is renamed, and its deals, its child accounts
     and the leads converted into it follow, in one commit.
 
@@ -154,7 +153,7 @@ def account_rename(ctx: click.Context, account_id: str, new_id: str, date: str |
       salescli account rename acme acme-oy
     """
     s = accounts.rename(LazyRepository(ctx), account_id, new_id,
-                        Options(date, message, not no_commit))
+                        opts)
     done(s, f"Renamed account {account_id} to {new_id}")
 
 
@@ -163,8 +162,7 @@ def account_rename(ctx: click.Context, account_id: str, new_id: str, date: str |
 @click.argument("into", metavar="INTO", shell_complete=complete_ids("account"))
 @change_options
 @click.pass_context
-def account_merge(ctx: click.Context, duplicate: str, into: str, date: str | None,
-                  message: str | None, no_commit: bool) -> None:
+def account_merge(ctx: click.Context, duplicate: str, into: str, opts: Options) -> None:
     """Merge a duplicate account into another: its contacts (one per name), activities,
     tags and the fields INTO lacks move over; its deals, child accounts and converted
     leads name INTO; the duplicate's file goes. One commit.
@@ -174,7 +172,7 @@ def account_merge(ctx: click.Context, duplicate: str, into: str, date: str | Non
       salescli account merge acme-oy-2 acme-oy
     """
     s = accounts.merge(LazyRepository(ctx), duplicate, into,
-                       Options(date, message, not no_commit))
+                       opts)
     done(s, f"Merged account {duplicate} into {into}")
 
 
@@ -199,8 +197,7 @@ def account_merge(ctx: click.Context, duplicate: str, into: str, date: str | Non
 def account_add(ctx: click.Context, name: str, account_id: str | None,
                 business_id: str | None, address: str | None, domain: str | None,
                 industry: str | None, region: str | None, size: str | None, parent: str | None,
-                owner: str | None, tags: tuple[str, ...], force: bool, date: str | None,
-                message: str | None, no_commit: bool) -> None:
+                owner: str | None, tags: tuple[str, ...], force: bool, opts: Options) -> None:
     """Add an account, refusing one that looks like an existing account.
 
     An account with the same business ID, web domain or name as an existing one is
@@ -216,7 +213,7 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
         LazyRepository(ctx), name, account_id=account_id, business_id=business_id,
         address=address, domain=domain,
         industry=industry, region=region, size=size, parent=parent, owner=owner, tags=tags,
-        force=force, warn=warn, opts=Options(date, message, not no_commit))
+        force=force, warn=warn, opts=opts)
     done(s, f"Added account {record_id}")
 
 
@@ -226,7 +223,7 @@ def account_add(ctx: click.Context, name: str, account_id: str | None,
 @change_options
 @click.pass_context
 def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...],
-                date: str | None, message: str | None, no_commit: bool) -> None:
+                opts: Options) -> None:
     """Set fields of an account. Values are typed and validated; tags are comma-separated.
 
     Contacts have their own command (`salescli contact add|set`), activities are
@@ -239,7 +236,7 @@ def account_set(ctx: click.Context, account_id: str, assignments: tuple[str, ...
       salescli account set acme-oy size=        # empty: no value
     """
     s, summary = accounts.set_fields(LazyRepository(ctx), account_id, assignments,
-                                     Options(date, message, not no_commit))
+                                     opts)
     done(s, f"Updated account {account_id}: {summary}")
 
 
@@ -278,7 +275,7 @@ def contact() -> None:
 def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str | None,
                 email: str | None, phone: str | None, title: str | None, linkedin: str | None,
                 role: str | None, influence: str | None, reports_to: str | None,
-                date: str | None, message: str | None, no_commit: bool) -> None:
+                opts: Options) -> None:
     """Add a contact (a person) to an account.
 
     \b
@@ -290,7 +287,7 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
     s, cid = accounts.contact_add(
         LazyRepository(ctx), account_id, name, contact_id=contact_id, email=email, phone=phone,
         title=title, linkedin=linkedin, role=role, influence=influence, reports_to=reports_to,
-        opts=Options(date, message, not no_commit))
+        opts=opts)
     done(s, f"Account {account_id}: added contact {cid}")
 
 
@@ -301,8 +298,7 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
 @change_options
 @click.pass_context
 def contact_set(ctx: click.Context, account_id: str, contact_id: str,
-                assignments: tuple[str, ...], date: str | None, message: str | None,
-                no_commit: bool) -> None:
+                assignments: tuple[str, ...], opts: Options) -> None:
     """Set fields of a contact: name, title, email, phone, linkedin, role, influence...
 
     \b
@@ -311,5 +307,5 @@ def contact_set(ctx: click.Context, account_id: str, contact_id: str,
       salescli contact set acme-oy liisa-koski reports_to=matti-virtanen phone=
     """
     s, summary = accounts.contact_set(LazyRepository(ctx), account_id, contact_id, assignments,
-                                      Options(date, message, not no_commit))
+                                      opts)
     done(s, f"Account {account_id}: contact {contact_id}: {summary}")

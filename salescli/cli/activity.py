@@ -22,6 +22,7 @@ from salescli.cli.common import (
     warn,
 )
 from salescli.services.activity import log_activity, reasons_text, stale_list, today_list
+from salescli.services.options import Options
 
 
 def _log_command(activity_type: str) -> click.Command:
@@ -41,12 +42,10 @@ def _log_command(activity_type: str) -> click.Command:
     @click.pass_context
     def log_cmd(ctx: click.Context, target: str, summary: str, outcome: str | None,
                 status: str | None, with_: tuple[str, ...], went_well: str | None,
-                improve: str | None, date: str | None, message: str | None,
-                no_commit: bool) -> None:
+                improve: str | None, opts: Options) -> None:
         change, kind, record_id = log_activity(
             get_repo(ctx), activity_type, target, summary, outcome=outcome, status=status,
-            with_=with_, went_well=went_well, improve=improve, date=date, message=message,
-            commit=not no_commit)
+            with_=with_, went_well=went_well, improve=improve, opts=opts)
         done(change, f"Logged {activity_type} on {kind} {record_id}")
 
     log_cmd.help = f"""Log {a(activity_type)} on a deal, lead or account (TARGET is its ID,

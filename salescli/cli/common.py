@@ -23,6 +23,7 @@ from salescli.core.output import (  # noqa: F401
     totals_text,
 )
 from salescli.core.words import a, did_you_mean, unknown  # noqa: F401
+from salescli.services.options import Options
 
 
 def get_repo(ctx: click.Context) -> Any:
@@ -88,15 +89,23 @@ def warn(text: str) -> None:
 
 
 def change_options(func: Callable) -> Callable:
-    """--date, -m/--message and --no-commit, the same on every mutating command."""
-    func = click.option("--no-commit", is_flag=True,
-                        help="Write the files but do not commit them.")(func)
-    func = click.option("-m", "--message", metavar="TEXT",
-                        help="Extra text for the commit message body.")(func)
-    func = click.option("--date", metavar="DATE", type=DATE,
-                        help="When it happened (YYYY-MM-DD or ISO date-time): the commit's "
-                        "author date and the record's dates.")(func)
-    return func
+    """--date, -m/--message and --no-commit, the same on every mutating command, handed
+    to it as one `opts: Options` (how the change is recorded: what every service takes)."""
+    import functools
+
+    @functools.wraps(func)  # keeps the options declared below this decorator
+    def command(*args: Any, date: Any = None, message: str | None = None,
+                no_commit: bool = False, **kwargs: Any) -> Any:
+        return func(*args, opts=Options(date, message, not no_commit), **kwargs)
+
+    command = click.option("--no-commit", is_flag=True,
+                           help="Write the files but do not commit them.")(command)
+    command = click.option("-m", "--message", metavar="TEXT",
+                           help="Extra text for the commit message body.")(command)
+    command = click.option("--date", metavar="DATE", type=DATE,
+                           help="When it happened (YYYY-MM-DD or ISO date-time): the "
+                           "commit's author date and the record's dates.")(command)
+    return command
 
 
 def _option_name(param: click.Parameter | None, default: str) -> str:
@@ -386,13 +395,11 @@ def make_edit_command(kind: str) -> click.Command:
     @click.argument("record_id", metavar=kind.upper(), shell_complete=complete_ids(kind))
     @change_options
     @click.pass_context
-    def edit(ctx: click.Context, record_id: str, date: str | None, message: str | None,
-             no_commit: bool) -> None:
+    def edit(ctx: click.Context, record_id: str, opts: Options) -> None:
         from salescli.services.edit import edit_in_editor
-        from salescli.services.options import Options
 
         s, rel, changed = edit_in_editor(get_repo(ctx), kind, record_id, run_editor,
-                                         Options(date, message, not no_commit))
+                                         opts)
         if changed:
             done(s, f"Saved {rel}")
         else:

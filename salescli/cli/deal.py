@@ -247,7 +247,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
 def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | None,
              close_date: dt.date | None, deal_id: str | None, pipeline: str | None,
              stage: str | None, source: str | None, owner: str | None, currency: str | None,
-             force: bool, date: str | None, message: str | None, no_commit: bool) -> None:
+             force: bool, opts: Options) -> None:
     """Add a deal in the first stage of its pipeline (or --stage), checking what it requires.
 
     An open deal of the same account with the same title (ignoring case and accents)
@@ -261,7 +261,7 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
     s, record_id, target = deals.add(
         LazyRepository(ctx), title, account_id, value=value, close_date=close_date, deal_id=deal_id,
         pipeline=pipeline, stage=stage, source=source, owner=owner, currency=currency,
-        force=force, opts=Options(date, message, not no_commit))
+        force=force, opts=opts)
     done(s, f"Added deal {record_id} in {target}")
 
 
@@ -270,8 +270,7 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
 @click.argument("assignments", nargs=-1, required=True, metavar="FIELD=VALUE...")
 @change_options
 @click.pass_context
-def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], date: str | None,
-             message: str | None, no_commit: bool) -> None:
+def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], opts: Options) -> None:
     """Set fields; dotted paths reach into nested ones. Values are typed and validated.
 
     \b
@@ -281,7 +280,7 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
       salescli deal set acme-erp probability=        # empty: back to the stage's
     """
     s, summary = deals.set_fields(LazyRepository(ctx), deal_id, assignments,
-                                  Options(date, message, not no_commit))
+                                  opts)
     done(s, f"Updated deal {deal_id}: {summary}")
 
 
@@ -290,8 +289,7 @@ def deal_set(ctx: click.Context, deal_id: str, assignments: tuple[str, ...], dat
 @click.argument("new_id", metavar="NEW")
 @change_options
 @click.pass_context
-def deal_rename(ctx: click.Context, deal_id: str, new_id: str, date: str | None,
-                message: str | None, no_commit: bool) -> None:
+def deal_rename(ctx: click.Context, deal_id: str, new_id: str, opts: Options) -> None:
     """Give a deal a new ID: its file is renamed and the leads converted into it follow,
     in one commit. History and reports follow the deal under its new ID.
 
@@ -299,7 +297,7 @@ def deal_rename(ctx: click.Context, deal_id: str, new_id: str, date: str | None,
     Example:
       salescli deal rename erp-integration acme-erp
     """
-    s = deals.rename(LazyRepository(ctx), deal_id, new_id, Options(date, message, not no_commit))
+    s = deals.rename(LazyRepository(ctx), deal_id, new_id, opts)
     done(s, f"Renamed deal {deal_id} to {new_id}")
 
 
@@ -309,8 +307,7 @@ def deal_rename(ctx: click.Context, deal_id: str, new_id: str, date: str | None,
               help="Why it goes: the commit's Reason: line (a duplicate, a test deal...).")
 @change_options
 @click.pass_context
-def deal_delete(ctx: click.Context, deal_id: str, reason: str, date: str | None,
-                message: str | None, no_commit: bool) -> None:
+def deal_delete(ctx: click.Context, deal_id: str, reason: str, opts: Options) -> None:
     """Delete a deal created by mistake (a duplicate, a test): its file goes in one commit
     with the reason. The history keeps it until then: reports as of an earlier date
     count it. A deal that was lost is `deal lose`, not deleted.
@@ -319,14 +316,14 @@ def deal_delete(ctx: click.Context, deal_id: str, reason: str, date: str | None,
     Example:
       salescli deal delete acme-erp-2 --reason "duplicate of acme-erp"
     """
-    s = deals.delete(LazyRepository(ctx), deal_id, reason, Options(date, message, not no_commit))
+    s = deals.delete(LazyRepository(ctx), deal_id, reason, opts)
     done(s, f"Deleted deal {deal_id}")
 
 
 def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | None,
-          date: str | None, message: str | None, no_commit: bool) -> None:
+          opts: Options) -> None:
     s = deals.move(LazyRepository(ctx), deal_id, target, reason,
-                   Options(date, message, not no_commit))
+                   opts)
     done(s, f"Moved deal {deal_id}: {s.summary}")
 
 
@@ -343,8 +340,7 @@ REASON = click.option("--reason", metavar="TEXT", callback=_reason,
 @REASON
 @change_options
 @click.pass_context
-def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, date: str | None,
-                 message: str | None, no_commit: bool) -> None:
+def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, opts: Options) -> None:
     """Move a deal to the next stage, if it meets what that stage requires.
 
     Prints exactly what is missing otherwise, and changes nothing.
@@ -353,7 +349,7 @@ def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, date: str
     Example:
       salescli deal advance acme-erp
     """
-    _move(ctx, deal_id, None, reason, date, message, no_commit)
+    _move(ctx, deal_id, None, reason, opts)
 
 
 @deal.command("move")
@@ -363,7 +359,7 @@ def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, date: str
 @change_options
 @click.pass_context
 def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
-              date: str | None, message: str | None, no_commit: bool) -> None:
+              opts: Options) -> None:
     """Move a deal to a named stage, under the pipeline's skip and backward rules.
 
     \b
@@ -371,7 +367,7 @@ def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
       salescli deal move acme-erp proposal --reason "Scope changed"
       salescli deal move acme-erp negotiation
     """
-    _move(ctx, deal_id, stage, reason, date, message, no_commit)
+    _move(ctx, deal_id, stage, reason, opts)
 
 
 @deal.command("win")
@@ -380,8 +376,7 @@ def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
               help="The won value (default: the accepted quote's total excluding VAT).")
 @change_options
 @click.pass_context
-def deal_win(ctx: click.Context, deal_id: str, value: Decimal | None, date: str | None,
-             message: str | None, no_commit: bool) -> None:
+def deal_win(ctx: click.Context, deal_id: str, value: Decimal | None, opts: Options) -> None:
     """Mark a deal won (won_date: --date or today).
 
     Only from the stages its pipeline wins from: the last one, unless the pipeline has
@@ -394,7 +389,7 @@ def deal_win(ctx: click.Context, deal_id: str, value: Decimal | None, date: str 
       salescli deal win acme-erp --date 2026-12-15
       salescli deal win acme-erp --value 21000
     """
-    s, source = deals.win(LazyRepository(ctx), deal_id, Options(date, message, not no_commit),
+    s, source = deals.win(LazyRepository(ctx), deal_id, opts,
                           value)
     done(s, f"Won deal {deal_id}" + (f" ({source})" if source else ""))
 
@@ -409,8 +404,7 @@ def deal_win(ctx: click.Context, deal_id: str, value: Decimal | None, date: str 
 @change_options
 @click.pass_context
 def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
-              revisit: dt.date | None, date: dt.date | None, message: str | None,
-              no_commit: bool) -> None:
+              revisit: dt.date | None, opts: Options) -> None:
     """Mark a deal lost, with a reason from the settings' lost_reasons.
 
     \b
@@ -419,7 +413,7 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
       salescli deal lose acme-erp --reason competitor
     """
     s = deals.lose(LazyRepository(ctx), deal_id, reason, note, revisit,
-                   Options(date, message, not no_commit))
+                   opts)
     done(s, f"Lost deal {deal_id} ({reason})")
 
 
@@ -432,7 +426,7 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
 @change_options
 @click.pass_context
 def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None,
-                date: str | None, message: str | None, no_commit: bool) -> None:
+                opts: Options) -> None:
     """Reopen a won or lost deal into a stage (its last one unless --stage).
 
     Into another stage, the pipeline's rules hold as for `deal move`: no skipping
@@ -443,7 +437,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
       salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal
     """
     s, target = deals.reopen(LazyRepository(ctx), deal_id, reason, stage,
-                             Options(date, message, not no_commit))
+                             opts)
     done(s, f"Reopened deal {deal_id} into {target}")
 
 
@@ -456,8 +450,7 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
 @change_options
 @click.pass_context
 def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: str | None,
-                     remove: bool, date: str | None, message: str | None,
-                     no_commit: bool) -> None:
+                     remove: bool, opts: Options) -> None:
     """Add a contact of the deal's account as a stakeholder, or change their role.
 
     \b
@@ -466,7 +459,7 @@ def deal_stakeholder(ctx: click.Context, deal_id: str, contact_id: str, role: st
       salescli deal stakeholder acme-erp liisa-k --remove
     """
     s = deals.stakeholder(LazyRepository(ctx), deal_id, contact_id, role, remove,
-                          Options(date, message, not no_commit))
+                          opts)
     done(s, f"Deal {deal_id}: {s.summary}")
 
 
@@ -502,8 +495,7 @@ def deal_item() -> None:
 def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: str | None,
                   quantity: str, unit: str | None, unit_price: Decimal | None, discount: str,
                   billing: str | None, cycles: int | None, tax_rate: str | None,
-                  approved_by: str | None, date: str | None, message: str | None,
-                  no_commit: bool) -> None:
+                  approved_by: str | None, opts: Options) -> None:
     """Add an item: a price-list PRODUCT, or --name with --unit-price.
 
     A discount over the settings' discount_approval_threshold is recorded and the
@@ -518,7 +510,7 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
     s, pending = deals.item_add(
         LazyRepository(ctx), deal_id, product, name=name, quantity=quantity, unit=unit,
         unit_price=unit_price, discount=discount, billing=billing, cycles=cycles,
-        tax_rate=tax_rate, approved_by=approved_by, opts=Options(date, message, not no_commit))
+        tax_rate=tax_rate, approved_by=approved_by, opts=opts)
     done(s, f"Deal {deal_id}: added {s.summary}")
     if pending:
         echo(f"Pending approval: {pending}; an approver runs `salescli deal approve {deal_id}`")
@@ -529,8 +521,7 @@ def deal_item_add(ctx: click.Context, deal_id: str, product: str | None, name: s
 @click.argument("which", metavar="NUMBER|PRODUCT")
 @change_options
 @click.pass_context
-def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | None,
-                     message: str | None, no_commit: bool) -> None:
+def deal_item_remove(ctx: click.Context, deal_id: str, which: str, opts: Options) -> None:
     """Remove an item by its number in `deal show` (1, 2...) or its product.
 
     \b
@@ -538,7 +529,7 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
       salescli deal item remove acme-erp 2
     """
     s = deals.item_remove(LazyRepository(ctx), deal_id, which,
-                          Options(date, message, not no_commit))
+                          opts)
     done(s, f"Deal {deal_id}: {s.summary}")
 
 
@@ -546,8 +537,7 @@ def deal_item_remove(ctx: click.Context, deal_id: str, which: str, date: str | N
 @OPEN_DEAL_ID
 @change_options
 @click.pass_context
-def deal_approve(ctx: click.Context, deal_id: str, date: str | None, message: str | None,
-                 no_commit: bool) -> None:
+def deal_approve(ctx: click.Context, deal_id: str, opts: Options) -> None:
     """Approve a deal's discount, as an approver whose limit covers it.
 
     A discount over the settings' discount_approval_threshold awaits approval. You
@@ -560,14 +550,13 @@ def deal_approve(ctx: click.Context, deal_id: str, date: str | None, message: st
     Example:
       salescli deal approve acme-erp
     """
-    s, me = deals.approve(LazyRepository(ctx), deal_id, Options(date, message, not no_commit))
+    s, me = deals.approve(LazyRepository(ctx), deal_id, opts)
     done(s, f"Approved deal {deal_id}: approved_by {me}")
 
 
-def _tick(ctx: click.Context, deal_id: str, item: str, ticked: bool, date: str | None,
-          message: str | None, no_commit: bool) -> None:
+def _tick(ctx: click.Context, deal_id: str, item: str, ticked: bool, opts: Options) -> None:
     s, text = deals.tick(LazyRepository(ctx), deal_id, item, ticked,
-                         Options(date, message, not no_commit))
+                         opts)
     done(s, f"Deal {deal_id}: {'ticked' if ticked else 'unticked'} {text!r}")
 
 
@@ -576,8 +565,7 @@ def _tick(ctx: click.Context, deal_id: str, item: str, ticked: bool, date: str |
 @click.argument("item", metavar="ITEM")
 @change_options
 @click.pass_context
-def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
-              message: str | None, no_commit: bool) -> None:
+def deal_tick(ctx: click.Context, deal_id: str, item: str, opts: Options) -> None:
     """Tick an item of the checklist of the deal's stage, by number or text.
 
     ITEM is its number in `deal show`, or its text. A stage whose pipeline says
@@ -589,7 +577,7 @@ def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
       salescli deal tick acme-erp 1
       salescli deal tick acme-erp "Budget and selection criteria known"
     """
-    _tick(ctx, deal_id, item, True, date, message, no_commit)
+    _tick(ctx, deal_id, item, True, opts)
 
 
 @deal.command("untick")
@@ -597,15 +585,14 @@ def deal_tick(ctx: click.Context, deal_id: str, item: str, date: str | None,
 @click.argument("item", metavar="ITEM")
 @change_options
 @click.pass_context
-def deal_untick(ctx: click.Context, deal_id: str, item: str, date: str | None,
-                message: str | None, no_commit: bool) -> None:
+def deal_untick(ctx: click.Context, deal_id: str, item: str, opts: Options) -> None:
     """Untick an item of the checklist of the deal's stage, by number or text.
 
     \b
     Example:
       salescli deal untick acme-erp 2
     """
-    _tick(ctx, deal_id, item, False, date, message, no_commit)
+    _tick(ctx, deal_id, item, False, opts)
 
 
 deal.add_command(make_edit_command("deal"))

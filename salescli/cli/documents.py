@@ -30,6 +30,7 @@ from salescli.services.documents import (
     quote_text,
     render_template,
 )
+from salescli.services.options import Options
 
 # the document's language; the default is decided by services.documents.document_language
 LANG = lang_option(LANGUAGES)
@@ -51,8 +52,7 @@ LANG = lang_option(LANGUAGES)
 @change_options
 @click.pass_context
 def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: bool,
-              lang: str | None, date: str | None, message: str | None,
-              no_commit: bool) -> None:
+              lang: str | None, opts: Options) -> None:
     """Make a quote of a deal's items: write it to quotes/DEAL/, record it, commit.
 
     Prices come from products.yaml (volume tiers), less each item's discount; VAT
@@ -70,10 +70,9 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
     """
     repo = get_repo(ctx)
     if dry_run or draft:
-        emit(quote_text(repo, deal_id, fmt, date, warn, draft=draft, lang=lang))
+        emit(quote_text(repo, deal_id, fmt, opts.date, warn, draft=draft, lang=lang))
         return
-    made = make_quote(repo, deal_id, fmt, date, warn, message, commit=not no_commit,
-                      lang=lang)
+    made = make_quote(repo, deal_id, fmt, warn, lang=lang, opts=opts)
     done(made.change, f"Quote {made.number} v{made.version} for {deal_id}: {made.file} "
                       f"({made.gross} incl. VAT)")
 
@@ -200,8 +199,7 @@ DEAL = click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("de
 @NUMBER
 @change_options
 @click.pass_context
-def accept_cmd(ctx: click.Context, deal_id: str, number: str | None, date: Any,
-               message: str | None, no_commit: bool) -> None:
+def accept_cmd(ctx: click.Context, deal_id: str, number: str | None, opts: Options) -> None:
     """Record that the customer accepted a quote (decided: --date or today).
 
     NUMBER is the deal's latest quote unless given: `Q-2026-0001` names that
@@ -215,8 +213,7 @@ def accept_cmd(ctx: click.Context, deal_id: str, number: str | None, date: Any,
       salescli quote accept acme-erp
       salescli quote accept acme-erp Q-2026-0001 --date 2026-12-01
     """
-    s, num, version = quotes.accept(get_repo(ctx), deal_id, number, date, message,
-                                    not no_commit)
+    s, num, version = quotes.accept(get_repo(ctx), deal_id, number, opts)
     done(s, f"Quote {num} v{version} of {deal_id} accepted")
 
 
@@ -226,8 +223,8 @@ def accept_cmd(ctx: click.Context, deal_id: str, number: str | None, date: Any,
 @click.option("--reason", required=True, metavar="TEXT", help="Why the customer said no.")
 @change_options
 @click.pass_context
-def reject_cmd(ctx: click.Context, deal_id: str, number: str | None, reason: str, date: Any,
-               message: str | None, no_commit: bool) -> None:
+def reject_cmd(ctx: click.Context, deal_id: str, number: str | None, reason: str,
+               opts: Options) -> None:
     """Record that the customer rejected a quote, and why.
 
     NUMBER is the deal's latest quote unless given (as in `quote accept`). The deal
@@ -238,8 +235,7 @@ def reject_cmd(ctx: click.Context, deal_id: str, number: str | None, reason: str
       salescli quote reject acme-erp --reason "Over budget"
       salescli quote reject acme-erp Q-2026-0001-v1 --reason "Wanted monthly billing"
     """
-    s, num, version = quotes.reject(get_repo(ctx), deal_id, number, reason, date, message,
-                                    not no_commit)
+    s, num, version = quotes.reject(get_repo(ctx), deal_id, number, reason, opts)
     done(s, f"Quote {num} v{version} of {deal_id} rejected ({reason.strip()})")
 
 
@@ -255,7 +251,7 @@ def reject_cmd(ctx: click.Context, deal_id: str, number: str | None, reason: str
 @change_options
 @click.pass_context
 def order_cmd(ctx: click.Context, deal_id: str, fmt: str, lang: str | None, dry_run: bool,
-              date: Any, message: str | None, no_commit: bool) -> None:
+              opts: Options) -> None:
     """Record a numbered order confirmation of the deal's accepted quote.
 
     Written to orders/DEAL/NUMBER.md (or .html, .pdf) and recorded in the deal's
@@ -272,8 +268,7 @@ def order_cmd(ctx: click.Context, deal_id: str, fmt: str, lang: str | None, dry_
     """
     repo = get_repo(ctx)
     if dry_run:
-        emit(quotes.order_text(repo, deal_id, fmt, date, warn, lang))
+        emit(quotes.order_text(repo, deal_id, fmt, opts.date, warn, lang))
         return
-    made = quotes.make_order(repo, deal_id, fmt, date, warn, message, commit=not no_commit,
-                             lang=lang)
+    made = quotes.make_order(repo, deal_id, fmt, warn, lang=lang, opts=opts)
     done(made.change, f"Order {made.number} for {deal_id} (quote {made.quote}): {made.file}")

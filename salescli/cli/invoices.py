@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from salescli.cli.common import (
@@ -19,6 +17,7 @@ from salescli.cli.common import (
 )
 from salescli.services.documents import FORMATS, LANGUAGES
 from salescli.services.invoices import PERIOD, invoice_text, make_invoice
+from salescli.services.options import Options
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -44,8 +43,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 @change_options
 @click.pass_context
 def invoice_cmd(ctx: click.Context, deal_id: str, period: str | None, credit: str | None,
-                fmt: str, lang: str | None, dry_run: bool, date: Any, message: str | None,
-                no_commit: bool) -> None:
+                fmt: str, lang: str | None, dry_run: bool, opts: Options) -> None:
     """Invoice a won deal for one billing period: write it to invoices/YEAR/, record
     it on the deal, commit.
 
@@ -70,10 +68,9 @@ def invoice_cmd(ctx: click.Context, deal_id: str, period: str | None, credit: st
                                "leave out --period")
     repo = get_repo(ctx)
     if dry_run:
-        emit(invoice_text(repo, deal_id, fmt, date, period, credit, lang, warn))
+        emit(invoice_text(repo, deal_id, fmt, opts.date, period, credit, lang, warn))
         return
-    made = make_invoice(repo, deal_id, fmt, date, period, credit, lang, warn, message,
-                        commit=not no_commit)
+    made = make_invoice(repo, deal_id, fmt, period, credit, lang, warn, opts)
     what = f"Credit note {made.number} of invoice {made.credit_of}" if made.credit_of \
         else f"Invoice {made.number}"
     done(made.change, f"{what} for {deal_id}: {made.file} ({made.gross} incl. VAT, due "

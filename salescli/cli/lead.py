@@ -148,8 +148,7 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
 @click.pass_context
 def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name: str | None,
              email: str | None, phone: str | None, title: str | None, source: str | None,
-             owner: str | None, force: bool, date: str | None, message: str | None,
-             no_commit: bool) -> None:
+             owner: str | None, force: bool, opts: Options) -> None:
     """Add a new lead, refusing one whose company, e-mail or phone is already known.
 
     A lead with the company of an existing lead (ignoring case and accents), or the
@@ -164,7 +163,7 @@ def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name
     s, record_id = leads.add(
         LazyRepository(ctx), company, lead_id=lead_id, contact_name=contact_name, email=email,
         phone=phone, title=title, source=source, owner=owner, force=force, warn=warn,
-        opts=Options(date, message, not no_commit))
+        opts=opts)
     done(s, f"Added lead {record_id}")
 
 
@@ -173,8 +172,7 @@ def lead_add(ctx: click.Context, company: str, lead_id: str | None, contact_name
 @click.argument("assignments", nargs=-1, required=True, metavar="FIELD=VALUE...")
 @change_options
 @click.pass_context
-def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], date: str | None,
-             message: str | None, no_commit: bool) -> None:
+def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], opts: Options) -> None:
     """Set fields of a lead; contact.* reaches the contact's name, email, phone and title.
 
     The status changes with `lead contact|qualify|disqualify|convert`.
@@ -185,7 +183,7 @@ def lead_set(ctx: click.Context, lead_id: str, assignments: tuple[str, ...], dat
       salescli lead set beta-ltd contact.email=sara.beta@beta.example contact.title=COO
     """
     s, summary = leads.set_fields(LazyRepository(ctx), lead_id, assignments,
-                                  Options(date, message, not no_commit))
+                                  opts)
     done(s, f"Updated lead {lead_id}: {summary}")
 
 
@@ -196,8 +194,7 @@ lead.add_command(make_edit_command("lead"))
 @lead_id(leads.FROM["contact"])
 @change_options
 @click.pass_context
-def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
-                 no_commit: bool) -> None:
+def lead_contact(ctx: click.Context, lead_id: str, opts: Options) -> None:
     """Mark a new lead contacted (the first contact; --date when it happened).
 
     The lead needs what the settings' `lead_flow` requires of a contacted lead: by
@@ -207,7 +204,7 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
     Example:
       salescli lead contact beta-ltd --date 2026-11-02
     """
-    s = leads.contact(LazyRepository(ctx), lead_id, Options(date, message, not no_commit))
+    s = leads.contact(LazyRepository(ctx), lead_id, opts)
     done(s, f"Lead {lead_id}: contacted")
 
 
@@ -215,8 +212,7 @@ def lead_contact(ctx: click.Context, lead_id: str, date: str | None, message: st
 @lead_id(leads.FROM["qualify"])
 @change_options
 @click.pass_context
-def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: str | None,
-                 no_commit: bool) -> None:
+def lead_qualify(ctx: click.Context, lead_id: str, opts: Options) -> None:
     """Mark a lead qualified without converting it yet (`lead convert` does both).
 
     The lead needs what the settings' `lead_flow` requires up to qualified.
@@ -225,7 +221,7 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
     Example:
       salescli lead qualify beta-ltd
     """
-    s = leads.qualify(LazyRepository(ctx), lead_id, Options(date, message, not no_commit))
+    s = leads.qualify(LazyRepository(ctx), lead_id, opts)
     done(s, f"Lead {lead_id}: qualified")
     echo(f"Next: salescli lead convert {lead_id} --value AMOUNT --close-date DATE "
          "(or --no-deal for the account only)")
@@ -240,7 +236,7 @@ def lead_qualify(ctx: click.Context, lead_id: str, date: str | None, message: st
 @change_options
 @click.pass_context
 def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | None,
-                    date: str | None, message: str | None, no_commit: bool) -> None:
+                    opts: Options) -> None:
     """Disqualify a lead, with a reason from the settings' lead_disqualify_reasons.
 
     \b
@@ -249,7 +245,7 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
       salescli lead disqualify gamma-oy --reason budget-or-tech --note "On-prem only until 2028"
     """
     s = leads.disqualify(LazyRepository(ctx), lead_id, reason, note,
-                         Options(date, message, not no_commit))
+                         opts)
     done(s, f"Lead {lead_id}: disqualified ({reason})")
 
 
@@ -274,8 +270,7 @@ def lead_disqualify(ctx: click.Context, lead_id: str, reason: str, note: str | N
 @click.pass_context
 def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_deal: bool,
                  title: str | None, value: Any, close_date: Any,
-                 stage: str | None, pipeline: str | None, date: Any,
-                 message: str | None, no_commit: bool) -> None:
+                 stage: str | None, pipeline: str | None, opts: Options) -> None:
     """Qualify a lead into an account, its contact and a deal, in one commit.
 
     The account is --account, else an existing account with the lead's business ID,
@@ -292,7 +287,7 @@ def lead_convert(ctx: click.Context, lead_id: str, account_id: str | None, no_de
     """
     c = leads.convert(LazyRepository(ctx), lead_id, account_id=account_id, no_deal=no_deal,
                       title=title, value=value, close_date=close_date, stage=stage,
-                      pipeline=pipeline, warn=warn, opts=Options(date, message, not no_commit))
+                      pipeline=pipeline, warn=warn, opts=opts)
     parts = [f"account {c.account} ({c.why})"]
     if c.contact:
         parts.append(f"contact {c.contact}" + ("" if c.new_contact else " (existing)"))

@@ -23,6 +23,7 @@ from salescli.cli.common import (
     warn,
 )
 from salescli.services.calendar import write_calendar
+from salescli.services.options import Options
 from salescli.services.tasks import (
     add_task,
     complete_task,
@@ -62,7 +63,7 @@ def task() -> None:
 @change_options
 @click.pass_context
 def task_add(ctx: click.Context, target: str, summary: str, due: dt.date, owner: str | None,
-             date: str | None, message: str | None, no_commit: bool) -> None:
+             opts: Options) -> None:
     """Add a task due on a day to a deal, lead or account (TARGET is its ID, or KIND:ID).
 
     \b
@@ -71,8 +72,7 @@ def task_add(ctx: click.Context, target: str, summary: str, due: dt.date, owner:
       salescli task add lead:nordic-ai "Call back" --due tomorrow --owner anna
     """
     change, kind, record_id, number = add_task(
-        get_repo(ctx), target, summary, due, owner=owner, date=date, message=message,
-        commit=not no_commit)
+        get_repo(ctx), target, summary, due, owner=owner, opts=opts)
     done(change, f"Added task {number} to {kind} {record_id}")
 
 
@@ -81,8 +81,7 @@ def task_add(ctx: click.Context, target: str, summary: str, due: dt.date, owner:
 @NUMBER
 @change_options
 @click.pass_context
-def task_done(ctx: click.Context, target: str, number: int, date: str | None,
-              message: str | None, no_commit: bool) -> None:
+def task_done(ctx: click.Context, target: str, number: int, opts: Options) -> None:
     """Record task N of a record as done (today, or --date).
 
     \b
@@ -90,8 +89,7 @@ def task_done(ctx: click.Context, target: str, number: int, date: str | None,
       salescli task done acme-erp 4
       salescli task done acme-erp 4 --date yesterday
     """
-    change, kind, record_id, _ = complete_task(get_repo(ctx), target, number, date=date,
-                                               message=message, commit=not no_commit)
+    change, kind, record_id, _ = complete_task(get_repo(ctx), target, number, opts)
     done(change, f"Done: task {number} of {kind} {record_id}")
 
 
@@ -144,11 +142,9 @@ def _mark_command(status: str) -> click.Command:
     @NUMBER
     @change_options
     @click.pass_context
-    def mark(ctx: click.Context, target: str, number: int, date: str | None,
-             message: str | None, no_commit: bool) -> None:
+    def mark(ctx: click.Context, target: str, number: int, opts: Options) -> None:
         change, kind, record_id, _ = mark_meeting(get_repo(ctx), target, number, status,
-                                                  date=date, message=message,
-                                                  commit=not no_commit)
+                                                  opts)
         done(change, f"Meeting {number} of {kind} {record_id}: {status}")
 
     mark.help = f"""Mark meeting N of a record {status}.

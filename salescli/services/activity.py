@@ -12,6 +12,7 @@ from typing import Any
 
 from salescli.core.errors import RecordNotFound, UsageError
 from salescli.core.words import a
+from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
 
 KINDS = ("deal", "lead", "account")
@@ -47,16 +48,15 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
 def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                  outcome: str | None = None, status: str | None = None,
                  with_: tuple[str, ...] = (), went_well: str | None = None,
-                 improve: str | None = None, date: str | dt.date | None = None,
-                 message: str | None = None, commit: bool = True) -> Any:
+                 improve: str | None = None, opts: Options = COMMIT) -> Any:
     """Append an activity to a deal's, lead's or account's record and commit it; returns
     the finished change (its commit, or why there is none) and where it went as
     `(change, kind, record_id)`."""
     from salescli.core.ids import check_id
-    from salescli.services.edit import Session, default_owner, today
+    from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
-    when = today(date)
+    when = today(opts.date)
     if activity_type == "meeting" and status is None:
         status = "booked" if when > dt.date.today() else "held"
     elif status and activity_type != "meeting":
@@ -74,8 +74,8 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     owner = default_owner(repo)
     if owner:
         activity["owner"] = owner
-    with Session(repo, kind, record_id, "log", summary=f"{activity_type}: {summary}"[:72],
-                 date=date, message=message, commit=commit) as s:
+    with opts.session(repo, kind, record_id, "log",
+                      summary=f"{activity_type}: {summary}"[:72]) as s:
         append_activity(s, kind, record_id, activity)
     return s, kind, record_id
 

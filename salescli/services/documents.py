@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, load_matching, records_index
 
 QUOTES_DIR = "quotes"
@@ -175,17 +176,15 @@ class QuoteMade:
     gross: str  # the total with VAT, in the settings' locale
 
 
-def make_quote(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
-               message: str | None = None, commit: bool = True,
-               lang: str | None = None) -> QuoteMade:
+def make_quote(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None = None,
+               opts: Options = COMMIT) -> QuoteMade:
     """Write the deal's quote and record it on the deal: one commit, or neither."""
     from salescli.core.l10n import money
     from salescli.core.quote import build_quote
-    from salescli.services.edit import Session, today
+    from salescli.services.edit import today
 
-    when = today(date)
-    with Session(repo, "deal", deal_id, "quote", date=date, message=message,
-                 commit=commit) as s:
+    when = today(opts.date)
+    with opts.session(repo, "deal", deal_id, "quote") as s:
         record = s.load("deal", deal_id)
         d = record.model
         account = _account(s.repo, d)

@@ -20,6 +20,7 @@ from salescli.services.documents import (
     record_document,
     used_numbers,
 )
+from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn
 
 INVOICES_DIR = "invoices"
@@ -140,17 +141,15 @@ class InvoiceMade:
     credit_of: str | None
 
 
-def make_invoice(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
-                 period: str | None, credit: str | None, lang: str | None, warn: Warn,
-                 message: str | None = None, commit: bool = True) -> InvoiceMade:
+def make_invoice(repo: Any, deal_id: str, fmt: str, period: str | None, credit: str | None,
+                 lang: str | None, warn: Warn, opts: Options = COMMIT) -> InvoiceMade:
     """Write the deal's invoice and record it on the deal: one commit, or neither."""
     from salescli.core.errors import SalescliError
     from salescli.core.l10n import money
-    from salescli.services.edit import Session, today
+    from salescli.services.edit import today
 
-    when = today(date)
-    with Session(repo, "deal", deal_id, "invoice", date=date, message=message,
-                 commit=commit) as s:
+    when = today(opts.date)
+    with opts.session(repo, "deal", deal_id, "invoice") as s:
         record = s.load("deal", deal_id)
         d = record.model
         account = s.repo.load("account", d.account)

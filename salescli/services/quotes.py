@@ -14,22 +14,21 @@ from typing import Any
 
 from salescli.core.errors import SalescliError
 from salescli.services.documents import record_document, used_numbers
+from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn
 
 ORDERS_DIR = "orders"
 
 
-def _decide(repo: Any, deal_id: str, which: str | None, status: str,
-            date: str | dt.date | None, reason: str | None, message: str | None,
-            commit: bool) -> tuple[Any, str, int]:
+def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str | None,
+            opts: Options) -> tuple[Any, str, int]:
     """Record the customer's decision on one of the deal's quotes: one commit."""
     from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
-    from salescli.services.edit import Session, today
+    from salescli.services.edit import today
 
-    when = today(date)
+    when = today(opts.date)
     verb = "accept" if status == "accepted" else "reject"
-    with Session(repo, "deal", deal_id, f"quote-{verb}", date=date, message=message,
-                 commit=commit) as s:
+    with opts.session(repo, "deal", deal_id, f"quote-{verb}") as s:
         record = s.load("deal", deal_id)
         d = record.model
         i = find_quote(d, which)
@@ -73,20 +72,19 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str,
     return s, q.number, q.version
 
 
-def accept(repo: Any, deal_id: str, which: str | None, date: str | dt.date | None = None,
-           message: str | None = None, commit: bool = True) -> tuple[Any, str, int]:
+def accept(repo: Any, deal_id: str, which: str | None, opts: Options = COMMIT
+           ) -> tuple[Any, str, int]:
     """`quote accept`: the customer accepted the quote (the deal's latest unless named);
     returns (the change, its number, its version)."""
-    return _decide(repo, deal_id, which, "accepted", date, None, message, commit)
+    return _decide(repo, deal_id, which, "accepted", None, opts)
 
 
 def reject(repo: Any, deal_id: str, which: str | None, reason: str,
-           date: str | dt.date | None = None, message: str | None = None,
-           commit: bool = True) -> tuple[Any, str, int]:
+           opts: Options = COMMIT) -> tuple[Any, str, int]:
     """`quote reject`: the customer turned the quote down, for `reason`."""
     if not reason.strip():
         raise SalescliError("--reason must say why the quote was rejected")
-    return _decide(repo, deal_id, which, "rejected", date, reason.strip(), message, commit)
+    return _decide(repo, deal_id, which, "rejected", reason.strip(), opts)
 
 
 def quote_rows(repo: Any, deal: dict, on: dt.date) -> list[dict[str, Any]]:
@@ -169,15 +167,13 @@ def order_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
     return _order(repo, repo.load("deal", deal_id), fmt, today(date), warn, lang)[1]
 
 
-def make_order(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, warn: Warn,
-               message: str | None = None, commit: bool = True,
-               lang: str | None = None) -> OrderMade:
+def make_order(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None = None,
+               opts: Options = COMMIT) -> OrderMade:
     """Write the deal's order confirmation and record it on the deal: one commit, or neither."""
-    from salescli.services.edit import Session, today
+    from salescli.services.edit import today
 
-    when = today(date)
-    with Session(repo, "deal", deal_id, "order", date=date, message=message,
-                 commit=commit) as s:
+    when = today(opts.date)
+    with opts.session(repo, "deal", deal_id, "order") as s:
         record = s.load("deal", deal_id)
         d = record.model
         order, text = _order(s.repo, d, fmt, when, warn, lang)

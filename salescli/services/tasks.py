@@ -14,6 +14,7 @@ from typing import Any
 
 from salescli.core.errors import RecordNotFound, SalescliError, UsageError
 from salescli.services.activity import append_activity, resolve_target
+from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
 
 # open (or, with `every`, all) tasks with the name and owner of their record; a task
@@ -30,25 +31,23 @@ ORDER BY a.due, a.record_kind, a.record_id, a.line"""
 
 
 def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
-             owner: str | None = None, date: str | dt.date | None = None,
-             message: str | None = None, commit: bool = True) -> tuple[Any, str, str, int]:
+             owner: str | None = None, opts: Options = COMMIT) -> tuple[Any, str, str, int]:
     """Append a task due on `due` to a deal's, lead's or account's activities and commit;
     returns (change, kind, record_id, the task's number)."""
     from salescli.core.dates import day_of
-    from salescli.services.edit import Session, choose, default_owner, today
+    from salescli.services.edit import choose, default_owner, today
 
     if not summary.strip():
         raise UsageError("SUMMARY is empty; say what is to be done")
     kind, record_id = resolve_target(repo, target)
-    when = today(date)
+    when = today(opts.date)
     due_day = day_of(due, "--due") or when
     owner = choose(owner, repo.settings.owners, "owner") if owner else default_owner(repo)
     activity: dict[str, Any] = {"date": when, "type": "task", "summary": summary,
                                 "due": due_day}
     if owner:
         activity["owner"] = owner
-    with Session(repo, kind, record_id, "task", summary=f"task: {summary}"[:72],
-                 date=date, message=message, commit=commit) as s:
+    with opts.session(repo, kind, record_id, "task", summary=f"task: {summary}"[:72]) as s:
         number = append_activity(s, kind, record_id, activity)
     return s, kind, record_id, number
 
@@ -83,17 +82,15 @@ def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> 
     s.update(record, mutate)
 
 
-def complete_task(repo: Any, target: str, number: int, *, date: str | dt.date | None = None,
-                  message: str | None = None, commit: bool = True
+def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
                   ) -> tuple[Any, str, str, Any]:
-    """Record task `number` of a record as done on `date` (today); returns
+    """Record task `number` of a record as done on the change's date (today); returns
     (change, kind, record_id, the task)."""
-    from salescli.services.edit import Session, today
+    from salescli.services.edit import today
 
     kind, record_id = resolve_target(repo, target)
-    when = today(date)
-    with Session(repo, kind, record_id, "task", date=date, message=message,
-                 commit=commit) as s:
+    when = today(opts.date)
+    with opts.session(repo, kind, record_id, "task") as s:
         record = s.load(kind, record_id)
         task = _activity(record, kind, record_id, number, "task", "a task",
                          lambda a: a.due is not None)
@@ -105,18 +102,14 @@ def complete_task(repo: Any, target: str, number: int, *, date: str | dt.date | 
     return s, kind, record_id, task
 
 
-def mark_meeting(repo: Any, target: str, number: int, status: str, *,
-                 date: str | dt.date | None = None, message: str | None = None,
-                 commit: bool = True) -> tuple[Any, str, str, Any]:
+def mark_meeting(repo: Any, target: str, number: int, status: str,
+                 opts: Options = COMMIT) -> tuple[Any, str, str, Any]:
     """Mark meeting `number` of a record held or cancelled; returns
     (change, kind, record_id, the meeting)."""
-    from salescli.services.edit import Session
-
     if status not in ("held", "cancelled"):
         raise UsageError(f"a meeting is marked held or cancelled, not {status!r}")
     kind, record_id = resolve_target(repo, target)
-    with Session(repo, kind, record_id, "log", date=date, message=message,
-                 commit=commit) as s:
+    with opts.session(repo, kind, record_id, "log") as s:
         record = s.load(kind, record_id)
         meeting = _activity(record, kind, record_id, number, "meeting", "a booked meeting",
                             lambda a: a.status is not None)
