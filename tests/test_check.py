@@ -313,6 +313,7 @@ def test_usage_error_exits_2(filled: Repo):
 
 def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monkeypatch):
     from salescli.services import check
+    from salescli.store import runtime
 
     for n in range(12):
         filled.write(f"{A}co-{n}.yaml", f"id: co-{n}\nname: Co {n}\ncreated: 2026-10-01\n"
@@ -325,8 +326,8 @@ def test_parallel_check_finds_exactly_what_serial_check_finds(filled: Repo, monk
         filled.write(f"{A}cyc-{a}.yaml", f"id: cyc-{a}\nname: C\ndomain: same.fi\n"
                      f"parent: cyc-{b}\ncreated: 2026-10-01\n")
     serial = check.run_check(filled.root)
-    monkeypatch.setattr(check, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(check, "CHUNK", 5)
+    monkeypatch.setattr(runtime, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(runtime, "CHUNK", 5)
     parallel = check.run_check(filled.root)
     assert parallel == serial
     codes = [d.code for d in serial]

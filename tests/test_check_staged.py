@@ -9,6 +9,7 @@ import pytest
 
 from salescli.services.check import run_check
 from salescli.services.staged import check_staged
+from salescli.store import runtime
 from salescli.store.gitio import git
 from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
@@ -220,8 +221,8 @@ def test_many_files_are_checked_on_every_core_alike(filled, monkeypatch):
     there are many: the same answer as one process, for the work tree and the index."""
     from salescli.services import staged
 
-    monkeypatch.setattr(staged, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(staged, "CHUNK", 1)
+    monkeypatch.setattr(runtime, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(runtime, "CHUNK", 1)
     filled.write("accounts/2026-10/beta-oy.yaml", ACCOUNT2)
     deal = (filled.root / "deals/2026-10/acme-erp.yaml").read_text()
     for n in range(4):

@@ -49,9 +49,6 @@ from salescli.store.repo import (
     SETTINGS_FILE,
 )
 
-PARALLEL_FROM = 400  # below this many records, starting workers costs more than it saves
-CHUNK = 250
-
 # e-mail domains shared by many people: never evidence of the same organisation
 FREE_MAIL = frozenset((
     "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
@@ -519,44 +516,22 @@ def check_file(root: str, kind: str, rel: str, ctx: Context, found: Found) -> Pa
 
 # ------------------------------------------------------------ running it all
 
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(root: str, ctx: Context) -> None:
-    # Each worker process gets the context once (inherited on fork), not per file.
-    _WORKER["root"], _WORKER["ctx"] = root, ctx
-
-
-def _check_chunk(job: tuple[str, list[str]]) -> Found:
-    kind, rels = job
-    found = Found()
-    for rel in rels:
-        check_file(_WORKER["root"], kind, rel, _WORKER["ctx"], found)
-    return found
-
-
 def _check_many(root: str, jobs: dict[str, list[str]], ctx: Context,
                 meanwhile: Callable[[], None] = lambda: None) -> Found:
     """Check the files of several kinds, on every core when there are many.
 
     `meanwhile` runs in this process while the workers check.
     """
-    found = Found()
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if workers < 2 or sum(map(len, jobs.values())) < PARALLEL_FROM:
-        meanwhile()
-        for kind, rels in jobs.items():
-            for rel in rels:
-                check_file(root, kind, rel, ctx, found)
-        return found
-    import multiprocessing
+    from salescli.store.runtime import chunked
 
-    chunks = [(kind, rels[i:i + CHUNK]) for kind, rels in jobs.items()
-              for i in range(0, len(rels), CHUNK)]
-    with multiprocessing.get_context("fork").Pool(
-        workers, initializer=_init_worker, initargs=(root, ctx)
-    ) as pool:
-        parts = pool.imap_unordered(_check_chunk, chunks)
+    def check(kind: str, rels: list[str]) -> Found:
+        found = Found()
+        for rel in rels:
+            check_file(root, kind, rel, ctx, found)
+        return found
+
+    found = Found()
+    with chunked(check, jobs.items()) as parts:
         meanwhile()
         for part in parts:
             found.add(part)

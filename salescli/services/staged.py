@@ -613,41 +613,29 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
     return sorted({*result, *extra})
 
 
-PARALLEL_FROM = 400  # below this many files, starting workers costs more than it saves
-CHUNK = 250
-_WORKER: dict[str, Any] = {}
-
-
 def _validate_many(snap: Snapshot, ctx: Any, kind: str, rels: list[str]
                    ) -> dict[str, tuple]:
     """rel -> (what it names, its diagnostics, its facts) of the files of `kind` to check
     again, on every core when there are many (a first run, a new configuration), as
     check itself runs; the workers inherit the snapshot and context on fork."""
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if workers < 2 or len(rels) < PARALLEL_FROM:
-        return _validated(snap, ctx, kind, rels)
-    import multiprocessing
+    from salescli.store.runtime import chunked
 
-    _WORKER["snap"], _WORKER["ctx"] = snap, ctx
+    parent = os.getpid()
+
+    def validated(kind: str, rels: list[str]) -> dict[str, tuple]:
+        try:
+            return _validated(snap, ctx, kind, rels)
+        finally:
+            # a worker's own git cat-file ends with its chunk: a pool's workers are
+            # killed, never exiting, and would leave it behind unwaited
+            if os.getpid() != parent and getattr(snap, "blobs", None) is not None:
+                snap.blobs.close()
+
     out: dict[str, tuple] = {}
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for part in pool.imap_unordered(_validate_chunk, [
-                (kind, rels[i:i + CHUNK]) for i in range(0, len(rels), CHUNK)]):
+    with chunked(validated, [(kind, rels)]) as parts:
+        for part in parts:
             out |= part
     return out
-
-
-def _validate_chunk(job: tuple[str, list[str]]) -> dict[str, tuple]:
-    kind, rels = job
-    snap = _WORKER["snap"]
-    try:
-        return _validated(snap, _WORKER["ctx"], kind, rels)
-    finally:
-        # a worker's own git cat-file ends with its chunk: a pool's workers are killed,
-        # never exiting, and would leave it behind unwaited
-        blobs = getattr(snap, "blobs", None)
-        if blobs is not None:
-            blobs.close()
 
 
 def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:

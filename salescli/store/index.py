@@ -458,11 +458,6 @@ class Index:
             "SELECT path FROM records WHERE kind = ? AND NOT valid ORDER BY path", (kind,))]
 
 
-PARALLEL_FROM = 400  # below this many files, starting workers costs more than it saves
-CHUNK = 250
-_WORKER: dict[str, Any] = {}
-
-
 @contextmanager
 def _reading(repo: Any, kind: str, paths: list[str]
              ) -> Iterator[Iterable[tuple[list[tuple], list[tuple[str, list[list]]],
@@ -471,24 +466,12 @@ def _reading(repo: Any, kind: str, paths: list[str]
     [(table, rows)], digests of the texts read). Many files are parsed on every core,
     the workers starting at once, so the caller stores a chunk while later ones are
     parsed; a few are parsed here, before the caller's transaction begins."""
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if workers < 2 or len(paths) < PARALLEL_FROM:
-        yield [_read(repo, kind, paths)]
-        return
-    import multiprocessing
+    from salescli.store.runtime import chunked
 
     if kind == "deal":
         repo.settings, repo.products  # noqa: B018 (validated once, inherited on fork)
-    _WORKER["repo"] = repo
-    chunks = [(kind, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield pool.imap(_read_chunk, chunks)  # imap keeps the chunks' order
-
-
-def _read_chunk(job: tuple[str, list[str]]
-                ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, bytes | None]]:
-    kind, paths = job
-    return _read(_WORKER["repo"], kind, paths)
+    with chunked(lambda k, p: _read(repo, k, p), [(kind, paths)], ordered=True) as chunks:
+        yield chunks
 
 
 def _read(repo: Any, kind: str, paths: list[str]

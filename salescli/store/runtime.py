@@ -1,10 +1,15 @@
-"""Process-wide settings the bulk readers share."""
+"""Process-wide settings and the worker pool the bulk readers share."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+R = TypeVar("R")
 
 # git's "racily clean" window: a file changed this recently may change again within
 # the same clock tick and keep its size, so no cache trusts its stat yet
@@ -27,3 +32,39 @@ def gc_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+# Many files are parsed on every core, in chunks; fewer than PARALLEL_FROM are parsed
+# here, where starting the workers would cost more than it saves.
+PARALLEL_FROM = 400
+CHUNK = 250
+_TASK: list[Callable[[Any, list[str]], Any]] = []
+
+
+@contextlib.contextmanager
+def chunked(work: Callable[[K, list[str]], R], jobs: Iterable[tuple[K, list[str]]],
+            ordered: bool = False) -> Iterator[Iterable[R]]:
+    """`work(key, paths)` over each job's paths: in chunks on every core when there are
+    many (the workers are forked, so `work` and all it refers to are inherited, never
+    pickled), else here at once. The results come in chunk order if `ordered`, else as
+    they are done; with workers, the caller takes them while later chunks are parsed,
+    so it may do its own work first (the workers are already busy)."""
+    jobs = list(jobs)
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if workers < 2 or sum(len(paths) for _, paths in jobs) < PARALLEL_FROM:
+        yield [work(key, paths) for key, paths in jobs]
+        return
+    import multiprocessing
+
+    _TASK[:] = [work]
+    chunks = [(key, paths[i:i + CHUNK]) for key, paths in jobs
+              for i in range(0, len(paths), CHUNK)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield (pool.imap if ordered else pool.imap_unordered)(_run, chunks)
+    finally:
+        _TASK.clear()
+
+
+def _run(job: tuple[Any, list[str]]) -> Any:
+    return _TASK[0](*job)
