@@ -154,7 +154,7 @@ def test_one_git_reads_every_blob_of_a_check(r: Repo) -> None:
     a request longer than a pipe holds neither blocks nor mixes answers, a missing
     object is one clear error, and closing ends the process."""
     from salescli.core.errors import SalescliError
-    from salescli.services.staged import BlobReader
+    from salescli.store.gitio import CatFile
 
     texts = [f"blob {n}\n".encode() * (n % 7 + 1) for n in range(3000)]
     for n, text in enumerate(texts):
@@ -162,14 +162,17 @@ def test_one_git_reads_every_blob_of_a_check(r: Repo) -> None:
     shas = subprocess.run(["git", "hash-object", "-w", "--stdin-paths"], cwd=r.root,
                           input="".join(f"b{n}\n" for n in range(len(texts))), text=True,
                           capture_output=True, check=True).stdout.split()
-    reader = BlobReader(r.root)
+    reader = CatFile(r.root, lambda sha: f"object {sha} is missing; run `git fsck` first")
     try:
         assert reader.read(shas) == dict(zip(shas, texts, strict=True))
-        first = reader.proc
+        first = reader.stream.proc
         assert reader.read(shas[:2]) == {shas[0]: texts[0], shas[1]: texts[1]}
-        assert reader.proc is first  # the same process answered again
-        with pytest.raises(SalescliError, match="is missing; run `git fsck`"):
+        assert reader.stream.proc is first  # the same process answered again
+        with pytest.raises(SalescliError, match=f"object {'0' * 40} is missing; run `git fsck`"):
             reader.read(["0" * 40])
+        assert first.returncode is not None  # ended: its unread answers would mix
+        assert reader.read(shas[:1]) == {shas[0]: texts[0]}  # a new one answers
+        second = reader.stream.proc
     finally:
         reader.close()
-    assert reader.proc is None and first.returncode is not None
+    assert second.returncode is not None

@@ -19,11 +19,11 @@ import errno
 import marshal
 import os
 import stat
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from salescli.core.diagnostics import Diagnostic
+from salescli.store.gitio import CatFile
 from salescli.store.runtime import FRESH_NS
 
 CACHE_VERSION = 4
@@ -157,80 +157,6 @@ def _apply_index_changes(root: Path, specs: list[str], head: str,
     return _apply_raw(raw, entries, changes, tuple(f"{f}/" for f in extra))
 
 
-class BlobReader:
-    """One `git cat-file --batch` for a whole check: each `read` asks the same process
-    (a process per read cost the hook five extra git starts)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.proc: subprocess.Popen | None = None
-        self.pid = 0  # the process that started it: a forked worker starts its own
-
-    def read(self, blobs: list[str]) -> dict[str, bytes]:
-        """The content of `blobs`."""
-        import threading
-
-        from salescli.core.errors import SalescliError
-
-        if not blobs:
-            return {}
-        if self.proc is not None and self.pid != os.getpid():
-            self.proc = None  # forked: the parent's git answers the parent only
-        if self.proc is None:
-            self.pid = os.getpid()
-            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE)
-        proc = self.proc
-        assert proc.stdin is not None and proc.stdout is not None
-        request = "".join(f"{b}\n" for b in blobs).encode()
-        # written by a thread while the answers are read: a long request must not fill
-        # the pipe while git waits for its answers to be read
-        writer = threading.Thread(target=_send, args=(proc.stdin, request))
-        writer.start()
-        out: dict[str, bytes] = {}
-        answered = False
-        try:
-            for _ in blobs:
-                header = proc.stdout.readline()
-                sha, _, rest = header.partition(b" ")
-                if rest.strip() == b"missing":
-                    raise SalescliError(f"git cat-file: staged object {sha.decode()} is "
-                                        "missing; run `git fsck` first")
-                parts = rest.split()
-                if len(parts) != 2 or not parts[1].isdigit():
-                    proc.kill()
-                    raise SalescliError("git cat-file failed: " + (
-                        proc.stderr.read().decode(errors="replace").strip() or "no answer"
-                        if proc.stderr else "no answer"))
-                n = int(parts[1])
-                out[sha.decode()] = proc.stdout.read(n + 1)[:n]  # and its newline
-            answered = True
-        finally:
-            if not answered:
-                proc.kill()  # the answers left unread would answer the next read
-            writer.join()
-            if not answered:
-                self.close()
-        return out
-
-    def close(self) -> None:
-        if self.proc is not None and self.pid == os.getpid():
-            proc, self.proc = self.proc, None
-            for pipe in (proc.stdin, proc.stdout, proc.stderr):
-                if pipe is not None:
-                    pipe.close()
-            proc.wait()
-
-
-def _send(pipe: Any, data: bytes) -> None:
-    try:
-        pipe.write(data)
-        pipe.flush()
-    except (OSError, ValueError):  # git died (or was ended): its missing answer tells
-        pass
-
-
 class Snapshot:
     """The files `check` reads, as git's index holds them (`check --staged`); a context
     manager: its blobs are read by one git process, ended on leaving."""
@@ -243,7 +169,8 @@ class Snapshot:
         # path -> (mode, key): the key changes whenever the content does (None: never
         # kept); and what the index changes from HEAD, when one diff found it (else None)
         self.entries, self.changes = index_entries(root, specs, cache)
-        self.blobs = BlobReader(root)
+        self.blobs = CatFile(root, lambda sha: f"git cat-file: staged object {sha} is "
+                             "missing; run `git fsck` first")
 
     def __enter__(self) -> Snapshot:
         return self

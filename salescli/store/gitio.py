@@ -20,7 +20,7 @@ import re
 import stat
 import subprocess
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -108,6 +108,133 @@ class Stream:
         """Why git ended, once it has (its stderr as one line)."""
         code = self.proc.wait()
         return reason_text(self._stderr(), code)
+
+
+class CatFile:
+    """One `git cat-file --batch` for many objects, in either of two ways:
+
+        blobs = CatFile(root, missing).read(shas)      # asked, then answered
+
+        with CatFile(root, missing, buffer=True) as cat:   # answered as they are asked
+            cat.stream_to(take)       # a thread hands each (sha, content) to `take`
+            cat.want(sha) ...         # while this one goes on asking
+            cat.finish()
+
+    `missing(sha)` words the error of an object git does not have (a damaged or
+    partial clone: never read as "no such file"). The process starts on first use; a
+    forked worker starts its own (the parent's git answers the parent only).
+    """
+
+    def __init__(self, root: Path, missing: Callable[[str], str], buffer: bool = False):
+        self.root, self.missing = root, missing
+        self.args = ("cat-file", "--batch", *(("--buffer",) if buffer else ()))
+        self._stream: Stream | None = None
+        self._pid = 0
+        self._thread: Any = None
+        self.error: BaseException | None = None
+
+    @property
+    def stream(self) -> Stream:
+        if self._stream is None or self._pid != os.getpid():
+            self._pid, self._stream = os.getpid(), Stream(self.root, *self.args, stdin=True)
+        return self._stream
+
+    def _answer(self, stream: Stream) -> tuple[str, bytes] | None:
+        """The next answer, or None when git has ended its output."""
+        out = stream.proc.stdout
+        assert out is not None
+        header = out.readline()
+        if not header:
+            return None
+        sha, _, rest = header.partition(b" ")
+        parts = rest.split()
+        if parts == [b"missing"]:
+            raise SalescliError(self.missing(sha.decode()))
+        if len(parts) != 2 or not parts[1].isdigit():
+            stream.proc.kill()
+            raise SalescliError(f"git cat-file failed: {stream.reason()}")
+        n = int(parts[1])
+        return sha.decode(), out.read(n + 1)[:n]  # and its newline
+
+    def read(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """The content of `shas`."""
+        import threading
+
+        if not shas:
+            return {}
+        stream = self.stream
+        # written by a thread while the answers are read: a long request must not fill
+        # the pipe while git waits for its answers to be read
+        writer = threading.Thread(target=_send, args=(
+            stream.proc.stdin, "".join(f"{s}\n" for s in shas).encode()))
+        writer.start()
+        out: dict[str, bytes] = {}
+        try:
+            for _ in shas:
+                got = self._answer(stream)
+                if got is None:
+                    raise SalescliError(f"git cat-file failed: {stream.reason()}")
+                out[got[0]] = got[1]
+        except BaseException:
+            stream.proc.kill()  # the answers left unread would answer the next read
+            writer.join()
+            self.close()
+            raise
+        writer.join()
+        return out
+
+    def stream_to(self, take: Callable[[str, bytes], None]) -> None:
+        """Hand each answer to `take`, in a thread, until git's output ends."""
+        import threading
+
+        stream = self.stream
+
+        def run() -> None:
+            try:
+                while (got := self._answer(stream)) is not None:
+                    take(*got)
+            except BaseException as err:  # reported by finish(), never lost in the thread
+                self.error = err
+                stream.proc.kill()  # so the asker never blocks on a full pipe
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def want(self, sha: str) -> None:
+        """Ask for `sha`; its answer goes to `stream_to`'s `take`."""
+        try:
+            self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
+        except OSError:  # cat-file has ended early: its reader, or git, says why
+            self._thread.join()
+            raise self.error or SalescliError(
+                f"git cat-file failed: {self.stream.reason()}") from None
+
+    def finish(self) -> None:
+        """Wait for the answers to everything asked (`stream_to`)."""
+        self.stream.proc.stdin.close()  # type: ignore[union-attr]
+        self._thread.join()
+        if self.error:
+            raise self.error
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._stream is not None and self._pid == os.getpid():
+            stream, self._stream = self._stream, None
+            stream.__exit__(*exc)
+
+    def close(self) -> None:
+        """End this process's git, done or not."""
+        self.__exit__(SalescliError, None, None)
+
+
+def _send(pipe: Any, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.flush()
+    except (OSError, ValueError):  # git died (or was ended): its missing answer tells
+        pass
 
 
 def rev_parse(root: Path, rev: str) -> str | None:

@@ -31,7 +31,6 @@ import datetime as dt
 import functools
 import marshal
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,53 +324,6 @@ def _topological(graph: list[tuple[str, list[str]]]) -> dict[str, int]:
     return order
 
 
-class _Blobs:
-    """`git cat-file --batch` fed while the log streams; a thread reads its answers."""
-
-    def __init__(self, root: Path, known: dict[str, tuple | None]):
-        self.known = known
-        self.kinds: dict[str, str] = {}
-        self.stream = gitio.Stream(root, "cat-file", "--batch", "--buffer", stdin=True)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def want(self, sha: str, kind: str) -> None:
-        if sha == NULL or sha in self.known or sha in self.kinds:
-            return
-        self.kinds[sha] = kind
-        try:
-            self.stream.proc.stdin.write(sha.encode() + b"\n")  # type: ignore[union-attr]
-        except OSError:  # cat-file has ended early: its reader, or git, says why
-            self.thread.join()
-            raise self.error or gitio.SalescliError(
-                f"git cat-file failed: {self.stream.reason()}") from None
-
-    def _read(self) -> None:
-        out = self.stream.proc.stdout
-        assert out is not None
-        try:
-            while header := out.readline():
-                sha, kind, *size = header.split()
-                if kind == b"missing":  # a damaged or partial clone: never read as "no deal"
-                    raise gitio.SalescliError(
-                        f"git cat-file: object {sha.decode()} named by the history of "
-                        f"{self.kinds.get(sha.decode(), 'record')}s is missing; run "
-                        "`git fsck` (or fetch the missing objects) first")
-                data = out.read(int(size[0]) + 1)[:-1]
-                name = sha.decode()
-                self.known[name] = read_fields(self.kinds[name], data)
-        except BaseException as err:  # reported by finish(), never lost in the thread
-            self.error = err
-            self.stream.proc.kill()  # so the log's writer never blocks on a full pipe
-
-    def finish(self) -> None:
-        self.stream.proc.stdin.close()  # type: ignore[union-attr]
-        self.thread.join()
-        if self.error:
-            raise self.error
-
-
 def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
                   blobs: dict[str, tuple | None], progress: Progress | None) -> list[Version]:
     # --parents: the parents among the commits shown, to order them. --date-order: git
@@ -385,10 +337,27 @@ def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
     if exclude:
         args.append("^" + exclude)
     args += ["--", folder]
-    reader = _Blobs(root, blobs)
-    with reader.stream, gitio.Stream(root, *args) as log:
-        versions = _parse_log(log.chunks(), reader.want, progress)
-        reader.finish()
+    kinds: dict[str, str] = {}  # blob -> the kind of record it is a version of
+
+    def missing(sha: str) -> str:
+        return (f"git cat-file: object {sha} named by the history of "
+                f"{kinds.get(sha, 'record')}s is missing; run `git fsck` (or fetch the "
+                "missing objects) first")
+
+    def take(sha: str, data: bytes) -> None:  # in cat-file's reader thread
+        blobs[sha] = read_fields(kinds[sha], data)
+
+    # each blob the log names is asked for as the log streams, and read meanwhile
+    with gitio.CatFile(root, missing, buffer=True) as cat, gitio.Stream(root, *args) as log:
+
+        def want(sha: str, kind: str) -> None:
+            if sha != NULL and sha not in blobs and sha not in kinds:
+                kinds[sha] = kind
+                cat.want(sha)
+
+        cat.stream_to(take)
+        versions = _parse_log(log.chunks(), want, progress)
+        cat.finish()
     return versions
 
 
