@@ -7,6 +7,7 @@ the rendering in `salescli.store.templates`; this module wires records to them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,38 @@ def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:
     append_in(data, key, flow(ref), key_order("deal"))
 
 
+@dataclass
+class Issued:
+    """A document `prepare` made for `issue_document`: where it goes, its content, the
+    deal's entry of it, the commit summary, why a file already there is refused, and
+    what it was made from (the Quote, the Invoice)."""
+
+    path: Path
+    text: str | bytes
+    ref: dict[str, Any]
+    summary: str
+    taken: str  # the refusal when `path` exists, naming it
+    source: Any = None
+
+
+def issue_document(repo: Any, deal_id: str, event: str, key: str, opts: Options,
+                   prepare: Callable[[Any, Any], Issued]) -> tuple[Any, Issued]:
+    """Write a document of the deal and record it in the deal's `key` (`quotes`,
+    `orders`, `invoices`): one commit, or neither. `prepare(session, deal)` makes it;
+    a document is never written over. Returns (the change, the document)."""
+    from salescli.core.errors import SalescliError
+
+    with opts.session(repo, "deal", deal_id, event) as s:
+        record = s.load("deal", deal_id)
+        doc = prepare(s, record.model)
+        if doc.path.exists():
+            raise SalescliError(doc.taken)
+        s.summary = doc.summary
+        s.write(doc.path, doc.text)
+        s.update(record, lambda data: record_document(data, key, doc.ref))
+    return s, doc
+
+
 def _account(repo: Any, deal: Any) -> Any:
     return repo.load("account", deal.account)
 
@@ -184,37 +217,33 @@ def make_quote(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None =
     from salescli.services.edit import today
 
     when = today(opts.date)
-    with opts.session(repo, "deal", deal_id, "quote") as s:
-        record = s.load("deal", deal_id)
-        d = record.model
+
+    def prepare(s: Any, d: Any) -> Issued:
         account = _account(s.repo, d)
-        lang = document_language(s.repo.settings, account, lang)
-        quote = _unchanged_quote(s.repo, d, account, when, lang) or build_quote(
+        language = document_language(s.repo.settings, account, lang)
+        quote = _unchanged_quote(s.repo, d, account, when, language) or build_quote(
             d, account, s.repo.products, s.repo.settings, when,
             used_numbers(s.repo, "quotes", warn))
         text = _document(s.repo, "quote", fmt, _quote_context(s.repo, quote, d, account),
-                         quote.currency, lang)
+                         quote.currency, language)
         path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
-        if path.exists():
-            from salescli.core.errors import SalescliError
-
-            raise SalescliError(
-                f"quote {quote.number} v{quote.version} is unchanged and already written: "
-                f"{s.repo.rel(path)} (a change to the deal's items or terms makes a new "
-                "version)")
+        rel = s.repo.rel(path)
         ref = {"number": quote.number, "version": quote.version, "date": quote.date,
-               "total": quote.totals.net, "currency": quote.currency,
-               "file": s.repo.rel(path), "status": "sent"}
+               "total": quote.totals.net, "currency": quote.currency, "file": rel,
+               "status": "sent"}
         # the same quote in another format: the customer's decision on it still holds
         same = [q for q in d.quotes if (q.number, q.version) == (quote.number, quote.version)]
         if same and same[-1].status != "sent":
             ref.update({k: getattr(same[-1], k) for k in ("status", "decided", "reason")
                         if getattr(same[-1], k) is not None})
-        s.summary = f"quote {quote.number} v{quote.version}"
-        s.write(path, text)  # the document and the deal's record: one commit, or neither
+        return Issued(path, text, ref, f"quote {quote.number} v{quote.version}",
+                      f"quote {quote.number} v{quote.version} is unchanged and already "
+                      f"written: {rel} (a change to the deal's items or terms makes a new "
+                      "version)", quote)
 
-        s.update(record, lambda data: record_document(data, "quotes", ref))
-    return QuoteMade(s, quote.number, quote.version, ref["file"],
+    s, doc = issue_document(repo, deal_id, "quote", "quotes", opts, prepare)
+    quote = doc.source
+    return QuoteMade(s, quote.number, quote.version, doc.ref["file"],
                      money(quote.totals.gross, quote.currency, s.repo.settings.locale))
 
 

@@ -14,10 +14,11 @@ from typing import Any
 
 from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
 from salescli.services.documents import (
+    Issued,
     _document,
     _plain,
     document_language,
-    record_document,
+    issue_document,
     used_numbers,
 )
 from salescli.services.options import COMMIT, Options
@@ -144,34 +145,33 @@ class InvoiceMade:
 def make_invoice(repo: Any, deal_id: str, fmt: str, period: str | None, credit: str | None,
                  lang: str | None, warn: Warn, opts: Options = COMMIT) -> InvoiceMade:
     """Write the deal's invoice and record it on the deal: one commit, or neither."""
-    from salescli.core.errors import SalescliError
     from salescli.core.l10n import money
     from salescli.services.edit import today
 
     when = today(opts.date)
-    with opts.session(repo, "deal", deal_id, "invoice") as s:
-        record = s.load("deal", deal_id)
-        d = record.model
+
+    def prepare(s: Any, d: Any) -> Issued:
         account = s.repo.load("account", d.account)
         invoice, text = _prepare(s.repo, d, account, fmt, when, period, credit, lang,
                                  used_numbers(s.repo, "invoices", warn))
         path = s.root / INVOICES_DIR / str(when.year) / f"{invoice.number}.{fmt}"
-        if path.exists():  # an invoice is never overwritten, whatever the records say
-            raise SalescliError(f"{s.repo.rel(path)} exists already; invoice numbers are "
-                                "never reused (is a deal's `invoices:` entry missing?)")
+        rel = s.repo.rel(path)
         ref = {"number": invoice.number, "date": invoice.date, "due": invoice.due,
                "period": invoice.period, "total": invoice.totals.net,
                "vat": invoice.totals.vat, "currency": invoice.currency,
-               "reference": invoice.reference, "file": s.repo.rel(path),
+               "reference": invoice.reference, "file": rel,
                "sha256": hashlib.sha256(
                    text.encode("utf-8") if isinstance(text, str) else text).hexdigest()}
         if invoice.credit_of:
             ref["credit_of"] = invoice.credit_of
         kind = "credit note" if invoice.credit_of else "invoice"
-        s.summary = f"{kind} {invoice.number}"
-        s.write(path, text)  # the document and the deal's record: one commit, or neither
+        # an invoice is never overwritten, whatever the records say
+        return Issued(path, text, ref, f"{kind} {invoice.number}",
+                      f"{rel} exists already; invoice numbers are never reused (is a "
+                      "deal's `invoices:` entry missing?)", invoice)
 
-        s.update(record, lambda data: record_document(data, "invoices", ref))
-    return InvoiceMade(s, invoice.number, ref["file"],
+    s, doc = issue_document(repo, deal_id, "invoice", "invoices", opts, prepare)
+    invoice = doc.source
+    return InvoiceMade(s, invoice.number, doc.ref["file"],
                        money(invoice.totals.gross, invoice.currency, s.repo.settings.locale),
                        invoice.due, invoice.credit_of)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.core.errors import SalescliError
-from salescli.services.documents import record_document, used_numbers
+from salescli.services.documents import Issued, issue_document, used_numbers
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn
 
@@ -173,18 +173,17 @@ def make_order(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None =
     from salescli.services.edit import today
 
     when = today(opts.date)
-    with opts.session(repo, "deal", deal_id, "order") as s:
-        record = s.load("deal", deal_id)
-        d = record.model
+
+    def prepare(s: Any, d: Any) -> Issued:
         order, text = _order(s.repo, d, fmt, when, warn, lang)
         path = s.root / ORDERS_DIR / d.id / f"{order['number']}.{fmt}"
-        if path.exists():
-            raise SalescliError(f"{s.repo.rel(path)} already exists; an order number is "
-                                "never reused (check order.numbering)")
-        ref = {**order, "file": s.repo.rel(path)}
-        s.summary = f"order {order['number']} (quote {order['quote']} v{order['version']})"
-        s.write(path, text)  # the document and the deal's record: one commit, or neither
+        rel = s.repo.rel(path)
+        return Issued(path, text, {**order, "file": rel},
+                      f"order {order['number']} (quote {order['quote']} v{order['version']})",
+                      f"{rel} already exists; an order number is never reused (check "
+                      "order.numbering)")
 
-        s.update(record, lambda data: record_document(data, "orders", ref))
+    s, doc = issue_document(repo, deal_id, "order", "orders", opts, prepare)
+    order = doc.ref
     return OrderMade(s, order["number"], f"{order['quote']} v{order['version']}",
-                     ref["file"], text)
+                     order["file"], doc.text)
