@@ -7,7 +7,7 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from salescli.core.errors import RecordNotFound, UsageError
@@ -257,34 +257,28 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
                                tuple(ids["account"])) if ids["account"] else []
     records: dict[tuple[str, str], dict] = {}
 
-    def deal(d: dict) -> dict:
-        key = ("deal", d["id"])
+    def row(kind: str, x: Any, name: str,
+            money: Callable[[], tuple] = lambda: (None, None, None)) -> dict:
+        """The record's row of the day, made once: its reasons are added to it."""
+        key = (kind, x["id"])
         if key not in records:
-            records[key] = {
-                "kind": "deal", "id": d["id"], "name": d["title"], "owner": d["owner"],
-                "value": None if d["value"] is None else from_float(d["value"]),
-                "currency": d["currency"],
-                "probability": today.probability(
-                    d["status"], today.percent(d["probability"]),
-                    config.stage_probability(d["pipeline"], d["stage"])),
-                "reasons": []}
+            value, currency, probability = money()
+            records[key] = {"kind": kind, "id": x["id"], "name": x[name], "owner": x["owner"],
+                            "value": value, "currency": currency, "probability": probability,
+                            "reasons": []}
         return records[key]
+
+    def deal(d: dict) -> dict:
+        return row("deal", d, "title", lambda: (
+            None if d["value"] is None else from_float(d["value"]), d["currency"],
+            today.probability(d["status"], today.percent(d["probability"]),
+                              config.stage_probability(d["pipeline"], d["stage"]))))
 
     def lead(x: Any) -> dict:
-        key = ("lead", x["id"])
-        if key not in records:
-            records[key] = {"kind": "lead", "id": x["id"], "name": x["company"],
-                            "owner": x["owner"], "value": None, "currency": None,
-                            "probability": None, "reasons": []}
-        return records[key]
+        return row("lead", x, "company")
 
     def account(x: Any) -> dict:
-        key = ("account", x["id"])
-        if key not in records:
-            records[key] = {"kind": "account", "id": x["id"], "name": x["name"],
-                            "owner": x["owner"], "value": None, "currency": None,
-                            "probability": None, "reasons": []}
-        return records[key]
+        return row("account", x, "name")
 
     by_id = {d["id"]: d for d in deals}
     for d in deals:
