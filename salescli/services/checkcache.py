@@ -13,14 +13,13 @@ re-reads only what changed.
 
 from __future__ import annotations
 
-import marshal
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from salescli import __version__
-from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
 CACHE_VERSION = 4
 _FILES = ("salescli.yaml", "products.yaml")
@@ -132,7 +131,7 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
     from salescli.core.diagnostics import Diagnostic
 
     try:
-        saved, docs, links, rows = marshal.loads(path.read_bytes())
+        saved, docs, links, rows = load_cache(path)
         # the folders the last run saw, as they are now: a new one shows in its parent
         if docs == [_lstat(top, rel) for rel, *_ in docs]:
             if saved == [CACHE_VERSION, code_stamp(), now]:
@@ -140,7 +139,7 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
             # no entry came, went or was replaced in any of them: the same tree (a walk
             # of thousands of quote folders saved)
             look.set_documents([rel for rel, *_ in docs], links)
-    except (OSError, EOFError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError):
         pass  # no cache, or not ours: check from what changed
     from salescli.services.staged import check_work_tree
 
@@ -157,13 +156,5 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
     if settled:
         rows = [(d.path, d.line, d.column, d.severity, d.code, d.message)
                 for d in diagnostics]
-        from salescli.store.gitio import atomic_path
-
-        try:
-            path.parent.mkdir(exist_ok=True)
-            with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
-                fh.write(marshal.dumps(([CACHE_VERSION, code_stamp(), now], docs, links,
-                                        rows)))
-        except OSError:  # an unwritable cache only costs time next run
-            pass
+        save_cache(path, ([CACHE_VERSION, code_stamp(), now], docs, links, rows))
     return diagnostics

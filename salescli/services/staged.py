@@ -16,7 +16,6 @@ answer is exactly what a full check of the same files says (tests compare the tw
 from __future__ import annotations
 
 import errno
-import marshal
 import os
 import stat
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 
 from salescli.core.diagnostics import Diagnostic
 from salescli.store.gitio import CatFile
-from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
 CACHE_VERSION = 4
 CACHE_FILE = "staged.cache"
@@ -78,14 +77,14 @@ def _head_entries(root: Path, specs: list[str], cache: Path
     at a new one before every commit) is that commit's files plus `git diff-tree`
     between the two, so only a first run lists the whole tree.
     """
-    from salescli.store.gitio import atomic_path, git, rev_parse
+    from salescli.store.gitio import git, rev_parse
 
     head = rev_parse(root, "HEAD")
     if head is None:
         return None
     entries: dict[str, tuple[str, str]] | None = None
     try:
-        saved = marshal.loads(cache.read_bytes())
+        saved = load_cache(cache)
         if saved[0] == CACHE_VERSION and saved[2] == specs and isinstance(saved[3], dict) \
                 and isinstance(saved[1], str):
             if saved[1] == head:
@@ -94,7 +93,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
                        check=False)
             if diff.returncode == 0 and _apply_raw(diff.stdout, saved[3]):
                 entries = saved[3]
-    except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
+    except (ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
     if entries is None:
         entries = {}
@@ -103,12 +102,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
             if path:
                 mode, _, blob = meta.split()
                 entries[path] = (mode, blob)
-    try:
-        cache.parent.mkdir(exist_ok=True)
-        with atomic_path(cache, durable=False) as tmp, open(tmp, "wb") as fh:
-            fh.write(marshal.dumps([CACHE_VERSION, head, specs, entries]))
-    except OSError:  # a cache that cannot be written only costs time next run
-        pass
+    save_cache(cache, [CACHE_VERSION, head, specs, entries])
     return head, entries
 
 
@@ -658,21 +652,14 @@ def _version() -> tuple:
 
 def _load(path: Path, key: str) -> dict:
     try:
-        version, saved = marshal.loads(path.read_bytes())
+        version, saved = load_cache(path)
         if version == _version() and isinstance(saved, dict) \
                 and isinstance(saved.get(key), dict):
             return saved
-    except (OSError, EOFError, ValueError, TypeError):
+    except (ValueError, TypeError):
         pass
     return {}
 
 
 def _save(path: Path, memo: dict) -> None:
-    from salescli.store.gitio import atomic_path
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
-            fh.write(marshal.dumps((_version(), memo)))
-    except OSError:  # a cache that cannot be written only costs time next run
-        pass
+    save_cache(path, (_version(), memo))

@@ -7,14 +7,13 @@ configuration is read from `.git/salescli/config.cache`; `check` validates it.
 
 from __future__ import annotations
 
-import marshal
 import os
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
 # 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days;
 # 7: quote.validity_days
@@ -67,26 +66,18 @@ def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
         stamp.append((path.name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
     cache = repo.git_dir / "salescli" / "config.cache"
     try:
-        saved, plain = marshal.loads(cache.read_bytes())
+        saved, plain = load_cache(cache)
         if saved != stamp:
             plain = None
-    except (OSError, EOFError, ValueError, TypeError):
+    except (ValueError, TypeError):
         plain = None
     if plain is None:
         plain = _plain_config(repo, warn)
-        from salescli.store.gitio import atomic_path
-
         # git's racily clean rule: a file changed this instant could change again
         # within the same clock tick, same size; such a stamp is not trusted to a cache
         fresh = time.time_ns() - FRESH_NS
-        settled = all(len(s) == 1 or max(s[1], s[4]) < fresh for s in stamp[1:])
-        try:
-            if settled:
-                cache.parent.mkdir(exist_ok=True)
-                with atomic_path(cache, durable=False) as tmp, open(tmp, "wb") as fh:
-                    fh.write(marshal.dumps((stamp, plain)))
-        except OSError:  # an unwritable cache only costs time next run
-            pass
+        if all(len(s) == 1 or max(s[1], s[4]) < fresh for s in stamp[1:]):
+            save_cache(cache, (stamp, plain))
     return plain
 
 

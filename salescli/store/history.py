@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import marshal
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from salescli.core.dates import iso_day, noon_utc
 from salescli.core.money import to_cents
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS
-from salescli.store.runtime import gc_paused
+from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
@@ -623,10 +622,7 @@ def _shallow(cache: Path) -> str:
 
 def _load_cache(path: Path, *keys: str) -> dict | None:
     """A cache file's data, or None when it is missing, stale or not ours (never an error)."""
-    try:
-        data = marshal.loads(path.read_bytes())  # marshal builds plain data only, never code
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    data = load_cache(path)
     if not isinstance(data, dict) or data.get("v") != CACHE_VERSION \
             or not isinstance(data.get("rev"), str) or not all(k in data for k in keys) \
             or data.get("shallow", "") != _shallow(path):
@@ -635,13 +631,8 @@ def _load_cache(path: Path, *keys: str) -> dict | None:
 
 
 def _save_cache(path: Path, data: dict) -> None:
-    try:
-        path.parent.mkdir(exist_ok=True)
-        shallow = _shallow(path)
-        with gitio.atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
-            fh.write(marshal.dumps({**data, "shallow": shallow} if shallow else data))
-    except OSError:  # a cache that cannot be written only costs time next run
-        pass
+    shallow = _shallow(path)
+    save_cache(path, {**data, "shallow": shallow} if shallow else data)
 
 
 def _pack(timelines: list[Timeline]) -> list[tuple]:

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 K = TypeVar("K")
@@ -68,3 +69,34 @@ def chunked(work: Callable[[K, list[str]], R], jobs: Iterable[tuple[K, list[str]
 
 def _run(job: tuple[Any, list[str]]) -> Any:
     return _TASK[0](*job)
+
+
+# Caches under .git/salescli: derived data, never the source of truth. Each is one
+# marshal file (plain data only: marshal never builds code), replaced in one rename and
+# not fsync'ed, as git treats its own index; missing, damaged or from another version it
+# is rebuilt, and one that cannot be written only costs time next run.
+
+
+def load_cache(path: Path) -> Any:
+    """The cache file's data, or None when it is missing or damaged."""
+    import marshal
+
+    try:
+        with open(path, "rb") as fh:
+            return marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def save_cache(path: Path, data: Any) -> None:
+    """Replace the cache file with `data`, or leave it be if it cannot be written."""
+    import marshal
+
+    from salescli.store.gitio import atomic_path
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(data))
+    except OSError:
+        pass
