@@ -425,3 +425,48 @@ def test_a_phone_is_written_so_it_reads_back_as_text(phone):
 
     text = dump_record({"phone": phone}, ["phone"], frozenset())
     assert load_fast(text) == {"phone": phone}, text
+
+
+# Every whole record salescli writes (a command's `add`, the demo, an import) comes from
+# dump_record; ruamel's dump_new is the reference it must equal, on any value a user
+# can type (long, multi-line, quoted, trailing newline, empty collections).
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+_SHORT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+_MONEY = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**6,
+                     max_value=10**6)
+_SLUG = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+_ACCOUNTS = st.fixed_dictionaries({"id": _SLUG, "name": _ANY_TEXT}, optional={
+    "notes": _ANY_TEXT, "tags": st.lists(_SHORT, max_size=3), "created": st.dates(),
+    "address": st.one_of(_ANY_TEXT, st.fixed_dictionaries({"street": _ANY_TEXT,
+                                                           "city": _SHORT})),
+    "external_ids": st.dictionaries(st.sampled_from(["pipedrive", "hubspot"]), _SHORT,
+                                    max_size=2),
+    "contacts": st.lists(st.fixed_dictionaries({"id": _SLUG, "name": _ANY_TEXT}, optional={
+        "title": _SHORT, "notes": _ANY_TEXT, "emails": st.lists(_SHORT, max_size=2)}),
+        max_size=2)})
+_DEALS = st.fixed_dictionaries({"id": _SLUG, "title": _ANY_TEXT, "account": _SHORT}, optional={
+    "value": _MONEY, "notes": _ANY_TEXT, "tags": st.lists(_SHORT, max_size=3),
+    "next_step": st.fixed_dictionaries({"action": _ANY_TEXT, "due": st.dates()}),
+    "items": st.lists(st.fixed_dictionaries(
+        {"product": _SHORT, "quantity": st.integers(1, 100)},
+        optional={"discount": _MONEY, "billing": _SHORT}), max_size=3),
+    "stakeholders": st.lists(st.fixed_dictionaries({"contact": _SLUG, "role": _SHORT}),
+                             max_size=2),
+    "checklist": st.dictionaries(_SLUG, st.lists(_ANY_TEXT, max_size=2), max_size=2),
+    "activities": st.lists(st.fixed_dictionaries(
+        {"date": st.dates(), "type": _SHORT, "summary": _ANY_TEXT},
+        optional={"outcome": _ANY_TEXT, "with": st.lists(_SLUG, max_size=2),
+                  "evaluation": st.fixed_dictionaries({"went_well": _ANY_TEXT})}),
+        max_size=3)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.tuples(st.just("account"), _ACCOUNTS), st.tuples(st.just("deal"), _DEALS)))
+def test_the_record_writer_writes_what_ruamel_writes(case: tuple[str, dict]):
+    from salescli.services.edit import FLOW_KEYS
+    from salescli.store.yamlio import dump_new, dump_record
+
+    kind, data = case
+    order = key_order(kind)
+    text = dump_record(data, order, FLOW_KEYS)
+    assert text == dump_new({k: data[k] for k in order if k in data}, FLOW_KEYS)

@@ -265,7 +265,7 @@ class Demo:
         self.order = {k: key_order(k) for k in ("account", "lead", "deal")}
         self.order["deal"].append("competitor")  # the custom field, last as `set` adds it
         self.contact_order = [f.alias or n for n, f in fields_of(Contact).items()]
-        self.flow = frozenset(FLOW_KEYS)
+        self.flow = FLOW_KEYS
         self.records: dict[tuple[str, str], Record] = {}
         self.quote_seq: dict[int, int] = {}
         self.commits = 0

@@ -28,14 +28,14 @@ from salescli.services.options import COMMIT, Options
 from salescli.store.gitio import Change
 from salescli.store.loader import parse_file, parse_text, raise_if_invalid
 from salescli.store.repo import KIND_DIRS
-from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_new, keep_tail
+from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_record, keep_tail
 
 # what YAML reads as a line break: in a typed value, never a place to stop reading
 LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
-FLOW_KEYS = ("contact", "converted", "next_step", "stakeholders", "items", "quotes", "orders",
-             "invoices", "tags", "external_ids", "emails", "phones",
-             "with", "evaluation", "requires")
+FLOW_KEYS = frozenset(("contact", "converted", "next_step", "stakeholders", "items", "quotes",
+                       "orders", "invoices", "tags", "external_ids", "emails", "phones",
+                       "with", "evaluation", "requires"))
 
 
 @dataclass
@@ -165,10 +165,10 @@ class Session(Change):
                     f"{kind} {record_id!r} already exists, uncommitted, in {rel}: commit it "
                     f"(`git add {rel} && git commit`) or delete it, or choose another --id")
             raise SalescliError(f"{kind} {record_id!r} already exists; choose another --id")
-        order = key_order(kind)
-        ordered = {k: data[k] for k in order if k in data and data[k] is not None}
         path = self.root / KIND_DIRS[kind] / created.strftime("%Y-%m") / f"{record_id}.yaml"
-        text = dump_new(ordered, FLOW_KEYS)
+        # the one writer of whole records (the demo's and an import's too): keys in the
+        # documented order, none without a value, in ruamel's style without ruamel
+        text = dump_record(data, key_order(kind), FLOW_KEYS)
         model = self._validated(kind, path, text)
         self.write(path, text)
         return Loaded(kind, record_id, path, text, model)

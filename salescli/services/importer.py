@@ -969,7 +969,7 @@ class Planner:
         from salescli.store.repo import KIND_DIRS
         from salescli.store.yamlio import YamlProblem, dump_record, roundtrip_edit, set_values
 
-        flow = frozenset(FLOW_KEYS)
+        flow = FLOW_KEYS
         order = {k: key_order(k) for k in ("account", "deal", "lead")}
         texts: dict[str, tuple[Planned, list[str]]] = {}
         for ev in self.events:

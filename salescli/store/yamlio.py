@@ -994,7 +994,7 @@ def _ruamel_scalar(text: str, flow: bool) -> str:
 def scalar(value: Any, flow: bool = False) -> str:
     """One value as salescli writes it (in a flow mapping when `flow`)."""
     if isinstance(value, str):
-        if _PLAIN.match(value) and "  " not in value and value not in _RESERVED:
+        if _PLAIN.fullmatch(value) and "  " not in value and value not in _RESERVED:
             return value
         return _ruamel_scalar(value, flow)
     if value is None:
@@ -1009,7 +1009,9 @@ def scalar(value: Any, flow: bool = False) -> str:
 
 
 def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[str]) -> None:
-    if isinstance(value, dict):
+    if value == [] or value == {}:  # as ruamel writes an empty one, in any style
+        out.append(f"{pad}{key}: {'[]' if isinstance(value, list) else '{}'}")
+    elif isinstance(value, dict):
         if key in flow_keys:
             inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in value.items())
             out.append(f"{pad}{key}: {{{inner}}}")
