@@ -78,6 +78,11 @@ def quote_text(text: str) -> str:
                       ).rstrip("\n")
 
 
+def subject(kind: str, record_id: str, summary: str) -> str:
+    """The subject of a change to one record: `deal(acme-erp): negotiation -> proposal`."""
+    return f"{kind}({record_id}): {summary}"
+
+
 def commit_message(subject: str, event: str, *, reason: str | None = None,
                    message: str | None = None,
                    trailers: Sequence[tuple[str, str]] = ()) -> str:

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from salescli.core.commitmsg import commit_message
+from salescli.core.commitmsg import commit_message, subject
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.money import cents
 from salescli.core.roles import BUYER_ROLES as BUYERS  # the roles that decide
@@ -821,26 +821,26 @@ class Demo:
 
     def op_lead_add(self, data: dict[str, Any]) -> tuple:  # lead add
         lead = self.new("lead", dict(data))
-        return data["owner"], f"lead({lead.id}): add from {data['source']}", [lead], "add"
+        return data["owner"], subject("lead", lead.id, f"add from {data['source']}"), [lead], "add"
 
     def op_lead_contact(self, lead_id: str, owner: str) -> tuple:  # lead contact
         lead = self.rec("lead", lead_id)
         summary, changes = leads.contacted(self.model(lead), self.settings.lead_flow)
         lead.data.update(changes)
-        return owner, f"lead({lead_id}): {summary}", [lead], "contact"
+        return owner, subject("lead", lead_id, summary), [lead], "contact"
 
     def op_lead_qualify(self, lead_id: str, owner: str) -> tuple:  # lead qualify
         lead = self.rec("lead", lead_id)
         summary, changes = leads.qualified(self.model(lead), self.settings.lead_flow)
         lead.data.update(changes)
-        return owner, f"lead({lead_id}): {summary}", [lead], "qualify"
+        return owner, subject("lead", lead_id, summary), [lead], "qualify"
 
     def op_lead_disqualify(self, lead_id: str, owner: str, reason: str) -> tuple:
         lead = self.rec("lead", lead_id)  # lead disqualify --reason
         choose(reason, self.settings.lead_disqualify_reasons, "disqualify reason")
         summary, changes = leads.disqualified(self.model(lead), reason)
         lead.data.update(changes)
-        return owner, f"lead({lead_id}): {summary}", [lead], "disqualify"
+        return owner, subject("lead", lead_id, summary), [lead], "disqualify"
 
     def op_convert(self, lead_id: str, owner: str, account_id: str,
                    deal: dict[str, Any] | None, people: list[Person] | None) -> tuple:
@@ -863,7 +863,7 @@ class Demo:
                          converted={"account": account_id, "deal": deal and deal["id"]})
         written.append(lead)
         summary = leads.converted_summary(account_id, deal and deal["id"])
-        return owner, f"lead({lead_id}): {summary}", written, "convert"
+        return owner, subject("lead", lead_id, summary), written, "convert"
 
     def person_id(self, lead_id: str, people: list[Person] | None) -> str:
         if people:
@@ -874,7 +874,7 @@ class Demo:
 
     def op_account_add(self, data: dict[str, Any]) -> tuple:  # account add
         account = self.new("account", dict(data))
-        return data["owner"], f"account({account.id}): add", [account], "add"
+        return data["owner"], subject("account", account.id, "add"), [account], "add"
 
     def op_contact_add(self, account_id: str, owner: str, p: Person,
                        influence: str) -> tuple:  # contact add
@@ -882,7 +882,7 @@ class Demo:
         values = {"id": p.id, "name": p.name, "title": p.title, "email": p.email,
                   "phone": p.phone, "role": p.role, "influence": influence}
         account.data.setdefault("contacts", []).append(accounts.contact_record(values))
-        return owner, f"account({account_id}): add contact {p.id}", [account], "contact"
+        return owner, subject("account", account_id, f"add contact {p.id}"), [account], "contact"
 
     def op_account_address(self, account_id: str, owner: str) -> tuple | None:
         account = self.rec("account", account_id)  # account set address=...
@@ -892,7 +892,7 @@ class Demo:
         region = account.data.get("region") or sorted(CITIES)[n % len(CITIES)]
         changes = {"address": street_address(region, n)}
         account.data.update(changes)
-        return (owner, f"account({account_id}): set {describe(changes)[1]}", [account],
+        return (owner, subject("account", account_id, f"set {describe(changes)[1]}"), [account],
                 "set")
 
     def op_contact_set(self, account_id: str, owner: str, contact_id: str,
@@ -904,14 +904,14 @@ class Demo:
         ordered = {k: person[k] for k in order if k in person}
         person.clear()
         person.update(ordered)
-        return (owner, f"account({account_id}): contact {contact_id}: set "
-                f"{describe(changes)[1]}", [account], "contact")
+        summary = f"contact {contact_id}: set {describe(changes)[1]}"
+        return owner, subject("account", account_id, summary), [account], "contact"
 
     def op_deal_add(self, data: dict[str, Any]) -> tuple:  # deal add
         summary = deals.added(self.pipe, data, self.account_roles(self.rec("account",
                                                                           data["account"])))
         deal = self.new("deal", dict(data))
-        return data["owner"], f"deal({deal.id}): {summary}", [deal], "add"
+        return data["owner"], subject("deal", deal.id, summary), [deal], "add"
 
     def op_set(self, deal_id: str, owner: str, changes: dict[str, Any]) -> tuple | None:
         deal = self.rec("deal", deal_id)  # deal set
@@ -923,7 +923,7 @@ class Demo:
                 deal.data.setdefault("next_step", {})[key.split(".", 1)[1]] = value
             else:
                 deal.data[key] = value
-        return owner, f"deal({deal_id}): set {describe(changes)[1]}", [deal], "set"
+        return owner, subject("deal", deal_id, f"set {describe(changes)[1]}"), [deal], "set"
 
     def op_tick(self, deal_id: str, owner: str, stage_id: str, k: int) -> tuple | None:
         """`deal tick DEAL N`: the k-th item of the stage's checklist, while it is there."""
@@ -937,7 +937,7 @@ class Demo:
         if item in ticks:
             return None
         ticks.append(item)
-        return (deal.data["owner"], f"deal({deal_id}): tick {stage_id}: {item}", [deal],
+        return (deal.data["owner"], subject("deal", deal_id, f"tick {stage_id}: {item}"), [deal],
                 "tick")
 
     def op_next_step(self, deal_id: str, owner: str, action: str, days: int) -> tuple | None:
@@ -957,7 +957,7 @@ class Demo:
         act = {k: values[k] for k in self.activity_order if values.get(k) is not None}
         record.data.setdefault("activities", []).append(act)
         summary = f"{act['type']}: {act['summary']}"[:72]
-        return owner, f"{kind}({ident}): {summary}", [record], "log"
+        return owner, subject(kind, ident, summary), [record], "log"
 
     def op_task_add(self, deal_id: str, owner: str, summary: str, days: int) -> tuple | None:
         """`task add DEAL SUMMARY --due +Nd`, while the deal is open."""
@@ -969,7 +969,7 @@ class Demo:
         deal.data.setdefault("activities", []).append(
             {"date": today, "type": "task", "summary": summary,
              "due": today + dt.timedelta(days=days), "owner": owner})
-        return owner, f"deal({deal_id}): " + f"task: {summary}"[:72], [deal], "task"
+        return owner, subject("deal", deal_id, f"task: {summary}"[:72]), [deal], "task"
 
     def op_task_done(self, deal_id: str, summary: str) -> tuple | None:
         """`task done DEAL N`: the open task of that summary, done today."""
@@ -981,7 +981,7 @@ class Demo:
             return None
         done = {**acts[n - 1], "done": self.now.date()}  # in the documented key order
         acts[n - 1] = {k: done[k] for k in self.activity_order if k in done}
-        return (deal.data["owner"], f"deal({deal_id}): " + f"task {n} done: {summary}"[:72],
+        return (deal.data["owner"], subject("deal", deal_id, f"task {n} done: {summary}"[:72]),
                 [deal], "task")
 
     def op_stakeholder(self, deal_id: str, owner: str, contact_id: str,
@@ -996,7 +996,7 @@ class Demo:
         elif role:
             mine["role"] = role
         summary = deals.stakeholder_summary(contact_id, role)
-        return owner, f"deal({deal_id}): {summary}", [deal], "stakeholder"
+        return owner, subject("deal", deal_id, summary), [deal], "stakeholder"
 
     def op_item_add(self, deal_id: str, owner: str, item: dict[str, Any],
                     approved_by: str | None) -> tuple:  # deal item add
@@ -1015,13 +1015,13 @@ class Demo:
                 raise SalescliError(f"demo: {deal_id}: {problem}")
             deal.data["approved_by"] = approved_by
         summary = deals.item_summary(item["product"], item["quantity"])
-        return owner, f"deal({deal_id}): {summary}", [deal], "item"
+        return owner, subject("deal", deal_id, summary), [deal], "item"
 
     def op_item_remove(self, deal_id: str, owner: str, index: int) -> tuple:
         deal = self.rec("deal", deal_id)  # deal item remove
         owner = deal.data["owner"]
         item = deal.data["items"].pop(index)
-        return owner, f"deal({deal_id}): remove item {item['product']}", [deal], "item"
+        return owner, subject("deal", deal_id, f"remove item {item['product']}"), [deal], "item"
 
     def op_quote(self, deal_id: str, owner: str, revision: bool) -> tuple:  # quote
         deal = self.rec("deal", deal_id)
@@ -1038,8 +1038,8 @@ class Demo:
         quotes.append({"number": number, "version": version, "date": today, "total": total,
                        "currency": CURRENCY, "file": file})
         text = self.quote_text(deal.data, number, version, today, total)
-        return (owner, f"deal({deal_id}): quote {number} v{version}", [deal], "quote", None,
-                [(file, text)])
+        return (owner, subject("deal", deal_id, f"quote {number} v{version}"), [deal], "quote",
+                None, [(file, text)])
 
     def op_move(self, deal_id: str, owner: str, target: str, reason: str | None) -> tuple:
         """`deal advance` to the next stage, or `deal move --reason` back to `target`,
@@ -1049,7 +1049,7 @@ class Demo:
         summary, changes = deals.moved(self.pipe, deal_id, self.model(deal),
                                        target if reason else None, self.roles(deal), reason)
         deal.data.update(changes)
-        return (owner, f"deal({deal_id}): {summary}", [deal], "move" if reason else "advance",
+        return (owner, subject("deal", deal_id, summary), [deal], "move" if reason else "advance",
                 reason)
 
     def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
@@ -1058,7 +1058,7 @@ class Demo:
         summary, changes = deals.won(self.pipe, deal_id, self.model(deal), self.roles(deal),
                                      self.now.date())
         deal.data.update(changes)
-        return owner, f"deal({deal_id}): {summary}", [deal], "win"
+        return owner, subject("deal", deal_id, summary), [deal], "win"
 
     def op_lose(self, deal_id: str, owner: str, reason: str, note: str | None,
                 revisit: dt.date | None) -> tuple:  # deal lose --reason --note --revisit
@@ -1068,7 +1068,7 @@ class Demo:
         summary, changes = deals.lost(self.pipe, deal_id, self.model(deal), self.roles(deal),
                                       reason, self.now.date(), note, revisit)
         deal.data.update(changes)
-        return owner, f"deal({deal_id}): {summary}", [deal], "lose"
+        return owner, subject("deal", deal_id, summary), [deal], "lose"
 
     def model(self, record: Record) -> Any:
         """The record as the rules see it: its validated model (of the text it is, where
@@ -1138,10 +1138,10 @@ class Demo:
             result = op(*args)
             if result is None:
                 continue
-            owner, subject, written, event, *rest = result
+            owner, first_line, written, event, *rest = result
             reason = rest[0] if rest else None
             extra = rest[1] if len(rest) > 1 else []
-            message = commit_message(subject, event, reason=reason)
+            message = commit_message(first_line, event, reason=reason)
             files = [(r.path, self.text(r)) for r in written] + extra
             out.commit(owner, when, message, files)
             self.commits += 1
@@ -1257,8 +1257,8 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
             settings = settings_with_company(files["salescli.yaml"], deals)
             demo.configure(settings, files[f"pipelines/{PRESET}.yaml"])
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
-            out.commit("anna", start, commit_message(f"repo(demo): init with preset {PRESET}",
-                                                     "init"), sorted(files.items()))
+            first = subject("repo", "demo", f"init with preset {PRESET}")
+            out.commit("anna", start, commit_message(first, "init"), sorted(files.items()))
             out.commit("anna", start + dt.timedelta(minutes=40),
                        "Company details and price list\n",
                        [("salescli.yaml", settings),

@@ -59,7 +59,9 @@ class Session(Change):
         self.kind, self.record_id, self.summary = kind, record_id, summary
 
     def _commit(self) -> None:
-        self.subject = f"{self.kind}({self.record_id}): {self.summary}"
+        from salescli.core.commitmsg import subject
+
+        self.subject = subject(self.kind, self.record_id, self.summary)
         super()._commit()
 
     def load(self, kind: str, record_id: str) -> Loaded:

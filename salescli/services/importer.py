@@ -38,6 +38,7 @@ from salescli.core.cells import (
     parse_amount,
     split_multi,
 )
+from salescli.core.commitmsg import subject
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import is_valid_id
 from salescli.core.words import plural
@@ -826,8 +827,8 @@ class Planner:
             if all(old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
                 return
         target.activities.append({**activity, "done": done})
-        subject = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
-        self.events.append(Event(when, 5, target, subject, "log", activity=activity,
+        summary = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
+        self.events.append(Event(when, 5, target, summary, "log", activity=activity,
                                  where=where))
 
     def _activity_changed(self, where: Source, target: Planned, when: dt.datetime,
@@ -876,7 +877,8 @@ class Planner:
             added = ", ".join(f"owner {o}" for o in self.owners.added) + \
                 (", " if self.owners.added and self.sources.added else "") + \
                 ", ".join(f"source {s}" for s in self.sources.added)
-            plan.commits.append(Commit(self.events[0].when, f"repo(settings): add {added}",
+            plan.commits.append(Commit(self.events[0].when,
+                                       subject("repo", "settings", f"add {added}"),
                                        "set", {"salescli.yaml": settings_text}, body))
         texts = self._replay(plan, body)
         self._validate(texts)
@@ -981,7 +983,7 @@ class Planner:
             trailers = ((f"{self.source_name}-Fields", ev.fields),) \
                 if ev.fields and self.tool else ()
             if ev.event == "sync":  # what the tool said, recorded; nothing to change
-                plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}",
+                plan.commits.append(Commit(ev.when, subject(rec.kind, rec.id, ev.subject),
                                            ev.event, {}, f"{body} ({source})", trailers))
                 continue
             if rec.existing_text is not None:
@@ -1013,7 +1015,7 @@ class Planner:
                 rec.data.update(ev.change)
                 text = dump_record(rec.data, order[rec.kind], flow)
             texts.setdefault(rec.rel, (rec, []))[1].append(text)
-            plan.commits.append(Commit(ev.when, f"{rec.kind}({rec.id}): {ev.subject}", ev.event,
+            plan.commits.append(Commit(ev.when, subject(rec.kind, rec.id, ev.subject), ev.event,
                                        {rec.rel: text}, f"{body} ({source})", trailers))
         return texts
 

@@ -906,7 +906,9 @@ class Change:
                  reason: str | None = None, commit: bool = True):
         self.repo = repo
         self.root: Path = repo.root
-        self.subject = f"{kind}({record_id}): {summary}"
+        from salescli.core.commitmsg import subject
+
+        self.subject = subject(kind, record_id, summary)
         self.event = event
         self.date = author_date(date)
         self.message = message  # the user's -m
