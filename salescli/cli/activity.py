@@ -21,14 +21,20 @@ from salescli.cli.common import (
     render,
     warn,
 )
-from salescli.services.activity import log_activity, reasons_text, stale_list, today_list
+from salescli.services.activity import (
+    TARGETS,
+    log_activity,
+    reasons_text,
+    stale_list,
+    today_list,
+)
 from salescli.services.options import Options
 
 
 def _log_command(activity_type: str) -> click.Command:
     @click.command(activity_type)
     @click.argument("target", metavar="TARGET",
-                    shell_complete=complete_ids(("deal", "account", "lead")))
+                    shell_complete=complete_ids(TARGETS))
     @click.argument("summary")
     @click.option("--outcome", metavar="TEXT", help="What came of it.")
     @click.option("--status", type=click.Choice(["booked", "held", "cancelled"]),

@@ -22,6 +22,7 @@ from salescli.cli.common import (
     render,
     warn,
 )
+from salescli.services.activity import TARGETS
 from salescli.services.calendar import write_calendar
 from salescli.services.options import Options
 from salescli.services.tasks import (
@@ -33,7 +34,7 @@ from salescli.services.tasks import (
 )
 
 TARGET = click.argument("target", metavar="TARGET",
-                        shell_complete=complete_ids(("deal", "account", "lead")))
+                        shell_complete=complete_ids(TARGETS))
 NUMBER = click.argument("number", metavar="N", type=click.IntRange(min=1))
 
 
@@ -95,7 +96,7 @@ def task_done(ctx: click.Context, target: str, number: int, opts: Options) -> No
 
 @task.command("list")
 @click.argument("target", metavar="[TARGET]", required=False,
-                shell_complete=complete_ids(("deal", "account", "lead")))
+                shell_complete=complete_ids(TARGETS))
 @click.option("--owner", type=KNOWN_OWNER, help="Only this owner's tasks (a task without "
               "an owner is its record's owner's).", shell_complete=complete_choices("owners"))
 @click.option("--due-before", metavar="DATE", type=DATE,

@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 TYPES = ("text", "number", "money", "date", "choice", "multi-choice", "bool")
-KINDS = ("account", "lead", "deal")
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
 CENT = Decimal("0.01")

@@ -7,6 +7,8 @@ from collections.abc import Container
 
 from salescli.core.errors import UsageError
 
+# the kinds of record, each a folder of YAML files (deals/, ...), in the order checked
+KINDS = ("account", "lead", "deal")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
 MAX_LEN = 64

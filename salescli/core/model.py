@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from salescli.core.ids import ID_PATTERN
+from salescli.core.ids import ID_PATTERN, KINDS
 from salescli.core.record import (
     Field,
     Matching,
@@ -465,7 +465,7 @@ def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:
     schema = defs.pop(MODELS[kind].__name__)
     if defs:
         schema["$defs"] = defs
-    if settings is not None and kind in ("account", "lead", "deal"):
+    if settings is not None and kind in KINDS:
         from salescli.core.custom import json_schema as field_schema
 
         for name, field in getattr(settings.custom_fields, kind).items():

@@ -15,7 +15,8 @@ from salescli.core.words import a
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
 
-KINDS = ("deal", "lead", "account")
+# where a target's ID is looked for: deals first, then leads, then accounts
+TARGETS = ("deal", "lead", "account")
 
 
 def resolve_target(repo: Any, target: str) -> tuple[str, str]:
@@ -24,13 +25,13 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
 
     kind, sep, record_id = target.partition(":")
     if sep:
-        if kind not in KINDS:
+        if kind not in TARGETS:
             raise UsageError(f"unknown kind {kind!r} in {target!r}; use deal:, lead: or account:")
         repo.find(kind, record_id)
         return kind, record_id
     check_id(target, "record")
     found = []
-    for kind in KINDS:
+    for kind in TARGETS:
         try:
             repo.find(kind, target)
             found.append(kind)
@@ -38,7 +39,7 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
             continue
     if not found:
         raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
-                             "`lead list` or `account list` for the IDs", KINDS, target)
+                             "`lead list` or `account list` for the IDs", TARGETS, target)
     if len(found) > 1:
         raise UsageError(f"{target!r} is {' and '.join(map(a, found))}; say which, e.g. "
                          f"{found[0]}:{target}")
@@ -238,7 +239,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
 
     config = config_of(repo, warn)
     day = on.isoformat()
-    with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
+    with records_index(repo, TARGETS, warn, use_cache) as index:
         booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
         unheld = [m for m in today.unanswered(index.query(_UNHELD, (day,)))
                   if m["date"] < day]
@@ -246,7 +247,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
         customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
         wanted = [*booked, *unheld, *tasks]
         ids = {kind: sorted({b["record_id"] for b in wanted if b["record_kind"] == kind})
-               for kind in ("deal", "lead", "account")}
+               for kind in TARGETS}
         deals = deal_views(index, booked=ids["deal"])
         leads = index.query(_LEADS)
         discounted = index.query(_DISCOUNTED)

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from salescli.core.ids import KINDS
 from salescli.core.today import unanswered
 from salescli.services.read import Warn, records_index
 
@@ -37,7 +38,7 @@ WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path
 def calendar_events(repo: Any, owner: str | None, warn: Warn,
                     use_cache: bool = True) -> list[dict[str, Any]]:
     """The feed's events as {uid, day, summary, description}, soonest first."""
-    with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
+    with records_index(repo, KINDS, warn, use_cache) as index:
         activities = index.query(_ACTIVITIES)
         steps = index.query(_NEXT_STEPS)
     meetings = unanswered(a for a in activities if not a["task"])

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
-from salescli.core.ids import WINDOWS_RESERVED, is_valid_id
+from salescli.core.ids import KINDS, WINDOWS_RESERVED, is_valid_id
 from salescli.core.rules import (
     close_stage_problem,
     describe_missing,
@@ -214,7 +214,7 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     # a custom field may not take the name of a field the kind has
     from salescli.core.model import key_order
 
-    for kind in ("account", "lead", "deal"):
+    for kind in KINDS:
         builtin = set(key_order(kind))
         for name in getattr(s.custom_fields, kind):
             if name in builtin:

@@ -30,6 +30,7 @@ from typing import Any
 
 from salescli.core.commitmsg import commit_message, subject
 from salescli.core.errors import SalescliError, UsageError
+from salescli.core.ids import KINDS
 from salescli.core.money import cents
 from salescli.core.roles import BUYER_ROLES as BUYERS  # the roles that decide
 from salescli.services import accounts, deals, leads
@@ -262,7 +263,7 @@ class Demo:
         from salescli.core.record import fields_of
 
         self.activity_order = [f.alias or n for n, f in fields_of(Activity).items()]
-        self.order = {k: key_order(k) for k in ("account", "lead", "deal")}
+        self.order = {k: key_order(k) for k in KINDS}
         self.order["deal"].append("competitor")  # the custom field, last as `set` adds it
         self.contact_order = [f.alias or n for n, f in fields_of(Contact).items()]
         self.flow = FLOW_KEYS

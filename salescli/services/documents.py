@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from salescli.core.ids import KINDS
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, load_matching, records_index
 
@@ -60,7 +61,7 @@ def _plain(model: Any) -> Any:
 def _declare_custom(settings: Any, context: dict[str, Any]) -> None:
     """Every declared custom field is in its record's context, empty (None) when the
     record has no value: `{% if deal.competitor %}` works on every deal."""
-    from salescli.core.custom import KINDS, declared
+    from salescli.core.custom import declared
 
     fields = {kind: declared(settings, kind) for kind in KINDS}
     records = [(kind, context.get(kind)) for kind in KINDS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from salescli.core.ids import KINDS
 from salescli.services.read import Warn, records_index
 
 
@@ -25,7 +26,7 @@ def export(repo: Any, fmt: str, target: Path, warn: Warn, raw: bool = False,
     from salescli.store.config import config_of
 
     config = config_of(repo, warn)
-    with records_index(repo, ("account", "lead", "deal"), warn, use_cache) as index:
+    with records_index(repo, KINDS, warn, use_cache) as index:
         tables = export.index_rows(index.query)
         tables["custom_fields"] = custom_rows(repo, index)
     history, _ = history_for(repo, None, use_cache, warn)
@@ -43,7 +44,7 @@ def custom_rows(repo: Any, index: Any) -> list[dict[str, Any]]:
     import json
     from decimal import Decimal
 
-    from salescli.core.custom import KINDS, declared
+    from salescli.core.custom import declared
     from salescli.store import export
 
     fields = {kind: declared(repo.settings, kind) for kind in KINDS}

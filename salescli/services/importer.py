@@ -40,7 +40,7 @@ from salescli.core.cells import (
 )
 from salescli.core.commitmsg import subject
 from salescli.core.errors import SalescliError, UsageError
-from salescli.core.ids import is_valid_id
+from salescli.core.ids import KINDS, is_valid_id
 from salescli.core.words import plural
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
@@ -371,7 +371,7 @@ class Planner:
         # problems many rows share, reported once: kind -> detail -> rows
         self.problems: dict[str, dict[str, list[Source]]] = {}
         self.events: list[Event] = []
-        self.taken = {kind: set(repo.ids(kind)) for kind in ("account", "deal", "lead")}
+        self.taken = {kind: set(repo.ids(kind)) for kind in KINDS}
         self.accounts: dict[str, Planned] = {}  # normalised name -> account
         self.records: list[Planned] = []
         self.owners = Names(self.settings.owners, by_first_word=True)
@@ -972,7 +972,7 @@ class Planner:
         from salescli.store.yamlio import YamlProblem, dump_record, roundtrip_edit, set_values
 
         flow = FLOW_KEYS
-        order = {k: key_order(k) for k in ("account", "deal", "lead")}
+        order = {k: key_order(k) for k in KINDS}
         texts: dict[str, tuple[Planned, list[str]]] = {}
         for ev in self.events:
             rec = ev.record

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from salescli.core.ids import KINDS
+
 Warn = Callable[[str], None]
 
 
@@ -113,7 +115,7 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
 # what a filter option's value is checked against: the settings' list (if any), then
 # the values records hold, from these kinds' tables of the index
 _FILTER_VALUES = {
-    "owner": ("owners", ("account", "lead", "deal"),
+    "owner": ("owners", KINDS,
               "SELECT owner FROM accounts UNION SELECT owner FROM leads "
               "UNION SELECT owner FROM deals UNION SELECT owner FROM activities"),
     "source": ("sources", ("lead", "deal"),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.errors import UsageError
+from salescli.core.ids import KINDS
 from salescli.services.read import Warn, records_index
 from salescli.store.config import config_of
 
@@ -173,7 +174,7 @@ def activity_records(repo: Any, warn: Warn) -> list[Any]:
     from salescli.core.reports import ActivityRecord
 
     records: list[Any] = []
-    with records_index(repo, ("deal", "account", "lead"), warn) as index:
+    with records_index(repo, KINDS, warn) as index:
         for row in index.query(_ACTIVITIES):
             if not records or (records[-1].kind, records[-1].id) != (row["kind"], row["id"]):
                 records.append(ActivityRecord(row["kind"], row["id"], row["record_owner"],

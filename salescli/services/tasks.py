@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.core.ids import KINDS
 from salescli.services.activity import append_activity, resolve_target
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
@@ -143,7 +144,7 @@ def task_list(repo: Any, target: str | None, owner: str | None,
         where.append("a.due <= ?")
         params.append(before.isoformat())
     sql = _TASKS.format(where="".join(f" AND {w}" for w in where))
-    with records_index(repo, ("deal", "lead", "account"), warn, use_cache) as index:
+    with records_index(repo, KINDS, warn, use_cache) as index:
         rows = [dict(r) for r in index.query(sql, tuple(params))]
     for r in rows:
         for key in ("due", "done"):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.errors import NotARepository, RecordNotFound, SalescliError
-from salescli.core.ids import check_id
+from salescli.core.ids import KINDS, check_id
 
 SETTINGS_FILE = "salescli.yaml"
 PRODUCTS_FILE = "products.yaml"
@@ -18,8 +18,7 @@ PIPELINES_DIR = "pipelines"
 # folders salescli writes documents into or reads templates from: like the record
 # folders, never a symbolic link (a quote written there would leave the repository)
 DOCUMENT_DIRS = ("quotes", "orders", "invoices", "templates")
-KIND_DIRS = {"account": "accounts", "lead": "leads", "deal": "deals"}
-KINDS = tuple(KIND_DIRS)  # the record kinds, in the order they are checked
+KIND_DIRS = {kind: f"{kind}s" for kind in KINDS}  # each kind's folder
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
