@@ -20,10 +20,11 @@ INTRO = """\
 
 Generated from `salescli/store/export.py` by `python docs/gen_export.py`; do not edit by hand.
 
-`salescli export --format csv|jsonl|sqlite --out PATH` writes eight tables: the
-records as the files in the working tree are now (with `custom_fields`, the values of
-the custom fields salescli.yaml declares), and `deal_events`, the deal
-history that reports read from git (SPEC §6), up to `HEAD`.
+`salescli export --format csv|jsonl|sqlite --out PATH` writes the tables below: the
+records as the files in the working tree are now (with the quotes, orders and invoices
+each deal records, and `custom_fields`, the values of the custom fields salescli.yaml
+declares), and `deal_events`, the deal history that reports read from git (SPEC §6),
+up to `HEAD`.
 
 | format | `--out` | what is written |
 |---|---|---|

@@ -101,7 +101,8 @@ def read_csv(folder: Path, table: str) -> list[list[str]]:
 def test_csv_has_every_table_with_its_documented_columns(history, tmp_path):
     r = export(history, "csv", tmp_path / "out")
     assert r.exit_code == 0, r.output
-    assert "accounts 1, contacts 2, leads 1, deals 1, items 2, activities 2" in r.output
+    assert "accounts 1, contacts 2, leads 1, deals 1, items 2, quotes 0, orders 0, invoices 0, " \
+        "activities 2" in r.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == \
         sorted(f"{t.name}.csv" for t in TABLES)
     for table in TABLES:
@@ -148,7 +149,8 @@ def test_sqlite_opens_with_typed_tables_and_the_repository_counts(history, tmp_p
     counts = {t.name: con.execute(f'select count(*) from "{t.name}"').fetchone()[0]
               for t in TABLES}
     assert counts == {"accounts": 1, "contacts": 2, "leads": 1, "deals": 1, "items": 2,
-                      "activities": 2, "custom_fields": 0, "deal_events": counts["deal_events"]}
+                      "quotes": 0, "orders": 0, "invoices": 0, "activities": 2,
+                      "custom_fields": 0, "deal_events": counts["deal_events"]}
     # SQLite keeps values as they are: only CSV needs neutralising
     assert con.execute("select title, value from deals").fetchone() == \
         ('=HYPERLINK("http://evil.example","click")', 48000.5)
@@ -241,3 +243,44 @@ def test_docs_list_every_table_and_column():
     check = subprocess.run([sys.executable, str(ROOT / "docs" / "gen_export.py"), "--check"],
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+DOCUMENTS = """quotes:
+  - {number: Q-2026-0001, version: 1, date: 2026-10-05, total: 4980.00, currency: EUR,
+     file: quotes/acme-erp/Q-2026-0001-v1.md, status: rejected, decided: 2026-10-08,
+     reason: Over budget}
+  - {number: Q-2026-0001, version: 2, date: 2026-10-09, total: 4500.00, currency: EUR,
+     file: quotes/acme-erp/Q-2026-0001-v2.md}
+orders:
+  - {number: O-2026-0001, date: 2026-10-12, quote: Q-2026-0001, version: 2, total: 4500.00,
+     currency: EUR, file: orders/acme-erp/O-2026-0001.md}
+invoices:
+  - {number: '20260001', date: 2026-10-15, due: 2026-10-29, total: -4500.00, vat: -1147.50,
+     currency: EUR, reference: '20260001 4', file: invoices/2026/20260001.md,
+     sha256: %s, credit_of: '20250009'}
+""" % ("a" * 64)
+
+
+def test_quotes_orders_and_invoices_are_tables(history, tmp_path):
+    """Each document a deal records is a row of its table, in the export and in `sql`:
+    `SELECT status, count(*) FROM quotes GROUP BY status` answers without a script."""
+    deal = DEAL.format(stage="negotiation", close="2027-02-28")
+    history.write("deals/2026-10/acme-erp.yaml", deal.replace("activities:", DOCUMENTS
+                                                                + "activities:"))
+    commit_at(history, "2026-10-20T16:00:00")
+    r = export(history, "sqlite", tmp_path / "out.sqlite")
+    assert r.exit_code == 0, r.output
+    assert "items 2, quotes 2, orders 1, invoices 1, activities 2" in r.output
+    con = sqlite3.connect(tmp_path / "out.sqlite")
+    assert con.execute("select line, number, version, total, status, decided, reason "
+                       "from quotes order by line").fetchall() == [
+        (1, "Q-2026-0001", 1, 4980.0, "rejected", "2026-10-08", "Over budget"),
+        (2, "Q-2026-0001", 2, 4500.0, "sent", None, None)]  # no status: sent
+    assert con.execute("select deal_id, number, quote, version, total from orders").fetchall() \
+        == [("acme-erp", "O-2026-0001", "Q-2026-0001", 2, 4500.0)]
+    assert con.execute("select number, due, total, vat, credit_of from invoices").fetchall() \
+        == [("20260001", "2026-10-29", -4500.0, -1147.5, "20250009")]
+    r = history.run("sql", "SELECT number, status FROM quotes ORDER BY line", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines() == ["number,status", "Q-2026-0001,rejected",
+                                     "Q-2026-0001,sent"]

@@ -25,7 +25,8 @@ from salescli.services.export import clashing_tables, export
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
                no_cache: bool) -> None:
-    """Export accounts, contacts, leads, deals, items, activities and deal_events.
+    """Export accounts, contacts, leads, deals, items, quotes, orders, invoices,
+    activities, custom_fields and deal_events.
 
     Ready for DuckDB, a warehouse or a spreadsheet. Records are read as the files are
     now; `deal_events` is every change of a deal's tracked fields from git history,

@@ -17,8 +17,9 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
     """Ask your pipeline anything in SQL (SQLite, read-only); no QUERY prints the schema.
 
     The tables are those of `export --format sqlite` (accounts, contacts, leads, deals,
-    items, activities, deal_events; docs/export.md) plus `records`: one row per record
-    file with the whole record as JSON (`json_extract(json, '$.next_step.action')`).
+    items, quotes, orders, invoices, activities, deal_events; docs/export.md) plus
+    `records`: one row per record file with the whole record as JSON
+    (`json_extract(json, '$.next_step.action')`).
     They are the files as they are now, uncommitted edits included: every run brings
     the record index up to date first; `deal_events` (every change of a tracked deal
     field, from git history) is read from the history cache when a query names it.
@@ -31,6 +32,8 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
                     WHERE status = 'open' GROUP BY owner, stage"
       salescli sql "SELECT source, avg(status = 'won') AS win_rate FROM deals
                     WHERE status != 'open' GROUP BY source" --format csv
+      salescli sql "SELECT substr(date, 1, 7) AS month, sum(total) FROM invoices
+                    GROUP BY month ORDER BY month"
     """
     repo = get_repo(ctx)
     if not query or not query.strip():

@@ -125,6 +125,49 @@ TABLES: tuple[Table, ...] = (
         _c("tax_rate", "number", "VAT percent, if given on the item."),
         _c("total", "money", "Net total: quantity x unit price less discount, x cycles."),
     ), ("deal_id", "line")),
+    Table("quotes", "One row per quote document recorded on a deal (`salescli quote`); the "
+          "same number and version in another format or language is one quote, with a row "
+          "per document.", (
+        _c("deal_id", "text", "The deal.", "deals(id)"),
+        _c("line", "integer", "Position in the deal's quotes, from 1 (oldest)."),
+        _c("number", "text", "Quote number, e.g. `Q-2026-0001`."),
+        _c("version", "integer", "Version of that number, from 1."),
+        _c("date", "date", "The day it was made."),
+        _c("total", "money", "Total excluding VAT."),
+        _c("currency", "text", "ISO 4217 code."),
+        _c("file", "text", "The document, relative to the repository."),
+        _c("status", "text", "sent, accepted or rejected (expired is not stored: a sent "
+           "quote past its validity)."),
+        _c("decided", "date", "The day it was accepted or rejected."),
+        _c("reason", "text", "Why it was rejected."),
+    ), ("deal_id", "line")),
+    Table("orders", "One row per order confirmation recorded on a deal (`salescli order`).", (
+        _c("deal_id", "text", "The deal.", "deals(id)"),
+        _c("line", "integer", "Position in the deal's orders, from 1."),
+        _c("number", "text", "Order number, e.g. `O-2026-0001`."),
+        _c("date", "date", "The day it was confirmed."),
+        _c("quote", "text", "The accepted quote's number."),
+        _c("version", "integer", "That quote's version."),
+        _c("total", "money", "Total excluding VAT."),
+        _c("currency", "text", "ISO 4217 code."),
+        _c("file", "text", "The document, relative to the repository."),
+    ), ("deal_id", "line")),
+    Table("invoices", "One row per invoice or credit note recorded on a deal "
+          "(`salescli invoice`).", (
+        _c("deal_id", "text", "The deal.", "deals(id)"),
+        _c("line", "integer", "Position in the deal's invoices, from 1."),
+        _c("number", "text", "Invoice number (gap-free per year)."),
+        _c("date", "date", "Invoice date."),
+        _c("due", "date", "Due date."),
+        _c("period", "text", "The billing period, `YYYY-MM`, if any."),
+        _c("total", "money", "Total excluding VAT (negative on a credit note)."),
+        _c("vat", "money", "VAT."),
+        _c("currency", "text", "ISO 4217 code."),
+        _c("reference", "text", "Payment reference number."),
+        _c("file", "text", "The document, relative to the repository."),
+        _c("sha256", "text", "SHA-256 of the document as issued (an invoice never changes)."),
+        _c("credit_of", "text", "A credit note: the number of the invoice it reverses."),
+    ), ("deal_id", "line")),
     Table("activities", "One row per activity of an account, lead or deal.", (
         _c("record_kind", "text", "account, lead or deal."),
         _c("record_id", "text", "The record's ID."),
@@ -195,4 +238,4 @@ def insert_sql(table: Table) -> str:
 # which tables hold the rows of a record kind: its own, then those keyed by its ID
 KIND_TABLES = {"account": ("accounts", "contacts", "activities"),
                "lead": ("leads", "activities"),
-               "deal": ("deals", "items", "activities")}
+               "deal": ("deals", "items", "quotes", "orders", "invoices", "activities")}

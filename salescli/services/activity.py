@@ -168,13 +168,10 @@ FROM deals d JOIN items i ON i.deal_id = d.id
 WHERE d.status = 'open' AND i.discount > 0 GROUP BY d.path ORDER BY d.path"""
 
 # open deals' latest quote, when still sent (a missing status reads as sent)
-_LATEST_QUOTES = """SELECT d.id, json_extract(q.value, '$.number') AS number,
-  json_extract(q.value, '$.version') AS version, json_extract(q.value, '$.date') AS date
-FROM deals d JOIN records r ON r.path = d.path AND r.kind = 'deal',
-  json_each(r.json, '$.quotes') q
-WHERE d.status = 'open' AND r.valid
-  AND q.key = json_array_length(r.json, '$.quotes') - 1
-  AND coalesce(json_extract(q.value, '$.status'), 'sent') = 'sent'
+_LATEST_QUOTES = """SELECT d.id, q.number, q.version, q.date
+FROM deals d JOIN quotes q ON q.deal_id = d.id
+WHERE d.status = 'open' AND q.status = 'sent'
+  AND q.line = (SELECT max(line) FROM quotes WHERE deal_id = d.id)
 ORDER BY d.path"""
 
 

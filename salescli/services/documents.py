@@ -112,19 +112,17 @@ def _write_out(out: Path, text: str) -> None:
     atomic_write(out.resolve(), text)
 
 
-# the deal lists of numbered documents: a key is also the JSON path `used_numbers` reads
+# the deal lists of numbered documents: a key is also the table `used_numbers` reads
 DOCUMENT_LISTS = ("quotes", "orders", "invoices")
 
 
 def used_numbers(repo: Any, key: str, warn: Warn) -> list[str]:
     """Every number of a kind of document (`quotes`, `orders`, `invoices`) of every deal,
     from the record index: what the next number counts on."""
-    if key not in DOCUMENT_LISTS:  # a JSON path built from it: never anything else
+    if key not in DOCUMENT_LISTS:  # a table name built from it: never anything else
         raise ValueError(key)
     with records_index(repo, ("deal",), warn) as index:
-        return [r[0] for r in index.query(
-            "SELECT json_extract(d.value, '$.number') FROM records r, json_each(r.json, "
-            f"'$.{key}') d WHERE r.kind = 'deal' AND r.valid ORDER BY r.path, d.key")]
+        return [r[0] for r in index.query(f'SELECT number FROM "{key}" ORDER BY rowid')]
 
 
 def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:

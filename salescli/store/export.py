@@ -105,6 +105,15 @@ def item_rows(deals: Iterable[Any], products: Any) -> Iterator[Row]:
                    "tax_rate": item.tax_rate, "total": _priced(item_total, item, products)}
 
 
+def document_rows(deals: Iterable[Any], key: str) -> Iterator[Row]:
+    """The documents each deal records under `key` (quotes, orders, invoices), one row
+    each, in the deal's order."""
+    names = TABLE[key].names[2:]
+    for d in deals:
+        for n, ref in enumerate(getattr(d, key), 1):
+            yield {"deal_id": d.id, "line": n, **{name: getattr(ref, name) for name in names}}
+
+
 def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
     """Activities of (kind, record) pairs, in the records' own order."""
     for kind, r in records:
@@ -230,8 +239,9 @@ _ORDER = {
                 "WHERE a.id = t.account_id), t.rowid",
     "leads": "FROM leads t ORDER BY t.path",
     "deals": "FROM deals t ORDER BY t.path",
-    "items": "FROM items t ORDER BY (SELECT min(d.path) FROM deals d WHERE d.id = t.deal_id), "
-             "t.rowid",
+    **{name: f"FROM {name} t ORDER BY (SELECT min(d.path) FROM deals d "
+             "WHERE d.id = t.deal_id), t.rowid"
+       for name in ("items", "quotes", "orders", "invoices")},
     "activities": "FROM activities t ORDER BY CASE t.record_kind WHEN 'account' THEN 0 "
                   "WHEN 'lead' THEN 1 ELSE 2 END, CASE t.record_kind "
                   "WHEN 'account' THEN (SELECT min(path) FROM accounts WHERE id = t.record_id) "
@@ -292,6 +302,8 @@ def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, curren
         out["contacts"] = list(contact_rows(models))
     if kind == "deal":
         out["items"] = list(item_rows(models, products))
+        for key in ("quotes", "orders", "invoices"):
+            out[key] = list(document_rows(models, key))
     out["activities"] = list(activity_rows((kind, m) for m in models))
     return out
 

@@ -394,7 +394,7 @@ class Index:
         from salescli.core.tables import KIND_TABLES
 
         own, *children = KIND_TABLES[kind]
-        key = {"contacts": "account_id", "items": "deal_id"}
+        key = "account_id" if kind == "account" else "deal_id"  # of contacts, items...
         for record_id in ids:
             self.con.execute(f'DELETE FROM "{own}" WHERE id = ?', (record_id,))
             for table in children:
@@ -402,7 +402,7 @@ class Index:
                     self.con.execute("DELETE FROM activities WHERE record_kind = ? AND "
                                      "record_id = ?", (kind, record_id))
                 else:
-                    self.con.execute(f'DELETE FROM "{table}" WHERE "{key[table]}" = ?',
+                    self.con.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?',
                                      (record_id,))
         self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
 
