@@ -1,8 +1,11 @@
 """Documents in English, Finnish and Swedish (issue 17): the message catalogues, the
 language a document is written in, and golden copies of every shipped document.
 
-The golden files are tests/golden/DOCUMENT.LANG.EXT. After an intended change to a
-template or a catalogue, regenerate them and read the diff before committing:
+The golden files are tests/golden/DOCUMENT.LANG.EXT. An HTML document's stylesheet, the
+same in every language, is kept once, in tests/golden/DOCUMENT.css: the .html files have
+a marker in their <style> block instead, and the document must equal the .html with the
+.css in place of the marker, byte for byte. After an intended change to a template or a
+catalogue, regenerate them and read the diff before committing:
 
     SALESCLI_UPDATE_GOLDEN=1 .venv/bin/pytest -p no:cacheprovider -q tests/test_documents_i18n.py
 """
@@ -10,6 +13,7 @@ template or a catalogue, regenerate them and read the diff before committing:
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,6 +30,40 @@ sys.path.insert(0, str(ROOT / "docs"))
 from gen_messages import LANGUAGES, extract, po_path  # noqa: E402
 
 UPDATE = os.environ.get("SALESCLI_UPDATE_GOLDEN") == "1"
+STYLE = re.compile(r"<style>\n(.*?)</style>\n", re.S)  # its contents: group 1
+
+
+def style_marker(name: str) -> str:
+    return f"/* the stylesheet: tests/golden/{name}.css */\n"
+
+
+def assert_golden(out: str, document: str, lang: str) -> None:
+    """`out`, `document` (NAME.EXT) in `lang`, is golden/NAME.LANG.EXT byte for byte; for
+    .html, with golden/NAME.css in place of the style marker. SALESCLI_UPDATE_GOLDEN=1
+    writes them from `out` first."""
+    name, ext = document.rsplit(".", 1)
+    golden = GOLDEN / f"{name}.{lang}.{ext}"
+    css = GOLDEN / f"{name}.css" if ext == "html" else None
+    if UPDATE:
+        golden.parent.mkdir(exist_ok=True)
+        body = out
+        if css is not None:
+            styles = list(STYLE.finditer(out))
+            assert len(styles) == 1, f"{golden.name}: {len(styles)} <style> blocks, not one"
+            start, end = styles[0].span(1)
+            body = out[:start] + style_marker(name) + out[end:]
+            if not css.exists() or css.read_text(encoding="utf-8") != styles[0][1]:
+                css.write_text(styles[0][1], encoding="utf-8")
+        golden.write_text(body, encoding="utf-8")
+    assert golden.exists(), f"no {golden.name}: run with SALESCLI_UPDATE_GOLDEN=1"
+    expected = golden.read_text(encoding="utf-8")
+    if css is not None:
+        assert css.exists(), f"no {css.name}: run with SALESCLI_UPDATE_GOLDEN=1"
+        assert expected.count(style_marker(name)) == 1, f"{golden.name}: no style marker"
+        expected = expected.replace(style_marker(name), css.read_text(encoding="utf-8"))
+    names = golden.name + (f" and {css.name}" if css else "")
+    assert out == expected, \
+        f"{document} in {lang} differs from {names} (SALESCLI_UPDATE_GOLDEN=1 if intended)"
 
 
 # ------------------------------------------------------------------ the catalogues
@@ -193,14 +231,7 @@ def test_every_document_in_every_language(docs: Repo, document: str, lang: str):
     r = docs.run(*DOCUMENTS[document], "--date", "2026-11-20", "--lang", lang)
     assert r.exit_code == 0, r.output
     assert docs.head() == before and docs.status() == ""
-    name, ext = document.rsplit(".", 1)
-    golden = GOLDEN / f"{name}.{lang}.{ext}"
-    if UPDATE:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(r.stdout, encoding="utf-8")
-    assert golden.exists(), f"no {golden.name}: run with SALESCLI_UPDATE_GOLDEN=1"
-    assert r.stdout == golden.read_text(encoding="utf-8"), \
-        f"{document} in {lang} differs from {golden.name} (SALESCLI_UPDATE_GOLDEN=1 if intended)"
+    assert_golden(r.stdout, document, lang)
 
 
 @pytest.fixture
@@ -229,13 +260,7 @@ CLOSED_DOCUMENTS = {
 def test_every_order_and_invoice_in_every_language(closed: Repo, document: str, lang: str):
     r = closed.run(*CLOSED_DOCUMENTS[document], "--date", "2026-11-20", "--lang", lang)
     assert r.exit_code == 0, r.output
-    name, ext = document.rsplit(".", 1)
-    golden = GOLDEN / f"{name}.{lang}.{ext}"
-    if UPDATE:
-        golden.write_text(r.stdout, encoding="utf-8")
-    assert golden.exists(), f"no {golden.name}: run with SALESCLI_UPDATE_GOLDEN=1"
-    assert r.stdout == golden.read_text(encoding="utf-8"), \
-        f"{document} in {lang} differs from {golden.name} (SALESCLI_UPDATE_GOLDEN=1 if intended)"
+    assert_golden(r.stdout, document, lang)
 
 
 def test_the_customers_language_is_the_default(docs: Repo):
