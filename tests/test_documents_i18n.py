@@ -308,29 +308,18 @@ def test_a_checklist_translation_must_match_item_for_item(docs: Repo):
     assert r.exit_code == 1 and "checklists.fi has 1 items" in r.output
 
 
-def test_the_html_quote_prints_on_one_a4_page(docs: Repo, tmp_path: Path):
+def test_the_html_quote_prints_on_one_a4_page(docs: Repo, tmp_path: Path, chromium):
     """Chromium prints it (as the dashboard's test does); skipped where there is none."""
     import base64
 
-    from chromium_cdp import Chromium, find_chromium
-
-    exe = find_chromium()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium")
-        pytest.skip("no Chromium here (apt-get install chromium); CI runs this test")
-    browser = Chromium(exe, tmp_path / "profile")
-    try:
-        for lang in ("en", "fi", "sv"):
-            html = tmp_path / f"quote.{lang}.html"
-            html.write_text(docs.run(*DOCUMENTS["quote.html"], "--lang", lang).stdout)
-            page = browser.open_page()
-            browser.navigate(page, html.as_uri())
-            pdf = base64.b64decode(browser.send(
-                "Page.printToPDF", {"printBackground": True, "paperWidth": 8.27,
-                                    "paperHeight": 11.69, "preferCSSPageSize": True},
-                page)["data"])
-            pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
-            assert pages == 1, (lang, pages)
-    finally:
-        browser.close()
+    for lang in ("en", "fi", "sv"):
+        html = tmp_path / f"quote.{lang}.html"
+        html.write_text(docs.run(*DOCUMENTS["quote.html"], "--lang", lang).stdout)
+        page = chromium.open_page()
+        chromium.navigate(page, html.as_uri())
+        pdf = base64.b64decode(chromium.send(
+            "Page.printToPDF", {"printBackground": True, "paperWidth": 8.27,
+                                "paperHeight": 11.69, "preferCSSPageSize": True},
+            page)["data"])
+        pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+        assert pages == 1, (lang, pages)
