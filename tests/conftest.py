@@ -168,6 +168,19 @@ stakeholders:
   - {contact: matti-virtanen, role: economic-buyer}
 """
 
+def deal_with(**changes: str | None) -> str:
+    """The valid fixture deal DEAL with some lines replaced or added (None: removed)."""
+    lines = DEAL.strip("\n").splitlines()
+    keys = [ln.split(":")[0] for ln in lines]
+    for key, value in changes.items():
+        line = f"{key}: {value}" if value is not None else None
+        if key in keys:
+            lines[keys.index(key)] = line
+        else:
+            lines.append(line)
+    return "\n".join(ln for ln in lines if ln is not None) + "\n"
+
+
 PRODUCTS = """
 currency: EUR
 products:
