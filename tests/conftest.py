@@ -208,6 +208,26 @@ products:
 """
 
 
+def seller(repo: Repo, *changes: tuple[str, str]) -> None:
+    """What a document needs of the settings: the seller's name (Hubble Oy) in
+    salescli.yaml, then each (old, new) of `changes` made there; and the price list
+    PRODUCTS in products.yaml."""
+    settings = (repo.root / "salescli.yaml").read_text()
+    for old, new in (("company:\n  name: null", "company:\n  name: Hubble Oy"), *changes):
+        settings = settings.replace(old, new)
+    repo.write("salescli.yaml", settings)
+    repo.write("products.yaml", PRODUCTS)
+
+
+def customer(repo: Repo, fields: str = "") -> Path:
+    """The documents' customer, account acme-oy: `fields` (YAML lines) after its name,
+    and its one contact Matti Virtanen, CFO, the economic buyer."""
+    return repo.write("accounts/2026-10/acme-oy.yaml", (
+        "id: acme-oy\nname: Acme Oy\n" + textwrap.dedent(fields).lstrip("\n")
+        + "created: 2026-10-01\ncontacts:\n"
+        "  - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}\n"))
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     root = tmp_path / "crm"

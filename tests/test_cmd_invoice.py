@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import PRODUCTS, Repo, refused
+from conftest import Repo, customer, refused, seller
 from ruamel.yaml import YAML
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
@@ -19,25 +19,15 @@ def billing(repo: Repo) -> Repo:
     """A seller with bank details, a customer with a billing address, and a deal won on
     2026-10-15: a monthly licence (12 x 270 €), quarterly support for two quarters and
     one-time integration work."""
-    settings = (repo.root / "salescli.yaml").read_text()
-    settings = settings.replace("company:\n  name: null", "company:\n  name: Hubble Oy")
-    settings = settings.replace("business_id: null ", "business_id: 2345678-9")
-    settings = settings.replace("vat_number: null ", "vat_number: FI23456789")
-    settings = settings.replace("iban: null ", "iban: FI37 1590 3000 0007 76")
-    settings = settings.replace("  bic: null", "  bic: NDEAFIHH")
-    settings = settings.replace("address: null ", "address: {street: Tekniikantie 1, "
-                                "postcode: '02150', city: Espoo}")
-    repo.write("salescli.yaml", settings)
-    repo.write("products.yaml", PRODUCTS)
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
+    seller(repo, ("business_id: null ", "business_id: 2345678-9"),
+           ("vat_number: null ", "vat_number: FI23456789"),
+           ("iban: null ", "iban: FI37 1590 3000 0007 76"), ("  bic: null", "  bic: NDEAFIHH"),
+           ("address: null ", "address: {street: Tekniikantie 1, postcode: '02150', "
+                              "city: Espoo}"))
+    customer(repo, """
         business_id: 1234567-8
         vat_number: FI12345678
         billing_address: {street: Teollisuuskatu 1, postcode: "00510", city: Helsinki}
-        created: 2026-10-01
-        contacts:
-          - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
         """)
     repo.write(DEAL_FILE, """
         id: acme-erp
