@@ -219,6 +219,15 @@ def seller(repo: Repo, *changes: tuple[str, str]) -> None:
     repo.write("products.yaml", PRODUCTS)
 
 
+def acme_account(repo: Repo, contacts: str = "", created: str = "2026-10-01") -> Path:
+    """Account acme-oy (Acme Oy), created on `created` and filed in that month, with
+    `contacts` (YAML list items) if any."""
+    text = f"id: acme-oy\nname: Acme Oy\ncreated: {created}\n"
+    if contacts:
+        text += "contacts:\n" + textwrap.indent(textwrap.dedent(contacts).strip("\n"), "  ") + "\n"
+    return repo.write(f"accounts/{created[:7]}/acme-oy.yaml", text)
+
+
 def customer(repo: Repo, fields: str = "") -> Path:
     """The documents' customer, account acme-oy: `fields` (YAML lines) after its name,
     and its one contact Matti Virtanen, CFO, the economic buyer."""
@@ -247,13 +256,7 @@ def filled(repo: Repo) -> Repo:
 def write_open_deals(repo: Repo, count: int, *, buyer: bool = False) -> Repo:
     """Account acme-oy and the open deals d0, d1... on it, committed. `buyer`: Matti, an
     economic buyer, on the account and on each deal, and a licence item on each deal."""
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        """ + ("""contacts:
-          - {id: matti, name: Matti Virtanen, role: economic-buyer}
-        """ if buyer else ""))
+    acme_account(repo, "- {id: matti, name: Matti Virtanen, role: economic-buyer}" if buyer else "")
     for n in range(count):
         repo.write(f"deals/2026-10/d{n}.yaml", f"""
             id: d{n}
