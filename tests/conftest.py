@@ -168,6 +168,19 @@ stakeholders:
   - {contact: matti-virtanen, role: economic-buyer}
 """
 
+def deal_with(**changes: str | None) -> str:
+    """The valid fixture deal DEAL with some lines replaced or added (None: removed)."""
+    lines = DEAL.strip("\n").splitlines()
+    keys = [ln.split(":")[0] for ln in lines]
+    for key, value in changes.items():
+        line = f"{key}: {value}" if value is not None else None
+        if key in keys:
+            lines[keys.index(key)] = line
+        else:
+            lines.append(line)
+    return "\n".join(ln for ln in lines if ln is not None) + "\n"
+
+
 PRODUCTS = """
 currency: EUR
 products:
@@ -195,6 +208,35 @@ products:
 """
 
 
+def seller(repo: Repo, *changes: tuple[str, str]) -> None:
+    """What a document needs of the settings: the seller's name (Hubble Oy) in
+    salescli.yaml, then each (old, new) of `changes` made there; and the price list
+    PRODUCTS in products.yaml."""
+    settings = (repo.root / "salescli.yaml").read_text()
+    for old, new in (("company:\n  name: null", "company:\n  name: Hubble Oy"), *changes):
+        settings = settings.replace(old, new)
+    repo.write("salescli.yaml", settings)
+    repo.write("products.yaml", PRODUCTS)
+
+
+def acme_account(repo: Repo, contacts: str = "", created: str = "2026-10-01") -> Path:
+    """Account acme-oy (Acme Oy), created on `created` and filed in that month, with
+    `contacts` (YAML list items) if any."""
+    text = f"id: acme-oy\nname: Acme Oy\ncreated: {created}\n"
+    if contacts:
+        text += "contacts:\n" + textwrap.indent(textwrap.dedent(contacts).strip("\n"), "  ") + "\n"
+    return repo.write(f"accounts/{created[:7]}/acme-oy.yaml", text)
+
+
+def customer(repo: Repo, fields: str = "") -> Path:
+    """The documents' customer, account acme-oy: `fields` (YAML lines) after its name,
+    and its one contact Matti Virtanen, CFO, the economic buyer."""
+    return repo.write("accounts/2026-10/acme-oy.yaml", (
+        "id: acme-oy\nname: Acme Oy\n" + textwrap.dedent(fields).lstrip("\n")
+        + "created: 2026-10-01\ncontacts:\n"
+        "  - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}\n"))
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     root = tmp_path / "crm"
@@ -214,13 +256,7 @@ def filled(repo: Repo) -> Repo:
 def write_open_deals(repo: Repo, count: int, *, buyer: bool = False) -> Repo:
     """Account acme-oy and the open deals d0, d1... on it, committed. `buyer`: Matti, an
     economic buyer, on the account and on each deal, and a licence item on each deal."""
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        """ + ("""contacts:
-          - {id: matti, name: Matti Virtanen, role: economic-buyer}
-        """ if buyer else ""))
+    acme_account(repo, "- {id: matti, name: Matti Virtanen, role: economic-buyer}" if buyer else "")
     for n in range(count):
         repo.write(f"deals/2026-10/d{n}.yaml", f"""
             id: d{n}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, deal_with
 
 
 def check_lines(repo: Repo, *args: str) -> tuple[int, list[str]]:
@@ -60,19 +60,6 @@ def test_non_utf8_file(filled: Repo):
     (filled.root / D / "latin.yaml").write_bytes(b"id: latin\ntitle: \xe4\n")
     assert check_lines(filled) == (1, [
         D + "latin.yaml:2:1: error: file is not valid UTF-8; save it as UTF-8 [encoding]"])
-
-
-def deal_with(**changes: str) -> str:
-    """The valid fixture deal with some lines replaced or added."""
-    lines = DEAL.strip("\n").splitlines()
-    keys = [ln.split(":")[0] for ln in lines]
-    for key, value in changes.items():
-        line = f"{key}: {value}" if value is not None else None
-        if key in keys:
-            lines[keys.index(key)] = line
-        else:
-            lines.append(line)
-    return "\n".join(ln for ln in lines if ln is not None) + "\n"
 
 
 DEAL_CASES = [

@@ -5,18 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, acme_account, refused
 
 
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
-    repo.write("accounts/2026-09/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-09-01
-        contacts:
-          - {id: matti, name: Matti, role: economic-buyer}
-        """)
+    acme_account(repo, "- {id: matti, name: Matti, role: economic-buyer}", created="2026-09-01")
     repo.commit()
 
     def ok(*args: str) -> None:

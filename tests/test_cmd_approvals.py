@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, acme_account, refused
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
@@ -26,13 +26,7 @@ def deal(repo: Repo) -> Repo:
     text = text.replace("company:\n  name: null", "company:\n  name: Hubble Oy")  # the seller
     settings.write_text(re.sub(r"(?m)^approvers: .*$", "approvers: {ville: 30, sara: 18}",
                                text))
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        contacts:
-          - {id: matti-virtanen, name: Matti Virtanen, role: economic-buyer}
-        """)
+    acme_account(repo, "- {id: matti-virtanen, name: Matti Virtanen, role: economic-buyer}")
     repo.write(DEAL_FILE, """
         id: acme-erp
         title: ERP integration

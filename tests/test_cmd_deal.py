@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo, in_stage, refused
+from conftest import Repo, acme_account, in_stage, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 
@@ -19,16 +19,12 @@ DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
 @pytest.fixture
 def acct(repo: Repo) -> Repo:
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        contacts:
-          - id: matti-virtanen
-            name: Matti Virtanen
-            role: economic-buyer
-          - id: liisa-k
-            name: Liisa K
+    acme_account(repo, """
+        - id: matti-virtanen
+          name: Matti Virtanen
+          role: economic-buyer
+        - id: liisa-k
+          name: Liisa K
         """)
     repo.commit()
     return repo

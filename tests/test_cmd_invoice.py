@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import PRODUCTS, Repo, refused
+from conftest import Repo, customer, refused, seller
 from ruamel.yaml import YAML
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
@@ -19,25 +19,15 @@ def billing(repo: Repo) -> Repo:
     """A seller with bank details, a customer with a billing address, and a deal won on
     2026-10-15: a monthly licence (12 x 270 €), quarterly support for two quarters and
     one-time integration work."""
-    settings = (repo.root / "salescli.yaml").read_text()
-    settings = settings.replace("company:\n  name: null", "company:\n  name: Hubble Oy")
-    settings = settings.replace("business_id: null ", "business_id: 2345678-9")
-    settings = settings.replace("vat_number: null ", "vat_number: FI23456789")
-    settings = settings.replace("iban: null ", "iban: FI37 1590 3000 0007 76")
-    settings = settings.replace("  bic: null", "  bic: NDEAFIHH")
-    settings = settings.replace("address: null ", "address: {street: Tekniikantie 1, "
-                                "postcode: '02150', city: Espoo}")
-    repo.write("salescli.yaml", settings)
-    repo.write("products.yaml", PRODUCTS)
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
+    seller(repo, ("business_id: null ", "business_id: 2345678-9"),
+           ("vat_number: null ", "vat_number: FI23456789"),
+           ("iban: null ", "iban: FI37 1590 3000 0007 76"), ("  bic: null", "  bic: NDEAFIHH"),
+           ("address: null ", "address: {street: Tekniikantie 1, postcode: '02150', "
+                              "city: Espoo}"))
+    customer(repo, """
         business_id: 1234567-8
         vat_number: FI12345678
         billing_address: {street: Teollisuuskatu 1, postcode: "00510", city: Helsinki}
-        created: 2026-10-01
-        contacts:
-          - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
         """)
     repo.write(DEAL_FILE, """
         id: acme-erp
@@ -243,14 +233,29 @@ def test_the_commit_hook_refuses_an_edited_or_deleted_invoice(billing: Repo, cac
 # ------------------------------------------------------------------------ refusals
 
 
-def test_refuses_an_open_deal(billing: Repo):
-    deal = billing.root / DEAL_FILE
-    deal.write_text(deal.read_text().replace("status: won\nwon_date: 2026-10-15\n", ""))
-    billing.write(DEAL_FILE, deal.read_text() + "close_date: 2026-12-31\n")
+@pytest.mark.parametrize(("rel", "old", "new", "message"), [
+    pytest.param(DEAL_FILE, "status: won\nwon_date: 2026-10-15\n", "close_date: 2026-12-31\n",
+                 "cannot invoice acme-erp: it is open, not won; win it first with "
+                 "`salescli deal win acme-erp`", id="an_open_deal"),
+    pytest.param(DEAL_FILE, "won_date: 2026-10-15\n", "won_date: 2026-10-15\ncurrency: SEK\n",
+                 "acme-erp is in SEK but products.yaml prices are in EUR; give the items a "
+                 "unit_price in SEK", id="list_prices_in_another_currency"),
+    pytest.param("accounts/2026-10/acme-oy.yaml",
+                 'billing_address: {street: Teollisuuskatu 1, postcode: "00510", '
+                 'city: Helsinki}\n', "",
+                 "an invoice needs the buyer's address: `salescli account set acme-oy "
+                 "billing_address.street=... billing_address.postcode=... "
+                 "billing_address.city=...`", id="a_buyer_without_address"),
+])
+def test_refuses(billing: Repo, rel: str, old: str, new: str, message: str):
+    """With `old` in the file `rel` made `new` and committed, `invoice acme-erp` is
+    refused: exit 1, `message`, nothing written."""
+    path = billing.root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
     billing.commit()
-    refused(billing, ["invoice", "acme-erp"], 1,
-            "cannot invoice acme-erp: it is open, not won; win it first with "
-            "`salescli deal win acme-erp`")
+    refused(billing, ["invoice", "acme-erp"], 1, message)
 
 
 def test_refuses_a_period_twice_and_a_period_with_nothing_due(billing: Repo):
@@ -292,17 +297,6 @@ def test_refuses_missing_seller_details(billing: Repo, key: str, what: str):
             f"an invoice needs the seller's {what}: set company.{key} in salescli.yaml")
 
 
-def test_refuses_a_buyer_without_address(billing: Repo):
-    account = billing.root / "accounts/2026-10/acme-oy.yaml"
-    account.write_text("".join(line for line in account.read_text().splitlines(True)
-                               if not line.startswith("billing_address")))
-    billing.commit()
-    refused(billing, ["invoice", "acme-erp"], 1,
-            "an invoice needs the buyer's address: `salescli account set acme-oy "
-            "billing_address.street=... billing_address.postcode=... "
-            "billing_address.city=...`")
-
-
 def test_refuses_a_bad_period(billing: Repo):
     r = refused(billing, ["invoice", "acme-erp", "--period", "2026-13"], 2,
                 "--period '2026-13' is not a month YYYY-MM, e.g. 2026-11")
@@ -324,16 +318,6 @@ def test_the_html_invoice_prints_on_one_a4_page_in_chromium(billing: Repo, chrom
     pdf = base64.b64decode(chromium.send(
         "Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True}, page)["data"])
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) == 1
-
-
-def test_refuses_list_prices_in_another_currency(billing: Repo):
-    deal = billing.root / DEAL_FILE
-    deal.write_text(deal.read_text().replace("won_date: 2026-10-15\n",
-                                             "won_date: 2026-10-15\ncurrency: SEK\n"))
-    billing.commit()
-    refused(billing, ["invoice", "acme-erp"], 1,
-            "acme-erp is in SEK but products.yaml prices are in EUR; give the items a "
-            "unit_price in SEK")
 
 
 def test_a_credit_after_a_price_change_credits_the_recorded_amounts(billing: Repo):

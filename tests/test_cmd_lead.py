@@ -36,6 +36,20 @@ def with_status(repo: Repo, status: str, extra: str = "") -> Repo:
     return repo
 
 
+def lead_with(repo: Repo, old: str, new: str) -> Repo:
+    """Lead beta-ltd with `old` in its file made `new`, committed."""
+    repo.write(BETA, BETA_TEXT.replace(old, new))
+    repo.commit()
+    return repo
+
+
+def converted(repo: Repo, lead: str, *args: str):
+    """`lead convert LEAD ARGS`, which must succeed; its result."""
+    result = repo.run("lead", "convert", lead, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
 # --------------------------------------------------------------------- lead add
 
 
@@ -264,9 +278,8 @@ def test_disqualify_needs_a_reason(beta: Repo):
 
 def test_convert_creates_account_contact_and_deal_in_one_commit(beta: Repo):
     with_status(beta, "contacted")
-    result = beta.run("lead", "convert", "beta-ltd", "--value", "12000", "--close-date",
-                      "2027-02-28", "--date", "2026-12-03")
-    assert result.exit_code == 0, result.output
+    result = converted(beta, "beta-ltd", "--value", "12000", "--close-date", "2027-02-28",
+                       "--date", "2026-12-03")
     assert result.stdout == (
         "Converted lead beta-ltd: account beta-ltd (new), contact sara-beta, deal beta-ltd "
         f"in needs-analysis [{beta.head()[:7]}]\n")
@@ -317,8 +330,7 @@ def test_convert_creates_account_contact_and_deal_in_one_commit(beta: Repo):
 
 
 def test_convert_no_deal_creates_the_account_only(beta: Repo):
-    result = beta.run("lead", "convert", "beta-ltd", "--no-deal", "--date", "2026-11-20")
-    assert result.exit_code == 0, result.output
+    result = converted(beta, "beta-ltd", "--no-deal", "--date", "2026-11-20")
     assert result.stdout == ("Converted lead beta-ltd: account beta-ltd (new), contact "
                              f"sara-beta, no deal [{beta.head()[:7]}]\n")
     assert last_commit(beta) == ("lead(beta-ltd): convert -> account beta-ltd, no deal\n\n"
@@ -329,11 +341,9 @@ def test_convert_no_deal_creates_the_account_only(beta: Repo):
 
 
 def test_convert_into_the_account_with_the_same_domain(beta: Repo):
-    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "sara@acme.fi"))
-    beta.commit()
-    result = beta.run("lead", "convert", "beta-ltd", "--title", "Pilot", "--value", "5000",
-                      "--close-date", "2027-01-15", "--date", "2026-11-20")
-    assert result.exit_code == 0, result.output
+    lead_with(beta, "sara@beta.example", "sara@acme.fi")
+    result = converted(beta, "beta-ltd", "--title", "Pilot", "--value", "5000",
+                       "--close-date", "2027-01-15", "--date", "2026-11-20")
     assert result.stdout.startswith(
         "Converted lead beta-ltd: account acme-oy (existing, same domain acme.fi), contact "
         "sara-beta, deal pilot in needs-analysis [")
@@ -357,11 +367,9 @@ def test_convert_into_the_account_with_the_same_domain(beta: Repo):
 
 
 def test_convert_reuses_a_contact_with_the_same_email(beta: Repo):
-    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "Matti.Virtanen@acme.fi"))
-    beta.commit()
-    result = beta.run("lead", "convert", "beta-ltd", "--account", "acme-oy", "--value", "1",
-                      "--close-date", "2027-01-15", "--date", "2026-11-20")
-    assert result.exit_code == 0, result.output
+    lead_with(beta, "sara@beta.example", "Matti.Virtanen@acme.fi")
+    result = converted(beta, "beta-ltd", "--account", "acme-oy", "--value", "1",
+                       "--close-date", "2027-01-15", "--date", "2026-11-20")
     assert "account acme-oy (existing), contact matti-virtanen (existing), deal" in result.stdout
     assert sorted(changed(beta)[i:i + 2] for i in range(0, 4, 2)) == [
         ["A", "deals/2026-11/beta-ltd.yaml"], ["M", BETA]]
@@ -374,8 +382,7 @@ def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
                "id: solo\ncompany: Solo Consulting\ncontact: {name: Sam, email: sam@gmail.com}\n"
                "created: 2026-11-01\n")
     repo.commit()
-    result = repo.run("lead", "convert", "solo", "--no-deal", "--date", "2026-11-02")
-    assert result.exit_code == 0, result.output
+    result = converted(repo, "solo", "--no-deal", "--date", "2026-11-02")
     assert "account solo-consulting (new)" in result.stdout
     assert read(repo, "accounts/2026-11/solo-consulting.yaml") == dedent("""
         id: solo-consulting
@@ -422,16 +429,14 @@ def test_convert_refusals(beta: Repo, args: list[str], code: int, message: str):
 
 def test_convert_refuses_an_ambiguous_match(beta: Repo):
     beta.write("accounts/2026-10/acme-2.yaml", "id: acme-2\nname: Acme Two\ndomain: acme.fi\n")
-    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "sara@acme.fi"))
-    beta.commit()
+    lead_with(beta, "sara@beta.example", "sara@acme.fi")
     refused(beta, ["lead", "convert", "beta-ltd", "--no-deal"], 1,
             "cannot convert beta-ltd: accounts acme-2, acme-oy all have its domain; "
             "choose one with --account")
 
 
 def test_convert_refuses_a_lead_whose_account_file_is_dirty(beta: Repo):
-    beta.write(BETA, BETA_TEXT.replace("sara@beta.example", "sara@acme.fi"))
-    beta.commit()
+    lead_with(beta, "sara@beta.example", "sara@acme.fi")
     path = beta.root / "accounts/2026-10/acme-oy.yaml"
     path.write_text(path.read_text() + "notes: draft\n")
     before, head = beta.snapshot(), beta.head()
@@ -445,11 +450,8 @@ def test_convert_refuses_a_lead_whose_account_file_is_dirty(beta: Repo):
 
 def test_convert_matches_a_business_id_written_on_the_lead(beta: Repo):
     # Lead has no business_id field (check warns about it), but one typed in counts
-    beta.write(BETA, BETA_TEXT.replace("company: Beta Ltd", "company: Beta Ltd\n"
-                                       "business_id: 1234 567-8"))
-    beta.commit()
-    result = beta.run("lead", "convert", "beta-ltd", "--no-deal")
-    assert result.exit_code == 0, result.output
+    lead_with(beta, "company: Beta Ltd", "company: Beta Ltd\nbusiness_id: 1234 567-8")
+    result = converted(beta, "beta-ltd", "--no-deal")
     assert "account acme-oy (existing, same business id 1234567-8)" in result.stdout
 
 
@@ -483,8 +485,7 @@ def test_convert_names_a_contact_without_a_name_by_their_email(repo: Repo):
     assert read(repo, "accounts/2026-11/eta.yaml").endswith(
         "contacts:\n  - id: info-eta-fi\n    name: info@eta.fi\n    title: Office\n"
         "    email: info@eta.fi\n")
-    result = repo.run("lead", "convert", "theta", "--no-deal", "--date", "2026-11-02")
-    assert result.exit_code == 0, result.output
+    converted(repo, "theta", "--no-deal", "--date", "2026-11-02")
     assert "contacts" not in read(repo, "accounts/2026-11/theta.yaml")
     assert repo.run("check").exit_code == 0
 
@@ -494,9 +495,7 @@ def test_convert_a_lead_without_a_contact(repo: Repo):
     stakeholders (the draft deal was validated with `stakeholders: None`: exit 2)."""
     no_lead_flow(repo)
     assert repo.run("lead", "add", "Nobody Oy").exit_code == 0
-    result = repo.run("lead", "convert", "nobody-oy", "--value", "1000",
-                      "--close-date", "2027-01-31")
-    assert result.exit_code == 0, result.output
+    converted(repo, "nobody-oy", "--value", "1000", "--close-date", "2027-01-31")
     deal = next((repo.root / "deals").glob("*/nobody-oy.yaml")).read_text()
     assert "stakeholders" not in deal
     assert repo.run("check").exit_code == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PRODUCTS, Repo, in_stage, refused
+from conftest import Repo, customer, in_stage, refused, seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 BETA_FILE = "deals/2026-10/beta-crm.yaml"
@@ -15,17 +15,8 @@ BETA_FILE = "deals/2026-10/beta-crm.yaml"
 @pytest.fixture
 def quoted(repo: Repo) -> Repo:
     """Two deals; acme-erp has quote Q-2026-0001 v1 of 2026-11-20 (valid 30 days)."""
-    settings = (repo.root / "salescli.yaml").read_text()
-    repo.write("salescli.yaml", settings.replace("company:\n  name: null",
-                                                 "company:\n  name: Hubble Oy"))
-    repo.write("products.yaml", PRODUCTS)
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-10-01
-        contacts:
-          - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
-        """)
+    seller(repo)
+    customer(repo)
     repo.write(DEAL_FILE, """
         id: acme-erp
         title: ERP

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PRODUCTS, Repo
+from conftest import Repo, customer, seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 NBSP = "\xa0"
@@ -16,19 +16,10 @@ def quoting(repo: Repo) -> Repo:
 
 def quoting_repo(repo: Repo) -> Repo:
     """A repository with a seller, a price list and two deals to quote."""
-    settings = (repo.root / "salescli.yaml").read_text()
-    settings = settings.replace("locale: en_US", "locale: fi_FI").replace(
-        "company:\n  name: null", "company:\n  name: Hubble Oy")
-    repo.write("salescli.yaml", settings)
-    repo.write("products.yaml", PRODUCTS)
-    repo.write("accounts/2026-10/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
+    seller(repo, ("locale: en_US", "locale: fi_FI"))
+    customer(repo, """
         business_id: 1234567-8
         language: en   # its documents in English, the numbers as English in Finland (en_FI)
-        created: 2026-10-01
-        contacts:
-          - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}
         """)
     repo.write(DEAL_FILE, """
         # Acme's ERP deal: keep this comment

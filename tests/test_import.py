@@ -89,6 +89,13 @@ def export(tmp_path: Path) -> dict[str, Path]:
             "persons": write(folder, "persons.csv", PERSONS)}
 
 
+def import_deals(repo: Repo, deals: Path, *extra: str, code: int = 0):
+    """`import pipedrive --deals DEALS EXTRA`, which must exit `code`; its result."""
+    result = repo.run("import", "pipedrive", "--deals", str(deals), *extra)
+    assert result.exit_code == code, result.output
+    return result
+
+
 def run_import(repo: Repo, export: dict[str, Path], *extra: str):
     return repo.run("import", "pipedrive", "--deals", str(export["deals"]),
                     "--organizations", str(export["organizations"]),
@@ -215,8 +222,7 @@ def _line(prefix: str) -> int:
 
 
 def test_unknown_stage_without_map_names_the_stages(repo: Repo, export: dict[str, Path]):
-    result = repo.run("import", "pipedrive", "--deals", str(export["deals"]))
-    assert result.exit_code == 1
+    result = import_deals(repo, export["deals"], code=1)
     assert (f"deals.csv:{_line('5,Field service app')}: 1 stage not in pipeline default "
             '(Qualified): use --stage-map "Qualified=STAGE" with STAGE one of needs-analysis, '
             "proposal, negotiation, contracting") in result.output
@@ -245,8 +251,7 @@ def test_a_second_import_reuses_existing_accounts(imported: Repo, tmp_path: Path
                  "Contact person,Expected close date,Owner,Add time\n"
                  "Expansion,1000,EUR,Proposal,open,Äänekoski Oy,Pekka Uusi,2025-06-30,"
                  "Anna Lindholm,2025-01-10\n")
-    result = imported.run("import", "pipedrive", "--deals", str(more))
-    assert result.exit_code == 0, result.output
+    import_deals(imported, more)
     assert records(imported, "deals")["expansion"]["account"] == "aanekoski-oy"
     text = (imported.root / "accounts/2024-05/aanekoski-oy.yaml").read_text("utf-8")
     assert "pekka-uusi" in text and "matti-virtanen" in text
@@ -263,13 +268,12 @@ def test_header_variants_are_matched_loosely(repo: Repo, tmp_path: Path):
         "Organization;Deal - Expected close date;Deal - Add time;Deal - Won time\n"
         "Pilot;1 200,00;eur;proposal;OPEN;Beta Ltd;2025-02-01;2024-12-01;\n"
         "Rollout;2500.5;EUR;Contracting;won;Beta Ltd;;2024-10-01;2024-11-02\n"))
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1  # one file, two decimal signs: which one is meant?
+    # one file, two decimal signs: which one is meant?
+    result = import_deals(repo, deals, code=1)
     assert 'd.csv: amounts mix decimal commas ("1 200,00") and decimal points ("2500.5")' \
         in result.output
     deals.write_text(deals.read_text("utf-8").replace("1 200,00", "1 200.00"), "utf-8")
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 0, result.output
+    import_deals(repo, deals)
     got = records(repo, "deals")
     assert got["pilot"]["value"] == 1200 and got["pilot"]["currency"] == "EUR"
     assert got["rollout"]["status"] == "won" and str(got["rollout"]["won_date"]) == "2024-11-02"
@@ -281,14 +285,12 @@ def test_ambiguous_dates_need_a_date_format(repo: Repo, tmp_path: Path):
             "Deal - Expected close date,Deal - Deal created\n"
             "Pilot,Proposal,open,Beta Ltd,03/04/2025,02/01/2025\n")
     deals = write(tmp_path, "d.csv", text)
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
+    result = import_deals(repo, deals, code=1)
     assert ("d.csv:2: 2 dates could be day/month or month/day (Deal - Deal created, "
             "Deal - Expected close date); pass --date-format %d/%m/%Y or --date-format "
             "%m/%d/%Y") in result.output
     assert "--date-format %d/%m/%Y" in result.output
-    result = repo.run("import", "pipedrive", "--deals", str(deals), "--date-format", "%d/%m/%Y")
-    assert result.exit_code == 0, result.output
+    import_deals(repo, deals, "--date-format", "%d/%m/%Y")
     pilot = records(repo, "deals")["pilot"]
     assert (str(pilot["close_date"]), str(pilot["created"])) == ("2025-04-03", "2025-01-02")
 
@@ -304,20 +306,16 @@ def test_other_rows_settle_the_date_order():
 def test_open_deal_without_close_date(repo: Repo, tmp_path: Path):
     deals = write(tmp_path, "d.csv", "Title,Stage,Status,Organization,Deal created\n"
                   "Pilot,Proposal,open,Beta Ltd,2025-01-02\n")
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
+    result = import_deals(repo, deals, code=1)
     assert "d.csv:2: Expected close date: missing" in result.output
     assert "--default-close-date" in result.output
-    result = repo.run("import", "pipedrive", "--deals", str(deals),
-                      "--default-close-date", "2025-06-30")
-    assert result.exit_code == 0, result.output
+    import_deals(repo, deals, "--default-close-date", "2025-06-30")
     assert str(records(repo, "deals")["pilot"]["close_date"]) == "2025-06-30"
 
 
 def test_missing_required_column_is_a_usage_error(repo: Repo, tmp_path: Path):
     deals = write(tmp_path, "d.csv", "Name,Value\nx,1\n")
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 2
+    result = import_deals(repo, deals, code=2)
     assert "d.csv: no column Deal - Stage, Deal - Status, Deal - Deal created" in result.output
 
 
@@ -477,12 +475,10 @@ def test_a_deal_without_organization_needs_person_accounts(repo: Repo, tmp_path:
         "Deal - Deal created,Deal - Expected close date\n"
         "Pilot,Proposal,open,,Sara Beta,2025-01-02,2025-06-30\n"
         "Rollout,Proposal,open,,Sara Beta,2025-01-03,2025-06-30\n"))
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
+    result = import_deals(repo, deals, code=1)
     assert ("deals.csv:2, 3: 2 deals with a contact person but no organization: fill in "
             "the organization, or pass --person-accounts") in result.output
-    result = repo.run("import", "pipedrive", "--deals", str(deals), "--person-accounts")
-    assert result.exit_code == 0, result.output
+    import_deals(repo, deals, "--person-accounts")
     assert records(repo, "accounts")["sara-beta"]["contacts"][0]["name"] == "Sara Beta"
 
 
@@ -492,17 +488,13 @@ def test_us_and_finnish_exports_with_their_own_formats(repo: Repo, tmp_path: Pat
     us = write(tmp_path, "us.csv", header + (
         'Pilot,"€18,500.00",Proposal,won,Beta Ltd,3/14/2025 9:30 AM,3/31/2025,'
         "3/20/2025 2:05 PM\n"))
-    result = repo.run("import", "pipedrive", "--deals", str(us),
-                      "--date-format", "%m/%d/%Y %I:%M %p")
-    assert result.exit_code == 0, result.output
+    import_deals(repo, us, "--date-format", "%m/%d/%Y %I:%M %p")
     pilot = records(repo, "deals")["pilot"]
     assert (pilot["value"], pilot["currency"], str(pilot["won_date"])) == \
         (18500, "EUR", "2025-03-20")
     fi = write(tmp_path, "fi.csv", header.replace(",", ";") + (
         "Rollout;18 500,00;Proposal;open;Beta Ltd;14.3.2025 9:30;31.12.2025;\n"))
-    result = repo.run("import", "pipedrive", "--deals", str(fi), "--date-format",
-                      "%d.%m.%Y %H:%M")
-    assert result.exit_code == 0, result.output
+    import_deals(repo, fi, "--date-format", "%d.%m.%Y %H:%M")
     rollout = records(repo, "deals")["rollout"]
     assert (rollout["value"], str(rollout["created"]), str(rollout["close_date"])) == \
         (18500, "2025-03-14", "2025-12-31")
@@ -531,15 +523,13 @@ def test_today_is_no_future_but_a_later_time_is(repo: Repo, tmp_path: Path):
     today = time.strftime("%Y-%m-%d")
     deals = write(tmp_path, "deals.csv", header + f"Pilot,Proposal,won,Beta Ltd,2025-01-02,"
                   f"{today}\n")
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 0, result.output
+    import_deals(repo, deals)
     assert int(repo.git("log", "-1", "--format=%at")) <= time.time()
     assert str(records(repo, "deals")["pilot"]["won_date"]) == today  # the date is kept
     soon = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 3600))
     deals = write(tmp_path, "deals.csv", header + f"Later,Proposal,won,Beta Ltd,2025-01-02,"
                   f"{soon}\n")
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
+    result = import_deals(repo, deals, code=1)
     assert f'Deal - Won time "{soon}" is ' in result.output
 
 
@@ -623,8 +613,7 @@ def test_a_value_in_one_currency_and_a_currency_column_in_another(repo: Repo, tm
         "Deal - Title,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,"
         "Deal - Organization,Deal - Deal created,Deal - Expected close date\n"
         "Pilot,€100.00,USD,Proposal,open,Beta Ltd,2025-01-02,2025-06-30\n"))
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
+    result = import_deals(repo, deals, code=1)
     assert ('deals.csv:2: Deal - Value "€100.00" is in EUR, but Deal - Currency says USD; '
             "fix one of them") in result.output
 

@@ -7,11 +7,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo, in_stage, refused
+from conftest import Repo, deal_with, in_stage, refused
 
 from salescli.core.model import Deal, Lead, Pipeline, Settings
 from salescli.core.rules import change_problems, close_from, lead_flow_problems
@@ -114,18 +113,6 @@ def test_win_dated_before_the_deal_was_created_is_refused(filled: Repo):
 # ------------------------------------------------------------------ check
 
 
-def deal_text(**changes: str | None) -> str:
-    lines = textwrap.dedent(DEAL).strip("\n").splitlines()
-    keys = [ln.split(":")[0] for ln in lines]
-    for key, value in changes.items():
-        line = None if value is None else f"{key}: {value}"
-        if key in keys:
-            lines[keys.index(key)] = line
-        else:
-            lines.append(line)
-    return "\n".join(ln for ln in lines if ln is not None) + "\n"
-
-
 CHECK_CASES = [
     ({"status": "won"}, [
         "5:8: warning: won in stage `needs-analysis`, but " + SKIP_MESSAGE + " [lifecycle]",
@@ -147,7 +134,7 @@ CHECK_CASES = [
 @pytest.mark.parametrize("changes,expected", CHECK_CASES, ids=[str(c[0]) for c in CHECK_CASES])
 def test_check_flags_status_stage_and_dates_that_disagree(filled: Repo, changes: dict,
                                                           expected: list[str]):
-    filled.write(D, deal_text(**changes))
+    filled.write(D, deal_with(**changes))
     r = filled.run("check")
     assert [ln for ln in r.stdout.splitlines() if ln] == [f"{D}:{e}" for e in expected]
     assert r.exit_code == (1 if any(": error:" in e for e in expected) else 0)

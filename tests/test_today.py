@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import Repo
+from conftest import Repo, acme_account
 
 from salescli.core import today as core
 
@@ -45,11 +45,7 @@ def commit_on(repo: Repo, day: str) -> None:
 
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
-    repo.write("accounts/2026-09/acme-oy.yaml", """
-        id: acme-oy
-        name: Acme Oy
-        created: 2026-09-01
-        """)
+    acme_account(repo, created="2026-09-01")
     # stale since 2026-09-01 and since 2026-10-01: the same weighted value, so by date
     repo.write("deals/2026-09/stale-old.yaml", deal("stale-old", created="2026-09-01"))
     commit_on(repo, "2026-09-01")
