@@ -178,3 +178,27 @@ def test_a_shallow_clone_made_whole_is_folded_again(crm: Repo, tmp_path: Path) -
     edit_deal(crm, "m1", "2026-04-03", value="1500.00")
     r.git("pull", "-q", "--ff-only")
     agree(r, resumed=True)
+
+
+def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(tmp_path: Path) -> None:
+    """Every cache reads back as it was saved, or as None when damaged; what it loads is
+    frozen, so the cyclic collector does not rescan it for the rest of the command."""
+    import gc
+
+    from salescli.store.runtime import load_cache, save_cache
+
+    path = tmp_path / "salescli" / "x.cache"
+    data = {"v": 1, "rows": [[f"deals/2026-11/d{n}.yaml", n, None] for n in range(500)]}
+    save_cache(path, data)
+    try:
+        loaded = load_cache(path)
+        assert loaded == data
+        # the collector's generations no longer hold the loaded lists
+        young = {id(o) for o in gc.get_objects()}
+        assert id(loaded["rows"]) not in young and id(loaded["rows"][0]) not in young
+        assert gc.is_tracked(loaded["rows"])  # only frozen: reference counting frees it
+    finally:
+        gc.unfreeze()
+    path.write_bytes(path.read_bytes()[:100])  # truncated
+    assert load_cache(path) is None
+    assert load_cache(tmp_path / "missing.cache") is None

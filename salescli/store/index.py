@@ -38,7 +38,7 @@ from typing import Any
 
 from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
-from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS, plain_loads
 
 INDEX_VERSION = 2  # 2: items priced with their product's billing
 INDEX_FILE = "index.sqlite"
@@ -205,7 +205,7 @@ class Index:
     # -- meta
     def _meta(self, key: str) -> Any:
         row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else marshal.loads(row[0])
+        return None if row is None else plain_loads(row[0])
 
     def _set_meta(self, key: str, value: Any) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",

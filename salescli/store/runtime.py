@@ -79,13 +79,25 @@ def _run(job: tuple[Any, list[str]]) -> Any:
 
 def load_cache(path: Path) -> Any:
     """The cache file's data, or None when it is missing or damaged."""
-    import marshal
-
     try:
         with open(path, "rb") as fh:
-            return marshal.loads(fh.read())
+            return plain_loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
+
+
+def plain_loads(data: bytes) -> Any:
+    """marshal's data (plain values only: marshal never builds code), kept out of the
+    cyclic collector's way. Plain data holds no reference cycles, so the collector
+    would only rescan it, again and again as the command goes on allocating: hundreds
+    of thousands of objects, 0.05 s of a report. Frozen, it is left alone (reference
+    counting still frees it)."""
+    import marshal
+
+    with gc_paused():
+        value = marshal.loads(data)
+    gc.freeze()
+    return value
 
 
 def save_cache(path: Path, data: Any) -> None:
