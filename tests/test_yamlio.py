@@ -429,8 +429,14 @@ def test_a_phone_is_written_so_it_reads_back_as_text(phone):
 
 # Every whole record salescli writes (a command's `add`, the demo, an import) comes from
 # dump_record; ruamel's dump_new is the reference it must equal, on any value a user
-# can type (long, multi-line, quoted, trailing newline, empty collections).
-_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+# can type (long, multi-line, quoted, trailing newline, empty collections), and it must
+# read back at any nesting (a text longer than a line width was once folded for the top
+# level and written nested: unreadable).
+_ANY_TEXT = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=300),
+    st.builds(lambda word, n, tail: " ".join([word] * n) + tail,
+              st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=6),
+              st.integers(600, 1400), st.sampled_from(["", ",", ")", " #x"])))
 _SHORT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 _MONEY = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**6,
                      max_value=10**6)
@@ -470,3 +476,4 @@ def test_the_record_writer_writes_what_ruamel_writes(case: tuple[str, dict]):
     order = key_order(kind)
     text = dump_record(data, order, FLOW_KEYS)
     assert text == dump_new({k: data[k] for k in order if k in data}, FLOW_KEYS)
+    load_fast(text)  # and it reads back (a YamlProblem if not)

@@ -845,7 +845,9 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
 
     y = YAML(typ="rt")
     y.preserve_quotes = True
-    y.width = 4096  # never re-wrap the user's long lines
+    # never wrap a long value: the user's lines stay as they are, and a value written
+    # for one nesting (dump_record's scalars) reads the same at any other
+    y.width = 1 << 30
     y.indent(mapping=mapping, sequence=sequence, offset=offset)
     y.Emitter = _record_emitter()
     y.representer.add_representer(Decimal, _represent_decimal)
