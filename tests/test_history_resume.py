@@ -180,12 +180,17 @@ def test_a_shallow_clone_made_whole_is_folded_again(crm: Repo, tmp_path: Path) -
     agree(r, resumed=True)
 
 
-def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(tmp_path: Path) -> None:
-    """Every cache reads back as it was saved, or as None when damaged; what it loads is
-    frozen, so the cyclic collector does not rescan it for the rest of the command."""
+def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cache reads back as it was saved, or as None when damaged; in a command's
+    process what it loads is frozen, so the cyclic collector does not rescan it for the
+    rest of the command."""
     import gc
 
+    from salescli.store import runtime
     from salescli.store.runtime import load_cache, save_cache
+
+    monkeypatch.setattr(runtime, "FREEZE_LOADED", True)  # as salescli's main() sets it
 
     path = tmp_path / "salescli" / "x.cache"
     data = {"v": 1, "rows": [[f"deals/2026-11/d{n}.yaml", n, None] for n in range(500)]}

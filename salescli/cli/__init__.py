@@ -190,6 +190,9 @@ def cli(ctx: click.Context, repo: str | None) -> None:
 
 
 def main() -> None:
+    from salescli.store import runtime
+
+    runtime.FREEZE_LOADED = True  # one command, one process (runtime.plain_loads)
     try:
         cli.main(prog_name="salescli")
     except BrokenPipeError:

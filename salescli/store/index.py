@@ -468,9 +468,11 @@ def _reading(repo: Any, kind: str, paths: list[str]
     parsed; a few are parsed here, before the caller's transaction begins."""
     from salescli.store.runtime import chunked
 
-    if kind == "deal":
-        repo.settings, repo.products  # noqa: B018 (validated once, inherited on fork)
-    with chunked(lambda k, p: _read(repo, k, p), [(kind, paths)], ordered=True) as chunks:
+    def configure() -> None:  # validated once, inherited on fork
+        repo.settings, repo.products  # noqa: B018
+
+    with chunked(lambda k, p: _read(repo, k, p), [(kind, paths)], ordered=True,
+                 before_fork=configure if kind == "deal" else None) as chunks:
         yield chunks
 
 

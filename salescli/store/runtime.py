@@ -44,12 +44,14 @@ _TASK: list[Callable[[Any, list[str]], Any]] = []
 
 @contextlib.contextmanager
 def chunked(work: Callable[[K, list[str]], R], jobs: Iterable[tuple[K, list[str]]],
-            ordered: bool = False) -> Iterator[Iterable[R]]:
+            ordered: bool = False, before_fork: Callable[[], Any] | None = None
+            ) -> Iterator[Iterable[R]]:
     """`work(key, paths)` over each job's paths: in chunks on every core when there are
     many (the workers are forked, so `work` and all it refers to are inherited, never
     pickled), else here at once. The results come in chunk order if `ordered`, else as
     they are done; with workers, the caller takes them while later chunks are parsed,
-    so it may do its own work first (the workers are already busy)."""
+    so it may do its own work first (the workers are already busy). `before_fork`
+    reads once what every worker would otherwise read for itself."""
     jobs = list(jobs)
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if workers < 2 or sum(len(paths) for _, paths in jobs) < PARALLEL_FROM:
@@ -57,6 +59,8 @@ def chunked(work: Callable[[K, list[str]], R], jobs: Iterable[tuple[K, list[str]
         return
     import multiprocessing
 
+    if before_fork is not None:
+        before_fork()
     _TASK[:] = [work]
     chunks = [(key, paths[i:i + CHUNK]) for key, paths in jobs
               for i in range(0, len(paths), CHUNK)]
@@ -96,8 +100,16 @@ def plain_loads(data: bytes) -> Any:
 
     with gc_paused():
         value = marshal.loads(data)
-    gc.freeze()
+    if FREEZE_LOADED:
+        gc.freeze()
     return value
+
+
+# Set by the command line's entry point: a command is one short process, so what it
+# loads may be frozen for the rest of it. A process that goes on (the test suite, a
+# program using salescli as a library) keeps the collector whole: a freeze takes every
+# object there is, and cyclic garbage frozen with them would never be collected.
+FREEZE_LOADED = False
 
 
 def save_cache(path: Path, data: Any) -> None:
