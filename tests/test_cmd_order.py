@@ -197,6 +197,20 @@ def test_today_lists_a_quote_expiring_within_a_week(quoted: Repo):
     assert reasons("2026-12-15") == []
 
 
+def test_today_follows_no_quote_of_another_file_with_the_same_id(quoted: Repo):
+    """A deal ID in two files (check reports it): the quotes are the deal's table rows of
+    both files under one ID, so none is offered to follow up, never another file's."""
+    text = quoted.root.joinpath(DEAL_FILE).read_text().replace(
+        "status: sent", "status: accepted, decided: 2026-11-21")
+    quoted.write("deals/2026-11/acme-erp.yaml", text.replace("stage: needs-analysis",
+                                                             "stage: proposal"))
+    r = quoted.run("today", "--on", "2026-12-13", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert [x for row in json.loads(r.stdout)["rows"] for x in row["reasons"]
+            if x["what"] == "quote-expiring"] == []
+    assert quoted.run("check").exit_code == 1  # and check says why
+
+
 # ------------------------------------------------------------------------ deal win
 
 
