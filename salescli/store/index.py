@@ -56,6 +56,9 @@ _INTERNAL = (
   json TEXT
 )""",
     "CREATE INDEX records_kind ON records (kind, id)",
+    # the files that are no valid record, which every read warns of: found without
+    # reading each record's row and its JSON (25 ms on 26,000 records)
+    "CREATE INDEX records_invalid ON records (kind, path) WHERE NOT valid",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
     "CREATE INDEX deals_status ON deals (status, close_date)",
     # listings and look-ups go by file: in path order, joined to `records` by path
