@@ -176,8 +176,8 @@ def coarse_clock() -> mock._patch:
     can tell them apart."""
     real_walk, real_stat = index_mod.walk, index_mod._stat
 
-    def walk(root: str, kind: str) -> dict:
-        return {p: _coarse(s) for p, s in real_walk(root, kind).items()}
+    def walk(root: str, kind: str, dirs: dict | None = None) -> dict:
+        return {p: _coarse(s) for p, s in real_walk(root, kind, dirs).items()}
 
     def stat(full: str):
         s = real_stat(full)
@@ -213,10 +213,16 @@ class IndexMachine(RuleBasedStateMachine):
             self.patch.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    @initialize(coarse=st.sampled_from([True, True, False]))
-    def clock(self, coarse: bool) -> None:
-        if coarse:
+    @initialize(clock=st.sampled_from(["coarse", "coarse", "fine", "settled"]))
+    def clock(self, clock: str) -> None:
+        if clock == "coarse":
             self.patch = coarse_clock()
+        elif clock == "settled":
+            # folders and git's index trusted by their stat at once, as a second later:
+            # a read after each step takes what git vouches for and stats the rest
+            # (no step runs while a read lists a folder, so none can slip between)
+            self.patch = mock.patch.object(index_mod, "SCAN_FRESH_NS", 0)
+        if self.patch is not None:
             self.patch.start()
 
     # -- helpers
@@ -338,6 +344,18 @@ class IndexMachine(RuleBasedStateMachine):
         """`cp -p` twice over a record, the index reading between: same size, same
         (old) mtime, only the change time moves, within one tick."""
         self.edit_twice_fast(n, salt, read_between=True, keep_mtime=True)
+
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9))
+    def undo_edit(self, kind: str, n: int) -> None:
+        """An editor's undo: the text git has indexed, written back in place, git's own
+        index untouched (a file read while edited is as committed again)."""
+        path = self.pick(kind, n)
+        if path is None:
+            return
+        shown = subprocess.run(["git", "show", f":{path.relative_to(self.root).as_posix()}"],
+                               cwd=self.root, capture_output=True)
+        if shown.returncode == 0:
+            path.write_bytes(shown.stdout)
 
     @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9))
     def delete_file(self, kind: str, n: int) -> None:
@@ -768,3 +786,91 @@ def test_a_file_sharing_an_id_indexed_meanwhile_keeps_its_rows(crm: Path, monkey
     monkeypatch.undo()
     assert_answers_agree(crm, (QUERIES[0],))
     assert_index_consistent(crm, ("deal",))
+
+
+# ------------------------------------------------------ what git vouches for
+
+
+def settled_scan(root: Path, monkeypatch) -> None:
+    """Folders and git's index trusted by their stat at once (as a second later), and
+    git's index holding the files' stat as seed() left them (git status refreshes it;
+    until then diff-files names them, and they are stat'ed)."""
+    monkeypatch.setattr(index_mod, "SCAN_FRESH_NS", 0)
+    subprocess.run(["git", "status", "-s"], cwd=root, capture_output=True)
+
+
+def test_a_vouched_read_stats_no_record_file(crm: Path, monkeypatch) -> None:
+    """With nothing changed since the last read, git's diff-files answers for every
+    file: the read stats none of them, and still sees an edit at once."""
+    settled_scan(crm, monkeypatch)
+    expected = invoke(crm, *QUERIES[0])
+    assert invoke(crm, *QUERIES[0]) == expected  # the scan is saved by now
+    statted: list[str] = []
+    real = index_mod._stat
+    monkeypatch.setattr(index_mod, "_stat", lambda full: statted.append(full) or real(full))
+    assert invoke(crm, *QUERIES[0]) == expected
+    assert not [p for p in statted if "/deals/" in p and p.endswith(".yaml")]
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+    assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
+    assert "Edited" in invoke(crm, *QUERIES[0])[1]
+
+
+def undo_in_place(path: Path, before: bytes, mtime_ns: int) -> None:
+    """An editor's undo with `cp -p`: the text and the modification time back. With
+    core.trustctime off and core.checkStat minimal, git finds the file as it indexed it,
+    and diff-files names it no more, though its row was read from the edited text."""
+    path.write_bytes(before)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def lenient_git(root: Path) -> None:
+    for key, value in (("core.trustctime", "false"), ("core.checkStat", "minimal")):
+        subprocess.run(["git", "config", key, value], cwd=root, check=True)
+
+
+def test_a_command_written_file_undone_in_place(crm: Path, monkeypatch) -> None:
+    """`deal set --no-commit`, then the undo (git's index untouched, no read between):
+    the row the command wrote is not vouched for by git's unchanged blob."""
+    lenient_git(crm)
+    settled_scan(crm, monkeypatch)
+    invoke(crm, *QUERIES[0])
+    invoke(crm, *QUERIES[0])
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    before, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    assert invoke(crm, "deal", "set", "acme-erp", "title=Changed", "--no-commit")[0] == 0
+    undo_in_place(path, before, mtime)
+    assert subprocess.run(["git", "diff-files", "--quiet"], cwd=crm).returncode == 0
+    assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
+    assert "Changed" not in invoke(crm, *QUERIES[0])[1]
+
+
+def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch) -> None:
+    """Another process writes a row while a read works out what git vouches for: the
+    read's scan, made from the rows before, is not saved over the writer's."""
+    lenient_git(crm)
+    settled_scan(crm, monkeypatch)
+    invoke(crm, *QUERIES[0])
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    before, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    real = index_mod.Index._unvouched
+    calls: list[str] = []
+
+    def meanwhile(self, kind, paths, dirty, view):  # type: ignore[no-untyped-def]
+        found = real(self, kind, paths, dirty, view)
+        if kind == "deal" and not calls:  # another process edits the file and takes
+            calls.append(kind)            # it, and the edit is undone
+            path.write_bytes(before.replace(b"title: ", b"title: Meanwhile ", 1))
+            index_mod.take_written(Repository(crm), ["deals/2026-10/acme-erp.yaml"])
+            undo_in_place(path, before, mtime)
+        return found
+
+    # git's index changes (another file is committed): the read asks git again
+    (crm / "notes.txt").write_text("call Anna\n")
+    subprocess.run(["git", "add", "notes.txt"], cwd=crm, check=True)
+    monkeypatch.setattr(index_mod.Index, "_unvouched", meanwhile)
+    invoke(crm, *QUERIES[0])
+    monkeypatch.setattr(index_mod.Index, "_unvouched", real)
+    assert calls
+    assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
+    assert "Meanwhile" not in invoke(crm, *QUERIES[0])[1]

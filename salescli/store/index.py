@@ -6,13 +6,17 @@
   activities; docs/export.md), so a listing is a query and `salescli sql` can ask
   anything;
 - `records`: one row per record file (path, kind, ID, whether it is valid, the first
-  problem if not, the whole validated record as JSON);
+  problem if not, the whole validated record as JSON, the git blob ID of the text read);
 - `meta`: the schema and salescli version, the configuration the rows were derived
   with, and per kind what each file looked like on disk (size, inode, modification
-  and change times: what git's own index trusts) when it was read.
+  and change times: what git's own index trusts) when it was read, and the kind's
+  `scan`: git's index file as last seen, the stat of each folder when listed, and the
+  files git could not vouch for then (with `gen`, counting the kind's writes).
 
-A read stats every file of the kinds it needs, as `git status` does, and re-reads only
-files whose stat changed; nothing changed means no parse and no write. The index is
+A read re-reads only files whose stat changed; nothing changed means no parse and no
+write. It stats only what git cannot vouch for (`_GitView`): a file that `git diff-files`
+finds as git indexed it, with the blob the row was read from, is as read. The rest (and
+everything when git cannot tell) is stat'ed, as `git status` does. The index is
 derived, never the source of truth: missing, from another version, damaged or locked
 by another process, it is rebuilt or bypassed (built in memory for this run), never an
 error. `--no-cache` builds it in memory from the files, through the same code, so
@@ -40,7 +44,7 @@ from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
 from salescli.store.runtime import FRESH_NS, plain_loads
 
-INDEX_VERSION = 2  # 2: items priced with their product's billing
+INDEX_VERSION = 3  # 2: items priced with their product's billing; 3: records.blob
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
@@ -53,7 +57,8 @@ _INTERNAL = (
   id TEXT NOT NULL,
   valid INTEGER NOT NULL,
   problem TEXT,
-  json TEXT
+  json TEXT,
+  blob TEXT
 )""",
     "CREATE INDEX records_kind ON records (kind, id)",
     # the files that are no valid record, which every read warns of: found without
@@ -71,6 +76,10 @@ _INTERNAL = (
     "CREATE INDEX activities_due ON activities (done, due)",
 )
 
+
+# a folder listed (or git's index, without its checksum) within this of its last change
+# may change again within the same clock tick and keep its stat: it is looked at again
+SCAN_FRESH_NS = FRESH_NS
 
 # a command's writes go into a small patch of the stat table (loading and saving the
 # whole table cost a write about 25 ms on 10,000 deals); a listing folds it in
@@ -92,24 +101,18 @@ def schema_sql() -> list[str]:
 # ------------------------------------------------------------------ the files
 
 
-def walk(root: str, kind: str) -> dict[str, Stat]:
-    """path -> stat of every `FOLDER/YYYY-MM/*.yaml` of a kind, as Repository lists them."""
-    from salescli.store.repo import KIND_DIRS, MONTH_RE
+def walk(root: str, kind: str, dirs: dict[str, Stat | None] | None = None
+         ) -> dict[str, Stat]:
+    """path -> stat of every `FOLDER/YYYY-MM/*.yaml` of a kind, as Repository lists them.
+    `dirs` gets the stat of the kind's folder ("") and of each month folder, each taken
+    before it was listed: a folder whose stat holds has the same files (_GitView)."""
+    from salescli.store.repo import KIND_DIRS
 
     folder = KIND_DIRS[kind]
-    base = os.path.join(root, folder)
     out: dict[str, Stat] = {}
-    if os.path.islink(base):
-        return out
-    try:
-        months = list(os.scandir(base))
-    except (FileNotFoundError, NotADirectoryError):
-        return out
-    for month in months:
-        if not (MONTH_RE.match(month.name) and month.is_dir(follow_symlinks=False)):
-            continue
-        prefix = f"{folder}/{month.name}/"
-        with os.scandir(month.path) as files:
+    for month, path in _months(root, folder, dirs):
+        prefix = f"{folder}/{month}/"
+        with os.scandir(path) as files:
             for f in files:
                 if f.name.endswith(".yaml"):
                     try:
@@ -120,7 +123,40 @@ def walk(root: str, kind: str) -> dict[str, Stat]:
     return out
 
 
-def _digest(full: str) -> bytes | None:
+def _months(root: str, folder: str, dirs: dict[str, Stat | None] | None = None
+            ) -> list[tuple[str, str]]:
+    """(name, path) of each month folder of `folder`; their stats (and the folder's)
+    go into `dirs` when given."""
+    from salescli.store.repo import MONTH_RE
+
+    base = os.path.join(root, folder)
+    if dirs is not None:
+        dirs[""] = _stat(base)
+    if os.path.islink(base):
+        return []
+    try:
+        entries = list(os.scandir(base))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    out = []
+    for month in entries:
+        if MONTH_RE.match(month.name) and month.is_dir(follow_symlinks=False):
+            if dirs is not None:
+                dirs[month.name] = _stat(month.path)
+            out.append((month.name, month.path))
+    return out
+
+
+def _names(root: str, folder: str, month: str) -> list[str]:
+    """The record files of one month folder, by path (no stat)."""
+    try:
+        names = os.listdir(os.path.join(root, folder, month))
+    except OSError:
+        return []
+    return [f"{folder}/{month}/{n}" for n in names if n.endswith(".yaml")]
+
+
+def _digest(full: str) -> str | None:
     """The digest of a file's text as a record is read from it (None: unreadable)."""
     from salescli.store.yamlio import YamlProblem, decode
 
@@ -131,12 +167,18 @@ def _digest(full: str) -> bytes | None:
         return None
 
 
-def _text_digest(text: str | None) -> bytes | None:
+def _text_digest(text: str | None) -> str | None:
+    """The git blob ID of the text as UTF-8: what git's own index names a file by, so
+    a file git says is as committed needs no stat when its blob is the one indexed."""
     import hashlib
 
     if text is None:
         return None
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return hashlib.sha1(b"blob %d\0%s" % (len(data), data), usedforsecurity=False).hexdigest()
 
 
 # ------------------------------------------------------------------ the index
@@ -226,11 +268,110 @@ class Index:
                            for f in (SETTINGS_FILE, PRODUCTS_FILE)]
             if self._meta("config-stat") != config_stat:
                 self._check_config(config_stat)
-        for kind in kinds:
-            current = walk(self.root, kind)
+        # git's own index vouches for the files as committed: only the others are stat'ed
+        view = _GitView.start(self.root, self.repo.git_dir, kinds) \
+            if self.path is not None and kinds else None
+        try:
+            for kind in kinds:
+                self._refresh(kind, view)
+        finally:
+            if view is not None:
+                view.close()
+
+    def _refresh(self, kind: str, view: _GitView | None) -> None:
+        """Bring one kind up to date. With the kind's `scan` from the last read, only the
+        files git cannot vouch for are stat'ed; else (no scan, a month folder came or
+        went, git could not tell) every file is, as `git status` does."""
+        from salescli.store.repo import KIND_DIRS
+
+        folder = KIND_DIRS[kind]
+        scan = self._meta(f"scan:{kind}") if view is not None else None
+        dirty = view.dirty(folder) if view is not None else None
+        gen = self._meta(f"gen:{kind}") or 0  # before any row is looked at
+        dirs: dict[str, Stat | None] = {}
+        unmatched: set[str] | None = None
+        current: dict[str, Stat] | None = None
+        if scan is not None and dirty is not None and self._dirs_hold(folder, scan[1], dirs):
+            sig, old_dirs, was = scan
+            same = sig is not None and sig == view.sig
+            if same and not dirty and not was and dirs == old_dirs and view.settled():
+                return  # nothing changed: no file is stat'ed, no row read
             stored = self._stats(kind)
-            if current != stored:
-                self._update(kind, current, stored)
+            known = set(stored) | set(was)
+            listed = {m for m, st in dirs.items() if m and st != old_dirs.get(m)}
+            if listed:  # a month folder gained or lost files: it is listed again
+                known = {p for p in known if p.split("/", 2)[1] not in listed}
+                for month in listed:
+                    known.update(_names(self.root, folder, month))
+            # git's index unchanged since: what it vouched for holds but for the files
+            # edited since (dirty) and new ones; changed: it is asked again
+            unmatched = {p for p in known if p in was or p in dirty or p not in stored} \
+                if same else self._unvouched(kind, known, dirty, view)
+            if unmatched is not None and view.settled():
+                current = {p: stored[p] for p in known if p not in unmatched}
+                for p in unmatched:
+                    st = _stat(os.path.join(self.root, p))
+                    if st is not None:
+                        current[p] = st
+                unmatched &= set(current)
+        if current is None:
+            dirs.clear()
+            current, stored, unmatched = walk(self.root, kind, dirs), self._stats(kind), None
+        wrote = self._update(kind, current, stored) if current != stored else 0
+        if view is None:
+            return
+        if unmatched is None:  # asked of the rows as they are now
+            unmatched = self._unvouched(kind, set(current), dirty, view)
+        if unmatched is not None:
+            self._save_scan(kind, view, dirs, unmatched, gen + wrote)
+
+    def _dirs_hold(self, folder: str, stored: dict[str, Stat | None],
+                   dirs: dict[str, Stat | None]) -> bool:
+        """Fill `dirs` with the folder's and its month folders' stats now; False when the
+        folder itself changed (a month folder came or went): then everything is listed."""
+        base = _stat(os.path.join(self.root, folder))
+        if base is None or base != stored.get(""):
+            return False
+        dirs[""] = base
+        for month in stored:
+            if month:
+                dirs[month] = _stat(os.path.join(self.root, folder, month))
+        return True
+
+    def _unvouched(self, kind: str, paths: set[str], dirty: set[str] | None,
+                   view: _GitView) -> set[str] | None:
+        """The files among `paths` git cannot vouch for: not in its index as a plain
+        file, edited since (`dirty`), or with another blob than the indexed one. None
+        when git cannot tell."""
+        from salescli.store.repo import KIND_DIRS
+
+        blobs = view.blobs(KIND_DIRS[kind])
+        if blobs is None or dirty is None:
+            return None
+        indexed = dict(self.con.execute("SELECT path, blob FROM records WHERE kind = ?",
+                                        (kind,)).fetchall())
+        return {p for p in paths if p in dirty or blobs.get(p) is None
+                or blobs[p] != indexed.get(p)}
+
+    def _save_scan(self, kind: str, view: _GitView, dirs: dict[str, Stat | None],
+                   unmatched: set[str], gen: int) -> None:
+        """Keep what this refresh found for the next one, unless another process wrote
+        rows of the kind meanwhile (its files would be vouched for by what was read
+        before). A folder or git index changed this instant is looked at again."""
+        fresh = time.time_ns() - SCAN_FRESH_NS
+        sig = view.sig if view.settled() and view.sig and (
+            view.sig[4] or _changed(view.sig) < fresh) else None
+        dirs = {m: st if st is not None and _changed(st) < fresh else None
+                for m, st in dirs.items()}
+        scan = [sig, dirs, sorted(unmatched)]
+        if self._meta(f"scan:{kind}") == scan:
+            return
+        try:
+            with _transaction(self.con):
+                if (self._meta(f"gen:{kind}") or 0) == gen:
+                    self._set_meta(f"scan:{kind}", scan)
+        except sqlite3.OperationalError:  # busy: the next read saves it
+            pass
 
     def _check_config(self, config_stat: list) -> None:
         """The settings and price list the rows are derived with; other ones: rebuild."""
@@ -262,10 +403,12 @@ class Index:
             else:
                 self.con.execute(f'DELETE FROM "{table}"')
         self.con.execute("DELETE FROM records WHERE kind = ?", (kind,))
-        self.con.execute("DELETE FROM meta WHERE key IN (?, ?)",
-                         (f"stat:{kind}", f"stat-patch:{kind}"))
+        self.con.execute("DELETE FROM meta WHERE key IN (?, ?, ?)",
+                         (f"stat:{kind}", f"stat-patch:{kind}", f"scan:{kind}"))
+        self._unvouch(kind, ())
 
-    def _update(self, kind: str, current: dict[str, Stat], stored: dict[str, Stat]) -> None:
+    def _update(self, kind: str, current: dict[str, Stat], stored: dict[str, Stat]) -> int:
+        """Re-read the files whose stat changed; how many transactions that wrote."""
         changed = [p for p, st in current.items() if stored.get(p) != st]
         removed = [p for p in stored if p not in current]
         known: dict[str, Stat] = {}
@@ -280,8 +423,9 @@ class Index:
                 reread.append(p)
         fresh = time.time_ns() - FRESH_NS
         if not reread and not removed and all(_changed(st) >= fresh for st in known.values()):
-            return  # files read moments ago, as read: nothing would change
+            return 0  # files read moments ago, as read: nothing would change
         self.write(kind, reread, removed, current, known)
+        return 1
 
     def write(self, kind: str, paths: Iterable[str], removed: Iterable[str] = (),
               current: dict[str, Stat] | None = None, known: dict[str, Stat] | None = None
@@ -329,7 +473,8 @@ class Index:
                 else:
                     stats[p] = st
             self._delete(kind, ids, [*stats, *removed])
-            digests: dict[str, bytes | None] = {}
+            self._unvouch(kind, [*stats, *removed])
+            digests: dict[str, str | None] = {}
             more = [_read(self.repo, kind, sorted(p for p in late if p in stats))] \
                 if any(p in stats for p in late) else []
             for records, tables, part in itertools.chain(chunks, more):
@@ -372,6 +517,15 @@ class Index:
                 self._set_meta(f"stat:{kind}", stored)
                 self.con.execute("DELETE FROM meta WHERE key = ?", (f"stat-patch:{kind}",))
 
+    def _unvouch(self, kind: str, paths: Iterable[str]) -> None:
+        """The rows of `paths` are written (in the caller's transaction): the kind's scan
+        stats them from now on, and a scan made from rows read before is not saved."""
+        self._set_meta(f"gen:{kind}", (self._meta(f"gen:{kind}") or 0) + 1)
+        scan = self._meta(f"scan:{kind}")
+        if scan is not None:
+            scan[2] = sorted(set(scan[2]).union(paths))
+            self._set_meta(f"scan:{kind}", scan)
+
     def _stats(self, kind: str) -> dict[str, Any]:
         """path -> stat (with the digest of a racily clean one) of every file indexed: the
         table, with the patch of what commands wrote since (None: gone)."""
@@ -412,7 +566,7 @@ class Index:
     def _insert(self, records: list[tuple], tables: list[tuple[str, list[list]]]) -> None:
         from salescli.core.tables import TABLE, insert_sql
 
-        self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
+        self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", records)
         for name, values in tables:
             self.con.executemany(insert_sql(TABLE[name]), values)
 
@@ -464,7 +618,7 @@ class Index:
 @contextmanager
 def _reading(repo: Any, kind: str, paths: list[str]
              ) -> Iterator[Iterable[tuple[list[tuple], list[tuple[str, list[list]]],
-                                          dict[str, bytes | None]]]]:
+                                          dict[str, str | None]]]]:
     """The parsed `paths` in chunks, in path order: each chunk's (records rows,
     [(table, rows)], digests of the texts read). Many files are parsed on every core,
     the workers starting at once, so the caller stores a chunk while later ones are
@@ -480,7 +634,7 @@ def _reading(repo: Any, kind: str, paths: list[str]
 
 
 def _read(repo: Any, kind: str, paths: list[str]
-          ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, bytes | None]]:
+          ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, str | None]]:
     """Parse and validate `paths`: their `records` rows, their rows of every table, and
     the digest of each text parsed (what a racily clean entry is compared by later)."""
     import json
@@ -492,7 +646,7 @@ def _read(repo: Any, kind: str, paths: list[str]
 
     root = os.fspath(repo.root)
     records, good = [], []
-    digests: dict[str, bytes | None] = {}
+    digests: dict[str, str | None] = {}
     custom = _custom_fields(repo, kind)
     for rel in paths:
         p = parse_file(root, kind, rel, custom)
@@ -500,11 +654,11 @@ def _read(repo: Any, kind: str, paths: list[str]
         if p.ok:
             # what to_jsonable gives, with only Decimals and dates converted in Python
             doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
-            records.append((rel, kind, _stem(rel), 1, None, doc))
+            records.append((rel, kind, _stem(rel), 1, None, doc, digests[rel]))
             good.append((rel, p.model))
         else:
             problem = p.diagnostics()[0].format() if p.findings else f"{rel}: invalid"
-            records.append((rel, kind, _stem(rel), 0, problem, None))
+            records.append((rel, kind, _stem(rel), 0, problem, None, digests[rel]))
     if not good:
         return records, [], digests
     settings = repo.settings if kind == "deal" else None
@@ -571,6 +725,98 @@ def _stat(full: str) -> Stat | None:
     except OSError:
         return None
     return (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)
+
+
+class _GitView:
+    """What git's own index says of the record files (the index of `git add`): a file
+    `git diff-files` finds as git indexed it has the content of its indexed blob. So a
+    record whose row was read from that blob needs no stat: git took it (in C, on every
+    core), and a read of 10,000 deals stats only the files git cannot vouch for.
+
+    `sig` is the stat of git's index file before git was asked: a file whose row was
+    vouched for stays so while it holds (`settled`), as long as git finds it unedited.
+    """
+
+    def __init__(self, root: str, index_file: str, folders: list[str]):
+        self.root, self.index_file = root, index_file
+        self.sig = _index_sig(index_file)
+        self._dirty: set[str] | None = None
+        self._blobs: dict[str, dict[str, str] | None] = {}
+        # started at once: git works while the caller reads its own meta
+        self._diff: Any = _git_popen(root, "diff-files", "-z", "--name-only", "--relative",
+                                     "--", *folders)
+
+    @classmethod
+    def start(cls, root: str, git_dir: Path, kinds: Sequence[str]) -> _GitView | None:
+        """None where git's index may not be the one in `git_dir` (a hook's temporary
+        index, GIT_DIR) or git cannot run: then every file is stat'ed."""
+        if any(v in os.environ for v in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE")):
+            return None
+        try:
+            return cls(root, os.path.join(git_dir, "index"), [KIND_DIRS[k] for k in kinds])
+        except OSError:
+            return None
+
+    def dirty(self, folder: str) -> set[str] | None:
+        """The files under `folder` git finds changed (or gone) since it indexed them;
+        None when git could not tell."""
+        if self._diff is not None:
+            out, _ = self._diff.communicate()
+            if self._diff.returncode == 0:
+                self._dirty = {p for p in os.fsdecode(out).split("\0") if p}
+            self._diff = None
+        if self._dirty is None:
+            return None
+        return {p for p in self._dirty if p.startswith(folder + "/")}
+
+    def blobs(self, folder: str) -> dict[str, str] | None:
+        """path -> blob of the files under `folder` in git's index that git compares by
+        stat: plain files, merged, neither assumed unchanged nor skipped."""
+        if folder not in self._blobs:
+            found: dict[str, str] | None = None
+            try:
+                proc = _git_popen(self.root, "ls-files", "-s", "-v", "-z", "--", folder)
+                out, _ = proc.communicate()
+                if proc.returncode == 0:
+                    # "H 100644 <blob> 0\t<path>": tag H (cached, compared by stat), stage 0
+                    found = {e[52:]: e[9:49] for e in os.fsdecode(out).split("\0")
+                             if e[:9] in ("H 100644 ", "H 100755 ") and e[49:52] == " 0\t"}
+            except OSError:
+                pass
+            self._blobs[folder] = found
+        return self._blobs[folder]
+
+    def settled(self) -> bool:
+        """Git's index is still the one `sig` saw: the answers agree with each other."""
+        return self.sig is not None and _index_sig(self.index_file) == self.sig
+
+    def close(self) -> None:
+        if self._diff is not None:
+            self._diff.kill()
+            self._diff.wait()
+            self._diff = None
+
+
+def _index_sig(index_file: str) -> tuple | None:
+    """Git's index file as it is: its stat and its last 20 bytes, the checksum git
+    writes of the whole file (zeros with index.skipHash: then the stat alone, trusted
+    only once it is old enough, as a record file's)."""
+    try:
+        with open(index_file, "rb") as fh:
+            s = os.fstat(fh.fileno())
+            fh.seek(max(0, s.st_size - 20))
+            tail = fh.read(20)
+    except OSError:
+        return None
+    return (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns, tail.strip(b"\0") and tail)
+
+
+def _git_popen(root: str, *args: str) -> Any:
+    import subprocess
+
+    return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "LC_ALL": "C"})
 
 
 def _connect(path: Path | None) -> sqlite3.Connection:
