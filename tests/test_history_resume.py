@@ -27,19 +27,26 @@ def cached_rev(r: Repo, name: str) -> str | None:
     return marshal.loads(path.read_bytes())["rev"] if path.exists() else None
 
 
+def plain(timelines: list) -> tuple:
+    """Timelines as comparable data (the cache keeps their changes as marshal bytes,
+    whose back-references follow object identity, not value)."""
+    packed = _pack(timelines)
+    return packed["timelines"], marshal.loads(packed["changes"])
+
+
 def agree(r: Repo, resumed: bool) -> None:
     """The cached answer (and the caches it leaves) equal a fold of everything."""
     head = r.git("rev-parse", "HEAD").strip()
     before = cached_rev(r, "deal-history.cache")
     cached = load_history(r.root, r.root / ".git", kinds=("deal",))
     fresh = load_history(r.root, r.root / ".git", kinds=("deal",), use_cache=False)
-    assert _pack(cached.timelines) == _pack(fresh.timelines)
+    assert plain(cached.timelines) == plain(fresh.timelines)
     assert cached.rejected == fresh.rejected
     # a resumed fold leaves the history cache where it was; a full fold moves it on
     assert (cached_rev(r, "deal-history.cache") == before != head) is resumed
     assert cached_rev(r, "deal-timelines.cache") == cached_rev(r, "deal-seen.cache") == head
     again = load_history(r.root, r.root / ".git", kinds=("deal",))  # the warm cache
-    assert _pack(again.timelines) == _pack(fresh.timelines)
+    assert plain(again.timelines) == plain(fresh.timelines)
 
 
 @pytest.fixture
@@ -207,3 +214,16 @@ def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(
     path.write_bytes(path.read_bytes()[:100])  # truncated
     assert load_cache(path) is None
     assert load_cache(tmp_path / "missing.cache") is None
+
+
+def test_damaged_changes_in_the_cache_are_folded_again(crm: Repo) -> None:
+    """The timelines cache parses its changes only when a report asks: damaged there,
+    they are folded afresh then, never an error and never a wrong answer."""
+    fresh = load_history(crm.root, crm.root / ".git", kinds=("deal",), use_cache=False)
+    load_history(crm.root, crm.root / ".git", kinds=("deal",))
+    path = crm.root / ".git" / "salescli" / "deal-timelines.cache"
+    data = marshal.loads(path.read_bytes())
+    data["changes"] = data["changes"][: len(data["changes"]) // 2]  # cut in the middle
+    path.write_bytes(marshal.dumps(data))
+    cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
+    assert plain(cached.timelines) == plain(fresh.timelines)
