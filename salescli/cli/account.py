@@ -93,7 +93,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
         "t.path", [tagged] if tag else [], [tag] if tag else [],
         json=fmt == "json" or bool(custom),
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
-        fields=fields)
+        fields=fields, select=COLUMNS[:-1])
     rows = [{k: a[k] for k in COLUMNS} for a in found]
     echo(render(with_custom(repo, "account", rows, found, custom), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,

@@ -91,7 +91,8 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     found = listing(repo, "lead", no_cache,
                     (("status", None if status == "all" else status), ("source", source),
                      ("owner", owner)), "t.path", json=fmt == "json" or bool(custom),
-                    fields=fields)
+                    fields=fields, select=("id", "company", "contact_name", "source",
+                                           "status", "owner", "created"))
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
