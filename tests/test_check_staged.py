@@ -234,3 +234,59 @@ def test_many_files_are_checked_on_every_core_alike(filled, monkeypatch):
         == reference(filled.root)
     assert staged.check_work_tree(filled.root, filled.root / ".git", use_cache=False) \
         == run_check(filled.root)
+
+
+def test_commits_between_runs(filled):
+    """The pre-commit hook's life: a run before each commit, HEAD moved on (or back)
+    since the last one. The last run keeps only HEAD and what was staged on it; each
+    answer still equals the reference, whatever moved where."""
+    root, git_dir = filled.root, filled.root / ".git"
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (root / deal).read_text()
+    other = "deals/2026-10/other.yaml"
+    stage(filled, other, text.replace("acme-erp", "other"))
+    filled.git("commit", "-qm", "other")
+
+    def hook() -> None:
+        assert check_staged(root, git_dir) == reference(root)
+
+    hook()
+    steps = [
+        (deal, text.replace("stage: needs-analysis", "stage: nowhere")),  # an error...
+        (deal, text),                                  # ...committed, then fixed
+        (other, text.replace("acme-erp", "other").replace("owner: anna", "owner: [anna]")),
+        (deal, text.replace("owner: anna", "owner: nobody-known")),
+        (other, None),                                 # a file goes
+        (other, text.replace("acme-erp", "other")),    # and comes back
+    ]
+    for rel, new in steps:
+        stage(filled, rel, new)
+        hook()
+        filled.git("commit", "-qm", f"edit {rel}")
+        hook()  # nothing staged on the new HEAD
+    # HEAD back and sideways: a soft reset keeps the index, an amend replaces HEAD
+    filled.git("reset", "-q", "--soft", "HEAD~2")
+    hook()
+    stage(filled, deal, text.replace("stage: needs-analysis", "stage: proposal"))
+    hook()
+    filled.git("commit", "-q", "--amend", "-m", "amended")
+    hook()
+    filled.git("reset", "-q", "--hard", "HEAD~3")
+    hook()
+    stage(filled, deal, text.replace("stage: needs-analysis", "stage: nowhere"))
+    hook()
+
+
+def test_a_commit_the_hook_never_saw(filled):
+    """`git commit --no-verify` (or any commit no run preceded): what HEAD gained since
+    the last run counts, though nothing is staged on either side."""
+    root, git_dir = filled.root, filled.root / ".git"
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (root / deal).read_text()
+    assert check_staged(root, git_dir) == reference(root) == []
+    stage(filled, deal, text.replace("stage: needs-analysis", "stage: nowhere"))
+    filled.git("commit", "-qm", "unchecked")  # no run between
+    assert [d.code for d in check_staged(root, git_dir)] == ["unknown-stage"]
+    filled.git("reset", "-q", "--hard", "HEAD~1")  # and back, no run between either
+    filled.git("commit", "-q", "--allow-empty", "-m", "empty")
+    assert check_staged(root, git_dir) == reference(root) == []

@@ -25,7 +25,7 @@ from salescli.core.diagnostics import Diagnostic
 from salescli.store.gitio import CatFile
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5  # 5: .last keeps HEAD and the staged diff
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 HEAD_FILES = "head-files.cache"  # HEAD's record files, by commit
@@ -44,18 +44,25 @@ def staged_entries(root: Path, specs: list[str], cache: Path | None = None
     return index_entries(root, specs, cache)[0]
 
 
+# what HEAD was and how it moved: (HEAD, (the commit the cached files were of, path ->
+# raw diff from it to HEAD) or None), when the index was found by one diff from HEAD
+Base = tuple[str, tuple[str, dict[str, tuple[str, ...]]] | None]
+
+
 def index_entries(root: Path, specs: list[str], cache: Path | None = None
-                  ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]] | None]:
-    """`staged_entries`, and what the index changes from HEAD when one diff found it:
+                  ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]] | None,
+                             Base | None]:
+    """`staged_entries`, what the index changes from HEAD when one diff found it:
     path -> its raw fields (old mode, new mode, old blob, new blob, status), the
-    `EXTRA_SPECS` folders' too (None when the index was listed whole instead)."""
+    `EXTRA_SPECS` folders' too (None when the index was listed whole instead), and the
+    `Base` that diff started from (None likewise)."""
     if cache is not None:
-        entries = _head_entries(root, specs, cache)
-        if entries is not None:
-            head, entries = entries
+        found = _head_entries(root, specs, cache)
+        if found is not None:
+            head, entries, moved = found
             changes: dict[str, tuple[str, ...]] = {}
             if _apply_index_changes(root, specs, head, entries, changes):
-                return entries, changes
+                return entries, changes, (head, moved)
     from salescli.store.gitio import git
 
     out: dict[str, tuple[str, str]] = {}
@@ -66,12 +73,14 @@ def index_entries(root: Path, specs: list[str], cache: Path | None = None
             mode, blob, stage = meta.split()
             if stage == "0" or path not in out:  # a conflict lists stages 1-3
                 out[path] = (mode, blob)
-    return out, None
+    return out, None, None
 
 
 def _head_entries(root: Path, specs: list[str], cache: Path
-                  ) -> tuple[str, dict[str, tuple[str, str]]] | None:
-    """(HEAD, its files under `specs`), from `cache` (None: no commit yet).
+                  ) -> tuple[str, dict[str, tuple[str, str]],
+                             tuple[str, dict[str, tuple[str, ...]]] | None] | None:
+    """(HEAD, its files under `specs`, (the cache's commit, the raw diff from it to
+    HEAD) when HEAD moved since), from `cache` (None: no commit yet).
 
     The cache holds the files of the commit it was made at; a later HEAD (the hook runs
     at a new one before every commit) is that commit's files plus `git diff-tree`
@@ -83,16 +92,18 @@ def _head_entries(root: Path, specs: list[str], cache: Path
     if head is None:
         return None
     entries: dict[str, tuple[str, str]] | None = None
+    moved = None
     try:
         saved = load_cache(cache)
         if saved[0] == CACHE_VERSION and saved[2] == specs and isinstance(saved[3], dict) \
                 and isinstance(saved[1], str):
             if saved[1] == head:
-                return head, saved[3]
+                return head, saved[3], None
             diff = git(root, "diff-tree", "-r", "-z", *_RAW, saved[1], head, "--", *specs,
                        check=False)
-            if diff.returncode == 0 and _apply_raw(diff.stdout, saved[3]):
-                entries = saved[3]
+            raw: dict[str, tuple[str, ...]] = {}
+            if diff.returncode == 0 and _apply_raw(diff.stdout, saved[3], raw):
+                entries, moved = saved[3], (saved[1], raw)
     except (ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
     if entries is None:
@@ -103,7 +114,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
                 mode, _, blob = meta.split()
                 entries[path] = (mode, blob)
     save_cache(cache, [CACHE_VERSION, head, specs, entries])
-    return head, entries
+    return head, entries, moved
 
 
 # raw diffs as ls-tree and ls-files name paths: from `root` (--relative; salescli.yaml may
@@ -155,6 +166,8 @@ class Snapshot:
     """The files `check` reads, as git's index holds them (`check --staged`); a context
     manager: its blobs are read by one git process, ended on leaving."""
 
+    base: Base | None = None  # HEAD and how it moved, when one diff found the index
+
     def __init__(self, root: Path, cache: Path | None = None):
         from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
@@ -162,7 +175,7 @@ class Snapshot:
         specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
         # path -> (mode, key): the key changes whenever the content does (None: never
         # kept); and what the index changes from HEAD, when one diff found it (else None)
-        self.entries, self.changes = index_entries(root, specs, cache)
+        self.entries, self.changes, self.base = index_entries(root, specs, cache)
         self.blobs = CatFile(root, lambda sha: f"git cat-file: staged object {sha} is "
                              "missing; run `git fsck` first")
 
@@ -409,11 +422,76 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     config_key = [entries.get(rel) for _, rel in config]
     if any(e is not None and e[1] is None for e in config_key):
         use_cache = False  # a configuration file changed this instant: keep nothing
-    last = _load(last_path, "entries") if use_cache else {}
-    if last.get("config") == config_key and last["entries"] == entries:
+    last = _load(last_path, "accounts") if use_cache else {}
+    if last.get("config") == config_key and _since_last(snap, last) == []:
         # nothing changed since the last run (a commit tried again): its answer
         return sorted({*(Diagnostic(*d) for d in last["out"]), *snap.extra()})
     return _check_changed(snap, cache_path, use_cache, config, config_key, last)
+
+
+def _head_moves(root: Path, old: Any, new: str) -> dict[str, tuple[str, ...]] | None:
+    """path -> raw diff of the files `old` and `new` differ in (None: git cannot tell,
+    `old` gone in a rewritten history)."""
+    from salescli.store.gitio import git
+    from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+
+    if not isinstance(old, str) or not all(c in "0123456789abcdef" for c in old):
+        return None  # a commit ID from our own cache, never an option
+    diff = git(root, "diff-tree", "-r", "-z", *_RAW, old, new, "--", SETTINGS_FILE,
+               PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values(), check=False)
+    raw: dict[str, tuple[str, ...]] = {}
+    if diff.returncode != 0 or not _apply_raw(diff.stdout, {}, raw):
+        return None
+    return raw
+
+
+def _last_entries(snap: Snapshot) -> dict[str, Any]:
+    """What `.last` keeps of the files: for the index found by one diff from HEAD, only
+    HEAD and that diff (a commit's hook then reads and writes kilobytes, not the 3 MB of
+    26,000 entries); else every entry."""
+    if snap.base is None or snap.changes is None:
+        return {"entries": dict(snap.entries)}
+    prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
+    return {"head": snap.base[0],
+            "staged": {p: None if c[4] == "D" else (c[1], c[3])
+                       for p, c in snap.changes.items() if not p.startswith(prefix)}}
+
+
+def _since_last(snap: Snapshot, last: dict) -> list[tuple[str, Any, Any]] | None:
+    """(path, its entry at the last run, now) of each file whose entry changed since
+    (None for a file not there); None when the last run cannot tell."""
+    entries = snap.entries
+    if "entries" in last:
+        prev = last["entries"]
+        return [(p, prev.get(p), entries.get(p)) for p in sorted(entries.keys() | prev.keys())
+                if prev.get(p) != entries.get(p)]
+    staged, base, changes = last.get("staged"), snap.base, snap.changes
+    if not isinstance(staged, dict) or base is None or changes is None:
+        return None
+    head, moved = base
+    if last.get("head") == head:
+        older: dict[str, tuple[str, ...]] | None = {}
+    elif moved is not None and moved[0] == last.get("head"):
+        older = moved[1]  # HEAD moved on from the last run's (a commit since)
+    else:
+        older = _head_moves(snap.root, last.get("head"), head)
+        if older is None:
+            return None
+
+    def old_side(raw: tuple[str, ...]) -> Any:
+        return None if raw[4] == "A" else (raw[0], raw[2])
+
+    def before(p: str) -> Any:
+        if p in staged:  # as the index had it then
+            return staged[p]
+        if p in older:  # as the last run's HEAD had it
+            return old_side(older[p])
+        return old_side(changes[p]) if p in changes else entries.get(p)  # as HEAD has it
+
+    prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
+    paths = {p for p in (*staged, *older, *changes) if not p.startswith(prefix)}
+    return [(p, before(p), entries.get(p)) for p in sorted(paths)
+            if before(p) != entries.get(p)]
 
 
 def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
@@ -458,7 +536,8 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         if quick is not None:
             result, changed = quick
             if changed:
-                _save(last_path, {**last, "entries": dict(entries), "out": result})
+                kept = {k: v for k, v in last.items() if k not in ("entries", "head", "staged")}
+                _save(last_path, {**kept, **_last_entries(snap), "out": result})
             return sorted({*(Diagnostic(*d) for d in result), *snap.extra()})
     saved = _load(cache_path, "entries") if use_cache else {}
     memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
@@ -527,7 +606,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         _save(cache_path, {"config": config_key, "entries": kept})
     if use_cache and all(e[1] is not None for e in entries.values()):
         # what the next run needs to redo only the deals that changed since this one
-        _save(last_path, {"config": config_key, "entries": dict(entries),
+        _save(last_path, {"config": config_key, **_last_entries(snap),
                           "deals": sorted(rels["deal"]), "accounts": account_files,
                           "out": [(d.path, d.line, d.column, d.severity, d.code, d.message)
                                   for d in result]})
@@ -612,10 +691,10 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict) -> tuple[list[tuple], b
     from salescli.services.check import validate
     from salescli.store.loader import to_diagnostic
 
-    entries, prev = snap.entries, last["entries"]
-    if entries.keys() != prev.keys():
-        return None  # files came or went
-    changed = [p for p, e in entries.items() if prev[p] != e]
+    entries, since = snap.entries, _since_last(snap, last)
+    if since is None or any(old is None or new is None for _, old, new in since):
+        return None  # files came or went, or the last run cannot tell
+    changed = [p for p, _, _ in since]
     if any(not p.startswith("deals/") or entries[p][1] is None for p in changed):
         return None
     if not changed:
