@@ -319,6 +319,7 @@ class Index:
             unmatched = {p for p in known if p in was or p in dirty or p not in stored} \
                 if same else self._unvouched(kind, known, dirty, view)
             if unmatched is not None and view.settled():
+                unmatched |= known - stored.keys()  # no stat kept: never trusted
                 current = {p: stored[p] for p in known if p not in unmatched}
                 for p in unmatched:
                     st = _stat(os.path.join(self.root, p))
