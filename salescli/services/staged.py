@@ -99,10 +99,8 @@ def _head_entries(root: Path, specs: list[str], cache: Path
                 and isinstance(saved[1], str):
             if saved[1] == head:
                 return head, saved[3], None
-            diff = git(root, "diff-tree", "-r", "-z", *_RAW, saved[1], head, "--", *specs,
-                       check=False)
-            raw: dict[str, tuple[str, ...]] = {}
-            if diff.returncode == 0 and _apply_raw(diff.stdout, saved[3], raw):
+            raw = _head_moves(root, saved[1], head, specs, saved[3])
+            if raw is not None:
                 entries, moved = saved[3], (saved[1], raw)
     except (ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
@@ -172,7 +170,8 @@ class Snapshot:
         from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
-        specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values()]
+        self.specs = specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR,
+                              *KIND_DIRS.values()]
         # path -> (mode, key): the key changes whenever the content does (None: never
         # kept); and what the index changes from HEAD, when one diff found it (else None)
         self.entries, self.changes, self.base = index_entries(root, specs, cache)
@@ -429,18 +428,20 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     return _check_changed(snap, cache_path, use_cache, config, config_key, last)
 
 
-def _head_moves(root: Path, old: Any, new: str) -> dict[str, tuple[str, ...]] | None:
-    """path -> raw diff of the files `old` and `new` differ in (None: git cannot tell,
-    `old` gone in a rewritten history)."""
+def _head_moves(root: Path, old: Any, new: str, specs: list[str],
+                entries: dict[str, tuple[str, str]] | None = None
+                ) -> dict[str, tuple[str, ...]] | None:
+    """path -> raw diff of the files under `specs` that commits `old` and `new` differ
+    in, applied to `entries` (`old`'s files) when given; None when git cannot tell
+    (`old` gone in a rewritten history, a merge conflict)."""
     from salescli.store.gitio import git
-    from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 
     if not isinstance(old, str) or not all(c in "0123456789abcdef" for c in old):
         return None  # a commit ID from our own cache, never an option
-    diff = git(root, "diff-tree", "-r", "-z", *_RAW, old, new, "--", SETTINGS_FILE,
-               PRODUCTS_FILE, PIPELINES_DIR, *KIND_DIRS.values(), check=False)
+    diff = git(root, "diff-tree", "-r", "-z", *_RAW, old, new, "--", *specs, check=False)
     raw: dict[str, tuple[str, ...]] = {}
-    if diff.returncode != 0 or not _apply_raw(diff.stdout, {}, raw):
+    if diff.returncode != 0 or not _apply_raw(diff.stdout, {} if entries is None else entries,
+                                              raw):
         return None
     return raw
 
@@ -474,7 +475,7 @@ def _since_last(snap: Snapshot, last: dict) -> list[tuple[str, Any, Any]] | None
     elif moved is not None and moved[0] == last.get("head"):
         older = moved[1]  # HEAD moved on from the last run's (a commit since)
     else:
-        older = _head_moves(snap.root, last.get("head"), head)
+        older = _head_moves(snap.root, last.get("head"), head, snap.specs)
         if older is None:
             return None
 

@@ -760,8 +760,8 @@ class _GitView:
         # commit: both git processes at once, on two cores
         self._diff: Any = _git_popen(root, "diff-files", "-z", "--name-only", "--relative",
                                      "--", *folders)
-        self._ls: Any = _git_popen(root, "ls-files", "-s", "-v", "-z", "--", *folders) \
-            if any(sig != self.sig for sig in seen) else None
+        self._ls: Any = self._ls_files(folders) if any(sig != self.sig for sig in seen) \
+            else None
 
     @classmethod
     def start(cls, root: str, git_dir: Path, kinds: Sequence[str],
@@ -795,8 +795,7 @@ class _GitView:
             folders = self.folders if folder in self.folders else [folder]
             self._blobs.update(dict.fromkeys(folders))
             try:
-                proc, self._ls = self._ls or _git_popen(
-                    self.root, "ls-files", "-s", "-v", "-z", "--", *folders), None
+                proc, self._ls = self._ls or self._ls_files(folders), None
                 out, _ = proc.communicate()
                 if proc.returncode == 0:
                     self._blobs.update({f: {} for f in folders})
@@ -809,6 +808,9 @@ class _GitView:
             except OSError:
                 pass
         return self._blobs[folder]
+
+    def _ls_files(self, folders: list[str]) -> Any:
+        return _git_popen(self.root, "ls-files", "-s", "-v", "-z", "--", *folders)
 
     def settled(self) -> bool:
         """Git's index is still the one `sig` saw: the answers agree with each other."""
