@@ -43,6 +43,16 @@ def deal(repo: Repo) -> Repo:
     return repo
 
 
+def require_checklist(repo: Repo) -> None:
+    """Make the default pipeline's needs-analysis require its checklist done, committed."""
+    pipe = repo.root / "pipelines/default.yaml"
+    text = pipe.read_text()
+    assert "requires: [account, value, close_date]" in text  # else the test tests nothing
+    pipe.write_text(text.replace("requires: [account, value, close_date]",
+                                 "requires: [account, value, close_date, checklist]"))
+    repo.commit()
+
+
 def discount(repo: Repo, percent: str) -> None:
     r = repo.run("deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "100",
                  "--tax-rate", "0", "--discount", percent)
@@ -216,11 +226,7 @@ def test_an_unknown_item_is_refused_with_the_list(deal: Repo):
 
 
 def test_requires_checklist_holds_the_stage_until_its_checklist_is_done(deal: Repo):
-    pipe = deal.root / "pipelines/default.yaml"
-    pipe.write_text(pipe.read_text().replace(
-        "requires: [account, value, close_date]",
-        "requires: [account, value, close_date, checklist]"))
-    deal.commit()
+    require_checklist(deal)
     discount(deal, "0")  # proposal requires items
     refused(deal, ["deal", "advance", "acme-erp"], 1,
             "cannot move acme-erp to `proposal`: `needs-analysis` requires its checklist done "
@@ -277,11 +283,7 @@ def test_tick_changes_only_the_checklist_lines_of_a_hand_written_file(deal: Repo
 
 
 def test_the_agenda_names_the_checklist_a_stage_needs_done_before_moving_on(deal: Repo):
-    pipe = deal.root / "pipelines/default.yaml"
-    pipe.write_text(pipe.read_text().replace(
-        "requires: [account, value, close_date]",
-        "requires: [account, value, close_date, checklist]"))
-    deal.commit()
+    require_checklist(deal)
     agenda = deal.run("agenda", "acme-erp", "--date", "2026-11-20").stdout
     assert ("Before **Proposal**, still missing:\n- [ ] this stage's checklist all ticked "
             "(`salescli deal tick acme-erp N`)\n- [ ] the items to offer\n") in agenda
