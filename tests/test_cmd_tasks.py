@@ -209,21 +209,17 @@ def test_today_lists_tasks_due_and_meetings_to_mark(crm: Repo):
     assert "task due today: Later (done: salescli task done acme-oy 1)" in table
 
 
+def won_deal(repo: Repo, *activities: str) -> None:
+    """acme-oy's won deal acme-won, with these activities (flow mappings), committed."""
+    repo.write("deals/2026-10/acme-won.yaml", "id: acme-won\ntitle: Licences\n"
+               "account: acme-oy\nstage: needs-analysis\nstatus: won\nvalue: 1000.00\n"
+               "owner: anna\ncreated: 2026-09-10\nwon_date: 2026-10-05\nactivities:\n"
+               + "".join(f"  - {a}\n" for a in activities))
+    repo.commit()
+
+
 def test_today_after_sales(crm: Repo):
-    crm.write("deals/2026-10/acme-won.yaml", """
-        id: acme-won
-        title: Licences
-        account: acme-oy
-        stage: needs-analysis
-        status: won
-        value: 1000.00
-        owner: anna
-        created: 2026-09-10
-        won_date: 2026-10-05
-        activities:
-          - {date: 2026-11-01, type: call, summary: Kick-off}
-        """)
-    crm.commit()
+    won_deal(crm, "{date: 2026-11-01, type: call, summary: Kick-off}")
     # 90 days after the last activity on its deals (acme-erp's 2026-10-02, kick-off
     # 2026-11-01), the account shows; what is logged after the day does not count
     assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-01-29")]
@@ -244,6 +240,30 @@ def test_today_after_sales(crm: Repo):
     crm.write("salescli.yaml", settings.replace("after_sales_days: 90", "after_sales_days: 0"))
     crm.commit()
     assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-04-12")]
+
+
+def test_a_meeting_booked_and_held_long_ago_plans_nothing(crm: Repo):
+    """Its booking stays in the file as booked; the held entry answered it, so it is no
+    contact planned: the won customer is due an after-sales check-in all the same."""
+    won_deal(crm, "{date: 2026-10-20, type: meeting, summary: Kick-off, status: booked}",
+             "{date: 2026-10-20, type: meeting, summary: Kick-off, status: held}")
+    assert "acme-oy" in [r["id"] for r in today_json(crm, "2027-01-30")]
+    out = ok(crm, "sql", "SELECT id, last_activity, next_activity FROM deals ORDER BY id; ",
+             "--format", "csv")
+    assert out.splitlines() == ["id,last_activity,next_activity",
+                                "acme-erp,2026-10-02,", "acme-won,2026-10-20,"]
+    # a meeting booked again is planned: on its day, and no check-in is due meanwhile
+    ok(crm, "log", "meeting", "acme-won", "Review", "--status", "booked",
+       "--date", "2027-02-15")
+    ok(crm, "task", "add", "acme-erp", "Renewal", "--due", "2027-03-01")
+    out = ok(crm, "sql", "SELECT id, last_activity, next_activity FROM deals ORDER BY id",
+             "--format", "csv")
+    assert out.splitlines()[1:] == ["acme-erp,2026-10-02,2027-03-01",
+                                    "acme-won,2026-10-20,2027-02-15"]
+    assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-01-30")]
+    out = ok(crm, "sql", "SELECT line, status, pending FROM activities "
+             "WHERE record_id = 'acme-won' ORDER BY line", "--format", "csv")
+    assert out.splitlines() == ["line,status,pending", "1,booked,0", "2,held,", "3,booked,1"]
 
 
 def test_calendar_feed_parses_and_keeps_its_uids(crm: Repo, tmp_path):
@@ -368,16 +388,19 @@ def test_an_open_task_is_no_activity_for_goals(crm: Repo):
     assert actual() == 1.0
 
 
-def test_unanswered_pairs_bookings_oldest_first_per_record():
-    from salescli.core.today import unanswered
+def test_pending_pairs_bookings_oldest_first():
+    from types import SimpleNamespace
 
-    def m(record: str, line: int, status: str | None) -> dict:
-        return {"record_kind": "deal", "record_id": record, "line": line, "status": status}
+    from salescli.core.today import pending
 
-    meetings = [m("a", 1, "booked"), m("a", 2, "booked"), m("a", 3, "held"),
-                m("b", 1, None), m("b", 2, "booked"), m("c", 1, "booked"),
-                m("c", 2, "cancelled"), m("c", 3, None)]
-    assert [(x["record_id"], x["line"]) for x in unanswered(meetings)] == [("a", 2), ("b", 2)]
+    def m(status: str | None, type_: str = "meeting", due: str | None = None) -> object:
+        return SimpleNamespace(type=type_, status=status, due=due)
+
+    assert pending([m("booked"), m("booked"), m("held")]) == [1]
+    assert pending([m(None), m("booked")]) == [1]
+    assert pending([m("booked"), m("cancelled"), m(None)]) == []
+    # a call booked, or a task of type meeting, is no meeting to mark held
+    assert pending([m("booked", "call"), m("booked", due="2026-12-01"), m("held")]) == []
 
 
 def test_today_owner_shows_their_tasks_on_others_records(crm: Repo):

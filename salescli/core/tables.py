@@ -51,6 +51,10 @@ TABLES: tuple[Table, ...] = (
         _c("owner", "text", "Owner."),
         _c("created", "date", "Creation date, when recorded."),
         _c("tags", "text", "Tags joined with `, `."),
+        _c("last_activity", "date", "The latest day an activity of the record happened (a "
+           "task on the day it was done; bookings and open tasks have not happened)."),
+        _c("next_activity", "date", "The earliest day of what is planned: an open task's "
+           "due day, a booking's day (a meeting's until it is marked held or cancelled)."),
         _c("notes", "text", "Free text."),
         _c("path", "text", "The record's file in the repository."),
     ), ("id",)),
@@ -82,6 +86,10 @@ TABLES: tuple[Table, ...] = (
         _c("converted_account", "text", "Account created or matched on conversion.",
            "accounts(id)"),
         _c("converted_deal", "text", "Deal created on conversion.", "deals(id)"),
+        _c("last_activity", "date", "The latest day an activity of the record happened (a "
+           "task on the day it was done; bookings and open tasks have not happened)."),
+        _c("next_activity", "date", "The earliest day of what is planned: an open task's "
+           "due day, a booking's day (a meeting's until it is marked held or cancelled)."),
         _c("notes", "text", "Free text."),
         _c("path", "text", "The record's file in the repository."),
     ), ("id",)),
@@ -108,6 +116,10 @@ TABLES: tuple[Table, ...] = (
         _c("lost_reason", "text", "Lost reason."),
         _c("lost_note", "text", "Note on the loss."),
         _c("revisit", "date", "Date to come back to a lost deal."),
+        _c("last_activity", "date", "The latest day an activity of the record happened (a "
+           "task on the day it was done; bookings and open tasks have not happened)."),
+        _c("next_activity", "date", "The earliest day of what is planned: an open task's "
+           "due day, a booking's day (a meeting's until it is marked held or cancelled)."),
         _c("notes", "text", "Free text."),
         _c("path", "text", "The record's file in the repository."),
     ), ("id",)),
@@ -183,6 +195,9 @@ TABLES: tuple[Table, ...] = (
         _c("improve", "text", "VALKEA evaluation: what to improve."),
         _c("due", "date", "Tasks: the day it is due."),
         _c("done", "date", "Tasks: the day it was done (empty while open)."),
+        _c("pending", "integer", "Booked meetings: 1 until a later meeting of the record "
+           "says it was held or cancelled (oldest booking first), then 0; empty for "
+           "other activities."),
     ), ("record_kind", "record_id", "line")),
     Table("custom_fields", "One row per value of a custom field (declared per kind under "
           "`custom_fields:` in salescli.yaml) that an account, lead or deal holds.", (

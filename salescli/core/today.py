@@ -8,7 +8,8 @@ within one, by weighted value (largest first), then by the group reason's date
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -65,22 +66,47 @@ def task(due: dt.date, on: dt.date, summary: str, command: str,
     return {**reason, "owner": owner} if owner else reason
 
 
-def unanswered(meetings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The booked meetings that no later meeting of the same record answers, of
-    `meetings` in record and line order (`record_kind`, `record_id`, `status`...).
+def pending(activities: Sequence[Any]) -> list[int]:
+    """Positions (from 0) of the booked meetings that no later meeting of the record
+    answers, of its `activities` (each with `type`, `status`, `due`).
 
     A meeting is logged when booked and again when held or cancelled (or with no
     status), the oldest booking answered first, as the activity report counts them;
-    one marked held in place is no longer booked at all.
+    one marked held in place is no longer booked at all. A task (it has `due`) is none.
     """
-    waiting: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-    for m in meetings:
-        queue = waiting.setdefault((m["record_kind"], m["record_id"]), [])
-        if m["status"] == "booked":
-            queue.append(m)
-        elif queue:
-            queue.pop(0)
-    return [m for queue in waiting.values() for m in queue]
+    waiting: deque[int] = deque()
+    for n, a in enumerate(activities):
+        if a.type != "meeting" or a.due is not None:
+            continue
+        if a.status == "booked":
+            waiting.append(n)
+        elif waiting:
+            waiting.popleft()
+    return list(waiting)
+
+
+def last_and_next(activities: Sequence[Any], waiting: Sequence[int]
+                  ) -> tuple[dt.date | None, dt.date | None]:
+    """A record's last activity day and its next one (Pipedrive's "last/next activity
+    date"): the latest day an activity happened (a task on the day it was done; a
+    booking or an open task has not happened), and the earliest day of what is planned:
+    an open task's due day, a booking not yet answered (`waiting`, from `pending`).
+    """
+    last = nxt = None
+    for n, a in enumerate(activities):
+        if a.due is not None and a.done is None:
+            day = a.due
+        elif a.status != "booked":
+            if last is None or (a.done or a.date) > last:
+                last = a.done or a.date
+            continue
+        elif a.type == "meeting" and a.due is None and n not in waiting:
+            continue  # booked, and a later meeting said held or cancelled
+        else:
+            day = a.date
+        if nxt is None or day < nxt:
+            nxt = day
+    return last, nxt
 
 
 def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | None,

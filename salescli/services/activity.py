@@ -104,11 +104,7 @@ def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any])
 # `touched` is the last activity that happened (a booked meeting or an open task has not)
 _DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.source, d.created,
   d.close_date, d.next_step_action, d.next_step_due, d.revisit, d.lost_reason,
-  d.value, d.currency, d.probability,
-  (SELECT max(coalesce(a.done, a.date)) FROM activities a
-   WHERE a.record_kind = 'deal' AND a.record_id = d.id
-   AND (a.status IS NULL OR a.status != 'booked') AND (a.due IS NULL OR a.done IS NOT NULL)
-  ) AS touched
+  d.value, d.currency, d.probability, d.last_activity AS touched
 FROM deals d {where} ORDER BY d.path"""
 # what `stale` needs of the open deals
 _OPEN_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.created
@@ -122,39 +118,35 @@ ORDER BY x.path"""
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
 WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
-# the meetings of every record with one booked for a day gone by: those no later meeting
-# answers are still to mark held or cancelled (an imported call still to do is the
-# deal's next step already)
-_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary, a.status
-FROM activities a WHERE a.type = 'meeting' AND (a.record_kind, a.record_id) IN (
-  SELECT b.record_kind, b.record_id FROM activities b
-  WHERE b.status = 'booked' AND b.date < ? AND b.type = 'meeting')
+# the meetings booked for a day gone by that no later meeting answers, still to mark
+# held or cancelled (an imported call still to do is the deal's next step already)
+_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary
+FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
 ORDER BY a.record_kind, a.record_id, a.line"""
 # open tasks due by the day
 _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary, a.owner
 FROM activities a
 WHERE a.done IS NULL AND a.due <= ? ORDER BY a.record_kind, a.record_id, a.line"""
 # won customers and their last activity by the day, on the account or any of its deals
-# (winning counts as one; a meeting booked or a task open is contact planned: the day);
-# the activities are looked up from the won accounts by index, never all scanned
-# against every account (that took seconds on 10,000 deals): CROSS JOIN keeps SQLite to
-# that order, won accounts -> their deals -> their activities (a covering index)
+# (winning counts as one; a meeting booked or a task open is contact planned: the day),
+# from each record's last and next activity; only a record whose last activity is after
+# the day (`--on` in the past) has its activities looked at, through their index
 _AFTER_SALES = """WITH won AS (
   SELECT account_id AS id, max(coalesce(won_date, created)) AS won FROM deals
   WHERE status = 'won' AND coalesce(won_date, created) <= ?1 GROUP BY account_id),
-acts AS (
-  SELECT w.id, a.status, a.due, a.done, a.date FROM won w
-    CROSS JOIN deals d ON d.account_id = w.id
-    CROSS JOIN activities a ON a.record_kind = 'deal' AND a.record_id = d.id
+touches AS (
+  SELECT w.id, 'deal' AS kind, d.id AS record, d.last_activity AS last,
+    d.next_activity AS next FROM won w CROSS JOIN deals d ON d.account_id = w.id
   UNION ALL
-  SELECT w.id, a.status, a.due, a.done, a.date FROM won w
-    CROSS JOIN activities a ON a.record_kind = 'account' AND a.record_id = w.id),
+  SELECT w.id, 'account', ac.id, ac.last_activity, ac.next_activity
+  FROM won w CROSS JOIN accounts ac ON ac.id = w.id),
 touch AS (
-  SELECT id, max(CASE WHEN status = 'booked' OR (due IS NOT NULL AND done IS NULL)
-        THEN ?1 ELSE coalesce(done, date) END) AS touched
-  FROM acts WHERE status = 'booked' OR (due IS NOT NULL AND done IS NULL)
-      OR coalesce(done, date) <= ?1
-  GROUP BY id)
+  SELECT id, CASE WHEN count(next) THEN ?1 ELSE max(CASE WHEN last <= ?1 THEN last ELSE (
+    SELECT max(coalesce(a.done, a.date)) FROM activities a
+    WHERE a.record_kind = kind AND a.record_id = record
+      AND (a.status IS NULL OR a.status != 'booked') AND (a.due IS NULL OR a.done IS NOT NULL)
+      AND coalesce(a.done, a.date) <= ?1) END) END AS touched
+  FROM touches GROUP BY id)
 SELECT ac.id, ac.name, ac.owner, won.won, touch.touched
 FROM accounts ac JOIN won ON won.id = ac.id LEFT JOIN touch ON touch.id = ac.id
 GROUP BY ac.id ORDER BY ac.path"""
@@ -242,8 +234,7 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     day = on.isoformat()
     with records_index(repo, TARGETS, warn, use_cache) as index:
         booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
-        unheld = [m for m in today.unanswered(index.query(_UNHELD, (day,)))
-                  if m["date"] < day]
+        unheld = index.query(_UNHELD, (day,))
         tasks = index.query(_TASKS_DUE, (day,))
         customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
         wanted = [*booked, *unheld, *tasks]

@@ -13,23 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.ids import KINDS
-from salescli.core.today import unanswered
 from salescli.services.read import Warn, records_index
 
 _NAME = "coalesce(d.title, x.company, ac.name)"
 _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
 LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
 LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
-# open tasks on their due day, and the meetings of records with one booked (those a
-# later meeting answers are done: core.today.unanswered); an imported call still to
-# do is its deal's next step already
+# open tasks on their due day, and the meetings booked that no later meeting answers;
+# an imported call still to do is its deal's next step already
 _ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
   coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
 FROM activities a {_JOINS}
-WHERE (a.due IS NOT NULL AND a.done IS NULL) OR (a.type = 'meeting' AND a.due IS NULL
-  AND (a.record_kind, a.record_id) IN (SELECT b.record_kind, b.record_id FROM activities b
-    WHERE b.status = 'booked' AND b.type = 'meeting'))
+WHERE (a.due IS NOT NULL AND a.done IS NULL) OR a.pending
 ORDER BY a.record_kind, a.record_id, a.line"""
 _NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner FROM deals
 WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path"""
@@ -41,9 +37,8 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
     with records_index(repo, KINDS, warn, use_cache) as index:
         activities = index.query(_ACTIVITIES)
         steps = index.query(_NEXT_STEPS)
-    meetings = unanswered(a for a in activities if not a["task"])
     events = []
-    for a in [*meetings, *(a for a in activities if a["task"])]:
+    for a in activities:
         if owner and a["owner"] != owner:
             continue
         kind, record_id, line = a["record_kind"], a["record_id"], a["line"]

@@ -26,6 +26,7 @@ from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's
     create_sql,
     insert_sql,
 )
+from salescli.core.today import last_and_next, pending
 from salescli.store.gitio import atomic_file
 from salescli.store.history import TRACKED, Timeline
 
@@ -48,7 +49,7 @@ def account_rows(accounts: Iterable[Any], paths: Paths = None) -> Iterator[Row]:
         yield {"id": a.id, "name": a.name, "business_id": a.business_id, "domain": a.domain,
                "industry": a.industry, "region": a.region, "size": a.size, "parent": a.parent,
                "owner": a.owner, "created": a.created, "tags": _join(a.tags),
-               "notes": a.notes, "path": _path(paths, a)}
+               **_activity_days(a), "notes": a.notes, "path": _path(paths, a)}
 
 
 def contact_rows(accounts: Iterable[Any]) -> Iterator[Row]:
@@ -70,7 +71,7 @@ def lead_rows(leads: Iterable[Any], paths: Paths = None) -> Iterator[Row]:
                "source": lead.source, "status": lead.status, "owner": lead.owner,
                "created": lead.created, "disqualify_reason": lead.disqualify_reason,
                "converted_account": conv and conv.account, "converted_deal": conv and conv.deal,
-               "notes": lead.notes, "path": _path(paths, lead)}
+               **_activity_days(lead), "notes": lead.notes, "path": _path(paths, lead)}
 
 
 def deal_rows(deals: Iterable[Any], products: Any, currency: str, default_pipeline: str,
@@ -86,7 +87,7 @@ def deal_rows(deals: Iterable[Any], products: Any, currency: str, default_pipeli
                "next_step_action": ns and ns.action, "next_step_due": ns and ns.due,
                "approved_by": d.approved_by, "won_date": d.won_date, "lost_date": d.lost_date,
                "lost_reason": d.lost_reason, "lost_note": d.lost_note, "revisit": d.revisit,
-               "notes": d.notes, "path": _path(paths, d)}
+               **_activity_days(d), "notes": d.notes, "path": _path(paths, d)}
 
 
 def item_rows(deals: Iterable[Any], products: Any) -> Iterator[Row]:
@@ -117,13 +118,21 @@ def document_rows(deals: Iterable[Any], key: str) -> Iterator[Row]:
 def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
     """Activities of (kind, record) pairs, in the records' own order."""
     for kind, r in records:
-        for n, a in enumerate(r.activities, 1):
+        waiting = pending(r.activities)
+        for n, a in enumerate(r.activities):
             ev = a.evaluation
-            yield {"record_kind": kind, "record_id": r.id, "line": n, "date": a.date,
+            yield {"record_kind": kind, "record_id": r.id, "line": n + 1, "date": a.date,
                    "type": a.type, "summary": a.summary, "outcome": a.outcome,
                    "status": a.status, "with": _join(a.with_), "owner": a.owner,
                    "went_well": ev and ev.went_well, "improve": ev and ev.improve,
-                   "due": a.due, "done": a.done}
+                   "due": a.due, "done": a.done,
+                   "pending": int(n in waiting) if a.status == "booked" and a.type == "meeting"
+                   and a.due is None else None}
+
+
+def _activity_days(record: Any) -> Row:
+    last, nxt = last_and_next(record.activities, pending(record.activities))
+    return {"last_activity": last, "next_activity": nxt}
 
 
 def custom_field_rows(records: Iterable[tuple[str, Mapping[str, Any]]],
