@@ -347,6 +347,23 @@ def test_funnel_window_and_owner_filter(q1: Repo):
     assert out["totals"] == {"deals": 3, "won": 0, "lost": 0, "open": 3, "win_rate": None}
 
 
+def test_the_deals_created_in_the_window_are_the_same_made_alone_or_from_all(q1: Repo):
+    """The funnel makes only the window's deals; a report that made every deal first
+    (the dashboard) filters those: the same deals, the same funnel."""
+    from salescli.core.reports import funnel
+    from salescli.services.reports import build_book
+
+    window = {"as_of": "2026-03-31", "since": "2026-02-01", "until": None, "pipeline": None,
+              "owner": None, "source": None, "no_cache": False}
+    alone = build_book(q1.repo, window, print)
+    made = [(d.id, d.stage, d.status, d.value) for d in alone.created_in_window()]
+    first = funnel(alone)
+    every = build_book(q1.repo, window, print)
+    assert len(every.deals) > len(made) == 3
+    assert [(d.id, d.stage, d.status, d.value) for d in every.created_in_window()] == made
+    assert funnel(every) == first
+
+
 def test_forecast_by_month_and_quarter(q1: Repo):
     # As of 03-31, open: gamma EUR 5500 negotiation 60 % -> best-case, closes 04-10;
     # delta USD 9000 probability 75 -> commit, closes 05-31; zeta forecast: omit.

@@ -415,6 +415,23 @@ class Timeline:
             state = alive
         return state
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The names of `values`, in order."""
+        return FIELDS[self.kind]
+
+    def values(self, at: float) -> list[Any]:
+        """The fields as they were at `at`, in `fields` order (None: not set); the list
+        kept for the latest version is returned as it is: not to be changed."""
+        if at >= self.last and self._cur:
+            return self._cur
+        out: dict[str, Any] = {}
+        for time, _, name, _, new, _ in self.changes:
+            if time > at:
+                break
+            out[name] = new
+        return [out.get(name) for name in FIELDS[self.kind]]
+
     def state(self, at: float) -> dict[str, Any]:
         """The fields as they were at `at` (epoch seconds)."""
         if at >= self.last and self._cur:
