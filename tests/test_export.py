@@ -284,3 +284,35 @@ def test_quotes_orders_and_invoices_are_tables(history, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.output.splitlines() == ["number,status", "Q-2026-0001,rejected",
                                      "Q-2026-0001,sent"]
+
+
+def test_sqlite_cells_are_the_typed_values_with_decimals_as_real():
+    """The record index and the SQLite export convert each cell by its column's type in
+    one step; it must give what the CSV and JSON writers' typed value gives, as REAL."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from salescli.store.export import _typed, sql_values
+
+    cell = st.one_of(st.none(), st.text(max_size=5), st.dates(), st.integers(-10**6, 10**6),
+                     st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                     st.datetimes())
+
+    @given(st.sampled_from(TABLES), st.data())
+    def check(table, data) -> None:
+        row = {}
+        for c in table.columns:
+            value = data.draw(cell)
+            if c.type in ("money", "number", "integer") and isinstance(value, str):
+                value = None  # no text reaches a number column: the model typed it
+            row[c.name] = value
+        want = [float(v) if isinstance(v, Decimal) else v for v in next(_typed(table, [row]))]
+        got = next(sql_values(table, [row]))
+        assert got == want
+        assert [type(v) for v in got] == [type(v) for v in want]
+        assert not any(isinstance(v, dt.date) for v in got)
+
+    check()

@@ -7,6 +7,7 @@ cannot drift from what is written.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 # a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
@@ -29,7 +30,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
 
-    @property
+    @functools.cached_property  # asked for each row written
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 

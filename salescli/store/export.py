@@ -222,20 +222,39 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _sql_value(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
-
-
 def _typed(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
     types = [c.type for c in table.columns]
     for row in rows:
         yield [_plain(row.get(name), t) for name, t in zip(table.names, types, strict=True)]
 
 
+def _sql_text(value: Any) -> str:
+    if type(value) is str:  # most cells: first, and cheapest
+        return value
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _sql_number(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return float(value if isinstance(value, Decimal) else Decimal(value))
+
+
+def _sql_integer(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else int(value)
+
+
+# a non-empty value as its SQLite column takes it: `_plain`, then Decimals as REAL;
+# one function per column, chosen once (the record index converts ~850,000 cells
+# when it is built on 10,000 deals)
+_SQL = {"money": _sql_number, "number": _sql_number, "integer": _sql_integer}
+
+
 def sql_values(table: Table, rows: Iterable[Row]) -> Iterator[list[Any]]:
     """`rows` as the values of `table`'s SQLite columns, in column order."""
-    for values in _typed(table, rows):
-        yield [_sql_value(v) for v in values]
+    cells = [(c.name, _SQL.get(c.type, _sql_text)) for c in table.columns]
+    for row in rows:
+        yield [None if (v := row.get(name)) is None else cast(v) for name, cast in cells]
 
 
 # each table's rows in the order the records are read (path order; a record's own
