@@ -623,8 +623,11 @@ class Index:
 
     def invalid(self, kind: str) -> list[str]:
         """Paths of the files of `kind` that are not valid records, sorted."""
+        # named: without it SQLite takes records_blob, also (kind, path), and looks up
+        # every row of the kind for `valid` (30 ms on 10,000 deals instead of none)
         return [r[0] for r in self.query(
-            "SELECT path FROM records WHERE kind = ? AND NOT valid ORDER BY path", (kind,))]
+            "SELECT path FROM records INDEXED BY records_invalid WHERE kind = ? AND NOT valid "
+            "ORDER BY path", (kind,))]
 
 
 @contextmanager
