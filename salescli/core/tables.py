@@ -39,6 +39,13 @@ def _c(name: str, type_: str, doc: str, references: str | None = None) -> Column
     return Column(name, type_, doc, references)
 
 
+# every account, lead and deal: its last and next activity day (Pipedrive's columns)
+_ACTIVITY_DAYS = (
+    _c("last_activity", "date", "The latest day an activity of the record happened (a "
+       "task on the day it was done; bookings and open tasks have not happened)."),
+    _c("next_activity", "date", "The earliest day of what is planned: an open task's due "
+       "day, a booking's day (a meeting's until it is marked held or cancelled)."),
+)
 TABLES: tuple[Table, ...] = (
     Table("accounts", "One row per account (organisation).", (
         _c("id", "text", "Account ID (the file name)."),
@@ -52,10 +59,7 @@ TABLES: tuple[Table, ...] = (
         _c("owner", "text", "Owner."),
         _c("created", "date", "Creation date, when recorded."),
         _c("tags", "text", "Tags joined with `, `."),
-        _c("last_activity", "date", "The latest day an activity of the record happened (a "
-           "task on the day it was done; bookings and open tasks have not happened)."),
-        _c("next_activity", "date", "The earliest day of what is planned: an open task's "
-           "due day, a booking's day (a meeting's until it is marked held or cancelled)."),
+        *_ACTIVITY_DAYS,
         _c("notes", "text", "Free text."),
         _c("path", "text", "The record's file in the repository."),
     ), ("id",)),
@@ -87,10 +91,7 @@ TABLES: tuple[Table, ...] = (
         _c("converted_account", "text", "Account created or matched on conversion.",
            "accounts(id)"),
         _c("converted_deal", "text", "Deal created on conversion.", "deals(id)"),
-        _c("last_activity", "date", "The latest day an activity of the record happened (a "
-           "task on the day it was done; bookings and open tasks have not happened)."),
-        _c("next_activity", "date", "The earliest day of what is planned: an open task's "
-           "due day, a booking's day (a meeting's until it is marked held or cancelled)."),
+        *_ACTIVITY_DAYS,
         _c("notes", "text", "Free text."),
         _c("path", "text", "The record's file in the repository."),
     ), ("id",)),
@@ -117,10 +118,7 @@ TABLES: tuple[Table, ...] = (
         _c("lost_reason", "text", "Lost reason."),
         _c("lost_note", "text", "Note on the loss."),
         _c("revisit", "date", "Date to come back to a lost deal."),
-        _c("last_activity", "date", "The latest day an activity of the record happened (a "
-           "task on the day it was done; bookings and open tasks have not happened)."),
-        _c("next_activity", "date", "The earliest day of what is planned: an open task's "
-           "due day, a booking's day (a meeting's until it is marked held or cancelled)."),
+        *_ACTIVITY_DAYS,
         _c("notes", "text", "Free text."),
         _c("path", "text", "The record's file in the repository."),
     ), ("id",)),
