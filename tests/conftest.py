@@ -49,6 +49,13 @@ def git(root: Path, *args: str) -> str:
                           text=True).stdout
 
 
+def replaced(text: str, old: str, new: str, count: int = -1) -> str:
+    """`text` with `old` replaced by `new`; fails if `old` is not there, for a test that
+    sets itself up by editing a shipped file's text must not go on testing nothing."""
+    assert old in text, f"the text to replace is not there: {old!r}"
+    return text.replace(old, new, count)
+
+
 def existing_project(root: Path) -> Path:
     """A git repository that is someone's project already: one commit of a README."""
     root.mkdir(parents=True)
@@ -73,6 +80,14 @@ class Repo:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def edit(self, rel: str | Path, old: str, new: str, count: int = -1) -> Path:
+        """Replace `old` with `new` in the file `rel` (or at an absolute path), failing
+        if `old` is not there (see replaced())."""
+        path = self.root / rel
+        path.write_text(replaced(path.read_text(encoding="utf-8"), old, new, count),
+                        encoding="utf-8")
         return path
 
     def commit(self, message: str = "test data") -> None:
@@ -214,7 +229,7 @@ def seller(repo: Repo, *changes: tuple[str, str]) -> None:
     PRODUCTS in products.yaml."""
     settings = (repo.root / "salescli.yaml").read_text()
     for old, new in (("company:\n  name: null", "company:\n  name: Hubble Oy"), *changes):
-        settings = settings.replace(old, new)
+        settings = replaced(settings, old, new)
     repo.write("salescli.yaml", settings)
     repo.write("products.yaml", PRODUCTS)
 

@@ -66,8 +66,7 @@ def test_a_narrow_terminal_stacks_the_stages(pipeline: Repo):
 
 
 def test_the_board_in_the_settings_locale(pipeline: Repo):
-    settings = pipeline.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("locale: en_US", "locale: fi_FI"))
+    pipeline.edit("salescli.yaml", "locale: en_US", "locale: fi_FI")
     result = pipeline.run("board", "--width", "40", "--on", "2026-11-04")
     assert result.exit_code == 0, result.output
     nbsp = "\xa0"  # Babel's (CLDR's) no-break spaces

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DEAL, Repo, deal_with
+from conftest import DEAL, Repo, deal_with, replaced
 
 
 def check_lines(repo: Repo, *args: str) -> tuple[int, list[str]]:
@@ -109,7 +109,7 @@ def test_deal_defects(filled: Repo, changes: dict, expected: str):
 
 
 def test_stakeholder_must_be_a_contact_of_the_account(filled: Repo):
-    filled.write(D + "acme-erp.yaml", DEAL.replace("contact: matti-virtanen", "contact: ghost"))
+    filled.write(D + "acme-erp.yaml", replaced(DEAL, "contact: matti-virtanen", "contact: ghost"))
     assert check_lines(filled) == (1, [
         D + "acme-erp.yaml:14:15: error: stakeholder `ghost` is not a contact of account "
         "`acme-oy` [unknown-contact]"])
@@ -128,8 +128,7 @@ def test_a_discount_awaiting_approval_is_a_state_not_an_error(filled: Repo):
 
 
 def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo):
-    settings = filled.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("approvers: {}", "approvers: {anna: 30}"))
+    filled.edit("salescli.yaml", "approvers: {}", "approvers: {anna: 30}")
     filled.write(D + "acme-erp.yaml", deal_with(
         items="[{name: Work, unit_price: 100, discount: 20}]", approved_by="nobody-at-all"))
     assert check_lines(filled) == (1, [
@@ -150,9 +149,7 @@ def test_references_and_hierarchy(filled: Repo):
         contacts:
           - {id: liisa, name: Liisa, reports_to: nobody}
         """)
-    account = (filled.root / A / "acme-oy.yaml").read_text()
-    (filled.root / A / "acme-oy.yaml").write_text(account.replace(
-        "owner: anna", "parent: acme-group\nowner: anna"))
+    filled.edit(A + "acme-oy.yaml", "owner: anna", "parent: acme-group\nowner: anna")
     code, lines = check_lines(filled)
     assert code == 1
     assert lines == [
@@ -164,9 +161,7 @@ def test_references_and_hierarchy(filled: Repo):
 
 
 def test_missing_parent_account(filled: Repo):
-    account = (filled.root / A / "acme-oy.yaml").read_text()
-    (filled.root / A / "acme-oy.yaml").write_text(account.replace(
-        "owner: anna", "parent: ghost-group\nowner: anna"))
+    filled.edit(A + "acme-oy.yaml", "owner: anna", "parent: ghost-group\nowner: anna")
     assert check_lines(filled) == (1, [
         A + "acme-oy.yaml:5:9: error: parent account `ghost-group` does not exist "
         "[unknown-account]"])
@@ -276,8 +271,7 @@ def test_misplaced_and_symlinked_files(filled: Repo):
 def test_one_bad_file_never_stops_the_others_and_json_lists_all(filled: Repo):
     for rel, content, _ in CASES:
         (filled.root / rel).write_text(content)
-    filled.write(A + "acme-oy.yaml", (filled.root / A / "acme-oy.yaml").read_text()
-                 .replace("role: economic-buyer", "role: boss"))
+    filled.edit(A + "acme-oy.yaml", "role: economic-buyer", "role: boss")
     result = filled.run("check", "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)

@@ -69,11 +69,10 @@ def test_an_unchanged_repository_is_answered_from_the_cache(filled: Repo, monkey
 def test_any_change_to_a_checked_file_is_checked_again(filled: Repo, monkeypatch):
     age(filled, monkeypatch)
     assert check(filled)[0] == 0
-    path = filled.root / DEAL
-    path.write_text(path.read_text().replace("stage: needs-analysis", "stage: nowhere"))
+    filled.edit(DEAL, "stage: needs-analysis", "stage: nowhere")
     code, out = check(filled)
     assert code == 1 and "nowhere" in out
-    path.write_text(path.read_text().replace("stage: nowhere", "stage: needs-analysis"))
+    filled.edit(DEAL, "stage: nowhere", "stage: needs-analysis")
     assert check(filled)[0] == 0
     filled.write("deals/2026-10/broken.yaml", "id: broken\n: :\n")  # a new file
     assert check(filled)[0] == 1
@@ -92,10 +91,9 @@ def test_a_damaged_cache_is_ignored(filled: Repo, monkeypatch):
 
 
 def test_a_same_size_edit_in_the_same_clock_tick_is_never_missed(filled: Repo):
-    path = filled.root / DEAL
     assert check(filled)[0] == 0
     # same length, written at once: only the freshness rule can tell
-    path.write_text(path.read_text().replace("stage: needs-analysis", "stage: needs-analysiz"))
+    filled.edit(DEAL, "stage: needs-analysis", "stage: needs-analysiz")
     assert check(filled)[0] == 1
 
 
@@ -116,7 +114,7 @@ def test_after_an_edit_the_kept_facts_are_used_and_still_right(filled: Repo, mon
     # a record edit alone: no walk of the documents, the invoice still checked (and,
     # the edit taken as settled, what it records kept)
     monkeypatch.setattr("salescli.services.staged.FRESH_NS", 0)
-    path.write_text(path.read_text().replace("title: ", "title: New ", 1))
+    filled.edit(path, "title: ", "title: New ", 1)
     assert check(filled)[0] == 0 and walks == []
     invoice.write_text("# Invoice I-1, changed\n")
     from salescli.services import check as check_mod
@@ -130,7 +128,7 @@ def test_after_an_edit_the_kept_facts_are_used_and_still_right(filled: Repo, mon
     assert walks == [] and read == []  # no deal file read: their invoices were kept
     invoice.write_text("# Invoice I-1\n")
     # an edit and a link in a quote folder at once: the folder changed, so it is walked
-    path.write_text(path.read_text().replace("title: New ", "title: ", 1))
+    filled.edit(path, "title: New ", "title: ", 1)
     (filled.root / "quotes" / "acme-erp" / "Q-1.md").symlink_to("/etc/hostname")
     code, out = check(filled)
     assert code == 1 and "quotes/acme-erp/Q-1.md" in out and "symbolic link" in out

@@ -11,8 +11,7 @@ DEAL = "deals/2026-10/acme-erp.yaml"
 
 
 def hand_edit(repo: Repo, old: str, new: str, when: str, message: str = "hand edit") -> str:
-    path = repo.root / DEAL
-    path.write_text(path.read_text().replace(f"stage: {old}", f"stage: {new}"))
+    repo.edit(DEAL, f"stage: {old}", f"stage: {new}")
     repo.git("add", DEAL)
     env = {**os.environ, "GIT_AUTHOR_DATE": when}
     import subprocess
@@ -45,9 +44,8 @@ def test_skips_and_reasonless_moves_back_are_warned_with_commit_deal_and_stages(
 
 
 def test_rules_come_from_the_pipeline(filled: Repo):
-    rules = filled.root / "pipelines/default.yaml"
-    rules.write_text(rules.read_text().replace("skip: false", "skip: true")
-                     .replace("backward: with-reason", "backward: free"))
+    filled.edit("pipelines/default.yaml", "skip: false", "skip: true")
+    filled.edit("pipelines/default.yaml", "backward: with-reason", "backward: free")
     filled.commit("allow skipping and moving back")
     hand_edit(filled, "needs-analysis", "contracting", "2026-10-10T09:00:00Z")
     hand_edit(filled, "contracting", "proposal", "2026-10-11T09:00:00Z")

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import replaced
 
 from salescli.services.check import run_check
 from salescli.services.staged import check_staged
@@ -62,7 +63,7 @@ def test_each_change_is_seen_from_the_cache(filled):
     deal = "deals/2026-10/acme-erp.yaml"
     text = (filled.root / deal).read_text()
     assert same(filled) == []
-    stage(filled, deal, text.replace("stage: needs-analysis", "stage: nowhere"))
+    stage(filled, deal, replaced(text, "stage: needs-analysis", "stage: nowhere"))
     assert [d.code for d in same(filled)] == ["unknown-stage"]
     stage(filled, deal, text)  # back: the old entry holds again
     assert same(filled) == []
@@ -73,7 +74,7 @@ def test_each_change_is_seen_from_the_cache(filled):
     # the account loses the deal's stakeholder: the deal's diagnostics change
     account = (filled.root / "accounts/2026-10/acme-oy.yaml").read_text()
     stage(filled, "accounts/2026-10/acme-oy.yaml",
-          account.replace("id: matti-virtanen", "id: someone-else"))
+          replaced(account, "id: matti-virtanen", "id: someone-else"))
     assert "unknown-contact" in {d.code for d in same(filled)}
     filled.git("reset", "-q")
     # across files: a duplicate business ID and e-mail, a parent cycle
@@ -87,10 +88,10 @@ def test_configuration_and_unusual_files(filled):
     settings = (filled.root / SETTINGS_FILE).read_text()
     deal = "deals/2026-10/acme-erp.yaml"
     text = (filled.root / deal).read_text()
-    stage(filled, deal, text.replace("owner: anna", "owner: nobody-known"))
+    stage(filled, deal, replaced(text, "owner: anna", "owner: nobody-known"))
     same(filled)
     owners = next(line for line in settings.splitlines() if line.startswith("owners:"))
-    stage(filled, SETTINGS_FILE, settings.replace(owners, "owners: [anna]"))  # another one
+    stage(filled, SETTINGS_FILE, replaced(settings, owners, "owners: [anna]"))  # another one
     assert "unknown-owner" in {d.code for d in same(filled)}
     stage(filled, "deals/2026-10/broken.yaml", "id: [unclosed\n")
     stage(filled, "deals/misplaced.yaml", text)
@@ -136,10 +137,10 @@ def test_work_tree_changes_are_seen_from_the_memo(filled, monkeypatch):
     account = filled.root / "accounts/2026-10/acme-oy.yaml"
     text, account_text = deal.read_text(), account.read_text()
     assert same_on_disk(filled, monkeypatch) == []
-    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhere"))
+    deal.write_text(replaced(text, "stage: needs-analysis", "stage: nowhere"))
     assert [d.code for d in same_on_disk(filled, monkeypatch)] == ["unknown-stage"]
     deal.write_text(text)
-    account.write_text(account_text.replace("id: matti-virtanen", "id: someone-else"))
+    account.write_text(replaced(account_text, "id: matti-virtanen", "id: someone-else"))
     assert "unknown-contact" in {d.code for d in same_on_disk(filled, monkeypatch)}
     account.unlink()
     assert "unknown-account" in {d.code for d in same_on_disk(filled, monkeypatch)}
@@ -150,7 +151,7 @@ def test_work_tree_changes_are_seen_from_the_memo(filled, monkeypatch):
     assert "symlink" in {d.code for d in same_on_disk(filled, monkeypatch)}
     settings = (filled.root / SETTINGS_FILE).read_text()
     owners = next(line for line in settings.splitlines() if line.startswith("owners:"))
-    (filled.root / SETTINGS_FILE).write_text(settings.replace(owners, "owners: [nobody]"))
+    (filled.root / SETTINGS_FILE).write_text(replaced(settings, owners, "owners: [nobody]"))
     assert "unknown-owner" in {d.code for d in same_on_disk(filled, monkeypatch)}
 
 
@@ -163,9 +164,9 @@ def test_a_file_changed_this_instant_is_never_kept(filled):
     git_dir = filled.root / ".git"
     assert check_work_tree(filled.root, git_dir) == []
     text = deal.read_text()
-    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhere"))
+    deal.write_text(replaced(text, "stage: needs-analysis", "stage: nowhere"))
     assert [d.code for d in check_work_tree(filled.root, git_dir)] == ["unknown-stage"]
-    deal.write_text(text.replace("stage: needs-analysis", "stage: nowhera"))  # same size
+    deal.write_text(replaced(text, "stage: needs-analysis", "stage: nowhera"))  # same size
     assert [d.message for d in check_work_tree(filled.root, git_dir)][0].startswith(
         "stage `nowhera`")
 
@@ -175,12 +176,12 @@ def test_only_deals_changed_since_the_last_run(filled):
     gives what a full check gives, whatever the deal now names."""
     deal = "deals/2026-10/acme-erp.yaml"
     text = (filled.root / deal).read_text()
-    stage(filled, "deals/2026-10/other.yaml", text.replace("acme-erp", "other"))
+    stage(filled, "deals/2026-10/other.yaml", replaced(text, "acme-erp", "other"))
     same(filled)
-    for edited in (text.replace("account: acme-oy", "account: nobody-oy"),
-                   text.replace("contact: matti-virtanen", "contact: someone-else"),
-                   text.replace("stage: needs-analysis", "stage: proposal"),
-                   text.replace("owner: anna", "owner: [anna]"),
+    for edited in (replaced(text, "account: acme-oy", "account: nobody-oy"),
+                   replaced(text, "contact: matti-virtanen", "contact: someone-else"),
+                   replaced(text, "stage: needs-analysis", "stage: proposal"),
+                   replaced(text, "owner: anna", "owner: [anna]"),
                    text, "id: [unclosed\n", text):
         stage(filled, deal, edited)
         assert check_staged(filled.root, filled.root / ".git") == reference(filled.root)
@@ -226,9 +227,9 @@ def test_many_files_are_checked_on_every_core_alike(filled, monkeypatch):
     filled.write("accounts/2026-10/beta-oy.yaml", ACCOUNT2)
     deal = (filled.root / "deals/2026-10/acme-erp.yaml").read_text()
     for n in range(4):
-        filled.write(f"deals/2026-10/d{n}.yaml", deal.replace("acme-erp", f"d{n}")
-                     .replace("stage: needs-analysis", "stage: nowhere" if n % 2 else
-                              "stage: needs-analysis"))
+        filled.write(f"deals/2026-10/d{n}.yaml", replaced(
+            replaced(deal, "acme-erp", f"d{n}"),
+            "stage: needs-analysis", "stage: nowhere" if n % 2 else "stage: needs-analysis"))
     filled.git("add", "-A")
     assert check_staged(filled.root, filled.root / ".git", use_cache=False) \
         == reference(filled.root)
@@ -244,7 +245,7 @@ def test_commits_between_runs(filled):
     deal = "deals/2026-10/acme-erp.yaml"
     text = (root / deal).read_text()
     other = "deals/2026-10/other.yaml"
-    stage(filled, other, text.replace("acme-erp", "other"))
+    stage(filled, other, replaced(text, "acme-erp", "other"))
     filled.git("commit", "-qm", "other")
 
     def hook() -> None:
@@ -252,12 +253,12 @@ def test_commits_between_runs(filled):
 
     hook()
     steps = [
-        (deal, text.replace("stage: needs-analysis", "stage: nowhere")),  # an error...
+        (deal, replaced(text, "stage: needs-analysis", "stage: nowhere")),  # an error...
         (deal, text),                                  # ...committed, then fixed
-        (other, text.replace("acme-erp", "other").replace("owner: anna", "owner: [anna]")),
-        (deal, text.replace("owner: anna", "owner: nobody-known")),
+        (other, replaced(replaced(text, "acme-erp", "other"), "owner: anna", "owner: [anna]")),
+        (deal, replaced(text, "owner: anna", "owner: nobody-known")),
         (other, None),                                 # a file goes
-        (other, text.replace("acme-erp", "other")),    # and comes back
+        (other, replaced(text, "acme-erp", "other")),    # and comes back
     ]
     for rel, new in steps:
         stage(filled, rel, new)
@@ -267,13 +268,13 @@ def test_commits_between_runs(filled):
     # HEAD back and sideways: a soft reset keeps the index, an amend replaces HEAD
     filled.git("reset", "-q", "--soft", "HEAD~2")
     hook()
-    stage(filled, deal, text.replace("stage: needs-analysis", "stage: proposal"))
+    stage(filled, deal, replaced(text, "stage: needs-analysis", "stage: proposal"))
     hook()
     filled.git("commit", "-q", "--amend", "-m", "amended")
     hook()
     filled.git("reset", "-q", "--hard", "HEAD~3")
     hook()
-    stage(filled, deal, text.replace("stage: needs-analysis", "stage: nowhere"))
+    stage(filled, deal, replaced(text, "stage: needs-analysis", "stage: nowhere"))
     hook()
 
 
@@ -284,7 +285,7 @@ def test_a_commit_the_hook_never_saw(filled):
     deal = "deals/2026-10/acme-erp.yaml"
     text = (root / deal).read_text()
     assert check_staged(root, git_dir) == reference(root) == []
-    stage(filled, deal, text.replace("stage: needs-analysis", "stage: nowhere"))
+    stage(filled, deal, replaced(text, "stage: needs-analysis", "stage: nowhere"))
     filled.git("commit", "-qm", "unchecked")  # no run between
     assert [d.code for d in check_staged(root, git_dir)] == ["unknown-stage"]
     filled.git("reset", "-q", "--hard", "HEAD~1")  # and back, no run between either

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from conftest import Repo
+from conftest import Repo, replaced
 
 from salescli.services import checkcache
 
@@ -22,7 +22,7 @@ def test_cp_p_twice_within_one_clock_tick(filled: Repo, monkeypatch) -> None:
     monkeypatch.setattr(checkcache, "_lstat", coarse)
     deal = filled.root / "deals/2026-10/acme-erp.yaml"
     text = deal.read_text()
-    broken = text.replace("stage: needs-analysis", "stage: needs-analysiX")
+    broken = replaced(text, "stage: needs-analysis", "stage: needs-analysiX")
     assert len(broken) == len(text) and broken != text
     old = time.time_ns() - 40 * 86400 * 10**9
     time.sleep(1 - time.time() % 1 + 0.01)  # at the start of a second

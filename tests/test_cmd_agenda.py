@@ -14,9 +14,8 @@ NBSP = "\xa0"
 
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
-    settings = (repo.root / "salescli.yaml").read_text()
-    repo.write("salescli.yaml", settings.replace("locale: en_US", "locale: fi_FI").replace(
-        "company:\n  name: null", "company:\n  name: Hubble Oy"))
+    repo.edit("salescli.yaml", "locale: en_US", "locale: fi_FI")
+    repo.edit("salescli.yaml", "company:\n  name: null", "company:\n  name: Hubble Oy")
     repo.write("products.yaml", """
         currency: EUR
         products:
@@ -262,14 +261,11 @@ def test_refusals(crm: Repo):
 def test_the_opening_names_people_and_the_offering_once(crm: Repo):
     """The owner by name when they run it (else their ID); each product once; the
     first-meeting line from the settings' company.offering, never a fixed phrase."""
-    deal = crm.root / "deals/2026-10/acme-erp.yaml"
-    crm.write("deals/2026-10/acme-erp.yaml", deal.read_text().replace(
-        "owner: anna", "owner: ville").replace(
-        "  - {name: Integration work,", "  - {product: silma-pro, quantity: 2}\n"
-        "  - {name: Integration work,"))
-    settings = crm.root / "salescli.yaml"
-    crm.write("salescli.yaml", settings.read_text().replace(
-        "  offering: null", "  offering: order automation"))
+    deal = "deals/2026-10/acme-erp.yaml"
+    crm.edit(deal, "owner: anna", "owner: ville")
+    crm.edit(deal, "  - {name: Integration work,", "  - {product: silma-pro, quantity: 2}\n"
+             "  - {name: Integration work,")
+    crm.edit("salescli.yaml", "  offering: null", "  offering: order automation")
     crm.commit()
     for lang, me, offer in (("en", "1. Yourself (ville):", "3. The offering: Silma.io Pro, "
                              "Integration work.\n"),
@@ -285,9 +281,7 @@ def test_the_opening_names_people_and_the_offering_once(crm: Repo):
 
 
 def test_the_last_stage_speaks_of_winning(crm: Repo):
-    deal = crm.root / "deals/2026-10/fresh.yaml"
-    crm.write("deals/2026-10/fresh.yaml",
-              deal.read_text().replace("stage: needs-analysis", "stage: contracting"))
+    crm.edit("deals/2026-10/fresh.yaml", "stage: needs-analysis", "stage: contracting")
     crm.commit()
     fi = agenda(crm, "fresh", "--lang", "fi", "--date", "2026-11-20")[5]
     assert "Kaupan voittamisen edellytykset täyttyvät: `salescli deal win fresh`." in fi

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import Repo, acme_account, refused
+from conftest import Repo, acme_account, refused, replaced
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
@@ -23,7 +23,7 @@ def as_(mp: pytest.MonkeyPatch, name: str, email: str) -> None:
 def deal(repo: Repo) -> Repo:
     settings = repo.root / "salescli.yaml"
     text = re.sub(r"(?m)^owners: .*$", "owners: [anna, ville, sara]", settings.read_text())
-    text = text.replace("company:\n  name: null", "company:\n  name: Hubble Oy")  # the seller
+    text = replaced(text, "company:\n  name: null", "company:\n  name: Hubble Oy")  # the seller
     settings.write_text(re.sub(r"(?m)^approvers: .*$", "approvers: {ville: 30, sara: 18}",
                                text))
     acme_account(repo, "- {id: matti-virtanen, name: Matti Virtanen, role: economic-buyer}")
@@ -45,11 +45,8 @@ def deal(repo: Repo) -> Repo:
 
 def require_checklist(repo: Repo) -> None:
     """Make the default pipeline's needs-analysis require its checklist done, committed."""
-    pipe = repo.root / "pipelines/default.yaml"
-    text = pipe.read_text()
-    assert "requires: [account, value, close_date]" in text  # else the test tests nothing
-    pipe.write_text(text.replace("requires: [account, value, close_date]",
-                                 "requires: [account, value, close_date, checklist]"))
+    repo.edit("pipelines/default.yaml", "requires: [account, value, close_date]",
+              "requires: [account, value, close_date, checklist]")
     repo.commit()
 
 
@@ -136,9 +133,7 @@ def test_approve_is_refused_without_approvers_or_anything_to_approve(
             "cannot approve acme-erp: no discount is over the 15% approval threshold "
             "(the largest is 0%)")
     discount(deal, "20")
-    settings = (deal.root / "salescli.yaml").read_text()
-    (deal.root / "salescli.yaml").write_text(settings.replace(
-        "approvers: {ville: 30, sara: 18}", "approvers: {}"))
+    deal.edit("salescli.yaml", "approvers: {ville: 30, sara: 18}", "approvers: {}")
     deal.commit()
     refused(deal, ["deal", "approve", "acme-erp"], 1,
             "cannot approve acme-erp: there are no approvers; list them in salescli.yaml as "
@@ -176,8 +171,7 @@ def test_today_shows_the_approval_to_the_approvers_whose_limit_covers_it(
 
 
 def test_check_warns_of_an_approver_who_is_not_an_owner(deal: Repo):
-    settings = deal.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("sara: 18", "sarah: 18"))
+    deal.edit("salescli.yaml", "sara: 18", "sarah: 18")
     r = deal.run("check")
     assert r.exit_code == 0
     assert "warning: approver `sarah` is not in the settings' owners [unknown-owner]" in r.stdout

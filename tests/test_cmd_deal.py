@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo, acme_account, in_stage, refused
+from conftest import Repo, acme_account, in_stage, refused, replaced
 
 from salescli.core.dates import HELP as DATE_HELP
 
@@ -137,8 +137,7 @@ def test_advance_checks_requires_then_moves(deal: Repo):
 
 
 def test_set_is_typed_validated_and_round_trip(deal: Repo):
-    path = deal.root / DEAL_FILE
-    path.write_text(path.read_text().replace("value: 48000.00", "value: 48000.00   # list price"))
+    deal.edit(DEAL_FILE, "value: 48000.00", "value: 48000.00   # list price")
     deal.commit("a comment")
     r = deal.run("deal", "set", "acme-erp", "value=52000", "next_step.action=Send quote",
                  "next_step.due=2026-12-01")
@@ -197,8 +196,7 @@ def test_win_lose_reopen(deal: Repo):
 
 
 def test_items_discount_approval_and_remove(deal: Repo):
-    settings = deal.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("approvers: {}", "approvers: {ville: 30}"))
+    deal.edit("salescli.yaml", "approvers: {}", "approvers: {ville: 30}")
     deal.commit()
     # the git identity (Anna Tester) is no approver: she cannot approve in ville's name
     refused(deal, ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "10",
@@ -375,8 +373,8 @@ def test_a_change_that_changes_nothing_succeeds_and_commits_nothing(deal: Repo):
 def test_advance_changes_one_line_and_leaves_the_others_as_written(deal: Repo):
     # the user's own spelling of numbers, comments and spacing survive a stage change
     path = deal.root / DEAL_FILE
-    text = path.read_text().replace("value: 48000.00", "value: 48_000.00   # list price")
-    text = text.replace("stage: needs-analysis", "stage: needs-analysis  # since the call")
+    text = replaced(path.read_text(), "value: 48000.00", "value: 48_000.00   # list price")
+    text = replaced(text, "stage: needs-analysis", "stage: needs-analysis  # since the call")
     path.write_text(text + "# kept last\n")
     deal.commit()
     assert deal.run("deal", "stakeholder", "acme-erp", "matti-virtanen").exit_code == 0

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import Repo, customer, refused, seller
+from conftest import Repo, customer, refused, replaced, seller
 from ruamel.yaml import YAML
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
@@ -175,8 +175,7 @@ def test_a_pdf_invoice_is_recorded_and_checked_like_the_others(billing: Repo):
 
 def test_credit_of_changed_items_credits_the_recorded_amounts(billing: Repo):
     billing.run("invoice", "acme-erp", "--date", "2026-10-31")
-    deal = billing.root / DEAL_FILE
-    deal.write_text(deal.read_text().replace("quantity: 12, discount: 10", "quantity: 20"))
+    billing.edit(DEAL_FILE, "quantity: 12, discount: 10", "quantity: 20")
     billing.commit("more licences")
     r = billing.run("invoice", "acme-erp", "--credit", "20260001", "--date", "2026-11-02")
     assert r.exit_code == 0, r.output
@@ -189,7 +188,7 @@ def test_check_flags_an_edited_or_missing_invoice(billing: Repo):
     assert billing.run("check").exit_code == 0  # and caches its answer
     doc = billing.root / "invoices/2026/20260001.md"
     text = doc.read_text()
-    doc.write_text(text.replace("€10,938.58", "€1,938.58"))
+    doc.write_text(replaced(text, "€10,938.58", "€1,938.58"))
     r = billing.run("check")
     assert r.exit_code == 1
     assert "invoices/2026/20260001.md:1:1: error: invoice 20260001 was changed after it " \
@@ -211,7 +210,7 @@ def test_the_commit_hook_refuses_an_edited_or_deleted_invoice(billing: Repo, cac
     rel = "invoices/2026/20260001.md"
     doc = billing.root / rel
     text = doc.read_text()
-    doc.write_text(text.replace("€10,938.58", "€1,938.58"))
+    doc.write_text(replaced(text, "€10,938.58", "€1,938.58"))
     billing.git("add", rel)
     r = billing.run("check", "--staged", *cache)
     assert r.exit_code == 1
@@ -250,10 +249,7 @@ def test_the_commit_hook_refuses_an_edited_or_deleted_invoice(billing: Repo, cac
 def test_refuses(billing: Repo, rel: str, old: str, new: str, message: str):
     """With `old` in the file `rel` made `new` and committed, `invoice acme-erp` is
     refused: exit 1, `message`, nothing written."""
-    path = billing.root / rel
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+    billing.edit(rel, old, new)
     billing.commit()
     refused(billing, ["invoice", "acme-erp"], 1, message)
 
@@ -322,9 +318,7 @@ def test_the_html_invoice_prints_on_one_a4_page_in_chromium(billing: Repo, chrom
 
 def test_a_credit_after_a_price_change_credits_the_recorded_amounts(billing: Repo):
     billing.run("invoice", "acme-erp", "--date", "2026-10-31")
-    products = billing.root / "products.yaml"
-    products.write_text(products.read_text().replace("unit_price: 1000.00",
-                                                     "unit_price: 1200.00"))
+    billing.edit("products.yaml", "unit_price: 1000.00", "unit_price: 1200.00")
     billing.commit("support costs more")
     r = billing.run("invoice", "acme-erp", "--credit", "20260001", "--date", "2026-11-02")
     assert r.exit_code == 0, r.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, refused, replaced
 from test_cmd_account import changed, dedent, last_commit, read
 
 from salescli.core.dates import HELP as DATE_HELP
@@ -31,14 +31,14 @@ def beta(filled: Repo) -> Repo:
 
 
 def with_status(repo: Repo, status: str, extra: str = "") -> Repo:
-    repo.write(BETA, BETA_TEXT.replace("status: new", f"status: {status}{extra}"))
+    repo.write(BETA, replaced(BETA_TEXT, "status: new", f"status: {status}{extra}"))
     repo.commit("status")
     return repo
 
 
 def lead_with(repo: Repo, old: str, new: str) -> Repo:
     """Lead beta-ltd with `old` in its file made `new`, committed."""
-    repo.write(BETA, BETA_TEXT.replace(old, new))
+    repo.write(BETA, replaced(BETA_TEXT, old, new))
     repo.commit()
     return repo
 
@@ -457,8 +457,7 @@ def test_convert_matches_a_business_id_written_on_the_lead(beta: Repo):
 
 def test_convert_writes_nothing_when_a_later_file_fails(beta: Repo):
     # the account is written before the deal is validated: the deal's error undoes it
-    settings = beta.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("currency: EUR", "currency: ABC"))
+    beta.edit("salescli.yaml", "currency: EUR", "currency: ABC")
     beta.commit("a currency check refuses")
     refused(beta, ["lead", "convert", "beta-ltd", "--value", "1", "--close-date", "2027-01-01",
                    "--date", "2026-12-05"], 1,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, customer, in_stage, refused, seller
+from conftest import Repo, customer, in_stage, refused, replaced, seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 BETA_FILE = "deals/2026-10/beta-crm.yaml"
@@ -109,9 +109,8 @@ def test_reject_records_the_reason(quoted: Repo):
 
 
 def test_a_missing_status_reads_as_sent_and_expired_is_derived(quoted: Repo):
-    path = quoted.root / DEAL_FILE
-    path.write_text(path.read_text().replace(", status: sent", "").replace(
-        "date: 2026-11-20", "date: 2020-01-01"))
+    quoted.edit(DEAL_FILE, ", status: sent", "")
+    path = quoted.edit(DEAL_FILE, "date: 2026-11-20", "date: 2020-01-01")
     quoted.commit("a quote recorded before statuses")
     assert "status" not in path.read_text().split("quotes:")[1]
     # 2020-01-01 + 30 days: valid through 2020-01-31, long before the test runs
@@ -152,8 +151,7 @@ def test_refusals_leave_the_repository_unchanged(quoted: Repo):
 
 
 def test_only_the_latest_version_and_one_accepted_quote(quoted: Repo):
-    path = quoted.root / DEAL_FILE
-    path.write_text(path.read_text().replace("quantity: 40", "quantity: 30"))
+    quoted.edit(DEAL_FILE, "quantity: 40", "quantity: 30")
     quoted.commit("fewer hours")
     assert quoted.run("quote", "acme-erp", "--date", "2026-11-21").exit_code == 0
     refused(quoted, ["quote", "accept", "acme-erp", "v1", "--date", "2026-11-22"], 1,
@@ -168,7 +166,7 @@ def test_only_the_latest_version_and_one_accepted_quote(quoted: Repo):
     assert "Q-2026-0001 v2" in r.stdout
     assert [q["status"] for q in deal(quoted)["quotes"]] == ["rejected", "accepted"]
     # a third version, while one is accepted: no second accepted quote on the deal
-    path.write_text(path.read_text().replace("quantity: 30", "quantity: 20"))
+    quoted.edit(DEAL_FILE, "quantity: 30", "quantity: 20")
     quoted.commit("fewer hours again")
     assert quoted.run("quote", "acme-erp", "--date", "2026-11-23").exit_code == 0
     refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-24"], 1,
@@ -200,10 +198,10 @@ def test_today_lists_a_quote_expiring_within_a_week(quoted: Repo):
 def test_today_follows_no_quote_of_another_file_with_the_same_id(quoted: Repo):
     """A deal ID in two files (check reports it): the quotes are the deal's table rows of
     both files under one ID, so none is offered to follow up, never another file's."""
-    text = quoted.root.joinpath(DEAL_FILE).read_text().replace(
-        "status: sent", "status: accepted, decided: 2026-11-21")
-    quoted.write("deals/2026-11/acme-erp.yaml", text.replace("stage: needs-analysis",
-                                                             "stage: proposal"))
+    text = replaced(quoted.root.joinpath(DEAL_FILE).read_text(),
+                    "status: sent", "status: accepted, decided: 2026-11-21")
+    quoted.write("deals/2026-11/acme-erp.yaml",
+                 replaced(text, "stage: needs-analysis", "stage: proposal"))
     r = quoted.run("today", "--on", "2026-12-13", "--format", "json")
     assert r.exit_code == 0, r.output
     assert [x for row in json.loads(r.stdout)["rows"] for x in row["reasons"]
@@ -242,9 +240,8 @@ def test_win_without_an_accepted_quote_keeps_the_value(quoted: Repo):
 
 
 def test_a_pipeline_may_require_an_accepted_quote(quoted: Repo):
-    pipe = quoted.root / "pipelines/default.yaml"
-    pipe.write_text(pipe.read_text().replace("won: {requires: []}",
-                                             "won: {requires: [accepted_quote]}"))
+    quoted.edit("pipelines/default.yaml", "won: {requires: []}",
+                "won: {requires: [accepted_quote]}")
     quoted.commit("winning needs an accepted quote")
     in_stage(quoted, DEAL_FILE, "contracting")
     assert quoted.run("check").exit_code == 0
@@ -256,8 +253,7 @@ def test_a_pipeline_may_require_an_accepted_quote(quoted: Repo):
 
 
 def test_check_validates_the_status(quoted: Repo):
-    path = quoted.root / DEAL_FILE
-    path.write_text(path.read_text().replace("status: sent", "status: maybe"))
+    quoted.edit(DEAL_FILE, "status: sent", "status: maybe")
     r = quoted.run("check")
     assert r.exit_code == 1
     assert "error: quotes[0].status: should be 'sent', 'accepted' or 'rejected'" in r.stdout
@@ -274,8 +270,7 @@ def test_order_is_refused_without_an_accepted_quote(quoted: Repo):
 
 def test_order_needs_the_sellers_name(quoted: Repo):
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
-    settings = (quoted.root / "salescli.yaml").read_text()
-    quoted.write("salescli.yaml", settings.replace("name: Hubble Oy", "name: null"))
+    quoted.edit("salescli.yaml", "name: Hubble Oy", "name: null")
     quoted.commit()
     refused(quoted, ["order", "acme-erp", "--date", "2026-11-26"], 1,
             "an order confirmation needs the seller's name: set company.name in salescli.yaml")
@@ -321,8 +316,7 @@ def test_an_order_in_swedish_as_html_and_as_pdf(quoted: Repo):
 
 def test_order_lines_are_the_accepted_quotes(quoted: Repo):
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
-    path = quoted.root / DEAL_FILE
-    path.write_text(path.read_text().replace("quantity: 40", "quantity: 10"))
+    quoted.edit(DEAL_FILE, "quantity: 40", "quantity: 10")
     quoted.commit("the items changed after the acceptance")
     r = quoted.run("order", "acme-erp", "--dry-run", "--date", "2026-11-26")
     assert r.exit_code == 0, r.output

@@ -243,8 +243,7 @@ def test_deal_show_prices_items_as_the_quote_does(quoting: Repo) -> None:
 def test_quote_needs_the_sellers_name(quoting: Repo) -> None:
     from conftest import refused
 
-    settings = (quoting.root / "salescli.yaml").read_text()
-    quoting.write("salescli.yaml", settings.replace("name: Hubble Oy", "name: null"))
+    quoting.edit("salescli.yaml", "name: Hubble Oy", "name: null")
     quoting.commit()
     refused(quoting, ["quote", "acme-erp"], 1,
             "a quote needs the seller's name: set company.name in salescli.yaml "
@@ -253,10 +252,8 @@ def test_quote_needs_the_sellers_name(quoting: Repo) -> None:
 
 
 def test_quote_prints_the_buyers_address(quoting: Repo) -> None:
-    text = (quoting.root / "accounts/2026-10/acme-oy.yaml").read_text()
-    quoting.write("accounts/2026-10/acme-oy.yaml",
-                  text.replace("business_id:", "address: Mannerheimintie 1, 00100 Helsinki\n"
-                               "business_id:"))
+    quoting.edit("accounts/2026-10/acme-oy.yaml", "business_id:",
+                 "address: Mannerheimintie 1, 00100 Helsinki\nbusiness_id:")
     quoting.commit()
     assert "Mannerheimintie 1, 00100 Helsinki" in quoting.run(
         "quote", "acme-erp", "--dry-run").output

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo
+from conftest import Repo, replaced
 
 NBSP = "\xa0"
 
 
 @pytest.fixture
 def won(filled: Repo) -> Repo:
-    settings = (filled.root / "salescli.yaml").read_text()
-    filled.write("salescli.yaml", settings.replace("company:\n  name: null",
-                                                   "company:\n  name: Hubble Oy"))
+    filled.edit("salescli.yaml", "company:\n  name: null", "company:\n  name: Hubble Oy")
     deal = filled.root / "deals/2026-10/acme-erp.yaml"
-    deal.write_text(deal.read_text().replace("status: open", "status: won").replace(
-        "stage: needs-analysis", "stage: contracting").replace(
-        "title: Order-processing automation", "title: Order-processing <script>x</script>")
-        + "won_date: 2026-11-30\n"
+    text = replaced(deal.read_text(), "status: open", "status: won")
+    text = replaced(text, "stage: needs-analysis", "stage: contracting")
+    text = replaced(text, "title: Order-processing automation",
+                    "title: Order-processing <script>x</script>")
+    deal.write_text(
+        text + "won_date: 2026-11-30\n"
         "items:\n  - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, "
         "tax_rate: 25.5}\n  - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 0, "
         "billing: annually, cycles: 2}\n"

@@ -27,8 +27,7 @@ activities:
 
 @pytest.fixture
 def crm(repo: Repo) -> Repo:
-    repo.write("salescli.yaml", (repo.root / "salescli.yaml").read_text()
-               .replace("owners: [", "owners: [ville, "))
+    repo.edit("salescli.yaml", "owners: [", "owners: [ville, ")
     repo.write("accounts/2026-10/acme-oy.yaml", """
         id: acme-oy
         name: Acme Oy
@@ -236,8 +235,7 @@ def test_today_after_sales(crm: Repo):
     ok(crm, "task", "done", "acme-won", "2", "--date", "2027-01-12")
     assert "acme-oy" in [r["id"] for r in today_json(crm, "2027-04-12")]
     # a setting of 0 turns it off
-    settings = (crm.root / "salescli.yaml").read_text()
-    crm.write("salescli.yaml", settings.replace("after_sales_days: 90", "after_sales_days: 0"))
+    crm.edit("salescli.yaml", "after_sales_days: 90", "after_sales_days: 0")
     crm.commit()
     assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-04-12")]
 

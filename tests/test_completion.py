@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, replaced
 
 LEAD = """\
 id: {id}
@@ -35,9 +35,10 @@ def test_completes_ids_stages_and_reasons(filled: Repo):
 
 def test_completes_only_the_records_a_command_takes(filled: Repo):
     for status in ("won", "lost"):
-        filled.write(f"deals/2026-10/acme-{status}.yaml", DEAL.replace("acme-erp", f"acme-{status}")
-                     .replace("status: open", f"status: {status}"
-                              + ("\nlost_reason: budget" if status == "lost" else "")))
+        text = replaced(DEAL, "acme-erp", f"acme-{status}")
+        filled.write(f"deals/2026-10/acme-{status}.yaml", replaced(
+            text, "status: open",
+            f"status: {status}" + ("\nlost_reason: budget" if status == "lost" else "")))
     for status in ("new", "contacted", "qualified", "disqualified", "converted"):
         filled.write(f"leads/2026-10/lead-{status}.yaml", LEAD.format(
             id=f"lead-{status}",

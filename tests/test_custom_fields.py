@@ -238,9 +238,7 @@ def test_changing_the_declaration_gives_no_stale_answer(custom: Repo):
     assert custom.run("deal", "set", "acme-erp", "seats=12").exit_code == 0
     assert custom.run("deal", "list", "--field", "seats=12", "--format", "csv"
                       ).stdout.count("acme-erp") == 1
-    settings = custom.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("seats: {type: number}",
-                                                     "seats: {type: text}"))
+    custom.edit("salescli.yaml", "seats: {type: number}", "seats: {type: text}")
     r = custom.run("deal", "list", "--field", "seats=12", "--format", "csv")
     assert r.exit_code == 0 and "acme-erp" not in r.stdout  # 12 is a number, not the text
     assert custom.run("deal", "list", "--columns", "id,seats", "--format", "csv"

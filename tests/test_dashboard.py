@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import replaced
 
 from salescli.cli import cli
 
@@ -75,8 +76,9 @@ def test_dashboard_escapes_every_text(demo, tmp_path):
 
 def test_dashboard_forecast_shows_the_overdue_deals_first(demo, tmp_path):
     # an open deal whose close date (10-31) passed before the as-of date (11-22)
-    demo.write("deals/2026-09/late-deal.yaml", XSS_DEAL.replace("xss-deal", "late-deal")
-               .replace(f"'{XSS}'", "Late deal").replace("2026-12-31", "2026-10-31"))
+    text = replaced(XSS_DEAL, "xss-deal", "late-deal")
+    text = replaced(text, f"'{XSS}'", "Late deal")
+    demo.write("deals/2026-09/late-deal.yaml", replaced(text, "2026-12-31", "2026-10-31"))
     demo.git("add", "deals/2026-09/late-deal.yaml")
     demo.git("commit", "-qm", "deal(late-deal): add", "--date", "2026-09-02T12:00:00+00:00")
     out = tmp_path / "board.html"

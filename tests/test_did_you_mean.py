@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo, refused
+from conftest import DEAL, Repo, refused, replaced
 
 OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
 SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
@@ -34,9 +34,10 @@ def crm(filled: Repo) -> Repo:
     """Owners anna and ville in the settings; sara, who left, still owns a lost deal;
     a lead from a source (`fair`) the settings do not list."""
     owners(filled, "anna, ville")
-    filled.write("deals/2026-10/old-deal.yaml", DEAL.replace("acme-erp", "old-deal")
-                 .replace("owner: anna", "owner: sara")
-                 .replace("status: open", "status: lost\nlost_reason: budget"))
+    text = replaced(DEAL, "acme-erp", "old-deal")
+    text = replaced(text, "owner: anna", "owner: sara")
+    filled.write("deals/2026-10/old-deal.yaml",
+                 replaced(text, "status: open", "status: lost\nlost_reason: budget"))
     filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
     filled.commit("owners, a lost deal and a lead")
     return filled

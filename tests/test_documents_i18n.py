@@ -20,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import PRODUCTS, Repo
+from conftest import PRODUCTS, Repo, replaced
 
 from salescli.services.documents import document_language, document_locale
 from salescli.store.templates import LOCALE_DIR, TemplateLimit, render, translations
@@ -181,7 +181,7 @@ def docs(repo: Repo) -> Repo:
   offering: order-processing automation
 """
     start, end = text.index("company:\n"), text.index("currency:")
-    text = (text[:start] + company + text[end:]).replace("locale: en_US", "locale: fi_FI")
+    text = replaced(text[:start] + company + text[end:], "locale: en_US", "locale: fi_FI")
     repo.write("salescli.yaml", text)
     repo.write("products.yaml", PRODUCTS)
     repo.write("accounts/2026-10/acme-oy.yaml", """
@@ -240,7 +240,7 @@ def test_every_document_in_every_language(docs: Repo, document: str, lang: str):
 def closed(docs: Repo) -> Repo:
     """The deal won at its accepted quote: what an order and an invoice are made from."""
     path = docs.root / "deals/2026-10/acme-erp.yaml"
-    text = path.read_text().replace("stage: proposal\n", "stage: proposal\nstatus: won\n")
+    text = replaced(path.read_text(), "stage: proposal\n", "stage: proposal\nstatus: won\n")
     path.write_text(text + "won_date: 2026-11-16\nquotes:\n"
                     "  - {number: Q-2026-0001, version: 1, date: 2026-11-10, total: 8716.00, "
                     "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md, status: accepted, "
@@ -269,8 +269,7 @@ def test_the_customers_language_is_the_default(docs: Repo):
     # fi_FI settings: Finnish...
     assert docs.run("quote", "acme-erp", "--dry-run").stdout.startswith("# Tarjous Q-")
     # ...unless the customer reads Swedish; --lang over both
-    path = docs.root / "accounts/2026-10/acme-oy.yaml"
-    path.write_text(path.read_text().replace("industry:", "language: sv\nindustry:"))
+    docs.edit("accounts/2026-10/acme-oy.yaml", "industry:", "language: sv\nindustry:")
     docs.commit()
     out = docs.run("quote", "acme-erp", "--dry-run", "--date", "2026-11-20").stdout
     assert out.startswith("# Offert Q-") and "| Giltig till | 20 dec. 2026 |" in out
@@ -294,17 +293,14 @@ def test_a_quote_in_another_format_or_language_is_no_new_version(docs: Repo):
     html = (docs.root / "quotes/acme-erp/Q-2026-0001-v1.html").read_text()
     assert "<h1>Tarjous Q-2026-0001</h1>" in html and "20.11.2026" in html
     # a changed item is new content: version 2
-    path = docs.root / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("quantity: 40", "quantity: 48"))
+    docs.edit("deals/2026-10/acme-erp.yaml", "quantity: 40", "quantity: 48")
     docs.commit()
     r = docs.run("quote", "acme-erp", "--date", "2026-11-22", "--lang", "sv")
     assert r.exit_code == 0 and "Q-2026-0001 v2" in r.stdout, r.output
 
 
 def test_a_checklist_translation_must_match_item_for_item(docs: Repo):
-    path = docs.root / "pipelines/default.yaml"
-    text = path.read_text()
-    path.write_text(text.replace("        - Kaupallinen tarjous lähetetty\n", "", 1))
+    docs.edit("pipelines/default.yaml", "        - Kaupallinen tarjous lähetetty\n", "", 1)
     docs.commit()
     r = docs.run("check")
     assert r.exit_code == 1 and "checklists.fi has 1 items" in r.output

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import replaced
 
 from salescli.store.export import TABLES
 
@@ -265,8 +266,8 @@ def test_quotes_orders_and_invoices_are_tables(history, tmp_path):
     """Each document a deal records is a row of its table, in the export and in `sql`:
     `SELECT status, count(*) FROM quotes GROUP BY status` answers without a script."""
     deal = DEAL.format(stage="negotiation", close="2027-02-28")
-    history.write("deals/2026-10/acme-erp.yaml", deal.replace("activities:", DOCUMENTS
-                                                                + "activities:"))
+    history.write("deals/2026-10/acme-erp.yaml",
+                  replaced(deal, "activities:", DOCUMENTS + "activities:"))
     commit_at(history, "2026-10-20T16:00:00")
     r = export(history, "sqlite", tmp_path / "out.sqlite")
     assert r.exit_code == 0, r.output

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, replaced
 
 from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError
 from salescli.store.gitio import Change, RepoLock, atomic_write, author_date
@@ -20,7 +20,7 @@ DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 def change_value(repo: Repo, value: str, **kw) -> Change:
     path = repo.root / DEAL_PATH
     with Change(repo.repo, "deal", "acme-erp", f"value -> {value}", "set", **kw) as change:
-        change.write(path, path.read_text().replace("48000.00", value))
+        change.write(path, replaced(path.read_text(), "48000.00", value))
     return change
 
 
@@ -55,7 +55,7 @@ def test_author_date_forms():
 def test_new_file_is_added_and_committed(filled: Repo):
     path = filled.root / "deals/2026-11/new-deal.yaml"
     with Change(filled.repo, "deal", "new-deal", "add", "add") as change:
-        change.write(path, DEAL.replace("acme-erp", "new-deal"))
+        change.write(path, replaced(DEAL, "acme-erp", "new-deal"))
     assert filled.git("show", "--name-status", "--format=", "HEAD").split() == [
         "A", "deals/2026-11/new-deal.yaml"]
     assert filled.status() == ""
@@ -104,8 +104,8 @@ def test_rejecting_hook_restores_files_and_index(filled: Repo):
     new = filled.root / "deals/2026-11/other.yaml"
     with pytest.raises(CommitFailed, match="pipeline frozen for the audit"):
         with Change(filled.repo, "deal", "acme-erp", "two files", "set") as change:
-            change.write(filled.root / DEAL_PATH, DEAL.replace("48000.00", "1.00"))
-            change.write(new, DEAL.replace("acme-erp", "other"))
+            change.write(filled.root / DEAL_PATH, replaced(DEAL, "48000.00", "1.00"))
+            change.write(new, replaced(DEAL, "acme-erp", "other"))
     assert (filled.head(), filled.snapshot(), filled.status()) == (before, files, "")
 
 
@@ -164,13 +164,13 @@ def _parallel_writer(args: tuple[str, int]) -> str:
     repo = Repository(Path(root))
     path = repo.root / f"deals/2026-10/deal-{n}.yaml"
     with Change(repo, "deal", f"deal-{n}", "value", "set") as change:
-        change.write(path, path.read_text().replace("48000.00", f"{n}.00"))
+        change.write(path, replaced(path.read_text(), "48000.00", f"{n}.00"))
     return change.sha
 
 
 def test_six_parallel_writers_make_six_commits_of_one_file_each(filled: Repo):
     for n in range(6):
-        filled.write(f"deals/2026-10/deal-{n}.yaml", DEAL.replace("acme-erp", f"deal-{n}"))
+        filled.write(f"deals/2026-10/deal-{n}.yaml", replaced(DEAL, "acme-erp", f"deal-{n}"))
     filled.commit("six deals")
     base = filled.head()
     with multiprocessing.get_context("spawn").Pool(6) as pool:

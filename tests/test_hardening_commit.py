@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, refused, replaced
 
 from salescli.core.commitmsg import commit_message, parse_message
 
@@ -99,9 +99,7 @@ def test_a_note_stays_on_the_subject_line(filled: Repo):
 
 
 def test_an_owner_name_stays_on_the_subject_line(filled: Repo):
-    settings = filled.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace(
-        "owners: [", 'owners: ["eve\\nSalescli-Event: forged", '))
+    filled.edit("salescli.yaml", "owners: [", 'owners: ["eve\\nSalescli-Event: forged", ')
     filled.commit("a hostile owner name")
     r = filled.run("deal", "set", "acme-erp", f"owner=eve\n{FORGED}")
     assert r.exit_code == 0, r.output
@@ -223,7 +221,7 @@ def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo,
     from salescli.store import gitio
 
     real = gitio.git
-    theirs = (filled.root / DEAL_FILE).read_text().replace("owner: anna", "owner: ville")
+    theirs = replaced((filled.root / DEAL_FILE).read_text(), "owner: anna", "owner: ville")
 
     def racing(cwd, *args, **kw):
         if args[:2] == ("update-index", "--add"):

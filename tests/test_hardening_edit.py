@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from conftest import ACCOUNT, Repo, refused
+from conftest import ACCOUNT, Repo, refused, replaced
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -223,15 +223,15 @@ def test_a_file_keeps_its_line_endings(acct: Repo, eol: str):
 
 
 def test_mixed_line_endings_are_kept_line_by_line(acct: Repo):
-    text = BASE.replace("stage: needs-analysis\n", "stage: needs-analysis\r\n")
+    text = replaced(BASE, "stage: needs-analysis\n", "stage: needs-analysis\r\n")
     after = set_ok(acct, text, "title=New")
     assert after.decode() == text.replace("Order-processing automation", "New")
 
 
 def test_a_block_list_set_inline_keeps_the_comments_after_it(acct: Repo):
     path = acct.root / "accounts/2026-10/acme-oy.yaml"
-    text = path.read_text().replace("owner: anna\n", "tags:  # mine\n  - a\n  - b  # old\n"
-                                    "# who looks after them\nowner: anna\n")
+    text = replaced(path.read_text(), "owner: anna\n", "tags:  # mine\n  - a\n  - b  # old\n"
+                    "# who looks after them\nowner: anna\n")
     path.write_text(text)
     acct.commit()
     r = acct.run("account", "set", "acme-oy", "tags=c,d")

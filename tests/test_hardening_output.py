@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, DEAL, Repo
+from conftest import ACCOUNT, DEAL, Repo, replaced
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
@@ -22,9 +22,9 @@ DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
 
 def test_listing_csv_quotes_semicolons_and_tabs(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
-                                         'title: "a;=1"').replace("owner: anna",
-                                                                  'owner: "b\\t=1"'))
+    filled.write(DEAL_FILE, replaced(DEAL, "title: Order-processing automation",
+                                     'title: "a;=1"'))
+    filled.edit(DEAL_FILE, "owner: anna", 'owner: "b\\t=1"')
     filled.commit()
     lines = filled.run("deal", "list", "--format", "csv").stdout.splitlines()
     assert lines[1].startswith('acme-erp,"a;=1",acme-oy,')
@@ -49,8 +49,8 @@ def odd(repo: Repo) -> Repo:
         f"{k}: {json.dumps(v)}\n" for k, v in ODD_CELLS.items()) + (
         "contacts:\n  - {id: matti, name: Matti, phone: \"+358 40 123 4567\"}\n")
     repo.write("accounts/2026-10/acme-oy.yaml", text)
-    repo.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
-                                       'title: "=HYPERLINK(\\"http://evil.example\\")"'))
+    repo.write(DEAL_FILE, replaced(DEAL, "title: Order-processing automation",
+                                   'title: "=HYPERLINK(\\"http://evil.example\\")"'))
     repo.commit()
     return repo
 
@@ -124,9 +124,9 @@ def safe(text: str) -> str:
 def hostile(filled: Repo) -> Repo:
     """Every free-text field a view prints carries HOSTILE."""
     filled.write("accounts/2026-10/acme-oy.yaml",
-                 ACCOUNT.replace("name: Acme Oy", f"name: {HOSTILE_YAML}"))
-    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
-                                         f"title: {HOSTILE_YAML}")
+                 replaced(ACCOUNT, "name: Acme Oy", f"name: {HOSTILE_YAML}"))
+    filled.write(DEAL_FILE, replaced(DEAL, "title: Order-processing automation",
+                                     f"title: {HOSTILE_YAML}")
                  + f"next_step: {{action: {HOSTILE_YAML}, due: 2026-10-05}}\n"
                  + f"items:\n  - {{name: {HOSTILE_YAML}, quantity: 1, unit_price: 10,"
                  + " tax_rate: 24}\n"
@@ -178,8 +178,8 @@ def test_a_markdown_cell_never_splits(filled: Repo, title: str):
 
 
 def test_table_cells_escape_tabs_and_newlines_and_keep_their_columns(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
-                                         'title: "a\\tb\\nc\\e[1m"'))
+    filled.write(DEAL_FILE, replaced(DEAL, "title: Order-processing automation",
+                                     'title: "a\\tb\\nc\\e[1m"'))
     filled.commit()
     lines = filled.run("deal", "list").stdout.splitlines()
     assert len(lines) == 3  # the title stays on its row
@@ -188,8 +188,8 @@ def test_table_cells_escape_tabs_and_newlines_and_keep_their_columns(filled: Rep
 
 
 def test_markdown_cells_escape_pipes(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("title: Order-processing automation",
-                                         'title: "ERP | phase 2"'))
+    filled.write(DEAL_FILE, replaced(DEAL, "title: Order-processing automation",
+                                     'title: "ERP | phase 2"'))
     filled.commit()
     header, rule, row = filled.run("deal", "list", "--format", "markdown").stdout.splitlines()
     columns = len(re.findall(r"(?<!\\)\|", header))
@@ -206,7 +206,7 @@ def test_json_keeps_the_values_exact_and_prints_no_control_character(hostile: Re
 
 
 def test_report_rows_are_escaped(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("status: open", "status: lost")
+    filled.write(DEAL_FILE, replaced(DEAL, "status: open", "status: lost")
                  + f"lost_date: 2026-10-20\nlost_reason: {HOSTILE_YAML}\n")
     filled.commit()
     # up to today: the loss is committed today, whatever year that is
@@ -222,7 +222,7 @@ def test_review_markdown_is_escaped(filled: Repo):
     base = filled.head()
     # the open pipeline table has a row per currency; a currency such as this one is
     # a version `check` rejects, so the review skips it and says so, printing nothing raw
-    filled.write(DEAL_FILE, DEAL.replace("currency: EUR", f"currency: {HOSTILE_YAML}"))
+    filled.write(DEAL_FILE, replaced(DEAL, "currency: EUR", f"currency: {HOSTILE_YAML}"))
     filled.commit("currency")
     r = filled.run("review", f"{base}..HEAD")
     assert r.exit_code == 0, r.output
@@ -237,7 +237,7 @@ def test_review_markdown_is_escaped(filled: Repo):
 
 
 def test_check_messages_that_echo_a_value_are_escaped(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("owner: anna", f"owner: {HOSTILE_YAML}"))
+    filled.write(DEAL_FILE, replaced(DEAL, "owner: anna", f"owner: {HOSTILE_YAML}"))
     r = filled.run("check")
     assert "is not in the settings' owners" in r.stdout
     assert SHOWN in safe(r.stdout)
@@ -279,10 +279,8 @@ def test_documents_written_to_files_show_control_characters_escaped(hostile: Rep
     r = hostile.run("agenda", "acme-erp", "--date", "2026-10-10", "--out", str(out))
     assert r.exit_code == 0, r.output
     assert SHOWN in safe(out.read_text(encoding="utf-8"))
-    settings = (hostile.root / "salescli.yaml").read_text(encoding="utf-8")
-    assert "company:\n  name: null" in settings
-    hostile.write("salescli.yaml", settings.replace(  # the seller a quote prints
-        "company:\n  name: null", f"company:\n  name: {HOSTILE_YAML}"))
+    hostile.edit("salescli.yaml",  # the seller a quote prints
+                 "company:\n  name: null", f"company:\n  name: {HOSTILE_YAML}")
     hostile.commit()
     for fmt in ("md", "html"):
         r = hostile.run("quote", "acme-erp", "--format", fmt)

@@ -259,16 +259,16 @@ def test_reports_skip_committed_records_check_rejects_and_say_so(filled: Repo):
 
 
 def test_a_deal_broken_by_a_commit_keeps_its_last_valid_version(filled: Repo):
-    path = filled.root / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("stage: needs-analysis", "stage: proposal")
-                    .replace("status: open", "status: maybe"))
+    path = "deals/2026-10/acme-erp.yaml"
+    filled.edit(path, "stage: needs-analysis", "stage: proposal")
+    filled.edit(path, "status: open", "status: maybe")
     filled.git("commit", "-qam", "a typo", "--no-verify")
     out, err = _funnel(filled)
     assert out["totals"] == {"deals": 1, "won": 0, "lost": 0, "open": 1, "win_rate": None}
     assert [r["reached"] for r in out["rows"]] == [1, 0, 0, 0]  # the valid needs-analysis
     assert out["skipped"] == ["deals/2026-10/acme-erp.yaml"]
     assert "skipped 1 committed record file(s)" in err
-    path.write_text(path.read_text().replace("status: maybe", "status: open"))
+    filled.edit(path, "status: maybe", "status: open")
     filled.git("commit", "-qam", "fixed")
     out, err = _funnel(filled)
     assert [r["reached"] for r in out["rows"]] == [1, 1, 0, 0] and out["skipped"] == []
@@ -369,9 +369,8 @@ def test_deal_add_never_writes_through_a_symlinked_folder(filled: Repo, outside:
 
 @pytest.mark.parametrize("link", ["quotes/acme-erp", "quotes"])
 def test_quote_never_writes_through_a_symlinked_folder(filled: Repo, outside: Path, link: str):
-    settings = filled.root / "salescli.yaml"  # a quote names its seller
-    settings.write_text(settings.read_text().replace("company:\n  name: null",
-                                                     "company:\n  name: Hubble Oy"))
+    filled.edit("salescli.yaml",  # a quote names its seller
+                "company:\n  name: null", "company:\n  name: Hubble Oy")
     r = filled.run("deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "1",
                    "--unit-price", "100", "--tax-rate", "24")
     assert r.exit_code == 0, r.output
@@ -444,8 +443,7 @@ def test_a_cache_of_a_pruned_commit_is_read_anew_not_an_error(filled: Repo):
     data = marshal.loads(cache.read_bytes())
     data["rev"] = "1" * 40  # a commit gc pruned after a rebase
     cache.write_bytes(marshal.dumps(data))
-    path = filled.root / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("stage: needs-analysis", "stage: proposal"))
+    filled.edit("deals/2026-10/acme-erp.yaml", "stage: needs-analysis", "stage: proposal")
     filled.git("commit", "-qam", "advanced by hand")
     out, err = _funnel(filled)
     assert (out, err) == _funnel(filled, "--no-cache")

@@ -102,9 +102,8 @@ def test_an_empty_name_is_refused(filled: Repo, args: list[str], message: str):
 
 
 def test_check_reports_an_empty_title(filled: Repo):
-    path = filled.root / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("title: Order-processing automation",
-                                             'title: " "'))
+    filled.edit("deals/2026-10/acme-erp.yaml", "title: Order-processing automation",
+                'title: " "')
     result = filled.run("check")
     assert result.exit_code == 1
     assert ("deals/2026-10/acme-erp.yaml:2:8: error: title: should not be empty [schema]"
@@ -185,10 +184,7 @@ DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 
 def check_with(repo: Repo, old: str, new: str) -> list[str]:
     """`check`'s lines for the fixture deal with one line changed."""
-    path = repo.root / DEAL_FILE
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+    repo.edit(DEAL_FILE, old, new)
     result = repo.run("check")
     assert result.exit_code == 1
     return result.stdout.splitlines()

@@ -56,9 +56,8 @@ def quoting(filled: Repo) -> Repo:
     deal = filled.root / "deals/2026-10/acme-erp.yaml"
     deal.write_text(deal.read_text() + "items:\n  - {name: Integration work, quantity: 40, "
                     "unit: h, unit_price: 120.00, tax_rate: 25.5}\n")
-    settings = filled.root / "salescli.yaml"  # a quote names its seller
-    settings.write_text(settings.read_text().replace("company:\n  name: null",
-                                                     "company:\n  name: Hubble Oy"))
+    filled.edit("salescli.yaml",  # a quote names its seller
+                "company:\n  name: null", "company:\n  name: Hubble Oy")
     filled.commit()
     return filled
 

@@ -11,8 +11,8 @@ from salescli.store.history import fast_fields, full_fields, read_fields
 
 # conftest's deal, moved to proposal (a comment on the line), with null and empty fields
 # and a block scalar
-DEAL = (conftest.DEAL.lstrip("\n").replace("stage: needs-analysis",
-                                           "stage: proposal   # moved after the demo")
+DEAL = (conftest.replaced(conftest.DEAL.lstrip("\n"), "stage: needs-analysis",
+                          "stage: proposal   # moved after the demo")
         + "probability: null\nforecast:\nnotes: |\n  stage: this line is inside a block scalar\n"
         ).encode()
 
@@ -102,10 +102,9 @@ def test_an_older_revision_is_read_from_the_cached_history(filled):
     import os
     import subprocess
 
-    path = filled.root / "deals/2026-10/acme-erp.yaml"
     for when, old, new in (("2026-10-10T09:00:00Z", "needs-analysis", "proposal"),
                            ("2026-10-20T09:00:00Z", "proposal", "negotiation")):
-        path.write_text(path.read_text().replace(f"stage: {old}", f"stage: {new}"))
+        filled.edit("deals/2026-10/acme-erp.yaml", f"stage: {old}", f"stage: {new}")
         filled.git("add", "-A")
         subprocess.run(["git", "commit", "-qm", new], cwd=filled.root, check=True,
                        env={**os.environ, "GIT_AUTHOR_DATE": when})
@@ -161,7 +160,7 @@ def test_a_hand_edited_stage_key_counts_in_every_report(filled, tmp_path, line: 
     original = path.read_text()
 
     def commit_with(stage_line: str) -> dict:
-        path.write_text(original.replace("stage: needs-analysis", stage_line))
+        path.write_text(conftest.replaced(original, "stage: needs-analysis", stage_line))
         subprocess.run(["git", "commit", "-qam", "hand edit"], cwd=filled.root, check=True,
                        env={**os.environ, "GIT_AUTHOR_DATE": "2026-10-15T09:00:00Z"})
         listed = json.loads(filled.run("deal", "list", "--format", "json").output)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, replaced
 
 from salescli.store.hooks import DRIVER, HOOK_MARK
 
@@ -102,13 +102,13 @@ def test_install_refuses_a_foreign_hook_unless_forced(filled: Repo):
 def test_the_hook_blocks_an_invalid_record_and_lets_a_valid_one_through(filled: Repo, on_path):
     assert filled.run("hook", "install").exit_code == 0
     head = filled.head()
-    filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: lots"))
+    filled.write(DEAL_PATH, replaced(DEAL, "value: 48000.00", "value: lots"))
     proc = commit(filled, DEAL_PATH)
     assert proc.returncode == 1
     # git sends a hook's output to stderr
     assert f"{DEAL_PATH}:7:8: error: value: expected a number" in proc.stderr
     assert filled.head() == head
-    filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: 52000.00"))
+    filled.write(DEAL_PATH, replaced(DEAL, "value: 48000.00", "value: 52000.00"))
     proc = commit(filled, DEAL_PATH)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert filled.head() != head
@@ -126,7 +126,7 @@ def test_salescli_commands_commit_through_the_hook(filled: Repo, on_path):
 def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatch):
     assert filled.run("hook", "install").exit_code == 0
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: 52000.00"))
+    filled.write(DEAL_PATH, replaced(DEAL, "value: 48000.00", "value: 52000.00"))
     proc = commit(filled, DEAL_PATH)
     assert proc.returncode == 1
     assert "salescli is not on PATH, so the records were not checked" in proc.stderr
@@ -134,7 +134,7 @@ def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatc
 
 
 def test_check_staged_reads_the_index_not_the_work_tree(filled: Repo):
-    path = filled.write(DEAL_PATH, DEAL.replace("value: 48000.00", "value: lots"))
+    path = filled.write(DEAL_PATH, replaced(DEAL, "value: 48000.00", "value: lots"))
     filled.git("add", "--", DEAL_PATH)
     path.write_text(DEAL.lstrip("\n"))  # fixed on disk, still broken in the index
     assert filled.run("check").exit_code == 0

@@ -15,7 +15,7 @@ import time
 import unicodedata
 
 import pytest
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, replaced
 from conftest import refused as refused_by
 
 D = "deals/2026-10/"
@@ -154,7 +154,7 @@ def test_crlf_is_accepted_and_an_edit_keeps_it(filled: Repo):
 
 
 def test_huge_amount_in_a_file_is_a_schema_error(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("value: 48000.00", "value: 1e300"))
+    filled.write(DEAL_FILE, replaced(DEAL, "value: 48000.00", "value: 1e300"))
     assert check_lines(filled) == (1, [
         f"{DEAL_FILE}:7:8: error: value: should be less than 1,000,000,000,000 [schema]"])
     for args in (["deal", "show", "acme-erp"], ["deal", "list"], ["today"]):
@@ -162,13 +162,13 @@ def test_huge_amount_in_a_file_is_a_schema_error(filled: Repo):
 
 
 def test_infinite_amount_in_a_file_is_a_schema_error(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("value: 48000.00", "value: .inf"))
+    filled.write(DEAL_FILE, replaced(DEAL, "value: 48000.00", "value: .inf"))
     assert check_lines(filled) == (1, [
         f"{DEAL_FILE}:7:8: error: value: expected a finite number [schema]"])
 
 
 def test_editing_a_file_with_a_tab_is_refused(filled: Repo):
-    filled.write(DEAL_FILE, DEAL.replace("title: ", "title:\t"))
+    filled.write(DEAL_FILE, replaced(DEAL, "title: ", "title:\t"))
     filled.commit("tab")
     refused(filled, ["deal", "set", "acme-erp", "value=1"], 1,
             f"{DEAL_FILE}:2:7: error: a tab where YAML allows only spaces; indent and "
@@ -278,7 +278,7 @@ def test_check_reports_a_device_name_file(filled: Repo, name: str):
 
 
 def test_check_reports_a_case_collision(filled: Repo):
-    (filled.root / D / "ACME-ERP.yaml").write_text(DEAL.replace("acme-erp", "ACME-ERP"))
+    (filled.root / D / "ACME-ERP.yaml").write_text(replaced(DEAL, "acme-erp", "ACME-ERP"))
     assert check_lines(filled) == (1, [
         f"{D}ACME-ERP.yaml:1:1: error: `{D}ACME-ERP.yaml` and `{DEAL_FILE}` differ only by "
         "case or Unicode normalisation, so they are one file on macOS and Windows; rename one "
@@ -320,7 +320,7 @@ def test_symlinked_record_is_reported_and_never_edited(filled: Repo, tmp_path):
 def test_symlinked_month_folder_is_reported_and_not_followed(filled: Repo, tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "other.yaml").write_text(DEAL.replace("acme-erp", "other"))
+    (outside / "other.yaml").write_text(replaced(DEAL, "acme-erp", "other"))
     (filled.root / "deals" / "2026-11").symlink_to(outside)
     assert check_lines(filled) == (1, [
         "deals/2026-11:1:1: error: is a symbolic link; records and their folders must be "

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, replaced
 
 from salescli.core.cells import parse_amount
 from salescli.services.importer import Dates, lost_reason, norm_header
@@ -197,10 +197,10 @@ def test_author_dates_are_the_exports_times(imported: Repo):
 
 def test_a_malformed_row_fails_the_whole_import_and_nothing_changes(repo: Repo,
                                                                      export: dict[str, Path]):
-    bad = DEALS.replace("30500.75,USD", "abc,USD").replace(
-        "2024-12-01 13:45:00", "2024-13-45 99:00:00").replace(
-        "Second site rollout,14250.50,USD,Proposal", "Second site rollout,14250.50,USD,Demo")
-    assert bad != DEALS
+    bad = replaced(DEALS, "30500.75,USD", "abc,USD")
+    bad = replaced(bad, "2024-12-01 13:45:00", "2024-13-45 99:00:00")
+    bad = replaced(bad, "Second site rollout,14250.50,USD,Proposal",
+                   "Second site rollout,14250.50,USD,Demo")
     write(export["deals"].parent, "deals.csv", bad)
     before, head, status = repo.snapshot(), repo.head(), repo.status()
     result = run_import(repo, export)
@@ -272,7 +272,7 @@ def test_header_variants_are_matched_loosely(repo: Repo, tmp_path: Path):
     result = import_deals(repo, deals, code=1)
     assert 'd.csv: amounts mix decimal commas ("1 200,00") and decimal points ("2500.5")' \
         in result.output
-    deals.write_text(deals.read_text("utf-8").replace("1 200,00", "1 200.00"), "utf-8")
+    deals.write_text(replaced(deals.read_text("utf-8"), "1 200,00", "1 200.00"), "utf-8")
     import_deals(repo, deals)
     got = records(repo, "deals")
     assert got["pilot"]["value"] == 1200 and got["pilot"]["currency"] == "EUR"
@@ -423,12 +423,12 @@ def test_a_changed_row_is_one_update_commit_dated_by_the_export(imported: Repo, 
     deals = export["deals"]
     text = deals.read_text("utf-8")
     # ERP integration moves on and grows; Second site rollout is won
-    text = text.replace("1,ERP integration,48000.50,EUR,Needs analysis,Open",
-                        "1,ERP integration,52000,EUR,Proposal,Open")
-    text = text.replace("2024-11-20 15:00:00,,,Sales", "2024-11-20 15:00:00,2025-01-10 09:00:00,"
-                        ",Sales")
-    text = text.replace("15,Second site rollout,14250.50,USD,Proposal,Open",
-                        "15,Second site rollout,14250.50,USD,Proposal,Won")
+    text = replaced(text, "1,ERP integration,48000.50,EUR,Needs analysis,Open",
+                    "1,ERP integration,52000,EUR,Proposal,Open")
+    text = replaced(text, "2024-11-20 15:00:00,,,Sales", "2024-11-20 15:00:00,2025-01-10 09:00:00,"
+                    ",Sales")
+    text = replaced(text, "15,Second site rollout,14250.50,USD,Proposal,Open",
+                    "15,Second site rollout,14250.50,USD,Proposal,Won")
     write(deals.parent, "deals.csv", text)
     head = imported.head()
     result = run_import(imported, export)
@@ -537,8 +537,8 @@ def test_an_edit_made_in_both_tools_alike_moves_the_baseline(imported: Repo, exp
     # Pipedrive and the user both change ERP's value to 52000; the import records that
     # Pipedrive said so (no edit); the user's later 60000 survives the same export again
     deals = export["deals"]
-    write(deals.parent, "deals.csv", deals.read_text("utf-8").replace(
-        "1,ERP integration,48000.50,", "1,ERP integration,52000,"))
+    write(deals.parent, "deals.csv", replaced(
+        deals.read_text("utf-8"), "1,ERP integration,48000.50,", "1,ERP integration,52000,"))
     assert imported.run("deal", "set", "erp-integration", "value=52000").exit_code == 0
     head = imported.head()
     result = run_import(imported, export)
@@ -556,7 +556,7 @@ def test_a_deal_id_twice_is_refused_on_a_re_import_too(imported: Repo, export):
     deals = export["deals"]
     text = deals.read_text("utf-8")
     row = next(line for line in text.splitlines() if line.startswith("3,Data platform"))
-    write(deals.parent, "deals.csv", text + row.replace("30500.75", "1000") + "\n")
+    write(deals.parent, "deals.csv", text + replaced(row, "30500.75", "1000") + "\n")
     result = run_import(imported, export)
     assert result.exit_code == 1
     assert 'Deal - ID "3" appears twice in the export; each deal once' in result.output
@@ -576,10 +576,10 @@ def test_reopened_in_pipedrive_clears_the_close(imported: Repo, export):
     deals = export["deals"]
     old = ("6,Reporting dashboard,15000,EUR,Contracting,Won,Acme Oy,Sara Beta,2024-12-31,,"
            "Anna Lindholm,2024-08-05 09:00:00,2024-12-15 14:00:00,,Sales")
-    text = deals.read_text("utf-8")
-    assert old in text
-    write(deals.parent, "deals.csv", text.replace(old, old.replace(
-        "Won,", "Open,").replace("2024-12-31", "2025-12-31").replace("2024-12-15 14:00:00", "")))
+    new = replaced(old, "Won,", "Open,")  # reopened: no won time, a new close date
+    new = replaced(new, "2024-12-31", "2025-12-31")
+    new = replaced(new, "2024-12-15 14:00:00", "")
+    write(deals.parent, "deals.csv", replaced(deals.read_text("utf-8"), old, new))
     result = run_import(imported, export)
     assert result.exit_code == 0, result.output
     dash = records(imported, "deals")["reporting-dashboard"]

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo, identity
+from conftest import Repo, identity, replaced
 
 from salescli.cli import cli
 from salescli.services.init import init_repository, preset_text
@@ -77,8 +77,7 @@ def import_args(folder: Path, *extra: str) -> list[str]:
 
 def add_partner_pipeline(root: Path) -> None:
     """pipelines/partner-sales.yaml: the meeting-led preset under the Pipedrive pipeline's slug."""
-    text = preset_text("meeting-led").replace("name: meeting-led", "name: partner-sales")
-    assert "name: partner-sales" in text
+    text = replaced(preset_text("meeting-led"), "name: meeting-led", "name: partner-sales")
     (root / "pipelines" / "partner-sales.yaml").write_text(text, encoding="utf-8")
     git(root, "add", "pipelines/partner-sales.yaml")
     git(root, "commit", "-qm", "pipeline partner-sales from the meeting-led preset")

@@ -20,7 +20,7 @@ from unittest import mock
 
 import pytest
 from click.testing import CliRunner
-from conftest import ACCOUNT, DEAL, Repo, git
+from conftest import ACCOUNT, DEAL, Repo, deal_with, git, replaced
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -133,11 +133,9 @@ def seed(root: Path) -> Repo:
     r = Repo(root)
     r.write("accounts/2026-10/acme-oy.yaml", ACCOUNT)
     r.write("deals/2026-10/acme-erp.yaml", DEAL)
-    r.write("deals/2026-03/gamma-crm.yaml", DEAL.replace("acme-erp", "gamma-crm")
-            .replace("stage: needs-analysis", "stage: proposal")
-            .replace("created: 2026-10-01", "created: 2026-03-02")
-            .replace("close_date: 2027-01-31", "close_date: 2026-05-10")
-            .replace("value: 48000.00\n", "")
+    gamma = deal_with(id="gamma-crm", stage="proposal", created="2026-03-02",
+                      close_date="2026-05-10", value=None)
+    r.write("deals/2026-03/gamma-crm.yaml", gamma
             + "items:\n  - {name: Work, quantity: 10, unit_price: 120.50}\n"
             + "activities:\n  - {date: 2026-04-01, type: call, summary: Intro}\n")
     r.write("leads/2026-05/beta-oy.yaml", LEAD)
@@ -516,7 +514,7 @@ def crm(tmp_path: Path) -> Path:
 def many_deals(root: Path, n: int = 40) -> None:
     for i in range(n):
         Repo(root).write(f"deals/2026-10/deal-{i:03d}.yaml",
-                         DEAL.replace("acme-erp", f"deal-{i:03d}"))
+                         replaced(DEAL, "acme-erp", f"deal-{i:03d}"))
 
 
 @pytest.mark.parametrize("damage", ["truncate-half", "truncate-header", "garbage", "empty",
@@ -539,7 +537,7 @@ def test_damaged_index_is_rebuilt(crm: Path, damage: str) -> None:
             fh.seek(size // 2)
             fh.write(b"\0" * (size - size // 2))
     Repo(crm).write("deals/2026-10/deal-001.yaml",
-                    DEAL.replace("acme-erp", "deal-001").replace("48000.00", "1.00"))
+                    replaced(replaced(DEAL, "acme-erp", "deal-001"), "48000.00", "1.00"))
     assert_answers_agree(crm)
     assert_index_consistent(crm)
 
@@ -572,7 +570,7 @@ def test_index_of_another_version_is_rebuilt(crm: Path, how: str) -> None:
         con.execute("DROP TABLE deals")
         con.execute('CREATE TABLE deals (id TEXT, "value" REAL)')
     con.close()
-    Repo(crm).write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "7.00"))
+    Repo(crm).write("deals/2026-10/acme-erp.yaml", replaced(DEAL, "48000.00", "7.00"))
     assert_answers_agree(crm)
     assert_index_consistent(crm)
 
@@ -583,7 +581,7 @@ def test_an_unusable_index_folder_still_answers(crm: Path) -> None:
     this test does not rely on permissions): answered in memory, rightly."""
     assert invoke(crm, *QUERIES[0])[0] == 0
     folder = index_file(crm).parent
-    Repo(crm).write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "7.00"))
+    Repo(crm).write("deals/2026-10/acme-erp.yaml", replaced(DEAL, "48000.00", "7.00"))
     expected = invoke(crm, *QUERIES[0], "--no-cache")
     shutil.rmtree(folder)
     folder.write_text("not a folder\n")
@@ -597,9 +595,8 @@ def test_processes_racing_on_a_stale_index(crm: Path) -> None:
     many_deals(crm, 60)
     assert invoke(crm, *QUERIES[0])[0] == 0
     for i in range(60):  # every file changes
-        Repo(crm).write(f"deals/2026-10/deal-{i:03d}.yaml",
-                        DEAL.replace("acme-erp", f"deal-{i:03d}")
-                        .replace("48000.00", f"{1000 + i}.00"))
+        Repo(crm).write(f"deals/2026-10/deal-{i:03d}.yaml", replaced(
+            replaced(DEAL, "acme-erp", f"deal-{i:03d}"), "48000.00", f"{1000 + i}.00"))
     expected = invoke(crm, *QUERIES[0], "--no-cache")
     procs = [subprocess.Popen([sys.executable, "-m", "salescli", "-C", str(crm), *QUERIES[0]],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -614,7 +611,7 @@ def test_processes_racing_on_a_stale_index(crm: Path) -> None:
 @pytest.mark.parametrize("lock", ["EXCLUSIVE", "IMMEDIATE"])
 def test_locked_index_answers_in_time(crm: Path, lock: str) -> None:
     assert invoke(crm, *QUERIES[0])[0] == 0
-    Repo(crm).write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "7.00"))
+    Repo(crm).write("deals/2026-10/acme-erp.yaml", replaced(DEAL, "48000.00", "7.00"))
     expected = invoke(crm, *QUERIES[0], "--no-cache")
     holder = sqlite3.connect(index_file(crm), isolation_level=None)
     holder.execute(f"BEGIN {lock}")
@@ -686,8 +683,8 @@ def test_sql_sees_an_uncommitted_hand_edit_at_once(crm: Path) -> None:
     query = ("sql", "SELECT title, value FROM deals WHERE id = 'acme-erp'", "--format", "csv")
     assert invoke(crm, *query)[1].splitlines()[1] == "Order-processing automation,48000.0"
     path = crm / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("Order-processing automation", "Hand edited")
-                    .replace("48000.00", "12.50"))
+    text = replaced(path.read_text(), "Order-processing automation", "Hand edited")
+    path.write_text(replaced(text, "48000.00", "12.50"))
     assert invoke(crm, *query)[1].splitlines()[1] == "Hand edited,12.5"
 
 
@@ -697,8 +694,8 @@ def test_sql_sees_an_uncommitted_hand_edit_at_once(crm: Path) -> None:
 def quoted_and_plain(root: Path) -> tuple[str, str]:
     path = root / "deals/2026-10/acme-erp.yaml"
     text = path.read_text()
-    return (text.replace("stage: needs-analysis", '"stage": proposal'),
-            text.replace("stage: needs-analysis", "stage: proposal"))
+    return (replaced(text, "stage: needs-analysis", '"stage": proposal'),
+            replaced(text, "stage: needs-analysis", "stage: proposal"))
 
 
 def test_quoted_stage_key_counts_in_deal_list(crm: Path) -> None:
@@ -746,7 +743,7 @@ def test_review_findings(crm: Path) -> None:
     first = sorted((crm / "deals").glob("*/*.yaml"))[0]
     twin = crm / "deals" / "2020-01" / first.name
     twin.parent.mkdir()
-    twin.write_text(first.read_text().replace("title:", "title: Twin", 1))
+    twin.write_text(replaced(first.read_text(), "title:", "title: Twin", 1))
     assert_answers_agree(crm)
     code, out, _err, _crash = invoke(crm, "deal", "list", "--status", "all", "--format", "json")
     assert out.count(f'"id": "{first.stem}"') == 2
@@ -774,12 +771,12 @@ def test_a_file_sharing_an_id_indexed_meanwhile_keeps_its_rows(crm: Path, monkey
         with real(repo, kind, paths) as chunks:
             if not twin.exists():  # the other process, between this one's parse and write
                 twin.parent.mkdir()
-                twin.write_text(first.read_text().replace("title:", "title: Twin", 1))
+                twin.write_text(replaced(first.read_text(), "title:", "title: Twin", 1))
                 with index_mod.Index.open(Repository(crm), ("deal",)):
                     pass
             yield chunks
 
-    first.write_text(first.read_text().replace("title:", "title: Changed", 1))
+    first.write_text(replaced(first.read_text(), "title:", "title: Changed", 1))
     monkeypatch.setattr(index_mod, "_reading", racing)
     with index_mod.Index.open(Repository(crm), ("deal",)):
         pass
@@ -811,7 +808,7 @@ def test_a_vouched_read_stats_no_record_file(crm: Path, monkeypatch) -> None:
     assert invoke(crm, *QUERIES[0]) == expected
     assert not [p for p in statted if "/deals/" in p and p.endswith(".yaml")]
     path = crm / "deals/2026-10/acme-erp.yaml"
-    path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+    path.write_text(replaced(path.read_text(), "title: ", "title: Edited ", 1))
     assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
     assert "Edited" in invoke(crm, *QUERIES[0])[1]
 
@@ -860,7 +857,7 @@ def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch)
         found = real(self, kind, paths, dirty, view)
         if kind == "deal" and not calls:  # another process edits the file and takes
             calls.append(kind)            # it, and the edit is undone
-            path.write_bytes(before.replace(b"title: ", b"title: Meanwhile ", 1))
+            path.write_bytes(replaced(before.decode(), "title: ", "title: Meanwhile ", 1).encode())
             index_mod.take_written(Repository(crm), ["deals/2026-10/acme-erp.yaml"])
             undo_in_place(path, before, mtime)
         return found

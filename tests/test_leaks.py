@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import DEAL, Repo, processes
+from conftest import DEAL, Repo, processes, replaced
 
 from salescli.core.errors import SalescliError
 from salescli.services.edit import Session
@@ -68,7 +68,7 @@ def test_a_thousand_library_calls_leave_no_child_and_no_open_file(filled: Repo):
 @pytest.mark.parametrize("where", ["reader thread", "log parser"])
 def test_a_failing_history_read_leaves_no_git_behind(filled: Repo, monkeypatch, where):
     for n in range(3):  # enough history that git is still running when the read fails
-        filled.write(f"deals/2026-10/d{n}.yaml", DEAL.replace("acme-erp", f"d{n}"))
+        filled.write(f"deals/2026-10/d{n}.yaml", replaced(DEAL, "acme-erp", f"d{n}"))
         filled.commit(f"d{n}")
     repo = filled.repo
     history.load_history(repo.root, repo.git_dir, use_cache=False)  # warm

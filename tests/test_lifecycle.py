@@ -82,9 +82,8 @@ def test_win_from_where_the_pipeline_lets_a_deal_win(filled: Repo):
     refused(filled, ["deal", "win", "acme-erp"], 1,
             f"cannot win acme-erp: {SKIP_MESSAGE} (advance it there first: salescli deal "
             "advance)")
-    rules = filled.root / "pipelines/default.yaml"
-    rules.write_text(rules.read_text().replace(
-        "won: {requires: []}", "won: {requires: [next_step], from: [proposal, contracting]}"))
+    filled.edit("pipelines/default.yaml", "won: {requires: []}",
+                "won: {requires: [next_step], from: [proposal, contracting]}")
     filled.commit("won from proposal too, with a next step")
     in_stage(filled, D, "proposal")
     refused(filled, ["deal", "win", "acme-erp"], 1,
@@ -96,8 +95,7 @@ def test_win_from_where_the_pipeline_lets_a_deal_win(filled: Repo):
 
 
 def test_skip_true_wins_from_any_stage(filled: Repo):
-    rules = filled.root / "pipelines/default.yaml"
-    rules.write_text(rules.read_text().replace("skip: false", "skip: true"))
+    filled.edit("pipelines/default.yaml", "skip: false", "skip: true")
     filled.commit("skipping allowed")
     r = filled.run("deal", "win", "acme-erp", "--date", "2026-11-02")
     assert r.exit_code == 0, r.output
@@ -141,9 +139,8 @@ def test_check_flags_status_stage_and_dates_that_disagree(filled: Repo, changes:
 
 
 def test_check_names_unknown_from_stages_and_lead_requirements(filled: Repo):
-    rules = filled.root / "pipelines/default.yaml"
-    rules.write_text(rules.read_text().replace("won: {requires: []}",
-                                               "won: {requires: [], from: [signed]}"))
+    filled.edit("pipelines/default.yaml", "won: {requires: []}",
+                "won: {requires: [], from: [signed]}")
     settings = filled.root / "salescli.yaml"
     settings.write_text(settings.read_text()
                         + "lead_flow: {contacted: {requires: [contact.mail]}}\n")
@@ -213,8 +210,7 @@ def hooked(filled: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 def hand_commit(repo: Repo, old: str, new: str) -> subprocess.CompletedProcess:
-    path = repo.root / D
-    path.write_text(path.read_text().replace(old, new))
+    repo.edit(D, old, new)
     repo.git("add", D)
     return subprocess.run(["git", "commit", "-qm", "by hand"], cwd=repo.root,
                           capture_output=True, text=True)
@@ -246,9 +242,7 @@ def test_the_hook_refuses_a_win_by_hand_and_lets_the_commands_through(hooked: Re
 
 
 def test_history_reports_a_past_win_from_the_wrong_stage(filled: Repo):
-    path = filled.root / D
-    path.write_text(path.read_text().replace("status: open\n",
-                                             "status: won\nwon_date: 2026-11-01\n"))
+    filled.edit(D, "status: open\n", "status: won\nwon_date: 2026-11-01\n")
     filled.git("add", D)
     subprocess.run(["git", "commit", "-qm", "by hand"], cwd=filled.root, check=True,
                    env={**os.environ, "GIT_AUTHOR_DATE": "2026-11-01T09:00:00Z"})
@@ -324,8 +318,7 @@ def test_history_reports_a_reopen_by_hand_without_a_reason(filled: Repo):
                   "2026-10-04"),  # with a reason: no finding
                  ("win", "acme-erp", "--date", "2026-10-05")):
         assert filled.run("deal", *args).exit_code == 0
-    path = filled.root / D
-    path.write_text(path.read_text().replace("status: won\n", "status: open\n"))
+    filled.edit(D, "status: won\n", "status: open\n")
     filled.git("add", D)
     subprocess.run(["git", "commit", "-qm", "by hand"], cwd=filled.root, check=True,
                    env={**os.environ, "GIT_AUTHOR_DATE": "2026-10-06T09:00:00Z"})

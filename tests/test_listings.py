@@ -6,21 +6,18 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo
+from conftest import DEAL, Repo, deal_with, replaced
 
 
 @pytest.fixture
 def two(filled: Repo) -> Repo:
-    filled.write("deals/2026-11/beta-crm.yaml", DEAL.replace("acme-erp", "beta-crm")
-                 .replace("Order-processing automation", "=HYPERLINK(\"x\")")
-                 .replace("stage: needs-analysis", "stage: proposal")
-                 .replace("owner: anna", "owner: ville")
-                 .replace("created: 2026-10-01", "created: 2026-11-02")
-                 .replace("close_date: 2027-01-31", "close_date: 2026-12-15")
-                 .replace("value: 48000.00\n", "")
-                 + "items:\n  - {name: Work, quantity: 10, unit_price: 120.50, discount: 10}\n")
-    filled.write("deals/2026-11/gone.yaml", DEAL.replace("acme-erp", "gone")
-                 .replace("status: open", "status: lost\nlost_reason: budget"))
+    beta = deal_with(id="beta-crm", title='=HYPERLINK("x")', stage="proposal", owner="ville",
+                     created="2026-11-02", close_date="2026-12-15", value=None)
+    filled.write("deals/2026-11/beta-crm.yaml", beta + "items:\n  - {name: Work, quantity: 10, "
+                 "unit_price: 120.50, discount: 10}\n")
+    gone = replaced(DEAL, "acme-erp", "gone")
+    filled.write("deals/2026-11/gone.yaml",
+                 replaced(gone, "status: open", "status: lost\nlost_reason: budget"))
     filled.commit()
     return filled
 
@@ -98,7 +95,7 @@ def test_an_invalid_file_is_skipped_with_a_note(two: Repo):
 
 
 def test_show_of_an_invalid_record_names_the_file_and_line(two: Repo):
-    (two.root / "deals/2026-10/acme-erp.yaml").write_text(DEAL.replace("open", "opne"))
+    (two.root / "deals/2026-10/acme-erp.yaml").write_text(replaced(DEAL, "open", "opne"))
     result = two.run("deal", "show", "acme-erp")
     assert result.exit_code == 1
     assert result.stderr.strip() == (

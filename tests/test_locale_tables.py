@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 from babel.numbers import format_currency, format_decimal, format_percent
-from conftest import ACCOUNT, DEAL, Repo
+from conftest import ACCOUNT, DEAL, Repo, replaced
 
 from salescli.core.l10n import Style
 from salescli.core.output import human, render, totals_text
@@ -94,21 +94,21 @@ def test_totals_take_the_kind_and_currency_from_their_keys():
 def deals(repo: Repo) -> Repo:
     """One open deal of 1,234,567.50 EUR, one won (12,000.25), two lost: win rate 1/3."""
     repo.write("accounts/2026-10/acme-oy.yaml", ACCOUNT)
-    repo.write("deals/2026-10/acme-erp.yaml", DEAL.replace("48000.00", "1234567.50"))
-    repo.write("deals/2026-10/beta.yaml", DEAL.replace("acme-erp", "beta")
-               .replace("value: 48000.00", "value: 12000.25")
-               .replace("status: open", "status: won\nwon_date: 2026-10-20"))
+    repo.write("deals/2026-10/acme-erp.yaml", replaced(DEAL, "48000.00", "1234567.50"))
+    beta = replaced(DEAL, "acme-erp", "beta")
+    beta = replaced(beta, "value: 48000.00", "value: 12000.25")
+    repo.write("deals/2026-10/beta.yaml",
+               replaced(beta, "status: open", "status: won\nwon_date: 2026-10-20"))
     for n in (1, 2):
-        repo.write(f"deals/2026-10/lost{n}.yaml", DEAL.replace("acme-erp", f"lost{n}")
-                   .replace("status: open", "status: lost\nlost_reason: budget\n"
-                            "lost_date: 2026-10-15"))
+        lost = replaced(DEAL, "acme-erp", f"lost{n}")
+        repo.write(f"deals/2026-10/lost{n}.yaml", replaced(
+            lost, "status: open", "status: lost\nlost_reason: budget\nlost_date: 2026-10-15"))
     repo.commit()
     return repo
 
 
 def in_locale(repo: Repo, locale: str) -> Repo:
-    settings = repo.root / "salescli.yaml"
-    settings.write_text(settings.read_text().replace("locale: en_US", f"locale: {locale}"))
+    repo.edit("salescli.yaml", "locale: en_US", f"locale: {locale}")
     return repo
 
 

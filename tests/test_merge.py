@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, replaced
 
 from salescli.store.merge import Unmergeable, conflict_text, merge_texts
 from salescli.store.yamlio import conflict_marker_line, load_fast
@@ -42,8 +42,7 @@ BASE = y("""
 
 def edit(text: str, *pairs: tuple[str, str]) -> str:
     for old, new in pairs:
-        assert old in text, old
-        text = text.replace(old, new, 1)
+        text = replaced(text, old, new, 1)
     return text
 
 
@@ -203,7 +202,7 @@ def test_both_sides_added_the_file():
 
 
 def test_text_equal_on_a_side_is_taken_byte_for_byte():
-    odd = BASE.replace("value: 48000.00", "value:    48000.00")
+    odd = replaced(BASE, "value: 48000.00", "value:    48000.00")
     assert merge_texts(BASE, BASE, odd).text == odd
     assert merge_texts(BASE, odd, BASE).text == odd
 

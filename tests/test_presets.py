@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ACCOUNT, Repo
+from conftest import ACCOUNT, Repo, replaced
 
 from salescli.cli import cli
 
@@ -61,18 +61,17 @@ def test_enterprise_wins_from_negotiation_with_a_quote_but_not_from_proposal(tmp
              "total: 100.00, currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md}\n")
     repo = preset(tmp_path, "enterprise", DEAL.format(stage="proposal").rstrip(" ") + quote)
     refused_with(repo, ["deal", "win", "acme-erp"], "negotiation", "decision")
-    text = (repo.root / "deals/2026-10/acme-erp.yaml").read_text()
-    repo.write("deals/2026-10/acme-erp.yaml", text.replace("stage: proposal",
-                                                           "stage: negotiation"))
+    repo.edit("deals/2026-10/acme-erp.yaml", "stage: proposal", "stage: negotiation")
     repo.commit()
     r = repo.run("deal", "win", "acme-erp")
     assert r.exit_code == 0, r.output
 
 
 def test_startup_wins_from_any_stage_but_never_without_a_value(tmp_path: Path):
-    repo = preset(tmp_path, "startup", DEAL.format(stage="cold").replace(
-        "    value: 48000\n", "").replace("    items:\n      - {name: Work, quantity: 1, "
-                                      "unit_price: 100.00, tax_rate: 24}\n", ""))
+    deal = replaced(DEAL.format(stage="cold"), "    value: 48000\n", "")
+    deal = replaced(deal, "    items:\n      - {name: Work, quantity: 1, unit_price: 100.00, "
+                    "tax_rate: 24}\n", "")
+    repo = preset(tmp_path, "startup", deal)
     refused_with(repo, ["deal", "win", "acme-erp"], "cannot win acme-erp", "value")
     r = repo.run("deal", "set", "acme-erp", "value=9000")
     assert r.exit_code == 0, r.output

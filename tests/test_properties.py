@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import replaced
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -440,8 +441,9 @@ def test_deal_commands_follow_the_pipeline_rules(tmp_path: Path):
     (root / "accounts" / "2026-10").mkdir(parents=True)
     (root / "accounts" / "2026-10" / "acme-oy.yaml").write_text(ACCOUNT, encoding="utf-8")
     settings_file = root / "salescli.yaml"  # a quote names its seller
-    settings_file.write_text(settings_file.read_text(encoding="utf-8").replace(
-        "company:\n  name: null", "company:\n  name: Hubble Oy"), encoding="utf-8")
+    settings_file.write_text(replaced(settings_file.read_text(encoding="utf-8"),
+                                      "company:\n  name: null", "company:\n  name: Hubble Oy"),
+                             encoding="utf-8")
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-qm", "account"], cwd=root, check=True)
     DealCommands.root = root  # one repository per run; each example adds its own deal

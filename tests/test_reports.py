@@ -159,10 +159,8 @@ def make_crm(repo: Repo) -> Repo:
                                flags=re.M))
     # the reports count a deal won from any stage as having reached them all: these
     # histories win deals from needs-analysis too, as this pipeline lets them
-    pipeline = repo.root / "pipelines" / "default.yaml"
-    pipeline.write_text(pipeline.read_text().replace(
-        "won: {requires: []}",
-        "won: {requires: [], from: [needs-analysis, proposal, negotiation, contracting]}"))
+    repo.edit("pipelines/default.yaml", "won: {requires: []}",
+              "won: {requires: [], from: [needs-analysis, proposal, negotiation, contracting]}")
     repo.write("accounts/2025-12/acme-oy.yaml", """
         id: acme-oy
         name: Acme Oy

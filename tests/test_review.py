@@ -33,10 +33,7 @@ def commit(repo: Repo, when: str, message: str) -> str:
 
 
 def edit(repo: Repo, old: str, new: str) -> None:
-    path = repo.root / DEAL
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
+    repo.edit(DEAL, old, new)
 
 
 @pytest.fixture

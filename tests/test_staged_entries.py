@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo, existing_project
+from conftest import Repo, existing_project, replaced
 
 from salescli.services.staged import staged_entries
 
@@ -27,7 +27,7 @@ def both(root: Path, cache: Path) -> dict:
 @pytest.fixture
 def r(filled: Repo) -> Repo:
     deal = filled.root / "deals/2026-10/acme-erp.yaml"
-    filled.write("deals/2026-10/acme-crm.yaml", deal.read_text().replace("acme-erp", "acme-crm"))
+    filled.write("deals/2026-10/acme-crm.yaml", replaced(deal.read_text(), "acme-erp", "acme-crm"))
     filled.commit()
     return filled
 
@@ -40,7 +40,7 @@ def test_every_state_of_the_index(r: Repo, tmp_path: Path) -> None:
     # modified, added, deleted, an intent to add, a file turned into a link: all staged
     deals[0].write_text(deals[0].read_text() + "# staged edit\n")
     new = root / "deals" / deals[0].parent.name / "brand-new.yaml"
-    new.write_text(deals[0].read_text().replace(deals[0].stem, "brand-new"))
+    new.write_text(replaced(deals[0].read_text(), deals[0].stem, "brand-new"))
     r.git("add", "--", str(deals[0]), str(new))
     r.git("rm", "-q", "--cached", "--", str(deals[1]))
     later = root / "leads" / "later.yaml"
@@ -107,10 +107,10 @@ def test_a_merge_conflict_lists_the_stages(r: Repo, tmp_path: Path) -> None:
     deal = sorted(root.glob("deals/*/*.yaml"))[0]
     text = deal.read_text()
     r.git("checkout", "-qb", "other")
-    deal.write_text(text.replace("status: open", "status: open\n# other"))
+    deal.write_text(replaced(text, "status: open", "status: open\n# other"))
     r.git("commit", "-qam", "other")
     r.git("checkout", "-q", "-")
-    deal.write_text(text.replace("status: open", "status: open\n# mine"))
+    deal.write_text(replaced(text, "status: open", "status: open\n# mine"))
     r.git("commit", "-qam", "mine")
     merged = subprocess.run(["git", "-c", "merge.salescli.driver=false", "merge", "other"],
                             cwd=root, capture_output=True)

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import Repo, acme_account
+from conftest import Repo, acme_account, replaced
 
 from salescli.core import today as core
 
@@ -76,15 +76,15 @@ def crm(repo: Repo) -> Repo:
     }
     for name, text in files.items():
         repo.write(f"deals/2026-11/{name}.yaml", text)
-    repo.write("deals/2026-11/kickoff.yaml", deal("kickoff", value="5000.00", activity=None,
-                                                  extra="won_date: 2026-11-15\n" + (
-        "activities:\n"
-        "  - {date: 2026-11-25, type: meeting, summary: Kick-off, status: booked}\n"))
-        .replace("status: open", "status: won"))
-    repo.write("deals/2026-10/parked.yaml", deal(
+    repo.write("deals/2026-11/kickoff.yaml", replaced(deal(
+        "kickoff", value="5000.00", activity=None, extra="won_date: 2026-11-15\n" + (
+            "activities:\n"
+            "  - {date: 2026-11-25, type: meeting, summary: Kick-off, status: booked}\n")),
+        "status: open", "status: won"))
+    repo.write("deals/2026-10/parked.yaml", replaced(deal(
         "parked", created="2026-10-01", activity=None,
-        extra="lost_date: 2026-10-15\nlost_reason: timing\nrevisit: 2026-11-25\n")
-        .replace("status: open", "status: lost"))
+        extra="lost_date: 2026-10-15\nlost_reason: timing\nrevisit: 2026-11-25\n"),
+        "status: open", "status: lost"))
     repo.write("leads/2026-11/beta.yaml", "id: beta\ncompany: Beta\ncreated: 2026-11-20\n")
     repo.write("leads/2026-11/gamma.yaml", """
         id: gamma
@@ -247,22 +247,21 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
 
     history.stage_entered(crm.root, git_dir)
     written = timelines.stat().st_mtime_ns
-    deal_file = crm.root / "deals/2026-10/triple.yaml"
-    deal_file.write_text(deal_file.read_text().replace("Send quote", "Send the quote"))
+    deal_file = "deals/2026-10/triple.yaml"
+    crm.edit(deal_file, "Send quote", "Send the quote")
     commit_on(crm, "2026-11-12")
     assert crm.run("log", "call", "triple", "Called", "--date", "2026-11-13").exit_code == 0
     assert history.stage_entered(crm.root, git_dir) == from_nothing()
-    deal_file.write_text(deal_file.read_text().replace("stage: proposal", "stage: negotiation"))
+    crm.edit(deal_file, "stage: proposal", "stage: negotiation")
     commit_on(crm, "2026-11-14")
-    other = crm.root / "deals/2026-11/quiet.yaml"
-    other.write_text(other.read_text().replace("stage: needs-analysis", '"stage": proposal'))
-    deal_file.write_text(deal_file.read_text().replace("stage: negotiation", "stage: proposal"))
+    crm.edit("deals/2026-11/quiet.yaml", "stage: needs-analysis", '"stage": proposal')
+    crm.edit(deal_file, "stage: negotiation", "stage: proposal")
     commit_on(crm, "2026-11-15")
     moved = history.stage_entered(crm.root, git_dir)
     assert moved["triple"] == moved["quiet"] == dt.date(2026, 11, 15)
     assert moved == from_nothing()
     # a move authored before the deal's last change counts right after that change
-    deal_file.write_text(deal_file.read_text().replace("stage: proposal", "stage: negotiation"))
+    crm.edit(deal_file, "stage: proposal", "stage: negotiation")
     commit_on(crm, "2026-11-01")
     backdated = history.stage_entered(crm.root, git_dir)
     assert backdated["triple"] == dt.date(2026, 11, 15) and backdated == from_nothing()
