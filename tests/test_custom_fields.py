@@ -225,8 +225,8 @@ def test_listings_filter_on_custom_fields_and_show_them_as_columns(custom: Repo)
      "--field competitor: 'Siebel' is not one of: SAP, Oracle"),
     (["deal", "list", "--field", "competitor"], "--field: expected NAME=VALUE, got 'competitor'"),
     (["lead", "list", "--columns", "id,employes"],
-     "--columns: no column `employes` (did you mean `employees`?); columns: id, company, contact, "
-     "source, status, owner, created, employees"),
+     "--columns: no column `employes` (did you mean `employees`?); see `salescli lead list "
+     "--help` and the leads table in docs/export.md"),
     (["account", "list", "--columns", ","],
      "--columns: name at least one column, e.g. --columns id,title"),
 ])

@@ -57,6 +57,25 @@ def test_csv_neutralises_formulas_and_markdown_renders(two: Repo):
     assert md[1].startswith("|----")
 
 
+def test_listings_show_any_column_of_their_table(two: Repo):
+    assert two.run("log", "call", "acme-erp", "Intro", "--date", "2026-11-20").exit_code == 0
+    assert two.run("task", "add", "acme-erp", "Send the offer", "--due", "2026-12-01",
+                   "--date", "2026-11-20").exit_code == 0
+    r = two.run("deal", "list", "--status", "all", "--columns",
+                "id,source,last_activity,next_activity", "--format", "csv")
+    assert r.stdout.splitlines() == ["id,source,last_activity,next_activity",
+                                     "beta-crm,referral,,",
+                                     "acme-erp,referral,2026-11-20,2026-12-01",
+                                     "gone,referral,,"]
+    r = two.run("account", "list", "--columns", "name,created,last_activity", "--format", "csv")
+    assert r.stdout.splitlines() == ["name,created,last_activity", "Acme Oy,2026-10-01,"]
+    two.write("leads/2026-11/beta-ltd.yaml", "id: beta-ltd\ncompany: Beta Ltd\n"
+              "contact: {name: Eva, email: eva@beta.fi}\ncreated: 2026-11-02\n")
+    for cache in ((), ("--no-cache",)):
+        r = two.run("lead", "list", "--columns", "id,contact_email", "--format", "csv", *cache)
+        assert r.stdout.splitlines() == ["id,contact_email", "beta-ltd,eva@beta.fi"]
+
+
 def test_deal_show(two: Repo):
     result = two.run("deal", "show", "acme-erp")
     assert result.exit_code == 0

@@ -85,7 +85,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
       salescli account list --field icp_fit=true --columns id,name,icp_fit
     """
     repo = get_repo(ctx)
-    shown, custom = table_columns(repo, "account", COLUMNS, columns)
+    shown, custom, stored = table_columns(repo, "account", COLUMNS, columns)
     tagged = "EXISTS (SELECT 1 FROM records r2, json_each(r2.json, '$.tags') " \
         "WHERE r2.path = t.path AND value = ?)"
     found = listing(
@@ -93,9 +93,9 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
         "t.path", [tagged] if tag else [], [tag] if tag else [],
         json=fmt == "json" or bool(custom),
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
-        fields=fields, select=COLUMNS[:-1])
+        fields=fields, select=[*COLUMNS[:-1], *stored])
     rows = [{k: a[k] for k in COLUMNS} for a in found]
-    echo(render(with_custom(repo, "account", rows, found, custom), shown, fmt,
+    echo(render(with_custom(repo, "account", rows, found, custom, stored), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 

@@ -303,7 +303,8 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
 def custom_options(func: Callable) -> Callable:
     """`--field NAME=VALUE` and `--columns LIST` of a listing (custom fields)."""
     func = click.option("--columns", metavar="A,B,...",
-                        help="The table's columns, in order: its own and custom fields "
+                        help="The table's columns, in order: its own, custom fields and "
+                             "the columns of the kind's export table, e.g. last_activity "
                              "(not for --format json, which prints whole records).")(func)
     return click.option("--field", "fields", multiple=True, metavar="NAME=VALUE",
                         help="Only records whose custom field NAME is VALUE (NAME= for "
@@ -311,18 +312,22 @@ def custom_options(func: Callable) -> Callable:
 
 
 def table_columns(repo: Any, kind: str, default: Sequence[str], asked: str | None
-                  ) -> tuple[list[str], list[str]]:
-    """(a listing's columns as `--columns` asks, the custom fields among them)."""
+                  ) -> tuple[list[str], list[str], list[str]]:
+    """(a listing's columns as `--columns` asks, the custom fields among them, the
+    columns of the kind's table among them)."""
     from salescli.services.read import listing_columns
 
     return listing_columns(repo, kind, asked, default)
 
 
 def with_custom(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
-                custom: Sequence[str]) -> list[dict[str, Any]]:
-    """A listing's rows with the custom fields `custom` filled in from each record."""
+                custom: Sequence[str], stored: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """A listing's rows with the custom fields `custom` filled in from each record, and
+    the `stored` columns from its row of the kind's table."""
     from salescli.services.read import custom_cells
 
+    if stored:
+        rows = [{**row, **{c: f[c] for c in stored}} for row, f in zip(rows, found, strict=True)]
     if not custom:
         return rows
     cells = custom_cells(repo, kind, found, custom)

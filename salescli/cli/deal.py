@@ -112,10 +112,11 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
       salescli deal list --account acme-group --status all
       salescli deal list --account acme-group --no-children
       salescli deal list --field competitor=SAP --columns id,title,value,competitor
+      salescli deal list --columns id,title,owner,last_activity,next_activity
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
-    shown, custom = table_columns(repo, "deal", COLUMNS, columns)
+    shown, custom, stored = table_columns(repo, "deal", COLUMNS, columns)
     where, params = [], []
     if account_id and not no_children:
         where, params = [f"t.account_id IN ({FAMILY_SQL})"], [account_id]
@@ -136,7 +137,7 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
              "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    echo(render(with_custom(repo, "deal", rows, found, custom), shown, fmt,
+    echo(render(with_custom(repo, "deal", rows, found, custom, stored), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 

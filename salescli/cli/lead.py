@@ -87,16 +87,16 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
       salescli lead list --field employees=40 --columns id,company,employees
     """
     repo = get_repo(ctx)
-    shown, custom = table_columns(repo, "lead", COLUMNS, columns)
+    shown, custom, stored = table_columns(repo, "lead", COLUMNS, columns)
     found = listing(repo, "lead", no_cache,
                     (("status", None if status == "all" else status), ("source", source),
                      ("owner", owner)), "t.path", json=fmt == "json" or bool(custom),
                     fields=fields, select=("id", "company", "contact_name", "source",
-                                           "status", "owner", "created"))
+                                           "status", "owner", "created", *stored))
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
-    echo(render(with_custom(repo, "lead", rows, found, custom), shown, fmt,
+    echo(render(with_custom(repo, "lead", rows, found, custom, stored), shown, fmt,
                 payload=payload(found) if fmt == "json" else None))
 
 

@@ -282,23 +282,31 @@ def custom_filter(repo: Any, kind: str, pairs: Sequence[str]) -> tuple[list[str]
 
 
 def listing_columns(repo: Any, kind: str, asked: str | None, default: Sequence[str]
-                    ) -> tuple[list[str], list[str]]:
-    """`--columns a,b,...`: (the columns to show, the custom fields among them); every
-    name is one of the listing's own columns or a custom field of the kind."""
+                    ) -> tuple[list[str], list[str], list[str]]:
+    """`--columns a,b,...`: (the columns to show, the custom fields among them, the
+    columns of the kind's table among them); every name is one of the listing's own
+    columns, a custom field of the kind, or a column of its table (`docs/export.md`:
+    `last_activity`, `source`, `created`...). A custom field comes before a table
+    column of the same name: the user declared it."""
     from salescli.core.errors import UsageError
+    from salescli.core.tables import TABLE
     from salescli.core.words import unknown
+    from salescli.store.repo import KIND_DIRS
 
     if asked is None:
-        return list(default), []
+        return list(default), [], []
     names = [n.strip() for n in asked.split(",") if n.strip()]
     if not names:
         raise UsageError("--columns: name at least one column, e.g. --columns id,title")
     fields = _declared(repo, kind) if any(n not in default for n in names) else {}
+    stored = [c for c in TABLE[KIND_DIRS[kind]].names if c not in default and c not in fields]
     for name in names:
-        if name not in default and name not in fields:
-            raise UsageError(unknown("--columns", "column", name, [*default, *fields],
-                                     "columns", f"`salescli {kind} list --help`"))
-    return names, [n for n in names if n not in default]
+        if name not in default and name not in fields and name not in stored:
+            raise UsageError(unknown("--columns", "column", name, [*default, *fields, *stored],
+                                     "columns", f"`salescli {kind} list --help` and the "
+                                     f"{KIND_DIRS[kind]} table in docs/export.md"))
+    return (names, [n for n in names if n in fields and n not in default],
+            [n for n in names if n in stored])
 
 
 def custom_cells(repo: Any, kind: str, found: Sequence[Any], names: Sequence[str]
