@@ -386,19 +386,19 @@ def test_an_open_task_is_no_activity_for_goals(crm: Repo):
     assert actual() == 1.0
 
 
-def test_pending_pairs_bookings_oldest_first():
+def test_bookings_are_answered_oldest_first():
     from types import SimpleNamespace
 
-    from salescli.core.today import pending
+    from salescli.core.today import bookings
 
     def m(status: str | None, type_: str = "meeting", due: str | None = None) -> object:
         return SimpleNamespace(type=type_, status=status, due=due)
 
-    assert pending([m("booked"), m("booked"), m("held")]) == [1]
-    assert pending([m(None), m("booked")]) == [1]
-    assert pending([m("booked"), m("cancelled"), m(None)]) == []
+    assert bookings([m("booked"), m("booked"), m("held")]) == {0: False, 1: True}
+    assert bookings([m(None), m("booked")]) == {1: True}
+    assert bookings([m("booked"), m("cancelled"), m(None)]) == {0: False}
     # a call booked, or a task of type meeting, is no meeting to mark held
-    assert pending([m("booked", "call"), m("booked", due="2026-12-01"), m("held")]) == []
+    assert bookings([m("booked", "call"), m("booked", due="2026-12-01"), m("held")]) == {}
 
 
 def test_today_owner_shows_their_tasks_on_others_records(crm: Repo):

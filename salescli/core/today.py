@@ -66,31 +66,34 @@ def task(due: dt.date, on: dt.date, summary: str, command: str,
     return {**reason, "owner": owner} if owner else reason
 
 
-def pending(activities: Sequence[Any]) -> list[int]:
-    """Positions (from 0) of the booked meetings that no later meeting of the record
-    answers, of its `activities` (each with `type`, `status`, `due`).
+def bookings(activities: Sequence[Any]) -> dict[int, bool]:
+    """Each booked meeting of a record's `activities` (each with `type`, `status`,
+    `due`), by position from 0: whether it is still pending, no later meeting of the
+    record having answered it.
 
     A meeting is logged when booked and again when held or cancelled (or with no
     status), the oldest booking answered first, as the activity report counts them;
     one marked held in place is no longer booked at all. A task (it has `due`) is none.
     """
     waiting: deque[int] = deque()
+    out: dict[int, bool] = {}
     for n, a in enumerate(activities):
         if a.type != "meeting" or a.due is not None:
             continue
         if a.status == "booked":
             waiting.append(n)
+            out[n] = True
         elif waiting:
-            waiting.popleft()
-    return list(waiting)
+            out[waiting.popleft()] = False
+    return out
 
 
-def last_and_next(activities: Sequence[Any], waiting: Sequence[int]
+def last_and_next(activities: Sequence[Any], booked: Mapping[int, bool]
                   ) -> tuple[dt.date | None, dt.date | None]:
     """A record's last activity day and its next one (Pipedrive's "last/next activity
     date"): the latest day an activity happened (a task on the day it was done; a
     booking or an open task has not happened), and the earliest day of what is planned:
-    an open task's due day, a booking not yet answered (`waiting`, from `pending`).
+    an open task's due day, a booking not yet answered (`booked`, from `bookings`).
     """
     last = nxt = None
     for n, a in enumerate(activities):
@@ -100,8 +103,8 @@ def last_and_next(activities: Sequence[Any], waiting: Sequence[int]
             if last is None or (a.done or a.date) > last:
                 last = a.done or a.date
             continue
-        elif a.type == "meeting" and a.due is None and n not in waiting:
-            continue  # booked, and a later meeting said held or cancelled
+        elif booked.get(n) is False:
+            continue  # a later meeting said it was held or cancelled
         else:
             day = a.date
         if nxt is None or day < nxt:

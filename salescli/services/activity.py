@@ -141,7 +141,8 @@ touches AS (
   SELECT w.id, 'account', ac.id, ac.last_activity, ac.next_activity
   FROM won w CROSS JOIN accounts ac ON ac.id = w.id),
 touch AS (
-  SELECT id, CASE WHEN count(next) THEN ?1 ELSE max(CASE WHEN last <= ?1 THEN last ELSE (
+  SELECT id, CASE WHEN count(next) THEN ?1 ELSE max(CASE WHEN last IS NULL
+    OR last <= ?1 THEN last ELSE (
     SELECT max(coalesce(a.done, a.date)) FROM activities a
     WHERE a.record_kind = kind AND a.record_id = record
       AND (a.status IS NULL OR a.status != 'booked') AND (a.due IS NULL OR a.done IS NOT NULL)

@@ -26,7 +26,7 @@ from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's
     create_sql,
     insert_sql,
 )
-from salescli.core.today import last_and_next, pending
+from salescli.core.today import bookings, last_and_next
 from salescli.store.gitio import atomic_file
 from salescli.store.history import TRACKED, Timeline
 
@@ -118,7 +118,7 @@ def document_rows(deals: Iterable[Any], key: str) -> Iterator[Row]:
 def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
     """Activities of (kind, record) pairs, in the records' own order."""
     for kind, r in records:
-        waiting = pending(r.activities)
+        booked = bookings(r.activities)
         for n, a in enumerate(r.activities):
             ev = a.evaluation
             yield {"record_kind": kind, "record_id": r.id, "line": n + 1, "date": a.date,
@@ -126,12 +126,11 @@ def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
                    "status": a.status, "with": _join(a.with_), "owner": a.owner,
                    "went_well": ev and ev.went_well, "improve": ev and ev.improve,
                    "due": a.due, "done": a.done,
-                   "pending": int(n in waiting) if a.status == "booked" and a.type == "meeting"
-                   and a.due is None else None}
+                   "pending": None if n not in booked else int(booked[n])}
 
 
 def _activity_days(record: Any) -> Row:
-    last, nxt = last_and_next(record.activities, pending(record.activities))
+    last, nxt = last_and_next(record.activities, bookings(record.activities))
     return {"last_activity": last, "next_activity": nxt}
 
 
