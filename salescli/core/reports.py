@@ -88,8 +88,8 @@ def days(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-# what a Deal reads of its timeline's values, by name: the first of them are its
-# attributes of the same names
+# what a Deal reads of its timeline's values, by name: its attributes of the same
+# names, then the stored value and currency the Book prices
 _READS = ("stage", "status", "pipeline", "owner", "source", "close_date", "probability",
           "forecast", "lost_reason", "won_date", "lost_date", "value", "currency")
 _ATTRS = _READS[:-2]
@@ -100,9 +100,10 @@ class Deal:
 
     __slots__ = ("timeline", "value", "currency", "id", "created_date", *_ATTRS)
 
-    def __init__(self, timeline: Timeline, read: tuple, value: Decimal | None,
-                 currency: str, at: float = float("inf")):
-        self.timeline, self.value, self.currency = timeline, value, currency
+    def __init__(self, timeline: Timeline, read: tuple, at: float = float("inf")):
+        self.timeline = timeline
+        self.value: Decimal | None = None  # priced by the Book, which knows the settings
+        self.currency: str | None = None
         self.id = timeline.id_at(at) if timeline.paths else timeline.id
         self.created_date = _day(timeline.created)
         (self.stage, self.status, self.pipeline, self.owner, self.source, self.close_date,
@@ -202,13 +203,15 @@ class Book:
             if read is None:
                 read = reads[tl.fields] = itemgetter(*map(tl.fields.index, _READS))
             got = read(tl.values(at))
-            if not self._wanted(got[3], got[4], got[2]):  # owner, source, pipeline
+            d = Deal(tl, got, at)
+            if not self._wanted(d.owner, d.source, d.pipeline):
                 continue
-            value = price(got[-2], config)
-            currency = got[-1] or base
+            *_, stored, currency = got
+            value, currency = price(stored, config), currency or base
             if currency != base and currency in fx and value is not None:
                 value, currency = (value * fx[currency]).quantize(CENT), base
-            deals.append(Deal(tl, got, value, currency, at))
+            d.value, d.currency = value, currency
+            deals.append(d)
         return deals
 
     def _wanted(self, owner: str | None, source: str | None,
