@@ -43,6 +43,11 @@ QUERIES = (
     ("today", "--format", "json", "--on", "2026-06-01"),
     ("stale", "--format", "json", "--on", "2026-06-01"),
     ("sql", "SELECT * FROM deals ORDER BY id", "--format", "json"),
+    # what the index works out of each record's activities, besides the deals'
+    ("sql", "SELECT 'account', id, last_activity, next_activity FROM accounts UNION ALL "
+     "SELECT 'lead', id, last_activity, next_activity FROM leads UNION ALL "
+     "SELECT record_kind, record_id || ':' || line, pending, NULL FROM activities "
+     "ORDER BY 1, 2", "--format", "json"),
 )
 
 LEAD = """
@@ -285,9 +290,12 @@ class IndexMachine(RuleBasedStateMachine):
     def account_add(self, n: int) -> None:
         self.run("account", "add", f"Account Company {n}", "--force")
 
-    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9))
-    def log_call(self, kind: str, n: int) -> None:
-        self.run("log", "call", f"{kind}:{self.ids(kind, n)}", "Called them",
+    @rule(kind=st.sampled_from(["deal", "lead", "account"]), n=st.integers(0, 9),
+          meeting=st.sampled_from([None, "booked", "held"]))
+    def log(self, kind: str, n: int, meeting: str | None) -> None:
+        # a meeting booked, then one held, answers it (the `pending` column)
+        what = ("meeting", "--status", meeting) if meeting else ("call",)
+        self.run("log", what[0], f"{kind}:{self.ids(kind, n)}", "Called them", *what[1:],
                  "--date", "2026-04-20")
 
     # -- hand edits
