@@ -135,8 +135,8 @@ def test_a_damaged_fold_cache_is_folded_again(crm: Repo) -> None:
     damages = [
         lambda: seen.write_bytes(marshal.dumps({"v": 0})),
         lambda: seen.write_bytes(b"garbage"),
-        lambda: damage(seen, seen=tuple(zip(*[("a",) * 10] * 3, strict=True))),  # 10 columns
-        lambda: damage(seen, seen=(("a", "b"), (1,), (None,), (None,), (0,))),  # uneven
+        lambda: damage(seen, seen=(1, ("a", 0, None, None, 0))),  # not digests only
+        lambda: damage(seen, seen=[1, 2]),  # not a tuple
         lambda: damage(timelines, done=10**6),
         lambda: damage(timelines, done=-1),
     ]
