@@ -426,12 +426,8 @@ class Timeline:
         kept for the latest version is returned as it is: not to be changed."""
         if at >= self.last and self._cur:
             return self._cur
-        out: dict[str, Any] = {}
-        for time, _, name, _, new, _ in self.changes:
-            if time > at:
-                break
-            out[name] = new
-        return [out.get(name) for name in FIELDS[self.kind]]
+        state = self.state(at)
+        return [state.get(name) for name in FIELDS[self.kind]]
 
     def state(self, at: float) -> dict[str, Any]:
         """The fields as they were at `at` (epoch seconds)."""
