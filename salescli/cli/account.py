@@ -26,7 +26,7 @@ from salescli.cli.common import (
     show_activities,
     table_columns,
     warn,
-    with_custom,
+    with_columns,
 )
 from salescli.services import accounts
 from salescli.services.options import Options
@@ -95,7 +95,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
         fields=fields, select=[*COLUMNS[:-1], *stored])
     rows = [{k: a[k] for k in COLUMNS} for a in found]
-    echo(render(with_custom(repo, "account", rows, found, custom, stored), shown, fmt,
+    echo(render(with_columns(repo, "account", rows, found, custom, stored), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 

@@ -320,7 +320,7 @@ def table_columns(repo: Any, kind: str, default: Sequence[str], asked: str | Non
     return listing_columns(repo, kind, asked, default)
 
 
-def with_custom(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
+def with_columns(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
                 custom: Sequence[str], stored: Sequence[str] = ()) -> list[dict[str, Any]]:
     """A listing's rows with the custom fields `custom` filled in from each record, and
     the `stored` columns from its row of the kind's table."""

@@ -35,7 +35,7 @@ from salescli.cli.common import (
     render_fields,
     show_activities,
     table_columns,
-    with_custom,
+    with_columns,
 )
 from salescli.services import deals
 from salescli.services.accounts import ROLES
@@ -137,7 +137,7 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
              "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    echo(render(with_custom(repo, "deal", rows, found, custom, stored), shown, fmt,
+    echo(render(with_columns(repo, "deal", rows, found, custom, stored), shown, fmt,
                 payload=payload(found) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 

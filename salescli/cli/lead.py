@@ -32,7 +32,7 @@ from salescli.cli.common import (
     show_activities,
     table_columns,
     warn,
-    with_custom,
+    with_columns,
 )
 from salescli.services import leads
 from salescli.services.options import Options
@@ -96,7 +96,7 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
-    echo(render(with_custom(repo, "lead", rows, found, custom, stored), shown, fmt,
+    echo(render(with_columns(repo, "lead", rows, found, custom, stored), shown, fmt,
                 payload=payload(found) if fmt == "json" else None))
 
 
