@@ -1,14 +1,17 @@
 """`output.aligned` prints tables exactly as tabulate's `simple` and `github` formats did.
 
 salescli stopped calling tabulate on listings (its import and cell typing cost about
-70 ms for 600 rows); this proves the replacement prints the same bytes.
+70 ms for 600 rows); this proves the replacement prints the same bytes. Likewise
+`output.json_array`, which prints a listing's records as JSON without decoding them.
 """
+
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from salescli.core.output import aligned
+from salescli.core.output import aligned, dumps_json, json_array
 
 # cells as they reach the table: no line breaks or other control characters
 # (terminal_safe escapes them; tabulate would take \x01 and \x02 for readline's
@@ -31,3 +34,19 @@ def test_aligned_is_tabulate(case):
     for fmt, markdown in (("simple", False), ("github", True)):
         want = tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
         assert aligned(headers, rows, markdown=markdown) == want
+
+
+# JSON as the index stores records: any text (no lone surrogates, which SQLite would
+# refuse), floats including NaN and infinities, nesting
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JSON, max_size=4))
+def test_json_array_prints_what_dumps_json_prints(values):
+    documents = [json.dumps(v, ensure_ascii=False) for v in values]
+    assert json_array(documents) == dumps_json([json.loads(d) for d in documents])

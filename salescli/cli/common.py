@@ -16,6 +16,7 @@ from salescli.core.errors import Failed, RecordNotFound, SalescliError, UsageErr
 from salescli.core.output import (  # noqa: F401
     FORMATS,
     dumps_json,
+    json_array,
     render,
     render_fields,
     terminal_safe,
@@ -345,11 +346,9 @@ def number_style(repo: Any, fmt: str) -> Any:
     return style_of(repo, warn)
 
 
-def payload(rows: list[Any]) -> list[dict]:
+def payload(rows: list[Any]) -> str:
     """The records of index rows (with a `json` column) as JSON output prints them."""
-    import json
-
-    return [json.loads(r["json"]) for r in rows]
+    return json_array([r["json"] for r in rows])
 
 
 def money_column(value: float | None) -> Any:

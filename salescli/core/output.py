@@ -65,9 +65,38 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+class JsonText(str):
+    """JSON already printed as `dumps_json` prints it: `dumps_json` passes it through."""
+
+
 def dumps_json(payload: Any) -> str:
     """JSON for scripts: exact values, and still nothing a terminal would act on."""
-    text = json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False)
+    if isinstance(payload, JsonText):
+        return payload
+    return _json_safe(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False))
+
+
+def json_array(documents: Sequence[str]) -> JsonText:
+    """`dumps_json` of the list of `documents`, JSON texts as `json.dumps(...,
+    ensure_ascii=False)` wrote them (the record index's), without decoding them.
+
+    Python's encoder indents in Python: 8,000 accounts took 1.2 s to decode, convert
+    and print. msgspec re-indents the text in C, keeping every string and number as
+    written, in 40 ms; a text it cannot read (`NaN`) takes the exact, slow way.
+    """
+    import msgspec.json
+
+    try:
+        raw = msgspec.json.format(f"[{','.join(documents)}]".encode(), indent=2)
+    except msgspec.DecodeError:
+        return JsonText(dumps_json([json.loads(d) for d in documents]))
+    # DEL is 7F and C1 controls C2 80..9F in UTF-8: two byte searches at memchr speed
+    # spare most listings the scan of every character (150 ms for 8,000 accounts)
+    text = raw.decode()
+    return JsonText(_json_safe(text) if b"\x7f" in raw or b"\xc2" in raw else text)
+
+
+def _json_safe(text: str) -> str:
     # DEL and C1 controls as \u007f..\u009f: the same string to any JSON reader
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
