@@ -155,6 +155,22 @@ def test_task_list_filters_and_numbers_stay(crm: Repo):
             "--owner: no owner `bob`; owners: ville, anna")
 
 
+def test_today_asks_no_lost_deal_or_disqualified_lead_whether_a_meeting_happened(crm: Repo):
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-21")
+    ok(crm, "log", "meeting", "beta", "Intro", "--status", "booked", "--date", "2026-11-21")
+
+    def asked() -> list[str]:
+        return sorted(r["id"] for r in today_json(crm, "2026-11-25")
+                      if any(x["what"] == "did-it-happen" for x in r["reasons"]))
+
+    assert asked() == ["acme-erp", "beta"]
+    ok(crm, "deal", "lose", "acme-erp", "--reason", "price", "--date", "2026-11-22")
+    ok(crm, "lead", "disqualify", "beta", "--reason", "not-icp", "--date", "2026-11-22")
+    assert asked() == []  # else a question nobody needs answered, standing for ever
+    ok(crm, "deal", "reopen", "acme-erp", "--reason", "Back", "--date", "2026-11-23")
+    assert asked() == ["acme-erp"]
+
+
 def test_meeting_held_and_cancelled(crm: Repo):
     ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-20")
     ok(crm, "log", "meeting", "acme-erp", "Workshop", "--status", "booked",

@@ -105,7 +105,8 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
     A record's group is its most urgent reason; groups, most urgent first:
       meeting            an activity booked for the day (status: booked)
       did-it-happen      a meeting booked for a past day, not marked held or cancelled
-                         (`salescli meeting held|cancelled TARGET N`)
+                         (`salescli meeting held|cancelled TARGET N`); not on a
+                         lost deal or a disqualified lead
       overdue            next step or task past its due date
       due                next step or task due that day (`salescli task done TARGET N`)
       approval           a discount awaiting approval (with --owner: the approver's too)

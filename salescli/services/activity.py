@@ -119,9 +119,15 @@ _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activitie
 WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
 # the meetings booked for a day gone by that no later meeting answers, still to mark
-# held or cancelled (an imported call still to do is the deal's next step already)
+# held or cancelled (an imported call still to do is the deal's next step already); not
+# a lost deal's or a disqualified lead's: nobody works those, so the question would stand
+# for ever (a reopened deal asks again)
 _UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary
 FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
+  AND NOT EXISTS (SELECT 1 FROM deals d INDEXED BY deals_key WHERE a.record_kind = 'deal'
+    AND d.id = a.record_id AND d.status = 'lost')
+  AND NOT EXISTS (SELECT 1 FROM leads l WHERE a.record_kind = 'lead'
+    AND l.id = a.record_id AND l.status = 'disqualified')
 ORDER BY a.record_kind, a.record_id, a.line"""
 # open tasks due by the day
 _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary, a.owner
