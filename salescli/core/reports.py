@@ -337,8 +337,7 @@ def board(book: Book) -> dict[str, Any]:
     for d in book.deals:
         if d.status != "open" or (d.pipeline or config.default_pipeline) != name:
             continue
-        moves = d.timeline.history("stage", q.as_of)
-        entered = moves[-1][0] if moves else d.timeline.created
+        entered = d.timeline.stage_since(q.as_of)
         cards.append({"id": d.id, "title": d.id, "account": None, "owner": d.owner,
                       "stage": d.stage, "value": d.value, "currency": d.currency,
                       "probability": d.probability, "since": _day(entered),

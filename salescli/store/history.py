@@ -440,6 +440,12 @@ class Timeline:
             out[name] = new
         return out
 
+    def stage_since(self, at: float) -> float:
+        """When the record entered the stage it was in at `at`: its last stage change up
+        to then (`moves` has every one `changes` has, without loading `changes`)."""
+        return next((t for t, name, _ in reversed(self.moves) if name == "stage" and t <= at),
+                    self.created)
+
     def history(self, name: str, at: float) -> list[tuple[int, Any]]:
         """(time, value) each time `name` changed, up to `at`."""
         return [(c[0], c[4]) for c in self.changes if c[2] == name and c[0] <= at]
@@ -870,10 +876,7 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     # not rewritten for them (that cost `today` after each commit 0.2 s on 10,000 deals)
     for tl in load_history(root, git_dir, kinds=("deal",), defer_save=True).timelines:
         if tl.exists(now):
-            # its last stage change (`moves` has every one `changes` has, and no more)
-            when = next((t for t, name, _ in reversed(tl.moves) if name == "stage"),
-                        tl.created)
-            out[tl.id] = dt.datetime.fromtimestamp(when, dt.UTC).date()
+            out[tl.id] = dt.datetime.fromtimestamp(tl.stage_since(now), dt.UTC).date()
     if head is not None:
         _save_cache(path, {"v": CACHE_VERSION, "rev": head,
                            "entered": {k: v.toordinal() for k, v in out.items()}})
