@@ -39,7 +39,7 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
         return day is not None and start <= day <= end
 
     if metric in ("deals_won", "won_value"):
-        won = [d for d in book.deals if inside(d.closed_on("won"))
+        won = [d for d in book.with_status("won") if inside(d.closed_on("won"))
                and (owner is None or d.owner == owner)]
         if metric == "deals_won":
             return Decimal(len(won))
@@ -97,7 +97,7 @@ def won_by_month(book: Book, months: int = 12) -> list[tuple[str, Decimal]]:
     end = book.query.as_of_date
     totals = {period_name(add_months(end, n - months + 1), "month"): Decimal(0)
               for n in range(months)}
-    for d in book.deals:
+    for d in book.with_status("won"):
         won = d.closed_on("won")
         key = period_name(won, "month") if won and won <= end else None
         if key in totals and d.currency == book.base:
