@@ -89,7 +89,7 @@ def days(values: list[float]) -> float | None:
 
 
 # what a Deal reads of its timeline's values, by name: its attributes of the same
-# names, then the stored value and currency the Book prices
+# names, then the stored value and currency it prices when asked
 _READS = ("stage", "status", "pipeline", "owner", "source", "close_date", "probability",
           "forecast", "lost_reason", "won_date", "lost_date", "value", "currency")
 _ATTRS = _READS[:-2]
@@ -98,17 +98,38 @@ _ATTRS = _READS[:-2]
 class Deal:
     """A deal as it was at the query's moment, with its timeline."""
 
-    __slots__ = ("timeline", "value", "currency", "id", "created_date", *_ATTRS)
+    __slots__ = ("timeline", "id", "created_date", "_money", "_config", *_ATTRS)
 
-    def __init__(self, timeline: Timeline, read: tuple, at: float = float("inf")):
+    def __init__(self, timeline: Timeline, read: tuple, config: Config,
+                 at: float = float("inf")):
         self.timeline = timeline
-        self.value: Decimal | None = None  # priced by the Book, which knows the settings
-        self.currency: str | None = None
         self.id = timeline.id_at(at) if timeline.paths else timeline.id
         self.created_date = _day(timeline.created)
         (self.stage, self.status, self.pipeline, self.owner, self.source, self.close_date,
          self.probability, self.forecast, self.lost_reason, self.won_date,
          self.lost_date) = read[:len(_ATTRS)]
+        # the stored value and currency, priced when first asked: a funnel never asks
+        self._money: tuple = read[len(_ATTRS):]
+        self._config: Config | None = config
+
+    @property
+    def value(self) -> Decimal | None:
+        """The value in the settings' currency where the rates convert it, to the cent."""
+        return self._priced()[0]
+
+    @property
+    def currency(self) -> str:
+        return self._priced()[1]
+
+    def _priced(self) -> tuple[Decimal | None, str]:
+        config = self._config
+        if config is not None:
+            stored, currency = self._money
+            value, currency = price(stored, config), currency or config.currency
+            if currency != config.currency and currency in config.fx and value is not None:
+                value, currency = (value * config.fx[currency]).quantize(CENT), config.currency
+            self._money, self._config = (value, currency), None
+        return self._money
 
     def closed_on(self, status: str) -> dt.date | None:
         """When the deal was won or lost: its won_date/lost_date, else the commit's date."""
@@ -205,7 +226,6 @@ class Book:
         if self._deals is not None:
             return [d for d in self._deals if wanted(d.timeline, d.status)]
         config, at = self.config, self.query.as_of
-        fx, base = config.fx, config.currency
         deals, made = [], self._made
         reads: dict[tuple[str, ...], Callable[[list], tuple]] = {}  # by the timeline's fields
         for i, tl in enumerate(self._timelines):
@@ -220,15 +240,10 @@ class Book:
             got = read(tl.values(at))
             if not wanted(tl, got[1]):  # _READS[1]: the status; not made till asked
                 continue
-            d = made[i] = Deal(tl, got, at)
+            d = made[i] = Deal(tl, got, config, at)
             if not self._wanted(d.owner, d.source, d.pipeline):
                 made[i] = None
                 continue
-            *_, stored, currency = got
-            value, currency = price(stored, config), currency or base
-            if currency != base and currency in fx and value is not None:
-                value, currency = (value * fx[currency]).quantize(CENT), base
-            d.value, d.currency = value, currency
             deals.append(d)
         return deals
 
