@@ -141,3 +141,19 @@ def test_lookup_is_the_repository_then_the_shipped_templates(root: Path):
         render("nope.md.j2", {}, root)
     write(root, "quote.md.j2", "mine")
     assert render("quote.md.j2", {}, root) == "mine"
+
+
+def test_the_shipped_folder_may_be_a_symlink(root: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch):
+    # as in a checkout or an editable install: its templates are listed, and an error
+    # in one names its line (the line is looked up among the listed names)
+    from salescli.store import templates
+
+    linked = tmp_path / "_templates"
+    linked.symlink_to(templates.shipped_dir().resolve())
+    monkeypatch.setattr(templates, "shipped_dir", lambda: linked)
+    assert "order-confirmation.md.j2" in available(None)
+    with pytest.raises(SalescliError) as err:
+        render("order-confirmation.md.j2", {}, root)
+    assert str(err.value) == ("(shipped) order-confirmation.md.j2:9: undefined: "
+                              "'deal' is undefined")

@@ -95,8 +95,10 @@ def check_name(name: str) -> str:
 def available(root: Path | None) -> list[str]:
     """Template names found in the repository and shipped, for help and errors."""
     names: set[str] = set()
-    for folder in (root / REPO_DIR if root else None, shipped_dir()):
-        if folder is not None and folder.is_dir() and not folder.is_symlink():
+    # a symlinked templates/ in the repository is refused (the loader says so); the
+    # package's own folder may be one, in a checkout or an editable install
+    for folder, trusted in ((root / REPO_DIR if root else None, False), (shipped_dir(), True)):
+        if folder is not None and folder.is_dir() and (trusted or not folder.is_symlink()):
             names.update(p.name for p in folder.iterdir() if p.name.endswith(".j2"))
     return sorted(names)
 
