@@ -477,14 +477,15 @@ class Index:
         with _reading(self.repo, kind, sorted(stats)) as chunks, _transaction(self.con):
             # a file sharing one of these IDs that another process indexed meanwhile:
             # read it too, now, or its rows would go with the others (rare)
-            late = [p for p in self._siblings(kind, ids) if p not in stats and p not in gone_set]
+            indexed = self._siblings(kind, ids)
+            late = [p for p in indexed if p not in stats and p not in gone_set]
             for p in late:
                 st = _stat(os.path.join(self.root, p))
                 if st is None:
                     removed.append(p)
                 else:
                     stats[p] = st
-            self._delete(kind, ids, [*stats, *removed])
+            self._delete(kind, indexed)
             self._unvouch(kind, [*stats, *removed])
             digests: dict[str, str | None] = {}
             more = [_read(self.repo, kind, sorted(p for p in late if p in stats))] \
@@ -559,12 +560,15 @@ class Index:
                 (kind, *part))]
         return out
 
-    def _delete(self, kind: str, ids: set[str], paths: list[str]) -> None:
+    def _delete(self, kind: str, indexed: list[str]) -> None:
+        """Forget the `indexed` files of `kind` (every file of their IDs): their records
+        and their IDs' rows of every table. Only indexed files have rows, so the first
+        build of an index deletes nothing (it took 60,000 statements on 10,000 deals)."""
         from salescli.core.tables import KIND_TABLES
 
         own, *children = KIND_TABLES[kind]
         key = "account_id" if kind == "account" else "deal_id"  # of contacts, items...
-        for record_id in ids:
+        for record_id in {_stem(p) for p in indexed}:
             self.con.execute(f'DELETE FROM "{own}" WHERE id = ?', (record_id,))
             for table in children:
                 if table == "activities":
@@ -573,7 +577,7 @@ class Index:
                 else:
                     self.con.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?',
                                      (record_id,))
-        self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in paths))
+        self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in indexed))
 
     def _insert(self, records: list[tuple], tables: list[tuple[str, list[list]]]) -> None:
         from salescli.core.tables import TABLE, insert_sql
