@@ -108,7 +108,8 @@ class Deal:
         (self.stage, self.status, self.pipeline, self.owner, self.source, self.close_date,
          self.probability, self.forecast, self.lost_reason, self.won_date,
          self.lost_date) = read[:len(_ATTRS)]
-        # the stored value and currency, priced when first asked: a funnel never asks
+        # the stored value and currency until priced, when first asked (a funnel never
+        # asks); then the priced value and currency, and no config
         self._money: tuple = read[len(_ATTRS):]
         self._config: Config | None = config
 
@@ -203,48 +204,54 @@ class Book:
             state = tl.state(query.as_of)
             if self._wanted(state.get("owner"), state.get("source")):
                 self.leads.append((tl, state))
-        # each timeline's deal once made: None where the filters leave it out
+        # each timeline's deal once made (None where the filters leave it out), and
+        # what it read of the timeline's values
         self._made: list[Deal | None | object] = [_UNMADE] * len(self._timelines)
+        self._got: list[tuple | None] = [None] * len(self._timelines)
 
     @property
     def deals(self) -> list[Deal]:
         if self._deals is None:
-            self._deals = self._where(lambda tl, status: True)
+            self._deals = self._where()
         return self._deals
 
     def created_in_window(self) -> list[Deal]:
         """The deals created in the query's window."""
-        return self._where(lambda tl, status: self.query.in_window(_day(tl.created)))
+        return self._where(lambda tl: self.query.in_window(_day(tl.created)))
 
     def with_status(self, *statuses: str) -> list[Deal]:
         """The deals in one of these statuses as of the moment."""
-        return self._where(lambda tl, status: status in statuses)
+        return self._where(statuses=statuses)
 
-    def _where(self, wanted: Callable[[Timeline, str | None], bool]) -> list[Deal]:
-        """The deals whose timeline and status `wanted` takes and the filters take, as
-        of the moment, in the timelines' order; each made the first time it is asked."""
+    def _where(self, timeline: Callable[[Timeline], bool] | None = None,
+               statuses: tuple[str, ...] | None = None) -> list[Deal]:
+        """The deals whose `timeline` and status (one of `statuses`) are asked for and
+        the filters take, as of the moment, in the timelines' order. A timeline's values
+        are read once (as of a past moment that walks its changes), its deal made once."""
         if self._deals is not None:
-            return [d for d in self._deals if wanted(d.timeline, d.status)]
+            return [d for d in self._deals if (timeline is None or timeline(d.timeline))
+                    and (statuses is None or d.status in statuses)]
         config, at = self.config, self.query.as_of
-        deals, made = [], self._made
+        deals, made, got = [], self._made, self._got
         reads: dict[tuple[str, ...], Callable[[list], tuple]] = {}  # by the timeline's fields
         for i, tl in enumerate(self._timelines):
+            if timeline is not None and not timeline(tl):
+                continue
             d = made[i]
-            if d is not _UNMADE:
-                if d is not None and wanted(tl, d.status):
-                    deals.append(d)
-                continue
-            read = reads.get(tl.fields)
-            if read is None:
-                read = reads[tl.fields] = itemgetter(*map(tl.fields.index, _READS))
-            got = read(tl.values(at))
-            if not wanted(tl, got[1]):  # _READS[1]: the status; not made till asked
-                continue
-            d = made[i] = Deal(tl, got, config, at)
-            if not self._wanted(d.owner, d.source, d.pipeline):
-                made[i] = None
-                continue
-            deals.append(d)
+            if d is _UNMADE:
+                values = got[i]
+                if values is None:
+                    read = reads.get(tl.fields)
+                    if read is None:
+                        read = reads[tl.fields] = itemgetter(*map(tl.fields.index, _READS))
+                    values = got[i] = read(tl.values(at))
+                if statuses is not None and values[1] not in statuses:  # _READS[1]
+                    continue  # not made till asked for
+                d = made[i] = Deal(tl, values, config, at)
+                if not self._wanted(d.owner, d.source, d.pipeline):
+                    d = made[i] = None
+            if d is not None and (statuses is None or d.status in statuses):
+                deals.append(d)
         return deals
 
     def _wanted(self, owner: str | None, source: str | None,
