@@ -48,6 +48,24 @@ def test_deal_list_filters_and_json(two: Repo):
         "beta-crm", "acme-erp", "gone"]
 
 
+def test_json_listings_print_what_pythons_json_prints(two: Repo):
+    # listings print the index's stored JSON texts (output.json_array): they must be what
+    # json.dumps prints of the same data, numbers and escapes included (and what every
+    # output then goes through: U+2028 shown as its JSON escape)
+    from salescli.core.output import dumps_json, terminal_safe
+
+    two.write("deals/2026-11/odd.yaml", deal_with(
+        id="odd", title=r'"Ärr \x85 \x7f € \u2028 \\ \""', close_date="2026-12-01") +
+        "items:\n  - {name: Work, quantity: 2.5, unit_price: 99.95, discount: 12.5}\n")
+    two.commit()
+    for args in (("deal", "list", "--status", "all"), ("account", "list"), ("lead", "list")):
+        out = two.run(*args, "--format", "json").stdout
+        assert out == terminal_safe(dumps_json(json.loads(out))) + "\n"
+    odd = json.loads(two.run("deal", "list", "--format", "json").stdout)[0]
+    assert odd["title"] == 'Ärr \x85 \x7f € \u2028 \\ "'
+    assert odd["items"][0]["quantity"] == 2.5 and odd["items"][0]["discount"] == 12.5
+
+
 def test_csv_neutralises_formulas_and_markdown_renders(two: Repo):
     csv_out = two.run("deal", "list", "--format", "csv").stdout.splitlines()
     assert csv_out[0] == "id,title,account,stage,status,value,currency,close_date,owner"

@@ -347,7 +347,7 @@ def number_style(repo: Any, fmt: str) -> Any:
 
 
 def payload(rows: list[Any]) -> str:
-    """The records of index rows (with a `json` column) as JSON output prints them."""
+    """The JSON text a listing prints: the records of index rows (with a `json` column)."""
     return json_array([r["json"] for r in rows])
 
 

@@ -121,7 +121,8 @@ ORDER BY a.record_kind, a.record_id, a.line"""
 # the meetings booked for a day gone by that no later meeting answers, still to mark
 # held or cancelled (an imported call still to do is the deal's next step already); not
 # a lost deal's or a disqualified lead's: nobody works those, so the question would stand
-# for ever (a reopened deal asks again)
+# for ever (a reopened deal asks again). A deal ID in two files, which check reports, is
+# lost if either file says so: activities know the ID, not the file.
 _UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary
 FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
   AND NOT EXISTS (SELECT 1 FROM deals d INDEXED BY deals_key WHERE a.record_kind = 'deal'

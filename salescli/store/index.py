@@ -671,7 +671,8 @@ def _read(repo: Any, kind: str, paths: list[str]
         p = parse_file(root, kind, rel, custom)
         digests[rel] = _text_digest(p.text)
         if p.ok:
-            # what to_jsonable gives, with only Decimals and dates converted in Python
+            # what to_jsonable gives, with only Decimals and dates converted in Python;
+            # listings print this text as it is (output.json_array): Python's own JSON
             doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
             records.append((rel, kind, _stem(rel), 1, None, doc, digests[rel]))
             good.append((rel, p.model))
