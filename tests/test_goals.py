@@ -50,6 +50,25 @@ def test_goals_attainment_and_pace(filled: Repo):
     assert 'data-chart="won-by-month"' in page and 'class="marker"' in page
 
 
+def test_a_meeting_booked_before_the_period_and_held_in_it_is_no_new_booking(filled: Repo):
+    # only records with an activity in a goal's period are read, but all of their
+    # activities: whether a meeting is a new booking depends on the bookings before it
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n"
+                        "  - {metric: meetings_booked, period: week, target: 1}\n"
+                        "  - {metric: meetings_held, period: week, target: 1}\n")
+    filled.commit("goals")
+    for args in (("log", "meeting", "acme-erp", "Demo", "--status", "booked",
+                  "--date", "2026-11-20"),
+                 ("log", "meeting", "acme-erp", "Demo", "--status", "held",
+                  "--date", "2026-11-24")):
+        assert filled.run(*args).exit_code == 0
+    result = filled.run("report", "goals", "--as-of", "2026-11-25", "--format", "json")
+    rows = {r["metric"]: r for r in json.loads(result.output)["rows"]}
+    assert rows["meetings_booked"]["period"] == "2026-W48"
+    assert (rows["meetings_booked"]["actual"], rows["meetings_held"]["actual"]) == (0.0, 1.0)
+
+
 def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):
     settings = filled.root / "salescli.yaml"
     settings.write_text(settings.read_text() + "goals:\n  - {metric: calls, period: month, "

@@ -32,6 +32,16 @@ def label(period: str, start: dt.date) -> str:
     return str(start.year) if period == "year" else period_name(start, period)
 
 
+# the metrics counted from the records' activities (the others: from the history)
+FROM_ACTIVITIES = ("activities", "meetings_booked", "meetings_held")
+
+
+def activity_span(wanted: list[Any], on: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days the activity goals of `wanted` count as of `on` (None: there are none)."""
+    spans = [bounds(g.period, on) for g in wanted if g.metric in FROM_ACTIVITIES]
+    return (min(s for s, _ in spans), max(e for _, e in spans)) if spans else None
+
+
 def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.date,
            end: dt.date, owner: str | None) -> Decimal:
     """The metric over [start, end], for one owner or (None) the team."""
