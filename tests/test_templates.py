@@ -143,6 +143,30 @@ def test_lookup_is_the_repository_then_the_shipped_templates(root: Path):
     assert render("quote.md.j2", {}, root) == "mine"
 
 
+def test_a_template_compiles_once_and_an_edit_is_seen_at_once(root: Path,
+                                                             monkeypatch: pytest.MonkeyPatch):
+    # compiled templates are kept by file and content for the process: a template
+    # rendered again (another language, the demo's next quote) is not compiled again,
+    # and an edited one is never answered from the old text
+    from jinja2 import Environment
+
+    compiled = []
+    compile_ = Environment.compile
+
+    def counting(self, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    write(root, "note.md.j2", "{{ _('Total') }}: {{ n }}")
+    assert render("note.md.j2", {"n": 1}, root) == "Total: 1"
+    assert render("note.md.j2", {"n": 2}, root, lang="fi") == "Yhteensä: 2"
+    assert compiled == ["note.md.j2"]
+    write(root, "note.md.j2", "{{ n }} in all")
+    assert render("note.md.j2", {"n": 3}, root) == "3 in all"
+    assert compiled == ["note.md.j2", "note.md.j2"]
+
+
 def test_the_shipped_folder_may_be_a_symlink(root: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch):
     # as in a checkout or an editable install: its templates are listed, and an error
