@@ -62,6 +62,25 @@ def test_the_same_quote_as_pdf_and_markdown_is_one_version(quoting: Repo):
     assert quoting.state() == before
 
 
+def test_the_same_html_is_the_same_pdf_at_any_time(monkeypatch: pytest.MonkeyPatch):
+    # the embedded fonts' "modified" time came from the clock: an unchanged quote
+    # re-issued as PDF a second later was a new version (and the test above flaky)
+    import os
+    import time
+
+    from salescli.store.pdf import EPOCH, html_to_pdf
+
+    html = "<p>Quote Q-2026-0001 v1: 1 234,50 €</p>"
+    monkeypatch.delenv(EPOCH, raising=False)
+    first = html_to_pdf(html)
+    later = time.time() + 86_400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert html_to_pdf(html) == first
+    monkeypatch.setenv(EPOCH, "1700000000")  # a caller's own value is left as it was
+    assert html_to_pdf(html) == first
+    assert os.environ[EPOCH] == "1700000000"
+
+
 def test_without_weasyprint_pdf_is_one_line_naming_the_extra(quoting: Repo, monkeypatch):
     import sys
 

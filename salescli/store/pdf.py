@@ -8,10 +8,12 @@ compared with a new rendering as the Markdown and HTML documents are.
 from __future__ import annotations
 
 import logging
+import os
 
 from salescli.core.errors import SalescliError
 
 HINT = "PDF output needs the pdf extra: pip install 'salescli[pdf]'"
+EPOCH = "SOURCE_DATE_EPOCH"
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -27,4 +29,15 @@ def html_to_pdf(html: str) -> bytes:
         raise ValueError(f"documents load no resources ({url})")
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS warnings are ours to fix
-    return weasyprint.HTML(string=html, url_fetcher=refuse).write_pdf()
+    # the embedded fonts' subsets carry a "modified" time, which fontTools takes from
+    # SOURCE_DATE_EPOCH when set (reproducible builds), else the clock: fixed, the same
+    # HTML gives the same bytes in any second, and an unchanged quote is one version
+    was = os.environ.get(EPOCH)
+    os.environ[EPOCH] = "0"
+    try:
+        return weasyprint.HTML(string=html, url_fetcher=refuse).write_pdf()
+    finally:
+        if was is None:
+            del os.environ[EPOCH]
+        else:
+            os.environ[EPOCH] = was
