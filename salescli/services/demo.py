@@ -11,7 +11,9 @@ the same seed and end date give the same HEAD.
 What a command decides, the demo asks the command's own rule step for: a deal's
 entry, moves, wins and losses (services.deals.added, moved, won, lost; the discount
 approval, core.rules), a lead's status changes (services.leads), the prices (core.money), each
-against the settings, pipeline and price list the demo commits. Its records are
+against the settings, pipeline and price list the demo commits. A quote is made by the
+`quote` command's own code (core.quote.build_quote, services.documents.quote_issued):
+the document and the deal's entry of it are what `salescli quote` writes. Its records are
 written with store.yamlio.dump_record (the commands' text without ruamel, which a
 test compares on every version) through store.gitio.FastImport.
 """
@@ -268,7 +270,7 @@ class Demo:
         self.contact_order = [f.alias or n for n, f in fields_of(Contact).items()]
         self.flow = FLOW_KEYS
         self.records: dict[tuple[str, str], Record] = {}
-        self.quote_seq: dict[int, int] = {}
+        self.quote_numbers: dict[int, str] = {}  # each year's latest quote number
         self.commits = 0
         self.now = dt.datetime.combine(self.start, dt.time(9))
 
@@ -612,7 +614,7 @@ class Demo:
                 if rng.random() < 0.25:
                     add(1, self.op_set_value, deal_id, owner, None)  # the items' total
             elif si == 1:
-                add(2, self.op_quote, deal_id, owner, False)
+                add(2, self.op_quote, deal_id, owner)
                 if rng.random() < 0.25:
                     add(0.1, self.op_log, "deal", deal_id, owner,
                         {"type": "email", "summary": "Sent proposal and quote"})
@@ -634,13 +636,13 @@ class Demo:
                     add(1, self.op_item_remove, deal_id, owner, index)
                     add(0.05, self.op_item_add, deal_id, owner, new,
                         "anna" if discount > 15 else None)
-                    add(0.1, self.op_quote, deal_id, owner, True)
+                    add(0.1, self.op_quote, deal_id, owner)
                     add(0.1, self.op_set_value, deal_id, owner, None)
                 elif roll < 0.28:  # the scope grows
                     more = self.items(value, 1)[0]
                     items.append(more)
                     add(2, self.op_item_add, deal_id, owner, more, None)
-                    add(0.1, self.op_quote, deal_id, owner, True)
+                    add(0.1, self.op_quote, deal_id, owner)
                     add(0.1, self.op_set_value, deal_id, owner, None)
                 if rng.random() < 0.15:
                     add(2, self.op_log, "deal", deal_id, owner,
@@ -675,7 +677,7 @@ class Demo:
                 step(rng.uniform(1, 4), self.op_move, deal_id, owner, target,
                      rng.choice(BACK_REASONS[si - 1]))
                 if si == 2:
-                    step(rng.uniform(2, 6), self.op_quote, deal_id, owner, True)
+                    step(rng.uniform(2, 6), self.op_quote, deal_id, owner)
                 else:
                     step(rng.uniform(2, 6), self.op_log, "deal", deal_id, owner,
                          self.call(on_deal))
@@ -1024,23 +1026,24 @@ class Demo:
         item = deal.data["items"].pop(index)
         return owner, subject("deal", deal_id, f"remove item {item['product']}"), [deal], "item"
 
-    def op_quote(self, deal_id: str, owner: str, revision: bool) -> tuple:  # quote
+    def op_quote(self, deal_id: str, owner: str) -> tuple:  # quote
+        """`quote DEAL`, as the deal's owner: the next version of its quote, else a new
+        number, written and recorded by the command's own code."""
+        from salescli.core.quote import build_quote
+        from salescli.services.documents import document_language, quote_issued
+
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        quotes = deal.data.setdefault("quotes", [])
-        today = self.now.date()
-        if revision and quotes:
-            number, version = quotes[-1]["number"], quotes[-1]["version"] + 1
-        else:
-            seq = self.quote_seq[today.year] = self.quote_seq.get(today.year, 0) + 1
-            number, version = f"Q-{today.year}-{seq:04d}", 1
-        total = self.items_total(deal.data.get("items") or [])
-        file = f"quotes/{deal_id}/{number}-v{version}.md"
-        quotes.append({"number": number, "version": version, "date": today, "total": total,
-                       "currency": CURRENCY, "file": file})
-        text = self.quote_text(deal.data, number, version, today, total)
-        return (owner, subject("deal", deal_id, f"quote {number} v{version}"), [deal], "quote",
-                None, [(file, text)])
+        d, account = self.model(deal), self.model(self.rec("account", deal.data["account"]))
+        quote = build_quote(d, account, self.products, self.settings, self.now.date(),
+                            self.quote_numbers.values())
+        if quote.version == 1:  # a new number: the year's latest, so its highest
+            self.quote_numbers[quote.date.year] = quote.number
+        doc = quote_issued(self.repo, d, account, quote, "md",
+                           document_language(self.settings, account), TEAM[owner][0])
+        deal.data.setdefault("quotes", []).append(doc.ref)
+        return (owner, subject("deal", deal_id, doc.summary), [deal], "quote", None,
+                [(doc.ref["file"], doc.text)])
 
     def op_move(self, deal_id: str, owner: str, target: str, reason: str | None) -> tuple:
         """`deal advance` to the next stage, or `deal move --reason` back to `target`,
@@ -1087,9 +1090,11 @@ class Demo:
     def account_roles(account: Record) -> Callable[[], dict[str, str | None]]:
         return lambda: {c["id"]: c.get("role") for c in account.data.get("contacts") or []}
 
-    def configure(self, settings_text: str, pipeline_text: str) -> None:
+    def configure(self, settings_text: str, pipeline_text: str, root: Path) -> None:
         """The settings, pipeline and price list the commands would read: the rules and
-        prices hold by them."""
+        prices hold by them. `root`: the new repository, where documents render as in it."""
+        from types import SimpleNamespace
+
         from salescli.store.loader import parse_text, raise_if_invalid
 
         parsed = parse_text("settings", "salescli.yaml", settings_text)
@@ -1101,6 +1106,9 @@ class Demo:
         parsed = parse_text("products", "products.yaml", products_text())
         raise_if_invalid(parsed)
         self.products = parsed.model
+        # what the document services read of a repository (its work tree is empty until
+        # the end: the shipped templates, as in a new repository)
+        self.repo = SimpleNamespace(root=root, settings=self.settings, products=self.products)
 
     # -- money, as salescli.core.money computes it
     def items_total(self, items: list[dict[str, Any]]) -> Decimal:
@@ -1111,20 +1119,6 @@ class Demo:
         total = sum((item_total(Item.model_validate(i), self.products) for i in items),
                     Decimal(0))
         return cents(total)
-
-    def quote_text(self, deal: dict[str, Any], number: str, version: int, day: dt.date,
-                   total: Decimal) -> str:
-        account = self.rec("account", deal["account"]).data
-        lines = [f"# Quote {number} (version {version})", "",
-                 f"Date: {day}  ", f"Valid until: {day + dt.timedelta(days=30)}  ",
-                 f"Seller: {COMPANY['name']}  ", f"Buyer: {account['name']}", "",
-                 "| Item | Quantity | Discount | Billing |", "|---|---:|---:|---|"]
-        for item in deal.get("items") or []:
-            lines.append(f"| {PRODUCT[item['product']][1]} | {item['quantity']} | "
-                         f"{item.get('discount', 0)} % | {item.get('billing', 'one-time')} |")
-        lines += ["", f"Total (VAT excluded): {total} {CURRENCY}", "",
-                  "Terms: Net 14 days", ""]
-        return "\n".join(lines)
 
     # -- writing
     def text(self, record: Record) -> str:
@@ -1152,7 +1146,6 @@ class Demo:
             progress(total, total)
 
 
-PRODUCT = {p[0]: p for p in PRODUCTS}
 COMPANY = {"name": "Hubble Oy", "business_id": "2345678-9", "vat_number": "FI23456789",
            "address": {"street": "Kauppakatu 1", "postcode": "20100", "city": "Turku",
                        "country": "Finland"},
@@ -1256,7 +1249,7 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
             # 1. what `salescli init` commits; 2. the company's own settings and prices
             files = init_files(target, PRESET, list(TEAM))
             settings = settings_with_company(files["salescli.yaml"], deals)
-            demo.configure(settings, files[f"pipelines/{PRESET}.yaml"])
+            demo.configure(settings, files[f"pipelines/{PRESET}.yaml"], target)
             start = dt.datetime.combine(demo.start, dt.time(8, 30))
             first = subject("repo", "demo", f"init with preset {PRESET}")
             out.commit("anna", start, commit_message(first, "init"), sorted(files.items()))

@@ -174,9 +174,10 @@ def salesperson(repo: Any, deal: Any) -> str | None:
     return _owner_name(repo, deal.owner) or deal.owner
 
 
-def _quote_context(repo: Any, quote: Any, deal: Any, account: Any) -> dict[str, Any]:
+def _quote_context(repo: Any, quote: Any, deal: Any, account: Any,
+                   person: str | None = None) -> dict[str, Any]:
     return {"quote": quote, "deal": _plain(deal), "account": _plain(account),
-            "salesperson": salesperson(repo, deal)}
+            "salesperson": person or salesperson(repo, deal)}
 
 
 # ------------------------------------------------------------------------- quote
@@ -223,27 +224,34 @@ def make_quote(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None =
         quote = _unchanged_quote(s.repo, d, account, when, language) or build_quote(
             d, account, s.repo.products, s.repo.settings, when,
             used_numbers(s.repo, "quotes", warn))
-        text = _document(s.repo, "quote", fmt, _quote_context(s.repo, quote, d, account),
-                         quote.currency, language)
-        path = s.root / QUOTES_DIR / d.id / f"{quote.file_name}.{fmt}"
-        rel = s.repo.rel(path)
-        ref = {"number": quote.number, "version": quote.version, "date": quote.date,
-               "total": quote.totals.net, "currency": quote.currency, "file": rel,
-               "status": "sent"}
-        # the same quote in another format: the customer's decision on it still holds
-        same = [q for q in d.quotes if (q.number, q.version) == (quote.number, quote.version)]
-        if same and same[-1].status != "sent":
-            ref.update({k: getattr(same[-1], k) for k in ("status", "decided", "reason")
-                        if getattr(same[-1], k) is not None})
-        return Issued(path, text, ref, f"quote {quote.number} v{quote.version}",
-                      f"quote {quote.number} v{quote.version} is unchanged and already "
-                      f"written: {rel} (a change to the deal's items or terms makes a new "
-                      "version)", quote)
+        return quote_issued(s.repo, d, account, quote, fmt, language)
 
     s, doc = issue_document(repo, deal_id, "quote", "quotes", opts, prepare)
     quote = doc.source
     return QuoteMade(s, quote.number, quote.version, doc.ref["file"],
                      money(quote.totals.gross, quote.currency, s.repo.settings.locale))
+
+
+def quote_issued(repo: Any, d: Any, account: Any, quote: Any, fmt: str, language: str,
+                 person: str | None = None) -> Issued:
+    """Quote `quote` (core.quote.build_quote) of deal `d` as `salescli quote` issues it:
+    its document in `fmt` and `language`, and its entry in the deal's `quotes:`; the
+    demo's quotes too. `person`: the salesperson's name (default: from git's identity)."""
+    text = _document(repo, "quote", fmt, _quote_context(repo, quote, d, account, person),
+                     quote.currency, language)
+    rel = f"{QUOTES_DIR}/{d.id}/{quote.file_name}.{fmt}"
+    ref = {"number": quote.number, "version": quote.version, "date": quote.date,
+           "total": quote.totals.net, "currency": quote.currency, "file": rel,
+           "status": "sent"}
+    # the same quote in another format: the customer's decision on it still holds
+    same = [q for q in d.quotes if (q.number, q.version) == (quote.number, quote.version)]
+    if same and same[-1].status != "sent":
+        ref.update({k: getattr(same[-1], k) for k in ("status", "decided", "reason")
+                    if getattr(same[-1], k) is not None})
+    return Issued(repo.root / rel, text, ref, f"quote {quote.number} v{quote.version}",
+                  f"quote {quote.number} v{quote.version} is unchanged and already "
+                  f"written: {rel} (a change to the deal's items or terms makes a new "
+                  "version)", quote)
 
 
 def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str) -> Any:
