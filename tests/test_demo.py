@@ -227,6 +227,24 @@ def test_demo_quotes_are_what_the_quote_command_writes(demo: Repo, tmp_path: Pat
         assert entry and entry[-1]["status"] == "sent"
 
 
+def test_demo_accepts_a_quote_as_the_quote_accept_command_does(demo: Repo, tmp_path: Path):
+    """A won deal's customer accepted its latest quote: `salescli quote accept`, run
+    where the demo ran it, writes the same file."""
+    root = tmp_path / "copy"
+    git(tmp_path, "clone", "-q", str(demo.root), str(root))
+    copy = Repo(root)
+    sha, summary = copy.git("log", "-1", "--format=%H%x09%s", "--grep",
+                            ": quote accept Q-").strip().split("\t")
+    deal_id = summary.split("(", 1)[1].split(")", 1)[0]
+    path = copy.git("show", "--name-only", "--format=", sha).split()[0]
+    day = copy.git("log", "-1", "--format=%ad", "--date=short", sha).strip()
+    copy.git("checkout", "-q", f"{sha}~")
+    result = copy.run("quote", "accept", deal_id, "--date", day)
+    assert result.exit_code == 0, result.output
+    assert (root / path).read_text("utf-8") == copy.git("show", f"{sha}:{path}")
+    assert copy.git("log", "-1", "--format=%s").strip() == summary
+
+
 def test_same_seed_same_head_other_seed_other_head(tmp_path: Path):
     """Byte-identical history, even in another process with another string hash seed."""
     build_demo(tmp_path / "a" / "demo", deals=10, seed=5, end=END)

@@ -13,7 +13,9 @@ entry, moves, wins and losses (services.deals.added, moved, won, lost; the disco
 approval, core.rules), a lead's status changes (services.leads), the prices (core.money), each
 against the settings, pipeline and price list the demo commits. A quote is made by the
 `quote` command's own code (core.quote.build_quote, services.documents.quote_issued):
-the document and the deal's entry of it are what `salescli quote` writes. Its records are
+the document and the deal's entry of it are what `salescli quote` writes; a won deal's
+customer accepts its latest quote under `quote accept`'s rule (services.quotes.decision),
+re-issued first if it expired. Its records are
 written with store.yamlio.dump_record (the commands' text without ruamel, which a
 test compares on every version) through store.gitio.FastImport.
 """
@@ -686,7 +688,11 @@ class Demo:
         revisit = None
         if status == "won":
             step(rng.uniform(1, 6), self.op_win, deal_id, owner)
-            # the customer's address for the invoice, just before the win (no random draw)
+            # the customer signs the quote (re-issued first if it expired), and gives
+            # the address for the invoice, just before the win (no random draw)
+            steps.append((cursor - dt.timedelta(minutes=20), self.op_requote, (deal_id,)))
+            steps.append((cursor - dt.timedelta(minutes=10), self.op_quote_accept,
+                          (deal_id,)))
             steps.append((cursor - dt.timedelta(minutes=3), self.op_account_address,
                           (account.id, owner)))
         else:
@@ -1044,6 +1050,31 @@ class Demo:
         deal.data.setdefault("quotes", []).append(doc.ref)
         return (owner, subject("deal", deal_id, doc.summary), [deal], "quote", None,
                 [(doc.ref["file"], doc.text)])
+
+    def op_requote(self, deal_id: str) -> tuple | None:
+        """`quote DEAL` again when the latest quote has expired, as `quote accept` asks."""
+        from salescli.core.quote import quote_status
+
+        deal = self.rec("deal", deal_id)
+        quotes = deal.data.get("quotes")
+        if not quotes or quote_status(quotes[-1]["status"], quotes[-1]["date"], self.now.date(),
+                                      self.settings.quote.validity_days) != "expired":
+            return None
+        return self.op_quote(deal_id, deal.data["owner"])
+
+    def op_quote_accept(self, deal_id: str) -> tuple | None:
+        """`quote accept DEAL`: the customer accepted the latest quote."""
+        from salescli.services.quotes import decision
+
+        deal = self.rec("deal", deal_id)
+        if not deal.data.get("quotes"):
+            return None
+        made = decision(self.model(deal), None, "accepted", None, self.now.date(),
+                        self.settings.quote.validity_days)
+        for j in made.entries:
+            deal.data["quotes"][j].update(made.changes)
+        return (deal.data["owner"], subject("deal", deal_id, made.summary), [deal],
+                "quote-accept")
 
     def op_move(self, deal_id: str, owner: str, target: str, reason: str | None) -> tuple:
         """`deal advance` to the next stage, or `deal move --reason` back to `target`,

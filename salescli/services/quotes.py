@@ -20,56 +20,77 @@ from salescli.services.read import Warn
 ORDERS_DIR = "orders"
 
 
+@dataclass
+class Decision:
+    """The customer's answer to one quote, as `quote accept|reject` records it: the
+    entries it goes on (every format or language of that quote is one quote), the
+    values they get and the commit summary."""
+
+    entries: list[int]
+    changes: dict[str, Any]
+    summary: str
+    number: str
+    version: int
+
+
+def decision(d: Any, which: str | None, status: str, reason: str | None, when: dt.date,
+             validity_days: int) -> Decision:
+    """The rule of `quote accept|reject` on deal model `d` (the demo's too): refuses a
+    quote already decided or expired, and an acceptance of an older version or of a
+    second quote."""
+    from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
+
+    i = find_quote(d, which)
+    q = d.quotes[i]
+    name = f"{q.number} v{q.version}"
+    if q.status != "sent":
+        raise SalescliError(f"quote {name} of {d.id} was already {q.status}"
+                            f"{f' on {q.decided}' if q.decided else ''}")
+    if quote_status(q.status, q.date, when, validity_days) == "expired":
+        raise SalescliError(
+            f"quote {name} of {d.id} expired on "
+            f"{q.date + dt.timedelta(days=validity_days)}; re-issue it with "
+            f"`salescli quote {d.id}`")
+    if status == "accepted":
+        if not is_latest_version(d, i):
+            raise SalescliError(
+                f"quote {name} of {d.id} is not the latest version of {q.number}; "
+                f"accept the latest (`salescli quote accept {d.id} {q.number}`)")
+        other = accepted_quote(d)
+        if other is not None:
+            raise SalescliError(f"{d.id} already has an accepted quote: "
+                                f"{other.number} v{other.version}")
+    verb = "accept" if status == "accepted" else "reject"
+    changes: dict[str, Any] = {"status": status, "decided": when}
+    if reason:
+        changes["reason"] = reason
+    same = [j for j, other in enumerate(d.quotes)
+            if (other.number, other.version) == (q.number, q.version)]
+    return Decision(same, changes, f"quote {verb} {name}", q.number, q.version)
+
+
 def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str | None,
             opts: Options) -> tuple[Any, str, int]:
     """Record the customer's decision on one of the deal's quotes: one commit."""
-    from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
     from salescli.services.edit import today
 
     when = today(opts.date)
     verb = "accept" if status == "accepted" else "reject"
     with opts.session(repo, "deal", deal_id, f"quote-{verb}") as s:
         record = s.load("deal", deal_id)
-        d = record.model
-        i = find_quote(d, which)
-        q = d.quotes[i]
-        name = f"{q.number} v{q.version}"
-        if q.status != "sent":
-            raise SalescliError(f"quote {name} of {deal_id} was already {q.status}"
-                                f"{f' on {q.decided}' if q.decided else ''}")
-        validity = s.repo.settings.quote.validity_days
-        if quote_status(q.status, q.date, when, validity) == "expired":
-            raise SalescliError(
-                f"quote {name} of {deal_id} expired on "
-                f"{q.date + dt.timedelta(days=validity)}; re-issue it with "
-                f"`salescli quote {deal_id}`")
-        if status == "accepted":
-            if not is_latest_version(d, i):
-                raise SalescliError(
-                    f"quote {name} of {deal_id} is not the latest version of {q.number}; "
-                    f"accept the latest (`salescli quote accept {deal_id} {q.number}`)")
-            other = accepted_quote(d)
-            if other is not None:
-                raise SalescliError(f"{deal_id} already has an accepted quote: "
-                                    f"{other.number} v{other.version}")
-        s.summary = f"quote {verb} {name}"
-        changes: dict[str, Any] = {"status": status, "decided": when}
-        if reason:
-            changes["reason"] = reason
-
-        # every format or language of this quote is one quote: all carry the decision
-        same = [j for j, other in enumerate(d.quotes)
-                if (other.number, other.version) == (q.number, q.version)]
+        made = decision(record.model, which, status, reason, when,
+                        s.repo.settings.quote.validity_days)
+        s.summary = made.summary
 
         def decide(data: Any) -> None:
-            for j in same:
-                for key, value in changes.items():
+            for j in made.entries:
+                for key, value in made.changes.items():
                     if isinstance(value, dt.date):  # one object twice would be a YAML alias
                         value = dt.date.fromordinal(value.toordinal())
                     data["quotes"][j][key] = value
 
         s.update(record, decide)
-    return s, q.number, q.version
+    return s, made.number, made.version
 
 
 def accept(repo: Any, deal_id: str, which: str | None, opts: Options = COMMIT
