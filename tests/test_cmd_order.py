@@ -220,6 +220,8 @@ def test_win_takes_the_accepted_quotes_total(quoted: Repo):
     assert r.stdout.startswith("Won deal acme-erp (value €4,800.00: accepted quote "
                                "Q-2026-0001 v1, excl. VAT) [")
     assert deal(quoted)["value"] == 4800
+    # written as the quote's total is, in cents
+    assert "\nvalue: 4800.00\n" in (quoted.root / DEAL_FILE).read_text("utf-8")
 
 
 def test_win_value_overrides_the_quote(quoted: Repo):

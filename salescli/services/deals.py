@@ -115,13 +115,26 @@ def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
     return f"{deal.stage} -> {target}", {"stage": target}
 
 
-def won(pipe: Any, deal_id: str, deal: Any, roles: Roles,
-        day: dt.date) -> tuple[str, dict[str, Any]]:
-    """`deal win` on `day`, if the pipeline lets the deal close won."""
+def won(pipe: Any, deal_id: str, deal: Any, roles: Roles, day: dt.date, currency: str,
+        value: Decimal | None = None) -> tuple[str, dict[str, Any], Any]:
+    """`deal win` on `day`, if the pipeline lets the deal close won: at `value` when
+    given, else at the accepted quote's total excluding VAT (what the customer agreed to
+    pay) when it is in the deal's `currency`, else at the deal's own value. Returns the
+    summary, the changes and the accepted quote the value came from (or None)."""
+    from salescli.core.money import cents
+    from salescli.core.quote import accepted_quote
     from salescli.core.rules import close_problems
 
     refuse(close_problems(pipe, deal, "won", roles()), f"win {deal_id}")
-    return "won", {"status": "won", "won_date": day}
+    changes: dict[str, Any] = {"status": "won", "won_date": day}
+    accepted = accepted_quote(deal) if value is None else None
+    if value is not None:
+        changes["value"] = value
+    elif accepted is not None and accepted.currency == currency:
+        changes["value"] = cents(accepted.total)  # as recorded: 2400.00, never 2400.0
+    else:
+        accepted = None
+    return "won", changes, accepted
 
 
 def lost(pipe: Any, deal_id: str, deal: Any, roles: Roles, why: str, day: dt.date,
@@ -315,29 +328,22 @@ def win(repo: Any, deal_id: str, opts: Options = COMMIT,
     The won value is `value` when given, else the accepted quote's total excluding VAT
     (what the customer agreed to pay), else the deal's own; returns (the change, where a
     new value came from, for the output line)."""
-    from salescli.core.quote import accepted_quote
+    from salescli.core.l10n import money
     from salescli.services.edit import today
 
     with opts.session(repo, "deal", deal_id, "win", summary="won") as s:
         record = s.load("deal", deal_id)
         d = record.model
-        _, changes = won(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account),
-                         today(opts.date))
-        source = None
-        accepted = accepted_quote(d)
         currency = d.currency or s.repo.settings.currency
-
-        def shown(amount: Decimal) -> str:
-            from salescli.core.l10n import money
-
-            return money(amount, currency, s.repo.settings.locale)
-
-        if value is not None:
-            changes["value"], source = value, f"value {shown(value)} from --value"
-        elif accepted is not None and currency == accepted.currency:
-            changes["value"] = accepted.total
-            source = (f"value {shown(accepted.total)}: accepted quote {accepted.number} "
-                      f"v{accepted.version}, excl. VAT")
+        _, changes, accepted = won(pipeline_of(s.repo, d), deal_id, d,
+                                   lambda: roles(s.repo, d.account), today(opts.date),
+                                   currency, value)
+        source = None
+        if "value" in changes:
+            shown = money(changes["value"], currency, s.repo.settings.locale)
+            source = f"value {shown} from --value" if accepted is None else (
+                f"value {shown}: accepted quote {accepted.number} v{accepted.version}, "
+                "excl. VAT")
         s.set(record, changes)
     return s, source
 

@@ -1090,8 +1090,9 @@ class Demo:
     def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        summary, changes = deals.won(self.pipe, deal_id, self.model(deal), self.roles(deal),
-                                     self.now.date())
+        summary, changes, _ = deals.won(self.pipe, deal_id, self.model(deal), self.roles(deal),
+                                        self.now.date(),
+                                        deal.data.get("currency") or self.settings.currency)
         deal.data.update(changes)
         return owner, subject("deal", deal_id, summary), [deal], "win"
 
