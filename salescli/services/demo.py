@@ -273,6 +273,7 @@ class Demo:
         self.flow = FLOW_KEYS
         self.records: dict[tuple[str, str], Record] = {}
         self.quote_numbers: dict[int, str] = {}  # each year's latest quote number
+        self.last_quote: dict[str, tuple[str, bytes]] = {}  # deal -> its latest document
         self.commits = 0
         self.now = dt.datetime.combine(self.start, dt.time(9))
 
@@ -1036,18 +1037,23 @@ class Demo:
         """`quote DEAL`, as the deal's owner: the next version of its quote, else a new
         number, written and recorded by the command's own code."""
         from salescli.core.quote import build_quote
-        from salescli.services.documents import document_language, quote_issued
+        from salescli.services.documents import document_language, quote_issued, unchanged_quote
 
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
         d, account = self.model(deal), self.model(self.rec("account", deal.data["account"]))
+        lang, person = document_language(self.settings, account), TEAM[owner][0]
+        last = self.last_quote.get(deal_id)
+        if unchanged_quote(self.repo, d, account, self.now.date(), lang,
+                           lambda file: last[1] if last and last[0] == file else None, person):
+            return None  # the command refuses: that quote is still valid and written
         quote = build_quote(d, account, self.products, self.settings, self.now.date(),
                             self.quote_numbers.values())
         if quote.version == 1:  # a new number: the year's latest, so its highest
             self.quote_numbers[quote.date.year] = quote.number
-        doc = quote_issued(self.repo, d, account, quote, "md",
-                           document_language(self.settings, account), TEAM[owner][0])
+        doc = quote_issued(self.repo, d, account, quote, "md", lang, person)
         deal.data.setdefault("quotes", []).append(doc.ref)
+        self.last_quote[deal_id] = (doc.ref["file"], doc.text.encode("utf-8"))
         return (owner, subject("deal", deal_id, doc.summary), [deal], "quote", None,
                 [(doc.ref["file"], doc.text)])
 

@@ -106,6 +106,10 @@ def _document(repo: Any, base: str, fmt: str, context: dict[str, Any],
     return html_to_pdf(text)
 
 
+def _read_bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
 def _write_out(out: Path, text: str) -> None:
     from salescli.store.gitio import atomic_write
 
@@ -221,7 +225,7 @@ def make_quote(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None =
     def prepare(s: Any, d: Any) -> Issued:
         account = _account(s.repo, d)
         language = document_language(s.repo.settings, account, lang)
-        quote = _unchanged_quote(s.repo, d, account, when, language) or build_quote(
+        quote = unchanged_quote(s.repo, d, account, when, language) or build_quote(
             d, account, s.repo.products, s.repo.settings, when,
             used_numbers(s.repo, "quotes", warn))
         return quote_issued(s.repo, d, account, quote, fmt, language)
@@ -254,12 +258,16 @@ def quote_issued(repo: Any, d: Any, account: Any, quote: Any, fmt: str, language
                   "version)", quote)
 
 
-def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str) -> Any:
+def unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str,
+                    recorded: Callable[[str], bytes | None] | None = None,
+                    person: str | None = None) -> Any:
     """The deal's latest quote, as it was dated and numbered, while it is still valid on
     `when` and the deal would still quote exactly that (its recorded document renders
     the same, in `lang` or any other language): a quote's number and version belong to
     its content, so another format or language of it is no new version. An expired
-    quote re-issued is a new version."""
+    quote re-issued is a new version. `recorded(file)`: a document's bytes as written
+    (default: read from the repository; the demo keeps its own); `person`: as for
+    `quote_issued`."""
     from salescli.core.errors import SalescliError
     from salescli.core.quote import build_quote
 
@@ -267,15 +275,16 @@ def _unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: st
     validity = dt.timedelta(days=repo.settings.quote.validity_days)
     if latest is None or when > latest.date + validity:
         return None
-    recorded = repo.root / latest.file
-    fmt = recorded.suffix.lstrip(".")
-    if fmt not in FORMATS or not recorded.is_file():
+    fmt = Path(latest.file).suffix.lstrip(".")
+    written = (recorded or (lambda rel: _read_bytes(repo.root / rel)))(latest.file)
+    if fmt not in FORMATS or written is None:
         return None
-    written = recorded.read_bytes()
     try:
         same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
                            number=(latest.number, latest.version))
-        context = _quote_context(repo, same, deal, account)
+        if same.totals.net != latest.total:  # the document shows it: no need to render
+            return None
+        context = _quote_context(repo, same, deal, account, person)
         for language in (lang, *(other for other in LANGUAGES if other != lang)):
             made = _document(repo, "quote", fmt, context, same.currency, language)
             if (made.encode("utf-8") if isinstance(made, str) else made) == written:
