@@ -57,12 +57,19 @@ def index_entries(root: Path, specs: list[str], cache: Path | None = None
     `EXTRA_SPECS` folders' too (None when the index was listed whole instead), and the
     `Base` that diff started from (None likewise)."""
     if cache is not None:
-        found = _head_entries(root, specs, cache)
-        if found is not None:
-            head, entries, moved = found
-            changes: dict[str, tuple[str, ...]] = {}
-            if _apply_index_changes(root, specs, head, entries, changes):
-                return entries, changes, (head, moved)
+        from salescli.store.gitio import Started, rev_parse
+
+        head = rev_parse(root, "HEAD")
+        if head is not None:
+            # what the index changes from HEAD, asked at once: git answers it while
+            # HEAD's files are brought up to date from the cache
+            with Started(root, "diff-index", "--cached", "-z", *_RAW, head, "--", *specs,
+                         *EXTRA_SPECS) as index_diff:
+                entries, moved = _head_entries(root, head, specs, cache)
+                changes: dict[str, tuple[str, ...]] = {}
+                if _apply_raw(index_diff.result(), entries, changes,
+                              tuple(f"{f}/" for f in EXTRA_SPECS)):
+                    return entries, changes, (head, moved)
     from salescli.store.gitio import git
 
     out: dict[str, tuple[str, str]] = {}
@@ -76,21 +83,18 @@ def index_entries(root: Path, specs: list[str], cache: Path | None = None
     return out, None, None
 
 
-def _head_entries(root: Path, specs: list[str], cache: Path
-                  ) -> tuple[str, dict[str, tuple[str, str]],
-                             tuple[str, dict[str, tuple[str, ...]]] | None] | None:
-    """(HEAD, its files under `specs`, (the cache's commit, the raw diff from it to
-    HEAD) when HEAD moved since), from `cache` (None: no commit yet).
+def _head_entries(root: Path, head: str, specs: list[str], cache: Path
+                  ) -> tuple[dict[str, tuple[str, str]],
+                             tuple[str, dict[str, tuple[str, ...]]] | None]:
+    """(The files of commit `head` under `specs`, (the cache's commit, the raw diff from
+    it to `head`) when HEAD moved since), from `cache`.
 
     The cache holds the files of the commit it was made at; a later HEAD (the hook runs
     at a new one before every commit) is that commit's files plus `git diff-tree`
     between the two, so only a first run lists the whole tree.
     """
-    from salescli.store.gitio import git, rev_parse
+    from salescli.store.gitio import git
 
-    head = rev_parse(root, "HEAD")
-    if head is None:
-        return None
     entries: dict[str, tuple[str, str]] | None = None
     moved = None
     try:
@@ -98,7 +102,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
         if saved[0] == CACHE_VERSION and saved[2] == specs and isinstance(saved[3], dict) \
                 and isinstance(saved[1], str):
             if saved[1] == head:
-                return head, saved[3], None
+                return saved[3], None
             raw = _head_moves(root, saved[1], head, specs, saved[3])
             if raw is not None:
                 entries, moved = saved[3], (saved[1], raw)
@@ -112,7 +116,7 @@ def _head_entries(root: Path, specs: list[str], cache: Path
                 mode, _, blob = meta.split()
                 entries[path] = (mode, blob)
     save_cache(cache, [CACHE_VERSION, head, specs, entries])
-    return head, entries, moved
+    return entries, moved
 
 
 # raw diffs as ls-tree and ls-files name paths: from `root` (--relative; salescli.yaml may
@@ -148,18 +152,6 @@ def _apply_raw(raw: str, entries: dict[str, tuple[str, str]],
 EXTRA_SPECS = ("invoices",)
 
 
-def _apply_index_changes(root: Path, specs: list[str], head: str,
-                         entries: dict[str, tuple[str, str]],
-                         changes: dict[str, tuple[str, ...]] | None = None) -> bool:
-    """Bring HEAD's `entries` to what git's index holds (False: a merge conflict)."""
-    from salescli.store.gitio import git
-
-    extra = EXTRA_SPECS if changes is not None else ()
-    raw = git(root, "diff-index", "--cached", "-z", *_RAW, head, "--", *specs,
-              *extra).stdout
-    return _apply_raw(raw, entries, changes, tuple(f"{f}/" for f in extra))
-
-
 class Snapshot:
     """The files `check` reads, as git's index holds them (`check --staged`); a context
     manager: its blobs are read by one git process, ended on leaving."""
@@ -174,9 +166,15 @@ class Snapshot:
                               *KIND_DIRS.values()]
         # path -> (mode, key): the key changes whenever the content does (None: never
         # kept); and what the index changes from HEAD, when one diff found it (else None)
-        self.entries, self.changes, self.base = index_entries(root, specs, cache)
         self.blobs = CatFile(root, lambda sha: f"git cat-file: staged object {sha} is "
                              "missing; run `git fsck` first")
+        if cache is not None:  # the hook: git opens its packs while the index is diffed
+            self.blobs.start()
+        try:
+            self.entries, self.changes, self.base = index_entries(root, specs, cache)
+        except BaseException:
+            self.blobs.close()
+            raise
 
     def __enter__(self) -> Snapshot:
         return self

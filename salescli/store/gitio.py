@@ -54,6 +54,36 @@ def git(cwd: Path, *args: str, input: str | None = None,
     return proc
 
 
+class Started:
+    """A git command started now and answered when asked (`result`), so that git works
+    while the caller does something else; as `git()` otherwise (`LC_ALL=C`, a failure is
+    one SalescliError line). A context manager: leaving it ends git if unanswered."""
+
+    def __init__(self, cwd: Path, *args: str):
+        self.args = args
+        self.proc = subprocess.Popen(["git", *args], cwd=cwd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env={**os.environ, "LC_ALL": "C"})
+
+    def result(self) -> str:
+        """git's output; refused as `git()` refuses a failure."""
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0:
+            done = subprocess.CompletedProcess(self.proc.args, self.proc.returncode,
+                                               out.decode("utf-8", "replace"),
+                                               err.decode("utf-8", "replace"))
+            raise SalescliError(f"git {self.args[0]} failed: {_git_reason(done)}")
+        return out.decode("utf-8")
+
+    def __enter__(self) -> Started:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
 class Stream:
     """A git process whose output is read as it comes (history is never held twice).
 
@@ -138,6 +168,10 @@ class CatFile:
         if self._stream is None or self._pid != os.getpid():
             self._pid, self._stream = os.getpid(), Stream(self.root, *self.args, stdin=True)
         return self._stream
+
+    def start(self) -> None:
+        """Start git now, not on first use: it opens its packs while the caller works."""
+        _ = self.stream
 
     def _answer(self, stream: Stream) -> tuple[str, bytes] | None:
         """The next answer, or None when git has ended its output."""
