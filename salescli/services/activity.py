@@ -53,11 +53,26 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     """Append an activity to a deal's, lead's or account's record and commit it; returns
     the finished change (its commit, or why there is none) and where it went as
     `(change, kind, record_id)`."""
-    from salescli.core.ids import check_id
     from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
-    when = today(opts.date)
+    activity, line = logged(activity_type, summary, today(opts.date), default_owner(repo),
+                            outcome=outcome, status=status, with_=with_,
+                            went_well=went_well, improve=improve)
+    with opts.session(repo, kind, record_id, "log", summary=line) as s:
+        append_activity(s, kind, record_id, activity)
+    return s, kind, record_id
+
+
+def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *,
+           outcome: str | None = None, status: str | None = None,
+           with_: Sequence[str] = (), went_well: str | None = None,
+           improve: str | None = None) -> tuple[dict[str, Any], str]:
+    """The rule step of `log` (the demo's too): the activity an entry appends, in the
+    documented key order, and the commit summary. A meeting without a status is booked
+    when it lies ahead, else held."""
+    from salescli.core.ids import check_id
+
     if activity_type == "meeting" and status is None:
         status = "booked" if when > dt.date.today() else "held"
     elif status and activity_type != "meeting":
@@ -72,13 +87,9 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     if went_well or improve:
         activity["evaluation"] = {k: v for k, v in
                                   (("went_well", went_well), ("improve", improve)) if v}
-    owner = default_owner(repo)
     if owner:
         activity["owner"] = owner
-    with opts.session(repo, kind, record_id, "log",
-                      summary=f"{activity_type}: {summary}"[:72]) as s:
-        append_activity(s, kind, record_id, activity)
-    return s, kind, record_id
+    return activity, f"{activity_type}: {summary}"[:72]
 
 
 def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any]) -> int:

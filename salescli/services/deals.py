@@ -554,30 +554,40 @@ def tick(repo: Any, deal_id: str, which: str, ticked: bool = True,
          opts: Options = COMMIT) -> tuple[Session, str]:
     """`deal tick` (or `untick`, `ticked` False): an item of the checklist of the
     deal's stage, by its number or text; returns (the change, the item)."""
-    from salescli.core.rules import checklist_item, current_stage
-
     verb = "tick" if ticked else "untick"
     with opts.session(repo, "deal", deal_id, verb) as s:
         record = s.load("deal", deal_id)
         d = record.model
-        pipe = pipeline_of(s.repo, d)
-        stage = current_stage(pipe, d)
-        if stage is None:
-            raise SalescliError(f"cannot {verb} {deal_id}: it is in no stage of pipeline "
-                                f"`{pipe.name}`")
-        found = checklist_item(stage, which)
-        if isinstance(found, str):
-            raise RecordNotFound(f"cannot {verb} {deal_id}: {found}")
-        _, item = found
-        now = list(d.checklist.get(stage.id) or [])
-        if ticked and item not in now:
-            now.append(item)
-        elif not ticked and item in now:
-            now.remove(item)
-        s.summary = f"{verb} {stage.id}: {item}"
-        if now != list(d.checklist.get(stage.id) or []):
-            s.update(record, lambda data: _set_ticks(data, stage.id, now))
+        s.summary, stage_id, item, now = ticks(pipeline_of(s.repo, d), deal_id, d, which,
+                                               ticked)
+        if now is not None:
+            s.update(record, lambda data: _set_ticks(data, stage_id, now))
     return s, item
+
+
+def ticks(pipe: Any, deal_id: str, d: Any, which: str, ticked: bool = True
+          ) -> tuple[str, str, str, list[str] | None]:
+    """The rule step of `deal tick|untick` (the demo's too): the summary, the stage,
+    the item (`which`: its number or text) and the stage's ticks after it (None: as
+    they were)."""
+    from salescli.core.rules import checklist_item, current_stage
+
+    verb = "tick" if ticked else "untick"
+    stage = current_stage(pipe, d)
+    if stage is None:
+        raise SalescliError(f"cannot {verb} {deal_id}: it is in no stage of pipeline "
+                            f"`{pipe.name}`")
+    found = checklist_item(stage, which)
+    if isinstance(found, str):
+        raise RecordNotFound(f"cannot {verb} {deal_id}: {found}")
+    _, item = found
+    was = list(d.checklist.get(stage.id) or [])
+    now = list(was)
+    if ticked and item not in now:
+        now.append(item)
+    elif not ticked and item in now:
+        now.remove(item)
+    return f"{verb} {stage.id}: {item}", stage.id, item, None if now == was else now
 
 
 def _set_ticks(data: Any, stage_id: str, items: list[str]) -> None:

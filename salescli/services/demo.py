@@ -938,17 +938,16 @@ class Demo:
     def op_tick(self, deal_id: str, owner: str, stage_id: str, k: int) -> tuple | None:
         """`deal tick DEAL N`: the k-th item of the stage's checklist, while it is there."""
         deal = self.rec("deal", deal_id)
+        if deal.data["status"] != "open" or deal.data.get("stage") != stage_id:
+            return None
         stage = next((st for st in self.pipe.stages if st.id == stage_id), None)
-        if deal.data["status"] != "open" or deal.data.get("stage") != stage_id \
-                or stage is None or k >= len(stage.checklist):
+        if stage is None or k >= len(stage.checklist):
             return None
-        item = stage.checklist[k]
-        ticks = deal.data.setdefault("checklist", {}).setdefault(stage_id, [])
-        if item in ticks:
+        summary, _, _, now = deals.ticks(self.pipe, deal_id, self.model(deal), str(k + 1))
+        if now is None:
             return None
-        ticks.append(item)
-        return (deal.data["owner"], subject("deal", deal_id, f"tick {stage_id}: {item}"), [deal],
-                "tick")
+        deal.data.setdefault("checklist", {})[stage_id] = now
+        return deal.data["owner"], subject("deal", deal_id, summary), [deal], "tick"
 
     def op_next_step(self, deal_id: str, owner: str, action: str, days: int) -> tuple | None:
         due = self.now.date() + dt.timedelta(days=days)
@@ -961,38 +960,46 @@ class Demo:
         return self.op_set(deal_id, owner, {"value": total})
 
     def op_log(self, kind: str, ident: str, owner: str, activity: dict[str, Any]) -> tuple:
-        record = self.rec(kind, ident)  # log call|email|meeting|demo|note|task
+        """`log TYPE TARGET SUMMARY [--outcome --status --with]`, as the record's owner."""
+        from salescli.services.activity import logged
+
+        record = self.rec(kind, ident)
         owner = record.data.get("owner") or owner
-        values = {**activity, "date": self.now.date(), "owner": owner}
-        act = {k: values[k] for k in self.activity_order if values.get(k) is not None}
+        valkea = activity.get("evaluation") or {}
+        act, summary = logged(activity["type"], activity["summary"], self.now.date(), owner,
+                              outcome=activity.get("outcome"), status=activity.get("status"),
+                              with_=activity.get("with") or (),
+                              went_well=valkea.get("went_well"), improve=valkea.get("improve"))
         record.data.setdefault("activities", []).append(act)
-        summary = f"{act['type']}: {act['summary']}"[:72]
         return owner, subject(kind, ident, summary), [record], "log"
 
     def op_task_add(self, deal_id: str, owner: str, summary: str, days: int) -> tuple | None:
         """`task add DEAL SUMMARY --due +Nd`, while the deal is open."""
+        from salescli.services.tasks import task_added
+
         deal = self.rec("deal", deal_id)
         if deal.data["status"] != "open":
             return None
         owner = deal.data["owner"]
         today = self.now.date()
-        deal.data.setdefault("activities", []).append(
-            {"date": today, "type": "task", "summary": summary,
-             "due": today + dt.timedelta(days=days), "owner": owner})
-        return owner, subject("deal", deal_id, f"task: {summary}"[:72]), [deal], "task"
+        task, line = task_added(summary, today, today + dt.timedelta(days=days), owner)
+        deal.data.setdefault("activities", []).append(task)
+        return owner, subject("deal", deal_id, line), [deal], "task"
 
     def op_task_done(self, deal_id: str, summary: str) -> tuple | None:
         """`task done DEAL N`: the open task of that summary, done today."""
+        from salescli.services.tasks import task_done
+
         deal = self.rec("deal", deal_id)
         acts = deal.data.get("activities") or []
         n = next((i for i, a in enumerate(acts, 1) if a["type"] == "task"
                   and a["summary"] == summary and a.get("done") is None), None)
         if n is None:
             return None
+        _, line = task_done(self.model(deal).activities, "deal", deal_id, n)
         done = {**acts[n - 1], "done": self.now.date()}  # in the documented key order
         acts[n - 1] = {k: done[k] for k in self.activity_order if k in done}
-        return (deal.data["owner"], subject("deal", deal_id, f"task {n} done: {summary}"[:72]),
-                [deal], "task")
+        return deal.data["owner"], subject("deal", deal_id, line), [deal], "task"
 
     def op_stakeholder(self, deal_id: str, owner: str, contact_id: str,
                        role: str | None) -> tuple:  # deal stakeholder

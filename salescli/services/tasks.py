@@ -42,22 +42,39 @@ def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
         raise UsageError("SUMMARY is empty; say what is to be done")
     kind, record_id = resolve_target(repo, target)
     when = today(opts.date)
-    due_day = day_of(due, "--due") or when
     owner = choose(owner, repo.settings.owners, "owner") if owner else default_owner(repo)
-    activity: dict[str, Any] = {"date": when, "type": "task", "summary": summary,
-                                "due": due_day}
-    if owner:
-        activity["owner"] = owner
-    with opts.session(repo, kind, record_id, "task", summary=f"task: {summary}"[:72]) as s:
+    activity, line = task_added(summary, when, day_of(due, "--due") or when, owner)
+    with opts.session(repo, kind, record_id, "task", summary=line) as s:
         number = append_activity(s, kind, record_id, activity)
     return s, kind, record_id, number
 
 
-def _activity(record: Any, kind: str, record_id: str, number: int, what: str,
+def task_added(summary: str, when: dt.date, due: dt.date, owner: str | None
+               ) -> tuple[dict[str, Any], str]:
+    """The rule step of `task add` (the demo's too): the task appended to a record's
+    activities and the commit summary."""
+    activity: dict[str, Any] = {"date": when, "type": "task", "summary": summary, "due": due}
+    if owner:
+        activity["owner"] = owner
+    return activity, f"task: {summary}"[:72]
+
+
+def task_done(activities: Any, kind: str, record_id: str, number: int) -> tuple[Any, str]:
+    """The rule step of `task done` (the demo's too): task `number` of a record's
+    validated `activities`, if it is an open task, and the commit summary."""
+    task = _activity(activities, kind, record_id, number, "task", "a task",
+                     lambda a: a.due is not None)
+    if task.done is not None:
+        raise SalescliError(f"task {number} of {kind} {record_id} was done on "
+                            f"{task.done.isoformat()} already")
+    return task, f"task {number} done: {task.summary}"[:72]
+
+
+def _activity(activities: Any, kind: str, record_id: str, number: int, what: str,
               label: str, fits: Callable[[Any], bool]) -> Any:
-    """Activity `number` of a loaded record when it `fits` (is a task, a booked
-    meeting), or why not: `what` names its listing (`salescli what list`), `label` it."""
-    activities = record.model.activities
+    """Activity `number` of a record's validated `activities` when it `fits` (is a
+    task, a booked meeting), or why not: `what` names its listing (`salescli what
+    list`), `label` it."""
     if not 1 <= number <= len(activities):
         raise RecordNotFound(f"{kind} {record_id} has no activity {number}; see "
                              f"`salescli {what} list {record_id}`")
@@ -93,12 +110,7 @@ def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
     when = today(opts.date)
     with opts.session(repo, kind, record_id, "task") as s:
         record = s.load(kind, record_id)
-        task = _activity(record, kind, record_id, number, "task", "a task",
-                         lambda a: a.due is not None)
-        if task.done is not None:
-            raise SalescliError(f"task {number} of {kind} {record_id} was done on "
-                                f"{task.done.isoformat()} already")
-        s.summary = f"task {number} done: {task.summary}"[:72]
+        task, s.summary = task_done(record.model.activities, kind, record_id, number)
         _set_on_activity(s, record, number, "done", when)
     return s, kind, record_id, task
 
@@ -112,8 +124,8 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
     kind, record_id = resolve_target(repo, target)
     with opts.session(repo, kind, record_id, "log") as s:
         record = s.load(kind, record_id)
-        meeting = _activity(record, kind, record_id, number, "meeting", "a booked meeting",
-                            lambda a: a.status is not None)
+        meeting = _activity(record.model.activities, kind, record_id, number, "meeting",
+                            "a booked meeting", lambda a: a.status is not None)
         if meeting.status == status:
             raise SalescliError(f"meeting {number} of {kind} {record_id} is {status} "
                                 "already")
