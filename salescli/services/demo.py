@@ -34,7 +34,7 @@ from typing import Any
 
 from salescli.core.commitmsg import commit_message, subject
 from salescli.core.errors import SalescliError, UsageError
-from salescli.core.ids import KINDS
+from salescli.core.ids import KINDS, slugify
 from salescli.core.money import cents
 from salescli.core.roles import BUYER_ROLES as BUYERS  # the roles that decide
 from salescli.services import accounts, deals, leads
@@ -856,31 +856,20 @@ class Demo:
                    deal: dict[str, Any] | None, people: list[Person] | None) -> tuple:
         """`lead convert`: a new account with the lead's contact, a deal, one commit."""
         lead = self.rec("lead", lead_id)
-        c = lead.data.get("contact") or {}
-        when = self.now.date()
-        person = {"id": self.person_id(lead_id, people), "name": c["name"],
-                  "title": c.get("title"), "email": c.get("email"), "phone": c.get("phone")}
-        account = self.new("account", {
-            "id": account_id, "name": lead.data["company"],
-            "domain": c["email"].rsplit("@", 1)[1], "owner": owner, "created": when,
-            "contacts": [{k: v for k, v in person.items() if v is not None}]})
+        x = self.model(lead)
+        person = leads.lead_person(x)
+        person = {"id": people[0].id if people else slugify(person["name"]), **person}
+        account = self.new("account", leads.converted_account(x, account_id, owner,
+                                                              self.now.date(), person))
         written = [account]
         if deal is not None:
             deals.added(self.pipe, {**deal, "account": "draft"}, self.account_roles(account),
                         f"convert {lead_id} with a deal in `{deal['stage']}`")
             written.append(self.new("deal", dict(deal)))
-        lead.data.update(status="qualified",
-                         converted={"account": account_id, "deal": deal and deal["id"]})
+        lead.data.update(leads.converted_lead(account_id, deal and deal["id"]))
         written.append(lead)
         summary = leads.converted_summary(account_id, deal and deal["id"])
         return owner, subject("lead", lead_id, summary), written, "convert"
-
-    def person_id(self, lead_id: str, people: list[Person] | None) -> str:
-        if people:
-            return people[0].id
-        from salescli.core.ids import slugify
-
-        return slugify(self.rec("lead", lead_id).data["contact"]["name"])
 
     def op_account_add(self, data: dict[str, Any]) -> tuple:  # account add
         account = self.new("account", dict(data))

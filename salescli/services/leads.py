@@ -188,6 +188,38 @@ def disqualified(lead: Any, why: str) -> tuple[str, dict[str, Any]]:
     return f"disqualified ({why})", {"status": "disqualified", "disqualify_reason": why}
 
 
+def lead_person(x: Any) -> dict[str, Any]:
+    """The lead's contact as `lead convert` takes it into an account (without its ID):
+    named by their name, else e-mail, else phone; {} for nobody (a title alone)."""
+    c = x.contact
+    person = {k: getattr(c, k) for k in ("name", "title", "email", "phone")
+              if c is not None and getattr(c, k) is not None}
+    name = person.get("name") or person.get("email") or person.get("phone")
+    return {**person, "name": name} if name else {}
+
+
+def converted_account(x: Any, account_id: str, owner: str | None, created: dt.date,
+                      person: dict[str, Any]) -> dict[str, Any]:
+    """The new account `lead convert` makes of lead `x` (the demo's too), with `person`
+    (`lead_person` and its ID) as its contact; the domain from their e-mail unless it
+    is a free mail service's."""
+    from salescli.services.check import FREE_MAIL
+
+    email = (x.contact.email or "") if x.contact else ""
+    domain = email.rsplit("@", 1)[1].lower() if "@" in email else None
+    business_id = getattr(x, "business_id", None)  # not a lead field, but typed in
+    contact = {k: person[k] for k in ("id", "name", "title", "email", "phone") if k in person}
+    return {"id": account_id, "name": x.company,
+            "business_id": None if business_id is None else str(business_id),
+            "domain": domain if domain not in FREE_MAIL else None,
+            "owner": owner, "created": created, "contacts": [contact] if contact else None}
+
+
+def converted_lead(account_id: str, deal_id: str | None) -> dict[str, Any]:
+    """What `lead convert` sets on the lead."""
+    return {"status": "qualified", "converted": {"account": account_id, "deal": deal_id}}
+
+
 def converted_summary(account_id: str, deal_id: str | None) -> str:
     """The commit summary of `lead convert`."""
     return f"convert -> account {account_id}, " + (f"deal {deal_id}" if deal_id else "no deal")
@@ -322,7 +354,6 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     account files not matched against."""
     from salescli.core.dates import day_of
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.services.check import FREE_MAIL
     from salescli.services.edit import add_contact, default_owner, new_id, sets, today
     from salescli.services.read import load_views
 
@@ -360,22 +391,15 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         contacts = existing.model.contacts if existing else []
 
         # 2. the lead's contact, unless the account has them already
-        c = x.contact
-        person = {k: getattr(c, k) for k in ("name", "title", "email", "phone")
-                  if c is not None and getattr(c, k) is not None}
+        person = lead_person(x)
         contact_id, new_contact = None, False
-        name = person.get("name") or person.get("email") or person.get("phone")
-        if name:  # a title alone is nobody to talk to
+        if person:
             if existing:
                 contact_id = _same_person(existing.model, person)
             if contact_id is None:
-                contact_id = unique_id(slugify(name), [p.id for p in contacts])
+                contact_id = unique_id(slugify(person["name"]), [p.id for p in contacts])
                 new_contact = True
-                person = {"id": contact_id, **person, "name": name}
-                person = {k: person[k] for k in ("id", "name", "title", "email", "phone")
-                          if k in person}
-        else:
-            person = {}
+                person = {"id": contact_id, **person}
 
         # 3. the deal, checked before anything is written
         deal_id = target = None
@@ -404,24 +428,16 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
                 s.update(existing, lambda data: add_contact(data, person))
         else:
             account_ref = new_id(repo, "account", x.company)
-            email = (c.email or "") if c else ""
-            domain = email.rsplit("@", 1)[1].lower() if "@" in email else None
-            business_id = getattr(x, "business_id", None)  # not a lead field, but typed in
-            s.create("account", account_ref, {
-                "id": account_ref, "name": x.company,
-                "business_id": None if business_id is None else str(business_id),
-                "domain": domain if domain not in FREE_MAIL else None,
-                "owner": owner, "created": created,
-                "contacts": [person] if person else None,
-            }, created)
+            s.create("account", account_ref,
+                     converted_account(x, account_ref, owner, created, person), created)
         if deal_id:
             s.create("deal", deal_id, {**deal_data, "account": account_ref}, created)
 
         def converted(data: Any) -> None:
             from salescli.store.yamlio import flow
 
-            sets(data, {"status": "qualified",
-                        "converted": flow({"account": account_ref, "deal": deal_id})}, "lead")
+            changes = converted_lead(account_ref, deal_id)
+            sets(data, {**changes, "converted": flow(changes["converted"])}, "lead")
 
         s.update(record, converted)
         s.summary = converted_summary(account_ref, deal_id)
