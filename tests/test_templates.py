@@ -146,9 +146,11 @@ def test_lookup_is_the_repository_then_the_shipped_templates(root: Path):
 def test_a_template_compiles_once_and_an_edit_is_seen_at_once(root: Path,
                                                              monkeypatch: pytest.MonkeyPatch):
     # compiled templates are kept by file and content for the process: a template
-    # rendered again (another language, the demo's next quote) is not compiled again,
-    # and an edited one is never answered from the old text
+    # rendered again (the demo's next quote) is not compiled again, and an edited one is
+    # never answered from the old text
     from jinja2 import Environment
+
+    from salescli.store import templates
 
     compiled = []
     compile_ = Environment.compile
@@ -158,13 +160,24 @@ def test_a_template_compiles_once_and_an_edit_is_seen_at_once(root: Path,
         return compile_(self, source, name, filename, *args, **kwargs)
 
     monkeypatch.setattr(Environment, "compile", counting)
+    templates._compiled.cache_clear()  # what earlier tests compiled is not counted
     write(root, "note.md.j2", "{{ _('Total') }}: {{ n }}")
     assert render("note.md.j2", {"n": 1}, root) == "Total: 1"
-    assert render("note.md.j2", {"n": 2}, root, lang="fi") == "Yhteensä: 2"
+    assert render("note.md.j2", {"n": 2}, root) == "Total: 2"
     assert compiled == ["note.md.j2"]
     write(root, "note.md.j2", "{{ n }} in all")
     assert render("note.md.j2", {"n": 3}, root) == "3 in all"
     assert compiled == ["note.md.j2", "note.md.j2"]
+
+
+def test_a_compiled_template_holds_no_other_locales_text(root: Path):
+    # Jinja works out a filter of a literal while compiling: code compiled for one
+    # language, locale or currency is never used for another
+    write(root, "total.md.j2", "{{ 1234.5 | money }} {{ _('Total') }}")
+    assert render("total.md.j2", {}, root, locale="fi_FI", lang="fi") == "1\xa0234,50\xa0€ Yhteensä"
+    assert render("total.md.j2", {}, root, locale="en_US") == "€1,234.50 Total"
+    assert render("total.md.j2", {}, root, locale="en_US", currency="USD") == \
+        "$1,234.50 Total"
 
 
 def test_the_shipped_folder_may_be_a_symlink(root: Path, tmp_path: Path,
