@@ -366,6 +366,19 @@ def test_convert_into_the_account_with_the_same_domain(beta: Repo):
     assert beta.run("check").exit_code == 0
 
 
+def test_a_contact_known_by_email_alone_is_named_by_it_in_the_documented_order():
+    # where the lead flow asks no name, `lead convert` names the contact by their
+    # e-mail; `name` still comes before `email` in the account's file
+    from salescli.core.model import MODELS
+    from salescli.services.leads import lead_person
+
+    lead = MODELS["lead"].model_validate({
+        "id": "beta-ltd", "company": "Beta Ltd", "created": "2026-11-01",
+        "contact": {"email": "sara@acme.fi", "title": "COO"}})
+    assert list(lead_person(lead).items()) == [
+        ("name", "sara@acme.fi"), ("title", "COO"), ("email", "sara@acme.fi")]
+
+
 def test_convert_reuses_a_contact_with_the_same_email(beta: Repo):
     lead_with(beta, "sara@beta.example", "Matti.Virtanen@acme.fi")
     result = converted(beta, "beta-ltd", "--account", "acme-oy", "--value", "1",

@@ -1029,7 +1029,7 @@ class Demo:
         item = deal.data["items"].pop(index)
         return owner, subject("deal", deal_id, f"remove item {item['product']}"), [deal], "item"
 
-    def op_quote(self, deal_id: str, owner: str) -> tuple:  # quote
+    def op_quote(self, deal_id: str, owner: str) -> tuple | None:  # quote
         """`quote DEAL`, as the deal's owner: the next version of its quote, else a new
         number, written and recorded by the command's own code."""
         from salescli.core.quote import build_quote
@@ -1073,8 +1073,7 @@ class Demo:
             return None
         made = decision(self.model(deal), None, "accepted", None, self.now.date(),
                         self.settings.quote.validity_days)
-        for j in made.entries:
-            deal.data["quotes"][j].update(made.changes)
+        made.apply(deal.data["quotes"])
         return (deal.data["owner"], subject("deal", deal_id, made.summary), [deal],
                 "quote-accept")
 

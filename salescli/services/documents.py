@@ -276,13 +276,15 @@ def unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str
     if latest is None or when > latest.date + validity:
         return None
     fmt = Path(latest.file).suffix.lstrip(".")
-    written = (recorded or (lambda rel: _read_bytes(repo.root / rel)))(latest.file)
-    if fmt not in FORMATS or written is None:
+    if fmt not in FORMATS:
         return None
     try:
         same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
                            number=(latest.number, latest.version))
-        if same.totals.net != latest.total:  # the document shows it: no need to render
+        # another total is another quote, whatever a template shows: no need to render
+        written = None if same.totals.net != latest.total else (
+            recorded or (lambda rel: _read_bytes(repo.root / rel)))(latest.file)
+        if written is None:
             return None
         context = _quote_context(repo, same, deal, account, person)
         for language in (lang, *(other for other in LANGUAGES if other != lang)):

@@ -194,8 +194,10 @@ def lead_person(x: Any) -> dict[str, Any]:
     c = x.contact
     person = {k: getattr(c, k) for k in ("name", "title", "email", "phone")
               if c is not None and getattr(c, k) is not None}
-    name = person.get("name") or person.get("email") or person.get("phone")
-    return {**person, "name": name} if name else {}
+    person["name"] = person.get("name") or person.get("email") or person.get("phone")
+    # in the documented order, as an account's contacts are written
+    return {k: person[k] for k in ("name", "title", "email", "phone") if k in person} \
+        if person["name"] else {}
 
 
 def converted_account(x: Any, account_id: str, owner: str | None, created: dt.date,

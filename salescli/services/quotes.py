@@ -32,6 +32,14 @@ class Decision:
     number: str
     version: int
 
+    def apply(self, quotes: Any) -> None:
+        """Record it on the deal's `quotes` list (plain or round-trip)."""
+        for j in self.entries:
+            for key, value in self.changes.items():
+                if isinstance(value, dt.date):  # one object twice would be a YAML alias
+                    value = dt.date.fromordinal(value.toordinal())
+                quotes[j][key] = value
+
 
 def decision(d: Any, which: str | None, status: str, reason: str | None, when: dt.date,
              validity_days: int) -> Decision:
@@ -81,15 +89,7 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str
         made = decision(record.model, which, status, reason, when,
                         s.repo.settings.quote.validity_days)
         s.summary = made.summary
-
-        def decide(data: Any) -> None:
-            for j in made.entries:
-                for key, value in made.changes.items():
-                    if isinstance(value, dt.date):  # one object twice would be a YAML alias
-                        value = dt.date.fromordinal(value.toordinal())
-                    data["quotes"][j][key] = value
-
-        s.update(record, decide)
+        s.update(record, lambda data: made.apply(data["quotes"]))
     return s, made.number, made.version
 
 

@@ -31,13 +31,15 @@ def html_to_pdf(html: str) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its CSS warnings are ours to fix
     # the embedded fonts' subsets carry a "modified" time, which fontTools takes from
     # SOURCE_DATE_EPOCH when set (reproducible builds), else the clock: fixed, the same
-    # HTML gives the same bytes in any second, and an unchanged quote is one version
+    # HTML gives the same bytes in any second, and an unchanged quote is one version.
+    # (The whole process's environment, for the render only: no command renders while
+    # another thread starts processes.)
     was = os.environ.get(EPOCH)
     os.environ[EPOCH] = "0"
     try:
         return weasyprint.HTML(string=html, url_fetcher=refuse).write_pdf()
     finally:
         if was is None:
-            del os.environ[EPOCH]
+            os.environ.pop(EPOCH, None)
         else:
             os.environ[EPOCH] = was
