@@ -202,49 +202,6 @@ def test_commands_edit_demo_records_line_by_line(demo: Repo, tmp_path: Path):
     assert copy.git("diff", "--numstat", "HEAD~1").split()[1] == "0"
 
 
-def test_demo_quotes_are_what_the_quote_command_writes(demo: Repo, tmp_path: Path):
-    """Each quote the demo commits, checked out at its commit, is the document `salescli
-    quote` would write there and then: the command finds it unchanged and written."""
-    root = tmp_path / "copy"
-    git(tmp_path, "clone", "-q", str(demo.root), str(root))
-    copy = Repo(root)
-    made = copy.git("log", "--reverse", "--format=%H %an%x09%s", "--grep", ": quote Q-")
-    commits = [line.split("\t") for line in made.splitlines()]
-    first_revision = next(c for c in commits if not c[1].endswith(" v1"))
-    for sha_author, summary in (commits[0], first_revision, commits[-1]):
-        sha, author = sha_author.split(" ", 1)
-        deal_id = summary.split("(", 1)[1].split(")", 1)[0]
-        number, version = summary.rsplit(" ", 2)[1:]
-        copy.git("checkout", "-q", sha)
-        copy.git("config", "user.name", author)  # the salesperson: the one who quoted
-        day = copy.git("log", "-1", "--format=%ad", "--date=short").strip()
-        result = copy.run("quote", deal_id, "--date", day)
-        assert result.exit_code == 1, result.output
-        assert f"quote {number} {version} is unchanged and already written: quotes/" \
-            f"{deal_id}/{number}-{version}.md" in result.output
-        entry = [q for q in load_fast(next(root.glob(f"deals/*/{deal_id}.yaml")).read_text(
-            "utf-8"))["quotes"] if f"{q['number']}-v{q['version']}" == f"{number}-{version}"]
-        assert entry and entry[-1]["status"] == "sent"
-
-
-def test_demo_accepts_a_quote_as_the_quote_accept_command_does(demo: Repo, tmp_path: Path):
-    """A won deal's customer accepted its latest quote: `salescli quote accept`, run
-    where the demo ran it, writes the same file."""
-    root = tmp_path / "copy"
-    git(tmp_path, "clone", "-q", str(demo.root), str(root))
-    copy = Repo(root)
-    sha, summary = copy.git("log", "-1", "--format=%H%x09%s", "--grep",
-                            ": quote accept Q-").strip().split("\t")
-    deal_id = summary.split("(", 1)[1].split(")", 1)[0]
-    path = copy.git("show", "--name-only", "--format=", sha).split()[0]
-    day = copy.git("log", "-1", "--format=%ad", "--date=short", sha).strip()
-    copy.git("checkout", "-q", f"{sha}~")
-    result = copy.run("quote", "accept", deal_id, "--date", day)
-    assert result.exit_code == 0, result.output
-    assert (root / path).read_text("utf-8") == copy.git("show", f"{sha}:{path}")
-    assert copy.git("log", "-1", "--format=%s").strip() == summary
-
-
 def test_same_seed_same_head_other_seed_other_head(tmp_path: Path):
     """Byte-identical history, even in another process with another string hash seed."""
     build_demo(tmp_path / "a" / "demo", deals=10, seed=5, end=END)

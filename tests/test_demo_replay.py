@@ -22,7 +22,7 @@ from salescli.services.demo import build_demo
 from salescli.store.yamlio import load_fast
 
 END = dt.date(2026, 11, 30)
-PER_EVENT = 20  # the first commits of each kind
+PER_EVENT = 20  # commits of each kind, spread over the history
 
 
 @pytest.fixture(scope="module")
@@ -174,15 +174,21 @@ def command(event: str, kind: str, record_id: str, before: dict | None, after: d
 
 
 def replays(demo: Repo) -> list[tuple[str, str]]:
-    """(event, commit) for the first PER_EVENT commits of each kind of change."""
+    """(event, commit) for PER_EVENT commits of each kind of change, spread evenly from
+    its first to its last (a quote re-issued before a win comes late)."""
     out: dict[str, list[str]] = {}
     log = demo.git("log", "--reverse", "--format=%H%x09%(trailers:key=Salescli-Event,"
                    "valueonly)")
     for line in log.splitlines():
         sha, _, event = line.partition("\t")
-        if event and event != "init" and len(out.setdefault(event, [])) < PER_EVENT:
-            out[event].append(sha)
-    return [(event, sha) for event, shas in sorted(out.items()) for sha in shas]
+        if event and event != "init":
+            out.setdefault(event, []).append(sha)
+    picked = []
+    for event, shas in sorted(out.items()):
+        step = max(1, (len(shas) - 1) / max(1, PER_EVENT - 1))
+        picked += [(event, shas[i]) for i in sorted({round(n * step) for n in
+                                                     range(PER_EVENT)}) if i < len(shas)]
+    return picked
 
 
 KINDS = {"deals": "deal", "leads": "lead", "accounts": "account"}
@@ -190,8 +196,17 @@ KINDS = {"deals": "deal", "leads": "lead", "accounts": "account"}
 
 def show(root: Path, spec: str) -> str | None:
     """A file at a commit (`SHA:PATH`), or None where it is not."""
-    proc = subprocess.run(["git", "show", spec], cwd=root, capture_output=True, text=True)
+    proc = subprocess.run(["git", "show", spec], cwd=root, capture_output=True, text=True,
+                          encoding="utf-8")
     return proc.stdout if proc.returncode == 0 else None
+
+
+def made(root: Path, rev: str) -> tuple[str, list[str]]:
+    """A commit's whole message and the files it changed."""
+    out = subprocess.run(["git", "show", "--name-only", "--format=%B%x00", rev], cwd=root,
+                         capture_output=True, text=True, encoding="utf-8", check=True).stdout
+    message, _, files = out.partition("\0")
+    return message, sorted(files.split())
 
 
 def test_every_kind_of_demo_change_is_replayed(demo: Repo):
@@ -209,8 +224,9 @@ def test_the_commands_replay_the_demos_changes(demo: Repo, tmp_path: Path):
     for event, sha in replays(copy):
         author, day, subject, body = copy.git(
             "log", "-1", "--format=%an%x00%ad%x00%s%x00%b", "--date=short", sha).split("\0")
+        message, paths = made(root, sha)
         files: dict[str, tuple[dict | None, dict]] = {}
-        for path in copy.git("show", "--name-only", "--format=", sha).split():
+        for path in paths:
             if path.endswith(".yaml"):
                 before = show(root, f"{sha}~:{path}")
                 files[path] = (None if before is None else load_fast(before),
@@ -223,15 +239,16 @@ def test_the_commands_replay_the_demos_changes(demo: Repo, tmp_path: Path):
         copy.git("checkout", "-q", "-f", f"{sha}~")
         copy.git("config", "user.name", author)
         result = copy.run(*args, "--date", day)
-        made = copy.git("log", "-1", "--format=%s").strip()
+        where = f"{event} {sha[:8]} {args}"
         if result.exit_code != 0:
-            differences.append(f"{event} {sha[:8]} {args}: exit {result.exit_code}: "
-                               f"{result.output.strip()}")
+            differences.append(f"{where}: exit {result.exit_code}: {result.output.strip()}")
             continue
-        if made != subject:
-            differences.append(f"{event} {sha[:8]} {args}: subject {made!r}, demo {subject!r}")
-        for path in copy.git("show", "--name-only", "--format=", sha).split():
-            mine = (root / path).read_text("utf-8") if (root / path).exists() else None
-            if mine != show(root, f"{sha}:{path}"):
-                differences.append(f"{event} {sha[:8]} {args}: {path} differs")
+        mine, my_paths = made(root, "HEAD")
+        if mine != message:
+            differences.append(f"{where}: message {mine!r}, demo {message!r}")
+        if my_paths != paths:
+            differences.append(f"{where}: files {my_paths}, demo {paths}")
+        for path in paths:
+            if show(root, f"HEAD:{path}") != show(root, f"{sha}:{path}"):
+                differences.append(f"{where}: {path} differs")
     assert not differences, "\n".join(differences)
