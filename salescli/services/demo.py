@@ -151,6 +151,7 @@ PRODUCTS = (
 )
 TAX_RATE = "25.5"
 MAX_QUANTITY = {"onboarding": 1, "premium-support": 1, "training": 8}
+PRICE = {p[0]: p[3] for p in PRODUCTS}
 CALLS = ("Intro call", "Discovery call about the current process", "Follow-up call",
          "Called about budget timing", "Pricing questions by phone", "Reference call arranged")
 EMAILS = ("Sent case study", "Sent meeting notes", "Answered security questionnaire",
@@ -797,6 +798,18 @@ class Demo:
             if billing != "one-time":
                 item["billing"] = billing
             out.append(item)
+        # a product sold one at a time (onboarding, a year's support) leaves most of a
+        # bigger deal unquoted: the rest is integration work, so the quote the customer
+        # accepts, and the deal's won value with it, is about the deal's size
+        total = sum(Decimal(PRICE[i["product"]]) * i["quantity"]
+                    * (12 if i.get("billing") == "monthly" else 1) for i in out)
+        hours = min(500, int((value - total) / Decimal(PRICE["integration"])))
+        if value - total > value / 5 and hours > 0:
+            work = next((i for i in out if i["product"] == "integration"), None)
+            if work is None:
+                out.append({"product": "integration", "quantity": hours})
+            else:
+                work["quantity"] = min(500, work["quantity"] + hours)
         return out
 
     def with_discount(self, item: dict[str, Any], discount: int) -> dict[str, Any]:
