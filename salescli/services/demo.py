@@ -803,13 +803,14 @@ class Demo:
         # accepts, and the deal's won value with it, is about the deal's size
         total = sum(Decimal(PRICE[i["product"]]) * i["quantity"]
                     * (12 if i.get("billing") == "monthly" else 1) for i in out)
-        hours = min(500, int((value - total) / Decimal(PRICE["integration"])))
+        most = MAX_QUANTITY.get("integration", 500)
+        hours = min(most, int((value - total) / Decimal(PRICE["integration"])))
         if value - total > value / 5 and hours > 0:
             work = next((i for i in out if i["product"] == "integration"), None)
             if work is None:
                 out.append({"product": "integration", "quantity": hours})
             else:
-                work["quantity"] = min(500, work["quantity"] + hours)
+                work["quantity"] = min(most, work["quantity"] + hours)
         return out
 
     def with_discount(self, item: dict[str, Any], discount: int) -> dict[str, Any]:

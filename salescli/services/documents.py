@@ -281,9 +281,9 @@ def unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str
     try:
         same = build_quote(deal, account, repo.products, repo.settings, latest.date, [],
                            number=(latest.number, latest.version))
-        # another total is another quote, whatever a template shows: no need to render
-        written = None if same.totals.net != latest.total else (
-            recorded or (lambda rel: _read_bytes(repo.root / rel)))(latest.file)
+        if same.totals.net != latest.total:  # another quote, whatever a template shows
+            return None
+        written = (recorded or (lambda rel: _read_bytes(repo.root / rel)))(latest.file)
         if written is None:
             return None
         context = _quote_context(repo, same, deal, account, person)
