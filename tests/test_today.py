@@ -270,3 +270,54 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
     added = history.stage_entered(crm.root, git_dir)
     assert "fresh" in added and added == from_nothing()
     assert timelines.stat().st_mtime_ns == written  # a few commits: not rewritten
+
+
+def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch):
+    """`today` run again with nothing changed reads its answer back from the record
+    index; a hand edit, another day, a commit, a settings change or a damaged memo each
+    work it out again, and the answer is always what a read without the index gives."""
+    import sqlite3
+
+    from salescli.services import activity
+
+    def fresh(*args: str) -> dict:
+        return today(crm, "--no-cache", *args)
+
+    first = today(crm)
+    worked: list[str] = []
+    real = activity._work_out_today
+
+    def counted(repo, index, on, config, warn):
+        if index.path is not None:  # not a --no-cache read
+            worked.append(on.isoformat())
+        return real(repo, index, on, config, warn)
+
+    monkeypatch.setattr(activity, "_work_out_today", counted)
+    assert today(crm) == first and worked == []  # kept
+    assert today(crm, "--owner", "anna", "--limit", "2")["rows"] == first["rows"][:2]
+    assert worked == []  # owner and limit are applied to the kept answer
+
+    crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15", "close_date: 2027-01-15")
+    edited = today(crm)
+    assert worked == [ON] and edited != first and edited == fresh()
+    assert today(crm, "--on", "2026-11-26") == fresh("--on", "2026-11-26")
+    assert len(worked) == 2
+    commit_on(crm, "2026-11-20")  # HEAD moves: when each deal entered its stage
+    assert today(crm) == fresh() and len(worked) == 3
+    crm.edit("salescli.yaml", "follow_up_days: 14", "follow_up_days: 3")
+    assert today(crm) == fresh() != edited and len(worked) == 4
+
+    index = crm.root / ".git" / "salescli" / "index.sqlite"
+    with sqlite3.connect(index) as con:
+        con.execute("UPDATE meta SET value = x'00ff' WHERE key = 'memo:today'")
+    con.close()
+    assert today(crm) == fresh() and len(worked) == 5
+
+
+def test_a_kept_answer_says_its_warnings_again(crm: Repo):
+    """A deal in a pipeline that does not exist is left out of the stage check with a
+    warning, on every run, also when the answer is read back."""
+    crm.edit("deals/2026-11/quiet.yaml", "pipeline: default", "pipeline: gone")
+    runs = [crm.run("today", "--on", ON) for _ in range(2)]
+    assert runs[0].stderr == runs[1].stderr != ""
+    assert "quiet" in runs[0].stderr and runs[0].stdout == runs[1].stdout

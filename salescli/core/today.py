@@ -226,3 +226,36 @@ def agenda(records: Iterable[dict[str, Any]], fx: Mapping[str, Decimal] | None =
     ranked.sort(key=lambda x: (GROUPS.index(x[1]["group"]), -x[0], x[1]["date"],
                                x[1]["kind"], x[1]["id"]))
     return [row for _, row in ranked]
+
+
+# `agenda`'s rows as plain data (dates as day numbers, amounts as text), to be kept
+# between runs (`Index.memo`) and made again exactly
+_DECIMALS = ("weighted", "value", "probability")
+
+
+def pack(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of `agenda` as plain data: `unpack(pack(rows)) == rows`."""
+    out = []
+    for row in rows:
+        plain = dict(row)
+        for key in _DECIMALS:
+            if plain[key] is not None:
+                plain[key] = str(plain[key])
+        plain["date"] = row["date"].toordinal()
+        plain["reasons"] = [{**r, "date": r["date"].toordinal()} for r in row["reasons"]]
+        out.append(plain)
+    return out
+
+
+def unpack(plain: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    day = dt.date.fromordinal
+    rows = []
+    for row in plain:
+        for key in _DECIMALS:
+            if row[key] is not None:
+                row[key] = Decimal(row[key])
+        row["date"] = day(row["date"])
+        for reason in row["reasons"]:
+            reason["date"] = day(reason["date"])
+        rows.append(row)
+    return rows

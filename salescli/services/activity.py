@@ -7,6 +7,7 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -244,29 +245,51 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[di
 
 def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
     """Every deal, lead and account that needs attention on `on`, once each with all
-    its reasons, most urgent group first (salescli.core.today)."""
+    its reasons, most urgent group first (salescli.core.today).
+
+    The answer is kept in the record index (`Index.memo`) by all it is made of besides
+    the rows: the day, the configuration, HEAD (when each deal entered its stage) and
+    this code. Run again with nothing changed, `today` only reads it back.
+    """
     from salescli.core import today
-    from salescli.core.money import from_float
-    from salescli.store.config import config_of
+    from salescli.store.config import config_key, config_of
+    from salescli.store.gitio import rev_parse
 
     config = config_of(repo, warn)
-    day = on.isoformat()
     with records_index(repo, TARGETS, warn, use_cache) as index:
-        booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
-        unheld = index.query(_UNHELD, (day,))
-        tasks = index.query(_TASKS_DUE, (day,))
-        customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
-        wanted = [*booked, *unheld, *tasks]
-        ids = {kind: sorted({b["record_id"] for b in wanted if b["record_kind"] == kind})
-               for kind in TARGETS}
-        deals = deal_views(index, booked=ids["deal"])
-        leads = index.query(_LEADS)
-        discounted = index.query(_DISCOUNTED)
-        sent = index.query(_LATEST_QUOTES)
-        booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
-                                   tuple(ids["lead"])) if ids["lead"] else []
-        accounts = index.query(_ACCOUNTS.format(ids=", ".join("?" * len(ids["account"]))),
-                               tuple(ids["account"])) if ids["account"] else []
+        key = [on.toordinal(), config_key(repo, warn), rev_parse(repo.root, "HEAD"),
+               [_stamp(f) for f in (__file__, today.__file__)]]
+        return today.unpack(index.memo("today", key, lambda said: today.pack(
+            _work_out_today(repo, index, on, config, said)), warn))
+
+
+def _stamp(path: str) -> list[int]:
+    """A source file as it is: a memo made by other code is not reused."""
+    st = os.stat(path)
+    return [st.st_mtime_ns, st.st_size]
+
+
+def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn
+                    ) -> list[dict]:
+    from salescli.core import today
+    from salescli.core.money import from_float
+
+    day = on.isoformat()
+    booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
+    unheld = index.query(_UNHELD, (day,))
+    tasks = index.query(_TASKS_DUE, (day,))
+    customers = index.query(_AFTER_SALES, (day,)) if config.after_sales_days else []
+    wanted = [*booked, *unheld, *tasks]
+    ids = {kind: sorted({b["record_id"] for b in wanted if b["record_kind"] == kind})
+           for kind in TARGETS}
+    deals = deal_views(index, booked=ids["deal"])
+    leads = index.query(_LEADS)
+    discounted = index.query(_DISCOUNTED)
+    sent = index.query(_LATEST_QUOTES)
+    booked_leads = index.query(_BOOKED_LEADS.format(ids=", ".join("?" * len(ids["lead"]))),
+                               tuple(ids["lead"])) if ids["lead"] else []
+    accounts = index.query(_ACCOUNTS.format(ids=", ".join("?" * len(ids["account"]))),
+                           tuple(ids["account"])) if ids["account"] else []
     records: dict[tuple[str, str], dict] = {}
 
     def row(kind: str, x: Any, name: str,

@@ -43,6 +43,12 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   quote_validity_days=validity)
 
 
+def config_key(repo: Any, warn: Callable[[str], None]) -> tuple:
+    """The configuration as plain data, from the same cache: what an answer worked out
+    with it is kept by (`Index.memo`)."""
+    return _cached(repo, warn)
+
+
 def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
     """Only the settings' locale as tables show numbers (`l10n.Style`), from the same
     cache: what a listing needs, without building the whole Config."""

@@ -264,6 +264,43 @@ class Index:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                          (key, marshal.dumps(value)))
 
+    # -- answers derived from the rows
+    def memo(self, name: str, key: Any, compute: Callable[[Callable[[str], None]], Any],
+             warn: Callable[[str], None]) -> Any:
+        """`compute(warn)`'s answer, kept in the index while the rows of its kinds and
+        `key` (plain data: everything else the answer depends on) are what it was made
+        from: a read that finds nothing changed answers without working it out again.
+
+        The answer and its warnings must be plain data (marshal's); the warnings are
+        said again when the answer is reused. An index in memory keeps nothing.
+        """
+        if self.path is None:
+            return compute(warn)
+        # every write of a kind's rows bumps its generation (`_unvouch`), in the same
+        # transaction; a rebuilt index starts with no memo at all
+        stamp = [key, [self._meta(f"gen:{kind}") or 0 for kind in self.kinds]]
+        try:
+            kept = self._meta(f"memo:{name}")
+            if isinstance(kept, list) and len(kept) == 3 and kept[0] == stamp:
+                for line in kept[2]:
+                    warn(line)
+                return kept[1]
+        except (ValueError, EOFError, TypeError):
+            pass  # damaged: worked out again
+        said: list[str] = []
+
+        def collect(line: str) -> None:
+            said.append(line)
+            warn(line)
+
+        answer = compute(collect)
+        try:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             (f"memo:{name}", marshal.dumps([stamp, answer, said])))
+        except sqlite3.OperationalError:  # busy: the next read keeps it
+            pass
+        return answer
+
     # -- bringing it up to date
     def refresh(self, kinds: Sequence[str] = KINDS) -> None:
         """Re-read the files of `kinds` that changed since they were last read."""
