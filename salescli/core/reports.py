@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
@@ -90,9 +90,9 @@ def days(values: list[float]) -> float | None:
 
 # what a Deal reads of its timeline's values, by name: its attributes of the same
 # names, then the stored value and currency it prices when asked
-_READS = ("stage", "status", "pipeline", "owner", "source", "close_date", "probability",
+READS = ("stage", "status", "pipeline", "owner", "source", "close_date", "probability",
           "forecast", "lost_reason", "won_date", "lost_date", "value", "currency")
-_ATTRS = _READS[:-2]
+_ATTRS = READS[:-2]
 
 
 class Deal:
@@ -173,7 +173,7 @@ def price(value: Any, config: Config) -> Decimal | None:
     return None
 
 
-_UNMADE = object()  # a Book's deal not made yet
+_UNWANTED = object()  # a Book's deal the filters leave out
 
 
 class Book:
@@ -204,10 +204,10 @@ class Book:
             state = tl.state(query.as_of)
             if self._wanted(state.get("owner"), state.get("source")):
                 self.leads.append((tl, state))
-        # each timeline's deal once made (None where the filters leave it out), and
-        # what it read of the timeline's values
-        self._made: list[Deal | None | object] = [_UNMADE] * len(self._timelines)
-        self._got: list[tuple | None] = [None] * len(self._timelines)
+        # each timeline's deal once made, and what it read of the timeline's values
+        # (_UNWANTED where the filters leave it out)
+        self._made: list[Deal | None] = [None] * len(self._timelines)
+        self._got: list[tuple | object | None] = [None] * len(self._timelines)
 
     @property
     def deals(self) -> list[Deal]:
@@ -223,36 +223,49 @@ class Book:
         """The deals in one of these statuses as of the moment."""
         return self._where(statuses=statuses)
 
+    def states_created_in_window(self) -> list[tuple[Timeline, tuple]]:
+        """The deals created in the window as (timeline, values in `READS` order), not
+        made into Deals: what the funnel needs of each of 10,000 deals."""
+        return [(tl, values) for _, tl, values in self._read(
+            lambda tl: self.query.in_window(_day(tl.created)))]
+
     def _where(self, timeline: Callable[[Timeline], bool] | None = None,
                statuses: tuple[str, ...] | None = None) -> list[Deal]:
-        """The deals whose `timeline` and status (one of `statuses`) are asked for and
-        the filters take, as of the moment, in the timelines' order. A timeline's values
-        are read once (as of a past moment that walks its changes), its deal made once."""
+        """The deals `_read` gives, each made once."""
         if self._deals is not None:
             return [d for d in self._deals if (timeline is None or timeline(d.timeline))
                     and (statuses is None or d.status in statuses)]
-        config, at = self.config, self.query.as_of
-        deals, made, got = [], self._made, self._got
+        config, at, made = self.config, self.query.as_of, self._made
+        deals = []
+        for i, tl, values in self._read(timeline, statuses):
+            d = made[i]
+            if d is None:
+                d = made[i] = Deal(tl, values, config, at)
+            deals.append(d)
+        return deals
+
+    def _read(self, timeline: Callable[[Timeline], bool] | None = None,
+              statuses: tuple[str, ...] | None = None
+              ) -> Iterator[tuple[int, Timeline, tuple]]:
+        """(place, timeline, values in `READS` order) of each deal whose `timeline` and
+        status (one of `statuses`) are asked for and the filters take, as of the moment,
+        in the timelines' order. A timeline's values are read once (as of a past moment
+        that walks its changes)."""
+        at, got = self.query.as_of, self._got
         reads: dict[tuple[str, ...], Callable[[list], tuple]] = {}  # by the timeline's fields
         for i, tl in enumerate(self._timelines):
             if timeline is not None and not timeline(tl):
                 continue
-            d = made[i]
-            if d is _UNMADE:
-                values = got[i]
-                if values is None:
-                    read = reads.get(tl.fields)
-                    if read is None:
-                        read = reads[tl.fields] = itemgetter(*map(tl.fields.index, _READS))
-                    values = got[i] = read(tl.values(at))
-                if statuses is not None and values[1] not in statuses:  # _READS[1]
-                    continue  # not made till asked for
-                d = made[i] = Deal(tl, values, config, at)
-                if not self._wanted(d.owner, d.source, d.pipeline):
-                    d = made[i] = None
-            if d is not None and (statuses is None or d.status in statuses):
-                deals.append(d)
-        return deals
+            values = got[i]
+            if values is None:
+                read = reads.get(tl.fields)
+                if read is None:
+                    read = reads[tl.fields] = itemgetter(*map(tl.fields.index, READS))
+                values = got[i] = read(tl.values(at))
+                if not self._wanted(values[3], values[4], values[2]):  # owner, source, pipeline
+                    values = got[i] = _UNWANTED
+            if values is not _UNWANTED and (statuses is None or values[1] in statuses):
+                yield i, tl, values
 
     def _wanted(self, owner: str | None, source: str | None,
                 pipeline: str | None | bool = False) -> bool:
@@ -317,26 +330,27 @@ def funnel(book: Book) -> dict[str, Any]:
     q = book.query
     name = q.pipeline or book.config.default_pipeline
     stages = book.config.stage_ids(name)
-    deals = [d for d in book.created_in_window()
-             if (d.pipeline or book.config.default_pipeline) == name]
+    # (timeline, stage, status) of each deal: 10,000 of them are not made into Deals
+    deals = [(tl, v[0], v[1]) for tl, v in book.states_created_in_window()
+             if (v[2] or book.config.default_pipeline) == name]  # READS: stage, status, pipeline
     index = {s: i for i, s in enumerate(stages)}
     tops = [0] * (len(stages) + 1)  # how many deals got no further than each stage (-1: none)
     lost_here, open_here = Counter(), Counter()
     spent: dict[str, list[float]] = defaultdict(list)
     won = lost = still_open = 0
-    for d in deals:
-        spent_here = stage_days(d.timeline, q.as_of)
-        if d.status == "won":
+    for tl, stage, status in deals:
+        spent_here = stage_days(tl, q.as_of)
+        if status == "won":
             won += 1
             tops[len(stages) - 1] += 1  # a won deal reached every stage
         else:
             tops[max((index[s] for s in spent_here if s in index), default=-1)] += 1
-            if d.status == "lost":
+            if status == "lost":
                 lost += 1
-                lost_here[d.stage] += 1
-            elif d.status == "open":
+                lost_here[stage] += 1
+            elif status == "open":
                 still_open += 1
-                open_here[d.stage] += 1
+                open_here[stage] += 1
         for stage, n in spent_here.items():
             spent[stage].append(n)
     # a deal reached every stage up to the furthest it got to (skipping counts)
