@@ -7,7 +7,6 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -211,13 +210,15 @@ def deal_views(index: Any, every: bool = False, booked: Sequence[str] = ()) -> l
     return out
 
 
-def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn) -> list[dict]:
-    """Open deals longer in their stage than its max_days (time since they entered it)."""
+def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
+               config: Any = None) -> list[dict]:
+    """Open deals longer in their stage than its max_days (time since they entered it),
+    by `config` (else the repository's)."""
     from salescli.core.errors import SalescliError
     from salescli.store.config import config_of
     from salescli.store.history import stage_entered
 
-    config = config_of(repo, warn)
+    config = config_of(repo, warn) if config is None else config
     entered = stage_entered(repo.root, repo.git_dir)
     rows = []
     for d in deals:
@@ -247,26 +248,21 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     """Every deal, lead and account that needs attention on `on`, once each with all
     its reasons, most urgent group first (salescli.core.today).
 
-    The answer is kept in the record index (`Index.memo`) by all it is made of besides
-    the rows: the day, the configuration, HEAD (when each deal entered its stage) and
-    this code. Run again with nothing changed, `today` only reads it back.
+    The answer is kept in the record index (`Index.memo`) with all it is made of besides
+    the rows: the day, the configuration and HEAD (when each deal entered its stage).
+    Run again with nothing changed, `today` only reads it back.
     """
     from salescli.core import today
     from salescli.store.config import config_key, config_of
     from salescli.store.gitio import rev_parse
 
-    config = config_of(repo, warn)
+    def key(say: Warn) -> list:
+        return [on.toordinal(), config_key(repo, say), rev_parse(repo.root, "HEAD")]
+
     with records_index(repo, TARGETS, warn, use_cache) as index:
-        key = [on.toordinal(), config_key(repo, warn), rev_parse(repo.root, "HEAD"),
-               [_stamp(f) for f in (__file__, today.__file__)]]
+        # the configuration's own warnings are said as it is read, never kept
         return today.unpack(index.memo("today", key, lambda said: today.pack(
-            _work_out_today(repo, index, on, config, said)), warn))
-
-
-def _stamp(path: str) -> list[int]:
-    """A source file as it is: a memo made by other code is not reused."""
-    st = os.stat(path)
-    return [st.st_mtime_ns, st.st_size]
+            _work_out_today(repo, index, on, config_of(repo, warn), said)), warn))
 
 
 def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn
@@ -344,7 +340,7 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn
         if x["id"] in by_id and 0 <= (until - on).days <= today.QUOTE_EXPIRING_DAYS:
             deal(by_id[x["id"]])["reasons"].append(
                 today.quote_expiring(until, on, x["id"], x["number"], x["version"]))
-    for r in stale_rows(repo, deals, on, warn):
+    for r in stale_rows(repo, deals, on, warn, config):
         deal(by_id[r["id"]])["reasons"].append(
             today.stale(r["since"], on, r["stage"], r["max_days"]))
     for x in leads:

@@ -49,6 +49,7 @@ INDEX_VERSION = 4  # 2: items priced with their product's billing; 3: records.bl
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
+Warn = Callable[[str], None]
 Stat = tuple  # (size, inode, mtime_ns, ctime_ns) or, while fresh, (... , digest)
 
 _INTERNAL = (
@@ -265,28 +266,36 @@ class Index:
                          (key, marshal.dumps(value)))
 
     # -- answers derived from the rows
-    def memo(self, name: str, key: Any, compute: Callable[[Callable[[str], None]], Any],
-             warn: Callable[[str], None]) -> Any:
-        """`compute(warn)`'s answer, kept in the index while the rows of its kinds and
-        `key` (plain data: everything else the answer depends on) are what it was made
-        from: a read that finds nothing changed answers without working it out again.
+    def memo(self, name: str, key: Callable[[Warn], Any], compute: Callable[[Warn], Any],
+             warn: Warn) -> Any:
+        """`compute(warn)`'s answer, kept in the index while the rows of its kinds, the
+        code and `key(warn)` (plain data: all else the answer depends on) are what it was
+        worked out from: a read that finds nothing changed does not work it out again.
 
         The answer and its warnings must be plain data (marshal's); the warnings are
-        said again when the answer is reused. An index in memory keeps nothing.
+        said again when the answer is reused. What it was made of is read before it is
+        worked out: an input that changes meanwhile leaves it kept under a stamp no later
+        run matches. An index in memory keeps nothing.
         """
         if self.path is None:
             return compute(warn)
-        # every write of a kind's rows bumps its generation (`_unvouch`), in the same
-        # transaction; a rebuilt index starts with no memo at all
-        stamp = [key, [self._meta(f"gen:{kind}") or 0 for kind in self.kinds]]
+
+        unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
         try:
-            kept = self._meta(f"memo:{name}")
+            # every write of a kind's rows bumps its generation (`_unvouch`), in the same
+            # transaction; a rebuilt index starts with no memo at all
+            stamp: list | None = [key(warn), [self._meta(f"gen:{kind}") or 0
+                                              for kind in self.kinds], _code_stamp()]
+        except unreadable:
+            stamp = None  # the index cannot say what the answer is made of: not kept
+        try:
+            kept = self._meta(f"memo:{name}") if stamp is not None else None
             if isinstance(kept, list) and len(kept) == 3 and kept[0] == stamp:
                 for line in kept[2]:
                     warn(line)
                 return kept[1]
-        except (ValueError, EOFError, TypeError):
-            pass  # damaged: worked out again
+        except unreadable:
+            pass  # damaged: worked out again, and kept anew
         said: list[str] = []
 
         def collect(line: str) -> None:
@@ -295,10 +304,15 @@ class Index:
 
         answer = compute(collect)
         try:
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                             (f"memo:{name}", marshal.dumps([stamp, answer, said])))
-        except sqlite3.OperationalError:  # busy: the next read keeps it
-            pass
+            if stamp is not None:  # kept only when no other process holds the file
+                self.con.execute("PRAGMA busy_timeout = 0")
+                try:
+                    self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                     (f"memo:{name}", marshal.dumps([stamp, answer, said])))
+                finally:
+                    self.con.execute(f"PRAGMA busy_timeout = {int(TIMEOUT * 1000)}")
+        except (ValueError, sqlite3.DatabaseError):
+            pass  # busy, damaged or read-only: worked out again next time
         return answer
 
     # -- bringing it up to date
@@ -867,6 +881,24 @@ class _GitView:
                 proc.kill()
                 proc.wait()
         self._diff = self._ls = None
+
+
+_CODE: list[int] = []
+
+
+def _code_stamp() -> list[int]:
+    """salescli's own code as installed (newest change, total size): a memo worked out
+    by other code, such as a development checkout's before an edit, is not reused."""
+    if not _CODE:
+        package = Path(__file__).resolve().parent.parent
+        newest = size = 0
+        for folder in ("core", "services", "store"):
+            for entry in os.scandir(package / folder):
+                if entry.name.endswith(".py"):
+                    st = entry.stat()
+                    newest, size = max(newest, st.st_mtime_ns), size + st.st_size
+        _CODE[:] = [newest, size]
+    return _CODE
 
 
 def _index_sig(index_file: str) -> tuple | None:
