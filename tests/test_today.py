@@ -327,3 +327,17 @@ def test_a_kept_answer_says_its_warnings_again(crm: Repo, monkeypatch):
     assert again.exit_code == 0 and again.stdout == first.stdout
     assert again.stderr == first.stderr and "quiet: pipelines/gone.yaml" in first.stderr
 
+
+
+def test_a_hand_edit_settling_keeps_the_answer(crm: Repo, monkeypatch):
+    """A file read the instant after it was edited is kept by its content until its
+    stat can be trusted (git's racily clean rule); when it settles, no row changes, so
+    the kept answer stands."""
+    from salescli.services import activity
+    from salescli.store import index as index_mod
+
+    crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15", "close_date: 2026-11-16")
+    first = today(crm)
+    monkeypatch.setattr(index_mod, "FRESH_NS", 0)  # every file old enough to trust now
+    monkeypatch.setattr(activity, "_work_out_today", None)  # the kept answer, or a failure
+    assert today(crm) == first

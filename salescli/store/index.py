@@ -471,7 +471,8 @@ class Index:
         self._unvouch(kind, ())
 
     def _update(self, kind: str, current: dict[str, Stat], stored: dict[str, Stat]) -> int:
-        """Re-read the files whose stat changed; how many transactions that wrote."""
+        """Re-read the files whose stat changed; how many transactions wrote rows (and
+        bumped the kind's generation)."""
         changed = [p for p, st in current.items() if stored.get(p) != st]
         removed = [p for p in stored if p not in current]
         known: dict[str, Stat] = {}
@@ -488,7 +489,7 @@ class Index:
         if not reread and not removed and all(_changed(st) >= fresh for st in known.values()):
             return 0  # files read moments ago, as read: nothing would change
         self.write(kind, reread, removed, current, known)
-        return 1
+        return 1 if reread or removed else 0  # only stats moved on: no row was written
 
     def write(self, kind: str, paths: Iterable[str], removed: Iterable[str] = (),
               current: dict[str, Stat] | None = None, known: dict[str, Stat] | None = None
@@ -537,7 +538,8 @@ class Index:
                 else:
                     stats[p] = st
             self._delete(kind, indexed)
-            self._unvouch(kind, [*stats, *removed])
+            if stats or removed:  # else only stats move on (files read settled): no row
+                self._unvouch(kind, [*stats, *removed])
             digests: dict[str, str | None] = {}
             more = [_read(self.repo, kind, sorted(p for p in late if p in stats))] \
                 if any(p in stats for p in late) else []
