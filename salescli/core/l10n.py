@@ -112,6 +112,9 @@ class Style:
         self._grouping = data["grouping"]
         self._affixes = {"number": tuple(data["number"]), "percent": tuple(data["percent"])}
         self._currencies = {c: tuple(v) for c, v in data["currencies"].items()}
+        # amounts shown so far: a listing shows many the same (today's 1,500 won
+        # customers each weigh 0.00)
+        self._shown: dict[tuple, str] = {}
 
     @classmethod
     def of(cls, locale: str, currencies: Iterable[str] = ()) -> Style:
@@ -158,9 +161,16 @@ class Style:
     def money(self, value: Any, currency: str | None, whole: bool = False) -> str:
         """`€48,000.00` (en_US), `48 000,00 €` (fi_FI): the currency's decimals, or
         `whole` units (`48 000 €`); without a currency, the amount to the cent."""
+        key = (value, currency, whole)  # equal amounts show alike once rounded
+        shown = self._shown.get(key)
+        if shown is not None:
+            return shown
         if not currency:
-            return self._format(value, 0 if whole else 2, "number", self._affixes["number"])
-        data = self._currencies.get(currency)
-        if data is None:  # not the settings' currency nor an fx one: Babel, once
-            data = self._currencies[currency] = currency_data(currency, self.locale)
-        return self._format(value, 0 if whole else data[0], "money", data[1:])
+            shown = self._format(value, 0 if whole else 2, "number", self._affixes["number"])
+        else:
+            data = self._currencies.get(currency)
+            if data is None:  # not the settings' currency nor an fx one: Babel, once
+                data = self._currencies[currency] = currency_data(currency, self.locale)
+            shown = self._format(value, 0 if whole else data[0], "money", data[1:])
+        self._shown[key] = shown
+        return shown
