@@ -269,6 +269,21 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
     commit_on(crm, "2026-11-16")
     added = history.stage_entered(crm.root, git_dir)
     assert "fresh" in added and added == from_nothing()
+    # an ID change (the file renamed), a deal deleted, and a branch merged
+    crm.git("mv", "deals/2026-11/fresh.yaml", "deals/2026-11/renamed.yaml")
+    crm.edit("deals/2026-11/renamed.yaml", "id: fresh", "id: renamed")
+    crm.git("rm", "-q", "deals/2026-11/later.yaml")
+    commit_on(crm, "2026-11-17")
+    crm.git("checkout", "-qb", "side")
+    crm.edit("deals/2026-11/passed.yaml", "stage: needs-analysis", "stage: proposal")
+    commit_on(crm, "2026-11-18")
+    crm.git("checkout", "-q", "main")
+    crm.edit(deal_file, "stage: negotiation", "stage: contracting")
+    commit_on(crm, "2026-11-19")
+    crm.git("merge", "-q", "--no-edit", "side")
+    merged = history.stage_entered(crm.root, git_dir)
+    assert "renamed" in merged and "fresh" not in merged and "later" not in merged
+    assert merged["passed"] == dt.date(2026, 11, 18) and merged == from_nothing()
     assert timelines.stat().st_mtime_ns == written  # a few commits: not rewritten
 
 

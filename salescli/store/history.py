@@ -43,6 +43,8 @@ from salescli.store.repo import KIND_DIRS
 from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
+_EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
+DAY_SECONDS = 86_400
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
                "probability", "forecast", "lost_reason", "source", "created", "won_date",
                "lost_date", "approved_by")
@@ -855,6 +857,40 @@ def _descends(root: Path, old: str, new: str) -> bool:
         return False             # a repository git refuses fails there, loudly
 
 
+def _moves_resumed(root: Path, git_dir: Path, head: str) -> list[Timeline] | None:
+    """The deals' timelines at `head` for their stage moves alone, from the timelines
+    cache and the few commits since (None: the cache does not lead there, or many).
+
+    Only `moves`, `created`, `alive` and `paths` are to be read of them: the changes the
+    commits since make are not kept, nor counted against the changes before (which are
+    not loaded: a third of a resume's time). They never leave `stage_entered`.
+    """
+    warm = _load_cache(_cache_paths(git_dir, "deal")[0], "timelines", "changes", "rejected",
+                       "done")
+    if not warm or not isinstance(warm["rejected"], dict) \
+            or not isinstance(warm["done"], int) \
+            or warm["rev"] != head and not _grows_from(root, warm["rev"], head):
+        return None
+    blobs: dict[str, tuple | None] = {}
+    newer = _read_history(root, KIND_DIRS["deal"] + "/", head, warm["rev"], blobs, None) \
+        if warm["rev"] != head else []
+    if len(newer) >= DEFER_VERSIONS:
+        return None  # the caches catch up the usual way, once for every report
+    with gc_paused():
+        try:
+            timelines = _unpack(warm)
+            done = warm["done"]
+            rejected = {path: list(states) for path, states in warm["rejected"].items()}
+        except (TypeError, ValueError, AttributeError):  # damaged: the usual way rebuilds it
+            return None
+        if not 0 <= done <= len(timelines):
+            return None
+        for tl in timelines:
+            tl._changes, tl._later = [], None  # appended to, never read
+        return build_timelines(newer, blobs, rejected, Fold(
+            timelines[:done], {tl.path: tl for tl in timelines[done:]}, set()))
+
+
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     """deal id -> the day it entered the stage it is in now (or was created in it).
 
@@ -870,14 +906,15 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
             return {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
         except (TypeError, ValueError, OverflowError):
             pass  # damaged: computed again
-    out: dict[str, dt.date] = {}
     now = float("inf")
     # right after a write: the few new commits folded onto the timelines cache, which is
     # not rewritten for them (that cost `today` after each commit 0.2 s on 10,000 deals)
-    for tl in load_history(root, git_dir, kinds=("deal",), defer_save=True).timelines:
-        if tl.exists(now):
-            out[tl.id] = dt.datetime.fromtimestamp(tl.stage_since(now), dt.UTC).date()
+    timelines = _moves_resumed(root, git_dir, head) if head is not None else None
+    if timelines is None:
+        timelines = load_history(root, git_dir, kinds=("deal",), defer_save=True).timelines
+    # the UTC day of each time by arithmetic (a datetime each cost 10 ms on 10,000 deals)
+    days = {tl.id: _EPOCH_DAY + int(tl.stage_since(now) // DAY_SECONDS)
+            for tl in timelines if tl.exists(now)}
     if head is not None:
-        _save_cache(path, {"v": CACHE_VERSION, "rev": head,
-                           "entered": {k: v.toordinal() for k, v in out.items()}})
-    return out
+        _save_cache(path, {"v": CACHE_VERSION, "rev": head, "entered": days})
+    return {k: dt.date.fromordinal(v) for k, v in days.items()}
