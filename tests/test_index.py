@@ -879,29 +879,3 @@ def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch)
     assert calls
     assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
     assert "Meanwhile" not in invoke(crm, *QUERIES[0])[1]
-
-
-def test_a_read_after_a_commit_of_salescli_asks_git_for_no_blob(crm: Path, monkeypatch) -> None:
-    """salescli's own commit changes git's index at its paths only: the next read keeps
-    what it found of git's index (no `ls-files`), stats the files written, and answers
-    as a read of every file does. After a commit by git itself, git is asked again."""
-    settled_scan(crm, monkeypatch)
-    for query in QUERIES[:3]:
-        invoke(crm, *query)
-    listed: list[list[str]] = []
-    real = index_mod._GitView._ls_files
-    monkeypatch.setattr(index_mod._GitView, "_ls_files",
-                        lambda self, folders: listed.append(folders) or real(self, folders))
-    assert invoke(crm, "log", "call", "acme-erp", "Called about the pilot")[0] == 0
-    assert invoke(crm, "deal", "set", "acme-erp", "next_step.action=Send the pilot plan")[0] == 0
-    listed.clear()
-    for query in QUERIES:
-        assert invoke(crm, *query) == invoke(crm, *query, "--no-cache")
-    assert listed == []
-    assert "Called about the pilot" in invoke(crm, "deal", "show", "acme-erp",
-                                             "--format", "json")[1]
-    path = crm / "deals/2026-10/acme-erp.yaml"
-    path.write_text(replaced(path.read_text(), "title: ", "title: By hand ", 1))
-    subprocess.run(["git", "commit", "-qam", "by hand"], cwd=crm, check=True)
-    assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
-    assert listed and "By hand" in invoke(crm, *QUERIES[0])[1]

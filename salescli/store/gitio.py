@@ -955,9 +955,6 @@ class Change:
         self._guarded: set[Path] = set()
         self._sweep: TempSweep | None = None
         self.sha: str | None = None
-        # git's index file (its signature) just before and after this commit put the
-        # paths in it, when nothing else did: the record index's scans carry over
-        self._index_moved: tuple[Any, Any] | None = None
 
     # -- lifecycle
     def __enter__(self) -> Change:
@@ -1003,8 +1000,7 @@ class Change:
             if exc_type is None and self._originals:
                 from salescli.store.index import take_written
 
-                take_written(self.repo, [self.repo.rel(p) for p in self._originals],
-                             self._index_moved if self.sha is not None else None)
+                take_written(self.repo, [self.repo.rel(p) for p in self._originals])
         finally:
             self._lock.__exit__(None, None, None)
 
@@ -1179,12 +1175,6 @@ class Change:
             sha = made
             # the user's index takes the paths only now: a kill before this leaves it alone
             staged = True
-            from salescli.store.index import index_sig
-
-            # taken as late as can be; none while another git writes the index (its
-            # lock is there): then what changed in it is not this commit's alone
-            index_file = os.path.join(self.repo.git_dir, "index")
-            before = None if os.path.lexists(index_file + ".lock") else index_sig(index_file)
             added = git(self.root, "update-index", "--add", "--remove", "--", *rels,
                         check=False)
             if added.returncode != 0:
@@ -1197,7 +1187,6 @@ class Change:
             if changed:
                 git(self.root, "update-index", "--index-info", input="".join(
                     f"{blobs[r][0]} {blobs[r][1]}\t{r}\n" for r in changed))
-            self._index_moved = (before, index_sig(index_file))
             # HEAD's branch moves only if it is still at `head`; the private ref goes
             subject = message.split("\n", 1)[0]
             moved = git(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin",

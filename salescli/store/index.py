@@ -436,20 +436,6 @@ class Index:
         except sqlite3.OperationalError:  # busy: the next read saves it
             pass
 
-    def carry_scans(self, before: tuple | None, after: tuple | None) -> None:
-        """Git's index went from `before` to `after` by a commit of this process alone:
-        the scans made of `before` hold of `after` (a signature trusted as `_save_scan`
-        trusts one: by its checksum, else by its age)."""
-        fresh = time.time_ns() - SCAN_FRESH_NS
-        if before is None or after is None or not (after[4] or _changed(after) < fresh):
-            return
-        with _transaction(self.con):
-            for kind in KINDS:
-                scan = self._meta(f"scan:{kind}")
-                if scan is not None and scan[0] == before:
-                    scan[0] = after
-                    self._set_meta(f"scan:{kind}", scan)
-
     def _check_config(self, config_stat: list) -> None:
         """The settings and price list the rows are derived with; other ones: rebuild."""
         key = self._config_key()
@@ -772,30 +758,21 @@ _RECORD_PATH = re.compile(rf"({'|'.join(KIND_DIRS.values())})/\d{{4}}-\d\d/[^/]+
 _FOLDER_KIND = {folder: kind for kind, folder in KIND_DIRS.items()}
 
 
-def take_written(repo: Any, rels: Iterable[str], moved: tuple[Any, Any] | None = None
-                 ) -> None:
+def take_written(repo: Any, rels: Iterable[str]) -> None:
     """After a command wrote `rels` (under the repository lock): the index takes the
     records among them now, so the next read parses nothing. No index, no work; a
-    failure here costs only a re-read later (the stat tells).
-
-    `moved` is git's index file just before and after the command's commit put `rels`
-    in it, when nothing else changed it: every other entry holds the blob it held, so
-    what a scan found of git's index before holds after (the written files are stat'ed
-    from now on, as `write` says), and the next read asks git for no blob again.
-    """
+    failure here costs only a re-read later (the stat tells)."""
     path = index_path(repo.git_dir)
     by_kind: dict[str, list[str]] = {}
     for rel in rels:
         if _RECORD_PATH.fullmatch(rel):
             by_kind.setdefault(_FOLDER_KIND[rel.split("/", 1)[0]], []).append(rel)
-    if not (by_kind or moved) or not path.exists():
+    if not by_kind or not path.exists():
         return
     try:
         with Index(repo, _connect(path)) as index:
             for kind, paths in by_kind.items():
                 index.write(kind, paths)
-            if moved is not None:
-                index.carry_scans(*moved)
     except (sqlite3.Error, OSError, ValueError, EOFError, TypeError):
         pass
 
@@ -836,7 +813,7 @@ class _GitView:
     def __init__(self, root: str, index_file: str, folders: list[str],
                  seen: Sequence[tuple | None] = ()):
         self.root, self.index_file, self.folders = root, index_file, folders
-        self.sig = index_sig(index_file)
+        self.sig = _index_sig(index_file)
         self._dirty: set[str] | None = None
         self._blobs: dict[str, dict[str, str] | None] = {}
         # started at once: git works while the caller reads its own meta; the blobs too
@@ -898,7 +875,7 @@ class _GitView:
 
     def settled(self) -> bool:
         """Git's index is still the one `sig` saw: the answers agree with each other."""
-        return self.sig is not None and index_sig(self.index_file) == self.sig
+        return self.sig is not None and _index_sig(self.index_file) == self.sig
 
     def close(self) -> None:
         for proc in (self._diff, self._ls):
@@ -926,7 +903,7 @@ def _code_stamp() -> list[int]:
     return _CODE
 
 
-def index_sig(index_file: str) -> tuple | None:
+def _index_sig(index_file: str) -> tuple | None:
     """Git's index file as it is: its stat and its last 20 bytes, the checksum git
     writes of the whole file (zeros with index.skipHash: then the stat alone, trusted
     only once it is old enough, as a record file's)."""
