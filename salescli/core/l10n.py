@@ -161,7 +161,9 @@ class Style:
     def money(self, value: Any, currency: str | None, whole: bool = False) -> str:
         """`€48,000.00` (en_US), `48 000,00 €` (fi_FI): the currency's decimals, or
         `whole` units (`48 000 €`); without a currency, the amount to the cent."""
-        key = (value, currency, whole)  # equal amounts show alike once rounded
+        # equal amounts of one type show alike once rounded (a float and the Decimal of
+        # its binary value are equal, yet round apart)
+        key = (type(value), value, currency, whole)
         shown = self._shown.get(key)
         if shown is not None:
             return shown
