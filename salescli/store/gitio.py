@@ -1159,16 +1159,14 @@ class Change:
         self._in_charge = True
         try:
             blobs = self._blobs(rels, direct.filemode)
-            lines = [f"commit {ref}", "mark :1", f"author {direct.author}",
-                     f"committer {direct.committer}", f"data {len(message.encode())}",
-                     message, f"from {direct.head}"]
             # fast-import's paths start at the top of the work tree, not at the pipeline
             top = self.repo.prefix
-            lines += [f"M {blobs[r][0]} {blobs[r][1]} {top}{r}" if r in blobs
-                      else f"D {top}{r}" for r in rels]
-            lines += ["", "get-mark :1", "done", ""]
+            text = fast_import_commit(
+                ref, direct.author, direct.committer, message,
+                [(f"{top}{r}", blobs[r][:2] if r in blobs else None) for r in rels],
+                parent=direct.head, mark=1).decode()
             written = git(self.root, "fast-import", "--quiet", "--done", "--force",
-                          input="\n".join(lines), check=False)
+                          input=f"{text}\nget-mark :1\ndone\n", check=False)
             made = written.stdout.strip()
             if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", made):
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(written)}")
@@ -1235,6 +1233,31 @@ def uncommitted(root: Path, paths: Sequence[str]) -> list[str]:
     return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
 
+def fast_import_commit(ref: str, author: str, committer: str, message: str,
+                       files: Iterable[tuple[str, str | tuple[str, str] | None]],
+                       parent: str | None = None, mark: int | None = None) -> bytes:
+    """One commit in git fast-import's language, the one writer of it: on `ref` (after
+    `parent`, else after the ref's last commit; known as `:mark` when given) by `author`
+    and `committer` (`Name <mail> EPOCH +ZONE`), setting each path to a text (given
+    inline), to a blob the repository has (its mode and ID), or deleting it (None)."""
+    msg = message.encode()
+    parts = [f"commit {ref}\n".encode()]
+    if mark is not None:
+        parts.append(f"mark :{mark}\n".encode())
+    parts += [f"author {author}\ncommitter {committer}\ndata {len(msg)}\n".encode(), msg]
+    if parent:
+        parts.append(f"from {parent}\n".encode())
+    for path, content in files:
+        if content is None:
+            parts.append(f"D {path}\n".encode())
+        elif isinstance(content, str):
+            data = content.encode()
+            parts += [f"M 100644 inline {path}\ndata {len(data)}\n".encode(), data, b"\n"]
+        else:
+            parts.append(f"M {content[0]} {content[1]} {path}\n".encode())
+    return b"".join(parts)
+
+
 class FastImport:
     """One `git fast-import` fed through a pipe, commits streamed as they are made: the
     demo's history and an import's, each in one process however many commits.
@@ -1260,16 +1283,8 @@ class FastImport:
                files: Iterable[tuple[str, str]], parent: str | None = None) -> None:
         """A commit on `ref` (after `parent`, else after the ref's last one) that sets
         each (path, text); `author` and `committer` are `Name <mail> EPOCH +ZONE`."""
-        msg = message.encode()
-        parts = [f"commit {ref}\nauthor {author}\ncommitter {committer}\n"
-                 f"data {len(msg)}\n".encode(), msg]
-        if parent:
-            parts.append(f"from {parent}\n".encode())
-        for path, text in files:
-            data = text.encode()
-            parts += [f"M 100644 inline {path}\ndata {len(data)}\n".encode(), data, b"\n"]
         try:
-            self._write(b"".join(parts))
+            self._write(fast_import_commit(ref, author, committer, message, files, parent))
         except BrokenPipeError:  # fast-import stopped: close() says why
             self._broken = True
 
