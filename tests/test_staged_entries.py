@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from conftest import Repo, existing_project, replaced
 
-from salescli.services.staged import staged_entries
+from salescli.services.staged import index_entries
 
 SPECS = ["salescli.yaml", "products.yaml", "pipelines", "deals", "accounts", "leads"]
 
 
 def both(root: Path, cache: Path) -> dict:
-    listed = staged_entries(root, SPECS)
-    fast = staged_entries(root, SPECS, cache)
+    listed = index_entries(root, SPECS)[0]
+    fast = index_entries(root, SPECS, cache)[0]
     assert fast == listed
-    assert staged_entries(root, SPECS, cache) == listed  # from the cache this time
+    assert index_entries(root, SPECS, cache)[0] == listed  # from the cache this time
     return listed
 
 
@@ -59,7 +59,7 @@ def test_every_state_of_the_index(r: Repo, tmp_path: Path) -> None:
     assert both(root, cache) == after
     # committed: HEAD moved, the cache follows it
     r.git("commit", "-qm", "staged changes")
-    assert both(root, cache) == staged_entries(root, SPECS)
+    assert both(root, cache) == index_entries(root, SPECS)[0]
     # another index file, as `git commit -a` and partial commits give the hook
     env = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "other-index")}
     subprocess.run(["git", "read-tree", "HEAD~1"], cwd=root, env=env, check=True)
@@ -80,7 +80,7 @@ def test_a_damaged_cache_is_listed_again(r: Repo, tmp_path: Path) -> None:
     gone = [CACHE_VERSION, "0" * 40, SPECS, {"deals/x.yaml": ("100644", "0" * 40)}]
     for junk in (b"", b"garbage", b"\x00" * 40, marshal.dumps(gone)):
         cache.write_bytes(junk)
-        assert staged_entries(r.root, SPECS, cache) == expected
+        assert index_entries(r.root, SPECS, cache)[0] == expected
 
 
 def test_the_files_of_head_follow_it_by_tree_diffs(r: Repo, tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-TYPES = ("text", "number", "money", "date", "choice", "multi-choice", "bool")
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
 CENT = Decimal("0.01")

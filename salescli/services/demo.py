@@ -52,7 +52,6 @@ COMPETITORS = ("Visma", "SAP", "Oracle", "Salesforce")  # the deal's custom fiel
 TEAM = {"anna": ("Anna Lindholm", 40), "ville": ("Ville Korpela", 35),
         "sara": ("Sara Nyberg", 25)}
 MAIL = "hubble.example"
-SOURCES = ("website", "referral", "linkedin", "event", "outbound", "partner", "inbound")
 LEAD_SOURCES = (("website", 26), ("linkedin", 18), ("inbound", 16), ("event", 14),
                 ("referral", 10), ("partner", 8), ("outbound", 8))
 DIRECT_SOURCES = (("outbound", 40), ("referral", 25), ("partner", 20), ("event", 15))

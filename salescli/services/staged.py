@@ -33,17 +33,6 @@ INVOICES_MEMO = "invoices.memo"  # the invoices each deal file records, by its s
 _SYMLINK = "120000"
 
 
-def staged_entries(root: Path, specs: list[str], cache: Path | None = None
-                   ) -> dict[str, tuple[str, str]]:
-    """path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`.
-
-    With `cache`: HEAD's files (`_head_entries`) as `git diff-index --cached` says the
-    index changed them, so the pre-commit hook reads the few staged files, not the
-    26,000 entries `ls-files` prints on a big repository.
-    """
-    return index_entries(root, specs, cache)[0]
-
-
 # what HEAD was and how it moved: (HEAD, (the commit the cached files were of, path ->
 # raw diff from it to HEAD) or None), when the index was found by one diff from HEAD
 Base = tuple[str, tuple[str, dict[str, tuple[str, ...]]] | None]
@@ -52,10 +41,16 @@ Base = tuple[str, tuple[str, dict[str, tuple[str, ...]]] | None]
 def index_entries(root: Path, specs: list[str], cache: Path | None = None
                   ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]] | None,
                              Base | None]:
-    """`staged_entries`, what the index changes from HEAD when one diff found it:
-    path -> its raw fields (old mode, new mode, old blob, new blob, status), the
-    `EXTRA_SPECS` folders' too (None when the index was listed whole instead), and the
-    `Base` that diff started from (None likewise)."""
+    """(path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`,
+    what the index changes from HEAD when one diff found it, the `Base` that diff
+    started from).
+
+    With `cache`: HEAD's files (`_head_entries`) as `git diff-index --cached` says the
+    index changed them, so the pre-commit hook reads the few staged files, not the
+    26,000 entries `ls-files` prints on a big repository. The changes are each path's
+    raw fields (old mode, new mode, old blob, new blob, status), the `EXTRA_SPECS`
+    folders' too; they and the Base are None when the index was listed whole instead.
+    """
     if cache is not None:
         from salescli.store.gitio import Started, rev_parse
 
