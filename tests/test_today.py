@@ -356,3 +356,24 @@ def test_a_hand_edit_settling_keeps_the_answer(crm: Repo, monkeypatch):
     monkeypatch.setattr(index_mod, "FRESH_NS", 0)  # every file old enough to trust now
     monkeypatch.setattr(activity, "_work_out_today", None)  # the kept answer, or a failure
     assert today(crm) == first
+
+
+def test_one_rule_pairs_a_meeting_with_the_booking_it_answers():
+    """`today` (what is still booked) and the activity reports (what counts as a new
+    booking) pair meetings by one rule: the oldest booking still waiting is answered;
+    a meeting that is a task (it has `due`) is neither booking nor answer."""
+    from types import SimpleNamespace as A
+
+    from salescli.core.reports import ActivityRecord, activity_events
+
+    def meeting(status: str | None, due: str | None = None) -> A:
+        return A(type="meeting", status=status, due=due, owner=None)
+
+    log = [meeting("booked"), meeting("booked"), meeting(None, due="2026-11-20"),
+           meeting("held"), A(type="call", status=None, due=None, owner=None),
+           meeting("cancelled"), meeting("held")]
+    assert core.meeting_answers(log) == {0: None, 1: None, 3: 0, 5: 1, 6: None}
+    assert core.bookings(log) == {0: False, 1: False}
+    record = ActivityRecord("deal", "d", "anna", None, None, log)
+    assert [new for _, _, new in activity_events(record)] == [
+        True, True, False, False, False, False, True]

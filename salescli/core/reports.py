@@ -578,17 +578,12 @@ def activity_events(rec: ActivityRecord) -> Iterable[tuple[Any, str | None, bool
     """Each activity of a record with its owner (its own, else the record's) and, for a
     meeting, whether it is a new booking: a meeting is logged when booked and again
     when held or cancelled; one logged only as held (or with no status) was booked
-    and held at once."""
-    waiting = 0  # meetings booked on this record and not yet held or cancelled
-    for a in rec.activities:
-        new_booking = False
-        if a.type == "meeting":
-            if a.status == "booked":
-                waiting += 1
-                new_booking = True
-            else:
-                new_booking = not waiting
-                waiting = max(0, waiting - 1)
+    and held at once (`today.meeting_answers` pairs them)."""
+    from salescli.core.today import meeting_answers
+
+    answers = meeting_answers(rec.activities)
+    for n, a in enumerate(rec.activities):
+        new_booking = n in answers and (a.status == "booked" or answers[n] is None)
         yield a, a.owner or rec.owner, new_booking
 
 

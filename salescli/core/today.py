@@ -66,25 +66,38 @@ def task(due: dt.date, on: dt.date, summary: str, command: str,
     return {**reason, "owner": owner} if owner else reason
 
 
-def bookings(activities: Sequence[Any]) -> dict[int, bool]:
-    """Each booked meeting of a record's `activities` (each with `type`, `status`,
-    `due`), by position from 0: whether it is still pending, no later meeting of the
-    record having answered it.
+def meeting_answers(activities: Sequence[Any]) -> dict[int, int | None]:
+    """Each meeting of a record's `activities` (each with `type`, `status`, `due`), by
+    position from 0, with the booking it answers: None for a booking (`status:
+    booked`); for a meeting held, cancelled or logged with no status, the position of
+    the oldest booking still waiting, else None (booked and held at once).
 
-    A meeting is logged when booked and again when held or cancelled (or with no
-    status), the oldest booking answered first, as the activity report counts them;
-    one marked held in place is no longer booked at all. A task (it has `due`) is none.
+    A meeting is logged when booked and again when held or cancelled; one marked held
+    in place is no longer booked at all. A task (it has `due`) is no meeting here.
+    The one rule `today`, the record index and the activity reports pair meetings by.
     """
     waiting: deque[int] = deque()
-    out: dict[int, bool] = {}
+    out: dict[int, int | None] = {}
     for n, a in enumerate(activities):
         if a.type != "meeting" or a.due is not None:
             continue
         if a.status == "booked":
             waiting.append(n)
-            out[n] = True
-        elif waiting:
-            out[waiting.popleft()] = False
+            out[n] = None
+        else:
+            out[n] = waiting.popleft() if waiting else None
+    return out
+
+
+def bookings(activities: Sequence[Any]) -> dict[int, bool]:
+    """Each booked meeting of a record's `activities`, by position from 0: whether it is
+    still pending, no later meeting of the record having answered it
+    (`meeting_answers`)."""
+    answers = meeting_answers(activities)
+    out = {n: True for n, answered in answers.items() if activities[n].status == "booked"}
+    for answered in answers.values():
+        if answered is not None:
+            out[answered] = False
     return out
 
 
