@@ -256,6 +256,25 @@ def test_today_after_sales(crm: Repo):
     assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-04-12")]
 
 
+def test_what_happened_after_the_day_asked_about_does_not_count(crm: Repo):
+    """`today --on` a day gone by: a won customer's activity logged later (a call, a
+    task done) is not yet contact; the activities table's `happened` says when each
+    happened, and nothing for a booking or an open task."""
+    won_deal(crm, "{date: 2026-11-01, type: call, summary: Kick-off}")
+    ok(crm, "log", "call", "acme-oy", "Check-in", "--date", "2027-03-01")
+    ok(crm, "task", "add", "acme-won", "Renewal talk", "--due", "2027-02-01",
+       "--date", "2027-01-20")
+    ok(crm, "task", "done", "acme-won", "2", "--date", "2027-02-20")
+    assert "acme-oy" in [r["id"] for r in today_json(crm, "2027-02-15")]  # 106 days
+    assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-02-21")]
+    ok(crm, "log", "meeting", "acme-won", "Review", "--status", "booked",
+       "--date", "2027-04-01")
+    out = ok(crm, "sql", "SELECT line, type, happened FROM activities "
+             "WHERE record_id = 'acme-won' ORDER BY line", "--format", "csv")
+    assert out.splitlines() == ["line,type,happened", "1,call,2026-11-01",
+                                "2,task,2027-02-20", "3,meeting,"]
+
+
 def test_a_meeting_booked_and_held_long_ago_plans_nothing(crm: Repo):
     """Its booking stays in the file as booked; the held entry answered it, so it is no
     contact planned: the won customer is due an after-sales check-in all the same."""

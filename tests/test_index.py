@@ -46,7 +46,7 @@ QUERIES = (
     # what the index works out of each record's activities, besides the deals'
     ("sql", "SELECT 'account', id, last_activity, next_activity FROM accounts UNION ALL "
      "SELECT 'lead', id, last_activity, next_activity FROM leads UNION ALL "
-     "SELECT record_kind, record_id || ':' || line, pending, NULL FROM activities "
+     "SELECT record_kind, record_id || ':' || line, pending, happened FROM activities "
      "ORDER BY 1, 2", "--format", "json"),
 )
 

@@ -194,6 +194,8 @@ TABLES: tuple[Table, ...] = (
         _c("improve", "text", "VALKEA evaluation: what to improve."),
         _c("due", "date", "Tasks: the day it is due."),
         _c("done", "date", "Tasks: the day it was done (empty while open)."),
+        _c("happened", "date", "The day it happened: a task the day it was done, anything "
+           "else its date; empty for a booking and an open task (not happened yet)."),
         _c("pending", "integer", "Booked meetings: 1 until a later meeting of the record "
            "says it was held or cancelled (oldest booking first), then 0; empty for "
            "other activities."),

@@ -101,21 +101,31 @@ def bookings(activities: Sequence[Any]) -> dict[int, bool]:
     return out
 
 
+def happened(activity: Any) -> dt.date | None:
+    """The day an activity happened: a task the day it was done, anything else its
+    date; None for a booking or an open task, which have not happened (yet). The one
+    rule of `last_activity`, after-sales and the activities table's `happened`."""
+    if activity.status == "booked" or (activity.due is not None and activity.done is None):
+        return None
+    return activity.done or activity.date
+
+
 def last_and_next(activities: Sequence[Any], booked: Mapping[int, bool]
                   ) -> tuple[dt.date | None, dt.date | None]:
     """A record's last activity day and its next one (Pipedrive's "last/next activity
-    date"): the latest day an activity happened (a task on the day it was done; a
-    booking or an open task has not happened), and the earliest day of what is planned:
-    an open task's due day, a booking not yet answered (`booked`, from `bookings`).
+    date"): the latest day an activity happened (`happened`), and the earliest day of
+    what is planned: an open task's due day, a booking not yet answered (`booked`,
+    from `bookings`).
     """
     last = nxt = None
     for n, a in enumerate(activities):
+        day = happened(a)
+        if day is not None:
+            if last is None or day > last:
+                last = day
+            continue
         if a.due is not None and a.done is None:
             day = a.due
-        elif a.status != "booked":
-            if last is None or (a.done or a.date) > last:
-                last = a.done or a.date
-            continue
         elif booked.get(n) is False:
             continue  # a later meeting said it was held or cancelled
         else:

@@ -161,10 +161,9 @@ touches AS (
 touch AS (
   SELECT id, CASE WHEN count(next) THEN ?1 ELSE max(CASE WHEN last IS NULL
     OR last <= ?1 THEN last ELSE (
-    SELECT max(coalesce(a.done, a.date)) FROM activities a
-    WHERE a.record_kind = kind AND a.record_id = record
-      AND (a.status IS NULL OR a.status != 'booked') AND (a.due IS NULL OR a.done IS NOT NULL)
-      AND coalesce(a.done, a.date) <= ?1) END) END AS touched
+    SELECT max(a.happened) FROM activities a
+    WHERE a.record_kind = kind AND a.record_id = record AND a.happened <= ?1) END) END
+    AS touched
   FROM touches GROUP BY id)
 SELECT ac.id, ac.name, ac.owner, won.won, touch.touched
 FROM accounts ac JOIN won ON won.id = ac.id LEFT JOIN touch ON touch.id = ac.id

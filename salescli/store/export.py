@@ -26,7 +26,7 @@ from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's
     create_sql,
     insert_sql,
 )
-from salescli.core.today import bookings, last_and_next
+from salescli.core.today import bookings, happened, last_and_next
 from salescli.store.gitio import atomic_file
 from salescli.store.history import TRACKED, Timeline
 
@@ -125,7 +125,7 @@ def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
                    "type": a.type, "summary": a.summary, "outcome": a.outcome,
                    "status": a.status, "with": _join(a.with_), "owner": a.owner,
                    "went_well": ev and ev.went_well, "improve": ev and ev.improve,
-                   "due": a.due, "done": a.done,
+                   "due": a.due, "done": a.done, "happened": happened(a),
                    "pending": None if n not in booked else int(booked[n])}
 
 

@@ -44,8 +44,8 @@ from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
 from salescli.store.runtime import FRESH_NS, plain_loads
 
-INDEX_VERSION = 4  # 2: items priced with their product's billing; 3: records.blob;
-# 4: last/next activity, pending meetings
+INDEX_VERSION = 5  # 2: items priced with their product's billing; 3: records.blob;
+# 4: last/next activity, pending meetings; 5: activities.happened
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
