@@ -286,8 +286,8 @@ class Index:
             # transaction; a rebuilt index starts with no memo at all
             stamp: list | None = [key(warn), [self._meta(f"gen:{kind}") or 0
                                               for kind in self.kinds], _code_stamp()]
-        except unreadable:
-            stamp = None  # the index cannot say what the answer is made of: not kept
+        except (*unreadable, OSError):
+            stamp = None  # what the answer is made of cannot be told: it is not kept
         try:
             kept = self._meta(f"memo:{name}") if stamp is not None else None
             if isinstance(kept, list) and len(kept) == 3 and kept[0] == stamp:
