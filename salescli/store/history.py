@@ -807,17 +807,28 @@ def _save_fold(timelines_file: Path, seen_file: Path, head: str, fold: Fold,
     _save_cache(seen_file, {"v": CACHE_VERSION, "rev": head, "seen": tuple(fold.seen)})
 
 
-def _resumed(warm: dict, seen: dict | None) -> tuple[Fold, Rejected] | None:
-    """The fold the caches stopped at (None: missing, damaged, or of another commit)."""
-    if not isinstance(warm["rejected"], dict) or not isinstance(warm["done"], int) \
-            or not seen or seen["rev"] != warm["rev"] or not isinstance(seen["seen"], tuple) \
-            or not all(type(key) is int for key in seen["seen"]):  # _seen_key digests
+def _resumed(warm: dict, seen: dict | None, moves_only: bool = False
+             ) -> tuple[Fold, Rejected] | None:
+    """The fold the caches stopped at (None: missing, damaged, or of another commit).
+
+    With `moves_only` the fold goes on for the timelines' moves alone: their changes are
+    neither loaded nor kept, nor counted (`seen` is not asked for), and the timelines
+    are for `stage_entered` only.
+    """
+    if not isinstance(warm["rejected"], dict) or not isinstance(warm["done"], int):
         return None
+    if not moves_only and (not seen or seen["rev"] != warm["rev"]
+                           or not isinstance(seen["seen"], tuple)
+                           or not all(type(key) is int for key in seen["seen"])):
+        return None  # the counted changes are _seen_key digests of this very fold
     try:
         timelines = _unpack(warm)
-        for tl in timelines:  # they go on: every change there is, now
-            tl.changes  # noqa: B018
-        counted = set(seen["seen"])
+        for tl in timelines:
+            if moves_only:
+                tl._changes, tl._later = [], None  # appended to, never read
+            else:
+                tl.changes  # noqa: B018  # they go on: every change there is, now
+        counted = set() if moves_only else set(seen["seen"])  # type: ignore[index]
         rejected = {path: list(states) for path, states in warm["rejected"].items()}
     except (TypeError, ValueError, AttributeError):  # damaged: folded again
         return None
@@ -867,28 +878,19 @@ def _moves_resumed(root: Path, git_dir: Path, head: str) -> list[Timeline] | Non
     """
     warm = _load_cache(_cache_paths(git_dir, "deal")[0], "timelines", "changes", "rejected",
                        "done")
-    if not warm or not isinstance(warm["rejected"], dict) \
-            or not isinstance(warm["done"], int) \
-            or warm["rev"] != head and not _grows_from(root, warm["rev"], head):
+    if not warm or warm["rev"] != head and not _grows_from(root, warm["rev"], head):
         return None
-    blobs: dict[str, tuple | None] = {}
-    newer = _read_history(root, KIND_DIRS["deal"] + "/", head, warm["rev"], blobs, None) \
-        if warm["rev"] != head else []
-    if len(newer) >= DEFER_VERSIONS:
-        return None  # the caches catch up the usual way, once for every report
     with gc_paused():
-        try:
-            timelines = _unpack(warm)
-            done = warm["done"]
-            rejected = {path: list(states) for path, states in warm["rejected"].items()}
-        except (TypeError, ValueError, AttributeError):  # damaged: the usual way rebuilds it
+        resumed = _resumed(warm, None, moves_only=True)
+        if resumed is None:  # damaged: the usual way rebuilds it
             return None
-        if not 0 <= done <= len(timelines):
-            return None
-        for tl in timelines:
-            tl._changes, tl._later = [], None  # appended to, never read
-        return build_timelines(newer, blobs, rejected, Fold(
-            timelines[:done], {tl.path: tl for tl in timelines[done:]}, set()))
+        blobs: dict[str, tuple | None] = {}
+        newer = _read_history(root, KIND_DIRS["deal"] + "/", head, warm["rev"], blobs,
+                              None) if warm["rev"] != head else []
+        if len(newer) >= DEFER_VERSIONS:
+            return None  # the caches catch up the usual way, once for every report
+        fold, rejected = resumed
+        return build_timelines(newer, blobs, rejected, fold)
 
 
 def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
