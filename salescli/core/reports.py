@@ -217,7 +217,7 @@ class Book:
 
     def created_in_window(self) -> list[Deal]:
         """The deals created in the query's window."""
-        return self._where(lambda tl: self.query.in_window(_day(tl.created)))
+        return self._where(self._created_in_window)
 
     def with_status(self, *statuses: str) -> list[Deal]:
         """The deals in one of these statuses as of the moment."""
@@ -226,8 +226,10 @@ class Book:
     def states_created_in_window(self) -> list[tuple[Timeline, tuple]]:
         """The deals created in the window as (timeline, values in `READS` order), not
         made into Deals: what the funnel needs of each of 10,000 deals."""
-        return [(tl, values) for _, tl, values in self._read(
-            lambda tl: self.query.in_window(_day(tl.created)))]
+        return [(tl, values) for _, tl, values in self._read(self._created_in_window)]
+
+    def _created_in_window(self, tl: Timeline) -> bool:
+        return self.query.in_window(_day(tl.created))
 
     def _where(self, timeline: Callable[[Timeline], bool] | None = None,
                statuses: tuple[str, ...] | None = None) -> list[Deal]:
