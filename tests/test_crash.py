@@ -124,9 +124,10 @@ def test_sigkill_at_random_points_loses_nothing(crm: Repo):
         if locks:
             outcome.append("+".join(locks))
         if set(locks) & {"index.lock", "HEAD.lock", "refs/heads/main.lock", "packed-refs.lock"}:
-            # a deal the killed command did not touch (that one may be left uncommitted)
+            # a deal the killed command did not touch (that one may be left uncommitted),
+            # set to a value no step gives it, so the probe has something to commit
             probe = next(f"d{k}" for k in range(3) if f"deals/2026-10/d{k}.yaml" not in paths)
-            r = crm.run("deal", "set", probe, "value=3")
+            r = crm.run("deal", "set", probe, f"value={2000 + i}")
             assert r.exit_code == 1 and ".lock': File exists" in r.stderr, r.output
             assert crm.git("status", "--porcelain", "--", f"deals/2026-10/{probe}.yaml") == ""
         for name in locks:
