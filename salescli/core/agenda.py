@@ -180,7 +180,7 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         activities=[a for a in activities if a.date <= date][-LATEST:],
         next_step=next_step,
         next_step_overdue=bool(next_step and next_step.due and next_step.due < date),
-        value=deal_value(deal, products), currency=deal.currency or settings.currency,
+        value=deal_value(deal, products), currency=settings.currency_of(deal),
         positions=offered,
         latest_quote=deal.quotes[-1] if deal.quotes else None,
         history=sorted((d for d in other_deals if d.account == deal.account and d.id != deal.id),

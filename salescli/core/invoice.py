@@ -215,7 +215,7 @@ def build_invoice(deal: Any, account: Any, settings: Any, date: dt.date, number:
         raise InvoiceError(f"an invoice needs the buyer's address: `salescli account set "
                            f"{account.id} billing_address.street=... billing_address.postcode"
                            "=... billing_address.city=...`")
-    currency = deal.currency or settings.currency
+    currency = settings.currency_of(deal)
     due = due_date(date, settings.payment_terms_days)
     sums = totals(lines, settings.prices_include_tax) if recorded is None \
         else summary_totals(*recorded)

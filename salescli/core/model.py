@@ -400,6 +400,13 @@ class Settings(Record, kw_only=True):
     lead_flow: dict[Literal[LEAD_FLOW[1:]], Requirements] = Field(  # type: ignore[valid-type]
         default_factory=_default_lead_flow)
 
+    # A deal that names no currency or pipeline has these settings'; one rule for all.
+    def currency_of(self, deal: Any) -> str:
+        return deal.currency or self.currency
+
+    def pipeline_of(self, deal: Any) -> str:
+        return deal.pipeline or self.default_pipeline
+
 
 class Stage(Record, kw_only=True):
     id: Id

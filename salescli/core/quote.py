@@ -339,7 +339,7 @@ def build_quote(deal: Any, account: Any, products: Any, settings: Any, date: dt.
     if not deal.items:
         raise QuoteError(f"{deal.id} has no items to quote; add them with "
                          f"`salescli deal item add {deal.id} PRODUCT`")
-    currency = deal.currency or settings.currency
+    currency = settings.currency_of(deal)
     problem = price_list_currency_problem(deal, products, currency)
     if problem:
         raise QuoteError(problem)

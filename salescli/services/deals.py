@@ -53,7 +53,7 @@ def roles(repo: Any, account_id: str) -> dict[str, str | None]:
 
 
 def pipeline_of(repo: Any, deal: Any) -> Any:
-    return repo.pipeline(deal.pipeline or repo.settings.default_pipeline)
+    return repo.pipeline(repo.settings.pipeline_of(deal))
 
 
 def reason(value: str | None) -> str | None:
@@ -334,7 +334,7 @@ def win(repo: Any, deal_id: str, opts: Options = COMMIT,
     with opts.session(repo, "deal", deal_id, "win", summary="won") as s:
         record = s.load("deal", deal_id)
         d = record.model
-        currency = d.currency or s.repo.settings.currency
+        currency = s.repo.settings.currency_of(d)
         _, changes, accepted = won(pipeline_of(s.repo, d), deal_id, d,
                                    lambda: roles(s.repo, d.account), today(opts.date),
                                    currency, value)

@@ -309,7 +309,7 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     when = today(date)
     d = repo.load("deal", deal_id)
     account = _account(repo, d)
-    pipeline = repo.pipeline(d.pipeline or repo.settings.default_pipeline)
+    pipeline = repo.pipeline(repo.settings.pipeline_of(d))
     lang = document_language(repo.settings, account, lang)
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),

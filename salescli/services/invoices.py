@@ -51,7 +51,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
             f"{deal.id} is invoiced for {period} already: invoice {clash.number} (credit it "
             f"with `salescli invoice {deal.id} --credit {clash.number}` to bill it again)")
     problem = price_list_currency_problem(deal, repo.products,
-                                          deal.currency or repo.settings.currency)
+                                          repo.settings.currency_of(deal))
     if problem:
         raise InvoiceError(problem)
     lines = period_lines(deal, repo.products, repo.settings.discount_approval_threshold,

@@ -106,8 +106,8 @@ def _from_file(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:
     row: dict = {}
     if kind == "deal":
         row = {"value": deal_value(model, repo.products),
-               "currency": model.currency or repo.settings.currency,
-               "pipeline": model.pipeline or repo.settings.default_pipeline,
+               "currency": repo.settings.currency_of(model),
+               "pipeline": repo.settings.pipeline_of(model),
                "items": list(item_rows([model], repo.products))}
     return doc, row
 

@@ -74,14 +74,14 @@ def lead_rows(leads: Iterable[Any], paths: Paths = None) -> Iterator[Row]:
                **_activity_days(lead), "notes": lead.notes, "path": _path(paths, lead)}
 
 
-def deal_rows(deals: Iterable[Any], products: Any, currency: str, default_pipeline: str,
+def deal_rows(deals: Iterable[Any], products: Any, settings: Any,
               paths: Paths = None) -> Iterator[Row]:
     for d in deals:
         ns = d.next_step
         yield {"id": d.id, "title": d.title, "account_id": d.account,
-               "pipeline": d.pipeline or default_pipeline, "stage": d.stage,
+               "pipeline": settings.pipeline_of(d), "stage": d.stage,
                "status": d.status, "value": _priced(deal_value, d, products),
-               "currency": d.currency or currency, "close_date": d.close_date,
+               "currency": settings.currency_of(d), "close_date": d.close_date,
                "owner": d.owner, "source": d.source, "created": d.created,
                "probability": d.probability, "forecast": d.forecast,
                "next_step_action": ns and ns.action, "next_step_due": ns and ns.due,
@@ -314,13 +314,13 @@ def _from_sql(value: Any, type_: str) -> Any:
     return Decimal(repr(value))
 
 
-def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, currency: str,
-                  default_pipeline: str) -> dict[str, list[Row]]:
+def record_tables(kind: str, pairs: list[tuple[str, Any]], products: Any, settings: Any
+                  ) -> dict[str, list[Row]]:
     """The rows of (path, record) pairs of one kind, per table of KIND_TABLES[kind]."""
     models = [m for _, m in pairs]
     own = {"account": lambda: account_rows(models),
            "lead": lambda: lead_rows(models),
-           "deal": lambda: deal_rows(models, products, currency, default_pipeline)}
+           "deal": lambda: deal_rows(models, products, settings)}
     rows = list(own[kind]())
     for row, (path, _) in zip(rows, pairs, strict=True):  # by position: two files may
         row["path"] = path                              # share an ID (check refuses it)

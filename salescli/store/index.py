@@ -735,9 +735,7 @@ def _read(repo: Any, kind: str, paths: list[str]
     if not good:
         return records, [], digests
     settings = repo.settings if kind == "deal" else None
-    tables = export.record_tables(kind, good, settings and repo.products,
-                                  settings and settings.currency,
-                                  settings and settings.default_pipeline)
+    tables = export.record_tables(kind, good, settings and repo.products, settings)
     return records, [(name, list(export.sql_values(TABLE[name], rows)))
                      for name, rows in tables.items()], digests
 
