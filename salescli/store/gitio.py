@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
 from salescli.store.repo import KIND_DIRS
-from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import FRESH_NS, start_git
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
@@ -42,12 +42,11 @@ _IN_PROGRESS = {
 
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "LC_ALL": "C", **(env or {})}
     # UTF-8 whatever the locale: fast-import counts the bytes of what it is given
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, capture_output=True, text=True,
-        encoding="utf-8", env=full_env,
-    )
+    started = start_git(cwd, *args, stdin=subprocess.PIPE if input is not None else None,
+                        text=True, encoding="utf-8", env=env or {})
+    out, err = started.communicate(input)
+    proc = subprocess.CompletedProcess(started.args, started.returncode, out, err)
     if check and proc.returncode != 0:
         name = args[2] if args[0] == "-c" else args[0]  # `git -c KEY=VALUE status`
         raise SalescliError(f"git {name} failed: {_git_reason(proc)}")
@@ -61,9 +60,7 @@ class Started:
 
     def __init__(self, cwd: Path, *args: str):
         self.args = args
-        self.proc = subprocess.Popen(["git", *args], cwd=cwd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env={**os.environ, "LC_ALL": "C"})
+        self.proc = start_git(cwd, *args)
 
     def result(self) -> str:
         """git's output; refused as `git()` refuses a failure."""
@@ -100,11 +97,8 @@ class Stream:
         import tempfile
 
         self._err = tempfile.TemporaryFile()  # a file, so a chatty stderr never blocks git
-        self.proc = subprocess.Popen(
-            ["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=self._err,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            env={**os.environ, "LC_ALL": "C"},
-        )
+        self.proc = start_git(root, *args, stderr=self._err,
+                              stdin=subprocess.PIPE if stdin else subprocess.DEVNULL)
 
     def __enter__(self) -> Stream:
         return self
@@ -312,12 +306,11 @@ def files_at(root: Path, specs: Sequence[tuple[str, str]]) -> dict[tuple[str, st
     specs = list(dict.fromkeys(specs))
     if not specs:
         return {}
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
-                          input="".join(f"{c}:{p}\n" for c, p in specs).encode("utf-8"),
-                          env={**os.environ, "LC_ALL": "C"})
+    proc = start_git(root, "cat-file", "--batch", stdin=subprocess.PIPE)
+    data, err = proc.communicate("".join(f"{c}:{p}\n" for c, p in specs).encode("utf-8"))
     if proc.returncode != 0:
-        raise SalescliError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
-    data, pos, out = proc.stdout, 0, {}
+        raise SalescliError(f"git cat-file failed: {err.decode(errors='replace')}")
+    pos, out = 0, {}
     for spec in specs:  # one answer per line asked, in order
         end = data.index(b"\n", pos)
         header = data[pos:end].split()
@@ -1271,10 +1264,9 @@ class FastImport:
         import tempfile
 
         self._errors = tempfile.TemporaryFile()  # a file, so a chatty stderr never blocks
-        self._proc = subprocess.Popen(
-            ["git", "fast-import", "--quiet", "--done"], cwd=root, stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL, stderr=self._errors,
-            env={**os.environ, "LC_ALL": "C"}, bufsize=1 << 20)
+        self._proc = start_git(root, "fast-import", "--quiet", "--done",
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=self._errors, bufsize=1 << 20)
         assert self._proc.stdin is not None
         self._write = self._proc.stdin.write
         self._broken = False

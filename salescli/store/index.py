@@ -42,7 +42,7 @@ from typing import Any
 
 from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
-from salescli.store.runtime import FRESH_NS, plain_loads
+from salescli.store.runtime import FRESH_NS, plain_loads, start_git
 
 INDEX_VERSION = 5  # 2: items priced with their product's billing; 3: records.blob;
 # 4: last/next activity, pending meetings; 5: activities.happened
@@ -918,9 +918,7 @@ def _index_sig(index_file: str) -> tuple | None:
 def _git_popen(root: str, *args: str) -> Any:
     import subprocess
 
-    return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "LC_ALL": "C"})
+    return start_git(root, *args, stderr=subprocess.DEVNULL)  # a failure: stat instead
 
 
 def _connect(path: Path | None) -> sqlite3.Connection:

@@ -35,6 +35,19 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def start_git(cwd: Path | str, *args: str, **popen: Any) -> Any:
+    """Start `git ARGS` (a `subprocess.Popen`; stdin closed and stdout and stderr piped
+    unless `popen` says otherwise). Every git salescli runs starts here, with `LC_ALL=C`:
+    git's output and messages read the same in every locale."""
+    import subprocess  # not every read starts git
+
+    popen = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE,
+             "stderr": subprocess.PIPE, **popen}
+    return subprocess.Popen(["git", *args], cwd=cwd,
+                            env={**os.environ, "LC_ALL": "C", **popen.pop("env", {})},
+                            **popen)
+
+
 # Many files are parsed on every core, in chunks; fewer than PARALLEL_FROM are parsed
 # here, where starting the workers would cost more than it saves.
 PARALLEL_FROM = 400
