@@ -209,11 +209,24 @@ def hooked(filled: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
     return filled
 
 
-def hand_commit(repo: Repo, old: str, new: str) -> subprocess.CompletedProcess:
+def hand_commit(repo: Repo, old: str, new: str,
+                date: str | None = None) -> subprocess.CompletedProcess:
+    """Replace `old` with `new` in D and commit it with git itself (hooks run), authored
+    on `date` if given."""
     repo.edit(D, old, new)
     repo.git("add", D)
+    env = {**os.environ, "GIT_AUTHOR_DATE": date} if date else None
     return subprocess.run(["git", "commit", "-qm", "by hand"], cwd=repo.root,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
+
+
+def history_findings(repo: Repo) -> list[str]:
+    """The messages of `check --history`'s history findings: warnings, so it exits 0
+    (history cannot be undone)."""
+    r = repo.run("check", "--history", "--format", "json")
+    assert r.exit_code == 0, r.output
+    return [d["message"] for d in json.loads(r.stdout)["diagnostics"]
+            if d["code"] == "history"]
 
 
 def test_the_hook_refuses_a_win_by_hand_and_lets_the_commands_through(hooked: Repo):
@@ -242,17 +255,13 @@ def test_the_hook_refuses_a_win_by_hand_and_lets_the_commands_through(hooked: Re
 
 
 def test_history_reports_a_past_win_from_the_wrong_stage(filled: Repo):
-    filled.edit(D, "status: open\n", "status: won\nwon_date: 2026-11-01\n")
-    filled.git("add", D)
-    subprocess.run(["git", "commit", "-qm", "by hand"], cwd=filled.root, check=True,
-                   env={**os.environ, "GIT_AUTHOR_DATE": "2026-11-01T09:00:00Z"})
+    r = hand_commit(filled, "status: open\n", "status: won\nwon_date: 2026-11-01\n",
+                    "2026-11-01T09:00:00Z")
+    assert r.returncode == 0, r.stdout + r.stderr
     sha = filled.head()
-    r = filled.run("check", "--history", "--format", "json")
-    assert r.exit_code == 0, r.output  # warnings: history cannot be undone
-    history = [d["message"] for d in json.loads(r.stdout)["diagnostics"]
-               if d["code"] == "history"]
-    assert history == [f"commit {sha[:7]} (2026-11-01): deal acme-erp won in stage "
-                       f"`needs-analysis`, but {SKIP_MESSAGE}"]
+    assert history_findings(filled) == [
+        f"commit {sha[:7]} (2026-11-01): deal acme-erp won in stage "
+        f"`needs-analysis`, but {SKIP_MESSAGE}"]
 
 
 # ------------------------------------------------------------------ leads
@@ -318,13 +327,9 @@ def test_history_reports_a_reopen_by_hand_without_a_reason(filled: Repo):
                   "2026-10-04"),  # with a reason: no finding
                  ("win", "acme-erp", "--date", "2026-10-05")):
         assert filled.run("deal", *args).exit_code == 0
-    filled.edit(D, "status: won\n", "status: open\n")
-    filled.git("add", D)
-    subprocess.run(["git", "commit", "-qm", "by hand"], cwd=filled.root, check=True,
-                   env={**os.environ, "GIT_AUTHOR_DATE": "2026-10-06T09:00:00Z"})
+    r = hand_commit(filled, "status: won\n", "status: open\n", "2026-10-06T09:00:00Z")
+    assert r.returncode == 0, r.stdout + r.stderr
     sha = filled.head()
-    r = filled.run("check", "--history", "--format", "json")
-    history = [d["message"] for d in json.loads(r.stdout)["diagnostics"]
-               if d["code"] == "history" and "reopened" in d["message"]]
-    assert history == [f"commit {sha[:7]} (2026-10-06): deal acme-erp reopened (won) "
-                       "without a recorded reason (use `deal reopen --reason`)"]
+    assert [m for m in history_findings(filled) if "reopened" in m] == [
+        f"commit {sha[:7]} (2026-10-06): deal acme-erp reopened (won) "
+        "without a recorded reason (use `deal reopen --reason`)"]
