@@ -53,6 +53,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import Repo, identity, replaced
+from test_reports import forecast_row, funnel_row
 
 from salescli.cli import cli
 from salescli.services.init import init_repository, preset_text
@@ -460,11 +461,6 @@ def test_v2_keeps_what_was_edited_in_salescli_meanwhile(v1_copy: Repo):
 # ----------------------------------------------------------------- reports after v1
 
 
-def _funnel_rows(*rows: tuple) -> list[dict]:
-    keys = ("stage", "reached", "conversion", "lost_here", "open_here", "median_days")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
 def test_funnel_default_pipeline_after_v1(v1: Repo):
     got = report(v1, "funnel", "--as-of", AS_OF)
     assert got["report"] == "funnel" and got["as_of"] == AS_OF
@@ -480,11 +476,14 @@ def test_funnel_default_pipeline_after_v1(v1: Repo):
     #   negotiation 9: 42.1 44.9 55.3 102.0 104.875 [1033] 126.1 134.6 202.7 292.6 -> 104.9
     #   contracting 8: 78.3 136.1 148.2 149.99 [1018] | 161.125 [1034] 177.1 273.6 345.6
     #     -> (149.990 + 161.125) / 2 = 155.56 -> 155.6
-    assert got["rows"] == _funnel_rows(
-        ("needs-analysis", 34, 0.7647, 5, 3, 52.1),   # 26/34; lost 1022-1026; open 1005-1007
-        ("proposal", 26, 0.6923, 4, 4, 88.1),         # 18/26; lost 1027-1030
-        ("negotiation", 18, 0.6667, 3, 3, 104.9),     # 12/18; lost 1031-1033
-        ("contracting", 12, 0.75, 1, 2, 155.6))       # won 9/12; lost 1034; open 1003 1004
+    assert got["rows"] == [
+        # 26/34; lost 1022-1026; open 1005-1007
+        funnel_row("needs-analysis", 34, 0.7647, 5, 3, 52.1),
+        funnel_row("proposal", 26, 0.6923, 4, 4, 88.1),        # 18/26; lost 1027-1030
+        funnel_row("negotiation", 18, 0.6667, 3, 3, 104.9),    # 12/18; lost 1031-1033
+        # won 9/12; lost 1034; open 1003 1004
+        funnel_row("contracting", 12, 0.75, 1, 2, 155.6),
+    ]
     # win rate 9 / (9 + 13)
     assert got["totals"] == {"deals": 34, "won": 9, "lost": 13, "open": 12, "win_rate": 0.4091}
 
@@ -515,35 +514,26 @@ def test_forecast_after_v1(v1: Repo):
     expected = [
         # overdue commit: 1039 (11-30) 3 600 x 80 = 2 880; 1003 (12-19) 42 000 x 80 =
         # 33 600; 1040 (12-19) 46 000 x 75 = 34 500
-        {"period": "overdue", "category": "commit", "currency": "EUR", "count": 3,
-         "value": 91600.0, "weighted": 70980.0},
+        forecast_row("overdue", "commit", 3, 91600.0, 70980.0),
         # best-case: 1012 (10-31) 18 500 x 50 % (deal) = 9 250; 1002 (11-30) 12 000 x 40 %
         # (deal) = 4 800; 1011 (12-10) 7 200 x 60 = 4 320
-        {"period": "overdue", "category": "best-case", "currency": "EUR", "count": 3,
-         "value": 37700.0, "weighted": 18370.0},
+        forecast_row("overdue", "best-case", 3, 37700.0, 18370.0),
         # pipeline: 1006 (11-28) 6 400 x 10 = 640; 1007 (12-20) 15 900 x 10 = 1 590; 1009
         # (12-15) 11 250 x 30 = 3 375; 1036 (12-15) 5 000 x 10 = 500; 1037 (12-30) 24 000
         # x 30 = 7 200
-        {"period": "overdue", "category": "pipeline", "currency": "EUR", "count": 5,
-         "value": 62550.0, "weighted": 13305.0},
+        forecast_row("overdue", "pipeline", 5, 62550.0, 13305.0),
         # 1010 (12-12) 14 000 USD x 30
-        {"period": "overdue", "category": "pipeline", "currency": "USD", "count": 1,
-         "value": 14000.0, "weighted": 4200.0},
+        forecast_row("overdue", "pipeline", 1, 14000.0, 4200.0, currency="USD"),
         # won in the as-of quarter (2025-Q4): 1044 won 24.10.2025
-        {"period": "2025-10", "category": "won", "currency": "EUR", "count": 1,
-         "value": 13300.0, "weighted": 13300.0},
+        forecast_row("2025-10", "won", 1, 13300.0, 13300.0),
         # 2025-12 (all 12-31) commit: 1004 27 350.50 x 70 = 19 145.35
-        {"period": "2025-12", "category": "commit", "currency": "EUR", "count": 1,
-         "value": 27350.5, "weighted": 19145.35},
+        forecast_row("2025-12", "commit", 1, 27350.5, 19145.35),
         # best-case: 1001 18 500 x 60 = 11 100
-        {"period": "2025-12", "category": "best-case", "currency": "EUR", "count": 1,
-         "value": 18500.0, "weighted": 11100.0},
+        forecast_row("2025-12", "best-case", 1, 18500.0, 11100.0),
         # 1038 11 800 USD x 50 (partner proposal)
-        {"period": "2025-12", "category": "best-case", "currency": "USD", "count": 1,
-         "value": 11800.0, "weighted": 5900.0},
+        forecast_row("2025-12", "best-case", 1, 11800.0, 5900.0, currency="USD"),
         # pipeline: 1005 9 800 x 10 = 980; 1008 33 000 x 35 = 11 550; 1035 8 000 x 5 = 400
-        {"period": "2025-12", "category": "pipeline", "currency": "EUR", "count": 3,
-         "value": 50800.0, "weighted": 12930.0},
+        forecast_row("2025-12", "pipeline", 3, 50800.0, 12930.0),
     ]
     assert rows_sorted(got["rows"], "period", "category", "currency") == \
         rows_sorted(expected, "period", "category", "currency")
@@ -694,11 +684,12 @@ def test_funnel_after_v2(v2: Repo):
     #   proposal 9 values, 1002 now 189.9 (3.6. 13:15 -> 10.12. 10:00): the 5th is still
     #   88.125 -> 88.1; negotiation 10 values, 1002 adds 21.6: (102.042 [1031] + 104.875
     #   [1033]) / 2 = 103.46 -> 103.5; contracting 1003 now 329.2: still 155.6
-    assert got["rows"] == _funnel_rows(
-        ("needs-analysis", 34, 0.7647, 6, 2, 52.1),   # 26/34
-        ("proposal", 26, 0.7308, 4, 3, 88.1),         # 19/26
-        ("negotiation", 19, 0.6316, 3, 4, 103.5),     # 12/19
-        ("contracting", 12, 0.8333, 1, 1, 155.6))     # won 10/12
+    assert got["rows"] == [
+        funnel_row("needs-analysis", 34, 0.7647, 6, 2, 52.1),  # 26/34
+        funnel_row("proposal", 26, 0.7308, 4, 3, 88.1),        # 19/26
+        funnel_row("negotiation", 19, 0.6316, 3, 4, 103.5),    # 12/19
+        funnel_row("contracting", 12, 0.8333, 1, 1, 155.6),   # won 10/12
+    ]
     assert got["totals"] == {"deals": 34, "won": 10, "lost": 14, "open": 10,
                              "win_rate": 0.4167}  # 10 / 24
 
