@@ -879,3 +879,43 @@ def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch)
     assert calls
     assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
     assert "Meanwhile" not in invoke(crm, *QUERIES[0])[1]
+
+
+def test_a_listing_asked_ahead_is_asked_again_after_a_write(crm: Path, monkeypatch) -> None:
+    """A listing's query runs while git looks at the files. Its answer stands only when
+    no row was written before the refresh ended: after a hand edit, or a write by another
+    process meanwhile, the query is asked again, of the rows as they are then."""
+    settled_scan(crm, monkeypatch)
+    invoke(crm, *QUERIES[0])
+    expected = invoke(crm, *QUERIES[0])
+    asked: list[str] = []
+    real_fetch = index_mod.Index.fetch
+
+    def fetch(self, sql, params=(), guard=None):  # type: ignore[no-untyped-def]
+        asked.append(sql)
+        return real_fetch(self, sql, params, guard)
+
+    monkeypatch.setattr(index_mod.Index, "fetch", fetch)
+    listing = 'FROM "deals" t'
+    assert invoke(crm, *QUERIES[0]) == expected
+    assert not [sql for sql in asked if listing in sql]  # answered ahead: nothing changed
+
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    path.write_text(replaced(path.read_text(), "title: ", "title: Edited ", 1))
+    asked.clear()
+    assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
+    assert "Edited" in invoke(crm, *QUERIES[0])[1]
+    assert [sql for sql in asked if listing in sql]
+
+    real_refresh = index_mod.Index._refresh
+
+    def meanwhile(self, kind, view, scan):  # type: ignore[no-untyped-def]
+        real_refresh(self, kind, view, scan)  # nothing changed here; another process
+        path.write_text(replaced(path.read_text(), "title: ", "title: Meanwhile ", 1))
+        index_mod.take_written(Repository(crm), ["deals/2026-10/acme-erp.yaml"])
+
+    invoke(crm, *QUERIES[0])  # settles the edit
+    monkeypatch.setattr(index_mod.Index, "_refresh", meanwhile)
+    code, out, _, crash = invoke(crm, *QUERIES[0])
+    monkeypatch.setattr(index_mod.Index, "_refresh", real_refresh)
+    assert (code, crash) == (0, None) and "Meanwhile" in out

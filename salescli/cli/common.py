@@ -265,11 +265,13 @@ NO_CACHE = click.option("--no-cache", is_flag=True, is_eager=True,
                         help="Read every record file instead of the record index.")
 
 
-def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False) -> Any:
-    """The record index with `kinds` current; invalid files are noted on stderr."""
+def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False,
+                  ahead: tuple[str, Sequence[Any]] | None = None) -> Any:
+    """The record index with `kinds` current; invalid files are noted on stderr.
+    `ahead`: the first query the caller will make (`Index.open`)."""
     from salescli.services.read import records_index as opened
 
-    return opened(repo, kinds, warn, use_cache=not no_cache)
+    return opened(repo, kinds, warn, use_cache=not no_cache, ahead=ahead)
 
 
 def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, Any]],
@@ -297,7 +299,7 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
     sql = f"SELECT {wanted}{columns}" + (", r.json" if json else "") + \
         f' FROM "{KIND_DIRS[kind]}" t' + (" JOIN records r ON r.path = t.path" if json else "") \
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
-    with records_index(repo, (kind,), no_cache) as index:
+    with records_index(repo, (kind,), no_cache, ahead=(sql, values)) as index:
         return index.query(sql, values)
 
 

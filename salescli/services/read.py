@@ -14,11 +14,13 @@ from salescli.core.ids import KINDS
 Warn = Callable[[str], None]
 
 
-def records_index(repo: Any, kinds: Sequence[str], warn: Warn, use_cache: bool = True) -> Any:
-    """The record index with `kinds` current; invalid files are noted through `warn`."""
+def records_index(repo: Any, kinds: Sequence[str], warn: Warn, use_cache: bool = True,
+                  ahead: tuple[str, Sequence[Any]] | None = None) -> Any:
+    """The record index with `kinds` current; invalid files are noted through `warn`.
+    `ahead`: the first query the caller will make (`Index.open`)."""
     from salescli.store.index import Index
 
-    index = Index.open(repo, kinds, use_cache=use_cache)
+    index = Index.open(repo, kinds, use_cache=use_cache, ahead=ahead)
     for kind in kinds:
         bad = index.invalid(kind)
         if bad:

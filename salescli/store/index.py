@@ -203,12 +203,15 @@ class Index:
         self.con = con
         self.kinds = tuple(kinds)
         self.path = path  # None: in memory
+        self._ahead: tuple[tuple[str, tuple], list[sqlite3.Row]] | None = None
 
     # -- opening
     @classmethod
-    def open(cls, repo: Any, kinds: Sequence[str] = KINDS, use_cache: bool = True) -> Index:
+    def open(cls, repo: Any, kinds: Sequence[str] = KINDS, use_cache: bool = True,
+             ahead: tuple[str, Sequence[Any]] | None = None) -> Index:
         """The index with every record of `kinds` current; in memory if `use_cache` is off
-        or the file cannot be used."""
+        or the file cannot be used. `ahead`: the (sql, params) the caller will `query`
+        first, asked while git looks at the files (see `refresh`)."""
         path = None
         if use_cache:
             try:
@@ -221,7 +224,7 @@ class Index:
             index = None
             try:
                 index = cls(repo, _connect(path), kinds, path)
-                index.refresh(kinds)
+                index.refresh(kinds, ahead)
                 return index
             except BaseException as err:
                 if index is not None:
@@ -316,10 +319,18 @@ class Index:
         return answer
 
     # -- bringing it up to date
-    def refresh(self, kinds: Sequence[str] = KINDS) -> None:
-        """Re-read the files of `kinds` that changed since they were last read."""
+    def refresh(self, kinds: Sequence[str] = KINDS,
+                ahead: tuple[str, Sequence[Any]] | None = None) -> None:
+        """Re-read the files of `kinds` that changed since they were last read.
+
+        `ahead` (sql, params) is answered from the rows as they are while git works (a
+        listing's query takes as long as `git diff-files`, on the other core). The answer
+        is kept for `query` only when no row was written until the refresh ended (the
+        generations, bumped with every write by any process, are the same): it is then
+        the answer the rows would give now."""
         from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
 
+        self._ahead = None
         # only deal rows depend on the configuration (currency, default pipeline, prices):
         # listing accounts or leads never reads it, so a broken price list stops no one
         if "deal" in kinds:
@@ -334,11 +345,20 @@ class Index:
                               [scan[0] if scan else None for scan in scans.values()]) \
             if self.path is not None and kinds else None
         try:
+            if view is not None and ahead is not None:
+                gens = self._gens()
+                answer = self.con.execute(ahead[0], ahead[1]).fetchall()
             for kind in kinds:
                 self._refresh(kind, view, scans.get(kind))
+            if view is not None and ahead is not None and self._gens() == gens:
+                self._ahead = ((ahead[0], tuple(ahead[1])), answer)
         finally:
             if view is not None:
                 view.close()
+
+    def _gens(self) -> list:
+        return self.con.execute("SELECT key, value FROM meta WHERE key LIKE 'gen:%' "
+                                "ORDER BY key").fetchall()
 
     def _refresh(self, kind: str, view: _GitView | None, scan: list | None) -> None:
         """Bring one kind up to date. With the kind's `scan` from the last read, only the
@@ -500,6 +520,7 @@ class Index:
         files of the IDs involved are read again with them); `known` are entries whose
         content did not change.
         """
+        self._ahead = None  # answered from rows this changes
         # without `current` (a command wrote `paths`): each file's stat now
         stat_of = current.get if current is not None \
             else (lambda p: _stat(os.path.join(self.root, p)))
@@ -641,6 +662,10 @@ class Index:
 
     # -- reading
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        ahead = self._ahead
+        if ahead is not None and ahead[0] == (sql, tuple(params)):
+            self._ahead = None  # answered once
+            return ahead[1]
         return self.fetch(sql, params)[1]
 
     def fetch(self, sql: str, params: Sequence[Any] = (),
