@@ -47,8 +47,9 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -747,20 +748,28 @@ def test_us_export_with_am_pm_and_currency_symbols(repo: Repo):
 # ----------------------------------------------------------------- refusals
 
 
-def test_unknown_stages_are_one_line_with_a_stage_map_to_paste(two_pipelines: Repo):
-    repo = two_pipelines
+def refused_in_one_line(repo: Repo, args: list[str],
+                        says: Callable[[str], bool]) -> tuple[Any, str]:
+    """The import exits 1, prints nothing on stdout and changes nothing, and exactly one
+    stderr line is one that `says`: the result and that line."""
     before = repo.state()
-    args = import_args(DATA / "v1")
-    at = args.index("--stage-map")
-    del args[at:at + 2]
     result = repo.run(*args)
     assert result.exit_code == 1
     assert result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if says(line)]
+    assert len(lines) == 1, result.stderr
+    assert repo.state() == before
+    return result, lines[0]
+
+
+def test_unknown_stages_are_one_line_with_a_stage_map_to_paste(two_pipelines: Repo):
+    repo = two_pipelines
+    args = import_args(DATA / "v1")
+    at = args.index("--stage-map")
+    del args[at:at + 2]
+    result, line = refused_in_one_line(repo, args, lambda ln: "--stage-map" in ln)
     names = ["Qualified", "Contact Made", "Demo Scheduled", "Proposal Made",
              "Negotiations Started"]
-    lines = [line for line in result.stderr.splitlines() if "--stage-map" in line]
-    assert len(lines) == 1, result.stderr
-    line = lines[0]
     assert "5 stages not in pipeline default (" in line
     assert all(name in line for name in names)
     pasted = re.search(r'--stage-map "([^"]*)"', line)
@@ -768,7 +777,6 @@ def test_unknown_stages_are_one_line_with_a_stage_map_to_paste(two_pipelines: Re
     assert sorted(pasted.group(1).split(",")) == sorted(f"{n}=STAGE" for n in names)
     # one line for the five, not one per row (24 rows have one of them)
     assert [ln for ln in result.stderr.splitlines() if "Qualified" in ln] == [line]
-    assert repo.state() == before
 
 
 NO_ORGANIZATION = (
@@ -786,14 +794,9 @@ NO_ORGANIZATION = (
 def test_a_deal_without_organization_needs_person_accounts(repo: Repo, tmp_path: Path):
     deals = tmp_path / "deals.csv"
     deals.write_text(NO_ORGANIZATION, encoding="utf-8")
-    before = repo.state()
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
-    assert result.stdout == ""
     # rows 2 and 4 have no organization: one summary line, naming the way out
-    lines = [line for line in result.stderr.splitlines() if "--person-accounts" in line]
-    assert len(lines) == 1, result.stderr
-    assert repo.state() == before
+    refused_in_one_line(repo, ["import", "pipedrive", "--deals", str(deals)],
+                        lambda ln: "--person-accounts" in ln)
 
     result = repo.run("import", "pipedrive", "--deals", str(deals), "--person-accounts")
     assert result.exit_code == 0, (result.stdout, result.stderr)
@@ -818,13 +821,8 @@ def test_a_won_time_in_the_future_is_refused(repo: Repo, tmp_path: Path):
         "20.5.2025 15:00;31.5.2025\n"
         "3002;Kurki Oy extranet;5\u00a0000,00;Kurki Oy;Proposal;Won;6.3.2025 9:00;"
         "4.11.2205 14:00;30.11.2025\n", encoding="utf-8")
-    before = repo.state()
-    result = repo.run("import", "pipedrive", "--deals", str(deals))
-    assert result.exit_code == 1
-    assert result.stdout == ""
+    _, line = refused_in_one_line(repo, ["import", "pipedrive", "--deals", str(deals)],
+                                  lambda ln: ln.startswith("deals.csv:3: "))
     today = dt.date.today().isoformat()
-    lines = [line for line in result.stderr.splitlines() if line.startswith("deals.csv:3: ")]
-    assert len(lines) == 1, result.stderr
     # the column and the value as typed, in double quotes
-    assert f'Won time "4.11.2205 14:00" is after today ({today})' in lines[0]
-    assert repo.state() == before
+    assert f'Won time "4.11.2205 14:00" is after today ({today})' in line
