@@ -730,11 +730,16 @@ def activity_row(period: str, type_: str, owner: str, count: int) -> dict[str, A
     return {"period": period, "type": type_, "owner": owner, "count": count}
 
 
+def june_activity(june: Repo, *args: str) -> dict[str, Any]:
+    """The activity report of the window 06-01..06-30, as of 06-30."""
+    return report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01", *args)
+
+
 def test_activity_by_month_week_and_owner(june: Repo):
     # in the window 06-01..06-30: 06-03 call anna (d-web, activity's own owner),
     # 06-08 meeting held anna, 06-12 call anna (deal lead-a), 06-15 meeting cancelled
     # ville (d-web), 06-20 email anna (lead-c). Out: 05-30 note, 07-02 booked meeting.
-    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    out = june_activity(june)
     assert out["rows"] == [
         activity_row("2026-06", "call", "anna", 2),
         activity_row("2026-06", "email", "anna", 1),
@@ -742,8 +747,7 @@ def test_activity_by_month_week_and_owner(june: Repo):
         activity_row("2026-06", "meeting", "ville", 1),
     ]
     # ISO weeks: 06-03 W23, 06-08 and 06-12 W24, 06-15 W25, 06-20 W25
-    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
-                 "--by", "week")
+    out = june_activity(june, "--by", "week")
     assert out["rows"] == [
         activity_row("2026-W23", "call", "anna", 1),
         activity_row("2026-W24", "call", "anna", 1),
@@ -752,21 +756,19 @@ def test_activity_by_month_week_and_owner(june: Repo):
         activity_row("2026-W25", "meeting", "ville", 1),
     ]
     # ville's only: the cancelled meeting; no won deal of his
-    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
-                 "--owner", "ville")
+    out = june_activity(june, "--owner", "ville")
     assert out["rows"] == [activity_row("2026-06", "meeting", "ville", 1)]
 
 
 def test_activity_totals(june: Repo):
-    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    out = june_activity(june)
     # meetings booked = meetings of any status (held + cancelled) = 2; won deals in the
     # window: lead-a; activities per won deal = 5 activities / 1 won deal (seed 000:
     # "the number of actions and their ratio to winning a deal").
     assert out["totals"] == {"activities": 5, "meetings_booked": 2, "meetings_held": 1,
                              "meetings_cancelled": 1, "won_deals": 1,
                              "activities_per_won_deal": 5.0}
-    out = report(june, "activity", "--as-of", "2026-06-30", "--since", "2026-06-01",
-                 "--owner", "ville")
+    out = june_activity(june, "--owner", "ville")
     assert out["totals"] == {"activities": 1, "meetings_booked": 1, "meetings_held": 0,
                              "meetings_cancelled": 1, "won_deals": 0,
                              "activities_per_won_deal": None}
