@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -229,27 +230,26 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
             lines.append(csv_line([terminal_safe(neutralise(_cell(row.get(c))))
                                    for c in columns]))
         return "".join(lines).rstrip("\n")
-    # most cells are text already: only the others pay for a call
-    table = [[v if type(v) is str else _cell(v) for v in map(row.get, columns)]
-             for row in rows]
-    for i, column in enumerate(columns if style is not None else ()):
-        kind = KINDS.get(column)
-        if kind is None:
-            continue
-        for cells, row in zip(table, rows, strict=True):  # only numbers change
-            value = row.get(column)
-            if value is not None and type(value) is not str and not _plain(value, kind):
-                cells[i] = _cell(human(value, kind, style, row.get("currency")))
-    # one check per row at C speed; only a row with a control character is escaped
-    table = [cells if _printable("".join(cells))
-             else [terminal_safe(c, cell=True) for c in cells] for cells in table]
-    if fmt == "markdown":
-        # a `|` would end the cell: `a | b` made a new column
-        return aligned(columns, [[markdown_cell(c) for c in cells] for cells in table],
-                       markdown=True)
-    if not rows:
+    # column by column, so that most of the work is C's: most cells are text already
+    # and pay no call, and one check of a column's joined text finds it printable
+    kinds = KINDS if style is not None else {}
+    cells_of = []
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        cells = [v if type(v) is str else _cell(v) for v in values]
+        kind = kinds.get(column)
+        if kind is not None:
+            for i, value in enumerate(values):  # only numbers change
+                if value is not None and type(value) is not str and not _plain(value, kind):
+                    cells[i] = _cell(human(value, kind, style, rows[i].get("currency")))
+        if not _printable("".join(cells)):
+            cells = [terminal_safe(c, cell=True) for c in cells]
+        if fmt == "markdown":  # a `|` would end the cell: `a | b` made a new column
+            cells = [markdown_cell(c) for c in cells]
+        cells_of.append(cells)
+    if fmt == "table" and not rows:
         return "(none)"
-    return aligned(columns, table)
+    return _aligned(columns, cells_of, fmt == "markdown")
 
 
 def aligned(headers: Sequence[str], table: Sequence[Sequence[str]],
@@ -260,22 +260,28 @@ def aligned(headers: Sequence[str], table: Sequence[Sequence[str]],
     then typing every cell), more than `git status` takes on a big repository; the
     output is the same (tests/test_output.py compares the two on random tables).
     """
-    cells = [[c.strip() for c in row] for row in table]
+    columns = [list(column) for column in zip(*table, strict=True)] if table \
+        else [[] for _ in headers]
+    return _aligned(headers, columns, markdown)
+
+
+def _aligned(headers: Sequence[str], columns: list[list[str]], markdown: bool) -> str:
+    """`aligned` of a table given column by column: each step is one C loop a column."""
+    columns = [list(map(str.strip, column)) for column in columns]
     # a header gets two spaces of room, as tabulate's MIN_PADDING gives it
-    columns = list(zip(*cells, strict=True)) if cells else [()] * len(headers)
     widths = [max(len(h) + 2, max(map(len, column), default=0))
               for h, column in zip(headers, columns, strict=True)]
-    # one format per line: str.format pads every cell in C
+    padded = [list(map(str.ljust, column, itertools.repeat(w)))
+              for column, w in zip(columns, widths, strict=True)]
     if markdown:
-        pattern = "| " + " | ".join(f"{{:<{w}}}" for w in widths) + " |"
         rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-        lines = [pattern.format(*headers), rule, *(pattern.format(*row) for row in cells)]
+        head = "| " + " | ".join(map(str.ljust, headers, widths)) + " |"
+        body = (f"| {line} |" for line in map(" | ".join, zip(*padded, strict=True)))
     else:
-        pattern = "  ".join(f"{{:<{w}}}" for w in widths)
         rule = "  ".join("-" * w for w in widths)
-        lines = [pattern.format(*headers).rstrip(), rule,
-                 *(pattern.format(*row).rstrip() for row in cells)]
-    return "\n".join(lines)
+        head = "  ".join(map(str.ljust, headers, widths)).rstrip()
+        body = map(str.rstrip, map("  ".join, zip(*padded, strict=True)))
+    return "\n".join([head, rule, *body])
 
 
 def render_fields(pairs: Sequence[tuple[str, Any]], fmt: str, style: Any = None) -> str:
