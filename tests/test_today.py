@@ -377,3 +377,29 @@ def test_one_rule_pairs_a_meeting_with_the_booking_it_answers():
     record = ActivityRecord("deal", "d", "anna", None, None, log)
     assert [new for _, _, new in activity_events(record)] == [
         True, True, False, False, False, False, True]
+
+
+def test_an_answer_looked_up_ahead_yields_to_a_write_meanwhile(crm: Repo, monkeypatch):
+    """`today` looks its kept answer up while git looks at the files. Another process
+    writing a row before the record index is up to date makes it work the answer out
+    again, from the rows as they are then."""
+    from salescli.store import index as index_mod
+    from salescli.store.repo import Repository
+
+    first = today(crm)
+    assert today(crm) == first  # kept by now: found by the look-up ahead
+    real = index_mod.Index._refresh
+    wrote: list[str] = []
+
+    def meanwhile(self, kind, view, scan):  # type: ignore[no-untyped-def]
+        real(self, kind, view, scan)
+        if not wrote:  # another process's `deal set`, after the look-up
+            wrote.append(kind)
+            crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15",
+                     "close_date: 2027-01-15")
+            index_mod.take_written(Repository(crm.root), ["deals/2026-11/passed.yaml"])
+
+    monkeypatch.setattr(index_mod.Index, "_refresh", meanwhile)
+    answer = today(crm)
+    monkeypatch.setattr(index_mod.Index, "_refresh", real)
+    assert wrote and answer != first and answer == today(crm, "--no-cache")

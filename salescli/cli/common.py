@@ -266,9 +266,9 @@ NO_CACHE = click.option("--no-cache", is_flag=True, is_eager=True,
 
 
 def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False,
-                  ahead: tuple[str, Sequence[Any]] | None = None) -> Any:
+                  ahead: Callable[[Any], Any] | None = None) -> Any:
     """The record index with `kinds` current; invalid files are noted on stderr.
-    `ahead`: the first query the caller will make (`Index.open`)."""
+    `ahead`: the question the caller will `ask` first (`Index.open`)."""
     from salescli.services.read import records_index as opened
 
     return opened(repo, kinds, warn, use_cache=not no_cache, ahead=ahead)
@@ -299,8 +299,11 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
     sql = f"SELECT {wanted}{columns}" + (", r.json" if json else "") + \
         f' FROM "{KIND_DIRS[kind]}" t' + (" JOIN records r ON r.path = t.path" if json else "") \
         + (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY " + order
-    with records_index(repo, (kind,), no_cache, ahead=(sql, values)) as index:
+    def question(index: Any) -> list[Any]:
         return index.query(sql, values)
+
+    with records_index(repo, (kind,), no_cache, ahead=question) as index:
+        return index.ask(question)
 
 
 def custom_options(func: Callable) -> Callable:

@@ -254,13 +254,15 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     from salescli.core import today
     from salescli.store.config import config_key, config_of
     from salescli.store.gitio import rev_parse
+    from salescli.store.index import Kept
 
     def key(say: Warn) -> list:
         return [on.toordinal(), config_key(repo, say), rev_parse(repo.root, "HEAD")]
 
-    with records_index(repo, TARGETS, warn, use_cache) as index:
+    kept = Kept("today", key)  # looked up while git looks at the files
+    with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
         # the configuration's own warnings are said as it is read, never kept
-        return today.unpack(index.memo("today", key, lambda said: today.pack(
+        return today.unpack(index.memo(kept, lambda said: today.pack(
             _work_out_today(repo, index, on, config_of(repo, warn), said)), warn))
 
 

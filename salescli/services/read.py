@@ -15,9 +15,9 @@ Warn = Callable[[str], None]
 
 
 def records_index(repo: Any, kinds: Sequence[str], warn: Warn, use_cache: bool = True,
-                  ahead: tuple[str, Sequence[Any]] | None = None) -> Any:
+                  ahead: Callable[[Any], Any] | None = None) -> Any:
     """The record index with `kinds` current; invalid files are noted through `warn`.
-    `ahead`: the first query the caller will make (`Index.open`)."""
+    `ahead`: the question the caller will `ask` first (`Index.open`)."""
     from salescli.store.index import Index
 
     index = Index.open(repo, kinds, use_cache=use_cache, ahead=ahead)

@@ -203,15 +203,16 @@ class Index:
         self.con = con
         self.kinds = tuple(kinds)
         self.path = path  # None: in memory
-        self._ahead: tuple[tuple[str, tuple], list[sqlite3.Row]] | None = None
+        self._ahead: tuple[Callable[[Index], Any], Any] | None = None
+        self._asking_ahead = False
 
     # -- opening
     @classmethod
     def open(cls, repo: Any, kinds: Sequence[str] = KINDS, use_cache: bool = True,
-             ahead: tuple[str, Sequence[Any]] | None = None) -> Index:
+             ahead: Callable[[Index], Any] | None = None) -> Index:
         """The index with every record of `kinds` current; in memory if `use_cache` is off
-        or the file cannot be used. `ahead`: the (sql, params) the caller will `query`
-        first, asked while git looks at the files (see `refresh`)."""
+        or the file cannot be used. `ahead`: the question the caller will `ask` first,
+        asked while git looks at the files (see `refresh`)."""
         path = None
         if use_cache:
             try:
@@ -269,11 +270,11 @@ class Index:
                          (key, marshal.dumps(value)))
 
     # -- answers derived from the rows
-    def memo(self, name: str, key: Callable[[Warn], Any], compute: Callable[[Warn], Any],
-             warn: Warn) -> Any:
+    def memo(self, kept: Kept, compute: Callable[[Warn], Any], warn: Warn) -> Any:
         """`compute(warn)`'s answer, kept in the index while the rows of its kinds, the
-        code and `key(warn)` (plain data: all else the answer depends on) are what it was
-        worked out from: a read that finds nothing changed does not work it out again.
+        code and `kept.key(warn)` (plain data: all else the answer depends on) are what
+        it was worked out from: a read that finds nothing changed does not work it out
+        again. Pass the same `kept` to `open(ahead=...)` to look it up while git works.
 
         The answer and its warnings must be plain data (marshal's); the warnings are
         said again when the answer is reused. What it was made of is read before it is
@@ -282,23 +283,13 @@ class Index:
         """
         if self.path is None:
             return compute(warn)
-
-        unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
-        try:
-            # every write of a kind's rows bumps its generation (`_unvouch`), in the same
-            # transaction; a rebuilt index starts with no memo at all
-            stamp: list | None = [key(warn), [self._meta(f"gen:{kind}") or 0
-                                              for kind in self.kinds], _code_stamp()]
-        except (*unreadable, OSError):
-            stamp = None  # what the answer is made of cannot be told: it is not kept
-        try:
-            kept = self._meta(f"memo:{name}") if stamp is not None else None
-            if isinstance(kept, list) and len(kept) == 3 and kept[0] == stamp:
-                for line in kept[2]:
-                    warn(line)
-                return kept[1]
-        except unreadable:
-            pass  # damaged: worked out again, and kept anew
+        key_said, stamp, found = self.ask(kept)
+        for line in key_said:
+            warn(line)
+        if found is not None:
+            for line in found[1]:
+                warn(line)
+            return found[0]
         said: list[str] = []
 
         def collect(line: str) -> None:
@@ -311,23 +302,31 @@ class Index:
                 self.con.execute("PRAGMA busy_timeout = 0")
                 try:
                     self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                     (f"memo:{name}", marshal.dumps([stamp, answer, said])))
+                                     (f"memo:{kept.name}", marshal.dumps([stamp, answer, said])))
                 finally:
                     self.con.execute(f"PRAGMA busy_timeout = {int(TIMEOUT * 1000)}")
         except (ValueError, sqlite3.DatabaseError):
             pass  # busy, damaged or read-only: worked out again next time
         return answer
 
+    def ask(self, question: Callable[[Index], Any]) -> Any:
+        """`question(self)`: the answer it gave while the index was brought up to date,
+        when it was asked ahead (`open`) and no row was written since; else asked now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] is question:
+            return ahead[1]
+        return question(self)
+
     # -- bringing it up to date
     def refresh(self, kinds: Sequence[str] = KINDS,
-                ahead: tuple[str, Sequence[Any]] | None = None) -> None:
+                ahead: Callable[[Index], Any] | None = None) -> None:
         """Re-read the files of `kinds` that changed since they were last read.
 
-        `ahead` (sql, params) is answered from the rows as they are while git works (a
-        listing's query takes as long as `git diff-files`, on the other core). The answer
-        is kept for `query` only when no row was written until the refresh ended (the
-        generations, bumped with every write by any process, are the same): it is then
-        the answer the rows would give now."""
+        `ahead(self)` is answered from the rows as they are while git works (a listing's
+        query takes as long as `git diff-files`, on the other core). The answer is kept
+        for `ask` only when no row was written until the refresh ended (the generations,
+        bumped with every write by any process, are the same): it is then the answer the
+        rows would give now. Damage it finds is left to the refresh and `ask`."""
         from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
 
         self._ahead = None
@@ -347,11 +346,17 @@ class Index:
         try:
             if view is not None and ahead is not None:
                 gens = self._gens()
-                answer = self.con.execute(ahead[0], ahead[1]).fetchall()
+                self._asking_ahead = True
+                try:
+                    answer = ahead(self)
+                except sqlite3.DatabaseError:
+                    ahead = None
+                finally:
+                    self._asking_ahead = False
             for kind in kinds:
                 self._refresh(kind, view, scans.get(kind))
             if view is not None and ahead is not None and self._gens() == gens:
-                self._ahead = ((ahead[0], tuple(ahead[1])), answer)
+                self._ahead = (ahead, answer)
         finally:
             if view is not None:
                 view.close()
@@ -662,10 +667,6 @@ class Index:
 
     # -- reading
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        ahead = self._ahead
-        if ahead is not None and ahead[0] == (sql, tuple(params)):
-            self._ahead = None  # answered once
-            return ahead[1]
         return self.fetch(sql, params)[1]
 
     def fetch(self, sql: str, params: Sequence[Any] = (),
@@ -682,7 +683,7 @@ class Index:
                 # a damaged file, not the query's own mistake (or its refusal)
                 damaged = getattr(err, "sqlite_errorname", "").startswith(
                     ("SQLITE_CORRUPT", "SQLITE_NOTADB"))
-                if attempt == 2 or self.path is None or not damaged:
+                if attempt == 2 or self.path is None or not damaged or self._asking_ahead:
                     raise
                 self._in_memory()
         raise AssertionError("unreachable")
@@ -821,6 +822,34 @@ def _stat(full: str) -> Stat | None:
     except OSError:
         return None
     return (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)
+
+
+class Kept:
+    """The look-up of the answer `Index.memo` keeps under `name`: a question for
+    `Index.ask`, so that it can be asked ahead, while git looks at the files."""
+
+    def __init__(self, name: str, key: Callable[[Warn], Any]):
+        self.name, self.key = name, key
+
+    def __call__(self, index: Index) -> tuple[list[str], list | None, tuple | None]:
+        """(what `key` said, the stamp of the answer now (None when it cannot be told),
+        the kept (answer, warnings) when kept under that stamp)."""
+        said: list[str] = []
+        unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
+        try:
+            # every write of a kind's rows bumps its generation (`_unvouch`), in the same
+            # transaction; a rebuilt index starts with no memo at all
+            stamp = [self.key(said.append),
+                     [index._meta(f"gen:{kind}") or 0 for kind in index.kinds], _code_stamp()]
+        except (*unreadable, OSError):
+            return said, None, None  # what the answer is made of cannot be told
+        try:
+            kept = index._meta(f"memo:{self.name}")
+            if isinstance(kept, list) and len(kept) == 3 and kept[0] == stamp:
+                return said, stamp, (kept[1], kept[2])
+        except unreadable:
+            pass  # damaged: worked out again, and kept anew
+        return said, stamp, None
 
 
 class _GitView:
