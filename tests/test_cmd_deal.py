@@ -235,10 +235,17 @@ def test_no_commit_and_dirty_refusal(deal: Repo):
     before = deal.head()
     assert deal.run("deal", "set", "acme-erp", "value=1", "--no-commit").exit_code == 0
     assert deal.head() == before and deal.status() == f" M {DEAL_FILE}\n"
+    dirty = (f"Error: {DEAL_FILE}: has uncommitted changes; commit or discard them first "
+             f"(git diff HEAD -- {DEAL_FILE})")
+    # said first, as git is asked before the file is read: also before a refused value,
+    # and before the file's own problems (git answers while the command reads and edits)
+    for value in ("value=2", "account=nobody"):
+        r = deal.run("deal", "set", "acme-erp", value)
+        assert (r.exit_code, r.stderr.strip()) == (1, dirty)
+    (deal.root / DEAL_FILE).write_text("id: acme-erp\ntitle: [unclosed\n")
     r = deal.run("deal", "set", "acme-erp", "value=2")
-    assert r.exit_code == 1
-    assert r.stderr.strip() == (f"Error: {DEAL_FILE}: has uncommitted changes; commit or "
-                                f"discard them first (git diff HEAD -- {DEAL_FILE})")
+    assert (r.exit_code, r.stderr.strip()) == (1, dirty)
+    assert deal.head() == before
 
 
 def test_held_index_lock_restores_files_and_leaves_the_lock(deal: Repo):

@@ -66,7 +66,7 @@ class Session(Change):
 
     def load(self, kind: str, record_id: str) -> Loaded:
         path = self.repo.find(kind, record_id)
-        self.guard(path)
+        self.guard_ahead(path)  # git looks while the record is read, edited and checked
         parsed = parse_file(self.root, kind, path)
         raise_if_invalid(parsed, "fix the file first (see `salescli check`)")
         with open(path, "rb") as fh:

@@ -58,9 +58,9 @@ class Started:
     while the caller does something else; as `git()` otherwise (`LC_ALL=C`, a failure is
     one SalescliError line). A context manager: leaving it ends git if unanswered."""
 
-    def __init__(self, cwd: Path, *args: str):
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None):
         self.args = args
-        self.proc = start_git(cwd, *args)
+        self.proc = start_git(cwd, *args, env=env or {})
 
     def result(self) -> str:
         """git's output; refused as `git()` refuses a failure."""
@@ -667,13 +667,23 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:
     """path -> git's two-letter status, for those of `paths` that differ from HEAD."""
     if not paths:
         return {}
+    with start_status(root, paths) as started:
+        return status_codes(started.result())
+
+
+def start_status(root: Path, paths: Sequence[str]) -> Started:
+    """`git status` of `paths`, started (`dirty_paths`, answered later)."""
     # GIT_OPTIONAL_LOCKS=0: a status that refreshes the index would also rewrite it
     # (about 4 MB for 25,000 records), which a mutating command pays for again at commit
     # core.preloadIndex=false: the threads that lstat the whole index ahead cost more
     # than they save when only a few paths are asked about (10.0 -> 8.3 ms here)
-    out = git(root, "-c", "core.preloadIndex=false", "status", "--porcelain=v1", "-z",
-              "--untracked-files=all", "--ignored=no", "--", *paths,
-              env={"GIT_OPTIONAL_LOCKS": "0"}).stdout
+    return Started(root, "-c", "core.preloadIndex=false", "status", "--porcelain=v1", "-z",
+                   "--untracked-files=all", "--ignored=no", "--", *paths,
+                   env={"GIT_OPTIONAL_LOCKS": "0"})
+
+
+def status_codes(out: str) -> dict[str, str]:
+    """path -> two-letter code of `git status --porcelain=v1 -z` output."""
     result: dict[str, str] = {}
     entries = out.split("\0")
     i = 0
@@ -946,6 +956,7 @@ class Change:
         self._in_charge = False  # a way of committing has taken charge of putting files back
         self._new_folders: list[Path] = []
         self._guarded: set[Path] = set()
+        self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
         self._sweep: TempSweep | None = None
         self.sha: str | None = None
 
@@ -973,6 +984,12 @@ class Change:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
+            if exc_type is None or issubclass(exc_type, SalescliError):
+                try:  # a refused file is said first, as when the guard was not ahead
+                    self._settle()
+                except SalescliError:
+                    self._restore_files()
+                    raise
             # Writing what is already there (a stakeholder added again) is a success
             # that records nothing, as `git add` of an unchanged file is.
             if exc_type is None and self._originals and not self.unchanged:
@@ -995,6 +1012,8 @@ class Change:
 
                 take_written(self.repo, [self.repo.rel(p) for p in self._originals])
         finally:
+            for _, started in self._guarding:  # unanswered: an interrupt
+                started.__exit__()
             self._lock.__exit__(None, None, None)
 
     # -- the work
@@ -1003,29 +1022,43 @@ class Change:
 
         Once per path and command: a record is read, then written, under the lock.
         """
-        paths = tuple(p for p in paths if p not in self._guarded)
-        if not paths:
-            return
-        self._guarded.update(paths)
-        rels = [self.repo.rel(p) for p in paths]
-        dirty = dirty_paths(self.root, rels)
-        for rel, code in dirty.items():
-            if "U" in code or code in ("AA", "DD"):
-                raise SalescliError(f"{rel}: has unresolved merge conflicts; resolve them first")
-            # against HEAD, so staged changes show too; an untracked file has no diff
-            shown = f"git status -- {rel}" if code == "??" else f"git diff HEAD -- {rel}"
-            raise SalescliError(
-                f"{rel}: has uncommitted changes; commit or discard them first ({shown})"
-            )
-        for p in paths:
-            if p.is_file():
-                from salescli.store.yamlio import conflict_marker_line
+        self.guard_ahead(*paths)
+        self._settle()
 
-                line = conflict_marker_line(p.read_text(encoding="utf-8", errors="replace"))
-                if line is not None:
+    def guard_ahead(self, *paths: Path) -> None:
+        """`guard`, with git's answer awaited only before the first write (or at the
+        end): git looks at the files while the command reads and edits them. Refused,
+        the files are named before any other error of the command (`__exit__`)."""
+        paths = tuple(p for p in paths if p not in self._guarded)
+        if paths:
+            self._guarded.update(paths)
+            rels = [self.repo.rel(p) for p in paths]
+            self._guarding.append((paths, start_status(self.root, rels)))
+
+    def _settle(self) -> None:
+        """Await the guards asked ahead; refuse as `guard` does."""
+        while self._guarding:
+            paths, started = self._guarding.pop(0)
+            with started:
+                dirty = status_codes(started.result())
+            for rel, code in dirty.items():
+                if "U" in code or code in ("AA", "DD"):
                     raise SalescliError(
-                        f"{self.repo.rel(p)}:{line}: merge conflict markers; resolve them first"
-                    )
+                        f"{rel}: has unresolved merge conflicts; resolve them first")
+                # against HEAD, so staged changes show too; an untracked file has no diff
+                shown = f"git status -- {rel}" if code == "??" else f"git diff HEAD -- {rel}"
+                raise SalescliError(
+                    f"{rel}: has uncommitted changes; commit or discard them first ({shown})"
+                )
+            for p in paths:
+                if p.is_file():
+                    from salescli.store.yamlio import conflict_marker_line
+
+                    line = conflict_marker_line(p.read_text(encoding="utf-8",
+                                                            errors="replace"))
+                    if line is not None:
+                        raise SalescliError(f"{self.repo.rel(p)}:{line}: merge conflict "
+                                            "markers; resolve them first")
 
     def write(self, path: Path, text: str | bytes) -> None:
         if path not in self._originals:
