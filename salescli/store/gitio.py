@@ -43,14 +43,27 @@ _IN_PROGRESS = {
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     # UTF-8 whatever the locale: fast-import counts the bytes of what it is given
-    started = start_git(cwd, *args, stdin=subprocess.PIPE if input is not None else None,
-                        text=True, encoding="utf-8", env=env or {})
-    out, err = started.communicate(input)
+    with start_git(cwd, *args, stdin=subprocess.PIPE if input is not None else None,
+                   text=True, encoding="utf-8", env=env or {}) as started:
+        out, err = _answer(started, input)
     proc = subprocess.CompletedProcess(started.args, started.returncode, out, err)
     if check and proc.returncode != 0:
-        name = args[2] if args[0] == "-c" else args[0]  # `git -c KEY=VALUE status`
-        raise SalescliError(f"git {name} failed: {_git_reason(proc)}")
+        raise SalescliError(f"git {_command(args)} failed: {_git_reason(proc)}")
     return proc
+
+
+def _command(args: Sequence[str]) -> str:
+    return args[2] if args[0] == "-c" else args[0]  # `git -c KEY=VALUE status`: status
+
+
+def _answer(proc: subprocess.Popen, given: Any = None) -> tuple[Any, Any]:
+    """(stdout, stderr) of a started git, given `given` on stdin; interrupted, git is
+    ended too, as subprocess.run ends it."""
+    try:
+        return proc.communicate(given)
+    except BaseException:
+        proc.kill()
+        raise
 
 
 class Started:
@@ -69,7 +82,7 @@ class Started:
             done = subprocess.CompletedProcess(self.proc.args, self.proc.returncode,
                                                out.decode("utf-8", "replace"),
                                                err.decode("utf-8", "replace"))
-            raise SalescliError(f"git {self.args[0]} failed: {_git_reason(done)}")
+            raise SalescliError(f"git {_command(self.args)} failed: {_git_reason(done)}")
         return out.decode("utf-8")
 
     def __enter__(self) -> Started:
@@ -306,8 +319,8 @@ def files_at(root: Path, specs: Sequence[tuple[str, str]]) -> dict[tuple[str, st
     specs = list(dict.fromkeys(specs))
     if not specs:
         return {}
-    proc = start_git(root, "cat-file", "--batch", stdin=subprocess.PIPE)
-    data, err = proc.communicate("".join(f"{c}:{p}\n" for c, p in specs).encode("utf-8"))
+    with start_git(root, "cat-file", "--batch", stdin=subprocess.PIPE) as proc:
+        data, err = _answer(proc, "".join(f"{c}:{p}\n" for c, p in specs).encode("utf-8"))
     if proc.returncode != 0:
         raise SalescliError(f"git cat-file failed: {err.decode(errors='replace')}")
     pos, out = 0, {}
