@@ -349,8 +349,8 @@ class Index:
                 self._asking_ahead = True
                 try:
                     answer = ahead(self)
-                except sqlite3.DatabaseError:
-                    ahead = None
+                except Exception:  # damage, or the question's own error: asked again
+                    ahead = None  # by `ask`, after the refresh, where it is said
                 finally:
                     self._asking_ahead = False
             for kind in kinds:
@@ -824,25 +824,40 @@ def _stat(full: str) -> Stat | None:
     return (s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)
 
 
+_UNTOLD = object()
+
+
 class Kept:
     """The look-up of the answer `Index.memo` keeps under `name`: a question for
     `Index.ask`, so that it can be asked ahead, while git looks at the files."""
 
     def __init__(self, name: str, key: Callable[[Warn], Any]):
         self.name, self.key = name, key
+        # `key(warn)` once: what it is made of does not depend on the rows, and what it
+        # said (a broken pipeline, read once into a cache) is said even when the look-up
+        # asked ahead is asked again
+        self._keyed: tuple[list[str], Any] | None = None
 
     def __call__(self, index: Index) -> tuple[list[str], list | None, tuple | None]:
         """(what `key` said, the stamp of the answer now (None when it cannot be told),
         the kept (answer, warnings) when kept under that stamp)."""
-        said: list[str] = []
         unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
+        if self._keyed is None:
+            said: list[str] = []
+            try:
+                self._keyed = said, self.key(said.append)
+            except (*unreadable, OSError):
+                self._keyed = said, _UNTOLD
+        said, key = self._keyed
+        if key is _UNTOLD:
+            return said, None, None  # what the answer is made of cannot be told
         try:
             # every write of a kind's rows bumps its generation (`_unvouch`), in the same
             # transaction; a rebuilt index starts with no memo at all
-            stamp = [self.key(said.append),
-                     [index._meta(f"gen:{kind}") or 0 for kind in index.kinds], _code_stamp()]
+            stamp = [key, [index._meta(f"gen:{kind}") or 0 for kind in index.kinds],
+                     _code_stamp()]
         except (*unreadable, OSError):
-            return said, None, None  # what the answer is made of cannot be told
+            return said, None, None
         try:
             kept = index._meta(f"memo:{self.name}")
             if isinstance(kept, list) and len(kept) == 3 and kept[0] == stamp:
