@@ -248,6 +248,32 @@ def test_no_commit_and_dirty_refusal(deal: Repo):
     assert deal.head() == before
 
 
+@pytest.mark.parametrize("failure", [ValueError("a bug after the read"), KeyboardInterrupt()],
+                         ids=["error", "interrupt"])
+def test_a_dirty_file_is_refused_before_a_failure_after_reading_it(deal: Repo, failure):
+    """The record's git status is awaited at the end when the command fails before
+    writing: an error gives way to the refusal, as when the status was asked first; an
+    interrupt is not held up by it. Files written before are put back either way."""
+    from salescli.core.errors import SalescliError
+    from salescli.services.edit import Session
+    from salescli.store.repo import Repository
+
+    path = deal.root / DEAL_FILE
+    path.write_text(path.read_text() + "# my note\n")
+    files, before = deal.snapshot(), deal.head()
+    note = deal.root / "deals/2026-10/new-one.yaml"
+    expected = SalescliError if isinstance(failure, Exception) else KeyboardInterrupt
+    with pytest.raises(expected) as raised, \
+            Session(Repository(deal.root), "deal", "acme-erp", "set") as s:
+        s.write(note, "id: new-one\n")  # a file written first
+        s.load("deal", "acme-erp")
+        raise failure
+    if expected is SalescliError:
+        assert str(raised.value) == (f"{DEAL_FILE}: has uncommitted changes; commit or "
+                                     f"discard them first (git diff HEAD -- {DEAL_FILE})")
+    assert deal.snapshot() == files and deal.head() == before and not note.exists()
+
+
 def test_held_index_lock_restores_files_and_leaves_the_lock(deal: Repo):
     lock = deal.root / ".git" / "index.lock"
     lock.write_text("")

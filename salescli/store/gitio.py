@@ -997,10 +997,10 @@ class Change:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
-            if exc_type is None or issubclass(exc_type, SalescliError):
+            if exc_type is None or issubclass(exc_type, Exception):
                 try:  # a refused file is said first, as when the guard was not ahead
                     self._settle()
-                except SalescliError:
+                except BaseException:  # refused or interrupted: nothing is committed
                     self._restore_files()
                     raise
             # Writing what is already there (a stakeholder added again) is a success
