@@ -249,7 +249,7 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
         cells_of.append(cells)
     if fmt == "table" and not rows:
         return "(none)"
-    return _aligned(columns, cells_of, fmt == "markdown")
+    return _aligned(columns, cells_of, len(rows), fmt == "markdown")
 
 
 def aligned(headers: Sequence[str], table: Sequence[Sequence[str]],
@@ -262,25 +262,28 @@ def aligned(headers: Sequence[str], table: Sequence[Sequence[str]],
     """
     columns = [list(column) for column in zip(*table, strict=True)] if table \
         else [[] for _ in headers]
-    return _aligned(headers, columns, markdown)
+    return _aligned(headers, columns, len(table), markdown)
 
 
-def _aligned(headers: Sequence[str], columns: list[list[str]], markdown: bool) -> str:
-    """`aligned` of a table given column by column: each step is one C loop a column."""
+def _aligned(headers: Sequence[str], columns: list[list[str]], height: int,
+             markdown: bool) -> str:
+    """`aligned` of a table given column by column (`height` rows): each step is one C
+    loop a column."""
     columns = [list(map(str.strip, column)) for column in columns]
     # a header gets two spaces of room, as tabulate's MIN_PADDING gives it
     widths = [max(len(h) + 2, max(map(len, column), default=0))
               for h, column in zip(headers, columns, strict=True)]
     padded = [list(map(str.ljust, column, itertools.repeat(w)))
               for column, w in zip(columns, widths, strict=True)]
+    rows = zip(*padded, strict=True) if padded else [()] * height  # no column: empty lines
     if markdown:
         rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
         head = "| " + " | ".join(map(str.ljust, headers, widths)) + " |"
-        body = (f"| {line} |" for line in map(" | ".join, zip(*padded, strict=True)))
+        body = (f"| {line} |" for line in map(" | ".join, rows))
     else:
         rule = "  ".join("-" * w for w in widths)
         head = "  ".join(map(str.ljust, headers, widths)).rstrip()
-        body = map(str.rstrip, map("  ".join, zip(*padded, strict=True)))
+        body = map(str.rstrip, map("  ".join, rows))
     return "\n".join([head, rule, *body])
 
 

@@ -1104,9 +1104,9 @@ class Demo:
     def op_win(self, deal_id: str, owner: str) -> tuple:  # deal win
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
-        summary, changes, _ = deals.won(self.pipe, deal_id, self.model(deal), self.roles(deal),
-                                        self.now.date(),
-                                        deal.data.get("currency") or self.settings.currency)
+        model = self.model(deal)
+        summary, changes, _ = deals.won(self.pipe, deal_id, model, self.roles(deal),
+                                        self.now.date(), self.settings.currency_of(model))
         deal.data.update(changes)
         return owner, subject("deal", deal_id, summary), [deal], "win"
 
