@@ -69,6 +69,24 @@ def test_a_meeting_booked_before_the_period_and_held_in_it_is_no_new_booking(fil
     assert (rows["meetings_booked"]["actual"], rows["meetings_held"]["actual"]) == (0.0, 1.0)
 
 
+def test_a_meeting_that_is_a_task_is_neither_booked_nor_held(filled: Repo):
+    # a hand-written meeting with `due` is a task, as `today` takes it: done, it
+    # happened (an activity), but it answers no booking and was never booked
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n"
+                        "  - {metric: meetings_booked, period: week, target: 1}\n"
+                        "  - {metric: meetings_held, period: week, target: 1}\n"
+                        "  - {metric: activities, period: week, target: 1}\n")
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    deal.write_text(deal.read_text() + "activities:\n"
+                    "  - {date: 2026-11-23, type: meeting, summary: Demo, due: 2026-11-24, "
+                    "done: 2026-11-24}\n")
+    filled.commit("a meeting as a task")
+    result = filled.run("report", "goals", "--as-of", "2026-11-25", "--format", "json")
+    rows = {r["metric"]: r["actual"] for r in json.loads(result.output)["rows"]}
+    assert rows == {"meetings_booked": 0.0, "meetings_held": 0.0, "activities": 1.0}
+
+
 def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):
     settings = filled.root / "salescli.yaml"
     settings.write_text(settings.read_text() + "goals:\n  - {metric: calls, period: month, "

@@ -375,8 +375,9 @@ def test_one_rule_pairs_a_meeting_with_the_booking_it_answers():
     assert core.meeting_answers(log) == {0: None, 1: None, 3: 0, 5: 1, 6: None}
     assert core.bookings(log) == {0: False, 1: False}
     record = ActivityRecord("deal", "d", "anna", None, None, log)
-    assert [new for _, _, new in activity_events(record)] == [
-        True, True, False, False, False, False, True]
+    assert [(new, answered) for _, _, new, answered in activity_events(record)] == [
+        (True, None), (True, None), (False, None), (False, "held"), (False, None),
+        (False, "cancelled"), (True, "held")]  # the task (2) is not held: it is no meeting
 
 
 def test_an_answer_looked_up_ahead_yields_to_a_write_meanwhile(crm: Repo, monkeypatch):

@@ -18,6 +18,7 @@ from salescli.core.dates import add_months
 from salescli.core.dates import period as period_bounds
 from salescli.core.reports import ActivityRecord, Book, _day, activity_events
 from salescli.core.reports import period as period_name
+from salescli.core.today import happened
 
 CENT = Decimal("0.01")
 
@@ -61,15 +62,16 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
                            and (owner is None or state.get("owner") == owner)))
     count = 0
     for rec in records:
-        for a, who, new_booking in activity_events(rec):
+        for a, who, new_booking, answered in activity_events(rec):
             if not inside(a.date) or (owner is not None and who != owner):
                 continue
             if metric == "activities":
                 # what happened, not what is planned (a booked meeting, an open task)
-                count += a.status != "booked" and not (a.due and not a.done)
-            elif a.type == "meeting":
-                count += new_booking if metric == "meetings_booked" \
-                    else a.status in ("held", None)
+                count += happened(a) is not None
+            elif metric == "meetings_booked":
+                count += new_booking
+            else:  # meetings_held
+                count += answered == "held"
     return Decimal(count)
 
 

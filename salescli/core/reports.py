@@ -576,17 +576,26 @@ class ActivityRecord:
     activities: list[Any] = field(default_factory=list)
 
 
-def activity_events(rec: ActivityRecord) -> Iterable[tuple[Any, str | None, bool]]:
+def activity_events(rec: ActivityRecord
+                    ) -> Iterable[tuple[Any, str | None, bool, str | None]]:
     """Each activity of a record with its owner (its own, else the record's) and, for a
-    meeting, whether it is a new booking: a meeting is logged when booked and again
-    when held or cancelled; one logged only as held (or with no status) was booked
-    and held at once (`today.meeting_answers` pairs them)."""
+    meeting, whether it is a new booking and what it answers as: `held` (held, or
+    logged with no status), `cancelled`, or None (a booking, or no meeting). A meeting
+    is logged when booked and again when held or cancelled; one logged only as held
+    was booked and held at once; a meeting that is a task (it has `due`) is neither
+    (`today.meeting_answers` pairs them: one rule for today and every report)."""
     from salescli.core.today import meeting_answers
 
     answers = meeting_answers(rec.activities)
     for n, a in enumerate(rec.activities):
-        new_booking = n in answers and (a.status == "booked" or answers[n] is None)
-        yield a, a.owner or rec.owner, new_booking
+        owner = a.owner or rec.owner
+        if n not in answers:
+            yield a, owner, False, None
+        elif a.status == "booked":
+            yield a, owner, True, None
+        else:
+            yield (a, owner, answers[n] is None,
+                   "cancelled" if a.status == "cancelled" else "held")
 
 
 def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
@@ -601,16 +610,15 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
         if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
                            book.config.default_pipeline) != q.pipeline):
             continue
-        for a, owner, new_booking in activity_events(rec):
+        for a, owner, new_booking, answered in activity_events(rec):
             if q.owner and owner != q.owner:
                 continue
             if not q.in_window(a.date):
                 continue
             counts[(period(a.date, by), a.type, owner or "(none)")] += 1
-            if a.type == "meeting":
-                booked += new_booking
-                held += a.status in ("held", None)
-                cancelled += a.status == "cancelled"
+            booked += new_booking
+            held += answered == "held"
+            cancelled += answered == "cancelled"
     rows = [{"period": p, "type": t, "owner": o, "count": n}
             for (p, t, o), n in sorted(counts.items())]
     totals = {"activities": sum(counts.values()), "meetings_booked": booked,
