@@ -14,9 +14,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.dates import add_months
+from salescli.core.dates import add_months, utc_day
 from salescli.core.dates import period as period_bounds
-from salescli.core.reports import ActivityRecord, Book, _day, activity_events
+from salescli.core.reports import ActivityRecord, Book, activity_events
 from salescli.core.reports import period as period_name
 from salescli.core.today import happened
 
@@ -58,7 +58,7 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
         return sum((d.value or Decimal(0) for d in won if d.currency == book.base),
                    Decimal(0)).quantize(CENT)
     if metric == "new_leads":
-        return Decimal(sum(1 for tl, state in book.leads if inside(_day(tl.created))
+        return Decimal(sum(1 for tl, state in book.leads if inside(utc_day(tl.created))
                            and (owner is None or state.get("owner") == owner)))
     count = 0
     for rec in records:
