@@ -4,7 +4,7 @@ The cache key is every checked file's path, size, inode and modification and cha
 times (what git's own index trusts), the record folders themselves (a folder replaced
 by a link), every folder under `quotes/` and `templates/` (check refuses links
 there, at any depth: replacing an entry changes its folder's times), and the code
-that checks (`code_stamp`). A run that saw a file changed in the last two seconds is
+that checks (`runtime.code_stamp`). A run that saw a file changed in the last two seconds is
 not cached (git's "racily clean" problem). The cache lives in `.git/salescli/
 check.cache`; this module imports nothing heavy, so a warm `check` never loads the
 models or the YAML parser. When the cache does not hold, `staged.check_work_tree`
@@ -18,31 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from salescli import __version__
-from salescli.store.runtime import FRESH_NS, load_cache, save_cache
+from salescli.store.runtime import FRESH_NS, code_stamp, load_cache, save_cache
 
 CACHE_VERSION = 4
 _FILES = ("salescli.yaml", "products.yaml")
 _FOLDERS = ("pipelines", "accounts", "deals", "leads")
-# the modules whose rules decide what check says: another version of them, another answer
-_CODE = ("services/check.py", "store/loader.py", "core/model.py", "core/record.py",
-         "core/rules.py", "store/yamlio.py", "services/staged.py", "core/ids.py",
-         "core/custom.py")
-
-
-def code_stamp() -> tuple:
-    """salescli's version and the size and time of the modules that check."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out: list[Any] = [__version__]
-    for name in _CODE:
-        try:
-            st = os.stat(os.path.join(here, name))
-            out.append((name, st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append((name,))
-    return tuple(out)
-
-
 def _lstat(root: str, rel: str) -> tuple:
     try:
         st = os.lstat(f"{root}/{rel}")  # os.path.join cost more than the lstat here

@@ -717,7 +717,7 @@ def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, lis
 
 
 def _version() -> tuple:
-    from salescli.services.checkcache import code_stamp
+    from salescli.store.runtime import code_stamp
 
     # another version of the code that checks: nothing kept holds
     return (CACHE_VERSION, code_stamp())

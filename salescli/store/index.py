@@ -42,7 +42,7 @@ from typing import Any
 
 from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
-from salescli.store.runtime import FRESH_NS, plain_loads, start_git
+from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
 
 INDEX_VERSION = 5  # 2: items priced with their product's billing; 3: records.blob;
 # 4: last/next activity, pending meetings; 5: activities.happened
@@ -855,7 +855,7 @@ class Kept:
             # every write of a kind's rows bumps its generation (`_unvouch`), in the same
             # transaction; a rebuilt index starts with no memo at all
             stamp = [key, [index._meta(f"gen:{kind}") or 0 for kind in index.kinds],
-                     _code_stamp()]
+                     code_stamp()]
         except (*unreadable, OSError):
             return said, None, None
         try:
@@ -950,24 +950,6 @@ class _GitView:
                 proc.kill()
                 proc.wait()
         self._diff = self._ls = None
-
-
-_CODE: list[int] = []
-
-
-def _code_stamp() -> list[int]:
-    """salescli's own code as installed (newest change, total size): a memo worked out
-    by other code, such as a development checkout's before an edit, is not reused."""
-    if not _CODE:
-        package = Path(__file__).resolve().parent.parent
-        newest = size = 0
-        for folder in ("core", "services", "store"):
-            for entry in os.scandir(package / folder):
-                if entry.name.endswith(".py"):
-                    st = entry.stat()
-                    newest, size = max(newest, st.st_mtime_ns), size + st.st_size
-        _CODE[:] = [newest, size]
-    return _CODE
 
 
 def _index_sig(index_file: str) -> tuple | None:

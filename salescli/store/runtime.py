@@ -35,6 +35,28 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_CODE: list[tuple] = []
+
+
+def code_stamp() -> tuple:
+    """salescli's own code as installed: its version, and the newest change and total
+    size of the modules of core/, services/ and store/. A cache keeps what that code
+    worked out: another code (an upgrade, an edit in a development checkout) reuses
+    none of it. Looked at once a process."""
+    if not _CODE:
+        from salescli import __version__
+
+        package = Path(__file__).resolve().parent.parent
+        newest = size = 0
+        for folder in ("core", "services", "store"):
+            for entry in os.scandir(package / folder):
+                if entry.name.endswith(".py"):
+                    st = entry.stat()
+                    newest, size = max(newest, st.st_mtime_ns), size + st.st_size
+        _CODE.append((__version__, newest, size))
+    return _CODE[0]
+
+
 def start_git(cwd: Path | str, *args: str, **popen: Any) -> Any:
     """Start `git ARGS` (a `subprocess.Popen`; stdin closed and stdout and stderr piped
     unless `popen` says otherwise). Every git salescli runs starts here, with `LC_ALL=C`:
