@@ -291,3 +291,22 @@ def test_a_commit_the_hook_never_saw(filled):
     filled.git("reset", "-q", "--hard", "HEAD~1")  # and back, no run between either
     filled.git("commit", "-q", "--allow-empty", "-m", "empty")
     assert check_staged(root, git_dir) == reference(root) == []
+
+
+def test_an_edit_of_a_deal_never_reads_head_whole(filled):
+    """The hook before each commit of an edited deal reads the few files it needs: the
+    files of HEAD (3 MB on 10,000 deals) are neither listed nor read from their cache."""
+    from salescli.services import staged
+
+    root, git_dir = filled.root, filled.root / ".git"
+    deal = "deals/2026-10/acme-erp.yaml"
+    text = (root / deal).read_text()
+    assert check_staged(root, git_dir) == reference(root)  # the first run lists them
+    for n, edit in enumerate(("# one\n", "stage: nowhere\n", "# three\n")):
+        stage(filled, deal, text + edit if n != 1 else replaced(
+            text, "stage: needs-analysis", "stage: nowhere"))
+        before = (git_dir / "salescli" / staged.HEAD_FILES).stat()
+        assert check_staged(root, git_dir) == reference(root)
+        after = (git_dir / "salescli" / staged.HEAD_FILES).stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+        filled.git("commit", "-qm", f"edit {n}")

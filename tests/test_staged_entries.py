@@ -11,17 +11,34 @@ from pathlib import Path
 import pytest
 from conftest import Repo, existing_project, replaced
 
-from salescli.services.staged import index_entries
+from salescli.services.staged import Entries, index_entries
 
 SPECS = ["salescli.yaml", "products.yaml", "pipelines", "deals", "accounts", "leads"]
 
 
 def both(root: Path, cache: Path) -> dict:
     listed = index_entries(root, SPECS)[0]
+    lazily(root, cache, listed)
     fast = index_entries(root, SPECS, cache)[0]
     assert fast == listed
     assert index_entries(root, SPECS, cache)[0] == listed  # from the cache this time
     return listed
+
+
+def lazily(root: Path, cache: Path, listed: dict) -> None:
+    """Each path asked of the hook's entries one by one, and the pipelines' listing,
+    without loading HEAD's files whole: what `ls-files` lists."""
+    entries = index_entries(root, SPECS, cache)[0]
+    if not isinstance(entries, Entries):
+        return  # no commit yet, or a merge conflict: listed whole
+    for path, entry in listed.items():
+        assert entries[path] == entry
+    for gone in ("deals/2026-10/gone.yaml", "pipelines/gone.yaml", "salescli.yaml/x",
+                 "invoices/x.yaml", "deals", "elsewhere.yaml"):
+        assert (gone in entries) == (gone in listed) and entries.get(gone) == listed.get(gone)
+    assert entries.under("pipelines") == {p: e for p, e in listed.items()
+                                          if p == "pipelines" or p.startswith("pipelines/")}
+    assert entries.whole is None
 
 
 @pytest.fixture

@@ -18,11 +18,13 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping
 from pathlib import Path
 from typing import Any
 
 from salescli.core.diagnostics import Diagnostic
-from salescli.store.gitio import CatFile
+from salescli.store.gitio import CatFile, Started
+from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
 CACHE_VERSION = 5  # 5: .last keeps HEAD and the staged diff
@@ -33,38 +35,51 @@ INVOICES_MEMO = "invoices.memo"  # the invoices each deal file records, by its s
 _SYMLINK = "120000"
 
 
-# what HEAD was and how it moved: (HEAD, (the commit the cached files were of, path ->
-# raw diff from it to HEAD) or None), when the index was found by one diff from HEAD
-Base = tuple[str, tuple[str, dict[str, tuple[str, ...]]] | None]
+# folders whose staged changes the hook judges without checking their files: an issued
+# invoice may not change (`Snapshot.extra`)
+EXTRA_SPECS = ("invoices",)
+_EXTRA_PREFIX = tuple(f"{f}/" for f in EXTRA_SPECS)
+# the configuration, listed from HEAD at once by the hook (`Entries`)
+CONFIG_SPECS = (SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR)
 
 
-def index_entries(root: Path, specs: list[str], cache: Path | None = None
-                  ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, ...]] | None,
-                             Base | None]:
+def _covered(path: str) -> bool:
+    """Whether listing `CONFIG_SPECS` lists `path` when HEAD has it."""
+    return path in CONFIG_SPECS or path.startswith(f"{PIPELINES_DIR}/")
+
+
+def index_entries(root: Path, specs: list[str], cache: Path | None = None,
+                  meanwhile: Callable[[str], None] | None = None
+                  ) -> tuple[Mapping[str, tuple[str, str]], dict[str, tuple[str, ...]] | None,
+                             str | None]:
     """(path -> (mode, blob) of git's index (GIT_INDEX_FILE honoured) under `specs`,
-    what the index changes from HEAD when one diff found it, the `Base` that diff
-    started from).
+    what the index changes from HEAD when one diff found it, the HEAD that diff started
+    from).
 
-    With `cache`: HEAD's files (`_head_entries`) as `git diff-index --cached` says the
-    index changed them, so the pre-commit hook reads the few staged files, not the
-    26,000 entries `ls-files` prints on a big repository. The changes are each path's
-    raw fields (old mode, new mode, old blob, new blob, status), the `EXTRA_SPECS`
-    folders' too; they and the Base are None when the index was listed whole instead.
+    With `cache`: HEAD's files as `git diff-index --cached` says the index changed them
+    (`Entries`), so the pre-commit hook reads the few staged files and the configuration,
+    not the 26,000 entries `ls-files` prints on a big repository. The changes are each
+    path's raw fields (old mode, new mode, old blob, new blob, status), the `EXTRA_SPECS`
+    folders' too; they and HEAD are None when the index was listed whole instead.
+    `meanwhile(HEAD)` is called while git works on that diff.
     """
     if cache is not None:
         from salescli.store.gitio import Started, rev_parse
 
         head = rev_parse(root, "HEAD")
         if head is not None:
-            # what the index changes from HEAD, asked at once: git answers it while
-            # HEAD's files are brought up to date from the cache
+            # what the index changes from HEAD, and HEAD's configuration, asked at once
             with Started(root, "diff-index", "--cached", "-z", *_RAW, head, "--", *specs,
-                         *EXTRA_SPECS) as index_diff:
-                entries, moved = _head_entries(root, head, specs, cache)
-                changes: dict[str, tuple[str, ...]] = {}
-                if _apply_raw(index_diff.result(), entries, changes,
-                              tuple(f"{f}/" for f in EXTRA_SPECS)):
-                    return entries, changes, (head, moved)
+                         *EXTRA_SPECS) as index_diff, \
+                    Started(root, "ls-tree", "-r", "-z", head, "--",
+                            *CONFIG_SPECS) as config:
+                if meanwhile is not None:
+                    meanwhile(head)
+                changes = _parse_raw(index_diff.result())
+                if all(c[4] != "U" for c in changes.values()):
+                    entries = Entries(root, head, specs, cache, _tree(config.result()),
+                                      changes)
+                    return entries, changes, head
     from salescli.store.gitio import git
 
     out: dict[str, tuple[str, str]] = {}
@@ -78,40 +93,126 @@ def index_entries(root: Path, specs: list[str], cache: Path | None = None
     return out, None, None
 
 
-def _head_entries(root: Path, head: str, specs: list[str], cache: Path
-                  ) -> tuple[dict[str, tuple[str, str]],
-                             tuple[str, dict[str, tuple[str, ...]]] | None]:
-    """(The files of commit `head` under `specs`, (the cache's commit, the raw diff from
-    it to `head`) when HEAD moved since), from `cache`.
+def _tree(listed: str) -> dict[str, tuple[str, str]]:
+    """path -> (mode, blob) of `git ls-tree -r -z` output."""
+    entries = {}
+    for entry in listed.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path:
+            mode, _, blob = meta.split()
+            entries[path] = (mode, blob)
+    return entries
 
-    The cache holds the files of the commit it was made at; a later HEAD (the hook runs
-    at a new one before every commit) is that commit's files plus `git diff-tree`
-    between the two, so only a first run lists the whole tree.
+
+class Entries(Mapping[str, tuple[str, str]]):
+    """git's index under the specs as HEAD's files plus the index's changes, HEAD's
+    read only as far as asked. The configuration (listed at once, a few files) and the
+    paths the index or the commits since the last run changed are known; another path
+    is looked up in HEAD when asked; going through them all (a listing of a record
+    folder) loads HEAD's files whole (`_head_entries`, kept in the cache by commit). A
+    commit's hook that only edits deals so never reads the 3 MB of a 26,000-file
+    repository's entries."""
+
+    def __init__(self, root: Path, head: str, specs: list[str], cache: Path,
+                 config: dict[str, tuple[str, str]], changes: dict[str, tuple[str, ...]]):
+        self.root, self.head, self.specs, self.cache = root, head, specs, cache
+        self.head_known: dict[str, tuple[str, str] | None] = dict(config)
+        self.changes = changes
+        self.whole: dict[str, tuple[str, str]] | None = None
+
+    def learn(self, raw: dict[str, tuple[str, ...]]) -> None:
+        """Know HEAD's side of a raw diff that ends at HEAD."""
+        for path, change in raw.items():
+            self.head_known[path] = None if change[4] == "D" else (change[1], change[3])
+
+    def _look_up(self, path: str) -> None:
+        """Know HEAD's entry of `path` (None: HEAD has no such file)."""
+        from salescli.store.gitio import git
+
+        listed = git(self.root, "ls-tree", "-r", "-z", self.head, "--", path,
+                     env={"GIT_LITERAL_PATHSPECS": "1"}).stdout  # a path, never a pattern
+        self.head_known[path] = _tree(listed).get(path)
+
+    def _all(self) -> dict[str, tuple[str, str]]:
+        if self.whole is None:
+            entries = dict(_head_entries(self.root, self.head, self.specs, self.cache))
+            _apply(self.changes, entries, _EXTRA_PREFIX)
+            self.whole = entries
+        return self.whole
+
+    def __getitem__(self, path: str) -> tuple[str, str]:
+        if self.whole is None:
+            if path not in self.changes and path not in self.head_known \
+                    and not _covered(path):
+                if not any(path == s or path.startswith(f"{s}/") for s in self.specs):
+                    raise KeyError(path)  # not a file of the specs, as the whole has it
+                self._look_up(path)
+            change = self.changes.get(path)
+            if change is not None and not path.startswith(_EXTRA_PREFIX):
+                if change[4] == "D":
+                    raise KeyError(path)
+                return change[1], change[3]
+            found = self.head_known.get(path)
+            if found is None:
+                raise KeyError(path)
+            return found
+        return self._all()[path]
+
+    def __contains__(self, path: object) -> bool:
+        try:
+            self[path]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def keys(self) -> KeysView[str]:
+        return self._all().keys()
+
+    def items(self) -> ItemsView[str, tuple[str, str]]:
+        return self._all().items()
+
+    def under(self, folder: str) -> dict[str, tuple[str, str]] | None:
+        """The entries of `folder` (the folder's own too) without loading HEAD's files
+        whole, when the configuration listed it; else None."""
+        if self.whole is not None or not _covered(folder):
+            return None
+        prefix = folder + "/"
+        paths = {p for p in (*self.head_known, *self.changes)
+                 if p == folder or p.startswith(prefix)}
+        return {p: self[p] for p in paths if p in self}
+
+
+def _head_entries(root: Path, head: str, specs: list[str], cache: Path
+                  ) -> dict[str, tuple[str, str]]:
+    """The files of commit `head` under `specs`, from `cache`.
+
+    The cache holds the files of the commit it was made at; a later HEAD is that
+    commit's files plus `git diff-tree` between the two, so only a first run lists the
+    whole tree.
     """
     from salescli.store.gitio import git
 
     entries: dict[str, tuple[str, str]] | None = None
-    moved = None
     try:
         saved = load_cache(cache)
         if saved[0] == CACHE_VERSION and saved[2] == specs and isinstance(saved[3], dict) \
                 and isinstance(saved[1], str):
             if saved[1] == head:
-                return saved[3], None
-            raw = _head_moves(root, saved[1], head, specs, saved[3])
-            if raw is not None:
-                entries, moved = saved[3], (saved[1], raw)
+                return saved[3]
+            if _moved(_start_moves(root, saved[1], head, specs), saved[3]) is not None:
+                entries = saved[3]
     except (ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
     if entries is None:
-        entries = {}
-        for entry in git(root, "ls-tree", "-r", "-z", head, "--", *specs).stdout.split("\0"):
-            meta, _, path = entry.partition("\t")
-            if path:
-                mode, _, blob = meta.split()
-                entries[path] = (mode, blob)
+        entries = _tree(git(root, "ls-tree", "-r", "-z", head, "--", *specs).stdout)
     save_cache(cache, [CACHE_VERSION, head, specs, entries])
-    return entries, moved
+    return entries
 
 
 # raw diffs as ls-tree and ls-files name paths: from `root` (--relative; salescli.yaml may
@@ -119,18 +220,20 @@ def _head_entries(root: Path, head: str, specs: list[str], cache: Path
 _RAW = ("--no-renames", "--relative", "--ignore-submodules=none")
 
 
-def _apply_raw(raw: str, entries: dict[str, tuple[str, str]],
-               changes: dict[str, tuple[str, ...]] | None = None,
-               outside: tuple[str, ...] = ()) -> bool:
-    """Apply a `-z` raw diff to `entries` (each change also put in `changes`; one under
-    an `outside` folder only there); False if a path is unmerged (during a merge
-    conflict it has no one blob: `ls-files` lists its stages instead)."""
+def _parse_raw(raw: str) -> dict[str, tuple[str, ...]]:
+    """path -> (old mode, new mode, old blob, new blob, status) of a `-z` raw diff."""
     fields = raw.split("\0")
+    return {path: tuple(meta.lstrip(":").split())
+            for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True)}
+
+
+def _apply(changes: dict[str, tuple[str, ...]], entries: dict[str, tuple[str, str]],
+           outside: tuple[str, ...] = ()) -> bool:
+    """Apply raw `changes` to `entries` (one under an `outside` folder left out); False
+    if a path is unmerged (during a merge conflict it has no one blob: `ls-files` lists
+    its stages instead)."""
     merged = True
-    for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True):
-        old_mode, new_mode, old_blob, new_blob, status = meta.lstrip(":").split()
-        if changes is not None:
-            changes[path] = (old_mode, new_mode, old_blob, new_blob, status)
+    for path, (_, new_mode, _, new_blob, status) in changes.items():
         if status == "U":
             merged = False
         elif outside and path.startswith(outside):
@@ -142,21 +245,16 @@ def _apply_raw(raw: str, entries: dict[str, tuple[str, str]],
     return merged
 
 
-# folders whose staged changes the hook judges without checking their files: an issued
-# invoice may not change (`Snapshot.extra`)
-EXTRA_SPECS = ("invoices",)
-
-
 class Snapshot:
     """The files `check` reads, as git's index holds them (`check --staged`); a context
     manager: its blobs are read by one git process, ended on leaving."""
 
-    base: Base | None = None  # HEAD and how it moved, when one diff found the index
+    head: str | None = None  # HEAD, when one diff from it found the index
+    last: dict | None = None  # the last run's answer, when read while git listed the index
 
-    def __init__(self, root: Path, cache: Path | None = None):
-        from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
-
+    def __init__(self, root: Path, cache: Path | None = None, last: Path | None = None):
         self.root = root
+        self._moves: dict[str, Started] = {}
         self.specs = specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR,
                               *KIND_DIRS.values()]
         # path -> (mode, key): the key changes whenever the content does (None: never
@@ -166,19 +264,44 @@ class Snapshot:
         if cache is not None:  # the hook: git opens its packs while the index is diffed
             self.blobs.start()
         try:
-            self.entries, self.changes, self.base = index_entries(root, specs, cache)
+            self.entries, self.changes, self.head = index_entries(
+                root, specs, cache, None if last is None else lambda head: self._ahead(last, head))
         except BaseException:
-            self.blobs.close()
+            self.close()
             raise
+
+    def _ahead(self, path: Path, head: str) -> None:
+        """The last run's answer read, and git started on what the commits since it
+        changed, while git lists the index."""
+        self.last = _load(path, "accounts")
+        prior = self.last.get("head")
+        if prior != head:
+            started = _start_moves(self.root, prior, head, self.specs)
+            if started is not None:
+                self._moves[prior] = started
+
+    def moved_from(self, commit: Any) -> dict[str, tuple[str, ...]] | None:
+        """path -> raw diff of the files that commit `commit` and HEAD differ in; None
+        when git cannot tell."""
+        started = self._moves.pop(commit, None)
+        if started is None:
+            started = _start_moves(self.root, commit, self.head or "HEAD", self.specs)
+        return _moved(started)
+
+    def close(self) -> None:
+        self.blobs.close()
+        for started in self._moves.values():
+            started.__exit__()
 
     def __enter__(self) -> Snapshot:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.blobs.close()
+        self.close()
 
     def listed(self, folder: str) -> tuple[bool, list[str]]:
-        return _listed(self.entries, folder)
+        known = self.entries.under(folder) if isinstance(self.entries, Entries) else None
+        return _listed(self.entries if known is None else known, folder)
 
     def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
         from salescli.store.loader import parse_blob
@@ -199,13 +322,12 @@ class Snapshot:
         (the index was listed whole) one asked now; none before the first commit."""
         if self.changes is None:
             from salescli.store.gitio import git, rev_parse
-            from salescli.store.repo import KIND_DIRS
 
             self.changes = {}
             if rev_parse(self.root, "HEAD") is not None:
-                _apply_raw(git(self.root, "diff-index", "--cached", "-z", *_RAW, "HEAD",
-                               "--", KIND_DIRS["deal"], *EXTRA_SPECS).stdout, {},
-                           self.changes)
+                self.changes = _parse_raw(git(self.root, "diff-index", "--cached", "-z",
+                                              *_RAW, "HEAD", "--", KIND_DIRS["deal"],
+                                              *EXTRA_SPECS).stdout)
         return self.changes
 
     def extra(self) -> list[Diagnostic]:
@@ -213,10 +335,9 @@ class Snapshot:
         # immutable, so a commit may not change one
         from salescli.services.check import invoice_edit
 
-        prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
         return [invoice_edit(rel, change[4])
                 for rel, change in sorted(self.index_changes().items())
-                if rel.startswith(prefix) and change[4] in ("M", "D", "T")]
+                if rel.startswith(_EXTRA_PREFIX) and change[4] in ("M", "D", "T")]
 
 
 class WorkTree(Snapshot):
@@ -228,7 +349,6 @@ class WorkTree(Snapshot):
         import time
 
         from salescli.services.checkcache import Look
-        from salescli.store.repo import KIND_DIRS, PRODUCTS_FILE, SETTINGS_FILE
 
         self.root = root
         # the files and their stat as the result cache saw them (checkcache.Look)
@@ -277,7 +397,6 @@ class WorkTree(Snapshot):
             _record_files,
             invoice_edits,
         )
-        from salescli.store.repo import KIND_DIRS
 
         root = os.fspath(self.root)
         # the deal files check reads: not a misplaced or duplicate one
@@ -293,7 +412,8 @@ def check_staged(root: Path, git_dir: Path, use_cache: bool = True,
     and status changes by hand that the rules refuse (`staged_transitions`), from the
     same look at the index (the pre-commit hook's `check --staged`)."""
     folder = git_dir / "salescli"
-    with Snapshot(root, folder / HEAD_FILES if use_cache else None) as snap:
+    with Snapshot(root, *(folder / HEAD_FILES, folder / f"{CACHE_FILE}.last") if use_cache
+                  else ()) as snap:
         found = check_snapshot(snap, folder / CACHE_FILE, use_cache)
         if transitions:
             found = sorted({*found, *staged_transitions(snap, git_dir)})
@@ -313,7 +433,6 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
     see yet: those pass here, and `check --history` reports the ones without one. A merge
     brings changes already committed elsewhere: not checked here either.
     """
-    from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, SETTINGS_FILE
 
     if os.environ.get(IMPORTING) or (git_dir / "MERGE_HEAD").exists():
         return []
@@ -403,8 +522,6 @@ _UNKNOWN = object()  # a fact not kept (a file changed this instant): equal to n
 
 
 def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
-    from salescli.store.repo import PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
-
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
     config: list[tuple[str, str]] = [("settings", SETTINGS_FILE)]
@@ -414,41 +531,48 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     config_key = [entries.get(rel) for _, rel in config]
     if any(e is not None and e[1] is None for e in config_key):
         use_cache = False  # a configuration file changed this instant: keep nothing
-    last = _load(last_path, "accounts") if use_cache else {}
-    if last.get("config") == config_key and _since_last(snap, last) == []:
+    last = snap.last if snap.last is not None else \
+        _load(last_path, "accounts") if use_cache else {}
+    # what changed since the last run, when it ran with this configuration
+    since = _since_last(snap, last) if last.get("config") == config_key else None
+    if since == []:
         # nothing changed since the last run (a commit tried again): its answer
         return sorted({*(Diagnostic(*d) for d in last["out"]), *snap.extra()})
-    return _check_changed(snap, cache_path, use_cache, config, config_key, last)
+    return _check_changed(snap, cache_path, use_cache, config, config_key, last, since)
 
 
-def _head_moves(root: Path, old: Any, new: str, specs: list[str],
-                entries: dict[str, tuple[str, str]] | None = None
-                ) -> dict[str, tuple[str, ...]] | None:
-    """path -> raw diff of the files under `specs` that commits `old` and `new` differ
-    in, applied to `entries` (`old`'s files) when given; None when git cannot tell
-    (`old` gone in a rewritten history, a merge conflict)."""
-    from salescli.store.gitio import git
-
+def _start_moves(root: Path, old: Any, new: str, specs: list[str]) -> Started | None:
+    """git started on what the files under `specs` differ in between commits `old` and
+    `new` (`_moved`); None when `old` is no commit ID."""
     if not isinstance(old, str) or not all(c in "0123456789abcdef" for c in old):
         return None  # a commit ID from our own cache, never an option
-    diff = git(root, "diff-tree", "-r", "-z", *_RAW, old, new, "--", *specs, check=False)
-    raw: dict[str, tuple[str, ...]] = {}
-    if diff.returncode != 0 or not _apply_raw(diff.stdout, {} if entries is None else entries,
-                                              raw):
+    return Started(root, "diff-tree", "-r", "-z", *_RAW, old, new, "--", *specs)
+
+
+def _moved(started: Started | None, entries: dict[str, tuple[str, str]] | None = None
+           ) -> dict[str, tuple[str, ...]] | None:
+    """path -> raw diff of the files that `_start_moves` found changed, applied to
+    `entries` (the old commit's files) when given; None when git cannot tell (the old
+    commit gone in a rewritten history)."""
+    if started is None:
         return None
-    return raw
+    with started:
+        out = started.answer()
+    if out is None:
+        return None
+    raw = _parse_raw(out)
+    return raw if _apply(raw, {} if entries is None else entries) else None
 
 
 def _last_entries(snap: Snapshot) -> dict[str, Any]:
     """What `.last` keeps of the files: for the index found by one diff from HEAD, only
     HEAD and that diff (a commit's hook then reads and writes kilobytes, not the 3 MB of
     26,000 entries); else every entry."""
-    if snap.base is None or snap.changes is None:
+    if snap.head is None or snap.changes is None:
         return {"entries": dict(snap.entries)}
-    prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
-    return {"head": snap.base[0],
+    return {"head": snap.head,
             "staged": {p: None if c[4] == "D" else (c[1], c[3])
-                       for p, c in snap.changes.items() if not p.startswith(prefix)}}
+                       for p, c in snap.changes.items() if not p.startswith(_EXTRA_PREFIX)}}
 
 
 def _since_last(snap: Snapshot, last: dict) -> list[tuple[str, Any, Any]] | None:
@@ -459,18 +583,16 @@ def _since_last(snap: Snapshot, last: dict) -> list[tuple[str, Any, Any]] | None
         prev = last["entries"]
         return [(p, prev.get(p), entries.get(p)) for p in sorted(entries.keys() | prev.keys())
                 if prev.get(p) != entries.get(p)]
-    staged, base, changes = last.get("staged"), snap.base, snap.changes
-    if not isinstance(staged, dict) or base is None or changes is None:
+    staged, head, changes = last.get("staged"), snap.head, snap.changes
+    if not isinstance(staged, dict) or head is None or changes is None:
         return None
-    head, moved = base
-    if last.get("head") == head:
-        older: dict[str, tuple[str, ...]] | None = {}
-    elif moved is not None and moved[0] == last.get("head"):
-        older = moved[1]  # HEAD moved on from the last run's (a commit since)
-    else:
-        older = _head_moves(snap.root, last.get("head"), head, snap.specs)
+    older: dict[str, tuple[str, ...]] | None = {}
+    if last.get("head") != head:  # HEAD moved on from the last run's (a commit since)
+        older = snap.moved_from(last.get("head"))
         if older is None:
             return None
+        if isinstance(entries, Entries):
+            entries.learn(older)
 
     def old_side(raw: tuple[str, ...]) -> Any:
         return None if raw[4] == "A" else (raw[0], raw[2])
@@ -482,15 +604,14 @@ def _since_last(snap: Snapshot, last: dict) -> list[tuple[str, Any, Any]] | None
             return old_side(older[p])
         return old_side(changes[p]) if p in changes else entries.get(p)  # as HEAD has it
 
-    prefix = tuple(f"{f}/" for f in EXTRA_SPECS)
-    paths = {p for p in (*staged, *older, *changes) if not p.startswith(prefix)}
+    paths = {p for p in (*staged, *older, *changes) if not p.startswith(_EXTRA_PREFIX)}
     return [(p, before(p), entries.get(p)) for p in sorted(paths)
             if before(p) != entries.get(p)]
 
 
 def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
-                   config: list[tuple[str, str]], config_key: list, last: dict
-                   ) -> list[Diagnostic]:
+                   config: list[tuple[str, str]], config_key: list, last: dict,
+                   since: list[tuple[str, Any, Any]] | None) -> list[Diagnostic]:
     from salescli.core.diagnostics import error
     from salescli.services.check import (
         AccountInfo,
@@ -501,7 +622,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         validate,
     )
     from salescli.store.loader import Parsed, to_diagnostic
-    from salescli.store.repo import KIND_DIRS, KINDS
+    from salescli.store.repo import KINDS
 
     entries = snap.entries
     last_path = cache_path.with_name(cache_path.name + ".last")
@@ -525,8 +646,8 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     # every entry was computed with one configuration: another one, and none holds
-    if last.get("config") == config_key:
-        quick = _changed_deals(snap, ctx, last)
+    if since is not None:
+        quick = _changed_deals(snap, ctx, last, since)
         if quick is not None:
             result, changed = quick
             if changed:
@@ -678,15 +799,16 @@ class _Accounts:
         return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
 
 
-def _changed_deals(snap: Snapshot, ctx: Any, last: dict) -> tuple[list[tuple], bool] | None:
+def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]]
+                   ) -> tuple[list[tuple], bool] | None:
     """The answer when, since the last run, only deal files changed content: the last
     answer with those deals' own diagnostics replaced (deals take no part in the checks
     across files, and no file came or went). None when that does not hold."""
     from salescli.services.check import validate
     from salescli.store.loader import to_diagnostic
 
-    entries, since = snap.entries, _since_last(snap, last)
-    if since is None or any(old is None or new is None for _, old, new in since):
+    entries = snap.entries
+    if any(old is None or new is None for _, old, new in since):
         return None  # files came or went, or the last run cannot tell
     changed = [p for p, _, _ in since]
     if any(not p.startswith("deals/") or entries[p][1] is None for p in changed):

@@ -85,6 +85,11 @@ class Started:
             raise SalescliError(f"git {_command(self.args)} failed: {_git_reason(done)}")
         return out.decode("utf-8")
 
+    def answer(self) -> str | None:
+        """git's output, or None when git failed."""
+        out, _ = self.proc.communicate()
+        return out.decode("utf-8") if self.proc.returncode == 0 else None
+
     def __enter__(self) -> Started:
         return self
 
