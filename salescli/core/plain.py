@@ -30,11 +30,15 @@ class Config:
     checklists: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # pipeline: stage
     quote_validity_days: int = 30  # a sent quote expires this long after its date
 
+    def pipeline_or_default(self, pipeline: str | None) -> str:
+        """The pipeline a deal naming `pipeline` is in: one rule, as Settings.pipeline_of."""
+        return pipeline or self.default_pipeline
+
     def stage_ids(self, pipeline: str | None) -> list[str]:
-        return [s for s, _ in self.stages.get(pipeline or self.default_pipeline, ())]
+        return [s for s, _ in self.stages.get(self.pipeline_or_default(pipeline), ())]
 
     def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
-        for s, prob in self.stages.get(pipeline or self.default_pipeline, ()):
+        for s, prob in self.stages.get(self.pipeline_or_default(pipeline), ()):
             if s == stage:
                 return prob
         return Decimal(0)

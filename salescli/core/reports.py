@@ -271,7 +271,7 @@ class Book:
         if q.source and source != q.source:
             return False
         if pipeline is not False and q.pipeline and \
-                (pipeline or self.config.default_pipeline) != q.pipeline:
+                self.config.pipeline_or_default(pipeline) != q.pipeline:
             return False
         return True
 
@@ -322,11 +322,12 @@ def stage_days(tl: Timeline, until: float) -> dict[str, float]:
 
 def funnel(book: Book) -> dict[str, Any]:
     q = book.query
-    name = q.pipeline or book.config.default_pipeline
+    name = book.config.pipeline_or_default(q.pipeline)
     stages = book.config.stage_ids(name)
     # (timeline, stage, status) of each deal: 10,000 of them are not made into Deals
+    pipeline_of = book.config.pipeline_or_default
     deals = [(tl, v[0], v[1]) for tl, v in book.states_created_in_window()
-             if (v[2] or book.config.default_pipeline) == name]  # READS: stage, status, pipeline
+             if pipeline_of(v[2]) == name]  # READS: stage, status, pipeline
     index = {s: i for i, s in enumerate(stages)}
     tops = [0] * (len(stages) + 1)  # how many deals got no further than each stage (-1: none)
     lost_here, open_here = Counter(), Counter()
@@ -380,10 +381,10 @@ def board(book: Book) -> dict[str, Any]:
     from salescli.core.board import assemble
 
     q, config = book.query, book.config
-    name = q.pipeline or config.default_pipeline
+    name = config.pipeline_or_default(q.pipeline)
     cards = []
     for d in book.with_status("open"):
-        if (d.pipeline or config.default_pipeline) != name:
+        if config.pipeline_or_default(d.pipeline) != name:
             continue
         entered = d.timeline.stage_since(q.as_of)
         cards.append({"id": d.id, "title": d.id, "account": None, "owner": d.owner,
@@ -599,8 +600,8 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
     for rec in records:
         if q.source and rec.source != q.source:
             continue
-        if q.pipeline and (rec.kind != "deal" or (rec.pipeline or
-                           book.config.default_pipeline) != q.pipeline):
+        if q.pipeline and (rec.kind != "deal" or
+                           book.config.pipeline_or_default(rec.pipeline) != q.pipeline):
             continue
         for a, owner, new_booking, answered in activity_events(rec):
             if q.owner and owner != q.owner:

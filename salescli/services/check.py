@@ -259,6 +259,10 @@ PREDICATE_FIELDS = {"decision_maker": "stakeholders", "quote": "quotes",
 def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     deal, path = parsed.model, parsed.path
     s = ctx.settings
+    if s is None:  # unreadable settings (reported on their own): a deal meets the defaults
+        from salescli.core.model import Settings
+
+        s = Settings()
     info = ctx.accounts.get(deal.account)
     roles = info.contacts if info else {}
     if deal.account not in ctx.ids["account"]:
@@ -271,7 +275,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield error(path, "unknown-contact",
                             f"stakeholder `{sh.contact}` is not a contact of account "
                             f"`{deal.account}`", ("stakeholders", i, "contact"))
-    pipeline_name = deal.pipeline or (s.default_pipeline if s else "default")
+    pipeline_name = s.pipeline_of(deal)
     pipeline = ctx.pipelines.get(pipeline_name)
     if pipeline_name not in ctx.pipelines:
         yield error(path, "unknown-pipeline",
@@ -325,7 +329,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     yield from _lifecycle(path, deal, pipeline, dropped)
     # a discount awaiting approval is a state of the deal, not an error in its file;
     # an approval by someone who cannot approve is
-    approvers = s.approvers if s else {}
+    approvers = s.approvers
     if deal.approved_by and approvers and deal.status == "open" \
             and deal.approved_by not in approvers:
         yield error(path, "approval",

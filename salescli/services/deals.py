@@ -227,7 +227,7 @@ def checklist_rows(repo: Any, d: Mapping[str, Any], pipeline: str | None) -> lis
     if d.get("status") != "open" or not d.get("stage"):
         return []
     config = config_of(repo, lambda _: None)  # a broken pipeline is `check`'s to report
-    items = config.checklists.get(pipeline or config.default_pipeline, {}).get(d["stage"], [])
+    items = config.checklists.get(config.pipeline_or_default(pipeline), {}).get(d["stage"], [])
     ticked = set((d.get("checklist") or {}).get(d["stage"]) or [])
     return [{"#": n, "done": "x" if item in ticked else "", "item": item}
             for n, item in enumerate(items, 1)]

@@ -449,12 +449,13 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
                if _moves(blobs[pair[0]], blobs[pair[1]])}
     if not changed:
         return []
+    from salescli.core.model import Settings
     from salescli.core.rules import change_problems
     from salescli.store.loader import parse_blob
 
     # the configuration and accounts as staged, read only when a deal moved
     config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
-    settings = config[SETTINGS_FILE].model if config else None
+    settings = (config[SETTINGS_FILE].model if config else None) or Settings()
     prefix = KIND_DIRS["account"] + "/"
     accounts = {p.rsplit("/", 1)[-1][:-5]: p for p in snap.entries
                 if p.startswith(prefix) and p.endswith(".yaml")}
@@ -464,7 +465,7 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
         new = parse_blob("deal", rel, blobs[new_blob], False).model
         if old is None or new is None:
             continue  # a file that does not parse is reported as such
-        name = new.pipeline or (settings.default_pipeline if settings else "default")
+        name = settings.pipeline_of(new)
         pipe_rel = f"{PIPELINES_DIR}/{name}.yaml"
         if pipe_rel not in snap.entries:
             continue
