@@ -133,7 +133,8 @@ class Entries(Mapping[str, tuple[str, str]]):
                      env={"GIT_LITERAL_PATHSPECS": "1"}).stdout  # a path, never a pattern
         self.head_known[path] = _tree(listed).get(path)
 
-    def _all(self) -> dict[str, tuple[str, str]]:
+    def loaded(self) -> dict[str, tuple[str, str]]:
+        """Every entry, HEAD's files loaded whole."""
         if self.whole is None:
             entries = dict(_head_entries(self.root, self.head, self.specs, self.cache))
             _apply(self.changes, entries, _EXTRA_PREFIX)
@@ -156,7 +157,7 @@ class Entries(Mapping[str, tuple[str, str]]):
             if found is None:
                 raise KeyError(path)
             return found
-        return self._all()[path]
+        return self.loaded()[path]
 
     def __contains__(self, path: object) -> bool:
         try:
@@ -166,16 +167,16 @@ class Entries(Mapping[str, tuple[str, str]]):
         return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
+        return iter(self.loaded())
 
     def __len__(self) -> int:
-        return len(self._all())
+        return len(self.loaded())
 
     def keys(self) -> KeysView[str]:
-        return self._all().keys()
+        return self.loaded().keys()
 
     def items(self) -> ItemsView[str, tuple[str, str]]:
-        return self._all().items()
+        return self.loaded().items()
 
     def under(self, folder: str) -> dict[str, tuple[str, str]] | None:
         """The entries of `folder` (the folder's own too) without loading HEAD's files
@@ -298,6 +299,12 @@ class Snapshot:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def every_entry(self) -> dict[str, tuple[str, str]]:
+        """The entries as a plain dict: HEAD's files loaded whole when read lazily."""
+        if isinstance(self.entries, Entries):
+            self.entries = self.entries.loaded()
+        return self.entries
 
     def listed(self, folder: str) -> tuple[bool, list[str]]:
         known = self.entries.under(folder) if isinstance(self.entries, Entries) else None
@@ -655,6 +662,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
                 kept = {k: v for k, v in last.items() if k not in ("entries", "head", "staged")}
                 _save(last_path, {**kept, **_last_entries(snap), "out": result})
             return sorted({*(Diagnostic(*d) for d in result), *snap.extra()})
+    entries = snap.every_entry()  # every file is looked at from here
     saved = _load(cache_path, "entries") if use_cache else {}
     memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
         if use_cache and saved.get("config") == config_key else {}
