@@ -293,20 +293,26 @@ def test_a_commit_the_hook_never_saw(filled):
     assert check_staged(root, git_dir) == reference(root) == []
 
 
-def test_an_edit_of_a_deal_never_reads_head_whole(filled):
-    """The hook before each commit of an edited deal reads the few files it needs: the
-    files of HEAD (3 MB on 10,000 deals) are neither listed nor read from their cache."""
+def test_an_edit_of_a_deal_never_reads_head_whole(filled, monkeypatch):
+    """The hook before each commit of an edited deal (a stage moved too) reads the few
+    files it needs: the files of HEAD (3 MB on 10,000 deals) are neither listed nor read
+    from their cache."""
     from salescli.services import staged
 
     root, git_dir = filled.root, filled.root / ".git"
     deal = "deals/2026-10/acme-erp.yaml"
     text = (root / deal).read_text()
     assert check_staged(root, git_dir) == reference(root)  # the first run lists them
-    for n, edit in enumerate(("# one\n", "stage: nowhere\n", "# three\n")):
-        stage(filled, deal, text + edit if n != 1 else replaced(
-            text, "stage: needs-analysis", "stage: nowhere"))
-        before = (git_dir / "salescli" / staged.HEAD_FILES).stat()
-        assert check_staged(root, git_dir) == reference(root)
-        after = (git_dir / "salescli" / staged.HEAD_FILES).stat()
-        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    whole = []
+    monkeypatch.setattr(staged, "_head_entries", lambda *a: whole.append(a) or {})
+    for n, edit in enumerate(("# one\n", "stage: nowhere\n", "# three\n", "stage: proposal\n")):
+        stage(filled, deal, text + edit if n % 2 == 0 else replaced(
+            text, "stage: needs-analysis", edit.strip()))
+        found = check_staged(root, git_dir, transitions=True)
+        assert whole == []
+        # as when the index is listed whole (no cache): a move by hand is judged with the
+        # account's contacts, its file looked up alone
+        assert found == check_staged(root, git_dir, use_cache=False, transitions=True)
+        assert set(reference(root)) <= set(found)
+        assert ("lifecycle" in {d.code for d in found}) == (n == 3)
         filled.git("commit", "-qm", f"edit {n}")

@@ -129,8 +129,8 @@ class Entries(Mapping[str, tuple[str, str]]):
         """Know HEAD's entry of `path` (None: HEAD has no such file)."""
         from salescli.store.gitio import git
 
-        listed = git(self.root, "ls-tree", "-r", "-z", self.head, "--", path,
-                     env={"GIT_LITERAL_PATHSPECS": "1"}).stdout  # a path, never a pattern
+        listed = git(self.root, "ls-tree", "-r", "-z", self.head, "--", f":(literal){path}",
+                     env=_PATHSPECS).stdout  # a path, never a pattern
         self.head_known[path] = _tree(listed).get(path)
 
     def loaded(self) -> dict[str, tuple[str, str]]:
@@ -463,15 +463,15 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
     # the configuration and accounts as staged, read only when a deal moved
     config = snap.parse("settings", [SETTINGS_FILE]) if SETTINGS_FILE in snap.entries else {}
     settings = (config[SETTINGS_FILE].model if config else None) or Settings()
-    prefix = KIND_DIRS["account"] + "/"
-    accounts = {p.rsplit("/", 1)[-1][:-5]: p for p in snap.entries
-                if p.startswith(prefix) and p.endswith(".yaml")}
-    out = []
+    models = {}
     for rel, (old_blob, new_blob) in sorted(changed.items()):
         old = parse_blob("deal", rel, blobs[old_blob], False).model
         new = parse_blob("deal", rel, blobs[new_blob], False).model
-        if old is None or new is None:
-            continue  # a file that does not parse is reported as such
+        if old is not None and new is not None:  # one that does not parse is reported so
+            models[rel] = (old, new)
+    accounts = _account_files(snap, {new.account for _, new in models.values()})
+    out = []
+    for rel, (old, new) in models.items():
         name = settings.pipeline_of(new)
         pipe_rel = f"{PIPELINES_DIR}/{name}.yaml"
         if pipe_rel not in snap.entries:
@@ -489,6 +489,31 @@ def staged_transitions(snap: Snapshot, git_dir: Path) -> list[Diagnostic]:
                                   f"changed by hand from the committed version: {problem}; "
                                   "use `salescli deal move`, `win`, `lose` or `reopen`"))
     return out
+
+
+def _account_files(snap: Snapshot, ids: set[Any]) -> dict[str, str]:
+    """account ID -> its file in git's index (in any month folder), for `ids`: looked up
+    by git when the entries are read lazily, rather than loading them all."""
+    from salescli.core.ids import is_valid_id
+    from salescli.store.gitio import git
+
+    prefix = KIND_DIRS["account"] + "/"
+    if isinstance(snap.entries, Entries):
+        wanted = sorted(i for i in ids if isinstance(i, str) and is_valid_id(i))
+        if not wanted:
+            return {}
+        # an ID is a safe name, never a pattern; the user's pathspec settings are not ours
+        paths = git(snap.root, "ls-files", "-z", "--",
+                    *(f":(glob){prefix}**/{i}.yaml" for i in wanted), env=_PATHSPECS).stdout
+        paths = [p for p in paths.split("\0") if p]
+    else:
+        paths = [p for p in snap.entries if p.startswith(prefix) and p.endswith(".yaml")]
+    return {p.rsplit("/", 1)[-1][:-5]: p for p in paths}
+
+
+# git's pathspecs as salescli writes them, whatever the user's environment says
+_PATHSPECS = {v: "0" for v in ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS",
+                               "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS")}
 
 
 def _moves(old: bytes, new: bytes) -> bool:
