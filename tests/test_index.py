@@ -821,6 +821,30 @@ def test_a_vouched_read_stats_no_record_file(crm: Path, monkeypatch) -> None:
     assert "Edited" in invoke(crm, *QUERIES[0])[1]
 
 
+def test_a_read_after_a_commit_compares_git_listings(crm: Path, monkeypatch) -> None:
+    """After `git add` or a commit, git's index is another: the read compares git's
+    listing of the entries with the one the last read kept, not each row's blob, and
+    still sees a file edited and added since (git finds it unedited then)."""
+    settled_scan(crm, monkeypatch)
+    invoke(crm, *QUERIES[0])
+    expected = invoke(crm, *QUERIES[0])
+    monkeypatch.setattr(index_mod.Index, "_unvouched", None)  # never asked: a crash
+    path = crm / "deals/2026-10/acme-erp.yaml"
+    for n, git in enumerate((["add", "--"], ["commit", "-qm", "edited", "--"])):
+        (crm / "notes.txt").write_text(f"call Anna {n}\n")  # another entry changes too
+        subprocess.run(["git", "add", "notes.txt"], cwd=crm, check=True)
+        assert invoke(crm, *QUERIES[0]) == expected
+        path.write_text(replaced(path.read_text(), "title: ", f"title: Edited {n} ", 1))
+        subprocess.run(["git", *git, str(path)], cwd=crm, check=True)
+        seen = invoke(crm, *QUERIES[0])
+        assert f"Edited {n}" in seen[1] and seen[3] is None
+        monkeypatch.undo()
+        assert seen == invoke(crm, *QUERIES[0], "--no-cache")
+        settled_scan(crm, monkeypatch)
+        monkeypatch.setattr(index_mod.Index, "_unvouched", None)
+        expected = invoke(crm, *QUERIES[0])
+
+
 def undo_in_place(path: Path, before: bytes, mtime_ns: int) -> None:
     """An editor's undo with `cp -p`: the text and the modification time back. With
     core.trustctime off and core.checkStat minimal, git finds the file as it indexed it,
@@ -850,19 +874,24 @@ def test_a_command_written_file_undone_in_place(crm: Path, monkeypatch) -> None:
     assert "Changed" not in invoke(crm, *QUERIES[0])[1]
 
 
-def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch) -> None:
-    """Another process writes a row while a read works out what git vouches for: the
-    read's scan, made from the rows before, is not saved over the writer's."""
+@pytest.mark.parametrize("phase", ["_unvouched", "_moved_entries"])
+def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch,
+                                                          phase: str) -> None:
+    """Another process writes a row while a read works out what git vouches for (from
+    each row's blob, or from git's listing kept by the last read): the read's scan, made
+    from the rows before, is not saved over the writer's."""
     lenient_git(crm)
     settled_scan(crm, monkeypatch)
     invoke(crm, *QUERIES[0])
     path = crm / "deals/2026-10/acme-erp.yaml"
     before, mtime = path.read_bytes(), path.stat().st_mtime_ns
-    real = index_mod.Index._unvouched
+    real = getattr(index_mod.Index, phase)
     calls: list[str] = []
+    if phase == "_unvouched":  # no listing kept: each row's blob is compared
+        monkeypatch.setattr(index_mod.Index, "_moved_entries", lambda *a: None)
 
-    def meanwhile(self, kind, paths, dirty, view):  # type: ignore[no-untyped-def]
-        found = real(self, kind, paths, dirty, view)
+    def meanwhile(self, kind, *args):  # type: ignore[no-untyped-def]
+        found = real(self, kind, *args)
         if kind == "deal" and not calls:  # another process edits the file and takes
             calls.append(kind)            # it, and the edit is undone
             path.write_bytes(replaced(before.decode(), "title: ", "title: Meanwhile ", 1).encode())
@@ -873,9 +902,9 @@ def test_a_scan_is_not_saved_over_a_write_made_meanwhile(crm: Path, monkeypatch)
     # git's index changes (another file is committed): the read asks git again
     (crm / "notes.txt").write_text("call Anna\n")
     subprocess.run(["git", "add", "notes.txt"], cwd=crm, check=True)
-    monkeypatch.setattr(index_mod.Index, "_unvouched", meanwhile)
+    monkeypatch.setattr(index_mod.Index, phase, meanwhile)
     invoke(crm, *QUERIES[0])
-    monkeypatch.setattr(index_mod.Index, "_unvouched", real)
+    monkeypatch.setattr(index_mod.Index, phase, real)
     assert calls
     assert invoke(crm, *QUERIES[0]) == invoke(crm, *QUERIES[0], "--no-cache")
     assert "Meanwhile" not in invoke(crm, *QUERIES[0])[1]
