@@ -376,6 +376,8 @@ class Index:
         scan = scan if view is not None else None
         dirty = view.dirty(folder) if view is not None else None
         gen = self._meta(f"gen:{kind}") or 0  # before any row is looked at
+        if scan is not None:  # as of that generation: a write since read it unvouched more
+            scan = self._meta(f"scan:{kind}")
         dirs: dict[str, Stat | None] = {}
         unmatched: set[str] | None = None
         current: dict[str, Stat] | None = None
@@ -492,6 +494,8 @@ class Index:
         # git's entries as this scan saw them, once for each state of git's index: what
         # the next read after a commit compares with (_moved_entries)
         listing = view.listing(KIND_DIRS[kind], asked=True) if sig is not None else None
+        if listing is not None and not view.settled():
+            listing = None  # git listed another index than `sig` says (a commit meanwhile)
         try:
             with _transaction(self.con):
                 if (self._meta(f"gen:{kind}") or 0) == gen:
