@@ -487,15 +487,16 @@ class Index:
         dirs = {m: st if st is not None and _changed(st) < fresh else None
                 for m, st in dirs.items()}
         scan = [sig, dirs, sorted(unmatched)]
-        if self._meta(f"scan:{kind}") == scan:
+        old = self._meta(f"scan:{kind}")
+        if old == scan:
             return
         from salescli.store.repo import KIND_DIRS
 
         # git's entries as this scan saw them, once for each state of git's index: what
-        # the next read after a commit compares with (_moved_entries)
-        listing = view.listing(KIND_DIRS[kind], asked=True) if sig is not None else None
-        if listing is not None and not view.settled():
-            listing = None  # git listed another index than `sig` says (a commit meanwhile)
+        # the next read after a commit compares with (_moved_entries). Only a listing
+        # git gave before `sig` was found settled above is of that index.
+        listing = view.listed(KIND_DIRS[kind]) \
+            if sig is not None and (not isinstance(old, list) or old[:1] != [sig]) else None
         try:
             with _transaction(self.con):
                 if (self._meta(f"gen:{kind}") or 0) == gen:
@@ -966,12 +967,14 @@ class _GitView:
             return None
         return {p for p in self._dirty if p.startswith(folder + "/")}
 
-    def listing(self, folder: str, asked: bool = False) -> bytes | None:
+    def listed(self, folder: str) -> bytes | None:
+        """The listing of `folder` when git gave it already; else None."""
+        return self._listings.get(folder)
+
+    def listing(self, folder: str) -> bytes | None:
         """git's entries of the files under `folder` (`ls-files -s -v -z`, as printed);
-        None when git could not tell. With `asked`, only if git was already asked."""
+        None when git could not tell."""
         if folder not in self._listings:
-            if asked and self._ls is None:
-                return None
             # one git process for every folder of the read: its output is in path order,
             # each folder's entries in one run
             folders = self.folders if folder in self.folders else [folder]
