@@ -119,9 +119,11 @@ class Entries(Mapping[str, tuple[str, str]]):
         self.head_known: dict[str, tuple[str, str] | None] = dict(config)
         self.changes = changes
         self.whole: dict[str, tuple[str, str]] | None = None
+        self.moves: dict[str, dict[str, tuple[str, ...]]] = {}  # learnt: commit -> diff
 
-    def learn(self, raw: dict[str, tuple[str, ...]]) -> None:
-        """Know HEAD's side of a raw diff that ends at HEAD."""
+    def learn(self, since: str, raw: dict[str, tuple[str, ...]]) -> None:
+        """Know HEAD's side of the raw diff from commit `since` to HEAD."""
+        self.moves[since] = raw
         for path, change in raw.items():
             self.head_known[path] = None if change[4] == "D" else (change[1], change[3])
 
@@ -136,7 +138,8 @@ class Entries(Mapping[str, tuple[str, str]]):
     def loaded(self) -> dict[str, tuple[str, str]]:
         """Every entry, HEAD's files loaded whole."""
         if self.whole is None:
-            entries = dict(_head_entries(self.root, self.head, self.specs, self.cache))
+            entries = dict(_head_entries(self.root, self.head, self.specs, self.cache,
+                                         self.moves))
             _apply(self.changes, entries, _EXTRA_PREFIX)
             self.whole = entries
         return self.whole
@@ -189,13 +192,15 @@ class Entries(Mapping[str, tuple[str, str]]):
         return {p: self[p] for p in paths if p in self}
 
 
-def _head_entries(root: Path, head: str, specs: list[str], cache: Path
+def _head_entries(root: Path, head: str, specs: list[str], cache: Path,
+                  moves: dict[str, dict[str, tuple[str, ...]]] | None = None
                   ) -> dict[str, tuple[str, str]]:
     """The files of commit `head` under `specs`, from `cache`.
 
     The cache holds the files of the commit it was made at; a later HEAD is that
-    commit's files plus `git diff-tree` between the two, so only a first run lists the
-    whole tree.
+    commit's files plus `git diff-tree` between the two (or the diff from that commit
+    already in `moves`: a run after a run that read everything), so only a first run
+    lists the whole tree.
     """
     from salescli.store.gitio import git
 
@@ -206,7 +211,10 @@ def _head_entries(root: Path, head: str, specs: list[str], cache: Path
                 and isinstance(saved[1], str):
             if saved[1] == head:
                 return saved[3]
-            if _moved(_start_moves(root, saved[1], head, specs), saved[3]) is not None:
+            raw = (moves or {}).get(saved[1])
+            if raw is None:
+                raw = _moved(_start_moves(root, saved[1], head, specs))
+            if raw is not None and _apply(raw, saved[3]):
                 entries = saved[3]
     except (ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
@@ -625,7 +633,7 @@ def _since_last(snap: Snapshot, last: dict) -> list[tuple[str, Any, Any]] | None
         if older is None:
             return None
         if isinstance(entries, Entries):
-            entries.learn(older)
+            entries.learn(last["head"], older)
 
     def old_side(raw: tuple[str, ...]) -> Any:
         return None if raw[4] == "A" else (raw[0], raw[2])
