@@ -28,10 +28,9 @@ def cached_rev(r: Repo, name: str) -> str | None:
 
 
 def plain(timelines: list) -> tuple:
-    """Timelines as comparable data (the cache keeps their changes as marshal bytes,
-    whose back-references follow object identity, not value)."""
-    packed = _pack(timelines)
-    return packed["timelines"], marshal.loads(packed["changes"])
+    """Timelines as comparable data: as the cache keeps them, and their changes."""
+    data, changes = _pack(timelines)
+    return data["timelines"], changes
 
 
 def agree(r: Repo, resumed: bool) -> None:
@@ -217,13 +216,31 @@ def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(
 
 
 def test_damaged_changes_in_the_cache_are_folded_again(crm: Repo) -> None:
-    """The timelines cache parses its changes only when a report asks: damaged there,
-    they are folded afresh then, never an error and never a wrong answer."""
+    """The timelines cache keeps their changes in a file of its own, read only when a
+    report asks: cut, missing, or of another fold (a write cut between the two files),
+    they are folded afresh then, never an error and never a wrong answer. A cache of an
+    earlier salescli, its changes kept inline as marshal bytes, is still read."""
     fresh = load_history(crm.root, crm.root / ".git", kinds=("deal",), use_cache=False)
+    folder = crm.root / ".git" / "salescli"
+    path, changes = folder / "deal-timelines.cache", folder / "deal-changes.cache"
     load_history(crm.root, crm.root / ".git", kinds=("deal",))
-    path = crm.root / ".git" / "salescli" / "deal-timelines.cache"
-    data = marshal.loads(path.read_bytes())
-    data["changes"] = data["changes"][: len(data["changes"]) // 2]  # cut in the middle
-    path.write_bytes(marshal.dumps(data))
+    kept = changes.read_bytes()
+    token = marshal.loads(path.read_bytes())["changes"]
+    for damage in (kept[: len(kept) // 2], b"",
+                   marshal.dumps({**marshal.loads(kept), "token": "another fold"})):
+        changes.write_bytes(damage)
+        cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
+        assert plain(cached.timelines) == plain(fresh.timelines)
+        changes.write_bytes(kept)
+    changes.unlink()
     cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
     assert plain(cached.timelines) == plain(fresh.timelines)
+    data = marshal.loads(path.read_bytes())
+    assert data["changes"] != token  # folded again, and kept anew
+    data["changes"] = marshal.dumps(marshal.loads(changes.read_bytes())["changes"])
+    path.write_bytes(marshal.dumps(data))
+    changes.unlink()
+    cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
+    assert plain(cached.timelines) == plain(fresh.timelines)
+    # read from the inline bytes, not folded again (that would keep the new form)
+    assert isinstance(marshal.loads(path.read_bytes())["changes"], bytes)
