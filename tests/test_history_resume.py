@@ -215,6 +215,41 @@ def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(
     assert load_cache(tmp_path / "missing.cache") is None
 
 
+def test_changes_are_read_with_their_timelines_only(crm: Repo, monkeypatch) -> None:
+    """The changes file of another fold of as many timelines (another commit's) is not
+    taken for this one's; an intact pair at HEAD is read without folding anything; and
+    the changes asked after another process saved a newer fold are the ones saved with
+    the timelines read (the file open since)."""
+    from salescli.store import history
+
+    root, git_dir = crm.root, crm.root / ".git"
+    folder = git_dir / "salescli"
+    path, changes = folder / "deal-timelines.cache", folder / "deal-changes.cache"
+    fresh = plain(load_history(root, git_dir, kinds=("deal",), use_cache=False).timelines)
+    load_history(root, git_dir, kinds=("deal",))
+    first = (path.read_bytes(), changes.read_bytes())
+    head = crm.git("rev-parse", "HEAD").strip()
+    deal = sorted(root.glob("deals/*/*.yaml"))[0]
+    text = deal.read_text()
+    assert "\nowner: anna\n" in text
+    deal.write_text(text.replace("\nowner: anna\n", "\nowner: ben\n", 1))  # a change
+    crm.commit("changed")
+    load_history(root, git_dir, kinds=("deal",))
+    later = changes.read_bytes()
+    crm.git("reset", "-q", "--hard", head)
+    path.write_bytes(first[0])
+    changes.write_bytes(later)  # another fold's changes, as many of them
+    assert plain(load_history(root, git_dir, kinds=("deal",)).timelines) == fresh
+    path.write_bytes(first[0])
+    changes.write_bytes(first[1])
+    monkeypatch.setattr(history, "_read_history", None)  # any fold: a crash
+    assert plain(load_history(root, git_dir, kinds=("deal",)).timelines) == fresh
+    read = load_history(root, git_dir, kinds=("deal",)).timelines
+    changes.unlink()  # replaced by another process's fold: renamed over
+    changes.write_bytes(later)
+    assert plain(read) == fresh
+
+
 def test_damaged_changes_in_the_cache_are_folded_again(crm: Repo) -> None:
     """The timelines cache keeps their changes in a file of its own, read only when a
     report asks: cut, missing, or of another fold (a write cut between the two files),

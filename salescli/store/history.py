@@ -661,9 +661,9 @@ def _load_cache(path: Path, *keys: str) -> dict | None:
     return data
 
 
-def _save_cache(path: Path, data: dict) -> None:
+def _save_cache(path: Path, data: dict) -> bool:
     shallow = _shallow(path)
-    save_cache(path, {**data, "shallow": shallow} if shallow else data)
+    return save_cache(path, {**data, "shallow": shallow} if shallow else data)
 
 
 def _changes_file(timelines_file: Path) -> Path:
@@ -701,7 +701,19 @@ class _Deferred:
 
     def __init__(self, token: str | bytes, path: Path,
                  again: Callable[[], list[Timeline]] | None):
-        self.token, self.path, self.again, self.timelines = token, path, again, []
+        self.token, self.again, self.timelines = token, again, []
+        self.file = None
+        if isinstance(token, str):
+            # opened now, read when asked: the file saved with these timelines, though
+            # another process's fold replace it meanwhile (a rename keeps this one open)
+            try:
+                self.file = open(path, "rb")  # noqa: SIM115  # closed by fill
+            except OSError:
+                pass
+
+    def __del__(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
     def fill(self) -> None:
         from salescli.store.runtime import plain_loads
@@ -710,7 +722,10 @@ class _Deferred:
             if isinstance(self.token, bytes):
                 changes = plain_loads(self.token)
             else:  # saved with the timelines: the same token, else of another fold
-                saved = load_cache(self.path)
+                if self.file is None:
+                    raise ValueError("no changes kept")
+                with self.file:
+                    saved = plain_loads(self.file.read())
                 if not isinstance(saved, dict) or saved.get("token") != self.token:
                     raise ValueError("damaged cache")
                 changes = saved.get("changes")
@@ -818,7 +833,8 @@ def _save_fold(timelines_file: Path, seen_file: Path, head: str, fold: Fold,
                rejected: Rejected) -> None:
     data, changes = _pack(fold.timelines)
     token = os.urandom(8).hex()  # pairs the two files: one without the other is not used
-    save_cache(_changes_file(timelines_file), {"token": token, "changes": changes})
+    if not save_cache(_changes_file(timelines_file), {"token": token, "changes": changes}):
+        return  # the last pair stays as it was: the timelines without their changes are not
     _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head, "done": len(fold.done),
                                  **data, "changes": token, "rejected": rejected})
     _save_cache(seen_file, {"v": CACHE_VERSION, "rev": head, "seen": tuple(fold.seen)})
@@ -847,7 +863,7 @@ def _resumed(warm: dict, timelines_file: Path, seen: dict | None, moves_only: bo
                 tl.changes  # noqa: B018  # they go on: every change there is, now
         counted = set() if moves_only else set(seen["seen"])  # type: ignore[index]
         rejected = {path: list(states) for path, states in warm["rejected"].items()}
-    except (TypeError, ValueError, AttributeError):  # damaged: folded again
+    except (TypeError, ValueError, EOFError, AttributeError):  # damaged: folded again
         return None
     n = warm["done"]
     if not 0 <= n <= len(timelines):

@@ -147,8 +147,9 @@ def plain_loads(data: bytes) -> Any:
 FREEZE_LOADED = False
 
 
-def save_cache(path: Path, data: Any) -> None:
-    """Replace the cache file with `data`, or leave it be if it cannot be written."""
+def save_cache(path: Path, data: Any) -> bool:
+    """Replace the cache file with `data`, or leave it be if it cannot be written
+    (False)."""
     import marshal
 
     from salescli.store.gitio import atomic_path
@@ -158,4 +159,5 @@ def save_cache(path: Path, data: Any) -> None:
         with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
             fh.write(marshal.dumps(data))
     except OSError:
-        pass
+        return False
+    return True
