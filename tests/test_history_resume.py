@@ -217,9 +217,8 @@ def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(
 
 def test_changes_are_read_with_their_timelines_only(crm: Repo, monkeypatch) -> None:
     """The changes file of another fold of as many timelines (another commit's) is not
-    taken for this one's; an intact pair at HEAD is read without folding anything; and
-    the changes asked after another process saved a newer fold are the ones saved with
-    the timelines read (the file open since)."""
+    taken for this one's, not even when another process saved it after these timelines
+    were read; an intact pair at HEAD is read without folding anything."""
     from salescli.store import history
 
     root, git_dir = crm.root, crm.root / ".git"
@@ -245,9 +244,10 @@ def test_changes_are_read_with_their_timelines_only(crm: Repo, monkeypatch) -> N
     monkeypatch.setattr(history, "_read_history", None)  # any fold: a crash
     assert plain(load_history(root, git_dir, kinds=("deal",)).timelines) == fresh
     read = load_history(root, git_dir, kinds=("deal",)).timelines
+    monkeypatch.undo()
     changes.unlink()  # replaced by another process's fold: renamed over
     changes.write_bytes(later)
-    assert plain(read) == fresh
+    assert plain(read) == fresh  # folded again
 
 
 def test_damaged_changes_in_the_cache_are_folded_again(crm: Repo) -> None:

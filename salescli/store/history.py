@@ -701,19 +701,7 @@ class _Deferred:
 
     def __init__(self, token: str | bytes, path: Path,
                  again: Callable[[], list[Timeline]] | None):
-        self.token, self.again, self.timelines = token, again, []
-        self.file = None
-        if isinstance(token, str):
-            # opened now, read when asked: the file saved with these timelines, though
-            # another process's fold replace it meanwhile (a rename keeps this one open)
-            try:
-                self.file = open(path, "rb")  # noqa: SIM115  # closed by fill
-            except OSError:
-                pass
-
-    def __del__(self) -> None:
-        if self.file is not None:
-            self.file.close()
+        self.token, self.path, self.again, self.timelines = token, path, again, []
 
     def fill(self) -> None:
         from salescli.store.runtime import plain_loads
@@ -722,10 +710,7 @@ class _Deferred:
             if isinstance(self.token, bytes):
                 changes = plain_loads(self.token)
             else:  # saved with the timelines: the same token, else of another fold
-                if self.file is None:
-                    raise ValueError("no changes kept")
-                with self.file:
-                    saved = plain_loads(self.file.read())
+                saved = load_cache(self.path)
                 if not isinstance(saved, dict) or saved.get("token") != self.token:
                     raise ValueError("damaged cache")
                 changes = saved.get("changes")
