@@ -849,17 +849,23 @@ def test_a_read_after_a_commit_compares_git_listings(crm: Path, monkeypatch) -> 
         expected = invoke(crm, *QUERIES[0])
 
 
+def scanned_then_staged(root: Path, monkeypatch, query: tuple[str, ...]) -> Path:
+    """Two reads (the scans saved), then git's index changes by a file no read knows:
+    the record file a race then edits."""
+    settled_scan(root, monkeypatch)
+    invoke(root, *query)
+    invoke(root, *query)
+    (root / "notes.txt").write_text("x\n")
+    subprocess.run(["git", "add", "notes.txt"], cwd=root, check=True)
+    return root / "deals/2026-03/gamma-crm.yaml"
+
+
 def test_git_listed_before_a_commit_meanwhile_is_not_kept(crm: Path, monkeypatch) -> None:
     """A commit lands right after git listed its index for the read (review): the scan
     and that listing are not kept, or the next read would take the file committed
     meanwhile as vouched for; a listing is kept only as git gave it before the read
     found git's index settled."""
-    settled_scan(crm, monkeypatch)
-    invoke(crm, *QUERIES[3])
-    invoke(crm, *QUERIES[3])
-    (crm / "notes.txt").write_text("x\n")
-    subprocess.run(["git", "add", "notes.txt"], cwd=crm, check=True)
-    victim = crm / "deals/2026-03/gamma-crm.yaml"
+    victim = scanned_then_staged(crm, monkeypatch, QUERIES[3])
     real = index_mod._GitView.listing
     hit: list[str] = []
 
@@ -883,12 +889,7 @@ def test_a_write_before_the_read_counts_its_generation(crm: Path, monkeypatch) -
     """Another process writes a row after this read took the scans and before it counted
     the kind's writes (review): the read goes by the scan as of that count, which names
     the written file, so the file is looked at and its row is not trusted."""
-    settled_scan(crm, monkeypatch)
-    invoke(crm, *QUERIES[0])
-    invoke(crm, *QUERIES[0])
-    (crm / "notes.txt").write_text("x\n")
-    subprocess.run(["git", "add", "notes.txt"], cwd=crm, check=True)
-    victim = crm / "deals/2026-03/gamma-crm.yaml"
+    victim = scanned_then_staged(crm, monkeypatch, QUERIES[0])
     real = index_mod._GitView.start.__func__
     hit: list[int] = []
 
