@@ -64,7 +64,7 @@ def index_entries(root: Path, specs: list[str], cache: Path | None = None,
     `meanwhile(HEAD)` is called while git works on that diff.
     """
     if cache is not None:
-        from salescli.store.gitio import Started, rev_parse
+        from salescli.store.gitio import rev_parse
 
         head = rev_parse(root, "HEAD")
         if head is not None:
@@ -76,7 +76,7 @@ def index_entries(root: Path, specs: list[str], cache: Path | None = None,
                 if meanwhile is not None:
                     meanwhile(head)
                 changes = _parse_raw(index_diff.result())
-                if all(c[4] != "U" for c in changes.values()):
+                if _merged(changes):
                     entries = Entries(root, head, specs, cache, _tree(config.result()),
                                       changes)
                     return entries, changes, head
@@ -214,7 +214,8 @@ def _head_entries(root: Path, head: str, specs: list[str], cache: Path,
             raw = (moves or {}).get(saved[1])
             if raw is None:
                 raw = _moved(_start_moves(root, saved[1], head, specs))
-            if raw is not None and _apply(raw, saved[3]):
+            if raw is not None:
+                _apply(raw, saved[3])
                 entries = saved[3]
     except (ValueError, TypeError, IndexError, KeyError):
         pass  # missing or damaged: listed again
@@ -236,22 +237,23 @@ def _parse_raw(raw: str) -> dict[str, tuple[str, ...]]:
             for meta, path in zip(fields[0:-1:2], fields[1::2], strict=True)}
 
 
+def _merged(changes: dict[str, tuple[str, ...]]) -> bool:
+    """No path of raw `changes` is unmerged (during a merge conflict one has no one
+    blob: `ls-files` lists its stages instead)."""
+    return all(c[4] != "U" for c in changes.values())
+
+
 def _apply(changes: dict[str, tuple[str, ...]], entries: dict[str, tuple[str, str]],
-           outside: tuple[str, ...] = ()) -> bool:
-    """Apply raw `changes` to `entries` (one under an `outside` folder left out); False
-    if a path is unmerged (during a merge conflict it has no one blob: `ls-files` lists
-    its stages instead)."""
-    merged = True
+           outside: tuple[str, ...] = ()) -> None:
+    """Apply raw `changes` (`_merged`) to `entries`, one under an `outside` folder left
+    out."""
     for path, (_, new_mode, _, new_blob, status) in changes.items():
-        if status == "U":
-            merged = False
-        elif outside and path.startswith(outside):
+        if outside and path.startswith(outside):
             continue
-        elif status == "D":
+        if status == "D":
             entries.pop(path, None)
         else:
             entries[path] = (new_mode, new_blob)
-    return merged
 
 
 class Snapshot:
@@ -590,11 +592,9 @@ def _start_moves(root: Path, old: Any, new: str, specs: list[str]) -> Started | 
     return Started(root, "diff-tree", "-r", "-z", *_RAW, old, new, "--", *specs)
 
 
-def _moved(started: Started | None, entries: dict[str, tuple[str, str]] | None = None
-           ) -> dict[str, tuple[str, ...]] | None:
-    """path -> raw diff of the files that `_start_moves` found changed, applied to
-    `entries` (the old commit's files) when given; None when git cannot tell (the old
-    commit gone in a rewritten history)."""
+def _moved(started: Started | None) -> dict[str, tuple[str, ...]] | None:
+    """path -> raw diff of the files that `_start_moves` found changed; None when git
+    cannot tell (the old commit gone in a rewritten history)."""
     if started is None:
         return None
     with started:
@@ -602,7 +602,7 @@ def _moved(started: Started | None, entries: dict[str, tuple[str, str]] | None =
     if out is None:
         return None
     raw = _parse_raw(out)
-    return raw if _apply(raw, {} if entries is None else entries) else None
+    return raw if _merged(raw) else None
 
 
 def _last_entries(snap: Snapshot) -> dict[str, Any]:
