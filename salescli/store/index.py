@@ -396,7 +396,7 @@ class Index:
             # git's index unchanged since: what it vouched for holds but for the files
             # edited since (dirty) and new ones; changed (a commit): also those whose
             # entry in it changed, when its listing then is kept, else it is asked again
-            moved = ({}, set()) if same else self._moved_entries(kind, sig, view)
+            moved = (set(), set()) if same else self._moved_entries(kind, sig, view)
             if moved is None:
                 unmatched = self._unvouched(kind, known, dirty, view)
             else:  # an entry git changed is judged again, as _unvouched judges it
@@ -446,8 +446,6 @@ class Index:
 
         A file whose entry is the same was vouched for then or is among the scan's
         unvouched files; its row changed since only by a write that unvouched it."""
-        from salescli.store.repo import KIND_DIRS
-
         kept = self._meta(f"listing:{kind}")
         now = view.listing(KIND_DIRS[kind])
         if now is None or not isinstance(kept, list) or len(kept) != 2 or kept[0] != sig \
@@ -457,9 +455,8 @@ class Index:
             return set(), set()
         before, after = set(kept[1].split(b"\0")), set(now.split(b"\0"))
         moved = {os.fsdecode(line.partition(b"\t")[2]) for line in before ^ after}
-        blobs = _vouchable(after - before)
         rows = dict(self._records_where(kind, "path", sorted(moved), "path, blob"))
-        return moved, {p for p in moved if blobs.get(p) is None or blobs[p] != rows.get(p)}
+        return moved, _disagree(moved, _vouchable(after - before), rows)
 
     def _unvouched(self, kind: str, paths: set[str], dirty: set[str] | None,
                    view: _GitView) -> set[str] | None:
@@ -473,8 +470,7 @@ class Index:
             return None
         indexed = dict(self.con.execute("SELECT path, blob FROM records WHERE kind = ?",
                                         (kind,)).fetchall())
-        return {p for p in paths if p in dirty or blobs.get(p) is None
-                or blobs[p] != indexed.get(p)}
+        return dirty & paths | _disagree(paths, blobs, indexed)
 
     def _save_scan(self, kind: str, view: _GitView, dirs: dict[str, Stat | None],
                    unmatched: set[str], gen: int) -> None:
@@ -490,8 +486,6 @@ class Index:
         old = self._meta(f"scan:{kind}")
         if old == scan:
             return
-        from salescli.store.repo import KIND_DIRS
-
         # git's entries as this scan saw them, once for each state of git's index: what
         # the next read after a commit compares with (_moved_entries). Only a listing
         # git gave before `sig` was found settled above is of that index.
@@ -1018,6 +1012,13 @@ class _GitView:
                 proc.kill()
                 proc.wait()
         self._diff = self._ls = None
+
+
+def _disagree(paths: Iterable[str], blobs: dict[str, str], rows: dict[str, str | None]
+              ) -> set[str]:
+    """The files among `paths` git cannot vouch for: not in its index as a plain file
+    (`blobs`, `_vouchable`), or with another blob than the row was read from."""
+    return {p for p in paths if blobs.get(p) is None or blobs[p] != rows.get(p)}
 
 
 def _vouchable(lines: Iterable[bytes]) -> dict[str, str]:
