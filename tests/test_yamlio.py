@@ -265,6 +265,28 @@ def test_comments_after_the_record_stay_last(text: str, changes: dict):
     assert after.endswith("\n# about what follows\n") and after.count("# about") == 1, after
 
 
+@pytest.mark.parametrize("text", [
+    "id: x\nactivities: []\n# about what follows\n",
+    "id: x\nactivities:\n# about what follows\n",
+    "id: x\n# about what follows\n",
+    "id: x\nactivities:\n  - {date: 2026-01-01, type: call, summary: a}\n# about what follows\n",
+])
+def test_an_entry_appended_through_the_round_trip_is_styled_as_a_new_record(text: str):
+    # where the text cannot take a spliced entry, the commands and an import append it
+    # through the round trip: nested values inline as a new record writes them, the
+    # list in its documented place, the comments after the record still last
+    from salescli.services.edit import appended
+
+    item = {"date": dt.date(2026, 3, 2), "type": "meeting", "summary": "Kickoff",
+            "with": ["matti"], "evaluation": {"went_well": "agenda"},
+            "external_ids": {"pipedrive": 7}}
+    after = appended(text, "deal", "activities", item)
+    assert after.endswith("\n# about what follows\n") and after.count("# about") == 1, after
+    assert "    with: [matti]\n    evaluation: {went_well: agenda}\n" \
+        "    external_ids: {pipedrive: 7}\n" in after, after
+    assert load_fast(after)["activities"][-1] == item
+
+
 def test_a_tab_and_a_control_character_are_refused_not_a_traceback():
     with pytest.raises(YamlProblem) as err:
         load_fast("a: 1\nv: x\t\x1b\n")

@@ -176,7 +176,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
                 opts: Options = COMMIT) -> tuple[Session, str]:
     """`contact add`: a person of the account; returns (the change, their ID)."""
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.services.edit import add_contact, check_name
+    from salescli.services.edit import check_name
 
     check_name("contact", name)
     if contact_id:
@@ -198,7 +198,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
                   "reports_to": reports_to}
         person = contact_record(values)
         s.summary = f"add contact {cid}"
-        s.update(record, lambda data: add_contact(data, person))
+        s.append(record, "contacts", person)
     return s, cid
 
 
@@ -292,7 +292,7 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
 
         def mutate(data: Any) -> None:
             from salescli.core.model import key_order
-            from salescli.services.edit import add_contact
+            from salescli.services.edit import add_entry
             from salescli.store.yamlio import block, inline, set_in
 
             order = key_order("account")
@@ -301,7 +301,7 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
             if tags:
                 set_in(data, "tags", inline([*(data.get("tags") or []), *tags]), order)
             for person in moved:
-                add_contact(data, person)
+                add_entry(data, "account", "contacts", person)
             if activities:
                 merged = sorted([*(data.get("activities") or []), *map(block, activities)],
                                 key=lambda a: str(a.get("date")))

@@ -95,19 +95,7 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
 def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any]) -> int:
     """Append `activity` (plain values) to the record in Session `s`; its number, from 1."""
     record = s.load(kind, record_id)
-
-    def append(data: Any) -> None:  # where the text cannot simply take the item
-        from salescli.core.model import key_order
-        from salescli.store.yamlio import append_in, block, flow, inline
-
-        styled = dict(activity)  # `with` and `evaluation` written inline
-        if "with" in styled:
-            styled["with"] = inline(styled["with"])
-        if "evaluation" in styled:
-            styled["evaluation"] = flow(styled["evaluation"])
-        append_in(data, "activities", block(styled), key_order(kind))
-
-    s.append(record, "activities", activity, append)
+    s.append(record, "activities", activity)
     return len(record.model.activities) + 1
 
 

@@ -70,6 +70,22 @@ def reason(value: str | None) -> str | None:
 # a move or a close takes an open deal (core/rules.py), a reopen a closed one
 OPEN = ("open",)
 CLOSED = ("won", "lost")
+# what a won or lost deal holds of its close (`deal reopen` clears them)
+CLOSE_FIELDS = ("won_date", "lost_date", "lost_reason", "lost_note", "revisit")
+
+
+def closing(status: str, day: dt.date, why: str | None = None, note: str | None = None,
+            revisit: dt.date | None = None) -> dict[str, Any]:
+    """What a close writes (`deal win`, `deal lose`, an import's won or lost row): the
+    status and its day, and a loss's reason, note and day to come back."""
+    if status == "won":
+        return {"status": "won", "won_date": day}
+    changes: dict[str, Any] = {"status": "lost", "lost_date": day, "lost_reason": why}
+    if note:
+        changes["lost_note"] = note
+    if revisit:
+        changes["revisit"] = revisit
+    return changes
 
 
 def stage_names(repo: Any, prefix: str = "") -> list[str]:
@@ -126,7 +142,7 @@ def won(pipe: Any, deal_id: str, deal: Any, roles: Roles, day: dt.date, currency
     from salescli.core.rules import close_problems
 
     refuse(close_problems(pipe, deal, "won", roles()), f"win {deal_id}")
-    changes: dict[str, Any] = {"status": "won", "won_date": day}
+    changes = closing("won", day)
     accepted = accepted_quote(deal) if value is None else None
     if value is not None:
         changes["value"] = value
@@ -143,14 +159,9 @@ def lost(pipe: Any, deal_id: str, deal: Any, roles: Roles, why: str, day: dt.dat
     """`deal lose` on `day` for the reason `why` (one of the settings' lost_reasons)."""
     from salescli.core.rules import close_problems
 
-    closing = deal.model_copy(update={"lost_reason": why})
-    refuse(close_problems(pipe, closing, "lost", roles()), f"lose {deal_id}")
-    changes: dict[str, Any] = {"status": "lost", "lost_date": day, "lost_reason": why}
-    if note:
-        changes["lost_note"] = note
-    if revisit:
-        changes["revisit"] = revisit
-    return f"lost ({why})", changes
+    refuse(close_problems(pipe, deal.model_copy(update={"lost_reason": why}), "lost", roles()),
+           f"lose {deal_id}")
+    return f"lost ({why})", closing("lost", day, why, note, revisit)
 
 
 def edited(repo: Any, deal_id: str, before: Any, after: Any) -> None:
@@ -393,7 +404,7 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
         s.reason = why
 
         def reopened(data: Any) -> None:
-            for key in ("won_date", "lost_date", "lost_reason", "lost_note", "revisit"):
+            for key in CLOSE_FIELDS:
                 data.pop(key, None)
             data["status"] = "open"
             data["stage"] = target

@@ -96,19 +96,13 @@ class Session(Change):
             raise self._cannot(record, p) from None
         return self._replace(record, text)
 
-    def append(self, record: Loaded, key: str, item: dict[str, Any],
-               mutate: Callable[[Any], None]) -> Loaded:
-        """Append `item` (plain values) to the record's block list `key`, spliced into
-        the text; where splicing cannot, `mutate` makes the change on the round-trip
-        tree, as `update` does."""
-        from salescli.store.yamlio import append_item
-
+    def append(self, record: Loaded, key: str, item: dict[str, Any]) -> Loaded:
+        """Append `item` (plain values) to the record's block list `key` (see
+        `appended`)."""
         try:
-            text = append_item(record.text, key, item)
+            text = appended(record.text, record.kind, key, item)
         except YamlProblem as p:
             raise self._cannot(record, p) from None
-        if text is None:
-            return self.update(record, mutate)
         return self._replace(record, text)
 
     def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
@@ -443,17 +437,31 @@ def sets(data: Any, changes: dict[str, Any], kind: str) -> None:
     keep_tail(data, lambda: apply_sets(data, changes, key_order(kind)))
 
 
-def add_contact(data: Any, person: dict[str, Any]) -> None:
-    """Append a contact to an account's round-trip tree, block style as SPEC 3.1 shows."""
+def add_entry(data: Any, kind: str, key: str, item: dict[str, Any]) -> None:
+    """Append `item` to the block list `key` of a record's round-trip tree: the list
+    started in its documented place when absent, null or an inline `[]`, nested values
+    styled as a new record writes them, comments after the record kept last."""
     from ruamel.yaml.comments import CommentedSeq
 
-    from salescli.core.model import key_order
-    from salescli.store.yamlio import block, set_in
+    from salescli.store.yamlio import commented, set_in
 
-    if not data.get("contacts"):  # absent, null or an inline []: start a block list
-        keep_tail(data, lambda: set_in(data, "contacts", CommentedSeq(), key_order("account")))
-    people = data["contacts"]
-    keep_tail(people, lambda: people.append(block(person)))
+    if not data.get(key):
+        keep_tail(data, lambda: set_in(data, key, CommentedSeq(), key_order(kind)))
+    entries = data[key]
+    keep_tail(entries, lambda: entries.append(commented(item, FLOW_KEYS)))
+
+
+def appended(text: str, kind: str, key: str, item: dict[str, Any]) -> str:
+    """`text` with `item` appended to its block list `key` (an activity, a contact):
+    spliced in after the last entry, every other byte kept, where the text allows;
+    else through the round trip (`add_entry`). The one way the commands and an import
+    add an entry to a record."""
+    from salescli.store.yamlio import append_item, roundtrip_edit
+
+    spliced = append_item(text, key, item)
+    if spliced is not None:
+        return spliced
+    return roundtrip_edit(text, lambda data: add_entry(data, kind, key, item))
 
 
 # ------------------------------------------------------------------ `KIND edit`

@@ -42,6 +42,8 @@ from salescli.core.commitmsg import subject
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import KINDS, is_valid_id
 from salescli.core.words import plural
+from salescli.services.accounts import contact_record
+from salescli.services.deals import CLOSE_FIELDS, closing
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -256,8 +258,6 @@ class Event:
     activity_change: tuple[dict[str, Any], dict[str, Any]] | None = None
 
 
-# what a won or lost deal holds of its close (`deal reopen` clears them)
-CLOSE_FIELDS = ("won_date", "lost_date", "lost_reason", "lost_note", "revisit")
 # a deal's fields a re-import keeps in step with the tool, in their trailer's order
 TRACKED = ("pipeline", "stage", "status", "value", "currency", "close_date", "probability",
            "owner")
@@ -711,15 +711,10 @@ class Planner:
         said = fields_text(external, fields, status) if external else None
         self.events.append(Event(created, 3, deal, f"add in {stage}", "add", fields=said))
         if closed_at is not None:
-            if status == "won":
-                change: dict[str, Any] = {"status": "won", "won_date": closed_at.date()}
-                self.events.append(Event(closed_at, 4, deal, "won", "win", change,
-                                         fields=said))
-            else:
-                change = {"status": "lost", "lost_date": closed_at.date(),
-                          "lost_reason": reason, "lost_note": note}
-                self.events.append(Event(closed_at, 4, deal, f"lost ({reason})", "lose",
-                                         change, fields=said))
+            self.events.append(Event(
+                closed_at, 4, deal, "won" if status == "won" else f"lost ({reason})",
+                "win" if status == "won" else "lose",
+                closing(status, closed_at.date(), reason, note), fields=said))
 
     def _day(self, where: Source, column: str, value: str,
              happened: bool = True) -> dt.date | None:
@@ -749,15 +744,9 @@ class Planner:
         if status != current.get("status", "open"):
             change["status"] = status
             # what the old status left behind goes, as `deal reopen` clears it
-            kept = {"won": ("won_date",), "lost": ("lost_date", "lost_reason", "lost_note",
-                                                     "revisit")}.get(status, ())
-            change.update({k: None for k in CLOSE_FIELDS
-                           if k not in kept and current.get(k) is not None})
-            if status == "won" and closed_at is not None:
-                change["won_date"] = closed_at.date()
-            elif status == "lost" and closed_at is not None:
-                change.update({"lost_date": closed_at.date(), "lost_reason": reason,
-                               "lost_note": note})
+            change.update({k: None for k in CLOSE_FIELDS if current.get(k) is not None})
+            if closed_at is not None:
+                change.update(closing(status, closed_at.date(), reason, note))
         external = row.get("external_id", "").strip()
         self.pending.append(Pending(where, deal, row, change,
                                     fields_text(external, fields, status), closed_at))
@@ -865,7 +854,7 @@ class Planner:
                 when = person["when"] if account.existing_text is not None \
                     else max(person["when"], account.created)
                 self.events.append(Event(when, 2, account, f"add contact {person['data']['id']}",
-                                         "contact", contact=person["data"]))
+                                         "contact", contact=contact_record(person["data"])))
         for ev in self.events:  # nothing happens to a record before it exists, or later
             if ev.record.existing_text is None:  # than now (a date alone is noon UTC)
                 ev.when = max(ev.when, ev.record.created)
@@ -967,7 +956,7 @@ class Planner:
     def _replay(self, plan: Plan, body: str) -> dict[str, tuple[Planned, list[str]]]:
         """Apply the events in time order; every version's text, by path."""
         from salescli.core.model import key_order
-        from salescli.services.edit import FLOW_KEYS
+        from salescli.services.edit import FLOW_KEYS, appended
         from salescli.store.repo import KIND_DIRS
         from salescli.store.yamlio import YamlProblem, dump_record, roundtrip_edit, set_values
 
@@ -990,9 +979,9 @@ class Planner:
                 text = texts[rec.rel][1][-1] if rec.rel in texts else rec.existing_text
                 try:
                     if ev.contact is not None:
-                        text = _append(text, rec.kind, "contacts", ev.contact)
+                        text = appended(text, rec.kind, "contacts", ev.contact)
                     if ev.activity is not None:
-                        text = _append(text, rec.kind, "activities", ev.activity)
+                        text = appended(text, rec.kind, "activities", ev.activity)
                     if ev.activity_change is not None:
                         text = roundtrip_edit(text, _activity_update(*ev.activity_change))
                     sets = {k: v for k, v in ev.change.items() if v is not None}
@@ -1064,30 +1053,6 @@ class Planner:
                             [r for r in stage.requires if known_requirement(r)], parsed.model,
                             roles.contacts if roles else {}):
                         self.missing_requires += 1
-
-
-def _append(text: str, kind: str, key: str, item: dict[str, Any]) -> str:
-    """A record's text with `item` appended to its list `key`, every other byte kept
-    where the text allows, else through the round trip (comments kept)."""
-    from salescli.store.yamlio import append_item, block, roundtrip_edit
-
-    spliced = append_item(text, key, item)
-    if spliced is not None:
-        return spliced
-
-    def mutate(data: Any) -> None:
-        from ruamel.yaml.comments import CommentedSeq
-
-        from salescli.core.model import key_order
-        from salescli.services.edit import keep_tail
-        from salescli.store.yamlio import set_in
-
-        if not data.get(key):  # absent, null or an inline []: start a block list
-            keep_tail(data, lambda: set_in(data, key, CommentedSeq(), key_order(kind)))
-        items = data[key]
-        keep_tail(items, lambda: items.append(block(dict(item))))
-
-    return roundtrip_edit(text, mutate)
 
 
 def _activity_update(ids: dict[str, Any], change: dict[str, Any]) -> Callable[[Any], None]:
@@ -1417,7 +1382,7 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
         if "name" not in person:
             planner.error(where, "contact.name: missing for the account's contact")
             return
-        data["contacts"] = [{"id": planner._slug(person["name"]), **person}]
+        data["contacts"] = [contact_record({"id": planner._slug(person["name"]), **person})]
     record = Planned(kind, ident, data, created, where)
     planner.records.append(record)
     planner.events.append(Event(created, 1, record, "add", "add"))

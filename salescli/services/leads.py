@@ -356,7 +356,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     account files not matched against."""
     from salescli.core.dates import day_of
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.services.edit import add_contact, default_owner, new_id, sets, today
+    from salescli.services.edit import default_owner, new_id, sets, today
     from salescli.services.read import load_views
 
     deal_options = [name for name, given in (("--title", title), ("--value", value),
@@ -427,7 +427,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         if existing:
             account_ref = existing.id
             if new_contact:
-                s.update(existing, lambda data: add_contact(data, person))
+                s.append(existing, "contacts", person)
         else:
             account_ref = new_id(repo, "account", x.company)
             s.create("account", account_ref,
