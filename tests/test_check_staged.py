@@ -316,3 +316,76 @@ def test_an_edit_of_a_deal_never_reads_head_whole(filled, monkeypatch):
         assert set(reference(root)) <= set(found)
         assert ("lifecycle" in {d.code for d in found}) == (n == 3)
         filled.git("commit", "-qm", f"edit {n}")
+
+
+LEAD = """
+id: beta-lead
+company: Beta Oy
+status: qualified
+created: 2026-10-02
+converted: {account: acme-oy, deal: beta-erp}
+"""
+
+
+@pytest.mark.parametrize("where", ["index", "work tree"])
+def test_deals_that_come_since_the_last_run(filled, monkeypatch, where):
+    """A deal file that comes (`deal add`, each commit that adds one) is checked alone,
+    unless its ID or name can change what another file says: taken by another deal,
+    named by a lead, or next to a file whose name folds to its own. Either way the
+    answer is a full check's."""
+    from salescli.services import staged
+
+    monkeypatch.setattr(staged, "FRESH_NS", 0)  # the test's files are all this instant's
+    root, git_dir = filled.root, filled.root / ".git"
+    text = (root / "deals/2026-10/acme-erp.yaml").read_text()
+    full = []
+    every_entry = staged.Snapshot.every_entry
+    monkeypatch.setattr(staged.Snapshot, "every_entry",
+                        lambda self: full.append(1) or every_entry(self))
+
+    def check() -> list:
+        if where == "index":
+            return check_staged(root, git_dir)
+        return staged.check_work_tree(root, git_dir)
+
+    def add(rel: str, body: str, alone: bool) -> None:
+        full.clear()
+        filled.write(rel, body)
+        filled.git("add", "--", rel)
+        assert check() == (reference(root) if where == "index" else run_check(root)), rel
+        assert (full == []) == alone, rel
+
+    stage(filled, "leads/2026-10/beta-lead.yaml", LEAD)
+    assert "unknown-deal" in {d.code for d in check()}
+    deal = replaced(text, "id: acme-erp", "id: new-erp")
+    add("deals/2026-10/new-erp.yaml", deal, True)
+    add("deals/2026-11/next-erp.yaml", replaced(deal, "new-erp", "next-erp")
+        .replace("account: acme-oy", "account: nobody-oy"), True)
+    add("deals/2026-10/other.yaml", "id: [unclosed\n", True)
+    # the lead's deal comes: the lead's diagnostic goes
+    add("deals/2026-10/beta-erp.yaml", replaced(deal, "new-erp", "beta-erp"), False)
+    add("deals/2026-11/new-erp.yaml", deal, False)  # another deal's ID
+    add("deals/2026-10/again.yaml", replaced(deal, "new-erp", "again"), False)
+    add("deals/misplaced.yaml", deal, False)
+    add("deals/2026-10/Bad_Id.yaml", deal, False)
+    add("deals/2026-10/later.yaml", replaced(deal, "new-erp", "later"), False)  # ^ said so
+    filled.git("rm", "-q", "--cached", "deals/misplaced.yaml", "deals/2026-10/Bad_Id.yaml",
+               "deals/2026-11/new-erp.yaml")
+    for rel in ("deals/misplaced.yaml", "deals/2026-10/Bad_Id.yaml",
+                "deals/2026-11/new-erp.yaml"):
+        (root / rel).unlink()
+    check()
+    add("deals/2026-10/bad-id.yaml", deal, True)
+    add("deals/2026-10/New-Name.yaml", deal, False)
+    add("deals/2026-10/new-name.yaml", replaced(deal, "new-erp", "new-name"), False)
+    # an edit after those: as before, the deal alone
+    add("deals/2026-10/new-erp.yaml", replaced(deal, "stage: needs-analysis",
+                                               "stage: nowhere"), True)
+    filled.git("rm", "-q", "--cached", "deals/2026-10/New-Name.yaml")
+    (root / "deals/2026-10/New-Name.yaml").unlink()
+    check()
+    full.clear()
+    os.symlink("bad-id.yaml", root / "deals/2026-10/linked.yaml")
+    filled.git("add", "--", "deals/2026-10/linked.yaml")
+    assert check() == (reference(root) if where == "index" else run_check(root))
+    assert full

@@ -765,6 +765,9 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         # what the next run needs to redo only the deals that changed since this one
         _save(last_path, {"config": config_key, **_last_entries(snap),
                           "deals": sorted(rels["deal"]), "accounts": account_files,
+                          "named_deals": sorted({
+                              v[0][1] for (rel, _), v in fresh.items()
+                              if rel.startswith("leads/") and v[0] and v[0][1]}),
                           "out": [(d.path, d.line, d.column, d.severity, d.code, d.message)
                                   for d in result]})
     return sorted({*result, *extra})
@@ -841,23 +844,50 @@ class _Accounts:
         return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
 
 
+# what check says of a record file's place and name (`_record_files`): a deal file
+# may come without a full run only when the last run said none of these of a deal
+_FILE_CODES = ("path-collision", "symlink", "misplaced", "invalid-id", "duplicate-id")
+
+
 def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]]
                    ) -> tuple[list[tuple], bool] | None:
-    """The answer when, since the last run, only deal files changed content: the last
-    answer with those deals' own diagnostics replaced (deals take no part in the checks
-    across files, and no file came or went). None when that does not hold."""
+    """The answer when, since the last run, only deal files changed or came: the last
+    answer with those deals' own diagnostics replaced. Deals take no part in the checks
+    across files; a new one can change another file's answer only by its ID (taken by
+    another deal, or named by a lead's `converted.deal`) or its path (next to a file
+    whose name folds to its own), so those go the full way. None when that does not
+    hold (a file went, or another kind changed)."""
+    from salescli.core.ids import is_valid_id
     from salescli.services.check import validate
     from salescli.store.loader import to_diagnostic
+    from salescli.store.repo import MONTH_RE
 
     entries = snap.entries
-    if any(old is None or new is None for _, old, new in since):
-        return None  # files came or went, or the last run cannot tell
+    deals = set(last["deals"])
+    came: list[str] = []
+    for p, old, new in since:
+        if new is None or not p.startswith("deals/") or new[1] is None:
+            return None  # a file went, another kind changed, or one changed this instant
+        if old is None:
+            came.append(p)
+    if came:
+        named = set(last.get("named_deals", ("",)))  # "": none kept (an older cache)
+        if "" in named or any(d[0].startswith("deals/") and d[4] in _FILE_CODES
+                                for d in last["out"]):
+            return None
+        stems = {rel.rsplit("/", 1)[-1][:-5] for rel in deals}
+        for rel in came:
+            parts = rel.split("/")
+            stem = parts[-1].removesuffix(".yaml")
+            if entries[rel][0] == _SYMLINK or len(parts) != 3 or \
+                    not MONTH_RE.match(parts[1]) or not rel.endswith(".yaml") or \
+                    not is_valid_id(stem) or stem in stems or stem in named:
+                return None
+            stems.add(stem)
+        deals.update(came)
     changed = [p for p, _, _ in since]
-    if any(not p.startswith("deals/") or entries[p][1] is None for p in changed):
-        return None
     if not changed:
         return last["out"], False
-    deals = set(last["deals"])
     todo = [p for p in changed if p in deals]  # a misplaced file is not read at all
     files = last["accounts"]
     ctx.ids = {"account": set(files), "lead": set(), "deal": deals}
@@ -868,6 +898,7 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
         result = {d for d in result if d[0] != rel}
         result.update((d.path, d.line, d.column, d.severity, d.code, d.message)
                       for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)))
+    last["deals"] = sorted(deals)
     return sorted(result), True
 
 
