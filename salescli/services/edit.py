@@ -220,9 +220,9 @@ def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
     """
     from salescli.core.ids import derived_from
 
-    base = slugify(name)
-    parsed = [parse_file(repo.root, kind, path) for path in repo.record_paths(kind)
-              if derived_from(path.stem, base)]
+    base, folder = slugify(name), repo.root / KIND_DIRS[kind]
+    parsed = [parse_file(repo.root, kind, folder / month / file)
+              for month, file in repo.record_files(kind) if derived_from(file[:-5], base)]
     return [p.model for p in parsed if p.ok]
 
 

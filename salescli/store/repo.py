@@ -127,21 +127,25 @@ class Repository:
 
     # --------------------------------------------------------------------- records
 
-    def record_paths(self, kind: str) -> list[Path]:
-        """Every `KIND/YYYY-MM/ID.yaml`, sorted by path (month, then ID)."""
-        base = self.root / KIND_DIRS[kind]
-        if not base.is_dir() or base.is_symlink():
+    def record_files(self, kind: str) -> list[tuple[str, str]]:
+        """(month folder, file name) of every `KIND/YYYY-MM/ID.yaml`, sorted by path
+        (month, then ID): names only, so 10,000 deals are listed in milliseconds."""
+        base = os.path.join(self.root, KIND_DIRS[kind])
+        if not os.path.isdir(base) or os.path.islink(base):
             return []
-        paths: list[Path] = []
+        found: list[tuple[str, str]] = []
         with os.scandir(base) as months:
             for month in sorted(months, key=lambda e: e.name):
                 if month.is_dir(follow_symlinks=False) and MONTH_RE.match(month.name):
                     with os.scandir(month.path) as files:
-                        paths.extend(
-                            Path(f.path) for f in sorted(files, key=lambda e: e.name)
-                            if f.name.endswith(".yaml")
-                        )
-        return paths
+                        found.extend((month.name, name) for name in sorted(f.name for f in files)
+                                     if name.endswith(".yaml"))
+        return found
+
+    def record_paths(self, kind: str) -> list[Path]:
+        """Every `KIND/YYYY-MM/ID.yaml`, sorted by path (month, then ID)."""
+        base = self.root / KIND_DIRS[kind]
+        return [base / month / name for month, name in self.record_files(kind)]
 
     def find(self, kind: str, record_id: str) -> Path:
         """The file of a record, found by ID alone whatever its month folder."""
@@ -160,7 +164,7 @@ class Repository:
         )
 
     def ids(self, kind: str) -> set[str]:
-        return {p.stem for p in self.record_paths(kind)}
+        return {name[:-5] for _, name in self.record_files(kind)}
 
     def load(self, kind: str, record_id: str) -> Any:
         """One record as a validated model; an invalid file is an error naming it."""
