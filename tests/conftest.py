@@ -243,6 +243,17 @@ def acme_account(repo: Repo, contacts: str = "", created: str = "2026-10-01") ->
     return repo.write(f"accounts/{created[:7]}/acme-oy.yaml", text)
 
 
+def beta_lead(repo: Repo, **changes: str | None) -> Path:
+    """Lead beta-ltd (Beta Ltd, contact Sara Beta), new from the website on 2026-10-01,
+    with some fields replaced or added (None: removed), filed in its created month."""
+    # owner None: no owner unless given, and then before `created`, where people write it
+    fields = {"id": "beta-ltd", "company": "Beta Ltd",
+              "contact": "{name: Sara Beta, email: sara@beta.example}", "source": "website",
+              "status": "new", "owner": None, "created": "2026-10-01", **changes}
+    text = "".join(f"{key}: {value}\n" for key, value in fields.items() if value is not None)
+    return repo.write(f"leads/{fields['created'][:7]}/{fields['id']}.yaml", text)
+
+
 def customer(repo: Repo, fields: str = "") -> Path:
     """The documents' customer, account acme-oy: `fields` (YAML lines) after its name,
     and its one contact Matti Virtanen, CFO, the economic buyer."""

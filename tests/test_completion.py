@@ -6,16 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import DEAL, Repo, replaced
-
-LEAD = """\
-id: {id}
-company: Beta Ltd
-contact: {{name: Sara Beta, email: sara@beta.example}}
-source: website
-status: {status}
-created: 2026-10-01
-{more}"""
+from conftest import DEAL, Repo, beta_lead, replaced
 
 
 def complete(repo: Repo, words: str) -> list[str]:
@@ -40,11 +31,10 @@ def test_completes_only_the_records_a_command_takes(filled: Repo):
             text, "status: open",
             f"status: {status}" + ("\nlost_reason: budget" if status == "lost" else "")))
     for status in ("new", "contacted", "qualified", "disqualified", "converted"):
-        filled.write(f"leads/2026-10/lead-{status}.yaml", LEAD.format(
-            id=f"lead-{status}",
-            status="qualified" if status == "converted" else status,
-            more={"disqualified": "disqualify_reason: not-icp\n",
-                  "converted": "converted: {account: acme-oy}\n"}.get(status, "")))
+        more = {"disqualified": {"disqualify_reason": "not-icp"},
+                "converted": {"converted": "{account: acme-oy}"}}.get(status, {})
+        beta_lead(filled, id=f"lead-{status}",
+                  status="qualified" if status == "converted" else status, **more)
     filled.commit("deals and leads in every status")
     open_deals, closed = ["acme-erp"], ["acme-lost", "acme-won"]
     expected = {

@@ -7,20 +7,10 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo, refused, replaced
+from conftest import DEAL, Repo, beta_lead, refused, replaced
 
 OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
 SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
-
-LEAD = """
-id: beta-ltd
-company: Beta Ltd
-contact: {name: Sara Beta, email: sara@beta.example}
-source: fair
-owner: ville
-status: new
-created: 2026-10-01
-"""
 
 
 def owners(repo: Repo, names: str) -> None:
@@ -38,7 +28,7 @@ def crm(filled: Repo) -> Repo:
     text = replaced(text, "owner: anna", "owner: sara")
     filled.write("deals/2026-10/old-deal.yaml",
                  replaced(text, "status: open", "status: lost\nlost_reason: budget"))
-    filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
+    beta_lead(filled, source="fair", owner="ville")
     filled.commit("owners, a lost deal and a lead")
     return filled
 

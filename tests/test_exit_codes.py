@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Repo, in_stage, refused
+from conftest import Repo, beta_lead, in_stage, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock
@@ -42,21 +42,12 @@ lost_date: 2026-10-15
 lost_reason: budget
 """
 
-LEAD = """
-id: beta-ltd
-company: Beta Ltd
-contact: {name: Sara Beta, email: sara@beta.example}
-source: website
-status: contacted
-created: 2026-10-01
-"""
-
 
 @pytest.fixture
 def crm(filled: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """An open deal, a lost one and a lead; --out paths are relative to the repository."""
     filled.write("deals/2026-10/acme-old.yaml", LOST)
-    filled.write("leads/2026-10/beta-ltd.yaml", LEAD)
+    beta_lead(filled, status="contacted")
     filled.write("deals.csv", "Title,Value\nX,1\n")
     filled.commit("more data")
     monkeypatch.chdir(filled.root)

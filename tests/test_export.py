@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import replaced
+from conftest import beta_lead, replaced
 
 from salescli.store.export import TABLES
 
@@ -57,16 +57,6 @@ activities:
 notes: "plain text"
 """
 
-LEAD = """
-id: beta-ltd
-company: Beta Ltd
-contact: {name: Sara Beta, email: sara@beta.example}
-source: website
-status: new
-owner: ville
-created: 2026-10-05
-"""
-
 
 def commit_at(repo, when: str) -> None:
     """Commit everything with an author date, as `--date` or a hand edit would."""
@@ -78,7 +68,7 @@ def commit_at(repo, when: str) -> None:
 def history(repo):
     """An account, a lead and a deal advanced twice and slipped once, by hand-made commits."""
     repo.write("accounts/2026-10/acme-oy.yaml", ACCOUNT)
-    repo.write("leads/2026-10/beta-ltd.yaml", LEAD)
+    beta_lead(repo, owner="ville", created="2026-10-05")
     repo.write("deals/2026-10/acme-erp.yaml",
                DEAL.format(stage="needs-analysis", close="2027-01-31"))
     commit_at(repo, "2026-10-01T12:00:00")
