@@ -40,6 +40,29 @@ def crm(repo: Repo) -> Repo:
     return repo
 
 
+def test_log_with_names_contacts_of_the_account(crm: Repo):
+    """`--with` takes the contacts of the account (a deal's: its account's); a typo is
+    refused, not recorded, and `check` warns of one written by hand."""
+    refused(crm, ["log", "meeting", "fresh", "Kickoff", "--with", "matti", "--with", "mati"],
+            1, "--with mati: not a contact of account acme-oy (its contacts: matti); add "
+            "them with `salescli contact add acme-oy NAME` first")
+    refused(crm, ["log", "call", "acme-oy", "Hello", "--with", "liisa"], 1,
+            "--with liisa: not a contact of account acme-oy (its contacts: matti); add them "
+            "with `salescli contact add acme-oy NAME` first")
+    refused(crm, ["log", "call", "lead:beta", "Hello", "--with", "matti"], 2,
+            "--with names contacts of an account, and lead beta has none yet; put the "
+            "person in the summary, or convert the lead first")
+    assert crm.run("log", "call", "acme-oy", "Hello", "--with", "matti").exit_code == 0
+    deal = crm.root / "deals/2026-11/fresh.yaml"
+    deal.write_text(deal.read_text() + "activities:\n  - {date: 2026-11-02, type: call, "
+                    "summary: Hi, with: [matti, mati]}\n")
+    r = crm.run("check")
+    assert r.exit_code == 0, r.output  # a warning: history is what it is
+    assert "deals/2026-11/fresh.yaml:" in r.stdout and "activity 1 was with `mati`, who is " \
+        "not a contact of account `acme-oy`; add them with `salescli contact add` or fix " \
+        "`with:` [unknown-contact]" in r.stdout, r.stdout
+
+
 def test_log_appends_an_activity_block(crm: Repo):
     r = crm.run("log", "meeting", "fresh", "First meeting", "--with", "matti", "--went-well",
                 "Clear agenda", "--improve", "Ask budget", "--date", "2026-11-05")

@@ -41,7 +41,8 @@ def _log_command(activity_type: str) -> click.Command:
                   help="Meetings: booked, held or cancelled (default: held, or booked when "
                        "--date is in the future).")
     @click.option("--with", "with_", multiple=True, metavar="CONTACT",
-                  help="Contact IDs who took part (repeatable).")
+                  help="Contact IDs who took part (repeatable): contacts of the account, "
+                  "or of the deal's account.")
     @click.option("--went-well", metavar="TEXT", help="VALKEA evaluation: what went well.")
     @click.option("--improve", metavar="TEXT", help="VALKEA evaluation: what to improve.")
     @change_options

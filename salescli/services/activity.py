@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from salescli.core.errors import RecordNotFound, UsageError
+from salescli.core.errors import RecordNotFound, SalescliError, UsageError
 from salescli.core.words import a
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
@@ -60,8 +60,29 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                             outcome=outcome, status=status, with_=with_,
                             went_well=went_well, improve=improve)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
-        append_activity(s, kind, record_id, activity)
+        record = s.load(kind, record_id)
+        if with_:
+            _known_contacts(s.repo, kind, record_id, record.model, with_)
+        s.append(record, "activities", activity)
     return s, kind, record_id
+
+
+def _known_contacts(repo: Any, kind: str, record_id: str, model: Any,
+                    with_: Sequence[str]) -> None:
+    """Refuse a `--with` that names no contact of the account (the deal's account): a
+    typo would otherwise be history, and the agenda and reports would not know them."""
+    if kind == "lead":
+        raise UsageError(f"--with names contacts of an account, and lead {record_id} has none "
+                         "yet; put the person in the summary, or convert the lead first")
+    account_id = record_id if kind == "account" else model.account
+    account = model if kind == "account" else repo.load("account", account_id)
+    known = [c.id for c in account.contacts]
+    unknown = [c for c in with_ if c not in known]
+    if unknown:
+        raise SalescliError(
+            f"--with {unknown[0]}: not a contact of account {account_id} ("
+            + (f"its contacts: {', '.join(known)}" if known else "it has none yet")
+            + f"); add them with `salescli contact add {account_id} NAME` first")
 
 
 def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *,

@@ -248,6 +248,20 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "unknown-contact",
                         f"contact `{contact.id}` reports to `{contact.reports_to}`, "
                         "who is not a contact of this account", ("contacts", i, "reports_to"))
+    yield from _met_with(path, account.activities, set(ids), f"account `{account.id}`")
+
+
+def _met_with(path: str, activities: list[Any], contacts: set[str], whose: str
+              ) -> Iterable[Finding]:
+    """Warnings for the `with` of activities naming no contact of the account (a typo,
+    or someone not added yet): a warning, as history is what it is; `log` refuses it."""
+    for i, activity in enumerate(activities):
+        for j, who in enumerate(activity.with_):
+            if who not in contacts:
+                yield warning(path, "unknown-contact",
+                              f"activity {i + 1} was with `{who}`, who is not a contact of "
+                              f"{whose}; add them with `salescli contact add` or fix `with:`",
+                              ("activities", i, "with", j))
 
 
 # the deal field a named requirement reads
@@ -275,6 +289,7 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield error(path, "unknown-contact",
                             f"stakeholder `{sh.contact}` is not a contact of account "
                             f"`{deal.account}`", ("stakeholders", i, "contact"))
+        yield from _met_with(path, deal.activities, set(roles), f"account `{deal.account}`")
     pipeline_name = s.pipeline_of(deal)
     pipeline = ctx.pipelines.get(pipeline_name)
     if pipeline_name not in ctx.pipelines:
