@@ -424,14 +424,10 @@ def stakeholder(repo: Any, deal_id: str, contact_id: str, role: str | None = Non
         record = s.load("deal", deal_id)
 
         def change(data: Any) -> None:
-            from ruamel.yaml.comments import CommentedSeq
-
             from salescli.core.model import key_order
-            from salescli.store.yamlio import set_in
+            from salescli.store.yamlio import entries_in
 
-            if "stakeholders" not in data or data["stakeholders"] is None:
-                set_in(data, "stakeholders", CommentedSeq(), key_order("deal"))
-            people = data["stakeholders"]
+            people = entries_in(data, "stakeholders", key_order("deal"))
             index = next((i for i, p in enumerate(people) if p.get("contact") == contact_id),
                          None)
             if remove:
@@ -604,17 +600,15 @@ def ticks(pipe: Any, deal_id: str, d: Any, which: str, ticked: bool = True
 def _set_ticks(data: Any, stage_id: str, items: list[str]) -> None:
     """The deal's ticks of one stage, as a block list; a stage with none left goes,
     and `checklist` with it when it was the last."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     from salescli.core.model import key_order
-    from salescli.store.yamlio import keep_tail, set_in
+    from salescli.store.yamlio import commented, keep_tail, set_in
 
     def change() -> None:
         if not data.get("checklist"):  # absent, null or an inline {}: start a block map
-            set_in(data, "checklist", CommentedMap(), key_order("deal"))
+            set_in(data, "checklist", commented({}), key_order("deal"))
         ticks = data["checklist"]
         if items:
-            ticks[stage_id] = CommentedSeq(items)
+            ticks[stage_id] = commented(list(items))
         else:
             ticks.pop(stage_id, None)
             if not ticks:

@@ -441,14 +441,9 @@ def add_entry(data: Any, kind: str, key: str, item: dict[str, Any]) -> None:
     """Append `item` to the block list `key` of a record's round-trip tree: the list
     started in its documented place when absent, null or an inline `[]`, nested values
     styled as a new record writes them, comments after the record kept last."""
-    from ruamel.yaml.comments import CommentedSeq
+    from salescli.store.yamlio import append_in, commented
 
-    from salescli.store.yamlio import commented, set_in
-
-    if not data.get(key):
-        keep_tail(data, lambda: set_in(data, key, CommentedSeq(), key_order(kind)))
-    entries = data[key]
-    keep_tail(entries, lambda: entries.append(commented(item, FLOW_KEYS)))
+    append_in(data, key, commented(item, FLOW_KEYS), key_order(kind))
 
 
 def appended(text: str, kind: str, key: str, item: dict[str, Any]) -> str:

@@ -248,14 +248,12 @@ def qualify(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
 
 
 def _append_note(data: Any, note: str) -> None:
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
     from salescli.core.model import key_order
-    from salescli.store.yamlio import set_in
+    from salescli.store.yamlio import literal, set_in
 
     old = data.get("notes")
     text = f"{str(old).rstrip()}\n{note}" if old and str(old).strip() else note
-    set_in(data, "notes", LiteralScalarString(text + "\n") if "\n" in text else text,
+    set_in(data, "notes", literal(text + "\n") if "\n" in text else text,
            key_order("lead"))
 
 

@@ -952,14 +952,27 @@ def set_in(mapping: Any, key: str, value: Any, order: Sequence[str] = ()) -> Non
     mapping.insert(pos, key, value)
 
 
-def append_in(mapping: Any, key: str, entry: Any, order: Sequence[str] = ()) -> None:
-    """Append `entry` to the list under `key`, made empty in its documented place (`order`)
-    when the mapping has none yet (or an empty or null one)."""
+def entries_in(mapping: Any, key: str, order: Sequence[str] = ()) -> Any:
+    """The list under `key`, started as an empty block list in its documented place
+    (`order`) when the mapping has none yet (or an empty or null one)."""
     from ruamel.yaml.comments import CommentedSeq
 
     if not mapping.get(key):
         set_in(mapping, key, CommentedSeq(), order)
-    mapping[key].append(entry)
+    return mapping[key]
+
+
+def append_in(mapping: Any, key: str, entry: Any, order: Sequence[str] = ()) -> None:
+    """Append `entry` to the list under `key` (`entries_in`), the comment lines after
+    the record kept last."""
+    keep_tail(mapping, lambda: entries_in(mapping, key, order).append(entry))
+
+
+def literal(text: str) -> Any:
+    """Text of several lines, written as a `|` block."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    return LiteralScalarString(text)
 
 
 def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
