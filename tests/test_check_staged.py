@@ -3,6 +3,7 @@ the staged files says (the reference: check run on git's index checked out)."""
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,29 @@ def test_a_file_changed_this_instant_is_never_kept(filled):
     deal.write_text(replaced(text, "stage: needs-analysis", "stage: nowhera"))  # same size
     assert [d.message for d in check_work_tree(filled.root, git_dir)][0].startswith(
         "stage `nowhera`")
+
+
+def test_a_deal_changed_this_instant_is_read_alone_and_not_kept(filled, monkeypatch):
+    """`check` right after an edit (a script that writes, then checks) reads the deal
+    alone, and does not start the next run from that answer: the file may change
+    again within the same clock tick, same size."""
+    from salescli.services import staged
+
+    deal = filled.root / "deals/2026-10/acme-erp.yaml"
+    git_dir = filled.root / ".git"
+    # a shorter window than git's, so that the fixture's files are past it in a test
+    monkeypatch.setattr(staged, "FRESH_NS", 500_000_000)
+    time.sleep(0.6)
+    assert staged.check_work_tree(filled.root, git_dir) == []
+    full = []
+    every_entry = staged.Snapshot.every_entry
+    monkeypatch.setattr(staged.Snapshot, "every_entry",
+                        lambda self: full.append(1) or every_entry(self))
+    text = deal.read_text()
+    for stage in ("nowhere", "nowhera", "needs-analysis"):  # the same size, twice
+        deal.write_text(replaced(text, "stage: needs-analysis", f"stage: {stage}"))
+        assert staged.check_work_tree(filled.root, git_dir) == run_check(filled.root)
+        assert full == []
 
 
 def test_only_deals_changed_since_the_last_run(filled):

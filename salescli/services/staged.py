@@ -690,8 +690,8 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
     if since is not None:
         quick = _changed_deals(snap, ctx, last, since)
         if quick is not None:
-            result, changed = quick
-            if changed:
+            result, keep = quick
+            if keep:
                 kept = {k: v for k, v in last.items() if k not in ("entries", "head", "staged")}
                 _save(last_path, {**kept, **_last_entries(snap), "out": result})
             return sorted({*(Diagnostic(*d) for d in result), *snap.extra()})
@@ -851,12 +851,13 @@ _FILE_CODES = ("path-collision", "symlink", "misplaced", "invalid-id", "duplicat
 
 def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]]
                    ) -> tuple[list[tuple], bool] | None:
-    """The answer when, since the last run, only deal files changed or came: the last
-    answer with those deals' own diagnostics replaced. Deals take no part in the checks
-    across files; a new one can change another file's answer only by its ID (taken by
-    another deal, or named by a lead's `converted.deal`) or its path (next to a file
-    whose name folds to its own), so those go the full way. None when that does not
-    hold (a file went, or another kind changed)."""
+    """(The answer, whether the next run may start from it) when, since the last run,
+    only deal files changed or came: the last answer with those deals' own diagnostics
+    replaced. Deals take no part in the checks across files; a new one can change
+    another file's answer only by its ID (taken by another deal, or named by a lead's
+    `converted.deal`) or its path (next to a file whose name folds to its own), so
+    those go the full way. None when that does not hold (a file went, or another kind
+    changed)."""
     from salescli.core.ids import is_valid_id
     from salescli.services.check import validate
     from salescli.store.loader import to_diagnostic
@@ -866,8 +867,8 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
     deals = set(last["deals"])
     came: list[str] = []
     for p, old, new in since:
-        if new is None or not p.startswith("deals/") or new[1] is None:
-            return None  # a file went, another kind changed, or one changed this instant
+        if new is None or not p.startswith("deals/"):
+            return None  # a file went, or another kind changed
         if old is None:
             came.append(p)
     if came:
@@ -885,10 +886,7 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
                 return None
             stems.add(stem)
         deals.update(came)
-    changed = [p for p, _, _ in since]
-    if not changed:
-        return last["out"], False
-    todo = [p for p in changed if p in deals]  # a misplaced file is not read at all
+    todo = [p for p, _, _ in since if p in deals]  # a misplaced file is not read at all
     files = last["accounts"]
     ctx.ids = {"account": set(files), "lead": set(), "deal": deals}
     ctx.accounts = _Accounts(snap, files)
@@ -899,7 +897,9 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
         result.update((d.path, d.line, d.column, d.severity, d.code, d.message)
                       for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)))
     last["deals"] = sorted(deals)
-    return sorted(result), True
+    # a file changed this instant is read, but this answer is not kept for the next run
+    # to start from: it may change again unseen (the next run starts from the last kept)
+    return sorted(result), all(new[1] is not None for _, _, new in since)
 
 
 def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, list[str]]:
