@@ -128,6 +128,39 @@ def test_account_add_refusals(filled: Repo, args: list[str], code: int, message:
     refused(filled, ["account", "add", *args], code, message)
 
 
+def test_duplicates_are_looked_up_as_the_files_are_now(filled: Repo):
+    """The refusals ask the record index's keys: a hand edit, a new file and a removed
+    one count at once, committed or not, as they count in `check`."""
+    acme = filled.root / "accounts/2026-10/acme-oy.yaml"
+    text = acme.read_text()
+
+    def duplicate(*args: str) -> str | None:
+        r = filled.run(*args, "--no-commit")
+        assert r.exit_code in (0, 1), r.output
+        if r.exit_code == 0:  # added: taken away again, so the next probe is alone
+            filled.git("clean", "-qfd", "accounts", "leads")
+            return None
+        return r.stderr
+
+    assert "same domain" in duplicate("account", "add", "Other", "--domain", "acme.fi")
+    acme.write_text(text.replace("domain: acme.fi", "domain: acme.com"))
+    assert duplicate("account", "add", "Other", "--domain", "acme.fi") is None
+    assert "same domain" in duplicate("account", "add", "Other", "--domain", "acme.com")
+    # a contact's e-mail and phone, for a lead; changed by hand, the old one is free
+    assert "same e-mail `Matti.Virtanen@acme.fi` as contact matti-virtanen of account " \
+        "acme-oy" in duplicate("lead", "add", "Other", "--email", "Matti.Virtanen@acme.fi")
+    acme.write_text(text.replace("matti.virtanen@", "matti@"))
+    assert duplicate("lead", "add", "Other", "--email", "matti.virtanen@acme.fi") is None
+    assert "same phone `040 1234567` as contact matti-virtanen" in duplicate(
+        "lead", "add", "Other", "--phone", "040 1234567")
+    # another file with the name; then none at all
+    filled.write("accounts/2026-11/acme-group.yaml", "id: acme-group\nname: Acme Group\n")
+    assert "same name `ACME group` as account acme-group" in duplicate(
+        "account", "add", "ACME group")
+    acme.unlink()
+    assert duplicate("account", "add", "Acme Oy") is None
+
+
 # ------------------------------------------------------------------ account set
 
 COMMENTED = """\

@@ -48,6 +48,8 @@ QUERIES = (
      "SELECT 'lead', id, last_activity, next_activity FROM leads UNION ALL "
      "SELECT record_kind, record_id || ':' || line, pending, happened FROM activities "
      "ORDER BY 1, 2", "--format", "json"),
+    # what the duplicate refusals of account add, lead add and lead convert look up
+    ("sql", "SELECT * FROM keys ORDER BY kind, path, what, value, contact", "--format", "json"),
 )
 
 LEAD = """
@@ -95,6 +97,8 @@ def assert_index_consistent(root: Path, kinds: tuple = index_mod.KINDS) -> None:
                     key=repr)
             out[kind, "records"] = sorted(tuple(r) for r in con.execute(
                 "SELECT * FROM records WHERE kind = ?", (kind,)))
+            out[kind, "keys"] = sorted((tuple(r) for r in con.execute(
+                "SELECT * FROM keys WHERE kind = ?", (kind,))), key=repr)
         return out
 
     with index_mod.Index.open(Repository(root), kinds, use_cache=False) as memory:

@@ -37,29 +37,22 @@ def contact_ids(repo: Any, account_id: str, prefix: str = "") -> list[str]:
 # ------------------------------------------------------------------ duplicates
 
 
-def account_keys(model: Any) -> dict[str, str]:
-    """What identifies an account for duplicate detection, normalised as `check` does."""
-    from salescli.core.ids import slugify
-    from salescli.services.check import duplicate_keys
-
-    keys = {what: value for what, value, loc in duplicate_keys("account", model)
-            if what in ("business_id", "domain")}
-    keys["name"] = slugify(model.name)
-    return keys
-
-
 def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     """`same X `v` as account ID` for the first existing account that looks like `draft`
     (`warn` names the invalid files left out)."""
+    from salescli.core.duplicates import identity_keys
     from salescli.services.edit import probable_duplicate
-    from salescli.services.read import load_views
+    from salescli.services.read import key_matches
 
-    keys = account_keys(draft)
+    keys = {what: value for what, value, contact, _ in identity_keys("account", draft)
+            if contact is None}  # its business ID, domain and name
     shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
     mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
             if what in keys}
-    return probable_duplicate(mine, ((f"account {a.id}", account_keys(a))
-                                     for a in load_views(repo, "account", warn)))
+    others: dict[str, dict[str, str]] = {}
+    for r in key_matches(repo, ("account",), [(w, v) for w, (v, _) in mine.items()], warn):
+        others.setdefault(f"account {r['id']}", {})[r["what"]] = r["value"]
+    return probable_duplicate(mine, others.items())
 
 
 def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
+from salescli.core.duplicates import DupKey, duplicate_keys
 from salescli.core.ids import KINDS, WINDOWS_RESERVED, is_valid_id
 from salescli.core.rules import (
     close_stage_problem,
@@ -48,18 +48,6 @@ from salescli.store.repo import (
     PRODUCTS_FILE,
     SETTINGS_FILE,
 )
-
-# e-mail domains shared by many people: never evidence of the same organisation
-FREE_MAIL = frozenset((
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
-    "gmx.com", "gmx.de", "gmx.net", "mail.com", "yandex.com", "zoho.com", "fastmail.com",
-    "hey.com", "luukku.com", "suomi24.fi", "kolumbus.fi", "elisanet.fi", "saunalahti.fi",
-    "welho.com", "hotmail.fi", "outlook.fi",
-))
-
-# (what, normalised value, loc) that may reveal a duplicate record
-DupKey = tuple[str, str, tuple]
 
 
 class AccountInfo(NamedTuple):  # a tuple: workers send 10,000 of them back cheaply
@@ -135,20 +123,6 @@ def _currency(path: str, code: Any, loc: tuple) -> Iterable[Finding]:
     if isinstance(code, str) and code not in COMMON_CURRENCIES \
             and code not in iso_currencies():
         yield error(path, "currency", f"`{code}` is not an ISO 4217 currency code", loc)
-
-
-def _norm_phone(phone: str | None) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    return digits[-9:] if len(digits) >= 7 else ""  # compare national numbers
-
-
-def _norm_domain(value: str | None) -> str:
-    value = re.sub(r"^[a-z]+://", "", (value or "").lower().strip()).split("/")[0]
-    return value.removeprefix("www.")
-
-
-def _norm_email(value: str | None) -> str:
-    return (value or "").strip().lower()
 
 
 # ------------------------------------------------------------- configuration
@@ -435,27 +409,6 @@ def check_lead(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                         f"converted to deal `{lead.converted.deal}`, which does not exist",
                         ("converted", "deal"))
     yield from _listed(ctx, path, "sources", "source", lead.source)
-
-
-def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
-    """Seed 001's duplicate check: tax id, e-mail, phone (and the web domain)."""
-    keys: list[DupKey] = []
-    if kind == "account":
-        keys.append(("business_id", (model.business_id or "").replace(" ", "").upper(),
-                     ("business_id",)))
-        keys.append(("domain", _norm_domain(model.domain), ("domain",)))
-        for i, c in enumerate(model.contacts):
-            keys.append(("e-mail", _norm_email(c.email), ("contacts", i, "email")))
-            keys.append(("phone", _norm_phone(c.phone), ("contacts", i, "phone")))
-    elif kind == "lead" and model.converted is None and model.contact is not None:
-        # a converted lead shares its data with its account on purpose
-        c = model.contact
-        keys.append(("e-mail", _norm_email(c.email), ("contact", "email")))
-        keys.append(("phone", _norm_phone(c.phone), ("contact", "phone")))
-        domain = _norm_domain(c.email.split("@", 1)[1]) if c.email and "@" in c.email else ""
-        if domain not in FREE_MAIL:
-            keys.append(("domain", domain, ("contact", "email")))
-    return [k for k in keys if k[1]]
 
 
 def check_custom(parsed: Parsed, ctx: Context) -> Iterable[Finding]:

@@ -34,32 +34,14 @@ LEAD_RULED = {"id": "it is the file name",
 # ------------------------------------------------------------------ duplicates
 
 
-def _people(repo: Any, warn: Warn) -> list[tuple[str, dict[str, str]]]:
-    """(who, {e-mail, phone}) of every lead and account contact, normalised."""
-    from salescli.services.check import duplicate_keys
-    from salescli.services.read import load_views
-
-    out = []
-    for x in load_views(repo, "lead", warn):
-        out.append((f"lead {x.id}", {what: value for what, value, _ in duplicate_keys("lead", x)
-                                     if what in ("e-mail", "phone")}))
-    for a in load_views(repo, "account", warn):
-        people: dict[int, dict[str, str]] = {}
-        for what, value, loc in duplicate_keys("account", a):
-            if what in ("e-mail", "phone"):
-                people.setdefault(loc[1], {})[what] = value
-        out += [(f"contact {a.contacts[i].id} of account {a.id}", keys)
-                for i, keys in people.items()]
-    return out
-
-
 def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     """`same X `v` as WHO` for the first lead with this lead's company (ignoring case and
     accents), or lead or contact with its e-mail or phone (`warn` names the invalid
     files left out)."""
+    from salescli.core.duplicates import duplicate_keys
     from salescli.core.ids import slugify
-    from salescli.services.check import duplicate_keys
     from salescli.services.edit import name_twins, probable_duplicate
+    from salescli.services.read import key_matches
 
     c = draft.contact
     shown = {"e-mail": c.email if c else None, "phone": c.phone if c else None}
@@ -68,8 +50,14 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
              if what in shown}
     others = [(f"lead {x.id}", {"company": slugify(x.company)})
               for x in name_twins(repo, "lead", draft.company)]
-    if len(mine) > 1:  # an e-mail or phone to look for: every lead's and contact's
-        others += _people(repo, warn)
+    if len(mine) > 1:  # an e-mail or phone to look for: the leads' and contacts' that match
+        people: dict[str, dict[str, str]] = {}
+        for r in key_matches(repo, ("lead", "account"),
+                             [(w, v) for w, (v, _) in mine.items() if w != "company"], warn):
+            who = f"lead {r['id']}" if r["kind"] == "lead" else \
+                f"contact {r['contact']} of account {r['id']}"
+            people.setdefault(who, {})[r["what"]] = r["value"]
+        others += people.items()
     return probable_duplicate(mine, others)
 
 
@@ -205,7 +193,7 @@ def converted_account(x: Any, account_id: str, owner: str | None, created: dt.da
     """The new account `lead convert` makes of lead `x` (the demo's too), with `person`
     (`lead_person` and its ID) as its contact; the domain from their e-mail unless it
     is a free mail service's."""
-    from salescli.services.check import FREE_MAIL
+    from salescli.core.duplicates import FREE_MAIL
 
     email = (x.contact.email or "") if x.contact else ""
     domain = email.rsplit("@", 1)[1].lower() if "@" in email else None
@@ -281,36 +269,29 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
 # ------------------------------------------------------------------ convert
 
 
-def _norm_business_id(value: Any) -> str:
-    return str(value or "").replace(" ", "").upper()
-
-
-def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
-    """The existing account a lead belongs to, and why: business id, domain, person, name.
-
-    Each clue in that order decides alone; two accounts matching one clue is ambiguous.
-    """
+def _matching_account(repo: Any, x: Any, warn: Warn) -> tuple[str, str] | None:
+    """The existing account a lead belongs to (its ID), and why: business id, domain,
+    person, name. Each clue in that order decides alone; two accounts matching one clue
+    is ambiguous."""
+    from salescli.core.duplicates import FREE_MAIL, duplicate_keys, norm_business_id
     from salescli.core.ids import slugify
-    from salescli.services.check import FREE_MAIL, duplicate_keys
+    from salescli.services.read import key_matches
 
     lead_keys = {what: value for what, value, _ in duplicate_keys("lead", x)}
     if lead_keys.get("domain") in FREE_MAIL:
         del lead_keys["domain"]
-    business_id = _norm_business_id(getattr(x, "business_id", None))
+    business_id = norm_business_id(getattr(x, "business_id", None))
     if business_id:
         lead_keys["business_id"] = business_id
     lead_keys["name"] = slugify(x.company)
+    rows = key_matches(repo, ("account",), list(lead_keys.items()), warn)
     for what in ("business_id", "domain", "e-mail", "phone", "name"):
         if what not in lead_keys:
             continue
-        found = []
-        for a in accounts:
-            keys = {(w, v) for w, v, _ in duplicate_keys("account", a)}
-            keys.add(("name", slugify(a.name)))
-            if (what, lead_keys[what]) in keys:
-                found.append(a)
+        found = list(dict.fromkeys(r["id"] for r in rows
+                                   if (r["what"], r["value"]) == (what, lead_keys[what])))
         if len(found) > 1:
-            raise SalescliError(f"cannot convert {x.id}: accounts {', '.join(a.id for a in found)} "
+            raise SalescliError(f"cannot convert {x.id}: accounts {', '.join(found)} "
                                 f"all have its {what.replace('_', ' ')}; choose one with --account")
         if found:
             return found[0], f"same {what.replace('_', ' ')} {lead_keys[what]}"
@@ -319,8 +300,8 @@ def _matching_account(accounts: list[Any], x: Any) -> tuple[Any, str] | None:
 
 def _same_person(account: Any, person: dict[str, Any]) -> str | None:
     """The ID of the account's contact with the person's e-mail or phone, if any."""
+    from salescli.core.duplicates import duplicate_keys
     from salescli.core.model import Lead
-    from salescli.services.check import duplicate_keys
 
     probe = Lead.model_validate({"id": "probe", "company": "-", "created": "2000-01-01",
                                  "contact": person})
@@ -355,7 +336,6 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     from salescli.core.dates import day_of
     from salescli.core.ids import check_id, slugify, unique_id
     from salescli.services.edit import default_owner, new_id, sets, today
-    from salescli.services.read import load_views
 
     deal_options = [name for name, given in (("--title", title), ("--value", value),
                                              ("--close-date", close_date), ("--stage", stage),
@@ -384,9 +364,9 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         if account_id:
             existing, why = s.load("account", account_id), "existing"
         else:
-            match = _matching_account(load_views(repo, "account", warn), x)
+            match = _matching_account(repo, x, warn)
             if match:
-                existing = s.load("account", match[0].id)
+                existing = s.load("account", match[0])
                 why = f"existing, {match[1]}"
         contacts = existing.model.contacts if existing else []
 

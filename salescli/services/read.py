@@ -44,17 +44,22 @@ def load_matching(repo: Any, kind: str, warn: Warn, where: str = "1",
     return [p.model for p in parsed if p.ok]
 
 
-def load_views(repo: Any, kind: str, warn: Warn) -> list[Any]:
-    """Every valid record of a kind from the record index, as attribute views of its
-    JSON (text as stored; numbers and dates as JSON has them): for rules that compare
-    text, such as duplicate matching, without parsing every file. In path order."""
-    import json
-    from types import SimpleNamespace
-
-    with records_index(repo, (kind,), warn) as index:
-        found = index.query("SELECT json FROM records WHERE kind = ? AND valid ORDER BY path",
-                            (kind,))
-    return [json.loads(r["json"], object_hook=lambda d: SimpleNamespace(**d)) for r in found]
+def key_matches(repo: Any, kinds: Sequence[str], pairs: Sequence[tuple[str, str]],
+                warn: Warn) -> list[Any]:
+    """The identity keys the record index keeps (core/duplicates.py) of the valid
+    records of `kinds` that equal one of `pairs` (what, value): rows of kind, id, path,
+    what, value, contact, line, in the order of `kinds`, then path and contact. One
+    query, where duplicate matching read every record (0.35 s on 8,000 accounts)."""
+    wanted = [p for p in dict.fromkeys(pairs) if p[1]]
+    with records_index(repo, kinds, warn) as index:
+        rows = [] if not wanted else index.query(
+            "SELECT kind, id, path, what, value, contact, line FROM keys "
+            f"WHERE kind IN ({', '.join('?' * len(kinds))}) AND ("
+            + " OR ".join("(what = ? AND value = ?)" for _ in wanted) + ")",
+            (*kinds, *(v for p in wanted for v in p)))
+    rank = {kind: n for n, kind in enumerate(kinds)}
+    return sorted(rows, key=lambda r: (rank[r["kind"]], r["path"], -1 if r["line"] is None
+                                       else r["line"]))
 
 
 def find(repo: Any, kind: str, record_id: str) -> tuple[dict, dict]:

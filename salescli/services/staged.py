@@ -799,7 +799,8 @@ def _validate_many(snap: Snapshot, ctx: Any, kind: str, rels: list[str]
 
 
 def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:
-    from salescli.services.check import AccountInfo, duplicate_keys, validate
+    from salescli.core.duplicates import duplicate_keys
+    from salescli.services.check import AccountInfo, validate
     from salescli.store.loader import to_diagnostic
 
     out = {}

@@ -45,8 +45,8 @@ from salescli import __version__
 from salescli.store.repo import KIND_DIRS, KINDS
 from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
 
-INDEX_VERSION = 5  # 2: items priced with their product's billing; 3: records.blob;
-# 4: last/next activity, pending meetings; 5: activities.happened
+INDEX_VERSION = 6  # 2: items priced with their product's billing; 3: records.blob;
+# 4: last/next activity, pending meetings; 5: activities.happened; 6: keys
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
@@ -71,6 +71,19 @@ _INTERNAL = (
     # index alone, not each row past its JSON (200 -> 30 ms on 26,000 records)
     "CREATE INDEX records_blob ON records (kind, path, blob)",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+    # what may reveal a duplicate (core/duplicates.py): `account add`, `lead add` and
+    # `lead convert` ask for a value here instead of reading every record
+    """CREATE TABLE keys (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  what TEXT NOT NULL,
+  value TEXT NOT NULL,
+  contact TEXT,
+  line INTEGER
+)""",
+    "CREATE INDEX keys_value ON keys (what, value)",
+    "CREATE INDEX keys_id ON keys (kind, id)",
     "CREATE INDEX deals_status ON deals (status, close_date)",
     # listings and look-ups go by file: in path order, joined to `records` by path
     "CREATE INDEX accounts_path ON accounts (path)",
@@ -530,6 +543,7 @@ class Index:
             else:
                 self.con.execute(f'DELETE FROM "{table}"')
         self.con.execute("DELETE FROM records WHERE kind = ?", (kind,))
+        self.con.execute("DELETE FROM keys WHERE kind = ?", (kind,))
         self.con.execute("DELETE FROM meta WHERE key IN (?, ?, ?)",
                          (f"stat:{kind}", f"stat-patch:{kind}", f"scan:{kind}"))
         self._unvouch(kind, ())
@@ -693,6 +707,7 @@ class Index:
         key = "account_id" if kind == "account" else "deal_id"  # of contacts, items...
         for record_id in {_stem(p) for p in indexed}:
             self.con.execute(f'DELETE FROM "{own}" WHERE id = ?', (record_id,))
+            self.con.execute("DELETE FROM keys WHERE kind = ? AND id = ?", (kind, record_id))
             for table in children:
                 if table == "activities":
                     self.con.execute("DELETE FROM activities WHERE record_kind = ? AND "
@@ -707,7 +722,8 @@ class Index:
 
         self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", records)
         for name, values in tables:
-            self.con.executemany(insert_sql(TABLE[name]), values)
+            sql = _INSERT_KEYS if name == "keys" else insert_sql(TABLE[name])
+            self.con.executemany(sql, values)
 
     # -- reading
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -806,8 +822,16 @@ def _read(repo: Any, kind: str, paths: list[str]
         return records, [], digests
     settings = repo.settings if kind == "deal" else None
     tables = export.record_tables(kind, good, settings and repo.products, settings)
-    return records, [(name, list(export.sql_values(TABLE[name], rows)))
-                     for name, rows in tables.items()], digests
+    out = [(name, list(export.sql_values(TABLE[name], rows))) for name, rows in tables.items()]
+    if kind in ("account", "lead"):
+        from salescli.core.duplicates import identity_keys
+
+        out.append(("keys", [(kind, m.id, rel, *key) for rel, m in good
+                             for key in identity_keys(kind, m)]))
+    return records, out, digests
+
+
+_INSERT_KEYS = "INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 def _custom_fields(repo: Any, kind: str) -> Collection[str]:

@@ -1,0 +1,84 @@
+"""What may reveal that two accounts or leads are one organisation or person (seed
+001's duplicate check): a business ID, a web domain, an e-mail, a phone, a name.
+
+One rule for `check`'s probable duplicates, the refusals of `account add` and `lead
+add`, `lead convert`'s match of an existing account, and the record index, which keeps
+each record's keys (`identity_keys`) so those refusals are one query, not a read of
+every record.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# e-mail domains shared by many people: never evidence of the same organisation
+FREE_MAIL = frozenset((
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com",
+    "gmx.com", "gmx.de", "gmx.net", "mail.com", "yandex.com", "zoho.com", "fastmail.com",
+    "hey.com", "luukku.com", "suomi24.fi", "kolumbus.fi", "elisanet.fi", "saunalahti.fi",
+    "welho.com", "hotmail.fi", "outlook.fi",
+))
+
+# (what, normalised value, loc) that may reveal a duplicate record
+DupKey = tuple[str, str, tuple]
+# (what, normalised value, the contact's ID or None, the contact's position or None)
+IdentityKey = tuple[str, str, str | None, int | None]
+
+
+def norm_phone(phone: str | None) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-9:] if len(digits) >= 7 else ""  # compare national numbers
+
+
+def norm_domain(value: str | None) -> str:
+    value = re.sub(r"^[a-z]+://", "", (value or "").lower().strip()).split("/")[0]
+    return value.removeprefix("www.")
+
+
+def norm_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+def norm_business_id(value: Any) -> str:
+    return str(value or "").replace(" ", "").upper()
+
+
+def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
+    """An account's business ID, domain and its contacts' e-mails and phones; an
+    unconverted lead's contact's e-mail, phone and (unless a free mail service's)
+    e-mail domain. Empty values left out."""
+    keys: list[DupKey] = []
+    if kind == "account":
+        keys.append(("business_id", norm_business_id(model.business_id), ("business_id",)))
+        keys.append(("domain", norm_domain(model.domain), ("domain",)))
+        for i, c in enumerate(model.contacts):
+            keys.append(("e-mail", norm_email(c.email), ("contacts", i, "email")))
+            keys.append(("phone", norm_phone(c.phone), ("contacts", i, "phone")))
+    elif kind == "lead" and model.converted is None and model.contact is not None:
+        # a converted lead shares its data with its account on purpose
+        c = model.contact
+        keys.append(("e-mail", norm_email(c.email), ("contact", "email")))
+        keys.append(("phone", norm_phone(c.phone), ("contact", "phone")))
+        domain = norm_domain(c.email.split("@", 1)[1]) if c.email and "@" in c.email else ""
+        if domain not in FREE_MAIL:
+            keys.append(("domain", domain, ("contact", "email")))
+    return [k for k in keys if k[1]]
+
+
+def identity_keys(kind: str, model: Any) -> list[IdentityKey]:
+    """What the record index keeps of a record for the duplicate look-ups: its
+    duplicate_keys, a contact's named by ID and position, and an account's name folded
+    as its ID would be (`Acme Oy` and `ACME OY` are one name)."""
+    from salescli.core.ids import slugify
+
+    keys: list[IdentityKey] = []
+    if kind == "account":
+        keys.append(("name", slugify(model.name), None, None))
+    for what, value, loc in duplicate_keys(kind, model):
+        if loc[0] == "contacts":
+            keys.append((what, value, model.contacts[loc[1]].id, loc[1]))
+        else:
+            keys.append((what, value, None, None))
+    return keys
