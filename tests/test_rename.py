@@ -7,6 +7,8 @@ import json
 
 from conftest import Repo
 
+from salescli.store.yamlio import load_fast
+
 
 def lead_converted(repo: Repo) -> None:
     repo.write("leads/2026-10/acme-lead.yaml", """
@@ -109,10 +111,10 @@ def test_a_duplicate_account_merged_moves_everything_over(filled: Repo):
         tags: [wholesale]
         created: 2026-11-01
         contacts:
-          - {id: matti-virtanen, name: Matti Virtanen, email: matti@acme.example}
+          - {id: mv, name: Matti Virtanen, email: matti@acme.example}
           - {id: liisa, name: Liisa Koski, title: CTO}
         activities:
-          - {date: 2026-11-02, type: call, summary: Intro}
+          - {date: 2026-11-02, type: call, summary: Intro, with: [mv, liisa]}
         """)
     filled.write("deals/2026-11/acme-crm.yaml", """
         id: acme-crm
@@ -126,6 +128,9 @@ def test_a_duplicate_account_merged_moves_everything_over(filled: Repo):
         created: 2026-11-01
         stakeholders:
           - {contact: liisa}
+          - {contact: mv}
+        activities:
+          - {date: 2026-11-03, type: meeting, summary: Demo, with: [mv]}
         """)
     filled.commit("a duplicate account and its deal")
     head = filled.head()
@@ -140,6 +145,11 @@ def test_a_duplicate_account_merged_moves_everything_over(filled: Repo):
     assert not (filled.root / "accounts/2026-11/acme-2.yaml").exists()
     deal = (filled.root / "deals/2026-11/acme-crm.yaml").read_text()
     assert "account: acme-oy\n" in deal and "{contact: liisa}" in deal
-    assert filled.status() == "" and filled.run("check").exit_code == 0
+    # Matti, `mv` in the duplicate, is matti-virtanen in the account kept: everywhere
+    assert "{contact: matti-virtanen}" in deal and "with: [matti-virtanen]" in deal
+    assert load_fast(kept)["activities"][-1]["with"] == ["matti-virtanen", "liisa"]
+    check = filled.run("check")
+    assert filled.status() == "" and check.exit_code == 0
+    assert "unknown-contact" not in check.stdout, check.stdout
     result = filled.run("account", "merge", "acme-oy", "acme-oy")
     assert result.exit_code == 2 and "cannot be merged into itself" in result.output

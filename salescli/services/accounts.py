@@ -282,6 +282,9 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
                 and not (f == "parent" and getattr(d, f) == into)}
         tags = [t for t in d.tags if t not in k.tags]
         activities = [_plain(a) for a in d.activities]
+        for a in activities:  # who took part, by their contact IDs in INTO
+            if "with" in a:
+                a["with"] = [remap.get(c, c) for c in a["with"]]
 
         def mutate(data: Any) -> None:
             from salescli.core.model import key_order
@@ -302,15 +305,21 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
 
         s.update(kept, mutate)
         s.remove(dup.path)
-        for deal_id in deals:  # the account, and stakeholders by their new contact IDs
+        # the deals: the account, and stakeholders and who took part by their new IDs
+        renamed = {old: new for old, new in remap.items() if old != new}
+        for deal_id in deals:
             record = s.load("deal", deal_id)
-            people = record.model.stakeholders
+            m = record.model
 
-            def retarget(data: Any, people: Any = people) -> None:
+            def retarget(data: Any, m: Any = m) -> None:
                 data["account"] = into
-                for n, person in enumerate(people):
-                    if person.contact in remap and remap[person.contact] != person.contact:
-                        data["stakeholders"][n]["contact"] = remap[person.contact]
+                for n, person in enumerate(m.stakeholders):
+                    if person.contact in renamed:
+                        data["stakeholders"][n]["contact"] = renamed[person.contact]
+                for n, activity in enumerate(m.activities):
+                    for j, who in enumerate(activity.with_):
+                        if who in renamed:
+                            data["activities"][n]["with"][j] = renamed[who]
 
             s.update(record, retarget)
         s.refer("account", children, "parent", into)
