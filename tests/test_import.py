@@ -446,6 +446,24 @@ def test_a_changed_row_is_one_update_commit_dated_by_the_export(imported: Repo, 
     assert "Nothing to import" in run_import(imported, export).output
 
 
+def test_a_deal_the_tool_marks_lost_keeps_a_revisit_day_set_here(imported: Repo, export):
+    """A re-import closes the deal as the tool says; what the export cannot say (a day
+    to come back, set with `deal set`) stays, as `deal lose --revisit` would have it."""
+    assert imported.run("deal", "set", "warehouse-pilot", "revisit=2027-06-01").exit_code == 0
+    deals = export["deals"]
+    text = replaced(deals.read_text("utf-8"),
+                    "2,Warehouse pilot,12000,EUR,Proposal,open,Acme Oy,Sara Beta,2025-02-28,,",
+                    "2,Warehouse pilot,12000,EUR,Proposal,Lost,Acme Oy,Sara Beta,2025-02-28,Price,")
+    text = replaced(text, "2024-11-10 10:00:00,,,Sales", "2024-11-10 10:00:00,,"
+                    "2025-01-10 10:00:00,Sales")
+    write(deals.parent, "deals.csv", text)
+    result = run_import(imported, export)
+    assert result.exit_code == 0, result.output
+    pilot = records(imported, "deals")["warehouse-pilot"]
+    assert (pilot["status"], pilot["lost_reason"], str(pilot["revisit"])) == \
+        ("lost", "price", "2027-06-01")
+
+
 def test_a_deal_gone_from_the_export_is_reported_not_deleted(imported: Repo, export):
     deals = export["deals"]
     lines = deals.read_text("utf-8").splitlines(keepends=True)

@@ -743,8 +743,10 @@ class Planner:
                 change[key] = value
         if status != current.get("status", "open"):
             change["status"] = status
-            # what the old status left behind goes, as `deal reopen` clears it
-            change.update({k: None for k in CLOSE_FIELDS if current.get(k) is not None})
+            # what the old status left behind goes, as `deal reopen` clears it; a deal
+            # now lost keeps a day to come back set in salescli (no export has one)
+            change.update({k: None for k in CLOSE_FIELDS if current.get(k) is not None
+                           and (status, k) != ("lost", "revisit")})
             if closed_at is not None:
                 change.update(closing(status, closed_at.date(), reason, note))
         external = row.get("external_id", "").strip()
