@@ -52,7 +52,9 @@ def test_log_with_names_contacts_of_the_account(crm: Repo):
     refused(crm, ["log", "call", "lead:beta", "Hello", "--with", "matti"], 2,
             "--with names contacts of an account, and lead beta has none yet; put the "
             "person in the summary, or convert the lead first")
-    assert crm.run("log", "call", "acme-oy", "Hello", "--with", "matti").exit_code == 0
+    assert crm.run("log", "call", "acme-oy", "Hello", "--with", "matti", "--with", "matti"
+                   ).exit_code == 0
+    assert "    with: [matti]\n" in (crm.root / "accounts/2026-09/acme-oy.yaml").read_text()
     deal = crm.root / "deals/2026-11/fresh.yaml"
     deal.write_text(deal.read_text() + "activities:\n  - {date: 2026-11-02, type: call, "
                     "summary: Hi, with: [matti, mati]}\n")

@@ -60,10 +60,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                             outcome=outcome, status=status, with_=with_,
                             went_well=went_well, improve=improve)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
-        record = s.load(kind, record_id)
-        if with_:
-            _known_contacts(s.repo, kind, record_id, record.model, with_)
-        s.append(record, "activities", activity)
+        append_activity(s, kind, record_id, activity)
     return s, kind, record_id
 
 
@@ -75,7 +72,10 @@ def _known_contacts(repo: Any, kind: str, record_id: str, model: Any,
         raise UsageError(f"--with names contacts of an account, and lead {record_id} has none "
                          "yet; put the person in the summary, or convert the lead first")
     account_id = record_id if kind == "account" else model.account
-    account = model if kind == "account" else repo.load("account", account_id)
+    try:
+        account = model if kind == "account" else repo.load("account", account_id)
+    except RecordNotFound:
+        return  # the deal names no account: its validation says so, as without --with
     known = [c.id for c in account.contacts]
     unknown = [c for c in with_ if c not in known]
     if unknown:
@@ -104,7 +104,7 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
     if status:
         activity["status"] = status
     if with_:
-        activity["with"] = [check_id(c, "contact") for c in with_]
+        activity["with"] = list(dict.fromkeys(check_id(c, "contact") for c in with_))
     if went_well or improve:
         activity["evaluation"] = {k: v for k, v in
                                   (("went_well", went_well), ("improve", improve)) if v}
@@ -114,8 +114,11 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
 
 
 def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any]) -> int:
-    """Append `activity` (plain values) to the record in Session `s`; its number, from 1."""
+    """Append `activity` (plain values) to the record in Session `s`, its `with` held
+    to the account's contacts; its number, from 1."""
     record = s.load(kind, record_id)
+    if activity.get("with"):
+        _known_contacts(s.repo, kind, record_id, record.model, activity["with"])
     s.append(record, "activities", activity)
     return len(record.model.activities) + 1
 

@@ -227,8 +227,9 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
 
 def _met_with(path: str, activities: list[Any], contacts: set[str], whose: str
               ) -> Iterable[Finding]:
-    """Warnings for the `with` of activities naming no contact of the account (a typo,
-    or someone not added yet): a warning, as history is what it is; `log` refuses it."""
+    """Warnings for the `with` of activities naming no contact of the account (a typo
+    by hand, someone not added yet, a contact gone since): a warning, as history is
+    what it is; `log --with` refuses such a name."""
     for i, activity in enumerate(activities):
         for j, who in enumerate(activity.with_):
             if who not in contacts:
@@ -515,6 +516,27 @@ def _fold(rel: str) -> str:
     return rel.lower() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
 
 
+def misfiled(kind: str, rel: str) -> Diagnostic | None:
+    """What is wrong with where a record file is or what it is called, on its own (a
+    folder link, not `FOLDER/YYYY-MM/ID.yaml`, a name that is no ID); None if nothing."""
+    folder = KIND_DIRS[kind]
+    parts = rel.split("/")
+    if not rel.endswith((".yaml", ".yml")):  # walk_files reports folder symlinks
+        return Diagnostic(rel, 1, 1, "error", "symlink", "is a symbolic link; records and "
+                          "their folders must be regular files and folders")
+    if len(parts) != 3 or not MONTH_RE.match(parts[1]) or not rel.endswith(".yaml"):
+        return Diagnostic(rel, 1, 1, "error", "misplaced",
+                          f"{kind} files belong in {folder}/YYYY-MM/ID.yaml; move it there")
+    stem = parts[2].removesuffix(".yaml")
+    if not is_valid_id(stem):
+        why = (f"is a device name on Windows ({stem.upper()}), where the file could not "
+               "be checked out" if stem in WINDOWS_RESERVED
+               else "is not a valid ID (a-z, 0-9 and '-', at most 64 characters)")
+        return Diagnostic(rel, 1, 1, "error", "invalid-id",
+                          f"file name `{stem}` {why}; rename the file and its `id:`")
+    return None
+
+
 def _record_files(root: str, kind: str, ctx: Context, out: list[Diagnostic],
                   listed: tuple[bool, list[str]] | None = None) -> list[str]:
     """The kind's record files; misplaced and duplicate-ID files are reported, not read.
@@ -540,7 +562,6 @@ def _record_files(root: str, kind: str, ctx: Context, out: list[Diagnostic],
         for rel in sorted(files, key=lambda r: not is_valid_id(r.rsplit("/", 1)[-1][:-5])):
             folded.setdefault(folds[rel], rel)
     for rel in files:
-        parts = rel.split("/")
         kept = folded.get(folds[rel], rel)
         if kept != rel:
             out.append(Diagnostic(rel, 1, 1, "error", "path-collision",
@@ -548,24 +569,11 @@ def _record_files(root: str, kind: str, ctx: Context, out: list[Diagnostic],
                                   "normalisation, so they are one file on macOS and Windows; "
                                   "rename one"))
             continue
-        if not rel.endswith((".yaml", ".yml")):  # walk_files reports folder symlinks
-            out.append(Diagnostic(rel, 1, 1, "error", "symlink",
-                                  "is a symbolic link; records and their folders must be "
-                                  "regular files and folders"))
+        wrong = misfiled(kind, rel)
+        if wrong is not None:
+            out.append(wrong)
             continue
-        if len(parts) != 3 or not MONTH_RE.match(parts[1]) or not rel.endswith(".yaml"):
-            out.append(Diagnostic(rel, 1, 1, "error", "misplaced",
-                                  f"{kind} files belong in {folder}/YYYY-MM/ID.yaml; "
-                                  "move it there"))
-            continue
-        stem = parts[2].removesuffix(".yaml")
-        if not is_valid_id(stem):
-            why = (f"is a device name on Windows ({stem.upper()}), where the file could not "
-                   "be checked out" if stem in WINDOWS_RESERVED
-                   else "is not a valid ID (a-z, 0-9 and '-', at most 64 characters)")
-            out.append(Diagnostic(rel, 1, 1, "error", "invalid-id",
-                                  f"file name `{stem}` {why}; rename the file and its `id:`"))
-            continue
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
         if stem in first:
             out.append(Diagnostic(rel, 1, 1, "error", "duplicate-id",
                                   f"{kind} ID `{stem}` is also used by {first[stem]}; "

@@ -859,10 +859,8 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
     `converted.deal`) or its path (next to a file whose name folds to its own), so
     those go the full way. None when that does not hold (a file went, or another kind
     changed)."""
-    from salescli.core.ids import is_valid_id
-    from salescli.services.check import validate
+    from salescli.services.check import misfiled, validate
     from salescli.store.loader import to_diagnostic
-    from salescli.store.repo import MONTH_RE
 
     entries = snap.entries
     deals = set(last["deals"])
@@ -873,17 +871,15 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
         if old is None:
             came.append(p)
     if came:
-        named = set(last.get("named_deals", ("",)))  # "": none kept (an older cache)
-        if "" in named or any(d[0].startswith("deals/") and d[4] in _FILE_CODES
-                                for d in last["out"]):
-            return None
+        if "named_deals" not in last or any(d[0].startswith("deals/") and d[4] in _FILE_CODES
+                                            for d in last["out"]):
+            return None  # an older .last, or a file the new one's name may fold onto
+        named = set(last["named_deals"])
         stems = {rel.rsplit("/", 1)[-1][:-5] for rel in deals}
         for rel in came:
-            parts = rel.split("/")
-            stem = parts[-1].removesuffix(".yaml")
-            if entries[rel][0] == _SYMLINK or len(parts) != 3 or \
-                    not MONTH_RE.match(parts[1]) or not rel.endswith(".yaml") or \
-                    not is_valid_id(stem) or stem in stems or stem in named:
+            stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if entries[rel][0] == _SYMLINK or misfiled("deal", rel) is not None or \
+                    stem in stems or stem in named:
                 return None
             stems.add(stem)
         deals.update(came)
