@@ -511,3 +511,31 @@ def test_convert_a_lead_without_a_contact(repo: Repo):
     deal = next((repo.root / "deals").glob("*/nobody-oy.yaml")).read_text()
     assert "stakeholders" not in deal
     assert repo.run("check").exit_code == 0
+
+
+def test_duplicates_are_compared_file_by_file_and_contact_by_contact(beta: Repo):
+    """Two files of one ID (which `check` refuses) are two records to compare, and two
+    contacts of one ID two people: the first file or contact with a match is named, by
+    its first matching key, and `lead convert` will not choose between two files."""
+    beta.write("accounts/2025-01/dup-co.yaml", """
+        id: dup-co
+        name: Dup Alpha
+        business_id: "111"
+        domain: dup.fi
+        contacts:
+          - {id: pat, name: Pat One, email: pat0@x.fi, phone: +358 40 111 1111}
+          - {id: pat, name: Pat Two, email: pat1@x.fi}
+        """)
+    beta.write("accounts/2025-02/dup-co.yaml",
+               "id: dup-co\nname: Dup Beta\nbusiness_id: \"222\"\ndomain: dup.fi\n")
+    beta.commit("two files of one account ID")
+    refused(beta, ["account", "add", "Dup Alpha", "--business-id", "222"], 1,
+            "probable duplicate: same name `Dup Alpha` as account dup-co; to add it anyway, "
+            "use --force")
+    refused(beta, ["lead", "add", "Zq", "--email", "pat1@x.fi", "--phone", "040 111 1111"], 1,
+            "probable duplicate: same phone `040 111 1111` as contact pat of account dup-co; "
+            "to add it anyway, use --force")
+    lead_with(beta, "sara@beta.example", "ann@dup.fi")
+    refused(beta, ["lead", "convert", "beta-ltd", "--no-deal"], 1,
+            "cannot convert beta-ltd: accounts dup-co, dup-co all have its domain; choose one "
+            "with --account")

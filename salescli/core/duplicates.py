@@ -25,6 +25,9 @@ FREE_MAIL = frozenset((
 DupKey = tuple[str, str, tuple]
 # (what, normalised value, the contact's ID or None, the contact's position or None)
 IdentityKey = tuple[str, str, str | None, int | None]
+# The record index keeps these values (identity_keys): a change to what they are (a
+# normalisation, FREE_MAIL, how a name folds) must bump INDEX_VERSION in store/index.py,
+# or indexes built before it would go on answering by the old rule.
 
 
 def norm_phone(phone: str | None) -> str:
@@ -77,8 +80,8 @@ def identity_keys(kind: str, model: Any) -> list[IdentityKey]:
     if kind == "account":
         keys.append(("name", slugify(model.name), None, None))
     for what, value, loc in duplicate_keys(kind, model):
-        if loc[0] == "contacts":
-            keys.append((what, value, model.contacts[loc[1]].id, loc[1]))
+        if loc[0] == "contacts":  # its position from 1, as every `line` column counts
+            keys.append((what, value, model.contacts[loc[1]].id, loc[1] + 1))
         else:
             keys.append((what, value, None, None))
     return keys

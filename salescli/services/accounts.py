@@ -49,10 +49,10 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     shown = {"business_id": draft.business_id, "domain": draft.domain, "name": draft.name}
     mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
             if what in keys}
-    others: dict[str, dict[str, str]] = {}
+    others: dict[str, tuple[str, dict[str, str]]] = {}  # by file: two may share an ID
     for r in key_matches(repo, ("account",), [(w, v) for w, (v, _) in mine.items()], warn):
-        others.setdefault(f"account {r['id']}", {})[r["what"]] = r["value"]
-    return probable_duplicate(mine, others.items())
+        others.setdefault(r["path"], (f"account {r['id']}", {}))[1][r["what"]] = r["value"]
+    return probable_duplicate(mine, others.values())
 
 
 def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:

@@ -51,13 +51,15 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     others = [(f"lead {x.id}", {"company": slugify(x.company)})
               for x in name_twins(repo, "lead", draft.company)]
     if len(mine) > 1:  # an e-mail or phone to look for: the leads' and contacts' that match
-        people: dict[str, dict[str, str]] = {}
+        people: dict[tuple, tuple[str, dict[str, str]]] = {}
         for r in key_matches(repo, ("lead", "account"),
                              [(w, v) for w, (v, _) in mine.items() if w != "company"], warn):
             who = f"lead {r['id']}" if r["kind"] == "lead" else \
                 f"contact {r['contact']} of account {r['id']}"
-            people.setdefault(who, {})[r["what"]] = r["value"]
-        others += people.items()
+            # one entry per file and contact, as each was compared before the index
+            place = (r["kind"], r["path"], r["line"])
+            people.setdefault(place, (who, {}))[1][r["what"]] = r["value"]
+        others += people.values()
     return probable_duplicate(mine, others)
 
 
@@ -288,8 +290,10 @@ def _matching_account(repo: Any, x: Any, warn: Warn) -> tuple[str, str] | None:
     for what in ("business_id", "domain", "e-mail", "phone", "name"):
         if what not in lead_keys:
             continue
-        found = list(dict.fromkeys(r["id"] for r in rows
-                                   if (r["what"], r["value"]) == (what, lead_keys[what])))
+        # each file once (two files of one ID are two accounts to choose between)
+        wanted = (what, lead_keys[what])
+        found = [i for _, i in dict.fromkeys((r["path"], r["id"]) for r in rows
+                                             if (r["what"], r["value"]) == wanted)]
         if len(found) > 1:
             raise SalescliError(f"cannot convert {x.id}: accounts {', '.join(found)} "
                                 f"all have its {what.replace('_', ' ')}; choose one with --account")
