@@ -883,6 +883,7 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
                 return None
             stems.add(stem)
         deals.update(came)
+        last["deals"] = sorted(deals)  # what .last keeps, if this answer is kept
     todo = [p for p, _, _ in since if p in deals]  # a misplaced file is not read at all
     files = last["accounts"]
     ctx.ids = {"account": set(files), "lead": set(), "deal": deals}
@@ -893,7 +894,6 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
         result = {d for d in result if d[0] != rel}
         result.update((d.path, d.line, d.column, d.severity, d.code, d.message)
                       for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)))
-    last["deals"] = sorted(deals)
     # a file changed this instant is read, but this answer is not kept for the next run
     # to start from: it may change again unseen (the next run starts from the last kept)
     return sorted(result), all(new[1] is not None for _, _, new in since)
