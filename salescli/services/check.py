@@ -516,6 +516,11 @@ def _fold(rel: str) -> str:
     return rel.lower() if rel.isascii() else unicodedata.normalize("NFC", rel).casefold()
 
 
+# the codes `_record_files` gives a file for its place or name (`misfiled`, and across
+# the folder: names folding to one, IDs used twice)
+FILE_CODES = ("path-collision", "symlink", "misplaced", "invalid-id", "duplicate-id")
+
+
 def misfiled(kind: str, rel: str) -> Diagnostic | None:
     """What is wrong with where a record file is or what it is called, on its own (a
     folder link, not `FOLDER/YYYY-MM/ID.yaml`, a name that is no ID); None if nothing."""

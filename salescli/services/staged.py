@@ -845,11 +845,6 @@ class _Accounts:
         return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
 
 
-# what check says of a record file's place and name (`_record_files`): a deal file
-# may come without a full run only when the last run said none of these of a deal
-_FILE_CODES = ("path-collision", "symlink", "misplaced", "invalid-id", "duplicate-id")
-
-
 def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]]
                    ) -> tuple[list[tuple], bool] | None:
     """(The answer, whether the next run may start from it) when, since the last run,
@@ -859,7 +854,7 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
     `converted.deal`) or its path (next to a file whose name folds to its own), so
     those go the full way. None when that does not hold (a file went, or another kind
     changed)."""
-    from salescli.services.check import misfiled, validate
+    from salescli.services.check import FILE_CODES, misfiled, validate
     from salescli.store.loader import to_diagnostic
 
     entries = snap.entries
@@ -871,9 +866,11 @@ def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, 
         if old is None:
             came.append(p)
     if came:
-        if "named_deals" not in last or any(d[0].startswith("deals/") and d[4] in _FILE_CODES
+        # a deal file may come alone only when the last run said nothing of a deal
+        # file's place or name: an older .last, or a file its name may fold onto
+        if "named_deals" not in last or any(d[0].startswith("deals/") and d[4] in FILE_CODES
                                             for d in last["out"]):
-            return None  # an older .last, or a file the new one's name may fold onto
+            return None
         named = set(last["named_deals"])
         stems = {rel.rsplit("/", 1)[-1][:-5] for rel in deals}
         for rel in came:
