@@ -14,9 +14,9 @@ warm OS file cache:
 - `salescli --help` (budget 0.15 s);
 - on a clone with a few uncommitted hand edits, each everyday read command (`today`,
   `stale`, `deal list`, `deal show`, `account list`, `lead list`, `report forecast`,
-  `report funnel`, `check --staged` with one record staged) in alternation with `git
-  status` (budget 1.5 x), and the first command after a clone, which builds the record
-  index (budget: the cold check's 2.5 s) (bench_reads.py);
+  `report funnel`, `check --staged` with one deal, account or lead staged) in
+  alternation with `git status` (budget 1.5 x), and the first command after a clone,
+  which builds the record index (budget: the cold check's 2.5 s) (bench_reads.py);
 - on a clone, in alternation within each round: `git status`, `git commit -q -m x --
   FILE` of a hand-edited deal, and the mutating commands `deal set`, `deal advance`
   and `log call` with their commits, each against that git commit (budget 1.0 x).

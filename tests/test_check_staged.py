@@ -117,6 +117,50 @@ def test_a_damaged_cache_is_only_recomputed(filled, damage):
     same(filled)
 
 
+@pytest.mark.parametrize("damage", ["empty", "garbage", "zeros", "truncated", "half"])
+def test_damaged_facts_are_written_again(filled, damage):
+    """The last answer's facts (staged.sqlite) damaged anyhow: the full way, never a
+    traceback or a wrong answer, and the next run starts from the facts written again."""
+    facts = filled.root / ".git" / "salescli" / "staged.sqlite"
+    account = "accounts/2026-10/acme-oy.yaml"
+    text = (filled.root / account).read_text()
+    same(filled)
+    data = facts.read_bytes()
+    facts.write_bytes({"empty": b"", "garbage": b"garbage" * 1000, "zeros": bytes(len(data)),
+                       "truncated": data[:4096], "half": data[:len(data) // 2]
+                       + bytes(len(data) - len(data) // 2)}[damage])
+    stage(filled, account, replaced(text, "id: matti-virtanen", "id: someone-else"))
+    assert "unknown-contact" in {d.code for d in same(filled)}
+    stage(filled, account, text)
+    assert same(filled) == []
+
+
+def test_facts_locked_by_another_check(filled, monkeypatch):
+    """Another process writing the facts: this check answers right and leaves them be."""
+    import sqlite3
+
+    from salescli.store import facts as facts_module
+
+    monkeypatch.setattr(facts_module, "TIMEOUT", 0.05)
+    account = "accounts/2026-10/acme-oy.yaml"
+    text = (filled.root / account).read_text()
+    same(filled)
+    other = sqlite3.connect(filled.root / ".git" / "salescli" / "staged.sqlite",
+                            isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        stage(filled, account, replaced(text, "id: matti-virtanen", "id: someone-else"))
+        want = reference(filled.root)
+        assert "unknown-contact" in {d.code for d in want}
+        assert check_staged(filled.root, filled.root / ".git") == want
+        assert check_staged(filled.root, filled.root / ".git") == want
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    stage(filled, account, text)
+    assert same(filled) == []
+
+
 # --------------------------------------------------------------- the work tree
 
 
@@ -353,10 +397,10 @@ converted: {account: acme-oy, deal: beta-erp}
 
 @pytest.mark.parametrize("where", ["index", "work tree"])
 def test_deals_that_come_since_the_last_run(filled, monkeypatch, where):
-    """A deal file that comes (`deal add`, each commit that adds one) is checked alone,
-    unless its ID or name can change what another file says: taken by another deal,
-    named by a lead, or next to a file whose name folds to its own. Either way the
-    answer is a full check's."""
+    """A deal file that comes (`deal add`, each commit that adds one) is checked alone
+    (with a lead that names it), unless its ID or name can change what another file
+    says of its place or name: taken by another deal, or next to a file whose name
+    folds to its own. Either way the answer is a full check's."""
     from salescli.services import staged
 
     monkeypatch.setattr(staged, "FRESH_NS", 0)  # the test's files are all this instant's
@@ -386,8 +430,8 @@ def test_deals_that_come_since_the_last_run(filled, monkeypatch, where):
     add("deals/2026-11/next-erp.yaml", replaced(deal, "new-erp", "next-erp")
         .replace("account: acme-oy", "account: nobody-oy"), True)
     add("deals/2026-10/other.yaml", "id: [unclosed\n", True)
-    # the lead's deal comes: the lead's diagnostic goes
-    add("deals/2026-10/beta-erp.yaml", replaced(deal, "new-erp", "beta-erp"), False)
+    # the lead's deal comes: the lead is checked again, and its diagnostic goes
+    add("deals/2026-10/beta-erp.yaml", replaced(deal, "new-erp", "beta-erp"), True)
     add("deals/2026-11/new-erp.yaml", deal, False)  # another deal's ID
     add("deals/2026-10/again.yaml", replaced(deal, "new-erp", "again"), False)
     add("deals/misplaced.yaml", deal, False)

@@ -757,6 +757,13 @@ def check_hierarchy(accounts: dict[str, AccountInfo], paths: dict[str, str]
 
 def check_duplicates(keys: list[tuple[str, DupKey]]) -> list[Finding]:
     """Probable duplicates across accounts and leads: same value, different files."""
+    return [f for _, f in duplicate_groups(keys)]
+
+
+def duplicate_groups(keys: list[tuple[str, DupKey]]
+                     ) -> list[tuple[tuple[str, str], Finding]]:
+    """check_duplicates' findings, each with the (what, value) it is about: the findings
+    of a value depend on the keys of that value alone."""
     seen: dict[tuple[str, str], list[tuple[str, tuple]]] = defaultdict(list)
     for path, (what, value, loc) in keys:
         seen[(what, value)].append((path, loc))
@@ -770,8 +777,9 @@ def check_duplicates(keys: list[tuple[str, DupKey]]) -> list[Finding]:
             continue
         for path, loc in places:
             others = ", ".join(f for f in files if f != path)
-            out.append(warning(path, "duplicate",
-                               f"probable duplicate: same {what} `{value}` as {others}", loc))
+            out.append(((what, value), warning(
+                path, "duplicate", f"probable duplicate: same {what} `{value}` as {others}",
+                loc)))
     return out
 
 

@@ -4,13 +4,25 @@ The pre-commit hook runs `check --staged` before every commit, so it must cost w
 the commit changed, not what the repository holds; `check` after an edit likewise.
 A file's diagnostics depend on its path and content, the configuration, and the few
 facts of other records it refers to (does its account exist, which contacts and
-roles that account has, does its parent exist). Each record file's diagnostics and
-its facts for the checks across files are kept, in `.git/salescli/staged.cache` by
-path and staged blob (git's index names every blob) and in `check.memo` by path and
-stat, with the configuration's keys and the referred facts they were computed with;
-only files whose key no longer holds are parsed again. The checks across files
-(account hierarchy, probable duplicates) are computed from the facts every run. The
-answer is exactly what a full check of the same files says (tests compare the two).
+roles that account has, does its parent exist).
+
+Two ways, one answer:
+
+- **Since the last answer** (`_changed_records`): the last answer and the facts it was
+  computed with (what each record names, the keys that may reveal a duplicate) are kept
+  in `.git/salescli/staged.sqlite` (`check.sqlite` for the work tree; store/facts.py).
+  When only record files changed, came or went since, the answer is the last one with
+  the diagnostics of those files, of the files naming them, and of the duplicates and
+  the hierarchy they take part in worked out again: a few files read, a few queries.
+- **The full way** (everything else: another configuration, a first run, a file that
+  is misplaced or whose name clashes): every file is looked at. Each record file's
+  diagnostics are kept in `staged.cache` by path and staged blob (git's index names
+  every blob) and in `check.memo` by path and stat, with the configuration's keys and
+  the referred facts they were computed with; only files whose key no longer holds are
+  parsed again, and the checks across files are computed from the facts.
+
+The answer is exactly what a full check of the same files says (tests compare the two,
+`test_check_staged_random.py` after random sequences of changes).
 """
 
 from __future__ import annotations
@@ -27,9 +39,10 @@ from salescli.store.gitio import CatFile, Started
 from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
-CACHE_VERSION = 5  # 5: .last keeps HEAD and the staged diff
+CACHE_VERSION = 6  # 5: .last keeps HEAD and the staged diff; 6: the facts file
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
+FACTS_SUFFIX = ".sqlite"  # the last answer and its facts (store/facts.py): staged.sqlite
 HEAD_FILES = "head-files.cache"  # HEAD's record files, by commit
 INVOICES_MEMO = "invoices.memo"  # the invoices each deal file records, by its stat
 _SYMLINK = "120000"
@@ -262,6 +275,7 @@ class Snapshot:
 
     head: str | None = None  # HEAD, when one diff from it found the index
     last: dict | None = None  # the last run's answer, when read while git listed the index
+    facts: Any = None  # the facts file it was read from (store/facts.Facts), if any
 
     def __init__(self, root: Path, cache: Path | None = None, last: Path | None = None):
         self.root = root
@@ -284,7 +298,7 @@ class Snapshot:
     def _ahead(self, path: Path, head: str) -> None:
         """The last run's answer read, and git started on what the commits since it
         changed, while git lists the index."""
-        self.last = _load(path, "accounts")
+        self.last = _open_facts(self, path)
         prior = self.last.get("head")
         if prior != head:
             started = _start_moves(self.root, prior, head, self.specs)
@@ -301,6 +315,8 @@ class Snapshot:
 
     def close(self) -> None:
         self.blobs.close()
+        if self.facts is not None:
+            self.facts.close()
         for started in self._moves.values():
             started.__exit__()
 
@@ -389,6 +405,10 @@ class WorkTree(Snapshot):
             key = None if max(mtime, ctime) >= fresh else f"{size}:{ino}:{mtime}:{ctime}"
             self.entries[rel] = (_SYMLINK if stat.S_ISLNK(mode) else "100644", key)
 
+    def close(self) -> None:
+        if self.facts is not None:
+            self.facts.close()
+
     def listed(self, folder: str) -> tuple[bool, list[str]]:
         return folder in self.links, self.files.get(folder, [])
 
@@ -429,8 +449,8 @@ def check_staged(root: Path, git_dir: Path, use_cache: bool = True,
     and status changes by hand that the rules refuse (`staged_transitions`), from the
     same look at the index (the pre-commit hook's `check --staged`)."""
     folder = git_dir / "salescli"
-    with Snapshot(root, *(folder / HEAD_FILES, folder / f"{CACHE_FILE}.last") if use_cache
-                  else ()) as snap:
+    with Snapshot(root, *(folder / HEAD_FILES, _facts_path(folder / CACHE_FILE))
+                  if use_cache else ()) as snap:
         found = check_snapshot(snap, folder / CACHE_FILE, use_cache)
         if transitions:
             found = sorted({*found, *staged_transitions(snap, git_dir)})
@@ -551,7 +571,8 @@ def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True,
     path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None \
         else Path(WORK_TREE_CACHE)  # (never read nor written without a git directory)
     memo = path.with_name(INVOICES_MEMO) if use_cache else None
-    return check_snapshot(WorkTree(root, look, memo), path, use_cache)
+    with WorkTree(root, look, memo) as snap:
+        return check_snapshot(snap, path, use_cache)
 
 
 def check_snapshot(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
@@ -564,9 +585,20 @@ def check_snapshot(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Di
 _UNKNOWN = object()  # a fact not kept (a file changed this instant): equal to nothing
 
 
+def _facts_path(cache_path: Path) -> Path:
+    return cache_path.with_suffix(FACTS_SUFFIX)
+
+
+def _open_facts(snap: Snapshot, path: Path) -> dict:
+    """The last answer kept at `path` ({} when none), its facts open as `snap.facts`."""
+    from salescli.store.facts import Facts
+
+    snap.facts = Facts.open(path, _version())
+    return {} if snap.facts is None else snap.facts.last
+
+
 def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic]:
     entries = snap.entries
-    last_path = cache_path.with_name(cache_path.name + ".last")
     config: list[tuple[str, str]] = [("settings", SETTINGS_FILE)]
     if PRODUCTS_FILE in entries:
         config.append(("products", PRODUCTS_FILE))
@@ -575,12 +607,12 @@ def _check(snap: Snapshot, cache_path: Path, use_cache: bool) -> list[Diagnostic
     if any(e is not None and e[1] is None for e in config_key):
         use_cache = False  # a configuration file changed this instant: keep nothing
     last = snap.last if snap.last is not None else \
-        _load(last_path, "accounts") if use_cache else {}
+        _open_facts(snap, _facts_path(cache_path)) if use_cache else {}
     # what changed since the last run, when it ran with this configuration
     since = _since_last(snap, last) if last.get("config") == config_key else None
     if since == []:
         # nothing changed since the last run (a commit tried again): its answer
-        return sorted({*(Diagnostic(*d) for d in last["out"]), *snap.extra()})
+        return sorted({*(Diagnostic(*d) for d in _answer(last)), *snap.extra()})
     return _check_changed(snap, cache_path, use_cache, config, config_key, last, since)
 
 
@@ -658,15 +690,14 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         AccountInfo,
         Context,
         _record_files,
-        check_duplicates,
         check_hierarchy,
+        duplicate_groups,
         validate,
     )
     from salescli.store.loader import Parsed, to_diagnostic
     from salescli.store.repo import KINDS
 
     entries = snap.entries
-    last_path = cache_path.with_name(cache_path.name + ".last")
     ctx = Context()
     out: list[Diagnostic] = []
 
@@ -687,14 +718,24 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     # every entry was computed with one configuration: another one, and none holds
-    if since is not None:
-        quick = _changed_deals(snap, ctx, last, since)
+    if since is not None and snap.facts is not None:
+        import sqlite3
+
+        try:
+            quick = _changed_records(snap, ctx, last, since, snap.facts)
+        except sqlite3.DatabaseError:  # the facts damaged: the full way writes them again
+            quick = None
         if quick is not None:
-            result, keep = quick
-            if keep:
+            own, across, delta = quick
+            if delta is not None:
                 kept = {k: v for k, v in last.items() if k not in ("entries", "head", "staged")}
-                _save(last_path, {**kept, **_last_entries(snap), "out": result})
-            return sorted({*(Diagnostic(*d) for d in result), *snap.extra()})
+                snap.facts.update({**kept, **_last_entries(snap), "out": own,
+                                   "across": across}, *delta)
+            return sorted({*(Diagnostic(*d) for d in _answer({"out": own, "across": across})),
+                           *snap.extra()})
+    if snap.facts is not None:  # read, not to be written over: written whole below
+        snap.facts.close()
+        snap.facts = None
     entries = snap.every_entry()  # every file is looked at from here
     saved = _load(cache_path, "entries") if use_cache else {}
     memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
@@ -752,24 +793,28 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
                     account_paths[stem] = rel
 
     # 3. across files, from the facts
-    findings = list(check_hierarchy(accounts, account_paths)) + check_duplicates(keys)
-    if findings:
-        texts = snap.texts({f.path for f in findings})
-        out.extend(to_diagnostic(f, texts.get(f.path)) for f in findings)
-    result = sorted(set(out))
+    across = _located(snap, [(None, f) for f in check_hierarchy(accounts, account_paths)]
+                      + duplicate_groups(keys))
+    result = sorted({*out, *(Diagnostic(*a[:6]) for a in across)})
     extra = snap.extra()
     if use_cache and (missed or len(fresh) != len(memo)):
         kept = {k: v for k, v in fresh.items() if k[1][1] is not None and v[1] is not _UNKNOWN}
         _save(cache_path, {"config": config_key, "entries": kept})
     if use_cache and all(e[1] is not None for e in entries.values()):
-        # what the next run needs to redo only the deals that changed since this one
-        _save(last_path, {"config": config_key, **_last_entries(snap),
-                          "deals": sorted(rels["deal"]), "accounts": account_files,
-                          "named_deals": sorted({
-                              v[0][1] for (rel, _), v in fresh.items()
-                              if rel.startswith("leads/") and v[0] and v[0][1]}),
-                          "out": [(d.path, d.line, d.column, d.severity, d.code, d.message)
-                                  for d in result]})
+        # what the next run needs to redo only the records that changed since this one
+        from salescli.store import facts
+
+        rows, record_keys = [], {}
+        for kind in KIND_DIRS:
+            for rel in rels[kind]:
+                refs, _, _, found = fresh[(rel, entries[rel])]
+                rows.append(_row(kind, rel, refs))
+                if found:
+                    record_keys[rel] = list(found[0])
+        facts.write(_facts_path(cache_path), _version(), {
+            "config": config_key, **_last_entries(snap), "across": across,
+            "out": [_plain(d) for d in sorted(set(out))]}, rows, record_keys)
+        facts.remove(cache_path.with_name(cache_path.name + ".last"))  # an older version's
     return sorted({*result, *extra})
 
 
@@ -805,8 +850,7 @@ def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str
 
     out = {}
     for rel, parsed in snap.parse(kind, rels).items():
-        found = [(d.path, d.line, d.column, d.severity, d.code, d.message)
-                 for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx))]
+        found = [_plain(to_diagnostic(f, parsed.text)) for f in validate(parsed, ctx)]
         m = parsed.model
         facts: tuple = ()
         if m is not None and kind in ("account", "lead"):
@@ -829,71 +873,196 @@ def _refs(kind: str, model: Any) -> Any:
     return model.account
 
 
+def _row(kind: str, rel: str, refs: Any) -> tuple[str, str, str, Any, Any]:
+    """A record file's row of the facts: (path, kind, ID, the account it names, the deal
+    a lead names)."""
+    if kind == "lead":
+        refs = (None, None) if refs is None else refs
+    else:
+        refs = (refs, None)
+    return (rel, kind, rel.rsplit("/", 1)[-1][:-5],
+            *(r if isinstance(r, str) else None for r in refs))
+
+
+def _plain(d: Diagnostic) -> tuple:
+    """A diagnostic as the facts keep it (marshal keeps plain values)."""
+    return (d.path, d.line, d.column, d.severity, d.code, d.message)
+
+
+def _answer(last: dict) -> list[tuple]:
+    """The diagnostics of a kept answer: each file's own, and those across files."""
+    return [*last["out"], *(a[:6] for a in last["across"])]
+
+
+def _located(snap: Snapshot, findings: list[tuple[Any, Any]]) -> list[tuple]:
+    """(path, line, column, severity, code, message, what, value) of each (group,
+    finding) across files; the group (what, value) of a duplicate, (None, None) for the
+    hierarchy."""
+    from salescli.store.loader import to_diagnostic
+
+    texts = snap.texts({f.path for _, f in findings}) if findings else {}
+    return [(*_plain(to_diagnostic(f, texts.get(f.path))), *(group or (None, None)))
+            for group, f in findings]
+
+
+class _Ids:
+    """The IDs of a kind after the changes, as the facts know them before: a set for
+    `in`, asked of the facts file."""
+
+    def __init__(self, facts: Any, kind: str, came: dict[str, str], went: set[str]):
+        self.facts, self.kind, self.came, self.went = facts, kind, came, went
+
+    def __contains__(self, stem: object) -> bool:
+        if stem in self.came:
+            return True
+        return isinstance(stem, str) and stem not in self.went \
+            and self.facts.path_of(self.kind, stem) is not None
+
+    def path_of(self, stem: str) -> str | None:
+        return self.came.get(stem) if stem in self.came \
+            else None if stem in self.went else self.facts.path_of(self.kind, stem)
+
+
 class _Accounts:
     """ctx.accounts for a deal: the contacts of the account it names, read when asked."""
 
-    def __init__(self, snap: Snapshot, files: dict[str, str]):
-        self.snap, self.files = snap, files
+    def __init__(self, snap: Snapshot, ids: _Ids):
+        self.snap, self.ids = snap, ids
 
     def get(self, account: Any) -> Any:
         from salescli.services.check import AccountInfo
 
-        rel = self.files.get(account)
+        rel = self.ids.path_of(account) if isinstance(account, str) else None
         if rel is None:
             return None
         m = self.snap.parse("account", [rel])[rel].model
         return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
 
 
-def _changed_deals(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]]
-                   ) -> tuple[list[tuple], bool] | None:
-    """(The answer, whether the next run may start from it) when, since the last run,
-    only deal files changed or came: the last answer with those deals' own diagnostics
-    replaced. Deals take no part in the checks across files; a new one can change
-    another file's answer only by its ID (taken by another deal, or named by a lead's
-    `converted.deal`) or its path (next to a file whose name folds to its own), so
-    those go the full way. None when that does not hold (a file went, or another kind
-    changed)."""
-    from salescli.services.check import FILE_CODES, misfiled, validate
+def _kind_of(path: str) -> str | None:
+    folder, sep, _ = path.partition("/")
+    return _FOLDER_KINDS.get(folder) if sep else None
+
+
+_FOLDER_KINDS = {folder: kind for kind, folder in KIND_DIRS.items()}
+
+
+def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]],
+                     facts: Any) -> tuple[list[tuple], list[tuple], tuple | None] | None:
+    """(Each file's own diagnostics, those across files, what the facts take in for the
+    next run to start from: None when it may not) when, since the last run, only record
+    files changed, came or went: the last answer with the diagnostics of those files,
+    and of the files whose diagnostics depend on them, worked out again.
+
+    A record's own diagnostics depend on other files only by what it names: whether its
+    account (parent, converted account) and a lead's converted deal exist, and a deal's
+    account's contacts. So a file re-read takes with it the files naming its ID (when
+    it came or went; for an account changed, the deals naming it). The duplicates are
+    worked out again for the values the changed files had or have, the hierarchy when
+    an account came, went or changed its parent. None (the full way) when a file that
+    was not read (misplaced, a second file of one ID) went, or a file came or went in a
+    folder where the last answer said something of a file's place or name, or one came
+    that is misplaced, a link, or of an ID taken: the folder must be listed again."""
+    from salescli.core.duplicates import duplicate_keys
+    from salescli.services.check import (
+        FILE_CODES,
+        AccountInfo,
+        check_hierarchy,
+        duplicate_groups,
+        misfiled,
+        validate,
+    )
     from salescli.store.loader import to_diagnostic
 
     entries = snap.entries
-    deals = set(last["deals"])
-    came: list[str] = []
+    edited: list[str] = []
+    came: dict[str, dict[str, str]] = {kind: {} for kind in KIND_DIRS}  # kind: ID -> path
+    went: dict[str, str] = {}
     for p, old, new in since:
-        if new is None or not p.startswith("deals/"):
-            return None  # a file went, or another kind changed
-        if old is None:
-            came.append(p)
-    if came:
-        # a deal file may come alone only when the last run said nothing of a deal
-        # file's place or name: an older .last, or a file its name may fold onto
-        if "named_deals" not in last or any(d[0].startswith("deals/") and d[4] in FILE_CODES
-                                            for d in last["out"]):
-            return None
-        named = set(last["named_deals"])
-        stems = {rel.rsplit("/", 1)[-1][:-5] for rel in deals}
-        for rel in came:
-            stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
-            if entries[rel][0] == _SYMLINK or misfiled("deal", rel) is not None or \
-                    stem in stems or stem in named:
+        kind = _kind_of(p)
+        if kind is None:
+            return None  # a record folder itself (a link now, or no more)
+        if new is None:
+            went[p] = kind
+        elif old is None:
+            stem = p.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if entries[p][0] == _SYMLINK or misfiled(kind, p) is not None or \
+                    stem in came[kind] or facts.path_of(kind, stem) is not None:
                 return None
-            stems.add(stem)
-        deals.update(came)
-        last["deals"] = sorted(deals)  # what .last keeps, if this answer is kept
-    todo = [p for p, _, _ in since if p in deals]  # a misplaced file is not read at all
-    files = last["accounts"]
-    ctx.ids = {"account": set(files), "lead": set(), "deal": deals}
-    ctx.accounts = _Accounts(snap, files)
-    result = set(last["out"])
-    for rel, parsed in snap.parse("deal", todo).items():
-        # a validated deal's diagnostics are all its own: none come from other files
-        result = {d for d in result if d[0] != rel}
-        result.update((d.path, d.line, d.column, d.severity, d.code, d.message)
-                      for d in (to_diagnostic(f, parsed.text) for f in validate(parsed, ctx)))
+            came[kind][stem] = p
+        else:
+            edited.append(p)
+    known = facts.files([*edited, *went])
+    if any(p not in known for p in went):
+        return None
+    if went or any(came.values()):
+        folders = {KIND_DIRS[k] for k in (*went.values(), *(k for k in came if came[k]))}
+        if any(d[4] in FILE_CODES and d[0].split("/", 1)[0] in folders for d in last["out"]):
+            return None
+    gone = {kind: {known[p][2] for p, k in went.items() if k == kind} for kind in KIND_DIRS}
+    ids = {kind: _Ids(facts, kind, came[kind], gone[kind]) for kind in KIND_DIRS}
+    ctx.ids = ids
+    ctx.accounts = _Accounts(snap, ids["account"])
+
+    # the files to read again: the changed ones (a misplaced one is not read at all),
+    # those that came, and those that depend on them
+    changed = {p: known[p][1] for p in edited if p in known}
+    todo = {**changed, **{p: kind for kind in KIND_DIRS for p in came[kind].values()}}
+    for p, kind in [*todo.items(), *went.items()]:
+        stem = p.rsplit("/", 1)[-1].removesuffix(".yaml")
+        named: list[tuple[str, str]] = []
+        if kind == "account":  # what names it; a changed one's contacts: its deals'
+            named = [n for n in facts.naming("a", stem) if p not in changed or n[1] == "deal"]
+        elif kind == "deal" and p not in changed:  # came or went: leads naming it
+            named = facts.naming("b", stem)
+        for path, k in named:
+            if path not in went:
+                todo.setdefault(path, k)
+
+    drop = {*todo, *went}
+    own = {d for d in last["out"] if d[0] not in drop}
+    rows: dict[str, tuple] = {}
+    new_keys: dict[str, list] = {}
+    for kind in KIND_DIRS:
+        rels = [p for p, k in todo.items() if k == kind]
+        for rel, parsed in snap.parse(kind, rels).items():
+            own.update(_plain(to_diagnostic(f, parsed.text)) for f in validate(parsed, ctx))
+            m = parsed.model
+            rows[rel] = _row(kind, rel, _refs(kind, m))
+            if kind != "deal":
+                new_keys[rel] = [] if m is None else list(duplicate_keys(kind, m))
+
+    # across files: the duplicates of the values the re-read files had or have
+    rekeyed = [p for p in [*todo, *went] if _kind_of(p) != "deal"]
+    values = {k[:2] for _, k in facts.keys_of(rekeyed)} | \
+        {k[:2] for keys in new_keys.values() for k in keys}
+    others = [(p, k) for p, k in facts.sharing(values) if p not in drop]
+    findings = duplicate_groups(others + [(p, k) for p, keys in new_keys.items() for k in keys])
+    across = [a for a in last["across"] if a[6] is not None and tuple(a[6:8]) not in values]
+    # the hierarchy, when an account came, went, or changed its parent, or a cycle
+    # reported is in a file read again
+    hierarchy = [a for a in last["across"] if a[6] is None]
+    if came["account"] or "account" in went.values() \
+            or any(rows[p][3] != known[p][3] for p, k in changed.items() if k == "account") \
+            or any(a[0] in drop for a in hierarchy):
+        parents = {stem: (parent, path) for stem, parent, path in facts.accounts()
+                   if path not in drop}
+        parents |= {row[2]: (row[3], row[0]) for p, row in rows.items() if row[1] == "account"}
+        findings += [(None, f) for f in check_hierarchy(
+            {stem: AccountInfo(parent, {}) for stem, (parent, _) in parents.items()},
+            {stem: path for stem, (_, path) in parents.items()})]
+    else:
+        across += hierarchy
+    across += _located(snap, findings)
     # a file changed this instant is read, but this answer is not kept for the next run
     # to start from: it may change again unseen (the next run starts from the last kept)
-    return sorted(result), all(new[1] is not None for _, _, new in since)
+    keep = all(new is None or new[1] is not None for _, _, new in since)
+    return sorted(own), sorted(across, key=_across_order), \
+        (list(went), list(rows.values()), new_keys) if keep else None
+
+
+def _across_order(a: tuple) -> tuple:
+    return (*a[:6], a[6] or "", a[7] or "")
 
 
 def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, list[str]]:
