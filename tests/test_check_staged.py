@@ -386,6 +386,41 @@ def test_an_edit_of_a_deal_never_reads_head_whole(filled, monkeypatch):
         filled.git("commit", "-qm", f"edit {n}")
 
 
+def test_an_account_edit_reads_its_deals_at_once(filled, monkeypatch):
+    """The hook of a commit that edits an account reads the account and the deals that
+    name it, looked up in HEAD by one git, never HEAD's files whole; past QUICK_LIMIT
+    changed files it goes the full way. The answer is a full check's either way."""
+    from salescli.services import staged
+    from salescli.store import gitio
+
+    root, git_dir = filled.root, filled.root / ".git"
+    deal = (root / "deals/2026-10/acme-erp.yaml").read_text()
+    for n in range(5):
+        stage(filled, f"deals/2026-10/erp-{n}.yaml", replaced(deal, "acme-erp", f"erp-{n}"))
+    filled.git("commit", "-qm", "deals")
+    assert check_staged(root, git_dir) == reference(root)
+    whole, trees = [], []
+    head_entries = staged._head_entries
+    monkeypatch.setattr(staged, "_head_entries",
+                        lambda *a: whole.append(a) or head_entries(*a))
+    git = gitio.git
+    monkeypatch.setattr(gitio, "git", lambda cwd, *args, **kw: (
+        trees.append(args) if args[0] == "ls-tree" else None) or git(cwd, *args, **kw))
+    account = "accounts/2026-10/acme-oy.yaml"
+    text = (root / account).read_text()
+    stage(filled, account, replaced(text, "id: matti-virtanen", "id: someone-else"))
+    found = check_staged(root, git_dir)
+    assert found == reference(root)
+    assert {d.path for d in found if d.code == "unknown-contact"} == {
+        "deals/2026-10/acme-erp.yaml", *(f"deals/2026-10/erp-{n}.yaml" for n in range(5))}
+    assert whole == [] and len(trees) == 1
+    monkeypatch.setattr(staged, "QUICK_LIMIT", 1)
+    stage(filled, account, text)
+    stage(filled, "deals/2026-10/erp-0.yaml", deal)  # (another ID: an error)
+    assert check_staged(root, git_dir) == reference(root)
+    assert whole  # the full way
+
+
 LEAD = """
 id: beta-lead
 company: Beta Oy

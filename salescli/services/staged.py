@@ -30,7 +30,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -140,13 +140,23 @@ class Entries(Mapping[str, tuple[str, str]]):
         for path, change in raw.items():
             self.head_known[path] = None if change[4] == "D" else (change[1], change[3])
 
-    def _look_up(self, path: str) -> None:
-        """Know HEAD's entry of `path` (None: HEAD has no such file)."""
+    def know(self, paths: Iterable[str]) -> None:
+        """Know HEAD's entries of `paths` (None: HEAD has no such file), asking git once
+        for those not known yet."""
         from salescli.store.gitio import git
 
-        listed = git(self.root, "ls-tree", "-r", "-z", self.head, "--", f":(literal){path}",
-                     env=_PATHSPECS).stdout  # a path, never a pattern
-        self.head_known[path] = _tree(listed).get(path)
+        if self.whole is not None:
+            return
+        unknown = sorted({p for p in paths if p not in self.changes and p not in
+                          self.head_known and not _covered(p)
+                          and any(p == s or p.startswith(f"{s}/") for s in self.specs)})
+        for i in range(0, len(unknown), 500):  # (a command line's length)
+            chunk = unknown[i:i + 500]
+            listed = _tree(git(self.root, "ls-tree", "-r", "-z", self.head, "--",
+                               *(f":(literal){p}" for p in chunk),  # never a pattern
+                               env=_PATHSPECS).stdout)
+            for p in chunk:
+                self.head_known[p] = listed.get(p)
 
     def loaded(self) -> dict[str, tuple[str, str]]:
         """Every entry, HEAD's files loaded whole."""
@@ -163,7 +173,7 @@ class Entries(Mapping[str, tuple[str, str]]):
                     and not _covered(path):
                 if not any(path == s or path.startswith(f"{s}/") for s in self.specs):
                     raise KeyError(path)  # not a file of the specs, as the whole has it
-                self._look_up(path)
+                self.know([path])
             change = self.changes.get(path)
             if change is not None and not path.startswith(_EXTRA_PREFIX):
                 if change[4] == "D":
@@ -339,6 +349,8 @@ class Snapshot:
     def parse(self, kind: str, rels: list[str]) -> dict[str, Any]:
         from salescli.store.loader import parse_blob
 
+        if isinstance(self.entries, Entries):
+            self.entries.know(rels)  # one git for those HEAD's files not known yet
         blobs = self.blobs.read(sorted({self.entries[r][1] for r in rels
                                         if self.entries[r][0] != _SYMLINK}))
         return {rel: parse_blob(kind, rel, blobs.get(self.entries[rel][1], b""),
@@ -928,15 +940,24 @@ class _Accounts:
 
     def __init__(self, snap: Snapshot, ids: _Ids):
         self.snap, self.ids = snap, ids
+        self.read: dict[str, Any] = {}
 
     def get(self, account: Any) -> Any:
+        if account not in self.read:
+            self.read_all([account])
+        return self.read[account]
+
+    def read_all(self, accounts: Iterable[Any]) -> None:
+        """Read the accounts named (at once: one git lists and reads them all)."""
         from salescli.services.check import AccountInfo
 
-        rel = self.ids.path_of(account) if isinstance(account, str) else None
-        if rel is None:
-            return None
-        m = self.snap.parse("account", [rel])[rel].model
-        return None if m is None else AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
+        rels = {a: self.ids.path_of(a) if isinstance(a, str) else None
+                for a in set(accounts) if a not in self.read}
+        parsed = self.snap.parse("account", [r for r in rels.values() if r is not None])
+        for a, rel in rels.items():
+            m = parsed[rel].model if rel is not None else None
+            self.read[a] = None if m is None else \
+                AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
 
 
 def _kind_of(path: str) -> str | None:
@@ -945,6 +966,9 @@ def _kind_of(path: str) -> str | None:
 
 
 _FOLDER_KINDS = {folder: kind for kind, folder in KIND_DIRS.items()}
+# more files changed than this (a branch switched, a pull): the full way is faster, its
+# memo answering for the files it saw before and every core reading the others
+QUICK_LIMIT = 1000
 
 
 def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str, Any, Any]],
@@ -974,6 +998,8 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     )
     from salescli.store.loader import to_diagnostic
 
+    if len(since) > QUICK_LIMIT:
+        return None
     entries = snap.entries
     edited: list[str] = []
     came: dict[str, dict[str, str]] = {kind: {} for kind in KIND_DIRS}  # kind: ID -> path
@@ -1023,9 +1049,11 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     own = {d for d in last["out"] if d[0] not in drop}
     rows: dict[str, tuple] = {}
     new_keys: dict[str, list] = {}
+    read = {kind: snap.parse(kind, [p for p, k in todo.items() if k == kind])
+            for kind in KIND_DIRS}
+    ctx.accounts.read_all(p.model.account for p in read["deal"].values() if p.model)
     for kind in KIND_DIRS:
-        rels = [p for p, k in todo.items() if k == kind]
-        for rel, parsed in snap.parse(kind, rels).items():
+        for rel, parsed in read[kind].items():
             own.update(_plain(to_diagnostic(f, parsed.text)) for f in validate(parsed, ctx))
             m = parsed.model
             rows[rel] = _row(kind, rel, _refs(kind, m))
