@@ -421,6 +421,32 @@ def test_an_account_edit_reads_its_deals_at_once(filled, monkeypatch):
     assert whole  # the full way
 
 
+def test_duplicates_of_a_lead_edit_are_located_at_once(filled, monkeypatch):
+    """A lead sharing an e-mail with others, edited: the duplicate warnings of the files
+    it shares it with are located from texts looked up in HEAD by one git."""
+    from conftest import beta_lead
+
+    from salescli.store import gitio
+
+    root, git_dir = filled.root, filled.root / ".git"
+    for n in range(6):
+        beta_lead(filled, id=f"lead-{n}", company=f"Company {n}")
+    filled.git("add", "leads")
+    filled.git("commit", "-qm", "leads")
+    assert check_staged(root, git_dir) == reference(root)
+    trees = []
+    git = gitio.git
+    monkeypatch.setattr(gitio, "git", lambda cwd, *args, **kw: (
+        trees.append(args) if args[0] == "ls-tree" else None) or git(cwd, *args, **kw))
+    rel = "leads/2026-10/lead-0.yaml"
+    stage(filled, rel, "# first\n" + (root / rel).read_text())
+    found = check_staged(root, git_dir)
+    assert found == reference(root)
+    assert {d.path for d in found if d.code == "duplicate"} == {
+        f"leads/2026-10/lead-{n}.yaml" for n in range(6)}
+    assert len(trees) == 1
+
+
 LEAD = """
 id: beta-lead
 company: Beta Oy

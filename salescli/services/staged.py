@@ -287,7 +287,7 @@ class Snapshot:
     last: dict | None = None  # the last run's answer, when read while git listed the index
     facts: Any = None  # the facts file it was read from (store/facts.Facts), if any
 
-    def __init__(self, root: Path, cache: Path | None = None, last: Path | None = None):
+    def __init__(self, root: Path, cache: Path | None = None, facts: Path | None = None):
         self.root = root
         self._moves: dict[str, Started] = {}
         self.specs = specs = [SETTINGS_FILE, PRODUCTS_FILE, PIPELINES_DIR,
@@ -300,7 +300,8 @@ class Snapshot:
             self.blobs.start()
         try:
             self.entries, self.changes, self.head = index_entries(
-                root, specs, cache, None if last is None else lambda head: self._ahead(last, head))
+                root, specs, cache,
+                None if facts is None else lambda head: self._ahead(facts, head))
         except BaseException:
             self.close()
             raise
@@ -357,6 +358,8 @@ class Snapshot:
                                 self.entries[rel][0] == _SYMLINK) for rel in rels}
 
     def texts(self, rels: set[str]) -> dict[str, str | None]:
+        if isinstance(self.entries, Entries):
+            self.entries.know(rels)  # one git for those HEAD's files not known yet
         blobs = self.blobs.read(sorted({self.entries[r][1] for r in rels}))
         return {r: blobs[self.entries[r][1]].decode("utf-8", errors="replace")
                 if self.entries[r][1] in blobs else None for r in rels}
@@ -650,7 +653,7 @@ def _moved(started: Started | None) -> dict[str, tuple[str, ...]] | None:
 
 
 def _last_entries(snap: Snapshot) -> dict[str, Any]:
-    """What `.last` keeps of the files: for the index found by one diff from HEAD, only
+    """What the last answer keeps of the files: for the index found by one diff from HEAD, only
     HEAD and that diff (a commit's hook then reads and writes kilobytes, not the 3 MB of
     26,000 entries); else every entry."""
     if snap.head is None or snap.changes is None:
@@ -729,7 +732,6 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
             ctx.pipelines[parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")] = parsed.model
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
-    # every entry was computed with one configuration: another one, and none holds
     if since is not None and snap.facts is not None:
         import sqlite3
 
@@ -749,6 +751,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         snap.facts.close()
         snap.facts = None
     entries = snap.every_entry()  # every file is looked at from here
+    # every entry was computed with one configuration: another one, and none holds
     saved = _load(cache_path, "entries") if use_cache else {}
     memo: dict[tuple[str, str], tuple] = saved.get("entries", {}) \
         if use_cache and saved.get("config") == config_key else {}
@@ -826,7 +829,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         facts.write(_facts_path(cache_path), _version(), {
             "config": config_key, **_last_entries(snap), "across": across,
             "out": [_plain(d) for d in sorted(set(out))]}, rows, record_keys)
-        facts.remove(cache_path.with_name(cache_path.name + ".last"))  # an older version's
+        facts.remove(cache_path.with_name(cache_path.name + ".last"))  # as versions before kept it
     return sorted({*result, *extra})
 
 
@@ -1007,7 +1010,7 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     for p, old, new in since:
         kind = _kind_of(p)
         if kind is None:
-            return None  # a record folder itself (a link now, or no more)
+            return None  # a record folder itself (a link now, or no more), pipelines/x.md
         if new is None:
             went[p] = kind
         elif old is None:
@@ -1085,12 +1088,7 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     # a file changed this instant is read, but this answer is not kept for the next run
     # to start from: it may change again unseen (the next run starts from the last kept)
     keep = all(new is None or new[1] is not None for _, _, new in since)
-    return sorted(own), sorted(across, key=_across_order), \
-        (list(went), list(rows.values()), new_keys) if keep else None
-
-
-def _across_order(a: tuple) -> tuple:
-    return (*a[:6], a[6] or "", a[7] or "")
+    return list(own), across, (list(went), list(rows.values()), new_keys) if keep else None
 
 
 def _listed(entries: dict[str, tuple[str, str]], folder: str) -> tuple[bool, list[str]]:

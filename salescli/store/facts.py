@@ -12,8 +12,15 @@
 
 So after a commit that changed a few records, the records that depend on them and the
 duplicates they take part in are queries, not a read of 26,000 files. The file is
-derived: missing, damaged, locked or from another version, the check goes the full way
-and writes it again whole.
+derived: missing, damaged or from another version, the check goes the full way and
+writes it again whole; busy (another check writing), this run's answer is not kept.
+
+Both writes are transactions in place, synchronous as SQLite's default: a torn page
+that reads without error would be trusted (the old rows missing), so unlike the
+record index this file is never written without its journal's sync. It is never
+replaced by another file while a process may have it open: a journal left by that
+process would then be rolled back into the new file (only a file that SQLite says
+is no database is removed, then written anew).
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 FACTS_VERSION = 1
-TIMEOUT = 1.0  # seconds to wait for another check's write before leaving this one unsaved
+TIMEOUT = 1.0  # seconds a reader or a whole write waits for another check's write
+UPDATE_TIMEOUT = 0.1  # an answer already given: not worth waiting long to keep it
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
@@ -134,6 +142,7 @@ class Facts:
         (nothing written) when the file is busy (another check writes) or damaged."""
         con = self.con
         try:
+            con.execute(f"PRAGMA busy_timeout = {int(UPDATE_TIMEOUT * 1000)}")
             try:
                 gone = list(gone)
                 con.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in gone))
@@ -158,14 +167,14 @@ class Facts:
 def write(path: Path, version: Any, last: dict, files: Iterable[File],
           keys: dict[str, list[Key]]) -> bool:
     """Write the facts whole (a full check's answer) in one transaction, replacing any
-    there (a damaged file is removed first); False when they cannot be written (the
-    next run then goes the full way again)."""
+    there (a file SQLite finds no database is removed, and written anew); False when
+    they cannot be written (the next run then goes the full way again)."""
+    files = list(files)  # (read again when a damaged file was removed)
     for attempt in (1, 2):
         try:
             path.parent.mkdir(exist_ok=True)
             con = sqlite3.connect(path, timeout=TIMEOUT, isolation_level=None)
             try:
-                con.execute("PRAGMA synchronous = OFF")  # derived: no fsync, as the index
                 con.execute("BEGIN IMMEDIATE")
                 try:
                     for (name,) in con.execute("SELECT name FROM sqlite_master WHERE "
