@@ -829,7 +829,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
         facts.write(_facts_path(cache_path), _version(), {
             "config": config_key, **_last_entries(snap), "across": across,
             "out": [_plain(d) for d in sorted(set(out))]}, rows, record_keys)
-        facts.remove(cache_path.with_name(cache_path.name + ".last"))  # as versions before kept it
+        facts.remove(cache_path.with_name(cache_path.name + ".last"))  # versions before
     return sorted({*result, *extra})
 
 

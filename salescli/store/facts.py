@@ -73,16 +73,11 @@ class Facts:
             # come between the answer read here and the rows asked for later
             con.execute("BEGIN")
             if con.execute("PRAGMA user_version").fetchone()[0] != FACTS_VERSION:
-                con.close()
-                return None
+                raise ValueError("another schema")
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            if marshal.loads(meta["version"]) != version:
-                con.close()
-                return None
             last = marshal.loads(meta["last"])
-            if not isinstance(last, dict):
-                con.close()
-                return None
+            if marshal.loads(meta["version"]) != version or not isinstance(last, dict):
+                raise ValueError("another version's")
             return cls(con, last)
         except (sqlite3.Error, KeyError, ValueError, EOFError, TypeError):
             if con is not None:
