@@ -261,7 +261,7 @@ def remove_stale_temps(root: Path, git_dir: Path) -> list[Path]:
     """The temp-file sweep of a mutating command that succeeds: its record saved."""
     from salescli.store.gitio import sweep_stale_temps
 
-    sweep = sweep_stale_temps(root, git_dir)
+    sweep = sweep_stale_temps(root, git_dir / "salescli")
     sweep.save()
     return sweep.removed
 

@@ -37,14 +37,14 @@ def agree(r: Repo, resumed: bool) -> None:
     """The cached answer (and the caches it leaves) equal a fold of everything."""
     head = r.git("rev-parse", "HEAD").strip()
     before = cached_rev(r, "deal-history.cache")
-    cached = load_history(r.root, r.root / ".git", kinds=("deal",))
-    fresh = load_history(r.root, r.root / ".git", kinds=("deal",), use_cache=False)
+    cached = load_history(r.root, kinds=("deal",))
+    fresh = load_history(r.root, kinds=("deal",), use_cache=False)
     assert plain(cached.timelines) == plain(fresh.timelines)
     assert cached.rejected == fresh.rejected
     # a resumed fold leaves the history cache where it was; a full fold moves it on
     assert (cached_rev(r, "deal-history.cache") == before != head) is resumed
     assert cached_rev(r, "deal-timelines.cache") == cached_rev(r, "deal-seen.cache") == head
-    again = load_history(r.root, r.root / ".git", kinds=("deal",))  # the warm cache
+    again = load_history(r.root, kinds=("deal",))  # the warm cache
     assert plain(again.timelines) == plain(fresh.timelines)
 
 
@@ -108,7 +108,7 @@ def test_each_new_commit_continues_the_fold(crm: Repo) -> None:
     agree(r, resumed=True)
     edit_deal(r, "m2", "2026-04-13", value="lots")
     agree(r, resumed=True)
-    assert list(load_history(r.root, r.root / ".git", kinds=("deal",)).rejected)
+    assert list(load_history(r.root, kinds=("deal",)).rejected)
     edit_deal(r, "m2", "2026-04-14", value="8600.00")
     agree(r, resumed=True)
 
@@ -160,7 +160,7 @@ def test_commits_of_one_second_keep_their_parents(crm: Repo) -> None:
     edit_deal(r, "m1", when, stage="negotiation")
     r.git("checkout", "-q", "main")
     git_at(r, when, "merge", "-q", "--no-ff", "-m", "merge feat", "feat")
-    history = load_history(r.root, r.root / ".git", kinds=("deal",), use_cache=False)
+    history = load_history(r.root, kinds=("deal",), use_cache=False)
     m1 = next(tl for tl in history.timelines if tl.id == "m1")
     assert [(name, new) for _, name, new in m1.moves][-2:] == [
         ("stage", "proposal"), ("stage", "negotiation")]
@@ -176,7 +176,7 @@ def test_a_shallow_clone_made_whole_is_folded_again(crm: Repo, tmp_path: Path) -
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{crm.root}", str(clone)],
                    check=True)
     r = Repo(clone)
-    shallow = load_history(clone, clone / ".git", kinds=("deal",))
+    shallow = load_history(clone, kinds=("deal",))
     assert not any(name == "stage" and new == "proposal"
                    for tl in shallow.timelines for _, name, new in tl.moves[1:])
     r.git("fetch", "-q", "--unshallow")
@@ -224,8 +224,8 @@ def test_changes_are_read_with_their_timelines_only(crm: Repo, monkeypatch) -> N
     root, git_dir = crm.root, crm.root / ".git"
     folder = git_dir / "salescli"
     path, changes = folder / "deal-timelines.cache", folder / "deal-changes.cache"
-    fresh = plain(load_history(root, git_dir, kinds=("deal",), use_cache=False).timelines)
-    load_history(root, git_dir, kinds=("deal",))
+    fresh = plain(load_history(root, kinds=("deal",), use_cache=False).timelines)
+    load_history(root, kinds=("deal",))
     first = (path.read_bytes(), changes.read_bytes())
     head = crm.git("rev-parse", "HEAD").strip()
     deal = sorted(root.glob("deals/*/*.yaml"))[0]
@@ -233,17 +233,17 @@ def test_changes_are_read_with_their_timelines_only(crm: Repo, monkeypatch) -> N
     assert "\nowner: anna\n" in text
     deal.write_text(text.replace("\nowner: anna\n", "\nowner: ben\n", 1))  # a change
     crm.commit("changed")
-    load_history(root, git_dir, kinds=("deal",))
+    load_history(root, kinds=("deal",))
     later = changes.read_bytes()
     crm.git("reset", "-q", "--hard", head)
     path.write_bytes(first[0])
     changes.write_bytes(later)  # another fold's changes, as many of them
-    assert plain(load_history(root, git_dir, kinds=("deal",)).timelines) == fresh
+    assert plain(load_history(root, kinds=("deal",)).timelines) == fresh
     path.write_bytes(first[0])
     changes.write_bytes(first[1])
     monkeypatch.setattr(history, "_read_history", None)  # any fold: a crash
-    assert plain(load_history(root, git_dir, kinds=("deal",)).timelines) == fresh
-    read = load_history(root, git_dir, kinds=("deal",)).timelines
+    assert plain(load_history(root, kinds=("deal",)).timelines) == fresh
+    read = load_history(root, kinds=("deal",)).timelines
     monkeypatch.undo()
     changes.unlink()  # replaced by another process's fold: renamed over
     changes.write_bytes(later)
@@ -255,27 +255,27 @@ def test_damaged_changes_in_the_cache_are_folded_again(crm: Repo) -> None:
     report asks: cut, missing, or of another fold (a write cut between the two files),
     they are folded afresh then, never an error and never a wrong answer. A cache of an
     earlier salescli, its changes kept inline as marshal bytes, is still read."""
-    fresh = load_history(crm.root, crm.root / ".git", kinds=("deal",), use_cache=False)
+    fresh = load_history(crm.root, kinds=("deal",), use_cache=False)
     folder = crm.root / ".git" / "salescli"
     path, changes = folder / "deal-timelines.cache", folder / "deal-changes.cache"
-    load_history(crm.root, crm.root / ".git", kinds=("deal",))
+    load_history(crm.root, kinds=("deal",))
     kept = changes.read_bytes()
     token = marshal.loads(path.read_bytes())["changes"]
     for damage in (kept[: len(kept) // 2], b"",
                    marshal.dumps({**marshal.loads(kept), "token": "another fold"})):
         changes.write_bytes(damage)
-        cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
+        cached = load_history(crm.root, kinds=("deal",))
         assert plain(cached.timelines) == plain(fresh.timelines)
         changes.write_bytes(kept)
     changes.unlink()
-    cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
+    cached = load_history(crm.root, kinds=("deal",))
     assert plain(cached.timelines) == plain(fresh.timelines)
     data = marshal.loads(path.read_bytes())
     assert data["changes"] != token  # folded again, and kept anew
     data["changes"] = marshal.dumps(marshal.loads(changes.read_bytes())["changes"])
     path.write_bytes(marshal.dumps(data))
     changes.unlink()
-    cached = load_history(crm.root, crm.root / ".git", kinds=("deal",))
+    cached = load_history(crm.root, kinds=("deal",))
     assert plain(cached.timelines) == plain(fresh.timelines)
     # read from the inline bytes, not folded again (that would keep the new form)
     assert isinstance(marshal.loads(path.read_bytes())["changes"], bytes)

@@ -37,9 +37,9 @@ def calls(filled: Repo):
     while True:
         match n % 5:
             case 0:
-                history.load_history(repo.root, repo.git_dir)
+                history.load_history(repo.root)
             case 1:
-                history.load_history(repo.root, repo.git_dir, use_cache=False)
+                history.load_history(repo.root, use_cache=False)
             case 2:
                 gitio.git(repo.root, "rev-parse", "HEAD")
             case 3:
@@ -71,7 +71,7 @@ def test_a_failing_history_read_leaves_no_git_behind(filled: Repo, monkeypatch, 
         filled.write(f"deals/2026-10/d{n}.yaml", replaced(DEAL, "acme-erp", f"d{n}"))
         filled.commit(f"d{n}")
     repo = filled.repo
-    history.load_history(repo.root, repo.git_dir, use_cache=False)  # warm
+    history.load_history(repo.root, use_cache=False)  # warm
     fds, threads, before = open_fds(), threading.active_count(), children()
 
     def boom(*args, **kw):
@@ -81,7 +81,7 @@ def test_a_failing_history_read_leaves_no_git_behind(filled: Repo, monkeypatch, 
                         boom)
     for _ in range(20):
         with pytest.raises(SalescliError, match="boom"):
-            history.load_history(repo.root, repo.git_dir, use_cache=False)
+            history.load_history(repo.root, use_cache=False)
     assert children() - before == set()
     assert open_fds() <= fds + 2
     for _ in range(100):  # the blob reader thread ends once its git is gone

@@ -71,3 +71,36 @@ def test_reports_read_the_history_under_the_folder(crm: Repo) -> None:
     import json
 
     assert json.loads(funnel.stdout)["totals"]["deals"] == 1
+
+
+def test_two_pipelines_in_one_repository_keep_their_own_caches(tmp_path: Path) -> None:
+    """`fi/` and `se/` in one repository: each command answers for its own pipeline,
+    from its own caches (the second used to read the first's history cache: its funnel
+    counted the other pipeline's deal)."""
+    top = existing_project(tmp_path / "mono")
+    init_repository(top / "fi", "default")
+    init_repository(top / "se", "default")
+    fi, se = Repo(top / "fi"), Repo(top / "se")
+    for args in (["account", "add", "Acme Oy", "--owner", "anna"],
+                 ["deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
+                  "--close-date", "2027-01-31", "--owner", "anna"]):
+        assert fi.run(*args).exit_code == 0
+    fi.write("accounts/broken.yaml", "id: broken\nname: [\n")
+    fi.git("add", "accounts/broken.yaml")
+    commands = (["report", "funnel", "--format", "json"],
+                ["report", "forecast", "--format", "json"], ["today", "--format", "json"],
+                ["stale", "--format", "json"], ["deal", "list", "--format", "json"],
+                ["account", "list", "--format", "json"], ["check"], ["check", "--staged"])
+    answers: dict[tuple[str, ...], str] = {}
+    for r in (fi, se, fi, se):  # each after the other's run: caches warm both times
+        for args in commands:
+            got = r.run(*args)
+            fresh = r.run(*args, "--no-cache")
+            assert (got.exit_code, got.output) == (fresh.exit_code, fresh.output), (r, args)
+            answers[(r.root.name, *args)] = got.output
+    assert "acme-oy" in answers[("fi", "deal", "list", "--format", "json")]
+    assert "acme-oy" not in answers[("se", "deal", "list", "--format", "json")]
+    assert "broken" in answers[("fi", "check", "--staged")]
+    assert "broken" not in answers[("se", "check", "--staged")]
+    caches = top / ".git" / "salescli" / "roots"
+    assert sorted(p.name for p in caches.iterdir()) == ["fi", "se"]

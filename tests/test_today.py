@@ -240,34 +240,34 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
     def from_nothing() -> dict:
         shutil.move(caches, tmp_path / "kept")
         try:
-            return history.stage_entered(crm.root, git_dir)
+            return history.stage_entered(crm.root)
         finally:
             shutil.rmtree(caches)
             shutil.move(tmp_path / "kept", caches)
 
-    history.stage_entered(crm.root, git_dir)
+    history.stage_entered(crm.root)
     written = timelines.stat().st_mtime_ns
     deal_file = "deals/2026-10/triple.yaml"
     crm.edit(deal_file, "Send quote", "Send the quote")
     commit_on(crm, "2026-11-12")
     assert crm.run("log", "call", "triple", "Called", "--date", "2026-11-13").exit_code == 0
-    assert history.stage_entered(crm.root, git_dir) == from_nothing()
+    assert history.stage_entered(crm.root) == from_nothing()
     crm.edit(deal_file, "stage: proposal", "stage: negotiation")
     commit_on(crm, "2026-11-14")
     crm.edit("deals/2026-11/quiet.yaml", "stage: needs-analysis", '"stage": proposal')
     crm.edit(deal_file, "stage: negotiation", "stage: proposal")
     commit_on(crm, "2026-11-15")
-    moved = history.stage_entered(crm.root, git_dir)
+    moved = history.stage_entered(crm.root)
     assert moved["triple"] == moved["quiet"] == dt.date(2026, 11, 15)
     assert moved == from_nothing()
     # a move authored before the deal's last change counts right after that change
     crm.edit(deal_file, "stage: proposal", "stage: negotiation")
     commit_on(crm, "2026-11-01")
-    backdated = history.stage_entered(crm.root, git_dir)
+    backdated = history.stage_entered(crm.root)
     assert backdated["triple"] == dt.date(2026, 11, 15) and backdated == from_nothing()
     crm.write("deals/2026-11/fresh.yaml", deal("fresh", created="2026-11-16"))
     commit_on(crm, "2026-11-16")
-    added = history.stage_entered(crm.root, git_dir)
+    added = history.stage_entered(crm.root)
     assert "fresh" in added and added == from_nothing()
     # an ID change (the file renamed), a deal deleted, and a branch merged
     crm.git("mv", "deals/2026-11/fresh.yaml", "deals/2026-11/renamed.yaml")
@@ -281,7 +281,7 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
     crm.edit(deal_file, "stage: negotiation", "stage: contracting")
     commit_on(crm, "2026-11-19")
     crm.git("merge", "-q", "--no-edit", "side")
-    merged = history.stage_entered(crm.root, git_dir)
+    merged = history.stage_entered(crm.root)
     assert "renamed" in merged and "fresh" not in merged and "later" not in merged
     assert merged["passed"] == dt.date(2026, 11, 18) and merged == from_nothing()
     assert timelines.stat().st_mtime_ns == written  # a few commits: not rewritten

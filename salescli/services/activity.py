@@ -230,7 +230,7 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
     from salescli.store.history import stage_entered
 
     config = config_of(repo, warn) if config is None else config
-    entered = stage_entered(repo.root, repo.git_dir)
+    entered = stage_entered(repo.root)
     rows = []
     for d in deals:
         if d["status"] != "open":

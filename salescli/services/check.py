@@ -871,7 +871,7 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     closes = []  # (path, when, deal, commit, problem) of deals won or lost where they may not
     reopens = []  # (path, when, deal, commit, old status): a reopen needs a reason
     approvals = []  # (path, deal, commit, time, approved_by) each time someone wrote one
-    history = load_history(root, git_dir, rev, kinds=("deal",), use_cache=use_cache)
+    history = load_history(root, rev, kinds=("deal",), use_cache=use_cache)
     for tl in history.timelines:
         for when, commit, name, old, new, counted in tl.changes:
             if commits is not None and commit not in commits:

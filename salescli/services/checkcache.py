@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from salescli.store.repo import state_dir
 from salescli.store.runtime import FRESH_NS, code_stamp, load_cache, save_cache
 
 CACHE_VERSION = 4
@@ -107,7 +108,7 @@ def cached_check(root: Path, git_dir: Path | None, use_cache: bool = True) -> li
     top = os.fspath(root)
     look = Look(root)
     now = look.stamp()
-    path = git_dir / "salescli" / "check.cache"
+    path = state_dir(root) / "check.cache"
     from salescli.core.diagnostics import Diagnostic
 
     try:

@@ -78,7 +78,7 @@ def _indexed(repo: Any, kind: str, record_id: str) -> tuple[dict, dict] | None:
     from salescli.store.index import Index, index_path
     from salescli.store.repo import KIND_DIRS
 
-    if not index_path(repo.git_dir).exists():
+    if not index_path(repo).exists():
         return None
     rel = repo.rel(repo.find(kind, record_id))
     try:

@@ -65,7 +65,7 @@ def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
             moment = gitio.commit_time(repo.root, as_of)
     bar = progress(lambda: commit_count(repo.root, rev)) if progress else None
     try:
-        history = load_history(repo.root, repo.git_dir, rev, kinds=kinds,
+        history = load_history(repo.root, rev, kinds=kinds,
                                use_cache=use_cache, progress=bar)
     finally:
         if bar:

@@ -153,7 +153,7 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
 
     def book(rev: str) -> Any:
         when = gitio.commit_time(repo.root, rev)
-        history = load_history(repo.root, repo.git_dir, rev, use_cache=use_cache)
+        history = load_history(repo.root, rev, use_cache=use_cache)
         moment = max(when, time.time())
         if rev == head:
             warn_skipped(history.rejected_at(moment), warn)

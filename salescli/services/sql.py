@@ -110,7 +110,7 @@ def _add_events(repo: Any, index: Any, warn: Warn) -> None:
     from salescli.store.history import load_history
 
     config = config_of(repo, warn)
-    history = load_history(repo.root, repo.git_dir, kinds=("deal",))
+    history = load_history(repo.root, kinds=("deal",))
     ids = {r["id"] for r in index.query("SELECT id FROM deals")}
     table = TABLE["deal_events"]
     con = index.con

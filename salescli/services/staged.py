@@ -36,7 +36,13 @@ from typing import Any
 
 from salescli.core.diagnostics import Diagnostic
 from salescli.store.gitio import CatFile, Started
-from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+from salescli.store.repo import (
+    KIND_DIRS,
+    PIPELINES_DIR,
+    PRODUCTS_FILE,
+    SETTINGS_FILE,
+    state_dir,
+)
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
 CACHE_VERSION = 6  # 5: .last keeps HEAD and the staged diff; 6: the facts file
@@ -463,7 +469,7 @@ def check_staged(root: Path, git_dir: Path, use_cache: bool = True,
     """`check` of the files as staged in git's index; with `transitions`, also the stage
     and status changes by hand that the rules refuse (`staged_transitions`), from the
     same look at the index (the pre-commit hook's `check --staged`)."""
-    folder = git_dir / "salescli"
+    folder = state_dir(root)
     with Snapshot(root, *(folder / HEAD_FILES, _facts_path(folder / CACHE_FILE))
                   if use_cache else ()) as snap:
         found = check_snapshot(snap, folder / CACHE_FILE, use_cache)
@@ -583,7 +589,7 @@ def check_work_tree(root: Path, git_dir: Path | None, use_cache: bool = True,
     is the files as the caller's checkcache.Look saw them (else looked at here)."""
     if git_dir is None:
         use_cache = False
-    path = git_dir / "salescli" / WORK_TREE_CACHE if git_dir is not None \
+    path = state_dir(root) / WORK_TREE_CACHE if git_dir is not None \
         else Path(WORK_TREE_CACHE)  # (never read nor written without a git directory)
     memo = path.with_name(INVOICES_MEMO) if use_cache else None
     with WorkTree(root, look, memo) as snap:

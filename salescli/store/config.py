@@ -70,7 +70,7 @@ def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
             stamp.append((path.name,))
             continue
         stamp.append((path.name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
-    cache = repo.git_dir / "salescli" / "config.cache"
+    cache = repo.state_dir / "config.cache"
     try:
         saved, plain = load_cache(cache)
         if saved != stamp:

@@ -572,7 +572,7 @@ class TempSweep(NamedTuple):
             _write_temps_state(self.state, self.record)
 
 
-def sweep_stale_temps(root: Path, git_dir: Path | None = None) -> TempSweep:
+def sweep_stale_temps(root: Path, state_dir: Path | None = None) -> TempSweep:
     """Delete temp files a killed salescli left in the record folders (caller holds the lock).
 
     Every write to a record folder happens under the RepoLock, so while we hold it a
@@ -580,15 +580,15 @@ def sweep_stale_temps(root: Path, git_dir: Path | None = None) -> TempSweep:
     rename (SIGKILL, power loss): its record file is intact, the temp file is litter.
 
     Listing every record folder costs about 25 ms with 26,000 records, on every
-    mutating command. With `git_dir`, a folder is listed only if it changed since a
+    mutating command. With `state_dir`, a folder is listed only if it changed since a
     listing found it clean: creating, renaming or deleting a file in a folder sets the
     folder's ctime (which no program can set back), so a folder with the ctime and
-    inode recorded then has no new file. The record (`.git/salescli/temps.scanned`,
-    per worktree) is a cache: missing or unreadable, every folder is listed. A folder
+    inode recorded then has no new file. The record (`temps.scanned` in
+    `state_dir`) is a cache: missing or unreadable, every folder is listed. A folder
     changed less than 2 s before it was listed is recorded without its stamp (file
     times can be as coarse as the file system's clock), so it is listed again next time.
     """
-    state = git_dir / "salescli" / _TEMPS_STATE if git_dir is not None else None
+    state = state_dir / _TEMPS_STATE if state_dir is not None else None
     known = _read_temps_state(state) if state is not None else {}
     record: dict[str, tuple[int, int]] = {}
     removed: list[Path] = []
@@ -987,7 +987,7 @@ class Change:
                 raise SalescliError(
                     f"the repository is in the middle of {what}; finish or abort it first"
                 )
-            self._sweep = sweep_stale_temps(self.root, self.repo.git_dir)
+            self._sweep = sweep_stale_temps(self.root, self.repo.state_dir)
             remove_stale_commit_refs(self.root, self.repo.git_dir)
         except BaseException:
             self._lock.__exit__(None, None, None)

@@ -39,7 +39,7 @@ from typing import Any
 from salescli.core.dates import iso_day, noon_utc, utc_ordinal
 from salescli.core.money import to_cents
 from salescli.store import gitio
-from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import KIND_DIRS, state_dir
 from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
@@ -631,10 +631,10 @@ class History:
         return sorted(out)
 
 
-def _cache_paths(git_dir: Path, kind: str) -> tuple[Path, Path, Path]:
+def _cache_paths(root: Path, kind: str) -> tuple[Path, Path, Path]:
     # timelines answer a repeated report; the counted changes let the next commit's
     # versions continue their fold; versions and blobs make a full fold cheap
-    folder = git_dir / "salescli"
+    folder = state_dir(root)
     return (folder / f"{kind}-timelines.cache", folder / f"{kind}-seen.cache",
             folder / f"{kind}-history.cache")
 
@@ -725,7 +725,7 @@ class _Deferred:
             tl._changes, tl._later = own, None
 
 
-def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
+def load_history(root: Path, rev: str = "HEAD", *,
                  kinds: Sequence[str] = ("deal", "lead"), use_cache: bool = True,
                  progress: Progress | None = None, defer_save: bool = False) -> History:
     """Timelines of every record of `kinds` reachable from `rev`.
@@ -742,25 +742,26 @@ def load_history(root: Path, git_dir: Path, rev: str = "HEAD", *,
     history = History(head, [])
     with gc_paused():  # millions of small tuples: it more than doubles a cache load
         for kind in kinds:
-            timelines, rejected = _kind_history(root, git_dir, kind, head,
-                                                rev == "HEAD" and use_cache, use_cache, progress,
+            timelines, rejected = _kind_history(root, kind, head, rev == "HEAD" and use_cache,
+                                                use_cache, progress,
                                                 DEFER_VERSIONS if defer_save else 0)
             history.timelines += timelines
             history.rejected.update(rejected)
     return history
 
 
-def _kind_history(root: Path, git_dir: Path, kind: str, head: str, write: bool,
+def _kind_history(root: Path, kind: str, head: str, write: bool,
                   read: bool, progress: Progress | None, defer: int = 0
                   ) -> tuple[list[Timeline], Rejected]:
-    timelines_file, seen_file, history_file = _cache_paths(git_dir, kind)
+    timelines_file, seen_file, history_file = _cache_paths(root, kind)
     warm = _load_cache(timelines_file, "timelines", "changes", "rejected", "done") \
         if read else None
     if warm and warm["rev"] == head and isinstance(warm["rejected"], dict):
         try:
-            return _unpack(warm, timelines_file,
-                           lambda: _kind_history(root, git_dir, kind, head, write, False,
-                                                 None)[0]), warm["rejected"]
+            def again() -> list[Timeline]:
+                return _kind_history(root, kind, head, write, False, None)[0]
+
+            return _unpack(warm, timelines_file, again), warm["rejected"]
         except (TypeError, ValueError):  # a damaged cache is only recomputed
             pass
     folder = KIND_DIRS[kind] + "/"
@@ -886,7 +887,7 @@ def _descends(root: Path, old: str, new: str) -> bool:
         return False             # a repository git refuses fails there, loudly
 
 
-def _moves_resumed(root: Path, git_dir: Path, head: str) -> list[Timeline] | None:
+def _moves_resumed(root: Path, head: str) -> list[Timeline] | None:
     """The deals' timelines at `head` for their stage moves alone, from the timelines
     cache and the few commits since (None: the cache does not lead there, or many).
 
@@ -894,7 +895,7 @@ def _moves_resumed(root: Path, git_dir: Path, head: str) -> list[Timeline] | Non
     commits since make are not kept, nor counted against the changes before (which are
     not loaded: a third of a resume's time). They never leave `stage_entered`.
     """
-    timelines_file = _cache_paths(git_dir, "deal")[0]
+    timelines_file = _cache_paths(root, "deal")[0]
     warm = _load_cache(timelines_file, "timelines", "changes", "rejected", "done")
     if not warm or warm["rev"] != head and not _grows_from(root, warm["rev"], head):
         return None
@@ -911,14 +912,14 @@ def _moves_resumed(root: Path, git_dir: Path, head: str) -> list[Timeline] | Non
         return build_timelines(newer, blobs, rejected, fold)
 
 
-def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
+def stage_entered(root: Path) -> dict[str, dt.date]:
     """deal id -> the day it entered the stage it is in now (or was created in it).
 
     Kept in its own small cache by HEAD: `today` and `stale` need these 10,000 dates,
     not the whole history (loading the timelines cache costs ten times more).
     """
     head = gitio.rev_parse(root, "HEAD")
-    path = git_dir / "salescli" / "stage-entered.cache"
+    path = state_dir(root) / "stage-entered.cache"
     saved = _load_cache(path, "entered")
     if head is not None and saved and saved["rev"] == head \
             and isinstance(saved["entered"], dict):
@@ -929,9 +930,9 @@ def stage_entered(root: Path, git_dir: Path) -> dict[str, dt.date]:
     now = float("inf")
     # right after a write: the few new commits folded onto the timelines cache, which is
     # not rewritten for them (that cost `today` after each commit 0.2 s on 10,000 deals)
-    timelines = _moves_resumed(root, git_dir, head) if head is not None else None
+    timelines = _moves_resumed(root, head) if head is not None else None
     if timelines is None:
-        timelines = load_history(root, git_dir, kinds=("deal",), defer_save=True).timelines
+        timelines = load_history(root, kinds=("deal",), defer_save=True).timelines
     days = {tl.id: utc_ordinal(tl.stage_since(now)) for tl in timelines if tl.exists(now)}
     if head is not None:
         _save_cache(path, {"v": CACHE_VERSION, "rev": head, "entered": days})

@@ -109,8 +109,8 @@ SCAN_FRESH_NS = FRESH_NS
 PATCH_LIMIT = 256
 
 
-def index_path(git_dir: Path) -> Path:
-    return git_dir / "salescli" / INDEX_FILE
+def index_path(repo: Any) -> Path:
+    return repo.state_dir / INDEX_FILE
 
 
 def schema_sql() -> list[str]:
@@ -230,7 +230,7 @@ class Index:
         path = None
         if use_cache:
             try:
-                path = index_path(repo.git_dir)
+                path = index_path(repo)
             except Exception:  # no git directory: nothing to keep an index in
                 path = None
         for attempt in (1, 2):
@@ -854,7 +854,7 @@ def take_written(repo: Any, rels: Iterable[str]) -> None:
     """After a command wrote `rels` (under the repository lock): the index takes the
     records among them now, so the next read parses nothing. No index, no work; a
     failure here costs only a re-read later (the stat tells)."""
-    path = index_path(repo.git_dir)
+    path = index_path(repo)
     by_kind: dict[str, list[str]] = {}
     for rel in rels:
         if _RECORD_PATH.fullmatch(rel):

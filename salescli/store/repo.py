@@ -61,6 +61,19 @@ def tree_prefix(root: Path) -> str:
     return "" if rel == "." else rel + "/"
 
 
+def state_dir(root: Path) -> Path:
+    """The folder of the caches and the record index of the pipeline at `root`:
+    `.git/salescli/`, or `.git/salescli/roots/NAME/` for a pipeline in a folder of its
+    work tree (`crm/` gives `crm`, `sales/fi/` gives `sales%2Ffi`), so two pipelines in
+    one repository never answer from each other's caches."""
+    top, git_dir = find_top(root)
+    rel = root.relative_to(top).as_posix()
+    folder = git_dir / "salescli"
+    if rel == ".":
+        return folder
+    return folder / "roots" / rel.replace("%", "%25").replace("/", "%2F")
+
+
 @dataclass
 class Repository:
     root: Path
@@ -86,6 +99,10 @@ class Repository:
     @cached_property
     def prefix(self) -> str:
         return tree_prefix(self.root)
+
+    @cached_property
+    def state_dir(self) -> Path:
+        return state_dir(self.root)
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
