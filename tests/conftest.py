@@ -184,15 +184,23 @@ stakeholders:
 """
 
 def deal_with(**changes: str | None) -> str:
-    """The valid fixture deal DEAL with some lines replaced or added (None: removed)."""
-    lines = DEAL.strip("\n").splitlines()
-    keys = [ln.split(":")[0] for ln in lines]
+    """The valid fixture deal DEAL with some lines replaced or added (None: removed, with
+    the indented lines under it: `stakeholders=None` leaves no stakeholder)."""
+    base = DEAL.strip("\n").splitlines()
+    keys = [ln.split(":")[0] for ln in base]
+    lines: list[str | None] = list(base)
     for key, value in changes.items():
         line = f"{key}: {value}" if value is not None else None
-        if key in keys:
-            lines[keys.index(key)] = line
-        else:
+        if key not in keys:
             lines.append(line)
+            continue
+        at = keys.index(key)
+        lines[at] = line
+        if value is None:
+            for below in range(at + 1, len(keys)):
+                if not keys[below].startswith(" "):
+                    break
+                lines[below] = None
     return "\n".join(ln for ln in lines if ln is not None) + "\n"
 
 

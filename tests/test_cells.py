@@ -4,6 +4,7 @@ currencies and lists, read by the pure salescli.core.cells."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -23,6 +24,14 @@ UTC = dt.timezone.utc  # noqa: UP017 -- as the module names it
 
 def at(*parts: int) -> dt.datetime:
     return dt.datetime(*parts, tzinfo=UTC)
+
+
+def refusal(call: Callable[..., object], *args: object) -> str:
+    """The message of the ValueError that `call(*args)` must raise: each refusal here is
+    pinned to its exact sentence."""
+    with pytest.raises(ValueError) as err:
+        call(*args)
+    return str(err.value)
 
 
 # ------------------------------------------------------------------------ dates
@@ -68,9 +77,7 @@ def test_any_date_format_with_or_without_a_time(fmt: str, value: str, expected: 
     ("%d/%m/%Y", "4/3/24", '"4/3/24" does not match --date-format %d/%m/%Y'),
 ])
 def test_a_value_the_date_format_does_not_read(fmt: str, value: str, message: str):
-    with pytest.raises(ValueError) as err:
-        Dates(fmt).parse(value)
-    assert str(err.value) == message
+    assert refusal(lambda: Dates(fmt).parse(value)) == message
 
 
 @pytest.mark.parametrize(("fmt", "message"), [
@@ -87,9 +94,7 @@ def test_a_value_the_date_format_does_not_read(fmt: str, value: str, message: st
                    "(see `man strftime`)"),
 ])
 def test_an_unusable_date_format_is_refused_at_once(fmt: str, message: str):
-    with pytest.raises(ValueError) as err:
-        Dates(fmt)
-    assert str(err.value) == message
+    assert refusal(Dates, fmt) == message
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -134,9 +139,7 @@ def test_dates_found_without_a_format(value: str, expected: dt.datetime):
 def test_what_is_no_date(value: str, message: str):
     dates = Dates()
     dates.observe(["12/31/2024"])
-    with pytest.raises(ValueError) as err:
-        dates.parse(value)
-    assert str(err.value) == message
+    assert refusal(dates.parse, value) == message
 
 
 AMBIGUOUS = ('"03/04/2024 10:15 AM" is ambiguous (day/month or month/day?): pass '
@@ -155,9 +158,7 @@ def test_the_import_settles_the_order_of_slashed_dates(seen: list[str],
     dates = Dates()
     dates.observe(seen)
     if expected is None:
-        with pytest.raises(ValueError) as err:
-            dates.parse("03/04/2024 10:15 AM")
-        assert str(err.value) == AMBIGUOUS
+        assert refusal(dates.parse, "03/04/2024 10:15 AM") == AMBIGUOUS
     else:
         assert dates.parse("03/04/2024 10:15 AM") == expected
 
@@ -262,9 +263,7 @@ def test_a_currency_hint_says_which_symbol():
     ("$1,200 EUR", False, '"$1,200 EUR" names two currencies'),
 ])
 def test_what_is_no_amount(text: str, comma: bool | None, message: str):
-    with pytest.raises(ValueError) as err:
-        parse_amount(text, comma)
-    assert str(err.value) == message
+    assert refusal(parse_amount, text, comma) == message
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -297,10 +296,9 @@ def test_the_decimal_sign_of_a_file(values: list[str], expected: bool | None):
 
 
 def test_a_file_that_says_both_decimal_signs_is_refused():
-    with pytest.raises(ValueError) as err:
-        detect_decimal_comma(["18500", " 18 500,00 ", "1,200.50", "3,5"])
-    assert str(err.value) == ('amounts mix decimal commas ("18 500,00") and decimal points '
-                              '("1,200.50"); pass --decimal-comma or --decimal-point')
+    assert refusal(detect_decimal_comma, ["18500", " 18 500,00 ", "1,200.50", "3,5"]) == (
+        'amounts mix decimal commas ("18 500,00") and decimal points ("1,200.50"); pass '
+        "--decimal-comma or --decimal-point")
 
 
 # ------------------------------------------------------------------- currencies
@@ -330,9 +328,7 @@ def test_currency_codes(text: str, hint: str | None, expected: str):
     ("€€", None, '"€€" is not a currency: use a 3-letter code such as EUR'),
 ])
 def test_what_is_no_currency(text: str, hint: str | None, message: str):
-    with pytest.raises(ValueError) as err:
-        currency_code(text, hint)
-    assert str(err.value) == message
+    assert refusal(currency_code, text, hint) == message
 
 
 # ------------------------------------------------------------------------ lists

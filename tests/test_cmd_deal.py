@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo, acme_account, in_stage, refused, replaced
+from conftest import Repo, acme_account, deal_with, in_stage, refused, replaced
 
 from salescli.core.dates import HELP as DATE_HELP
 
@@ -44,19 +44,9 @@ def subject(repo: Repo) -> str:
 
 def test_add_writes_the_documented_record_in_its_month(deal: Repo):
     text = (deal.root / DEAL_FILE).read_text()
-    assert text == textwrap.dedent("""\
-        id: acme-erp
-        title: ERP integration
-        account: acme-oy
-        pipeline: default
-        stage: needs-analysis
-        status: open
-        value: 48000.00
-        currency: EUR
-        close_date: 2027-01-31
-        owner: anna
-        created: 2026-10-05
-        """)
+    # conftest's fixture deal, less what `deal add` was not given
+    assert text == deal_with(title="ERP integration", source=None, created="2026-10-05",
+                             stakeholders=None)
     assert subject(deal) == "deal(acme-erp): add in needs-analysis"
     assert deal.git("log", "-1", "--format=%aI%n%b").split() == [
         "2026-10-05T12:00:00+00:00", "Salescli-Event:", "add"]

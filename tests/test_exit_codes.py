@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Repo, beta_lead, in_stage, refused
+from conftest import Repo, beta_lead, deal_with, in_stage, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock
@@ -26,21 +26,9 @@ from salescli.store.repo import KIND_DIRS
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 STAGES = "(needs-analysis, proposal, negotiation, contracting)"
 
-LOST = """
-id: acme-old
-title: Old deal
-account: acme-oy
-pipeline: default
-stage: proposal
-status: lost
-value: 1000.00
-currency: EUR
-close_date: 2026-10-20
-owner: anna
-created: 2026-10-01
-lost_date: 2026-10-15
-lost_reason: budget
-"""
+LOST = deal_with(id="acme-old", title="Old deal", stage="proposal", status="lost",
+                 value="1000.00", close_date="2026-10-20", source=None, stakeholders=None,
+                 lost_date="2026-10-15", lost_reason="budget")
 
 
 @pytest.fixture

@@ -7,22 +7,11 @@ import os
 import subprocess
 
 import pytest
-from conftest import Repo
+from conftest import Repo, deal_with
 
 DEAL = "deals/2026-10/acme-erp.yaml"
-BETA = """
-id: beta-crm
-title: CRM rollout
-account: acme-oy
-pipeline: default
-stage: needs-analysis
-status: open
-value: 10000
-currency: EUR
-close_date: 2027-02-28
-owner: anna
-created: 2026-11-03
-"""
+BETA = deal_with(id="beta-crm", title="CRM rollout", value="10000", close_date="2027-02-28",
+                 source=None, created="2026-11-03", stakeholders=None)
 
 
 def commit(repo: Repo, when: str, message: str) -> str:
