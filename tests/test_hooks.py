@@ -145,3 +145,39 @@ def test_check_staged_reads_the_index_not_the_work_tree(filled: Repo):
     path.write_text("id: [\n")  # broken on disk only
     assert filled.run("check", "--staged").exit_code == 0
     assert filled.run("check").exit_code == 1
+
+
+def test_one_hook_checks_every_pipeline_of_the_repository(tmp_path: Path, on_path):
+    """`fi/` and `my se/` in one repository: each `hook install` adds its pipeline to
+    the one hook, which checks them all (the second used to replace the first); one
+    that is gone is dropped by the next install."""
+    from conftest import existing_project
+
+    from salescli.services.init import init_repository
+
+    top = existing_project(tmp_path / "mono")
+    for name in ("fi", "my se", "old"):
+        init_repository(top / name, "default")
+    fi, se, old = Repo(top / "fi"), Repo(top / "my se"), Repo(top / "old")
+    for r in (old, fi, se):
+        assert r.run("hook", "install").exit_code == 0
+    script = (top / ".git" / "hooks" / "pre-commit").read_text()
+    assert "salescli -C fi check --staged --quiet || status=1" in script
+    assert "salescli -C 'my se' check --staged --quiet || status=1" in script
+    assert "salescli -C old check" in script
+    for r in (fi, se):
+        head = r.head()
+        r.write("accounts/2026-10/broken.yaml", "id: broken\nname: [\n")
+        proc = commit(r, "accounts/2026-10/broken.yaml")
+        assert proc.returncode == 1 and "accounts/2026-10/broken.yaml:" in proc.stderr, proc
+        assert r.head() == head
+        r.git("rm", "-q", "--cached", "accounts/2026-10/broken.yaml")
+        (r.root / "accounts/2026-10/broken.yaml").unlink()
+    # a pipeline removed: the hook would stop every commit; installing again drops it
+    old.git("rm", "-rq", ".")
+    old.git("commit", "-qm", "old pipeline gone", "--no-verify")
+    assert fi.run("hook", "install").exit_code == 0
+    script = (top / ".git" / "hooks" / "pre-commit").read_text()
+    assert "-C old" not in script and "status=1" in script
+    fi.write("accounts/2026-10/fine.yaml", "id: fine\nname: Fine Oy\n")
+    assert commit(fi, "accounts/2026-10/fine.yaml").returncode == 0

@@ -11,12 +11,13 @@ hook stops the commit with a message saying why.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from pathlib import Path
 
 from salescli.core.errors import SalescliError
 from salescli.store.gitio import atomic_path, git, hook_path
-from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import KIND_DIRS, SETTINGS_FILE
 
 ATTRIBUTES_FILE = ".gitattributes"
 ATTRIBUTE_LINES = tuple(f"{folder}/**/*.yaml merge=salescli" for folder in KIND_DIRS.values())
@@ -57,16 +58,44 @@ def register_merge_driver(root: Path) -> bool:
     return changed
 
 
-def hook_script(root: Path) -> str:
-    """The pre-commit hook: `salescli check --staged` on the repository at `root`."""
-    top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip())
-    where = os.path.relpath(root.resolve(), top.resolve())  # git runs hooks at the top level
+# how the hook names each pipeline it checks: a folder from the top of the work tree
+_CHECKS = re.compile(r"^\s*(?:exec )?salescli -C (.+?) check --staged --quiet(?: \|\| status=1)?$",
+                     re.MULTILINE)
+
+
+def hooked_pipelines(text: str) -> list[str]:
+    """The pipelines (folders from the top of the work tree) salescli's hook `text`
+    checks."""
+    out = []
+    for quoted in _CHECKS.findall(text):
+        try:
+            out += shlex.split(quoted)[:1]
+        except ValueError:  # a hand-edited line: the next install writes it again
+            continue
+    return out
+
+
+def hook_script(root: Path, existing: str | None = None) -> str:
+    """The pre-commit hook: `salescli check --staged` on the pipeline at `root`, and on
+    the other pipelines of the same repository that `existing` (our hook as it is)
+    checks and that are still there: in a repository holding several, each `hook
+    install` adds its own and every commit checks them all."""
+    top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
+    where = os.path.relpath(root.resolve(), top)  # git runs hooks at the top level
+    others = [p for p in hooked_pipelines(existing or "")
+              if (top / p / SETTINGS_FILE).is_file()]
+    checks = [f"salescli -C {shlex.quote(p)} check --staged --quiet"
+              for p in sorted({*others, where})]
+    if len(checks) == 1:
+        run = f"  exec {checks[0]}\n"
+    else:  # each says what is wrong with it before the commit is stopped
+        run = "  status=0\n" + "".join(f"  {c} || status=1\n" for c in checks) \
+            + "  exit $status\n"
     return f"""#!/bin/sh
 {HOOK_MARK} (written by `salescli hook install`; run it again to update).
 # Checks the records as staged for this commit. Skip it once: git commit --no-verify
 if command -v salescli >/dev/null 2>&1; then
-  exec salescli -C {shlex.quote(where)} check --staged --quiet
-fi
+{run}fi
 echo "salescli pre-commit hook: salescli is not on PATH, so the records were not checked." >&2
 echo "Install salescli or activate its virtualenv; or skip the check: git commit --no-verify" >&2
 exit 1
@@ -91,10 +120,10 @@ def install_pre_commit(root: Path, force: bool = False) -> str:
     """
     refuse_foreign_hook(root, force)
     path = hook_path(root)
-    script = hook_script(root)
+    old = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+    script = hook_script(root, old if old is not None and HOOK_MARK in old else None)
     backup = ""
-    if path.exists():
-        old = path.read_text(encoding="utf-8", errors="replace")
+    if old is not None:
         if old == script and os.access(path, os.X_OK):
             return f"pre-commit hook already installed: {path}"
         if HOOK_MARK not in old:  # forced
