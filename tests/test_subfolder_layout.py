@@ -4,6 +4,7 @@ or changed behind."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,14 @@ def test_two_pipelines_in_one_repository_keep_their_own_caches(tmp_path: Path) -
     assert "broken" not in answers[("se", "check", "--staged")]
     caches = top / ".git" / "salescli" / "roots"
     assert sorted(p.name for p in caches.iterdir()) == ["fi", "se"]
+
+
+def test_the_first_command_of_a_pipeline_in_a_folder_keeps_its_caches(crm: Repo) -> None:
+    # `.git/salescli/roots/` did not exist yet: every cache was left unwritten (each
+    # report read the whole history again) until a listing made the folder
+    shutil.rmtree(crm.root.parent / ".git" / "salescli", ignore_errors=True)
+    assert crm.run("report", "funnel").exit_code == 0
+    folder = crm.root.parent / ".git" / "salescli" / "roots" / "crm"
+    assert (folder / "deal-timelines.cache").is_file(), sorted(folder.parent.parent.rglob("*"))
+    assert crm.run("check", "--staged").exit_code == 0
+    assert (folder / "staged.sqlite").is_file(), sorted(p.name for p in folder.iterdir())

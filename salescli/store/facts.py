@@ -167,7 +167,7 @@ def write(path: Path, version: Any, last: dict, files: Iterable[File],
     files = list(files)  # (read again when a damaged file was removed)
     for attempt in (1, 2):
         try:
-            path.parent.mkdir(exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(path, timeout=TIMEOUT, isolation_level=None)
             try:
                 con.execute("BEGIN IMMEDIATE")

@@ -661,7 +661,7 @@ def _read_temps_state(path: Path) -> dict[str, tuple[int, int]]:
 def _write_temps_state(path: Path, record: dict[str, tuple[int, int]]) -> None:
     """Replace the record in one rename; a failure leaves the old one or none (a cache)."""
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path, durable=False) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             fh.write("".join(f"{c} {i} {rel}\n" for rel, (c, i) in sorted(record.items())))
     except OSError:

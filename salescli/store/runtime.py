@@ -155,7 +155,7 @@ def save_cache(path: Path, data: Any) -> bool:
     from salescli.store.gitio import atomic_path
 
     try:
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path, durable=False) as tmp, open(tmp, "wb") as fh:
             fh.write(marshal.dumps(data))
     except OSError:
