@@ -287,6 +287,61 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
     assert timelines.stat().st_mtime_ns == written  # a few commits: not rewritten
 
 
+def test_stage_days_after_writes_that_move_no_deal_read_no_history(crm: Repo, tmp_path,
+                                                                   monkeypatch):
+    """A command that moves no deal's stage (a call logged, a next step or a value set,
+    a note on an account) notes that its commit leaves every stage day as it was: the
+    days kept for the commit before answer, with no history read. A move, a hand
+    commit or a commit through a hook notes nothing, and the days are read again."""
+    import shutil
+
+    from salescli.store import history
+
+    caches = crm.root / ".git" / "salescli"
+
+    def from_nothing() -> dict:
+        shutil.move(caches, tmp_path / "kept")
+        try:
+            return history.stage_entered(crm.root)
+        finally:
+            shutil.rmtree(caches)
+            shutil.move(tmp_path / "kept", caches)
+
+    def unread() -> dict:
+        """stage_entered, failing if it reads any history."""
+        with monkeypatch.context() as m:
+            for name in ("load_history", "_moves_resumed"):
+                m.setattr(history, name, lambda *a, **k: pytest.fail("history read"))
+            return history.stage_entered(crm.root)
+
+    kept = history.stage_entered(crm.root)
+    for args in (["log", "call", "triple", "Called"],
+                 ["deal", "set", "triple", "next_step.action=Call again"],
+                 ["deal", "set", "triple", "value=1500"],
+                 ["log", "note", "acme-oy", "Met their CFO"]):
+        assert crm.run(*args).exit_code == 0
+        assert unread() == kept == from_nothing()
+    r = crm.run("deal", "move", "triple", "needs-analysis", "--reason", "Scope changed")
+    assert r.exit_code == 0, r.output  # a move: read again
+    moved = history.stage_entered(crm.root)
+    assert moved["triple"] == dt.datetime.now(dt.UTC).date() != kept["triple"]
+    assert moved == from_nothing()
+    assert crm.run("log", "call", "triple", "Called again").exit_code == 0
+    assert unread() == moved
+    # by hand, the value only: noted by no one, so read again (and right)
+    crm.edit("deals/2026-10/triple.yaml", "value: 1500.00", "value: 1200.00")
+    commit_on(crm, "2026-11-20")
+    assert history.stage_entered(crm.root) == moved == from_nothing()
+    # through a hook of the user's, which may stage more: nothing is noted
+    hook = crm.root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    notes = caches / history.SAME_STAGES_FILE
+    before = notes.read_bytes()
+    assert crm.run("log", "call", "triple", "Through the hook").exit_code == 0
+    assert notes.read_bytes() == before
+
+
 def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch):
     """`today` run again with nothing changed reads its answer back from the record
     index; a hand edit, another day, a commit, a settings change or a damaged memo each
@@ -302,10 +357,10 @@ def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch
     worked: list[str] = []
     real = activity._work_out_today
 
-    def counted(repo, index, on, config, warn):
+    def counted(repo, index, on, config, warn, use_cache=True):
         if index.path is not None:  # not a --no-cache read
             worked.append(on.isoformat())
-        return real(repo, index, on, config, warn)
+        return real(repo, index, on, config, warn, use_cache)
 
     monkeypatch.setattr(activity, "_work_out_today", counted)
     assert today(crm) == first and worked == []  # kept

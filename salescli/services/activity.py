@@ -222,15 +222,16 @@ def deal_views(index: Any, every: bool = False, booked: Sequence[str] = ()) -> l
 
 
 def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
-               config: Any = None) -> list[dict]:
+               config: Any = None, use_cache: bool = True) -> list[dict]:
     """Open deals longer in their stage than its max_days (time since they entered it),
-    by `config` (else the repository's)."""
+    by `config` (else the repository's); without `use_cache`, the days they entered it
+    are read from the whole history."""
     from salescli.core.errors import SalescliError
     from salescli.store.config import config_of
     from salescli.store.history import stage_entered
 
     config = config_of(repo, warn) if config is None else config
-    entered = stage_entered(repo.root)
+    entered = stage_entered(repo.root, use_cache)
     rows = []
     for d in deals:
         if d["status"] != "open":
@@ -275,11 +276,11 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
         # the configuration's own warnings are said as it is read, never kept
         return today.unpack(index.memo(kept, lambda said: today.pack(
-            _work_out_today(repo, index, on, config_of(repo, warn), said)), warn))
+            _work_out_today(repo, index, on, config_of(repo, warn), said, use_cache)), warn))
 
 
-def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn
-                    ) -> list[dict]:
+def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
+                    use_cache: bool = True) -> list[dict]:
     from salescli.core import today
     from salescli.core.money import from_float
 
@@ -353,7 +354,7 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn
         if x["id"] in by_id and 0 <= (until - on).days <= today.QUOTE_EXPIRING_DAYS:
             deal(by_id[x["id"]])["reasons"].append(
                 today.quote_expiring(until, on, x["id"], x["number"], x["version"]))
-    for r in stale_rows(repo, deals, on, warn, config):
+    for r in stale_rows(repo, deals, on, warn, config, use_cache):
         deal(by_id[r["id"]])["reasons"].append(
             today.stale(r["since"], on, r["stage"], r["max_days"]))
     for x in leads:
@@ -439,5 +440,6 @@ def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
         # only what stale_rows reads: no last activity looked up for each deal
         deals = [{**row, "created": dt.date.fromisoformat(row["created"])}
                  for row in index.query(_OPEN_DEALS)]
-    rows = [r for r in stale_rows(repo, deals, when, warn) if not owner or r["owner"] == owner]
+    rows = [r for r in stale_rows(repo, deals, when, warn, use_cache=use_cache)
+            if not owner or r["owner"] == owner]
     return when, rows

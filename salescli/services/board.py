@@ -28,7 +28,7 @@ def board(repo: Any, pipeline: str | None, owner: str | None, warn: Warn,
     with records_index(repo, ("deal",), warn, use_cache) as index:
         rows = index.query(_OPEN.format(owner="AND d.owner = ?" if owner else ""),
                            (pipe.name, owner) if owner else (pipe.name,))
-    entered = stage_entered(repo.root) if rows else {}
+    entered = stage_entered(repo.root, use_cache) if rows else {}
     cards = []
     for row in rows:
         created = dt.date.fromisoformat(row["created"])

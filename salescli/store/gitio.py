@@ -977,6 +977,10 @@ class Change:
         self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
         self._sweep: TempSweep | None = None
         self.sha: str | None = None
+        # a commit written directly: HEAD it was made on, and path -> (mode, blob, stat)
+        # of the files as hashed for it
+        self._parent: str | None = None
+        self._hashed: dict[str, tuple[str, str, tuple]] = {}
 
     # -- lifecycle
     def __enter__(self) -> Change:
@@ -1029,10 +1033,36 @@ class Change:
                 from salescli.store.index import take_written
 
                 take_written(self.repo, [self.repo.rel(p) for p in self._originals])
+                self._note_commit()
         finally:
             for _, started in self._guarding:  # unanswered: an interrupt
                 started.__exit__()
             self._lock.__exit__(None, None, None)
+
+    def _note_commit(self) -> None:
+        """Tell the history caches what the commit written directly changed
+        (history.note_commit), from the files as they were hashed for it; a file changed
+        since then (another program) says nothing. A commit through `git commit` is not
+        told: its hooks may have staged more."""
+        if self._parent is None or self.sha is None:
+            return
+        from salescli.store.history import note_commit
+
+        written = []
+        for path, before in self._originals.items():
+            rel = self.repo.rel(path)
+            hashed = self._hashed.get(rel)
+            try:
+                after = path.read_bytes() if hashed is not None else None
+                if hashed is not None and _identity(path) != hashed[2]:
+                    return
+            except OSError:
+                return
+            written.append((rel, before, after))
+        try:
+            note_commit(self.root, self._parent, self.sha, written)
+        except (OSError, ValueError):  # the commit stands; the next `today` reads history
+            pass
 
     # -- the work
     def guard(self, *paths: Path) -> None:
@@ -1121,6 +1151,7 @@ class Change:
         direct = _direct_commit_idents(self.root, self.repo.git_dir, env, rels)
         if direct is not None:
             self.sha = self._commit_directly(rels, message, direct)
+            self._parent = direct.head
             return
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
@@ -1202,7 +1233,7 @@ class Change:
         staged = False
         self._in_charge = True
         try:
-            blobs = self._blobs(rels, direct.filemode)
+            blobs = self._hashed = self._blobs(rels, direct.filemode)
             # fast-import's paths start at the top of the work tree, not at the pipeline
             top = self.repo.prefix
             text = fast_import_commit(

@@ -912,17 +912,69 @@ def _moves_resumed(root: Path, head: str) -> list[Timeline] | None:
         return build_timelines(newer, blobs, rejected, fold)
 
 
-def stage_entered(root: Path) -> dict[str, dt.date]:
+# commits salescli made that moved no deal's stage: {commit: parent}
+SAME_STAGES_FILE = "stage-entered.same"
+SAME_STAGES_KEPT = 500
+
+
+_STAGE = DEAL_FIELDS.index("stage")
+
+
+def note_commit(root: Path, parent: str, sha: str,
+                written: Iterable[tuple[str, bytes | None, bytes | None]]) -> None:
+    """After salescli made commit `sha` on `parent` of the files `written` (path, bytes
+    before, after): when no deal came or went, and each deal written was a version
+    reports read before and after with the same stage, no timeline gained a stage move
+    (`stage_since` reads only those and `created`, set by a deal's first version), so
+    `stage_entered` at `parent` holds at `sha`. Noted for `today` after `log call`,
+    `deal set`, `deal win`..., which then reads no history. A note is a fact about two
+    commits, true whatever happens later; one that cannot be written only costs time."""
+    folder = KIND_DIRS["deal"] + "/"
+    for rel, before, after in written:
+        if rel.startswith(folder):
+            if before is None or after is None:
+                return
+            old, new = read_fields("deal", before), read_fields("deal", after)
+            # a version reports skip is no help: the next one is read against none
+            if old is None or new is None or old[_STAGE] != new[_STAGE]:
+                return
+    path = state_dir(root) / SAME_STAGES_FILE
+    same = load_cache(path)
+    same = same if isinstance(same, dict) else {}
+    same[sha] = parent
+    if len(same) > SAME_STAGES_KEPT:  # the oldest notes go: a long walk is not worth it
+        same = dict(list(same.items())[-SAME_STAGES_KEPT:])
+    save_cache(path, same)
+
+
+def _same_stages(path: Path, rev: str, head: str) -> bool:
+    """Whether the notes of note_commit lead from `head` back to `rev`."""
+    same = load_cache(path.with_name(SAME_STAGES_FILE))
+    if not isinstance(same, dict):
+        return False
+    at = head
+    for _ in range(len(same)):
+        at = same.get(at)
+        if at == rev:
+            return True
+        if at is None:
+            return False
+    return False
+
+
+def stage_entered(root: Path, use_cache: bool = True) -> dict[str, dt.date]:
     """deal id -> the day it entered the stage it is in now (or was created in it).
 
     Kept in its own small cache by HEAD: `today` and `stale` need these 10,000 dates,
-    not the whole history (loading the timelines cache costs ten times more).
+    not the whole history (loading the timelines cache costs ten times more). It holds
+    too at commits that note_commit found moved no deal's stage. Without
+    `use_cache`, the whole history is read, and nothing kept.
     """
-    head = gitio.rev_parse(root, "HEAD")
+    head = gitio.rev_parse(root, "HEAD") if use_cache else None  # None: nothing kept
     path = state_dir(root) / "stage-entered.cache"
-    saved = _load_cache(path, "entered")
-    if head is not None and saved and saved["rev"] == head \
-            and isinstance(saved["entered"], dict):
+    saved = _load_cache(path, "entered") if head is not None else None
+    if head is not None and saved and isinstance(saved["entered"], dict) \
+            and (saved["rev"] == head or _same_stages(path, saved["rev"], head)):
         try:
             return {k: dt.date.fromordinal(v) for k, v in saved["entered"].items()}
         except (TypeError, ValueError, OverflowError):
@@ -932,7 +984,8 @@ def stage_entered(root: Path) -> dict[str, dt.date]:
     # not rewritten for them (that cost `today` after each commit 0.2 s on 10,000 deals)
     timelines = _moves_resumed(root, head) if head is not None else None
     if timelines is None:
-        timelines = load_history(root, kinds=("deal",), defer_save=True).timelines
+        timelines = load_history(root, kinds=("deal",), use_cache=use_cache,
+                                 defer_save=True).timelines
     days = {tl.id: utc_ordinal(tl.stage_since(now)) for tl in timelines if tl.exists(now)}
     if head is not None:
         _save_cache(path, {"v": CACHE_VERSION, "rev": head, "entered": days})
