@@ -340,6 +340,24 @@ def test_stage_days_after_writes_that_move_no_deal_read_no_history(crm: Repo, tm
     before = notes.read_bytes()
     assert crm.run("log", "call", "triple", "Through the hook").exit_code == 0
     assert notes.read_bytes() == before
+    hook.unlink()
+    # a stage git was told not to look at (assume-unchanged), committed by a call: the
+    # note judges the commit and its parent, not the file as it was on disk
+    history.stage_entered(crm.root)
+    crm.git("update-index", "--assume-unchanged", "deals/2026-11/quiet.yaml")
+    crm.edit("deals/2026-11/quiet.yaml", "stage: needs-analysis", "stage: proposal")
+    assert crm.run("log", "call", "quiet", "Called").exit_code == 0
+    assert "+stage: proposal" in crm.git("show", "HEAD", "--", "deals/2026-11/quiet.yaml")
+    assert history.stage_entered(crm.root) == from_nothing() != moved
+    # damaged notes, or another version's, are no notes (and never an error)
+    from salescli.store.runtime import save_cache
+
+    for n in range(4):
+        assert crm.run("log", "call", "triple", f"Call {n}").exit_code == 0  # noted
+        head = crm.head()
+        save_cache(notes, [{"v": history.CACHE_VERSION, "same": {head: ["x"], "a": "b"}},
+                           {head: "0" * 40}, {"v": -1, "same": {head: "0" * 40}}, [head]][n])
+        assert history.stage_entered(crm.root) == from_nothing()
 
 
 def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch):

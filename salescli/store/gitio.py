@@ -977,10 +977,7 @@ class Change:
         self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
         self._sweep: TempSweep | None = None
         self.sha: str | None = None
-        # a commit written directly: HEAD it was made on, and path -> (mode, blob, stat)
-        # of the files as hashed for it
-        self._parent: str | None = None
-        self._hashed: dict[str, tuple[str, str, tuple]] = {}
+        self._parent: str | None = None  # HEAD a commit written directly was made on
 
     # -- lifecycle
     def __enter__(self) -> Change:
@@ -1040,29 +1037,26 @@ class Change:
             self._lock.__exit__(None, None, None)
 
     def _note_commit(self) -> None:
-        """Tell the history caches what the commit written directly changed
-        (history.note_commit), from the files as they were hashed for it; a file changed
-        since then (another program) says nothing. A commit through `git commit` is not
-        told: its hooks may have staged more."""
+        """Tell the history caches what the commit written directly did
+        (history.note_commit): the deal files it wrote, as the commit and its parent
+        hold them, as history reads them (not as the work tree has them: git may not
+        look there, `assume-unchanged`, or filter them). A commit through `git commit`
+        is not told: its hooks may have staged more."""
+        from salescli.store.history import note_commit
+        from salescli.store.repo import KIND_DIRS
+
         if self._parent is None or self.sha is None:
             return
-        from salescli.store.history import note_commit
-
-        written = []
-        for path, before in self._originals.items():
-            rel = self.repo.rel(path)
-            hashed = self._hashed.get(rel)
-            try:
-                after = path.read_bytes() if hashed is not None else None
-                if hashed is not None and _identity(path) != hashed[2]:
-                    return
-            except OSError:
-                return
-            written.append((rel, before, after))
+        top, folder = self.repo.prefix, KIND_DIRS["deal"] + "/"
+        rels = [r for r in map(self.repo.rel, self._originals) if r.startswith(folder)]
         try:
-            note_commit(self.root, self._parent, self.sha, written)
-        except (OSError, ValueError):  # the commit stands; the next `today` reads history
-            pass
+            texts = files_at(self.root, [(c, top + r) for r in rels
+                                         for c in (self._parent, self.sha)])
+            note_commit(self.root, self._parent, self.sha, [
+                (r, texts.get((self._parent, top + r)), texts.get((self.sha, top + r)))
+                for r in rels])
+        except (SalescliError, OSError, ValueError):  # the commit stands; the next
+            pass                                      # `today` reads the history
 
     # -- the work
     def guard(self, *paths: Path) -> None:
@@ -1233,7 +1227,7 @@ class Change:
         staged = False
         self._in_charge = True
         try:
-            blobs = self._hashed = self._blobs(rels, direct.filemode)
+            blobs = self._blobs(rels, direct.filemode)
             # fast-import's paths start at the top of the work tree, not at the pipeline
             top = self.repo.prefix
             text = fast_import_commit(

@@ -39,7 +39,7 @@ from typing import Any
 from salescli.core.dates import iso_day, noon_utc, utc_ordinal
 from salescli.core.money import to_cents
 from salescli.store import gitio
-from salescli.store.repo import KIND_DIRS, state_dir
+from salescli.store.repo import KIND_DIRS, state_dir, state_git_dir
 from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
@@ -646,7 +646,7 @@ def _shallow(cache: Path) -> str:
     same HEAD older commits, so a cache says which boundary it was made with.
     """
     try:
-        return (gitio.common_dir(cache.parent.parent) / "shallow").read_text("utf-8")
+        return (gitio.common_dir(state_git_dir(cache.parent)) / "shallow").read_text("utf-8")
     except OSError:
         return ""
 
@@ -939,26 +939,33 @@ def note_commit(root: Path, parent: str, sha: str,
             if old is None or new is None or old[_STAGE] != new[_STAGE]:
                 return
     path = state_dir(root) / SAME_STAGES_FILE
-    same = load_cache(path)
-    same = same if isinstance(same, dict) else {}
+    same = _notes(path)
     same[sha] = parent
     if len(same) > SAME_STAGES_KEPT:  # the oldest notes go: a long walk is not worth it
         same = dict(list(same.items())[-SAME_STAGES_KEPT:])
-    save_cache(path, same)
+    save_cache(path, {"v": CACHE_VERSION, "same": same})
+
+
+def _notes(path: Path) -> dict:
+    """The notes of note_commit; none from another version (what a version reports read
+    may differ) or a damaged file."""
+    data = load_cache(path)
+    if isinstance(data, dict) and data.get("v") == CACHE_VERSION \
+            and isinstance(data.get("same"), dict):
+        return data["same"]
+    return {}
 
 
 def _same_stages(path: Path, rev: str, head: str) -> bool:
     """Whether the notes of note_commit lead from `head` back to `rev`."""
-    same = load_cache(path.with_name(SAME_STAGES_FILE))
-    if not isinstance(same, dict):
-        return False
-    at = head
+    same = _notes(path.with_name(SAME_STAGES_FILE))
+    at: Any = head
     for _ in range(len(same)):
         at = same.get(at)
+        if not isinstance(at, str):
+            return False
         if at == rev:
             return True
-        if at is None:
-            return False
     return False
 
 
