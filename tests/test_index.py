@@ -1018,3 +1018,17 @@ def test_a_listing_asked_ahead_is_asked_again_after_a_write(crm: Path, monkeypat
     code, out, _, crash = invoke(crm, *QUERIES[0])
     monkeypatch.setattr(index_mod.Index, "_refresh", real_refresh)
     assert (code, crash) == (0, None) and "Meanwhile" in out
+
+
+@pytest.mark.parametrize("args", [
+    ("today",), ("stale",), ("board",), ("report", "activity"), ("report", "goals"),
+    ("report", "dashboard", "--out", "-"), ("report", "funnel"), ("deal", "list"),
+], ids=lambda args: " ".join(args[:2]))
+def test_no_cache_reads_the_files_and_keeps_nothing(filled: Repo, args: tuple[str, ...]):
+    """`--no-cache` reads every record file and the whole history: it neither reads
+    nor leaves anything under .git/salescli (report activity and the dashboard read
+    the record index, and today, stale and board the kept stage days, before)."""
+    shutil.rmtree(filled.root / ".git" / "salescli", ignore_errors=True)
+    result = filled.run(*args, "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert not (filled.root / ".git" / "salescli").exists()

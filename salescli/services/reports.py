@@ -171,8 +171,8 @@ _WITHIN = """AND (a.record_kind, a.record_id) IN (SELECT w.record_kind, w.record
   FROM activities w WHERE w.date BETWEEN ? AND ?)"""
 
 
-def activity_records(repo: Any, warn: Warn,
-                     within: tuple[dt.date, dt.date] | None = None) -> list[Any]:
+def activity_records(repo: Any, warn: Warn, within: tuple[dt.date, dt.date] | None = None,
+                     use_cache: bool = True) -> list[Any]:
     """Every valid record's activities (only the records with one dated `within` the
     span, when given), from the record index: no record file is read."""
     from types import SimpleNamespace
@@ -181,7 +181,7 @@ def activity_records(repo: Any, warn: Warn,
 
     records: list[Any] = []
     sql = _ACTIVITIES.format(within=_WITHIN if within else "")
-    with records_index(repo, KINDS, warn) as index:
+    with records_index(repo, KINDS, warn, use_cache) as index:
         for row in index.query(sql, tuple(d.isoformat() for d in within or ())):
             if not records or (records[-1].kind, records[-1].id) != (row["kind"], row["id"]):
                 records.append(ActivityRecord(row["kind"], row["id"], row["record_owner"],
@@ -203,8 +203,8 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
     # only the records with an activity in a period an activity goal counts (a week's
     # meetings: a few hundred of 29,000 activities on the 10,000-deal demo)
     span = activity_span(wanted, book.query.as_of_date)
-    return goals(book, activity_records(repo, warn, span) if span else [], wanted,
-                 window["owner"])
+    records = activity_records(repo, warn, span, not window["no_cache"]) if span else []
+    return goals(book, records, wanted, window["owner"])
 
 
 def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
@@ -213,8 +213,8 @@ def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
     from salescli.core.reports import activity
 
     book = build_book(repo, window, warn, by, progress=progress)
-    return activity(book, _of_account(activity_records(repo, warn), repo, window,
-                                      book.query.deal_ids, warn))
+    records = activity_records(repo, warn, use_cache=not window["no_cache"])
+    return activity(book, _of_account(records, repo, window, book.query.deal_ids, warn))
 
 
 def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
@@ -226,7 +226,8 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
 
     book = build_book(repo, window, warn, by, progress=progress)
     q = book.query
-    with records_index(repo, ("deal",), warn) as index:
+    use_cache = not window["no_cache"]
+    with records_index(repo, ("deal",), warn, use_cache) as index:
         deals = [d for d in deal_views(index, every=True)
                  if (not q.owner or d["owner"] == q.owner)
                  and (q.deal_ids is None or d["id"] in q.deal_ids)
@@ -235,7 +236,8 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
     company = repo.settings.company.name
     page = dashboard.render_dashboard(
         funnel=reports.funnel(book), forecast=reports.forecast(book), lost=reports.lost(book),
-        slips=reports.slips(book), stale=stale_rows(repo, deals, q.as_of_date, warn),
+        slips=reports.slips(book),
+        stale=stale_rows(repo, deals, q.as_of_date, warn, use_cache=use_cache),
         titles={d["id"]: d["title"] for d in deals}, board=reports.board(book),
         goals=goals_report(repo, window, warn), won=won_by_month(book), base=book.base,
         company=company,
