@@ -148,36 +148,53 @@ def test_check_staged_reads_the_index_not_the_work_tree(filled: Repo):
 
 
 def test_one_hook_checks_every_pipeline_of_the_repository(tmp_path: Path, on_path):
-    """`fi/` and `my se/` in one repository: each `hook install` adds its pipeline to
-    the one hook, which checks them all (the second used to replace the first); one
-    that is gone is dropped by the next install."""
+    """`fi/`, `it's $x/` and `old/` in one repository: each `hook install` adds its
+    pipeline to the one hook (the second used to replace the first), which checks those
+    with something staged and says which one an error is in; a pipeline not in the
+    checkout is skipped, never dropped."""
+    import json
+
     from conftest import existing_project
 
     from salescli.services.init import init_repository
 
     top = existing_project(tmp_path / "mono")
-    for name in ("fi", "my se", "old"):
+    names = ("fi", "it's $x", "old")
+    for name in names:
         init_repository(top / name, "default")
-    fi, se, old = Repo(top / "fi"), Repo(top / "my se"), Repo(top / "old")
-    for r in (old, fi, se):
+    fi, odd, old = (Repo(top / name) for name in names)
+    for r in (old, fi, odd):
         assert r.run("hook", "install").exit_code == 0
-    script = (top / ".git" / "hooks" / "pre-commit").read_text()
-    assert "salescli -C fi check --staged --quiet || status=1" in script
-    assert "salescli -C 'my se' check --staged --quiet || status=1" in script
-    assert "salescli -C old check" in script
-    for r in (fi, se):
+    hook = top / ".git" / "hooks" / "pre-commit"
+    assert f"# pipelines: {json.dumps(sorted(names))}\n" in hook.read_text()
+    for r in (fi, odd):
         head = r.head()
         r.write("accounts/2026-10/broken.yaml", "id: broken\nname: [\n")
         proc = commit(r, "accounts/2026-10/broken.yaml")
         assert proc.returncode == 1 and "accounts/2026-10/broken.yaml:" in proc.stderr, proc
+        assert f"salescli: the errors above are in {r.root.name}/" in proc.stderr
         assert r.head() == head
         r.git("rm", "-q", "--cached", "accounts/2026-10/broken.yaml")
-        (r.root / "accounts/2026-10/broken.yaml").unlink()
-    # a pipeline removed: the hook would stop every commit; installing again drops it
+    # committed past the hook: a commit with nothing staged in it does not check it
+    odd.git("add", "accounts/2026-10/broken.yaml")
+    odd.git("commit", "-qm", "broken on purpose", "--no-verify")
+    fi.write("accounts/2026-10/fine.yaml", "id: fine\nname: Fine Oy\n")
+    assert commit(fi, "accounts/2026-10/fine.yaml").returncode == 0
+    # a pipeline gone from the checkout (another branch's) is skipped, and kept
     old.git("rm", "-rq", ".")
     old.git("commit", "-qm", "old pipeline gone", "--no-verify")
     assert fi.run("hook", "install").exit_code == 0
-    script = (top / ".git" / "hooks" / "pre-commit").read_text()
-    assert "-C old" not in script and "status=1" in script
-    fi.write("accounts/2026-10/fine.yaml", "id: fine\nname: Fine Oy\n")
-    assert commit(fi, "accounts/2026-10/fine.yaml").returncode == 0
+    assert json.dumps(sorted(names)) in hook.read_text()
+    fi.write("accounts/2026-10/finer.yaml", "id: finer\nname: Finer Oy\n")
+    assert commit(fi, "accounts/2026-10/finer.yaml").returncode == 0
+
+
+def test_a_hook_of_an_earlier_version_keeps_its_pipeline(tmp_path: Path):
+    # hooks before the `# pipelines:` line named their one pipeline in its `exec` line
+    from salescli.store.hooks import hooked_pipelines
+
+    earlier = ("#!/bin/sh\n" + HOOK_MARK + " (written...)\nif command -v salescli; then\r\n"
+               "  exec salescli -C 'my crm' check --staged --quiet\r\nfi\n")
+    assert hooked_pipelines(earlier) == ["my crm"]
+    assert hooked_pipelines('# pipelines: ["a", "b\\nc"]\n') == ["a", "b\nc"]
+    assert hooked_pipelines("# pipelines: [1]\n") == hooked_pipelines("# pipelines: [\n") == []

@@ -61,7 +61,8 @@ def hook_install(ctx: click.Context, force: bool, no_commit: bool) -> None:
     committed, and set in this clone's git config; every clone runs this command
     once (`salescli init` already did it for the clone it created). Both call
     `salescli` from PATH. Running it again is harmless. In a repository holding several
-    pipelines, each one's install adds it to the one hook, which checks them all.
+    pipelines, each one's install adds it to the one hook; a commit checks those it
+    stages something in.
 
     \b
     Examples:

@@ -10,6 +10,7 @@ hook stops the commit with a message saying why.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -58,44 +59,57 @@ def register_merge_driver(root: Path) -> bool:
     return changed
 
 
-# how the hook names each pipeline it checks: a folder from the top of the work tree
-_CHECKS = re.compile(r"^\s*(?:exec )?salescli -C (.+?) check --staged --quiet(?: \|\| status=1)?$",
-                     re.MULTILINE)
+# the pipelines the hook checks, as folders from the top of the work tree, in one line
+# of JSON (any folder name fits); hooks before it named one, in its `exec` line
+_PIPELINES = "# pipelines: "
+_ONE_PIPELINE = re.compile(r"^\s*exec salescli -C (.+) check --staged --quiet\r?$", re.MULTILINE)
 
 
 def hooked_pipelines(text: str) -> list[str]:
     """The pipelines (folders from the top of the work tree) salescli's hook `text`
     checks."""
-    out = []
-    for quoted in _CHECKS.findall(text):
-        try:
-            out += shlex.split(quoted)[:1]
-        except ValueError:  # a hand-edited line: the next install writes it again
-            continue
-    return out
+    for line in text.splitlines():
+        if line.startswith(_PIPELINES):
+            try:
+                listed = json.loads(line[len(_PIPELINES):])
+            except ValueError:
+                break
+            if isinstance(listed, list) and all(isinstance(p, str) for p in listed):
+                return listed
+            break
+    found = _ONE_PIPELINE.search(text)
+    try:
+        return shlex.split(found.group(1))[:1] if found else []
+    except ValueError:  # a hand-edited line
+        return []
 
 
 def hook_script(root: Path, existing: str | None = None) -> str:
-    """The pre-commit hook: `salescli check --staged` on the pipeline at `root`, and on
-    the other pipelines of the same repository that `existing` (our hook as it is)
-    checks and that are still there: in a repository holding several, each `hook
-    install` adds its own and every commit checks them all."""
+    """The pre-commit hook: `salescli check --staged` on the pipeline at `root` and on
+    every other pipeline of the repository that `existing` (our hook as it is) checks:
+    in a repository holding several, each `hook install` adds its own. A pipeline with
+    nothing staged is not checked; one not in this checkout (another branch's) is
+    skipped, never dropped."""
     top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
     where = os.path.relpath(root.resolve(), top)  # git runs hooks at the top level
-    others = [p for p in hooked_pipelines(existing or "")
-              if (top / p / SETTINGS_FILE).is_file()]
-    checks = [f"salescli -C {shlex.quote(p)} check --staged --quiet"
-              for p in sorted({*others, where})]
-    if len(checks) == 1:
-        run = f"  exec {checks[0]}\n"
-    else:  # each says what is wrong with it before the commit is stopped
-        run = "  status=0\n" + "".join(f"  {c} || status=1\n" for c in checks) \
-            + "  exit $status\n"
+    pipelines = sorted({*hooked_pipelines(existing or ""), where})
+    runs = []
+    for folder in pipelines:
+        quoted = shlex.quote(folder)
+        staged = shlex.quote(f":(literal){folder}")  # a folder named `[a]` is no pattern
+        said = shlex.quote(f"salescli: the errors above are in {folder}/")
+        failed = f"{{ status=1; echo {said} >&2; }}" if len(pipelines) > 1 else "status=1"
+        runs.append(
+            f"  if [ -f {quoted}/{SETTINGS_FILE} ] && ! git diff --cached --quiet -- {staged}\n"
+            f"  then\n    salescli -C {quoted} check --staged --quiet || {failed}\n  fi\n")
     return f"""#!/bin/sh
 {HOOK_MARK} (written by `salescli hook install`; run it again to update).
 # Checks the records as staged for this commit. Skip it once: git commit --no-verify
+{_PIPELINES}{json.dumps(pipelines)}
 if command -v salescli >/dev/null 2>&1; then
-{run}fi
+  status=0
+{"".join(runs)}  exit $status
+fi
 echo "salescli pre-commit hook: salescli is not on PATH, so the records were not checked." >&2
 echo "Install salescli or activate its virtualenv; or skip the check: git commit --no-verify" >&2
 exit 1
