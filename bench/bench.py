@@ -19,7 +19,10 @@ warm OS file cache:
   which builds the record index (budget: the cold check's 2.5 s) (bench_reads.py);
 - on a clone, in alternation within each round: `git status`, `git commit -q -m x --
   FILE` of a hand-edited deal, and the mutating commands `deal set`, `deal advance`
-  and `log call` with their commits, each against that git commit (budget 1.0 x).
+  and `log call` with their commits, each against that git commit (budget 1.0 x);
+  then `today` after them (the round moved a deal's stage: the history is read), and
+  `today` right after one more `log call` (no stage moved: no history read). Neither
+  has a budget in SPEC §9.
 
 A row is a name, its times, and its budget: either seconds, or a ratio to a
 reference row's median measured in the same run (`Row(..., ref="git status",
@@ -49,6 +52,7 @@ from bench_reads import read_times  # noqa: E402
 GIT_STATUS = "git status"
 GIT_COMMIT = "git commit -- FILE"
 TODAY_AFTER = "today after a write"
+TODAY_AFTER_CALL = "today after log call"
 
 
 @dataclass
@@ -113,6 +117,10 @@ def _time_writes(cli: list[str], clone: Path, runs: int) -> dict[str, list[float
         # the everyday sequence: a write, then the first report-like read after it
         # (its history caches continue from the commit before; no budget in SPEC §9)
         (TODAY_AFTER, lambda i: [*base, "today"], None),
+        # and the commonest: a call logged (untimed), then today (the days deals entered
+        # their stages kept: the call moved none)
+        (TODAY_AFTER_CALL, lambda i: [*base, "today"], lambda: run(
+            [*base, "log", "call", edited.stem, "Bench call before today"])),
     ]
     for i in range(runs + 1):  # the first round warms up (caches, bytecode) and is dropped
         for name, cmd, before in steps:
@@ -164,6 +172,7 @@ def main() -> None:
     for name in ("deal set", "deal advance", "log call"):
         rows.append(Row(name, writes[name], ref=GIT_COMMIT, ratio=1.0))
     rows.append(Row(TODAY_AFTER, writes[TODAY_AFTER]))
+    rows.append(Row(TODAY_AFTER_CALL, writes[TODAY_AFTER_CALL]))
 
     commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root,
                              capture_output=True, text=True, check=True).stdout.strip()

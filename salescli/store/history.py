@@ -915,8 +915,6 @@ def _moves_resumed(root: Path, head: str) -> list[Timeline] | None:
 # commits salescli made that moved no deal's stage: {commit: parent}
 SAME_STAGES_FILE = "stage-entered.same"
 SAME_STAGES_KEPT = 500
-
-
 _STAGE = DEAL_FIELDS.index("stage")
 
 
