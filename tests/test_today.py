@@ -224,26 +224,17 @@ def test_weighted_values_in_other_currencies_rank_through_fx():
         ("sek", Decimal("2500.00"), "SEK"), ("nok", Decimal("150.00"), "NOK")]
 
 
-def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path):
+def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo):
     """Right after writes (a next step, a call, stage moves there and back, a hand edit
     written as a quoted key, a backdated move, a deal added), the day each deal
     entered its stage comes from the new commits folded onto the history cache, which
     is not rewritten for a few commits; the days are what a read from nothing gives."""
-    import shutil
-
     from salescli.store import history
 
-    git_dir = crm.root / ".git"
-    caches = git_dir / "salescli"
-    timelines = caches / "deal-timelines.cache"
+    timelines = crm.root / ".git" / "salescli" / "deal-timelines.cache"
 
     def from_nothing() -> dict:
-        shutil.move(caches, tmp_path / "kept")
-        try:
-            return history.stage_entered(crm.root)
-        finally:
-            shutil.rmtree(caches)
-            shutil.move(tmp_path / "kept", caches)
+        return history.stage_entered(crm.root, use_cache=False)  # every commit read
 
     history.stage_entered(crm.root)
     written = timelines.stat().st_mtime_ns
@@ -287,25 +278,17 @@ def test_stage_days_after_a_write_fold_only_the_new_commits(crm: Repo, tmp_path)
     assert timelines.stat().st_mtime_ns == written  # a few commits: not rewritten
 
 
-def test_stage_days_after_writes_that_move_no_deal_read_no_history(crm: Repo, tmp_path,
-                                                                   monkeypatch):
+def test_stage_days_after_writes_that_move_no_deal_read_no_history(crm: Repo, monkeypatch):
     """A command that moves no deal's stage (a call logged, a next step or a value set,
     a note on an account) notes that its commit leaves every stage day as it was: the
     days kept for the commit before answer, with no history read. A move, a hand
     commit or a commit through a hook notes nothing, and the days are read again."""
-    import shutil
-
     from salescli.store import history
 
     caches = crm.root / ".git" / "salescli"
 
     def from_nothing() -> dict:
-        shutil.move(caches, tmp_path / "kept")
-        try:
-            return history.stage_entered(crm.root)
-        finally:
-            shutil.rmtree(caches)
-            shutil.move(tmp_path / "kept", caches)
+        return history.stage_entered(crm.root, use_cache=False)  # every commit read
 
     def unread() -> dict:
         """stage_entered, failing if it reads any history."""
