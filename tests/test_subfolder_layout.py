@@ -129,3 +129,23 @@ def test_the_caches_of_a_pipeline_in_a_folder_know_a_shallow_clone(crm: Repo) ->
     state = state_dir(crm.root)
     assert state_git_dir(state) == git_dir == state_git_dir(state_dir(crm.root.parent))
     assert _shallow(state / "deal-timelines.cache") == "0123abcd\n"
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["direct", "with-a-hook"])
+def test_a_call_keeps_the_stage_days_of_a_pipeline_in_a_folder(
+        crm: Repo, hooked: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the files a commit wrote are named from the top of the work tree (`crm/deals/...`)
+    from salescli.store import history
+
+    if hooked:
+        hook = crm.root.parent / ".git" / "hooks" / "pre-commit"
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+    assert crm.run("account", "add", "Acme Oy", "--owner", "anna").exit_code == 0
+    assert crm.run("deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
+                   "--close-date", "2027-01-31", "--owner", "anna").exit_code == 0
+    kept = history.stage_entered(crm.root)
+    assert crm.run("log", "call", "erp", "Intro call").exit_code == 0
+    monkeypatch.setattr(history, "load_history", lambda *a, **k: pytest.fail("read"))
+    monkeypatch.setattr(history, "_moves_resumed", lambda *a, **k: pytest.fail("read"))
+    assert history.stage_entered(crm.root) == kept

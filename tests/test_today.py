@@ -315,14 +315,21 @@ def test_stage_days_after_writes_that_move_no_deal_read_no_history(crm: Repo, mo
     crm.edit("deals/2026-10/triple.yaml", "value: 1500.00", "value: 1200.00")
     commit_on(crm, "2026-11-20")
     assert history.stage_entered(crm.root) == moved == from_nothing()
-    # through a hook of the user's, which may stage more: nothing is noted
+    # through `git commit` and a hook of the user's (as with `salescli hook install`):
+    # noted when the hook staged no other deal ...
     hook = crm.root / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\nexit 0\n")
     hook.chmod(0o755)
-    notes = caches / history.SAME_STAGES_FILE
-    before = notes.read_bytes()
     assert crm.run("log", "call", "triple", "Through the hook").exit_code == 0
-    assert notes.read_bytes() == before
+    assert unread() == moved
+    # ... and not when it staged one, here a stage moved (hooks may stage anything)
+    hook.write_text("#!/bin/sh\nsed -i 's/^stage: needs-analysis/stage: proposal/' "
+                    "deals/2026-11/passed.yaml && git add deals/2026-11/passed.yaml\n")
+    assert crm.run("log", "call", "triple", "Through a busy hook").exit_code == 0
+    assert "+stage: proposal" in crm.git("show", "HEAD", "--", "deals/2026-11/passed.yaml")
+    staged_by_hook = history.stage_entered(crm.root)
+    assert staged_by_hook == from_nothing() != moved
+    notes = caches / history.SAME_STAGES_FILE
     hook.unlink()
     # a stage git was told not to look at (assume-unchanged), committed by a call: the
     # note judges the commit and its parent, not the file as it was on disk
@@ -331,7 +338,7 @@ def test_stage_days_after_writes_that_move_no_deal_read_no_history(crm: Repo, mo
     crm.edit("deals/2026-11/quiet.yaml", "stage: needs-analysis", "stage: proposal")
     assert crm.run("log", "call", "quiet", "Called").exit_code == 0
     assert "+stage: proposal" in crm.git("show", "HEAD", "--", "deals/2026-11/quiet.yaml")
-    assert history.stage_entered(crm.root) == from_nothing() != moved
+    assert history.stage_entered(crm.root) == from_nothing() != staged_by_hook
     # damaged notes, or another version's, are no notes (and never an error)
     from salescli.store.runtime import save_cache
 

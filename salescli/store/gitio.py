@@ -1037,24 +1037,30 @@ class Change:
             self._lock.__exit__(None, None, None)
 
     def _note_commit(self) -> None:
-        """Tell the history caches what the commit written directly did
-        (history.note_commit): the deal files it wrote, as the commit and its parent
-        hold them, as history reads them (not as the work tree has them: git may not
-        look there, `assume-unchanged`, or filter them). A commit through `git commit`
-        is not told: its hooks may have staged more."""
+        """Tell the history caches what the commit did (history.note_commit): the deal
+        files it wrote, as the commit and its parent hold them, as history reads them
+        (not as the work tree has them: git may not look there, `assume-unchanged`, or
+        filter them). A commit through `git commit` is told only if its hooks staged no
+        other deal file (they may stage anything)."""
         from salescli.store.history import note_commit
         from salescli.store.repo import KIND_DIRS
 
-        if self._parent is None or self.sha is None:
+        if self.sha is None:
             return
         top, folder = self.repo.prefix, KIND_DIRS["deal"] + "/"
         rels = [r for r in map(self.repo.rel, self._originals) if r.startswith(folder)]
+        sha, parent = self.sha, self._parent
         try:
-            texts = files_at(self.root, [(c, top + r) for r in rels
-                                         for c in (self._parent, self.sha)])
-            note_commit(self.root, self._parent, self.sha, [
-                (r, texts.get((self._parent, top + r)), texts.get((self.sha, top + r)))
-                for r in rels])
+            if parent is None:  # through `git commit`: its own parent, and what it holds
+                said = git(self.root, "log", "-1", "-z", "--no-renames", "--format=%H %P",
+                           "--name-only", sha, "--").stdout.split("\0")
+                sha, parent = said[0].split()  # one parent: never a merge
+                changed = {p.strip().removeprefix(top) for p in said[1:]}
+                if not {p for p in changed if p.startswith(folder)} <= set(rels):
+                    return
+            texts = files_at(self.root, [(c, top + r) for r in rels for c in (parent, sha)])
+            note_commit(self.root, parent, sha, [
+                (r, texts.get((parent, top + r)), texts.get((sha, top + r))) for r in rels])
         except (SalescliError, OSError, ValueError):  # the commit stands; the next
             pass                                      # `today` reads the history
 
