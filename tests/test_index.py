@@ -42,6 +42,8 @@ QUERIES = (
     ("lead", "list", "--format", "json"),
     ("today", "--format", "json", "--on", "2026-06-01"),
     ("stale", "--format", "json", "--on", "2026-06-01"),
+    # the day each open deal entered its stage (a day ahead: the board as it is now)
+    ("board", "--format", "json", "--on", "2030-01-01"),
     ("sql", "SELECT * FROM deals ORDER BY id", "--format", "json"),
     # what the index works out of each record's activities, besides the deals'
     ("sql", "SELECT 'account', id, last_activity, next_activity FROM accounts UNION ALL "
