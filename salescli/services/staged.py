@@ -41,6 +41,7 @@ from salescli.store.repo import (
     PIPELINES_DIR,
     PRODUCTS_FILE,
     SETTINGS_FILE,
+    file_id,
     state_dir,
 )
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
@@ -559,7 +560,7 @@ def _account_files(snap: Snapshot, ids: set[Any]) -> dict[str, str]:
         paths = [p for p in paths.split("\0") if p]
     else:
         paths = [p for p in snap.entries if p.startswith(prefix) and p.endswith(".yaml")]
-    return {p.rsplit("/", 1)[-1][:-5]: p for p in paths}
+    return {file_id(p): p for p in paths}
 
 
 # git's pathspecs as salescli writes them, whatever the user's environment says
@@ -773,7 +774,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
     account_paths: dict[str, str] = {}
     keys: list[tuple[str, Any]] = []
 
-    account_files = {r.rsplit("/", 1)[-1][:-5]: r for r in rels["account"]}
+    account_files = {file_id(r): r for r in rels["account"]}
 
     def deps(kind: str, refs: Any) -> Any:
         """The facts of other records the diagnostics of a record depend on: whether
@@ -809,7 +810,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
             if entry[3]:
                 keys.extend((rel, k) for k in entry[3][0])
                 if kind == "account":
-                    stem = rel.rsplit("/", 1)[-1][:-5]
+                    stem = file_id(rel)
                     accounts[stem] = AccountInfo(*entry[3][1])
                     account_paths[stem] = rel
 
@@ -901,7 +902,7 @@ def _row(kind: str, rel: str, refs: Any) -> tuple[str, str, str, Any, Any]:
         refs = (None, None) if refs is None else refs
     else:
         refs = (refs, None)
-    return (rel, kind, rel.rsplit("/", 1)[-1][:-5],
+    return (rel, kind, file_id(rel),
             *(r if isinstance(r, str) else None for r in refs))
 
 
@@ -1020,7 +1021,7 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
         if new is None:
             went[p] = kind
         elif old is None:
-            stem = p.rsplit("/", 1)[-1].removesuffix(".yaml")
+            stem = file_id(p)
             if entries[p][0] == _SYMLINK or misfiled(kind, p) is not None or \
                     stem in came[kind] or facts.path_of(kind, stem) is not None:
                 return None
@@ -1044,7 +1045,7 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     changed = {p: known[p][1] for p in edited if p in known}
     todo = {**changed, **{p: kind for kind in KIND_DIRS for p in came[kind].values()}}
     for p, kind in [*todo.items(), *went.items()]:
-        stem = p.rsplit("/", 1)[-1].removesuffix(".yaml")
+        stem = file_id(p)
         named: list[tuple[str, str]] = []
         if kind == "account":  # what names it; a changed one's contacts: its deals'
             named = [n for n in facts.naming("a", stem) if p not in changed or n[1] == "deal"]

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
-from salescli.store.repo import KIND_DIRS, KINDS
+from salescli.store.repo import KIND_DIRS, KINDS, file_id
 from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
 
 INDEX_VERSION = 6  # 2: items priced with their product's billing; 3: records.blob;
@@ -594,7 +594,7 @@ class Index:
         # the IDs whose rows change: every file of such an ID is read (a duplicate ID
         # in two month folders shares rows; `check` reports it). A new file is among
         # `paths`; every other file of the kind has its `records` row.
-        ids = {_stem(p) for p in [*paths, *removed]}
+        ids = {file_id(p) for p in [*paths, *removed]}
         gone_set = set(removed)
         for p in self._siblings(kind, ids):
             if p not in stats and p not in gone_set:
@@ -705,7 +705,7 @@ class Index:
 
         own, *children = KIND_TABLES[kind]
         key = "account_id" if kind == "account" else "deal_id"  # of contacts, items...
-        for record_id in {_stem(p) for p in indexed}:
+        for record_id in {file_id(p) for p in indexed}:
             self.con.execute(f'DELETE FROM "{own}" WHERE id = ?', (record_id,))
             self.con.execute("DELETE FROM keys WHERE kind = ? AND id = ?", (kind, record_id))
             for table in children:
@@ -813,11 +813,11 @@ def _read(repo: Any, kind: str, paths: list[str]
             # what to_jsonable gives, with only Decimals and dates converted in Python;
             # listings print this text as it is (output.json_array): Python's own JSON
             doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
-            records.append((rel, kind, _stem(rel), 1, None, doc, digests[rel]))
+            records.append((rel, kind, file_id(rel), 1, None, doc, digests[rel]))
             good.append((rel, p.model))
         else:
             problem = p.diagnostics()[0].format() if p.findings else f"{rel}: invalid"
-            records.append((rel, kind, _stem(rel), 0, problem, None, digests[rel]))
+            records.append((rel, kind, file_id(rel), 0, problem, None, digests[rel]))
     if not good:
         return records, [], digests
     settings = repo.settings if kind == "deal" else None
@@ -872,10 +872,6 @@ def take_written(repo: Any, rels: Iterable[str]) -> None:
 def record_dict(model: Any) -> dict:
     """A validated record as plain values in the file's key names (JSON output, index)."""
     return model.model_dump(mode="python", by_alias=True)
-
-
-def _stem(path: str) -> str:
-    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
 def _changed(st: Stat) -> int:

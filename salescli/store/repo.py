@@ -61,6 +61,11 @@ def tree_prefix(root: Path) -> str:
     return "" if rel == "." else rel + "/"
 
 
+def file_id(path: str) -> str:
+    """The ID a record file's path gives: its name without `.yaml`."""
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
+
+
 def state_dir(root: Path) -> Path:
     """The folder of the caches and the record index of the pipeline at `root`:
     `.git/salescli/`, or `.git/salescli/roots/NAME/` for a pipeline in a folder of its
