@@ -1042,10 +1042,11 @@ class Change:
         (not as the work tree has them: git may not look there, `assume-unchanged`, or
         filter them). A commit through `git commit` is told only if its hooks staged no
         other deal file (they may stage anything)."""
-        from salescli.store.history import note_commit
+        from salescli.store.history import STAGE_ENTERED_FILE, note_commit
         from salescli.store.repo import KIND_DIRS
 
-        if self.sha is None:
+        # no stage days kept (today, stale and board never ran): nothing to carry on
+        if self.sha is None or not (self.repo.state_dir / STAGE_ENTERED_FILE).exists():
             return
         top, folder = self.repo.prefix, KIND_DIRS["deal"] + "/"
         rels = [r for r in map(self.repo.rel, self._originals) if r.startswith(folder)]

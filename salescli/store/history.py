@@ -912,6 +912,7 @@ def _moves_resumed(root: Path, head: str) -> list[Timeline] | None:
         return build_timelines(newer, blobs, rejected, fold)
 
 
+STAGE_ENTERED_FILE = "stage-entered.cache"
 # commits salescli made that moved no deal's stage: {commit: parent}
 SAME_STAGES_FILE = "stage-entered.same"
 SAME_STAGES_KEPT = 500
@@ -976,7 +977,7 @@ def stage_entered(root: Path, use_cache: bool = True) -> dict[str, dt.date]:
     `use_cache`, the whole history is read, and nothing kept.
     """
     head = gitio.rev_parse(root, "HEAD") if use_cache else None  # None: nothing kept
-    path = state_dir(root) / "stage-entered.cache"
+    path = state_dir(root) / STAGE_ENTERED_FILE
     saved = _load_cache(path, "entered") if head is not None else None
     if head is not None and saved and isinstance(saved["entered"], dict) \
             and (saved["rev"] == head or _same_stages(path, saved["rev"], head)):
