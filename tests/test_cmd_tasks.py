@@ -422,12 +422,12 @@ def test_an_open_task_is_no_activity_for_goals(crm: Repo):
 
 
 def test_bookings_are_answered_oldest_first():
-    from types import SimpleNamespace
-
+    from salescli.core.model import Activity
     from salescli.core.today import bookings
 
-    def m(status: str | None, type_: str = "meeting", due: str | None = None) -> object:
-        return SimpleNamespace(type=type_, status=status, due=due)
+    def m(status: str | None, type_: str = "meeting", due: str | None = None) -> Activity:
+        return Activity.of(date=dt.date(2026, 11, 1), type=type_, summary="x", status=status,
+                           due=due and dt.date.fromisoformat(due))
 
     assert bookings([m("booked"), m("booked"), m("held")]) == {0: False, 1: True}
     assert bookings([m(None), m("booked")]) == {1: True}

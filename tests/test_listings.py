@@ -167,3 +167,17 @@ def test_csv_cell_with_a_carriage_return_stays_in_its_row():
     assert list(csv.reader(io.StringIO(out))) == [["a", "b"], ["'\\rcmd", "x\\ry"],
                                                   ["plain", "2"]]
     assert out.splitlines()[-1] == "plain,2"  # ordinary rows keep minimal quoting
+
+
+def test_reports_price_a_deal_by_its_items_as_deal_list_does(two: Repo):
+    # history keeps an item's numbers, not its name: a named item (no product) and a
+    # quantity of 0 still price as the listing prices them
+    two.edit("deals/2026-11/beta-crm.yaml", "  - {name: Work",
+             "  - {name: Spare, quantity: 0, unit_price: 999}\n  - {name: Work")
+    two.commit()
+    listed = two.run("deal", "list", "--format", "csv").stdout.splitlines()[1].split(",")
+    assert listed[0] == "beta-crm" and listed[5] == "1084.50"
+    for flags in ((), ("--no-cache",)):
+        forecast = json.loads(two.run("report", "forecast", "--format", "json", *flags).stdout)
+        beta = [r for r in forecast["rows"] if r["period"] == "2026-12"]  # its close month
+        assert [r["value"] for r in beta] == [1084.5], forecast["rows"]

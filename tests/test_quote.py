@@ -281,14 +281,15 @@ def test_other_currencies_and_an_unknown_locale():
         money(D(1), "EUR", "xx_YY")
 
 
-def test_billing_of_plain_items_is_taken_as_given():
-    # reports build items as plain namespaces with billing already filled in
-    from types import SimpleNamespace
-
+def test_an_items_written_billing_wins_over_its_products():
+    # reports make items from history's values (Item.of): what was written, as given
+    from salescli.core.model import Item
     from salescli.core.money import item_billing
 
-    item = SimpleNamespace(product="support", billing="one-time")
-    assert item_billing(item, PRODUCTS) == "one-time"
+    assert item_billing(Item.of(product="support", billing="one-time"), PRODUCTS) == "one-time"
+    assert item_billing(Item.of(product="support"), PRODUCTS) == "quarterly"
+    assert item_billing(deal("- {product: support, billing: one-time}").items[0],
+                        PRODUCTS) == "one-time"
     assert item_billing(deal("- {product: support}").items[0], PRODUCTS) == "quarterly"
 
 

@@ -425,11 +425,14 @@ def test_one_rule_pairs_a_meeting_with_the_booking_it_answers():
     """`today` (what is still booked) and the activity reports (what counts as a new
     booking) pair meetings by one rule: the oldest booking still waiting is answered;
     a meeting that is a task (it has `due`) is neither booking nor answer."""
-    from types import SimpleNamespace as A
-
+    from salescli.core.model import Activity
     from salescli.core.reports import ActivityRecord, activity_events
 
-    def meeting(status: str | None, due: str | None = None) -> A:
+    def A(type: str, status: str | None, due: str | None, owner: None) -> Activity:  # noqa: N802
+        return Activity.of(date=dt.date(2026, 11, 1), type=type, summary="x", status=status,
+                           due=due and dt.date.fromisoformat(due), owner=owner)
+
+    def meeting(status: str | None, due: str | None = None) -> Activity:
         return A(type="meeting", status=status, due=due, owner=None)
 
     log = [meeting("booked"), meeting("booked"), meeting(None, due="2026-11-20"),

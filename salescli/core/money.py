@@ -91,8 +91,7 @@ def product_of(item: Any, products: Any) -> Any:
 
 def item_billing(item: Any, products: Any) -> str:
     """The item's billing as written, else its product's, else one-time."""
-    written = getattr(item, "model_fields_set", None)  # None: a plain namespace, as given
-    if written is None or "billing" in written:
+    if "billing" in item.model_fields_set:
         return item.billing
     product = product_of(item, products)
     return product.billing if product is not None else item.billing
@@ -132,7 +131,12 @@ def deal_value(deal: Any, products: Any) -> Decimal | None:
     """`value` if set, else the items' total; None when neither is known."""
     if deal.value is not None:
         return cents(deal.value)  # 12000.0 in a file still reads 12000.00
-    totals = [item_total(i, products) for i in deal.items]
+    return items_value(deal.items, products)
+
+
+def items_value(items: Any, products: Any) -> Decimal | None:
+    """The items' total for a year; None when there are none or one has no price."""
+    totals = [item_total(i, products) for i in items]
     if not totals or any(t is None for t in totals):
         return None
     return sum(totals, Decimal(0))

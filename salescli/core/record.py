@@ -171,6 +171,15 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
         _remember(record, data)
         return record
 
+    @classmethod
+    def of(cls, **values: Any) -> Any:
+        """The record of values already typed and checked (from the record index or the
+        history: no validation), knowing that these, and only these, were given."""
+        record = cls(**values)
+        fields = fields_of(cls)
+        record.__dict__[_GIVEN] = frozenset(fields[k].alias or k for k in values)
+        return record
+
     @property
     def model_fields_set(self) -> frozenset[str]:
         """The fields the data gave (made directly: those not at their default)."""

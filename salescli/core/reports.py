@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 from operator import itemgetter
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.dates import DAY_SECONDS as DAY
 from salescli.core.dates import iso_day, utc_day
-from salescli.core.money import CENT, deal_value, from_cents, product_of
+from salescli.core.money import CENT, from_cents, items_value
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
@@ -144,24 +143,25 @@ def price(value: Any, config: Config) -> Decimal | None:
         return from_cents(value)
     products = config.products if isinstance(value, tuple) else None
     if products is not None:
+        from salescli.core.model import Item
+
         keys = ("product", "quantity", "unit_price", "discount", "billing", "cycles")
         items = []
         for raw in value[1]:
-            item = dict(zip(keys, raw, strict=True))
+            # the item as history read it: text where given, numbers made exact here;
+            # history keeps no names (a name never prices), so one stands in
+            given = {k: v for k, v in zip(keys, raw, strict=True) if v is not None}
+            given.setdefault("name", "-")
             try:
-                items.append(SimpleNamespace(
-                    product=item["product"], quantity=Decimal(item["quantity"] or 1),
-                    unit_price=None if item["unit_price"] is None
-                    else Decimal(item["unit_price"]),
-                    discount=Decimal(item["discount"] or 0),
-                    billing=item["billing"],
-                    cycles=int(item["cycles"]) if item["cycles"] else None))
+                for key in ("quantity", "unit_price", "discount"):
+                    if key in given:
+                        given[key] = Decimal(given[key])
+                if "cycles" in given:
+                    given["cycles"] = int(given["cycles"])
+                items.append(Item.of(**given))
             except (ArithmeticError, ValueError):
                 return None
-            if items[-1].billing is None:  # as the quote does: the product's billing
-                product = product_of(items[-1], products)
-                items[-1].billing = product.billing if product is not None else "one-time"
-        return deal_value(SimpleNamespace(value=None, items=items), products)
+        return items_value(items, products)
     return None
 
 

@@ -156,8 +156,8 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
 
 # every activity with what its record says of owner, source and pipeline, record by
 # record in the records' own order: what `report activity` and goals count
-_ACTIVITIES = """SELECT a.record_kind AS kind, a.record_id AS id, a.date, a.type, a.status,
-  a.owner, a.due, a.done, coalesce(d.owner, l.owner, c.owner) AS record_owner,
+_ACTIVITIES = """SELECT a.record_kind AS kind, a.record_id AS id, a.date, a.type, a.summary,
+  a.status, a.owner, a.due, a.done, coalesce(d.owner, l.owner, c.owner) AS record_owner,
   coalesce(d.source, l.source) AS source, d.pipeline
 FROM activities a
 LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
@@ -175,9 +175,11 @@ def activity_records(repo: Any, warn: Warn, within: tuple[dt.date, dt.date] | No
                      use_cache: bool = True) -> list[Any]:
     """Every valid record's activities (only the records with one dated `within` the
     span, when given), from the record index: no record file is read."""
-    from types import SimpleNamespace
-
+    from salescli.core.model import Activity
     from salescli.core.reports import ActivityRecord
+
+    def day(text: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(text) if text else None
 
     records: list[Any] = []
     sql = _ACTIVITIES.format(within=_WITHIN if within else "")
@@ -186,9 +188,10 @@ def activity_records(repo: Any, warn: Warn, within: tuple[dt.date, dt.date] | No
             if not records or (records[-1].kind, records[-1].id) != (row["kind"], row["id"]):
                 records.append(ActivityRecord(row["kind"], row["id"], row["record_owner"],
                                               row["source"], row["pipeline"]))
-            records[-1].activities.append(SimpleNamespace(
+            records[-1].activities.append(Activity.of(
                 date=dt.date.fromisoformat(row["date"]), type=row["type"],
-                status=row["status"], owner=row["owner"], due=row["due"], done=row["done"]))
+                summary=row["summary"], status=row["status"], owner=row["owner"],
+                due=day(row["due"]), done=day(row["done"])))
     return records
 
 
