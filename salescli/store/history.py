@@ -39,7 +39,7 @@ from typing import Any
 from salescli.core.dates import iso_day, noon_utc, utc_ordinal
 from salescli.core.money import to_cents
 from salescli.store import gitio
-from salescli.store.repo import KIND_DIRS, state_dir, state_git_dir
+from salescli.store.repo import KIND_DIRS, file_id, state_dir, state_git_dir
 from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
@@ -393,11 +393,11 @@ class Timeline:
 
     @property
     def id(self) -> str:
-        return self.path.rsplit("/", 1)[1][:-5]
+        return file_id(self.path)
 
     def id_at(self, at: float) -> str:
         """The ID the record had at `at` (an ID change renames its file)."""
-        return self.path_at(at).rsplit("/", 1)[1][:-5]
+        return file_id(self.path_at(at))
 
     def path_at(self, at: float) -> str:
         """The file the record was at `at`."""
