@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo, in_stage
+from conftest import Repo, in_stage, refused
 
 GOALS = """
 goals:
@@ -69,6 +69,23 @@ def test_a_meeting_booked_before_the_period_and_held_in_it_is_no_new_booking(fil
     assert (rows["meetings_booked"]["actual"], rows["meetings_held"]["actual"]) == (0.0, 1.0)
 
 
+def test_goals_as_of_a_day_count_nothing_dated_after_it(filled: Repo):
+    # the activities are read as the records are now: a meeting later in the week must
+    # not count as of a day before it (the history's figures stop at --as-of anyway)
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n"
+                        "  - {metric: meetings_held, period: week, target: 2}\n"
+                        "  - {metric: activities, period: week, target: 2}\n")
+    filled.commit("goals")
+    for day in ("2026-11-23", "2026-11-26"):
+        assert filled.run("log", "meeting", "acme-erp", "Demo", "--status", "held",
+                          "--date", day).exit_code == 0
+    for as_of, held in (("2026-11-24", 1.0), ("2026-11-26", 2.0), ("2026-11-22", 0.0)):
+        result = filled.run("report", "goals", "--as-of", as_of, "--format", "json")
+        rows = {r["metric"]: r["actual"] for r in json.loads(result.output)["rows"]}
+        assert rows == {"meetings_held": held, "activities": held}, as_of
+
+
 def test_a_meeting_that_is_a_task_is_neither_booked_nor_held(filled: Repo):
     # a hand-written meeting with `due` is a task, as `today` takes it: done, it
     # happened (an activity), but it answers no booking and was never booked
@@ -100,3 +117,12 @@ def test_no_goals_says_where_they_come_from(filled: Repo):
     result = filled.run("report", "goals")
     assert result.exit_code == 0
     assert "note: no goals to measure: add `goals:` to salescli.yaml" in result.stderr
+
+
+def test_goals_take_no_window(filled: Repo):
+    # a goal's period is its own: a window would be printed and silently not used
+    for flag in ("--since", "--until"):
+        refused(filled, ["report", "goals", flag, "2026-01-01"], 2,
+                "report goals takes no --since/--until: each goal is measured over its own "
+                "week, month, quarter or year holding the as-of date; for another period, "
+                "give --as-of a day in it")

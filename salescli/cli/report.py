@@ -117,7 +117,8 @@ def report_options(func: Callable) -> Callable:
 def report() -> None:
     """Reports computed from git history: exact, auditable, and time-travelling.
 
-    Every report takes --since/--until (the window), --as-of DATE|REV (the moment)
+    Every report takes --since/--until (the window; not `goals`, measured over each
+    goal's own period), --as-of DATE|REV (the moment)
     and --pipeline/--owner/--source (filters); all but `sources` and `goals` also
     --account (with its child accounts unless --no-children); all but `dashboard` (an HTML page)
     take --format table|csv|json|markdown. JSON is
@@ -255,7 +256,8 @@ def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
     """Goals of the settings: actual, target, attainment and pace in their period.
 
     Each goal (`goals:` in salescli.yaml: metric, period, target, optionally owner) is
-    measured over its week, month, quarter or year holding the as-of date. Pace is the
+    measured over its week, month, quarter or year holding the as-of date (so it takes
+    no --since/--until: --as-of a day of another period shows that one). Pace is the
     actual against what an even pace would have reached by that day (1.0: on track).
     Metrics: deals_won, won_value (the settings' currency), meetings_booked,
     meetings_held, new_leads, activities. --owner: that owner's goals and the team's.

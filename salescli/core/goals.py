@@ -85,7 +85,9 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
         if owner and g.owner not in (None, owner):
             continue
         start, end = bounds(g.period, on)
-        got = actual(g.metric, book, records, start, end, g.owner)
+        # so far: the records are as they are now, and may hold activities dated after
+        # the as-of day (the history's figures stop there by themselves)
+        got = actual(g.metric, book, records, start, min(end, on), g.owner)
         target = Decimal(g.target)
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
         expected = (target * elapsed).quantize(CENT)

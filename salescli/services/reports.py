@@ -201,6 +201,10 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
     A team goal counts every owner's deals, so the history is read unfiltered."""
     from salescli.core.goals import activity_span, goals
 
+    if window.get("since") or window.get("until"):
+        raise UsageError("report goals takes no --since/--until: each goal is measured over "
+                         "its own week, month, quarter or year holding the as-of date; for "
+                         "another period, give --as-of a day in it")
     book = build_book(repo, {**window, "owner": None}, warn, leads=True, progress=progress)
     wanted = list(repo.settings.goals)
     # only the records with an activity in a period an activity goal counts (a week's
