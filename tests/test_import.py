@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Repo, replaced
+from conftest import Repo, refused, replaced
 
 from salescli.core.cells import parse_amount
 from salescli.services.importer import Dates, lost_reason, norm_header
@@ -406,6 +406,23 @@ def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
     assert repo.head() == head
     result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map", "Nope=title")
     assert result.exit_code == 2 and "has no column \"Nope\"" in result.output
+
+
+def test_a_damaged_csv_row_is_refused_not_shifted(repo: Repo, tmp_path: Path):
+    # a quote left open swallowed every later row into one cell, and a stray `;` moved a
+    # row's cells one column on: both imported with exit 0, rows or values lost
+    header = "Deal - Title;Deal - Organization;Deal - Deal created;Deal - Label\n"
+    for name, body, message in (
+        ("open.csv", 'ERP;Acme Oy;2026-03-01;"Hot\nPortal;Beta Oy;2026-03-02;Warm\n',
+         'open.csv:2: not valid CSV: a quoted cell that starts here never ends (a missing '
+         '`"`); fix the file or export it again'),
+        ("extra.csv", "ERP;Acme Oy;2026-03-01;Budget; went with Excel\n"
+         "Portal;Beta Oy;2026-03-02;Warm\nCRM;Gamma Oy;2026-03-03\n",
+         "extra.csv:2, 4: 5 cells (line 2) where the header has 4; a cell with an unquoted "
+         "';' or line break? Quote it, or export the file again")):
+        refused(repo, ["import", "pipedrive", "--deals", str(write(tmp_path, name,
+                                                                    header + body))],
+                2, message)
 
 
 # ------------------------------------------------------- repeatable imports (issue 15)

@@ -130,21 +130,37 @@ def read_table(path: Path, name: str | None = None) -> Table:
                          "CSV") from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open must not swallow the rows after it into one cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     label = name or path.name
+    line = 1
     try:
         headers = next(reader)
-    except StopIteration:
-        raise UsageError(f"{label}: the file is empty; expected a header row") from None
-    rows: list[tuple[int, list[str]]] = []
-    line = reader.line_num + 1
-    try:
+        rows: list[tuple[int, list[str]]] = []
+        ragged: list[tuple[int, int]] = []
+        line = reader.line_num + 1
         for row in reader:
             if any(cell.strip() for cell in row):
                 rows.append((line, row))
+                if len(row) != len(headers):
+                    ragged.append((line, len(row)))
             line = reader.line_num + 1
+    except StopIteration:
+        raise UsageError(f"{label}: the file is empty; expected a header row") from None
     except csv.Error as err:
-        raise UsageError(f"{label}:{line}: not valid CSV: {err}") from None
+        why = ('a quoted cell that starts here never ends (a missing `"`)'
+               if "end of data" in str(err) else str(err))
+        raise UsageError(f"{label}:{line}: not valid CSV: {why}; fix the file or export "
+                         "it again") from None
+    if ragged:  # a cell's text split at a stray delimiter, or cut short: columns shift
+        lines = ", ".join(str(n) for n, _ in ragged[:10]) + (", ..." if len(ragged) > 10
+                                                               else "")
+        line, cells = ragged[0]
+        count = f"{cells} cells" + (f" (line {line})" if len(ragged) > 1 else "")
+        raise UsageError(f"{label}:{lines}: {count} where the header has {len(headers)}; "
+                         f"a cell with an unquoted "
+                         f"{'tab' if delimiter == chr(9) else repr(delimiter)} or line break? "
+                         "Quote it, or export the file again")
     return Table(label, headers, rows)
 
 
