@@ -686,3 +686,74 @@ def test_an_activity_done_in_pipedrive_since_is_marked_done(repo: Repo, export):
     assert repo.git("log", "-1", "--format=%aI") == "2025-03-21T09:00:00+00:00\n"
     assert "Nothing to import" in run_import(repo, export, "--activities",
                                              str(activities)).output
+
+
+# ------------------------------------------------ namesakes: what Pipedrive's IDs tell apart
+
+NAMESAKES = {
+    "organizations.csv": """\
+Organization - ID;Organization - Name;Organization - Organization created;Organization - Y-tunnus
+10;Acme Oy;1.1.2026 9:00;1234567-8
+11;ACME  OY;1.2.2026 9:00;7654321-0
+""",
+    "persons.csv": """\
+Person - ID;Person - Name;Person - Organization;Person - Organization ID;Person - Email - Work;\
+Person - Person created
+20;Sanna Öhman;Acme Oy;10;sanna@acme.fi;10.1.2026 9:00
+21;Sanna Öhman;Acme Oy;10;sanna.ohman@gmail.com;11.1.2026 9:00
+""",
+    "deals.csv": """\
+Deal - ID;Deal - Title;Deal - Value;Deal - Currency;Deal - Organization;Deal - Stage;\
+Deal - Status;Deal - Deal created;Deal - Expected close date
+1;Oulu deal;1 000,00;EUR;Acme Oy;Needs analysis;Open;1.3.2026 9:00;31.12.2026
+2;Turku deal;2 000,00;EUR;ACME  OY;Needs analysis;Open;2.3.2026 9:00;31.12.2026
+""",
+    "activities.csv": """\
+Activity - ID;Activity - Subject;Activity - Type;Activity - Done;Activity - Due date;\
+Activity - Add time;Activity - Marked as done time;Activity - Deal ID;Activity - Note
+30;Call;Call;Done;20.3.2026;20.3.2026 9:00;20.3.2026 9:15;1;No answer
+31;Call;Call;Done;20.3.2026;20.3.2026 9:00;20.3.2026 15:30;1;Reached her
+""",
+}
+
+
+def import_namesakes(repo: Repo, folder: Path):
+    return repo.run("import", "pipedrive", *(arg for name in NAMESAKES for arg in (
+        f"--{name.removesuffix('.csv')}", str(write(folder, name, NAMESAKES[name])))))
+
+
+def test_namesakes_of_different_pipedrive_ids_stay_apart(repo: Repo, tmp_path: Path):
+    # merged by name, the second organization's business ID, the second person's e-mail
+    # and the second same-day "Call" were dropped without a word
+    result = import_namesakes(repo, tmp_path)
+    assert result.exit_code == 0, result.output
+    accounts = records(repo, "accounts")
+    assert {a["id"]: (a["name"], a["business_id"]) for a in accounts.values()} == {
+        "acme-oy": ("Acme Oy", "1234567-8"), "acme-oy-2": ("ACME  OY", "7654321-0")}
+    assert [(c["id"], c["email"]) for c in accounts["acme-oy"]["contacts"]] == [
+        ("sanna-ohman", "sanna@acme.fi"), ("sanna-ohman-2", "sanna.ohman@gmail.com")]
+    deals = records(repo, "deals")
+    assert {d["title"]: d["account"] for d in deals.values()} == {
+        "Oulu deal": "acme-oy", "Turku deal": "acme-oy-2"}  # the name as written decides
+    oulu = next(d for d in deals.values() if d["title"] == "Oulu deal")
+    assert [a["outcome"] for a in oulu["activities"]] == ["No answer", "Reached her"]
+    head = repo.head()
+    assert "Nothing to import" in import_namesakes(repo, tmp_path).output
+    assert repo.head() == head
+
+
+def test_an_organization_renamed_in_pipedrive_stays_one_account(repo: Repo, tmp_path: Path):
+    assert import_namesakes(repo, tmp_path).exit_code == 0
+    now = {name: text.replace(";Acme Oy;", ";Acme Oyj;")
+                     for name, text in NAMESAKES.items()}
+    now["deals.csv"] += ("3;Espoo deal;3 000,00;EUR;Acme Oyj;Needs analysis;Open;"
+                                   "3.3.2026 9:00;31.12.2026\n")
+    args = [arg for name, text in now.items() for arg in (
+        f"--{name.removesuffix('.csv')}", str(write(tmp_path, "now-" + name, text)))]
+    result = repo.run("import", "pipedrive", *args)
+    assert result.exit_code == 0, result.output
+    assert "note: account acme-oy is named \"Acme Oyj\" in Pipedrive now; it keeps its name " \
+           "here (`salescli account set acme-oy name=...` to change it)" in result.output
+    assert sorted(records(repo, "accounts")) == ["acme-oy", "acme-oy-2"]
+    espoo = next(d for d in records(repo, "deals").values() if d["title"] == "Espoo deal")
+    assert espoo["account"] == "acme-oy"

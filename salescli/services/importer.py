@@ -388,7 +388,9 @@ class Planner:
         self.problems: dict[str, dict[str, list[Source]]] = {}
         self.events: list[Event] = []
         self.taken = {kind: set(repo.ids(kind)) for kind in KINDS}
-        self.accounts: dict[str, Planned] = {}  # normalised name -> account
+        # normalised name -> account (a namesake another organisation: name NUL its ID)
+        self.accounts: dict[str, Planned] = {}
+        self.named: dict[str, Planned] = {}  # the name as written -> account
         self.records: list[Planned] = []
         self.owners = Names(self.settings.owners, by_first_word=True)
         self.sources = Names(self.settings.sources, by_first_word=False)
@@ -410,6 +412,7 @@ class Planner:
         self.by_external: dict[tuple[str, str], Planned] = {}
         self.seen: set[str] = set()  # deal IDs this export holds
         self.deleted_known: list[str] = []  # imported earlier, `deleted` in this export
+        self.renamed: dict[str, str] = {}  # account ID -> its new name in the tool
         self.pending: list[Pending] = []  # rows of deals imported earlier that differ
         self.updated = 0
         self.unchanged = 0
@@ -502,24 +505,41 @@ class Planner:
         return found
 
     # -- accounts and contacts
+    def another(self, data: dict[str, Any], external: str | None) -> bool:
+        """Whether a record of the same name is another of the tool's (its ID differs):
+        two organisations or people of one name stay two, nothing of either lost."""
+        theirs = (data.get("external_ids") or {}).get(self.tool) if self.tool else None
+        return bool(external) and theirs is not None and str(theirs) != external
+
     def account(self, name: str, when: dt.datetime, where: Source,
                 extra: dict[str, Any] | None = None, external: str | None = None) -> Planned:
         """The account of this name (or tool ID): existing, already planned, or new;
         created by `when`."""
         key = " ".join(name.casefold().split())
         planned = self.external("account", external, where) if external else None
-        planned = planned or self.accounts.get(key)
+        if planned is not None and planned.existing_text is not None and \
+                " ".join(str(planned.data.get("name", "")).casefold().split()) != key:
+            self.renamed[planned.id] = name.strip()  # kept as it is here: said
+        if planned is None:  # by name, unless the tool says it is another organisation
+            for named in (self.named.get(name.strip()), self.accounts.get(key)):
+                if named is not None and not self.another(named.data, external):
+                    planned = named
+                    break
         if planned is None:
-            slug = self._slug(name)
-            path = self.existing.get(slug)
+            path = self.existing.get(self._slug(name))
             if path is not None:
-                planned = self._existing("account", self.repo.rel(path), where)
-            else:
-                ident = self.new_id("account", name)
-                planned = Planned("account", ident, {"id": ident, "name": name.strip()}, when,
-                                  where)
-                self.records.append(planned)
-            self.accounts[key] = planned
+                found = self._existing("account", self.repo.rel(path), where)
+                if not self.another(found.data, external):
+                    planned = found
+        if planned is None:
+            ident = self.new_id("account", name)
+            planned = Planned("account", ident, {"id": ident, "name": name.strip()}, when,
+                              where)
+            self.records.append(planned)
+        # a deal row naming it so finds it (a name changed in the tool: the ID said which)
+        if self.accounts.setdefault(key, planned) is not planned:
+            self.accounts[f"{key}\0{planned.id}"] = planned
+        self.named.setdefault(name.strip(), planned)
         if external and planned.existing_text is None:
             self.by_external[("account", external)] = planned
         if planned.existing_text is None:
@@ -537,12 +557,14 @@ class Planner:
         `when`."""
         from salescli.core.ids import unique_id
 
-        key = " ".join(name.casefold().split())
+        key = named = " ".join(name.casefold().split())
         people = account.contacts
         if external:
             key = next((k for k, p in people.items()
                         if str((p["data"].get("external_ids") or {}).get(self.tool)) == external),
                        key)
+            if key in people and self.another(people[key]["data"], external):
+                key = f"{key}\0{external}"  # two people of one name, both kept
         if key in people:
             person = people[key]
             person["when"] = min(person["when"], when)
@@ -556,8 +578,9 @@ class Planner:
         if account.existing_text is not None:
             for c in account.data.get("contacts") or []:
                 theirs = (c.get("external_ids") or {}).get(self.tool) if self.tool else None
-                if (external and str(theirs) == external) or \
-                        " ".join(str(c.get("name", "")).casefold().split()) == key:
+                if (external and str(theirs) == external) or (
+                        " ".join(str(c.get("name", "")).casefold().split()) == named
+                        and not self.another(c, external)):
                     return c["id"]
                 taken.add(c.get("id"))
         cid = unique_id(self._slug(name), taken)
@@ -831,7 +854,10 @@ class Planner:
             if ext is not None and theirs == ext:
                 self._activity_changed(where, target, when, old, activity)
                 return
-            if all(old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
+            # the same day, type and summary is the same activity, unless the tool says
+            # they are two (two calls "Call" on one day are common)
+            if (ext is None or theirs is None) and \
+                    all(old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
                 return
         target.activities.append({**activity, "done": done})
         summary = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
@@ -1251,6 +1277,10 @@ def summarise(planner: Planner, plan: Plan) -> None:
     plan.counts = counts
     if planner.skipped_deleted:
         plan.notes.append(f"skipped {planner.skipped_deleted} deleted deal(s)")
+    for ident, name in sorted(planner.renamed.items()):
+        plan.notes.append(f"account {ident} is named {shown(name)} in {planner.source_name} "
+                          "now; it keeps its name here (`salescli account set "
+                          f"{ident} name=...` to change it)")
     if planner.missing_requires:
         plan.notes.append(
             f"{planner.missing_requires} open deal(s) lack what their stage requires "

@@ -225,17 +225,18 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
             pipeline_map[norm_header(only)] = planner.pipe.name
             notes.append(f"Pipedrive pipeline {shown(only)} imported as pipeline "
                          f"{planner.pipe.name} (--pipeline-map to choose another)")
-    default_close = day_of(options.default_close)
-    for where, row in rows_of(deal_table, deal_cols):
-        planner.deal(where, row, stage_map, default_close, pipeline_map)
-    planner.settle()
-    # organizations and persons after deals: their own add times and details win,
-    # and an organization or person no deal mentions is imported too
+    # organizations and persons before deals: a deal row names its organization, which
+    # their IDs tell apart (one renamed in Pipedrive since the last import, two of one
+    # name); an organization or person no deal mentions is imported too
     if others["organization"] is not None:
         _plan_organizations(planner, *others["organization"])
     persons_skipped = 0
     if others["person"] is not None:
         persons_skipped = _plan_persons(planner, *others["person"])
+    default_close = day_of(options.default_close)
+    for where, row in rows_of(deal_table, deal_cols):
+        planner.deal(where, row, stage_map, default_close, pipeline_map)
+    planner.settle()
     skipped: dict[str, list[Source]] = {}
     for kind in ("activity", "note"):
         if others[kind] is not None:
