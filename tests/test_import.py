@@ -170,6 +170,19 @@ def test_check_passes_and_the_tree_is_clean(imported: Repo):
     assert settings["owners"] == ["anna", "ville"]
 
 
+def test_the_settings_commit_changes_only_the_lines_of_new_names(repo: Repo,
+                                                                   export: dict[str, Path]):
+    # the settings were dumped whole: every `key: null` of the file came back `key:`
+    repo.write("salescli.yaml", (repo.root / "salescli.yaml").read_text() +
+               "offering: null   # a comment\nterms: ~\n")
+    repo.commit("settings with nulls")
+    assert run_import(repo, export).exit_code == 0
+    sha = repo.git("log", "--format=%H", "-1", "--", "salescli.yaml").strip()
+    diff = repo.git("show", "--format=", "-U0", sha, "--", "salescli.yaml").splitlines()
+    changed = [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert [line[1:].split(":")[0] for line in changed] == ["owners", "owners"], changed
+
+
 def test_funnel_runs_on_the_imported_history(imported: Repo):
     result = imported.run("report", "funnel", "--format", "json")
     assert result.exit_code == 0, result.output

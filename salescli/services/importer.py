@@ -985,17 +985,19 @@ class Planner:
                     "make an account named after each person")
 
     def _settings_text(self) -> str | None:
+        from salescli.core.model import key_order
         from salescli.store.repo import SETTINGS_FILE
-        from salescli.store.yamlio import RoundTrip, inline
+        from salescli.store.yamlio import load_fast, set_values
 
         if not self.owners.added and not self.sources.added:
             return None
-        rt = RoundTrip((self.repo.root / SETTINGS_FILE).read_text(encoding="utf-8"))
-        for key, names in (("owners", self.owners), ("sources", self.sources)):
-            if names.added:
-                current = list(rt.data.get(key) or [])
-                rt.data[key] = inline([*current, *names.added])
-        return rt.dump()
+        text = (self.repo.root / SETTINGS_FILE).read_text(encoding="utf-8")
+        now = load_fast(text)
+        # only those two lines change: the diff shows the new names, nothing else
+        return set_values(text, {key: [*(now.get(key) or []), *names.added]
+                                 for key, names in (("owners", self.owners),
+                                                    ("sources", self.sources)) if names.added},
+                          key_order("settings"))
 
     def _replay(self, plan: Plan, body: str) -> dict[str, tuple[Planned, list[str]]]:
         """Apply the events in time order; every version's text, by path."""
