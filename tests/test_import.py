@@ -770,3 +770,24 @@ def test_an_organization_renamed_in_pipedrive_stays_one_account(repo: Repo, tmp_
     assert sorted(records(repo, "accounts")) == ["acme-oy", "acme-oy-2"]
     espoo = next(d for d in records(repo, "deals").values() if d["title"] == "Espoo deal")
     assert espoo["account"] == "acme-oy"
+
+
+def test_a_rows_currency_says_what_its_kr_is(repo: Repo, tmp_path: Path):
+    # `kr` is SEK, NOK, DKK or ISK: the row's own Currency cell settles it, so an export
+    # of Norwegian and Swedish deals needs no --currency (and none would do for both)
+    deals = write(tmp_path, "deals.csv", """\
+Deal - Title;Deal - Value;Deal - Currency;Deal - Organization;Deal - Stage;Deal - Status;\
+Deal - Deal created;Deal - Expected close date
+Norway deal;185 000 kr;NOK;Nordfjord AS;Needs analysis;Open;1.3.2026 9:00;31.12.2026
+Sweden deal;90 000 kr;SEK;Baltic AB;Needs analysis;Open;2.3.2026 9:00;31.12.2026
+Euro deal;5 000 €;SEK;Baltic AB;Needs analysis;Open;2.3.2026 9:00;31.12.2026
+""")
+    result = repo.run("import", "pipedrive", "--deals", str(deals))
+    assert result.exit_code == 1
+    assert result.output.count("deals.csv:") == 1 and \
+        'deals.csv:4: Deal - Value "5 000 €" is in EUR, but Deal - Currency says SEK; fix one ' \
+        "of them" in result.output
+    deals.write_text(deals.read_text("utf-8").rsplit("Euro deal", 1)[0], "utf-8")
+    assert repo.run("import", "pipedrive", "--deals", str(deals)).exit_code == 0
+    assert {d["title"]: (d["value"], d["currency"]) for d in records(repo, "deals").values()} \
+        == {"Norway deal": (185000, "NOK"), "Sweden deal": (90000, "SEK")}

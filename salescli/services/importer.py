@@ -459,10 +459,12 @@ class Planner:
             return None
         return when
 
-    def amount(self, where: Source, column: str, value: str) -> tuple[Any, str | None]:
-        """(amount, the currency its cell names) or (None, None) after reporting why."""
+    def amount(self, where: Source, column: str, value: str, hint: str | None = None
+               ) -> tuple[Any, str | None]:
+        """(amount, the currency its cell names) or (None, None) after reporting why;
+        `hint`: the currency the row names, else --currency, settles a `kr`."""
         try:
-            return parse_amount(value, self.decimal_comma, self.currency_hint)
+            return parse_amount(value, self.decimal_comma, hint or self.currency_hint)
         except Ambiguous:  # `kr`: the same for every such cell, said once
             self.problem("currency", column, where)
             return None, None
@@ -649,17 +651,20 @@ class Planner:
         if created is None and not row.get("created", "").strip():
             self.error(where, f"{L['created']}: missing; the deal's creation time is its "
                        "history's start")
-        value = currency = None
-        if row.get("value", "").strip():
-            value, currency = self.amount(where, L["value"], row["value"])
+        value = currency = column = None
         if row.get("currency", "").strip():
             try:
-                named, currency = currency, currency_code(row["currency"], self.currency_hint)
-                if named and named != currency:
-                    self.error(where, f"{L['value']} {shown(row['value'])} is in {named}, but "
-                               f"{L['currency']} says {currency}; fix one of them")
+                column = currency_code(row["currency"], self.currency_hint)
             except ValueError as err:
                 self.error(where, f"{L['currency']}: {err}")
+        if row.get("value", "").strip():
+            # the row's currency says what its amount's `kr` or `$` is
+            value, currency = self.amount(where, L["value"], row["value"], column)
+        if column is not None:
+            if currency and currency != column:
+                self.error(where, f"{L['value']} {shown(row['value'])} is in {currency}, but "
+                           f"{L['currency']} says {column}; fix one of them")
+            currency = column
         probability = None
         if row.get("probability", "").strip():
             probability = _percent(row["probability"])
