@@ -84,8 +84,10 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
             remove_stale_commit_refs(repo.root)  # as every mutating command does
         dirty = uncommitted(repo.root, RECORD_PATHS)
         if dirty and not dry_run:
+            # the import is checked against these as committed, as its commits will be
             raise SalescliError(f"{dirty[0]}: has uncommitted changes; an import needs the "
-                                "records and salescli.yaml committed first (git status)")
+                                "records, settings, pipelines and price list committed "
+                                "first: commit or stash it (git status)")
         plan = make_plan(repo)
         sha = None
         if not dry_run and plan.commits:
@@ -952,10 +954,12 @@ class Planner:
         for kind, found in self.problems.items():
             names = list(found)
             rows = [w for ws in found.values() for w in ws]
-            lines = list(dict.fromkeys(w.line for w in rows))  # a row once
+            lines = sorted({w.line for w in rows})  # a row once
             where = f"{rows[0].file}:{', '.join(map(str, lines[:5]))}" + \
                 (", ..." if len(lines) > 5 else "")
-            listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+            # each with its first row where the lines above stop before some name's
+            listed = ", ".join(f"{n} line {found[n][0].line}" if len(lines) > 5 else n
+                               for n in names[:8]) + (", ..." if len(names) > 8 else "")
             if kind.startswith("stage "):
                 pipe = self.pipes[kind.split(" ", 1)[1]]
                 ids = ", ".join(s.id for s in pipe.stages)
