@@ -705,9 +705,10 @@ def test_an_activity_done_in_pipedrive_since_is_marked_done(repo: Repo, export):
 
 NAMESAKES = {
     "organizations.csv": """\
-Organization - ID;Organization - Name;Organization - Organization created;Organization - Y-tunnus
-10;Acme Oy;1.1.2026 9:00;1234567-8
-11;ACME  OY;1.2.2026 9:00;7654321-0
+Organization - ID;Organization - Name;Organization - Organization created;Organization - Y-tunnus;\
+Organization - Industry;Organization - Number of employees
+10;Acme Oy;1.1.2026 9:00;1234567-8;Forestry;120
+11;ACME  OY;1.2.2026 9:00;7654321-0;;
 """,
     "persons.csv": """\
 Person - ID;Person - Name;Person - Organization;Person - Organization ID;Person - Email - Work;\
@@ -743,6 +744,7 @@ def test_namesakes_of_different_pipedrive_ids_stay_apart(repo: Repo, tmp_path: P
     accounts = records(repo, "accounts")
     assert {a["id"]: (a["name"], a["business_id"]) for a in accounts.values()} == {
         "acme-oy": ("Acme Oy", "1234567-8"), "acme-oy-2": ("ACME  OY", "7654321-0")}
+    assert (accounts["acme-oy"]["industry"], accounts["acme-oy"]["size"]) == ("Forestry", "120")
     assert [(c["id"], c["email"]) for c in accounts["acme-oy"]["contacts"]] == [
         ("sanna-ohman", "sanna@acme.fi"), ("sanna-ohman-2", "sanna.ohman@gmail.com")]
     deals = records(repo, "deals")

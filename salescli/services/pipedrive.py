@@ -82,6 +82,8 @@ ORG_COLUMNS: dict[str, tuple[str, ...]] = {
     "address": ("address", "full address", "address full combined address of address",
                 "address formatted address"),
     "labels": ("labels", "label"),
+    "industry": ("industry", "sector"),
+    "size": ("number of employees", "employees", "company size", "size"),
 }
 PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "external_id": ("id",),
@@ -298,6 +300,8 @@ def _plan_organizations(planner: Planner, table: Table, cols: dict[str, int]) ->
             "domain": domain.removeprefix("www.").split("/")[0] or None,
             "owner": planner.owners.get(row.get("owner", "")),
             "tags": [t.strip() for t in row.get("labels", "").split(",") if t.strip()],
+            "industry": row.get("industry", "").strip() or None,
+            "size": row.get("size", "").strip() or None,  # `120` or a band, as written
         }, external=row.get("external_id", "").strip() or None)
 
 
