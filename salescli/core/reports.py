@@ -709,8 +709,10 @@ def velocity(book: Book) -> dict[str, Any]:
         median = days([float(n) for _, n in won])
         speed = None
         if win_rate is not None and avg is not None and median:
-            speed = (open_deals * Decimal(str(win_rate)) * avg / Decimal(str(median))) \
-                .quantize(CENT)
+            # from the exact figures, not the row's rounded ones
+            total = _sum(d.value for d, _ in won)
+            cycle = Decimal(str(statistics.median(n for _, n in won)))
+            speed = (open_deals * total / (len(won) + lost_n) / cycle).quantize(CENT)
         rows.append({"currency": currency, "open_deals": open_deals, "win_rate": win_rate,
                      "avg_won_value": avg, "median_cycle_days": median, "velocity": speed})
     return book.payload("velocity", rows, {"unit": "value per day"})
