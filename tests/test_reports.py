@@ -703,25 +703,30 @@ def test_sources_leads_to_deals_and_sla(june: Repo):
     assert out["rows"] == [
         # lead-c (new), lead-d (qualified after 6 h); no deals from referral
         {"source": "referral", "leads": 2, "contacted": 1, "qualified": 1,
-         "disqualified": 0, "deals": 0, "won": 0, "won_value": 0.0, "currency": "EUR",
-         "qualify_rate": 0.5, "win_rate": None, "median_first_contact_hours": 6.0},
+         "disqualified": 0, "deals": 0, "won": 0, "lost": 0, "won_value": 0.0,
+         "currency": "EUR", "qualify_rate": 0.5, "win_rate": None,
+         "median_first_contact_hours": 6.0},
         # lead-a (27 h, qualified), lead-b (72 h, disqualified); deals d-web (lost) and
-        # lead-a (won 12000): win rate 1 / 2; median hours (27 + 72) / 2 = 49.5
+        # lead-a (won 12000): win rate 1 won / 2 closed, as the funnel's; median hours
+        # (27 + 72) / 2 = 49.5
         {"source": "website", "leads": 2, "contacted": 2, "qualified": 1,
-         "disqualified": 1, "deals": 2, "won": 1, "won_value": 12000.0, "currency": "EUR",
-         "qualify_rate": 0.5, "win_rate": 0.5, "median_first_contact_hours": 49.5},
+         "disqualified": 1, "deals": 2, "won": 1, "lost": 1, "won_value": 12000.0,
+         "currency": "EUR", "qualify_rate": 0.5, "win_rate": 0.5,
+         "median_first_contact_hours": 49.5},
     ]
     # median of 6, 27, 72 = 27; breaches: lead-b (72 > 48) and lead-c (new for 28.5 days)
     assert out["totals"] == {"leads": 4, "deals": 2, "won": 1,
                              "median_first_contact_hours": 27.0, "sla_hours": 48,
                              "sla_breaches": 2, "won_value_unconverted": {}}
     # as of 06-02 (end): lead-a and lead-b exist, lead-a contacted after 27 h; lead-b is
-    # 36 h old and still new: no breach yet. d-web is the only deal (open).
+    # 36 h old and still new: no breach yet. d-web is the only deal (open): nothing
+    # closed, no win rate (an open deal is not a loss)
     out = report(june, "sources", "--as-of", "2026-06-02")
     assert out["rows"] == [
         {"source": "website", "leads": 2, "contacted": 1, "qualified": 0,
-         "disqualified": 0, "deals": 1, "won": 0, "won_value": 0.0, "currency": "EUR",
-         "qualify_rate": 0.0, "win_rate": 0.0, "median_first_contact_hours": 27.0},
+         "disqualified": 0, "deals": 1, "won": 0, "lost": 0, "won_value": 0.0,
+         "currency": "EUR", "qualify_rate": 0.0, "win_rate": None,
+         "median_first_contact_hours": 27.0},
     ]
     assert out["totals"]["sla_breaches"] == 0
 

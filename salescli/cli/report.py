@@ -203,6 +203,10 @@ _simple("slips", """How often close dates moved later; the deals that slipped tw
     """)
 _simple("sources", """Leads by source: contacted, qualified, deals and won; first contact vs SLA.
 
+    Per source: leads, contacted, qualified and disqualified (qualify_rate: qualified /
+    leads); deals created in the window, won and lost, won value, and win_rate: won /
+    (won + lost), as the funnel's (open deals are neither).
+
     \b
     Examples:
       salescli report sources

@@ -643,7 +643,7 @@ def sources(book: Book) -> dict[str, Any]:
         key = source or "(none)"
         return rows.setdefault(key, {
             "source": key, "leads": 0, "contacted": 0, "qualified": 0, "disqualified": 0,
-            "deals": 0, "won": 0, "won_value": Decimal(0), "currency": book.base,
+            "deals": 0, "won": 0, "lost": 0, "won_value": Decimal(0), "currency": book.base,
             "_hours": []})
 
     breaches = 0
@@ -669,6 +669,7 @@ def sources(book: Book) -> dict[str, Any]:
     for d in book.created_in_window():
         r = row(d.source)
         r["deals"] += 1
+        r["lost"] += d.status == "lost"
         if d.status == "won":
             r["won"] += 1
             if d.currency == book.base:
@@ -681,7 +682,7 @@ def sources(book: Book) -> dict[str, Any]:
         hours = r.pop("_hours")
         r["won_value"] = r["won_value"].quantize(CENT)
         r["qualify_rate"] = rate(r["qualified"], r["leads"])
-        r["win_rate"] = rate(r["won"], r["deals"])
+        r["win_rate"] = rate(r["won"], r["won"] + r["lost"])  # as the funnel's: of the closed
         r["median_first_contact_hours"] = days(hours)
         out.append(r)
     totals = {"leads": sum(r["leads"] for r in out), "deals": sum(r["deals"] for r in out),

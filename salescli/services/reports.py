@@ -246,7 +246,9 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
         slips=reports.slips(book),
         stale=stale_rows(repo, deals, q.as_of_date, warn, use_cache=use_cache),
         titles={d["id"]: d["title"] for d in deals}, board=reports.board(book),
-        goals=goals_report(repo, window, warn), won=won_by_month(book), base=book.base,
+        # a goal's period is its own: the page's window does not narrow it
+        goals=goals_report(repo, {**window, "since": None, "until": None}, warn),
+        won=won_by_month(book), base=book.base,
         company=company,
         generated=dt.datetime.now(dt.UTC))
     if out is not None:
