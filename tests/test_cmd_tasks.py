@@ -171,6 +171,28 @@ def test_today_asks_no_lost_deal_or_disqualified_lead_whether_a_meeting_happened
     assert asked() == ["acme-erp"]
 
 
+def test_today_drops_the_tasks_a_deal_was_lost_with_not_those_added_to_come_back(crm: Repo):
+    # a lost deal's forgotten task stood first in `today` as overdue, for ever
+    ok(crm, "task", "add", "acme-erp", "Send the contract", "--due", "2026-11-24",
+       "--date", "2026-11-20")
+    ok(crm, "task", "add", "beta", "Call back", "--due", "2026-11-24", "--date", "2026-11-20")
+
+    def tasks(on: str = "2026-12-10") -> list[str]:
+        return sorted(f"{r['id']}: {x['detail']}" for r in today_json(crm, on)
+                      for x in r["reasons"] if x["what"] == "overdue")
+
+    assert tasks() == ["acme-erp: task: Send the contract", "beta: task: Call back"]
+    ok(crm, "deal", "lose", "acme-erp", "--reason", "price", "--date", "2026-11-22")
+    ok(crm, "lead", "disqualify", "beta", "--reason", "not-icp", "--date", "2026-11-22")
+    assert tasks() == []
+    ok(crm, "task", "add", "acme-erp", "Ask again after their budget year", "--due",
+       "2026-12-01", "--date", "2026-11-23")
+    assert tasks() == ["acme-erp: task: Ask again after their budget year"]
+    ok(crm, "deal", "reopen", "acme-erp", "--reason", "Back", "--date", "2026-11-24")
+    assert tasks() == ["acme-erp: task: Ask again after their budget year",
+                       "acme-erp: task: Send the contract"]
+
+
 def test_meeting_held_and_cancelled(crm: Repo):
     ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-20")
     ok(crm, "log", "meeting", "acme-erp", "Workshop", "--status", "booked",

@@ -83,7 +83,8 @@ for _type in ("call", "email", "meeting", "demo", "note", "task"):
 
 
 ON = click.option("--on", "on", metavar="DATE", type=DATE,
-                  help="Evaluate as of this date instead of today (YYYY-MM-DD).")
+                  help="Evaluate as of this date instead of today (2026-11-30, yesterday, "
+                  "7d for a week ago...).")
 OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records.",
                      shell_complete=complete_choices("owners"))
 

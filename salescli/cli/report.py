@@ -156,6 +156,8 @@ _simple("funnel", """How deals created in the window moved through the pipeline'
     every stage), conversion to the next stage (the last converts to won), deals
     lost and still open there, and the median days deals spent in it (up to the
     as-of date for deals still there). Uses the default pipeline unless --pipeline.
+    Without --since it counts every deal created up to --until (default: the as-of
+    date); `--since this-year` gives this year's.
 
     \b
     Examples:
