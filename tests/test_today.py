@@ -152,6 +152,29 @@ def test_a_record_with_three_reasons_is_one_row(crm: Repo):
     assert sum(" triple " in x for x in table) == 1
 
 
+def test_a_table_for_a_terminal_wraps_each_reason_under_its_column(crm: Repo):
+    # a table 318 columns wide wrapped every row on a terminal; into a pipe (above) it
+    # stays a record a line, for grep
+    table = crm.run("today", "--on", ON, "--width", "100").stdout.splitlines()
+    assert max(map(len, table)) <= 100
+    at = table.index(next(x for x in table if " triple " in x))
+    start = table[1].rfind(" ") + 1
+    assert table[at][start:] == "next step overdue 5 days: Send quote"
+    assert [x[start:] for x in table[at + 1:at + 3]] == [
+        "stale 55 days in proposal (max 14)", "no activity for 55 days"]
+    assert all(not x[:start].strip() for x in table[at + 1:at + 3])
+    # narrower: the ID, owner and weighted value only, and the reasons wrapped
+    narrow = crm.run("today", "--on", ON, "--width", "80").stdout.splitlines()
+    assert narrow[0].split() == ["group", "id", "owner", "weighted", "reasons"]
+    assert max(map(len, narrow)) <= 80
+    at, start = narrow.index(next(x for x in narrow if " triple " in x)), narrow[1].rfind(" ")
+    below = [x[start + 1:] for x in narrow[at + 1:]]
+    text = " ".join([narrow[at][start + 1:], *below[:next(i for i, x in enumerate(
+        narrow[at + 1:] + ["end"]) if x[:start].strip())]])
+    assert text == "next step overdue 5 days: Send quote stale 55 days in proposal (max 14) " \
+                   "no activity for 55 days"
+
+
 def test_json_and_csv_shape(crm: Repo):
     out = today(crm)
     assert out["date"] == ON

@@ -15,10 +15,12 @@ from salescli.cli.common import (
     complete_ids,
     done,
     echo,
+    fit_width,
     format_option,
     get_repo,
     number_style,
     render,
+    render_wrapped,
     warn,
 )
 from salescli.services.activity import (
@@ -96,11 +98,14 @@ OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's record
               shell_complete=complete_choices("owners"))
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",
               help="Only the first N records, after sorting.")
+@click.option("--width", type=click.IntRange(40), metavar="N",
+              help="Columns the table fits, each reason on a line of its own (default: "
+              "the terminal's; into a pipe, a record a line).")
 @NO_CACHE
 @format_option()
 @click.pass_context
 def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int | None,
-              no_cache: bool, fmt: str) -> None:
+              width: int | None, no_cache: bool, fmt: str) -> None:
     """What needs you today: each deal, lead or account once, with all its reasons.
 
     \b
@@ -144,9 +149,21 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
     if fmt == "csv":
         columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "value",
                    "probability", "date", "days", "reasons")
+    style = number_style(repo, fmt)
+    fits = fit_width(width) if fmt == "table" else None
+    if fits:  # a terminal: a reason a line, wrapped under its column; if narrow, fewer
+        # columns (the ID is what commands take; the weighted value has its currency)
+        def texts(r: dict) -> list[str]:
+            return [x["text"] for x in r["reasons"]]
+
+        text = render_wrapped(rows, columns, texts, fits, style) or render_wrapped(
+            rows, ("group", "id", "owner", "weighted", "reasons"), texts, fits, style, 20)
+        if text:
+            echo(text)
+            return
     for r in rows:  # its reasons as one line (the rows are this run's own: 2,900 copies
         r["reasons"] = reasons_text(r)  # of them cost 4 ms on 10,000 deals)
-    echo(render(rows, columns, fmt, style=number_style(repo, fmt)))
+    echo(render(rows, columns, fmt, style=style))
 
 
 @click.command("stale")

@@ -19,6 +19,7 @@ from salescli.core.output import (  # noqa: F401
     json_array,
     render,
     render_fields,
+    render_wrapped,
     terminal_safe,
     to_jsonable,
     totals_text,
@@ -78,6 +79,17 @@ class Group(click.Group):
             raise UsageError(f"no command `{name}`" + (f" in `{where}`" if ctx.parent else "")
                              + (hint or f"; see `{where} --help`"))
         return super().resolve_command(ctx, args)
+
+
+def fit_width(width: int | None) -> int | None:
+    """The columns a table for people fits: `--width`, else the terminal's when
+    printing to one; None (no limit) into a pipe or a file, one record a line."""
+    import shutil
+    import sys
+
+    if width:
+        return width
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
 def echo(text: str) -> None:

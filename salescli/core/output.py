@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -285,6 +285,33 @@ def _aligned(headers: Sequence[str], columns: list[list[str]], height: int,
         head = "  ".join(map(str.ljust, headers, widths)).rstrip()
         body = map(str.rstrip, map("  ".join, rows))
     return "\n".join([head, rule, *body])
+
+
+def render_wrapped(rows: Sequence[dict[str, Any]], columns: Sequence[str],
+                   parts: Callable[[dict[str, Any]], list[str]], width: int,
+                   style: Any = None, room: int = 30) -> str | None:
+    """`render`'s table whose last column holds each row's `parts` (texts), each on lines
+    of its own below the column's start, wrapped to fit `width`: nothing is cut (a word
+    longer than the room, say an ID in a command, runs over). None when the other
+    columns leave the last less than `room`."""
+    import textwrap
+
+    last = columns[-1]
+    blank = render([{**r, last: ""} for r in rows], columns, "table", style=style)
+    rule = blank.split("\n", 2)[1] if rows else ""
+    start = rule.rfind(" ") + 1  # where the last column's dashes begin
+    if not rows or start <= 0 or width - start < room:
+        return None
+    wrapped = [[line for part in parts(r) for line in textwrap.wrap(
+        part, width - start, break_long_words=False, break_on_hyphens=False)] or [""]
+        for r in rows]
+    lines = render([{**r, last: w[0]} for r, w in zip(rows, wrapped, strict=True)],
+                   columns, "table", style=style).split("\n")
+    out = lines[:2]
+    for line, more in zip(lines[2:], wrapped, strict=True):
+        out.append(line)
+        out += [" " * start + text for text in more[1:]]
+    return "\n".join(out)
 
 
 def render_fields(pairs: Sequence[tuple[str, Any]], fmt: str, style: Any = None) -> str:
