@@ -144,8 +144,10 @@ def test_refusals_leave_the_repository_unchanged(quoted: Repo):
     refused(quoted, ["quote", "reject", "acme-erp", "--reason", " "], 1,
             "--reason must say why the quote was rejected")
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-22").exit_code == 0
-    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-23"], 1,
-            "quote Q-2026-0001 v1 of acme-erp was already accepted on 2026-11-22")
+    head = quoted.head()  # accepted again: nothing to record; rejected now: refused
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-23").stdout == \
+        "Quote Q-2026-0001 v1 of acme-erp accepted (no change: nothing to commit)\n"
+    assert quoted.head() == head
     refused(quoted, ["quote", "reject", "acme-erp", "--reason", "x", "--date", "2026-11-23"],
             1, "quote Q-2026-0001 v1 of acme-erp was already accepted on 2026-11-22")
 

@@ -90,8 +90,9 @@ def task_done(ctx: click.Context, target: str, number: int, opts: Options) -> No
       salescli task done acme-erp 4
       salescli task done acme-erp 4 --date yesterday
     """
-    change, kind, record_id, _ = complete_task(get_repo(ctx), target, number, opts)
-    done(change, f"Done: task {number} of {kind} {record_id}")
+    change, kind, record_id, task = complete_task(get_repo(ctx), target, number, opts)
+    was = f", on {task.done.isoformat()}" if task.done is not None else ""
+    done(change, f"Done: task {number} of {kind} {record_id}{was}")
 
 
 @task.command("list")

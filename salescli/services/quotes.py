@@ -79,13 +79,18 @@ def decision(d: Any, which: str | None, status: str, reason: str | None, when: d
 
 def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str | None,
             opts: Options) -> tuple[Any, str, int]:
-    """Record the customer's decision on one of the deal's quotes: one commit."""
+    """Record the customer's decision on one of the deal's quotes: one commit (none
+    when it is decided so already)."""
+    from salescli.core.quote import find_quote
     from salescli.services.edit import today
 
     when = today(opts.date)
     verb = "accept" if status == "accepted" else "reject"
     with opts.session(repo, "deal", deal_id, f"quote-{verb}") as s:
         record = s.load("deal", deal_id)
+        q = record.model.quotes[find_quote(record.model, which)]
+        if q.status == status:  # decided so already: nothing to record
+            return s, q.number, q.version
         made = decision(record.model, which, status, reason, when,
                         s.repo.settings.quote.validity_days)
         s.summary = made.summary

@@ -62,12 +62,11 @@ def task_added(summary: str, when: dt.date, due: dt.date, owner: str | None
 
 def task_done(activities: Any, kind: str, record_id: str, number: int) -> tuple[Any, str]:
     """The rule step of `task done` (the demo's too): task `number` of a record's
-    validated `activities`, if it is an open task, and the commit summary."""
+    validated `activities`, if it is a task, and the commit summary. A task done
+    already (`task.done`) stays as it is: nothing to record, as for any command run
+    twice."""
     task = _activity(activities, kind, record_id, number, "task", "a task",
                      lambda a: a.due is not None)
-    if task.done is not None:
-        raise SalescliError(f"task {number} of {kind} {record_id} was done on "
-                            f"{task.done.isoformat()} already")
     return task, f"task {number} done: {task.summary}"[:72]
 
 
@@ -112,7 +111,8 @@ def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
     with opts.session(repo, kind, record_id, "task") as s:
         record = s.load(kind, record_id)
         task, s.summary = task_done(record.model.activities, kind, record_id, number)
-        _set_on_activity(s, record, number, "done", when)
+        if task.done is None:
+            _set_on_activity(s, record, number, "done", when)
     return s, kind, record_id, task
 
 
@@ -127,11 +127,9 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
         record = s.load(kind, record_id)
         meeting = _activity(record.model.activities, kind, record_id, number, "meeting",
                             "a booked meeting", lambda a: a.status is not None)
-        if meeting.status == status:
-            raise SalescliError(f"meeting {number} of {kind} {record_id} is {status} "
-                                "already")
         s.summary = f"{meeting.type} {number} {status}: {meeting.summary}"[:72]
-        _set_on_activity(s, record, number, "status", status)
+        if meeting.status != status:  # marked so already: nothing to record
+            _set_on_activity(s, record, number, "status", status)
     return s, kind, record_id, meeting
 
 
