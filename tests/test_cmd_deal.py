@@ -108,7 +108,7 @@ def test_advance_checks_requires_then_moves(deal: Repo):
     assert "  - {name: Work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}\n" in text
     refused(deal, ["deal", "advance", "acme-erp"], 1,
             "cannot move acme-erp to `negotiation`: `negotiation` requires a recorded quote "
-            "(`salescli quote DEAL`)")
+            "(`salescli quote acme-erp`)")
     # backward moves need a reason, recorded in the commit
     refused(deal, ["deal", "move", "acme-erp", "needs-analysis"], 1,
             "cannot move acme-erp to `needs-analysis`: moving back needs --reason "
@@ -119,11 +119,15 @@ def test_advance_checks_requires_then_moves(deal: Repo):
     refused(deal, ["deal", "move", "acme-erp", "contracting"], 1,
             "cannot move acme-erp to `contracting`: moving to `contracting` skips `proposal`, "
             "`negotiation`; pipeline `default` does not allow skipping (rules.skip: false); "
-            "`negotiation` requires a recorded quote (`salescli quote DEAL`)")
+            "`negotiation` requires a recorded quote (`salescli quote acme-erp`)")
     # a stage the pipeline does not have is a usage error (README, "Exit codes")
     refused(deal, ["deal", "move", "acme-erp", "nowhere"], 2,
-            "cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default` "
-            "(needs-analysis, proposal, negotiation, contracting)")
+            "cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default`; "
+            "choose one of: needs-analysis, proposal, negotiation, contracting")
+    refused(deal, ["deal", "move", "acme-erp", "proposl"], 2,
+            "cannot move acme-erp to `proposl`: no stage `proposl` in pipeline `default` "
+            "(did you mean `proposal`?); choose one of: needs-analysis, proposal, "
+            "negotiation, contracting")
 
 
 def test_set_is_typed_validated_and_round_trip(deal: Repo):
@@ -168,7 +172,7 @@ def test_win_lose_reopen(deal: Repo):
             "`proposal`; pipeline `default` does not allow skipping (rules.skip: false); "
             "`proposal` requires a stakeholder with role economic-buyer or decision-maker; "
             "`proposal` requires `items`; `negotiation` requires a recorded quote "
-            "(`salescli quote DEAL`)")
+            "(`salescli quote acme-erp`)")
     assert deal.run("deal", "reopen", "acme-erp", "--reason", "Budget back").exit_code == 0
     text = (deal.root / DEAL_FILE).read_text()
     assert "status: open\n" in text and "lost" not in text and "revisit" not in text

@@ -422,8 +422,8 @@ def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
      "with role economic-buyer or decision-maker; `proposal` requires `items`"),
     # a stage or pipeline that does not exist is a usage error (README, "Exit codes")
     (["--value", "1", "--close-date", "2027-02-28", "--stage", "won"], 2,
-     "cannot convert beta-ltd with a deal in `won`: no stage `won` in pipeline `default` "
-     "(needs-analysis, proposal, negotiation, contracting)"),
+     "cannot convert beta-ltd with a deal in `won`: no stage `won` in pipeline `default`; "
+     "choose one of: needs-analysis, proposal, negotiation, contracting"),
     (["--value", "1", "--close-date", "2027-02-28", "--pipeline", "nope"], 2,
      "--pipeline: no pipeline `nope` in pipelines/; choose one of: default"),
     (["--value", "lots", "--close-date", "2027-02-28"], 2,

@@ -251,7 +251,7 @@ def test_a_pipeline_may_require_an_accepted_quote(quoted: Repo):
     assert quoted.run("check").exit_code == 0
     r = quoted.run("deal", "win", "acme-erp", "--date", "2026-11-26")
     assert r.exit_code == 1
-    assert "an accepted quote (`salescli quote accept DEAL`)" in r.stderr
+    assert "an accepted quote (`salescli quote accept acme-erp`)" in r.stderr
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
     assert quoted.run("deal", "win", "acme-erp", "--date", "2026-11-26").exit_code == 0
 

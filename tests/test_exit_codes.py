@@ -24,7 +24,7 @@ from salescli.store.gitio import RepoLock
 from salescli.store.repo import KIND_DIRS
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
-STAGES = "(needs-analysis, proposal, negotiation, contracting)"
+STAGES = "; choose one of: needs-analysis, proposal, negotiation, contracting"
 
 LOST = deal_with(id="acme-old", title="Old deal", stage="proposal", status="lost",
                  value="1000.00", close_date="2026-10-20", source=None, stakeholders=None,
@@ -124,15 +124,15 @@ REPORTS = ["funnel", "forecast", "cycle", "lost", "slips", "sources", "velocity"
 
 @pytest.mark.parametrize("args,message", [
     ([*ADD, "--stage", "nowhere"],
-     f"cannot add the deal in `nowhere`: no stage `nowhere` in pipeline `default` {STAGES}"),
+     f"cannot add the deal in `nowhere`: no stage `nowhere` in pipeline `default`{STAGES}"),
     (["deal", "move", "acme-erp", "nowhere"],
-     f"cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default` {STAGES}"),
+     f"cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default`{STAGES}"),
     (["deal", "reopen", "acme-old", "--reason", "Budget back", "--stage", "nowhere"],
-     f"cannot reopen acme-old into `nowhere`: no stage `nowhere` in pipeline `default` "
+     f"cannot reopen acme-old into `nowhere`: no stage `nowhere` in pipeline `default`"
      f"{STAGES}"),
     ([*CONVERT, "--stage", "nowhere"],
      f"cannot convert beta-ltd with a deal in `nowhere`: no stage `nowhere` in pipeline "
-     f"`default` {STAGES}"),
+     f"`default`{STAGES}"),
     (["deal", "list", "--stage", "nowhere"],
      "--stage: no stage `nowhere` in any pipeline; choose one of: needs-analysis, proposal, "
      "negotiation, contracting"),

@@ -157,7 +157,7 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
     else:
         next_stage, next_name, requires = None, "won", pipeline.won.requires
     roles = {c.id: c.role for c in account.contacts}
-    missing = [Missing(name, describe_missing(name))
+    missing = [Missing(name, describe_missing(name, deal.id))
                for name in missing_requirements(list(requires), deal, roles)]
     if leaving_problems(pipeline, deal):  # `requires: [checklist]`: done before moving on
         missing.insert(0, Missing("checklist", describe_missing("checklist")))

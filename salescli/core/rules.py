@@ -59,12 +59,14 @@ def missing_requirements(requires: list[str], deal: Deal,
     return missing
 
 
-def describe_missing(name: str) -> str:
-    """What the user should do about a missing requirement, in their words."""
+def describe_missing(name: str, deal_id: str | None = None) -> str:
+    """What the user should do about a missing requirement of deal `deal_id`, in their
+    words (the command to run names the deal)."""
+    deal_id = deal_id or "DEAL"
     return {
         "decision_maker": "a stakeholder with role economic-buyer or decision-maker",
-        "quote": "a recorded quote (`salescli quote DEAL`)",
-        "accepted_quote": "an accepted quote (`salescli quote accept DEAL`)",
+        "quote": f"a recorded quote (`salescli quote {deal_id}`)",
+        "accepted_quote": f"an accepted quote (`salescli quote accept {deal_id}`)",
         "next_step": "a next step (`next_step.action`)",
         "stakeholders": "at least one stakeholder",
         "checklist": "its checklist ticked before leaving",
@@ -78,10 +80,13 @@ def stage_index(pipeline: Any, stage_id: str | None) -> int | None:
 
 def unknown_stage(pipeline: Any, stage_id: str) -> str | None:
     """Why `stage_id` is not a stage of the pipeline, or None if it is."""
+    from salescli.core.words import did_you_mean
+
     ids = [s.id for s in pipeline.stages]
     if stage_id in ids:
         return None
-    return f"no stage `{stage_id}` in pipeline `{pipeline.name}` ({', '.join(ids)})"
+    return (f"no stage `{stage_id}` in pipeline `{pipeline.name}`{did_you_mean(stage_id, ids)}"
+            f"; choose one of: {', '.join(ids)}")
 
 
 def move_problems(pipeline: Any, deal: Deal, target: str,
@@ -122,7 +127,9 @@ def move_problems(pipeline: Any, deal: Deal, target: str,
     for stage in entering:
         for name in missing_requirements(
                 [r for r in stage.requires if known_requirement(r)], deal, contact_roles):
-            problems.append(f"`{stage.id}` requires {describe_missing(name)}")
+            # a new deal (no stage yet) has no file a command could name yet
+            problems.append(f"`{stage.id}` requires "
+                            f"{describe_missing(name, deal.id if deal.stage else None)}")
     return problems
 
 
@@ -182,7 +189,7 @@ def close_problems(pipeline: Any, deal: Deal, outcome: str,
     requires = [r for r in getattr(pipeline, outcome).requires if known_requirement(r)]
     if outcome == "won":  # winning leaves the stage forward; losing ignores checklists
         problems += leaving_problems(pipeline, deal)
-    return problems + [f"`{outcome}` requires {describe_missing(name)}"
+    return problems + [f"`{outcome}` requires {describe_missing(name, deal.id)}"
                        for name in missing_requirements(requires, deal, contact_roles)]
 
 

@@ -298,7 +298,8 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             # unknown names are reported once, on the pipeline file
             for name in unmet([r for r in stage.requires if known_requirement(r)]):
                 yield warning(path, "requirement",
-                              f"stage `{stage.id}` requires {describe_missing(name)}", ("stage",))
+                              f"stage `{stage.id}` requires {describe_missing(name, deal.id)}",
+                              ("stage",))
     lost_reasons = ctx.listed("lost_reasons")
     if deal.status == "lost" and "lost_reason" not in dropped:
         if not deal.lost_reason:
@@ -315,7 +316,8 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
         for name in unmet([r for r in end if known_requirement(r)]):
             if name != "lost_reason":  # reported above with the settings' reasons
                 yield warning(path, "requirement",
-                              f"`{deal.status}` requires {describe_missing(name)}", ("status",))
+                              f"`{deal.status}` requires {describe_missing(name, deal.id)}",
+                              ("status",))
     yield from _lifecycle(path, deal, pipeline, dropped)
     # a discount awaiting approval is a state of the deal, not an error in its file;
     # an approval by someone who cannot approve is
