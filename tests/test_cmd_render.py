@@ -126,4 +126,6 @@ def test_refusals(won: Repo):
                                "shipped ones (")
     r = rendered(won, "order-confirmation", "acme-oy", code=1)
     assert r.stderr == ("Error: (shipped) order-confirmation.md.j2:9: undefined: "
-                        "'deal' is undefined\n")
+                        "'deal' is undefined: order-confirmation.md.j2 is for a deal, and "
+                        "acme-oy is an account; give it a deal (salescli render "
+                        "order-confirmation DEAL)\n")

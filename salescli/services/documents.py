@@ -402,8 +402,10 @@ def render_template(repo: Any, template: str, target: str, date: str | dt.date |
                     warn: Warn, out: Path | None = None, lang: str | None = None) -> Rendered:
     """Render any template for a deal, lead or account (`target`: its ID, or KIND:ID);
     written to `out` when one is given."""
+    from salescli.core.words import a
     from salescli.services.activity import resolve_target
     from salescli.services.edit import today
+    from salescli.store.templates import TemplateError
 
     when = today(date)
     name = _template_name(repo.root, template)
@@ -423,8 +425,17 @@ def render_template(repo: Any, template: str, target: str, date: str | dt.date |
             repo, "deal", warn, "account_id = ?", (record_id,))]
     else:
         context["lead"] = _plain(record)
-    text = _render(repo, name, context, currency,
-                   document_language(repo.settings, account, lang))
+    try:
+        text = _render(repo, name, context, currency,
+                       document_language(repo.settings, account, lang))
+    except TemplateError as err:  # a deal's template for a lead, say: say so
+        needs = next((k for k in KINDS if k != kind and f"'{k}' is undefined" in str(err)),
+                     None)
+        if needs is None:
+            raise
+        raise TemplateError(f"{err}: {name} is for {a(needs)}, and {record_id} is "
+                            f"{a(kind)}; give it {a(needs)} (salescli render {template} "
+                            f"{needs.upper()})") from None
     if out is not None:
         _write_out(out, text)
     return Rendered(name, kind, record_id, text)
