@@ -72,6 +72,20 @@ def test_render_formats_table_and_markdown_only():
     assert json.loads(render(rows, columns, "json", style=style))[0]["value"] == 1234567.5
 
 
+def test_a_goals_amounts_are_money_where_the_row_has_a_currency():
+    # a goal of won value counts money, the others count things: `60000` sat next to
+    # `222,2 %` in a fi_FI table
+    style = Style.of("fi_FI", ["EUR"])
+    rows = [{"metric": "won_value", "actual": D("25800"), "target": D("60000"),
+             "currency": "EUR"},
+            {"metric": "deals_won", "actual": D("1200"), "target": D("4"), "currency": None}]
+    table = render(rows, ("metric", "actual", "target", "currency"), "table",
+                   style=style).splitlines()
+    assert f"25{NBSP}800,00{NBSP}€" in table[2] and f"60{NBSP}000,00{NBSP}€" in table[2]
+    assert [c.strip() for c in table[3].split("  ") if c.strip()] == [
+        "deals_won", f"1{NBSP}200", "4"]
+
+
 def test_totals_take_the_kind_and_currency_from_their_keys():
     style = Style.of("en_US", ["EUR"])
     totals = {"open": {"EUR": {"count": 1200, "value": D("367726.00")}},

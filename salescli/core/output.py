@@ -146,6 +146,7 @@ def csv_line(cells: Sequence[str], end: str = "\n") -> str:
 # What a column of a listing or report holds, by its name: the one map tables and the
 # totals line format numbers by (`human`); CSV and JSON print every value as it is
 MONEY, RATE, PERCENT, COUNT, DAYS, NUMBER = "money", "rate", "percent", "count", "days", "number"
+AMOUNT = "amount"  # money where the row has a currency (a goal of won value), else a number
 KINDS: dict[str, str] = {
     # in the row's currency
     **dict.fromkeys(("value", "weighted", "won_value", "avg_won_value", "velocity",
@@ -162,6 +163,7 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("days", "median_days", "mean_days", "p75_days", "median_cycle_days",
                      "median_first_contact_hours"), DAYS),
     **dict.fromkeys(("quantity", "activities_per_won_deal"), NUMBER),
+    **dict.fromkeys(("actual", "target", "expected"), AMOUNT),
 }
 _CURRENCY = re.compile("[A-Z]{3}")
 
@@ -181,7 +183,7 @@ def human(value: Any, kind: str | None, style: Any, currency: str | None = None)
         return value
     if _plain(value, kind):
         return str(value)
-    if kind == MONEY:
+    if kind == MONEY or (kind == AMOUNT and currency):
         return style.money(value, currency)
     if kind == RATE:
         return style.rate(value)
