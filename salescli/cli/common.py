@@ -467,7 +467,17 @@ def show_report(name: str, payload: dict[str, Any], fmt: str, style: Any = None)
     echo(render(payload["rows"], REPORT_COLUMNS[name], fmt, payload, style))
     if fmt in ("table", "markdown"):
         echo("")
-        echo(totals_text(payload["totals"], style))
+        totals = totals_text(payload["totals"], style)
+        width = fit_width(None) if fmt == "table" else None
+        if width and len(totals) > width:  # a terminal: its `key: value` pairs on lines
+            lines = [""]                      # that fit, none cut in two
+            for pair in totals.split("  "):
+                if lines[-1] and len(lines[-1]) + 2 + len(pair) > width:
+                    lines.append(pair)
+                else:
+                    lines[-1] = f"{lines[-1]}  {pair}" if lines[-1] else pair
+            totals = "\n".join(lines)
+        echo(totals)
         filters = payload.get("filters") or {}
         window = [f"{k} {filters[k]}" for k in ("since", "until") if filters.get(k)]
         echo(", ".join([*window, f"as of {payload['as_of']}"]))
