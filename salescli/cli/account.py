@@ -77,7 +77,7 @@ COLUMNS = ("id", "name", "business_id", "domain", "industry", "owner", "contacts
 def account_list(ctx: click.Context, owner: str | None, industry: str | None,
                  region: str | None, tag: str | None, fields: tuple[str, ...],
                  columns: str | None, no_cache: bool, fmt: str) -> None:
-    """List accounts.
+    """List accounts, by name.
 
     \b
     Examples:
@@ -90,7 +90,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
         "WHERE r2.path = t.path AND value = ?)"
     found = listing(
         repo, "account", no_cache, (("owner", owner), ("industry", industry), ("region", region)),
-        "t.path", [tagged] if tag else [], [tag] if tag else [],
+        "lower(t.name), t.id, t.path", [tagged] if tag else [], [tag] if tag else [],
         json=fmt == "json" or bool(custom),
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
         fields=fields, select=[*COLUMNS[:-1], *stored])

@@ -79,7 +79,7 @@ COLUMNS = ("id", "company", "contact", "source", "status", "owner", "created")
 @click.pass_context
 def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | None,
               fields: tuple[str, ...], columns: str | None, no_cache: bool, fmt: str) -> None:
-    """List leads.
+    """List leads, newest first (by creation date).
 
     \b
     Examples:
@@ -90,7 +90,8 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     shown, custom, stored = table_columns(repo, "lead", COLUMNS, columns)
     found = listing(repo, "lead", no_cache,
                     (("status", None if status == "all" else status), ("source", source),
-                     ("owner", owner)), "t.path", json=fmt == "json" or bool(custom),
+                     ("owner", owner)), "t.created IS NULL, t.created DESC, t.id, t.path",
+                    json=fmt == "json" or bool(custom),
                     fields=fields, select=("id", "company", "contact_name", "source",
                                            "status", "owner", "created", *stored))
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
