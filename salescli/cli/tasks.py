@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -35,7 +37,24 @@ from salescli.services.tasks import (
 
 TARGET = click.argument("target", metavar="TARGET",
                         shell_complete=complete_ids(TARGETS))
-NUMBER = click.argument("number", metavar="N", type=click.IntRange(min=1))
+class Position(click.IntRange):
+    """An activity's N as `task list` / `meeting list` number them, from 1."""
+
+    def __init__(self, listing: str):
+        super().__init__(min=1)
+        self.listing = listing
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r} is no {self.listing}'s number: N is the `n` column of "
+                      f"`salescli {self.listing} list TARGET` (1, 2...)", param, ctx)
+
+
+def position_arg(listing: str) -> Callable:
+    return click.argument("number", metavar="N", type=Position(listing))
 
 
 @click.group("task", cls=Group)
@@ -79,7 +98,7 @@ def task_add(ctx: click.Context, target: str, summary: str, due: dt.date, owner:
 
 @task.command("done")
 @TARGET
-@NUMBER
+@position_arg("task")
 @change_options
 @click.pass_context
 def task_done(ctx: click.Context, target: str, number: int, opts: Options) -> None:
@@ -141,7 +160,7 @@ def meeting() -> None:
 def _mark_command(status: str) -> click.Command:
     @click.command(status)
     @TARGET
-    @NUMBER
+    @position_arg("meeting")
     @change_options
     @click.pass_context
     def mark(ctx: click.Context, target: str, number: int, opts: Options) -> None:
