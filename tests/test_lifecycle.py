@@ -173,7 +173,7 @@ def test_deal_edit_cannot_win_or_skip_by_hand(filled: Repo, tmp_path: Path,
     refused(filled, ["deal", "edit", "acme-erp"], 1,
             "cannot edit acme-erp: moving to `negotiation` skips `proposal`; pipeline "
             "`default` does not allow skipping (rules.skip: false); `proposal` requires "
-            "`items`; `negotiation` requires a recorded quote (`salescli quote DEAL`); "
+            "`items`; `negotiation` requires a recorded quote (`salescli quote acme-erp`); "
             "pipeline `default` is won only from `contracting` (rules.skip: false), not from "
             "`negotiation` (advance it there first: salescli deal advance); use `salescli "
             "deal move`, `win`, `lose` or `reopen` instead; nothing changed")
