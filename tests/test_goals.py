@@ -16,6 +16,19 @@ goals:
 """
 
 
+def with_goals(repo: Repo, *goals: str) -> None:
+    """The settings with these goals (`{metric: ..., period: ..., target: ...}`), committed."""
+    settings = repo.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "goals:\n" + "".join(f"  - {g}\n"
+                                                                     for g in goals))
+    repo.commit("goals")
+
+
+def actuals(repo: Repo, as_of: str) -> dict[str, float]:
+    result = repo.run("report", "goals", "--as-of", as_of, "--format", "json")
+    return {r["metric"]: r["actual"] for r in json.loads(result.output)["rows"]}
+
+
 def test_goals_attainment_and_pace(filled: Repo):
     settings = filled.root / "salescli.yaml"
     settings.write_text(settings.read_text() + GOALS)
@@ -53,11 +66,8 @@ def test_goals_attainment_and_pace(filled: Repo):
 def test_a_meeting_booked_before_the_period_and_held_in_it_is_no_new_booking(filled: Repo):
     # only records with an activity in a goal's period are read, but all of their
     # activities: whether a meeting is a new booking depends on the bookings before it
-    settings = filled.root / "salescli.yaml"
-    settings.write_text(settings.read_text() + "goals:\n"
-                        "  - {metric: meetings_booked, period: week, target: 1}\n"
-                        "  - {metric: meetings_held, period: week, target: 1}\n")
-    filled.commit("goals")
+    with_goals(filled, "{metric: meetings_booked, period: week, target: 1}",
+               "{metric: meetings_held, period: week, target: 1}")
     for args in (("log", "meeting", "acme-erp", "Demo", "--status", "booked",
                   "--date", "2026-11-20"),
                  ("log", "meeting", "acme-erp", "Demo", "--status", "held",
@@ -72,36 +82,28 @@ def test_a_meeting_booked_before_the_period_and_held_in_it_is_no_new_booking(fil
 def test_goals_as_of_a_day_count_nothing_dated_after_it(filled: Repo):
     # the activities are read as the records are now: a meeting later in the week must
     # not count as of a day before it (the history's figures stop at --as-of anyway)
-    settings = filled.root / "salescli.yaml"
-    settings.write_text(settings.read_text() + "goals:\n"
-                        "  - {metric: meetings_held, period: week, target: 2}\n"
-                        "  - {metric: activities, period: week, target: 2}\n")
-    filled.commit("goals")
+    with_goals(filled, "{metric: meetings_held, period: week, target: 2}",
+               "{metric: activities, period: week, target: 2}")
     for day in ("2026-11-23", "2026-11-26"):
         assert filled.run("log", "meeting", "acme-erp", "Demo", "--status", "held",
                           "--date", day).exit_code == 0
     for as_of, held in (("2026-11-24", 1.0), ("2026-11-26", 2.0), ("2026-11-22", 0.0)):
-        result = filled.run("report", "goals", "--as-of", as_of, "--format", "json")
-        rows = {r["metric"]: r["actual"] for r in json.loads(result.output)["rows"]}
-        assert rows == {"meetings_held": held, "activities": held}, as_of
+        assert actuals(filled, as_of) == {"meetings_held": held, "activities": held}, as_of
 
 
 def test_a_meeting_that_is_a_task_is_neither_booked_nor_held(filled: Repo):
     # a hand-written meeting with `due` is a task, as `today` takes it: done, it
     # happened (an activity), but it answers no booking and was never booked
-    settings = filled.root / "salescli.yaml"
-    settings.write_text(settings.read_text() + "goals:\n"
-                        "  - {metric: meetings_booked, period: week, target: 1}\n"
-                        "  - {metric: meetings_held, period: week, target: 1}\n"
-                        "  - {metric: activities, period: week, target: 1}\n")
+    with_goals(filled, "{metric: meetings_booked, period: week, target: 1}",
+               "{metric: meetings_held, period: week, target: 1}",
+               "{metric: activities, period: week, target: 1}")
     deal = filled.root / "deals/2026-10/acme-erp.yaml"
     deal.write_text(deal.read_text() + "activities:\n"
                     "  - {date: 2026-11-23, type: meeting, summary: Demo, due: 2026-11-24, "
                     "done: 2026-11-24}\n")
     filled.commit("a meeting as a task")
-    result = filled.run("report", "goals", "--as-of", "2026-11-25", "--format", "json")
-    rows = {r["metric"]: r["actual"] for r in json.loads(result.output)["rows"]}
-    assert rows == {"meetings_booked": 0.0, "meetings_held": 0.0, "activities": 1.0}
+    assert actuals(filled, "2026-11-25") == {"meetings_booked": 0.0, "meetings_held": 0.0,
+                                             "activities": 1.0}
 
 
 def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):
