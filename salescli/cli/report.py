@@ -207,7 +207,9 @@ _simple("sources", """Leads by source: contacted, qualified, deals and won; firs
 
     Per source: leads, contacted, qualified and disqualified (qualify_rate: qualified /
     leads); deals created in the window, won and lost, won value, and win_rate: won /
-    (won + lost), as the funnel's (open deals are neither).
+    (won + lost), as the funnel's (open deals are neither). won_value is in the
+    settings' currency; the totals' won_value_unconverted holds, by currency, what
+    the settings' `fx` has no rate for (`-`: nothing).
 
     \b
     Examples:
