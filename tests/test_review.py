@@ -102,6 +102,15 @@ def test_after_a_merge_the_range_counts_each_change_once(branch: Repo):
         "new": 1, "advanced": 1, "moved-back": 1, "value-up": 1, "slipped": 1}
 
 
+def test_a_branch_named_like_a_record_folder_is_a_revision(branch: Repo):
+    # `git log -1 leads` is ambiguous (a branch, or the folder leads/): it failed
+    branch.git("branch", "leads", "feature")
+    p = json.loads(branch.run("review", "main..leads", "--format", "json").output)
+    assert p["commits"] == 4
+    r = branch.run("report", "forecast", "--as-of", "leads", "--format", "json")
+    assert r.exit_code == 0, r.output
+
+
 def test_bad_ranges_are_usage_errors(branch: Repo):
     before = branch.snapshot()
     r = branch.run("review", "main..nope")

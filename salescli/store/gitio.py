@@ -343,7 +343,7 @@ def files_at(root: Path, specs: Sequence[tuple[str, str]]) -> dict[tuple[str, st
 
 def commit_time(root: Path, rev: str) -> float:
     """When a commit was made (committer time): the moment `--as-of REV` describes."""
-    return float(git(root, "log", "-1", "--format=%ct", "--end-of-options", rev).stdout)
+    return float(git(root, "log", "-1", "--format=%ct", "--end-of-options", rev, "--").stdout)
 
 
 def rev_list(root: Path, *revs: str) -> list[str]:
