@@ -295,6 +295,22 @@ def test_git_merge_of_one_field_changed_differently_conflicts_and_check_reports_
     assert f"{DEAL}:" in result.output and "merge conflict markers" in result.output
 
 
+def test_check_reports_a_file_changed_on_one_side_and_deleted_on_the_other(filled: Repo,
+                                                                           on_path):
+    # git leaves the changed version in the tree, without markers: check passed
+    _branches(filled, ours=[["deal", "delete", "acme-erp", "--reason", "duplicate"]],
+              theirs=[["deal", "set", "acme-erp", "value=52000"]])
+    assert _merge(filled).returncode == 1
+    assert filled.status().startswith(f"DU {DEAL}")
+    result = filled.run("check")
+    assert result.exit_code == 1
+    assert f"{DEAL}:1:1: error: a conflict git has not resolved (changed on one side, " \
+           "deleted on the other, or added on both): keep it (`git add`) or drop it " \
+           "(`git rm`), or abort the merge [unmerged]" in result.output
+    filled.git("rm", "-q", DEAL)
+    assert filled.run("check").exit_code == 0
+
+
 def test_without_salescli_on_path_git_merges_line_by_line(filled: Repo, monkeypatch):
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     _branches(filled, ours=[["deal", "set", "acme-erp", "value=52000"]],

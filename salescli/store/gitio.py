@@ -674,6 +674,14 @@ def _umask() -> int:
     return mask
 
 
+def unmerged(root: Path) -> list[str]:
+    """The paths below `root` git's index holds as unmerged: a conflict of a merge,
+    rebase or stash not resolved yet (one deleted on one side and changed on the other
+    leaves no markers in any file)."""
+    out = git(root, "ls-files", "-u", "-z", "--").stdout
+    return sorted({entry.split("\t", 1)[1] for entry in out.split("\0") if "\t" in entry})
+
+
 def in_progress(git_dir: Path) -> str | None:
     for name, what in _IN_PROGRESS.items():
         if (git_dir / name).exists():
