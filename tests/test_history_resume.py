@@ -12,6 +12,7 @@ order puts them among the cached ones, and the history is folded again.
 from __future__ import annotations
 
 import marshal
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from conftest import Repo
 from test_reports import commit_at, edit_deal, git_at, make_crm, write_deal
 
+from salescli.core.errors import SalescliError
 from salescli.store.history import _pack, load_history
 
 
@@ -168,17 +170,24 @@ def test_commits_of_one_second_keep_their_parents(crm: Repo) -> None:
     agree(r, resumed=True)
 
 
-def test_a_shallow_clone_made_whole_is_folded_again(crm: Repo, tmp_path: Path) -> None:
-    """`git fetch --unshallow` gives the same HEAD an older history: the caches made
-    before it must not answer for it (review of issue 13)."""
+def test_a_shallow_clone_is_refused_until_made_whole(crm: Repo, tmp_path: Path) -> None:
+    """A shallow clone (CI's default checkout) dated every deal from its oldest commit
+    there: slips, stage days and the week's changes came out zero, with exit 0. History
+    is refused there, with the fix; made whole, it agrees with a fresh read."""
     edit_deal(crm, "m1", "2026-04-02", stage="proposal")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{crm.root}", str(clone)],
                    check=True)
     r = Repo(clone)
-    shallow = load_history(clone, kinds=("deal",))
-    assert not any(name == "stage" and new == "proposal"
-                   for tl in shallow.timelines for _, name, new in tl.moves[1:])
+    message = ("this clone is shallow (git clone --depth): its history starts partway, so "
+               "reports and stage days would be wrong; fetch the rest with `git fetch "
+               "--unshallow` (in CI: fetch-depth: 0)")
+    with pytest.raises(SalescliError, match=re.escape(message)):
+        load_history(clone, kinds=("deal",))
+    for args in (["report", "slips"], ["today"], ["review", "HEAD~0..HEAD"]):
+        result = r.run(*args)
+        assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n"), args
+    assert r.run("deal", "list").exit_code == 0  # what needs no history works
     r.git("fetch", "-q", "--unshallow")
     agree(r, resumed=False)
     edit_deal(crm, "m1", "2026-04-03", value="1500.00")

@@ -118,17 +118,12 @@ def test_the_first_command_of_a_pipeline_in_a_folder_keeps_its_caches(crm: Repo)
     assert (folder / "staged.sqlite").is_file(), sorted(p.name for p in folder.iterdir())
 
 
-def test_the_caches_of_a_pipeline_in_a_folder_know_a_shallow_clone(crm: Repo) -> None:
-    # `git fetch --unshallow` gives the same HEAD an older history: each cache says which
-    # shallow boundary it was made with, found in the repository's git directory
-    from salescli.store.history import _shallow
-    from salescli.store.repo import state_dir, state_git_dir
-
-    git_dir = crm.root.parent / ".git"
-    (git_dir / "shallow").write_text("0123abcd\n")
-    state = state_dir(crm.root)
-    assert state_git_dir(state) == git_dir == state_git_dir(state_dir(crm.root.parent))
-    assert _shallow(state / "deal-timelines.cache") == "0123abcd\n"
+def test_a_pipeline_in_a_folder_of_a_shallow_clone_refuses_its_history(crm: Repo) -> None:
+    # the clone's git directory is the bigger repository's, above the pipeline's folder
+    (crm.root.parent / ".git" / "shallow").write_text("0123abcd\n")
+    result = crm.run("report", "funnel")
+    assert result.exit_code == 1
+    assert "this clone is shallow (git clone --depth)" in result.stderr
 
 
 @pytest.mark.parametrize("hooked", [False, True], ids=["direct", "with-a-hook"])

@@ -39,7 +39,7 @@ from typing import Any
 from salescli.core.dates import iso_day, noon_utc, utc_ordinal
 from salescli.core.money import to_cents
 from salescli.store import gitio
-from salescli.store.repo import KIND_DIRS, file_id, state_dir, state_git_dir
+from salescli.store.repo import KIND_DIRS, file_id, state_dir
 from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
@@ -639,31 +639,28 @@ def _cache_paths(root: Path, kind: str) -> tuple[Path, Path, Path]:
             folder / f"{kind}-history.cache")
 
 
-def _shallow(cache: Path) -> str:
-    """The boundary of a shallow clone the cache file's repository has ("" if none).
+def refuse_shallow(root: Path) -> None:
+    """History is read whole or not at all: a shallow clone (`git clone --depth N`, CI's
+    default checkout) would date every deal from its oldest commit there, and every
+    report from history would be wrong without a word."""
+    from salescli.store.repo import find_git_dir
 
-    A commit's history is more than its ID says there: `git fetch --unshallow` gives the
-    same HEAD older commits, so a cache says which boundary it was made with.
-    """
-    try:
-        return (gitio.common_dir(state_git_dir(cache.parent)) / "shallow").read_text("utf-8")
-    except OSError:
-        return ""
+    if (gitio.common_dir(find_git_dir(root)) / "shallow").exists():
+        raise gitio.SalescliError(
+            "this clone is shallow (git clone --depth): its history starts partway, so "
+            "reports and stage days would be wrong; fetch the rest with `git fetch "
+            "--unshallow` (in CI: fetch-depth: 0)")
 
 
 def _load_cache(path: Path, *keys: str) -> dict | None:
     """A cache file's data, or None when it is missing, stale or not ours (never an error)."""
     data = load_cache(path)
+    # "shallow": made on a shallow clone by an earlier version, before one was refused
     if not isinstance(data, dict) or data.get("v") != CACHE_VERSION \
             or not isinstance(data.get("rev"), str) or not all(k in data for k in keys) \
-            or data.get("shallow", "") != _shallow(path):
+            or data.get("shallow"):
         return None
     return data
-
-
-def _save_cache(path: Path, data: dict) -> bool:
-    shallow = _shallow(path)
-    return save_cache(path, {**data, "shallow": shallow} if shallow else data)
 
 
 def _changes_file(timelines_file: Path) -> Path:
@@ -734,6 +731,7 @@ def load_history(root: Path, rev: str = "HEAD", *,
     its own cache. With `defer_save`, a cache continued by fewer than DEFER_VERSIONS
     versions is not rewritten: the next load folds them again, in milliseconds.
     """
+    refuse_shallow(root)
     head = gitio.rev_parse(root, rev)
     if head is None:
         if rev != "HEAD":
@@ -798,7 +796,7 @@ def _kind_history(root: Path, kind: str, head: str, write: bool,
     if write:
         if cache is None or cache["rev"] != head:
             used = {s for v in versions for s in (v[5], *v[4])}
-            _save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
+            save_cache(history_file, {"v": CACHE_VERSION, "rev": head, "versions": versions,
                                        "blobs": {s: f for s, f in blobs.items() if s in used}})
         _save_fold(timelines_file, seen_file, head, fold, rejected)
     return timelines, rejected
@@ -821,9 +819,9 @@ def _save_fold(timelines_file: Path, seen_file: Path, head: str, fold: Fold,
     token = os.urandom(8).hex()  # pairs the two files: one without the other is not used
     if not save_cache(_changes_file(timelines_file), {"token": token, "changes": changes}):
         return  # the last pair stays as it was: the timelines without their changes are not
-    _save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head, "done": len(fold.done),
+    save_cache(timelines_file, {"v": CACHE_VERSION, "rev": head, "done": len(fold.done),
                                  **data, "changes": token, "rejected": rejected})
-    _save_cache(seen_file, {"v": CACHE_VERSION, "rev": head, "seen": tuple(fold.seen)})
+    save_cache(seen_file, {"v": CACHE_VERSION, "rev": head, "seen": tuple(fold.seen)})
 
 
 def _resumed(warm: dict, timelines_file: Path, seen: dict | None, moves_only: bool = False
@@ -976,6 +974,7 @@ def stage_entered(root: Path, use_cache: bool = True) -> dict[str, dt.date]:
     too at commits that note_commit found moved no deal's stage. Without
     `use_cache`, the whole history is read, and nothing kept.
     """
+    refuse_shallow(root)
     head = gitio.rev_parse(root, "HEAD") if use_cache else None  # None: nothing kept
     path = state_dir(root) / STAGE_ENTERED_FILE
     saved = _load_cache(path, "entered") if head is not None else None
@@ -994,5 +993,5 @@ def stage_entered(root: Path, use_cache: bool = True) -> dict[str, dt.date]:
                                  defer_save=True).timelines
     days = {tl.id: utc_ordinal(tl.stage_since(now)) for tl in timelines if tl.exists(now)}
     if head is not None:
-        _save_cache(path, {"v": CACHE_VERSION, "rev": head, "entered": days})
+        save_cache(path, {"v": CACHE_VERSION, "rev": head, "entered": days})
     return {k: dt.date.fromordinal(v) for k, v in days.items()}

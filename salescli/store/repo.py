@@ -79,13 +79,6 @@ def state_dir(root: Path) -> Path:
     return folder / "roots" / rel.replace("%", "%25").replace("/", "%2F")
 
 
-def state_git_dir(state: Path) -> Path:
-    """The git directory of a `state_dir` folder."""
-    if state.parent.name == "roots" and state.parent.parent.name == "salescli":
-        return state.parent.parent.parent
-    return state.parent
-
-
 @dataclass
 class Repository:
     root: Path
