@@ -178,3 +178,42 @@ def test_a_note_is_text_not_markdown_in_the_comment(filled: Repo):
     assert r.exit_code == 0, r.output
     md = filled.run("review", f"{base}..HEAD").output
     assert "timing: \\_maybe\\_ \\*later\\*" in md, md  # no emphasis in a PR comment
+
+
+def test_review_shows_every_change_a_reviewer_needs_and_a_rename(filled: Repo):
+    # a reopen, an owner or probability change and a close date pulled in moved the
+    # pipeline, yet the review said "no change to deals or leads"; a rename said removed
+    filled.write("deals/2026-11/beta-crm.yaml", BETA)
+    settings = filled.root / "salescli.yaml"
+    settings.write_text(settings.read_text().replace("owners: [anna]", "owners: [anna, ville]"))
+    filled.commit("beta")
+    filled.git("checkout", "-qb", "week")
+    for args in (("deal", "set", "acme-erp", "owner=ville", "probability=60"),
+                 ("deal", "set", "acme-erp", "close_date=2026-12-20"),
+                 ("deal", "rename", "beta-crm", "crm-rollout")):
+        r = filled.run(*args)
+        assert r.exit_code == 0, (args, r.output)
+    p = json.loads(filled.run("review", "main..week", "--format", "json").output)
+    assert [(e["change"], e["deal"], e["old"], e["new"]) for e in p["events"]] == [
+        ("owner", "acme-erp", "anna", "ville"), ("probability", "acme-erp", None, 60),
+        ("pulled-in", "acme-erp", "2027-01-31", "2026-12-20")]
+    assert (p["renamed"], p["removed"]) == ([{"from": "beta-crm", "to": "crm-rollout"}], [])
+    assert all(r["count"] == 0 for r in p["rows"])  # report changes' kinds: none of these
+    text = filled.run("review", "main..week").output
+    assert "no change" not in text
+    assert "| owner | 1 |  | acme-erp (anna → ville) |" in text
+    assert "| probability | 1 |  | acme-erp (- → 60) |" in text
+    assert "| renamed | 1 |  | beta-crm → crm-rollout |" in text
+
+
+def test_a_two_dot_range_starts_where_the_branch_left_its_base(branch: Repo):
+    # main went on after the branch left it: the pipeline before the branch's commits
+    # is the one they started from, not main's now (GitHub's pull request view)
+    branch.git("checkout", "-q", "main")
+    edit(branch, "value: 48000.00", "value: 40000.00")
+    commit(branch, "2026-11-06T10:00:00Z", "main moves on")
+    two = json.loads(branch.run("review", "main..feature", "--format", "json").output)
+    three = json.loads(branch.run("review", "main...feature", "--format", "json").output)
+    assert two["pipeline"] == three["pipeline"]
+    assert two["pipeline"]["before"] == {"EUR": {"count": 1, "value": 48000.0,
+                                                 "weighted": 4800.0}}

@@ -20,12 +20,14 @@ def review_cmd(ctx: click.Context, rev_range: str, fmt: str, no_cache: bool) -> 
     Deals added, advanced, moved back, won, lost, value changes and slipped close
     dates made by the range's commits, each deal with its why: a lost deal's lost
     reason and note (cut when long), a move back's stages and the `Reason:` of its
-    commit (what `deal move --reason` records), a value's old -> new; the open
-    pipeline's value and weighted value before and after; stage changes that broke
-    the pipeline's rules. In JSON each event has `reason` (the lost reason, or the
-    move back's `Reason:`) and `note` (the lost note), null where none. REV_RANGE is
-    `BASE..HEAD`, `BASE...HEAD` (from their merge base, as a pull request shows) or
-    one revision (that revision..HEAD).
+    commit (what `deal move --reason` records), a value's old -> new; deals reopened,
+    close dates pulled in, owner, probability, forecast, currency or pipeline
+    changed, renamed or removed; the open pipeline's value and weighted value before
+    and after; stage changes that broke the pipeline's rules. In JSON each event has
+    `reason` (the lost reason, or the move back's `Reason:`) and `note` (the lost
+    note), null where none. REV_RANGE is `BASE..HEAD` or `BASE...HEAD` (the same:
+    before is their merge base, as a pull request shows) or one revision (that
+    revision..HEAD).
 
     \b
     Examples:

@@ -725,11 +725,18 @@ def velocity(book: Book) -> dict[str, Any]:
 Include = Callable[[float, str], bool]  # (event time, commit) -> in the report's scope
 
 
-def deal_events(book: Book, include: Include) -> list[dict]:
-    """One dict per deal event in scope: new, advanced, moved-back, won, lost, value, slip.
+# what else `review` shows a reviewer (report changes keeps to CHANGES, SPEC §7): a
+# closed deal reopened, a close date pulled in, and a change of these fields
+OTHER_CHANGES = ("reopened", "pulled-in", "owner", "probability", "forecast", "currency",
+                 "pipeline")
+
+
+def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]:
+    """One dict per deal event in scope: new, advanced, moved-back, won, lost, value, slip;
+    with `every`, the OTHER_CHANGES too.
 
     The engine of `report changes` (scope: a time window) and `review` (scope: the
-    commits of a range).
+    commits of a range, every change).
     """
     events: list[dict] = []
     for d in book.deals:
@@ -741,9 +748,16 @@ def deal_events(book: Book, include: Include) -> list[dict]:
                            "time": tl.created, "commit": tl.changes[0][1],
                            "field": None, "old": None, "new": None})
         for when, commit, name, old, new, counted in tl.changes:
-            if not counted or old is None or new is None or not include(when, commit):
+            if not counted or not include(when, commit):
                 continue
             kind, value = None, d.value
+            if old is None or new is None:  # set or cleared (not by the deal's creation)
+                if every and name in ("owner", "probability", "forecast", "pipeline") \
+                        and commit != tl.changes[0][1]:
+                    events.append({"change": name, "deal": d.id, "currency": d.currency,
+                                   "value": None, "time": when, "commit": commit,
+                                   "field": name, "old": old, "new": new, "reason": None})
+                continue
             if name == "stage" and old in stages and new in stages:
                 kind = "advanced" if stages.index(new) > stages.index(old) else "moved-back"
             elif name == "status" and new in ("won", "lost"):
@@ -753,6 +767,14 @@ def deal_events(book: Book, include: Include) -> list[dict]:
                 value = Decimal(new - old) / 100
             elif name == "close_date" and new > old:
                 kind = "slipped"
+            elif not every:
+                pass
+            elif name == "status" and new == "open":
+                kind = "reopened"
+            elif name == "close_date" and new < old:
+                kind = "pulled-in"
+            elif name in OTHER_CHANGES:
+                kind, value = name, None
             if kind == "value-up" or kind == "value-down":  # cents, as history keeps them
                 old, new = from_cents(old), from_cents(new)
             if kind:
@@ -848,9 +870,15 @@ def review(before: Book | None, after: Book, commits: set[str], range_: str,
     def include(when: float, commit: str) -> bool:
         return commit in commits
 
-    events = deal_events(after, include) + lead_events(after, include)
+    events = deal_events(after, include, every=True) + lead_events(after, include)
     events.sort(key=lambda e: (e["time"], e["deal"]))
-    gone = sorted({d.id for d in before.deals} - {d.id for d in after.deals}) if before else []
+    # a deal under another ID now was renamed, not removed (its timeline knows both)
+    before_ids = {d.id for d in before.deals} if before else set()
+    after_ids = {d.id for d in after.deals}
+    renamed = {d.timeline.id_at(when): d.id for d in after.deals
+               for when, _ in d.timeline.paths if d.timeline.id_at(when) in before_ids}
+    renamed = {old: new for old, new in renamed.items() if old not in after_ids}
+    gone = sorted(before_ids - after_ids - set(renamed))
     pipe_before = open_pipeline(before) if before else {}
     pipe_after = open_pipeline(after)
     delta = {}
@@ -865,6 +893,7 @@ def review(before: Book | None, after: Book, commits: set[str], range_: str,
                                                "note")}
                        for e in events],
             "removed": gone,
+            "renamed": [{"from": old, "to": new} for old, new in sorted(renamed.items())],
             "pipeline": {"before": pipe_before, "after": pipe_after, "change": delta},
             "violations": violations, "skipped": after.skipped}
 

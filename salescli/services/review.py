@@ -8,11 +8,15 @@ import time
 from typing import Any
 
 from salescli.core.errors import UsageError
+from salescli.core.reports import OTHER_CHANGES
 from salescli.services.read import Warn
 
 
 def parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
-    """(base, head, shown range) for `A..B`, `A...B` (from the merge base) or `A` (A..HEAD)."""
+    """(base, head, shown range) for `A..B`, `A...B` or `A` (A..HEAD). The base is where
+    B left A (their merge base), as a pull request shows it: the commits of `A..B` are
+    B's own, and the pipeline before them is the one they started from, not A's as A
+    went on meanwhile."""
     from salescli.store import gitio
 
     if "..." in spec:
@@ -25,9 +29,8 @@ def parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     for rev in (left, right):
         if rev.startswith("-") or gitio.rev_parse(repo.root, rev) is None:
             raise UsageError(f"unknown revision {rev!r} in {spec!r}")
-    base = left
-    if "..." in spec:
-        base = gitio.git(repo.root, "merge-base", "--end-of-options", left, right).stdout.strip()
+    found = gitio.git(repo.root, "merge-base", "--end-of-options", left, right, check=False)
+    base = found.stdout.strip() or left  # unrelated histories: from A itself
     return base, right, f"{left}..{right}" if ".." not in spec else spec
 
 
@@ -89,7 +92,11 @@ def markdown(payload: dict[str, Any]) -> str:
 
     out = [f"### Pipeline review: `{payload['range']}`", ""]
     done = [r for r in payload["rows"] if r["count"]]
-    if not done and not payload["removed"]:
+    other: dict[str, list[dict]] = {}  # the changes beyond report changes' kinds
+    for e in payload["events"]:
+        if e["change"] in OTHER_CHANGES:
+            other.setdefault(e["change"], []).append(e)
+    if not done and not payload["removed"] and not payload["renamed"] and not other:
         out.append(f"{payload['commits']} commit(s); no change to deals or leads.")
     else:
         out.append(f"{payload['commits']} commit(s).")
@@ -102,6 +109,15 @@ def markdown(payload: dict[str, Any]) -> str:
                                   if e["change"] == r["change"]
                                   and e["currency"] == r["currency"])
             out.append(f"| {r['change']} | {r['count']} | {value} | {cell(deals)} |")
+        for change in OTHER_CHANGES:  # each event with its old and new value
+            if change in other:
+                deals = "; ".join(f"{e['deal']} ({'-' if e['old'] is None else e['old']} → "
+                                  f"{'-' if e['new'] is None else e['new']})"
+                                  for e in other[change])
+                out.append(f"| {change} | {len(other[change])} |  | {cell(deals)} |")
+        if payload["renamed"]:
+            out.append(f"| renamed | {len(payload['renamed'])} |  | " + cell(", ".join(
+                f"{r['from']} → {r['to']}" for r in payload["renamed"])) + " |")
         if payload["removed"]:
             out.append(f"| removed | {len(payload['removed'])} |  | "
                        f"{cell(', '.join(payload['removed']))} |")
