@@ -418,3 +418,23 @@ def test_advance_changes_one_line_and_leaves_the_others_as_written(deal: Repo):
     assert path.read_text() == moved  # the comment keeps its column
     assert deal.run("deal", "set", "acme-erp", "close_date=2027-03-31").exit_code == 0
     assert path.read_text() == moved.replace("2027-01-31", "2027-03-31")
+
+
+def test_a_close_dated_before_the_deals_last_move_is_recorded_with_a_note(deal: Repo):
+    # the reports disagreed about it without a word: the funnel counts the commit, report
+    # lost the lost_date
+    in_stage(deal, DEAL_FILE, "proposal", "2026-11-10T12:00:00")
+    r = deal.run("deal", "lose", "acme-erp", "--reason", "budget", "--date", "2026-11-05")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == (
+        "note: the loss dated 2026-11-05, but it entered `proposal` on 2026-11-10: history "
+        "keeps changes in commit order, so the funnel, report changes and review count this "
+        "one now; report lost, cycle and the forecast's won rows by its date\n")
+    assert "lost_date: 2026-11-05\n" in (deal.root / DEAL_FILE).read_text()
+    r = deal.run("deal", "reopen", "acme-erp", "--reason", "Back", "--date", "2026-11-12")
+    assert r.stderr == "Error: cannot reopen acme-erp into `proposal`: `proposal` requires " \
+        "a stakeholder with role economic-buyer or decision-maker; `proposal` requires " \
+        "`items`\n"  # in the words every refusal uses
+    r = deal.run("deal", "reopen", "acme-erp", "--reason", "Back", "--stage",
+                 "needs-analysis", "--date", "2026-11-12")
+    assert (r.exit_code, r.stderr) == (0, ""), r.output  # after the loss: nothing to say

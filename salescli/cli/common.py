@@ -271,6 +271,8 @@ def done(change: Any, what: str) -> None:
     else:
         where = " (not committed)"
     echo(f"{what}{where}")
+    for note in getattr(change, "notes", ()):
+        warn(f"note: {note}")
 
 
 NO_CACHE = click.option("--no-cache", is_flag=True, is_eager=True,

@@ -88,6 +88,30 @@ def closing(status: str, day: dt.date, why: str | None = None, note: str | None 
     return changes
 
 
+def after_last_move(s: Any, d: Any, date: Any, what: str) -> None:
+    """A move or close dated back (`--date`) before the deal's last one is recorded as
+    asked, with a note: history counts changes in commit order, so the funnel, `report
+    changes` and `review` count it when it is committed, `report lost`, `cycle` and
+    the forecast's won rows on its won_date or lost_date."""
+    from salescli.core.dates import day_of
+    from salescli.store.history import stage_entered
+
+    day = day_of(date)
+    if day is None:
+        return
+    closed = d.won_date or d.lost_date
+    entered = stage_entered(s.repo.root).get(d.id)
+    if closed and day < closed:
+        last = f"it was {d.status} on {closed}"
+    elif entered and day < entered:
+        last = f"it entered `{d.stage}` on {entered}"
+    else:
+        return
+    s.notes.append(f"{what} dated {day}, but {last}: history keeps changes in commit "
+                   "order, so the funnel, report changes and review count this one now; "
+                   "report lost, cycle and the forecast's won rows by its date")
+
+
 def stage_names(repo: Any, prefix: str = "") -> list[str]:
     """The stages of every pipeline starting with `prefix` (shell completion)."""
     return [s.id for path in repo.pipeline_paths()
@@ -327,6 +351,7 @@ def move(repo: Any, deal_id: str, target: str | None, why: str | None = None,
         d = record.model
         s.summary, changes = moved(pipeline_of(s.repo, d), deal_id, d, target,
                                    lambda: roles(s.repo, d.account), why)
+        after_last_move(s, d, opts.date, "the move")
         s.reason = why
         s.set(record, changes)
     return s
@@ -349,6 +374,7 @@ def win(repo: Any, deal_id: str, opts: Options = COMMIT,
         _, changes, accepted = won(pipeline_of(s.repo, d), deal_id, d,
                                    lambda: roles(s.repo, d.account), today(opts.date),
                                    currency, value)
+        after_last_move(s, d, opts.date, "the win")
         source = None
         if "value" in changes:
             shown = money(changes["value"], currency, s.repo.settings.locale)
@@ -372,6 +398,7 @@ def lose(repo: Any, deal_id: str, why: str, note: str | None = None,
         d = record.model
         _, changes = lost(pipeline_of(s.repo, d), deal_id, d, lambda: roles(s.repo, d.account), why,
                           today(opts.date), note, revisit_date)
+        after_last_move(s, d, opts.date, "the loss")
         s.set(record, changes)
     return s
 
@@ -380,7 +407,7 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
            opts: Options = COMMIT) -> tuple[Session, str]:
     """`deal reopen`: a won or lost deal open again in its last stage (or `stage`,
     under the rules of `deal move`); returns (the change, the stage)."""
-    from salescli.core.rules import missing_requirements, move_problems
+    from salescli.core.rules import describe_missing, missing_requirements, move_problems
 
     with opts.session(repo, "deal", deal_id, "reopen") as s:
         record = s.load("deal", deal_id)
@@ -397,9 +424,10 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
             problems = move_problems(pipe, d.model_copy(update={"status": "open"}), target,
                                      known, why)
         else:
-            problems = [f"`{target}` requires `{m}`"
+            problems = [f"`{target}` requires {describe_missing(m, deal_id)}"
                         for m in missing_requirements(entering.requires, d, known)]
         refuse(problems, f"reopen {deal_id} into `{target}`")
+        after_last_move(s, d, opts.date, "the reopening")
         s.summary = f"reopen ({d.status}) into {target}"
         s.reason = why
 

@@ -57,6 +57,7 @@ class Session(Change):
                  summary: str = "", **kw: Any):
         super().__init__(repo, kind, record_id, summary, event, **kw)
         self.kind, self.record_id, self.summary = kind, record_id, summary
+        self.notes: list[str] = []  # what the user should know of the change (stderr)
 
     def _commit(self) -> None:
         from salescli.core.commitmsg import subject
