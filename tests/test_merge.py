@@ -72,6 +72,20 @@ def test_different_fields_both_kept_and_ours_comments_stay():
     assert merged == edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
 
 
+def test_a_win_and_a_move_back_on_two_sides_conflict_as_one_state():
+    # merged field by field they gave `stage: needs-analysis` with `status: won`, a
+    # state no command makes (the pipeline wins only from its last stage)
+    ours = edit(BASE, ("owner: anna", "status: won\nwon_date: 2026-12-01\nowner: anna"))
+    theirs = edit(BASE, ("stage: proposal", "stage: needs-analysis"),
+                  ("value: 48000.00", "value: 50000.00"))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.conflicts == ["stage", "status", "won_date"]
+    assert "<<<<<<< ours\nstage: proposal\n" in result.text
+    assert "value: 50000.00" in result.text  # the rest merges as ever
+    # one side's move and the other's unrelated edit still merge
+    assert clean_merge(BASE, theirs, edit(BASE, ("owner: anna", "owner: ville")))
+
+
 def test_same_field_same_value_is_no_conflict():
     ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
     theirs = edit(BASE, ("value: 48000.00", "value: 52000.00"), ("owner: anna", "owner: ville"))

@@ -7,6 +7,9 @@ The rules, applied recursively from the top-level mapping down:
 
 * a value changed on one side only takes that side; changed the same way on both
   sides, it is taken once; changed differently on both sides, it is a conflict;
+* a deal's stage, status and close fields are one state: both sides changing it to
+  different ends conflict on every key of it they disagree on (a win on one side and
+  a move back on the other must not merge into "won in needs-analysis");
 * mappings (`next_step`, `contact`, `checklist`, a stakeholder) merge key by key;
 * lists of identified items merge item by item: contacts by `id`, stakeholders by
   `contact`, price-list or deal items by `sku` / `product` / `name`;
@@ -49,6 +52,20 @@ APPEND_ONLY = frozenset(("activities", "quotes", "orders", "invoices"))
 IDENTITY_KEYS = ("id", "contact", "sku", "product", "name")
 
 _MISSING: Any = object()  # a key absent on one side (not the same as `null`)
+# a deal's state: its stage, status and what a close writes, merged as one
+LIFECYCLE = ("stage", "status", "won_date", "lost_date", "lost_reason", "lost_note", "revisit")
+
+
+def _get(mapping: Any, key: str) -> Any:
+    return plain(mapping[key]) if key in mapping else _MISSING
+
+
+def _both_changed(o: dict, a: Any, b: Any, keys: tuple[str, ...]) -> bool:
+    """Whether both sides changed some of `keys` from the base, to different ends."""
+    def changed(side: Any) -> bool:
+        return any(_get(side, k) != o.get(k, _MISSING) for k in keys)
+
+    return changed(a) and changed(b) and any(_get(a, k) != _get(b, k) for k in keys)
 
 
 class Unmergeable(Exception):
@@ -176,8 +193,19 @@ class _Merger:
 
     def merge_map(self, o: dict, a: Any, b: Any, path: tuple) -> None:
         """Merge theirs' mapping `b` into ours' mapping `a`, key by key, in place."""
+        # a deal's stage and status (and what a close writes) are one state: changed on
+        # both sides, field by field they could merge into one no command makes (won in
+        # a stage it was moved back to), so every key of theirs that differs conflicts
+        clash = not path and _both_changed(o, a, b, LIFECYCLE)
         for key in list(a.keys()):
             ov = o.get(key, _MISSING)
+            if clash and key in LIFECYCLE and plain(a[key]) != _get(b, key):
+                chosen = self.conflict((key,), a[key], b[key] if key in b else _MISSING)
+                if chosen is _MISSING:
+                    del a[key]
+                elif chosen is not a[key]:
+                    a[key] = chosen
+                continue
             if key in b:
                 merged = self.merge_value(ov, a[key], b[key], (*path, key))
                 if merged is not a[key]:
@@ -192,7 +220,10 @@ class _Merger:
             if key in a:
                 continue
             ov = o.get(key, _MISSING)
-            if ov is not _MISSING:  # ours removed the key
+            if clash and key in LIFECYCLE:
+                if self.conflict((key,), _MISSING, b[key]) is _MISSING:
+                    continue
+            elif ov is not _MISSING:  # ours removed the key
                 if plain(b[key]) == ov:
                     continue
                 if self.conflict((*path, key), _MISSING, b[key]) is _MISSING:
