@@ -198,6 +198,8 @@ def test_killed_between_write_and_commit_leaves_the_new_version_uncommitted(crm:
     files = crm.snapshot()
     r = crm.run("deal", "set", "d2", "value=10")
     assert r.exit_code == 1 and "index.lock': File exists" in r.stderr, r.stderr
+    assert r.stderr.endswith("Another git process seems to be running in this repository; "
+                             "if none is (one crashed), remove that file and try again\n")
     assert crm.snapshot() == files and crm.head() == head
     (crm.root / ".git" / "index.lock").unlink()  # as git's message tells the user
     r = crm.run("deal", "set", "d1", "value=10")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -75,14 +76,15 @@ def test_no_commit_leaves_the_change_in_the_work_tree(filled: Repo):
         DEAL + "x: 1\n") else None,
      f"{DEAL_PATH}: has uncommitted changes"),
     (lambda r: (r.root / ".git" / "MERGE_HEAD").write_text(r.head()),
-     "the repository is in the middle of a merge; finish or abort it first"),
+     "the repository is in the middle of a merge; finish it (resolve, `git add`, `git merge "
+     "--continue`) or abort it (`git merge --abort`) first"),
     (lambda r: (r.root / ".git" / "rebase-merge").mkdir(),
      "the repository is in the middle of a rebase"),
 ])
 def test_refusals_write_and_commit_nothing(filled: Repo, setup, message: str):
     setup(filled)
     before, files, status = filled.head(), filled.snapshot(), filled.status()
-    with pytest.raises(SalescliError, match=message.replace("(", r"\(")):
+    with pytest.raises(SalescliError, match=re.escape(message)):
         change_value(filled, "1.00")
     assert (filled.head(), filled.snapshot(), filled.status()) == (before, files, status)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,13 @@ def test_commands_outside_a_repository_say_how_to_start(tmp_path: Path, monkeypa
     assert result.exit_code == 1
     assert "not a salescli repository" in result.output
     assert "salescli init" in result.output
+    # in a bare repository (a server's copy) init is the wrong advice: a clone is right
+    subprocess.run(["git", "init", "-q", "--bare", "srv.git"], check=True)
+    monkeypatch.chdir(tmp_path / "srv.git")
+    result = CliRunner().invoke(cli, ["deal", "list"])
+    assert (result.exit_code, result.output) == (1, (
+        f"Error: {(tmp_path / 'srv.git').resolve()} is a bare git repository: it has no work "
+        "tree to hold records; run salescli in a clone of it (git clone)\n"))
 
 
 def test_adopting_keeps_the_repositorys_own_pipeline_price_list_and_commented_vscode(

@@ -70,6 +70,7 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
     from salescli.store.gitio import (
         RepoLock,
         append_history,
+        busy_error,
         in_progress,
         remove_stale_commit_refs,
         uncommitted,
@@ -78,8 +79,7 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
     with RepoLock(repo.git_dir):
         busy = in_progress(repo.git_dir)
         if busy:
-            raise SalescliError(f"the repository is in the middle of {busy}; finish or abort "
-                                "it first")
+            raise SalescliError(busy_error(busy))
         if not dry_run:
             remove_stale_commit_refs(repo.root)  # as every mutating command does
         dirty = uncommitted(repo.root, RECORD_PATHS)

@@ -40,6 +40,13 @@ _IN_PROGRESS = {
 }
 
 
+def busy_error(what: str) -> str:
+    """Why a write waits for a merge, rebase... in progress, with git's two ways out."""
+    verb = what.split(" ", 1)[1]
+    return (f"the repository is in the middle of {what}; finish it (resolve, `git add`, "
+            f"`git {verb} --continue`) or abort it (`git {verb} --abort`) first")
+
+
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     # UTF-8 whatever the locale: fast-import counts the bytes of what it is given
@@ -379,6 +386,9 @@ def reason_text(output: str, code: int) -> str:
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
     reason = (fatal or lines or [f"exit status {code}"])[0]
+    if "index.lock': File exists" in reason:  # git's own advice takes five more lines
+        return (f"{reason} Another git process seems to be running in this repository; "
+                "if none is (one crashed), remove that file and try again")
     advice = [ln for ln in lines if _ADVICE.match(ln)]
     if not advice:
         return reason
@@ -993,9 +1003,7 @@ class Change:
         try:
             what = in_progress(self.repo.git_dir)
             if what:
-                raise SalescliError(
-                    f"the repository is in the middle of {what}; finish or abort it first"
-                )
+                raise SalescliError(busy_error(what))
             self._sweep = sweep_stale_temps(self.root, self.repo.state_dir)
             remove_stale_commit_refs(self.root, self.repo.git_dir)
         except BaseException:

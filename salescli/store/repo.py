@@ -30,6 +30,9 @@ def find_root(start: Path) -> Path:
             return folder
         if (folder / ".git").exists():
             break  # never leave the enclosing git repository
+    if (start / "HEAD").is_file() and (start / "objects").is_dir():  # a bare repository
+        raise NotARepository(f"{start} is a bare git repository: it has no work tree to "
+                             "hold records; run salescli in a clone of it (git clone)")
     raise NotARepository(
         f"not a salescli repository (no {SETTINGS_FILE} in {start} or its parents); "
         "run `salescli init` or pass -C PATH"
