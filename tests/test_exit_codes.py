@@ -294,7 +294,9 @@ def test_a_held_index_lock_is_an_environment_error(crm: Repo, args: list[str]):
     lock = crm.root / ".git" / "index.lock"
     lock.write_text("")
     refused(crm, args, 1, f"commit failed, nothing changed: fatal: Unable to create "
-                          f"'{lock}': File exists.")
+                          f"'{lock}': File exists. Another git process seems to be running "
+                          "in this repository; if none is (one crashed), remove that file "
+                          "and try again")
     assert lock.exists()  # git's lock is git's to remove
 
 
