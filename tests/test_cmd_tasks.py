@@ -47,6 +47,14 @@ def ok(repo: Repo, *args: str) -> str:
     return r.output
 
 
+def unchanged(repo: Repo, *args: str) -> str:
+    """`ok`, for a command that must record nothing: no commit, a clean tree."""
+    head = repo.head()
+    out = ok(repo, *args)
+    assert repo.head() == head and repo.status() == ""
+    return out
+
+
 def deal_text(repo: Repo) -> str:
     return (repo.root / "deals/2026-10/acme-erp.yaml").read_text()
 
@@ -115,10 +123,9 @@ def test_task_done_records_the_day_keeping_comments(crm: Repo):
 def test_task_done_refuses_what_is_no_task_and_twice_records_nothing(crm: Repo):
     ok(crm, "task", "add", "acme-erp", "Send the contract", "--due", "2026-12-04")
     ok(crm, "task", "done", "acme-erp", "2", "--date", "2026-12-03")
-    head = crm.head()  # twice is no error (a script may repeat itself): nothing to record
-    assert ok(crm, "task", "done", "acme-erp", "2") == \
+    # twice is no error (a script may repeat itself): nothing to record
+    assert unchanged(crm, "task", "done", "acme-erp", "2") == \
         "Done: task 2 of deal acme-erp, on 2026-12-03 (no change: nothing to commit)\n"
-    assert crm.head() == head and crm.status() == ""
     refused(crm, ["task", "done", "acme-erp", "1"], 1,
             "activity 1 of deal acme-erp is call 'Intro', not a task; see "
             "`salescli task list acme-erp`")
@@ -211,10 +218,8 @@ def test_meeting_held_and_cancelled(crm: Repo):
     text = deal_text(crm)
     assert "    summary: Demo\n    status: held\n" in text
     assert "    summary: Workshop\n    status: cancelled\n" in text
-    head = crm.head()
-    assert ok(crm, "meeting", "held", "acme-erp", "2") == \
+    assert unchanged(crm, "meeting", "held", "acme-erp", "2") == \
         "Meeting 2 of deal acme-erp: held (no change: nothing to commit)\n"
-    assert crm.head() == head and crm.status() == ""
     refused(crm, ["meeting", "held", "acme-erp", "1"], 1,
             "activity 1 of deal acme-erp is call 'Intro', not a booked meeting; see "
             "`salescli meeting list acme-erp`")
