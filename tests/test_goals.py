@@ -83,12 +83,19 @@ def test_goals_as_of_a_day_count_nothing_dated_after_it(filled: Repo):
     # the activities are read as the records are now: a meeting later in the week must
     # not count as of a day before it (the history's figures stop at --as-of anyway)
     with_goals(filled, "{metric: meetings_held, period: week, target: 2}",
-               "{metric: activities, period: week, target: 2}")
+               "{metric: activities, period: week, target: 2}",
+               "{metric: meetings_booked, period: week, target: 2}")
     for day in ("2026-11-23", "2026-11-26"):
         assert filled.run("log", "meeting", "acme-erp", "Demo", "--status", "held",
                           "--date", day).exit_code == 0
     for as_of, held in (("2026-11-24", 1.0), ("2026-11-26", 2.0), ("2026-11-22", 0.0)):
-        assert actuals(filled, as_of) == {"meetings_held": held, "activities": held}, as_of
+        got = actuals(filled, as_of)
+        assert (got["meetings_held"], got["activities"]) == (held, held), as_of
+    # a meeting booked for later in the period is a booking of the period already
+    booked = actuals(filled, "2026-11-24")["meetings_booked"]
+    assert filled.run("log", "meeting", "acme-erp", "Steering", "--status", "booked",
+                      "--date", "2026-11-27").exit_code == 0
+    assert actuals(filled, "2026-11-24")["meetings_booked"] == booked + 1
 
 
 def test_a_meeting_that_is_a_task_is_neither_booked_nor_held(filled: Repo):

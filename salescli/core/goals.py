@@ -85,9 +85,11 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
         if owner and g.owner not in (None, owner):
             continue
         start, end = bounds(g.period, on)
-        # so far: the records are as they are now, and may hold activities dated after
-        # the as-of day (the history's figures stop there by themselves)
-        got = actual(g.metric, book, records, start, min(end, on), g.owner)
+        # what happened counts up to the as-of day: the records are as they are now, and
+        # may hold meetings and activities dated after it (the history's figures stop
+        # there by themselves); a booking counts for the period it is booked in
+        until = end if g.metric == "meetings_booked" else min(end, on)
+        got = actual(g.metric, book, records, start, until, g.owner)
         target = Decimal(g.target)
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
         expected = (target * elapsed).quantize(CENT)
