@@ -217,3 +217,24 @@ def test_a_two_dot_range_starts_where_the_branch_left_its_base(branch: Repo):
     assert two["pipeline"] == three["pipeline"]
     assert two["pipeline"]["before"] == {"EUR": {"count": 1, "value": 48000.0,
                                                  "weighted": 4800.0}}
+
+
+def test_a_deal_priced_by_its_items_changes_value_and_a_deletion_is_no_old_rename(
+        filled: Repo):
+    # history keeps such a value as its items: review said "no change" when a quantity
+    # moved the pipeline; and a deal renamed long ago, its old ID given to a new deal
+    # deleted in the range, showed as that old rename
+    filled.write("deals/2026-11/beta-crm.yaml", BETA.replace("value: 10000\n", "") +
+                 "items:\n  - {name: Work, quantity: 10, unit_price: 100}\n")
+    filled.commit("beta priced by its items")
+    assert filled.run("deal", "rename", "beta-crm", "crm-old").exit_code == 0
+    filled.write("deals/2026-11/beta-crm.yaml", BETA)
+    filled.commit("a new deal under the old ID")
+    filled.git("checkout", "-qb", "week")
+    filled.edit("deals/2026-11/crm-old.yaml", "quantity: 10", "quantity: 15")
+    filled.commit("more work")
+    assert filled.run("deal", "delete", "beta-crm", "--reason", "duplicate").exit_code == 0
+    p = json.loads(filled.run("review", "main..week", "--format", "json").output)
+    assert [(e["change"], e["deal"], e["old"], e["new"], e["value"]) for e in p["events"]] \
+        == [("value-up", "crm-old", 1000.0, 1500.0, 500.0)]
+    assert (p["renamed"], p["removed"]) == ([], ["beta-crm"])

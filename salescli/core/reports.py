@@ -762,9 +762,11 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 kind = "advanced" if stages.index(new) > stages.index(old) else "moved-back"
             elif name == "status" and new in ("won", "lost"):
                 kind = new
-            elif name == "value" and isinstance(old, int) and isinstance(new, int):
-                kind = "value-up" if new > old else "value-down"
-                value = Decimal(new - old) / 100
+            elif name == "value":  # cents, or items priced as reports price them
+                old, new = price(old, book.config), price(new, book.config)
+                if old is not None and new is not None and old != new:
+                    kind = "value-up" if new > old else "value-down"
+                    value = new - old
             elif name == "close_date" and new > old:
                 kind = "slipped"
             elif not every:
@@ -775,8 +777,6 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 kind = "pulled-in"
             elif name in OTHER_CHANGES:
                 kind, value = name, None
-            if kind == "value-up" or kind == "value-down":  # cents, as history keeps them
-                old, new = from_cents(old), from_cents(new)
             if kind:
                 events.append({"change": kind, "deal": d.id, "currency": d.currency,
                                "value": value, "time": when, "commit": commit,
@@ -874,8 +874,9 @@ def review(before: Book | None, after: Book, commits: set[str], range_: str,
     events.sort(key=lambda e: (e["time"], e["deal"]))
     # a deal under another ID now was renamed, not removed (its timeline knows both)
     before_ids = {d.id for d in before.deals} if before else set()
+    # (in the range: the new ID was not there before, and the old one is gone now)
     after_ids = {d.id for d in after.deals}
-    renamed = {d.timeline.id_at(when): d.id for d in after.deals
+    renamed = {d.timeline.id_at(when): d.id for d in after.deals if d.id not in before_ids
                for when, _ in d.timeline.paths if d.timeline.id_at(when) in before_ids}
     renamed = {old: new for old, new in renamed.items() if old not in after_ids}
     gone = sorted(before_ids - after_ids - set(renamed))
