@@ -188,6 +188,10 @@ def test_a_shallow_clone_is_refused_until_made_whole(crm: Repo, tmp_path: Path) 
         result = r.run(*args)
         assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n"), args
     assert r.run("deal", "list").exit_code == 0  # what needs no history works
+    result = r.run("deal", "lose", "m1", "--reason", "price", "--date", "2026-04-03",
+                   "--no-commit")  # a dated write too: its note would need the history
+    assert result.exit_code == 0, result.output
+    r.git("checkout", "-q", ".")
     r.git("fetch", "-q", "--unshallow")
     agree(r, resumed=False)
     edit_deal(crm, "m1", "2026-04-03", value="1500.00")

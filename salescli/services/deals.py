@@ -100,16 +100,21 @@ def after_last_move(s: Any, d: Any, date: Any, what: str) -> None:
     if day is None:
         return
     closed = d.won_date or d.lost_date
-    entered = stage_entered(s.repo.root).get(d.id)
+    try:
+        entered = stage_entered(s.repo.root).get(d.id)
+    except SalescliError:  # a shallow clone: its history says nothing sure
+        entered = None
     if closed and day < closed:
         last = f"it was {d.status} on {closed}"
     elif entered and day < entered:
         last = f"it entered `{d.stage}` on {entered}"
     else:
         return
+    counted = ("; report lost, cycle and the forecast's won rows by its date"
+               if what in ("the win", "the loss") else "")
     s.notes.append(f"{what} dated {day}, but {last}: history keeps changes in commit "
-                   "order, so the funnel, report changes and review count this one now; "
-                   "report lost, cycle and the forecast's won rows by its date")
+                   f"order, so the funnel, report changes and review count this one now"
+                   f"{counted}")
 
 
 def stage_names(repo: Any, prefix: str = "") -> list[str]:
