@@ -82,8 +82,12 @@ def test_a_win_and_a_move_back_on_two_sides_conflict_as_one_state():
     assert result.conflicts == ["stage", "status", "won_date"]
     assert "<<<<<<< ours\nstage: proposal\n" in result.text
     assert "value: 50000.00" in result.text  # the rest merges as ever
-    # one side's move and the other's unrelated edit still merge
+    # one side's move and the other's unrelated edit still merge, and so does one side
+    # going further than the other (both advanced, one also won)
     assert clean_merge(BASE, theirs, edit(BASE, ("owner: anna", "owner: ville")))
+    advanced = edit(BASE, ("stage: proposal", "stage: negotiation"))
+    won = edit(advanced, ("owner: anna", "status: won\nwon_date: 2026-12-01\nowner: anna"))
+    assert load_fast(clean_merge(BASE, won, advanced))["status"] == "won"
 
 
 def test_same_field_same_value_is_no_conflict():

@@ -60,12 +60,15 @@ def _get(mapping: Any, key: str) -> Any:
     return plain(mapping[key]) if key in mapping else _MISSING
 
 
-def _both_changed(o: dict, a: Any, b: Any, keys: tuple[str, ...]) -> bool:
-    """Whether both sides changed some of `keys` from the base, to different ends."""
-    def changed(side: Any) -> bool:
-        return any(_get(side, k) != o.get(k, _MISSING) for k in keys)
-
-    return changed(a) and changed(b) and any(_get(a, k) != _get(b, k) for k in keys)
+def _mixed_state(o: dict, a: Any, b: Any, keys: tuple[str, ...]) -> bool:
+    """Whether merging `keys` one by one would give a state that is neither side's own
+    (one side won, the other moved back: won in the stage it was moved back to). One
+    side only going further than the other (both advanced, one also won) is no mix."""
+    merged, ours, theirs = {}, {}, {}
+    for k in keys:
+        base, ours[k], theirs[k] = o.get(k, _MISSING), _get(a, k), _get(b, k)
+        merged[k] = theirs[k] if ours[k] == base else ours[k]
+    return merged != ours and merged != theirs
 
 
 class Unmergeable(Exception):
@@ -196,7 +199,7 @@ class _Merger:
         # a deal's stage and status (and what a close writes) are one state: changed on
         # both sides, field by field they could merge into one no command makes (won in
         # a stage it was moved back to), so every key of theirs that differs conflicts
-        clash = not path and _both_changed(o, a, b, LIFECYCLE)
+        clash = not path and _mixed_state(o, a, b, LIFECYCLE)
         for key in list(a.keys()):
             ov = o.get(key, _MISSING)
             if clash and key in LIFECYCLE and plain(a[key]) != _get(b, key):
