@@ -173,6 +173,13 @@ def test_a_table_for_a_terminal_wraps_each_reason_under_its_column(crm: Repo):
         narrow[at + 1:] + ["end"]) if x[:start].strip())]])
     assert text == "next step overdue 5 days: Send quote stale 55 days in proposal (max 14) " \
                    "no activity for 55 days"
+    # narrower still: each record's reasons on lines below it (--width is never ignored)
+    stacked = crm.run("today", "--on", ON, "--width", "40").stdout.splitlines()
+    assert stacked[0].split() == ["group", "id", "owner", "weighted"]
+    at = stacked.index(next(x for x in stacked if " triple " in x))
+    assert stacked[at + 1:at + 4] == ["    next step overdue 5 days: Send quote",
+                                      "    stale 55 days in proposal (max 14)",
+                                      "    no activity for 55 days"]
 
 
 def test_json_and_csv_shape(crm: Repo):

@@ -157,7 +157,8 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
             return [x["text"] for x in r["reasons"]]
 
         text = render_wrapped(rows, columns, texts, fits, style) or render_wrapped(
-            rows, ("group", "id", "owner", "weighted", "reasons"), texts, fits, style, 20)
+            rows, ("group", "id", "owner", "weighted", "reasons"), texts, fits, style, 20,
+            stack=True)
         if text:
             echo(text)
             return

@@ -291,28 +291,37 @@ def _aligned(headers: Sequence[str], columns: list[list[str]], height: int,
 
 def render_wrapped(rows: Sequence[dict[str, Any]], columns: Sequence[str],
                    parts: Callable[[dict[str, Any]], list[str]], width: int,
-                   style: Any = None, room: int = 30) -> str | None:
+                   style: Any = None, room: int = 30, stack: bool = False) -> str | None:
     """`render`'s table whose last column holds each row's `parts` (texts), each on lines
     of its own below the column's start, wrapped to fit `width`: nothing is cut (a word
-    longer than the room, say an ID in a command, runs over). None when the other
-    columns leave the last less than `room`."""
+    longer than the room, say an ID in a command, runs over). When the other columns
+    leave the last less than `room`: None, or with `stack`, the table without it and
+    each row's parts on lines below the row, indented."""
     import textwrap
 
+    if not rows:
+        return None
     last = columns[-1]
     blank = render([{**r, last: ""} for r in rows], columns, "table", style=style)
-    rule = blank.split("\n", 2)[1] if rows else ""
-    start = rule.rfind(" ") + 1  # where the last column's dashes begin
-    if not rows or start <= 0 or width - start < room:
-        return None
-    wrapped = [[line for part in parts(r) for line in textwrap.wrap(
-        part, width - start, break_long_words=False, break_on_hyphens=False)] or [""]
-        for r in rows]
-    lines = render([{**r, last: w[0]} for r, w in zip(rows, wrapped, strict=True)],
-                   columns, "table", style=style).split("\n")
+    lines = blank.split("\n")
+    start = lines[1].rfind(" ") + 1  # where the last column's dashes begin
+    stacked = width - start < room
+    if stacked:
+        if not stack:
+            return None
+        lines = render(rows, columns[:-1], "table", style=style).split("\n")
+        start = 4
+    room = width - start
     out = lines[:2]
-    for line, more in zip(lines[2:], wrapped, strict=True):
-        out.append(line)
-        out += [" " * start + text for text in more[1:]]
+    for line, r in zip(lines[2:], rows, strict=True):
+        texts = [piece for part in parts(r) for piece in (
+            [part] if len(part) <= room else
+            textwrap.wrap(part, room, break_long_words=False, break_on_hyphens=False))]
+        if stacked:
+            out.append(line)
+        else:
+            out.append(line.ljust(start) + (texts.pop(0) if texts else ""))
+        out += [" " * start + text for text in texts]
     return "\n".join(out)
 
 
