@@ -188,7 +188,7 @@ def activity_records(repo: Any, warn: Warn, within: tuple[dt.date, dt.date] | No
             if not records or (records[-1].kind, records[-1].id) != (row["kind"], row["id"]):
                 records.append(ActivityRecord(row["kind"], row["id"], row["record_owner"],
                                               row["source"], row["pipeline"]))
-            records[-1].activities.append(Activity.of(
+            records[-1].activities.append(Activity(  # typed by the index: no validation
                 date=dt.date.fromisoformat(row["date"]), type=row["type"],
                 summary=row["summary"], status=row["status"], owner=row["owner"],
                 due=day(row["due"]), done=day(row["done"])))
