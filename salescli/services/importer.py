@@ -70,13 +70,13 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
     from salescli.store.gitio import (
         RepoLock,
         append_history,
-        busy_error,
-        in_progress,
         remove_stale_commit_refs,
         uncommitted,
     )
 
     with RepoLock(repo.git_dir):
+        from salescli.store.repo import busy_error, in_progress
+
         busy = in_progress(repo.git_dir)
         if busy:
             raise SalescliError(busy_error(busy))

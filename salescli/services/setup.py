@@ -22,16 +22,19 @@ def check(repo: Any, staged: bool = False, history: bool = False, quiet: bool = 
         diagnostics = check_staged(repo.root, repo.git_dir, use_cache=use_cache,
                                    transitions=True)
     else:
-        from salescli.core.diagnostics import Diagnostic
         from salescli.services.checkcache import cached_check
-        from salescli.store.gitio import unmerged
+        from salescli.store.repo import in_progress
 
         diagnostics = cached_check(repo.root, repo.git_dir, use_cache=use_cache)
-        # a file deleted on one side of a merge and changed on the other has no markers
-        diagnostics = [Diagnostic(path, 1, 1, "error", "unmerged", (
-            "a conflict git has not resolved (changed on one side, deleted on the other, "
-            "or added on both): keep it (`git add`) or drop it (`git rm`), or abort the "
-            "merge")) for path in unmerged(repo.root)] + diagnostics
+        if in_progress(repo.git_dir):  # only then can git hold unmerged files
+            from salescli.core.diagnostics import Diagnostic
+            from salescli.store.gitio import unmerged
+
+            # a file deleted on one side and changed on the other has no markers
+            diagnostics = [Diagnostic(path, 1, 1, "error", "unmerged", (
+                "a conflict git has not resolved (changed on one side, deleted on the "
+                "other, or added on both): keep it (`git add`) or drop it (`git rm`), or "
+                "abort the merge")) for path in unmerged(repo.root)] + diagnostics
     if history:
         from salescli.services.check import history_diagnostics
 

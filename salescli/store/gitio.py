@@ -25,28 +25,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
-from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import KIND_DIRS, busy_error, in_progress
 from salescli.store.runtime import FRESH_NS, start_git
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
 TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-_IN_PROGRESS = {
-    "MERGE_HEAD": "a merge",
-    "rebase-merge": "a rebase",
-    "rebase-apply": "a rebase",
-    "CHERRY_PICK_HEAD": "a cherry-pick",
-    "REVERT_HEAD": "a revert",
-}
-
-
-def busy_error(what: str) -> str:
-    """Why a write waits for a merge, rebase... in progress, with git's two ways out."""
-    verb = what.split(" ", 1)[1]
-    return (f"the repository is in the middle of {what}; finish it (resolve, `git add`, "
-            f"`git {verb} --continue`) or abort it (`git {verb} --abort`) first")
-
-
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     # UTF-8 whatever the locale: fast-import counts the bytes of what it is given
@@ -690,13 +674,6 @@ def unmerged(root: Path) -> list[str]:
     leaves no markers in any file)."""
     out = git(root, "ls-files", "-u", "-z", "--").stdout
     return sorted({entry.split("\t", 1)[1] for entry in out.split("\0") if "\t" in entry})
-
-
-def in_progress(git_dir: Path) -> str | None:
-    for name, what in _IN_PROGRESS.items():
-        if (git_dir / name).exists():
-            return what
-    return None
 
 
 def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:

@@ -22,6 +22,32 @@ KIND_DIRS = {kind: f"{kind}s" for kind in KINDS}  # each kind's folder
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+# what a git operation left half done looks like in the git directory, and its name
+_IN_PROGRESS = {
+    "MERGE_HEAD": "a merge",
+    "rebase-merge": "a rebase",
+    "rebase-apply/applying": "an am",  # `git am` leaves rebase-apply too
+    "rebase-apply": "a rebase",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+}
+
+
+def in_progress(git_dir: Path) -> str | None:
+    """The git operation under way in `git_dir` (a merge, a rebase...), if any."""
+    for name, what in _IN_PROGRESS.items():
+        if (git_dir / name).exists():
+            return what
+    return None
+
+
+def busy_error(what: str) -> str:
+    """Why a write waits for a merge, rebase... in progress, with git's two ways out."""
+    verb = what.split(" ", 1)[1]
+    return (f"the repository is in the middle of {what}; finish it (resolve, `git add`, "
+            f"`git {verb} --continue`) or abort it (`git {verb} --abort`) first")
+
+
 def find_root(start: Path) -> Path:
     """Walk up from `start` to the folder holding salescli.yaml, as git finds .git."""
     start = start.resolve()
