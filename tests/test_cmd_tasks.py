@@ -195,6 +195,8 @@ def test_today_drops_the_tasks_a_deal_was_lost_with_not_those_added_to_come_back
                       for x in r["reasons"] if x["what"] == "overdue")
 
     assert tasks() == ["acme-erp: task: Send the contract", "beta: task: Call back"]
+    ok(crm, "task", "add", "acme-erp", "Send the invoice details", "--due", "2026-11-24",
+       "--date", "2026-11-22")  # the day of the loss: part of the work that stopped
     ok(crm, "deal", "lose", "acme-erp", "--reason", "price", "--date", "2026-11-22")
     ok(crm, "lead", "disqualify", "beta", "--reason", "not-icp", "--date", "2026-11-22")
     assert tasks() == []
@@ -203,7 +205,8 @@ def test_today_drops_the_tasks_a_deal_was_lost_with_not_those_added_to_come_back
     assert tasks() == ["acme-erp: task: Ask again after their budget year"]
     ok(crm, "deal", "reopen", "acme-erp", "--reason", "Back", "--date", "2026-11-24")
     assert tasks() == ["acme-erp: task: Ask again after their budget year",
-                       "acme-erp: task: Send the contract"]
+                       "acme-erp: task: Send the contract",
+                       "acme-erp: task: Send the invoice details"]
 
 
 def test_meeting_held_and_cancelled(crm: Repo):

@@ -153,15 +153,15 @@ FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
   AND NOT EXISTS (SELECT 1 FROM leads l WHERE a.record_kind = 'lead'
     AND l.id = a.record_id AND l.status = 'disqualified')
 ORDER BY a.record_kind, a.record_id, a.line"""
-# open tasks due by the day; not those a deal was lost with (added before the day it was
-# lost: the work stopped there, and they would stay overdue for ever; one added since, to
+# open tasks due by the day; not those a deal was lost with (added by the day it was
+# lost: the work stopped there, and they would stay overdue for ever; one added later, to
 # come back, shows), nor a disqualified lead's
 _TASKS_DUE = """SELECT a.record_kind, a.record_id, a.line, a.due, a.summary, a.owner
 FROM activities a
 WHERE a.done IS NULL AND a.due <= ?
   AND NOT EXISTS (SELECT 1 FROM deals d INDEXED BY deals_key WHERE a.record_kind = 'deal'
     AND d.id = a.record_id AND d.status = 'lost'
-    AND (d.lost_date IS NULL OR a.date < d.lost_date))
+    AND (d.lost_date IS NULL OR a.date <= d.lost_date))
   AND NOT EXISTS (SELECT 1 FROM leads l WHERE a.record_kind = 'lead'
     AND l.id = a.record_id AND l.status = 'disqualified')
 ORDER BY a.record_kind, a.record_id, a.line"""
