@@ -132,7 +132,7 @@ def test_task_done_refuses_what_is_no_task_and_twice_records_nothing(crm: Repo):
     r = crm.run("task", "done", "acme-erp", "Send")  # a summary where its number goes
     assert r.exit_code == 2 and r.stderr.endswith(
         "Error: Invalid value for 'N': 'Send' is no task's number: N is the `n` column of "
-        "`salescli task list TARGET` (1, 2...)\n")
+        "`salescli task list acme-erp` (1, 2...)\n")
     refused(crm, ["task", "done", "acme-erp", "7"], 1,
             "deal acme-erp has no activity 7; see `salescli task list acme-erp`")
     r = crm.run("task", "done", "acme-erp", "0")

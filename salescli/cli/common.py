@@ -453,7 +453,7 @@ REPORT_COLUMNS = {
     "slips": ("deal", "slips", "close_date"),
     "activity": ("period", "type", "owner", "count"),
     "sources": ("source", "leads", "contacted", "qualified", "disqualified", "deals", "won",
-                "won_value", "currency", "qualify_rate", "win_rate",
+                "lost", "won_value", "currency", "qualify_rate", "win_rate",
                 "median_first_contact_hours"),
     "velocity": ("currency", "open_deals", "win_rate", "avg_won_value", "median_cycle_days",
                  "velocity"),

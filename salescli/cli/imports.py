@@ -152,7 +152,8 @@ def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
     Each record is added in its own commit dated at its creation time (--date-column
     or a `created` column; now if neither). Deals name their account by ID or name
     (a new name becomes an account), enter their `stage` (default: the first), and a
-    won or lost deal gets a second commit at its won_date / lost_date.
+    won or lost deal gets a second commit at its won_date / lost_date. Every row must
+    have as many cells as the header.
 
     \b
     Examples:

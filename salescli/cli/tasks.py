@@ -49,8 +49,9 @@ class Position(click.IntRange):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
+            target = (ctx.params.get("target") if ctx else None) or "TARGET"
             self.fail(f"{value!r} is no {self.listing}'s number: N is the `n` column of "
-                      f"`salescli {self.listing} list TARGET` (1, 2...)", param, ctx)
+                      f"`salescli {self.listing} list {target}` (1, 2...)", param, ctx)
 
 
 def position_arg(listing: str) -> Callable:
