@@ -100,6 +100,11 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
 # ----------------------------------------------------------------- reading CSV
 
 
+def norm_name(text: Any) -> str:
+    """`ACME  Oy` -> `acme oy`: a name as rows of one export may spell it (case, spacing)."""
+    return " ".join(str(text).casefold().split())
+
+
 def norm_header(text: str) -> str:
     """`Deal - Currency of Value` -> `deal currency of value`: case, spacing, dashes."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -504,7 +509,7 @@ class Planner:
         if found is None and ident in self.known.get(kind, {}):
             found = self._existing(kind, self.known[kind][ident], where)
             if kind == "account":
-                self.accounts.setdefault(" ".join(found.data["name"].casefold().split()),
+                self.accounts.setdefault(norm_name(found.data["name"]),
                                          found)
         return found
 
@@ -519,10 +524,10 @@ class Planner:
                 extra: dict[str, Any] | None = None, external: str | None = None) -> Planned:
         """The account of this name (or tool ID): existing, already planned, or new;
         created by `when`."""
-        key = " ".join(name.casefold().split())
+        key = norm_name(name)
         planned = self.external("account", external, where) if external else None
         if planned is not None and planned.existing_text is not None and \
-                " ".join(str(planned.data.get("name", "")).casefold().split()) != key:
+                norm_name(planned.data.get("name", "")) != key:
             self.renamed[planned.id] = name.strip()  # kept as it is here: said
         if planned is None:  # by name, unless the tool says it is another organisation
             for named in (self.named.get(name.strip()), self.accounts.get(key)):
@@ -561,7 +566,7 @@ class Planner:
         `when`."""
         from salescli.core.ids import unique_id
 
-        key = named = " ".join(name.casefold().split())
+        key = named = norm_name(name)
         people = account.contacts
         if external:
             key = next((k for k, p in people.items()
@@ -583,7 +588,7 @@ class Planner:
             for c in account.data.get("contacts") or []:
                 theirs = (c.get("external_ids") or {}).get(self.tool) if self.tool else None
                 if (external and str(theirs) == external) or (
-                        " ".join(str(c.get("name", "")).casefold().split()) == named
+                        norm_name(c.get("name", "")) == named
                         and not self.another(c, external)):
                     return c["id"]
                 taken.add(c.get("id"))

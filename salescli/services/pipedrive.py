@@ -31,6 +31,7 @@ from salescli.services.importer import (
     id_value,
     match_columns,
     norm_header,
+    norm_name,
     nul_cells,
     parse_map,
     plain_text,
@@ -410,16 +411,16 @@ def _activity_target(planner: Planner, where: Source, row: dict[str, str],
             return matches[0]
     org = row.get("organization", "").strip()
     if org:
-        key = " ".join(org.casefold().split())
+        key = norm_name(org)
         if key in planner.accounts:
             return planner.accounts[key]
         if planner._slug(org) in planner.existing:
             return planner.account(org, planner.now, where)
-    person = " ".join(row.get("person", "").casefold().split())
+    person = norm_name(row.get("person", ""))
     if person:
         for account in planner.accounts.values():
             if person in account.contacts or any(
-                    " ".join(str(c.get("name", "")).casefold().split()) == person
+                    norm_name(c.get("name", "")) == person
                     for c in account.data.get("contacts") or []):
                 return account
     # a deal deleted in Pipedrive, or a lead's activity (leads are not imported): kept
