@@ -149,7 +149,6 @@ class FieldInfo(NamedTuple):
 # part of the record keeps unknown keys of its own (model_dump then walks the parts)
 _GIVEN = "\0given"
 _DEEP = "\0deep"
-_GIVEN_OF: dict[tuple, frozenset[str]] = {}  # Record.of's given keys, by class and keys
 
 
 class Record(msgspec.Struct, kw_only=True, dict=True):
@@ -177,12 +176,8 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
         """The record of values already typed and checked (from the record index or the
         history: no validation), knowing that these, and only these, were given."""
         record = cls(**values)
-        key = (cls, tuple(values))
-        given = _GIVEN_OF.get(key)  # one set for all of a call site's records
-        if given is None:
-            fields = fields_of(cls)
-            given = _GIVEN_OF[key] = frozenset(fields[k].alias or k for k in values)
-        record.__dict__[_GIVEN] = given
+        fields = fields_of(cls)
+        record.__dict__[_GIVEN] = frozenset(fields[k].alias or k for k in values)
         return record
 
     @property

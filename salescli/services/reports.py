@@ -175,11 +175,9 @@ def activity_records(repo: Any, warn: Warn, within: tuple[dt.date, dt.date] | No
                      use_cache: bool = True) -> list[Any]:
     """Every valid record's activities (only the records with one dated `within` the
     span, when given), from the record index: no record file is read."""
+    from salescli.core.dates import iso_day
     from salescli.core.model import Activity
     from salescli.core.reports import ActivityRecord
-
-    def day(text: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(text) if text else None
 
     records: list[Any] = []
     sql = _ACTIVITIES.format(within=_WITHIN if within else "")
@@ -191,7 +189,7 @@ def activity_records(repo: Any, warn: Warn, within: tuple[dt.date, dt.date] | No
             records[-1].activities.append(Activity(  # typed by the index: no validation
                 date=dt.date.fromisoformat(row["date"]), type=row["type"],
                 summary=row["summary"], status=row["status"], owner=row["owner"],
-                due=day(row["due"]), done=day(row["done"])))
+                due=iso_day(row["due"]), done=iso_day(row["done"])))
     return records
 
 
