@@ -31,6 +31,8 @@ from salescli.store.runtime import FRESH_NS, start_git
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
 TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     # UTF-8 whatever the locale: fast-import counts the bytes of what it is given

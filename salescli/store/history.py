@@ -39,7 +39,7 @@ from typing import Any
 from salescli.core.dates import iso_day, noon_utc, utc_ordinal
 from salescli.core.money import to_cents
 from salescli.store import gitio
-from salescli.store.repo import KIND_DIRS, file_id, state_dir
+from salescli.store.repo import KIND_DIRS, file_id, find_git_dir, state_dir
 from salescli.store.runtime import gc_paused, load_cache, save_cache
 
 NULL = "0" * 40
@@ -643,8 +643,6 @@ def refuse_shallow(root: Path) -> None:
     """History is read whole or not at all: a shallow clone (`git clone --depth N`, CI's
     default checkout) would date every deal from its oldest commit there, and every
     report from history would be wrong without a word."""
-    from salescli.store.repo import find_git_dir
-
     if (gitio.common_dir(find_git_dir(root)) / "shallow").exists():
         raise gitio.SalescliError(
             "this clone is shallow (git clone --depth): its history starts partway, so "

@@ -7,9 +7,9 @@ The rules, applied recursively from the top-level mapping down:
 
 * a value changed on one side only takes that side; changed the same way on both
   sides, it is taken once; changed differently on both sides, it is a conflict;
-* a deal's stage, status and close fields are one state: both sides changing it to
-  different ends conflict on every key of it they disagree on (a win on one side and
-  a move back on the other must not merge into "won in needs-analysis");
+* a deal's stage, status and close fields are one state: where merging them key by
+  key would give neither side's state (a win on one side and a move back on the
+  other: "won in needs-analysis"), every key of it the sides disagree on conflicts;
 * mappings (`next_step`, `contact`, `checklist`, a stakeholder) merge key by key;
 * lists of identified items merge item by item: contacts by `id`, stakeholders by
   `contact`, price-list or deal items by `sku` / `product` / `name`;
@@ -196,9 +196,9 @@ class _Merger:
 
     def merge_map(self, o: dict, a: Any, b: Any, path: tuple) -> None:
         """Merge theirs' mapping `b` into ours' mapping `a`, key by key, in place."""
-        # a deal's stage and status (and what a close writes) are one state: changed on
-        # both sides, field by field they could merge into one no command makes (won in
-        # a stage it was moved back to), so every key of theirs that differs conflicts
+        # a deal's stage and status (and what a close writes) are one state: where key by
+        # key they would merge into one no command makes (won in a stage it was moved
+        # back to), every key of theirs that differs conflicts
         clash = not path and _mixed_state(o, a, b, LIFECYCLE)
         for key in list(a.keys()):
             ov = o.get(key, _MISSING)
