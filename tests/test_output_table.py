@@ -50,3 +50,14 @@ _JSON = st.recursive(
 def test_json_array_prints_what_dumps_json_prints(values):
     documents = [json.dumps(v, ensure_ascii=False) for v in values]
     assert json_array(documents) == dumps_json([json.loads(d) for d in documents])
+
+
+def test_a_totals_line_fits_a_terminal_between_its_pairs():
+    from salescli.core.output import fit_pairs
+
+    line = "count: 1,646  by_reason timing: 281  by_reason no-response: 275  lost: 9"
+    assert fit_pairs(line, 40).split("\n") == [
+        "count: 1,646  by_reason timing: 281", "by_reason no-response: 275  lost: 9"]
+    assert fit_pairs(line, 200) == line
+    assert fit_pairs("a: 1  a-pair-longer-than-the-width: 2", 10) == \
+        "a: 1\na-pair-longer-than-the-width: 2"

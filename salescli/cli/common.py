@@ -16,6 +16,7 @@ from salescli.core.errors import Failed, RecordNotFound, SalescliError, UsageErr
 from salescli.core.output import (  # noqa: F401
     FORMATS,
     dumps_json,
+    fit_pairs,
     json_array,
     render,
     render_fields,
@@ -471,15 +472,7 @@ def show_report(name: str, payload: dict[str, Any], fmt: str, style: Any = None)
         echo("")
         totals = totals_text(payload["totals"], style)
         width = fit_width(None) if fmt == "table" else None
-        if width and len(totals) > width:  # a terminal: its `key: value` pairs on lines
-            lines = [""]                      # that fit, none cut in two
-            for pair in totals.split("  "):
-                if lines[-1] and len(lines[-1]) + 2 + len(pair) > width:
-                    lines.append(pair)
-                else:
-                    lines[-1] = f"{lines[-1]}  {pair}" if lines[-1] else pair
-            totals = "\n".join(lines)
-        echo(totals)
+        echo(fit_pairs(totals, width) if width else totals)  # a terminal: lines that fit
         filters = payload.get("filters") or {}
         window = [f"{k} {filters[k]}" for k in ("since", "until") if filters.get(k)]
         echo(", ".join([*window, f"as of {payload['as_of']}"]))

@@ -215,6 +215,18 @@ def totals_text(totals: dict[str, Any], style: Any = None, prefix: str = "",
     return "  ".join(parts)
 
 
+def fit_pairs(totals: str, width: int) -> str:
+    """`totals_text`'s line as lines of at most `width` columns, broken between its
+    `key: value` pairs, none cut in two (a pair longer than the width stands alone)."""
+    lines = [""]
+    for pair in totals.split("  "):
+        if lines[-1] and len(lines[-1]) + 2 + len(pair) > width:
+            lines.append(pair)
+        else:
+            lines[-1] = f"{lines[-1]}  {pair}" if lines[-1] else pair
+    return "\n".join(lines)
+
+
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
            payload: Any = None, style: Any = None) -> str:
     """Render `rows` (dicts) in `fmt`. JSON prints `payload` when given, else the rows.
