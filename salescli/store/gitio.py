@@ -1038,7 +1038,6 @@ class Change:
         filter them). A commit through `git commit` is told only if its hooks staged no
         other deal file (they may stage anything)."""
         from salescli.store.history import STAGE_ENTERED_FILE, note_commit
-        from salescli.store.repo import KIND_DIRS
 
         # no stage days kept (today, stale and board never ran): nothing to carry on
         if self.sha is None or not (self.repo.state_dir / STAGE_ENTERED_FILE).exists():
