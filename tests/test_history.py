@@ -263,6 +263,36 @@ def test_deleted_deal_leaves_reports_from_its_deletion(renamed: Repo):
                                               "weighted": 1200.0}}}
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_deleted_deal_brought_back_is_one_deal_absent_in_between(renamed: Repo,
+                                                                   cached: bool):
+    # `gone` (deleted 05-15) back by a revert on 06-01, in proposal since the revert;
+    # with `cached`, the deletion was read into the history cache first
+    r = renamed
+    if cached:
+        report(r, "funnel")
+    r.git("checkout", "HEAD~2", "--", "deals/2026-05/gone.yaml")  # before `drop gone`
+    edit_deal(r, "gone", None, stage="proposal")
+    r.git("add", "-A")
+    commit_at(r, "2026-06-01", "bring gone back")
+    for day, deals in (("2026-05-14", 2), ("2026-05-20", 1), ("2026-06-02", 2)):
+        out = report(r, "funnel", "--as-of", day)
+        assert out["totals"]["deals"] == deals, day
+    out = report(r, "forecast", "--as-of", "2026-05-16")  # not there: new-name alone
+    assert out["totals"] == {"open": {"EUR": {"count": 1, "value": 4000.0,
+                                              "weighted": 1200.0}}}
+    out = report(r, "forecast", "--as-of", "2026-06-02")
+    assert out["rows"][-1] == forecast_row("2026-07", "pipeline", 1, 1500.0, 450.0)
+    # `gone` is new once (05-02), not again on its return, which is its move to proposal
+    out = report(r, "changes", "--since", "2026-05-01", "--as-of", "2026-06-30")
+    assert rows(out) == change_rows({
+        "new": ("EUR", 2, 5500.0, ["gone", "new-name"]),
+        "advanced": ("EUR", 2, 5500.0, ["gone", "new-name"]),
+        "won": ("EUR", 1, 4000.0, ["new-name"]),
+        "slipped": ("EUR", 1, 1500.0, ["gone"]),
+    })
+
+
 # ------------------------------------------------------------------------------ cache
 
 

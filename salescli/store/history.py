@@ -64,7 +64,8 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 10: deals' approved_by (`check --history` compares it with the commit's author)
 # 12: timelines keep their changes as marshal bytes, parsed when a report asks
 # 13: the counted changes kept as digests (_seen_key)
-CACHE_VERSION = 13
+# 14: a deleted file brought back (a revert) goes on with its deal's timeline
+CACHE_VERSION = 14
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
@@ -527,6 +528,8 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
     # parents before children (git log's order), whatever the author dates say
     versions = sorted(versions, key=lambda v: (v[1], v[3]))
     live, done, seen = fold.live, fold.done, fold.seen
+    # the last life of each ID whose file was deleted: one ID lives once at a time
+    gone = {(tl.kind, tl.id): tl for tl in done}
     i = 0
     while i < len(versions):
         j = i
@@ -560,17 +563,34 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
                     tl.last = max(when, tl.last)
                     tl.alive.append((tl.last, False))
                     done.append(live.pop(path))
+                    gone[(kind, tl.id)] = tl
                 continue
             if newf is None:
                 continue  # a version `check` rejects changes nothing
+            revived = False
             if tl is None:
-                created = noon(newf[names.index("created")]) if "created" in names else None
-                start = min(when, created) if created else when
-                tl = live[path] = Timeline(kind, path, start, alive=[(start, True)],
-                                           _cur=[None] * len(names), last=start)
-                when = start
+                before = gone.pop((kind, file_id(path)), None)
+                if before is not None and before.path == path:
+                    # the file back where it was (a revert): the same deal lives again,
+                    # changed from how it was when deleted, and absent in between
+                    done.remove(before)
+                    tl = live[path] = before
+                    when = max(when, tl.last)
+                    tl.alive.append((when, True))
+                    revived = True
+                else:
+                    created = noon(newf[names.index("created")]) if "created" in names \
+                        else None
+                    start = min(when, created) if created else when
+                    if before is not None and start < before.last:
+                        start = when  # `created:` of the ID's earlier life: not this one's
+                    tl = live[path] = Timeline(kind, path, start, alive=[(start, True)],
+                                               _cur=[None] * len(names), last=start)
+                    when = start
             cur = tl._cur
-            if len(olds) == 1:
+            if revived:  # against its fields when it was deleted
+                parents = [tuple(cur)]
+            elif len(olds) == 1:
                 oldf = blobs.get(olds[0]) if olds[0] != NULL else None
                 if oldf == newf:
                     continue  # only untracked parts changed (activities, notes...)
