@@ -779,6 +779,19 @@ def test_activity_totals(june: Repo):
                              "activities_per_won_deal": None}
 
 
+def test_changes_count_other_currencies_through_the_rates(q1: Repo):
+    # fx USD 0.5: delta's creation (USD 8000) counts 4000 EUR; its value-up on 03-27
+    # (USD 8000 -> 9000) 500 EUR, as its loss or win would count it
+    q1.edit("salescli.yaml", "fx: {}", "fx: {USD: 0.5}")
+    commit_at(q1, "2026-04-01", "rates")
+    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-02-20",
+                 "--until", "2026-02-20")
+    assert rows(out) == change_rows({"new": ("EUR", 1, 4000.0, ["delta"])})
+    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-27",
+                 "--until", "2026-03-27")
+    assert rows(out) == change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
+
+
 def test_changes_with_leads_and_velocity(june: Repo):
     # June: new deals d-web (5000) and lead-a (12000 at conversion); lead-a won, d-web
     # lost; four new leads; lead-a and lead-d converted (status -> qualified).

@@ -117,10 +117,7 @@ class Deal:
         config = self._config
         if config is not None:
             stored, currency = self._money
-            value, currency = price(stored, config), currency or config.currency
-            if currency != config.currency and currency in config.fx and value is not None:
-                value, currency = (value * config.fx[currency]).quantize(CENT), config.currency
-            self._money, self._config = (value, currency), None
+            self._money, self._config = converted(price(stored, config), currency, config), None
         return self._money
 
     def closed_on(self, status: str) -> dt.date | None:
@@ -133,6 +130,16 @@ class Deal:
         changes = self.timeline.history("status", float("inf"))
         when = next((t for t, v in reversed(changes) if v == status), self.timeline.created)
         return utc_day(when)
+
+
+def converted(value: Decimal | None, currency: str | None, config: Config
+              ) -> tuple[Decimal | None, str]:
+    """A value in `currency` (None: the settings') as reports count it: in the settings'
+    currency where the rates convert it, to the cent, else as it is."""
+    currency = currency or config.currency
+    if currency != config.currency and currency in config.fx and value is not None:
+        return (value * config.fx[currency]).quantize(CENT), config.currency
+    return value, currency
 
 
 def price(value: Any, config: Config) -> Decimal | None:
@@ -743,14 +750,16 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
         tl = d.timeline
         stages = book.config.stage_ids(d.pipeline)
         if tl.changes and include(tl.created, tl.changes[0][1]):
-            events.append({"change": "new", "deal": d.id, "currency": d.currency,
-                           "value": price(tl.state(tl.created).get("value"), book.config),
-                           "time": tl.created, "commit": tl.changes[0][1],
+            first = tl.state(tl.created)
+            value, currency = converted(price(first.get("value"), book.config),
+                                        first.get("currency"), book.config)
+            events.append({"change": "new", "deal": d.id, "currency": currency,
+                           "value": value, "time": tl.created, "commit": tl.changes[0][1],
                            "field": None, "old": None, "new": None})
         for when, commit, name, old, new, counted in tl.changes:
             if not counted or not include(when, commit):
                 continue
-            kind, value = None, d.value
+            kind, value, currency = None, d.value, d.currency
             if old is None or new is None:  # set or cleared (not by the deal's creation)
                 if every and name in ("owner", "probability", "forecast", "pipeline") \
                         and commit != tl.changes[0][1]:
@@ -766,7 +775,9 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 old, new = price(old, book.config), price(new, book.config)
                 if old is not None and new is not None and old != new:
                     kind = "value-up" if new > old else "value-down"
-                    value = new - old
+                    # in the currency of that moment, as the rates count it
+                    value, currency = converted(new - old, tl.state(when).get("currency"),
+                                                book.config)
             elif name == "close_date" and new > old:
                 kind = "slipped"
             elif not every:
@@ -778,7 +789,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
             elif name in OTHER_CHANGES:
                 kind, value = name, None
             if kind:
-                events.append({"change": kind, "deal": d.id, "currency": d.currency,
+                events.append({"change": kind, "deal": d.id, "currency": currency,
                                "value": value, "time": when, "commit": commit,
                                "field": name, "old": old, "new": new,
                                "reason": after_commit(tl, commit, "lost_reason")
