@@ -129,3 +129,28 @@ def test_today_from_the_index_and_a_past_day_from_the_history_agree(pipeline: Re
     assert [[c["id"] for c in col["cards"]] for col in now["columns"]] == \
         [[c["id"] for c in col["cards"]] for col in then["columns"]]
     assert [col["name"] for col in then["columns"]][:2] == ["Needs analysis", "Proposal"]
+
+
+def test_a_past_day_shows_each_deal_as_it_stood_in_board_and_stale(repo: Repo):
+    from test_reports import commit_at
+
+    write_open_deals(repo, 0)
+    deal(repo, "moved", "needs-analysis", "1000.00")
+    deal(repo, "old-name", "needs-analysis", "2000.00")
+    commit_at(repo, "2026-10-05", "two deals")
+    # moved to proposal on 11-20; old-name renamed (its ID changed) on 11-20 too
+    repo.edit("deals/2026-10/moved.yaml", "stage: needs-analysis", "stage: proposal")
+    repo.git("mv", "deals/2026-10/old-name.yaml", "deals/2026-10/new-name.yaml")
+    repo.edit("deals/2026-10/new-name.yaml", "id: old-name", "id: new-name")
+    commit_at(repo, "2026-11-20", "moved on, renamed")
+    # on 11-01 both had been in needs-analysis for 27 days (max 21): both stale then
+    board = json.loads(repo.run("board", "--on", "2026-11-01", "--format", "json").output)
+    cards = {c["id"]: c for col in board["columns"] for c in col["cards"]}
+    assert {k: (c["stage"], c["days"], c["title"], c["account"]) for k, c in cards.items()} \
+        == {"moved": ("needs-analysis", 27, "Deal moved", "acme-oy"),
+            "old-name": ("needs-analysis", 27, "Deal old-name", "acme-oy")}
+    for cached in ((), ("--no-cache",)):
+        stale = json.loads(repo.run("stale", "--on", "2026-11-01", "--format", "json",
+                                    *cached).output)
+        assert [(r["id"], r["stage"], r["days"]) for r in stale["rows"]] == [
+            ("moved", "needs-analysis", 27), ("old-name", "needs-analysis", 27)]

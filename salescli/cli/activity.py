@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from salescli.cli.common import (
@@ -84,15 +86,17 @@ for _type in ("call", "email", "meeting", "demo", "note", "task"):
     log.add_command(_log_command(_type))
 
 
-ON = click.option("--on", "on", metavar="DATE", type=DATE,
-                  help="Evaluate as of this date instead of today (2026-11-30, yesterday, "
-                  "7d for a week ago...).")
+def on_option(help: str) -> Callable[[Callable], Callable]:
+    return click.option("--on", "on", metavar="DATE", type=DATE, help=help)
+
+
 OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records.",
                      shell_complete=complete_choices("owners"))
 
 
 @click.command("today")
-@ON
+@on_option("The day to look at instead of today (tomorrow, friday, 2026-12-24...), with "
+           "the records as they are now.")
 @click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records; of others', "
               "their tasks due and the discounts they may approve.",
               shell_complete=complete_choices("owners"))
@@ -168,7 +172,8 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
 
 
 @click.command("stale")
-@ON
+@on_option("Evaluate on this date instead of today (2026-11-30, 7d for a week ago...); "
+           "a past day shows the deals as they stood then, from history.")
 @OWNER
 @NO_CACHE
 @format_option()

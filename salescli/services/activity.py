@@ -239,7 +239,8 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
     from salescli.store.history import stage_entered
 
     config = config_of(repo, warn) if config is None else config
-    entered = stage_entered(repo.root, use_cache)
+    # a deal as it stood on a past day knows since when (board.open_then)
+    entered = {} if all("since" in d for d in deals) else stage_entered(repo.root, use_cache)
     rows = []
     for d in deals:
         if d["status"] != "open":
@@ -254,7 +255,7 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
         max_days = limits.get(d["stage"])
         if not max_days:
             continue
-        since = max(entered.get(d["id"], d["created"]), d["created"])
+        since = d.get("since") or max(entered.get(d["id"], d["created"]), d["created"])
         days = (on - since).days
         if days > max_days:
             rows.append({"id": d["id"], "title": d["title"], "stage": d["stage"],
@@ -444,6 +445,12 @@ def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: War
           use_cache: bool = True) -> tuple[dt.date, list[dict]]:
     """`stale`: the day evaluated and the open deals past their stage's max_days then."""
     when = _on_day(on)
+    if when < dt.date.today():  # the pipeline as it stood then, as `board --on` shows it
+        from salescli.services.board import open_then
+
+        deals = [{**d, "status": "open"} for d in open_then(repo, when, None, owner, warn,
+                                                            use_cache)]
+        return when, stale_rows(repo, deals, when, warn, use_cache=use_cache)
     with records_index(repo, ("deal",), warn, use_cache) as index:
         # only what stale_rows reads: no last activity looked up for each deal
         deals = [{**row, "created": dt.date.fromisoformat(row["created"])}

@@ -58,21 +58,37 @@ def board_text(payload: dict[str, Any], width: int, style: Any) -> str:
 
 def _from_history(repo: Any, pipe: Any, day: dt.date, owner: str | None, warn: Warn,
                   use_cache: bool) -> dict[str, Any]:
-    """The board as of the end of `day`, as the dashboard draws it, with the stages'
-    names and the deals' titles and accounts of the record index."""
-    from salescli.core.reports import board as history_board
+    """The board as of the end of `day`, as the dashboard draws it."""
+    from salescli.core.board import assemble
+
+    cards = [{k: v for k, v in c.items() if k not in ("pipeline", "created")}
+             for c in open_then(repo, day, pipe.name, owner, warn, use_cache)]
+    return assemble(pipe.name, day, owner,
+                    [(s.id, s.name or s.id, s.probability) for s in pipe.stages], cards)
+
+
+def open_then(repo: Any, day: dt.date, pipeline: str | None, owner: str | None,
+              warn: Warn, use_cache: bool) -> list[dict[str, Any]]:
+    """The open deals as they stood at the end of `day` (of `pipeline`, `owner`; None:
+    all), from the history: each under the ID it had then, in its stage then since the
+    day it entered it, with the title and account its record has now (history keeps
+    neither), as `board` and `stale` show a deal."""
+    from salescli.core.dates import utc_day
     from salescli.services.reports import build_book
 
     window = {"as_of": day.isoformat(), "no_cache": not use_cache, "since": None,
-              "until": None, "pipeline": pipe.name, "owner": owner, "source": None}
-    payload = history_board(build_book(repo, window, warn))
-    names = {s.id: s.name or s.id for s in pipe.stages}
+              "until": None, "pipeline": pipeline, "owner": owner, "source": None}
+    book = build_book(repo, window, warn)
     with records_index(repo, ("deal",), warn, use_cache) as index:
-        known = {r["id"]: r for r in index.query("SELECT id, title, account_id FROM deals")}
-    for column in payload["columns"]:
-        column["name"] = names.get(column["stage"], column["name"])
-        for card in column["cards"]:
-            row = known.get(card["id"])
-            card["title"] = row["title"] if row else card["id"]
-            card["account"] = row["account_id"] if row else ""
-    return payload
+        now = {r["id"]: r for r in index.query("SELECT id, title, account_id FROM deals")}
+    cards = []
+    for d in book.with_status("open"):
+        row = now.get(d.timeline.id)  # a deal renamed since: its record under its new ID
+        since = utc_day(d.timeline.stage_since(book.query.as_of))
+        cards.append({
+            "id": d.id, "title": row["title"] if row else d.id,
+            "account": row["account_id"] if row else None, "owner": d.owner,
+            "stage": d.stage, "pipeline": book.config.pipeline_or_default(d.pipeline),
+            "value": d.value, "currency": d.currency, "probability": d.probability,
+            "days": (day - since).days, "since": since, "created": d.created_date})
+    return cards
