@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -438,3 +439,16 @@ def test_a_close_dated_before_the_deals_last_move_is_recorded_with_a_note(deal: 
     r = deal.run("deal", "reopen", "acme-erp", "--reason", "Back", "--stage",
                  "needs-analysis", "--date", "2026-11-12")
     assert (r.exit_code, r.stderr) == (0, ""), r.output  # after the loss: nothing to say
+
+
+def test_json_gives_a_deal_priced_by_its_items_their_total_as_its_value(deal: Repo):
+    # no value of its own: 40 h x 120.00 = 4800.00, as the table, csv, sql and reports
+    assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "40",
+                    "--unit-price", "120").exit_code == 0
+    assert deal.run("deal", "set", "acme-erp", "value=").exit_code == 0
+    assert "\nvalue:\n" in (deal.root / DEAL_FILE).read_text()  # none of its own
+    listed = json.loads(deal.run("deal", "list", "--format", "json").stdout)
+    shown = json.loads(deal.run("deal", "show", "acme-erp", "--format", "json").stdout)
+    assert listed[0]["value"] == shown["value"] == 4800.0
+    csv = deal.run("deal", "list", "--format", "csv").stdout
+    assert ",4800.00," in csv

@@ -138,7 +138,7 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
     echo(render(with_columns(repo, "deal", rows, found, custom, stored), shown, fmt,
-                payload=payload(found) if fmt == "json" else None,
+                payload=payload(deals.valued_rows(found)) if fmt == "json" else None,
                 style=number_style(repo, fmt)))
 
 
@@ -161,7 +161,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
 
         d = {**d, "quotes": quote_rows(repo, d, dt.date.today())}
     if fmt == "json":
-        echo(render([], (), "json", payload=d))
+        echo(render([], (), "json", payload=deals.valued(d, row["value"])))
         return
     ns = d.get("next_step")
     next_step = None

@@ -245,6 +245,28 @@ TOP_DISCOUNT = (", (SELECT max(i.discount) FROM items i WHERE i.deal_id = t.id) 
                 "AS top_discount")
 
 
+def valued(record: dict[str, Any], value: float | None) -> dict[str, Any]:
+    """A deal's record as JSON prints it: without a `value` of its own, the items'
+    total `value` (its index row's), as every other output and report counts it."""
+    if record.get("value") is None and value is not None:
+        return {**record, "value": value}
+    return record
+
+
+def valued_rows(rows: list[Any]) -> list[Any]:
+    """Listing rows (with a `json` column) whose record JSON is `valued`; only the few
+    deals priced by their items are decoded."""
+    import json
+
+    out = []
+    for row in rows:
+        text = row["json"]
+        if row["value"] is not None and '"value": null' in text:
+            text = json.dumps(valued(json.loads(text), row["value"]), ensure_ascii=False)
+        out.append({"json": text})
+    return out
+
+
 def awaiting(repo: Any, status: str | None, discount: Any, approved_by: str | None
              ) -> str | None:
     """Why an open deal whose largest discount is `discount` awaits approval, or None;
