@@ -238,3 +238,16 @@ def test_a_deal_priced_by_its_items_changes_value_and_a_deletion_is_no_old_renam
     assert [(e["change"], e["deal"], e["old"], e["new"], e["value"]) for e in p["events"]] \
         == [("value-up", "crm-old", 1000.0, 1500.0, 500.0)]
     assert (p["renamed"], p["removed"]) == ([], ["beta-crm"])
+
+
+def test_events_are_in_commit_order_with_their_author_time_in_utc(filled: Repo):
+    # two commits in one second: the later-named deal first, so that order is the commits'
+    filled.git("checkout", "-qb", "week")
+    filled.write("deals/2026-11/beta-crm.yaml", BETA)
+    commit(filled, "2026-11-03T12:00:00+02:00", "new deal")
+    edit(filled, "value: 48000.00", "value: 50000.00")
+    commit(filled, "2026-11-03T12:00:00+02:00", "raise")
+    p = json.loads(filled.run("review", "main..week", "--format", "json").output)
+    assert [(e["time"], e["deal"], e["change"]) for e in p["events"]] == [
+        ("2026-11-03T10:00:00Z", "beta-crm", "new"),
+        ("2026-11-03T10:00:00Z", "acme-erp", "value-up")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
@@ -874,15 +874,16 @@ def open_pipeline(book: Book) -> dict[str, dict[str, Any]]:
                 .quantize(CENT)} for c, t in sorted(out.items())}
 
 
-def review(before: Book | None, after: Book, commits: set[str], range_: str,
+def review(before: Book | None, after: Book, commits: Mapping[str, int], range_: str,
            violations: list[dict]) -> dict[str, Any]:
-    """What the commits of a range do to the pipeline (for a pull-request comment)."""
+    """What the commits of a range (each with its place in the range, oldest first) do
+    to the pipeline (for a pull-request comment)."""
 
     def include(when: float, commit: str) -> bool:
         return commit in commits
 
     events = deal_events(after, include, every=True) + lead_events(after, include)
-    events.sort(key=lambda e: (e["time"], e["deal"]))
+    events.sort(key=lambda e: (e["time"], commits[e["commit"]], e["deal"]))
     # a deal under another ID now was renamed, not removed (its timeline knows both)
     before_ids = {d.id for d in before.deals} if before else set()
     # (in the range: the new ID was not there before, and the old one is gone now)

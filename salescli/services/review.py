@@ -3,6 +3,7 @@ and as a pull-request comment in Markdown."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from typing import Any
@@ -82,7 +83,6 @@ def why(event: dict[str, Any]) -> str:
 
 def markdown(payload: dict[str, Any]) -> str:
     """The review as a pull-request comment."""
-    import datetime as dt
 
     from salescli.core.money import grouped
     from salescli.store.templates import cell as table_cell
@@ -139,7 +139,7 @@ def markdown(payload: dict[str, Any]) -> str:
                 "| date | deal | change | from | to | why | commit |",
                 "|---|---|---|---|---|---|---|"]
         for e in payload["events"]:
-            day = dt.datetime.fromtimestamp(e["time"], dt.UTC).date()
+            day = e["time"][:10]
             old, new = e["old"], e["new"]
             if e["field"] == "value":
                 old, new = grouped(old), grouped(new)
@@ -164,7 +164,9 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
     from salescli.store.history import load_history
 
     base, head, shown = parse_range(repo, rev_range)
-    commits = set(gitio.rev_list(repo.root, f"^{base}", head))
+    # each commit of the range -> its place, oldest first (events of one second in order)
+    commits = {sha: n for n, sha in
+               enumerate(reversed(gitio.rev_list(repo.root, f"^{base}", head, topo=True)))}
     config = config_of(repo, warn)
 
     def book(rev: str) -> Any:
@@ -177,10 +179,12 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
                     history.rejected_at(moment))
 
     violations = [d.as_dict() for d in history_diagnostics(
-        repo.root, repo.git_dir, use_cache=use_cache, rev=head, commits=commits)]
+        repo.root, repo.git_dir, use_cache=use_cache, rev=head, commits=set(commits))]
     after = book(head)
     payload = reviewed(book(base), after, commits, shown, violations)
     explain(repo.root, payload["events"], {d.id: d.timeline for d in after.deals})
+    for e in payload["events"]:  # as export's deal_events: the author date, UTC
+        e["time"] = dt.datetime.fromtimestamp(e["time"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return payload
 
 

@@ -339,12 +339,14 @@ def commit_time(root: Path, rev: str) -> float:
     return float(git(root, "log", "-1", "--format=%ct", "--end-of-options", rev, "--").stdout)
 
 
-def rev_list(root: Path, *revs: str) -> list[str]:
-    """Commits named by revisions (`A..B`, `^A B`), newest first."""
+def rev_list(root: Path, *revs: str, topo: bool = False) -> list[str]:
+    """Commits named by revisions (`A..B`, `^A B`), newest first (`topo`: each after
+    its children, whatever the dates say)."""
     for rev in revs:
         if rev.startswith("-"):
             raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
-    return git(root, "rev-list", *revs, "--").stdout.split()
+    return git(root, "rev-list", *(("--topo-order",) if topo else ()), *revs,
+               "--").stdout.split()
 
 
 def is_ancestor(root: Path, old: str, new: str) -> bool:
