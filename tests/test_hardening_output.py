@@ -31,6 +31,19 @@ def test_listing_csv_quotes_semicolons_and_tabs(filled: Repo):
     assert lines[1].endswith(',"b\t=1"')
 
 
+def test_csv_keeps_a_negative_number_a_number_and_neutralises_text(filled: Repo):
+    # a value cut 48,000 -> 40,000: -8000.00 is a number a spreadsheet sums, while a
+    # text starting with - may be a formula
+    filled.edit(DEAL_FILE, "value: 48000.00", "value: 40000.00")
+    filled.edit(DEAL_FILE, "owner: anna", 'owner: "-2+3"')
+    filled.commit()
+    out = filled.run("report", "changes", "--since", "2000-01-01", "--format", "csv").stdout
+    assert [line for line in out.splitlines() if line.startswith("value-down,")] == [
+        "value-down,EUR,1,-8000.00,acme-erp"]
+    out = filled.run("sql", "SELECT -1.5 AS n, owner FROM deals", "--format", "csv").stdout
+    assert out.splitlines() == ["n,owner", "-1.5,'-2+3"]
+
+
 # -------------------------------------------------------------------- export
 
 ODD_CELLS = {

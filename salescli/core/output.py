@@ -135,6 +135,14 @@ def neutralise(text: str) -> str:
     return text
 
 
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell for a spreadsheet: a number as it is (`-1559.97` is a
+    number, not a formula: a sum counts it), anything else `neutralise`d."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return _cell(value)
+    return neutralise(_cell(value))
+
+
 def csv_line(cells: Sequence[str], end: str = "\n") -> str:
     """One CSV record (RFC 4180 quoting) with `;` and tab quoted too, see `_CSV_QUOTE`."""
     out = ['"' + c.replace('"', '""') + '"' if _CSV_QUOTE.search(c) else c for c in cells]
@@ -241,8 +249,7 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     if fmt == "csv":
         lines = [csv_line(columns)]
         for row in rows:
-            lines.append(csv_line([terminal_safe(neutralise(_cell(row.get(c))))
-                                   for c in columns]))
+            lines.append(csv_line([terminal_safe(csv_cell(row.get(c))) for c in columns]))
         return "".join(lines).rstrip("\n")
     # column by column, so that most of the work is C's: most cells are text already
     # and pay no call, and one check of a column's joined text finds it printable

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.money import CENT, deal_value, from_float, item_total, unit_price
-from salescli.core.output import csv_line, neutralise
+from salescli.core.output import csv_cell, csv_line
 from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's API too)
     KIND_TABLES,
     SQL_TYPES,
@@ -212,7 +212,7 @@ def _csv_cell(value: Any, raw: bool) -> str:
         return format(value, "f")
     # OWASP: a cell a spreadsheet would run as a formula gets a leading quote, unless
     # the file is for a database load, which needs `+358...` exactly as stored
-    return str(value) if raw else neutralise(str(value))
+    return str(value) if raw else csv_cell(value)
 
 
 def _json_value(value: Any) -> Any:
