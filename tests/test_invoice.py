@@ -106,14 +106,20 @@ def test_numbering_is_gap_free_per_year_across_deals():
 
 @pytest.mark.parametrize(("billing", "cycles", "period", "billed"), [
     ("monthly", None, "2026-10", True),
-    ("monthly", None, "2031-02", True),
+    ("monthly", None, "2027-09", True),   # no cycles: a year's, as the quote counts them
+    ("monthly", None, "2027-10", False),  # (SPEC §3.3), and not the 13th month
     ("monthly", None, "2026-09", False),  # before the won month
     ("monthly", 3, "2026-12", True),
     ("monthly", 3, "2027-01", False),  # its three cycles are used up
+    ("monthly", 24, "2028-09", True),
     ("quarterly", None, "2027-01", True),
+    ("quarterly", None, "2027-07", True),
+    ("quarterly", None, "2027-10", False),
     ("quarterly", None, "2026-11", False),
     ("quarterly", 2, "2027-04", False),
-    ("annually", None, "2027-10", True),
+    ("annually", None, "2026-10", True),
+    ("annually", None, "2027-10", False),
+    ("annually", 3, "2028-10", True),
     ("annually", None, "2027-09", False),
 ])
 def test_billing_periods_count_from_the_won_month(billing, cycles, period, billed):

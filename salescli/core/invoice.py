@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from salescli.core.errors import SalescliError
+from salescli.core.money import CYCLES_PER_YEAR
 from salescli.core.quote import (
     Document,
     Line,
@@ -148,13 +149,14 @@ def billing_start(deal: Any) -> dt.date:
 
 def billed_in(billing: str, cycles: int | None, start: dt.date, period: str) -> bool:
     """Whether a recurring item is billed in `period`: counted in months from the
-    `start` month, every EVERY[billing] months, at most `cycles` times."""
+    `start` month, every EVERY[billing] months, at most `cycles` times (none given: a
+    year of them, as the quote and the deal's value count it)."""
     year, month = parse_period(period)
     months = (year * 12 + month) - (start.year * 12 + start.month)
     step = EVERY[billing]
     if months < 0 or months % step:
         return False
-    return cycles is None or months // step < cycles
+    return months // step < (cycles or CYCLES_PER_YEAR[billing])
 
 
 def period_lines(deal: Any, products: Any, threshold: Decimal, period: str,
