@@ -325,7 +325,50 @@ def test_order_lines_are_the_accepted_quotes(quoted: Repo):
     r = quoted.run("order", "acme-erp", "--dry-run", "--date", "2026-11-26")
     assert r.exit_code == 0, r.output
     assert "| O-2026-0001 |" in r.stdout
+    assert "| 40 h |" in r.stdout and "| 10 h |" not in r.stdout  # as quoted, and said
+    assert "note: acme-erp's items are not those of its accepted quote Q-2026-0001 v1: " \
+        "the order has the quote's" in r.stderr
     assert quoted.status() == "" and not (quoted.root / "orders").exists()
+
+
+def test_the_accepted_quote_is_billed_at_its_prices_after_the_price_list_changes(
+        quoted: Repo):
+    # gamma: 12 x silma-pro monthly at the 10+ tier, 270.00, quoted and accepted, won
+    quoted.write("deals/2026-10/gamma.yaml", """
+        id: gamma
+        title: Gamma
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-01-31
+        created: 2026-10-03
+        items:
+          - {product: silma-pro, quantity: 12}
+        """)
+    quoted.commit()
+    for args in (("quote", "gamma", "--date", "2026-11-20"),
+                 ("quote", "accept", "gamma", "--date", "2026-11-21")):
+        assert quoted.run(*args).exit_code == 0
+    quoted.edit("deals/2026-10/gamma.yaml", "stage: needs-analysis",
+                "stage: needs-analysis\nstatus: won\nwon_date: 2026-11-22")
+    quoted.edit("products.yaml", "{min: 10, unit_price: 270.00}",
+                "{min: 10, unit_price: 290.00}")
+    quoted.edit("salescli.yaml", "business_id: null ", "business_id: 2345678-9 ")
+    quoted.edit("salescli.yaml", "iban: null ", "iban: FI37 1590 3000 0007 76 ")
+    customer(quoted, "billing_address: {street: Katu 1, postcode: '00510', city: Helsinki}\n")
+    quoted.commit("won; the price list raised for new customers")
+    for args in (("order", "gamma"), ("invoice", "gamma", "--period", "2026-11")):
+        r = quoted.run(*args, "--date", "2026-11-23", "--format", "md", "--lang", "en")
+        assert r.exit_code == 0, r.output
+    order = next((quoted.root / "orders/gamma").iterdir()).read_text()
+    invoice = (quoted.root / "invoices/2026/20260001.md").read_text()
+    for text in (order, invoice):
+        assert "270.00" in text and "290.00" not in text
+    # a credit note after another raise lists the invoice's lines, VAT per rate
+    quoted.edit("products.yaml", "unit_price: 290.00", "unit_price: 310.00")
+    quoted.commit("raised again")
+    r = quoted.run("invoice", "gamma", "--credit", "20260001", "--dry-run", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    assert "| -12 month |" in r.stdout and "270.00" in r.stdout
 
 
 def test_order_numbers_run_across_deals_and_restart_each_year(quoted: Repo):

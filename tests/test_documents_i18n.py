@@ -242,7 +242,7 @@ def closed(docs: Repo) -> Repo:
     path = docs.root / "deals/2026-10/acme-erp.yaml"
     text = replaced(path.read_text(), "stage: proposal\n", "stage: proposal\nstatus: won\n")
     path.write_text(text + "won_date: 2026-11-16\nquotes:\n"
-                    "  - {number: Q-2026-0001, version: 1, date: 2026-11-10, total: 8716.00, "
+                    "  - {number: Q-2026-0001, version: 1, date: 2026-11-10, total: 39792.00, "
                     "currency: EUR, file: quotes/acme-erp/Q-2026-0001-v1.md, status: accepted, "
                     "decided: 2026-11-12}\n")
     docs.commit()

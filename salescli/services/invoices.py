@@ -22,6 +22,7 @@ from salescli.services.documents import (
     used_numbers,
 )
 from salescli.services.options import COMMIT, Options
+from salescli.services.quotes import as_quoted, written_with
 from salescli.services.read import Warn
 
 INVOICES_DIR = "invoices"
@@ -32,7 +33,8 @@ def _credited(deal: Any) -> dict[str, str]:
     return {i.credit_of: i.number for i in deal.invoices if i.credit_of}
 
 
-def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
+def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
+                   ) -> tuple[list[Any], str]:
     """The lines of the deal's next invoice for `period` (refused when there are none
     or the period is billed already)."""
     from salescli.core.invoice import InvoiceError, billing_start, parse_period, period_lines
@@ -50,11 +52,11 @@ def _invoice_lines(repo: Any, deal: Any, period: str) -> tuple[list[Any], str]:
         raise InvoiceError(
             f"{deal.id} is invoiced for {period} already: invoice {clash.number} (credit it "
             f"with `salescli invoice {deal.id} --credit {clash.number}` to bill it again)")
-    problem = price_list_currency_problem(deal, repo.products,
-                                          repo.settings.currency_of(deal))
+    quoted, products = as_quoted(repo, deal, warn, "invoice")  # what was accepted
+    problem = price_list_currency_problem(quoted, products, repo.settings.currency_of(deal))
     if problem:
         raise InvoiceError(problem)
-    lines = period_lines(deal, repo.products, repo.settings.discount_approval_threshold,
+    lines = period_lines(quoted, products, repo.settings.discount_approval_threshold,
                          period, first=not live)
     if not lines:
         raise InvoiceError(f"{deal.id} has nothing to bill for {period}: no item is due "
@@ -81,23 +83,30 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
     if by:
         raise InvoiceError(f"invoice {number} is credited already by credit note {by}")
     settings = repo.settings
-    # the invoice's lines as the deal prices them now, with or without its one-time
-    # items: when either matches what was recorded, the credit note lists them
-    for first in (True, False):
-        try:
-            lines = period_lines(deal, repo.products, settings.discount_approval_threshold,
-                                 original.period or f"{original.date:%Y-%m}", first)
-        except SalescliError:  # an item the price list no longer prices
-            break
-        sums = totals(lines, settings.prices_include_tax)
-        if lines and (sums.net, sums.vat) == (original.total, original.vat):
-            return original, reversed_lines(lines), None
+    # the invoice's lines, with or without its one-time items, as the accepted quote
+    # prices them, or as the deal and price list did when the invoice was written: when
+    # one matches what was recorded, the credit note lists them
+    sources = [written_with(repo, deal, original.file)]
+    try:
+        sources.append(as_quoted(repo, deal))
+    except SalescliError:  # the quote's items are gone: the invoice's own may do
+        pass
+    for source in filter(None, sources):
+        for first in (True, False):
+            try:
+                lines = period_lines(*source, settings.discount_approval_threshold,
+                                     original.period or f"{original.date:%Y-%m}", first)
+            except SalescliError:  # an item the price list no longer prices
+                break
+            sums = totals(lines, settings.prices_include_tax)
+            if lines and (sums.net, sums.vat) == (original.total, original.vat):
+                return original, reversed_lines(lines), None
     return original, [], (-original.total, -original.vat)
 
 
 def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
              period: str | None, credit: str | None, lang: str | None,
-             used: list[str]) -> tuple[Any, str | bytes]:
+             used: list[str], warn: Warn) -> tuple[Any, str | bytes]:
     """The invoice or credit note the deal gets now, and its document."""
     from salescli.core.invoice import InvoiceError, build_invoice, next_number
 
@@ -110,7 +119,7 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
         invoice = build_invoice(deal, account, repo.settings, when, number, original.period,
                                 lines, credit_of=original.number, recorded=recorded)
     else:
-        lines, period = _invoice_lines(repo, deal, period or f"{when:%Y-%m}")
+        lines, period = _invoice_lines(repo, deal, period or f"{when:%Y-%m}", warn)
         invoice = build_invoice(deal, account, repo.settings, when, number, period, lines)
     context = {"invoice": invoice, "deal": _plain(deal), "account": _plain(account)}
     return invoice, _document(repo, "invoice", fmt, context, invoice.currency,
@@ -127,7 +136,7 @@ def invoice_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
     d = repo.load("deal", deal_id)
     account = repo.load("account", d.account)
     return _prepare(repo, d, account, fmt, today(date), period, credit, lang,
-                    used_numbers(repo, "invoices", warn))[1]
+                    used_numbers(repo, "invoices", warn), warn)[1]
 
 
 @dataclass
@@ -153,7 +162,7 @@ def make_invoice(repo: Any, deal_id: str, fmt: str, period: str | None, credit: 
     def prepare(s: Any, d: Any) -> Issued:
         account = s.repo.load("account", d.account)
         invoice, text = _prepare(s.repo, d, account, fmt, when, period, credit, lang,
-                                 used_numbers(s.repo, "invoices", warn))
+                                 used_numbers(s.repo, "invoices", warn), warn)
         path = s.root / INVOICES_DIR / str(when.year) / f"{invoice.number}.{fmt}"
         rel = s.repo.rel(path)
         ref = {"number": invoice.number, "date": invoice.date, "due": invoice.due,

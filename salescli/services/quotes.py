@@ -143,6 +143,79 @@ class OrderMade:
     text: str | bytes
 
 
+def written_with(repo: Any, d: Any, file: str) -> tuple[Any, Any] | None:
+    """Deal `d` with its items, and the price list, as the commit that added `file` (a
+    quote's or an invoice's document) had them: what the document was made from. None
+    when no commit has added it (not committed yet: the files now are what it was made
+    from) or they cannot be read."""
+    import msgspec
+
+    from salescli.store import gitio
+    from salescli.store.loader import parse_blob, raise_if_invalid
+    from salescli.store.repo import PRODUCTS_FILE
+
+    try:
+        added = gitio.git(repo.root, "log", "-1", "--diff-filter=A", "--format=%H", "--",
+                          file, check=False).stdout.strip()
+        if not added:
+            return None
+        top, deal_rel = repo.prefix, repo.rel(repo.find("deal", d.id))
+        texts = gitio.files_at(repo.root, [(added, top + deal_rel),
+                                           (added, top + PRODUCTS_FILE)])
+        if (added, top + deal_rel) not in texts:  # the deal had another ID then
+            return None
+        then = parse_blob("deal", deal_rel, texts[(added, top + deal_rel)])
+        raise_if_invalid(then)
+        products = repo.products
+        if (added, top + PRODUCTS_FILE) in texts:
+            listed = parse_blob("products", PRODUCTS_FILE, texts[(added, top + PRODUCTS_FILE)])
+            raise_if_invalid(listed)
+            products = listed.model
+    except SalescliError:
+        return None
+    return msgspec.structs.replace(d, items=then.model.items), products
+
+
+def quoted_net(deal: Any, products: Any, settings: Any) -> Any:
+    """The net total a quote of `deal`'s items gets from `products`."""
+    from salescli.core.quote import price_lines, totals
+
+    lines = price_lines(deal.items, products, settings.discount_approval_threshold)
+    return totals(lines, settings.prices_include_tax).net
+
+
+def as_quoted(repo: Any, d: Any, warn: Warn | None = None, what: str = "document"
+              ) -> tuple[Any, Any]:
+    """Deal `d` with the items, and the price list, its accepted quote priced: what the
+    customer accepted, which its order and invoices bill whatever the price list or the
+    deal's items say since. The commit that added the quote's document has them; the
+    deal and price list now if they still give the quote's total, or if it has none.
+    Refused when neither gives the total the quote recorded. `warn` hears when the
+    deal's items now are not the quote's (the `what` bills the quote's)."""
+    from salescli.core.quote import accepted_quote
+
+    q = accepted_quote(d)
+    if q is None:
+        return d, repo.products
+    now = (d, repo.products)
+    for deal, products in (written_with(repo, d, q.file) or now, now):
+        try:
+            if deal.items and quoted_net(deal, products, repo.settings) == q.total:
+                if warn is not None and deal.items != d.items:
+                    warn(f"note: {d.id}'s items are not those of its accepted quote "
+                         f"{q.number} v{q.version}: the {what} has the quote's; to bill "
+                         f"the change, make a new quote (`salescli quote {d.id}`) and "
+                         "record its acceptance")
+                return deal, products
+        except SalescliError:  # an item the price list no longer prices
+            continue
+    raise SalescliError(
+        f"{d.id}: its items are no longer those of the accepted quote {q.number} "
+        f"v{q.version} ({q.file}), whose order and invoices bill what the customer "
+        f"accepted; put them back, or make a new quote (`salescli quote {d.id}`) and "
+        "record its acceptance")
+
+
 def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
            lang: str | None = None) -> tuple[dict, str | bytes]:
     """The deal's order entry and document (in `lang`, else the customer's language),
@@ -173,7 +246,8 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
     number = format_number(pattern, when.year, seq, "order.numbering")
     account = _account(repo, d)
     # the lines as the accepted quote priced them: its number, version and date
-    quote = build_quote(d, account, repo.products, repo.settings, q.date, [],
+    quoted, products = as_quoted(repo, d, warn, "order")
+    quote = build_quote(quoted, account, products, repo.settings, q.date, [],
                         number=(q.number, q.version))
     order = {"number": number, "date": when, "quote": q.number, "version": q.version,
              "total": quote.totals.net, "currency": quote.currency}
