@@ -86,7 +86,7 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
     # the invoice's lines, with or without its one-time items, as the accepted quote
     # prices them, or as the deal and price list did when the invoice was written: when
     # one matches what was recorded, the credit note lists them
-    sources = [written_with(repo, deal, original.file)]
+    sources = [written_with(repo, deal, original.file, original.date)]
     try:
         sources.append(as_quoted(repo, deal))
     except SalescliError:  # the quote's items are gone: the invoice's own may do
