@@ -396,3 +396,26 @@ def test_order_numbering_restarts_in_a_new_year(quoted: Repo):
     assert quoted.run("quote", "accept", "beta-crm", "--date", "2027-01-02").exit_code == 0
     r = quoted.run("order", "beta-crm", "--date", "2027-01-03")
     assert "Order O-2027-0001 for beta-crm" in r.stdout, r.output
+
+
+def test_a_deleted_deals_numbers_stay_used_and_its_invoices_keep_it(quoted: Repo):
+    # acme-erp's quote Q-2026-0001 and order O-2026-0001 stay filed after it is deleted
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    assert quoted.run("order", "acme-erp", "--date", "2026-11-26").exit_code == 0
+    assert quoted.run("deal", "delete", "acme-erp", "--reason", "duplicate").exit_code == 0
+    r = quoted.run("quote", "beta-crm", "--date", "2026-11-27")
+    assert r.exit_code == 0 and "Q-2026-0002" in r.stdout, r.output
+    assert quoted.run("quote", "accept", "beta-crm", "--date", "2026-11-27").exit_code == 0
+    r = quoted.run("order", "beta-crm", "--dry-run", "--date", "2026-11-28")
+    assert "| O-2026-0002 |" in r.stdout, r.output
+    # a deal with an invoice is kept: the books keep it
+    quoted.edit(BETA_FILE, "stage: needs-analysis",
+                "stage: needs-analysis\nstatus: won\nwon_date: 2026-11-28\ninvoices:\n"
+                "  - {number: '20260001', date: 2026-11-28, due: 2026-12-12, total: 1000.00, "
+                "vat: 240.00, currency: EUR, file: invoices/2026/20260001.md, sha256: "
+                + "a" * 64 + "}")
+    quoted.commit()
+    refused(quoted, ["deal", "delete", "beta-crm", "--reason", "oops"], 1,
+            "cannot delete beta-crm: it has invoices (20260001), which the books keep with "
+            "their deal; to undo one, credit it (`salescli invoice beta-crm --credit "
+            "NUMBER`)")

@@ -693,7 +693,14 @@ def delete(repo: Any, deal_id: str, why: str, opts: Options = COMMIT) -> Session
     leads = referrers(repo, "lead", "converted_deal", deal_id)
     with opts.session(repo, "deal", deal_id, "delete", summary="delete") as s:
         s.reason = why
-        s.remove(s.load("deal", deal_id).path)
+        loaded = s.load("deal", deal_id)
+        if loaded.model.invoices:  # bookkeeping keeps what was invoiced, and its deal
+            raise SalescliError(
+                f"cannot delete {deal_id}: it has invoices "
+                f"({', '.join(i.number for i in loaded.model.invoices)}), which the books "
+                f"keep with their deal; to undo one, credit it (`salescli invoice "
+                f"{deal_id} --credit NUMBER`)")
+        s.remove(loaded.path)
         s.refer("lead", leads, "converted.deal", None)
     return s
 

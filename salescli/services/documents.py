@@ -7,6 +7,8 @@ the rendering in `salescli.store.templates`; this module wires records to them.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,11 +124,31 @@ DOCUMENT_LISTS = ("quotes", "orders", "invoices")
 
 def used_numbers(repo: Any, key: str, warn: Warn) -> list[str]:
     """Every number of a kind of document (`quotes`, `orders`, `invoices`) of every deal,
-    from the record index: what the next number counts on."""
+    from the record index, and of every document filed in its folder (a deal deleted
+    since keeps its numbers used): what the next number counts on."""
     if key not in DOCUMENT_LISTS:  # a table name built from it: never anything else
         raise ValueError(key)
     with records_index(repo, ("deal",), warn) as index:
-        return [r[0] for r in index.query(f'SELECT number FROM "{key}" ORDER BY rowid')]
+        numbers = [r[0] for r in index.query(f'SELECT number FROM "{key}" ORDER BY rowid')]
+    return numbers + filed_numbers(repo.root / key)
+
+
+def filed_numbers(folder: Path) -> list[str]:
+    """The numbers of the documents filed below `folder` (`quotes/DEAL/Q-2026-0001-v2.md`,
+    `orders/DEAL/O-2026-0001.html`, `invoices/2026/20260001.pdf`): each file's name
+    without its extension, and a quote's without its version."""
+    out = []
+    try:
+        below = [e for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
+    except OSError:  # no such folder yet
+        return out
+    for sub in below:
+        for entry in os.scandir(sub.path):
+            out.append(_VERSION.sub("", entry.name.split(".", 1)[0]))
+    return out
+
+
+_VERSION = re.compile(r"-v\d+$")
 
 
 def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:
