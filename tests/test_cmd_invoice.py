@@ -325,3 +325,16 @@ def test_a_credit_after_a_price_change_credits_the_recorded_amounts(billing: Rep
     doc = (billing.root / "invoices/2026/20260002.md").read_text()
     assert "| **Total to be credited** | **-€10,938.58** |" in doc
     assert "| VAT 25.5% of -€8,716.00 | -€2,222.58 |" in doc
+
+
+def test_an_invoice_is_dated_after_the_win_and_the_years_last_invoice(billing: Repo):
+    # acme-erp was won on 2026-10-15; invoice numbers follow their dates across deals
+    refused(billing, ["invoice", "acme-erp", "--period", "2026-10", "--date", "2026-10-14"],
+            1, "cannot date an invoice of acme-erp 2026-10-14: it was won on 2026-10-15; "
+            "date it then or later (--date)")
+    assert billing.run("invoice", "beta-crm", "--date", "2026-10-31").exit_code == 0
+    refused(billing, ["invoice", "acme-erp", "--period", "2026-10", "--date", "2026-10-30"],
+            1, "cannot date an invoice 2026-10-30: this year's invoices are numbered in date "
+            "order and the last one is dated 2026-10-31; date it then or later (--date)")
+    r = billing.run("invoice", "acme-erp", "--period", "2026-10", "--date", "2026-10-31")
+    assert r.exit_code == 0 and "Invoice 20260002 " in r.stdout, r.output

@@ -23,7 +23,7 @@ from salescli.services.documents import (
 )
 from salescli.services.options import COMMIT, Options
 from salescli.services.quotes import as_quoted, written_with
-from salescli.services.read import Warn
+from salescli.services.read import Warn, records_index
 
 INVOICES_DIR = "invoices"
 
@@ -104,15 +104,33 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
     return original, [], (-original.total, -original.vat)
 
 
+def _latest_date(repo: Any, year: int, warn: Warn) -> dt.date | None:
+    """The latest date of the invoices and credit notes of `year`, of every deal."""
+    with records_index(repo, ("deal",), warn) as index:
+        rows = index.query("SELECT max(date) FROM invoices WHERE date BETWEEN ? AND ?",
+                           (f"{year}-01-01", f"{year}-12-31"))
+    latest = rows[0][0] if rows else None
+    return dt.date.fromisoformat(latest) if latest else None
+
+
 def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
              period: str | None, credit: str | None, lang: str | None,
              used: list[str], warn: Warn) -> tuple[Any, str | bytes]:
     """The invoice or credit note the deal gets now, and its document."""
-    from salescli.core.invoice import InvoiceError, build_invoice, next_number
+    from salescli.core.invoice import InvoiceError, billing_start, build_invoice, next_number
 
     if credit is None and deal.status != "won":
         raise InvoiceError(f"cannot invoice {deal.id}: it is {deal.status}, not won; win it "
                            f"first with `salescli deal win {deal.id}`")
+    if credit is None and when < billing_start(deal):
+        raise InvoiceError(f"cannot date an invoice of {deal.id} {when}: it was won on "
+                           f"{billing_start(deal)}; date it then or later (--date)")
+    # gap-free numbers run with the dates: no invoice dated before the year's last one
+    latest = _latest_date(repo, when.year, warn)
+    if latest is not None and when < latest:
+        raise InvoiceError(f"cannot date an invoice {when}: this year's invoices are "
+                           f"numbered in date order and the last one is dated {latest}; "
+                           "date it then or later (--date)")
     number = next_number(repo.settings.invoice.numbering, when, used)
     if credit is not None:
         original, lines, recorded = _credit_lines(repo, deal, credit)
