@@ -268,7 +268,11 @@ def test_html_quote_footer_keeps_its_sentences_apart(quoting: Repo) -> None:
 
 def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> None:
     assert quoting.run("quote", "acme-erp", "--date", "2026-11-02").exit_code == 0
-    # a week later, the same content as HTML: the same number, version and date
+    # a week later, the same content as HTML: the same number, version and date, as
+    # --dry-run shows it first
+    r = quoting.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-09",
+                    "--dry-run")
+    assert "Q-2026-0001 v1" in r.output and "v2" not in r.output
     r = quoting.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-09")
     assert r.exit_code == 0, r.output
     assert "Q-2026-0001 v1" in r.output

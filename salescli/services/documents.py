@@ -218,10 +218,13 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
 
     d = repo.load("deal", deal_id)
     account = _account(repo, d)
-    quote = build_quote(d, account, repo.products, repo.settings, today(date),
-                        used_numbers(repo, "quotes", warn), draft=draft)
+    when, language = today(date), document_language(repo.settings, account, lang)
+    # as `make_quote` numbers it: the latest quote again while nothing changed
+    quote = (None if draft else unchanged_quote(repo, d, account, when, language)) \
+        or build_quote(d, account, repo.products, repo.settings, when,
+                       used_numbers(repo, "quotes", warn), draft=draft)
     return _document(repo, "quote", fmt, _quote_context(repo, quote, d, account),
-                     quote.currency, document_language(repo.settings, account, lang))
+                     quote.currency, language)
 
 
 @dataclass
