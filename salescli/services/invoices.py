@@ -101,7 +101,10 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
             sums = totals(lines, settings.prices_include_tax)
             if lines and (sums.net, sums.vat) == (original.total, original.vat):
                 return original, reversed_lines(lines), None
-    return original, [], (-original.total, -original.vat)
+    from salescli.core.money import CENT
+
+    # to the cent as an invoice's amounts are written (7873.30, not 7873.3)
+    return original, [], (-original.total.quantize(CENT), -original.vat.quantize(CENT))
 
 
 def _latest_date(repo: Any, year: int, warn: Warn) -> dt.date | None:
