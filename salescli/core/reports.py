@@ -775,9 +775,12 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 old, new = price(old, book.config), price(new, book.config)
                 if old is not None and new is not None and old != new:
                     kind = "value-up" if new > old else "value-down"
-                    # in the currency of that moment, as the rates count it
-                    value, currency = converted(new - old, tl.state(when).get("currency"),
-                                                book.config)
+                    # in the currency of that moment, as the rates count it: the old and
+                    # new values too, so that the event adds up in its own currency
+                    at = tl.state(when).get("currency")
+                    (old, currency), (new, _) = (converted(old, at, book.config),
+                                                 converted(new, at, book.config))
+                    value = new - old
             elif name == "close_date" and new > old:
                 kind = "slipped"
             elif not every:
