@@ -58,6 +58,13 @@ def test_order_confirmation_of_a_won_deal(won: Repo):
     ]:
         assert line + "\n" in out, line
     assert "Not yet an order" not in out
+    # with an order recorded, its number (without one, the deal's ID stands in)
+    won.edit("deals/2026-10/acme-erp.yaml", "quotes:\n", "orders:\n  - {number: O-2026-0007, "
+             "date: 2026-11-30, quote: Q-2026-0004, version: 3, total: 6800.00, currency: "
+             "EUR, file: orders/acme-erp/O-2026-0007.md}\nquotes:\n")
+    won.commit()
+    out = rendered(won, "order-confirmation", "acme-erp", "--date", "2026-12-01").stdout
+    assert "| Order | O-2026-0007 |\n" in out
 
 
 def test_an_open_deal_is_marked_not_yet_an_order(filled: Repo):

@@ -408,9 +408,12 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
                             number=(latest.number, latest.version) if latest else ("", 0))
     except SalescliError as err:
         problem = str(err)
-    return {"deal": _plain(d), "account": _plain(account), "quote": quote,
-            "quote_problem": problem, "latest_quote": _plain(latest),
-            "contact": contact_person(d, account)}
+    context = {"deal": _plain(d), "account": _plain(account), "quote": quote,
+               "quote_problem": problem, "latest_quote": _plain(latest),
+               "contact": contact_person(d, account)}
+    if d.orders:  # its latest order, as `salescli order` gave it to the template
+        context["order"] = _plain(d.orders[-1])
+    return context
 
 
 @dataclass
