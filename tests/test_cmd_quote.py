@@ -288,3 +288,14 @@ def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> No
     assert quoting.run("deal", "item", "add", "acme-erp", "books").exit_code == 0
     r = quoting.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-10")
     assert "Q-2026-0001 v2" in r.output, r.output
+
+
+def test_prices_with_vat_head_their_column_amount_not_net(quoting: Repo) -> None:
+    md = quoting.run("quote", "acme-erp", "--dry-run").stdout
+    assert "| Billing | Net | Total |" in md
+    quoting.edit("salescli.yaml", "currency: EUR", "currency: EUR\nprices_include_tax: true")
+    quoting.commit()
+    md = quoting.run("quote", "acme-erp", "--dry-run").stdout
+    html = quoting.run("quote", "acme-erp", "--dry-run", "--format", "html").stdout
+    assert "| Billing | Amount | Total |" in md and ">Amount</th>" in html
+    assert "Net" not in md.split("## ")[1] and ">Net<" not in html
