@@ -474,6 +474,17 @@ def test_one_rule_pairs_a_meeting_with_the_booking_it_answers():
     assert [(new, answered) for _, _, new, answered in activity_events(record)] == [
         (True, None), (True, None), (False, None), (False, "held"), (False, None),
         (False, "cancelled"), (True, "held")]  # the task (2) is not held: it is no meeting
+    # a meeting held before the day a booking is for is another meeting: the demo on
+    # 12-10 is still booked after the intro held on 12-06
+    demo = Activity.of(date=dt.date(2026, 12, 10), type="meeting", summary="Demo",
+                       status="booked")
+    intro = Activity.of(date=dt.date(2026, 12, 6), type="meeting", summary="Intro",
+                        status="held")
+    assert core.meeting_answers([demo, intro]) == {0: None, 1: None}
+    assert core.bookings([demo, intro]) == {0: True}
+    held = Activity.of(date=dt.date(2026, 12, 10), type="meeting", summary="Demo",
+                       status="held")
+    assert core.meeting_answers([demo, intro, held]) == {0: None, 1: None, 2: 0}
 
 
 def test_an_answer_looked_up_ahead_yields_to_a_write_meanwhile(crm: Repo, monkeypatch):

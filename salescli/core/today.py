@@ -70,7 +70,8 @@ def meeting_answers(activities: Sequence[Any]) -> dict[int, int | None]:
     """Each meeting of a record's `activities` (each with `type`, `status`, `due`), by
     position from 0, with the booking it answers: None for a booking (`status:
     booked`); for a meeting held, cancelled or logged with no status, the position of
-    the oldest booking still waiting, else None (booked and held at once).
+    the oldest booking still waiting for a day on or before its own (a meeting held
+    before a booked day is another meeting), else None (booked and held at once).
 
     A meeting is logged when booked and again when held or cancelled; one marked held
     in place is no longer booked at all. A task (it has `due`) is no meeting here.
@@ -85,7 +86,10 @@ def meeting_answers(activities: Sequence[Any]) -> dict[int, int | None]:
             waiting.append(n)
             out[n] = None
         else:
-            out[n] = waiting.popleft() if waiting else None
+            answered = next((w for w in waiting if activities[w].date <= a.date), None)
+            if answered is not None:
+                waiting.remove(answered)
+            out[n] = answered
     return out
 
 

@@ -7,6 +7,7 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,9 +57,11 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
+    # a date-time later today is ahead too: booked, not held
+    ahead = isinstance(opts.date, dt.datetime) and opts.date.timestamp() > now()
     activity, line = logged(activity_type, summary, today(opts.date), default_owner(repo),
                             outcome=outcome, status=status, with_=with_,
-                            went_well=went_well, improve=improve)
+                            went_well=went_well, improve=improve, ahead=ahead)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)
     return s, kind, record_id
@@ -85,17 +88,22 @@ def _known_contacts(repo: Any, kind: str, record_id: str, model: Any,
             + f"); add them with `salescli contact add {account_id} NAME` first")
 
 
+def now() -> float:
+    """The moment, as epoch seconds (a test sets it)."""
+    return time.time()
+
+
 def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *,
            outcome: str | None = None, status: str | None = None,
            with_: Sequence[str] = (), went_well: str | None = None,
-           improve: str | None = None) -> tuple[dict[str, Any], str]:
+           improve: str | None = None, ahead: bool = False) -> tuple[dict[str, Any], str]:
     """The rule step of `log` (the demo's too): the activity an entry appends, in the
     documented key order, and the commit summary. A meeting without a status is booked
-    when it lies ahead, else held."""
+    when it lies ahead (a later day, or `ahead`: a later time today), else held."""
     from salescli.core.ids import check_id
 
     if activity_type == "meeting" and status is None:
-        status = "booked" if when > dt.date.today() else "held"
+        status = "booked" if ahead or when > dt.date.today() else "held"
     elif status and activity_type != "meeting":
         raise UsageError("--status is for meetings (booked, held, cancelled)")
     activity: dict[str, Any] = {"date": when, "type": activity_type, "summary": summary}
