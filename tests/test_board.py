@@ -154,3 +154,11 @@ def test_a_past_day_shows_each_deal_as_it_stood_in_board_and_stale(repo: Repo):
                                     *cached).output)
         assert [(r["id"], r["stage"], r["days"]) for r in stale["rows"]] == [
             ("moved", "needs-analysis", 27), ("old-name", "needs-analysis", 27)]
+    # a deal deleted since has no record to name its title and account: its ID stands in
+    repo.git("rm", "-q", "deals/2026-10/moved.yaml")
+    commit_at(repo, "2026-11-25", "moved was a duplicate")
+    result = repo.run("board", "--on", "2026-11-01", "--width", "120")
+    assert result.exit_code == 0 and "Deal moved" not in result.output, result.output
+    board = json.loads(repo.run("board", "--on", "2026-11-01", "--format", "json").output)
+    assert [(c["id"], c["title"], c["account"]) for col in board["columns"]
+            for c in col["cards"] if c["id"] == "moved"] == [("moved", "moved", "")]

@@ -419,3 +419,14 @@ def test_a_deleted_deals_numbers_stay_used_and_its_invoices_keep_it(quoted: Repo
             "cannot delete beta-crm: it has invoices (20260001), which the books keep with "
             "their deal; to undo one, credit it (`salescli invoice beta-crm --credit "
             "NUMBER`)")
+
+
+def test_filed_numbers_keep_their_dots_and_drop_their_version(tmp_path):
+    from salescli.services.documents import filed_numbers
+
+    for rel in ("a/Q.2026.0001-v2.md", "a/Q.2026.0001-v1.pdf", "b/Q-2026-0003-v1.html",
+                "b/.gitkeep", "b/notes.txt"):
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    assert sorted(filed_numbers(tmp_path)) == ["Q-2026-0003", "Q.2026.0001", "Q.2026.0001"]
+    assert filed_numbers(tmp_path / "none") == []

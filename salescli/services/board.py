@@ -87,7 +87,7 @@ def open_then(repo: Any, day: dt.date, pipeline: str | None, owner: str | None,
         since = utc_day(d.timeline.stage_since(book.query.as_of))
         cards.append({
             "id": d.id, "title": row["title"] if row else d.id,
-            "account": row["account_id"] if row else None, "owner": d.owner,
+            "account": row["account_id"] if row else "", "owner": d.owner,
             "stage": d.stage, "pipeline": book.config.pipeline_or_default(d.pipeline),
             "value": d.value, "currency": d.currency, "probability": d.probability,
             "days": (day - since).days, "since": since, "created": d.created_date})

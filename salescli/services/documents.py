@@ -133,6 +133,12 @@ def used_numbers(repo: Any, key: str, warn: Warn) -> list[str]:
     return numbers + filed_numbers(repo.root / key)
 
 
+def quote_numbers(repo: Any, deal: Any, warn: Warn) -> list[str]:
+    """The quote numbers a deal's next quote counts on: none when it has a quote (its
+    next version keeps that number), else every one used."""
+    return [] if deal.quotes else used_numbers(repo, "quotes", warn)
+
+
 def filed_numbers(folder: Path) -> list[str]:
     """The numbers of the documents filed below `folder` (`quotes/DEAL/Q-2026-0001-v2.md`,
     `orders/DEAL/O-2026-0001.html`, `invoices/2026/20260001.pdf`): each file's name
@@ -143,8 +149,14 @@ def filed_numbers(folder: Path) -> list[str]:
     except OSError:  # no such folder yet
         return out
     for sub in below:
-        for entry in os.scandir(sub.path):
-            out.append(_VERSION.sub("", entry.name.split(".", 1)[0]))
+        try:
+            names = [entry.name for entry in os.scandir(sub.path)]
+        except OSError:  # unreadable: its documents are in the deals' records too
+            continue
+        for name in names:
+            stem, dot, ext = name.rpartition(".")
+            if dot and ext in FORMATS:  # a number may hold a dot: Q.2026.0001-v1.md
+                out.append(_VERSION.sub("", stem))
     return out
 
 
@@ -222,7 +234,7 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
     # as `make_quote` numbers it: the latest quote again while nothing changed
     quote = (None if draft else unchanged_quote(repo, d, account, when, language)) \
         or build_quote(d, account, repo.products, repo.settings, when,
-                       used_numbers(repo, "quotes", warn), draft=draft)
+                       quote_numbers(repo, d, warn), draft=draft)
     return _document(repo, "quote", fmt, _quote_context(repo, quote, d, account),
                      quote.currency, language)
 
@@ -252,7 +264,7 @@ def make_quote(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None =
         language = document_language(s.repo.settings, account, lang)
         quote = unchanged_quote(s.repo, d, account, when, language) or build_quote(
             d, account, s.repo.products, s.repo.settings, when,
-            used_numbers(s.repo, "quotes", warn))
+            quote_numbers(s.repo, d, warn))
         return quote_issued(s.repo, d, account, quote, fmt, language)
 
     s, doc = issue_document(repo, deal_id, "quote", "quotes", opts, prepare)
