@@ -336,3 +336,40 @@ def test_cache_follows_new_commits_reset_and_rebase(crm: Repo):
                                               "weighted": 150.0}}}
     # read again from the cache written by the run before: the same answer
     assert report(r, "forecast", "--as-of", "2026-04-30") == out
+
+
+def test_a_resumed_fold_ends_where_a_fresh_one_does_after_an_id_lives_twice(crm: Repo):
+    # x from 01-10, deleted 02-01; another x from 03-05 in another month, renamed y on
+    # 03-10; then the first x's deletion reverted (06-01): each report, read through
+    # the cache folded before the revert and afresh (`report` compares them), agrees
+    r = crm
+    write_deal(r, "x", "2026-01-10", value="1000.00")
+    r.git("rm", "-q", "deals/2026-01/x.yaml")
+    commit_at(r, "2026-02-01", "drop x")
+    dropped = r.head()
+    write_deal(r, "x", "2026-03-05", value="5000.00")
+    r.git("mv", "deals/2026-03/x.yaml", "deals/2026-03/y.yaml")
+    edit_deal(r, "y", "2026-03-10", id="y")
+    out = report(r, "funnel", "--since", "2026-01-01")  # the cache, folded to here
+    assert out["totals"]["deals"] == 1  # y: the first x is deleted
+    git_at(r, "2026-06-01", "revert", "--no-edit", dropped)
+    for day, deals in (("2026-01-20", 1), ("2026-02-20", 0), ("2026-03-20", 1),
+                       ("2026-06-02", 2)):
+        out = report(r, "forecast", "--as-of", day)
+        assert sum(v["count"] for v in out["totals"]["open"].values()) == deals, day
+
+
+def test_a_file_moved_to_another_month_folder_keeps_its_history(crm: Repo):
+    # x created 01-10 (proposal 02-01), its file moved to the 2026-03 folder on 06-01:
+    # one deal, created 01-10, new once
+    r = crm
+    write_deal(r, "x", "2026-01-10", value="1000.00")
+    edit_deal(r, "x", "2026-02-01", stage="proposal")
+    (r.root / "deals/2026-03").mkdir()
+    r.git("mv", "deals/2026-01/x.yaml", "deals/2026-03/x.yaml")
+    commit_at(r, "2026-06-01", "file x where we want it")
+    out = report(r, "changes", "--since", "2026-01-01", "--as-of", "2026-06-30")
+    assert rows(out) == change_rows({"new": ("EUR", 1, 1000.0, ["x"]),
+                                     "advanced": ("EUR", 1, 1000.0, ["x"])})
+    out = report(r, "funnel", "--since", "2026-01-01", "--until", "2026-01-31")
+    assert out["totals"]["deals"] == 1

@@ -65,7 +65,8 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 12: timelines keep their changes as marshal bytes, parsed when a report asks
 # 13: the counted changes kept as digests (_seen_key)
 # 14: a deleted file brought back (a revert) goes on with its deal's timeline
-CACHE_VERSION = 14
+# 15: a file moved to another month folder keeps its timeline
+CACHE_VERSION = 15
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
@@ -463,12 +464,20 @@ def noon(date: str | None) -> int | None:
 
 
 def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[str, str]:
-    """old path -> new path for an ID change inside one plain commit."""
+    """old path -> new path for an ID change inside one plain commit, or a move of a
+    file to another month folder (the same file name)."""
     deleted = [v for v in group if v[5] == NULL and len(v[4]) == 1 and v[4][0] != NULL]
     added = [v for v in group if v[5] != NULL and len(v[4]) == 1 and v[4][0] == NULL]
     pairs: dict[str, str] = {}
     for d in deleted:
-        folder = d[3].rsplit("/", 1)[0]
+        folder, name = d[3].rsplit("/", 1)
+        kind_folder = folder.split("/", 1)[0]
+        moved = [a for a in added if a[3].endswith("/" + name)
+                 and a[3].split("/", 1)[0] == kind_folder]
+        if moved:
+            pairs[d[3]] = moved[0][3]
+            added.remove(moved[0])
+            continue
         old = blobs.get(d[4][0])
         candidates = [a for a in added if a[3].rsplit("/", 1)[0] == folder]
         at = FIELDS[_KIND[folder.split("/", 1)[0]]].index("created")
@@ -528,7 +537,8 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
     # parents before children (git log's order), whatever the author dates say
     versions = sorted(versions, key=lambda v: (v[1], v[3]))
     live, done, seen = fold.live, fold.done, fold.seen
-    # the last life of each ID whose file was deleted: one ID lives once at a time
+    # the last life of each ID whose file was deleted (one ID lives once at a time): of
+    # `done` alone, so that a fold resumed from the cache goes on as this one does
     gone = {(tl.kind, tl.id): tl for tl in done}
     i = 0
     while i < len(versions):
@@ -569,11 +579,17 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
                 continue  # a version `check` rejects changes nothing
             revived = False
             if tl is None:
-                before = gone.pop((kind, file_id(path)), None)
+                key = (kind, file_id(path))
+                before = gone.get(key)
                 if before is not None and before.path == path:
                     # the file back where it was (a revert): the same deal lives again,
                     # changed from how it was when deleted, and absent in between
                     done.remove(before)
+                    earlier = next((t for t in reversed(done) if (t.kind, t.id) == key), None)
+                    if earlier is None:
+                        del gone[key]
+                    else:
+                        gone[key] = earlier
                     tl = live[path] = before
                     when = max(when, tl.last)
                     tl.alive.append((when, True))
