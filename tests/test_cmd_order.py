@@ -430,3 +430,21 @@ def test_filed_numbers_keep_their_dots_and_drop_their_version(tmp_path):
         (tmp_path / rel).write_text("x")
     assert sorted(filed_numbers(tmp_path)) == ["Q-2026-0003", "Q.2026.0001", "Q.2026.0001"]
     assert filed_numbers(tmp_path / "none") == []
+
+
+def test_the_quote_is_found_after_a_rename_and_when_dated_ahead(quoted: Repo):
+    # acme-erp: quoted 2026-11-20 (40 h), accepted, more hours added, then renamed
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    quoted.edit(DEAL_FILE, "quantity: 40", "quantity: 50")
+    quoted.commit("more hours")
+    assert quoted.run("deal", "rename", "acme-erp", "acme-erp-2").exit_code == 0
+    r = quoted.run("order", "acme-erp-2", "--dry-run", "--date", "2026-11-26")
+    assert r.exit_code == 0 and "| 40 h |" in r.stdout, r.output
+    # beta-crm: quoted for a day ahead (its commit is dated before it), then changed
+    for args in (("quote", "beta-crm", "--date", "2027-01-10"),
+                 ("quote", "accept", "beta-crm", "--date", "2027-01-12"),
+                 ("deal", "item", "add", "beta-crm", "--name", "Extra", "--unit-price", "50",
+                  "--tax-rate", "24")):
+        assert quoted.run(*args).exit_code == 0, args
+    r = quoted.run("order", "beta-crm", "--dry-run", "--date", "2027-01-15")
+    assert r.exit_code == 0 and "Extra" not in r.stdout, r.output

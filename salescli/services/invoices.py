@@ -86,12 +86,14 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
     # the invoice's lines, with or without its one-time items, as the accepted quote
     # prices them, or as the deal and price list did when the invoice was written: when
     # one matches what was recorded, the credit note lists them
-    sources = [written_with(repo, deal, original.file, original.date)]
-    try:
-        sources.append(as_quoted(repo, deal))
-    except SalescliError:  # the quote's items are gone: the invoice's own may do
-        pass
-    for source in filter(None, sources):
+    def quoted() -> tuple[Any, Any] | None:
+        try:
+            return as_quoted(repo, deal)
+        except SalescliError:  # the quote's items are gone: the invoice's own may do
+            return None
+
+    sources = (quoted, lambda: written_with(repo, deal, original.file, original.date))
+    for source in filter(None, (made() for made in sources)):
         for first in (True, False):
             try:
                 lines = period_lines(*source, settings.discount_approval_threshold,

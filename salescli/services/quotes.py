@@ -152,26 +152,37 @@ def written_with(repo: Any, d: Any, file: str, dated: dt.date) -> tuple[Any, Any
 
     from salescli.store import gitio
     from salescli.store.loader import parse_blob, raise_if_invalid
-    from salescli.store.repo import PRODUCTS_FILE
+    from salescli.store.repo import KIND_DIRS, PRODUCTS_FILE, file_id
+
+    def added(*since: str) -> str:
+        return gitio.git(repo.root, "log", "-1", "--diff-filter=A", "--format=%H", *since,
+                         "--", file, check=False).stdout.strip()
 
     try:
-        # committed on the document's day or later: the walk stops there (a year of a
-        # 10,000-deal history is 0.5 s), with two days for time zones
-        added = gitio.git(repo.root, "log", "-1", "--diff-filter=A", "--format=%H",
-                          f"--since={dated - dt.timedelta(days=2)}", "--", file,
-                          check=False).stdout.strip()
-        if not added:
+        # committed on the document's day or later, as a rule: the walk stops there,
+        # with two days for time zones; else (a commit dated earlier) all of it
+        since = min(dated, dt.date.today()) - dt.timedelta(days=2)
+        sha = added(f"--since={since}") or added()
+        if not sha:
             return None
-        top, deal_rel = repo.prefix, repo.rel(repo.find("deal", d.id))
-        texts = gitio.files_at(repo.root, [(added, top + deal_rel),
-                                           (added, top + PRODUCTS_FILE)])
-        if (added, top + deal_rel) not in texts:  # the deal had another ID then
+        # the deal file that commit wrote, under the ID the deal had then
+        written = gitio.git(repo.root, "diff-tree", "-r", "-z", "--no-commit-id",
+                            "--name-only", "--root", sha, "--",
+                            KIND_DIRS["deal"] + "/").stdout.split("\0")
+        top = repo.prefix
+        deals = [p for p in written if p]
+        path = next((p for p in deals if file_id(p) == d.id), deals[0] if len(deals) == 1
+                    else None)
+        if path is None:
             return None
-        then = parse_blob("deal", deal_rel, texts[(added, top + deal_rel)])
+        texts = gitio.files_at(repo.root, [(sha, path), (sha, top + PRODUCTS_FILE)])
+        if (sha, path) not in texts:
+            return None
+        then = parse_blob("deal", path.removeprefix(top), texts[(sha, path)])
         raise_if_invalid(then)
         products = repo.products
-        if (added, top + PRODUCTS_FILE) in texts:
-            listed = parse_blob("products", PRODUCTS_FILE, texts[(added, top + PRODUCTS_FILE)])
+        if (sha, top + PRODUCTS_FILE) in texts:
+            listed = parse_blob("products", PRODUCTS_FILE, texts[(sha, top + PRODUCTS_FILE)])
             raise_if_invalid(listed)
             products = listed.model
     except SalescliError:
@@ -191,27 +202,31 @@ def as_quoted(repo: Any, d: Any, warn: Warn | None = None, what: str = "document
               ) -> tuple[Any, Any]:
     """Deal `d` with the items, and the price list, its accepted quote priced: what the
     customer accepted, which its order and invoices bill whatever the price list or the
-    deal's items say since. The commit that added the quote's document has them; the
-    deal and price list now if they still give the quote's total, or if it has none.
-    Refused when neither gives the total the quote recorded. `warn` hears when the
+    deal's items say since. The deal and price list now while they give the quote's
+    total (or when it has none), else as the commit that added the quote's document had
+    them; refused when neither gives the total the quote recorded. `warn` hears when the
     deal's items now are not the quote's (the `what` bills the quote's)."""
     from salescli.core.quote import accepted_quote
 
     q = accepted_quote(d)
     if q is None:
         return d, repo.products
-    now = (d, repo.products)
-    for deal, products in (written_with(repo, d, q.file, q.date) or now, now):
+
+    def quoted(deal: Any, products: Any) -> bool:
         try:
-            if deal.items and quoted_net(deal, products, repo.settings) == q.total:
-                if warn is not None and deal.items != d.items:
-                    warn(f"note: {d.id}'s items are not those of its accepted quote "
-                         f"{q.number} v{q.version}: the {what} has the quote's; to bill "
-                         f"the change, make a new quote (`salescli quote {d.id}`) and "
-                         "record its acceptance")
-                return deal, products
+            return bool(deal.items) and quoted_net(deal, products, repo.settings) == q.total
         except SalescliError:  # an item the price list no longer prices
-            continue
+            return False
+
+    if quoted(d, repo.products):  # as a rule: nothing changed since (no history read)
+        return d, repo.products
+    then = written_with(repo, d, q.file, q.date)
+    if then is not None and quoted(*then):
+        if warn is not None and then[0].items != d.items:
+            warn(f"note: {d.id}'s items are not those of its accepted quote {q.number} "
+                 f"v{q.version}: the {what} has the quote's; to bill the change, make a "
+                 f"new quote (`salescli quote {d.id}`) and record its acceptance")
+        return then
     raise SalescliError(
         f"{d.id}: its items are no longer those of the accepted quote {q.number} "
         f"v{q.version} ({q.file}), whose order and invoices bill what the customer "
