@@ -790,6 +790,10 @@ def test_changes_count_other_currencies_through_the_rates(q1: Repo):
     out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-27",
                  "--until", "2026-03-27")
     assert rows(out) == change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
+    # one commit makes it EUR 5000 (from USD 9000 = 4500 EUR): +500, not 5000 - 9000
+    edit_deal(q1, "delta", "2026-04-02", currency="EUR", value="5000.00")
+    out = report(q1, "changes", "--since", "2026-04-02", "--until", "2026-04-02")
+    assert rows(out) == change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
 
 
 def test_changes_with_leads_and_velocity(june: Repo):

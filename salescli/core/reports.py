@@ -774,13 +774,17 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
             elif name == "value":  # cents, or items priced as reports price them
                 old, new = price(old, book.config), price(new, book.config)
                 if old is not None and new is not None and old != new:
-                    kind = "value-up" if new > old else "value-down"
                     # in the currency of that moment, as the rates count it: the old and
                     # new values too, so that the event adds up in its own currency
-                    at = tl.state(when).get("currency")
-                    (old, currency), (new, _) = (converted(old, at, book.config),
-                                                 converted(new, at, book.config))
-                    value = new - old
+                    at = before = tl.state(when).get("currency")
+                    for _, by, field_name, was, _, _ in tl.changes:
+                        if by == commit and field_name == "currency":
+                            before = was  # the old value was in the currency before
+                    (old, was_in), (new, currency) = (converted(old, before, book.config),
+                                                      converted(new, at, book.config))
+                    if old != new and was_in == currency:  # else: no rate compares them
+                        kind = "value-up" if new > old else "value-down"
+                        value = new - old
             elif name == "close_date" and new > old:
                 kind = "slipped"
             elif not every:
