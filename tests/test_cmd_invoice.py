@@ -338,7 +338,7 @@ def test_an_invoice_is_dated_after_the_win_and_the_years_last_invoice(billing: R
             "date it then or later (--date)")
     assert billing.run("invoice", "beta-crm", "--date", "2026-10-31").exit_code == 0
     refused(billing, ["invoice", "acme-erp", "--period", "2026-10", "--date", "2026-10-30"],
-            1, "cannot date an invoice 2026-10-30: this year's invoices are numbered in date "
-            "order and the last one is dated 2026-10-31; date it then or later (--date)")
+            1, "cannot date an invoice 2026-10-30: invoices are numbered in date order and "
+            "the last one this year is dated 2026-10-31; date it then or later (--date)")
     r = billing.run("invoice", "acme-erp", "--period", "2026-10", "--date", "2026-10-31")
     assert r.exit_code == 0 and "Invoice 20260002 " in r.stdout, r.output

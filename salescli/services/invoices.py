@@ -109,11 +109,13 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
     return original, [], (-original.total.quantize(CENT), -original.vat.quantize(CENT))
 
 
-def _latest_date(repo: Any, year: int, warn: Warn) -> dt.date | None:
-    """The latest date of the invoices and credit notes of `year`, of every deal."""
+def _latest_date(repo: Any, year: int | None, warn: Warn) -> dt.date | None:
+    """The latest date of the invoices and credit notes of `year` (None: of any), of
+    every deal."""
+    first, last = (f"{year}-01-01", f"{year}-12-31") if year else ("0001-01-01", "9999-12-31")
     with records_index(repo, ("deal",), warn) as index:
         rows = index.query("SELECT max(date) FROM invoices WHERE date BETWEEN ? AND ?",
-                           (f"{year}-01-01", f"{year}-12-31"))
+                           (first, last))
     latest = rows[0][0] if rows else None
     return dt.date.fromisoformat(latest) if latest else None
 
@@ -130,12 +132,15 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
     if credit is None and when < billing_start(deal):
         raise InvoiceError(f"cannot date an invoice of {deal.id} {when}: it was won on "
                            f"{billing_start(deal)}; date it then or later (--date)")
-    # gap-free numbers run with the dates: no invoice dated before the year's last one
-    latest = _latest_date(repo, when.year, warn)
+    # gap-free numbers run with the dates: no invoice dated before the last one of its
+    # sequence (of the year, or of all years for a numbering without {year})
+    pattern = repo.settings.invoice.numbering
+    yearly = "{year" in pattern
+    latest = _latest_date(repo, when.year if yearly else None, warn)
     if latest is not None and when < latest:
-        raise InvoiceError(f"cannot date an invoice {when}: this year's invoices are "
-                           f"numbered in date order and the last one is dated {latest}; "
-                           "date it then or later (--date)")
+        raise InvoiceError(f"cannot date an invoice {when}: invoices are numbered in date "
+                           f"order and the last one{' this year' if yearly else ''} is "
+                           f"dated {latest}; date it then or later (--date)")
     number = next_number(repo.settings.invoice.numbering, when, used)
     if credit is not None:
         original, lines, recorded = _credit_lines(repo, deal, credit)
