@@ -153,3 +153,45 @@ def test_a_duplicate_account_merged_moves_everything_over(filled: Repo):
     assert "unknown-contact" not in check.stdout, check.stdout
     result = filled.run("account", "merge", "acme-oy", "acme-oy")
     assert result.exit_code == 2 and "cannot be merged into itself" in result.output
+
+
+def test_a_merge_finds_each_person_by_e_mail_keeps_what_they_lack_and_every_n(
+        filled: Repo):
+    # INTO has two Matti Virtanens; the duplicate's, by e-mail, is the second, with a
+    # phone and a role INTO lacks and a second e-mail. INTO's activities keep their N.
+    filled.write("accounts/2026-11/acme-3.yaml", """
+        id: acme-3
+        name: Acme Three
+        created: 2026-11-01
+        contacts:
+          - {id: matti-a, name: Matti Virtanen, email: matti.a@acme.fi}
+          - {id: matti-b, name: Matti Virtanen, email: matti.b@acme.fi}
+        activities:
+          - {date: 2026-11-20, type: task, summary: Send deck, due: 2026-11-25}
+        """)
+    filled.write("accounts/2026-11/acme-4.yaml", """
+        id: acme-4
+        name: Acme Four
+        created: 2026-11-02
+        contacts:
+          - {id: mv, name: Matti Virtanen, email: MATTI.B@acme.fi, phone: 040 123 4567,
+             role: champion}
+          - {id: mv2, name: Matti Virtanen, email: matti@old.example}
+        activities:
+          - {date: 2026-11-01, type: call, summary: Intro, with: [mv, mv2]}
+        """)
+    filled.commit("two accounts of one company")
+    result = filled.run("account", "merge", "acme-4", "acme-3")
+    assert result.exit_code == 0, result.output
+    kept = load_fast((filled.root / "accounts/2026-11/acme-3.yaml").read_text())
+    people = {c["id"]: c for c in kept["contacts"]}
+    assert people["matti-b"] == {"id": "matti-b", "name": "Matti Virtanen",
+                                 "email": "matti.b@acme.fi", "phone": "040 123 4567",
+                                 "role": "champion"}
+    assert people["matti-a"] == {"id": "matti-a", "name": "Matti Virtanen",
+                                 "email": "matti.a@acme.fi"}
+    assert people["mv2"]["email"] == "matti@old.example"  # a third Matti: no way to tell
+    # task 1 is still task 1; the duplicate's call comes after it, with the IDs in INTO
+    assert [a["summary"] for a in kept["activities"]] == ["Send deck", "Intro"]
+    assert kept["activities"][1]["with"] == ["matti-b", "mv2"]
+    assert filled.run("check").exit_code == 0

@@ -163,9 +163,13 @@ def account_rename(ctx: click.Context, account_id: str, new_id: str, opts: Optio
 @change_options
 @click.pass_context
 def account_merge(ctx: click.Context, duplicate: str, into: str, opts: Options) -> None:
-    """Merge a duplicate account into another: its contacts (one per name), activities,
-    tags and the fields INTO lacks move over; its deals, child accounts and converted
-    leads name INTO; the duplicate's file goes. One commit.
+    """Merge a duplicate account into another: its contacts, activities (after INTO's,
+    whose numbers stay), tags and the fields INTO lacks move over; its deals, child
+    accounts and converted leads name INTO; the duplicate's file goes. One commit.
+
+    A contact already in INTO (the same e-mail, else phone, else the only one of the
+    name) is one person: INTO's keeps its ID and gains what it lacks (a title, a
+    phone, another e-mail in `emails`); stakeholders and `with:` follow.
 
     \b
     Example:

@@ -10,6 +10,7 @@ every record.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 # e-mail domains shared by many people: never evidence of the same organisation
@@ -46,6 +47,22 @@ def norm_email(value: str | None) -> str:
 
 def norm_business_id(value: Any) -> str:
     return str(value or "").replace(" ", "").upper()
+
+
+def same_contact(contacts: Sequence[Any], other: Any) -> int | None:
+    """The position among `contacts` of the one who is contact `other`: the one with
+    their e-mail, else their phone, else the one alone with their name; None when nobody
+    is (two of the name and nothing to tell them apart)."""
+    for norm, field in ((norm_email, "email"), (norm_phone, "phone")):
+        value = norm(getattr(other, field))
+        if value:
+            hit = next((i for i, c in enumerate(contacts)
+                        if norm(getattr(c, field)) == value), None)
+            if hit is not None:
+                return hit
+    name = other.name.casefold()
+    named = [i for i, c in enumerate(contacts) if c.name.casefold() == name]
+    return named[0] if len(named) == 1 else None
 
 
 def duplicate_keys(kind: str, model: Any) -> list[DupKey]:

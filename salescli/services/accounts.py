@@ -252,9 +252,11 @@ _MERGED_FIELDS = ("business_id", "address", "domain", "industry", "region", "siz
 
 
 def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Session:
-    """`account merge DUPLICATE INTO`: the duplicate's contacts (one per name), its
-    activities, tags and the fields INTO lacks move to INTO; its deals, child accounts
+    """`account merge DUPLICATE INTO`: the duplicate's contacts (one per person, by
+    e-mail, phone or name: `same_contact`, filling what INTO's lacks), its activities
+    (after INTO's), tags and the fields INTO lacks move to INTO; its deals, child accounts
     and converted leads name INTO; the duplicate's file goes. One commit."""
+    from salescli.core.duplicates import norm_email, norm_phone, same_contact
     from salescli.core.errors import UsageError
     from salescli.core.ids import unique_id
     from salescli.services.read import referrers
@@ -267,16 +269,41 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
     with opts.session(repo, "account", into, "merge", summary=f"merge {duplicate}") as s:
         dup, kept = s.load("account", duplicate), s.load("account", into)
         d, k = dup.model, kept.model
-        names = {c.name.casefold(): c.id for c in k.contacts}
         taken = {c.id for c in k.contacts}
         remap: dict[str, str] = {}
-        for c in d.contacts:  # the same person once; a clash of IDs gets a new one
-            remap[c.id] = names.get(c.name.casefold()) or unique_id(c.id, taken)
-            taken.add(remap[c.id])
-        moved = [{**_plain(c), "id": remap[c.id],
-                  **({"reports_to": remap.get(c.reports_to, c.reports_to)}
-                     if c.reports_to else {})}
-                 for c in d.contacts if c.name.casefold() not in names]
+        same: dict[int, Any] = {}  # INTO's contact (by position) -> the duplicate's
+        for c in d.contacts:  # the same person once (same_contact); an ID clash gets
+            at = same_contact(k.contacts, c)  # a new one
+            if at is not None and at not in same:
+                same[at] = c
+                remap[c.id] = k.contacts[at].id
+            else:
+                remap[c.id] = unique_id(c.id, taken)
+                taken.add(remap[c.id])
+
+        def person(c: Any) -> dict[str, Any]:
+            return {**_plain(c), "id": remap[c.id],
+                    **({"reports_to": remap.get(c.reports_to, c.reports_to)}
+                       if c.reports_to else {})}
+
+        merged_ids = {c.id for c in same.values()}
+        moved = [person(c) for c in d.contacts if c.id not in merged_ids]
+        # what INTO's contact lacks, from the duplicate's (a title, a phone, a role...);
+        # another e-mail or phone of theirs joins `emails` / `phones`
+        filled: dict[int, dict[str, Any]] = {}
+        for at, c in same.items():
+            mine = k.contacts[at]
+            fields = {f: v for f, v in person(c).items() if f not in ("id", "name")
+                      and getattr(mine, f, None) in (None, "", [], {})}
+            for one, more, norm in (("email", "emails", norm_email),
+                                    ("phone", "phones", norm_phone)):
+                known = {norm(v) for v in (getattr(mine, one), *getattr(mine, more),
+                                           fields.get(one))}
+                extra = [v for v in (getattr(c, one), *getattr(c, more))
+                         if norm(v) and norm(v) not in known]
+                if extra:
+                    fields[more] = [*getattr(mine, more), *dict.fromkeys(extra)]
+            filled[at] = fields
         fill = {f: getattr(d, f) for f in _MERGED_FIELDS
                 if getattr(k, f) in (None, "") and getattr(d, f) not in (None, "")
                 and not (f == "parent" and getattr(d, f) == into)}
@@ -287,8 +314,8 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
                 a["with"] = [remap.get(c, c) for c in a["with"]]
 
         def mutate(data: Any) -> None:
-            from salescli.core.model import key_order
-            from salescli.services.edit import add_entry
+            from salescli.core.model import Contact, key_order
+            from salescli.services.edit import add_entry, field_names
             from salescli.store.yamlio import block, inline, set_in
 
             order = key_order("account")
@@ -296,12 +323,15 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
                 set_in(data, field, value, order)
             if tags:
                 set_in(data, "tags", inline([*(data.get("tags") or []), *tags]), order)
-            for person in moved:
-                add_entry(data, "account", "contacts", person)
-            if activities:
-                merged = sorted([*(data.get("activities") or []), *map(block, activities)],
-                                key=lambda a: str(a.get("date")))
-                set_in(data, "activities", merged, order)
+            contact_order = field_names(Contact)
+            for at, fields in filled.items():
+                for field, value in fields.items():
+                    set_in(data["contacts"][at], field, value, contact_order)
+            for entry in moved:
+                add_entry(data, "account", "contacts", entry)
+            if activities:  # after INTO's own, whose numbers (N) never change
+                set_in(data, "activities",
+                       [*(data.get("activities") or []), *map(block, activities)], order)
 
         s.update(kept, mutate)
         s.remove(dup.path)
