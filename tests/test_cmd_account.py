@@ -301,6 +301,41 @@ def test_account_edit(filled: Repo, monkeypatch: pytest.MonkeyPatch):
     assert last_commit(filled) == "account(acme-oy): edit\n\nSalescli-Event: edit"
 
 
+@pytest.mark.parametrize("edit,message", [
+    # matti-virtanen, a stakeholder of acme-erp, taken out of the contacts
+    ("text.split('contacts:')[0]",
+     "contact `matti-virtanen` is a stakeholder of deal acme-erp; remove them there first "
+     "(salescli deal stakeholder acme-erp matti-virtanen --remove)"),
+    # acme-oy under its own child
+    ("text + 'parent: acme-child\\n'",
+     "the account hierarchy would have a cycle: acme-oy -> acme-child -> acme-oy"),
+])
+def test_account_edit_is_held_to_what_the_other_records_name(
+        filled: Repo, tmp_path, monkeypatch: pytest.MonkeyPatch, edit: str, message: str):
+    import sys
+
+    filled.write("accounts/2026-10/acme-child.yaml",
+                 "id: acme-child\nname: Acme Child\nparent: acme-oy\ncreated: 2026-10-02\n")
+    filled.commit()
+    seen = tmp_path / "seen.txt"
+    script = tmp_path / "editor.py"  # the edit, then what the editor is shown: empty it
+    script.write_text(textwrap.dedent(f"""
+        import pathlib, sys
+        p = pathlib.Path(sys.argv[1]); text = p.read_text()
+        seen = pathlib.Path({str(seen)!r})
+        if seen.exists() or text.startswith("# salescli: "):
+            seen.write_text(text); p.write_text("")
+        else:
+            seen.touch(); p.write_text({edit})
+        """))
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    before = filled.head()
+    result = filled.run("account", "edit", "acme-oy")
+    assert result.exit_code == 1 and filled.head() == before and filled.status() == ""
+    assert message in seen.read_text(), seen.read_text()
+
+
 # ------------------------------------------------------------------ contact add
 
 

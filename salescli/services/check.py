@@ -825,7 +825,44 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
                     ctx.accounts[ref] = AccountInfo(
                         account.parent, {c.id: c.role for c in account.contacts})
     findings = validate(Parsed(kind, rel, model=model), ctx)
+    if kind == "account":
+        findings += _account_links(repo, rel, model)
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
+
+
+def _account_links(repo: Any, rel: str, account: Any) -> list[Finding]:
+    """What a new version of an account breaks in the others, as `check` would say it:
+    a new parent that closes a cycle; a contact taken out that one of its deals names
+    as a stakeholder. (The record index still has the version before.)"""
+    from salescli.services.read import records_index
+
+    found = []
+    with records_index(repo, ("account", "deal"), lambda _: None) as index:
+        before = index.query("SELECT parent FROM accounts WHERE id = ?", (account.id,))
+        chain, node = [account.id], account.parent
+        if before and before[0][0] == node:
+            node = None  # the parent it had: a cycle there is no news of this edit
+        while node is not None and node not in chain:
+            chain.append(node)
+            rows = index.query("SELECT parent FROM accounts WHERE id = ?", (node,))
+            node = rows[0][0] if rows else None
+        if node == account.id:
+            found.append(error(rel, "parent-cycle", "the account hierarchy would have a "
+                               "cycle: " + " -> ".join([*chain, node]), ("parent",)))
+        had = {r[0] for r in index.query("SELECT id FROM contacts WHERE account_id = ?",
+                                         (account.id,))}
+        named = index.query(
+            "SELECT d.id, json_extract(s.value, '$.contact') FROM deals d "
+            "JOIN records r ON r.path = d.path, json_each(r.json, '$.stakeholders') s "
+            "WHERE d.account_id = ? ORDER BY d.id", (account.id,)) if had else []
+    gone = had - {c.id for c in account.contacts}
+    for deal_id, contact in named:
+        if contact in gone:
+            found.append(error(rel, "unknown-contact", f"contact `{contact}` is a "
+                               f"stakeholder of deal {deal_id}; remove them there first "
+                               f"(salescli deal stakeholder {deal_id} {contact} --remove)",
+                               ("contacts",)))
+    return found
 
 
 def _approvals_by_others(root: Path, approvals: list[tuple]) -> list[tuple]:
