@@ -526,3 +526,15 @@ def test_a_broken_pipeline_is_said_when_the_look_up_is_asked_again(crm: Repo, mo
     crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15", "close_date: 2027-01-15")
     r = crm.run("today", "--on", ON, "--format", "json")
     assert r.exit_code == 0 and "warning: pipelines/second.yaml" in r.stderr, r.stderr
+
+
+def test_a_note_or_a_cancelled_meeting_is_no_first_contact_of_a_lead(crm: Repo):
+    # beta (new since 11-20, SLA 2 days): a note, then a meeting cancelled, leave its
+    # SLA row; a call is a contact
+    for args in (("log", "note", "beta", "Looked them up", "--date", "2026-11-21"),
+                 ("log", "meeting", "beta", "Intro", "--status", "cancelled", "--date",
+                  "2026-11-22")):
+        assert crm.run(*args).exit_code == 0
+        assert [r["id"] for r in today(crm)["rows"] if r["group"] == "lead-sla"] == ["beta"]
+    assert crm.run("log", "call", "beta", "Reached Sara", "--date", "2026-11-23").exit_code == 0
+    assert [r["id"] for r in today(crm)["rows"] if r["group"] == "lead-sla"] == []
