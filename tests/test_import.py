@@ -408,6 +408,24 @@ def test_import_csv_leads_and_deals(repo: Repo, tmp_path: Path):
     assert repo.run("check").exit_code == 0
 
 
+def test_import_csv_takes_the_options_its_errors_name(repo: Repo, tmp_path: Path):
+    # `1.234` is 1234 or 1.234, `Qualified` no stage, no close date: each error names
+    # the option that settles it, and import csv has them all
+    deals = write(tmp_path, "deals.csv", "title,account,value,stage,created\n"
+                  "Big deal,Acme Oy,1.234,Qualified,2026-01-05\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 1
+    for option in ("--decimal-comma or --decimal-point", "--stage-map \"Qualified=STAGE\"",
+                   "--default-close-date YYYY-MM-DD"):
+        assert option in result.output, result.output
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--decimal-comma",
+                      "--stage-map", "Qualified=proposal", "--default-close-date", "2027-03-31")
+    assert result.exit_code == 0, result.output
+    deal = records(repo, "deals")["big-deal"]
+    assert (deal["value"], deal["stage"], str(deal["close_date"])) == (
+        1234, "proposal", "2027-03-31")
+
+
 def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
     deals = write(tmp_path, "deals.csv", "Name,Customer,Amount,created\n"
                   "Pilot,Gamma Oy,lots,2024-05-02\n")

@@ -33,6 +33,19 @@ DATE_FORMAT = click.option(
     help="How the export writes dates that are not YYYY-MM-DD, e.g. %d/%m/%Y.")
 DRY_RUN = click.option("--dry-run", is_flag=True,
                        help="Check every row and print what would be imported; write nothing.")
+DECIMAL_COMMA = click.option(
+    "--decimal-comma/--decimal-point", "decimal_comma", default=None,
+    help="How the file writes amounts (default: as its amounts show).")
+
+
+DEFAULT_CLOSE_DATE = click.option(
+    "--default-close-date", metavar="DATE", type=DATE,
+    help="Expected close date for open deals that have none (YYYY-MM-DD).")
+
+
+def stage_map_option(source: str) -> Callable[[Callable], Callable]:
+    return click.option("--stage-map", metavar="OLD=new,...",
+                        help=f"{source} stage names to stage IDs.")
 
 
 def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any], Any]) -> None:
@@ -83,16 +96,13 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
               help="Pipedrive's activities export: calls, meetings, tasks of the records.")
 @click.option("--notes", type=CSV_FILE, metavar="FILE",
               help="Pipedrive's notes export: notes of deals, organizations and people.")
-@click.option("--stage-map", metavar="OLD=new,...",
-              help="Pipedrive stage names to stage IDs.")
+@stage_map_option("Pipedrive")
 @click.option("--pipeline-map", metavar="OLD=new,...",
               help="Pipedrive pipeline names to pipeline IDs (default: by the same name).")
 @click.option("--pipeline", metavar="NAME", type=PIPELINE,
               help="Pipeline of deals whose row names none (default: settings').")
-@click.option("--default-close-date", metavar="DATE", type=DATE,
-              help="Expected close date for open deals that have none (YYYY-MM-DD).")
-@click.option("--decimal-comma/--decimal-point", "decimal_comma", default=None,
-              help="How the export writes amounts (default: as the file shows).")
+@DEFAULT_CLOSE_DATE
+@DECIMAL_COMMA
 @click.option("--currency", metavar="CODE",
               help="Currency of amounts without one, and of `kr` or `$` (e.g. SEK, CAD).")
 @click.option("--person-accounts", is_flag=True,
@@ -141,11 +151,15 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
               "else now).")
 @click.option("--pipeline", metavar="NAME", type=PIPELINE,
               help="Pipeline for deals (default: settings').")
+@stage_map_option("The file's")
+@DEFAULT_CLOSE_DATE
+@DECIMAL_COMMA
 @DATE_FORMAT
 @DRY_RUN
 @click.pass_context
 def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
-               date_column: str | None, pipeline: str | None, date_format: str | None,
+               date_column: str | None, pipeline: str | None, stage_map: str | None,
+               default_close_date: Any, decimal_comma: bool | None, date_format: str | None,
                dry_run: bool) -> None:
     """Import any CSV as accounts, leads or deals: one commit per record at its time.
 
@@ -163,4 +177,5 @@ def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
       salescli import csv deals.csv --kind deal --map "Customer=account,Amount=value"
     """
     _run(ctx, file.name, dry_run, lambda repo: importer.plan_csv(
-        repo, kind, file, maps, date_column, date_format, pipeline))
+        repo, kind, file, maps, date_column, date_format, pipeline, stage_map,
+        decimal_comma, default_close_date))

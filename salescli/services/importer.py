@@ -39,6 +39,7 @@ from salescli.core.cells import (
     split_multi,
 )
 from salescli.core.commitmsg import subject
+from salescli.core.dates import day_of
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import KINDS, is_valid_id
 from salescli.core.words import plural
@@ -1355,11 +1356,14 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
 
 def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
              date_column: str | None = None, date_format: str | None = None,
-             pipeline: str | None = None) -> Plan:
+             pipeline: str | None = None, stage_map: str | None = None,
+             decimal_comma: bool | None = None, default_close: Any = None) -> Plan:
     """Plan a generic CSV's import: one record per row, added at its `created` time.
 
     Deals go through the same planner as Pipedrive's (an account named by ID or name,
-    created if new; won/lost a separate commit at won_date/lost_date).
+    created if new; won/lost a separate commit at won_date/lost_date; `stage_map` the
+    file's stage names to IDs; `default_close` the close date of an open deal without
+    one). Amounts as `decimal_comma` says, else as they show.
     """
     if kind not in CSV_FIELDS:
         raise UsageError(f"--kind must be one of {', '.join(CSV_FIELDS)}")
@@ -1378,11 +1382,15 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     planner.errors += nul_cells(table, columns)
     date_fields = ("created", "close_date", "won_date", "lost_date")
     dates.observe(date_cells([(table, columns)], date_fields))
-    try:  # amounts as the file writes them: 18 500,00 or 18,500.00
-        planner.decimal_comma = detect_decimal_comma(
-            row.get("value", "") for _, row in rows_of(table, columns))
-    except ValueError as err:
-        raise ImportFailed([f"{table.name}: {err}"]) from None
+    planner.decimal_comma = decimal_comma
+    if decimal_comma is None:
+        try:  # amounts as the file writes them: 18 500,00 or 18,500.00
+            planner.decimal_comma = detect_decimal_comma(
+                row.get("value", "") for _, row in rows_of(table, columns))
+        except ValueError as err:
+            raise ImportFailed([f"{table.name}: {err}"]) from None
+    stages = parse_map(stage_map, "--stage-map", [s.id for s in repo.pipeline(pipeline).stages],
+                       "stage") if kind == "deal" else {}
     rows = list(rows_of(table, columns))
     planner.owners.plan(row.get("owner", "") for _, row in rows)
     planner.sources.plan(row.get("source", "") for _, row in rows)
@@ -1391,7 +1399,8 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
         if not row.get("created", "").strip():
             row["created"] = now
         if kind == "deal":
-            planner.deal(where, {_DEAL_ROW.get(k, k): v for k, v in row.items()}, {}, None)
+            planner.deal(where, {_DEAL_ROW.get(k, k): v for k, v in row.items()}, stages,
+                         day_of(default_close))
         else:
             _plan_record(planner, kind, where, row, columns, table)
     plan = planner.finish(f"Imported from {table.name}")
