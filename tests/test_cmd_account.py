@@ -210,7 +210,7 @@ def test_account_set_new_fields_go_in_the_documented_order(commented: Repo):
     result = commented.run("account", "set", "acme-oy", "region=Satakunta", "tags=a, b,c",
                            "size=10-49", "business_id=")
     assert result.exit_code == 0, result.output
-    assert "region=Satakunta, tags=a, b,c, size=10-49, business_id=" in result.stdout
+    assert "region=Satakunta, tags=[a, b, c], size=10-49, business_id=" in result.stdout
     assert read(commented, ACME) == (
         COMMENTED.replace("business_id: 1234567-8\n", "business_id:\n")
         .replace("industry: wholesale  # TOL 46\n",

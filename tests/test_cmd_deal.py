@@ -452,3 +452,16 @@ def test_json_gives_a_deal_priced_by_its_items_their_total_as_its_value(deal: Re
     assert listed[0]["value"] == shown["value"] == 4800.0
     csv = deal.run("deal", "list", "--format", "csv").stdout
     assert ",4800.00," in csv
+
+
+def test_set_takes_tags_as_a_list_and_names_the_command_for_other_lists(deal: Repo):
+    for given, written in (("tags=a,b", "tags: [a, b]"), ("tags=[c, d]", "tags: [c, d]"),
+                           ("tags=", "tags: []")):
+        r = deal.run("deal", "set", "acme-erp", given)
+        assert r.exit_code == 0, r.output
+        assert written + "\n" in (deal.root / DEAL_FILE).read_text()
+    refused(deal, ["deal", "set", "acme-erp", "stakeholders="], 2,
+            "`stakeholders` is a list of entries: add or remove one with `deal stakeholder "
+            "DEAL CONTACT [--remove]`")
+    refused(deal, ["deal", "set", "acme-erp", "items=x"], 2,
+            "`items` is a list of entries: use `deal item add` and `deal item remove`")

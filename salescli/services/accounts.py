@@ -121,14 +121,10 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
     """`account set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.model import Account, Address
     from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
-    from salescli.store.yamlio import inline, split_tags
-
     addresses = {"address": Address, "billing_address": Address, "visiting_address": Address}
     changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED, addresses,
                               custom=lambda: custom_fields(repo, "account"))
     summary, subject = describe(changes)
-    if "tags" in changes:
-        changes["tags"] = inline(split_tags(changes["tags"]))
     with opts.session(repo, "account", account_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
         record = s.load("account", account_id)

@@ -374,6 +374,14 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
         field = next(f for n, f in fields_of(owner).items() if (f.alias or n) == name)
+        if key == "tags":  # `tags=a,b` (or `[a, b]`), `tags=` for none: inline, as SPEC's
+            from salescli.store.yamlio import inline, split_tags
+
+            changes[key] = inline(split_tags(raw[key].strip().strip("[]")))
+            continue
+        if _is_list(field.annotation):
+            how = LIST_COMMANDS.get(key, "change it with `edit`")
+            raise UsageError(f"`{key}` is a list of entries: {how}")
         if value is not None and LINE_BREAK.search(raw[key]) and not _is_text(field.annotation):
             raise UsageError(f"`{key}` is one line: the value given has a line break "
                              "(only text fields may hold several lines)")
@@ -388,6 +396,23 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
             raise UsageError(f"`{key}` is a group of fields: set its parts "
                              f"({key}.FIELD=VALUE) or use `edit`")
     return changes
+
+
+# the commands that change a list of entries (a `set` cannot)
+LIST_COMMANDS = {
+    "stakeholders": "add or remove one with `deal stakeholder DEAL CONTACT [--remove]`",
+    "items": "use `deal item add` and `deal item remove`",
+    "activities": "add one with `log`; tasks and meetings change with `task` and `meeting`",
+    "contacts": "use `contact add`, `contact set` and `contact remove`",
+    "quotes": "they are recorded by `quote`", "orders": "they are recorded by `order`",
+    "invoices": "they are recorded by `invoice`",
+}
+
+
+def _is_list(annotation: Any) -> bool:
+    import typing
+
+    return typing.get_origin(annotation) is list
 
 
 def custom_value(field: Any, key: str, raw: str) -> Any:
