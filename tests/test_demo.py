@@ -270,3 +270,16 @@ def test_every_won_customer_can_be_invoiced(demo: Repo):
     r = demo.run("invoice", won[0]["id"], "--dry-run")
     assert r.exit_code == 0, r.output
     assert "Reference number" in r.stdout
+
+
+def test_the_demos_schemas_carry_its_custom_field(tmp_path):
+    from salescli.services.demo import custom_schemas
+    from salescli.services.init import init_files
+
+    files = init_files(tmp_path, "default", ["anna"])
+    settings = files["salescli.yaml"] + ("custom_fields:\n  deal:\n    competitor: "
+                                          "{type: choice, choices: [Visma, SAP]}\n")
+    written = dict(custom_schemas(settings, files))
+    assert list(written) == ["schemas/deal.schema.json"]
+    assert '"competitor"' in written["schemas/deal.schema.json"]
+    assert custom_schemas(files["salescli.yaml"], files) == []

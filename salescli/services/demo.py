@@ -1236,6 +1236,26 @@ def settings_with_company(text: str, deals: int = 300) -> str:
     return text.replace("approvers: {}", "approvers: {anna: 30}", 1)
 
 
+def custom_schemas(settings: str, files: dict[str, str]) -> list[tuple[str, str]]:
+    """The JSON Schemas of `files` (init's) that the custom fields of `settings` change,
+    as `schema --write` writes them: an editor completes the demo's `competitor`."""
+    import json
+
+    from salescli.core.model import json_schema
+    from salescli.services.init import SCHEMA_DIR
+    from salescli.store.loader import parse_blob, raise_if_invalid
+
+    parsed = parse_blob("settings", "salescli.yaml", settings.encode())
+    raise_if_invalid(parsed)
+    out = []
+    for kind in KINDS:
+        rel = f"{SCHEMA_DIR}/{kind}.schema.json"
+        text = json.dumps(json_schema(kind, parsed.model), indent=2) + "\n"
+        if files.get(rel) != text:
+            out.append((rel, text))
+    return out
+
+
 # ------------------------------------------------------------------ git side
 
 
@@ -1302,7 +1322,8 @@ def build_demo(target: Path, deals: int = 300, seed: int = 1, end: dt.date | Non
             out.commit("anna", start + dt.timedelta(minutes=40),
                        "Company details and price list\n",
                        [("salescli.yaml", settings),
-                        ("products.yaml", products_text())])
+                        ("products.yaml", products_text()),
+                        *custom_schemas(settings, files)])
             demo.commits = 2
             demo.replay(out, progress)
         finally:
