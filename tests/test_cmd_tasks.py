@@ -375,6 +375,21 @@ def test_calendar_feed_parses_and_keeps_its_uids(crm: Repo, tmp_path):
     assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
 
 
+def test_calendar_leaves_out_what_a_lost_deal_and_a_disqualified_lead_left(crm: Repo,
+                                                                         tmp_path):
+    # as `today`: the deal's task and the lead's booked demo stop with them; a task
+    # added after the loss, to come back to the customer, stays
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04", "--date",
+       "2026-11-20")
+    ok(crm, "log", "meeting", "beta", "Demo", "--status", "booked", "--date", "2026-12-08")
+    ok(crm, "deal", "lose", "acme-erp", "--reason", "price", "--date", "2026-11-30")
+    ok(crm, "lead", "disqualify", "beta", "--reason", "not-icp")
+    ok(crm, "task", "add", "acme-erp", "Ask again", "--due", "2027-03-01")
+    out = tmp_path / "lost.ics"
+    assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
+    assert "Ask again" in out.read_text() and "Contract" not in out.read_text()
+
+
 def test_calendar_out_refusals(crm: Repo, tmp_path):
     (tmp_path / "there.ics").write_text("mine")
     refused(crm, ["calendar", "--out", str(tmp_path / "there.ics")], 2,

@@ -140,12 +140,12 @@ FROM deals d {where} ORDER BY d.path"""
 # what `stale` needs of the open deals
 _OPEN_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.created
 FROM deals d WHERE d.status = 'open' ORDER BY d.path"""
-# the leads the first-contact SLA can concern: new, and never contacted (a call, an
-# e-mail, a meeting or a demo, not cancelled, not a task still open; a note is no contact)
+# the leads the first-contact SLA can concern: new, and never contacted (no activity
+# but a note, a cancelled meeting or a task still open)
 _LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
 WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
   WHERE a.record_kind = 'lead' AND a.record_id = x.id AND (a.due IS NULL OR a.done IS NOT NULL)
-  AND a.type IN ('call', 'email', 'meeting', 'demo') AND coalesce(a.status, '') <> 'cancelled')
+  AND a.type <> 'note' AND coalesce(a.status, '') <> 'cancelled')
 ORDER BY x.path"""
 # activities booked for a day
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
