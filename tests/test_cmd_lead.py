@@ -189,6 +189,17 @@ def test_lead_contact(beta: Repo):
     assert read(beta, BETA) == BETA_TEXT.replace("status: new", "status: contacted")
     assert last_commit(beta) == "lead(beta-ltd): new -> contacted\n\nSalescli-Event: contact"
     assert beta.git("log", "-1", "--format=%aI").strip() == "2026-11-02T09:30:00+02:00"
+    # again, and the same for qualify and disqualify: nothing to change, exit 0
+    head = beta.head()
+    again = beta.run("lead", "contact", "beta-ltd")
+    assert again.exit_code == 0 and again.stdout == \
+        "Lead beta-ltd: contacted (no change: nothing to commit)\n"
+    for args in (("qualify", "beta-ltd"), ("disqualify", "beta-ltd", "--reason", "no-need")):
+        assert beta.run("lead", *args).exit_code == 0
+        head = beta.head()
+        again = beta.run("lead", *args)
+        assert again.exit_code == 0 and "(no change: nothing to commit)" in again.stdout
+        assert beta.head() == head
 
 
 def test_lead_qualify_hints_at_convert(beta: Repo):
@@ -229,14 +240,12 @@ CONVERTED = "\nconverted: {account: acme-oy, deal: null}"
 
 
 @pytest.mark.parametrize("command,status,extra,message", [
-    (["contact"], "contacted", "", "cannot mark beta-ltd contacted: it is contacted, not new"),
+    (["contact"], "qualified", "", "cannot mark beta-ltd contacted: it is qualified, not new"),
     (["contact"], "qualified", CONVERTED,
      "cannot mark beta-ltd contacted: it was converted to account acme-oy"),
-    (["qualify"], "qualified", "", "cannot qualify beta-ltd: it is qualified, not new or "
-                                   "contacted"),
     (["qualify"], "disqualified", "\ndisqualify_reason: no-need",
      "cannot qualify beta-ltd: it is disqualified, not new or contacted"),
-    (["disqualify", "--reason", "no-need"], "disqualified", "\ndisqualify_reason: no-need",
+    (["disqualify", "--reason", "not-icp"], "disqualified", "\ndisqualify_reason: no-need",
      "cannot disqualify beta-ltd: it is disqualified, not new or contacted or qualified"),
     (["disqualify", "--reason", "no-need"], "qualified", CONVERTED,
      "cannot disqualify beta-ltd: it was converted to account acme-oy"),

@@ -160,6 +160,8 @@ def edited(repo: Any, before: Any, after: Any) -> None:
 def contacted(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
     """`lead contact`: a new lead contacted for the first time, with what the settings'
     `lead_flow` requires of a contacted lead."""
+    if lead.status == "contacted" and lead.converted is None:
+        return "contacted", {}  # again: nothing to change, as git add of the same file
     refuse_status(lead, "mark {id} contacted", FROM["contact"])
     refuse_flow(flow, lead, "contacted", "mark {id} contacted")
     return "new -> contacted", {"status": "contacted"}
@@ -167,6 +169,8 @@ def contacted(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
 
 def qualified(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
     """`lead qualify`: qualified, not converted yet, with what `lead_flow` requires."""
+    if lead.status == "qualified" and lead.converted is None:
+        return "qualified", {}
     refuse_status(lead, "qualify {id}", FROM["qualify"])
     refuse_flow(flow, lead, "qualified", "qualify {id}")
     return f"{lead.status} -> qualified", {"status": "qualified"}
@@ -174,6 +178,8 @@ def qualified(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
 
 def disqualified(lead: Any, why: str) -> tuple[str, dict[str, Any]]:
     """`lead disqualify` for the reason `why` (one of the settings' reasons)."""
+    if lead.status == "disqualified" and lead.disqualify_reason == why:
+        return f"disqualified ({why})", {}
     refuse_status(lead, "disqualify {id}", FROM["disqualify"])
     return f"disqualified ({why})", {"status": "disqualified", "disqualify_reason": why}
 
@@ -223,7 +229,8 @@ def _step(repo: Any, lead_id: str, event: str,
     with opts.session(repo, "lead", lead_id, event) as s:
         record = s.load("lead", lead_id)
         s.summary, changes = rule(record.model, s.repo.settings.lead_flow)
-        s.set(record, changes)
+        if changes:
+            s.set(record, changes)
     return s
 
 
@@ -264,7 +271,8 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
             if note:
                 keep_tail(data, lambda: _append_note(data, note))
 
-        s.update(record, disqualify)
+        if changes or note:
+            s.update(record, disqualify)
     return s
 
 
