@@ -128,6 +128,10 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
         meeting = _activity(record.model.activities, kind, record_id, number, "meeting",
                             "a booked meeting", lambda a: a.status is not None)
         s.summary = f"{meeting.type} {number} {status}: {meeting.summary}"[:72]
+        if meeting.status not in ("booked", status):  # held is not cancelled after all
+            raise SalescliError(
+                f"meeting {number} of {kind} {record_id} is marked {meeting.status}; to "
+                f"correct that, edit the record (salescli {kind} edit {record_id})")
         if meeting.status != status:  # marked so already: nothing to record
             _set_on_activity(s, record, number, "status", status)
     return s, kind, record_id, meeting
