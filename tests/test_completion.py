@@ -55,3 +55,14 @@ def test_completes_only_the_records_a_command_takes(filled: Repo):
 
 def test_log_completes_every_kind_of_target(filled: Repo):
     assert complete(filled, "salescli log call acme") == ["acme-erp", "acme-oy"]
+
+
+def test_completes_from_the_repository_of_dash_c(filled: Repo, tmp_path):
+    # from another folder, `-C PATH` (as the command itself takes it) says where
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "_SALESCLI_COMPLETE": "bash_complete",
+           "COMP_WORDS": f"salescli -C {filled.root} deal show ac", "COMP_CWORD": "5"}
+    out = subprocess.run([sys.executable, "-m", "salescli"], cwd=elsewhere, env=env,
+                         capture_output=True, text=True).stdout
+    assert out.splitlines() == ["plain,acme-erp"]

@@ -33,7 +33,8 @@ def get_repo(ctx: click.Context) -> Any:
     from salescli.store.repo import Repository
 
     root = ctx.find_root()
-    return Repository.discover((root.obj or {}).get("repo"))
+    # completing a word, click parses `-C PATH` but runs no group callback (no obj)
+    return Repository.discover((root.obj or {}).get("repo") or root.params.get("repo"))
 
 
 def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS) -> Callable:
