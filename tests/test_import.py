@@ -422,6 +422,7 @@ def test_import_csv_takes_the_options_its_errors_name(repo: Repo, tmp_path: Path
                       "--stage-map", "Qualified=proposal", "--default-close-date", "2027-03-31")
     assert result.exit_code == 0, result.output
     deal = records(repo, "deals")["big-deal"]
+    assert ", 1 account in 2 commit(s)" in result.output
     assert (deal["value"], deal["stage"], str(deal["close_date"])) == (
         1234, "proposal", "2027-03-31")
 

@@ -60,7 +60,9 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
     c = plan.counts
     parts = [f"{c.get('deals', 0)} deal(s) ({c.get('open', 0)} open, {c.get('won', 0)} won, "
              f"{c.get('lost', 0)} lost)"] if "deals" in c else []
-    parts += [f"{c[k]} {k}" for k in ("accounts", "contacts", "leads", "activities") if c.get(k)]
+    parts += [f"{c[k]} {k if c[k] != 1 else one}" for k, one in (
+        ("accounts", "account"), ("contacts", "contact"), ("leads", "lead"),
+        ("activities", "activity")) if c.get(k)]
     if c.get("updated"):
         parts.append(f"{c['updated']} deal(s) updated")
     if c.get("activities updated"):
