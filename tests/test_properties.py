@@ -474,16 +474,21 @@ class LeadCommands(RuleBasedStateMachine):
         self.lead = f"lead-{n}"
         self.path = self.root / "leads" / "2026-11" / f"{self.lead}.yaml"
         self.status, self.converted, self.notes = "new", False, 0
+        self.reason: str | None = None
+        self.last_note: str | None = None
         self.company = f"Lead Company {n}"
 
     run = DealCommands.run
     head = DealCommands.head
 
-    def attempt(self, allowed: bool, *args: str) -> bool:
+    def attempt(self, allowed: bool, *args: str, same: bool = False) -> bool:
+        """Run a status change the model `allowed` (one commit), or refuses (nothing
+        changes), or finds `same` as it is (a repeat: exit 0, nothing changes)."""
         before, head = self.path.read_bytes(), self.head()
         code = self.run("lead", args[0], self.lead, *args[1:])
-        assert (code == 0) == allowed, (args, code, self.output, self.status, self.converted)
-        event(f"{args[0]} {'done' if allowed else 'refused'}")
+        assert (code == 0) == (allowed or same), (args, code, self.output, self.status,
+                                                  self.converted)
+        event(f"{args[0]} {'done' if allowed else 'again' if same else 'refused'}")
         if allowed:
             assert subprocess.run(["git", "rev-list", "--count", f"{head}..HEAD"], cwd=self.root,
                                   capture_output=True, text=True).stdout.strip() == "1", args
@@ -505,20 +510,27 @@ class LeadCommands(RuleBasedStateMachine):
 
     @rule()
     def contact(self) -> None:
-        if self.attempt(self.open and self.status == "new", "contact"):
+        if self.attempt(self.open and self.status == "new", "contact",
+                        same=self.open and self.status == "contacted"):
             self.status = "contacted"
 
     @rule()
     def qualify(self) -> None:
-        if self.attempt(self.open and self.status in ("new", "contacted"), "qualify"):
+        if self.attempt(self.open and self.status in ("new", "contacted"), "qualify",
+                        same=self.open and self.status == "qualified"):
             self.status = "qualified"
 
     @rule(reason=st.sampled_from([*DISQUALIFY_REASONS, "weather"]),
           note=st.sampled_from([None, "On-prem only", "Budget: next year # maybe"]))
     def disqualify(self, reason: str, note: str | None) -> None:
         ok = self.open and reason in DISQUALIFY_REASONS
-        if self.attempt(ok, "disqualify", "--reason", reason, *(("--note", note) if note else ())):
-            self.status, self.notes = "disqualified", self.notes + bool(note)
+        # disqualified already for this reason: a new note is added, else nothing changes
+        again = not self.converted and self.status == "disqualified" and reason == self.reason
+        ok = ok or (again and note is not None and note != self.last_note)
+        if self.attempt(ok, "disqualify", "--reason", reason, *(("--note", note) if note else ()),
+                        same=again):
+            self.status, self.notes, self.reason = "disqualified", self.notes + bool(note), reason
+            self.last_note = note or self.last_note
 
     @rule(deal=st.booleans())
     def convert(self, deal: bool) -> None:

@@ -271,7 +271,8 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
             if note:
                 keep_tail(data, lambda: _append_note(data, note))
 
-        if changes or note:
+        told = str(record.model.notes or "").rstrip().endswith(note.strip()) if note else True
+        if changes or not told:  # again with the same note: nothing to change
             s.update(record, disqualify)
     return s
 
