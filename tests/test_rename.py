@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo
+from conftest import DEAL, Repo, replaced
 
 from salescli.store.yamlio import load_fast
 
@@ -194,4 +194,46 @@ def test_a_merge_finds_each_person_by_e_mail_keeps_what_they_lack_and_every_n(
     # task 1 is still task 1; the duplicate's call comes after it, with the IDs in INTO
     assert [a["summary"] for a in kept["activities"]] == ["Send deck", "Intro"]
     assert kept["activities"][1]["with"] == ["matti-b", "mv2"]
+    assert filled.run("check").exit_code == 0
+
+
+def test_a_merge_matches_by_e_mail_before_name_and_makes_no_loop(filled: Repo):
+    # into-c's matti: the duplicate's mv and mv-again (his e-mail) are him, before the
+    # name-only mv-old, who is then someone else; liisa reports to matti, and the
+    # duplicate's Matti to its Liisa: no loop comes of it. into-c was dup-c's child.
+    filled.write("accounts/2026-11/dup-c.yaml", """
+        id: dup-c
+        name: Dup C
+        created: 2026-11-01
+        contacts:
+          - {id: mv-old, name: Matti Virtanen, title: Intern}
+          - {id: mv, name: Matti Virtanen, email: matti@c.fi, phone: 040 9, role: champion,
+             reports_to: lk}
+          - {id: mv-again, name: Matti Virtanen, email: MATTI@c.fi}
+          - {id: lk, name: Liisa Koski}
+        """)
+    filled.write("accounts/2026-11/into-c.yaml", """
+        id: into-c
+        name: Into C
+        parent: dup-c
+        created: 2026-11-02
+        contacts:
+          - {id: matti, name: Matti Virtanen, email: matti@c.fi}
+          - {id: liisa, name: Liisa Koski, reports_to: matti}
+        """)
+    filled.write("deals/2026-11/dc.yaml", replaced(replaced(DEAL, "acme-erp", "dc"),
+                                                   "account: acme-oy", "account: dup-c")
+                 .replace("created: 2026-10-01", "created: 2026-11-03")
+                 .replace("{contact: matti-virtanen, role: economic-buyer}", "{contact: mv}"))
+    filled.commit("a duplicate and its deal")
+    result = filled.run("account", "merge", "dup-c", "into-c")
+    assert result.exit_code == 0, result.output
+    kept = load_fast((filled.root / "accounts/2026-11/into-c.yaml").read_text())
+    people = {c["id"]: c for c in kept["contacts"]}
+    assert sorted(people) == ["liisa", "matti", "mv-old"]
+    assert people["matti"] == {"id": "matti", "name": "Matti Virtanen", "email": "matti@c.fi",
+                               "phone": "040 9", "role": "champion"}  # no reports_to loop
+    assert people["mv-old"]["title"] == "Intern" and "parent" not in kept
+    deal = load_fast((filled.root / "deals/2026-11/dc.yaml").read_text())
+    assert deal["account"] == "into-c" and deal["stakeholders"] == [{"contact": "matti"}]
     assert filled.run("check").exit_code == 0

@@ -49,17 +49,21 @@ def norm_business_id(value: Any) -> str:
     return str(value or "").replace(" ", "").upper()
 
 
-def same_contact(contacts: Sequence[Any], other: Any) -> int | None:
-    """The position among `contacts` of the one who is contact `other`: the one with
-    their e-mail, else their phone, else the one alone with their name; None when nobody
-    is (two of the name and nothing to tell them apart)."""
-    for norm, field in ((norm_email, "email"), (norm_phone, "phone")):
-        value = norm(getattr(other, field))
-        if value:
+def same_contact(contacts: Sequence[Any], other: Any, by_name: bool = True) -> int | None:
+    """The position among `contacts` of the one who is contact `other`: the one with an
+    e-mail of theirs (`email` or `emails`), else a phone (`phone` or `phones`), else
+    (`by_name`) the one alone with their name; None when nobody is (two of the name
+    and nothing to tell them apart)."""
+    for norm, one, more in ((norm_email, "email", "emails"), (norm_phone, "phone", "phones")):
+        theirs = {norm(v) for v in (getattr(other, one), *getattr(other, more))} - {""}
+        if theirs:
             hit = next((i for i, c in enumerate(contacts)
-                        if norm(getattr(c, field)) == value), None)
+                        if theirs & {norm(v) for v in (getattr(c, one), *getattr(c, more))}),
+                       None)
             if hit is not None:
                 return hit
+    if not by_name:
+        return None
     name = other.name.casefold()
     named = [i for i, c in enumerate(contacts) if c.name.casefold() == name]
     return named[0] if len(named) == 1 else None

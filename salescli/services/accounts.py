@@ -267,13 +267,25 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
         d, k = dup.model, kept.model
         taken = {c.id for c in k.contacts}
         remap: dict[str, str] = {}
-        same: dict[int, Any] = {}  # INTO's contact (by position) -> the duplicate's
-        for c in d.contacts:  # the same person once (same_contact); an ID clash gets
-            at = same_contact(k.contacts, c)  # a new one
-            if at is not None and at not in same:
-                same[at] = c
+        same: dict[int, list[Any]] = {}  # INTO's contact (by position) -> the duplicate's
+        # the same person once (same_contact): by an e-mail or phone first, then those
+        # left by a name INTO has once and nobody matched yet; an ID clash gets a new ID
+        for c in d.contacts:
+            at = same_contact(k.contacts, c, by_name=False)
+            if at is not None:
+                same.setdefault(at, []).append(c)
+        matched = {c.id for cs in same.values() for c in cs}
+        for c in d.contacts:
+            if c.id not in matched:
+                at = same_contact(k.contacts, c)
+                if at is not None and at not in same:
+                    same[at] = [c]
+                    matched.add(c.id)
+        for at, cs in same.items():
+            for c in cs:
                 remap[c.id] = k.contacts[at].id
-            else:
+        for c in d.contacts:
+            if c.id not in matched:
                 remap[c.id] = unique_id(c.id, taken)
                 taken.add(remap[c.id])
 
@@ -282,27 +294,41 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
                     **({"reports_to": remap.get(c.reports_to, c.reports_to)}
                        if c.reports_to else {})}
 
-        merged_ids = {c.id for c in same.values()}
-        moved = [person(c) for c in d.contacts if c.id not in merged_ids]
-        # what INTO's contact lacks, from the duplicate's (a title, a phone, a role...);
-        # another e-mail or phone of theirs joins `emails` / `phones`
+        moved = [person(c) for c in d.contacts if c.id not in matched]
+        # what INTO's contact lacks, from the duplicate's (a title, a phone, a role...),
+        # the best match first; another e-mail or phone of theirs joins `emails`/`phones`
         filled: dict[int, dict[str, Any]] = {}
-        for at, c in same.items():
-            mine = k.contacts[at]
-            fields = {f: v for f, v in person(c).items() if f not in ("id", "name")
-                      and getattr(mine, f, None) in (None, "", [], {})}
-            for one, more, norm in (("email", "emails", norm_email),
-                                    ("phone", "phones", norm_phone)):
-                known = {norm(v) for v in (getattr(mine, one), *getattr(mine, more),
-                                           fields.get(one))}
-                extra = [v for v in (getattr(c, one), *getattr(c, more))
-                         if norm(v) and norm(v) not in known]
-                if extra:
-                    fields[more] = [*getattr(mine, more), *dict.fromkeys(extra)]
+        boss = {c.id: c.reports_to for c in k.contacts}
+        for at, cs in same.items():
+            mine, fields = k.contacts[at], {}
+            for c in cs:
+                fields.update({f: v for f, v in person(c).items()
+                               if f not in ("id", "name", *fields)
+                               and getattr(mine, f, None) in (None, "", [], {})})
+                for one, more, norm in (("email", "emails", norm_email),
+                                        ("phone", "phones", norm_phone)):
+                    known = {norm(v) for v in (getattr(mine, one), *getattr(mine, more),
+                                               fields.get(one), *fields.get(more, ()))}
+                    extra = [v for v in (getattr(c, one), *getattr(c, more))
+                             if norm(v) and norm(v) not in known]
+                    if extra:
+                        fields[more] = [*(fields.get(more) or getattr(mine, more)),
+                                        *dict.fromkeys(extra)]
+            if "reports_to" in fields:  # never a loop of managers
+                chain, up = {mine.id}, fields["reports_to"]
+                while up is not None and up not in chain:
+                    chain.add(up)
+                    up = boss.get(up)
+                if up is not None:
+                    del fields["reports_to"]
+                else:
+                    boss[mine.id] = fields["reports_to"]
             filled[at] = fields
         fill = {f: getattr(d, f) for f in _MERGED_FIELDS
                 if getattr(k, f) in (None, "") and getattr(d, f) not in (None, "")
                 and not (f == "parent" and getattr(d, f) == into)}
+        if k.parent == duplicate:  # INTO was the duplicate's child: its parent goes
+            fill["parent"] = d.parent if d.parent != into else None
         tags = [t for t in d.tags if t not in k.tags]
         activities = [_plain(a) for a in d.activities]
         for a in activities:  # who took part, by their contact IDs in INTO
@@ -316,7 +342,10 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
 
             order = key_order("account")
             for field, value in fill.items():
-                set_in(data, field, value, order)
+                if value is None:
+                    data.pop(field, None)
+                else:
+                    set_in(data, field, value, order)
             if tags:
                 set_in(data, "tags", inline([*(data.get("tags") or []), *tags]), order)
             contact_order = field_names(Contact)
