@@ -392,9 +392,11 @@ def test_calendar_leaves_out_what_a_lost_deal_and_a_disqualified_lead_left(crm: 
     ok(crm, "deal", "lose", "acme-erp", "--reason", "price", "--date", "2026-11-30")
     ok(crm, "lead", "disqualify", "beta", "--reason", "not-icp")
     ok(crm, "task", "add", "acme-erp", "Ask again", "--due", "2027-03-01")
+    ok(crm, "log", "meeting", "acme-erp", "Revisit", "--date", "2027-02-10")  # booked
     out = tmp_path / "lost.ics"
-    assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
-    assert "Ask again" in out.read_text() and "Contract" not in out.read_text()
+    assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 2 events to")
+    text = out.read_text()
+    assert "Ask again" in text and "Revisit" in text and "Contract" not in text
 
 
 def test_calendar_out_refusals(crm: Repo, tmp_path):

@@ -34,7 +34,9 @@ def get_repo(ctx: click.Context) -> Any:
 
     root = ctx.find_root()
     # completing a word, click parses `-C PATH` but runs no group callback (no obj)
-    return Repository.discover((root.obj or {}).get("repo") or root.params.get("repo"))
+    path = (root.obj or {}).get("repo") or root.params.get("repo")
+    # the shell leaves the `~` of a word being completed to us
+    return Repository.discover(os.path.expanduser(path) if path else None)
 
 
 def format_option(default: str = "table", choices: tuple[str, ...] = FORMATS) -> Callable:

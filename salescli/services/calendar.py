@@ -21,14 +21,14 @@ LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
 LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
 # open tasks on their due day, and the meetings booked that no later meeting answers;
 # an imported call still to do is its deal's next step already. As in `today`, not a
-# disqualified lead's, nor a lost deal's (but a task added after the loss, to come back)
+# disqualified lead's, nor a lost deal's (but one dated after the loss, to come back)
 _ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
   coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
 FROM activities a {_JOINS}
 WHERE ((a.due IS NOT NULL AND a.done IS NULL) OR a.pending)
-  AND NOT (a.record_kind = 'deal' AND coalesce(d.status, '') = 'lost' AND (a.due IS NULL
-    OR d.lost_date IS NULL OR a.date <= d.lost_date))
+  AND NOT (a.record_kind = 'deal' AND coalesce(d.status, '') = 'lost'
+    AND (d.lost_date IS NULL OR a.date <= d.lost_date))
   AND NOT (a.record_kind = 'lead' AND coalesce(x.status, '') = 'disqualified')
 ORDER BY a.record_kind, a.record_id, a.line"""
 _NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner FROM deals
