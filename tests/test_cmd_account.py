@@ -336,6 +336,15 @@ def test_account_edit_is_held_to_what_the_other_records_name(
     assert message in seen.read_text(), seen.read_text()
 
 
+def test_contact_set_takes_more_e_mails_and_phones_as_a_list(filled: Repo):
+    r = filled.run("contact", "set", "acme-oy", "matti-virtanen",
+                   "emails=matti@home.example, m.v@acme.fi", "phones=")
+    assert r.exit_code == 0, r.output
+    text = read(filled, ACME)
+    assert "    emails: [matti@home.example, m.v@acme.fi]\n" in text
+    assert filled.run("check").exit_code == 0
+
+
 # ------------------------------------------------------------------ contact add
 
 

@@ -456,12 +456,16 @@ def test_json_gives_a_deal_priced_by_its_items_their_total_as_its_value(deal: Re
 
 def test_set_takes_tags_as_a_list_and_names_the_command_for_other_lists(deal: Repo):
     for given, written in (("tags=a,b", "tags: [a, b]"), ("tags=[c, d]", "tags: [c, d]"),
-                           ("tags=", "tags: []")):
+                           ('tags="e, f",g', "tags: ['e, f', g]"),
+                           ('tags=[h, "i,j"]', "tags: [h, 'i,j']"), ("tags=", "tags: []")):
         r = deal.run("deal", "set", "acme-erp", given)
         assert r.exit_code == 0, r.output
         assert written + "\n" in (deal.root / DEAL_FILE).read_text()
     refused(deal, ["deal", "set", "acme-erp", "stakeholders="], 2,
             "`stakeholders` is a list of entries: add or remove one with `deal stakeholder "
             "DEAL CONTACT [--remove]`")
+    refused(deal, ["deal", "set", "acme-erp", "tags=[a]]"], 2,
+            "`tags`: expected texts separated by commas, or a list like [a, \"b, c\"]; "
+            "got '[a]]'")
     refused(deal, ["deal", "set", "acme-erp", "items=x"], 2,
             "`items` is a list of entries: use `deal item add` and `deal item remove`")

@@ -374,10 +374,10 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
         field = next(f for n, f in fields_of(owner).items() if (f.alias or n) == name)
-        if key == "tags":  # `tags=a,b` (or `[a, b]`), `tags=` for none: inline, as SPEC's
-            from salescli.store.yamlio import inline, split_tags
+        if _is_list(field.annotation, of=str):  # tags=a,b, [a, "b,c"] or none: inline
+            from salescli.store.yamlio import inline
 
-            changes[key] = inline(split_tags(raw[key].strip().strip("[]")))
+            changes[key] = inline(text_list(raw[key], key))
             continue
         if _is_list(field.annotation):
             how = LIST_COMMANDS.get(key, "change it with `edit`")
@@ -409,10 +409,38 @@ LIST_COMMANDS = {
 }
 
 
-def _is_list(annotation: Any) -> bool:
+def _is_list(annotation: Any, of: type | None = None) -> bool:
+    """A list (`of` that type of item, as its declaration says: `Annotated` too)."""
     import typing
 
-    return typing.get_origin(annotation) is list
+    if typing.get_origin(annotation) is not list:
+        return False
+    if of is None:
+        return True
+    item = typing.get_args(annotation)[0]
+    while typing.get_origin(item) is typing.Annotated:
+        item = typing.get_args(item)[0]
+    return item is of
+
+
+def text_list(raw: str, key: str) -> list[str]:
+    """`a, b` or a YAML list `[a, "b,c"]` given to `key=`: the texts, empty ones left out."""
+    from salescli.store.yamlio import YamlProblem, load_fast, split_tags
+
+    if not raw.strip().startswith("["):
+        if '"' not in raw:
+            return split_tags(raw)
+        import csv  # `"a, b", c`: a comma inside quotes is the text's
+
+        return [t.strip() for t in next(csv.reader([raw], skipinitialspace=True)) if t.strip()]
+    try:
+        values = load_fast(raw)
+    except YamlProblem:
+        values = None
+    if not isinstance(values, list) or any(isinstance(v, dict | list) for v in values):
+        raise UsageError(f"`{key}`: expected texts separated by commas, or a list like "
+                         f"[a, \"b, c\"]; got {raw!r}")
+    return [str(v).strip() for v in values if v is not None and str(v).strip()]
 
 
 def custom_value(field: Any, key: str, raw: str) -> Any:
