@@ -1367,6 +1367,10 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     """
     if kind not in CSV_FIELDS:
         raise UsageError(f"--kind must be one of {', '.join(CSV_FIELDS)}")
+    given = [o for o, v in (("--stage-map", stage_map), ("--default-close-date", default_close),
+                            ("--decimal-comma/--decimal-point", decimal_comma)) if v is not None]
+    if given and kind != "deal":  # a deal's stage, close date and value
+        raise UsageError(f"{', '.join(given)}: for --kind deal only")
     table = read_table(path)
     columns, unused = csv_columns(table, kind, maps, date_column)
     name_field = {"account": "name", "lead": "company", "deal": "title"}[kind]
