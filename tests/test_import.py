@@ -421,13 +421,13 @@ def test_import_csv_takes_the_options_its_errors_name(repo: Repo, tmp_path: Path
     result = repo.run("import", "csv", str(deals), "--kind", "deal", "--decimal-comma",
                       "--stage-map", "Qualified=proposal", "--default-close-date", "2027-03-31")
     assert result.exit_code == 0, result.output
-    leads = write(tmp_path, "leads.csv", "company\nGamma Oy\n")
-    result = repo.run("import", "csv", str(leads), "--kind", "lead", "--stage-map", "X=y")
-    assert result.exit_code == 2 and "--stage-map: for --kind deal only" in result.output
     deal = records(repo, "deals")["big-deal"]
     assert ", 1 account in 2 commit(s)" in result.output
     assert (deal["value"], deal["stage"], str(deal["close_date"])) == (
         1234, "proposal", "2027-03-31")
+    leads = write(tmp_path, "leads.csv", "company\nGamma Oy\n")
+    result = repo.run("import", "csv", str(leads), "--kind", "lead", "--stage-map", "X=y")
+    assert result.exit_code == 2 and "--stage-map: for --kind deal only" in result.output
 
 
 def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
