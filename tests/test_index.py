@@ -684,6 +684,18 @@ def test_sql_reads_the_schema_through_its_pragmas(crm: Path) -> None:
     assert code == 0 and out.startswith("n\n")
 
 
+def test_sql_reads_a_records_lists_with_json_each(crm: Path) -> None:
+    """A record's lists (stakeholders, items...) in the `records` JSON, row by row."""
+    code, out, err, _ = invoke(
+        crm, "sql", "SELECT count(*) AS n FROM deals d JOIN records r ON r.path = d.path, "
+        "json_each(r.json, '$.stakeholders') s WHERE json_extract(s.value, '$.contact') "
+        "IS NOT NULL", "--format", "csv")
+    assert code == 0 and err == "" and out.startswith("n\n"), (out, err)
+    code, out, err, _ = invoke(crm, "sql", "SELECT key FROM json_tree('{\"a\": 1}') "
+                               "WHERE key = 'a'", "--format", "csv")
+    assert (code, out, err) == (0, "key\na\n", "")
+
+
 def test_sql_without_a_query_prints_the_schema(crm: Path) -> None:
     code, out, err, _ = invoke(crm, "sql")
     assert code == 0 and err == ""

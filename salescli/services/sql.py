@@ -38,6 +38,9 @@ def run_query(repo: Any, query: str, warn: Warn,
             for name in _SCHEMA_PRAGMAS.intersection(
                     m.lower() for m in re.findall(r"\bpragma_(\w+)", query, re.I)):
                 index.con.execute(f"SELECT * FROM pragma_{name}('records') LIMIT 0")
+            # so do json_each and json_tree (a record's lists: its stakeholders, items...)
+            for name in {m.lower() for m in re.findall(r"\bjson_(each|tree)\b", query, re.I)}:
+                index.con.execute(f"SELECT * FROM json_{name}('[]') LIMIT 0")
             index.con.set_authorizer(_read_only())
             # SQLite runs without the interpreter: this lets Ctrl-C stop a long query
             index.con.set_progress_handler(lambda: 0, 100_000)
