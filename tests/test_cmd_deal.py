@@ -461,11 +461,11 @@ def test_set_takes_tags_as_a_list_and_names_the_command_for_other_lists(deal: Re
         r = deal.run("deal", "set", "acme-erp", given)
         assert r.exit_code == 0, r.output
         assert written + "\n" in (deal.root / DEAL_FILE).read_text()
-    refused(deal, ["deal", "set", "acme-erp", "stakeholders="], 2,
-            "`stakeholders` is a list of entries: add or remove one with `deal stakeholder "
-            "DEAL CONTACT [--remove]`")
-    refused(deal, ["deal", "set", "acme-erp", "tags=[a]]"], 2,
-            "`tags`: expected texts separated by commas, or a list like [a, \"b, c\"]; "
-            "got '[a]]'")
-    refused(deal, ["deal", "set", "acme-erp", "items=x"], 2,
-            "`items` is a list of entries: use `deal item add` and `deal item remove`")
+    for given, message in (
+            ("stakeholders=", "`stakeholders` is a list of entries: add or remove one with "
+                              "`deal stakeholder DEAL CONTACT [--remove]`"),
+            ("tags=[a]]", "`tags`: expected texts separated by commas, or a list like "
+                          "[a, \"b, c\"]; got '[a]]'"),
+            ("items=x", "`items` is a list of entries: use `deal item add` and "
+                        "`deal item remove`")):
+        refused(deal, ["deal", "set", "acme-erp", given], 2, message)

@@ -224,12 +224,10 @@ def test_meeting_held_and_cancelled(crm: Repo):
     assert unchanged(crm, "meeting", "held", "acme-erp", "2") == \
         "Meeting 2 of deal acme-erp: held (no change: nothing to commit)\n"
     # a meeting that happened is not cancelled after all, nor a cancelled one held
-    refused(crm, ["meeting", "cancelled", "acme-erp", "2"], 1,
-            "meeting 2 of deal acme-erp is marked held; to correct that, edit the record "
-            "(salescli deal edit acme-erp)")
-    refused(crm, ["meeting", "held", "acme-erp", "3"], 1,
-            "meeting 3 of deal acme-erp is marked cancelled; to correct that, edit the "
-            "record (salescli deal edit acme-erp)")
+    for mark, n, was in (("cancelled", "2", "held"), ("held", "3", "cancelled")):
+        refused(crm, ["meeting", mark, "acme-erp", n], 1,
+                f"meeting {n} of deal acme-erp is marked {was}; to correct that, edit the "
+                "record (salescli deal edit acme-erp)")
     refused(crm, ["meeting", "held", "acme-erp", "1"], 1,
             "activity 1 of deal acme-erp is call 'Intro', not a booked meeting; see "
             "`salescli meeting list acme-erp`")
