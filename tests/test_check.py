@@ -140,6 +140,22 @@ def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo
     assert check_lines(filled) == (0, [])
 
 
+def test_an_org_chart_has_no_loop(filled: Repo):
+    filled.write(A + "acme-group.yaml", """
+        id: acme-group
+        name: Acme Group
+        created: 2026-10-01
+        contacts:
+          - {id: anna, name: Anna, reports_to: liisa}
+          - {id: liisa, name: Liisa, reports_to: anna}
+          - {id: juha, name: Juha, reports_to: anna}
+        """)
+    code, lines = check_lines(filled)
+    assert (code, lines) == (1, [
+        A + "acme-group.yaml:5:40: error: contacts report to each other: anna -> liisa -> "
+        "anna [reports-to-cycle]"])
+
+
 def test_references_and_hierarchy(filled: Repo):
     filled.write(A + "acme-group.yaml", """
         id: acme-group

@@ -222,6 +222,15 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "unknown-contact",
                         f"contact `{contact.id}` reports to `{contact.reports_to}`, "
                         "who is not a contact of this account", ("contacts", i, "reports_to"))
+    boss = {c.id: c.reports_to for c in account.contacts}
+    for i, contact in enumerate(account.contacts):  # an org chart has no loop
+        chain, up = [contact.id], contact.reports_to
+        while up is not None and up not in chain:
+            chain.append(up)
+            up = boss.get(up)
+        if up == contact.id and min(chain) == contact.id:  # each loop once
+            yield error(path, "reports-to-cycle", "contacts report to each other: "
+                        + " -> ".join([*chain, up]), ("contacts", i, "reports_to"))
     yield from _met_with(path, account.activities, set(ids), f"account `{account.id}`")
 
 
