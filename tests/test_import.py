@@ -430,6 +430,28 @@ def test_import_csv_takes_the_options_its_errors_name(repo: Repo, tmp_path: Path
     assert result.exit_code == 2 and "--stage-map: for --kind deal only" in result.output
 
 
+def test_import_csv_refuses_probable_duplicates_as_add_does(repo: Repo, tmp_path: Path):
+    repo.write("accounts/2026-10/acme-oy.yaml", "id: acme-oy\nname: Acme Oy\n"
+               "domain: acme.example\ncreated: 2026-10-01\n")
+    repo.commit()
+    accounts = write(tmp_path, "accounts.csv", "name,domain\nAcme Group,ACME.example\n"
+                     "Beta Oy,beta.example\nBeta Two,www.beta.example\n")
+    head = repo.head()
+    result = repo.run("import", "csv", str(accounts), "--kind", "account")
+    assert result.exit_code == 1 and repo.head() == head
+    assert "accounts.csv:2: probable duplicate: same domain `ACME.example` as account " \
+        "acme-oy; leave the row out, or import with --force" in result.output
+    assert "accounts.csv:4: probable duplicate: same domain `www.beta.example` as the row " \
+        "at accounts.csv:3" in result.output
+    result = repo.run("import", "csv", str(accounts), "--kind", "account", "--force")
+    assert result.exit_code == 0, result.output
+    leads = write(tmp_path, "leads.csv", "company,contact email\nGamma,g@gamma.example\n"
+                  "Gamma Two,G@gamma.example\n")
+    result = repo.run("import", "csv", str(leads), "--kind", "lead")
+    assert result.exit_code == 1 and "leads.csv:3: probable duplicate: same e-mail " \
+        "`G@gamma.example` as the row at leads.csv:2" in result.output
+
+
 def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
     deals = write(tmp_path, "deals.csv", "Name,Customer,Amount,created\n"
                   "Pilot,Gamma Oy,lots,2024-05-02\n")

@@ -157,12 +157,15 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
 @DEFAULT_CLOSE_DATE
 @DECIMAL_COMMA
 @DATE_FORMAT
+@click.option("--force", is_flag=True,
+              help="Import accounts and leads that look like existing ones (the same "
+              "business ID, domain, e-mail or phone) or like an earlier row.")
 @DRY_RUN
 @click.pass_context
 def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
                date_column: str | None, pipeline: str | None, stage_map: str | None,
                default_close_date: Any, decimal_comma: bool | None, date_format: str | None,
-               dry_run: bool) -> None:
+               force: bool, dry_run: bool) -> None:
     """Import any CSV as accounts, leads or deals: one commit per record at its time.
 
     Each record is added in its own commit dated at its creation time (--date-column
@@ -180,4 +183,4 @@ def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
     """
     _run(ctx, file.name, dry_run, lambda repo: importer.plan_csv(
         repo, kind, file, maps, date_column, date_format, pipeline, stage_map,
-        decimal_comma, default_close_date))
+        decimal_comma, default_close_date, force))

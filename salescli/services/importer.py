@@ -1357,13 +1357,15 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
 def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
              date_column: str | None = None, date_format: str | None = None,
              pipeline: str | None = None, stage_map: str | None = None,
-             decimal_comma: bool | None = None, default_close: Any = None) -> Plan:
+             decimal_comma: bool | None = None, default_close: Any = None,
+             force: bool = False) -> Plan:
     """Plan a generic CSV's import: one record per row, added at its `created` time.
 
     Deals go through the same planner as Pipedrive's (an account named by ID or name,
     created if new; won/lost a separate commit at won_date/lost_date; `stage_map` the
     file's stage names to IDs; `default_close` the close date of an open deal without
-    one). Amounts as `decimal_comma` says, else as they show.
+    one). Amounts as `decimal_comma` says, else as they show. An account or lead that
+    looks like an existing one, or an earlier row, is refused unless `force`.
     """
     if kind not in CSV_FIELDS:
         raise UsageError(f"--kind must be one of {', '.join(CSV_FIELDS)}")
@@ -1399,6 +1401,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     planner.owners.plan(row.get("owner", "") for _, row in rows)
     planner.sources.plan(row.get("source", "") for _, row in rows)
     now = planner.now.strftime("%Y-%m-%d %H:%M:%S")
+    seen: dict[tuple[str, str], str] = {}  # a duplicate key -> the row that had it first
     for where, row in rows:
         if not row.get("created", "").strip():
             row["created"] = now
@@ -1406,7 +1409,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
             planner.deal(where, {_DEAL_ROW.get(k, k): v for k, v in row.items()}, stages,
                          day_of(default_close))
         else:
-            _plan_record(planner, kind, where, row, columns, table)
+            _plan_record(planner, kind, where, row, columns, table, seen, force)
     plan = planner.finish(f"Imported from {table.name}")
     summarise(planner, plan)
     if unused:
@@ -1415,8 +1418,10 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
 
 
 def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str],
-                 columns: dict[str, int], table: Table) -> None:
-    """An account or a lead from one row, added in one commit at its `created` time."""
+                 columns: dict[str, int], table: Table, seen: dict[tuple[str, str], str],
+                 force: bool = False) -> None:
+    """An account or a lead from one row, added in one commit at its `created` time;
+    a probable duplicate (`seen`: the keys of the rows before) refused unless `force`."""
     errors_before = len(planner.errors)
     created = planner.when(where, table.headers[columns["created"]] if "created" in columns
                            else "created", row["created"])
@@ -1460,6 +1465,40 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
             planner.error(where, "contact.name: missing for the account's contact")
             return
         data["contacts"] = [contact_record({"id": planner._slug(person["name"]), **person})]
+    found = None if force else _duplicate(planner, kind, data, where, seen)
+    if found:
+        planner.error(where, f"probable duplicate: {found}; leave the row out, or import "
+                      "with --force")
+        return
     record = Planned(kind, ident, data, created, where)
     planner.records.append(record)
     planner.events.append(Event(created, 1, record, "add", "add"))
+
+
+def _duplicate(planner: Planner, kind: str, data: dict[str, Any], where: Source,
+               seen: dict[tuple[str, str], str]) -> str | None:
+    """What makes a row's account or lead look like an existing record or an earlier
+    row, as `account add` and `lead add` would refuse it: `same WHAT `v` as WHO`."""
+    from salescli.core.duplicates import norm_business_id, norm_domain, norm_email, norm_phone
+    from salescli.services.read import key_matches
+
+    if kind == "account":
+        given = [("business_id", data.get("business_id")), ("domain", data.get("domain"))]
+        keys = [("business_id", norm_business_id(given[0][1])),
+                ("domain", norm_domain(given[1][1]))]
+    else:
+        person = data.get("contact") or {}
+        given = [("e-mail", person.get("email")), ("phone", person.get("phone"))]
+        keys = [("e-mail", norm_email(given[0][1])), ("phone", norm_phone(given[1][1]))]
+    shown = {what: value for what, value in given}
+    keys = [(what, value) for what, value in keys if value]
+    for what, value in keys:
+        earlier = seen.setdefault((what, value), str(where))
+        if earlier != str(where):
+            return f"same {what.replace('_', ' ')} `{shown[what]}` as the row at {earlier}"
+    kinds = ("account",) if kind == "account" else ("lead", "account")
+    for r in key_matches(planner.repo, kinds, keys, lambda _: None):
+        who = f"{r['kind']} {r['id']}" if not r["contact"] else \
+            f"contact {r['contact']} of account {r['id']}"
+        return f"same {r['what'].replace('_', ' ')} `{shown[r['what']]}` as {who}"
+    return None
