@@ -342,6 +342,11 @@ def test_contact_set_takes_more_e_mails_and_phones_as_a_list(filled: Repo):
     assert r.exit_code == 0, r.output
     text = read(filled, ACME)
     assert "    emails: [matti@home.example, m.v@acme.fi]\n" in text
+    # a list as YAML writes it: the texts as written, never read as numbers
+    r = filled.run("contact", "set", "acme-oy", "matti-virtanen",
+                   "phones=[0401234567, +358 40 765 4321]")
+    assert r.exit_code == 0, r.output
+    assert "    phones: ['0401234567', +358 40 765 4321]\n" in read(filled, ACME)
     assert filled.run("check").exit_code == 0
 
 

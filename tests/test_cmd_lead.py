@@ -194,12 +194,17 @@ def test_lead_contact(beta: Repo):
     again = beta.run("lead", "contact", "beta-ltd")
     assert again.exit_code == 0 and again.stdout == \
         "Lead beta-ltd: contacted (no change: nothing to commit)\n"
-    for args in (("qualify", "beta-ltd"), ("disqualify", "beta-ltd", "--reason", "no-need")):
+    for args in (("qualify", "beta-ltd"),
+                 ("disqualify", "beta-ltd", "--reason", "no-need", "--note", "Next year")):
         assert beta.run("lead", *args).exit_code == 0
         head = beta.head()
         again = beta.run("lead", *args)
         assert again.exit_code == 0 and "(no change: nothing to commit)" in again.stdout
         assert beta.head() == head
+    # another note, even the end of the last one, is added
+    assert beta.run("lead", "disqualify", "beta-ltd", "--reason", "no-need", "--note",
+                    "year").exit_code == 0
+    assert beta.head() != head and "notes: |\n  Next year\n  year\n" in read(beta, BETA)
 
 
 def test_lead_qualify_hints_at_convert(beta: Repo):

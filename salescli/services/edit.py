@@ -424,23 +424,22 @@ def _is_list(annotation: Any, of: type | None = None) -> bool:
 
 
 def text_list(raw: str, key: str) -> list[str]:
-    """`a, b` or a YAML list `[a, "b,c"]` given to `key=`: the texts, empty ones left out."""
-    from salescli.store.yamlio import YamlProblem, load_fast, split_tags
+    """`a, b` or `[a, "b,c"]` given to `key=`: the texts as written (`0401234567` and
+    `true` stay text), a comma inside double quotes kept; empty ones left out."""
+    import csv
 
-    if not raw.strip().startswith("["):
-        if '"' not in raw:
-            return split_tags(raw)
-        import csv  # `"a, b", c`: a comma inside quotes is the text's
+    from salescli.store.yamlio import split_tags
 
-        return [t.strip() for t in next(csv.reader([raw], skipinitialspace=True)) if t.strip()]
-    try:
-        values = load_fast(raw)
-    except YamlProblem:
-        values = None
-    if not isinstance(values, list) or any(isinstance(v, dict | list) for v in values):
-        raise UsageError(f"`{key}`: expected texts separated by commas, or a list like "
-                         f"[a, \"b, c\"]; got {raw!r}")
-    return [str(v).strip() for v in values if v is not None and str(v).strip()]
+    text = raw.strip()
+    if text.startswith("["):
+        inner = text[1:-1] if text.endswith("]") else "["
+        if any(ch in inner for ch in "[]{}"):
+            raise UsageError(f"`{key}`: expected texts separated by commas, or a list like "
+                             f"[a, \"b, c\"]; got {raw!r}")
+        text = inner
+    if '"' not in text:
+        return split_tags(text)
+    return [t.strip() for t in next(csv.reader([text], skipinitialspace=True)) if t.strip()]
 
 
 def custom_value(field: Any, key: str, raw: str) -> Any:

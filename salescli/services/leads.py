@@ -271,8 +271,10 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
             if note:
                 keep_tail(data, lambda: _append_note(data, note))
 
-        told = str(record.model.notes or "").rstrip().endswith(note.strip()) if note else True
-        if changes or not told:  # again with the same note: nothing to change
+        note = (note or "").strip() or None
+        notes = str(record.model.notes or "").rstrip()
+        told = note is None or notes == note or notes.endswith("\n" + note)
+        if changes or not told:  # again with the same last note: nothing to change
             s.update(record, disqualify)
     return s
 
