@@ -450,6 +450,15 @@ def test_import_csv_refuses_probable_duplicates_as_add_does(repo: Repo, tmp_path
     result = repo.run("import", "csv", str(leads), "--kind", "lead")
     assert result.exit_code == 1 and "leads.csv:3: probable duplicate: same e-mail " \
         "`G@gamma.example` as the row at leads.csv:2" in result.output
+    # an account row's contact, as a lead's; a deal has no --force (its account is found)
+    people = write(tmp_path, "people.csv", "name,contact.name,contact.email\n"
+                   "Delta Oy,Dee,dee@delta.example\nDelta Group,Dee,Dee@delta.example\n")
+    result = repo.run("import", "csv", str(people), "--kind", "account")
+    assert result.exit_code == 1 and "people.csv:3: probable duplicate: same e-mail " \
+        "`Dee@delta.example` as the row at people.csv:2" in result.output
+    deals = write(tmp_path, "deals.csv", "title,account\nX,Acme Oy\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--force")
+    assert result.exit_code == 2 and "--force: for --kind account or lead" in result.output
 
 
 def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
