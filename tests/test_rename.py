@@ -237,3 +237,38 @@ def test_a_merge_matches_by_e_mail_before_name_and_makes_no_loop(filled: Repo):
     deal = load_fast((filled.root / "deals/2026-11/dc.yaml").read_text())
     assert deal["account"] == "into-c" and deal["stakeholders"] == [{"contact": "matti"}]
     assert filled.run("check").exit_code == 0
+
+
+def test_a_merge_keeps_each_address_once_and_sees_loops_through_moved_contacts(
+        filled: Repo):
+    # liisa's main e-mail is the duplicate's other one: the duplicate's main joins
+    # `emails`, nothing twice. matti reports to lk after the merge, who reports to
+    # pp = pekka, who reports to matti: that would be a loop, so it is left out.
+    filled.write("accounts/2026-11/dup-a.yaml", """
+        id: dup-a
+        name: Dup A
+        created: 2026-11-01
+        contacts:
+          - {id: lk, name: Liisa Koski, email: liisa@a.fi, emails: [l.k@a.fi], reports_to: pp}
+          - {id: mv, name: Matti V, email: matti@a.fi, reports_to: lk2}
+          - {id: lk2, name: Lauri K, reports_to: pp}
+          - {id: pp, name: Pekka P, email: pekka@a.fi}
+        """)
+    filled.write("accounts/2026-11/into-a.yaml", """
+        id: into-a
+        name: Into A
+        created: 2026-11-02
+        contacts:
+          - {id: liisa, name: Liisa Koski, email: l.k@a.fi}
+          - {id: matti, name: Matti V, email: matti@a.fi}
+          - {id: pekka, name: Pekka P, email: pekka@a.fi, reports_to: matti}
+        """)
+    filled.commit("two accounts")
+    result = filled.run("account", "merge", "dup-a", "into-a")
+    assert result.exit_code == 0, result.output
+    people = {c["id"]: c for c in load_fast(
+        (filled.root / "accounts/2026-11/into-a.yaml").read_text())["contacts"]}
+    assert people["liisa"]["emails"] == ["liisa@a.fi"]
+    assert "reports_to" not in people["matti"]
+    assert people["lk2"]["reports_to"] == "pekka"
+    assert filled.run("check").exit_code == 0

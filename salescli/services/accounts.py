@@ -299,21 +299,31 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
         # the best match first; another e-mail or phone of theirs joins `emails`/`phones`
         filled: dict[int, dict[str, Any]] = {}
         boss = {c.id: c.reports_to for c in k.contacts}
+        boss.update({e["id"]: e.get("reports_to") for e in moved})
+        addresses = ("email", "emails", "phone", "phones")
         for at, cs in same.items():
             mine, fields = k.contacts[at], {}
             for c in cs:
                 fields.update({f: v for f, v in person(c).items()
-                               if f not in ("id", "name", *fields)
+                               if f not in ("id", "name", *addresses, *fields)
                                and getattr(mine, f, None) in (None, "", [], {})})
                 for one, more, norm in (("email", "emails", norm_email),
                                         ("phone", "phones", norm_phone)):
-                    known = {norm(v) for v in (getattr(mine, one), *getattr(mine, more),
-                                               fields.get(one), *fields.get(more, ()))}
-                    extra = [v for v in (getattr(c, one), *getattr(c, more))
-                             if norm(v) and norm(v) not in known]
-                    if extra:
-                        fields[more] = [*(fields.get(more) or getattr(mine, more)),
-                                        *dict.fromkeys(extra)]
+                    def key(value: Any, norm: Any = norm) -> str:  # a short number too
+                        return norm(value) or str(value or "").strip().lower()
+
+                    main = fields.get(one) or getattr(mine, one)
+                    others = fields.get(more) or list(getattr(mine, more))
+                    known = {key(v) for v in (main, *others)} - {""}
+                    for value in (getattr(c, one), *getattr(c, more)):
+                        if key(value) and key(value) not in known:
+                            known.add(key(value))
+                            if main is None:
+                                main = fields[one] = value
+                            else:
+                                others.append(value)
+                    if others != list(getattr(mine, more)):
+                        fields[more] = others
             if "reports_to" in fields:  # never a loop of managers
                 chain, up = {mine.id}, fields["reports_to"]
                 while up is not None and up not in chain:
