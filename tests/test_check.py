@@ -146,13 +146,13 @@ def test_an_org_chart_has_no_loop(filled: Repo):
         name: Acme Group
         created: 2026-10-01
         contacts:
+          - {id: juha, name: Juha, reports_to: anna}
           - {id: anna, name: Anna, reports_to: liisa}
           - {id: liisa, name: Liisa, reports_to: anna}
-          - {id: juha, name: Juha, reports_to: anna}
         """)
     code, lines = check_lines(filled)
     assert (code, lines) == (1, [
-        A + "acme-group.yaml:5:40: error: contacts report to each other: anna -> liisa -> "
+        A + "acme-group.yaml:6:40: error: contacts report to each other: anna -> liisa -> "
         "anna [reports-to-cycle]"])
 
 

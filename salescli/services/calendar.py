@@ -20,8 +20,9 @@ _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
 LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
 LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
 # open tasks on their due day, and the meetings booked that no later meeting answers;
-# an imported call still to do is its deal's next step already. As in `today`, not a
-# disqualified lead's, nor a lost deal's (but one dated after the loss, to come back)
+# an imported call still to do is its deal's next step already. Not a disqualified
+# lead's, nor a lost deal's dated by its loss (`today` drops those too); one dated
+# after the loss stays, as `today` shows a meeting booked for its day (a way back)
 _ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
   coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name

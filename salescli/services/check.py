@@ -223,14 +223,18 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                         f"contact `{contact.id}` reports to `{contact.reports_to}`, "
                         "who is not a contact of this account", ("contacts", i, "reports_to"))
     boss = {c.id: c.reports_to for c in account.contacts}
-    for i, contact in enumerate(account.contacts):  # an org chart has no loop
-        chain, up = [contact.id], contact.reports_to
-        while up is not None and up not in chain:
-            chain.append(up)
+    settled: set[str] = set()  # walked already: each contact once, however long the chart
+    for contact in account.contacts:  # an org chart has no loop
+        chain: dict[str, None] = {}
+        up: str | None = contact.id
+        while up is not None and up not in chain and up not in settled:
+            chain[up] = None
             up = boss.get(up)
-        if up == contact.id and min(chain) == contact.id:  # each loop once
+        settled.update(chain)
+        if up is not None and up in chain:  # the walk came round: a loop, told once
+            loop = list(chain)[list(chain).index(up):]
             yield error(path, "reports-to-cycle", "contacts report to each other: "
-                        + " -> ".join([*chain, up]), ("contacts", i, "reports_to"))
+                        + " -> ".join([*loop, up]), ("contacts", ids.index(up), "reports_to"))
     yield from _met_with(path, account.activities, set(ids), f"account `{account.id}`")
 
 
