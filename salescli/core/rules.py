@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,17 @@ from salescli.core.roles import BUYER_ROLES
 
 
 @functools.cache  # check asks once per open deal
+def loop_closed(start: str, first: str | None, up: Callable[[str], str | None]
+                ) -> list[str] | None:
+    """The chain `start -> first -> ... -> start` that linking `start` to `first` would
+    close, following `up` (an account's parent, a contact's manager); None: no loop."""
+    chain, node = [start], first
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = up(node)
+    return [*chain, node] if node == start else None
+
+
 def known_requirement(name: str) -> bool:
     fields = {(f.alias or n) for n, f in fields_of(Deal).items()}
     return name in PREDICATES or name in fields

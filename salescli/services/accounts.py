@@ -55,19 +55,6 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     return probable_duplicate(mine, others.values())
 
 
-def _parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:
-    """The chain `account -> parent -> ... -> account` that setting `parent` would close."""
-    chain = [account_id]
-    node: str | None = parent
-    while node is not None and node not in chain:
-        chain.append(node)
-        try:
-            node = repo.load("account", node).parent
-        except SalescliError:
-            return None  # an unknown parent is `check`'s error, reported on save
-    return [*chain, node] if node == account_id else None
-
-
 # ------------------------------------------------------------------ accounts
 
 
@@ -120,6 +107,7 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`account set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.model import Account, Address
+    from salescli.services.check import parent_cycle
     from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
     addresses = {"address": Address, "billing_address": Address, "visiting_address": Address}
     changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED, addresses,
@@ -138,7 +126,7 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
         parent = changes.get("parent")
         if isinstance(parent, str):
             s.repo.find("account", parent)
-            cycle = _parent_cycle(s.repo, account_id, parent)
+            cycle = parent_cycle(s.repo, account_id, parent)
             if cycle:
                 raise SalescliError(f"cannot make {parent} the parent of {account_id}: "
                                     "the hierarchy would have a cycle: " + " -> ".join(cycle))
@@ -255,6 +243,7 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
     from salescli.core.duplicates import norm_email, norm_phone, same_contact
     from salescli.core.errors import UsageError
     from salescli.core.ids import unique_id
+    from salescli.core.rules import loop_closed
     from salescli.services.read import referrers
 
     if duplicate == into:
@@ -325,11 +314,7 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
                     if others != list(getattr(mine, more)):
                         fields[more] = others
             if "reports_to" in fields:  # never a loop of managers
-                chain, up = {mine.id}, fields["reports_to"]
-                while up is not None and up not in chain:
-                    chain.add(up)
-                    up = boss.get(up)
-                if up is not None:
+                if loop_closed(mine.id, fields["reports_to"], boss.get):
                     del fields["reports_to"]
                 else:
                     boss[mine.id] = fields["reports_to"]

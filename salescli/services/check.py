@@ -38,6 +38,7 @@ from salescli.core.rules import (
     known_lead_requirement,
     known_requirement,
     lead_flow_problems,
+    loop_closed,
     missing_requirements,
 )
 from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
@@ -843,6 +844,24 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
     return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
 
 
+def _parent_of(index: Any) -> Callable[[str], str | None]:
+    """An account's parent, as the record index has it (None: none, or no such account)."""
+    def up(account_id: str) -> str | None:
+        rows = index.query("SELECT parent FROM accounts WHERE id = ?", (account_id,))
+        return rows[0][0] if rows else None
+
+    return up
+
+
+def parent_cycle(repo: Any, account_id: str, parent: str) -> list[str] | None:
+    """The chain `account -> parent -> ... -> account` that making `parent` the
+    account's parent would close, or None."""
+    from salescli.services.read import records_index
+
+    with records_index(repo, ("account",), lambda _: None) as index:
+        return loop_closed(account_id, parent, _parent_of(index))
+
+
 def _account_links(repo: Any, rel: str, account: Any) -> list[Finding]:
     """What a new version of an account breaks in the others, as `check` would say it:
     a new parent that closes a cycle; a contact taken out that one of its deals names
@@ -851,17 +870,13 @@ def _account_links(repo: Any, rel: str, account: Any) -> list[Finding]:
 
     found = []
     with records_index(repo, ("account", "deal"), lambda _: None) as index:
-        before = index.query("SELECT parent FROM accounts WHERE id = ?", (account.id,))
-        chain, node = [account.id], account.parent
-        if before and before[0][0] == node:
-            node = None  # the parent it had: a cycle there is no news of this edit
-        while node is not None and node not in chain:
-            chain.append(node)
-            rows = index.query("SELECT parent FROM accounts WHERE id = ?", (node,))
-            node = rows[0][0] if rows else None
-        if node == account.id:
+        up = _parent_of(index)
+        # the parent it had: a cycle there is no news of this edit
+        cycle = None if up(account.id) == account.parent else \
+            loop_closed(account.id, account.parent, up)
+        if cycle:
             found.append(error(rel, "parent-cycle", "the account hierarchy would have a "
-                               "cycle: " + " -> ".join([*chain, node]), ("parent",)))
+                               "cycle: " + " -> ".join(cycle), ("parent",)))
         had = {r[0] for r in index.query("SELECT id FROM contacts WHERE account_id = ?",
                                          (account.id,))}
         named = index.query(
