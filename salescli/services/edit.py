@@ -403,7 +403,7 @@ LIST_COMMANDS = {
     "stakeholders": "add or remove one with `deal stakeholder DEAL CONTACT [--remove]`",
     "items": "use `deal item add` and `deal item remove`",
     "activities": "add one with `log`; tasks and meetings change with `task` and `meeting`",
-    "contacts": "use `contact add`, `contact set` and `contact remove`",
+    "contacts": "use `contact add` and `contact set` (to remove one, `account edit`)",
     "quotes": "they are recorded by `quote`", "orders": "they are recorded by `order`",
     "invoices": "they are recorded by `invoice`",
 }
@@ -428,8 +428,6 @@ def text_list(raw: str, key: str) -> list[str]:
     `true` stay text), a comma inside double quotes kept; empty ones left out."""
     import csv
 
-    from salescli.store.yamlio import split_tags
-
     text = raw.strip()
     if text.startswith("["):
         inner = text[1:-1] if text.endswith("]") else "["
@@ -437,9 +435,9 @@ def text_list(raw: str, key: str) -> list[str]:
             raise UsageError(f"`{key}`: expected texts separated by commas, or a list like "
                              f"[a, \"b, c\"]; got {raw!r}")
         text = inner
-    if '"' not in text:
-        return split_tags(text)
-    return [t.strip() for t in next(csv.reader([text], skipinitialspace=True)) if t.strip()]
+    texts = next(csv.reader([text], skipinitialspace=True)) if '"' in text else \
+        text.split(",")
+    return [t.strip() for t in texts if t.strip()]
 
 
 def custom_value(field: Any, key: str, raw: str) -> Any:

@@ -1631,13 +1631,6 @@ def block(value: dict) -> Any:
     return CommentedMap(value)
 
 
-def split_tags(value: Any) -> list[str]:
-    """`tags=a,b` on the command line: a list, as the file holds it."""
-    if value is None:
-        return []
-    return [t.strip() for t in str(value).split(",") if t.strip()]
-
-
 def inline(values: list) -> Any:
     """A list written inline, `[a, b]`, as SPEC's examples show tags."""
     from ruamel.yaml.comments import CommentedSeq
