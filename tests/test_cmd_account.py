@@ -347,6 +347,9 @@ def test_contact_set_takes_more_e_mails_and_phones_as_a_list(filled: Repo):
                    "phones=[0401234567, +358 40 765 4321]")
     assert r.exit_code == 0, r.output
     assert "    phones: ['0401234567', +358 40 765 4321]\n" in read(filled, ACME)
+    refused(filled, ["account", "set", "acme-oy", "contacts="], 2,
+            "`contacts` is a list of entries: use `contact add` and `contact set` (to "
+            "remove one, `account edit`)")
     assert filled.run("check").exit_code == 0
 
 
