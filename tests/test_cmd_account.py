@@ -348,8 +348,8 @@ def test_contact_set_takes_more_e_mails_and_phones_as_a_list(filled: Repo):
     assert r.exit_code == 0, r.output
     assert "    phones: ['0401234567', +358 40 765 4321]\n" in read(filled, ACME)
     refused(filled, ["account", "set", "acme-oy", "contacts="], 2,
-            "`contacts` is a list of entries: use `contact add` and `contact set` (to "
-            "remove one, `account edit`)")
+            "`contacts` is not set directly: use `salescli contact add` or `salescli "
+            "contact set`")
     assert filled.run("check").exit_code == 0
 
 

@@ -403,7 +403,6 @@ LIST_COMMANDS = {
     "stakeholders": "add or remove one with `deal stakeholder DEAL CONTACT [--remove]`",
     "items": "use `deal item add` and `deal item remove`",
     "activities": "add one with `log`; tasks and meetings change with `task` and `meeting`",
-    "contacts": "use `contact add` and `contact set` (to remove one, `account edit`)",
     "quotes": "they are recorded by `quote`", "orders": "they are recorded by `order`",
     "invoices": "they are recorded by `invoice`",
 }
