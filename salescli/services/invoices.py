@@ -112,10 +112,10 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
 def _latest_date(repo: Any, year: int | None, warn: Warn) -> dt.date | None:
     """The latest date of the invoices and credit notes of `year` (None: of any), of
     every deal."""
-    first, last = (f"{year}-01-01", f"{year}-12-31") if year else ("0001-01-01", "9999-12-31")
     with records_index(repo, ("deal",), warn) as index:
-        rows = index.query("SELECT max(date) FROM invoices WHERE date BETWEEN ? AND ?",
-                           (first, last))
+        rows = index.query("SELECT max(date) FROM invoices WHERE substr(date, 1, 4) = ?",
+                           (str(year),)) if year else \
+            index.query("SELECT max(date) FROM invoices")
     latest = rows[0][0] if rows else None
     return dt.date.fromisoformat(latest) if latest else None
 
@@ -129,9 +129,10 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
     if credit is None and deal.status != "won":
         raise InvoiceError(f"cannot invoice {deal.id}: it is {deal.status}, not won; win it "
                            f"first with `salescli deal win {deal.id}`")
-    if credit is None and when < billing_start(deal):
+    won = billing_start(deal)
+    if credit is None and when < won:
         raise InvoiceError(f"cannot date an invoice of {deal.id} {when}: it was won on "
-                           f"{billing_start(deal)}; date it then or later (--date)")
+                           f"{won}; date it then or later (--date)")
     # gap-free numbers run with the dates: no invoice dated before the last one of its
     # sequence (of the year, or of all years for a numbering without {year})
     pattern = repo.settings.invoice.numbering
@@ -141,7 +142,7 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
         raise InvoiceError(f"cannot date an invoice {when}: invoices are numbered in date "
                            f"order and the last one{' this year' if yearly else ''} is "
                            f"dated {latest}; date it then or later (--date)")
-    number = next_number(repo.settings.invoice.numbering, when, used)
+    number = next_number(pattern, when, used)
     if credit is not None:
         original, lines, recorded = _credit_lines(repo, deal, credit)
         invoice = build_invoice(deal, account, repo.settings, when, number, original.period,
