@@ -265,15 +265,15 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
         choose(why, s.repo.settings.lead_disqualify_reasons, "disqualify reason")
         record = s.load("lead", lead_id)
         s.summary, changes = disqualified(record.model, why)
+        note = (note or "").strip() or None
+        notes = str(record.model.notes or "").rstrip()
+        told = note is None or notes == note or notes.endswith("\n" + note)
 
         def disqualify(data: Any) -> None:
             sets(data, changes, "lead")
             if note:
                 keep_tail(data, lambda: _append_note(data, note))
 
-        note = (note or "").strip() or None
-        notes = str(record.model.notes or "").rstrip()
-        told = note is None or notes == note or notes.endswith("\n" + note)
         if changes or not told:  # again with the same last note: nothing to change
             s.update(record, disqualify)
     return s
