@@ -131,6 +131,19 @@ def test_advance_checks_requires_then_moves(deal: Repo):
             "negotiation, contracting")
 
 
+def test_advance_refuses_a_stage_the_pipeline_no_longer_has(deal: Repo):
+    # a stage renamed in the pipeline file: "advance" has no next stage to go to, and
+    # must not send the deal back to the first one; `deal move` puts it in a stage
+    deal.edit("pipelines/default.yaml", "- id: needs-analysis", "- id: discovery")
+    deal.commit("rename a stage")
+    refused(deal, ["deal", "advance", "acme-erp"], 1,
+            "cannot advance acme-erp: its stage `needs-analysis` is not in pipeline `default` "
+            "(discovery, proposal, negotiation, contracting); put it in one with "
+            "`salescli deal move acme-erp STAGE`")
+    r = deal.run("deal", "move", "acme-erp", "discovery")
+    assert r.exit_code == 0, r.output
+    assert subject(deal) == "deal(acme-erp): needs-analysis -> discovery"
+
 def test_set_is_typed_validated_and_round_trip(deal: Repo):
     deal.edit(DEAL_FILE, "value: 48000.00", "value: 48000.00   # list price")
     deal.commit("a comment")

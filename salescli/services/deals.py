@@ -151,10 +151,15 @@ def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
 
     if target is None:  # advance: the next stage
         here = stage_index(pipe, deal.stage)
-        if here is not None and here + 1 >= len(pipe.stages):
+        if here is None:  # renamed or removed since: no "next" to guess
+            raise SalescliError(
+                f"cannot advance {deal_id}: its stage `{deal.stage}` is not in pipeline "
+                f"`{pipe.name}` ({', '.join(s.id for s in pipe.stages)}); put it in one with "
+                f"`salescli deal move {deal_id} STAGE`")
+        if here + 1 >= len(pipe.stages):
             raise SalescliError(f"cannot advance {deal_id}: `{deal.stage}` is the last stage; "
                                 f"win it with `salescli deal win {deal_id}`")
-        target = pipe.stages[0 if here is None else here + 1].id
+        target = pipe.stages[here + 1].id
     known_stage(pipe, target, f"move {deal_id} to `{target}`")
     refuse(move_problems(pipe, deal, target, roles(), why), f"move {deal_id} to `{target}`")
     return f"{deal.stage} -> {target}", {"stage": target}
