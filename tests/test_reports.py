@@ -486,6 +486,22 @@ def test_forecast_overdue_period_and_won_rows_of_every_period(crm: Repo):
                                                   "2026-04", "2026-04", "2026-05"]
 
 
+def test_a_pipeline_that_cannot_be_read_is_the_error_where_its_stages_count(q1: Repo):
+    """Its deals are never weighed at 0 % or left out of the funnel with exit 0 (a CI
+    job would mail that); a report that needs no stages answers, and says nothing."""
+    lost = report(q1, "lost")
+    q1.edit("pipelines/default.yaml", "probability: 10", "probability: [10")
+    q1.commit("a typo")
+    for args in (("report", "funnel"), ("report", "forecast"), ("stale",), ("today",),
+                 ("review", "HEAD~1..HEAD")):
+        for cache in ((), ("--no-cache",)):
+            r = q1.run(*args, *cache)
+            assert r.exit_code == 1 and r.stdout == "", (args, r.output)
+            assert r.stderr.startswith("Error: pipelines/default.yaml:"), (args, r.stderr)
+            assert r.stderr.endswith("fix the file (see `salescli check`)\n"), r.stderr
+    r = q1.run("report", "lost", "--format", "json")
+    assert r.exit_code == 0 and r.stderr == "" and json.loads(r.stdout) == lost
+
 def test_cycle_by_every_grouping(q1: Repo):
     # won: alpha created 01-05 won 02-14 = 40 days; epsilon created 2025-12-20 (its
     # created: field, earlier than its commit 01-08) won 03-20 = 90 days.

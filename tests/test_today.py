@@ -513,19 +513,21 @@ def test_an_answer_looked_up_ahead_yields_to_a_write_meanwhile(crm: Repo, monkey
     assert wrote and answer != first and answer == today(crm, "--no-cache")
 
 
-def test_a_broken_pipeline_is_said_when_the_look_up_is_asked_again(crm: Repo, monkeypatch):
+def test_a_settings_warning_is_said_when_the_look_up_is_asked_again(crm: Repo, monkeypatch):
     """The configuration is read (and its warnings said) as `today` looks its kept
     answer up, while git looks at the files. When rows changed meanwhile, the look-up is
-    asked again, and what the configuration said the first time is said all the same
-    (read again from its cache, it would say nothing)."""
+    asked again, and what the configuration said the first time is said all the same,
+    once (read again from its cache, it would say nothing)."""
     from salescli.store import config
 
     monkeypatch.setattr(config, "FRESH_NS", 0)  # the configuration's cache kept at once
     today(crm)
-    crm.write("pipelines/second.yaml", "name: second\nstages:\n- id: a\n  probability: many\n")
+    crm.edit("salescli.yaml", "locale: en_US", "locale: xx_YY")
     crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15", "close_date: 2027-01-15")
-    r = crm.run("today", "--on", ON, "--format", "json")
-    assert r.exit_code == 0 and "warning: pipelines/second.yaml" in r.stderr, r.stderr
+    for _ in range(2):  # and again, the configuration read from its cache
+        r = crm.run("today", "--on", ON, "--format", "json")
+        assert r.exit_code == 0 and r.stderr.count("warning: ") == 1, r.stderr
+        assert "unknown locale 'xx_YY'" in r.stderr, r.stderr
 
 
 def test_a_note_or_a_cancelled_meeting_is_no_first_contact_of_a_lead(crm: Repo):

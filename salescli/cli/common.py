@@ -102,7 +102,12 @@ def echo(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    click.echo(terminal_safe(text), err=True)
+    """A warning on stderr, once a run (the parts of a command may each come across it)."""
+    ctx = click.get_current_context(silent=True)
+    said = ctx.find_root().meta.setdefault("salescli.warned", set()) if ctx else set()
+    if text not in said:
+        said.add(text)
+        click.echo(terminal_safe(text), err=True)
 
 
 def change_options(func: Callable) -> Callable:

@@ -29,16 +29,27 @@ class Config:
     approvers: dict[str, Decimal] = field(default_factory=dict)  # owner ID: largest discount
     checklists: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # pipeline: stage
     quote_validity_days: int = 30  # a sent quote expires this long after its date
+    broken: dict[str, str] = field(default_factory=dict)  # pipeline: why it cannot be read
 
     def pipeline_or_default(self, pipeline: str | None) -> str:
         """The pipeline a deal naming `pipeline` is in: one rule, as Settings.pipeline_of."""
         return pipeline or self.default_pipeline
 
+    def stages_of(self, pipeline: str | None) -> list[tuple[str, Decimal]]:
+        """(stage, probability) of the pipeline, in order; one that cannot be read is
+        the error (its deals are not counted at 0 %): [] for one with no file."""
+        from salescli.core.errors import SalescliError
+
+        name = self.pipeline_or_default(pipeline)
+        if name in self.broken:
+            raise SalescliError(self.broken[name])
+        return self.stages.get(name, [])
+
     def stage_ids(self, pipeline: str | None) -> list[str]:
-        return [s for s, _ in self.stages.get(self.pipeline_or_default(pipeline), ())]
+        return [s for s, _ in self.stages_of(pipeline)]
 
     def stage_probability(self, pipeline: str | None, stage: str | None) -> Decimal:
-        for s, prob in self.stages.get(self.pipeline_or_default(pipeline), ()):
+        for s, prob in self.stages_of(pipeline):
             if s == stage:
                 return prob
         return Decimal(0)

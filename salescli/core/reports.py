@@ -398,7 +398,7 @@ def board(book: Book) -> dict[str, Any]:
                       "stage": d.stage, "value": d.value, "currency": d.currency,
                       "probability": d.probability, "since": utc_day(entered),
                       "days": (q.as_of_date - utc_day(entered)).days})  # as `board`: days
-    stages = [(s, s, p) for s, p in config.stages.get(name, ())]
+    stages = [(s, s, p) for s, p in config.stages_of(name)]
     return assemble(name, q.as_of_date, q.owner, stages, cards)
 
 

@@ -257,7 +257,8 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
             continue
         limits = config.max_days.get(d["pipeline"])
         if limits is None:
-            try:  # a missing or broken pipeline: its error, once per deal
+            config.stages_of(d["pipeline"])  # one that cannot be read is the error
+            try:  # a missing pipeline: its error, once per deal
                 repo.pipeline(d["pipeline"])
             except SalescliError as err:  # one broken reference must not hide the others
                 warn(f"warning: {d['id']}: {err}")
@@ -294,8 +295,9 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     kept = Kept("today", key)  # looked up while git looks at the files
     with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
         # the configuration's own warnings are said as it is read, never kept
+        config = config_of(repo, warn)
         return today.unpack(index.memo(kept, lambda said: today.pack(
-            _work_out_today(repo, index, on, config_of(repo, warn), said, use_cache)), warn))
+            _work_out_today(repo, index, on, config, said, use_cache)), warn))
 
 
 def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,

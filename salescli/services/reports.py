@@ -102,12 +102,6 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     if query.asked_until and query.since and query.asked_until < query.since:
         raise UsageError("--until is before --since")
     config = config_of(repo, warn)
-    if query.pipeline and query.pipeline not in config.stages:
-        # the file is there (PIPELINE checked it) but could not be read: a warning said why
-        from salescli.core.errors import SalescliError
-
-        raise SalescliError(f"--pipeline: pipeline `{query.pipeline}` cannot be read; "
-                            "see `salescli check`")
     return Book(history.timelines, config, query, history.rejected_at(moment))
 
 

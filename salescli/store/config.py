@@ -16,17 +16,18 @@ from typing import Any
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
 # 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days;
-# 7: quote.validity_days
-CACHE_VERSION = 7
+# 7: quote.validity_days; 8: what is wrong with it (warned of each time)
+CACHE_VERSION = 8
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
-    """The Config of `repo`; `warn` says which broken pipeline was left out."""
+    """The Config of `repo`. A pipeline that cannot be read is an error where an answer
+    needs its stages (Config.broken), and no noise where none does."""
     from salescli.core.plain import Config
     from salescli.store.repo import PRODUCTS_FILE
 
     (currency, default, fx, sla, follow_up, stages, owners, sources, threshold, approvers,
-     checklists, after_sales, validity, _) = _cached(repo, warn)
+     checklists, after_sales, validity, _, wrong) = _cached(repo, warn)
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -40,7 +41,8 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
                   approval_threshold=Decimal(threshold),
                   approvers={k: Decimal(v) for k, v in approvers.items()},
                   checklists=checklists, after_sales_days=after_sales,
-                  quote_validity_days=validity)
+                  quote_validity_days=validity,
+                  broken={name: message for message, name in wrong if name})
 
 
 def config_key(repo: Any, warn: Callable[[str], None]) -> tuple:
@@ -54,11 +56,13 @@ def style_of(repo: Any, warn: Callable[[str], None]) -> Any:
     cache: what a listing needs, without building the whole Config."""
     from salescli.core.l10n import Style
 
-    return Style(_cached(repo, warn)[-1])
+    return Style(_cached(repo, warn)[-2])
 
 
 def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
-    """The plain configuration tuple, from the cache while the files are unchanged."""
+    """The plain configuration tuple, from the cache while the files are unchanged.
+    What is wrong with the settings is warned of every time: a cache must not silence
+    it (a broken pipeline is Config.broken's)."""
     from salescli.store.repo import SETTINGS_FILE
 
     files = [repo.root / SETTINGS_FILE, *repo.pipeline_paths()]
@@ -78,26 +82,30 @@ def _cached(repo: Any, warn: Callable[[str], None]) -> tuple:
     except (ValueError, TypeError):
         plain = None
     if plain is None:
-        plain = _plain_config(repo, warn)
+        plain = _plain_config(repo)
         # git's racily clean rule: a file changed this instant could change again
         # within the same clock tick, same size; such a stamp is not trusted to a cache
         fresh = time.time_ns() - FRESH_NS
         if all(len(s) == 1 or max(s[1], s[4]) < fresh for s in stamp[1:]):
             save_cache(cache, (stamp, plain))
+    for message, pipeline in plain[-1]:
+        if pipeline is None:
+            warn(f"warning: {message}")
     return plain
 
 
-def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
+def _plain_config(repo: Any) -> tuple:
     from salescli.core import l10n
     from salescli.core.errors import SalescliError
 
     settings = repo.settings
     stages, checklists = {}, {}
+    wrong: list[tuple[str, str | None]] = []  # (message, the pipeline it is of)
     for path in repo.pipeline_paths():
         try:
             pipe = repo.pipeline(path.stem)
-        except SalescliError as err:  # one broken pipeline must not hide every report
-            warn(f"warning: {err}")
+        except SalescliError as err:  # left out: warned of, or the error
+            wrong.append((str(err), path.stem))
             continue
         stages[path.stem] = [(s.id, str(s.probability), s.max_days) for s in pipe.stages]
         checklists[path.stem] = {s.id: list(s.checklist) for s in pipe.stages if s.checklist}
@@ -106,11 +114,11 @@ def _plain_config(repo: Any, warn: Callable[[str], None]) -> tuple:
     try:
         style = l10n.style_data(settings.locale, currencies)
     except SalescliError as err:  # documents refuse the locale; a table still prints
-        warn(f"warning: {err}; tables show numbers as en_US does")
+        wrong.append((f"{err}; tables show numbers as en_US does", None))
         style = l10n.style_data("en_US", currencies)
     return (settings.currency, settings.default_pipeline,
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
             settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
             str(settings.discount_approval_threshold),
             {k: str(v) for k, v in settings.approvers.items()}, checklists,
-            settings.after_sales_days, settings.quote.validity_days, style)
+            settings.after_sales_days, settings.quote.validity_days, style, wrong)
