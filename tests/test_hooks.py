@@ -22,8 +22,8 @@ def on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
 
 
-def hook_file(repo: Repo) -> Path:
-    return repo.root / ".git" / "hooks" / "pre-commit"
+def hook_file(repo: Repo, name: str = "pre-commit") -> Path:
+    return repo.root / ".git" / "hooks" / name
 
 
 def commit(repo: Repo, *paths: str) -> subprocess.CompletedProcess:
@@ -40,15 +40,21 @@ def test_install_is_idempotent(filled: Repo):
         "merge driver already listed in .gitattributes",  # init did it
         "merge driver already set in git config",
         f"pre-commit hook installed: {hook_file(filled)}",
+        f"pre-merge-commit hook installed: {hook_file(filled, 'pre-merge-commit')}",
     ]
     script = hook_file(filled).read_text()
     assert script.startswith("#!/bin/sh\n" + HOOK_MARK)
     assert "salescli -C . check --staged --quiet" in script
     assert os.access(hook_file(filled), os.X_OK)
+    merging = hook_file(filled, "pre-merge-commit").read_text()
+    assert merging == script.replace("git commit --no-verify", "git merge --no-verify") \
+        .replace("(pre-commit)", "(pre-merge-commit)").replace("salescli pre-commit hook: ",
+                                                               "salescli pre-merge-commit hook: ")
     again = filled.run("hook", "install")
     assert again.exit_code == 0
-    assert again.output.splitlines()[-1] == \
-        f"pre-commit hook already installed: {hook_file(filled)}"
+    assert again.output.splitlines()[-2:] == [
+        f"pre-commit hook already installed: {hook_file(filled)}",
+        f"pre-merge-commit hook already installed: {hook_file(filled, 'pre-merge-commit')}"]
     assert hook_file(filled).read_text() == script
     assert filled.head() == head and filled.status() == ""
 
@@ -93,7 +99,7 @@ def test_install_refuses_a_foreign_hook_unless_forced(filled: Repo):
                           capture_output=True).returncode == 1
     forced = filled.run("hook", "install", "--force")
     assert forced.exit_code == 0
-    assert forced.output.splitlines()[-1] == (f"pre-commit hook installed: {hook} (the old hook "
+    assert forced.output.splitlines()[-2] == (f"pre-commit hook installed: {hook} (the old hook "
                                              f"is kept as {hook}.before-salescli)")
     assert HOOK_MARK in hook.read_text()
     assert Path(f"{hook}.before-salescli").read_text() == "#!/bin/sh\nexec make lint\n"
@@ -113,6 +119,24 @@ def test_the_hook_blocks_an_invalid_record_and_lets_a_valid_one_through(filled: 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert filled.head() != head
 
+
+def test_a_merge_that_would_commit_an_invalid_record_is_stopped(filled: Repo, on_path):
+    # each branch is valid alone: one renames the account, the other adds a deal naming
+    # its old ID; git merges them without a conflict, and runs pre-merge-commit
+    assert filled.run("hook", "install").exit_code == 0
+    main = filled.git("branch", "--show-current").strip()
+    filled.git("checkout", "-q", "-b", "rename")
+    assert filled.run("account", "rename", "acme-oy", "acme-group").exit_code == 0
+    filled.git("checkout", "-q", main)
+    assert filled.run("deal", "add", "CRM", "--account", "acme-oy", "--id", "crm",
+                      "--value", "1000", "--close-date", "2027-01-31").exit_code == 0
+    head = filled.head()
+    proc = subprocess.run(["git", "merge", "--no-edit", "rename"], cwd=filled.root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "account `acme-oy` does not exist" in proc.stderr, proc.stderr
+    assert filled.head() == head
+    filled.git("merge", "--abort")
 
 def test_salescli_commands_commit_through_the_hook(filled: Repo, on_path):
     # `commit --only` uses a temporary index: the hook must check that one

@@ -49,14 +49,16 @@ def hook() -> None:
 
 @hook.command("install")
 @click.option("--force", is_flag=True,
-              help="Replace a pre-commit hook that is not salescli's (it is kept beside it).")
+              help="Replace a pre-commit or pre-merge-commit hook that is not salescli's "
+              "(it is kept beside it).")
 @click.option("--no-commit", is_flag=True, help="Write .gitattributes but do not commit it.")
 @click.pass_context
 def hook_install(ctx: click.Context, force: bool, no_commit: bool) -> None:
-    """Install the pre-commit hook and the record merge driver in this repository.
+    """Install the commit hooks and the record merge driver in this repository.
 
-    The hook runs `salescli check --staged --quiet` before every commit: a commit
-    whose records have errors is stopped (skip once with `git commit --no-verify`).
+    The hooks run `salescli check --staged --quiet` before every commit and every
+    merge commit: one whose records have errors is stopped (skip once with
+    `git commit --no-verify` or `git merge --no-verify`).
     The merge driver (`salescli merge-driver`) is listed in .gitattributes, which is
     committed, and set in this clone's git config; every clone runs this command
     once (`salescli init` already did it for the clone it created). Both call

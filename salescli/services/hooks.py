@@ -40,14 +40,14 @@ def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
 
 def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) -> None:
     """List the merge driver in .gitattributes (committed unless not `commit`), set it in
-    this clone's git config and install the pre-commit hook; `say` tells each step's
-    outcome as it is done."""
+    this clone's git config and install the hooks that check each commit and merge; `say`
+    tells each step's outcome as it is done."""
     from salescli.core.ids import slugify
     from salescli.store.gitio import Change
     from salescli.store.hooks import (
         ATTRIBUTES_FILE,
         gitattributes_text,
-        install_pre_commit,
+        install_hooks,
         refuse_foreign_hook,
         register_merge_driver,
     )
@@ -65,5 +65,6 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
         say(f"merge driver already listed in {ATTRIBUTES_FILE}")
     changed = register_merge_driver(repo.root)
     say("merge driver set in .git/config" if changed else "merge driver already set in git config")
-    # the hook last: the .gitattributes commit above must not depend on it
-    say(install_pre_commit(repo.root, force))
+    # the hooks last: the .gitattributes commit above must not depend on them
+    for line in install_hooks(repo.root, force):
+        say(line)

@@ -1442,9 +1442,9 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     return new
 
 
-def hook_path(root: Path) -> Path:
-    """Where git looks for the pre-commit hook (honours core.hooksPath)."""
-    rel = git(root, "rev-parse", "--git-path", "hooks/pre-commit").stdout.strip()
+def hook_path(root: Path, name: str = "pre-commit") -> Path:
+    """Where git looks for the hook `name` (honours core.hooksPath)."""
+    rel = git(root, "rev-parse", "--git-path", f"hooks/{name}").stdout.strip()
     return (root / rel).resolve()
 
 

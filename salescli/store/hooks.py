@@ -31,7 +31,9 @@ DRIVER = (
     "else echo 'salescli is not on PATH: merging '%P' line by line' >&2; "
     "git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B; fi"
 )
-HOOK_MARK = "# salescli pre-commit hook"
+# a commit runs pre-commit; a merge that commits runs pre-merge-commit instead (git 2.24+)
+HOOKS = ("pre-commit", "pre-merge-commit")
+HOOK_MARK = "# salescli pre-commit hook"  # how a hook of ours is told from the user's own
 BACKUP_SUFFIX = ".before-salescli"
 
 
@@ -84,8 +86,8 @@ def hooked_pipelines(text: str) -> list[str]:
         return []
 
 
-def hook_script(root: Path, existing: str | None = None) -> str:
-    """The pre-commit hook: `salescli check --staged` on the pipeline at `root` and on
+def hook_script(root: Path, existing: str | None = None, name: str = "pre-commit") -> str:
+    """The hook `name` (one of HOOKS): `salescli check --staged` on the pipeline at `root` and on
     every other pipeline of the repository that `existing` (our hook as it is) checks:
     in a repository holding several, each `hook install` adds its own. A pipeline with
     nothing staged is not checked; one not in this checkout (another branch's) is
@@ -102,48 +104,54 @@ def hook_script(root: Path, existing: str | None = None) -> str:
         runs.append(
             f"  if [ -f {quoted}/{SETTINGS_FILE} ] && ! git diff --cached --quiet -- {staged}\n"
             f"  then\n    salescli -C {quoted} check --staged --quiet || {failed}\n  fi\n")
+    skip = "git merge --no-verify" if name == "pre-merge-commit" else "git commit --no-verify"
     return f"""#!/bin/sh
 {HOOK_MARK} (written by `salescli hook install`; run it again to update).
-# Checks the records as staged for this commit. Skip it once: git commit --no-verify
+# Checks the records as staged for this commit ({name}). Skip it once: {skip}
 {_PIPELINES}{json.dumps(pipelines)}
 if command -v salescli >/dev/null 2>&1; then
   status=0
 {"".join(runs)}  exit $status
 fi
-echo "salescli pre-commit hook: salescli is not on PATH, so the records were not checked." >&2
-echo "Install salescli or activate its virtualenv; or skip the check: git commit --no-verify" >&2
+echo "salescli {name} hook: salescli is not on PATH, so the records were not checked." >&2
+echo "Install salescli or activate its virtualenv; or skip the check: {skip}" >&2
 exit 1
 """
 
 
 def refuse_foreign_hook(root: Path, force: bool = False) -> None:
-    """Raise if a pre-commit hook that is not ours is there and `force` is not given."""
-    path = hook_path(root)
-    if not force and path.exists() and HOOK_MARK not in path.read_text("utf-8", "replace"):
-        raise SalescliError(
-            f"{path} exists and is not salescli's hook; add `salescli check --staged` "
-            "to it yourself, or run `salescli hook install --force` to replace it "
-            f"(the old one is kept as pre-commit{BACKUP_SUFFIX})"
-        )
+    """Raise if a hook (of HOOKS) that is not ours is there and `force` is not given."""
+    for name in HOOKS:
+        path = hook_path(root, name)
+        if not force and path.exists() and HOOK_MARK not in path.read_text("utf-8", "replace"):
+            raise SalescliError(
+                f"{path} exists and is not salescli's hook; add `salescli check --staged` "
+                "to it yourself, or run `salescli hook install --force` to replace it "
+                f"(the old one is kept as {name}{BACKUP_SUFFIX})"
+            )
 
 
-def install_pre_commit(root: Path, force: bool = False) -> str:
-    """Write the pre-commit hook; returns what happened, as a line for the user.
+def install_hooks(root: Path, force: bool = False) -> list[str]:
+    """Write the hooks (HOOKS); returns what happened to each, as lines for the user.
 
     A hook that is not ours is refused unless `force`, and then kept beside it.
     """
     refuse_foreign_hook(root, force)
-    path = hook_path(root)
-    old = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
-    script = hook_script(root, old if old is not None and HOOK_MARK in old else None)
-    backup = ""
-    if old is not None:
-        if old == script and os.access(path, os.X_OK):
-            return f"pre-commit hook already installed: {path}"
-        if HOOK_MARK not in old:  # forced
-            saved = path.with_name(path.name + BACKUP_SUFFIX)
-            path.replace(saved)
-            backup = f" (the old hook is kept as {saved})"
-    with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(script)
-    return f"pre-commit hook installed: {path}{backup}"
+    said = []
+    for name in HOOKS:
+        path = hook_path(root, name)
+        old = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+        script = hook_script(root, old if old is not None and HOOK_MARK in old else None, name)
+        backup = ""
+        if old is not None:
+            if old == script and os.access(path, os.X_OK):
+                said.append(f"{name} hook already installed: {path}")
+                continue
+            if HOOK_MARK not in old:  # forced
+                saved = path.with_name(path.name + BACKUP_SUFFIX)
+                path.replace(saved)
+                backup = f" (the old hook is kept as {saved})"
+        with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(script)
+        said.append(f"{name} hook installed: {path}{backup}")
+    return said
