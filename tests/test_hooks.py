@@ -147,6 +147,22 @@ def test_salescli_commands_commit_through_the_hook(filled: Repo, on_path):
     assert filled.git("log", "-1", "--format=%s").strip() == "deal(acme-erp): set value=52000.00"
 
 
+def test_a_commit_through_the_hook_is_reported_beside_an_unmerged_entry(filled: Repo, on_path):
+    # a `git stash pop` that conflicted leaves an unmerged entry: `git commit` then says
+    # "PATH: needs merge" before its summary line; the commit happened all the same
+    assert filled.run("hook", "install").exit_code == 0
+    assert filled.run("deal", "add", "CRM", "--account", "acme-oy", "--id", "crm",
+                      "--value", "1000", "--close-date", "2027-01-31").exit_code == 0
+    filled.edit(DEAL_PATH, "value: 48000.00", "value: 1100.00")
+    filled.git("stash", "-q")
+    assert filled.run("deal", "set", "acme-erp", "value=1200").exit_code == 0
+    popped = subprocess.run(["git", "stash", "pop"], cwd=filled.root, capture_output=True)
+    assert popped.returncode != 0 and filled.status().startswith("UU ")
+    r = filled.run("log", "call", "crm", "Intro call")
+    assert r.exit_code == 0, r.output
+    sha = filled.git("rev-parse", "--short=7", "HEAD").strip()
+    assert r.stdout.rstrip().endswith(f"[{sha}]") and "not committed" not in r.stdout
+
 def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatch):
     assert filled.run("hook", "install").exit_code == 0
     monkeypatch.setenv("PATH", "/usr/bin:/bin")

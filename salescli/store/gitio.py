@@ -720,6 +720,8 @@ def status_codes(out: str) -> dict[str, str]:
 # process, since linked worktrees share refs but not salescli's lock
 _COMMIT_REF = "refs/salescli/commit-{pid}"
 _COMMIT_REF_RE = re.compile(r"refs/salescli/commit-([0-9]+)")
+# the summary line of `git commit`: "[BRANCH (root-commit) SHA] subject"
+_SUMMARY_RE = re.compile(r"^\[[^\]\n]* ([0-9a-f]{4,})\] ", re.M)
 _COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
@@ -1173,9 +1175,10 @@ class Change:
             if added is not None and added.returncode == 0:
                 self._unstage(new)
             raise CommitFailed(f"commit failed, nothing changed: {_git_reason(proc)}")
-        # "[main 1a2b3c4] subject" (or "[main (root-commit) 1a2b3c4]"): no extra process
-        first = proc.stdout.split("]", 1)[0]
-        self.sha = first.split()[-1] if first.startswith("[") else None
+        # "[main 1a2b3c4] subject" (or "[main (root-commit) 1a2b3c4]"): no extra process;
+        # git may say more before it ("PATH: needs merge" with an unmerged entry)
+        said = _SUMMARY_RE.findall(proc.stdout)
+        self.sha = said[-1] if said else rev_parse(self.root, "HEAD")
 
     def _blobs(self, rels: list[str], filemode: bool) -> dict[str, tuple[str, str, tuple]]:
         """path -> (mode, blob, stat) of the files on disk, as `git add` would store them.
