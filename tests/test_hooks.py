@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo, replaced
+from conftest import DEAL, Repo, refused, replaced
 
 from salescli.store.hooks import DRIVER, HOOK_MARK
 
@@ -162,6 +162,20 @@ def test_a_commit_through_the_hook_is_reported_beside_an_unmerged_entry(filled: 
     assert r.exit_code == 0, r.output
     sha = filled.git("rev-parse", "--short=7", "HEAD").strip()
     assert r.stdout.rstrip().endswith(f"[{sha}]") and "not committed" not in r.stdout
+
+def test_a_hook_refusing_another_file_says_it_is_not_this_changes(filled: Repo, on_path):
+    # a teammate committed a broken record with --no-verify: a command writing another
+    # record is refused by the hook, and says whose file it is and what to do
+    assert filled.run("hook", "install").exit_code == 0
+    filled.write("deals/2026-10/crm.yaml", replaced(DEAL, "acme-erp", "crm").replace(
+        "value: 48000.00", "value: 1,100"))
+    filled.git("add", "deals/2026-10/crm.yaml")
+    filled.git("commit", "-q", "--no-verify", "-m", "crm")
+    refused(filled, ["log", "call", "acme-erp", "Intro call"], 1,
+            "commit failed, nothing changed: a hook refused it for deals/2026-10/crm.yaml, "
+            "which this change does not touch: deals/2026-10/crm.yaml:7:8: error: value: "
+            "expected a number, not '1,100' [schema]; fix that file first (see "
+            "`salescli check`)")
 
 def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatch):
     assert filled.run("hook", "install").exit_code == 0

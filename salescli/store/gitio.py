@@ -360,6 +360,17 @@ def _git_reason(proc: subprocess.CompletedProcess) -> str:
     return reason_text(proc.stderr or proc.stdout, proc.returncode)
 
 
+def _refused(proc: subprocess.CompletedProcess, rels: list[str]) -> str:
+    """Why `git commit` of `rels` failed. A hook's `check` finding in another file (a
+    teammate's commit made with --no-verify) says it is not this change's."""
+    reason = _git_reason(proc)
+    found = re.match(r"(.+?\.yaml):\d+:\d+: error: ", reason)
+    if found and found.group(1) not in rels:
+        return (f"a hook refused it for {found.group(1)}, which this change does not "
+                f"touch: {reason}; fix that file first (see `salescli check`)")
+    return reason
+
+
 # git's advice lines that are a command to run: `git config --global --add
 # safe.directory PATH`, `git config --global user.email "you@example.com"`
 _ADVICE = re.compile(r"^git config .+")
@@ -1174,7 +1185,7 @@ class Change:
             self._restore_files()
             if added is not None and added.returncode == 0:
                 self._unstage(new)
-            raise CommitFailed(f"commit failed, nothing changed: {_git_reason(proc)}")
+            raise CommitFailed(f"commit failed, nothing changed: {_refused(proc, rels)}")
         # "[main 1a2b3c4] subject" (or "[main (root-commit) 1a2b3c4]"): no extra process;
         # git may say more before it ("PATH: needs merge" with an unmerged entry)
         said = _SUMMARY_RE.findall(proc.stdout)
