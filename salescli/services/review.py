@@ -27,6 +27,8 @@ def parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     else:
         left, right = spec, "HEAD"
     left, right = left or "HEAD", right or "HEAD"
+    if ".." in left or ".." in right:
+        raise UsageError(f"invalid range {spec!r}: use A..B, A...B or A (as A..HEAD)")
     for rev in (left, right):
         if rev.startswith("-") or gitio.rev_parse(repo.root, rev) is None:
             raise UsageError(f"unknown revision {rev!r} in {spec!r}")
