@@ -144,6 +144,16 @@ def test_advance_refuses_a_stage_the_pipeline_no_longer_has(deal: Repo):
     assert r.exit_code == 0, r.output
     assert subject(deal) == "deal(acme-erp): needs-analysis -> discovery"
 
+def test_a_commit_on_a_detached_head_says_so(deal: Repo):
+    deal.git("checkout", "-q", "--detach")
+    r = deal.run("deal", "set", "acme-erp", "next_step.action=Call")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == ("note: committed on a detached HEAD, on no branch: `git switch -c "
+                        "NAME` keeps it on a new branch\n")
+    deal.git("switch", "-q", "-c", "kept")
+    r = deal.run("deal", "set", "acme-erp", "next_step.action=Call again")
+    assert r.exit_code == 0 and r.stderr == "", r.output
+
 def test_set_is_typed_validated_and_round_trip(deal: Repo):
     deal.edit(DEAL_FILE, "value: 48000.00", "value: 48000.00   # list price")
     deal.commit("a comment")

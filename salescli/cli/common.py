@@ -282,6 +282,9 @@ def done(change: Any, what: str) -> None:
     echo(f"{what}{where}")
     for note in getattr(change, "notes", ()):
         warn(f"note: {note}")
+    if change.sha and change.detached:
+        warn("note: committed on a detached HEAD, on no branch: `git switch -c NAME` keeps "
+             "it on a new branch")
 
 
 NO_CACHE = click.option("--no-cache", is_flag=True, is_eager=True,

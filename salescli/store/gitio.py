@@ -1006,6 +1006,14 @@ class Change:
         return self
 
     @property
+    def detached(self) -> bool:
+        """HEAD names no branch: a commit made now is on none (git says `[detached HEAD`)."""
+        try:
+            return not (self.repo.git_dir / "HEAD").read_bytes().startswith(b"ref:")
+        except OSError:
+            return False
+
+    @property
     def unchanged(self) -> bool:
         """Every file written holds what it held before: there is nothing to commit."""
         return all(data is not None and path.exists() and path.read_bytes() == data
