@@ -311,6 +311,10 @@ def test_git_merge_of_one_field_changed_differently_conflicts_and_check_reports_
     result = filled.run("check")
     assert result.exit_code == 1
     assert f"{DEAL}:" in result.output and "merge conflict markers" in result.output
+    # the advice fits this conflict: markers to resolve, not a file to keep or drop
+    assert f"{DEAL}:1:1: error: a conflict git has not resolved: both sides changed it; " \
+           "resolve the conflict markers, then `git add` it, or abort the merge [unmerged]" \
+           in result.output
 
 
 def test_check_reports_a_file_changed_on_one_side_and_deleted_on_the_other(filled: Repo,
@@ -322,9 +326,9 @@ def test_check_reports_a_file_changed_on_one_side_and_deleted_on_the_other(fille
     assert filled.status().startswith(f"DU {DEAL}")
     result = filled.run("check")
     assert result.exit_code == 1
-    assert f"{DEAL}:1:1: error: a conflict git has not resolved (changed on one side, " \
-           "deleted on the other, or added on both): keep it (`git add`) or drop it " \
-           "(`git rm`), or abort the merge [unmerged]" in result.output
+    assert f"{DEAL}:1:1: error: a conflict git has not resolved: changed on one side, " \
+           "deleted on the other; keep it (`git add`) or drop it (`git rm`), or abort the " \
+           "merge [unmerged]" in result.output
     filled.git("rm", "-q", DEAL)
     assert filled.run("check").exit_code == 0
 

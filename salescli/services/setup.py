@@ -30,11 +30,8 @@ def check(repo: Any, staged: bool = False, history: bool = False, quiet: bool = 
             from salescli.core.diagnostics import Diagnostic
             from salescli.store.gitio import unmerged
 
-            # a file deleted on one side and changed on the other has no markers
-            diagnostics = [Diagnostic(path, 1, 1, "error", "unmerged", (
-                "a conflict git has not resolved (changed on one side, deleted on the "
-                "other, or added on both): keep it (`git add`) or drop it (`git rm`), or "
-                "abort the merge")) for path in unmerged(repo.root)] + diagnostics
+            diagnostics = [Diagnostic(path, 1, 1, "error", "unmerged", _unresolved(sides))
+                           for path, sides in unmerged(repo.root).items()] + diagnostics
     if history:
         from salescli.services.check import history_diagnostics
 
@@ -42,6 +39,16 @@ def check(repo: Any, staged: bool = False, history: bool = False, quiet: bool = 
     if quiet:
         diagnostics = [d for d in diagnostics if d.severity == "error"]
     return diagnostics
+
+
+def _unresolved(sides: set[str]) -> str:
+    """What to do with a file git left unmerged, by the sides its index entry has."""
+    if {"2", "3"} <= sides:  # both changed it (or both added it): markers in the file
+        return ("a conflict git has not resolved: both sides changed it; resolve the "
+                "conflict markers, then `git add` it, or abort the merge")
+    # changed on one side, deleted on the other: no markers anywhere
+    return ("a conflict git has not resolved: changed on one side, deleted on the other; "
+            "keep it (`git add`) or drop it (`git rm`), or abort the merge")
 
 
 def json_schema(kind: str, repo: Any = None) -> dict[str, Any]:

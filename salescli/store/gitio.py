@@ -683,12 +683,17 @@ def _umask() -> int:
     return mask
 
 
-def unmerged(root: Path) -> list[str]:
-    """The paths below `root` git's index holds as unmerged: a conflict of a merge,
-    rebase or stash not resolved yet (one deleted on one side and changed on the other
-    leaves no markers in any file)."""
+def unmerged(root: Path) -> dict[str, set[str]]:
+    """The paths below `root` git's index holds as unmerged (a conflict of a merge,
+    rebase or stash not resolved yet), each with the sides it has: "1" the common
+    ancestor, "2" ours, "3" theirs (one side missing: deleted there)."""
     out = git(root, "ls-files", "-u", "-z", "--").stdout
-    return sorted({entry.split("\t", 1)[1] for entry in out.split("\0") if "\t" in entry})
+    sides: dict[str, set[str]] = {}
+    for entry in out.split("\0"):
+        meta, tab, path = entry.partition("\t")
+        if tab:
+            sides.setdefault(path, set()).add(meta.split()[-1])
+    return dict(sorted(sides.items()))
 
 
 def dirty_paths(root: Path, paths: Sequence[str]) -> dict[str, str]:
