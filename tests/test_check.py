@@ -127,6 +127,14 @@ def test_a_discount_awaiting_approval_is_a_state_not_an_error(filled: Repo):
     assert check_lines(filled) == (0, [])
 
 
+def test_an_unknown_locale_is_an_error_of_the_settings(filled: Repo):
+    # documents refuse it; only the tables got by with a warning
+    filled.edit("salescli.yaml", "locale: en_US", "locale: xx_YY")
+    code, lines = check_lines(filled)
+    assert code == 1 and lines == [
+        "salescli.yaml:15:9: error: unknown locale 'xx_YY'; use a name such as fi_FI, en_US, "
+        "sv_SE or de_DE [unknown-locale]"], lines
+
 def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo):
     filled.edit("salescli.yaml", "approvers: {}", "approvers: {anna: 30}")
     filled.write(D + "acme-erp.yaml", deal_with(

@@ -176,6 +176,14 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                     f"default_pipeline `{s.default_pipeline}` has no file "
                     f"{PIPELINES_DIR}/{s.default_pipeline}.yaml", ("default_pipeline",))
     yield from _currency(parsed.path, s.currency, ("currency",))
+    from salescli.core.errors import SalescliError
+    from salescli.core.l10n import check_locale
+
+    try:  # documents refuse an unknown locale (tables fall back to en_US's numbers)
+        check_locale(s.locale)
+    except SalescliError as err:
+        yield error(parsed.path, "unknown-locale",
+                    str(err).removeprefix(f"{SETTINGS_FILE}: "), ("locale",))
     for status, rule in s.lead_flow.items():
         for j, req in enumerate(rule.requires):
             if not known_lead_requirement(req):
