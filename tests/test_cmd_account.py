@@ -336,6 +336,21 @@ def test_account_edit_is_held_to_what_the_other_records_name(
     assert message in seen.read_text(), seen.read_text()
 
 
+def test_clearing_a_field_the_record_does_not_have_changes_nothing(filled: Repo):
+    head = filled.head()
+    for args in (("account", "set", "acme-oy", "region="),
+                 ("account", "set", "acme-oy", "region=", "size="),
+                 ("contact", "set", "acme-oy", "matti-virtanen", "linkedin=")):
+        r = filled.run(*args)
+        assert r.exit_code == 0, r.output
+        assert r.stdout.endswith("(no change: nothing to commit)\n"), r.stdout
+    assert filled.head() == head and filled.status() == ""
+    # one there is cleared, with the absent one left out
+    r = filled.run("account", "set", "acme-oy", "domain=", "region=")
+    assert r.exit_code == 0, r.output
+    assert filled.git("show", "--format=", "--unified=0", "HEAD").splitlines()[-2:] == [
+        "-domain: acme.fi", "+domain:"]
+
 def test_contact_set_takes_more_e_mails_and_phones_as_a_list(filled: Repo):
     r = filled.run("contact", "set", "acme-oy", "matti-virtanen",
                    "emails=matti@home.example, m.v@acme.fi", "phones=")

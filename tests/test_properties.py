@@ -132,6 +132,9 @@ def test_round_trip_edit_keeps_every_value(data: dict, changes: dict, comments: 
     expected = {k: v for k, v in data.items()}
     for key, new in changes.items():
         top, _, sub = key.partition(".")
+        if new is None and (top not in data or sub and not (
+                isinstance(data[top], dict) and sub in data[top])):
+            continue  # clearing a key that is not there changes nothing
         if sub:
             nested = dict(expected.get(top) or {}) if isinstance(expected.get(top), dict) else {}
             nested[sub] = new

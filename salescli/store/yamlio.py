@@ -1433,6 +1433,9 @@ def set_values(text: str, changes: dict[str, Any], order: Sequence[str] = ()) ->
     before = load_fast(text)
     if not isinstance(before, dict):
         raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
+    changes = _not_clearing_absent(before, changes)
+    if not changes:
+        return text
     expected = _after_sets(before, changes)
     for escaped in (False, True):
         spliced: str | None = text
@@ -1598,11 +1601,27 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _not_clearing_absent(data: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` without those clearing a (dotted) key `data` does not have: `size=` on a
+    record with no size changes nothing (and adds no `size:` line)."""
+
+    def has(dotted: str) -> bool:
+        node = data
+        for key in dotted.split("."):
+            if not isinstance(node, dict) or key not in node:
+                return False
+            node = node[key]
+        return True
+
+    return {k: v for k, v in changes.items() if v is not None or has(k)}
+
+
 def apply_sets(data: Any, changes: dict[str, Any], order: Sequence[str] = ()) -> None:
-    """Set dotted keys (`next_step.due`) in a commented mapping, creating parents."""
+    """Set dotted keys (`next_step.due`) in a commented mapping, creating parents; one
+    cleared that is not there is left out."""
     from ruamel.yaml.comments import CommentedMap
 
-    for dotted_key, value in changes.items():
+    for dotted_key, value in _not_clearing_absent(data, changes).items():
         keys = dotted_key.split(".")
         target = data
         for depth, key in enumerate(keys[:-1]):
