@@ -502,6 +502,20 @@ def test_a_pipeline_that_cannot_be_read_is_the_error_where_its_stages_count(q1: 
     r = q1.run("report", "lost", "--format", "json")
     assert r.exit_code == 0 and r.stderr == "" and json.loads(r.stdout) == lost
 
+def test_a_stage_the_pipeline_no_longer_has_is_said_not_silently_dropped(q1: Repo):
+    for name in ("funnel", "forecast"):
+        r = q1.run("report", name, "--as-of", "2026-03-31")
+        assert r.exit_code == 0 and r.stderr == "", r.stderr
+    q1.edit("pipelines/default.yaml", "- id: negotiation", "- id: negotiating")
+    q1.commit("rename a stage's id")
+    for name in ("funnel", "forecast"):
+        r = q1.run("report", name, "--as-of", "2026-03-31")
+        assert r.exit_code == 0, r.output
+        assert r.stderr.startswith("warning: ") and "such as gamma, were in stage " \
+            "`negotiation`, which pipeline `default` does not have: the report counts them " \
+            "in no stage and at 0 %; to rename a stage, change its `name` and keep its " \
+            "`id`" in r.stderr, r.stderr
+
 def test_cycle_by_every_grouping(q1: Repo):
     # won: alpha created 01-05 won 02-14 = 40 days; epsilon created 2025-12-20 (its
     # created: field, earlier than its commit 01-08) won 03-20 = 90 days.

@@ -188,6 +188,9 @@ class Book:
                  skipped: Iterable[str] = ()):
         self.config, self.query = config, query
         self.skipped = list(skipped)  # files whose committed version `check` rejects
+        # (pipeline, stage) -> deals a report found in a stage their pipeline does not
+        # have (renamed or removed since): counted in no stage, at 0 % (`unknown_stages`)
+        self.unknown: dict[tuple[str, str], set[str]] = {}
         self.base = config.currency
         self._timelines: list[Timeline] = []
         self._deals: list[Deal] | None = None
@@ -207,6 +210,12 @@ class Book:
         # (_UNWANTED where the filters leave it out)
         self._made: list[Deal | None] = [None] * len(self._timelines)
         self._got: list[tuple | object | None] = [None] * len(self._timelines)
+
+    def unknown_stage(self, pipeline: str | None, stage: str | None, deal_id: str) -> None:
+        """Note a deal found in a stage its pipeline does not have."""
+        if stage is not None:
+            name = self.config.pipeline_or_default(pipeline)
+            self.unknown.setdefault((name, stage), set()).add(deal_id)
 
     @property
     def deals(self) -> list[Deal]:
@@ -355,6 +364,8 @@ def funnel(book: Book) -> dict[str, Any]:
                 open_here[stage] += 1
         for stage, n in spent_here.items():
             spent[stage].append(n)
+            if stage not in index:
+                book.unknown_stage(name, stage, tl.id)
     # a deal reached every stage up to the furthest it got to (skipping counts)
     reached = list(accumulate(reversed(tops[:-1])))[::-1]
     rows = []
@@ -446,6 +457,8 @@ def forecast(book: Book) -> dict[str, Any]:
         if (q.since and close < q.since) or (q.asked_until and close > q.asked_until):
             continue
         prob = probability(d, book.config)
+        if d.stage not in book.config.stage_ids(d.pipeline):
+            book.unknown_stage(d.pipeline, d.stage, d.id)
         cat = category(d, prob)
         if cat == "omit":
             continue

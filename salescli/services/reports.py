@@ -145,7 +145,20 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
 
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress)
-    return REPORTS[name](book)
+    payload = REPORTS[name](book)
+    warn_unknown_stages(book, warn)
+    return payload
+
+
+def warn_unknown_stages(book: Any, warn: Warn) -> None:
+    """Say which stages a report met that their pipeline does not have (renamed or
+    removed): their deals count in no stage and at 0 %, which no figure shows."""
+    for (pipeline, stage), ids in sorted(book.unknown.items()):
+        first = min(ids)
+        warn(f"warning: {len(ids)} deal(s), such as {first}, were in stage `{stage}`, which "
+             f"pipeline `{pipeline}` does not have: the report counts them in no stage and "
+             "at 0 %; to rename a stage, change its `name` and keep its `id` (see "
+             "`salescli check`)")
 
 
 # every activity with what its record says of owner, source and pipeline, record by
@@ -243,6 +256,7 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
         won=won_by_month(book), base=book.base,
         company=company,
         generated=dt.datetime.now(dt.UTC))
+    warn_unknown_stages(book, warn)
     if out is not None:
         from salescli.store.gitio import atomic_write
 
