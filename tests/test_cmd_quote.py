@@ -290,6 +290,27 @@ def test_another_format_of_the_same_quote_is_no_new_version(quoting: Repo) -> No
     assert "Q-2026-0001 v2" in r.output, r.output
 
 
+def test_the_same_quote_in_another_language_is_written_beside_it(quoting: Repo) -> None:
+    from conftest import refused
+
+    assert quoting.run("quote", "acme-erp", "--format", "html", "--date", "2026-11-02") \
+        .exit_code == 0
+    r = quoting.run("quote", "acme-erp", "--format", "html", "--lang", "sv",
+                    "--date", "2026-11-03")
+    assert r.exit_code == 0, r.output
+    assert "Q-2026-0001 v1" in r.output and "Q-2026-0001-v1.sv.html" in r.output, r.output
+    sv = (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.sv.html").read_text()
+    assert 'lang="sv"' in sv and (quoting.root / "quotes/acme-erp/Q-2026-0001-v1.html").exists()
+    refused(quoting, ["quote", "acme-erp", "--format", "html", "--lang", "sv", "--date",
+                      "2026-11-04"], 1,
+            "quote Q-2026-0001 v1 is unchanged and already written: "
+            "quotes/acme-erp/Q-2026-0001-v1.sv.html (a change to the deal's items or terms "
+            "makes a new version)")
+    # the Swedish file's number is the quote's (what a deleted deal's documents keep used)
+    from salescli.services.documents import filed_numbers
+
+    assert filed_numbers(quoting.root / "quotes") == ["Q-2026-0001"] * 2
+
 def test_prices_with_vat_head_their_column_amount_not_net(quoting: Repo) -> None:
     md = quoting.run("quote", "acme-erp", "--dry-run").stdout
     assert "| Billing | Net | Total |" in md

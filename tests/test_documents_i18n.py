@@ -284,7 +284,7 @@ def test_the_customers_language_is_the_default(docs: Repo):
 def test_a_quote_in_another_format_or_language_is_no_new_version(docs: Repo):
     r = docs.run("quote", "acme-erp", "--date", "2026-11-20", "--lang", "sv")
     assert r.exit_code == 0, r.output
-    text = (docs.root / "quotes/acme-erp/Q-2026-0001-v1.md").read_text()
+    text = (docs.root / "quotes/acme-erp/Q-2026-0001-v1.sv.md").read_text()
     assert text.startswith("# Offert Q-2026-0001\n")
     # the same content in another format or language is a document of the same version
     r = docs.run("quote", "acme-erp", "--date", "2026-11-21", "--format", "html",

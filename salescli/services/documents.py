@@ -160,7 +160,8 @@ def filed_numbers(folder: Path) -> list[str]:
     return out
 
 
-_VERSION = re.compile(r"-v\d+$")
+# a quote's version, and the language of one not in the customer's own (Q-2026-0001-v1.sv)
+_VERSION = re.compile(rf"(-v\d+)?(\.({'|'.join(LANGUAGES)}))?$")
 
 
 def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:
@@ -280,7 +281,10 @@ def quote_issued(repo: Any, d: Any, account: Any, quote: Any, fmt: str, language
     demo's quotes too. `person`: the salesperson's name (default: from git's identity)."""
     text = _document(repo, "quote", fmt, _quote_context(repo, quote, d, account, person),
                      quote.currency, language)
-    rel = f"{QUOTES_DIR}/{d.id}/{quote.file_name}.{fmt}"
+    # in a language other than the customer's own, the name says which: the same quote
+    # (number and version) in Swedish beside the English one
+    own = language == document_language(repo.settings, account)
+    rel = f"{QUOTES_DIR}/{d.id}/{quote.file_name}{'' if own else '.' + language}.{fmt}"
     ref = {"number": quote.number, "version": quote.version, "date": quote.date,
            "total": quote.totals.net, "currency": quote.currency, "file": rel,
            "status": "sent"}
