@@ -262,7 +262,13 @@ def test_export_writes_the_custom_fields_table(custom: Repo, tmp_path):
     con = sqlite3.connect(tmp_path / "x.db")
     assert con.execute("select value from custom_fields where name = 'competitor'"
                        ).fetchall() == [("SAP",)]
+    exported = con.execute("select * from custom_fields").fetchall()
     con.close()
+    # `sql` has the same table, as its help says, current with the files
+    r = custom.run("sql", "SELECT * FROM custom_fields", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert [tuple(row.values()) for row in json.loads(r.stdout)] == exported
+    assert "CREATE TABLE \"custom_fields\"" in custom.run("sql").stdout
 
 
 def test_templates_see_custom_fields_empty_when_unset(custom: Repo):

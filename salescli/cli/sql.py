@@ -17,12 +17,13 @@ def sql_cmd(ctx: click.Context, query: str | None, no_cache: bool, fmt: str) -> 
     """Ask your pipeline anything in SQL (SQLite, read-only); no QUERY prints the schema.
 
     The tables are those of `export --format sqlite` (accounts, contacts, leads, deals,
-    items, quotes, orders, invoices, activities, deal_events; docs/export.md) plus
-    `records`: one row per record file with the whole record as JSON
-    (`json_extract(json, '$.next_step.action')`).
+    items, quotes, orders, invoices, activities, custom_fields, deal_events;
+    docs/export.md) plus `records`: one row per record file with the whole record as
+    JSON (`json_extract(json, '$.next_step.action')`).
     They are the files as they are now, uncommitted edits included: every run brings
     the record index up to date first; `deal_events` (every change of a tracked deal
-    field, from git history) is read from the history cache when a query names it.
+    field, from git history) is read from the history cache when a query names it,
+    `custom_fields` from the records then.
     Dates are ISO text, money a number.
 
     \b

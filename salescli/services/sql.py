@@ -28,10 +28,14 @@ def run_query(repo: Any, query: str, warn: Warn,
 
     with records_index(repo, KINDS, warn, use_cache) as index:
         events = re.search(r"\bdeal_events\b", query, re.I) is not None
+        custom = re.search(r"\bcustom_fields\b", query, re.I) is not None
 
         def guard(con: sqlite3.Connection) -> None:
-            if events:  # (again, on a connection made after damage was found)
+            # (again, on a connection made after damage was found)
+            if events:
                 _add_events(repo, index, warn)
+            if custom:
+                _add_custom_fields(repo, index)
             index.con.execute("PRAGMA query_only = ON")  # the connection in use now
             # a schema pragma's table declares itself on first use (an update of
             # sqlite_master the authorizer would refuse): declared before it watches
@@ -122,16 +126,30 @@ def _add_events(repo: Any, index: Any, warn: Warn) -> None:
         table, export.event_rows(history.timelines, lambda v: price(v, config), ids)))
 
 
+def _add_custom_fields(repo: Any, index: Any) -> None:
+    """A temporary `custom_fields` table: the values of the settings' custom fields the
+    records hold (export's table; it depends on the declarations, so it is not kept)."""
+    from salescli.core.tables import TABLE, create_sql, insert_sql
+    from salescli.services.export import custom_rows
+    from salescli.store import export
+
+    table = TABLE["custom_fields"]
+    index.con.execute(create_sql(table).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+    index.con.executemany(insert_sql(table), export.sql_values(table, custom_rows(repo, index)))
+
+
 def _plain(value: Any) -> Any:
     return value.hex() if isinstance(value, bytes) else value
 
 
 def schema_text(index: Any) -> str:
-    """The CREATE statements of the tables a query can use, deal_events (made when a
-    query names it) included."""
+    """The CREATE statements of the tables a query can use, custom_fields and
+    deal_events (made when a query names them) included."""
     from salescli.core.tables import TABLE, create_sql
 
     rows = index.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name != 'meta' "
                        "AND sql IS NOT NULL ORDER BY rowid")
+    custom = ("-- from the records and the settings' custom_fields, when a query names it\n"
+              + create_sql(TABLE["custom_fields"]))
     events = "-- from git history, when a query names it\n" + create_sql(TABLE["deal_events"])
-    return ";\n\n".join([*(r["sql"] for r in rows), events]) + ";"
+    return ";\n\n".join([*(r["sql"] for r in rows), custom, events]) + ";"
