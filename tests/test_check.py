@@ -127,6 +127,41 @@ def test_a_discount_awaiting_approval_is_a_state_not_an_error(filled: Repo):
     assert check_lines(filled) == (0, [])
 
 
+@pytest.mark.parametrize("old,new,expected", [
+    # one bad value leaves its stage out of the pipeline's model, not out of the file:
+    # the deals in it are no "unknown stage" (the default pipeline's needs-analysis)
+    ("max_days: 21", "max_days: 0", "pipelines/default.yaml:9:15: error: stages[0].max_days: "
+     "should be greater than or equal to 1 [schema]"),
+    # a pipeline that cannot be read is its file's error, not every deal's "no file"
+    ("requires: [account, value, close_date]", "requires: [account, value, close_date",
+     "pipelines/default.yaml:11:14: error: did not find expected ',' or ']' [yaml]"),
+])
+def test_a_broken_pipeline_is_one_error_of_its_file(filled: Repo, old: str, new: str,
+                                                    expected: str):
+    filled.edit("pipelines/default.yaml", old, new, 1)
+    for staged in ((), ("--staged",)):
+        if staged:
+            filled.git("add", "-A")
+        code, lines = check_lines(filled, *staged)
+        assert code == 1 and len(lines) == 1 and lines[0].startswith(expected), lines
+
+
+def test_every_error_of_a_pipeline_at_its_line(filled: Repo):
+    # a bad probability leaves proposal out of the model: the errors of the stages after
+    # it are still at their own lines, and a stage listed twice is still said
+    filled.edit("pipelines/default.yaml", "probability: 30", "probability: 150")
+    filled.edit("pipelines/default.yaml", "requires: [quote]", "requires: [quote, budget_ok]")
+    filled.edit("pipelines/default.yaml", "- id: contracting", "- id: proposal")
+    code, lines = check_lines(filled)
+    assert code == 1 and lines == [
+        "pipelines/default.yaml:27:18: error: stages[1].probability: should be less than or "
+        "equal to 100 [schema]",
+        "pipelines/default.yaml:44:23: error: stage `negotiation` requires `budget_ok`, which "
+        "is neither a deal field nor decision_maker, quote, accepted_quote, next_step or "
+        "stakeholders [unknown-requirement]",
+        "pipelines/default.yaml:55:9: error: stage `proposal` is defined twice "
+        "[duplicate-stage]"], lines
+
 def test_an_unknown_locale_is_an_error_of_the_settings(filled: Repo):
     # documents refuse it; only the tables got by with a warning
     filled.edit("salescli.yaml", "locale: en_US", "locale: xx_YY")

@@ -63,11 +63,29 @@ class Context:
     settings: Any = None
     products: Any = None
     pipelines: dict[str, Any] = field(default_factory=dict)
+    # what a pipeline file says that its model does not hold: the files that cannot be
+    # read at all, and every stage each lists (its own errors are the file's, reported
+    # once, not every deal's as "no such pipeline" or "no such stage")
+    unreadable: set[str] = field(default_factory=set)
+    listed_stages: dict[str, set[Any]] = field(default_factory=dict)
     ids: dict[str, set[str]] = field(default_factory=dict)
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
 
     lists: dict[str, list[str] | None] = field(default_factory=dict)
     customs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def take_pipelines(self, parsed_config: Iterable[Parsed]) -> None:
+        """The pipelines of the parsed configuration files, as the records' checks see
+        them."""
+        for parsed in parsed_config:
+            if parsed.kind != "pipeline":
+                continue
+            name = parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if parsed.model is None:
+                self.unreadable.add(name)
+                continue
+            self.pipelines[name] = parsed.model
+            self.listed_stages[name] = set(written_stages(parsed))
 
     def custom(self, kind: str) -> dict[str, Any]:
         """The kind's custom fields declared in the settings (asked for every record)."""
@@ -129,24 +147,41 @@ def _currency(path: str, code: Any, loc: tuple) -> Iterable[Finding]:
 # ------------------------------------------------------------- configuration
 
 
+def written_stages(parsed: Parsed) -> list[Any]:
+    """The `id` of every stage the pipeline file lists, valid or not (None where it has
+    none): a stage with a bad value is left out of the model, not out of the file."""
+    stages = parsed.data.get("stages") if isinstance(parsed.data, dict) else None
+    return [s.get("id") if isinstance(s, dict) else None
+            for s in (stages if isinstance(stages, list) else ())]
+
+
 def check_pipeline(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     p, path = parsed.model, parsed.path
     name = path.rsplit("/", 1)[-1].removesuffix(".yaml")
     if p.name != name:
         yield error(path, "pipeline-name",
                     f"name `{p.name}` does not match the file name `{name}.yaml`", ("name",))
+    written = written_stages(parsed)
     seen: set[str] = set()
+    for k, stage_id in enumerate(written):  # the file's own: a stage with an error counts
+        if isinstance(stage_id, str) and stage_id in seen:
+            yield error(path, "duplicate-stage", f"stage `{stage_id}` is defined twice",
+                        ("stages", k, "id"))
+        seen.add(stage_id)
+    # each valid stage's place in the file (the ones with errors are not in the model)
+    places, k = [], 0
+    for stage in p.stages:
+        while k < len(written) and written[k] != stage.id:
+            k += 1
+        places.append(k if k < len(written) else len(places))
+        k += 1
     previous = Decimal(0)
-    for i, stage in enumerate(p.stages):
-        if stage.id in seen:
-            yield error(path, "duplicate-stage", f"stage `{stage.id}` is defined twice",
-                        ("stages", i, "id"))
-        seen.add(stage.id)
+    for at, stage in zip(places, p.stages, strict=True):
         if stage.probability < previous:
             yield error(path, "probability-order",
                         f"stage `{stage.id}` has probability {stage.probability}, lower than "
                         f"the stage before it ({previous}); probabilities never decrease",
-                        ("stages", i, "probability"))
+                        ("stages", at, "probability"))
         previous = max(previous, stage.probability)
         for j, req in enumerate(stage.requires):
             if not known_requirement(req):
@@ -154,7 +189,7 @@ def check_pipeline(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                             f"stage `{stage.id}` requires `{req}`, which is neither a deal "
                             "field nor decision_maker, quote, accepted_quote, next_step or "
                             "stakeholders",
-                            ("stages", i, "requires", j))
+                            ("stages", at, "requires", j))
     for end in ("won", "lost"):
         for j, req in enumerate(getattr(p, end).requires):
             if not known_requirement(req):
@@ -171,7 +206,7 @@ def check_pipeline(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
 
 def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
     s = parsed.model
-    if s.default_pipeline not in ctx.pipelines:
+    if s.default_pipeline not in ctx.pipelines and s.default_pipeline not in ctx.unreadable:
         yield error(parsed.path, "unknown-pipeline",
                     f"default_pipeline `{s.default_pipeline}` has no file "
                     f"{PIPELINES_DIR}/{s.default_pipeline}.yaml", ("default_pipeline",))
@@ -289,14 +324,14 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
         yield from _met_with(path, deal.activities, set(roles), f"account `{deal.account}`")
     pipeline_name = s.pipeline_of(deal)
     pipeline = ctx.pipelines.get(pipeline_name)
-    if pipeline_name not in ctx.pipelines:
+    if pipeline_name not in ctx.pipelines and pipeline_name not in ctx.unreadable:
         yield error(path, "unknown-pipeline",
                     f"pipeline `{pipeline_name}` has no file {PIPELINES_DIR}/{pipeline_name}.yaml",
                     ("pipeline",))
     stage = None
     if pipeline is not None and deal.stage is not None:
         stage = next((st for st in pipeline.stages if st.id == deal.stage), None)
-        if stage is None:
+        if stage is None and deal.stage not in ctx.listed_stages.get(pipeline_name, ()):
             names = ", ".join(st.id for st in pipeline.stages)
             yield error(path, "unknown-stage",
                         f"stage `{deal.stage}` is not in pipeline `{pipeline_name}` ({names})",
@@ -729,9 +764,7 @@ def _run_check(root_s: str) -> list[Diagnostic]:
         config.append(("products", PRODUCTS_FILE))
     config += [("pipeline", rel) for rel in walk_files(root_s, PIPELINES_DIR)]
     parsed_config = [parse_file(root_s, kind, rel) for kind, rel in config]
-    for parsed in parsed_config:
-        if parsed.kind == "pipeline" and parsed.model is not None:
-            ctx.pipelines[parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")] = parsed.model
+    ctx.take_pipelines(parsed_config)
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     rels = {kind: _record_files(root_s, kind, ctx, out) for kind in KIND_DIRS}

@@ -734,9 +734,7 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
                 rel, "io", f"cannot read: {os.strerror(errno.ENOENT)}")]))
         else:
             parsed_config.append(parsed_by_rel[rel])
-    for parsed in parsed_config:
-        if parsed.kind == "pipeline" and parsed.model is not None:
-            ctx.pipelines[parsed.path.rsplit("/", 1)[-1].removesuffix(".yaml")] = parsed.model
+    ctx.take_pipelines(parsed_config)
     ctx.settings = parsed_config[0].model
     ctx.products = next((p.model for p in parsed_config if p.kind == "products"), None)
     if since is not None and snap.facts is not None:
