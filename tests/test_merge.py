@@ -140,6 +140,35 @@ def test_activities_added_where_the_base_had_none():
     assert [a["summary"] for a in load_fast(merged)["activities"]] == ["A", "B"]
 
 
+NOTE, EMAIL = activity("2026-11-07", "note", "Same note"), activity("2026-12-01", "email", "Mail")
+THREE = edit(BASE, (INTRO, INTRO + NOTE + EMAIL))
+
+
+def test_an_activity_deleted_on_one_side_and_another_edited_keep_their_places():
+    # ours deleted a duplicate note; theirs edited the call: the call stays first
+    ours = edit(THREE, (NOTE, ""))
+    theirs = edit(THREE, ("summary: Intro call", "summary: Intro call (45 min)"))
+    for a, b in ((ours, theirs), (theirs, ours)):
+        merged = load_fast(clean_merge(THREE, a, b))
+        assert [x["summary"] for x in merged["activities"]] == ["Intro call (45 min)", "Mail"]
+
+
+def test_an_activity_deleted_on_one_side_and_edited_on_the_other_conflicts():
+    # as git's modify/delete: neither side's version is taken silently
+    ours = edit(THREE, (NOTE, ""))
+    theirs = edit(THREE, ("summary: Same note", "summary: Edited note"))
+    assert merge_texts(THREE, ours, theirs).conflicts == ["activities[1]"]
+    assert merge_texts(THREE, theirs, ours).conflicts == ["activities[1]"]
+
+
+def test_an_activity_deleted_and_one_added_on_the_same_side_lines_up_by_content():
+    # ours: the note gone and a call added (as long as the base); theirs: the email edited
+    ours = edit(THREE, (NOTE, ""), (EMAIL, EMAIL + activity("2026-12-02", "call", "Call")))
+    theirs = edit(THREE, ("summary: Mail", "summary: Mail, with the offer"))
+    merged = load_fast(clean_merge(THREE, ours, theirs))
+    assert [x["summary"] for x in merged["activities"]] == [
+        "Intro call", "Mail, with the offer", "Call"]
+
 def test_nested_next_step_fields_merge_one_by_one():
     ours = edit(BASE, ("due: 2026-11-25", "due: 2026-12-01"))
     theirs = edit(BASE, ("action: Send quote", "action: Send revised quote"))

@@ -13,9 +13,11 @@ The rules, applied recursively from the top-level mapping down:
 * mappings (`next_step`, `contact`, `checklist`, a stakeholder) merge key by key;
 * lists of identified items merge item by item: contacts by `id`, stakeholders by
   `contact`, price-list or deal items by `sku` / `product` / `name`;
-* append-only lists (`activities`, `quotes`, and any list both sides only extended)
-  keep the base items, merged one by one, then both sides' new items without
-  duplicates; new activities are sorted by date, so the newest stays last;
+* other lists of mappings (`activities`, `quotes`: items with no identity) line up
+  each side with the base as a diff does: an item kept, edited or deleted on one side
+  keeps its place (edited on one side and deleted on the other, it conflicts, as in
+  git); theirs' new items join ours' without duplicates, by date, so the newest
+  stays last;
 * other lists (tags, `with`, checklist ticks) merge as sets: each side's additions
   and removals are applied.
 
@@ -249,30 +251,62 @@ class _Merger:
             self._merge_as_set(o, a, b)  # tags, `with`, checklist ticks: order is not data
         elif ident is not None:
             self._merge_identified(o, a, b, path, ident)
-        elif len(a) >= len(o) and len(b) >= len(o):
-            self._merge_appended(o, a, b, path)
         else:
-            self._merge_as_set(o, a, b)
+            self._merge_aligned(o, a, b, path)
 
-    def _merge_appended(self, o: list, a: Any, b: Any, path: tuple) -> None:
-        # Both sides kept the base's items (maybe edited) and added new ones at the end.
-        n = len(o)
-        for i in range(n):
-            merged = self.merge_value(o[i], a[i], b[i], (*path, i))
-            if merged is not a[i]:
-                a[i] = merged
-        a_new = [plain(x) for x in a[n:]]
-        theirs_new = [_adopt(x) for x in b[n:] if plain(x) not in a_new]
-        if not theirs_new:
+    def _merge_aligned(self, o: list, a: Any, b: Any, path: tuple) -> None:
+        """Items with no identity (activities: the same call may be logged twice), each
+        side lined up with the base as a diff does: an item kept, edited or deleted on
+        one side, or new. An item keeps its place; one edited on one side and deleted on
+        the other conflicts (as git's modify/delete); theirs' new items go in by date
+        (newest last), after ours' of the same day."""
+        a_of, a_new = _aligned(o, a)
+        b_of, b_new = _aligned(o, b)
+        a_base = {j: i for i, j in a_of.items()}
+        out: list[Any] = []
+        last_base = -1  # the base item the items so far in `out` come after
+
+        def deleted_by_ours(upto: int) -> None:
+            # base items ours deleted, before base item `upto`: theirs' edit conflicts
+            for i in range(last_base + 1, upto):
+                if i in a_of or i not in b_of:
+                    continue
+                item = b[b_of[i]]
+                if plain(item) != o[i] and self.conflict(
+                        (*path, len(out)), _MISSING, item) is not _MISSING:
+                    out.append(_adopt(item))
+
+        for j, item in enumerate(a):
+            i = a_base.get(j)
+            if i is None:  # ours' new item
+                out.append(item)
+                continue
+            deleted_by_ours(i)
+            last_base = i
+            if i in b_of:
+                out.append(self.merge_value(o[i], item, b[b_of[i]], (*path, len(out))))
+            elif plain(item) != o[i] and self.conflict(
+                    (*path, len(out)), item, _MISSING) is not _MISSING:
+                out.append(item)  # ours edited what theirs deleted: kept, conflicted
+        deleted_by_ours(len(o))
+        mine = [plain(x) for x in out]
+        for j in b_new:
+            if plain(b[j]) in mine:
+                continue  # the same new item on both sides, once
+            item = _adopt(b[j])
+            at = len(out)
+            if isinstance(item, dict) and "date" in item:
+                day = _date_key(item["date"])
+                while at > 0 and isinstance(out[at - 1], dict) and "date" in out[at - 1] \
+                        and _date_key(out[at - 1]["date"]) > day:
+                    at -= 1
+            out.insert(at, item)
+        if [id(x) for x in out] == [id(x) for x in a]:
             return
-        tail = [*a[n:], *theirs_new]
-        if all(isinstance(x, dict) and "date" in x for x in tail):
-            # newest last; sorted stably, so same-day items keep ours-then-theirs order
-            tail.sort(key=lambda x: _date_key(x["date"]))
 
         def rebuild() -> None:
-            del a[n:]
-            a.extend(tail)
+            del a[:]
+            a.extend(out)
 
         keep_tail(a, rebuild)
 
@@ -333,6 +367,29 @@ def _adopt(node: Any, replacing: Any = _MISSING) -> Any:
         if isinstance(replacing, dict | list):
             put_tail(node, take_tail(replacing))
     return node
+
+
+def _aligned(o: list, side: Any) -> tuple[dict[int, int], list[int]]:
+    """How a side's list lines up with the base's, as a diff does: {base index: side
+    index} of the items it kept (equal, or edited in place of one), and the indexes of
+    its new items."""
+    import json
+
+    def text(x: Any) -> str:
+        return json.dumps(x, sort_keys=True, default=str)
+
+    matcher = difflib.SequenceMatcher(None, [text(x) for x in o],
+                                      [text(plain(x)) for x in side], autojunk=False)
+    kept: dict[int, int] = {}
+    new: list[int] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):  # a replaced run: edits, pairwise
+            pairs = min(i2 - i1, j2 - j1)
+            kept.update((i1 + k, j1 + k) for k in range(pairs))
+            new.extend(range(j1 + pairs, j2))
+        elif tag == "insert":
+            new.extend(range(j1, j2))
+    return kept, new
 
 
 def _date_key(value: Any) -> str:
