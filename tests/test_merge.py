@@ -169,6 +169,17 @@ def test_an_activity_deleted_and_one_added_on_the_same_side_lines_up_by_content(
     assert [x["summary"] for x in merged["activities"]] == [
         "Intro call", "Mail, with the offer", "Call"]
 
+def test_lines_of_a_block_text_changed_apart_merge_as_in_git():
+    base = edit(BASE, ('notes: ""\n',
+                       "notes: |\n  Budget 50k\n  Pilot in Turku\n  Decision in Q1\n"))
+    ours = edit(base, ("Budget 50k", "Budget 60k"))
+    theirs = edit(base, ("Decision in Q1", "Decision in February"))
+    merged = clean_merge(base, ours, theirs)
+    assert merged.endswith("notes: |\n  Budget 60k\n  Pilot in Turku\n  Decision in February\n")
+    # the same line changed differently on both sides is still a conflict
+    both = edit(base, ("Budget 50k", "Budget 55k"))
+    assert merge_texts(base, ours, both).conflicts == ["notes"]
+
 def test_nested_next_step_fields_merge_one_by_one():
     ours = edit(BASE, ("due: 2026-11-25", "due: 2026-12-01"))
     theirs = edit(BASE, ("action: Send quote", "action: Send revised quote"))

@@ -6,7 +6,8 @@
 The rules, applied recursively from the top-level mapping down:
 
 * a value changed on one side only takes that side; changed the same way on both
-  sides, it is taken once; changed differently on both sides, it is a conflict;
+  sides, it is taken once; changed differently on both sides, it is a conflict
+  (a text of several lines, `notes: |`, merges by lines first, as git would);
 * a deal's stage, status and close fields are one state: where merging them key by
   key would give neither side's state (a win on one side and a move back on the
   other: "won in needs-analysis"), every key of it the sides disagree on conflicts;
@@ -194,6 +195,10 @@ class _Merger:
         if isinstance(a, list) and isinstance(b, list):
             self.merge_list(o if isinstance(o, list) else [], a, b, path)
             return a
+        if isinstance(o, str) and isinstance(a, str) and isinstance(b, str) and "\n" in o:
+            lines = merge_lines(o, a, b)  # `notes: |`: lines changed apart merge, as in git
+            if lines is not None:
+                return type(a)(lines) if type(a) is not str else lines
         return self.conflict(path, a, b)
 
     def merge_map(self, o: dict, a: Any, b: Any, path: tuple) -> None:
@@ -367,6 +372,31 @@ def _adopt(node: Any, replacing: Any = _MISSING) -> Any:
         if isinstance(replacing, dict | list):
             put_tail(node, take_tail(replacing))
     return node
+
+
+def merge_lines(base: str, ours: str, theirs: str) -> str | None:
+    """A three-way merge of text by lines, or None where both sides changed the same
+    lines (or lines next to each other: no unchanged line between tells their order)."""
+    o, a, b = (t.splitlines(keepends=True) for t in (base, ours, theirs))
+
+    def hunks(side: list[str]) -> list[tuple[int, int, list[str]]]:
+        matcher = difflib.SequenceMatcher(None, o, side, autojunk=False)
+        return [(i1, i2, side[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+                if tag != "equal"]
+
+    changes = sorted([*hunks(a), *hunks(b)], key=lambda h: (h[0], h[1]))
+    out: list[str] = []
+    at = -1  # the next base line not yet taken (-1: none taken, nothing changed yet)
+    previous: tuple[int, int, list[str]] | None = None
+    for hunk in changes:
+        i1, i2, new = hunk
+        if i1 <= at:  # within, or next to, a change already taken
+            if hunk == previous:  # the same change on both sides, once
+                continue
+            return None
+        out += o[max(at, 0):i1] + new
+        at, previous = i2, hunk
+    return "".join(out + o[max(at, 0):])
 
 
 def _aligned(o: list, side: Any) -> tuple[dict[int, int], list[int]]:
