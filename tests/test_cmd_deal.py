@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -432,9 +431,8 @@ def test_advance_changes_one_line_and_leaves_the_others_as_written(deal: Repo):
     assert deal.run("deal", "item", "add", "acme-erp", "--name", "Work",
                     "--unit-price", "100").exit_code == 0
     before = path.read_text()
-    # adding to lists is a round trip: ruamel drops the underscores (once padded
-    # them to 048000.00) but keeps the value, its comment and the comment after it all
-    assert re.search(r"\nvalue: 48000\.00 +# list price\n", before)
+    # adding to lists splices one line in: every other byte as written
+    assert "\nvalue: 48_000.00   # list price\n" in before
     assert before.endswith("# kept last\n")
     r = deal.run("deal", "advance", "acme-erp")
     assert r.exit_code == 0, r.output
@@ -443,6 +441,28 @@ def test_advance_changes_one_line_and_leaves_the_others_as_written(deal: Repo):
     assert deal.run("deal", "set", "acme-erp", "close_date=2027-03-31").exit_code == 0
     assert path.read_text() == moved.replace("2027-01-31", "2027-03-31")
 
+
+def test_adding_to_lists_adds_lines_and_keeps_the_files_own_indentation(deal: Repo):
+    # the user's activities at the key's column, the rest as salescli writes them: an
+    # item, a stakeholder or a quote added is one or two lines more, nothing re-indented
+    assert deal.run("log", "call", "acme-erp", "First").exit_code == 0
+    path = deal.root / DEAL_FILE
+    path.write_text(path.read_text().replace("\n  - date:", "\n- date:").replace(
+        "\n    ", "\n  "))
+    deal.commit("hand: tidy activities")
+    for args, added in ((["deal", "item", "add", "acme-erp", "--name", "Work", "--quantity",
+                          "4", "--unit-price", "100", "--tax-rate", "25.5"], 2),
+                        (["deal", "item", "add", "acme-erp", "--name", "More", "--unit-price",
+                          "50", "--tax-rate", "25.5"], 1),
+                        (["deal", "stakeholder", "acme-erp", "matti-virtanen"], 2),
+                        (["deal", "stakeholder", "acme-erp", "liisa-k"], 1)):
+        before = path.read_text().splitlines()
+        r = deal.run(*args)
+        assert r.exit_code == 0, r.output
+        after = path.read_text().splitlines()
+        assert len(after) == len(before) + added and all(line in after for line in before), \
+            path.read_text()
+    assert "\n- date: " in path.read_text() and "\nitems:\n  - {name: Work, " in path.read_text()
 
 def test_a_close_dated_before_the_deals_last_move_is_recorded_with_a_note(deal: Repo):
     # the reports disagreed about it without a word: the funnel counts the commit, report

@@ -477,11 +477,16 @@ def stakeholder(repo: Any, deal_id: str, contact_id: str, role: str | None = Non
                 remove: bool = False, opts: Options = COMMIT) -> Session:
     """`deal stakeholder`: add a contact to the deal, change their role, or remove them."""
     from salescli.core.ids import check_id
-    from salescli.store.yamlio import flow
 
     check_id(contact_id, "contact")
     with opts.session(repo, "deal", deal_id, "stakeholder") as s:
         record = s.load("deal", deal_id)
+        s.summary = stakeholder_summary(contact_id, role, remove)
+        if not remove and contact_id not in {p.contact for p in record.model.stakeholders}:
+            # a new one is one line more: the file's own layout kept (`appended`)
+            s.append(record, "stakeholders",
+                     {"contact": contact_id, **({"role": role} if role else {})}, inline=True)
+            return s
 
         def change(data: Any) -> None:
             from salescli.core.model import key_order
@@ -490,16 +495,13 @@ def stakeholder(repo: Any, deal_id: str, contact_id: str, role: str | None = Non
             people = entries_in(data, "stakeholders", key_order("deal"))
             index = next((i for i, p in enumerate(people) if p.get("contact") == contact_id),
                          None)
+            if index is None:
+                raise RecordNotFound(f"{contact_id} is not a stakeholder of {deal_id}")
             if remove:
-                if index is None:
-                    raise RecordNotFound(f"{contact_id} is not a stakeholder of {deal_id}")
                 del people[index]
-            elif index is None:
-                people.append(flow({"contact": contact_id, **({"role": role} if role else {})}))
             elif role:
                 people[index]["role"] = role
 
-        s.summary = stakeholder_summary(contact_id, role, remove)
         s.update(record, change)
     return s
 
@@ -529,7 +531,6 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
     it names the approver running the command."""
     from salescli.core.ids import check_id
     from salescli.core.rules import largest_discount, pending_approval
-    from salescli.store.yamlio import flow
 
     if bool(product) == bool(name):
         raise UsageError("give either a PRODUCT from products.yaml or --name")
@@ -565,15 +566,9 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
         if product and product not in {p.sku for p in s.repo.products.products}:
             raise UsageError(f"no product {product!r} in products.yaml")
 
-        def added(data: Any) -> None:
-            from salescli.core.model import key_order
-            from salescli.store.yamlio import append_in, set_in
-
-            append_in(data, "items", flow(item), key_order("deal"))
-            if approved_by:
-                set_in(data, "approved_by", approved_by, key_order("deal"))
-
-        record = s.update(record, added)
+        record = s.append(record, "items", item, inline=True)
+        if approved_by:
+            record = s.set(record, {"approved_by": approved_by})
     return s, pending_approval(record.model, s.repo.settings)
 
 

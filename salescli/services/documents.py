@@ -164,14 +164,6 @@ def filed_numbers(folder: Path) -> list[str]:
 _VERSION = re.compile(rf"(-v\d+)?(\.({'|'.join(LANGUAGES)}))?$")
 
 
-def record_document(data: Any, key: str, ref: dict[str, Any]) -> None:
-    """Append a document's entry (`quotes`, `orders`, `invoices`) to a deal, inline."""
-    from salescli.core.model import key_order
-    from salescli.store.yamlio import append_in, flow
-
-    append_in(data, key, flow(ref), key_order("deal"))
-
-
 @dataclass
 class Issued:
     """A document `prepare` made for `issue_document`: where it goes, its content, the
@@ -200,7 +192,7 @@ def issue_document(repo: Any, deal_id: str, event: str, key: str, opts: Options,
             raise SalescliError(doc.taken)
         s.summary = doc.summary
         s.write(doc.path, doc.text)
-        s.update(record, lambda data: record_document(data, key, doc.ref))
+        s.append(record, key, doc.ref, inline=True)
     return s, doc
 
 

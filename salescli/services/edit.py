@@ -97,11 +97,12 @@ class Session(Change):
             raise self._cannot(record, p) from None
         return self._replace(record, text)
 
-    def append(self, record: Loaded, key: str, item: dict[str, Any]) -> Loaded:
+    def append(self, record: Loaded, key: str, item: dict[str, Any],
+               inline: bool = False) -> Loaded:
         """Append `item` (plain values) to the record's block list `key` (see
-        `appended`)."""
+        `appended`); `inline`: an entry of its own line, `- {product: x, quantity: 1}`."""
         try:
-            text = appended(record.text, record.kind, key, item)
+            text = appended(record.text, record.kind, key, item, inline)
         except YamlProblem as p:
             raise self._cannot(record, p) from None
         return self._replace(record, text)
@@ -496,16 +497,28 @@ def add_entry(data: Any, kind: str, key: str, item: dict[str, Any]) -> None:
     append_in(data, key, commented(item, FLOW_KEYS), key_order(kind))
 
 
-def appended(text: str, kind: str, key: str, item: dict[str, Any]) -> str:
-    """`text` with `item` appended to its block list `key` (an activity, a contact):
-    spliced in after the last entry, every other byte kept, where the text allows;
-    else through the round trip (`add_entry`). The one way the commands and an import
-    add an entry to a record."""
-    from salescli.store.yamlio import append_item, roundtrip_edit
+def appended(text: str, kind: str, key: str, item: dict[str, Any],
+             inline: bool = False) -> str:
+    """`text` with `item` appended to its block list `key` (an activity, a contact; an
+    item, a stakeholder or a document's entry `inline`): spliced in after the last
+    entry, every other byte kept, where the text allows; else through the round trip
+    (`add_entry`). The one way the commands and an import add an entry to a record."""
+    from salescli.store.yamlio import (
+        append_in,
+        append_item,
+        flow,
+        roundtrip_edit,
+        start_inline_list,
+    )
 
-    spliced = append_item(text, key, item)
+    spliced = append_item(text, key, item, inline)
+    if spliced is None and inline:  # the first one: `items:` and its line
+        spliced = start_inline_list(text, key, item, key_order(kind))
     if spliced is not None:
         return spliced
+    if inline:
+        return roundtrip_edit(text, lambda data: append_in(data, key, flow(item),
+                                                           key_order(kind)))
     return roundtrip_edit(text, lambda data: add_entry(data, kind, key, item))
 
 

@@ -1448,13 +1448,15 @@ def set_values(text: str, changes: dict[str, Any], order: Sequence[str] = ()) ->
     return roundtrip_edit(text, lambda data: apply_sets(data, changes, order), expected)
 
 
-def append_item(text: str, key: str, item: dict[str, Any]) -> str | None:
+def append_item(text: str, key: str, item: dict[str, Any], inline: bool = False) -> str | None:
     """`text` with `item` (a mapping of scalars and small inline lists or mappings)
     appended to the top-level block list `key`, every other byte kept; None where that
-    would take guessing (no such list yet, a flow list, items not block mappings).
+    would take guessing (no such list yet, a flow list, items not block mappings; with
+    `inline`, not inline ones of one line each either).
 
-    The new item takes the last item's layout (its dash and key columns), right after
-    that item's last line; what is written must read back as the old record with
+    The new item takes the last item's layout (its dash and key columns, or inline
+    `- {product: x, quantity: 1}` at its dash's column), right after that item's last
+    line; what is written must read back as the old record with
     exactly `item` appended (`log` then needs no round trip: about 30 ms of importing
     ruamel and 10 ms or more of its round trip).
     """
@@ -1465,13 +1467,40 @@ def append_item(text: str, key: str, item: dict[str, Any]) -> str | None:
     expected = dict(before)
     expected[key] = [*before[key], _as_read(item)]
     for escaped in (False, True):
-        spliced = _append_splice(text, key, item, escaped)
+        spliced = _append_splice(text, key, item, escaped, inline)
         if spliced is not None and _reads_as(spliced, expected):
             return spliced
     return None
 
 
-def _append_splice(text: str, key: str, item: dict[str, Any], escaped: bool) -> str | None:
+def start_inline_list(text: str, key: str, item: dict[str, Any],
+                      order: Sequence[str] = ()) -> str | None:
+    """`text` with the top-level list `key`, absent or empty, now holding `item` as one
+    inline entry, `key:` then `  - {...}` where `order` puts the key, every other byte
+    kept; None where that would take guessing."""
+    before = load_fast(text)
+    if not isinstance(before, dict) or before.get(key) not in (None, []):
+        return None
+    try:
+        after = set_values(text, {key: [item]}, order)  # `key: [{...}]`, one line
+    except YamlProblem:
+        return None
+    old, new = text.splitlines(keepends=True), after.splitlines(keepends=True)
+    at = next((i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y), len(old))
+    if at >= len(new):
+        return None
+    line = new[at]
+    body = line.rstrip("\r\n")
+    eol = line[len(body):] or line_break(text)
+    if not (body.startswith(f"{key}: [{{") and body.endswith("}]")):
+        return None
+    block = f"{key}:{eol}  - {body[len(key) + 3:-1]}{eol}"
+    spliced = "".join(new[:at]) + block + "".join(new[at + 1:])
+    return spliced if _reads_as(spliced, load_fast(after)) else None
+
+
+def _append_splice(text: str, key: str, item: dict[str, Any], escaped: bool,
+                   inline: bool) -> str | None:
     f = _fast()
     yaml = f["yaml"]
     root = yaml.compose(text, Loader=f["Composer"])
@@ -1484,7 +1513,8 @@ def _append_splice(text: str, key: str, item: dict[str, Any], escaped: bool) -> 
         return None
     seq = entry[1]
     last = seq.value[-1]
-    if not isinstance(last, yaml.MappingNode) or last.flow_style or not last.value:
+    if not isinstance(last, yaml.MappingNode) or not last.value \
+            or (last.flow_style and not inline):
         return None
     # `  - date: ...`: nothing but the dash and spaces before the item's first key
     lead = text[_line_start(text, last.start_mark.index):last.start_mark.index]
@@ -1492,13 +1522,19 @@ def _append_splice(text: str, key: str, item: dict[str, Any], escaped: bool) -> 
         return None
     dash, column = lead.index("-"), last.start_mark.column
     eol = line_break(text)
+    first = " " * dash + "-" + " " * (column - dash - 1)
     lines = []
-    for n, (name, value) in enumerate(item.items()):
+    if last.flow_style:  # `  - {contact: matti, role: champion}`, each on its own line
+        rendered = _render(item, None, True, escaped)
+        if last.start_mark.line != last.end_mark.line or rendered is None:
+            return None
+        lines.append(first + rendered + eol)
+    for n, (name, value) in enumerate(item.items() if not last.flow_style else ()):
         rendered = _render(value, None, False, escaped)
         if rendered is None or not isinstance(name, str) or _render(name, None, False,
                                                                     False) != name:
             return None
-        head = " " * dash + "-" + " " * (column - dash - 1) if n == 0 else " " * column
+        head = first if n == 0 else " " * column
         lines.append(f"{head}{name}:" + (f" {rendered}" if rendered else "") + eol)
     pos = _next_line(text, _value_end(text, seq))
     new = "".join(lines)
