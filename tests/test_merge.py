@@ -235,6 +235,16 @@ def test_items_merge_by_product_or_name_and_tags_as_sets():
     assert data["tags"] == ["erp", "urgent", "pilot"]
 
 
+def test_items_added_at_the_end_on_both_sides_keep_ours_first():
+    # as activities do: the quote's lines do not change order under the one who merges
+    base = edit(BASE, ("next_step:", "items:\n  - {product: silma-pro, quantity: 12}\n"
+                       "next_step:"))
+    ours = edit(base, ("quantity: 12}\n", "quantity: 12}\n  - {name: Ours, quantity: 1}\n"))
+    theirs = edit(base, ("quantity: 12}\n", "quantity: 12}\n  - {name: Theirs, quantity: 1}\n"))
+    data = load_fast(clean_merge(base, ours, theirs))
+    assert [i.get("name", i.get("product")) for i in data["items"]] == [
+        "silma-pro", "Ours", "Theirs"]
+
 def test_a_tag_replaced_differently_on_both_sides_keeps_both():
     ours = edit(BASE, ("[erp, wholesale]", "[erp, retail]"))
     theirs = edit(BASE, ("[erp, wholesale]", "[erp, b2b]"))

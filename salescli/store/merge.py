@@ -354,6 +354,8 @@ class _Merger:
                     continue
             before = next((k for k in reversed(b_keys[:index]) if k in a_keys), None)
             position = 0 if before is None else a_keys.index(before) + 1
+            if not any(k in a_keys for k in b_keys[index + 1:]):
+                position = len(a)  # added at the end on both sides: theirs after ours
             if position >= len(a):
                 keep_tail(a, lambda it=item: a.append(_adopt(it)))
             else:
