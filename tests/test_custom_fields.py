@@ -150,6 +150,18 @@ def test_show_json_carries_custom_fields(custom: Repo):
     assert shown["competitor"] == "Oracle"
 
 
+def test_show_prints_the_custom_fields_a_record_holds(custom: Repo):
+    assert custom.run("deal", "set", "acme-erp", "seats=12", "competitor=SAP",
+                      "modules=crm,bi").exit_code == 0
+    assert custom.run("account", "set", "acme-oy", "icp_fit=yes").exit_code == 0
+    assert custom.run("lead", "set", "beta-ltd", "employees=40").exit_code == 0
+    # in the order the settings declare them, after the record's own fields
+    lines = custom.run("deal", "show", "acme-erp").stdout.split("\n\n")[0].splitlines()
+    assert lines[-3:] == ["competitor  SAP", "seats       12", "modules     crm, bi"], lines
+    assert "\nicp_fit      true\n" in custom.run("account", "show", "acme-oy").stdout
+    assert "employees  40" in custom.run("lead", "show", "beta-ltd").stdout
+
+
 def test_schema_carries_the_repositorys_custom_fields_and_write_commits_them(custom: Repo):
     r = custom.run("schema", "deal")
     assert r.exit_code == 0, r.output

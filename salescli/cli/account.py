@@ -30,7 +30,7 @@ from salescli.cli.common import (
 )
 from salescli.services import accounts
 from salescli.services.options import Options
-from salescli.services.read import find, rollup
+from salescli.services.read import custom_shown, find, rollup
 
 INFLUENCE = ("high", "medium", "low")
 
@@ -120,7 +120,7 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
         # the record as it is, with the roll-up beside it under one key
         echo(render([], (), "json", payload={**a, "rollup": family}))
         return
-    echo(render_fields(accounts.shown_fields(a), fmt))
+    echo(render_fields(accounts.shown_fields(a) + custom_shown(repo, "account", a), fmt))
     if family["children"]:
         echo("\nChild accounts")
         echo(render(family["children"], ("id", "name", "parent", "owner"), fmt))

@@ -40,7 +40,7 @@ from salescli.cli.common import (
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
-from salescli.services.read import FAMILY_SQL, find
+from salescli.services.read import FAMILY_SQL, custom_shown, find
 
 
 def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
@@ -183,6 +183,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
         fields.insert(6, ("approval", f"pending: {pending} "
                                       f"(an approver runs `salescli deal approve {d['id']}`)"))
     style = number_style(repo, fmt)
+    fields += custom_shown(repo, "deal", d)
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt, style))
     if d.get("stakeholders"):
         echo("\nStakeholders")

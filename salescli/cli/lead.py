@@ -36,7 +36,7 @@ from salescli.cli.common import (
 )
 from salescli.services import leads
 from salescli.services.options import Options
-from salescli.services.read import find
+from salescli.services.read import custom_shown, find
 
 LEAD_ID = click.argument("lead_id", metavar="LEAD", shell_complete=complete_ids("lead"))
 
@@ -112,7 +112,8 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
     Example:
       salescli lead show beta-ltd --format json
     """
-    x, _ = find(get_repo(ctx), "lead", lead_id)
+    repo = get_repo(ctx)
+    x, _ = find(repo, "lead", lead_id)
     if fmt == "json":
         echo(render([], (), "json", payload=x))
         return
@@ -124,7 +125,7 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
               ("owner", x.get("owner")), ("created", x.get("created")),
               ("disqualify_reason", x.get("disqualify_reason")),
               ("converted", f"{converted['account']} / {converted.get('deal') or '-'}"
-               if converted else None)]
+               if converted else None), *custom_shown(repo, "lead", x)]
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
     show_activities(x.get("activities") or [], fmt)
 

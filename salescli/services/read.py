@@ -234,6 +234,21 @@ def rollup(repo: Any, account_id: str, warn: Warn) -> dict[str, list[dict]]:
                              key=lambda t: (order.get(t["status"], 3), t["currency"] or ""))}
 
 
+def custom_shown(repo: Any, kind: str, record: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The custom fields a record holds, as `show` prints them (name, text), in the
+    order the settings declare them; the settings read only when the record has a key
+    the kind does not define."""
+    from salescli.core.model import key_order
+
+    known = set(key_order(kind))
+    if all(k in known for k in record):
+        return []
+    from salescli.core.custom import cell
+
+    return [(name, cell(record[name], field)) for name, field in _declared(repo, kind).items()
+            if record.get(name) not in (None, [], "")]
+
+
 def _declared(repo: Any, kind: str) -> dict[str, Any]:
     from salescli.core.custom import declared
 
