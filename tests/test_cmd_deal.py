@@ -153,6 +153,39 @@ def test_a_commit_on_a_detached_head_says_so(deal: Repo):
     r = deal.run("deal", "set", "acme-erp", "next_step.action=Call again")
     assert r.exit_code == 0 and r.stderr == "", r.output
 
+def test_move_to_a_stage_of_another_pipeline(deal: Repo):
+    deal.write("pipelines/startup.yaml", """
+        name: startup
+        stages:
+          - {id: talk, probability: 20}
+          - {id: trial, probability: 50, requires: [items]}
+        won: {requires: []}
+        lost: {requires: [lost_reason]}
+        """)
+    deal.commit("a second pipeline")
+    refused(deal, ["deal", "set", "acme-erp", "pipeline=startup"], 2,
+            "`pipeline` is not set directly: use `deal move ID STAGE --pipeline NAME` "
+            "(a stage of it)")
+    # as a deal added there would start in it: what the stages up to it require
+    refused(deal, ["deal", "move", "acme-erp", "trial", "--pipeline", "startup"], 1,
+            "cannot move acme-erp to `trial` of pipeline `startup`: `trial` requires `items`")
+    refused(deal, ["deal", "move", "acme-erp", "proposal", "--pipeline", "startup"], 2,
+            "cannot move acme-erp to `proposal` of pipeline `startup`: no stage `proposal` "
+            "in pipeline `startup`; choose one of: talk, trial")
+    r = deal.run("deal", "move", "acme-erp", "talk", "--pipeline", "startup")
+    assert r.exit_code == 0, r.output
+    assert subject(deal) == "deal(acme-erp): pipeline default -> startup, needs-analysis -> talk"
+    text = (deal.root / DEAL_FILE).read_text()
+    assert "\npipeline: startup\nstage: talk\n" in text
+    assert deal.run("check").exit_code == 0
+    assert deal.run("deal", "item", "add", "acme-erp", "--name", "Pilot", "--unit-price", "900",
+                    "--tax-rate", "25.5").exit_code == 0
+    r = deal.run("deal", "advance", "acme-erp")
+    assert r.exit_code == 0 and "talk -> trial" in r.stdout, r.output
+    funnel = json.loads(deal.run("report", "funnel", "--pipeline", "startup", "--format",
+                                 "json").stdout)
+    assert [row["reached"] for row in funnel["rows"]] == [1, 1]
+
 def test_set_is_typed_validated_and_round_trip(deal: Repo):
     deal.edit(DEAL_FILE, "value: 48000.00", "value: 48000.00   # list price")
     deal.commit("a comment")

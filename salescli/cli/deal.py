@@ -323,9 +323,8 @@ def deal_delete(ctx: click.Context, deal_id: str, reason: str, opts: Options) ->
 
 
 def _move(ctx: click.Context, deal_id: str, target: str | None, reason: str | None,
-          opts: Options) -> None:
-    s = deals.move(LazyRepository(ctx), deal_id, target, reason,
-                   opts)
+          opts: Options, pipeline: str | None = None) -> None:
+    s = deals.move(LazyRepository(ctx), deal_id, target, reason, opts, pipeline)
     done(s, f"Moved deal {deal_id}: {s.summary}")
 
 
@@ -358,18 +357,25 @@ def deal_advance(ctx: click.Context, deal_id: str, reason: str | None, opts: Opt
 @OPEN_DEAL_ID
 @click.argument("stage", shell_complete=complete_stages)
 @REASON
+@click.option("--pipeline", metavar="NAME", type=PIPELINE,
+              help="Move it to STAGE of this pipeline instead (what every stage up to "
+              "STAGE requires must hold).")
 @change_options
 @click.pass_context
 def deal_move(ctx: click.Context, deal_id: str, stage: str, reason: str | None,
-              opts: Options) -> None:
+              pipeline: str | None, opts: Options) -> None:
     """Move a deal to a named stage, under the pipeline's skip and backward rules.
+
+    With --pipeline, to a stage of another pipeline: the deal then follows that one
+    (its history keeps where it was before).
 
     \b
     Examples:
       salescli deal move acme-erp proposal --reason "Scope changed"
       salescli deal move acme-erp negotiation
+      salescli deal move acme-erp trial --pipeline startup
     """
-    _move(ctx, deal_id, stage, reason, opts)
+    _move(ctx, deal_id, stage, reason, opts, pipeline)
 
 
 @deal.command("win")

@@ -345,6 +345,9 @@ def funnel(book: Book) -> dict[str, Any]:
     deals = [(tl, v[0], v[1]) for tl, v in book.states_created_in_window()
              if pipeline_of(v[2]) == name]  # READS: stage, status, pipeline
     index = {s: i for i, s in enumerate(stages)}
+    # a stage of no pipeline (renamed since): said; one of another pipeline the deal was
+    # moved from (`deal move --pipeline`) is history, not a mistake
+    anywhere = {s for st in book.config.stages.values() for s, _ in st}
     tops = [0] * (len(stages) + 1)  # how many deals got no further than each stage (-1: none)
     lost_here, open_here = Counter(), Counter()
     spent: dict[str, list[float]] = defaultdict(list)
@@ -364,7 +367,7 @@ def funnel(book: Book) -> dict[str, Any]:
                 open_here[stage] += 1
         for stage, n in spent_here.items():
             spent[stage].append(n)
-            if stage not in index:
+            if stage not in anywhere:
                 book.unknown_stage(name, stage, tl.id)
     # a deal reached every stage up to the furthest it got to (skipping counts)
     reached = list(accumulate(reversed(tops[:-1])))[::-1]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 MONEY_FIELDS = ("value", "unit_price")
 # changed only by the commands that apply the pipeline's rules
 RULED_FIELDS = {"id": "it is the file name", "stage": "use `deal advance` or `deal move`",
+                "pipeline": "use `deal move ID STAGE --pipeline NAME` (a stage of it)",
                 "status": "use `deal win`, `deal lose` or `deal reopen`",
                 "won_date": "use `deal win --date`", "lost_date": "use `deal lose --date`"}
 
@@ -163,6 +164,20 @@ def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
     known_stage(pipe, target, f"move {deal_id} to `{target}`")
     refuse(move_problems(pipe, deal, target, roles(), why), f"move {deal_id} to `{target}`")
     return f"{deal.stage} -> {target}", {"stage": target}
+
+
+def switched(pipe: Any, deal_id: str, deal: Any, here: str, target: str, roles: Roles
+             ) -> tuple[str, dict[str, Any]]:
+    """`deal move --pipeline`: into stage `target` of another pipeline, as a deal added
+    there would start in it (what every stage up to it requires must hold; no skip or
+    backward rule: the stages of two pipelines have no order between them)."""
+    from salescli.core.rules import move_problems
+
+    what = f"move {deal_id} to `{target}` of pipeline `{pipe.name}`"
+    known_stage(pipe, target, what)
+    refuse(move_problems(pipe, deal.model_copy(update={"stage": None}), target, roles()), what)
+    return (f"pipeline {here} -> {pipe.name}, {deal.stage} -> {target}",
+            {"pipeline": pipe.name, "stage": target})
 
 
 def won(pipe: Any, deal_id: str, deal: Any, roles: Roles, day: dt.date, currency: str,
@@ -374,15 +389,21 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
 
 
 def move(repo: Any, deal_id: str, target: str | None, why: str | None = None,
-         opts: Options = COMMIT) -> Session:
+         opts: Options = COMMIT, pipeline: str | None = None) -> Session:
     """`deal move` to `target`, or `deal advance` to the next stage (`target` None),
-    under the pipeline's skip and backward rules and what the stage requires."""
+    under the pipeline's skip and backward rules and what the stage requires; with
+    `pipeline`, to stage `target` of that pipeline."""
     event = "advance" if target is None else "move"
     with opts.session(repo, "deal", deal_id, event) as s:
         record = s.load("deal", deal_id)
         d = record.model
-        s.summary, changes = moved(pipeline_of(s.repo, d), deal_id, d, target,
-                                   lambda: roles(s.repo, d.account), why)
+        here = s.repo.settings.pipeline_of(d)
+        if pipeline is not None and pipeline != here and target is not None:
+            s.summary, changes = switched(s.repo.pipeline(pipeline), deal_id, d, here,
+                                          target, lambda: roles(s.repo, d.account))
+        else:
+            s.summary, changes = moved(pipeline_of(s.repo, d), deal_id, d, target,
+                                       lambda: roles(s.repo, d.account), why)
         after_last_move(s, d, opts.date, "the move")
         s.reason = why
         s.set(record, changes)
