@@ -132,6 +132,18 @@ def test_an_activity_edited_on_one_side_while_the_other_appends():
     assert [a["summary"] for a in data["activities"]] == ["Intro call, budget confirmed", "Demo"]
 
 
+def test_activities_added_on_both_sides_never_renumber_the_ones_both_had():
+    # an activity's number is its handle (`task done 1`, the calendar's UID): the new
+    # ones, dated earlier or not, go after the ones the base had
+    task = "  - {date: 2026-12-06, type: task, summary: Send agenda, due: 2026-12-10}\n"
+    base = edit(BASE, (INTRO, INTRO + task))
+    ours = edit(base, (task, task + activity("2026-12-06", "call", "Call A")))
+    theirs = edit(base, (task, task + activity("2026-11-30", "email", "Email B")))
+    for a, b in ((ours, theirs), (theirs, ours)):
+        merged = load_fast(clean_merge(base, a, b))["activities"]
+        assert [x["summary"] for x in merged[:2]] == ["Intro call", "Send agenda"]
+        assert [x["summary"] for x in merged[2:]] == ["Email B", "Call A"]
+
 def test_activities_added_where_the_base_had_none():
     base = edit(BASE, (f"activities:\n{INTRO}", "activities: []\n"))
     ours = edit(base, ("activities: []\n", "activities:\n" + activity("2026-11-20", "call", "B")))

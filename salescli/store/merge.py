@@ -264,15 +264,18 @@ class _Merger:
         side lined up with the base as a diff does: an item kept, edited or deleted on
         one side, or new. An item keeps its place; one edited on one side and deleted on
         the other conflicts (as git's modify/delete); theirs' new items go in by date
-        (newest last), after ours' of the same day."""
+        among the new ones (newest last), after ours' of the same day, never before an
+        item both had: an activity's number (`task done N`) stays what it was."""
         a_of, a_new = _aligned(o, a)
         b_of, b_new = _aligned(o, b)
         a_base = {j: i for i, j in a_of.items()}
         out: list[Any] = []
         last_base = -1  # the base item the items so far in `out` come after
+        floor = 0  # how many of `out` are, or come before, an item the base had
 
         def deleted_by_ours(upto: int) -> None:
             # base items ours deleted, before base item `upto`: theirs' edit conflicts
+            nonlocal floor
             for i in range(last_base + 1, upto):
                 if i in a_of or i not in b_of:
                     continue
@@ -280,6 +283,7 @@ class _Merger:
                 if plain(item) != o[i] and self.conflict(
                         (*path, len(out)), _MISSING, item) is not _MISSING:
                     out.append(_adopt(item))
+                    floor = len(out)
 
         for j, item in enumerate(a):
             i = a_base.get(j)
@@ -293,6 +297,7 @@ class _Merger:
             elif plain(item) != o[i] and self.conflict(
                     (*path, len(out)), item, _MISSING) is not _MISSING:
                 out.append(item)  # ours edited what theirs deleted: kept, conflicted
+            floor = len(out)
         deleted_by_ours(len(o))
         mine = [plain(x) for x in out]
         for j in b_new:
@@ -302,8 +307,8 @@ class _Merger:
             at = len(out)
             if isinstance(item, dict) and "date" in item:
                 day = _date_key(item["date"])
-                while at > 0 and isinstance(out[at - 1], dict) and "date" in out[at - 1] \
-                        and _date_key(out[at - 1]["date"]) > day:
+                while at > floor and isinstance(out[at - 1], dict) \
+                        and "date" in out[at - 1] and _date_key(out[at - 1]["date"]) > day:
                     at -= 1
             out.insert(at, item)
         if [id(x) for x in out] == [id(x) for x in a]:
