@@ -166,14 +166,14 @@ def test_rebase_keeps_event_times(crm: Repo):
     before = report(r, "changes", *args)
     assert rows(before) == change_rows({
         "new": ("EUR", 1, 1000.0, ["r1"]),
-        "advanced": ("EUR", 1, 3000.0, ["r1"]),
+        "advanced": ("EUR", 1, 1000.0, ["r1"]),  # on 04-03, before the value went up
         "value-up": ("EUR", 1, 2000.0, ["r1"]),
     })
     git_at(r, "2026-04-11", "rebase", "-q", "main")  # committer dates change, author kept
     after = report(r, "changes", *args)
     assert rows(after) == change_rows({
         "new": ("EUR", 2, 1500.0, ["r1", "r2"]),
-        "advanced": ("EUR", 1, 3000.0, ["r1"]),
+        "advanced": ("EUR", 1, 1000.0, ["r1"]),
         "value-up": ("EUR", 1, 2000.0, ["r1"]),
     })
     # funnel: r1 and r2 reach needs-analysis, r1 proposal (04-03 noon..04-10 end = 7.5)

@@ -607,29 +607,30 @@ def test_velocity_per_currency(q1: Repo):
 
 
 def test_changes_by_month_and_default_week(q1: Repo):
-    # February, values as of 03-31 (gamma is 5500 by then):
+    # February, each event at the deal's value when it happened (a past window's
+    # figures never change with what came later):
     # new: gamma 02-01 (5000 when created), delta 02-20 (USD 8000 when created)
-    # advanced: alpha 02-04 (skip, 10000), beta 02-10 (20000), gamma 02-11 (5500)
+    # advanced: alpha 02-04 (skip, 10000), beta 02-10 (20000), gamma 02-11 (6000)
     # won: alpha 02-14; lost: eta 02-25; value-up: gamma 5000 -> 6000 = +1000
     out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-02-01",
                  "--until", "2026-02-28")
     assert rows(out) == change_rows({
         "new": [("EUR", 1, 5000.0, ["gamma"]), ("USD", 1, 8000.0, ["delta"])],
-        "advanced": ("EUR", 3, 35500.0, ["alpha", "beta", "gamma"]),  # 10000+20000+5500
+        "advanced": ("EUR", 3, 36000.0, ["alpha", "beta", "gamma"]),  # 10000+20000+6000
         "won": ("EUR", 1, 10000.0, ["alpha"]),
         "lost": ("EUR", 1, 7000.0, ["eta"]),
         "value-up": ("EUR", 1, 1000.0, ["gamma"]),
     })
     assert out["totals"] == {"events": 8}
-    # March: new zeta; gamma advanced twice (03-03, 03-15) = 2 events, 2 x 5500;
-    # gamma moved back 03-10; epsilon won 03-20; beta lost 03-11; delta USD +1000 on
+    # March: new zeta; gamma advanced twice (03-03, 03-15) = 2 events, 2 x 6000;
+    # gamma moved back 03-10 (6000); epsilon won 03-20; beta lost 03-11; delta USD +1000 on
     # 03-27; gamma -500 on 03-18; slipped beta 03-01 (20000) and zeta 03-30 (4000).
     out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-01",
                  "--until", "2026-03-31")
     assert rows(out) == change_rows({
         "new": ("EUR", 1, 4000.0, ["zeta"]),
-        "advanced": ("EUR", 2, 11000.0, ["gamma"]),
-        "moved-back": ("EUR", 1, 5500.0, ["gamma"]),
+        "advanced": ("EUR", 2, 12000.0, ["gamma"]),
+        "moved-back": ("EUR", 1, 6000.0, ["gamma"]),
         "won": ("EUR", 1, 3000.0, ["epsilon"]),
         "lost": ("EUR", 1, 20000.0, ["beta"]),
         "value-up": ("USD", 1, 1000.0, ["delta"]),
@@ -647,6 +648,20 @@ def test_changes_by_month_and_default_week(q1: Repo):
     })
 
 
+def test_a_past_windows_changes_keep_their_values_when_later_ones_come(crm: Repo):
+    # advanced and slipped in February at 1000; the value goes to 9000 in March:
+    # February's report says 1000, as of February's end and as of March's
+    write_deal(crm, "x", "2026-02-01", value="1000.00", close_date="2026-03-31")
+    edit_deal(crm, "x", "2026-02-10", stage="proposal")
+    edit_deal(crm, "x", "2026-02-12", close_date="2026-04-30")
+    edit_deal(crm, "x", "2026-03-05", value="9000.00")
+    window = ("--since", "2026-02-01", "--until", "2026-02-28")
+    expected = change_rows({"new": ("EUR", 1, 1000.0, ["x"]),
+                            "advanced": ("EUR", 1, 1000.0, ["x"]),
+                            "slipped": ("EUR", 1, 1000.0, ["x"])})
+    for as_of in ("2026-02-28", "2026-03-31"):
+        assert rows(report(crm, "changes", "--as-of", as_of, *window)) == expected
+
 def test_filters_use_the_state_as_of_the_moment(q1: Repo):
     # zeta was anna's until 03-25. --owner anna since 03-01:
     # as of 03-24: new zeta; gamma advanced x2, moved back, -500; epsilon won.
@@ -654,8 +669,8 @@ def test_filters_use_the_state_as_of_the_moment(q1: Repo):
                  "--owner", "anna")
     assert rows(out) == change_rows({
         "new": ("EUR", 1, 4000.0, ["zeta"]),
-        "advanced": ("EUR", 2, 11000.0, ["gamma"]),
-        "moved-back": ("EUR", 1, 5500.0, ["gamma"]),
+        "advanced": ("EUR", 2, 12000.0, ["gamma"]),
+        "moved-back": ("EUR", 1, 6000.0, ["gamma"]),
         "won": ("EUR", 1, 3000.0, ["epsilon"]),
         "value-down": ("EUR", 1, -500.0, ["gamma"]),
     })
@@ -663,8 +678,8 @@ def test_filters_use_the_state_as_of_the_moment(q1: Repo):
     out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-01",
                  "--owner", "anna")
     assert rows(out) == change_rows({
-        "advanced": ("EUR", 2, 11000.0, ["gamma"]),
-        "moved-back": ("EUR", 1, 5500.0, ["gamma"]),
+        "advanced": ("EUR", 2, 12000.0, ["gamma"]),
+        "moved-back": ("EUR", 1, 6000.0, ["gamma"]),
         "won": ("EUR", 1, 3000.0, ["epsilon"]),
         "value-down": ("EUR", 1, -500.0, ["gamma"]),
     })

@@ -147,7 +147,8 @@ def test_markdown_says_why_deals_were_lost_or_moved_back_and_how_values_changed(
     # the summary: each deal with its lost reason and note, the move back's reason
     # (escaped for a table cell and for HTML), the value's change
     assert "| lost | 1 | 10,000.00 EUR | beta (budget: Frozen until Q3) |" in md, md
-    assert "| moved-back | 1 | 52,000.00 EUR | acme-erp (proposal → needs-analysis: " \
+    # (at its value then: 48,000 before the value went up a day later)
+    assert "| moved-back | 1 | 48,000.00 EUR | acme-erp (proposal → needs-analysis: " \
         "Scope \\| changed &lt;b&gt;) |" in md, md
     assert "| value-up | 1 | 4,000.00 EUR | acme-erp (48,000.00 → 52,000.00) |" in md, md
     # every change, with its why

@@ -775,7 +775,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
         for when, commit, name, old, new, counted in tl.changes:
             if not counted or not include(when, commit):
                 continue
-            kind, value, currency = None, d.value, d.currency
+            kind, value, currency = None, None, d.currency
             if old is None or new is None:  # set or cleared (not by the deal's creation)
                 if every and name in ("owner", "probability", "forecast", "pipeline") \
                         and commit != tl.changes[0][1]:
@@ -811,6 +811,11 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 kind = "pulled-in"
             elif name in OTHER_CHANGES:
                 kind, value = name, None
+            if kind and kind != name and value is None:  # (a field's own change: no value)
+                # what the deal was worth then: a past window's figures stay as they were
+                then = tl.state(when)
+                value, currency = converted(price(then.get("value"), book.config),
+                                            then.get("currency"), book.config)
             if kind:
                 events.append({"change": kind, "deal": d.id, "currency": currency,
                                "value": value, "time": when, "commit": commit,
