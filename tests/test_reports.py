@@ -662,6 +662,17 @@ def test_a_past_windows_changes_keep_their_values_when_later_ones_come(crm: Repo
     for as_of in ("2026-02-28", "2026-03-31"):
         assert rows(report(crm, "changes", "--as-of", as_of, *window)) == expected
 
+def test_an_open_deal_without_a_close_date_is_said_not_silently_left_out(crm: Repo):
+    write_deal(crm, "x", "2026-04-01", value="5000.00", close_date="2026-06-30")
+    path = deal_path(crm, "x")
+    path.write_text(path.read_text().replace("close_date: 2026-06-30\n", ""))
+    commit_at(crm, "2026-04-05", "hand: no close date")
+    for cache in ((), ("--no-cache",)):
+        r = crm.run("report", "forecast", "--as-of", "2026-04-10", "--format", "json", *cache)
+        assert r.exit_code == 0 and json.loads(r.stdout)["rows"] == [], r.output
+        assert r.stderr == ("warning: 1 open deal(s), such as x, have no close_date: the "
+                            "forecast leaves them out; set one (see `salescli check`)\n")
+
 def test_filters_use_the_state_as_of_the_moment(q1: Repo):
     # zeta was anna's until 03-25. --owner anna since 03-01:
     # as of 03-24: new zeta; gamma advanced x2, moved back, -500; epsilon won.

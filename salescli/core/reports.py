@@ -191,6 +191,7 @@ class Book:
         # (pipeline, stage) -> deals a report found in a stage their pipeline does not
         # have (renamed or removed since): counted in no stage, at 0 % (`unknown_stages`)
         self.unknown: dict[tuple[str, str], set[str]] = {}
+        self.undated: set[str] = set()  # open deals the forecast left out: no close_date
         self.base = config.currency
         self._timelines: list[Timeline] = []
         self._deals: list[Deal] | None = None
@@ -455,7 +456,10 @@ def forecast(book: Book) -> dict[str, Any]:
     deals = book.with_status("open", "won")
     for d in deals:
         close = iso_day(d.close_date)
-        if d.status != "open" or close is None:
+        if d.status != "open":
+            continue
+        if close is None:  # `check` refuses it: said (warn_uncounted), never silent
+            book.undated.add(d.id)
             continue
         if (q.since and close < q.since) or (q.asked_until and close > q.asked_until):
             continue

@@ -146,13 +146,18 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress)
     payload = REPORTS[name](book)
-    warn_unknown_stages(book, warn)
+    warn_uncounted(book, warn)
     return payload
 
 
-def warn_unknown_stages(book: Any, warn: Warn) -> None:
-    """Say which stages a report met that their pipeline does not have (renamed or
-    removed): their deals count in no stage and at 0 %, which no figure shows."""
+def warn_uncounted(book: Any, warn: Warn) -> None:
+    """Say what a report could not count that no figure shows: open deals without a
+    close date (not in the forecast), and stages their pipeline does not have (renamed
+    or removed: their deals count in no stage and at 0 %)."""
+    if book.undated:
+        warn(f"warning: {len(book.undated)} open deal(s), such as {min(book.undated)}, "
+             "have no close_date: the forecast leaves them out; set one (see "
+             "`salescli check`)")
     for (pipeline, stage), ids in sorted(book.unknown.items()):
         first = min(ids)
         warn(f"warning: {len(ids)} deal(s), such as {first}, were in stage `{stage}`, which "
@@ -256,7 +261,7 @@ def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
         won=won_by_month(book), base=book.base,
         company=company,
         generated=dt.datetime.now(dt.UTC))
-    warn_unknown_stages(book, warn)
+    warn_uncounted(book, warn)
     if out is not None:
         from salescli.store.gitio import atomic_write
 
