@@ -835,6 +835,18 @@ def test_activity_totals(june: Repo):
                              "activities_per_won_deal": None}
 
 
+def test_a_meeting_booked_then_held_is_one_activity_as_the_goals_count_it(june: Repo):
+    # the booking (07-02) answered as held the same day: one meeting, not two; a
+    # booking not answered yet has not happened: a booking, no activity
+    cli(june, "log", "meeting", "acme-oy", "Quarterly review", "--status", "held",
+        "--date", "2026-07-02")
+    cli(june, "log", "meeting", "acme-oy", "Next review", "--status", "booked",
+        "--date", "2026-07-09")
+    out = report(june, "activity", "--as-of", "2026-07-31", "--since", "2026-07-01")
+    assert out["rows"] == [activity_row("2026-07", "meeting", "anna", 1)]
+    assert out["totals"]["activities"] == 1
+    assert (out["totals"]["meetings_booked"], out["totals"]["meetings_held"]) == (2, 1)
+
 def test_changes_count_other_currencies_through_the_rates(q1: Repo):
     # fx USD 0.5: delta's creation (USD 8000) counts 4000 EUR; its value-up on 03-27
     # (USD 8000 -> 9000) 500 EUR, as its loss or win would count it

@@ -619,6 +619,11 @@ def activity_events(rec: ActivityRecord
 
 
 def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
+    """Activities that happened (`today.happened`: a booking is counted when it is held
+    or cancelled, once, as the goals count it; an open task when done) by period, type
+    and owner; the meetings booked, held and cancelled; activities per won deal."""
+    from salescli.core.today import happened
+
     q = book.query
     by = q.by or "month"
     counts: Counter = Counter()
@@ -635,7 +640,8 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
                 continue
             if not q.in_window(a.date):
                 continue
-            counts[(period(a.date, by), a.type, owner or "(none)")] += 1
+            if happened(a) is not None:
+                counts[(period(a.date, by), a.type, owner or "(none)")] += 1
             booked += new_booking
             held += answered == "held"
             cancelled += answered == "cancelled"
