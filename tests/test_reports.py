@@ -403,6 +403,18 @@ def test_forecast_by_month_and_quarter(q1: Repo):
     ]
 
 
+def test_report_money_rounds_half_up_as_documents_do(crm: Repo):
+    # 100.05 at 50 % is 50.025 and USD 100.05 at 0.9 is 90.045: half-up, 50.03 and
+    # 90.05 (SPEC §8's rule for money; Decimal's default would give 50.02 and 90.04)
+    crm.edit("salescli.yaml", "fx: {}", "fx: {USD: 0.9}")
+    commit_at(crm, "2026-01-01", "rates")
+    write_deal(crm, "a", "2026-02-01", value="100.05", currency="USD", close_date="2026-07-31")
+    write_deal(crm, "b", "2026-02-01", value="100.05", close_date="2026-07-31",
+               extra="probability: 50\n")
+    out = report(crm, "forecast", "--as-of", "2026-03-01")
+    assert [(r["category"], r["value"], r["weighted"]) for r in out["rows"]] == [
+        ("best-case", 100.05, 50.03), ("pipeline", 90.05, 9.01)]
+
 def test_forecast_overdue_period_and_won_rows_of_every_period(crm: Repo):
     # Won (all from needs-analysis): w1 EUR 1000 on 01-20, w2 EUR 2000 on 02-10, w3 USD
     # 4000 on 02-12, w4 EUR 8000 on 04-15. Open as of 04-30: o1 EUR 10000 n-a 10 % close

@@ -11,7 +11,7 @@ the actual against what an even pace would have reached by now.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from salescli.core.dates import add_months, utc_day
@@ -56,7 +56,7 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
             return Decimal(len(won))
         # in the settings' currency (other currencies through `fx`, as every report)
         return sum((d.value or Decimal(0) for d in won if d.currency == book.base),
-                   Decimal(0)).quantize(CENT)
+                   Decimal(0)).quantize(CENT, ROUND_HALF_UP)
     if metric == "new_leads":
         return Decimal(sum(1 for tl, state in book.leads if inside(utc_day(tl.created))
                            and (owner is None or state.get("owner") == owner)))
@@ -92,7 +92,7 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
         got = actual(g.metric, book, records, start, until, g.owner)
         target = Decimal(g.target)
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
-        expected = (target * elapsed).quantize(CENT)
+        expected = (target * elapsed).quantize(CENT, ROUND_HALF_UP)
         rows.append({
             "metric": g.metric, "owner": g.owner, "period": label(g.period, start),
             "start": start, "end": end, "target": target, "actual": got,
