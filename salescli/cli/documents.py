@@ -94,7 +94,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
                out: str | None, force: bool, first: bool | None) -> None:
     """A VALKEA meeting agenda for a deal, filled from the repository.
 
-    The six phases of seed 000's meeting model: preparation (the goal for the
+    The six phases of the VALKEA meeting model: preparation (the goal for the
     deal's stage, account, stakeholders, latest activities, open next step),
     opening, presence (what to find out, with what is known), position (items
     and latest quote), progress (what the next stage still requires) and
@@ -173,7 +173,7 @@ def quote_group() -> None:
 
     \b
     Usage:
-      salescli quote DEAL [--format md|html] [--dry-run] [--draft]   (= quote make DEAL)
+      salescli quote DEAL [--format md|html|pdf] [--lang LANG] [--dry-run] [--draft]
       salescli quote accept DEAL [NUMBER] [--date D]
       salescli quote reject DEAL [NUMBER] --reason R
 

@@ -75,12 +75,13 @@ def progress() -> Any:
     return _Progress if sys.stderr.isatty() else None
 
 
-def window_options(func: Callable) -> Callable:
-    """The window, moment and filters every report takes (SPEC §7)."""
+def window_options(func: Callable, window: bool = True) -> Callable:
+    """The window, moment and filters every report takes (SPEC §7); without `window`,
+    --since/--until are not in the help (the report refuses them, saying why)."""
     for decorator in reversed((
-        click.option("--since", metavar="DATE", type=DATE,
+        click.option("--since", metavar="DATE", type=DATE, hidden=not window,
                      help="Start of the window (inclusive)."),
-        click.option("--until", metavar="DATE", type=DATE,
+        click.option("--until", metavar="DATE", type=DATE, hidden=not window,
                      help="End of the window (inclusive; default: the as-of date)."),
         click.option("--as-of", "as_of", metavar="DATE|REV",
                      help="Evaluate as the repository was on that date, or at that commit."),
@@ -111,6 +112,11 @@ def account_options(func: Callable) -> Callable:
 def report_options(func: Callable) -> Callable:
     """window_options, then --format table|csv|json|markdown."""
     return window_options(format_option()(func))
+
+
+def goals_options(func: Callable) -> Callable:
+    """report_options without the window: each goal has its own period."""
+    return window_options(format_option()(func), window=False)
 
 
 @click.group("report", cls=Group)
@@ -258,7 +264,7 @@ def activity_cmd(ctx: click.Context, fmt: str, by: str, **opts: Any) -> None:
 
 
 @report.command("goals")
-@report_options
+@goals_options
 @click.pass_context
 def goals_cmd(ctx: click.Context, fmt: str, **opts: Any) -> None:
     """Goals of the settings: actual, target, attainment and pace in their period.

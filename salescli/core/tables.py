@@ -211,7 +211,8 @@ TABLES: tuple[Table, ...] = (
            "`true`/`false`, a multi-choice's choices joined with `, `."),
     ), ("record_kind", "record_id", "name")),
     Table("deal_events", "One row per change of a tracked deal field, from git history "
-          "(SPEC §6): the first row of each field is its value when the deal was created "
+          "(README, \"How history is read\"): the first row of each field is its value "
+          "when the deal was created "
           "(`old` empty). Merges and cherry-picks count once.", (
         _c("deal_id", "text", "The deal.", "deals(id)"),
         _c("seq", "integer", "The event's number in the deal's history, from 1."),
