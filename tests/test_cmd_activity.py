@@ -176,3 +176,15 @@ def test_a_meeting_later_today_is_booked_and_one_gone_by_held(crm: Repo, monkeyp
     text = (crm.root / "deals/2026-11/fresh.yaml").read_text()
     assert text.count("    status: booked\n") == 1 and text.count("    status: held\n") == 1
     assert text.index("status: booked") < text.index("status: held")
+
+
+def test_a_booking_for_a_day_to_come_is_committed_now_not_on_that_day(crm: Repo):
+    import datetime as dt
+
+    day = (dt.date.today() + dt.timedelta(days=4)).isoformat()
+    r = crm.run("log", "meeting", "fresh", "Workshop", "--date", day)
+    assert r.exit_code == 0, r.output
+    assert "    status: booked\n" in (crm.root / "deals/2026-11/fresh.yaml").read_text()
+    # git log shows when it was booked: today, not a commit from the future
+    assert crm.git("log", "-1", "--format=%ad", "--date=short").strip() == \
+        dt.date.today().isoformat()

@@ -6,6 +6,7 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -59,9 +60,12 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     kind, record_id = resolve_target(repo, target)
     # a date-time later today is ahead too: booked, not held
     ahead = isinstance(opts.date, dt.datetime) and opts.date.timestamp() > now()
-    activity, line = logged(activity_type, summary, today(opts.date), default_owner(repo),
+    day = today(opts.date)
+    activity, line = logged(activity_type, summary, day, default_owner(repo),
                             outcome=outcome, status=status, with_=with_,
                             went_well=went_well, improve=improve, ahead=ahead)
+    if ahead or day > today(None):  # booked now for a day to come: committed now
+        opts = dataclasses.replace(opts, date=None)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)
     return s, kind, record_id
