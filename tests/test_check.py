@@ -146,6 +146,22 @@ def test_a_broken_pipeline_is_one_error_of_its_file(filled: Repo, old: str, new:
         assert code == 1 and len(lines) == 1 and lines[0].startswith(expected), lines
 
 
+def test_a_stage_id_that_is_no_text_is_a_schema_error_not_a_crash(filled: Repo):
+    filled.edit("pipelines/default.yaml", "- id: proposal", "- id: [proposal]")
+    for staged in ((), ("--staged",)):
+        if staged:
+            filled.git("add", "-A")
+        code, lines = check_lines(filled, *staged)
+        assert code == 1 and "pipelines/default.yaml:24:5: error: stages[1].id: expected " \
+            "text [schema]" in lines, lines
+
+
+def test_a_command_names_a_broken_pipelines_own_error_not_a_missing_file(filled: Repo):
+    filled.edit("pipelines/default.yaml", "probability: 30", "probability: high")
+    filled.commit("a typo")
+    r = filled.run("deal", "set", "acme-erp", "value=50000")
+    assert "has no file" not in r.output, r.output
+
 def test_every_error_of_a_pipeline_at_its_line(filled: Repo):
     # a bad probability leaves proposal out of the model: the errors of the stages after
     # it are still at their own lines, and a stage listed twice is still said

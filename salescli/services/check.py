@@ -67,7 +67,7 @@ class Context:
     # read at all, and every stage each lists (its own errors are the file's, reported
     # once, not every deal's as "no such pipeline" or "no such stage")
     unreadable: set[str] = field(default_factory=set)
-    listed_stages: dict[str, set[Any]] = field(default_factory=dict)
+    listed_stages: dict[str, set[str | None]] = field(default_factory=dict)
     ids: dict[str, set[str]] = field(default_factory=dict)
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
 
@@ -147,11 +147,11 @@ def _currency(path: str, code: Any, loc: tuple) -> Iterable[Finding]:
 # ------------------------------------------------------------- configuration
 
 
-def written_stages(parsed: Parsed) -> list[Any]:
+def written_stages(parsed: Parsed) -> list[str | None]:
     """The `id` of every stage the pipeline file lists, valid or not (None where it has
-    none): a stage with a bad value is left out of the model, not out of the file."""
+    no text one): a stage with a bad value is left out of the model, not out of the file."""
     stages = parsed.data.get("stages") if isinstance(parsed.data, dict) else None
-    return [s.get("id") if isinstance(s, dict) else None
+    return [s["id"] if isinstance(s, dict) and isinstance(s.get("id"), str) else None
             for s in (stages if isinstance(stages, list) else ())]
 
 
@@ -865,6 +865,7 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
         try:
             ctx.pipelines[path.stem] = repo.pipeline(path.stem)
         except Exception:  # a broken pipeline file is check's business, not this record's
+            ctx.unreadable.add(path.stem)  # (and no "has no file" of it here)
             continue
     ctx.ids = {k: set() for k in KIND_DIRS}
     for ref_kind, ids in _references(kind, model).items():
