@@ -144,6 +144,24 @@ def test_activities_added_on_both_sides_never_renumber_the_ones_both_had():
         assert [x["summary"] for x in merged[:2]] == ["Intro call", "Send agenda"]
         assert [x["summary"] for x in merged[2:]] == ["Email B", "Call A"]
 
+def test_an_activity_logged_again_by_theirs_is_kept_though_the_base_had_it():
+    # the same call may be logged twice: only a new item on both sides is taken once
+    base = THREE
+    ours = edit(base, (EMAIL, EMAIL + activity("2026-12-03", "meeting", "Demo")))
+    theirs = edit(base, (EMAIL, EMAIL + NOTE))
+    merged = load_fast(clean_merge(base, ours, theirs))["activities"]
+    assert [x["summary"] for x in merged] == ["Intro call", "Same note", "Mail",
+                                              "Same note", "Demo"]  # new ones by date
+
+
+def test_an_activity_replaced_by_another_on_one_side_and_edited_on_the_other_conflicts():
+    # ours deleted the email and logged a meeting in its place; theirs edited the email:
+    # no hybrid of the two, a modify/delete conflict
+    ours = edit(THREE, (EMAIL, activity("2026-12-03", "meeting", "Demo")))
+    theirs = edit(THREE, ("summary: Mail", "summary: Mail\n    outcome: replied"))
+    result = merge_texts(THREE, ours, theirs)
+    assert result.conflicts == ["activities[3]"]  # after ours' meeting
+
 def test_activities_added_where_the_base_had_none():
     base = edit(BASE, (f"activities:\n{INTRO}", "activities: []\n"))
     ours = edit(base, ("activities: []\n", "activities:\n" + activity("2026-11-20", "call", "B")))

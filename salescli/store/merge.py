@@ -285,10 +285,12 @@ class _Merger:
                     out.append(_adopt(item))
                     floor = len(out)
 
+        ours_new: list[Any] = []
         for j, item in enumerate(a):
             i = a_base.get(j)
             if i is None:  # ours' new item
                 out.append(item)
+                ours_new.append(plain(item))
                 continue
             deleted_by_ours(i)
             last_base = i
@@ -299,10 +301,9 @@ class _Merger:
                 out.append(item)  # ours edited what theirs deleted: kept, conflicted
             floor = len(out)
         deleted_by_ours(len(o))
-        mine = [plain(x) for x in out]
         for j in b_new:
-            if plain(b[j]) in mine:
-                continue  # the same new item on both sides, once
+            if plain(b[j]) in ours_new:
+                continue  # the same new item on both sides, once (not one the base had)
             item = _adopt(b[j])
             at = len(out)
             if isinstance(item, dict) and "date" in item:
@@ -417,16 +418,26 @@ def _aligned(o: list, side: Any) -> tuple[dict[int, int], list[int]]:
 
     matcher = difflib.SequenceMatcher(None, [text(x) for x in o],
                                       [text(plain(x)) for x in side], autojunk=False)
+    def same(x: Any, y: Any) -> bool:  # an edit keeps an activity's day and type
+        return not (isinstance(x, dict) and isinstance(y, dict)) or all(
+            x.get(k) == y.get(k) for k in ("date", "type") if k in x)
+
     kept: dict[int, int] = {}
     new: list[int] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("equal", "replace"):  # a replaced run: edits, pairwise
+        if tag == "equal":
+            kept.update((i1 + k, j1 + k) for k in range(i2 - i1))
+        elif tag == "replace":  # edits, pairwise, where they are one item edited
             pairs = min(i2 - i1, j2 - j1)
-            kept.update((i1 + k, j1 + k) for k in range(pairs))
+            for k in range(pairs):
+                if same(o[i1 + k], plain(side[j1 + k])):
+                    kept[i1 + k] = j1 + k
+                else:  # a deletion and a new item
+                    new.append(j1 + k)
             new.extend(range(j1 + pairs, j2))
         elif tag == "insert":
             new.extend(range(j1, j2))
-    return kept, new
+    return kept, sorted(new)
 
 
 def _date_key(value: Any) -> str:
