@@ -185,6 +185,15 @@ def test_move_to_a_stage_of_another_pipeline(deal: Repo):
     funnel = json.loads(deal.run("report", "funnel", "--pipeline", "startup", "--format",
                                  "json").stdout)
     assert [row["reached"] for row in funnel["rows"]] == [1, 1]
+    # its time in default's needs-analysis is no stage of startup's
+    assert [row["median_days"] is not None for row in funnel["rows"]] == [True, True]
+    # history reads the move as one into another pipeline: no move back, no rule broken
+    changes = json.loads(deal.run("report", "changes", "--since", "2026-01-01", "--format",
+                                  "json").stdout)
+    assert {r["change"]: r["count"] for r in changes["rows"]}.get("moved-back", 0) == 0
+    assert {r["change"]: r["count"] for r in changes["rows"]}.get("advanced") == 1
+    r = deal.run("check", "--history")
+    assert r.exit_code == 0 and "history" not in r.stdout, r.output
 
 def test_set_is_typed_validated_and_round_trip(deal: Repo):
     deal.edit(DEAL_FILE, "value: 48000.00", "value: 48000.00   # list price")

@@ -520,13 +520,15 @@ def test_a_stage_the_pipeline_no_longer_has_is_said_not_silently_dropped(q1: Rep
         assert r.exit_code == 0 and r.stderr == "", r.stderr
     q1.edit("pipelines/default.yaml", "- id: negotiation", "- id: negotiating")
     q1.commit("rename a stage's id")
-    for name in ("funnel", "forecast"):
-        r = q1.run("report", name, "--as-of", "2026-03-31")
+    for args in (("report", "funnel"), ("report", "forecast"),
+                 ("report", "changes", "--since", "2026-01-01"), ("review", "HEAD~12..HEAD")):
+        r = q1.run(*args, *(("--as-of", "2026-03-31") if args[0] == "report" else ()))
         assert r.exit_code == 0, r.output
         assert r.stderr.startswith("warning: ") and "such as gamma, were in stage " \
             "`negotiation`, which pipeline `default` does not have: the report counts them " \
-            "in no stage and at 0 %; to rename a stage, change its `name` and keep its " \
-            "`id`" in r.stderr, r.stderr
+            "in no stage (weighted by their own probability, if any, else at 0 %); to rename " \
+            "a stage, change its `name` and keep its `id`" in r.stderr, (args, r.stderr)
+
 
 def test_cycle_by_every_grouping(q1: Repo):
     # won: alpha created 01-05 won 02-14 = 40 days; epsilon created 2025-12-20 (its
@@ -684,6 +686,19 @@ def test_an_open_deal_without_a_close_date_is_said_not_silently_left_out(crm: Re
         assert r.exit_code == 0 and json.loads(r.stdout)["rows"] == [], r.output
         assert r.stderr == ("warning: 1 open deal(s), such as x, have no close_date: the "
                             "forecast leaves them out; set one (see `salescli check`)\n")
+
+def test_an_events_value_is_the_deals_after_its_own_commit_not_a_later_one_that_second(
+        crm: Repo):
+    # commands dated with --date DAY commit at noon: an advance and a value change on one
+    # day share a second; the advance counts the value before the change
+    cli(crm, "deal", "add", "Same day", "--account", "acme-oy", "--id", "same", "--value",
+        "1000", "--close-date", "2027-01-31", "--date", "2026-12-01")
+    crm.edit("pipelines/default.yaml", "requires: [decision_maker, items]", "requires: []")
+    commit_at(crm, "2026-11-30", "no requirements")
+    cli(crm, "deal", "advance", "same", "--date", "2026-12-02")
+    cli(crm, "deal", "set", "same", "value=9000", "--date", "2026-12-02")
+    out = report(crm, "changes", "--since", "2026-12-01", "--until", "2026-12-03")
+    assert {r["change"]: r["value"] for r in out["rows"]}["advanced"] == 1000.0
 
 def test_filters_use_the_state_as_of_the_moment(q1: Repo):
     # zeta was anna's until 03-25. --owner anna since 03-01:

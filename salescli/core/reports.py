@@ -312,27 +312,31 @@ def _by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
 # ----------------------------------------------------------------------- funnel
 
 
-def stage_days(tl: Timeline, until: float) -> dict[str, float]:
-    """Every stage a deal was in, with the days it spent there while open.
+def stage_days(tl: Timeline, until: float, pipeline: str, default: str) -> dict[str, float]:
+    """Every stage a deal was in while in `pipeline` (`default`: the pipeline of a deal
+    naming none), with the days it spent there while open: a deal moved from another
+    pipeline (`deal move --pipeline`) passed that one's stages there, not here.
 
     Up to `until` for a deal still there, up to the win or loss for a closed one.
     """
     spent: dict[str, float] = {}
-    stage = status = None
+    stage = status = here = None
     start = tl.created
     for when, name, new in tl.moves:
         if when > until:
             break
-        if stage is not None and status == "open":
+        if stage is not None and status == "open" and (here or default) == pipeline:
             spent[stage] = spent.get(stage, 0.0) + (when - start) / DAY
         if name == "stage":
             stage = new
-            if stage is not None and stage not in spent:
-                spent[stage] = 0.0  # entered, even if only for a moment
-        else:
+        elif name == "status":
             status = new
+        else:  # a commit's pipeline comes after its stage: the stage is entered then
+            here = new
+        if stage is not None and stage not in spent and (here or default) == pipeline:
+            spent[stage] = 0.0  # entered, even if only for a moment
         start = when
-    if stage is not None and status == "open":
+    if stage is not None and status == "open" and (here or default) == pipeline:
         spent[stage] = spent.get(stage, 0.0) + max(0.0, until - start) / DAY
     return spent
 
@@ -346,15 +350,12 @@ def funnel(book: Book) -> dict[str, Any]:
     deals = [(tl, v[0], v[1]) for tl, v in book.states_created_in_window()
              if pipeline_of(v[2]) == name]  # READS: stage, status, pipeline
     index = {s: i for i, s in enumerate(stages)}
-    # a stage of no pipeline (renamed since): said; one of another pipeline the deal was
-    # moved from (`deal move --pipeline`) is history, not a mistake
-    anywhere = {s for st in book.config.stages.values() for s, _ in st}
     tops = [0] * (len(stages) + 1)  # how many deals got no further than each stage (-1: none)
     lost_here, open_here = Counter(), Counter()
     spent: dict[str, list[float]] = defaultdict(list)
     won = lost = still_open = 0
     for tl, stage, status in deals:
-        spent_here = stage_days(tl, q.as_of)
+        spent_here = stage_days(tl, q.as_of, name, book.config.default_pipeline)
         if status == "won":
             won += 1
             tops[len(stages) - 1] += 1  # a won deal reached every stage
@@ -368,7 +369,7 @@ def funnel(book: Book) -> dict[str, Any]:
                 open_here[stage] += 1
         for stage, n in spent_here.items():
             spent[stage].append(n)
-            if stage not in anywhere:
+            if stage not in index:  # renamed or removed since: said, not dropped silently
                 book.unknown_stage(name, stage, tl.id)
     # a deal reached every stage up to the furthest it got to (skipping counts)
     reached = list(accumulate(reversed(tops[:-1])))[::-1]
@@ -776,15 +777,20 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
     events: list[dict] = []
     for d in book.deals:
         tl = d.timeline
-        stages = book.config.stage_ids(d.pipeline)
+        # the commits that put the deal in another pipeline (`deal move --pipeline`):
+        # their stage change is no advance or move back, the stages are another's
+        switched = switches(tl, book.config.default_pipeline)
+        pipeline = None  # the deal's pipeline as each change finds it
         if tl.changes and include(tl.created, tl.changes[0][1]):
-            first = tl.state(tl.created)
+            first = state_after(tl, tl.changes[0][1])
             value, currency = converted(price(first.get("value"), book.config),
                                         first.get("currency"), book.config)
             events.append({"change": "new", "deal": d.id, "currency": currency,
                            "value": value, "time": tl.created, "commit": tl.changes[0][1],
                            "field": None, "old": None, "new": None})
         for when, commit, name, old, new, counted in tl.changes:
+            if name == "pipeline":
+                pipeline = new
             if not counted or not include(when, commit):
                 continue
             kind, value, currency = None, None, d.currency
@@ -795,8 +801,14 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                                    "value": None, "time": when, "commit": commit,
                                    "field": name, "old": old, "new": new, "reason": None})
                 continue
-            if name == "stage" and old in stages and new in stages:
-                kind = "advanced" if stages.index(new) > stages.index(old) else "moved-back"
+            if name == "stage" and commit not in switched:
+                stages = book.config.stage_ids(pipeline)
+                if old in stages and new in stages:
+                    kind = "advanced" if stages.index(new) > stages.index(old) \
+                        else "moved-back"
+                else:  # renamed or removed since: said, never dropped silently
+                    for gone in {old, new} - set(stages):
+                        book.unknown_stage(pipeline, gone, d.id)
             elif name == "status" and new in ("won", "lost"):
                 kind = new
             elif name == "value":  # cents, or items priced as reports price them
@@ -825,7 +837,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 kind, value = name, None
             if kind and kind != name and value is None:  # (a field's own change: no value)
                 # what the deal was worth then: a past window's figures stay as they were
-                then = tl.state(when)
+                then = state_after(tl, commit)
                 value, currency = converted(price(then.get("value"), book.config),
                                             then.get("currency"), book.config)
             if kind:
@@ -835,6 +847,28 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                                "reason": after_commit(tl, commit, "lost_reason")
                                if kind == "lost" else None})
     return events
+
+
+def switches(tl: Timeline, default: str) -> set[str]:
+    """The commits that put a deal in another pipeline (`deal move --pipeline`; not its
+    creation): the stage it then has is that pipeline's, no move within one."""
+    first = tl.changes[0][1] if tl.changes else None
+    return {c for _, c, name, old, new, _ in tl.changes
+            if name == "pipeline" and c != first and (old or default) != (new or default)}
+
+
+def state_after(tl: Timeline, commit: str) -> dict[str, Any]:
+    """The fields as `commit` left them: its changes and every one before it, not those
+    of a later commit of the same second (`--date DAY` dates each at noon)."""
+    out: dict[str, Any] = {}
+    seen = False
+    for _, made_by, name, _, new, _ in tl.changes:
+        if made_by == commit:
+            seen = True
+        elif seen:
+            break
+        out[name] = new
+    return out
 
 
 def after_commit(tl: Timeline, commit: str, name: str) -> Any:

@@ -981,7 +981,10 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
     reopens = []  # (path, when, deal, commit, old status): a reopen needs a reason
     approvals = []  # (path, deal, commit, time, approved_by) each time someone wrote one
     history = load_history(root, rev, kinds=("deal",), use_cache=use_cache)
+    from salescli.core.reports import switches
+
     for tl in history.timelines:
+        switched = switches(tl, settings.default_pipeline)
         for when, commit, name, old, new, counted in tl.changes:
             if commits is not None and commit not in commits:
                 continue
@@ -994,7 +997,8 @@ def history_diagnostics(root: Path, git_dir: Path, use_cache: bool = True, rev: 
             if pipe is None:
                 continue
             if name == "stage":
-                candidates.append((tl.path, tl.id, commit, when, pipe, old, new))
+                if commit not in switched:  # into another pipeline: no move within one
+                    candidates.append((tl.path, tl.id, commit, when, pipe, old, new))
             elif new == "open" and old in ("won", "lost"):
                 reopens.append((tl.path, when, tl.id, commit, old))
             elif old == "open" and new in ("won", "lost"):

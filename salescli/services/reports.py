@@ -153,7 +153,7 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
 def warn_uncounted(book: Any, warn: Warn) -> None:
     """Say what a report could not count that no figure shows: open deals without a
     close date (not in the forecast), and stages their pipeline does not have (renamed
-    or removed: their deals count in no stage and at 0 %)."""
+    or removed: their deals count in no stage)."""
     if book.undated:
         warn(f"warning: {len(book.undated)} open deal(s), such as {min(book.undated)}, "
              "have no close_date: the forecast leaves them out; set one (see "
@@ -161,9 +161,9 @@ def warn_uncounted(book: Any, warn: Warn) -> None:
     for (pipeline, stage), ids in sorted(book.unknown.items()):
         first = min(ids)
         warn(f"warning: {len(ids)} deal(s), such as {first}, were in stage `{stage}`, which "
-             f"pipeline `{pipeline}` does not have: the report counts them in no stage and "
-             "at 0 %; to rename a stage, change its `name` and keep its `id` (see "
-             "`salescli check`)")
+             f"pipeline `{pipeline}` does not have: the report counts them in no stage "
+             "(weighted by their own probability, if any, else at 0 %); to rename a stage, "
+             "change its `name` and keep its `id` (see `salescli check`)")
 
 
 # every activity with what its record says of owner, source and pipeline, record by

@@ -160,7 +160,7 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
     from salescli.core.reports import Book, Query
     from salescli.core.reports import review as reviewed
     from salescli.services.check import history_diagnostics
-    from salescli.services.reports import warn_skipped
+    from salescli.services.reports import warn_skipped, warn_uncounted
     from salescli.store import gitio
     from salescli.store.config import config_of
     from salescli.store.history import load_history
@@ -184,6 +184,7 @@ def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dic
         repo.root, repo.git_dir, use_cache=use_cache, rev=head, commits=set(commits))]
     after = book(head)
     payload = reviewed(book(base), after, commits, shown, violations)
+    warn_uncounted(after, warn)  # a stage the pipeline no longer has: said
     explain(repo.root, payload["events"], {d.id: d.timeline for d in after.deals})
     for e in payload["events"]:  # as export's deal_events: the author date, UTC
         e["time"] = dt.datetime.fromtimestamp(e["time"], dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

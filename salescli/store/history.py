@@ -66,11 +66,12 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 13: the counted changes kept as digests (_seen_key)
 # 14: a deleted file brought back (a revert) goes on with its deal's timeline
 # 15: a file moved to another month folder keeps its timeline
-CACHE_VERSION = 15
+# 16: `moves` has the pipeline's changes too (`deal move --pipeline`)
+CACHE_VERSION = 16
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
-_MOVES = frozenset(("stage", "status"))
+_MOVES = frozenset(("stage", "status", "pipeline"))  # Timeline.moves: what the funnel reads
 _NONES = {kind: (None,) * len(names) for kind, names in FIELDS.items()}
 
 Progress = Callable[[int], None]
@@ -381,7 +382,7 @@ class Timeline:
     alive: list[tuple[int, bool]] = field(default_factory=list)  # (time, exists)
     _cur: list = field(default_factory=list, repr=False)  # the fields after the last change
     last: int = 0                                 # time of the latest change so far
-    moves: list[tuple[int, str, Any]] = field(default_factory=list)  # stage/status changes
+    moves: list[tuple[int, str, Any]] = field(default_factory=list)  # stage/status/pipeline
     paths: list[tuple[int, str]] = field(default_factory=list)  # earlier files (ID changes)
     _later: _Deferred | None = field(default=None, repr=False)  # what fills _changes
 
