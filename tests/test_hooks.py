@@ -221,6 +221,14 @@ def test_one_hook_checks_every_pipeline_of_the_repository(tmp_path: Path, on_pat
         assert r.run("hook", "install").exit_code == 0
     hook = top / ".git" / "hooks" / "pre-commit"
     assert f"# pipelines: {json.dumps(sorted(names))}\n" in hook.read_text()
+    assert f"# pipelines: {json.dumps(sorted(names))}\n" in hook.with_name(
+        "pre-merge-commit").read_text()
+    # a hook of an earlier version had pre-commit alone: the merge hook, new, learns
+    # every pipeline that one checks when any of them installs again
+    hook.with_name("pre-merge-commit").unlink()
+    assert fi.run("hook", "install").exit_code == 0
+    assert f"# pipelines: {json.dumps(sorted(names))}\n" in hook.with_name(
+        "pre-merge-commit").read_text()
     for r in (fi, odd):
         head = r.head()
         r.write("accounts/2026-10/broken.yaml", "id: broken\nname: [\n")

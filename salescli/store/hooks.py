@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 from salescli.core.errors import SalescliError
@@ -86,15 +87,15 @@ def hooked_pipelines(text: str) -> list[str]:
         return []
 
 
-def hook_script(root: Path, existing: str | None = None, name: str = "pre-commit") -> str:
-    """The hook `name` (one of HOOKS): `salescli check --staged` on the pipeline at `root` and on
-    every other pipeline of the repository that `existing` (our hook as it is) checks:
-    in a repository holding several, each `hook install` adds its own. A pipeline with
+def hook_script(root: Path, existing: Sequence[str] = (), name: str = "pre-commit") -> str:
+    """The hook `name` (one of HOOKS): `salescli check --staged` on the pipeline at
+    `root` and on the `existing` ones (folders from the top, that our hooks check): in
+    a repository holding several, each `hook install` adds its own. A pipeline with
     nothing staged is not checked; one not in this checkout (another branch's) is
     skipped, never dropped."""
     top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
     where = os.path.relpath(root.resolve(), top)  # git runs hooks at the top level
-    pipelines = sorted({*hooked_pipelines(existing or ""), where})
+    pipelines = sorted({*existing, where})
     runs = []
     for folder in pipelines:
         quoted = shlex.quote(folder)
@@ -137,11 +138,16 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
     A hook that is not ours is refused unless `force`, and then kept beside it.
     """
     refuse_foreign_hook(root, force)
+    paths = {name: hook_path(root, name) for name in HOOKS}
+    olds = {name: p.read_text(encoding="utf-8", errors="replace") if p.exists() else None
+            for name, p in paths.items()}
+    # every pipeline any of our hooks checks (a hook new to this version learns them)
+    known = sorted({p for old in olds.values() if old is not None and HOOK_MARK in old
+                    for p in hooked_pipelines(old)})
     said = []
     for name in HOOKS:
-        path = hook_path(root, name)
-        old = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
-        script = hook_script(root, old if old is not None and HOOK_MARK in old else None, name)
+        path, old = paths[name], olds[name]
+        script = hook_script(root, known, name)
         backup = ""
         if old is not None:
             if old == script and os.access(path, os.X_OK):
