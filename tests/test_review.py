@@ -117,7 +117,8 @@ def test_bad_ranges_are_usage_errors(branch: Repo):
     assert r.exit_code == 2 and "unknown revision 'nope'" in r.output
     r = branch.run("review", "--", "--upload-pack=x..main")
     assert r.exit_code == 2
-    for spec in ("main..leads..main", "main..leads...main", "main...leads..main"):
+    for spec in ("main..leads..main", "main..leads...main", "main...leads..main",
+                 "main....leads"):
         r = branch.run("review", spec)  # never git's "bad revision" of a SHA not typed
         assert r.exit_code == 2 and r.stderr == (
             f"Error: invalid range '{spec}': use A..B, A...B or A (as A..HEAD)\n"), r.output

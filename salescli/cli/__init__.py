@@ -51,7 +51,7 @@ COMMANDS = {
     "render": ("salescli.cli.documents:render_cmd", "Render any template for a record."),
     "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
     "review": ("salescli.cli.review:review_cmd", "What a branch or pull request does to deals."),
-    "hook": ("salescli.cli.hooks:hook", "Install the pre-commit hook and the merge driver."),
+    "hook": ("salescli.cli.hooks:hook", "Install the commit hooks and the merge driver."),
     "merge-driver": ("salescli.cli.hooks:merge_driver_cmd",
                      "Merge two edits of a record field by field (git runs this)."),
     "import": ("salescli.cli.imports:import_group",

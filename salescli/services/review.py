@@ -27,7 +27,7 @@ def parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     else:
         left, right = spec, "HEAD"
     left, right = left or "HEAD", right or "HEAD"
-    if ".." in left or ".." in right:
+    if ".." in left or ".." in right or left.endswith(".") or right.startswith("."):
         raise UsageError(f"invalid range {spec!r}: use A..B, A...B or A (as A..HEAD)")
     for rev in (left, right):
         if rev.startswith("-") or gitio.rev_parse(repo.root, rev) is None:
