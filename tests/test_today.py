@@ -540,3 +540,23 @@ def test_a_note_or_a_cancelled_meeting_is_no_first_contact_of_a_lead(crm: Repo):
         assert [r["id"] for r in today(crm)["rows"] if r["group"] == "lead-sla"] == ["beta"]
     assert crm.run("log", "call", "beta", "Reached Sara", "--date", "2026-11-23").exit_code == 0
     assert [r["id"] for r in today(crm)["rows"] if r["group"] == "lead-sla"] == []
+
+
+def test_a_command_to_paste_names_the_kind_where_another_kind_has_the_id(repo: Repo):
+    # a converted lead, its account and its deal share one ID: `task done beta-ltd 1`
+    # would be refused as ambiguous, `task done deal:beta-ltd 1` is not
+    for args in (("lead", "add", "Beta Ltd", "--contact", "Sara Beta", "--email",
+                  "sara@beta.example", "--date", "2026-11-20"),
+                 ("lead", "contact", "beta-ltd", "--date", "2026-11-21"),
+                 ("lead", "convert", "beta-ltd", "--value", "12000", "--close-date",
+                  "2027-02-26", "--date", "2026-11-22"),
+                 ("task", "add", "deal:beta-ltd", "Send case study", "--due", ON,
+                  "--date", "2026-11-22"),
+                 ("log", "meeting", "deal:beta-ltd", "Demo", "--status", "booked",
+                  "--date", "2026-11-24")):
+        assert repo.run(*args).exit_code == 0, args
+    reasons = [r["text"] for r in today(repo)["rows"][0]["reasons"]]
+    assert any("salescli meeting held deal:beta-ltd 2 " in t for t in reasons), reasons
+    assert any("salescli task done deal:beta-ltd 1)" in t for t in reasons), reasons
+    r = repo.run("task", "done", "deal:beta-ltd", "1")
+    assert r.exit_code == 0, r.output

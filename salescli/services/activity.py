@@ -308,6 +308,7 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
                     use_cache: bool = True) -> list[dict]:
     from salescli.core import today
     from salescli.core.money import from_float
+    from salescli.services.read import pasted_target
 
     day = on.isoformat()
     booked = index.query(_BOOKED, (day,))  # one look-up each, by its index
@@ -398,22 +399,26 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
     for b in booked:
         if (rs := reasons(b)) is not None:
             rs.append(today.meeting(on, on, b["type"], b["summary"]))
+    target = pasted_target(index) if unheld or tasks or customers else None
+
     for b in unheld:
         if (rs := reasons(b)) is not None:
             rs.append(today.did_it_happen(
                 dt.date.fromisoformat(b["date"]), on, b["type"], b["summary"],
-                f"salescli meeting held {b['record_id']} {b['line']}"))
+                f"salescli meeting held {target(b['record_kind'], b['record_id'])} "
+                f"{b['line']}"))
     for t in tasks:
         if (rs := reasons(t)) is not None:
             rs.append(today.task(dt.date.fromisoformat(t["due"]), on, t["summary"],
-                                 f"salescli task done {t['record_id']} {t['line']}",
-                                 t["owner"]))
+                                 f"salescli task done {target(t['record_kind'], t['record_id'])}"
+                                 f" {t['line']}", t["owner"]))
     for c in customers:
         touched = max(filter(None, (c["won"], c["touched"])))
         last = dt.date.fromisoformat(touched)
         if (on - last).days >= config.after_sales_days:
             account(c)["reasons"].append(today.after_sales(
-                last, on, f'salescli log call {c["id"]} "After-sales check-in"'))
+                last, on, f'salescli log call {target("account", c["id"])} '
+                          '"After-sales check-in"'))
     return today.agenda(records.values(), config.fx, config.currency)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.ids import KINDS
-from salescli.services.read import Warn, records_index
+from salescli.services.read import Warn, pasted_target, records_index
 
 _NAME = "coalesce(d.title, x.company, ac.name)"
 _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
@@ -42,14 +42,15 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
     with records_index(repo, KINDS, warn, use_cache) as index:
         activities = index.query(_ACTIVITIES)
         steps = index.query(_NEXT_STEPS)
+        target = pasted_target(index)
     events = []
     for a in activities:
         if owner and a["owner"] != owner:
             continue
         kind, record_id, line = a["record_kind"], a["record_id"], a["line"]
         what = "Task" if a["task"] else "Meeting"
-        done = f"salescli task done {record_id} {line}" if a["task"] else \
-            f"salescli meeting held {record_id} {line}"
+        done = f"salescli {'task done' if a['task'] else 'meeting held'} " \
+            f"{target(kind, record_id)} {line}"
         events.append({
             "uid": f"salescli-{kind}-{record_id}-activity-{line}",
             "day": dt.date.fromisoformat(a["day"]), "summary": f"{what}: {a['summary']} "

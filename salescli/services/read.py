@@ -234,6 +234,19 @@ def rollup(repo: Any, account_id: str, warn: Warn) -> dict[str, list[dict]]:
                              key=lambda t: (order.get(t["status"], 3), t["currency"] or ""))}
 
 
+# the IDs more than one kind has (a converted lead's: lead, account and deal)
+_SHARED_IDS = """SELECT id FROM (SELECT id FROM deals UNION ALL SELECT id FROM leads
+  UNION ALL SELECT id FROM accounts) GROUP BY id HAVING count(*) > 1"""
+
+
+def pasted_target(index: Any) -> Callable[[str, str], str]:
+    """How a command to paste names a record (`task done TARGET N`): `deal:ID` where
+    another kind has the ID too (a converted lead's usually do), else the bare ID."""
+    shared = {r[0] for r in index.query(_SHARED_IDS)}
+    return lambda kind, record_id: f"{kind}:{record_id}" if record_id in shared \
+        else record_id
+
+
 def custom_shown(repo: Any, kind: str, record: dict[str, Any]) -> list[tuple[str, Any]]:
     """The custom fields a record holds, as `show` prints them (name, text), in the
     order the settings declare them; the settings read only when the record has a key
