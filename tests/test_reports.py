@@ -814,6 +814,17 @@ def test_sources_leads_to_deals_and_sla(june: Repo):
     assert out["totals"]["sla_breaches"] == 0
 
 
+def test_a_lead_disqualified_without_contact_was_never_contacted(crm: Repo):
+    cli(crm, "lead", "add", "Delta AB", "--contact", "Dora", "--email", "dora@delta.se",
+        "--source", "event", "--date", "2026-06-01T09:00:00+00:00")
+    cli(crm, "lead", "disqualify", "delta-ab", "--reason", "not-icp",
+        "--date", "2026-06-04T09:00:00+00:00")
+    out = report(crm, "sources", "--as-of", "2026-06-30", "--since", "2026-06-01")
+    event = next(r for r in out["rows"] if r["source"] == "event")
+    assert (event["contacted"], event["disqualified"], event["median_first_contact_hours"]) \
+        == (0, 1, None)
+    assert out["totals"]["sla_breaches"] == 0
+
 def activity_row(period: str, type_: str, owner: str, count: int) -> dict[str, Any]:
     return {"period": period, "type": type_, "owner": owner, "count": count}
 

@@ -659,11 +659,12 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
 
 
 def first_contact_hours(tl: Timeline, until: float) -> float | None:
-    """Hours from a lead's creation to when its status first left `new`."""
+    """Hours from a lead's creation to when its status first became contacted or
+    qualified (a lead disqualified from `new` was never contacted)."""
     for when, _, name, old, new, _ in tl.changes:
         if when > until:
             break
-        if name == "status" and old is not None and new != "new":
+        if name == "status" and old is not None and new in ("contacted", "qualified"):
             return max(0.0, (when - tl.created) / 3600)
     return None
 
@@ -689,7 +690,7 @@ def sources(book: Book) -> dict[str, Any]:
         r["leads"] += 1
         status = state.get("status")
         hours = first_contact_hours(tl, q.as_of)
-        if hours is not None or status in ("contacted", "qualified", "disqualified"):
+        if hours is not None or status in ("contacted", "qualified"):
             r["contacted"] += 1
         r["qualified"] += status == "qualified"
         r["disqualified"] += status == "disqualified"
