@@ -160,7 +160,8 @@ def test_today_shows_the_approval_to_the_approvers_whose_limit_covers_it(
     ville = json.loads(deal.run(*args, "--owner", "ville").stdout)["rows"]
     assert [(r["group"], r["owner"], [x["text"] for x in r["reasons"]]) for r in ville] == [
         ("approval", "anna",
-         ["approve the 20% discount on acme-erp: salescli deal approve acme-erp"])]
+         ["the 20% discount on acme-erp awaits approval by ville: salescli deal approve "
+          "acme-erp (run by them)"])]
     assert ville[0]["reasons"][0]["approvers"] == ["ville"]
     # sara may approve up to 18%: not hers
     assert json.loads(deal.run(*args, "--owner", "sara").stdout)["rows"] == []
@@ -168,6 +169,12 @@ def test_today_shows_the_approval_to_the_approvers_whose_limit_covers_it(
     assert deal.run("deal", "approve", "acme-erp").exit_code == 0
     assert json.loads(deal.run(*args, "--owner", "ville").stdout)["rows"] == []
     assert "approval" not in deal.run("today", "--on", "2026-11-02").stdout
+    # over every approver's limit (ville 30 %): the owner is told so, not to run approve
+    discount(deal, "35")
+    [row] = json.loads(deal.run(*args, "--owner", "anna").stdout)["rows"]
+    assert row["reasons"][0]["text"] == (
+        "the 35% discount on acme-erp is over every approver's limit: lower it, or raise "
+        "a limit in salescli.yaml's approvers")
 
 
 def test_check_warns_of_an_approver_who_is_not_an_owner(deal: Repo):

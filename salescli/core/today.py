@@ -157,10 +157,15 @@ def after_sales(touched: dt.date, on: dt.date, command: str) -> dict[str, Any]:
 
 def approval(discount: Any, on: dt.date, deal_id: str, detail: str,
              approvers: list[str]) -> dict[str, Any]:
-    """A discount awaiting approval: a row for the approvers whose limit covers it."""
-    reason = _reason("approval", on, on, detail, f"approve the {discount}% discount on "
-                     f"{deal_id}: salescli deal approve {deal_id}")
-    return {**reason, "approvers": approvers}
+    """A discount awaiting approval: a row for the approvers whose limit covers it (and
+    the owner, who is told who approves it, or that nobody's limit covers it)."""
+    if approvers:
+        text = (f"the {discount}% discount on {deal_id} awaits approval by "
+                f"{' or '.join(approvers)}: salescli deal approve {deal_id} (run by them)")
+    else:
+        text = (f"the {discount}% discount on {deal_id} is over every approver's limit: "
+                "lower it, or raise a limit in salescli.yaml's approvers")
+    return {**_reason("approval", on, on, detail, text), "approvers": approvers}
 
 
 def quote_expiring(until: dt.date, on: dt.date, deal_id: str, number: str,
