@@ -560,3 +560,21 @@ def test_a_command_to_paste_names_the_kind_where_another_kind_has_the_id(repo: R
     assert any("salescli task done deal:beta-ltd 1)" in t for t in reasons), reasons
     r = repo.run("task", "done", "deal:beta-ltd", "1")
     assert r.exit_code == 0, r.output
+
+
+def test_a_reopened_deal_is_in_its_stage_since_the_reopening(repo: Repo):
+    # lost for seven weeks, then reopened: not stale the day it comes back (max 21)
+    acme_account(repo, created="2026-09-01")
+    repo.commit()
+    for args in (("deal", "add", "ERP", "--id", "erp", "--account", "acme-oy", "--value",
+                  "10000", "--close-date", "2027-06-30", "--date", "2026-09-01"),
+                 ("today", "--on", "2026-09-02"),  # the stage days kept: then carried on
+                 ("deal", "lose", "erp", "--reason", "timing", "--date", "2026-09-10"),
+                 ("deal", "reopen", "erp", "--reason", "Budget back", "--date", "2026-11-01")):
+        assert repo.run(*args).exit_code == 0, args
+    for cache in ((), ("--no-cache",)):
+        r = repo.run("stale", "--on", "2026-11-01", "--format", "json", *cache)
+        assert json.loads(r.stdout)["rows"] == [], r.output
+        r = repo.run("stale", "--on", "2026-11-30", "--format", "json", *cache)
+        assert [(x["since"], x["days"]) for x in json.loads(r.stdout)["rows"]] == [
+            ("2026-11-01", 29)], r.output

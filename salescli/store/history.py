@@ -67,7 +67,8 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 14: a deleted file brought back (a revert) goes on with its deal's timeline
 # 15: a file moved to another month folder keeps its timeline
 # 16: `moves` has the pipeline's changes too (`deal move --pipeline`)
-CACHE_VERSION = 16
+# 17: a reopened deal is in its stage since the reopen (`stage_since`)
+CACHE_VERSION = 17
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
@@ -445,9 +446,10 @@ class Timeline:
 
     def stage_since(self, at: float) -> float:
         """When the record entered the stage it was in at `at`: its last stage change up
-        to then (`moves` has every one `changes` has, without loading `changes`)."""
-        return next((t for t, name, _ in reversed(self.moves) if name == "stage" and t <= at),
-                    self.created)
+        to then, or its reopening, if later (a deal lost for two months is not stale the
+        day it is reopened); `moves` has every one `changes` has, without loading them."""
+        return next((t for t, name, new in reversed(self.moves) if t <= at and (
+            name == "stage" or (name == "status" and new == "open"))), self.created)
 
     def history(self, name: str, at: float) -> list[tuple[int, Any]]:
         """(time, value) each time `name` changed, up to `at`."""
@@ -949,15 +951,15 @@ STAGE_ENTERED_FILE = "stage-entered.cache"
 # commits salescli made that moved no deal's stage: {commit: parent}
 SAME_STAGES_FILE = "stage-entered.same"
 SAME_STAGES_KEPT = 500
-_STAGE = DEAL_FIELDS.index("stage")
+_STAGE, _STATUS = DEAL_FIELDS.index("stage"), DEAL_FIELDS.index("status")
 
 
 def note_commit(root: Path, parent: str, sha: str,
                 written: Iterable[tuple[str, bytes | None, bytes | None]]) -> None:
     """After salescli made commit `sha` on `parent` of the files `written` (path, bytes
     before, after): when no deal came or went, and each deal written was a version
-    reports read before and after with the same stage, no timeline gained a stage move
-    (`stage_since` reads only those and `created`, set by a deal's first version), so
+    reports read before and after with the same stage (and not reopened), no timeline
+    gained a stage move (`stage_since` reads only those and `created`), so
     `stage_entered` at `parent` holds at `sha`. Noted for `today` after `log call`,
     `deal set`, `deal win`..., which then reads no history. A note is a fact about two
     commits, true whatever happens later; one that cannot be written only costs time."""
@@ -967,8 +969,10 @@ def note_commit(root: Path, parent: str, sha: str,
             if before is None or after is None:
                 return
             old, new = read_fields("deal", before), read_fields("deal", after)
-            # a version reports skip is no help: the next one is read against none
-            if old is None or new is None or old[_STAGE] != new[_STAGE]:
+            # a version reports skip is no help: the next one is read against none; a
+            # reopened deal is in its stage since (`stage_since`)
+            if old is None or new is None or old[_STAGE] != new[_STAGE] \
+                    or (old[_STATUS] != new[_STATUS] and new[_STATUS] == "open"):
                 return
     path = state_dir(root) / SAME_STAGES_FILE
     same = _notes(path)
