@@ -178,6 +178,20 @@ def test_every_error_of_a_pipeline_at_its_line(filled: Repo):
         "pipelines/default.yaml:55:9: error: stage `proposal` is defined twice "
         "[duplicate-stage]"], lines
 
+def test_a_fifo_in_a_records_place_is_a_finding_not_a_hang(filled: Repo):
+    # (a FIFO opened for reading waits for a writer: check, and the hook, hung there)
+    import os
+    import subprocess
+    import sys
+
+    path = filled.root / D / "acme-erp.yaml"
+    path.unlink()
+    os.mkfifo(path)
+    r = subprocess.run([sys.executable, "-m", "salescli", "-C", str(filled.root), "check"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert f"{D}acme-erp.yaml:1:1: error: cannot read: not a regular file [io]" in r.stdout
+
 def test_an_unknown_locale_is_an_error_of_the_settings(filled: Repo):
     # documents refuse it; only the tables got by with a warning
     filled.edit("salescli.yaml", "locale: en_US", "locale: xx_YY")

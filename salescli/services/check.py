@@ -41,7 +41,7 @@ from salescli.core.rules import (
     loop_closed,
     missing_requirements,
 )
-from salescli.store.loader import Parsed, parse_file, to_diagnostic, walk_files
+from salescli.store.loader import Parsed, parse_file, read_text, to_diagnostic, walk_files
 from salescli.store.repo import (
     KIND_DIRS,
     MONTH_RE,
@@ -695,13 +695,13 @@ def invoice_edits(root_s: str, keys: dict[str, str | None],
 def _recorded_invoices(root_s: str, rel: str) -> tuple[str, tuple]:
     """(the deal's ID, `invoice_refs`) of the deal file `rel`; none if it records none,
     or cannot be read (check reports that file as such)."""
-    try:
-        with open(os.path.join(root_s, rel), "rb") as fh:
-            if b"invoices:" not in fh.read():
-                return "", ()  # most deals have no invoice: not parsed
-    except OSError:
-        return "", ()
-    deal = parse_file(root_s, "deal", rel).model
+    from salescli.store.loader import parse_text
+
+    # a regular file's, never blocking on a FIFO a file was replaced by
+    text = read_text(os.path.join(root_s, rel), rel, [])
+    if text is None or "invoices:" not in text:
+        return "", ()  # most deals have no invoice: not parsed
+    deal = parse_text("deal", rel, text).model
     return ("", ()) if deal is None else (deal.id, invoice_refs(deal))
 
 
@@ -783,11 +783,7 @@ def _run_check(root_s: str) -> list[Diagnostic]:
         texts: dict[str, str | None] = {}
         for f in findings:
             if f.path not in texts:
-                try:
-                    with open(os.path.join(root_s, f.path), encoding="utf-8") as fh:
-                        texts[f.path] = fh.read()
-                except (OSError, UnicodeDecodeError):
-                    texts[f.path] = None
+                texts[f.path] = read_text(os.path.join(root_s, f.path), f.path, [])
             out.append(to_diagnostic(f, texts[f.path]))
 
     out += _check_many(root_s, {"deal": rels["deal"]}, ctx, meanwhile=across).diagnostics

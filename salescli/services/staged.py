@@ -440,14 +440,10 @@ class WorkTree(Snapshot):
         return {rel: parse_file(self.root, kind, rel) for rel in rels}
 
     def texts(self, rels: set[str]) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for rel in rels:
-            try:
-                with open(os.path.join(self.root, rel), encoding="utf-8") as fh:
-                    out[rel] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                out[rel] = None
-        return out
+        from salescli.store.loader import read_text
+
+        # regular files' only: a FIFO in a record's place must not block the hook
+        return {rel: read_text(os.path.join(self.root, rel), rel, []) for rel in rels}
 
     def extra(self) -> list[Diagnostic]:
         from salescli.services.check import (

@@ -181,13 +181,9 @@ def _names(root: str, folder: str, month: str) -> list[str]:
 
 def _digest(full: str) -> str | None:
     """The digest of a file's text as a record is read from it (None: unreadable)."""
-    from salescli.store.yamlio import YamlProblem, decode
+    from salescli.store.loader import read_text
 
-    try:
-        with open(full, "rb") as fh:
-            return _text_digest(decode(fh.read()))
-    except (OSError, YamlProblem):
-        return None
+    return _text_digest(read_text(full, "", []))  # never blocking on a FIFO
 
 
 def _text_digest(text: str | None) -> str | None:
