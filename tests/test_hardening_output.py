@@ -319,3 +319,26 @@ def test_joiners_in_emoji_and_scripts_are_kept(filled: Repo):
     family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
     assert filled.run("deal", "set", "acme-erp", f"title=Team {family}").exit_code == 0
     assert family in filled.run("deal", "list").stdout
+
+
+def test_a_locale_without_euro_or_a_closed_stdout_is_no_traceback(filled: Repo):
+    # latin-1 has no € nor box lines: a pipe gets UTF-8 (the records' encoding); a
+    # closed stdout is /dev/null, as for git
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, **kw: object) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "salescli", "-C", str(filled.root),
+                               *args], capture_output=True, timeout=120, **kw)
+
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    for args in (("deal", "list"), ("board",), ("today", "--on", "2026-11-25")):
+        r = run(*args, env=env)
+        assert r.returncode == 0 and b"Traceback" not in r.stderr, (args, r.stderr)
+    assert "€48,000.00" in run("deal", "list", env=env).stdout.decode("utf-8")
+    for args in (("today",), ("check",), ("report", "funnel")):
+        r = subprocess.run([sys.executable, "-m", "salescli", "-C", str(filled.root), *args],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
+                           preexec_fn=lambda: os.close(1))
+        assert r.returncode == 0 and b"Traceback" not in r.stderr, (args, r.stderr)

@@ -190,6 +190,28 @@ def cli(ctx: click.Context, repo: str | None) -> None:
     ctx.obj = {"repo": repo}
 
 
+def _output_streams() -> None:
+    """stdout and stderr that take any text. A closed one (`salescli today >&-`) is
+    /dev/null. Where the locale's encoding is not UTF-8 (latin-1 has no € and no box
+    lines), a terminal shows what it cannot as `?`, and a pipe or file gets UTF-8, the
+    records' own encoding (as git writes), so no script's data is altered."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+            continue
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding in ("utf8", "") or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8")
+        except (OSError, ValueError):  # (a stream that cannot say or change)
+            continue
+
+
 def main() -> None:
     from salescli.store import runtime
 
@@ -199,6 +221,7 @@ def main() -> None:
     # times, 20-40 ms of a listing or report on 10,000 deals; now about 140 times less
     # often. Reference counting frees everything as before.
     gc.set_threshold(100_000)
+    _output_streams()
     try:
         cli.main(prog_name="salescli")
     except BrokenPipeError:
