@@ -367,6 +367,21 @@ def test_a_thousand_deals_import_quickly(repo: Repo, tmp_path: Path):
 # ------------------------------------------------------------------- import csv
 
 
+def test_an_import_says_which_commit_hooks_and_signing_its_history_skips(repo: Repo,
+                                                                       tmp_path: Path):
+    # git fast-import writes the backdated commits: a commit-msg hook and signing, which
+    # every other command's commit goes through, do not run for them; it is said
+    hook = repo.root / ".git" / "hooks" / "commit-msg"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    f = write(tmp_path, "accounts.csv", "name,domain\nImp One,imp1.example\n")
+    r = repo.run("import", "csv", str(f), "--kind", "account")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == ("note: the import's commits are history written with their own "
+                        "dates (git fast-import): the commit-msg hook did not run for them "
+                        "(a pre-commit hook does)\n")
+
 def test_import_csv_accounts_with_a_contact(repo: Repo, tmp_path: Path):
     f = write(tmp_path, "companies.csv",
               "Company,VAT,Web,Person,Email,Added\n"

@@ -71,6 +71,7 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
     from salescli.store.gitio import (
         RepoLock,
         append_history,
+        fast_import_skips,
         remove_stale_commit_refs,
         uncommitted,
     )
@@ -90,6 +91,13 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
                                 "records, settings, pipelines and price list committed "
                                 "first: commit or stash it (git status)")
         plan = make_plan(repo)
+        skipped = fast_import_skips(repo.root, repo.git_dir) if plan.commits else []
+        if skipped:  # said, as a commit through `git commit` would have run them
+            plan.notes.append(
+                f"the import's commits are history written with their own dates (git "
+                f"fast-import): {' and '.join(skipped)} "
+                f"{'would' if dry_run else 'did'} not run for them (a pre-commit hook "
+                f"does)")
         sha = None
         if not dry_run and plan.commits:
             sha = append_history(repo.root, [

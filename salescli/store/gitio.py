@@ -889,6 +889,22 @@ class _Direct(NamedTuple):
     values: dict[str, str]  # `git var -l`
 
 
+def fast_import_skips(root: Path, git_dir: Path) -> list[str]:
+    """What `git commit` would apply that commits written by fast-import (an import's
+    backdated history) do not: the commit hooks but pre-commit, which `append_history`
+    runs, and commit signing."""
+    hooks = common_dir(git_dir) / "hooks"
+    skipped = [f"the {name} hook" for name in _COMMIT_HOOKS[1:]
+               if os.access(hooks / name, os.X_OK)]
+    try:
+        values = git_vars(root, {})
+    except SalescliError:
+        values = {}
+    if _config_bool(values.get("commit.gpgsign"), False):
+        skipped.append("commit signing (commit.gpgsign)")
+    return skipped
+
+
 def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
                           rels: Sequence[str]) -> _Direct | None:
     """HEAD, the identities and core.filemode when salescli may write its commit
