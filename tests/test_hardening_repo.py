@@ -463,3 +463,19 @@ def test_temp_file_cleanup_never_reaches_through_a_symlinked_folder(filled: Repo
     r = filled.run("deal", "set", "acme-erp", "value=52000")
     assert r.exit_code == 0, r.output
     assert theirs.read_text() == "not salescli's\n"
+
+
+@pytest.mark.parametrize("make", ["folder", "broken link"])
+def test_a_record_path_that_is_no_file_is_named_not_reported_missing(filled: Repo, make: str):
+    rel = "deals/2026-10/acme-erp.yaml"
+    path = filled.root / rel
+    path.unlink()
+    if make == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/nonexistent.yaml")
+    for args in (["deal", "set", "acme-erp", "value=5"], ["deal", "show", "acme-erp"]):
+        r = filled.run(*args)
+        assert r.exit_code == 1 and r.stderr == (
+            f"Error: {rel}: is not a regular file (a folder, a pipe or a broken link); a "
+            f"record is a file: restore it (git checkout -- {rel}) or remove it\n"), r.output

@@ -202,6 +202,7 @@ class Repository:
         """The file of a record, found by ID alone whatever its month folder."""
         check_id(record_id, kind)
         base = self.root / KIND_DIRS[kind]
+        odd = None  # the ID's name, but no file: a folder, a pipe, a broken link
         if base.is_dir() and not base.is_symlink():
             for month in sorted(os.listdir(base), reverse=True):
                 # a symlinked month folder could lead outside the repository
@@ -209,6 +210,13 @@ class Repository:
                     candidate = base / month / f"{record_id}.yaml"
                     if candidate.is_file():
                         return candidate
+                    if odd is None and os.path.lexists(candidate):
+                        odd = candidate
+        if odd is not None:
+            rel = odd.relative_to(self.root).as_posix()
+            raise SalescliError(f"{rel}: is not a regular file (a folder, a pipe or a broken "
+                                f"link); a record is a file: restore it (git checkout -- "
+                                f"{rel}) or remove it")
         raise RecordNotFound(
             f"no {kind} {record_id!r} in {KIND_DIRS[kind]}/; "
             f"see `salescli {kind} list` for the IDs", (kind,), record_id
