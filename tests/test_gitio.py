@@ -389,3 +389,19 @@ def test_maintenance_is_left_to_git_when_it_may_have_work(filled: Repo, monkeypa
     filled.git("config", "maintenance.auto", "true")
     assert filled.run("deal", "set", "acme-erp", "value=6").exit_code == 0
     assert "maintenance" in ran
+
+
+def test_a_folder_salescli_may_not_write_in_is_named_not_its_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from salescli.store import gitio
+
+    def refused(path: str, *args: object) -> int:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(gitio.os, "open", refused)
+    with pytest.raises(PermissionError) as err:
+        with gitio.atomic_path(tmp_path / "acme.yaml"):
+            pass
+    assert err.value.filename == str(tmp_path)
+    assert err.value.strerror == ("Permission denied: cannot write a file in this folder; "
+                                  "check its permissions")

@@ -557,6 +557,9 @@ def _new_temp(path: Path) -> str:
             os.close(os.open(tmp, flags, 0o600))
         except FileExistsError:
             continue
+        except PermissionError as err:  # say the folder, not the temporary name
+            raise PermissionError(err.errno, f"{err.strerror}: cannot write a file in this "
+                                  "folder; check its permissions", str(path.parent)) from None
         return tmp
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
 
