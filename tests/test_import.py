@@ -382,6 +382,19 @@ def test_an_import_says_which_commit_hooks_and_signing_its_history_skips(repo: R
                         "dates (git fast-import): the commit-msg hook did not run for them "
                         "(a pre-commit hook does)\n")
 
+def test_an_import_that_cannot_lock_the_branch_says_so_not_that_head_moved(repo: Repo,
+                                                                         tmp_path: Path):
+    branch = repo.git("branch", "--show-current").strip()
+    lock = repo.root / ".git" / "refs" / "heads" / f"{branch}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    f = write(tmp_path, "accounts.csv", "name,domain\nImp One,imp1.example\n")
+    head = repo.head()
+    r = repo.run("import", "csv", str(f), "--kind", "account")
+    assert r.exit_code == 1 and r.stderr.startswith(
+        "Error: commit failed, nothing changed: fatal: update_ref failed"), r.output
+    assert repo.head() == head and repo.status() == ""
+
 def test_import_csv_accounts_with_a_contact(repo: Repo, tmp_path: Path):
     f = write(tmp_path, "companies.csv",
               "Company,VAT,Web,Person,Email,Added\n"

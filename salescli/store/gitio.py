@@ -1483,8 +1483,9 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
     updated = git(root, "update-ref", "-m", "salescli import", "HEAD", new, head, check=False)
     if updated.returncode != 0:
         git(root, "read-tree", "-m", "-u", new, head, check=False)
-        raise SalescliError(f"HEAD moved during the import, nothing changed: "
-                            f"{_git_reason(updated)}")
+        moved = rev_parse(root, "HEAD") != head  # else git could not lock or write it
+        raise SalescliError(f"{'HEAD moved during the import' if moved else 'commit failed'}"
+                            f", nothing changed: {_git_reason(updated)}")
     return new
 
 
