@@ -516,3 +516,16 @@ def test_check_refuses_done_without_due(crm: Repo):
     r = crm.run("check")
     assert r.exit_code == 1
     assert "`done` is for a task: give it the `due` day too" in r.output
+
+
+def test_the_open_tasks_leave_out_a_disqualified_leads_as_today_does(repo: Repo):
+    for args in (("lead", "add", "Zeta Oy", "--contact", "Zed", "--email", "zed@zeta.fi",
+                  "--date", "2026-11-02"),
+                 ("task", "add", "zeta-oy", "Research Zeta", "--due", "2026-11-06",
+                  "--date", "2026-11-02"),
+                 ("lead", "disqualify", "zeta-oy", "--reason", "not-icp",
+                  "--date", "2026-11-03")):
+        assert repo.run(*args).exit_code == 0, args
+    assert repo.run("task", "list").stdout == "(none)\n"
+    # asked for by its record, it is there
+    assert "Research Zeta" in repo.run("task", "list", "zeta-oy").stdout

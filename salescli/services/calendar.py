@@ -13,24 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.ids import KINDS
-from salescli.services.read import Warn, pasted_target, records_index
+from salescli.services.read import MOOT_ACTIVITY, Warn, pasted_target, records_index
 
 _NAME = "coalesce(d.title, x.company, ac.name)"
 _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
 LEFT JOIN leads x ON a.record_kind = 'lead' AND x.id = a.record_id
 LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
 # open tasks on their due day, and the meetings booked that no later meeting answers;
-# an imported call still to do is its deal's next step already. Not a disqualified
-# lead's, nor a lost deal's dated by its loss (`today` drops those too); one dated
-# after the loss stays, as `today` shows a meeting booked for its day (a way back)
+# an imported call still to do is its deal's next step already. Not a moot one
+# (MOOT_ACTIVITY: a disqualified lead's, a lost deal's dated by its loss)
 _ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
   coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
 FROM activities a {_JOINS}
 WHERE ((a.due IS NOT NULL AND a.done IS NULL) OR a.pending)
-  AND NOT (a.record_kind = 'deal' AND coalesce(d.status, '') = 'lost'
-    AND (d.lost_date IS NULL OR a.date <= d.lost_date))
-  AND NOT (a.record_kind = 'lead' AND coalesce(x.status, '') = 'disqualified')
+  AND NOT ({MOOT_ACTIVITY})
 ORDER BY a.record_kind, a.record_id, a.line"""
 _NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner FROM deals
 WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path"""

@@ -234,6 +234,13 @@ def rollup(repo: Any, account_id: str, warn: Warn) -> dict[str, list[dict]]:
                              key=lambda t: (order.get(t["status"], 3), t["currency"] or ""))}
 
 
+# an activity (`a`, its deal `d`, lead `x`) that is moot: a disqualified lead's, or a
+# lost deal's dated by its loss (one dated after it stays: a way back). `today`, the
+# calendar and the open tasks leave these out
+MOOT_ACTIVITY = """(a.record_kind = 'deal' AND coalesce(d.status, '') = 'lost'
+    AND (d.lost_date IS NULL OR a.date <= d.lost_date))
+  OR (a.record_kind = 'lead' AND coalesce(x.status, '') = 'disqualified')"""
+
 # the IDs more than one kind has (a converted lead's: lead, account and deal)
 _SHARED_IDS = """SELECT id FROM (SELECT id FROM deals UNION ALL SELECT id FROM leads
   UNION ALL SELECT id FROM accounts) GROUP BY id HAVING count(*) > 1"""

@@ -143,10 +143,13 @@ def task_list(repo: Any, target: str | None, owner: str | None,
     """Open tasks (`every`: done ones too), soonest due first: of one record, one owner's,
     or due on or before a day."""
     from salescli.core.dates import day_of
+    from salescli.services.read import MOOT_ACTIVITY
 
     where, params = [], []
     if not every:
         where.append("a.done IS NULL")
+        if not target:  # as `today` and the calendar: not a disqualified lead's, say
+            where.append(f"NOT ({MOOT_ACTIVITY})")
     if target:
         kind, record_id = resolve_target(repo, target)
         where.append("a.record_kind = ? AND a.record_id = ?")
