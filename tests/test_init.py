@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -99,3 +100,17 @@ def test_adopting_keeps_the_repositorys_own_pipeline_price_list_and_commented_vs
     for rel, text in mine.items():
         assert (root / rel).read_text() == text
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_init_takes_the_owner_from_the_identity_git_commits_with(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    # GIT_AUTHOR_NAME only (no user.name): the owner a commit's author is
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Anna Founder")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "anna@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Anna Founder")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "anna@example.com")
+    from salescli.services.init import init_repository
+
+    init_repository(tmp_path / "crm", "default")
+    assert "\nowners: [anna]" in (tmp_path / "crm" / "salescli.yaml").read_text()

@@ -229,12 +229,12 @@ def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
 
 
 def default_owner(repo: Any) -> str | None:
-    """The owner matching git's user.name (its first word, else the whole name), if the
-    settings list it; else the only owner there is."""
+    """The owner matching the git identity's name (its first word, else the whole
+    name; GIT_AUTHOR_NAME, else user.name), if the settings list it; else the only
+    owner there is."""
     from salescli.core.approvals import identity_names, who_of
-    from salescli.store.gitio import git
 
-    name = git(repo.root, "config", "user.name", check=False).stdout.strip()
+    name = author_name(repo.root)
     owners = list(repo.settings.owners)
     return who_of(identity_names(name, None), owners) or (
         owners[0] if len(owners) == 1 else None)
@@ -243,9 +243,19 @@ def default_owner(repo: Any) -> str | None:
 def identity(repo: Any) -> tuple[str, str]:
     """(name, e-mail) of the git identity a commit made now would have as its author
     (GIT_AUTHOR_NAME and _EMAIL, else user.name and user.email)."""
+    return _author_ident(repo.root)
+
+
+def author_name(root: Any) -> str:
+    """The name of the git identity a commit made in `root` now would have ("" when git
+    has none)."""
+    return _author_ident(root)[0]
+
+
+def _author_ident(root: Any) -> tuple[str, str]:
     from salescli.store.gitio import git
 
-    ident = git(repo.root, "var", "GIT_AUTHOR_IDENT", check=False).stdout.strip()
+    ident = git(root, "var", "GIT_AUTHOR_IDENT", check=False).stdout.strip()
     found = re.match(r"(.*?) ?<([^>]*)>", ident)
     return (found.group(1), found.group(2)) if found else ("", "")
 

@@ -168,7 +168,9 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
             created_git = True
         lock = find_git_dir(directory) / LOCK_NAME
         lock = None if lock.exists() else lock
-        user = git(directory, "config", "user.name", check=False).stdout.strip()
+        from salescli.services.edit import author_name
+
+        user = author_name(directory)  # GIT_AUTHOR_NAME, else user.name, as commits take
         owner = slugify(user.split()[0]) if user else None
         files = init_files(directory, preset, owner)
         folders = sorted({p for rel in files for p in (directory / rel).parents
