@@ -578,3 +578,17 @@ def test_a_reopened_deal_is_in_its_stage_since_the_reopening(repo: Repo):
         r = repo.run("stale", "--on", "2026-11-30", "--format", "json", *cache)
         assert [(x["since"], x["days"]) for x in json.loads(r.stdout)["rows"]] == [
             ("2026-11-01", 29)], r.output
+
+
+def test_a_stage_typo_of_a_hand_edit_is_said_by_today_and_stale(repo: Repo):
+    acme_account(repo, created="2026-09-01")
+    repo.commit()
+    assert repo.run("deal", "add", "ERP", "--id", "erp", "--account", "acme-oy", "--value",
+                    "10000", "--close-date", "2026-12-31", "--date", "2026-09-01").exit_code == 0
+    repo.edit("deals/2026-09/erp.yaml", "stage: needs-analysis", "stage: needs-analysys")
+    for args in (("today", "--on", ON), ("stale",)):  # (a past day's stale reads history)
+        for _ in range(2):  # and from today's kept answer
+            r = repo.run(*args)
+            assert r.exit_code == 0 and r.stderr == (
+                "warning: erp: stage `needs-analysys` is not in pipeline `default`: it is "
+                "never stale and weighs 0 %; see `salescli check`\n"), (args, r.stderr)

@@ -269,6 +269,10 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
             continue
         max_days = limits.get(d["stage"])
         if not max_days:
+            if d["stage"] not in config.stage_ids(d["pipeline"]):  # a hand edit's typo
+                warn(f"warning: {d['id']}: stage `{d['stage']}` is not in pipeline "
+                     f"`{config.pipeline_or_default(d['pipeline'])}`: it is never stale and "
+                     "weighs 0 %; see `salescli check`")
             continue
         since = d.get("since") or max(entered.get(d["id"], d["created"]), d["created"])
         days = (on - since).days
