@@ -216,7 +216,8 @@ def test_every_kind_of_demo_change_is_replayed(demo: Repo):
                       "stakeholder", "task", "tick", "win"}, events
 
 
-def test_the_commands_replay_the_demos_changes(demo: Repo, tmp_path: Path):
+def test_the_commands_replay_the_demos_changes(demo: Repo, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch):
     root = tmp_path / "copy"
     git(tmp_path, "clone", "-q", str(demo.root), str(root))
     copy = Repo(root)
@@ -237,7 +238,9 @@ def test_the_commands_replay_the_demos_changes(demo: Repo, tmp_path: Path):
                    and KINDS[p.split("/", 1)[0]] == kind_of)
         args = command(event, kind_of, record_id, *files[own], subject, body, files)
         copy.git("checkout", "-q", "-f", f"{sha}~")
-        copy.git("config", "user.name", author)
+        # the demo's author makes the change: the name git commits with (GIT_AUTHOR_NAME
+        # here, as the tests set it) is whose it is (`default_owner`)
+        monkeypatch.setenv("GIT_AUTHOR_NAME", author)
         result = copy.run(*args, "--date", day)
         where = f"{event} {sha[:8]} {args}"
         if result.exit_code != 0:

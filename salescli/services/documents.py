@@ -378,11 +378,11 @@ def _owner_name(repo: Any, owner: str | None) -> str | None:
     """The owner's name as git knows the person running the command, when that person
     is the owner (the usual case: you prepare your own meeting); else None."""
     from salescli.core.approvals import identity_names
-    from salescli.store.gitio import git
+    from salescli.services.edit import author_name
 
     if not owner:
         return None
-    name = git(repo.root, "config", "user.name", check=False).stdout.strip()
+    name = author_name(repo.root)  # the name git commits with, as `default_owner` reads
     return name if owner in identity_names(name, None) else None
 
 
