@@ -188,3 +188,22 @@ def test_a_booking_for_a_day_to_come_is_committed_now_not_on_that_day(crm: Repo)
     # git log shows when it was booked: today, not a commit from the future
     assert crm.git("log", "-1", "--format=%ad", "--date=short").strip() == \
         dt.date.today().isoformat()
+
+
+def test_show_numbers_the_latest_activities_and_says_where_each_stands(crm: Repo):
+    # the number is what `task done N` and `meeting held N` take; a task is due or done,
+    # a meeting booked, held or cancelled
+    for args in (("log", "meeting", "fresh", "Workshop", "--status", "booked", "--date",
+                  "2026-11-20"),
+                 ("task", "add", "fresh", "Send agenda", "--due", "2026-11-18", "--date",
+                  "2026-11-10"),
+                 ("log", "call", "fresh", "Check-in call", "--date", "2026-11-12"),
+                 ("task", "done", "fresh", "2", "--date", "2026-11-15")):
+        assert crm.run(*args).exit_code == 0, args
+    shown = crm.run("deal", "show", "fresh").stdout.split("Latest activities ")[1]
+    assert shown.splitlines()[:5] == [
+        "(3 of 3)",
+        "#    date        type     summary        status           outcome",
+        "---  ----------  -------  -------------  ---------------  ---------",
+        "1    2026-11-20  meeting  Workshop       booked",
+        "2    2026-11-10  task     Send agenda    done 2026-11-15"], shown

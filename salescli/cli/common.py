@@ -410,12 +410,22 @@ def complete_choices(attr: str) -> Callable:
 
 
 def show_activities(activities: list, fmt: str, last: int = 5) -> None:
-    """The latest activities under a record's `show`."""
+    """The latest activities logged under a record's `show`, each with its number (what
+    `task done` and `meeting held` take) and where it stands: a task due or done, a
+    meeting booked, held or cancelled."""
     if not activities:
         return
     echo(f"\nLatest activities ({min(last, len(activities))} of {len(activities)})")
-    rows = activities[-last:]  # as JSON has them: dicts
-    echo(render(rows, ("date", "type", "summary", "outcome"), fmt))
+    first = max(0, len(activities) - last)
+
+    def status(a: dict) -> str | None:
+        if a.get("due") is not None:
+            return f"done {a['done']}" if a.get("done") else f"due {a['due']}"
+        return a.get("status")
+
+    rows = [{**a, "#": n, "status": status(a)}  # as JSON has them: dicts
+            for n, a in enumerate(activities[first:], start=first + 1)]
+    echo(render(rows, ("#", "date", "type", "summary", "status", "outcome"), fmt))
 
 
 def run_editor(path: str) -> None:
