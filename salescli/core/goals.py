@@ -11,16 +11,15 @@ the actual against what an even pace would have reached by now.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from salescli.core.dates import add_months, utc_day
 from salescli.core.dates import period as period_bounds
+from salescli.core.money import cents
 from salescli.core.reports import ActivityRecord, Book, activity_events
 from salescli.core.reports import period as period_name
 from salescli.core.today import happened
-
-CENT = Decimal("0.01")
 
 
 def bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -55,8 +54,8 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
         if metric == "deals_won":
             return Decimal(len(won))
         # in the settings' currency (other currencies through `fx`, as every report)
-        return sum((d.value or Decimal(0) for d in won if d.currency == book.base),
-                   Decimal(0)).quantize(CENT, ROUND_HALF_UP)
+        return cents(sum((d.value or Decimal(0) for d in won if d.currency == book.base),
+                         Decimal(0)))
     if metric == "new_leads":
         return Decimal(sum(1 for tl, state in book.leads if inside(utc_day(tl.created))
                            and (owner is None or state.get("owner") == owner)))
@@ -92,7 +91,7 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
         got = actual(g.metric, book, records, start, until, g.owner)
         target = Decimal(g.target)
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
-        expected = (target * elapsed).quantize(CENT, ROUND_HALF_UP)
+        expected = cents(target * elapsed)
         rows.append({
             "metric": g.metric, "owner": g.owner, "period": label(g.period, start),
             "start": start, "end": end, "target": target, "actual": got,

@@ -13,14 +13,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import accumulate
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.dates import DAY_SECONDS as DAY
 from salescli.core.dates import iso_day, utc_day
-from salescli.core.money import CENT, from_cents, items_value
+from salescli.core.money import cents, from_cents, items_value
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
@@ -138,7 +138,7 @@ def converted(value: Decimal | None, currency: str | None, config: Config
     currency where the rates convert it, to the cent, else as it is."""
     currency = currency or config.currency
     if currency != config.currency and currency in config.fx and value is not None:
-        return (value * config.fx[currency]).quantize(CENT, ROUND_HALF_UP), config.currency
+        return cents(value * config.fx[currency]), config.currency
     return value, currency
 
 
@@ -299,14 +299,14 @@ class Book:
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:
-    return sum((v for v in values if v is not None), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
+    return cents(sum((v for v in values if v is not None), Decimal(0)))
 
 
 def _by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
     out: dict[str, Decimal] = defaultdict(Decimal)
     for d in deals:
         out[d.currency] += d.value or 0
-    return {c: v.quantize(CENT, ROUND_HALF_UP) for c, v in sorted(out.items())}
+    return {c: cents(v) for c, v in sorted(out.items())}
 
 
 # ----------------------------------------------------------------------- funnel
@@ -478,7 +478,7 @@ def forecast(book: Book) -> dict[str, Any]:
         if won and won_since <= won <= q.last:
             add((period(won, by), "won", d.currency), d.value, d.value or Decimal(0))
     rows = [{"period": p, "category": c, "currency": cur, "count": n,
-             "value": v.quantize(CENT, ROUND_HALF_UP), "weighted": w.quantize(CENT, ROUND_HALF_UP)}
+             "value": cents(v), "weighted": cents(w)}
             for (p, c, cur), (n, v, w) in
             sorted(groups.items(), key=lambda kv: (kv[0][0] != OVERDUE, kv[0][0],
                                                    CATEGORIES.index(kv[0][1]), kv[0][2]))]
@@ -715,7 +715,7 @@ def sources(book: Book) -> dict[str, Any]:
     for key in sorted(rows):
         r = rows[key]
         hours = r.pop("_hours")
-        r["won_value"] = r["won_value"].quantize(CENT, ROUND_HALF_UP)
+        r["won_value"] = cents(r["won_value"])
         r["qualify_rate"] = rate(r["qualified"], r["leads"])
         r["win_rate"] = rate(r["won"], r["won"] + r["lost"])  # as the funnel's: of the closed
         r["median_first_contact_hours"] = days(hours)
@@ -724,8 +724,7 @@ def sources(book: Book) -> dict[str, Any]:
               "won": sum(r["won"] for r in out),
               "median_first_contact_hours": days(every_hours), "sla_hours": sla,
               "sla_breaches": breaches,
-              "won_value_unconverted": {c: v.quantize(CENT, ROUND_HALF_UP)
-                                        for c, v in unconverted.items()}}
+              "won_value_unconverted": {c: cents(v) for c, v in unconverted.items()}}
     return book.payload("sources", out, totals)
 
 
@@ -742,15 +741,14 @@ def velocity(book: Book) -> dict[str, Any]:
         won = [(d, n) for d, n in cycles if d.currency == currency]
         lost_n = sum(1 for d in deals if q.in_window(d.closed_on("lost")))
         win_rate = rate(len(won), len(won) + lost_n)
-        avg = (_sum(d.value for d, _ in won) / len(won)).quantize(CENT, ROUND_HALF_UP) \
-            if won else None
+        avg = cents(_sum(d.value for d, _ in won) / len(won)) if won else None
         median = days([float(n) for _, n in won])
         speed = None
         if win_rate is not None and avg is not None and median:
             # from the exact figures, not the row's rounded ones
             total = _sum(d.value for d, _ in won)
             cycle = Decimal(str(statistics.median(n for _, n in won)))
-            speed = (open_deals * total / (len(won) + lost_n) / cycle).quantize(CENT, ROUND_HALF_UP)
+            speed = cents(open_deals * total / (len(won) + lost_n) / cycle)
         rows.append({"currency": currency, "open_deals": open_deals, "win_rate": win_rate,
                      "avg_won_value": avg, "median_cycle_days": median, "velocity": speed})
     return book.payload("velocity", rows, {"unit": "value per day"})
@@ -945,8 +943,8 @@ def open_pipeline(book: Book) -> dict[str, dict[str, Any]]:
         t["count"] += 1
         t["value"] += d.value or 0
         t["weighted"] += (d.value or 0) * probability(d, book.config) / 100
-    return {c: {**t, "value": t["value"].quantize(CENT, ROUND_HALF_UP), "weighted": t["weighted"]
-                .quantize(CENT, ROUND_HALF_UP)} for c, t in sorted(out.items())}
+    return {c: {**t, "value": cents(t["value"]), "weighted": cents(t["weighted"])}
+            for c, t in sorted(out.items())}
 
 
 def review(before: Book | None, after: Book, commits: Mapping[str, int], range_: str,
