@@ -843,7 +843,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 events.append({"change": kind, "deal": d.id, "currency": currency,
                                "value": value, "time": when, "commit": commit,
                                "field": name, "old": old, "new": new,
-                               "reason": after_commit(tl, commit, "lost_reason")
+                               "reason": state_after(tl, commit).get("lost_reason")
                                if kind == "lost" else None})
     return events
 
@@ -858,7 +858,8 @@ def switches(tl: Timeline, default: str) -> set[str]:
 
 def state_after(tl: Timeline, commit: str) -> dict[str, Any]:
     """The fields as `commit` left them: its changes and every one before it, not those
-    of a later commit of the same second (`--date DAY` dates each at noon)."""
+    of a later commit of the same second (`--date DAY` dates each at noon); {} when the
+    commit did not change the record (a commit's changes are consecutive in it)."""
     out: dict[str, Any] = {}
     seen = False
     for _, made_by, name, _, new, _ in tl.changes:
@@ -867,21 +868,7 @@ def state_after(tl: Timeline, commit: str) -> dict[str, Any]:
         elif seen:
             break
         out[name] = new
-    return out
-
-
-def after_commit(tl: Timeline, commit: str, name: str) -> Any:
-    """A field's value as `commit` left it (a commit's changes of a record are
-    consecutive in its timeline); None if the commit did not change the record."""
-    value, seen = None, False
-    for _, made_by, field_name, _, new, _ in tl.changes:
-        if made_by == commit:
-            seen = True
-        elif seen:
-            break
-        if field_name == name:
-            value = new
-    return value if seen else None
+    return out if seen else {}
 
 
 def lead_events(book: Book, include: Include) -> list[dict]:
