@@ -700,6 +700,19 @@ def test_an_events_value_is_the_deals_after_its_own_commit_not_a_later_one_that_
     out = report(crm, "changes", "--since", "2026-12-01", "--until", "2026-12-03")
     assert {r["change"]: r["value"] for r in out["rows"]}["advanced"] == 1000.0
 
+def test_a_value_change_is_in_its_own_commits_currency_not_a_later_ones_that_second(
+        crm: Repo):
+    # value 1000 -> 2000 in EUR, then (same day: the same noon) the deal goes to USD:
+    # the value went up by EUR 1000, not by 2000 - USD 1000 at 0.5
+    crm.edit("salescli.yaml", "fx: {}", "fx: {USD: 0.5}")
+    commit_at(crm, "2026-11-30", "rates")
+    cli(crm, "deal", "add", "Same day", "--account", "acme-oy", "--id", "same", "--value",
+        "1000", "--close-date", "2027-01-31", "--date", "2026-12-01")
+    cli(crm, "deal", "set", "same", "value=2000", "--date", "2026-12-02")
+    cli(crm, "deal", "set", "same", "currency=USD", "--date", "2026-12-02")
+    out = report(crm, "changes", "--since", "2026-12-02", "--until", "2026-12-02")
+    assert rows(out) == change_rows({"value-up": ("EUR", 1, 1000.0, ["same"])})
+
 def test_filters_use_the_state_as_of_the_moment(q1: Repo):
     # zeta was anna's until 03-25. --owner anna since 03-01:
     # as of 03-24: new zeta; gamma advanced x2, moved back, -500; epsilon won.

@@ -815,7 +815,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 if old is not None and new is not None and old != new:
                     # in the currency of that moment, as the rates count it: the old and
                     # new values too, so that the event adds up in its own currency
-                    at = before = tl.state(when).get("currency")
+                    at = before = state_after(tl, commit).get("currency")
                     for _, by, field_name, was, _, _ in tl.changes:
                         if by == commit and field_name == "currency":
                             before = was  # the old value was in the currency before
