@@ -303,9 +303,8 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     kept = Kept("today", key)  # looked up while git looks at the files
     with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
         # the configuration's own warnings are said as it is read, never kept
-        config = config_of(repo, warn)
-        return today.unpack(index.memo(kept, lambda said: today.pack(
-            _work_out_today(repo, index, on, config, said, use_cache)), warn))
+        return today.unpack(index.memo(kept, lambda said: today.pack(_work_out_today(
+            repo, index, on, config_of(repo, warn), said, use_cache)), warn))
 
 
 def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
