@@ -371,16 +371,20 @@ def test_an_import_says_which_commit_hooks_and_signing_its_history_skips(repo: R
                                                                        tmp_path: Path):
     # git fast-import writes the backdated commits: a commit-msg hook and signing, which
     # every other command's commit goes through, do not run for them; it is said
-    hook = repo.root / ".git" / "hooks" / "commit-msg"
-    hook.parent.mkdir(parents=True, exist_ok=True)
-    hook.write_text("#!/bin/sh\nexit 0\n")
-    hook.chmod(0o755)
-    f = write(tmp_path, "accounts.csv", "name,domain\nImp One,imp1.example\n")
-    r = repo.run("import", "csv", str(f), "--kind", "account")
-    assert r.exit_code == 0, r.output
-    assert r.stderr == ("note: the import's commits are history written with their own "
-                        "dates (git fast-import): the commit-msg hook did not run for them "
-                        "(a pre-commit hook does)\n")
+    for n, folder in enumerate((".git/hooks", "my-hooks")):  # also where core.hooksPath is
+        if n:  # the hook only there: git looks nowhere else
+            (repo.root / ".git/hooks/commit-msg").unlink()
+            repo.git("config", "core.hooksPath", folder)
+        hook = repo.root / folder / "commit-msg"
+        hook.parent.mkdir(parents=True, exist_ok=True)
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+        f = write(tmp_path, f"accounts{n}.csv", f"name,domain\nImp {n},imp{n}.example\n")
+        r = repo.run("import", "csv", str(f), "--kind", "account")
+        assert r.exit_code == 0, r.output
+        assert r.stderr == ("note: the import's commits are history written with their own "
+                            "dates (git fast-import): the commit-msg hook did not run for "
+                            "them (a pre-commit hook does)\n")
 
 def test_an_import_that_cannot_lock_the_branch_says_so_not_that_head_moved(repo: Repo,
                                                                          tmp_path: Path):

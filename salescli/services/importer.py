@@ -91,7 +91,7 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
                                 "records, settings, pipelines and price list committed "
                                 "first: commit or stash it (git status)")
         plan = make_plan(repo)
-        skipped = fast_import_skips(repo.root, repo.git_dir) if plan.commits else []
+        skipped = fast_import_skips(repo.root) if plan.commits else []
         if skipped:  # said, as a commit through `git commit` would have run them
             plan.notes.append(
                 f"the import's commits are history written with their own dates (git "

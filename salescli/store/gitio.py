@@ -892,13 +892,12 @@ class _Direct(NamedTuple):
     values: dict[str, str]  # `git var -l`
 
 
-def fast_import_skips(root: Path, git_dir: Path) -> list[str]:
+def fast_import_skips(root: Path) -> list[str]:
     """What `git commit` would apply that commits written by fast-import (an import's
     backdated history) do not: the commit hooks but pre-commit, which `append_history`
     runs, and commit signing."""
-    hooks = common_dir(git_dir) / "hooks"
-    skipped = [f"the {name} hook" for name in _COMMIT_HOOKS[1:]
-               if os.access(hooks / name, os.X_OK)]
+    skipped = [f"the {name} hook" for name in _COMMIT_HOOKS[1:]  # where git finds it
+               if os.access(hook_path(root, name), os.X_OK)]
     try:
         values = git_vars(root, {})
     except SalescliError:
