@@ -416,12 +416,13 @@ def _aligned(o: list, side: Any) -> tuple[dict[int, int], list[int]]:
     def text(x: Any) -> str:
         return json.dumps(x, sort_keys=True, default=str)
 
-    matcher = difflib.SequenceMatcher(None, [text(x) for x in o],
-                                      [text(plain(x)) for x in side], autojunk=False)
     def same(x: Any, y: Any) -> bool:  # an edit keeps an activity's day and type
         return not (isinstance(x, dict) and isinstance(y, dict)) or all(
             x.get(k) == y.get(k) for k in ("date", "type") if k in x)
 
+    mine = [plain(x) for x in side]
+    matcher = difflib.SequenceMatcher(None, [text(x) for x in o], [text(x) for x in mine],
+                                      autojunk=False)
     kept: dict[int, int] = {}
     new: list[int] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -430,7 +431,7 @@ def _aligned(o: list, side: Any) -> tuple[dict[int, int], list[int]]:
         elif tag == "replace":  # edits, pairwise, where they are one item edited
             pairs = min(i2 - i1, j2 - j1)
             for k in range(pairs):
-                if same(o[i1 + k], plain(side[j1 + k])):
+                if same(o[i1 + k], mine[j1 + k]):
                     kept[i1 + k] = j1 + k
                 else:  # a deletion and a new item
                     new.append(j1 + k)
