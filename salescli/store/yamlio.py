@@ -1529,13 +1529,14 @@ def _append_splice(text: str, key: str, item: dict[str, Any], escaped: bool,
         if last.start_mark.line != last.end_mark.line or rendered is None:
             return None
         lines.append(first + rendered + eol)
-    for n, (name, value) in enumerate(item.items() if not last.flow_style else ()):
-        rendered = _render(value, None, False, escaped)
-        if rendered is None or not isinstance(name, str) or _render(name, None, False,
-                                                                    False) != name:
-            return None
-        head = first if n == 0 else " " * column
-        lines.append(f"{head}{name}:" + (f" {rendered}" if rendered else "") + eol)
+    else:
+        for n, (name, value) in enumerate(item.items()):
+            rendered = _render(value, None, False, escaped)
+            if rendered is None or not isinstance(name, str) or _render(name, None, False,
+                                                                        False) != name:
+                return None
+            head = first if n == 0 else " " * column
+            lines.append(f"{head}{name}:" + (f" {rendered}" if rendered else "") + eol)
     pos = _next_line(text, _value_end(text, seq))
     new = "".join(lines)
     if pos == len(text) and text and text[-1] not in "\r\n":
