@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo, beta_lead, refused, replaced
+from conftest import DEAL, Repo, beta_lead, in_stage, refused, replaced
 
 OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
 SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
@@ -97,6 +97,22 @@ def test_an_unknown_stage_or_pipeline_suggests_one(crm: Repo):
     refused(crm, ["report", "funnel", "--pipeline", "defualt"], 2,
             "--pipeline: no pipeline `defualt` in pipelines/ (did you mean `default`?); "
             "choose one of: default")
+
+
+def test_a_stage_no_pipeline_has_finds_the_deals_still_in_it(crm: Repo):
+    """After a stage's `id` is renamed, its deals are found by the old one, to be moved."""
+    in_stage(crm, "deals/2026-10/acme-erp.yaml", "proposal")
+    path = crm.root / "pipelines/default.yaml"
+    path.write_text(replaced(path.read_text(), "- id: proposal", "- id: offer"))
+    crm.commit("proposal is offer now")
+    for extra in ([], ["--no-cache"]):
+        rows = json.loads(crm.run("deal", "list", "--stage", "proposal", "--format", "json",
+                                  *extra).stdout)
+        assert [r["id"] for r in rows] == ["acme-erp"]
+    refused(crm, ["deal", "list", "--stage", "propsal"], 2,
+            "--stage: no stage `propsal` in any pipeline; choose one of: needs-analysis, "
+            "offer, negotiation, contracting")
+
 
 
 # ------------------------------------------------------------------ commands

@@ -527,7 +527,8 @@ def test_a_stage_the_pipeline_no_longer_has_is_said_not_silently_dropped(q1: Rep
         assert r.stderr.startswith("warning: ") and "such as gamma, were in stage " \
             "`negotiation`, which pipeline `default` does not have: the report counts them " \
             "in no stage (weighted by their own probability, if any, else at 0 %); to rename " \
-            "a stage, change its `name` and keep its `id`" in r.stderr, (args, r.stderr)
+            "a stage, change its `name` and keep its `id`; `salescli deal list --stage " \
+            "negotiation` lists the deals still in it" in r.stderr, (args, r.stderr)
 
 
 def test_cycle_by_every_grouping(q1: Repo):

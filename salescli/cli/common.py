@@ -182,7 +182,8 @@ class PipelineType(click.ParamType):
 
 
 class StageType(click.ParamType):
-    """A stage named to filter by: a stage of some pipeline, else a usage error.
+    """A stage named to filter by: a stage of some pipeline, or one deals are still in
+    (a stage renamed or removed: their way to be found and moved), else a usage error.
 
     (A stage to move a deal into must be one of the deal's pipeline: see `known_stage`.)
     """
@@ -201,6 +202,11 @@ class StageType(click.ParamType):
                 names += [s.id for s in repo.pipeline(path.stem).stages if s.id not in names]
             except SalescliError:  # a broken pipeline is `check`'s to report, not a filter's
                 continue
+        if value not in names:
+            from salescli.services.read import filter_values
+
+            if value in filter_values(repo, "stage", not ctx.params.get("no_cache")):
+                return value
         return _one_of(value, names, param, "stage", "any pipeline")
 
 

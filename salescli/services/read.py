@@ -127,6 +127,8 @@ _FILTER_VALUES = {
               "UNION SELECT owner FROM deals UNION SELECT owner FROM activities"),
     "source": ("sources", ("lead", "deal"),
                "SELECT source FROM leads UNION SELECT source FROM deals"),
+    # a stage deals still sit in that no pipeline has (renamed, removed): findable
+    "stage": (None, ("deal",), "SELECT stage FROM deals"),
     "account": (None, ("account", "deal"),
                 "SELECT id FROM records WHERE kind = 'account' "
                 "UNION SELECT account_id FROM deals"),

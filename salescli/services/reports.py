@@ -163,7 +163,8 @@ def warn_uncounted(book: Any, warn: Warn) -> None:
         warn(f"warning: {len(ids)} deal(s), such as {first}, were in stage `{stage}`, which "
              f"pipeline `{pipeline}` does not have: the report counts them in no stage "
              "(weighted by their own probability, if any, else at 0 %); to rename a stage, "
-             "change its `name` and keep its `id` (see `salescli check`)")
+             f"change its `name` and keep its `id`; `salescli deal list --stage {stage}` "
+             "lists the deals still in it")
 
 
 # every activity with what its record says of owner, source and pipeline, record by
