@@ -191,8 +191,9 @@ def test_a_booking_for_a_day_to_come_is_committed_now_not_on_that_day(crm: Repo)
 
 
 def test_show_numbers_the_latest_activities_and_says_where_each_stands(crm: Repo):
-    # the number is what `task done N` and `meeting held N` take; a task is due or done,
-    # a meeting booked, held or cancelled
+    # the number is what `task done N` and `meeting held N` take (the place in the
+    # file); a task is due or done, a meeting booked, held or cancelled; by date, so a
+    # call logged late with an earlier --date is not shown as the latest
     for args in (("log", "meeting", "fresh", "Workshop", "--status", "booked", "--date",
                   "2026-11-20"),
                  ("task", "add", "fresh", "Send agenda", "--due", "2026-11-18", "--date",
@@ -205,5 +206,12 @@ def test_show_numbers_the_latest_activities_and_says_where_each_stands(crm: Repo
         "(3 of 3)",
         "#    date        type     summary        status           outcome",
         "---  ----------  -------  -------------  ---------------  ---------",
-        "1    2026-11-20  meeting  Workshop       booked",
-        "2    2026-11-10  task     Send agenda    done 2026-11-15"], shown
+        "2    2026-11-10  task     Send agenda    done 2026-11-15",
+        "3    2026-11-12  call     Check-in call"], shown
+    for n in range(4, 8):  # the five latest by date: not the two logged first
+        assert crm.run("log", "note", "fresh", f"Note {n}", "--date", f"2026-11-2{n}"
+                       ).exit_code == 0
+    shown = crm.run("deal", "show", "fresh").stdout.split("Latest activities ")[1]
+    assert [line.split()[:2] for line in shown.splitlines()[3:8]] == [
+        ["1", "2026-11-20"], ["4", "2026-11-24"], ["5", "2026-11-25"], ["6", "2026-11-26"],
+        ["7", "2026-11-27"]], shown

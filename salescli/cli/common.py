@@ -416,13 +416,13 @@ def complete_choices(attr: str) -> Callable:
 
 
 def show_activities(activities: list, fmt: str, last: int = 5) -> None:
-    """The latest activities logged under a record's `show`, each with its number (what
-    `task done` and `meeting held` take) and where it stands: a task due or done, a
-    meeting booked, held or cancelled."""
+    """The latest activities under a record's `show`, by date (one logged late with an
+    earlier `--date` is not the latest), each with its number (its place in the file,
+    what `task done` and `meeting held` take) and where it stands: a task due or done,
+    a meeting booked, held or cancelled."""
     if not activities:
         return
     echo(f"\nLatest activities ({min(last, len(activities))} of {len(activities)})")
-    first = max(0, len(activities) - last)
 
     def status(a: dict) -> str | None:
         if a.get("due") is not None:
@@ -430,7 +430,8 @@ def show_activities(activities: list, fmt: str, last: int = 5) -> None:
         return a.get("status")
 
     rows = [{**a, "#": n, "status": status(a)}  # as JSON has them: dicts
-            for n, a in enumerate(activities[first:], start=first + 1)]
+            for n, a in enumerate(activities, start=1)]
+    rows = sorted(rows, key=lambda r: str(r.get("date") or ""))[-last:]  # stable: file order
     echo(render(rows, ("#", "date", "type", "summary", "status", "outcome"), fmt))
 
 
