@@ -342,3 +342,22 @@ def test_a_locale_without_euro_or_a_closed_stdout_is_no_traceback(filled: Repo):
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
                            preexec_fn=lambda: os.close(1))
         assert r.returncode == 0 and b"Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_ctrl_c_while_the_commands_load_is_aborted_not_a_traceback(filled: Repo):
+    """An interrupt in the first tens of milliseconds, while Python imports the commands
+    (click, here), ends as one later does under click: `Aborted!`, exit 1."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "class Interrupt:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'click':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, Interrupt())\n"
+            "sys.argv = ['salescli', 'deal', 'list']\n"
+            "import runpy; runpy.run_module('salescli', run_name='__main__')\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=filled.root, capture_output=True,
+                       text=True, timeout=120)
+    assert (r.returncode, r.stderr, r.stdout) == (1, "\nAborted!\n", ""), r.stderr
