@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 
@@ -361,3 +362,21 @@ def test_ctrl_c_while_the_commands_load_is_aborted_not_a_traceback(filled: Repo)
     r = subprocess.run([sys.executable, "-c", code], cwd=filled.root, capture_output=True,
                        text=True, timeout=120)
     assert (r.returncode, r.stderr, r.stdout) == (1, "\nAborted!\n", ""), r.stderr
+
+
+def test_ctrl_c_while_files_are_read_on_every_core_is_left_to_the_command(
+        monkeypatch: pytest.MonkeyPatch):
+    """Ctrl-C reaches the whole process group: the workers that parse files in
+    parallel ignore it, so the command alone says `Aborted!`, not each worker with a
+    traceback."""
+    import signal
+
+    from salescli.store import runtime
+
+    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    jobs = [("deal", [f"deals/{n}.yaml" for n in range(runtime.PARALLEL_FROM)])]
+    with runtime.chunked(lambda kind, paths: (os.getpid(), signal.getsignal(signal.SIGINT)),
+                         jobs) as results:
+        answers = list(results)
+    assert answers and all(pid != os.getpid() and handler == signal.SIG_IGN
+                           for pid, handler in answers), answers

@@ -100,7 +100,7 @@ def chunked(work: Callable[[K, list[str]], R], jobs: Iterable[tuple[K, list[str]
     chunks = [(key, paths[i:i + CHUNK]) for key, paths in jobs
               for i in range(0, len(paths), CHUNK)]
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, _ignore_interrupts) as pool:
             yield (pool.imap if ordered else pool.imap_unordered)(_run, chunks)
     finally:
         _TASK.clear()
@@ -108,6 +108,14 @@ def chunked(work: Callable[[K, list[str]], R], jobs: Iterable[tuple[K, list[str]
 
 def _run(job: tuple[Any, list[str]]) -> Any:
     return _TASK[0](*job)
+
+
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C (sent to the whole process group) to the command, which
+    says `Aborted!` once and ends the pool: no traceback from each worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # Caches under .git/salescli: derived data, never the source of truth. Each is one
