@@ -380,3 +380,18 @@ def test_ctrl_c_while_files_are_read_on_every_core_is_left_to_the_command(
         answers = list(results)
     assert answers and all(pid != os.getpid() and handler == signal.SIG_IGN
                            for pid, handler in answers), answers
+
+
+def test_ctrl_c_that_stops_git_fast_import_is_an_interrupt(repo: Repo):
+    """Ctrl-C reaches `git fast-import` (the demo's and an import's history) with the
+    command: it is the command's interrupt (`Aborted!`), not `fast-import failed: -2`."""
+    import signal
+
+    from salescli.store.gitio import FastImport
+
+    out = FastImport(repo.root)
+    out._proc.send_signal(signal.SIGINT)
+    out._proc.wait()
+    with pytest.raises(KeyboardInterrupt):
+        out.close()
+    assert repo.git("status", "--short") == ""

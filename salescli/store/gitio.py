@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import re
+import signal
 import stat
 import subprocess
 import time
@@ -1424,6 +1425,8 @@ class FastImport:
         self._errors.close()
         if code == 0:
             return None
+        if code == -signal.SIGINT:  # Ctrl-C reached git first: the command's own interrupt
+            raise KeyboardInterrupt
         return lines[0] if lines else str(code)
 
 
