@@ -253,7 +253,8 @@ def test_today_lists_tasks_due_and_meetings_to_mark(crm: Repo):
     # a task is the lead's, not contact: the first-contact SLA still counts
     assert by_id["beta"]["group"] == "due"
     assert got["beta"] == ["task due today: Call back (done: salescli task done beta 1)",
-                           "new lead not contacted for 5 days (SLA 2)"]
+                           "new lead not contacted for 5 days (SLA 2): contact them "
+                           '(salescli log call beta "First contact")']
     assert "acme-oy" not in got  # due tomorrow
     assert [r["id"] for r in today_json(crm, "2026-11-26") if r["kind"] == "account"] == \
         ["acme-oy"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 from decimal import Decimal
 
 import pytest
@@ -126,6 +127,19 @@ def test_each_record_once_grouped_by_urgency_and_weighted_value(crm: Repo):
     assert len({(r["kind"], r["id"]) for r in rows}) == len(rows)
 
 
+def test_a_revisit_says_how_to_reopen_the_deal_or_put_it_off(crm: Repo):
+    # a revisit row stays until one of the two is done: both commands work as pasted
+    parked = next(r for r in today(crm)["rows"] if r["id"] == "parked")
+    text = parked["reasons"][0]["text"]
+    assert text == ('revisit lost deal (timing) today: reopen it (salescli deal reopen parked '
+                    '--reason "Revisited") or put it off (salescli deal set parked '
+                    'revisit=2027-02-24)'), text
+    put_off = shlex.split(text.split("put it off (")[1].rstrip(")"))
+    assert crm.run(*put_off[1:]).exit_code == 0
+    assert "parked" not in [r["id"] for r in today(crm)["rows"]]
+    assert "parked" in [r["id"] for r in today(crm, "--on", "2027-02-24")["rows"]]
+
+
 def test_a_record_with_three_reasons_is_one_row(crm: Repo):
     triple = next(r for r in today(crm)["rows"] if r["id"] == "triple")
     assert triple == {
@@ -194,7 +208,8 @@ def test_json_and_csv_shape(crm: Repo):
         "detail": "not contacted within 2 days",
         "reasons": [{"what": "lead-sla", "date": "2026-11-20", "days": 5,
                      "detail": "not contacted within 2 days",
-                     "text": "new lead not contacted for 5 days (SLA 2)"}]}
+                     "text": "new lead not contacted for 5 days (SLA 2): contact them "
+                             '(salescli log call beta "First contact")'}]}
     meet = next(r for r in out["rows"] if r["id"] == "meet")
     assert meet["reasons"] == [{"what": "meeting", "date": ON, "days": 0,
                                 "detail": "Demo at their office",

@@ -24,6 +24,8 @@ GROUPS = ("meeting", "did-it-happen", "overdue", "due", "approval", "quote-expir
           "lead-sla", "close-date-passed", "stale", "untouched", "revisit", "after-sales")
 # a sent quote whose validity ends within this many days: ask the customer now
 QUOTE_EXPIRING_DAYS = 7
+# a revisit put off from today's row: a quarter, the usual "not this quarter"
+REVISIT_LATER_DAYS = 91
 
 
 def _days(n: int) -> str:
@@ -179,10 +181,12 @@ def quote_expiring(until: dt.date, on: dt.date, deal_id: str, number: str,
                    f"accept {deal_id} {number}")
 
 
-def lead_sla(created: dt.date, on: dt.date, sla_days: int) -> dict[str, Any]:
+def lead_sla(created: dt.date, on: dt.date, sla_days: int, command: str) -> dict[str, Any]:
+    """A new lead nobody has contacted within the SLA: the call to log once they have."""
     days = (on - created).days
     return _reason("lead-sla", created, on, f"not contacted within {sla_days} days",
-                   f"new lead not contacted for {_days(days)} (SLA {sla_days})")
+                   f"new lead not contacted for {_days(days)} (SLA {sla_days}): contact "
+                   f"them ({command})")
 
 
 def close_date_passed(close: dt.date, on: dt.date) -> dict[str, Any]:
@@ -202,10 +206,17 @@ def untouched(touched: dt.date, on: dt.date) -> dict[str, Any]:
                    f"no activity for {_days(days)}")
 
 
-def revisit(day: dt.date, on: dt.date, lost_reason: str | None) -> dict[str, Any]:
+def revisit(day: dt.date, on: dt.date, lost_reason: str | None, deal_id: str
+            ) -> dict[str, Any]:
+    """A lost deal whose `revisit` day has come: it stays until it is reopened or the
+    day is put off, so the row says how to do either."""
     detail = f"lost ({lost_reason}): come back"
     when = "today" if day == on else f"since {day.isoformat()}"
-    return _reason("revisit", day, on, detail, f"revisit lost deal ({lost_reason}) {when}")
+    later = (on + dt.timedelta(days=REVISIT_LATER_DAYS)).isoformat()
+    return _reason("revisit", day, on, detail,
+                   f"revisit lost deal ({lost_reason}) {when}: reopen it (salescli deal "
+                   f'reopen {deal_id} --reason "Revisited") or put it off (salescli deal '
+                   f"set {deal_id} revisit={later})")
 
 
 def percent(value: float | None) -> Decimal | None:

@@ -354,6 +354,15 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
     def account(x: Any) -> dict:
         return row("account", x, "name")
 
+    shared: list[Callable[[str, str], str]] = []
+
+    def target(kind: str, record_id: str) -> str:
+        """The record as a command to paste names it (one query, on the first row that
+        has a command)."""
+        if not shared:
+            shared.append(pasted_target(index))
+        return shared[0](kind, record_id)
+
     by_id = {d["id"]: d for d in deals}
     for d in deals:
         reasons = deal(d)["reasons"]
@@ -366,7 +375,7 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
             if (on - d["touched"]).days >= config.follow_up_days:
                 reasons.append(today.untouched(d["touched"], on))
         elif d["status"] == "lost" and d["revisit"] and d["revisit"] <= on:
-            reasons.append(today.revisit(d["revisit"], on, d["lost_reason"]))
+            reasons.append(today.revisit(d["revisit"], on, d["lost_reason"], d["id"]))
     if discounted:
         from salescli.core.approvals import approval_problem
 
@@ -389,7 +398,9 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
     for x in leads:
         created = dt.date.fromisoformat(x["created"])
         if (on - created).days > config.sla_days:
-            lead(x)["reasons"].append(today.lead_sla(created, on, config.sla_days))
+            lead(x)["reasons"].append(today.lead_sla(
+                created, on, config.sla_days,
+                f'salescli log call {target("lead", x["id"])} "First contact"'))
     found = {"deal": (by_id, deal), "lead": ({x["id"]: x for x in booked_leads}, lead),
              "account": ({x["id"]: x for x in accounts}, account)}
 
@@ -402,7 +413,6 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
     for b in booked:
         if (rs := reasons(b)) is not None:
             rs.append(today.meeting(on, on, b["type"], b["summary"]))
-    target = pasted_target(index) if unheld or tasks or customers else None
 
     for b in unheld:
         if (rs := reasons(b)) is not None:
