@@ -161,6 +161,46 @@ def test_credit_note_reverses_an_invoice(billing: Repo):
     assert "\nInvoices\n" in shown and "-€8,716.00" in shown and "-€2,222.58" in shown
 
 
+def test_one_time_items_go_on_the_next_invoice_once_theirs_is_credited(billing: Repo):
+    # November is billed before October's invoice is credited: October billed again
+    # carries the one-time work (no later invoice ever would), and only it
+    for args in (("--date", "2026-10-31"), ("--date", "2026-11-30"),
+                 ("--credit", "20260001", "--date", "2026-11-30"),
+                 ("--period", "2026-10", "--date", "2026-11-30"),
+                 ("--period", "2026-12", "--date", "2026-12-01")):
+        r = billing.run("invoice", "acme-erp", *args)
+        assert r.exit_code == 0, (args, r.output)
+    docs = [(billing.root / f"invoices/2026/2026000{n}.md").read_text() for n in (4, 5)]
+    assert "Integration work" in docs[0] and "Integration work" not in docs[1]
+
+
+def test_a_deal_won_again_goes_on_with_its_billing_schedule(billing: Repo):
+    # billed October and November, reopened, won again in February: support's two
+    # quarterly cycles were October and January, the licence's twelve months run from
+    # October; nothing billed twice, nothing billed again from February on
+    for args in (("--date", "2026-10-31"), ("--date", "2026-11-30")):
+        assert billing.run("invoice", "acme-erp", *args).exit_code == 0
+    billing.edit(DEAL_FILE, "won_date: 2026-10-15", "won_date: 2026-10-15\nclose_date: "
+                 "2026-10-15")  # an open deal needs one
+    billing.commit("close date")
+    for args in (("deal", "reopen", "acme-erp", "--reason", "Fix the stage", "--date",
+                  "2027-02-10"), ("deal", "win", "acme-erp", "--date", "2027-02-10")):
+        r = billing.run(*args)
+        assert r.exit_code == 0, r.output
+    r = billing.run("invoice", "acme-erp", "--period", "2027-02", "--date", "2027-02-10",
+                    "--dry-run")
+    assert r.exit_code == 0, r.output
+    assert "Silma.io Pro" in r.stdout and "Support" not in r.stdout
+    assert "Integration" not in r.stdout
+    refused(billing, ["invoice", "acme-erp", "--period", "2027-10", "--date", "2027-02-10"],
+            1, "acme-erp has nothing to bill for 2027-10: no item is due then (choose "
+            "another --period)")
+    # an invoice of the old schedule is still credited line by line
+    r = billing.run("invoice", "acme-erp", "--credit", "20260002", "--date", "2027-02-10",
+                    "--dry-run")
+    assert r.exit_code == 0 and "Silma.io Pro" in r.stdout, r.output
+
+
 def test_a_pdf_invoice_is_recorded_and_checked_like_the_others(billing: Repo):
     r = billing.run("invoice", "acme-erp", "--date", "2026-10-31", "--format", "pdf",
                     "--lang", "fi")

@@ -128,7 +128,7 @@ def test_billing_periods_count_from_the_won_month(billing, cycles, period, bille
 
 def _deal(*items: Item) -> SimpleNamespace:
     return SimpleNamespace(items=list(items), won_date=dt.date(2026, 10, 15),
-                           close_date=None, created=dt.date(2026, 9, 1))
+                           close_date=None, created=dt.date(2026, 9, 1), invoices=[])
 
 
 def test_period_lines_bill_one_period_and_one_time_items_first_only():

@@ -6,9 +6,10 @@ gives a plain `Invoice` the templates render. The rules:
 
 - Lines are priced exactly as the deal's quote (`core.quote.price_lines`, VAT once per
   rate), but an invoice bills ONE period of each recurring line: its total is its net.
-- One-time items go on the deal's first invoice only. A monthly item is billed every
-  month from the won_date's month, a quarterly one every third month from it, an
-  annual one in that month each year; an item's `cycles` limits how many periods.
+- One-time items go on the deal's first invoice only (or, once it is credited, on the
+  next one). A monthly item is billed every month from the won_date's month, a
+  quarterly one every third month from it, an annual one in that month each year; an
+  item's `cycles` limits how many periods. A deal won again goes on with its schedule.
 - Numbers follow `invoice.numbering` ("{year}{seq:04d}") and are gap-free per year
   across all deals: the next is one more than the highest used in the invoice's year.
 - The Finnish reference number (viitenumero) is the number's digits and a 7-3-1 check
@@ -141,10 +142,37 @@ def parse_period(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def billing_start(deal: Any) -> dt.date:
-    """The day billing counts its months from: the won date (a deal recorded won
-    without one: its close date, else its creation)."""
+def won_day(deal: Any) -> dt.date:
+    """The day the deal was won (one recorded won without a date: its close date, else
+    its creation): no invoice is dated before it."""
     return deal.won_date or deal.close_date or deal.created
+
+
+def billing_start(deal: Any) -> dt.date:
+    """The day billing counts its months from: the won date; or the first month an
+    invoice billed, when earlier: a deal reopened and won again goes on with its
+    schedule (cycles billed stay billed), it does not start it again."""
+    start = won_day(deal)
+    billed = [i.period for i in deal.invoices if not i.credit_of and i.period]
+    if billed:
+        year, month = parse_period(min(billed))
+        if (year, month) < (start.year, start.month):
+            return dt.date(year, month, 1)
+    return start
+
+
+def one_time_billed(invoices: Sequence[Any]) -> bool:
+    """Whether a live invoice carries the one-time items: the deal's first invoice
+    does; once a credit note reverses the invoice that carried them, the next invoice
+    does, whatever its period."""
+    carrier = None
+    for i in invoices:  # in the order they were written
+        if i.credit_of:
+            if i.credit_of == carrier:
+                carrier = None
+        elif carrier is None:
+            carrier = i.number
+    return carrier is not None
 
 
 def billed_in(billing: str, cycles: int | None, start: dt.date, period: str) -> bool:

@@ -37,13 +37,21 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
                    ) -> tuple[list[Any], str]:
     """The lines of the deal's next invoice for `period` (refused when there are none
     or the period is billed already)."""
-    from salescli.core.invoice import InvoiceError, billing_start, parse_period, period_lines
+    from salescli.core.invoice import (
+        InvoiceError,
+        billing_start,
+        one_time_billed,
+        parse_period,
+        period_lines,
+        won_day,
+    )
     from salescli.core.quote import price_list_currency_problem
 
     year, month = parse_period(period)
     start = billing_start(deal)
     if (year, month) < (start.year, start.month):
-        raise InvoiceError(f"{deal.id} was won in {start:%Y-%m}: bill a period from then on "
+        since = "was won in" if start == won_day(deal) else "is billed from"
+        raise InvoiceError(f"{deal.id} {since} {start:%Y-%m}: bill a period from then on "
                            f"(--period {start:%Y-%m} or later)")
     credited = _credited(deal)
     live = [i for i in deal.invoices if not i.credit_of and i.number not in credited]
@@ -57,7 +65,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
     if problem:
         raise InvoiceError(problem)
     lines = period_lines(quoted, products, repo.settings.discount_approval_threshold,
-                         period, first=not live)
+                         period, first=not one_time_billed(deal.invoices))
     if not lines:
         raise InvoiceError(f"{deal.id} has nothing to bill for {period}: no item is due "
                            "then (choose another --period)")
@@ -124,12 +132,12 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
              period: str | None, credit: str | None, lang: str | None,
              used: list[str], warn: Warn) -> tuple[Any, str | bytes]:
     """The invoice or credit note the deal gets now, and its document."""
-    from salescli.core.invoice import InvoiceError, billing_start, build_invoice, next_number
+    from salescli.core.invoice import InvoiceError, build_invoice, next_number, won_day
 
     if credit is None and deal.status != "won":
         raise InvoiceError(f"cannot invoice {deal.id}: it is {deal.status}, not won; win it "
                            f"first with `salescli deal win {deal.id}`")
-    won = billing_start(deal)
+    won = won_day(deal)
     if credit is None and when < won:
         raise InvoiceError(f"cannot date an invoice of {deal.id} {when}: it was won on "
                            f"{won}; date it then or later (--date)")
