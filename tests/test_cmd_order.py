@@ -152,7 +152,7 @@ def test_refusals_leave_the_repository_unchanged(quoted: Repo):
             1, "quote Q-2026-0001 v1 of acme-erp was already accepted on 2026-11-22")
 
 
-def test_only_the_latest_version_and_one_accepted_quote(quoted: Repo):
+def test_only_the_latest_version_and_a_new_version_of_the_accepted_one(quoted: Repo):
     quoted.edit(DEAL_FILE, "quantity: 40", "quantity: 30")
     quoted.commit("fewer hours")
     assert quoted.run("quote", "acme-erp", "--date", "2026-11-21").exit_code == 0
@@ -167,12 +167,19 @@ def test_only_the_latest_version_and_one_accepted_quote(quoted: Repo):
     assert r.exit_code == 0, r.output
     assert "Q-2026-0001 v2" in r.stdout
     assert [q["status"] for q in deal(quoted)["quotes"]] == ["rejected", "accepted"]
-    # a third version, while one is accepted: no second accepted quote on the deal
+    # v2 ordered; then the customer agrees to a change: a third version, accepted, is
+    # the contract from then on (v2's acceptance stays recorded), and gets its order
+    assert quoted.run("order", "acme-erp", "--date", "2026-11-22").exit_code == 0
     quoted.edit(DEAL_FILE, "quantity: 30", "quantity: 20")
     quoted.commit("fewer hours again")
     assert quoted.run("quote", "acme-erp", "--date", "2026-11-23").exit_code == 0
-    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-24"], 1,
-            "acme-erp already has an accepted quote: Q-2026-0001 v2")
+    r = quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-24")
+    assert r.exit_code == 0, r.output
+    assert [q["status"] for q in deal(quoted)["quotes"]] == ["rejected", "accepted",
+                                                             "accepted"]
+    r = quoted.run("order", "acme-erp", "--date", "2026-11-24")
+    assert r.exit_code == 0 and "(quote Q-2026-0001 v3)" in r.stdout, r.output
+    assert "| 20 h |" in (quoted.root / "orders/acme-erp/O-2026-0002.md").read_text()
 
 
 # ------------------------------------------------------------------------ today
@@ -329,6 +336,21 @@ def test_order_lines_are_the_accepted_quotes(quoted: Repo):
     assert "note: acme-erp's items are not those of its accepted quote Q-2026-0001 v1: " \
         "the order has the quote's" in r.stderr
     assert quoted.status() == "" and not (quoted.root / "orders").exists()
+
+
+def test_render_copies_the_issued_order_not_the_deals_items_now(quoted: Repo):
+    # the README's `render order-confirmation DEAL`: the order as it was issued, in
+    # another language too; not the items changed since with the order's number
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-25").exit_code == 0
+    assert quoted.run("order", "acme-erp", "--date", "2026-11-26").exit_code == 0
+    quoted.edit(DEAL_FILE, "quantity: 40", "quantity: 10")
+    quoted.commit("the items changed after the order")
+    r = quoted.run("render", "order-confirmation", "acme-erp", "--date", "2026-12-01")
+    assert r.exit_code == 0, r.output
+    assert r.stdout == (quoted.root / "orders/acme-erp/O-2026-0001.md").read_text()
+    r = quoted.run("render", "order-confirmation", "acme-erp", "--lang", "fi")
+    assert r.exit_code == 0 and "| 40 h |" in r.stdout and "O-2026-0001" in r.stdout, \
+        r.output
 
 
 def test_the_accepted_quote_is_billed_at_its_prices_after_the_price_list_changes(

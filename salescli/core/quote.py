@@ -409,5 +409,6 @@ def is_latest_version(deal: Any, index: int) -> bool:
 
 
 def accepted_quote(deal: Any) -> Any:
-    """The deal's accepted quote (at most one), or None."""
-    return next((q for q in deal.quotes if q.status == "accepted"), None)
+    """The deal's accepted quote, or None: its latest accepted version (a new version
+    of an accepted quote, accepted, is what the customer agreed to last)."""
+    return next((q for q in reversed(deal.quotes) if q.status == "accepted"), None)

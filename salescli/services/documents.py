@@ -424,6 +424,17 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
     return context
 
 
+def _issued_order(repo: Any, d: Any, warn: Warn) -> dict[str, Any]:
+    """The deal's latest order as `salescli order` wrote it: its quote's lines and
+    number, not the deal's items now (a copy in another language or format)."""
+    from salescli.services.quotes import order_context
+
+    order = _plain(d.orders[-1])
+    q = next((q for q in d.quotes if (q.number, q.version) ==
+              (order["quote"], order["version"])), None)
+    return {} if q is None else order_context(repo, d, q, order, warn)[0]
+
+
 @dataclass
 class Rendered:
     """A template rendered for a record."""
@@ -454,6 +465,8 @@ def render_template(repo: Any, template: str, target: str, date: str | dt.date |
         currency = record.currency
         account = _account(repo, record)
         context["salesperson"] = salesperson(repo, record)
+        if record.orders and name.startswith("order-confirmation."):
+            context.update(_issued_order(repo, record, warn))
     elif kind == "account":
         account = record
         context["account"] = _plain(record)

@@ -45,7 +45,8 @@ def decision(d: Any, which: str | None, status: str, reason: str | None, when: d
              validity_days: int) -> Decision:
     """The rule of `quote accept|reject` on deal model `d` (the demo's too): refuses a
     quote already decided or expired, and an acceptance of an older version or of a
-    second quote."""
+    second quote. A new version of the accepted quote may be accepted: the changed
+    offer the customer agreed to, the deal's contract from then on."""
     from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
 
     i = find_quote(d, which)
@@ -65,9 +66,11 @@ def decision(d: Any, which: str | None, status: str, reason: str | None, when: d
                 f"quote {name} of {d.id} is not the latest version of {q.number}; "
                 f"accept the latest (`salescli quote accept {d.id} {q.number}`)")
         other = accepted_quote(d)
-        if other is not None:
+        if other is not None and other.number != q.number:
             raise SalescliError(f"{d.id} already has an accepted quote: "
-                                f"{other.number} v{other.version}")
+                                f"{other.number} v{other.version}; to change what was "
+                                f"accepted, accept a new version of it (`salescli quote "
+                                f"{d.id}` makes one)")
     verb = "accept" if status == "accepted" else "reject"
     changes: dict[str, Any] = {"status": status, "decided": when}
     if reason:
@@ -198,17 +201,18 @@ def quoted_net(deal: Any, products: Any, settings: Any) -> Any:
     return totals(lines, settings.prices_include_tax).net
 
 
-def as_quoted(repo: Any, d: Any, warn: Warn | None = None, what: str = "document"
-              ) -> tuple[Any, Any]:
-    """Deal `d` with the items, and the price list, its accepted quote priced: what the
-    customer accepted, which its order and invoices bill whatever the price list or the
-    deal's items say since. The deal and price list now while they give the quote's
-    total (or when it has none), else as the commit that added the quote's document had
-    them; refused when neither gives the total the quote recorded. `warn` hears when the
-    deal's items now are not the quote's (the `what` bills the quote's)."""
+def as_quoted(repo: Any, d: Any, warn: Warn | None = None, what: str = "document",
+              q: Any = None) -> tuple[Any, Any]:
+    """Deal `d` with the items, and the price list, its accepted quote (or quote `q`)
+    priced: what the customer accepted, which its order and invoices bill whatever the
+    price list or the deal's items say since. The deal and price list now while they
+    give the quote's total (or when it has none), else as the commit that added the
+    quote's document had them; refused when neither gives the total the quote recorded.
+    `warn` hears when the deal's items now are not the quote's (the `what` bills the
+    quote's)."""
     from salescli.core.quote import accepted_quote
 
-    q = accepted_quote(d)
+    q = q or accepted_quote(d)
     if q is None:
         return d, repo.products
 
@@ -238,14 +242,8 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
            lang: str | None = None) -> tuple[dict, str | bytes]:
     """The deal's order entry and document (in `lang`, else the customer's language),
     from its accepted quote as it was priced."""
-    from salescli.core.quote import accepted_quote, build_quote, format_number, used_sequence
-    from salescli.services.documents import (
-        _account,
-        _document,
-        _plain,
-        document_language,
-        salesperson,
-    )
+    from salescli.core.quote import accepted_quote, format_number, used_sequence
+    from salescli.services.documents import _document, document_language
 
     q = accepted_quote(d)
     if q is None:
@@ -262,19 +260,32 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
     seq = used_sequence(pattern, when.year, used_numbers(repo, "orders", warn),
                         "order.numbering") + 1
     number = format_number(pattern, when.year, seq, "order.numbering")
-    account = _account(repo, d)
-    # the lines as the accepted quote priced them: its number, version and date
-    quoted, products = as_quoted(repo, d, warn, "order")
-    quote = build_quote(quoted, account, products, repo.settings, q.date, [],
-                        number=(q.number, q.version))
-    order = {"number": number, "date": when, "quote": q.number, "version": q.version,
-             "total": quote.totals.net, "currency": quote.currency}
-    context = {"quote": quote, "deal": _plain(d), "account": _plain(account),
-               "order": order, "latest_quote": _plain(q), "date": when,
-               "contact": quote.contact, "salesperson": salesperson(repo, d)}
-    text = _document(repo, "order-confirmation", fmt, context, quote.currency,
+    order = {"number": number, "date": when, "quote": q.number, "version": q.version}
+    context, account = order_context(repo, d, q, order, warn)
+    order |= {"total": context["quote"].totals.net, "currency": context["quote"].currency}
+    text = _document(repo, "order-confirmation", fmt, context, order["currency"],
                      document_language(repo.settings, account, lang))
     return order, text
+
+
+def order_context(repo: Any, d: Any, q: Any, order: dict[str, Any], warn: Warn | None
+                  ) -> tuple[dict[str, Any], Any]:
+    """What the order-confirmation template is given for `order` (its number and date,
+    as the deal's `orders:` entry has them)
+    of the accepted quote `q`: the lines as that quote priced them, whatever the deal's
+    items say since; and the deal's account. `salescli order` writes it, `render`
+    copies it (another language or format)."""
+    from salescli.core.quote import build_quote
+    from salescli.services.documents import _account, _plain, salesperson
+
+    account = _account(repo, d)
+    # the lines as the accepted quote priced them: its number, version and date
+    quoted, products = as_quoted(repo, d, warn, "order", q)
+    quote = build_quote(quoted, account, products, repo.settings, q.date, [],
+                        number=(q.number, q.version))
+    return {"quote": quote, "deal": _plain(d), "account": _plain(account),
+            "order": order, "latest_quote": _plain(q), "date": order["date"],
+            "contact": quote.contact, "salesperson": salesperson(repo, d)}, account
 
 
 def order_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
