@@ -152,6 +152,32 @@ def test_refusals_leave_the_repository_unchanged(quoted: Repo):
             1, "quote Q-2026-0001 v1 of acme-erp was already accepted on 2026-11-22")
 
 
+def test_an_answer_or_an_order_is_not_dated_before_what_it_answers(quoted: Repo):
+    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-19"], 1,
+            "quote Q-2026-0001 v1 of acme-erp is dated 2026-11-20: the customer's answer "
+            "comes then or later (--date)")
+    assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-22").exit_code == 0
+    refused(quoted, ["order", "acme-erp", "--date", "2026-11-21"], 1,
+            "quote Q-2026-0001 v1 of acme-erp was accepted on 2026-11-22: its order is dated "
+            "then or later (--date)")
+
+
+def test_a_lost_deal_is_not_quoted_accepted_or_ordered(quoted: Repo):
+    # as a lost deal is not invoiced: the customer said no, or the deal is not lost
+    r = quoted.run("deal", "lose", "acme-erp", "--reason", "price", "--date", "2026-11-21")
+    assert r.exit_code == 0, r.output
+    reopen = "(`salescli deal reopen acme-erp --reason TEXT`)"
+    refused(quoted, ["quote", "accept", "acme-erp", "--date", "2026-11-22"], 1,
+            f"acme-erp is lost: reopen it before its quote is accepted {reopen}")
+    for args in (["quote", "acme-erp"], ["quote", "acme-erp", "--dry-run"]):
+        refused(quoted, args, 1, f"acme-erp is lost: reopen it before you quote it {reopen}")
+    refused(quoted, ["order", "acme-erp", "--dry-run"], 1,
+            f"acme-erp is lost: reopen it before its order is confirmed {reopen}")
+    # the customer's no may still be recorded
+    assert quoted.run("quote", "reject", "acme-erp", "--reason", "price",
+                      "--date", "2026-11-22").exit_code == 0
+
+
 def test_only_the_latest_version_and_a_new_version_of_the_accepted_one(quoted: Repo):
     quoted.edit(DEAL_FILE, "quantity: 40", "quantity: 30")
     quoted.commit("fewer hours")

@@ -200,6 +200,16 @@ def _account(repo: Any, deal: Any) -> Any:
     return repo.load("account", deal.account)
 
 
+def refuse_lost(deal: Any, what: str) -> None:
+    """A lost deal gets no quote, acceptance or order (as no invoice) until reopened:
+    the customer said no, or the deal is not lost."""
+    from salescli.core.errors import SalescliError
+
+    if deal.status == "lost":
+        raise SalescliError(f"{deal.id} is lost: reopen it before {what} (`salescli deal "
+                            f"reopen {deal.id} --reason TEXT`)")
+
+
 def salesperson(repo: Any, deal: Any) -> str | None:
     """The salesperson the customer deals with: the owner's name when known, else the ID."""
     return _owner_name(repo, deal.owner) or deal.owner
@@ -222,6 +232,7 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
     from salescli.services.edit import today
 
     d = repo.load("deal", deal_id)
+    refuse_lost(d, "you quote it")
     account = _account(repo, d)
     when, language = today(date), document_language(repo.settings, account, lang)
     # as `make_quote` numbers it: the latest quote again while nothing changed
@@ -253,6 +264,7 @@ def make_quote(repo: Any, deal_id: str, fmt: str, warn: Warn, lang: str | None =
     when = today(opts.date)
 
     def prepare(s: Any, d: Any) -> Issued:
+        refuse_lost(d, "you quote it")
         account = _account(s.repo, d)
         language = document_language(s.repo.settings, account, lang)
         quote = unchanged_quote(s.repo, d, account, when, language) or build_quote(

@@ -48,6 +48,7 @@ def decision(d: Any, which: str | None, status: str, reason: str | None, when: d
     second quote. A new version of the accepted quote may be accepted: the changed
     offer the customer agreed to, the deal's contract from then on."""
     from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
+    from salescli.services.documents import refuse_lost
 
     i = find_quote(d, which)
     q = d.quotes[i]
@@ -55,12 +56,16 @@ def decision(d: Any, which: str | None, status: str, reason: str | None, when: d
     if q.status != "sent":
         raise SalescliError(f"quote {name} of {d.id} was already {q.status}"
                             f"{f' on {q.decided}' if q.decided else ''}")
+    if when < q.date:
+        raise SalescliError(f"quote {name} of {d.id} is dated {q.date}: the customer's "
+                            f"answer comes then or later (--date)")
     if quote_status(q.status, q.date, when, validity_days) == "expired":
         raise SalescliError(
             f"quote {name} of {d.id} expired on "
             f"{q.date + dt.timedelta(days=validity_days)}; re-issue it with "
             f"`salescli quote {d.id}`")
     if status == "accepted":
+        refuse_lost(d, "its quote is accepted")
         if not is_latest_version(d, i):
             raise SalescliError(
                 f"quote {name} of {d.id} is not the latest version of {q.number}; "
@@ -243,8 +248,9 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
     """The deal's order entry and document (in `lang`, else the customer's language),
     from its accepted quote as it was priced."""
     from salescli.core.quote import accepted_quote, format_number, used_sequence
-    from salescli.services.documents import _document, document_language
+    from salescli.services.documents import _document, document_language, refuse_lost
 
+    refuse_lost(d, "its order is confirmed")
     q = accepted_quote(d)
     if q is None:
         raise SalescliError(f"{d.id} has no accepted quote; record the customer's acceptance "
@@ -253,6 +259,10 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
         done = next(o for o in d.orders if o.quote == q.number and o.version == q.version)
         raise SalescliError(f"{d.id} already has order {done.number} for quote {q.number} "
                             f"v{q.version}: {done.file}")
+    accepted_on = q.decided or q.date
+    if when < accepted_on:
+        raise SalescliError(f"quote {q.number} v{q.version} of {d.id} was accepted on "
+                            f"{accepted_on}: its order is dated then or later (--date)")
     if not (repo.settings.company.name or "").strip():  # before the quote's own refusal
         raise SalescliError("an order confirmation needs the seller's name: set company.name "
                             "in salescli.yaml")
