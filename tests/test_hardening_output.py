@@ -211,6 +211,19 @@ def test_markdown_cells_escape_pipes(filled: Repo):
     assert "ERP \\| phase 2" in row
 
 
+def test_the_agendas_item_cells_escape_pipes(filled: Repo):
+    filled.write(DEAL_FILE, DEAL + "items:\n  - {name: 'ERP | phase 2', quantity: 2, unit: "
+                 "'h|x', unit_price: 10.00, tax_rate: 25.5}\n")
+    filled.commit()
+    r = filled.run("agenda", "acme-erp")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    header = next(n for n, line in enumerate(lines) if line.startswith("| Item |"))
+    columns = len(re.findall(r"(?<!\\)\|", lines[header]))
+    assert len(re.findall(r"(?<!\\)\|", lines[header + 2])) == columns, lines[header + 2]
+    assert "2 h\\|x" in lines[header + 2]
+
+
 def test_json_keeps_the_values_exact_and_prints_no_control_character(hostile: Repo):
     r = hostile.run("deal", "show", "acme-erp", "--format", "json")
     assert json.loads(safe(r.stdout))["title"] == HOSTILE
