@@ -136,3 +136,21 @@ def test_refusals(won: Repo):
                         "'deal' is undefined: order-confirmation.md.j2 is for a deal, and "
                         "acme-oy is an account; give it a deal (salescli render "
                         "order-confirmation DEAL)\n")
+
+
+def test_a_template_that_needs_what_another_command_makes_names_it(won: Repo):
+    # the shipped invoice and agenda need what `invoice` and `agenda` work out; the
+    # quote template is a deal's (render drafts it from the deal's items)
+    for template, target, said in (
+            ("invoice", "acme-erp", "invoice.md.j2:9: undefined: 'invoice' is undefined: "
+             "invoice.md.j2 needs an invoice, which `salescli invoice acme-erp` makes"),
+            ("invoice", "acme-oy", "invoice.md.j2:9: undefined: 'invoice' is undefined: "
+             "invoice.md.j2 needs an invoice, which `salescli invoice DEAL` makes"),
+            ("agenda-valkea", "acme-erp", "agenda-valkea.md.j2:36: undefined: 'agenda' is "
+             "undefined: agenda-valkea.md.j2 needs an agenda, which `salescli agenda "
+             "acme-erp` makes"),
+            ("quote", "acme-oy", "quote.md.j2:10: undefined: 'quote' is undefined: "
+             "quote.md.j2 is for a deal, and acme-oy is an account; give it a deal "
+             "(salescli render quote DEAL)")):
+        r = rendered(won, template, target, code=1)
+        assert r.stderr == f"Error: (shipped) {said}\n", r.stderr

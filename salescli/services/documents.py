@@ -436,6 +436,11 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
     return context
 
 
+# what a deal's template may need that `render` does not give it, and the command that
+# makes it
+MADE_BY = {"invoice": "salescli invoice", "agenda": "salescli agenda"}
+
+
 def _issued_order(repo: Any, d: Any, warn: Warn) -> dict[str, Any]:
     """The deal's latest order as `salescli order` wrote it: its quote's lines and
     number, not the deal's items now (a copy in another language or format)."""
@@ -490,9 +495,13 @@ def render_template(repo: Any, template: str, target: str, date: str | dt.date |
         text = _render(repo, name, context, currency,
                        document_language(repo.settings, account, lang))
     except TemplateError as err:  # a deal's template for a lead, say: say so
-        needs = next((k for k in KINDS if k != kind and f"'{k}' is undefined" in str(err)),
-                     None)
-        if needs is None:
+        missing = next((k for k in (*KINDS, "quote", *MADE_BY)
+                        if f"'{k}' is undefined" in str(err)), None)
+        if missing in MADE_BY:  # what only its own command makes
+            raise TemplateError(f"{err}: {name} needs {a(missing)}, which `{MADE_BY[missing]} "
+                                f"{record_id if kind == 'deal' else 'DEAL'}` makes") from None
+        needs = "deal" if missing == "quote" else missing  # render drafts a deal's quote
+        if needs is None or needs == kind:
             raise
         raise TemplateError(f"{err}: {name} is for {a(needs)}, and {record_id} is "
                             f"{a(kind)}; give it {a(needs)} (salescli render {template} "
