@@ -200,6 +200,15 @@ def test_an_unknown_locale_is_an_error_of_the_settings(filled: Repo):
         "salescli.yaml:15:9: error: unknown locale 'xx_YY'; use a name such as fi_FI, en_US, "
         "sv_SE or de_DE [unknown-locale]"], lines
 
+def test_a_numbering_that_cannot_number_a_document_is_an_error_now(filled: Repo):
+    # not at the first invoice: 1 to 99 give no reference number of 3 digits
+    filled.edit("salescli.yaml", 'invoice: {numbering: "{year}{seq:04d}"}',
+                'invoice: {numbering: "INV-{seq:04d}"}')
+    code, lines = check_lines(filled)
+    assert code == 1 and len(lines) == 1 and lines[0].endswith(
+        "error: invoice number 'INV-0001' has 1 digits; a reference number needs 3 to 19: set "
+        "invoice.numbering in salescli.yaml, e.g. \"{year}{seq:04d}\" [bad-numbering]"), lines
+
 def test_approved_by_must_name_an_approver_once_there_are_approvers(filled: Repo):
     filled.edit("salescli.yaml", "approvers: {}", "approvers: {anna: 30}")
     filled.write(D + "acme-erp.yaml", deal_with(

@@ -239,10 +239,30 @@ def check_settings(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
                 yield error(parsed.path, "custom-field-clash",
                             f"custom field `{name}` of {kind} is already a {kind} field; "
                             "choose another name", ("custom_fields", kind, name), at_key=True)
+    yield from _numbering(parsed.path, s)
     for who in s.approvers:  # an approver is someone `today --owner` and `approve` know
         if s.owners and who not in s.owners:
             yield warning(parsed.path, "unknown-owner",
                           f"approver `{who}` is not in the settings' owners", ("approvers", who))
+
+
+def _numbering(path: str, s: Any) -> Iterable[Finding]:
+    """A document numbering that cannot number its first document (an unknown field, a
+    name no file may have; an invoice number without the 3 digits its Finnish reference
+    number needs) is said now, not at the first quote, order or invoice."""
+    from salescli.core.errors import SalescliError
+    from salescli.core.invoice import reference_number
+    from salescli.core.quote import format_number
+
+    for key in ("quote", "order", "invoice"):
+        setting = f"{key}.numbering"
+        try:
+            first = format_number(getattr(s, key).numbering, 2026, 1, setting)
+            if key == "invoice":
+                reference_number(first)
+        except SalescliError as err:
+            yield error(path, "bad-numbering", str(err).removeprefix(f"{SETTINGS_FILE}: "),
+                        (key, "numbering"))
 
 
 def check_products(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
