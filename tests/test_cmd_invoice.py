@@ -148,7 +148,9 @@ def test_credit_note_reverses_an_invoice(billing: Repo):
     doc = (billing.root / "invoices/2026/20260002.md").read_text()
     assert "# Credit note 20260002\n" in doc and "reverses invoice 20260001" in doc
     assert "| **Total to be credited** | **-€10,938.58** |" in doc
-    assert "barcode" not in doc  # nothing to pay
+    assert "barcode" not in doc  # nothing to pay: no due date, no terms
+    assert "| Date | Nov 2, 2026 |\n| Reference number |" in doc and "Due date" not in doc
+    assert "days net" not in doc
     credit = deal_invoices(billing)[1]
     assert (credit["total"], credit["vat"], credit["credit_of"]) == (-8716.0, -2222.58,
                                                                      "20260001")
