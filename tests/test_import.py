@@ -281,9 +281,9 @@ def test_header_variants_are_matched_loosely(repo: Repo, tmp_path: Path):
         "Organization;Deal - Expected close date;Deal - Add time;Deal - Won time\n"
         "Pilot;1 200,00;eur;proposal;OPEN;Beta Ltd;2025-02-01;2024-12-01;\n"
         "Rollout;2500.5;EUR;Contracting;won;Beta Ltd;;2024-10-01;2024-11-02\n"))
-    # one file, two decimal signs: which one is meant?
+    # one file, two decimal signs: which one is meant? (of as many, the second's line)
     result = import_deals(repo, deals, code=1)
-    assert 'd.csv: amounts mix decimal commas ("1 200,00") and decimal points ("2500.5")' \
+    assert 'd.csv:3: amounts mix decimal commas ("1 200,00") and decimal points ("2500.5")' \
         in result.output
     deals.write_text(replaced(deals.read_text("utf-8"), "1 200,00", "1 200.00"), "utf-8")
     import_deals(repo, deals)
@@ -482,15 +482,134 @@ def test_import_csv_refuses_probable_duplicates_as_add_does(repo: Repo, tmp_path
     result = repo.run("import", "csv", str(leads), "--kind", "lead")
     assert result.exit_code == 1 and "leads.csv:3: probable duplicate: same e-mail " \
         "`G@gamma.example` as the row at leads.csv:2" in result.output
-    # an account row's contact, as a lead's; a deal has no --force (its account is found)
+    # an account row's contact, as a lead's
     people = write(tmp_path, "people.csv", "name,contact.name,contact.email\n"
                    "Delta Oy,Dee,dee@delta.example\nDelta Group,Dee,Dee@delta.example\n")
     result = repo.run("import", "csv", str(people), "--kind", "account")
     assert result.exit_code == 1 and "people.csv:3: probable duplicate: same e-mail " \
         "`Dee@delta.example` as the row at people.csv:2" in result.output
-    deals = write(tmp_path, "deals.csv", "title,account\nX,Acme Oy\n")
+
+
+def test_import_csv_refuses_a_name_as_add_does(repo: Repo, tmp_path: Path):
+    # the name was no duplicate key: `ÅBO OY` imported beside account `abo` (Åbo Oy), and a
+    # row naming an account ID was refused even with --force ("already exists")
+    repo.write("accounts/2026-10/abo.yaml", "id: abo\nname: Åbo Oy\ncreated: 2026-10-01\n")
+    repo.write("accounts/2026-10/acme-oy.yaml", "id: acme-oy\nname: Acme Oy\n"
+               "created: 2026-10-01\n")
+    repo.write("leads/2026-10/gamma.yaml", "id: gamma\ncompany: Gamma Oy\n"
+               "created: 2026-10-01\n")
+    repo.commit()
+    head = repo.head()
+    accounts = write(tmp_path, "accounts.csv", "name\nÅBO  OY\nAcme Oy\nDelta Oy\nDELTA OY\n")
+    result = repo.run("import", "csv", str(accounts), "--kind", "account")
+    assert result.exit_code == 1 and repo.head() == head
+    for line in ("accounts.csv:2: probable duplicate: same name `ÅBO  OY` as account abo; "
+                 "leave the row out, or import with --force",
+                 "accounts.csv:3: probable duplicate: same name `Acme Oy` as account acme-oy",
+                 "accounts.csv:5: probable duplicate: same name `DELTA OY` as the row at "
+                 "accounts.csv:4"):
+        assert line in result.output, result.output
+    leads = write(tmp_path, "leads.csv", "company\ngamma oy\n")
+    result = repo.run("import", "csv", str(leads), "--kind", "lead")
+    assert result.exit_code == 1 and "leads.csv:2: probable duplicate: same company " \
+        "`gamma oy` as lead gamma" in result.output
+    result = repo.run("import", "csv", str(accounts), "--kind", "account", "--force")
+    assert result.exit_code == 0, result.output
+    assert sorted(records(repo, "accounts")) == ["abo", "abo-oy", "acme-oy", "acme-oy-2",
+                                                 "delta-oy", "delta-oy-2"]
+
+
+def test_import_csv_refuses_a_deal_imported_before(repo: Repo, tmp_path: Path):
+    # the same file imported twice doubled every deal (`pilot-2`...), won and lost ones too
+    deals = write(tmp_path, "deals.csv", "title,account,value,status,close_date,created,"
+                  "won_date\n"
+                  "Pilot,Gamma Oy,1000,won,,2024-05-02,2024-06-01\n"
+                  "Rollout,Gamma Oy,2000,open,2024-12-31,2024-05-03,\n")
+    assert repo.run("import", "csv", str(deals), "--kind", "deal").exit_code == 0
+    head = repo.head()
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 1 and repo.head() == head
+    assert "deals.csv:2: probable duplicate: same title `Pilot` as deal pilot of account " \
+        "gamma-oy; leave the row out, or import with --force" in result.output
+    assert "deals.csv:3: probable duplicate: same title `Rollout` as deal rollout of " \
+        "account gamma-oy" in result.output
+    # open beside open, or created the same day, as an earlier row of the file; a new
+    # pilot on another day beside the won one, or another account's, is no duplicate
+    more = write(tmp_path, "more.csv", "title,account,close_date,created\n"
+                 "Pilot,Gamma Oy,2025-12-31,2025-01-10\n"
+                 "Rollout,Delta Oy,2025-12-31,2025-01-10\n"
+                 "ROLLOUT,Delta Oy,2025-12-31,2025-01-11\n")
+    result = repo.run("import", "csv", str(more), "--kind", "deal")
+    assert result.exit_code == 1 and result.output.count("probable duplicate") == 1
+    assert "more.csv:4: probable duplicate: same title `ROLLOUT` as the row at more.csv:3" \
+        in result.output
     result = repo.run("import", "csv", str(deals), "--kind", "deal", "--force")
-    assert result.exit_code == 2 and "--force: for --kind account or lead" in result.output
+    assert result.exit_code == 0, result.output
+    assert sorted(records(repo, "deals")) == ["pilot", "pilot-2", "rollout", "rollout-2"]
+
+
+def test_import_csv_deals_find_an_account_by_its_name(repo: Repo, tmp_path: Path):
+    # account `kone` named "Kone Oyj" was found only by the ID `kone-oyj`: a second account
+    repo.write("accounts/2026-10/kone.yaml", "id: kone\nname: Kone Oyj\ncreated: 2026-10-01\n")
+    repo.commit()
+    deals = write(tmp_path, "deals.csv", "title,account,close_date,created\n"
+                  "Lifts,Kone Oyj,2026-12-31,2026-11-01\n"
+                  "Escalators,KONE-OYJ,2026-12-31,2026-11-02\n"
+                  "Doors,kone,2026-12-31,2026-11-03\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 0, result.output
+    assert sorted(records(repo, "accounts")) == ["kone"]
+    assert {d["account"] for d in records(repo, "deals").values()} == {"kone"}
+
+
+def test_import_csv_one_name_in_two_unicode_forms_is_one_account(repo: Repo, tmp_path: Path):
+    import unicodedata
+
+    composed, decomposed = (unicodedata.normalize(form, "Åbo Oy") for form in ("NFC", "NFD"))
+    deals = write(tmp_path, "deals.csv", "title,account,close_date,created\n"
+                  f"Pilot,{composed},2026-12-31,2026-11-01\n"
+                  f"Rollout,{decomposed},2026-12-31,2026-11-02\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 0, result.output
+    assert sorted(records(repo, "accounts")) == ["abo-oy"]
+
+
+def test_import_csv_maps_names_with_a_comma(repo: Repo, tmp_path: Path):
+    # `--stage-map "Demo booked, waiting=proposal"`, the syntax the error suggests, was
+    # refused: expected OLD=new, got "Demo booked"
+    deals = write(tmp_path, "deals.csv", '"Deal, name",account,stage,close_date,created\n'
+                  '"Pilot",Gamma Oy,"Demo booked, waiting",2026-12-31,2026-11-01\n')
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map", "Deal, name=title")
+    assert result.exit_code == 1
+    assert '--stage-map "Demo booked, waiting=STAGE"' in result.output
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map",
+                      "Deal, name=title", "--stage-map", "Demo booked, waiting=proposal")
+    assert result.exit_code == 0, result.output
+    assert records(repo, "deals")["pilot"]["stage"] == "proposal"
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--map",
+                      "Deal, name=title", "--stage-map", "Demo")
+    assert result.exit_code == 2 and '--stage-map: expected OLD=new, got "Demo"' in result.output
+
+
+def test_import_csv_mixed_decimal_signs_name_the_odd_row(repo: Repo, tmp_path: Path):
+    deals = write(tmp_path, "deals.csv", "title,account,value,close_date,created\n"
+                  'Pilot,Gamma Oy,"1 500,00",2026-12-31,2026-11-01\n'
+                  'Rollout,Gamma Oy,"1,200.00",2026-12-31,2026-11-01\n'
+                  'Support,Gamma Oy,"2,000.00",2026-12-31,2026-11-01\n')
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 1
+    assert 'deals.csv:2: amounts mix decimal commas ("1 500,00") and decimal points ' \
+        '("1,200.00"); pass --decimal-comma or --decimal-point' in result.output
+
+
+def test_import_csv_line_breaks_in_a_cell_are_newlines(repo: Repo, tmp_path: Path):
+    # a spreadsheet's CSV ends lines with CRLF, inside quoted cells too: `\r\n` was stored
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b'name,notes\r\nBeta Oy,"Tapasimme messuilla.\r\nSoita joulukuussa."\r\n')
+    result = repo.run("import", "csv", str(path), "--kind", "account")
+    assert result.exit_code == 0, result.output
+    assert records(repo, "accounts")["beta-oy"]["notes"] == \
+        "Tapasimme messuilla.\nSoita joulukuussa."
 
 
 def test_import_csv_errors_name_the_users_columns(repo: Repo, tmp_path: Path):
@@ -784,6 +903,41 @@ def test_an_activity_done_in_pipedrive_since_is_marked_done(repo: Repo, export):
     assert repo.git("log", "-1", "--format=%aI") == "2025-03-21T09:00:00+00:00\n"
     assert "Nothing to import" in run_import(repo, export, "--activities",
                                              str(activities)).output
+
+
+def test_an_activity_done_before_its_due_day_is_dated_when_done(repo: Repo, export):
+    # dated at its due day: a call done on 2 Dec 2026 showed as held on 20 Dec, in the future
+    activities = write(export["deals"].parent, "activities.csv", (
+        "Activity - ID,Activity - Subject,Activity - Type,Activity - Done,"
+        "Activity - Due date,Activity - Add time,Activity - Marked as done time,Deal - ID\n"
+        "7,Budget call,call,Done,2099-12-20,2024-11-05 10:00:00,2026-12-02 09:00:00,1\n"
+        "8,Send proposal,task,Done,2099-12-20,2024-11-05 10:00:00,2026-12-02 10:00:00,1\n"))
+    result = run_import(repo, export, "--activities", str(activities))
+    assert result.exit_code == 0, result.output
+    call, task = records(repo, "deals")["erp-integration"]["activities"]
+    assert (call["summary"], str(call["date"]), call.get("due")) == (
+        "Budget call", "2026-12-02", None)
+    assert (str(task["date"]), str(task["due"]), str(task["done"])) == (
+        "2026-12-02", "2099-12-20", "2026-12-02")
+    assert "Nothing to import" in run_import(repo, export, "--activities",
+                                             str(activities)).output
+
+
+def test_a_re_import_keeps_the_owners_the_first_one_gave(repo: Repo, tmp_path: Path):
+    # `Anna Lindholm` became `anna`; an export that also has `Anna Berg` re-planned her as
+    # `anna-lindholm` and committed "owner anna-lindholm" on all her deals
+    header = ("Deal - ID,Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,"
+              "Deal - Owner,Deal - Deal created,Deal - Expected close date\n")
+    first = "1,Pilot,Proposal,open,Beta Ltd,Anna Lindholm,2025-01-02,2025-06-30\n"
+    deals = write(tmp_path, "deals.csv", header + first)
+    import_deals(repo, deals)
+    assert records(repo, "deals")["pilot"]["owner"] == "anna"
+    write(tmp_path, "deals.csv", header + first +
+          "2,Rollout,Proposal,open,Beta Ltd,Anna Berg,2025-01-03,2025-06-30\n")
+    result = import_deals(repo, deals)
+    assert "updated" not in result.output
+    got = records(repo, "deals")
+    assert (got["pilot"]["owner"], got["rollout"]["owner"]) == ("anna", "anna-berg")
 
 
 # ------------------------------------------------ namesakes: what Pipedrive's IDs tell apart

@@ -339,8 +339,11 @@ def test_v1_activities_and_notes(v1: Repo):
         ("2025-12-01", "call", "Follow-up call with Karin", "booked")}
     # no Deal ID: matched by its unique deal title
     assert acts(deals[1011]) == {("2025-12-01", "call", "Catalogue scope call", None)}
-    # done a day before it was due: dated by the due date, committed when marked done
-    assert acts(deals[1040]) == {("2025-12-03", "task", "Send integration reference list", None)}
+    # done a day before it was due: dated and committed when marked done, its due day
+    # kept as a task's (and it is the deal's Last activity date: no placeholder note)
+    assert acts(deals[1040]) == {("2025-12-02", "task", "Send integration reference list", None)}
+    task = deals[1040]["activities"][0]
+    assert (str(task["due"]), str(task["done"])) == ("2025-12-03", "2025-12-02")
     assert "2025-12-02T17:00:00+00:00" in dates_of(v1, deals[1040]["_path"])
     # Last activity date with no imported activity on or after it: one placeholder note
     placeholder = "Last activity in Pipedrive"

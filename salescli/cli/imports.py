@@ -158,8 +158,9 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
 @DECIMAL_COMMA
 @DATE_FORMAT
 @click.option("--force", is_flag=True,
-              help="Import accounts and leads that look like existing ones (the same "
-              "business ID, domain, e-mail or phone) or like an earlier row.")
+              help="Import records that look like existing ones or an earlier row: an "
+              "account or lead of the same name, business ID, domain, e-mail or phone; a "
+              "deal of the same account and title, both open or created the same day.")
 @DRY_RUN
 @click.pass_context
 def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],

@@ -110,8 +110,9 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
 
 
 def norm_name(text: Any) -> str:
-    """`ACME  Oy` -> `acme oy`: a name as rows of one export may spell it (case, spacing)."""
-    return " ".join(str(text).casefold().split())
+    """`ACME  Oy` -> `acme oy`: a name as rows of one export may spell it (case, spacing,
+    Unicode forms: `Å` composed or as `A` and a ring)."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
 
 
 def norm_header(text: str) -> str:
@@ -156,6 +157,8 @@ def read_table(path: Path, name: str | None = None) -> Table:
         ragged: list[tuple[int, int]] = []
         line = reader.line_num + 1
         for row in reader:
+            # a quoted cell's line breaks as the file wrote them (`\r\n`): stored as `\n`
+            row = [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in row]
             if any(cell.strip() for cell in row):
                 rows.append((line, row))
                 if len(row) != len(headers):
@@ -341,6 +344,8 @@ class Names:
         for name in distinct:
             firsts.setdefault(slugify(name.split()[0]), set()).add(slugify(name))
         for name in distinct:
+            if name in self._map:  # learnt from an earlier import: kept
+                continue
             full, first = slugify(name), slugify(name.split()[0])
             # `Anna Berg` is not `anna` when the export also has `Anna Lindholm`
             unique_first = self.by_first_word and len(firsts[first]) == 1
@@ -352,6 +357,10 @@ class Names:
                     self.known.append(match)
                     self.added.append(match)
             self._map[name] = match
+
+    def learn(self, mapping: dict[str, str]) -> None:
+        """Names an earlier import mapped, kept as they were (`Planner.learn_owners`)."""
+        self._map.update(mapping)
 
     def get(self, name: str) -> str | None:
         return self._map.get(name.strip()) if name and name.strip() else None
@@ -412,10 +421,14 @@ class Planner:
         self.records: list[Planned] = []
         self.owners = Names(self.settings.owners, by_first_word=True)
         self.sources = Names(self.settings.sources, by_first_word=False)
-        # existing accounts, by name and by ID, so imports reuse them
-        self.existing: dict[str, Path] = {}
-        for path in repo.record_paths("account"):
-            self.existing[path.stem] = path
+        # the accounts already here, by name, folded name and ID (`existing_account`)
+        self._here: dict[str, dict[str, list[str]]] | None = None
+        self._loaded: dict[str, Planned] = {}  # path -> a record already here, as read
+        # account -> (title, who, status, created day) of its deals here, and of the
+        # accounts asked, with titles folded and the rows planned (`deals_of`)
+        self._deals_here: dict[str, list[tuple[str, str, str, str]]] | None = None
+        self._deals: dict[str, list[tuple[str, str, str, str]]] = {}
+        self.force = False  # import a deal that looks like one here anyway (--force)
         self._slug = slugify
         self.skipped_deleted = 0
         # a record with no time of its own in the export is created at the import
@@ -437,6 +450,7 @@ class Planner:
         self.in_step = 0
         self.updated_activities = 0
         self.source_name = {"pipedrive": "Pipedrive"}.get(tool or "", "the export")
+        self._last: dict[str, str] | None = None  # `last_fields`, read once
 
     # -- errors and values
     def error(self, where: Source | str, message: str) -> None:
@@ -503,16 +517,44 @@ class Planner:
         return self.pipes[name]
 
     def _existing(self, kind: str, rel: str, where: Source) -> Planned:
-        """A record already in the repository, as its committed file reads."""
+        """A record already in the repository, as its committed file reads (read once:
+        rows that spell its name differently plan on one record)."""
         from salescli.store.yamlio import load_fast
 
+        if rel in self._loaded:
+            return self._loaded[rel]
         text = (self.repo.root / rel).read_text(encoding="utf-8")
         data = load_fast(text)
         planned = Planned(kind, data["id"], data, self.now, where, existing_text=text, rel=rel)
         external = (data.get("external_ids") or {}).get(self.tool) if self.tool else None
         if external is not None:
             self.by_external[(kind, str(external))] = planned
+        self._loaded[rel] = planned
         return planned
+
+    def existing_account(self, name: str) -> str | None:
+        """The path of the account already here that `name` names, as the README says:
+        the one of that name (case and spacing aside), else the only one whose name
+        folds alike (`Åbo Oy`, `ABO OY`), else the one whose ID is the name's slug."""
+        if self._here is None:
+            from salescli.services.read import records_index
+
+            with records_index(self.repo, ("account",), lambda _: None) as index:
+                rows = index.query(
+                    "SELECT a.id, a.name, a.path, k.value AS folded FROM accounts a "
+                    "LEFT JOIN keys k ON k.kind = 'account' AND k.path = a.path AND "
+                    "k.what = 'name' ORDER BY a.path")
+            self._here = {"name": {}, "folded": {}, "id": {}}
+            for r in rows:
+                for by, key in (("name", norm_name(r["name"])), ("folded", r["folded"]),
+                                ("id", r["id"])):
+                    self._here[by].setdefault(key, []).append(r["path"])
+        slug = self._slug(name)
+        for by, key in (("name", norm_name(name)), ("folded", slug), ("id", slug)):
+            paths = self._here[by].get(key, [])
+            if len(paths) == 1:
+                return paths[0]
+        return None
 
     def external(self, kind: str, ident: str, where: Source) -> Planned | None:
         """The record of this kind with this ID in the tool: planned, or in the repository."""
@@ -546,9 +588,9 @@ class Planner:
                     planned = named
                     break
         if planned is None:
-            path = self.existing.get(self._slug(name))
-            if path is not None:
-                found = self._existing("account", self.repo.rel(path), where)
+            rel = self.existing_account(name)
+            if rel is not None:
+                found = self._existing("account", rel, where)
                 if not self.another(found.data, external):
                     planned = found
         if planned is None:
@@ -742,6 +784,16 @@ class Planner:
             return
         account = self.account(org or person, created, where,
                                external=row.get("org_id", "").strip() or None)
+        if not external:  # a row of the tool's is its deal by its ID, not its title
+            found = None if self.force else self.same_deal(title, account.id, status,
+                                                           created.date())
+            if found:  # `import pipedrive` has no --force: its rows have their IDs
+                self.error(where, f"probable duplicate: {found}; leave the row out, or " + (
+                    f"export the file with its {L['external_id']} column" if self.tool
+                    else "import with --force"))
+                return
+            self.deals_of(account.id).append((self._slug(title), f"the row at {where}",
+                                              status, created.date().isoformat()))
         stakeholders = None
         if person:
             cid = self.contact(account, person, created,
@@ -777,6 +829,37 @@ class Planner:
                 closed_at, 4, deal, "won" if status == "won" else f"lost ({reason})",
                 "win" if status == "won" else "lose",
                 closing(status, closed_at.date(), reason, note), fields=said))
+
+    def deals_of(self, account: str) -> list[tuple[str, str, str, str]]:
+        """(folded title, who, status, created day) of the deals of `account`: those
+        already here (one read of the record index for the whole file; titles folded
+        only for the accounts asked), then the rows planned."""
+        if self._deals_here is None:
+            from salescli.services.read import records_index
+
+            with records_index(self.repo, ("deal",), lambda _: None) as index:
+                rows = index.query("SELECT id, title, account_id, status, created "
+                                   "FROM deals ORDER BY path")
+            self._deals_here = {}
+            for r in rows:
+                self._deals_here.setdefault(r["account_id"], []).append(
+                    (r["title"], f"deal {r['id']} of account {r['account_id']}",
+                     r["status"], r["created"]))
+        if account not in self._deals:
+            self._deals[account] = [(self._slug(title), who, status, created) for
+                                    title, who, status, created in
+                                    self._deals_here.get(account, [])]
+        return self._deals[account]
+
+    def same_deal(self, title: str, account: str, status: str, day: dt.date) -> str | None:
+        """`same title `T` as WHO` when a deal of `account` has this title (case and
+        accents aside, as `deal add` sees it) and both are open, or were created the same
+        day (a file of closed deals imported twice)."""
+        from salescli.services.edit import probable_duplicate
+
+        return probable_duplicate({"title": (self._slug(title), title)}, (
+            (who, {"title": folded}) for folded, who, theirs, created in self.deals_of(account)
+            if (status == theirs == "open") or created == day.isoformat()))
 
     def _day(self, where: Source, column: str, value: str,
              happened: bool = True) -> dt.date | None:
@@ -823,8 +906,7 @@ class Planner:
         in salescli meanwhile stays theirs until the tool changes it too. A deal whose
         last import left no trailer follows the tool.
         """
-        key = f"{self.source_name}-Fields"
-        base = _last_fields(self.repo, key) if self.pending else {}
+        base = self.last_fields() if self.pending else {}
         for p in self.pending:
             now = parse_fields(p.fields)
             said = base.get(now["id"])
@@ -865,10 +947,40 @@ class Planner:
                                      change, fields=p.fields, where=p.where))
         self.pending = []
 
+    def last_fields(self) -> dict[str, str]:
+        """The tool's deal ID -> what its row said at the last import (`_last_fields`)."""
+        if self._last is None:
+            self._last = _last_fields(self.repo, f"{self.source_name}-Fields")
+        return self._last
+
+    def learn_owners(self, rows: Iterable[dict[str, str]]) -> None:
+        """Give the export's owner names the owners earlier imports gave them: a deal
+        here whose last imported row said `owner=anna` names anna's name in this
+        export, so a new `Anna Berg` does not turn `Anna Lindholm` (`anna`) into
+        `anna-lindholm` on all her deals. A name or owner of several: the most said."""
+        from collections import Counter
+
+        known = self.known.get("deal", {})
+        rows = [r for r in rows if r.get("owner", "").strip()
+                and str(id_value(r.get("external_id", "").strip())) in known]
+        said = self.last_fields() if rows else {}
+        pairs: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            then = parse_fields(said.get(str(id_value(row["external_id"].strip())), ""))
+            if then.get("owner") in self.settings.owners:
+                pairs[(row["owner"].strip(), then["owner"])] += 1
+        learnt: dict[str, str] = {}
+        for (name, owner), _ in pairs.most_common():
+            if name not in learnt and owner not in learnt.values():
+                learnt[name] = owner
+        self.owners.learn(learnt)
+
     # -- activities and notes
     def activity(self, where: Source, target: Planned, when: dt.datetime,
-                 activity: dict[str, Any], done: bool = True) -> None:
-        """Plan `activity` on `target` at `when`, unless the record already has it."""
+                 activity: dict[str, Any], done: bool = True,
+                 due: dt.date | None = None) -> None:
+        """Plan `activity` on `target` at `when`, unless the record already has it; `due`:
+        its day in the tool when not its date (the tool's activity dates count it so)."""
         mine = [*(target.data.get("activities") or []), *target.activities] \
             if target.existing_text is not None else target.activities
         ext = (activity.get("external_ids") or {}).get(self.tool) if self.tool else None
@@ -882,7 +994,8 @@ class Planner:
             if (ext is None or theirs is None) and \
                     all(old.get(k) == activity.get(k) for k in ("date", "type", "summary")):
                 return
-        target.activities.append({**activity, "done": done})
+        target.activities.append({**activity, "done": done,
+                                  "day": due or activity["date"]})
         summary = f"log {activity['type']}: {activity['summary']}".split("\n")[0][:72]
         self.events.append(Event(when, 5, target, summary, "log", activity=activity,
                                  where=where))
@@ -893,7 +1006,8 @@ class Planner:
         commit of its new date and status (`booked` -> held), at the time it was done."""
         if target.existing_text is None or old in target.activities:
             return  # planned in this import: nothing to compare yet
-        change = {k: new.get(k) for k in ("date", "status") if old.get(k) != new.get(k)}
+        change = {k: new.get(k) for k in ("date", "status", "due", "done")
+                  if old.get(k) != new.get(k)}
         if not change:
             return
         what = ", ".join(f"{k} {v if v is not None else '-'}" for k, v in change.items())
@@ -953,7 +1067,7 @@ class Planner:
         """`Last activity date` as an activity where the import has none that late, and
         `Next activity date` as the next step."""
         if deal.last_activity is not None and not any(
-                a["date"] >= deal.last_activity for a in deal.activities if a["done"]):
+                a["day"] >= deal.last_activity for a in deal.activities if a["done"]):
             when = dt.datetime.combine(deal.last_activity, dt.time(12), UTC)
             self.activity(deal.source, deal, when, {
                 "date": deal.last_activity, "type": "note",
@@ -1129,14 +1243,20 @@ class Planner:
 def _activity_update(ids: dict[str, Any], change: dict[str, Any]) -> Callable[[Any], None]:
     """The edit that gives the activity with these `external_ids` its new fields (None:
     the field goes)."""
+    from salescli.core.model import Activity
+    from salescli.core.record import fields_of
+    from salescli.store.yamlio import set_in
+
+    order = [f.alias or name for name, f in fields_of(Activity).items()]
+
     def mutate(data: Any) -> None:
         for activity in data.get("activities") or []:
             if dict(activity.get("external_ids") or {}) == ids:
                 for key, value in change.items():
                     if value is None:
                         activity.pop(key, None)
-                    else:
-                        activity[key] = value
+                    else:  # a new key (a task's `done`) in its documented place
+                        set_in(activity, key, value, order)
     return mutate
 
 
@@ -1249,14 +1369,29 @@ def cells_of(cells: list[str], indexes: Iterable[int]) -> list[str]:
     return out
 
 
+def map_pairs(text: str | None) -> list[str]:
+    """`Demo booked, waiting=proposal,Won=won` -> its `OLD=new` pairs: a piece without
+    `=` is the start of the next one (a comma in a stage's or column's name); the last
+    piece is kept as it is, for the caller to refuse."""
+    pairs: list[str] = []
+    start = ""
+    for piece in (text or "").split(","):
+        if "=" in piece:
+            pairs.append(start + piece)
+            start = ""
+        elif piece.strip() or start:
+            start += piece + ","
+    if start.strip(","):
+        pairs.append(start.removesuffix(","))
+    return pairs
+
+
 def parse_map(text: str | None, option: str, allowed: Iterable[str], what: str
               ) -> dict[str, str]:
     """`Qualified=needs-analysis,Proposal Made=proposal` -> normalised name -> ID."""
     mapping: dict[str, str] = {}
     known = sorted(set(allowed))
-    for pair in (text or "").split(","):
-        if not pair.strip():
-            continue
+    for pair in map_pairs(text):
         old, sep, new = pair.rpartition("=")
         if not sep or not old.strip() or not new.strip():
             raise UsageError(f"{option}: expected OLD=new, got {shown(pair)}")
@@ -1265,6 +1400,22 @@ def parse_map(text: str | None, option: str, allowed: Iterable[str], what: str
                              f"({', '.join(known)})")
         mapping[norm_header(old)] = new.strip()
     return mapping
+
+
+def amounts_decimal_comma(table: Table, columns: dict[str, int]) -> bool | None:
+    """Whether the file's amounts (`value`) use a decimal comma (`detect_decimal_comma`);
+    a file of both is refused at the first cell of the rarer style, for the user to fix."""
+    values = [(where, row.get("value", "")) for where, row in rows_of(table, columns)]
+    try:
+        return detect_decimal_comma(value for _, value in values)
+    except ValueError as err:
+        styles = [(where, style) for where, value in values
+                  if (style := detect_decimal_comma([value])) is not None]
+        counts = {style: sum(s == style for _, s in styles) for _, style in styles}
+        # the fewer; of as many, the one that came second
+        rarer = min(counts, key=lambda style: (counts[style], style == styles[0][1]))
+        where = next(w for w, style in styles if style == rarer)
+        raise ImportFailed([f"{where}: {err}"]) from None
 
 
 def date_cells(tables: Iterable[tuple[Table, dict[str, int]]],
@@ -1347,7 +1498,7 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
         return normal.index(norm_header(name))
 
     found: dict[str, int] = {}
-    for pair in (p for text in maps for p in text.split(",") if p.strip()):
+    for pair in (p for text in maps for p in map_pairs(text)):
         col, sep, name = pair.rpartition("=")
         name = name.strip()
         if not sep or name not in fields:
@@ -1374,8 +1525,8 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     Deals go through the same planner as Pipedrive's (an account named by ID or name,
     created if new; won/lost a separate commit at won_date/lost_date; `stage_map` the
     file's stage names to IDs; `default_close` the close date of an open deal without
-    one). Amounts as `decimal_comma` says, else as they show. An account or lead that
-    looks like an existing one, or an earlier row, is refused unless `force`.
+    one). Amounts as `decimal_comma` says, else as they show. A record that looks like
+    an existing one, or an earlier row, is refused unless `force`.
     """
     if kind not in CSV_FIELDS:
         raise UsageError(f"--kind must be one of {', '.join(CSV_FIELDS)}")
@@ -1383,9 +1534,6 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
                             ("--decimal-comma/--decimal-point", decimal_comma)) if v is not None]
     if given and kind != "deal":  # a deal's stage, close date and value
         raise UsageError(f"{', '.join(given)}: for --kind deal only")
-    if force and kind == "deal":
-        raise UsageError("--force: for --kind account or lead (a deal's account is found "
-                         "by its ID or name)")
     table = read_table(path)
     columns, unused = csv_columns(table, kind, maps, date_column)
     name_field = {"account": "name", "lead": "company", "deal": "title"}[kind]
@@ -1394,6 +1542,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
                          f"--map \"COLUMN={name_field}\"")
     dates = dates_reading(date_format)
     planner = Planner(repo, dates, pipeline)
+    planner.force = force
     planner.labels = {**{_DEAL_ROW.get(f, f): f for f in CSV_FIELDS["deal"]},
                       **{_DEAL_ROW.get(f, f): table.headers[i] for f, i in columns.items()}}
     planner.labels.setdefault("close_time", "close_time")
@@ -1402,12 +1551,8 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     date_fields = ("created", "close_date", "won_date", "lost_date")
     dates.observe(date_cells([(table, columns)], date_fields))
     planner.decimal_comma = decimal_comma
-    if decimal_comma is None:
-        try:  # amounts as the file writes them: 18 500,00 or 18,500.00
-            planner.decimal_comma = detect_decimal_comma(
-                row.get("value", "") for _, row in rows_of(table, columns))
-        except ValueError as err:
-            raise ImportFailed([f"{table.name}: {err}"]) from None
+    if decimal_comma is None:  # amounts as the file writes them: 18 500,00 or 18,500.00
+        planner.decimal_comma = amounts_decimal_comma(table, columns)
     stages = parse_map(stage_map, "--stage-map", [s.id for s in repo.pipeline(pipeline).stages],
                        "stage") if kind == "deal" else {}
     rows = list(rows_of(table, columns))
@@ -1444,8 +1589,6 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
     explicit = row.get("id", "").strip()
     if explicit and (not is_valid_id(explicit) or explicit in planner.taken[kind]):
         planner.error(where, f"id: {shown(explicit)} is not a free {kind} ID (a-z, 0-9, '-')")
-    if kind == "account" and name and planner._slug(name) in planner.existing:
-        planner.error(where, f"account {planner._slug(name)} already exists")
     if created is None or len(planner.errors) > errors_before:
         return
     ident = explicit or planner.new_id(kind, name)
@@ -1493,9 +1636,12 @@ def _duplicate(planner: Planner, kind: str, data: dict[str, Any], where: Source,
     """What makes a row's account or lead look like an existing record or an earlier
     row, as `account add` and `lead add` would refuse it: `same WHAT `v` as WHO`."""
     from salescli.core.duplicates import norm_business_id, norm_domain, norm_email, norm_phone
+    from salescli.core.ids import slugify
 
     people = data.get("contacts") or [data.get("contact") or {}]
-    given = [("business_id", data.get("business_id"), norm_business_id),
+    named = "name" if kind == "account" else "company"  # as `account add`, `lead add` fold it
+    given = [(named, data[named], slugify),
+             ("business_id", data.get("business_id"), norm_business_id),
              ("domain", data.get("domain"), norm_domain),
              *(("e-mail", p.get("email"), norm_email) for p in people),
              *(("phone", p.get("phone"), norm_phone) for p in people)]
@@ -1512,7 +1658,8 @@ def _duplicate(planner: Planner, kind: str, data: dict[str, Any], where: Source,
 
 def _known_keys(planner: Planner, kinds: tuple[str, ...]) -> dict[tuple[str, str], str]:
     """(what, value) -> who has it, of the records of `kinds`: one look-up for a whole
-    file (one a row refreshed the record index each time: 11 ms a row)."""
+    file (one a row refreshed the record index each time: 11 ms a row). An account's
+    `name` is kept folded in the index; a lead's `company` is folded here."""
     cache = planner.known_keys
     if kinds not in cache:
         from salescli.services.read import records_index
@@ -1521,10 +1668,14 @@ def _known_keys(planner: Planner, kinds: tuple[str, ...]) -> dict[tuple[str, str
             rows = index.query(
                 "SELECT kind, id, what, value, contact FROM keys WHERE kind IN "
                 f"({', '.join('?' * len(kinds))}) AND what IN "
-                "('business_id', 'domain', 'e-mail', 'phone') ORDER BY path", kinds)
+                "('name', 'business_id', 'domain', 'e-mail', 'phone') ORDER BY path", kinds)
+            leads = index.query("SELECT id, company FROM leads ORDER BY path") \
+                if "lead" in kinds else []
         found: dict[tuple[str, str], str] = {}
         for r in rows:
             found.setdefault((r["what"], r["value"]), f"{r['kind']} {r['id']}" if not
                              r["contact"] else f"contact {r['contact']} of account {r['id']}")
+        for r in leads:
+            found.setdefault(("company", planner._slug(r["company"])), f"lead {r['id']}")
         cache[kinds] = found
     return cache[kinds]

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from salescli.core.cells import currency_code, detect_decimal_comma
+from salescli.core.cells import currency_code
 from salescli.core.errors import SalescliError, UsageError
 from salescli.services.importer import (
-    ImportFailed,
     Plan,
     Planned,
     Planner,
     Source,
     Table,
+    amounts_decimal_comma,
     cells_of,
     columns_starting,
     date_cells,
@@ -206,14 +206,11 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
                                        "close_time", "update_time", "stage_change",
                                        "last_activity", "next_activity", "due", "done_time")))
     planner.decimal_comma = options.decimal_comma
-    if planner.decimal_comma is None:
-        try:
-            planner.decimal_comma = detect_decimal_comma(  # None: nothing tells
-                row.get("value", "") for _, row in rows_of(deal_table, deal_cols))
-        except ValueError as err:  # a mixed file: the data's problem, as a bad cell is
-            raise ImportFailed([f"{deal_table.name}: {err}"]) from None
+    if planner.decimal_comma is None:  # None: nothing tells; a mixed file is refused
+        planner.decimal_comma = amounts_decimal_comma(deal_table, deal_cols)
     owner_names = [row.get("owner", "") for t, c in tables if "owner" in c
                    for _, row in rows_of(t, c)]
+    planner.learn_owners(row for _, row in rows_of(deal_table, deal_cols))
     planner.owners.plan(owner_names)
     planner.sources.plan(row.get("source", "") for _, row in rows_of(deal_table, deal_cols))
 
@@ -356,7 +353,7 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
             activity: dict[str, Any] = {"date": when.date(), "type": "note", "summary": first}
             if rest:
                 activity["outcome"] = rest
-            done = True
+            done, due = True, None
         else:
             subject = " ".join(row.get("subject", "").split())
             if not subject:
@@ -371,9 +368,13 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
             if due is None and (done_at or created) is None:
                 planner.error(where, "Due date: missing, and no add time either")
                 continue
-            day = (due or done_at or created).date()  # type: ignore[union-attr]
-            when = (done_at or (due if due and due <= planner.now else None) or created
-                    or planner.now) if done else (created or planner.now)
+            if done:  # dated when it was done: its due day may be later, even to come
+                when = done_at or (due if due and due <= planner.now else None) or created \
+                    or planner.now
+                day = when.date()
+            else:  # booked for its due day, committed when it was added
+                when = created or planner.now
+                day = (due or created).date()  # type: ignore[union-attr]
             kind_of = ACTIVITY_TYPES.get(norm_header(row.get("type", "")), "note")
             activity = {"date": day, "type": kind_of, "summary": subject}
             outcome = plain_text(row.get("note", ""))
@@ -383,11 +384,15 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
                 activity["status"] = "booked"
             elif kind_of == "meeting":
                 activity["status"] = "held"
+            elif kind_of == "task" and due:  # as `task done` keeps it: due and done days
+                # `done` its own object: one date object twice is written as a YAML alias
+                activity.update({"due": due.date(), "done": when.date()})
         if owner:
             activity["owner"] = owner
         if ext:
             activity["external_ids"] = {planner.tool: id_value(ext)}
-        planner.activity(where, target, min(when, planner.now), activity, done)
+        planner.activity(where, target, min(when, planner.now), activity, done,
+                         due.date() if due else None)
     return skipped
 
 
@@ -414,7 +419,7 @@ def _activity_target(planner: Planner, where: Source, row: dict[str, str],
         key = norm_name(org)
         if key in planner.accounts:
             return planner.accounts[key]
-        if planner._slug(org) in planner.existing:
+        if planner.existing_account(org) is not None:
             return planner.account(org, planner.now, where)
     person = norm_name(row.get("person", ""))
     if person:
