@@ -48,6 +48,25 @@ def test_import_refuses_a_bad_row(repo: Repo, tmp_path: Path, rows: str, message
     assert not (repo.root / "deals/2999-11").exists()
 
 
+def test_a_local_time_just_exported_east_of_utc_is_now_not_refused(repo: Repo,
+                                                                     tmp_path: Path):
+    # Helsinki's 11:58 read as UTC is two hours ahead: it happened, committed by now;
+    # more than 14 hours ahead is later than any zone's now
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017
+    soon = (now + dt.timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    result = import_deals(repo, tmp_path, f"Pilot,100,Proposal,open,Beta Ltd,2027-06-30,"
+                          f"{soon},\n")
+    assert result.exit_code == 0, result.output
+    dated = dt.datetime.fromisoformat(repo.git("log", "-1", "--format=%aI").strip())
+    assert now - dt.timedelta(minutes=5) <= dated <= dt.datetime.now(dt.timezone.utc)  # noqa: UP017
+    late = (now + dt.timedelta(hours=15)).strftime("%Y-%m-%d %H:%M")
+    result = import_deals(repo, tmp_path, f"Later,100,Proposal,open,Beta Ltd,2027-06-30,"
+                          f"{late},\n")
+    assert result.exit_code == 1 and "fix the date in the export" in result.output
+
+
 def test_import_keeps_a_far_expected_close_date(repo: Repo, tmp_path: Path):
     # an expected close date is a plan, not an event: it names no folder, dates no commit
     result = import_deals(repo, tmp_path, "Pilot,100,Proposal,open,Beta Ltd,2999-12-31,"

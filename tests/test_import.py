@@ -778,11 +778,18 @@ def test_today_is_no_future_but_a_later_time_is(repo: Repo, tmp_path: Path):
     import_deals(repo, deals)
     assert int(repo.git("log", "-1", "--format=%at")) <= time.time()
     assert str(records(repo, "deals")["pilot"]["won_date"]) == today  # the date is kept
+    # a time an hour ahead may be a local time east of UTC: committed now; a time more
+    # than 14 hours ahead is no zone's now
     soon = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 3600))
-    deals = write(tmp_path, "deals.csv", header + f"Later,Proposal,won,Beta Ltd,2025-01-02,"
+    deals = write(tmp_path, "deals.csv", header + f"Soon,Proposal,won,Beta Ltd,2025-01-02,"
                   f"{soon}\n")
+    import_deals(repo, deals)
+    assert int(repo.git("log", "-1", "--format=%at")) <= time.time()
+    later = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 15 * 3600))
+    deals = write(tmp_path, "deals.csv", header + f"Later,Proposal,won,Beta Ltd,2025-01-02,"
+                  f"{later}\n")
     result = import_deals(repo, deals, code=1)
-    assert f'Deal - Won time "{soon}" is ' in result.output
+    assert f'Deal - Won time "{later}" is ' in result.output
 
 
 def test_an_edit_made_in_both_tools_alike_moves_the_baseline(imported: Repo, export):

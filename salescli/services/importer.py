@@ -48,7 +48,9 @@ from salescli.services.deals import CLOSE_FIELDS, closing
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = dt.timedelta(minutes=5)  # a clock a little ahead of this machine's
+# An export writes its user's local time, read here as UTC (there is no zone in it): a
+# time up to 14 hours ahead (UTC+14) may be now where it was written.
+LATEST = dt.timedelta(hours=14)
 
 
 class ImportFailed(SalescliError):
@@ -489,7 +491,7 @@ class Planner:
             self.error(where, f"{column} {shown(value)} is before 1970, earlier than "
                        "git can date a commit; fix the date in the export")
             return None
-        return when
+        return min(when, self.now) if happened else when  # a commit is not dated ahead
 
     def amount(self, where: Source, column: str, value: str, hint: str | None = None
                ) -> tuple[Any, str | None]:
