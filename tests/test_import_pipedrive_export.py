@@ -391,8 +391,9 @@ def test_reimporting_v1_commits_nothing(v1_copy: Repo):
     head = v1_copy.head()
     result = v1_copy.run(*import_args(DATA / "v1"))
     assert result.exit_code == 0, (result.stdout, result.stderr)
-    assert result.stdout == ("Nothing to import from Pipedrive: every row is already in the "
-                             "repository (no commit)\n")
+    assert result.stdout == ("Nothing to import from Pipedrive: every record is already in the "
+                             "repository, and no deal, activity or note changed since (no "
+                             "commit)\n")
     assert v1_copy.head() == head and v1_copy.status() == ""
 
 

@@ -77,8 +77,10 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
     if plan.added_sources:
         warn(f"note: added sources to salescli.yaml: {', '.join(plan.added_sources)}")
     if not plan.commits:
-        echo(f"Nothing to import from {what}: every row is already in the repository "
-             "(no commit)" + (" (dry run)" if dry_run else ""))
+        # an account's or contact's details are read once: one changed since is not news
+        echo(f"Nothing to import from {what}: every record is already in the repository, "
+             "and no deal, activity or note changed since (no commit)"
+             + (" (dry run)" if dry_run else ""))
     elif dry_run:
         echo(f"Would import from {what}: {summary} in {len(plan.commits)} commit(s) "
              "(dry run: nothing written)")
