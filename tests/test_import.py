@@ -440,6 +440,19 @@ def test_import_csv_leads_and_deals(repo: Repo, tmp_path: Path):
     assert repo.run("check").exit_code == 0
 
 
+def test_import_csv_a_closed_deal_without_a_creation_date_says_so(repo: Repo,
+                                                                    tmp_path: Path):
+    # created defaults to the import's time: a deal won before it names the option
+    deals = write(tmp_path, "deals.csv", "title,account,value,status,won_date\n"
+                  "Pilot,Gamma Oy,1000,won,2024-06-01\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 1
+    assert "deals.csv:2: won_date 2024-06-01 is before the deal was created (" in \
+        result.output
+    assert ", the import's time: the row has no creation date; give the column that has " \
+        "it with --date-column COLUMN)" in result.output, result.output
+
+
 def test_import_csv_takes_the_options_its_errors_name(repo: Repo, tmp_path: Path):
     # `1.234` is 1234 or 1.234, `Qualified` no stage, no close date: each error names
     # the option that settles it, and import csv has them all

@@ -431,6 +431,7 @@ class Planner:
         self._deals_here: dict[str, list[tuple[str, str, str, str]]] | None = None
         self._deals: dict[str, list[tuple[str, str, str, str]]] = {}
         self.force = False  # import a deal that looks like one here anyway (--force)
+        self.created_now: set[str] = set()  # rows without a creation time: created now
         self._slug = slugify
         self.skipped_deleted = 0
         # a record with no time of its own in the export is created at the import
@@ -752,8 +753,11 @@ class Planner:
             if closed_at is None and len(self.errors) == before:
                 self.error(where, f"{column}: missing for a {status} deal")
         if created and closed_at and closed_at < created:
-            self.error(where, f"{'Won' if status == 'won' else 'Lost'} time {closed_at:%Y-%m-%d} "
-                       f"is before the deal was created ({created:%Y-%m-%d})")
+            self.error(where, f"{L[f'{status}_time']} {closed_at:%Y-%m-%d} is before the deal "
+                       f"was created ({created:%Y-%m-%d}" + (
+                           ", the import's time: the row has no creation date; give the "
+                           "column that has it with --date-column COLUMN)"
+                           if str(where) in self.created_now else ")"))
         close_date = close.date() if close else None
         reason = note = None
         if status == "lost":
@@ -1565,6 +1569,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
     for where, row in rows:
         if not row.get("created", "").strip():
             row["created"] = now
+            planner.created_now.add(str(where))
         if kind == "deal":
             planner.deal(where, {_DEAL_ROW.get(k, k): v for k, v in row.items()}, stages,
                          day_of(default_close))
