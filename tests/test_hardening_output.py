@@ -408,3 +408,17 @@ def test_ctrl_c_that_stops_git_fast_import_is_an_interrupt(repo: Repo):
     with pytest.raises(KeyboardInterrupt):
         out.close()
     assert repo.git("status", "--short") == ""
+
+
+def test_show_prints_a_records_notes_terminal_safe(filled: Repo):
+    # the founder's own words on the record, before the call: multi-line, as written
+    from conftest import beta_lead
+
+    beta_lead(filled)
+    filled.commit("a lead")
+    for kind, record_id in (("deal", "acme-erp"), ("lead", "beta-ltd"), ("account", "acme-oy")):
+        r = filled.run(kind, "set", record_id, "notes=Budget owner is the CFO.\n"
+                       "Call in \x1b[2JJanuary.")
+        assert r.exit_code == 0, r.output
+        shown = filled.run(kind, "show", record_id).stdout
+        assert "\nNotes\nBudget owner is the CFO.\nCall in \\x1b[2JJanuary.\n" in shown, shown

@@ -24,6 +24,7 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    show_notes,
     table_columns,
     warn,
     with_columns,
@@ -106,7 +107,8 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
 @click.pass_context
 def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
     """Show one account: its fields, child accounts, contacts, and the deals of the
-    account and of its child accounts (recursively), with totals per status and currency.
+    account and of its child accounts (recursively), with totals per status and currency;
+    notes and the latest activities.
 
     \b
     Examples:
@@ -136,6 +138,7 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
         echo("\nTotals")
         echo(render(family["totals"], ("status", "currency", "count", "value"), fmt,
                     style=style))
+    show_notes(a.get("notes"))
     show_activities(a.get("activities") or [], fmt)
 
 

@@ -415,6 +415,12 @@ def complete_choices(attr: str) -> Callable:
 # --- write side ---
 
 
+def show_notes(notes: str | None) -> None:
+    """A record's free-text `notes` under its `show`, as written."""
+    if notes and notes.strip():
+        echo(f"\nNotes\n{notes.strip()}")
+
+
 def show_activities(activities: list, fmt: str, last: int = 5) -> None:
     """The latest activities under a record's `show`, by date (one logged late with an
     earlier `--date` is not the latest), each with its number (its place in the file,

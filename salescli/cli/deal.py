@@ -34,6 +34,7 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    show_notes,
     table_columns,
     with_columns,
 )
@@ -148,7 +149,8 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
 @click.pass_context
 def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     """Show one deal: stage, value, next step, stakeholders, items, the checklist of
-    its stage (ticked items marked x), activities; a discount awaiting approval.
+    its stage (ticked items marked x), notes, the latest activities; a discount
+    awaiting approval.
 
     \b
     Example:
@@ -218,6 +220,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     if checklist:
         echo(f"\nChecklist ({d['stage']})")
         echo(render(checklist, ("#", "done", "item"), fmt))
+    show_notes(d.get("notes"))
     show_activities(d.get("activities") or [], fmt)
 
 

@@ -30,6 +30,7 @@ from salescli.cli.common import (
     render,
     render_fields,
     show_activities,
+    show_notes,
     table_columns,
     warn,
     with_columns,
@@ -106,7 +107,7 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
 @format_option()
 @click.pass_context
 def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
-    """Show one lead.
+    """Show one lead: its fields, notes and latest activities.
 
     \b
     Example:
@@ -127,6 +128,7 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
               ("converted", f"{converted['account']} / {converted.get('deal') or '-'}"
                if converted else None), *custom_shown(repo, "lead", x)]
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
+    show_notes(x.get("notes"))
     show_activities(x.get("activities") or [], fmt)
 
 
