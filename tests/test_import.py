@@ -805,6 +805,16 @@ def test_today_is_no_future_but_a_later_time_is(repo: Repo, tmp_path: Path):
     assert f'Deal - Won time "{later}" is ' in result.output
 
 
+def test_a_stage_named_in_a_document_language_is_that_stage(repo: Repo, tmp_path: Path):
+    # a Finnish Pipedrive's stages: the pipeline's `names: {fi: Tarjous}` map them
+    header = ("Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Deal created,"
+              "Deal - Expected close date\n")
+    deals = write(tmp_path, "deals.csv", header + "Pilot,Tarjous,open,Beta Ltd,2025-01-02,"
+                  "2027-01-31\n")
+    import_deals(repo, deals)
+    assert records(repo, "deals")["pilot"]["stage"] == "proposal"
+
+
 def test_an_edit_made_in_both_tools_alike_moves_the_baseline(imported: Repo, export):
     # Pipedrive and the user both change ERP's value to 52000; the import records that
     # Pipedrive said so (no edit); the user's later 60000 survives the same export again

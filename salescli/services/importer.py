@@ -662,8 +662,8 @@ class Planner:
         if key in stage_map:
             return stage_map[key]
         slug = self._slug(name)
-        for st in pipe.stages:
-            if slug in (st.id, self._slug(st.name or "")):
+        for st in pipe.stages:  # its ID, its name, or its name in a document language
+            if slug in (st.id, *(self._slug(n) for n in (st.name, *st.names.values()) if n)):
                 return st.id
         return None if name.strip() else pipe.stages[0].id
 
