@@ -13,10 +13,12 @@ from salescli.core.invoice import (
     InvoiceError,
     barcode,
     billed_in,
+    billing_start,
     check_digit,
     due_date,
     group_reference,
     next_number,
+    one_time_carrier,
     period_lines,
     reference_number,
     reversed_lines,
@@ -129,6 +131,37 @@ def test_billing_periods_count_from_the_won_month(billing, cycles, period, bille
 def _deal(*items: Item) -> SimpleNamespace:
     return SimpleNamespace(items=list(items), won_date=dt.date(2026, 10, 15),
                            close_date=None, created=dt.date(2026, 9, 1), invoices=[])
+
+
+def _inv(number: str, period: str | None = None, credit_of: str | None = None
+         ) -> SimpleNamespace:
+    return SimpleNamespace(number=number, period=period, credit_of=credit_of)
+
+
+@pytest.mark.parametrize("invoices,carrier", [
+    ([], None),
+    ([_inv("1")], "1"),
+    ([_inv("1"), _inv("2"), _inv("3", credit_of="1")], None),  # 2 did not carry them
+    ([_inv("1"), _inv("2", credit_of="1"), _inv("3")], "3"),  # 3 did
+    ([_inv("2", credit_of="1"), _inv("1")], None),  # edited out of order
+])
+def test_one_time_items_are_carried_by_one_live_invoice(invoices, carrier):
+    assert one_time_carrier(invoices) == carrier
+
+
+def test_billing_starts_at_the_first_live_invoice_or_the_win():
+    deal = _deal()
+    assert billing_start(deal) == dt.date(2026, 10, 15)
+    # won again in February: the schedule goes on from October's invoice
+    deal.won_date = dt.date(2027, 2, 10)
+    deal.invoices = [_inv("1", "2026-10"), _inv("2", "2026-11")]
+    assert billing_start(deal) == dt.date(2026, 10, 1)
+    # October credited: November's invoice is the first live one
+    deal.invoices.append(_inv("3", credit_of="1"))
+    assert billing_start(deal) == dt.date(2026, 11, 1)
+    # everything credited: the schedule starts at the new win
+    deal.invoices.append(_inv("4", credit_of="2"))
+    assert billing_start(deal) == dt.date(2027, 2, 10)
 
 
 def test_period_lines_bill_one_period_and_one_time_items_first_only():

@@ -149,11 +149,13 @@ def won_day(deal: Any) -> dt.date:
 
 
 def billing_start(deal: Any) -> dt.date:
-    """The day billing counts its months from: the won date; or the first month an
-    invoice billed, when earlier: a deal reopened and won again goes on with its
-    schedule (cycles billed stay billed), it does not start it again."""
+    """The day billing counts its months from: the won date; or the first month a live
+    invoice (not credited) billed, when earlier: a deal reopened and won again goes on
+    with its schedule (cycles billed stay billed), it does not start it again."""
     start = won_day(deal)
-    billed = [i.period for i in deal.invoices if not i.credit_of and i.period]
+    credited = {i.credit_of for i in deal.invoices if i.credit_of}
+    billed = [i.period for i in deal.invoices
+              if not i.credit_of and i.number not in credited and i.period]
     if billed:
         year, month = parse_period(min(billed))
         if (year, month) < (start.year, start.month):
@@ -161,10 +163,10 @@ def billing_start(deal: Any) -> dt.date:
     return start
 
 
-def one_time_billed(invoices: Sequence[Any]) -> bool:
-    """Whether a live invoice carries the one-time items: the deal's first invoice
-    does; once a credit note reverses the invoice that carried them, the next invoice
-    does, whatever its period."""
+def one_time_carrier(invoices: Sequence[Any]) -> str | None:
+    """The number of the live invoice that carries the one-time items, or None: the
+    deal's first invoice does; once a credit note reverses the invoice that carried
+    them, the next invoice does, whatever its period."""
     carrier = None
     for i in invoices:  # in the order they were written
         if i.credit_of:
@@ -172,7 +174,8 @@ def one_time_billed(invoices: Sequence[Any]) -> bool:
                 carrier = None
         elif carrier is None:
             carrier = i.number
-    return carrier is not None
+    # (a list edited out of order: a carrier credited by a note above it carries nothing)
+    return None if carrier in {i.credit_of for i in invoices} else carrier
 
 
 def billed_in(billing: str, cycles: int | None, start: dt.date, period: str) -> bool:
