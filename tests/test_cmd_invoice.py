@@ -203,6 +203,28 @@ def test_a_deal_won_again_goes_on_with_its_billing_schedule(billing: Repo):
     assert r.exit_code == 0 and "Silma.io Pro" in r.stdout, r.output
 
 
+def test_a_change_order_sets_the_won_value_and_its_new_one_time_work_is_said(
+        billing: Repo):
+    # invoiced in October; in November the customer accepts a quote with one more
+    # one-time item: the deal's value is the new contract's, and the next invoice says
+    # the new one-time work is not billed (one-time items are billed once)
+    assert billing.run("invoice", "acme-erp", "--date", "2026-10-31").exit_code == 0
+    for args in (("deal", "item", "add", "acme-erp", "--name", "Training", "--quantity", "1",
+                  "--unit-price", "500", "--tax-rate", "25.5"),
+                 ("quote", "acme-erp", "--date", "2026-11-02"),
+                 ("quote", "accept", "acme-erp", "--date", "2026-11-03")):
+        r = billing.run(*args)
+        assert r.exit_code == 0, (args, r.output)
+    # the quote's total, as `deal win` takes it: 12 x 2,916 + 2 x 1,000 + 4,800 + 500
+    assert "\nvalue: 42292.00\n" in (billing.root / DEAL_FILE).read_text()
+    assert billing.git("log", "-1", "--format=%s").strip().endswith("; value 42292.00")
+    r = billing.run("invoice", "acme-erp", "--date", "2026-11-30")
+    assert r.exit_code == 0, r.output
+    assert "note: acme-erp's quote was accepted after invoice 20260001 billed its one-time " \
+        "items" in r.stderr
+    assert "Training" not in (billing.root / "invoices/2026/20260002.md").read_text()
+
+
 def test_a_pdf_invoice_is_recorded_and_checked_like_the_others(billing: Repo):
     r = billing.run("invoice", "acme-erp", "--date", "2026-10-31", "--format", "pdf",
                     "--lang", "fi")

@@ -40,7 +40,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
     from salescli.core.invoice import (
         InvoiceError,
         billing_start,
-        one_time_billed,
+        one_time_carrier,
         parse_period,
         period_lines,
         won_day,
@@ -64,12 +64,31 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
     problem = price_list_currency_problem(quoted, products, repo.settings.currency_of(deal))
     if problem:
         raise InvoiceError(problem)
-    lines = period_lines(quoted, products, repo.settings.discount_approval_threshold,
-                         period, first=not one_time_billed(deal.invoices))
+    carrier = one_time_carrier(deal.invoices)
+    threshold = repo.settings.discount_approval_threshold
+    lines = period_lines(quoted, products, threshold, period, first=carrier is None)
+    if _accepted_after(deal, carrier) and any(
+            line.billing == "one-time"
+            for line in period_lines(quoted, products, threshold, period, first=True)):
+        warn(f"note: {deal.id}'s quote was accepted after invoice {carrier} billed its "
+             "one-time items: one-time work the quote adds or changes is not billed again; "
+             "bill it on its own (a deal of its own, say)")
     if not lines:
         raise InvoiceError(f"{deal.id} has nothing to bill for {period}: no item is due "
                            "then (choose another --period)")
     return lines, period
+
+
+def _accepted_after(deal: Any, carrier: str | None) -> bool:
+    """Whether the deal's quote was accepted after invoice `carrier` billed its one-time
+    items: a change order, whose new one-time work no invoice bills (one-time items are
+    billed once, and salescli cannot tell what of them is new)."""
+    from salescli.core.quote import accepted_quote
+
+    q = accepted_quote(deal)
+    billed = next((i for i in deal.invoices if i.number == carrier), None)
+    # (the day of the invoice itself: the usual accept, win and invoice in one morning)
+    return None not in (q, billed) and q.decided is not None and q.decided > billed.date
 
 
 def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], Any]:

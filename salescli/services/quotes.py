@@ -89,8 +89,10 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str
             opts: Options) -> tuple[Any, str, int]:
     """Record the customer's decision on one of the deal's quotes: one commit (none
     when it is decided so already)."""
+    from salescli.core.model import key_order
     from salescli.core.quote import find_quote
     from salescli.services.edit import today
+    from salescli.store.yamlio import set_in
 
     when = today(opts.date)
     verb = "accept" if status == "accepted" else "reject"
@@ -101,9 +103,27 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str
             return s, q.number, q.version
         made = decision(record.model, which, status, reason, when,
                         s.repo.settings.quote.validity_days)
-        s.summary = made.summary
-        s.update(record, lambda data: made.apply(data["quotes"]))
+        value = _won_value(s.repo, record.model, q) if status == "accepted" else None
+        s.summary = made.summary + (f"; value {value}" if value is not None else "")
+
+        def mutate(data: Any) -> None:
+            made.apply(data["quotes"])
+            if value is not None:
+                set_in(data, "value", value, key_order("deal"))
+
+        s.update(record, mutate)
     return s, made.number, made.version
+
+
+def _won_value(repo: Any, d: Any, q: Any) -> Any:
+    """A won deal's value once a new version of its quote is accepted: that quote's
+    total, as `deal win` takes it (None: not won, another currency, or the same)."""
+    from salescli.core.money import cents
+
+    if d.status != "won" or q.currency != repo.settings.currency_of(d):
+        return None
+    value = cents(q.total)
+    return None if d.value == value else value
 
 
 def accept(repo: Any, deal_id: str, which: str | None, opts: Options = COMMIT
