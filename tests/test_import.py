@@ -585,6 +585,13 @@ def test_import_csv_one_name_in_two_unicode_forms_is_one_account(repo: Repo, tmp
     result = repo.run("import", "csv", str(deals), "--kind", "deal")
     assert result.exit_code == 0, result.output
     assert sorted(records(repo, "accounts")) == ["abo-oy"]
+    # and rows of one file that spell it with and without accents or in capitals
+    deals = write(tmp_path, "more.csv", "title,account,close_date,created\n"
+                  "Audit,Kärki Oy,2026-12-31,2026-11-03\nTraining,KARKI OY,2026-12-31,"
+                  "2026-11-04\nSupport,Karki Oy,2026-12-31,2026-11-05\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 0, result.output
+    assert sorted(records(repo, "accounts")) == ["abo-oy", "karki-oy"]
 
 
 def test_import_csv_maps_names_with_a_comma(repo: Repo, tmp_path: Path):
@@ -805,6 +812,21 @@ def test_today_is_no_future_but_a_later_time_is(repo: Repo, tmp_path: Path):
     assert f'Deal - Won time "{later}" is ' in result.output
 
 
+def test_a_time_ahead_is_now_but_a_date_alone_keeps_its_day(repo: Repo):
+    # late in the UTC evening, a zone east of UTC is on the next day: its date alone
+    # keeps that day (noon); its time of day, ahead of now, is committed as now
+    import datetime as dt
+
+    from salescli.services.importer import Planner, Source, dates_reading
+
+    planner = Planner(repo.repo, dates_reading(None))
+    planner.now = dt.datetime(2026, 1, 10, 23, 30, tzinfo=dt.timezone.utc)  # noqa: UP017
+    where = Source("deals.csv", 2)
+    assert planner.when(where, "Won time", "2026-01-11").date() == dt.date(2026, 1, 11)
+    assert planner.when(where, "Won time", "2026-01-11 08:15") == planner.now
+    assert planner.errors == []
+
+
 def test_a_stage_named_in_a_document_language_is_that_stage(repo: Repo, tmp_path: Path):
     # a Finnish Pipedrive's stages: the pipeline's `names: {fi: Tarjous}` map them
     header = ("Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Deal created,"
@@ -968,6 +990,26 @@ def test_a_re_import_keeps_the_owners_the_first_one_gave(repo: Repo, tmp_path: P
     assert "updated" not in result.output
     got = records(repo, "deals")
     assert (got["pilot"]["owner"], got["rollout"]["owner"]) == ("anna", "anna-berg")
+
+
+def test_a_deal_handed_over_in_pipedrive_goes_to_its_new_owner(repo: Repo, tmp_path: Path):
+    # Anna left: Sara has all three deals now. Sara's own name matches `sara`; what
+    # Anna's deals last said (owner anna) does not make Sara `anna`
+    header = ("Deal - ID,Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,"
+              "Deal - Owner,Deal - Deal created,Deal - Expected close date\n")
+    rows = ["1,Pilot,Proposal,open,Beta Ltd,{},2025-01-02,2025-06-30\n",
+            "2,Rollout,Proposal,open,Beta Ltd,{},2025-01-03,2025-06-30\n",
+            "3,Gamma,Proposal,open,Beta Ltd,{},2025-01-04,2025-06-30\n"]
+    owners = ("Anna Lindholm", "Anna Lindholm", "Sara Nieminen")
+    deals = write(tmp_path, "deals.csv", header + "".join(
+        row.format(who) for row, who in zip(rows, owners, strict=True)))
+    import_deals(repo, deals)
+    assert {k: d["owner"] for k, d in records(repo, "deals").items()} == {
+        "pilot": "anna", "rollout": "anna", "gamma": "sara"}
+    write(tmp_path, "deals.csv", header + "".join(row.format("Sara Nieminen") for row in rows))
+    import_deals(repo, deals)
+    assert {k: d["owner"] for k, d in records(repo, "deals").items()} == {
+        "pilot": "sara", "rollout": "sara", "gamma": "sara"}
 
 
 # ------------------------------------------------ namesakes: what Pipedrive's IDs tell apart

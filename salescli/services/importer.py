@@ -337,6 +337,7 @@ class Names:
         self.by_first_word = by_first_word
         self.added: list[str] = []
         self._map: dict[str, str] = {}
+        self._learnt: dict[str, str] = {}  # what earlier imports mapped (`learn`)
 
     def plan(self, names: Iterable[str]) -> None:
         from salescli.core.ids import slugify
@@ -346,13 +347,13 @@ class Names:
         for name in distinct:
             firsts.setdefault(slugify(name.split()[0]), set()).add(slugify(name))
         for name in distinct:
-            if name in self._map:  # learnt from an earlier import: kept
-                continue
             full, first = slugify(name), slugify(name.split()[0])
             # `Anna Berg` is not `anna` when the export also has `Anna Lindholm`
             unique_first = self.by_first_word and len(firsts[first]) == 1
             candidates = [full, first] if unique_first else [full]
-            match = next((c for c in candidates if c in self.known), None)
+            # a settings entry the name matches, else what an earlier import gave it
+            match = next((c for c in candidates if c in self.known),
+                         self._learnt.get(name))
             if match is None:
                 match = first if unique_first else full
                 if match not in self.known:
@@ -361,8 +362,10 @@ class Names:
             self._map[name] = match
 
     def learn(self, mapping: dict[str, str]) -> None:
-        """Names an earlier import mapped, kept as they were (`Planner.learn_owners`)."""
-        self._map.update(mapping)
+        """Names an earlier import mapped, for a name that no longer matches an entry
+        of its own (`Planner.learn_owners`): `Anna Lindholm` stays `anna` once the
+        export also has an `Anna Berg`."""
+        self._learnt.update(mapping)
 
     def get(self, name: str) -> str | None:
         return self._map.get(name.strip()) if name and name.strip() else None
@@ -420,6 +423,7 @@ class Planner:
         # normalised name -> account (a namesake another organisation: name NUL its ID)
         self.accounts: dict[str, Planned] = {}
         self.named: dict[str, Planned] = {}  # the name as written -> account
+        self.folded: dict[str, Planned] = {}  # the name as its ID folds it -> account
         self.records: list[Planned] = []
         self.owners = Names(self.settings.owners, by_first_word=True)
         self.sources = Names(self.settings.sources, by_first_word=False)
@@ -492,7 +496,9 @@ class Planner:
             self.error(where, f"{column} {shown(value)} is before 1970, earlier than "
                        "git can date a commit; fix the date in the export")
             return None
-        return min(when, self.now) if happened else when  # a commit is not dated ahead
+        # a time ahead is committed now (a date alone keeps its day: its commit is
+        # dated by the planner, never ahead)
+        return min(when, self.now) if happened and ":" in value else when
 
     def amount(self, where: Source, column: str, value: str, hint: str | None = None
                ) -> tuple[Any, str | None]:
@@ -596,11 +602,16 @@ class Planner:
                 found = self._existing("account", rel, where)
                 if not self.another(found.data, external):
                     planned = found
+        if planned is None:  # a row before spelt it alike but for accents (`Åbo`, `Abo`)
+            named = self.folded.get(self._slug(name))
+            if named is not None and not self.another(named.data, external):
+                planned = named
         if planned is None:
             ident = self.new_id("account", name)
             planned = Planned("account", ident, {"id": ident, "name": name.strip()}, when,
                               where)
             self.records.append(planned)
+        self.folded.setdefault(self._slug(name), planned)
         # a deal row naming it so finds it (a name changed in the tool: the ID said which)
         if self.accounts.setdefault(key, planned) is not planned:
             self.accounts[f"{key}\0{planned.id}"] = planned
