@@ -144,7 +144,7 @@ def test_credit_note_reverses_an_invoice(billing: Repo):
     r = billing.run("invoice", "acme-erp", "--credit", "20260001", "--date", "2026-11-02")
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("Credit note 20260002 of invoice 20260001 for acme-erp: "
-                               "invoices/2026/20260002.md (-€10,938.58 incl. VAT")
+                               "invoices/2026/20260002.md (-€10,938.58 incl. VAT) [")
     doc = (billing.root / "invoices/2026/20260002.md").read_text()
     assert "# Credit note 20260002\n" in doc and "reverses invoice 20260001" in doc
     assert "| **Total to be credited** | **-€10,938.58** |" in doc

@@ -377,6 +377,7 @@ def test_render_copies_the_issued_order_not_the_deals_items_now(quoted: Repo):
     r = quoted.run("render", "order-confirmation", "acme-erp", "--lang", "fi")
     assert r.exit_code == 0 and "| 40 h |" in r.stdout and "O-2026-0001" in r.stdout, \
         r.output
+    assert r.stderr == ""  # a copy: no note that the deal's items changed since
 
 
 def test_the_accepted_quote_is_billed_at_its_prices_after_the_price_list_changes(

@@ -138,6 +138,9 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
     `deals`; for a lead, `lead`. `lang` is the document's language and
     `_("...")` translates the shipped wording. Nothing is committed.
 
+    A deal's order-confirmation, once `salescli order` recorded one, is a copy of its
+    latest order as issued (its quote's lines, number and date; --date aside).
+
     \b
     Examples:
       salescli render order-confirmation acme-erp --out order.md

@@ -73,5 +73,5 @@ def invoice_cmd(ctx: click.Context, deal_id: str, period: str | None, credit: st
     made = make_invoice(repo, deal_id, fmt, period, credit, lang, warn, opts)
     what = f"Credit note {made.number} of invoice {made.credit_of}" if made.credit_of \
         else f"Invoice {made.number}"
-    done(made.change, f"{what} for {deal_id}: {made.file} ({made.gross} incl. VAT, due "
-                      f"{made.due.isoformat()})")
+    due = "" if made.credit_of else f", due {made.due.isoformat()}"  # nothing to pay
+    done(made.change, f"{what} for {deal_id}: {made.file} ({made.gross} incl. VAT{due})")

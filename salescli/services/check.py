@@ -257,7 +257,8 @@ def _numbering(path: str, s: Any) -> Iterable[Finding]:
     for key in ("quote", "order", "invoice"):
         setting = f"{key}.numbering"
         try:
-            first = format_number(getattr(s, key).numbering, 2026, 1, setting)
+            first = format_number(getattr(s, key).numbering, dt.date.today().year, 1,
+                                  setting)
             if key == "invoice":
                 reference_number(first)
         except SalescliError as err:

@@ -441,15 +441,21 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
 MADE_BY = {"invoice": "salescli invoice", "agenda": "salescli agenda"}
 
 
-def _issued_order(repo: Any, d: Any, warn: Warn) -> dict[str, Any]:
+def _issued_order(repo: Any, d: Any) -> dict[str, Any]:
     """The deal's latest order as `salescli order` wrote it: its quote's lines and
     number, not the deal's items now (a copy in another language or format)."""
+    from salescli.core.errors import SalescliError
     from salescli.services.quotes import order_context
 
     order = _plain(d.orders[-1])
     q = next((q for q in d.quotes if (q.number, q.version) ==
               (order["quote"], order["version"])), None)
-    return {} if q is None else order_context(repo, d, q, order, warn)[0]
+    if q is None:  # a hand edit took it away: the file written then is the order
+        raise SalescliError(f"{d.id}'s order {order['number']} is of quote {order['quote']} "
+                            f"v{order['version']}, which is no longer among its quotes; the "
+                            f"order is {order['file']}")
+    # a copy: no note that the deal's items changed since (its order says what it was)
+    return order_context(repo, d, q, order, None)[0]
 
 
 @dataclass
@@ -483,7 +489,7 @@ def render_template(repo: Any, template: str, target: str, date: str | dt.date |
         account = _account(repo, record)
         context["salesperson"] = salesperson(repo, record)
         if record.orders and name.startswith("order-confirmation."):
-            context.update(_issued_order(repo, record, warn))
+            context.update(_issued_order(repo, record))
     elif kind == "account":
         account = record
         context["account"] = _plain(record)

@@ -301,10 +301,9 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
 def order_context(repo: Any, d: Any, q: Any, order: dict[str, Any], warn: Warn | None
                   ) -> tuple[dict[str, Any], Any]:
     """What the order-confirmation template is given for `order` (its number and date,
-    as the deal's `orders:` entry has them)
-    of the accepted quote `q`: the lines as that quote priced them, whatever the deal's
-    items say since; and the deal's account. `salescli order` writes it, `render`
-    copies it (another language or format)."""
+    as the deal's `orders:` entry has them) of quote `q`: the lines as that quote
+    priced them, whatever the deal's items say since; and the deal's account.
+    `salescli order` writes it, `render` copies it (another language or format)."""
     from salescli.core.quote import build_quote
     from salescli.services.documents import _account, _plain, salesperson
 
