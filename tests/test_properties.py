@@ -416,6 +416,11 @@ class DealCommands(RuleBasedStateMachine):
         code = self.run("quote", self.deal, "--date", "2026-11-01")
         commits = subprocess.run(["git", "rev-list", f"{before}..HEAD"], cwd=self.root,
                                  capture_output=True, text=True).stdout.count("\n")
+        if self.model.status == "lost":  # reopened first, or nothing
+            assert code == 1, self.output
+            assert f"{self.deal} is lost: reopen it before you quote it" in self.output
+            assert commits == 0
+            return
         if code == 1:  # the same content again, still valid: no new version, no commit
             assert self.model.quotes > 0 and "is unchanged and already written" in self.output
             assert commits == 0
