@@ -557,6 +557,18 @@ def test_a_note_or_a_cancelled_meeting_is_no_first_contact_of_a_lead(crm: Repo):
     assert [r["id"] for r in today(crm)["rows"] if r["group"] == "lead-sla"] == []
 
 
+def test_a_cancelled_meeting_is_no_last_activity_of_a_deal(crm: Repo):
+    # quiet's last contact was 11-08: a meeting cancelled on 11-20 does not make it
+    # touched (nor its last_activity), as it is no first contact of a lead
+    r = crm.run("log", "meeting", "quiet", "Demo", "--status", "cancelled", "--date",
+                "2026-11-20")
+    assert r.exit_code == 0, r.output
+    quiet = next(r for r in today(crm)["rows"] if r["id"] == "quiet")
+    assert quiet["group"] == "untouched" and quiet["date"] == "2026-11-08"
+    listed = crm.run("deal", "list", "--columns", "id,last_activity", "--format", "csv")
+    assert "\nquiet,2026-11-08\n" in listed.stdout, listed.stdout
+
+
 def test_a_command_to_paste_names_the_kind_where_another_kind_has_the_id(repo: Repo):
     # a converted lead, its account and its deal share one ID: `task done beta-ltd 1`
     # would be refused as ambiguous, `task done deal:beta-ltd 1` is not

@@ -42,7 +42,8 @@ def _c(name: str, type_: str, doc: str, references: str | None = None) -> Column
 # every account, lead and deal: its last and next activity day (Pipedrive's columns)
 _ACTIVITY_DAYS = (
     _c("last_activity", "date", "The latest day an activity of the record happened (a "
-       "task on the day it was done; bookings and open tasks have not happened)."),
+       "task on the day it was done; bookings, open tasks and cancelled meetings have "
+       "not happened)."),
     _c("next_activity", "date", "The earliest day of what is planned: an open task's due "
        "day, a booking's day (a meeting's until it is marked held or cancelled)."),
 )

@@ -119,15 +119,15 @@ def happened(activity: Any) -> dt.date | None:
 def last_and_next(activities: Sequence[Any], booked: Mapping[int, bool]
                   ) -> tuple[dt.date | None, dt.date | None]:
     """A record's last activity day and its next one (Pipedrive's "last/next activity
-    date"): the latest day an activity happened (`happened`), and the earliest day of
-    what is planned: an open task's due day, a booking not yet answered (`booked`,
-    from `bookings`).
+    date"): the latest day an activity happened (`happened`; a meeting cancelled is no
+    contact, as for the first-contact SLA), and the earliest day of what is planned:
+    an open task's due day, a booking not yet answered (`booked`, from `bookings`).
     """
     last = nxt = None
     for n, a in enumerate(activities):
         day = happened(a)
         if day is not None:
-            if last is None or day > last:
+            if a.status != "cancelled" and (last is None or day > last):
                 last = day
             continue
         if a.due is not None and a.done is None:
