@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -167,6 +168,19 @@ def test_every_phase_in_english_from_the_repository(crm: Repo):
             "earlier.") in evaluation
     assert ('salescli log meeting acme-erp "Meeting" --date 2026-11-20 --status held \\\n'
             '    --went-well "..." --improve "..."') in evaluation
+
+
+def test_the_agenda_of_a_booked_meeting_says_how_to_mark_it_held(crm: Repo):
+    # its evaluation goes on the booked meeting (a second meeting logged as held counted
+    # it twice); the command names the deal as a pasted command must (`deal:` if shared)
+    r = crm.run("log", "meeting", "acme-erp", "Workshop", "--status", "booked", "--date",
+                "2026-11-20")
+    assert r.exit_code == 0, r.output
+    n = len(json.loads(crm.run("deal", "show", "acme-erp", "--format", "json").stdout)[
+        "activities"])
+    evaluation = agenda(crm, "acme-erp", "--date", "2026-11-20", "--lang", "en")[6]
+    assert (f'salescli meeting held acme-erp {n} --outcome "..." --went-well "..." \\\n'
+            '    --improve "..."') in evaluation, evaluation
 
 
 def test_every_phase_in_finnish_from_the_repository(crm: Repo):

@@ -233,6 +233,27 @@ def test_meeting_held_and_cancelled(crm: Repo):
             "`salescli meeting list acme-erp`")
 
 
+def test_meeting_held_records_its_outcome_and_evaluation_on_its_day(crm: Repo):
+    # the VALKEA evaluation goes on the booked meeting, not on a second meeting logged
+    # as held (which counted the meeting twice); held before its day is refused
+    ok(crm, "log", "meeting", "acme-erp", "Demo", "--status", "booked", "--date", "2026-11-20")
+    refused(crm, ["meeting", "held", "acme-erp", "2", "--date", "2026-11-19"], 1,
+            "meeting 2 of deal acme-erp is booked for 2026-11-20: mark it held on that day "
+            "or later (or cancelled now)")
+    ok(crm, "meeting", "held", "acme-erp", "2", "--outcome", "Pilot agreed", "--went-well",
+       "Clear agenda", "--improve", "Ask about budget earlier", "--date", "2026-11-20")
+    assert ("    summary: Demo\n    outcome: Pilot agreed\n    status: held\n"
+            "    evaluation:\n      went_well: Clear agenda\n      improve: Ask about budget "
+            "earlier\n") in deal_text(crm)
+    rows = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
+    assert [(r["n"], r["status"]) for r in rows] == [(2, "held")]
+    ahead = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    ok(crm, "log", "meeting", "acme-erp", "Workshop", "--date", ahead)
+    refused(crm, ["meeting", "held", "acme-erp", "3", "--date", ahead], 1,
+            f"meeting 3 of deal acme-erp is booked for {ahead}: mark it held on that day or "
+            "later (or cancelled now)")
+
+
 def today_json(repo: Repo, on: str) -> list[dict]:
     return json.loads(ok(repo, "today", "--on", on, "--format", "json"))["rows"]
 
@@ -374,9 +395,10 @@ def test_calendar_feed_parses_and_keeps_its_uids(crm: Repo, tmp_path):
     ok(crm, "deal", "set", "acme-erp", "value=50000")
     ok(crm, "log", "call", "acme-erp", "Chat")
     assert feed("a.ics", "--force") == first
-    # a held meeting and a done task leave the feed
+    # a cancelled meeting (one booked ahead is held on its day) and a done task leave
+    # the feed
     ok(crm, "task", "done", "acme-erp", "2")
-    ok(crm, "meeting", "held", "beta", "1")
+    ok(crm, "meeting", "cancelled", "beta", "1")
     out = tmp_path / "c.ics"
     assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
 

@@ -158,28 +158,45 @@ def meeting() -> None:
     """
 
 
-def _mark_command(status: str) -> click.Command:
-    @click.command(status)
-    @TARGET
-    @position_arg("meeting")
-    @change_options
-    @click.pass_context
-    def mark(ctx: click.Context, target: str, number: int, opts: Options) -> None:
-        change, kind, record_id, _ = mark_meeting(get_repo(ctx), target, number, status,
-                                                  opts)
-        done(change, f"Meeting {number} of {kind} {record_id}: {status}")
+@meeting.command("held")
+@TARGET
+@position_arg("meeting")
+@click.option("--outcome", metavar="TEXT", help="What came of it.")
+@click.option("--went-well", metavar="TEXT", help="VALKEA evaluation: what went well.")
+@click.option("--improve", metavar="TEXT", help="VALKEA evaluation: what to improve.")
+@change_options
+@click.pass_context
+def meeting_held(ctx: click.Context, target: str, number: int, outcome: str | None,
+                 went_well: str | None, improve: str | None, opts: Options) -> None:
+    """Mark meeting N of a record held, with what came of it and its evaluation.
 
-    mark.help = f"""Mark meeting N of a record {status}.
+    A meeting booked for a later day is held on that day or later.
 
     \b
     Example:
-      salescli meeting {status} acme-erp 3
+      salescli meeting held acme-erp 3 --outcome "Pilot agreed" --went-well "Clear agenda" \\
+          --improve "Ask about budget earlier"
     """
-    return mark
+    change, kind, record_id, _ = mark_meeting(get_repo(ctx), target, number, "held", opts,
+                                              outcome, went_well, improve)
+    done(change, f"Meeting {number} of {kind} {record_id}: held")
 
 
-meeting.add_command(_mark_command("held"))
-meeting.add_command(_mark_command("cancelled"))
+@meeting.command("cancelled")
+@TARGET
+@position_arg("meeting")
+@change_options
+@click.pass_context
+def meeting_cancelled(ctx: click.Context, target: str, number: int, opts: Options) -> None:
+    """Mark meeting N of a record cancelled.
+
+    \b
+    Example:
+      salescli meeting cancelled acme-erp 3
+    """
+    change, kind, record_id, _ = mark_meeting(get_repo(ctx), target, number, "cancelled",
+                                              opts)
+    done(change, f"Meeting {number} of {kind} {record_id}: cancelled")
 
 
 @meeting.command("list")

@@ -84,6 +84,7 @@ class Agenda:
     deciders: list[Person] = field(default_factory=list)
     owner_name: str | None = None  # the deal's owner as people know them, else their ID
     offering: list[str] = field(default_factory=list)  # what is offered, each name once
+    booked: int | None = None     # the number of the deal's meeting booked for `date`
 
 
 def goal_kind(pipeline: Any, deal: Any, first_meeting: bool) -> str:
@@ -190,4 +191,6 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         deciders=[p for p in stakeholders if p.decides],
         owner_name=owner_name or deal.owner,
         offering=list(dict.fromkeys(p.name for p in offered)),
+        booked=next((n for n, a in enumerate(deal.activities, 1) if a.type == "meeting"
+                     and a.status == "booked" and a.due is None and a.date == date), None),
     )

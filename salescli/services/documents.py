@@ -359,9 +359,13 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
                          first, _owner_name(repo, d.owner))
+    from salescli.services.read import pasted_target, records_index
+
+    with records_index(repo, KINDS, warn) as index:  # `deal:ID` where the ID is shared
+        target = pasted_target(index)("deal", d.id)
     text = _render(repo, AGENDA_TEMPLATE,
                    {"agenda": _localized_agenda(facts, lang), "deal": _plain(d),
-                    "account": _plain(account)},
+                    "account": _plain(account), "target": target},
                    facts.currency, lang)
     if out is not None:
         _write_out(out, text)

@@ -86,8 +86,10 @@ def _activity(activities: Any, kind: str, record_id: str, number: int, what: str
     return found
 
 
-def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> None:
-    """Set `key` on activity `number`: one key written, comments and order kept."""
+def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any,
+                     **more: Any) -> None:
+    """Set `key` (and the `more` keys given a value) on activity `number`: only those
+    keys written, comments and order kept."""
     from salescli.core.model import Activity
     from salescli.core.record import fields_of
 
@@ -95,7 +97,9 @@ def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any) -> 
         from salescli.store.yamlio import set_in
 
         order = [f.alias or name for name, f in fields_of(Activity).items()]
-        set_in(data["activities"][number - 1], key, value, order)
+        for k, v in {key: value, **more}.items():
+            if v is not None:
+                set_in(data["activities"][number - 1], k, v, order)
 
     s.update(record, mutate)
 
@@ -117,9 +121,13 @@ def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
 
 
 def mark_meeting(repo: Any, target: str, number: int, status: str,
-                 opts: Options = COMMIT) -> tuple[Any, str, str, Any]:
-    """Mark meeting `number` of a record held or cancelled; returns
-    (change, kind, record_id, the meeting)."""
+                 opts: Options = COMMIT, outcome: str | None = None,
+                 went_well: str | None = None, improve: str | None = None
+                 ) -> tuple[Any, str, str, Any]:
+    """Mark meeting `number` of a record held or cancelled, with what came of it and
+    its VALKEA evaluation when given; returns (change, kind, record_id, the meeting)."""
+    from salescli.services.edit import today
+
     if status not in ("held", "cancelled"):
         raise UsageError(f"a meeting is marked held or cancelled, not {status!r}")
     kind, record_id = resolve_target(repo, target)
@@ -132,8 +140,16 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
             raise SalescliError(
                 f"meeting {number} of {kind} {record_id} is marked {meeting.status}; to "
                 f"correct that, edit the record (salescli {kind} edit {record_id})")
-        if meeting.status != status:  # marked so already: nothing to record
-            _set_on_activity(s, record, number, "status", status)
+        # held: on its day or later, never before it (nor marked so ahead of time)
+        if status == "held" and meeting.date > min(today(opts.date), today(None)):
+            raise SalescliError(
+                f"meeting {number} of {kind} {record_id} is booked for {meeting.date}: mark "
+                "it held on that day or later (or cancelled now)")
+        evaluation = {k: v for k, v in (("went_well", went_well), ("improve", improve))
+                      if v} or None
+        if meeting.status != status or outcome or evaluation:  # else nothing to record
+            _set_on_activity(s, record, number, "status", status, outcome=outcome,
+                             evaluation=evaluation)
     return s, kind, record_id, meeting
 
 
