@@ -215,3 +215,10 @@ def test_show_numbers_the_latest_activities_and_says_where_each_stands(crm: Repo
     assert [line.split()[:2] for line in shown.splitlines()[3:8]] == [
         ["1", "2026-11-20"], ["4", "2026-11-24"], ["5", "2026-11-25"], ["6", "2026-11-26"],
         ["7", "2026-11-27"]], shown
+
+
+def test_an_empty_summary_is_refused(crm: Repo):
+    # `log call X ""` committed `summary: ''` under the subject `deal(X): call:`
+    for summary in ("", "   "):
+        refused(crm, ["log", "call", "acme-erp", summary], 2,
+                "SUMMARY is empty; say what the call was about")

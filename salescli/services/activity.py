@@ -106,6 +106,8 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
     when it lies ahead (a later day, or `ahead`: a later time today), else held."""
     from salescli.core.ids import check_id
 
+    if not summary.strip():  # a commit subject `call:` says nothing of what happened
+        raise UsageError(f"SUMMARY is empty; say what the {activity_type} was about")
     if activity_type == "meeting" and status is None:
         status = "booked" if ahead or when > dt.date.today() else "held"
     elif status and activity_type != "meeting":
