@@ -220,5 +220,5 @@ def test_show_numbers_the_latest_activities_and_says_where_each_stands(crm: Repo
 def test_an_empty_summary_is_refused(crm: Repo):
     # `log call X ""` committed `summary: ''` under the subject `deal(X): call:`
     for summary in ("", "   "):
-        refused(crm, ["log", "call", "acme-erp", summary], 2,
+        refused(crm, ["log", "call", "acme-oy", summary], 2,
                 "SUMMARY is empty; say what the call was about")
