@@ -260,6 +260,25 @@ def test_an_existing_out_file_needs_force(crm: Repo, args: list[str]):
     assert (crm.root / "out.txt").read_bytes() != b"mine\n"
 
 
+@pytest.mark.parametrize("args,start", [
+    (OUTS[0], "# Meeting agenda"), (OUTS[1], "# Order confirmation"),
+    (OUTS[2], "<!doctype html>"), (["calendar", "--out"], "BEGIN:VCALENDAR\r\n"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_out_dash_is_standard_output(crm: Repo, args: list[str], start: str):
+    # as for git and curl: a file named `-` was written into the repository
+    before = crm.state()
+    r = crm.run(*args, "-")
+    assert r.exit_code == 0 and start.encode() in r.stdout_bytes[:200], r.output[:200]
+    assert crm.state() == before and not (crm.root / "-").exists()
+
+
+@pytest.mark.parametrize("fmt", ["sqlite", "csv", "jsonl"])
+def test_export_to_dash_is_refused(crm: Repo, fmt: str):
+    refused(crm, ["export", "--format", fmt, "--out", "-"], 2,
+            "--out -: export writes files (a folder of tables, or a database file); give a "
+            "path")
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_an_existing_out_table_needs_force(crm: Repo, fmt: str):
     (crm.root / "tables").mkdir()

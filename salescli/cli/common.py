@@ -257,12 +257,17 @@ KNOWN_SOURCE = FilterType("source")
 KNOWN_ACCOUNT = FilterType("account")
 
 
-def out_path(out: str, force: bool, *, folder: bool = False) -> Path:
+def out_path(out: str, force: bool, *, folder: bool = False) -> Path | None:
     """Where `--out` writes, the same in every command: never over an existing file
-    unless --force, and never into a folder that does not exist (none is created).
+    unless --force, and never into a folder that does not exist (none is created);
+    `-` is standard output (None), as for git and curl.
 
     `folder`: the output is itself a folder (export's tables): only its parent is checked.
     """
+    if out == "-":
+        if folder:
+            raise UsageError("--out -: this writes a folder of files; give its path")
+        return None
     target = Path(out)
     parent = os.path.dirname(os.path.normpath(out)) or "."
     if not Path(parent).is_dir():

@@ -320,7 +320,7 @@ def dashboard_cmd(ctx: click.Context, by: str, out: str, force: bool, **opts: An
       salescli report dashboard --owner anna --out - | mail -s Pipeline anna@example.com
       salescli report dashboard --account acme-group --out acme.html
     """
-    target = None if out == "-" else out_path(out, force)
+    target = out_path(out, force)
     page = reports.dashboard_page(get_repo(ctx), opts, warn, by, target, progress())
     if target is None:
         echo(page.rstrip("\n"))

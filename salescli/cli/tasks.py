@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -217,7 +218,7 @@ def meeting_list_cmd(ctx: click.Context, target: str, no_cache: bool, fmt: str) 
 
 @click.command("calendar")
 @click.option("--out", "out", metavar="FILE.ics", required=True,
-              help="The iCalendar file to write.")
+              help="The iCalendar file to write ('-' for standard output).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records and tasks.",
               shell_complete=complete_choices("owners"))
@@ -237,5 +238,13 @@ def calendar_cmd(ctx: click.Context, out: str, force: bool, owner: str | None,
       salescli calendar --out ~/sales.ics --owner anna --force
     """
     target = out_path(out, force)
-    count = write_calendar(get_repo(ctx), target, owner, warn, use_cache=not no_cache)
+    count, feed = write_calendar(get_repo(ctx), target, owner, warn,
+                                 use_cache=not no_cache)
+    if target is None:  # `--out -`: the feed itself, CRLF as RFC 5545 has it, for a pipe
+        stream = sys.stdout.buffer
+        if stream.isatty():  # for people: no escape sequence of a record reaches it
+            echo(feed.replace("\r\n", "\n").rstrip("\n"))
+        else:
+            stream.write(feed.encode("utf-8"))
+        return
     echo(f"Wrote {count} event{'' if count == 1 else 's'} to {target}")

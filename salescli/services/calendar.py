@@ -66,9 +66,9 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
     return events
 
 
-def write_calendar(repo: Any, out: Path, owner: str | None, warn: Warn,
-                   use_cache: bool = True) -> int:
-    """Write the feed to `out`; the number of events."""
+def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
+                   use_cache: bool = True) -> tuple[int, str]:
+    """Write the feed to `out` (None: only make it); the number of events, and the feed."""
     from icalendar import Calendar, Event
 
     from salescli.store.gitio import atomic_write
@@ -88,5 +88,7 @@ def write_calendar(repo: Any, out: Path, owner: str | None, warn: Warn,
         ev.add("summary", e["summary"])
         ev.add("description", e["description"])
         cal.add_component(ev)
-    atomic_write(out, cal.to_ical().decode("utf-8"))
-    return len(events)
+    feed = cal.to_ical().decode("utf-8")
+    if out is not None:
+        atomic_write(out, feed)
+    return len(events), feed
