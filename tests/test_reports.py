@@ -531,6 +531,14 @@ def test_a_stage_the_pipeline_no_longer_has_is_said_not_silently_dropped(q1: Rep
             "negotiation` lists the deals still in it" in r.stderr, (args, r.stderr)
 
 
+
+def test_an_empty_cycle_report_has_the_same_keys(q1: Repo):
+    # a quiet window: `totals.median_days` is null, not missing (a script read it)
+    out = json.loads(q1.run("report", "cycle", "--since", "2030-01-01", "--until",
+                            "2030-02-01", "--as-of", "2026-03-31", "--format", "json").stdout)
+    assert out["totals"] == {"count": 0, "median_days": None, "mean_days": None,
+                             "p75_days": None}
+
 def test_cycle_by_every_grouping(q1: Repo):
     # won: alpha created 01-05 won 02-14 = 40 days; epsilon created 2025-12-20 (its
     # created: field, earlier than its commit 01-08) won 03-20 = 90 days.

@@ -531,14 +531,14 @@ def cycle(book: Book) -> dict[str, Any]:
         groups[_group(d, book.query.by)].append(n)
 
     def row(group: str, values: list[int]) -> dict[str, Any]:
+        # no deal won: the same keys, null, so a script reads them alike
         return {"group": group, "count": len(values),
-                "median_days": days([float(v) for v in values]),
-                "mean_days": round(statistics.fmean(values), 1),
-                "p75_days": _p75(values)}
+                "median_days": days([float(v) for v in values]) if values else None,
+                "mean_days": round(statistics.fmean(values), 1) if values else None,
+                "p75_days": _p75(values) if values else None}
 
     rows = [row(g, v) for g, v in sorted(groups.items())]
-    every = [n for _, n in cycles]
-    totals = row("all", every) if every else {"group": "all", "count": 0}
+    totals = row("all", [n for _, n in cycles])
     del totals["group"]
     return book.payload("cycle", rows, totals)
 
