@@ -354,6 +354,21 @@ def test_convert_no_deal_creates_the_account_only(beta: Repo):
     assert beta.run("check").exit_code == 0
 
 
+def test_a_converted_lead_is_no_target_of_a_bare_id(beta: Repo):
+    # the lead and its account share beta-ltd: a call was refused as ambiguous; after
+    # the account's rename, it went onto the closed lead, where no report saw it
+    converted(beta, "beta-ltd", "--no-deal", "--date", "2026-11-20")
+    r = beta.run("log", "call", "beta-ltd", "Follow-up", "--date", "2026-11-21")
+    assert r.exit_code == 0 and r.stdout.startswith("Logged call on account beta-ltd"), \
+        r.output
+    assert beta.run("account", "rename", "beta-ltd", "beta-group").exit_code == 0
+    refused(beta, ["log", "call", "beta-ltd", "Again"], 1,
+            "lead beta-ltd was converted into account beta-group: name them (or "
+            "lead:beta-ltd for the lead itself)")
+    r = beta.run("log", "note", "lead:beta-ltd", "Kept on the lead", "--date", "2026-11-22")
+    assert r.exit_code == 0, r.output
+
+
 def test_convert_into_the_account_with_the_same_domain(beta: Repo):
     lead_with(beta, "sara@beta.example", "sara@acme.fi")
     result = converted(beta, "beta-ltd", "--title", "Pilot", "--value", "5000",

@@ -22,7 +22,11 @@ TARGETS = ("deal", "lead", "account")
 
 
 def resolve_target(repo: Any, target: str) -> tuple[str, str]:
-    """`acme-erp` or `deal:acme-erp` -> (kind, id): deals first, then leads, then accounts."""
+    """`acme-erp` or `deal:acme-erp` -> (kind, id): deals first, then leads, then accounts.
+
+    A bare ID never means a converted lead: its work goes on as the account and deal it
+    became (which usually share its ID); `lead:ID` still names it.
+    """
     from salescli.core.ids import check_id
 
     kind, sep, record_id = target.partition(":")
@@ -42,6 +46,18 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
     if not found:
         raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
                              "`lead list` or `account list` for the IDs", TARGETS, target)
+    if "lead" in found:
+        try:
+            converted = repo.load("lead", target).converted
+        except SalescliError:  # an invalid lead file: `check`'s to report, the lead stays
+            converted = None
+        if converted is not None:
+            found.remove("lead")
+            if not found:  # its account and deal renamed since: say where the work is
+                became = " and ".join(f"{k} {v}" for k, v in (
+                    ("account", converted.account), ("deal", converted.deal)) if v)
+                raise SalescliError(f"lead {target} was converted into {became}: name "
+                                    f"them (or lead:{target} for the lead itself)")
     if len(found) > 1:
         raise UsageError(f"{target!r} is {' and '.join(map(a, found))}; say which, e.g. "
                          f"{found[0]}:{target}")
