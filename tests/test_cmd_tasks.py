@@ -231,6 +231,9 @@ def test_meeting_held_and_cancelled(crm: Repo):
     refused(crm, ["meeting", "held", "acme-erp", "1"], 1,
             "activity 1 of deal acme-erp is call 'Intro', not a booked meeting; see "
             "`salescli meeting list acme-erp`")
+    # the listing to see names the record as it was named (`deal:` where IDs clash)
+    refused(crm, ["task", "done", "deal:acme-erp", "9"], 1,
+            "deal acme-erp has no activity 9; see `salescli task list deal:acme-erp`")
 
 
 def test_meeting_held_records_its_outcome_and_evaluation_on_its_day(crm: Repo):

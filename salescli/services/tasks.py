@@ -60,29 +60,30 @@ def task_added(summary: str, when: dt.date, due: dt.date, owner: str | None
     return activity, f"task: {summary}"[:72]
 
 
-def task_done(activities: Any, kind: str, record_id: str, number: int) -> tuple[Any, str]:
+def task_done(activities: Any, kind: str, record_id: str, number: int,
+              target: str | None = None) -> tuple[Any, str]:
     """The rule step of `task done` (the demo's too): task `number` of a record's
     validated `activities`, if it is a task, and the commit summary. A task done
     already (`task.done`) stays as it is: nothing to record, as for any command run
     twice."""
     task = _activity(activities, kind, record_id, number, "task", "a task",
-                     lambda a: a.due is not None)
+                     lambda a: a.due is not None, target)
     return task, f"task {number} done: {task.summary}"[:72]
 
 
 def _activity(activities: Any, kind: str, record_id: str, number: int, what: str,
-              label: str, fits: Callable[[Any], bool]) -> Any:
+              label: str, fits: Callable[[Any], bool], target: str | None = None) -> Any:
     """Activity `number` of a record's validated `activities` when it `fits` (is a
     task, a booked meeting), or why not: `what` names its listing (`salescli what
-    list`), `label` it."""
+    list TARGET`, the record as the user named it: `deal:ID` where IDs clash), `label`
+    it."""
+    listing = f"`salescli {what} list {target or record_id}`"
     if not 1 <= number <= len(activities):
-        raise RecordNotFound(f"{kind} {record_id} has no activity {number}; see "
-                             f"`salescli {what} list {record_id}`")
+        raise RecordNotFound(f"{kind} {record_id} has no activity {number}; see {listing}")
     found = activities[number - 1]
     if not fits(found):
         raise SalescliError(f"activity {number} of {kind} {record_id} is {found.type} "
-                            f"{found.summary!r}, not {label}; see "
-                            f"`salescli {what} list {record_id}`")
+                            f"{found.summary!r}, not {label}; see {listing}")
     return found
 
 
@@ -114,7 +115,8 @@ def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
     when = today(opts.date)
     with opts.session(repo, kind, record_id, "task") as s:
         record = s.load(kind, record_id)
-        task, s.summary = task_done(record.model.activities, kind, record_id, number)
+        task, s.summary = task_done(record.model.activities, kind, record_id, number,
+                                    target)
         if task.done is None:
             _set_on_activity(s, record, number, "done", when)
     return s, kind, record_id, task
@@ -134,7 +136,7 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
     with opts.session(repo, kind, record_id, "log") as s:
         record = s.load(kind, record_id)
         meeting = _activity(record.model.activities, kind, record_id, number, "meeting",
-                            "a booked meeting", lambda a: a.status is not None)
+                            "a booked meeting", lambda a: a.status is not None, target)
         s.summary = f"{meeting.type} {number} {status}: {meeting.summary}"[:72]
         if meeting.status not in ("booked", status):  # held is not cancelled after all
             raise SalescliError(
