@@ -222,3 +222,18 @@ def test_an_empty_summary_is_refused(crm: Repo):
     for summary in ("", "   "):
         refused(crm, ["log", "call", "acme-oy", summary], 2,
                 "SUMMARY is empty; say what the call was about")
+
+
+def test_log_says_the_day_it_logged_on(crm: Repo):
+    # `--date tuesday` is the last Tuesday, held: the line says so; `next tuesday` books
+    import datetime as dt
+
+    r = crm.run("log", "meeting", "acme-oy", "Kick-off", "--date", "next tuesday")
+    assert r.exit_code == 0, r.output
+    today = dt.date.today()
+    ahead = today + dt.timedelta(days=(1 - today.weekday()) % 7 or 7)
+    assert r.stdout.startswith(f"Logged meeting on account acme-oy: {ahead}, booked ["), \
+        r.stdout
+    r = crm.run("log", "call", "acme-oy", "Intro", "--date", "yesterday")
+    assert r.stdout.startswith(f"Logged call on account acme-oy: "
+                               f"{today - dt.timedelta(days=1)} ["), r.stdout

@@ -43,6 +43,11 @@ TODAY = dt.date(2026, 12, 2)  # a Wednesday
     ("wednesday", "--due", TODAY),
     ("fri", "--since", dt.date(2026, 11, 27)),
     ("wed", "--date", TODAY),
+    # `next` / `last` say which, whatever the option: never today
+    ("next tuesday", "--date", dt.date(2026, 12, 8)),
+    ("Next-Wed", "--date", dt.date(2026, 12, 9)),
+    ("last friday", "--due", dt.date(2026, 11, 27)),
+    ("last wednesday", "--on", dt.date(2026, 11, 25)),
 ])
 def test_every_form(text: str, option: str, expected: dt.date):
     assert parse_when(text, option, today=TODAY) == expected

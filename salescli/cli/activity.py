@@ -54,10 +54,12 @@ def _log_command(activity_type: str) -> click.Command:
     def log_cmd(ctx: click.Context, target: str, summary: str, outcome: str | None,
                 status: str | None, with_: tuple[str, ...], went_well: str | None,
                 improve: str | None, opts: Options) -> None:
-        change, kind, record_id = log_activity(
+        change, kind, record_id, activity = log_activity(
             get_repo(ctx), activity_type, target, summary, outcome=outcome, status=status,
             with_=with_, went_well=went_well, improve=improve, opts=opts)
-        done(change, f"Logged {activity_type} on {kind} {record_id}")
+        # the day it landed on, said: `--date tuesday` is the last one (`next tuesday` ahead)
+        when = ", ".join(str(v) for v in (activity["date"], activity.get("status")) if v)
+        done(change, f"Logged {activity_type} on {kind} {record_id}: {when}")
 
     log_cmd.help = f"""Log {a(activity_type)} on a deal, lead or account (TARGET is its ID,
     or KIND:ID when IDs clash).

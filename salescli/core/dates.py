@@ -27,8 +27,8 @@ _WORDS = ("today", "yesterday", "tomorrow", *_PERIODS, *_WEEKDAYS)
 _SHORT = re.compile(r"([+-]?)(\d{1,4})\s*([dwmy])")
 _AGO = re.compile(r"(\d{1,4})\s+(day|week|month|year)s?\s+ago")
 HELP = ("YYYY-MM-DD, an ISO date-time, today, yesterday, tomorrow, 30d or \"30 days ago\", "
-        "+2w (ahead), friday (a weekday), last-week, this-month, last-month, this-quarter, "
-        "last-quarter, ytd")
+        "+2w (ahead), friday (a weekday), \"next friday\", \"last friday\", last-week, "
+        "this-month, last-month, this-quarter, last-quarter, ytd")
 
 
 def parse_when(value: str, what: str = "date", today: dt.date | None = None
@@ -78,10 +78,14 @@ def relative_day(text: str, today: dt.date, end: bool = False) -> dt.date | None
         if unit == "w":
             return today + dt.timedelta(weeks=n)
         return add_months(today, n * (12 if unit == "y" else 1))
-    day = next((n for n, name in enumerate(_WEEKDAYS)
-                if text == name or text == name[:3]), None)
-    if day is not None:
+    which, _, name = text.replace(" ", "-").rpartition("-")
+    day = next((n for n, full in enumerate(_WEEKDAYS) if name in (full, full[:3])), None)
+    if day is not None and which in ("", "next", "last"):
         ahead = (day - today.weekday()) % 7
+        if which == "next":  # after today, whatever the option
+            return today + dt.timedelta(days=ahead or 7)
+        if which == "last":  # before today
+            return today - dt.timedelta(days=(7 - ahead) % 7 or 7)
         return today + dt.timedelta(days=ahead if end else ahead - 7 if ahead else 0)
     if text in _PERIODS:
         first, last = period(text, today)

@@ -69,8 +69,8 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                  with_: tuple[str, ...] = (), went_well: str | None = None,
                  improve: str | None = None, opts: Options = COMMIT) -> Any:
     """Append an activity to a deal's, lead's or account's record and commit it; returns
-    the finished change (its commit, or why there is none) and where it went as
-    `(change, kind, record_id)`."""
+    the finished change (its commit, or why there is none), where it went and what
+    was logged, as `(change, kind, record_id, activity)`."""
     from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
@@ -84,7 +84,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
         opts = dataclasses.replace(opts, date=None)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)
-    return s, kind, record_id
+    return s, kind, record_id, activity
 
 
 def _known_contacts(repo: Any, kind: str, record_id: str, model: Any,
