@@ -237,3 +237,11 @@ def test_log_says_the_day_it_logged_on(crm: Repo):
     r = crm.run("log", "call", "acme-oy", "Intro", "--date", "yesterday")
     assert r.stdout.startswith(f"Logged call on account acme-oy: "
                                f"{today - dt.timedelta(days=1)} ["), r.stdout
+
+
+def test_a_logged_task_says_how_to_add_one_to_do(crm: Repo):
+    # `log task` wrote a task no `today`, `task list` or calendar ever showed
+    r = crm.run("log", "task", "acme-oy", "Sent the contract")
+    assert r.exit_code == 0 and r.stderr == (
+        "note: a logged task is one done; to be reminded of one to do: salescli task add "
+        "acme-oy SUMMARY --due DATE\n"), r.stderr

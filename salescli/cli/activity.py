@@ -60,6 +60,9 @@ def _log_command(activity_type: str) -> click.Command:
         # the day it landed on, said: `--date tuesday` is the last one (`next tuesday` ahead)
         when = ", ".join(str(v) for v in (activity["date"], activity.get("status")) if v)
         done(change, f"Logged {activity_type} on {kind} {record_id}: {when}")
+        if activity_type == "task":  # one to do is `task add`: today and calendar show it
+            warn(f"note: a logged task is one done; to be reminded of one to do: salescli "
+                 f"task add {target} SUMMARY --due DATE")
 
     log_cmd.help = f"""Log {a(activity_type)} on a deal, lead or account (TARGET is its ID,
     or KIND:ID when IDs clash).
