@@ -99,6 +99,26 @@ def test_an_unknown_stage_or_pipeline_suggests_one(crm: Repo):
             "choose one of: default")
 
 
+def test_an_account_listings_own_filters_are_known_values(crm: Repo):
+    # `account list --industry nope` printed (none), exit 0: a typo read as no records
+    crm.edit("accounts/2026-10/acme-oy.yaml", "name: Acme Oy",
+             "name: Acme Oy\nindustry: manufacturing\nregion: Uusimaa\ntags: [key-account, "
+             "nordics]")
+    crm.commit("acme's industry, region and tags")
+    for option, typo, message in (
+            ("--industry", "manufacturin", "no industry `manufacturin` (did you mean "
+             "`manufacturing`?); industries: manufacturing"),
+            ("--region", "uusimaa", "no region `uusimaa` (did you mean `Uusimaa`?); regions: "
+             "Uusimaa"),
+            ("--tag", "nordic", "no tag `nordic` (did you mean `nordics`?); tags: key-account, "
+             "nordics")):
+        refused(crm, ["account", "list", option, typo], 2, f"{option}: {message}")
+    for option, value in (("--industry", "manufacturing"), ("--region", "Uusimaa"),
+                          ("--tag", "nordics")):
+        rows = json.loads(crm.run("account", "list", option, value, "--format", "json").stdout)
+        assert [r["id"] for r in rows] == ["acme-oy"], (option, rows)
+
+
 def test_a_stage_no_pipeline_has_finds_the_deals_still_in_it(crm: Repo):
     """After a stage's `id` is renamed, its deals are found by the old one, to be moved."""
     in_stage(crm, "deals/2026-10/acme-erp.yaml", "proposal")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from salescli.cli.common import (
+    KNOWN_INDUSTRY,
     KNOWN_OWNER,
+    KNOWN_REGION,
+    KNOWN_TAG,
     NO_CACHE,
     Group,
     LazyRepository,
@@ -68,9 +71,9 @@ COLUMNS = ("id", "name", "business_id", "domain", "industry", "owner", "contacts
 @account.command("list")
 @click.option("--owner", type=KNOWN_OWNER, help="Only accounts of this owner.",
               shell_complete=complete_choices("owners"))
-@click.option("--industry", help="Only this industry.")
-@click.option("--region", help="Only this region.")
-@click.option("--tag", help="Only accounts with this tag.")
+@click.option("--industry", type=KNOWN_INDUSTRY, help="Only this industry.")
+@click.option("--region", type=KNOWN_REGION, help="Only this region.")
+@click.option("--tag", type=KNOWN_TAG, help="Only accounts with this tag.")
 @custom_options
 @NO_CACHE
 @format_option()

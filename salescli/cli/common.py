@@ -228,7 +228,10 @@ class FilterType(click.ParamType):
     # what: (the plural, where the values come from)
     NAMES = {"owner": ("owners", "`owners:` in salescli.yaml"),
              "source": ("sources", "`sources:` in salescli.yaml"),
-             "account": ("accounts", "`salescli account list`")}
+             "account": ("accounts", "`salescli account list`"),
+             "industry": ("industries", "`salescli account list`"),
+             "region": ("regions", "`salescli account list`"),
+             "tag": ("tags", "`salescli account list`")}
 
     def __init__(self, what: str):
         self.what = self.name = what
@@ -255,6 +258,9 @@ STAGE = StageType()
 KNOWN_OWNER = FilterType("owner")
 KNOWN_SOURCE = FilterType("source")
 KNOWN_ACCOUNT = FilterType("account")
+KNOWN_INDUSTRY = FilterType("industry")
+KNOWN_REGION = FilterType("region")
+KNOWN_TAG = FilterType("tag")
 
 
 def out_path(out: str, force: bool, *, folder: bool = False) -> Path | None:
