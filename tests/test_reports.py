@@ -943,3 +943,23 @@ def test_changes_with_leads_and_velocity(june: Repo):
     assert out["rows"] == [{"currency": "EUR", "open_deals": 0, "win_rate": 0.5,
                             "avg_won_value": 12000.0, "median_cycle_days": 15.0,
                             "velocity": 0.0}]
+
+
+def test_weighted_values_agree_in_the_forecast_the_review_and_the_board(filled: Repo):
+    # each deal's weighted value to the cent, then sums: 0.25 x 10 % = 0.03 and
+    # 1.05 x 50 % = 0.53 make 0.56 everywhere (review said 0.55, the forecast 0.56)
+    from conftest import deal_with
+
+    base = filled.head()
+    filled.write("deals/2026-10/acme-erp.yaml", deal_with(value="0.25", probability="10",
+                                                          close_date="2027-05-15"))
+    filled.write("deals/2026-10/round-b.yaml", deal_with(
+        id="round-b", title="Round B", value="1.05", probability="50",
+        close_date="2027-05-15"))
+    filled.commit("two small deals")
+    forecast = json.loads(filled.run("report", "forecast", "--format", "json").stdout)
+    review = json.loads(filled.run("review", f"{base}..HEAD", "--format", "json").stdout)
+    board = json.loads(filled.run("board", "--format", "json").stdout)
+    assert forecast["totals"]["open"]["EUR"]["weighted"] == 0.56
+    assert review["pipeline"]["after"]["EUR"]["weighted"] == 0.56
+    assert board["totals"]["weighted"]["EUR"] == 0.56

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from salescli.core.dates import DAY_SECONDS as DAY
 from salescli.core.dates import iso_day, utc_day
-from salescli.core.money import cents, from_cents, items_value
+from salescli.core.money import cents, from_cents, items_value, weighted
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git
@@ -471,7 +471,7 @@ def forecast(book: Book) -> dict[str, Any]:
         if cat == "omit":
             continue
         when = OVERDUE if close < q.as_of_date else period(close, by)
-        add((when, cat, d.currency), d.value, (d.value or 0) * prob / 100)
+        add((when, cat, d.currency), d.value, weighted(d.value, prob))
     won_since = q.since or quarter_start(q.last)
     for d in deals:
         won = d.closed_on("won")
@@ -929,7 +929,7 @@ def open_pipeline(book: Book) -> dict[str, dict[str, Any]]:
                                         "weighted": Decimal(0)})
         t["count"] += 1
         t["value"] += d.value or 0
-        t["weighted"] += (d.value or 0) * probability(d, book.config) / 100
+        t["weighted"] += weighted(d.value, probability(d, book.config))
     return {c: {**t, "value": cents(t["value"]), "weighted": cents(t["weighted"])}
             for c, t in sorted(out.items())}
 
