@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo
+from conftest import Repo, refused
 
 # ------------------------------------------------------------------------ helpers
 
@@ -534,8 +534,8 @@ def test_a_stage_the_pipeline_no_longer_has_is_said_not_silently_dropped(q1: Rep
 
 def test_an_empty_cycle_report_has_the_same_keys(q1: Repo):
     # a quiet window: `totals.median_days` is null, not missing (a script read it)
-    out = json.loads(q1.run("report", "cycle", "--since", "2030-01-01", "--until",
-                            "2030-02-01", "--as-of", "2026-03-31", "--format", "json").stdout)
+    out = json.loads(q1.run("report", "cycle", "--since", "2026-03-25", "--until",
+                            "2026-03-31", "--as-of", "2026-03-31", "--format", "json").stdout)
     assert out["totals"] == {"count": 0, "median_days": None, "mean_days": None,
                              "p75_days": None}
 
@@ -963,3 +963,13 @@ def test_weighted_values_agree_in_the_forecast_the_review_and_the_board(filled: 
     assert forecast["totals"]["open"]["EUR"]["weighted"] == 0.56
     assert review["pipeline"]["after"]["EUR"]["weighted"] == 0.56
     assert board["totals"]["weighted"]["EUR"] == 0.56
+
+
+def test_a_window_after_the_as_of_date_is_refused(q1: Repo):
+    # `report funnel --since 2030-01-01` printed an empty, reversed window, exit 0
+    for name in ("funnel", "cycle", "lost", "changes"):
+        refused(q1, ["report", name, "--since", "2030-01-01", "--as-of", "2026-03-31"], 2,
+                "--since 2030-01-01 is after the as-of date 2026-03-31: nothing is known of "
+                "it yet (--as-of sets a later one)")
+    r = q1.run("report", "forecast", "--since", "2026-06-01", "--as-of", "2026-03-31")
+    assert r.exit_code == 0, r.output  # close dates ahead

@@ -145,6 +145,10 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
 
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress)
+    q = book.query
+    if name != "forecast" and q.since and q.since > q.as_of_date:  # (close dates ahead)
+        raise UsageError(f"--since {q.since} is after the as-of date {q.as_of_date}: "
+                         "nothing is known of it yet (--as-of sets a later one)")
     payload = REPORTS[name](book)
     warn_uncounted(book, warn)
     return payload
