@@ -299,6 +299,18 @@ def test_account_edit(filled: Repo, monkeypatch: pytest.MonkeyPatch):
     assert result.exit_code == 0, result.output
     assert "domain: acme.com\n" in read(filled, ACME)
     assert last_commit(filled) == "account(acme-oy): edit\n\nSalescli-Event: edit"
+    assert result.stderr == ""
+
+
+def test_account_edit_says_a_key_typed_wrong(filled: Repo, monkeypatch: pytest.MonkeyPatch):
+    # saved as written (a warning, as `check` says), but no longer in silence
+    monkeypatch.setenv("EDITOR", "sed -i 's/^domain: acme.fi/domian: acme.com/'")
+    monkeypatch.delenv("VISUAL", raising=False)
+    result = filled.run("account", "edit", "acme-oy")
+    assert result.exit_code == 0, result.output
+    line = read(filled, ACME).splitlines().index("domian: acme.com") + 1
+    assert result.stderr == (f"note: {ACME}:{line}: unknown key `domian`; did you mean "
+                             "`domain`?\n"), result.stderr
 
 
 @pytest.mark.parametrize("edit,message", [

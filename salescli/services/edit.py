@@ -587,7 +587,7 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
                         return s, rel, False
                     raise SalescliError(f"{rel}: still invalid and not saved again; "
                                         "nothing changed")
-                parsed = parse_text(kind, rel, text)
+                parsed = parse_text(kind, rel, text, declared=custom_fields(s.repo, kind))
                 errors = [to_diagnostic(f, text) for f in parsed.findings
                           if f.severity == "error"]
                 if not errors and parsed.model is not None:
@@ -609,6 +609,10 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
                 from salescli.services.leads import edited as lead_edited
 
                 lead_edited(s.repo, before, parsed.model)
+        # saved, but said: a key typed wrong (`domian:`) is kept as written, and unused
+        s.notes += [f"{rel}:{d.line}: {d.message}" for d in
+                    (to_diagnostic(f, text) for f in parsed.findings
+                     if f.severity == "warning")]
         s.write(path, text)
     return s, rel, True
 
