@@ -410,8 +410,20 @@ def test_contact_add_appends_a_block_mapping_below_the_list_comment(commented: R
     assert commented.run("check").exit_code == 0
 
 
+def test_contact_add_refuses_a_person_the_account_has(filled: Repo):
+    # the same name (the only one of it), or e-mail: `matti-virtanen-2` was made silently
+    message = ("probable duplicate: {} is contact matti-virtanen (Matti Virtanen) of account "
+               "acme-oy, by e-mail, phone or name; to add it anyway, use --force")
+    refused(filled, ["contact", "add", "acme-oy", "Matti Virtanen"], 1,
+            message.format("Matti Virtanen"))
+    email = next(line.split(": ", 1)[1] for line in read(filled, ACME).splitlines()
+                 if line.strip().startswith("email:"))
+    refused(filled, ["contact", "add", "acme-oy", "M. Virtanen", "--email", email.upper()], 1,
+            message.format("M. Virtanen"))
+
+
 def test_contact_add_makes_the_id_unique_within_the_account(filled: Repo):
-    result = filled.run("contact", "add", "acme-oy", "Matti Virtanen")
+    result = filled.run("contact", "add", "acme-oy", "Matti Virtanen", "--force")
     assert result.exit_code == 0, result.output
     assert "added contact matti-virtanen-2" in result.stdout
     assert read(filled, ACME).endswith(

@@ -280,13 +280,17 @@ def contact() -> None:
 @click.option("--influence", type=click.Choice(INFLUENCE), help="How much their word weighs.")
 @click.option("--reports-to", metavar="CONTACT", shell_complete=complete_contacts,
               help="The contact of this account they report to (org chart).")
+@click.option("--force", is_flag=True,
+              help="Add them even if a contact of the account has their e-mail, phone or "
+              "name.")
 @change_options
 @click.pass_context
 def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str | None,
                 email: str | None, phone: str | None, title: str | None, linkedin: str | None,
                 role: str | None, influence: str | None, reports_to: str | None,
-                opts: Options) -> None:
-    """Add a contact (a person) to an account.
+                force: bool, opts: Options) -> None:
+    """Add a contact (a person) to an account, refusing one the account has already (the
+    same e-mail or phone, else the only contact of the name) unless --force.
 
     \b
     Examples:
@@ -297,7 +301,7 @@ def contact_add(ctx: click.Context, account_id: str, name: str, contact_id: str 
     s, cid = accounts.contact_add(
         LazyRepository(ctx), account_id, name, contact_id=contact_id, email=email, phone=phone,
         title=title, linkedin=linkedin, role=role, influence=influence, reports_to=reports_to,
-        opts=opts)
+        force=force, opts=opts)
     done(s, f"Account {account_id}: added contact {cid}")
 
 

@@ -150,10 +150,15 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
                 email: str | None = None, phone: str | None = None, title: str | None = None,
                 linkedin: str | None = None, role: str | None = None,
                 influence: str | None = None, reports_to: str | None = None,
-                opts: Options = COMMIT) -> tuple[Session, str]:
-    """`contact add`: a person of the account; returns (the change, their ID)."""
+                force: bool = False, opts: Options = COMMIT) -> tuple[Session, str]:
+    """`contact add`: a person of the account, refused when the account has them
+    already (`same_contact`: their e-mail or phone, else the only one of the name)
+    unless `force`; returns (the change, their ID)."""
+    from types import SimpleNamespace
+
+    from salescli.core.duplicates import same_contact
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.services.edit import check_name
+    from salescli.services.edit import check_name, refuse_duplicate
 
     check_name("contact", name)
     if contact_id:
@@ -169,6 +174,12 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
         if reports_to and reports_to not in taken:
             raise SalescliError(f"cannot add {name}: --reports-to `{reports_to}` is not a "
                                 f"contact of account {account_id}")
+        twin = None if force else same_contact(record.model.contacts, SimpleNamespace(
+            name=name, email=email, emails=[], phone=phone, phones=[]))
+        if twin is not None:
+            c = record.model.contacts[twin]
+            refuse_duplicate(f"{name} is contact {c.id} ({c.name}) of account {account_id}, "
+                             "by e-mail, phone or name")
         cid = contact_id or unique_id(slugify(name), taken)
         values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
                   "linkedin": linkedin, "role": role, "influence": influence,
