@@ -70,6 +70,8 @@ def test_lead_add_with_everything(filled: Repo):
         """)
     assert last_commit(filled) == "lead(beta-ltd): add from website\n\nSalescli-Event: add"
     assert changed(filled) == ["A", BETA]
+    shown = filled.run("lead", "show", "beta-ltd").stdout  # the contact's title too
+    assert "\ncontact  Sara Beta\ntitle    COO\nemail    sara@beta.example\n" in shown, shown
     assert filled.git("log", "-1", "--format=%aI").strip() == "2026-11-01T12:00:00+00:00"
     assert filled.run("check").exit_code == 0
 

@@ -121,7 +121,7 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
     c = x.get("contact") or {}
     converted = x.get("converted")
     fields = [("id", x["id"]), ("company", x["company"]), ("contact", c.get("name")),
-              ("email", c.get("email")), ("phone", c.get("phone")),
+              ("title", c.get("title")), ("email", c.get("email")), ("phone", c.get("phone")),
               ("source", x.get("source")), ("status", x.get("status")),
               ("owner", x.get("owner")), ("created", x.get("created")),
               ("disqualify_reason", x.get("disqualify_reason")),
