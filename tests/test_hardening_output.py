@@ -422,16 +422,3 @@ def test_show_prints_a_records_notes_terminal_safe(filled: Repo):
         assert r.exit_code == 0, r.output
         shown = filled.run(kind, "show", record_id).stdout
         assert "\nNotes\nBudget owner is the CFO.\nCall in \\x1b[2JJanuary.\n" in shown, shown
-
-
-def test_show_as_csv_is_one_table(filled: Repo):
-    # sections under plain headings (Stakeholders, Items...) made rows of every width
-    from conftest import beta_lead
-
-    beta_lead(filled)
-    filled.commit("a lead")
-    for kind, record_id in (("deal", "acme-erp"), ("lead", "beta-ltd"), ("account", "acme-oy")):
-        r = filled.run(kind, "show", record_id, "--format", "csv")
-        rows = list(csv.reader(r.stdout.splitlines()))
-        assert rows[0] == ["field", "value"] and {len(row) for row in rows} == {2}, r.stdout
-        assert ["id", record_id] in rows

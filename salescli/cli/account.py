@@ -126,8 +126,6 @@ def account_show(ctx: click.Context, account_id: str, fmt: str) -> None:
         echo(render([], (), "json", payload={**a, "rollup": family}))
         return
     echo(render_fields(accounts.shown_fields(a) + custom_shown(repo, "account", a), fmt))
-    if fmt == "csv":  # one table a script can read: the fields (json: the whole record)
-        return
     if family["children"]:
         echo("\nChild accounts")
         echo(render(family["children"], ("id", "name", "parent", "owner"), fmt))

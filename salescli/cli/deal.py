@@ -187,8 +187,6 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
     style = number_style(repo, fmt)
     fields += custom_shown(repo, "deal", d)
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt, style))
-    if fmt == "csv":  # one table a script can read: the fields (json: the whole record)
-        return
     if d.get("stakeholders"):
         echo("\nStakeholders")
         echo(render([{"contact": s["contact"], "role": s.get("role")}

@@ -128,8 +128,6 @@ def lead_show(ctx: click.Context, lead_id: str, fmt: str) -> None:
               ("converted", f"{converted['account']} / {converted.get('deal') or '-'}"
                if converted else None), *custom_shown(repo, "lead", x)]
     echo(render_fields([(k, v) for k, v in fields if v is not None], fmt))
-    if fmt == "csv":  # one table a script can read: the fields (json: the whole record)
-        return
     show_notes(x.get("notes"))
     show_activities(x.get("activities") or [], fmt)
 
