@@ -97,7 +97,8 @@ def test_task_add_refuses_bad_input(crm: Repo):
     refused(crm, ["task", "add", "acme-erp", "X", "--due", "someday"], 2,
             'invalid --due "someday" (did you mean today?): use YYYY-MM-DD, an ISO date-time, '
             'today, yesterday, tomorrow, 30d or "30 days ago", +2w (ahead), friday (a '
-            'weekday), last-week, this-month, last-month, this-quarter, last-quarter, ytd')
+            'weekday), "next friday", "last friday", last-week, this-month, last-month, '
+            'this-quarter, last-quarter, ytd')
     refused(crm, ["task", "add", "acme-erp", "X", "--due", "2026-12-04", "--owner", "bob"],
             2, "unknown owner 'bob'; choose one of: ville, anna (settings in salescli.yaml)")
     refused(crm, ["task", "add", "acme-erp", "  ", "--due", "2026-12-04"], 2,
