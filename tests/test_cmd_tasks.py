@@ -251,6 +251,10 @@ def test_meeting_held_records_its_outcome_and_evaluation_on_its_day(crm: Repo):
             "earlier\n") in deal_text(crm)
     rows = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
     assert [(r["n"], r["status"]) for r in rows] == [(2, "held")]
+    # held again, with more feedback: added to the evaluation, none of it lost
+    ok(crm, "meeting", "held", "acme-erp", "2", "--improve", "Send the agenda sooner")
+    assert ("    evaluation:\n      went_well: Clear agenda\n      improve: Send the agenda "
+            "sooner\n") in deal_text(crm)
     ahead = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     ok(crm, "log", "meeting", "acme-erp", "Workshop", "--date", ahead)
     refused(crm, ["meeting", "held", "acme-erp", "3", "--date", ahead], 1,

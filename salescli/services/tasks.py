@@ -147,8 +147,11 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
             raise SalescliError(
                 f"meeting {number} of {kind} {record_id} is booked for {meeting.date}: mark "
                 "it held on that day or later (or cancelled now)")
-        evaluation = {k: v for k, v in (("went_well", went_well), ("improve", improve))
-                      if v} or None
+        # added to what the evaluation says already (a second `held` adds feedback)
+        said = meeting.evaluation
+        given = {k: v for k, v in (("went_well", went_well), ("improve", improve)) if v}
+        evaluation = {**{k: getattr(said, k) for k in ("went_well", "improve")
+                         if said is not None and getattr(said, k)}, **given} if given else None
         if meeting.status != status or outcome or evaluation:  # else nothing to record
             _set_on_activity(s, record, number, "status", status, outcome=outcome,
                              evaluation=evaluation)
