@@ -420,6 +420,13 @@ def test_contact_add_refuses_a_person_the_account_has(filled: Repo):
                  if line.strip().startswith("email:"))
     refused(filled, ["contact", "add", "acme-oy", "M. Virtanen", "--email", email.upper()], 1,
             message.format("M. Virtanen"))
+    # another e-mail is another person: a namesake, or a shared switchboard phone
+    phone = next(line.split(": ", 1)[1] for line in read(filled, ACME).splitlines()
+                 if line.strip().startswith("phone:"))
+    for name, extra in (("Matti Virtanen", []), ("Pekka Jokinen", ["--phone", phone])):
+        r = filled.run("contact", "add", "acme-oy", name, "--email",
+                       f"{name.split()[0].lower()}@other.example", *extra)
+        assert r.exit_code == 0, r.output
 
 
 def test_contact_add_makes_the_id_unique_within_the_account(filled: Repo):

@@ -156,7 +156,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
     unless `force`; returns (the change, their ID)."""
     from types import SimpleNamespace
 
-    from salescli.core.duplicates import same_contact
+    from salescli.core.duplicates import norm_email, same_contact
     from salescli.core.ids import check_id, slugify, unique_id
     from salescli.services.edit import check_name, refuse_duplicate
 
@@ -176,6 +176,9 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
                                 f"contact of account {account_id}")
         twin = None if force else same_contact(record.model.contacts, SimpleNamespace(
             name=name, email=email, emails=[], phone=phone, phones=[]))
+        if twin is not None and email and record.model.contacts[twin].email and \
+                norm_email(record.model.contacts[twin].email) != norm_email(email):
+            twin = None  # another e-mail: another person (a shared switchboard, a namesake)
         if twin is not None:
             c = record.model.contacts[twin]
             refuse_duplicate(f"{name} is contact {c.id} ({c.name}) of account {account_id}, "
