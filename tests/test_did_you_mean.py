@@ -103,7 +103,7 @@ def test_an_account_listings_own_filters_are_known_values(crm: Repo):
     # `account list --industry nope` printed (none), exit 0: a typo read as no records
     crm.edit("accounts/2026-10/acme-oy.yaml", "name: Acme Oy",
              "name: Acme Oy\nindustry: manufacturing\nregion: Uusimaa\ntags: [key-account, "
-             "nordics]")
+             "nordics, 'north, east']")
     crm.commit("acme's industry, region and tags")
     for option, typo, message in (
             ("--industry", "manufacturin", "no industry `manufacturin` (did you mean "
@@ -111,10 +111,10 @@ def test_an_account_listings_own_filters_are_known_values(crm: Repo):
             ("--region", "uusimaa", "no region `uusimaa` (did you mean `Uusimaa`?); regions: "
              "Uusimaa"),
             ("--tag", "nordic", "no tag `nordic` (did you mean `nordics`?); tags: key-account, "
-             "nordics")):
+             "nordics, north, east")):
         refused(crm, ["account", "list", option, typo], 2, f"{option}: {message}")
     for option, value in (("--industry", "manufacturing"), ("--region", "Uusimaa"),
-                          ("--tag", "nordics")):
+                          ("--tag", "nordics"), ("--tag", "north, east")):
         rows = json.loads(crm.run("account", "list", option, value, "--format", "json").stdout)
         assert [r["id"] for r in rows] == ["acme-oy"], (option, rows)
 

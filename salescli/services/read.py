@@ -132,7 +132,8 @@ _FILTER_VALUES = {
     # an account listing's own filters: what the accounts hold (tags: each of them)
     "industry": (None, ("account",), "SELECT industry FROM accounts"),
     "region": (None, ("account",), "SELECT region FROM accounts"),
-    "tag": (None, ("account",), "SELECT tags FROM accounts"),
+    "tag": (None, ("account",), "SELECT t.value FROM records r, json_each(r.json, "
+            "'$.tags') t WHERE r.kind = 'account'"),
     "account": (None, ("account", "deal"),
                 "SELECT id FROM records WHERE kind = 'account' "
                 "UNION SELECT account_id FROM deals"),
@@ -156,8 +157,6 @@ def filter_values(repo: Any, what: str, use_cache: bool = True) -> list[str]:
     # invalid files are left out silently: the listing that follows names them
     with records_index(repo, kinds, lambda _: None, use_cache) as index:
         held = {r[0] for r in index.query(sql) if r[0]}
-    if what == "tag":  # the index joins a record's tags with `, `
-        held = {t for joined in held for t in joined.split(", ") if t}
     return listed + sorted(held - set(listed))
 
 
