@@ -109,8 +109,9 @@ def bookings(activities: Sequence[Any]) -> dict[int, bool]:
 
 def happened(activity: Any) -> dt.date | None:
     """The day an activity happened: a task the day it was done, anything else its
-    date; None for a booking or an open task, which have not happened (yet). The one
-    rule of `last_activity`, after-sales and the activities table's `happened`."""
+    date; None for a booking or an open task, which have not happened (yet). The rule
+    of the activities table's `happened`, the activity report and goals; as contact
+    (`last_activity`, after-sales), a cancelled meeting does not count."""
     if activity.status == "booked" or (activity.due is not None and activity.done is None):
         return None
     return activity.done or activity.date

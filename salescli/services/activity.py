@@ -214,7 +214,8 @@ touch AS (
   SELECT id, CASE WHEN count(next) THEN ?1 ELSE max(CASE WHEN last IS NULL
     OR last <= ?1 THEN last ELSE (
     SELECT max(a.happened) FROM activities a
-    WHERE a.record_kind = kind AND a.record_id = record AND a.happened <= ?1) END) END
+    WHERE a.record_kind = kind AND a.record_id = record AND a.happened <= ?1
+      AND coalesce(a.status, '') != 'cancelled') END) END
     AS touched
   FROM touches GROUP BY id)
 SELECT ac.id, ac.name, ac.owner, won.won, touch.touched

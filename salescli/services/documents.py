@@ -359,10 +359,17 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
                          first, _owner_name(repo, d.owner))
-    from salescli.services.read import pasted_target, records_index
+    from salescli.core.errors import RecordNotFound
 
-    with records_index(repo, KINDS, warn) as index:  # `deal:ID` where the ID is shared
-        target = pasted_target(index)("deal", d.id)
+    def has(kind: str) -> bool:
+        try:
+            repo.find(kind, d.id)
+            return True
+        except RecordNotFound:
+            return False
+
+    # as a command to paste names it: `deal:ID` where a lead or account has the ID too
+    target = f"deal:{d.id}" if has("lead") or has("account") else d.id
     text = _render(repo, AGENDA_TEMPLATE,
                    {"agenda": _localized_agenda(facts, lang), "deal": _plain(d),
                     "account": _plain(account), "target": target},
