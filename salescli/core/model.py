@@ -460,9 +460,14 @@ MODELS: dict[str, type[Record]] = {
 }
 
 
+def field_names(model: Any) -> list[str]:
+    """A model's keys in their documented order, as its YAML writes them."""
+    return [f.alias or name for name, f in fields_of(model).items()]
+
+
 def key_order(kind: str) -> list[str]:
     """The documented key order of a kind, as its YAML keys."""
-    return [f.alias or name for name, f in fields_of(MODELS[kind]).items()]
+    return field_names(MODELS[kind])
 
 
 def json_schema(kind: str, settings: Settings | None = None) -> dict[str, Any]:

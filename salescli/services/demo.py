@@ -263,13 +263,12 @@ class Demo:
         self.domains: set[str] = set()
         self.serial = 0
         self.accounts: list[AccountPlan] = []
-        from salescli.core.model import Activity, Contact
-        from salescli.core.record import fields_of
+        from salescli.core.model import Activity, Contact, field_names
 
-        self.activity_order = [f.alias or n for n, f in fields_of(Activity).items()]
+        self.activity_order = field_names(Activity)
         self.order = {k: key_order(k) for k in KINDS}
         self.order["deal"].append("competitor")  # the custom field, last as `set` adds it
-        self.contact_order = [f.alias or n for n, f in fields_of(Contact).items()]
+        self.contact_order = field_names(Contact)
         self.flow = FLOW_KEYS
         self.records: dict[tuple[str, str], Record] = {}
         self.quote_numbers: dict[int, str] = {}  # each year's latest quote number

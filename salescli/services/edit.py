@@ -22,7 +22,7 @@ from typing import Any
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
-from salescli.core.model import key_order
+from salescli.core.model import field_names, key_order
 from salescli.core.record import fields_of
 from salescli.services.options import COMMIT, Options
 from salescli.store.gitio import Change
@@ -300,10 +300,6 @@ def today(date: str | dt.date | None) -> dt.date:
     from salescli.core.dates import day_of
 
     return day_of(date) or dt.date.today()
-
-
-def field_names(model: Any) -> list[str]:
-    return [f.alias or name for name, f in fields_of(model).items()]
 
 
 def _nested_model_field(field: Any) -> bool:

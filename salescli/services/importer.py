@@ -1260,11 +1260,10 @@ class Planner:
 def _activity_update(ids: dict[str, Any], change: dict[str, Any]) -> Callable[[Any], None]:
     """The edit that gives the activity with these `external_ids` its new fields (None:
     the field goes)."""
-    from salescli.core.model import Activity
-    from salescli.core.record import fields_of
+    from salescli.core.model import Activity, field_names
     from salescli.store.yamlio import set_in
 
-    order = [f.alias or name for name, f in fields_of(Activity).items()]
+    order = field_names(Activity)
 
     def mutate(data: Any) -> None:
         for activity in data.get("activities") or []:

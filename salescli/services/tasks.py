@@ -91,13 +91,12 @@ def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any,
                      **more: Any) -> None:
     """Set `key` (and the `more` keys given a value) on activity `number`: only those
     keys written, comments and order kept."""
-    from salescli.core.model import Activity
-    from salescli.core.record import fields_of
+    from salescli.core.model import Activity, field_names
 
     def mutate(data: Any) -> None:
         from salescli.store.yamlio import set_in
 
-        order = [f.alias or name for name, f in fields_of(Activity).items()]
+        order = field_names(Activity)
         for k, v in {key: value, **more}.items():
             if v is not None:
                 set_in(data["activities"][number - 1], k, v, order)
