@@ -408,6 +408,15 @@ def is_latest_version(deal: Any, index: int) -> bool:
     return q.version == max(x.version for x in deal.quotes if x.number == q.number)
 
 
+def quoted_value(q: Any, currency: str) -> Decimal | None:
+    """The value a deal takes from its accepted quote `q` (`deal win`, and a new version
+    accepted once won): its total excluding VAT, to the cent as recorded (2400.00,
+    never 2400.0), when it is in the deal's `currency`; else None."""
+    from salescli.core.money import cents
+
+    return cents(q.total) if q is not None and q.currency == currency else None
+
+
 def accepted_quote(deal: Any) -> Any:
     """The deal's accepted quote, or None: its latest accepted version (a new version
     of an accepted quote, accepted, is what the customer agreed to last)."""

@@ -186,8 +186,7 @@ def won(pipe: Any, deal_id: str, deal: Any, roles: Roles, day: dt.date, currency
     given, else at the accepted quote's total excluding VAT (what the customer agreed to
     pay) when it is in the deal's `currency`, else at the deal's own value. Returns the
     summary, the changes and the accepted quote the value came from (or None)."""
-    from salescli.core.money import cents
-    from salescli.core.quote import accepted_quote
+    from salescli.core.quote import accepted_quote, quoted_value
     from salescli.core.rules import close_problems
 
     refuse(close_problems(pipe, deal, "won", roles()), f"win {deal_id}")
@@ -195,8 +194,8 @@ def won(pipe: Any, deal_id: str, deal: Any, roles: Roles, day: dt.date, currency
     accepted = accepted_quote(deal) if value is None else None
     if value is not None:
         changes["value"] = value
-    elif accepted is not None and accepted.currency == currency:
-        changes["value"] = cents(accepted.total)  # as recorded: 2400.00, never 2400.0
+    elif (quoted := quoted_value(accepted, currency)) is not None:
+        changes["value"] = quoted
     else:
         accepted = None
     return "won", changes, accepted

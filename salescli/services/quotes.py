@@ -118,12 +118,10 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str
 def _won_value(repo: Any, d: Any, q: Any) -> Any:
     """A won deal's value once a new version of its quote is accepted: that quote's
     total, as `deal win` takes it (None: not won, another currency, or the same)."""
-    from salescli.core.money import cents
+    from salescli.core.quote import quoted_value
 
-    if d.status != "won" or q.currency != repo.settings.currency_of(d):
-        return None
-    value = cents(q.total)
-    return None if d.value == value else value
+    value = quoted_value(q, repo.settings.currency_of(d)) if d.status == "won" else None
+    return None if value == d.value else value
 
 
 def accept(repo: Any, deal_id: str, which: str | None, opts: Options = COMMIT
