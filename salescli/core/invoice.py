@@ -148,14 +148,18 @@ def won_day(deal: Any) -> dt.date:
     return deal.won_date or deal.close_date or deal.created
 
 
+def live_invoices(invoices: Sequence[Any]) -> list[Any]:
+    """The invoices that stand: no credit note, and none a credit note reverses."""
+    credited = {i.credit_of for i in invoices if i.credit_of}
+    return [i for i in invoices if not i.credit_of and i.number not in credited]
+
+
 def billing_start(deal: Any) -> dt.date:
     """The day billing counts its months from: the won date; or the first month a live
     invoice (not credited) billed, when earlier: a deal reopened and won again goes on
     with its schedule (cycles billed stay billed), it does not start it again."""
     start = won_day(deal)
-    credited = {i.credit_of for i in deal.invoices if i.credit_of}
-    billed = [i.period for i in deal.invoices
-              if not i.credit_of and i.number not in credited and i.period]
+    billed = [i.period for i in live_invoices(deal.invoices) if i.period]
     if billed:
         year, month = parse_period(min(billed))
         if (year, month) < (start.year, start.month):
@@ -175,7 +179,7 @@ def one_time_carrier(invoices: Sequence[Any]) -> str | None:
         elif carrier is None:
             carrier = i.number
     # (a list edited out of order: a carrier credited by a note above it carries nothing)
-    return None if carrier in {i.credit_of for i in invoices} else carrier
+    return carrier if carrier in {i.number for i in live_invoices(invoices)} else None
 
 
 def billed_in(billing: str, cycles: int | None, start: dt.date, period: str) -> bool:

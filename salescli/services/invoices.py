@@ -40,6 +40,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
     from salescli.core.invoice import (
         InvoiceError,
         billing_start,
+        live_invoices,
         one_time_carrier,
         parse_period,
         period_lines,
@@ -53,9 +54,7 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
         since = "was won in" if start == won_day(deal) else "is billed from"
         raise InvoiceError(f"{deal.id} {since} {start:%Y-%m}: bill a period from then on "
                            f"(--period {start:%Y-%m} or later)")
-    credited = _credited(deal)
-    live = [i for i in deal.invoices if not i.credit_of and i.number not in credited]
-    clash = next((i for i in live if i.period == period), None)
+    clash = next((i for i in live_invoices(deal.invoices) if i.period == period), None)
     if clash is not None:
         raise InvoiceError(
             f"{deal.id} is invoiced for {period} already: invoice {clash.number} (credit it "
