@@ -36,13 +36,7 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
         repo.find(kind, record_id)
         return kind, record_id
     check_id(target, "record")
-    found = []
-    for kind in TARGETS:
-        try:
-            repo.find(kind, target)
-            found.append(kind)
-        except RecordNotFound:
-            continue
+    found = kinds_with(repo, target)
     if not found:
         raise RecordNotFound(f"no deal, lead or account {target!r}; see `salescli deal list`, "
                              "`lead list` or `account list` for the IDs", TARGETS, target)
@@ -62,6 +56,19 @@ def resolve_target(repo: Any, target: str) -> tuple[str, str]:
         raise UsageError(f"{target!r} is {' and '.join(map(a, found))}; say which, e.g. "
                          f"{found[0]}:{target}")
     return found[0], target
+
+
+def kinds_with(repo: Any, record_id: str) -> list[str]:
+    """The kinds, in TARGETS order, that have a record of this ID (files looked up, no
+    record read)."""
+    found = []
+    for kind in TARGETS:
+        try:
+            repo.find(kind, record_id)
+            found.append(kind)
+        except RecordNotFound:
+            continue
+    return found
 
 
 def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,

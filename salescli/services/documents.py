@@ -359,17 +359,10 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
                          first, _owner_name(repo, d.owner))
-    from salescli.core.errors import RecordNotFound
-
-    def has(kind: str) -> bool:
-        try:
-            repo.find(kind, d.id)
-            return True
-        except RecordNotFound:
-            return False
+    from salescli.services.activity import kinds_with
 
     # as a command to paste names it: `deal:ID` where a lead or account has the ID too
-    target = f"deal:{d.id}" if has("lead") or has("account") else d.id
+    target = f"deal:{d.id}" if len(kinds_with(repo, d.id)) > 1 else d.id
     text = _render(repo, AGENDA_TEMPLATE,
                    {"agenda": _localized_agenda(facts, lang), "deal": _plain(d),
                     "account": _plain(account), "target": target},
