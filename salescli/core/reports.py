@@ -834,6 +834,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 kind = "pulled-in"
             elif name in OTHER_CHANGES:
                 kind, value = name, None
+            then: dict[str, Any] = {}
             if kind and kind != name and value is None:  # (a field's own change: no value)
                 # what the deal was worth then: a past window's figures stay as they were
                 then = state_after(tl, commit)
@@ -843,7 +844,7 @@ def deal_events(book: Book, include: Include, every: bool = False) -> list[dict]
                 events.append({"change": kind, "deal": d.id, "currency": currency,
                                "value": value, "time": when, "commit": commit,
                                "field": name, "old": old, "new": new,
-                               "reason": state_after(tl, commit).get("lost_reason")
+                               "reason": then.get("lost_reason")  # (a loss has `then`)
                                if kind == "lost" else None})
     return events
 
