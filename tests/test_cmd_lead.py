@@ -209,6 +209,37 @@ def test_lead_contact(beta: Repo):
     assert beta.head() != head and "notes: |\n  Next year\n  year\n" in read(beta, BETA)
 
 
+def test_a_call_on_a_new_lead_marks_it_contacted_in_the_same_commit(beta: Repo):
+    # a note is no contact: the lead stays new
+    assert beta.run("log", "note", "beta-ltd", "Found on the pricing page").exit_code == 0
+    assert "status: new" in read(beta, BETA)
+    logged = beta.run("log", "call", "beta-ltd", "Intro call")
+    assert logged.exit_code == 0, logged.output
+    assert logged.stdout.startswith("Logged call on lead beta-ltd: ")
+    assert "; new -> contacted [" in logged.stdout
+    assert "status: contacted" in read(beta, BETA) and changed(beta) == ["M", BETA]
+    assert last_commit(beta).endswith("Salescli-Event: log")
+    again = beta.run("log", "email", "beta-ltd", "Sent the deck")
+    assert again.exit_code == 0 and "contacted" not in again.stdout
+    assert "status: contacted" in read(beta, BETA)
+
+
+def test_a_cancelled_meeting_leaves_a_new_lead_new(beta: Repo):
+    result = beta.run("log", "meeting", "beta-ltd", "Intro", "--status", "cancelled")
+    assert result.exit_code == 0 and "contacted" not in result.stdout
+    assert "status: new" in read(beta, BETA)
+
+
+def test_a_call_on_a_lead_the_flow_holds_back_stays_new_and_says_why(beta: Repo):
+    lead_with(beta, "contact: {name: Sara Beta, email: sara@beta.example, "
+              'phone: "+44 20 1234 5678", title: COO}', "contact: {title: COO}")
+    result = beta.run("log", "call", "beta-ltd", "Spoke to reception")
+    assert result.exit_code == 0, result.output
+    assert "contacted" not in result.stdout and "status: new" in read(beta, BETA)
+    assert result.stderr.startswith("note: lead beta-ltd stays new: cannot mark beta-ltd "
+                                    "contacted: it needs contact.name")
+
+
 def test_lead_qualify_hints_at_convert(beta: Repo):
     with_status(beta, "contacted")
     result = beta.run("lead", "qualify", "beta-ltd")

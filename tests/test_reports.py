@@ -806,11 +806,12 @@ def june(crm: Repo) -> Repo:
 def test_sources_leads_to_deals_and_sla(june: Repo):
     out = report(june, "sources", "--as-of", "2026-06-30", "--since", "2026-06-01")
     assert out["rows"] == [
-        # lead-c (new), lead-d (qualified after 6 h); no deals from referral
-        {"source": "referral", "leads": 2, "contacted": 1, "qualified": 1,
+        # lead-c (contacted by the e-mail logged 06-20, after 408 h), lead-d (qualified
+        # after 6 h); no deals from referral; median hours (6 + 408) / 2 = 207
+        {"source": "referral", "leads": 2, "contacted": 2, "qualified": 1,
          "disqualified": 0, "deals": 0, "won": 0, "lost": 0, "won_value": 0.0,
          "currency": "EUR", "qualify_rate": 0.5, "win_rate": None,
-         "median_first_contact_hours": 6.0},
+         "median_first_contact_hours": 207.0},
         # lead-a (27 h, qualified), lead-b (72 h, disqualified); deals d-web (lost) and
         # lead-a (won 12000): win rate 1 won / 2 closed, as the funnel's; median hours
         # (27 + 72) / 2 = 49.5
@@ -819,9 +820,9 @@ def test_sources_leads_to_deals_and_sla(june: Repo):
          "currency": "EUR", "qualify_rate": 0.5, "win_rate": 0.5,
          "median_first_contact_hours": 49.5},
     ]
-    # median of 6, 27, 72 = 27; breaches: lead-b (72 > 48) and lead-c (new for 28.5 days)
+    # median of 6, 27, 72, 408 = 49.5; breaches: lead-b (72 > 48) and lead-c (408 > 48)
     assert out["totals"] == {"leads": 4, "deals": 2, "won": 1,
-                             "median_first_contact_hours": 27.0, "sla_hours": 48,
+                             "median_first_contact_hours": 49.5, "sla_hours": 48,
                              "sla_breaches": 2, "won_value_unconverted": {}}
     # as of 06-02 (end): lead-a and lead-b exist, lead-a contacted after 27 h; lead-b is
     # 36 h old and still new: no breach yet. d-web is the only deal (open): nothing

@@ -54,18 +54,20 @@ def _log_command(activity_type: str) -> click.Command:
     def log_cmd(ctx: click.Context, target: str, summary: str, outcome: str | None,
                 status: str | None, with_: tuple[str, ...], went_well: str | None,
                 improve: str | None, opts: Options) -> None:
-        change, kind, record_id, activity = log_activity(
+        change, kind, record_id, activity, contacted = log_activity(
             get_repo(ctx), activity_type, target, summary, outcome=outcome, status=status,
             with_=with_, went_well=went_well, improve=improve, opts=opts)
         # the day it landed on, said: `--date tuesday` is the last one (`next tuesday` ahead)
         when = ", ".join(str(v) for v in (activity["date"], activity.get("status")) if v)
-        done(change, f"Logged {activity_type} on {kind} {record_id}: {when}")
+        done(change, f"Logged {activity_type} on {kind} {record_id}: {when}"
+                     + ("; new -> contacted" if contacted else ""))
         if activity_type == "task":  # one to do is `task add`: today and calendar show it
             warn(f"note: a logged task is one done; to be reminded of one to do: salescli "
                  f"task add {target} SUMMARY --due DATE")
 
     log_cmd.help = f"""Log {a(activity_type)} on a deal, lead or account (TARGET is its ID,
-    or KIND:ID when IDs clash).
+    or KIND:ID when IDs clash). A call, email, meeting or demo on a new lead marks it
+    contacted in the same commit, as `lead contact` does.
 
     \b
     Examples:

@@ -76,8 +76,9 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                  with_: tuple[str, ...] = (), went_well: str | None = None,
                  improve: str | None = None, opts: Options = COMMIT) -> Any:
     """Append an activity to a deal's, lead's or account's record and commit it; returns
-    the finished change (its commit, or why there is none), where it went and what
-    was logged, as `(change, kind, record_id, activity)`."""
+    the finished change (its commit, or why there is none), where it went, what was
+    logged and whether it marked a new lead contacted, as `(change, kind, record_id,
+    activity, contacted)`."""
     from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
@@ -91,7 +92,29 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
         opts = dataclasses.replace(opts, date=None)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)
-    return s, kind, record_id, activity
+        contacted = kind == "lead" and reaches(activity) and _first_contact(s, record_id)
+    return s, kind, record_id, activity, contacted
+
+
+def reaches(activity: dict[str, Any]) -> bool:
+    """An activity that is contact with the lead: not a note, a task or a cancelled
+    meeting (the first-contact SLA, _LEADS below, counts the same ones)."""
+    return activity["type"] not in ("note", "task") and activity.get("status") != "cancelled"
+
+
+def _first_contact(s: Any, lead_id: str) -> bool:
+    """The lead marked contacted in the same commit, if this was its first contact."""
+    from salescli.services.leads import first_contact
+
+    record = s.load("lead", lead_id)
+    try:
+        changes = first_contact(record.model, s.repo.settings.lead_flow)
+    except SalescliError as err:  # the call is history all the same
+        s.notes.append(f"lead {lead_id} stays new: {err}")
+        return False
+    if changes:
+        s.set(record, changes)
+    return bool(changes)
 
 
 def _known_contacts(repo: Any, kind: str, record_id: str, model: Any,

@@ -962,7 +962,7 @@ class Demo:
 
     def op_log(self, kind: str, ident: str, owner: str, activity: dict[str, Any]) -> tuple:
         """`log TYPE TARGET SUMMARY [--outcome --status --with]`, as the record's owner."""
-        from salescli.services.activity import logged
+        from salescli.services.activity import logged, reaches
 
         record = self.rec(kind, ident)
         owner = record.data.get("owner") or owner
@@ -972,6 +972,8 @@ class Demo:
                               with_=activity.get("with") or (),
                               went_well=valkea.get("went_well"), improve=valkea.get("improve"))
         record.data.setdefault("activities", []).append(act)
+        if kind == "lead" and reaches(act):
+            record.data.update(leads.first_contact(self.model(record), self.settings.lead_flow))
         return owner, subject(kind, ident, summary), [record], "log"
 
     def op_task_add(self, deal_id: str, owner: str, summary: str, days: int) -> tuple | None:

@@ -167,6 +167,15 @@ def contacted(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
     return "new -> contacted", {"status": "contacted"}
 
 
+def first_contact(lead: Any, flow: Any) -> dict[str, Any]:
+    """What an activity that reached a lead changes (`log call LEAD`): a new one gets the
+    status `lead contact` gives; SalescliError if the settings' lead_flow asks more of a
+    contacted lead than it has."""
+    if lead.status != "new" or lead.converted is not None:
+        return {}
+    return contacted(lead, flow)[1]
+
+
 def qualified(lead: Any, flow: Any) -> tuple[str, dict[str, Any]]:
     """`lead qualify`: qualified, not converted yet, with what `lead_flow` requires."""
     if lead.status == "qualified" and lead.converted is None:
