@@ -70,6 +70,10 @@ def test_add_id_from_title_and_unique(acct: Repo):
      "cannot add the deal in `needs-analysis`: `needs-analysis` requires `value`"),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-13-01"], 2,
      f'invalid --close-date "2027-13-01": use {DATE_HELP}'),
+    # a year typed wrong: the deal would be overdue the moment it is added
+    (["--account", "acme-oy", "--value", "1", "--close-date", "2026-01-31", "--date",
+      "2026-11-02"], 2, "--close-date 2026-01-31 is before the deal is created (2026-11-02); "
+     "give the day you expect it to close"),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--stage",
       "negotiation"], 1,
      "cannot add the deal in `negotiation`: `proposal` requires a stakeholder with role "

@@ -497,9 +497,17 @@ def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
     (["--no-deal", "--account", "No Pe"], 2,
      "invalid account ID 'No Pe': IDs are 1-64 characters of a-z, 0-9 and '-', "
      "starting with a letter or digit"),
+    (["--value", "1", "--close-date", "2025-12-31", "--date", "2026-11-02"], 2,
+     "--close-date 2025-12-31 is before the deal is created (2026-11-02); give the day you "
+     "expect it to close"),
 ])
 def test_convert_refusals(beta: Repo, args: list[str], code: int, message: str):
     refused(beta, ["lead", "convert", "beta-ltd", *args], code, message)
+
+
+def test_convert_names_an_unknown_lead_before_what_its_deal_needs(beta: Repo):
+    refused(beta, ["lead", "convert", "nope"], 1,
+            "no lead 'nope' in leads/; see `salescli lead list` for the IDs")
 
 
 def test_convert_refuses_an_ambiguous_match(beta: Repo):

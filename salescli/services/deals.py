@@ -317,6 +317,20 @@ def checklist_rows(repo: Any, d: Mapping[str, Any], pipeline: str | None) -> lis
 # --------------------------------------------------------------- changes
 
 
+def close_day(close_date: str | dt.date | None, created: dt.date, why: str) -> dt.date:
+    """A new deal's expected close date: given (`why` says why it is needed), and not
+    before the day the deal is created (a typo of the year, mostly)."""
+    from salescli.core.dates import day_of
+
+    due = day_of(close_date)
+    if due is None:
+        raise UsageError(f"--close-date is required: {why}")
+    if due < created:
+        raise UsageError(f"--close-date {due} is before the deal is created ({created}); "
+                         "give the day you expect it to close")
+    return due
+
+
 def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
         close_date: dt.date | None = None, deal_id: str | None = None,
         pipeline: str | None = None, stage: str | None = None, source: str | None = None,
@@ -324,7 +338,6 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
         opts: Options = COMMIT) -> tuple[Session, str, str]:
     """`deal add`: a deal in the first stage of its pipeline (or `stage`), checked
     against what that stage requires; returns (the change, its ID, its stage)."""
-    from salescli.core.dates import day_of
     from salescli.core.ids import slugify
     from salescli.services.edit import (
         choose,
@@ -352,9 +365,7 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
     created = today(opts.date)
     if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
         raise UsageError(f"--currency {currency!r}: expected a 3-letter code such as EUR")
-    due = day_of(close_date)
-    if due is None:
-        raise UsageError("--close-date is required: an open deal needs an expected close date")
+    due = close_day(close_date, created, "an open deal needs an expected close date")
     data = {
         "id": record_id, "title": title, "account": account_id,
         "pipeline": pipe.name, "stage": target, "status": "open", "value": value,

@@ -357,23 +357,21 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     contact (unless the account has them) and a deal in the pipeline's first stage,
     checked against what that stage requires, in one commit. `warn` names the invalid
     account files not matched against."""
-    from salescli.core.dates import day_of
     from salescli.core.ids import check_id, slugify, unique_id
     from salescli.services.edit import default_owner, new_id, sets, today
 
     deal_options = [name for name, given in (("--title", title), ("--value", value),
                                              ("--close-date", close_date), ("--stage", stage),
                                              ("--pipeline", pipeline)) if given is not None]
+    repo.find("lead", lead_id)  # an unknown lead first, before what its deal would need
     if no_deal and deal_options:
         raise UsageError(f"--no-deal creates no deal: drop {', '.join(deal_options)}")
-    due = day_of(close_date)
-    if not no_deal and due is None:
-        raise UsageError("--close-date is required: the new deal needs an expected close date "
-                         "(or use --no-deal)")
+    created = today(opts.date)
+    due = None if no_deal else deals.close_day(
+        close_date, created, "the new deal needs an expected close date (or use --no-deal)")
     amount = value
     if account_id:
         check_id(account_id, "account")
-    created = today(opts.date)
 
     with opts.session(repo, "lead", lead_id, "convert") as s:
         repo = s.repo
