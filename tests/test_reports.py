@@ -603,6 +603,14 @@ def test_slips_count_only_later_close_dates(q1: Repo):
     out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-02-01")
     assert out["rows"] == []
     assert out["totals"] == {"deals": 7, "slipped": 2, "slips": 2, "two_or_more": 0}
+    # since 03-01: alpha (won 02-14) and eta (lost 02-25) were closed all the window
+    # long, so could not slip in it: 5 deals
+    out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-03-01")
+    assert out["totals"] == {"deals": 5, "slipped": 2, "slips": 2, "two_or_more": 0}
+    # until 01-09: only alpha and epsilon were there by the window's end
+    out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-01-01",
+                 "--until", "2026-01-09")
+    assert out["totals"] == {"deals": 2, "slipped": 0, "slips": 0, "two_or_more": 0}
     # as of 02-15: five deals exist; beta and epsilon slipped once each
     out = report(q1, "slips", "--as-of", "2026-02-15")
     assert out["rows"] == []
@@ -755,7 +763,7 @@ def test_filters_use_the_state_as_of_the_moment(q1: Repo):
 #           (deal lead-a EUR 12000 close 09-30), deal won 06-20
 #   lead-b  website ville: add 06-01 12:00, contact 06-04 12:00 (72 h > 48 h SLA),
 #           disqualified 06-06
-#   lead-c  referral anna: add 06-03 12:00, still new on 06-30 (a breach: never contacted)
+#   lead-c  referral anna: add 06-03 12:00, contacted by the e-mail of 06-20 (408 h)
 #   lead-d  referral ville: add 06-10 12:00, qualified 06-10 18:00 (6 h), no deal
 #   d-web   hand 06-02 ville website EUR 5000, lost 06-25 (no-response); activities:
 #           05-30 note (before the window), 06-03 call with its own owner anna, 06-15

@@ -572,8 +572,17 @@ def slips_of(d: Deal, query: Query) -> int:
                and query.in_window(utc_day(when)))
 
 
+def open_in_window(d: Deal, query: Query) -> bool:
+    """The deal was open on some day of the window: there by its end, not closed before
+    its start (a deal that could slip in it)."""
+    closed = d.closed_on(d.status) if d.status in ("won", "lost") else None
+    return (d.created_date is None or d.created_date <= query.last) and (
+        query.since is None or closed is None or closed >= query.since)
+
+
 def slips(book: Book) -> dict[str, Any]:
-    counts = {d.id: (slips_of(d, book.query), d) for d in book.deals}
+    counts = {d.id: (slips_of(d, book.query), d) for d in book.deals
+              if open_in_window(d, book.query)}
     rows = [{"deal": i, "slips": n, "close_date": iso_day(d.close_date)}
             for i, (n, d) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
             if n >= 2]
