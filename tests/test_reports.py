@@ -976,8 +976,9 @@ def test_weighted_values_agree_in_the_forecast_the_review_and_the_board(filled: 
 
 def test_a_window_after_the_as_of_date_is_refused(q1: Repo):
     # `report funnel --since 2030-01-01` printed an empty, reversed window, exit 0
-    for name in ("funnel", "cycle", "lost", "changes"):
-        refused(q1, ["report", name, "--since", "2030-01-01", "--as-of", "2026-03-31"], 2,
+    for args in (["funnel"], ["cycle"], ["lost"], ["changes"], ["activity"],
+                 ["dashboard", "--out", "-"]):
+        refused(q1, ["report", *args, "--since", "2030-01-01", "--as-of", "2026-03-31"], 2,
                 "--since 2030-01-01 is after the as-of date 2026-03-31: nothing is known of "
                 "it yet (--as-of sets a later one)")
     r = q1.run("report", "forecast", "--since", "2026-06-01", "--as-of", "2026-03-31")

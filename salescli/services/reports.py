@@ -83,9 +83,11 @@ def warn_skipped(paths: list[str], warn: Warn) -> None:
 
 
 def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None = None,
-               leads: bool = False, progress: Progress | None = None) -> Any:
+               leads: bool = False, progress: Progress | None = None,
+               ahead: bool = False) -> Any:
     """The Book of the reports for `window` (the options every report takes: since,
-    until, as_of, pipeline, owner, source, no_cache)."""
+    until, as_of, pipeline, owner, source, no_cache). Only with `ahead` (the forecast's
+    close dates) may the window start after the as-of date."""
     from salescli.core.dates import day_of
     from salescli.core.reports import Book, Query
 
@@ -101,6 +103,9 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     # as given: a forecast's window may lie after the as-of date (Query clamps `until`)
     if query.asked_until and query.since and query.asked_until < query.since:
         raise UsageError("--until is before --since")
+    if not ahead and query.since and query.since > query.as_of_date:
+        raise UsageError(f"--since {query.since} is after the as-of date {query.as_of_date}: "
+                         "nothing is known of it yet (--as-of sets a later one)")
     config = config_of(repo, warn)
     return Book(history.timelines, config, query, history.rejected_at(moment))
 
@@ -144,11 +149,7 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
     from salescli.core.reports import REPORTS
 
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
-                      progress=progress)
-    q = book.query
-    if name != "forecast" and q.since and q.since > q.as_of_date:  # (close dates ahead)
-        raise UsageError(f"--since {q.since} is after the as-of date {q.as_of_date}: "
-                         "nothing is known of it yet (--as-of sets a later one)")
+                      progress=progress, ahead=name == "forecast")
     payload = REPORTS[name](book)
     warn_uncounted(book, warn)
     return payload
