@@ -258,6 +258,32 @@ def test_references_and_hierarchy(filled: Repo):
     ]
 
 
+def test_an_address_that_is_no_e_mail_is_warned_of(filled: Repo):
+    filled.write(A + "acme-group.yaml", """
+        id: acme-group
+        name: Acme Group
+        contacts:
+          - {id: liisa, name: Liisa, email: liisa@acme.fi, emails: [liisa at home]}
+          - {id: pekka, name: Pekka, email: "+358 40 123 4567"}
+          - {id: sanna, name: Sanna, email: sanna@acme}
+        """)
+    filled.write("leads/2026-11/beta.yaml", """
+        id: beta
+        company: Beta
+        contact: {name: Sara, email: sara.beta.example}
+        created: 2026-11-01
+        """)
+    assert check_lines(filled) == (0, [
+        A + "acme-group.yaml:4:61: warning: contact `liisa`'s emails `liisa at home` is not an "
+        "e-mail address [email]",
+        A + "acme-group.yaml:5:37: warning: contact `pekka`'s email `+358 40 123 4567` is not "
+        "an e-mail address [email]",
+        A + "acme-group.yaml:6:37: warning: contact `sanna`'s email `sanna@acme` is not an "
+        "e-mail address [email]",
+        "leads/2026-11/beta.yaml:3:30: warning: contact.email `sara.beta.example` is not an "
+        "e-mail address [email]"])
+
+
 def test_missing_parent_account(filled: Repo):
     filled.edit(A + "acme-oy.yaml", "owner: anna", "parent: ghost-group\nowner: anna")
     assert check_lines(filled) == (1, [

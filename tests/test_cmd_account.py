@@ -467,6 +467,8 @@ def test_contact_add_to_an_account_without_contacts(repo: Repo, contacts: str):
      "starting with a letter or digit"),
     (["nope", "Liisa"], 1, "no account 'nope' in accounts/; see `salescli account list` "
                            "for the IDs"),
+    (["acme-oy", "Liisa", "--email", "liisa at acme.fi"], 2,
+     "--email 'liisa at acme.fi' is not an e-mail address (such as name@example.com)"),
 ])
 def test_contact_add_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["contact", "add", *args], code, message)

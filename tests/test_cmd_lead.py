@@ -126,6 +126,8 @@ def test_a_converted_lead_is_compared_through_its_account(beta: Repo):
     (["Delta", "--id", "beta-ltd"], 1, "lead 'beta-ltd' already exists; choose another --id"),
     (["Delta", "--date", "yesterdy"], 2,
      f'invalid --date "yesterdy" (did you mean yesterday?): use {DATE_HELP}'),
+    (["Delta", "--contact", "Dora", "--email", "dora@delta"], 2,
+     "--email 'dora@delta' is not an e-mail address (such as name@example.com)"),
 ])
 def test_lead_add_refusals(beta: Repo, args: list[str], code: int, message: str):
     refused(beta, ["lead", "add", *args], code, message)

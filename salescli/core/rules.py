@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,23 @@ from typing import Any
 from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
 from salescli.core.record import fields_of
 from salescli.core.roles import BUYER_ROLES
+
+# an address mail can go to: a name, @, a domain with a dot, no spaces (the slips are a
+# name or a phone number in the e-mail field, or `matti@acme` without its .fi)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def bad_email(text: str | None) -> bool:
+    """`text` is given but is no e-mail address."""
+    return bool(text) and not _EMAIL.fullmatch(str(text).strip())
+
+
+def refuse_bad_email(email: str | None, option: str = "--email") -> None:
+    if bad_email(email):
+        from salescli.core.errors import UsageError
+
+        raise UsageError(f"{option} {email!r} is not an e-mail address (such as "
+                         "name@example.com)")
 
 
 @functools.cache  # check asks once per open deal

@@ -158,6 +158,9 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
 
     from salescli.core.duplicates import norm_email, same_contact
     from salescli.core.ids import check_id, slugify, unique_id
+    from salescli.core.rules import refuse_bad_email
+
+    refuse_bad_email(email)
     from salescli.services.edit import check_name, refuse_duplicate
 
     check_name("contact", name)

@@ -33,6 +33,7 @@ from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.duplicates import DupKey, duplicate_keys
 from salescli.core.ids import KINDS, WINDOWS_RESERVED, is_valid_id
 from salescli.core.rules import (
+    bad_email,
     close_stage_problem,
     describe_missing,
     known_lead_requirement,
@@ -283,6 +284,12 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
         if ids.index(contact.id) != i:
             yield error(path, "duplicate-contact", f"contact `{contact.id}` is listed twice",
                         ("contacts", i, "id"))
+        for key, j, email in [("email", None, contact.email),
+                              *(("emails", j, e) for j, e in enumerate(contact.emails))]:
+            if bad_email(email):
+                yield warning(path, "email", f"contact `{contact.id}`'s {key} `{email}` is "
+                              "not an e-mail address", ("contacts", i, key)
+                              + (() if j is None else (j,)))
         if contact.reports_to is not None and contact.reports_to not in ids:
             yield error(path, "unknown-contact",
                         f"contact `{contact.id}` reports to `{contact.reports_to}`, "
@@ -471,6 +478,9 @@ def check_lead(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "disqualify-reason",
                         f"disqualify_reason `{lead.disqualify_reason}` is not one of: "
                         f"{', '.join(reasons)}", ("disqualify_reason",))
+    if lead.contact is not None and bad_email(lead.contact.email):
+        yield warning(path, "email", f"contact.email `{lead.contact.email}` is not an e-mail "
+                      "address", ("contact", "email"))
     flow = ctx.settings.lead_flow if ctx.settings else {}
     if lead.status in ("contacted", "qualified"):
         missing = lead_flow_problems(flow, lead.model_copy(update={"status": "new"}),
