@@ -91,7 +91,7 @@ def test_log_refusals(crm: Repo):
             "no deal, lead or account 'nobody'; see `salescli deal list`, `lead list` or "
             "`account list` for the IDs")
     refused(crm, ["log", "call", "fresh", "x", "--status", "held"], 2,
-            "--status is for meetings (booked, held, cancelled)")
+            "--status is for meetings and demos (booked, held, cancelled)")
     refused(crm, ["log", "call", "thing:fresh", "x"], 2,
             "unknown kind 'thing' in 'thing:fresh'; use deal:, lead: or account:")
     # an ID of two kinds: each named with its article

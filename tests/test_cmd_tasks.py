@@ -495,6 +495,34 @@ def test_a_booking_answered_by_a_later_meeting_is_no_question(crm: Repo, tmp_pat
     assert uids == ["salescli-deal-acme-erp-activity-3"]
 
 
+def test_a_demo_is_booked_and_held_as_a_meeting_is(crm: Repo, tmp_path):
+    from icalendar import Calendar
+
+    out = ok(crm, "log", "demo", "acme-erp", "Product demo", "--date", "2030-01-15")
+    assert out.startswith("Logged demo on deal acme-erp: 2030-01-15, booked [")
+    ok(crm, "log", "demo", "acme-erp", "Pilot demo", "--status", "booked",
+       "--date", "2026-11-20")
+    # a meeting held after it is another meeting: the demo is still to mark
+    ok(crm, "log", "meeting", "acme-erp", "Steering group", "--date", "2026-11-21")
+    rows = {r["id"]: r for r in today_json(crm, "2026-11-25")}
+    assert [x["text"] for x in rows["acme-erp"]["reasons"] if x["what"] == "did-it-happen"] \
+        == ["demo booked 2026-11-20: Pilot demo; did it happen? salescli meeting held "
+            "acme-erp 3 (or cancelled)"]
+    listed = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
+    assert [(r["n"], r["type"], r["status"]) for r in listed] == [
+        (2, "demo", "booked"), (3, "demo", "booked"), (4, "meeting", "held")]
+    ok(crm, "meeting", "held", "acme-erp", "3", "--outcome", "Pilot agreed")
+    assert "    summary: Pilot demo\n    outcome: Pilot agreed\n    status: held\n" \
+        in deal_text(crm)
+    rows = {r["id"]: r for r in today_json(crm, "2026-11-25")}
+    assert "acme-erp" not in rows or not [
+        x for x in rows["acme-erp"]["reasons"] if x["what"] == "did-it-happen"]
+    feed = tmp_path / "feed.ics"
+    ok(crm, "calendar", "--out", str(feed))
+    assert [str(e["SUMMARY"]) for e in Calendar.from_ical(feed.read_bytes()).walk("VEVENT")
+            if "activity" in str(e["UID"])] == ["Demo: Product demo (Order-processing automation)"]
+
+
 def test_an_open_task_is_no_activity_for_goals(crm: Repo):
     settings = crm.root / "salescli.yaml"
     settings.write_text(settings.read_text() + "goals:\n"

@@ -35,7 +35,7 @@ COMMANDS = {
     "schema": ("salescli.cli.setup:schema_cmd", "Print the JSON Schema of a record kind."),
     "log": ("salescli.cli.activity:log", "Record a call, email, meeting, demo, note or task."),
     "task": ("salescli.cli.tasks:task", "Tasks due on a deal, lead or account."),
-    "meeting": ("salescli.cli.tasks:meeting", "Mark booked meetings held or cancelled."),
+    "meeting": ("salescli.cli.tasks:meeting", "Mark booked meetings and demos held or cancelled."),
     "calendar": ("salescli.cli.tasks:calendar_cmd",
                  "Meetings, tasks and next steps as an iCalendar feed."),
     "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),

@@ -42,8 +42,8 @@ def _log_command(activity_type: str) -> click.Command:
     @click.argument("summary")
     @click.option("--outcome", metavar="TEXT", help="What came of it.")
     @click.option("--status", type=click.Choice(["booked", "held", "cancelled"]),
-                  help="Meetings: booked, held or cancelled (default: held, or booked when "
-                       "--date is in the future).")
+                  help="Meetings and demos: booked, held or cancelled (default: held, or "
+                       "booked when --date is in the future).")
     @click.option("--with", "with_", multiple=True, metavar="CONTACT",
                   help="Contact IDs who took part (repeatable): contacts of the account, "
                   "or of the deal's account.")

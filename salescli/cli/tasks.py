@@ -146,10 +146,10 @@ def task_list_cmd(ctx: click.Context, target: str | None, owner: str | None,
 
 @click.group("meeting", cls=Group)
 def meeting() -> None:
-    """Booked meetings: list a record's, mark one held or cancelled.
+    """Booked meetings and demos: list a record's, mark one held or cancelled.
 
-    `log meeting` books a meeting (a date ahead) or records one held. N is the
-    activity's number in the record, as `meeting list` and `today` show it.
+    `log meeting` (or `log demo`) books one (a date ahead) or records one held. N is
+    the activity's number in the record, as `meeting list` and `today` show it.
 
     \b
     Examples:

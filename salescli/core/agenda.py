@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.model import BOOKABLE
 from salescli.core.money import deal_value, item_billing, line_net, product_of, unit_price
 from salescli.core.roles import BUYER_ROLES
 from salescli.core.rules import describe_missing, leaving_problems, missing_requirements
@@ -104,8 +105,9 @@ def goal_kind(pipeline: Any, deal: Any, first_meeting: bool) -> str:
 
 
 def held_meetings(activities: Iterable[Any], before: dt.date) -> list[Any]:
-    """Meetings that took place before the date (a meeting logged without status counts)."""
-    return [a for a in activities if a.type == "meeting" and a.status in ("held", None)
+    """Meetings and demos that took place before the date (one logged without status
+    counts)."""
+    return [a for a in activities if a.type in BOOKABLE and a.status in ("held", None)
             and a.date < before]
 
 
@@ -191,6 +193,6 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         deciders=[p for p in stakeholders if p.decides],
         owner_name=owner_name or deal.owner,
         offering=list(dict.fromkeys(p.name for p in offered)),
-        booked=next((n for n, a in enumerate(deal.activities, 1) if a.type == "meeting"
+        booked=next((n for n, a in enumerate(deal.activities, 1) if a.type in BOOKABLE
                      and a.status == "booked" and a.due is None and a.date == date), None),
     )

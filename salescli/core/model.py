@@ -28,6 +28,8 @@ from salescli.core.record import (
 from salescli.core.roles import ROLES
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")
+# the activities booked ahead, then held or cancelled (a demo is a meeting with a show)
+BOOKABLE = ("meeting", "demo")
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
 DEAL_STATUSES = ("open", "won", "lost")
 BILLING = ("one-time", "monthly", "quarterly", "annually")

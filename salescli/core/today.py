@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.model import BOOKABLE
 from salescli.core.money import weighted
 
 # most urgent first: a meeting is at a set hour today and needs preparing; a past
@@ -76,21 +77,23 @@ def meeting_answers(activities: Sequence[Any]) -> dict[int, int | None]:
     before a booked day is another meeting), else None (booked and held at once).
 
     A meeting is logged when booked and again when held or cancelled; one marked held
-    in place is no longer booked at all. A task (it has `due`) is no meeting here.
+    in place is no longer booked at all. A task (it has `due`) is no meeting here. A
+    demo is booked and held as a meeting is, and answers a booked demo only.
     The one rule `today`, the record index and the activity reports pair meetings by.
     """
-    waiting: deque[int] = deque()
+    waiting: dict[str, deque[int]] = {kind: deque() for kind in BOOKABLE}
     out: dict[int, int | None] = {}
     for n, a in enumerate(activities):
-        if a.type != "meeting" or a.due is not None:
+        if a.type not in BOOKABLE or a.due is not None:
             continue
         if a.status == "booked":
-            waiting.append(n)
+            waiting[a.type].append(n)
             out[n] = None
         else:
-            answered = next((w for w in waiting if activities[w].date <= a.date), None)
+            answered = next((w for w in waiting[a.type] if activities[w].date <= a.date),
+                            None)
             if answered is not None:
-                waiting.remove(answered)
+                waiting[a.type].remove(answered)
             out[n] = answered
     return out
 

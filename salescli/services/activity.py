@@ -154,10 +154,12 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
 
     if not summary.strip():  # a commit subject `call:` says nothing of what happened
         raise UsageError(f"SUMMARY is empty; say what the {activity_type} was about")
-    if activity_type == "meeting" and status is None:
+    from salescli.core.model import BOOKABLE
+
+    if activity_type in BOOKABLE and status is None:
         status = "booked" if ahead or when > dt.date.today() else "held"
-    elif status and activity_type != "meeting":
-        raise UsageError("--status is for meetings (booked, held, cancelled)")
+    elif status and activity_type not in BOOKABLE:
+        raise UsageError("--status is for meetings and demos (booked, held, cancelled)")
     activity: dict[str, Any] = {"date": when, "type": activity_type, "summary": summary}
     if outcome:
         activity["outcome"] = outcome

@@ -45,7 +45,7 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
         if owner and a["owner"] != owner:
             continue
         kind, record_id, line = a["record_kind"], a["record_id"], a["line"]
-        what = "Task" if a["task"] else "Meeting"
+        what = "Task" if a["task"] else a["type"].capitalize()  # Meeting, Demo, Call...
         done = f"salescli {'task done' if a['task'] else 'meeting held'} " \
             f"{target(kind, record_id)} {line}"
         events.append({

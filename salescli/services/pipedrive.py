@@ -17,6 +17,7 @@ from typing import Any
 
 from salescli.core.cells import currency_code
 from salescli.core.errors import SalescliError, UsageError
+from salescli.core.model import BOOKABLE
 from salescli.services.importer import (
     Plan,
     Planned,
@@ -382,7 +383,7 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
                 activity["outcome"] = outcome
             if not done:
                 activity["status"] = "booked"
-            elif kind_of == "meeting":
+            elif kind_of in BOOKABLE:  # a meeting or demo done was held
                 activity["status"] = "held"
             elif kind_of == "task" and due:  # as `task done` keeps it: due and done days
                 # `done` its own object: one date object twice is written as a YAML alias
