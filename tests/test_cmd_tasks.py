@@ -476,6 +476,33 @@ def test_calendar_owner_and_flow_style_activities(crm: Repo, tmp_path):
     assert after[-1].endswith("# quarterly")
 
 
+def test_a_meeting_is_its_record_owners_and_its_bookers(crm: Repo, tmp_path):
+    """Anna books a meeting on Ville's account (acme-oy): it is on both calendars and in
+    both `today --owner` lists; a task stays the one's it is for."""
+    from icalendar import Calendar
+
+    ok(crm, "log", "meeting", "acme-oy", "QBR", "--status", "booked", "--date", "2026-12-09")
+    ok(crm, "task", "add", "acme-oy", "Send the minutes", "--due", "2026-12-10",
+       "--owner", "anna", "--date", "2026-12-01")
+
+    def feed(owner: str) -> list[str]:
+        out = tmp_path / f"{owner}.ics"
+        ok(crm, "calendar", "--out", str(out), "--owner", owner, "--force")
+        return sorted(str(e["SUMMARY"]).split(" (")[0]
+                      for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT"))
+
+    assert feed("ville") == ["Meeting: QBR"]
+    assert feed("anna") == ["Meeting: QBR", "Task: Send the minutes"]
+    for owner in ("anna", "ville"):
+        rows = json.loads(ok(crm, "today", "--on", "2026-12-09", "--owner", owner,
+                             "--format", "json"))["rows"]
+        assert [(r["id"], r["what"]) for r in rows if r["id"] == "acme-oy"] == [
+            ("acme-oy", "meeting")]
+    rows = json.loads(ok(crm, "today", "--on", "2026-12-11", "--owner", "anna",
+                         "--format", "json"))["rows"]
+    assert [r["what"] for r in rows if r["id"] == "acme-oy"][0] == "did-it-happen"
+
+
 def test_a_booking_answered_by_a_later_meeting_is_no_question(crm: Repo, tmp_path):
     from icalendar import Calendar
 

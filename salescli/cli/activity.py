@@ -105,7 +105,8 @@ OWNER = click.option("--owner", type=KNOWN_OWNER, help="Only this owner's record
 @on_option("The day to look at instead of today (tomorrow, friday, 2026-12-24...), with "
            "the records as they are now.")
 @click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records; of others', "
-              "their tasks due and the discounts they may approve.",
+              "their tasks due, the meetings they booked and the discounts they may "
+              "approve.",
               shell_complete=complete_choices("owners"))
 @click.option("--limit", type=click.IntRange(min=1), metavar="N",
               help="Only the first N records, after sorting.")

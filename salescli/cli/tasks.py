@@ -220,7 +220,8 @@ def meeting_list_cmd(ctx: click.Context, target: str, no_cache: bool, fmt: str) 
 @click.option("--out", "out", metavar="FILE.ics", required=True,
               help="The iCalendar file to write ('-' for standard output).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's records and tasks.",
+@click.option("--owner", type=KNOWN_OWNER, help="Only this owner's: their tasks, their "
+              "records' meetings and next steps, and the meetings they booked.",
               shell_complete=complete_choices("owners"))
 @NO_CACHE
 @click.pass_context

@@ -38,12 +38,19 @@ def _reason(what: str, date: dt.date, on: dt.date, detail: str, text: str) -> di
             "text": text}
 
 
-def meeting(date: dt.date, on: dt.date, type_: str | None, summary: str | None
-            ) -> dict[str, Any]:
+def _theirs(reason: dict[str, Any], owner: str | None) -> dict[str, Any]:
+    """A reason that is also `owner`'s, whoever owns the record (`today --owner`): the
+    one a task is for, the one who booked a meeting."""
+    return {**reason, "owner": owner} if owner else reason
+
+
+def meeting(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
+            owner: str | None = None) -> dict[str, Any]:
     """An activity booked for the day (`status: booked`): a meeting, or an imported call
-    or task still to do, said as what it is."""
+    or task still to do, said as what it is; `owner`: who booked it."""
     detail = summary or type_ or "meeting"
-    return _reason("meeting", date, on, detail, f"{type_ or 'meeting'} booked today: {detail}")
+    return _theirs(_reason("meeting", date, on, detail,
+                           f"{type_ or 'meeting'} booked today: {detail}"), owner)
 
 
 def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
@@ -66,7 +73,7 @@ def task(due: dt.date, on: dt.date, summary: str, command: str,
     else:
         reason = _reason("due", due, on, detail,
                          f"task due today: {summary} (done: {command})")
-    return {**reason, "owner": owner} if owner else reason
+    return _theirs(reason, owner)
 
 
 def meeting_answers(activities: Sequence[Any]) -> dict[int, int | None]:
@@ -146,12 +153,13 @@ def last_and_next(activities: Sequence[Any], booked: Mapping[int, bool]
 
 
 def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
-                  command: str) -> dict[str, Any]:
-    """A meeting booked for a day gone by and never marked held or cancelled."""
+                  command: str, owner: str | None = None) -> dict[str, Any]:
+    """A meeting booked for a day gone by and never marked held or cancelled; `owner`:
+    who booked it."""
     detail = summary or type_ or "meeting"
-    return _reason("did-it-happen", date, on, detail,
-                   f"{type_ or 'meeting'} booked {date.isoformat()}: {detail}; did it "
-                   f"happen? {command} (or cancelled)")
+    return _theirs(_reason("did-it-happen", date, on, detail,
+                           f"{type_ or 'meeting'} booked {date.isoformat()}: {detail}; did "
+                           f"it happen? {command} (or cancelled)"), owner)
 
 
 def after_sales(touched: dt.date, on: dt.date, command: str) -> dict[str, Any]:

@@ -202,7 +202,7 @@ WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
   AND a.type <> 'note' AND coalesce(a.status, '') <> 'cancelled')
 ORDER BY x.path"""
 # activities booked for a day
-_BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary FROM activities a
+_BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary, a.owner FROM activities a
 WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
 # the meetings booked for a day gone by that no later meeting answers, still to mark
@@ -210,7 +210,7 @@ ORDER BY a.record_kind, a.record_id, a.line"""
 # a lost deal's or a disqualified lead's: nobody works those, so the question would stand
 # for ever (a reopened deal asks again). A deal ID in two files, which check reports, is
 # lost if either file says so: activities know the ID, not the file.
-_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary
+_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary, a.owner
 FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
   AND NOT EXISTS (SELECT 1 FROM deals d INDEXED BY deals_key WHERE a.record_kind = 'deal'
     AND d.id = a.record_id AND d.status = 'lost')
@@ -463,14 +463,14 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
 
     for b in booked:
         if (rs := reasons(b)) is not None:
-            rs.append(today.meeting(on, on, b["type"], b["summary"]))
+            rs.append(today.meeting(on, on, b["type"], b["summary"], b["owner"]))
 
     for b in unheld:
         if (rs := reasons(b)) is not None:
             rs.append(today.did_it_happen(
                 dt.date.fromisoformat(b["date"]), on, b["type"], b["summary"],
                 f"salescli meeting held {target(b['record_kind'], b['record_id'])} "
-                f"{b['line']}"))
+                f"{b['line']}", b["owner"]))
     for t in tasks:
         if (rs := reasons(t)) is not None:
             rs.append(today.task(dt.date.fromisoformat(t["due"]), on, t["summary"],

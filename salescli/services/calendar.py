@@ -24,7 +24,8 @@ LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
 # (MOOT_ACTIVITY: a disqualified lead's, a lost deal's dated by its loss)
 _ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
   coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
-  coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner, {_NAME} AS name
+  coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner,
+  coalesce(d.owner, x.owner, ac.owner) AS record_owner, {_NAME} AS name
 FROM activities a {_JOINS}
 WHERE ((a.due IS NOT NULL AND a.done IS NULL) OR a.pending)
   AND NOT ({MOOT_ACTIVITY})
@@ -42,7 +43,8 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
         target = pasted_target(index)
     events = []
     for a in activities:
-        if owner and a["owner"] != owner:
+        # a task is the one's it is for; a meeting also the record owner's
+        if owner and owner != a["owner"] and (a["task"] or owner != a["record_owner"]):
             continue
         kind, record_id, line = a["record_kind"], a["record_id"], a["line"]
         what = "Task" if a["task"] else a["type"].capitalize()  # Meeting, Demo, Call...
