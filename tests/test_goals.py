@@ -54,6 +54,11 @@ def test_goals_attainment_and_pace(filled: Repo):
     assert rows["meetings_held"]["actual"] == 1.0 and rows["meetings_held"]["owner"] == "anna"
     assert rows["activities"]["actual"] == 2.0  # the meeting and the call
     assert got["totals"] == {"goals": 4, "met": 0, "behind_pace": 4}
+    # CSV: a money goal's target in cents, as its actual and expected; counts as counts
+    result = filled.run("report", "goals", "--as-of", "2026-11-30", "--format", "csv")
+    assert result.output.splitlines()[1:3] == [
+        "won_value,,2026-11,48000.00,50000.00,0.96,50000.00,0.96,EUR",
+        "deals_won,,2026-Q4,1,4,0.25,2.65,0.3774,"]
     # --owner: that owner's goals and the team's, never another owner's
     result = filled.run("report", "goals", "--as-of", "2026-11-30", "--owner", "anna",
                         "--format", "json")

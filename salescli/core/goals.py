@@ -89,7 +89,8 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
         # there by themselves); a booking counts for the period it is booked in
         until = end if g.metric == "meetings_booked" else min(end, on)
         got = actual(g.metric, book, records, start, until, g.owner)
-        target = Decimal(g.target)
+        money = g.metric == "won_value"
+        target = cents(Decimal(g.target)) if money else Decimal(g.target)  # as `actual` is
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
         expected = cents(target * elapsed)
         rows.append({
@@ -98,7 +99,7 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
             "attainment": round(float(got / target), 4) if target else None,
             "expected": expected,
             "pace": round(float(got / expected), 4) if expected else None,
-            "currency": book.base if g.metric == "won_value" else None})
+            "currency": book.base if money else None})
     met = sum(1 for r in rows if r["attainment"] is not None and r["attainment"] >= 1)
     behind = sum(1 for r in rows if r["pace"] is not None and r["pace"] < 1)
     payload = book.payload("goals", rows, {"goals": len(rows), "met": met,
