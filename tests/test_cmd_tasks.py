@@ -98,7 +98,8 @@ def test_task_add_refuses_bad_input(crm: Repo):
             'invalid --due "someday" (did you mean today?): use YYYY-MM-DD, an ISO date-time, '
             'today, yesterday, tomorrow, 30d or "30 days ago", +2w (ahead), friday (a '
             'weekday), "next friday", "last friday", last-week, this-month, last-month, '
-            'this-quarter, last-quarter, ytd')
+            'this-quarter, last-quarter, ytd; a day in words may take a time: "next friday '
+            '14:00"')
     refused(crm, ["task", "add", "acme-erp", "X", "--due", "2026-12-04", "--owner", "bob"],
             2, "unknown owner 'bob'; choose one of: ville, anna (settings in salescli.yaml)")
     refused(crm, ["task", "add", "acme-erp", "  ", "--due", "2026-12-04"], 2,
@@ -548,6 +549,35 @@ def test_a_demo_is_booked_and_held_as_a_meeting_is(crm: Repo, tmp_path):
     ok(crm, "calendar", "--out", str(feed))
     assert [str(e["SUMMARY"]) for e in Calendar.from_ical(feed.read_bytes()).walk("VEVENT")
             if "activity" in str(e["UID"])] == ["Demo: Product demo (Order-processing automation)"]
+
+
+def test_a_meeting_booked_at_a_time_of_day(crm: Repo, tmp_path, monkeypatch):
+    from icalendar import Calendar
+
+    from salescli.services import activity
+
+    # 10:00 on 2026-11-20 by the wall clock: a kick-off at 14:00 that day lies ahead
+    monkeypatch.setattr(activity, "now", lambda: dt.datetime(2026, 11, 20, 10).timestamp())
+    out = ok(crm, "log", "meeting", "acme-erp", "Pilot kick-off", "--date", "2026-11-20T14:00")
+    assert out.startswith("Logged meeting on deal acme-erp: 2026-11-20, booked [")
+    # quoted: `14:00` unquoted is the number 840 to a YAML 1.1 reader such as PyYAML
+    assert "  - date: 2026-11-20\n    time: '14:00'\n    type: meeting\n" in deal_text(crm)
+    listed = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
+    assert [(r["n"], r["time"], r["status"]) for r in listed] == [(2, "14:00", "booked")]
+    rows = {r["id"]: r for r in today_json(crm, "2026-11-20")}
+    assert rows["acme-erp"]["reasons"][0]["text"] == \
+        "meeting booked today at 14:00: Pilot kick-off"
+    feed = tmp_path / "feed.ics"
+    ok(crm, "calendar", "--out", str(feed))
+    event = Calendar.from_ical(feed.read_bytes()).walk("VEVENT")[0]
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
+        dt.datetime(2026, 11, 20, 14), dt.datetime(2026, 11, 20, 15))  # the wall clock's
+    refused(crm, ["meeting", "held", "acme-erp", "2"], 1,
+            "meeting 2 of deal acme-erp starts at 14:00 on 2026-11-20: mark it held once it "
+            "has begun (or cancelled now)")
+    monkeypatch.setattr(activity, "now", lambda: dt.datetime(2026, 11, 20, 14, 5).timestamp())
+    assert ok(crm, "meeting", "held", "acme-erp", "2").startswith(
+        "Meeting 2 of deal acme-erp: held [")
 
 
 def test_an_open_task_is_no_activity_for_goals(crm: Repo):

@@ -64,6 +64,20 @@ def test_a_date_and_time_stays_a_moment():
         dt.datetime(2026, 11, 20, 14, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("next tuesday 14:00", dt.datetime(2026, 12, 8, 14, 0)),
+    ("tomorrow at 9.30", dt.datetime(2026, 12, 3, 9, 30)),
+    ("Friday 8:05", dt.datetime(2026, 11, 27, 8, 5)),  # --date: the last one
+    ("today 23:59", dt.datetime(2026, 12, 2, 23, 59)),
+])
+def test_a_day_in_words_takes_a_time_of_day(text: str, expected: dt.datetime):
+    assert parse_when(text, "--date", today=TODAY) == expected
+    with pytest.raises(UsageError):  # no such time, or no day before it
+        parse_when(text.replace(text.split()[-1], "24:00"), "--date", today=TODAY)
+    with pytest.raises(UsageError):
+        parse_when("someday 14:00", "--date", today=TODAY)
+
+
 @pytest.mark.parametrize("text,hint", [
     ("lastweek", " (did you mean last-week?)"),
     ("tomorow", " (did you mean tomorrow?)"),

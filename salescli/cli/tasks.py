@@ -213,7 +213,7 @@ def meeting_list_cmd(ctx: click.Context, target: str, no_cache: bool, fmt: str) 
       salescli meeting list acme-erp
     """
     rows = meeting_list(get_repo(ctx), target, warn, use_cache=not no_cache)
-    echo(render(rows, ("n", "date", "status", "type", "summary"), fmt))
+    echo(render(rows, ("n", "date", "time", "status", "type", "summary"), fmt))
 
 
 @click.command("calendar")

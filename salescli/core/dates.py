@@ -26,9 +26,12 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _WORDS = ("today", "yesterday", "tomorrow", *_PERIODS, *_WEEKDAYS)
 _SHORT = re.compile(r"([+-]?)(\d{1,4})\s*([dwmy])")
 _AGO = re.compile(r"(\d{1,4})\s+(day|week|month|year)s?\s+ago")
+# a day said in words, then a time of day: `next tuesday 14:00`, `tomorrow at 9.30`
+_AT = re.compile(r"(.*?\S)\s+(?:at\s+)?([01]?\d|2[0-3])[:.]([0-5]\d)")
 HELP = ("YYYY-MM-DD, an ISO date-time, today, yesterday, tomorrow, 30d or \"30 days ago\", "
         "+2w (ahead), friday (a weekday), \"next friday\", \"last friday\", last-week, "
-        "this-month, last-month, this-quarter, last-quarter, ytd")
+        "this-month, last-month, this-quarter, last-quarter, ytd; a day in words may take "
+        "a time: \"next friday 14:00\"")
 
 
 def parse_when(value: str, what: str = "date", today: dt.date | None = None
@@ -46,13 +49,15 @@ def parse_when(value: str, what: str = "date", today: dt.date | None = None
         except ValueError:
             pass
     else:
+        at = _AT.fullmatch(text)
         try:
-            day = relative_day(text.casefold(), today or dt.date.today(), _is_end(what))
+            day = relative_day((at[1] if at else text).casefold(), today or dt.date.today(),
+                               _is_end(what))
         except (ValueError, OverflowError):  # `9999y`: before year 1 or after 9999
             raise UsageError(f"invalid {what} \"{value}\": out of the calendar's range") \
                 from None
-        if day is not None:
-            return day
+        if day is not None:  # a time of day given: the local wall-clock time, as ISO's
+            return dt.datetime.combine(day, dt.time(int(at[2]), int(at[3]))) if at else day
     from salescli.core.words import nearest
 
     near = nearest(text.casefold(), _WORDS)

@@ -50,6 +50,8 @@ Text = str | None
 # the record's IDs in the tools it came from: `{pipedrive: 123}` makes a re-import an update
 ExternalIds = dict[str, int | str]
 Month = Matching(r"^\d{4}-(0[1-9]|1[0-2])$", "{value} is not a month YYYY-MM")
+# a time of day on the wall clock, 24-hour: when a booked meeting starts
+Time = Matching(r"^([01]\d|2[0-3]):[0-5]\d$", "{value} is not a time of day HH:MM (24-hour)")
 Sha256 = Matching(r"^[0-9a-f]{64}$", "{value} is not a SHA-256 digest (64 hex digits)")
 
 
@@ -60,6 +62,7 @@ class Evaluation(Record, kw_only=True):
 
 class Activity(Record, kw_only=True):
     date: Date
+    time: Time | None = None  # a meeting's or demo's start (`log meeting --date "fri 14:00"`)
     type: Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
     summary: str
     outcome: Text = None

@@ -185,10 +185,12 @@ TABLES: tuple[Table, ...] = (
         _c("record_id", "text", "The record's ID."),
         _c("line", "integer", "Position in the record's activities, from 1 (oldest)."),
         _c("date", "date", "Date."),
+        _c("time", "text", "Meetings and demos: the time of day they start, HH:MM (the "
+           "wall clock), when given."),
         _c("type", "text", "call, email, meeting, demo, note or task."),
         _c("summary", "text", "Summary."),
         _c("outcome", "text", "Outcome."),
-        _c("status", "text", "Meetings: booked, held or cancelled."),
+        _c("status", "text", "Meetings and demos: booked, held or cancelled."),
         _c("with", "text", "Contact IDs who took part, joined with `, `."),
         _c("owner", "text", "Who logged it."),
         _c("went_well", "text", "VALKEA evaluation: what went well."),

@@ -45,12 +45,13 @@ def _theirs(reason: dict[str, Any], owner: str | None) -> dict[str, Any]:
 
 
 def meeting(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
-            owner: str | None = None) -> dict[str, Any]:
+            owner: str | None = None, time: str | None = None) -> dict[str, Any]:
     """An activity booked for the day (`status: booked`): a meeting, or an imported call
-    or task still to do, said as what it is; `owner`: who booked it."""
+    or task still to do, said as what it is; `owner`: who booked it; `time`: its start."""
     detail = summary or type_ or "meeting"
+    at = f" at {time}" if time else ""
     return _theirs(_reason("meeting", date, on, detail,
-                           f"{type_ or 'meeting'} booked today: {detail}"), owner)
+                           f"{type_ or 'meeting'} booked today{at}: {detail}"), owner)
 
 
 def next_step(due: dt.date, on: dt.date, action: str | None) -> dict[str, Any]:
@@ -153,13 +154,15 @@ def last_and_next(activities: Sequence[Any], booked: Mapping[int, bool]
 
 
 def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | None,
-                  command: str, owner: str | None = None) -> dict[str, Any]:
+                  command: str, owner: str | None = None, time: str | None = None
+                  ) -> dict[str, Any]:
     """A meeting booked for a day gone by and never marked held or cancelled; `owner`:
-    who booked it."""
+    who booked it; `time`: its start."""
     detail = summary or type_ or "meeting"
+    when = f"{date.isoformat()} {time}" if time else date.isoformat()
     return _theirs(_reason("did-it-happen", date, on, detail,
-                           f"{type_ or 'meeting'} booked {date.isoformat()}: {detail}; did "
-                           f"it happen? {command} (or cancelled)"), owner)
+                           f"{type_ or 'meeting'} booked {when}: {detail}; did it happen? "
+                           f"{command} (or cancelled)"), owner)
 
 
 def after_sales(touched: dt.date, on: dt.date, command: str) -> dict[str, Any]:

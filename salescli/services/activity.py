@@ -83,11 +83,13 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
 
     kind, record_id = resolve_target(repo, target)
     # a date-time later today is ahead too: booked, not held
-    ahead = isinstance(opts.date, dt.datetime) and opts.date.timestamp() > now()
+    timed = isinstance(opts.date, dt.datetime)
+    ahead = timed and opts.date.timestamp() > now()  # type: ignore[union-attr]
     day = today(opts.date)
     activity, line = logged(activity_type, summary, day, default_owner(repo),
                             outcome=outcome, status=status, with_=with_,
-                            went_well=went_well, improve=improve, ahead=ahead)
+                            went_well=went_well, improve=improve, ahead=ahead,
+                            at=opts.date.time() if timed else None)  # type: ignore[union-attr]
     if ahead or day > today(None):  # booked now for a day to come: committed now
         opts = dataclasses.replace(opts, date=None)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
@@ -146,10 +148,12 @@ def now() -> float:
 def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *,
            outcome: str | None = None, status: str | None = None,
            with_: Sequence[str] = (), went_well: str | None = None,
-           improve: str | None = None, ahead: bool = False) -> tuple[dict[str, Any], str]:
+           improve: str | None = None, ahead: bool = False, at: dt.time | None = None
+           ) -> tuple[dict[str, Any], str]:
     """The rule step of `log` (the demo's too): the activity an entry appends, in the
     documented key order, and the commit summary. A meeting without a status is booked
-    when it lies ahead (a later day, or `ahead`: a later time today), else held."""
+    when it lies ahead (a later day, or `ahead`: a later time today), else held; `at`,
+    the time of day it was given with, is a meeting's or demo's start."""
     from salescli.core.ids import check_id
 
     if not summary.strip():  # a commit subject `call:` says nothing of what happened
@@ -160,7 +164,10 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
         status = "booked" if ahead or when > dt.date.today() else "held"
     elif status and activity_type not in BOOKABLE:
         raise UsageError("--status is for meetings and demos (booked, held, cancelled)")
-    activity: dict[str, Any] = {"date": when, "type": activity_type, "summary": summary}
+    activity: dict[str, Any] = {"date": when}
+    if at is not None and activity_type in BOOKABLE:  # a call's time is its commit's
+        activity["time"] = f"{at:%H:%M}"
+    activity.update({"type": activity_type, "summary": summary})
     if outcome:
         activity["outcome"] = outcome
     if status:
@@ -202,7 +209,8 @@ WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
   AND a.type <> 'note' AND coalesce(a.status, '') <> 'cancelled')
 ORDER BY x.path"""
 # activities booked for a day
-_BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary, a.owner FROM activities a
+_BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary, a.owner, a.time
+FROM activities a
 WHERE a.status = 'booked' AND a.date = ?
 ORDER BY a.record_kind, a.record_id, a.line"""
 # the meetings booked for a day gone by that no later meeting answers, still to mark
@@ -210,8 +218,8 @@ ORDER BY a.record_kind, a.record_id, a.line"""
 # a lost deal's or a disqualified lead's: nobody works those, so the question would stand
 # for ever (a reopened deal asks again). A deal ID in two files, which check reports, is
 # lost if either file says so: activities know the ID, not the file.
-_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.type, a.summary, a.owner
-FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
+_UNHELD = """SELECT a.record_kind, a.record_id, a.line, a.date, a.time, a.type, a.summary,
+  a.owner FROM activities a INDEXED BY activities_pending WHERE a.pending AND a.date < ?
   AND NOT EXISTS (SELECT 1 FROM deals d INDEXED BY deals_key WHERE a.record_kind = 'deal'
     AND d.id = a.record_id AND d.status = 'lost')
   AND NOT EXISTS (SELECT 1 FROM leads l WHERE a.record_kind = 'lead'
@@ -463,14 +471,14 @@ def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
 
     for b in booked:
         if (rs := reasons(b)) is not None:
-            rs.append(today.meeting(on, on, b["type"], b["summary"], b["owner"]))
+            rs.append(today.meeting(on, on, b["type"], b["summary"], b["owner"], b["time"]))
 
     for b in unheld:
         if (rs := reasons(b)) is not None:
             rs.append(today.did_it_happen(
                 dt.date.fromisoformat(b["date"]), on, b["type"], b["summary"],
                 f"salescli meeting held {target(b['record_kind'], b['record_id'])} "
-                f"{b['line']}", b["owner"]))
+                f"{b['line']}", b["owner"], b["time"]))
     for t in tasks:
         if (rs := reasons(t)) is not None:
             rs.append(today.task(dt.date.fromisoformat(t["due"]), on, t["summary"],

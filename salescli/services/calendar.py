@@ -23,7 +23,7 @@ LEFT JOIN accounts ac ON a.record_kind = 'account' AND ac.id = a.record_id"""
 # an imported call still to do is its deal's next step already. Not a moot one
 # (MOOT_ACTIVITY: a disqualified lead's, a lost deal's dated by its loss)
 _ACTIVITIES = f"""SELECT a.record_kind, a.record_id, a.line, a.type, a.summary, a.status,
-  coalesce(a.due, a.date) AS day, a.due IS NOT NULL AS task,
+  coalesce(a.due, a.date) AS day, a.time, a.due IS NOT NULL AS task,
   coalesce(a.owner, d.owner, x.owner, ac.owner) AS owner,
   coalesce(d.owner, x.owner, ac.owner) AS record_owner, {_NAME} AS name
 FROM activities a {_JOINS}
@@ -34,9 +34,14 @@ _NEXT_STEPS = """SELECT id, title, next_step_action, next_step_due AS day, owner
 WHERE status = 'open' AND next_step_due IS NOT NULL ORDER BY next_step_due, path"""
 
 
+# a booked meeting's length in the feed (the records keep its start only)
+MEETING_LENGTH = dt.timedelta(hours=1)
+
+
 def calendar_events(repo: Any, owner: str | None, warn: Warn,
                     use_cache: bool = True) -> list[dict[str, Any]]:
-    """The feed's events as {uid, day, summary, description}, soonest first."""
+    """The feed's events as {uid, day, time (a meeting's, if given), summary,
+    description}, soonest first."""
     with records_index(repo, KINDS, warn, use_cache) as index:
         activities = index.query(_ACTIVITIES)
         steps = index.query(_NEXT_STEPS)
@@ -52,7 +57,8 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
             f"{target(kind, record_id)} {line}"
         events.append({
             "uid": f"salescli-{kind}-{record_id}-activity-{line}",
-            "day": dt.date.fromisoformat(a["day"]), "summary": f"{what}: {a['summary']} "
+            "day": dt.date.fromisoformat(a["day"]), "time": a["time"],
+            "summary": f"{what}: {a['summary']} "
             f"({a['name'] or record_id})",
             "description": f"{kind} {record_id}, activity {line}. Then: {done}"})
     for d in steps:
@@ -64,7 +70,7 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
             "summary": f"Next step: {d['next_step_action'] or 'next step'} ({d['title']})",
             "description": f"deal {d['id']}. Then: salescli deal set {d['id']} "
                            "next_step.action=... next_step.due=..."})
-    events.sort(key=lambda e: (e["day"], e["uid"]))
+    events.sort(key=lambda e: (e["day"], e.get("time") or "", e["uid"]))
     return events
 
 
@@ -85,8 +91,13 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
         ev = Event()
         ev.add("uid", e["uid"])
         ev.add("dtstamp", stamp)
-        ev.add("dtstart", e["day"])  # a date: an all-day event
-        ev.add("dtend", e["day"] + dt.timedelta(days=1))
+        if e.get("time"):  # the wall-clock time, as the attendees' calendars show it
+            start = dt.datetime.combine(e["day"], dt.time.fromisoformat(e["time"]))
+            ev.add("dtstart", start)
+            ev.add("dtend", start + MEETING_LENGTH)
+        else:
+            ev.add("dtstart", e["day"])  # a date: an all-day event
+            ev.add("dtend", e["day"] + dt.timedelta(days=1))
         ev.add("summary", e["summary"])
         ev.add("description", e["description"])
         cal.add_component(ev)

@@ -104,6 +104,18 @@ def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any,
     s.update(record, mutate)
 
 
+def _before(meeting: Any, date: dt.date | dt.datetime | None) -> bool:
+    """The change (now, or at a `--date` with a time) comes before the meeting's start;
+    a `--date` without a time is held to the day only."""
+    from salescli.services.activity import now
+
+    if date is not None and not isinstance(date, dt.datetime):
+        return False
+    start = dt.datetime.combine(meeting.date, dt.time.fromisoformat(meeting.time))
+    moment = now() if date is None else min(date.timestamp(), now())
+    return start.timestamp() > moment
+
+
 def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
                   ) -> tuple[Any, str, str, Any]:
     """Record task `number` of a record as done on the change's date (today); returns
@@ -146,6 +158,10 @@ def mark_meeting(repo: Any, target: str, number: int, status: str,
             raise SalescliError(
                 f"meeting {number} of {kind} {record_id} is booked for {meeting.date}: mark "
                 "it held on that day or later (or cancelled now)")
+        if status == "held" and meeting.time is not None and _before(meeting, opts.date):
+            raise SalescliError(
+                f"meeting {number} of {kind} {record_id} starts at {meeting.time} on "
+                f"{meeting.date}: mark it held once it has begun (or cancelled now)")
         # added to what the evaluation says already (a second `held` adds feedback)
         said = meeting.evaluation
         given = {k: v for k, v in (("went_well", went_well), ("improve", improve)) if v}
@@ -191,7 +207,7 @@ def task_list(repo: Any, target: str | None, owner: str | None,
     return rows
 
 
-_MEETINGS = """SELECT a.date, a.status, a.record_kind AS kind, a.record_id AS id,
+_MEETINGS = """SELECT a.date, a.time, a.status, a.record_kind AS kind, a.record_id AS id,
   a.line AS n, a.type, a.summary
 FROM activities a WHERE a.status IS NOT NULL AND a.record_kind = ? AND a.record_id = ?
 ORDER BY a.line"""

@@ -122,7 +122,7 @@ def activity_rows(records: Iterable[tuple[str, Any]]) -> Iterator[Row]:
         for n, a in enumerate(r.activities):
             ev = a.evaluation
             yield {"record_kind": kind, "record_id": r.id, "line": n + 1, "date": a.date,
-                   "type": a.type, "summary": a.summary, "outcome": a.outcome,
+                   "time": a.time, "type": a.type, "summary": a.summary, "outcome": a.outcome,
                    "status": a.status, "with": _join(a.with_), "owner": a.owner,
                    "went_well": ev and ev.went_well, "improve": ev and ev.improve,
                    "due": a.due, "done": a.done, "happened": happened(a),

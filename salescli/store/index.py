@@ -47,7 +47,8 @@ from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
 
 INDEX_VERSION = 8  # 2: items priced with their product's billing; 3: records.blob;
 # 4: last/next activity, pending meetings; 5: activities.happened; 6: keys;
-# 7: a cancelled meeting is no last activity; 8: demos are booked as meetings are
+# 7: a cancelled meeting is no last activity; 8: demos are booked as meetings are, and
+# activities.time
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 

@@ -1140,6 +1140,9 @@ def double_quoted(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+
+
 def _plain_ok(value: str, flow: bool) -> bool:
     """May `value` be written unquoted and read back as this very text?"""
     if (not value or value != value.strip(" ") or _UNPRINTABLE.search(value)
@@ -1148,6 +1151,8 @@ def _plain_ok(value: str, flow: bool) -> bool:
         return False  # `=` is a plain string to libyaml, a tagged value to ruamel
     if flow and any(c in value for c in ",[]{}:#"):
         return False
+    if _SEXAGESIMAL.fullmatch(value):  # `14:00`: text here, but 840 to YAML 1.1 readers
+        return False                   # (PyYAML): quoted, every reader reads the text
     try:
         return resolve_plain(value) == value  # not `010`, `true`, `null`: another type
     except ValueError:  # 2026-02-30, `<<`
