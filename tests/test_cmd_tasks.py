@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from conftest import Repo, refused
@@ -564,6 +565,8 @@ def test_a_meeting_booked_at_a_time_of_day(crm: Repo, tmp_path, monkeypatch):
     assert "  - date: 2026-11-20\n    time: '14:00'\n    type: meeting\n" in deal_text(crm)
     listed = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
     assert [(r["n"], r["time"], r["status"]) for r in listed] == [(2, "14:00", "booked")]
+    assert re.search(r"\n2 +2026-11-20 14:00 +meeting +Pilot kick-off +booked",
+                     ok(crm, "deal", "show", "acme-erp"))
     rows = {r["id"]: r for r in today_json(crm, "2026-11-20")}
     assert rows["acme-erp"]["reasons"][0]["text"] == \
         "meeting booked today at 14:00: Pilot kick-off"

@@ -446,7 +446,9 @@ def show_activities(activities: list, fmt: str, last: int = 5) -> None:
             return f"done {a['done']}" if a.get("done") else f"due {a['due']}"
         return a.get("status")
 
-    rows = [{**a, "#": n, "status": status(a)}  # as JSON has them: dicts
+    # a meeting's time of day after its date: `2026-12-08 14:00`, and in that order
+    rows = [{**a, "#": n, "status": status(a),  # as JSON has them: dicts
+             "date": f"{a['date']} {a['time']}" if a.get("time") else a.get("date")}
             for n, a in enumerate(activities, start=1)]
     rows = sorted(rows, key=lambda r: str(r.get("date") or ""))[-last:]  # stable: file order
     echo(render(rows, ("#", "date", "type", "summary", "status", "outcome"), fmt))
