@@ -73,6 +73,8 @@ DEAL_CASES = [
     ({"close_date": "2027-02-30"},
      "9:13: error: close_date: '2027-02-30' is not a real date [yaml]"),
     ({"close_date": '"soon"'}, "9:13: error: close_date: expected a date YYYY-MM-DD [schema]"),
+    ({"close_date": "2025-12-31"}, "9:13: warning: `close_date` 2025-12-31 is before the deal "
+     "was created (2026-10-01): a year typed wrong? [date-order]"),
     ({"title": None}, "1:1: error: missing required key `title` [required]"),
     ({"clsoe_date": "2027-01-01"},
      "15:1: warning: unknown key `clsoe_date`; did you mean `close_date`? [unknown-key]"),

@@ -469,6 +469,9 @@ def test_contact_add_to_an_account_without_contacts(repo: Repo, contacts: str):
                            "for the IDs"),
     (["acme-oy", "Liisa", "--email", "liisa at acme.fi"], 2,
      "--email 'liisa at acme.fi' is not an e-mail address (such as name@example.com)"),
+    # the account first: its contact's faults are the next thing to fix
+    (["nope", "Liisa", "--email", "x"], 1,
+     "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
 ])
 def test_contact_add_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["contact", "add", *args], code, message)
@@ -533,6 +536,10 @@ def test_contact_set(commented: Repo):
     (["Matti", "title=CEO"], 2,
      "invalid contact ID 'Matti': IDs are 1-64 characters of a-z, 0-9 and '-', "
      "starting with a letter or digit"),
+    (["matti-virtanen", "email=matti(at)acme.fi"], 2,
+     "email 'matti(at)acme.fi' is not an e-mail address (such as name@example.com)"),
+    (["matti-virtanen", "emails=matti@acme.fi,mailto:m@acme.fi"], 2,
+     "emails 'mailto:m@acme.fi' is not an e-mail address (such as name@example.com)"),
 ])
 def test_contact_set_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["contact", "set", "acme-oy", *args], code, message)

@@ -178,6 +178,19 @@ def test_a_meeting_later_today_is_booked_and_one_gone_by_held(crm: Repo, monkeyp
     assert text.index("status: booked") < text.index("status: held")
 
 
+def test_the_demo_books_and_holds_by_its_own_clock():
+    """`salescli demo --end` a day to come: its demos on that day are held, by the
+    demo's clock, not booked by the real one (the same seed and end, the same HEAD)."""
+    import datetime as dt
+
+    from salescli.services.activity import logged
+
+    day = dt.date.today() + dt.timedelta(days=30)
+    act, _ = logged("demo", "Product demo", day, None, today=day)
+    assert act["status"] == "held"
+    assert logged("demo", "Product demo", day, None)[0]["status"] == "booked"
+
+
 def test_a_booking_for_a_day_to_come_is_committed_now_not_on_that_day(crm: Repo):
     import datetime as dt
 

@@ -104,7 +104,7 @@ def test_a_converted_lead_is_compared_through_its_account(beta: Repo):
 
 @pytest.mark.parametrize("args,code,message", [
     (["Beta", "--email", " SARA@beta.example"], 1,
-     "probable duplicate: same e-mail ` SARA@beta.example` as lead beta-ltd; "
+     "probable duplicate: same e-mail `SARA@beta.example` as lead beta-ltd; "
      "to add it anyway, use --force"),
     (["Beta", "--contact", "Sara", "--phone", "020 1234 5678"], 1,
      "probable duplicate: same phone `020 1234 5678` as lead beta-ltd; "
@@ -170,6 +170,9 @@ def test_lead_set_contact_fields_and_new_keys(beta: Repo):
     (["source=tv"], 2, "unknown source 'tv'; choose one of: website, referral, linkedin, "
                        "event, outbound, partner, inbound (settings in salescli.yaml)"),
     (["created=2026-02-30"], 2, f'invalid created "2026-02-30": use {DATE_HELP}'),
+    (["contact.email=Sara <sara@beta.example>"], 2,
+     "contact.email 'Sara <sara@beta.example>' is not an e-mail address (such as "
+     "name@example.com)"),
 ])
 def test_lead_set_refusals(beta: Repo, args: list[str], code: int, message: str):
     refused(beta, ["lead", "set", "beta-ltd", *args], code, message)
@@ -224,6 +227,16 @@ def test_a_call_on_a_new_lead_marks_it_contacted_in_the_same_commit(beta: Repo):
     again = beta.run("log", "email", "beta-ltd", "Sent the deck")
     assert again.exit_code == 0 and "contacted" not in again.stdout
     assert "status: contacted" in read(beta, BETA)
+
+
+def test_a_task_done_on_a_new_lead_marks_it_contacted(beta: Repo):
+    # as the first-contact SLA counts it: a task still open is no contact, one done is
+    assert beta.run("task", "add", "beta-ltd", "Call Sara", "--due", "2026-11-05").exit_code == 0
+    assert "status: new" in read(beta, BETA)
+    done = beta.run("task", "done", "beta-ltd", "1")
+    assert done.exit_code == 0, done.output
+    assert done.stderr == "note: lead beta-ltd: new -> contacted\n"
+    assert "status: contacted" in read(beta, BETA) and changed(beta) == ["M", BETA]
 
 
 def test_a_cancelled_meeting_leaves_a_new_lead_new(beta: Repo):

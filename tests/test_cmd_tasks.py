@@ -560,21 +560,36 @@ def test_a_meeting_booked_at_a_time_of_day(crm: Repo, tmp_path, monkeypatch):
     # 10:00 on 2026-11-20 by the wall clock: a kick-off at 14:00 that day lies ahead
     monkeypatch.setattr(activity, "now", lambda: dt.datetime(2026, 11, 20, 10).timestamp())
     out = ok(crm, "log", "meeting", "acme-erp", "Pilot kick-off", "--date", "2026-11-20T14:00")
-    assert out.startswith("Logged meeting on deal acme-erp: 2026-11-20, booked [")
+    assert out.startswith("Logged meeting on deal acme-erp: 2026-11-20 14:00, booked [")
+    # another, earlier that day, comes first in today; held ahead of its time is refused
+    ok(crm, "log", "demo", "acme-erp", "Pilot demo", "--date", "2026-11-20T11:00")
+    refused(crm, ["log", "meeting", "acme-erp", "Lunch", "--status", "held", "--date",
+                  "2026-11-20T12:00"], 2,
+            "a meeting on 2026-11-20 at 12:00 is not held yet: log it booked, and `meeting "
+            "held` once it has been")
     # quoted: `14:00` unquoted is the number 840 to a YAML 1.1 reader such as PyYAML
     assert "  - date: 2026-11-20\n    time: '14:00'\n    type: meeting\n" in deal_text(crm)
     listed = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
-    assert [(r["n"], r["time"], r["status"]) for r in listed] == [(2, "14:00", "booked")]
+    assert [(r["n"], r["time"], r["status"]) for r in listed] == [
+        (2, "14:00", "booked"), (3, "11:00", "booked")]
+    # a time given with an offset is this machine's wall clock: its day and its time
+    there = dt.datetime(2026, 11, 27, 19, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    ok(crm, "log", "meeting", "acme-erp", "Call with Tokyo office", "--date",
+       there.isoformat())
+    here = there.astimezone()
+    assert f"  - date: {here:%Y-%m-%d}\n    time: '{here:%H:%M}'\n    type: meeting\n" \
+        "    summary: Call with Tokyo office\n" in deal_text(crm)
     assert re.search(r"\n2 +2026-11-20 14:00 +meeting +Pilot kick-off +booked",
                      ok(crm, "deal", "show", "acme-erp"))
     rows = {r["id"]: r for r in today_json(crm, "2026-11-20")}
-    assert rows["acme-erp"]["reasons"][0]["text"] == \
-        "meeting booked today at 14:00: Pilot kick-off"
+    assert [x["text"] for x in rows["acme-erp"]["reasons"][:2]] == [
+        "demo booked today at 11:00: Pilot demo", "meeting booked today at 14:00: Pilot kick-off"]
     feed = tmp_path / "feed.ics"
     ok(crm, "calendar", "--out", str(feed))
-    event = Calendar.from_ical(feed.read_bytes()).walk("VEVENT")[0]
+    event = Calendar.from_ical(feed.read_bytes()).walk("VEVENT")[1]
+    start = dt.datetime(2026, 11, 20, 14).astimezone(dt.UTC)  # the wall clock's, in UTC
     assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (
-        dt.datetime(2026, 11, 20, 14), dt.datetime(2026, 11, 20, 15))  # the wall clock's
+        start, start + dt.timedelta(hours=1))
     refused(crm, ["meeting", "held", "acme-erp", "2"], 1,
             "meeting 2 of deal acme-erp starts at 14:00 on 2026-11-20: mark it held once it "
             "has begun (or cancelled now)")

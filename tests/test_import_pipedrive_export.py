@@ -397,6 +397,23 @@ def test_reimporting_v1_commits_nothing(v1_copy: Repo):
     assert v1_copy.head() == head and v1_copy.status() == ""
 
 
+def test_a_meeting_held_without_a_status_is_no_change_to_reimport(v1_copy: Repo):
+    """A meeting (or demo) written with no status was held: an import that says `held`
+    (a demo imported before demos were booked, a hand edit) changes nothing."""
+    path = next(p for p in (v1_copy.root / "deals").rglob("*.yaml")
+                if "summary: Site visit at Kivi & Sora quarry\n" in p.read_text())
+    text = path.read_text()
+    visit = text.index("summary: Site visit at Kivi & Sora quarry\n")
+    held = text.index("    status: held\n", visit)
+    path.write_text(text[:held] + text[held + len("    status: held\n"):])
+    v1_copy.commit("no status")
+    head = v1_copy.head()
+    result = v1_copy.run(*import_args(DATA / "v1"))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert result.stdout.startswith("Nothing to import from Pipedrive")
+    assert v1_copy.head() == head
+
+
 def test_dry_run_lists_the_weighted_value_as_not_imported(tmp_path: Path):
     fresh = tmp_path / "fresh"
     init_repository(fresh, "default")

@@ -125,8 +125,9 @@ def change_options(func: Callable) -> Callable:
     command = click.option("-m", "--message", metavar="TEXT",
                            help="Extra text for the commit message body.")(command)
     command = click.option("--date", metavar="DATE", type=DATE,
-                           help="When it happened (YYYY-MM-DD or ISO date-time): the "
-                           "commit's author date and the record's dates.")(command)
+                           help="When it happened (YYYY-MM-DD, an ISO date-time, "
+                           "\"yesterday 15:00\"...): the commit's author date and the "
+                           "record's dates.")(command)
     return command
 
 

@@ -14,20 +14,26 @@ from salescli.core.roles import BUYER_ROLES
 
 # an address mail can go to: a name, @, a domain with a dot, no spaces (the slips are a
 # name or a phone number in the e-mail field, or `matti@acme` without its .fi)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+_EMAIL = re.compile(r"[^@\s<>,;:]+@[^@\s<>,;:.]+(?:\.[^@\s<>,;:.]+)+")
 
 
 def bad_email(text: str | None) -> bool:
-    """`text` is given but is no e-mail address."""
-    return bool(text) and not _EMAIL.fullmatch(str(text).strip())
+    """`text` is given (even empty or blank) but is no e-mail address (`mailto:`, a name
+    and an address `Anna <a@b.fi>`, spaces around it are none either)."""
+    return text is not None and not _EMAIL.fullmatch(str(text))
 
 
-def refuse_bad_email(email: str | None, option: str = "--email") -> None:
-    if bad_email(email):
+def given_email(email: str | None, option: str = "--email") -> str | None:
+    """An e-mail address typed for `option`, spaces around it dropped (None: none
+    given); refused if it is none."""
+    if email is None or not email.strip():
+        return None
+    if bad_email(email.strip()):
         from salescli.core.errors import UsageError
 
         raise UsageError(f"{option} {email!r} is not an e-mail address (such as "
                          "name@example.com)")
+    return email.strip()
 
 
 @functools.cache  # check asks once per open deal

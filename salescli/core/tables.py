@@ -199,9 +199,9 @@ TABLES: tuple[Table, ...] = (
         _c("done", "date", "Tasks: the day it was done (empty while open)."),
         _c("happened", "date", "The day it happened: a task the day it was done, anything "
            "else its date; empty for a booking and an open task (not happened yet)."),
-        _c("pending", "integer", "Booked meetings: 1 until a later meeting of the record "
-           "says it was held or cancelled (oldest booking first), then 0; empty for "
-           "other activities."),
+        _c("pending", "integer", "Booked meetings and demos: 1 until a later one of the "
+           "same type says it was held or cancelled (oldest booking first), then 0; empty "
+           "for other activities."),
     ), ("record_kind", "record_id", "line")),
     Table("custom_fields", "One row per value of a custom field (declared per kind under "
           "`custom_fields:` in salescli.yaml) that an account, lead or deal holds.", (

@@ -158,12 +158,12 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
 
     from salescli.core.duplicates import norm_email, same_contact
     from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.core.rules import refuse_bad_email
-
-    refuse_bad_email(email)
+    from salescli.core.rules import given_email
     from salescli.services.edit import check_name, refuse_duplicate
 
+    repo.find("account", account_id)  # an unknown account first, before its contact's faults
     check_name("contact", name)
+    email = given_email(email)
     if contact_id:
         check_id(contact_id, "contact")
     if reports_to:

@@ -82,35 +82,44 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
+    from salescli.core.model import BOOKABLE
+
     # a date-time later today is ahead too: booked, not held
-    timed = isinstance(opts.date, dt.datetime)
-    ahead = timed and opts.date.timestamp() > now()  # type: ignore[union-attr]
-    day = today(opts.date)
+    when = opts.date
+    timed = isinstance(when, dt.datetime)
+    ahead = timed and when.timestamp() > now()  # type: ignore[union-attr]
+    if timed and when.tzinfo is not None and activity_type in BOOKABLE:  # type: ignore
+        # a meeting's day and start on this machine's clock, as the calendar shows them
+        when = when.astimezone().replace(tzinfo=None)  # type: ignore[union-attr]
+    day = today(when)
     activity, line = logged(activity_type, summary, day, default_owner(repo),
                             outcome=outcome, status=status, with_=with_,
                             went_well=went_well, improve=improve, ahead=ahead,
-                            at=opts.date.time() if timed else None)  # type: ignore[union-attr]
+                            at=when.time() if timed else None)  # type: ignore[union-attr]
     if ahead or day > today(None):  # booked now for a day to come: committed now
         opts = dataclasses.replace(opts, date=None)
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)
-        contacted = kind == "lead" and reaches(activity) and _first_contact(s, record_id)
+        contacted = kind == "lead" and reaches(activity) and first_contact(s, record_id)
     return s, kind, record_id, activity, contacted
 
 
 def reaches(activity: dict[str, Any]) -> bool:
-    """An activity that is contact with the lead: not a note, a task or a cancelled
-    meeting (the first-contact SLA, _LEADS below, counts the same ones)."""
-    return activity["type"] not in ("note", "task") and activity.get("status") != "cancelled"
+    """An activity that is contact with the lead: not a note, a cancelled meeting or a
+    task still open (the first-contact SLA, _LEADS below, counts the same ones)."""
+    return activity["type"] != "note" and activity.get("status") != "cancelled" and (
+        activity.get("due") is None or activity.get("done") is not None)
 
 
-def _first_contact(s: Any, lead_id: str) -> bool:
-    """The lead marked contacted in the same commit, if this was its first contact."""
-    from salescli.services.leads import first_contact
+def first_contact(s: Any, lead_id: str) -> bool:
+    """The lead marked contacted in Session `s`'s commit, if the activity `s` records
+    was its first contact (`reaches`); False if it was contacted already, or the
+    settings' lead_flow holds it back (a note says why)."""
+    from salescli.services import leads
 
     record = s.load("lead", lead_id)
     try:
-        changes = first_contact(record.model, s.repo.settings.lead_flow)
+        changes = leads.first_contact(record.model, s.repo.settings.lead_flow)
     except SalescliError as err:  # the call is history all the same
         s.notes.append(f"lead {lead_id} stays new: {err}")
         return False
@@ -148,22 +157,26 @@ def now() -> float:
 def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *,
            outcome: str | None = None, status: str | None = None,
            with_: Sequence[str] = (), went_well: str | None = None,
-           improve: str | None = None, ahead: bool = False, at: dt.time | None = None
-           ) -> tuple[dict[str, Any], str]:
+           improve: str | None = None, ahead: bool = False, at: dt.time | None = None,
+           today: dt.date | None = None) -> tuple[dict[str, Any], str]:
     """The rule step of `log` (the demo's too): the activity an entry appends, in the
     documented key order, and the commit summary. A meeting without a status is booked
-    when it lies ahead (a later day, or `ahead`: a later time today), else held; `at`,
-    the time of day it was given with, is a meeting's or demo's start."""
+    when it lies ahead (a later day than `today`, or `ahead`: a later time today), else
+    held, and is not held ahead of time; `at`, the time of day it was given with, is a
+    meeting's or demo's start."""
     from salescli.core.ids import check_id
+    from salescli.core.model import BOOKABLE
 
     if not summary.strip():  # a commit subject `call:` says nothing of what happened
         raise UsageError(f"SUMMARY is empty; say what the {activity_type} was about")
-    from salescli.core.model import BOOKABLE
-
+    later = ahead or when > (today or dt.date.today())
     if activity_type in BOOKABLE and status is None:
-        status = "booked" if ahead or when > dt.date.today() else "held"
+        status = "booked" if later else "held"
     elif status and activity_type not in BOOKABLE:
         raise UsageError("--status is for meetings and demos (booked, held, cancelled)")
+    elif status == "held" and later:  # as `meeting held` refuses it
+        raise UsageError(f"a {activity_type} on {when}{f' at {at:%H:%M}' if at else ''} is "
+                         "not held yet: log it booked, and `meeting held` once it has been")
     activity: dict[str, Any] = {"date": when}
     if at is not None and activity_type in BOOKABLE:  # a call's time is its commit's
         activity["time"] = f"{at:%H:%M}"
@@ -202,7 +215,7 @@ FROM deals d {where} ORDER BY d.path"""
 _OPEN_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.created
 FROM deals d WHERE d.status = 'open' ORDER BY d.path"""
 # the leads the first-contact SLA can concern: new, and never contacted (no activity
-# but a note, a cancelled meeting or a task still open)
+# but a note, a cancelled meeting or a task still open: what `reaches` counts as contact)
 _LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
 WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
   WHERE a.record_kind = 'lead' AND a.record_id = x.id AND (a.due IS NULL OR a.done IS NOT NULL)
@@ -212,7 +225,7 @@ ORDER BY x.path"""
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary, a.owner, a.time
 FROM activities a
 WHERE a.status = 'booked' AND a.date = ?
-ORDER BY a.record_kind, a.record_id, a.line"""
+ORDER BY a.record_kind, a.record_id, coalesce(a.time, ''), a.line"""
 # the meetings booked for a day gone by that no later meeting answers, still to mark
 # held or cancelled (an imported call still to do is the deal's next step already); not
 # a lost deal's or a disqualified lead's: nobody works those, so the question would stand

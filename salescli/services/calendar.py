@@ -91,8 +91,9 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
         ev = Event()
         ev.add("uid", e["uid"])
         ev.add("dtstamp", stamp)
-        if e.get("time"):  # the wall-clock time, as the attendees' calendars show it
+        if e.get("time"):  # this machine's wall clock, in UTC: every calendar app reads it
             start = dt.datetime.combine(e["day"], dt.time.fromisoformat(e["time"]))
+            start = start.astimezone(dt.UTC)
             ev.add("dtstart", start)
             ev.add("dtend", start + MEETING_LENGTH)
         else:

@@ -379,6 +379,11 @@ def check_deal(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
         if deal.close_date is None and "close_date" not in dropped:
             yield error(path, "required",
                         "an open deal needs a `close_date` (the expected close date)")
+        elif deal.close_date is not None and deal.created is not None \
+                and deal.close_date < deal.created:  # `deal add` refuses it; a hand edit
+            yield warning(path, "date-order", f"`close_date` {deal.close_date} is before the "
+                          f"deal was created ({deal.created}): a year typed wrong?",
+                          ("close_date",))
         if stage is not None:
             # unknown names are reported once, on the pipeline file
             for name in unmet([r for r in stage.requires if known_requirement(r)]):

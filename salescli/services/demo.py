@@ -970,7 +970,8 @@ class Demo:
         act, summary = logged(activity["type"], activity["summary"], self.now.date(), owner,
                               outcome=activity.get("outcome"), status=activity.get("status"),
                               with_=activity.get("with") or (),
-                              went_well=valkea.get("went_well"), improve=valkea.get("improve"))
+                              went_well=valkea.get("went_well"), improve=valkea.get("improve"),
+                              today=self.now.date())
         record.data.setdefault("activities", []).append(act)
         if kind == "lead" and reaches(act):
             record.data.update(leads.first_contact(self.model(record), self.settings.lead_flow))

@@ -346,6 +346,7 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
     (`contact.email` of a lead). `custom` gives the kind's custom fields (settings
     read only when a field is not one of the model's).
     """
+    from salescli.core.rules import given_email
     from salescli.core.words import did_you_mean
 
     changes = parse_assignments(assignments)
@@ -384,7 +385,10 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
         if _is_list(field.annotation, of=str):  # tags=a,b, [a, "b,c"] or none: inline
             from salescli.store.yamlio import inline
 
-            changes[key] = inline(text_list(raw[key], key))
+            values = text_list(raw[key], key)
+            if name == "emails":
+                values = [e for e in (given_email(one, key) for one in values) if e]
+            changes[key] = inline(values)
             continue
         if _is_list(field.annotation):
             how = LIST_COMMANDS.get(key, "change it with `edit`")
@@ -394,6 +398,8 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                              "(only text fields may hold several lines)")
         if value is not None and _is_text(field.annotation):
             changes[key] = raw[key]  # exactly as typed: `#1`, `007` and `yes` stay text
+            if name == "email":
+                changes[key] = given_email(raw[key], key)
         elif isinstance(value, str) and value == raw[key] and _is_date(field.annotation):
             from salescli.core.dates import day_of  # `+30d`, `tomorrow`, `this-quarter`
 

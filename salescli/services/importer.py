@@ -1023,8 +1023,14 @@ class Planner:
         commit of its new date and status (`booked` -> held), at the time it was done."""
         if target.existing_text is None or old in target.activities:
             return  # planned in this import: nothing to compare yet
+        from salescli.core.model import BOOKABLE
+
+        # a meeting or demo logged with no status was held (as `today.meeting_answers`
+        # reads it): one imported before demos were booked is not changed by `held`
+        said = {**old, "status": old.get("status") or (
+            "held" if old.get("type") in BOOKABLE and new.get("status") == "held" else None)}
         change = {k: new.get(k) for k in ("date", "status", "due", "done")
-                  if old.get(k) != new.get(k)}
+                  if said.get(k) != new.get(k)}
         if not change:
             return
         what = ", ".join(f"{k} {v if v is not None else '-'}" for k, v in change.items())

@@ -73,10 +73,10 @@ def add(repo: Any, company: str, *, lead_id: str | None = None,
     """`lead add`, refusing a probable duplicate unless `force`; returns (the change,
     the lead's ID). `warn` names the invalid files duplicates were not looked for in."""
     from salescli.core.model import Lead
-    from salescli.core.rules import refuse_bad_email
+    from salescli.core.rules import given_email
     from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
 
-    refuse_bad_email(email)
+    email = given_email(email)
     settings = repo.settings
     record_id = new_id(repo, "lead", company, lead_id)
     created = today(opts.date)

@@ -14,7 +14,7 @@ from typing import Any
 
 from salescli.core.errors import RecordNotFound, SalescliError, UsageError
 from salescli.core.ids import KINDS
-from salescli.services.activity import append_activity, resolve_target
+from salescli.services.activity import append_activity, first_contact, resolve_target
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
 
@@ -130,6 +130,8 @@ def complete_task(repo: Any, target: str, number: int, opts: Options = COMMIT
                                     target)
         if task.done is None:
             _set_on_activity(s, record, number, "done", when)
+            if kind == "lead" and first_contact(s, record_id):  # a task done is contact
+                s.notes.append(f"lead {record_id}: new -> contacted")
     return s, kind, record_id, task
 
 
