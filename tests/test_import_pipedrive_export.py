@@ -414,6 +414,48 @@ def test_a_meeting_held_without_a_status_is_no_change_to_reimport(v1_copy: Repo)
     assert v1_copy.head() == head
 
 
+def test_a_meetings_due_time_is_its_start(tmp_path: Path):
+    """`Activity - Due time`: a booked meeting's start (404, 16.12. at 13:30) and a held
+    one's on its due day (403); a re-import with the meeting moved to 14:00 moves it."""
+    export = tmp_path / "export"
+    shutil.copytree(DATA / "v1", export)
+    csv = export / "activities.csv"
+
+    def with_times(times: dict[str, str]) -> None:
+        lines = (DATA / "v1" / "activities.csv").read_text(encoding="utf-8-sig").splitlines()
+        csv.write_text("\n".join([lines[0] + ";Activity - Due time"] + [
+            f"{line};{times.get(line.split(';')[0], '')}" for line in lines[1:]]) + "\n",
+            encoding="utf-8")
+
+    with_times({"403": "10:00", "404": "13:30"})
+    fresh = tmp_path / "fresh"
+    init_repository(fresh, "default")
+    add_partner_pipeline(fresh)
+    repo = Repo(fresh)
+    result = repo.run(*import_args(export))
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    deals = by_pipedrive_id(repo, "deals")
+    starts = {a["summary"]: (str(a["date"]), a.get("time"), a["status"])
+              for d in (deals[1002], deals[1003]) for a in d["activities"]
+              if a["type"] == "meeting"}
+    assert starts == {"Site visit at Kivi & Sora quarry": ("2025-11-12", "10:00", "held"),
+                      "Contract signing meeting": ("2025-12-16", "13:30", "booked")}
+    assert "Due time" not in result.stdout + result.stderr  # not among the unused columns
+    with_times({"403": "10:00", "404": "14:00"})
+    again = repo.run(*import_args(export))
+    assert again.exit_code == 0, (again.stdout, again.stderr)
+    assert "1 activities updated" in again.stdout
+    assert "    time: '14:00'\n    type: meeting\n    summary: Contract signing meeting\n" \
+        in (repo.root / by_pipedrive_id(repo, "deals")[1003]["_path"]).read_text()
+    with_times({"404": "25:00"})
+    before = repo.state()
+    bad = repo.run(*import_args(export))
+    assert bad.exit_code == 1 and bad.stderr.splitlines() == [
+        "activities.csv:5: Due time: '25:00' is not a time of day HH:MM",
+        "Error: import failed with 1 error(s); nothing was imported"]
+    assert repo.state() == before
+
+
 def test_dry_run_lists_the_weighted_value_as_not_imported(tmp_path: Path):
     fresh = tmp_path / "fresh"
     init_repository(fresh, "default")

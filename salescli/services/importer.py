@@ -1029,7 +1029,7 @@ class Planner:
         # reads it): one imported before demos were booked is not changed by `held`
         said = {**old, "status": old.get("status") or (
             "held" if old.get("type") in BOOKABLE and new.get("status") == "held" else None)}
-        change = {k: new.get(k) for k in ("date", "status", "due", "done")
+        change = {k: new.get(k) for k in ("date", "time", "status", "due", "done")
                   if said.get(k) != new.get(k)}
         if not change:
             return

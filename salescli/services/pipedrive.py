@@ -101,6 +101,7 @@ ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "type": ("type",),
     "done": ("done", "status"),
     "due": ("due date", "date"),
+    "due_time": ("due time", "time"),
     "created": ("add time", "created"),
     "done_time": ("marked as done time", "done time"),
     "owner": ("assigned to user", "owner", "user"),
@@ -377,7 +378,17 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
                 when = created or planner.now
                 day = (due or created).date()  # type: ignore[union-attr]
             kind_of = ACTIVITY_TYPES.get(norm_header(row.get("type", "")), "note")
-            activity = {"date": day, "type": kind_of, "summary": subject}
+            activity = {"date": day}
+            start = row.get("due_time", "").strip()
+            # a meeting's start, as the export shows it: booked, or held on its due day
+            if start and kind_of in BOOKABLE and (not done or (due and day == due.date())):
+                hours, _, minutes = start.partition(":")
+                if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24
+                        and int(minutes) < 60 and len(minutes) == 2):
+                    planner.error(where, f"Due time: {start!r} is not a time of day HH:MM")
+                    continue
+                activity["time"] = f"{int(hours):02d}:{minutes}"
+            activity.update({"type": kind_of, "summary": subject})
             outcome = plain_text(row.get("note", ""))
             if outcome:
                 activity["outcome"] = outcome

@@ -864,8 +864,10 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
 
 def _represent_str(representer: Any, value: str) -> Any:
     # ruamel writes U+0085 raw and reads it back as a space: escape the hidden line
-    # breaks in double quotes ("\N"), so a value reads back exactly as it was set.
-    style = '"' if _HIDDEN_BREAK_RE.search(value) else None
+    # breaks in double quotes ("\N"), so a value reads back exactly as it was set;
+    # `14:00` is quoted as the splicing writer quotes it (_plain_ok: 840 to YAML 1.1)
+    style = '"' if _HIDDEN_BREAK_RE.search(value) else \
+        "'" if _SEXAGESIMAL.fullmatch(value) else None
     return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
