@@ -183,6 +183,15 @@ def test_the_agenda_of_a_booked_meeting_says_how_to_mark_it_held(crm: Repo):
             '    --improve "..."') in evaluation, evaluation
 
 
+def test_the_agenda_of_a_meeting_booked_at_a_time_says_when(crm: Repo):
+    r = crm.run("log", "meeting", "acme-erp", "Workshop", "--status", "booked", "--date",
+                "2026-11-20T13:30")
+    assert r.exit_code == 0, r.output
+    out = crm.run("agenda", "acme-erp", "--date", "2026-11-20", "--lang", "en", "--out", "-")
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[2] == "20 Nov 2026 13:30 · VALKEA · stage: Proposal"
+
+
 def test_every_phase_in_finnish_from_the_repository(crm: Repo):
     p = agenda(crm, "acme-erp", "--date", "2026-11-20")  # fi from the settings' locale
     assert p[0].startswith("# Tapaamisen agenda: Order-processing automation — Acme Oy\n\n"

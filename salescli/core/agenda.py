@@ -86,6 +86,7 @@ class Agenda:
     owner_name: str | None = None  # the deal's owner as people know them, else their ID
     offering: list[str] = field(default_factory=list)  # what is offered, each name once
     booked: int | None = None     # the number of the deal's meeting booked for `date`
+    time: str | None = None       # and its start (HH:MM), if booked at a time
 
 
 def goal_kind(pipeline: Any, deal: Any, first_meeting: bool) -> str:
@@ -174,6 +175,8 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
     evaluated = [a for a in activities if a.evaluation is not None and a.date <= date]
     next_step = deal.next_step if deal.next_step and deal.next_step.action else None
     offered = positions(deal, products)
+    booked = next(((n, a) for n, a in enumerate(deal.activities, 1) if a.type in BOOKABLE
+                   and a.status == "booked" and a.due is None and a.date == date), None)
     return Agenda(
         date=date, deal=deal, account=account, stage=stage, next_stage=next_stage,
         next_name=next_name, goal=goal_kind(pipeline, deal, first_meeting),
@@ -193,6 +196,5 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         deciders=[p for p in stakeholders if p.decides],
         owner_name=owner_name or deal.owner,
         offering=list(dict.fromkeys(p.name for p in offered)),
-        booked=next((n for n, a in enumerate(deal.activities, 1) if a.type in BOOKABLE
-                     and a.status == "booked" and a.due is None and a.date == date), None),
+        booked=booked[0] if booked else None, time=booked[1].time if booked else None,
     )
