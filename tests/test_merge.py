@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, replaced
 
+from salescli.core.model import key_order
 from salescli.store.merge import Unmergeable, conflict_text, merge_texts
 from salescli.store.yamlio import conflict_marker_line, load_fast
 
@@ -280,6 +281,33 @@ def test_a_tag_replaced_differently_on_both_sides_keeps_both():
     theirs = edit(BASE, ("[erp, wholesale]", "[erp, b2b]"))
     merged = clean_merge(BASE, ours, theirs)
     assert "tags: [erp, retail, b2b]\n" in merged
+
+
+def test_a_key_only_theirs_added_goes_where_the_record_kind_puts_it():
+    # ours set a probability, theirs a forecast (after probability in a deal); without
+    # the order, forecast went after the key it follows in theirs: next_step
+    ours = edit(BASE, ("next_step: {action: Send quote, due: 2026-11-25}\n",
+                       "next_step: {action: Send quote, due: 2026-11-25}\nprobability: 40\n"))
+    theirs = edit(BASE, ("next_step: {action: Send quote, due: 2026-11-25}\n",
+                         "next_step: {action: Send quote, due: 2026-11-25}\nforecast: commit\n"))
+    want = "next_step: {action: Send quote, due: 2026-11-25}\nprobability: 40\nforecast: commit\n"
+    assert want in merge_texts(BASE, ours, theirs, order=key_order("deal")).text
+    assert "next_step: {action: Send quote, due: 2026-11-25}\nforecast: commit\n" \
+        "probability: 40\n" in clean_merge(BASE, ours, theirs)  # no kind known: theirs' place
+
+
+def test_the_merge_driver_knows_the_kind_by_the_records_path(tmp_path):
+    from salescli.services.hooks import merge_record
+
+    ours = edit(BASE, ("next_step: {action: Send quote, due: 2026-11-25}\n",
+                       "next_step: {action: Send quote, due: 2026-11-25}\nprobability: 40\n"))
+    theirs = edit(BASE, ("next_step: {action: Send quote, due: 2026-11-25}\n",
+                         "next_step: {action: Send quote, due: 2026-11-25}\nforecast: commit\n"))
+    for name, text in (("O", BASE), ("A", ours), ("B", theirs)):
+        (tmp_path / name).write_text(text)
+    assert merge_record(str(tmp_path / "O"), str(tmp_path / "A"), str(tmp_path / "B"),
+                        "crm/deals/2026-10/acme-erp.yaml", 7, print)
+    assert "probability: 40\nforecast: commit\n" in (tmp_path / "A").read_text()
 
 
 def test_keys_removed_on_one_side():

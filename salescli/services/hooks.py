@@ -7,6 +7,16 @@ from pathlib import Path
 from typing import Any
 
 
+def _key_order(path: str) -> list[str]:
+    """The documented key order of the record kind `path` is a file of (deals/...)."""
+    from salescli.core.model import key_order
+    from salescli.store.repo import KIND_DIRS
+
+    kind = next((k for part in Path(path).parts[:-2] for k, d in KIND_DIRS.items()
+                 if d == part), None)  # (a salescli repository in a subfolder: sub/deals/)
+    return list(key_order(kind)) if kind else []
+
+
 def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
                  warn: Callable[[str], None]) -> bool:
     """Merge BASE, OURS and THEIRS (file paths) field by field into OURS; a version that
@@ -20,7 +30,7 @@ def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
         from salescli.store.merge import merge_texts
 
         texts = [decode(Path(p).read_bytes()) for p in (base, ours, theirs)]
-        result = merge_texts(*texts, marker_size=marker_size)
+        result = merge_texts(*texts, marker_size=marker_size, order=_key_order(path))
     except Exception as err:  # never fail a merge on our account: git's line merge instead
         reason = getattr(err, "message", None) or str(err) or type(err).__name__
         warn(f"salescli merge-driver: {name}: merged line by line ({reason})")

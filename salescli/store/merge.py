@@ -34,7 +34,7 @@ Pure: text in, text out; no git, no files.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,18 +88,21 @@ class MergeResult:
         return not self.conflicts
 
 
-def merge_texts(base: str, ours: str, theirs: str, marker_size: int = MARKER_SIZE) -> MergeResult:
-    """Merge two edits of one record; raises Unmergeable when a version cannot be parsed."""
+def merge_texts(base: str, ours: str, theirs: str, marker_size: int = MARKER_SIZE,
+                order: Sequence[str] = ()) -> MergeResult:
+    """Merge two edits of one record; raises Unmergeable when a version cannot be parsed.
+    `order`: the record kind's documented key order, where a key only theirs added goes
+    (else after the key it follows in theirs)."""
     # Same text on some side: exactly what git's own merge would take, byte for byte.
     if ours == theirs or theirs == base:
         return MergeResult(ours)
     if ours == base:
         return MergeResult(theirs)
     _parse(base, allow_empty=True)  # base may be empty: both sides added the file
-    merged_ours, conflicts = _merge(base, ours, theirs, prefer="ours")
+    merged_ours, conflicts = _merge(base, ours, theirs, "ours", order)
     if not conflicts:
         return MergeResult(merged_ours)
-    merged_theirs, _ = _merge(base, ours, theirs, prefer="theirs")
+    merged_theirs, _ = _merge(base, ours, theirs, "theirs", order)
     return MergeResult(conflict_text(merged_ours, merged_theirs, marker_size), conflicts)
 
 
@@ -123,11 +126,12 @@ def _roundtrip(text: str) -> RoundTrip:
         raise Unmergeable(f"line {err.line}: {err.message}") from None
 
 
-def _merge(base: str, ours: str, theirs: str, prefer: str) -> tuple[str, list[str]]:
+def _merge(base: str, ours: str, theirs: str, prefer: str, order: Sequence[str]
+           ) -> tuple[str, list[str]]:
     """Ours' round-trip tree with theirs' changes merged in; conflicts take `prefer`'s side."""
     o = _parse(base, allow_empty=True)
     a, b = _roundtrip(ours), _roundtrip(theirs)
-    merger = _Merger(prefer)
+    merger = _Merger(prefer, order)
     merger.merge_map(o, a.data, b.data, ())
     return a.dump(), merger.conflicts
 
@@ -170,8 +174,9 @@ def _plain(node: Any) -> Any:
 class _Merger:
     """One merge of ours (`a`, a round-trip tree edited in place) with theirs (`b`)."""
 
-    def __init__(self, prefer: str):
+    def __init__(self, prefer: str, order: Sequence[str] = ()):
         self.prefer = prefer
+        self.order = list(order)  # the record's documented key order, if known
         self.conflicts: list[str] = []
 
     def conflict(self, path: tuple, a: Any, b: Any) -> Any:
@@ -238,8 +243,14 @@ class _Merger:
                     continue
                 if self.conflict((*path, key), _MISSING, b[key]) is _MISSING:
                     continue
-            # a key theirs added goes after the key it follows in theirs
-            before = next((k for k in reversed(b_keys[:index]) if k in a), None)
+            # a key theirs added goes where the record's key order puts it (as a
+            # command writes it), else after the key it follows in theirs
+            if not path and key in self.order:
+                rank = self.order.index(key)
+                before = next((k for k in reversed(list(a.keys()))
+                               if k in self.order and self.order.index(k) < rank), None)
+            else:
+                before = next((k for k in reversed(b_keys[:index]) if k in a), None)
             position = 0 if before is None else list(a.keys()).index(before) + 1
             if position >= len(a):
                 keep_tail(a, lambda k=key: a.__setitem__(k, _adopt(b[k])))
