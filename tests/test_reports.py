@@ -607,6 +607,13 @@ def test_slips_count_only_later_close_dates(q1: Repo):
     # long, so could not slip in it: 5 deals
     out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-03-01")
     assert out["totals"] == {"deals": 5, "slipped": 2, "slips": 2, "two_or_more": 0}
+    # eta, lost 02-25 and reopened 03-20, was closed all through 03-01..03-10
+    assert q1.run("deal", "reopen", "eta", "--reason", "Budget found", "--date",
+                  "2026-03-20T12:00:00+00:00").exit_code == 0
+    out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-03-01",
+                 "--until", "2026-03-10")
+    # beta (lost 03-11), epsilon (won 03-20), gamma, delta, zeta (added 03-02); not alpha
+    assert out["totals"]["deals"] == 5
     # until 01-09: only alpha and epsilon were there by the window's end
     out = report(q1, "slips", "--as-of", "2026-03-31", "--since", "2026-01-01",
                  "--until", "2026-01-09")

@@ -573,11 +573,16 @@ def slips_of(d: Deal, query: Query) -> int:
 
 
 def open_in_window(d: Deal, query: Query) -> bool:
-    """The deal was open on some day of the window: there by its end, not closed before
-    its start (a deal that could slip in it)."""
-    closed = d.closed_on(d.status) if d.status in ("won", "lost") else None
-    return (d.created_date is None or d.created_date <= query.last) and (
-        query.since is None or closed is None or closed >= query.since)
+    """The deal was open on some day of the window (one that could slip in it): there
+    by its end, and open when it began or opened (reopened) during it."""
+    if d.created_date is not None and d.created_date > query.last:
+        return False
+    if query.since is None:
+        return True
+    changes = d.timeline.history("status", query.as_of)
+    then = next((v for t, v in reversed(changes) if utc_day(t) < query.since), "open")
+    return then == "open" or any(v == "open" and query.in_window(utc_day(t))
+                                 for t, v in changes)
 
 
 def slips(book: Book) -> dict[str, Any]:
