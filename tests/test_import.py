@@ -89,6 +89,14 @@ def export(tmp_path: Path) -> dict[str, Path]:
             "persons": write(folder, "persons.csv", PERSONS)}
 
 
+def refused_rows(repo: Repo, rows: Path, kind: str) -> str:
+    """`import csv ROWS --kind KIND`, which must fail and commit nothing; what it said."""
+    head = repo.head()
+    result = repo.run("import", "csv", str(rows), "--kind", kind)
+    assert result.exit_code == 1 and repo.head() == head
+    return result.output
+
+
 def import_deals(repo: Repo, deals: Path, *extra: str, code: int = 0):
     """`import pipedrive --deals DEALS EXTRA`, which must exit `code`; its result."""
     result = repo.run("import", "pipedrive", "--deals", str(deals), *extra)
@@ -481,13 +489,11 @@ def test_import_csv_refuses_probable_duplicates_as_add_does(repo: Repo, tmp_path
     repo.commit()
     accounts = write(tmp_path, "accounts.csv", "name,domain\nAcme Group,ACME.example\n"
                      "Beta Oy,beta.example\nBeta Two,www.beta.example\n")
-    head = repo.head()
-    result = repo.run("import", "csv", str(accounts), "--kind", "account")
-    assert result.exit_code == 1 and repo.head() == head
+    said = refused_rows(repo, accounts, "account")
     assert "accounts.csv:2: probable duplicate: same domain `ACME.example` as account " \
-        "acme-oy; leave the row out, or import with --force" in result.output
+        "acme-oy; leave the row out, or import with --force" in said
     assert "accounts.csv:4: probable duplicate: same domain `www.beta.example` as the row " \
-        "at accounts.csv:3" in result.output
+        "at accounts.csv:3" in said
     result = repo.run("import", "csv", str(accounts), "--kind", "account", "--force")
     assert result.exit_code == 0, result.output
     leads = write(tmp_path, "leads.csv", "company,contact email\nGamma,g@gamma.example\n"
@@ -512,16 +518,14 @@ def test_import_csv_refuses_a_name_as_add_does(repo: Repo, tmp_path: Path):
     repo.write("leads/2026-10/gamma.yaml", "id: gamma\ncompany: Gamma Oy\n"
                "created: 2026-10-01\n")
     repo.commit()
-    head = repo.head()
     accounts = write(tmp_path, "accounts.csv", "name\nÅBO  OY\nAcme Oy\nDelta Oy\nDELTA OY\n")
-    result = repo.run("import", "csv", str(accounts), "--kind", "account")
-    assert result.exit_code == 1 and repo.head() == head
+    said = refused_rows(repo, accounts, "account")
     for line in ("accounts.csv:2: probable duplicate: same name `ÅBO  OY` as account abo; "
                  "leave the row out, or import with --force",
                  "accounts.csv:3: probable duplicate: same name `Acme Oy` as account acme-oy",
                  "accounts.csv:5: probable duplicate: same name `DELTA OY` as the row at "
                  "accounts.csv:4"):
-        assert line in result.output, result.output
+        assert line in said, said
     leads = write(tmp_path, "leads.csv", "company\ngamma oy\n")
     result = repo.run("import", "csv", str(leads), "--kind", "lead")
     assert result.exit_code == 1 and "leads.csv:2: probable duplicate: same company " \
@@ -539,13 +543,11 @@ def test_import_csv_refuses_a_deal_imported_before(repo: Repo, tmp_path: Path):
                   "Pilot,Gamma Oy,1000,won,,2024-05-02,2024-06-01\n"
                   "Rollout,Gamma Oy,2000,open,2024-12-31,2024-05-03,\n")
     assert repo.run("import", "csv", str(deals), "--kind", "deal").exit_code == 0
-    head = repo.head()
-    result = repo.run("import", "csv", str(deals), "--kind", "deal")
-    assert result.exit_code == 1 and repo.head() == head
+    said = refused_rows(repo, deals, "deal")
     assert "deals.csv:2: probable duplicate: same title `Pilot` as deal pilot of account " \
-        "gamma-oy; leave the row out, or import with --force" in result.output
+        "gamma-oy; leave the row out, or import with --force" in said
     assert "deals.csv:3: probable duplicate: same title `Rollout` as deal rollout of " \
-        "account gamma-oy" in result.output
+        "account gamma-oy" in said
     # open beside open, or created the same day, as an earlier row of the file; a new
     # pilot on another day beside the won one, or another account's, is no duplicate
     more = write(tmp_path, "more.csv", "title,account,close_date,created\n"
