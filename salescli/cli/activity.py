@@ -15,6 +15,7 @@ from salescli.cli.common import (
     change_options,
     complete_choices,
     complete_ids,
+    day_at,
     done,
     echo,
     fit_width,
@@ -58,8 +59,8 @@ def _log_command(activity_type: str) -> click.Command:
             get_repo(ctx), activity_type, target, summary, outcome=outcome, status=status,
             with_=with_, went_well=went_well, improve=improve, opts=opts)
         # the day it landed on, said: `--date tuesday` is the last one (`next tuesday` ahead)
-        day = " ".join(str(v) for v in (activity["date"], activity.get("time")) if v)
-        when = ", ".join(v for v in (day, activity.get("status")) if v)
+        when = ", ".join(v for v in (day_at(activity["date"], activity.get("time")),
+                                     activity.get("status")) if v)
         done(change, f"Logged {activity_type} on {kind} {record_id}: {when}"
                      + ("; new -> contacted" if contacted else ""))
         if activity_type == "task":  # one to do is `task add`: today and calendar show it

@@ -15,6 +15,7 @@ import click
 from salescli.core.errors import Failed, RecordNotFound, SalescliError, UsageError  # noqa: F401
 from salescli.core.output import (  # noqa: F401
     FORMATS,
+    day_at,
     dumps_json,
     fit_pairs,
     json_array,
@@ -449,7 +450,7 @@ def show_activities(activities: list, fmt: str, last: int = 5) -> None:
 
     # a meeting's time of day after its date: `2026-12-08 14:00`, and in that order
     rows = [{**a, "#": n, "status": status(a),  # as JSON has them: dicts
-             "date": f"{a['date']} {a['time']}" if a.get("time") else a.get("date")}
+             "date": day_at(a.get("date"), a.get("time"))}
             for n, a in enumerate(activities, start=1)]
     rows = sorted(rows, key=lambda r: str(r.get("date") or ""))[-last:]  # stable: file order
     echo(render(rows, ("#", "date", "type", "summary", "status", "outcome"), fmt))

@@ -123,6 +123,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def start_at(day: dt.date, time: str) -> dt.datetime:
+    """A meeting's start on this machine's wall clock (a naive, local date-time)."""
+    return dt.datetime.combine(day, dt.time.fromisoformat(time))
+
+
 def day_of(value: str | dt.date | None, what: str = "date") -> dt.date | None:
     """The calendar day of a user's date: a date-time counts by its own date."""
     if value is None:

@@ -35,6 +35,12 @@ def _visible(match: re.Match[str]) -> str:
     return _NAMED.get(char) or repr(char)[1:-1]  # \x1b, \x85, \u2028
 
 
+def day_at(day: Any, time: str | None) -> str:
+    """An activity's day and, for a meeting booked at a time, its start: `2026-12-08
+    14:00`, else `2026-12-08`."""
+    return f"{day} {time}" if time else str(day)
+
+
 def markdown_cell(text: str) -> str:
     """`text` inside one Markdown table cell: GFM ends a cell at a `|` unless a
     backslash escapes it, and `\\` is an escaped backslash, so both are escaped."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from salescli.core.model import BOOKABLE
 from salescli.core.money import weighted
+from salescli.core.output import day_at
 
 # most urgent first: a meeting is at a set hour today and needs preparing; a past
 # meeting still booked is a minute's bookkeeping; an overdue next step or task is
@@ -159,9 +160,9 @@ def did_it_happen(date: dt.date, on: dt.date, type_: str | None, summary: str | 
     """A meeting booked for a day gone by and never marked held or cancelled; `owner`:
     who booked it; `time`: its start."""
     detail = summary or type_ or "meeting"
-    when = f"{date.isoformat()} {time}" if time else date.isoformat()
     return _theirs(_reason("did-it-happen", date, on, detail,
-                           f"{type_ or 'meeting'} booked {when}: {detail}; did it happen? "
+                           f"{type_ or 'meeting'} booked {day_at(date, time)}: {detail}; "
+                           "did it happen? "
                            f"{command} (or cancelled)"), owner)
 
 

@@ -79,11 +79,10 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     the finished change (its commit, or why there is none), where it went, what was
     logged and whether it marked a new lead contacted, as `(change, kind, record_id,
     activity, contacted)`."""
+    from salescli.core.model import BOOKABLE
     from salescli.services.edit import default_owner, today
 
     kind, record_id = resolve_target(repo, target)
-    from salescli.core.model import BOOKABLE
-
     # a date-time later today is ahead too: booked, not held
     when = opts.date
     timed = isinstance(when, dt.datetime)

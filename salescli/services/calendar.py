@@ -79,6 +79,7 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
     """Write the feed to `out` (None: only make it); the number of events, and the feed."""
     from icalendar import Calendar, Event
 
+    from salescli.core.dates import start_at
     from salescli.store.gitio import atomic_write
 
     events = calendar_events(repo, owner, warn, use_cache)
@@ -92,8 +93,7 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
         ev.add("uid", e["uid"])
         ev.add("dtstamp", stamp)
         if e.get("time"):  # this machine's wall clock, in UTC: every calendar app reads it
-            start = dt.datetime.combine(e["day"], dt.time.fromisoformat(e["time"]))
-            start = start.astimezone(dt.UTC)
+            start = start_at(e["day"], e["time"]).astimezone(dt.UTC)
             ev.add("dtstart", start)
             ev.add("dtend", start + MEETING_LENGTH)
         else:

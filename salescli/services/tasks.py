@@ -107,11 +107,12 @@ def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any,
 def _before(meeting: Any, date: dt.date | dt.datetime | None) -> bool:
     """The change (now, or at a `--date` with a time) comes before the meeting's start;
     a `--date` without a time is held to the day only."""
+    from salescli.core.dates import start_at
     from salescli.services.activity import now
 
     if date is not None and not isinstance(date, dt.datetime):
         return False
-    start = dt.datetime.combine(meeting.date, dt.time.fromisoformat(meeting.time))
+    start = start_at(meeting.date, meeting.time)
     moment = now() if date is None else min(date.timestamp(), now())
     return start.timestamp() > moment
 
