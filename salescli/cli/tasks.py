@@ -229,7 +229,8 @@ def calendar_cmd(ctx: click.Context, out: str, force: bool, owner: str | None,
                  no_cache: bool) -> None:
     """Write booked meetings, open tasks and deals' next steps as an iCalendar feed.
 
-    Each is an all-day event. UIDs come from the record ID and the activity's number
+    Each is an all-day event, except a meeting or demo booked at a time of day: an
+    hour from then, in UTC. UIDs come from the record ID and the activity's number
     (or `next-step`), so importing or subscribing again updates events instead of
     duplicating them.
 

@@ -1,6 +1,7 @@
 """`salescli calendar`: booked meetings, open tasks and next steps as an iCalendar feed.
 
-Every item is an all-day event (salescli records days, not hours). A UID names what
+Every item is an all-day event, but a meeting or demo booked at a time of day, which
+is an hour from its start (the records keep no end). A UID names what
 the event is, never when it was exported: the record and the activity's number (its
 place in `activities:`, which appending never changes), or the deal's `next-step`; a
 calendar app that imports or subscribes again updates the event, not a duplicate.
