@@ -239,6 +239,36 @@ def test_meeting_held_and_cancelled(crm: Repo):
             "deal acme-erp has no activity 9; see `salescli task list deal:acme-erp`")
 
 
+def test_marking_one_activity_leaves_every_other_byte_as_written(crm: Repo):
+    # a time and a null written by hand, plain: neither is another activity's business
+    crm.edit("deals/2026-10/acme-erp.yaml", "    summary: Intro\n", """    summary: Intro
+  - date: 2026-11-10
+    time: 14:00   # booked by phone
+    type: meeting
+    summary: Workshop
+    status: booked
+  - date: 2026-11-12
+    type: meeting
+    time: null
+    summary: Kick-off
+    status: booked
+  - date: 2026-11-13
+    type: meeting
+    summary: Review
+    status: booked
+notes: ~
+""")
+    crm.commit()
+    before = deal_text(crm)
+    ok(crm, "meeting", "held", "acme-erp", "3")
+    assert deal_text(crm) == before.replace("Kick-off\n    status: booked",
+                                            "Kick-off\n    status: held")
+    ok(crm, "meeting", "held", "acme-erp", "4", "--outcome", "Go")
+    assert deal_text(crm) == before.replace("Kick-off\n    status: booked",
+                                            "Kick-off\n    status: held").replace(
+        "Review\n    status: booked", "Review\n    outcome: Go\n    status: held")
+
+
 def test_meeting_held_records_its_outcome_and_evaluation_on_its_day(crm: Repo):
     # the VALKEA evaluation goes on the booked meeting, not on a second meeting logged
     # as held (which counted the meeting twice); held before its day is refused
@@ -248,15 +278,16 @@ def test_meeting_held_records_its_outcome_and_evaluation_on_its_day(crm: Repo):
             "or later (or cancelled now)")
     ok(crm, "meeting", "held", "acme-erp", "2", "--outcome", "Pilot agreed", "--went-well",
        "Clear agenda", "--improve", "Ask about budget earlier", "--date", "2026-11-20")
+    # inline, as `log meeting --went-well` writes it (FLOW_KEYS)
     assert ("    summary: Demo\n    outcome: Pilot agreed\n    status: held\n"
-            "    evaluation:\n      went_well: Clear agenda\n      improve: Ask about budget "
-            "earlier\n") in deal_text(crm)
+            "    evaluation: {went_well: Clear agenda, improve: Ask about budget earlier}\n"
+            ) in deal_text(crm)
     rows = json.loads(ok(crm, "meeting", "list", "acme-erp", "--format", "json"))
     assert [(r["n"], r["status"]) for r in rows] == [(2, "held")]
     # held again, with more feedback: added to the evaluation, none of it lost
     ok(crm, "meeting", "held", "acme-erp", "2", "--improve", "Send the agenda sooner")
-    assert ("    evaluation:\n      went_well: Clear agenda\n      improve: Send the agenda "
-            "sooner\n") in deal_text(crm)
+    assert ("    evaluation: {went_well: Clear agenda, improve: Send the agenda sooner}\n"
+            ) in deal_text(crm)
     ahead = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     ok(crm, "log", "meeting", "acme-erp", "Workshop", "--date", ahead)
     refused(crm, ["meeting", "held", "acme-erp", "3", "--date", ahead], 1,

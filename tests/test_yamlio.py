@@ -234,6 +234,14 @@ def test_edit_keeps_every_other_value():
 # ---- found by the property tests (tests/test_properties.py)
 
 
+def test_the_round_trip_keeps_a_plain_time_and_a_null_as_written():
+    text = ("id: x\nnotes: null   # none yet\nactivities:\n  - date: 2026-12-10\n"
+            "    time: 14:00   # by phone\n    summary: A\n  - date: 2026-12-11\n"
+            "    time: ~\n    summary: B\n")
+    out = roundtrip_edit(text, lambda d: d["activities"][1].__setitem__("summary", "C"))
+    assert out == text.replace("summary: B", "summary: C")
+
+
 def test_untouched_float_keeps_every_digit():
     text = "a: 1.912138534355494e+24\nb: 1\n"
     after = edit_text(text, {"b": 2})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,12 +107,15 @@ class Session(Change):
             raise self._cannot(record, p) from None
         return self._replace(record, text)
 
-    def set(self, record: Loaded, changes: dict[str, Any]) -> Loaded:
-        """Set (dotted) fields: the new values spliced in, every other byte kept."""
+    def set(self, record: Loaded, changes: dict[str, Any], item: tuple[str, int] | None = None,
+            order: Sequence[str] = ()) -> Loaded:
+        """Set (dotted) fields: the new values spliced in, every other byte kept. `item`:
+        in that entry of a list instead (`("activities", 0)`), new keys in `order`."""
         from salescli.store.yamlio import set_values
 
         try:
-            text = set_values(record.text, changes, key_order(record.kind))
+            text = set_values(record.text, changes, order if item else key_order(record.kind),
+                              item or ())
         except YamlProblem as p:
             raise self._cannot(record, p) from None
         return self._replace(record, text)

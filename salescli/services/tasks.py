@@ -90,18 +90,11 @@ def _activity(activities: Any, kind: str, record_id: str, number: int, what: str
 def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any,
                      **more: Any) -> None:
     """Set `key` (and the `more` keys given a value) on activity `number`: only those
-    keys written, comments and order kept."""
+    keys written, every other byte kept."""
     from salescli.core.model import Activity, field_names
 
-    def mutate(data: Any) -> None:
-        from salescli.store.yamlio import set_in
-
-        order = field_names(Activity)
-        for k, v in {key: value, **more}.items():
-            if v is not None:
-                set_in(data["activities"][number - 1], k, v, order)
-
-    s.update(record, mutate)
+    changes = {k: v for k, v in {key: value, **more}.items() if v is not None}
+    s.set(record, changes, ("activities", number - 1), field_names(Activity))
 
 
 def _before(meeting: Any, date: dt.date | dt.datetime | None) -> bool:

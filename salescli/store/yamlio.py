@@ -850,6 +850,7 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
     y.width = 1 << 30
     y.indent(mapping=mapping, sequence=sequence, offset=offset)
     y.Emitter = _record_emitter()
+    y.Constructor = _record_constructor()
     y.representer.add_representer(Decimal, _represent_decimal)
     from salescli.core.record import Amount  # a record's amounts: ruamel looks up by type
 
@@ -860,6 +861,23 @@ def _yaml_rt(mapping: int = 2, sequence: int = 4, offset: int = 2) -> Any:
 
     y.representer.add_representer(ScalarFloat, _represent_scalar_float)
     return y
+
+
+def _record_constructor() -> Any:
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.scalarstring import PlainScalarString
+
+    class RecordConstructor(RoundTripConstructor):
+        def construct_yaml_str(self, node: Any) -> Any:
+            # a `14:00` written plain stays plain (_represent_str quotes a new one)
+            value = super().construct_yaml_str(node)
+            if type(value) is str and not node.style and _SEXAGESIMAL.fullmatch(value):
+                return PlainScalarString(value)
+            return value
+
+    RecordConstructor.add_constructor("tag:yaml.org,2002:str",
+                                      RecordConstructor.construct_yaml_str)
+    return RecordConstructor
 
 
 def _represent_str(representer: Any, value: str) -> Any:
@@ -1269,10 +1287,26 @@ class _Splice:
         self.escaped = escaped  # every text value double-quoted: the style that always fits
         self.eol = line_break(text)
 
-    def set(self, path: list[str], value: Any, order: Sequence[str]) -> str | None:
+    def set(self, path: list[str], value: Any, order: Sequence[str],
+            at: Sequence[str | int] = ()) -> str | None:
+        """`path` set to `value` in the block or flow mapping `at` leads to (a list's
+        item by its index: `("activities", 1)`); a new key there goes where `order`
+        puts it."""
         f = _fast()
         yaml = f["yaml"]
         node = yaml.compose(self.text, Loader=f["Composer"])
+        for step in at:
+            if isinstance(step, int):
+                if not isinstance(node, yaml.SequenceNode) or not 0 <= step < len(node.value):
+                    return None
+                node = node.value[step]
+            elif isinstance(node, yaml.MappingNode):
+                node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode)
+                             and k.value == step), None)
+            else:
+                return None
+        if not isinstance(node, yaml.MappingNode):
+            return None
         for depth, key in enumerate(path):
             rest = path[depth + 1:]
             entry = next((e for e in node.value if isinstance(e[0], yaml.ScalarNode)
@@ -1394,6 +1428,8 @@ class _Splice:
         line = " " * mapping.start_mark.column + key + ":" + (" " + new if new else "") + self.eol
         if after is None:  # first of all: on the first key's line, after any comment
             pos = _line_start(text, entries[0][0].start_mark.index)
+            if text[pos:entries[0][0].start_mark.index].strip(" "):
+                return None  # `- date: ...`: a list item's first key shares the dash's line
             return text[:pos] + line + text[pos:]
         pos = _next_line(text, _value_end(text, after[1]))
         if pos == len(text) and text and text[-1] not in "\r\n":
@@ -1408,14 +1444,15 @@ def _nested(path: list[str], value: Any) -> Any:
     return value
 
 
-def _after_sets(data: dict, changes: dict[str, Any]) -> dict:
-    """The record as it must read after `changes`, as apply_sets makes them."""
+def _after_sets(data: dict, changes: dict[str, Any], at: Sequence[str | int] = ()) -> dict:
+    """The record as it must read after `changes` to the mapping `at` leads to, as
+    apply_sets makes them."""
     import copy
 
     data = copy.deepcopy(data)
     for dotted_key, value in changes.items():
         keys = dotted_key.split(".")
-        target = data
+        target = _walk(data, at)
         for key in keys[:-1]:
             if not isinstance(target.get(key), dict):
                 target[key] = {}
@@ -1431,28 +1468,45 @@ def _reads_as(text: str, expected: Any) -> bool:
         return False
 
 
-def set_values(text: str, changes: dict[str, Any], order: Sequence[str] = ()) -> str:
+def set_values(text: str, changes: dict[str, Any], order: Sequence[str] = (),
+               at: Sequence[str | int] = ()) -> str:
     """`text` with `{"value": 52000, "next_step.due": date}` set, every other byte kept.
 
-    A new top-level key goes where the documented `order` puts it. Raises YamlProblem
-    when no way of writing the values reads back as exactly them.
+    `at` leads to the mapping the keys are in, when it is not the record: a list's item
+    by its index, `("activities", 1)`. A new key goes where the documented `order` puts
+    it. Raises YamlProblem when no way of writing the values reads back as exactly them.
     """
     before = load_fast(text)
     if not isinstance(before, dict):
         raise YamlProblem("a record must be a mapping of keys", code="not-a-mapping")
-    changes = _not_clearing_absent(before, changes)
+    target = _walk(before, at)
+    if not isinstance(target, dict):
+        raise YamlProblem(f"`{_dotted(tuple(at))}` is not a mapping of keys",
+                          code="not-a-mapping")
+    changes = _not_clearing_absent(target, changes)
     if not changes:
         return text
-    expected = _after_sets(before, changes)
+    expected = _after_sets(before, changes, at)
     for escaped in (False, True):
         spliced: str | None = text
         for key, value in changes.items():
-            spliced = _Splice(spliced, escaped).set(key.split("."), value, order)
+            spliced = _Splice(spliced, escaped).set(key.split("."), value, order, at)
             if spliced is None:
                 break
         if spliced is not None and _reads_as(spliced, expected):
             return spliced
-    return roundtrip_edit(text, lambda data: apply_sets(data, changes, order), expected)
+    return roundtrip_edit(text, lambda data: apply_sets(_walk(data, at), changes, order),
+                          expected)
+
+
+def _walk(data: Any, at: Sequence[str | int]) -> Any:
+    """What the keys and list indexes `at` lead to in `data` (None where none is)."""
+    for step in at:
+        if isinstance(step, int):
+            data = data[step] if isinstance(data, list) and 0 <= step < len(data) else None
+        else:
+            data = data.get(step) if isinstance(data, dict) else None
+    return data
 
 
 def append_item(text: str, key: str, item: dict[str, Any], inline: bool = False) -> str | None:
@@ -1620,7 +1674,7 @@ def roundtrip_edit(text: str, mutate: Callable[[Any], None], expected: Any = _UN
                           "quoted", locate(text, path)[0], code="cannot-edit")
     keep_tail(rt.data, lambda: mutate(rt.data))
     intended = _as_read(rt.data) if expected is _UNSET else expected
-    out = rt.dump()
+    out = _nulls_as_written(text, rt.dump())
     try:
         found = _difference(intended, load_fast(out))
     except YamlProblem as p:  # a bug of ours or ruamel's: refused, never written
@@ -1632,6 +1686,33 @@ def roundtrip_edit(text: str, mutate: Callable[[Any], None], expected: Any = _UN
                           f"{_shown(written)}, not {_shown(meant)}); please report this",
                           locate(text, path)[0] if path else 1, code="cannot-edit")
     return out if eol == "\n" else out.replace("\n", eol)
+
+
+# `key: null` (or `~`), perhaps in a list item, perhaps with a comment after it
+_NULL_LINE = re.compile(r"(?P<key>[ ]*(?:-[ ]+)*[^\s#][^#]*?:)[ ]+(?:null|Null|NULL|~)"
+                        r"(?P<rest>[ ]*(?:#.*)?)")
+_SPACES = re.compile(r"\s+")
+
+
+def _nulls_as_written(before: str, after: str) -> str:
+    """ruamel writes every null as an empty value (`notes:`): where a line of `before`
+    spelled one out (`notes: null`, `time: ~`) and `after` has that line emptied, the
+    line as it was written."""
+    if not any(n in before for n in (": null", ": ~", ": Null", ": NULL")):
+        return after
+    import difflib
+
+    old, new = before.split("\n"), after.split("\n")
+    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag != "replace":
+            continue
+        for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
+            m = _NULL_LINE.fullmatch(old[i])
+            if m and _SPACES.sub(" ", new[j]).strip() == \
+                    _SPACES.sub(" ", m["key"] + m["rest"]).strip():
+                new[j] = old[i]
+    return "\n".join(new)
 
 
 def _dotted(path: tuple) -> str:
