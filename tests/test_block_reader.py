@@ -33,7 +33,7 @@ def _same(a: object, b: object) -> bool:
 def assert_agree(text: str) -> object:
     fast = load_block(text)
     try:
-        slow: object = load_events(text, editable=False)
+        slow: object = load_events(text)
     except YamlProblem:
         slow = NOT_BLOCK
     except Exception:  # noqa: BLE001 - libyaml refused it in some other way

@@ -275,6 +275,17 @@ def test_a_deal_broken_by_a_commit_keeps_its_last_valid_version(filled: Repo):
     assert err == ""
 
 
+def test_a_tab_check_refuses_is_refused_by_the_reports_too(filled: Repo):
+    # libyaml reads `stage:<TAB>proposal`, check refuses it: no report counts it either
+    path = "deals/2026-10/acme-erp.yaml"
+    filled.edit(path, "stage: needs-analysis", "stage:\tproposal")
+    filled.git("commit", "-qam", "a tab", "--no-verify")
+    assert filled.run("check").exit_code == 1
+    out, err = _funnel(filled)
+    assert [r["reached"] for r in out["rows"]] == [1, 0, 0, 0]
+    assert out["skipped"] == [path] and "skipped 1 committed record file(s)" in err
+
+
 def test_skipped_records_are_as_of_the_reports_moment(filled: Repo):
     first = filled.head()
     filled.write("deals/2026-11/no-keys.yaml", "hello: world\n")
@@ -317,7 +328,7 @@ def test_history_skips_exactly_what_the_schema_rejects(title: str, values: dict[
     if fast is not None:
         assert fast == full, text
     try:
-        data = load_fast(text, editable=False)
+        data = load_fast(text)
         Deal.model_validate({k: v for k, v in data.items() if k in _SCANNED["deal"]})
         valid = True
     except (YamlProblem, ValidationError, ValueError, AttributeError):

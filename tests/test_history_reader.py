@@ -219,7 +219,7 @@ REJECTED = object()  # `check` rejects the version: reports skip it
     (HEAD + "stage: proposal\nnext_step:\n  due: &d 2026-01-01\n", REJECTED),
     # comments after values, and lines of comments
     (HEAD + "stage: proposal # moved\n", "proposal"),
-    (HEAD + "stage: proposal\t# moved\n", "proposal"),
+    (HEAD + "stage: proposal\t# moved\n", REJECTED),  # tabs libyaml reads, check refuses
     (HEAD + "owner: anna#not a comment\n", ("owner", "anna#not a comment")),
     (HEAD + "stage: proposal\n  # indented comment\nvalue: 1\n", "proposal"),
     ("# a comment first\n\n" + HEAD + "stage: proposal\n", "proposal"),
@@ -238,7 +238,7 @@ REJECTED = object()  # `check` rejects the version: reports skip it
     ((HEAD + "stage: proposal\n").replace("\n", "\r\n"), "proposal"),
     ((HEAD + "lost_reason: too\n  expensive\n").replace("\n", "\r\n"),
      ("lost_reason", "too expensive")),
-    (HEAD + "stage:\tproposal\n", "proposal"),
+    (HEAD + "stage:\tproposal\n", REJECTED),
     (HEAD + "stage: proposal\nnext_step:\n\ta: 1\n", REJECTED),
     # what the scan never sees can still make the whole version one `check` rejects
     (HEAD + "stage: proposal\nactivities:\n  - date: 2027-02-30\n", REJECTED),

@@ -208,7 +208,7 @@ def explain(root: Any, events: list[dict[str, Any]], timelines: dict[str, Any]) 
     files = files_at(root, [spec for _, spec in lost])
     for e, spec in lost:
         try:
-            data = load_fast(files[spec].decode("utf-8"), editable=False) \
+            data = load_fast(files[spec].decode("utf-8")) \
                 if spec in files else None
         except (YamlProblem, UnicodeDecodeError, ValueError):
             data = None  # a version `check` rejects says nothing

@@ -68,7 +68,8 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 15: a file moved to another month folder keeps its timeline
 # 16: `moves` has the pipeline's changes too (`deal move --pipeline`)
 # 17: a reopened deal is in its stage since the reopen (`stage_since`)
-CACHE_VERSION = 17
+# 18: a version with a tab `check` refuses is skipped, as check skips it
+CACHE_VERSION = 18
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
@@ -209,7 +210,7 @@ def full_fields(kind: str, blob: bytes) -> tuple | None:
     from salescli.store.yamlio import YamlProblem, load_fast
 
     try:
-        data = load_fast(blob.decode("utf-8"), editable=False)  # as fast_fields reads it
+        data = load_fast(blob.decode("utf-8"))  # as check reads it
     except (YamlProblem, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict):

@@ -683,21 +683,19 @@ def load_block(text: str) -> Any:
     return value if i == len(lines) else NOT_BLOCK
 
 
-def load_fast(text: str, editable: bool = True) -> Any:
-    """Parse one record's text to plain Python values (dict, list, str, int, ...).
-
-    `editable=False` skips refusing the tabs only ruamel cannot read: history reads
-    committed versions, which are never edited, as libyaml reads them.
-    """
+def load_fast(text: str) -> Any:
+    """Parse one record's text to plain Python values (dict, list, str, int, ...): the
+    one reader of `check`, listings and history alike (a version `check` rejects, a tab
+    after `key:` say, no report counts either)."""
     value = load_block(text)
-    return load_events(text, editable) if value is NOT_BLOCK else value
+    return load_events(text) if value is NOT_BLOCK else value
 
 
-def load_events(text: str, editable: bool = True) -> Any:
+def load_events(text: str) -> Any:
     """load_fast by libyaml's event stream: any YAML, and the errors' positions."""
     f = _fast()
     _check_conflicts(text)
-    if editable and "\t" in text:
+    if "\t" in text:
         _check_tabs(text)
     try:
         return _parse(text)
