@@ -66,11 +66,75 @@ def clean_merge(base: str, ours: str, theirs: str) -> str:
 
 def test_different_fields_both_kept_and_ours_comments_stay():
     ours = edit(BASE, ("value: 48000.00", "value: 52000.00  # after the workshop"))
-    theirs = edit(BASE, ("close_date: 2027-01-31", "close_date: 2027-02-28"),
-                  ("# free text below\n", "# free text below, keep it short\n"))
+    theirs = edit(BASE, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
     merged = clean_merge(BASE, ours, theirs)
-    # a round-trip edit of ours: only theirs' changed value differs (not theirs' comment)
+    # a round-trip edit of ours: only theirs' changed value differs
     assert merged == edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
+
+
+def crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")
+
+
+@pytest.mark.parametrize(("bom", "eol"), [("", "\r\n"), ("\ufeff", "\n"), ("\ufeff", "\r\n")])
+def test_a_windows_record_keeps_its_line_breaks_and_byte_order_mark(bom: str, eol: str):
+    # ruamel writes LF with no mark: the merge commit rewrote every line of the file
+    def dress(text: str) -> str:
+        return bom + text.replace("\n", eol)
+
+    ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
+    theirs = edit(BASE, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
+    merged = clean_merge(dress(BASE), dress(ours), dress(theirs))
+    assert merged == dress(edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28")))
+    # the conflict markers too
+    other = edit(theirs, ("value: 48000.00", "value: 50000.00"))
+    result = merge_texts(dress(BASE), dress(ours), dress(other)).text
+    assert result.startswith(bom + "id: acme-erp" + eol)
+    assert "value: 52000.00\n=======\nvalue: 50000.00\n>>>>>>> theirs\n".replace("\n", eol) \
+        in result
+
+
+def test_the_merge_driver_keeps_ours_byte_order_mark_and_crlf(tmp_path):
+    from salescli.services.hooks import merge_record
+
+    ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
+    theirs = edit(BASE, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
+    for name, text in (("O", BASE), ("A", ours), ("B", theirs)):
+        (tmp_path / name).write_bytes(b"\xef\xbb\xbf" + crlf(text).encode())
+    assert merge_record(str(tmp_path / "O"), str(tmp_path / "A"), str(tmp_path / "B"),
+                        DEAL, 7, print)
+    want = edit(ours, ("close_date: 2027-01-31", "close_date: 2027-02-28"))
+    assert (tmp_path / "A").read_bytes() == b"\xef\xbb\xbf" + crlf(want).encode()
+
+
+def test_a_comment_one_side_added_is_never_dropped():
+    # ruamel's tree of ours has no place for theirs' comment beside ours' value, or at
+    # the end: the field merge silently dropped them; now git's line merge does it
+    ours = edit(BASE, ("value: 48000.00", "value: 52000.00"))
+    for added in (("close_date: 2027-01-31", "close_date: 2027-01-31  # firm: board 30.1."),
+                  ('notes: ""\n', 'notes: ""\n# champion on leave until 8.1.\n'),
+                  ("# free text below", "# free text below, keep it short")):
+        with pytest.raises(Unmergeable, match="would drop the comment `# "):
+            merge_texts(BASE, ours, edit(BASE, added))
+    # ours' comment on an activity theirs edited went with ours' version of it
+    commented = edit(BASE, ("    summary: Intro call", "    summary: Intro call  # short"))
+    with pytest.raises(Unmergeable, match="would drop the comment `# short`"):
+        merge_texts(BASE, commented, edit(BASE, ("    type: call", "    type: meeting")))
+    # where the merge carries it (in an activity theirs logged), it is a field merge still
+    logged = INTRO + activity("2026-11-12", "demo", "Demo  # went well")
+    merged = clean_merge(BASE, ours, edit(BASE, (INTRO, logged)))
+    assert merged == edit(ours, (INTRO, logged))
+
+
+def keep(text: str, side: str) -> str:
+    """`text` with each conflict resolved to `side` ("ours" or "theirs")."""
+    out, at = [], None
+    for line in text.splitlines(keepends=True):
+        if line.startswith(("<<<<<<< ", "=======", ">>>>>>> ")):
+            at = {"<": "ours", "=": "theirs", ">": None}[line[0]]
+        elif at in (None, side):
+            out.append(line)
+    return "".join(out)
 
 
 def test_a_win_and_a_move_back_on_two_sides_conflict_as_one_state():
@@ -89,6 +153,18 @@ def test_a_win_and_a_move_back_on_two_sides_conflict_as_one_state():
     advanced = edit(BASE, ("stage: proposal", "stage: negotiation"))
     won = edit(advanced, ("owner: anna", "status: won\nwon_date: 2026-12-01\nowner: anna"))
     assert load_fast(clean_merge(BASE, won, advanced))["status"] == "won"
+
+
+def test_a_win_from_another_stage_and_a_move_back_conflict_as_one_state():
+    # ours moved on to the last stage and won, theirs moved back: only `stage` was in
+    # the conflict, so keeping theirs' gave a deal won in the stage it was moved back to
+    won = edit(BASE, ("stage: proposal", "stage: negotiation"),
+               ("owner: anna", "status: won\nwon_date: 2026-12-01\nowner: anna"))
+    back = edit(BASE, ("stage: proposal", "stage: needs-analysis"))
+    for a, b in ((won, back), (back, won)):
+        result = merge_texts(BASE, a, b)
+        assert result.conflicts == ["stage", "status", "won_date"]
+        assert {keep(result.text, side) for side in ("ours", "theirs")} == {won, back}
 
 
 def test_same_field_same_value_is_no_conflict():
@@ -423,6 +499,23 @@ def test_git_merge_of_one_field_changed_differently_conflicts_and_check_reports_
     assert f"{DEAL}:1:1: error: a conflict git has not resolved: both sides changed it; " \
            "resolve the conflict markers, then `git add` it, or abort the merge [unmerged]" \
            in result.output
+
+
+def test_git_merge_keeps_the_comments_a_teammate_added_by_hand(filled: Repo, on_path):
+    # the field merge dropped them (exit 0, nothing said); git's line merge keeps them
+    filled.git("checkout", "-qb", "theirs")
+    filled.edit(DEAL, "close_date: 2027-01-31\n", "close_date: 2027-01-31  # firm: board 30.1.\n")
+    filled.edit(DEAL, "role: economic-buyer}\n", "role: economic-buyer}\n# on leave until 8.1.\n")
+    filled.commit("notes on the deal")
+    filled.git("checkout", "-q", "main")
+    assert filled.run("deal", "set", "acme-erp", "value=52000").exit_code == 0
+    proc = _merge(filled)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{DEAL}: merged line by line (the field merge would drop the comment " \
+           "`# firm: board 30.1.`)" in proc.stderr
+    text = (filled.root / DEAL).read_text()
+    assert "value: 52000.00\n" in text and "close_date: 2027-01-31  # firm: board 30.1.\n" in text
+    assert text.endswith("# on leave until 8.1.\n")
 
 
 def test_check_reports_a_file_changed_on_one_side_and_deleted_on_the_other(filled: Repo,

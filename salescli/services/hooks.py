@@ -17,19 +17,29 @@ def _key_order(path: str) -> list[str]:
     return list(key_order(kind)) if kind else []
 
 
+def _version(path: str) -> str:
+    """One version's text for the merge, with the byte-order mark decode drops: the
+    merged file keeps ours'."""
+    from salescli.store.merge import BOM
+    from salescli.store.yamlio import decode
+
+    data = Path(path).read_bytes()
+    return (BOM if data.startswith(BOM.encode()) else "") + decode(data)
+
+
 def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
                  warn: Callable[[str], None]) -> bool:
     """Merge BASE, OURS and THEIRS (file paths) field by field into OURS; a version that
-    is not a readable record is merged line by line by `git merge-file` instead. False
-    when conflicts are left (marked in OURS) or the merge failed; `warn` says which."""
+    is not a readable record (or has a comment the field merge would drop) is merged line
+    by line by `git merge-file` instead. False when conflicts are left (marked in OURS)
+    or the merge failed; `warn` says which."""
     from salescli.store.gitio import atomic_write, merge_file
-    from salescli.store.yamlio import decode
 
     name = path or ours
     try:
         from salescli.store.merge import merge_texts
 
-        texts = [decode(Path(p).read_bytes()) for p in (base, ours, theirs)]
+        texts = [_version(p) for p in (base, ours, theirs)]
         result = merge_texts(*texts, marker_size=marker_size, order=_key_order(path))
     except Exception as err:  # never fail a merge on our account: git's line merge instead
         reason = getattr(err, "message", None) or str(err) or type(err).__name__

@@ -8,9 +8,10 @@ The rules, applied recursively from the top-level mapping down:
 * a value changed on one side only takes that side; changed the same way on both
   sides, it is taken once; changed differently on both sides, it is a conflict
   (a text of several lines, `notes: |`, merges by lines first, as git would);
-* a deal's stage, status and close fields are one state: where merging them key by
-  key would give neither side's state (a win on one side and a move back on the
-  other: "won in needs-analysis"), every key of it the sides disagree on conflicts;
+* a deal's stage, status and close fields are one state: where both sides changed one
+  of them differently, or merging them key by key would give neither side's state (a
+  win on one side and a move back on the other: "won in needs-analysis"), every key
+  of it the sides disagree on conflicts;
 * mappings (`next_step`, `contact`, `checklist`, a stakeholder) merge key by key;
 * lists of identified items merge item by item: contacts by `id`, stakeholders by
   `contact`, price-list or deal items by `sku` / `product` / `name`;
@@ -22,11 +23,13 @@ The rules, applied recursively from the top-level mapping down:
 * other lists (tags, `with`, checklist ticks) merge as sets: each side's additions
   and removals are applied.
 
-The result is a round-trip edit of "ours": its comments, key order and formatting
-stay, and values merged in from "theirs" keep theirs' formatting. Where a conflict
-is left, the file gets standard `<<<<<<< ours` / `=======` / `>>>>>>> theirs` markers
-around only the lines that differ, so `git status` shows the conflict and
-`salescli check` reports the markers.
+The result is a round-trip edit of "ours": its comments, key order, formatting, line
+breaks and byte-order mark stay, and values merged in from "theirs" keep theirs'
+formatting. Where the result would lose a comment either side added, the record is
+Unmergeable: git's line merge keeps it. Where a conflict is left, the file gets
+standard `<<<<<<< ours` / `=======` / `>>>>>>> theirs` markers around only the lines
+that differ, so `git status` shows the conflict and `salescli check` reports the
+markers.
 
 Pure: text in, text out; no git, no files.
 """
@@ -34,6 +37,8 @@ Pure: text in, text out; no git, no files.
 from __future__ import annotations
 
 import difflib
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +47,7 @@ from salescli.store.yamlio import (
     RoundTrip,
     YamlProblem,
     keep_tail,
+    line_break,
     load_fast,
     plain,
     put_tail,
@@ -49,6 +55,10 @@ from salescli.store.yamlio import (
 )
 
 MARKER_SIZE = 7
+BOM = "\ufeff"  # a byte-order mark, which a Windows editor may put first
+# a `#` at a line's start or after a space starts a comment; one inside quotes or a
+# `|` text counts too: the merge carries it with its value, or at worst merges by lines
+_COMMENT = re.compile(r"(?:^|[ \t])(#.*)", re.MULTILINE)
 # lists that only ever grow at the end (SPEC §3.6: activities, newest last)
 APPEND_ONLY = frozenset(("activities", "quotes", "orders", "invoices"))
 # what identifies an item of a list of mappings, in order of preference
@@ -64,18 +74,24 @@ def _get(mapping: Any, key: str) -> Any:
 
 
 def _mixed_state(o: dict, a: Any, b: Any, keys: tuple[str, ...]) -> bool:
-    """Whether merging `keys` one by one would give a state that is neither side's own
-    (one side won, the other moved back: won in the stage it was moved back to). One
-    side only going further than the other (both advanced, one also won) is no mix."""
+    """Whether `keys` cannot merge one by one: both sides changed one of them differently,
+    or one by one they give a state that is neither side's own (one side won, the other
+    moved back: won in the stage it was moved back to). One side only going further
+    than the other (both advanced, one also won) is no mix."""
     merged, ours, theirs = {}, {}, {}
     for k in keys:
         base, ours[k], theirs[k] = o.get(k, _MISSING), _get(a, k), _get(b, k)
+        if ours[k] != base and theirs[k] != base and ours[k] != theirs[k]:
+            # a conflict on this key alone lets the others merge: keep theirs' stage
+            # and ours' `status: won` and `won_date` stay, a state neither side made
+            return True
         merged[k] = theirs[k] if ours[k] == base else ours[k]
     return merged != ours and merged != theirs
 
 
 class Unmergeable(Exception):
-    """One of the three versions is not a readable record: merge it line by line instead."""
+    """One of the three versions is not a readable record, or a field merge would drop
+    a comment: merge it line by line instead."""
 
 
 @dataclass
@@ -90,20 +106,60 @@ class MergeResult:
 
 def merge_texts(base: str, ours: str, theirs: str, marker_size: int = MARKER_SIZE,
                 order: Sequence[str] = ()) -> MergeResult:
-    """Merge two edits of one record; raises Unmergeable when a version cannot be parsed.
+    """Merge two edits of one record; raises Unmergeable when a version cannot be parsed
+    or a comment one side added would be lost.
     `order`: the record kind's documented key order, where a key only theirs added goes
-    (else after the key it follows in theirs)."""
+    (else after the key it follows in theirs). A text may start with a byte-order mark
+    (`\ufeff`); the result has ours' mark and line breaks."""
     # Same text on some side: exactly what git's own merge would take, byte for byte.
     if ours == theirs or theirs == base:
         return MergeResult(ours)
     if ours == base:
         return MergeResult(theirs)
+    # ruamel reads and writes LF with no mark: merge so, then in ours' own (else a
+    # Windows editor's CRLF record is rewritten whole, every line of it in the merge)
+    like = ours
+    base, ours, theirs = (_bare(t) for t in (base, ours, theirs))
     _parse(base, allow_empty=True)  # base may be empty: both sides added the file
-    merged_ours, conflicts = _merge(base, ours, theirs, "ours", order)
-    if not conflicts:
-        return MergeResult(merged_ours)
-    merged_theirs, _ = _merge(base, ours, theirs, "theirs", order)
-    return MergeResult(conflict_text(merged_ours, merged_theirs, marker_size), conflicts)
+    text, conflicts = _merge(base, ours, theirs, "ours", order)
+    if conflicts:
+        merged_theirs, _ = _merge(base, ours, theirs, "theirs", order)
+        text = conflict_text(text, merged_theirs, marker_size)
+    _keeps_comments(base, ours, theirs, text)
+    return MergeResult(_dressed(text, like), conflicts)
+
+
+def _bare(text: str) -> str:
+    """`text` without a byte-order mark, in LF line breaks."""
+    return text.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _dressed(text: str, like: str) -> str:
+    """`text` (LF, no mark) in the line breaks and byte-order mark of `like`."""
+    eol = line_break(like)
+    text = text if eol == "\n" else text.replace("\n", eol)
+    return BOM + text if like.startswith(BOM) else text
+
+
+def _comments(text: str) -> Counter[str]:
+    """The comments in `text`, each as often as it is there."""
+    return Counter(m.group(1).rstrip() for m in _COMMENT.finditer(text))
+
+
+def _keeps_comments(base: str, ours: str, theirs: str, merged: str) -> None:
+    """Raise Unmergeable where `merged` has fewer of a comment than a side that added it.
+
+    Why not carry comments field by field: ruamel keeps a comment in ours' tree beside
+    the key it follows, so a value taken from theirs comes without theirs' comment on
+    its line, and one theirs wrote beside ours' value or at the end has nowhere to go.
+    Such a record is merged line by line instead, as a broken one is: git keeps every
+    line either side wrote, or conflicts on it, so no comment is dropped silently.
+    """
+    o, m = _comments(base), _comments(merged)
+    for side in (_comments(ours), _comments(theirs)):
+        for comment in side - o:  # added, or changed (the old one gone)
+            if m[comment] < side[comment]:
+                raise Unmergeable(f"the field merge would drop the comment `{comment}`")
 
 
 def _parse(text: str, allow_empty: bool = False) -> Any:
