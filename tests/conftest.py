@@ -122,6 +122,17 @@ class Repo:
         return out
 
 
+def clock(monkeypatch: Any, *moment: int) -> None:
+    """Commands run as if it were `moment` (year, month, day[, hour...], local time):
+    what lies ahead of it is booked, and a change dated after it is refused."""
+    import datetime as dt
+
+    from salescli.services import activity
+
+    at = dt.datetime(*moment).timestamp()
+    monkeypatch.setattr(activity, "now", lambda: at)
+
+
 def refused(repo: Repo, args: list[str], code: int, message: str,
             run: Callable[..., Any] | None = None) -> Any:
     """The command exits `code` with exactly `Error: message` as its one stderr line,

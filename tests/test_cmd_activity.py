@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, acme_account, refused
+from conftest import Repo, acme_account, clock, refused
 
 
 @pytest.fixture
@@ -189,6 +189,29 @@ def test_the_demo_books_and_holds_by_its_own_clock():
     act, _ = logged("demo", "Product demo", day, None, today=day)
     assert act["status"] == "held"
     assert logged("demo", "Product demo", day, None)[0]["status"] == "booked"
+
+
+AHEAD = ("is ahead of now: a change is dated when it happened; to plan something, add a "
+         "task (`salescli task add TARGET SUMMARY --due DATE`) or book a meeting (`salescli "
+         "log meeting TARGET SUMMARY --date DATE`)")
+
+
+def test_what_has_not_happened_yet_is_not_recorded_as_done(crm: Repo, monkeypatch):
+    # 10:00 on 2026-12-02: a call on Friday, or at 18:00 today, has not happened; a
+    # meeting then is booked, and a quote may be dated ahead (a document's own date)
+    clock(monkeypatch, 2026, 12, 2, 10)
+    for args in (["log", "call", "moved", "Call Matti", "--date", "2026-12-04"],
+                 ["log", "note", "moved", "Later", "--date", "2026-12-02T18:00"],
+                 ["deal", "add", "Future", "--account", "acme-oy", "--value", "1",
+                  "--close-date", "2027-03-01", "--date", "2026-12-04"],
+                 ["deal", "advance", "fresh", "--date", "2026-12-03"],
+                 ["lead", "add", "Gamma Oy", "--date", "2026-12-03"]):
+        refused(crm, args, 2, f"--date {args[-1]} {AHEAD}")
+    for args in (["log", "call", "moved", "Call Matti", "--date", "2026-12-02T10:00"],
+                 ["log", "meeting", "moved", "Workshop", "--date", "2026-12-04"],
+                 ["log", "call", "moved", "Earlier", "--date", "2026-12-02"]):
+        r = crm.run(*args)
+        assert r.exit_code == 0, r.output
 
 
 def test_a_booking_for_a_day_to_come_is_committed_now_not_on_that_day(crm: Repo):

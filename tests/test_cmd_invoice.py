@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import Repo, customer, refused, replaced, seller
+from conftest import Repo, clock, customer, refused, replaced, seller
 from ruamel.yaml import YAML
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
@@ -176,7 +176,8 @@ def test_one_time_items_go_on_the_next_invoice_once_theirs_is_credited(billing: 
     assert "Integration work" in docs[0] and "Integration work" not in docs[1]
 
 
-def test_a_deal_won_again_goes_on_with_its_billing_schedule(billing: Repo):
+def test_a_deal_won_again_goes_on_with_its_billing_schedule(billing: Repo, monkeypatch):
+    clock(monkeypatch, 2027, 2, 11)  # the reopening and the win below have happened
     # billed October and November, reopened, won again in February: support's two
     # quarterly cycles were October and January, the licence's twelve months run from
     # October; nothing billed twice, nothing billed again from February on

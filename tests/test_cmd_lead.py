@@ -77,14 +77,14 @@ def test_lead_add_with_everything(filled: Repo):
 
 
 def test_lead_add_company_only(repo: Repo):
-    result = repo.run("lead", "add", "Gamma Oy", "--id", "gamma", "--date", "2026-12-24")
+    result = repo.run("lead", "add", "Gamma Oy", "--id", "gamma", "--date", "2026-12-04")
     assert result.exit_code == 0, result.output
     assert read(repo, "leads/2026-12/gamma.yaml") == dedent("""
         id: gamma
         company: Gamma Oy
         status: new
         owner: anna
-        created: 2026-12-24
+        created: 2026-12-04
         """)
     assert last_commit(repo) == "lead(gamma): add\n\nSalescli-Event: add"
 

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo, clock, refused
 
 DEAL = """
 id: acme-erp
@@ -290,9 +290,14 @@ def test_meeting_held_records_its_outcome_and_evaluation_on_its_day(crm: Repo):
             ) in deal_text(crm)
     ahead = (dt.date.today() + dt.timedelta(days=3)).isoformat()
     ok(crm, "log", "meeting", "acme-erp", "Workshop", "--date", ahead)
-    refused(crm, ["meeting", "held", "acme-erp", "3", "--date", ahead], 1,
+    refused(crm, ["meeting", "held", "acme-erp", "3"], 1,
             f"meeting 3 of deal acme-erp is booked for {ahead}: mark it held on that day or "
             "later (or cancelled now)")
+    # nor is it held by dating the change ahead: no change is dated after now
+    refused(crm, ["meeting", "held", "acme-erp", "3", "--date", ahead], 2,
+            f"--date {ahead} is ahead of now: a change is dated when it happened; to plan "
+            "something, add a task (`salescli task add TARGET SUMMARY --due DATE`) or book a "
+            "meeting (`salescli log meeting TARGET SUMMARY --date DATE`)")
 
 
 def today_json(repo: Repo, on: str) -> list[dict]:
@@ -339,7 +344,8 @@ def won_deal(repo: Repo, *activities: str) -> None:
     repo.commit()
 
 
-def test_today_after_sales(crm: Repo):
+def test_today_after_sales(crm: Repo, monkeypatch):
+    clock(monkeypatch, 2027, 1, 20)  # the calls and the task done below have happened
     won_deal(crm, "{date: 2026-11-01, type: call, summary: Kick-off}")
     # 90 days after the last activity on its deals (acme-erp's 2026-10-02, kick-off
     # 2026-11-01), the account shows; what is logged after the day does not count
@@ -362,10 +368,11 @@ def test_today_after_sales(crm: Repo):
     assert "acme-oy" not in [r["id"] for r in today_json(crm, "2027-04-12")]
 
 
-def test_what_happened_after_the_day_asked_about_does_not_count(crm: Repo):
+def test_what_happened_after_the_day_asked_about_does_not_count(crm: Repo, monkeypatch):
     """`today --on` a day gone by: a won customer's activity logged later (a call, a
     task done) is not yet contact; the activities table's `happened` says when each
     happened, and nothing for a booking or an open task."""
+    clock(monkeypatch, 2027, 3, 2)
     won_deal(crm, "{date: 2026-11-01, type: call, summary: Kick-off}")
     ok(crm, "log", "call", "acme-oy", "Check-in", "--date", "2027-03-01")
     ok(crm, "task", "add", "acme-won", "Renewal talk", "--due", "2027-02-01",

@@ -95,8 +95,9 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                             outcome=outcome, status=status, with_=with_,
                             went_well=went_well, improve=improve, ahead=ahead,
                             at=when.time() if timed else None)  # type: ignore[union-attr]
-    if ahead or day > today(None):  # booked now for a day to come: committed now
-        opts = dataclasses.replace(opts, date=None)
+    if activity_type in BOOKABLE and (ahead or day > today(None)):
+        opts = dataclasses.replace(opts, date=None)  # booked now for a day to come
+    # else the session refuses a call, e-mail or note dated ahead: not happened yet
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)
         contacted = kind == "lead" and reaches(activity) and first_contact(s, record_id)

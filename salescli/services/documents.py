@@ -185,7 +185,7 @@ def issue_document(repo: Any, deal_id: str, event: str, key: str, opts: Options,
     a document is never written over. Returns (the change, the document)."""
     from salescli.core.errors import SalescliError
 
-    with opts.session(repo, "deal", deal_id, event) as s:
+    with opts.session(repo, "deal", deal_id, event, ahead=True) as s:
         record = s.load("deal", deal_id)
         doc = prepare(s, record.model)
         if doc.path.exists():

@@ -54,7 +54,9 @@ class Session(Change):
     """A Change that also reads, edits and creates records."""
 
     def __init__(self, repo: Any, kind: str, record_id: str, event: str, *,
-                 summary: str = "", **kw: Any):
+                 summary: str = "", ahead: bool = False, **kw: Any):
+        if not ahead:
+            not_ahead(kw.get("date"))
         super().__init__(repo, kind, record_id, summary, event, **kw)
         self.kind, self.record_id, self.summary = kind, record_id, summary
         self.notes: list[str] = []  # what the user should know of the change (stderr)
@@ -298,11 +300,31 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
     return changes
 
 
-def today(date: str | dt.date | None) -> dt.date:
-    """The day of a `--date` (a date-time counts by its own date), else today."""
+def not_ahead(date: str | dt.date | None) -> None:
+    """A change says what happened: a `--date` later than now is refused (a booking or a
+    task is how something to come is recorded)."""
     from salescli.core.dates import day_of
+    from salescli.services.activity import now
 
-    return day_of(date) or dt.date.today()
+    moment = now()
+    later = date.timestamp() > moment + 60 if isinstance(date, dt.datetime) else \
+        date is not None and day_of(date) > dt.date.fromtimestamp(moment)
+    if later:
+        shown = date if isinstance(date, str) else date.isoformat(timespec="minutes") \
+            if isinstance(date, dt.datetime) and not date.second else date.isoformat()
+        raise UsageError(f"--date {shown} is ahead of now: a change is dated when it "
+                         "happened; to plan something, add a task (`salescli task add "
+                         "TARGET SUMMARY --due DATE`) or book a meeting (`salescli log "
+                         "meeting TARGET SUMMARY --date DATE`)")
+
+
+def today(date: str | dt.date | None) -> dt.date:
+    """The day of a `--date` (a date-time counts by its own date), else today (by the
+    one clock a test can set, `activity.now`)."""
+    from salescli.core.dates import day_of
+    from salescli.services.activity import now
+
+    return day_of(date) or dt.date.fromtimestamp(now())
 
 
 def _nested_model_field(field: Any) -> bool:

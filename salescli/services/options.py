@@ -19,12 +19,13 @@ class Options:
     commit: bool = True
 
     def session(self, repo: Any, kind: str, record_id: str, event: str,
-                summary: str = "") -> Session:
-        """The Session of one change to `kind` `record_id` (see salescli.services.edit)."""
+                summary: str = "", ahead: bool = False) -> Session:
+        """The Session of one change to `kind` `record_id` (see salescli.services.edit);
+        `ahead`: a document that may be dated ahead of today (a quote, an invoice)."""
         from salescli.services.edit import Session
 
         return Session(repo, kind, record_id, event, summary=summary, date=self.date,
-                       message=self.message, commit=self.commit)
+                       message=self.message, commit=self.commit, ahead=ahead)
 
 
 COMMIT = Options()  # today, no message, committed: what a change is unless told otherwise

@@ -96,7 +96,8 @@ def _decide(repo: Any, deal_id: str, which: str | None, status: str, reason: str
 
     when = today(opts.date)
     verb = "accept" if status == "accepted" else "reject"
-    with opts.session(repo, "deal", deal_id, f"quote-{verb}") as s:
+    # a quote may be dated ahead, so may its answer (never before it)
+    with opts.session(repo, "deal", deal_id, f"quote-{verb}", ahead=True) as s:
         record = s.load("deal", deal_id)
         q = record.model.quotes[find_quote(record.model, which)]
         if q.status == status:  # decided so already: nothing to record
