@@ -214,6 +214,10 @@ def test_set_is_typed_validated_and_round_trip(deal: Repo):
             "`stage` is not set directly: use `deal advance` or `deal move`")
     refused(deal, ["deal", "set", "acme-erp", "close_date=soon"], 2,  # a bad date, as --date
             f'invalid close_date "soon": use {DATE_HELP}')
+    # a year typed wrong, refused as `deal add` refuses it
+    refused(deal, ["deal", "set", "acme-erp", "close_date=2026-01-31"], 2,
+            "close_date 2026-01-31 is before the deal is created (2026-10-05); give the day "
+            "you expect it to close")
     refused(deal, ["deal", "set", "acme-erp", "account=ghost"], 1,
             "deals/2026-10/acme-erp.yaml: account `ghost` does not exist; add it with "
             "`salescli account add` or fix `account:`; nothing was changed")

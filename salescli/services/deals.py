@@ -317,16 +317,18 @@ def checklist_rows(repo: Any, d: Mapping[str, Any], pipeline: str | None) -> lis
 # --------------------------------------------------------------- changes
 
 
-def close_day(close_date: str | dt.date | None, created: dt.date, why: str) -> dt.date:
-    """A new deal's expected close date: given (`why` says why it is needed), and not
-    before the day the deal is created (a typo of the year, mostly)."""
+def close_day(close_date: str | dt.date | None, created: dt.date | None, why: str,
+              name: str = "--close-date") -> dt.date:
+    """A deal's expected close date (`name`: the option or field it is given as): given
+    (`why` says why it is needed), and not before the day the deal is created (a typo of
+    the year, mostly)."""
     from salescli.core.dates import day_of
 
-    due = day_of(close_date)
+    due = day_of(close_date, name)
     if due is None:
-        raise UsageError(f"--close-date is required: {why}")
-    if due < created:
-        raise UsageError(f"--close-date {due} is before the deal is created ({created}); "
+        raise UsageError(f"{name} is required: {why}")
+    if created is not None and due < created:
+        raise UsageError(f"{name} {due} is before the deal is created ({created}); "
                          "give the day you expect it to close")
     return due
 
@@ -394,7 +396,10 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
     summary, subject = describe(changes)
     with opts.session(repo, "deal", deal_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
-        s.set(s.load("deal", deal_id), changes)
+        record = s.load("deal", deal_id)
+        if changes.get("close_date") is not None:  # `close_date=` clears it
+            close_day(changes["close_date"], record.model.created, "", "close_date")
+        s.set(record, changes)
     return s, summary
 
 
