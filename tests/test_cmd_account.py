@@ -540,6 +540,11 @@ def test_contact_set(commented: Repo):
      "email 'matti(at)acme.fi' is not an e-mail address (such as name@example.com)"),
     (["matti-virtanen", "emails=matti@acme.fi,mailto:m@acme.fi"], 2,
      "emails 'mailto:m@acme.fi' is not an e-mail address (such as name@example.com)"),
+    # punctuation pasted along with an address
+    *[(["matti-virtanen", f"email={pasted}"], 2,
+       f"email {pasted!r} is not an e-mail address (such as name@example.com)")
+      for pasted in ("(matti@acme.fi)", '"matti@acme.fi"', "[matti@acme.fi]",
+                     "matti@acme.fi?subject=Hi", "matti@acme.fi/", "matti@acme.fi\\")],
 ])
 def test_contact_set_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["contact", "set", "acme-oy", *args], code, message)

@@ -12,9 +12,12 @@ from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
 from salescli.core.record import fields_of
 from salescli.core.roles import BUYER_ROLES
 
-# an address mail can go to: a name, @, a domain with a dot, no spaces (the slips are a
-# name or a phone number in the e-mail field, or `matti@acme` without its .fi)
-_EMAIL = re.compile(r"[^@\s<>,;:]+@[^@\s<>,;:.]+(?:\.[^@\s<>,;:.]+)+")
+# an address mail can go to: a name of RFC 5322's characters (any letter too), @, a
+# domain of dotted labels of letters, digits and inner hyphens (the slips are a name or a
+# phone number in the e-mail field, `matti@acme` without its .fi, or punctuation pasted
+# with it: `(a@b.fi)`, `"a@b.fi"`, `a@b.fi?subject=Hi`)
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 
 
 def bad_email(text: str | None) -> bool:
