@@ -69,6 +69,22 @@ def same_contact(contacts: Sequence[Any], other: Any, by_name: bool = True) -> i
     return named[0] if len(named) == 1 else None
 
 
+def repeated_emails(contacts: Sequence[Any]) -> list[tuple[tuple, str, str]]:
+    """(where in `contacts`, the address, the ID of the contact before with it) of each
+    e-mail address (`email` or `emails`) of a contact that an earlier contact of the
+    account has too: one person twice, whom `contact add` (`same_contact`) refuses."""
+    first: dict[str, str] = {}  # address -> the first contact with it
+    out = []
+    for i, c in enumerate(contacts):
+        for loc, email in [(("email",), c.email),
+                           *((("emails", j), e) for j, e in enumerate(c.emails))]:
+            value = norm_email(email)
+            earlier = first.setdefault(value, c.id) if value else c.id
+            if earlier != c.id:  # (an ID listed twice is check's `duplicate-contact`)
+                out.append((("contacts", i, *loc), value, earlier))
+    return out
+
+
 def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
     """An account's business ID, domain and its contacts' e-mails and phones; an
     unconverted lead's contact's e-mail, phone and (unless a free mail service's)
@@ -89,6 +105,18 @@ def duplicate_keys(kind: str, model: Any) -> list[DupKey]:
         if domain not in FREE_MAIL:
             keys.append(("domain", domain, ("contact", "email")))
     return [k for k in keys if k[1]]
+
+
+# a deal's documents numbered across all deals (`quote make`, `order`): the key's `what`
+# -> the deal's list of them
+NUMBERED = {"quote number": "quotes", "order number": "orders"}
+
+
+def number_keys(deal: Any) -> list[DupKey]:
+    """A deal's quote and order confirmation numbers, each a document's that no other
+    deal's may have (a quote's versions share their number: one document's)."""
+    return [(what, doc.number, (key, i, "number")) for what, key in NUMBERED.items()
+            for i, doc in enumerate(getattr(deal, key)) if doc.number]
 
 
 def identity_keys(kind: str, model: Any) -> list[IdentityKey]:

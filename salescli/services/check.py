@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
-from salescli.core.duplicates import DupKey, duplicate_keys
+from salescli.core.duplicates import (
+    NUMBERED,
+    DupKey,
+    duplicate_keys,
+    number_keys,
+    repeated_emails,
+)
 from salescli.core.ids import KINDS, WINDOWS_RESERVED, is_valid_id
 from salescli.core.rules import (
     bad_email,
@@ -111,7 +117,7 @@ class Found:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
     account_paths: dict[str, str] = field(default_factory=dict)
-    keys: list[tuple[str, DupKey]] = field(default_factory=list)  # (path, key) for duplicates
+    keys: list[tuple[str, DupKey]] = field(default_factory=list)  # (path, key): across_keys
 
     def add(self, other: Found) -> None:
         self.diagnostics += other.diagnostics
@@ -294,6 +300,9 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
             yield error(path, "unknown-contact",
                         f"contact `{contact.id}` reports to `{contact.reports_to}`, "
                         "who is not a contact of this account", ("contacts", i, "reports_to"))
+    for loc, email, earlier in repeated_emails(account.contacts):  # as across accounts
+        yield warning(path, "duplicate", f"probable duplicate: same e-mail `{email}` as "
+                      f"contact `{earlier}`", loc)
     boss = {c.id: c.reports_to for c in account.contacts}
     settled: set[str] = set()  # walked already: each contact once, however long the chart
     for contact in account.contacts:  # an org chart has no loop
@@ -573,13 +582,19 @@ def check_file(root: str, kind: str, rel: str, ctx: Context, found: Found) -> Pa
     m = parsed.model
     if m is not None and kind == "deal" and m.invoices:  # parsed here: not read again
         found.diagnostics += invoice_problems(root, rel, m.id, invoice_refs(m))
-    if m is not None and kind in ("account", "lead"):
-        found.keys += [(rel, k) for k in duplicate_keys(kind, m)]
-        if kind == "account":
-            stem = rel.rsplit("/", 1)[-1][:-5]
-            found.accounts[stem] = AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
-            found.account_paths[stem] = rel
+    if m is not None:
+        found.keys += [(rel, k) for k in across_keys(kind, m)]
+    if m is not None and kind == "account":
+        stem = rel.rsplit("/", 1)[-1][:-5]
+        found.accounts[stem] = AccountInfo(m.parent, {c.id: c.role for c in m.contacts})
+        found.account_paths[stem] = rel
     return parsed
+
+
+def across_keys(kind: str, model: Any) -> list[DupKey]:
+    """What of a record the checks across files compare (`duplicate_groups`): an
+    account's or lead's values that may reveal a duplicate, a deal's document numbers."""
+    return number_keys(model) if kind == "deal" else duplicate_keys(kind, model)
 
 
 # ------------------------------------------------------------ running it all
@@ -813,16 +828,21 @@ def _run_check(root_s: str) -> list[Diagnostic]:
     found = _check_many(root_s, {"account": rels["account"], "lead": rels["lead"]}, ctx)
     ctx.accounts = found.accounts
 
-    def across() -> None:  # 4. checks across accounts and leads, while the deals are checked
-        findings = list(check_hierarchy(found.accounts, found.account_paths))
-        findings += check_duplicates(found.keys)
-        texts: dict[str, str | None] = {}
+    texts: dict[str, str | None] = {}
+
+    def located(findings: Iterable[Finding]) -> None:
         for f in findings:
             if f.path not in texts:
                 texts[f.path] = read_text(os.path.join(root_s, f.path), f.path, [])
             out.append(to_diagnostic(f, texts[f.path]))
 
-    out += _check_many(root_s, {"deal": rels["deal"]}, ctx, meanwhile=across).diagnostics
+    def across() -> None:  # 4. checks across accounts and leads, while the deals are checked
+        located(check_hierarchy(found.accounts, found.account_paths))
+        located(check_duplicates(found.keys))
+
+    deals = _check_many(root_s, {"deal": rels["deal"]}, ctx, meanwhile=across)
+    located(check_duplicates(deals.keys))  # and across deals: document numbers given twice
+    out += deals.diagnostics
     out += found.diagnostics
     return sorted(set(out))
 
@@ -845,7 +865,8 @@ def check_hierarchy(accounts: dict[str, AccountInfo], paths: dict[str, str]
 
 
 def check_duplicates(keys: list[tuple[str, DupKey]]) -> list[Finding]:
-    """Probable duplicates across accounts and leads: same value, different files."""
+    """Probable duplicates across accounts and leads, and document numbers given to
+    two deals (`across_keys`): same value, different files."""
     return [f for _, f in duplicate_groups(keys)]
 
 
@@ -864,11 +885,33 @@ def duplicate_groups(keys: list[tuple[str, DupKey]]
         files = sorted({p for p, _ in places})
         if len(files) < 2:
             continue
+        if what in NUMBERED:
+            out += [((what, value), f) for f in _given_twice(what, value, places, files)]
+            continue
         for path, loc in places:
             others = ", ".join(f for f in files if f != path)
             out.append(((what, value), warning(
                 path, "duplicate", f"probable duplicate: same {what} `{value}` as {others}",
                 loc)))
+    return out
+
+
+def _given_twice(what: str, value: str, places: list[tuple[str, tuple]], files: list[str]
+                 ) -> list[Finding]:
+    """A quote or order number recorded on several deals (two branches each numbered
+    one): an error on each deal but the first, at its first entry of the number."""
+    key = NUMBERED[what]
+    command = "quote make" if key == "quotes" else "order"
+    out = []
+    for path in files[1:]:
+        deal = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        loc = min(loc for p, loc in places if p == path)
+        out.append(error(
+            path, "duplicate-number",
+            f"{what} `{value}` is also recorded on {files[0]}: a number is given once; "
+            f"renumber this deal's: remove its `{key}:` entries of that number and their "
+            f"files under {key}/{deal}/, then `salescli {command} {deal}` gives the next "
+            "free number", loc))
     return out
 
 

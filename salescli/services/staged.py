@@ -9,7 +9,8 @@ roles that account has, does its parent exist).
 Two ways, one answer:
 
 - **Since the last answer** (`_changed_records`): the last answer and the facts it was
-  computed with (what each record names, the keys that may reveal a duplicate) are kept
+  computed with (what each record names, the keys that may reveal a duplicate or a
+  document number given twice: `check.across_keys`) are kept
   in `.git/salescli/staged.sqlite` (`check.sqlite` for the work tree; store/facts.py).
   When only record files changed, came or went since, the answer is the last one with
   the diagnostics of those files, of the files naming them, and of the duplicates and
@@ -46,7 +47,7 @@ from salescli.store.repo import (
 )
 from salescli.store.runtime import FRESH_NS, load_cache, save_cache
 
-CACHE_VERSION = 6  # 5: .last keeps HEAD and the staged diff; 6: the facts file
+CACHE_VERSION = 7  # 5: .last keeps HEAD and the staged diff; 6: the facts file; 7: deal keys
 CACHE_FILE = "staged.cache"
 WORK_TREE_CACHE = "check.memo"
 FACTS_SUFFIX = ".sqlite"  # the last answer and its facts (store/facts.py): staged.sqlite
@@ -860,8 +861,7 @@ def _validate_many(snap: Snapshot, ctx: Any, kind: str, rels: list[str]
 
 
 def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:
-    from salescli.core.duplicates import duplicate_keys
-    from salescli.services.check import AccountInfo, validate
+    from salescli.services.check import AccountInfo, across_keys, validate
     from salescli.store.loader import to_diagnostic
 
     out = {}
@@ -869,8 +869,8 @@ def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str
         found = [_plain(to_diagnostic(f, parsed.text)) for f in validate(parsed, ctx)]
         m = parsed.model
         facts: tuple = ()
-        if m is not None and kind in ("account", "lead"):
-            facts = (tuple(duplicate_keys(kind, m)),
+        if m is not None:
+            facts = (tuple(across_keys(kind, m)),
                      tuple(AccountInfo(m.parent, {c.id: c.role for c in m.contacts}))
                      if kind == "account" else None)
         out[rel] = (_refs(kind, m), found, facts)
@@ -991,10 +991,10 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     was not read (misplaced, a second file of one ID) went, or a file came or went in a
     folder where the last answer said something of a file's place or name, or one came
     that is misplaced, a link, or of an ID taken: the folder must be listed again."""
-    from salescli.core.duplicates import duplicate_keys
     from salescli.services.check import (
         FILE_CODES,
         AccountInfo,
+        across_keys,
         check_hierarchy,
         duplicate_groups,
         misfiled,
@@ -1061,11 +1061,10 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
             own.update(_plain(to_diagnostic(f, parsed.text)) for f in validate(parsed, ctx))
             m = parsed.model
             rows[rel] = _row(kind, rel, _refs(kind, m))
-            if kind != "deal":
-                new_keys[rel] = [] if m is None else list(duplicate_keys(kind, m))
+            new_keys[rel] = [] if m is None else across_keys(kind, m)
 
     # across files: the duplicates of the values the re-read files had or have
-    rekeyed = [p for p in [*todo, *went] if _kind_of(p) != "deal"]
+    rekeyed = [*todo, *went]
     values = {k[:2] for _, k in facts.keys_of(rekeyed)} | \
         {k[:2] for keys in new_keys.values() for k in keys}
     others = [(p, k) for p, k in facts.sharing(values) if p not in drop]
