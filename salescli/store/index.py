@@ -25,6 +25,12 @@ both answers are the same by construction.
 Like git's "racily clean" entries, a file modified within FRESH_NS of being read may
 change again within the same clock tick with the same size: such an entry keeps a
 digest of the content and is compared by content until it is old enough.
+
+What git vouches for is as sure as `git status`: git compares stat to the second
+(unless built with USE_NSEC), so a file written twice within one second, same size,
+its modification time set back to within one second of the last (`cp -p` of two
+files made in one second) looks unedited to git, to `git status` and so to this
+index; `--no-cache` reads it.
 """
 
 from __future__ import annotations
