@@ -451,6 +451,18 @@ def test_calendar_feed_parses_and_keeps_its_uids(crm: Repo, tmp_path):
     assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
 
 
+def test_calendar_sends_no_control_character(crm: Repo):
+    # RFC 5545 TEXT holds none (but a tab); a terminal would obey one sent to it
+    ok(crm, "task", "add", "acme-erp", "Demo \x1b]0;pwned\x07 prep", "--due", "2026-12-04")
+    from icalendar import Calendar
+
+    feed = ok(crm, "calendar", "--out", "-")
+    assert "\x1b" not in feed and "\x07" not in feed
+    assert [str(e["SUMMARY"]) for e in Calendar.from_ical(feed).walk("VEVENT")
+            if "activity" in str(e["UID"])] == \
+        ["Task: Demo \\x1b]0;pwned\\x07 prep (Order-processing automation)"]
+
+
 def test_calendar_leaves_out_what_a_lost_deal_and_a_disqualified_lead_left(crm: Repo,
                                                                          tmp_path):
     # as `today`: the deal's task and the lead's booked demo stop with them; a task

@@ -81,6 +81,7 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
     from icalendar import Calendar, Event
 
     from salescli.core.dates import start_at
+    from salescli.core.output import terminal_safe
     from salescli.store.gitio import atomic_write
 
     events = calendar_events(repo, owner, warn, use_cache)
@@ -100,8 +101,10 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
         else:
             ev.add("dtstart", e["day"])  # a date: an all-day event
             ev.add("dtend", e["day"] + dt.timedelta(days=1))
-        ev.add("summary", e["summary"])
-        ev.add("description", e["description"])
+        # RFC 5545 TEXT holds no control character but a tab (line breaks are escaped):
+        # shown as everything salescli prints shows them (`\x1b`), not sent raw
+        ev.add("summary", terminal_safe(e["summary"]))
+        ev.add("description", terminal_safe(e["description"]))
         cal.add_component(ev)
     feed = cal.to_ical().decode("utf-8")
     if out is not None:
