@@ -328,3 +328,19 @@ def test_salescli_lock_held_is_an_environment_error(crm: Repo, args: list[str],
         refused(crm, args, 1, "another salescli command is changing this repository "
                               f"({crm.repo.git_dir / 'salescli.lock'} held for 0.1s); "
                               "try again when it ends")
+
+
+def test_a_reader_that_leaves_early_fails_the_pipeline(crm: Repo):
+    # output longer than a pipe holds, cut short by its reader (`| head -c 1`): exit 1,
+    # nothing said, however the output is written (one long JSON text too)
+    import subprocess
+
+    crm.edit(DEAL_FILE, "status: open", "status: open\nnotes: " + "x" * 300_000)
+    crm.commit("long notes")
+    proc = subprocess.Popen([sys.executable, "-m", "salescli", "-C", str(crm.root), "deal",
+                             "list", "--format", "json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.read(1) == b"["
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 1
+    assert proc.stderr is not None and proc.stderr.read() == b""

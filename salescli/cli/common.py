@@ -99,7 +99,20 @@ def fit_width(width: int | None) -> int | None:
 
 def echo(text: str) -> None:
     """Print for people: a value from a record cannot drive the terminal (ESC shows `\\x1b`)."""
-    click.echo(terminal_safe(text))
+    text = terminal_safe(text) + "\n"
+    if len(text) <= _CHUNK:
+        click.echo(text, nl=False)
+        return
+    # a long output in pieces: one write of it all, cut short by a reader that left
+    # (`| head -1`), reports the part the pipe took and drops the rest unsaid; piece by
+    # piece, the next write says BrokenPipeError (exit 1, README "Exit codes")
+    stream = click.get_text_stream("stdout")
+    for i in range(0, len(text), _CHUNK):
+        stream.write(text[i:i + _CHUNK])
+    stream.flush()
+
+
+_CHUNK = 8192  # characters: each piece fits the stream's buffer
 
 
 def warn(text: str) -> None:
