@@ -192,6 +192,34 @@ def test_the_agenda_of_a_meeting_booked_at_a_time_says_when(crm: Repo):
     assert out.stdout.splitlines()[2] == "20 Nov 2026 13:30 · VALKEA · stage: Proposal"
 
 
+def test_the_agenda_at_a_time_is_of_the_meeting_then(crm: Repo):
+    for args in (["meeting", "Workshop", "--date", "2026-11-20T15:00"],
+                 ["demo", "Demo", "--date", "2026-11-20T09:00"]):
+        r = crm.run("log", args[0], "acme-erp", *args[1:], "--status", "booked")
+        assert r.exit_code == 0, r.output
+
+    def header(when: str) -> str:
+        out = crm.run("agenda", "acme-erp", "--date", when, "--lang", "en", "--out", "-")
+        assert out.exit_code == 0, out.output
+        return out.stdout.splitlines()[2]
+
+    assert header("2026-11-20T15:00") == "20 Nov 2026 15:00 · VALKEA · stage: Proposal"
+    assert header("2026-11-20") == "20 Nov 2026 09:00 · VALKEA · stage: Proposal"
+    assert header("2026-11-20T11:00") == "20 Nov 2026 11:00 · VALKEA · stage: Proposal"
+
+
+def test_a_meeting_held_that_morning_was_before_one_at_six():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from salescli.core.agenda import held_meetings
+
+    day = dt.date(2026, 11, 20)
+    held = SimpleNamespace(type="meeting", status="held", date=day, time="09:30")
+    assert held_meetings([held], day, "18:00") == [held]
+    assert held_meetings([held], day, "08:00") == held_meetings([held], day) == []
+
+
 def test_every_phase_in_finnish_from_the_repository(crm: Repo):
     p = agenda(crm, "acme-erp", "--date", "2026-11-20")  # fi from the settings' locale
     assert p[0].startswith("# Tapaamisen agenda: Order-processing automation — Acme Oy\n\n"

@@ -83,7 +83,9 @@ def quote_cmd(ctx: click.Context, deal_id: str, fmt: str, dry_run: bool, draft: 
 @click.command("agenda")
 @click.argument("deal_id", metavar="DEAL", shell_complete=complete_ids("deal"))
 @LANG
-@click.option("--date", metavar="DATE", type=DATE, help="The meeting's date (default: today).")
+@click.option("--date", metavar="DATE", type=DATE,
+              help="The meeting's date, and time if given: the meeting booked then "
+              "(default: today, its first booking).")
 @click.option("--out", metavar="FILE", help="Write the agenda to FILE instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.option("--first-meeting/--follow-up", "first", default=None,
@@ -106,6 +108,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
       salescli agenda acme-erp
       salescli agenda acme-erp --lang fi --date 2026-11-20 --out agenda.md
       salescli agenda acme-erp --lang sv
+      salescli agenda acme-erp --date "next tuesday 14:00"
     """
     target = out_path(out, force) if out else None
     text = agenda(get_repo(ctx), deal_id, lang, date, first, warn, target)

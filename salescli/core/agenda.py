@@ -105,11 +105,13 @@ def goal_kind(pipeline: Any, deal: Any, first_meeting: bool) -> str:
     return "discover" if where < 0.34 else "propose" if where < 0.67 else "agree"
 
 
-def held_meetings(activities: Iterable[Any], before: dt.date) -> list[Any]:
+def held_meetings(activities: Iterable[Any], before: dt.date, at: str | None = None
+                  ) -> list[Any]:
     """Meetings and demos that took place before the date (one logged without status
-    counts)."""
+    counts), or that day before `at` (HH:MM) when both have a time."""
     return [a for a in activities if a.type in BOOKABLE and a.status in ("held", None)
-            and a.date < before]
+            and (a.date < before or (a.date == before and at is not None
+                                     and a.time is not None and a.time < at))]
 
 
 def people(deal: Any, account: Any) -> tuple[list[Person], list[Person]]:
@@ -147,9 +149,11 @@ def positions(deal: Any, products: Any) -> list[Position]:
 
 def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings: Any,
                  date: dt.date, other_deals: Sequence[Any] = (),
-                 first_meeting: bool | None = None, owner_name: str | None = None) -> Agenda:
+                 first_meeting: bool | None = None, owner_name: str | None = None,
+                 at: str | None = None) -> Agenda:
     """Everything the six phases need, from the deal, its account and their history.
-    `owner_name`: the owner's name, when known (else the agenda shows their ID)."""
+    `owner_name`: the owner's name, when known (else the agenda shows their ID); `at`:
+    the meeting's time of day (HH:MM), when the agenda was asked for one."""
     ids = [s.id for s in pipeline.stages]
     index = ids.index(deal.stage) if deal.stage in ids else None
     stage = pipeline.stages[index] if index is not None else None
@@ -169,14 +173,17 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         missing = []
     activities = sorted([*deal.activities, *account.activities], key=lambda a: a.date)
     if first_meeting is None:
-        first_meeting = not held_meetings(activities, date)
+        first_meeting = not held_meetings(activities, date, at)
     ticked = set(deal.checklist.get(deal.stage, [])) if deal.stage else set()
     stakeholders, others = people(deal, account)
     evaluated = [a for a in activities if a.evaluation is not None and a.date <= date]
     next_step = deal.next_step if deal.next_step and deal.next_step.action else None
     offered = positions(deal, products)
-    booked = next(((n, a) for n, a in enumerate(deal.activities, 1) if a.type in BOOKABLE
-                   and a.status == "booked" and a.due is None and a.date == date), None)
+    # the meeting booked that day (at `at`, if asked for a time; else the first of the day)
+    booked = min(((a.time or "", n, a) for n, a in enumerate(deal.activities, 1)
+                  if a.type in BOOKABLE and a.status == "booked" and a.due is None
+                  and a.date == date and (at is None or a.time == at)),
+                 key=lambda b: b[:2], default=None)
     return Agenda(
         date=date, deal=deal, account=account, stage=stage, next_stage=next_stage,
         next_name=next_name, goal=goal_kind(pipeline, deal, first_meeting),
@@ -196,5 +203,5 @@ def build_agenda(deal: Any, account: Any, pipeline: Any, products: Any, settings
         deciders=[p for p in stakeholders if p.decides],
         owner_name=owner_name or deal.owner,
         offering=list(dict.fromkeys(p.name for p in offered)),
-        booked=booked[0] if booked else None, time=booked[1].time if booked else None,
+        booked=booked[1] if booked else None, time=booked[2].time if booked else at,
     )

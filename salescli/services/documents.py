@@ -351,14 +351,22 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     from salescli.core.agenda import build_agenda
     from salescli.services.edit import today
 
+    if isinstance(date, str):
+        from salescli.core.dates import parse_when
+
+        date = parse_when(date)
+    if isinstance(date, dt.datetime) and date.tzinfo is not None:
+        date = date.astimezone().replace(tzinfo=None)  # as `log` books it: this clock
     when = today(date)
+    # a time of day given (`--date "next tuesday 14:00"`): the meeting then
+    at = date.strftime("%H:%M") if isinstance(date, dt.datetime) else None
     d = repo.load("deal", deal_id)
     account = _account(repo, d)
     pipeline = repo.pipeline(repo.settings.pipeline_of(d))
     lang = document_language(repo.settings, account, lang)
     facts = build_agenda(d, account, pipeline, repo.products, repo.settings, when,
                          load_matching(repo, "deal", warn, "account_id = ?", (d.account,)),
-                         first, _owner_name(repo, d.owner))
+                         first, _owner_name(repo, d.owner), at)
     from salescli.services.activity import kinds_with
 
     # as a command to paste names it: `deal:ID` where a lead or account has the ID too
