@@ -130,7 +130,7 @@ def test_task_done_refuses_what_is_no_task_and_twice_records_nothing(crm: Repo):
     assert unchanged(crm, "task", "done", "acme-erp", "2") == \
         "Done: task 2 of deal acme-erp, on 2026-12-03 (no change: nothing to commit)\n"
     refused(crm, ["task", "done", "acme-erp", "1"], 1,
-            "activity 1 of deal acme-erp is call 'Intro', not a task; see "
+            "activity 1 of deal acme-erp is call 'Intro', not a task with a due day; see "
             "`salescli task list acme-erp`")
     r = crm.run("task", "done", "acme-erp", "Send")  # a summary where its number goes
     assert r.exit_code == 2 and r.stderr.endswith(
@@ -138,6 +138,10 @@ def test_task_done_refuses_what_is_no_task_and_twice_records_nothing(crm: Repo):
         "`salescli task list acme-erp` (1, 2...)\n")
     refused(crm, ["task", "done", "acme-erp", "7"], 1,
             "deal acme-erp has no activity 7; see `salescli task list acme-erp`")
+    ok(crm, "log", "task", "acme-erp", "Sent the deck", "--date", "2026-12-03")  # done
+    refused(crm, ["task", "done", "acme-erp", "3"], 1,
+            "activity 3 of deal acme-erp is task 'Sent the deck', not a task with a due day; "
+            "see `salescli task list acme-erp`")
     r = crm.run("task", "done", "acme-erp", "0")
     assert r.exit_code == 2
 

@@ -66,7 +66,8 @@ def task_done(activities: Any, kind: str, record_id: str, number: int,
     validated `activities`, if it is a task, and the commit summary. A task done
     already (`task.done`) stays as it is: nothing to record, as for any command run
     twice."""
-    task = _activity(activities, kind, record_id, number, "task", "a task",
+    # a task logged (`log task`) was done as it was logged: it has no due day
+    task = _activity(activities, kind, record_id, number, "task", "a task with a due day",
                      lambda a: a.due is not None, target)
     return task, f"task {number} done: {task.summary}"[:72]
 
