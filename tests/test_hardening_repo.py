@@ -268,6 +268,10 @@ def test_a_deal_broken_by_a_commit_keeps_its_last_valid_version(filled: Repo):
     assert [r["reached"] for r in out["rows"]] == [1, 0, 0, 0]  # the valid needs-analysis
     assert out["skipped"] == ["deals/2026-10/acme-erp.yaml"]
     assert "skipped 1 committed record file(s)" in err
+    # its history too: deal_events (sql, export) has it to its last valid version
+    r = filled.run("sql", "SELECT field, new FROM deal_events WHERE deal_id = 'acme-erp' "
+                   "AND field = 'stage'", "--format", "csv")
+    assert r.exit_code == 0 and r.stdout.splitlines() == ["field,new", "stage,needs-analysis"]
     filled.edit(path, "status: maybe", "status: open")
     filled.git("commit", "-qam", "fixed")
     out, err = _funnel(filled)

@@ -216,7 +216,9 @@ TABLES: tuple[Table, ...] = (
     Table("deal_events", "One row per change of a tracked deal field, from git history "
           "(README, \"How history is read\"): the first row of each field is its value "
           "when the deal was created "
-          "(`old` empty). Merges and cherry-picks count once.", (
+          "(`old` empty). Merges and cherry-picks count once. A deal whose file `check` "
+          "rejects now keeps its history here, to its last valid version (reports count "
+          "it so), though `deals` has no row of it.", (
         _c("deal_id", "text", "The deal.", "deals(id)"),
         _c("seq", "integer", "The event's number in the deal's history, from 1."),
         _c("time", "time", "The commit's author date, UTC, `YYYY-MM-DDTHH:MM:SSZ`."),

@@ -29,14 +29,21 @@ def export(repo: Any, fmt: str, target: Path, warn: Warn, raw: bool = False,
     with records_index(repo, KINDS, warn, use_cache) as index:
         tables = export.index_rows(index.query)
         tables["custom_fields"] = custom_rows(repo, index)
+        ids = deal_files(index)
     history, _ = history_for(repo, None, use_cache, warn)
     tables["deal_events"] = list(export.event_rows(
-        history.timelines, lambda v: price(v, config), {d["id"] for d in tables["deals"]}))
+        history.timelines, lambda v: price(v, config), ids))
     if fmt == "csv":
         export.write_csv(target, tables, raw=raw)
     else:
         export.WRITERS[fmt](target, tables)
     return {name: len(rows) for name, rows in tables.items()}
+
+
+def deal_files(index: Any) -> set[str]:
+    """The IDs of the deal files there are now, valid or not: a deal whose file `check`
+    rejects keeps its history, as reports keep its last valid version."""
+    return {r["id"] for r in index.query("SELECT id FROM records WHERE kind = 'deal'")}
 
 
 def custom_rows(repo: Any, index: Any) -> list[dict[str, Any]]:

@@ -109,16 +109,18 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _add_events(repo: Any, index: Any, warn: Warn) -> None:
-    """A temporary `deal_events` table: the history of the deals that exist now."""
+    """A temporary `deal_events` table: the history of the deals that exist now (a file
+    `check` rejects included)."""
     from salescli.core.reports import price
     from salescli.core.tables import TABLE, create_sql, insert_sql
+    from salescli.services.export import deal_files
     from salescli.store import export
     from salescli.store.config import config_of
     from salescli.store.history import load_history
 
     config = config_of(repo, warn)
     history = load_history(repo.root, kinds=("deal",))
-    ids = {r["id"] for r in index.query("SELECT id FROM deals")}
+    ids = deal_files(index)
     table = TABLE["deal_events"]
     con = index.con
     con.execute(create_sql(table).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
