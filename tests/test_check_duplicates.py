@@ -76,22 +76,39 @@ def on_two_branches(repo: Repo, ours: list[str], theirs: list[str]) -> None:
     repo.git("merge", "-q", "--no-edit", "theirs")  # no file of both: no conflict
 
 
-def test_a_quote_number_two_branches_gave_two_deals_is_an_error(two_deals: Repo):
-    assert findings(two_deals) == (0, [])
-    on_two_branches(two_deals, ["quote", "x", "--date", "2026-11-20"],
-                    ["quote", "y", "--date", "2026-11-20"])
+def twice(repo: Repo, key: str, command: str) -> None:
+    """Two branches each give a document of `key` (quotes, orders) its first number."""
+    if key == "orders":  # Q-2026-0001 and Q-2026-0002, accepted
+        for deal in ("x", "y"):
+            assert repo.run("quote", deal, "--date", "2026-11-20").exit_code == 0
+            assert repo.run("quote", "accept", deal, "--date", "2026-11-21").exit_code == 0
+    assert findings(repo) == (0, [])
+    on_two_branches(repo, [command, "y", "--date", "2026-11-22"],
+                    [command, "x", "--date", "2026-11-22"])
+
+
+@pytest.mark.parametrize("key,command,number,line,again", [
+    ("quotes", "quote", "quote number `Q-2026-0001`", 11, "quote make"),
+    ("orders", "order", "order number `O-2026-0001`", 13, "order"),
+])
+def test_a_document_number_two_branches_gave_two_deals_is_an_error(
+        two_deals: Repo, key: str, command: str, number: str, line: int, again: str):
+    twice(two_deals, key, command)
     assert findings(two_deals) == (1, [
-        f"{Y}:11:14: error: quote number `Q-2026-0001` is also recorded on {X}: a number "
-        "is given once; renumber this deal's: remove its `quotes:` entries of that number "
-        "and their files under quotes/y/, then `salescli quote make y` gives the next free "
-        "number [duplicate-number]"])
-    # as it says: y quoted again gets the next free number
+        f"{Y}:{line}:14: error: {number} is also recorded on {X}: a number is given once; "
+        f"renumber this deal's: remove its `{key}:` entries of that number and their files "
+        f"under {key}/y/, then `salescli {again} y` gives the next free number "
+        "[duplicate-number]"])
+
+
+def test_a_quote_number_given_twice_is_renumbered_as_the_error_says(two_deals: Repo):
+    twice(two_deals, "quotes", "quote")
     two_deals.edit(Y, two_deals.root.joinpath(Y).read_text().split("quotes:")[1], "\n")
     two_deals.edit(Y, "quotes:\n", "")
     two_deals.git("rm", "-q", "quotes/y/Q-2026-0001-v1.md")
     two_deals.commit("y's quote unrecorded")
     assert findings(two_deals) == (0, [])
-    r = two_deals.run("quote", "make", "y", "--date", "2026-11-21")
+    r = two_deals.run("quote", "make", "y", "--date", "2026-11-23")
     assert r.stdout.startswith("Quote Q-2026-0002 v1 for y"), r.output
 
 
@@ -102,17 +119,3 @@ def test_a_new_version_of_a_deals_quote_is_no_number_given_twice(two_deals: Repo
     r = two_deals.run("quote", "x", "--date", "2026-11-21")
     assert r.stdout.startswith("Quote Q-2026-0001 v2 for x"), r.output
     assert findings(two_deals) == (0, [])
-
-
-def test_an_order_number_two_branches_gave_two_deals_is_an_error(two_deals: Repo):
-    for deal in ("x", "y"):  # Q-2026-0001 and Q-2026-0002, accepted
-        assert two_deals.run("quote", deal, "--date", "2026-11-20").exit_code == 0
-        assert two_deals.run("quote", "accept", deal, "--date", "2026-11-21").exit_code == 0
-    assert findings(two_deals) == (0, [])
-    on_two_branches(two_deals, ["order", "y", "--date", "2026-11-22"],
-                    ["order", "x", "--date", "2026-11-22"])
-    assert findings(two_deals) == (1, [
-        f"{Y}:13:14: error: order number `O-2026-0001` is also recorded on {X}: a number "
-        "is given once; renumber this deal's: remove its `orders:` entries of that number "
-        "and their files under orders/y/, then `salescli order y` gives the next free "
-        "number [duplicate-number]"])
