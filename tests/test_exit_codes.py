@@ -343,4 +343,6 @@ def test_a_reader_that_leaves_early_fails_the_pipeline(crm: Repo):
     assert proc.stdout is not None and proc.stdout.read(1) == b"["
     proc.stdout.close()
     assert proc.wait(timeout=120) == 1
-    assert proc.stderr is not None and proc.stderr.read() == b""
+    assert proc.stderr is not None
+    with proc.stderr:
+        assert proc.stderr.read() == b""

@@ -106,7 +106,9 @@ def echo(text: str) -> None:
     # a long output in pieces: one write of it all, cut short by a reader that left
     # (`| head -1`), reports the part the pipe took and drops the rest unsaid; piece by
     # piece, the next write says BrokenPipeError (exit 1, README "Exit codes")
-    stream = click.get_text_stream("stdout")
+    import sys
+
+    stream = sys.stdout
     for i in range(0, len(text), _CHUNK):
         stream.write(text[i:i + _CHUNK])
     stream.flush()
