@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo, in_stage, refused
+from conftest import Repo, deal_with, in_stage, refused
 
 GOALS = """
 goals:
@@ -116,6 +116,65 @@ def test_a_meeting_that_is_a_task_is_neither_booked_nor_held(filled: Repo):
     filled.commit("a meeting as a task")
     assert actuals(filled, "2026-11-25") == {"meetings_booked": 0.0, "meetings_held": 0.0,
                                              "activities": 1.0}
+
+
+def test_goals_count_meetings_under_source_and_pipeline_as_report_activity_does(
+        filled: Repo):
+    # every metric of one goals table is filtered alike: a meeting counts under --source
+    # and --pipeline by its record's, as `report activity` counts it (an account's
+    # meetings under neither; a lead's under its source, under no pipeline)
+    filled.write("pipelines/startup.yaml", """
+        name: startup
+        stages:
+          - {id: talk, probability: 20}
+        won: {requires: []}
+        lost: {requires: [lost_reason]}
+        """)
+    filled.write("deals/2026-10/web-shop.yaml", deal_with(
+        id="web-shop", title="Web shop", pipeline="startup", stage="talk",
+        source="website"))
+    filled.commit("a deal from the website, in another pipeline")
+    with_goals(filled, "{metric: meetings_held, period: month, target: 4}",
+               "{metric: meetings_booked, period: month, target: 4}",
+               "{metric: activities, period: month, target: 4}")
+    assert filled.run("lead", "add", "Beta Oy", "--source", "website",
+                      "--date", "2026-11-02").exit_code == 0
+    for record, day in (("acme-erp", "2026-11-10"), ("web-shop", "2026-11-11"),
+                        ("web-shop", "2026-11-12"), ("acme-oy", "2026-11-13"),
+                        ("beta-oy", "2026-11-16")):
+        result = filled.run("log", "meeting", record, "Meeting", "--status", "held",
+                            "--date", day)
+        assert result.exit_code == 0, result.output
+    for flags, held in (((), 5), (("--source", "referral"), 1), (("--source", "website"), 3),
+                        (("--pipeline", "default"), 1), (("--pipeline", "startup"), 2)):
+        goals = json.loads(filled.run("report", "goals", "--as-of", "2026-11-30", *flags,
+                                      "--format", "json").output)
+        got = {r["metric"]: r["actual"] for r in goals["rows"]}
+        activity = json.loads(filled.run("report", "activity", "--since", "2026-11-01",
+                                         "--as-of", "2026-11-30", *flags,
+                                         "--format", "json").output)["totals"]
+        assert got == {m: float(activity[m]) for m in got} == {
+            "meetings_held": held, "meetings_booked": held, "activities": held}, flags
+
+
+def test_a_win_recorded_late_counts_once_in_the_month_it_was_won(filled: Repo):
+    # the win is committed after a change dated 1 December, dated 28 November: goals
+    # count it by its won_date as the forecast's won rows do, in November (as of its last
+    # day too, when the history did not hold it yet), never in December as well
+    with_goals(filled, "{metric: won_value, period: month, target: 50000}",
+               "{metric: deals_won, period: month, target: 1}")
+    in_stage(filled, "deals/2026-10/acme-erp.yaml", "contracting", "2026-11-01T12:00:00")
+    for args in (("deal", "set", "acme-erp", "value=52000", "--date", "2026-12-01"),
+                 ("deal", "win", "acme-erp", "--date", "2026-11-28")):
+        result = filled.run(*args)
+        assert result.exit_code == 0, result.output
+    assert actuals(filled, "2026-11-30") == {"won_value": 52000.0, "deals_won": 1.0}
+    assert actuals(filled, "2026-12-05") == {"won_value": 0.0, "deals_won": 0.0}
+    assert actuals(filled, "HEAD") == {"won_value": 0.0, "deals_won": 0.0}
+    forecast = json.loads(filled.run("report", "forecast", "--since", "2026-11-01",
+                                     "--as-of", "2026-12-05", "--format", "json").output)
+    assert [(r["period"], r["value"]) for r in forecast["rows"]
+            if r["category"] == "won"] == [("2026-11", 52000.0)]
 
 
 def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):

@@ -863,6 +863,94 @@ def test_a_lead_disqualified_without_contact_was_never_contacted(crm: Repo):
         == (0, 1, None)
     assert out["totals"]["sla_breaches"] == 0
 
+
+def sources_hours(repo: Repo, *args: str) -> tuple[list, dict[str, Any]]:
+    """(source, leads, contacted, median hours) of each row, and the totals' hours and
+    SLA breaches, in June 2026."""
+    out = report(repo, "sources", "--as-of", "2026-06-30", "--since", "2026-05-01", *args)
+    return ([(r["source"], r["leads"], r["contacted"], r["median_first_contact_hours"])
+             for r in out["rows"]],
+            {k: out["totals"][k] for k in ("median_first_contact_hours", "sla_breaches")})
+
+
+def sla_waiting(repo: Repo) -> list[str]:
+    """The IDs `today` lists as not contacted within the lead SLA."""
+    r = repo.run("today", "--format", "json")
+    assert r.exit_code == 0, r.output
+    return [row["id"] for row in json.loads(r.stdout)["rows"]
+            if any(reason["what"] == "lead-sla" for reason in row["reasons"])]
+
+
+def test_a_lead_added_after_noon_waits_from_its_commit_not_its_created_day(crm: Repo):
+    # added 06-01 23:00, called 06-03 22:00: 47 h, within the 48 h SLA (the `created:`
+    # day's noon, 11 h before the commit, would make it 58 h and a breach)
+    cli(crm, "lead", "add", "Beta Ltd", "--contact", "Sara Beta", "--email",
+        "sara@beta.example", "--source", "website", "--date", "2026-06-01T23:00:00+00:00")
+    cli(crm, "log", "call", "beta-ltd", "Reached", "--date", "2026-06-03T22:00:00+00:00")
+    # added 23:30 on 06-05 at UTC-5 (04:30 UTC on 06-06; created: 2026-06-05, its own
+    # day), contacted 09:30 there: 10 h, not 26.5 h from 06-05 noon UTC
+    cli(crm, "lead", "add", "West Inc", "--contact", "Wes", "--email", "wes@west.example",
+        "--source", "event", "--date", "2026-06-05T23:30:00-05:00")
+    cli(crm, "lead", "contact", "west-inc", "--date", "2026-06-06T09:30:00-05:00")
+    # an import backdating its lead: created 05-28, committed 06-02 08:00, contacted
+    # 06-02 20:00: from the earlier day's noon, 5 days 8 h = 128 h, a breach
+    crm.write("leads/2026-05/imp-oy.yaml", """
+        id: imp-oy
+        company: Imp Oy
+        contact: {name: Ilona, email: ilona@imp.example}
+        source: referral
+        status: new
+        owner: anna
+        created: 2026-05-28
+        """)
+    commit_at(crm, "2026-06-02T08:00:00+00:00", "import")
+    cli(crm, "lead", "contact", "imp-oy", "--date", "2026-06-02T20:00:00+00:00")
+    # median of 10, 47, 128 = 47
+    assert sources_hours(crm) == (
+        [("event", 1, 1, 10.0), ("referral", 1, 1, 128.0), ("website", 1, 1, 47.0)],
+        {"median_first_contact_hours": 47.0, "sla_breaches": 1})
+
+
+def test_first_contact_is_the_first_activity_that_reaches_the_lead(crm: Repo):
+    # the default lead_flow holds a lead without contact.name back from contacted, but
+    # the call reached it (as `today`'s SLA counts it): contacted, not a breach; the
+    # call's day counts at noon (its time is its commit's, which the file does not
+    # keep): 3 h after the 09:00 add
+    cli(crm, "lead", "add", "Form Oy", "--phone", "+358 40 1234567", "--source",
+        "website", "--date", "2026-06-01T09:00:00+00:00")
+    assert "form-oy stays new" in cli(crm, "log", "call", "form-oy", "Reached the CEO",
+                                      "--date", "2026-06-01T10:00:00+00:00")
+    # held back on 06-02, contacted by hand (name added) on 06-05: the e-mail first,
+    # 06-02 noon - 06-01 noon = 24 h, not the 96 h of the status change
+    cli(crm, "lead", "add", "Late Oy", "--phone", "+358 40 7654321", "--source", "event",
+        "--date", "2026-06-01")
+    cli(crm, "log", "email", "late-oy", "Sent the intro", "--date", "2026-06-02")
+    cli(crm, "lead", "set", "late-oy", "contact.name=Leena", "--date", "2026-06-05")
+    cli(crm, "lead", "contact", "late-oy", "--date", "2026-06-05")
+    # a note and an open task reach no one: 06-01 noon to 06-30 end, a breach; then a
+    # task done 06-04 (dated 06-02): first contact on the day it was done, 72 h
+    cli(crm, "lead", "add", "Mute Oy", "--phone", "+358 40 1111111", "--source",
+        "referral", "--date", "2026-06-01")
+    cli(crm, "log", "note", "mute-oy", "Found at the fair", "--date", "2026-06-01")
+    cli(crm, "task", "add", "mute-oy", "Call them", "--due", "2026-06-03",
+        "--date", "2026-06-02")
+    assert sources_hours(crm) == (
+        [("event", 1, 1, 24.0), ("referral", 1, 0, None), ("website", 1, 1, 3.0)],
+        {"median_first_contact_hours": 13.5, "sla_breaches": 1})
+    # `today` agrees: of the three, Mute Oy alone waits for its first contact
+    assert sla_waiting(crm) == ["mute-oy"]
+    cli(crm, "task", "done", "mute-oy", "2", "--date", "2026-06-04")
+    assert sources_hours(crm) == (
+        [("event", 1, 1, 24.0), ("referral", 1, 1, 72.0), ("website", 1, 1, 3.0)],
+        {"median_first_contact_hours": 24.0, "sla_breaches": 1})
+    # as of 06-01, before the e-mail: Late Oy is not contacted yet; Form Oy is
+    out = report(crm, "sources", "--as-of", "2026-06-01")
+    assert [(r["source"], r["contacted"]) for r in out["rows"]] == [
+        ("event", 0), ("referral", 0), ("website", 1)]
+    # `today` agrees: every lead was reached (two of them are still `new`)
+    assert sla_waiting(crm) == []
+
+
 def activity_row(period: str, type_: str, owner: str, count: int) -> dict[str, Any]:
     return {"period": period, "type": type_, "owner": owner, "count": count}
 

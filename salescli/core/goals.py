@@ -1,11 +1,12 @@
 """Goals: a target per period for deals won, won value, meetings, new leads or
 activities, and how far the period's figures have got (`report goals`, the dashboard).
 
-Pure: the deals and leads come from the history as of the report's moment (a `Book`),
-the activities from the records (`ActivityRecord`), the goals from the settings. Like
-hledger's budget report, each goal is measured over the period (week, month, quarter,
-year) that holds the as-of date: the actual so far, the target, attainment, and pace —
-the actual against what an even pace would have reached by now.
+Pure: the leads come from the history as of the report's moment (a `Book`), the wins
+from the history as it is now (by won_date, as the forecast's won rows), the activities
+from the records (`ActivityRecord`, as `report activity` counts them), the goals from
+the settings. Like hledger's budget report, each goal is measured over the period
+(week, month, quarter, year) that holds the as-of date: the actual so far, the target,
+attainment, and pace — the actual against what an even pace would have reached by now.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Any
 from salescli.core.dates import add_months, utc_day
 from salescli.core.dates import period as period_bounds
 from salescli.core.money import cents
-from salescli.core.reports import ActivityRecord, Book, activity_events
+from salescli.core.reports import ActivityRecord, Book, Query, activity
 from salescli.core.reports import period as period_name
-from salescli.core.today import happened
 
 
 def bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -32,8 +32,10 @@ def label(period: str, start: dt.date) -> str:
     return str(start.year) if period == "year" else period_name(start, period)
 
 
-# the metrics counted from the records' activities (the others: from the history)
+# the metrics counted from the records' activities, as `report activity` counts them;
+# the wins, by won_date; the new leads, from the history as of the report's moment
 FROM_ACTIVITIES = ("activities", "meetings_booked", "meetings_held")
+WON = ("deals_won", "won_value")
 
 
 def activity_span(wanted: list[Any], on: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -48,7 +50,7 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
     def inside(day: dt.date | None) -> bool:
         return day is not None and start <= day <= end
 
-    if metric in ("deals_won", "won_value"):
+    if metric in WON:
         won = [d for d in book.with_status("won") if inside(d.closed_on("won"))
                and (owner is None or d.owner == owner)]
         if metric == "deals_won":
@@ -59,25 +61,26 @@ def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.dat
     if metric == "new_leads":
         return Decimal(sum(1 for tl, state in book.leads if inside(utc_day(tl.created))
                            and (owner is None or state.get("owner") == owner)))
-    count = 0
-    for rec in records:
-        for a, who, new_booking, answered in activity_events(rec):
-            if not inside(a.date) or (owner is not None and who != owner):
-                continue
-            if metric == "activities":
-                # what happened, not what is planned (a booked meeting, an open task)
-                count += happened(a) is not None
-            elif metric == "meetings_booked":
-                count += new_booking
-            else:  # meetings_held
-                count += answered == "held"
-    return Decimal(count)
+    return Decimal(activity_totals(book, records, start, end, owner)[metric])
+
+
+def activity_totals(book: Book, records: list[ActivityRecord], start: dt.date,
+                    end: dt.date, owner: str | None) -> dict[str, Any]:
+    """`report activity`'s totals over [start, end] under the book's --source and
+    --pipeline: one rule of which records' activities count, and of which meetings."""
+    q = book.query
+    span = Query(as_of=dt.datetime.combine(end, dt.time.max, dt.UTC).timestamp(),
+                 since=start, until=end, pipeline=q.pipeline, owner=owner, source=q.source)
+    # no deals: the activities per won deal are not asked
+    return activity(Book((), book.config, span), records)["totals"]
 
 
 def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
-          owner: str | None = None) -> dict[str, Any]:
+          owner: str | None = None, known: Book | None = None) -> dict[str, Any]:
     """`report goals`: a row per goal of the settings; with `owner`, that owner's goals
-    and the team's. `book` holds every owner's deals: a team goal counts them all."""
+    and the team's. `book` holds every owner's deals: a team goal counts them all.
+    `known` (default: `book`) is the history as it is now: a win counts in the period of
+    its won_date, and one recorded late comes in the history after that day."""
     on = book.query.as_of_date
     rows = []
     for g in wanted:
@@ -85,10 +88,12 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
             continue
         start, end = bounds(g.period, on)
         # what happened counts up to the as-of day: the records are as they are now, and
-        # may hold meetings and activities dated after it (the history's figures stop
-        # there by themselves); a booking counts for the period it is booked in
+        # may hold meetings and activities dated after it, as `known` may hold wins (the
+        # book's figures stop there by themselves); a booking counts for the period it
+        # is booked in
         until = end if g.metric == "meetings_booked" else min(end, on)
-        got = actual(g.metric, book, records, start, until, g.owner)
+        got = actual(g.metric, (known or book) if g.metric in WON else book, records,
+                     start, until, g.owner)
         money = g.metric == "won_value"
         target = cents(Decimal(g.target)) if money else Decimal(g.target)  # as `actual` is
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)

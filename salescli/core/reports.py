@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from salescli.core.dates import DAY_SECONDS as DAY
-from salescli.core.dates import iso_day, utc_day
+from salescli.core.dates import iso_day, noon_utc, utc_day
 from salescli.core.money import cents, from_cents, items_value, weighted
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
@@ -672,19 +672,28 @@ def activity(book: Book, records: list[ActivityRecord]) -> dict[str, Any]:
 # ---------------------------------------------------------------------- sources
 
 
-def first_contact_hours(tl: Timeline, until: float) -> float | None:
-    """Hours from a lead's creation to when its status first became contacted or
-    qualified (a lead disqualified from `new` was never contacted)."""
-    for when, _, name, old, new, _ in tl.changes:
-        if when > until:
-            break
-        if name == "status" and old is not None and new in ("contacted", "qualified"):
-            return max(0.0, (when - tl.created) / 3600)
-    return None
+def first_contact_hours(tl: Timeline, until: float, reached: dt.date | None = None
+                        ) -> float | None:
+    """Hours from a lead's creation to its first contact, up to `until`: the day of its
+    first activity that reaches it (`reached`, as `log` and `today`'s SLA count it) or
+    its status first becoming contacted or qualified (what `lead contact` and an
+    import may have alone), whichever is first. The day counts as noon UTC only when
+    earlier than the status change's day: on that day the change's commit is the time.
+    A lead disqualified from `new` with no such activity was never contacted."""
+    changed = next((when for when, _, name, old, new, _ in tl.changes if when <= until
+                    and name == "status" and old is not None
+                    and new in ("contacted", "qualified")), None)
+    if reached is not None and reached <= utc_day(until) \
+            and (changed is None or reached < utc_day(changed)):
+        changed = min(noon_utc(reached).timestamp(), until)  # the activity's time: unknown
+    return None if changed is None else max(0.0, (changed - tl.created) / 3600)
 
 
-def sources(book: Book) -> dict[str, Any]:
+def sources(book: Book, reached: Mapping[str, dt.date] | None = None) -> dict[str, Any]:
+    """`report sources`; `reached`: lead id -> the day of its first activity that
+    reaches it (`first_contact_hours`)."""
     q = book.query
+    reached = reached or {}
     sla = book.config.sla_days * 24
     rows: dict[str, dict[str, Any]] = {}
 
@@ -703,7 +712,7 @@ def sources(book: Book) -> dict[str, Any]:
         r = row(state.get("source"))
         r["leads"] += 1
         status = state.get("status")
-        hours = first_contact_hours(tl, q.as_of)
+        hours = first_contact_hours(tl, q.as_of, reached.get(tl.id))
         if hours is not None or status in ("contacted", "qualified"):
             r["contacted"] += 1
         r["qualified"] += status == "qualified"

@@ -146,13 +146,33 @@ def _of_account(records: list[Any], repo: Any, window: Mapping[str, Any], deal_i
 def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
            by: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """One of the reports computed from history alone (funnel, forecast, cycle...)."""
-    from salescli.core.reports import REPORTS
+    from salescli.core.reports import REPORTS, sources
 
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress, ahead=name == "forecast")
-    payload = REPORTS[name](book)
+    payload = sources(book, first_reached(repo, warn, not window["no_cache"])) \
+        if name == "sources" else REPORTS[name](book)
     warn_uncounted(book, warn)
     return payload
+
+
+# each lead's activities, first day first: which of them reach the lead is `reaches`'s
+_LEAD_ACTIVITIES = """SELECT a.record_id AS id, a.date, a.type, a.status, a.due, a.done
+FROM activities a WHERE a.record_kind = 'lead' ORDER BY a.record_id, coalesce(a.done, a.date)"""
+
+
+def first_reached(repo: Any, warn: Warn, use_cache: bool = True) -> dict[str, dt.date]:
+    """lead id -> the day of its first activity that reaches it (`activity.reaches`, as
+    `log` and `today`'s lead SLA count contact: a task on the day it was done), from
+    the record index: what `report sources` counts as first contact."""
+    from salescli.services.activity import reaches
+
+    reached: dict[str, dt.date] = {}
+    with records_index(repo, ("lead",), warn, use_cache) as index:
+        for row in index.query(_LEAD_ACTIVITIES):
+            if row["id"] not in reached and reaches(dict(row)):
+                reached[row["id"]] = dt.date.fromisoformat(row["done"] or row["date"])
+    return reached
 
 
 def warn_uncounted(book: Any, warn: Warn) -> None:
@@ -215,19 +235,36 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
                  progress: Progress | None = None) -> dict[str, Any]:
     """`report goals`: each goal of the settings over its period holding the as-of date.
     A team goal counts every owner's deals, so the history is read unfiltered."""
-    from salescli.core.goals import activity_span, goals
+    from salescli.core.goals import WON, activity_span, goals
 
     if window.get("since") or window.get("until"):
         raise UsageError("report goals takes no --since/--until: each goal is measured over "
                          "its own week, month, quarter or year holding the as-of date; for "
                          "another period, give --as-of a day in it")
-    book = build_book(repo, {**window, "owner": None}, warn, leads=True, progress=progress)
+    team = {**window, "owner": None}
+    book = build_book(repo, team, warn, leads=True, progress=progress)
     wanted = list(repo.settings.goals)
+    # a win counts by its won_date, as the history knows it now: one recorded late (its
+    # commit dated after the day) is past --as-of that day; --as-of REV: REV's history
+    known = None
+    if _names_a_day(window["as_of"]) and any(g.metric in WON for g in wanted):
+        known = build_book(repo, {**team, "as_of": None}, warn)
     # only the records with an activity in a period an activity goal counts (a week's
     # meetings: a few hundred of 29,000 activities on the 10,000-deal demo)
     span = activity_span(wanted, book.query.as_of_date)
     records = activity_records(repo, warn, span, not window["no_cache"]) if span else []
-    return goals(book, records, wanted, window["owner"])
+    return goals(book, records, wanted, window["owner"], known)
+
+
+def _names_a_day(as_of: str | None) -> bool:
+    """Whether --as-of names a day or a moment, not a revision (as `history_for` reads
+    it: a date first)."""
+    from salescli.core.dates import parse_when
+
+    try:
+        return as_of is not None and parse_when(as_of, "--as-of") is not None
+    except UsageError:
+        return False
 
 
 def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,

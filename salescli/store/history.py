@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salescli.core.dates import iso_day, noon_utc, utc_ordinal
+from salescli.core.dates import DAY_SECONDS, iso_day, noon_utc, utc_ordinal
 from salescli.core.money import to_cents
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS, file_id, find_git_dir, state_dir
@@ -69,7 +69,8 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 16: `moves` has the pipeline's changes too (`deal move --pipeline`)
 # 17: a reopened deal is in its stage since the reopen (`stage_since`)
 # 18: a version with a tab `check` refuses is skipped, as check skips it
-CACHE_VERSION = 18
+# 19: `created:` counts only when an earlier day than the commit's (creation_time)
+CACHE_VERSION = 19
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
@@ -379,7 +380,7 @@ class Timeline:
 
     kind: str
     path: str
-    created: int                                  # author time (or `created:`, if earlier)
+    created: int                                  # creation_time: author time or `created:`
     _changes: list[Change] | None = field(default_factory=list, repr=False)  # .changes
     alive: list[tuple[int, bool]] = field(default_factory=list)  # (time, exists)
     _cur: list = field(default_factory=list, repr=False)  # the fields after the last change
@@ -465,6 +466,16 @@ def noon(date: str | None) -> int | None:
     """A `created:` date as epoch seconds at noon UTC (the same rule as `--date`)."""
     day = iso_day(date)
     return None if day is None else int(noon_utc(day).timestamp())
+
+
+def creation_time(when: int, created: str | None) -> int:
+    """A record's creation time (SPEC §6): the author time `when` of the commit adding
+    it, or its `created:` day (noon UTC) when that is an earlier day (an import
+    backdating it). On the commit's own day the commit's time stands, wherever it was
+    made: the day counts only from a day (24 h) past its noon, as no time zone is more
+    than 12 h behind UTC; else a lead added at 23:00 would wait from noon."""
+    day = noon(created)
+    return day if day is not None and when - day >= DAY_SECONDS else when
 
 
 def _rename_pairs(group: list[Version], blobs: dict[str, tuple | None]) -> dict[str, str]:
@@ -599,9 +610,8 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
                     tl.alive.append((when, True))
                     revived = True
                 else:
-                    created = noon(newf[names.index("created")]) if "created" in names \
-                        else None
-                    start = min(when, created) if created else when
+                    start = creation_time(when, newf[names.index("created")]
+                                          if "created" in names else None)
                     if before is not None and start < before.last:
                         start = when  # `created:` of the ID's earlier life: not this one's
                     tl = live[path] = Timeline(kind, path, start, alive=[(start, True)],
