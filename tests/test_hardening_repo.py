@@ -277,6 +277,12 @@ def test_a_deal_broken_by_a_commit_keeps_its_last_valid_version(filled: Repo):
     out, err = _funnel(filled)
     assert [r["reached"] for r in out["rows"]] == [1, 1, 0, 0] and out["skipped"] == []
     assert err == ""
+    # fixed, it changes what its last valid version held: the stage, not a new deal
+    r = filled.run("sql", "SELECT field, old, new FROM deal_events WHERE deal_id = "
+                   "'acme-erp' AND (field = 'stage' OR old IS NULL AND seq > 7)",
+                   "--format", "csv")
+    assert r.stdout.splitlines() == ["field,old,new", "stage,,needs-analysis",
+                                     "stage,needs-analysis,proposal"], r.output
 
 
 def test_a_tab_check_refuses_is_refused_by_the_reports_too(filled: Repo):

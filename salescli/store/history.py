@@ -70,7 +70,8 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 17: a reopened deal is in its stage since the reopen (`stage_since`)
 # 18: a version with a tab `check` refuses is skipped, as check skips it
 # 19: `created:` counts only when an earlier day than the commit's (creation_time)
-CACHE_VERSION = 19
+# 20: the version after a rejected one changes what the last valid one held
+CACHE_VERSION = 20
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
 _PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
@@ -624,9 +625,12 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
                 oldf = blobs.get(olds[0]) if olds[0] != NULL else None
                 if oldf == newf:
                     continue  # only untracked parts changed (activities, notes...)
-                parents = [oldf or _NONES[kind]]
+                # after a version check rejected: against the last valid one (the fields
+                # as they stood), not as if the deal were made anew
+                parents = [oldf or tuple(cur)]
             else:
-                parents = [blobs.get(o) or _NONES[kind] for o in olds]
+                parents = [blobs.get(o) or (tuple(cur) if o != NULL else _NONES[kind])
+                           for o in olds]
             # a commit authored before its parent's change happens, for us, right after it
             moment = max(when, tl.last)
             for k, value in enumerate(newf):
