@@ -127,10 +127,10 @@ def clock(monkeypatch: Any, *moment: int) -> None:
     what lies ahead of it is booked, and a change dated after it is refused."""
     import datetime as dt
 
-    from salescli.services import activity
+    from salescli.services import options
 
     at = dt.datetime(*moment).timestamp()
-    monkeypatch.setattr(activity, "now", lambda: at)
+    monkeypatch.setattr(options, "now", lambda: at)
 
 
 def refused(repo: Repo, args: list[str], code: int, message: str,

@@ -165,11 +165,11 @@ def test_a_second_activity_is_spliced_in_without_ruamel(crm: Repo):
 def test_a_meeting_later_today_is_booked_and_one_gone_by_held(crm: Repo, monkeypatch):
     import datetime as dt
 
-    from salescli.services import activity
+    from salescli.services import options
 
     # 10:00 UTC on 2026-11-20: a demo at 15:00 that day lies ahead, one at 08:00 was held
     now = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC).timestamp()
-    monkeypatch.setattr(activity, "now", lambda: now)
+    monkeypatch.setattr(options, "now", lambda: now)
     for when in ("2026-11-20T15:00+00:00", "2026-11-20T08:00+00:00"):
         r = crm.run("log", "meeting", "fresh", "Demo", "--date", when)
         assert r.exit_code == 0, r.output

@@ -609,10 +609,8 @@ def test_a_demo_is_booked_and_held_as_a_meeting_is(crm: Repo, tmp_path):
 def test_a_meeting_booked_at_a_time_of_day(crm: Repo, tmp_path, monkeypatch):
     from icalendar import Calendar
 
-    from salescli.services import activity
-
     # 10:00 on 2026-11-20 by the wall clock: a kick-off at 14:00 that day lies ahead
-    monkeypatch.setattr(activity, "now", lambda: dt.datetime(2026, 11, 20, 10).timestamp())
+    clock(monkeypatch, 2026, 11, 20, 10)
     out = ok(crm, "log", "meeting", "acme-erp", "Pilot kick-off", "--date", "2026-11-20T14:00")
     assert out.startswith("Logged meeting on deal acme-erp: 2026-11-20 14:00, booked [")
     # another, earlier that day, comes first in today; held ahead of its time is refused
@@ -647,7 +645,7 @@ def test_a_meeting_booked_at_a_time_of_day(crm: Repo, tmp_path, monkeypatch):
     refused(crm, ["meeting", "held", "acme-erp", "2"], 1,
             "meeting 2 of deal acme-erp starts at 14:00 on 2026-11-20: mark it held once it "
             "has begun (or cancelled now)")
-    monkeypatch.setattr(activity, "now", lambda: dt.datetime(2026, 11, 20, 14, 5).timestamp())
+    clock(monkeypatch, 2026, 11, 20, 14, 5)
     assert ok(crm, "meeting", "held", "acme-erp", "2").startswith(
         "Meeting 2 of deal acme-erp: held [")
 

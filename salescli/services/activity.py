@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from salescli.core.errors import RecordNotFound, SalescliError, UsageError
 from salescli.core.words import a
+from salescli.services import options
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, records_index
 
@@ -86,7 +86,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     # a date-time later today is ahead too: booked, not held
     when = opts.date
     timed = isinstance(when, dt.datetime)
-    ahead = timed and when.timestamp() > now()  # type: ignore[union-attr]
+    ahead = timed and when.timestamp() > options.now()  # type: ignore[union-attr]
     if timed and when.tzinfo is not None and activity_type in BOOKABLE:  # type: ignore
         # a meeting's day and start on this machine's clock, as the calendar shows them
         when = when.astimezone().replace(tzinfo=None)  # type: ignore[union-attr]
@@ -147,11 +147,6 @@ def _known_contacts(repo: Any, kind: str, record_id: str, model: Any,
             f"--with {unknown[0]}: not a contact of account {account_id} ("
             + (f"its contacts: {', '.join(known)}" if known else "it has none yet")
             + f"); add them with `salescli contact add {account_id} NAME` first")
-
-
-def now() -> float:
-    """The moment, as epoch seconds (a test sets it)."""
-    return time.time()
 
 
 def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *,

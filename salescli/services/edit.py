@@ -303,12 +303,14 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
 def not_ahead(date: str | dt.date | None) -> None:
     """A change says what happened: a `--date` later than now is refused (a booking or a
     task is how something to come is recorded)."""
+    if date is None:
+        return
     from salescli.core.dates import day_of
-    from salescli.services.activity import now
+    from salescli.services import options
 
-    moment = now()
+    moment = options.now()
     later = date.timestamp() > moment + 60 if isinstance(date, dt.datetime) else \
-        date is not None and day_of(date) > dt.date.fromtimestamp(moment)
+        day_of(date) > dt.date.fromtimestamp(moment)  # type: ignore[operator]
     if later:
         shown = date if isinstance(date, str) else date.isoformat(timespec="minutes") \
             if isinstance(date, dt.datetime) and not date.second else date.isoformat()
@@ -320,11 +322,11 @@ def not_ahead(date: str | dt.date | None) -> None:
 
 def today(date: str | dt.date | None) -> dt.date:
     """The day of a `--date` (a date-time counts by its own date), else today (by the
-    one clock a test can set, `activity.now`)."""
+    one clock a test can set, `options.now`)."""
     from salescli.core.dates import day_of
-    from salescli.services.activity import now
+    from salescli.services import options
 
-    return day_of(date) or dt.date.fromtimestamp(now())
+    return day_of(date) or dt.date.fromtimestamp(options.now())
 
 
 def _nested_model_field(field: Any) -> bool:

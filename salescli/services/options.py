@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,12 @@ class Options:
 
         return Session(repo, kind, record_id, event, summary=summary, date=self.date,
                        message=self.message, commit=self.commit, ahead=ahead)
+
+
+def now() -> float:
+    """The moment, as epoch seconds: the one clock of what lies ahead (a test sets it,
+    conftest.clock)."""
+    return time.time()
 
 
 COMMIT = Options()  # today, no message, committed: what a change is unless told otherwise

@@ -102,12 +102,12 @@ def _before(meeting: Any, date: dt.date | dt.datetime | None) -> bool:
     """The change (now, or at a `--date` with a time) comes before the meeting's start;
     a `--date` without a time is held to the day only."""
     from salescli.core.dates import start_at
-    from salescli.services.activity import now
+    from salescli.services import options
 
     if date is not None and not isinstance(date, dt.datetime):
         return False
     start = start_at(meeting.date, meeting.time)
-    moment = now() if date is None else min(date.timestamp(), now())
+    moment = options.now() if date is None else min(date.timestamp(), options.now())
     return start.timestamp() > moment
 
 
