@@ -177,6 +177,20 @@ def test_a_win_recorded_late_counts_once_in_the_month_it_was_won(filled: Repo):
             if r["category"] == "won"] == [("2026-11", 52000.0)]
 
 
+def test_a_win_undone_since_still_counts_as_of_its_period(filled: Repo):
+    # won in November, reopened in December: November as it was held the win, as the
+    # forecast's won rows and `changes` as of then count it
+    with_goals(filled, "{metric: deals_won, period: month, target: 1}")
+    in_stage(filled, "deals/2026-10/acme-erp.yaml", "contracting", "2026-11-01T12:00:00")
+    for args in (("deal", "win", "acme-erp", "--date", "2026-11-10"),
+                 ("deal", "reopen", "acme-erp", "--reason", "Signed by the wrong person",
+                  "--date", "2026-12-01")):
+        result = filled.run(*args)
+        assert result.exit_code == 0, result.output
+    assert actuals(filled, "2026-11-30") == {"deals_won": 1.0}
+    assert actuals(filled, "2026-12-05") == {"deals_won": 0.0}
+
+
 def test_a_goal_with_an_unknown_metric_is_a_settings_error(filled: Repo):
     settings = filled.root / "salescli.yaml"
     settings.write_text(settings.read_text() + "goals:\n  - {metric: calls, period: month, "

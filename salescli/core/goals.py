@@ -1,8 +1,9 @@
 """Goals: a target per period for deals won, won value, meetings, new leads or
 activities, and how far the period's figures have got (`report goals`, the dashboard).
 
-Pure: the leads come from the history as of the report's moment (a `Book`), the wins
-from the history as it is now (by won_date, as the forecast's won rows), the activities
+Pure: the leads and wins come from the history as of the report's moment (a `Book`;
+wins by won_date, as the forecast's won rows, with those recorded late from the history
+as it is now), the activities
 from the records (`ActivityRecord`, as `report activity` counts them), the goals from
 the settings. Like hledger's budget report, each goal is measured over the period
 (week, month, quarter, year) that holds the as-of date: the actual so far, the target,
@@ -45,14 +46,23 @@ def activity_span(wanted: list[Any], on: dt.date) -> tuple[dt.date, dt.date] | N
 
 
 def actual(metric: str, book: Book, records: list[ActivityRecord], start: dt.date,
-           end: dt.date, owner: str | None) -> Decimal:
-    """The metric over [start, end], for one owner or (None) the team."""
+           end: dt.date, owner: str | None, known: Book | None = None) -> Decimal:
+    """The metric over [start, end], for one owner or (None) the team; `known`: the
+    history as it is now, for the wins recorded after the book's moment."""
     def inside(day: dt.date | None) -> bool:
         return day is not None and start <= day <= end
 
+    def wins(of: Book) -> list[Any]:
+        return [d for d in of.with_status("won") if inside(d.closed_on("won"))
+                and (owner is None or d.owner == owner)]
+
     if metric in WON:
-        won = [d for d in book.with_status("won") if inside(d.closed_on("won"))
-               and (owner is None or d.owner == owner)]
+        # the wins the history held at the book's moment (one undone since still
+        # counts), and those recorded late, after it, dated within the period
+        won = wins(book)
+        if known is not None and known is not book:
+            have = {d.id for d in won}
+            won += [d for d in wins(known) if d.id not in have]
         if metric == "deals_won":
             return Decimal(len(won))
         # in the settings' currency (other currencies through `fx`, as every report)
@@ -79,7 +89,7 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
           owner: str | None = None, known: Book | None = None) -> dict[str, Any]:
     """`report goals`: a row per goal of the settings; with `owner`, that owner's goals
     and the team's. `book` holds every owner's deals: a team goal counts them all.
-    `known` (default: `book`) is the history as it is now: a win counts in the period of
+    `known` (default: none) is the history as it is now: a win counts in the period of
     its won_date, and one recorded late comes in the history after that day."""
     on = book.query.as_of_date
     rows = []
@@ -92,8 +102,7 @@ def goals(book: Book, records: list[ActivityRecord], wanted: list[Any],
         # book's figures stop there by themselves); a booking counts for the period it
         # is booked in
         until = end if g.metric == "meetings_booked" else min(end, on)
-        got = actual(g.metric, (known or book) if g.metric in WON else book, records,
-                     start, until, g.owner)
+        got = actual(g.metric, book, records, start, until, g.owner, known)
         money = g.metric == "won_value"
         target = cents(Decimal(g.target)) if money else Decimal(g.target)  # as `actual` is
         elapsed = Decimal((on - start).days + 1) / Decimal((end - start).days + 1)
