@@ -218,11 +218,17 @@ def test_set_is_typed_validated_and_round_trip(deal: Repo):
     refused(deal, ["deal", "set", "acme-erp", "close_date=2026-01-31"], 2,
             "close_date 2026-01-31 is before the deal is created (2026-10-05); give the day "
             "you expect it to close")
+    refused(deal, ["deal", "set", "acme-erp", "created=2027-02-01"], 2,  # the other way
+            "close_date 2027-01-31 is before the deal is created (2027-02-01); give the day "
+            "you expect it to close")
     refused(deal, ["deal", "set", "acme-erp", "account=ghost"], 1,
             "deals/2026-10/acme-erp.yaml: account `ghost` does not exist; add it with "
             "`salescli account add` or fix `account:`; nothing was changed")
     refused(deal, ["deal", "set", "acme-erp", "novalue"], 2,
             "expected FIELD=VALUE, got 'novalue'")
+    # both at once, as they will be
+    r = deal.run("deal", "set", "acme-erp", "created=2025-01-01", "close_date=2025-06-01")
+    assert r.exit_code == 0, r.output
 
 
 def test_win_lose_reopen(deal: Repo):

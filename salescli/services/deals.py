@@ -384,6 +384,7 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
 def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`deal set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
+    from salescli.core.dates import day_of
     from salescli.core.model import Deal, NextStep
     from salescli.core.money import parse_money
     from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
@@ -397,8 +398,11 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
     with opts.session(repo, "deal", deal_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
         record = s.load("deal", deal_id)
-        if changes.get("close_date") is not None:  # `close_date=` clears it
-            close_day(changes["close_date"], record.model.created, "", "close_date")
+        if changes.keys() & {"close_date", "created"}:  # the two as they will be
+            close = changes.get("close_date", record.model.close_date)
+            created = day_of(changes.get("created", record.model.created), "created")
+            if close is not None:  # `close_date=` clears it
+                close_day(close, created, "", "close_date")
         s.set(record, changes)
     return s, summary
 
