@@ -544,7 +544,8 @@ def test_contact_set(commented: Repo):
     *[(["matti-virtanen", f"email={pasted}"], 2,
        f"email {pasted!r} is not an e-mail address (such as name@example.com)")
       for pasted in ("(matti@acme.fi)", '"matti@acme.fi"', "[matti@acme.fi]",
-                     "matti@acme.fi?subject=Hi", "matti@acme.fi/", "matti@acme.fi\\")],
+                     "matti@acme.fi?subject=Hi", "matti@acme.fi/", "matti@acme.fi\\",
+                     "matti@acme_oy.fi")],
 ])
 def test_contact_set_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["contact", "set", "acme-oy", *args], code, message)

@@ -242,6 +242,15 @@ def test_the_round_trip_keeps_a_plain_time_and_a_null_as_written():
     assert out == text.replace("summary: B", "summary: C")
 
 
+def test_a_null_that_became_a_block_is_not_put_back():
+    # the null line the edit filled stays filled; the one beside it stays as written
+    text = "id: x\nnext_step: null\nnotes: null  # none\ntags: ~\n"
+    out = roundtrip_edit(text, lambda d: d.__setitem__("next_step", {"action": "Call"}))
+    assert out == "id: x\nnext_step:\n  action: Call\nnotes: null  # none\ntags: ~\n"
+    out = roundtrip_edit(text, lambda d: d.__setitem__("tags", ["a"]))
+    assert out == "id: x\nnext_step: null\nnotes: null  # none\ntags:\n  - a\n"
+
+
 def test_untouched_float_keeps_every_digit():
     text = "a: 1.912138534355494e+24\nb: 1\n"
     after = edit_text(text, {"b": 2})

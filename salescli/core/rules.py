@@ -16,7 +16,7 @@ from salescli.core.roles import BUYER_ROLES
 # domain of dotted labels of letters, digits and inner hyphens (the slips are a name or a
 # phone number in the e-mail field, `matti@acme` without its .fi, or punctuation pasted
 # with it: `(a@b.fi)`, `"a@b.fi"`, `a@b.fi?subject=Hi`)
-_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
 _EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 
 

@@ -1705,12 +1705,28 @@ def _nulls_as_written(before: str, after: str) -> str:
     for tag, i1, i2, j1, j2 in opcodes:
         if tag != "replace":
             continue
-        for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
+        free = list(range(j1, j2))  # the block's lines of `after`, each matched once
+        for i in range(i1, i2):
             m = _NULL_LINE.fullmatch(old[i])
-            if m and _SPACES.sub(" ", new[j]).strip() == \
-                    _SPACES.sub(" ", m["key"] + m["rest"]).strip():
+            if not m:
+                continue
+            emptied = _SPACES.sub(" ", m["key"] + m["rest"]).strip()
+            j = next((j for j in free if _SPACES.sub(" ", new[j]).strip() == emptied), None)
+            if j is not None and not _opens_block(new, j):
+                free.remove(j)
                 new[j] = old[i]
     return "\n".join(new)
+
+
+def _opens_block(lines: list[str], i: int) -> bool:
+    """Line `i` (`key:`) opens a block: the next line is deeper, or an item at its
+    indent (`key:` then `- a`): then it holds a value, not a null."""
+    if i + 1 >= len(lines):
+        return False
+    here = len(lines[i]) - len(lines[i].lstrip(" "))
+    below = lines[i + 1].lstrip(" ")
+    there = len(lines[i + 1]) - len(below)
+    return bool(below) and (there > here or (there == here and below.startswith("- ")))
 
 
 def _dotted(path: tuple) -> str:
