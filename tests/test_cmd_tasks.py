@@ -468,9 +468,11 @@ def test_calendar_sends_no_control_character(crm: Repo):
 
 
 def test_calendar_leaves_out_what_a_lost_deal_and_a_disqualified_lead_left(crm: Repo,
-                                                                         tmp_path):
+                                                                         tmp_path,
+                                                                         monkeypatch):
     # as `today`: the deal's task and the lead's booked demo stop with them; a task
     # added after the loss, to come back to the customer, stays
+    clock(monkeypatch, 2026, 12, 6, 10)  # the revisit in February lies ahead: booked
     ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04", "--date",
        "2026-11-20")
     ok(crm, "log", "meeting", "beta", "Demo", "--status", "booked", "--date", "2026-12-08")
