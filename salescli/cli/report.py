@@ -215,7 +215,10 @@ _simple("sources", """Leads by source: contacted, qualified, deals and won; firs
     leads); deals created in the window, won and lost, won value, and win_rate: won /
     (won + lost), as the funnel's (open deals are neither). won_value is in the
     settings' currency; the totals' won_value_unconverted holds, by currency, what
-    the settings' `fx` has no rate for (`-`: nothing).
+    the settings' `fx` has no rate for (`-`: nothing). median_first_contact_hours and
+    sla_breaches count from a lead's creation to its first contact: its first activity
+    that reaches it (as `log` and `today`'s lead SLA count it), or its status becoming
+    contacted, if earlier.
 
     \b
     Examples:
