@@ -41,10 +41,23 @@ def day_at(day: Any, time: str | None) -> str:
     return f"{day} {time}" if time else str(day)
 
 
+# a `<` that would open HTML in Markdown (`<b>`, `</b>`, `<!--`, `<?`), unless an odd
+# run of backslashes escapes it already
+_HTML_OPEN = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")
+
+
+def markdown_text(text: str) -> str:
+    """`text` shown as written in Markdown: a `<` that would open an HTML tag or comment
+    is written `\\<` (a deal titled `<!--` must not hide the rest of a pull-request
+    comment, nor `<img onerror=...>` run in a viewer)."""
+    return _HTML_OPEN.sub(r"\1\\<", text) if "<" in text else text
+
+
 def markdown_cell(text: str) -> str:
     """`text` inside one Markdown table cell: GFM ends a cell at a `|` unless a
-    backslash escapes it, and `\\` is an escaped backslash, so both are escaped."""
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    backslash escapes it, and `\\` is an escaped backslash, so both are escaped (and
+    HTML, as markdown_text)."""
+    return markdown_text(text.replace("\\", "\\\\").replace("|", "\\|"))
 
 
 def terminal_safe(text: str, cell: bool = False) -> str:

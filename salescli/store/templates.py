@@ -218,6 +218,10 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
 
 
+def _markdown(name: str | None) -> bool:
+    return bool(name) and (name.endswith(".md.j2") or name.endswith(".md"))
+
+
 def _visible_controls(value: Any) -> Any:
     """Every `{{ value }}` with control characters shown escaped (ESC as `\\x1b`).
 
@@ -738,12 +742,18 @@ def _environment(root: Path | None, filters: dict[str, Callable], lang: str = "e
     environment_class, tokens = _jinja_classes()
     budget = _Budget()
 
-    def finalize(value: Any) -> Any:
+    @pass_context  # the template's name says whether it writes Markdown
+    def finalize(context: Any, value: Any) -> Any:
         # `{{ value }}` turns it into text: a list holding a long text many times is
         # checked before that text is made
         if isinstance(value, (*_CONTAINERS, Data)):
             _text(_size(value), "output")
-        return _visible_controls(value)
+        value = _visible_controls(value)
+        if type(value) is str and _markdown(context.name):  # (Markup is HTML's)
+            from salescli.core.output import markdown_text
+
+            value = markdown_text(value)  # a value's `<b>` is text, not markup
+        return value
 
     # Jinja's own parameter names, so `lipsum(2, min=5)` still works
     def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
