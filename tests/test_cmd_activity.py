@@ -212,6 +212,9 @@ def test_what_has_not_happened_yet_is_not_recorded_as_done(crm: Repo, monkeypatc
                  ["log", "call", "moved", "Earlier", "--date", "2026-12-02"]):
         r = crm.run(*args)
         assert r.exit_code == 0, r.output
+    # the meeting two days ahead of that clock is booked, by the same clock
+    assert "Logged meeting on deal moved: 2026-12-04, booked [" in \
+        crm.run("log", "meeting", "moved", "Review", "--date", "2026-12-04").output
 
 
 def test_a_booking_for_a_day_to_come_is_committed_now_not_on_that_day(crm: Repo):

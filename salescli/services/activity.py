@@ -164,7 +164,7 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
 
     if not summary.strip():  # a commit subject `call:` says nothing of what happened
         raise UsageError(f"SUMMARY is empty; say what the {activity_type} was about")
-    later = ahead or when > (today or dt.date.today())
+    later = ahead or when > (today or dt.date.fromtimestamp(options.now()))
     if activity_type in BOOKABLE and status is None:
         status = "booked" if later else "held"
     elif status and activity_type not in BOOKABLE:
