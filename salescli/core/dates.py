@@ -123,6 +123,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def wall_clock(when: Any) -> Any:
+    """`when` on this machine's wall clock: a date-time with an offset as the local one
+    (a meeting's day and start, as the calendar shows them); anything else as it is."""
+    if isinstance(when, dt.datetime) and when.tzinfo is not None:
+        return when.astimezone().replace(tzinfo=None)
+    return when
+
+
 def start_at(day: dt.date, time: str) -> dt.datetime:
     """A meeting's start on this machine's wall clock (a naive, local date-time)."""
     return dt.datetime.combine(day, dt.time.fromisoformat(time))

@@ -79,6 +79,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     the finished change (its commit, or why there is none), where it went, what was
     logged and whether it marked a new lead contacted, as `(change, kind, record_id,
     activity, contacted)`."""
+    from salescli.core.dates import wall_clock
     from salescli.core.model import BOOKABLE
     from salescli.services.edit import default_owner, today
 
@@ -87,9 +88,8 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     when = opts.date
     timed = isinstance(when, dt.datetime)
     ahead = timed and when.timestamp() > options.now()  # type: ignore[union-attr]
-    if timed and when.tzinfo is not None and activity_type in BOOKABLE:  # type: ignore
-        # a meeting's day and start on this machine's clock, as the calendar shows them
-        when = when.astimezone().replace(tzinfo=None)  # type: ignore[union-attr]
+    if activity_type in BOOKABLE:  # a meeting's day and start on this machine's clock
+        when = wall_clock(when)
     day = today(when)
     activity, line = logged(activity_type, summary, day, default_owner(repo),
                             outcome=outcome, status=status, with_=with_,

@@ -349,14 +349,11 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None
     """A VALKEA meeting agenda for a deal (in `lang`, else the customer's or the
     settings' language: `document_language`); written to `out` when one is given."""
     from salescli.core.agenda import build_agenda
+    from salescli.core.dates import parse_when, wall_clock
     from salescli.services.edit import today
 
-    if isinstance(date, str):
-        from salescli.core.dates import parse_when
-
-        date = parse_when(date)
-    if isinstance(date, dt.datetime) and date.tzinfo is not None:
-        date = date.astimezone().replace(tzinfo=None)  # as `log` books it: this clock
+    # as `log` books a meeting: on this machine's clock
+    date = wall_clock(parse_when(date) if isinstance(date, str) else date)
     when = today(date)
     # a time of day given (`--date "next tuesday 14:00"`): the meeting then
     at = date.strftime("%H:%M") if isinstance(date, dt.datetime) else None
