@@ -43,12 +43,7 @@ def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
     if as_of:  # a date in any form the date options take, else a revision
         import re
 
-        from salescli.core.dates import parse_when
-
-        try:
-            when: Any = parse_when(as_of, "--as-of")
-        except UsageError as err:
-            when, refused = None, err
+        when, refused = _as_of_when(as_of)
         if isinstance(when, dt.datetime):
             moment = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
         elif when is not None:
@@ -247,7 +242,8 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
     # a win counts by its won_date, as the history knows it now: one recorded late (its
     # commit dated after the day) is past --as-of that day; --as-of REV: REV's history
     known = None
-    if _names_a_day(window["as_of"]) and any(g.metric in WON for g in wanted):
+    as_of = window["as_of"]
+    if as_of and _as_of_when(as_of)[0] is not None and any(g.metric in WON for g in wanted):
         known = build_book(repo, {**team, "as_of": None}, warn)
     # only the records with an activity in a period an activity goal counts (a week's
     # meetings: a few hundred of 29,000 activities on the 10,000-deal demo)
@@ -256,15 +252,15 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
     return goals(book, records, wanted, window["owner"], known)
 
 
-def _names_a_day(as_of: str | None) -> bool:
-    """Whether --as-of names a day or a moment, not a revision (as `history_for` reads
-    it: a date first)."""
+def _as_of_when(as_of: str) -> tuple[Any, UsageError | None]:
+    """--as-of as a day or a moment, else (None, why not): then it may be a revision
+    (a date first, as `history_for` reads it)."""
     from salescli.core.dates import parse_when
 
     try:
-        return as_of is not None and parse_when(as_of, "--as-of") is not None
-    except UsageError:
-        return False
+        return parse_when(as_of, "--as-of"), None
+    except UsageError as err:
+        return None, err
 
 
 def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
