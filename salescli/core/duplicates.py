@@ -69,6 +69,12 @@ def same_contact(contacts: Sequence[Any], other: Any, by_name: bool = True) -> i
     return named[0] if len(named) == 1 else None
 
 
+def contact_emails(contact: Any) -> list[tuple[tuple, str | None]]:
+    """(where in the contact, the address) of its `email` and each of its `emails`."""
+    return [(("email",), contact.email),
+            *((("emails", j), e) for j, e in enumerate(contact.emails))]
+
+
 def repeated_emails(contacts: Sequence[Any]) -> list[tuple[tuple, str, str]]:
     """(where in `contacts`, the address, the ID of the contact before with it) of each
     e-mail address (`email` or `emails`) of a contact that an earlier contact of the
@@ -76,8 +82,7 @@ def repeated_emails(contacts: Sequence[Any]) -> list[tuple[tuple, str, str]]:
     first: dict[str, str] = {}  # address -> the first contact with it
     out = []
     for i, c in enumerate(contacts):
-        for loc, email in [(("email",), c.email),
-                           *((("emails", j), e) for j, e in enumerate(c.emails))]:
+        for loc, email in contact_emails(c):
             value = norm_email(email)
             earlier = first.setdefault(value, c.id) if value else c.id
             if earlier != c.id:  # (an ID listed twice is check's `duplicate-contact`)

@@ -33,6 +33,7 @@ from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.duplicates import (
     NUMBERED,
     DupKey,
+    contact_emails,
     duplicate_keys,
     number_keys,
     repeated_emails,
@@ -290,12 +291,10 @@ def check_account(parsed: Parsed, ctx: Context) -> Iterable[Finding]:
         if ids.index(contact.id) != i:
             yield error(path, "duplicate-contact", f"contact `{contact.id}` is listed twice",
                         ("contacts", i, "id"))
-        for key, j, email in [("email", None, contact.email),
-                              *(("emails", j, e) for j, e in enumerate(contact.emails))]:
+        for loc, email in contact_emails(contact):
             if bad_email(email):
-                yield warning(path, "email", f"contact `{contact.id}`'s {key} `{email}` is "
-                              "not an e-mail address", ("contacts", i, key)
-                              + (() if j is None else (j,)))
+                yield warning(path, "email", f"contact `{contact.id}`'s {loc[0]} `{email}` is "
+                              "not an e-mail address", ("contacts", i, *loc))
         if contact.reports_to is not None and contact.reports_to not in ids:
             yield error(path, "unknown-contact",
                         f"contact `{contact.id}` reports to `{contact.reports_to}`, "
