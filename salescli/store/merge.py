@@ -49,6 +49,7 @@ from salescli.store.yamlio import (
     keep_tail,
     line_break,
     load_fast,
+    place_of,
     plain,
     put_tail,
     take_tail,
@@ -302,12 +303,10 @@ class _Merger:
             # a key theirs added goes where the record's key order puts it (as a
             # command writes it), else after the key it follows in theirs
             if not path and key in self.order:
-                rank = self.order.index(key)
-                before = next((k for k in reversed(list(a.keys()))
-                               if k in self.order and self.order.index(k) < rank), None)
+                position = place_of(list(a.keys()), key, self.order)
             else:
                 before = next((k for k in reversed(b_keys[:index]) if k in a), None)
-            position = 0 if before is None else list(a.keys()).index(before) + 1
+                position = 0 if before is None else list(a.keys()).index(before) + 1
             if position >= len(a):
                 keep_tail(a, lambda k=key: a.__setitem__(k, _adopt(b[k])))
             else:

@@ -961,13 +961,15 @@ def set_in(mapping: Any, key: str, value: Any, order: Sequence[str] = ()) -> Non
     if key in mapping or not order or key not in order:
         mapping[key] = value
         return
+    mapping.insert(place_of(list(mapping.keys()), key, order), key, value)
+
+
+def place_of(keys: Sequence[Any], key: str, order: Sequence[str]) -> int:
+    """Where a new `key` (one of `order`) goes among a mapping's `keys`: right after the
+    last of them the documented `order` puts before it (0: first of all)."""
     rank = order.index(key)
-    keys = list(mapping.keys())
-    pos = 0
-    for i, existing in enumerate(keys):
-        if existing in order and order.index(existing) < rank:
-            pos = i + 1
-    mapping.insert(pos, key, value)
+    return max((i + 1 for i, k in enumerate(keys) if k in order and order.index(k) < rank),
+               default=0)
 
 
 def entries_in(mapping: Any, key: str, order: Sequence[str] = ()) -> Any:
@@ -1419,10 +1421,8 @@ class _Splice:
             return None
         after = entries[-1] if entries else None
         if order and key in order:
-            rank = order.index(key)
-            before = [e for e in entries if e[0].value in order
-                      and order.index(e[0].value) < rank]
-            after = before[-1] if before else None
+            pos = place_of([e[0].value for e in entries], key, order)
+            after = entries[pos - 1] if pos else None
         line = " " * mapping.start_mark.column + key + ":" + (" " + new if new else "") + self.eol
         if after is None:  # first of all: on the first key's line, after any comment
             pos = _line_start(text, entries[0][0].start_mark.index)
