@@ -106,7 +106,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
 
 def reaches(activity: dict[str, Any]) -> bool:
     """An activity that is contact with the lead: not a note, a cancelled meeting or a
-    task still open (the first-contact SLA, _LEADS below, counts the same ones)."""
+    task still open (REACHES below says it in SQL, for the SLA and `report sources`)."""
     return activity["type"] != "note" and activity.get("status") != "cancelled" and (
         activity.get("due") is None or activity.get("done") is not None)
 
@@ -209,12 +209,14 @@ FROM deals d {where} ORDER BY d.path"""
 # what `stale` needs of the open deals
 _OPEN_DEALS = """SELECT d.id, d.title, d.status, d.stage, d.pipeline, d.owner, d.created
 FROM deals d WHERE d.status = 'open' ORDER BY d.path"""
+# `reaches` over the record index's activities (`a`): contact with the lead
+REACHES = """(a.due IS NULL OR a.done IS NOT NULL) AND a.type <> 'note'
+  AND coalesce(a.status, '') <> 'cancelled'"""
 # the leads the first-contact SLA can concern: new, and never contacted (no activity
-# but a note, a cancelled meeting or a task still open: what `reaches` counts as contact)
-_LEADS = """SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
+# that reaches them)
+_LEADS = f"""SELECT x.id, x.company, x.status, x.owner, x.created FROM leads x
 WHERE x.status = 'new' AND NOT EXISTS (SELECT 1 FROM activities a
-  WHERE a.record_kind = 'lead' AND a.record_id = x.id AND (a.due IS NULL OR a.done IS NOT NULL)
-  AND a.type <> 'note' AND coalesce(a.status, '') <> 'cancelled')
+  WHERE a.record_kind = 'lead' AND a.record_id = x.id AND {REACHES})
 ORDER BY x.path"""
 # activities booked for a day
 _BOOKED = """SELECT a.record_kind, a.record_id, a.type, a.summary, a.owner, a.time

@@ -151,23 +151,16 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
     return payload
 
 
-# each lead's activities, first day first: which of them reach the lead is `reaches`'s
-_LEAD_ACTIVITIES = """SELECT a.record_id AS id, a.date, a.type, a.status, a.due, a.done
-FROM activities a WHERE a.record_kind = 'lead' ORDER BY a.record_id, coalesce(a.done, a.date)"""
-
-
 def first_reached(repo: Any, warn: Warn, use_cache: bool = True) -> dict[str, dt.date]:
-    """lead id -> the day of its first activity that reaches it (`activity.reaches`, as
+    """lead id -> the day of its first activity that reaches it (`activity.REACHES`, as
     `log` and `today`'s lead SLA count contact: a task on the day it was done), from
     the record index: what `report sources` counts as first contact."""
-    from salescli.services.activity import reaches
+    from salescli.services.activity import REACHES
 
-    reached: dict[str, dt.date] = {}
     with records_index(repo, ("lead",), warn, use_cache) as index:
-        for row in index.query(_LEAD_ACTIVITIES):
-            if row["id"] not in reached and reaches(dict(row)):
-                reached[row["id"]] = dt.date.fromisoformat(row["done"] or row["date"])
-    return reached
+        rows = index.query(f"""SELECT a.record_id, min(coalesce(a.done, a.date)) AS day
+FROM activities a WHERE a.record_kind = 'lead' AND {REACHES} GROUP BY a.record_id""")
+    return {r["record_id"]: dt.date.fromisoformat(r["day"]) for r in rows}
 
 
 def warn_uncounted(book: Any, warn: Warn) -> None:
