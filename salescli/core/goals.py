@@ -3,11 +3,11 @@ activities, and how far the period's figures have got (`report goals`, the dashb
 
 Pure: the leads and wins come from the history as of the report's moment (a `Book`;
 wins by won_date, as the forecast's won rows, with those recorded late from the history
-as it is now), the activities
-from the records (`ActivityRecord`, as `report activity` counts them), the goals from
-the settings. Like hledger's budget report, each goal is measured over the period
-(week, month, quarter, year) that holds the as-of date: the actual so far, the target,
-attainment, and pace — the actual against what an even pace would have reached by now.
+as it is now), the activities from the records (`ActivityRecord`, as `report activity`
+counts them), the goals from the settings. Like hledger's budget report, each goal is
+measured over the period (week, month, quarter, year) that holds the as-of date: the
+actual so far, the target, attainment, and pace — the actual against what an even pace
+would have reached by now.
 """
 
 from __future__ import annotations
