@@ -216,11 +216,7 @@ def main() -> None:
     from salescli.store import runtime
 
     runtime.FREEZE_LOADED = True  # one command, one process (runtime.plain_loads)
-    # A command makes hundreds of thousands of objects (index rows, history, output):
-    # at the default threshold (700) the cyclic collector rescanned them about 100
-    # times, 20-40 ms of a listing or report on 10,000 deals; now about 140 times less
-    # often. Reference counting frees everything as before.
-    gc.set_threshold(100_000)
+    gc.set_threshold(100_000)  # (as salescli.main does before loading the commands)
     _output_streams()
     try:
         cli.main(prog_name="salescli")
