@@ -241,16 +241,16 @@ def test_signing_configured_goes_through_git_commit(filled: Repo, bare: bool):
 def test_direct_commit_refuses_when_head_moved_meanwhile(filled: Repo, monkeypatch):
     from salescli.store import gitio
 
-    real = gitio.git
+    real, start = gitio.git, gitio.begin
 
     def racing(cwd, *args, **kw):  # someone commits between reading HEAD and moving it
         if args[:1] == ("fast-import",):  # another tool's commit, of HEAD's tree
             tree = real(cwd, "rev-parse", "HEAD^{tree}").stdout.strip()
             theirs = real(cwd, "commit-tree", tree, "-p", "HEAD", "-m", "theirs").stdout
             real(cwd, "update-ref", "HEAD", theirs.strip())
-        return real(cwd, *args, **kw)
+        return start(cwd, *args, **kw)
 
-    monkeypatch.setattr(gitio, "git", racing)
+    monkeypatch.setattr(gitio, "begin", racing)
     files = filled.snapshot()
     with pytest.raises(CommitFailed, match="commit failed, nothing changed"):
         change_value(filled, "1.00")

@@ -220,15 +220,15 @@ def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo,
     it: salescli's version is committed and staged, the newer file is a change."""
     from salescli.store import gitio
 
-    real = gitio.git
+    start = gitio.begin  # (every git of a commit starts there)
     theirs = replaced((filled.root / DEAL_FILE).read_text(), "owner: anna", "owner: ville")
 
     def racing(cwd, *args, **kw):
         if args[:2] == ("update-index", "--add"):
             gitio.atomic_write(filled.root / DEAL_FILE, theirs)
-        return real(cwd, *args, **kw)
+        return start(cwd, *args, **kw)
 
-    monkeypatch.setattr(gitio, "git", racing)
+    monkeypatch.setattr(gitio, "begin", racing)
     assert filled.run("deal", "set", "acme-erp", "value=1").exit_code == 0
     assert "value: 1.00" in filled.git("show", f"HEAD:{DEAL_FILE}")
     assert filled.status() == f" M {DEAL_FILE}\n"

@@ -36,13 +36,27 @@ TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 def git(cwd: Path, *args: str, input: str | None = None,
         env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    return finish(begin(cwd, *args, stdin=input is not None, env=env), input, check)
+
+
+def begin(cwd: Path, *args: str, stdin: bool = False,
+          env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`git ARGS` started now and answered by `finish`, so that git works while the
+    caller (or another git) does something else."""
     # UTF-8 whatever the locale: fast-import counts the bytes of what it is given
-    with start_git(cwd, *args, stdin=subprocess.PIPE if input is not None else None,
-                   text=True, encoding="utf-8", env=env or {}) as started:
+    return start_git(cwd, *args, stdin=subprocess.PIPE if stdin else None,
+                     text=True, encoding="utf-8", env=env or {})
+
+
+def finish(started: subprocess.Popen, input: str | None = None,
+           check: bool = True) -> subprocess.CompletedProcess:
+    """What a `begin` git did, given `input` on stdin; with `check`, a failure is one
+    SalescliError line. Interrupted, git is ended too."""
+    with started:
         out, err = _answer(started, input)
     proc = subprocess.CompletedProcess(started.args, started.returncode, out, err)
     if check and proc.returncode != 0:
-        raise SalescliError(f"git {_command(args)} failed: {_git_reason(proc)}")
+        raise SalescliError(f"git {_command(started.args[1:])} failed: {_git_reason(proc)}")
     return proc
 
 
@@ -269,7 +283,7 @@ class CatFile:
         self.__exit__(SalescliError, None, None)
 
 
-def _send(pipe: Any, data: bytes) -> None:
+def _send(pipe: Any, data: bytes | str) -> None:
     try:
         pipe.write(data)
         pipe.flush()
@@ -283,10 +297,19 @@ def rev_parse(root: Path, rev: str) -> str | None:
     Only git's quiet "no such revision" is None: git refusing the repository (dubious
     ownership, a damaged .git) is an error, never an empty history.
     """
+    return rev_parsed(finish(begin_rev_parse(root, rev), check=False))
+
+
+def begin_rev_parse(root: Path, rev: str) -> subprocess.Popen:
+    """`rev_parse`, started: `rev_parsed(finish(...))` answers it."""
     if rev.startswith("-"):
         raise SalescliError(f"invalid revision {rev!r}: a revision never starts with '-'")
-    proc = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
-               check=False)
+    return begin(root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                 f"{rev}^{{commit}}")
+
+
+def rev_parsed(proc: subprocess.CompletedProcess) -> str | None:
+    """The answer of a `begin_rev_parse` git, as `rev_parse` gives it."""
     if proc.returncode != 0 and (proc.returncode != 1 or proc.stderr.strip()):
         raise SalescliError(f"git rev-parse failed: {_git_reason(proc)}")
     return proc.stdout.strip() or None
@@ -315,22 +338,29 @@ def commit_authors(root: Path, shas: Sequence[str]) -> dict[str, tuple[str, str]
 def files_at(root: Path, specs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bytes]:
     """The content of files as commits left them, `(commit, path)`, in one git process;
     a file its commit does not have is left out."""
-    specs = list(dict.fromkeys(specs))
-    if not specs:
+    found = objects(root, [f"{c}:{p}" for c, p in specs])
+    return {(c, p): found[f"{c}:{p}"] for c, p in specs if f"{c}:{p}" in found}
+
+
+def objects(root: Path, names: Sequence[str]) -> dict[str, bytes]:
+    """The content of git objects by name (`COMMIT:PATH`, a blob's ID), in one git
+    process; a name git does not know is left out."""
+    names = list(dict.fromkeys(names))
+    if not names:
         return {}
     with start_git(root, "cat-file", "--batch", stdin=subprocess.PIPE) as proc:
-        data, err = _answer(proc, "".join(f"{c}:{p}\n" for c, p in specs).encode("utf-8"))
+        data, err = _answer(proc, "".join(f"{n}\n" for n in names).encode("utf-8"))
     if proc.returncode != 0:
         raise SalescliError(f"git cat-file failed: {err.decode(errors='replace')}")
     pos, out = 0, {}
-    for spec in specs:  # one answer per line asked, in order
+    for name in names:  # one answer per line asked, in order
         end = data.index(b"\n", pos)
         header = data[pos:end].split()
         pos = end + 1
         if header[-1] in (b"missing", b"ambiguous"):
             continue
         size = int(header[2])
-        out[spec] = data[pos:pos + size]
+        out[name] = data[pos:pos + size]
         pos += size + 1
     return out
 
@@ -751,8 +781,13 @@ def git_vars(root: Path, env: dict[str, str] | None = None) -> dict[str, str]:
 
     Raises SalescliError with git's words when it cannot (no user.email to guess).
     """
+    return parse_vars(git(root, "var", "-l", env=env).stdout)
+
+
+def parse_vars(out: str) -> dict[str, str]:
+    """What `git var -l` printed, as `git_vars` gives it."""
     values: dict[str, str] = {}
-    for line in git(root, "var", "-l", env=env).stdout.splitlines():
+    for line in out.splitlines():
         key, sep, value = line.partition("=")
         if "." in key:  # a configuration key; one without `=` is git's bare `true`
             values[key.lower()] = value
@@ -908,31 +943,39 @@ def fast_import_skips(root: Path) -> list[str]:
     return skipped
 
 
-def _direct_commit_idents(root: Path, git_dir: Path, env: dict[str, str],
-                          rels: Sequence[str]) -> _Direct | None:
-    """HEAD, the identities and core.filemode when salescli may write its commit
-    itself, else None.
-
-    Only when `git commit` would add nothing of the user's: no commit hooks, no
-    signing, no custom hooks path or encoding, a HEAD to build on, and paths
-    fast-import takes as they are. (The message is already clean, and `git commit` is
-    told `--cleanup=whitespace`, so commit.cleanup changes neither path.) One `git var
-    -l` gives both the configuration and the identities, as `git commit` works them
-    out.
-    """
+def _ask_direct(root: Path, git_dir: Path, env: dict[str, str]
+                ) -> tuple[subprocess.Popen, subprocess.Popen] | None:
+    """What `_direct_commit_idents` needs from git, started as a command begins (git
+    answers while the command reads and edits), or None when there are commit hooks:
+    then `git commit` runs them."""
     hooks = common_dir(git_dir) / "hooks"  # a linked worktree's are the main one's
     if any(os.access(hooks / name, os.X_OK) for name in _COMMIT_HOOKS):
         return None
+    # One `git var -l` gives both the configuration and the identities, as `git commit`
+    # works them out. (HEAD read now: the ref transaction refuses one moved since.)
+    return begin(root, "var", "-l", env=env), begin_rev_parse(root, "HEAD")
+
+
+def _direct_commit_idents(root: Path, asked: tuple[subprocess.Popen, subprocess.Popen],
+                          env: dict[str, str], rels: Sequence[str]) -> _Direct | None:
+    """HEAD, the identities and core.filemode when salescli may write its commit
+    itself, else None.
+
+    Only when `git commit` would add nothing of the user's: no commit hooks
+    (`_ask_direct`), no signing, no custom hooks path or encoding, a HEAD to build on,
+    and paths fast-import takes as they are. (The message is already clean, and `git
+    commit` is told `--cleanup=whitespace`, so commit.cleanup changes neither path.)
+    """
+    said, parsed = finish(asked[0], check=False), finish(asked[1], check=False)
+    if said.returncode != 0:
+        return None  # `git commit` explains it
     if any(r.startswith('"') or "\n" in r or "\r" in r for r in rels):
         return None
-    try:
-        values = git_vars(root, env)
-    except SalescliError:
-        return None  # `git commit` explains it
+    values = parse_vars(said.stdout)
     if (_config_bool(values.get("commit.gpgsign"), False)
             or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
-    head = rev_parse(root, "HEAD")
+    head = rev_parsed(parsed)
     if head is None:
         return None
     try:
@@ -1011,6 +1054,11 @@ class Change:
         self._new_folders: list[Path] = []
         self._guarded: set[Path] = set()
         self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
+        self._asked: tuple[subprocess.Popen, subprocess.Popen] | None = None  # _ask_direct
+        self._indexed = False  # _index_written
+        # deal path -> (bytes before, after) as HEAD and a commit written directly hold
+        # them, asked while git rewrote its index (_note_commit)
+        self._versions: dict[str, tuple[bytes | None, bytes | None]] | None = None
         self._sweep: TempSweep | None = None
         self.sha: str | None = None
         self._parent: str | None = None  # HEAD a commit written directly was made on
@@ -1024,10 +1072,16 @@ class Change:
                 raise SalescliError(busy_error(what))
             self._sweep = sweep_stale_temps(self.root, self.repo.state_dir)
             remove_stale_commit_refs(self.root, self.repo.git_dir)
+            if self.commit:
+                self._asked = _ask_direct(self.root, self.repo.git_dir, self._env)
         except BaseException:
             self._lock.__exit__(None, None, None)
             raise
         return self
+
+    @property
+    def _env(self) -> dict[str, str]:
+        return {"GIT_AUTHOR_DATE": self.date} if self.date else {}
 
     @property
     def detached(self) -> bool:
@@ -1069,14 +1123,52 @@ class Change:
             if exc_type is None and self._sweep is not None:
                 self._sweep.save()
             if exc_type is None and self._originals:
-                from salescli.store.index import take_written
-
-                take_written(self.repo, [self.repo.rel(p) for p in self._originals])
+                self._index_written()
                 self._note_commit()
         finally:
             for _, started in self._guarding:  # unanswered: an interrupt
                 started.__exit__()
+            for proc in self._asked or ():  # not committed (or through `git commit`)
+                if proc.returncode is None:
+                    proc.kill()
+                    proc.communicate()
             self._lock.__exit__(None, None, None)
+
+    def _index_written(self) -> None:
+        """The record index takes the files written (once: a commit written directly
+        does it while git rewrites git's index). Before the commit is safe: a file put
+        back after a failed one has another stat, and is read again."""
+        if not self._indexed:
+            self._indexed = True
+            from salescli.store.index import take_written
+
+            take_written(self.repo, [self.repo.rel(p) for p in self._originals])
+
+    def _deal_rels(self) -> list[str] | None:
+        """The deal files written, when the history caches are to hear of them: None
+        when no stage days are kept (today, stale and board never ran)."""
+        from salescli.store.history import STAGE_ENTERED_FILE
+
+        if not (self.repo.state_dir / STAGE_ENTERED_FILE).exists():
+            return None
+        folder = KIND_DIRS["deal"] + "/"
+        return [r for r in map(self.repo.rel, self._originals) if r.startswith(folder)]
+
+    def _deal_versions(self, head: str, blobs: dict[str, tuple[str, str, tuple]]
+                       ) -> dict[str, tuple[bytes | None, bytes | None]] | None:
+        """(before, after) of each deal file written, as HEAD and the blobs committed
+        hold them; None when not needed or not to be had (asked again after)."""
+        rels = self._deal_rels()
+        if not rels:
+            return None
+        top = self.repo.prefix
+        names = {r: (f"{head}:{top}{r}", blobs[r][1] if r in blobs else None) for r in rels}
+        try:
+            found = objects(self.root, [n for pair in names.values() for n in pair if n])
+        except (SalescliError, OSError, ValueError):
+            return None
+        return {r: (found.get(old), found.get(new) if new else None)
+                for r, (old, new) in names.items()}
 
     def _note_commit(self) -> None:
         """Tell the history caches what the commit did (history.note_commit): the deal
@@ -1084,15 +1176,20 @@ class Change:
         (not as the work tree has them: git may not look there, `assume-unchanged`, or
         filter them). A commit through `git commit` is told only if its hooks staged no
         other deal file (they may stage anything)."""
-        from salescli.store.history import STAGE_ENTERED_FILE, note_commit
+        from salescli.store.history import note_commit
 
-        # no stage days kept (today, stale and board never ran): nothing to carry on
-        if self.sha is None or not (self.repo.state_dir / STAGE_ENTERED_FILE).exists():
+        if self.sha is None:
+            return
+        rels = self._deal_rels()
+        if rels is None:
             return
         top, folder = self.repo.prefix, KIND_DIRS["deal"] + "/"
-        rels = [r for r in map(self.repo.rel, self._originals) if r.startswith(folder)]
         sha, parent = self.sha, self._parent
         try:
+            if self._versions is not None and parent is not None:  # written directly
+                note_commit(self.root, parent, sha,
+                            [(r, *self._versions[r]) for r in rels])
+                return
             if parent is None:  # through `git commit`: its own parent, and what it holds
                 said = git(self.root, "log", "-1", "-z", "--no-renames", "--format=%H %P",
                            "--name-only", sha, "--").stdout.split("\0")
@@ -1189,8 +1286,8 @@ class Change:
         rels = [self.repo.rel(p) for p in self._originals]
         message = commit_message(self.subject, self.event, reason=self.reason,
                                  message=self.message)
-        env = {"GIT_AUTHOR_DATE": self.date} if self.date else {}
-        direct = _direct_commit_idents(self.root, self.repo.git_dir, env, rels)
+        env = self._env
+        direct = self._asked and _direct_commit_idents(self.root, self._asked, env, rels)
         if direct is not None:
             self.sha = self._commit_directly(rels, message, direct)
             self._parent = direct.head
@@ -1228,20 +1325,23 @@ class Change:
 
         `hash-object` applies the same attributes and filters as `update-index`
         without touching the user's index; the mode is the one update-index would
-        give: the executable bit if core.filemode, else the index's. The stat, taken
-        before hashing, tells later whether the file changed since.
+        give: the executable bit if core.filemode, else the index's as it was. The
+        stat, taken before hashing, tells later whether the file changed since.
         """
         present = [r for r in rels if os.path.lexists(self.root / r)]
         if not present:
             return {}
         stats = {r: _identity(self.root / r) for r in present}
-        hashed = git(self.root, "hash-object", "-w", "--", *present, check=False)
+        hashing = begin(self.root, "hash-object", "-w", "--", *present)
+        listing = None if filemode else begin(self.root, "ls-files", "-s", "-z", "--",
+                                              *present)
+        hashed = finish(hashing, check=False)
         shas = hashed.stdout.split()
         if hashed.returncode != 0 or len(shas) != len(present):
             raise CommitFailed(f"commit failed, nothing changed: {_git_reason(hashed)}")
         known: dict[str, str] = {}
-        if not filemode:
-            listed = git(self.root, "ls-files", "-s", "-z", "--", *present).stdout
+        if listing is not None:
+            listed = finish(listing).stdout
             for entry in listed.split("\0"):
                 meta, _, path = entry.partition("\t")
                 if path:
@@ -1261,15 +1361,16 @@ class Change:
 
         git's partial commit lstat()s every tracked file twice (its own index and a
         temporary one): about 150 ms with 25,000 records. Here the files are hashed,
-        the commit is written from HEAD's tree plus those blobs by `git fast-import`
-        (which reads only the trees on their way) onto a private ref, and only then
-        does the user's index take the paths, just before HEAD's branch moves in one
-        checked ref transaction that also drops the private ref.
+        and the commit is written from HEAD's tree plus those blobs by `git
+        fast-import` (which reads only the trees on their way) onto a private ref while
+        the user's index takes the paths (rewriting the index is the longest step, so
+        git does both at once); then HEAD's branch moves in one checked ref
+        transaction that also drops the private ref.
 
-        Killed on the way, the files hold the new version, unstaged (and the private
-        ref may stay, for the next command to delete); only between the last two
-        steps are they staged too. On any error or interrupt before HEAD moves, the
-        files, the index and the refs are as they were.
+        Killed on the way, the files hold the new version, unstaged or (once the index
+        took them) staged, and the private ref may stay, for the next command to
+        delete. On any error or interrupt before HEAD moves, the files, the index and
+        the refs are as they were.
         """
         ref = _COMMIT_REF.format(pid=os.getpid())
         sha: str | None = None
@@ -1277,22 +1378,28 @@ class Change:
         self._in_charge = True
         try:
             blobs = self._blobs(rels, direct.filemode)
+            staged = True
+            adding = begin(self.root, "update-index", "--add", "--remove", "--", *rels)
             # fast-import's paths start at the top of the work tree, not at the pipeline
             top = self.repo.prefix
             text = fast_import_commit(
                 ref, direct.author, direct.committer, message,
                 [(f"{top}{r}", blobs[r][:2] if r in blobs else None) for r in rels],
                 parent=direct.head, mark=1).decode()
-            written = git(self.root, "fast-import", "--quiet", "--done", "--force",
-                          input=f"{text}\nget-mark :1\ndone\n", check=False)
+            try:
+                writing = begin(self.root, "fast-import", "--quiet", "--done", "--force",
+                                stdin=True)
+                _send(writing.stdin, f"{text}\nget-mark :1\ndone\n")
+                # meanwhile, the record index, and what the history caches are told
+                self._index_written()
+                self._versions = self._deal_versions(direct.head, blobs)
+                written = finish(writing, check=False)
+            finally:  # the index is in a known state before anything is put back
+                added = finish(adding, check=False)
             made = written.stdout.strip()
             if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", made):
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(written)}")
             sha = made
-            # the user's index takes the paths only now: a kill before this leaves it alone
-            staged = True
-            added = git(self.root, "update-index", "--add", "--remove", "--", *rels,
-                        check=False)
             if added.returncode != 0:
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(added)}")
             # a file rewritten since it was hashed (another program, this instant): the
