@@ -9,8 +9,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-import msgspec
-
 from salescli.core.ids import ID_PATTERN, KINDS
 from salescli.core.record import (
     Field,
@@ -23,6 +21,7 @@ from salescli.core.record import (
     Record,
     SignedMoney,
     fields_of,
+    msgspec,  # (imported there once, the cheap way)
     schema_hook,
 )
 from salescli.core.roles import ROLES

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salescli.core.money import CENT, deal_value, from_float, item_total, unit_price
 from salescli.core.output import csv_cell, csv_line
@@ -28,7 +28,9 @@ from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's
 )
 from salescli.core.today import bookings, happened, last_and_next
 from salescli.store.gitio import atomic_file
-from salescli.store.history import TRACKED, Timeline
+
+if TYPE_CHECKING:  # the history engine loads only for an export, not for the index
+    from salescli.store.history import Timeline
 
 FORMATS = ("csv", "jsonl", "sqlite")
 
@@ -153,6 +155,8 @@ def event_rows(timelines: Iterable[Timeline], money: Callable[[Any], Decimal | N
 
     `money` turns a stored value (cents, or items to price) into money.
     """
+    from salescli.store.history import TRACKED
+
     alive = [tl for tl in timelines
              if tl.kind == "deal" and tl.exists(float("inf")) and (ids is None or tl.id in ids)]
     for tl in sorted(alive, key=lambda t: t.id):

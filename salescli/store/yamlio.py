@@ -147,14 +147,33 @@ _PYYAML_NON_PRINTABLE_FAST = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
                               "\ud800-\udfff\ufffe\uffff]")
 
 
+_COMPILE = re.compile  # (the real one, while `import yaml` has another)
+
+
+class _LaterPattern:
+    """A regular expression compiled when first used. PyYAML compiles a dozen as it
+    loads (2 ms of every command that edits a record), for its pure-Python reader and
+    its resolver, neither of which salescli's reading uses."""
+
+    def __init__(self, pattern: Any, flags: int) -> None:
+        self._args: tuple[Any, int] = (pattern, flags)
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            self._compiled = _COMPILE(*self._args)
+        return getattr(self._compiled, name)
+
+
 def _import_pyyaml() -> Any:
-    """`import yaml`, its reader's class pattern compiled in the cheap spelling."""
+    """`import yaml`, its patterns compiled when used (its reader's class in the cheap
+    spelling)."""
     compile_ = re.compile
 
     def cheaper(pattern: Any, flags: int = 0) -> Any:
         if pattern == _PYYAML_NON_PRINTABLE and not flags:
             pattern = _PYYAML_NON_PRINTABLE_FAST
-        return compile_(pattern, flags)
+        return _LaterPattern(pattern, flags)
 
     re.compile = cheaper  # type: ignore[assignment]
     try:

@@ -1,0 +1,25 @@
+"""IDs from names: the plain-name shortcut answers as python-slugify does."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+from slugify import slugify as library
+
+from salescli.core.ids import MAX_LEN, slugify
+
+
+def _library(name: str) -> str:
+    slug = library(name, max_length=MAX_LEN, word_boundary=False, separator="-").strip("-")
+    return slug or "record"
+
+
+@given(st.text(alphabet="aZ09 ._-", max_size=80))
+def test_plain_names_slug_as_the_library_does(name: str) -> None:
+    assert slugify(name) == _library(name)
+
+
+def test_other_names_go_to_the_library() -> None:
+    assert slugify("Äänekoski Oy") == "aanekoski-oy"
+    assert slugify("O'Brien & Sons") == _library("O'Brien & Sons")
+    assert slugify("Anna Virtanen") == "anna-virtanen"
+    assert slugify("x" * 70 + " y") == "x" * 64
+    assert slugify(" - ") == "record"
