@@ -239,10 +239,10 @@ def default_owner(repo: Any) -> str | None:
     owner there is."""
     from salescli.core.approvals import identity_names, who_of
 
-    name = author_name(repo.root)
     owners = list(repo.settings.owners)
-    return who_of(identity_names(name, None), owners) or (
-        owners[0] if len(owners) == 1 else None)
+    if len(owners) < 2:  # the identity could choose none other (and git is not asked)
+        return owners[0] if owners else None
+    return who_of(identity_names(author_name(repo.root), None), owners)
 
 
 def identity(repo: Any) -> tuple[str, str]:
