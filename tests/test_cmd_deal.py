@@ -568,3 +568,26 @@ def test_set_takes_tags_as_a_list_and_names_the_command_for_other_lists(deal: Re
             ("items=x", "`items` is a list of entries: use `deal item add` and "
                         "`deal item remove`")):
         refused(deal, ["deal", "set", "acme-erp", given], 2, message)
+
+
+def test_an_edit_lands_on_what_was_committed_while_the_editor_ran(deal: Repo, tmp_path: Path,
+                                                                   monkeypatch):
+    """HEAD is read at the commit, not when the command began: another commit made
+    while `deal edit` waits for the editor is built on, never refused."""
+    script = tmp_path / "meanwhile.py"
+    script.write_text(textwrap.dedent(f"""\
+        import pathlib, subprocess, sys
+        root = pathlib.Path({str(deal.root)!r})
+        (root / "notes.txt").write_text("elsewhere\\n")
+        subprocess.run(["git", "add", "notes.txt"], cwd=root, check=True)
+        subprocess.run(["git", "commit", "-qm", "meanwhile"], cwd=root, check=True)
+        p = pathlib.Path(sys.argv[1])
+        p.write_text(p.read_text().replace("value: 48000.00", "value: 50000.00"))
+        """))
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    r = deal.run("deal", "edit", "acme-erp")
+    assert r.exit_code == 0, r.output
+    assert deal.git("log", "-2", "--format=%s").split("\n")[:2] == [
+        "deal(acme-erp): edit", "meanwhile"]
+    assert "value: 50000.00" in deal.git("show", f"HEAD:{DEAL_FILE}")
+    assert deal.status() == ""

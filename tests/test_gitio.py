@@ -405,3 +405,57 @@ def test_a_folder_salescli_may_not_write_in_is_named_not_its_temporary_file(
     assert err.value.filename == str(tmp_path)
     assert err.value.strerror == ("Permission denied: cannot write a file in this folder; "
                                   "check its permissions")
+
+
+def test_a_failed_commit_git_cannot_unstage_says_how_to_mend_it(filled: Repo, monkeypatch):
+    """fast-import fails while git's index has taken the file, and `git reset` fails
+    too: the file is put back, and the message says the index still stages it."""
+    from salescli.store import gitio
+
+    real, start = gitio.git, gitio.begin
+
+    def failing(cwd, *args, **kw):
+        if args[:1] == ("fast-import",):
+            return start(cwd, "fast-import", "--no-such-option", **kw)
+        return start(cwd, *args, **kw)
+
+    def no_reset(cwd, *args, **kw):
+        if args[:1] == ("reset",):
+            return subprocess.CompletedProcess(args, 128, "", "fatal: index.lock exists")
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "begin", failing)
+    monkeypatch.setattr(gitio, "git", no_reset)
+    before, files = filled.head(), filled.snapshot()
+    with pytest.raises(CommitFailed, match=r"git could not unstage.*run `git reset -q -- "
+                                           r"deals/2026-10/acme-erp.yaml`"):
+        change_value(filled, "1.00")
+    assert (filled.head(), filled.snapshot()) == (before, files)
+    assert filled.status() == "MM deals/2026-10/acme-erp.yaml\n"
+    filled.git("reset", "-q", "--", "deals/2026-10/acme-erp.yaml")  # as it says
+    assert filled.status() == ""
+
+
+def test_a_failed_commit_leaves_the_record_index_as_the_files(filled: Repo, monkeypatch):
+    """The record index takes the new file while git commits; a failed commit puts the
+    file back, and the index takes it again."""
+    from salescli.store import gitio
+
+    start = gitio.begin
+    assert filled.run("deal", "list", "--format", "json").exit_code == 0  # an index
+    monkeypatch.setattr(gitio, "begin", lambda cwd, *args, **kw: start(
+        cwd, *(("fast-import", "--no-such-option") if args[:1] == ("fast-import",)
+               else args), **kw))
+    r = filled.run("deal", "set", "acme-erp", "value=1")
+    assert r.exit_code == 1 and "commit failed, nothing changed" in r.stderr
+    monkeypatch.undo()
+    # the index's own row, before any read compares stats
+    import sqlite3
+
+    with sqlite3.connect(filled.root / ".git/salescli/index.sqlite") as con:
+        assert con.execute("SELECT value FROM deals WHERE id = 'acme-erp'"
+                           ).fetchall() == [(48000.0,)]
+    listed = filled.run("deal", "list", "--status", "all", "--format", "json")
+    fresh = filled.run("deal", "list", "--status", "all", "--format", "json", "--no-cache")
+    assert listed.exit_code == 0 and listed.stdout == fresh.stdout
+    assert '"value": 48000.0,' in listed.stdout

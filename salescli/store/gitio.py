@@ -943,21 +943,20 @@ def fast_import_skips(root: Path) -> list[str]:
     return skipped
 
 
-def _ask_direct(root: Path, git_dir: Path, env: dict[str, str]
-                ) -> tuple[subprocess.Popen, subprocess.Popen] | None:
-    """What `_direct_commit_idents` needs from git, started as a command begins (git
-    answers while the command reads and edits), or None when there are commit hooks:
-    then `git commit` runs them."""
+def _ask_direct(root: Path, git_dir: Path, env: dict[str, str]) -> subprocess.Popen | None:
+    """The configuration and identities `_direct_commit_idents` needs, asked of git as
+    a command begins (git answers while the command reads and edits), or None when
+    there are commit hooks: then `git commit` runs them. One `git var -l` gives both, as
+    `git commit` works them out. (HEAD is read only at the commit: `deal edit` waits
+    for an editor, while the user may commit something else.)"""
     hooks = common_dir(git_dir) / "hooks"  # a linked worktree's are the main one's
     if any(os.access(hooks / name, os.X_OK) for name in _COMMIT_HOOKS):
         return None
-    # One `git var -l` gives both the configuration and the identities, as `git commit`
-    # works them out. (HEAD read now: the ref transaction refuses one moved since.)
-    return begin(root, "var", "-l", env=env), begin_rev_parse(root, "HEAD")
+    return begin(root, "var", "-l", env=env)
 
 
-def _direct_commit_idents(root: Path, asked: tuple[subprocess.Popen, subprocess.Popen],
-                          env: dict[str, str], rels: Sequence[str]) -> _Direct | None:
+def _direct_commit_idents(root: Path, asked: subprocess.Popen, env: dict[str, str],
+                          rels: Sequence[str]) -> _Direct | None:
     """HEAD, the identities and core.filemode when salescli may write its commit
     itself, else None.
 
@@ -966,7 +965,8 @@ def _direct_commit_idents(root: Path, asked: tuple[subprocess.Popen, subprocess.
     and paths fast-import takes as they are. (The message is already clean, and `git
     commit` is told `--cleanup=whitespace`, so commit.cleanup changes neither path.)
     """
-    said, parsed = finish(asked[0], check=False), finish(asked[1], check=False)
+    reading = begin_rev_parse(root, "HEAD")
+    said, parsed = finish(asked, check=False), finish(reading, check=False)
     if said.returncode != 0:
         return None  # `git commit` explains it
     if any(r.startswith('"') or "\n" in r or "\r" in r for r in rels):
@@ -1054,7 +1054,7 @@ class Change:
         self._new_folders: list[Path] = []
         self._guarded: set[Path] = set()
         self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
-        self._asked: tuple[subprocess.Popen, subprocess.Popen] | None = None  # _ask_direct
+        self._asked: subprocess.Popen | None = None  # _ask_direct
         self._indexed = False  # _index_written
         # deal path -> (bytes before, after) as HEAD and a commit written directly hold
         # them, asked while git rewrote its index (_note_commit)
@@ -1128,16 +1128,15 @@ class Change:
         finally:
             for _, started in self._guarding:  # unanswered: an interrupt
                 started.__exit__()
-            for proc in self._asked or ():  # not committed (or through `git commit`)
-                if proc.returncode is None:
-                    proc.kill()
-                    proc.communicate()
+            if self._asked is not None and self._asked.returncode is None:
+                self._asked.kill()  # not committed (or through `git commit`)
+                self._asked.communicate()
             self._lock.__exit__(None, None, None)
 
     def _index_written(self) -> None:
         """The record index takes the files written (once: a commit written directly
-        does it while git rewrites git's index). Before the commit is safe: a file put
-        back after a failed one has another stat, and is read again."""
+        does it while git rewrites git's index). Before the commit is safe: a failed
+        one puts the files back, and the index takes them again (`_restore_files`)."""
         if not self._indexed:
             self._indexed = True
             from salescli.store.index import take_written
@@ -1279,6 +1278,9 @@ class Change:
                 folder.rmdir()
             except OSError:  # not empty (another process wrote there) or already gone
                 pass
+        if self._indexed:  # the record index took the new files: it takes these again
+            self._indexed = False
+            self._index_written()
 
     def _commit(self) -> None:
         from salescli.core.commitmsg import commit_message
@@ -1335,14 +1337,19 @@ class Change:
         hashing = begin(self.root, "hash-object", "-w", "--", *present)
         listing = None if filemode else begin(self.root, "ls-files", "-s", "-z", "--",
                                               *present)
-        hashed = finish(hashing, check=False)
+        try:
+            hashed = finish(hashing, check=False)
+        finally:
+            listed = finish(listing, check=False) if listing is not None else None
         shas = hashed.stdout.split()
-        if hashed.returncode != 0 or len(shas) != len(present):
+        for done in (hashed, listed):
+            if done is not None and done.returncode != 0:
+                raise CommitFailed(f"commit failed, nothing changed: {_git_reason(done)}")
+        if len(shas) != len(present):
             raise CommitFailed(f"commit failed, nothing changed: {_git_reason(hashed)}")
         known: dict[str, str] = {}
-        if listing is not None:
-            listed = finish(listing).stdout
-            for entry in listed.split("\0"):
+        if listed is not None:
+            for entry in listed.stdout.split("\0"):
                 meta, _, path = entry.partition("\t")
                 if path:
                     known[path] = meta.split()[0]
@@ -1378,24 +1385,19 @@ class Change:
         self._in_charge = True
         try:
             blobs = self._blobs(rels, direct.filemode)
-            staged = True
-            adding = begin(self.root, "update-index", "--add", "--remove", "--", *rels)
             # fast-import's paths start at the top of the work tree, not at the pipeline
             top = self.repo.prefix
             text = fast_import_commit(
                 ref, direct.author, direct.committer, message,
                 [(f"{top}{r}", blobs[r][:2] if r in blobs else None) for r in rels],
                 parent=direct.head, mark=1).decode()
+            staged = True  # from here git's index may take the files
+            adding = begin(self.root, "update-index", "--add", "--remove", "--", *rels)
             try:
-                writing = begin(self.root, "fast-import", "--quiet", "--done", "--force",
-                                stdin=True)
-                _send(writing.stdin, f"{text}\nget-mark :1\ndone\n")
-                # meanwhile, the record index, and what the history caches are told
-                self._index_written()
-                self._versions = self._deal_versions(direct.head, blobs)
-                written = finish(writing, check=False)
-            finally:  # the index is in a known state before anything is put back
+                written = self._write_commit(text, direct.head, blobs)
+            finally:  # git's index is settled before anything is put back
                 added = finish(adding, check=False)
+                staged = added.returncode == 0
             made = written.stdout.strip()
             if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", made):
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(written)}")
@@ -1417,26 +1419,49 @@ class Change:
                         check=False)
             if moved.returncode != 0:
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(moved)}")
-        except BaseException:
+        except BaseException as exc:
             # an interrupt may come after the ref transaction: then the commit stands
             if sha is None or rev_parse(self.root, "HEAD") != sha:
                 self._restore_files()
-                if staged:
-                    self._unstage(rels)
+                left = staged and not self._unstage(rels)
                 git(self.root, "update-ref", "-d", ref, check=False)
+                if left:  # the work tree is back, git's index is not: say how to mend it
+                    raise CommitFailed(
+                        f"commit failed, and git could not unstage what it had staged: "
+                        f"the files are as they were, but `git status` shows "
+                        f"{', '.join(rels)} staged; run `git reset -q -- "
+                        f"{' '.join(rels)}`") from exc
             raise
         # as `git commit` does: pack loose objects now and then (detached, usually nothing)
         if _maintenance_due(self.repo.git_dir, direct.values):
             git(self.root, "maintenance", "run", "--auto", "--quiet", check=False)
         return sha
 
-    def _unstage(self, rels: list[str]) -> None:
-        # Put the index entries back to HEAD's; new files leave the index.
+    def _write_commit(self, text: str, head: str, blobs: dict[str, tuple[str, str, tuple]]
+                      ) -> subprocess.CompletedProcess:
+        """fast-import writes the commit `text` (onto the private ref); meanwhile the
+        record index takes the files, and the history caches' texts are read."""
+        writing = begin(self.root, "fast-import", "--quiet", "--done", "--force", stdin=True)
+        try:
+            _send(writing.stdin, f"{text}\nget-mark :1\ndone\n")
+            self._index_written()
+            self._versions = self._deal_versions(head, blobs)
+        except BaseException:  # fast-import ends unfinished: it keeps nothing
+            writing.kill()
+            finish(writing, check=False)
+            raise
+        return finish(writing, check=False)
+
+    def _unstage(self, rels: list[str]) -> bool:
+        """Put the index entries back to HEAD's (new files leave the index); False when
+        git could not."""
         has_head = git(self.root, "rev-parse", "-q", "--verify", "HEAD", check=False)
         if has_head.returncode == 0:
-            git(self.root, "reset", "-q", "--", *rels, check=False)
+            done = git(self.root, "reset", "-q", "--", *rels, check=False)
         else:
-            git(self.root, "rm", "-q", "--cached", "--ignore-unmatch", "--", *rels, check=False)
+            done = git(self.root, "rm", "-q", "--cached", "--ignore-unmatch", "--", *rels,
+                       check=False)
+        return done.returncode == 0
 
 
 def merge_file(cwd: Path, ours: str, base: str, theirs: str, marker_size: int = 7) -> int:
