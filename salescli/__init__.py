@@ -40,7 +40,8 @@ def leave(code: object) -> NoReturn:
     streams are flushed and the exit handlers run (temporary folders), every file
     salescli writes is closed before this (atomic writes), and the record index's
     transactions are committed. A thread still working (none is, today) gets the
-    ordinary exit, which waits for it.
+    ordinary exit, which waits for it. (For the console command only: a program that
+    runs salescli in its own process calls `salescli.cli.cli`.)
     """
     import atexit
     import os
@@ -64,6 +65,13 @@ def leave(code: object) -> NoReturn:
             stream.flush()
         except BrokenPipeError:  # `salescli deal list | head`: the reader left, as git does
             status = status or 1
-        except (OSError, ValueError, AttributeError):  # closed, or no stream at all
+        except OSError as err:  # `> /dev/full`: the output did not all arrive
+            try:
+                sys.stderr.write(f"Error: {err.strerror or err}\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            status = status or 1
+        except (ValueError, AttributeError):  # closed, or no stream at all
             pass
     os._exit(status)

@@ -346,3 +346,18 @@ def test_a_reader_that_leaves_early_fails_the_pipeline(crm: Repo):
     assert proc.stderr is not None
     with proc.stderr:
         assert proc.stderr.read() == b""
+
+
+def test_output_that_cannot_all_be_written_fails_the_command(crm: Repo):
+    # a feed written whole at the end, to a full disk (Linux's /dev/full): one line,
+    # exit 1, never exit 0
+    import os
+    import subprocess
+
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "salescli", "-C", str(crm.root),
+                               "calendar", "--out", "-"], stdout=full, stderr=subprocess.PIPE,
+                              env={k: v for k, v in os.environ.items()
+                                   if k != "PYTHONUNBUFFERED"})
+    assert proc.returncode == 1
+    assert proc.stderr.decode().strip() == "Error: No space left on device"
