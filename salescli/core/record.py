@@ -27,14 +27,16 @@ def _import_msgspec() -> Any:
     """`import msgspec`, without the typing_extensions it loads when installed (3 ms of
     every command that validates; icalendar brings it): msgspec reads its types only
     in annotations, and no record's has one. `typing` gives msgspec the same on 3.11."""
-    if "typing_extensions" in sys.modules:
-        import msgspec
-    else:
+    if "typing_extensions" not in sys.modules:
         sys.modules["typing_extensions"] = None  # type: ignore[assignment]
         try:
             import msgspec
+            return msgspec
+        except ImportError:  # a msgspec that needs it after all: loaded the usual way
+            pass
         finally:
             del sys.modules["typing_extensions"]
+    import msgspec
     return msgspec
 
 

@@ -217,11 +217,13 @@ def _sha1(data: bytes) -> Any:
     if _HASHED[0] <= 64:
         try:
             from _sha1 import sha1
+
+            return sha1(data)
         except ImportError:  # pragma: no cover - a Python built without it
-            from hashlib import sha1
-    else:
-        from hashlib import sha1
-    return sha1(data)
+            pass
+    import hashlib
+
+    return hashlib.sha1(data, usedforsecurity=False)
 
 
 # ------------------------------------------------------------------ the index

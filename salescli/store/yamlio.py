@@ -160,6 +160,8 @@ class _LaterPattern:
         self._compiled: Any = None
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # (copy and pickle ask before __init__ has run)
+            raise AttributeError(name)
         if self._compiled is None:
             self._compiled = _COMPILE(*self._args)
         return getattr(self._compiled, name)
