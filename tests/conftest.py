@@ -350,3 +350,37 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
     browser = Chromium(exe, tmp_path / "profile")
     yield browser
     browser.close()
+
+
+# -------------------------------------------- refusals that many commands share
+
+
+def bad_id(kind: str, value: str) -> str:
+    """The refusal of `value` as the ID of a `kind` (deal, lead, account, contact...)."""
+    return (f"invalid {kind} ID '{value}': IDs are 1-64 characters of a-z, 0-9 and '-', "
+            "starting with a letter or digit")
+
+
+def not_found(kind: str, value: str, near: str | None = None) -> str:
+    """The refusal of `value`, an ID that no `kind` (deal, lead, account; `record`: any of
+    the three) has, suggesting the ID `near` if one is given."""
+    from salescli.store.repo import KIND_DIRS
+
+    if kind == "record":
+        text = (f"no deal, lead or account '{value}'; see `salescli deal list`, `lead list` or "
+                "`account list` for the IDs")
+    else:
+        text = (f"no {kind} '{value}' in {KIND_DIRS[kind]}/; see `salescli {kind} list` for "
+                "the IDs")
+    return text + (f" (did you mean `{near}`?)" if near else "")
+
+
+def probable_duplicate(field: str, value: str, of: str) -> str:
+    """The refusal to add a record whose `field` is `value`, as that of `of` (`account
+    acme-oy`, `contact matti-virtanen of account acme-oy`...)."""
+    return f"probable duplicate: same {field} `{value}` as {of}; to add it anyway, use --force"
+
+
+def not_an_email(field: str, value: str) -> str:
+    """The refusal of `value` given as the e-mail address `field` (an option or a field)."""
+    return f"{field} {value!r} is not an e-mail address (such as name@example.com)"

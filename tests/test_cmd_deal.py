@@ -120,18 +120,17 @@ def test_advance_checks_requires_then_moves(deal: Repo):
     assert deal.run("deal", "move", "acme-erp", "needs-analysis", "--reason",
                     "Scope changed").exit_code == 0
     assert deal.git("log", "-1", "--format=%b").startswith("Reason: Scope changed\n")
-    refused(deal, ["deal", "move", "acme-erp", "contracting"], 1,
-            "cannot move acme-erp to `contracting`: moving to `contracting` skips `proposal`, "
-            "`negotiation`; pipeline `default` does not allow skipping (rules.skip: false); "
-            "`negotiation` requires a recorded quote (`salescli quote acme-erp`)")
-    # a stage the pipeline does not have is a usage error (README, "Exit codes")
-    refused(deal, ["deal", "move", "acme-erp", "nowhere"], 2,
-            "cannot move acme-erp to `nowhere`: no stage `nowhere` in pipeline `default`; "
-            "choose one of: needs-analysis, proposal, negotiation, contracting")
-    refused(deal, ["deal", "move", "acme-erp", "proposl"], 2,
-            "cannot move acme-erp to `proposl`: no stage `proposl` in pipeline `default` "
-            "(did you mean `proposal`?); choose one of: needs-analysis, proposal, "
-            "negotiation, contracting")
+    stages = "choose one of: needs-analysis, proposal, negotiation, contracting"
+    for stage, code, why in (
+            ("contracting", 1, "moving to `contracting` skips `proposal`, `negotiation`; "
+             "pipeline `default` does not allow skipping (rules.skip: false); `negotiation` "
+             "requires a recorded quote (`salescli quote acme-erp`)"),
+            # a stage the pipeline does not have is a usage error (README, "Exit codes")
+            ("nowhere", 2, f"no stage `nowhere` in pipeline `default`; {stages}"),
+            ("proposl", 2, "no stage `proposl` in pipeline `default` (did you mean "
+             f"`proposal`?); {stages}")):
+        refused(deal, ["deal", "move", "acme-erp", stage], code,
+                f"cannot move acme-erp to `{stage}`: {why}")
 
 
 def test_advance_refuses_a_stage_the_pipeline_no_longer_has(deal: Repo):
@@ -210,22 +209,17 @@ def test_set_is_typed_validated_and_round_trip(deal: Repo):
     assert diff == ["-value: 48000.00   # list price", "+value: 52000.00   # list price",
                     "+next_step: {action: Send quote, due: 2026-12-01}"]
     assert subject(deal) == "deal(acme-erp): set value, next_step.action, next_step.due"
-    refused(deal, ["deal", "set", "acme-erp", "stage=won"], 2,
-            "`stage` is not set directly: use `deal advance` or `deal move`")
-    refused(deal, ["deal", "set", "acme-erp", "close_date=soon"], 2,  # a bad date, as --date
-            f'invalid close_date "soon": use {DATE_HELP}')
-    # a year typed wrong, refused as `deal add` refuses it
-    refused(deal, ["deal", "set", "acme-erp", "close_date=2026-01-31"], 2,
-            "close_date 2026-01-31 is before the deal is created (2026-10-05); give the day "
-            "you expect it to close")
-    refused(deal, ["deal", "set", "acme-erp", "created=2027-02-01"], 2,  # the other way
-            "close_date 2027-01-31 is before the deal is created (2027-02-01); give the day "
-            "you expect it to close")
-    refused(deal, ["deal", "set", "acme-erp", "account=ghost"], 1,
-            "deals/2026-10/acme-erp.yaml: account `ghost` does not exist; add it with "
-            "`salescli account add` or fix `account:`; nothing was changed")
-    refused(deal, ["deal", "set", "acme-erp", "novalue"], 2,
-            "expected FIELD=VALUE, got 'novalue'")
+    before = "close_date {} is before the deal is created ({}); give the day you expect it to close"
+    for field, code, message in (
+            ("stage=won", 2, "`stage` is not set directly: use `deal advance` or `deal move`"),
+            ("close_date=soon", 2, f'invalid close_date "soon": use {DATE_HELP}'),  # as --date
+            # a year typed wrong, refused as `deal add` refuses it; and the other way
+            ("close_date=2026-01-31", 2, before.format("2026-01-31", "2026-10-05")),
+            ("created=2027-02-01", 2, before.format("2027-01-31", "2027-02-01")),
+            ("account=ghost", 1, "deals/2026-10/acme-erp.yaml: account `ghost` does not exist; "
+             "add it with `salescli account add` or fix `account:`; nothing was changed"),
+            ("novalue", 2, "expected FIELD=VALUE, got 'novalue'")):
+        refused(deal, ["deal", "set", "acme-erp", field], code, message)
     # both at once, as they will be
     r = deal.run("deal", "set", "acme-erp", "created=2025-01-01", "close_date=2025-06-01")
     assert r.exit_code == 0, r.output

@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo, beta_lead, in_stage, refused, replaced
+from conftest import DEAL, Repo, beta_lead, in_stage, not_found, refused, replaced
 
 OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
 SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
@@ -156,29 +156,18 @@ def test_an_unknown_command_suggests_one(crm: Repo, args: list[str], message: st
 # ---------------------------------------------------------------- record IDs
 
 @pytest.mark.parametrize("args,message", [
-    (["deal", "show", "acme-er"], "no deal 'acme-er' in deals/; see `salescli deal list` for "
-                                  "the IDs (did you mean `acme-erp`?)"),
-    (["deal", "advance", "acme-erq"], "no deal 'acme-erq' in deals/; see `salescli deal list` "
-                                      "for the IDs (did you mean `acme-erp`?)"),
-    (["deal", "reopen", "old-dael", "--reason", "Back"],
-     "no deal 'old-dael' in deals/; see `salescli deal list` for the IDs (did you mean "
-     "`old-deal`?)"),
-    (["lead", "qualify", "beta-lt"], "no lead 'beta-lt' in leads/; see `salescli lead list` "
-                                     "for the IDs (did you mean `beta-ltd`?)"),
-    (["account", "show", "acme"], "no account 'acme' in accounts/; see `salescli account "
-                                  "list` for the IDs (did you mean `acme-oy`?)"),
+    (["deal", "show", "acme-er"], not_found("deal", "acme-er", "acme-erp")),
+    (["deal", "advance", "acme-erq"], not_found("deal", "acme-erq", "acme-erp")),
+    (["deal", "reopen", "old-dael", "--reason", "Back"], not_found("deal", "old-dael", "old-deal")),
+    (["lead", "qualify", "beta-lt"], not_found("lead", "beta-lt", "beta-ltd")),
+    (["account", "show", "acme"], not_found("account", "acme", "acme-oy")),
     (["deal", "add", "X", "--account", "acme-o", "--close-date", "2027-01-01"],
-     "no account 'acme-o' in accounts/; see `salescli account list` for the IDs (did you "
-     "mean `acme-oy`?)"),
+     not_found("account", "acme-o", "acme-oy")),
     # a target of any kind: the nearest ID of any kind
-    (["log", "call", "beta-lt", "Intro"],
-     "no deal, lead or account 'beta-lt'; see `salescli deal list`, `lead list` or "
-     "`account list` for the IDs (did you mean `beta-ltd`?)"),
-    (["log", "call", "deal:acme-er", "Intro"],
-     "no deal 'acme-er' in deals/; see `salescli deal list` for the IDs (did you mean "
-     "`acme-erp`?)"),
+    (["log", "call", "beta-lt", "Intro"], not_found("record", "beta-lt", "beta-ltd")),
+    (["log", "call", "deal:acme-er", "Intro"], not_found("deal", "acme-er", "acme-erp")),
     # nothing near: the error alone
-    (["deal", "show", "zzz"], "no deal 'zzz' in deals/; see `salescli deal list` for the IDs"),
+    (["deal", "show", "zzz"], not_found("deal", "zzz")),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_an_unknown_id_suggests_one(crm: Repo, args: list[str], message: str):
     refused(crm, args, 1, message)

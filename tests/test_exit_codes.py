@@ -17,11 +17,10 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Repo, beta_lead, deal_with, in_stage, refused
+from conftest import Repo, bad_id, beta_lead, deal_with, in_stage, not_found, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock
-from salescli.store.repo import KIND_DIRS
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 STAGES = "; choose one of: needs-analysis, proposal, negotiation, contracting"
@@ -81,28 +80,16 @@ def _by_id(record: str) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _not_found(kind: str) -> str:
-    if kind == "record":
-        return ("no deal, lead or account 'nope'; see `salescli deal list`, `lead list` or "
-                "`account list` for the IDs")
-    return f"no {kind} 'nope' in {KIND_DIRS[kind]}/; see `salescli {kind} list` for the IDs"
-
-
-def _invalid(kind: str) -> str:
-    return (f"invalid {kind} ID 'Bad_ID': IDs are 1-64 characters of a-z, 0-9 and '-', "
-            "starting with a letter or digit")
-
-
 @pytest.mark.parametrize("kind,args", _by_id("nope"), ids=lambda v: " ".join(v)
                          if isinstance(v, list) else v)
 def test_unknown_id_is_not_found(crm: Repo, kind: str, args: list[str]):
-    refused(crm, args, 1, _not_found(kind))
+    refused(crm, args, 1, not_found(kind, "nope"))
 
 
 @pytest.mark.parametrize("kind,args", _by_id("Bad_ID"), ids=lambda v: " ".join(v)
                          if isinstance(v, list) else v)
 def test_invalid_id_is_a_usage_error(crm: Repo, kind: str, args: list[str]):
-    refused(crm, args, 2, _invalid(kind))
+    refused(crm, args, 2, bad_id(kind, "Bad_ID"))
 
 
 def test_a_missing_part_of_a_record_is_not_found(crm: Repo):
@@ -157,15 +144,15 @@ def test_unknown_pipeline_is_a_usage_error(crm: Repo, args: list[str]):
     refused(crm, args, 2, NO_PIPELINE)
 
 
+NO_SOURCE = ("--source: no source `nowhere`; sources: website, referral, linkedin, event, "
+             "outbound, partner, inbound")
+
+
 @pytest.mark.parametrize("args,message", [
     (["deal", "list", "--owner", "nobody"], "--owner: no owner `nobody`; owners: anna"),
     (["today", "--owner", "nobody"], "--owner: no owner `nobody`; owners: anna"),
-    (["lead", "list", "--source", "nowhere"],
-     "--source: no source `nowhere`; sources: website, referral, linkedin, event, outbound, "
-     "partner, inbound"),
-    (["report", "funnel", "--source", "nowhere"],
-     "--source: no source `nowhere`; sources: website, referral, linkedin, event, outbound, "
-     "partner, inbound"),
+    (["lead", "list", "--source", "nowhere"], NO_SOURCE),
+    (["report", "funnel", "--source", "nowhere"], NO_SOURCE),
     (["deal", "list", "--account", "nope"], "--account: no account `nope`; accounts: acme-oy"),
     (["deals", "list"], "no command `deals` (did you mean `deal`?)"),
     (["deal", "advnce", "acme-erp"],
@@ -177,9 +164,7 @@ def test_an_unknown_filter_value_or_command_is_a_usage_error(crm: Repo, args: li
 
 
 def test_a_malformed_pipeline_name_is_a_usage_error(crm: Repo):
-    refused(crm, ["deal", "list", "--pipeline", "../x"], 2,
-            "invalid pipeline ID '../x': IDs are 1-64 characters of a-z, 0-9 and '-', "
-            "starting with a letter or digit")
+    refused(crm, ["deal", "list", "--pipeline", "../x"], 2, bad_id("pipeline", "../x"))
 
 
 # ------------------------------------------------------------ dates and money

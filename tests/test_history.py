@@ -30,6 +30,22 @@ def crm(repo: Repo) -> Repo:
     return make_crm(repo)
 
 
+def one_slip_funnel_forecast(repo: Repo, day: str, deals: int, funnel: list[tuple],
+                             forecast: list[tuple]) -> None:
+    """The reports as of `day` on the default pipeline: `slips`, one of `deals` slipped
+    once; `funnel`, its rows (funnel_row's fields) of the stages reached, in order, every
+    later stage never reached; `forecast`, its rows of open deals (forecast_row's fields
+    but the category: `pipeline`)."""
+    out = report(repo, "slips", "--as-of", day)
+    assert out["totals"] == {"deals": deals, "slipped": 1, "slips": 1, "two_or_more": 0}
+    stages = ("needs-analysis", "proposal", "negotiation", "contracting")
+    never = [(stage, 0, None, 0, 0, None) for stage in stages[len(funnel):]]
+    out = report(repo, "funnel", "--as-of", day)
+    assert out["rows"] == [funnel_row(*row) for row in [*funnel, *never]]
+    out = report(repo, "forecast", "--as-of", day)
+    assert out["rows"] == [forecast_row(period, "pipeline", *row) for period, *row in forecast]
+
+
 # ------------------------------------------------------------- merges never double count
 
 
@@ -92,23 +108,13 @@ def test_merged_branch_counts_each_change_once(merged: Repo):
                  "--until", "2026-04-08")
     assert out["totals"] == {"events": 0}
     # slips: m3 once; funnel: m1 reached proposal once
-    out = report(merged, "slips", "--as-of", "2026-04-10")
-    assert out["totals"] == {"deals": 3, "slipped": 1, "slips": 1, "two_or_more": 0}
-    out = report(merged, "funnel", "--as-of", "2026-04-10")
     # n-a days: m1 4 (04-01..04-05), m2 and m3 04-01 noon..04-10 end = 9.5 -> 9.5
     # proposal: m1 04-05 noon..04-10 end = 5.5
-    assert out["rows"] == [
-        funnel_row("needs-analysis", 3, 0.3333, 0, 2, 9.5),
-        funnel_row("proposal", 1, 0.0, 0, 1, 5.5),
-        funnel_row("negotiation", 0, None, 0, 0, None),
-        funnel_row("contracting", 0, None, 0, 0, None),
-    ]
     # forecast: m1 1000 at 30 % + m2 8500 and m3 2000 at 10 % -> 300 + 850 + 200
-    out = report(merged, "forecast", "--as-of", "2026-04-10")
-    assert out["rows"] == [
-        forecast_row("2026-05", "pipeline", 1, 2000.0, 200.0),
-        forecast_row("2026-06", "pipeline", 2, 9500.0, 1150.0),
-    ]
+    one_slip_funnel_forecast(
+        merged, "2026-04-10", deals=3,
+        funnel=[("needs-analysis", 3, 0.3333, 0, 2, 9.5), ("proposal", 1, 0.0, 0, 1, 5.5)],
+        forecast=[("2026-05", 1, 2000.0, 200.0), ("2026-06", 2, 9500.0, 1150.0)])
 
 
 def test_as_of_a_branch_and_a_tag(merged: Repo):
@@ -235,23 +241,13 @@ def test_renamed_deal_has_its_old_id_before_the_rename(renamed: Repo):
 
 def test_deleted_deal_leaves_reports_from_its_deletion(renamed: Repo):
     # as of 05-14 `gone` is there: created 05-02 00:00, slipped 05-12
-    out = report(renamed, "slips", "--as-of", "2026-05-14")
-    assert out["totals"] == {"deals": 2, "slipped": 1, "slips": 1, "two_or_more": 0}
-    out = report(renamed, "funnel", "--as-of", "2026-05-14")
     # n-a: new-name 4, gone 05-02 00:00..05-14 end = 13.0 -> 8.5;
     # proposal: new-name 05-05 noon..05-14 end = 9.5
-    assert out["rows"] == [
-        funnel_row("needs-analysis", 2, 0.5, 0, 1, 8.5),
-        funnel_row("proposal", 1, 0.0, 0, 1, 9.5),
-        funnel_row("negotiation", 0, None, 0, 0, None),
-        funnel_row("contracting", 0, None, 0, 0, None),
-    ]
-    out = report(renamed, "forecast", "--as-of", "2026-05-14")
-    # new-name 4000 x 30 % (06-30); gone 1500 x 10 % (07-31)
-    assert out["rows"] == [
-        forecast_row("2026-06", "pipeline", 1, 4000.0, 1200.0),
-        forecast_row("2026-07", "pipeline", 1, 1500.0, 150.0),
-    ]
+    # forecast: new-name 4000 x 30 % (06-30); gone 1500 x 10 % (07-31)
+    one_slip_funnel_forecast(
+        renamed, "2026-05-14", deals=2,
+        funnel=[("needs-analysis", 2, 0.5, 0, 1, 8.5), ("proposal", 1, 0.0, 0, 1, 9.5)],
+        forecast=[("2026-06", 1, 4000.0, 1200.0), ("2026-07", 1, 1500.0, 150.0)])
     # from its deletion (05-15) on it is in no report
     for day in ("2026-05-15", "2026-05-31"):
         out = report(renamed, "slips", "--as-of", day)

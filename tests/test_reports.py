@@ -129,6 +129,12 @@ def rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def changes(repo: Repo, *args: str, on: str | None = None) -> list[dict[str, Any]]:
+    """The rows of the `changes` report for `args` (see rows()); `on`: of that one day,
+    since and until it."""
+    return rows(report(repo, "changes", *args, *(("--since", on, "--until", on) if on else ())))
+
+
 def change_rows(spec: dict[str, tuple]) -> list[dict[str, Any]]:
     """Expected `changes` rows: every kind in order; a kind not given is zero in EUR."""
     kinds = ("new", "advanced", "moved-back", "won", "lost", "value-up", "value-down",
@@ -734,30 +740,22 @@ def test_a_value_change_is_in_its_own_commits_currency_not_a_later_ones_that_sec
         "1000", "--close-date", "2027-01-31", "--date", "2026-12-01")
     cli(crm, "deal", "set", "same", "value=2000", "--date", "2026-12-02")
     cli(crm, "deal", "set", "same", "currency=USD", "--date", "2026-12-02")
-    out = report(crm, "changes", "--since", "2026-12-02", "--until", "2026-12-02")
-    assert rows(out) == change_rows({"value-up": ("EUR", 1, 1000.0, ["same"])})
+    assert changes(crm, on="2026-12-02") == change_rows({"value-up": ("EUR", 1, 1000.0, ["same"])})
 
 def test_filters_use_the_state_as_of_the_moment(q1: Repo):
-    # zeta was anna's until 03-25. --owner anna since 03-01:
-    # as of 03-24: new zeta; gamma advanced x2, moved back, -500; epsilon won.
-    out = report(q1, "changes", "--as-of", "2026-03-24", "--since", "2026-03-01",
-                 "--owner", "anna")
-    assert rows(out) == change_rows({
-        "new": ("EUR", 1, 4000.0, ["zeta"]),
+    # zeta was anna's until 03-25. --owner anna since 03-01: gamma advanced x2, moved
+    # back, -500; epsilon won; and as of 03-24 new zeta. As of 03-31 zeta is ville's: it
+    # leaves anna's report (and its slip with it)
+    gamma_epsilon = {
         "advanced": ("EUR", 2, 12000.0, ["gamma"]),
         "moved-back": ("EUR", 1, 6000.0, ["gamma"]),
         "won": ("EUR", 1, 3000.0, ["epsilon"]),
         "value-down": ("EUR", 1, -500.0, ["gamma"]),
-    })
-    # as of 03-31 zeta is ville's: it leaves anna's report (and its slip with it)
-    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-01",
-                 "--owner", "anna")
-    assert rows(out) == change_rows({
-        "advanced": ("EUR", 2, 12000.0, ["gamma"]),
-        "moved-back": ("EUR", 1, 6000.0, ["gamma"]),
-        "won": ("EUR", 1, 3000.0, ["epsilon"]),
-        "value-down": ("EUR", 1, -500.0, ["gamma"]),
-    })
+    }
+    for as_of, zeta in (("2026-03-24", {"new": ("EUR", 1, 4000.0, ["zeta"])}),
+                        ("2026-03-31", {})):
+        got = changes(q1, "--as-of", as_of, "--since", "2026-03-01", "--owner", "anna")
+        assert got == change_rows({**zeta, **gamma_epsilon}), as_of
     # --source referral: beta and delta; as of 03-31 slips: beta twice
     out = report(q1, "slips", "--as-of", "2026-03-31", "--source", "referral")
     assert out["totals"] == {"deals": 2, "slipped": 1, "slips": 2, "two_or_more": 1}
@@ -1016,16 +1014,13 @@ def test_changes_count_other_currencies_through_the_rates(q1: Repo):
     # (USD 8000 -> 9000) 500 EUR, as its loss or win would count it
     q1.edit("salescli.yaml", "fx: {}", "fx: {USD: 0.5}")
     commit_at(q1, "2026-04-01", "rates")
-    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-02-20",
-                 "--until", "2026-02-20")
-    assert rows(out) == change_rows({"new": ("EUR", 1, 4000.0, ["delta"])})
-    out = report(q1, "changes", "--as-of", "2026-03-31", "--since", "2026-03-27",
-                 "--until", "2026-03-27")
-    assert rows(out) == change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
+    assert changes(q1, "--as-of", "2026-03-31", on="2026-02-20") == \
+        change_rows({"new": ("EUR", 1, 4000.0, ["delta"])})
+    assert changes(q1, "--as-of", "2026-03-31", on="2026-03-27") == \
+        change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
     # one commit makes it EUR 5000 (from USD 9000 = 4500 EUR): +500, not 5000 - 9000
     edit_deal(q1, "delta", "2026-04-02", currency="EUR", value="5000.00")
-    out = report(q1, "changes", "--since", "2026-04-02", "--until", "2026-04-02")
-    assert rows(out) == change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
+    assert changes(q1, on="2026-04-02") == change_rows({"value-up": ("EUR", 1, 500.0, ["delta"])})
 
 
 def test_changes_with_leads_and_velocity(june: Repo):
