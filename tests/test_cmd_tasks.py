@@ -455,6 +455,18 @@ def test_calendar_feed_parses_and_keeps_its_uids(crm: Repo, tmp_path):
     assert ok(crm, "calendar", "--out", str(out)).startswith("Wrote 1 event to")
 
 
+def test_a_calendar_with_nothing_planned_still_holds_a_component(crm: Repo):
+    # RFC 5545: a calendar holds at least one component; with no event, UTC's zone
+    from icalendar import Calendar
+
+    feed = Calendar.from_ical(ok(crm, "calendar", "--out", "-"))
+    assert [c.name for c in feed.subcomponents] == ["VTIMEZONE"]
+    assert feed.subcomponents[0]["TZID"] == "UTC"
+    ok(crm, "task", "add", "acme-erp", "Contract", "--due", "2026-12-04")
+    feed = Calendar.from_ical(ok(crm, "calendar", "--out", "-"))
+    assert [c.name for c in feed.subcomponents] == ["VEVENT"]
+
+
 def test_calendar_sends_no_control_character(crm: Repo):
     # RFC 5545 TEXT holds none (but a tab); a terminal would obey one sent to it
     ok(crm, "task", "add", "acme-erp", "Demo \x1b]0;pwned\x07 prep", "--due", "2026-12-04")

@@ -75,6 +75,21 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
     return events
 
 
+def _utc_zone() -> Any:
+    """UTC as a VTIMEZONE: RFC 5545 wants a calendar to hold a component, and a feed
+    with nothing planned has no event (the zone is the one timed events are in)."""
+    from icalendar import Timezone, TimezoneStandard
+
+    standard = TimezoneStandard()
+    standard.add("dtstart", dt.datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", dt.timedelta(0))
+    standard.add("tzoffsetto", dt.timedelta(0))
+    zone = Timezone()
+    zone.add("tzid", "UTC")
+    zone.add_component(standard)
+    return zone
+
+
 def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
                    use_cache: bool = True) -> tuple[int, str]:
     """Write the feed to `out` (None: only make it); the number of events, and the feed."""
@@ -106,6 +121,8 @@ def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
         ev.add("summary", terminal_safe(e["summary"]))
         ev.add("description", terminal_safe(e["description"]))
         cal.add_component(ev)
+    if not events:
+        cal.add_component(_utc_zone())
     feed = cal.to_ical().decode("utf-8")
     if out is not None:
         atomic_write(out, feed)
