@@ -1175,20 +1175,19 @@ class Change:
         (not as the work tree has them: git may not look there, `assume-unchanged`, or
         filter them). A commit through `git commit` is told only if its hooks staged no
         other deal file (they may stage anything)."""
-        from salescli.store.history import note_commit
-
         if self.sha is None:
             return
-        rels = self._deal_rels()
-        if rels is None:
-            return
-        top, folder = self.repo.prefix, KIND_DIRS["deal"] + "/"
+        from salescli.store.history import note_commit
+
         sha, parent = self.sha, self._parent
         try:
             if self._versions is not None and parent is not None:  # written directly
-                note_commit(self.root, parent, sha,
-                            [(r, *self._versions[r]) for r in rels])
+                note_commit(self.root, parent, sha, [(r, *v) for r, v in self._versions.items()])
                 return
+            rels = self._deal_rels()
+            if rels is None:
+                return
+            top, folder = self.repo.prefix, KIND_DIRS["deal"] + "/"
             if parent is None:  # through `git commit`: its own parent, and what it holds
                 said = git(self.root, "log", "-1", "-z", "--no-renames", "--format=%H %P",
                            "--name-only", sha, "--").stdout.split("\0")
