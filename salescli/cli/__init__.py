@@ -5,7 +5,6 @@ Subcommands load lazily so `salescli --help` imports nothing heavy (SPEC §9).
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
@@ -216,7 +215,6 @@ def main() -> None:
     from salescli.store import runtime
 
     runtime.FREEZE_LOADED = True  # one command, one process (runtime.plain_loads)
-    gc.set_threshold(100_000)  # (as salescli.main does before loading the commands)
     _output_streams()
     try:
         cli.main(prog_name="salescli")

@@ -170,7 +170,6 @@ class _LaterPattern:
 def _import_pyyaml() -> Any:
     """`import yaml`, its patterns compiled when used (its reader's class in the cheap
     spelling)."""
-    compile_ = re.compile
 
     def cheaper(pattern: Any, flags: int = 0) -> Any:
         if pattern == _PYYAML_NON_PRINTABLE and not flags:
@@ -181,7 +180,7 @@ def _import_pyyaml() -> Any:
     try:
         import yaml
     finally:
-        re.compile = compile_
+        re.compile = _COMPILE
     return yaml
 
 
