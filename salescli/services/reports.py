@@ -79,16 +79,17 @@ def warn_skipped(paths: list[str], warn: Warn) -> None:
 
 def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None = None,
                leads: bool = False, progress: Progress | None = None,
-               ahead: bool = False) -> Any:
+               ahead: bool = False, read: tuple[Any, float] | None = None) -> Any:
     """The Book of the reports for `window` (the options every report takes: since,
     until, as_of, pipeline, owner, source, no_cache). Only with `ahead` (the forecast's
-    close dates) may the window start after the as-of date."""
+    close dates) may the window start after the as-of date. `read`: the history and
+    moment `history_for` gave already (then `window["as_of"]` is not read again)."""
     from salescli.core.dates import day_of
     from salescli.core.reports import Book, Query
 
     kinds = ("deal", "lead") if leads else ("deal",)
-    history, moment = history_for(repo, window["as_of"], not window["no_cache"], warn, kinds,
-                                  progress)
+    history, moment = read or history_for(repo, window["as_of"], not window["no_cache"],
+                                          warn, kinds, progress)
     account = window.get("account")
     query = Query(as_of=moment, since=day_of(window["since"]),
                   until=day_of(window["until"]), pipeline=window["pipeline"],
@@ -230,14 +231,20 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
                          "its own week, month, quarter or year holding the as-of date; for "
                          "another period, give --as-of a day in it")
     team = {**window, "owner": None}
-    book = build_book(repo, team, warn, leads=True, progress=progress)
+    read = history_for(repo, window["as_of"], not window["no_cache"], warn, ("deal", "lead"),
+                       progress)
+    book = build_book(repo, team, warn, leads=True, read=read)
     wanted = list(repo.settings.goals)
     # a win counts by its won_date, as the history knows it now: one recorded late (its
-    # commit dated after the day) is past --as-of that day; --as-of REV: REV's history
+    # commit dated after the day) is past --as-of that day; --as-of REV: REV's history.
+    # A date reads HEAD's history, the one known now: the same history, at this moment
     known = None
     as_of = window["as_of"]
     if as_of and _as_of_when(as_of)[0] is not None and any(g.metric in WON for g in wanted):
-        known = build_book(repo, {**team, "as_of": None}, warn)
+        history, now = read[0], time.time()
+        if history.rejected_at(now) != history.rejected_at(read[1]):  # said for now too
+            warn_skipped(history.rejected_at(now), warn)
+        known = build_book(repo, {**team, "as_of": None}, warn, read=(history, now))
     # only the records with an activity in a period an activity goal counts (a week's
     # meetings: a few hundred of 29,000 activities on the 10,000-deal demo)
     span = activity_span(wanted, book.query.as_of_date)
