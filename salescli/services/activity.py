@@ -161,10 +161,11 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
     meeting's or demo's start."""
     from salescli.core.ids import check_id
     from salescli.core.model import BOOKABLE
+    from salescli.services.edit import today as today_of
 
     if not summary.strip():  # a commit subject `call:` says nothing of what happened
         raise UsageError(f"SUMMARY is empty; say what the {activity_type} was about")
-    later = ahead or when > (today or dt.date.fromtimestamp(options.now()))
+    later = ahead or when > (today or today_of(None))
     if activity_type in BOOKABLE and status is None:
         status = "booked" if later else "held"
     elif status and activity_type not in BOOKABLE:

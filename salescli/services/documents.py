@@ -344,16 +344,16 @@ def unchanged_quote(repo: Any, deal: Any, account: Any, when: dt.date, lang: str
 # ------------------------------------------------------------------------ agenda
 
 
-def agenda(repo: Any, deal_id: str, lang: str | None, date: str | dt.date | None,
+def agenda(repo: Any, deal_id: str, lang: str | None, date: dt.date | None,
            first: bool | None, warn: Warn, out: Path | None = None) -> str:
     """A VALKEA meeting agenda for a deal (in `lang`, else the customer's or the
     settings' language: `document_language`); written to `out` when one is given."""
     from salescli.core.agenda import build_agenda
-    from salescli.core.dates import parse_when, wall_clock
+    from salescli.core.dates import wall_clock
     from salescli.services.edit import today
 
-    # as `log` books a meeting: on this machine's clock
-    date = wall_clock(parse_when(date) if isinstance(date, str) else date)
+    # as `log` books a meeting: on this machine's clock (`date`: as --date gave it)
+    date = wall_clock(date)
     when = today(date)
     # a time of day given (`--date "next tuesday 14:00"`): the meeting then
     at = date.strftime("%H:%M") if isinstance(date, dt.datetime) else None
