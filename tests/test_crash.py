@@ -228,10 +228,10 @@ DEAL_D0 = "deals/2026-10/d0.yaml"
 
 # each step of a direct commit, and what a kill just before it leaves
 @pytest.mark.parametrize("at, status, ref", [
-    ("hash-object", " M", False),   # written, nothing else
-    ("update-index", " M", False),  # blobs hashed: loose objects, nothing that shows
-    # the index takes the file while fast-import writes the commit: killed as
-    # fast-import starts, the staging git already runs, and finishes
+    ("update-index", " M", False),  # written, nothing else
+    # the index takes the file while git hashes it and fast-import writes the commit:
+    # killed as those start, the staging git already runs, and finishes
+    ("hash-object", "M ", False),
     ("fast-import", "M ", False),
     ("update-ref", "M ", True),     # staged, the commit on the private ref only
 ])

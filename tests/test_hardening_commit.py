@@ -214,18 +214,25 @@ def test_the_demo_writes_the_commands_messages(proposal: Repo, reason: str | Non
 # -- the direct commit path records what `git add` + `git commit` would
 
 
-def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo,
+def test_a_file_rewritten_while_committing_stays_a_change(filled: Repo, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch):
-    """Another program rewrites the record between salescli hashing it and staging
-    it: salescli's version is committed and staged, the newer file is a change."""
+    """Another program rewrites the record after salescli hashed it, before git's index
+    takes it: salescli's version is committed and staged, the newer file is a change."""
     from salescli.store import gitio
 
     start = gitio.begin  # (every git of a commit starts there)
     theirs = replaced((filled.root / DEAL_FILE).read_text(), "owner: anna", "owner: ville")
+    rewritten = tmp_path / "rewritten"
 
     def racing(cwd, *args, **kw):
-        if args[:2] == ("update-index", "--add"):
+        if args[:2] == ("update-index", "--add"):  # it reads the file once it is rewritten
+            waits = f'while [ ! -e "{rewritten}" ]; do sleep 0.01; done; exec git "$@"'
+            return subprocess.Popen(["sh", "-c", waits, "sh", *args], cwd=cwd, text=True,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+        if args[:1] == ("fast-import",):  # salescli's version is hashed by now
             gitio.atomic_write(filled.root / DEAL_FILE, theirs)
+            rewritten.touch()
         return start(cwd, *args, **kw)
 
     monkeypatch.setattr(gitio, "begin", racing)

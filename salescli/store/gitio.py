@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
+from salescli.core.later import later
 from salescli.store.repo import KIND_DIRS, busy_error, in_progress
 from salescli.store.runtime import FRESH_NS, start_git
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
-TEMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+TEMP_RE = later(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 def git(cwd: Path, *args: str, input: str | None = None,
@@ -404,7 +405,7 @@ def _refused(proc: subprocess.CompletedProcess, rels: list[str]) -> str:
 
 # git's advice lines that are a command to run: `git config --global --add
 # safe.directory PATH`, `git config --global user.email "you@example.com"`
-_ADVICE = re.compile(r"^git config .+")
+_ADVICE = later(r"^git config .+")
 
 
 def reason_text(output: str, code: int) -> str:
@@ -769,9 +770,9 @@ def status_codes(out: str) -> dict[str, str]:
 # where fast-import writes a command's commit, until HEAD's branch takes it; one per
 # process, since linked worktrees share refs but not salescli's lock
 _COMMIT_REF = "refs/salescli/commit-{pid}"
-_COMMIT_REF_RE = re.compile(r"refs/salescli/commit-([0-9]+)")
+_COMMIT_REF_RE = later(r"refs/salescli/commit-([0-9]+)")
 # the summary line of `git commit`: "[BRANCH (root-commit) SHA] subject"
-_SUMMARY_RE = re.compile(r"^\[[^\]\n]* ([0-9a-f]{4,})\] ", re.M)
+_SUMMARY_RE = later(r"^\[[^\]\n]* ([0-9a-f]{4,})\] ", re.M)
 _COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
@@ -921,7 +922,7 @@ def _identity(path: Path) -> tuple:
 
 
 class _Direct(NamedTuple):
-    head: str
+    reading: subprocess.Popen  # `git rev-parse HEAD`, started: the commit's parent
     author: str
     committer: str
     filemode: bool  # core.filemode: whether the executable bit on disk counts
@@ -965,8 +966,7 @@ def _direct_commit_idents(root: Path, asked: subprocess.Popen, env: dict[str, st
     and paths fast-import takes as they are. (The message is already clean, and `git
     commit` is told `--cleanup=whitespace`, so commit.cleanup changes neither path.)
     """
-    reading = begin_rev_parse(root, "HEAD")
-    said, parsed = finish(asked, check=False), finish(reading, check=False)
+    said = finish(asked, check=False)
     if said.returncode != 0:
         return None  # `git commit` explains it
     if any(r.startswith('"') or "\n" in r or "\r" in r for r in rels):
@@ -975,15 +975,13 @@ def _direct_commit_idents(root: Path, asked: subprocess.Popen, env: dict[str, st
     if (_config_bool(values.get("commit.gpgsign"), False)
             or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
-    head = rev_parsed(parsed)
-    if head is None:
-        return None
     try:
         author, committer = commit_idents(root, values, env)
     except SalescliError:
         return None  # no usable identity: `git commit` refuses, in its own words
-    return _Direct(head, author, committer, _config_bool(values.get("core.filemode"), True),
-                   values)
+    # HEAD is read now, as the commit is written (an editor may have been open till now)
+    return _Direct(begin_rev_parse(root, "HEAD"), author, committer,
+                   _config_bool(values.get("core.filemode"), True), values)
 
 
 def _crud_only(name: str) -> bool:
@@ -1290,11 +1288,14 @@ class Change:
         env = self._env
         direct = self._asked and _direct_commit_idents(self.root, self._asked, env, rels)
         if direct is not None:
-            self.sha = self._commit_directly(rels, message, direct)
-            self._parent = direct.head
-            return
+            made = self._commit_directly(rels, message, direct)
+            if made is not None:
+                self.sha, self._parent = made
+                return
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
+        if direct is not None:  # an unborn HEAD: git's index took the files already, and
+            new = rels          # every file a command touches there is new (`guard`)
         head = rev_parse(self.root, "HEAD")  # interrupted, did the commit land?
         self._in_charge = True
         try:
@@ -1321,18 +1322,23 @@ class Change:
         said = _SUMMARY_RE.findall(proc.stdout)
         self.sha = said[-1] if said else rev_parse(self.root, "HEAD")
 
-    def _blobs(self, rels: list[str], filemode: bool) -> dict[str, tuple[str, str, tuple]]:
-        """path -> (mode, blob, stat) of the files on disk, as `git add` would store them.
+    def _stats(self, rels: list[str]) -> dict[str, tuple]:
+        """path -> stat of the files on disk (the deleted ones left out)."""
+        return {r: _identity(self.root / r) for r in rels if os.path.lexists(self.root / r)}
+
+    def _blobs(self, stats: dict[str, tuple], filemode: bool
+               ) -> dict[str, tuple[str, str, tuple]]:
+        """path -> (mode, blob, stat) of the files on disk (`stats`, from `_stats`), as
+        `git add` would store them.
 
         `hash-object` applies the same attributes and filters as `update-index`
         without touching the user's index; the mode is the one update-index would
         give: the executable bit if core.filemode, else the index's as it was. The
-        stat, taken before hashing, tells later whether the file changed since.
+        stat, taken before git reads the file, tells later whether it changed since.
         """
-        present = [r for r in rels if os.path.lexists(self.root / r)]
+        present = list(stats)
         if not present:
             return {}
-        stats = {r: _identity(self.root / r) for r in present}
         hashing = begin(self.root, "hash-object", "-w", "--", *present)
         listing = None if filemode else begin(self.root, "ls-files", "-s", "-z", "--",
                                               *present)
@@ -1362,7 +1368,8 @@ class Change:
             blobs[rel] = (mode, sha, stats[rel])
         return blobs
 
-    def _commit_directly(self, rels: list[str], message: str, direct: _Direct) -> str:
+    def _commit_directly(self, rels: list[str], message: str, direct: _Direct
+                         ) -> tuple[str, str] | None:
         """What `git commit --only PATHS` records, without refreshing the whole index.
 
         git's partial commit lstat()s every tracked file twice (its own index and a
@@ -1377,26 +1384,38 @@ class Change:
         took them) staged, and the private ref may stay, for the next command to
         delete. On any error or interrupt before HEAD moves, the files, the index and
         the refs are as they were.
+
+        The new commit and its parent; None on an unborn branch (nothing to build on:
+        `git commit` writes the root commit, of the files the index has taken).
         """
         ref = _COMMIT_REF.format(pid=os.getpid())
         sha: str | None = None
         staged = False
         self._in_charge = True
+        head: str | None = None
         try:
-            blobs = self._blobs(rels, direct.filemode)
-            # fast-import's paths start at the top of the work tree, not at the pipeline
-            top = self.repo.prefix
-            text = fast_import_commit(
-                ref, direct.author, direct.committer, message,
-                [(f"{top}{r}", blobs[r][:2] if r in blobs else None) for r in rels],
-                parent=direct.head, mark=1).decode()
-            staged = True  # from here git's index may take the files
+            # rewriting git's index is the longest step: it starts first, and the blobs
+            # and HEAD are read meanwhile (from here git's index may take the files)
+            stats = self._stats(rels)
+            staged = True
             adding = begin(self.root, "update-index", "--add", "--remove", "--", *rels)
             try:
-                written = self._write_commit(text, direct.head, blobs)
+                blobs = self._blobs(stats, direct.filemode)
+                head = rev_parsed(finish(direct.reading, check=False))
+                if head is not None:
+                    # fast-import's paths start at the top of the work tree, not at the
+                    # pipeline
+                    top = self.repo.prefix
+                    text = fast_import_commit(
+                        ref, direct.author, direct.committer, message,
+                        [(f"{top}{r}", blobs[r][:2] if r in blobs else None) for r in rels],
+                        parent=head, mark=1).decode()
+                    written = self._write_commit(text, head, blobs)
             finally:  # git's index is settled before anything is put back
                 added = finish(adding, check=False)
                 staged = added.returncode == 0
+            if head is None:
+                return None
             made = written.stdout.strip()
             if written.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", made):
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(written)}")
@@ -1414,7 +1433,7 @@ class Change:
             # HEAD's branch moves only if it is still at `head`; the private ref goes
             subject = message.split("\n", 1)[0]
             moved = git(self.root, "update-ref", "-m", f"commit: {subject}", "--stdin",
-                        input=f"update HEAD {sha} {direct.head}\ndelete {ref}\n",
+                        input=f"update HEAD {sha} {head}\ndelete {ref}\n",
                         check=False)
             if moved.returncode != 0:
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(moved)}")
@@ -1434,7 +1453,7 @@ class Change:
         # as `git commit` does: pack loose objects now and then (detached, usually nothing)
         if _maintenance_due(self.repo.git_dir, direct.values):
             git(self.root, "maintenance", "run", "--auto", "--quiet", check=False)
-        return sha
+        return sha, head
 
     def _write_commit(self, text: str, head: str, blobs: dict[str, tuple[str, str, tuple]]
                       ) -> subprocess.CompletedProcess:
