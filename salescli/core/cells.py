@@ -10,16 +10,17 @@ import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
+from salescli.core.later import later
 from salescli.core.money import CENT
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 
 # ------------------------------------------------------------------------ dates
 
-_ISO = re.compile(r"^\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$")
+_ISO = later(r"^\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$")
 _TIME = r"(?: (\d{1,2}):(\d\d)(?::(\d\d))?(?: ?([AaPp][Mm]))?)?"
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")
-_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$")
+_DOTTED = later(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")
+_SLASHED = later(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$")
 
 _DATE_DIRECTIVES = set("aAwdbBhmyYjUWGVuxc")
 _TIME_DIRECTIVES = set("HIMSpXc")

@@ -25,16 +25,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from salescli.core.later import later
+
 # what Python, editors and most readers take as the end of a line (git itself: only \n)
-_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAK = later(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # the other control characters: a NUL fails `git commit`, ESC or backspace rewrite a
 # terminal's view of `git log`; none of them is text
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+_CONTROL = later(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
 # git's trailer line: a token of ASCII letters, digits and '-', then ':' (trailer.c)
-_FIELD = re.compile(r"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)")
+_FIELD = later(r"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)")
 # lines git's trailer reader treats specially: its own trailer, the patch divider
-_SPECIAL = re.compile(r"---(?:[ \t]|$)|\(cherry picked from commit ")
-_EVENT = re.compile(r"[a-z][a-z-]*")
+_SPECIAL = later(r"---(?:[ \t]|$)|\(cherry picked from commit ")
+_EVENT = later(r"[a-z][a-z-]*")
 EVENT_KEY = "Salescli-Event"
 REASON_KEY = "Reason"
 
@@ -75,7 +77,7 @@ def quote_text(text: str) -> str:
     """
     lines = _BREAK.split(_CONTROL.sub(" ", text).strip())
     return stripspace("\n".join(" " + ln if _reads_as_field(ln) else ln for ln in lines)
-                      ).rstrip("\n")
+                 ).rstrip("\n")
 
 
 def subject(kind: str, record_id: str, summary: str) -> str:

@@ -15,14 +15,15 @@ JSON Schema of each; `check`, `set`, listings and exports use these.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from salescli.core.later import later
 
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
 CENT = Decimal("0.01")
-_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_DATE = later(r"\d{4}-\d\d-\d\d")
 
 
 def declared(settings: Any, kind: str) -> dict[str, Any]:

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from salescli.core.errors import UsageError
+from salescli.core.later import later
 
 # options whose period word means the period's last day (`--until last-month`: its end)
 # (`--close-date this-quarter`: the quarter's end, not its start, already past)
@@ -24,10 +24,10 @@ _PERIODS = ("this-week", "last-week", "this-month", "last-month", "this-quarter"
 # a weekday is the next one (today counts) for a deadline, else the last one
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WORDS = ("today", "yesterday", "tomorrow", *_PERIODS, *_WEEKDAYS)
-_SHORT = re.compile(r"([+-]?)(\d{1,4})\s*([dwmy])")
-_AGO = re.compile(r"(\d{1,4})\s+(day|week|month|year)s?\s+ago")
+_SHORT = later(r"([+-]?)(\d{1,4})\s*([dwmy])")
+_AGO = later(r"(\d{1,4})\s+(day|week|month|year)s?\s+ago")
 # a day said in words, then a time of day: `next tuesday 14:00`, `tomorrow at 9.30`
-_AT = re.compile(r"(.*?\S)\s+(?:at\s+)?([01]?\d|2[0-3])[:.]([0-5]\d)")
+_AT = later(r"(.*?\S)\s+(?:at\s+)?([01]?\d|2[0-3])[:.]([0-5]\d)")
 HELP = ("YYYY-MM-DD, an ISO date-time, today, yesterday, tomorrow, 30d or \"30 days ago\", "
         "+2w (ahead), friday (a weekday), \"next friday\", \"last friday\", last-week, "
         "this-month, last-month, this-quarter, last-quarter, ytd; a day in words may take "

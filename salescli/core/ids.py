@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container
 
 from salescli.core.errors import UsageError
+from salescli.core.later import later
 
 # the kinds of record, each a folder of YAML files (deals/, ...), in the order checked
 KINDS = ("account", "lead", "deal")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
-_ID_RE = re.compile(ID_PATTERN)
+_ID_RE = later(ID_PATTERN)
 MAX_LEN = 64
 # Device names Windows reserves in any folder and with any extension (`con.yaml` too):
 # a repository holding such a file cannot be checked out on Windows.
@@ -42,8 +42,8 @@ def check_id(value: str, kind: str = "record") -> str:
 
 
 # a name python-slugify would only lower-case and join with dashes (`Anna Virtanen`)
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9 ._-]*")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_PLAIN_NAME = later(r"[A-Za-z0-9 ._-]*")
+_NOT_SLUG = later(r"[^a-z0-9]+")
 
 
 def slugify(name: str) -> str:

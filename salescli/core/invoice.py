@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from salescli.core.errors import SalescliError
+from salescli.core.later import later
 from salescli.core.money import CYCLES_PER_YEAR
 from salescli.core.quote import (
     Document,
@@ -44,7 +45,7 @@ from salescli.core.quote import (
     used_sequence,
 )
 
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD = later(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # months between two billings of an item, from the deal's won month
 EVERY = {"monthly": 1, "quarterly": 3, "annually": 12}
 

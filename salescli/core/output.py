@@ -10,13 +10,15 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.later import later
+
 FORMATS = ("table", "csv", "json", "markdown")
 # OWASP CSV injection: a cell starting with these is a formula in a spreadsheet
 _FORMULA_START = ("=", "+", "-", "@")
 # Quoted as well as `,`, `"` and line breaks: the other separators a spreadsheet picks
 # by itself (Finnish and German Excel split on `;`; LibreOffice and Google Sheets
 # detect `;` and tab), so `a;=1` can never become a cell `=1`
-_CSV_QUOTE = re.compile('[,"\r\n;\t]')
+_CSV_QUOTE = later('[,"\r\n;\t]')
 # What a terminal acts on: C0 controls (ESC starts CSI and OSC sequences), DEL, and
 # C1 controls (U+009B is a one-character CSI), and the line separators U+2028/U+2029.
 # Newline and tab are kept as layout.
@@ -24,9 +26,9 @@ _CSV_QUOTE = re.compile('[,"\r\n;\t]')
 # "Trojan Source", zero-width spaces, BOM); not the joiners U+200C/U+200D that
 # emoji and several scripts need.
 _INVISIBLE = "\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
-_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
-_CONTROL_IN_CELL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
-_JSON_RAW = re.compile("[\x7f-\x9f]")  # json.dumps escapes C0 itself, not these
+_CONTROL = later(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
+_CONTROL_IN_CELL = later(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}]")
+_JSON_RAW = later("[\x7f-\x9f]")  # json.dumps escapes C0 itself, not these
 _NAMED = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
 
 
@@ -43,7 +45,7 @@ def day_at(day: Any, time: str | None) -> str:
 
 # a `<` that would open HTML in Markdown (`<b>`, `</b>`, `<!--`, `<?`), unless an odd
 # run of backslashes escapes it already
-_HTML_OPEN = re.compile(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")
+_HTML_OPEN = later(r"(?<!\\)((?:\\\\)*)<(?=[A-Za-z/!?])")
 
 
 def markdown_text(text: str) -> str:
@@ -192,7 +194,7 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("quantity", "activities_per_won_deal"), NUMBER),
     **dict.fromkeys(("actual", "target", "expected"), AMOUNT),
 }
-_CURRENCY = re.compile("[A-Z]{3}")
+_CURRENCY = later("[A-Z]{3}")
 
 
 def _plain(value: Any, kind: str) -> bool:

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from salescli.core.errors import SalescliError
+from salescli.core.later import later
 from salescli.core.money import (
     CYCLES_PER_YEAR,
     cents,
@@ -39,7 +40,7 @@ from salescli.core.money import (
 
 RECURRING = ("monthly", "quarterly", "annually")
 # a quote number becomes a file name: quotes/DEAL/NUMBER-vN.md
-_SAFE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SAFE_NUMBER = later(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class QuoteError(SalescliError):

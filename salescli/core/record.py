@@ -22,6 +22,8 @@ import sys
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple
 
+from salescli.core.later import later
+
 
 def _import_msgspec() -> Any:
     """`import msgspec`, without the typing_extensions it loads when installed (3 ms of
@@ -50,7 +52,7 @@ def quoted(value: Any, limit: int = 40) -> str:
 
 
 # a numeral YAML would read as a number were it not quoted
-_NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+_NUMERAL = later(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 # Below a trillion, so price x quantity stays within Decimal's 28 digits: 1e300 would
 # pass as a number and then fail every quantize in listings, quotes and exports.
 MAX_AMOUNT = Decimal(10) ** 12
@@ -497,9 +499,9 @@ def _part(cls: type, loc: tuple) -> int:
     return min(len(loc), 1)
 
 
-_AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<key>key)` in `(?P<keyed>[^`]*)`"
-                 r"| - at `(?P<path>\$[^`]*)`)?$", re.S)
-_STEP = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
+_AT = later(r"^(?P<message>.*?)(?: - at `(?P<key>key)` in `(?P<keyed>[^`]*)`"
+            r"| - at `(?P<path>\$[^`]*)`)?$", re.S)
+_STEP = later(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _EXPECTED = {
     "str": "expected text", "int": "expected a whole number",
     "bool": "expected true or false", "array": "expected a list",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.later import later
 from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
 from salescli.core.record import fields_of
 from salescli.core.roles import BUYER_ROLES
@@ -17,7 +17,7 @@ from salescli.core.roles import BUYER_ROLES
 # phone number in the e-mail field, `matti@acme` without its .fi, or punctuation pasted
 # with it: `(a@b.fi)`, `"a@b.fi"`, `a@b.fi?subject=Hi`)
 _LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
-_EMAIL = re.compile(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
+_EMAIL = later(rf"[\w.!#$%&'*+/=?^`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 
 
 def bad_email(text: str | None) -> bool:

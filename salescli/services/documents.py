@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from salescli.core.ids import KINDS
+from salescli.core.later import later
 from salescli.services.options import COMMIT, Options
 from salescli.services.read import Warn, load_matching, records_index
 
@@ -161,7 +161,7 @@ def filed_numbers(folder: Path) -> list[str]:
 
 
 # a quote's version, and the language of one not in the customer's own (Q-2026-0001-v1.sv)
-_VERSION = re.compile(rf"(-v\d+)?(\.({'|'.join(LANGUAGES)}))?$")
+_VERSION = later(rf"(-v\d+)?(\.({'|'.join(LANGUAGES)}))?$")
 
 
 @dataclass

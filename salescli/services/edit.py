@@ -22,6 +22,7 @@ from typing import Any
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
+from salescli.core.later import later
 from salescli.core.model import field_names, key_order
 from salescli.core.record import fields_of
 from salescli.services.options import COMMIT, Options
@@ -31,7 +32,7 @@ from salescli.store.repo import KIND_DIRS
 from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_record, keep_tail
 
 # what YAML reads as a line break: in a typed value, never a place to stop reading
-LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
+LINE_BREAK = later(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
 FLOW_KEYS = frozenset(("contact", "converted", "next_step", "stakeholders", "items", "quotes",
                        "orders", "invoices", "tags", "external_ids", "emails", "phones",

@@ -8,7 +8,6 @@ are imported where they are used.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,10 +15,11 @@ from typing import Any
 
 from salescli.core.errors import UsageError
 from salescli.core.ids import KINDS
+from salescli.core.later import later
 from salescli.services.read import Warn, records_index
 from salescli.store.config import config_of
 
-_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_DATE = later(r"^\d{4}-\d\d-\d\d$")
 # a progress bar for reading history: made with a function that counts the commits
 # there are to read (run in the background), called with each batch read, then closed
 Progress = Callable[[Callable[[], int]], Any]

@@ -30,13 +30,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from salescli.core.dates import DAY_SECONDS, iso_day, noon_utc, utc_ordinal
+from salescli.core.later import later
 from salescli.core.money import to_cents
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS, file_id, find_git_dir, state_dir
@@ -73,7 +73,7 @@ _SCANNED_SET = {kind: frozenset(names) for kind, names in _SCANNED.items()}
 # 20: the version after a rejected one changes what the last valid one held
 CACHE_VERSION = 20
 DEFER_VERSIONS = 200  # load_history(defer_save=True): fewer new versions, no rewrite
-_PATH_RE = re.compile(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
+_PATH_RE = later(r"^(deals|leads)/(\d{4}-\d\d)/([a-z0-9][a-z0-9-]{0,63})\.yaml$")
 _KIND = {"deals": "deal", "leads": "lead"}
 _MOVES = frozenset(("stage", "status", "pipeline"))  # Timeline.moves: what the funnel reads
 _NONES = {kind: (None,) * len(names) for kind, names in FIELDS.items()}
@@ -90,7 +90,7 @@ Progress = Callable[[int], None]
 # belongs to the key above it), so the split is where the parser's block reader
 # (`yamlio.load_block`) is at its top-level mapping between two keys, and the parts
 # read one at a time give what it gives reading the version whole.
-_PARTS = re.compile(rb"\n(?=[^ \n#-]|-[^ \n])")
+_PARTS = later(rb"\n(?=[^ \n#-]|-[^ \n])")
 
 
 def _normal(name: str, value: Any) -> Any:
@@ -409,10 +409,10 @@ class Timeline:
     def path_at(self, at: float) -> str:
         """The file the record was at `at`."""
         path = self.paths[0][1] if self.paths else self.path
-        for when, later in self.paths[1:]:
+        for when, moved_to in self.paths[1:]:
             if when > at:
                 break
-            path = later
+            path = moved_to
         return path
 
     def exists(self, at: float) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from salescli.core.errors import SalescliError
+from salescli.core.later import later
 from salescli.store.gitio import atomic_path, git, hook_path
 from salescli.store.repo import KIND_DIRS, SETTINGS_FILE
 
@@ -65,7 +66,7 @@ def register_merge_driver(root: Path) -> bool:
 # the pipelines the hook checks, as folders from the top of the work tree, in one line
 # of JSON (any folder name fits); hooks before it named one, in its `exec` line
 _PIPELINES = "# pipelines: "
-_ONE_PIPELINE = re.compile(r"^\s*exec salescli -C (.+) check --staged --quiet\r?$", re.MULTILINE)
+_ONE_PIPELINE = later(r"^\s*exec salescli -C (.+) check --staged --quiet\r?$", re.MULTILINE)
 
 
 def hooked_pipelines(text: str) -> list[str]:

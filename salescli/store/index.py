@@ -39,7 +39,6 @@ import bisect
 import itertools
 import marshal
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -48,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
+from salescli.core.later import later
 from salescli.store.repo import KIND_DIRS, KINDS, file_id
 from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
 
@@ -868,7 +868,7 @@ def _custom_fields(repo: Any, kind: str) -> Collection[str]:
         return ()
 
 
-_RECORD_PATH = re.compile(rf"({'|'.join(KIND_DIRS.values())})/\d{{4}}-\d\d/[^/]+\.yaml")
+_RECORD_PATH = later(rf"({'|'.join(KIND_DIRS.values())})/\d{{4}}-\d\d/[^/]+\.yaml")
 _FOLDER_KIND = {folder: kind for kind, folder in KIND_DIRS.items()}
 
 

@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from salescli.core.later import later
 from salescli.store.yamlio import (
     RoundTrip,
     YamlProblem,
@@ -59,7 +60,7 @@ MARKER_SIZE = 7
 BOM = "\ufeff"  # a byte-order mark, which a Windows editor may put first
 # a `#` at a line's start or after a space starts a comment; one inside quotes or a
 # `|` text counts too: the merge carries it with its value, or at worst merges by lines
-_COMMENT = re.compile(r"(?:^|[ \t])(#.*)", re.MULTILINE)
+_COMMENT = later(r"(?:^|[ \t])(#.*)", re.MULTILINE)
 # lists that only ever grow at the end (SPEC §3.6: activities, newest last)
 APPEND_ONLY = frozenset(("activities", "quotes", "orders", "invoices"))
 # what identifies an item of a list of mappings, in order of preference

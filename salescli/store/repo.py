@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from salescli.core.errors import NotARepository, RecordNotFound, SalescliError
 from salescli.core.ids import KINDS, check_id
+from salescli.core.later import later
 
 SETTINGS_FILE = "salescli.yaml"
 PRODUCTS_FILE = "products.yaml"
@@ -19,7 +19,7 @@ PIPELINES_DIR = "pipelines"
 # folders, never a symbolic link (a quote written there would leave the repository)
 DOCUMENT_DIRS = ("quotes", "orders", "invoices", "templates")
 KIND_DIRS = {kind: f"{kind}s" for kind in KINDS}  # each kind's folder
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = later(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 # what a git operation left half done looks like in the git directory, and its name

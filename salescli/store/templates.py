@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.errors import SalescliError, UsageError
+from salescli.core.later import later
 
 REPO_DIR = "templates"
 # What one render may use. No real quote, agenda or letter comes near any of them: the
@@ -58,7 +59,7 @@ MAX_STEPS = 1_000_000        # loop rounds, calls, filters and operations of one
 MAX_DEPTH = 50               # calls nested in calls (a macro calling itself)
 MAX_SECONDS = 5              # of one render, compiling included
 MAX_MEMORY = 512 << 20       # bytes of address space one render may add (Linux only)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_NAME = later(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class TemplateError(SalescliError):
@@ -355,7 +356,7 @@ def _check_format(fmt: str, args: tuple, kwargs: Any, op: str) -> None:
     _text(len(fmt) + fields * (longest + width), op)
 
 
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.S)
+_PERCENT = later(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.S)
 
 
 def _check_percent(fmt: str, args: Any, op: str) -> None:

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from salescli.core.later import later
+
 MAX_BYTES = 1_000_000  # a record is a few KB; anything near this is not one
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 100  # a longer numeral is no amount; int() of it costs quadratic time
@@ -40,10 +42,10 @@ _PRINTABLE = ("\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
 # of the wide ranges above costs 3 ms to compile at every start; this one 0.3 ms.
 _UNPRINTABLE_NOT_NL = ("\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
                        "\ufeff\ufffe\uffff")
-_HIDDEN_BREAK_RE = re.compile(f"[{HIDDEN_BREAKS}]")
+_HIDDEN_BREAK_RE = later(f"[{HIDDEN_BREAKS}]")
 
-_CONFLICT_RE = re.compile(r"^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))", re.M)
-_DATE_RE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_CONFLICT_RE = later(r"^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))", re.M)
+_DATE_RE = later(r"^\d{4}-\d\d-\d\d$")
 
 # YAML 1.2 implicit types exactly as ruamel.yaml resolves them (resolver.py, (1, 2));
 # booleans and nulls are the sets _BOOLS and _NULLS below.
@@ -147,26 +149,6 @@ _PYYAML_NON_PRINTABLE_FAST = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
                               "\ud800-\udfff\ufffe\uffff]")
 
 
-_COMPILE = re.compile  # (the real one, while `import yaml` has another)
-
-
-class _LaterPattern:
-    """A regular expression compiled when first used. PyYAML compiles a dozen as it
-    loads (2 ms of every command that edits a record), for its pure-Python reader and
-    its resolver, neither of which salescli's reading uses."""
-
-    def __init__(self, pattern: Any, flags: int) -> None:
-        self._args: tuple[Any, int] = (pattern, flags)
-        self._compiled: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # (copy and pickle ask before __init__ has run)
-            raise AttributeError(name)
-        if self._compiled is None:
-            self._compiled = _COMPILE(*self._args)
-        return getattr(self._compiled, name)
-
-
 def _import_pyyaml() -> Any:
     """`import yaml`, its patterns compiled when used (its reader's class in the cheap
     spelling)."""
@@ -174,13 +156,13 @@ def _import_pyyaml() -> Any:
     def cheaper(pattern: Any, flags: int = 0) -> Any:
         if pattern == _PYYAML_NON_PRINTABLE and not flags:
             pattern = _PYYAML_NON_PRINTABLE_FAST
-        return _LaterPattern(pattern, flags)
+        return later(pattern, flags)
 
-    re.compile = cheaper  # type: ignore[assignment]
+    real_compile, re.compile = re.compile, cheaper  # type: ignore[assignment]
     try:
         import yaml
     finally:
-        re.compile = _COMPILE
+        re.compile = real_compile
     return yaml
 
 
@@ -225,9 +207,9 @@ def _fast() -> dict[str, Any]:
     return _FAST
 
 
-_INT = re.compile(_INT_RE, re.X)
-_FLOAT = re.compile(_FLOAT_RE, re.X)
-_TIMESTAMP = re.compile(_TIMESTAMP_RE, re.X)
+_INT = later(_INT_RE, re.X)
+_FLOAT = later(_FLOAT_RE, re.X)
+_TIMESTAMP = later(_TIMESTAMP_RE, re.X)
 _BOOLS = {"true": True, "True": True, "TRUE": True,
           "false": False, "False": False, "FALSE": False}
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
@@ -446,15 +428,15 @@ def _problem_from_yaml_error(err: Any) -> YamlProblem:
 NOT_BLOCK: Any = object()
 
 # anything but newline and _PRINTABLE goes to libyaml
-_BLOCK_BAD = re.compile(f"[{_UNPRINTABLE_NOT_NL}]")
-_BLOCK_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
+_BLOCK_BAD = later(f"[{_UNPRINTABLE_NOT_NL}]")
+_BLOCK_KEY = later(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
 # c-indicators that cannot start a plain scalar; '-' may when a non-space follows
 _NOT_FIRST = frozenset("[]{}#&*!|>'\"%@`,?:")
 # one item of a one-line flow collection: an optional `key: `, then a quoted scalar
 # (no escapes), a collection of plain scalars (`[a, b]`, `{k: v}`: one level deep,
 # as pipelines write `won: {requires: []}`) or plain words without flow indicators,
 # ':' or '#'; then ',' or the end
-_FLOW_ITEM = re.compile(r"""\ *(?:([A-Za-z_][A-Za-z0-9_-]*):\ +)?
+_FLOW_ITEM = later(r"""\ *(?:([A-Za-z_][A-Za-z0-9_-]*):\ +)?
     ('(?:[^']|'')*'|"[^"\\]*"|\[[^\[\]{}'"]*\]|\{[^\[\]{}'"]*\}
      |[^,\[\]{}#'":\ ](?:[^,\[\]{}#:]*[^,\[\]{}#:\ ])?)
     \ *(,|$)""", re.X)
@@ -826,7 +808,7 @@ def locate(text: str, path: Sequence[str | int], key: bool = False) -> tuple[int
 # --------------------------------------------------------------------- round trip
 
 
-_KEY_ONLY_RE = re.compile(r"^[^#\s-][^#]*:\s*(?:#.*)?$")
+_KEY_ONLY_RE = later(r"^[^#\s-][^#]*:\s*(?:#.*)?$")
 
 
 def guess_indent(text: str) -> tuple[int, int, int]:
@@ -1028,8 +1010,8 @@ def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
 # compare the two on every version of a small demo); unusual strings still go
 # through ruamel.
 
-_PLAIN = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
-                    r"|^\+[0-9]+(?: [0-9]+)+$")  # `+358 40 1234`; `+3584012` is an int
+_PLAIN = later(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
+               r"|^\+[0-9]+(?: [0-9]+)+$")  # `+358 40 1234`; `+3584012` is an int
 _RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
                        "FALSE"))
 _RUAMEL: dict[tuple[str, bool], str] = {}
@@ -1156,12 +1138,12 @@ def plain(value: Any) -> Any:
 # do (a tag before a `|` block, say) takes ruamel's round trip, checked the same way.
 
 # what a plain or single-quoted scalar on one line may hold: no break, tab or control
-_UNPRINTABLE = re.compile(f"[\n{_UNPRINTABLE_NOT_NL}]")
+_UNPRINTABLE = later(f"[\n{_UNPRINTABLE_NOT_NL}]")
 _ESCAPES = {"\0": "0", "\x07": "a", "\b": "b", "\t": "t", "\n": "n", "\x0b": "v",
             "\x0c": "f", "\r": "r", "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N",
             "\u2028": "L", "\u2029": "P"}
-_BLOCK_HEADER_RE = re.compile(r"[|>][-+0-9]*")
-_CONTENT_RE = re.compile(r"[^ \r\n]")
+_BLOCK_HEADER_RE = later(r"[|>][-+0-9]*")
+_CONTENT_RE = later(r"[^ \r\n]")
 
 
 def double_quoted(value: str) -> str:
@@ -1180,7 +1162,7 @@ def double_quoted(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+_SEXAGESIMAL = later(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
 
 
 def _plain_ok(value: str, flow: bool) -> bool:
@@ -1625,7 +1607,7 @@ def _append_splice(text: str, key: str, item: dict[str, Any], escaped: bool,
 
 # --------------------------------------------------------- round-trip edits, checked
 
-_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_BREAK_RE = later(r"\r\n|\r|\n")
 
 
 def line_break(text: str) -> str:
@@ -1707,9 +1689,9 @@ def roundtrip_edit(text: str, mutate: Callable[[Any], None], expected: Any = _UN
 
 
 # `key: null` (or `~`), perhaps in a list item, perhaps with a comment after it
-_NULL_LINE = re.compile(r"(?P<key>[ ]*(?:-[ ]+)*[^\s#][^#]*?:)[ ]+(?:null|Null|NULL|~)"
-                        r"(?P<rest>[ ]*(?:#.*)?)")
-_SPACES = re.compile(r"\s+")
+_NULL_LINE = later(r"(?P<key>[ ]*(?:-[ ]+)*[^\s#][^#]*?:)[ ]+(?:null|Null|NULL|~)"
+                   r"(?P<rest>[ ]*(?:#.*)?)")
+_SPACES = later(r"\s+")
 
 
 def _nulls_as_written(before: str, after: str) -> str:
