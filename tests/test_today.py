@@ -399,6 +399,7 @@ def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch
     """`today` run again with nothing changed reads its answer back from the record
     index; a hand edit, another day, a commit, a settings change or a damaged memo each
     work it out again, and the answer is always what a read without the index gives."""
+    import marshal
     import sqlite3
 
     from salescli.services import activity
@@ -436,6 +437,15 @@ def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch
     con.close()
     assert today(crm) == fresh() and len(worked) == 5
     assert today(crm) == fresh() and len(worked) == 5  # kept anew
+    # the answer damaged under an intact stamp (it is read only when the stamp matches)
+    with sqlite3.connect(index) as con:
+        (value,), = con.execute("SELECT value FROM meta WHERE key = 'memo:today'")
+        stamp, _ = marshal.loads(value)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'memo:today'",
+                    (marshal.dumps([stamp, b"\x00\xff"]),))
+    con.close()
+    assert today(crm) == fresh() and len(worked) == 6
+    assert today(crm) == fresh() and len(worked) == 6
 
 
 def test_a_kept_answer_says_its_warnings_again(crm: Repo, monkeypatch):
