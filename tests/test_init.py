@@ -114,3 +114,37 @@ def test_init_takes_the_owner_from_the_identity_git_commits_with(tmp_path: Path,
 
     init_repository(tmp_path / "crm", "default")
     assert "\nowners: [anna]" in (tmp_path / "crm" / "salescli.yaml").read_text()
+
+
+def test_init_commits_its_files_where_the_users_excludes_ignore_them(tmp_path: Path):
+    """Many founders ignore `.vscode/` everywhere (a global excludes file): init still
+    commits the editor settings it writes for the team, as every command's commit
+    takes what salescli writes."""
+    target = tmp_path / "x"
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    (target / ".git" / "info" / "exclude").write_text(".vscode/\n")
+    result = CliRunner().invoke(cli, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    assert ".vscode/settings.json" in git(target, "ls-tree", "-r", "--name-only", "HEAD")
+    assert git(target, "status", "--porcelain") == ""
+
+
+def test_a_failed_first_commit_leaves_nothing_staged(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    """On a branch with no commit yet, git's index takes the files before salescli
+    finds there is no HEAD to build on; when the commit then fails, nothing stays
+    staged and no file written stays."""
+    from salescli.store import gitio
+
+    start = gitio.begin
+
+    def failing_add(cwd, *args, **kw):
+        return start(cwd, *(("add", "--no-such-option") if args[:1] == ("add",) else args),
+                     **kw)
+
+    target = tmp_path / "x"
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    monkeypatch.setattr(gitio, "begin", failing_add)
+    result = CliRunner().invoke(cli, ["init", str(target)])
+    assert result.exit_code == 1 and "commit failed, nothing changed" in result.output
+    assert git(target, "status", "--porcelain", "--untracked-files=all") == ""

@@ -89,3 +89,22 @@ def test_a_failing_history_read_leaves_no_git_behind(filled: Repo, monkeypatch, 
             break
         time.sleep(0.01)
     assert threading.active_count() <= threads
+
+
+def test_a_commit_that_fails_before_reading_head_leaves_no_git_behind(filled: Repo,
+                                                                       monkeypatch):
+    """The direct commit reads HEAD while git hashes the files: a failure while hashing
+    ends that git too."""
+    from salescli.core.errors import CommitFailed
+
+    def boom(self, stats, filemode):
+        raise CommitFailed("commit failed, nothing changed: boom")
+
+    monkeypatch.setattr(gitio.Change, "_blobs", boom)
+    head, fds, before = filled.head(), open_fds(), children()
+    for n in range(5):
+        r = filled.run("deal", "set", "acme-erp", f"value={1000 + n}")
+        assert r.exit_code == 1 and "boom" in r.stderr
+    assert children() - before == set()
+    assert open_fds() <= fds + 2
+    assert filled.head() == head and filled.status() == ""

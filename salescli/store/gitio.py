@@ -1287,19 +1287,24 @@ class Change:
                                  message=self.message)
         env = self._env
         direct = self._asked and _direct_commit_idents(self.root, self._asked, env, rels)
+        # `commit --only` takes tracked paths from the work tree; only new files need adding
+        new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
+        head: str | None = None  # interrupted, did the commit land?
         if direct is not None:
             made = self._commit_directly(rels, message, direct)
             if made is not None:
                 self.sha, self._parent = made
                 return
-        # `commit --only` takes tracked paths from the work tree; only new files need adding
-        new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
-        if direct is not None:  # an unborn HEAD: git's index took the files already, and
-            new = rels          # every file a command touches there is new (`guard`)
-        head = rev_parse(self.root, "HEAD")  # interrupted, did the commit land?
+            # an unborn HEAD: git's index took the files already, and every file a
+            # command touches there is new (`guard`)
+            new = rels
+        else:
+            head = rev_parse(self.root, "HEAD")
         self._in_charge = True
         try:
-            added = git(self.root, "add", "--", *new, check=False) if new else None
+            # -f: what salescli writes is committed even where the user's excludes
+            # ignore it (`.vscode/` of `init`), as the direct path's update-index does
+            added = git(self.root, "add", "-f", "--", *new, check=False) if new else None
             # the message is clean already: the user's commit.cleanup must not strip it
             proc = added if added is not None and added.returncode != 0 else git(
                 self.root, "commit", "--only", "--no-edit", "--no-status",
@@ -1314,7 +1319,7 @@ class Change:
             raise
         if proc.returncode != 0:
             self._restore_files()
-            if added is not None and added.returncode == 0:
+            if new:  # (a failed `git add` may have staged some; nothing else is staged)
                 self._unstage(new)
             raise CommitFailed(f"commit failed, nothing changed: {_refused(proc, rels)}")
         # "[main 1a2b3c4] subject" (or "[main (root-commit) 1a2b3c4]"): no extra process;
@@ -1438,6 +1443,9 @@ class Change:
             if moved.returncode != 0:
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(moved)}")
         except BaseException as exc:
+            if direct.reading.returncode is None:  # failed before HEAD was read
+                direct.reading.kill()
+                finish(direct.reading, check=False)
             # an interrupt may come after the ref transaction: then the commit stands
             if sha is None or rev_parse(self.root, "HEAD") != sha:
                 self._restore_files()
