@@ -950,7 +950,7 @@ class Kept:
             # its stamp: after a write, the look-up that misses costs nothing
             kept = index._meta(f"memo:{self.name}")
             if isinstance(kept, list) and len(kept) == 2 and kept[0] == stamp:
-                answer, said_then = marshal.loads(kept[1])
+                answer, said_then = plain_loads(kept[1])
                 return said, stamp, (answer, said_then)
         except unreadable:
             pass  # damaged: worked out again, and kept anew
