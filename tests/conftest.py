@@ -282,6 +282,35 @@ def customer(repo: Repo, fields: str = "") -> Path:
         "  - {id: matti-virtanen, name: Matti Virtanen, title: CFO, role: economic-buyer}\n"))
 
 
+def deals_to_quote(repo: Repo) -> None:
+    """The customer's two deals to quote, in needs-analysis, written but not committed:
+    acme-erp (ERP, 48,000.00, stakeholder Matti Virtanen; 40 h of integration work at
+    120.00, tax 25.5 %) and beta-crm (CRM; one licence at 1,000.00, tax 24 %)."""
+    repo.write("deals/2026-10/acme-erp.yaml", """
+        id: acme-erp
+        title: ERP
+        account: acme-oy
+        stage: needs-analysis
+        value: 48000.00
+        close_date: 2027-01-31
+        created: 2026-10-01
+        stakeholders:
+          - {contact: matti-virtanen}
+        items:
+          - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}
+        """)
+    repo.write("deals/2026-10/beta-crm.yaml", """
+        id: beta-crm
+        title: CRM
+        account: acme-oy
+        stage: needs-analysis
+        close_date: 2027-01-31
+        created: 2026-10-02
+        items:
+          - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}
+        """)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     root = tmp_path / "crm"

@@ -254,22 +254,17 @@ def test_requires_checklist_holds_the_stage_until_its_checklist_is_done(deal: Re
 
 
 def test_tick_changes_only_the_checklist_lines_of_a_hand_written_file(deal: Repo):
-    deal.write(DEAL_FILE, """
-        # Acme's ERP deal: keep this comment
-        id: acme-erp
-        title: ERP integration   # as they call it
-        account: acme-oy
-        stage: needs-analysis
-        value: 48000
-        close_date: 2027-01-31
-        owner: anna
-        created: 2026-10-01
-        checklist:
-          proposal: [Commercial proposal sent]   # ticked early, on purpose
-        notes: |
-          Met at the fair.
-        # the end
-        """)
+    # the deal edited by hand: comments, and a checklist ticked early and notes in place of
+    # its stakeholders
+    deal.edit(DEAL_FILE, "id: acme-erp\ntitle: ERP integration\n",
+              "# Acme's ERP deal: keep this comment\n"
+              "id: acme-erp\ntitle: ERP integration   # as they call it\n")
+    deal.edit(DEAL_FILE, "stakeholders:\n  - {contact: matti-virtanen, role: economic-buyer}\n",
+              "checklist:\n"
+              "  proposal: [Commercial proposal sent]   # ticked early, on purpose\n"
+              "notes: |\n"
+              "  Met at the fair.\n"
+              "# the end\n")
     deal.commit()
     before = (deal.root / DEAL_FILE).read_text()
     assert deal.run("deal", "tick", "acme-erp", "3").exit_code == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, customer, in_stage, refused, replaced, seller
+from conftest import Repo, customer, deals_to_quote, in_stage, refused, replaced, seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 BETA_FILE = "deals/2026-10/beta-crm.yaml"
@@ -17,29 +17,7 @@ def quoted(repo: Repo) -> Repo:
     """Two deals; acme-erp has quote Q-2026-0001 v1 of 2026-11-20 (valid 30 days)."""
     seller(repo)
     customer(repo)
-    repo.write(DEAL_FILE, """
-        id: acme-erp
-        title: ERP
-        account: acme-oy
-        stage: needs-analysis
-        value: 48000.00
-        close_date: 2027-01-31
-        created: 2026-10-01
-        stakeholders:
-          - {contact: matti-virtanen}
-        items:
-          - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}
-        """)
-    repo.write(BETA_FILE, """
-        id: beta-crm
-        title: CRM
-        account: acme-oy
-        stage: needs-analysis
-        close_date: 2027-01-31
-        created: 2026-10-02
-        items:
-          - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24}
-        """)
+    deals_to_quote(repo)
     repo.commit()
     r = repo.run("quote", "acme-erp", "--date", "2026-11-20")
     assert r.exit_code == 0, r.output

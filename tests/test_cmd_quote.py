@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, customer, seller
+from conftest import Repo, customer, deals_to_quote, seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 NBSP = "\xa0"
@@ -21,32 +21,16 @@ def quoting_repo(repo: Repo) -> Repo:
         business_id: 1234567-8
         language: en   # its documents in English, the numbers as English in Finland (en_FI)
         """)
-    repo.write(DEAL_FILE, """
-        # Acme's ERP deal: keep this comment
-        id: acme-erp
-        title: Order-processing <script>alert(1)</script>
-        account: acme-oy
-        stage: needs-analysis
-        value: 48000.00
-        close_date: 2027-01-31
-        created: 2026-10-01
-        stakeholders:
-          - {contact: matti-virtanen}
-        items:
-          - {product: silma-pro, quantity: 12, discount: 10}   # the pilot's price
-          - {name: Integration work, quantity: 40, unit: h, unit_price: 120.00, tax_rate: 25.5}
-        notes: ""
-        """)
-    repo.write("deals/2026-10/beta-crm.yaml", """
-        id: beta-crm
-        title: CRM
-        account: acme-oy
-        stage: needs-analysis
-        close_date: 2027-01-31
-        created: 2026-10-02
-        items:
-          - {name: Licence, quantity: 1, unit_price: 1000.00, tax_rate: 24, discount: 20}
-        """)
+    deals_to_quote(repo)
+    # acme-erp as written by hand: a comment to keep, a title to escape, a product first
+    # and empty notes; beta-crm's discount is over the approval threshold
+    repo.edit(DEAL_FILE, "id: acme-erp\ntitle: ERP\n",
+              "# Acme's ERP deal: keep this comment\n"
+              "id: acme-erp\ntitle: Order-processing <script>alert(1)</script>\n")
+    repo.edit(DEAL_FILE, "items:\n", "items:\n"
+              "  - {product: silma-pro, quantity: 12, discount: 10}   # the pilot's price\n")
+    repo.edit(DEAL_FILE, "tax_rate: 25.5}\n", 'tax_rate: 25.5}\nnotes: ""\n')
+    repo.edit("deals/2026-10/beta-crm.yaml", "tax_rate: 24}", "tax_rate: 24, discount: 20}")
     repo.commit()
     return repo
 

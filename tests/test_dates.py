@@ -13,44 +13,47 @@ from salescli.core.errors import UsageError
 TODAY = dt.date(2026, 12, 2)  # a Wednesday
 
 
-@pytest.mark.parametrize("text,option,expected", [
-    ("2026-01-31", "--since", dt.date(2026, 1, 31)),
-    ("today", "--on", TODAY),
-    ("Yesterday", "--on", dt.date(2026, 12, 1)),
-    ("tomorrow", "--due", dt.date(2026, 12, 3)),
-    ("30d", "--since", dt.date(2026, 11, 2)),
-    ("30 days ago", "--since", dt.date(2026, 11, 2)),
-    ("1 week ago", "--since", dt.date(2026, 11, 25)),
-    ("2w", "--since", dt.date(2026, 11, 18)),
-    ("+2w", "--due", dt.date(2026, 12, 16)),
-    ("+10d", "--due", dt.date(2026, 12, 12)),
-    ("3m", "--since", dt.date(2026, 9, 2)),
-    ("1y", "--since", dt.date(2025, 12, 2)),
-    ("last-week", "--since", dt.date(2026, 11, 23)),   # Monday to Sunday
-    ("last-week", "--until", dt.date(2026, 11, 29)),
-    ("this-month", "--since", dt.date(2026, 12, 1)),
-    ("last-month", "--since", dt.date(2026, 11, 1)),
-    ("last-month", "--until", dt.date(2026, 11, 30)),
-    ("last-month", "--as-of", dt.date(2026, 11, 30)),  # the state at the month's end
-    ("this-quarter", "--since", dt.date(2026, 10, 1)),
-    ("last-quarter", "--since", dt.date(2026, 7, 1)),
-    ("last-quarter", "--until", dt.date(2026, 9, 30)),
-    ("last-year", "--until", dt.date(2025, 12, 31)),
-    ("ytd", "--since", dt.date(2026, 1, 1)),
+@pytest.mark.parametrize("case", [
+    "--since 2026-01-31 = 2026-01-31",
+    "--on today = 2026-12-02",
+    "--on Yesterday = 2026-12-01",
+    "--due tomorrow = 2026-12-03",
+    "--since 30d = 2026-11-02",
+    "--since 30 days ago = 2026-11-02",
+    "--since 1 week ago = 2026-11-25",
+    "--since 2w = 2026-11-18",
+    "--due +2w = 2026-12-16",
+    "--due +10d = 2026-12-12",
+    "--since 3m = 2026-09-02",
+    "--since 1y = 2025-12-02",
+    "--since last-week = 2026-11-23",  # Monday to Sunday
+    "--until last-week = 2026-11-29",
+    "--since this-month = 2026-12-01",
+    "--since last-month = 2026-11-01",
+    "--until last-month = 2026-11-30",
+    "--as-of last-month = 2026-11-30",  # the state at the month's end
+    "--since this-quarter = 2026-10-01",
+    "--since last-quarter = 2026-07-01",
+    "--until last-quarter = 2026-09-30",
+    "--until last-year = 2025-12-31",
+    "--since ytd = 2026-01-01",
     # a weekday: the next one for a deadline, else the last one; today counts for both
-    ("friday", "--due", dt.date(2026, 12, 4)),
-    ("Monday", "--due-before", dt.date(2026, 12, 7)),
-    ("wednesday", "--due", TODAY),
-    ("fri", "--since", dt.date(2026, 11, 27)),
-    ("wed", "--date", TODAY),
+    "--due friday = 2026-12-04",
+    "--due-before Monday = 2026-12-07",
+    "--due wednesday = 2026-12-02",
+    "--since fri = 2026-11-27",
+    "--date wed = 2026-12-02",
     # `next` / `last` say which, whatever the option: never today
-    ("next tuesday", "--date", dt.date(2026, 12, 8)),
-    ("Next-Wed", "--date", dt.date(2026, 12, 9)),
-    ("last friday", "--due", dt.date(2026, 11, 27)),
-    ("last wednesday", "--on", dt.date(2026, 11, 25)),
+    "--date next tuesday = 2026-12-08",
+    "--date Next-Wed = 2026-12-09",
+    "--due last friday = 2026-11-27",
+    "--on last wednesday = 2026-11-25",
 ])
-def test_every_form(text: str, option: str, expected: dt.date):
-    assert parse_when(text, option, today=TODAY) == expected
+def test_every_form(case: str):
+    """`OPTION TEXT = DATE`: TEXT given to OPTION on TODAY means DATE."""
+    option, text_and_date = case.split(" ", 1)
+    text, expected = text_and_date.rsplit(" = ", 1)
+    assert parse_when(text, option, today=TODAY) == dt.date.fromisoformat(expected)
 
 
 def test_a_month_back_stays_within_the_month():

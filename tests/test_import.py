@@ -80,6 +80,18 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def pilot_and_rollout(folder: Path, column: str, pilot: str, rollout: str,
+                      organization: str = "Beta Ltd") -> Path:
+    """deals.csv in `folder`: the open deals Pilot (created 2025-01-02) and Rollout
+    (2025-01-03) of `organization`, in Proposal and closing 2025-06-30, and a column
+    `column` that is `pilot` for one and `rollout` for the other."""
+    return write(folder, "deals.csv", (
+        f"Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,{column},"
+        "Deal - Deal created,Deal - Expected close date\n"
+        f"Pilot,Proposal,open,{organization},{pilot},2025-01-02,2025-06-30\n"
+        f"Rollout,Proposal,open,{organization},{rollout},2025-01-03,2025-06-30\n"))
+
+
 @pytest.fixture
 def export(tmp_path: Path) -> dict[str, Path]:
     folder = tmp_path / "export"
@@ -744,11 +756,8 @@ def test_a_refusing_pre_commit_hook_imports_nothing(repo: Repo, export):
 
 
 def test_a_deal_without_organization_needs_person_accounts(repo: Repo, tmp_path: Path):
-    deals = write(tmp_path, "deals.csv", (
-        "Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Contact person,"
-        "Deal - Deal created,Deal - Expected close date\n"
-        "Pilot,Proposal,open,,Sara Beta,2025-01-02,2025-06-30\n"
-        "Rollout,Proposal,open,,Sara Beta,2025-01-03,2025-06-30\n"))
+    deals = pilot_and_rollout(tmp_path, "Deal - Contact person", "Sara Beta", "Sara Beta",
+                              organization="")
     result = import_deals(repo, deals, code=1)
     assert ("deals.csv:2, 3: 2 deals with a contact person but no organization: fill in "
             "the organization, or pass --person-accounts") in result.output
@@ -904,11 +913,7 @@ def test_the_hook_sees_the_import_in_the_work_tree(repo: Repo, export):
 
 
 def test_two_owners_of_one_first_name_stay_two(repo: Repo, tmp_path: Path):
-    deals = write(tmp_path, "deals.csv", (
-        "Deal - Title,Deal - Stage,Deal - Status,Deal - Organization,Deal - Owner,"
-        "Deal - Deal created,Deal - Expected close date\n"
-        "Pilot,Proposal,open,Beta Ltd,Anna Lindholm,2025-01-02,2025-06-30\n"
-        "Rollout,Proposal,open,Beta Ltd,Anna Berg,2025-01-03,2025-06-30\n"))
+    deals = pilot_and_rollout(tmp_path, "Deal - Owner", "Anna Lindholm", "Anna Berg")
     assert repo.run("import", "pipedrive", "--deals", str(deals)).exit_code == 0
     got = records(repo, "deals")
     assert (got["pilot"]["owner"], got["rollout"]["owner"]) == ("anna-lindholm", "anna-berg")

@@ -684,39 +684,35 @@ def test_today_after_v1(v1: Repo):
             for r in got["rows"] for x in r["reasons"]}
     # On Monday 8.12.2025, the 18 open deals (stage entered = Deal created, as imported;
     # touched = the newest activity that is not booked, else created; follow_up_days 14):
-    expected = {
+    by_reason = {  # reason: {Pipedrive ID: (date, days)}
         # next steps (from Next activity date): 1010 due 1.12, 1036 due 20.11; 1001 today
-        ("overdue", 1010, "2025-12-01", 7), ("overdue", 1036, "2025-11-20", 18),
-        ("due", 1001, "2025-12-08", 0),
+        "overdue": {1010: ("2025-12-01", 7), 1036: ("2025-11-20", 18)},
+        "due": {1001: ("2025-12-08", 0)},
         # activities booked for the day: 1001's task "Send revised proposal", still to do
-        ("meeting", 1001, "2025-12-08", 0),
+        "meeting": {1001: ("2025-12-08", 0)},
         # past max_days (default: needs-analysis 21, proposal 14; partner: prospect 30,
         # contacted 14, meeting 21, proposal 21, negotiation 30)
-        ("stale", 1002, "2025-06-03", 188), ("stale", 1005, "2025-11-05", 33),
-        ("stale", 1006, "2025-09-22", 77), ("stale", 1007, "2025-10-17", 52),
-        ("stale", 1008, "2025-09-08", 91), ("stale", 1009, "2025-08-25", 105),
-        ("stale", 1010, "2025-10-01", 68), ("stale", 1036, "2025-10-20", 49),
-        ("stale", 1037, "2025-09-10", 89), ("stale", 1038, "2025-08-04", 126),
-        ("stale", 1039, "2025-07-15", 146), ("stale", 1040, "2025-06-02", 189),
+        "stale": {1002: ("2025-06-03", 188), 1005: ("2025-11-05", 33), 1006: ("2025-09-22", 77),
+                  1007: ("2025-10-17", 52), 1008: ("2025-09-08", 91), 1009: ("2025-08-25", 105),
+                  1010: ("2025-10-01", 68), 1036: ("2025-10-20", 49), 1037: ("2025-09-10", 89),
+                  1038: ("2025-08-04", 126), 1039: ("2025-07-15", 146), 1040: ("2025-06-02", 189)},
         # close date before today
-        ("close-date-passed", 1002, "2025-11-30", 8),
-        ("close-date-passed", 1006, "2025-11-28", 10),
-        ("close-date-passed", 1012, "2025-10-31", 38),
-        ("close-date-passed", 1039, "2025-11-30", 8),
+        "close-date-passed": {1002: ("2025-11-30", 8), 1006: ("2025-11-28", 10),
+                              1012: ("2025-10-31", 38), 1039: ("2025-11-30", 8)},
         # untouched >= 14 days: 1001 note 21.11 | 1002 meeting 12.11 | 1003 only a booked
         # meeting, so created | 1004 placeholder 14.11 | 1005 call 6.11 | 1006, 1009, 1036
         # nothing done: created | 1007 placeholder 30.10 | 1008 placeholder 3.11 | 1010
         # e-mail 7.11 | 1038 note 24.11 (exactly 14) | 1039 placeholder 15.9
-        ("untouched", 1001, "2025-11-21", 17), ("untouched", 1002, "2025-11-12", 26),
-        ("untouched", 1003, "2025-01-20", 322), ("untouched", 1004, "2025-11-14", 24),
-        ("untouched", 1005, "2025-11-06", 32), ("untouched", 1006, "2025-09-22", 77),
-        ("untouched", 1007, "2025-10-30", 39), ("untouched", 1008, "2025-11-03", 35),
-        ("untouched", 1009, "2025-08-25", 105), ("untouched", 1010, "2025-11-07", 31),
-        ("untouched", 1036, "2025-10-20", 49), ("untouched", 1038, "2025-11-24", 14),
-        ("untouched", 1039, "2025-09-15", 84),
+        "untouched": {1001: ("2025-11-21", 17), 1002: ("2025-11-12", 26), 1003: ("2025-01-20", 322),
+                      1004: ("2025-11-14", 24), 1005: ("2025-11-06", 32), 1006: ("2025-09-22", 77),
+                      1007: ("2025-10-30", 39), 1008: ("2025-11-03", 35), 1009: ("2025-08-25", 105),
+                      1010: ("2025-11-07", 31), 1036: ("2025-10-20", 49), 1038: ("2025-11-24", 14),
+                      1039: ("2025-09-15", 84)},
         # quiet: 1011 (call 1.12), 1012 (lunch 28.11), 1035 (created 1.12), 1037 (meeting
         # 25.11: 13 days), 1040 (task 3.12)
     }
+    expected = {(what, pd, day, days) for what, deals in by_reason.items()
+                for pd, (day, days) in deals.items()}
     assert rows == expected
     assert sum(len(r["reasons"]) for r in got["rows"]) == 33
     # one row per deal, in the group of its most urgent reason, then by weighted value
