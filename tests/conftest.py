@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -20,6 +21,9 @@ from salescli.store.repo import Repository
 
 # the installed command, for tests that run salescli as its own process
 SALESCLI = str(Path(sys.executable).parent / "salescli")
+# a close date still ahead on whatever day the tests run: a deal added without --date is
+# created today, and a close date before that is refused
+SOON = (dt.date.today() + dt.timedelta(days=60)).isoformat()
 
 
 @pytest.fixture(autouse=True)

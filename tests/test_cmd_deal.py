@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo, acme_account, deal_with, in_stage, refused, replaced
+from conftest import SOON, Repo, acme_account, deal_with, in_stage, refused, replaced
 
 from salescli.core.dates import HELP as DATE_HELP
 
@@ -57,16 +57,16 @@ def test_add_writes_the_documented_record_in_its_month(deal: Repo):
 def test_add_id_from_title_and_unique(acct: Repo):
     for force in ((), ("--force",)):  # the same title again is a probable duplicate
         assert acct.run("deal", "add", "Äänekoski pilot", "--account", "acme-oy",
-                        "--value", "1", "--close-date", "2027-01-01", *force).exit_code == 0
+                        "--value", "1", "--close-date", SOON, *force).exit_code == 0
     assert sorted(acct.repo.ids("deal")) == ["aanekoski-pilot", "aanekoski-pilot-2"]
 
 
 @pytest.mark.parametrize("args,code,message", [
-    (["--account", "nope", "--value", "1", "--close-date", "2027-01-01"], 1,
+    (["--account", "nope", "--value", "1", "--close-date", SOON], 1,
      "no account 'nope' in accounts/; see `salescli account list` for the IDs"),
     (["--account", "acme-oy", "--value", "1"], 2,
      "--close-date is required: an open deal needs an expected close date"),
-    (["--account", "acme-oy", "--close-date", "2027-01-01"], 1,
+    (["--account", "acme-oy", "--close-date", SOON], 1,
      "cannot add the deal in `needs-analysis`: `needs-analysis` requires `value`"),
     (["--account", "acme-oy", "--value", "1", "--close-date", "2027-13-01"], 2,
      f'invalid --close-date "2027-13-01": use {DATE_HELP}'),
@@ -74,18 +74,18 @@ def test_add_id_from_title_and_unique(acct: Repo):
     (["--account", "acme-oy", "--value", "1", "--close-date", "2026-01-31", "--date",
       "2026-11-02"], 2, "--close-date 2026-01-31 is before the deal is created (2026-11-02); "
      "give the day you expect it to close"),
-    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--stage",
+    (["--account", "acme-oy", "--value", "1", "--close-date", SOON, "--stage",
       "negotiation"], 1,
      "cannot add the deal in `negotiation`: `proposal` requires a stakeholder with role "
      "economic-buyer or decision-maker; `proposal` requires `items`; `negotiation` requires "
      "a recorded quote (`salescli quote DEAL`)"),
-    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--source", "tv"], 2,
+    (["--account", "acme-oy", "--value", "1", "--close-date", SOON, "--source", "tv"], 2,
      "unknown source 'tv'; choose one of: website, referral, linkedin, event, outbound, "
      "partner, inbound (settings in salescli.yaml)"),
-    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--id", "../x"], 2,
+    (["--account", "acme-oy", "--value", "1", "--close-date", SOON, "--id", "../x"], 2,
      "invalid deal ID '../x': IDs are 1-64 characters of a-z, 0-9 and '-', starting with a "
      "letter or digit"),
-    (["--account", "acme-oy", "--value", "1", "--close-date", "2027-01-01", "--currency",
+    (["--account", "acme-oy", "--value", "1", "--close-date", SOON, "--currency",
       "EUX"], 1, "deals/2026-11/x.yaml: `EUX` is not an ISO 4217 currency code; nothing was "
      "changed"),
 ])
@@ -399,7 +399,7 @@ def test_edit_aborts_on_empty_file(deal: Repo, tmp_path: Path, monkeypatch):
 def test_six_parallel_deal_set_commands(acct: Repo):
     for n in range(6):
         assert acct.run("deal", "add", f"D{n}", "--account", "acme-oy", "--value", "1",
-                        "--close-date", "2027-01-01", "--date", "2026-10-05").exit_code == 0
+                        "--close-date", SOON, "--date", "2026-10-05").exit_code == 0
     base = acct.head()
     env = {**os.environ, "SALESCLI_REPO": str(acct.root)}
     procs = [subprocess.Popen([sys.executable, "-m", "salescli", "deal", "set", f"d{n}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import (
+    SOON,
     Repo,
     bad_id,
     not_an_email,
@@ -490,19 +491,19 @@ def test_convert_never_takes_a_mail_provider_for_the_company(repo: Repo):
      "--close-date is required: the new deal needs an expected close date (or use --no-deal)"),
     (["--no-deal", "--value", "1", "--stage", "proposal"], 2,
      "--no-deal creates no deal: drop --value, --stage"),
-    (["--close-date", "2027-02-28"], 1,
+    (["--close-date", SOON], 1,
      "cannot convert beta-ltd with a deal in `needs-analysis`: `needs-analysis` requires "
      "`value`"),
-    (["--value", "1", "--close-date", "2027-02-28", "--stage", "proposal"], 1,
+    (["--value", "1", "--close-date", SOON, "--stage", "proposal"], 1,
      "cannot convert beta-ltd with a deal in `proposal`: `proposal` requires a stakeholder "
      "with role economic-buyer or decision-maker; `proposal` requires `items`"),
     # a stage or pipeline that does not exist is a usage error (README, "Exit codes")
-    (["--value", "1", "--close-date", "2027-02-28", "--stage", "won"], 2,
+    (["--value", "1", "--close-date", SOON, "--stage", "won"], 2,
      "cannot convert beta-ltd with a deal in `won`: no stage `won` in pipeline `default`; "
      "choose one of: needs-analysis, proposal, negotiation, contracting"),
-    (["--value", "1", "--close-date", "2027-02-28", "--pipeline", "nope"], 2,
+    (["--value", "1", "--close-date", SOON, "--pipeline", "nope"], 2,
      "--pipeline: no pipeline `nope` in pipelines/; choose one of: default"),
-    (["--value", "lots", "--close-date", "2027-02-28"], 2,
+    (["--value", "lots", "--close-date", SOON], 2,
      "--value: 'lots' is not an amount of money; use digits such as 48000 or 48000.50"),
     (["--value", "1", "--close-date", "28.2.2027"], 2,
      f'invalid --close-date "28.2.2027": use {DATE_HELP}'),
@@ -587,7 +588,7 @@ def test_convert_a_lead_without_a_contact(repo: Repo):
     stakeholders (the draft deal was validated with `stakeholders: None`: exit 2)."""
     no_lead_flow(repo)
     assert repo.run("lead", "add", "Nobody Oy").exit_code == 0
-    converted(repo, "nobody-oy", "--value", "1000", "--close-date", "2027-01-31")
+    converted(repo, "nobody-oy", "--value", "1000", "--close-date", SOON)
     deal = next((repo.root / "deals").glob("*/nobody-oy.yaml")).read_text()
     assert "stakeholders" not in deal
     assert repo.run("check").exit_code == 0

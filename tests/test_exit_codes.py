@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import Repo, bad_id, beta_lead, deal_with, in_stage, not_found, refused
+from conftest import SOON, Repo, bad_id, beta_lead, deal_with, in_stage, not_found, refused
 
 from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock
@@ -103,8 +103,8 @@ def test_a_missing_part_of_a_record_is_not_found(crm: Repo):
 
 # --------------------------------------------------------- stages and pipelines
 
-ADD = ["deal", "add", "X", "--account", "acme-oy", "--close-date", "2027-01-01"]
-CONVERT = ["lead", "convert", "beta-ltd", "--close-date", "2027-01-01"]
+ADD = ["deal", "add", "X", "--account", "acme-oy", "--close-date", SOON]
+CONVERT = ["lead", "convert", "beta-ltd", "--close-date", SOON]
 REPORTS = ["funnel", "forecast", "cycle", "lost", "slips", "sources", "velocity", "changes",
            "activity"]
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo, refused, replaced
+from conftest import SOON, Repo, refused, replaced
 
 from salescli.core.commitmsg import commit_message, parse_message
 
@@ -309,7 +309,7 @@ def test_an_uncommitted_record_in_the_way_is_named_with_the_way_out(filled: Repo
     (filled.root / "deals/2026-10/ghost.yaml").write_text(
         "id: ghost\ntitle: Ghost\naccount: acme-oy\ncreated: 2026-10-01\n")
     r = filled.run("deal", "add", "Another", "--account", "acme-oy", "--id", "ghost",
-                   "--value", "1", "--close-date", "2027-01-31")
+                   "--value", "1", "--close-date", SOON)
     assert r.exit_code == 1
     assert ("deal 'ghost' already exists, uncommitted, in deals/2026-10/ghost.yaml: commit it "
             "(`git add deals/2026-10/ghost.yaml && git commit`) or delete it") in r.output

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import SOON, Repo
 
 # ------------------------------------------------------------------ import
 
@@ -164,7 +164,7 @@ def test_lead_add_finds_the_twin_among_suffixed_ids(repo: Repo):
 
 def deal_add(repo: Repo, title: str, account: str, *extra: str):
     return repo.run("deal", "add", title, "--account", account, "--value", "1",
-                    "--close-date", "2027-01-01", *extra)
+                    "--close-date", SOON, *extra)
 
 
 def test_deal_add_refuses_an_open_deal_twin_of_the_account(filled: Repo):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo, refused, replaced
+from conftest import DEAL, SOON, Repo, refused, replaced
 
 from salescli.store.hooks import DRIVER, HOOK_MARK
 
@@ -129,7 +129,7 @@ def test_a_merge_that_would_commit_an_invalid_record_is_stopped(filled: Repo, on
     assert filled.run("account", "rename", "acme-oy", "acme-group").exit_code == 0
     filled.git("checkout", "-q", main)
     assert filled.run("deal", "add", "CRM", "--account", "acme-oy", "--id", "crm",
-                      "--value", "1000", "--close-date", "2027-01-31").exit_code == 0
+                      "--value", "1000", "--close-date", SOON).exit_code == 0
     head = filled.head()
     proc = subprocess.run(["git", "merge", "--no-edit", "rename"], cwd=filled.root,
                           capture_output=True, text=True)
@@ -152,7 +152,7 @@ def test_a_commit_through_the_hook_is_reported_beside_an_unmerged_entry(filled: 
     # "PATH: needs merge" before its summary line; the commit happened all the same
     assert filled.run("hook", "install").exit_code == 0
     assert filled.run("deal", "add", "CRM", "--account", "acme-oy", "--id", "crm",
-                      "--value", "1000", "--close-date", "2027-01-31").exit_code == 0
+                      "--value", "1000", "--close-date", SOON).exit_code == 0
     filled.edit(DEAL_PATH, "value: 48000.00", "value: 1100.00")
     filled.git("stash", "-q")
     assert filled.run("deal", "set", "acme-erp", "value=1200").exit_code == 0

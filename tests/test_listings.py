@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -174,10 +175,14 @@ def test_reports_price_a_deal_by_its_items_as_deal_list_does(two: Repo):
     # quantity of 0 still price as the listing prices them
     two.edit("deals/2026-11/beta-crm.yaml", "  - {name: Work",
              "  - {name: Spare, quantity: 0, unit_price: 999}\n  - {name: Work")
+    # a close month of its own, ahead of whatever day this runs (a passed one is overdue)
+    closes = dt.date.today() + dt.timedelta(days=400)
+    two.edit("deals/2026-11/beta-crm.yaml", "close_date: 2026-12-15",
+             f"close_date: {closes.isoformat()}")
     two.commit()
-    listed = two.run("deal", "list", "--format", "csv").stdout.splitlines()[1].split(",")
-    assert listed[0] == "beta-crm" and listed[5] == "1084.50"
+    listed = [r.split(",") for r in two.run("deal", "list", "--format", "csv").stdout.splitlines()]
+    assert [r[5] for r in listed if r[0] == "beta-crm"] == ["1084.50"]
     for flags in ((), ("--no-cache",)):
         forecast = json.loads(two.run("report", "forecast", "--format", "json", *flags).stdout)
-        beta = [r for r in forecast["rows"] if r["period"] == "2026-12"]  # its close month
+        beta = [r for r in forecast["rows"] if r["period"] == f"{closes:%Y-%m}"]
         assert [r["value"] for r in beta] == [1084.5], forecast["rows"]

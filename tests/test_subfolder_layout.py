@@ -4,13 +4,16 @@ or changed behind."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import Repo, existing_project, git
+from conftest import SOON, Repo, existing_project, git
 
 from salescli.services.init import init_repository
+
+LATER = (dt.date.fromisoformat(SOON) + dt.timedelta(days=28)).isoformat()
 
 
 @pytest.fixture
@@ -38,9 +41,9 @@ def test_commands_commit_under_the_folder(crm: Repo, hooked: bool) -> None:
     owner = "anna"  # the owner init finds in the git identity of the tests
     for args in (["account", "add", "Acme Oy", "--owner", owner],
                  ["deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
-                  "--close-date", "2027-01-31", "--owner", owner],
+                  "--close-date", SOON, "--owner", owner],
                  ["deal", "set", "erp", "value=2000"],
-                 ["deal", "set", "erp", "close_date=2027-02-28"],
+                 ["deal", "set", "erp", f"close_date={LATER}"],
                  ["log", "call", "erp", "Intro call"]):
         result = r.run(*args)
         assert result.exit_code == 0, (args, result.output)
@@ -65,7 +68,7 @@ def test_reports_read_the_history_under_the_folder(crm: Repo) -> None:
     owner = "anna"
     for args in (["account", "add", "Acme Oy", "--owner", owner],
                  ["deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
-                  "--close-date", "2027-01-31", "--owner", owner]):
+                  "--close-date", SOON, "--owner", owner]):
         assert crm.run(*args).exit_code == 0
     funnel = crm.run("report", "funnel", "--format", "json")
     assert funnel.exit_code == 0, funnel.output
@@ -84,7 +87,7 @@ def test_two_pipelines_in_one_repository_keep_their_own_caches(tmp_path: Path) -
     fi, se = Repo(top / "fi"), Repo(top / "se")
     for args in (["account", "add", "Acme Oy", "--owner", "anna"],
                  ["deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
-                  "--close-date", "2027-01-31", "--owner", "anna"]):
+                  "--close-date", SOON, "--owner", "anna"]):
         assert fi.run(*args).exit_code == 0
     fi.write("accounts/broken.yaml", "id: broken\nname: [\n")
     fi.git("add", "accounts/broken.yaml")
@@ -138,7 +141,7 @@ def test_a_call_keeps_the_stage_days_of_a_pipeline_in_a_folder(
         hook.chmod(0o755)
     assert crm.run("account", "add", "Acme Oy", "--owner", "anna").exit_code == 0
     assert crm.run("deal", "add", "ERP", "--account", "acme-oy", "--value", "1000",
-                   "--close-date", "2027-01-31", "--owner", "anna").exit_code == 0
+                   "--close-date", SOON, "--owner", "anna").exit_code == 0
     kept = history.stage_entered(crm.root)
     assert crm.run("log", "call", "erp", "Intro call").exit_code == 0
     monkeypatch.setattr(history, "load_history", lambda *a, **k: pytest.fail("read"))
