@@ -148,3 +148,14 @@ def test_a_failed_first_commit_leaves_nothing_staged(tmp_path: Path,
     result = CliRunner().invoke(cli, ["init", str(target)])
     assert result.exit_code == 1 and "commit failed, nothing changed" in result.output
     assert git(target, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_git_tracing_to_stderr_does_not_break_a_first_commit(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch):
+    """GIT_TRACE=1 (debugging git) wrote trace lines where salescli reads git's words:
+    on a branch with no commit yet, "no HEAD" read as a failure of git."""
+    for key in ("GIT_TRACE", "GIT_TRACE2_PERF"):
+        monkeypatch.setenv(key, "1")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "x")])
+    assert result.exit_code == 0, result.output
+    assert git(tmp_path / "x", "status", "--porcelain") == ""

@@ -65,9 +65,18 @@ def start_git(cwd: Path | str, *args: str, **popen: Any) -> Any:
 
     popen = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE,
              "stderr": subprocess.PIPE, **popen}
-    return subprocess.Popen(["git", *args], cwd=cwd,
-                            env={**os.environ, "LC_ALL": "C", **popen.pop("env", {})},
-                            **popen)
+    env = {**os.environ, "LC_ALL": "C", **popen.pop("env", {})}
+    if popen["stderr"] is not None:
+        # GIT_TRACE=1 and its kin write to stderr, which salescli reads as git's words
+        # (a trace line made "no HEAD yet" a failure); a trace to a file is kept, and so
+        # is one to the terminal when git's stderr is the user's
+        for key in [k for k, v in env.items()
+                    if k.startswith("GIT_TRACE") and v.strip().lower() in _TRACE_TO_STDERR]:
+            del env[key]
+    return subprocess.Popen(["git", *args], cwd=cwd, env=env, **popen)
+
+
+_TRACE_TO_STDERR = frozenset(("1", "2", "true"))
 
 
 # Many files are parsed on every core, in chunks; fewer than PARALLEL_FROM are parsed
