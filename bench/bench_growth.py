@@ -6,8 +6,9 @@ For each size, on a clone of `salescli demo --deals N` (bench/.data/demo-N/, bui
 when missing; 40,000 deals take a while), with the record index and caches brought
 up to date first: the median of R runs of `deal show ID`, `deal set ID
 next_step.action=...` (with its commit), `check --staged --quiet` with one record
-staged, and `git status` for scale. Budget (SPEC §9): from 2,500 to 10,000 deals each
-grows by at most 1.3x: cost follows what changed, not how many records exist.
+staged, and `git status` for scale; each run times every size in turn. Budget (SPEC
+§9): from 2,500 to 10,000 deals each grows by at most 1.3x: cost follows what changed,
+not how many records exist.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,31 +39,37 @@ def run(cmd: list[str], cwd: Path) -> float:
     return elapsed
 
 
-def measure(cli: list[str], demo: Path, runs: int) -> dict[str, float]:
+class Clone(NamedTuple):
+    root: Path
+    shown: str  # the deal `deal show` shows
+    changed: str  # the deal `deal set` changes
+
+
+def prepare(cli: list[str], demo: Path) -> Clone:
+    """A clone of `demo` as a founder's repository is: the index and caches up to date,
+    one record staged for `check --staged`."""
     clone = demo.parent / f"{demo.name}-growth"
     shutil.rmtree(clone, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", "--local", str(demo), str(clone)], check=True)
-    try:
-        deals = sorted((clone / "deals").glob("*/*.yaml"))
-        shown, changed, staged = deals[len(deals) // 2], deals[len(deals) // 3], deals[1]
-        for args in (["deal", "list"], ["check", "--quiet"], ["deal", "show", shown.stem]):
-            run([*cli, *args], clone)  # the index and caches, as a founder's repo has them
-        with staged.open("a", encoding="utf-8") as fh:
-            fh.write("# staged by bench\n")
-        subprocess.run(["git", "add", "--", str(staged.relative_to(clone))], cwd=clone,
-                       check=True)
-        run([*cli, "check", "--staged", "--quiet"], clone)
-        times: dict[str, list[float]] = {"deal show": [], "deal set": [], "check --staged": [],
-                                         "git status": []}
-        for i in range(runs):
-            times["deal show"].append(run([*cli, "deal", "show", shown.stem], clone))
-            times["deal set"].append(run([*cli, "deal", "set", changed.stem,
-                                          f"next_step.action=Call back {i}"], clone))
-            times["check --staged"].append(run([*cli, "check", "--staged", "--quiet"], clone))
-            times["git status"].append(run(["git", "status", "--short"], clone))
-        return {name: statistics.median(t) for name, t in times.items()}
-    finally:
-        shutil.rmtree(clone, ignore_errors=True)
+    deals = sorted((clone / "deals").glob("*/*.yaml"))
+    shown, changed, staged = deals[len(deals) // 2], deals[len(deals) // 3], deals[1]
+    for args in (["deal", "list"], ["check", "--quiet"], ["deal", "show", shown.stem]):
+        run([*cli, *args], clone)
+    with staged.open("a", encoding="utf-8") as fh:
+        fh.write("# staged by bench\n")
+    subprocess.run(["git", "add", "--", str(staged.relative_to(clone))], cwd=clone, check=True)
+    run([*cli, "check", "--staged", "--quiet"], clone)
+    return Clone(clone, shown.stem, changed.stem)
+
+
+def one_round(cli: list[str], c: Clone, i: int) -> dict[str, float]:
+    return {
+        "deal show": run([*cli, "deal", "show", c.shown], c.root),
+        "deal set": run([*cli, "deal", "set", c.changed, f"next_step.action=Call back {i}"],
+                        c.root),
+        "check --staged": run([*cli, "check", "--staged", "--quiet"], c.root),
+        "git status": run(["git", "status", "--short"], c.root),
+    }
 
 
 def main() -> None:
@@ -71,15 +79,28 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     cli = salescli()
-    results: dict[int, dict[str, float]] = {}
-    for size in (int(s) for s in args.sizes.split(",")):
-        demo = DATA_DIR / f"demo-{size}"
-        build(demo, size)
-        results[size] = measure(cli, demo, args.runs)
-    sizes = list(results)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    clones: dict[int, Clone] = {}
+    times: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
+    try:
+        for size in sizes:
+            demo = DATA_DIR / f"demo-{size}"
+            build(demo, size)
+            clones[size] = prepare(cli, demo)
+        # each round times every size in turn, so all share the machine's mood of the
+        # moment (a size measured in a block of its own carries that block's noise)
+        for i in range(args.runs):
+            for size in sizes:
+                for name, t in one_round(cli, clones[size], i).items():
+                    times[size].setdefault(name, []).append(t)
+    finally:
+        for c in clones.values():
+            shutil.rmtree(c.root, ignore_errors=True)
+    results = {size: {name: statistics.median(t) for name, t in times[size].items()}
+               for size in sizes}
     first = sizes[0]
-    print(f"medians of {args.runs} runs; growth = median / median at {first:,} deals "
-          f"(budget {GROWTH_BUDGET}x from 2,500 to 10,000)")
+    print(f"medians of {args.runs} runs, the sizes in turn within each run; growth = "
+          f"median / median at {first:,} deals (budget {GROWTH_BUDGET}x from 2,500 to 10,000)")
     print(f"{'deals':>8}" + "".join(f"{name:>22}" for name in results[first]))
     for size in sizes:
         cells = "".join(f"{results[size][n]:10.3f} s ({results[size][n] / results[first][n]:4.2f}x)"
