@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.model import BOOKABLE
 from salescli.core.money import deal_value, item_billing, line_net, product_of, unit_price
@@ -29,8 +30,7 @@ AGREE = {"negotiation", "contracting", "close", "trial", "decision", "closing"}
 LATEST = 5
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(Struct, frozen=True):
     id: str
     name: str
     title: str | None
@@ -42,8 +42,7 @@ class Person:
     decides: bool
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(Struct, frozen=True):
     name: str
     quantity: Decimal
     unit: str | None
@@ -53,14 +52,12 @@ class Position:
     net: Decimal | None
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(Struct, frozen=True):
     name: str          # the requirement as the pipeline names it
     text: str          # what to get, in English (describe_missing)
 
 
-@dataclass(frozen=True)
-class Agenda:
+class Agenda(Struct, frozen=True):
     date: dt.date
     deal: Any
     account: Any

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from salescli.core.later import later
 
@@ -105,8 +106,7 @@ def commit_message(subject: str, event: str, *, reason: str | None = None,
     return "\n\n".join(parts) + "\n"
 
 
-@dataclass(frozen=True)
-class CommitMessage:
+class CommitMessage(Struct, frozen=True):
     """What a commit message says, as salescli reads it (any commit, hand-made too)."""
 
     subject: str

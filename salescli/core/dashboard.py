@@ -15,9 +15,10 @@ import datetime as dt
 import html
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.money import grouped
 from salescli.core.reports import OVERDUE
@@ -54,8 +55,7 @@ def percent(rate: float | None) -> str:
     return "–" if rate is None else f"{rate * 100:.0f}%"
 
 
-@dataclass
-class Bar:
+class Bar(Struct):
     """One row of a bar chart: a label, its segments (css class, value, tooltip), a note."""
 
     label: str

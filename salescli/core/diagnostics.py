@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from msgspec import Struct
+from msgspec.structs import asdict
 
-@dataclass(frozen=True, order=True)
-class Diagnostic:
+
+class Diagnostic(Struct, frozen=True, order=True):
     path: str
     line: int
     column: int
@@ -23,15 +24,14 @@ class Diagnostic:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Struct, frozen=True):
     """A diagnostic before its line is known: `loc` is the path inside the document."""
 
     path: str
     severity: str
     code: str
     message: str
-    loc: tuple = field(default=())
+    loc: tuple = ()
     line: int | None = None
     column: int | None = None
     at_key: bool = False  # point at the key itself, not its value

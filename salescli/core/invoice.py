@@ -20,13 +20,13 @@ gives a plain `Invoice` the templates render. The rules:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from msgspec.structs import replace
 
 from salescli.core.errors import SalescliError
 from salescli.core.later import later
@@ -54,8 +54,7 @@ class InvoiceError(SalescliError):
     """The deal cannot be invoiced as asked (exit 1)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Invoice(Document):
+class Invoice(Document, frozen=True, kw_only=True):
     due: dt.date
     terms_days: int
     period: str | None         # YYYY-MM billed
@@ -208,13 +207,13 @@ def period_lines(deal: Any, products: Any, threshold: Decimal, period: str,
                 continue
         elif not billed_in(line.billing, item.cycles, start, period):
             continue
-        out.append(dataclasses.replace(line, number=len(out) + 1, cycles=1, total=line.net))
+        out.append(replace(line, number=len(out) + 1, cycles=1, total=line.net))
     return out
 
 
 def reversed_lines(lines: Sequence[Line]) -> list[Line]:
     """A credit note's lines: the same items with the quantities and amounts negated."""
-    return [dataclasses.replace(line, quantity=-line.quantity, net=-line.net,
+    return [replace(line, quantity=-line.quantity, net=-line.net,
                                 total=-line.total) for line in lines]
 
 

@@ -23,9 +23,10 @@ import datetime as dt
 import re
 import string
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.errors import SalescliError
 from salescli.core.later import later
@@ -47,8 +48,7 @@ class QuoteError(SalescliError):
     """The deal cannot be quoted as it stands (exit 1)."""
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(Struct, frozen=True):
     number: int
     sku: str | None
     name: str
@@ -66,16 +66,14 @@ class Line:
     over_threshold: bool     # its discount needs approval
 
 
-@dataclass(frozen=True)
-class VatRow:
+class VatRow(Struct, frozen=True):
     rate: Decimal
     net: Decimal
     vat: Decimal
     gross: Decimal
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(Struct, frozen=True):
     one_time: Decimal                       # one-time lines' nets
     recurring: dict[str, Decimal]           # billing -> sum of its lines' per-period nets
     lines: Decimal                          # every line's total, as priced
@@ -85,8 +83,7 @@ class Totals:
     vat_rows: tuple[VatRow, ...]
 
 
-@dataclass(frozen=True)
-class Party:
+class Party(Struct, frozen=True):
     name: str | None
     business_id: str | None = None
     address: tuple[str, ...] = ()  # the postal address as printed, a line each
@@ -110,8 +107,7 @@ def address_lines(value: Any) -> tuple[str, ...]:
     return tuple(str(line) for line in (part("street"), place, part("country")) if line)
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(Struct, frozen=True):
     id: str
     name: str
     title: str | None = None
@@ -120,8 +116,7 @@ class Person:
     role: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class Document:
+class Document(Struct, frozen=True, kw_only=True):
     """What every document of a deal prints (a quote, an order confirmation, an
     invoice): its number and date, the deal, the two parties, the priced lines."""
 
@@ -138,8 +133,7 @@ class Document:
     prices_include_tax: bool
 
 
-@dataclass(frozen=True, kw_only=True)
-class Quote(Document):
+class Quote(Document, frozen=True, kw_only=True):
     version: int
     valid_until: dt.date
     terms: str | None

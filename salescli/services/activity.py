@@ -6,7 +6,6 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -96,7 +95,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
                             went_well=went_well, improve=improve, ahead=ahead,
                             at=when.time() if timed else None)  # type: ignore[union-attr]
     if activity_type in BOOKABLE and (ahead or day > today(None)):
-        opts = dataclasses.replace(opts, date=None)  # booked now for a day to come
+        opts = opts._replace(date=None)  # booked now for a day to come
     # else the session refuses a call, e-mail or note dated ahead: not happened yet
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
         append_activity(s, kind, record_id, activity)

@@ -23,11 +23,12 @@ import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from msgspec import Struct, field
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.duplicates import (
@@ -64,8 +65,7 @@ class AccountInfo(NamedTuple):  # a tuple: workers send 10,000 of them back chea
     contacts: dict[str, str | None]  # contact id -> role
 
 
-@dataclass
-class Context:
+class Context(Struct):
     """What a record's validators may consult besides the record itself."""
 
     settings: Any = None
@@ -111,8 +111,7 @@ class Context:
         return self.lists[attr]
 
 
-@dataclass
-class Found:
+class Found(Struct):
     """What checking some files found; workers return one per chunk of files."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -534,7 +533,7 @@ def _custom_hint(f: Finding, custom: dict[str, Any]) -> Finding:
     """An unknown top-level key with no did-you-mean, given one among the custom fields."""
     if f.code != "unknown-key" or len(f.loc) != 1 or "did you mean" in f.message:
         return f
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from salescli.core.words import nearest
 

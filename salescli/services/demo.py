@@ -27,10 +27,11 @@ import datetime as dt
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.commitmsg import commit_message, subject
 from salescli.core.errors import SalescliError, UsageError
@@ -189,8 +190,7 @@ LOST_NOTES = {
 }
 
 
-@dataclass
-class DemoSummary:
+class DemoSummary(Struct):
     """What `build_demo` made: counts for the user and for tests."""
 
     root: Path
@@ -214,8 +214,7 @@ def _month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-@dataclass
-class Person:
+class Person(Struct):
     id: str
     name: str
     title: str | None
@@ -224,8 +223,7 @@ class Person:
     role: str | None = None
 
 
-@dataclass
-class AccountPlan:
+class AccountPlan(Struct):
     id: str
     name: str
     domain: str
@@ -235,8 +233,7 @@ class AccountPlan:
     free_after: dt.datetime | None = None  # a won deal closed: ready for a repeat deal
 
 
-@dataclass
-class Record:
+class Record(Struct):
     kind: str
     id: str
     path: str

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.ids import KINDS
 from salescli.core.later import later
@@ -164,8 +165,7 @@ def filed_numbers(folder: Path) -> list[str]:
 _VERSION = later(rf"(-v\d+)?(\.({'|'.join(LANGUAGES)}))?$")
 
 
-@dataclass
-class Issued:
+class Issued(Struct):
     """A document `prepare` made for `issue_document`: where it goes, its content, the
     deal's entry of it, the commit summary, why a file already there is refused, and
     what it was made from (the Quote, the Invoice)."""
@@ -243,8 +243,7 @@ def quote_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None, wa
                      quote.currency, language)
 
 
-@dataclass
-class QuoteMade:
+class QuoteMade(Struct):
     """A quote written to quotes/DEAL/ and recorded on the deal."""
 
     change: Any  # the finished change: its commit, or why there is none
@@ -380,7 +379,7 @@ def agenda(repo: Any, deal_id: str, lang: str | None, date: dt.date | None,
 def _localized_agenda(facts: Any, lang: str) -> Any:
     """The agenda with its stages' names and checklist items in `lang` where the
     pipeline gives them (Stage.names, Stage.checklists); else as written."""
-    import dataclasses
+    from msgspec.structs import replace
 
     def stage(s: Any) -> Any:
         if s is None:
@@ -390,7 +389,7 @@ def _localized_agenda(facts: Any, lang: str) -> Any:
 
     items = dict(zip(facts.stage.checklist, facts.stage.localized_checklist(lang),
                      strict=True)) if facts.stage is not None else {}
-    return dataclasses.replace(
+    return replace(
         facts, stage=stage(facts.stage), next_stage=stage(facts.next_stage),
         open_checklist=[items.get(c, c) for c in facts.open_checklist])
 
@@ -467,8 +466,7 @@ def _issued_order(repo: Any, d: Any) -> dict[str, Any]:
     return order_context(repo, d, q, order, None)[0]
 
 
-@dataclass
-class Rendered:
+class Rendered(Struct):
     """A template rendered for a record."""
 
     template: str  # the template's file name, as found

@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
@@ -39,8 +40,7 @@ FLOW_KEYS = frozenset(("contact", "converted", "next_step", "stakeholders", "ite
                        "with", "evaluation", "requires"))
 
 
-@dataclass
-class Loaded:
+class Loaded(Struct):
     """A record as read for a change: where it is, its text and its validated model."""
 
     kind: str

@@ -26,9 +26,10 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.cells import (
     Ambiguous,
@@ -123,8 +124,7 @@ def norm_header(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
-@dataclass
-class Table:
+class Table(Struct):
     """A CSV file: its name for messages, its headers and its rows with their line numbers."""
 
     name: str
@@ -217,8 +217,7 @@ PIPEDRIVE_LABELS = {
 }
 
 
-@dataclass
-class Commit:
+class Commit(Struct):
     """One commit to write: its author date, message and the files it changes."""
 
     when: dt.datetime
@@ -236,8 +235,7 @@ class Commit:
                               trailers=self.trailers)
 
 
-@dataclass
-class Plan:
+class Plan(Struct):
     commits: list[Commit] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     added_owners: list[str] = field(default_factory=list)
@@ -245,8 +243,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Source:
+class Source(Struct):
     """Where a planned record came from, for error messages: `deals.csv:17`."""
 
     file: str
@@ -256,8 +253,7 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
-@dataclass
-class Planned:
+class Planned(Struct):
     """A record being planned: its data (current version), folder and versions in time.
 
     A record already in the repository has `existing_text` (its file as committed) and
@@ -277,8 +273,7 @@ class Planned:
     next_activity: dt.date | None = None  # and `Next activity date`
 
 
-@dataclass
-class Event:
+class Event(Struct):
     when: dt.datetime
     rank: int  # at one moment: settings, account, contact, deal, close, activity
     record: Planned
@@ -312,8 +307,7 @@ def parse_fields(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.split() if "=" in part)
 
 
-@dataclass
-class Pending:
+class Pending(Struct):
     """A row of a deal imported earlier that differs from the deal as it is now."""
 
     where: Source

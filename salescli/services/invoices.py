@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
 from salescli.services.documents import (
@@ -194,8 +195,7 @@ def invoice_text(repo: Any, deal_id: str, fmt: str, date: str | dt.date | None,
                     used_numbers(repo, "invoices", warn), warn)[1]
 
 
-@dataclass
-class InvoiceMade:
+class InvoiceMade(Struct):
     """An invoice written to invoices/YEAR/ and recorded on the deal."""
 
     change: Any  # the finished change: its commit, or why there is none

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.services import deals
@@ -338,8 +339,7 @@ def _same_person(account: Any, person: dict[str, Any]) -> str | None:
     return None
 
 
-@dataclass
-class Converted:
+class Converted(Struct):
     """What `lead convert` made: the account (and why that one), contact and deal."""
 
     change: Session

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from salescli.services.edit import Session
 
 
-@dataclass(frozen=True)
-class Options:
-    """`--date`, `-m/--message` and `--no-commit`, the same on every mutating command."""
+class Options(NamedTuple):
+    """`--date`, `-m/--message` and `--no-commit`, the same on every mutating command.
+    (A NamedTuple: `--help` loads it, and loads no msgspec.)"""
 
     date: str | dt.date | None = None
     message: str | None = None

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.cells import currency_code
 from salescli.core.errors import SalescliError, UsageError
@@ -135,8 +136,7 @@ def address_parts(table: Table, prefix: str, used: Iterable[int]) -> list[int]:
     return [i for i in columns_starting(table, prefix, "address") if i not in taken]
 
 
-@dataclass
-class PipedriveFiles:
+class PipedriveFiles(Struct):
     """The files of one Pipedrive export; only the deals are required."""
 
     deals: Path
@@ -146,8 +146,7 @@ class PipedriveFiles:
     notes: Path | None = None
 
 
-@dataclass
-class PipedriveOptions:
+class PipedriveOptions(Struct):
     stage_map: str | None = None
     pipeline_map: str | None = None
     pipeline: str | None = None

@@ -9,8 +9,9 @@ its document in one commit, as `quote` records a quote.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.errors import SalescliError
 from salescli.services.documents import Issued, issue_document, used_numbers
@@ -20,8 +21,7 @@ from salescli.services.read import Warn
 ORDERS_DIR = "orders"
 
 
-@dataclass
-class Decision:
+class Decision(Struct):
     """The customer's answer to one quote, as `quote accept|reject` records it: the
     entries it goes on (every format or language of that quote is one quote), the
     values they get and the commit summary."""
@@ -159,8 +159,7 @@ def quote_rows(repo: Any, deal: dict, on: dt.date) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------- orders
 
 
-@dataclass
-class OrderMade:
+class OrderMade(Struct):
     """An order confirmation written to orders/DEAL/ and recorded on the deal."""
 
     change: Any  # the finished change (its commit), or None for a dry run

@@ -11,9 +11,10 @@ import os
 import stat
 import typing
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.diagnostics import Diagnostic, Finding, error, warning
 from salescli.core.errors import SalescliError
@@ -25,8 +26,7 @@ if typing.TYPE_CHECKING:
     from salescli.core.record import Problem
 
 
-@dataclass
-class Parsed:
+class Parsed(Struct):
     kind: str
     path: str  # relative to the repository root, with '/'
     text: str | None = None

@@ -40,8 +40,9 @@ import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.later import later
 from salescli.store.yamlio import (
@@ -96,8 +97,7 @@ class Unmergeable(Exception):
     a comment: merge it line by line instead."""
 
 
-@dataclass
-class MergeResult:
+class MergeResult(Struct):
     text: str
     conflicts: list[str] = field(default_factory=list)  # dotted paths, e.g. "next_step.due"
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from salescli.core.errors import NotARepository, RecordNotFound, SalescliError
 from salescli.core.ids import KINDS, check_id
@@ -108,10 +109,9 @@ def state_dir(root: Path) -> Path:
     return folder / "roots" / rel.replace("%", "%25").replace("/", "%2F")
 
 
-@dataclass
-class Repository:
+class Repository(Struct, dict=True):  # dict: the cached properties
     root: Path
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def discover(cls, path: str | os.PathLike[str] | None = None) -> Repository:

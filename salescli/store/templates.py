@@ -26,7 +26,6 @@ jinja2 is imported only inside functions, so `salescli --help` never loads it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import errno
 import functools
@@ -42,6 +41,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.later import later
@@ -198,8 +199,9 @@ Data.__module__ = "builtins"
 
 
 def view(value: Any) -> Any:
-    """Data as templates read it: mappings, records (msgspec Structs) and dataclasses
-    become read-only `Data`, lists become tuples; nothing with methods that change it."""
+    """Data as templates read it: mappings, records and the other msgspec Structs (a
+    quote, an agenda) become read-only `Data`, lists become tuples; nothing with
+    methods that change it."""
     if isinstance(value, Data):
         return value
     if isinstance(value, dict):
@@ -208,8 +210,8 @@ def view(value: Any) -> Any:
         return tuple(view(v) for v in value)
     if hasattr(value, "model_dump") and not isinstance(value, type):
         return Data(value.model_dump(mode="python", by_alias=True))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = [f.name for f in dataclasses.fields(value)]
+    if isinstance(value, Struct):
+        names = list(value.__struct_fields__)
         names += [n for n, a in vars(type(value)).items() if isinstance(a, property)]
         return Data({n: getattr(value, n) for n in names})
     return value
