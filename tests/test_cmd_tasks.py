@@ -729,3 +729,24 @@ def test_the_open_tasks_leave_out_a_disqualified_leads_as_today_does(repo: Repo)
     assert repo.run("task", "list").stdout == "(none)\n"
     # asked for by its record, it is there
     assert "Research Zeta" in repo.run("task", "list", "zeta-oy").stdout
+
+
+@pytest.mark.parametrize("command", [["log", "call", "acme-erp", "Checked in"],
+                                     ["task", "add", "acme-erp", "Send deck", "--due", "+2d"]])
+def test_the_default_owner_is_read_from_what_git_said_for_the_commit(
+        crm: Repo, monkeypatch, command: list[str]):
+    # the identity names the second owner, anna; git is asked for it once, in the
+    # `git var -l` the commit needs anyway (a second `git var` cost a write 4 ms)
+    from salescli.store import gitio
+
+    asked: list[tuple[str, ...]] = []
+    real = gitio.start_git
+
+    def spy(cwd, *args, **kw):
+        asked.append(args)
+        return real(cwd, *args, **kw)
+
+    monkeypatch.setattr(gitio, "start_git", spy)
+    ok(crm, *command)
+    assert deal_text(crm).endswith("    owner: anna\n")
+    assert [a for a in asked if a[0] == "var"] == [("var", "-l")]

@@ -80,7 +80,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     activity, contacted)`."""
     from salescli.core.dates import wall_clock
     from salescli.core.model import BOOKABLE
-    from salescli.services.edit import default_owner, today
+    from salescli.services.edit import today
 
     kind, record_id = resolve_target(repo, target)
     # a date-time later today is ahead too: booked, not held
@@ -90,7 +90,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     if activity_type in BOOKABLE:  # a meeting's day and start on this machine's clock
         when = wall_clock(when)
     day = today(when)
-    activity, line = logged(activity_type, summary, day, default_owner(repo),
+    activity, line = logged(activity_type, summary, day, None,
                             outcome=outcome, status=status, with_=with_,
                             went_well=went_well, improve=improve, ahead=ahead,
                             at=when.time() if timed else None)  # type: ignore[union-attr]
@@ -98,7 +98,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
         opts = opts._replace(date=None)  # booked now for a day to come
     # else the session refuses a call, e-mail or note dated ahead: not happened yet
     with opts.session(repo, kind, record_id, "log", summary=line) as s:
-        append_activity(s, kind, record_id, activity)
+        append_activity(s, kind, record_id, activity, owned_by_default=True)
         contacted = kind == "lead" and reaches(activity) and first_contact(s, record_id)
     return s, kind, record_id, activity, contacted
 
@@ -190,10 +190,18 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
     return activity, f"{activity_type}: {summary}"[:72]
 
 
-def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any]) -> int:
+def append_activity(s: Any, kind: str, record_id: str, activity: dict[str, Any],
+                    owned_by_default: bool = False) -> int:
     """Append `activity` (plain values) to the record in Session `s`, its `with` held
-    to the account's contacts; its number, from 1."""
+    to the account's contacts; its number, from 1. `owned_by_default`: its owner, last,
+    is the one the git identity names (`default_owner`), from what git said as the
+    session began (the record is read meanwhile)."""
+    from salescli.services.edit import default_owner
+
     record = s.load(kind, record_id)
+    owner = default_owner(s.repo, s) if owned_by_default else None
+    if owner:
+        activity["owner"] = owner
     if activity.get("with"):
         _known_contacts(s.repo, kind, record_id, record.model, activity["with"])
     s.append(record, "activities", activity)

@@ -234,16 +234,16 @@ def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
     return [p.model for p in parsed if p.ok]
 
 
-def default_owner(repo: Any) -> str | None:
+def default_owner(repo: Any, change: Any = None) -> str | None:
     """The owner matching the git identity's name (its first word, else the whole
     name; GIT_AUTHOR_NAME, else user.name), if the settings list it; else the only
-    owner there is."""
+    owner there is. Within a `change` (a Session), from what git said as it began."""
     from salescli.core.approvals import identity_names, who_of
 
     owners = list(repo.settings.owners)
     if len(owners) < 2:  # the identity could choose none other (and git is not asked)
         return owners[0] if owners else None
-    return who_of(identity_names(author_name(repo.root), None), owners)
+    return who_of(identity_names(author_name(repo.root, change), None), owners)
 
 
 def identity(repo: Any) -> tuple[str, str]:
@@ -252,16 +252,24 @@ def identity(repo: Any) -> tuple[str, str]:
     return _author_ident(repo.root)
 
 
-def author_name(root: Any) -> str:
+def author_name(root: Any, change: Any = None) -> str:
     """The name of the git identity a commit made in `root` now would have ("" when git
-    has none)."""
-    return _author_ident(root)[0]
+    has none); within a `change`, from the `git var -l` it asked as it began."""
+    return _author_ident(root, change)[0]
 
 
-def _author_ident(root: Any) -> tuple[str, str]:
-    from salescli.store.gitio import git
+def _author_ident(root: Any, change: Any = None) -> tuple[str, str]:
+    from salescli.core.errors import SalescliError
+    from salescli.store.gitio import git, ident_of
 
-    ident = git(root, "var", "GIT_AUTHOR_IDENT", check=False).stdout.strip()
+    values = change.git_values() if change is not None else None
+    if values is not None:
+        try:
+            ident = ident_of(root, values, "author")
+        except SalescliError:  # none git would commit with
+            ident = ""
+    else:
+        ident = git(root, "var", "GIT_AUTHOR_IDENT", check=False).stdout.strip()
     found = re.match(r"(.*?) ?<([^>]*)>", ident)
     return (found.group(1), found.group(2)) if found else ("", "")
 

@@ -36,17 +36,18 @@ def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
     """Append a task due on `due` to a deal's, lead's or account's activities and commit;
     returns (change, kind, record_id, the task's number)."""
     from salescli.core.dates import day_of
-    from salescli.services.edit import choose, default_owner, today
+    from salescli.services.edit import choose, today
 
     if not summary.strip():
         raise UsageError("SUMMARY is empty; say what is to be done")
     kind, record_id = resolve_target(repo, target)
     when = today(opts.date)
     due_day = day_of(due, "--due") or when
-    owner = choose(owner, repo.settings.owners, "owner") if owner else default_owner(repo)
+    owner = choose(owner, repo.settings.owners, "owner") if owner else None
     activity, line = task_added(summary, when, due_day, owner)
     with opts.session(repo, kind, record_id, "task", summary=line) as s:
-        number = append_activity(s, kind, record_id, activity)
+        number = append_activity(s, kind, record_id, activity,
+                                 owned_by_default=owner is None)
     return s, kind, record_id, number
 
 

@@ -956,7 +956,7 @@ def _ask_direct(root: Path, git_dir: Path, env: dict[str, str]) -> subprocess.Po
     return begin(root, "var", "-l", env=env)
 
 
-def _direct_commit_idents(root: Path, asked: subprocess.Popen, env: dict[str, str],
+def _direct_commit_idents(root: Path, values: dict[str, str] | None, env: dict[str, str],
                           rels: Sequence[str]) -> _Direct | None:
     """HEAD, the identities and core.filemode when salescli may write its commit
     itself, else None.
@@ -966,12 +966,10 @@ def _direct_commit_idents(root: Path, asked: subprocess.Popen, env: dict[str, st
     and paths fast-import takes as they are. (The message is already clean, and `git
     commit` is told `--cleanup=whitespace`, so commit.cleanup changes neither path.)
     """
-    said = finish(asked, check=False)
-    if said.returncode != 0:
-        return None  # `git commit` explains it
+    if values is None:
+        return None  # not asked (commit hooks), or git failed: `git commit` explains it
     if any(r.startswith('"') or "\n" in r or "\r" in r for r in rels):
         return None
-    values = parse_vars(said.stdout)
     if (_config_bool(values.get("commit.gpgsign"), False)
             or {"core.hookspath", "i18n.commitencoding"} & values.keys()):
         return None
@@ -1018,15 +1016,19 @@ def commit_idents(root: Path, values: dict[str, str], env: dict[str, str] | None
     with it, so a guessed one is asked for again the strict way (`git var
     GIT_AUTHOR_IDENT`), as `git commit` asks.
     """
-    environ = {**os.environ, **(env or {})}
-    idents = []
-    for who in ("author", "committer"):
-        var = f"GIT_{who.upper()}_IDENT"
-        ident = values.get(var)
-        if not ident or not _configured(values, environ, who):
-            ident = git(root, "var", var, env=env).stdout.strip()
-        idents.append(ident)
-    return idents[0], idents[1]
+    return ident_of(root, values, "author", env), ident_of(root, values, "committer", env)
+
+
+def ident_of(root: Path, values: dict[str, str], who: str,
+             env: dict[str, str] | None = None) -> str:
+    """The ident of `who` ("author" or "committer") as `git commit` would record it,
+    from `git var -l` (`values`), or the SalescliError with git's words where `git
+    commit` would refuse it (see `commit_idents`)."""
+    var = f"GIT_{who.upper()}_IDENT"
+    ident = values.get(var)
+    if not ident or not _configured(values, {**os.environ, **(env or {})}, who):
+        ident = git(root, "var", var, env=env).stdout.strip()
+    return ident
 
 
 
@@ -1053,6 +1055,7 @@ class Change:
         self._guarded: set[Path] = set()
         self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
         self._asked: subprocess.Popen | None = None  # _ask_direct
+        self._values: dict[str, str] | None = None  # what it said (git_values)
         self._indexed = False  # _index_written
         # deal path -> (bytes before, after) as HEAD and a commit written directly hold
         # them, asked while git rewrote its index (_note_commit)
@@ -1076,6 +1079,15 @@ class Change:
             self._lock.__exit__(None, None, None)
             raise
         return self
+
+    def git_values(self) -> dict[str, str] | None:
+        """What `git var -l` said as the change began: the configuration and the
+        identities a commit made now would have. None when git was not asked (commit
+        hooks: `git commit` runs them; --no-commit) or failed."""
+        if self._asked is not None and self._values is None:
+            said = finish(self._asked, check=False)
+            self._values = parse_vars(said.stdout) if said.returncode == 0 else {}
+        return self._values or None
 
     @property
     def _env(self) -> dict[str, str]:
@@ -1286,7 +1298,7 @@ class Change:
         message = commit_message(self.subject, self.event, reason=self.reason,
                                  message=self.message)
         env = self._env
-        direct = self._asked and _direct_commit_idents(self.root, self._asked, env, rels)
+        direct = _direct_commit_idents(self.root, self.git_values(), env, rels)
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
         head: str | None = None  # interrupted, did the commit land?
