@@ -462,3 +462,30 @@ def test_a_failed_commit_leaves_the_record_index_as_the_files(filled: Repo, monk
     fresh = filled.run("deal", "list", "--status", "all", "--format", "json", "--no-cache")
     assert listed.exit_code == 0 and listed.stdout == fresh.stdout
     assert '"value": 48000.0,' in listed.stdout
+
+
+def test_git_ended_by_an_interrupt_leaves_no_index_lock(filled: Repo, monkeypatch):
+    # salescli alone interrupted (a SIGINT sent to its process, not to the terminal's
+    # whole group) while git holds git's index.lock: git is ended so that it removes the
+    # lock; SIGKILL left it, and every git command after failed on it
+    import subprocess
+    import time
+
+    from salescli.store import gitio
+
+    lock = filled.root / ".git" / "index.lock"
+    started = gitio.begin(filled.root, "update-index", "--stdin", stdin=True)  # waits
+    deadline = time.monotonic() + 10
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lock.exists()
+
+    def interrupted(self, *args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess.Popen, "communicate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        gitio.finish(started)
+    monkeypatch.undo()
+    assert started.returncode is not None and not lock.exists()
+    assert filled.run("deal", "set", "acme-erp", "value=7").exit_code == 0

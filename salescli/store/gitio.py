@@ -67,12 +67,25 @@ def _command(args: Sequence[str]) -> str:
 
 def _answer(proc: subprocess.Popen, given: Any = None) -> tuple[Any, Any]:
     """(stdout, stderr) of a started git, given `given` on stdin; interrupted, git is
-    ended too, as subprocess.run ends it."""
+    ended too (`_end`)."""
     try:
         return proc.communicate(given)
     except BaseException:
-        proc.kill()
+        _end(proc)
         raise
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """End a git that may hold a lock or temporary file: by SIGTERM, on which git
+    removes its `index.lock` or half-written pack (SIGKILL, as subprocess.run ends a
+    process, leaves them: every later git command then fails on the lock); by SIGKILL
+    if it has not ended within a second."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class Started:
@@ -1485,7 +1498,7 @@ class Change:
             self._index_written()
             self._versions = self._deal_versions(head, blobs)
         except BaseException:  # fast-import ends unfinished: it keeps nothing
-            writing.kill()
+            _end(writing)
             finish(writing, check=False)
             raise
         return finish(writing, check=False)
@@ -1577,8 +1590,7 @@ class FastImport:
 
     def abort(self) -> None:
         """Stop without writing anything: fast-import without its `done` keeps nothing."""
-        self._proc.kill()
-        self._proc.wait()
+        _end(self._proc)
         self._errors.close()
 
     def close(self) -> str | None:
