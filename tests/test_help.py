@@ -44,6 +44,24 @@ def test_help_imports_nothing_heavy():
     assert out.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.parametrize("command", [["deal", "list"], ["account", "list"],
+                                     ["lead", "list"], ["stale"], ["task", "list"],
+                                     ["report", "funnel"], ["report", "forecast"]])
+def test_listings_and_reports_on_what_is_indexed_load_no_msgspec(filled, command):
+    # the record index answers them: the model layer's library (5-10 ms to import) is
+    # for reading and writing records, not for the classes every read defines
+    # files written moments ago are read again (git's racily clean rule): here trusted
+    code = ("import sys; import salescli.store.index as ix, salescli.store.config as cf; "
+            "ix.FRESH_NS = ix.SCAN_FRESH_NS = cf.FRESH_NS = 0; "
+            "from salescli.cli import cli; "
+            f"cli.main({['-C', str(filled.root), *command]!r}, standalone_mode=False); "
+            "print('msgspec' in sys.modules)")
+    run = [sys.executable, "-c", code]
+    subprocess.run(run, capture_output=True, check=True)  # the index takes the records
+    out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
+
+
 def test_help_made_from_a_noun_has_its_article():
     # `Edit a {kind}`, `Log a {type}`: "an account", "an email", never "a account"
     text = render()

@@ -4,14 +4,14 @@ settings, pipelines and price list (salescli/config.py reads and caches it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from msgspec import Struct, field
 
-
-class Config(Struct, dict=True):  # dict: the cached properties
+@dataclass
+class Config:
     """What reports need of the settings, pipelines and price list, as plain data."""
 
     currency: str = "EUR"

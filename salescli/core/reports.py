@@ -12,12 +12,11 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
-
-from msgspec import Struct, field
 
 from salescli.core.dates import DAY_SECONDS as DAY
 from salescli.core.dates import iso_day, noon_utc, utc_day
@@ -33,7 +32,8 @@ CHANGES = ("new", "advanced", "moved-back", "won", "lost", "value-up", "value-do
            "slipped", "new-leads", "converted")
 
 
-class Query(Struct):
+@dataclass
+class Query:
     """What a report is asked: the moment, the window and the filters."""
 
     as_of: float                  # epoch seconds: history after this is ignored
@@ -45,11 +45,10 @@ class Query(Struct):
     by: str | None = None
     account: str | None = None  # --account: its deals (and its child accounts')...
     deal_ids: frozenset[str] | None = None  # ...by their IDs, as the files are now
-    # worked out from the above (__post_init__), never given
-    as_of_date: dt.date = None  # type: ignore[assignment]
-    last: dt.date = None  # type: ignore[assignment]  # the window's last day
-    asked_until: dt.date | None = None  # --until as given: a forecast's close dates run
-    #                                     past the as-of date
+    as_of_date: dt.date = field(init=False)
+    last: dt.date = field(init=False)  # the window's last day
+    asked_until: dt.date | None = field(init=False)  # --until as given: a forecast's
+    #                                                  close dates run past the as-of date
 
     def __post_init__(self) -> None:
         self.as_of_date = utc_day(self.as_of)
@@ -600,7 +599,8 @@ def slips(book: Book) -> dict[str, Any]:
 # --------------------------------------------------------------------- activity
 
 
-class ActivityRecord(Struct):
+@dataclass
+class ActivityRecord:
     """A record's activities as the CLI read them (reports never read files)."""
 
     kind: str

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-
-from msgspec import Struct
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.services import deals
@@ -339,7 +338,8 @@ def _same_person(account: Any, person: dict[str, Any]) -> str | None:
     return None
 
 
-class Converted(Struct):
+@dataclass
+class Converted:
     """What `lead convert` made: the account (and why that one), contact and deal."""
 
     change: Session

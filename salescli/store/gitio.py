@@ -76,10 +76,10 @@ def _answer(proc: subprocess.Popen, given: Any = None) -> tuple[Any, Any]:
 
 
 def _end(proc: subprocess.Popen) -> None:
-    """End a git that may hold a lock or temporary file: by SIGTERM, on which git
-    removes its `index.lock` or half-written pack (SIGKILL, as subprocess.run ends a
-    process, leaves them: every later git command then fails on the lock); by SIGKILL
-    if it has not ended within a second."""
+    """End a git that may hold a lock file: by SIGTERM, on which git removes its
+    `index.lock` (SIGKILL, as subprocess.run ends a process, leaves it: every later git
+    command then fails on it); by SIGKILL if it has not ended within a second. (A
+    fast-import ended either way leaves its temporary pack for `git gc`.)"""
     proc.terminate()
     try:
         proc.wait(timeout=1)

@@ -31,10 +31,9 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from msgspec import Struct, field
 
 from salescli.core.dates import DAY_SECONDS, iso_day, noon_utc, utc_ordinal
 from salescli.core.later import later
@@ -376,19 +375,20 @@ def _read_history(root: Path, folder: str, rev: str, exclude: str | None,
 Change = tuple[int, str, str, Any, Any, bool]  # (time, commit, field, old, new, counted)
 
 
-class Timeline(Struct):
+@dataclass(slots=True)
+class Timeline:
     """One record's life: when it existed, and every change of its fields, oldest first."""
 
     kind: str
     path: str
     created: int                                  # creation_time: author time or `created:`
-    _changes: list[Change] | None = field(default_factory=list)  # .changes
+    _changes: list[Change] | None = field(default_factory=list, repr=False)  # .changes
     alive: list[tuple[int, bool]] = field(default_factory=list)  # (time, exists)
-    _cur: list = field(default_factory=list)  # the fields after the last change
+    _cur: list = field(default_factory=list, repr=False)  # the fields after the last change
     last: int = 0                                 # time of the latest change so far
     moves: list[tuple[int, str, Any]] = field(default_factory=list)  # stage/status/pipeline
     paths: list[tuple[int, str]] = field(default_factory=list)  # earlier files (ID changes)
-    _later: _Deferred | None = None  # what fills _changes
+    _later: _Deferred | None = field(default=None, repr=False)  # what fills _changes
 
     @property
     def changes(self) -> list[Change]:
@@ -519,7 +519,8 @@ def _note(rejected: Rejected, path: str, when: int, bad: bool) -> None:
         states.append((max(when, states[-1][0]), bad))
 
 
-class Fold(Struct):
+@dataclass(slots=True)
+class Fold:
     """Where folding versions into timelines got to: a later commit's versions continue
     from here, so a report after one more commit folds that commit only.
 
@@ -662,7 +663,8 @@ def build_timelines(versions: list[Version], blobs: dict[str, tuple | None],
 # -------------------------------------------------------------------------- cache
 
 
-class History(Struct):
+@dataclass
+class History:
     """Everything reports need from git: timelines and the moment they describe."""
 
     rev: str | None

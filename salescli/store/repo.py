@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-from msgspec import Struct, field
 
 from salescli.core.errors import NotARepository, RecordNotFound, SalescliError
 from salescli.core.ids import KINDS, check_id
@@ -109,9 +108,10 @@ def state_dir(root: Path) -> Path:
     return folder / "roots" / rel.replace("%", "%25").replace("/", "%2F")
 
 
-class Repository(Struct, dict=True):  # dict: the cached properties
+@dataclass
+class Repository:
     root: Path
-    _cache: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def discover(cls, path: str | os.PathLike[str] | None = None) -> Repository:
