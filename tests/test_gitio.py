@@ -468,7 +468,6 @@ def test_git_ended_by_an_interrupt_leaves_no_index_lock(filled: Repo, monkeypatc
     # salescli alone interrupted (a SIGINT sent to its process, not to the terminal's
     # whole group) while git holds git's index.lock: git is ended so that it removes the
     # lock; SIGKILL left it, and every git command after failed on it
-    import subprocess
     import time
 
     from salescli.store import gitio
