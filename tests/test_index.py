@@ -731,6 +731,42 @@ def quoted_and_plain(root: Path) -> tuple[str, str]:
             replaced(text, "stage: needs-analysis", "stage: proposal"))
 
 
+@pytest.mark.parametrize("amount,number", [
+    ("10500.00", "0.00001"), ("12.5", "2.5e-10"), ("1e3", "1e11"), ("0.10", "33.333333"),
+    ("100000000000", "1e-7"), ("0", "7"), ("1e11", "12.50"), ("999999999999.99", "5e-5")])
+def test_the_json_column_reads_as_json_dumps_wrote_it(amount: str, number: str) -> None:
+    """msgspec writes the index's `json` column: every listing prints the very text
+    json.dumps' gave (json_array reformats both alike), and every value reads back the
+    same; amounts in every spelling, dates, defaults, strings a terminal must not act
+    on, and records with keys of their own (written by json.dumps still)."""
+    import msgspec
+
+    from salescli.core.output import json_array, to_jsonable
+    from salescli.store.loader import parse_text
+
+    texts = [
+        f"id: a\ntitle: \"T\\u0007\\u001b[31m\\u2028 \\u007f \\\\ é€𝄞 </x>\"\n"
+        f"account: b\nstage: lead\ncreated: 2026-11-01\nvalue: {amount}\nclose_date: 2026-12-31\n"
+        f"items:\n  - {{name: x, quantity: {number}, unit_price: {amount}, discount: 12.5}}\n"
+        "  - {name: y, unit_price: 1}\n"
+        "next_step: {action: Call, due: 2027-01-02}\n"
+        "activities:\n  - {date: 2026-11-01, type: call, summary: Hi}\n",
+        f"id: a\ntitle: T\naccount: b\nstage: lead\ncreated: 2026-11-01\nvalue: {amount}\n"
+        "color: red\n",
+        f"id: a\ntitle: T\naccount: b\nstage: lead\ncreated: 2026-11-01\nitems:\n"
+        f"  - {{name: x, unit_price: {amount}, own: [1e16, 2026-01-01]}}\n",
+    ]
+    for text in texts:
+        parsed = parse_text("deal", "deals/2026-11/a.yaml", text, declared=("color",))
+        assert parsed.ok, parsed.findings
+        old = json.dumps(index_mod.record_dict(parsed.model), ensure_ascii=False,
+                         default=to_jsonable)
+        new = index_mod.record_json(parsed.model)
+        assert json.loads(new) == json.loads(old)
+        assert msgspec.json.format(new.encode()) == msgspec.json.format(old.encode())
+        assert json_array([new, new]) == json_array([old, old])
+
+
 def test_quoted_stage_key_counts_in_deal_list(crm: Path) -> None:
     quoted, _ = quoted_and_plain(crm)
     (crm / "deals/2026-10/acme-erp.yaml").write_text(quoted)

@@ -99,8 +99,8 @@ def dumps_json(payload: Any) -> str:
 
 
 def json_array(documents: Sequence[str]) -> JsonText:
-    """`dumps_json` of the list of `documents`, JSON texts as `json.dumps(...,
-    ensure_ascii=False)` wrote them (the record index's), without decoding them.
+    """`dumps_json` of the list of `documents`, JSON texts of to_jsonable values (the
+    record index's `json` column), without decoding them.
 
     Python's encoder indents in Python: 8,000 accounts took 1.2 s to decode, convert
     and print. msgspec re-indents the text in C, keeping every string and number as

@@ -214,6 +214,12 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
     def model_extra(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in (_GIVEN, _DEEP)}
 
+    @property
+    def model_plain(self) -> bool:
+        """No keys of its own at any depth (custom fields, unknown keys): its fields are
+        all of it, as msgspec's own encoders see it."""
+        return not self.__dict__.get(_DEEP) and not self.model_extra
+
     def model_dump(self, mode: str = "python", by_alias: bool = True,
                    exclude_defaults: bool = False) -> dict[str, Any]:
         """Plain data again (dates, Decimals and extras as they are)."""

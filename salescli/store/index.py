@@ -818,9 +818,6 @@ def _read(repo: Any, kind: str, paths: list[str]
           ) -> tuple[list[tuple], list[tuple[str, list[list]]], dict[str, str | None]]:
     """Parse and validate `paths`: their `records` rows, their rows of every table, and
     the digest of each text parsed (what a racily clean entry is compared by later)."""
-    import json
-
-    from salescli.core.output import to_jsonable
     from salescli.core.tables import TABLE
     from salescli.store import export
     from salescli.store.loader import parse_file
@@ -833,9 +830,7 @@ def _read(repo: Any, kind: str, paths: list[str]
         p = parse_file(root, kind, rel, custom)
         digests[rel] = _text_digest(p.text)
         if p.ok:
-            # what to_jsonable gives, with only Decimals and dates converted in Python;
-            # listings print this text as it is (output.json_array): Python's own JSON
-            doc = json.dumps(record_dict(p.model), ensure_ascii=False, default=to_jsonable)
+            doc = record_json(p.model)
             records.append((rel, kind, file_id(rel), 1, None, doc, digests[rel]))
             good.append((rel, p.model))
         else:
@@ -895,6 +890,35 @@ def take_written(repo: Any, rels: Iterable[str]) -> None:
 def record_dict(model: Any) -> dict:
     """A validated record as plain values in the file's key names (JSON output, index)."""
     return model.model_dump(mode="python", by_alias=True)
+
+
+_ENCODER: list[Any] = []  # msgspec's JSON encoder, made when the index first writes
+
+
+def record_json(model: Any) -> str:
+    """The record's `json` column: `to_jsonable(record_dict(model))` as JSON text, the
+    same values (`json_array`, `json_extract` and `json.loads` read it; separators may
+    differ from json.dumps').
+
+    Written by msgspec from the record itself, in C, where json.dumps called Python
+    for every date and amount (a third of building the index's rows); each amount is
+    written as json.dumps writes its to_jsonable value. A record with keys of its own
+    (custom fields, unknown keys), which msgspec does not see, goes through json.dumps.
+    """
+    import json
+
+    from salescli.core.output import to_jsonable
+
+    if not model.model_plain:
+        return json.dumps(record_dict(model), ensure_ascii=False, default=to_jsonable)
+    if not _ENCODER:
+        import msgspec
+
+        def amount(value: Any) -> Any:  # (msgspec writes a plain Decimal itself)
+            return msgspec.Raw(repr(to_jsonable(value)))
+
+        _ENCODER.append(msgspec.json.Encoder(enc_hook=amount, decimal_format="number"))
+    return _ENCODER[0].encode(model).decode()
 
 
 def _changed(st: Stat) -> int:
