@@ -752,7 +752,7 @@ def test_the_json_column_reads_as_json_dumps_wrote_it(amount: str, number: str) 
         "next_step: {action: Call, due: 2027-01-02}\n"
         "activities:\n  - {date: 2026-11-01, type: call, summary: Hi}\n",
         f"id: a\ntitle: T\naccount: b\nstage: lead\ncreated: 2026-11-01\nvalue: {amount}\n"
-        "color: red\n",
+        "color: red\nscore: 1e16\nseen: [2026-01-01, {at: 2.5}]\n",
         f"id: a\ntitle: T\naccount: b\nstage: lead\ncreated: 2026-11-01\nitems:\n"
         f"  - {{name: x, unit_price: {amount}, own: [1e16, 2026-01-01]}}\n",
     ]

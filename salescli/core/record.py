@@ -215,10 +215,10 @@ class Record(msgspec.Struct, kw_only=True, dict=True):
         return {k: v for k, v in self.__dict__.items() if k not in (_GIVEN, _DEEP)}
 
     @property
-    def model_plain(self) -> bool:
-        """No keys of its own at any depth (custom fields, unknown keys): its fields are
-        all of it, as msgspec's own encoders see it."""
-        return not self.__dict__.get(_DEEP) and not self.model_extra
+    def model_flat(self) -> bool:
+        """No part below the top keeps keys of its own: its fields and `model_extra`
+        are all of it (msgspec's own encoders see the fields)."""
+        return not self.__dict__.get(_DEEP)
 
     def model_dump(self, mode: str = "python", by_alias: bool = True,
                    exclude_defaults: bool = False) -> dict[str, Any]:

@@ -902,14 +902,16 @@ def record_json(model: Any) -> str:
 
     Written by msgspec from the record itself, in C, where json.dumps called Python
     for every date and amount (a third of building the index's rows); each amount is
-    written as json.dumps writes its to_jsonable value. A record with keys of its own
-    (custom fields, unknown keys), which msgspec does not see, goes through json.dumps.
+    written as json.dumps writes its to_jsonable value. The record's keys of its own
+    (custom fields, unknown keys), which msgspec does not see, are written by json.dumps
+    after them, as record_dict puts them; a record with such keys deeper down goes
+    through json.dumps whole.
     """
     import json
 
     from salescli.core.output import to_jsonable
 
-    if not model.model_plain:
+    if not model.model_flat:
         return json.dumps(record_dict(model), ensure_ascii=False, default=to_jsonable)
     if not _ENCODER:
         import msgspec
@@ -918,7 +920,12 @@ def record_json(model: Any) -> str:
             return msgspec.Raw(repr(to_jsonable(value)))
 
         _ENCODER.append(msgspec.json.Encoder(enc_hook=amount, decimal_format="number"))
-    return _ENCODER[0].encode(model).decode()
+    text = _ENCODER[0].encode(model).decode()
+    extra = model.model_extra
+    if not extra:
+        return text
+    rest = json.dumps(extra, ensure_ascii=False, default=to_jsonable)
+    return f"{text[:-1]},{rest[1:]}" if text != "{}" else rest
 
 
 def _changed(st: Stat) -> int:
