@@ -545,3 +545,19 @@ def test_set_keeps_text_fields_text(filled: Repo):
     assert "business_id: '12345678'\n" in read(filled, ACME)
     assert "tags: []\n" in read(filled, ACME)
     assert filled.run("check").exit_code == 0
+
+
+def test_an_account_that_cannot_be_read_but_may_be_the_same_stops_an_add(filled: Repo):
+    """An account file the index could not read that names the new account's domain
+    (or business ID, or name) refuses the add: it may be the same account."""
+    path = "accounts/2026-10/acme-oy.yaml"
+    (filled.root / path).write_text((filled.root / path).read_text() + "\tnotes: x\n")
+    filled.commit("a broken account")
+    before = filled.state()
+    r = filled.run("account", "add", "Acme Group", "--domain", "https://www.ACME.fi/en")
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f"Error: {path} names `acme.fi` but cannot be read as a record, so it may be the "
+        "same record (see `salescli check`): fix it first; to add it anyway, use --force\n")
+    assert filled.state() == before
+    assert filled.run("account", "add", "Other Group", "--domain", "other.fi").exit_code == 0

@@ -618,3 +618,20 @@ def test_duplicates_are_compared_file_by_file_and_contact_by_contact(beta: Repo)
     refused(beta, ["lead", "convert", "beta-ltd", "--no-deal"], 1,
             "cannot convert beta-ltd: accounts dup-co, dup-co all have its domain; choose one "
             "with --account")
+
+
+@pytest.mark.parametrize("args", [
+    ["Beta Ltd"], ["Another", "--email", "sara@beta.example"]])
+def test_a_lead_that_cannot_be_read_but_may_be_the_same_stops_an_add(beta: Repo, args):
+    """Duplicates are looked for among the records the index could read; a file it
+    could not read that names the new lead's company or e-mail refuses the add (it may
+    be the same lead) until it is fixed, or --force adds it anyway."""
+    with (beta.root / BETA).open("a") as fh:
+        fh.write("\tnotes: x\n")
+    beta.commit("a broken lead")
+    named = "beta-ltd" if len(args) == 1 else "sara@beta.example"
+    refused(beta, ["lead", "add", *args], 1,
+            f"{BETA} names `{named}` but cannot be read as a record, so it may be the same "
+            "record (see `salescli check`): fix it first; to add it anyway, use --force")
+    assert beta.run("lead", "add", "Gamma Oy").exit_code == 0  # nothing it names
+    assert beta.run("lead", "add", *args, "--force").exit_code == 0

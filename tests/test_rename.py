@@ -272,3 +272,30 @@ def test_a_merge_keeps_each_address_once_and_sees_loops_through_moved_contacts(
     assert "reports_to" not in people["matti"]
     assert people["lk2"]["reports_to"] == "pekka"
     assert filled.run("check").exit_code == 0
+
+
+def test_a_record_that_cannot_be_read_and_names_the_account_stops_its_rename(filled: Repo):
+    """A rename or merge updates every record that names the account; one it cannot read
+    (a tab, a wrong type) would keep naming an account that is gone: refused, naming
+    the file, whether the bad version is committed or not."""
+    from conftest import ACCOUNT, refused
+
+    filled.write("accounts/2026-10/beta-oy.yaml",
+                 replaced(ACCOUNT, "acme-oy", "beta-oy").replace("Acme Oy", "Beta Oy"))
+    filled.commit("another account")
+    deal = "deals/2026-10/acme-erp.yaml"
+    message = (f"{deal} names `acme-oy` but cannot be read as a record (see `salescli "
+               "check`): fix it first; nothing was changed")
+    for bad in ("\tnotes: x\n", "value: abc\n"):
+        with (filled.root / deal).open("a") as fh:
+            fh.write(bad)
+        for args in (["account", "rename", "acme-oy", "acme"],
+                     ["account", "merge", "acme-oy", "beta-oy"]):
+            refused(filled, args, 1, message)
+        filled.commit("the bad version committed")
+        refused(filled, ["account", "rename", "acme-oy", "acme"], 1, message)
+        filled.git("reset", "-q", "--hard", "HEAD~1")
+    # a broken deal of another account is none of the rename's business
+    (filled.root / deal).write_text(replaced(DEAL, "acme-oy", "beta-oy") + "\tx: 1\n")
+    filled.commit("a broken deal of beta-oy")
+    assert filled.run("account", "rename", "acme-oy", "acme").exit_code == 0

@@ -58,6 +58,14 @@ def slugify(name: str) -> str:
     return slug or "record"
 
 
+def fold(text: str) -> str:
+    """`text` folded as slugify folds a name, however long: `Äänekoski Oy, Turku` ->
+    `aanekoski-oy-turku` (what an ID or a name key looks like inside it)."""
+    from slugify import slugify as _slugify
+
+    return _slugify(text, word_boundary=False, separator="-")
+
+
 def unique_id(base: str, taken: Container[str]) -> str:
     """`base`, or `base-2`, `base-3`... whichever is free; always a valid ID."""
     if base not in taken and base not in WINDOWS_RESERVED:

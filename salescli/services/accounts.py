@@ -50,7 +50,8 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     mine = {what: (keys[what], shown[what]) for what in ("business_id", "domain", "name")
             if what in keys}
     others: dict[str, tuple[str, dict[str, str]]] = {}  # by file: two may share an ID
-    for r in key_matches(repo, ("account",), [(w, v) for w, (v, _) in mine.items()], warn):
+    for r in key_matches(repo, ("account",), [(w, v) for w, (v, _) in mine.items()], warn,
+                         "; to add it anyway, use --force"):
         others.setdefault(r["path"], (f"account {r['id']}", {}))[1][r["what"]] = r["value"]
     return probable_duplicate(mine, others.values())
 

@@ -359,7 +359,7 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
         refuse_duplicate(probable_duplicate(
             {"title": (slugify(title), title)},
             ((f"open deal {d.id} of account {account_id}", {"title": slugify(d.title)})
-             for d in name_twins(repo, "deal", title)
+             for d in name_twins(repo, "deal", title, "; to add it anyway, use --force")
              if d.account == account_id and d.status == "open")))
     pipe = repo.pipeline(pipeline)
     target = stage or pipe.stages[0].id

@@ -219,19 +219,25 @@ def refuse_duplicate(found: str | None) -> None:
         raise SalescliError(f"probable duplicate: {found}; to add it anyway, use --force")
 
 
-def name_twins(repo: Any, kind: str, name: str) -> list[Any]:
+def name_twins(repo: Any, kind: str, name: str, then: str) -> list[Any]:
     """The valid records of `kind` whose ID was folded from the same slug as `name`.
 
     Names equal but for case, accents or Unicode normalisation fold to one slug, and
     so to IDs `slug`, `slug-2`...: reading only those files finds them without
-    reading every record (one given its own --id is not found).
+    reading every record (one given its own --id is not found). Such a file that is
+    not a valid record refuses the command (`refuse_unreadable`; `then`: what else the
+    user can do).
     """
     from salescli.core.ids import derived_from
+    from salescli.services.read import refuse_unreadable
 
     base, folder = slugify(name), repo.root / KIND_DIRS[kind]
     parsed = [parse_file(repo.root, kind, folder / month / file)
               for month, file in repo.record_files(kind) if derived_from(file[:-5], base)]
-    return [p.model for p in parsed if p.ok]
+    for p in parsed:
+        if not p.ok:
+            refuse_unreadable((p.path, base), then, ", so it may be the same record")
+    return [p.model for p in parsed]
 
 
 def default_owner(repo: Any, change: Any = None) -> str | None:

@@ -49,11 +49,13 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     mine |= {what: (value, shown[what]) for what, value, _ in duplicate_keys("lead", draft)
              if what in shown}
     others = [(f"lead {x.id}", {"company": slugify(x.company)})
-              for x in name_twins(repo, "lead", draft.company)]
+              for x in name_twins(repo, "lead", draft.company,
+                                  "; to add it anyway, use --force")]
     if len(mine) > 1:  # an e-mail or phone to look for: the leads' and contacts' that match
         people: dict[tuple, tuple[str, dict[str, str]]] = {}
         for r in key_matches(repo, ("lead", "account"),
-                             [(w, v) for w, (v, _) in mine.items() if w != "company"], warn):
+                             [(w, v) for w, (v, _) in mine.items() if w != "company"], warn,
+                             "; to add it anyway, use --force"):
             who = f"lead {r['id']}" if r["kind"] == "lead" else \
                 f"contact {r['contact']} of account {r['id']}"
             # one entry per file and contact, as each was compared before the index
@@ -308,7 +310,8 @@ def _matching_account(repo: Any, x: Any, warn: Warn) -> tuple[str, str] | None:
     if business_id:
         lead_keys["business_id"] = business_id
     lead_keys["name"] = slugify(x.company)
-    rows = key_matches(repo, ("account",), list(lead_keys.items()), warn)
+    rows = key_matches(repo, ("account",), list(lead_keys.items()), warn,
+                       ", or name the account with --account")
     for what in ("business_id", "domain", "e-mail", "phone", "name"):
         if what not in lead_keys:
             continue

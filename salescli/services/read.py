@@ -22,11 +22,15 @@ def records_index(repo: Any, kinds: Sequence[str], warn: Warn, use_cache: bool =
 
     index = Index.open(repo, kinds, use_cache=use_cache, ahead=ahead)
     for kind in kinds:
-        bad = index.invalid(kind)
-        if bad:
-            warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
-                 "run `salescli check` for details")
+        skipped(index.invalid(kind), warn)
     return index
+
+
+def skipped(bad: Sequence[str], warn: Warn) -> None:
+    """Say that the invalid files `bad` (of one kind) were left out."""
+    if bad:
+        warn(f"warning: skipped {len(bad)} invalid file(s) such as {bad[0]}; "
+             "run `salescli check` for details")
 
 
 def load_matching(repo: Any, kind: str, warn: Warn, where: str = "1",
@@ -44,19 +48,63 @@ def load_matching(repo: Any, kind: str, warn: Warn, where: str = "1",
     return [p.model for p in parsed if p.ok]
 
 
+def unreadable_naming(repo: Any, rels: Sequence[str], values: Sequence[str | None]
+                      ) -> tuple[str, str] | None:
+    """(file, value) for the first of `rels`, files salescli cannot read as records,
+    whose text names one of `values` (folded as IDs are: case, accents and punctuation
+    aside), or that cannot be opened at all: a record that a command looking for those
+    values cannot vouch it has not found."""
+    from salescli.core.ids import fold
+
+    wanted = [(v, f"-{f}-") for v in values if v and (f := fold(v))]
+    for rel in rels:
+        try:
+            with open(repo.root / rel, "rb") as fh:
+                text = f"-{fold(fh.read().decode('utf-8', 'replace'))}-"
+        except OSError:
+            if wanted:
+                return rel, wanted[0][0]
+            continue
+        for value, folded in wanted:
+            if folded in text:
+                return rel, value
+    return None
+
+
+def refuse_unreadable(found: tuple[str, str] | None, then: str, may: str = "") -> None:
+    """Refuse a command that could not read a file which names what it looks for
+    (`unreadable_naming`); `may`: what that file may be, `then`: what else the user can
+    do."""
+    from salescli.core.errors import SalescliError
+
+    if found:
+        raise SalescliError(f"{found[0]} names `{found[1]}` but cannot be read as a record"
+                            f"{may} (see `salescli check`): fix it first{then}")
+
+
 def key_matches(repo: Any, kinds: Sequence[str], pairs: Sequence[tuple[str, str]],
-                warn: Warn) -> list[Any]:
+                warn: Warn, unsure: str = "") -> list[Any]:
     """The identity keys the record index keeps (core/duplicates.py) of the valid
     records of `kinds` that equal one of `pairs` (what, value): rows of kind, id, path,
     what, value, contact, line, in the order of `kinds`, then path and contact. One
-    query, where duplicate matching read every record (0.35 s on 8,000 accounts)."""
+    query, where duplicate matching read every record (0.35 s on 8,000 accounts).
+
+    An invalid file of `kinds` that names one of the values refuses the command (a
+    duplicate the index could not see); `unsure` says what else the user can do."""
     wanted = [p for p in dict.fromkeys(pairs) if p[1]]
-    with records_index(repo, kinds, warn) as index:
+    with records_index(repo, kinds, lambda _: None) as index:  # refused, or warned below
         rows = [] if not wanted else index.query(
             "SELECT kind, id, path, what, value, contact, line FROM keys "
             f"WHERE kind IN ({', '.join('?' * len(kinds))}) AND ("
             + " OR ".join("(what = ? AND value = ?)" for _ in wanted) + ")",
             (*kinds, *(v for p in wanted for v in p)))
+        unreadable = [index.invalid(kind) for kind in kinds]
+    if wanted:
+        refuse_unreadable(unreadable_naming(repo, [r for bad in unreadable for r in bad],
+                                            [v for _, v in wanted]),
+                          unsure, ", so it may be the same record")
+    for bad in unreadable:
+        skipped(bad, warn)
     rank = {kind: n for n, kind in enumerate(kinds)}
     return sorted(rows, key=lambda r: (rank[r["kind"]], r["path"], -1 if r["line"] is None
                                        else r["line"]))
@@ -202,6 +250,10 @@ def referrers(repo: Any, kind: str, column: str, value: str) -> list[str]:
     with records_index(repo, (kind,), lambda _: None) as index:
         rows = index.query(f'SELECT id FROM "{KIND_DIRS[kind]}" WHERE "{column}" = ? '
                            "ORDER BY id", (value,))
+        unreadable = index.invalid(kind)
+    # a record the index could not read may name `value` too: its reference would be
+    # left behind, to a record that is gone
+    refuse_unreadable(unreadable_naming(repo, unreadable, [value]), "; nothing was changed")
     return [r[0] for r in rows]
 
 
