@@ -750,3 +750,18 @@ def test_the_default_owner_is_read_from_what_git_said_for_the_commit(
     ok(crm, *command)
     assert deal_text(crm).endswith("    owner: anna\n")
     assert [a for a in asked if a[0] == "var"] == [("var", "-l")]
+
+
+@pytest.mark.parametrize("command", [["task", "list"], ["meeting", "list"]])
+def test_the_tasks_of_a_record_that_cannot_be_read_are_refused_not_none(crm: Repo,
+                                                                       command: list[str]):
+    """`task list ID` and `meeting list ID` of a broken file say what is wrong with it,
+    as `deal show` does, rather than `(none)` as if it had nothing."""
+    path = crm.root / "deals/2026-10/acme-erp.yaml"
+    lines = len(path.read_text().splitlines())
+    path.write_text(path.read_text() + "\tnotes: x\n")
+    refused(crm, [*command, "acme-erp"], 1,
+            f"deals/2026-10/acme-erp.yaml:{lines + 1}:1: error: a tab where YAML allows "
+            "only spaces; indent and separate with spaces [yaml]; fix the file (see "
+            "`salescli check`)")
+    assert crm.run(*command, "acme-oy").exit_code == 0  # another record: as before

@@ -15,12 +15,24 @@ Warn = Callable[[str], None]
 
 
 def records_index(repo: Any, kinds: Sequence[str], warn: Warn, use_cache: bool = True,
-                  ahead: Callable[[Any], Any] | None = None) -> Any:
+                  ahead: Callable[[Any], Any] | None = None,
+                  about: tuple[str, str] | None = None) -> Any:
     """The record index with `kinds` current; invalid files are noted through `warn`.
-    `ahead`: the question the caller will `ask` first (`Index.open`)."""
+    `ahead`: the question the caller will `ask` first (`Index.open`). `about`: the one
+    record (kind, ID) the caller answers for, refused with its file's first problem
+    when the index could not read it, as every command that reads the record says it
+    (rather than an answer without it, as if it had nothing)."""
     from salescli.store.index import Index
+    from salescli.store.repo import file_id
 
     index = Index.open(repo, kinds, use_cache=use_cache, ahead=ahead)
+    try:
+        if about is not None and any(file_id(rel) == about[1]
+                                     for rel in index.invalid(about[0])):
+            repo.load(*about)  # raises, unless the file was mended this instant
+    except BaseException:
+        index.close()
+        raise
     for kind in kinds:
         skipped(index.invalid(kind), warn)
     return index

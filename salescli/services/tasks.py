@@ -196,7 +196,8 @@ def task_list(repo: Any, target: str | None, owner: str | None,
         where.append("a.due <= ?")
         params.append(before.isoformat())
     sql = _TASKS.format(where="".join(f" AND {w}" for w in where))
-    with records_index(repo, KINDS, warn, use_cache) as index:
+    with records_index(repo, KINDS, warn, use_cache,
+                       about=(kind, record_id) if target else None) as index:
         rows = [dict(r) for r in index.query(sql, tuple(params))]
     for r in rows:
         for key in ("due", "done"):
@@ -214,7 +215,7 @@ ORDER BY a.line"""
 def meeting_list(repo: Any, target: str, warn: Warn, use_cache: bool = True) -> list[dict]:
     """The meetings of one record (booked, held or cancelled), by number."""
     kind, record_id = resolve_target(repo, target)
-    with records_index(repo, (kind,), warn, use_cache) as index:
+    with records_index(repo, (kind,), warn, use_cache, about=(kind, record_id)) as index:
         rows = [dict(r) for r in index.query(_MEETINGS, (kind, record_id))]
     for r in rows:
         r["date"] = dt.date.fromisoformat(r["date"])
