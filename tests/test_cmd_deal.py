@@ -298,6 +298,19 @@ def test_stakeholder_role_and_removal(deal: Repo):
     assert "liisa-k" not in (deal.root / DEAL_FILE).read_text()
 
 
+def test_a_stakeholder_is_refused_while_the_account_cannot_be_read(deal: Repo):
+    """The account's contacts vouch for a new stakeholder: with its file broken (even
+    committed so), `deal stakeholder` says so rather than commit a name nobody checked."""
+    account = deal.root / "accounts/2026-10/acme-oy.yaml"
+    lines = len(account.read_text().splitlines())
+    account.write_text(account.read_text() + "\tnotes: x\n")
+    deal.commit("a broken account")
+    refused(deal, ["deal", "stakeholder", "acme-erp", "ghost"], 1,
+            f"accounts/2026-10/acme-oy.yaml:{lines + 1}:1: error: a tab where YAML allows "
+            "only spaces; indent and separate with spaces [yaml]; fix the file (see "
+            "`salescli check`)")
+
+
 def test_no_commit_and_dirty_refusal(deal: Repo):
     before = deal.head()
     assert deal.run("deal", "set", "acme-erp", "value=1", "--no-commit").exit_code == 0

@@ -523,6 +523,10 @@ def stakeholder(repo: Any, deal_id: str, contact_id: str, role: str | None = Non
         record = s.load("deal", deal_id)
         s.summary = stakeholder_summary(contact_id, role, remove)
         if not remove and contact_id not in {p.contact for p in record.model.stakeholders}:
+            try:  # the account's contacts vouch for a new one: a broken file is refused
+                repo.load("account", record.model.account)
+            except RecordNotFound:
+                pass  # no such account: the deal's validation says so
             # a new one is one line more: the file's own layout kept (`appended`)
             s.append(record, "stakeholders",
                      {"contact": contact_id, **({"role": role} if role else {})}, inline=True)
