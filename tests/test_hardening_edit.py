@@ -116,6 +116,22 @@ def test_deal_edit_keeps_the_line_endings(acct: Repo, eol: str, tmp_path,
     assert acct.git("show", "--numstat", "--format=", "HEAD").split()[:2] == ["1", "1"]
 
 
+def test_deal_edit_opens_a_file_with_committed_conflict_markers(acct: Repo, tmp_path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """A merge committed with its markers: `edit` is the way to mend the file (every
+    other command refuses it); what is saved is checked as ever."""
+    put(acct, BASE + "<<<<<<< HEAD\nnotes: ours\n=======\nnotes: theirs\n>>>>>>> other\n")
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i '/^[<=>]\\{7\\}/d; /^notes: theirs/d' \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = acct.run("deal", "edit", "acme-erp")
+    assert r.exit_code == 0, r.output
+    assert file_bytes(acct).decode() == BASE + "notes: ours\n"
+    assert acct.run("check").exit_code == 0
+
+
 def test_a_structural_edit_refuses_what_it_cannot_keep(acct: Repo):
     put(acct, BASE + "x: ! 007\n")
     before, files = acct.head(), acct.snapshot()

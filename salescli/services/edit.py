@@ -606,9 +606,10 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
     from salescli.store.loader import to_diagnostic
 
     with opts.session(repo, kind, record_id, "edit", summary="edit") as s:
-        # an invalid file can be opened too: fixing it is what `edit` is for
+        # an invalid file can be opened too, committed conflict markers and all:
+        # fixing it is what `edit` is for
         path = s.repo.find(kind, record_id)
-        s.guard(path)
+        s.guard(path, markers=False)
         rel = s.repo.rel(path)
         # newline="": the file reaches the editor, and comes back, with its own
         # line endings (a CRLF file stays CRLF)

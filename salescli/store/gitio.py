@@ -1225,15 +1225,16 @@ class Change:
             pass                                      # `today` reads the history
 
     # -- the work
-    def guard(self, *paths: Path) -> None:
-        """Refuse to touch files with uncommitted changes or conflict markers.
+    def guard(self, *paths: Path, markers: bool = True) -> None:
+        """Refuse to touch files with uncommitted changes or (`markers`) conflict markers
+        (`edit` opens a file with committed markers: resolving them is what it is for).
 
         Once per path and command: a record is read, then written, under the lock.
         """
-        self.guard_ahead(*paths)
+        self.guard_ahead(*paths, markers=markers)
         self._settle()
 
-    def guard_ahead(self, *paths: Path) -> None:
+    def guard_ahead(self, *paths: Path, markers: bool = True) -> None:
         """`guard`, with git's answer awaited only before the first write (or at the
         end): git looks at the files while the command reads and edits them. Refused,
         the files are named before any other error of the command (`__exit__`)."""
@@ -1241,7 +1242,9 @@ class Change:
         if paths:
             self._guarded.update(paths)
             rels = [self.repo.rel(p) for p in paths]
-            self._guarding.append((paths, start_status(self.root, rels)))
+            # (with the paths whose conflict markers `_settle` looks for)
+            self._guarding.append((paths if markers else (),
+                                   start_status(self.root, rels)))
 
     def _settle(self) -> None:
         """Await the guards asked ahead; refuse as `guard` does."""
