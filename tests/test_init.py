@@ -159,3 +159,13 @@ def test_git_tracing_to_stderr_does_not_break_a_first_commit(tmp_path: Path,
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "x")])
     assert result.exit_code == 0, result.output
     assert git(tmp_path / "x", "status", "--porcelain") == ""
+
+
+def test_a_repository_option_naming_no_folder_says_so(tmp_path: Path):
+    """`-C PATH` to a typo or a file: said as `git -C` says it, not as a folder that
+    could be made a repository."""
+    (tmp_path / "file").write_text("x")
+    for path, why in ((tmp_path / "typo", "no such folder"), (tmp_path / "file", "not a folder")):
+        result = CliRunner().invoke(cli, ["-C", str(path), "deal", "list"])
+        assert (result.exit_code, result.output) == (
+            1, f"Error: cannot change to {path.resolve()}: {why}\n")

@@ -118,6 +118,9 @@ class Repository:
         explicit = path or os.environ.get("SALESCLI_REPO")
         if explicit:
             root = Path(explicit).resolve()
+            if not root.is_dir():  # `-C /typo`: said as git -C says it
+                raise NotARepository(f"cannot change to {root}: " + (
+                    "not a folder" if root.exists() else "no such folder"))
             if not (root / SETTINGS_FILE).is_file():
                 raise NotARepository(
                     f"not a salescli repository: {root} has no {SETTINGS_FILE}; "
