@@ -236,6 +236,12 @@ def test_out_in_a_missing_folder_is_a_usage_error(crm: Repo, args: list[str]):
     assert not (crm.root / "no-such-folder").exists()
 
 
+@pytest.mark.parametrize("args", [*OUTS, ["calendar", "--out"]], ids=" ".join)
+def test_an_empty_out_is_a_usage_error(crm: Repo, args: list[str]):
+    """`--out ""` (a script's unset variable) is no file and not standard output."""
+    refused(crm, [*args, ""], 2, "--out: empty; give a file name (or - for standard output)")
+
+
 @pytest.mark.parametrize("args", OUTS[:4], ids=" ".join)
 def test_an_existing_out_file_needs_force(crm: Repo, args: list[str]):
     (crm.root / "out.txt").write_text("mine\n")

@@ -287,6 +287,8 @@ def out_path(out: str, force: bool, *, folder: bool = False) -> Path | None:
 
     `folder`: the output is itself a folder (export's tables): only its parent is checked.
     """
+    if not out:  # `--out ""` (an unset variable in a script): not standard output
+        raise UsageError("--out: empty; give a file name (or - for standard output)")
     if out == "-":
         if folder:
             raise UsageError("--out -: this writes a folder of files; give its path")

@@ -110,7 +110,7 @@ def agenda_cmd(ctx: click.Context, deal_id: str, lang: str | None, date: Any,
       salescli agenda acme-erp --lang sv
       salescli agenda acme-erp --date "next tuesday 14:00"
     """
-    target = out_path(out, force) if out else None
+    target = out_path(out, force) if out is not None else None
     text = agenda(get_repo(ctx), deal_id, lang, date, first, warn, target)
     if target:
         echo(f"Agenda for {deal_id} written to {out}")
@@ -150,7 +150,7 @@ def render_cmd(ctx: click.Context, template: str, target: str, date: Any,
       salescli render my-contract.md.j2 deal:acme-erp
       salescli render order-confirmation acme-erp --lang fi
     """
-    where = out_path(out, force) if out else None
+    where = out_path(out, force) if out is not None else None
     doc = render_template(get_repo(ctx), template, target, date, warn, where, lang)
     if where:
         echo(f"Rendered {doc.template} for {doc.kind} {doc.id} to {out}")
