@@ -216,6 +216,11 @@ def test_bad_money_is_a_usage_error(crm: Repo, args: list[str], what: str):
             f"{what}: 'lots' is not an amount of money; use digits such as 48000 or 48000.50")
 
 
+def test_an_item_off_the_price_list_without_its_price_is_a_usage_error(crm: Repo):
+    refused(crm, ["deal", "item", "add", "acme-erp", "--name", "Work"], 2,
+            "--name Work: an item not on the price list needs its --unit-price")
+
+
 # -------------------------------------------------------------------------- --out
 
 OUTS = [

@@ -280,7 +280,9 @@ def valued_rows(rows: list[Any]) -> list[Any]:
     out = []
     for row in rows:
         text = row["json"]
-        if row["value"] is not None and '"value": null' in text:
+        # (written by msgspec, `"value":null`; a record with keys of its own deeper
+        # down, by json.dumps)
+        if row["value"] is not None and ('"value":null' in text or '"value": null' in text):
             text = json.dumps(valued(json.loads(text), row["value"]), ensure_ascii=False)
         out.append({"json": text})
     return out
@@ -578,6 +580,9 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
 
     if bool(product) == bool(name):
         raise UsageError("give either a PRODUCT from products.yaml or --name")
+    if name and unit_price is None:  # the price list prices products only
+        raise UsageError(f"--name {name}: an item not on the price list needs its "
+                         "--unit-price")
     item: dict[str, Any] = {}
     if product:
         item["product"] = check_id(product, "product")
