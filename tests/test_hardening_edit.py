@@ -132,6 +132,26 @@ def test_deal_edit_opens_a_file_with_committed_conflict_markers(acct: Repo, tmp_
     assert acct.run("check").exit_code == 0
 
 
+def test_deal_edit_opens_no_editor_while_gits_index_is_locked(acct: Repo, tmp_path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """The commit would fail after the user typed it all: said before the editor opens."""
+    put(acct, BASE)
+    opened = tmp_path / "opened"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {opened}\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    lock = acct.root / ".git/index.lock"
+    lock.touch()
+    r = acct.run("deal", "edit", "acme-erp")
+    lock.unlink()
+    assert r.exit_code == 1 and not opened.exists()
+    assert r.stderr.startswith(f"Error: cannot edit {DEAL_FILE} now: fatal: Unable to "
+                               f"create '{lock}': File exists. Another git process")
+    assert acct.status() == ""
+
+
 def test_a_structural_edit_refuses_what_it_cannot_keep(acct: Repo):
     put(acct, BASE + "x: ! 007\n")
     before, files = acct.head(), acct.snapshot()

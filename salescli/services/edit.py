@@ -611,6 +611,12 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
         path = s.repo.find(kind, record_id)
         s.guard(path, markers=False)
         rel = s.repo.rel(path)
+        lock = s.repo.git_dir / "index.lock"
+        if lock.exists():  # the commit would fail once the user has typed it all
+            from salescli.store.gitio import reason_text
+
+            raise SalescliError(f"cannot edit {rel} now: " + reason_text(
+                f"fatal: Unable to create '{lock}': File exists.", 128))
         # newline="": the file reaches the editor, and comes back, with its own
         # line endings (a CRLF file stays CRLF)
         with open(path, encoding="utf-8", newline="") as fh:
