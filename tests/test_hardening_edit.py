@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import ACCOUNT, Repo, refused, replaced
@@ -35,6 +36,15 @@ def put(repo: Repo, data: bytes | str) -> None:
     path.write_bytes(data if isinstance(data, bytes) else data.encode())
     repo.git("add", "-A")
     repo.git("commit", "-q", "--allow-empty", "-m", "test data")
+
+
+def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """$EDITOR is the shell `script` (the file to edit is $1)."""
+    path = tmp_path / "editor.sh"
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(path))
+    monkeypatch.delenv("VISUAL", raising=False)
 
 
 def file_bytes(repo: Repo) -> bytes:
@@ -104,11 +114,7 @@ def test_logging_an_activity_keeps_the_line_endings(acct: Repo, eol: str):
 def test_deal_edit_keeps_the_line_endings(acct: Repo, eol: str, tmp_path,
                                           monkeypatch: pytest.MonkeyPatch):
     put(acct, "\ufeff" + BASE.replace("\n", eol))
-    editor = tmp_path / "editor.sh"
-    editor.write_text("#!/bin/sh\nsed -i 's/^owner: anna/owner: ben/' \"$1\"\n")
-    editor.chmod(0o755)
-    monkeypatch.setenv("EDITOR", str(editor))
-    monkeypatch.delenv("VISUAL", raising=False)
+    editor(tmp_path, monkeypatch, "sed -i 's/^owner: anna/owner: ben/' \"$1\"")
     r = acct.run("deal", "edit", "acme-erp")
     assert r.exit_code == 0, r.output
     assert file_bytes(acct).decode() == "\ufeff" + BASE.replace("owner: anna", "owner: ben"
@@ -121,11 +127,7 @@ def test_deal_edit_opens_a_file_with_committed_conflict_markers(acct: Repo, tmp_
     """A merge committed with its markers: `edit` is the way to mend the file (every
     other command refuses it); what is saved is checked as ever."""
     put(acct, BASE + "<<<<<<< HEAD\nnotes: ours\n=======\nnotes: theirs\n>>>>>>> other\n")
-    editor = tmp_path / "editor.sh"
-    editor.write_text("#!/bin/sh\nsed -i '/^[<=>]\\{7\\}/d; /^notes: theirs/d' \"$1\"\n")
-    editor.chmod(0o755)
-    monkeypatch.setenv("EDITOR", str(editor))
-    monkeypatch.delenv("VISUAL", raising=False)
+    editor(tmp_path, monkeypatch, "sed -i '/^[<=>]\\{7\\}/d; /^notes: theirs/d' \"$1\"")
     r = acct.run("deal", "edit", "acme-erp")
     assert r.exit_code == 0, r.output
     assert file_bytes(acct).decode() == BASE + "notes: ours\n"
@@ -137,11 +139,7 @@ def test_deal_edit_opens_no_editor_while_gits_index_is_locked(acct: Repo, tmp_pa
     """The commit would fail after the user typed it all: said before the editor opens."""
     put(acct, BASE)
     opened = tmp_path / "opened"
-    editor = tmp_path / "editor.sh"
-    editor.write_text(f"#!/bin/sh\ntouch {opened}\n")
-    editor.chmod(0o755)
-    monkeypatch.setenv("EDITOR", str(editor))
-    monkeypatch.delenv("VISUAL", raising=False)
+    editor(tmp_path, monkeypatch, f"touch {opened}")
     lock = acct.root / ".git/index.lock"
     lock.touch()
     r = acct.run("deal", "edit", "acme-erp")
