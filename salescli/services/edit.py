@@ -71,7 +71,8 @@ class Session(Change):
     def load(self, kind: str, record_id: str) -> Loaded:
         path = self.repo.find(kind, record_id)
         self.guard_ahead(path)  # git looks while the record is read, edited and checked
-        parsed = parse_file(self.root, kind, path)
+        # (its custom fields declared: no did-you-mean is worked out for them)
+        parsed = parse_file(self.root, kind, path, custom_fields(self.repo, kind))
         raise_if_invalid(parsed, "fix the file first (see `salescli check`)")
         with open(path, "rb") as fh:
             bom = fh.read(3) == b"\xef\xbb\xbf"
@@ -82,7 +83,7 @@ class Session(Change):
         from salescli.services.check import record_errors
 
         rel = self.repo.rel(path)
-        parsed = parse_text(kind, rel, text)
+        parsed = parse_text(kind, rel, text, custom_fields(self.repo, kind))
         raise_if_invalid(parsed, "nothing was changed")
         if kind in KIND_DIRS:
             errors = record_errors(self.repo, kind, rel, parsed.model)
