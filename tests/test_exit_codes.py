@@ -203,6 +203,15 @@ def test_bad_as_of_is_a_usage_error(crm: Repo):
             f'invalid --as-of "2026-13-01": use {DATE_HELP}')
 
 
+def test_an_empty_moment_or_range_is_a_usage_error(crm: Repo):
+    """`--as-of ""` and `review ""` (a script's unset variable) are no moment and no
+    range, not now and not HEAD."""
+    refused(crm, ["report", "funnel", "--as-of", ""], 2,
+            '--as-of: "" is neither a date (YYYY-MM-DD, last-month, 30d...) nor a known '
+            "revision")
+    refused(crm, ["review", ""], 2, "empty range: use A..B, A...B or A (as A..HEAD)")
+
+
 @pytest.mark.parametrize("args,what", [
     (["deal", "add", "X", "--account", "acme-oy", "--close-date", "2027-01-01",
       "--value", "lots"], "--value"),

@@ -40,7 +40,7 @@ def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
     from salescli.store.history import load_history
 
     rev, moment = "HEAD", time.time()
-    if as_of:  # a date in any form the date options take, else a revision
+    if as_of is not None:  # a date in any form the date options take, else a revision
         import re
 
         when, refused = _as_of_when(as_of)

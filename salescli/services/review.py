@@ -20,6 +20,8 @@ def parse_range(repo: Any, spec: str) -> tuple[str, str, str]:
     went on meanwhile."""
     from salescli.store import gitio
 
+    if not spec.strip():  # (git's `A..` and `..B` mean HEAD on the empty side; "" is no range)
+        raise UsageError("empty range: use A..B, A...B or A (as A..HEAD)")
     if "..." in spec:
         left, right = spec.split("...", 1)
     elif ".." in spec:
