@@ -299,3 +299,14 @@ def test_a_record_that_cannot_be_read_and_names_the_account_stops_its_rename(fil
     (filled.root / deal).write_text(replaced(DEAL, "acme-oy", "beta-oy") + "\tx: 1\n")
     filled.commit("a broken deal of beta-oy")
     assert filled.run("account", "rename", "acme-oy", "acme").exit_code == 0
+
+
+def test_a_rename_to_itself_is_a_usage_error_as_a_merge_into_itself_is(filled: Repo):
+    from conftest import refused
+
+    refused(filled, ["account", "rename", "acme-oy", "acme-oy"], 2,
+            "account 'acme-oy' cannot be renamed to itself")
+    refused(filled, ["deal", "rename", "acme-erp", "acme-erp"], 2,
+            "deal 'acme-erp' cannot be renamed to itself")
+    refused(filled, ["account", "merge", "acme-oy", "acme-oy"], 2,
+            "an account cannot be merged into itself")

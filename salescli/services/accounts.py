@@ -233,8 +233,10 @@ def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[
 def rename(repo: Any, account_id: str, new_id: str, opts: Options = COMMIT) -> Session:
     """`account rename OLD NEW`: the account's ID and file, and every record naming it
     (its deals, its child accounts, leads converted into it), in one commit."""
+    from salescli.services.edit import check_rename
     from salescli.services.read import referrers
 
+    check_rename("account", account_id, new_id)
     deals = referrers(repo, "deal", "account_id", account_id)
     children = referrers(repo, "account", "parent", account_id)
     leads = referrers(repo, "lead", "converted_account", account_id)

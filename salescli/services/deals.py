@@ -724,8 +724,10 @@ def _set_ticks(data: Any, stage_id: str, items: list[str]) -> None:
 def rename(repo: Any, deal_id: str, new_id: str, opts: Options = COMMIT) -> Session:
     """`deal rename OLD NEW`: the deal's ID and file, and the leads converted into it,
     in one commit; reports and history follow the deal under its new ID."""
+    from salescli.services.edit import check_rename
     from salescli.services.read import referrers
 
+    check_rename("deal", deal_id, new_id)
     leads = referrers(repo, "lead", "converted_deal", deal_id)
     with opts.session(repo, "deal", deal_id, "rename", summary=f"rename to {new_id}") as s:
         s.rename(s.load("deal", deal_id), new_id)

@@ -179,6 +179,14 @@ class Session(Change):
         return Loaded(kind, record_id, path, text, model)
 
 
+def check_rename(kind: str, old_id: str, new_id: str) -> None:
+    """Refuse, before anything is read, a rename to a malformed ID or to itself (as
+    `account merge A A` is refused)."""
+    check_id(new_id, kind)
+    if new_id == old_id:
+        raise UsageError(f"{kind} {old_id!r} cannot be renamed to itself")
+
+
 # the field that names a record of each kind, in the user's words
 NAME_FIELDS = {"account": "name", "lead": "company", "deal": "title", "contact": "name"}
 
