@@ -767,6 +767,65 @@ def test_the_json_column_reads_as_json_dumps_wrote_it(amount: str, number: str) 
         assert json_array([new, new]) == json_array([old, old])
 
 
+def shown_from_files(root: Path, *args: str) -> tuple:
+    """`invoke`, with the record index moved aside: what the files say."""
+    aside = index_file(root).with_name("aside.sqlite")
+    index_file(root).rename(aside)
+    try:
+        return invoke(root, *args)
+    finally:
+        aside.rename(index_file(root))
+
+
+def test_deal_show_follows_the_price_list_and_the_settings(crm: Path) -> None:
+    """A deal priced by its items shows the price list as it is now, in the currency
+    the settings give now, as the file read would, and a broken salescli.yaml is said
+    (the index's rows were made with the old ones)."""
+    from conftest import PRODUCTS
+
+    repo = Repo(crm)
+    repo.write("products.yaml", PRODUCTS)
+    repo.write("deals/2026-03/gamma-crm.yaml", deal_with(
+        id="gamma-crm", stage="proposal", created="2026-03-02", close_date="2026-05-10",
+        value=None, currency=None) + "items:\n  - {product: support, quantity: 2}\n")
+    show = ("deal", "show", "gamma-crm", "--format", "json")
+    assert invoke(crm, "deal", "list")[0] == 0  # the index holds the deal
+    for old, new in (("unit_price: 1000.00", "unit_price: 1100.00"),):
+        repo.edit("products.yaml", old, new)
+        assert invoke(crm, *show) == shown_from_files(crm, *show)
+        assert json.loads(invoke(crm, *show)[1])["value"] == 8800.0  # 2 x 1100 x 4
+    repo.edit("salescli.yaml", "currency: EUR", "currency: SEK")
+    assert invoke(crm, *show[:3]) == shown_from_files(crm, *show[:3])
+    assert "SEK" in invoke(crm, *show[:3])[1]
+    with (crm / "salescli.yaml").open("a") as fh:
+        fh.write("garbage: [\n")
+    broken = invoke(crm, *show)
+    assert broken[0] == 1 and broken == shown_from_files(crm, *show)
+
+
+def test_deal_show_of_an_id_in_two_files_lists_one_files_items(crm: Path) -> None:
+    """Two files of one ID (`check` reports it): `deal show` shows one file, its items
+    only, as the file read does, not the items of both."""
+    (crm / "deals/2026-04").mkdir()
+    shutil.copy(crm / "deals/2026-03/gamma-crm.yaml", crm / "deals/2026-04/gamma-crm.yaml")
+    assert invoke(crm, "deal", "list")[0] == 0
+    assert invoke(crm, "deal", "show", "gamma-crm") == \
+        shown_from_files(crm, "deal", "show", "gamma-crm")
+
+
+@pytest.mark.parametrize("cache", [(), ("--no-cache",)])
+def test_deal_list_of_an_account_takes_its_childrens_deals_without_the_cache_too(
+        crm: Path, cache: tuple) -> None:
+    repo = Repo(crm)
+    repo.write("accounts/2026-10/acme-child.yaml",
+               "id: acme-child\nname: Acme Child Oy\nparent: acme-oy\ncreated: 2026-10-02\n")
+    repo.write("deals/2026-10/child-deal.yaml", replaced(DEAL, "acme-erp", "child-deal")
+               .replace("account: acme-oy", "account: acme-child"))
+    code, out, *_ = invoke(crm, "deal", "list", "--account", "acme-oy", "--status", "all",
+                           "--format", "json", *cache)
+    assert code == 0 and {d["id"] for d in json.loads(out)} >= {"acme-erp", "child-deal"}
+
+
 def test_quoted_stage_key_counts_in_deal_list(crm: Path) -> None:
     quoted, _ = quoted_and_plain(crm)
     (crm / "deals/2026-10/acme-erp.yaml").write_text(quoted)

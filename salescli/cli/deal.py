@@ -129,7 +129,7 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
         # ties in file order, as the records were always read
         "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
         where, params, json=fmt == "json" or bool(custom), fields=fields,
-        columns=deals.TOP_DISCOUNT)
+        columns=deals.TOP_DISCOUNT, also=("account",) if where else ())  # the family's
     # an open deal whose discount awaits an approver lists as `pending approval`
     rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
              "stage": d["stage"],

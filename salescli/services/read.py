@@ -143,7 +143,13 @@ def _indexed(repo: Any, kind: str, record_id: str) -> tuple[dict, dict] | None:
     rel = repo.rel(repo.find(kind, record_id))
     try:
         with Index.open(repo, ()) as index:
+            if kind == "deal":  # its row's value, currency and prices follow the settings
+                index.check_config()
             found = index.current(kind, rel)
+            if found and index.con.execute(  # two files of one ID: their items are mixed
+                    "SELECT count(*) FROM records WHERE kind = ? AND id = ?",
+                    (kind, record_id)).fetchone()[0] > 1:
+                return None
             row = found and index.con.execute(
                 f'SELECT * FROM "{KIND_DIRS[kind]}" WHERE path = ?', (rel,)).fetchone()
             items = found and kind == "deal" and index.con.execute(

@@ -364,16 +364,9 @@ class Index:
         for `ask` only when no row was written until the refresh ended (the generations,
         bumped with every write by any process, are the same): it is then the answer the
         rows would give now. Damage it finds is left to the refresh and `ask`."""
-        from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
-
         self._ahead = None
-        # only deal rows depend on the configuration (currency, default pipeline, prices):
-        # listing accounts or leads never reads it, so a broken price list stops no one
         if "deal" in kinds:
-            config_stat = [_stat(os.path.join(self.root, f))
-                           for f in (SETTINGS_FILE, PRODUCTS_FILE)]
-            if self._meta("config-stat") != config_stat:
-                self._check_config(config_stat)
+            self.check_config()
         # git's own index vouches for the files as committed: only the others are stat'ed
         scans = {kind: self._meta(f"scan:{kind}") for kind in kinds} \
             if self.path is not None else {}
@@ -536,8 +529,19 @@ class Index:
         except sqlite3.OperationalError:  # busy: the next read saves it
             pass
 
+    def check_config(self) -> None:
+        """Deal rows as the settings and price list now are (currency, default pipeline,
+        prices): other ones than the rows were derived with drop them, to be read again.
+        Only deal rows depend on them: listing accounts or leads never reads them, so a
+        broken price list stops no one; a broken one stops a deal's answer here."""
+        from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
+
+        config_stat = [_stat(os.path.join(self.root, f))
+                       for f in (SETTINGS_FILE, PRODUCTS_FILE)]
+        if self._meta("config-stat") != config_stat:
+            self._check_config(config_stat)
+
     def _check_config(self, config_stat: list) -> None:
-        """The settings and price list the rows are derived with; other ones: rebuild."""
         key = self._config_key()
         with _transaction(self.con):
             if self._meta("config") != key:
