@@ -127,8 +127,14 @@ def test_an_include_cannot_leave_the_template_folders(root: Path):
 
 def test_a_fifo_named_like_a_template_is_refused_without_hanging(root: Path):
     os.mkfifo(root / "templates" / "pipe.md.j2")
-    with pytest.raises(SalescliError, match="^pipe.md.j2 is not a regular file$"):
+    with pytest.raises(SalescliError, match="^templates/pipe.md.j2 is not a regular file$"):
         render("pipe.md.j2", {}, root)
+
+
+def test_a_template_that_is_not_utf8_names_its_file_in_the_repository(root: Path):
+    (root / "templates" / "bin.md.j2").write_bytes(b"caf\xe9 {{ deal.id }}\n")
+    with pytest.raises(SalescliError, match=r"^templates/bin.md.j2: not UTF-8 text \("):
+        render("bin.md.j2", {}, root)
 
 
 def test_output_is_bounded(root: Path):

@@ -119,17 +119,18 @@ def _read(path: Path, trusted: bool) -> str | None:
                                 "only regular files in templates/ (copy the file instead)"
                                 ) from None
         raise
+    shown = path.name if trusted else f"{REPO_DIR}/{path.name}"  # the file to fix
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise TemplateError(f"{path.name} is not a regular file")
+            raise TemplateError(f"{shown} is not a regular file")
         data = fh.read(MAX_SOURCE + 1)
     if len(data) > MAX_SOURCE:
-        raise TemplateError(f"{path.name} is larger than {MAX_SOURCE} bytes")
+        raise TemplateError(f"{shown} is larger than {MAX_SOURCE} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise TemplateError(f"{path.name}: not UTF-8 text ({err.reason})") from None
+        raise TemplateError(f"{shown}: not UTF-8 text ({err.reason})") from None
 
 
 def _loader(root: Path | None) -> Any:
