@@ -765,6 +765,8 @@ def test_the_json_column_reads_as_json_dumps_wrote_it(amount: str, number: str) 
         assert json.loads(new) == json.loads(old)
         assert msgspec.json.format(new.encode()) == msgspec.json.format(old.encode())
         assert json_array([new, new]) == json_array([old, old])
+        if "value:" not in text:  # compact, whichever encoder wrote it (valued_rows)
+            assert '"value":null' in new
 
 
 def shown_from_files(root: Path, *args: str) -> tuple:

@@ -280,9 +280,7 @@ def valued_rows(rows: list[Any]) -> list[Any]:
     out = []
     for row in rows:
         text = row["json"]
-        # (written by msgspec, `"value":null`; a record with keys of its own deeper
-        # down, by json.dumps)
-        if row["value"] is not None and ('"value":null' in text or '"value": null' in text):
+        if row["value"] is not None and '"value":null' in text:  # (compact: record_json)
             text = json.dumps(valued(json.loads(text), row["value"]), ensure_ascii=False)
         out.append({"json": text})
     return out

@@ -51,10 +51,10 @@ from salescli.core.later import later
 from salescli.store.repo import KIND_DIRS, KINDS, file_id
 from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
 
-INDEX_VERSION = 8  # 2: items priced with their product's billing; 3: records.blob;
+INDEX_VERSION = 9  # 2: items priced with their product's billing; 3: records.blob;
 # 4: last/next activity, pending meetings; 5: activities.happened; 6: keys;
 # 7: a cancelled meeting is no last activity; 8: demos are booked as meetings are, and
-# activities.time
+# activities.time; 9: records.json compact (`record_json`)
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
@@ -900,9 +900,9 @@ _ENCODER: list[Any] = []  # msgspec's JSON encoder, made when the index first wr
 
 
 def record_json(model: Any) -> str:
-    """The record's `json` column: `to_jsonable(record_dict(model))` as JSON text, the
-    same values (`json_array`, `json_extract` and `json.loads` read it; separators may
-    differ from json.dumps').
+    """The record's `json` column: `to_jsonable(record_dict(model))` as compact JSON
+    text (`"value":null`, whichever encoder wrote it; `json_array`, `json_extract` and
+    `json.loads` read it).
 
     Written by msgspec from the record itself, in C, where json.dumps called Python
     for every date and amount (a third of building the index's rows); each amount is
@@ -915,8 +915,12 @@ def record_json(model: Any) -> str:
 
     from salescli.core.output import to_jsonable
 
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, default=to_jsonable,
+                          separators=(",", ":"))
+
     if not model.model_flat:
-        return json.dumps(record_dict(model), ensure_ascii=False, default=to_jsonable)
+        return dumps(record_dict(model))
     if not _ENCODER:
         import msgspec
 
@@ -928,7 +932,7 @@ def record_json(model: Any) -> str:
     extra = model.model_extra
     if not extra:
         return text
-    rest = json.dumps(extra, ensure_ascii=False, default=to_jsonable)
+    rest = dumps(extra)
     return f"{text[:-1]},{rest[1:]}" if text != "{}" else rest
 
 
