@@ -109,17 +109,17 @@ def _read(path: Path, trusted: bool) -> str | None:
     """The template's text, None if absent; symlinks in the repository are refused."""
     # O_NONBLOCK: a FIFO named like a template must not hang the command
     flags = os.O_RDONLY | os.O_NONBLOCK | (0 if trusted else os.O_NOFOLLOW)
+    shown = path.name if trusted else f"{REPO_DIR}/{path.name}"  # the file to fix
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
         return None
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise TemplateError(f"{REPO_DIR}/{path.name} is a symbolic link; salescli renders "
+            raise TemplateError(f"{shown} is a symbolic link; salescli renders "
                                 "only regular files in templates/ (copy the file instead)"
                                 ) from None
         raise
-    shown = path.name if trusted else f"{REPO_DIR}/{path.name}"  # the file to fix
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
