@@ -234,8 +234,7 @@ def test_account_set_parent(filled: Repo):
     (["parent=acme-oy"], 1, "cannot make acme-oy the parent of acme-oy: the hierarchy would "
                             "have a cycle: acme-oy -> acme-oy"),
     (["parent=nope"], 1, not_found("account", "nope")),
-    (["name="], 1, "accounts/2026-10/acme-oy.yaml:2:6: error: name: expected text [schema]; "
-                   "nothing was changed"),
+    (["name="], 2, "name: expected text; nothing was changed"),
 ])
 def test_account_set_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["account", "set", "acme-oy", *args], code, message)
@@ -275,8 +274,8 @@ def test_account_addresses_in_parts_or_one_line(filled: Repo):
     refused(filled, ["account", "set", "acme-oy", "billing_address.town=X"], 2,
             "`billing_address` has no field `town`; fields: street, postcode, city, country")
     assert filled.run("account", "set", "acme-oy", "language=sv").exit_code == 0
-    r = filled.run("account", "set", "acme-oy", "language=de")
-    assert r.exit_code == 1 and "language" in r.stderr
+    refused(filled, ["account", "set", "acme-oy", "language=de"], 2,
+            "language: should be 'en', 'fi' or 'sv'; nothing was changed")
 
 
 def test_account_set_unknown_account(filled: Repo):
@@ -515,9 +514,8 @@ def test_contact_set(commented: Repo):
     (["matti-virtanen", "reports_to=liisa"], 1,
      "cannot set reports_to of matti-virtanen: `liisa` is not another contact of account "
      "acme-oy"),
-    (["matti-virtanen", "influence=huge"], 1,
-     "accounts/2026-10/acme-oy.yaml:13:16: error: contacts[0].influence: should be 'high', "
-     "'medium' or 'low' [schema]; nothing was changed"),
+    (["matti-virtanen", "influence=huge"], 2,
+     "influence: should be 'high', 'medium' or 'low'; nothing was changed"),
     (["Matti", "title=CEO"], 2, bad_id("contact", "Matti")),
     (["matti-virtanen", "email=matti(at)acme.fi"], 2, not_an_email("email", "matti(at)acme.fi")),
     (["matti-virtanen", "emails=matti@acme.fi,mailto:m@acme.fi"], 2,

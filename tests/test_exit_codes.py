@@ -225,6 +225,27 @@ def test_bad_money_is_a_usage_error(crm: Repo, args: list[str], what: str):
             f"{what}: 'lots' is not an amount of money; use digits such as 48000 or 48000.50")
 
 
+@pytest.mark.parametrize("args,message", [
+    (["deal", "set", "acme-erp", "currency=eur"],
+     "currency: 'eur' is not a 3-letter currency code such as EUR"),
+    (["deal", "set", "acme-erp", "account=../x"],
+     "account: '../x' is not a valid ID (a-z, 0-9 and '-', at most 64 characters)"),
+    (["deal", "set", "acme-erp", "probability=150"],
+     "probability: should be less than or equal to 100"),
+    (["deal", "set", "acme-erp", "title="], "title: expected text"),
+    (["lead", "set", "beta-ltd", "company="], "company: expected text"),
+    (["account", "set", "acme-oy", "language=de"], "language: should be 'en', 'fi' or 'sv'"),
+    (["contact", "set", "acme-oy", "matti-virtanen", "role=bogus"],
+     "role: should be 'economic-buyer', 'decision-maker', 'technical-evaluator', 'champion', "
+     "'end-user', 'approver', 'influencer' or 'other'"),
+], ids=lambda v: " ".join(v[:4]) if isinstance(v, list) else None)
+def test_a_set_value_its_field_refuses_is_a_usage_error(crm: Repo, args: list[str],
+                                                        message: str):
+    """`set FIELD=VALUE` is the command line as much as an option is: a value of the
+    wrong shape gets 2, as `--currency eur` does, named as typed (no file was written)."""
+    refused(crm, args, 2, f"{message}; nothing was changed")
+
+
 def test_an_item_off_the_price_list_without_its_price_is_a_usage_error(crm: Repo):
     refused(crm, ["deal", "item", "add", "acme-erp", "--name", "Work"], 2,
             "--name Work: an item not on the price list needs its --unit-price")

@@ -131,7 +131,7 @@ def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
             if cycle:
                 raise SalescliError(f"cannot make {parent} the parent of {account_id}: "
                                     "the hierarchy would have a cycle: " + " -> ".join(cycle))
-        s.set(record, changes)
+        s.set(record, changes, given=True)
     return s, summary
 
 
@@ -226,7 +226,7 @@ def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[
             person = data["contacts"][index]
             keep_tail(person, lambda: apply_sets(person, changes, order))
 
-        s.update(record, change)
+        s.update(record, change, ("contacts", index), changes)
     return s, summary
 
 

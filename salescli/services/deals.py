@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from salescli.core.errors import RecordNotFound, SalescliError, UsageError
 from salescli.services.options import COMMIT, Options
 
+INF = float("inf")
+
 if TYPE_CHECKING:
     from salescli.services.edit import Session
 
@@ -393,7 +395,10 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
                               {"next_step": NextStep}, lambda: custom_fields(repo, "deal"))
     for key in MONEY_FIELDS:
         if key in changes:
-            changes[key] = parse_money(changes[key], key)
+            value = changes[key]
+            if value in (INF, -INF):  # `1e400`, too large for a float: refused as typed
+                value = dict(a.partition("=")[::2] for a in assignments)[key]
+            changes[key] = parse_money(value, key)
     summary, subject = describe(changes)
     with opts.session(repo, "deal", deal_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
@@ -403,7 +408,7 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
             created = day_of(changes.get("created", record.model.created), "created")
             if close is not None:  # `close_date=` clears it
                 close_day(close, created, "", "close_date")
-        s.set(record, changes)
+        s.set(record, changes, given=True)
     return s, summary
 
 

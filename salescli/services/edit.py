@@ -78,12 +78,28 @@ class Session(Change):
             bom = fh.read(3) == b"\xef\xbb\xbf"
         return Loaded(kind, record_id, path, parsed.text or "", parsed.model, bom)
 
-    def _validated(self, kind: str, path: Path, text: str) -> Any:
-        """The new text's model, if it passes everything `check` would hold against it."""
+    def _validated(self, kind: str, path: Path, text: str, at: tuple = (),
+                   given: Iterable[str] = ()) -> Any:
+        """The new text's model, if it passes everything `check` would hold against it.
+
+        `given`: the (dotted) fields whose values the user typed (`set FIELD=VALUE`), in
+        the part of the record `at`. A value its field's type refuses is a usage error,
+        as an option's bad value is (README, "Exit codes"), named as it was typed: not at
+        a line of a file that was never written.
+        """
         from salescli.services.check import record_errors
 
         rel = self.repo.rel(path)
         parsed = parse_text(kind, rel, text, custom_fields(self.repo, kind))
+        for key in given:
+            loc = (*at, *key.split("."))
+            bad = next((f for f in parsed.findings if f.severity == "error"
+                        and f.loc[:len(loc)] == loc), None)
+            if bad is not None:
+                from salescli.core.record import dotted
+
+                said = bad.message.removeprefix(f"{dotted(bad.loc)}: ")
+                raise UsageError(f"{dotted(bad.loc[len(at):])}: {said}; nothing was changed")
         raise_if_invalid(parsed, "nothing was changed")
         if kind in KIND_DIRS:
             errors = record_errors(self.repo, kind, rel, parsed.model)
@@ -91,15 +107,17 @@ class Session(Change):
                 raise SalescliError(f"{rel}: {errors[0].message}; nothing was changed")
         return parsed.model
 
-    def update(self, record: Loaded, mutate: Callable[[Any], None]) -> Loaded:
-        """Apply `mutate` to the record's round-trip tree, validate, write."""
+    def update(self, record: Loaded, mutate: Callable[[Any], None], at: tuple = (),
+               given: Iterable[str] = ()) -> Loaded:
+        """Apply `mutate` to the record's round-trip tree, validate, write. `given`: the
+        fields the user typed values for, in the part `at` (see `_validated`)."""
         from salescli.store.yamlio import roundtrip_edit
 
         try:
             text = roundtrip_edit(record.text, mutate)
         except YamlProblem as p:
             raise self._cannot(record, p) from None
-        return self._replace(record, text)
+        return self._replace(record, text, at, given)
 
     def append(self, record: Loaded, key: str, item: dict[str, Any],
                inline: bool = False) -> Loaded:
@@ -112,9 +130,10 @@ class Session(Change):
         return self._replace(record, text)
 
     def set(self, record: Loaded, changes: dict[str, Any], item: tuple[str, int] | None = None,
-            order: Sequence[str] = ()) -> Loaded:
+            order: Sequence[str] = (), given: bool = False) -> Loaded:
         """Set (dotted) fields: the new values spliced in, every other byte kept. `item`:
-        in that entry of a list instead (`("activities", 0)`), new keys in `order`."""
+        in that entry of a list instead (`("activities", 0)`), new keys in `order`.
+        `given`: the values are as the user typed them (see `_validated`)."""
         from salescli.store.yamlio import set_values
 
         try:
@@ -122,15 +141,16 @@ class Session(Change):
                               item or ())
         except YamlProblem as p:
             raise self._cannot(record, p) from None
-        return self._replace(record, text)
+        return self._replace(record, text, item or (), changes if given else ())
 
     def _cannot(self, record: Loaded, p: YamlProblem) -> SalescliError:
         hint = (f" (or make this change with `salescli {record.kind} edit {record.id}`)"
                 if p.code == "cannot-edit" else "")
         return SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}{hint}")
 
-    def _replace(self, record: Loaded, text: str) -> Loaded:
-        model = self._validated(record.kind, record.path, text)
+    def _replace(self, record: Loaded, text: str, at: tuple = (),
+                 given: Iterable[str] = ()) -> Loaded:
+        model = self._validated(record.kind, record.path, text, at, given)
         self.write(record.path, "\ufeff" + text if record.bom else text)
         return Loaded(record.kind, record.id, record.path, text, model, record.bom)
 
@@ -320,6 +340,7 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
             value = raw  # `#1`, `|`, `>`: text for a text field, refused by any other
         if isinstance(value, dict | list):
             value = raw  # a set value is one scalar; structure is what `edit` is for
+
         changes[key] = value
     return changes
 

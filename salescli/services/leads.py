@@ -110,7 +110,7 @@ def set_fields(repo: Any, lead_id: str, assignments: tuple[str, ...],
     summary, subject = describe(changes)
     with opts.session(repo, "lead", lead_id, "set", summary=f"set {subject}") as s:
         check_listed(changes, s.repo.settings)
-        s.set(s.load("lead", lead_id), changes)
+        s.set(s.load("lead", lead_id), changes, given=True)
     return s, summary
 
 
