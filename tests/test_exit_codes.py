@@ -238,11 +238,14 @@ def test_bad_money_is_a_usage_error(crm: Repo, args: list[str], what: str):
     (["contact", "set", "acme-oy", "matti-virtanen", "role=bogus"],
      "role: should be 'economic-buyer', 'decision-maker', 'technical-evaluator', 'champion', "
      "'end-user', 'approver', 'influencer' or 'other'"),
+    (["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "5", "--discount",
+      "150"], "--discount: should be less than or equal to 100"),
 ], ids=lambda v: " ".join(v[:4]) if isinstance(v, list) else None)
 def test_a_set_value_its_field_refuses_is_a_usage_error(crm: Repo, args: list[str],
                                                         message: str):
     """`set FIELD=VALUE` is the command line as much as an option is: a value of the
-    wrong shape gets 2, as `--currency eur` does, named as typed (no file was written)."""
+    wrong shape gets 2, as `--currency eur` does, named as typed (no file was written);
+    so does an option whose value only the record's schema refuses."""
     refused(crm, args, 2, f"{message}; nothing was changed")
 
 

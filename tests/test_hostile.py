@@ -221,9 +221,8 @@ def test_huge_amount_via_a_command_is_refused(filled: Repo, amount: str, shown: 
 
 def test_huge_quantity_via_a_command_is_refused(filled: Repo):
     refused(filled, ["deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "1e20",
-                     "--unit-price", "5"], 1,
-            f"{DEAL_FILE}:16:28: error: items[0].quantity: should be less than "
-            "1,000,000,000,000 [schema]; nothing was changed")
+                     "--unit-price", "5"], 2,
+            "--quantity: should be less than 1,000,000,000,000; nothing was changed")
 
 
 def test_non_utf8_argument_is_refused(filled: Repo):

@@ -226,7 +226,7 @@ def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[
             person = data["contacts"][index]
             keep_tail(person, lambda: apply_sets(person, changes, order))
 
-        s.update(record, change, ("contacts", index), changes)
+        s.update(record, change, ("contacts", index), {k: k for k in changes})
     return s, summary
 
 

@@ -618,7 +618,8 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
         if product and product not in {p.sku for p in s.repo.products.products}:
             raise UsageError(f"no product {product!r} in products.yaml")
 
-        record = s.append(record, "items", item, inline=True)
+        typed = {k: "PRODUCT" if k == "product" else f"--{k.replace('_', '-')}" for k in item}
+        record = s.append(record, "items", item, inline=True, given=typed)
         if approved_by:
             record = s.set(record, {"approved_by": approved_by})
     return s, pending_approval(record.model, s.repo.settings)

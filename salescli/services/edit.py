@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from msgspec import Struct
@@ -32,6 +33,7 @@ from salescli.store.loader import parse_file, parse_text, raise_if_invalid
 from salescli.store.repo import KIND_DIRS
 from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_record, keep_tail
 
+NOTHING_TYPED: Mapping[str, str] = MappingProxyType({})  # see Session._validated
 # what YAML reads as a line break: in a typed value, never a place to stop reading
 LINE_BREAK = later(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
@@ -79,19 +81,19 @@ class Session(Change):
         return Loaded(kind, record_id, path, parsed.text or "", parsed.model, bom)
 
     def _validated(self, kind: str, path: Path, text: str, at: tuple = (),
-                   given: Iterable[str] = ()) -> Any:
+                   given: Mapping[str, str] = NOTHING_TYPED) -> Any:
         """The new text's model, if it passes everything `check` would hold against it.
 
-        `given`: the (dotted) fields whose values the user typed (`set FIELD=VALUE`), in
-        the part of the record `at`. A value its field's type refuses is a usage error,
-        as an option's bad value is (README, "Exit codes"), named as it was typed: not at
-        a line of a file that was never written.
+        `given`: the (dotted) fields of the part of the record `at` whose values the
+        user typed, and how (`set FIELD=VALUE`: the field; `--quantity`). A value its
+        field's type refuses is a usage error, as an option's bad value is (README,
+        "Exit codes"), named as it was typed: not at a line of a file never written.
         """
         from salescli.services.check import record_errors
 
         rel = self.repo.rel(path)
         parsed = parse_text(kind, rel, text, custom_fields(self.repo, kind))
-        for key in given:
+        for key, typed in given.items():
             loc = (*at, *key.split("."))
             bad = next((f for f in parsed.findings if f.severity == "error"
                         and f.loc[:len(loc)] == loc), None)
@@ -99,7 +101,8 @@ class Session(Change):
                 from salescli.core.record import dotted
 
                 said = bad.message.removeprefix(f"{dotted(bad.loc)}: ")
-                raise UsageError(f"{dotted(bad.loc[len(at):])}: {said}; nothing was changed")
+                where = dotted((typed, *bad.loc[len(loc):]))
+                raise UsageError(f"{where}: {said}; nothing was changed")
         raise_if_invalid(parsed, "nothing was changed")
         if kind in KIND_DIRS:
             errors = record_errors(self.repo, kind, rel, parsed.model)
@@ -108,7 +111,7 @@ class Session(Change):
         return parsed.model
 
     def update(self, record: Loaded, mutate: Callable[[Any], None], at: tuple = (),
-               given: Iterable[str] = ()) -> Loaded:
+               given: Mapping[str, str] = NOTHING_TYPED) -> Loaded:
         """Apply `mutate` to the record's round-trip tree, validate, write. `given`: the
         fields the user typed values for, in the part `at` (see `_validated`)."""
         from salescli.store.yamlio import roundtrip_edit
@@ -120,14 +123,15 @@ class Session(Change):
         return self._replace(record, text, at, given)
 
     def append(self, record: Loaded, key: str, item: dict[str, Any],
-               inline: bool = False) -> Loaded:
+               inline: bool = False, given: Mapping[str, str] = NOTHING_TYPED) -> Loaded:
         """Append `item` (plain values) to the record's block list `key` (see
-        `appended`); `inline`: an entry of its own line, `- {product: x, quantity: 1}`."""
+        `appended`); `inline`: an entry of its own line, `- {product: x, quantity: 1}`.
+        `given`: the item's fields the user typed, and how (see `_validated`)."""
         try:
             text = appended(record.text, record.kind, key, item, inline)
         except YamlProblem as p:
             raise self._cannot(record, p) from None
-        return self._replace(record, text)
+        return self._replace(record, text, (key, len(getattr(record.model, key))), given)
 
     def set(self, record: Loaded, changes: dict[str, Any], item: tuple[str, int] | None = None,
             order: Sequence[str] = (), given: bool = False) -> Loaded:
@@ -141,7 +145,7 @@ class Session(Change):
                               item or ())
         except YamlProblem as p:
             raise self._cannot(record, p) from None
-        return self._replace(record, text, item or (), changes if given else ())
+        return self._replace(record, text, item or (), {k: k for k in changes} if given else {})
 
     def _cannot(self, record: Loaded, p: YamlProblem) -> SalescliError:
         hint = (f" (or make this change with `salescli {record.kind} edit {record.id}`)"
@@ -149,7 +153,7 @@ class Session(Change):
         return SalescliError(f"{self.repo.rel(record.path)}:{p.line}: {p.message}{hint}")
 
     def _replace(self, record: Loaded, text: str, at: tuple = (),
-                 given: Iterable[str] = ()) -> Loaded:
+                 given: Mapping[str, str] = NOTHING_TYPED) -> Loaded:
         model = self._validated(record.kind, record.path, text, at, given)
         self.write(record.path, "\ufeff" + text if record.bom else text)
         return Loaded(record.kind, record.id, record.path, text, model, record.bom)
