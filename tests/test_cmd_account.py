@@ -234,7 +234,7 @@ def test_account_set_parent(filled: Repo):
     (["parent=acme-oy"], 1, "cannot make acme-oy the parent of acme-oy: the hierarchy would "
                             "have a cycle: acme-oy -> acme-oy"),
     (["parent=nope"], 1, not_found("account", "nope")),
-    (["name="], 2, "name: expected text; nothing was changed"),
+    (["name="], 2, "cannot clear `name`: an account must have one"),
 ])
 def test_account_set_refusals(filled: Repo, args: list[str], code: int, message: str):
     refused(filled, ["account", "set", "acme-oy", *args], code, message)

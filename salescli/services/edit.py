@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from msgspec import Struct
+from msgspec import NODEFAULT, Struct
 
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
@@ -458,6 +458,8 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 raise UsageError(f"`{top}` has no field `{rest}`; fields: "
                                  + ", ".join(field_names(owner)))
         field = next(f for n, f in fields_of(owner).items() if (f.alias or n) == name)
+        if value is None and field.default is NODEFAULT and field.factory is NODEFAULT:
+            raise UsageError(f"cannot clear `{key}`: {what} must have one")
         if _is_list(field.annotation, of=str):  # tags=a,b, [a, "b,c"] or none: inline
             from salescli.store.yamlio import inline
 
