@@ -161,6 +161,17 @@ def test_huge_amount_in_a_file_is_a_schema_error(filled: Repo):
         assert timed(filled, *args).exit_code in (0, 1)  # never a traceback
 
 
+def test_a_count_too_large_for_the_index_is_a_schema_error_not_a_crash(filled: Repo):
+    """SQLite holds 64-bit integers: a count past them was a traceback of every listing."""
+    filled.write(DEAL_FILE, DEAL.lstrip("\n") + "items:\n  - {name: Work, quantity: 1, "
+                 "unit_price: 10, billing: monthly, cycles: 99999999999999999999999}\n")
+    filled.commit("cycles")
+    assert check_lines(filled) == (1, [f"{DEAL_FILE}:16:73: error: items[0].cycles: should "
+                                       "be less than or equal to 999999999999 [schema]"])
+    r = filled.run("deal", "list")
+    assert r.exit_code == 0 and r.stderr.startswith("warning: skipped 1 invalid file"), r.output
+
+
 def test_infinite_amount_in_a_file_is_a_schema_error(filled: Repo):
     filled.write(DEAL_FILE, replaced(DEAL, "value: 48000.00", "value: .inf"))
     assert check_lines(filled) == (1, [
@@ -222,7 +233,7 @@ def test_huge_amount_via_a_command_is_refused(filled: Repo, amount: str, shown: 
 def test_huge_quantity_via_a_command_is_refused(filled: Repo):
     refused(filled, ["deal", "item", "add", "acme-erp", "--name", "Work", "--quantity", "1e20",
                      "--unit-price", "5"], 2,
-            "--quantity: should be less than 1,000,000,000,000; nothing was changed")
+            "--quantity: 1e20 is too large; a number is below 1,000,000,000,000")
 
 
 def test_non_utf8_argument_is_refused(filled: Repo):

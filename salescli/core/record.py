@@ -154,8 +154,9 @@ def Field(default: Any = msgspec.NODEFAULT, *, alias: str | None = None,  # noqa
     return msgspec.field(default=default, default_factory=default_factory, name=alias)
 
 
-Positive = Annotated[int, msgspec.Meta(ge=1)]
-NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+# counts, below the amounts' bound: SQLite (the record index) holds 64-bit integers only
+Positive = Annotated[int, msgspec.Meta(ge=1, lt=10**12)]
+NonNegative = Annotated[int, msgspec.Meta(ge=0, lt=10**12)]
 
 
 class FieldInfo(NamedTuple):

@@ -564,6 +564,14 @@ def _number(value: str | None, what: str) -> Decimal | None:
         result = None
     if result is None or not result.is_finite() or result < 0:
         raise UsageError(f"{what} must be a number of at least 0, not {value!r}")
+    from salescli.core.record import MAX_AMOUNT
+    from salescli.store.yamlio import MAX_NUMBER_CHARS
+
+    if result >= MAX_AMOUNT:  # as parse_money: before the digits are written out
+        raise UsageError(f"{what}: {value} is too large; a number is below {MAX_AMOUNT:,}")
+    if len(format(result, "f")) > MAX_NUMBER_CHARS:  # `1e-400`: no file could read it back
+        raise UsageError(f"{what}: {value} has too many digits; a number is written with at "
+                         f"most {MAX_NUMBER_CHARS}")
     return result
 
 
