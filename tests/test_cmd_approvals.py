@@ -144,11 +144,27 @@ def test_approve_is_refused_without_approvers_or_anything_to_approve(
 
 
 def test_deal_set_cannot_name_a_non_approver(deal: Repo):
-    discount(deal, "20")
-    refused(deal, ["deal", "set", "acme-erp", "approved_by=nobody-at-all"], 1,
-            "deals/2026-10/acme-erp.yaml: approved_by `nobody-at-all` is not one of the "
-            "settings' approvers (ville, sara); an approver runs `salescli deal approve "
-            "acme-erp`; nothing was changed")
+    discount(deal, "20")  # a value outside a settings list: a usage error
+    refused(deal, ["deal", "set", "acme-erp", "approved_by=nobody-at-all"], 2,
+            "approved_by `nobody-at-all` is not one of the settings' approvers (ville, "
+            "sara); an approver runs `salescli deal approve acme-erp`; nothing was changed")
+
+
+def test_deal_set_approved_by_is_the_approver_themselves(
+        deal: Repo, monkeypatch: pytest.MonkeyPatch):
+    """As `item add --approved-by`: `set approved_by=ville` is no way for anna to approve
+    in ville's name."""
+    discount(deal, "16")
+    refused(deal, ["deal", "set", "acme-erp", "approved_by=ville"], 1,
+            "cannot record ville's approval: you (Anna Tester <anna@example.com>) are not one "
+            "of the approvers: ville (up to 30%), sara (up to 18%)")
+    as_(monkeypatch, "Sara Nyberg", "sara@example.com")
+    refused(deal, ["deal", "set", "acme-erp", "approved_by=ville"], 1,
+            "approved_by=ville: you are sara; an approval is recorded by the approver "
+            "themselves (approved_by=sara, or ville runs `salescli deal approve acme-erp`)")
+    as_(monkeypatch, "Ville Korpela", "vk@example.com")
+    assert deal.run("deal", "set", "acme-erp", "approved_by=ville").exit_code == 0
+    assert "approved_by: ville\n" in (deal.root / DEAL_FILE).read_text()
 
 
 def test_today_shows_the_approval_to_the_approvers_whose_limit_covers_it(

@@ -119,8 +119,8 @@ def test_refusals_leave_the_repository_unchanged(quoted: Repo):
             "`salescli quote acme-erp`")
     r = quoted.run("quote", "reject", "acme-erp")
     assert r.exit_code == 2 and "--reason" in r.stderr
-    refused(quoted, ["quote", "reject", "acme-erp", "--reason", " "], 1,
-            "--reason must say why the quote was rejected")
+    refused(quoted, ["quote", "reject", "acme-erp", "--reason", " "], 2,
+            "--reason is empty: say why, in words")
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-22").exit_code == 0
     head = quoted.head()  # accepted again: nothing to record; rejected now: refused
     assert quoted.run("quote", "accept", "acme-erp", "--date", "2026-11-23").stdout == \

@@ -244,6 +244,16 @@ UNCHANGED = "; nothing was changed"
      "'end-user', 'approver', 'influencer' or 'other'" + UNCHANGED),
     (["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "5", "--discount",
       "150"], "--discount: should be less than or equal to 100" + UNCHANGED),
+    (["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "5", "--cycles",
+      "99999999999999999999"], "--cycles: should be less than or equal to 999999999999"
+     + UNCHANGED),
+    # check's words for a value the settings refuse: they name the field themselves
+    (["deal", "set", "acme-erp", "currency=XYZ"],
+     "currency: `XYZ` is not an ISO 4217 currency code" + UNCHANGED),
+    (["deal", "set", "acme-old", "lost_reason=nope"],
+     "lost_reason `nope` is not one of the settings' lost_reasons: price, budget, timing, "
+     "no-need, competitor, no-response, requirements, other" + UNCHANGED),
+    (["contact", "set", "acme-oy", "matti-virtanen", "reports_to=Acme"], bad_id("contact", "Acme")),
 ], ids=lambda v: " ".join(v[:4]) if isinstance(v, list) else None)
 def test_a_set_value_its_field_refuses_is_a_usage_error(crm: Repo, args: list[str],
                                                         message: str):
@@ -252,6 +262,24 @@ def test_a_set_value_its_field_refuses_is_a_usage_error(crm: Repo, args: list[st
     so does an option whose value only the record's schema refuses, and clearing a
     field a record must have."""
     refused(crm, args, 2, message)
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--quantity", "1e400", "1e400 is too large; a number is below 1,000,000,000,000"),
+    ("--discount", "1e-400", "1e-400 has too many digits; a number is written with at most 100"),
+    ("--tax-rate", "1e400", "1e400 is too large; a number is below 1,000,000,000,000"),
+])
+def test_an_item_number_no_file_could_hold_is_a_usage_error(crm: Repo, option: str,
+                                                             value: str, message: str):
+    refused(crm, ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "5",
+                  option, value], 2, f"{option}: {message}")
+
+
+def test_an_error_is_one_line_whatever_it_echoes(crm: Repo):
+    refused(crm, ["deal", "tick", "acme-erp", "a\nb"], 1,
+            "cannot tick acme-erp: no item `a\\nb` in the checklist of `needs-analysis`; "
+            "items: 1. Goals and constraints known; 2. Budget and selection criteria known; "
+            "3. Decision makers and buying process known")
 
 
 def test_an_item_off_the_price_list_without_its_price_is_a_usage_error(crm: Repo):

@@ -165,10 +165,11 @@ def near_id(ctx: click.Context, err: RecordNotFound) -> str:
 
 
 def _terminal_safe(exc: click.ClickException) -> click.ClickException:
-    """The error with control characters escaped: messages echo IDs, values and paths."""
+    """The error with control characters escaped, line breaks and tabs too: messages
+    echo IDs, values and paths, and an error is one line (`no item 'a\\nb'`)."""
     from salescli.core.output import terminal_safe
 
-    exc.message = terminal_safe(exc.message)
+    exc.message = terminal_safe(exc.message, cell=True)
     return exc
 
 

@@ -216,6 +216,8 @@ def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[
             raise RecordNotFound(f"no contact `{contact_id}` in account {account_id}; see "
                                  f"`salescli account show {account_id}`")
         boss = changes.get("reports_to")
+        if boss is not None:
+            check_id(str(boss), "contact")  # malformed: a usage error, before "no such contact"
         if boss is not None and (boss == contact_id or boss not in ids):
             raise SalescliError(f"cannot set reports_to of {contact_id}: `{boss}` is not "
                                 f"another contact of account {account_id}")

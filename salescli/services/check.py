@@ -926,7 +926,7 @@ def _references(kind: str, model: Any) -> dict[str, set[str]]:
     return {}
 
 
-def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic]:
+def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Finding]:
     """The errors `check` would report for one record, reading only what it refers to.
 
     Commands run this before writing, so nothing they commit fails `check`.
@@ -956,7 +956,7 @@ def record_errors(repo: Any, kind: str, rel: str, model: Any) -> list[Diagnostic
     findings = validate(Parsed(kind, rel, model=model), ctx)
     if kind == "account":
         findings += _account_links(repo, rel, model)
-    return [to_diagnostic(f, None) for f in findings if f.severity == "error"]
+    return [f for f in findings if f.severity == "error"]
 
 
 def _parent_of(index: Any) -> Callable[[str], str | None]:

@@ -250,6 +250,17 @@ def approver(repo: Any, discount: Decimal, what: str) -> str:
     return me
 
 
+def own_approval(repo: Any, deal_id: str, name: str, discount: Decimal, typed: str) -> None:
+    """Refuse to record `name`'s approval of `discount` unless `name` is the approver
+    running the command (`approver`): an approval is recorded by the approver
+    themselves. `typed` spells the option, `--approved-by {}` or `approved_by={}`."""
+    me = approver(repo, discount, f"record {name}'s approval")
+    if me != name:
+        raise SalescliError(f"{typed.format(name)}: you are {me}; an approval is recorded by "
+                            f"the approver themselves ({typed.format(me)}, or {name} runs "
+                            f"`salescli deal approve {deal_id}`)")
+
+
 def item_summary(what: str, quantity: Any) -> str:
     return f"item {what} x {quantity}"
 
@@ -408,6 +419,12 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
             created = day_of(changes.get("created", record.model.created), "created")
             if close is not None:  # `close_date=` clears it
                 close_day(close, created, "", "close_date")
+        named = changes.get("approved_by")
+        if named is not None and named in s.repo.settings.approvers:  # (else check's error)
+            from salescli.core.rules import largest_discount
+
+            own_approval(s.repo, deal_id, named, largest_discount(record.model),
+                         "approved_by={}")
         s.set(record, changes, given=True)
     return s, summary
 
@@ -617,12 +634,7 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
         record = s.load("deal", deal_id)
         if approved_by:
             top = max(largest_discount(record.model), item.get("discount", Decimal(0)))
-            me = approver(s.repo, top, f"record {approved_by}'s approval")
-            if me != approved_by:
-                raise SalescliError(f"--approved-by {approved_by}: you are {me}; an approval "
-                                    f"is recorded by the approver themselves (--approved-by "
-                                    f"{me}, or {approved_by} runs `salescli deal approve "
-                                    f"{deal_id}`)")
+            own_approval(s.repo, deal_id, approved_by, top, "--approved-by {}")
         if product and product not in {p.sku for p in s.repo.products.products}:
             raise UsageError(f"no product {product!r} in products.yaml")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from msgspec import NODEFAULT, Struct
 
+from salescli.core.diagnostics import Finding
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.ids import check_id, slugify, unique_id
 from salescli.core.later import later
@@ -86,26 +87,19 @@ class Session(Change):
 
         `given`: the (dotted) fields of the part of the record `at` whose values the
         user typed, and how (`set FIELD=VALUE`: the field; `--quantity`). A value its
-        field's type refuses is a usage error, as an option's bad value is (README,
-        "Exit codes"), named as it was typed: not at a line of a file never written.
+        field's type or the settings refuse (a currency, a lost reason) is a usage error,
+        as an option's bad value is (README, "Exit codes"), named as it was typed: not
+        at a line of a file never written.
         """
         from salescli.services.check import record_errors
 
         rel = self.repo.rel(path)
         parsed = parse_text(kind, rel, text, custom_fields(self.repo, kind))
-        for key, typed in given.items():
-            loc = (*at, *key.split("."))
-            bad = next((f for f in parsed.findings if f.severity == "error"
-                        and f.loc[:len(loc)] == loc), None)
-            if bad is not None:
-                from salescli.core.record import dotted
-
-                said = bad.message.removeprefix(f"{dotted(bad.loc)}: ")
-                where = dotted((typed, *bad.loc[len(loc):]))
-                raise UsageError(f"{where}: {said}; nothing was changed")
+        _refuse_typed(parsed.findings, at, given)
         raise_if_invalid(parsed, "nothing was changed")
         if kind in KIND_DIRS:
             errors = record_errors(self.repo, kind, rel, parsed.model)
+            _refuse_typed(errors, at, given)
             if errors:
                 raise SalescliError(f"{rel}: {errors[0].message}; nothing was changed")
         return parsed.model
@@ -201,6 +195,29 @@ class Session(Change):
         model = self._validated(kind, path, text)
         self.write(path, text)
         return Loaded(kind, record_id, path, text, model)
+
+
+# check's findings that a record named does not exist: "not found" (1), not a bad value
+NOT_FOUND = frozenset(("unknown-account", "unknown-contact", "unknown-deal", "unknown-product"))
+
+
+def _refuse_typed(findings: Iterable[Finding], at: tuple, given: Mapping[str, str]) -> None:
+    """The first error at a field the user typed a value for, as a usage error (see
+    `Session._validated`): the schema's `field: what` with the field as typed; check's
+    own words, which name the field, as they are."""
+    for key, typed in given.items():
+        loc = (*at, *key.split("."))
+        bad = next((f for f in findings if f.severity == "error" and f.code not in NOT_FOUND
+                    and f.loc[:len(loc)] == loc), None)
+        if bad is not None:
+            from salescli.core.record import dotted
+
+            said, where = bad.message, dotted(bad.loc)
+            if said.startswith(f"{where}: "):
+                said = f"{dotted((typed, *bad.loc[len(loc):]))}: {said[len(where) + 2:]}"
+            elif not said.startswith(key):
+                said = f"{typed}: {said}"
+            raise UsageError(f"{said}; nothing was changed")
 
 
 def check_rename(kind: str, old_id: str, new_id: str) -> None:
@@ -678,7 +695,8 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
                 errors = [to_diagnostic(f, text) for f in parsed.findings
                           if f.severity == "error"]
                 if not errors and parsed.model is not None:
-                    errors = record_errors(s.repo, kind, rel, parsed.model)
+                    errors = [to_diagnostic(f, None)
+                              for f in record_errors(s.repo, kind, rel, parsed.model)]
                 if not errors:
                     break
                 shown = _header([f"line {d.line}: {d.message}" if d.line > 1 or d.column > 1

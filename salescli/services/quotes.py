@@ -134,10 +134,11 @@ def accept(repo: Any, deal_id: str, which: str | None, opts: Options = COMMIT
 
 def reject(repo: Any, deal_id: str, which: str | None, reason: str,
            opts: Options = COMMIT) -> tuple[Any, str, int]:
-    """`quote reject`: the customer turned the quote down, for `reason`."""
-    if not reason.strip():
-        raise SalescliError("--reason must say why the quote was rejected")
-    return _decide(repo, deal_id, which, "rejected", reason.strip(), opts)
+    """`quote reject`: the customer turned the quote down, for `reason` (one line, as
+    every `--reason`)."""
+    from salescli.services.deals import reason as one_reason
+
+    return _decide(repo, deal_id, which, "rejected", one_reason(reason), opts)
 
 
 def quote_rows(repo: Any, deal: dict, on: dt.date) -> list[dict[str, Any]]:
