@@ -212,6 +212,28 @@ def test_an_empty_moment_or_range_is_a_usage_error(crm: Repo):
     refused(crm, ["review", ""], 2, "empty range: use A..B, A...B or A (as A..HEAD)")
 
 
+def _bad(kind: str) -> str:
+    return bad_id(kind, "")
+
+
+@pytest.mark.parametrize("args,message", [
+    ([*ADD, "--id", ""], _bad("deal")),
+    (["account", "add", "Gamma", "--id", ""], _bad("account")),
+    (["contact", "add", "acme-oy", "Pia", "--id", ""], _bad("contact")),
+    ([*CONVERT, "--account", ""], _bad("account")),
+    ([*ADD, "--stage", ""], "cannot add the deal in ``: no stage `` in pipeline `default`"
+     + STAGES),
+    ([*CONVERT, "--title", ""], "the deal title is empty; give the deal a title"),
+    (["task", "add", "acme-erp", "Call", "--due", SOON, "--owner", ""],
+     "unknown owner ''; choose one of: anna (settings in salescli.yaml)"),
+], ids=lambda v: " ".join(v[:2] + v[-2:]) if isinstance(v, list) else None)
+def test_an_empty_option_value_is_refused_not_taken_as_unset(crm: Repo, args: list[str],
+                                                             message: str):
+    """`--id ""` (a script's unset variable) is no ID: refused, as `--out ""` is, not
+    quietly the default."""
+    refused(crm, args, 2, message)
+
+
 @pytest.mark.parametrize("args,what", [
     (["deal", "add", "X", "--account", "acme-oy", "--close-date", "2027-01-01",
       "--value", "lots"], "--value"),

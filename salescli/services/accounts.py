@@ -165,7 +165,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
     repo.find("account", account_id)  # an unknown account first, before its contact's faults
     check_name("contact", name)
     email = given_email(email)
-    if contact_id:
+    if contact_id is not None:
         check_id(contact_id, "contact")
     if reports_to:
         check_id(reports_to, "contact")
@@ -187,7 +187,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
             c = record.model.contacts[twin]
             refuse_duplicate(f"{name} is contact {c.id} ({c.name}) of account {account_id}, "
                              "by e-mail, phone or name")
-        cid = contact_id or unique_id(slugify(name), taken)
+        cid = contact_id if contact_id is not None else unique_id(slugify(name), taken)
         values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
                   "linkedin": linkedin, "role": role, "influence": influence,
                   "reports_to": reports_to}

@@ -375,7 +375,7 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
              for d in name_twins(repo, "deal", title, "; to add it anyway, use --force")
              if d.account == account_id and d.status == "open")))
     pipe = repo.pipeline(pipeline)
-    target = stage or pipe.stages[0].id
+    target = stage if stage is not None else pipe.stages[0].id
     known_stage(pipe, target, f"add the deal in `{target}`")
     created = today(opts.date)
     if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
@@ -509,7 +509,7 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
         if d.status not in CLOSED:
             raise SalescliError(f"cannot reopen {deal_id}: it is {d.status}")
         pipe = pipeline_of(s.repo, d)
-        target = stage or d.stage or pipe.stages[0].id
+        target = stage if stage is not None else d.stage or pipe.stages[0].id
         entering = known_stage(pipe, target, f"reopen {deal_id} into `{target}`")
         known = roles(s.repo, d.account)
         if target != d.stage:

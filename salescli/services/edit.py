@@ -243,7 +243,7 @@ def check_name(kind: str, name: str) -> str:
 def new_id(repo: Any, kind: str, name: str, explicit: str | None = None) -> str:
     """`explicit` if given (checked), else the name folded to a free slug."""
     check_name(kind, name)
-    if explicit:
+    if explicit is not None:  # `--id ""` (a script's unset variable) is refused, not unset
         return check_id(explicit, kind)
     return unique_id(slugify(name), repo.ids(kind))
 

@@ -375,7 +375,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     due = None if no_deal else deals.close_day(
         close_date, created, "the new deal needs an expected close date (or use --no-deal)")
     amount = value
-    if account_id:
+    if account_id is not None:
         check_id(account_id, "account")
 
     with opts.session(repo, "lead", lead_id, "convert") as s:
@@ -388,7 +388,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
 
         # 1. the account: named, matched or new
         existing, why = None, "new"
-        if account_id:
+        if account_id is not None:
             existing, why = s.load("account", account_id), "existing"
         else:
             match = _matching_account(repo, x, warn)
@@ -412,11 +412,12 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
         deal_id = target = None
         if not no_deal:
             pipe = repo.pipeline(pipeline)
-            target = stage or pipe.stages[0].id
+            target = stage if stage is not None else pipe.stages[0].id
             known_stage(pipe, target, f"convert {lead_id} with a deal in `{target}`")
-            deal_id = new_id(repo, "deal", title or x.company)
+            title = title if title is not None else x.company
+            deal_id = new_id(repo, "deal", title)
             deal_data = {
-                "id": deal_id, "title": title or x.company, "account": None,
+                "id": deal_id, "title": title, "account": None,
                 "pipeline": pipe.name, "stage": target, "status": "open", "value": amount,
                 "currency": repo.settings.currency, "close_date": due, "owner": owner,
                 "source": x.source, "created": created,

@@ -43,7 +43,7 @@ def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
     kind, record_id = resolve_target(repo, target)
     when = today(opts.date)
     due_day = day_of(due, "--due") or when
-    owner = choose(owner, repo.settings.owners, "owner") if owner else None
+    owner = choose(owner, repo.settings.owners, "owner") if owner is not None else None
     activity, line = task_added(summary, when, due_day, owner)
     with opts.session(repo, kind, record_id, "task", summary=line) as s:
         number = append_activity(s, kind, record_id, activity,
