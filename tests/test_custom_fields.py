@@ -60,10 +60,14 @@ def test_set_writes_typed_values_as_top_level_keys(custom: Repo):
     assert _check(custom) == (0, [])
 
 
-def test_set_clears_a_custom_field_with_an_empty_value(custom: Repo):
-    assert custom.run("deal", "set", "acme-erp", "competitor=SAP").exit_code == 0
-    assert custom.run("deal", "set", "acme-erp", "competitor=").exit_code == 0
-    assert "competitor: SAP" not in (custom.root / "deals/2026-10/acme-erp.yaml").read_text()
+@pytest.mark.parametrize("empty", ["", "null", "~"])
+def test_set_clears_a_custom_field_with_an_empty_value_or_null(custom: Repo, empty: str):
+    """As a field of the record's own: `competitor=null` clears it."""
+    assert custom.run("deal", "set", "acme-erp", "competitor=SAP", "notes=x").exit_code == 0
+    r = custom.run("deal", "set", "acme-erp", f"competitor={empty}", f"notes={empty}")
+    assert r.exit_code == 0, r.output
+    text = (custom.root / "deals/2026-10/acme-erp.yaml").read_text()
+    assert "competitor: SAP" not in text and "notes: x" not in text
 
 
 @pytest.mark.parametrize("args,message", [

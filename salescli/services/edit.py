@@ -35,6 +35,7 @@ from salescli.store.repo import KIND_DIRS
 from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_record, keep_tail
 
 NOTHING_TYPED: Mapping[str, str] = MappingProxyType({})  # see Session._validated
+NULLS = ("~", "null", "Null", "NULL")  # YAML's nulls: `FIELD=null` clears a field
 # what YAML reads as a line break: in a typed value, never a place to stop reading
 LINE_BREAK = later(f"[{LINE_BREAKS}]")
 # nested values salescli writes inline, as SPEC's examples show them
@@ -357,7 +358,7 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
                 value = load_fast(f"v: {raw}\n")["v"]
             except YamlProblem:
                 value = raw
-        if value in (None, "") and raw.strip() not in ("", "~", "null", "Null", "NULL"):
+        if value in (None, "") and raw.strip() not in ("", *NULLS):
             value = raw  # `#1`, `|`, `>`: text for a text field, refused by any other
         if isinstance(value, dict | list):
             value = raw  # a set value is one scalar; structure is what `edit` is for
@@ -555,6 +556,8 @@ def custom_value(field: Any, key: str, raw: str) -> Any:
     if LINE_BREAK.search(raw) and field.type != "text":
         raise UsageError(f"`{key}` is one line: the value given has a line break "
                          "(only text fields may hold several lines)")
+    if raw.strip() in NULLS:  # cleared, as a field of the record's own is
+        return None
     try:
         value = custom.parse(field, key, raw)
     except ValueError as err:
