@@ -256,6 +256,12 @@ def test_account_add_with_an_address(filled: Repo):
                                                           "accounts/2026-11/pori-steel-oy.yaml")
 
 
+def test_account_add_takes_its_address_on_one_line(filled: Repo):
+    refused(filled, ["account", "add", "Pori Steel Oy", "--address", "Satamakatu 3\nPori"], 2,
+            "--address is one line: the value given has a line break (give its parts with "
+            "`account set ID address.street=... address.city=...`)")
+
+
 def test_account_addresses_in_parts_or_one_line(filled: Repo):
     r = filled.run("account", "set", "acme-oy", "billing_address.street=Hämeenkatu 5",
                    "billing_address.postcode=03100", "billing_address.city=Tampere",
