@@ -608,6 +608,24 @@ def test_import_csv_one_name_in_two_unicode_forms_is_one_account(repo: Repo, tmp
     assert sorted(records(repo, "accounts")) == ["abo-oy", "karki-oy"]
 
 
+def test_import_csv_names_one_id_would_fold_alike_are_two_accounts(repo: Repo,
+                                                                     tmp_path: Path):
+    """`A&B Oy` and `A/B Oy` both slug to `a-b-oy`: the second deal went to the first's
+    account, and `A/B Oy` was lost without a word."""
+    repo.write("accounts/2026-10/a-b-oy.yaml", "id: a-b-oy\nname: A&B Oy\ncreated: 2026-10-01\n")
+    repo.commit()
+    deals = write(tmp_path, "deals.csv", "title,account,close_date,created\n"
+                  "One,A/B Oy,2026-12-31,2026-11-01\nTwo,A+B Oy,2026-12-31,2026-11-02\n"
+                  "Three,A+B OY,2026-12-31,2026-11-03\nFour,a&b oy,2026-12-31,2026-11-04\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
+    assert result.exit_code == 0, result.output
+    accounts = records(repo, "accounts")
+    assert {i: a["name"] for i, a in accounts.items()} == {
+        "a-b-oy": "A&B Oy", "a-b-oy-2": "A/B Oy", "a-b-oy-3": "A+B Oy"}
+    assert {d["title"]: d["account"] for d in records(repo, "deals").values()} == {
+        "One": "a-b-oy-2", "Two": "a-b-oy-3", "Three": "a-b-oy-3", "Four": "a-b-oy"}
+
+
 def test_import_csv_maps_names_with_a_comma(repo: Repo, tmp_path: Path):
     # `--stage-map "Demo booked, waiting=proposal"`, the syntax the error suggests, was
     # refused: expected OLD=new, got "Demo booked"

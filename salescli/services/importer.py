@@ -118,6 +118,18 @@ def norm_name(text: Any) -> str:
     return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
 
 
+def accents_aside(text: Any) -> str:
+    """`Åbo  OY`, `ABO-OY` -> `abo oy`: `norm_name` without accents, and hyphens, dots,
+    commas and underscores as spaces. Other symbols stay: `A&B Oy` and `A/B Oy`, which
+    one ID (`a-b-oy`) would fold alike, are two names."""
+    decomposed = unicodedata.normalize("NFKD", norm_name(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_SEPARATORS.sub(" ", unicodedata.normalize("NFC", bare)).split())
+
+
+_SEPARATORS = re.compile(r"[-_.,]")
+
+
 def norm_header(text: str) -> str:
     """`Deal - Currency of Value` -> `deal currency of value`: case, spacing, dashes."""
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -417,7 +429,7 @@ class Planner:
         # normalised name -> account (a namesake another organisation: name NUL its ID)
         self.accounts: dict[str, Planned] = {}
         self.named: dict[str, Planned] = {}  # the name as written -> account
-        self.folded: dict[str, Planned] = {}  # the name as its ID folds it -> account
+        self.folded: dict[str, Planned] = {}  # the name, accents aside -> account
         self.records: list[Planned] = []
         self.owners = Names(self.settings.owners, by_first_word=True)
         self.sources = Names(self.settings.sources, by_first_word=False)
@@ -537,23 +549,22 @@ class Planner:
 
     def existing_account(self, name: str) -> str | None:
         """The path of the account already here that `name` names, as the README says:
-        the one of that name (case and spacing aside), else the only one whose name
-        folds alike (`Åbo Oy`, `ABO OY`), else the one whose ID is the name's slug."""
+        the one of that name (case and spacing aside), else the only one whose name is
+        alike but for accents (`Åbo Oy`, `ABO OY`), else the one of that ID (`acme-oy`,
+        `ACME-OY`). Not by the name's slug: `A/B Oy` is not the account `a-b-oy`,
+        `A&B Oy`."""
         if self._here is None:
             from salescli.services.read import records_index
 
             with records_index(self.repo, ("account",), lambda _: None) as index:
-                rows = index.query(
-                    "SELECT a.id, a.name, a.path, k.value AS folded FROM accounts a "
-                    "LEFT JOIN keys k ON k.kind = 'account' AND k.path = a.path AND "
-                    "k.what = 'name' ORDER BY a.path")
+                rows = index.query("SELECT id, name, path FROM accounts ORDER BY path")
             self._here = {"name": {}, "folded": {}, "id": {}}
             for r in rows:
-                for by, key in (("name", norm_name(r["name"])), ("folded", r["folded"]),
-                                ("id", r["id"])):
+                for by, key in (("name", norm_name(r["name"])),
+                                ("folded", accents_aside(r["name"])), ("id", r["id"])):
                     self._here[by].setdefault(key, []).append(r["path"])
-        slug = self._slug(name)
-        for by, key in (("name", norm_name(name)), ("folded", slug), ("id", slug)):
+        for by, key in (("name", norm_name(name)), ("folded", accents_aside(name)),
+                        ("id", name.strip().casefold())):
             paths = self._here[by].get(key, [])
             if len(paths) == 1:
                 return paths[0]
@@ -597,7 +608,7 @@ class Planner:
                 if not self.another(found.data, external):
                     planned = found
         if planned is None:  # a row before spelt it alike but for accents (`Åbo`, `Abo`)
-            named = self.folded.get(self._slug(name))
+            named = self.folded.get(accents_aside(name))
             if named is not None and not self.another(named.data, external):
                 planned = named
         if planned is None:
@@ -605,7 +616,7 @@ class Planner:
             planned = Planned("account", ident, {"id": ident, "name": name.strip()}, when,
                               where)
             self.records.append(planned)
-        self.folded.setdefault(self._slug(name), planned)
+        self.folded.setdefault(accents_aside(name), planned)
         # a deal row naming it so finds it (a name changed in the tool: the ID said which)
         if self.accounts.setdefault(key, planned) is not planned:
             self.accounts[f"{key}\0{planned.id}"] = planned
