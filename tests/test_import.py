@@ -769,7 +769,7 @@ def test_a_refusing_pre_commit_hook_imports_nothing(repo: Repo, export):
     before = repo.state()
     result = run_import(repo, export)
     assert result.exit_code == 1
-    assert "nothing imported: the pre-commit hook refused it:\nnot today" in result.output
+    assert result.output == "Error: nothing imported: the pre-commit hook refused it: not today\n"
     assert repo.state() == before
 
 

@@ -1694,8 +1694,6 @@ def run_pre_commit(root: Path) -> None:
     proc = subprocess.run([str(hook)], cwd=top, capture_output=True, text=True,
                           encoding="utf-8", errors="replace",
                           env={**os.environ, "SALESCLI_IMPORTING": "1"})
-    if proc.returncode != 0:
-        said = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
-        raise SalescliError("nothing imported: the pre-commit hook refused it"
-                            + (":\n" + "\n".join(said[:20]) if said else
-                               f" (exit {proc.returncode})"))
+    if proc.returncode != 0:  # one line, as a hook's refusal of any commit (_refused)
+        raise SalescliError("nothing imported: the pre-commit hook refused it: "
+                            + reason_text(proc.stderr + proc.stdout, proc.returncode))
