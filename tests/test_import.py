@@ -10,7 +10,7 @@ import pytest
 from conftest import Repo, refused, replaced
 
 from salescli.core.cells import parse_amount
-from salescli.services.importer import Dates, lost_reason, norm_header
+from salescli.services.importer import Dates, Names, lost_reason, norm_header
 from salescli.store.yamlio import load_fast
 
 # Pipedrive's own export layout: "Deal - X" headers, UTC timestamps, several
@@ -1129,3 +1129,12 @@ Euro deal;5 000 €;SEK;Baltic AB;Needs analysis;Open;2.3.2026 9:00;31.12.2026
     assert repo.run("import", "pipedrive", "--deals", str(deals)).exit_code == 0
     assert {d["title"]: (d["value"], d["currency"]) for d in records(repo, "deals").values()} \
         == {"Norway deal": (185000, "NOK"), "Sweden deal": (90000, "SEK")}
+
+
+def test_an_owner_is_the_first_word_with_letters_of_its_name():
+    """`- Ville` became the owner `record` (the slug of `-`), added to the settings."""
+    names = Names(["anna"], by_first_word=True)
+    names.plan(["- Ville Korpela", "Anna Lindholm", "!! Bob", "Jean-Pierre Roux"])
+    assert [names.get(n) for n in ("- Ville Korpela", "Anna Lindholm", "!! Bob",
+                                   "Jean-Pierre Roux")] == ["ville", "anna", "bob", "jean-pierre"]
+    assert names.added == ["bob", "ville", "jean-pierre"]

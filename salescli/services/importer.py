@@ -346,14 +346,18 @@ class Names:
         self._learnt: dict[str, str] = {}  # what earlier imports mapped (`learn`)
 
     def plan(self, names: Iterable[str]) -> None:
-        from salescli.core.ids import slugify
+        from salescli.core.ids import fold, slugify
 
         distinct = sorted({n.strip() for n in names if n and n.strip()})
+
+        def first_word(name: str) -> str:  # the first with letters: `- Ville` is ville
+            return slugify(next((w for w in name.split() if fold(w)), name))
+
         firsts: dict[str, set[str]] = {}
         for name in distinct:
-            firsts.setdefault(slugify(name.split()[0]), set()).add(slugify(name))
+            firsts.setdefault(first_word(name), set()).add(slugify(name))
         for name in distinct:
-            full, first = slugify(name), slugify(name.split()[0])
+            full, first = slugify(name), first_word(name)
             # `Anna Berg` is not `anna` when the export also has `Anna Lindholm`
             unique_first = self.by_first_word and len(firsts[first]) == 1
             candidates = [full, first] if unique_first else [full]
