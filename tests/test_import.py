@@ -1138,3 +1138,15 @@ def test_an_owner_is_the_first_word_with_letters_of_its_name():
     assert [names.get(n) for n in ("- Ville Korpela", "Anna Lindholm", "!! Bob",
                                    "Jean-Pierre Roux")] == ["ville", "anna", "bob", "jean-pierre"]
     assert names.added == ["bob", "ville", "jean-pierre"]
+
+
+def test_a_nul_in_a_persons_e_mail_is_refused_as_in_any_other_cell(repo: Repo, export):
+    """E-mail and phone columns are found by their names' pattern, not mapped: their
+    NUL went into the contact's e-mail, `\\0` in the YAML."""
+    write(export["persons"].parent, "persons.csv", PERSONS.replace(
+        "sara@acme.example", "sa\0ra@acme.example"))
+    head = repo.head()
+    result = run_import(repo, export)
+    assert result.exit_code == 1 and repo.head() == head
+    assert ("persons.csv:3: Person - Email: contains a NUL character (byte 0); remove it "
+            "from the export") in result.output

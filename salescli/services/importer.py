@@ -1372,13 +1372,14 @@ def columns_starting(table: Table, prefix: str, start: str) -> list[int]:
             if h.removeprefix(prefix + " ").split(" ")[0] == start]
 
 
-def nul_cells(table: Table, columns: dict[str, int]) -> list[str]:
-    """`FILE:ROW: COLUMN: ...` for every imported cell that holds a NUL character.
+def nul_cells(table: Table, columns: dict[str, int], also: Iterable[int] = ()) -> list[str]:
+    """`FILE:ROW: COLUMN: ...` for every imported cell (of `columns`, and the columns
+    `also` read by their names' pattern: e-mails, phones) that holds a NUL character.
 
     A NUL is not text (a record file holding one is refused); in an export it is
     damage, so its row is refused like any other bad cell, never silently changed.
     """
-    used = sorted(set(columns.values()))
+    used = sorted({*columns.values(), *also})
     return [f"{table.name}:{line}: {table.headers[i]}: contains a NUL character (byte 0); "
             "remove it from the export"
             for line, cells in table.rows for i in used if i < len(cells) and "\0" in cells[i]]

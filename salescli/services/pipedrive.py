@@ -202,7 +202,7 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
         others[prefix] = (table, cols)
         tables.append((table, cols))
     for table, cols in tables:
-        planner.errors += nul_cells(table, cols)
+        planner.errors += nul_cells(table, cols, _multi_columns(table))
     dates.observe(date_cells(tables, ("created", "close_date", "won_time", "lost_time",
                                        "close_time", "update_time", "stage_change",
                                        "last_activity", "next_activity", "due", "done_time")))
