@@ -1150,3 +1150,17 @@ def test_a_nul_in_a_persons_e_mail_is_refused_as_in_any_other_cell(repo: Repo, e
     assert result.exit_code == 1 and repo.head() == head
     assert ("persons.csv:3: Person - Email: contains a NUL character (byte 0); remove it "
             "from the export") in result.output
+
+
+@pytest.mark.parametrize("header,extra,message", [
+    ("name,name,domain", (), 'a.csv: two columns named "name" (columns 1 and 2); rename or '
+                             "remove one"),
+    ("A,B,domain", ("--map", "A=name,B=name"), '--map: two columns for name ("A" and "B"); '
+                                                "map one"),
+])
+def test_two_columns_for_one_field_are_refused_not_one_dropped(
+        repo: Repo, tmp_path: Path, header: str, extra: tuple[str, ...], message: str):
+    """The second column was dropped, and the note named it as not imported although a
+    column of that name was."""
+    rows = write(tmp_path, "a.csv", f"{header}\nAcme Oy,Other Oy,acme.fi\n")
+    refused(repo, ["import", "csv", str(rows), "--kind", "account", *extra], 2, message)

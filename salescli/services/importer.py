@@ -146,10 +146,17 @@ class Table(Struct):
     def column(self, aliases: Iterable[str]) -> int | None:
         """The first header matching one of the (normalised) aliases."""
         normal = [norm_header(h) for h in self.headers]
-        for alias in aliases:
-            if alias in normal:
-                return normal.index(alias)
-        return None
+        return next((self.only(normal, alias) for alias in aliases if alias in normal), None)
+
+    def only(self, normal: list[str], header: str) -> int:
+        """The column of the (normalised) `header` in `normal`, the headers normalised;
+        a file with two such columns is refused: which holds the value is a guess."""
+        first = normal.index(header)
+        if header in normal[first + 1:]:
+            second = normal.index(header, first + 1)
+            raise UsageError(f"{self.name}: two columns named {shown(self.headers[first])} "
+                             f"(columns {first + 1} and {second + 1}); rename or remove one")
+        return first
 
 
 def read_table(path: Path, name: str | None = None) -> Table:
@@ -1527,7 +1534,7 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
         if norm_header(name) not in normal:
             raise UsageError(f"{what}: {table.name} has no column {shown(name)}; its columns: "
                              + ", ".join(table.headers))
-        return normal.index(norm_header(name))
+        return table.only(normal, norm_header(name))
 
     found: dict[str, int] = {}
     for pair in (p for text in maps for p in map_pairs(text)):
@@ -1536,13 +1543,16 @@ def csv_columns(table: Table, kind: str, maps: Iterable[str],
         if not sep or name not in fields:
             raise UsageError(f"--map: expected COLUMN=FIELD with FIELD one of "
                              f"{', '.join(fields)}; got {shown(pair)}")
+        if name in found:
+            raise UsageError(f"--map: two columns for {name} ({shown(table.headers[found[name]])}"
+                             f" and {shown(col.strip())}); map one")
         found[name] = column(col.strip(), "--map")
     if date_column:
         found["created"] = column(date_column, "--date-column")
     for name in fields:
         key = norm_header(name.replace("_", " ").replace(".", " "))
         if name not in found and key in normal and normal.index(key) not in found.values():
-            found[name] = normal.index(key)
+            found[name] = table.only(normal, key)
     unused = [h for i, h in enumerate(table.headers) if i not in found.values()]
     return found, unused
 
