@@ -86,8 +86,7 @@ def test_add_id_from_title_and_unique(acct: Repo):
      "invalid deal ID '../x': IDs are 1-64 characters of a-z, 0-9 and '-', starting with a "
      "letter or digit"),
     (["--account", "acme-oy", "--value", "1", "--close-date", SOON, "--currency",
-      "EUX"], 1, "deals/2026-11/x.yaml: `EUX` is not an ISO 4217 currency code; nothing was "
-     "changed"),
+      "EUX"], 2, "--currency EUX: not an ISO 4217 currency code"),
 ])
 def test_add_refusals(acct: Repo, args: list[str], code: int, message: str):
     extra = ["--date", "2026-11-02"] if "--currency" in args else []

@@ -304,6 +304,16 @@ def test_an_error_is_one_line_whatever_it_echoes(crm: Repo):
             "3. Decision makers and buying process known")
 
 
+@pytest.mark.parametrize("args", [
+    [*ADD, "--currency", "XYZ"],
+    ["import", "pipedrive", "--deals", "deals.csv", "--currency", "XYZ"],
+], ids=lambda v: " ".join(v[:2]))
+def test_a_currency_not_in_iso_4217_is_a_usage_error(crm: Repo, args: list[str]):
+    """Checked as the option's value, not as the new deal's finding (exit 1, naming a
+    file never written)."""
+    refused(crm, args, 2, "--currency XYZ: not an ISO 4217 currency code")
+
+
 def test_an_item_off_the_price_list_without_its_price_is_a_usage_error(crm: Repo):
     refused(crm, ["deal", "item", "add", "acme-erp", "--name", "Work"], 2,
             "--name Work: an item not on the price list needs its --unit-price")

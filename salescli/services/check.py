@@ -145,9 +145,13 @@ COMMON_CURRENCIES = frozenset((
 ))
 
 
+def is_currency(code: str) -> bool:
+    """An ISO 4217 code (the common ones known without babel)."""
+    return code in COMMON_CURRENCIES or code in iso_currencies()
+
+
 def _currency(path: str, code: Any, loc: tuple) -> Iterable[Finding]:
-    if isinstance(code, str) and code not in COMMON_CURRENCIES \
-            and code not in iso_currencies():
+    if isinstance(code, str) and not is_currency(code):
         yield error(path, "currency", f"`{code}` is not an ISO 4217 currency code", loc)
 
 

@@ -59,6 +59,19 @@ def pipeline_of(repo: Any, deal: Any) -> Any:
     return repo.pipeline(repo.settings.pipeline_of(deal))
 
 
+def check_currency(code: str | None) -> None:
+    """A `--currency` that is no ISO 4217 code is a usage error: checked before anything
+    is read, not as the new record's finding (`XYZ`, `eur`)."""
+    if code is None:
+        return
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise UsageError(f"--currency {code!r}: expected a 3-letter code such as EUR")
+    from salescli.services.check import is_currency
+
+    if not is_currency(code):
+        raise UsageError(f"--currency {code}: not an ISO 4217 currency code")
+
+
 def reason(value: str | None) -> str | None:
     """A `--reason` as the commit will record it (one line); one of blanks or line
     breaks would pass the move rules yet record nothing, so it is refused."""
@@ -378,8 +391,7 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
     target = stage if stage is not None else pipe.stages[0].id
     known_stage(pipe, target, f"add the deal in `{target}`")
     created = today(opts.date)
-    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
-        raise UsageError(f"--currency {currency!r}: expected a 3-letter code such as EUR")
+    check_currency(currency)
     due = close_day(close_date, created, "an open deal needs an expected close date")
     data = {
         "id": record_id, "title": title, "account": account_id,

@@ -170,6 +170,9 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
             planner.currency_hint = currency_code(options.currency)
         except ValueError as err:
             raise UsageError(f"--currency: {err}") from None
+        from salescli.services.deals import check_currency
+
+        check_currency(planner.currency_hint)
     all_stages = [s.id for p in repo.pipeline_paths() for s in _stages(repo, p.stem)]
     stage_map = parse_map(options.stage_map, "--stage-map", all_stages, "stage of any pipeline")
     pipeline_map = parse_map(options.pipeline_map, "--pipeline-map",
