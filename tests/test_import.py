@@ -1164,3 +1164,12 @@ def test_two_columns_for_one_field_are_refused_not_one_dropped(
     column of that name was."""
     rows = write(tmp_path, "a.csv", f"{header}\nAcme Oy,Other Oy,acme.fi\n")
     refused(repo, ["import", "csv", str(rows), "--kind", "account", *extra], 2, message)
+
+
+def test_a_rows_record_refused_by_check_is_named_as_a_record_not_a_file(repo: Repo,
+                                                                        tmp_path: Path):
+    """It named `leads/2026-12/acme-oy.yaml`, a file that does not exist."""
+    rows = write(tmp_path, "l.csv", "company,status,created\nAcme Oy,weird,2026-11-01\n")
+    assert refused_rows(repo, rows, "lead") == (
+        "l.csv:2: lead acme-oy: status: should be 'new', 'contacted', 'qualified' or "
+        "'disqualified'\nError: import failed with 1 error(s); nothing was imported\n")

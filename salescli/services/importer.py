@@ -1265,8 +1265,8 @@ class Planner:
                 parsed = parsed_accounts[rel][1] if rec.kind == "account" \
                     else parse_text(rec.kind, rel, text)
                 for f in validate(parsed, ctx):
-                    if f.severity == "error":
-                        self.error(rec.source, f"{rel}: {f.message}")
+                    if f.severity == "error":  # the record, not its file: maybe not yet one
+                        self.error(rec.source, f"{rec.kind} {rec.id}: {f.message}")
                 if rec.kind == "deal" and parsed.model is not None and text is versions[-1] \
                         and parsed.model.status == "open":
                     pipe = ctx.pipelines.get(parsed.model.pipeline or self.pipe.name, self.pipe)
