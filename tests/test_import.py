@@ -1173,3 +1173,15 @@ def test_a_rows_record_refused_by_check_is_named_as_a_record_not_a_file(repo: Re
     assert refused_rows(repo, rows, "lead") == (
         "l.csv:2: lead acme-oy: status: should be 'new', 'contacted', 'qualified' or "
         "'disqualified'\nError: import failed with 1 error(s); nothing was imported\n")
+
+
+def test_a_rows_id_is_refused_as_malformed_or_as_taken_not_both(repo: Repo, tmp_path: Path):
+    """A taken ID was refused with the hint for a malformed one, `(a-z, 0-9, '-')`."""
+    repo.write("accounts/2026-10/kone.yaml", "id: kone\nname: Kone Oyj\ncreated: 2026-10-01\n")
+    repo.commit()
+    rows = write(tmp_path, "a.csv", "id,name,created\nkone,Kone Two,2026-11-01\n"
+                 "Bad ID,Bad Oy,2026-11-01\n")
+    assert refused_rows(repo, rows, "account") == (
+        'a.csv:2: id: "kone" is taken: another account (here, or an earlier row) has it\n'
+        'a.csv:3: id: "Bad ID" is not a valid account ID (a-z, 0-9 and \'-\', at most 64 '
+        "characters)\nError: import failed with 2 error(s); nothing was imported\n")

@@ -25,7 +25,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +205,16 @@ def read_table(path: Path, name: str | None = None) -> Table:
 
 
 # ------------------------------------------------------------------- values
+
+
+def id_problem(explicit: str, kind: str, taken: Container[str]) -> str | None:
+    """Why a row's own ID cannot be its record's: malformed, or another record's."""
+    if not is_valid_id(explicit):
+        return (f"{shown(explicit)} is not a valid {kind} ID (a-z, 0-9 and '-', at most 64 "
+                "characters)")
+    if explicit in taken:
+        return f"{shown(explicit)} is taken: another {kind} (here, or an earlier row) has it"
+    return None
 
 
 def shown(value: str) -> str:
@@ -730,9 +740,8 @@ class Planner:
             return
         title = " ".join(row.get("title", "").split())  # a line break in a cell is no title
         explicit = row.get("id", "").strip()
-        if explicit and (not is_valid_id(explicit) or explicit in self.taken["deal"]):
-            self.error(where, f"{L['id']}: {shown(explicit)} is not a free deal ID "
-                       "(a-z, 0-9, '-')")
+        if explicit and (problem := id_problem(explicit, "deal", self.taken["deal"])):
+            self.error(where, f"{L['id']}: {problem}")
         if not title:
             self.error(where, f"{L['title']}: missing; every deal needs a title")
         if status not in ("open", "won", "lost"):
@@ -1630,8 +1639,8 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
     if not name:
         planner.error(where, f"{'name' if kind == 'account' else 'company'}: missing")
     explicit = row.get("id", "").strip()
-    if explicit and (not is_valid_id(explicit) or explicit in planner.taken[kind]):
-        planner.error(where, f"id: {shown(explicit)} is not a free {kind} ID (a-z, 0-9, '-')")
+    if explicit and (problem := id_problem(explicit, kind, planner.taken[kind])):
+        planner.error(where, f"id: {problem}")
     if created is None or len(planner.errors) > errors_before:
         return
     ident = explicit or planner.new_id(kind, name)
