@@ -276,6 +276,7 @@ def test_dry_run_writes_nothing(repo: Repo, export: dict[str, Path]):
     result = run_import(repo, export, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Would import from Pipedrive: 15 deal(s) (6 open, 4 won, 5 lost)" in result.output
+    assert "note: would add owners to salescli.yaml: " in result.output  # not "added"
     assert (repo.snapshot(), repo.head()) == (before, head)
 
 

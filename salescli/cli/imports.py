@@ -72,10 +72,10 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
     summary = ", ".join(parts) or "nothing"
     for note in plan.notes:
         warn(f"note: {note}")
-    if plan.added_owners:
-        warn(f"note: added owners to salescli.yaml: {', '.join(plan.added_owners)}")
-    if plan.added_sources:
-        warn(f"note: added sources to salescli.yaml: {', '.join(plan.added_sources)}")
+    added = "would add" if dry_run else "added"
+    for what_, names in (("owners", plan.added_owners), ("sources", plan.added_sources)):
+        if names:
+            warn(f"note: {added} {what_} to salescli.yaml: {', '.join(names)}")
     if not plan.commits:
         # an account's or contact's details are read once: one changed since is not news
         echo(f"Nothing to import from {what}: every record is already in the repository, "
