@@ -1186,3 +1186,15 @@ def test_a_rows_id_is_refused_as_malformed_or_as_taken_not_both(repo: Repo, tmp_
         'a.csv:2: id: "kone" is taken: another account (here, or an earlier row) has it\n'
         'a.csv:3: id: "Bad ID" is not a valid account ID (a-z, 0-9 and \'-\', at most 64 '
         "characters)\nError: import failed with 2 error(s); nothing was imported\n")
+
+
+@pytest.mark.parametrize("text,clock", [
+    ("14:30", "14:30"), ("9:05", "09:05"), ("14:30:00", "14:30"), ("2:30 PM", "14:30"),
+    ("12:00 am", "00:00"), ("12:15 PM", "12:15"), ("11:59 p.m.", "23:59"),
+    ("25:99", None), ("13:00 PM", None), ("0:00 AM", None), ("1:5", None), ("noon", None),
+])
+def test_a_meetings_due_time_in_24_or_12_hour_form(text: str, clock: str | None):
+    """A US-locale export writes `2:30 PM`, which was refused as no time of day."""
+    from salescli.services.pipedrive import time_of_day
+
+    assert time_of_day(text) == clock

@@ -270,6 +270,23 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     return plan
 
 
+_CLOCK = re.compile(r"(\d{1,2}):(\d\d)(?::\d\d)?(?:\s*([ap])\.?m\.?)?", re.IGNORECASE)
+
+
+def time_of_day(text: str) -> str | None:
+    """`14:30`, `9:05`, `14:30:00` or `2:30 PM` (an export in a US locale) as HH:MM;
+    None if it is no time of day."""
+    found = _CLOCK.fullmatch(text.strip())
+    if found is None:
+        return None
+    hours, minutes, half = int(found[1]), int(found[2]), (found[3] or "").lower()
+    if half:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if half == "p" else 0)
+    return f"{hours:02d}:{minutes:02d}" if hours < 24 and minutes < 60 else None
+
+
 def _stages(repo: Any, name: str) -> list[Any]:
     try:
         return list(repo.pipeline(name).stages)
@@ -384,12 +401,12 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
             start = row.get("due_time", "").strip()
             # a meeting's start, as the export shows it: booked, or held on its due day
             if start and kind_of in BOOKABLE and (not done or (due and day == due.date())):
-                hours, _, minutes = start.partition(":")
-                if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24
-                        and int(minutes) < 60 and len(minutes) == 2):
-                    planner.error(where, f"Due time: {start!r} is not a time of day HH:MM")
+                clock = time_of_day(start)
+                if clock is None:
+                    planner.error(where, f"Due time: {start!r} is not a time of day (HH:MM, "
+                                  "or 2:30 PM)")
                     continue
-                activity["time"] = f"{int(hours):02d}:{minutes}"
+                activity["time"] = clock
             activity.update({"type": kind_of, "summary": subject})
             outcome = plain_text(row.get("note", ""))
             if outcome:
