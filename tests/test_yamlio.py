@@ -219,8 +219,8 @@ def test_guess_indent(text: str, expected: tuple):
 
 def test_edit_in_another_indent_style_keeps_it():
     text = "id: x\nstakeholders:\n- contact: a\n  role: other\nmeta:\n    k: 1\n"
-    after = edit_text(text, {"id": "y"}, key_order("deal"))
-    assert changed_lines(text, after) == ["-id: x", "+id: y"]
+    after = edit_text(text, {"id": "z"}, key_order("deal"))
+    assert changed_lines(text, after) == ["-id: x", "+id: z"]
 
 
 def test_edit_keeps_every_other_value():
@@ -339,8 +339,8 @@ def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
 
 
 @pytest.mark.parametrize("text,changes,expected", [
-    ("a: 1\nstage: x   # since May\nb: 2\n", {"stage": "yes"},
-     "a: 1\nstage: yes # since May\nb: 2\n"),  # the comment keeps its column
+    ("a: 1\nstage: x   # since May\nb: 2\n", {"stage": "won"},
+     "a: 1\nstage: won # since May\nb: 2\n"),  # the comment keeps its column
     ("stage: x  # c\n", {"stage": "proposal"}, "stage: proposal # c\n"),
     ("d: 2026-01-01\n", {"d": dt.date(2026, 2, 1)}, "d: 2026-02-01\n"),
     ("a: 'x #y'\n", {"a": "z"}, "a: 'z'\n"),  # the field's quoting stays
@@ -516,3 +516,26 @@ def test_the_record_writer_writes_what_ruamel_writes(case: tuple[str, dict]):
     text = dump_record(data, order, FLOW_KEYS)
     assert text == dump_new({k: data[k] for k in order if k in data}, FLOW_KEYS)
     load_fast(text)  # and it reads back (a YamlProblem if not)
+
+
+@pytest.mark.parametrize("word", ["no", "On", "yes", "OFF", "y", "0b101", "14:00"])
+def test_every_writer_quotes_text_yaml_1_1_reads_as_another_type(word: str):
+    """`name: no` is text to salescli (YAML 1.2) but False to PyYAML, which a team's
+    script may read records with: each writer quotes such a new value, as a key too."""
+    import yaml
+
+    from salescli.store.yamlio import apply_sets, dump_record, roundtrip_edit, set_values
+
+    written = [
+        dump_record({"id": "a", "name": word, "checklist": {word: []}}, ["id", "name",
+                                                                         "checklist"],
+                    frozenset()),
+        set_values("id: a\nname: x\n", {"name": word}),
+        roundtrip_edit("id: a\nname: x\n", lambda d: apply_sets(d, {"name": word})),
+    ]
+    for text in written:
+        assert yaml.safe_load(text)["name"] == word, text
+    assert list(yaml.safe_load(written[0])["checklist"]) == [word]
+    # a value written plain by hand stays as it was when another field changes
+    kept = roundtrip_edit(f"id: a\nname: {word}\n", lambda d: apply_sets(d, {"id": "b"}))
+    assert kept == f"id: b\nname: {word}\n"

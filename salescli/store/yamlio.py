@@ -871,7 +871,7 @@ def _record_constructor() -> Any:
         def construct_yaml_str(self, node: Any) -> Any:
             # a `14:00` written plain stays plain (_represent_str quotes a new one)
             value = super().construct_yaml_str(node)
-            if type(value) is str and not node.style and _SEXAGESIMAL.fullmatch(value):
+            if type(value) is str and not node.style and yaml11_other(value):
                 return PlainScalarString(value)
             return value
 
@@ -884,8 +884,7 @@ def _represent_str(representer: Any, value: str) -> Any:
     # ruamel writes U+0085 raw and reads it back as a space: escape the hidden line
     # breaks in double quotes ("\N"), so a value reads back exactly as it was set;
     # `14:00` is quoted as the splicing writer quotes it (_plain_ok: 840 to YAML 1.1)
-    style = '"' if _HIDDEN_BREAK_RE.search(value) else \
-        "'" if _SEXAGESIMAL.fullmatch(value) else None
+    style = '"' if _HIDDEN_BREAK_RE.search(value) else "'" if yaml11_other(value) else None
     return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -1031,7 +1030,8 @@ def _ruamel_scalar(text: str, flow: bool) -> str:
 def scalar(value: Any, flow: bool = False) -> str:
     """One value as salescli writes it (in a flow mapping when `flow`)."""
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and "  " not in value and value not in _RESERVED:
+        if _PLAIN.fullmatch(value) and "  " not in value and value not in _RESERVED \
+                and value not in _YAML11_BOOLS:
             return value
         return _ruamel_scalar(value, flow)
     if value is None:
@@ -1045,12 +1045,23 @@ def scalar(value: Any, flow: bool = False) -> str:
     raise TypeError(f"no YAML form for {value!r}")
 
 
+_KEY = later(r"[a-z_][a-z0-9_-]*")  # field names and IDs: plain to every reader
+
+
+def _key(key: str, flow: bool = False) -> str:
+    """A mapping key as ruamel writes it: `'yes'` and `'123'` quoted, as values are."""
+    if _KEY.fullmatch(key) and key not in _RESERVED and key not in _YAML11_BOOLS:
+        return key
+    return scalar(key, flow)
+
+
 def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[str]) -> None:
+    key = _key(key)
     if value == [] or value == {}:  # as ruamel writes an empty one, in any style
         out.append(f"{pad}{key}: {'[]' if isinstance(value, list) else '{}'}")
     elif isinstance(value, dict):
         if key in flow_keys:
-            inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in value.items())
+            inner = ", ".join(f"{_key(k, True)}: {scalar(v, True)}" for k, v in value.items())
             out.append(f"{pad}{key}: {{{inner}}}")
         else:
             out.append(f"{pad}{key}:")
@@ -1063,7 +1074,8 @@ def _emit(key: str, value: Any, pad: str, out: list[str], flow_keys: frozenset[s
         out.append(f"{pad}{key}:")
         for item in value:
             if isinstance(item, dict) and key in flow_keys:
-                inner = ", ".join(f"{k}: {scalar(v, True)}" for k, v in item.items())
+                inner = ", ".join(f"{_key(k, True)}: {scalar(v, True)}"
+                                  for k, v in item.items())
                 out.append(f"{pad}  - {{{inner}}}")
             elif isinstance(item, dict):
                 first = len(out)
@@ -1163,6 +1175,16 @@ def double_quoted(value: str) -> str:
 
 
 _SEXAGESIMAL = later(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+_YAML11_BOOLS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
+_YAML11_BINARY = later(r"[-+]?0b[0-1_]+")
+
+
+def yaml11_other(value: str) -> bool:
+    """Text here and to YAML 1.2, but another type to YAML 1.1 readers (PyYAML, which a
+    team's scripts may read records with): `14:00` is 840, `no` False, `0b11` 3. Every
+    writer quotes such a new value, so every reader reads the text."""
+    return value in _YAML11_BOOLS or bool(_SEXAGESIMAL.fullmatch(value)
+                                          or _YAML11_BINARY.fullmatch(value))
 
 
 def _plain_ok(value: str, flow: bool) -> bool:
@@ -1173,8 +1195,8 @@ def _plain_ok(value: str, flow: bool) -> bool:
         return False  # `=` is a plain string to libyaml, a tagged value to ruamel
     if flow and any(c in value for c in ",[]{}:#"):
         return False
-    if _SEXAGESIMAL.fullmatch(value):  # `14:00`: text here, but 840 to YAML 1.1 readers
-        return False                   # (PyYAML): quoted, every reader reads the text
+    if yaml11_other(value):
+        return False
     try:
         return resolve_plain(value) == value  # not `010`, `true`, `null`: another type
     except ValueError:  # 2026-02-30, `<<`
