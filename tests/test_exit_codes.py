@@ -258,6 +258,8 @@ UNCHANGED = "; nothing was changed"
     (["deal", "set", "acme-erp", "probability=150"],
      "probability: should be less than or equal to 100" + UNCHANGED),
     (["deal", "set", "acme-erp", "title="], "cannot clear `title`: a deal must have one"),
+    (["lead", "set", "beta-ltd", "created=2099-01-01"],
+     "created 2099-01-01 is ahead of today: a record is created on a day that has come"),
     (["lead", "set", "beta-ltd", "company="], "cannot clear `company`: a lead must have one"),
     (["account", "set", "acme-oy", "language=de"],
      "language: should be 'en', 'fi' or 'sv'" + UNCHANGED),

@@ -504,6 +504,12 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
                 and not _is_text(field.annotation, any):  # `address=ONE LINE` is fine
             raise UsageError(f"`{key}` is a group of fields: set its parts "
                              f"({key}.FIELD=VALUE) or use `edit`")
+    made = changes.get("created")
+    if isinstance(made, dt.datetime):
+        made = made.date()
+    if isinstance(made, dt.date) and made > today(None):  # as `add --date` is
+        raise UsageError(f"created {made.isoformat()} is ahead of today: a record is "
+                         "created on a day that has come")
     return changes
 
 
