@@ -362,7 +362,6 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
             value = raw  # `#1`, `|`, `>`: text for a text field, refused by any other
         if isinstance(value, dict | list):
             value = raw  # a set value is one scalar; structure is what `edit` is for
-
         changes[key] = value
     return changes
 
