@@ -214,11 +214,14 @@ def test_set_is_typed_validated_and_round_trip(deal: Repo):
             ("close_date=soon", 2, f'invalid close_date "soon": use {DATE_HELP}'),  # as --date
             # a year typed wrong, refused as `deal add` refuses it; and the other way
             ("close_date=2026-01-31", 2, before.format("2026-01-31", "2026-10-05")),
-            ("created=2027-02-01", 2, before.format("2027-01-31", "2027-02-01")),
+            ("created=2027-02-01", 2, "created 2027-02-01 is ahead of today: a record is "
+             "created on a day that has come"),
             ("account=ghost", 1, "deals/2026-10/acme-erp.yaml: account `ghost` does not exist; "
              "add it with `salescli account add` or fix `account:`; nothing was changed"),
             ("novalue", 2, "expected FIELD=VALUE, got 'novalue'")):
         refused(deal, ["deal", "set", "acme-erp", field], code, message)
+    refused(deal, ["deal", "set", "acme-erp", "close_date=2025-01-31", "created=2025-02-01"], 2,
+            before.format("2025-01-31", "2025-02-01"))
     # both at once, as they will be
     r = deal.run("deal", "set", "acme-erp", "created=2025-01-01", "close_date=2025-06-01")
     assert r.exit_code == 0, r.output
