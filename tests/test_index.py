@@ -563,6 +563,34 @@ def test_damaged_index_is_rebuilt(crm: Path, damage: str) -> None:
     assert_index_consistent(crm)
 
 
+def test_a_first_build_indexes_its_empty_tables_after_the_rows(
+        crm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bulk load drops the indexes of the tables it finds empty and makes them again
+    after its rows, in its transaction: every index is there after, the rows are as
+    without the cache, and a later write (an index kept row by row) agrees too."""
+    monkeypatch.setattr(index_mod, "BULK", 2)  # the small repository's builds are bulk
+    many_deals(crm, 5)
+    assert_answers_agree(crm)
+    assert_index_consistent(crm)
+
+    def names() -> set[str]:
+        con = sqlite3.connect(index_file(crm))
+        try:
+            return {r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        finally:
+            con.close()
+
+    made = {index_mod._INDEX_OF.match(s)[1] for s in index_mod.schema_sql()
+            if s.startswith("CREATE INDEX")}
+    assert names() == made
+    Repo(crm).write("deals/2026-10/deal-001.yaml",
+                    replaced(replaced(DEAL, "acme-erp", "deal-001"), "48000.00", "1.00"))
+    assert_answers_agree(crm)
+    assert_index_consistent(crm)
+    assert names() == made
+
+
 def test_damage_inside_the_file(crm: Path) -> None:
     """A page damaged inside the file passes Index.open (header, meta and the stat tables
     read fine) and shows only when a query reaches it: that run answers from memory."""
