@@ -1198,3 +1198,21 @@ def test_a_meetings_due_time_in_24_or_12_hour_form(text: str, clock: str | None)
     from salescli.services.pipedrive import time_of_day
 
     assert time_of_day(text) == clock
+
+
+def test_a_header_alone_is_nothing_to_import_and_said_so(repo: Repo, tmp_path: Path):
+    """It said "every record is already in the repository", of a file with no rows."""
+    rows = write(tmp_path, "a.csv", "name,domain\n")
+    result = repo.run("import", "csv", str(rows), "--kind", "account")
+    assert (result.exit_code, result.output) == (
+        0, "Nothing to import from a.csv: no rows, only a header\n")
+
+
+@pytest.mark.parametrize("text,message", [
+    ("\n", "a.csv: the file is empty; expected a header row"),
+    ("\n\nname\nGamma Oy\n", "a.csv: its first line is blank; the header row goes there"),
+])
+def test_a_blank_first_line_is_no_header(repo: Repo, tmp_path: Path, text: str, message: str):
+    """A file of one line break said "no column for `name`"."""
+    rows = write(tmp_path, "a.csv", text)
+    refused(repo, ["import", "csv", str(rows), "--kind", "account"], 2, message)

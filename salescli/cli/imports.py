@@ -76,7 +76,10 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
     for what_, names in (("owners", plan.added_owners), ("sources", plan.added_sources)):
         if names:
             warn(f"note: {added} {what_} to salescli.yaml: {', '.join(names)}")
-    if not plan.commits:
+    if not plan.commits and plan.rows == 0:
+        echo(f"Nothing to import from {what}: no rows, only a header"
+             + (" (dry run)" if dry_run else ""))
+    elif not plan.commits:
         # an account's or contact's details are read once: one changed since is not news
         echo(f"Nothing to import from {what}: every record is already in the repository, "
              "and no deal, activity or note changed since (no commit)"

@@ -174,6 +174,10 @@ def read_table(path: Path, name: str | None = None) -> Table:
     line = 1
     try:
         headers = next(reader)
+        if not any(cell.strip() for cell in headers):  # a blank first line: no header
+            raise UsageError(f"{label}: " + ("its first line is blank; the header row goes "
+                             "there" if text.strip() else "the file is empty; expected a "
+                             "header row"))
         rows: list[tuple[int, list[str]]] = []
         ragged: list[tuple[int, int]] = []
         line = reader.line_num + 1
@@ -270,6 +274,7 @@ class Plan(Struct):
     added_owners: list[str] = field(default_factory=list)
     added_sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rows: int | None = None  # the files' rows: 0, a header alone (nothing to import)
 
 
 class Source(Struct):
@@ -1621,6 +1626,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
         else:
             _plan_record(planner, kind, where, row, columns, table, seen, force)
     plan = planner.finish(f"Imported from {table.name}")
+    plan.rows = len(table.rows)
     summarise(planner, plan)
     if unused:
         plan.notes.append("columns not imported: " + ", ".join(unused))

@@ -246,6 +246,7 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
         if others[kind] is not None:
             skipped[kind] = _plan_activities(planner, kind, *others[kind])
     plan = planner.finish("Imported from Pipedrive")
+    plan.rows = sum(len(table.rows) for table, _ in tables)
     summarise(planner, plan)
     plan.notes += notes
     for kind, rows in skipped.items():
