@@ -1195,7 +1195,7 @@ def test_a_rows_id_is_refused_as_malformed_or_as_taken_not_both(repo: Repo, tmp_
 ])
 def test_a_meetings_due_time_in_24_or_12_hour_form(text: str, clock: str | None):
     """A US-locale export writes `2:30 PM`, which was refused as no time of day."""
-    from salescli.services.pipedrive import time_of_day
+    from salescli.core.cells import time_of_day
 
     assert time_of_day(text) == clock
 

@@ -18,7 +18,9 @@ UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetim
 # ------------------------------------------------------------------------ dates
 
 _ISO = later(r"^\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$")
-_TIME = r"(?: (\d{1,2}):(\d\d)(?::(\d\d))?(?: ?([AaPp][Mm]))?)?"
+_CLOCK = r"(\d{1,2}):(\d\d)(?::(\d\d))?"  # 14:30, 14:30:00
+_TIME = f"(?: {_CLOCK}(?: ?([AaPp][Mm]))?)?"  # after a date: 10:15, 10:15 AM
+_TIME_OF_DAY = later(f"^{_CLOCK}(?: ?([AaPp]\\.?[Mm]\\.?))?$")  # a time alone: 2:30 p.m.
 _DOTTED = later(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")
 _SLASHED = later(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$")
 
@@ -149,7 +151,21 @@ def _hour(hour: int, half: str | None) -> int:
         return hour
     if not 1 <= hour <= 12:
         raise ValueError("an hour with AM or PM is 1 to 12")
-    return hour % 12 + (12 if half.casefold() == "pm" else 0)
+    return hour % 12 + (12 if half.replace(".", "").casefold() == "pm" else 0)
+
+
+def time_of_day(text: str) -> str | None:
+    """`14:30`, `9:05`, `14:30:00` or `2:30 PM` (an export in a US locale) as HH:MM, as
+    a date cell's time reads; None if it is no time of day."""
+    found = _TIME_OF_DAY.match(text.strip())
+    if found is None:
+        return None
+    hours, minutes, _, half = found.groups()
+    try:
+        hour = _hour(int(hours), half)
+    except ValueError:
+        return None
+    return f"{hour:02d}:{minutes}" if hour < 24 and int(minutes) < 60 else None
 
 
 # ---------------------------------------------------------------------- amounts

@@ -16,7 +16,7 @@ from typing import Any
 
 from msgspec import Struct
 
-from salescli.core.cells import currency_code
+from salescli.core.cells import currency_code, time_of_day
 from salescli.core.errors import SalescliError, UsageError
 from salescli.core.model import BOOKABLE
 from salescli.services.importer import (
@@ -269,23 +269,6 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     if unused:
         plan.notes.append("columns not imported: " + "; ".join(unused))
     return plan
-
-
-_CLOCK = re.compile(r"(\d{1,2}):(\d\d)(?::\d\d)?(?:\s*([ap])\.?m\.?)?", re.IGNORECASE)
-
-
-def time_of_day(text: str) -> str | None:
-    """`14:30`, `9:05`, `14:30:00` or `2:30 PM` (an export in a US locale) as HH:MM;
-    None if it is no time of day."""
-    found = _CLOCK.fullmatch(text.strip())
-    if found is None:
-        return None
-    hours, minutes, half = int(found[1]), int(found[2]), (found[3] or "").lower()
-    if half:
-        if not 1 <= hours <= 12:
-            return None
-        hours = hours % 12 + (12 if half == "p" else 0)
-    return f"{hours:02d}:{minutes:02d}" if hours < 24 and minutes < 60 else None
 
 
 def _stages(repo: Any, name: str) -> list[Any]:
