@@ -1011,8 +1011,10 @@ def dump_new(data: dict, flow_keys: Iterable[str] = ()) -> str:
 
 _PLAIN = later(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9 .@/()&'+-]*[A-Za-zÀ-ÿ0-9.)+]$|^[A-Za-z]$"
                r"|^\+[0-9]+(?: [0-9]+)+$")  # `+358 40 1234`; `+3584012` is an int
-_RESERVED = frozenset(("null", "Null", "NULL", "true", "True", "TRUE", "false", "False",
-                       "FALSE"))
+_YAML11_BOOLS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
+# words no writer leaves plain: another type to YAML 1.2, or to YAML 1.1 (yaml11_other)
+_QUOTED_WORDS = _YAML11_BOOLS | {"null", "Null", "NULL", "true", "True", "TRUE", "false",
+                                 "False", "FALSE"}
 _RUAMEL: dict[tuple[str, bool], str] = {}
 
 
@@ -1030,8 +1032,7 @@ def _ruamel_scalar(text: str, flow: bool) -> str:
 def scalar(value: Any, flow: bool = False) -> str:
     """One value as salescli writes it (in a flow mapping when `flow`)."""
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and "  " not in value and value not in _RESERVED \
-                and value not in _YAML11_BOOLS:
+        if _PLAIN.fullmatch(value) and "  " not in value and value not in _QUOTED_WORDS:
             return value
         return _ruamel_scalar(value, flow)
     if value is None:
@@ -1050,7 +1051,7 @@ _KEY = later(r"[a-z_][a-z0-9_-]*")  # field names and IDs: plain to every reader
 
 def _key(key: str, flow: bool = False) -> str:
     """A mapping key as ruamel writes it: `'yes'` and `'123'` quoted, as values are."""
-    if _KEY.fullmatch(key) and key not in _RESERVED and key not in _YAML11_BOOLS:
+    if _KEY.fullmatch(key) and key not in _QUOTED_WORDS:
         return key
     return scalar(key, flow)
 
@@ -1175,7 +1176,6 @@ def double_quoted(value: str) -> str:
 
 
 _SEXAGESIMAL = later(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
-_YAML11_BOOLS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
 _YAML11_BINARY = later(r"[-+]?0b[0-1_]+")
 
 
