@@ -70,17 +70,17 @@ def add(repo: Any, name: str, *, account_id: str | None = None,
     looked for in."""
     from salescli.core.model import Account
     from salescli.services.edit import (
-        LINE_BREAK,
         choose,
         default_owner,
         new_id,
+        one_line,
         refuse_duplicate,
         today,
     )
 
-    if address and LINE_BREAK.search(address):  # as `account set address=`: one line
-        raise UsageError("--address is one line: the value given has a line break (give "
-                         "its parts with `account set ID address.street=... address.city=...`)")
+    if address:  # as `account set address=`
+        one_line(address, "--address",
+                 "give its parts with `account set ID address.street=... address.city=...`")
     settings = repo.settings
     record_id = new_id(repo, "account", name, account_id)
     if parent:

@@ -488,9 +488,8 @@ def assignments_for(assignments: tuple[str, ...], what: str, model: Any,
         if _is_list(field.annotation):
             how = LIST_COMMANDS.get(key, "change it with `edit`")
             raise UsageError(f"`{key}` is a list of entries: {how}")
-        if value is not None and LINE_BREAK.search(raw[key]) and not _is_text(field.annotation):
-            raise UsageError(f"`{key}` is one line: the value given has a line break "
-                             "(only text fields may hold several lines)")
+        if value is not None and not _is_text(field.annotation):
+            one_line(raw[key], f"`{key}`")
         if value is not None and _is_text(field.annotation):
             changes[key] = raw[key]  # exactly as typed: `#1`, `007` and `yes` stay text
             if name == "email":
@@ -558,9 +557,8 @@ def custom_value(field: Any, key: str, raw: str) -> Any:
     from salescli.core import custom
     from salescli.store.yamlio import inline
 
-    if LINE_BREAK.search(raw) and field.type != "text":
-        raise UsageError(f"`{key}` is one line: the value given has a line break "
-                         "(only text fields may hold several lines)")
+    if field.type != "text":
+        one_line(raw, f"`{key}`")
     if raw.strip() in NULLS:  # cleared, as a field of the record's own is
         return None
     try:
@@ -572,6 +570,14 @@ def custom_value(field: Any, key: str, raw: str) -> Any:
 
         return day_of(value, key)
     return inline(value) if isinstance(value, list) else value
+
+
+def one_line(value: str, name: str,
+             how: str = "only text fields may hold several lines") -> None:
+    """Refuse a line break (as YAML reads one) in a value that is one line, `name` as the
+    user gave it (`` `phone` ``, `--address`)."""
+    if LINE_BREAK.search(value):
+        raise UsageError(f"{name} is one line: the value given has a line break ({how})")
 
 
 def check_listed(changes: dict[str, Any], settings: Any) -> None:
