@@ -44,8 +44,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_check import HELP_RUNS, git_env, run  # noqa: E402
-from bench_history import blob_list, prepare, salescli, timed  # noqa: E402
+from bench_check import HELP_RUNS  # noqa: E402
+from bench_check import git_env  # noqa: E402
+from bench_check import run  # noqa: E402
+from bench_history import blob_list  # noqa: E402
+from bench_history import prepare  # noqa: E402
+from bench_history import salescli  # noqa: E402
+from bench_history import timed  # noqa: E402
 from bench_reads import BUDGET as READ_BUDGET  # noqa: E402
 from bench_reads import read_times  # noqa: E402
 

@@ -25,7 +25,9 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_history import DATA_DIR, build, salescli  # noqa: E402
+from bench_history import DATA_DIR  # noqa: E402
+from bench_history import build  # noqa: E402
+from bench_history import salescli  # noqa: E402
 
 GROWTH_BUDGET = 1.3
 

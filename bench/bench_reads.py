@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_history import prepare, salescli  # noqa: E402
+from bench_history import prepare  # noqa: E402
+from bench_history import salescli  # noqa: E402
 
 BUDGET = 1.5
 EDITED = 3  # uncommitted hand edits while timing

@@ -8,7 +8,8 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -373,7 +374,8 @@ def processes() -> Iterator[tuple[str, str, list[str]]]:
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[Any]:
     """Headless Chromium over its DevTools protocol; CI must have it, a laptop may not."""
-    from chromium_cdp import Chromium, find_chromium
+    from chromium_cdp import Chromium
+    from chromium_cdp import find_chromium
 
     exe = find_chromium()
     if exe is None:

@@ -7,8 +7,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from salescli.core.approvals import approval_problem, identity_names, who_of
-from salescli.core.rules import checklist_item, close_problems, move_problems
+from salescli.core.approvals import approval_problem
+from salescli.core.approvals import identity_names
+from salescli.core.approvals import who_of
+from salescli.core.rules import checklist_item
+from salescli.core.rules import close_problems
+from salescli.core.rules import move_problems
 from salescli.store.loader import parse_text
 
 

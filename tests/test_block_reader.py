@@ -12,10 +12,15 @@ import datetime as dt
 import math
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from salescli.store.yamlio import NOT_BLOCK, YamlProblem, load_block, load_events, load_fast
+from salescli.store.yamlio import NOT_BLOCK
+from salescli.store.yamlio import YamlProblem
+from salescli.store.yamlio import load_block
+from salescli.store.yamlio import load_events
+from salescli.store.yamlio import load_fast
 
 
 def _same(a: object, b: object) -> bool:
@@ -239,7 +244,8 @@ stages:
 
 
 def test_every_config_file_init_writes_takes_the_block_reader(tmp_path: Path):
-    from salescli.services.init import init_files, presets
+    from salescli.services.init import init_files
+    from salescli.services.init import presets
 
     for preset in presets():
         for rel, text in init_files(tmp_path, preset, "anna").items():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, write_open_deals
+from conftest import Repo
+from conftest import write_open_deals
 
 
 def deal(repo: Repo, ident: str, stage: str, value: str, owner: str = "anna",

@@ -8,16 +8,15 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from salescli.core.cells import (
-    Dates,
-    currency_code,
-    detect_decimal_comma,
-    parse_amount,
-    split_multi,
-)
+from salescli.core.cells import Dates
+from salescli.core.cells import currency_code
+from salescli.core.cells import detect_decimal_comma
+from salescli.core.cells import parse_amount
+from salescli.core.cells import split_multi
 
 UTC = dt.timezone.utc  # noqa: UP017 -- as the module names it
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DEAL, Repo, deal_with, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import deal_with
+from conftest import replaced
 
 
 def check_lines(repo: Repo, *args: str) -> tuple[int, list[str]]:
@@ -453,6 +456,7 @@ def test_free_mail_domains_are_not_duplicates(filled: Repo):
 
 def test_common_currencies_are_iso_codes_babel_knows():
     # the codes checked without babel are a subset of the list babel checks the rest by
-    from salescli.services.check import COMMON_CURRENCIES, iso_currencies
+    from salescli.services.check import COMMON_CURRENCIES
+    from salescli.services.check import iso_currencies
 
     assert COMMON_CURRENCIES <= iso_currencies()

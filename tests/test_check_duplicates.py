@@ -5,7 +5,9 @@ same from the kept facts, with `--no-cache` and as staged (the hook)."""
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, customer, seller
+from conftest import Repo
+from conftest import customer
+from conftest import seller
 
 ACME = "accounts/2026-10/acme-oy.yaml"
 X, Y = "deals/2026-10/x.yaml", "deals/2026-10/y.yaml"

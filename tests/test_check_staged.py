@@ -13,7 +13,10 @@ from salescli.services.check import run_check
 from salescli.services.staged import check_staged
 from salescli.store import runtime
 from salescli.store.gitio import git
-from salescli.store.repo import KIND_DIRS, PIPELINES_DIR, PRODUCTS_FILE, SETTINGS_FILE
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import PIPELINES_DIR
+from salescli.store.repo import PRODUCTS_FILE
+from salescli.store.repo import SETTINGS_FILE
 
 ACCOUNT2 = """
 id: beta-oy

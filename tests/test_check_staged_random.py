@@ -19,9 +19,12 @@ from typing import Any
 
 import pytest
 from conftest import identity
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import rule
+from hypothesis.stateful import run_state_machine_as_test
 from test_check_staged import reference
 
 from salescli.services import staged

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import time
 
-from conftest import Repo, replaced
+from conftest import Repo
+from conftest import replaced
 
 from salescli.services import checkcache
 

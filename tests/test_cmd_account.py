@@ -5,7 +5,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import Repo, bad_id, not_an_email, not_found, probable_duplicate, refused
+from conftest import Repo
+from conftest import bad_id
+from conftest import not_an_email
+from conftest import not_found
+from conftest import probable_duplicate
+from conftest import refused
 
 from salescli.core import model
 from salescli.core.dates import HELP as DATE_HELP

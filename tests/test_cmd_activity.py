@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, acme_account, clock, refused
+from conftest import Repo
+from conftest import acme_account
+from conftest import clock
+from conftest import refused
 
 
 @pytest.fixture

@@ -7,7 +7,10 @@ import json
 import re
 
 import pytest
-from conftest import Repo, acme_account, refused, replaced
+from conftest import Repo
+from conftest import acme_account
+from conftest import refused
+from conftest import replaced
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 

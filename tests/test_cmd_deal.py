@@ -10,7 +10,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import SOON, Repo, acme_account, deal_with, in_stage, refused, replaced
+from conftest import SOON
+from conftest import Repo
+from conftest import acme_account
+from conftest import deal_with
+from conftest import in_stage
+from conftest import refused
+from conftest import replaced
 
 from salescli.core.dates import HELP as DATE_HELP
 

@@ -7,7 +7,12 @@ import datetime as dt
 import hashlib
 
 import pytest
-from conftest import Repo, clock, customer, refused, replaced, seller
+from conftest import Repo
+from conftest import clock
+from conftest import customer
+from conftest import refused
+from conftest import replaced
+from conftest import seller
 from ruamel.yaml import YAML
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from conftest import (
-    SOON,
-    Repo,
-    bad_id,
-    not_an_email,
-    not_found,
-    probable_duplicate,
-    refused,
-    replaced,
-)
-from test_cmd_account import changed, dedent, last_commit, read
+from conftest import SOON
+from conftest import Repo
+from conftest import bad_id
+from conftest import not_an_email
+from conftest import not_found
+from conftest import probable_duplicate
+from conftest import refused
+from conftest import replaced
+from test_cmd_account import changed
+from test_cmd_account import dedent
+from test_cmd_account import last_commit
+from test_cmd_account import read
 
 from salescli.core.dates import HELP as DATE_HELP
 

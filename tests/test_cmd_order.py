@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, customer, deals_to_quote, in_stage, refused, replaced, seller
+from conftest import Repo
+from conftest import customer
+from conftest import deals_to_quote
+from conftest import in_stage
+from conftest import refused
+from conftest import replaced
+from conftest import seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 BETA_FILE = "deals/2026-10/beta-crm.yaml"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, customer, deals_to_quote, seller
+from conftest import Repo
+from conftest import customer
+from conftest import deals_to_quote
+from conftest import seller
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 NBSP = "\xa0"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Repo, replaced
+from conftest import Repo
+from conftest import replaced
 
 NBSP = "\xa0"
 

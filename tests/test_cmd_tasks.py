@@ -7,7 +7,9 @@ import json
 import re
 
 import pytest
-from conftest import Repo, clock, refused
+from conftest import Repo
+from conftest import clock
+from conftest import refused
 
 DEAL = """
 id: acme-erp

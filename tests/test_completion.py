@@ -6,7 +6,10 @@ import os
 import subprocess
 import sys
 
-from conftest import DEAL, Repo, beta_lead, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import beta_lead
+from conftest import replaced
 
 
 def complete(repo: Repo, words: str) -> list[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 
-from conftest import SALESCLI, Repo, write_open_deals
+from conftest import SALESCLI
+from conftest import Repo
+from conftest import write_open_deals
 
 
 def test_twenty_parallel_commands_make_twenty_clean_commits(repo: Repo):

@@ -28,7 +28,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SALESCLI, Repo, processes, write_open_deals
+from conftest import SALESCLI
+from conftest import Repo
+from conftest import processes
+from conftest import write_open_deals
 
 from salescli.store.gitio import TEMP_RE
 

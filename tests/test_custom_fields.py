@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo
+from conftest import refused
 
 DECLARED = """
 custom_fields:

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo, git
+from conftest import Repo
+from conftest import git
 
 from salescli.cli import cli
-from salescli.services.demo import Demo, build_demo
+from salescli.services.demo import Demo
+from salescli.services.demo import build_demo
 from salescli.services.edit import FLOW_KEYS
-from salescli.store.yamlio import RoundTrip, dump_new, load_fast, scalar
+from salescli.store.yamlio import RoundTrip
+from salescli.store.yamlio import dump_new
+from salescli.store.yamlio import load_fast
+from salescli.store.yamlio import scalar
 
 END = dt.date(2026, 11, 30)
 
@@ -113,7 +118,8 @@ def _blobs(root: Path, shas: list[str]) -> dict[str, str]:
 
 def test_history_obeys_the_pipeline_at_every_commit(demo: Repo):
     """No skipped stage, requirements met on entering, a Reason: for every move back."""
-    from salescli.core.model import Account, Deal
+    from salescli.core.model import Account
+    from salescli.core.model import Deal
     from salescli.core.rules import missing_requirements
 
     pipe = demo.repo.pipeline("default")

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo, git
+from conftest import Repo
+from conftest import git
 
 from salescli.services.demo import build_demo
 from salescli.store.yamlio import load_fast

@@ -7,7 +7,13 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo, beta_lead, in_stage, not_found, refused, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import beta_lead
+from conftest import in_stage
+from conftest import not_found
+from conftest import refused
+from conftest import replaced
 
 OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
 SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"

@@ -17,15 +17,23 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import PRODUCTS, Repo, replaced
+from conftest import PRODUCTS
+from conftest import Repo
+from conftest import replaced
 
-from salescli.services.documents import document_language, document_locale
-from salescli.store.templates import LOCALE_DIR, TemplateLimit, render, translations
+from salescli.services.documents import document_language
+from salescli.services.documents import document_locale
+from salescli.store.templates import LOCALE_DIR
+from salescli.store.templates import TemplateLimit
+from salescli.store.templates import render
+from salescli.store.templates import translations
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).with_name("golden")
 sys.path.insert(0, str(ROOT / "docs"))
-from gen_messages import LANGUAGES, extract, po_path  # noqa: E402
+from gen_messages import LANGUAGES  # noqa: E402
+from gen_messages import extract  # noqa: E402
+from gen_messages import po_path  # noqa: E402
 
 UPDATE = os.environ.get("SALESCLI_UPDATE_GOLDEN") == "1"
 

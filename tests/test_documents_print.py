@@ -7,7 +7,8 @@ import base64
 
 import pytest
 from conftest import Repo
-from test_cmd_quote import DEAL_FILE, quoting_repo
+from test_cmd_quote import DEAL_FILE
+from test_cmd_quote import quoting_repo
 
 A4_POINTS = (595, 842)  # 210 x 297 mm in PDF points, rounded
 
@@ -68,7 +69,8 @@ def test_the_same_html_is_the_same_pdf_at_any_time(monkeypatch: pytest.MonkeyPat
     import os
     import time
 
-    from salescli.store.pdf import EPOCH, html_to_pdf
+    from salescli.store.pdf import EPOCH
+    from salescli.store.pdf import html_to_pdf
 
     html = "<p>Quote Q-2026-0001 v1: 1 234,50 €</p>"
     monkeypatch.delenv(EPOCH, raising=False)

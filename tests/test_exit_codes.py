@@ -17,7 +17,14 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import SOON, Repo, bad_id, beta_lead, deal_with, in_stage, not_found, refused
+from conftest import SOON
+from conftest import Repo
+from conftest import bad_id
+from conftest import beta_lead
+from conftest import deal_with
+from conftest import in_stage
+from conftest import not_found
+from conftest import refused
 
 from salescli.core.dates import HELP as DATE_HELP
 from salescli.store.gitio import RepoLock

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import beta_lead, replaced
+from conftest import beta_lead
+from conftest import replaced
 
 from salescli.store.export import TABLES
 
@@ -286,7 +287,8 @@ def test_sqlite_cells_are_the_typed_values_with_decimals_as_real():
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from salescli.store.export import _typed, sql_values
+    from salescli.store.export import _typed
+    from salescli.store.export import sql_values
 
     cell = st.one_of(st.none(), st.text(max_size=5), st.dates(), st.integers(-10**6, 10**6),
                      st.decimals(allow_nan=False, allow_infinity=False, places=2),

@@ -10,10 +10,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, Repo, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import replaced
 
-from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError
-from salescli.store.gitio import Change, RepoLock, atomic_write, author_date
+from salescli.core.errors import CommitFailed
+from salescli.core.errors import RepositoryBusy
+from salescli.core.errors import SalescliError
+from salescli.store.gitio import Change
+from salescli.store.gitio import RepoLock
+from salescli.store.gitio import atomic_write
+from salescli.store.gitio import author_date
 
 DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 
@@ -356,7 +363,8 @@ def test_a_dead_processs_commit_ref_is_swept_loose_or_packed(filled: Repo, packe
 
 def test_maintenance_is_left_to_git_when_it_may_have_work(filled: Repo, monkeypatch):
     from salescli.store import gitio
-    from salescli.store.gitio import _maintenance_due, git_vars
+    from salescli.store.gitio import _maintenance_due
+    from salescli.store.gitio import git_vars
 
     root, git_dir = filled.root, filled.root / ".git"
     assert not _maintenance_due(git_dir, git_vars(root))

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import Repo, deal_with, in_stage, refused
+from conftest import Repo
+from conftest import deal_with
+from conftest import in_stage
+from conftest import refused
 
 GOALS = """
 goals:

@@ -14,9 +14,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SOON, Repo, refused, replaced
+from conftest import SOON
+from conftest import Repo
+from conftest import refused
+from conftest import replaced
 
-from salescli.core.commitmsg import commit_message, parse_message
+from salescli.core.commitmsg import commit_message
+from salescli.core.commitmsg import parse_message
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 IN_PROPOSAL = """

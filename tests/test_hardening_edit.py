@@ -9,8 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, Repo, refused, replaced
-from hypothesis import HealthCheck, assume, given, settings
+from conftest import ACCOUNT
+from conftest import Repo
+from conftest import refused
+from conftest import replaced
+from hypothesis import HealthCheck
+from hypothesis import assume
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from salescli.services.edit import parse_assignments
@@ -312,7 +318,9 @@ def _field(style: str, old: str) -> str | None:
 
 def _read(text: str) -> object:
     """The record as salescli reads the file (raw U+2028 and the like refused), or None."""
-    from salescli.store.yamlio import YamlProblem, decode, load_fast
+    from salescli.store.yamlio import YamlProblem
+    from salescli.store.yamlio import decode
+    from salescli.store.yamlio import load_fast
 
     try:
         return load_fast(decode(text.encode()))

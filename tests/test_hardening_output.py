@@ -14,7 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, DEAL, Repo, replaced
+from conftest import ACCOUNT
+from conftest import DEAL
+from conftest import Repo
+from conftest import replaced
 
 DEAL_FILE = "deals/2026-10/acme-erp.yaml"
 

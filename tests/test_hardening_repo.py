@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo, git
-from hypothesis import given, settings
+from conftest import Repo
+from conftest import git
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from salescli.cli import cli
@@ -327,8 +329,11 @@ def test_history_skips_exactly_what_the_schema_rejects(title: str, values: dict[
     # schema accepts the keys reports read and the keys every deal has
     from salescli.core.model import Deal
     from salescli.core.record import ValidationError
-    from salescli.store.history import _SCANNED, fast_fields, full_fields
-    from salescli.store.yamlio import YamlProblem, load_fast
+    from salescli.store.history import _SCANNED
+    from salescli.store.history import fast_fields
+    from salescli.store.history import full_fields
+    from salescli.store.yamlio import YamlProblem
+    from salescli.store.yamlio import load_fast
 
     values.setdefault("account", "acme-oy")
     values.setdefault("created", "2026-01-01")

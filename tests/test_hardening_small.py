@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SOON, Repo
+from conftest import SOON
+from conftest import Repo
 
 # ------------------------------------------------------------------ import
 

@@ -11,18 +11,17 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo
+from conftest import refused
 
-from salescli.store.templates import (
-    MAX_DEPTH,
-    MAX_DIGITS,
-    MAX_ITEMS,
-    MAX_MEMORY,
-    MAX_OUTPUT,
-    MAX_STEPS,
-    MAX_TEXT,
-    MAX_TOKENS,
-)
+from salescli.store.templates import MAX_DEPTH
+from salescli.store.templates import MAX_DIGITS
+from salescli.store.templates import MAX_ITEMS
+from salescli.store.templates import MAX_MEMORY
+from salescli.store.templates import MAX_OUTPUT
+from salescli.store.templates import MAX_STEPS
+from salescli.store.templates import MAX_TEXT
+from salescli.store.templates import MAX_TOKENS
 
 TIMEOUT = 120        # seconds; a refused render takes a few at most
 GUARD = 3 << 30      # bytes of address space a subprocess gets: room for MAX_MEMORY

@@ -14,7 +14,8 @@ from salescli.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
-from gen_commands import render, walk  # noqa: E402
+from gen_commands import render  # noqa: E402
+from gen_commands import walk  # noqa: E402
 
 ALL = [(path, cmd) for path, cmd, _ in walk(cli, ["salescli"], None)]
 

@@ -9,20 +9,18 @@ import subprocess
 
 import pytest
 from conftest import Repo
-from test_reports import (
-    change_rows,
-    cli,
-    commit_at,
-    cycle_row,
-    edit_deal,
-    forecast_row,
-    funnel_row,
-    git_at,
-    make_crm,
-    report,
-    rows,
-    write_deal,
-)
+from test_reports import change_rows
+from test_reports import cli
+from test_reports import commit_at
+from test_reports import cycle_row
+from test_reports import edit_deal
+from test_reports import forecast_row
+from test_reports import funnel_row
+from test_reports import git_at
+from test_reports import make_crm
+from test_reports import report
+from test_reports import rows
+from test_reports import write_deal
 
 
 @pytest.fixture

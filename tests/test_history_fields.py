@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import conftest
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from salescli.store.history import fast_fields, full_fields, read_fields
+from salescli.store.history import fast_fields
+from salescli.store.history import full_fields
+from salescli.store.history import read_fields
 
 # conftest's deal, moved to proposal (a comment on the line), with null and empty fields
 # and a block scalar

@@ -14,11 +14,18 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck
+from hypothesis import event
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from salescli.store import yamlio
-from salescli.store.history import FIELDS, REQUIRED, fast_fields, full_fields, read_fields
+from salescli.store.history import FIELDS
+from salescli.store.history import REQUIRED
+from salescli.store.history import fast_fields
+from salescli.store.history import full_fields
+from salescli.store.history import read_fields
 
 
 def by_libyaml(kind: str, blob: bytes) -> tuple | None:

@@ -18,10 +18,15 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
-from test_reports import commit_at, edit_deal, git_at, make_crm, write_deal
+from test_reports import commit_at
+from test_reports import edit_deal
+from test_reports import git_at
+from test_reports import make_crm
+from test_reports import write_deal
 
 from salescli.core.errors import SalescliError
-from salescli.store.history import _pack, load_history
+from salescli.store.history import _pack
+from salescli.store.history import load_history
 
 
 def cached_rev(r: Repo, name: str) -> str | None:
@@ -207,7 +212,8 @@ def test_a_cache_is_loaded_whole_and_out_of_the_collectors_way(
     import gc
 
     from salescli.store import runtime
-    from salescli.store.runtime import load_cache, save_cache
+    from salescli.store.runtime import load_cache
+    from salescli.store.runtime import save_cache
 
     monkeypatch.setattr(runtime, "FREEZE_LOADED", True)  # as salescli's main() sets it
 

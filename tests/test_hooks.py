@@ -8,9 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEAL, SOON, Repo, refused, replaced
+from conftest import DEAL
+from conftest import SOON
+from conftest import Repo
+from conftest import refused
+from conftest import replaced
 
-from salescli.store.hooks import DRIVER, HOOK_MARK
+from salescli.store.hooks import DRIVER
+from salescli.store.hooks import HOOK_MARK
 
 DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 

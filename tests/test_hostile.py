@@ -15,8 +15,10 @@ import time
 import unicodedata
 
 import pytest
-from conftest import DEAL, Repo, replaced
+from conftest import DEAL
+from conftest import Repo
 from conftest import refused as refused_by
+from conftest import replaced
 
 D = "deals/2026-10/"
 A = "accounts/2026-10/"

@@ -7,10 +7,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Repo, refused, replaced
+from conftest import Repo
+from conftest import refused
+from conftest import replaced
 
 from salescli.core.cells import parse_amount
-from salescli.services.importer import Dates, Names, lost_reason, norm_header
+from salescli.services.importer import Dates
+from salescli.services.importer import Names
+from salescli.services.importer import lost_reason
+from salescli.services.importer import norm_header
 from salescli.store.yamlio import load_fast
 
 # Pipedrive's own export layout: "Deal - X" headers, UTC timestamps, several
@@ -847,7 +852,9 @@ def test_a_time_ahead_is_now_but_a_date_alone_keeps_its_day(repo: Repo):
     # keeps that day (noon); its time of day, ahead of now, is committed as now
     import datetime as dt
 
-    from salescli.services.importer import Planner, Source, dates_reading
+    from salescli.services.importer import Planner
+    from salescli.services.importer import Source
+    from salescli.services.importer import dates_reading
 
     planner = Planner(repo.repo, dates_reading(None))
     planner.now = dt.datetime(2026, 1, 10, 23, 30, tzinfo=dt.timezone.utc)  # noqa: UP017

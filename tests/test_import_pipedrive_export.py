@@ -47,17 +47,22 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo, identity, replaced
-from test_reports import forecast_row, funnel_row
+from conftest import Repo
+from conftest import identity
+from conftest import replaced
+from test_reports import forecast_row
+from test_reports import funnel_row
 
 from salescli.cli import cli
-from salescli.services.init import init_repository, preset_text
+from salescli.services.init import init_repository
+from salescli.services.init import preset_text
 from salescli.store.yamlio import load_fast
 
 DATA = Path(__file__).parent / "data" / "pipedrive"

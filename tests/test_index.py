@@ -20,21 +20,27 @@ from unittest import mock
 
 import pytest
 from click.testing import CliRunner
-from conftest import ACCOUNT, DEAL, Repo, deal_with, git, replaced
-from hypothesis import HealthCheck, Phase, settings
+from conftest import ACCOUNT
+from conftest import DEAL
+from conftest import Repo
+from conftest import deal_with
+from conftest import git
+from conftest import replaced
+from hypothesis import HealthCheck
+from hypothesis import Phase
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import initialize
+from hypothesis.stateful import invariant
+from hypothesis.stateful import rule
+from hypothesis.stateful import run_state_machine_as_test
 
 from salescli.cli import cli
 from salescli.services.init import init_repository
 from salescli.store import index as index_mod
-from salescli.store.repo import KIND_DIRS, Repository
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import Repository
 
 QUERIES = (
     ("deal", "list", "--status", "all", "--format", "json"),
@@ -769,7 +775,8 @@ def test_the_json_column_reads_as_json_dumps_wrote_it(amount: str, number: str) 
     on, and records with keys of their own (written by json.dumps still)."""
     import msgspec
 
-    from salescli.core.output import json_array, to_jsonable
+    from salescli.core.output import json_array
+    from salescli.core.output import to_jsonable
     from salescli.store.loader import parse_text
 
     texts = [

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Repo, existing_project, git
+from conftest import Repo
+from conftest import existing_project
+from conftest import git
 
 from salescli.cli import cli
 from salescli.services.init import presets

@@ -9,21 +9,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from salescli.core.invoice import (
-    InvoiceError,
-    barcode,
-    billed_in,
-    billing_start,
-    check_digit,
-    due_date,
-    group_reference,
-    next_number,
-    one_time_carrier,
-    period_lines,
-    reference_number,
-    reversed_lines,
-)
-from salescli.core.model import Item, Products
+from salescli.core.invoice import InvoiceError
+from salescli.core.invoice import barcode
+from salescli.core.invoice import billed_in
+from salescli.core.invoice import billing_start
+from salescli.core.invoice import check_digit
+from salescli.core.invoice import due_date
+from salescli.core.invoice import group_reference
+from salescli.core.invoice import next_number
+from salescli.core.invoice import one_time_carrier
+from salescli.core.invoice import period_lines
+from salescli.core.invoice import reference_number
+from salescli.core.invoice import reversed_lines
+from salescli.core.model import Item
+from salescli.core.model import Products
 from salescli.core.quote import totals
 
 

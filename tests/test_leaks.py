@@ -7,11 +7,15 @@ import threading
 import time
 
 import pytest
-from conftest import DEAL, Repo, processes, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import processes
+from conftest import replaced
 
 from salescli.core.errors import SalescliError
 from salescli.services.edit import Session
-from salescli.store import gitio, history
+from salescli.store import gitio
+from salescli.store import history
 
 DEAL_PATH = "deals/2026-10/acme-erp.yaml"
 

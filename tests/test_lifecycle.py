@@ -10,10 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Repo, deal_with, in_stage, refused
+from conftest import Repo
+from conftest import deal_with
+from conftest import in_stage
+from conftest import refused
 
-from salescli.core.model import Deal, Lead, Pipeline, Settings
-from salescli.core.rules import change_problems, close_from, lead_flow_problems
+from salescli.core.model import Deal
+from salescli.core.model import Lead
+from salescli.core.model import Pipeline
+from salescli.core.model import Settings
+from salescli.core.rules import change_problems
+from salescli.core.rules import close_from
+from salescli.core.rules import lead_flow_problems
 
 D = "deals/2026-10/acme-erp.yaml"
 SKIP_MESSAGE = ("pipeline `default` is won only from `contracting` (rules.skip: false), "

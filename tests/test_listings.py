@@ -7,7 +7,10 @@ import json
 import re
 
 import pytest
-from conftest import DEAL, Repo, deal_with, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import deal_with
+from conftest import replaced
 
 
 @pytest.fixture
@@ -53,7 +56,8 @@ def test_json_listings_print_what_pythons_json_prints(two: Repo):
     # listings print the index's stored JSON texts (output.json_array): they must be what
     # json.dumps prints of the same data, numbers and escapes included (and what every
     # output then goes through: U+2028 shown as its JSON escape)
-    from salescli.core.output import dumps_json, terminal_safe
+    from salescli.core.output import dumps_json
+    from salescli.core.output import terminal_safe
 
     two.write("deals/2026-11/odd.yaml", deal_with(
         id="odd", title=r'"Ärr \x85 \x7f € \u2028 \\ \""', close_date="2026-12-01") +

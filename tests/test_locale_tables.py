@@ -7,11 +7,18 @@ import json
 from decimal import Decimal as D
 
 import pytest
-from babel.numbers import format_currency, format_decimal, format_percent
-from conftest import ACCOUNT, DEAL, Repo, replaced
+from babel.numbers import format_currency
+from babel.numbers import format_decimal
+from babel.numbers import format_percent
+from conftest import ACCOUNT
+from conftest import DEAL
+from conftest import Repo
+from conftest import replaced
 
 from salescli.core.l10n import Style
-from salescli.core.output import human, render, totals_text
+from salescli.core.output import human
+from salescli.core.output import render
+from salescli.core.output import totals_text
 
 NBSP = "\xa0"  # Babel's (CLDR's) spaces in fi_FI numbers: no-break ones
 

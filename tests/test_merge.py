@@ -9,11 +9,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Repo, replaced
+from conftest import Repo
+from conftest import replaced
 
 from salescli.core.model import key_order
-from salescli.store.merge import Unmergeable, conflict_text, merge_texts
-from salescli.store.yamlio import conflict_marker_line, load_fast
+from salescli.store.merge import Unmergeable
+from salescli.store.merge import conflict_text
+from salescli.store.merge import merge_texts
+from salescli.store.yamlio import conflict_marker_line
+from salescli.store.yamlio import load_fast
 
 
 def y(text: str) -> str:

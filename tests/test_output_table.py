@@ -7,11 +7,14 @@ salescli stopped calling tabulate on listings (its import and cell typing cost a
 
 import json
 
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from salescli.core.output import aligned, dumps_json, json_array
+from salescli.core.output import aligned
+from salescli.core.output import dumps_json
+from salescli.core.output import json_array
 
 # cells as they reach the table: no line breaks or other control characters
 # (terminal_safe escapes them; tabulate would take \x01 and \x02 for readline's

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import ACCOUNT, Repo, replaced
+from conftest import ACCOUNT
+from conftest import Repo
+from conftest import replaced
 
 from salescli.cli import cli
 

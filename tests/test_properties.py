@@ -12,22 +12,27 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import replaced
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck
+from hypothesis import event
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import initialize
+from hypothesis.stateful import invariant
+from hypothesis.stateful import precondition
+from hypothesis.stateful import rule
+from hypothesis.stateful import run_state_machine_as_test
 
 from salescli.cli import cli as cli_main
 from salescli.core.model import key_order
 from salescli.services.check import run_check
-from salescli.services.edit import FLOW_KEYS, sets
-from salescli.store.yamlio import RoundTrip, dump_new, load_fast, plain
+from salescli.services.edit import FLOW_KEYS
+from salescli.services.edit import sets
+from salescli.store.yamlio import RoundTrip
+from salescli.store.yamlio import dump_new
+from salescli.store.yamlio import load_fast
+from salescli.store.yamlio import plain
 
 
 def fast(examples: int) -> settings:

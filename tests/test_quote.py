@@ -14,17 +14,18 @@ import conftest
 import pytest
 
 from salescli.core.errors import SalescliError
-from salescli.core.l10n import date, money, number, percent
-from salescli.core.quote import (
-    QuoteError,
-    build_quote,
-    contact_person,
-    format_number,
-    number_and_version,
-    price_lines,
-    totals,
-    used_sequence,
-)
+from salescli.core.l10n import date
+from salescli.core.l10n import money
+from salescli.core.l10n import number
+from salescli.core.l10n import percent
+from salescli.core.quote import QuoteError
+from salescli.core.quote import build_quote
+from salescli.core.quote import contact_person
+from salescli.core.quote import format_number
+from salescli.core.quote import number_and_version
+from salescli.core.quote import price_lines
+from salescli.core.quote import totals
+from salescli.core.quote import used_sequence
 from salescli.store.loader import parse_text
 
 

@@ -5,8 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from salescli.core.model import Deal, Pipeline, Settings, json_schema
-from salescli.core.record import ValidationError, validate
+from salescli.core.model import Deal
+from salescli.core.model import Pipeline
+from salescli.core.model import Settings
+from salescli.core.model import json_schema
+from salescli.core.record import ValidationError
+from salescli.core.record import validate
 
 DEAL = {"id": "acme-erp", "title": "ERP", "account": "acme", "created": dt.date(2026, 1, 5)}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import DEAL, Repo, replaced
+from conftest import DEAL
+from conftest import Repo
+from conftest import replaced
 
 from salescli.store.yamlio import load_fast
 
@@ -278,7 +280,8 @@ def test_a_record_that_cannot_be_read_and_names_the_account_stops_its_rename(fil
     """A rename or merge updates every record that names the account; one it cannot read
     (a tab, a wrong type) would keep naming an account that is gone: refused, naming
     the file, whether the bad version is committed or not."""
-    from conftest import ACCOUNT, refused
+    from conftest import ACCOUNT
+    from conftest import refused
 
     filled.write("accounts/2026-10/beta-oy.yaml",
                  replaced(ACCOUNT, "acme-oy", "beta-oy").replace("Acme Oy", "Beta Oy"))

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Repo, refused
+from conftest import Repo
+from conftest import refused
 
 # ------------------------------------------------------------------------ helpers
 

@@ -7,7 +7,8 @@ import os
 import subprocess
 
 import pytest
-from conftest import Repo, deal_with
+from conftest import Repo
+from conftest import deal_with
 
 DEAL = "deals/2026-10/acme-erp.yaml"
 BETA = deal_with(id="beta-crm", title="CRM rollout", value="10000", close_date="2027-02-28",

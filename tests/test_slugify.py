@@ -4,7 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slugify import slugify as library
 
-from salescli.core.ids import MAX_LEN, slugify
+from salescli.core.ids import MAX_LEN
+from salescli.core.ids import slugify
 
 
 def _library(name: str) -> str:

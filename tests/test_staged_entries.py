@@ -9,9 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Repo, existing_project, replaced
+from conftest import Repo
+from conftest import existing_project
+from conftest import replaced
 
-from salescli.services.staged import Entries, index_entries
+from salescli.services.staged import Entries
+from salescli.services.staged import index_entries
 
 SPECS = ["salescli.yaml", "products.yaml", "pipelines", "deals", "accounts", "leads"]
 

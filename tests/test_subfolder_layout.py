@@ -9,7 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SOON, Repo, existing_project, git
+from conftest import SOON
+from conftest import Repo
+from conftest import existing_project
+from conftest import git
 
 from salescli.services.init import init_repository
 

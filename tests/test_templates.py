@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from salescli.core.errors import SalescliError, UsageError
-from salescli.store.templates import MAX_OUTPUT, available, render
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
+from salescli.store.templates import MAX_OUTPUT
+from salescli.store.templates import available
+from salescli.store.templates import render
 
 
 @pytest.fixture

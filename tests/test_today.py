@@ -9,7 +9,9 @@ import shlex
 from decimal import Decimal
 
 import pytest
-from conftest import Repo, acme_account, replaced
+from conftest import Repo
+from conftest import acme_account
+from conftest import replaced
 
 from salescli.core import today as core
 
@@ -481,7 +483,8 @@ def test_one_rule_pairs_a_meeting_with_the_booking_it_answers():
     booking) pair meetings by one rule: the oldest booking still waiting is answered;
     a meeting that is a task (it has `due`) is neither booking nor answer."""
     from salescli.core.model import Activity
-    from salescli.core.reports import ActivityRecord, activity_events
+    from salescli.core.reports import ActivityRecord
+    from salescli.core.reports import activity_events
 
     def A(type: str, status: str | None, due: str | None, owner: None) -> Activity:  # noqa: N802
         return Activity.of(date=dt.date(2026, 11, 1), type=type, summary="x", status=status,

@@ -10,19 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from salescli.core.model import key_order
-from salescli.store.yamlio import (
-    RoundTrip,
-    YamlProblem,
-    apply_sets,
-    decode,
-    load_fast,
-    plain,
-    roundtrip_edit,
-)
+from salescli.store.yamlio import RoundTrip
+from salescli.store.yamlio import YamlProblem
+from salescli.store.yamlio import apply_sets
+from salescli.store.yamlio import decode
+from salescli.store.yamlio import load_fast
+from salescli.store.yamlio import plain
+from salescli.store.yamlio import roundtrip_edit
 
 
 def load_roundtrip(text: str) -> Any:
@@ -322,7 +321,8 @@ simple_value = st.one_of(
                        st.one_of(simple_value, record_value), min_size=1, max_size=6),
        st.data())
 def test_setting_a_value_reads_as_the_round_trip_edit(data: dict, draw):
-    from salescli.store.yamlio import dump_new, set_values
+    from salescli.store.yamlio import dump_new
+    from salescli.store.yamlio import set_values
 
     text = dump_new(data) + draw.draw(st.sampled_from(["", "# after\n"]))
     key = draw.draw(st.sampled_from(sorted(data)))
@@ -382,7 +382,9 @@ def test_unprintable_classes_are_the_complement_of_printable():
     # hold exactly what the negated _PRINTABLE class holds, on every code point
     import re
 
-    from salescli.store.yamlio import _BLOCK_BAD, _PRINTABLE, _UNPRINTABLE
+    from salescli.store.yamlio import _BLOCK_BAD
+    from salescli.store.yamlio import _PRINTABLE
+    from salescli.store.yamlio import _UNPRINTABLE
 
     negated = re.compile(f"[^{_PRINTABLE}]")
     text = "".join(map(chr, range(0x110000)))
@@ -445,7 +447,8 @@ def test_pyyaml_reader_class_takes_the_cheap_spelling_of_the_same_set():
     import subprocess
     import sys
 
-    from salescli.store.yamlio import _PYYAML_NON_PRINTABLE, _PYYAML_NON_PRINTABLE_FAST
+    from salescli.store.yamlio import _PYYAML_NON_PRINTABLE
+    from salescli.store.yamlio import _PYYAML_NON_PRINTABLE_FAST
 
     text = "".join(map(chr, range(0x110000)))
     assert [m.start() for m in re.finditer(_PYYAML_NON_PRINTABLE_FAST, text)] == \
@@ -509,7 +512,8 @@ _DEALS = st.fixed_dictionaries({"id": _SLUG, "title": _ANY_TEXT, "account": _SHO
 @given(st.one_of(st.tuples(st.just("account"), _ACCOUNTS), st.tuples(st.just("deal"), _DEALS)))
 def test_the_record_writer_writes_what_ruamel_writes(case: tuple[str, dict]):
     from salescli.services.edit import FLOW_KEYS
-    from salescli.store.yamlio import dump_new, dump_record
+    from salescli.store.yamlio import dump_new
+    from salescli.store.yamlio import dump_record
 
     kind, data = case
     order = key_order(kind)
@@ -524,7 +528,10 @@ def test_every_writer_quotes_text_yaml_1_1_reads_as_another_type(word: str):
     script may read records with: each writer quotes such a new value, as a key too."""
     import yaml
 
-    from salescli.store.yamlio import apply_sets, dump_record, roundtrip_edit, set_values
+    from salescli.store.yamlio import apply_sets
+    from salescli.store.yamlio import dump_record
+    from salescli.store.yamlio import roundtrip_edit
+    from salescli.store.yamlio import set_values
 
     written = [
         dump_record({"id": "a", "name": word, "checklist": {word: []}}, ["id", "name",

@@ -14,13 +14,11 @@ import click
 
 from salescli import __version__
 from salescli.cli.common import Group
-from salescli.core.errors import (
-    EnvironmentProblem,
-    Failed,
-    RecordNotFound,
-    SalescliError,
-    UsageError,
-)
+from salescli.core.errors import EnvironmentProblem
+from salescli.core.errors import Failed
+from salescli.core.errors import RecordNotFound
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 
 # name -> "module:attribute", loaded only when the command runs or its help is shown
 COMMANDS = {
@@ -155,7 +153,8 @@ def near_id(ctx: click.Context, err: RecordNotFound) -> str:
     index holds; "" when none is near or the IDs cannot be read."""
     if not err.record_id:
         return ""
-    from salescli.cli.common import did_you_mean, get_repo
+    from salescli.cli.common import did_you_mean
+    from salescli.cli.common import get_repo
     from salescli.services.read import record_ids
 
     try:

@@ -4,37 +4,37 @@ from __future__ import annotations
 
 import click
 
-from salescli.cli.common import (
-    KNOWN_INDUSTRY,
-    KNOWN_OWNER,
-    KNOWN_REGION,
-    KNOWN_TAG,
-    NO_CACHE,
-    Group,
-    LazyRepository,
-    change_options,
-    complete_choices,
-    complete_ids,
-    custom_options,
-    done,
-    echo,
-    format_option,
-    get_repo,
-    listing,
-    make_edit_command,
-    number_style,
-    payload,
-    render,
-    render_fields,
-    show_activities,
-    show_notes,
-    table_columns,
-    warn,
-    with_columns,
-)
+from salescli.cli.common import KNOWN_INDUSTRY
+from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import KNOWN_REGION
+from salescli.cli.common import KNOWN_TAG
+from salescli.cli.common import NO_CACHE
+from salescli.cli.common import Group
+from salescli.cli.common import LazyRepository
+from salescli.cli.common import change_options
+from salescli.cli.common import complete_choices
+from salescli.cli.common import complete_ids
+from salescli.cli.common import custom_options
+from salescli.cli.common import done
+from salescli.cli.common import echo
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import listing
+from salescli.cli.common import make_edit_command
+from salescli.cli.common import number_style
+from salescli.cli.common import payload
+from salescli.cli.common import render
+from salescli.cli.common import render_fields
+from salescli.cli.common import show_activities
+from salescli.cli.common import show_notes
+from salescli.cli.common import table_columns
+from salescli.cli.common import warn
+from salescli.cli.common import with_columns
 from salescli.services import accounts
 from salescli.services.options import Options
-from salescli.services.read import custom_shown, find, rollup
+from salescli.services.read import custom_shown
+from salescli.services.read import find
+from salescli.services.read import rollup
 
 INFLUENCE = ("high", "medium", "low")
 

@@ -6,33 +6,29 @@ from collections.abc import Callable
 
 import click
 
-from salescli.cli.common import (
-    DATE,
-    KNOWN_OWNER,
-    NO_CACHE,
-    Group,
-    a,
-    change_options,
-    complete_choices,
-    complete_ids,
-    day_at,
-    done,
-    echo,
-    fit_width,
-    format_option,
-    get_repo,
-    number_style,
-    render,
-    render_wrapped,
-    warn,
-)
-from salescli.services.activity import (
-    TARGETS,
-    log_activity,
-    reasons_text,
-    stale_list,
-    today_list,
-)
+from salescli.cli.common import DATE
+from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import NO_CACHE
+from salescli.cli.common import Group
+from salescli.cli.common import a
+from salescli.cli.common import change_options
+from salescli.cli.common import complete_choices
+from salescli.cli.common import complete_ids
+from salescli.cli.common import day_at
+from salescli.cli.common import done
+from salescli.cli.common import echo
+from salescli.cli.common import fit_width
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import number_style
+from salescli.cli.common import render
+from salescli.cli.common import render_wrapped
+from salescli.cli.common import warn
+from salescli.services.activity import TARGETS
+from salescli.services.activity import log_activity
+from salescli.services.activity import reasons_text
+from salescli.services.activity import stale_list
+from salescli.services.activity import today_list
 from salescli.services.options import Options
 
 

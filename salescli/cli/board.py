@@ -6,20 +6,20 @@ import shutil
 
 import click
 
-from salescli.cli.common import (
-    DATE,
-    KNOWN_OWNER,
-    NO_CACHE,
-    PIPELINE,
-    complete_choices,
-    echo,
-    format_option,
-    get_repo,
-    number_style,
-    render,
-    warn,
-)
-from salescli.services.board import board, board_rows, board_text
+from salescli.cli.common import DATE
+from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import NO_CACHE
+from salescli.cli.common import PIPELINE
+from salescli.cli.common import complete_choices
+from salescli.cli.common import echo
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import number_style
+from salescli.cli.common import render
+from salescli.cli.common import warn
+from salescli.services.board import board
+from salescli.services.board import board_rows
+from salescli.services.board import board_text
 
 CARD_COLUMNS = ("stage", "id", "title", "account", "owner", "value", "currency", "days",
                 "weighted")

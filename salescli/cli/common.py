@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +13,24 @@ import click
 
 # What every command needs from the core to report and print, in one place: the
 # other cli/ modules import only the services and this module (tests/test_layers.py).
-from salescli.core.errors import Failed, RecordNotFound, SalescliError, UsageError  # noqa: F401
-from salescli.core.output import (  # noqa: F401
-    FORMATS,
-    day_at,
-    dumps_json,
-    fit_pairs,
-    json_array,
-    render,
-    render_fields,
-    render_wrapped,
-    terminal_safe,
-    to_jsonable,
-    totals_text,
-)
-from salescli.core.words import a, did_you_mean, unknown  # noqa: F401
+from salescli.core.errors import Failed  # noqa: F401
+from salescli.core.errors import RecordNotFound  # noqa: F401
+from salescli.core.errors import SalescliError  # noqa: F401
+from salescli.core.errors import UsageError  # noqa: F401
+from salescli.core.output import FORMATS  # noqa: F401
+from salescli.core.output import day_at  # noqa: F401
+from salescli.core.output import dumps_json  # noqa: F401
+from salescli.core.output import fit_pairs  # noqa: F401
+from salescli.core.output import json_array  # noqa: F401
+from salescli.core.output import render  # noqa: F401
+from salescli.core.output import render_fields  # noqa: F401
+from salescli.core.output import render_wrapped  # noqa: F401
+from salescli.core.output import terminal_safe  # noqa: F401
+from salescli.core.output import to_jsonable  # noqa: F401
+from salescli.core.output import totals_text  # noqa: F401
+from salescli.core.words import a  # noqa: F401
+from salescli.core.words import did_you_mean  # noqa: F401
+from salescli.core.words import unknown  # noqa: F401
 from salescli.services.options import Options
 
 

@@ -7,41 +7,41 @@ from decimal import Decimal
 
 import click
 
-from salescli.cli.common import (
-    DATE,
-    KNOWN_ACCOUNT,
-    KNOWN_OWNER,
-    KNOWN_SOURCE,
-    MONEY,
-    NO_CACHE,
-    PIPELINE,
-    STAGE,
-    Group,
-    LazyRepository,
-    change_options,
-    complete_choices,
-    complete_ids,
-    custom_options,
-    done,
-    echo,
-    format_option,
-    get_repo,
-    listing,
-    make_edit_command,
-    money_column,
-    number_style,
-    payload,
-    render,
-    render_fields,
-    show_activities,
-    show_notes,
-    table_columns,
-    with_columns,
-)
+from salescli.cli.common import DATE
+from salescli.cli.common import KNOWN_ACCOUNT
+from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import KNOWN_SOURCE
+from salescli.cli.common import MONEY
+from salescli.cli.common import NO_CACHE
+from salescli.cli.common import PIPELINE
+from salescli.cli.common import STAGE
+from salescli.cli.common import Group
+from salescli.cli.common import LazyRepository
+from salescli.cli.common import change_options
+from salescli.cli.common import complete_choices
+from salescli.cli.common import complete_ids
+from salescli.cli.common import custom_options
+from salescli.cli.common import done
+from salescli.cli.common import echo
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import listing
+from salescli.cli.common import make_edit_command
+from salescli.cli.common import money_column
+from salescli.cli.common import number_style
+from salescli.cli.common import payload
+from salescli.cli.common import render
+from salescli.cli.common import render_fields
+from salescli.cli.common import show_activities
+from salescli.cli.common import show_notes
+from salescli.cli.common import table_columns
+from salescli.cli.common import with_columns
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
-from salescli.services.read import FAMILY_SQL, custom_shown, find
+from salescli.services.read import FAMILY_SQL
+from salescli.services.read import custom_shown
+from salescli.services.read import find
 
 
 def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:

@@ -8,7 +8,10 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import DATE, echo, show_report, warn
+from salescli.cli.common import DATE
+from salescli.cli.common import echo
+from salescli.cli.common import show_report
+from salescli.cli.common import warn
 
 
 def show_reports(root: Path, end: Any = None) -> None:

@@ -8,28 +8,24 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import (
-    DATE,
-    Group,
-    change_options,
-    complete_ids,
-    done,
-    echo,
-    emit,
-    get_repo,
-    lang_option,
-    out_path,
-    warn,
-)
+from salescli.cli.common import DATE
+from salescli.cli.common import Group
+from salescli.cli.common import change_options
+from salescli.cli.common import complete_ids
+from salescli.cli.common import done
+from salescli.cli.common import echo
+from salescli.cli.common import emit
+from salescli.cli.common import get_repo
+from salescli.cli.common import lang_option
+from salescli.cli.common import out_path
+from salescli.cli.common import warn
 from salescli.services import quotes
-from salescli.services.documents import (
-    FORMATS,
-    LANGUAGES,
-    agenda,
-    make_quote,
-    quote_text,
-    render_template,
-)
+from salescli.services.documents import FORMATS
+from salescli.services.documents import LANGUAGES
+from salescli.services.documents import agenda
+from salescli.services.documents import make_quote
+from salescli.services.documents import quote_text
+from salescli.services.documents import render_template
 from salescli.services.options import Options
 
 # the document's language; the default is decided by services.documents.document_language

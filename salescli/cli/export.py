@@ -6,8 +6,13 @@ from pathlib import Path
 
 import click
 
-from salescli.cli.common import UsageError, echo, get_repo, out_path, warn
-from salescli.services.export import clashing_tables, export
+from salescli.cli.common import UsageError
+from salescli.cli.common import echo
+from salescli.cli.common import get_repo
+from salescli.cli.common import out_path
+from salescli.cli.common import warn
+from salescli.services.export import clashing_tables
+from salescli.services.export import export
 
 
 @click.command("export")

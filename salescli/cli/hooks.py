@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import click
 
-from salescli.cli.common import Failed, Group, echo, get_repo, warn
-from salescli.services.hooks import install, merge_record
+from salescli.cli.common import Failed
+from salescli.cli.common import Group
+from salescli.cli.common import echo
+from salescli.cli.common import get_repo
+from salescli.cli.common import warn
+from salescli.services.hooks import install
+from salescli.services.hooks import merge_record
 
 
 @click.command("merge-driver")

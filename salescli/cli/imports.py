@@ -8,8 +8,15 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import DATE, PIPELINE, Group, echo, get_repo, terminal_safe, warn
-from salescli.services import importer, pipedrive
+from salescli.cli.common import DATE
+from salescli.cli.common import PIPELINE
+from salescli.cli.common import Group
+from salescli.cli.common import echo
+from salescli.cli.common import get_repo
+from salescli.cli.common import terminal_safe
+from salescli.cli.common import warn
+from salescli.services import importer
+from salescli.services import pipedrive
 
 CSV_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import click
 
-from salescli.cli.common import (
-    UsageError,
-    change_options,
-    complete_ids,
-    done,
-    emit,
-    get_repo,
-    lang_option,
-    warn,
-)
-from salescli.services.documents import FORMATS, LANGUAGES
-from salescli.services.invoices import PERIOD, invoice_text, make_invoice
+from salescli.cli.common import UsageError
+from salescli.cli.common import change_options
+from salescli.cli.common import complete_ids
+from salescli.cli.common import done
+from salescli.cli.common import emit
+from salescli.cli.common import get_repo
+from salescli.cli.common import lang_option
+from salescli.cli.common import warn
+from salescli.services.documents import FORMATS
+from salescli.services.documents import LANGUAGES
+from salescli.services.invoices import PERIOD
+from salescli.services.invoices import invoice_text
+from salescli.services.invoices import make_invoice
 from salescli.services.options import Options
 
 

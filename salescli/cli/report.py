@@ -9,23 +9,21 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import (
-    DATE,
-    KNOWN_ACCOUNT,
-    KNOWN_OWNER,
-    KNOWN_SOURCE,
-    PIPELINE,
-    Group,
-    complete_choices,
-    complete_ids,
-    echo,
-    format_option,
-    get_repo,
-    number_style,
-    out_path,
-    show_report,
-    warn,
-)
+from salescli.cli.common import DATE
+from salescli.cli.common import KNOWN_ACCOUNT
+from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import KNOWN_SOURCE
+from salescli.cli.common import PIPELINE
+from salescli.cli.common import Group
+from salescli.cli.common import complete_choices
+from salescli.cli.common import complete_ids
+from salescli.cli.common import echo
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import number_style
+from salescli.cli.common import out_path
+from salescli.cli.common import show_report
+from salescli.cli.common import warn
 from salescli.services import reports
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import click
 
-from salescli.cli.common import dumps_json, echo, get_repo, warn
-from salescli.services.review import markdown, review
+from salescli.cli.common import dumps_json
+from salescli.cli.common import echo
+from salescli.cli.common import get_repo
+from salescli.cli.common import warn
+from salescli.services.review import markdown
+from salescli.services.review import review
 
 
 @click.command("review")

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import click
 
-from salescli.cli.common import (
-    Failed,
-    LazyRepository,
-    SalescliError,
-    UsageError,
-    done,
-    dumps_json,
-    echo,
-    get_repo,
-)
-from salescli.services.setup import check, json_schema, write_schemas
+from salescli.cli.common import Failed
+from salescli.cli.common import LazyRepository
+from salescli.cli.common import SalescliError
+from salescli.cli.common import UsageError
+from salescli.cli.common import done
+from salescli.cli.common import dumps_json
+from salescli.cli.common import echo
+from salescli.cli.common import get_repo
+from salescli.services.setup import check
+from salescli.services.setup import json_schema
+from salescli.services.setup import write_schemas
 
 
 @click.command("init")

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import click
 
-from salescli.cli.common import NO_CACHE, echo, format_option, get_repo, render, warn
-from salescli.services.sql import run_query, schema
+from salescli.cli.common import NO_CACHE
+from salescli.cli.common import echo
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import render
+from salescli.cli.common import warn
+from salescli.services.sql import run_query
+from salescli.services.sql import schema
 
 
 @click.command("sql")

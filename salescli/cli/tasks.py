@@ -9,32 +9,28 @@ from typing import Any
 
 import click
 
-from salescli.cli.common import (
-    DATE,
-    KNOWN_OWNER,
-    NO_CACHE,
-    Group,
-    change_options,
-    complete_choices,
-    complete_ids,
-    done,
-    echo,
-    format_option,
-    get_repo,
-    out_path,
-    render,
-    warn,
-)
+from salescli.cli.common import DATE
+from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import NO_CACHE
+from salescli.cli.common import Group
+from salescli.cli.common import change_options
+from salescli.cli.common import complete_choices
+from salescli.cli.common import complete_ids
+from salescli.cli.common import done
+from salescli.cli.common import echo
+from salescli.cli.common import format_option
+from salescli.cli.common import get_repo
+from salescli.cli.common import out_path
+from salescli.cli.common import render
+from salescli.cli.common import warn
 from salescli.services.activity import TARGETS
 from salescli.services.calendar import write_calendar
 from salescli.services.options import Options
-from salescli.services.tasks import (
-    add_task,
-    complete_task,
-    mark_meeting,
-    meeting_list,
-    task_list,
-)
+from salescli.services.tasks import add_task
+from salescli.services.tasks import complete_task
+from salescli.services.tasks import mark_meeting
+from salescli.services.tasks import meeting_list
+from salescli.services.tasks import task_list
 
 TARGET = click.argument("target", metavar="TARGET",
                         shell_complete=complete_ids(TARGETS))

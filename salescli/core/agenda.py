@@ -10,16 +10,24 @@ words it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
 from salescli.core.model import BOOKABLE
-from salescli.core.money import deal_value, item_billing, line_net, product_of, unit_price
+from salescli.core.money import deal_value
+from salescli.core.money import item_billing
+from salescli.core.money import line_net
+from salescli.core.money import product_of
+from salescli.core.money import unit_price
 from salescli.core.roles import BUYER_ROLES
-from salescli.core.rules import describe_missing, leaving_problems, missing_requirements
+from salescli.core.rules import describe_missing
+from salescli.core.rules import leaving_problems
+from salescli.core.rules import missing_requirements
 
 # the meeting's goal by the kind of stage the deal is in; other stage names fall back
 # to their position in the pipeline

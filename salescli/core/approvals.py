@@ -3,7 +3,8 @@ whether a discount awaits approval, and which owner ID a git identity is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
 
 

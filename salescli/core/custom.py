@@ -15,7 +15,8 @@ JSON Schema of each; `check`, `set`, listings and exports use these.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from salescli.core.later import later

@@ -15,10 +15,12 @@ import datetime as dt
 import html
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
 from salescli.core.money import grouped
 from salescli.core.reports import OVERDUE

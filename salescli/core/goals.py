@@ -16,10 +16,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.dates import add_months, utc_day
+from salescli.core.dates import add_months
 from salescli.core.dates import period as period_bounds
+from salescli.core.dates import utc_day
 from salescli.core.money import cents
-from salescli.core.reports import ActivityRecord, Book, Query, activity
+from salescli.core.reports import ActivityRecord
+from salescli.core.reports import Book
+from salescli.core.reports import Query
+from salescli.core.reports import activity
 from salescli.core.reports import period as period_name
 
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,19 +32,17 @@ from msgspec.structs import replace
 from salescli.core.errors import SalescliError
 from salescli.core.later import later
 from salescli.core.money import CYCLES_PER_YEAR
-from salescli.core.quote import (
-    Document,
-    Line,
-    Totals,
-    VatRow,
-    buyer,
-    contact_person,
-    format_number,
-    price_lines,
-    seller,
-    totals,
-    used_sequence,
-)
+from salescli.core.quote import Document
+from salescli.core.quote import Line
+from salescli.core.quote import Totals
+from salescli.core.quote import VatRow
+from salescli.core.quote import buyer
+from salescli.core.quote import contact_person
+from salescli.core.quote import format_number
+from salescli.core.quote import price_lines
+from salescli.core.quote import seller
+from salescli.core.quote import totals
+from salescli.core.quote import used_sequence
 
 PERIOD = later(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # months between two billings of an item, from the deal's won month

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +20,8 @@ from salescli.core.errors import SalescliError
 @lru_cache(maxsize=16)
 def check_locale(name: str) -> Any:
     """The Babel locale for `fi_FI`-style names; an unknown one is a settings error."""
-    from babel import Locale, UnknownLocaleError
+    from babel import Locale
+    from babel import UnknownLocaleError
 
     try:
         return Locale.parse(name.replace("-", "_"))
@@ -72,7 +74,8 @@ def _affixes(text: str) -> tuple[str, str]:
 def currency_data(currency: str, locale: str) -> tuple:
     """How the locale shows `currency`: (fraction digits, positive affixes, negative
     affixes), from Babel's own output for a probe amount."""
-    from babel.numbers import format_currency, get_currency_precision
+    from babel.numbers import format_currency
+    from babel.numbers import get_currency_precision
 
     loc = check_locale(locale)
     return (get_currency_precision(currency),
@@ -84,7 +87,10 @@ def style_data(locale: str, currencies: Iterable[str]) -> dict[str, Any]:
     """The locale's number symbols, grouping and affixes as plain data (strings, ints,
     tuples), for `Style` to format with and the configuration cache to keep: a table
     then costs no Babel import (about 30 ms, more than some listings take)."""
-    from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
+    from babel.numbers import format_decimal
+    from babel.numbers import format_percent
+    from babel.numbers import get_decimal_symbol
+    from babel.numbers import get_group_symbol
 
     loc = check_locale(locale)
     return {

@@ -7,23 +7,24 @@ order here is the documented key order that salescli writes and keeps.
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated
+from typing import Any
+from typing import Literal
 
-from salescli.core.ids import ID_PATTERN, KINDS
-from salescli.core.record import (
-    Field,
-    Matching,
-    Money,
-    NonNegative,
-    Number,
-    Percent,
-    Positive,
-    Record,
-    SignedMoney,
-    fields_of,
-    msgspec,  # (imported there once, the cheap way)
-    schema_hook,
-)
+from salescli.core.ids import ID_PATTERN
+from salescli.core.ids import KINDS
+from salescli.core.record import Field
+from salescli.core.record import Matching
+from salescli.core.record import Money
+from salescli.core.record import NonNegative
+from salescli.core.record import Number
+from salescli.core.record import Percent
+from salescli.core.record import Positive
+from salescli.core.record import Record
+from salescli.core.record import SignedMoney
+from salescli.core.record import fields_of
+from salescli.core.record import msgspec  # (imported there once, the cheap way)
+from salescli.core.record import schema_hook
 from salescli.core.roles import ROLES
 
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")

@@ -3,7 +3,8 @@ place that parses an amount (typed or imported) and shows one without a locale."
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
 from typing import Any
 
 CENT = Decimal("0.01")

@@ -6,7 +6,8 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 

@@ -4,7 +4,8 @@ settings, pipelines and price list (salescli/config.py reads and caches it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any

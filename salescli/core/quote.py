@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,14 +31,12 @@ from msgspec import Struct
 
 from salescli.core.errors import SalescliError
 from salescli.core.later import later
-from salescli.core.money import (
-    CYCLES_PER_YEAR,
-    cents,
-    item_billing,
-    line_net,
-    product_of,
-    unit_price,
-)
+from salescli.core.money import CYCLES_PER_YEAR
+from salescli.core.money import cents
+from salescli.core.money import item_billing
+from salescli.core.money import line_net
+from salescli.core.money import product_of
+from salescli.core.money import unit_price
 
 RECURRING = ("monthly", "quarterly", "annually")
 # a quote number becomes a file name: quotes/DEAL/NUMBER-vN.md

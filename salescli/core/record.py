@@ -20,7 +20,10 @@ import datetime as dt
 import re
 import sys
 from decimal import Decimal
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated
+from typing import Any
+from typing import Literal
+from typing import NamedTuple
 
 from salescli.core.later import later
 

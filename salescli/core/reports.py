@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from itertools import accumulate
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from salescli.core.dates import DAY_SECONDS as DAY
-from salescli.core.dates import iso_day, noon_utc, utc_day
-from salescli.core.money import cents, from_cents, items_value, weighted
+from salescli.core.dates import iso_day
+from salescli.core.dates import noon_utc
+from salescli.core.dates import utc_day
+from salescli.core.money import cents
+from salescli.core.money import from_cents
+from salescli.core.money import items_value
+from salescli.core.money import weighted
 from salescli.core.plain import Config  # noqa: F401 (reports.Config: the reports' input)
 
 if TYPE_CHECKING:  # the timelines come from history.py; reports never read git

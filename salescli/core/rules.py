@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from salescli.core.later import later
-from salescli.core.model import LEAD_FLOW, PREDICATES, Deal, Lead, LeadContact
+from salescli.core.model import LEAD_FLOW
+from salescli.core.model import PREDICATES
+from salescli.core.model import Deal
+from salescli.core.model import Lead
+from salescli.core.model import LeadContact
 from salescli.core.record import fields_of
 from salescli.core.roles import BUYER_ROLES
 

@@ -9,11 +9,15 @@ Session.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.core.errors import RecordNotFound
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.roles import ROLES  # noqa: F401 (the choices the commands offer)
-from salescli.services.options import COMMIT, Options
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
 
 if TYPE_CHECKING:
     from salescli.services.edit import Session
@@ -69,14 +73,12 @@ def add(repo: Any, name: str, *, account_id: str | None = None,
     change, the account's ID). `warn` names the invalid files duplicates were not
     looked for in."""
     from salescli.core.model import Account
-    from salescli.services.edit import (
-        choose,
-        default_owner,
-        new_id,
-        one_line,
-        refuse_duplicate,
-        today,
-    )
+    from salescli.services.edit import choose
+    from salescli.services.edit import default_owner
+    from salescli.services.edit import new_id
+    from salescli.services.edit import one_line
+    from salescli.services.edit import refuse_duplicate
+    from salescli.services.edit import today
 
     if address:  # as `account set address=`
         one_line(address, "--address",
@@ -117,9 +119,13 @@ def shown_fields(account: dict[str, Any]) -> list[tuple[str, Any]]:
 def set_fields(repo: Any, account_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`account set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
-    from salescli.core.model import Account, Address
+    from salescli.core.model import Account
+    from salescli.core.model import Address
     from salescli.services.check import parent_cycle
-    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
+    from salescli.services.edit import assignments_for
+    from salescli.services.edit import check_listed
+    from salescli.services.edit import custom_fields
+    from salescli.services.edit import describe
     addresses = {"address": Address, "billing_address": Address, "visiting_address": Address}
     changes = assignments_for(assignments, "an account", Account, ACCOUNT_RULED, addresses,
                               custom=lambda: custom_fields(repo, "account"))
@@ -167,10 +173,14 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
     unless `force`; returns (the change, their ID)."""
     from types import SimpleNamespace
 
-    from salescli.core.duplicates import norm_email, same_contact
-    from salescli.core.ids import check_id, slugify, unique_id
+    from salescli.core.duplicates import norm_email
+    from salescli.core.duplicates import same_contact
+    from salescli.core.ids import check_id
+    from salescli.core.ids import slugify
+    from salescli.core.ids import unique_id
     from salescli.core.rules import given_email
-    from salescli.services.edit import check_name, refuse_duplicate
+    from salescli.services.edit import check_name
+    from salescli.services.edit import refuse_duplicate
 
     repo.find("account", account_id)  # an unknown account first, before its contact's faults
     check_name("contact", name)
@@ -212,8 +222,11 @@ def contact_set(repo: Any, account_id: str, contact_id: str, assignments: tuple[
     """`contact set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.ids import check_id
     from salescli.core.model import Contact
-    from salescli.services.edit import assignments_for, describe, field_names
-    from salescli.store.yamlio import apply_sets, keep_tail
+    from salescli.services.edit import assignments_for
+    from salescli.services.edit import describe
+    from salescli.services.edit import field_names
+    from salescli.store.yamlio import apply_sets
+    from salescli.store.yamlio import keep_tail
 
     check_id(contact_id, "contact")
     changes = assignments_for(assignments, "a contact", Contact, CONTACT_RULED)
@@ -272,7 +285,9 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
     e-mail, phone or name: `same_contact`, filling what INTO's lacks), its activities
     (after INTO's), tags and the fields INTO lacks move to INTO; its deals, child accounts
     and converted leads name INTO; the duplicate's file goes. One commit."""
-    from salescli.core.duplicates import norm_email, norm_phone, same_contact
+    from salescli.core.duplicates import norm_email
+    from salescli.core.duplicates import norm_phone
+    from salescli.core.duplicates import same_contact
     from salescli.core.errors import UsageError
     from salescli.core.ids import unique_id
     from salescli.core.rules import loop_closed
@@ -363,9 +378,13 @@ def merge(repo: Any, duplicate: str, into: str, opts: Options = COMMIT) -> Sessi
                 a["with"] = [remap.get(c, c) for c in a["with"]]
 
         def mutate(data: Any) -> None:
-            from salescli.core.model import Contact, key_order
-            from salescli.services.edit import add_entry, field_names
-            from salescli.store.yamlio import block, inline, set_in
+            from salescli.core.model import Contact
+            from salescli.core.model import key_order
+            from salescli.services.edit import add_entry
+            from salescli.services.edit import field_names
+            from salescli.store.yamlio import block
+            from salescli.store.yamlio import inline
+            from salescli.store.yamlio import set_in
 
             order = key_order("account")
             for field, value in fill.items():

@@ -7,14 +7,19 @@ Imported by the `today` and `stale` commands, which are timed against `git statu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
-from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.core.errors import RecordNotFound
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.words import a
 from salescli.services import options
-from salescli.services.options import COMMIT, Options
-from salescli.services.read import Warn, records_index
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 
 # where a target's ID is looked for: deals first, then leads, then accounts
 TARGETS = ("deal", "lead", "account")
@@ -370,7 +375,8 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     Run again with nothing changed, `today` only reads it back.
     """
     from salescli.core import today
-    from salescli.store.config import config_key, config_of
+    from salescli.store.config import config_key
+    from salescli.store.config import config_of
     from salescli.store.gitio import rev_parse
     from salescli.store.index import Kept
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from salescli.services.read import Warn, records_index
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 
 _OPEN = """SELECT d.id, d.title, d.account_id, d.stage, d.value, d.currency, d.owner,
   d.probability, d.created FROM deals d

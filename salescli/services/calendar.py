@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.ids import KINDS
-from salescli.services.read import MOOT_ACTIVITY, Warn, pasted_target, records_index
+from salescli.services.read import MOOT_ACTIVITY
+from salescli.services.read import Warn
+from salescli.services.read import pasted_target
+from salescli.services.read import records_index
 
 _NAME = "coalesce(d.title, x.company, ac.name)"
 _JOINS = """LEFT JOIN deals d ON a.record_kind = 'deal' AND d.id = a.record_id
@@ -78,7 +81,8 @@ def calendar_events(repo: Any, owner: str | None, warn: Warn,
 def _utc_zone() -> Any:
     """UTC as a VTIMEZONE: RFC 5545 wants a calendar to hold a component, and a feed
     with nothing planned has no event (the zone is the one timed events are in)."""
-    from icalendar import Timezone, TimezoneStandard
+    from icalendar import Timezone
+    from icalendar import TimezoneStandard
 
     standard = TimezoneStandard()
     standard.add("dtstart", dt.datetime(1970, 1, 1))
@@ -93,7 +97,8 @@ def _utc_zone() -> Any:
 def write_calendar(repo: Any, out: Path | None, owner: str | None, warn: Warn,
                    use_cache: bool = True) -> tuple[int, str]:
     """Write the feed to `out` (None: only make it); the number of events, and the feed."""
-    from icalendar import Calendar, Event
+    from icalendar import Calendar
+    from icalendar import Event
 
     from salescli.core.dates import start_at
     from salescli.core.output import terminal_safe

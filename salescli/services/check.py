@@ -22,42 +22,48 @@ import datetime as dt
 import os
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
-from salescli.core.diagnostics import Diagnostic, Finding, error, warning
-from salescli.core.duplicates import (
-    NUMBERED,
-    DupKey,
-    contact_emails,
-    duplicate_keys,
-    number_keys,
-    repeated_emails,
-)
-from salescli.core.ids import KINDS, WINDOWS_RESERVED, is_valid_id
-from salescli.core.rules import (
-    bad_email,
-    close_stage_problem,
-    describe_missing,
-    known_lead_requirement,
-    known_requirement,
-    lead_flow_problems,
-    loop_closed,
-    missing_requirements,
-)
-from salescli.store.loader import Parsed, parse_file, read_text, to_diagnostic, walk_files
-from salescli.store.repo import (
-    KIND_DIRS,
-    MONTH_RE,
-    PIPELINES_DIR,
-    PRODUCTS_FILE,
-    SETTINGS_FILE,
-)
+from salescli.core.diagnostics import Diagnostic
+from salescli.core.diagnostics import Finding
+from salescli.core.diagnostics import error
+from salescli.core.diagnostics import warning
+from salescli.core.duplicates import NUMBERED
+from salescli.core.duplicates import DupKey
+from salescli.core.duplicates import contact_emails
+from salescli.core.duplicates import duplicate_keys
+from salescli.core.duplicates import number_keys
+from salescli.core.duplicates import repeated_emails
+from salescli.core.ids import KINDS
+from salescli.core.ids import WINDOWS_RESERVED
+from salescli.core.ids import is_valid_id
+from salescli.core.rules import bad_email
+from salescli.core.rules import close_stage_problem
+from salescli.core.rules import describe_missing
+from salescli.core.rules import known_lead_requirement
+from salescli.core.rules import known_requirement
+from salescli.core.rules import lead_flow_problems
+from salescli.core.rules import loop_closed
+from salescli.core.rules import missing_requirements
+from salescli.store.loader import Parsed
+from salescli.store.loader import parse_file
+from salescli.store.loader import read_text
+from salescli.store.loader import to_diagnostic
+from salescli.store.loader import walk_files
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import MONTH_RE
+from salescli.store.repo import PIPELINES_DIR
+from salescli.store.repo import PRODUCTS_FILE
+from salescli.store.repo import SETTINGS_FILE
 
 
 class AccountInfo(NamedTuple):  # a tuple: workers send 10,000 of them back cheaply
@@ -725,7 +731,8 @@ def invoice_edits(root_s: str, keys: dict[str, str | None],
     instant) lets `memo` keep which invoices each deal records by that key, so only
     the deal files changed since are read (reading all 10,000 to look for `invoices:`
     cost 0.18 s)."""
-    from salescli.services.staged import _load, _save
+    from salescli.services.staged import _load
+    from salescli.services.staged import _save
 
     saved = _load(memo, "deals").get("deals", {}) if memo is not None else {}
     kept: dict[str, tuple] = {}

@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from salescli.store.repo import state_dir
-from salescli.store.runtime import FRESH_NS, code_stamp, load_cache, save_cache
+from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import code_stamp
+from salescli.store.runtime import load_cache
+from salescli.store.runtime import save_cache
 
 CACHE_VERSION = 4
 _FILES = ("salescli.yaml", "products.yaml")

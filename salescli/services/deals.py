@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from salescli.core.errors import RecordNotFound, SalescliError, UsageError
-from salescli.services.options import COMMIT, Options
+from salescli.core.errors import RecordNotFound
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
 
 INF = float("inf")
 
@@ -163,7 +168,8 @@ def moved(pipe: Any, deal_id: str, deal: Any, target: str | None, roles: Roles,
           why: str | None = None) -> tuple[str, dict[str, Any]]:
     """`deal move` to `target`, or `deal advance` (`target` None: the next stage), under
     the pipeline's skip and backward rules and what the stage requires."""
-    from salescli.core.rules import move_problems, stage_index
+    from salescli.core.rules import move_problems
+    from salescli.core.rules import stage_index
 
     if target is None:  # advance: the next stage
         here = stage_index(pipe, deal.stage)
@@ -201,7 +207,8 @@ def won(pipe: Any, deal_id: str, deal: Any, roles: Roles, day: dt.date, currency
     given, else at the accepted quote's total excluding VAT (what the customer agreed to
     pay) when it is in the deal's `currency`, else at the deal's own value. Returns the
     summary, the changes and the accepted quote the value came from (or None)."""
-    from salescli.core.quote import accepted_quote, quoted_value
+    from salescli.core.quote import accepted_quote
+    from salescli.core.quote import quoted_value
     from salescli.core.rules import close_problems
 
     refuse(close_problems(pipe, deal, "won", roles()), f"win {deal_id}")
@@ -243,7 +250,8 @@ def edited(repo: Any, deal_id: str, before: Any, after: Any) -> None:
 def approver(repo: Any, discount: Decimal, what: str) -> str:
     """The owner ID of the git identity running the command, if it is one of the
     settings' approvers and its limit covers `discount`; else refuse `what`."""
-    from salescli.core.approvals import identity_names, who_of
+    from salescli.core.approvals import identity_names
+    from salescli.core.approvals import who_of
     from salescli.services.edit import identity
 
     approvers = repo.settings.approvers
@@ -367,15 +375,13 @@ def add(repo: Any, title: str, account_id: str, *, value: Decimal | None = None,
     """`deal add`: a deal in the first stage of its pipeline (or `stage`), checked
     against what that stage requires; returns (the change, its ID, its stage)."""
     from salescli.core.ids import slugify
-    from salescli.services.edit import (
-        choose,
-        default_owner,
-        name_twins,
-        new_id,
-        probable_duplicate,
-        refuse_duplicate,
-        today,
-    )
+    from salescli.services.edit import choose
+    from salescli.services.edit import default_owner
+    from salescli.services.edit import name_twins
+    from salescli.services.edit import new_id
+    from salescli.services.edit import probable_duplicate
+    from salescli.services.edit import refuse_duplicate
+    from salescli.services.edit import today
 
     settings = repo.settings
     repo.find("account", account_id)
@@ -410,9 +416,13 @@ def set_fields(repo: Any, deal_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`deal set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
     from salescli.core.dates import day_of
-    from salescli.core.model import Deal, NextStep
+    from salescli.core.model import Deal
+    from salescli.core.model import NextStep
     from salescli.core.money import parse_money
-    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
+    from salescli.services.edit import assignments_for
+    from salescli.services.edit import check_listed
+    from salescli.services.edit import custom_fields
+    from salescli.services.edit import describe
 
     changes = assignments_for(assignments, "a deal", Deal, RULED_FIELDS,
                               {"next_step": NextStep}, lambda: custom_fields(repo, "deal"))
@@ -495,7 +505,8 @@ def lose(repo: Any, deal_id: str, why: str, note: str | None = None,
          revisit: dt.date | None = None, opts: Options = COMMIT) -> Session:
     """`deal lose`: lost for one of the settings' lost_reasons."""
     from salescli.core.dates import day_of
-    from salescli.services.edit import choose, today
+    from salescli.services.edit import choose
+    from salescli.services.edit import today
 
     revisit_date = day_of(revisit)
     with opts.session(repo, "deal", deal_id, "lose", summary=f"lost ({why})") as s:
@@ -513,7 +524,9 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
            opts: Options = COMMIT) -> tuple[Session, str]:
     """`deal reopen`: a won or lost deal open again in its last stage (or `stage`,
     under the rules of `deal move`); returns (the change, the stage)."""
-    from salescli.core.rules import describe_missing, missing_requirements, move_problems
+    from salescli.core.rules import describe_missing
+    from salescli.core.rules import missing_requirements
+    from salescli.core.rules import move_problems
 
     with opts.session(repo, "deal", deal_id, "reopen") as s:
         record = s.load("deal", deal_id)
@@ -616,7 +629,8 @@ def item_add(repo: Any, deal_id: str, product: str | None = None, *, name: str |
     approver (`deal approve`); `approved_by` records the approval at once, only when
     it names the approver running the command."""
     from salescli.core.ids import check_id
-    from salescli.core.rules import largest_discount, pending_approval
+    from salescli.core.rules import largest_discount
+    from salescli.core.rules import pending_approval
 
     if bool(product) == bool(name):
         raise UsageError("give either a PRODUCT from products.yaml or --name")
@@ -717,7 +731,8 @@ def ticks(pipe: Any, deal_id: str, d: Any, which: str, ticked: bool = True
     """The rule step of `deal tick|untick` (the demo's too): the summary, the stage,
     the item (`which`: its number or text) and the stage's ticks after it (None: as
     they were)."""
-    from salescli.core.rules import checklist_item, current_stage
+    from salescli.core.rules import checklist_item
+    from salescli.core.rules import current_stage
 
     verb = "tick" if ticked else "untick"
     stage = current_stage(pipe, d)
@@ -741,7 +756,9 @@ def _set_ticks(data: Any, stage_id: str, items: list[str]) -> None:
     """The deal's ticks of one stage, as a block list; a stage with none left goes,
     and `checklist` with it when it was the last."""
     from salescli.core.model import key_order
-    from salescli.store.yamlio import commented, keep_tail, set_in
+    from salescli.store.yamlio import commented
+    from salescli.store.yamlio import keep_tail
+    from salescli.store.yamlio import set_in
 
     def change() -> None:
         if not data.get("checklist"):  # absent, null or an inline {}: start a block map

@@ -31,15 +31,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
-from salescli.core.commitmsg import commit_message, subject
-from salescli.core.errors import SalescliError, UsageError
-from salescli.core.ids import KINDS, slugify
+from salescli.core.commitmsg import commit_message
+from salescli.core.commitmsg import subject
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
+from salescli.core.ids import KINDS
+from salescli.core.ids import slugify
 from salescli.core.money import cents
 from salescli.core.roles import BUYER_ROLES as BUYERS  # the roles that decide
-from salescli.services import accounts, deals, leads
-from salescli.services.edit import choose, describe
+from salescli.services import accounts
+from salescli.services import deals
+from salescli.services import leads
+from salescli.services.edit import choose
+from salescli.services.edit import describe
 from salescli.store.yamlio import dump_record
 from salescli.store.yamlio import scalar as yaml_scalar
 
@@ -260,7 +267,9 @@ class Demo:
         self.domains: set[str] = set()
         self.serial = 0
         self.accounts: list[AccountPlan] = []
-        from salescli.core.model import Activity, Contact, field_names
+        from salescli.core.model import Activity
+        from salescli.core.model import Contact
+        from salescli.core.model import field_names
 
         self.activity_order = field_names(Activity)
         self.order = {k: key_order(k) for k in KINDS}
@@ -370,7 +379,8 @@ class Demo:
 
     def person(self, domain: str, taken: list[Person], role: str | None,
                title: str | None = None) -> Person:
-        from salescli.core.ids import slugify, unique_id
+        from salescli.core.ids import slugify
+        from salescli.core.ids import unique_id
 
         first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
         name = f"{first} {last}"
@@ -959,7 +969,8 @@ class Demo:
 
     def op_log(self, kind: str, ident: str, owner: str, activity: dict[str, Any]) -> tuple:
         """`log TYPE TARGET SUMMARY [--outcome --status --with]`, as the record's owner."""
-        from salescli.services.activity import logged, reaches
+        from salescli.services.activity import logged
+        from salescli.services.activity import reaches
 
         record = self.rec(kind, ident)
         owner = record.data.get("owner") or owner
@@ -1045,7 +1056,9 @@ class Demo:
         """`quote DEAL`, as the deal's owner: the next version of its quote, else a new
         number, written and recorded by the command's own code."""
         from salescli.core.quote import build_quote
-        from salescli.services.documents import document_language, quote_issued, unchanged_quote
+        from salescli.services.documents import document_language
+        from salescli.services.documents import quote_issued
+        from salescli.services.documents import unchanged_quote
 
         deal = self.rec("deal", deal_id)
         owner = deal.data["owner"]
@@ -1140,7 +1153,8 @@ class Demo:
         prices hold by them. `root`: the new repository, where documents render as in it."""
         from types import SimpleNamespace
 
-        from salescli.store.loader import parse_text, raise_if_invalid
+        from salescli.store.loader import parse_text
+        from salescli.store.loader import raise_if_invalid
 
         parsed = parse_text("settings", "salescli.yaml", settings_text)
         raise_if_invalid(parsed)
@@ -1159,7 +1173,8 @@ class Demo:
     def items_total(self, items: list[dict[str, Any]]) -> Decimal:
         """The items' total for a year, as salescli.core.money prices them."""
         from salescli.core.model import Item
-        from salescli.core.money import cents, item_total
+        from salescli.core.money import cents
+        from salescli.core.money import item_total
 
         total = sum((item_total(Item.model_validate(i), self.products) for i in items),
                     Decimal(0))
@@ -1242,7 +1257,8 @@ def custom_schemas(settings: str, files: dict[str, str]) -> list[tuple[str, str]
 
     from salescli.core.model import json_schema
     from salescli.services.init import SCHEMA_DIR
-    from salescli.store.loader import parse_blob, raise_if_invalid
+    from salescli.store.loader import parse_blob
+    from salescli.store.loader import raise_if_invalid
 
     parsed = parse_blob("settings", "salescli.yaml", settings.encode())
     raise_if_invalid(parsed)

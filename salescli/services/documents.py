@@ -16,8 +16,11 @@ from msgspec import Struct
 
 from salescli.core.ids import KINDS
 from salescli.core.later import later
-from salescli.services.options import COMMIT, Options
-from salescli.services.read import Warn, load_matching, records_index
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
+from salescli.services.read import Warn
+from salescli.services.read import load_matching
+from salescli.services.read import records_index
 
 QUOTES_DIR = "quotes"
 AGENDA_TEMPLATE = "agenda-valkea.md.j2"
@@ -43,7 +46,8 @@ def document_locale(settings_locale: str, lang: str) -> str:
     `lang` as written in the settings' territory when Babel knows that locale (fi_FI +
     sv -> sv_FI, fi_FI + en -> en_FI: a Finnish seller's Swedish or English customer),
     else the language's own default (DEFAULT_LOCALES)."""
-    from babel import Locale, UnknownLocaleError
+    from babel import Locale
+    from babel import UnknownLocaleError
 
     parts = settings_locale.replace("-", "_").split("_")
     if parts[0].lower() == lang:
@@ -411,7 +415,8 @@ def _owner_name(repo: Any, owner: str | None) -> str | None:
 
 def _template_name(root: Path, name: str) -> str:
     """`order-confirmation` finds order-confirmation.md.j2; a full name is taken as is."""
-    from salescli.store.templates import available, check_name
+    from salescli.store.templates import available
+    from salescli.store.templates import check_name
 
     check_name(name)
     if name.endswith(".j2"):
@@ -426,7 +431,8 @@ def _template_name(root: Path, name: str) -> str:
 def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
     """A deal with its account, contact and priced lines, as the latest quote numbered it."""
     from salescli.core.errors import SalescliError
-    from salescli.core.quote import build_quote, contact_person
+    from salescli.core.quote import build_quote
+    from salescli.core.quote import contact_person
 
     account = _account(repo, d)
     latest = d.quotes[-1] if d.quotes else None

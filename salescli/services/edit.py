@@ -15,24 +15,39 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from msgspec import NODEFAULT, Struct
+from msgspec import NODEFAULT
+from msgspec import Struct
 
 from salescli.core.diagnostics import Finding
-from salescli.core.errors import SalescliError, UsageError
-from salescli.core.ids import check_id, slugify, unique_id
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
+from salescli.core.ids import check_id
+from salescli.core.ids import slugify
+from salescli.core.ids import unique_id
 from salescli.core.later import later
-from salescli.core.model import field_names, key_order
+from salescli.core.model import field_names
+from salescli.core.model import key_order
 from salescli.core.record import fields_of
-from salescli.services.options import COMMIT, Options
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
 from salescli.store.gitio import Change
-from salescli.store.loader import parse_file, parse_text, raise_if_invalid
+from salescli.store.loader import parse_file
+from salescli.store.loader import parse_text
+from salescli.store.loader import raise_if_invalid
 from salescli.store.repo import KIND_DIRS
-from salescli.store.yamlio import LINE_BREAKS, YamlProblem, apply_sets, dump_record, keep_tail
+from salescli.store.yamlio import LINE_BREAKS
+from salescli.store.yamlio import YamlProblem
+from salescli.store.yamlio import apply_sets
+from salescli.store.yamlio import dump_record
+from salescli.store.yamlio import keep_tail
 
 NOTHING_TYPED: Mapping[str, str] = MappingProxyType({})  # see Session._validated
 NULLS = ("~", "null", "Null", "NULL")  # YAML's nulls: `FIELD=null` clears a field
@@ -295,7 +310,8 @@ def default_owner(repo: Any, change: Any = None) -> str | None:
     """The owner matching the git identity's name (its first word, else the whole
     name; GIT_AUTHOR_NAME, else user.name), if the settings list it; else the only
     owner there is. Within a `change` (a Session), from what git said as it began."""
-    from salescli.core.approvals import identity_names, who_of
+    from salescli.core.approvals import identity_names
+    from salescli.core.approvals import who_of
 
     owners = list(repo.settings.owners)
     if len(owners) < 2:  # the identity could choose none other (and git is not asked)
@@ -317,7 +333,8 @@ def author_name(root: Any, change: Any = None) -> str:
 
 def _author_ident(root: Any, change: Any = None) -> tuple[str, str]:
     from salescli.core.errors import SalescliError
-    from salescli.store.gitio import git, ident_of
+    from salescli.store.gitio import git
+    from salescli.store.gitio import ident_of
 
     values = change.git_values() if change is not None else None
     if values is not None:
@@ -613,7 +630,8 @@ def add_entry(data: Any, kind: str, key: str, item: dict[str, Any]) -> None:
     """Append `item` to the block list `key` of a record's round-trip tree: the list
     started in its documented place when absent, null or an inline `[]`, nested values
     styled as a new record writes them, comments after the record kept last."""
-    from salescli.store.yamlio import append_in, commented
+    from salescli.store.yamlio import append_in
+    from salescli.store.yamlio import commented
 
     append_in(data, key, commented(item, FLOW_KEYS), key_order(kind))
 
@@ -624,13 +642,11 @@ def appended(text: str, kind: str, key: str, item: dict[str, Any],
     item, a stakeholder or a document's entry `inline`): spliced in after the last
     entry, every other byte kept, where the text allows; else through the round trip
     (`add_entry`). The one way the commands and an import add an entry to a record."""
-    from salescli.store.yamlio import (
-        append_in,
-        append_item,
-        flow,
-        roundtrip_edit,
-        start_inline_list,
-    )
+    from salescli.store.yamlio import append_in
+    from salescli.store.yamlio import append_item
+    from salescli.store.yamlio import flow
+    from salescli.store.yamlio import roundtrip_edit
+    from salescli.store.yamlio import start_inline_list
 
     spliced = append_item(text, key, item, inline)
     if spliced is None and inline:  # the first one: `items:` and its line

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from salescli.core.ids import KINDS
-from salescli.services.read import Warn, records_index
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 
 
 def clashing_tables(target: Path, fmt: str) -> list[str]:

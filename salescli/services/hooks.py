@@ -33,7 +33,8 @@ def merge_record(base: str, ours: str, theirs: str, path: str, marker_size: int,
     is not a readable record (or has a comment the field merge would drop) is merged line
     by line by `git merge-file` instead. False when conflicts are left (marked in OURS)
     or the merge failed; `warn` says which."""
-    from salescli.store.gitio import atomic_write, merge_file
+    from salescli.store.gitio import atomic_write
+    from salescli.store.gitio import merge_file
 
     name = path or ours
     try:
@@ -64,13 +65,11 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
     tells each step's outcome as it is done."""
     from salescli.core.ids import slugify
     from salescli.store.gitio import Change
-    from salescli.store.hooks import (
-        ATTRIBUTES_FILE,
-        gitattributes_text,
-        install_hooks,
-        refuse_foreign_hook,
-        register_merge_driver,
-    )
+    from salescli.store.hooks import ATTRIBUTES_FILE
+    from salescli.store.hooks import gitattributes_text
+    from salescli.store.hooks import install_hooks
+    from salescli.store.hooks import refuse_foreign_hook
+    from salescli.store.hooks import register_merge_driver
 
     refuse_foreign_hook(repo.root, force)  # before anything is changed
     path = repo.root / ATTRIBUTES_FILE

@@ -25,27 +25,31 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable
+from collections.abc import Container
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
-from salescli.core.cells import (
-    Ambiguous,
-    Dates,
-    currency_code,
-    detect_decimal_comma,
-    parse_amount,
-    split_multi,
-)
+from salescli.core.cells import Ambiguous
+from salescli.core.cells import Dates
+from salescli.core.cells import currency_code
+from salescli.core.cells import detect_decimal_comma
+from salescli.core.cells import parse_amount
+from salescli.core.cells import split_multi
 from salescli.core.commitmsg import subject
 from salescli.core.dates import day_of
-from salescli.core.errors import SalescliError, UsageError
-from salescli.core.ids import KINDS, is_valid_id
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
+from salescli.core.ids import KINDS
+from salescli.core.ids import is_valid_id
 from salescli.core.words import plural
 from salescli.services.accounts import contact_record
-from salescli.services.deals import CLOSE_FIELDS, closing
+from salescli.services.deals import CLOSE_FIELDS
+from salescli.services.deals import closing
 
 UTC = dt.timezone.utc  # noqa: UP017 -- the name reads better next to dt.datetime
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -71,16 +75,15 @@ def run_import(repo: Any, dry_run: bool, make_plan: Callable[[Any], Plan]
     """Plan under the repository lock, then write every commit at once (or none);
     returns (the plan, the new HEAD or None). `make_plan(repo)` raises ImportFailed
     with every error."""
-    from salescli.store.gitio import (
-        RepoLock,
-        append_history,
-        fast_import_skips,
-        remove_stale_commit_refs,
-        uncommitted,
-    )
+    from salescli.store.gitio import RepoLock
+    from salescli.store.gitio import append_history
+    from salescli.store.gitio import fast_import_skips
+    from salescli.store.gitio import remove_stale_commit_refs
+    from salescli.store.gitio import uncommitted
 
     with RepoLock(repo.git_dir):
-        from salescli.store.repo import busy_error, in_progress
+        from salescli.store.repo import busy_error
+        from salescli.store.repo import in_progress
 
         busy = in_progress(repo.git_dir)
         if busy:
@@ -368,7 +371,8 @@ class Names:
         self._learnt: dict[str, str] = {}  # what earlier imports mapped (`learn`)
 
     def plan(self, names: Iterable[str]) -> None:
-        from salescli.core.ids import fold, slugify
+        from salescli.core.ids import fold
+        from salescli.core.ids import slugify
 
         distinct = sorted({n.strip() for n in names if n and n.strip()})
 
@@ -1179,7 +1183,8 @@ class Planner:
     def _settings_text(self) -> str | None:
         from salescli.core.model import key_order
         from salescli.store.repo import SETTINGS_FILE
-        from salescli.store.yamlio import load_fast, set_values
+        from salescli.store.yamlio import load_fast
+        from salescli.store.yamlio import set_values
 
         if not self.owners.added and not self.sources.added:
             return None
@@ -1194,9 +1199,13 @@ class Planner:
     def _replay(self, plan: Plan, body: str) -> dict[str, tuple[Planned, list[str]]]:
         """Apply the events in time order; every version's text, by path."""
         from salescli.core.model import key_order
-        from salescli.services.edit import FLOW_KEYS, appended
+        from salescli.services.edit import FLOW_KEYS
+        from salescli.services.edit import appended
         from salescli.store.repo import KIND_DIRS
-        from salescli.store.yamlio import YamlProblem, dump_record, roundtrip_edit, set_values
+        from salescli.store.yamlio import YamlProblem
+        from salescli.store.yamlio import dump_record
+        from salescli.store.yamlio import roundtrip_edit
+        from salescli.store.yamlio import set_values
 
         flow = FLOW_KEYS
         order = {k: key_order(k) for k in KINDS}
@@ -1249,8 +1258,11 @@ class Planner:
     def _validate(self, texts: dict[str, tuple[Planned, list[str]]]) -> None:
         """What `check` would say about each record's first and last version."""
         from salescli.core.model import Settings
-        from salescli.core.rules import known_requirement, missing_requirements
-        from salescli.services.check import AccountInfo, Context, validate
+        from salescli.core.rules import known_requirement
+        from salescli.core.rules import missing_requirements
+        from salescli.services.check import AccountInfo
+        from salescli.services.check import Context
+        from salescli.services.check import validate
         from salescli.store.loader import parse_text
 
         settings = self.settings.model_copy(update={
@@ -1296,7 +1308,8 @@ class Planner:
 def _activity_update(ids: dict[str, Any], change: dict[str, Any]) -> Callable[[Any], None]:
     """The edit that gives the activity with these `external_ids` its new fields (None:
     the field goes)."""
-    from salescli.core.model import Activity, field_names
+    from salescli.core.model import Activity
+    from salescli.core.model import field_names
     from salescli.store.yamlio import set_in
 
     order = field_names(Activity)
@@ -1363,7 +1376,8 @@ def _count(problems: dict[str, dict[str, list[Source]]]) -> int:
 
 def _percent(text: str) -> Any:
     """`40`, `40 %`, `40,5` -> the percentage, or None for what is none from 0 to 100."""
-    from decimal import Decimal, InvalidOperation
+    from decimal import Decimal
+    from decimal import InvalidOperation
 
     cleaned = text.strip().rstrip("%").strip().replace(",", ".")
     try:
@@ -1693,7 +1707,10 @@ def _duplicate(planner: Planner, kind: str, data: dict[str, Any], where: Source,
                seen: dict[tuple[str, str], str]) -> str | None:
     """What makes a row's account or lead look like an existing record or an earlier
     row, as `account add` and `lead add` would refuse it: `same WHAT `v` as WHO`."""
-    from salescli.core.duplicates import norm_business_id, norm_domain, norm_email, norm_phone
+    from salescli.core.duplicates import norm_business_id
+    from salescli.core.duplicates import norm_domain
+    from salescli.core.duplicates import norm_email
+    from salescli.core.duplicates import norm_phone
     from salescli.core.ids import slugify
 
     people = data.get("contacts") or [data.get("contact") or {}]

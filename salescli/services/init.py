@@ -8,19 +8,23 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from salescli.core.errors import SalescliError, UsageError
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.ids import slugify
-from salescli.core.model import MODELS, json_schema
-from salescli.store.gitio import LOCK_NAME, Change, git
-from salescli.store.hooks import ATTRIBUTES_FILE, gitattributes_text, register_merge_driver
-from salescli.store.repo import (
-    KIND_DIRS,
-    PIPELINES_DIR,
-    PRODUCTS_FILE,
-    SETTINGS_FILE,
-    Repository,
-    find_git_dir,
-)
+from salescli.core.model import MODELS
+from salescli.core.model import json_schema
+from salescli.store.gitio import LOCK_NAME
+from salescli.store.gitio import Change
+from salescli.store.gitio import git
+from salescli.store.hooks import ATTRIBUTES_FILE
+from salescli.store.hooks import gitattributes_text
+from salescli.store.hooks import register_merge_driver
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import PIPELINES_DIR
+from salescli.store.repo import PRODUCTS_FILE
+from salescli.store.repo import SETTINGS_FILE
+from salescli.store.repo import Repository
+from salescli.store.repo import find_git_dir
 
 SCHEMA_DIR = "schemas"
 # which files each schema describes, for the YAML language server in VS Code / Neovim

@@ -14,17 +14,18 @@ from typing import Any
 from msgspec import Struct
 
 from salescli.core.invoice import PERIOD  # noqa: F401 (the CLI checks --period with it)
-from salescli.services.documents import (
-    Issued,
-    _document,
-    _plain,
-    document_language,
-    issue_document,
-    used_numbers,
-)
-from salescli.services.options import COMMIT, Options
-from salescli.services.quotes import as_quoted, written_with
-from salescli.services.read import Warn, records_index
+from salescli.services.documents import Issued
+from salescli.services.documents import _document
+from salescli.services.documents import _plain
+from salescli.services.documents import document_language
+from salescli.services.documents import issue_document
+from salescli.services.documents import used_numbers
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
+from salescli.services.quotes import as_quoted
+from salescli.services.quotes import written_with
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 
 INVOICES_DIR = "invoices"
 
@@ -38,15 +39,13 @@ def _invoice_lines(repo: Any, deal: Any, period: str, warn: Warn
                    ) -> tuple[list[Any], str]:
     """The lines of the deal's next invoice for `period` (refused when there are none
     or the period is billed already)."""
-    from salescli.core.invoice import (
-        InvoiceError,
-        billing_start,
-        live_invoices,
-        one_time_carrier,
-        parse_period,
-        period_lines,
-        won_day,
-    )
+    from salescli.core.invoice import InvoiceError
+    from salescli.core.invoice import billing_start
+    from salescli.core.invoice import live_invoices
+    from salescli.core.invoice import one_time_carrier
+    from salescli.core.invoice import parse_period
+    from salescli.core.invoice import period_lines
+    from salescli.core.invoice import won_day
     from salescli.core.quote import price_list_currency_problem
 
     year, month = parse_period(period)
@@ -95,7 +94,9 @@ def _credit_lines(repo: Any, deal: Any, number: str) -> tuple[Any, list[Any], An
     """The invoice `number` credits, the reversed lines, and its recorded amounts when
     the deal no longer prices its lines the same (else None)."""
     from salescli.core.errors import SalescliError
-    from salescli.core.invoice import InvoiceError, period_lines, reversed_lines
+    from salescli.core.invoice import InvoiceError
+    from salescli.core.invoice import period_lines
+    from salescli.core.invoice import reversed_lines
     from salescli.core.quote import totals
 
     original = next((i for i in deal.invoices if i.number == number), None)
@@ -151,7 +152,10 @@ def _prepare(repo: Any, deal: Any, account: Any, fmt: str, when: dt.date,
              period: str | None, credit: str | None, lang: str | None,
              used: list[str], warn: Warn) -> tuple[Any, str | bytes]:
     """The invoice or credit note the deal gets now, and its document."""
-    from salescli.core.invoice import InvoiceError, build_invoice, next_number, won_day
+    from salescli.core.invoice import InvoiceError
+    from salescli.core.invoice import build_invoice
+    from salescli.core.invoice import next_number
+    from salescli.core.invoice import won_day
 
     if credit is None and deal.status != "won":
         raise InvoiceError(f"cannot invoice {deal.id}: it is {deal.status}, not won; win it "

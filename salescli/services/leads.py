@@ -12,12 +12,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from salescli.core.errors import SalescliError, UsageError
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.services import deals
 from salescli.services.deals import known_stage
-from salescli.services.options import COMMIT, Options
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
 
 if TYPE_CHECKING:
     from salescli.services.edit import Session
@@ -40,7 +43,8 @@ def find_duplicate(repo: Any, draft: Any, warn: Warn) -> str | None:
     files left out)."""
     from salescli.core.duplicates import duplicate_keys
     from salescli.core.ids import slugify
-    from salescli.services.edit import name_twins, probable_duplicate
+    from salescli.services.edit import name_twins
+    from salescli.services.edit import probable_duplicate
     from salescli.services.read import key_matches
 
     c = draft.contact
@@ -76,7 +80,11 @@ def add(repo: Any, company: str, *, lead_id: str | None = None,
     the lead's ID). `warn` names the invalid files duplicates were not looked for in."""
     from salescli.core.model import Lead
     from salescli.core.rules import given_email
-    from salescli.services.edit import choose, default_owner, new_id, refuse_duplicate, today
+    from salescli.services.edit import choose
+    from salescli.services.edit import default_owner
+    from salescli.services.edit import new_id
+    from salescli.services.edit import refuse_duplicate
+    from salescli.services.edit import today
 
     email = given_email(email)
     settings = repo.settings
@@ -102,8 +110,12 @@ def add(repo: Any, company: str, *, lead_id: str | None = None,
 def set_fields(repo: Any, lead_id: str, assignments: tuple[str, ...],
                opts: Options = COMMIT) -> tuple[Session, str]:
     """`lead set FIELD=VALUE...`; returns (the change, `k=v, ...` for the user)."""
-    from salescli.core.model import Lead, LeadContact
-    from salescli.services.edit import assignments_for, check_listed, custom_fields, describe
+    from salescli.core.model import Lead
+    from salescli.core.model import LeadContact
+    from salescli.services.edit import assignments_for
+    from salescli.services.edit import check_listed
+    from salescli.services.edit import custom_fields
+    from salescli.services.edit import describe
 
     changes = assignments_for(assignments, "a lead", Lead, LEAD_RULED, {"contact": LeadContact},
                               lambda: custom_fields(repo, "lead"))
@@ -142,7 +154,8 @@ def refuse_status(lead_model: Any, doing: str, allowed: tuple[str, ...]) -> None
 
 def refuse_flow(flow: Any, lead: Any, target: str, doing: str) -> None:
     """Refuse a status the lead lacks what the settings' lead_flow requires for."""
-    from salescli.core.rules import describe_lead_missing, lead_flow_problems
+    from salescli.core.rules import describe_lead_missing
+    from salescli.core.rules import lead_flow_problems
 
     missing = lead_flow_problems(flow, lead, target)
     if missing:
@@ -259,7 +272,8 @@ def qualify(repo: Any, lead_id: str, opts: Options = COMMIT) -> Session:
 
 def _append_note(data: Any, note: str) -> None:
     from salescli.core.model import key_order
-    from salescli.store.yamlio import literal, set_in
+    from salescli.store.yamlio import literal
+    from salescli.store.yamlio import set_in
 
     old = data.get("notes")
     text = f"{str(old).rstrip()}\n{note}" if old and str(old).strip() else note
@@ -271,7 +285,8 @@ def disqualify(repo: Any, lead_id: str, why: str, note: str | None = None,
                opts: Options = COMMIT) -> Session:
     """`lead disqualify`, for one of the settings' lead_disqualify_reasons; `note` is
     appended to the lead's notes."""
-    from salescli.services.edit import choose, sets
+    from salescli.services.edit import choose
+    from salescli.services.edit import sets
     from salescli.store.yamlio import keep_tail
 
     with opts.session(repo, "lead", lead_id, "disqualify") as s:
@@ -299,7 +314,9 @@ def _matching_account(repo: Any, x: Any, warn: Warn) -> tuple[str, str] | None:
     """The existing account a lead belongs to (its ID), and why: business id, domain,
     person, name. Each clue in that order decides alone; two accounts matching one clue
     is ambiguous."""
-    from salescli.core.duplicates import FREE_MAIL, duplicate_keys, norm_business_id
+    from salescli.core.duplicates import FREE_MAIL
+    from salescli.core.duplicates import duplicate_keys
+    from salescli.core.duplicates import norm_business_id
     from salescli.core.ids import slugify
     from salescli.services.read import key_matches
 
@@ -362,8 +379,13 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     contact (unless the account has them) and a deal in the pipeline's first stage,
     checked against what that stage requires, in one commit. `warn` names the invalid
     account files not matched against."""
-    from salescli.core.ids import check_id, slugify, unique_id
-    from salescli.services.edit import default_owner, new_id, sets, today
+    from salescli.core.ids import check_id
+    from salescli.core.ids import slugify
+    from salescli.core.ids import unique_id
+    from salescli.services.edit import default_owner
+    from salescli.services.edit import new_id
+    from salescli.services.edit import sets
+    from salescli.services.edit import today
 
     deal_options = [name for name, given in (("--title", title), ("--value", value),
                                              ("--close-date", close_date), ("--stage", stage),

@@ -16,32 +16,32 @@ from typing import Any
 
 from msgspec import Struct
 
-from salescli.core.cells import currency_code, time_of_day
-from salescli.core.errors import SalescliError, UsageError
+from salescli.core.cells import currency_code
+from salescli.core.cells import time_of_day
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.model import BOOKABLE
-from salescli.services.importer import (
-    Plan,
-    Planned,
-    Planner,
-    Source,
-    Table,
-    amounts_decimal_comma,
-    cells_of,
-    columns_starting,
-    date_cells,
-    dates_reading,
-    id_value,
-    match_columns,
-    norm_header,
-    norm_name,
-    nul_cells,
-    parse_map,
-    plain_text,
-    read_table,
-    rows_of,
-    shown,
-    summarise,
-)
+from salescli.services.importer import Plan
+from salescli.services.importer import Planned
+from salescli.services.importer import Planner
+from salescli.services.importer import Source
+from salescli.services.importer import Table
+from salescli.services.importer import amounts_decimal_comma
+from salescli.services.importer import cells_of
+from salescli.services.importer import columns_starting
+from salescli.services.importer import date_cells
+from salescli.services.importer import dates_reading
+from salescli.services.importer import id_value
+from salescli.services.importer import match_columns
+from salescli.services.importer import norm_header
+from salescli.services.importer import norm_name
+from salescli.services.importer import nul_cells
+from salescli.services.importer import parse_map
+from salescli.services.importer import plain_text
+from salescli.services.importer import read_table
+from salescli.services.importer import rows_of
+from salescli.services.importer import shown
+from salescli.services.importer import summarise
 
 # field -> header aliases (normalised), tried with the file's prefix (`deal `) and without
 DEAL_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -14,8 +14,11 @@ from typing import Any
 from msgspec import Struct
 
 from salescli.core.errors import SalescliError
-from salescli.services.documents import Issued, issue_document, used_numbers
-from salescli.services.options import COMMIT, Options
+from salescli.services.documents import Issued
+from salescli.services.documents import issue_document
+from salescli.services.documents import used_numbers
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
 from salescli.services.read import Warn
 
 ORDERS_DIR = "orders"
@@ -47,7 +50,10 @@ def decision(d: Any, which: str | None, status: str, reason: str | None, when: d
     quote already decided or expired, and an acceptance of an older version or of a
     second quote. A new version of the accepted quote may be accepted: the changed
     offer the customer agreed to, the deal's contract from then on."""
-    from salescli.core.quote import accepted_quote, find_quote, is_latest_version, quote_status
+    from salescli.core.quote import accepted_quote
+    from salescli.core.quote import find_quote
+    from salescli.core.quote import is_latest_version
+    from salescli.core.quote import quote_status
     from salescli.services.documents import refuse_lost
 
     i = find_quote(d, which)
@@ -178,8 +184,11 @@ def written_with(repo: Any, d: Any, file: str, dated: dt.date) -> tuple[Any, Any
     import msgspec
 
     from salescli.store import gitio
-    from salescli.store.loader import parse_blob, raise_if_invalid
-    from salescli.store.repo import KIND_DIRS, PRODUCTS_FILE, file_id
+    from salescli.store.loader import parse_blob
+    from salescli.store.loader import raise_if_invalid
+    from salescli.store.repo import KIND_DIRS
+    from salescli.store.repo import PRODUCTS_FILE
+    from salescli.store.repo import file_id
 
     def added(*since: str) -> str:
         return gitio.git(repo.root, "log", "-1", "--diff-filter=A", "--format=%H", *since,
@@ -219,7 +228,8 @@ def written_with(repo: Any, d: Any, file: str, dated: dt.date) -> tuple[Any, Any
 
 def quoted_net(deal: Any, products: Any, settings: Any) -> Any:
     """The net total a quote of `deal`'s items gets from `products`."""
-    from salescli.core.quote import price_lines, totals
+    from salescli.core.quote import price_lines
+    from salescli.core.quote import totals
 
     lines = price_lines(deal.items, products, settings.discount_approval_threshold)
     return totals(lines, settings.prices_include_tax).net
@@ -266,8 +276,12 @@ def _order(repo: Any, d: Any, fmt: str, when: dt.date, warn: Warn,
            lang: str | None = None) -> tuple[dict, str | bytes]:
     """The deal's order entry and document (in `lang`, else the customer's language),
     from its accepted quote as it was priced."""
-    from salescli.core.quote import accepted_quote, format_number, used_sequence
-    from salescli.services.documents import _document, document_language, refuse_lost
+    from salescli.core.quote import accepted_quote
+    from salescli.core.quote import format_number
+    from salescli.core.quote import used_sequence
+    from salescli.services.documents import _document
+    from salescli.services.documents import document_language
+    from salescli.services.documents import refuse_lost
 
     refuse_lost(d, "its order is confirmed")
     q = accepted_quote(d)
@@ -304,7 +318,9 @@ def order_context(repo: Any, d: Any, q: Any, order: dict[str, Any], warn: Warn |
     priced them, whatever the deal's items say since; and the deal's account.
     `salescli order` writes it, `render` copies it (another language or format)."""
     from salescli.core.quote import build_quote
-    from salescli.services.documents import _account, _plain, salesperson
+    from salescli.services.documents import _account
+    from salescli.services.documents import _plain
+    from salescli.services.documents import salesperson
 
     account = _account(repo, d)
     # the lines as the accepted quote priced them: its number, version and date

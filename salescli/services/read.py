@@ -6,7 +6,8 @@ were left out: a read never fails on a broken record, `check` reports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from salescli.core.ids import KINDS
@@ -135,7 +136,8 @@ def _indexed(repo: Any, kind: str, record_id: str) -> tuple[dict, dict] | None:
     import sqlite3
     from decimal import Decimal
 
-    from salescli.store.index import Index, index_path
+    from salescli.store.index import Index
+    from salescli.store.index import index_path
     from salescli.store.repo import KIND_DIRS
 
     if not index_path(repo).exists():

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from salescli.core.errors import UsageError
 from salescli.core.ids import KINDS
 from salescli.core.later import later
-from salescli.services.read import Warn, records_index
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 from salescli.store.config import config_of
 
 _DATE = later(r"^\d{4}-\d\d-\d\d$")
@@ -85,7 +87,8 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     close dates) may the window start after the as-of date. `read`: the history and
     moment `history_for` gave already (then `window["as_of"]` is not read again)."""
     from salescli.core.dates import day_of
-    from salescli.core.reports import Book, Query
+    from salescli.core.reports import Book
+    from salescli.core.reports import Query
 
     kinds = ("deal", "lead") if leads else ("deal",)
     history, moment = read or history_for(repo, window["as_of"], not window["no_cache"],
@@ -142,7 +145,8 @@ def _of_account(records: list[Any], repo: Any, window: Mapping[str, Any], deal_i
 def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
            by: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """One of the reports computed from history alone (funnel, forecast, cycle...)."""
-    from salescli.core.reports import REPORTS, sources
+    from salescli.core.reports import REPORTS
+    from salescli.core.reports import sources
 
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress, ahead=name == "forecast")
@@ -224,7 +228,9 @@ def goals_report(repo: Any, window: Mapping[str, Any], warn: Warn,
                  progress: Progress | None = None) -> dict[str, Any]:
     """`report goals`: each goal of the settings over its period holding the as-of date.
     A team goal counts every owner's deals, so the history is read unfiltered."""
-    from salescli.core.goals import WON, activity_span, goals
+    from salescli.core.goals import WON
+    from salescli.core.goals import activity_span
+    from salescli.core.goals import goals
 
     if window.get("since") or window.get("until"):
         raise UsageError("report goals takes no --since/--until: each goal is measured over "
@@ -276,9 +282,11 @@ def activity_report(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
 def dashboard_page(repo: Any, window: Mapping[str, Any], warn: Warn, by: str,
                    out: Path | None = None, progress: Progress | None = None) -> str:
     """The board's HTML page; written to `out` (atomically) when one is given."""
-    from salescli.core import dashboard, reports
+    from salescli.core import dashboard
+    from salescli.core import reports
     from salescli.core.goals import won_by_month
-    from salescli.services.activity import deal_views, stale_rows
+    from salescli.services.activity import deal_views
+    from salescli.services.activity import stale_rows
 
     book = build_book(repo, window, warn, by, progress=progress)
     q = book.query

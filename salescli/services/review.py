@@ -159,10 +159,12 @@ def markdown(payload: dict[str, Any]) -> str:
 def review(repo: Any, rev_range: str, warn: Warn, use_cache: bool = True) -> dict[str, Any]:
     """The review of `rev_range` (`A..B`, `A...B` or `A`): its changes, the open pipeline
     before and after, the pipeline rules its commits broke."""
-    from salescli.core.reports import Book, Query
+    from salescli.core.reports import Book
+    from salescli.core.reports import Query
     from salescli.core.reports import review as reviewed
     from salescli.services.check import history_diagnostics
-    from salescli.services.reports import warn_skipped, warn_uncounted
+    from salescli.services.reports import warn_skipped
+    from salescli.services.reports import warn_uncounted
     from salescli.store import gitio
     from salescli.store.config import config_of
     from salescli.store.history import load_history
@@ -198,8 +200,10 @@ def explain(root: Any, events: list[dict[str, Any]], timelines: dict[str, Any]) 
     --reason` writes) and a loss's `lost_note` (the deal's file as the losing commit
     left it), each read for all the range's events by one git process."""
     from salescli.core.commitmsg import parse_message
-    from salescli.store.gitio import commit_messages, files_at
-    from salescli.store.yamlio import YamlProblem, load_fast
+    from salescli.store.gitio import commit_messages
+    from salescli.store.gitio import files_at
+    from salescli.store.yamlio import YamlProblem
+    from salescli.store.yamlio import load_fast
 
     back = [e for e in events if e["change"] == "moved-back"]
     messages = commit_messages(root, sorted({e["commit"] for e in back}))

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from salescli.core.errors import UsageError
-from salescli.services.read import Warn, records_index
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 
 
 def schema(repo: Any, warn: Warn, use_cache: bool = True) -> str:
@@ -112,7 +113,9 @@ def _add_events(repo: Any, index: Any, warn: Warn) -> None:
     """A temporary `deal_events` table: the history of the deals that exist now (a file
     `check` rejects included)."""
     from salescli.core.reports import price
-    from salescli.core.tables import TABLE, create_sql, insert_sql
+    from salescli.core.tables import TABLE
+    from salescli.core.tables import create_sql
+    from salescli.core.tables import insert_sql
     from salescli.services.export import deal_files
     from salescli.store import export
     from salescli.store.config import config_of
@@ -131,7 +134,9 @@ def _add_events(repo: Any, index: Any, warn: Warn) -> None:
 def _add_custom_fields(repo: Any, index: Any) -> None:
     """A temporary `custom_fields` table: the values of the settings' custom fields the
     records hold (export's table; it depends on the declarations, so it is not kept)."""
-    from salescli.core.tables import TABLE, create_sql, insert_sql
+    from salescli.core.tables import TABLE
+    from salescli.core.tables import create_sql
+    from salescli.core.tables import insert_sql
     from salescli.services.export import custom_rows
     from salescli.store import export
 
@@ -147,7 +152,8 @@ def _plain(value: Any) -> Any:
 def schema_text(index: Any) -> str:
     """The CREATE statements of the tables a query can use, custom_fields and
     deal_events (made when a query names them) included."""
-    from salescli.core.tables import TABLE, create_sql
+    from salescli.core.tables import TABLE
+    from salescli.core.tables import create_sql
 
     rows = index.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name != 'meta' "
                        "AND sql IS NOT NULL ORDER BY rowid")

@@ -31,21 +31,27 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping
+from collections.abc import Callable
+from collections.abc import ItemsView
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import KeysView
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from salescli.core.diagnostics import Diagnostic
-from salescli.store.gitio import CatFile, Started
-from salescli.store.repo import (
-    KIND_DIRS,
-    PIPELINES_DIR,
-    PRODUCTS_FILE,
-    SETTINGS_FILE,
-    file_id,
-    state_dir,
-)
-from salescli.store.runtime import FRESH_NS, load_cache, save_cache
+from salescli.store.gitio import CatFile
+from salescli.store.gitio import Started
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import PIPELINES_DIR
+from salescli.store.repo import PRODUCTS_FILE
+from salescli.store.repo import SETTINGS_FILE
+from salescli.store.repo import file_id
+from salescli.store.repo import state_dir
+from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import load_cache
+from salescli.store.runtime import save_cache
 
 CACHE_VERSION = 7  # 5: .last keeps HEAD and the staged diff; 6: the facts file; 7: deal keys
 CACHE_FILE = "staged.cache"
@@ -377,7 +383,8 @@ class Snapshot:
         blob, status) for the deals and `EXTRA_SPECS`: the snapshot's own diff, else
         (the index was listed whole) one asked now; none before the first commit."""
         if self.changes is None:
-            from salescli.store.gitio import git, rev_parse
+            from salescli.store.gitio import git
+            from salescli.store.gitio import rev_parse
 
             self.changes = {}
             if rev_parse(self.root, "HEAD") is not None:
@@ -447,12 +454,10 @@ class WorkTree(Snapshot):
         return {rel: read_text(os.path.join(self.root, rel), rel, []) for rel in rels}
 
     def extra(self) -> list[Diagnostic]:
-        from salescli.services.check import (
-            Context,
-            _document_links,
-            _record_files,
-            invoice_edits,
-        )
+        from salescli.services.check import Context
+        from salescli.services.check import _document_links
+        from salescli.services.check import _record_files
+        from salescli.services.check import invoice_edits
 
         root = os.fspath(self.root)
         # the deal files check reads: not a misplaced or duplicate one
@@ -705,15 +710,14 @@ def _check_changed(snap: Snapshot, cache_path: Path, use_cache: bool,
                    config: list[tuple[str, str]], config_key: list, last: dict,
                    since: list[tuple[str, Any, Any]] | None) -> list[Diagnostic]:
     from salescli.core.diagnostics import error
-    from salescli.services.check import (
-        AccountInfo,
-        Context,
-        _record_files,
-        check_hierarchy,
-        duplicate_groups,
-        validate,
-    )
-    from salescli.store.loader import Parsed, to_diagnostic
+    from salescli.services.check import AccountInfo
+    from salescli.services.check import Context
+    from salescli.services.check import _record_files
+    from salescli.services.check import check_hierarchy
+    from salescli.services.check import duplicate_groups
+    from salescli.services.check import validate
+    from salescli.store.loader import Parsed
+    from salescli.store.loader import to_diagnostic
     from salescli.store.repo import KINDS
 
     entries = snap.entries
@@ -861,7 +865,9 @@ def _validate_many(snap: Snapshot, ctx: Any, kind: str, rels: list[str]
 
 
 def _validated(snap: Snapshot, ctx: Any, kind: str, rels: list[str]) -> dict[str, tuple]:
-    from salescli.services.check import AccountInfo, across_keys, validate
+    from salescli.services.check import AccountInfo
+    from salescli.services.check import across_keys
+    from salescli.services.check import validate
     from salescli.store.loader import to_diagnostic
 
     out = {}
@@ -991,15 +997,13 @@ def _changed_records(snap: Snapshot, ctx: Any, last: dict, since: list[tuple[str
     was not read (misplaced, a second file of one ID) went, or a file came or went in a
     folder where the last answer said something of a file's place or name, or one came
     that is misplaced, a link, or of an ID taken: the folder must be listed again."""
-    from salescli.services.check import (
-        FILE_CODES,
-        AccountInfo,
-        across_keys,
-        check_hierarchy,
-        duplicate_groups,
-        misfiled,
-        validate,
-    )
+    from salescli.services.check import FILE_CODES
+    from salescli.services.check import AccountInfo
+    from salescli.services.check import across_keys
+    from salescli.services.check import check_hierarchy
+    from salescli.services.check import duplicate_groups
+    from salescli.services.check import misfiled
+    from salescli.services.check import validate
     from salescli.store.loader import to_diagnostic
 
     if len(since) > QUICK_LIMIT:

@@ -12,11 +12,17 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from salescli.core.errors import RecordNotFound, SalescliError, UsageError
+from salescli.core.errors import RecordNotFound
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.ids import KINDS
-from salescli.services.activity import append_activity, first_contact, resolve_target
-from salescli.services.options import COMMIT, Options
-from salescli.services.read import Warn, records_index
+from salescli.services.activity import append_activity
+from salescli.services.activity import first_contact
+from salescli.services.activity import resolve_target
+from salescli.services.options import COMMIT
+from salescli.services.options import Options
+from salescli.services.read import Warn
+from salescli.services.read import records_index
 
 # open (or, with `every`, all) tasks with the name and owner of their record; a task
 # without an owner is its record's owner's
@@ -36,7 +42,8 @@ def add_task(repo: Any, target: str, summary: str, due: str | dt.date, *,
     """Append a task due on `due` to a deal's, lead's or account's activities and commit;
     returns (change, kind, record_id, the task's number)."""
     from salescli.core.dates import day_of
-    from salescli.services.edit import choose, today
+    from salescli.services.edit import choose
+    from salescli.services.edit import today
 
     if not summary.strip():
         raise UsageError("SUMMARY is empty; say what is to be done")
@@ -93,7 +100,8 @@ def _set_on_activity(s: Any, record: Any, number: int, key: str, value: Any,
                      **more: Any) -> None:
     """Set `key` (and the `more` keys given a value) on activity `number`: only those
     keys written, every other byte kept."""
-    from salescli.core.model import Activity, field_names
+    from salescli.core.model import Activity
+    from salescli.core.model import field_names
 
     changes = {k: v for k, v in {key: value, **more}.items() if v is not None}
     s.set(record, changes, ("activities", number - 1), field_names(Activity))

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from salescli.store.runtime import FRESH_NS, load_cache, save_cache
+from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import load_cache
+from salescli.store.runtime import save_cache
 
 # 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days;
 # 7: quote.validity_days; 8: what is wrong with it (warned of each time)

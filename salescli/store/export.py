@@ -10,23 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from salescli.core.money import CENT, deal_value, from_float, item_total, unit_price
-from salescli.core.output import csv_cell, csv_line
-from salescli.core.tables import (  # noqa: F401 (export.TABLES is this module's API too)
-    KIND_TABLES,
-    SQL_TYPES,
-    TABLE,
-    TABLES,
-    Table,
-    create_sql,
-    insert_sql,
-)
-from salescli.core.today import bookings, happened, last_and_next
+from salescli.core.money import CENT
+from salescli.core.money import deal_value
+from salescli.core.money import from_float
+from salescli.core.money import item_total
+from salescli.core.money import unit_price
+from salescli.core.output import csv_cell
+from salescli.core.output import csv_line
+from salescli.core.tables import KIND_TABLES  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.tables import SQL_TYPES  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.tables import TABLE  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.tables import TABLES  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.tables import Table  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.tables import create_sql  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.tables import insert_sql  # noqa: F401 (export.TABLES is this module's API too)
+from salescli.core.today import bookings
+from salescli.core.today import happened
+from salescli.core.today import last_and_next
 from salescli.store.gitio import atomic_file
 
 if TYPE_CHECKING:  # the history engine loads only for an export, not for the index
@@ -95,7 +104,8 @@ def deal_rows(deals: Iterable[Any], products: Any, settings: Any,
 def item_rows(deals: Iterable[Any], products: Any) -> Iterator[Row]:
     """Each item priced as the quote prices it: its product's billing where the item
     names none, the tier price, the total over its cycles."""
-    from salescli.core.money import CYCLES_PER_YEAR, item_billing
+    from salescli.core.money import CYCLES_PER_YEAR
+    from salescli.core.money import item_billing
 
     for d in deals:
         for n, item in enumerate(d.items, 1):

@@ -21,14 +21,24 @@ import signal
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 
-from salescli.core.errors import CommitFailed, RepositoryBusy, SalescliError, UsageError
+from salescli.core.errors import CommitFailed
+from salescli.core.errors import RepositoryBusy
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.later import later
-from salescli.store.repo import KIND_DIRS, busy_error, in_progress
-from salescli.store.runtime import FRESH_NS, start_git
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import busy_error
+from salescli.store.repo import in_progress
+from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import start_git
 
 LOCK_NAME = "salescli.lock"
 # atomic_write's temp files: `.NAME.` + mkstemp's 8 random characters + `.tmp`
@@ -445,7 +455,8 @@ def author_date(value: str | dt.date | dt.datetime | None) -> str | None:
     """`--date` as git's author date. A bare date is noon UTC, so it never shifts a day."""
     if value is None:
         return None
-    from salescli.core.dates import noon_utc, parse_when
+    from salescli.core.dates import noon_utc
+    from salescli.core.dates import parse_when
 
     if isinstance(value, str):
         value = parse_when(value)

@@ -30,17 +30,28 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from salescli.core.dates import DAY_SECONDS, iso_day, noon_utc, utc_ordinal
+from salescli.core.dates import DAY_SECONDS
+from salescli.core.dates import iso_day
+from salescli.core.dates import noon_utc
+from salescli.core.dates import utc_ordinal
 from salescli.core.later import later
 from salescli.core.money import to_cents
 from salescli.store import gitio
-from salescli.store.repo import KIND_DIRS, file_id, find_git_dir, state_dir
-from salescli.store.runtime import gc_paused, load_cache, save_cache
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import file_id
+from salescli.store.repo import find_git_dir
+from salescli.store.repo import state_dir
+from salescli.store.runtime import gc_paused
+from salescli.store.runtime import load_cache
+from salescli.store.runtime import save_cache
 
 NULL = "0" * 40
 DEAL_FIELDS = ("stage", "status", "value", "currency", "close_date", "owner", "pipeline",
@@ -209,7 +220,8 @@ def full_fields(kind: str, blob: bytes) -> tuple | None:
     `maybe`, a value `"12k"`). Reports skip such versions, as they skip files
     `check` rejects.
     """
-    from salescli.store.yamlio import YamlProblem, load_fast
+    from salescli.store.yamlio import YamlProblem
+    from salescli.store.yamlio import load_fast
 
     try:
         data = load_fast(blob.decode("utf-8"))  # as check reads it

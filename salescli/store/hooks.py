@@ -19,8 +19,11 @@ from pathlib import Path
 
 from salescli.core.errors import SalescliError
 from salescli.core.later import later
-from salescli.store.gitio import atomic_path, git, hook_path
-from salescli.store.repo import KIND_DIRS, SETTINGS_FILE
+from salescli.store.gitio import atomic_path
+from salescli.store.gitio import git
+from salescli.store.gitio import hook_path
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import SETTINGS_FILE
 
 ATTRIBUTES_FILE = ".gitattributes"
 ATTRIBUTE_LINES = tuple(f"{folder}/**/*.yaml merge=salescli" for folder in KIND_DIRS.values())

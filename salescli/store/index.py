@@ -41,15 +41,24 @@ import marshal
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from salescli import __version__
 from salescli.core.later import later
-from salescli.store.repo import KIND_DIRS, KINDS, file_id
-from salescli.store.runtime import FRESH_NS, code_stamp, plain_loads, start_git
+from salescli.store.repo import KIND_DIRS
+from salescli.store.repo import KINDS
+from salescli.store.repo import file_id
+from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import code_stamp
+from salescli.store.runtime import plain_loads
+from salescli.store.runtime import start_git
 
 INDEX_VERSION = 9  # 2: items priced with their product's billing; 3: records.blob;
 # 4: last/next activity, pending meetings; 5: activities.happened; 6: keys;
@@ -127,7 +136,9 @@ BULK = 1000  # files a write reads that make it a bulk load (`_unindex_empty`)
 
 def schema_sql() -> list[str]:
     """CREATE statements of the index: the export tables, then its own."""
-    from salescli.core.tables import EXPORT_ONLY, TABLES, create_sql
+    from salescli.core.tables import EXPORT_ONLY
+    from salescli.core.tables import TABLES
+    from salescli.core.tables import create_sql
 
     return [part for t in TABLES if t.name not in EXPORT_ONLY
             for part in create_sql(t, unique=False).split(";\n")] + list(_INTERNAL)
@@ -538,7 +549,8 @@ class Index:
         prices): other ones than the rows were derived with drop them, to be read again.
         Only deal rows depend on them: listing accounts or leads never reads them, so a
         broken price list stops no one; a broken one stops a deal's answer here."""
-        from salescli.store.repo import PRODUCTS_FILE, SETTINGS_FILE
+        from salescli.store.repo import PRODUCTS_FILE
+        from salescli.store.repo import SETTINGS_FILE
 
         config_stat = [_stat(os.path.join(self.root, f))
                        for f in (SETTINGS_FILE, PRODUCTS_FILE)]
@@ -771,7 +783,8 @@ class Index:
         self.con.executemany("DELETE FROM records WHERE path = ?", ((p,) for p in indexed))
 
     def _insert(self, records: list[tuple], tables: list[tuple[str, list[list]]]) -> None:
-        from salescli.core.tables import TABLE, insert_sql
+        from salescli.core.tables import TABLE
+        from salescli.core.tables import insert_sql
 
         self.con.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", records)
         for name, values in tables:

@@ -14,13 +14,22 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
-from salescli.core.diagnostics import Diagnostic, Finding, error, warning
+from salescli.core.diagnostics import Diagnostic
+from salescli.core.diagnostics import Finding
+from salescli.core.diagnostics import error
+from salescli.core.diagnostics import warning
 from salescli.core.errors import SalescliError
-from salescli.core.words import a, nearest
+from salescli.core.words import a
+from salescli.core.words import nearest
 from salescli.store.repo import KINDS as RECORD_KINDS
-from salescli.store.yamlio import MAX_BYTES, YamlProblem, decode, load_fast, locate
+from salescli.store.yamlio import MAX_BYTES
+from salescli.store.yamlio import YamlProblem
+from salescli.store.yamlio import decode
+from salescli.store.yamlio import load_fast
+from salescli.store.yamlio import locate
 
 if typing.TYPE_CHECKING:
     from salescli.core.record import Problem
@@ -159,7 +168,8 @@ def _schema_finding(rel: str, p: Problem) -> Finding:
 @functools.cache
 def _fields(model_cls: Any) -> tuple[frozenset[str], dict[str, tuple[Any, str | None]]]:
     """A model's keys, and key -> (nested model, container) for its nested ones."""
-    from salescli.core.record import fields_of, nested_record
+    from salescli.core.record import fields_of
+    from salescli.core.record import nested_record
 
     keys = {(f.alias or name): nested_record(f.annotation)
             for name, f in fields_of(model_cls).items()}

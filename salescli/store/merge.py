@@ -39,23 +39,23 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
+from msgspec import field
 
 from salescli.core.later import later
-from salescli.store.yamlio import (
-    RoundTrip,
-    YamlProblem,
-    keep_tail,
-    line_break,
-    load_fast,
-    place_of,
-    plain,
-    put_tail,
-    take_tail,
-)
+from salescli.store.yamlio import RoundTrip
+from salescli.store.yamlio import YamlProblem
+from salescli.store.yamlio import keep_tail
+from salescli.store.yamlio import line_break
+from salescli.store.yamlio import load_fast
+from salescli.store.yamlio import place_of
+from salescli.store.yamlio import plain
+from salescli.store.yamlio import put_tail
+from salescli.store.yamlio import take_tail
 
 MARKER_SIZE = 7
 BOM = "\ufeff"  # a byte-order mark, which a Windows editor may put first

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from salescli.core.errors import NotARepository, RecordNotFound, SalescliError
-from salescli.core.ids import KINDS, check_id
+from salescli.core.errors import NotARepository
+from salescli.core.errors import RecordNotFound
+from salescli.core.errors import SalescliError
+from salescli.core.ids import KINDS
+from salescli.core.ids import check_id
 from salescli.core.later import later
 
 SETTINGS_FILE = "salescli.yaml"

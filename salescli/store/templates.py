@@ -37,14 +37,17 @@ import threading
 import time
 import traceback
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from msgspec import Struct
 
-from salescli.core.errors import SalescliError, UsageError
+from salescli.core.errors import SalescliError
+from salescli.core.errors import UsageError
 from salescli.core.later import later
 
 REPO_DIR = "templates"
@@ -134,7 +137,8 @@ def _read(path: Path, trusted: bool) -> str | None:
 
 
 def _loader(root: Path | None) -> Any:
-    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2 import BaseLoader
+    from jinja2 import TemplateNotFound
 
     repo_dir = root / REPO_DIR if root is not None else None
     shipped = shipped_dir()
@@ -537,7 +541,8 @@ def _jinja_classes() -> tuple[type, type]:
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator
     from jinja2.ext import Extension
-    from jinja2.runtime import LoopContext, Macro
+    from jinja2.runtime import LoopContext
+    from jinja2.runtime import Macro
     from jinja2.sandbox import ImmutableSandboxedEnvironment
     from jinja2.visitor import NodeTransformer
 
@@ -740,7 +745,8 @@ def _environment(root: Path | None, filters: dict[str, Callable], lang: str = "e
                  variant: tuple = ()) -> Any:
     """A sandboxed environment rendering in `lang` with `filters`; `variant` names what
     else its filters depend on (locale, currency): what compiled code is kept by."""
-    from jinja2 import StrictUndefined, pass_context
+    from jinja2 import StrictUndefined
+    from jinja2 import pass_context
     from jinja2.utils import generate_lorem_ipsum
 
     environment_class, tokens = _jinja_classes()
@@ -892,7 +898,9 @@ def _generate(env: Any, name: str, context: dict[str, Any]) -> str:
 def render(name: str, context: dict[str, Any], root: Path | None, *,
            locale: str = "en_US", currency: str = "EUR", lang: str = "en") -> str:
     """Render template `name` with `context`; every failure is one TemplateError line."""
-    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2 import TemplateNotFound
+    from jinja2 import TemplateSyntaxError
+    from jinja2 import UndefinedError
     from jinja2.exceptions import SecurityError
     from jinja2.exceptions import TemplateError as JinjaError
 

@@ -20,7 +20,9 @@ import datetime as _dt
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -257,7 +259,8 @@ def resolve_plain(value: str) -> Any:
             return _dt.date.fromisoformat(value)
         if first.isdigit() and _TIMESTAMP.match(value):
             # Rare in records: reuse ruamel's own arithmetic so both readers agree.
-            from ruamel.yaml.util import create_timestamp, timestamp_regexp
+            from ruamel.yaml.util import create_timestamp
+            from ruamel.yaml.util import timestamp_regexp
 
             return create_timestamp(**timestamp_regexp.match(value).groupdict())
         if _INT.match(value):
@@ -1101,7 +1104,8 @@ def dump_record(data: dict[str, Any], order: Sequence[str], flow_keys: frozenset
 
 def commented(value: Any, flow_keys: Iterable[str] = (), key: str | None = None) -> Any:
     """Plain dicts and lists as ruamel's commented ones; those under `flow_keys` inline."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedSeq
 
     if isinstance(value, CommentedMap | CommentedSeq):
         return value
@@ -1824,7 +1828,8 @@ def inline(values: list) -> Any:
 
 def _tail(node: Any) -> tuple[Any, Any, int] | None:
     """(collection, key, slot) where ruamel keeps the comment after a node's last line."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedSeq
 
     if isinstance(node, CommentedMap) and len(node):
         key: Any = list(node.keys())[-1]
@@ -1869,7 +1874,8 @@ def _take_nested_end(node: Any) -> str:
     It does so after an empty last item (`-` or `key:`); they would vanish with the
     collection if its key were set to something else.
     """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedSeq
     from ruamel.yaml.tokens import CommentToken
 
     taken = ""
