@@ -17,19 +17,18 @@ from salescli.cli.common import complete_ids
 from salescli.cli.common import custom_options
 from salescli.cli.common import done
 from salescli.cli.common import echo
+from salescli.cli.common import echo_listing
 from salescli.cli.common import format_option
 from salescli.cli.common import get_repo
 from salescli.cli.common import listing
 from salescli.cli.common import make_edit_command
 from salescli.cli.common import number_style
-from salescli.cli.common import payload
 from salescli.cli.common import render
 from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
 from salescli.cli.common import table_columns
 from salescli.cli.common import warn
-from salescli.cli.common import with_columns
 from salescli.services import accounts
 from salescli.services.options import Options
 from salescli.services.read import custom_shown
@@ -89,7 +88,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
       salescli account list --field icp_fit=true --columns id,name,icp_fit
     """
     repo = get_repo(ctx)
-    shown, custom, stored = table_columns(repo, "account", COLUMNS, columns)
+    _, custom, stored = layout = table_columns(repo, "account", COLUMNS, columns)
     tagged = "EXISTS (SELECT 1 FROM records r2, json_each(r2.json, '$.tags') " \
         "WHERE r2.path = t.path AND value = ?)"
     found = listing(
@@ -99,9 +98,7 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
         fields=fields, select=[*COLUMNS[:-1], *stored])
     rows = [{k: a[k] for k in COLUMNS} for a in found]
-    echo(render(with_columns(repo, "account", rows, found, custom, stored), shown, fmt,
-                payload=payload(found) if fmt == "json" else None,
-                style=number_style(repo, fmt)))
+    echo_listing(repo, "account", rows, found, layout, fmt)
 
 
 @account.command("show")

@@ -393,18 +393,25 @@ def table_columns(repo: Any, kind: str, default: Sequence[str], asked: str | Non
     return listing_columns(repo, kind, asked, default)
 
 
-def with_columns(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
-                custom: Sequence[str], stored: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """A listing's rows with the custom fields `custom` filled in from each record, and
-    the `stored` columns from its row of the kind's table."""
+def echo_listing(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
+                 layout: tuple[list[str], list[str], list[str]], fmt: str,
+                 records: list[Any] | None = None) -> None:
+    """Print a listing: `rows`, one a record of `found`, with the columns that
+    `table_columns` gave (the custom fields filled in from each record, the stored ones
+    from its row of the kind's table), in `fmt`; JSON prints `records` (`found` when
+    None) whole."""
     from salescli.services.read import custom_cells
 
+    shown, custom, stored = layout
     if stored:
         rows = [{**row, **{c: f[c] for c in stored}} for row, f in zip(rows, found, strict=True)]
-    if not custom:
-        return rows
-    cells = custom_cells(repo, kind, found, custom)
-    return [{**row, **more} for row, more in zip(rows, cells, strict=True)]
+    if custom:
+        cells = custom_cells(repo, kind, found, custom)
+        rows = [{**row, **more} for row, more in zip(rows, cells, strict=True)]
+    echo(render(rows, shown, fmt,
+                payload=payload(found if records is None else records) if fmt == "json"
+                else None,
+                style=number_style(repo, fmt)))
 
 
 def number_style(repo: Any, fmt: str) -> Any:

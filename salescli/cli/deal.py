@@ -23,19 +23,18 @@ from salescli.cli.common import complete_ids
 from salescli.cli.common import custom_options
 from salescli.cli.common import done
 from salescli.cli.common import echo
+from salescli.cli.common import echo_listing
 from salescli.cli.common import format_option
 from salescli.cli.common import get_repo
 from salescli.cli.common import listing
 from salescli.cli.common import make_edit_command
 from salescli.cli.common import money_column
 from salescli.cli.common import number_style
-from salescli.cli.common import payload
 from salescli.cli.common import render
 from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
 from salescli.cli.common import table_columns
-from salescli.cli.common import with_columns
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
@@ -117,7 +116,7 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
       salescli deal list --status all --format json
     """
     repo = get_repo(ctx)
-    shown, custom, stored = table_columns(repo, "deal", COLUMNS, columns)
+    _, custom, stored = layout = table_columns(repo, "deal", COLUMNS, columns)
     where, params = [], []
     if account_id and not no_children:
         where, params = [f"t.account_id IN ({FAMILY_SQL})"], [account_id]
@@ -138,9 +137,8 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
              "value": money_column(d["value"]),
              "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
             for d in found]
-    echo(render(with_columns(repo, "deal", rows, found, custom, stored), shown, fmt,
-                payload=payload(deals.valued_rows(found)) if fmt == "json" else None,
-                style=number_style(repo, fmt)))
+    echo_listing(repo, "deal", rows, found, layout, fmt,
+                 deals.valued_rows(found) if fmt == "json" else None)
 
 
 @deal.command("show")

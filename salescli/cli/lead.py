@@ -21,18 +21,17 @@ from salescli.cli.common import complete_ids
 from salescli.cli.common import custom_options
 from salescli.cli.common import done
 from salescli.cli.common import echo
+from salescli.cli.common import echo_listing
 from salescli.cli.common import format_option
 from salescli.cli.common import get_repo
 from salescli.cli.common import listing
 from salescli.cli.common import make_edit_command
-from salescli.cli.common import payload
 from salescli.cli.common import render
 from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
 from salescli.cli.common import table_columns
 from salescli.cli.common import warn
-from salescli.cli.common import with_columns
 from salescli.services import leads
 from salescli.services.options import Options
 from salescli.services.read import custom_shown
@@ -87,7 +86,7 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
       salescli lead list --field employees=40 --columns id,company,employees
     """
     repo = get_repo(ctx)
-    shown, custom, stored = table_columns(repo, "lead", COLUMNS, columns)
+    _, custom, stored = layout = table_columns(repo, "lead", COLUMNS, columns)
     found = listing(repo, "lead", no_cache,
                     (("status", None if status == "all" else status), ("source", source),
                      ("owner", owner)), "t.created IS NULL, t.created DESC, t.id, t.path",
@@ -97,8 +96,7 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
              "source": x["source"], "status": x["status"], "owner": x["owner"],
              "created": x["created"]} for x in found]
-    echo(render(with_columns(repo, "lead", rows, found, custom, stored), shown, fmt,
-                payload=payload(found) if fmt == "json" else None))
+    echo_listing(repo, "lead", rows, found, layout, fmt)
 
 
 @lead.command("show")
