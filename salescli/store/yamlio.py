@@ -604,9 +604,8 @@ def _is_entry(content: str) -> bool:
 
 def _block_node(lines: list[tuple[int, str]], i: int) -> tuple[Any, int]:
     """The mapping or sequence whose first line is lines[i], and the line after it."""
-    if _is_entry(lines[i][1]):
-        return _block_sequence(lines, i, lines[i][0])
-    return _block_mapping(lines, i, lines[i][0])
+    at, content = lines[i]
+    return _block(lines, i, at, _is_entry(content))
 
 
 def _block_value(lines: list[tuple[int, str]], i: int, indent: int, nested_at_indent: bool
@@ -619,16 +618,36 @@ def _block_value(lines: list[tuple[int, str]], i: int, indent: int, nested_at_in
     return None, i
 
 
-def _block_mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
-    out: dict[str, Any] = {}
+def _block(lines: list[tuple[int, str]], i: int, indent: int, sequence: bool
+           ) -> tuple[Any, int]:
+    """The block mapping (a sequence with `sequence`) of the lines at `indent` from lines[i]
+    to the first less indented one, and the line after it: the hot path of reading."""
+    out: Any = [] if sequence else {}
     n = len(lines)
     while i < n:
         at, content = lines[i]
         if at != indent:
             if at < indent:
                 break
-            return NOT_BLOCK, i  # deeper than a key: a continued scalar, or an error
-        hit = _line_memo.get(content)  # inlined _block_line: this loop is the hot path
+            return NOT_BLOCK, i  # deeper than a key or dash: a continued scalar, or an error
+        if sequence:
+            if not _is_entry(content):
+                break  # a key at the dash's indent: the mapping around this sequence goes on
+            item = content[2:].lstrip(" ")
+            if not item:
+                value, i = _block_value(lines, i + 1, indent, False)
+            else:
+                key, value = _block_line(item)
+                if key is not None:  # `- key: value` opens a mapping at the column of `key`
+                    lines[i] = (indent + len(content) - len(item), item)
+                    value, i = _block(lines, i, lines[i][0], False)
+                else:
+                    i += 1
+            if value is NOT_BLOCK:
+                return NOT_BLOCK, i
+            out.append(_fresh(value))
+            continue
+        hit = _line_memo.get(content)  # inlined _block_line
         key, value = hit if hit is not None else _block_line(content)
         if key is None or key in out:  # duplicates get libyaml's message
             return NOT_BLOCK, i
@@ -646,33 +665,6 @@ def _block_mapping(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[A
     return out, i
 
 
-def _block_sequence(lines: list[tuple[int, str]], i: int, indent: int) -> tuple[Any, int]:
-    out: list[Any] = []
-    n = len(lines)
-    while i < n:
-        at, content = lines[i]
-        if at != indent:
-            if at < indent:
-                break
-            return NOT_BLOCK, i
-        if not _is_entry(content):
-            break  # a key at the dash's indent: the mapping around this sequence goes on
-        item = content[2:].lstrip(" ")
-        if not item:
-            value, i = _block_value(lines, i + 1, indent, False)
-        else:
-            key, value = _block_line(item)
-            if key is not None:  # `- key: value` opens a mapping at the column of `key`
-                lines[i] = (indent + len(content) - len(item), item)
-                value, i = _block_mapping(lines, i, lines[i][0])
-            else:
-                i += 1
-        if value is NOT_BLOCK:
-            return NOT_BLOCK, i
-        out.append(_fresh(value))
-    return out, i
-
-
 def load_block(text: str) -> Any:
     """A record in plain block style as load_fast would read it, or NOT_BLOCK."""
     if _BLOCK_BAD.search(text):
@@ -684,7 +676,7 @@ def load_block(text: str) -> Any:
             lines.append((len(line) - len(content), content))
     if not lines or lines[0][0] or max(lines)[0] > _MAX_INDENT or _is_entry(lines[0][1]):
         return NOT_BLOCK
-    value, i = _block_mapping(lines, 0, 0)
+    value, i = _block(lines, 0, 0, False)
     return value if i == len(lines) else NOT_BLOCK
 
 
