@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SOON
 from conftest import Repo
+from conftest import refused
 
 # ------------------------------------------------------------------ import
 
@@ -119,6 +120,41 @@ def test_an_empty_name_is_refused(filled: Repo, args: list[str], message: str):
     assert result.exit_code == 2
     assert result.stderr == f"Error: {message}\n"
     assert filled.state() == before
+
+
+NO_WORD = ": it has no letter or digit; give it one with --id"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["account", "add", "!!!"], "the account name '!!!'" + NO_WORD),
+    (["lead", "add", "\U0001f680 ***"], "the lead company '\U0001f680 ***'" + NO_WORD),
+    (["deal", "add", "%%%", "--account", "acme-oy", "--value", "1", "--close-date", SOON],
+     "the deal title '%%%'" + NO_WORD),
+    (["contact", "add", "acme-oy", "&&&"], "the contact name '&&&'" + NO_WORD),
+])
+def test_a_name_with_nothing_to_make_an_id_of_needs_an_id(filled: Repo, args: list[str],
+                                                          message: str):
+    """`account add '!!!'` made the account `record`; now the user names the ID, and
+    with --id the same name is added."""
+    refused(filled, args, 2, f"cannot make an ID from {message}")
+    result = filled.run(*args, "--id", "named")
+    assert result.exit_code == 0, result.output
+    assert filled.run("check").exit_code == 0
+
+
+def test_lead_convert_says_how_to_name_what_it_cannot_make_an_id_of(filled: Repo):
+    filled.run("lead", "add", "!!!", "--id", "bang", "--contact", "???", "--email",
+               "x@bang.example")
+    convert = ["lead", "convert", "bang", "--value", "1", "--close-date", SOON]
+    refused(filled, convert, 2, "cannot make an ID from the deal title '!!!': it has no "
+            "letter or digit; give the deal a --title that has one")
+    refused(filled, [*convert, "--title", "Rocket"], 2, "cannot make an ID from the account "
+            "name '!!!': it has no letter or digit; name an existing account with --account, "
+            "or give the lead a company that has one (`salescli lead set bang company=...`)")
+    result = filled.run(*convert, "--title", "Rocket", "--account", "acme-oy")
+    assert result.exit_code == 0, result.output
+    # the lead's contact `???` is the account's contact `contact`, not `record`
+    assert "contact contact" in result.output
 
 
 def test_check_reports_an_empty_title(filled: Repo):

@@ -632,6 +632,24 @@ def test_import_csv_names_one_id_would_fold_alike_are_two_accounts(repo: Repo,
         "One": "a-b-oy-2", "Two": "a-b-oy-3", "Three": "a-b-oy-3", "Four": "a-b-oy"}
 
 
+def test_import_csv_names_a_record_with_no_letter_or_digit_after_its_kind(repo: Repo,
+                                                                          tmp_path: Path):
+    """`!!!` became the account `record`; an import cannot ask for an ID per row, so such
+    a record is named after its kind (and a contact `contact`)."""
+    accounts = write(tmp_path, "accounts.csv", "name,contact.name,contact.email,created\n"
+                     "???,***,x@q.example,2026-10-01\n")
+    result = repo.run("import", "csv", str(accounts), "--kind", "account")
+    assert result.exit_code == 0, result.output
+    deals = write(tmp_path, "deals.csv", "title,account,close_date,created\n"
+                  "!!!,???,2026-12-31,2026-11-01\n%%%,???,2026-12-31,2026-11-02\n")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--force")
+    assert result.exit_code == 0, result.output
+    assert {d["title"]: (i, d["account"]) for i, d in records(repo, "deals").items()} == {
+        "!!!": ("deal", "account"), "%%%": ("deal-2", "account")}
+    assert [c["id"] for c in records(repo, "accounts")["account"]["contacts"]] == ["contact"]
+    assert repo.run("check").exit_code == 0
+
+
 def test_import_csv_maps_names_with_a_comma(repo: Repo, tmp_path: Path):
     # `--stage-map "Demo booked, waiting=proposal"`, the syntax the error suggests, was
     # refused: expected OLD=new, got "Demo booked"

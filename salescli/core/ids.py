@@ -46,8 +46,9 @@ _PLAIN_NAME = later(r"[A-Za-z0-9 ._-]*")
 _NOT_SLUG = later(r"[^a-z0-9]+")
 
 
-def slugify(name: str) -> str:
-    """Fold a display name to an ID: 'Äänekoski Oy' -> 'aanekoski-oy'."""
+def slugify(name: str, fallback: str = "record") -> str:
+    """Fold a display name to an ID: 'Äänekoski Oy' -> 'aanekoski-oy'; `fallback` for a
+    name with no letter or digit to fold ('!!!')."""
     if _PLAIN_NAME.fullmatch(name):  # python-slugify's answer, without its 4 ms import
         slug = _NOT_SLUG.sub("-", name.lower()).strip("-")[:MAX_LEN]
     else:
@@ -55,7 +56,7 @@ def slugify(name: str) -> str:
 
         slug = _slugify(name, max_length=MAX_LEN, word_boundary=False, separator="-")
     slug = slug.strip("-")
-    return slug or "record"
+    return slug or fallback
 
 
 def fold(text: str) -> str:

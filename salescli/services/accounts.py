@@ -176,10 +176,10 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
     from salescli.core.duplicates import norm_email
     from salescli.core.duplicates import same_contact
     from salescli.core.ids import check_id
-    from salescli.core.ids import slugify
     from salescli.core.ids import unique_id
     from salescli.core.rules import given_email
     from salescli.services.edit import check_name
+    from salescli.services.edit import name_slug
     from salescli.services.edit import refuse_duplicate
 
     repo.find("account", account_id)  # an unknown account first, before its contact's faults
@@ -207,7 +207,8 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
             c = record.model.contacts[twin]
             refuse_duplicate(f"{name} is contact {c.id} ({c.name}) of account {account_id}, "
                              "by e-mail, phone or name")
-        cid = contact_id if contact_id is not None else unique_id(slugify(name), taken)
+        cid = contact_id if contact_id is not None else unique_id(name_slug("contact", name),
+                                                                  taken)
         values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
                   "linkedin": linkedin, "role": role, "influence": influence,
                   "reports_to": reports_to}

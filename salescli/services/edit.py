@@ -256,12 +256,23 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
-def new_id(repo: Any, kind: str, name: str, explicit: str | None = None) -> str:
-    """`explicit` if given (checked), else the name folded to a free slug."""
+def name_slug(kind: str, name: str, hint: str = "give it one with --id") -> str:
+    """The name folded to an ID; a name with no letter or digit to fold (`!!!`, an emoji)
+    is a usage error that ends with `hint`, rather than the ID `record`."""
+    slug = slugify(name, fallback="")
+    if not slug:
+        raise UsageError(f"cannot make an ID from the {kind} {NAME_FIELDS[kind]} {name!r}: it "
+                         f"has no letter or digit; {hint}")
+    return slug
+
+
+def new_id(repo: Any, kind: str, name: str, explicit: str | None = None,
+           hint: str = "give it one with --id") -> str:
+    """`explicit` if given (checked), else the name folded to a free slug (`name_slug`)."""
     check_name(kind, name)
     if explicit is not None:  # `--id ""` (a script's unset variable) is refused, not unset
         return check_id(explicit, kind)
-    return unique_id(slugify(name), repo.ids(kind))
+    return unique_id(name_slug(kind, name, hint), repo.ids(kind))
 
 
 def probable_duplicate(mine: Mapping[str, tuple[str, str]],

@@ -552,7 +552,8 @@ class Planner:
     def new_id(self, kind: str, name: str) -> str:
         from salescli.core.ids import unique_id
 
-        ident = unique_id(self._slug(name), self.taken[kind])
+        # a name with nothing to fold (`!!!`) is named after its kind: account, account-2
+        ident = unique_id(self._slug(name, fallback=kind), self.taken[kind])
         self.taken[kind].add(ident)
         return ident
 
@@ -694,7 +695,7 @@ class Planner:
                         and not self.another(c, external)):
                     return c["id"]
                 taken.add(c.get("id"))
-        cid = unique_id(self._slug(name), taken)
+        cid = unique_id(self._slug(name, fallback="contact"), taken)
         data = {"id": cid, "name": name.strip(), **{k: v for k, v in (details or {}).items()
                                                       if v}}
         if external and self.tool:
@@ -1692,7 +1693,8 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
         if "name" not in person:
             planner.error(where, "contact.name: missing for the account's contact")
             return
-        data["contacts"] = [contact_record({"id": planner._slug(person["name"]), **person})]
+        cid = planner._slug(person["name"], fallback="contact")
+        data["contacts"] = [contact_record({"id": cid, **person})]
     found = None if force else _duplicate(planner, kind, data, where, seen)
     if found:
         planner.error(where, f"probable duplicate: {found}; leave the row out, or import "

@@ -426,7 +426,8 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
             if existing:
                 contact_id = _same_person(existing.model, person)
             if contact_id is None:
-                contact_id = unique_id(slugify(person["name"]), [p.id for p in contacts])
+                contact_id = unique_id(slugify(person["name"], fallback="contact"),
+                                       [p.id for p in contacts])
                 new_contact = True
                 person = {"id": contact_id, **person}
 
@@ -437,7 +438,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
             target = stage if stage is not None else pipe.stages[0].id
             known_stage(pipe, target, f"convert {lead_id} with a deal in `{target}`")
             title = title if title is not None else x.company
-            deal_id = new_id(repo, "deal", title)
+            deal_id = new_id(repo, "deal", title, hint="give the deal a --title that has one")
             deal_data = {
                 "id": deal_id, "title": title, "account": None,
                 "pipeline": pipe.name, "stage": target, "status": "open", "value": amount,
@@ -457,7 +458,10 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
             if new_contact:
                 s.append(existing, "contacts", person)
         else:
-            account_ref = new_id(repo, "account", x.company)
+            account_ref = new_id(repo, "account", x.company,
+                                 hint="name an existing account with --account, or give the "
+                                 f"lead a company that has one (`salescli lead set {lead_id} "
+                                 "company=...`)")
             s.create("account", account_ref,
                      converted_account(x, account_ref, owner, created, person), created)
         if deal_id:
