@@ -218,17 +218,21 @@ class StageType(click.ParamType):
 
         repo = get_repo(ctx)
         names: list[str] = []
+        broken: list[str] = []
         for path in repo.pipeline_paths():
             try:
                 names += [s.id for s in repo.pipeline(path.stem).stages if s.id not in names]
             except SalescliError:  # a broken pipeline is `check`'s to report, not a filter's
-                continue
+                broken.append(path.relative_to(repo.root).as_posix())
         if value not in names:
             from salescli.services.read import filter_values
 
             if value in filter_values(repo, "stage", not ctx.params.get("no_cache")):
                 return value
-        return _one_of(value, names, param, "stage", "any pipeline")
+        # the stage may well be in a pipeline that cannot be read: say so, not "choose one of"
+        where = "any pipeline" + (f" that can be read ({', '.join(broken)} cannot: see "
+                                  "`salescli check`)" if broken else "")
+        return _one_of(value, names, param, "stage", where)
 
 
 def _one_of(value: str, names: list[str], param: click.Parameter | None, what: str,
@@ -236,8 +240,9 @@ def _one_of(value: str, names: list[str], param: click.Parameter | None, what: s
     """`value` if it is one of `names`, else the usage error naming the option, what was
     looked for and where, the nearest name, and every choice."""
     if value not in names:
+        choices = f"; choose one of: {', '.join(names)}" if names else ""
         raise UsageError(f"{_option_name(param, what)}: no {what} `{value}` in {where}"
-                         f"{did_you_mean(value, names)}; choose one of: {', '.join(names)}")
+                         f"{did_you_mean(value, names)}{choices}")
     return value
 
 
