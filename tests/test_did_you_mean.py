@@ -143,8 +143,8 @@ def test_a_stage_no_pipeline_has_finds_the_deals_still_in_it(crm: Repo):
 def test_an_unknown_stage_with_a_broken_pipeline_says_it_cannot_be_read(crm: Repo):
     """It said `choose one of: ` and nothing: the pipeline that has the stages is broken."""
     in_stage(crm, "deals/2026-10/acme-erp.yaml", "proposal")
-    path = crm.root / "pipelines/default.yaml"
-    path.write_text(path.read_text() + "stages: [unclosed\n")
+    with (crm.root / "pipelines/default.yaml").open("a") as pipeline:
+        pipeline.write("stages: [unclosed\n")  # a second `stages:`, and unclosed
     refused(crm, ["deal", "list", "--stage", "nowhere"], 2,
             "--stage: no stage `nowhere` in any pipeline that can be read "
             "(pipelines/default.yaml cannot: see `salescli check`)")
