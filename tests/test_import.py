@@ -650,6 +650,45 @@ def test_import_csv_names_a_record_with_no_letter_or_digit_after_its_kind(repo: 
     assert repo.run("check").exit_code == 0
 
 
+def test_an_excel_csv_in_cp1252_is_read_with_its_encoding(repo: Repo, tmp_path: Path):
+    """Excel on Windows saves CSV in cp1252: it was refused as not UTF-8, and the only
+    way on was to save the file again."""
+    rows = tmp_path / "excel.csv"
+    rows.write_bytes("name;domain\r\nÄänekoski Oy;aanekoski.example\r\n".encode("cp1252"))
+    refused(repo, ["import", "csv", str(rows), "--kind", "account"], 2,
+            f"{rows}: not UTF-8 text (byte 13); export it as UTF-8 CSV, or give its "
+            "encoding with --encoding (Excel on Windows: --encoding cp1252)")
+    rows.write_bytes(rows.read_bytes() + b"\x81 Oy;x.example\r\n")  # no cp1252 character
+    refused(repo, ["import", "csv", str(rows), "--kind", "account", "--encoding", "cp1252"], 2,
+            f"{rows}: not cp1252 text (byte 45); give its encoding with --encoding, or "
+            "export it as UTF-8 CSV")
+    rows.write_bytes(rows.read_bytes().replace(b"\x81", b"\xc5bo"))
+    result = repo.run("import", "csv", str(rows), "--kind", "account", "--encoding", "cp1252")
+    assert result.exit_code == 0, result.output
+    assert {i: a["name"] for i, a in records(repo, "accounts").items()} == {
+        "aanekoski-oy": "Äänekoski Oy", "abo-oy": "Åbo Oy"}
+
+
+def test_a_pipedrive_export_in_cp1252_is_read_with_its_encoding(repo: Repo, tmp_path: Path):
+    export = {}
+    for name, text in (("deals", DEALS), ("organizations", ORGANIZATIONS),
+                       ("persons", PERSONS)):
+        export[name] = tmp_path / f"{name}.csv"
+        export[name].write_bytes(text.encode("cp1252"))
+    result = run_import(repo, export, "--encoding", "cp1252")
+    assert result.exit_code == 0, result.output
+    assert records(repo, "accounts")["aanekoski-oy"]["name"] == "Äänekoski Oy"
+
+
+@pytest.mark.parametrize("encoding", ["nope", "base64", ""])
+def test_an_encoding_that_reads_no_text_is_a_usage_error(repo: Repo, tmp_path: Path,
+                                                          encoding: str):
+    rows = write(tmp_path, "rows.csv", "name\nAcme Oy\n")
+    refused(repo, ["import", "csv", str(rows), "--kind", "account", "--encoding", encoding],
+            2, f"--encoding: {encoding!r} is not a text encoding; such as utf-8, cp1252 "
+            "(Excel on Windows) or latin-1")
+
+
 def test_import_csv_maps_names_with_a_comma(repo: Repo, tmp_path: Path):
     # `--stage-map "Demo booked, waiting=proposal"`, the syntax the error suggests, was
     # refused: expected OLD=new, got "Demo booked"

@@ -45,6 +45,9 @@ DECIMAL_COMMA = click.option(
     help="How the file writes amounts (default: as its amounts show).")
 
 
+ENCODING = click.option(
+    "--encoding", default="utf-8", show_default=True, metavar="NAME",
+    help=f"The files' text encoding: Excel on Windows saves CSV as {importer.EXCEL}.")
 DEFAULT_CLOSE_DATE = click.option(
     "--default-close-date", metavar="DATE", type=DATE,
     help="Expected close date for open deals that have none (YYYY-MM-DD).")
@@ -122,6 +125,7 @@ def _run(ctx: click.Context, what: str, dry_run: bool, make_plan: Callable[[Any]
 @click.option("--person-accounts", is_flag=True,
               help="Make an account named after the person of a deal without organization.")
 @DATE_FORMAT
+@ENCODING
 @DRY_RUN
 @click.pass_context
 def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None,
@@ -129,7 +133,7 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
                      stage_map: str | None, pipeline_map: str | None, pipeline: str | None,
                      default_close_date: Any, decimal_comma: bool | None,
                      currency: str | None, person_accounts: bool, date_format: str | None,
-                     dry_run: bool) -> None:
+                     encoding: str, dry_run: bool) -> None:
     """Import Pipedrive's CSV export: accounts, contacts and deals with their history.
 
     Each deal is added at its "Deal created" time in its current stage, and won or
@@ -149,7 +153,7 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
     files = pipedrive.PipedriveFiles(deals, organizations, persons, activities, notes)
     options = pipedrive.PipedriveOptions(stage_map, pipeline_map, pipeline, date_format,
                                         default_close_date, decimal_comma, currency,
-                                        person_accounts)
+                                        person_accounts, encoding)
     _run(ctx, "Pipedrive", dry_run, lambda repo: pipedrive.plan_pipedrive(repo, files, options))
 
 
@@ -173,12 +177,13 @@ def import_pipedrive(ctx: click.Context, deals: Path, organizations: Path | None
               help="Import records that look like existing ones or an earlier row: an "
               "account or lead of the same name, business ID, domain, e-mail or phone; a "
               "deal of the same account and title, both open or created the same day.")
+@ENCODING
 @DRY_RUN
 @click.pass_context
 def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
                date_column: str | None, pipeline: str | None, stage_map: str | None,
                default_close_date: Any, decimal_comma: bool | None, date_format: str | None,
-               force: bool, dry_run: bool) -> None:
+               force: bool, encoding: str, dry_run: bool) -> None:
     """Import any CSV as accounts, leads or deals: one commit per record at its time.
 
     Each record is added in its own commit dated at its creation time (--date-column
@@ -193,7 +198,8 @@ def import_csv(ctx: click.Context, file: Path, kind: str, maps: tuple[str, ...],
           --map "Company=name,VAT number=business_id,Web=domain,Email=contact.email"
       salescli import csv leads.csv --kind lead --map "Name=company" --date-column Added
       salescli import csv deals.csv --kind deal --map "Customer=account,Amount=value"
+      salescli import csv excel.csv --kind account --encoding cp1252
     """
     _run(ctx, file.name, dry_run, lambda repo: importer.plan_csv(
         repo, kind, file, maps, date_column, date_format, pipeline, stage_map,
-        decimal_comma, default_close_date, force))
+        decimal_comma, default_close_date, force, encoding))

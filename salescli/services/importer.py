@@ -162,13 +162,27 @@ class Table(Struct):
         return first
 
 
-def read_table(path: Path, name: str | None = None) -> Table:
-    """Read a CSV export; a BOM, `;` or tab delimiters and quoted newlines are fine."""
+# Excel on Windows saves "CSV" in the ANSI code page: cp1252 in Western Europe and the US
+EXCEL = "cp1252"
+
+
+def read_table(path: Path, name: str | None = None, encoding: str = "utf-8") -> Table:
+    """Read a CSV export in `encoding` (`--encoding`); a BOM, `;` or tab delimiters and
+    quoted newlines are fine."""
+    import codecs
+
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+        text = path.read_bytes().decode("utf-8-sig" if utf8 else encoding)
+    except LookupError:  # no such codec, or one of bytes (base64) rather than of text
+        raise UsageError(f"--encoding: {encoding!r} is not a text encoding; such as utf-8, "
+                         f"{EXCEL} (Excel on Windows) or latin-1") from None
     except UnicodeDecodeError as err:
-        raise UsageError(f"{path}: not UTF-8 text (byte {err.start}); export it as UTF-8 "
-                         "CSV") from None
+        how = (f"export it as UTF-8 CSV, or give its encoding with --encoding (Excel on "
+               f"Windows: --encoding {EXCEL})") if utf8 else \
+            "give its encoding with --encoding, or export it as UTF-8 CSV"
+        raise UsageError(f"{path}: not {'UTF-8' if utf8 else encoding} text (byte "
+                         f"{err.start}); {how}") from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     # strict: a quote left open must not swallow the rows after it into one cell
@@ -1590,7 +1604,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
              date_column: str | None = None, date_format: str | None = None,
              pipeline: str | None = None, stage_map: str | None = None,
              decimal_comma: bool | None = None, default_close: Any = None,
-             force: bool = False) -> Plan:
+             force: bool = False, encoding: str = "utf-8") -> Plan:
     """Plan a generic CSV's import: one record per row, added at its `created` time.
 
     Deals go through the same planner as Pipedrive's (an account named by ID or name,
@@ -1605,7 +1619,7 @@ def plan_csv(repo: Any, kind: str, path: Path, maps: Iterable[str] = (),
                             ("--decimal-comma/--decimal-point", decimal_comma)) if v is not None]
     if given and kind != "deal":  # a deal's stage, close date and value
         raise UsageError(f"{', '.join(given)}: for --kind deal only")
-    table = read_table(path)
+    table = read_table(path, encoding=encoding)
     columns, unused = csv_columns(table, kind, maps, date_column)
     name_field = {"account": "name", "lead": "company", "deal": "title"}[kind]
     if name_field not in columns:

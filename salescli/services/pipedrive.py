@@ -155,6 +155,7 @@ class PipedriveOptions(Struct):
     decimal_comma: bool | None = None  # None: as the file's amounts show
     currency: str | None = None
     person_accounts: bool = False
+    encoding: str = "utf-8"  # of every file of the export
 
 
 def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) -> Plan:
@@ -177,7 +178,7 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
     stage_map = parse_map(options.stage_map, "--stage-map", all_stages, "stage of any pipeline")
     pipeline_map = parse_map(options.pipeline_map, "--pipeline-map",
                              [p.stem for p in repo.pipeline_paths()], "pipeline")
-    deal_table = read_table(files.deals)
+    deal_table = read_table(files.deals, encoding=options.encoding)
     deal_cols = match_columns(deal_table, DEAL_COLUMNS, "deal")
     missing = [label for key, label in REQUIRED_DEAL_COLUMNS.items() if key not in deal_cols]
     if missing:
@@ -195,7 +196,7 @@ def plan_pipedrive(repo: Any, files: PipedriveFiles, options: PipedriveOptions) 
         if path is None:
             others[prefix] = None
             continue
-        table = read_table(path)
+        table = read_table(path, encoding=options.encoding)
         cols = match_columns(table, columns, prefix)
         key = {"organization": "name", "person": "name", "activity": "subject",
                "note": "content"}[prefix]
