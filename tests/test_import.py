@@ -669,6 +669,15 @@ def test_an_excel_csv_in_cp1252_is_read_with_its_encoding(repo: Repo, tmp_path: 
         "aanekoski-oy": "Äänekoski Oy", "abo-oy": "Åbo Oy"}
 
 
+def test_excels_unicode_text_is_read_as_utf_16_by_its_byte_order_mark(repo: Repo,
+                                                                      tmp_path: Path):
+    rows = tmp_path / "unicode.txt"
+    rows.write_bytes("name\tdomain\r\nÖljy Oy\töljy.example\r\n".encode("utf-16"))
+    result = repo.run("import", "csv", str(rows), "--kind", "account")
+    assert result.exit_code == 0, result.output
+    assert records(repo, "accounts")["oljy-oy"]["name"] == "Öljy Oy"
+
+
 def test_a_pipedrive_export_in_cp1252_is_read_with_its_encoding(repo: Repo, tmp_path: Path):
     export = {}
     for name, text in (("deals", DEALS), ("organizations", ORGANIZATIONS),

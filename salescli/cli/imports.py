@@ -47,7 +47,9 @@ DECIMAL_COMMA = click.option(
 
 ENCODING = click.option(
     "--encoding", default="utf-8", show_default=True, metavar="NAME",
-    help=f"The files' text encoding: Excel on Windows saves CSV as {importer.EXCEL}.")
+    help=f"The files' text encoding: Excel on Windows saves CSV as {importer.EXCEL} "
+    "(a file that starts with a UTF-16 byte order mark, as Excel's Unicode Text, is read "
+    "as UTF-16).")
 DEFAULT_CLOSE_DATE = click.option(
     "--default-close-date", metavar="DATE", type=DATE,
     help="Expected close date for open deals that have none (YYYY-MM-DD).")

@@ -173,7 +173,10 @@ def read_table(path: Path, name: str | None = None, encoding: str = "utf-8") -> 
 
     try:
         utf8 = codecs.lookup(encoding).name == "utf-8"
-        text = path.read_bytes().decode("utf-8-sig" if utf8 else encoding)
+        data = path.read_bytes()
+        # a byte order mark says which UTF it is: Excel's "Unicode Text" is UTF-16
+        utf16 = utf8 and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        text = data.decode("utf-16" if utf16 else "utf-8-sig" if utf8 else encoding)
     except LookupError:  # no such codec, or one of bytes (base64) rather than of text
         raise UsageError(f"--encoding: {encoding!r} is not a text encoding; such as utf-8, "
                          f"{EXCEL} (Excel on Windows) or latin-1") from None
@@ -181,8 +184,8 @@ def read_table(path: Path, name: str | None = None, encoding: str = "utf-8") -> 
         how = (f"export it as UTF-8 CSV, or give its encoding with --encoding (Excel on "
                f"Windows: --encoding {EXCEL})") if utf8 else \
             "give its encoding with --encoding, or export it as UTF-8 CSV"
-        raise UsageError(f"{path}: not {'UTF-8' if utf8 else encoding} text (byte "
-                         f"{err.start}); {how}") from None
+        raise UsageError(f"{path}: not {'UTF-16' if utf16 else 'UTF-8' if utf8 else encoding} "
+                         f"text (byte {err.start}); {how}") from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     # strict: a quote left open must not swallow the rows after it into one cell
