@@ -122,15 +122,17 @@ def test_an_empty_name_is_refused(filled: Repo, args: list[str], message: str):
     assert filled.state() == before
 
 
-NO_WORD = ": it has no letter or digit; give it one with --id"
+NO_WORD = ": nothing in it folds to a-z or 0-9; give it one with --id"
 
 
 @pytest.mark.parametrize("args,message", [
-    (["account", "add", "!!!"], "the account name '!!!'" + NO_WORD),
-    (["lead", "add", "\U0001f680 ***"], "the lead company '\U0001f680 ***'" + NO_WORD),
+    (["account", "add", "!!!"], 'the account name "!!!"' + NO_WORD),
+    (["lead", "add", "\U0001f680 ***"], 'the lead company "\U0001f680 ***"' + NO_WORD),
     (["deal", "add", "%%%", "--account", "acme-oy", "--value", "1", "--close-date", SOON],
-     "the deal title '%%%'" + NO_WORD),
-    (["contact", "add", "acme-oy", "&&&"], "the contact name '&&&'" + NO_WORD),
+     'the deal title "%%%"' + NO_WORD),
+    (["contact", "add", "acme-oy", "&&&"], 'the contact name "&&&"' + NO_WORD),
+    (["account", "add", "\u2d30\u2d63\u2d53\u2d4d"],  # Tifinagh: unidecode has no letters
+     'the account name "\u2d30\u2d63\u2d53\u2d4d"' + NO_WORD),
 ])
 def test_a_name_with_nothing_to_make_an_id_of_needs_an_id(filled: Repo, args: list[str],
                                                           message: str):
@@ -146,15 +148,31 @@ def test_lead_convert_says_how_to_name_what_it_cannot_make_an_id_of(filled: Repo
     filled.run("lead", "add", "!!!", "--id", "bang", "--contact", "???", "--email",
                "x@bang.example")
     convert = ["lead", "convert", "bang", "--value", "1", "--close-date", SOON]
-    refused(filled, convert, 2, "cannot make an ID from the deal title '!!!': it has no "
-            "letter or digit; give the deal a --title that has one")
+    refused(filled, convert, 2, 'cannot make an ID from the deal title "!!!": nothing in it '
+            "folds to a-z or 0-9; give the deal a --title that has one")
     refused(filled, [*convert, "--title", "Rocket"], 2, "cannot make an ID from the account "
-            "name '!!!': it has no letter or digit; name an existing account with --account, "
-            "or give the lead a company that has one (`salescli lead set bang company=...`)")
+            'name "!!!": nothing in it folds to a-z or 0-9; name an existing account with '
+            "--account, or give the lead a company that has one (`salescli lead set bang "
+            "company=...`)")
     result = filled.run(*convert, "--title", "Rocket", "--account", "acme-oy")
     assert result.exit_code == 0, result.output
     # the lead's contact `???` is the account's contact `contact`, not `record`
     assert "contact contact" in result.output
+
+
+def test_names_with_nothing_to_fold_are_no_one_name(filled: Repo):
+    """`!!!` folded to `record`, the slug of an account `Record`: `account add '!!!' --id
+    bang` was a probable duplicate of it, and so was `???` of `!!!`; `lead convert` of a
+    lead `!!!` went into the account `Record`."""
+    for name, ident in (("Record", "record"), ("!!!", "bang"), ("???", "what")):
+        result = filled.run("account", "add", name, "--id", ident)
+        assert result.exit_code == 0, result.output
+    filled.run("lead", "add", "&&&", "--id", "amp", "--contact", "Pia", "--email",
+               "pia@amp.example")
+    refused(filled, ["lead", "convert", "amp", "--no-deal"], 2, "cannot make an ID from the "
+            'account name "&&&": nothing in it folds to a-z or 0-9; name an existing account '
+            "with --account, or give the lead a company that has one (`salescli lead set amp "
+            "company=...`)")
 
 
 def test_check_reports_an_empty_title(filled: Repo):

@@ -642,10 +642,15 @@ def test_import_csv_names_a_record_with_no_letter_or_digit_after_its_kind(repo: 
     assert result.exit_code == 0, result.output
     deals = write(tmp_path, "deals.csv", "title,account,close_date,created\n"
                   "!!!,???,2026-12-31,2026-11-01\n%%%,???,2026-12-31,2026-11-02\n")
-    result = repo.run("import", "csv", str(deals), "--kind", "deal", "--force")
+    result = repo.run("import", "csv", str(deals), "--kind", "deal")
     assert result.exit_code == 0, result.output
     assert {d["title"]: (i, d["account"]) for i, d in records(repo, "deals").items()} == {
         "!!!": ("deal", "account"), "%%%": ("deal-2", "account")}
+    # two such names are two accounts, not one the other's probable duplicate
+    more = write(tmp_path, "more.csv", "name\n***\n+++\n")
+    result = repo.run("import", "csv", str(more), "--kind", "account")
+    assert result.exit_code == 0, result.output
+    assert sorted(records(repo, "accounts")) == ["account", "account-2", "account-3"]
     assert [c["id"] for c in records(repo, "accounts")["account"]["contacts"]] == ["contact"]
     assert repo.run("check").exit_code == 0
 
@@ -672,7 +677,15 @@ def test_an_excel_csv_in_cp1252_is_read_with_its_encoding(repo: Repo, tmp_path: 
 def test_excels_unicode_text_is_read_as_utf_16_by_its_byte_order_mark(repo: Repo,
                                                                       tmp_path: Path):
     rows = tmp_path / "unicode.txt"
-    rows.write_bytes("name\tdomain\r\nÖljy Oy\töljy.example\r\n".encode("utf-16"))
+    text = "name\tdomain\r\nÖljy Oy\töljy.example\r\n"
+    rows.write_bytes(text.encode("utf-16")[:-1])  # cut short
+    refused(repo, ["import", "csv", str(rows), "--kind", "account"], 2,
+            f"{rows}: not UTF-16 text (byte 70); the file may be cut short or damaged; "
+            "export it again")
+    rows.write_bytes(text.encode("utf-32"))  # whose byte order mark starts as UTF-16's
+    result = repo.run("import", "csv", str(rows), "--kind", "account", "--dry-run")
+    assert result.exit_code == 0, result.output
+    rows.write_bytes(text.encode("utf-16"))
     result = repo.run("import", "csv", str(rows), "--kind", "account")
     assert result.exit_code == 0, result.output
     assert records(repo, "accounts")["oljy-oy"]["name"] == "Öljy Oy"
@@ -689,13 +702,28 @@ def test_a_pipedrive_export_in_cp1252_is_read_with_its_encoding(repo: Repo, tmp_
     assert records(repo, "accounts")["aanekoski-oy"]["name"] == "Äänekoski Oy"
 
 
-@pytest.mark.parametrize("encoding", ["nope", "base64", ""])
-def test_an_encoding_that_reads_no_text_is_a_usage_error(repo: Repo, tmp_path: Path,
-                                                          encoding: str):
+@pytest.mark.parametrize("encoding", ["nope", "base64", "", "unicode_escape", "idna",
+                                      "utf-7", "undefined"])
+def test_an_encoding_no_file_is_written_in_is_a_usage_error(repo: Repo, tmp_path: Path,
+                                                            encoding: str):
+    """`unicode_escape` read `C:\\new Oy` as a line break; `undefined` was a traceback."""
     rows = write(tmp_path, "rows.csv", "name\nAcme Oy\n")
     refused(repo, ["import", "csv", str(rows), "--kind", "account", "--encoding", encoding],
-            2, f"--encoding: {encoding!r} is not a text encoding; such as utf-8, cp1252 "
-            "(Excel on Windows) or latin-1")
+            2, f"--encoding: {encoding!r} is not a file's text encoding; give one such as "
+            "utf-8, cp1252 (Excel on Windows) or latin-1")
+
+
+def test_a_utf_8_file_read_as_cp1252_is_refused_not_imported_garbled(repo: Repo,
+                                                                    tmp_path: Path):
+    """`Äänekoski Oy` came in as `Ã„Ã¤nekoski Oy`, without a word."""
+    rows = write(tmp_path, "rows.csv", "name\nÄänekoski Oy\n")
+    refused(repo, ["import", "csv", str(rows), "--kind", "account", "--encoding", "cp1252"],
+            2, f"{rows}: is UTF-8 text (its letters beyond ASCII read as UTF-8), not cp1252; "
+            "leave out --encoding")
+    for same in ("utf-8-sig", "UTF8"):  # other names of UTF-8 read it as UTF-8
+        result = repo.run("import", "csv", str(rows), "--kind", "account", "--encoding", same,
+                          "--dry-run")
+        assert result.exit_code == 0, result.output
 
 
 def test_import_csv_maps_names_with_a_comma(repo: Repo, tmp_path: Path):

@@ -10,7 +10,7 @@ from salescli.core.ids import slugify
 
 def _library(name: str) -> str:
     slug = library(name, max_length=MAX_LEN, word_boundary=False, separator="-").strip("-")
-    return slug or "record"
+    return slug
 
 
 @given(st.text(alphabet="aZ09 ._-", max_size=80))
@@ -23,4 +23,5 @@ def test_other_names_go_to_the_library() -> None:
     assert slugify("O'Brien & Sons") == _library("O'Brien & Sons")
     assert slugify("Anna Virtanen") == "anna-virtanen"
     assert slugify("x" * 70 + " y") == "x" * 64
-    assert slugify(" - ") == "record"
+    # nothing to fold: no ID is made up, the caller says what then
+    assert slugify(" - ") == "" and slugify("!!!", fallback="account") == "account"

@@ -131,7 +131,7 @@ def identity_keys(kind: str, model: Any) -> list[IdentityKey]:
     from salescli.core.ids import slugify
 
     keys: list[IdentityKey] = []
-    if kind == "account":
+    if kind == "account" and slugify(model.name):  # `!!!` has no name to match by
         keys.append(("name", slugify(model.name), None, None))
     for what, value, loc in duplicate_keys(kind, model):
         if loc[0] == "contacts":  # its position from 1, as every `line` column counts

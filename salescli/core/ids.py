@@ -46,9 +46,10 @@ _PLAIN_NAME = later(r"[A-Za-z0-9 ._-]*")
 _NOT_SLUG = later(r"[^a-z0-9]+")
 
 
-def slugify(name: str, fallback: str = "record") -> str:
+def slugify(name: str, fallback: str = "") -> str:
     """Fold a display name to an ID: 'Äänekoski Oy' -> 'aanekoski-oy'; `fallback` for a
-    name with no letter or digit to fold ('!!!')."""
+    name with nothing that folds to a-z or 0-9 ('!!!'): the caller says what then (a
+    usage error, the kind's name), as no ID is made up."""
     if _PLAIN_NAME.fullmatch(name):  # python-slugify's answer, without its 4 ms import
         slug = _NOT_SLUG.sub("-", name.lower()).strip("-")[:MAX_LEN]
     else:

@@ -126,19 +126,20 @@ def json_array(documents: Sequence[str]) -> JsonText:
     """`dumps_json` of the list of `documents`, JSON texts of to_jsonable values (the
     record index's `json` column), without decoding them: 8,000 accounts took 1.2 s to
     decode, convert and print, and take 40 ms."""
-    return JsonText(_indented(f"[{','.join(documents)}]",
-                              lambda: dumps_json([json.loads(d) for d in documents])))
+    return JsonText(_indented(f"[{','.join(documents)}]", lambda: json.dumps(
+        to_jsonable([json.loads(d) for d in documents]), indent=2, ensure_ascii=False)))
 
 
 def _indented(compact: str, exact: Callable[[], str]) -> str:
     """The JSON text `compact` indented by two, as json.dumps(indent=2) prints it, by
     msgspec in C, keeping every string and number as written; `exact()` (Python's own,
-    slow way) for a text msgspec cannot read (`NaN`). DEL and C1 controls escaped."""
+    slow way) for a text msgspec cannot read (`NaN`, a lone surrogate). DEL and C1
+    controls escaped."""
     import msgspec.json
 
     try:
         raw = msgspec.json.format(compact.encode(), indent=2)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeEncodeError):
         return _json_safe(exact())
     # DEL is 7F and C1 controls C2 80..9F in UTF-8: two byte searches at memchr speed
     # spare most documents the scan of every character (150 ms for 8,000 accounts)

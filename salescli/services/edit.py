@@ -257,12 +257,15 @@ def check_name(kind: str, name: str) -> str:
 
 
 def name_slug(kind: str, name: str, hint: str = "give it one with --id") -> str:
-    """The name folded to an ID; a name with no letter or digit to fold (`!!!`, an emoji)
-    is a usage error that ends with `hint`, rather than the ID `record`."""
-    slug = slugify(name, fallback="")
+    """The name folded to an ID; a name with nothing that folds to a-z or 0-9 (`!!!`, an
+    emoji, a script unidecode does not know) is a usage error that ends with `hint`."""
+    slug = slugify(name)
     if not slug:
-        raise UsageError(f"cannot make an ID from the {kind} {NAME_FIELDS[kind]} {name!r}: it "
-                         f"has no letter or digit; {hint}")
+        from salescli.core.output import terminal_safe
+
+        raise UsageError(f"cannot make an ID from the {kind} {NAME_FIELDS[kind]} "
+                         f"\"{terminal_safe(name, cell=True)}\": nothing in it folds to a-z "
+                         f"or 0-9; {hint}")
     return slug
 
 

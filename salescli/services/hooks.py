@@ -75,7 +75,7 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
     path = repo.root / ATTRIBUTES_FILE
     text = gitattributes_text(path.read_text("utf-8") if path.exists() else None)
     if text is not None:
-        with Change(repo, "repo", slugify(repo.root.name) or "repo",
+        with Change(repo, "repo", slugify(repo.root.name, fallback="repo"),
                     "register the salescli merge driver", "hook", commit=commit) as change:
             change.write(path, text)
         say(f"merge driver listed in {ATTRIBUTES_FILE}"

@@ -164,28 +164,57 @@ class Table(Struct):
 
 # Excel on Windows saves "CSV" in the ANSI code page: cp1252 in Western Europe and the US
 EXCEL = "cp1252"
+# text codecs that are no file's encoding: they read escapes, host names or nothing
+_NOT_FILE_ENCODINGS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode",
+                       "undefined", "utf-7"}
+# byte order marks, longest first: UTF-32's starts as UTF-16's does
+_BOMS = (("utf-32", (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")),
+         ("utf-16", (b"\xff\xfe", b"\xfe\xff")))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_table(path: Path, name: str | None = None, encoding: str = "utf-8") -> Table:
     """Read a CSV export in `encoding` (`--encoding`); a BOM, `;` or tab delimiters and
-    quoted newlines are fine."""
+    quoted newlines are fine. UTF-8 (the default) reads a UTF-16 or UTF-32 file by its
+    byte order mark (Excel's "Unicode Text" is UTF-16)."""
     import codecs
 
     try:
-        utf8 = codecs.lookup(encoding).name == "utf-8"
-        data = path.read_bytes()
-        # a byte order mark says which UTF it is: Excel's "Unicode Text" is UTF-16
-        utf16 = utf8 and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        text = data.decode("utf-16" if utf16 else "utf-8-sig" if utf8 else encoding)
-    except LookupError:  # no such codec, or one of bytes (base64) rather than of text
-        raise UsageError(f"--encoding: {encoding!r} is not a text encoding; such as utf-8, "
-                         f"{EXCEL} (Excel on Windows) or latin-1") from None
-    except UnicodeDecodeError as err:
-        how = (f"export it as UTF-8 CSV, or give its encoding with --encoding (Excel on "
-               f"Windows: --encoding {EXCEL})") if utf8 else \
-            "give its encoding with --encoding, or export it as UTF-8 CSV"
-        raise UsageError(f"{path}: not {'UTF-16' if utf16 else 'UTF-8' if utf8 else encoding} "
-                         f"text (byte {err.start}); {how}") from None
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        codec = None
+    if codec is None or codec in _NOT_FILE_ENCODINGS or \
+            not getattr(codecs.lookup(codec), "_is_text_encoding", True):
+        raise UsageError(f"--encoding: {encoding!r} is not a file's text encoding; give "
+                         f"one such as utf-8, {EXCEL} (Excel on Windows) or latin-1")
+    data = path.read_bytes()
+    utf8 = codec in ("utf-8", "utf-8-sig")  # a UTF-8 BOM is read either way
+    read = next((bom for bom, marks in _BOMS if utf8 and data.startswith(marks)),
+                "utf-8-sig" if utf8 else encoding)
+    if not utf8 and not data.isascii() and _is_utf8(data):
+        # cp1252 would read `Ä` as `Ã„`: a name imported wrong, and no error to tell
+        raise UsageError(f"{path}: is UTF-8 text (its letters beyond ASCII read as UTF-8), "
+                         f"not {encoding}; leave out --encoding")
+    try:
+        text = data.decode(read)
+    except UnicodeError as err:
+        at = f" (byte {err.start})" if isinstance(err, UnicodeDecodeError) else ""
+        if read != "utf-8-sig" and utf8:  # a byte order mark, then no such text
+            how = "the file may be cut short or damaged; export it again"
+        elif utf8:
+            how = (f"export it as UTF-8 CSV, or give its encoding with --encoding (Excel on "
+                   f"Windows: --encoding {EXCEL})")
+        else:
+            how = "give its encoding with --encoding, or export it as UTF-8 CSV"
+        shown = "UTF-8" if read == "utf-8-sig" else read.upper() if utf8 else encoding
+        raise UsageError(f"{path}: not {shown} text{at}; {how}") from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
     # strict: a quote left open must not swallow the rows after it into one cell
@@ -401,6 +430,8 @@ class Names:
             firsts.setdefault(first_word(name), set()).add(slugify(name))
         for name in distinct:
             full, first = slugify(name), first_word(name)
+            if not full:  # `!!!` names no one: the row has no owner (source)
+                continue
             # `Anna Berg` is not `anna` when the export also has `Anna Lindholm`
             unique_first = self.by_first_word and len(firsts[first]) == 1
             candidates = [full, first] if unique_first else [full]
@@ -437,6 +468,8 @@ def lost_reason(text: str, reasons: list[str]) -> tuple[str | None, str | None]:
     if not text:
         return ("other" if "other" in reasons or not reasons else None), None
     slug = slugify(text)
+    if not slug:  # `???`: no reason of the settings, and none to make of it
+        return ("other" if "other" in reasons or not reasons else None), text
     if not reasons:
         return slug, None
     if slug in reasons:
@@ -727,7 +760,8 @@ class Planner:
             return stage_map[key]
         slug = self._slug(name)
         for st in pipe.stages:  # its ID, its name, or its name in a document language
-            if slug in (st.id, *(self._slug(n) for n in (st.name, *st.names.values()) if n)):
+            if slug and slug in (st.id, *(self._slug(n) for n in (st.name, *st.names.values())
+                                          if n)):
                 return st.id
         return None if name.strip() else pipe.stages[0].id
 
@@ -738,7 +772,7 @@ class Planner:
         ident = pipeline_map.get(norm_header(name)) or self._slug(name)
         if (self.repo.root / "pipelines" / f"{ident}.yaml").is_file() and is_valid_id(ident):
             return self.pipeline(ident)
-        if self._slug(name) == self._slug(self.pipe.name):
+        if self._slug(name) and self._slug(name) == self._slug(self.pipe.name):
             return self.pipe
         self.problem("pipeline", name.strip(), where)
         return None
@@ -1770,6 +1804,7 @@ def _known_keys(planner: Planner, kinds: tuple[str, ...]) -> dict[tuple[str, str
             found.setdefault((r["what"], r["value"]), f"{r['kind']} {r['id']}" if not
                              r["contact"] else f"contact {r['contact']} of account {r['id']}")
         for r in leads:
-            found.setdefault(("company", planner._slug(r["company"])), f"lead {r['id']}")
+            if planner._slug(r["company"]):  # `!!!` has no name to match by
+                found.setdefault(("company", planner._slug(r["company"])), f"lead {r['id']}")
         cache[kinds] = found
     return cache[kinds]

@@ -175,14 +175,15 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
         from salescli.services.edit import author_name
 
         user = author_name(directory)  # GIT_AUTHOR_NAME, else user.name, as commits take
-        owner = slugify(user.split()[0]) if user else None
+        owner = (slugify(user.split()[0]) or None) if user else None
         files = init_files(directory, preset, owner)
         folders = sorted({p for rel in files for p in (directory / rel).parents
                           if directory in p.parents and not p.exists()},
                          key=lambda p: len(p.parts), reverse=True)  # deepest first
 
         repo = Repository(directory)
-        with Change(repo, "repo", slugify(directory.name), f"init with preset {preset}",
+        with Change(repo, "repo", slugify(directory.name, fallback="repo"),
+                    f"init with preset {preset}",
                     "init") as change:
             for rel, text in files.items():
                 change.write(directory / rel, text)

@@ -60,10 +60,11 @@ from salescli.store.runtime import code_stamp
 from salescli.store.runtime import plain_loads
 from salescli.store.runtime import start_git
 
-INDEX_VERSION = 9  # 2: items priced with their product's billing; 3: records.blob;
+INDEX_VERSION = 10  # 2: items priced with their product's billing; 3: records.blob;
 # 4: last/next activity, pending meetings; 5: activities.happened; 6: keys;
 # 7: a cancelled meeting is no last activity; 8: demos are booked as meetings are, and
-# activities.time; 9: records.json compact (`record_json`)
+# activities.time; 9: records.json compact (`record_json`); 10: no `name` key for an
+# account named with nothing that folds to an ID (`!!!` folded to `record`)
 INDEX_FILE = "index.sqlite"
 TIMEOUT = 5.0  # seconds to wait for another process's update before bypassing the file
 
