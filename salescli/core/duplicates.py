@@ -131,8 +131,8 @@ def identity_keys(kind: str, model: Any) -> list[IdentityKey]:
     from salescli.core.ids import slugify
 
     keys: list[IdentityKey] = []
-    if kind == "account" and slugify(model.name):  # `!!!` has no name to match by
-        keys.append(("name", slugify(model.name), None, None))
+    if kind == "account" and (name := slugify(model.name)):  # `!!!` has no name to match
+        keys.append(("name", name, None, None))
     for what, value, loc in duplicate_keys(kind, model):
         if loc[0] == "contacts":  # its position from 1, as every `line` column counts
             keys.append((what, value, model.contacts[loc[1]].id, loc[1] + 1))

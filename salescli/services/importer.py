@@ -772,7 +772,7 @@ class Planner:
         ident = pipeline_map.get(norm_header(name)) or self._slug(name)
         if (self.repo.root / "pipelines" / f"{ident}.yaml").is_file() and is_valid_id(ident):
             return self.pipeline(ident)
-        if self._slug(name) and self._slug(name) == self._slug(self.pipe.name):
+        if (slug := self._slug(name)) and slug == self._slug(self.pipe.name):
             return self.pipe
         self.problem("pipeline", name.strip(), where)
         return None
@@ -1804,7 +1804,7 @@ def _known_keys(planner: Planner, kinds: tuple[str, ...]) -> dict[tuple[str, str
             found.setdefault((r["what"], r["value"]), f"{r['kind']} {r['id']}" if not
                              r["contact"] else f"contact {r['contact']} of account {r['id']}")
         for r in leads:
-            if planner._slug(r["company"]):  # `!!!` has no name to match by
-                found.setdefault(("company", planner._slug(r["company"])), f"lead {r['id']}")
+            if company := planner._slug(r["company"]):  # `!!!` has no name to match by
+                found.setdefault(("company", company), f"lead {r['id']}")
         cache[kinds] = found
     return cache[kinds]

@@ -326,8 +326,8 @@ def _matching_account(repo: Any, x: Any, warn: Warn) -> tuple[str, str] | None:
     business_id = norm_business_id(getattr(x, "business_id", None))
     if business_id:
         lead_keys["business_id"] = business_id
-    if slugify(x.company):  # a company `!!!` has no name to match by
-        lead_keys["name"] = slugify(x.company)
+    if name := slugify(x.company):  # a company `!!!` has no name to match by
+        lead_keys["name"] = name
     rows = key_matches(repo, ("account",), list(lead_keys.items()), warn,
                        ", or name the account with --account")
     for what in ("business_id", "domain", "e-mail", "phone", "name"):
