@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -84,23 +85,18 @@ _PLAIN_TYPES = frozenset((str, int, float, bool, type(None)))  # JSON as they ar
 
 
 def to_jsonable(value: Any) -> Any:
-    kind = type(value)
-    if kind in _PLAIN_TYPES:  # most values of a payload: no call below
+    if type(value) in _PLAIN_TYPES:  # most values of a payload: no call below
         return value
-    if kind is dict:
+    if isinstance(value, dict):
         return {str(k): v if type(v) in _PLAIN_TYPES else to_jsonable(v)
                 for k, v in value.items()}
-    if kind is list:
+    if isinstance(value, list | tuple):
         return [v if type(v) in _PLAIN_TYPES else to_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and "." not in str(value) \
             else float(value)
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
     return value
 
 
@@ -204,16 +200,19 @@ def _csv_column(values: list[Any], alone: bool) -> list[str]:
     if not "".join(cells).isprintable():
         cells = [terminal_safe(c) for c in cells]
     if _CSV_QUOTE.search("".join(cells)):
-        cells = ['"' + c.replace('"', '""') + '"' if _CSV_QUOTE.search(c) else c
-                 for c in cells]
-    if alone:  # a lone empty cell must not read as an empty line
+        cells = _csv_quoted(cells)
+    if alone:  # as csv_line: a lone empty cell must not read as an empty line
         cells = [c or '""' for c in cells]
     return cells
 
 
+def _csv_quoted(cells: Iterable[str]) -> list[str]:
+    return ['"' + c.replace('"', '""') + '"' if _CSV_QUOTE.search(c) else c for c in cells]
+
+
 def csv_line(cells: Sequence[str], end: str = "\n") -> str:
     """One CSV record (RFC 4180 quoting) with `;` and tab quoted too, see `_CSV_QUOTE`."""
-    out = ['"' + c.replace('"', '""') + '"' if _CSV_QUOTE.search(c) else c for c in cells]
+    out = _csv_quoted(cells)
     if out == [""]:
         out = ['""']  # a lone empty cell must not read as an empty line
     return ",".join(out) + end
