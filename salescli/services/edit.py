@@ -256,7 +256,10 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
-def name_slug(kind: str, name: str, hint: str = "give it one with --id") -> str:
+BY_ID = "give it one with --id"  # how to name a record `name_slug` cannot make an ID of
+
+
+def name_slug(kind: str, name: str, hint: str = BY_ID) -> str:
     """The name folded to an ID; a name with nothing that folds to a-z or 0-9 (`!!!`, an
     emoji, a script unidecode does not know) is a usage error that ends with `hint`."""
     slug = slugify(name)
@@ -270,7 +273,7 @@ def name_slug(kind: str, name: str, hint: str = "give it one with --id") -> str:
 
 
 def new_id(repo: Any, kind: str, name: str, explicit: str | None = None,
-           hint: str = "give it one with --id") -> str:
+           hint: str = BY_ID) -> str:
     """`explicit` if given (checked), else the name folded to a free slug (`name_slug`)."""
     check_name(kind, name)
     if explicit is not None:  # `--id ""` (a script's unset variable) is refused, not unset

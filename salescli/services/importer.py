@@ -187,15 +187,15 @@ def read_table(path: Path, name: str | None = None, encoding: str = "utf-8") -> 
     import codecs
 
     try:
-        codec = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
-        codec = None
-    if codec is None or codec in _NOT_FILE_ENCODINGS or \
-            not getattr(codecs.lookup(codec), "_is_text_encoding", True):
+        info = None
+    if info is None or info.name in _NOT_FILE_ENCODINGS or \
+            not getattr(info, "_is_text_encoding", True):
         raise UsageError(f"--encoding: {encoding!r} is not a file's text encoding; give "
                          f"one such as utf-8, {EXCEL} (Excel on Windows) or latin-1")
     data = path.read_bytes()
-    utf8 = codec in ("utf-8", "utf-8-sig")  # a UTF-8 BOM is read either way
+    utf8 = info.name in ("utf-8", "utf-8-sig")  # a UTF-8 BOM is read either way
     read = next((bom for bom, marks in _BOMS if utf8 and data.startswith(marks)),
                 "utf-8-sig" if utf8 else encoding)
     if not utf8 and not data.isascii() and _is_utf8(data):
