@@ -20,43 +20,39 @@ from salescli.core.errors import RecordNotFound
 from salescli.core.errors import SalescliError
 from salescli.core.errors import UsageError
 
-# name -> "module:attribute", loaded only when the command runs or its help is shown
-COMMANDS = {
-    "init": ("salescli.cli.setup:init_cmd", "Create a pipeline repository."),
-    "demo": ("salescli.cli.demo:demo_cmd", "Build a demo repository with two years of history."),
-    "check": ("salescli.cli.setup:check_cmd", "Validate every record, pipeline and setting."),
-    "account": ("salescli.cli.account:account", "Accounts (organisations) and their contacts."),
-    "contact": ("salescli.cli.account:contact", "Contacts of an account."),
-    "lead": ("salescli.cli.lead:lead", "Leads before they become accounts and deals."),
-    "deal": ("salescli.cli.deal:deal", "Deals moving through a pipeline."),
-    "schema": ("salescli.cli.setup:schema_cmd", "Print the JSON Schema of a record kind."),
-    "log": ("salescli.cli.activity:log", "Record a call, email, meeting, demo, note or task."),
-    "task": ("salescli.cli.tasks:task", "Tasks due on a deal, lead or account."),
-    "meeting": ("salescli.cli.tasks:meeting", "Mark booked meetings and demos held or cancelled."),
-    "calendar": ("salescli.cli.tasks:calendar_cmd",
-                 "Meetings, tasks and next steps as an iCalendar feed."),
-    "today": ("salescli.cli.activity:today_cmd", "What needs attention today."),
-    "stale": ("salescli.cli.activity:stale_cmd", "Deals past their stage's max_days."),
-    "board": ("salescli.cli.board:board_cmd", "Open deals as columns per stage."),
-    "invoice": ("salescli.cli.invoices:invoice_cmd",
-                "Invoice a won deal for a billing period, or credit an invoice."),
-    "quote": ("salescli.cli.documents:quote_group",
-              "Make a deal's quote; record its acceptance or rejection."),
-    "order": ("salescli.cli.documents:order_cmd",
-              "Record a numbered order confirmation of an accepted quote."),
-    "agenda": ("salescli.cli.documents:agenda_cmd", "A VALKEA meeting agenda for a deal."),
-    "render": ("salescli.cli.documents:render_cmd", "Render any template for a record."),
-    "report": ("salescli.cli.report:report", "Funnel, forecast and other reports from history."),
-    "review": ("salescli.cli.review:review_cmd", "What a branch or pull request does to deals."),
-    "hook": ("salescli.cli.hooks:hook", "Install the commit hooks and the merge driver."),
-    "merge-driver": ("salescli.cli.hooks:merge_driver_cmd",
-                     "Merge two edits of a record field by field (git runs this)."),
-    "import": ("salescli.cli.imports:import_group",
-               "Import a Pipedrive export or a CSV, with backdated history."),
-    "sql": ("salescli.cli.sql:sql_cmd", "Ask the records anything in SQL (read-only)."),
-    "export": ("salescli.cli.export:export_cmd",
-               "Export records and deal history as CSV, JSON Lines or SQLite."),
-}
+# Each command: its name, where it lives under salescli.cli ("module:attribute", imported
+# only when the command runs or its help is shown), and the summary that --help lists.
+_COMMANDS = """
+init          setup:init_cmd          Create a pipeline repository.
+demo          demo:demo_cmd           Build a demo repository with two years of history.
+check         setup:check_cmd         Validate every record, pipeline and setting.
+account       account:account         Accounts (organisations) and their contacts.
+contact       account:contact         Contacts of an account.
+lead          lead:lead               Leads before they become accounts and deals.
+deal          deal:deal               Deals moving through a pipeline.
+schema        setup:schema_cmd        Print the JSON Schema of a record kind.
+log           activity:log            Record a call, email, meeting, demo, note or task.
+task          tasks:task              Tasks due on a deal, lead or account.
+meeting       tasks:meeting           Mark booked meetings and demos held or cancelled.
+calendar      tasks:calendar_cmd      Meetings, tasks and next steps as an iCalendar feed.
+today         activity:today_cmd      What needs attention today.
+stale         activity:stale_cmd      Deals past their stage's max_days.
+board         board:board_cmd         Open deals as columns per stage.
+invoice       invoices:invoice_cmd    Invoice a won deal for a billing period, or credit an invoice.
+quote         documents:quote_group   Make a deal's quote; record its acceptance or rejection.
+order         documents:order_cmd     Record a numbered order confirmation of an accepted quote.
+agenda        documents:agenda_cmd    A VALKEA meeting agenda for a deal.
+render        documents:render_cmd    Render any template for a record.
+report        report:report           Funnel, forecast and other reports from history.
+review        review:review_cmd       What a branch or pull request does to deals.
+hook          hooks:hook              Install the commit hooks and the merge driver.
+merge-driver  hooks:merge_driver_cmd  Merge two edits of a record field by field (git runs this).
+import        imports:import_group    Import a Pipedrive export or a CSV, with backdated history.
+sql           sql:sql_cmd             Ask the records anything in SQL (read-only).
+export        export:export_cmd       Export records and deal history as CSV, JSON Lines or SQLite.
+"""
+COMMANDS = {name: (f"salescli.cli.{where}", summary) for name, where, summary in
+            (line.split(None, 2) for line in _COMMANDS.strip().splitlines())}
 
 
 class LazyGroup(Group):
