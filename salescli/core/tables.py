@@ -7,6 +7,7 @@ cannot drift from what is written.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 # a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
@@ -34,200 +35,226 @@ class Table(NamedTuple):
         return _NAMES[self.name]
 
 
-def _c(name: str, type_: str, doc: str, references: str | None = None) -> Column:
-    return Column(name, type_, doc, references)
+# A table: its line `name (key, ...): doc` at the margin, then a line per column, two
+# spaces in: `name type [table(column)] doc`, the reference if the column has one; a line
+# indented deeper goes on with the doc above it, and `*name` puts in a group's columns.
+# Text, not Python calls, so the schema reads as it is documented (docs/export.md).
+_COLUMN = re.compile(r"  (\w+) +(\w+) +(?:(\w+\(\w+\)) +)?(\S.*)")
+
+
+def _columns(lines: list[str], groups: dict[str, tuple[Column, ...]]) -> tuple[Column, ...]:
+    columns: list[Column] = []
+    for line in lines:
+        if line.startswith("  *"):
+            columns += groups[line[3:]]
+        else:
+            name, type_, references, doc = _COLUMN.fullmatch(line).groups()  # type: ignore[union-attr]
+            assert type_ in SQL_TYPES, line
+            columns.append(Column(name, type_, doc, references))
+    return tuple(columns)
+
+
+def _lines(text: str) -> list[str]:
+    # a deeper indented line continues the one above it
+    return re.sub(r"\n {3,}", " ", text).strip("\n").splitlines()
+
+
+def _tables(text: str, groups: dict[str, tuple[Column, ...]]) -> tuple[Table, ...]:
+    tables = []
+    for block in "\n".join(_lines(text)).split("\n\n"):
+        head, *lines = block.splitlines()
+        title, doc = head.split(": ", 1)
+        name, key = title.rstrip(")").split(" (")
+        tables.append(Table(name, doc, _columns(lines, groups), tuple(key.split(", "))))
+    return tuple(tables)
 
 
 # every account, lead and deal: its last and next activity day (Pipedrive's columns)
-_ACTIVITY_DAYS = (
-    _c("last_activity", "date", "The latest day an activity of the record happened (a "
-       "task on the day it was done; bookings, open tasks and cancelled meetings have "
-       "not happened)."),
-    _c("next_activity", "date", "The earliest day of what is planned: an open task's due "
-       "day, a booking's day (a meeting's until it is marked held or cancelled)."),
-)
-TABLES: tuple[Table, ...] = (
-    Table("accounts", "One row per account (organisation).", (
-        _c("id", "text", "Account ID (the file name)."),
-        _c("name", "text", "Name."),
-        _c("business_id", "text", "Tax / company ID."),
-        _c("domain", "text", "Web domain."),
-        _c("industry", "text", "Industry."),
-        _c("region", "text", "Region."),
-        _c("size", "text", "Size band, e.g. `50-249`."),
-        _c("parent", "text", "Parent account ID (hierarchy).", "accounts(id)"),
-        _c("owner", "text", "Owner."),
-        _c("created", "date", "Creation date, when recorded."),
-        _c("tags", "text", "Tags joined with `, `."),
-        *_ACTIVITY_DAYS,
-        _c("notes", "text", "Free text."),
-        _c("path", "text", "The record's file in the repository."),
-    ), ("id",)),
-    Table("contacts", "One row per contact of an account.", (
-        _c("account_id", "text", "The account the contact belongs to.", "accounts(id)"),
-        _c("id", "text", "Contact ID (unique within its account)."),
-        _c("name", "text", "Name."),
-        _c("title", "text", "Job title."),
-        _c("email", "text", "Email."),
-        _c("phone", "text", "Phone."),
-        _c("linkedin", "text", "LinkedIn URL."),
-        _c("role", "text", "Buying role: economic-buyer, decision-maker, champion..."),
-        _c("influence", "text", "high, medium or low."),
-        _c("reports_to", "text", "Contact ID of their manager in the same account."),
-        _c("notes", "text", "Free text."),
-    ), ("account_id", "id")),
-    Table("leads", "One row per lead.", (
-        _c("id", "text", "Lead ID."),
-        _c("company", "text", "Company name."),
-        _c("contact_name", "text", "Contact person."),
-        _c("contact_email", "text", "Contact email."),
-        _c("contact_phone", "text", "Contact phone."),
-        _c("contact_title", "text", "Contact job title."),
-        _c("source", "text", "Where the lead came from."),
-        _c("status", "text", "new, contacted, qualified or disqualified."),
-        _c("owner", "text", "Owner."),
-        _c("created", "date", "Creation date."),
-        _c("disqualify_reason", "text", "Why it was disqualified."),
-        _c("converted_account", "text", "Account created or matched on conversion.",
-           "accounts(id)"),
-        _c("converted_deal", "text", "Deal created on conversion.", "deals(id)"),
-        *_ACTIVITY_DAYS,
-        _c("notes", "text", "Free text."),
-        _c("path", "text", "The record's file in the repository."),
-    ), ("id",)),
-    Table("deals", "One row per deal, as the files are now.", (
-        _c("id", "text", "Deal ID."),
-        _c("title", "text", "Title."),
-        _c("account_id", "text", "The customer account.", "accounts(id)"),
-        _c("pipeline", "text", "Pipeline (the default pipeline when the file names none)."),
-        _c("stage", "text", "Current stage ID."),
-        _c("status", "text", "open, won or lost."),
-        _c("value", "money", "`value`, else the items' total (as reports count it)."),
-        _c("currency", "text", "ISO 4217 code (the settings' currency when not set)."),
-        _c("close_date", "date", "Expected close date."),
-        _c("owner", "text", "Owner."),
-        _c("source", "text", "Source."),
-        _c("created", "date", "Creation date."),
-        _c("probability", "number", "Probability override (0..100), if any."),
-        _c("forecast", "text", "Forecast override: commit, best-case, pipeline or omit."),
-        _c("next_step_action", "text", "Next step."),
-        _c("next_step_due", "date", "Next step's due date."),
-        _c("approved_by", "text", "Who approved a discount over the threshold."),
-        _c("won_date", "date", "Date won."),
-        _c("lost_date", "date", "Date lost."),
-        _c("lost_reason", "text", "Lost reason."),
-        _c("lost_note", "text", "Note on the loss."),
-        _c("revisit", "date", "Date to come back to a lost deal."),
-        *_ACTIVITY_DAYS,
-        _c("notes", "text", "Free text."),
-        _c("path", "text", "The record's file in the repository."),
-    ), ("id",)),
-    Table("items", "One row per line item of a deal.", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("line", "integer", "Position in the deal's items, from 1."),
-        _c("product", "text", "Price list SKU, if any."),
-        _c("name", "text", "Name, for items not on the price list."),
-        _c("quantity", "number", "Quantity."),
-        _c("unit", "text", "Unit."),
-        _c("unit_price", "money", "Unit price: the item's own, else the price list's tier."),
-        _c("discount", "number", "Discount percent."),
-        _c("billing", "text", "one-time, monthly, quarterly or annually."),
-        _c("cycles", "integer", "Billing cycles counted (recurring items)."),
-        _c("tax_rate", "number", "VAT percent, if given on the item."),
-        _c("total", "money", "Net total: quantity x unit price less discount, x cycles."),
-    ), ("deal_id", "line")),
-    Table("quotes", "One row per quote document recorded on a deal (`salescli quote`); the "
-          "same number and version in another format or language is one quote, with a row "
-          "per document.", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("line", "integer", "Position in the deal's quotes, from 1 (oldest)."),
-        _c("number", "text", "Quote number, e.g. `Q-2026-0001`."),
-        _c("version", "integer", "Version of that number, from 1."),
-        _c("date", "date", "The day it was made."),
-        _c("total", "money", "Total excluding VAT."),
-        _c("currency", "text", "ISO 4217 code."),
-        _c("file", "text", "The document, relative to the repository."),
-        _c("status", "text", "sent, accepted or rejected (expired is not stored: a sent "
-           "quote past its validity)."),
-        _c("decided", "date", "The day it was accepted or rejected."),
-        _c("reason", "text", "Why it was rejected."),
-    ), ("deal_id", "line")),
-    Table("orders", "One row per order confirmation recorded on a deal (`salescli order`).", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("line", "integer", "Position in the deal's orders, from 1."),
-        _c("number", "text", "Order number, e.g. `O-2026-0001`."),
-        _c("date", "date", "The day it was confirmed."),
-        _c("quote", "text", "The accepted quote's number."),
-        _c("version", "integer", "That quote's version."),
-        _c("total", "money", "Total excluding VAT."),
-        _c("currency", "text", "ISO 4217 code."),
-        _c("file", "text", "The document, relative to the repository."),
-    ), ("deal_id", "line")),
-    Table("invoices", "One row per invoice or credit note recorded on a deal "
-          "(`salescli invoice`).", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("line", "integer", "Position in the deal's invoices, from 1."),
-        _c("number", "text", "Invoice number (gap-free per year)."),
-        _c("date", "date", "Invoice date."),
-        _c("due", "date", "Due date."),
-        _c("period", "text", "The billing period, `YYYY-MM`, if any."),
-        _c("total", "money", "Total excluding VAT (negative on a credit note)."),
-        _c("vat", "money", "VAT."),
-        _c("currency", "text", "ISO 4217 code."),
-        _c("reference", "text", "Payment reference number."),
-        _c("file", "text", "The document, relative to the repository."),
-        _c("sha256", "text", "SHA-256 of the document as issued (an invoice never changes)."),
-        _c("credit_of", "text", "A credit note: the number of the invoice it reverses."),
-    ), ("deal_id", "line")),
-    Table("activities", "One row per activity of an account, lead or deal.", (
-        _c("record_kind", "text", "account, lead or deal."),
-        _c("record_id", "text", "The record's ID."),
-        _c("line", "integer", "Position in the record's activities, from 1 (oldest)."),
-        _c("date", "date", "Date."),
-        _c("time", "text", "Meetings and demos: the time of day they start, HH:MM (the "
-           "wall clock), when given."),
-        _c("type", "text", "call, email, meeting, demo, note or task."),
-        _c("summary", "text", "Summary."),
-        _c("outcome", "text", "Outcome."),
-        _c("status", "text", "Meetings and demos: booked, held or cancelled."),
-        _c("with", "text", "Contact IDs who took part, joined with `, `."),
-        _c("owner", "text", "Who logged it."),
-        _c("went_well", "text", "VALKEA evaluation: what went well."),
-        _c("improve", "text", "VALKEA evaluation: what to improve."),
-        _c("due", "date", "Tasks: the day it is due."),
-        _c("done", "date", "Tasks: the day it was done (empty while open)."),
-        _c("happened", "date", "The day it happened: a task the day it was done, anything "
-           "else its date; empty for a booking and an open task (not happened yet)."),
-        _c("pending", "integer", "Booked meetings and demos: 1 until a later one of the "
-           "same type says it was held or cancelled (oldest booking first), then 0; empty "
-           "for other activities."),
-    ), ("record_kind", "record_id", "line")),
-    Table("custom_fields", "One row per value of a custom field (declared per kind under "
-          "`custom_fields:` in salescli.yaml) that an account, lead or deal holds.", (
-        _c("record_kind", "text", "account, lead or deal."),
-        _c("record_id", "text", "The record's ID."),
-        _c("name", "text", "The custom field's name, as the record's key."),
-        _c("type", "text", "Its declared type: text, number, money, date, choice, "
-           "multi-choice or bool."),
-        _c("value", "text", "The value as text: numbers as decimals, dates ISO, bool "
-           "`true`/`false`, a multi-choice's choices joined with `, `."),
-    ), ("record_kind", "record_id", "name")),
-    Table("deal_events", "One row per change of a tracked deal field, from git history "
-          "(README, \"How history is read\"): the first row of each field is its value "
-          "when the deal was created "
-          "(`old` empty). Merges and cherry-picks count once. A deal whose file `check` "
-          "rejects now keeps its history here, to its last valid version (reports count "
-          "it so), though `deals` has no row of it.", (
-        _c("deal_id", "text", "The deal.", "deals(id)"),
-        _c("seq", "integer", "The event's number in the deal's history, from 1."),
-        _c("time", "time", "The commit's author date, UTC, `YYYY-MM-DDTHH:MM:SSZ`."),
-        _c("commit", "text", "The commit that made the change."),
-        _c("field", "text", "stage, status, value, currency, close_date, owner, pipeline, "
-           "probability, forecast or lost_reason."),
-        _c("old", "text", "Value before (money as a decimal, dates ISO)."),
-        _c("new", "text", "Value after."),
-    ), ("deal_id", "seq")),
-)
+_ACTIVITY_DAYS = _columns(_lines("""
+  last_activity      date     The latest day an activity of the record happened (a task on the day
+                              it was done; bookings, open tasks and cancelled meetings have not
+                              happened).
+  next_activity      date     The earliest day of what is planned: an open task's due day, a
+                              booking's day (a meeting's until it is marked held or cancelled).
+"""), {})
+TABLES = _tables("""
+accounts (id): One row per account (organisation).
+  id                 text     Account ID (the file name).
+  name               text     Name.
+  business_id        text     Tax / company ID.
+  domain             text     Web domain.
+  industry           text     Industry.
+  region             text     Region.
+  size               text     Size band, e.g. `50-249`.
+  parent             text     accounts(id)  Parent account ID (hierarchy).
+  owner              text     Owner.
+  created            date     Creation date, when recorded.
+  tags               text     Tags joined with `, `.
+  *activity_days
+  notes              text     Free text.
+  path               text     The record's file in the repository.
+
+contacts (account_id, id): One row per contact of an account.
+  account_id         text     accounts(id)  The account the contact belongs to.
+  id                 text     Contact ID (unique within its account).
+  name               text     Name.
+  title              text     Job title.
+  email              text     Email.
+  phone              text     Phone.
+  linkedin           text     LinkedIn URL.
+  role               text     Buying role: economic-buyer, decision-maker, champion...
+  influence          text     high, medium or low.
+  reports_to         text     Contact ID of their manager in the same account.
+  notes              text     Free text.
+
+leads (id): One row per lead.
+  id                 text     Lead ID.
+  company            text     Company name.
+  contact_name       text     Contact person.
+  contact_email      text     Contact email.
+  contact_phone      text     Contact phone.
+  contact_title      text     Contact job title.
+  source             text     Where the lead came from.
+  status             text     new, contacted, qualified or disqualified.
+  owner              text     Owner.
+  created            date     Creation date.
+  disqualify_reason  text     Why it was disqualified.
+  converted_account  text     accounts(id)  Account created or matched on conversion.
+  converted_deal     text     deals(id)  Deal created on conversion.
+  *activity_days
+  notes              text     Free text.
+  path               text     The record's file in the repository.
+
+deals (id): One row per deal, as the files are now.
+  id                 text     Deal ID.
+  title              text     Title.
+  account_id         text     accounts(id)  The customer account.
+  pipeline           text     Pipeline (the default pipeline when the file names none).
+  stage              text     Current stage ID.
+  status             text     open, won or lost.
+  value              money    `value`, else the items' total (as reports count it).
+  currency           text     ISO 4217 code (the settings' currency when not set).
+  close_date         date     Expected close date.
+  owner              text     Owner.
+  source             text     Source.
+  created            date     Creation date.
+  probability        number   Probability override (0..100), if any.
+  forecast           text     Forecast override: commit, best-case, pipeline or omit.
+  next_step_action   text     Next step.
+  next_step_due      date     Next step's due date.
+  approved_by        text     Who approved a discount over the threshold.
+  won_date           date     Date won.
+  lost_date          date     Date lost.
+  lost_reason        text     Lost reason.
+  lost_note          text     Note on the loss.
+  revisit            date     Date to come back to a lost deal.
+  *activity_days
+  notes              text     Free text.
+  path               text     The record's file in the repository.
+
+items (deal_id, line): One row per line item of a deal.
+  deal_id            text     deals(id)  The deal.
+  line               integer  Position in the deal's items, from 1.
+  product            text     Price list SKU, if any.
+  name               text     Name, for items not on the price list.
+  quantity           number   Quantity.
+  unit               text     Unit.
+  unit_price         money    Unit price: the item's own, else the price list's tier.
+  discount           number   Discount percent.
+  billing            text     one-time, monthly, quarterly or annually.
+  cycles             integer  Billing cycles counted (recurring items).
+  tax_rate           number   VAT percent, if given on the item.
+  total              money    Net total: quantity x unit price less discount, x cycles.
+
+quotes (deal_id, line): One row per quote document recorded on a deal (`salescli quote`); the same
+    number and version in another format or language is one quote, with a row per document.
+  deal_id            text     deals(id)  The deal.
+  line               integer  Position in the deal's quotes, from 1 (oldest).
+  number             text     Quote number, e.g. `Q-2026-0001`.
+  version            integer  Version of that number, from 1.
+  date               date     The day it was made.
+  total              money    Total excluding VAT.
+  currency           text     ISO 4217 code.
+  file               text     The document, relative to the repository.
+  status             text     sent, accepted or rejected (expired is not stored: a sent quote past
+                              its validity).
+  decided            date     The day it was accepted or rejected.
+  reason             text     Why it was rejected.
+
+orders (deal_id, line): One row per order confirmation recorded on a deal (`salescli order`).
+  deal_id            text     deals(id)  The deal.
+  line               integer  Position in the deal's orders, from 1.
+  number             text     Order number, e.g. `O-2026-0001`.
+  date               date     The day it was confirmed.
+  quote              text     The accepted quote's number.
+  version            integer  That quote's version.
+  total              money    Total excluding VAT.
+  currency           text     ISO 4217 code.
+  file               text     The document, relative to the repository.
+
+invoices (deal_id, line): One row per invoice or credit note recorded on a deal (`salescli
+    invoice`).
+  deal_id            text     deals(id)  The deal.
+  line               integer  Position in the deal's invoices, from 1.
+  number             text     Invoice number (gap-free per year).
+  date               date     Invoice date.
+  due                date     Due date.
+  period             text     The billing period, `YYYY-MM`, if any.
+  total              money    Total excluding VAT (negative on a credit note).
+  vat                money    VAT.
+  currency           text     ISO 4217 code.
+  reference          text     Payment reference number.
+  file               text     The document, relative to the repository.
+  sha256             text     SHA-256 of the document as issued (an invoice never changes).
+  credit_of          text     A credit note: the number of the invoice it reverses.
+
+activities (record_kind, record_id, line): One row per activity of an account, lead or deal.
+  record_kind        text     account, lead or deal.
+  record_id          text     The record's ID.
+  line               integer  Position in the record's activities, from 1 (oldest).
+  date               date     Date.
+  time               text     Meetings and demos: the time of day they start, HH:MM (the wall
+                              clock), when given.
+  type               text     call, email, meeting, demo, note or task.
+  summary            text     Summary.
+  outcome            text     Outcome.
+  status             text     Meetings and demos: booked, held or cancelled.
+  with               text     Contact IDs who took part, joined with `, `.
+  owner              text     Who logged it.
+  went_well          text     VALKEA evaluation: what went well.
+  improve            text     VALKEA evaluation: what to improve.
+  due                date     Tasks: the day it is due.
+  done               date     Tasks: the day it was done (empty while open).
+  happened           date     The day it happened: a task the day it was done, anything else its
+                              date; empty for a booking and an open task (not happened yet).
+  pending            integer  Booked meetings and demos: 1 until a later one of the same type says
+                              it was held or cancelled (oldest booking first), then 0; empty for
+                              other activities.
+
+custom_fields (record_kind, record_id, name): One row per value of a custom field (declared per kind
+    under `custom_fields:` in salescli.yaml) that an account, lead or deal holds.
+  record_kind        text     account, lead or deal.
+  record_id          text     The record's ID.
+  name               text     The custom field's name, as the record's key.
+  type               text     Its declared type: text, number, money, date, choice, multi-choice or
+                              bool.
+  value              text     The value as text: numbers as decimals, dates ISO, bool
+                              `true`/`false`, a multi-choice's choices joined with `, `.
+
+deal_events (deal_id, seq): One row per change of a tracked deal field, from git history (README,
+    "How history is read"): the first row of each field is its value when the deal was created
+    (`old` empty). Merges and cherry-picks count once. A deal whose file `check` rejects now keeps
+    its history here, to its last valid version (reports count it so), though `deals` has no row of
+    it.
+  deal_id            text     deals(id)  The deal.
+  seq                integer  The event's number in the deal's history, from 1.
+  time               time     The commit's author date, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+  commit             text     The commit that made the change.
+  field              text     stage, status, value, currency, close_date, owner, pipeline,
+                              probability, forecast or lost_reason.
+  old                text     Value before (money as a decimal, dates ISO).
+  new                text     Value after.
+""", {"activity_days": _ACTIVITY_DAYS})
 # each table's column names, asked for each row written
 _NAMES = {t.name: tuple(c.name for c in t.columns) for t in TABLES}
 TABLE = {t.name: t for t in TABLES}
