@@ -80,22 +80,6 @@ class Activity(Record, kw_only=True):
             raise ValueError("`done` is for a task: give it the `due` day too")
 
 
-class Contact(Record, kw_only=True):
-    id: Id
-    name: Name
-    title: Text = None
-    email: Text = None
-    phone: Text = None
-    emails: list[str] = Field(default_factory=list)  # more than the main one, as imported
-    phones: list[str] = Field(default_factory=list)
-    linkedin: Text = None
-    role: Role | None = None
-    influence: Literal["high", "medium", "low"] | None = None
-    reports_to: Id | None = None
-    notes: Text = None
-    external_ids: ExternalIds = Field(default_factory=dict)
-
-
 class Address(Record, kw_only=True):
     """A postal address in parts, as a document prints it."""
 
@@ -111,9 +95,28 @@ AddressValue = Address | str | None
 LANGUAGES = ("en", "fi", "sv")
 
 
-class Account(Record, kw_only=True):
+class Named(Record, kw_only=True):
+    """An account or a contact: an ID, then the name it goes by (their first keys)."""
+
     id: Id
     name: Name
+
+
+class Contact(Named, kw_only=True):
+    title: Text = None
+    email: Text = None
+    phone: Text = None
+    emails: list[str] = Field(default_factory=list)  # more than the main one, as imported
+    phones: list[str] = Field(default_factory=list)
+    linkedin: Text = None
+    role: Role | None = None
+    influence: Literal["high", "medium", "low"] | None = None
+    reports_to: Id | None = None
+    notes: Text = None
+    external_ids: ExternalIds = Field(default_factory=dict)
+
+
+class Account(Named, kw_only=True):
     business_id: Text = None
     vat_number: Text = None
     address: AddressValue = None
@@ -134,16 +137,16 @@ class Account(Record, kw_only=True):
     external_ids: ExternalIds = Field(default_factory=dict)
 
 
+class Conversion(Record, kw_only=True):
+    account: Id
+    deal: Id | None = None
+
+
 class LeadContact(Record, kw_only=True):
     name: Text = None
     email: Text = None
     phone: Text = None
     title: Text = None
-
-
-class Conversion(Record, kw_only=True):
-    account: Id
-    deal: Id | None = None
 
 
 class Lead(Record, kw_only=True):
