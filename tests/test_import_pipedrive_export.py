@@ -456,7 +456,7 @@ def test_a_meetings_due_time_is_its_start(tmp_path: Path):
     before = repo.state()
     bad = repo.run(*import_args(export))
     assert bad.exit_code == 1 and bad.stderr.splitlines() == [
-        "activities.csv:5: Due time: '25:00' is not a time of day (HH:MM, or 2:30 PM)",
+        'activities.csv:5: Due time: "25:00" is not a time of day (HH:MM, or 2:30 PM)',
         "Error: import failed with 1 error(s); nothing was imported"]
     assert repo.state() == before
 

@@ -388,7 +388,7 @@ def _plan_activities(planner: Planner, kind: str, table: Table, cols: dict[str, 
             if start and kind_of in BOOKABLE and (not done or (due and day == due.date())):
                 clock = time_of_day(start)
                 if clock is None:
-                    planner.error(where, f"Due time: {start!r} is not a time of day (HH:MM, "
+                    planner.error(where, f"Due time: {shown(start)} is not a time of day (HH:MM, "
                                   "or 2:30 PM)")
                     continue
                 activity["time"] = clock
