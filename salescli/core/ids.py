@@ -68,6 +68,13 @@ def fold(text: str) -> str:
     return _slugify(text, word_boundary=False, separator="-")
 
 
+def kind_or_name_id(kind: str, name: str, taken: Container[str]) -> str:
+    """A free ID from `name` where no one can be asked for one (an import's row, a
+    lead's contact): a name with nothing that folds to a-z or 0-9 (`!!!`) is named
+    after its kind (`contact`, then `contact-2`)."""
+    return unique_id(slugify(name, fallback=kind), taken)
+
+
 def unique_id(base: str, taken: Container[str]) -> str:
     """`base`, or `base-2`, `base-3`... whichever is free; always a valid ID."""
     if base not in taken and base not in WINDOWS_RESERVED:

@@ -600,10 +600,9 @@ class Planner:
             return None, None
 
     def new_id(self, kind: str, name: str) -> str:
-        from salescli.core.ids import unique_id
+        from salescli.core.ids import kind_or_name_id
 
-        # a name with nothing to fold (`!!!`) is named after its kind: account, account-2
-        ident = unique_id(self._slug(name, fallback=kind), self.taken[kind])
+        ident = kind_or_name_id(kind, name, self.taken[kind])
         self.taken[kind].add(ident)
         return ident
 
@@ -717,7 +716,7 @@ class Planner:
                 details: dict[str, Any] | None = None, external: str | None = None) -> str:
         """The contact ID of `name` (or tool ID) in `account`, planning its addition at
         `when`."""
-        from salescli.core.ids import unique_id
+        from salescli.core.ids import kind_or_name_id
 
         key = named = norm_name(name)
         people = account.contacts
@@ -745,7 +744,7 @@ class Planner:
                         and not self.another(c, external)):
                     return c["id"]
                 taken.add(c.get("id"))
-        cid = unique_id(self._slug(name, fallback="contact"), taken)
+        cid = kind_or_name_id("contact", name, taken)
         data = {"id": cid, "name": name.strip(), **{k: v for k, v in (details or {}).items()
                                                       if v}}
         if external and self.tool:
@@ -1704,6 +1703,8 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
                  force: bool = False) -> None:
     """An account or a lead from one row, added in one commit at its `created` time;
     a probable duplicate (`seen`: the keys of the rows before) refused unless `force`."""
+    from salescli.core.ids import kind_or_name_id
+
     errors_before = len(planner.errors)
     created = planner.when(where, table.headers[columns["created"]] if "created" in columns
                            else "created", row["created"])
@@ -1744,7 +1745,7 @@ def _plan_record(planner: Planner, kind: str, where: Source, row: dict[str, str]
         if "name" not in person:
             planner.error(where, "contact.name: missing for the account's contact")
             return
-        cid = planner._slug(person["name"], fallback="contact")
+        cid = kind_or_name_id("contact", person["name"], ())
         data["contacts"] = [contact_record({"id": cid, **person})]
     found = None if force else _duplicate(planner, kind, data, where, seen)
     if found:

@@ -381,8 +381,7 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
     checked against what that stage requires, in one commit. `warn` names the invalid
     account files not matched against."""
     from salescli.core.ids import check_id
-    from salescli.core.ids import slugify
-    from salescli.core.ids import unique_id
+    from salescli.core.ids import kind_or_name_id
     from salescli.services.edit import default_owner
     from salescli.services.edit import new_id
     from salescli.services.edit import sets
@@ -427,8 +426,8 @@ def convert(repo: Any, lead_id: str, *, account_id: str | None = None, no_deal: 
             if existing:
                 contact_id = _same_person(existing.model, person)
             if contact_id is None:
-                contact_id = unique_id(slugify(person["name"], fallback="contact"),
-                                       [p.id for p in contacts])
+                contact_id = kind_or_name_id("contact", person["name"],
+                                             [p.id for p in contacts])
                 new_contact = True
                 person = {"id": contact_id, **person}
 
