@@ -72,6 +72,12 @@ def test_an_open_deal_is_marked_not_yet_an_order(filled: Repo):
     out = rendered(filled, "order-confirmation.md.j2", "deal:acme-erp").stdout
     assert out.startswith("> **Not yet an order:** the deal is open.")
     assert "> The items could not be priced: acme-erp has no items to quote" in out
+    # the quote templates cannot do without it: they say why there is none
+    for template, where in (("quote", "quote.md.j2:10"), ("quote.html.j2", "quote.html.j2:6")):
+        r = rendered(filled, template, "acme-erp", code=1)
+        assert r.stderr == (f"Error: (shipped) {where}: undefined: no quote: acme-erp has no "
+                            "items to quote; add them with `salescli deal item add acme-erp "
+                            "PRODUCT`\n"), r.stderr
 
 
 def test_any_template_for_an_account_or_a_lead(won: Repo, tmp_path):

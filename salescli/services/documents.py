@@ -433,6 +433,7 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
     from salescli.core.errors import SalescliError
     from salescli.core.quote import build_quote
     from salescli.core.quote import contact_person
+    from salescli.store.templates import missing
 
     account = _account(repo, d)
     latest = d.quotes[-1] if d.quotes else None
@@ -442,6 +443,7 @@ def _deal_context(repo: Any, d: Any, when: Any) -> dict[str, Any]:
                             number=(latest.number, latest.version) if latest else ("", 0))
     except SalescliError as err:
         problem = str(err)
+        quote = missing("quote", problem)  # a quote template says why, not 'None' has...
     context = {"deal": _plain(d), "account": _plain(account), "quote": quote,
                "quote_problem": problem, "latest_quote": _plain(latest),
                "contact": contact_person(d, account)}

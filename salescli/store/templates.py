@@ -222,6 +222,14 @@ def view(value: Any) -> Any:
     return value
 
 
+def missing(name: str, why: str) -> Any:
+    """A variable that a template may test (`{% if quote %}` is false) but not use:
+    `quote.number` fails saying `why` (the deal cannot be quoted: it is lost, say)."""
+    from jinja2 import Undefined
+
+    return Undefined(hint=f"no {name}: {why}", name=name)
+
+
 def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
 
@@ -900,6 +908,7 @@ def render(name: str, context: dict[str, Any], root: Path | None, *,
     """Render template `name` with `context`; every failure is one TemplateError line."""
     from jinja2 import TemplateNotFound
     from jinja2 import TemplateSyntaxError
+    from jinja2 import Undefined
     from jinja2 import UndefinedError
     from jinja2.exceptions import SecurityError
     from jinja2.exceptions import TemplateError as JinjaError
@@ -909,7 +918,7 @@ def render(name: str, context: dict[str, Any], root: Path | None, *,
         f"(shipped) {n}" for n in available(None)}
     # an error found while compiling has no template line: name the file at least
     mine = f"{REPO_DIR}/{name}" if f"{REPO_DIR}/{name}" in known else f"(shipped) {name}"
-    values = {k: view(v) for k, v in context.items()}
+    values = {k: v if isinstance(v, Undefined) else view(v) for k, v in context.items()}
     cap = _MemoryCap()
     try:
         with cap:
