@@ -176,9 +176,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
               ("probability", d.get("probability")), ("approved_by", d.get("approved_by")),
               ("won_date", d.get("won_date")), ("lost_date", d.get("lost_date")),
               ("lost_reason", d.get("lost_reason")), ("revisit", d.get("revisit"))]
-    pending = deals.awaiting(repo, d["status"],
-                             max((i.get("discount") or 0 for i in d.get("items") or []),
-                                 default=0), d.get("approved_by"))
+    pending = deals.awaiting(repo, d["status"], deals.top_discount(d), d.get("approved_by"))
     if pending:
         fields.insert(6, ("approval", f"pending: {pending} "
                                       f"(an approver runs `salescli deal approve {d['id']}`)"))

@@ -18,6 +18,8 @@ END_OPTIONS = frozenset(("until", "as_of", "close_date", "revisit", "default_clo
 def _is_end(what: str) -> bool:
     """`--until`, `--close-date`, `next_step.due`: an option or field that is a deadline."""
     return what.lstrip("-").replace("-", "_").rsplit(".", 1)[-1] in END_OPTIONS
+
+
 _PERIODS = ("this-week", "last-week", "this-month", "last-month", "this-quarter",
             "last-quarter", "this-year", "last-year", "ytd")
 # a weekday is the next one (today counts) for a deadline, else the last one

@@ -320,6 +320,11 @@ def valued_rows(rows: list[Any]) -> list[Any]:
     return out
 
 
+def top_discount(d: Mapping[str, Any]) -> Any:
+    """The largest discount of a deal's items, as its data has them (0 without)."""
+    return max((i.get("discount") or 0 for i in d.get("items") or []), default=0)
+
+
 def awaiting(repo: Any, status: str | None, discount: Any, approved_by: str | None
              ) -> str | None:
     """Why an open deal whose largest discount is `discount` awaits approval, or None;
