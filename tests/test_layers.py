@@ -72,12 +72,37 @@ def test_no_module_imports_a_layer_above_it(layer: str):
     assert not bad, f"imports from a layer above: {bad}"
 
 
+def terminal_uses(path: Path) -> list[str]:
+    """Where `path` prints or reaches the standard streams itself (`print()`,
+    `sys.stderr`), not through a `warn` callback or a return value."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            found.append(f"print() at line {node.lineno}")
+        elif (isinstance(node, ast.Attribute) and node.attr in ("stdin", "stdout", "stderr")
+              and getattr(node.value, "id", None) == "sys"):
+            found.append(f"sys.{node.attr} at line {node.lineno}")
+    return found
+
+
 @pytest.mark.parametrize("layer", ORDER[:-1])
 def test_only_the_cli_knows_the_terminal(layer: str):
     bad = {p.name: sorted(m for m in imports(p) if m.split(".")[0] == "click")
            for p in modules(layer)}
     bad = {k: v for k, v in bad.items() if v}
     assert not bad, f"only salescli/cli/ may import click: {bad}"
+    bad = {p.name: terminal_uses(p) for p in modules(layer)}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"only salescli/cli/ may print: {bad}"
+
+
+def test_no_relative_imports():
+    # `imports()` reads absolute names only: a relative import would hide a layer's
+    relative = sorted(f"{p.parent.name}/{p.name}:{node.lineno}"
+                      for layer in ORDER for p in modules(layer)
+                      for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                      if isinstance(node, ast.ImportFrom) and node.level)
+    assert not relative, f"relative imports (write salescli.x.y): {relative}"
 
 
 def test_the_core_touches_no_files_git_or_terminal():

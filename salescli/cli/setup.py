@@ -16,6 +16,7 @@ from salescli.cli.common import done
 from salescli.cli.common import dumps_json
 from salescli.cli.common import echo
 from salescli.cli.common import get_repo
+from salescli.cli.common import warn
 from salescli.services.setup import check
 from salescli.services.setup import json_schema
 from salescli.services.setup import write_schemas
@@ -41,7 +42,7 @@ def init_cmd(directory: str, preset: str) -> None:
     """
     from salescli.services.init import init_repository
 
-    root = init_repository(Path(directory), preset)
+    root = init_repository(Path(directory), preset, warn)
     echo(f"Initialised salescli repository in {root} (pipeline: {preset})")
 
 

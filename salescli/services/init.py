@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -112,7 +113,8 @@ def vscode_settings(existing: str | None) -> str | None:
 
 
 def init_files(directory: Path, preset: str = "default",
-               owners: str | Sequence[str] | None = None) -> dict[str, str]:
+               owners: str | Sequence[str] | None = None,
+               warn: Callable[[str], None] = lambda _: None) -> dict[str, str]:
     """What `init` writes into `directory` (relative path -> text), without writing it.
 
     An adopted repository keeps its own pipeline, price list and folders; the demo
@@ -129,10 +131,8 @@ def init_files(directory: Path, preset: str = "default",
     vscode = directory / ".vscode" / "settings.json"
     merged = vscode_settings(vscode.read_text("utf-8") if vscode.exists() else None)
     if merged is None:
-        import sys
-
-        print("warning: .vscode/settings.json is not plain JSON (comments?); left as it was. "
-              "Add the \"yaml.schemas\" mapping from `salescli schema` by hand.", file=sys.stderr)
+        warn("warning: .vscode/settings.json is not plain JSON (comments?); left as it was. "
+             "Add the \"yaml.schemas\" mapping from `salescli schema` by hand.")
     else:
         files[".vscode/settings.json"] = merged
     attributes = directory / ATTRIBUTES_FILE
@@ -146,7 +146,8 @@ def init_files(directory: Path, preset: str = "default",
     return files
 
 
-def init_repository(directory: Path, preset: str = "default") -> Path:
+def init_repository(directory: Path, preset: str = "default",
+                    warn: Callable[[str], None] = lambda _: None) -> Path:
     """Create or adopt `directory` as a pipeline repository, in one commit.
 
     Also registers the record merge driver in the repository's git config.
@@ -176,7 +177,7 @@ def init_repository(directory: Path, preset: str = "default") -> Path:
 
         user = author_name(directory)  # GIT_AUTHOR_NAME, else user.name, as commits take
         owner = (slugify(user.split()[0]) or None) if user else None
-        files = init_files(directory, preset, owner)
+        files = init_files(directory, preset, owner, warn)
         folders = sorted({p for rel in files for p in (directory / rel).parents
                           if directory in p.parents and not p.exists()},
                          key=lambda p: len(p.parts), reverse=True)  # deepest first
