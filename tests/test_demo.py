@@ -289,3 +289,32 @@ def test_the_demos_schemas_carry_its_custom_field(tmp_path):
     assert list(written) == ["schemas/deal.schema.json"]
     assert '"competitor"' in written["schemas/deal.schema.json"]
     assert custom_schemas(files["salescli.yaml"], files) == []
+
+
+SUNDAY = dt.date(2026, 11, 29)  # `at` moves a weekend day to Monday: past this end
+
+
+@pytest.mark.parametrize("deals", [30, 45])
+def test_the_demo_has_as_many_deals_as_asked_when_it_ends_on_a_sunday(tmp_path: Path,
+                                                                       deals: int):
+    """A deal arriving on the last weekend was dated the Monday after `--end`, and the
+    replay, which stops at the end, dropped it: 29 deals of 30."""
+    root = tmp_path / "demo"
+    summary = build_demo(root, deals=deals, seed=1, end=SUNDAY)
+    assert summary.deals == deals
+    assert len(_records(root, "deals")) == deals
+    assert git(root, "log", "-1", "--format=%ad", "--date=short").strip() <= str(SUNDAY)
+
+
+def test_every_planned_deal_and_lead_starts_by_the_end():
+    """Whatever the end's weekday, each deal's and lead's first event is on or before it."""
+    creating = ("op_deal_add", "op_convert", "op_lead_add", "op_account_add")
+    for end in (SUNDAY - dt.timedelta(days=1), SUNDAY, SUNDAY + dt.timedelta(days=1)):
+        for deals in (1, 10, 30, 60, 120):
+            demo = Demo(deals, 1, end)
+            demo.plan()
+            starts = [e for e in demo.events if e[2].__name__ in creating]
+            assert all(when <= demo.end_dt for when, *_ in starts), (end, deals)
+            made = [e for e in starts if e[2].__name__ == "op_deal_add"
+                    or (e[2].__name__ == "op_convert" and e[3][3] is not None)]
+            assert len(made) == deals, (end, deals)
