@@ -1041,7 +1041,7 @@ class Demo:
         if approved_by:
             from salescli.core.approvals import approval_problem
 
-            top = max(Decimal(str(i.get("discount", 0))) for i in deal.data["items"])
+            top = Decimal(str(deals.top_discount(deal.data)))
             problem = approval_problem(top, approved_by,
                                        self.settings.discount_approval_threshold,
                                        self.settings.approvers)
