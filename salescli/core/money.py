@@ -1,5 +1,7 @@
 """Money, pure and exact: Decimal everywhere, half-up to cents per line; the one
-place that parses an amount (typed or imported) and shows one without a locale."""
+place that parses a typed amount and shows one without a locale. (An exported
+table's cell, `18 500,00 €`, is read by `cells.parse_amount`, by the file's
+conventions.)"""
 
 from __future__ import annotations
 
