@@ -93,12 +93,15 @@ class Group(click.Group):
 def fit_width(width: int | None) -> int | None:
     """The columns a table for people fits: `--width`, else the terminal's when
     printing to one; None (no limit) into a pipe or a file, one record a line."""
-    import shutil
     import sys
 
     if width:
         return width
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    if not sys.stdout.isatty():
+        return None
+    import shutil  # only for a terminal: it loads the compression modules (2 ms)
+
+    return shutil.get_terminal_size().columns
 
 
 def echo(text: str) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 from msgspec import Struct
 from msgspec import field
 
-from salescli.core.model import BOOKABLE
 from salescli.core.money import deal_value
 from salescli.core.money import item_billing
 from salescli.core.money import line_net
@@ -28,6 +27,7 @@ from salescli.core.roles import BUYER_ROLES
 from salescli.core.rules import describe_missing
 from salescli.core.rules import leaving_problems
 from salescli.core.rules import missing_requirements
+from salescli.core.vocabulary import BOOKABLE
 
 # the meeting's goal by the kind of stage the deal is in; other stage names fall back
 # to their position in the pipeline

@@ -26,17 +26,14 @@ from salescli.core.record import fields_of
 from salescli.core.record import msgspec  # (imported there once, the cheap way)
 from salescli.core.record import schema_hook
 from salescli.core.roles import ROLES
-
-ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")
-# the activities booked ahead, then held or cancelled (a demo is a meeting with a show)
-BOOKABLE = ("meeting", "demo")
-LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
-DEAL_STATUSES = ("open", "won", "lost")
-BILLING = ("one-time", "monthly", "quarterly", "annually")
-FORECAST = ("commit", "best-case", "pipeline", "omit")
-PREDICATES = ("decision_maker", "quote", "next_step", "stakeholders", "accepted_quote")
-# a recorded quote's decision; `expired` is derived (a sent quote past its validity)
-QUOTE_STATUSES = ("sent", "accepted", "rejected")
+from salescli.core.vocabulary import ACTIVITY_TYPES
+from salescli.core.vocabulary import BILLING
+from salescli.core.vocabulary import BOOKABLE  # noqa: F401 (model.BOOKABLE, as before)
+from salescli.core.vocabulary import DEAL_STATUSES
+from salescli.core.vocabulary import FORECAST
+from salescli.core.vocabulary import LANGUAGES
+from salescli.core.vocabulary import LEAD_STATUSES
+from salescli.core.vocabulary import QUOTE_STATUSES
 
 Id = Matching(ID_PATTERN, "{value} is not a valid ID (a-z, 0-9 and '-', at most 64 "
                            "characters)")
@@ -91,8 +88,6 @@ class Address(Record, kw_only=True):
 
 # an address in parts, or one free line as written or imported ("Kauppakatu 1, Turku")
 AddressValue = Address | str | None
-# the languages documents are written in (salescli/locale has their catalogues)
-LANGUAGES = ("en", "fi", "sv")
 
 
 class Named(Record, kw_only=True):

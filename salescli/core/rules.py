@@ -10,12 +10,12 @@ from typing import Any
 
 from salescli.core.later import later
 from salescli.core.model import LEAD_FLOW
-from salescli.core.model import PREDICATES
 from salescli.core.model import Deal
 from salescli.core.model import Lead
 from salescli.core.model import LeadContact
 from salescli.core.record import fields_of
 from salescli.core.roles import BUYER_ROLES
+from salescli.core.vocabulary import PREDICATES
 
 # an address mail can go to: a name of RFC 5322's characters (any letter too), @, a
 # domain of dotted labels of letters, digits and inner hyphens (the slips are a name or a

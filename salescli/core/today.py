@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from salescli.core.model import BOOKABLE
 from salescli.core.money import weighted
 from salescli.core.output import day_at
+from salescli.core.vocabulary import BOOKABLE
 
 # most urgent first: a meeting is at a set hour today and needs preparing; a past
 # meeting still booked is a minute's bookkeeping; an overdue next step or task is

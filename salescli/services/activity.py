@@ -84,7 +84,7 @@ def log_activity(repo: Any, activity_type: str, target: str, summary: str, *,
     logged and whether it marked a new lead contacted, as `(change, kind, record_id,
     activity, contacted)`."""
     from salescli.core.dates import wall_clock
-    from salescli.core.model import BOOKABLE
+    from salescli.core.vocabulary import BOOKABLE
     from salescli.services.edit import today
 
     kind, record_id = resolve_target(repo, target)
@@ -164,7 +164,7 @@ def logged(activity_type: str, summary: str, when: dt.date, owner: str | None, *
     held, and is not held ahead of time; `at`, the time of day it was given with, is a
     meeting's or demo's start."""
     from salescli.core.ids import check_id
-    from salescli.core.model import BOOKABLE
+    from salescli.core.vocabulary import BOOKABLE
     from salescli.services.edit import today as today_of
 
     if not summary.strip():  # a commit subject `call:` says nothing of what happened

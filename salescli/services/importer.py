@@ -1108,7 +1108,7 @@ class Planner:
         commit of its new date and status (`booked` -> held), at the time it was done."""
         if target.existing_text is None or old in target.activities:
             return  # planned in this import: nothing to compare yet
-        from salescli.core.model import BOOKABLE
+        from salescli.core.vocabulary import BOOKABLE
 
         # a meeting or demo logged with no status was held (as `today.meeting_answers`
         # reads it): one imported before demos were booked is not changed by `held`

@@ -20,7 +20,7 @@ from salescli.core.cells import currency_code
 from salescli.core.cells import time_of_day
 from salescli.core.errors import SalescliError
 from salescli.core.errors import UsageError
-from salescli.core.model import BOOKABLE
+from salescli.core.vocabulary import BOOKABLE
 from salescli.services.importer import Plan
 from salescli.services.importer import Planned
 from salescli.services.importer import Planner
