@@ -8,6 +8,7 @@ import click
 
 from salescli.cli.common import DATE
 from salescli.cli.common import KNOWN_OWNER
+from salescli.cli.common import MEETING_STATUSES
 from salescli.cli.common import NO_CACHE
 from salescli.cli.common import Group
 from salescli.cli.common import a
@@ -38,7 +39,7 @@ def _log_command(activity_type: str) -> click.Command:
                     shell_complete=complete_ids(TARGETS))
     @click.argument("summary")
     @click.option("--outcome", metavar="TEXT", help="What came of it.")
-    @click.option("--status", type=click.Choice(["booked", "held", "cancelled"]),
+    @click.option("--status", type=click.Choice(MEETING_STATUSES),
                   help="Meetings and demos: booked, held or cancelled (default: held, or "
                        "booked when --date is in the future).")
     @click.option("--with", "with_", multiple=True, metavar="CONTACT",

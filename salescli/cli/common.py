@@ -28,6 +28,10 @@ from salescli.core.output import render_wrapped  # noqa: F401
 from salescli.core.output import terminal_safe  # noqa: F401
 from salescli.core.output import to_jsonable  # noqa: F401
 from salescli.core.output import totals_text  # noqa: F401
+from salescli.core.vocabulary import BILLING  # noqa: F401
+from salescli.core.vocabulary import DEAL_STATUSES  # noqa: F401
+from salescli.core.vocabulary import LEAD_STATUSES  # noqa: F401
+from salescli.core.vocabulary import MEETING_STATUSES  # noqa: F401
 from salescli.core.words import a  # noqa: F401
 from salescli.core.words import did_you_mean  # noqa: F401
 from salescli.core.words import unknown  # noqa: F401

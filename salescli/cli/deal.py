@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import click
 
+from salescli.cli.common import BILLING
 from salescli.cli.common import DATE
+from salescli.cli.common import DEAL_STATUSES
 from salescli.cli.common import KNOWN_ACCOUNT
 from salescli.cli.common import KNOWN_OWNER
 from salescli.cli.common import KNOWN_SOURCE
@@ -79,7 +81,7 @@ COLUMNS = ("id", "title", "account", "stage", "status", "value", "currency", "cl
 
 
 @deal.command("list")
-@click.option("--status", type=click.Choice(["open", "won", "lost", "all"]), default="open",
+@click.option("--status", type=click.Choice([*DEAL_STATUSES, "all"]), default="open",
               show_default=True)
 @click.option("--stage", type=STAGE, help="Only deals in this stage.",
               shell_complete=complete_stages)
@@ -489,7 +491,7 @@ def deal_item() -> None:
 @click.option("--unit", help="Unit (h, day, month...).")
 @click.option("--unit-price", type=MONEY, help="Price of one unit (default: the price list's).")
 @click.option("--discount", default="0", show_default=True, help="Discount percent.")
-@click.option("--billing", type=click.Choice(["one-time", "monthly", "quarterly", "annually"]),
+@click.option("--billing", type=click.Choice(BILLING),
               help="How it is billed (default: the product's, else one-time).")
 @click.option("--cycles", type=click.IntRange(min=1),
               help="Billing periods (default: one year of them).")

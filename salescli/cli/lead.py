@@ -10,6 +10,7 @@ import click
 from salescli.cli.common import DATE
 from salescli.cli.common import KNOWN_OWNER
 from salescli.cli.common import KNOWN_SOURCE
+from salescli.cli.common import LEAD_STATUSES
 from salescli.cli.common import MONEY
 from salescli.cli.common import NO_CACHE
 from salescli.cli.common import PIPELINE
@@ -66,8 +67,8 @@ COLUMNS = ("id", "company", "contact", "source", "status", "owner", "created")
 
 
 @lead.command("list")
-@click.option("--status", type=click.Choice(["new", "contacted", "qualified", "disqualified",
-                                             "all"]), default="all", show_default=True)
+@click.option("--status", type=click.Choice([*LEAD_STATUSES, "all"]), default="all",
+              show_default=True)
 @click.option("--source", type=KNOWN_SOURCE, help="Only leads from this source.",
               shell_complete=complete_choices("sources"))
 @click.option("--owner", type=KNOWN_OWNER, help="Only leads of this owner.",

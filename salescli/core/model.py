@@ -33,6 +33,7 @@ from salescli.core.vocabulary import DEAL_STATUSES
 from salescli.core.vocabulary import FORECAST
 from salescli.core.vocabulary import LANGUAGES
 from salescli.core.vocabulary import LEAD_STATUSES
+from salescli.core.vocabulary import MEETING_STATUSES
 from salescli.core.vocabulary import QUOTE_STATUSES
 
 Id = Matching(ID_PATTERN, "{value} is not a valid ID (a-z, 0-9 and '-', at most 64 "
@@ -63,7 +64,7 @@ class Activity(Record, kw_only=True):
     type: Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
     summary: str
     outcome: Text = None
-    status: Literal["booked", "held", "cancelled"] | None = None
+    status: Literal[MEETING_STATUSES] | None = None  # type: ignore[valid-type]
     # a task: when it is due, and the day it was done (`salescli task`)
     due: Date | None = None
     done: Date | None = None

@@ -9,6 +9,7 @@ buying roles are in `salescli.core.roles`.
 ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "note", "task")
 # the activities booked ahead, then held or cancelled (a demo is a meeting with a show)
 BOOKABLE = ("meeting", "demo")
+MEETING_STATUSES = ("booked", "held", "cancelled")
 LEAD_STATUSES = ("new", "contacted", "qualified", "disqualified")
 DEAL_STATUSES = ("open", "won", "lost")
 BILLING = ("one-time", "monthly", "quarterly", "annually")
