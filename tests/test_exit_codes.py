@@ -14,6 +14,7 @@ stderr line, and that nothing was written or committed (conftest's `refused`).
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -304,6 +305,27 @@ def test_an_item_number_no_file_could_hold_is_a_usage_error(crm: Repo, option: s
                                                              value: str, message: str):
     refused(crm, ["deal", "item", "add", "acme-erp", "--name", "Work", "--unit-price", "5",
                   option, value], 2, f"{option}: {message}")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["deal", "show"], "Missing argument 'DEAL' (see `salescli deal show --help`)"),
+    (["deal", "show", "acme-erp", "more"],
+     "Got unexpected extra argument (more) (see `salescli deal show --help`)"),
+    (["deal", "list", "--status", "closed"], "Invalid value for '--status': 'closed' is not "
+     "one of 'open', 'won', 'lost', 'all' (see `salescli deal list --help`)"),
+    (["deal", "list", "--frmat", "json"],
+     "No such option '--frmat'. Did you mean '--format'? (see `salescli deal list --help`)"),
+    (["--nope", "deal", "list"], "No such option '--nope' (see `salescli --help`)"),
+], ids=lambda v: " ".join(v[:3]) if isinstance(v, list) else None)
+def test_clicks_own_usage_errors_are_one_line_too(crm: Repo, args: list[str], message: str):
+    # not click's usage block above the error: a script reads the first line
+    refused(crm, args, 2, message)
+
+
+def test_a_group_without_its_command_shows_its_help(crm: Repo):
+    r = crm.run("deal")  # (as click shows it: on stderr, exit 2)
+    assert r.exit_code == 2
+    assert re.match(r"Usage: \S+ deal \[OPTIONS\] COMMAND \[ARGS\]...\n\n  Deals ", r.stderr)
 
 
 def test_an_error_is_one_line_whatever_it_echoes(crm: Repo):

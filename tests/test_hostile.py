@@ -261,7 +261,7 @@ def test_an_option_shaped_id_without_separator_is_an_unknown_option(filled: Repo
     before, files = filled.head(), filled.snapshot()
     r = timed(filled, "deal", "show", "--upload-pack=x")
     assert r.exit_code == 2
-    assert r.stderr.splitlines()[-1] == "Error: No such option '--upload-pack'."
+    assert r.stderr == "Error: No such option '--upload-pack' (see `salescli deal show --help`)\n"
     assert (filled.head(), filled.snapshot()) == (before, files)
 
 

@@ -86,12 +86,17 @@ class LazyGroup(Group):
                 shown = arg.encode("utf-8", "replace").decode("utf-8")
                 raise _terminal_safe(as_click(UsageError(
                     f"argument {shown!r} is not valid UTF-8 text; check the terminal's encoding")))
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:  # `salescli --nope`
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         # every error of a subcommand, click's own too ("Got unexpected extra argument (...)")
         try:
             return self._invoke(ctx)
+        except click.UsageError as exc:  # click's own: a missing argument, a bad choice...
+            raise _one_line(exc) from None
         except click.ClickException as exc:
             raise _terminal_safe(exc) from None
 
@@ -157,6 +162,19 @@ def near_id(ctx: click.Context, err: RecordNotFound) -> str:
         return did_you_mean(err.record_id, record_ids(get_repo(ctx), err.kinds))
     except (SalescliError, OSError):  # the error stands without its hint
         return ""
+
+
+def _one_line(exc: click.UsageError) -> click.ClickException:
+    """click's usage error as every error is (README, "Exit codes"): one line, exit 2,
+    `Error: Missing argument 'DEAL' (see `salescli deal show --help`)`, not the usage
+    block above click's message."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # `salescli deal`: its help
+        return exc
+    message = exc.format_message().rstrip(".")
+    if exc.ctx and "`salescli " not in message:  # (a message may name its own way out)
+        path = exc.ctx.command_path.split(" ", 1)[1:]  # the program as its users call it
+        message += f" (see `{' '.join(['salescli', *path])} --help`)"
+    return _terminal_safe(as_click(UsageError(message)))
 
 
 def _terminal_safe(exc: click.ClickException) -> click.ClickException:
