@@ -7,7 +7,6 @@ cannot drift from what is written.
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 # a column's logical type -> its SQLite type; CSV writes text, JSON Lines numbers/strings
@@ -39,24 +38,27 @@ class Table(NamedTuple):
 # spaces in: `name type [table(column)] doc`, the reference if the column has one; a line
 # indented deeper goes on with the doc above it, and `*name` puts in a group's columns.
 # Text, not Python calls, so the schema reads as it is documented (docs/export.md).
-_COLUMN = re.compile(r"  (\w+) +(\w+) +(?:(\w+\(\w+\)) +)?(\S.*)")
-
-
 def _columns(lines: list[str], groups: dict[str, tuple[Column, ...]]) -> tuple[Column, ...]:
     columns: list[Column] = []
     for line in lines:
         if line.startswith("  *"):
             columns += groups[line[3:]]
-        else:
-            name, type_, references, doc = _COLUMN.fullmatch(line).groups()  # type: ignore[union-attr]
-            assert type_ in SQL_TYPES, line
-            columns.append(Column(name, type_, doc, references))
+            continue
+        name, type_, doc = line.split(None, 2)
+        first, _, rest = doc.partition("  ")  # a reference, `accounts(id)`, stands first
+        references = first if first.endswith(")") and " " not in first else None
+        columns.append(Column(name, type_, rest.lstrip() if references else doc, references))
     return tuple(columns)
 
 
 def _lines(text: str) -> list[str]:
-    # a deeper indented line continues the one above it
-    return re.sub(r"\n {3,}", " ", text).strip("\n").splitlines()
+    lines: list[str] = []
+    for line in text.strip("\n").splitlines():
+        if line.startswith("   "):  # deeper than a column: it goes on with the doc above
+            lines[-1] += " " + line.lstrip()
+        else:
+            lines.append(line)
+    return lines
 
 
 def _tables(text: str, groups: dict[str, tuple[Column, ...]]) -> tuple[Table, ...]:
