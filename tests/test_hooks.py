@@ -37,7 +37,7 @@ def commit(repo: Repo, *paths: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def test_install_is_idempotent(filled: Repo):
+def test_install_is_idempotent(filled: Repo, on_path):
     head = filled.head()
     first = filled.run("hook", "install")
     assert first.exit_code == 0, first.output
@@ -87,7 +87,7 @@ def test_install_keeps_the_users_own_gitattributes_lines(filled: Repo):
     assert text.startswith("*.pdf binary\n") and "leads/**/*.yaml merge=salescli\n" in text
 
 
-def test_install_refuses_a_foreign_hook_unless_forced(filled: Repo):
+def test_install_refuses_a_foreign_hook_unless_forced(filled: Repo, on_path):
     hook = hook_file(filled)
     hook.parent.mkdir(parents=True, exist_ok=True)
     hook.write_text("#!/bin/sh\nexec make lint\n")
@@ -181,6 +181,31 @@ def test_a_hook_refusing_another_file_says_it_is_not_this_changes(filled: Repo, 
             "which this change does not touch: deals/2026-10/crm.yaml:7:8: error: value: "
             "expected a number, not '1,100' [schema]; fix that file first (see "
             "`salescli check`)")
+
+def test_a_salescli_run_by_its_path_commits_through_its_own_hook(filled: Repo):
+    # README's install: `.venv/bin/salescli`, the virtualenv not activated; the hook
+    # calls `salescli` by name, and finds this one
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+
+    def salescli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "salescli", *args], cwd=filled.root,
+                              capture_output=True, text=True, env=env)
+
+    installed = salescli("hook", "install")
+    assert installed.returncode == 0, installed.stderr
+    assert "note: salescli is not on PATH: its own commits find it" in installed.stdout
+    done = salescli("deal", "set", "acme-erp", "value=52000")
+    assert done.returncode == 0, done.stderr
+    assert filled.git("log", "-1", "--format=%s").strip() == "deal(acme-erp): set value=52000.00"
+    # the hook did run: a broken record committed past it stops the next command
+    filled.write("deals/2026-10/crm.yaml", replaced(DEAL, "acme-erp", "crm").replace(
+        "value: 48000.00", "value: lots"))
+    filled.git("add", "deals/2026-10/crm.yaml")
+    filled.git("commit", "-q", "--no-verify", "-m", "crm")
+    stopped = salescli("log", "call", "acme-erp", "Intro call")
+    assert stopped.returncode == 1
+    assert "a hook refused it for deals/2026-10/crm.yaml" in stopped.stderr, stopped.stderr
+
 
 def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatch):
     assert filled.run("hook", "install").exit_code == 0

@@ -87,3 +87,9 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
     # the hooks last: the .gitattributes commit above must not depend on them
     for line in install_hooks(repo.root, force):
         say(line)
+    from salescli.store.runtime import own_path
+
+    if own_path():  # this salescli runs by its path: git will not find it by name
+        say("note: salescli is not on PATH: its own commits find it, but a `git commit` "
+            "or `git merge` of yours will stop, saying so; activate its virtualenv, or "
+            "put salescli's folder on PATH")

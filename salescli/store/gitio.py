@@ -38,6 +38,7 @@ from salescli.store.repo import KIND_DIRS
 from salescli.store.repo import busy_error
 from salescli.store.repo import in_progress
 from salescli.store.runtime import FRESH_NS
+from salescli.store.runtime import own_path
 from salescli.store.runtime import start_git
 
 LOCK_NAME = "salescli.lock"
@@ -1347,8 +1348,8 @@ class Change:
             # the message is clean already: the user's commit.cleanup must not strip it
             proc = added if added is not None and added.returncode != 0 else git(
                 self.root, "commit", "--only", "--no-edit", "--no-status",
-                "--cleanup=whitespace", "-F", "-", "--", *rels, input=message, env=env,
-                check=False,
+                "--cleanup=whitespace", "-F", "-", "--", *rels, input=message,
+                env={**env, **own_path()}, check=False,
             )
         except BaseException:
             if rev_parse(self.root, "HEAD") == head:
@@ -1704,7 +1705,7 @@ def run_pre_commit(root: Path) -> None:
     # (services/staged.IMPORTING)
     proc = subprocess.run([str(hook)], cwd=top, capture_output=True, text=True,
                           encoding="utf-8", errors="replace",
-                          env={**os.environ, "SALESCLI_IMPORTING": "1"})
+                          env={**os.environ, **own_path(), "SALESCLI_IMPORTING": "1"})
     if proc.returncode != 0:  # one line, as a hook's refusal of any commit (_refused)
         raise SalescliError("nothing imported: the pre-commit hook refused it: "
                             + reason_text(proc.stderr + proc.stdout, proc.returncode))

@@ -82,6 +82,21 @@ def start_git(cwd: Path | str, *args: str, **popen: Any) -> Any:
 _TRACE_TO_STDERR = frozenset(("1", "2", "true"))
 
 
+def own_path() -> dict[str, str]:
+    """What a git that runs salescli's hooks (the pre-commit hook calls `salescli` by
+    name) needs in its environment: this salescli's folder first on PATH when PATH has
+    no `salescli`, as when a virtualenv's `.venv/bin/salescli` runs by its path,
+    unactivated. Else nothing: the salescli on PATH is the user's choice."""
+    import shutil
+    import sys
+
+    path = os.environ.get("PATH", os.defpath)
+    here = os.path.dirname(sys.executable)
+    if shutil.which("salescli", path=path) or not os.path.isfile(os.path.join(here, "salescli")):
+        return {}
+    return {"PATH": here + os.pathsep + path}
+
+
 # Many files are parsed on every core, in chunks; fewer than PARALLEL_FROM are parsed
 # here, where starting the workers would cost more than it saves.
 PARALLEL_FROM = 400
