@@ -234,6 +234,14 @@ def _bad(kind: str) -> str:
     ([*CONVERT, "--title", ""], "the deal title is empty; give the deal a title"),
     (["task", "add", "acme-erp", "Call", "--due", SOON, "--owner", ""],
      "unknown owner ''; choose one of: anna (settings in salescli.yaml)"),
+    # an empty folder is not this one: `init ""` made a repository of the current folder
+    (["init", ""], "Invalid value for '[DIRECTORY]': empty; give a folder (`.` is this "
+     "one) (see `salescli init --help`)"),
+    (["demo", ""], "Invalid value for '[DIRECTORY]': empty; give a folder (`.` is this "
+     "one) (see `salescli demo --help`)"),
+    (["-C", "", "deal", "list"], "Invalid value for '-C' / '--repo': empty; give a folder "
+     "(`.` is this one) (see `salescli --help`)"),
+    (["task", "list", ""], bad_id("record", "")),
 ], ids=lambda v: " ".join(v[:2] + v[-2:]) if isinstance(v, list) else None)
 def test_an_empty_option_value_is_refused_not_taken_as_unset(crm: Repo, args: list[str],
                                                              message: str):

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from salescli import __version__
+from salescli.cli.common import FolderType
 from salescli.cli.common import Group
 from salescli.core.errors import EnvironmentProblem
 from salescli.core.errors import Failed
@@ -188,6 +189,7 @@ def _terminal_safe(exc: click.ClickException) -> click.ClickException:
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-C", "--repo", "repo", metavar="PATH", envvar="SALESCLI_REPO",
+              type=FolderType(),  # only "" here: a typo or a file is said as `git -C` says it
               help="Run as if started in PATH (also env SALESCLI_REPO).")
 @click.version_option(__version__, prog_name="salescli")
 @click.pass_context

@@ -164,6 +164,17 @@ def _option_name(param: click.Parameter | None, default: str) -> str:
     return max(param.opts, key=len) if isinstance(param, click.Option) else param.name or default
 
 
+class FolderType(click.Path):
+    """A folder to make or work in: `""` (a script's unset variable) is refused, never
+    taken as the current folder, as an empty ID or option value is."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("empty; give a folder (`.` is this one)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class DateType(click.ParamType):
     """Every date option: YYYY-MM-DD, or an ISO date-time where a moment counts (`--date`).
 
@@ -285,6 +296,7 @@ class FilterType(click.ParamType):
 
 
 DATE = DateType()
+FOLDER = FolderType(file_okay=False, path_type=Path)
 MONEY = MoneyType()
 PIPELINE = PipelineType()
 STAGE = StageType()

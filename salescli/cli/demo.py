@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from salescli.cli.common import DATE
+from salescli.cli.common import FOLDER
 from salescli.cli.common import echo
 from salescli.cli.common import show_report
 from salescli.cli.common import warn
@@ -41,8 +42,7 @@ def _progress() -> Any:
 
 
 @click.command("demo")
-@click.argument("directory", required=False, default="salescli-demo",
-                type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", required=False, default="salescli-demo", type=FOLDER)
 @click.option("--deals", default=300, show_default=True, type=click.IntRange(min=1),
               help="How many deals to create (leads and accounts scale with them).")
 @click.option("--seed", default=1, show_default=True, type=int,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from salescli.cli.common import FOLDER
 from salescli.cli.common import Failed
 from salescli.cli.common import LazyRepository
 from salescli.cli.common import SalescliError
@@ -23,7 +24,7 @@ from salescli.services.setup import write_schemas
 
 
 @click.command("init")
-@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+@click.argument("directory", required=False, default=".", type=FOLDER)
 @click.option("--preset", default="default", show_default=True, metavar="NAME",
               help="Pipeline preset: default, meeting-led, dynamics, startup, enterprise.")
 def init_cmd(directory: str, preset: str) -> None:

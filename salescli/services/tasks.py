@@ -190,9 +190,9 @@ def task_list(repo: Any, target: str | None, owner: str | None,
     where, params = [], []
     if not every:
         where.append("a.done IS NULL")
-        if not target:  # as `today` and the calendar: not a disqualified lead's, say
+        if target is None:  # as `today` and the calendar: not a disqualified lead's, say
             where.append(f"NOT ({MOOT_ACTIVITY})")
-    if target:
+    if target is not None:  # `""` (a script's unset variable) is refused, not everyone's
         kind, record_id = resolve_target(repo, target)
         where.append("a.record_kind = ? AND a.record_id = ?")
         params += [kind, record_id]
@@ -205,7 +205,7 @@ def task_list(repo: Any, target: str | None, owner: str | None,
         params.append(before.isoformat())
     sql = _TASKS.format(where="".join(f" AND {w}" for w in where))
     with records_index(repo, KINDS, warn, use_cache,
-                       about=(kind, record_id) if target else None) as index:
+                       about=(kind, record_id) if target is not None else None) as index:
         rows = [dict(r) for r in index.query(sql, tuple(params))]
     for r in rows:
         for key in ("due", "done"):
