@@ -308,15 +308,17 @@ KNOWN_REGION = FilterType("region")
 KNOWN_TAG = FilterType("tag")
 
 
-def out_path(out: str, force: bool, *, folder: bool = False) -> Path | None:
+def out_path(out: str, force: bool, *, folder: bool = False,
+             stdout: bool = True) -> Path | None:
     """Where `--out` writes, the same in every command: never over an existing file
     unless --force, and never into a folder that does not exist (none is created);
-    `-` is standard output (None), as for git and curl.
+    `-` is standard output (None), as for git and curl, where `stdout` may be.
 
     `folder`: the output is itself a folder (export's tables): only its parent is checked.
     """
     if not out:  # `--out ""` (an unset variable in a script): not standard output
-        raise UsageError("--out: empty; give a file name (or - for standard output)")
+        raise UsageError("--out: empty; give a file name" + (
+            " (or - for standard output)" if stdout and not folder else ""))
     if out == "-":
         if folder:
             raise UsageError("--out -: this writes a folder of files; give its path")

@@ -63,7 +63,7 @@ def export_cmd(ctx: click.Context, fmt: str, out: str, force: bool, raw: bool,
 def _check_target(out: str, fmt: str, force: bool) -> Path:
     """Refuse to overwrite what exists, unless --force; never write into a file's place."""
     if not out:
-        out_path(out, force)  # refused as every --out refuses it
+        out_path(out, force, stdout=False)  # refused as every --out refuses it
     if out == "-":
         raise UsageError("--out -: export writes files (a folder of tables, or a database "
                          "file); give a path")
