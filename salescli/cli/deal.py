@@ -232,7 +232,7 @@ def deal_show(ctx: click.Context, deal_id: str, fmt: str) -> None:
               shell_complete=complete_ids("account"))
 @click.option("--value", metavar="AMOUNT", type=MONEY, help="Expected value, e.g. 48000.")
 @click.option("--close-date", metavar="DATE", type=DATE,
-              help="Expected close date (YYYY-MM-DD).")
+              help="Expected close date (YYYY-MM-DD, +3m...); required: an open deal has one.")
 @click.option("--id", "deal_id", metavar="ID", help="The deal's ID (default: from the title).")
 @click.option("--pipeline", metavar="NAME", type=PIPELINE,
               help="Pipeline (default: settings' default).")
@@ -259,7 +259,8 @@ def deal_add(ctx: click.Context, title: str, account_id: str, value: Decimal | N
     \b
     Examples:
       salescli deal add "ERP integration" --account acme-oy --value 48000 --close-date 2027-01-31
-      salescli deal add "Pilot" --account beta-ltd --id beta-pilot --source referral
+      salescli deal add "Pilot" --account beta-ltd --value 9000 --close-date +3m \\
+        --id beta-pilot --source referral
     """
     s, record_id, target = deals.add(
         LazyRepository(ctx), title, account_id, value=value, close_date=close_date, deal_id=deal_id,
