@@ -398,6 +398,10 @@ def test_edit_reopens_until_valid(deal: Repo, tmp_path: Path, monkeypatch):
                                       ).replace("status: open\\n", ""))
         else:
             assert text.startswith("# salescli: "), text
+            # the line the header names is the bad one, as the editor numbers it
+            lines = text.splitlines()
+            said = next(x for x in lines if x.startswith("# salescli: line "))
+            assert "status: opne" in lines[int(said.split()[3].rstrip(":")) - 1], text
             p.write_text(text.replace("status: opne", "status: open"))
         """))
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")

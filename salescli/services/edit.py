@@ -746,8 +746,11 @@ def edit_in_editor(repo: Any, kind: str, record_id: str, run_editor: Callable[[s
                               for f in record_errors(s.repo, kind, rel, parsed.model)]
                 if not errors:
                     break
-                shown = _header([f"line {d.line}: {d.message}" if d.line > 1 or d.column > 1
-                                 else d.message for d in errors]) + text
+                # lines as the editor shows them, below the header's (one, and one an error)
+                below = 1 + len(errors)
+                shown = _header([f"line {d.line + below}: {d.message}"
+                                 if d.line > 1 or d.column > 1 else d.message
+                                 for d in errors]) + text
             else:  # a scripted $EDITOR that never converges must not loop forever
                 raise SalescliError(f"{rel}: still invalid after {EDIT_ROUNDS} edits; "
                                     "nothing changed")
