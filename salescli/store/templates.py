@@ -199,8 +199,10 @@ class Data:
         return repr(self._values)
 
 
-# undefined-variable errors then read "'Data object' has no attribute 'x'"
+# undefined-variable errors then read "'Data object' has no attribute 'x'", and `render`
+# says that as the template's author thinks of it: no field `x`
 Data.__module__ = "builtins"
+_NO_FIELD = later(r"^'Data object' has no attribute '(.*)'$", re.S)
 
 
 def view(value: Any) -> Any:
@@ -945,7 +947,10 @@ def render(name: str, context: dict[str, Any], root: Path | None, *,
         raise TemplateError(f"{_where(err, known, mine)}: refused by the template sandbox: "
                             f"{err}") from None
     except UndefinedError as err:
-        raise TemplateError(f"{_where(err, known, mine)}: undefined: {err}") from None
+        # `deal.nonexist`: jinja says "'Data object' has no attribute 'nonexist'"
+        said = _NO_FIELD.sub(r"no field `\1` (a record's fields are the keys of its file)",
+                             str(err))
+        raise TemplateError(f"{_where(err, known, mine)}: undefined: {said}") from None
     except (JinjaError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
             OverflowError, RecursionError) as err:
         raise TemplateError(f"{_where(err, known, mine)}: {type(err).__name__}: {err}"
