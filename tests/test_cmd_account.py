@@ -428,6 +428,11 @@ def test_contact_add_refuses_a_person_the_account_has(filled: Repo):
         r = filled.run("contact", "add", "acme-oy", name, "--email",
                        f"{name.split()[0].lower()}@other.example", *extra)
         assert r.exit_code == 0, r.output
+    # two of the name now: a third with nothing of their own is one of them, or unsaid
+    refused(filled, ["contact", "add", "acme-oy", "matti virtanen"], 1,
+            "probable duplicate: matti virtanen is the name of contacts matti-virtanen, "
+            "matti-virtanen-2 of account acme-oy; a new namesake needs an --email or --phone; "
+            "to add it anyway, use --force")
 
 
 def test_contact_add_makes_the_id_unique_within_the_account(filled: Repo):

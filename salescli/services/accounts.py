@@ -207,6 +207,10 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
             c = record.model.contacts[twin]
             refuse_duplicate(f"{name} is contact {c.id} ({c.name}) of account {account_id}, "
                              "by e-mail, phone or name")
+        named = [c.id for c in record.model.contacts if c.name.casefold() == name.casefold()]
+        if named and not (force or email or phone):  # namesakes, and nothing new to tell
+            refuse_duplicate(f"{name} is the name of contacts {', '.join(named)} of account "
+                             f"{account_id}; a new namesake needs an --email or --phone")
         cid = contact_id if contact_id is not None else unique_id(name_slug("contact", name),
                                                                   taken)
         values = {"id": cid, "name": name, "title": title, "email": email, "phone": phone,
