@@ -235,8 +235,9 @@ def test_set_is_typed_validated_and_round_trip(deal: Repo):
 
 def test_win_lose_reopen(deal: Repo):
     refused(deal, ["deal", "lose", "acme-erp", "--reason", "weather"], 2,
-            "unknown lost reason 'weather'; choose one of: price, budget, timing, no-need, "
-            "competitor, no-response, requirements, other (settings in salescli.yaml)")
+            "unknown lost reason 'weather' (did you mean `other`?); choose one of: price, "
+            "budget, timing, no-need, competitor, no-response, requirements, other "
+            "(settings in salescli.yaml)")
     assert deal.run("deal", "lose", "acme-erp", "--reason", "budget", "--note", "Frozen",
                     "--revisit", "2027-09-01", "--date", "2026-11-20").exit_code == 0
     text = (deal.root / DEAL_FILE).read_text()

@@ -370,8 +370,10 @@ def choose(value: str | None, allowed: Iterable[str], what: str) -> str | None:
     allowed = list(allowed)
     if value is None or not allowed or value in allowed:
         return value
-    raise UsageError(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)} "
-                     "(settings in salescli.yaml)")
+    from salescli.core.words import did_you_mean
+
+    raise UsageError(f"unknown {what} {value!r}{did_you_mean(value, allowed)}; choose one "
+                     f"of: {', '.join(allowed)} (settings in salescli.yaml)")
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
