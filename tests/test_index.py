@@ -746,6 +746,21 @@ def test_sql_without_a_query_prints_the_schema(crm: Path) -> None:
     assert invoke(crm, "sql", "--no-cache") == (code, out, err, None)
 
 
+def test_ctrl_c_stops_a_long_query_as_it_stops_any_command(crm: Path) -> None:
+    """SQLite says an interrupted query is an error ("interrupted"): it was a usage
+    error, exit 2; Ctrl-C is `Aborted!`, exit 1, wherever it comes."""
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "salescli", "-C", str(crm), "sql", "WITH RECURSIVE c(x) AS "
+         "(SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)  # into the endless query (sooner, Python's own Ctrl-C says the same)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert (proc.returncode, out, err) == (1, "", "\nAborted!\n")
+
+
 def test_sql_sees_an_uncommitted_hand_edit_at_once(crm: Path) -> None:
     query = ("sql", "SELECT title, value FROM deals WHERE id = 'acme-erp'", "--format", "csv")
     assert invoke(crm, *query)[1].splitlines()[1] == "Order-processing automation,48000.0"

@@ -53,6 +53,8 @@ def run_query(repo: Any, query: str, warn: Warn,
         try:
             names, found = index.fetch(query, guard=guard)
         except (sqlite3.Error, sqlite3.Warning) as err:
+            if str(err) == "interrupted":  # Ctrl-C, which SQLite says so: as any command's
+                raise KeyboardInterrupt from None
             raise UsageError(f"sql: {_reason(err)}") from None
         names = _unique(names)
     return names, [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in found]
