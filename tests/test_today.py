@@ -236,7 +236,8 @@ def test_limit_takes_the_first_records_after_sorting(crm: Repo):
     for bad in ("0", "-1"):
         r = crm.run("today", "--limit", bad)
         assert r.exit_code == 2
-        assert f"Invalid value for '--limit': {bad} is not in the range x>=1." in r.stderr
+        assert r.stderr == (f"Error: Invalid value for '--limit': {bad} is not in the range "
+                            "x>=1 (see `salescli today --help`)\n")
 
 
 def test_a_meeting_booked_today_comes_first(crm: Repo):
