@@ -271,6 +271,24 @@ def test_win_lose_reopen(deal: Repo):
     assert deal.run("check").exit_code == 0
 
 
+def test_reopen_says_when_the_close_date_has_passed_and_takes_a_new_one(deal: Repo):
+    # `today` would flag the reopened deal at once: "close date passed 442 days ago"
+    deal.edit(DEAL_FILE, "close_date: 2027-01-31", "close_date: 2025-09-21")
+    deal.commit()
+    lose = ["deal", "lose", "acme-erp", "--reason", "budget"]
+    r = deal.run(*lose)
+    assert r.exit_code == 0, r.output
+    r = deal.run("deal", "reopen", "acme-erp", "--reason", "Revisited")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == ("note: acme-erp still expects to close on 2025-09-21, which has "
+                        "passed; give it a day: salescli deal set acme-erp close_date=+1m\n")
+    assert "close_date: 2025-09-21\n" in (deal.root / DEAL_FILE).read_text()
+    assert deal.run(*lose).exit_code == 0
+    r = deal.run("deal", "reopen", "acme-erp", "--reason", "Again", "--close-date", SOON)
+    assert (r.exit_code, r.stderr) == (0, ""), r.output
+    assert f"close_date: {SOON}\n" in (deal.root / DEAL_FILE).read_text()
+
+
 def test_items_discount_approval_and_remove(deal: Repo):
     deal.edit("salescli.yaml", "approvers: {}", "approvers: {ville: 30}")
     deal.commit()

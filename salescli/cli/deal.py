@@ -37,6 +37,7 @@ from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
 from salescli.cli.common import table_columns
+from salescli.cli.common import warn
 from salescli.services import deals
 from salescli.services.accounts import ROLES
 from salescli.services.options import Options
@@ -433,10 +434,12 @@ def deal_lose(ctx: click.Context, deal_id: str, reason: str, note: str | None,
               help="Why (recorded in the commit).")
 @click.option("--stage", metavar="STAGE", help="Stage to reopen into (default: its last one).",
               shell_complete=complete_stages)
+@click.option("--close-date", metavar="DATE", type=DATE,
+              help="When it is now expected to close (default: the day it had).")
 @change_options
 @click.pass_context
 def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None,
-                opts: Options) -> None:
+                close_date: dt.date | None, opts: Options) -> None:
     """Reopen a won or lost deal into a stage (its last one unless --stage).
 
     Into another stage, the pipeline's rules hold as for `deal move`: no skipping
@@ -444,10 +447,11 @@ def deal_reopen(ctx: click.Context, deal_id: str, reason: str, stage: str | None
 
     \b
     Example:
-      salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal
+      salescli deal reopen acme-erp --reason "Budget unfrozen" --stage proposal \\
+        --close-date +2m
     """
-    s, target = deals.reopen(LazyRepository(ctx), deal_id, reason, stage,
-                             opts)
+    s, target = deals.reopen(LazyRepository(ctx), deal_id, reason, stage, opts,
+                             close_date, warn)
     done(s, f"Reopened deal {deal_id} into {target}")
 
 

@@ -526,12 +526,16 @@ def lose(repo: Any, deal_id: str, why: str, note: str | None = None,
 
 
 def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
-           opts: Options = COMMIT) -> tuple[Session, str]:
+           opts: Options = COMMIT, close_date: str | dt.date | None = None,
+           warn: Callable[[str], None] = lambda _: None) -> tuple[Session, str]:
     """`deal reopen`: a won or lost deal open again in its last stage (or `stage`,
-    under the rules of `deal move`); returns (the change, the stage)."""
+    under the rules of `deal move`), expected to close on `close_date` if given, else
+    on the day it had (`warn` says when that day has passed); returns (the change, the
+    stage)."""
     from salescli.core.rules import describe_missing
     from salescli.core.rules import missing_requirements
     from salescli.core.rules import move_problems
+    from salescli.services.edit import today
 
     with opts.session(repo, "deal", deal_id, "reopen") as s:
         record = s.load("deal", deal_id)
@@ -552,14 +556,20 @@ def reopen(repo: Any, deal_id: str, why: str, stage: str | None = None,
                         for m in missing_requirements(entering.requires, d, known)]
         refuse(problems, f"reopen {deal_id} into `{target}`")
         after_last_move(s, d, opts.date, "the reopening")
+        due = close_day(close_date, d.created, "") if close_date is not None else None
         s.summary = f"reopen ({d.status}) into {target}"
         s.reason = why
+        if due is None and d.close_date is not None and d.close_date < today(opts.date):
+            warn(f"note: {deal_id} still expects to close on {d.close_date}, which has "
+                 f"passed; give it a day: salescli deal set {deal_id} close_date=+1m")
 
         def reopened(data: Any) -> None:
             for key in CLOSE_FIELDS:
                 data.pop(key, None)
             data["status"] = "open"
             data["stage"] = target
+            if due is not None:
+                data["close_date"] = due
 
         s.update(record, reopened)
     return s, target
