@@ -108,8 +108,7 @@ def test_the_html_quote_template_escapes_a_script_in_the_title(won: Repo):
      "templates/evil.md.j2:1: refused by the template sandbox: access to attribute '__init__' "
      "of 'type' object is unsafe."),
     ("{{ deal.title }}\n{{ deal.budget }}",
-     "templates/evil.md.j2:2: undefined: no field `budget` (a record's fields are the keys "
-     "of its file)"),
+     "templates/evil.md.j2:2: undefined: no field `budget`"),
 ])
 def test_hostile_or_broken_templates_are_one_line_errors(won: Repo, text: str, message: str):
     won.write("templates/evil.md.j2", text)

@@ -189,7 +189,9 @@ def _terminal_safe(exc: click.ClickException) -> click.ClickException:
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-C", "--repo", "repo", metavar="PATH", envvar="SALESCLI_REPO",
-              type=FolderType(),  # only "" here: a typo or a file is said as `git -C` says it
+              # only "" here: a typo or a file is said as `git -C` says it, and a folder
+              # one may enter but not list is one to run in, as for git
+              type=FolderType(readable=False),
               help="Run as if started in PATH (also env SALESCLI_REPO).")
 @click.version_option(__version__, prog_name="salescli")
 @click.pass_context

@@ -92,7 +92,9 @@ def own_path() -> dict[str, str]:
 
     path = os.environ.get("PATH", os.defpath)
     here = os.path.dirname(sys.executable)
-    if shutil.which("salescli", path=path) or not os.path.isfile(os.path.join(here, "salescli")):
+    # never a relative folder (an embedded Python's "" is the work tree's files)
+    if not os.path.isabs(here) or os.pathsep in here or shutil.which("salescli", path=path) \
+            or not os.path.isfile(os.path.join(here, "salescli")):
         return {}
     return {"PATH": here + os.pathsep + path}
 

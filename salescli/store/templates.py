@@ -227,9 +227,15 @@ def view(value: Any) -> Any:
 def missing(name: str, why: str) -> Any:
     """A variable that a template may test (`{% if quote %}` is false) but not use:
     `quote.number` fails saying `why` (the deal cannot be quoted: it is lost, say)."""
-    from jinja2 import Undefined
+    from jinja2 import StrictUndefined
 
-    return Undefined(hint=f"no {name}: {why}", name=name)
+    class Missing(StrictUndefined):  # strict, as every variable is, but false in an `if`
+        __slots__ = ()
+
+        def __bool__(self) -> bool:
+            return False
+
+    return Missing(hint=f"no {name}: {why}", name=name)
 
 
 def _autoescape(name: str | None) -> bool:
@@ -948,8 +954,7 @@ def render(name: str, context: dict[str, Any], root: Path | None, *,
                             f"{err}") from None
     except UndefinedError as err:
         # `deal.nonexist`: jinja says "'Data object' has no attribute 'nonexist'"
-        said = _NO_FIELD.sub(r"no field `\1` (a record's fields are the keys of its file)",
-                             str(err))
+        said = _NO_FIELD.sub(r"no field `\1`", str(err))
         raise TemplateError(f"{_where(err, known, mine)}: undefined: {said}") from None
     except (JinjaError, ArithmeticError, TypeError, ValueError, KeyError, IndexError,
             OverflowError, RecursionError) as err:
