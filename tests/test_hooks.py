@@ -31,6 +31,17 @@ def hook_file(repo: Repo, name: str = "pre-commit") -> Path:
     return repo.root / ".git" / "hooks" / name
 
 
+CRM = "deals/2026-10/crm.yaml"
+
+
+def commit_past_the_hook(repo: Repo, value: str) -> None:
+    """A teammate's deal with a broken `value`, committed with --no-verify."""
+    repo.write(CRM, replaced(DEAL, "acme-erp", "crm").replace("value: 48000.00",
+                                                              f"value: {value}"))
+    repo.git("add", CRM)
+    repo.git("commit", "-q", "--no-verify", "-m", "crm")
+
+
 def commit(repo: Repo, *paths: str) -> subprocess.CompletedProcess:
     repo.git("add", "--", *paths)
     return subprocess.run(["git", "commit", "-qm", "change"], cwd=repo.root,
@@ -169,18 +180,14 @@ def test_a_commit_through_the_hook_is_reported_beside_an_unmerged_entry(filled: 
     assert r.stdout.rstrip().endswith(f"[{sha}]") and "not committed" not in r.stdout
 
 def test_a_hook_refusing_another_file_says_it_is_not_this_changes(filled: Repo, on_path):
-    # a teammate committed a broken record with --no-verify: a command writing another
-    # record is refused by the hook, and says whose file it is and what to do
+    # a command writing another record is refused by the hook, and says whose file it is
+    # and what to do
     assert filled.run("hook", "install").exit_code == 0
-    filled.write("deals/2026-10/crm.yaml", replaced(DEAL, "acme-erp", "crm").replace(
-        "value: 48000.00", "value: 1,100"))
-    filled.git("add", "deals/2026-10/crm.yaml")
-    filled.git("commit", "-q", "--no-verify", "-m", "crm")
+    commit_past_the_hook(filled, "1,100")
+    why = "value: expected a number, not '1,100' [schema]"
     refused(filled, ["log", "call", "acme-erp", "Intro call"], 1,
-            "commit failed, nothing changed: a hook refused it for deals/2026-10/crm.yaml, "
-            "which this change does not touch: deals/2026-10/crm.yaml:7:8: error: value: "
-            "expected a number, not '1,100' [schema]; fix that file first (see "
-            "`salescli check`)")
+            f"commit failed, nothing changed: a hook refused it for {CRM}, which this change "
+            f"does not touch: {CRM}:7:8: error: {why}; fix that file first (see `salescli check`)")
 
 def test_a_salescli_run_by_its_path_commits_through_its_own_hook(filled: Repo):
     # README's install: `.venv/bin/salescli`, the virtualenv not activated; the hook
@@ -198,13 +205,10 @@ def test_a_salescli_run_by_its_path_commits_through_its_own_hook(filled: Repo):
     assert done.returncode == 0, done.stderr
     assert filled.git("log", "-1", "--format=%s").strip() == "deal(acme-erp): set value=52000.00"
     # the hook did run: a broken record committed past it stops the next command
-    filled.write("deals/2026-10/crm.yaml", replaced(DEAL, "acme-erp", "crm").replace(
-        "value: 48000.00", "value: lots"))
-    filled.git("add", "deals/2026-10/crm.yaml")
-    filled.git("commit", "-q", "--no-verify", "-m", "crm")
+    commit_past_the_hook(filled, "lots")
     stopped = salescli("log", "call", "acme-erp", "Intro call")
     assert stopped.returncode == 1
-    assert "a hook refused it for deals/2026-10/crm.yaml" in stopped.stderr, stopped.stderr
+    assert f"a hook refused it for {CRM}" in stopped.stderr, stopped.stderr
 
 
 def test_the_hook_explains_when_salescli_is_not_on_path(filled: Repo, monkeypatch):
