@@ -465,20 +465,14 @@ def lost_reason(text: str, reasons: list[str]) -> tuple[str | None, str | None]:
     from salescli.core.ids import slugify
 
     text = text.strip()
-    if not text:
-        return ("other" if "other" in reasons or not reasons else None), None
-    slug = slugify(text)
-    if not slug:  # `???`: no reason of the settings, and none to make of it
-        return ("other" if "other" in reasons or not reasons else None), text
-    if not reasons:
-        return slug, None
-    if slug in reasons:
+    slug = slugify(text)  # "" for no text, and for `???`: no reason to make of it
+    if slug and (not reasons or slug in reasons):
         return slug, None
     padded = f"-{slug}-"
-    for reason in reasons:
+    for reason in reasons if slug else ():
         if f"-{reason}-" in padded:
             return reason, text
-    return ("other" if "other" in reasons else None), text
+    return ("other" if "other" in reasons or not reasons else None), text or None
 
 
 class Planner:
