@@ -64,6 +64,12 @@ def markdown_cell(text: str) -> str:
     return markdown_text(text.replace("\\", "\\\\").replace("|", "\\|"))
 
 
+def quoted(text: str) -> str:
+    """A value as the user typed or wrote it, for a one-line message: in double quotes,
+    its control characters escaped; never a repr."""
+    return '"' + terminal_safe(text, cell=True) + '"'
+
+
 def terminal_safe(text: str, cell: bool = False) -> str:
     """`text` with control characters shown as Python-style escapes: ESC as `\\x1b`.
 

@@ -264,11 +264,10 @@ def name_slug(kind: str, name: str, hint: str = BY_ID) -> str:
     emoji, a script unidecode does not know) is a usage error that ends with `hint`."""
     slug = slugify(name)
     if not slug:
-        from salescli.core.output import terminal_safe
+        from salescli.core.output import quoted
 
         raise UsageError(f"cannot make an ID from the {kind} {NAME_FIELDS[kind]} "
-                         f"\"{terminal_safe(name, cell=True)}\": nothing in it folds to a-z "
-                         f"or 0-9; {hint}")
+                         f"{quoted(name)}: nothing in it folds to a-z or 0-9; {hint}")
     return slug
 
 

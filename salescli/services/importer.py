@@ -272,9 +272,9 @@ def id_problem(explicit: str, kind: str, taken: Container[str]) -> str | None:
 
 def shown(value: str) -> str:
     """A cell as the user typed it, for a message: in double quotes, never a repr."""
-    from salescli.core.output import terminal_safe
+    from salescli.core.output import quoted
 
-    return '"' + terminal_safe(value.strip(), cell=True) + '"'
+    return quoted(value.strip())
 
 
 def plain_text(html_text: str) -> str:
