@@ -496,3 +496,50 @@ def test_git_ended_by_an_interrupt_leaves_no_index_lock(filled: Repo, monkeypatc
     monkeypatch.undo()
     assert started.returncode is not None and not lock.exists()
     assert filled.run("deal", "set", "acme-erp", "value=7").exit_code == 0
+
+
+def _git_index(repo: Repo) -> tuple[bytes, int]:
+    index = repo.root / ".git" / "index"
+    return index.read_bytes(), index.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("args, code", [
+    (("value=lots",), 2),  # refused as it is validated
+    (("owner=anna",), 0),  # what the file holds already: nothing to commit
+    (("account=nobody",), 1),  # refused by the records: no such account
+])
+def test_a_change_that_commits_nothing_leaves_gits_index_as_it_was(filled: Repo, args, code):
+    # git's index is taken (update-index --stdin) as the record is read; a change that
+    # commits nothing gives it no path, and it ends without writing
+    state, before = filled.state(), _git_index(filled)  # (git status may write it)
+    assert filled.run("deal", "set", "acme-erp", *args).exit_code == code
+    assert _git_index(filled) == before and filled.state() == state
+    assert not (filled.root / ".git" / "index.lock").exists()
+
+
+def test_an_interrupt_after_the_record_is_read_leaves_gits_index_as_it_was(
+        filled: Repo, monkeypatch):
+    from salescli.services import check
+
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check, "record_errors", interrupted)  # as the change is validated
+    state, before = filled.state(), _git_index(filled)  # (git status may write it)
+    assert filled.run("deal", "set", "acme-erp", "value=7").exit_code == 1  # Aborted!
+    assert _git_index(filled) == before and filled.state() == state
+    assert not (filled.root / ".git" / "index.lock").exists()
+    monkeypatch.undo()
+    assert filled.run("deal", "set", "acme-erp", "value=7").exit_code == 0
+
+
+def test_an_index_lock_held_as_the_record_is_read_fails_the_commit_clearly(filled: Repo):
+    lock = filled.root / ".git" / "index.lock"
+    lock.write_text("someone else's\n")
+    state = filled.state()
+    r = filled.run("deal", "set", "acme-erp", "value=7")
+    assert r.exit_code == 1 and "commit failed, nothing changed: fatal: Unable to create" \
+        in r.stderr and "index.lock" in r.stderr, r.stderr
+    assert lock.read_text() == "someone else's\n" and filled.state()[:2] == state[:2]
+    lock.unlink()
+    assert filled.state() == state

@@ -1271,21 +1271,25 @@ class Change:
     def _stage(self, rels: list[str]) -> subprocess.Popen:
         """git's index taking `rels` from the work tree: the update-index started
         ahead, given them, or one started now (to be `finish`ed)."""
-        taking, self._taking = self._taking, None
+        taking = self._taking
         if taking is None:
             return begin(self.root, "update-index", "--add", "--remove", "--", *rels)
         # its stdin closed here, and then forgotten: communicate() (finish) would flush
         # a closed pipe
         pipe, taking.stdin = taking.stdin, None
-        _send(pipe, "".join(f"{r}\0" for r in rels))
         try:
-            pipe.close()
-        except OSError:  # git died: finish() tells why
-            pass
+            _send(pipe, "".join(f"{r}\0" for r in rels))
+        finally:  # (interrupted, `_release_index` still awaits it)
+            try:
+                pipe.close()
+            except OSError:  # git died: finish() tells why
+                pass
+        self._taking = None
         return taking
 
     def _release_index(self) -> None:
-        """The update-index started ahead, ended without paths: git's index unchanged."""
+        """The update-index started ahead, awaited: given no paths, it leaves git's
+        index as it was."""
         if self._taking is not None:
             taking, self._taking = self._taking, None
             finish(taking, check=False)
@@ -1526,6 +1530,7 @@ class Change:
             if moved.returncode != 0:
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(moved)}")
         except BaseException as exc:
+            self._release_index()  # (interrupted as it was given the paths)
             if direct.reading.returncode is None:  # failed before HEAD was read
                 direct.reading.kill()
                 finish(direct.reading, check=False)
