@@ -509,8 +509,7 @@ def _git_index(repo: Repo) -> tuple[bytes, int]:
     (("account=nobody",), 1),  # refused by the records: no such account
 ])
 def test_a_change_that_commits_nothing_leaves_gits_index_as_it_was(filled: Repo, args, code):
-    # git's index is taken (update-index --stdin) as the record is read; a change that
-    # commits nothing gives it no path, and it ends without writing
+    # git's index is rewritten only by a commit (update-index, or `git commit`)
     state, before = filled.state(), _git_index(filled)  # (git status may write it)
     assert filled.run("deal", "set", "acme-erp", *args).exit_code == code
     assert _git_index(filled) == before and filled.state() == state
@@ -533,7 +532,7 @@ def test_an_interrupt_after_the_record_is_read_leaves_gits_index_as_it_was(
     assert filled.run("deal", "set", "acme-erp", "value=7").exit_code == 0
 
 
-def test_an_index_lock_held_as_the_record_is_read_fails_the_commit_clearly(filled: Repo):
+def test_an_index_lock_held_fails_a_commands_commit_in_gits_words(filled: Repo):
     lock = filled.root / ".git" / "index.lock"
     lock.write_text("someone else's\n")
     state = filled.state()

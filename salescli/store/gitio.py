@@ -1080,7 +1080,6 @@ class Change:
         self._guarded: set[Path] = set()
         self._guarding: list[tuple[tuple[Path, ...], Started]] = []  # git asked, unanswered
         self._asked: subprocess.Popen | None = None  # _ask_direct
-        self._taking: subprocess.Popen | None = None  # _take_index
         self._values: dict[str, str] | None = None  # what it said (git_values)
         self._indexed = False  # _index_written
         # deal path -> (bytes before, after) as HEAD and a commit written directly hold
@@ -1167,7 +1166,6 @@ class Change:
             if self._asked is not None and self._asked.returncode is None:
                 self._asked.kill()  # not committed (or through `git commit`)
                 self._asked.communicate()
-            self._release_index()
             self._lock.__exit__(None, None, None)
 
     def _index_written(self) -> None:
@@ -1245,56 +1243,13 @@ class Change:
 
         Once per path and command: a record is read, then written, under the lock.
         """
-        self._ask_status(paths, markers)
+        self.guard_ahead(*paths, markers=markers)
         self._settle()
 
     def guard_ahead(self, *paths: Path, markers: bool = True) -> None:
         """`guard`, with git's answer awaited only before the first write (or at the
         end): git looks at the files while the command reads and edits them. Refused,
-        the files are named before any other error of the command (`__exit__`).
-
-        For a command that writes as soon as it has read (not `edit`, which waits for
-        an editor): git's index is taken now for the commit (`_take_index`)."""
-        self._ask_status(paths, markers)
-        self._take_index()
-
-    def _take_index(self) -> None:
-        """`git update-index --stdin`, started now for the paths the commit will give
-        it: it locks and reads git's index (several milliseconds with 25,000 records)
-        while the command reads and edits, and at the commit only writes it. Only when
-        salescli writes the commit itself (`_ask_direct`); given no paths, it ends
-        without writing (`_release_index`)."""
-        if self._asked is not None and self._taking is None:
-            self._taking = begin(self.root, "update-index", "--add", "--remove", "-z",
-                                 "--stdin", stdin=True)
-
-    def _stage(self, rels: list[str]) -> subprocess.Popen:
-        """git's index taking `rels` from the work tree: the update-index started
-        ahead, given them, or one started now (to be `finish`ed)."""
-        taking = self._taking
-        if taking is None:
-            return begin(self.root, "update-index", "--add", "--remove", "--", *rels)
-        # its stdin closed here, and then forgotten: communicate() (finish) would flush
-        # a closed pipe
-        pipe, taking.stdin = taking.stdin, None
-        try:
-            _send(pipe, "".join(f"{r}\0" for r in rels))
-        finally:  # (interrupted, `_release_index` still awaits it)
-            try:
-                pipe.close()
-            except OSError:  # git died: finish() tells why
-                pass
-        self._taking = None
-        return taking
-
-    def _release_index(self) -> None:
-        """The update-index started ahead, awaited: given no paths, it leaves git's
-        index as it was."""
-        if self._taking is not None:
-            taking, self._taking = self._taking, None
-            finish(taking, check=False)
-
-    def _ask_status(self, paths: tuple[Path, ...], markers: bool) -> None:
+        the files are named before any other error of the command (`__exit__`)."""
         paths = tuple(p for p in paths if p not in self._guarded)
         if paths:
             self._guarded.update(paths)
@@ -1372,8 +1327,6 @@ class Change:
                                  message=self.message)
         env = self._env
         direct = _direct_commit_idents(self.root, self.git_values(), env, rels)
-        if direct is None:  # `git add` and `git commit` lock git's index themselves
-            self._release_index()
         # `commit --only` takes tracked paths from the work tree; only new files need adding
         new = [self.repo.rel(p) for p, data in self._originals.items() if data is None]
         head: str | None = None  # interrupted, did the commit land?
@@ -1490,7 +1443,7 @@ class Change:
             # and HEAD are read meanwhile (from here git's index may take the files)
             stats = self._stats(rels)
             staged = True
-            adding = self._stage(rels)
+            adding = begin(self.root, "update-index", "--add", "--remove", "--", *rels)
             try:
                 blobs = self._blobs(stats, direct.filemode)
                 head = rev_parsed(finish(direct.reading, check=False))
@@ -1530,7 +1483,6 @@ class Change:
             if moved.returncode != 0:
                 raise CommitFailed(f"commit failed, nothing changed: {_git_reason(moved)}")
         except BaseException as exc:
-            self._release_index()  # (interrupted as it was given the paths)
             if direct.reading.returncode is None:  # failed before HEAD was read
                 direct.reading.kill()
                 finish(direct.reading, check=False)
