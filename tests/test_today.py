@@ -434,20 +434,59 @@ def test_the_answer_is_kept_while_all_it_is_made_of_holds(crm: Repo, monkeypatch
     assert today(crm) == fresh() != edited and len(worked) == 4
 
     index = crm.root / ".git" / "salescli" / "index.sqlite"
+    kept = ("memo:today", "memo:today shown")  # the rows, and the output made of them
     with sqlite3.connect(index) as con:
-        con.execute("UPDATE meta SET value = x'00ff' WHERE key = 'memo:today'")
+        con.execute("UPDATE meta SET value = x'00ff' WHERE key IN (?, ?)", kept)
     con.close()
     assert today(crm) == fresh() and len(worked) == 5
     assert today(crm) == fresh() and len(worked) == 5  # kept anew
     # the answer damaged under an intact stamp (it is read only when the stamp matches)
     with sqlite3.connect(index) as con:
-        (value,), = con.execute("SELECT value FROM meta WHERE key = 'memo:today'")
-        stamp, _ = marshal.loads(value)
-        con.execute("UPDATE meta SET value = ? WHERE key = 'memo:today'",
-                    (marshal.dumps([stamp, b"\x00\xff"]),))
+        for key in kept:
+            (value,), = con.execute("SELECT value FROM meta WHERE key = ?", (key,))
+            stamp, _ = marshal.loads(value)
+            con.execute("UPDATE meta SET value = ? WHERE key = ?",
+                        (marshal.dumps([stamp, b"\x00\xff"]), key))
     con.close()
     assert today(crm) == fresh() and len(worked) == 6
     assert today(crm) == fresh() and len(worked) == 6
+
+
+def test_what_today_printed_is_printed_again_without_making_it(crm: Repo, monkeypatch):
+    """Run again with nothing changed, `today` prints what it printed (kept with its
+    format and width); another format, width, owner or limit, or a change, makes it
+    again, and what it prints is always what a read without the index prints."""
+    from salescli.cli import activity as cli_activity
+
+    made: list[list] = []
+    real = cli_activity.today_shown
+
+    def spied(repo, on, owner, warn, shape, show, **kw):
+        def counted(day, rows):
+            made.append(shape)
+            return show(day, rows)
+        return real(repo, on, owner, warn, shape, counted, **kw)
+
+    monkeypatch.setattr(cli_activity, "today_shown", spied)
+
+    def printed(*args: str) -> str:
+        r = crm.run("today", "--on", ON, *args)
+        fresh = crm.run("today", "--on", ON, "--no-cache", *args)
+        assert r.exit_code == 0 and r.stdout == fresh.stdout, r.output
+        made.pop()  # (the read without the index made it)
+        return r.stdout
+
+    first = printed()
+    assert made == [["table", None]]
+    assert printed() == first and len(made) == 1  # kept
+    wide = printed("--width", "120")
+    assert wide != first and made[-1] == ["table", 120]
+    assert printed("--width", "120") == wide and len(made) == 2
+    printed("--format", "csv")
+    printed("--owner", "anna")
+    assert len(made) == 4
+    crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15", "close_date: 2027-01-15")
+    assert printed("--owner", "anna") != first and len(made) == 5
 
 
 def test_a_kept_answer_says_its_warnings_again(crm: Repo, monkeypatch):

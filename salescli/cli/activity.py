@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import click
@@ -29,7 +30,7 @@ from salescli.services.activity import TARGETS
 from salescli.services.activity import log_activity
 from salescli.services.activity import reasons_text
 from salescli.services.activity import stale_list
-from salescli.services.activity import today_list
+from salescli.services.activity import today_shown
 from salescli.services.options import Options
 
 
@@ -151,31 +152,34 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
       salescli today --owner anna --format json
     """
     repo = get_repo(ctx)
-    day, rows = today_list(repo, on, owner, warn, use_cache=not no_cache, limit=limit)
-    payload = {"date": day, "rows": rows}
-    if fmt == "json":
-        echo(render(rows, (), fmt, payload=payload))
-        return
-    columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "reasons")
-    if fmt == "csv":
-        columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "value",
-                   "probability", "date", "days", "reasons")
-    style = number_style(repo, fmt)
     fits = fit_width(width) if fmt == "table" else None
-    if fits:  # a terminal: a reason a line, wrapped under its column; if narrow, fewer
-        # columns (the ID is what commands take; the weighted value has its currency)
-        def texts(r: dict) -> list[str]:
-            return [x["text"] for x in r["reasons"]]
 
-        text = render_wrapped(rows, columns, texts, fits, style) or render_wrapped(
-            rows, ("group", "id", "owner", "weighted", "reasons"), texts, fits, style, 20,
-            stack=True)
-        if text:
-            echo(text)
-            return
-    for r in rows:  # its reasons as one line (the rows are this run's own: 2,900 copies
-        r["reasons"] = reasons_text(r)  # of them cost 4 ms on 10,000 deals)
-    echo(render(rows, columns, fmt, style=style))
+    def show(day: dt.date, rows: list[dict]) -> str:
+        if fmt == "json":
+            return render(rows, (), fmt, payload={"date": day, "rows": rows})
+        columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "reasons")
+        if fmt == "csv":
+            columns = ("group", "kind", "id", "name", "owner", "weighted", "currency",
+                       "value", "probability", "date", "days", "reasons")
+        style = number_style(repo, fmt)
+        if fits:  # a terminal: a reason a line, wrapped under its column; if narrow, fewer
+            # columns (the ID is what commands take; the weighted value has its currency)
+            def texts(r: dict) -> list[str]:
+                return [x["text"] for x in r["reasons"]]
+
+            text = render_wrapped(rows, columns, texts, fits, style) or render_wrapped(
+                rows, ("group", "id", "owner", "weighted", "reasons"), texts, fits, style,
+                20, stack=True)
+            if text:
+                return text
+        for r in rows:  # its reasons as one line (the rows are this run's own: 2,900
+            r["reasons"] = reasons_text(r)  # copies of them cost 4 ms on 10,000 deals)
+        return render(rows, columns, fmt, style=style)
+
+    # what it printed is kept, by the format and the width: run again with nothing
+    # changed, it is printed again as it was
+    echo(today_shown(repo, on, owner, warn, [fmt, fits], show, use_cache=not no_cache,
+                     limit=limit))
 
 
 @click.command("stale")

@@ -374,20 +374,56 @@ def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> li
     the rows: the day, the configuration and HEAD (when each deal entered its stage).
     Run again with nothing changed, `today` only reads it back.
     """
-    from salescli.core import today
+    kept = _kept_rows(repo, on)
+    with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
+        return _rows(repo, index, kept, on, warn, use_cache)
+
+
+def _kept_rows(repo: Any, on: dt.date) -> Any:
+    """The look-up of `today_rows`' answer (looked up while git looks at the files)."""
     from salescli.store.config import config_key
-    from salescli.store.config import config_of
     from salescli.store.gitio import rev_parse
     from salescli.store.index import Kept
 
     def key(say: Warn) -> list:
         return [on.toordinal(), config_key(repo, say), rev_parse(repo.root, "HEAD")]
 
-    kept = Kept("today", key)  # looked up while git looks at the files
+    return Kept("today", key)
+
+
+def _rows(repo: Any, index: Any, kept: Any, on: dt.date, warn: Warn,
+          use_cache: bool) -> list[dict]:
+    from salescli.core import today
+    from salescli.store.config import config_of
+
+    # the configuration's own warnings are said as it is read, never kept
+    return today.unpack(index.memo(kept, lambda said: today.pack(_work_out_today(
+        repo, index, on, config_of(repo, warn), said, use_cache)), warn))
+
+
+def today_shown(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
+                shape: list, show: Callable[[dt.date, list[dict]], str],
+                use_cache: bool = True, limit: int | None = None) -> str:
+    """`today_list` as the command prints it, `show(day, rows)`: kept in the record index
+    as `today_rows` keeps the rows, and by `shape` too (plain data: all else `show`
+    depends on, the format and the width), so that `today` run again with nothing
+    changed prints what it printed before, without making it again (rendering 2,800
+    rows of the 10,000-deal demo costs more than reading them)."""
+    from salescli.store.index import Kept
+
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}")
+    when = _on_day(on)
+    rows_kept = _kept_rows(repo, when)
+    kept = Kept("today shown", lambda say: [rows_kept.key(say), owner, limit, shape])
+
+    def work(said: Warn) -> str:
+        rows = [mine for r in _rows(repo, index, rows_kept, when, said, use_cache)
+                if (mine := _owners_part(r, owner))]
+        return show(when, rows[:limit])
+
     with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
-        # the configuration's own warnings are said as it is read, never kept
-        return today.unpack(index.memo(kept, lambda said: today.pack(_work_out_today(
-            repo, index, on, config_of(repo, warn), said, use_cache)), warn))
+        return index.memo(kept, work, warn)
 
 
 def _work_out_today(repo: Any, index: Any, on: dt.date, config: Any, warn: Warn,
