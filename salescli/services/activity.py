@@ -366,21 +366,10 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
     return rows
 
 
-def today_rows(repo: Any, on: dt.date, warn: Warn, use_cache: bool = True) -> list[dict]:
-    """Every deal, lead and account that needs attention on `on`, once each with all
-    its reasons, most urgent group first (salescli.core.today).
-
-    The answer is kept in the record index (`Index.memo`) with all it is made of besides
-    the rows: the day, the configuration and HEAD (when each deal entered its stage).
-    Run again with nothing changed, `today` only reads it back.
-    """
-    kept = _kept_rows(repo, on)
-    with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
-        return _rows(repo, index, kept, on, warn, use_cache)
-
-
 def _kept_rows(repo: Any, on: dt.date) -> Any:
-    """The look-up of `today_rows`' answer (looked up while git looks at the files)."""
+    """The look-up of `_rows`' answer: kept with all it is made of besides the record
+    index's rows, the day, the configuration and HEAD (when each deal entered its
+    stage)."""
     from salescli.store.config import config_key
     from salescli.store.gitio import rev_parse
     from salescli.store.index import Kept
@@ -393,6 +382,9 @@ def _kept_rows(repo: Any, on: dt.date) -> Any:
 
 def _rows(repo: Any, index: Any, kept: Any, on: dt.date, warn: Warn,
           use_cache: bool) -> list[dict]:
+    """Every deal, lead and account that needs attention on `on`, once each with all
+    its reasons, most urgent group first (salescli.core.today), kept in the record
+    index (`Index.memo`) under `kept` (`_kept_rows`)."""
     from salescli.core import today
     from salescli.store.config import config_of
 
@@ -404,11 +396,12 @@ def _rows(repo: Any, index: Any, kept: Any, on: dt.date, warn: Warn,
 def today_shown(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
                 shape: list, show: Callable[[dt.date, list[dict]], str],
                 use_cache: bool = True, limit: int | None = None) -> str:
-    """`today_list` as the command prints it, `show(day, rows)`: kept in the record index
-    as `today_rows` keeps the rows, and by `shape` too (plain data: all else `show`
-    depends on, the format and the width), so that `today` run again with nothing
-    changed prints what it printed before, without making it again (rendering 2,800
-    rows of the 10,000-deal demo costs more than reading them)."""
+    """`today`: what needs attention on the day `on` names (one owner's, or all; the
+    first `limit` records only when given), as the command prints it, `show(day,
+    rows)`. Kept in the record index as its rows are (`_rows`), and by `shape` too
+    (plain data: all else `show` depends on, the format and the width), so that `today`
+    run again with nothing changed prints what it printed before without making it
+    again (laying out 2,800 rows of the 10,000-deal demo costs more than reading them)."""
     from salescli.store.index import Kept
 
     if limit is not None and limit < 1:
@@ -566,18 +559,6 @@ def _on_day(on: str | dt.date | None) -> dt.date:
     from salescli.core.dates import day_of
 
     return day_of(on, "--on") or dt.date.today()
-
-
-def today_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
-               use_cache: bool = True, limit: int | None = None) -> tuple[dt.date, list[dict]]:
-    """`today`: the day evaluated and what needs attention then (one owner's, or all),
-    the first `limit` records only when given."""
-    if limit is not None and limit < 1:
-        raise UsageError(f"--limit must be at least 1, not {limit}")
-    when = _on_day(on)
-    rows = [mine for r in today_rows(repo, when, warn, use_cache)
-            if (mine := _owners_part(r, owner))]
-    return when, rows[:limit]
 
 
 def _owners_part(row: dict, owner: str | None) -> dict | None:
