@@ -485,8 +485,12 @@ def test_what_today_printed_is_printed_again_without_making_it(crm: Repo, monkey
     printed("--format", "csv")
     printed("--owner", "anna")
     assert len(made) == 4
+    printed("--format", "json")
+    assert printed("--format", "json") and len(made) == 5  # JSON is kept too
+    printed("--owner", "anna")
+    assert len(made) == 6
     crm.edit("deals/2026-11/passed.yaml", "close_date: 2026-11-15", "close_date: 2027-01-15")
-    assert printed("--owner", "anna") != first and len(made) == 5
+    assert printed("--owner", "anna") != first and len(made) == 7
 
 
 def test_a_kept_answer_says_its_warnings_again(crm: Repo, monkeypatch):

@@ -413,7 +413,7 @@ def today_shown(repo: Any, on: str | dt.date | None, owner: str | None, warn: Wa
     def work(said: Warn) -> str:
         rows = [mine for r in _rows(repo, index, rows_kept, when, said, use_cache)
                 if (mine := _owners_part(r, owner))]
-        return show(when, rows[:limit])
+        return str(show(when, rows[:limit]))  # (plain str, as the index keeps it)
 
     with records_index(repo, TARGETS, warn, use_cache, ahead=kept) as index:
         return index.memo(kept, work, warn)
