@@ -64,9 +64,14 @@ def same_contact(contacts: Sequence[Any], other: Any, by_name: bool = True) -> i
                 return hit
     if not by_name:
         return None
-    name = other.name.casefold()
-    named = [i for i, c in enumerate(contacts) if c.name.casefold() == name]
+    named = namesakes(contacts, other.name)
     return named[0] if len(named) == 1 else None
+
+
+def namesakes(contacts: Sequence[Any], name: str) -> list[int]:
+    """The positions among `contacts` of those named `name` (case aside)."""
+    name = name.casefold()
+    return [i for i, c in enumerate(contacts) if c.name.casefold() == name]
 
 
 def contact_emails(contact: Any) -> list[tuple[tuple, str | None]]:

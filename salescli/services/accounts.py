@@ -173,6 +173,7 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
     unless `force`; returns (the change, their ID)."""
     from types import SimpleNamespace
 
+    from salescli.core.duplicates import namesakes
     from salescli.core.duplicates import norm_email
     from salescli.core.duplicates import same_contact
     from salescli.core.ids import check_id
@@ -207,9 +208,10 @@ def contact_add(repo: Any, account_id: str, name: str, *, contact_id: str | None
             c = record.model.contacts[twin]
             refuse_duplicate(f"{name} is contact {c.id} ({c.name}) of account {account_id}, "
                              "by e-mail, phone or name")
-        named = [c.id for c in record.model.contacts if c.name.casefold() == name.casefold()]
+        named = namesakes(record.model.contacts, name)
         if named and not (force or email or phone):  # namesakes, and nothing new to tell
-            refuse_duplicate(f"{name} is the name of contacts {', '.join(named)} of account "
+            ids = ", ".join(record.model.contacts[i].id for i in named)
+            refuse_duplicate(f"{name} is the name of contacts {ids} of account "
                              f"{account_id}; a new namesake needs an --email or --phone")
         cid = contact_id if contact_id is not None else unique_id(name_slug("contact", name),
                                                                   taken)
