@@ -46,6 +46,10 @@ QUERIES = (
     ("deal", "list", "--status", "all", "--format", "json"),
     ("account", "list", "--format", "json"),
     ("lead", "list", "--format", "json"),
+    # what a listing printed is kept (not JSON's): it must be what the files say too
+    ("deal", "list", "--status", "all", "--format", "csv"),
+    ("account", "list"),
+    ("lead", "list", "--format", "markdown"),
     ("today", "--format", "json", "--on", "2026-06-01"),
     ("stale", "--format", "json", "--on", "2026-06-01"),
     # the day each open deal entered its stage (a day ahead: the board as it is now)

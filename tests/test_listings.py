@@ -190,3 +190,54 @@ def test_reports_price_a_deal_by_its_items_as_deal_list_does(two: Repo):
         forecast = json.loads(two.run("report", "forecast", "--format", "json", *flags).stdout)
         beta = [r for r in forecast["rows"] if r["period"] == f"{closes:%Y-%m}"]
         assert [r["value"] for r in beta] == [1084.5], forecast["rows"]
+
+
+def test_a_listing_prints_what_it_printed_until_a_record_or_the_settings_change(
+        two: Repo, monkeypatch):
+    """What a listing printed is kept in the record index by its options: run again
+    with nothing changed, it is printed again without being made; a hand edit, another
+    option, or settings that change a cell (the approval threshold, a custom field's
+    type) make it again, and it is always what a read without the index prints."""
+    from salescli.cli import deal as cli_deal
+
+    made: list[str] = []
+    real = cli_deal.shown_listing
+
+    def spied(repo, kind, rows, found, layout, fmt, records=None):
+        made.append(fmt)
+        return real(repo, kind, rows, found, layout, fmt, records)
+
+    monkeypatch.setattr(cli_deal, "shown_listing", spied)
+
+    def printed(*args: str) -> str:
+        r = two.run("deal", "list", *args)
+        fresh = two.run("deal", "list", "--no-cache", *args)
+        assert r.exit_code == 0 and r.stdout == fresh.stdout, r.output
+        made.pop()  # (the read without the index made it)
+        return r.stdout
+
+    first = printed()
+    assert len(made) == 1
+    assert printed() == first and len(made) == 1  # kept
+    assert printed("--format", "csv") != first and len(made) == 2
+    assert printed("--format", "csv") and len(made) == 2
+    printed("--status", "all", "--format", "csv")
+    assert len(made) == 3
+    printed("--format", "json")
+    printed("--format", "json")
+    assert len(made) == 5  # JSON is the index's own text: not kept
+    two.edit("deals/2026-10/acme-erp.yaml", "title: ", "title: New ")
+    assert "New " in printed("--format", "csv") and len(made) == 6
+    # beta-crm's 10 % discount awaits approval once the threshold is under it
+    assert "pending approval" not in printed("--format", "csv")
+    two.edit("salescli.yaml", "discount_approval_threshold: 15", "discount_approval_threshold: 5")
+    assert "pending approval" in printed("--format", "csv")
+    # a custom field's cells follow its declared type
+    two.edit("deals/2026-10/acme-erp.yaml", "title: ", "seats: 12.50\ntitle: ")
+    settings = two.root / "salescli.yaml"
+    settings.write_text(settings.read_text() + "custom_fields:\n  deal:\n    seats: {type: text}\n")
+    as_text = printed("--columns", "id,seats", "--format", "csv")
+    n = len(made)
+    settings.write_text(settings.read_text().replace("{type: text}", "{type: money}"))
+    as_money = printed("--columns", "id,seats", "--format", "csv")
+    assert as_money != as_text and len(made) == n + 1

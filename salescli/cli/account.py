@@ -17,7 +17,6 @@ from salescli.cli.common import complete_ids
 from salescli.cli.common import custom_options
 from salescli.cli.common import done
 from salescli.cli.common import echo
-from salescli.cli.common import echo_listing
 from salescli.cli.common import format_option
 from salescli.cli.common import get_repo
 from salescli.cli.common import listing
@@ -27,6 +26,7 @@ from salescli.cli.common import render
 from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
+from salescli.cli.common import shown_listing
 from salescli.cli.common import table_columns
 from salescli.cli.common import warn
 from salescli.services import accounts
@@ -91,14 +91,17 @@ def account_list(ctx: click.Context, owner: str | None, industry: str | None,
     _, custom, stored = layout = table_columns(repo, "account", COLUMNS, columns)
     tagged = "EXISTS (SELECT 1 FROM records r2, json_each(r2.json, '$.tags') " \
         "WHERE r2.path = t.path AND value = ?)"
-    found = listing(
+
+    def show(found: list) -> str:
+        rows = [{k: a[k] for k in COLUMNS} for a in found]
+        return shown_listing(repo, "account", rows, found, layout, fmt)
+
+    echo(listing(
         repo, "account", no_cache, (("owner", owner), ("industry", industry), ("region", region)),
-        "lower(t.name), t.id, t.path", [tagged] if tag else [], [tag] if tag else [],
+        "lower(t.name), t.id, t.path", show, [tagged] if tag else [], [tag] if tag else [],
         json=fmt == "json" or bool(custom),
         columns=", (SELECT count(*) FROM contacts c WHERE c.account_id = t.id) AS contacts",
-        fields=fields, select=[*COLUMNS[:-1], *stored])
-    rows = [{k: a[k] for k in COLUMNS} for a in found]
-    echo_listing(repo, "account", rows, found, layout, fmt)
+        fields=fields, select=[*COLUMNS[:-1], *stored]))
 
 
 @account.command("show")

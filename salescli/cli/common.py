@@ -367,16 +367,25 @@ def records_index(repo: Any, kinds: tuple[str, ...], no_cache: bool = False,
 
 
 def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, Any]],
-            order: str, where: Sequence[str] = (), params: Sequence[Any] = (),
-            json: bool = False, columns: str = "", fields: Sequence[str] = (),
-            select: Sequence[str] = (), also: tuple[str, ...] = ()) -> list[Any]:
-    """The rows of a listing from the record index: the kind's table as `t` (plus
-    `columns`), with `t.column = value` for each filter given a value and the `where`
-    clauses; with `json`, each record's JSON too (JSON output and custom columns need
-    it); `fields` are `--field NAME=VALUE` filters on custom fields. `select`: only
-    these columns of `t` when no JSON is asked for (a table of 8,000 accounts: 10 ms).
-    `also`: the other kinds whose tables `where` reads (kept current too)."""
+            order: str, show: Callable[[list[Any]], str], where: Sequence[str] = (),
+            params: Sequence[Any] = (), json: bool = False, columns: str = "",
+            fields: Sequence[str] = (), select: Sequence[str] = (),
+            also: tuple[str, ...] = ()) -> str:
+    """A listing as the command prints it, `show(rows)`, of the rows from the record
+    index: the kind's table as `t` (plus `columns`), with `t.column = value` for each
+    filter given a value and the `where` clauses; with `json`, each record's JSON too
+    (JSON output and custom columns need it); `fields` are `--field NAME=VALUE` filters
+    on custom fields. `select`: only these columns of `t` when no JSON is asked for (a
+    table of 8,000 accounts: 10 ms). `also`: the other kinds whose tables `where` reads
+    (kept current too).
+
+    What it printed is kept in the index (`Index.memo`) by the command's options and
+    the configuration, as `today`'s is: run again with no record changed, it prints
+    that without querying or laying out thousands of rows. Not JSON, whose records are
+    the index's own text already (and ten megabytes of 10,000 deals)."""
     from salescli.services.read import custom_filter
+    from salescli.store.config import config_key
+    from salescli.store.index import Kept
     from salescli.store.repo import KIND_DIRS
 
     clauses, values = list(where), list(params)
@@ -395,8 +404,16 @@ def listing(repo: Any, kind: str, no_cache: bool, filters: Sequence[tuple[str, A
     def question(index: Any) -> list[Any]:
         return index.query(sql, values)
 
-    with records_index(repo, (kind, *also), no_cache, ahead=question) as index:
-        return index.ask(question)
+    def work(said: Callable[[str], None]) -> str:
+        return str(show(index.ask(question)))  # (a plain str, as the index keeps it)
+
+    ctx = click.get_current_context()
+    options = sorted((name, repr(value)) for name, value in ctx.params.items())
+    kept = None if ctx.params.get("fmt") == "json" else Kept(
+        f"{kind} list", lambda say: [ctx.command_path, options, config_key(repo, say)],
+        then=question)
+    with records_index(repo, (kind, *also), no_cache, ahead=kept or question) as index:
+        return work(warn) if kept is None else index.memo(kept, work, warn)
 
 
 def custom_options(func: Callable) -> Callable:
@@ -419,10 +436,10 @@ def table_columns(repo: Any, kind: str, default: Sequence[str], asked: str | Non
     return listing_columns(repo, kind, asked, default)
 
 
-def echo_listing(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
-                 layout: tuple[list[str], list[str], list[str]], fmt: str,
-                 records: list[Any] | None = None) -> None:
-    """Print a listing: `rows`, one a record of `found`, with the columns that
+def shown_listing(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[Any],
+                  layout: tuple[list[str], list[str], list[str]], fmt: str,
+                  records: list[Any] | None = None) -> str:
+    """A listing as printed: `rows`, one a record of `found`, with the columns that
     `table_columns` gave (the custom fields filled in from each record, the stored ones
     from its row of the kind's table), in `fmt`; JSON prints `records` (`found` when
     None) whole."""
@@ -434,10 +451,10 @@ def echo_listing(repo: Any, kind: str, rows: list[dict[str, Any]], found: list[A
     if custom:
         cells = custom_cells(repo, kind, found, custom)
         rows = [{**row, **more} for row, more in zip(rows, cells, strict=True)]
-    echo(render(rows, shown, fmt,
-                payload=payload(found if records is None else records) if fmt == "json"
-                else None,
-                style=number_style(repo, fmt)))
+    return render(rows, shown, fmt,
+                  payload=payload(found if records is None else records) if fmt == "json"
+                  else None,
+                  style=number_style(repo, fmt))
 
 
 def number_style(repo: Any, fmt: str) -> Any:

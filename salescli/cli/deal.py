@@ -25,7 +25,6 @@ from salescli.cli.common import complete_ids
 from salescli.cli.common import custom_options
 from salescli.cli.common import done
 from salescli.cli.common import echo
-from salescli.cli.common import echo_listing
 from salescli.cli.common import format_option
 from salescli.cli.common import get_repo
 from salescli.cli.common import listing
@@ -36,6 +35,7 @@ from salescli.cli.common import render
 from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
+from salescli.cli.common import shown_listing
 from salescli.cli.common import table_columns
 from salescli.cli.common import warn
 from salescli.services import deals
@@ -123,25 +123,28 @@ def deal_list(ctx: click.Context, status: str, stage: str | None, owner: str | N
     where, params = [], []
     if account_id and not no_children:
         where, params = [f"t.account_id IN ({FAMILY_SQL})"], [account_id]
-    found = listing(
+
+    def show(found: list) -> str:
+        # an open deal whose discount awaits an approver lists as `pending approval`
+        rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
+                 "stage": d["stage"],
+                 "status": "pending approval" if deals.awaiting(
+                     repo, d["status"], d["top_discount"], d["approved_by"]) else d["status"],
+                 "value": money_column(d["value"]),
+                 "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
+                for d in found]
+        return shown_listing(repo, "deal", rows, found, layout, fmt,
+                             deals.valued_rows(found) if fmt == "json" else None)
+
+    echo(listing(
         repo, "deal", no_cache,
         (("status", None if status == "all" else status), ("stage", stage), ("owner", owner),
          ("account_id", account_id if no_children else None), ("pipeline", pipeline),
          ("source", source)),
         # ties in file order, as the records were always read
-        "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path",
+        "t.close_date IS NULL, coalesce(t.close_date, t.created), t.id, t.path", show,
         where, params, json=fmt == "json" or bool(custom), fields=fields,
-        columns=deals.TOP_DISCOUNT, also=("account",) if where else ())  # the family's
-    # an open deal whose discount awaits an approver lists as `pending approval`
-    rows = [{"id": d["id"], "title": d["title"], "account": d["account_id"],
-             "stage": d["stage"],
-             "status": "pending approval" if deals.awaiting(
-                 repo, d["status"], d["top_discount"], d["approved_by"]) else d["status"],
-             "value": money_column(d["value"]),
-             "currency": d["currency"], "close_date": d["close_date"], "owner": d["owner"]}
-            for d in found]
-    echo_listing(repo, "deal", rows, found, layout, fmt,
-                 deals.valued_rows(found) if fmt == "json" else None)
+        columns=deals.TOP_DISCOUNT, also=("account",) if where else ()))  # the family's
 
 
 @deal.command("show")

@@ -22,7 +22,6 @@ from salescli.cli.common import complete_ids
 from salescli.cli.common import custom_options
 from salescli.cli.common import done
 from salescli.cli.common import echo
-from salescli.cli.common import echo_listing
 from salescli.cli.common import format_option
 from salescli.cli.common import get_repo
 from salescli.cli.common import listing
@@ -31,6 +30,7 @@ from salescli.cli.common import render
 from salescli.cli.common import render_fields
 from salescli.cli.common import show_activities
 from salescli.cli.common import show_notes
+from salescli.cli.common import shown_listing
 from salescli.cli.common import table_columns
 from salescli.cli.common import warn
 from salescli.services import leads
@@ -88,16 +88,19 @@ def lead_list(ctx: click.Context, status: str, source: str | None, owner: str | 
     """
     repo = get_repo(ctx)
     _, custom, stored = layout = table_columns(repo, "lead", COLUMNS, columns)
-    found = listing(repo, "lead", no_cache,
-                    (("status", None if status == "all" else status), ("source", source),
-                     ("owner", owner)), "t.created IS NULL, t.created DESC, t.id, t.path",
-                    json=fmt == "json" or bool(custom),
-                    fields=fields, select=("id", "company", "contact_name", "source",
-                                           "status", "owner", "created", *stored))
-    rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
-             "source": x["source"], "status": x["status"], "owner": x["owner"],
-             "created": x["created"]} for x in found]
-    echo_listing(repo, "lead", rows, found, layout, fmt)
+
+    def show(found: list) -> str:
+        rows = [{"id": x["id"], "company": x["company"], "contact": x["contact_name"],
+                 "source": x["source"], "status": x["status"], "owner": x["owner"],
+                 "created": x["created"]} for x in found]
+        return shown_listing(repo, "lead", rows, found, layout, fmt)
+
+    echo(listing(repo, "lead", no_cache,
+                 (("status", None if status == "all" else status), ("source", source),
+                  ("owner", owner)), "t.created IS NULL, t.created DESC, t.id, t.path", show,
+                 json=fmt == "json" or bool(custom),
+                 fields=fields, select=("id", "company", "contact_name", "source",
+                                        "status", "owner", "created", *stored)))
 
 
 @lead.command("show")

@@ -19,7 +19,7 @@ from salescli.store.runtime import save_cache
 
 # 5: discount_approval_threshold, approvers, checklists; 6: after_sales_days;
 # 7: quote.validity_days; 8: what is wrong with it (warned of each time)
-CACHE_VERSION = 8
+CACHE_VERSION = 9
 
 
 def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
@@ -29,7 +29,7 @@ def config_of(repo: Any, warn: Callable[[str], None]) -> Any:
     from salescli.store.repo import PRODUCTS_FILE
 
     (currency, default, fx, sla, follow_up, stages, owners, sources, threshold, approvers,
-     checklists, after_sales, validity, _, wrong) = _cached(repo, warn)
+     checklists, after_sales, validity, _, _, wrong) = _cached(repo, warn)
 
     def products() -> Any:
         return repo.products if (repo.root / PRODUCTS_FILE).exists() else None
@@ -118,9 +118,13 @@ def _plain_config(repo: Any) -> tuple:
     except SalescliError as err:  # documents refuse the locale; a table still prints
         wrong.append((f"{err}; tables show numbers as en_US does", None))
         style = l10n.style_data("en_US", currencies)
+    # the custom fields, only as a key: what a listing of them is kept by
+    custom = {kind: {name: [f.type, list(f.choices), f.label]
+                     for name, f in getattr(settings.custom_fields, kind).items()}
+              for kind in ("account", "lead", "deal")}
     return (settings.currency, settings.default_pipeline,
             {k: str(v) for k, v in settings.fx.items()}, settings.lead_first_contact_sla_days,
             settings.follow_up_days, stages, list(settings.owners), list(settings.sources),
             str(settings.discount_approval_threshold),
             {k: str(v) for k, v in settings.approvers.items()}, checklists,
-            settings.after_sales_days, settings.quote.validity_days, style, wrong)
+            settings.after_sales_days, settings.quote.validity_days, custom, style, wrong)

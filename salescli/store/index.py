@@ -255,7 +255,9 @@ class Index:
         self.con = con
         self.kinds = tuple(kinds)
         self.path = path  # None: in memory
-        self._ahead: tuple[Callable[[Index], Any], Any] | None = None
+        # question -> the answer it gave while the rows were brought up to date
+        self._ahead: dict[Callable[[Index], Any], Any] = {}
+        self._asked: dict[Callable[[Index], Any], Any] = {}
         self._asking_ahead = False
 
     # -- opening
@@ -365,10 +367,15 @@ class Index:
     def ask(self, question: Callable[[Index], Any]) -> Any:
         """`question(self)`: the answer it gave while the index was brought up to date,
         when it was asked ahead (`open`) and no row was written since; else asked now."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] is question:
-            return ahead[1]
+        if question in self._ahead:
+            return self._ahead.pop(question)
         return question(self)
+
+    def ask_ahead(self, question: Callable[[Index], Any]) -> None:
+        """While a question is asked ahead (`refresh`): ask `question` too, for `ask`
+        (what a memo's miss will ask next; see `Kept`)."""
+        if self._asking_ahead:
+            self._asked[question] = question(self)
 
     # -- bringing it up to date
     def refresh(self, kinds: Sequence[str] = KINDS,
@@ -380,7 +387,7 @@ class Index:
         for `ask` only when no row was written until the refresh ended (the generations,
         bumped with every write by any process, are the same): it is then the answer the
         rows would give now. Damage it finds is left to the refresh and `ask`."""
-        self._ahead = None
+        self._ahead, self._asked = {}, {}
         if "deal" in kinds:
             self.check_config()
         # git's own index vouches for the files as committed: only the others are stat'ed
@@ -402,7 +409,7 @@ class Index:
             for kind in kinds:
                 self._refresh(kind, view, scans.get(kind))
             if view is not None and ahead is not None and self._gens() == gens:
-                self._ahead = (ahead, answer)
+                self._ahead = {**self._asked, ahead: answer}
         finally:
             if view is not None:
                 view.close()
@@ -622,7 +629,7 @@ class Index:
         files of the IDs involved are read again with them); `known` are entries whose
         content did not change.
         """
-        self._ahead = None  # answered from rows this changes
+        self._ahead = {}  # answered from rows this changes
         # without `current` (a command wrote `paths`): each file's stat now
         stat_of = current.get if current is not None \
             else (lambda p: _stat(os.path.join(self.root, p)))
@@ -995,10 +1002,13 @@ _UNTOLD = object()
 
 class Kept:
     """The look-up of the answer `Index.memo` keeps under `name`: a question for
-    `Index.ask`, so that it can be asked ahead, while git looks at the files."""
+    `Index.ask`, so that it can be asked ahead, while git looks at the files. `then`:
+    the question working the answer out asks first, asked ahead too when none is kept
+    (a listing's query: a miss after a write then costs no more than it did unkept)."""
 
-    def __init__(self, name: str, key: Callable[[Warn], Any]):
-        self.name, self.key = name, key
+    def __init__(self, name: str, key: Callable[[Warn], Any],
+                 then: Callable[[Index], Any] | None = None):
+        self.name, self.key, self.then = name, key, then
         # `key(warn)` once: what it is made of does not depend on the rows, and what it
         # said (a broken pipeline, read once into a cache) is said even when the look-up
         # asked ahead is asked again
@@ -1007,6 +1017,12 @@ class Kept:
     def __call__(self, index: Index) -> tuple[list[str], list | None, tuple | None]:
         """(what `key` said, the stamp of the answer now (None when it cannot be told),
         the kept (answer, warnings) when kept under that stamp)."""
+        looked = self._look(index)
+        if looked[2] is None and self.then is not None:
+            index.ask_ahead(self.then)
+        return looked
+
+    def _look(self, index: Index) -> tuple[list[str], list | None, tuple | None]:
         unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
         if self._keyed is None:
             said: list[str] = []
