@@ -1074,3 +1074,64 @@ def test_a_window_after_the_as_of_date_is_refused(q1: Repo):
                 "it yet (--as-of sets a later one)")
     r = q1.run("report", "forecast", "--since", "2026-06-01", "--as-of", "2026-03-31")
     assert r.exit_code == 0, r.output  # close dates ahead
+
+
+def test_the_funnel_as_of_now_is_kept_and_its_open_days_still_grow(q1: Repo, monkeypatch):
+    """`report funnel` as of now keeps what it worked out (`.git/salescli/funnel.memo`):
+    run again the same day it reads no history, yet the days of the deals still open
+    in their stages grow with the clock, as a read from history gives them; another
+    day, a commit or the pipeline make it again; a commit dated after the clock is never
+    kept (it counts from its own moment on)."""
+    import datetime as dt
+    import time
+
+    from salescli.store import history
+
+    clock = [dt.datetime(2026, 4, 1, 8, tzinfo=dt.UTC).timestamp()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    loads: list[str] = []
+    real = history.load_history
+
+    def counted(*args, **kw):  # type: ignore[no-untyped-def]
+        loads.append("load")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(history, "load_history", counted)
+
+    def funnel(*args: str) -> dict[str, Any]:
+        """The funnel now, and how many times it read history (a read without the
+        cache, which must print the same, aside)."""
+        r = q1.run("report", "funnel", "--format", "json", *args)
+        fresh = q1.run("report", "funnel", "--format", "json", "--no-cache", *args)
+        assert r.exit_code == 0 and r.stdout == fresh.stdout, r.output
+        loads.pop()
+        return json.loads(r.stdout)
+
+    # gamma, open in negotiation since 03-15 noon after 7 days there before: 7 + 16 5/6
+    first = funnel()
+    assert first["rows"][2]["median_days"] == 23.8 and loads == ["load"]
+    assert funnel() == first and loads == ["load"]  # kept: no history read
+    clock[0] += 14 * 3600  # 22:00 the same day: 7 + 17 5/12
+    later = funnel()
+    assert later["rows"][2]["median_days"] == 24.4 and loads == ["load"]
+    assert later["rows"][0]["median_days"] == first["rows"][0]["median_days"] == 31.0
+    funnel("--owner", "anna")  # other options: made again, and kept by them
+    assert len(loads) == 2
+    clock[0] += 3 * 3600  # the next day
+    assert funnel()["as_of"] == "2026-04-02" and len(loads) == 3
+    cli(q1, "deal", "set", "gamma", "value=6000", "--date", "2026-04-01")
+    funnel()
+    assert len(loads) == 4
+    q1.edit("pipelines/default.yaml", "  - id: contracting\n",
+            "  - id: legal\n    name: Legal\n    probability: 70\n    requires: []\n"
+            "  - id: contracting\n")
+    assert [row["stage"] for row in funnel()["rows"]][3] == "legal" and len(loads) == 5
+    funnel()
+    assert len(loads) == 5
+    # committed at 04-05 while the clock says 04-02: not counted yet, and not kept
+    edit_deal(q1, "gamma", "2026-04-05", stage="contracting")
+    assert funnel()["rows"][4]["open_here"] == 0 and len(loads) == 6
+    funnel()
+    assert len(loads) == 7
+    clock[0] = dt.datetime(2026, 4, 5, 13, tzinfo=dt.UTC).timestamp()
+    assert funnel()["rows"][4]["open_here"] == 1 and len(loads) == 8

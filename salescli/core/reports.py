@@ -304,9 +304,14 @@ class Book:
         return True
 
     def payload(self, name: str, rows: list[dict], totals: dict) -> dict[str, Any]:
-        return {"report": name, "as_of": self.query.as_of_date,
-                "filters": self.query.filters(), "rows": rows, "totals": totals,
-                "skipped": self.skipped}
+        return payload(self.query, name, rows, totals, self.skipped)
+
+
+def payload(query: Query, name: str, rows: list[dict], totals: dict, skipped: list[str]
+            ) -> dict[str, Any]:
+    """A report's JSON shape (SPEC §7)."""
+    return {"report": name, "as_of": query.as_of_date, "filters": query.filters(),
+            "rows": rows, "totals": totals, "skipped": skipped}
 
 
 def _sum(values: Iterable[Decimal | None]) -> Decimal:
@@ -323,13 +328,14 @@ def _by_currency(deals: Iterable[Deal]) -> dict[str, Decimal]:
 # ----------------------------------------------------------------------- funnel
 
 
-def stage_days(tl: Timeline, until: float, pipeline: str, default: str) -> dict[str, float]:
+def stage_spans(tl: Timeline, until: float, pipeline: str, default: str
+                ) -> tuple[dict[str, float], tuple[str, float, float] | None]:
     """Every stage a deal was in while in `pipeline` (`default`: the pipeline of a deal
-    naming none), with the days it spent there while open: a deal moved from another
-    pipeline (`deal move --pipeline`) passed that one's stages there, not here.
-
-    Up to `until` for a deal still there, up to the win or loss for a closed one.
-    """
+    naming none), with the days it spent there while open, up to the win or loss for a
+    closed one: a deal moved from another pipeline (`deal move --pipeline`) passed that
+    one's stages there, not here. For a deal still open there, also (its stage, the
+    days before, when it entered it last): its days there grow with the clock, and are
+    `days before + (until - entered)` up to the moment `until`."""
     spent: dict[str, float] = {}
     stage = status = here = None
     start = tl.created
@@ -348,11 +354,21 @@ def stage_days(tl: Timeline, until: float, pipeline: str, default: str) -> dict[
             spent[stage] = 0.0  # entered, even if only for a moment
         start = when
     if stage is not None and status == "open" and (here or default) == pipeline:
-        spent[stage] = spent.get(stage, 0.0) + max(0.0, until - start) / DAY
-    return spent
+        return spent, (stage, spent.get(stage, 0.0), start)
+    return spent, None
 
 
 def funnel(book: Book) -> dict[str, Any]:
+    return funnel_at(funnel_parts(book), book.query)
+
+
+def funnel_parts(book: Book) -> dict[str, Any]:
+    """The funnel as plain data (marshal's), but for the median days in each stage; for
+    those, the days each deal spent in each stage, and under `open`, of a deal still
+    open in a stage, (its days there before, when it entered it): its days there grow
+    with the clock (`funnel_at` adds them up). Nothing else changes while the history
+    and the as-of day are the same, and no change is later than the moment: what
+    `report funnel` keeps (services.reports)."""
     q = book.query
     name = book.config.pipeline_or_default(q.pipeline)
     stages = book.config.stage_ids(name)
@@ -364,9 +380,12 @@ def funnel(book: Book) -> dict[str, Any]:
     tops = [0] * (len(stages) + 1)  # how many deals got no further than each stage (-1: none)
     lost_here, open_here = Counter(), Counter()
     spent: dict[str, list[float]] = defaultdict(list)
+    growing: dict[str, list[tuple[float, float]]] = defaultdict(list)
     won = lost = still_open = 0
     for tl, stage, status in deals:
-        spent_here = stage_days(tl, q.as_of, name, book.config.default_pipeline)
+        spent_here, still = stage_spans(tl, q.as_of, name, book.config.default_pipeline)
+        if still is not None:
+            growing[still[0]].append(still[1:])
         if status == "won":
             won += 1
             tops[len(stages) - 1] += 1  # a won deal reached every stage
@@ -379,7 +398,8 @@ def funnel(book: Book) -> dict[str, Any]:
                 still_open += 1
                 open_here[stage] += 1
         for stage, n in spent_here.items():
-            spent[stage].append(n)
+            if still is None or stage != still[0]:  # (that one's are growing)
+                spent[stage].append(n)
             if stage not in index:  # renamed or removed since: said, not dropped silently
                 book.unknown_stage(name, stage, tl.id)
     # a deal reached every stage up to the furthest it got to (skipping counts)
@@ -389,12 +409,24 @@ def funnel(book: Book) -> dict[str, Any]:
         after = reached[i + 1] if i + 1 < len(stages) else won
         rows.append({"stage": stage, "reached": reached[i],
                      "conversion": rate(after, reached[i]), "lost_here": lost_here[stage],
-                     "open_here": open_here[stage], "median_days": days(spent[stage])})
+                     "open_here": open_here[stage], "median_days": None})
     totals = {"deals": len(deals), "won": won, "lost": lost, "open": still_open,
               "win_rate": rate(won, won + lost)}
-    payload = book.payload("funnel", rows, totals)
-    payload["filters"]["pipeline"] = name
-    return payload
+    return {"rows": rows, "totals": totals, "skipped": book.skipped, "pipeline": name,
+            "spent": {s: spent[s] for s in stages}, "open": {s: growing[s] for s in stages}}
+
+
+def funnel_at(parts: dict[str, Any], query: Query) -> dict[str, Any]:
+    """The funnel of `funnel_parts` at the query's moment."""
+    at = query.as_of
+    rows = [dict(row) for row in parts["rows"]]
+    for row in rows:
+        stage = row["stage"]
+        grown = [before + max(0.0, at - start) / DAY for before, start in parts["open"][stage]]
+        row["median_days"] = days(parts["spent"][stage] + grown)
+    out = payload(query, "funnel", rows, parts["totals"], parts["skipped"])
+    out["filters"]["pipeline"] = parts["pipeline"]
+    return out
 
 
 # --------------------------------------------------------------------- forecast

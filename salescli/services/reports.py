@@ -36,12 +36,14 @@ def commit_count(root: Any, rev: str) -> int:
 
 def history_for(repo: Any, as_of: str | None, use_cache: bool, warn: Warn,
                 kinds: tuple[str, ...] = ("deal",),
-                progress: Progress | None = None) -> tuple[Any, float]:
-    """The history a report reads and the moment it describes (`--as-of DATE|REV`)."""
+                progress: Progress | None = None, now: float | None = None
+                ) -> tuple[Any, float]:
+    """The history a report reads and the moment it describes (`--as-of DATE|REV`,
+    else `now`, by default the clock's)."""
     from salescli.store import gitio
     from salescli.store.history import load_history
 
-    rev, moment = "HEAD", time.time()
+    rev, moment = "HEAD", time.time() if now is None else now
     if as_of is not None:  # a date in any form the date options take, else a revision
         import re
 
@@ -86,13 +88,22 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     until, as_of, pipeline, owner, source, no_cache). Only with `ahead` (the forecast's
     close dates) may the window start after the as-of date. `read`: the history and
     moment `history_for` gave already (then `window["as_of"]` is not read again)."""
-    from salescli.core.dates import day_of
     from salescli.core.reports import Book
-    from salescli.core.reports import Query
 
     kinds = ("deal", "lead") if leads else ("deal",)
     history, moment = read or history_for(repo, window["as_of"], not window["no_cache"],
                                           warn, kinds, progress)
+    query = query_of(repo, window, moment, warn, by, ahead)
+    config = config_of(repo, warn)
+    return Book(history.timelines, config, query, history.rejected_at(moment))
+
+
+def query_of(repo: Any, window: Mapping[str, Any], moment: float, warn: Warn,
+             by: str | None = None, ahead: bool = False) -> Any:
+    """The Query of a report of `window` as of `moment` (see `build_book`)."""
+    from salescli.core.dates import day_of
+    from salescli.core.reports import Query
+
     account = window.get("account")
     query = Query(as_of=moment, since=day_of(window["since"]),
                   until=day_of(window["until"]), pipeline=window["pipeline"],
@@ -105,8 +116,7 @@ def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None 
     if not ahead and query.since and query.since > query.as_of_date:
         raise UsageError(f"--since {query.since} is after the as-of date {query.as_of_date}: "
                          "nothing is known of it yet (--as-of sets a later one)")
-    config = config_of(repo, warn)
-    return Book(history.timelines, config, query, history.rejected_at(moment))
+    return query
 
 
 def account_deals(repo: Any, account_id: str, children: bool, warn: Warn) -> frozenset[str]:
@@ -148,12 +158,67 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
     from salescli.core.reports import REPORTS
     from salescli.core.reports import sources
 
+    if name == "funnel":
+        return _funnel(repo, window, warn, progress)
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress, ahead=name == "forecast")
     payload = sources(book, first_reached(repo, warn, not window["no_cache"])) \
         if name == "sources" else REPORTS[name](book)
     warn_uncounted(book, warn)
     return payload
+
+
+def _funnel(repo: Any, window: Mapping[str, Any], warn: Warn,
+            progress: Progress | None = None) -> dict[str, Any]:
+    """`report funnel`. As of now (no --as-of, --account or --no-cache), what it worked
+    out is kept (`.git/salescli/funnel.memo`) by the commit, the day, the configuration
+    and the options: run again, it adds up only the days of the deals still open in
+    their stages, to this moment (core.reports.funnel_parts), without reading history.
+    Kept only when no change in the history is later than the moment it was worked out
+    at: one dated ahead would count from its own moment on."""
+    from salescli.core import reports as core
+    from salescli.store.config import config_key
+    from salescli.store.gitio import rev_parse
+    from salescli.store.runtime import code_stamp
+    from salescli.store.runtime import load_cache
+    from salescli.store.runtime import save_cache
+
+    if window["as_of"] is not None or window["no_cache"] or window.get("account"):
+        book = build_book(repo, window, warn, progress=progress)
+        out = core.funnel(book)
+        warn_uncounted(book, warn)
+        return out
+    moment = time.time()
+    query = query_of(repo, window, moment, warn)
+    key_said: list[str] = []
+    head = rev_parse(repo.root, "HEAD")
+    key = [code_stamp(), head, config_key(repo, key_said.append),
+           sorted((name, repr(value)) for name, value in window.items()),
+           query.as_of_date.toordinal()]
+    for line in key_said:
+        warn(line)
+    memo = repo.state_dir / "funnel.memo"
+    kept = load_cache(memo) if head else None
+    if isinstance(kept, list) and len(kept) == 4 and kept[0] == key \
+            and isinstance(kept[1], int | float) and kept[1] <= moment:
+        for line in kept[3]:
+            warn(line)
+        return core.funnel_at(kept[2], query)
+    said: list[str] = []
+
+    def collect(line: str) -> None:
+        if line not in key_said:
+            said.append(line)
+        warn(line)
+
+    read = history_for(repo, None, True, collect, progress=progress, now=moment)
+    book = build_book(repo, window, collect, read=read)
+    parts = core.funnel_parts(book)
+    warn_uncounted(book, collect)
+    newest = read[0].newest()
+    if head and newest <= moment:
+        save_cache(memo, [key, newest, parts, said])
+    return core.funnel_at(parts, query)
 
 
 def first_reached(repo: Any, warn: Warn, use_cache: bool = True) -> dict[str, dt.date]:

@@ -683,6 +683,16 @@ class History:
     timelines: list[Timeline]
     rejected: Rejected = field(default_factory=dict)
 
+    def newest(self) -> float:
+        """The latest moment anything in it changed at (0 for nothing): as of any moment
+        after it, it reads as it does at that one."""
+        # each list is oldest first: its last entry is its latest
+        times = [states[-1][0] for states in self.rejected.values() if states]
+        for tl in self.timelines:
+            times.append(tl.last)
+            times.extend(t for t, *_ in (*tl.alive[-1:], *tl.moves[-1:], *tl.paths[-1:]))
+        return max(times, default=0)
+
     def rejected_at(self, at: float) -> list[str]:
         """Record files that held, at `at`, a version `check` rejects: reports skip them."""
         out = []
