@@ -241,3 +241,31 @@ def test_a_listing_prints_what_it_printed_until_a_record_or_the_settings_change(
     settings.write_text(settings.read_text().replace("{type: text}", "{type: money}"))
     as_money = printed("--columns", "id,seats", "--format", "csv")
     assert as_money != as_text and len(made) == n + 1
+
+
+def test_the_kept_forecast_follows_the_price_list(two: Repo):
+    """`report forecast` as of today is kept (services.reports) by the price list too:
+    a deal priced by a product's price is priced anew when products.yaml changes."""
+    closes = dt.date.today() + dt.timedelta(days=400)
+    two.write("products.yaml", "products:\n  - {sku: support, name: Support, "
+              "unit_price: 1000.00}\n")
+    two.edit("deals/2026-11/beta-crm.yaml", "  - {name: Work, quantity: 10, unit_price: 120.50, "
+             "discount: 10}", "  - {product: support, quantity: 2}")
+    two.edit("deals/2026-11/beta-crm.yaml", "close_date: 2026-12-15",
+             f"close_date: {closes.isoformat()}")
+    two.commit()
+
+    def beta() -> list:
+        values = []
+        for flags in ((), ("--no-cache",)):
+            r = two.run("report", "forecast", "--format", "json", *flags)
+            assert r.exit_code == 0, r.output
+            values.append([row["value"] for row in json.loads(r.stdout)["rows"]
+                           if row["period"] == f"{closes:%Y-%m}"])
+        assert values[0] == values[1]
+        return values[0]
+
+    assert beta() == [2000.0]
+    assert beta() == [2000.0]  # (kept)
+    two.edit("products.yaml", "1000.00", "1100.00")
+    assert beta() == [2200.0]

@@ -478,7 +478,14 @@ def quarter_start(day: dt.date) -> dt.date:
 
 
 def forecast(book: Book) -> dict[str, Any]:
-    """Open deals by close period and category, then what was won in each period.
+    return forecast_at(forecast_parts(book), book.query)
+
+
+def forecast_parts(book: Book) -> dict[str, Any]:
+    """Open deals by close period and category, then what was won in each period, as
+    plain data (marshal's: money as its text). As of a day it is all fixed while the
+    history is (what `report forecast` keeps, services.reports); `forecast_at` makes
+    it the report.
 
     Open deals whose close date is before the as-of date are one period, `overdue`
     (listed first, split by category like any period), not their passed month.
@@ -534,9 +541,22 @@ def forecast(book: Book) -> dict[str, Any]:
         t["count"] += row["count"]
         t["value"] += row["value"]
         t["weighted"] += row["weighted"]
-    payload = book.payload("forecast", rows, {"open": totals})
-    payload["filters"]["until"] = q.asked_until
-    return payload
+    return {"rows": [{**row, "value": str(row["value"]), "weighted": str(row["weighted"])}
+                     for row in rows],
+            "totals": {c: [t["count"], str(t["value"]), str(t["weighted"])]
+                       for c, t in totals.items()},
+            "skipped": book.skipped}
+
+
+def forecast_at(parts: dict[str, Any], query: Query) -> dict[str, Any]:
+    """The forecast of `forecast_parts` as the report gives it (money as Decimals)."""
+    rows = [{**row, "value": Decimal(row["value"]), "weighted": Decimal(row["weighted"])}
+            for row in parts["rows"]]
+    totals = {c: {"count": n, "value": Decimal(v), "weighted": Decimal(w)}
+              for c, (n, v, w) in parts["totals"].items()}
+    out = payload(query, "forecast", rows, {"open": totals}, parts["skipped"])
+    out["filters"]["until"] = query.asked_until
+    return out
 
 
 # ------------------------------------------------------------------------ cycle
@@ -1043,4 +1063,9 @@ def review(before: Book | None, after: Book, commits: Mapping[str, int], range_:
 REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "funnel": funnel, "forecast": forecast, "cycle": cycle, "lost": lost, "slips": slips,
     "velocity": velocity, "changes": changes,
+}
+# the reports whose work as of a day can be kept (services.reports): their plain parts,
+# and the report they make as of the query's moment
+KEPT: dict[str, tuple[Callable[[Book], dict], Callable[[dict, Query], dict]]] = {
+    "funnel": (funnel_parts, funnel_at), "forecast": (forecast_parts, forecast_at),
 }

@@ -155,11 +155,12 @@ def _of_account(records: list[Any], repo: Any, window: Mapping[str, Any], deal_i
 def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
            by: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """One of the reports computed from history alone (funnel, forecast, cycle...)."""
+    from salescli.core.reports import KEPT
     from salescli.core.reports import REPORTS
     from salescli.core.reports import sources
 
-    if name == "funnel":
-        return _funnel(repo, window, warn, progress)
+    if name in KEPT:
+        return _kept(repo, name, window, warn, by, progress)
     book = build_book(repo, window, warn, by, leads=name in ("sources", "changes"),
                       progress=progress, ahead=name == "forecast")
     payload = sources(book, first_reached(repo, warn, not window["no_cache"])) \
@@ -168,42 +169,51 @@ def report(repo: Any, name: str, window: Mapping[str, Any], warn: Warn,
     return payload
 
 
-def _funnel(repo: Any, window: Mapping[str, Any], warn: Warn,
-            progress: Progress | None = None) -> dict[str, Any]:
-    """`report funnel`. As of now (no --as-of, --account or --no-cache), what it worked
-    out is kept (`.git/salescli/funnel.memo`) by the commit, the day, the configuration
-    and the options: run again, it adds up only the days of the deals still open in
-    their stages, to this moment (core.reports.funnel_parts), without reading history.
-    Kept only when no change in the history is later than the moment it was worked out
-    at: one dated ahead would count from its own moment on."""
-    from salescli.core import reports as core
+def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str | None,
+          progress: Progress | None = None) -> dict[str, Any]:
+    """A report of `core.reports.KEPT` (`funnel`, `forecast`). As of now (no --as-of,
+    --account or --no-cache), what it worked out is kept (`.git/salescli/NAME.memo`) by
+    the commit, the day, the configuration, the price list and the options: run again,
+    it reads no history, and the funnel adds up only the days of the deals still open
+    in their stages, to this moment. Kept only when no change in the history is dated
+    after the moment it was worked out at: one dated ahead counts from then on."""
+    import hashlib
+
+    from salescli.core.reports import KEPT
     from salescli.store.config import config_key
     from salescli.store.gitio import rev_parse
+    from salescli.store.repo import PRODUCTS_FILE
     from salescli.store.runtime import code_stamp
     from salescli.store.runtime import load_cache
     from salescli.store.runtime import save_cache
 
+    parts_of, report_at = KEPT[name]
+    ahead = name == "forecast"  # (its close dates may lie after the as-of date)
     if window["as_of"] is not None or window["no_cache"] or window.get("account"):
-        book = build_book(repo, window, warn, progress=progress)
-        out = core.funnel(book)
+        book = build_book(repo, window, warn, by, progress=progress, ahead=ahead)
+        out = report_at(parts_of(book), book.query)
         warn_uncounted(book, warn)
         return out
     moment = time.time()
-    query = query_of(repo, window, moment, warn)
+    query = query_of(repo, window, moment, warn, by, ahead)
     key_said: list[str] = []
     head = rev_parse(repo.root, "HEAD")
-    key = [code_stamp(), head, config_key(repo, key_said.append),
-           sorted((name, repr(value)) for name, value in window.items()),
+    try:  # (the forecast prices deals by their items with it)
+        products = hashlib.sha1((repo.root / PRODUCTS_FILE).read_bytes()).hexdigest()
+    except OSError:
+        products = None
+    key = [code_stamp(), head, config_key(repo, key_said.append), products, by,
+           sorted((option, repr(value)) for option, value in window.items()),
            query.as_of_date.toordinal()]
     for line in key_said:
         warn(line)
-    memo = repo.state_dir / "funnel.memo"
+    memo = repo.state_dir / f"{name}.memo"
     kept = load_cache(memo) if head else None
     if isinstance(kept, list) and len(kept) == 4 and kept[0] == key \
             and isinstance(kept[1], int | float) and kept[1] <= moment:
         for line in kept[3]:
             warn(line)
-        return core.funnel_at(kept[2], query)
+        return report_at(kept[2], query)
     said: list[str] = []
 
     def collect(line: str) -> None:
@@ -212,13 +222,13 @@ def _funnel(repo: Any, window: Mapping[str, Any], warn: Warn,
         warn(line)
 
     read = history_for(repo, None, True, collect, progress=progress, now=moment)
-    book = build_book(repo, window, collect, read=read)
-    parts = core.funnel_parts(book)
+    book = build_book(repo, window, collect, by, read=read, ahead=ahead)
+    parts = parts_of(book)
     warn_uncounted(book, collect)
     newest = read[0].newest()
     if head and newest <= moment:
         save_cache(memo, [key, newest, parts, said])
-    return core.funnel_at(parts, query)
+    return report_at(parts, query)
 
 
 def first_reached(repo: Any, warn: Warn, use_cache: bool = True) -> dict[str, dt.date]:
