@@ -115,6 +115,41 @@ def test_stale_counts_from_stage_entry(crm: Repo):
                                   "json").stdout)["rows"]) == 0
 
 
+def test_what_stale_printed_is_printed_again_until_a_deal_or_head_changes(
+        crm: Repo, monkeypatch):
+    """From today on, `stale` keeps what it printed as `today` does: by the format, the
+    day, HEAD (when each deal entered its stage) and the deals; always what a read
+    without the index prints."""
+    from salescli.services import activity
+
+    made: list[int] = []
+    real = activity.stale_rows
+
+    def counted(*args, **kw):  # type: ignore[no-untyped-def]
+        made.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(activity, "stale_rows", counted)
+
+    def printed(*args: str) -> str:
+        r = crm.run("stale", "--on", "2030-01-01", *args)
+        fresh = crm.run("stale", "--on", "2030-01-01", "--no-cache", *args)
+        assert r.exit_code == 0 and r.stdout == fresh.stdout, r.output
+        made.pop()  # (the read without the index made it)
+        return r.stdout
+
+    first = printed()
+    assert "fresh" in first and len(made) == 1
+    assert printed() == first and len(made) == 1  # kept
+    assert printed("--format", "csv") != first and len(made) == 2
+    assert printed("--on", "2030-01-02") != first and len(made) == 3
+    crm.edit("deals/2026-11/fresh.yaml", "title: Fresh", "title: Renewed")
+    assert "Renewed" in printed() and len(made) == 4
+    crm.commit()  # HEAD moves: when each deal entered its stage is read again
+    printed()
+    assert len(made) == 5
+
+
 def test_today_lists_what_needs_attention(crm: Repo):
     out = json.loads(crm.run("today", "--on", "2026-11-25", "--format", "json").stdout)
     assert out["date"] == "2026-11-25"

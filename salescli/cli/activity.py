@@ -29,7 +29,7 @@ from salescli.cli.common import warn
 from salescli.services.activity import TARGETS
 from salescli.services.activity import log_activity
 from salescli.services.activity import reasons_text
-from salescli.services.activity import stale_list
+from salescli.services.activity import stale_shown
 from salescli.services.activity import today_shown
 from salescli.services.options import Options
 
@@ -200,7 +200,11 @@ def stale_cmd(ctx: click.Context, on: str | None, owner: str | None, no_cache: b
       salescli stale --format markdown
     """
     repo = get_repo(ctx)
-    day, rows = stale_list(repo, on, owner, warn, use_cache=not no_cache)
-    columns = ("id", "title", "stage", "since", "days", "max_days", "owner")
-    echo(render(rows, columns, fmt, payload={"date": day, "rows": rows},
-                style=number_style(repo, fmt)))
+
+    def show(day: dt.date, rows: list[dict]) -> str:
+        columns = ("id", "title", "stage", "since", "days", "max_days", "owner")
+        return render(rows, columns, fmt, payload={"date": day, "rows": rows},
+                      style=number_style(repo, fmt))
+
+    # kept, as `today`'s output is: run again with nothing changed, printed as it was
+    echo(stale_shown(repo, on, owner, warn, [fmt], show, use_cache=not no_cache))

@@ -575,20 +575,32 @@ def _owners_part(row: dict, owner: str | None) -> dict | None:
             "days": first["days"], "detail": first["detail"], "reasons": theirs}
 
 
-def stale_list(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
-          use_cache: bool = True) -> tuple[dt.date, list[dict]]:
-    """`stale`: the day evaluated and the open deals past their stage's max_days then."""
+def stale_shown(repo: Any, on: str | dt.date | None, owner: str | None, warn: Warn,
+                shape: list, show: Callable[[dt.date, list[dict]], str],
+                use_cache: bool = True) -> str:
+    """`stale`: the open deals past their stage's max_days on the day `on` names, as
+    the command prints them, `show(day, rows)`. From today on, kept in the record index
+    as `today`'s output is, by the day, the configuration, HEAD (when each deal entered
+    its stage), the owner and `shape` (plain data: all else `show` depends on)."""
+    from salescli.store.index import Kept
+
     when = _on_day(on)
     if when < dt.date.today():  # the pipeline as it stood then, as `board --on` shows it
         from salescli.services.board import open_then
 
         deals = [{**d, "status": "open"} for d in open_then(repo, when, None, owner, warn,
                                                             use_cache)]
-        return when, stale_rows(repo, deals, when, warn, use_cache=use_cache)
-    with records_index(repo, ("deal",), warn, use_cache) as index:
+        return show(when, stale_rows(repo, deals, when, warn, use_cache=use_cache))
+    day = _kept_rows(repo, when)  # (what today's rows are kept by is what these are)
+    kept = Kept("stale shown", lambda say: [day.key(say), owner, shape])
+
+    def work(said: Warn) -> str:
         # only what stale_rows reads: no last activity looked up for each deal
         deals = [{**row, "created": dt.date.fromisoformat(row["created"])}
                  for row in index.query(_OPEN_DEALS)]
-    rows = [r for r in stale_rows(repo, deals, when, warn, use_cache=use_cache)
-            if not owner or r["owner"] == owner]
-    return when, rows
+        rows = [r for r in stale_rows(repo, deals, when, said, use_cache=use_cache)
+                if not owner or r["owner"] == owner]
+        return str(show(when, rows))  # (plain str, as the index keeps it)
+
+    with records_index(repo, ("deal",), warn, use_cache, ahead=kept) as index:
+        return index.memo(kept, work, warn)
