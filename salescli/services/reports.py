@@ -211,9 +211,14 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
     kept = load_cache(memo) if head else None
     if isinstance(kept, list) and len(kept) == 4 and kept[0] == key \
             and isinstance(kept[1], int | float) and kept[1] <= moment:
-        for line in kept[3]:
-            warn(line)
-        return report_at(kept[2], query)
+        try:
+            out = report_at(kept[2], query)
+        except (LookupError, TypeError, ValueError, ArithmeticError):
+            out = None  # damaged: worked out again, and kept anew
+        if out is not None:
+            for line in kept[3]:
+                warn(line)
+            return out
     said: list[str] = []
 
     def collect(line: str) -> None:
