@@ -183,6 +183,7 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
     from salescli.store.config import config_key
     from salescli.store.gitio import rev_parse
     from salescli.store.repo import PRODUCTS_FILE
+    from salescli.store.repo import refuse_shallow
     from salescli.store.runtime import code_stamp
     from salescli.store.runtime import load_cache
     from salescli.store.runtime import save_cache
@@ -197,6 +198,7 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
     moment = time.time()
     query = query_of(repo, window, moment, warn, by, ahead)
     key_said: list[str] = []
+    refuse_shallow(repo.root)  # before git is asked: a broken `shallow` file fails it
     head = rev_parse(repo.root, "HEAD")
     try:  # (the forecast prices deals by their items with it)
         products = hashlib.sha1((repo.root / PRODUCTS_FILE).read_bytes()).hexdigest()

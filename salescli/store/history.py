@@ -47,7 +47,7 @@ from salescli.core.money import to_cents
 from salescli.store import gitio
 from salescli.store.repo import KIND_DIRS
 from salescli.store.repo import file_id
-from salescli.store.repo import find_git_dir
+from salescli.store.repo import refuse_shallow
 from salescli.store.repo import state_dir
 from salescli.store.runtime import gc_paused
 from salescli.store.runtime import load_cache
@@ -714,16 +714,6 @@ def _cache_paths(root: Path, kind: str) -> tuple[Path, Path, Path]:
     return (folder / f"{kind}-timelines.cache", folder / f"{kind}-seen.cache",
             folder / f"{kind}-history.cache")
 
-
-def refuse_shallow(root: Path) -> None:
-    """History is read whole or not at all: a shallow clone (`git clone --depth N`, CI's
-    default checkout) would date every deal from its oldest commit there, and every
-    report from history would be wrong without a word."""
-    if (gitio.common_dir(find_git_dir(root)) / "shallow").exists():
-        raise gitio.SalescliError(
-            "this clone is shallow (git clone --depth): its history starts partway, so "
-            "reports and stage days would be wrong; fetch the rest with `git fetch "
-            "--unshallow` (in CI: fetch-depth: 0)")
 
 
 def _load_cache(path: Path, *keys: str) -> dict | None:

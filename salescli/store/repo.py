@@ -86,6 +86,19 @@ def find_git_dir(root: Path) -> Path:
     return find_top(root)[1]
 
 
+def refuse_shallow(root: Path) -> None:
+    """History is read whole or not at all: a shallow clone (`git clone --depth N`, CI's
+    default checkout) would date every deal from its oldest commit there, and every
+    report from history would be wrong without a word."""
+    from salescli.store.gitio import common_dir
+
+    if (common_dir(find_git_dir(root)) / "shallow").exists():
+        raise SalescliError(
+            "this clone is shallow (git clone --depth): its history starts partway, so "
+            "reports and stage days would be wrong; fetch the rest with `git fetch "
+            "--unshallow` (in CI: fetch-depth: 0)")
+
+
 def tree_prefix(root: Path) -> str:
     """Where the pipeline sits in its git work tree: `crm/` when salescli.yaml is in a
     folder of a bigger repository, else "" (a commit's tree, and fast-import, name
