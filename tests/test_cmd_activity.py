@@ -322,3 +322,24 @@ def test_a_logged_task_says_how_to_add_one_to_do(crm: Repo):
     assert r.exit_code == 0 and r.stderr == (
         "note: a logged task is one done; to be reminded of one to do: salescli task add "
         "acme-oy SUMMARY --due DATE\n"), r.stderr
+
+
+def test_stale_worked_out_while_head_moved_is_not_kept(crm: Repo, monkeypatch):
+    """What `stale` is kept by is asked again once it is worked out: a commit meanwhile
+    (another terminal) leaves it unkept, so a reset back does not find its days."""
+    from salescli.services import activity
+
+    # a hand edit into proposal, not committed: in it since the deal was created
+    crm.edit("deals/2026-11/fresh.yaml", "stage: needs-analysis", "stage: proposal")
+    real = activity.stale_rows
+
+    def meanwhile(*args, **kw):  # type: ignore[no-untyped-def]
+        crm.git("commit", "-qam", "fresh to proposal")  # in it since this commit
+        return real(*args, **kw)
+
+    monkeypatch.setattr(activity, "stale_rows", meanwhile)
+    assert crm.run("stale", "--on", "2030-01-01").exit_code == 0
+    monkeypatch.setattr(activity, "stale_rows", real)
+    crm.git("reset", "-q", "--soft", "HEAD~1")  # the same files, HEAD as it was
+    r = crm.run("stale", "--on", "2030-01-01")
+    assert r.stdout == crm.run("stale", "--on", "2030-01-01", "--no-cache").stdout

@@ -269,3 +269,17 @@ def test_the_kept_forecast_follows_the_price_list(two: Repo):
     assert beta() == [2000.0]  # (kept)
     two.edit("products.yaml", "1000.00", "1100.00")
     assert beta() == [2200.0]
+
+
+def test_listings_answer_with_settings_that_cannot_be_read(two: Repo):
+    """Settings `check` rejects leave a listing that needs none of them as it was: the
+    kept answer cannot be told from them, so the listing is worked out, not refused."""
+    two.edit("salescli.yaml", "follow_up_days: 14", "follow_up_days: -3")
+    two.write("leads/2026-11/beta-ltd.yaml", "id: beta-ltd\ncompany: Beta Ltd\n"
+              "created: 2026-11-02\n")
+    for args in (("lead", "list"), ("account", "list", "--format", "csv")):
+        fresh = two.run(*args, "--no-cache")
+        assert fresh.exit_code == 0 and fresh.stdout.strip()
+        for _ in range(2):
+            r = two.run(*args)
+            assert (r.exit_code, r.stdout, r.stderr) == (0, fresh.stdout, fresh.stderr)

@@ -1143,3 +1143,37 @@ def test_the_funnel_as_of_now_is_kept_and_its_open_days_still_grow(q1: Repo, mon
     memo.write_bytes(marshal.dumps([*kept[:2], {"rows": [{"stage": "x"}]}, kept[3]]))
     funnel()
     assert len(loads) == 9
+
+
+def test_a_kept_report_says_its_warnings_as_a_read_from_history_does(q1: Repo):
+    """The settings' warnings and the history's (a committed file `check` rejects) come
+    in the same order from the kept funnel and forecast as from `--no-cache`."""
+    q1.edit("salescli.yaml", "locale: en_US", "locale: xx_XX")
+    q1.write("deals/2026-03/broken.yaml", "id: broken\ntitle: [\n")
+    commit_at(q1, "2026-03-31", "a broken file")
+    for name in ("funnel", "forecast"):
+        fresh = q1.run("report", name, "--no-cache")
+        assert "xx_XX" in fresh.stderr and "skipped 1 committed" in fresh.stderr
+        for _ in range(2):  # worked out and kept, then read back
+            r = q1.run("report", name)
+            assert (r.exit_code, r.stdout, r.stderr) == (0, fresh.stdout, fresh.stderr)
+
+
+def test_a_report_worked_out_while_head_moved_is_not_kept(q1: Repo, monkeypatch):
+    """A commit in another terminal while the funnel reads history: what it read is
+    the new commit's, so it is not kept under the commit it started at (which a reset
+    brings back)."""
+    from salescli.services import reports
+
+    real = reports.history_for
+
+    def meanwhile(*args, **kw):  # type: ignore[no-untyped-def]
+        edit_deal(q1, "gamma", "2026-03-31", stage="contracting")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(reports, "history_for", meanwhile)
+    assert q1.run("report", "funnel").exit_code == 0
+    monkeypatch.setattr(reports, "history_for", real)
+    q1.git("reset", "-q", "--hard", "HEAD~1")
+    r, fresh = q1.run("report", "funnel"), q1.run("report", "funnel", "--no-cache")
+    assert r.stdout == fresh.stdout

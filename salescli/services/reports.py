@@ -173,18 +173,14 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
           progress: Progress | None = None) -> dict[str, Any]:
     """A report of `core.reports.KEPT` (`funnel`, `forecast`). As of now (no --as-of,
     --account or --no-cache), what it worked out is kept (`.git/salescli/NAME.memo`) by
-    the commit, the day, the configuration, the price list and the options: run again,
-    it reads no history, and the funnel adds up only the days of the deals still open
-    in their stages, to this moment. Kept only when no change in the history is dated
-    after the moment it was worked out at: one dated ahead counts from then on."""
-    import hashlib
-
+    the commit, the day, the configuration, the price list and the options
+    (`_report_key`): run again, it reads no history, and the funnel adds up only the
+    days of the deals still open in their stages, to this moment. Kept only when no
+    change in the history is dated after the moment it was worked out at (one dated
+    ahead counts from then on), and when what it is kept by did not change meanwhile
+    (a commit or checkout in another terminal)."""
     from salescli.core.reports import KEPT
-    from salescli.store.config import config_key
-    from salescli.store.gitio import rev_parse
-    from salescli.store.repo import PRODUCTS_FILE
     from salescli.store.repo import refuse_shallow
-    from salescli.store.runtime import code_stamp
     from salescli.store.runtime import load_cache
     from salescli.store.runtime import save_cache
 
@@ -197,35 +193,25 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
         return out
     moment = time.time()
     query = query_of(repo, window, moment, warn, by, ahead)
-    key_said: list[str] = []
     refuse_shallow(repo.root)  # before git is asked: a broken `shallow` file fails it
-    head = rev_parse(repo.root, "HEAD")
-    try:  # (the forecast prices deals by their items with it)
-        products = hashlib.sha1((repo.root / PRODUCTS_FILE).read_bytes()).hexdigest()
-    except OSError:
-        products = None
-    key = [code_stamp(), head, config_key(repo, key_said.append), products, by,
-           sorted((option, repr(value)) for option, value in window.items()),
-           query.as_of_date.toordinal()]
-    for line in key_said:
-        warn(line)
+    key = _report_key(repo, window, by, query)
     memo = repo.state_dir / f"{name}.memo"
-    kept = load_cache(memo) if head else None
+    kept = load_cache(memo) if key is not None else None
     if isinstance(kept, list) and len(kept) == 4 and kept[0] == key \
-            and isinstance(kept[1], int | float) and kept[1] <= moment:
+            and isinstance(kept[1], int | float) and kept[1] <= moment \
+            and isinstance(kept[3], list) and all(type(x) is str for x in kept[3]):
         try:
             out = report_at(kept[2], query)
         except (LookupError, TypeError, ValueError, ArithmeticError):
             out = None  # damaged: worked out again, and kept anew
         if out is not None:
-            for line in kept[3]:
+            for line in kept[3]:  # (in the order they were said, the settings' too)
                 warn(line)
             return out
     said: list[str] = []
 
     def collect(line: str) -> None:
-        if line not in key_said:
-            said.append(line)
+        said.append(line)
         warn(line)
 
     read = history_for(repo, None, True, collect, progress=progress, now=moment)
@@ -233,9 +219,38 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
     parts = parts_of(book)
     warn_uncounted(book, collect)
     newest = read[0].newest()
-    if head and newest <= moment:
+    if key is not None and read[0].rev == key[1] and newest <= moment \
+            and _report_key(repo, window, by, query) == key:
         save_cache(memo, [key, newest, parts, said])
     return report_at(parts, query)
+
+
+def _report_key(repo: Any, window: Mapping[str, Any], by: str | None, query: Any
+                ) -> list | None:
+    """What a kept report is kept by (`_kept`); None when it cannot be told (no commit
+    yet, settings that cannot be read: the report says why, or answers without them)."""
+    import hashlib
+
+    from salescli.core.errors import SalescliError
+    from salescli.store.config import config_key
+    from salescli.store.gitio import rev_parse
+    from salescli.store.repo import PRODUCTS_FILE
+    from salescli.store.runtime import code_stamp
+
+    head = rev_parse(repo.root, "HEAD")
+    if head is None:
+        return None
+    try:  # (the forecast prices deals by their items with it)
+        products = hashlib.sha1((repo.root / PRODUCTS_FILE).read_bytes()).hexdigest()
+    except OSError:
+        products = None
+    try:  # (its warnings are said as the report is worked out, and kept with it)
+        config = config_key(repo, lambda _: None)
+    except (SalescliError, OSError):
+        return None
+    return [code_stamp(), head, config, products, by,
+            sorted((option, repr(value)) for option, value in window.items()),
+            query.as_of_date.toordinal()]
 
 
 def first_reached(repo: Any, warn: Warn, use_cache: bool = True) -> dict[str, dt.date]:

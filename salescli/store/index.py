@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli import __version__
+from salescli.core.errors import SalescliError
 from salescli.core.later import later
 from salescli.store.repo import KIND_DIRS
 from salescli.store.repo import KINDS
@@ -352,7 +353,10 @@ class Index:
 
         answer = compute(collect)
         try:
-            if stamp is not None:  # kept only when no other process holds the file
+            # kept only when no other process holds the file, and when what it was made
+            # of, asked again, is the same: a HEAD or configuration changed meanwhile
+            # (which may change back) leaves it unkept
+            if stamp is not None and kept.still():
                 self.con.execute("PRAGMA busy_timeout = 0")
                 try:
                     self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -1022,13 +1026,23 @@ class Kept:
             index.ask_ahead(self.then)
         return looked
 
+    def still(self) -> bool:
+        """Whether what the answer is made of is still what it was when first looked
+        up (`key` asked again)."""
+        try:
+            return self._keyed is not None and self.key(lambda _: None) == self._keyed[1]
+        except (ValueError, EOFError, TypeError, sqlite3.DatabaseError, OSError,
+                SalescliError):
+            return False
+
     def _look(self, index: Index) -> tuple[list[str], list | None, tuple | None]:
         unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
         if self._keyed is None:
             said: list[str] = []
             try:
                 self._keyed = said, self.key(said.append)
-            except (*unreadable, OSError):
+            except (*unreadable, OSError, SalescliError):
+                # (broken settings: working it out says so, or answers without them)
                 self._keyed = said, _UNTOLD
         said, key = self._keyed
         if key is _UNTOLD:
@@ -1046,7 +1060,8 @@ class Kept:
             kept = index._meta(f"memo:{self.name}")
             if isinstance(kept, list) and len(kept) == 2 and kept[0] == stamp:
                 answer, said_then = plain_loads(kept[1])
-                return said, stamp, (answer, said_then)
+                if isinstance(said_then, list) and all(type(x) is str for x in said_then):
+                    return said, stamp, (answer, said_then)
         except unreadable:
             pass  # damaged: worked out again, and kept anew
         return said, stamp, None

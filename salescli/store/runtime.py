@@ -43,15 +43,16 @@ _CODE: list[tuple] = []
 
 def code_stamp() -> tuple:
     """salescli's own code as installed: its version, and the newest change and total
-    size of the modules of core/, services/ and store/. A cache keeps what that code
-    worked out: another code (an upgrade, an edit in a development checkout) reuses
-    none of it. Looked at once a process."""
+    size of the modules of core/, services/, store/ and cli/ (where what a listing
+    prints is laid out). A cache keeps what that code worked out: another code (an
+    upgrade, an edit in a development checkout) reuses none of it. Looked at once a
+    process."""
     if not _CODE:
         from salescli import __version__
 
         package = Path(__file__).resolve().parent.parent
         newest = size = 0
-        for folder in ("core", "services", "store"):
+        for folder in ("core", "services", "store", "cli"):
             for entry in os.scandir(package / folder):
                 if entry.name.endswith(".py"):
                     st = entry.stat()
