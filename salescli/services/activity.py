@@ -366,18 +366,23 @@ def stale_rows(repo: Any, deals: list[dict], on: dt.date, warn: Warn,
     return rows
 
 
-def _kept_rows(repo: Any, on: dt.date) -> Any:
-    """The look-up of `_rows`' answer: kept with all it is made of besides the record
-    index's rows, the day, the configuration and HEAD (when each deal entered its
-    stage)."""
+def _day_key(repo: Any, on: dt.date) -> Callable[[Warn], list]:
+    """What an answer about the day `on` is kept by besides the record index's rows:
+    the day, the configuration and HEAD (when each deal entered its stage)."""
     from salescli.store.config import config_key
     from salescli.store.gitio import rev_parse
-    from salescli.store.index import Kept
 
     def key(say: Warn) -> list:
         return [on.toordinal(), config_key(repo, say), rev_parse(repo.root, "HEAD")]
 
-    return Kept("today", key)
+    return key
+
+
+def _kept_rows(repo: Any, on: dt.date) -> Any:
+    """The look-up of `_rows`' answer (`_day_key`)."""
+    from salescli.store.index import Kept
+
+    return Kept("today", _day_key(repo, on))
 
 
 def _rows(repo: Any, index: Any, kept: Any, on: dt.date, warn: Warn,
@@ -591,8 +596,8 @@ def stale_shown(repo: Any, on: str | dt.date | None, owner: str | None, warn: Wa
         deals = [{**d, "status": "open"} for d in open_then(repo, when, None, owner, warn,
                                                             use_cache)]
         return show(when, stale_rows(repo, deals, when, warn, use_cache=use_cache))
-    day = _kept_rows(repo, when)  # (what today's rows are kept by is what these are)
-    kept = Kept("stale shown", lambda say: [day.key(say), owner, shape])
+    day = _day_key(repo, when)
+    kept = Kept("stale shown", lambda say: [day(say), owner, shape])
 
     def work(said: Warn) -> str:
         # only what stale_rows reads: no last activity looked up for each deal

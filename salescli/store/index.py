@@ -1002,6 +1002,9 @@ def _stat(full: str) -> Stat | None:
 
 
 _UNTOLD = object()
+_UNREADABLE = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)  # a damaged memo
+# what keeps a key from being told: damage, a file gone, settings that cannot be read
+_UNTELLABLE = (*_UNREADABLE, OSError, SalescliError)
 
 
 class Kept:
@@ -1031,17 +1034,15 @@ class Kept:
         up (`key` asked again)."""
         try:
             return self._keyed is not None and self.key(lambda _: None) == self._keyed[1]
-        except (ValueError, EOFError, TypeError, sqlite3.DatabaseError, OSError,
-                SalescliError):
+        except _UNTELLABLE:
             return False
 
     def _look(self, index: Index) -> tuple[list[str], list | None, tuple | None]:
-        unreadable = (ValueError, EOFError, TypeError, sqlite3.DatabaseError)
         if self._keyed is None:
             said: list[str] = []
             try:
                 self._keyed = said, self.key(said.append)
-            except (*unreadable, OSError, SalescliError):
+            except _UNTELLABLE:
                 # (broken settings: working it out says so, or answers without them)
                 self._keyed = said, _UNTOLD
         said, key = self._keyed
@@ -1052,7 +1053,7 @@ class Kept:
             # transaction; a rebuilt index starts with no memo at all
             stamp = [key, [index._meta(f"gen:{kind}") or 0 for kind in index.kinds],
                      code_stamp()]
-        except (*unreadable, OSError):
+        except (*_UNREADABLE, OSError):
             return said, None, None
         try:
             # the answer (a megabyte for `today` on 10,000 deals) is read only under
@@ -1062,7 +1063,7 @@ class Kept:
                 answer, said_then = plain_loads(kept[1])
                 if isinstance(said_then, list) and all(type(x) is str for x in said_then):
                     return said, stamp, (answer, said_then)
-        except unreadable:
+        except _UNREADABLE:
             pass  # damaged: worked out again, and kept anew
         return said, stamp, None
 
