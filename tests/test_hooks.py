@@ -294,3 +294,100 @@ def test_a_hook_of_an_earlier_version_keeps_its_pipeline(tmp_path: Path):
     assert hooked_pipelines(earlier) == ["my crm"]
     assert hooked_pipelines('# pipelines: ["a", "b\\nc"]\n') == ["a", "b\nc"]
     assert hooked_pipelines("# pipelines: [1]\n") == hooked_pipelines("# pipelines: [\n") == []
+
+
+def test_uninstall_undoes_install_and_leaves_gitattributes(filled: Repo, on_path):
+    attributes = (filled.root / ".gitattributes").read_text()
+    assert filled.run("hook", "install").exit_code == 0
+    head = filled.head()
+    done = filled.run("hook", "uninstall")
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines() == [
+        f"pre-commit hook removed: {hook_file(filled)}",
+        f"pre-merge-commit hook removed: {hook_file(filled, 'pre-merge-commit')}",
+        "merge driver removed from .git/config (still listed in .gitattributes, which is "
+        "committed: git merges records line by line in this clone)",
+    ]
+    assert not hook_file(filled).exists() and not hook_file(filled, "pre-merge-commit").exists()
+    assert subprocess.run(["git", "config", "--get-regexp", "^merge\\.salescli\\."],
+                          cwd=filled.root, capture_output=True).returncode == 1
+    assert (filled.root / ".gitattributes").read_text() == attributes
+    assert filled.head() == head and filled.status() == ""
+    # a record broken on purpose commits now; and a merge of records still works, line
+    # by line (git's own merge for a driver no longer defined)
+    filled.write(CRM, "id: crm\nvalue: [\n")
+    assert commit(filled, CRM).returncode == 0
+    filled.git("rm", "-q", CRM)
+    filled.git("commit", "-qm", "gone")
+    filled.git("checkout", "-qb", "side")
+    deal = filled.root / DEAL_PATH
+    filled.write(DEAL_PATH, replaced(deal.read_text(), "owner: anna", "owner: ville"))
+    filled.git("commit", "-qam", "side")
+    filled.git("checkout", "-q", "-")
+    filled.write(DEAL_PATH, deal.read_text() + "notes: main\n")
+    filled.git("commit", "-qam", "main")
+    filled.git("merge", "-q", "--no-edit", "side")
+    assert "owner: ville" in deal.read_text() and "notes: main" in deal.read_text()
+    again = filled.run("hook", "uninstall")
+    assert again.exit_code == 0 and again.output.splitlines() == [
+        "no pre-commit hook installed", "no pre-merge-commit hook installed",
+        "merge driver not set in git config"]
+    assert filled.run("hook", "install").exit_code == 0
+    assert HOOK_MARK in hook_file(filled).read_text()
+    assert filled.git("config", "--get", "merge.salescli.driver").strip() == DRIVER
+
+
+def test_uninstall_puts_back_the_hook_install_replaced_and_leaves_others_alone(
+        filled: Repo, on_path):
+    hook = hook_file(filled)
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("#!/bin/sh\nexec make lint\n")
+    hook.chmod(0o755)
+    assert filled.run("hook", "install", "--force").exit_code == 0
+    merging = hook_file(filled, "pre-merge-commit")
+    merging.write_text("#!/bin/sh\nexec make test\n")  # the user's own, since
+    done = filled.run("hook", "uninstall")
+    assert done.exit_code == 0
+    assert done.output.splitlines()[:2] == [
+        f"pre-commit hook removed; the one it replaced is back: {hook}",
+        f"pre-merge-commit hook is not salescli's: left as it is: {merging}"]
+    assert hook.read_text() == "#!/bin/sh\nexec make lint\n" and os.access(hook, os.X_OK)
+    assert not Path(f"{hook}.before-salescli").exists()
+    assert merging.read_text() == "#!/bin/sh\nexec make test\n"
+
+
+def test_uninstall_in_one_pipeline_keeps_the_others_checked(tmp_path: Path, on_path):
+    import json
+
+    from conftest import existing_project
+
+    from salescli.services.init import init_repository
+
+    top = existing_project(tmp_path / "mono")
+    for name in ("fi", "se"):
+        init_repository(top / name, "default")
+    fi, se = Repo(top / "fi"), Repo(top / "se")
+    for r in (fi, se):
+        assert r.run("hook", "install").exit_code == 0
+    hook = top / ".git" / "hooks" / "pre-commit"
+    done = fi.run("hook", "uninstall")
+    assert done.exit_code == 0
+    assert done.output.splitlines() == [
+        f"pre-commit hook no longer checks fi/; it still checks se/: {hook}",
+        f"pre-merge-commit hook no longer checks fi/; it still checks se/: "
+        f"{hook.with_name('pre-merge-commit')}",
+        "merge driver kept in git config: another pipeline's hooks use it"]
+    assert f"# pipelines: {json.dumps(['se'])}\n" in hook.read_text()
+    se.write("accounts/2026-10/broken.yaml", "id: broken\nname: [\n")
+    assert commit(se, "accounts/2026-10/broken.yaml").returncode == 1  # still checked
+    se.git("rm", "-q", "--cached", "accounts/2026-10/broken.yaml")
+    fi.write("accounts/2026-10/broken.yaml", "id: broken\nname: [\n")
+    assert commit(fi, "accounts/2026-10/broken.yaml").returncode == 0  # no longer
+    again = fi.run("hook", "uninstall")
+    assert again.exit_code == 0 and again.output.splitlines()[0] == (
+        f"pre-commit hook does not check fi/: left as it is: {hook}")
+    assert f"# pipelines: {json.dumps(['se'])}\n" in hook.read_text()
+    assert se.run("hook", "uninstall").exit_code == 0
+    assert not hook.exists()
+    assert subprocess.run(["git", "config", "--get", "merge.salescli.driver"], cwd=top,
+                          capture_output=True).returncode == 1

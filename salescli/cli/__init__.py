@@ -46,7 +46,7 @@ agenda        documents:agenda_cmd    A VALKEA meeting agenda for a deal.
 render        documents:render_cmd    Render any template for a record.
 report        report:report           Funnel, forecast and other reports from history.
 review        review:review_cmd       What a branch or pull request does to deals.
-hook          hooks:hook              Install the commit hooks and the merge driver.
+hook          hooks:hook              Install or remove the commit hooks and the merge driver.
 merge-driver  hooks:merge_driver_cmd  Merge two edits of a record field by field (git runs this).
 import        imports:import_group    Import a Pipedrive export or a CSV, with backdated history.
 sql           sql:sql_cmd             Ask the records anything in SQL (read-only).

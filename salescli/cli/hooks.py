@@ -1,4 +1,4 @@
-"""`merge-driver` (what git calls to merge a record) and `hook install`."""
+"""`merge-driver` (what git calls to merge a record), `hook install` and `hook uninstall`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from salescli.cli.common import get_repo
 from salescli.cli.common import warn
 from salescli.services.hooks import install
 from salescli.services.hooks import merge_record
+from salescli.services.hooks import uninstall
 
 
 @click.command("merge-driver")
@@ -47,8 +48,9 @@ def hook() -> None:
     """Git hooks and the merge driver for this repository.
 
     \b
-    Example:
+    Examples:
       salescli hook install
+      salescli hook uninstall
     """
 
 
@@ -77,3 +79,23 @@ def hook_install(ctx: click.Context, force: bool, no_commit: bool) -> None:
       salescli hook install --force     # replace another pre-commit hook
     """
     install(get_repo(ctx), force, commit=not no_commit, say=echo)
+
+
+@hook.command("uninstall")
+@click.pass_context
+def hook_uninstall(ctx: click.Context) -> None:
+    """Remove the commit hooks and the record merge driver from this clone.
+
+    Undoes `salescli hook install` here: the pre-commit and pre-merge-commit hooks
+    no longer check this pipeline's records (removed when they check no other
+    pipeline of the repository; a hook that `install --force` replaced is put
+    back), and the merge driver leaves this clone's git config, so git merges
+    records line by line. Hooks that are not salescli's are left alone, and so is
+    .gitattributes: it is committed, and your teammates' clones still use it.
+    Running it again is harmless; `salescli hook install` sets it all up again.
+
+    \b
+    Example:
+      salescli hook uninstall
+    """
+    uninstall(get_repo(ctx), say=echo)

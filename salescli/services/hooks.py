@@ -1,4 +1,4 @@
-"""`merge-driver` (what git calls to merge a record) and `hook install`."""
+"""`merge-driver` (what git calls to merge a record), `hook install` and `hook uninstall`."""
 
 from __future__ import annotations
 
@@ -93,3 +93,24 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
         say("note: salescli is not on PATH: its own commits find it, but a `git commit` "
             "or `git merge` of yours will stop, saying so; activate its virtualenv, or "
             "put salescli's folder on PATH")
+
+
+def uninstall(repo: Any, say: Callable[[str], None]) -> None:
+    """Undo `install` in this clone: this pipeline leaves the hooks (a hook left checking
+    none is removed, the hook it replaced put back), and the merge driver leaves git's
+    config once no hook checks another pipeline of the repository. .gitattributes, which
+    is committed and the team's, is left as it is; `say` tells each step's outcome."""
+    from salescli.store.hooks import ATTRIBUTES_FILE
+    from salescli.store.hooks import uninstall_hooks
+    from salescli.store.hooks import unregister_merge_driver
+
+    said, others = uninstall_hooks(repo.root)
+    for line in said:
+        say(line)
+    if others:
+        say("merge driver kept in git config: another pipeline's hooks use it")
+    elif unregister_merge_driver(repo.root):
+        say(f"merge driver removed from .git/config (still listed in {ATTRIBUTES_FILE}, "
+            "which is committed: git merges records line by line in this clone)")
+    else:
+        say("merge driver not set in git config")

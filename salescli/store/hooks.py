@@ -91,15 +91,19 @@ def hooked_pipelines(text: str) -> list[str]:
         return []
 
 
-def hook_script(root: Path, existing: Sequence[str] = (), name: str = "pre-commit") -> str:
-    """The hook `name` (one of HOOKS): `salescli check --staged` on the pipeline at
-    `root` and on the `existing` ones (folders from the top, that our hooks check): in
-    a repository holding several, each `hook install` adds its own. A pipeline with
-    nothing staged is not checked; one not in this checkout (another branch's) is
-    skipped, never dropped."""
+def pipeline_folder(root: Path) -> str:
+    """The pipeline at `root` as our hooks name it: its folder from the top of the work
+    tree (`.` at the top), where git runs hooks."""
     top = Path(git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
-    where = os.path.relpath(root.resolve(), top)  # git runs hooks at the top level
-    pipelines = sorted({*existing, where})
+    return os.path.relpath(root.resolve(), top)
+
+
+def hook_script(pipelines: Sequence[str], name: str = "pre-commit") -> str:
+    """The hook `name` (one of HOOKS): `salescli check --staged` on each of `pipelines`
+    (folders from the top of the work tree): in a repository holding several, each
+    `hook install` adds its own. A pipeline with nothing staged is not checked; one not
+    in this checkout (another branch's) is skipped, never dropped."""
+    pipelines = sorted(set(pipelines))
     runs = []
     for folder in pipelines:
         quoted = shlex.quote(folder)
@@ -146,12 +150,13 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
     olds = {name: p.read_text(encoding="utf-8", errors="replace") if p.exists() else None
             for name, p in paths.items()}
     # every pipeline any of our hooks checks (a hook new to this version learns them)
-    known = sorted({p for old in olds.values() if old is not None and HOOK_MARK in old
-                    for p in hooked_pipelines(old)})
+    known = {p for old in olds.values() if old is not None and HOOK_MARK in old
+             for p in hooked_pipelines(old)}
+    pipelines = sorted(known | {pipeline_folder(root)})
     said = []
     for name in HOOKS:
         path, old = paths[name], olds[name]
-        script = hook_script(root, known, name)
+        script = hook_script(pipelines, name)
         backup = ""
         if old is not None:
             if old == script and os.access(path, os.X_OK):
@@ -165,3 +170,51 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
             fh.write(script)
         said.append(f"{name} hook installed: {path}{backup}")
     return said
+
+
+def uninstall_hooks(root: Path) -> tuple[list[str], bool]:
+    """Take the pipeline at `root` out of our hooks (HOOKS): a hook left checking no
+    pipeline is removed, and the one `install --force` kept beside it is put back. What
+    happened to each, as lines for the user, and whether any of our hooks still checks
+    another pipeline."""
+    here = pipeline_folder(root)
+    said, others = [], False
+    for name in HOOKS:
+        path = hook_path(root, name)
+        if not path.exists():
+            said.append(f"no {name} hook installed")
+            continue
+        old = path.read_text(encoding="utf-8", errors="replace")
+        if HOOK_MARK not in old:
+            said.append(f"{name} hook is not salescli's: left as it is: {path}")
+            continue
+        checked = hooked_pipelines(old)
+        rest = [p for p in checked if p != here]
+        if rest and here not in checked:
+            others = True
+            said.append(f"{name} hook does not check {here}/: left as it is: {path}")
+            continue
+        if rest:
+            others = True
+            with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(hook_script(rest, name))
+            said.append(f"{name} hook no longer checks {here}/; it still checks "
+                        f"{', '.join(p + '/' for p in rest)}: {path}")
+            continue
+        saved = path.with_name(path.name + BACKUP_SUFFIX)
+        if saved.exists():
+            saved.replace(path)
+            said.append(f"{name} hook removed; the one it replaced is back: {path}")
+        else:
+            path.unlink()
+            said.append(f"{name} hook removed: {path}")
+    return said, others
+
+
+def unregister_merge_driver(root: Path) -> bool:
+    """Remove the driver from the repository's git config; True if it was there."""
+    if git(root, "config", "--local", "--get-regexp", r"^merge\.salescli\.",
+           check=False).returncode != 0:
+        return False
+    git(root, "config", "--local", "--remove-section", "merge.salescli")
+    return True
