@@ -400,7 +400,7 @@ def deal_win(ctx: click.Context, deal_id: str, value: Decimal | None, opts: Opti
 
     \b
     Examples:
-      salescli deal win acme-erp --date 2026-12-15
+      salescli deal win acme-erp --date 2026-12-01   # the day it was signed
       salescli deal win acme-erp --value 21000
     """
     s, source = deals.win(LazyRepository(ctx), deal_id, opts,
