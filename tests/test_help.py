@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -69,3 +71,76 @@ def test_help_made_from_a_noun_has_its_article():
     assert "Edit an account in $VISUAL" in text and "Edit a deal in $VISUAL" in text
     assert "Log an email on a deal" in text and "Log a call on a deal" in text
     assert not re.findall(r"(?i)\ba [aeiou]\w*", text)
+
+
+def _examples(command: click.Command) -> list[str]:
+    """The `salescli ...` lines of a command's help after its "Example(s):" heading; a
+    line ending in a backslash, or inside an open quote, goes on on the next one."""
+    found, under, held = [], False, ""
+    for line in (command.help or "").splitlines():
+        text = line.strip()
+        if re.fullmatch(r"Examples?\b.*:", text):
+            under = True
+            continue
+        if not under or not text:
+            under = under and bool(held)
+            continue
+        text, held = f"{held} {text}".strip(), ""
+        if text.endswith("\\"):
+            held = text[:-1].strip()
+            continue
+        try:
+            shlex.split(text)
+        except ValueError:  # a quoted SQL query over several lines
+            held = text
+            continue
+        if text.startswith("salescli "):
+            found.append(text)
+    return found
+
+
+def _arguments(example: str) -> list[str]:
+    """An example's arguments as the shell splits them, up to a pipe, a redirection or a
+    comment (`salescli board --format json | jq ...`)."""
+    lexer = shlex.shlex(example, posix=True, punctuation_chars="|<>;&")
+    lexer.whitespace_split = True
+    words = []
+    for word in lexer:
+        if set(word) <= set("|<>;&"):
+            break
+        words.append(word)
+    return words[1:]
+
+
+EXAMPLES = [(" ".join(path), ex) for path, cmd in ALL for ex in _examples(cmd)]
+
+
+def test_the_examples_are_found():
+    assert len(EXAMPLES) > 150
+    assert ("salescli sql", "salescli sql \"SELECT substr(date, 1, 7) AS month, sum(total) "
+            "FROM invoices GROUP BY month ORDER BY month\"") in EXAMPLES
+
+
+@pytest.mark.parametrize("path,example", EXAMPLES, ids=[ex for _, ex in EXAMPLES])
+def test_every_example_in_the_help_is_a_valid_command_line(path: str, example: str):
+    # what the shell would pass, parsed as salescli parses it (sub-commands, options,
+    # their values, arguments) without running it: the options and arguments a help
+    # shows stay real. (Values are not converted: that would look up records.)
+    args = _arguments(example)
+    ctx = click.Context(cli, info_name="salescli")
+    command: click.Command = cli
+    try:
+        while isinstance(command, click.Group):
+            command.parse_args(ctx, args)
+            name, command, args = command.resolve_command(
+                ctx, [*ctx._protected_args, *ctx.args])
+            ctx = click.Context(command, info_name=name, parent=ctx,
+                                **command.context_settings)
+        values, rest, _ = command.make_parser(ctx).parse_args(args)
+    except click.UsageError as err:
+        pytest.fail(f"{path}: `{example}`: {err.format_message()}")
+    missing = [p.name for p in command.params if isinstance(p, click.Argument)
+               and p.required and (values.get(p.name) in (None, ())
+                                   or p.value_is_missing(values[p.name]))]
+    assert not missing, f"`{example}` lacks {missing}"
+    assert not rest or ctx.allow_extra_args, f"`{example}`: extra arguments {rest}"
