@@ -305,8 +305,8 @@ def test_uninstall_undoes_install_and_leaves_gitattributes(filled: Repo, on_path
     assert done.output.splitlines() == [
         f"pre-commit hook removed: {hook_file(filled)}",
         f"pre-merge-commit hook removed: {hook_file(filled, 'pre-merge-commit')}",
-        "merge driver removed from .git/config (still listed in .gitattributes, which is "
-        "committed: git merges records line by line in this clone)",
+        "merge driver removed from this clone's git config (still listed in .gitattributes, "
+        "which is committed: git merges records line by line here)",
     ]
     assert not hook_file(filled).exists() and not hook_file(filled, "pre-merge-commit").exists()
     assert subprocess.run(["git", "config", "--get-regexp", "^merge\\.salescli\\."],
@@ -331,7 +331,7 @@ def test_uninstall_undoes_install_and_leaves_gitattributes(filled: Repo, on_path
     again = filled.run("hook", "uninstall")
     assert again.exit_code == 0 and again.output.splitlines() == [
         "no pre-commit hook installed", "no pre-merge-commit hook installed",
-        "merge driver not set in git config"]
+        "merge driver not set in this clone's git config"]
     assert filled.run("hook", "install").exit_code == 0
     assert HOOK_MARK in hook_file(filled).read_text()
     assert filled.git("config", "--get", "merge.salescli.driver").strip() == DRIVER
@@ -376,7 +376,8 @@ def test_uninstall_in_one_pipeline_keeps_the_others_checked(tmp_path: Path, on_p
         f"pre-commit hook no longer checks fi/; it still checks se/: {hook}",
         f"pre-merge-commit hook no longer checks fi/; it still checks se/: "
         f"{hook.with_name('pre-merge-commit')}",
-        "merge driver kept in git config: another pipeline's hooks use it"]
+        "merge driver kept in this clone's git config: the repository's other pipelines "
+        "use it (se/)"]
     assert f"# pipelines: {json.dumps(['se'])}\n" in hook.read_text()
     se.write("accounts/2026-10/broken.yaml", "id: broken\nname: [\n")
     assert commit(se, "accounts/2026-10/broken.yaml").returncode == 1  # still checked
@@ -389,5 +390,77 @@ def test_uninstall_in_one_pipeline_keeps_the_others_checked(tmp_path: Path, on_p
     assert f"# pipelines: {json.dumps(['se'])}\n" in hook.read_text()
     assert se.run("hook", "uninstall").exit_code == 0
     assert not hook.exists()
+    # the driver is the whole repository's: it stays while another pipeline is there
+    assert fi.git("config", "--get", "merge.salescli.driver").strip() == DRIVER
+    fi.git("rm", "-rq", ".")
+    fi.git("commit", "-qm", "fi/ gone", "--no-verify")
+    said = se.run("hook", "uninstall")
+    assert said.output.splitlines()[-1].startswith("merge driver removed")
     assert subprocess.run(["git", "config", "--get", "merge.salescli.driver"], cwd=top,
                           capture_output=True).returncode == 1
+
+
+def test_uninstall_changes_nothing_it_cannot_finish(filled: Repo, on_path):
+    assert filled.run("hook", "install").exit_code == 0
+    before = hook_file(filled).read_text()
+    merging = hook_file(filled, "pre-merge-commit")
+    merging.unlink()
+    merging.mkdir()
+    refused(filled, ["hook", "uninstall"], 1, f"{merging}: is a folder where git looks for "
+            "the pre-merge-commit hook; move it away first")
+    assert hook_file(filled).read_text() == before
+    merging.rmdir()
+    lock = filled.root / ".git" / "config.lock"
+    lock.write_text("")
+    r = filled.run("hook", "uninstall")
+    assert r.exit_code == 1 and "could not lock config file" in r.output
+    assert hook_file(filled).read_text() == before
+    assert filled.git("config", "--get", "merge.salescli.driver").strip() == DRIVER
+    lock.unlink()
+    assert filled.run("hook", "uninstall").exit_code == 0
+    assert not hook_file(filled).exists()
+
+
+def test_uninstall_leaves_what_salescli_did_not_write(filled: Repo, tmp_path: Path, on_path):
+    assert filled.run("hook", "install").exit_code == 0
+    hook, merging = hook_file(filled), hook_file(filled, "pre-merge-commit")
+    # a hook the user added to, and one linked to a script shared by several clones
+    hook.write_text(hook.read_text() + "make lint\n")
+    shared = tmp_path / "shared-hook"
+    shared.write_text(merging.read_text())
+    merging.unlink()
+    merging.symlink_to(shared)
+    done = filled.run("hook", "uninstall")
+    assert done.exit_code == 0
+    assert done.output.splitlines()[:2] == [
+        "pre-commit hook has lines salescli did not write (yours, or an older salescli's): "
+        f"left as it is; take ./ out of it yourself: {hook}",
+        f"pre-merge-commit hook is a symbolic link (to {shared}): left as it is; remove it "
+        f"yourself if it only runs salescli: {merging}"]
+    assert hook.read_text().endswith("make lint\n") and shared.exists()
+    assert merging.is_symlink()
+
+
+def test_install_force_never_overwrites_a_kept_hook(filled: Repo, on_path):
+    hook = hook_file(filled)
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("#!/bin/sh\nexec make lint\n")
+    Path(f"{hook}.before-salescli").write_text("#!/bin/sh\nexec make test\n")
+    refused(filled, ["hook", "install", "--force"], 1, f"{hook}.before-salescli exists "
+            f"already, so {hook} could not be kept there; move one of them away first")
+    assert hook.read_text() == "#!/bin/sh\nexec make lint\n"
+    assert Path(f"{hook}.before-salescli").read_text() == "#!/bin/sh\nexec make test\n"
+
+
+def test_uninstall_leaves_a_hook_whose_pipelines_it_cannot_read(filled: Repo, on_path):
+    hook = hook_file(filled)
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    text = ("#!/bin/sh\n" + HOOK_MARK + "\nsalescli -C sub1 check --staged --quiet || status=1"
+            "\nsalescli -C sub2 check --staged --quiet || status=1\nexit $status\n")
+    hook.write_text(text)
+    done = filled.run("hook", "uninstall")
+    assert done.exit_code == 0 and done.output.splitlines()[0] == (
+        "pre-commit hook is salescli's but does not say which pipelines it checks: left as "
+        f"it is; take ./ out of it yourself: {hook}")
+    assert hook.read_text() == text
+

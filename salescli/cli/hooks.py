@@ -89,10 +89,13 @@ def hook_uninstall(ctx: click.Context) -> None:
     Undoes `salescli hook install` here: the pre-commit and pre-merge-commit hooks
     no longer check this pipeline's records (removed when they check no other
     pipeline of the repository; a hook that `install --force` replaced is put
-    back), and the merge driver leaves this clone's git config, so git merges
-    records line by line. Hooks that are not salescli's are left alone, and so is
-    .gitattributes: it is committed, and your teammates' clones still use it.
-    Running it again is harmless; `salescli hook install` sets it all up again.
+    back), and the merge driver leaves this clone's git config unless another
+    pipeline of the repository uses it; git then merges records line by line.
+    A hook salescli did not write as it is (another tool's, one you added lines
+    to, a symbolic link) is left alone and named, and so is .gitattributes: it is
+    committed, and your teammates' clones still use it. Everything is looked at
+    before anything changes. Running it again is harmless; `salescli hook install`
+    sets it all up again.
 
     \b
     Example:

@@ -96,21 +96,34 @@ def install(repo: Any, force: bool, commit: bool, say: Callable[[str], None]) ->
 
 
 def uninstall(repo: Any, say: Callable[[str], None]) -> None:
-    """Undo `install` in this clone: this pipeline leaves the hooks (a hook left checking
-    none is removed, the hook it replaced put back), and the merge driver leaves git's
-    config once no hook checks another pipeline of the repository. .gitattributes, which
-    is committed and the team's, is left as it is; `say` tells each step's outcome."""
+    """Undo `install` in this clone: this pipeline leaves the hooks (`uninstall_plan`),
+    and the merge driver leaves git's config unless another pipeline of the repository
+    uses it. .gitattributes, which is committed and the team's, is left as it is.
+    Everything is looked at before anything changes; `say` tells each step."""
     from salescli.store.hooks import ATTRIBUTES_FILE
-    from salescli.store.hooks import uninstall_hooks
+    from salescli.store.hooks import merge_driver_set
+    from salescli.store.hooks import other_pipelines
+    from salescli.store.hooks import uninstall_plan
     from salescli.store.hooks import unregister_merge_driver
 
-    said, others = uninstall_hooks(repo.root)
-    for line in said:
+    root = repo.root
+    plan = uninstall_plan(root)
+    others = other_pipelines(root)
+    drop = not others and merge_driver_set(root)
+    if drop:  # first: git config may be locked, and then nothing has changed
+        unregister_merge_driver(root)
+    for line, change in plan:
+        if change is not None:
+            change()
         say(line)
     if others:
-        say("merge driver kept in git config: another pipeline's hooks use it")
-    elif unregister_merge_driver(repo.root):
-        say(f"merge driver removed from .git/config (still listed in {ATTRIBUTES_FILE}, "
-            "which is committed: git merges records line by line in this clone)")
+        say("merge driver kept in this clone's git config: the repository's other "
+            f"pipelines use it ({', '.join(p + '/' for p in others)})")
+    elif drop:
+        still = merge_driver_set(root, "")  # in the user's own (global) config
+        say(f"merge driver removed from this clone's git config (still listed in "
+            f"{ATTRIBUTES_FILE}, which is committed" + (
+                "; your global git config still sets it)" if still
+                else ": git merges records line by line here)"))
     else:
-        say("merge driver not set in git config")
+        say("merge driver not set in this clone's git config")

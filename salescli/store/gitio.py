@@ -1689,9 +1689,10 @@ def append_history(root: Path, commits: Sequence[tuple[int, str, dict[str, str]]
 
 
 def hook_path(root: Path, name: str = "pre-commit") -> Path:
-    """Where git looks for the hook `name` (honours core.hooksPath)."""
+    """Where git looks for the hook `name` (honours core.hooksPath): the folder resolved,
+    the hook itself not (a symbolic link there is the user's, not what it points to)."""
     rel = git(root, "rev-parse", "--git-path", f"hooks/{name}").stdout.strip()
-    return (root / rel).resolve()
+    return (root / rel).parent.resolve() / name
 
 
 def run_pre_commit(root: Path) -> None:

@@ -14,8 +14,10 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from salescli.core.errors import SalescliError
 from salescli.core.later import later
@@ -128,16 +130,63 @@ exit 1
 """
 
 
-def refuse_foreign_hook(root: Path, force: bool = False) -> None:
-    """Raise if a hook (of HOOKS) that is not ours is there and `force` is not given."""
+class Hook(NamedTuple):
+    """One of HOOKS as it is now: where git looks for it and its text (None: none)."""
+
+    name: str
+    path: Path
+    text: str | None
+
+    @property
+    def ours(self) -> bool:
+        return self.text is not None and HOOK_MARK in self.text
+
+    @property
+    def backup(self) -> Path:
+        """Where `install --force` keeps the hook it replaces."""
+        return self.path.with_name(self.path.name + BACKUP_SUFFIX)
+
+
+def read_hooks(root: Path) -> list[Hook]:
+    """Each of HOOKS as it is, read before anything is changed: a folder or an
+    unreadable file where git looks for one is refused here, naming the fix."""
+    hooks = []
     for name in HOOKS:
         path = hook_path(root, name)
-        if not force and path.exists() and HOOK_MARK not in path.read_text("utf-8", "replace"):
+        if path.is_dir() and not path.is_symlink():
+            raise SalescliError(f"{path}: is a folder where git looks for the {name} hook; "
+                                "move it away first")
+        try:
+            text = path.read_text("utf-8", "replace") if path.exists() else None
+        except OSError as err:
+            raise SalescliError(f"{path}: cannot be read ({err.strerror}); fix its "
+                                "permissions first") from None
+        hooks.append(Hook(name, path, text))
+    return hooks
+
+
+def _write_hook(path: Path, script: str) -> None:
+    with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(script)
+
+
+def refuse_foreign_hook(root: Path, force: bool = False) -> list[Hook]:
+    """The hooks (`read_hooks`); raise if one that is not ours is there and `force` is
+    not given, or its place beside it is taken (nothing would keep it)."""
+    hooks = read_hooks(root)
+    for hook in hooks:
+        if hook.text is None or hook.ours:
+            continue
+        if not force:
             raise SalescliError(
-                f"{path} exists and is not salescli's hook; add `salescli check --staged` "
-                "to it yourself, or run `salescli hook install --force` to replace it "
-                f"(the old one is kept as {name}{BACKUP_SUFFIX})"
-            )
+                f"{hook.path} exists and is not salescli's hook; add `salescli check "
+                "--staged` to it yourself, or run `salescli hook install --force` to replace "
+                f"it (the old one is kept as {hook.name}{BACKUP_SUFFIX})")
+        if os.path.lexists(hook.backup):
+            raise SalescliError(
+                f"{hook.backup} exists already, so {hook.path} could not be kept there; "
+                "move one of them away first")
+    return hooks
 
 
 def install_hooks(root: Path, force: bool = False) -> list[str]:
@@ -145,76 +194,89 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
 
     A hook that is not ours is refused unless `force`, and then kept beside it.
     """
-    refuse_foreign_hook(root, force)
-    paths = {name: hook_path(root, name) for name in HOOKS}
-    olds = {name: p.read_text(encoding="utf-8", errors="replace") if p.exists() else None
-            for name, p in paths.items()}
+    hooks = refuse_foreign_hook(root, force)
     # every pipeline any of our hooks checks (a hook new to this version learns them)
-    known = {p for old in olds.values() if old is not None and HOOK_MARK in old
-             for p in hooked_pipelines(old)}
+    known = {p for hook in hooks if hook.ours for p in hooked_pipelines(hook.text or "")}
     pipelines = sorted(known | {pipeline_folder(root)})
     said = []
-    for name in HOOKS:
-        path, old = paths[name], olds[name]
-        script = hook_script(pipelines, name)
+    for hook in hooks:
+        path = hook.path
+        script = hook_script(pipelines, hook.name)
         backup = ""
-        if old is not None:
-            if old == script and os.access(path, os.X_OK):
-                said.append(f"{name} hook already installed: {path}")
+        if hook.text is not None:
+            if hook.text == script and os.access(path, os.X_OK):
+                said.append(f"{hook.name} hook already installed: {path}")
                 continue
-            if HOOK_MARK not in old:  # forced
-                saved = path.with_name(path.name + BACKUP_SUFFIX)
-                path.replace(saved)
-                backup = f" (the old hook is kept as {saved})"
-        with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(script)
-        said.append(f"{name} hook installed: {path}{backup}")
+            if not hook.ours:  # forced
+                path.replace(hook.backup)
+                backup = f" (the old hook is kept as {hook.backup})"
+        _write_hook(path, script)
+        said.append(f"{hook.name} hook installed: {path}{backup}")
     return said
 
 
-def uninstall_hooks(root: Path) -> tuple[list[str], bool]:
-    """Take the pipeline at `root` out of our hooks (HOOKS): a hook left checking no
-    pipeline is removed, and the one `install --force` kept beside it is put back. What
-    happened to each, as lines for the user, and whether any of our hooks still checks
-    another pipeline."""
+Step = tuple[str, Callable[[], None] | None]  # (what to say, what to change)
+
+
+def uninstall_plan(root: Path) -> list[Step]:
+    """What `hook uninstall` does to each hook, worked out before anything is changed:
+    (the line that tells it, the change; None when the hook is left as it is).
+
+    The pipeline at `root` leaves our hooks: one left checking no pipeline is removed
+    (the hook `install --force` replaced put back), one still checking others is
+    written without it. Only a hook that is exactly what salescli writes is changed:
+    one the user added lines to, a symbolic link or another tool's is left alone."""
     here = pipeline_folder(root)
-    said, others = [], False
-    for name in HOOKS:
-        path = hook_path(root, name)
-        if not path.exists():
-            said.append(f"no {name} hook installed")
-            continue
-        old = path.read_text(encoding="utf-8", errors="replace")
-        if HOOK_MARK not in old:
-            said.append(f"{name} hook is not salescli's: left as it is: {path}")
-            continue
-        checked = hooked_pipelines(old)
+    plan: list[Step] = []
+    for hook in read_hooks(root):
+        name, path = hook.name, hook.path
+        checked = hooked_pipelines(hook.text or "")
         rest = [p for p in checked if p != here]
-        if rest and here not in checked:
-            others = True
-            said.append(f"{name} hook does not check {here}/: left as it is: {path}")
-            continue
-        if rest:
-            others = True
-            with atomic_path(path, mode=0o755) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(hook_script(rest, name))
-            said.append(f"{name} hook no longer checks {here}/; it still checks "
-                        f"{', '.join(p + '/' for p in rest)}: {path}")
-            continue
-        saved = path.with_name(path.name + BACKUP_SUFFIX)
-        if saved.exists():
-            saved.replace(path)
-            said.append(f"{name} hook removed; the one it replaced is back: {path}")
+        if path.is_symlink():
+            plan.append((f"{name} hook is a symbolic link (to {os.readlink(path)}): left as "
+                         f"it is; remove it yourself if it only runs salescli: {path}", None))
+        elif hook.text is None:
+            plan.append((f"no {name} hook installed", None))
+        elif not hook.ours:
+            plan.append((f"{name} hook is not salescli's: left as it is: {path}", None))
+        elif not checked:  # (hand-edited, or from a salescli that listed none)
+            plan.append((f"{name} hook is salescli's but does not say which pipelines it "
+                         f"checks: left as it is; take {here}/ out of it yourself: {path}",
+                         None))
+        elif here not in checked:
+            plan.append((f"{name} hook does not check {here}/: left as it is: {path}", None))
+        elif hook.text != hook_script(checked, name):
+            plan.append((f"{name} hook has lines salescli did not write (yours, or an older "
+                         f"salescli's): left as it is; take {here}/ out of it yourself: "
+                         f"{path}", None))
+        elif rest:
+            script = hook_script(rest, name)
+            plan.append((f"{name} hook no longer checks {here}/; it still checks "
+                         f"{', '.join(p + '/' for p in rest)}: {path}",
+                         lambda path=path, script=script: _write_hook(path, script)))
+        elif os.path.lexists(hook.backup):
+            plan.append((f"{name} hook removed; the one it replaced is back: {path}",
+                         lambda hook=hook: hook.backup.replace(hook.path)))
         else:
-            path.unlink()
-            said.append(f"{name} hook removed: {path}")
-    return said, others
+            plan.append((f"{name} hook removed: {path}", path.unlink))
+    return plan
 
 
-def unregister_merge_driver(root: Path) -> bool:
-    """Remove the driver from the repository's git config; True if it was there."""
-    if git(root, "config", "--local", "--get-regexp", r"^merge\.salescli\.",
-           check=False).returncode != 0:
-        return False
+def other_pipelines(root: Path) -> list[str]:
+    """The other pipelines of the repository the pipeline at `root` is in: the folders
+    (from the top of the work tree) of the other `salescli.yaml` files git tracks."""
+    here = pipeline_folder(root)
+    listed = git(root, "ls-files", "-z", "--full-name", "--",
+                 f":(top,glob)**/{SETTINGS_FILE}").stdout.split("\0")
+    return sorted({os.path.dirname(p) or "." for p in listed if p} - {here})
+
+
+def merge_driver_set(root: Path, scope: str = "--local") -> bool:
+    """Whether git config (`scope`: this clone's, "" any) sets the merge driver."""
+    return git(root, "config", *filter(None, [scope]), "--get-regexp",
+               r"^merge\.salescli\.", check=False).returncode == 0
+
+
+def unregister_merge_driver(root: Path) -> None:
+    """Remove the driver from this clone's git config."""
     git(root, "config", "--local", "--remove-section", "merge.salescli")
-    return True
