@@ -14,6 +14,9 @@ from conftest import in_stage
 from conftest import not_found
 from conftest import refused
 from conftest import replaced
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 OWNERS = "owners: anna, ville, sara"  # the settings' own first, then those on records only
 SOURCES = "sources: website, referral, linkedin, event, outbound, partner, inbound, fair"
@@ -190,3 +193,16 @@ def test_an_unknown_command_suggests_one(crm: Repo, args: list[str], message: st
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_an_unknown_id_suggests_one(crm: Repo, args: list[str], message: str):
     refused(crm, args, 1, message)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abcde-", max_size=8),
+       st.lists(st.text("abcde-", max_size=8), max_size=12))
+def test_nearest_is_difflibs_closest_match(value: str, choices: list[str]):
+    # the rising cutoff only skips what could not win: the same answer, ties included
+    import difflib
+
+    from salescli.core.words import nearest
+
+    expected = difflib.get_close_matches(value, [c for c in choices if c], n=1)
+    assert nearest(value, choices) == (expected[0] if expected else None)

