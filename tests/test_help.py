@@ -73,30 +73,52 @@ def test_help_made_from_a_noun_has_its_article():
     assert not re.findall(r"(?i)\ba [aeiou]\w*", text)
 
 
-def _examples(command: click.Command) -> list[str]:
-    """The `salescli ...` lines of a command's help after its "Example(s):" heading; a
-    line ending in a backslash, or inside an open quote, goes on on the next one."""
-    found, under, held = [], False, ""
-    for line in (command.help or "").splitlines():
-        text = line.strip()
-        if re.fullmatch(r"Examples?\b.*:", text):
-            under = True
-            continue
-        if not under or not text:
-            under = under and bool(held)
-            continue
+def _command_lines(lines: list[str]) -> list[str]:
+    """The `salescli ...` command lines among `lines` (a `$ ` prompt dropped); a line
+    ending in a backslash, or inside an open quote, goes on on the next one."""
+    found, held = [], ""
+    for line in lines:
+        text = line.strip().removeprefix("$ ")
         text, held = f"{held} {text}".strip(), ""
         if text.endswith("\\"):
             held = text[:-1].strip()
             continue
         try:
-            shlex.split(text)
+            shlex.split(text, comments=True)
         except ValueError:  # a quoted SQL query over several lines
             held = text
             continue
         if text.startswith("salescli "):
             found.append(text)
     return found
+
+
+def _examples(command: click.Command) -> list[str]:
+    """The command lines of a command's help after its "Example(s):" heading."""
+    lines, under = [], False
+    for line in (command.help or "").splitlines():
+        if re.fullmatch(r"\s*Examples?\b.*:\s*", line):
+            under = True
+        elif under and not line.strip() and not (lines and lines[-1].rstrip().endswith(
+                "\\")):
+            under = False
+        elif under:
+            lines.append(line)
+    return _command_lines(lines)
+
+
+def _code_lines(markdown: str) -> list[str]:
+    """The command lines of a Markdown text's code blocks; a usage pattern
+    (`salescli deal list [--status S]`) is no command line."""
+    lines, inside = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            inside = not inside
+            lines.append("")  # (a block's last line goes on in no other)
+        elif inside:
+            lines.append(line)
+    return [c for c in _command_lines(lines) if not any(a.startswith("[") for a in
+                                                         _arguments(c))]
 
 
 def _arguments(example: str) -> list[str]:
@@ -112,20 +134,10 @@ def _arguments(example: str) -> list[str]:
     return words[1:]
 
 
-EXAMPLES = [(" ".join(path), ex) for path, cmd in ALL for ex in _examples(cmd)]
-
-
-def test_the_examples_are_found():
-    assert len(EXAMPLES) > 150
-    assert ("salescli sql", "salescli sql \"SELECT substr(date, 1, 7) AS month, sum(total) "
-            "FROM invoices GROUP BY month ORDER BY month\"") in EXAMPLES
-
-
-@pytest.mark.parametrize("path,example", EXAMPLES, ids=[ex for _, ex in EXAMPLES])
-def test_every_example_in_the_help_is_a_valid_command_line(path: str, example: str):
-    # what the shell would pass, parsed as salescli parses it (sub-commands, options,
-    # their values, arguments) without running it: the options and arguments a help
-    # shows stay real. (Values are not converted: that would look up records.)
+def _parses(example: str) -> None:
+    """`example` as the shell would pass it, parsed as salescli parses it (sub-commands,
+    options, their values, arguments) without running it. Values are not converted:
+    that would look up records."""
     args = _arguments(example)
     ctx = click.Context(cli, info_name="salescli")
     command: click.Command = cli
@@ -138,9 +150,34 @@ def test_every_example_in_the_help_is_a_valid_command_line(path: str, example: s
                                 **command.context_settings)
         values, rest, _ = command.make_parser(ctx).parse_args(args)
     except click.UsageError as err:
-        pytest.fail(f"{path}: `{example}`: {err.format_message()}")
+        pytest.fail(f"`{example}`: {err.format_message()}")
     missing = [p.name for p in command.params if isinstance(p, click.Argument)
                and p.required and (values.get(p.name) in (None, ())
                                    or p.value_is_missing(values[p.name]))]
     assert not missing, f"`{example}` lacks {missing}"
     assert not rest or ctx.allow_extra_args, f"`{example}`: extra arguments {rest}"
+
+
+EXAMPLES = [ex for _, cmd in ALL for ex in _examples(cmd)]
+DOCUMENTED = [ex for doc in ("README.md", "docs/ci.md", "docs/export.md",
+                             "docs/hostile-input.md")
+              for ex in _code_lines((ROOT / doc).read_text(encoding="utf-8"))]
+
+
+def test_the_examples_are_found():
+    assert len(EXAMPLES) > 150 and len(DOCUMENTED) > 100
+    for found in (EXAMPLES, DOCUMENTED):  # a query over several lines is one
+        assert any(ex.startswith('salescli sql "SELECT') and ex.endswith('"') and
+                   "GROUP BY" in ex for ex in found)
+    assert "salescli deal list --stage proposal --format json" in DOCUMENTED
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=EXAMPLES)
+def test_every_example_in_the_help_is_a_valid_command_line(example: str):
+    # the options and arguments a help shows stay real
+    _parses(example)
+
+
+@pytest.mark.parametrize("example", DOCUMENTED, ids=DOCUMENTED)
+def test_every_command_line_in_the_docs_is_valid(example: str):
+    _parses(example)
