@@ -435,10 +435,23 @@ def test_uninstall_leaves_what_salescli_did_not_write(filled: Repo, tmp_path: Pa
     assert done.output.splitlines()[:2] == [
         "pre-commit hook has lines salescli did not write (yours, or an older salescli's): "
         f"left as it is; take ./ out of it yourself: {hook}",
-        f"pre-merge-commit hook is a symbolic link (to {shared}): left as it is; remove it "
-        f"yourself if it only runs salescli: {merging}"]
+        f"pre-merge-commit hook is a symbolic link (to {shared}): left as it is; edit what "
+        f"it leads to yourself, or remove the link and run this again: {merging}"]
     assert hook.read_text().endswith("make lint\n") and shared.exists()
     assert merging.is_symlink()
+    # install leaves the link too (it wrote through it once, into the shared script), and
+    # a link to a folder is named as a link, not as a file it cannot read
+    shared.write_text(shared.read_text() + "# edited\n")
+    done = filled.run("hook", "install")
+    assert done.exit_code == 0 and (
+        f"pre-merge-commit hook is a symbolic link (to {shared}): left as it is; edit what "
+        f"it leads to yourself, or remove the link and run this again: {merging}"
+        in done.output.splitlines())
+    assert merging.is_symlink() and shared.read_text().endswith("# edited\n")
+    merging.unlink()
+    merging.symlink_to(tmp_path)
+    assert filled.run("hook", "uninstall").exit_code == 0
+    assert filled.run("hook", "install").exit_code == 0 and merging.is_symlink()
 
 
 def test_install_force_never_overwrites_a_kept_hook(filled: Repo, on_path):

@@ -116,14 +116,15 @@ def uninstall(repo: Any, say: Callable[[str], None]) -> None:
         if change is not None:
             change()
         say(line)
-    if others:
+    if others and merge_driver_set(root):
         say("merge driver kept in this clone's git config: the repository's other "
             f"pipelines use it ({', '.join(p + '/' for p in others)})")
     elif drop:
-        still = merge_driver_set(root, "")  # in the user's own (global) config
+        still = merge_driver_set(root, "")  # in another config of the user's
         say(f"merge driver removed from this clone's git config (still listed in "
             f"{ATTRIBUTES_FILE}, which is committed" + (
-                "; your global git config still sets it)" if still
+                "; another git config of yours still sets it: `git config --show-origin "
+                "--get merge.salescli.driver` says where)" if still
                 else ": git merges records line by line here)"))
     else:
         say("merge driver not set in this clone's git config")

@@ -156,13 +156,19 @@ def read_hooks(root: Path) -> list[Hook]:
         if path.is_dir() and not path.is_symlink():
             raise SalescliError(f"{path}: is a folder where git looks for the {name} hook; "
                                 "move it away first")
-        try:
-            text = path.read_text("utf-8", "replace") if path.exists() else None
+        try:  # (a symbolic link is read only when it leads to a file: it is left alone)
+            text = path.read_text("utf-8", "replace") if path.is_file() else None
         except OSError as err:
             raise SalescliError(f"{path}: cannot be read ({err.strerror}); fix its "
                                 "permissions first") from None
         hooks.append(Hook(name, path, text))
     return hooks
+
+
+def _link_note(path: Path) -> str:
+    """How a hook that is a symbolic link is left alone: salescli writes only files."""
+    return (f"is a symbolic link (to {os.readlink(path)}): left as it is; edit what it "
+            f"leads to yourself, or remove the link and run this again: {path}")
 
 
 def _write_hook(path: Path, script: str) -> None:
@@ -203,6 +209,13 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
         path = hook.path
         script = hook_script(pipelines, hook.name)
         backup = ""
+        if path.is_symlink() and hook.ours and hook.text == script:
+            said.append(f"{hook.name} hook already installed: {path} (a symbolic link to "
+                        f"{os.readlink(path)})")
+            continue
+        if path.is_symlink() and (hook.ours or hook.text is None):
+            said.append(f"{hook.name} hook {_link_note(path)}")
+            continue
         if hook.text is not None:
             if hook.text == script and os.access(path, os.X_OK):
                 said.append(f"{hook.name} hook already installed: {path}")
@@ -233,8 +246,7 @@ def uninstall_plan(root: Path) -> list[Step]:
         checked = hooked_pipelines(hook.text or "")
         rest = [p for p in checked if p != here]
         if path.is_symlink():
-            plan.append((f"{name} hook is a symbolic link (to {os.readlink(path)}): left as "
-                         f"it is; remove it yourself if it only runs salescli: {path}", None))
+            plan.append((f"{name} hook {_link_note(path)}", None))
         elif hook.text is None:
             plan.append((f"no {name} hook installed", None))
         elif not hook.ours:
