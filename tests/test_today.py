@@ -220,6 +220,8 @@ def test_json_and_csv_shape(crm: Repo):
                      "reasons"
     assert csv[1] == "meeting,deal,kickoff,Deal kickoff,anna,5000.00,EUR,5000.00,100," \
                      f"{ON},0,meeting booked today: Kick-off"
+    # a lead has no value, so no weighted one either (JSON: 0, for sums)
+    assert any(line.startswith("lead-sla,lead,beta,Beta,,,,,,2026-11-20,5,") for line in csv)
     assert 'overdue,deal,triple,Deal triple,anna,300.00,EUR,1000.00,30,2026-11-20,5,' \
            '"next step overdue 5 days: Send quote; stale 55 days in proposal (max 14); ' \
            'no activity for 55 days"' in csv

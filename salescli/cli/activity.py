@@ -157,6 +157,9 @@ def today_cmd(ctx: click.Context, on: str | None, owner: str | None, limit: int 
     def show(day: dt.date, rows: list[dict]) -> str:
         if fmt == "json":
             return render(rows, (), fmt, payload={"date": day, "rows": rows})
+        for r in rows:  # a lead or an account has no value: no weighted one to show
+            if r["value"] is None:
+                r["weighted"] = None
         columns = ("group", "kind", "id", "name", "owner", "weighted", "currency", "reasons")
         if fmt == "csv":
             columns = ("group", "kind", "id", "name", "owner", "weighted", "currency",
