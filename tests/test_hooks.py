@@ -477,3 +477,25 @@ def test_uninstall_leaves_a_hook_whose_pipelines_it_cannot_read(filled: Repo, on
         f"it is; take ./ out of it yourself: {hook}")
     assert hook.read_text() == text
 
+
+
+def test_install_keeps_a_hook_of_ours_with_lines_of_the_users(filled: Repo, on_path):
+    assert filled.run("hook", "install").exit_code == 0
+    hook = hook_file(filled)
+    script = hook.read_text()
+    hook.write_text(script.replace("#!/bin/sh\n", "#!/bin/sh\nmake lint || exit 1\n"))
+    kept = Path(f"{hook}.salescli-previous")
+    done = filled.run("hook", "install")
+    assert done.exit_code == 0
+    assert f"pre-commit hook installed: {hook} (the one before had lines this salescli does " \
+           f"not write, yours or an older salescli's: it is kept as {kept})" \
+           in done.output.splitlines()
+    assert hook.read_text() == script and "make lint" in kept.read_text()
+    # a hook as salescli writes it is rewritten with nothing kept; another copy to keep
+    # where one is kept already is refused before anything changes
+    assert filled.run("hook", "install").exit_code == 0
+    hook.write_text(script + "# mine\n")
+    refused(filled, ["hook", "install"], 1, f"{kept} exists already, so {hook}, which has "
+            "lines salescli does not write, could not be kept there; move one of them away "
+            "first")
+    assert hook.read_text() == script + "# mine\n" and "make lint" in kept.read_text()

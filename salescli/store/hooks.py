@@ -42,6 +42,7 @@ DRIVER = (
 HOOKS = ("pre-commit", "pre-merge-commit")
 HOOK_MARK = "# salescli pre-commit hook"  # how a hook of ours is told from the user's own
 BACKUP_SUFFIX = ".before-salescli"
+PREVIOUS_SUFFIX = ".salescli-previous"  # a hook of ours that had lines of the user's
 
 
 def gitattributes_text(existing: str | None) -> str | None:
@@ -142,9 +143,21 @@ class Hook(NamedTuple):
         return self.text is not None and HOOK_MARK in self.text
 
     @property
+    def as_written(self) -> bool:
+        """Ours, and exactly what this salescli writes for the pipelines it lists: no line
+        of the user's (or of an older salescli's) would be lost by rewriting it."""
+        return self.ours and self.text == hook_script(hooked_pipelines(self.text or ""),
+                                                      self.name)
+
+    @property
     def backup(self) -> Path:
         """Where `install --force` keeps the hook it replaces."""
         return self.path.with_name(self.path.name + BACKUP_SUFFIX)
+
+    @property
+    def previous(self) -> Path:
+        """Where `install` keeps a hook of ours it rewrites that is not `as_written`."""
+        return self.path.with_name(self.path.name + PREVIOUS_SUFFIX)
 
 
 def read_hooks(root: Path) -> list[Hook]:
@@ -178,9 +191,14 @@ def _write_hook(path: Path, script: str) -> None:
 
 def refuse_foreign_hook(root: Path, force: bool = False) -> list[Hook]:
     """The hooks (`read_hooks`); raise if one that is not ours is there and `force` is
-    not given, or its place beside it is taken (nothing would keep it)."""
+    not given, or where a hook install replaces is to be kept is taken."""
     hooks = read_hooks(root)
     for hook in hooks:
+        if hook.ours and not hook.as_written and not hook.path.is_symlink() \
+                and os.path.lexists(hook.previous):
+            raise SalescliError(
+                f"{hook.previous} exists already, so {hook.path}, which has lines salescli "
+                "does not write, could not be kept there; move one of them away first")
         if hook.text is None or hook.ours:
             continue
         if not force:
@@ -223,6 +241,10 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
             if not hook.ours:  # forced
                 path.replace(hook.backup)
                 backup = f" (the old hook is kept as {hook.backup})"
+            elif not hook.as_written:  # lines of the user's, or an older salescli's
+                path.replace(hook.previous)
+                backup = (f" (the one before had lines this salescli does not write, yours "
+                          f"or an older salescli's: it is kept as {hook.previous})")
         _write_hook(path, script)
         said.append(f"{hook.name} hook installed: {path}{backup}")
     return said
@@ -257,7 +279,7 @@ def uninstall_plan(root: Path) -> list[Step]:
                          None))
         elif here not in checked:
             plan.append((f"{name} hook does not check {here}/: left as it is: {path}", None))
-        elif hook.text != hook_script(checked, name):
+        elif not hook.as_written:
             plan.append((f"{name} hook has lines salescli did not write (yours, or an older "
                          f"salescli's): left as it is; take {here}/ out of it yourself: "
                          f"{path}", None))
