@@ -83,17 +83,20 @@ def warn_skipped(paths: list[str], warn: Warn) -> None:
 
 def build_book(repo: Any, window: Mapping[str, Any], warn: Warn, by: str | None = None,
                leads: bool = False, progress: Progress | None = None,
-               ahead: bool = False, read: tuple[Any, float] | None = None) -> Any:
+               ahead: bool = False, read: tuple[Any, float] | None = None,
+               query: Any = None) -> Any:
     """The Book of the reports for `window` (the options every report takes: since,
     until, as_of, pipeline, owner, source, no_cache). Only with `ahead` (the forecast's
     close dates) may the window start after the as-of date. `read`: the history and
-    moment `history_for` gave already (then `window["as_of"]` is not read again)."""
+    moment `history_for` gave already (then `window["as_of"]` is not read again);
+    `query`: the `query_of` that moment, made already."""
     from salescli.core.reports import Book
 
     kinds = ("deal", "lead") if leads else ("deal",)
     history, moment = read or history_for(repo, window["as_of"], not window["no_cache"],
                                           warn, kinds, progress)
-    query = query_of(repo, window, moment, warn, by, ahead)
+    if query is None:
+        query = query_of(repo, window, moment, warn, by, ahead)
     config = config_of(repo, warn)
     return Book(history.timelines, config, query, history.rejected_at(moment))
 
@@ -215,7 +218,7 @@ def _kept(repo: Any, name: str, window: Mapping[str, Any], warn: Warn, by: str |
         warn(line)
 
     read = history_for(repo, None, True, collect, progress=progress, now=moment)
-    book = build_book(repo, window, collect, by, read=read, ahead=ahead)
+    book = build_book(repo, window, collect, by, read=read, query=query)
     parts = parts_of(book)
     warn_uncounted(book, collect)
     newest = read[0].newest()
