@@ -103,12 +103,14 @@ def uninstall(repo: Any, say: Callable[[str], None]) -> None:
     from salescli.store.hooks import ATTRIBUTES_FILE
     from salescli.store.hooks import merge_driver_set
     from salescli.store.hooks import other_pipelines
+    from salescli.store.hooks import pipeline_folder
     from salescli.store.hooks import uninstall_plan
     from salescli.store.hooks import unregister_merge_driver
 
     root = repo.root
-    plan = uninstall_plan(root)
-    others = other_pipelines(root)
+    here = pipeline_folder(root)
+    plan = uninstall_plan(root, here)
+    others = other_pipelines(root, here)
     drop = not others and merge_driver_set(root)
     if drop:  # first: git config may be locked, and then nothing has changed
         unregister_merge_driver(root)

@@ -253,15 +253,15 @@ def install_hooks(root: Path, force: bool = False) -> list[str]:
 Step = tuple[str, Callable[[], None] | None]  # (what to say, what to change)
 
 
-def uninstall_plan(root: Path) -> list[Step]:
+def uninstall_plan(root: Path, here: str) -> list[Step]:
     """What `hook uninstall` does to each hook, worked out before anything is changed:
     (the line that tells it, the change; None when the hook is left as it is).
 
-    The pipeline at `root` leaves our hooks: one left checking no pipeline is removed
-    (the hook `install --force` replaced put back), one still checking others is
-    written without it. Only a hook that is exactly what salescli writes is changed:
-    one the user added lines to, a symbolic link or another tool's is left alone."""
-    here = pipeline_folder(root)
+    The pipeline at `root`, `here` (`pipeline_folder`), leaves our hooks: one left
+    checking no pipeline is removed (the hook `install --force` replaced put back), one
+    still checking others is written without it. Only a hook that is exactly what
+    salescli writes is changed: one the user added lines to, a symbolic link or another
+    tool's is left alone."""
     plan: list[Step] = []
     for hook in read_hooks(root):
         name, path = hook.name, hook.path
@@ -296,10 +296,10 @@ def uninstall_plan(root: Path) -> list[Step]:
     return plan
 
 
-def other_pipelines(root: Path) -> list[str]:
-    """The other pipelines of the repository the pipeline at `root` is in: the folders
-    (from the top of the work tree) of the other `salescli.yaml` files git tracks."""
-    here = pipeline_folder(root)
+def other_pipelines(root: Path, here: str) -> list[str]:
+    """The other pipelines of the repository the pipeline at `root`, `here`, is in: the
+    folders (from the top of the work tree) of the other `salescli.yaml` files git
+    tracks."""
     listed = git(root, "ls-files", "-z", "--full-name", "--",
                  f":(top,glob)**/{SETTINGS_FILE}").stdout.split("\0")
     return sorted({os.path.dirname(p) or "." for p in listed if p} - {here})
