@@ -413,7 +413,10 @@ def test_uninstall_changes_nothing_it_cannot_finish(filled: Repo, on_path):
     lock = filled.root / ".git" / "config.lock"
     lock.write_text("")
     r = filled.run("hook", "uninstall")
-    assert r.exit_code == 1 and "could not lock config file" in r.output
+    assert r.exit_code == 1 and r.output == (
+        "Error: git config failed: error: could not lock config file .git/config; if "
+        ".git/config.lock exists, another git process seems to be running in this "
+        "repository; if none is (one crashed), remove that file and try again\n")
     assert hook_file(filled).read_text() == before
     assert filled.git("config", "--get", "merge.salescli.driver").strip() == DRIVER
     lock.unlink()

@@ -430,6 +430,7 @@ def _refused(proc: subprocess.CompletedProcess, rels: list[str]) -> str:
 # git's advice lines that are a command to run: `git config --global --add
 # safe.directory PATH`, `git config --global user.email "you@example.com"`
 _ADVICE = later(r"^git config .+")
+_CONFIG_LOCK = later(r"^error: could not lock config file (.+?)(?:: .*)?$")
 
 
 def reason_text(output: str, code: int) -> str:
@@ -444,6 +445,11 @@ def reason_text(output: str, code: int) -> str:
     if "index.lock': File exists" in reason:  # git's own advice takes five more lines
         return (f"{reason} Another git process seems to be running in this repository; "
                 "if none is (one crashed), remove that file and try again")
+    config = _CONFIG_LOCK.match(reason)  # (git does not always say why)
+    if config:
+        return (f"{reason}; if {config.group(1)}.lock exists, another git process seems to "
+                "be running in this repository; if none is (one crashed), remove that "
+                "file and try again")
     advice = [ln for ln in lines if _ADVICE.match(ln)]
     if not advice:
         return reason
